@@ -1,0 +1,114 @@
+//! `serverless.yml` (Serverless Framework v3, the subset Squall runs) into a typed,
+//! validated [`Manifest`].
+//!
+//! Errors name the file, the line and the key (`serverless.yml:14: functions.greet.runtime:
+//! unknown runtime "java8"`). Keys Squall does not honour are refused, never ignored; keys
+//! that change nothing here (`frameworkVersion`, `plugins`...) are accepted with a warning.
+//!
+//! Pure: the caller reads the file and checks handler paths; [`Manifest::locate`] gives
+//! it the line of any key for its own errors.
+
+mod locate;
+mod parse;
+
+pub use locate::Locator;
+pub use parse::parse;
+
+use squall_types::{Cors, FunctionName, RouteKey, Runtime, ServiceName};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A validated service manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The service name.
+    pub service: ServiceName,
+    /// `custom.squall.build`: a shell command `squall deploy` runs in the service
+    /// directory before packaging.
+    pub build: Option<String>,
+    /// `provider.httpApi.cors`.
+    pub cors: Option<Cors>,
+    /// The functions, in manifest order.
+    pub functions: Vec<FunctionSpec>,
+    /// Things accepted but not used, for the user to see.
+    pub warnings: Vec<String>,
+    /// Finds the line of a key path.
+    pub locator: Locator,
+}
+
+impl Manifest {
+    /// The line of `path` (`["functions", "greet", "handler"]`), or of its nearest
+    /// ancestor that can be found.
+    pub fn locate(&self, path: &[&str]) -> Option<usize> {
+        self.locator.line_of(path)
+    }
+}
+
+/// One function of the manifest, with provider defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// The key under `functions:`.
+    pub key: String,
+    /// The deployed name: `name:` if given, else `<service>-<key>`.
+    pub name: FunctionName,
+    /// How it runs.
+    pub runtime: Runtime,
+    /// The handler (for `wasm`: the component's path, relative to the service directory).
+    pub handler: String,
+    /// Memory limit, MiB.
+    pub memory_mb: u32,
+    /// Timeout, seconds.
+    pub timeout_s: u32,
+    /// Provider and function environment, merged (the function wins).
+    pub environment: BTreeMap<String, String>,
+    /// `description`.
+    pub description: String,
+    /// Its `httpApi` routes.
+    pub routes: Vec<RouteKey>,
+}
+
+/// A problem in a manifest, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// The file name as the user gave it.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// Dotted key path (`functions.greet.events[0].httpApi`), empty for the whole file.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+/// All problems found in one manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestErrors(pub Vec<ManifestError>);
+
+impl fmt::Display for ManifestErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ManifestErrors {}

@@ -1,0 +1,487 @@
+//! The walk over the YAML tree: every key is either understood, accepted with a warning,
+//! or refused with its location.
+
+use crate::{FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors};
+use serde_norway::{Mapping, Value};
+use squall_types::{Cors, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
+use std::collections::{BTreeMap, HashMap};
+
+/// The Serverless Framework's defaults.
+const DEFAULT_MEMORY_MB: u32 = 1024;
+const DEFAULT_TIMEOUT_S: u32 = 6;
+
+/// Parses and validates `text`, read from `file`.
+pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
+    let locator = Locator::new(text);
+    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![] };
+    let root: Value = match serde_norway::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let line = e.location().map(|l| l.line());
+            return Err(ManifestErrors(vec![ManifestError {
+                file: file.to_string(),
+                line,
+                key: String::new(),
+                message: format!("not valid YAML: {e}"),
+            }]));
+        }
+    };
+    let manifest = cx.manifest(&root);
+    match manifest {
+        Some(m) if cx.errors.is_empty() => Ok(m),
+        _ => {
+            if cx.errors.is_empty() {
+                cx.error(&[], "the manifest is incomplete");
+            }
+            Err(ManifestErrors(cx.errors))
+        }
+    }
+}
+
+type Path<'a> = [&'a str];
+
+struct Cx<'f> {
+    file: &'f str,
+    locator: Locator,
+    errors: Vec<ManifestError>,
+    warnings: Vec<String>,
+}
+
+fn dotted(path: &Path) -> String {
+    let mut s = String::new();
+    for seg in path {
+        if seg.parse::<usize>().is_ok() {
+            s.push_str(&format!("[{seg}]"));
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(seg);
+        }
+    }
+    s
+}
+
+impl Cx<'_> {
+    fn error(&mut self, path: &Path, message: impl Into<String>) {
+        self.errors.push(ManifestError {
+            file: self.file.to_string(),
+            line: self.locator.line_of(path),
+            key: dotted(path),
+            message: message.into(),
+        });
+    }
+
+    fn warn(&mut self, path: &Path, message: &str) {
+        let line = self.locator.line_of(path).map(|l| format!(":{l}")).unwrap_or_default();
+        self.warnings.push(format!("{}{line}: {}: {message}", self.file, dotted(path)));
+    }
+
+    fn mapping<'v>(&mut self, path: &Path, v: &'v Value) -> Option<&'v Mapping> {
+        match v {
+            Value::Mapping(m) => Some(m),
+            _ => {
+                self.error(path, "must be a mapping");
+                None
+            }
+        }
+    }
+
+    /// The entries of a mapping whose keys are strings.
+    fn entries<'v>(&mut self, path: &Path, v: &'v Value) -> Vec<(&'v str, &'v Value)> {
+        let Some(m) = self.mapping(path, v) else { return vec![] };
+        let mut out = Vec::new();
+        for (k, v) in m {
+            match k.as_str() {
+                Some(k) => out.push((k, v)),
+                None => self.error(path, format!("keys must be strings, found {k:?}")),
+            }
+        }
+        out
+    }
+
+    fn string(&mut self, path: &Path, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) if s.contains("${") => {
+                self.error(path, "variables (${...}) are not supported yet; write the value out");
+                None
+            }
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.error(path, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A scalar as a string, the way the framework turns `PORT: 8080` into "8080".
+    fn scalar(&mut self, path: &Path, v: &Value) -> Option<String> {
+        match v {
+            Value::String(_) => self.string(path, v),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => {
+                self.error(path, "must be a string, number or boolean");
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, path: &Path, v: &Value) -> Option<u32> {
+        match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Some(n),
+            None => {
+                self.error(path, "must be a whole number");
+                None
+            }
+        }
+    }
+
+    fn environment(&mut self, path: &Path, v: &Value) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            if let Some(s) = self.scalar(&p, val) {
+                env.insert(k.to_string(), s);
+            }
+        }
+        env
+    }
+
+    fn manifest(&mut self, root: &Value) -> Option<Manifest> {
+        let mut service = None;
+        let mut provider = Provider::default();
+        let mut functions = None;
+        let mut build = None;
+        for (key, v) in self.entries(&[], root) {
+            match key {
+                "service" => {
+                    let name = match v {
+                        Value::Mapping(m) => m.get("name").cloned().unwrap_or(Value::Null),
+                        other => other.clone(),
+                    };
+                    if let Some(s) = self.string(&["service"], &name) {
+                        match ServiceName::new(s) {
+                            Ok(n) => service = Some(n),
+                            Err(e) => self.error(&["service"], e.to_string()),
+                        }
+                    }
+                }
+                "frameworkVersion" => {}
+                "provider" => provider = self.provider(v),
+                "functions" => functions = Some(v),
+                "custom" => build = self.custom(v),
+                "plugins" => self.warn(&["plugins"], "plugins do not run under squall; ignored"),
+                "package" => self.warn(&["package"], "ignored: squall deploys each handler file as it is"),
+                "useDotenv" | "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
+                    self.warn(&[key], "ignored")
+                }
+                "resources" | "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console"
+                | "dashboard" => self.error(&[key], "is not supported yet"),
+                other => self.error(&[other], "unknown key"),
+            }
+        }
+        let Some(service) = service else {
+            self.error(&["service"], "is required");
+            return None;
+        };
+        let functions = match functions {
+            Some(f) => self.functions(&service, &provider, f),
+            None => vec![],
+        };
+        Some(Manifest {
+            service,
+            build,
+            cors: provider.cors.clone(),
+            functions,
+            warnings: std::mem::take(&mut self.warnings),
+            locator: self.locator.clone(),
+        })
+    }
+
+    fn custom(&mut self, v: &Value) -> Option<String> {
+        let mut build = None;
+        for (key, v) in self.entries(&["custom"], v) {
+            // Other `custom` sections belong to plugins and are free-form by design.
+            if key != "squall" {
+                continue;
+            }
+            for (k, v) in self.entries(&["custom", "squall"], v) {
+                match k {
+                    "build" => build = self.string(&["custom", "squall", "build"], v),
+                    other => self.error(&["custom", "squall", other], "unknown key"),
+                }
+            }
+        }
+        build
+    }
+
+    fn provider(&mut self, v: &Value) -> Provider {
+        let mut p = Provider::default();
+        for (key, v) in self.entries(&["provider"], v) {
+            let path = ["provider", key];
+            match key {
+                "name" => {
+                    if let Some(n) = self.string(&path, v)
+                        && n != "aws"
+                    {
+                        self.error(&path, format!("must be aws (squall speaks AWS's APIs), not {n:?}"));
+                    }
+                }
+                "runtime" => p.runtime = self.string(&path, v).map(|s| (s, "provider")),
+                "memorySize" => p.memory_mb = self.number(&path, v),
+                "timeout" => p.timeout_s = self.number(&path, v),
+                "environment" => p.environment = self.environment(&path, v),
+                "stage" | "region" => {
+                    self.string(&path, v);
+                }
+                "httpApi" => p.cors = self.http_api(v),
+                "architecture" | "versionFunctions" | "logRetentionInDays" | "deploymentMethod" => {
+                    self.warn(&path, "has no effect under squall; ignored")
+                }
+                other => self.error(&["provider", other], "is not supported yet"),
+            }
+        }
+        p
+    }
+
+    fn http_api(&mut self, v: &Value) -> Option<Cors> {
+        let mut cors = None;
+        for (key, v) in self.entries(&["provider", "httpApi"], v) {
+            let path = ["provider", "httpApi", key];
+            match key {
+                "cors" => cors = self.cors(&path, v),
+                "payload" => {
+                    if self.scalar(&path, v).as_deref() != Some("2.0") {
+                        self.error(&path, "only payload '2.0' is supported");
+                    }
+                }
+                other => self.error(&["provider", "httpApi", other], "is not supported yet"),
+            }
+        }
+        cors
+    }
+
+    fn cors(&mut self, path: &Path, v: &Value) -> Option<Cors> {
+        if let Value::Bool(b) = v {
+            return b.then(Cors::permissive);
+        }
+        let mut c = Cors::permissive();
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "allowedOrigins" => c.allowed_origins = self.strings(&p, val),
+                "allowedHeaders" => c.allowed_headers = self.strings(&p, val),
+                "allowedMethods" => c.allowed_methods = self.strings(&p, val),
+                "exposedResponseHeaders" => c.exposed_response_headers = self.strings(&p, val),
+                "allowCredentials" => match val {
+                    Value::Bool(b) => c.allow_credentials = *b,
+                    _ => self.error(&p, "must be true or false"),
+                },
+                "maxAge" => c.max_age = self.number(&p, val),
+                other => self.error(&[path, &[other]].concat(), "unknown key"),
+            }
+        }
+        Some(c)
+    }
+
+    fn strings(&mut self, path: &Path, v: &Value) -> Vec<String> {
+        match v {
+            Value::Sequence(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.scalar(&[path, &[i.to_string().as_str()]].concat(), item))
+                .collect(),
+            _ => {
+                self.error(path, "must be a list");
+                vec![]
+            }
+        }
+    }
+
+    fn functions(&mut self, service: &ServiceName, provider: &Provider, v: &Value) -> Vec<FunctionSpec> {
+        let mut out: Vec<FunctionSpec> = Vec::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut routes: HashMap<(String, String), String> = HashMap::new();
+        for (key, fv) in self.entries(&["functions"], v) {
+            let Some(f) = self.function(service, provider, key, fv) else { continue };
+            if let Some(first) = names.insert(f.name.to_string(), key.to_string()) {
+                self.error(
+                    &["functions", key],
+                    format!("the function name {} is also used by functions.{first}", f.name),
+                );
+                continue;
+            }
+            for (i, r) in f.routes.iter().enumerate() {
+                let route_id = (r.method.as_str().to_string(), r.path.shape());
+                if let Some(other) = routes.insert(route_id, format!("functions.{key}")) {
+                    let i = i.to_string();
+                    self.error(
+                        &["functions", key, "events", &i],
+                        format!("route {r} collides with a route of {other}"),
+                    );
+                }
+            }
+            out.push(f);
+        }
+        out
+    }
+
+    fn function(&mut self, service: &ServiceName, provider: &Provider, key: &str, v: &Value) -> Option<FunctionSpec> {
+        let at = |k: &str| -> Vec<String> { vec!["functions".into(), key.to_string(), k.to_string()] };
+        let mut handler = None;
+        let mut runtime = provider.runtime.clone();
+        let mut memory_mb = provider.memory_mb;
+        let mut timeout_s = provider.timeout_s;
+        let mut environment = provider.environment.clone();
+        let mut description = String::new();
+        let mut name = None;
+        let mut routes = Vec::new();
+        let errors_before = self.errors.len();
+        for (k, val) in self.entries(&["functions", key], v) {
+            let path_owned = at(k);
+            let path: Vec<&str> = path_owned.iter().map(String::as_str).collect();
+            match k {
+                "handler" => handler = self.string(&path, val),
+                "runtime" => runtime = self.string(&path, val).map(|s| (s, "function")),
+                "memorySize" => memory_mb = self.number(&path, val),
+                "timeout" => timeout_s = self.number(&path, val),
+                "environment" => environment.extend(self.environment(&path, val)),
+                "description" => description = self.string(&path, val).unwrap_or_default(),
+                "name" => name = self.string(&path, val),
+                "events" => routes = self.events(&path, val),
+                other => self.error(&path, format!("function setting {other} is not supported yet")),
+            }
+        }
+        let fpath = ["functions", key];
+        let Some(handler) = handler else {
+            self.error(&fpath, "handler is required");
+            return None;
+        };
+        let runtime = match runtime {
+            None => {
+                self.error(&fpath, "runtime is required (here or in provider.runtime)");
+                return None;
+            }
+            Some((r, from)) => match r.parse::<Runtime>() {
+                Ok(r) => r,
+                Err(e) => {
+                    let path = if from == "function" { vec!["functions", key, "runtime"] } else { vec!["provider", "runtime"] };
+                    self.error(&path, e);
+                    return None;
+                }
+            },
+        };
+        let full_name = name.unwrap_or_else(|| format!("{service}-{key}"));
+        let name = match FunctionName::new(full_name) {
+            Ok(n) => n,
+            Err(e) => {
+                self.error(&fpath, e.to_string());
+                return None;
+            }
+        };
+        let spec = FunctionSpec {
+            key: key.to_string(),
+            name,
+            runtime,
+            handler,
+            memory_mb: memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
+            timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
+            environment,
+            description,
+            routes,
+        };
+        let probe = FunctionConfig {
+            name: spec.name.clone(),
+            service: Some(service.clone()),
+            runtime: spec.runtime,
+            handler: spec.handler.clone(),
+            memory_mb: spec.memory_mb,
+            timeout_s: spec.timeout_s,
+            environment: spec.environment.clone(),
+            description: String::new(),
+        };
+        if let Err(e) = probe.validate() {
+            self.error(&fpath, e);
+        }
+        (self.errors.len() == errors_before).then_some(spec)
+    }
+
+    fn events(&mut self, path: &Path, v: &Value) -> Vec<RouteKey> {
+        let Value::Sequence(items) = v else {
+            self.error(path, "must be a list");
+            return vec![];
+        };
+        let mut routes = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let idx = i.to_string();
+            let ipath = [path, &[idx.as_str()]].concat();
+            let entries = self.entries(&ipath, item);
+            if entries.len() != 1 {
+                self.error(&ipath, "an event has exactly one type, such as httpApi");
+                continue;
+            }
+            let (kind, spec) = entries[0];
+            let epath = [ipath.as_slice(), &[kind]].concat();
+            match kind {
+                "httpApi" => {
+                    if let Some(r) = self.http_api_event(&epath, spec) {
+                        routes.push(r);
+                    }
+                }
+                "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
+                other => self.error(&epath, format!("{other} events are not supported yet")),
+            }
+        }
+        routes
+    }
+
+    fn http_api_event(&mut self, path: &Path, v: &Value) -> Option<RouteKey> {
+        let key = match v {
+            Value::String(_) => self.string(path, v)?,
+            Value::Mapping(_) => {
+                let (mut method, mut route) = (None, None);
+                for (k, val) in self.entries(path, v) {
+                    let p = [path, &[k]].concat();
+                    match k {
+                        "method" => method = self.string(&p, val),
+                        "path" => route = self.string(&p, val),
+                        "authorizer" => self.error(&p, "authorizers are not supported yet"),
+                        other => self.error(&p, format!("httpApi setting {other} is not supported yet")),
+                    }
+                }
+                match (method, route) {
+                    (_, Some(p)) if p.trim() == "*" => "*".to_string(),
+                    (Some(m), Some(p)) => format!("{m} {p}"),
+                    _ => {
+                        self.error(path, "needs both method and path");
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                self.error(path, "must be 'METHOD /path', '*' or {method, path}");
+                return None;
+            }
+        };
+        match RouteKey::parse(&key) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.error(path, e);
+                None
+            }
+        }
+    }
+}
+
+#[derive(Default, Clone)]
+struct Provider {
+    runtime: Option<(String, &'static str)>,
+    memory_mb: Option<u32>,
+    timeout_s: Option<u32>,
+    environment: BTreeMap<String, String>,
+    cors: Option<Cors>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! Manifests, good and bad, and where their errors point.
+
+use crate::parse;
+
+fn errors(yaml: &str) -> Vec<String> {
+    match parse("serverless.yml", yaml) {
+        Ok(_) => vec![],
+        Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+const HELLO: &str = "\
+service: hello
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: wasm
+  environment:
+    GREETING: Hello
+    PORT: 8080
+  httpApi:
+    cors: true
+custom:
+  squall:
+    build: cargo build
+functions:
+  greet:
+    handler: hello.wasm
+    timeout: 5
+    environment:
+      GREETING: Hi
+    events:
+      - httpApi: 'GET /greet/{name}'
+      - httpApi:
+          method: post
+          path: /greet
+  other:
+    name: custom-name
+    handler: other.wasm
+    memorySize: 256
+    events:
+      - httpApi: '*'
+";
+
+#[test]
+fn parses_a_full_manifest() {
+    let m = parse("serverless.yml", HELLO).unwrap();
+    assert_eq!(m.service.as_str(), "hello");
+    assert_eq!(m.build.as_deref(), Some("cargo build"));
+    assert!(m.cors.is_some());
+    let greet = &m.functions[0];
+    assert_eq!(greet.name.as_str(), "hello-greet");
+    assert_eq!(greet.timeout_s, 5);
+    assert_eq!(greet.memory_mb, 1024);
+    assert_eq!(greet.environment["GREETING"], "Hi");
+    assert_eq!(greet.environment["PORT"], "8080");
+    let routes: Vec<String> = greet.routes.iter().map(|r| r.to_string()).collect();
+    assert_eq!(routes, ["GET /greet/{name}", "POST /greet"]);
+    let other = &m.functions[1];
+    assert_eq!(other.name.as_str(), "custom-name");
+    assert_eq!(other.routes[0].to_string(), "$default");
+    assert_eq!(m.locate(&["functions", "other", "handler"]), Some(27));
+}
+
+#[test]
+fn malformed_yaml_names_the_line() {
+    let e = errors("service: a\nprovider:\n  name: aws\n   bad: [\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].starts_with("serverless.yml:4"), "{e:?}");
+    assert!(e[0].contains("not valid YAML"), "{e:?}");
+}
+
+#[test]
+fn unknown_runtime_names_file_line_and_key() {
+    let yaml = "service: a\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: x\n    runtime: java8\n";
+    let e = errors(yaml);
+    assert_eq!(e, ["serverless.yml:7: functions.f.runtime: unknown runtime \"java8\" (supported: wasm)"]);
+}
+
+#[test]
+fn colliding_routes_are_refused() {
+    let yaml = "\
+service: a
+provider: {name: aws, runtime: wasm}
+functions:
+  f:
+    handler: f.wasm
+    events:
+      - httpApi: 'GET /x/{id}'
+  g:
+    handler: g.wasm
+    events:
+      - httpApi: 'GET /x/{other}'
+      - httpApi: 'ANY /x/{other}'
+";
+    let e = errors(yaml);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("serverless.yml:11: functions.g.events[0]: route GET /x/{other} collides"), "{e:?}");
+}
+
+#[test]
+fn a_function_name_used_twice_is_refused() {
+    let yaml = "\
+service: a
+provider: {name: aws, runtime: wasm}
+functions:
+  f:
+    handler: f.wasm
+  g:
+    name: a-f
+    handler: g.wasm
+";
+    let e = errors(yaml);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("functions.g: the function name a-f is also used by functions.f"), "{e:?}");
+}
+
+#[test]
+fn duplicate_yaml_keys_are_refused() {
+    let yaml = "service: a\nprovider: {name: aws, runtime: wasm}\nfunctions:\n  f:\n    handler: f.wasm\n  f:\n    handler: g.wasm\n";
+    let e = errors(yaml);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("duplicate"), "{e:?}");
+}
+
+#[test]
+fn unsupported_settings_are_refused_not_ignored() {
+    let yaml = "\
+service: a
+provider:
+  name: aws
+  runtime: wasm
+  iam:
+    role: x
+functions:
+  f:
+    handler: f.wasm
+    reservedConcurrency: 5
+    environment:
+      URL: ${env:URL}
+    events:
+      - sqs: arn:aws:sqs:us-east-1:000000000000:q
+resources:
+  Resources: {}
+";
+    let e = errors(yaml);
+    let joined = e.join("\n");
+    for want in [
+        "serverless.yml:5: provider.iam: is not supported yet",
+        "serverless.yml:10: functions.f.reservedConcurrency: function setting reservedConcurrency is not supported yet",
+        "serverless.yml:12: functions.f.environment.URL: variables",
+        "serverless.yml:14: functions.f.events[0].sqs: sqs events are not supported yet",
+        "serverless.yml:15: resources: is not supported yet",
+    ] {
+        assert!(joined.contains(want), "missing {want:?} in\n{joined}");
+    }
+}
+
+#[test]
+fn limits_and_names_are_checked() {
+    let yaml = "service: 9a\nprovider: {name: aws, runtime: wasm}\n";
+    assert!(errors(yaml)[0].contains("service: service name \"9a\" is invalid"));
+    let yaml = "service: a\nprovider: {name: aws, runtime: wasm}\nfunctions:\n  f:\n    handler: f.wasm\n    timeout: 0\n";
+    assert!(errors(yaml)[0].contains("functions.f: timeout 0 is outside"));
+    let yaml = "service: a\nprovider: {name: google}\n";
+    assert!(errors(yaml)[0].contains("provider.name: must be aws"));
+    let yaml = "provider: {name: aws}\n";
+    assert!(errors(yaml)[0].contains("service: is required"));
+}

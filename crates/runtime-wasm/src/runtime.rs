@@ -1,0 +1,281 @@
+//! [`WasmRuntime`]: prepare (compile, check, cache) and invoke components.
+
+use crate::cache::CompiledCache;
+use crate::capture::Capture;
+use crate::engine::{EngineOptions, EpochTicker, build_engine};
+use crate::host::{Host, MemoryLimit};
+use async_trait::async_trait;
+use http_body_util::BodyExt;
+use squall_runtime::{
+    BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result,
+};
+use squall_types::{FunctionRecord, LogLine, LogStream, now_ms};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi_http::WasiHttpCtx;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+
+/// A function version ready to instantiate.
+struct Loaded {
+    revision: u64,
+    pre: ProxyPre<Host>,
+}
+
+/// Runs WebAssembly components: one engine, compiled code cached on disk, a pre-instantiated
+/// component per function version, a fresh instance per request.
+pub struct WasmRuntime {
+    engine: Engine,
+    linker: Linker<Host>,
+    cache: Arc<CompiledCache>,
+    /// Function name -> its pre-instantiated current version. Filled lazily on first
+    /// invocation (cold start) or by `prepare`.
+    loaded: Mutex<HashMap<String, Arc<Loaded>>>,
+    logs: Arc<dyn LogSink>,
+    region: String,
+    _ticker: EpochTicker,
+}
+
+impl WasmRuntime {
+    /// Builds the engine and linker; compiled code is cached under `cache_dir`.
+    pub fn new(cache_dir: &Path, opts: EngineOptions, region: &str, logs: Arc<dyn LogSink>) -> Result<Self> {
+        let internal = |what: &str, e: &dyn std::fmt::Display| Error::Internal(format!("{what}: {e}"));
+        let engine = build_engine(&opts).map_err(|e| internal("configuring wasmtime", &e))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| internal("linking WASI", &e))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| internal("linking wasi:http", &e))?;
+        let cache = Arc::new(
+            CompiledCache::open(cache_dir, &engine).map_err(|e| internal("opening the code cache", &e))?,
+        );
+        let ticker = EpochTicker::start(engine.clone(), opts.epoch_tick);
+        Ok(WasmRuntime {
+            engine,
+            linker,
+            cache,
+            loaded: Mutex::new(HashMap::new()),
+            logs,
+            region: region.to_string(),
+            _ticker: ticker,
+        })
+    }
+
+    fn pre_instantiate(&self, component: &Component) -> Result<ProxyPre<Host>> {
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(|e| Error::InvalidCode(format!("the component cannot run here: {e:#}")))?;
+        ProxyPre::new(pre).map_err(|e| {
+            Error::InvalidCode(format!("the component does not export wasi:http/incoming-handler@0.2 ({e:#})"))
+        })
+    }
+
+    fn cached(&self, function: &FunctionRecord) -> Option<Arc<Loaded>> {
+        let map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(function.config.name.as_str()).filter(|l| l.revision == function.revision).cloned()
+    }
+
+    fn remember(&self, function: &FunctionRecord, pre: ProxyPre<Host>) -> Arc<Loaded> {
+        let loaded = Arc::new(Loaded { revision: function.revision, pre });
+        let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(function.config.name.to_string(), loaded.clone());
+        loaded
+    }
+
+    /// The function's pre-instantiated version: from memory, else from the compiled-code
+    /// cache, else compiled from its artifact.
+    async fn load(&self, function: &FunctionRecord, code: &dyn CodeSource) -> Result<Arc<Loaded>> {
+        if let Some(l) = self.cached(function) {
+            return Ok(l);
+        }
+        let sha = &function.code_sha256;
+        let component = match self.cache.load(&self.engine, sha) {
+            Some(c) => c,
+            None => {
+                let bytes = code.fetch(sha).await?;
+                self.compile(sha, bytes).await?
+            }
+        };
+        let pre = self.pre_instantiate(&component)?;
+        Ok(self.remember(function, pre))
+    }
+
+    async fn compile(&self, sha: &str, bytes: Vec<u8>) -> Result<Component> {
+        check_is_component(&bytes)?;
+        let engine = self.engine.clone();
+        let cache_sha = sha.to_string();
+        // Compilation is CPU-bound and may take seconds: keep it off the async workers.
+        let cache = self.cache.clone();
+        let compiled = tokio::task::spawn_blocking(move || cache.compile_and_store(&engine, &cache_sha, &bytes))
+            .await
+            .map_err(|e| Error::Internal(format!("the compile task failed: {e}")))?;
+        compiled.map_err(|e| Error::InvalidCode(format!("the component does not compile: {e:#}")))
+    }
+
+    fn new_store(&self, function: &FunctionRecord, stdout: &Capture, stderr: &Capture, oom: Arc<AtomicBool>) -> Store<Host> {
+        let cfg = &function.config;
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        wasi.env("AWS_LAMBDA_FUNCTION_NAME", cfg.name.as_str())
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", cfg.memory_mb.to_string())
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_REGION", &self.region);
+        for (k, v) in &cfg.environment {
+            wasi.env(k, v);
+        }
+        let host = Host {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            limits: MemoryLimit { max_bytes: (cfg.memory_mb as usize) << 20, exceeded: oom },
+        };
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|h| &mut h.limits);
+        let deadline = Instant::now() + Duration::from_secs(u64::from(cfg.timeout_s));
+        // Every tick, give other tasks a turn; past the deadline, stop the guest.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        });
+        store
+    }
+}
+
+/// Tells a core module or garbage from a component before wasmtime gives a vaguer error.
+fn check_is_component(bytes: &[u8]) -> Result<()> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(Error::InvalidCode("the code is not a WebAssembly binary".into()));
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err(Error::InvalidCode(
+            "the code is a core WebAssembly module, not a component (build for wasm32-wasip2)".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn log_lines(function: &str, inv: (&str, &str), stream: LogStream, lines: Vec<String>) -> Vec<LogLine> {
+    let ts = now_ms();
+    lines
+        .into_iter()
+        .map(|message| LogLine {
+            seq: 0,
+            function: function.to_string(),
+            ts_ms: ts,
+            request_id: inv.0.to_string(),
+            trace_id: inv.1.to_string(),
+            stream,
+            message,
+        })
+        .collect()
+}
+
+#[async_trait]
+impl FunctionRuntime for WasmRuntime {
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+        let component = self.compile(&function.code_sha256, code.to_vec()).await?;
+        let pre = self.pre_instantiate(&component)?;
+        self.remember(function, pre);
+        Ok(())
+    }
+
+    async fn invoke(&self, function: &FunctionRecord, inv: Invocation, code: &dyn CodeSource) -> Result<Outcome> {
+        let loaded = self.load(function, code).await?;
+        let (stdout, stderr) = (Capture::default(), Capture::default());
+        let oom = Arc::new(AtomicBool::new(false));
+        let mut store = self.new_store(function, &stdout, &stderr, oom.clone());
+        let internal = |e: wasmtime::Error| Error::Internal(format!("{e:#}"));
+
+        let (parts, body) = inv.request.into_parts();
+        let body = body.map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string())));
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, hyper::Request::from_parts(parts, body))
+            .map_err(internal)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let out = store.data_mut().http().new_response_outparam(tx).map_err(internal)?;
+
+        let timeout = Duration::from_secs(u64::from(function.config.timeout_s));
+        let name = function.config.name.to_string();
+        let request_id = inv.request_id.to_string();
+        let trace_id = inv.trace.trace_id_hex();
+        let logs = self.logs.clone();
+        let pre = loaded.pre.clone();
+        // The guest runs in its own task: it may keep streaming the body after the head is
+        // sent. The timeout also covers a guest parked in a host call, where epochs do not
+        // reach it.
+        let task = tokio::spawn(async move {
+            let run = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+            };
+            let result = tokio::time::timeout(timeout, run).await;
+            drop(store);
+            let ids = (request_id.as_str(), trace_id.as_str());
+            let mut lines = log_lines(&name, ids, LogStream::Stdout, stdout.take_lines());
+            lines.extend(log_lines(&name, ids, LogStream::Stderr, stderr.take_lines()));
+            let failure = classify(result, oom.load(Ordering::Relaxed), timeout);
+            if let Some(f) = &failure {
+                lines.extend(log_lines(&name, ids, LogStream::Platform, vec![f.message.clone()]));
+            }
+            if !lines.is_empty() {
+                logs.emit(lines);
+            }
+            failure
+        });
+
+        match rx.await {
+            Ok(Ok(resp)) => Ok(Outcome::Response(
+                resp.map(|b| b.map_err(|e| BoxError::from(e.to_string())).boxed_unsync()),
+            )),
+            Ok(Err(code)) => Ok(Outcome::Failed(Failure {
+                kind: FailureKind::GuestError,
+                message: format!("the function answered with an error: {code:?}"),
+            })),
+            // The guest dropped the response slot: it ended, trapped or timed out.
+            Err(_) => {
+                let failure = task.await.unwrap_or_else(|e| {
+                    Some(Failure { kind: FailureKind::Trap, message: format!("the invocation task failed: {e}") })
+                });
+                Ok(Outcome::Failed(failure.unwrap_or(Failure {
+                    kind: FailureKind::NoResponse,
+                    message: "the function returned without sending a response".into(),
+                })))
+            }
+        }
+    }
+
+    fn evict(&self, function: &str) {
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
+    }
+}
+
+/// Turns how the guest's task ended into a failure, if it failed.
+fn classify(
+    result: std::result::Result<wasmtime::Result<()>, tokio::time::error::Elapsed>,
+    oom: bool,
+    timeout: Duration,
+) -> Option<Failure> {
+    let timed_out = || Failure {
+        kind: FailureKind::Timeout,
+        message: format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()),
+    };
+    match result {
+        Ok(Ok(())) => None,
+        Err(_) => Some(timed_out()),
+        Ok(Err(e)) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => Some(timed_out()),
+        Ok(Err(e)) if oom => Some(Failure {
+            kind: FailureKind::OutOfMemory,
+            message: format!("the function exceeded its memory limit: {e:#}"),
+        }),
+        Ok(Err(e)) => Some(Failure { kind: FailureKind::Trap, message: format!("the function trapped: {e:#}") }),
+    }
+}

@@ -1,0 +1,110 @@
+//! The function runtime contract: how the platform hands an invocation to a runtime
+//! (WebAssembly today, native processes next) and what comes back.
+//!
+//! A failing function is an [`Outcome`], not an error: `Err` from a runtime means the
+//! platform itself failed. Runtimes never touch storage; they receive code bytes and emit
+//! log lines through a [`LogSink`].
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use squall_types::{FunctionRecord, LogLine, RequestId, TraceContext};
+use std::sync::Arc;
+
+/// Errors crossing a body stream.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A streamed HTTP body, in either direction.
+pub type Body = UnsyncBoxBody<Bytes, BoxError>;
+
+/// One invocation: an HTTP request for the function plus its identity.
+pub struct Invocation {
+    /// The request as the function sees it (path relative to the service, parameters in
+    /// headers, see the gateway).
+    pub request: http::Request<Body>,
+    /// The invocation's request id.
+    pub request_id: RequestId,
+    /// The invocation's trace context; the runtime passes `traceparent` on.
+    pub trace: TraceContext,
+}
+
+/// How an invocation ended.
+pub enum Outcome {
+    /// The function answered; the body may still be streaming.
+    Response(http::Response<Body>),
+    /// The function failed; nothing was sent.
+    Failed(Failure),
+}
+
+/// Why a function failed to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The guest trapped (panic, unreachable, bad memory access...).
+    Trap,
+    /// The guest ran past its timeout.
+    Timeout,
+    /// The guest asked for more memory than its limit.
+    OutOfMemory,
+    /// The guest returned without answering.
+    NoResponse,
+    /// The guest answered with an error code.
+    GuestError,
+}
+
+/// A failed invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The class of failure.
+    pub kind: FailureKind,
+    /// What to log; never sent to the HTTP caller.
+    pub message: String,
+}
+
+/// The platform's own failure while running a function.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The code is not runnable by this runtime (not a component, missing export...).
+    #[error("invalid code: {0}")]
+    InvalidCode(String),
+    /// Anything else; the message is for logs.
+    #[error("runtime failure: {0}")]
+    Internal(String),
+}
+
+/// Runtime results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where runtimes send the lines a function writes.
+pub trait LogSink: Send + Sync + 'static {
+    /// Takes lines of one invocation; must not block.
+    fn emit(&self, lines: Vec<LogLine>);
+}
+
+/// Fetches a function's code when a runtime needs it (cold start).
+#[async_trait]
+pub trait CodeSource: Send + Sync + 'static {
+    /// The bytes of the artifact `sha256`.
+    async fn fetch(&self, sha256: &str) -> Result<Vec<u8>>;
+}
+
+/// A runtime: prepares code and runs invocations.
+#[async_trait]
+pub trait FunctionRuntime: Send + Sync + 'static {
+    /// Checks and prepares the code of a function version before it becomes visible
+    /// (compile, cache). Called on create and update; an `Err(InvalidCode)` refuses the
+    /// deploy and leaves the previous version serving.
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()>;
+
+    /// Runs one invocation of `function`, loading its code through `code` if it is not in
+    /// memory.
+    async fn invoke(&self, function: &FunctionRecord, invocation: Invocation, code: &dyn CodeSource)
+    -> Result<Outcome>;
+
+    /// Drops what is held in memory for `function` (it was updated or deleted).
+    fn evict(&self, function: &str);
+}
+
+/// A shared runtime handle.
+pub type SharedRuntime = Arc<dyn FunctionRuntime>;

@@ -1,0 +1,47 @@
+//! The embedded storage backend: SQLite in WAL mode for records and logs, plain files for
+//! artifacts, all under the data directory.
+//!
+//! - `meta.db`: functions, services, settings (`synchronous=FULL`: an acknowledged write
+//!   survives a crash of the process or the machine).
+//! - `logs.db`: invocation logs (`synchronous=NORMAL`: survives a crash of the process).
+//! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
+//!   renamed, so a reader never sees a partial blob.
+//!
+//! SQLite calls block, so each runs on tokio's blocking pool behind a mutex per database.
+
+mod artifacts;
+mod db;
+mod logs;
+mod meta;
+
+pub use artifacts::FileArtifactStore;
+pub use logs::SqliteLogStore;
+pub use meta::SqliteMetaStore;
+
+use std::path::Path;
+use std::sync::Arc;
+
+/// The three embedded stores, opened together under one data directory.
+pub struct EmbeddedStores {
+    /// Functions, services, settings.
+    pub meta: Arc<SqliteMetaStore>,
+    /// Code packages.
+    pub artifacts: Arc<FileArtifactStore>,
+    /// Invocation logs.
+    pub logs: Arc<SqliteLogStore>,
+}
+
+impl EmbeddedStores {
+    /// Opens (creating when missing) the stores under `data_dir`.
+    pub fn open(data_dir: &Path) -> squall_storage::Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(db::io_err("creating the data directory"))?;
+        Ok(EmbeddedStores {
+            meta: Arc::new(SqliteMetaStore::open(&data_dir.join("meta.db"))?),
+            artifacts: Arc::new(FileArtifactStore::open(&data_dir.join("artifacts"))?),
+            logs: Arc::new(SqliteLogStore::open(&data_dir.join("logs.db"))?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+//! The embedded backend against the storage contracts.
+
+use super::*;
+use sha2::{Digest, Sha256};
+use squall_storage::{ArtifactStore, DeploymentChange, Error, Expect, LogStore, MetaStore};
+use squall_types::*;
+
+fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
+    FunctionRecord {
+        config: FunctionConfig {
+            name: FunctionName::new(name).unwrap(),
+            service: service.map(|s| ServiceName::new(s).unwrap()),
+            runtime: Runtime::Wasm,
+            handler: "f.wasm".into(),
+            memory_mb: 128,
+            timeout_s: 3,
+            environment: Default::default(),
+            description: String::new(),
+        },
+        code_sha256: "0".repeat(64),
+        code_size: 1,
+        revision,
+        last_modified_ms: 1,
+    }
+}
+
+fn service(name: &str, functions: &[&str]) -> ServiceRecord {
+    ServiceRecord {
+        name: ServiceName::new(name).unwrap(),
+        routes: functions
+            .iter()
+            .map(|f| RouteSpec { key: RouteKey::parse(&format!("GET /{f}")).unwrap(), function: f.to_string() })
+            .collect(),
+        cors: None,
+        functions: functions.iter().map(|f| FunctionName::new(*f).unwrap()).collect(),
+        deployed_at_ms: 1,
+    }
+}
+
+#[tokio::test]
+async fn function_writes_are_conditional_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = EmbeddedStores::open(dir.path()).unwrap();
+        s.meta.put_function(&record("a", None, 1), Expect::Absent).await.unwrap();
+        let again = s.meta.put_function(&record("a", None, 1), Expect::Absent).await;
+        assert!(matches!(again, Err(Error::Conflict(_))));
+        let stale = s.meta.put_function(&record("a", None, 2), Expect::Revision(7)).await;
+        assert!(matches!(stale, Err(Error::Conflict(_))));
+        s.meta.put_function(&record("a", None, 2), Expect::Revision(1)).await.unwrap();
+    }
+    let s = EmbeddedStores::open(dir.path()).unwrap();
+    assert_eq!(s.meta.get_function("a").await.unwrap().unwrap().revision, 2);
+    assert_eq!(s.meta.list_functions().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn deployments_apply_whole_and_services_remove_their_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = EmbeddedStores::open(dir.path()).unwrap();
+    s.meta.put_function(&record("loose", None, 1), Expect::Absent).await.unwrap();
+    let change = DeploymentChange {
+        service: service("svc", &["svc-a", "svc-b"]),
+        upsert: vec![record("svc-a", Some("svc"), 1), record("svc-b", Some("svc"), 1)],
+        delete: vec![],
+    };
+    s.meta.apply_deployment(&change).await.unwrap();
+    let change = DeploymentChange {
+        service: service("svc", &["svc-a"]),
+        upsert: vec![record("svc-a", Some("svc"), 2)],
+        delete: vec!["svc-b".into()],
+    };
+    s.meta.apply_deployment(&change).await.unwrap();
+    let names: Vec<String> =
+        s.meta.list_functions().await.unwrap().into_iter().map(|f| f.config.name.to_string()).collect();
+    assert_eq!(names, ["loose", "svc-a"]);
+
+    // Deleting a service's function also drops it from the service's routes.
+    s.meta.delete_function("svc-a").await.unwrap();
+    let svc = s.meta.get_service("svc").await.unwrap().unwrap();
+    assert!(svc.routes.is_empty() && svc.functions.is_empty());
+
+    s.meta.apply_deployment(&change).await.unwrap();
+    assert!(s.meta.remove_service("svc").await.unwrap().is_some());
+    assert!(s.meta.get_function("svc-a").await.unwrap().is_none());
+    assert!(s.meta.get_function("loose").await.unwrap().is_some());
+    assert!(s.meta.list_services().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn settings_keep_the_first_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = EmbeddedStores::open(dir.path()).unwrap();
+    assert_eq!(s.meta.init_setting("k", "one").await.unwrap(), "one");
+    assert_eq!(s.meta.init_setting("k", "two").await.unwrap(), "one");
+    assert_eq!(s.meta.get_setting("k").await.unwrap().as_deref(), Some("one"));
+}
+
+#[tokio::test]
+async fn artifacts_are_verified_and_content_addressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = EmbeddedStores::open(dir.path()).unwrap();
+    let bytes = b"\0asm component".to_vec();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let wrong = "f".repeat(64);
+    assert!(matches!(s.artifacts.put(&wrong, bytes.clone()).await, Err(Error::DigestMismatch { .. })));
+    assert!(!s.artifacts.contains(&wrong).await.unwrap());
+    s.artifacts.put(&sha, bytes.clone()).await.unwrap();
+    s.artifacts.put(&sha, bytes.clone()).await.unwrap();
+    assert_eq!(s.artifacts.get(&sha).await.unwrap(), Some(bytes));
+    assert!(s.artifacts.get("not-a-digest").await.is_err());
+}
+
+#[tokio::test]
+async fn logs_read_by_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = EmbeddedStores::open(dir.path()).unwrap();
+    let line = |f: &str, m: &str| LogLine {
+        seq: 0,
+        function: f.into(),
+        ts_ms: 5,
+        request_id: "r".into(),
+        trace_id: "t".into(),
+        stream: LogStream::Stdout,
+        message: m.into(),
+    };
+    s.logs.append(vec![line("a", "1"), line("b", "x"), line("a", "2"), line("a", "3")]).await.unwrap();
+    let all = s.logs.read("a", 0, 10).await.unwrap();
+    assert_eq!(all.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(), ["1", "2", "3"]);
+    let after = s.logs.read("a", all[0].seq, 1).await.unwrap();
+    assert_eq!(after[0].message, "2");
+    let tail = s.logs.tail("a", 2).await.unwrap();
+    assert_eq!(tail.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(), ["2", "3"]);
+    s.logs.delete_function("a").await.unwrap();
+    assert!(s.logs.read("a", 0, 10).await.unwrap().is_empty());
+}

@@ -1,0 +1,20 @@
+//! Storage contracts: the traits every backend implements and every service calls.
+//!
+//! - [`MetaStore`]: functions, services and settings (small records, transactional).
+//! - [`ArtifactStore`]: code packages, content-addressed by SHA-256.
+//! - [`LogStore`]: invocation log lines, append-only, read by position.
+//!
+//! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
+//! same traits; callers hold `Arc<dyn Trait>` and never learn which one they have.
+//! Deliberately absent: any SQL, any file path, any HTTP.
+#![deny(missing_docs)]
+
+mod artifact;
+mod error;
+mod logs;
+mod meta;
+
+pub use artifact::{ArtifactStore, sha256_hex_is_valid};
+pub use error::{Error, Result};
+pub use logs::LogStore;
+pub use meta::{DeploymentChange, Expect, MetaStore};

@@ -1,0 +1,167 @@
+//! Function and service records: what the control plane stores and the runtimes run.
+
+use crate::{FunctionName, RouteSpec, ServiceName};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// How a function's code runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Runtime {
+    /// A WebAssembly component exporting `wasi:http/incoming-handler`.
+    #[serde(rename = "wasm")]
+    Wasm,
+}
+
+impl Runtime {
+    /// Every runtime this build supports, by its manifest name.
+    pub const SUPPORTED: &'static [&'static str] = &["wasm"];
+
+    /// The name used in manifests and the Lambda API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Wasm => "wasm",
+        }
+    }
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "wasm" => Ok(Runtime::Wasm),
+            other => Err(format!(
+                "unknown runtime {other:?} (supported: {})",
+                Runtime::SUPPORTED.join(", ")
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a user sets on a function (Lambda's CreateFunction / serverless.yml `functions.<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionConfig {
+    /// The function's name, unique in the installation.
+    pub name: FunctionName,
+    /// The service that deployed it, if it came from a manifest.
+    pub service: Option<ServiceName>,
+    /// How the code runs.
+    pub runtime: Runtime,
+    /// Runtime-specific entry point; for `wasm`, the path of the component in the package.
+    pub handler: String,
+    /// Memory limit in MiB (128 to 10240).
+    pub memory_mb: u32,
+    /// Wall-clock limit of one invocation, in seconds (1 to 900).
+    pub timeout_s: u32,
+    /// Environment variables the code sees.
+    pub environment: BTreeMap<String, String>,
+    /// Free text.
+    pub description: String,
+}
+
+impl FunctionConfig {
+    /// Lambda's memory bounds, in MiB.
+    pub const MEMORY_RANGE: (u32, u32) = (128, 10_240);
+    /// Lambda's timeout bounds, in seconds.
+    pub const TIMEOUT_RANGE: (u32, u32) = (1, 900);
+
+    /// Checks the numeric limits; the message names the offending field.
+    pub fn validate(&self) -> Result<(), String> {
+        let (lo, hi) = Self::MEMORY_RANGE;
+        if !(lo..=hi).contains(&self.memory_mb) {
+            return Err(format!("memorySize {} is outside {lo}..={hi} MiB", self.memory_mb));
+        }
+        let (lo, hi) = Self::TIMEOUT_RANGE;
+        if !(lo..=hi).contains(&self.timeout_s) {
+            return Err(format!("timeout {} is outside {lo}..={hi} seconds", self.timeout_s));
+        }
+        for key in self.environment.keys() {
+            let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !ok {
+                return Err(format!("environment variable name {key:?} is invalid"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A function as stored: its configuration, its code and its revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    /// What the user set.
+    pub config: FunctionConfig,
+    /// Hex SHA-256 of the code artifact (the key in the artifact store).
+    pub code_sha256: String,
+    /// Size of the code artifact in bytes.
+    pub code_size: u64,
+    /// Increases by one on every change of code or configuration; runtimes key caches on it.
+    pub revision: u64,
+    /// When the record last changed, epoch milliseconds.
+    pub last_modified_ms: u64,
+}
+
+/// CORS settings of a service's HTTP API (`provider.httpApi.cors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cors {
+    /// Origins allowed; `*` allows any.
+    pub allowed_origins: Vec<String>,
+    /// Request headers allowed in preflight.
+    pub allowed_headers: Vec<String>,
+    /// Methods allowed in preflight.
+    pub allowed_methods: Vec<String>,
+    /// Whether credentials may be sent.
+    pub allow_credentials: bool,
+    /// Response headers exposed to the browser.
+    pub exposed_response_headers: Vec<String>,
+    /// Preflight cache time in seconds.
+    pub max_age: Option<u32>,
+}
+
+impl Cors {
+    /// What `cors: true` means in the Serverless Framework.
+    pub fn permissive() -> Self {
+        Cors {
+            allowed_origins: vec!["*".into()],
+            allowed_headers: [
+                "Content-Type",
+                "X-Amz-Date",
+                "Authorization",
+                "X-Api-Key",
+                "X-Amz-Security-Token",
+                "X-Amz-User-Agent",
+                "X-Amzn-Trace-Id",
+            ]
+            .map(String::from)
+            .to_vec(),
+            allowed_methods: ["OPTIONS", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+                .map(String::from)
+                .to_vec(),
+            allow_credentials: false,
+            exposed_response_headers: vec![],
+            max_age: None,
+        }
+    }
+}
+
+/// A deployed service: its routes and settings; its functions are stored as records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    /// The service name, also the first path segment of its routes.
+    pub name: ServiceName,
+    /// Every HTTP route of the service.
+    pub routes: Vec<RouteSpec>,
+    /// CORS settings, if any.
+    pub cors: Option<Cors>,
+    /// The service's functions.
+    pub functions: Vec<FunctionName>,
+    /// When the last deploy landed, epoch milliseconds.
+    pub deployed_at_ms: u64,
+}

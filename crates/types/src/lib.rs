@@ -1,0 +1,31 @@
+//! Squall's shared vocabulary: validated names, function configuration, routes,
+//! trace context and log lines.
+//!
+//! Every other crate speaks in these types. Nothing here does I/O, and nothing
+//! here knows about HTTP wire formats or storage engines.
+#![deny(missing_docs)]
+
+mod clock;
+mod function;
+mod log;
+mod names;
+mod route;
+mod trace;
+
+pub use clock::{format_iso8601_millis, now_ms};
+pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord};
+pub use log::{LogLine, LogStream};
+pub use names::{FunctionName, NameError, ServiceName};
+pub use route::{HttpMethod, RouteKey, RoutePath, RouteSegment, RouteSpec};
+pub use trace::{RequestId, TraceContext};
+
+/// The AWS account id Squall reports in ARNs (one account per installation).
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// The region Squall reports when a client did not name one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The ARN of a function, as Lambda spells it.
+pub fn function_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}")
+}

@@ -1,0 +1,234 @@
+//! HTTP API route keys (`GET /greet/{name}`, `ANY /{proxy+}`, `$default`) and their parsing.
+//!
+//! Matching lives in the functions service; this module only says what a valid route is.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A route's method; `Any` matches every method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum HttpMethod {
+    Any,
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+impl HttpMethod {
+    /// The upper-case name; `ANY` for `Any`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Any => "ANY",
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Options => "OPTIONS",
+        }
+    }
+
+    /// Whether a route with this method serves a request with method `m`.
+    pub fn serves(self, m: &str) -> bool {
+        self == HttpMethod::Any || self.as_str().eq_ignore_ascii_case(m)
+    }
+}
+
+impl FromStr for HttpMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "ANY" | "*" => HttpMethod::Any,
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            _ => return Err(format!("unknown HTTP method {s:?}")),
+        })
+    }
+}
+
+/// One segment of a route path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RouteSegment {
+    /// Matches exactly this text.
+    Literal(String),
+    /// `{name}`: matches one non-empty segment.
+    Param(String),
+    /// `{name+}`: matches the rest of the path (one or more segments); last only.
+    Greedy(String),
+}
+
+/// A route path: `/`-separated segments, or `$default` (the `'*'` catch-all).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RoutePath {
+    /// The catch-all route: any method, any path, chosen only when nothing else matches.
+    Default,
+    /// A path template.
+    Segments(Vec<RouteSegment>),
+}
+
+impl RoutePath {
+    /// Parses a path template such as `/greet/{name}` or `/{proxy+}`.
+    pub fn parse(path: &str) -> Result<Self, String> {
+        let Some(rest) = path.strip_prefix('/') else {
+            return Err(format!("route path {path:?} must start with '/'"));
+        };
+        let mut segments = Vec::new();
+        let mut names = Vec::new();
+        let parts: Vec<&str> = if rest.is_empty() { vec![] } else { rest.split('/').collect() };
+        for (i, part) in parts.iter().enumerate() {
+            if part.is_empty() {
+                return Err(format!("route path {path:?} has an empty segment"));
+            }
+            let seg = if let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                let (name, greedy) = match inner.strip_suffix('+') {
+                    Some(n) => (n, true),
+                    None => (inner, false),
+                };
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    return Err(format!("route path {path:?} has an invalid parameter {part:?}"));
+                }
+                if names.contains(&name) {
+                    return Err(format!("route path {path:?} repeats the parameter {name:?}"));
+                }
+                names.push(name);
+                if greedy {
+                    if i + 1 != parts.len() {
+                        return Err(format!("route path {path:?}: a greedy parameter must be the last segment"));
+                    }
+                    RouteSegment::Greedy(name.to_string())
+                } else {
+                    RouteSegment::Param(name.to_string())
+                }
+            } else if part.contains(['{', '}']) {
+                return Err(format!("route path {path:?}: parameters must fill a whole segment"));
+            } else {
+                RouteSegment::Literal(part.to_string())
+            };
+            segments.push(seg);
+        }
+        Ok(RoutePath::Segments(segments))
+    }
+
+    /// The shape used to detect collisions: parameter names do not matter.
+    pub fn shape(&self) -> String {
+        match self {
+            RoutePath::Default => "$default".into(),
+            RoutePath::Segments(segs) => {
+                let mut s = String::new();
+                for seg in segs {
+                    s.push('/');
+                    match seg {
+                        RouteSegment::Literal(l) => s.push_str(l),
+                        RouteSegment::Param(_) => s.push_str("{}"),
+                        RouteSegment::Greedy(_) => s.push_str("{+}"),
+                    }
+                }
+                if s.is_empty() {
+                    s.push('/');
+                }
+                s
+            }
+        }
+    }
+}
+
+impl fmt::Display for RoutePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoutePath::Default => f.write_str("$default"),
+            RoutePath::Segments(segs) if segs.is_empty() => f.write_str("/"),
+            RoutePath::Segments(segs) => {
+                for seg in segs {
+                    match seg {
+                        RouteSegment::Literal(l) => write!(f, "/{l}")?,
+                        RouteSegment::Param(p) => write!(f, "/{{{p}}}")?,
+                        RouteSegment::Greedy(p) => write!(f, "/{{{p}+}}")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A route key: method and path, e.g. `GET /greet/{name}`; `$default` for the catch-all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RouteKey {
+    /// The method (`Any` for `$default`).
+    pub method: HttpMethod,
+    /// The path template.
+    pub path: RoutePath,
+}
+
+impl RouteKey {
+    /// Parses `'*'`, `'GET /path'` or `'ANY /path'`.
+    pub fn parse(key: &str) -> Result<Self, String> {
+        let key = key.trim();
+        if key == "*" || key == "$default" {
+            return Ok(RouteKey { method: HttpMethod::Any, path: RoutePath::Default });
+        }
+        let Some((method, path)) = key.split_once(' ') else {
+            return Err(format!("route {key:?} must be '*' or 'METHOD /path'"));
+        };
+        Ok(RouteKey { method: method.parse()?, path: RoutePath::parse(path.trim())? })
+    }
+}
+
+impl fmt::Display for RouteKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.path {
+            RoutePath::Default => f.write_str("$default"),
+            _ => write!(f, "{} {}", self.method.as_str(), self.path),
+        }
+    }
+}
+
+/// A route bound to the function that serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteSpec {
+    /// Method and path.
+    pub key: RouteKey,
+    /// The function (full name) that serves it.
+    pub function: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_route_keys() {
+        for k in ["GET /greet/{name}", "ANY /{proxy+}", "POST /", "$default"] {
+            assert_eq!(RouteKey::parse(k).unwrap().to_string(), k);
+        }
+        assert_eq!(RouteKey::parse("*").unwrap().to_string(), "$default");
+        assert_eq!(RouteKey::parse("get /a").unwrap().to_string(), "GET /a");
+    }
+
+    #[test]
+    fn refuses_bad_paths() {
+        for k in ["GET greet", "GET /a//b", "GET /{a+}/b", "GET /{a}/{a}", "GET /a{b}", "FETCH /a", "GET"] {
+            assert!(RouteKey::parse(k).is_err(), "{k} should be refused");
+        }
+    }
+
+    #[test]
+    fn shape_ignores_parameter_names() {
+        let a = RoutePath::parse("/a/{x}").unwrap();
+        let b = RoutePath::parse("/a/{y}").unwrap();
+        assert_eq!(a.shape(), b.shape());
+        assert_ne!(a.shape(), RoutePath::parse("/a/{x+}").unwrap().shape());
+    }
+}
