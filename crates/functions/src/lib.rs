@@ -1,1 +1,182 @@
-//! placeholder
+//! The functions service: the control plane of functions and services (create, update,
+//! delete, deploy a whole service atomically), the route tables of deployed services,
+//! invocation through a runtime, and function logs.
+//!
+//! - [`crud`]: single functions (what Lambda's API does).
+//! - [`deploy`]: reconciling a service to a [`DeploymentPlan`].
+//! - [`routes`]: HTTP API route matching.
+//! - [`logs`]: the log pipeline from runtimes to the store and to followers.
+//!
+//! Records are read from storage once at start and kept in memory, so the request path
+//! never touches storage. Deliberately absent: HTTP, wire formats, SigV4.
+
+mod crud;
+mod deploy;
+mod error;
+pub mod logs;
+pub mod routes;
+
+pub use crud::ConfigPatch;
+pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedFunction};
+pub use error::{Error, Result};
+pub use logs::LogPipe;
+pub use routes::{RouteMatch, RouteTable};
+
+use async_trait::async_trait;
+use squall_runtime::{CodeSource, Invocation, Outcome, SharedRuntime};
+use squall_storage::{ArtifactStore, LogStore, MetaStore};
+use squall_types::{FunctionRecord, LogLine, ServiceRecord};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// A deployed service as the request path sees it.
+#[derive(Debug)]
+pub struct ServiceRoutes {
+    /// The stored record (routes, CORS).
+    pub record: ServiceRecord,
+    /// Its routes, compiled.
+    pub table: RouteTable,
+}
+
+#[derive(Default)]
+struct State {
+    functions: HashMap<String, Arc<FunctionRecord>>,
+    services: HashMap<String, Arc<ServiceRoutes>>,
+}
+
+/// Where a request for a service lands.
+pub enum Routed {
+    /// No service by that name.
+    NoService,
+    /// The service exists; here is how its routes matched.
+    Service {
+        /// The service.
+        service: Arc<ServiceRoutes>,
+        /// The match.
+        matched: RouteMatch,
+    },
+}
+
+/// The functions service. One per process; shared by the gateway's handlers.
+pub struct Functions {
+    meta: Arc<dyn MetaStore>,
+    artifacts: Arc<dyn ArtifactStore>,
+    logs: Arc<dyn LogStore>,
+    log_pipe: Arc<LogPipe>,
+    runtime: SharedRuntime,
+    /// The in-memory copy of every function and service record.
+    state: RwLock<State>,
+    /// Serializes control-plane writes on this node, so read-check-write sequences hold.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl Functions {
+    /// Loads every record from `meta` and serves them.
+    pub async fn open(
+        meta: Arc<dyn MetaStore>,
+        artifacts: Arc<dyn ArtifactStore>,
+        logs: Arc<dyn LogStore>,
+        log_pipe: Arc<LogPipe>,
+        runtime: SharedRuntime,
+    ) -> Result<Self> {
+        let f = Functions {
+            meta,
+            artifacts,
+            logs,
+            log_pipe,
+            runtime,
+            state: RwLock::new(State::default()),
+            writes: tokio::sync::Mutex::new(()),
+        };
+        let functions = f.meta.list_functions().await?;
+        let services = f.meta.list_services().await?;
+        {
+            let mut st = f.state_mut();
+            for rec in functions {
+                st.functions.insert(rec.config.name.to_string(), Arc::new(rec));
+            }
+            for rec in services {
+                st.services.insert(rec.name.to_string(), Arc::new(service_routes(rec)));
+            }
+        }
+        Ok(f)
+    }
+
+    fn state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn state_mut(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The function named `name`.
+    pub fn function(&self, name: &str) -> Option<Arc<FunctionRecord>> {
+        self.state().functions.get(name).cloned()
+    }
+
+    /// Matches a request against the routes of `service`.
+    pub fn route(&self, service: &str, method: &str, path: &str) -> Routed {
+        let Some(svc) = self.state().services.get(service).cloned() else { return Routed::NoService };
+        let matched = svc.table.resolve(method, path);
+        Routed::Service { service: svc, matched }
+    }
+
+    /// Every deployed service, by name.
+    pub fn list_services(&self) -> Vec<ServiceRecord> {
+        let mut v: Vec<ServiceRecord> = self.state().services.values().map(|s| s.record.clone()).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    /// Runs one invocation of `function`.
+    pub async fn invoke(&self, function: &FunctionRecord, invocation: Invocation) -> Result<Outcome> {
+        let code = Artifacts(self.artifacts.clone());
+        Ok(self.runtime.invoke(function, invocation, &code).await?)
+    }
+
+    /// Log lines of `function` after position `after`. With `wait`, blocks up to that long
+    /// for new lines when there are none yet.
+    pub async fn read_logs(&self, function: &str, after: u64, limit: usize, wait: Option<Duration>) -> Result<Vec<LogLine>> {
+        let notified = self.log_pipe.written.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let lines = self.logs.read(function, after, limit).await?;
+        let Some(wait) = wait.filter(|_| lines.is_empty()) else { return Ok(lines) };
+        let _ = tokio::time::timeout(wait, notified).await;
+        Ok(self.logs.read(function, after, limit).await?)
+    }
+
+    /// The newest `limit` log lines of `function`.
+    pub async fn tail_logs(&self, function: &str, limit: usize) -> Result<Vec<LogLine>> {
+        Ok(self.logs.tail(function, limit).await?)
+    }
+
+    /// Waits until every log line emitted so far is stored (for shutdown).
+    pub async fn flush_logs(&self) {
+        self.log_pipe.flush().await;
+    }
+}
+
+fn service_routes(record: ServiceRecord) -> ServiceRoutes {
+    let table = RouteTable::new(&record.routes);
+    ServiceRoutes { record, table }
+}
+
+/// Runtimes fetch code from the artifact store through this.
+struct Artifacts(Arc<dyn ArtifactStore>);
+
+#[async_trait]
+impl CodeSource for Artifacts {
+    async fn fetch(&self, sha256: &str) -> squall_runtime::Result<Vec<u8>> {
+        match self.0.get(sha256).await {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(squall_runtime::Error::Internal(format!("artifact {sha256} is missing"))),
+            Err(e) => Err(squall_runtime::Error::Internal(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -180,9 +180,10 @@ fn log_lines(function: &str, inv: (&str, &str), stream: LogStream, lines: Vec<St
 #[async_trait]
 impl FunctionRuntime for WasmRuntime {
     async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+        // Compile (caching the result on disk) and check the imports and exports; the
+        // version is loaded into memory on its first invocation.
         let component = self.compile(&function.code_sha256, code.to_vec()).await?;
-        let pre = self.pre_instantiate(&component)?;
-        self.remember(function, pre);
+        self.pre_instantiate(&component)?;
         Ok(())
     }
 

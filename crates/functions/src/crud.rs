@@ -1,0 +1,178 @@
+//! Single-function operations, as Lambda's API offers them.
+
+use crate::{Error, Functions, Result, service_routes};
+use sha2::{Digest, Sha256};
+use squall_storage::Expect;
+use squall_types::{FunctionConfig, FunctionRecord, Runtime, now_ms};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Changes to a function's configuration; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigPatch {
+    /// New runtime.
+    pub runtime: Option<Runtime>,
+    /// New handler.
+    pub handler: Option<String>,
+    /// New memory limit, MiB.
+    pub memory_mb: Option<u32>,
+    /// New timeout, seconds.
+    pub timeout_s: Option<u32>,
+    /// New environment (replaces the whole map, as Lambda does).
+    pub environment: Option<BTreeMap<String, String>>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Functions {
+    /// Creates a function from its configuration and code.
+    pub async fn create_function(&self, config: FunctionConfig, code: Vec<u8>) -> Result<Arc<FunctionRecord>> {
+        config.validate().map_err(Error::InvalidRequest)?;
+        let _w = self.writes.lock().await;
+        let name = config.name.to_string();
+        if self.function(&name).is_some() {
+            return Err(Error::Conflict(format!("Function already exist: {name}")));
+        }
+        let sha = sha256_hex(&code);
+        let record = FunctionRecord {
+            config,
+            code_sha256: sha.clone(),
+            code_size: code.len() as u64,
+            revision: 1,
+            last_modified_ms: now_ms(),
+        };
+        self.runtime.prepare(&record, &code).await?;
+        self.artifacts.put(&sha, code).await?;
+        self.meta.put_function(&record, Expect::Absent).await?;
+        let record = Arc::new(record);
+        self.state_mut().functions.insert(name, record.clone());
+        Ok(record)
+    }
+
+    /// The function, or `NotFound`.
+    pub fn get_function(&self, name: &str) -> Result<Arc<FunctionRecord>> {
+        self.function(name).ok_or_else(|| Error::NotFound { kind: "Function", name: name.to_string() })
+    }
+
+    /// Every function, by name.
+    pub fn list_functions(&self) -> Vec<Arc<FunctionRecord>> {
+        let mut v: Vec<_> = self.state().functions.values().cloned().collect();
+        v.sort_by(|a, b| a.config.name.cmp(&b.config.name));
+        v
+    }
+
+    /// The code of a function.
+    pub async fn function_code(&self, name: &str) -> Result<Vec<u8>> {
+        let f = self.get_function(name)?;
+        self.artifacts
+            .get(&f.code_sha256)
+            .await?
+            .ok_or_else(|| Error::Runtime(format!("the code of {name} is missing from the artifact store")))
+    }
+
+    /// Replaces a function's code.
+    pub async fn update_code(&self, name: &str, code: Vec<u8>) -> Result<Arc<FunctionRecord>> {
+        let _w = self.writes.lock().await;
+        let current = self.get_function(name)?;
+        let mut next = (*current).clone();
+        next.code_sha256 = sha256_hex(&code);
+        next.code_size = code.len() as u64;
+        self.replace(&current, next, Some(code)).await
+    }
+
+    /// Changes a function's configuration.
+    pub async fn update_config(&self, name: &str, patch: ConfigPatch) -> Result<Arc<FunctionRecord>> {
+        let _w = self.writes.lock().await;
+        let current = self.get_function(name)?;
+        let mut next = (*current).clone();
+        let c = &mut next.config;
+        if let Some(r) = patch.runtime {
+            c.runtime = r;
+        }
+        if let Some(h) = patch.handler {
+            c.handler = h;
+        }
+        if let Some(m) = patch.memory_mb {
+            c.memory_mb = m;
+        }
+        if let Some(t) = patch.timeout_s {
+            c.timeout_s = t;
+        }
+        if let Some(e) = patch.environment {
+            c.environment = e;
+        }
+        if let Some(d) = patch.description {
+            c.description = d;
+        }
+        c.validate().map_err(Error::InvalidRequest)?;
+        self.replace(&current, next, None).await
+    }
+
+    /// Writes `next` over `current` (bumping the revision), preparing new code first.
+    async fn replace(
+        &self,
+        current: &FunctionRecord,
+        mut next: FunctionRecord,
+        code: Option<Vec<u8>>,
+    ) -> Result<Arc<FunctionRecord>> {
+        next.revision = current.revision + 1;
+        next.last_modified_ms = now_ms();
+        if let Some(code) = code {
+            self.runtime.prepare(&next, &code).await?;
+            self.artifacts.put(&next.code_sha256, code).await?;
+        }
+        self.meta.put_function(&next, Expect::Revision(current.revision)).await?;
+        let name = next.config.name.to_string();
+        self.runtime.evict(&name);
+        let next = Arc::new(next);
+        self.state_mut().functions.insert(name, next.clone());
+        Ok(next)
+    }
+
+    /// Deletes a function (and its routes, if a service deployed it) and its logs.
+    pub async fn delete_function(&self, name: &str) -> Result<()> {
+        let _w = self.writes.lock().await;
+        let Some(deleted) = self.meta.delete_function(name).await? else {
+            return Err(Error::NotFound { kind: "Function", name: name.to_string() });
+        };
+        self.runtime.evict(name);
+        let service = match &deleted.config.service {
+            Some(s) => self.meta.get_service(s.as_str()).await?,
+            None => None,
+        };
+        {
+            let mut st = self.state_mut();
+            st.functions.remove(name);
+            if let Some(svc) = service {
+                st.services.insert(svc.name.to_string(), Arc::new(service_routes(svc)));
+            }
+        }
+        self.logs.delete_function(name).await?;
+        Ok(())
+    }
+
+    /// Whether an artifact is stored.
+    pub async fn has_artifact(&self, sha256: &str) -> Result<bool> {
+        if !squall_storage::sha256_hex_is_valid(sha256) {
+            return Err(Error::InvalidRequest(format!("{sha256:?} is not a lower-case hex SHA-256")));
+        }
+        Ok(self.artifacts.contains(sha256).await?)
+    }
+
+    /// Stores an artifact under its digest; refuses bytes that do not match it.
+    pub async fn put_artifact(&self, sha256: &str, bytes: Vec<u8>) -> Result<()> {
+        if !squall_storage::sha256_hex_is_valid(sha256) {
+            return Err(Error::InvalidRequest(format!("{sha256:?} is not a lower-case hex SHA-256")));
+        }
+        match self.artifacts.put(sha256, bytes).await {
+            Err(squall_storage::Error::DigestMismatch { expected, actual }) => Err(Error::InvalidRequest(format!(
+                "the upload's SHA-256 is {actual}, not {expected}"
+            ))),
+            other => Ok(other?),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Deploying a service: reconcile its functions and routes to a plan, all or nothing.
+//!
+//! Order: validate the plan, check every artifact is uploaded, prepare (compile) every new
+//! or changed version, then commit one storage transaction and swap the in-memory state.
+//! A failure before the commit changes nothing: the previous version keeps serving.
+
+use crate::{Error, Functions, Result, service_routes};
+use serde::{Deserialize, Serialize};
+use squall_storage::DeploymentChange;
+use squall_types::{Cors, FunctionConfig, FunctionRecord, RouteKey, RouteSpec, ServiceName, ServiceRecord, now_ms};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// What a service should look like after a deploy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentPlan {
+    /// The service.
+    pub service: ServiceName,
+    /// `provider.httpApi.cors`.
+    pub cors: Option<Cors>,
+    /// Every function of the service.
+    pub functions: Vec<PlannedFunction>,
+}
+
+/// One function of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedFunction {
+    /// Its configuration (`service` is set from the plan).
+    pub config: FunctionConfig,
+    /// The uploaded artifact holding its code.
+    pub code_sha256: String,
+    /// Its HTTP routes.
+    pub routes: Vec<RouteKey>,
+}
+
+/// What a deploy did to one function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// New function.
+    Created,
+    /// New code or configuration.
+    Updated,
+    /// Nothing to do.
+    Unchanged,
+    /// No longer in the plan; deleted.
+    Removed,
+}
+
+/// One line of a deploy report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The function's full name.
+    pub function: String,
+    /// What happened to it.
+    pub action: Action,
+}
+
+/// The outcome of a deploy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeployReport {
+    /// The service.
+    pub service: ServiceName,
+    /// Per function, in plan order, then removals.
+    pub changes: Vec<Change>,
+    /// The service's routes after the deploy, as route keys.
+    pub routes: Vec<String>,
+}
+
+impl Functions {
+    /// Reconciles a service to `plan`. Idempotent: deploying the same plan twice changes
+    /// nothing the second time.
+    pub async fn deploy(&self, plan: DeploymentPlan) -> Result<DeployReport> {
+        let _w = self.writes.lock().await;
+        let service = plan.service.clone();
+        let planned = self.validate(&plan)?;
+
+        let missing = self.missing_artifacts(&planned).await?;
+        if !missing.is_empty() {
+            return Err(Error::MissingArtifacts(missing));
+        }
+
+        let previous = self.meta.get_service(service.as_str()).await?;
+        let mut changes = Vec::new();
+        let mut upsert = Vec::new();
+        for p in &planned {
+            let name = p.config.name.to_string();
+            let current = self.function(&name);
+            let action = match &current {
+                None => Action::Created,
+                Some(c) if c.config == p.config && c.code_sha256 == p.code_sha256 => Action::Unchanged,
+                Some(_) => Action::Updated,
+            };
+            if action != Action::Unchanged {
+                let code = self.artifacts.get(&p.code_sha256).await?.ok_or_else(|| {
+                    Error::MissingArtifacts(vec![p.code_sha256.clone()])
+                })?;
+                let record = FunctionRecord {
+                    config: p.config.clone(),
+                    code_sha256: p.code_sha256.clone(),
+                    code_size: code.len() as u64,
+                    revision: current.as_ref().map_or(1, |c| c.revision + 1),
+                    last_modified_ms: now_ms(),
+                };
+                self.runtime.prepare(&record, &code).await.map_err(|e| match Error::from(e) {
+                    Error::InvalidCode(m) => Error::InvalidCode(format!("function {name}: {m}")),
+                    other => other,
+                })?;
+                upsert.push(record);
+            }
+            changes.push(Change { function: name, action });
+        }
+        let keep: HashSet<&str> = planned.iter().map(|p| p.config.name.as_str()).collect();
+        let delete: Vec<String> = previous
+            .iter()
+            .flat_map(|s| s.functions.iter())
+            .filter(|f| !keep.contains(f.as_str()))
+            .map(|f| f.to_string())
+            .collect();
+        changes.extend(delete.iter().map(|f| Change { function: f.clone(), action: Action::Removed }));
+
+        let routes: Vec<RouteSpec> = planned
+            .iter()
+            .flat_map(|p| p.routes.iter().map(|k| RouteSpec { key: k.clone(), function: p.config.name.to_string() }))
+            .collect();
+        let record = ServiceRecord {
+            name: service.clone(),
+            routes,
+            cors: plan.cors.clone(),
+            functions: planned.iter().map(|p| p.config.name.clone()).collect(),
+            deployed_at_ms: now_ms(),
+        };
+        let same_shape = previous
+            .as_ref()
+            .is_some_and(|p| p.routes == record.routes && p.cors == record.cors && p.functions == record.functions);
+        let report_routes = record.routes.iter().map(|r| r.key.to_string()).collect();
+        if upsert.is_empty() && delete.is_empty() && same_shape {
+            return Ok(DeployReport { service, changes, routes: report_routes });
+        }
+
+        self.meta.apply_deployment(&DeploymentChange { service: record.clone(), upsert: upsert.clone(), delete: delete.clone() }).await?;
+        {
+            let mut st = self.state_mut();
+            for rec in upsert {
+                let name = rec.config.name.to_string();
+                self.runtime.evict(&name);
+                st.functions.insert(name, Arc::new(rec));
+            }
+            for name in &delete {
+                self.runtime.evict(name);
+                st.functions.remove(name);
+            }
+            st.services.insert(service.to_string(), Arc::new(service_routes(record)));
+        }
+        for name in &delete {
+            self.logs.delete_function(name).await?;
+        }
+        Ok(DeployReport { service, changes, routes: report_routes })
+    }
+
+    /// Deletes a service and its functions.
+    pub async fn remove_service(&self, name: &str) -> Result<ServiceRecord> {
+        let _w = self.writes.lock().await;
+        let Some(removed) = self.meta.remove_service(name).await? else {
+            return Err(Error::NotFound { kind: "Service", name: name.to_string() });
+        };
+        {
+            let mut st = self.state_mut();
+            st.services.remove(name);
+            st.functions.retain(|_, f| f.config.service.as_ref().map(|s| s.as_str()) != Some(name));
+        }
+        for f in &removed.functions {
+            self.runtime.evict(f.as_str());
+            self.logs.delete_function(f.as_str()).await?;
+        }
+        Ok(removed)
+    }
+
+    /// Checks what the manifest parser checked too: the server trusts no client.
+    fn validate(&self, plan: &DeploymentPlan) -> Result<Vec<PlannedFunction>> {
+        let service = plan.service.as_str();
+        let mut names = HashSet::new();
+        let mut routes: HashMap<(String, String), String> = HashMap::new();
+        let mut out = Vec::new();
+        for p in &plan.functions {
+            let mut p = p.clone();
+            p.config.service = Some(plan.service.clone());
+            let name = p.config.name.to_string();
+            p.config.validate().map_err(|e| Error::InvalidRequest(format!("function {name}: {e}")))?;
+            if !squall_storage::sha256_hex_is_valid(&p.code_sha256) {
+                return Err(Error::InvalidRequest(format!("function {name}: bad code digest")));
+            }
+            if !names.insert(name.clone()) {
+                return Err(Error::InvalidRequest(format!("the function name {name} is used twice")));
+            }
+            if let Some(existing) = self.function(&name) {
+                let owner = existing.config.service.as_ref().map(|s| s.as_str());
+                if owner != Some(service) {
+                    let owner = owner.map_or("no service (created through the Lambda API)".to_string(), |o| format!("service {o}"));
+                    return Err(Error::Conflict(format!("function {name} already exists and belongs to {owner}")));
+                }
+            }
+            for r in &p.routes {
+                if let Some(other) = routes.insert((r.method.as_str().to_string(), r.path.shape()), name.clone()) {
+                    return Err(Error::InvalidRequest(format!("route {r} of {name} collides with a route of {other}")));
+                }
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    async fn missing_artifacts(&self, planned: &[PlannedFunction]) -> Result<Vec<String>> {
+        let mut missing = Vec::new();
+        for p in planned {
+            if !self.artifacts.contains(&p.code_sha256).await? && !missing.contains(&p.code_sha256) {
+                missing.push(p.code_sha256.clone());
+            }
+        }
+        Ok(missing)
+    }
+}

@@ -1,0 +1,226 @@
+//! A service's HTTP routes, compiled for matching with API Gateway HTTP API rules: the most
+//! specific path wins (literal over `{param}` over `{greedy+}`, segment by segment from the
+//! left), then a named method over `ANY`, and `$default` only when nothing else matches.
+
+use squall_types::{HttpMethod, RoutePath, RouteSegment, RouteSpec};
+
+/// The result of matching a request against a service's routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// A route serves it.
+    Found {
+        /// The function to invoke.
+        function: String,
+        /// The matched route key, e.g. `GET /greet/{name}`.
+        route_key: String,
+        /// Path parameters, decoded.
+        params: Vec<(String, String)>,
+    },
+    /// Some route has this path, none has this method.
+    MethodNotAllowed {
+        /// Methods that would have matched.
+        allowed: Vec<String>,
+    },
+    /// No route has this path.
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
+    method: HttpMethod,
+    segments: Option<Vec<RouteSegment>>,
+    function: String,
+    key: String,
+}
+
+/// A service's routes, ready to match.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<Compiled>,
+}
+
+/// Rank of a segment kind; higher is more specific.
+fn rank(seg: &RouteSegment) -> u8 {
+    match seg {
+        RouteSegment::Literal(_) => 3,
+        RouteSegment::Param(_) => 2,
+        RouteSegment::Greedy(_) => 1,
+    }
+}
+
+impl RouteTable {
+    /// Compiles `routes`; collisions were refused at deploy time.
+    pub fn new(routes: &[RouteSpec]) -> Self {
+        let routes = routes
+            .iter()
+            .map(|r| Compiled {
+                method: r.key.method,
+                segments: match &r.key.path {
+                    RoutePath::Default => None,
+                    RoutePath::Segments(s) => Some(s.clone()),
+                },
+                function: r.function.clone(),
+                key: r.key.to_string(),
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// Matches `method` and `path` (relative to the service, starting with `/`, still
+    /// percent-encoded).
+    pub fn resolve(&self, method: &str, path: &str) -> RouteMatch {
+        let raw: Vec<&str> = match path.strip_prefix('/').unwrap_or(path) {
+            "" => vec![],
+            p => p.split('/').collect(),
+        };
+        let decoded: Vec<String> = raw.iter().map(|s| percent_decode(s)).collect();
+        let mut best: Option<(Vec<u8>, bool, &Compiled, Vec<(String, String)>)> = None;
+        let mut allowed = Vec::new();
+        for r in &self.routes {
+            let Some(segs) = &r.segments else { continue };
+            let Some(params) = match_segments(segs, &raw, &decoded) else { continue };
+            if !r.method.serves(method) {
+                allowed.push(r.method.as_str().to_string());
+                continue;
+            }
+            let score: Vec<u8> = segs.iter().map(rank).collect();
+            let specific_method = r.method != HttpMethod::Any;
+            let better = match &best {
+                None => true,
+                Some((s, m, _, _)) => (&score, specific_method) > (s, *m),
+            };
+            if better {
+                best = Some((score, specific_method, r, params));
+            }
+        }
+        if let Some((_, _, r, params)) = best {
+            return RouteMatch::Found { function: r.function.clone(), route_key: r.key.clone(), params };
+        }
+        if let Some(d) = self.routes.iter().find(|r| r.segments.is_none()) {
+            return RouteMatch::Found { function: d.function.clone(), route_key: d.key.clone(), params: vec![] };
+        }
+        if allowed.is_empty() {
+            RouteMatch::NotFound
+        } else {
+            allowed.sort();
+            allowed.dedup();
+            RouteMatch::MethodNotAllowed { allowed }
+        }
+    }
+
+    /// Whether the table has no routes.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+fn match_segments(segs: &[RouteSegment], raw: &[&str], decoded: &[String]) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        match seg {
+            RouteSegment::Literal(l) => {
+                if decoded.get(i)? != l {
+                    return None;
+                }
+            }
+            RouteSegment::Param(p) => {
+                let v = decoded.get(i)?;
+                if v.is_empty() {
+                    return None;
+                }
+                params.push((p.clone(), v.clone()));
+            }
+            RouteSegment::Greedy(p) => {
+                if i >= raw.len() || raw[i..].iter().all(|s| s.is_empty()) {
+                    return None;
+                }
+                params.push((p.clone(), percent_decode(&raw[i..].join("/"))));
+                return Some(params);
+            }
+        }
+    }
+    (segs.len() == raw.len()).then_some(params)
+}
+
+/// Percent-decodes a path segment (`+` stays a plus in paths).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use squall_types::RouteKey;
+
+    fn table(routes: &[(&str, &str)]) -> RouteTable {
+        let specs: Vec<RouteSpec> = routes
+            .iter()
+            .map(|(k, f)| RouteSpec { key: RouteKey::parse(k).unwrap(), function: f.to_string() })
+            .collect();
+        RouteTable::new(&specs)
+    }
+
+    fn found(m: RouteMatch) -> (String, Vec<(String, String)>) {
+        match m {
+            RouteMatch::Found { function, params, .. } => (function, params),
+            other => panic!("expected a match, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn most_specific_route_wins() {
+        let t = table(&[
+            ("ANY /{proxy+}", "proxy"),
+            ("GET /greet/{name}", "greet"),
+            ("GET /greet/me", "me"),
+            ("ANY /greet/{name}", "any-greet"),
+        ]);
+        assert_eq!(found(t.resolve("GET", "/greet/me")).0, "me");
+        let (f, p) = found(t.resolve("GET", "/greet/ada%20l"));
+        assert_eq!((f.as_str(), p), ("greet", vec![("name".to_string(), "ada l".to_string())]));
+        assert_eq!(found(t.resolve("POST", "/greet/ada")).0, "any-greet");
+        let (f, p) = found(t.resolve("DELETE", "/a/b/c"));
+        assert_eq!((f.as_str(), p), ("proxy", vec![("proxy".to_string(), "a/b/c".to_string())]));
+    }
+
+    #[test]
+    fn not_found_method_not_allowed_and_default() {
+        let t = table(&[("GET /greet/{name}", "greet"), ("POST /greet/{name}", "post")]);
+        assert_eq!(t.resolve("GET", "/nothing"), RouteMatch::NotFound);
+        assert_eq!(t.resolve("GET", "/greet/"), RouteMatch::NotFound);
+        assert_eq!(t.resolve("GET", "/greet/a/b"), RouteMatch::NotFound);
+        assert_eq!(
+            t.resolve("PUT", "/greet/ada"),
+            RouteMatch::MethodNotAllowed { allowed: vec!["GET".into(), "POST".into()] }
+        );
+        let t = table(&[("GET /greet/{name}", "greet"), ("*", "fallback")]);
+        assert_eq!(found(t.resolve("PUT", "/greet/ada")).0, "fallback");
+        assert_eq!(found(t.resolve("GET", "/")).0, "fallback");
+    }
+
+    #[test]
+    fn root_route() {
+        let t = table(&[("GET /", "root")]);
+        assert_eq!(found(t.resolve("GET", "/")).0, "root");
+        assert_eq!(t.resolve("GET", "/x"), RouteMatch::NotFound);
+    }
+}
