@@ -1,1 +1,16 @@
-//! placeholder
+//! AWS Signature Version 4: verifying the requests Squall receives and signing the ones
+//! its CLI sends. Also the access keys themselves.
+//!
+//! Pure decisions over plain data ([`SignableRequest`]): no HTTP types, no clock reads
+//! (callers pass the time), no storage.
+#![deny(missing_docs)]
+
+mod canonical;
+mod credentials;
+mod sigv4;
+mod time;
+
+pub use canonical::PathEncoding;
+pub use credentials::Credentials;
+pub use sigv4::{AuthError, Authorization, SignableRequest, sign, verify};
+pub use time::{format_amz_date, parse_amz_date};

@@ -1,1 +1,121 @@
-fn main() {}
+//! `squall`: the server and its command-line client in one binary.
+//!
+//! - `server`: runs the platform (see `squall-server`).
+//! - `deploy`, `remove`, `invoke`, `logs`, `ls`: talk to a running server over its api
+//!   port, signing every request with SigV4 like any AWS client.
+//!
+//! Errors print one line (`error: …`) and exit with status 1.
+
+mod client;
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Squall: a self-hosted serverless platform in one binary.
+#[derive(Parser)]
+#[command(name = "squall", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the client finds the server and its key.
+#[derive(clap::Args, Clone)]
+pub(crate) struct ClientArgs {
+    /// The server's api endpoint.
+    #[arg(long, env = "SQUALL_ENDPOINT", default_value = "http://127.0.0.1:4566", global = true)]
+    endpoint: String,
+    /// The server's data directory, where its `credentials` file is (used when
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set).
+    #[arg(long, env = "SQUALL_DATA_DIR", default_value = ".squall", global = true)]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Server {
+        /// Where state lives.
+        #[arg(long, env = "SQUALL_DATA_DIR", default_value = ".squall")]
+        data_dir: PathBuf,
+        /// Address of the api port (AWS-compatible APIs and the control plane).
+        #[arg(long, default_value = "127.0.0.1:4566")]
+        api: SocketAddr,
+        /// Address of the http port (deployed services' routes).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        http: SocketAddr,
+        /// Region reported in ARNs.
+        #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+        region: String,
+        /// Most WebAssembly instances alive at once.
+        #[arg(long, default_value_t = 1000)]
+        max_instances: u32,
+    },
+    /// Deploy the service described by DIR/serverless.yml.
+    Deploy {
+        /// The service directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Remove a deployed service and its functions.
+    Remove {
+        /// The service name.
+        service: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Invoke a function and print its result.
+    Invoke {
+        /// The function name.
+        function: String,
+        /// The payload (JSON).
+        #[arg(long, default_value = "{}")]
+        data: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Print a function's logs.
+    Logs {
+        /// The function name.
+        function: String,
+        /// Keep printing new lines as they arrive.
+        #[arg(long, short)]
+        follow: bool,
+        /// How many recent lines to print first.
+        #[arg(long, default_value_t = 100)]
+        tail: u32,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List deployed services and functions.
+    Ls {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Server { data_dir, api, http, region, max_instances } => {
+            commands::server::run(data_dir, api, http, region, max_instances)
+        }
+        Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
+        Command::Remove { service, client } => commands::remove(&client, &service),
+        Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
+        Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
+        Command::Ls { client } => commands::ls(&client),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -169,9 +169,9 @@ impl Functions {
             return Err(Error::InvalidRequest(format!("{sha256:?} is not a lower-case hex SHA-256")));
         }
         match self.artifacts.put(sha256, bytes).await {
-            Err(squall_storage::Error::DigestMismatch { expected, actual }) => Err(Error::InvalidRequest(format!(
-                "the upload's SHA-256 is {actual}, not {expected}"
-            ))),
+            Err(squall_storage::Error::DigestMismatch { expected, actual }) => {
+                Err(Error::InvalidRequest(format!("the upload's SHA-256 is {actual}, not {expected}")))
+            }
             other => Ok(other?),
         }
     }

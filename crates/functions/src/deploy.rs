@@ -92,9 +92,11 @@ impl Functions {
                 Some(_) => Action::Updated,
             };
             if action != Action::Unchanged {
-                let code = self.artifacts.get(&p.code_sha256).await?.ok_or_else(|| {
-                    Error::MissingArtifacts(vec![p.code_sha256.clone()])
-                })?;
+                let code = self
+                    .artifacts
+                    .get(&p.code_sha256)
+                    .await?
+                    .ok_or_else(|| Error::MissingArtifacts(vec![p.code_sha256.clone()]))?;
                 let record = FunctionRecord {
                     config: p.config.clone(),
                     code_sha256: p.code_sha256.clone(),
@@ -138,7 +140,13 @@ impl Functions {
             return Ok(DeployReport { service, changes, routes: report_routes });
         }
 
-        self.meta.apply_deployment(&DeploymentChange { service: record.clone(), upsert: upsert.clone(), delete: delete.clone() }).await?;
+        self.meta
+            .apply_deployment(&DeploymentChange {
+                service: record.clone(),
+                upsert: upsert.clone(),
+                delete: delete.clone(),
+            })
+            .await?;
         {
             let mut st = self.state_mut();
             for rec in upsert {
@@ -196,7 +204,8 @@ impl Functions {
             if let Some(existing) = self.function(&name) {
                 let owner = existing.config.service.as_ref().map(|s| s.as_str());
                 if owner != Some(service) {
-                    let owner = owner.map_or("no service (created through the Lambda API)".to_string(), |o| format!("service {o}"));
+                    let owner = owner
+                        .map_or("no service (created through the Lambda API)".to_string(), |o| format!("service {o}"));
                     return Err(Error::Conflict(format!("function {name} already exists and belongs to {owner}")));
                 }
             }

@@ -138,7 +138,13 @@ impl Functions {
 
     /// Log lines of `function` after position `after`. With `wait`, blocks up to that long
     /// for new lines when there are none yet.
-    pub async fn read_logs(&self, function: &str, after: u64, limit: usize, wait: Option<Duration>) -> Result<Vec<LogLine>> {
+    pub async fn read_logs(
+        &self,
+        function: &str,
+        after: u64,
+        limit: usize,
+        wait: Option<Duration>,
+    ) -> Result<Vec<LogLine>> {
         let notified = self.log_pipe.written.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();

@@ -46,6 +46,7 @@ fn config(name: &str) -> FunctionConfig {
         timeout_s: 3,
         environment: Default::default(),
         description: String::new(),
+        role: squall_types::default_role(),
     }
 }
 
@@ -122,7 +123,8 @@ async fn a_failed_deploy_changes_nothing() {
     let err = f.deploy(plan(vec![("svc-a", &missing, &[])])).await.unwrap_err();
     assert!(matches!(err, Error::MissingArtifacts(ref m) if m == &[missing.clone()]), "{err}");
 
-    let err = f.deploy(plan(vec![("svc-a", &good, &["GET /x/{a}"]), ("svc-b", &good, &["GET /x/{b}"])])).await.unwrap_err();
+    let err =
+        f.deploy(plan(vec![("svc-a", &good, &["GET /x/{a}"]), ("svc-b", &good, &["GET /x/{b}"])])).await.unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(ref m) if m.contains("collides")), "{err}");
     assert_eq!(f.list_functions().len(), 1);
 }

@@ -1,1 +1,21 @@
-//! placeholder
+//! The HTTP edges of Squall.
+//!
+//! - [`serve`]: the accept loop (HTTP/1.1, keep-alive, graceful shutdown that lets
+//!   in-flight requests finish), one tracing span per request with its request id and
+//!   trace id.
+//! - [`routes`]: the `--http` port: deployed services' routes with API Gateway HTTP API
+//!   semantics (`/<service>/<route path>`), CORS, streaming bodies both ways.
+//! - [`api`]: the `--api` port: SigV4 authentication, then the AWS wire protocols (Lambda's
+//!   REST API today) and Squall's control plane (`/squall/v1/…`).
+//!
+//! Handlers decode, call one service function, encode. Logic beyond that belongs in the
+//! services. Deliberately absent: storage, wasmtime.
+
+pub mod api;
+mod body;
+pub mod routes;
+mod serve;
+
+pub use api::{AccessKeys, ApiState};
+pub use routes::RoutesState;
+pub use serve::serve;

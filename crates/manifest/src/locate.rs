@@ -51,10 +51,8 @@ impl Locator {
         let mut parent_indent: Option<usize> = None;
         let mut found = None;
         for seg in path {
-            let children: Vec<usize> = range
-                .clone()
-                .filter(|&i| parent_indent.is_none_or(|p| self.tokens[i].indent > p))
-                .collect();
+            let children: Vec<usize> =
+                range.clone().filter(|&i| parent_indent.is_none_or(|p| self.tokens[i].indent > p)).collect();
             let Some(level) = children.iter().map(|&i| self.tokens[i].indent).min() else { break };
             let at_level = children.into_iter().filter(|&i| self.tokens[i].indent == level);
             let hit = match seg.parse::<usize>() {

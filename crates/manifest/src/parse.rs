@@ -176,8 +176,9 @@ impl Cx<'_> {
                 "useDotenv" | "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
                     self.warn(&[key], "ignored")
                 }
-                "resources" | "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console"
-                | "dashboard" => self.error(&[key], "is not supported yet"),
+                "resources" | "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
+                    self.error(&[key], "is not supported yet")
+                }
                 other => self.error(&[other], "unknown key"),
             }
         }
@@ -366,7 +367,11 @@ impl Cx<'_> {
             Some((r, from)) => match r.parse::<Runtime>() {
                 Ok(r) => r,
                 Err(e) => {
-                    let path = if from == "function" { vec!["functions", key, "runtime"] } else { vec!["provider", "runtime"] };
+                    let path = if from == "function" {
+                        vec!["functions", key, "runtime"]
+                    } else {
+                        vec!["provider", "runtime"]
+                    };
                     self.error(&path, e);
                     return None;
                 }
@@ -400,6 +405,7 @@ impl Cx<'_> {
             timeout_s: spec.timeout_s,
             environment: spec.environment.clone(),
             description: String::new(),
+            role: squall_types::default_role(),
         };
         if let Err(e) = probe.validate() {
             self.error(&fpath, e);

@@ -20,11 +20,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions {
-            max_instances: 1000,
-            max_memory_bytes: 4 << 30,
-            epoch_tick: Duration::from_millis(5),
-        }
+        EngineOptions { max_instances: 1000, max_memory_bytes: 4 << 30, epoch_tick: Duration::from_millis(5) }
     }
 }
 

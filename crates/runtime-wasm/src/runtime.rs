@@ -52,9 +52,8 @@ impl WasmRuntime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| internal("linking WASI", &e))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(|e| internal("linking wasi:http", &e))?;
-        let cache = Arc::new(
-            CompiledCache::open(cache_dir, &engine).map_err(|e| internal("opening the code cache", &e))?,
-        );
+        let cache =
+            Arc::new(CompiledCache::open(cache_dir, &engine).map_err(|e| internal("opening the code cache", &e))?);
         let ticker = EpochTicker::start(engine.clone(), opts.epoch_tick);
         Ok(WasmRuntime {
             engine,
@@ -119,7 +118,13 @@ impl WasmRuntime {
         compiled.map_err(|e| Error::InvalidCode(format!("the component does not compile: {e:#}")))
     }
 
-    fn new_store(&self, function: &FunctionRecord, stdout: &Capture, stderr: &Capture, oom: Arc<AtomicBool>) -> Store<Host> {
+    fn new_store(
+        &self,
+        function: &FunctionRecord,
+        stdout: &Capture,
+        stderr: &Capture,
+        oom: Arc<AtomicBool>,
+    ) -> Store<Host> {
         let cfg = &function.config;
         let mut wasi = WasiCtx::builder();
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
@@ -234,9 +239,9 @@ impl FunctionRuntime for WasmRuntime {
         });
 
         match rx.await {
-            Ok(Ok(resp)) => Ok(Outcome::Response(
-                resp.map(|b| b.map_err(|e| BoxError::from(e.to_string())).boxed_unsync()),
-            )),
+            Ok(Ok(resp)) => {
+                Ok(Outcome::Response(resp.map(|b| b.map_err(|e| BoxError::from(e.to_string())).boxed_unsync())))
+            }
             Ok(Err(code)) => Ok(Outcome::Failed(Failure {
                 kind: FailureKind::GuestError,
                 message: format!("the function answered with an error: {code:?}"),

@@ -1,1 +1,126 @@
-//! placeholder
+//! The composition root: opens storage, creates the access key, builds the runtime and the
+//! functions service, binds both ports and runs until shutdown.
+//!
+//! This is the only crate that names concrete backends (`squall-storage-embedded`,
+//! `squall-runtime-wasm`); everything below receives trait objects.
+
+mod credentials;
+
+use anyhow::Context;
+use squall_functions::{Functions, LogPipe};
+use squall_gateway::{AccessKeys, ApiState, RoutesState};
+use squall_runtime_wasm::{EngineOptions, WasmRuntime};
+use squall_storage_embedded::EmbeddedStores;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// How the server is set up (from `squall server`'s flags).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where state lives (`./.squall` by default).
+    pub data_dir: PathBuf,
+    /// The api port's address (AWS APIs and the control plane).
+    pub api_addr: SocketAddr,
+    /// The http port's address (deployed routes).
+    pub http_addr: SocketAddr,
+    /// The region reported in ARNs.
+    pub region: String,
+    /// WebAssembly engine limits.
+    pub engine: EngineOptions,
+}
+
+/// What a started server tells its caller.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The bound api address (useful with port 0).
+    pub api_addr: SocketAddr,
+    /// The bound http address.
+    pub http_addr: SocketAddr,
+    /// The credentials file.
+    pub credentials_file: PathBuf,
+    /// Whether the access key was created by this start.
+    pub key_created: bool,
+    /// The access key id.
+    pub access_key_id: String,
+}
+
+/// Runs the server until `shutdown` completes; `on_start` is called once both ports listen.
+pub async fn run(
+    config: ServerConfig,
+    on_start: impl FnOnce(&Started),
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let stores = EmbeddedStores::open(&config.data_dir)
+        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+    let (creds, key_created) = credentials::load_or_create(stores.meta.as_ref()).await?;
+    let credentials_file = credentials::write_file(&config.data_dir, &creds)?;
+
+    let log_pipe = LogPipe::start(stores.logs.clone());
+    let runtime = WasmRuntime::new(
+        &config.data_dir.join("cache").join("wasm"),
+        config.engine.clone(),
+        &config.region,
+        log_pipe.clone(),
+    )
+    .context("starting the WebAssembly runtime")?;
+    let functions = Arc::new(
+        Functions::open(
+            stores.meta.clone(),
+            stores.artifacts.clone(),
+            stores.logs.clone(),
+            log_pipe,
+            Arc::new(runtime),
+        )
+        .await
+        .context("loading functions")?,
+    );
+
+    let api_listener = TcpListener::bind(config.api_addr)
+        .await
+        .with_context(|| format!("binding the api port {}", config.api_addr))?;
+    let http_listener = TcpListener::bind(config.http_addr)
+        .await
+        .with_context(|| format!("binding the http port {}", config.http_addr))?;
+    let started = Started {
+        api_addr: api_listener.local_addr()?,
+        http_addr: http_listener.local_addr()?,
+        credentials_file,
+        key_created,
+        access_key_id: creds.access_key_id.clone(),
+    };
+
+    let api_state = ApiState {
+        functions: functions.clone(),
+        keys: Arc::new(AccessKeys::new([creds])),
+        region: config.region.clone(),
+        http_base: format!("http://{}", started.http_addr),
+    };
+    let routes_state = RoutesState { functions: functions.clone() };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let api = tokio::spawn(squall_gateway::serve(
+        api_listener,
+        move |req| squall_gateway::api::handle(api_state.clone(), req),
+        stopped(stop_rx.clone()),
+    ));
+    let http = tokio::spawn(squall_gateway::serve(
+        http_listener,
+        move |req| squall_gateway::routes::handle(routes_state.clone(), req),
+        stopped(stop_rx),
+    ));
+    tracing::info!(api = %started.api_addr, http = %started.http_addr, data_dir = %config.data_dir.display(), "squall is serving");
+    on_start(&started);
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    let _ = tokio::join!(api, http);
+    functions.flush_logs().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -104,9 +104,8 @@ impl LogStore for SqliteLogStore {
                         "SELECT {COLUMNS} FROM logs WHERE function = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
                     ))
                     .map_err(backend)?;
-                let rows = stmt
-                    .query_map(params![function, after as i64, limit as i64], row_to_line)
-                    .map_err(backend)?;
+                let rows =
+                    stmt.query_map(params![function, after as i64, limit as i64], row_to_line).map_err(backend)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
             })
             .await

@@ -84,9 +84,7 @@ fn write_service(tx: &Transaction<'_>, rec: &ServiceRecord) -> Result<()> {
 
 fn list<T: serde::de::DeserializeOwned>(tx: &Transaction<'_>, sql: &str, what: &str) -> Result<Vec<T>> {
     let mut stmt = tx.prepare(sql).map_err(backend)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(backend)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(backend)?;
     let mut out = Vec::new();
     for row in rows {
         let (name, json) = row.map_err(backend)?;
@@ -230,9 +228,8 @@ impl MetaStore for SqliteMetaStore {
                 let tx = c.transaction().map_err(backend)?;
                 tx.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)", [&key, &value])
                     .map_err(backend)?;
-                let stored: String = tx
-                    .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| r.get(0))
-                    .map_err(backend)?;
+                let stored: String =
+                    tx.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| r.get(0)).map_err(backend)?;
                 tx.commit().map_err(backend)?;
                 Ok(stored)
             })

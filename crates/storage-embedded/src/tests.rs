@@ -16,6 +16,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             timeout_s: 3,
             environment: Default::default(),
             description: String::new(),
+            role: default_role(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

@@ -4,10 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Formats epoch milliseconds as `2024-01-31T12:34:56.789+0000`, the shape Lambda uses
@@ -16,13 +13,7 @@ pub fn format_iso8601_millis(ms: u64) -> String {
     let secs = ms / 1000;
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000", rem / 3600, (rem % 3600) / 60, rem % 60, ms % 1000)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day); Howard Hinnant's algorithm.
@@ -46,9 +37,6 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_iso8601_millis(0), "1970-01-01T00:00:00.000+0000");
-        assert_eq!(
-            format_iso8601_millis(1_709_210_096_789),
-            "2024-02-29T12:34:56.789+0000"
-        );
+        assert_eq!(format_iso8601_millis(1_709_210_096_789), "2024-02-29T12:34:56.789+0000");
     }
 }

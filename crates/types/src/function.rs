@@ -31,10 +31,7 @@ impl FromStr for Runtime {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "wasm" => Ok(Runtime::Wasm),
-            other => Err(format!(
-                "unknown runtime {other:?} (supported: {})",
-                Runtime::SUPPORTED.join(", ")
-            )),
+            other => Err(format!("unknown runtime {other:?} (supported: {})", Runtime::SUPPORTED.join(", "))),
         }
     }
 }
@@ -64,6 +61,14 @@ pub struct FunctionConfig {
     pub environment: BTreeMap<String, String>,
     /// Free text.
     pub description: String,
+    /// The execution role's ARN. Recorded and reported; not yet enforced (no IAM yet).
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+/// The role functions get when none is named.
+pub fn default_role() -> String {
+    format!("arn:aws:iam::{}:role/squall-default", crate::ACCOUNT_ID)
 }
 
 impl FunctionConfig {
@@ -141,9 +146,7 @@ impl Cors {
             ]
             .map(String::from)
             .to_vec(),
-            allowed_methods: ["OPTIONS", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
-                .map(String::from)
-                .to_vec(),
+            allowed_methods: ["OPTIONS", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].map(String::from).to_vec(),
             allow_credentials: false,
             exposed_response_headers: vec![],
             max_age: None,

@@ -13,7 +13,7 @@ mod route;
 mod trace;
 
 pub use clock::{format_iso8601_millis, now_ms};
-pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord};
+pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName};
 pub use route::{HttpMethod, RouteKey, RoutePath, RouteSegment, RouteSpec};

@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A route's method; `Any` matches every method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)]
 pub enum HttpMethod {
     Any,
@@ -59,7 +59,7 @@ impl FromStr for HttpMethod {
 }
 
 /// One segment of a route path.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RouteSegment {
     /// Matches exactly this text.
     Literal(String),
@@ -70,7 +70,7 @@ pub enum RouteSegment {
 }
 
 /// A route path: `/`-separated segments, or `$default` (the `'*'` catch-all).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RoutePath {
     /// The catch-all route: any method, any path, chosen only when nothing else matches.
     Default,
@@ -164,7 +164,9 @@ impl fmt::Display for RoutePath {
 }
 
 /// A route key: method and path, e.g. `GET /greet/{name}`; `$default` for the catch-all.
+/// Stored and sent as that string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct RouteKey {
     /// The method (`Any` for `$default`).
     pub method: HttpMethod,
@@ -183,6 +185,19 @@ impl RouteKey {
             return Err(format!("route {key:?} must be '*' or 'METHOD /path'"));
         };
         Ok(RouteKey { method: method.parse()?, path: RoutePath::parse(path.trim())? })
+    }
+}
+
+impl TryFrom<String> for RouteKey {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        RouteKey::parse(&s)
+    }
+}
+
+impl From<RouteKey> for String {
+    fn from(k: RouteKey) -> String {
+        k.to_string()
     }
 }
 

@@ -73,12 +73,7 @@ pub struct TraceContext {
 impl TraceContext {
     /// Starts a new trace.
     pub fn new_root() -> Self {
-        TraceContext {
-            trace_id: random_bytes(),
-            span_id: random_bytes(),
-            parent_span_id: None,
-            sampled: true,
-        }
+        TraceContext { trace_id: random_bytes(), span_id: random_bytes(), parent_span_id: None, sampled: true }
     }
 
     /// Continues the trace of an incoming `traceparent` header, or starts a new one when it
@@ -123,12 +118,7 @@ impl TraceContext {
 
     /// The `traceparent` header naming this hop as the parent of the next.
     pub fn traceparent(&self) -> String {
-        format!(
-            "00-{}-{}-{}",
-            hex(&self.trace_id),
-            hex(&self.span_id),
-            if self.sampled { "01" } else { "00" }
-        )
+        format!("00-{}-{}-{}", hex(&self.trace_id), hex(&self.span_id), if self.sampled { "01" } else { "00" })
     }
 
     /// The trace id as 32 lower-case hex digits.

@@ -160,7 +160,8 @@ resources:
 fn limits_and_names_are_checked() {
     let yaml = "service: 9a\nprovider: {name: aws, runtime: wasm}\n";
     assert!(errors(yaml)[0].contains("service: service name \"9a\" is invalid"));
-    let yaml = "service: a\nprovider: {name: aws, runtime: wasm}\nfunctions:\n  f:\n    handler: f.wasm\n    timeout: 0\n";
+    let yaml =
+        "service: a\nprovider: {name: aws, runtime: wasm}\nfunctions:\n  f:\n    handler: f.wasm\n    timeout: 0\n";
     assert!(errors(yaml)[0].contains("functions.f: timeout 0 is outside"));
     let yaml = "service: a\nprovider: {name: google}\n";
     assert!(errors(yaml)[0].contains("provider.name: must be aws"));

@@ -1,0 +1,157 @@
+//! `squall deploy [DIR]`: validate serverless.yml, build, upload what changed, reconcile.
+
+use super::block_on;
+use crate::ClientArgs;
+use crate::client::{Client, segment};
+use anyhow::{Context, anyhow, bail};
+use http::Method;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use squall_functions::{DeploymentPlan, PlannedFunction};
+use squall_manifest::Manifest;
+use squall_types::{FunctionConfig, default_role};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// One function's code, read and hashed.
+struct Package {
+    key: String,
+    sha256: String,
+    bytes: Vec<u8>,
+}
+
+pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (file, text) = read_manifest(dir)?;
+    let shown = file.display().to_string();
+    let manifest = squall_manifest::parse(&shown, &text).map_err(|e| anyhow!("{e}"))?;
+    for w in &manifest.warnings {
+        eprintln!("warning: {w}");
+    }
+    let client = Client::new(args)?;
+    // Fail fast, before a long build, when the server is down or the key is wrong.
+    block_on(client.call(Method::GET, "/squall/v1/services", vec![]))?;
+
+    if let Some(cmd) = &manifest.build {
+        println!("building: {cmd}");
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(dir)
+            .status()
+            .with_context(|| format!("running the build command {cmd:?}"))?;
+        if !status.success() {
+            bail!("the build command failed ({status}); nothing was deployed");
+        }
+    }
+    let packages = package(&manifest, dir, &shown)?;
+    block_on(async {
+        println!("deploying service {} ({} functions)", manifest.service, manifest.functions.len());
+        for p in &packages {
+            let path = format!("/squall/v1/artifacts/{}", p.sha256);
+            let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
+            if exists {
+                println!("  {}: code unchanged ({}), not uploaded", p.key, size(p.bytes.len()));
+            } else {
+                println!("  {}: uploading {}", p.key, size(p.bytes.len()));
+                client.call(Method::PUT, &path, p.bytes.clone()).await?;
+            }
+        }
+        let plan = plan(&manifest, &packages);
+        let body = serde_json::to_vec(&plan).context("encoding the plan")?;
+        let report = client
+            .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.service.as_str())), body)
+            .await?
+            .json()?;
+        print_report(&report);
+        println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn read_manifest(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
+    for name in ["serverless.yml", "serverless.yaml"] {
+        let file = dir.join(name);
+        match std::fs::read_to_string(&file) {
+            Ok(t) => return Ok((file, t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(anyhow!("{}: {e}", file.display())),
+        }
+    }
+    bail!("{}: no serverless.yml here", dir.display())
+}
+
+/// Reads every handler, checking it is a WebAssembly component; errors point at the key.
+fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Result<Vec<Package>> {
+    let mut out = Vec::new();
+    for f in &manifest.functions {
+        let at = || {
+            let line = manifest.locate(&["functions", &f.key, "handler"]).map(|l| format!(":{l}")).unwrap_or_default();
+            format!("{file}{line}: functions.{}.handler", f.key)
+        };
+        let path = dir.join(&f.handler);
+        let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: cannot read {}: {e}", at(), path.display()))?;
+        if !bytes.starts_with(b"\0asm") {
+            bail!("{}: {} is not a WebAssembly file", at(), f.handler);
+        }
+        if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
+            bail!("{}: {} is a core WebAssembly module, not a component (build for wasm32-wasip2)", at(), f.handler);
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        out.push(Package { key: f.key.clone(), sha256, bytes });
+    }
+    Ok(out)
+}
+
+fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
+    DeploymentPlan {
+        service: manifest.service.clone(),
+        cors: manifest.cors.clone(),
+        functions: manifest
+            .functions
+            .iter()
+            .zip(packages)
+            .map(|(f, p)| PlannedFunction {
+                config: FunctionConfig {
+                    name: f.name.clone(),
+                    service: Some(manifest.service.clone()),
+                    runtime: f.runtime,
+                    handler: f.handler.clone(),
+                    memory_mb: f.memory_mb,
+                    timeout_s: f.timeout_s,
+                    environment: f.environment.clone(),
+                    description: f.description.clone(),
+                    role: default_role(),
+                },
+                code_sha256: p.sha256.clone(),
+                routes: f.routes.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn print_report(report: &Value) {
+    for c in report["changes"].as_array().into_iter().flatten() {
+        println!("  {} {}", c["action"].as_str().unwrap_or("?"), c["function"].as_str().unwrap_or("?"));
+    }
+    let base = report["http"].as_str().unwrap_or("");
+    let routes: Vec<&str> = report["routes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if !routes.is_empty() {
+        println!("endpoints:");
+        for r in routes {
+            match r.split_once(' ') {
+                Some((m, p)) => println!("  {m} {base}{p}"),
+                None => println!("  ANY {base}/*"),
+            }
+        }
+    }
+}
+
+fn size(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / (1 << 20) as f64)
+    } else {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    }
+}

@@ -1,0 +1,149 @@
+//! The client commands. Each builds a [`Client`], makes its calls and prints.
+
+pub(crate) mod deploy;
+pub(crate) mod server;
+
+use crate::ClientArgs;
+use crate::client::{Client, segment, server_error};
+use anyhow::Context;
+use http::Method;
+use serde_json::Value;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs `f` on a small single-threaded runtime: the client commands make a few calls.
+pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?.block_on(f)
+}
+
+pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCode> {
+    let client = Client::new(args)?;
+    block_on(async {
+        let r =
+            client.call(Method::DELETE, &format!("/squall/v1/services/{}", segment(service)), vec![]).await?.json()?;
+        let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        println!("removed service {service} ({} functions: {})", removed.len(), removed.join(", "));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(crate) fn invoke(args: &ClientArgs, function: &str, data: &str) -> anyhow::Result<ExitCode> {
+    serde_json::from_str::<Value>(data).context("--data is not valid JSON")?;
+    let client = Client::new(args)?;
+    block_on(async {
+        let path = format!("/2015-03-31/functions/{}/invocations", segment(function));
+        let resp = client.send(Method::POST, &path, &[], data.as_bytes().to_vec()).await?;
+        if !resp.status.is_success() {
+            return Err(server_error(&resp));
+        }
+        if resp.headers.contains_key("x-amz-function-error") {
+            eprintln!("{}", String::from_utf8_lossy(&resp.body));
+            return Ok(ExitCode::FAILURE);
+        }
+        let mut out = std::io::stdout().lock();
+        out.write_all(&resp.body)?;
+        if !resp.body.ends_with(b"\n") {
+            out.write_all(b"\n")?;
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn print_lines(lines: &[Value]) {
+    for l in lines {
+        let ts = l["ts_ms"].as_u64().unwrap_or(0);
+        let time = squall_types::format_iso8601_millis(ts);
+        println!(
+            "{} {} {}",
+            time.replace("+0000", "Z"),
+            l["request_id"].as_str().unwrap_or("-"),
+            l["message"].as_str().unwrap_or("")
+        );
+    }
+}
+
+pub(crate) fn logs(args: &ClientArgs, function: &str, follow: bool, tail: u32) -> anyhow::Result<ExitCode> {
+    let client = Client::new(args)?;
+    block_on(async {
+        let base = format!("/squall/v1/functions/{}/logs", segment(function));
+        let r = client.call(Method::GET, &format!("{base}?tail={tail}"), vec![]).await?.json()?;
+        let lines = r["lines"].as_array().cloned().unwrap_or_default();
+        print_lines(&lines);
+        if !follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut after = lines.last().and_then(|l| l["seq"].as_u64()).unwrap_or(0);
+        loop {
+            let r = client.call(Method::GET, &format!("{base}?after={after}&wait=20"), vec![]).await?.json()?;
+            let lines = r["lines"].as_array().cloned().unwrap_or_default();
+            print_lines(&lines);
+            std::io::stdout().flush()?;
+            after = r["next"].as_u64().unwrap_or(after);
+        }
+    })
+}
+
+pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::new(args)?;
+    block_on(async {
+        let services = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
+        let functions = client.call(Method::GET, "/2015-03-31/functions/?MaxItems=10000", vec![]).await?.json()?;
+        let http = services["http"].as_str().unwrap_or("");
+        let mut rows =
+            vec![["SERVICE".to_string(), "FUNCTION".into(), "RUNTIME".into(), "MEMORY".into(), "ROUTES".into()]];
+        let configs: Vec<&Value> = functions["Functions"].as_array().into_iter().flatten().collect();
+        let find = |name: &str| configs.iter().find(|c| c["FunctionName"] == name).copied();
+        let mut listed = std::collections::HashSet::new();
+        for s in services["services"].as_array().into_iter().flatten() {
+            let sname = s["name"].as_str().unwrap_or("");
+            for f in s["functions"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                listed.insert(f.to_string());
+                let routes: Vec<String> = s["routes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| r["function"] == f)
+                    .map(|r| route_text(&r["key"], http, sname))
+                    .collect();
+                let c = find(f);
+                rows.push([
+                    sname.to_string(),
+                    f.to_string(),
+                    c.map_or("?".into(), |c| c["Runtime"].as_str().unwrap_or("?").to_string()),
+                    c.map_or("?".into(), |c| format!("{} MB", c["MemorySize"])),
+                    routes.join(", "),
+                ]);
+            }
+        }
+        for c in configs {
+            let name = c["FunctionName"].as_str().unwrap_or("");
+            if !listed.contains(name) {
+                rows.push([
+                    "-".into(),
+                    name.into(),
+                    c["Runtime"].as_str().unwrap_or("?").into(),
+                    format!("{} MB", c["MemorySize"]),
+                    String::new(),
+                ]);
+            }
+        }
+        print_table(&rows);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `GET http://127.0.0.1:8080/hello/greet/{name}` from a route key.
+fn route_text(key: &Value, http: &str, service: &str) -> String {
+    match key.as_str().unwrap_or("").split_once(' ') {
+        Some((method, path)) => format!("{method} {http}/{service}{path}"),
+        None => format!("* {http}/{service}/*"),
+    }
+}
+
+fn print_table(rows: &[[String; 5]]) {
+    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}

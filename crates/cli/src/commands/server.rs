@@ -1,0 +1,73 @@
+//! `squall server`.
+
+use anyhow::Context;
+use squall_runtime_wasm::EngineOptions;
+use squall_server::{ServerConfig, Started};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub(crate) fn run(
+    data_dir: PathBuf,
+    api: SocketAddr,
+    http: SocketAddr,
+    region: String,
+    max_instances: u32,
+) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let config = ServerConfig {
+        data_dir: data_dir.clone(),
+        api_addr: api,
+        http_addr: http,
+        region,
+        engine: EngineOptions { max_instances, ..EngineOptions::default() },
+    };
+    runtime.block_on(squall_server::run(config, |s| announce(s, &data_dir), shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Tells the user where things are. Tests read the `api:` and `http:` lines.
+fn announce(s: &Started, data_dir: &std::path::Path) {
+    let creds = std::fs::canonicalize(&s.credentials_file).unwrap_or_else(|_| s.credentials_file.clone());
+    println!("squall is serving");
+    println!("  api:  http://{}  (AWS APIs and the control plane)", s.api_addr);
+    println!("  http: http://{}  (deployed routes: /<service>/<path>)", s.http_addr);
+    println!("  data: {}", data_dir.display());
+    if s.key_created {
+        println!("created access key {} in {}", s.access_key_id, creds.display());
+    }
+    println!("use it with the aws CLI:");
+    println!(
+        "  export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=squall AWS_DEFAULT_REGION=us-east-1",
+        creds.display()
+    );
+    println!("  aws --endpoint-url http://{} lambda list-functions", s.api_addr);
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

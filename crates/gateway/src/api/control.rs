@@ -1,0 +1,89 @@
+//! Squall's control plane (`/squall/v1/…`), used by the `squall` CLI: content-addressed
+//! artifact upload, whole-service deploys, service listing, function code and logs.
+//! Errors use the same REST-JSON shape as Lambda's.
+
+use super::{ApiError, ApiRequest, ApiState};
+use crate::body::{empty, full, json_response};
+use http::{Method, StatusCode};
+use serde_json::json;
+use squall_functions::DeploymentPlan;
+use squall_runtime::Body;
+use std::time::Duration;
+
+/// The longest a logs request may wait for new lines.
+const MAX_LOG_WAIT: Duration = Duration::from_secs(25);
+
+pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
+    let decoded: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let f = &state.functions;
+    match (&req.method, segments.as_slice()) {
+        (&Method::HEAD, ["artifacts", sha]) => {
+            let status = if f.has_artifact(sha).await? { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            Ok(status_only(status))
+        }
+        (&Method::PUT, ["artifacts", sha]) => {
+            f.put_artifact(sha, req.body.to_vec()).await?;
+            Ok(status_only(StatusCode::NO_CONTENT))
+        }
+        (&Method::GET, ["services"]) => {
+            let services = f.list_services();
+            Ok(json_response(StatusCode::OK, &json!({ "services": services, "http": state.http_base })))
+        }
+        (&Method::PUT, ["services", name]) => {
+            let plan: DeploymentPlan = serde_json::from_slice(&req.body)
+                .map_err(|e| ApiError::bad_content(format!("the deployment plan does not parse: {e}")))?;
+            if plan.service.as_str() != *name {
+                return Err(ApiError::invalid(format!("the plan is for service {}, not {name}", plan.service)));
+            }
+            let report = f.deploy(plan).await?;
+            let mut body = serde_json::to_value(report).expect("reports serialize");
+            body["http"] = json!(format!("{}/{name}", state.http_base));
+            Ok(json_response(StatusCode::OK, &body))
+        }
+        (&Method::DELETE, ["services", name]) => {
+            let removed = f.remove_service(name).await?;
+            Ok(json_response(StatusCode::OK, &json!({ "service": name, "removed": removed.functions })))
+        }
+        (&Method::GET, ["functions", name, "code"]) => {
+            let code = f.function_code(name).await?;
+            let mut r = http::Response::new(full(code));
+            r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/wasm"));
+            Ok(r)
+        }
+        (&Method::GET, ["functions", name, "logs"]) => {
+            f.get_function(name)?;
+            let number = |key: &str, default: u64| -> Result<u64, ApiError> {
+                req.query(key).map_or(Ok(default), |v| {
+                    v.parse().map_err(|_| ApiError::invalid(format!("{key} must be a number")))
+                })
+            };
+            let limit = number("limit", 1000)?.clamp(1, 10_000) as usize;
+            let lines = match req.query("tail") {
+                Some(_) => f.tail_logs(name, number("tail", 100)?.clamp(1, 10_000) as usize).await?,
+                None => {
+                    let wait = Duration::from_secs(number("wait", 0)?).min(MAX_LOG_WAIT);
+                    let wait = (!wait.is_zero()).then_some(wait);
+                    f.read_logs(name, number("after", 0)?, limit, wait).await?
+                }
+            };
+            let next = lines.last().map_or(number("after", 0)?, |l| l.seq);
+            Ok(json_response(StatusCode::OK, &json!({ "lines": lines, "next": next })))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!("no control-plane operation at {} {}", req.method, req.uri.path()),
+        )),
+    }
+}
+
+fn status_only(status: StatusCode) -> http::Response<Body> {
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = status;
+    r
+}

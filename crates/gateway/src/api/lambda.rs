@@ -1,0 +1,419 @@
+//! Lambda's REST API (`/2015-03-31/functions…`): parse, call the functions service, render.
+//!
+//! WebAssembly functions are HTTP handlers, so `Invoke` hands them a `POST /` whose body is
+//! the payload and returns the response body as the result; a function that fails
+//! (trap, timeout, out of memory) gives `X-Amz-Function-Error: Unhandled` and Lambda's
+//! error payload.
+
+use super::{ApiError, ApiRequest, ApiState};
+use crate::body::{collect_limited, empty, full, json_response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use squall_functions::ConfigPatch;
+use squall_runtime::{Body, Invocation, Outcome};
+use squall_types::{FunctionConfig, FunctionName, FunctionRecord, Runtime, default_role, format_iso8601_millis};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Lambda's synchronous response payload limit.
+const MAX_RESPONSE: usize = 6 << 20;
+
+pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
+    let segments: Vec<&str> = rest.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    match (&req.method, segments.as_slice()) {
+        (&Method::POST, []) => create(state, req).await,
+        (&Method::GET, []) => list(state, req),
+        (&Method::GET, [name]) => get(state, req, name).await,
+        (&Method::GET, [name, "configuration"]) => {
+            let f = lookup(state, req, name)?;
+            Ok(json_response(StatusCode::OK, &configuration(state, &f)))
+        }
+        (&Method::DELETE, [name]) => {
+            let name = function_name(req, name)?;
+            state.functions.delete_function(&name).await?;
+            let mut r = http::Response::new(empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            Ok(r)
+        }
+        (&Method::PUT, [name, "code"]) => update_code(state, req, name).await,
+        (&Method::PUT, [name, "configuration"]) => update_configuration(state, req, name).await,
+        (&Method::POST, [name, "invocations"]) => invoke(state, req, name).await,
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!("Lambda operation {} {} is not supported", req.method, req.uri.path()),
+        )),
+    }
+}
+
+/// Accepts a name, a full ARN or a partial ARN, with `$LATEST` as the only qualifier.
+fn function_name(req: &ApiRequest, raw: &str) -> Result<String, ApiError> {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+    let (name, qualifier) = match decoded.find("function:") {
+        Some(i) => {
+            let after = &decoded[i + "function:".len()..];
+            match after.split_once(':') {
+                Some((n, q)) => (n.to_string(), Some(q.to_string())),
+                None => (after.to_string(), None),
+            }
+        }
+        None => (decoded.clone(), None),
+    };
+    let qualifier = qualifier.or_else(|| req.query("Qualifier"));
+    if let Some(q) = qualifier.filter(|q| q != "$LATEST") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            format!(
+                "Function not found: {decoded} (versions and aliases other than $LATEST are not supported yet; qualifier {q})"
+            ),
+        ));
+    }
+    FunctionName::new(name).map(|n| n.to_string()).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+fn lookup(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<std::sync::Arc<FunctionRecord>, ApiError> {
+    let name = function_name(req, raw)?;
+    Ok(state.functions.get_function(&name)?)
+}
+
+/// Lambda's `FunctionConfiguration`.
+fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
+    let c = &f.config;
+    let sha = hex::decode(&f.code_sha256).map(|b| B64.encode(b)).unwrap_or_default();
+    json!({
+        "FunctionName": c.name.as_str(),
+        "FunctionArn": squall_types::function_arn(&state.region, c.name.as_str()),
+        "Runtime": c.runtime.as_str(),
+        "Role": c.role,
+        "Handler": c.handler,
+        "CodeSize": f.code_size,
+        "Description": c.description,
+        "Timeout": c.timeout_s,
+        "MemorySize": c.memory_mb,
+        "LastModified": format_iso8601_millis(f.last_modified_ms),
+        "CodeSha256": sha,
+        "Version": "$LATEST",
+        "Environment": { "Variables": c.environment },
+        "TracingConfig": { "Mode": "PassThrough" },
+        "RevisionId": revision_id(f),
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "EphemeralStorage": { "Size": 512 },
+    })
+}
+
+/// A UUID-shaped id that changes whenever the function does.
+fn revision_id(f: &FunctionRecord) -> String {
+    let h = sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        format!("{}:{}:{}", f.config.name, f.revision, f.last_modified_ms),
+    ));
+    let x = hex::encode(&h[..16]);
+    format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_content(format!("Could not parse request body into json: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CodeInput {
+    zip_file: Option<String>,
+    #[serde(rename = "S3Bucket")]
+    s3_bucket: Option<String>,
+    image_uri: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct EnvironmentInput {
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CreateInput {
+    function_name: String,
+    runtime: Option<String>,
+    role: Option<String>,
+    handler: Option<String>,
+    code: CodeInput,
+    description: Option<String>,
+    timeout: Option<u32>,
+    memory_size: Option<u32>,
+    environment: Option<EnvironmentInput>,
+    publish: Option<bool>,
+    package_type: Option<String>,
+    architectures: Option<Vec<String>>,
+    tracing_config: Option<Value>,
+}
+
+fn runtime(s: &str) -> Result<Runtime, ApiError> {
+    s.parse()
+        .map_err(|e: String| ApiError::invalid(format!("Value {s} at 'runtime' failed to satisfy constraint: {e}")))
+}
+
+/// The component inside a deployment package: the bytes themselves if they are
+/// WebAssembly, else the `handler` entry of a zip.
+fn package_code(zip_b64: &str, handler: &str) -> Result<Vec<u8>, ApiError> {
+    let bytes = B64.decode(zip_b64.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        ApiError::invalid(format!(
+            "Could not unzip uploaded file. Please check your file, then try to upload again. ({e})"
+        ))
+    })?;
+    let name = handler.trim_start_matches("./");
+    let mut entry = zip.by_name(name).map_err(|_| {
+        ApiError::invalid(format!(
+            "the package has no file {name:?} (the handler of a wasm function is the component's path in the package)"
+        ))
+    })?;
+    let mut out = Vec::new();
+    entry.read_to_end(&mut out).map_err(|e| ApiError::invalid(format!("reading {name} from the package: {e}")))?;
+    Ok(out)
+}
+
+fn unsupported_code(code: &CodeInput) -> Result<(), ApiError> {
+    if code.s3_bucket.is_some() || code.image_uri.is_some() {
+        return Err(ApiError::invalid("only Code.ZipFile is supported yet (not S3 or container images)"));
+    }
+    Ok(())
+}
+
+async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    let input: CreateInput = parse_json(&req.body)?;
+    unsupported_code(&input.code)?;
+    if input.publish == Some(true) {
+        return Err(ApiError::invalid("Publish is not supported yet (no versions; every function is $LATEST)"));
+    }
+    if input.package_type.as_deref().is_some_and(|p| p != "Zip") {
+        return Err(ApiError::invalid("only PackageType Zip is supported"));
+    }
+    let _ = (&input.architectures, &input.tracing_config);
+    let runtime = runtime(input.runtime.as_deref().ok_or_else(|| ApiError::invalid("Runtime is required"))?)?;
+    let handler = input.handler.ok_or_else(|| ApiError::invalid("Handler is required"))?;
+    let zip = input.code.zip_file.ok_or_else(|| ApiError::invalid("Code.ZipFile is required"))?;
+    let code = package_code(&zip, &handler)?;
+    let config = FunctionConfig {
+        name: FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?,
+        service: None,
+        runtime,
+        handler,
+        memory_mb: input.memory_size.unwrap_or(128),
+        timeout_s: input.timeout.unwrap_or(3),
+        environment: input.environment.unwrap_or_default().variables,
+        description: input.description.unwrap_or_default(),
+        role: input.role.unwrap_or_else(default_role),
+    };
+    let f = state.functions.create_function(config, code).await?;
+    Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))
+}
+
+fn list(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    let all = state.functions.list_functions();
+    let max = match req.query("MaxItems") {
+        Some(m) => m
+            .parse::<usize>()
+            .ok()
+            .filter(|m| (1..=10_000).contains(m))
+            .ok_or_else(|| ApiError::invalid("MaxItems must be 1 to 10000"))?,
+        None => 50,
+    };
+    let start = match req.query("Marker") {
+        Some(marker) => all.iter().position(|f| f.config.name.as_str() > marker.as_str()).unwrap_or(all.len()),
+        None => 0,
+    };
+    let page: Vec<Value> = all.iter().skip(start).take(max).map(|f| configuration(state, f)).collect();
+    let mut body = json!({ "Functions": page });
+    if start + max < all.len() {
+        body["NextMarker"] = json!(all[start + max - 1].config.name.as_str());
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
+    let f = lookup(state, req, raw)?;
+    let host = req.header("host").unwrap_or("127.0.0.1:4566");
+    let body = json!({
+        "Configuration": configuration(state, &f),
+        "Code": {
+            "RepositoryType": "S3",
+            // A signed request to this URL returns the component.
+            "Location": format!("http://{host}/squall/v1/functions/{}/code", f.config.name),
+        },
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct UpdateCodeInput {
+    zip_file: Option<String>,
+    #[serde(rename = "S3Bucket")]
+    s3_bucket: Option<String>,
+    image_uri: Option<String>,
+    publish: Option<bool>,
+    dry_run: Option<bool>,
+    revision_id: Option<String>,
+    architectures: Option<Vec<String>>,
+}
+
+async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
+    let current = lookup(state, req, raw)?;
+    let input: UpdateCodeInput = parse_json(&req.body)?;
+    unsupported_code(&CodeInput { zip_file: None, s3_bucket: input.s3_bucket, image_uri: input.image_uri })?;
+    if input.publish == Some(true) {
+        return Err(ApiError::invalid("Publish is not supported yet (no versions; every function is $LATEST)"));
+    }
+    check_revision(&current, input.revision_id.as_deref())?;
+    let _ = input.architectures;
+    let zip = input.zip_file.ok_or_else(|| ApiError::invalid("ZipFile is required"))?;
+    let code = package_code(&zip, &current.config.handler)?;
+    if input.dry_run == Some(true) {
+        return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
+    }
+    let f = state.functions.update_code(current.config.name.as_str(), code).await?;
+    Ok(json_response(StatusCode::OK, &configuration(state, &f)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct UpdateConfigInput {
+    runtime: Option<String>,
+    role: Option<String>,
+    handler: Option<String>,
+    description: Option<String>,
+    timeout: Option<u32>,
+    memory_size: Option<u32>,
+    environment: Option<EnvironmentInput>,
+    revision_id: Option<String>,
+    tracing_config: Option<Value>,
+}
+
+fn check_revision(f: &FunctionRecord, given: Option<&str>) -> Result<(), ApiError> {
+    match given {
+        Some(r) if r != revision_id(f) => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
+    let current = lookup(state, req, raw)?;
+    let input: UpdateConfigInput = parse_json(&req.body)?;
+    check_revision(&current, input.revision_id.as_deref())?;
+    if input.role.is_some() {
+        return Err(ApiError::invalid("changing Role is not supported yet"));
+    }
+    let _ = input.tracing_config;
+    let patch = ConfigPatch {
+        runtime: input.runtime.as_deref().map(runtime).transpose()?,
+        handler: input.handler,
+        memory_mb: input.memory_size,
+        timeout_s: input.timeout,
+        environment: input.environment.map(|e| e.variables),
+        description: input.description,
+    };
+    let f = state.functions.update_config(current.config.name.as_str(), patch).await?;
+    Ok(json_response(StatusCode::OK, &configuration(state, &f)))
+}
+
+async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
+    let f = lookup(state, req, raw)?;
+    match req.header("x-amz-invocation-type").unwrap_or("RequestResponse") {
+        "RequestResponse" => {}
+        "DryRun" => {
+            let mut r = http::Response::new(empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            return Ok(r);
+        }
+        "Event" => return Err(ApiError::invalid("InvocationType Event (asynchronous invoke) is not supported yet")),
+        other => {
+            return Err(ApiError::invalid(format!(
+                "InvocationType {other:?} is not one of RequestResponse, Event, DryRun"
+            )));
+        }
+    }
+    let tail = match req.header("x-amz-log-type") {
+        None | Some("None") => false,
+        Some("Tail") => true,
+        Some(other) => return Err(ApiError::invalid(format!("LogType {other:?} is not one of None, Tail"))),
+    };
+    let request = http::Request::builder()
+        .method(Method::POST)
+        .uri("/")
+        .header(http::header::HOST, "lambda.invoke")
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header("x-squall-request-id", req.request_id.as_str())
+        .header("traceparent", req.trace.traceparent())
+        .body(full(req.body.clone()))
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let invocation = Invocation { request, request_id: req.request_id.clone(), trace: req.trace };
+    let (payload, function_error) = match state.functions.invoke(&f, invocation).await? {
+        Outcome::Response(resp) => match collect_limited(resp.into_body(), MAX_RESPONSE).await {
+            Ok(b) => (b, None),
+            Err(e) => {
+                (error_payload(&req.request_id.to_string(), "Runtime.ResponseError", &e.to_string()), Some("Unhandled"))
+            }
+        },
+        Outcome::Failed(failure) => {
+            let error_type = match failure.kind {
+                squall_runtime::FailureKind::Timeout => "Sandbox.Timedout",
+                squall_runtime::FailureKind::OutOfMemory => "Runtime.OutOfMemory",
+                _ => "Runtime.ExitError",
+            };
+            (error_payload(&req.request_id.to_string(), error_type, &failure.message), Some("Unhandled"))
+        }
+    };
+    let mut r = http::Response::new(full(payload));
+    r.headers_mut().insert("X-Amz-Executed-Version", HeaderValue::from_static("$LATEST"));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(e) = function_error {
+        r.headers_mut().insert("X-Amz-Function-Error", HeaderValue::from_static(e));
+    }
+    if tail {
+        let log = log_tail(state, f.config.name.as_str(), req.request_id.as_str()).await;
+        if let Ok(v) = HeaderValue::from_str(&B64.encode(log)) {
+            r.headers_mut().insert("X-Amz-Log-Result", v);
+        }
+    }
+    Ok(r)
+}
+
+fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {
+    let message = if error_type == "Sandbox.Timedout" {
+        format!("RequestId: {request_id} Error: {message}")
+    } else {
+        message.to_string()
+    };
+    Bytes::from(json!({ "errorType": error_type, "errorMessage": message }).to_string())
+}
+
+/// The last 4 KB of this invocation's log lines, as `X-Amz-Log-Result` carries them.
+async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
+    state.functions.flush_logs().await;
+    let lines = state.functions.tail_logs(function, 200).await.unwrap_or_default();
+    let mut text = String::new();
+    for l in lines.iter().filter(|l| l.request_id == request_id) {
+        text.push_str(&l.message);
+        text.push('\n');
+    }
+    let bytes = text.into_bytes();
+    bytes[bytes.len().saturating_sub(4096)..].to_vec()
+}

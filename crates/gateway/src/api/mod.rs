@@ -1,0 +1,126 @@
+//! The `--api` port: authenticate every request with SigV4, then dispatch by path to the
+//! Lambda REST adapter or the control plane.
+
+mod auth;
+mod control;
+mod error;
+mod lambda;
+
+pub use auth::AccessKeys;
+pub use error::ApiError;
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use squall_functions::Functions;
+use squall_runtime::Body;
+use squall_types::{RequestId, TraceContext};
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The largest request body the api port reads (Lambda allows 50 MB zipped packages, which
+/// base64 makes about 70 MB).
+const MAX_BODY: usize = 100 << 20;
+
+/// What the api port needs.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The functions service.
+    pub functions: Arc<Functions>,
+    /// Access keys that may sign requests.
+    pub keys: Arc<AccessKeys>,
+    /// The region reported in ARNs.
+    pub region: String,
+    /// The base URL of the http port, for telling users where routes answer.
+    pub http_base: String,
+}
+
+/// A request after authentication: what handlers get.
+pub(crate) struct ApiRequest {
+    pub(crate) method: http::Method,
+    pub(crate) uri: http::Uri,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) request_id: RequestId,
+    pub(crate) trace: TraceContext,
+}
+
+impl ApiRequest {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of query parameter `name`, decoded.
+    pub(crate) fn query(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// Serves one request on the api port.
+pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
+    let request_id = RequestId::new();
+    let trace = TraceContext::from_traceparent(req.headers().get("traceparent").and_then(|v| v.to_str().ok()));
+    let span = tracing::info_span!(
+        "api",
+        request_id = %request_id,
+        trace_id = %trace.trace_id_hex(),
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let started = Instant::now();
+    let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
+        Ok(r) => r,
+        Err(e) => {
+            span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
+            e.into_response()
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    span.in_scope(|| {
+        tracing::debug!(
+            status = resp.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request done"
+        )
+    });
+    resp
+}
+
+async fn handle_inner(
+    state: &ApiState,
+    req: http::Request<Incoming>,
+    request_id: RequestId,
+    trace: TraceContext,
+) -> Result<http::Response<Body>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let body = Limited::new(body, MAX_BODY).collect().await.map_err(|e| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLargeException", format!("request body: {e}"))
+    })?;
+    let req = ApiRequest {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body: body.to_bytes(),
+        request_id,
+        trace,
+    };
+    state.keys.authenticate(&req)?;
+    let path = req.uri.path().to_string();
+    if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
+        lambda::dispatch(state, &req, rest).await
+    } else if let Some(rest) = path.strip_prefix("/squall/v1/") {
+        control::dispatch(state, &req, rest).await
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!("no operation at {} {path}", req.method),
+        ))
+    }
+}

@@ -1,0 +1,230 @@
+//! The `--http` port: deployed services' HTTP routes.
+//!
+//! Service `S`'s route `GET /greet/{name}` answers at `/S/greet/{name}`. The function sees
+//! the path without the `/S` prefix (as behind an API Gateway base-path mapping), and:
+//! - `x-squall-path-params`: the path parameters, form-encoded (`name=ada&id=7`);
+//! - `x-squall-route-key`: the matched route key (`GET /greet/{name}`);
+//! - `x-squall-request-id`: the request id (also returned as `apigw-requestid`);
+//! - `traceparent`: the W3C trace context, continuing the caller's trace if it sent one.
+//!
+//! Errors have API Gateway's shapes: 404 `{"message":"Not Found"}`, 405 `{"message":"Method
+//! Not Allowed"}`, 500 `{"message":"Internal Server Error"}` when the function fails, 503
+//! `{"message":"Service Unavailable"}` past the 30 s integration timeout.
+
+use crate::body::{empty, json_response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use squall_functions::{Functions, RouteMatch, Routed};
+use squall_runtime::{Body, BoxError, Invocation, Outcome};
+use squall_types::{Cors, RequestId, TraceContext};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// API Gateway's cap on waiting for an integration.
+const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the routes port needs.
+#[derive(Clone)]
+pub struct RoutesState {
+    /// The functions service.
+    pub functions: Arc<Functions>,
+}
+
+fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
+    json_response(status, &serde_json::json!({ "message": msg }))
+}
+
+/// Serves one request on the routes port.
+pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
+    let request_id = RequestId::new();
+    let trace = TraceContext::from_traceparent(req.headers().get("traceparent").and_then(|v| v.to_str().ok()));
+    let span = tracing::info_span!(
+        "http",
+        request_id = %request_id,
+        trace_id = %trace.trace_id_hex(),
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let started = Instant::now();
+    let mut resp = route(state, req, request_id.clone(), trace).instrument(span.clone()).await;
+    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+        resp.headers_mut().insert("apigw-requestid", v);
+    }
+    let status = resp.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::warn!(
+                status = status.as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "request failed"
+            );
+        } else {
+            tracing::debug!(
+                status = status.as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "request done"
+            );
+        }
+    });
+    resp
+}
+
+async fn route(
+    state: RoutesState,
+    req: http::Request<Incoming>,
+    request_id: RequestId,
+    trace: TraceContext,
+) -> http::Response<Body> {
+    let path = req.uri().path();
+    let (service, rest) = match path.trim_start_matches('/').split_once('/') {
+        Some((s, r)) => (s.to_string(), format!("/{r}")),
+        None => (path.trim_start_matches('/').to_string(), "/".to_string()),
+    };
+    let Routed::Service { service: svc, matched } = state.functions.route(&service, req.method().as_str(), &rest)
+    else {
+        return message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let cors = svc.record.cors.as_ref();
+    if let Some(cors) = cors
+        && let Some(pre) = preflight(cors, req.method(), req.headers())
+    {
+        return pre;
+    }
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let mut resp = match matched {
+        RouteMatch::NotFound => message(StatusCode::NOT_FOUND, "Not Found"),
+        RouteMatch::MethodNotAllowed { allowed } => {
+            let mut r = message(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            r
+        }
+        RouteMatch::Found { function, route_key, params } => {
+            invoke(&state, req, &rest, &function, &route_key, &params, request_id, trace).await
+        }
+    };
+    if let (Some(cors), Some(origin)) = (cors, origin) {
+        add_cors_headers(cors, &origin, resp.headers_mut());
+    }
+    resp
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn invoke(
+    state: &RoutesState,
+    req: http::Request<Incoming>,
+    rest: &str,
+    function: &str,
+    route_key: &str,
+    params: &[(String, String)],
+    request_id: RequestId,
+    trace: TraceContext,
+) -> http::Response<Body> {
+    let Some(record) = state.functions.function(function) else {
+        // The route outlived its function (a concurrent delete); nothing serves it now.
+        return message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let (mut parts, body) = req.into_parts();
+    let path_and_query = match parts.uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    };
+    parts.uri = match path_and_query.parse() {
+        Ok(u) => u,
+        Err(_) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
+    };
+    let h = &mut parts.headers;
+    let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    for (name, value) in [
+        ("x-squall-path-params", encoded.as_str()),
+        ("x-squall-route-key", route_key),
+        ("x-squall-request-id", request_id.as_str()),
+        ("traceparent", &trace.traceparent()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    }
+    if !h.contains_key(header::HOST) {
+        h.insert(header::HOST, HeaderValue::from_static("localhost"));
+    }
+    let body: Body = body.map_err(|e| BoxError::from(e)).boxed_unsync();
+    let invocation = Invocation { request: http::Request::from_parts(parts, body), request_id, trace };
+    let outcome = tokio::time::timeout(INTEGRATION_TIMEOUT, state.functions.invoke(&record, invocation)).await;
+    match outcome {
+        Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+        Ok(Ok(Outcome::Response(resp))) => resp,
+        Ok(Ok(Outcome::Failed(f))) => {
+            tracing::warn!(function, kind = ?f.kind, error = %f.message, "function failed");
+            // Whatever the function did (trap, timeout, out of memory), the caller sees
+            // what API Gateway shows for a failed Lambda integration.
+            message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+        Ok(Err(e)) => {
+            tracing::error!(function, error = %e, "invocation failed");
+            message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    }
+}
+
+fn origin_allowed(cors: &Cors, origin: &str) -> bool {
+    cors.allowed_origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+}
+
+/// Answers a CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`).
+fn preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<http::Response<Body>> {
+    if method != Method::OPTIONS {
+        return None;
+    }
+    let origin = headers.get(header::ORIGIN)?;
+    let requested = headers.get(header::ACCESS_CONTROL_REQUEST_METHOD)?.to_str().ok()?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let ok_method = cors.allowed_methods.iter().any(|m| m == "*" || m.eq_ignore_ascii_case(requested));
+    if !ok_method || !origin.to_str().is_ok_and(|o| origin_allowed(cors, o)) {
+        // A preflight that fails gets no CORS headers; the browser then refuses.
+        return Some(r);
+    }
+    let h = r.headers_mut();
+    add_cors_headers(cors, origin, h);
+    let set = |h: &mut HeaderMap, name: header::HeaderName, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(name, v);
+        }
+    };
+    set(h, header::ACCESS_CONTROL_ALLOW_METHODS, cors.allowed_methods.join(","));
+    if !cors.allowed_headers.is_empty() {
+        set(h, header::ACCESS_CONTROL_ALLOW_HEADERS, cors.allowed_headers.join(","));
+    }
+    if let Some(age) = cors.max_age {
+        set(h, header::ACCESS_CONTROL_MAX_AGE, age.to_string());
+    }
+    Some(r)
+}
+
+/// Adds the headers every response to an allowed origin carries.
+fn add_cors_headers(cors: &Cors, origin: &HeaderValue, h: &mut HeaderMap) {
+    let Ok(o) = origin.to_str() else { return };
+    if !origin_allowed(cors, o) {
+        return;
+    }
+    let wildcard = cors.allowed_origins.iter().any(|x| x == "*") && !cors.allow_credentials;
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        if wildcard { HeaderValue::from_static("*") } else { origin.clone() },
+    );
+    if !wildcard {
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if cors.allow_credentials {
+        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+    }
+    if !cors.exposed_response_headers.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&cors.exposed_response_headers.join(","))
+    {
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
+    }
+}
