@@ -112,6 +112,7 @@ impl WasmRuntime {
         let cache_sha = sha.to_string();
         // Compilation is CPU-bound and may take seconds: keep it off the async workers.
         let cache = self.cache.clone();
+        tracing::info!(sha256 = %sha, bytes = bytes.len(), "compiling function code");
         let compiled = tokio::task::spawn_blocking(move || cache.compile_and_store(&engine, &cache_sha, &bytes))
             .await
             .map_err(|e| Error::Internal(format!("the compile task failed: {e}")))?;

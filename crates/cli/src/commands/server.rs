@@ -3,6 +3,7 @@
 use anyhow::Context;
 use squall_runtime_wasm::EngineOptions;
 use squall_server::{ServerConfig, Started};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,22 +34,27 @@ pub(crate) fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Tells the user where things are. Tests read the `api:` and `http:` lines.
+/// Tells the user where things are. Tests read the `api:` and `http:` lines. Write errors
+/// are ignored: a server must not stop because nobody reads its stdout.
 fn announce(s: &Started, data_dir: &std::path::Path) {
     let creds = std::fs::canonicalize(&s.credentials_file).unwrap_or_else(|_| s.credentials_file.clone());
-    println!("squall is serving");
-    println!("  api:  http://{}  (AWS APIs and the control plane)", s.api_addr);
-    println!("  http: http://{}  (deployed routes: /<service>/<path>)", s.http_addr);
-    println!("  data: {}", data_dir.display());
-    if s.key_created {
-        println!("created access key {} in {}", s.access_key_id, creds.display());
-    }
-    println!("use it with the aws CLI:");
-    println!(
-        "  export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=squall AWS_DEFAULT_REGION=us-east-1",
-        creds.display()
+    let mut text = format!(
+        "squall is serving\n  api:  http://{}  (AWS APIs and the control plane)\n  http: http://{}  (deployed routes: /<service>/<path>)\n  data: {}\n",
+        s.api_addr,
+        s.http_addr,
+        data_dir.display()
     );
-    println!("  aws --endpoint-url http://{} lambda list-functions", s.api_addr);
+    if s.key_created {
+        text.push_str(&format!("created access key {} in {}\n", s.access_key_id, creds.display()));
+    }
+    text.push_str(&format!(
+        "use it with the aws CLI:\n  export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=squall AWS_DEFAULT_REGION=us-east-1\n  aws --endpoint-url http://{} lambda list-functions\n",
+        creds.display(),
+        s.api_addr
+    ));
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,7 @@
 //!
 //! - `/echo`: streams the request body back.
 //! - `/env/{name}`: the environment variable `name`.
-//! - `/headers`: the request's method, path and headers, one per line.
+//! - `/headers/…`: the request's method, path and headers, one per line.
 //! - `/log`: writes to stdout and stderr, then answers.
 //! - `/trap`: panics.
 //! - `/loop`: spins forever.
@@ -19,7 +19,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     match segments.as_slice() {
         ["echo"] => Ok(Response::new(request.into_body())),
         ["env", name] => Ok(text(std::env::var(name).unwrap_or_default())),
-        ["headers"] => {
+        ["headers", ..] => {
             let mut out = format!("{} {}\n", request.method(), request.uri());
             for (k, v) in request.headers() {
                 out.push_str(&format!("{}: {}\n", k, v.to_str().unwrap_or("?")));

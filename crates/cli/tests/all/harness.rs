@@ -1,0 +1,287 @@
+//! Starting servers, running the CLIs, making HTTP requests.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub type Result<T = ()> = anyhow::Result<T>;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the workspace root exists")
+}
+
+/// A running `squall server` with its own data directory; killed on drop.
+pub struct Server {
+    child: Child,
+    pub api: String,
+    pub http: String,
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    /// A server with a fresh data directory.
+    pub fn start() -> Result<Server> {
+        let tmp = tempfile::tempdir()?;
+        let mut s = Server::start_in(&tmp.path().join("data"))?;
+        s._tmp = Some(tmp);
+        Ok(s)
+    }
+
+    /// A server on `data_dir` (kept after the server stops).
+    pub fn start_in(data_dir: &Path) -> Result<Server> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_squall"))
+            .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--max-instances", "100", "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining after start: a closed pipe would fail the server's writes.
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                let _ = tx.send(line);
+            }
+        });
+        let stderr_text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr_text.clone();
+        let mut stderr = child.stderr.take().expect("piped");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (mut api, mut http) = (None, None);
+        while api.is_none() || http.is_none() {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .map_err(|_| anyhow::anyhow!("the server did not start: {}", stderr_text.lock().unwrap()))?;
+            let addr = || line.split_whitespace().nth(1).map(String::from);
+            if line.trim_start().starts_with("api:") {
+                api = addr();
+            } else if line.trim_start().starts_with("http:") {
+                http = addr();
+            }
+        }
+        Ok(Server {
+            child,
+            api: api.unwrap(),
+            http: http.unwrap(),
+            data_dir: data_dir.to_path_buf(),
+            _tmp: None,
+            stderr: stderr_text,
+        })
+    }
+
+    /// What the server logged so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends a signal to the server process.
+    pub fn signal(&self, sig: &str) -> Result {
+        let status = Command::new("kill").args([&format!("-{sig}"), &self.child.id().to_string()]).status()?;
+        anyhow::ensure!(status.success(), "kill -{sig} failed");
+        Ok(())
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status.
+    pub fn wait_exit(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(s) = self.child.try_wait()? {
+                return Ok(s);
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the server did not exit within {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `kill -9` and reap.
+    pub fn kill9(&mut self) -> Result {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Runs `squall ARGS` against this server.
+    pub fn squall(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_squall"))
+            .args(args)
+            .env("SQUALL_ENDPOINT", &self.api)
+            .env("SQUALL_DATA_DIR", &self.data_dir)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .output()
+            .expect("running squall")
+    }
+
+    /// Runs `aws --endpoint-url <api> ARGS` with the key the server created.
+    pub fn aws(&self, args: &[&str]) -> Output {
+        aws_command(&self.data_dir.join("credentials"))
+            .arg("--endpoint-url")
+            .arg(&self.api)
+            .args(args)
+            .output()
+            .expect("running the aws CLI (the test setup installs it: ./test.sh)")
+    }
+
+    /// `GET` on the http port.
+    pub fn get(&self, path: &str) -> Result<Reply> {
+        Self::get_at(&self.http, path)
+    }
+
+    /// `GET` on `base` (for threads that cannot borrow the server).
+    pub fn get_at(base: &str, path: &str) -> Result<Reply> {
+        request(base, "GET", path, &[], Vec::new())
+    }
+
+    /// Any request on the http port.
+    pub fn http_request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<Reply> {
+        request(&self.http, method, path, headers, body)
+    }
+
+    /// Any request on the api port (unsigned unless the headers sign it).
+    pub fn api_request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<Reply> {
+        request(&self.api, method, path, headers, body)
+    }
+
+    /// A request on the api port signed with the server's key, `skew_secs` away from now.
+    pub fn signed_api(&self, method: &str, path_and_query: &str, body: Vec<u8>, skew_secs: i64) -> Result<Reply> {
+        let text = std::fs::read_to_string(self.data_dir.join("credentials"))?;
+        let creds = squall_auth::Credentials::from_ini(&text, "squall").expect("the server wrote its key");
+        self.signed_api_with(&creds, method, path_and_query, body, skew_secs)
+    }
+
+    /// Like `signed_api`, with any key.
+    pub fn signed_api_with(
+        &self,
+        creds: &squall_auth::Credentials,
+        method: &str,
+        path_and_query: &str,
+        body: Vec<u8>,
+        skew_secs: i64,
+    ) -> Result<Reply> {
+        use sha2::Digest;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+        let date = squall_auth::format_amz_date(now + skew_secs);
+        let host = self.api.trim_start_matches("http://").to_string();
+        let hash = hex::encode(sha2::Sha256::digest(&body));
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let headers = [("host", host.as_str()), ("x-amz-date", date.as_str())];
+        let signable = squall_auth::SignableRequest { method, path, query, headers: &headers, payload_hash: &hash };
+        let auth = squall_auth::sign(
+            &signable,
+            &creds.access_key_id,
+            &creds.secret_access_key,
+            "us-east-1",
+            "lambda",
+            squall_auth::PathEncoding::Double,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.api_request(method, path_and_query, &[("x-amz-date", &date), ("authorization", &auth)], body)
+    }
+
+    /// Deploys `dir` and asserts success; returns stdout.
+    pub fn deploy(&self, dir: &Path) -> Result<String> {
+        let out = self.squall(&["deploy", dir.to_str().unwrap()]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        anyhow::ensure!(out.status.success(), "deploy failed:\n{stdout}\n{stderr}");
+        Ok(stdout.into_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An `aws` command with a clean environment and the given credentials file.
+pub fn aws_command(credentials: &Path) -> Command {
+    let mut c = Command::new("aws");
+    c.env("AWS_SHARED_CREDENTIALS_FILE", credentials)
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_PROFILE", "squall")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN");
+    c
+}
+
+/// An HTTP reply, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<Reply> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .http_status_as_error(false)
+        .allow_non_standard_methods(true)
+        .build()
+        .into();
+    let mut req = http::Request::builder().method(method).uri(format!("{base}{path}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut resp = agent.run(req.body(body)?)?;
+    let status = resp.status().as_u16();
+    let headers =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let body = resp.body_mut().with_config().limit(256 << 20).read_to_vec()?;
+    Ok(Reply { status, headers, body })
+}
+
+/// Stdout of a command that must succeed.
+pub fn ok(out: &Output) -> Result<String> {
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(out.status.success(), "command failed ({}):\n{stdout}\n{stderr}", out.status);
+    Ok(stdout.into_owned())
+}
+
+/// Stderr of a command that must fail.
+pub fn fails(out: &Output) -> Result<String> {
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(!out.status.success(), "command should have failed:\n{stdout}\n{stderr}");
+    Ok(stderr.into_owned())
+}
+
+/// A service directory with `serverless.yml` = `yaml`; `{faults}` in it becomes the
+/// path of the faults guest's manifest directory.
+pub fn service_dir(yaml: &str) -> Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let faults = root().join("tests/guests/faults");
+    std::fs::write(dir.path().join("serverless.yml"), yaml.replace("{faults}", faults.to_str().unwrap()))?;
+    Ok(dir)
+}
+
+/// The build step and handler of the faults guest, for test manifests.
+pub const FAULTS_BUILD: &str = "custom:\n  squall:\n    build: cargo build --quiet --release --target wasm32-wasip2 --manifest-path {faults}/Cargo.toml\n";
+pub const FAULTS_WASM: &str = "{faults}/target/wasm32-wasip2/release/faults.wasm";
