@@ -74,7 +74,9 @@ impl RouteTable {
             p => p.split('/').collect(),
         };
         let decoded: Vec<String> = raw.iter().map(|s| percent_decode(s)).collect();
-        let mut best: Option<(Vec<u8>, bool, &Compiled, Vec<(String, String)>)> = None;
+        // (segment ranks, named method, route, params) of the best match so far.
+        type Candidate<'a> = (Vec<u8>, bool, &'a Compiled, Vec<(String, String)>);
+        let mut best: Option<Candidate<'_>> = None;
         let mut allowed = Vec::new();
         for r in &self.routes {
             let Some(segs) = &r.segments else { continue };

@@ -151,7 +151,7 @@ async fn invoke(
     if !h.contains_key(header::HOST) {
         h.insert(header::HOST, HeaderValue::from_static("localhost"));
     }
-    let body: Body = body.map_err(|e| BoxError::from(e)).boxed_unsync();
+    let body: Body = body.map_err(BoxError::from).boxed_unsync();
     let invocation = Invocation { request: http::Request::from_parts(parts, body), request_id, trace };
     let outcome = tokio::time::timeout(INTEGRATION_TIMEOUT, state.functions.invoke(&record, invocation)).await;
     match outcome {

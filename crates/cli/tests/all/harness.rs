@@ -283,5 +283,5 @@ pub fn service_dir(yaml: &str) -> Result<tempfile::TempDir> {
 }
 
 /// The build step and handler of the faults guest, for test manifests.
-pub const FAULTS_BUILD: &str = "custom:\n  squall:\n    build: cargo build --quiet --release --target wasm32-wasip2 --manifest-path {faults}/Cargo.toml\n";
+pub const FAULTS_BUILD: &str = "custom:\n  squall:\n    build: cargo build --quiet --release --target wasm32-wasip2 --manifest-path {faults}/Cargo.toml --target-dir {faults}/target\n";
 pub const FAULTS_WASM: &str = "{faults}/target/wasm32-wasip2/release/faults.wasm";

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building the examples and running the tests need, when it is missing:
+# the wasm32-wasip2 Rust target, and the aws CLI and boto3 (the tests' AWS clients).
+# Safe to run again: it only installs what is absent.
+set -euo pipefail
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+  say "adding the wasm32-wasip2 Rust target"
+  rustup target add wasm32-wasip2
+fi
+
+need_py=()
+command -v aws >/dev/null 2>&1 || need_py+=(awscli)
+python3 -c 'import boto3' >/dev/null 2>&1 || need_py+=(boto3)
+if [ ${#need_py[@]} -gt 0 ]; then
+  say "installing ${need_py[*]} with pip"
+  python3 -m pip install --quiet --disable-pip-version-check "${need_py[@]}"
+fi
+command -v aws >/dev/null 2>&1 || { say "the aws CLI is still not on PATH after installing it"; exit 1; }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Command 2 of the README: run every test. Installs what the tests need first
+# (scripts/setup.sh), builds the guest components from source, then runs the workspace's
+# unit and end-to-end tests (the end-to-end tests start the real binary on loopback).
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+for guest in examples/hello tests/guests/faults; do
+  cargo build --quiet --release --target wasm32-wasip2 --manifest-path "$guest/Cargo.toml" --target-dir "$guest/target"
+done
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi
