@@ -228,3 +228,56 @@ fn add_cors_headers(cors: &Cors, origin: &HeaderValue, h: &mut HeaderMap) {
         h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cors(origins: &[&str], credentials: bool) -> Cors {
+        Cors {
+            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+            allowed_headers: vec!["Content-Type".into()],
+            allowed_methods: vec!["GET".into()],
+            allow_credentials: credentials,
+            exposed_response_headers: vec!["x-total".into()],
+            max_age: Some(60),
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    #[test]
+    fn preflight_answers_only_allowed_origins_and_methods() {
+        let c = cors(&["https://a.example"], false);
+        let ok = headers(&[("origin", "https://a.example"), ("access-control-request-method", "GET")]);
+        let r = preflight(&c, &Method::OPTIONS, &ok).expect("a preflight");
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        assert_eq!(r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://a.example");
+        assert_eq!(r.headers()[header::ACCESS_CONTROL_MAX_AGE], "60");
+        let wrong_method = headers(&[("origin", "https://a.example"), ("access-control-request-method", "PUT")]);
+        assert!(
+            preflight(&c, &Method::OPTIONS, &wrong_method)
+                .unwrap()
+                .headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .is_none()
+        );
+        assert!(preflight(&c, &Method::GET, &ok).is_none(), "only OPTIONS is a preflight");
+        assert!(preflight(&c, &Method::OPTIONS, &headers(&[("origin", "https://a.example")])).is_none());
+    }
+
+    #[test]
+    fn wildcard_origin_is_echoed_when_credentials_are_allowed() {
+        let mut h = HeaderMap::new();
+        add_cors_headers(&cors(&["*"], false), &HeaderValue::from_static("https://x"), &mut h);
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        assert_eq!(h[header::ACCESS_CONTROL_EXPOSE_HEADERS], "x-total");
+        let mut h = HeaderMap::new();
+        add_cors_headers(&cors(&["*"], true), &HeaderValue::from_static("https://x"), &mut h);
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://x");
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+        assert_eq!(h[header::VARY], "Origin");
+    }
+}

@@ -188,7 +188,10 @@ impl FunctionRuntime for WasmRuntime {
     async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
         // Compile (caching the result on disk) and check the imports and exports; the
         // version is loaded into memory on its first invocation.
-        let component = self.compile(&function.code_sha256, code.to_vec()).await?;
+        let component = match self.cache.load(&self.engine, &function.code_sha256) {
+            Some(c) => c,
+            None => self.compile(&function.code_sha256, code.to_vec()).await?,
+        };
         self.pre_instantiate(&component)?;
         Ok(())
     }

@@ -40,3 +40,29 @@ pub(crate) fn write_file(data_dir: &Path, creds: &Credentials) -> anyhow::Result
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use squall_storage_embedded::EmbeddedStores;
+
+    #[tokio::test]
+    async fn the_key_is_created_once_and_written_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let stores = EmbeddedStores::open(dir.path()).unwrap();
+        let (first, created) = load_or_create(stores.meta.as_ref()).await.unwrap();
+        assert!(created);
+        let (again, created) = load_or_create(stores.meta.as_ref()).await.unwrap();
+        assert!(!created);
+        assert_eq!(first, again);
+
+        let path = write_file(dir.path(), &first).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(Credentials::from_ini(&text, "squall"), Some(first));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}

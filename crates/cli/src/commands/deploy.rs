@@ -155,3 +155,31 @@ fn size(n: usize) -> String {
         format!("{:.1} KiB", n as f64 / 1024.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn handlers_must_be_components_and_errors_point_at_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "service: s\nprovider:\n  name: aws\n  runtime: wasm\nfunctions:\n  f:\n    handler: f.wasm\n";
+        let manifest = squall_manifest::parse("serverless.yml", yaml).unwrap();
+        let err = package(&manifest, dir.path(), "serverless.yml").err().unwrap().to_string();
+        assert!(err.starts_with("serverless.yml:7: functions.f.handler: cannot read"), "{err}");
+        std::fs::write(dir.path().join("f.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        let err = package(&manifest, dir.path(), "serverless.yml").err().unwrap().to_string();
+        assert!(err.contains("core WebAssembly module"), "{err}");
+        std::fs::write(dir.path().join("f.wasm"), b"\0asm\x0d\0\x01\0").unwrap();
+        let p = package(&manifest, dir.path(), "serverless.yml").unwrap();
+        assert_eq!(p[0].sha256.len(), 64);
+        let plan = plan(&manifest, &p);
+        assert_eq!(plan.functions[0].config.name.as_str(), "s-f");
+    }
+}

@@ -147,3 +147,18 @@ fn print_table(rows: &[[String; 5]]) {
         println!("{}", line.join("  ").trim_end());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_keys_become_urls() {
+        let http = "http://127.0.0.1:8080";
+        assert_eq!(
+            route_text(&Value::from("GET /greet/{name}"), http, "hello"),
+            "GET http://127.0.0.1:8080/hello/greet/{name}"
+        );
+        assert_eq!(route_text(&Value::from("$default"), http, "hello"), "* http://127.0.0.1:8080/hello/*");
+    }
+}

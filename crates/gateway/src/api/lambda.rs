@@ -417,3 +417,46 @@ async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8>
     let bytes = text.into_bytes();
     bytes[bytes.len().saturating_sub(4096)..].to_vec()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str) -> ApiRequest {
+        ApiRequest {
+            method: Method::GET,
+            uri: format!("/2015-03-31/functions/x{query}").parse().unwrap(),
+            headers: http::HeaderMap::new(),
+            body: Bytes::new(),
+            request_id: squall_types::RequestId::new(),
+            trace: squall_types::TraceContext::new_root(),
+        }
+    }
+
+    #[test]
+    fn function_names_arns_and_qualifiers() {
+        let r = request("");
+        assert_eq!(function_name(&r, "hello-greet").unwrap(), "hello-greet");
+        let arn = "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Ahello-greet";
+        assert_eq!(function_name(&r, arn).unwrap(), "hello-greet");
+        assert_eq!(function_name(&r, "000000000000:function:f:$LATEST").unwrap(), "f");
+        assert_eq!(function_name(&r, "f:7").map_err(|e| e.code).unwrap_err(), "InvalidParameterValueException");
+        assert_eq!(function_name(&request("?Qualifier=prod"), "f").unwrap_err().code, "ResourceNotFoundException");
+        assert_eq!(function_name(&request("?Qualifier=$LATEST"), "f").unwrap(), "f");
+    }
+
+    #[test]
+    fn packages_are_components_or_zips_holding_the_handler() {
+        let component = b"\0asm\x0d\0\x01\0".to_vec();
+        assert_eq!(package_code(&B64.encode(&component), "any.wasm").unwrap(), component);
+
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("dist/f.wasm", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, &component).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert_eq!(package_code(&B64.encode(&bytes), "./dist/f.wasm").unwrap(), component);
+        assert!(package_code(&B64.encode(&bytes), "other.wasm").unwrap_err().message.contains("has no file"));
+        assert!(package_code(&B64.encode(b"nope"), "f.wasm").unwrap_err().message.contains("Could not unzip"));
+        assert!(package_code("!!", "f.wasm").unwrap_err().message.contains("not base64"));
+    }
+}
