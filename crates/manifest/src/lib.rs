@@ -14,8 +14,7 @@ mod parse;
 pub use locate::Locator;
 pub use parse::parse;
 
-use squall_types::{Cors, FunctionName, RouteKey, Runtime, ServiceName};
-use std::collections::BTreeMap;
+use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
 use std::fmt;
 
 /// A validated service manifest.
@@ -49,20 +48,10 @@ impl Manifest {
 pub struct FunctionSpec {
     /// The key under `functions:`.
     pub key: String,
-    /// The deployed name: `name:` if given, else `<service>-<key>`.
-    pub name: FunctionName,
-    /// How it runs.
-    pub runtime: Runtime,
-    /// The handler (for `wasm`: the component's path, relative to the service directory).
-    pub handler: String,
-    /// Memory limit, MiB.
-    pub memory_mb: u32,
-    /// Timeout, seconds.
-    pub timeout_s: u32,
-    /// Provider and function environment, merged (the function wins).
-    pub environment: BTreeMap<String, String>,
-    /// `description`.
-    pub description: String,
+    /// Its configuration: the deployed name is `name:` if given, else `<service>-<key>`;
+    /// the environment merges provider and function (the function wins); `handler` is, for
+    /// `wasm`, the component's path relative to the service directory.
+    pub config: FunctionConfig,
     /// Its `httpApi` routes.
     pub routes: Vec<RouteKey>,
 }

@@ -306,10 +306,10 @@ impl Cx<'_> {
         let mut routes: HashMap<(String, String), String> = HashMap::new();
         for (key, fv) in self.entries(&["functions"], v) {
             let Some(f) = self.function(service, provider, key, fv) else { continue };
-            if let Some(first) = names.insert(f.name.to_string(), key.to_string()) {
+            if let Some(first) = names.insert(f.config.name.to_string(), key.to_string()) {
                 self.error(
                     &["functions", key],
-                    format!("the function name {} is also used by functions.{first}", f.name),
+                    format!("the function name {} is also used by functions.{first}", f.config.name),
                 );
                 continue;
             }
@@ -385,31 +385,21 @@ impl Cx<'_> {
                 return None;
             }
         };
-        let spec = FunctionSpec {
-            key: key.to_string(),
+        let config = FunctionConfig {
             name,
+            service: Some(service.clone()),
             runtime,
             handler,
             memory_mb: memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
             timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
             environment,
             description,
-            routes,
-        };
-        let probe = FunctionConfig {
-            name: spec.name.clone(),
-            service: Some(service.clone()),
-            runtime: spec.runtime,
-            handler: spec.handler.clone(),
-            memory_mb: spec.memory_mb,
-            timeout_s: spec.timeout_s,
-            environment: spec.environment.clone(),
-            description: String::new(),
             role: squall_types::default_role(),
         };
-        if let Err(e) = probe.validate() {
+        if let Err(e) = config.validate() {
             self.error(&fpath, e);
         }
+        let spec = FunctionSpec { key: key.to_string(), config, routes };
         (self.errors.len() == errors_before).then_some(spec)
     }
 

@@ -12,7 +12,7 @@ mod names;
 mod route;
 mod trace;
 
-pub use clock::{format_iso8601_millis, now_ms};
+pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, now_ms};
 pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName};

@@ -9,7 +9,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use squall_functions::{DeploymentPlan, PlannedFunction};
 use squall_manifest::Manifest;
-use squall_types::{FunctionConfig, default_role};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -90,13 +89,17 @@ fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Result<Vec<Pa
             let line = manifest.locate(&["functions", &f.key, "handler"]).map(|l| format!(":{l}")).unwrap_or_default();
             format!("{file}{line}: functions.{}.handler", f.key)
         };
-        let path = dir.join(&f.handler);
+        let path = dir.join(&f.config.handler);
         let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: cannot read {}: {e}", at(), path.display()))?;
         if !bytes.starts_with(b"\0asm") {
-            bail!("{}: {} is not a WebAssembly file", at(), f.handler);
+            bail!("{}: {} is not a WebAssembly file", at(), f.config.handler);
         }
         if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
-            bail!("{}: {} is a core WebAssembly module, not a component (build for wasm32-wasip2)", at(), f.handler);
+            bail!(
+                "{}: {} is a core WebAssembly module, not a component (build for wasm32-wasip2)",
+                at(),
+                f.config.handler
+            );
         }
         let sha256 = hex::encode(Sha256::digest(&bytes));
         out.push(Package { key: f.key.clone(), sha256, bytes });
@@ -113,17 +116,7 @@ fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
             .iter()
             .zip(packages)
             .map(|(f, p)| PlannedFunction {
-                config: FunctionConfig {
-                    name: f.name.clone(),
-                    service: Some(manifest.service.clone()),
-                    runtime: f.runtime,
-                    handler: f.handler.clone(),
-                    memory_mb: f.memory_mb,
-                    timeout_s: f.timeout_s,
-                    environment: f.environment.clone(),
-                    description: f.description.clone(),
-                    role: default_role(),
-                },
+                config: f.config.clone(),
                 code_sha256: p.sha256.clone(),
                 routes: f.routes.clone(),
             })

@@ -49,15 +49,15 @@ fn parses_a_full_manifest() {
     assert_eq!(m.build.as_deref(), Some("cargo build"));
     assert!(m.cors.is_some());
     let greet = &m.functions[0];
-    assert_eq!(greet.name.as_str(), "hello-greet");
-    assert_eq!(greet.timeout_s, 5);
-    assert_eq!(greet.memory_mb, 1024);
-    assert_eq!(greet.environment["GREETING"], "Hi");
-    assert_eq!(greet.environment["PORT"], "8080");
+    assert_eq!(greet.config.name.as_str(), "hello-greet");
+    assert_eq!(greet.config.timeout_s, 5);
+    assert_eq!(greet.config.memory_mb, 1024);
+    assert_eq!(greet.config.environment["GREETING"], "Hi");
+    assert_eq!(greet.config.environment["PORT"], "8080");
     let routes: Vec<String> = greet.routes.iter().map(|r| r.to_string()).collect();
     assert_eq!(routes, ["GET /greet/{name}", "POST /greet"]);
     let other = &m.functions[1];
-    assert_eq!(other.name.as_str(), "custom-name");
+    assert_eq!(other.config.name.as_str(), "custom-name");
     assert_eq!(other.routes[0].to_string(), "$default");
     assert_eq!(m.locate(&["functions", "other", "handler"]), Some(27));
 }
