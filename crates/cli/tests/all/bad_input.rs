@@ -180,6 +180,12 @@ fn lambda_api_refuses_bad_packages_and_parameters() -> Result {
     let out_file = tmp.path().join("out");
     ok(&server.aws(&["lambda", "invoke", "--function-name", "f", out_file.to_str().unwrap()]))?;
     assert_eq!(std::fs::read_to_string(&out_file)?, "Hello, world!");
+    let before: serde_json::Value =
+        serde_json::from_str(&ok(&server.aws(&["lambda", "get-function", "--function-name", "f"]))?)?;
+    let out = ok(&server.aws(&["lambda", "update-function-code", "--function-name", "f", "--zip-file", &fileb]))?;
+    let after: serde_json::Value = serde_json::from_str(&out)?;
+    assert_ne!(before["Configuration"]["RevisionId"], after["RevisionId"], "an update makes a new revision");
+    assert_eq!(before["Configuration"]["CodeSha256"], after["CodeSha256"], "same code, same digest");
     let out = ok(&server.aws(&["lambda", "update-function-configuration", "--function-name", "f", "--timeout", "9"]))?;
     assert!(out.contains("\"Timeout\": 9"), "{out}");
     let err =

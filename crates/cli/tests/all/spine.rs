@@ -148,3 +148,40 @@ fn sigterm_lets_in_flight_requests_finish() -> Result {
     assert!(server.stderr().contains("shutting down"), "{}", server.stderr());
     Ok(())
 }
+
+#[test]
+fn logs_follow_prints_new_lines_as_they_arrive() -> Result {
+    let server = Server::start()?;
+    server.deploy(&root().join("examples/hello"))?;
+    let mut follow = std::process::Command::new(env!("CARGO_BIN_EXE_squall"))
+        .args(["logs", "hello-greet", "--follow"])
+        .env("SQUALL_ENDPOINT", &server.api)
+        .env("SQUALL_DATA_DIR", &server.data_dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let stdout = follow.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = false;
+    let mut n = 0;
+    while !seen && Instant::now() < deadline {
+        n += 1;
+        server.get(&format!("/hello/greet/visitor{n}"))?;
+        while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+            if line.contains("greeted visitor") {
+                seen = true;
+                break;
+            }
+        }
+    }
+    follow.kill()?;
+    follow.wait()?;
+    assert!(seen, "squall logs --follow printed no new line within 20 s");
+    Ok(())
+}
