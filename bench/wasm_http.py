@@ -94,15 +94,15 @@ def build():
 
 
 class Squall:
-    def __init__(self, binary, data_dir):
-        self.binary, self.data_dir = binary, data_dir
+    def __init__(self, binary, data_dir, extra=()):
+        self.binary, self.data_dir, self.extra = binary, data_dir, list(extra)
         self.api_port, self.http_port = free_port(), free_port()
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(
             [self.binary, "server", "--data-dir", self.data_dir,
-             "--api", f"127.0.0.1:{self.api_port}", "--http", f"127.0.0.1:{self.http_port}"],
+             "--api", f"127.0.0.1:{self.api_port}", "--http", f"127.0.0.1:{self.http_port}", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
         wait_http(f"http://127.0.0.1:{self.http_port}/")
         return self
@@ -138,14 +138,15 @@ def with_custom_section(wasm, payload):
     return wasm + b"\x00" + leb(len(body)) + body
 
 
-def service_dir(base, name, functions, handler_bytes):
+def service_dir(base, name, handlers):
+    """A service with one function per handler (bytes), f0, f1, ... on GET /f{i}/greet/{name}."""
     d = os.path.join(base, name)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f.wasm"), "wb") as f:
-        f.write(handler_bytes)
     lines = [f"service: {name}", "provider:", "  name: aws", "  runtime: wasm", "  memorySize: 128", "functions:"]
-    for i in range(functions):
-        lines += [f"  f{i}:", "    handler: f.wasm", "    events:", f"      - httpApi: 'GET /f{i}/greet/{{name}}'"]
+    for i, code in enumerate(handlers):
+        with open(os.path.join(d, f"f{i}.wasm"), "wb") as f:
+            f.write(code)
+        lines += [f"  f{i}:", f"    handler: f{i}.wasm", "    events:", f"      - httpApi: 'GET /f{i}/greet/{{name}}'"]
     with open(os.path.join(d, "serverless.yml"), "w") as f:
         f.write("\n".join(lines) + "\n")
     return d
@@ -188,14 +189,15 @@ def main():
         log("(a) deploy to first response, including compilation")
         deploys = []
         for i in range(5):
-            d = service_dir(tmp, f"fresh{i}", 1, with_custom_section(hello_bytes, random.randbytes(16)))
+            d = service_dir(tmp, f"fresh{i}", [with_custom_section(hello_bytes, random.randbytes(16))])
             t0 = time.perf_counter()
             server.cli("deploy", d)
             wait_http(f"{server.http}/fresh{i}/f0/greet/ada")
             deploys.append((time.perf_counter() - t0) * 1000)
 
-        log("(a) cold start: 200 functions, first request after a restart")
-        d = service_dir(tmp, "cold", 200, hello_bytes)
+        log("(a) cold start: 200 functions, first request after a restart (compiling 200 variants first)")
+        # Distinct code per function: functions with the same code share what is loaded.
+        d = service_dir(tmp, "cold", [with_custom_section(hello_bytes, random.randbytes(16)) for _ in range(200)])
         server.cli("deploy", d)
         server.stop()
         server.start()
@@ -203,6 +205,8 @@ def main():
         warm_seq = firsts(bench_bin, server.http, "/cold/f{i}/greet/ada", 200)
 
         log("(b) warm load on examples/hello through the gateway")
+        for name in ["cold"] + [f"fresh{i}" for i in range(5)]:
+            server.cli("remove", name)
         server.cli("deploy", os.path.join(ROOT, "examples", "hello"))
         url = f"{server.http}/hello/greet/ada"
         wait_http(url)
@@ -213,6 +217,19 @@ def main():
         after_rss = rss_kib(server.proc.pid)
     finally:
         server.stop()
+
+    log("(b) pricing timeouts: 3 alternating runs with and without enforcing them")
+    priced = {True: [], False: []}
+    for enforce in [True, False] * 3:
+        extra = [] if enforce else ["--bench-no-timeouts"]
+        srv = Squall(squall_bin, os.path.join(tmp, "data"), extra).start()
+        try:
+            url = f"{srv.http}/hello/greet/ada"
+            wait_http(url)
+            wrk(url, 32, 2)  # warm up
+            priced[enforce].append(wrk(url, 32, args.duration)["rps"])
+        finally:
+            srv.stop()
 
     log("(c) wasmtime serve -O pooling-allocator=y, same component")
     port = free_port()
@@ -251,6 +268,10 @@ def main():
     s, w, h = results["squall"][0], results["wasmtime serve"][0], results["bare hyper"][0]
     print(f"\n    throughput: squall / wasmtime serve = {s['rps'] / w['rps']:.2f}x   "
           f"squall / bare hyper = {s['rps'] / h['rps']:.2f}x   (wasmtime serve / bare hyper = {w['rps'] / h['rps']:.2f}x)")
+    with_t, without_t = statistics.mean(priced[True]), statistics.mean(priced[False])
+    print(f"    enforcing timeouts costs {(1 - with_t / without_t) * 100:.1f}% of throughput "
+          f"(mean of 3 runs: {with_t:.0f} req/s with, {without_t:.0f} without; "
+          f"runs with: {', '.join(f'{x:.0f}' for x in priced[True])}; without: {', '.join(f'{x:.0f}' for x in priced[False])})")
     added = results["squall"][1]["p50"] - results["bare hyper"][1]["p50"]
     print(f"    latency added over bare hyper at one connection, p50: {added:.0f} us")
     print(f"\n    server RSS: idle {idle_rss / 1024:.1f} MiB, before load {base_rss / 1024:.1f} MiB, "

@@ -52,6 +52,7 @@ async fn firsts(base: &str, template: &str, count: usize) -> anyhow::Result<()> 
     for i in 0..count {
         let path = template.replace("{i}", &i.to_string());
         let req = http::Request::get(path.as_str()).header("host", &authority).body(Empty::<Bytes>::new())?;
+        sender.ready().await?;
         let start = Instant::now();
         let resp = sender.send_request(req).await?;
         let status = resp.status();

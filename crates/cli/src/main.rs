@@ -53,6 +53,9 @@ enum Command {
         /// Most WebAssembly instances alive at once.
         #[arg(long, default_value_t = 1000)]
         max_instances: u32,
+        /// Benchmarks only: do not enforce function timeouts (measures what they cost).
+        #[arg(long, hide = true)]
+        bench_no_timeouts: bool,
     },
     /// Deploy the service described by DIR/serverless.yml.
     Deploy {
@@ -102,8 +105,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Server { data_dir, api, http, region, max_instances } => {
-            commands::server::run(data_dir, api, http, region, max_instances)
+        Command::Server { data_dir, api, http, region, max_instances, bench_no_timeouts } => {
+            let engine = squall_runtime_wasm::EngineOptions {
+                max_instances,
+                enforce_timeouts: !bench_no_timeouts,
+                ..Default::default()
+            };
+            commands::server::run(data_dir, api, http, region, engine)
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
         Command::Remove { service, client } => commands::remove(&client, &service),

@@ -5,6 +5,7 @@ use crate::capture::Capture;
 use crate::engine::{EngineOptions, EpochTicker, build_engine};
 use crate::host::{Host, MemoryLimit};
 use async_trait::async_trait;
+use futures::future::{AbortHandle, Abortable, Aborted};
 use http_body_util::BodyExt;
 use squall_runtime::{
     BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result,
@@ -23,9 +24,15 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
+/// How many epoch ticks a busy guest runs before it yields its worker thread (and its
+/// deadline is checked).
+const YIELD_TICKS: u64 = 4;
+
 /// A function version ready to instantiate.
 struct Loaded {
     revision: u64,
+    /// The code's digest: functions deployed with the same code share one `ProxyPre`.
+    sha256: String,
     pre: ProxyPre<Host>,
 }
 
@@ -40,7 +47,9 @@ pub struct WasmRuntime {
     loaded: Mutex<HashMap<String, Arc<Loaded>>>,
     logs: Arc<dyn LogSink>,
     region: String,
-    _ticker: EpochTicker,
+    /// See [`EngineOptions::enforce_timeouts`].
+    enforce_timeouts: bool,
+    ticker: EpochTicker,
 }
 
 impl WasmRuntime {
@@ -62,7 +71,8 @@ impl WasmRuntime {
             loaded: Mutex::new(HashMap::new()),
             logs,
             region: region.to_string(),
-            _ticker: ticker,
+            enforce_timeouts: opts.enforce_timeouts,
+            ticker,
         })
     }
 
@@ -81,8 +91,14 @@ impl WasmRuntime {
         map.get(function.config.name.as_str()).filter(|l| l.revision == function.revision).cloned()
     }
 
+    /// A loaded function's `ProxyPre` for the same code, if any (the cold path only).
+    fn shared(&self, sha256: &str) -> Option<ProxyPre<Host>> {
+        let map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        map.values().find(|l| l.sha256 == sha256).map(|l| l.pre.clone())
+    }
+
     fn remember(&self, function: &FunctionRecord, pre: ProxyPre<Host>) -> Arc<Loaded> {
-        let loaded = Arc::new(Loaded { revision: function.revision, pre });
+        let loaded = Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(function.config.name.to_string(), loaded.clone());
         loaded
@@ -95,6 +111,9 @@ impl WasmRuntime {
             return Ok(l);
         }
         let sha = &function.code_sha256;
+        if let Some(pre) = self.shared(sha) {
+            return Ok(self.remember(function, pre));
+        }
         let component = match self.cache.load(&self.engine, sha) {
             Some(c) => c,
             None => {
@@ -144,11 +163,16 @@ impl WasmRuntime {
         };
         let mut store = Store::new(&self.engine, host);
         store.limiter(|h| &mut h.limits);
+        if !self.enforce_timeouts {
+            // Relative to the current epoch, so not u64::MAX (it would wrap).
+            store.set_epoch_deadline(u64::MAX / 2);
+            return store;
+        }
         let deadline = Instant::now() + Duration::from_secs(u64::from(cfg.timeout_s));
-        // Every tick, give other tasks a turn; past the deadline, stop the guest.
-        store.set_epoch_deadline(1);
+        // Every few ticks, give other tasks a turn; past the deadline, stop the guest.
+        store.set_epoch_deadline(YIELD_TICKS);
         store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+            Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(YIELD_TICKS) })
         });
         store
     }
@@ -219,15 +243,21 @@ impl FunctionRuntime for WasmRuntime {
         let trace_id = inv.trace.trace_id_hex();
         let logs = self.logs.clone();
         let pre = loaded.pre.clone();
+        let (abort, registration) = AbortHandle::new_pair();
+        let alive = Arc::new(());
+        if self.enforce_timeouts {
+            self.ticker.watch(Instant::now() + timeout, abort, Arc::downgrade(&alive));
+        }
         // The guest runs in its own task: it may keep streaming the body after the head is
-        // sent. The timeout also covers a guest parked in a host call, where epochs do not
+        // sent. The watchdog also stops a guest parked in a host call, where epochs do not
         // reach it.
         let task = tokio::spawn(async move {
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
             };
-            let result = tokio::time::timeout(timeout, run).await;
+            let result = Abortable::new(run, registration).await;
+            drop(alive);
             drop(store);
             let ids = (request_id.as_str(), trace_id.as_str());
             let mut lines = log_lines(&name, ids, LogStream::Stdout, stdout.take_lines());
@@ -270,7 +300,7 @@ impl FunctionRuntime for WasmRuntime {
 
 /// Turns how the guest's task ended into a failure, if it failed.
 fn classify(
-    result: std::result::Result<wasmtime::Result<()>, tokio::time::error::Elapsed>,
+    result: std::result::Result<wasmtime::Result<()>, Aborted>,
     oom: bool,
     timeout: Duration,
 ) -> Option<Failure> {

@@ -13,7 +13,7 @@ pub(crate) fn run(
     api: SocketAddr,
     http: SocketAddr,
     region: String,
-    max_instances: u32,
+    engine: EngineOptions,
 ) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -23,13 +23,7 @@ pub(crate) fn run(
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    let config = ServerConfig {
-        data_dir: data_dir.clone(),
-        api_addr: api,
-        http_addr: http,
-        region,
-        engine: EngineOptions { max_instances, ..EngineOptions::default() },
-    };
+    let config = ServerConfig { data_dir: data_dir.clone(), api_addr: api, http_addr: http, region, engine };
     runtime.block_on(squall_server::run(config, |s| announce(s, &data_dir), shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }
