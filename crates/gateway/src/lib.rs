@@ -18,4 +18,4 @@ mod serve;
 
 pub use api::{AccessKeys, ApiState};
 pub use routes::RoutesState;
-pub use serve::serve;
+pub use serve::{PeerAddr, serve};

@@ -16,7 +16,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use squall_functions::{Functions, RouteMatch, Routed};
-use squall_runtime::{Body, BoxError, Invocation, Outcome};
+use squall_runtime::{Body, BoxError, FailureKind, Invocation, Outcome, Trigger};
 use squall_types::{Cors, RequestId, TraceContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -136,27 +136,21 @@ async fn invoke(
         Ok(u) => u,
         Err(_) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
     };
-    let h = &mut parts.headers;
-    let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
-    for (name, value) in [
-        ("x-squall-path-params", encoded.as_str()),
-        ("x-squall-route-key", route_key),
-        ("x-squall-request-id", request_id.as_str()),
-        ("traceparent", &trace.traceparent()),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name, v);
-        }
-    }
-    if !h.contains_key(header::HOST) {
-        h.insert(header::HOST, HeaderValue::from_static("localhost"));
-    }
     let body: Body = body.map_err(BoxError::from).boxed_unsync();
-    let invocation = Invocation { request: http::Request::from_parts(parts, body), request_id, trace };
+    let source_ip = parts.extensions.get::<crate::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default();
+    let trigger = Trigger::Http {
+        route_key: route_key.to_string(),
+        path_params: params.to_vec(),
+        source_ip: source_ip.to_string(),
+    };
+    let invocation = Invocation { request: http::Request::from_parts(parts, body), trigger, request_id, trace };
     let outcome = tokio::time::timeout(INTEGRATION_TIMEOUT, state.functions.invoke(&record, invocation)).await;
     match outcome {
         Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
         Ok(Ok(Outcome::Response(resp))) => resp,
+        Ok(Ok(Outcome::Failed(f))) if f.kind == FailureKind::Throttled => {
+            message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+        }
         Ok(Ok(Outcome::Failed(f))) => {
             tracing::warn!(function, kind = ?f.kind, error = %f.message, "function failed");
             // Whatever the function did (trap, timeout, out of memory), the caller sees

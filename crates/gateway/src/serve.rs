@@ -11,6 +11,10 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// The address of the connection a request came on (a request extension).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// How long shutdown waits for in-flight requests before it drops them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -37,7 +41,8 @@ where
                 };
                 let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
-                let svc = service_fn(move |req| {
+                let svc = service_fn(move |mut req: http::Request<Incoming>| {
+                    req.extensions_mut().insert(PeerAddr(peer));
                     let fut = handler(req);
                     async move { Ok::<_, Infallible>(fut.await) }
                 });

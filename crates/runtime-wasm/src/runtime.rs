@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use futures::future::{AbortHandle, Abortable, Aborted};
 use http_body_util::BodyExt;
 use squall_runtime::{
-    BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result,
+    BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result, Trigger,
 };
-use squall_types::{FunctionRecord, LogLine, LogStream, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -178,6 +178,50 @@ impl WasmRuntime {
     }
 }
 
+/// The wasm calling convention: what the gateway matched reaches the guest as headers.
+/// - `x-squall-path-params`: the path parameters, form-encoded (`name=ada&id=7`);
+/// - `x-squall-route-key`: the matched route key;
+/// - `x-squall-request-id`: the request id;
+/// - `traceparent`: this hop's trace context, for the guest's own outgoing calls.
+fn add_context_headers(h: &mut http::HeaderMap, trigger: &Trigger, request_id: &RequestId, trace: &TraceContext) {
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    if let Trigger::Http { route_key, path_params, .. } = trigger {
+        let mut params = String::new();
+        for (i, (k, v)) in path_params.iter().enumerate() {
+            if i > 0 {
+                params.push('&');
+            }
+            params.push_str(&form_encode(k));
+            params.push('=');
+            params.push_str(&form_encode(v));
+        }
+        set("x-squall-path-params", &params);
+        set("x-squall-route-key", route_key);
+    }
+    set("x-squall-request-id", request_id.as_str());
+    set("traceparent", &trace.traceparent());
+    if !h.contains_key(http::header::HOST) {
+        h.insert(http::header::HOST, http::HeaderValue::from_static("localhost"));
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one key or value.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Tells a core module or garbage from a component before wasmtime gives a vaguer error.
 fn check_is_component(bytes: &[u8]) -> Result<()> {
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
@@ -227,7 +271,8 @@ impl FunctionRuntime for WasmRuntime {
         let mut store = self.new_store(function, &stdout, &stderr, oom.clone());
         let internal = |e: wasmtime::Error| Error::Internal(format!("{e:#}"));
 
-        let (parts, body) = inv.request.into_parts();
+        let (mut parts, body) = inv.request.into_parts();
+        add_context_headers(&mut parts.headers, &inv.trigger, &inv.request_id, &inv.trace);
         let body = body.map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string())));
         let req = store
             .data_mut()
@@ -276,18 +321,17 @@ impl FunctionRuntime for WasmRuntime {
             Ok(Ok(resp)) => {
                 Ok(Outcome::Response(resp.map(|b| b.map_err(|e| BoxError::from(e.to_string())).boxed_unsync())))
             }
-            Ok(Err(code)) => Ok(Outcome::Failed(Failure {
-                kind: FailureKind::GuestError,
-                message: format!("the function answered with an error: {code:?}"),
-            })),
+            Ok(Err(code)) => Ok(Outcome::Failed(Failure::new(
+                FailureKind::GuestError,
+                format!("the function answered with an error: {code:?}"),
+            ))),
             // The guest dropped the response slot: it ended, trapped or timed out.
             Err(_) => {
                 let failure = task.await.unwrap_or_else(|e| {
-                    Some(Failure { kind: FailureKind::Trap, message: format!("the invocation task failed: {e}") })
+                    Some(Failure::new(FailureKind::Trap, format!("the invocation task failed: {e}")))
                 });
-                Ok(Outcome::Failed(failure.unwrap_or(Failure {
-                    kind: FailureKind::NoResponse,
-                    message: "the function returned without sending a response".into(),
+                Ok(Outcome::Failed(failure.unwrap_or_else(|| {
+                    Failure::new(FailureKind::NoResponse, "the function returned without sending a response")
                 })))
             }
         }
@@ -304,18 +348,15 @@ fn classify(
     oom: bool,
     timeout: Duration,
 ) -> Option<Failure> {
-    let timed_out = || Failure {
-        kind: FailureKind::Timeout,
-        message: format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()),
-    };
+    let timed_out =
+        || Failure::new(FailureKind::Timeout, format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()));
     match result {
         Ok(Ok(())) => None,
         Err(_) => Some(timed_out()),
         Ok(Err(e)) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => Some(timed_out()),
-        Ok(Err(e)) if oom => Some(Failure {
-            kind: FailureKind::OutOfMemory,
-            message: format!("the function exceeded its memory limit: {e:#}"),
-        }),
-        Ok(Err(e)) => Some(Failure { kind: FailureKind::Trap, message: format!("the function trapped: {e:#}") }),
+        Ok(Err(e)) if oom => {
+            Some(Failure::new(FailureKind::OutOfMemory, format!("the function exceeded its memory limit: {e:#}")))
+        }
+        Ok(Err(e)) => Some(Failure::new(FailureKind::Trap, format!("the function trapped: {e:#}"))),
     }
 }

@@ -18,11 +18,31 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A streamed HTTP body, in either direction.
 pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 
-/// One invocation: an HTTP request for the function plus its identity.
+/// What started an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A deployed HTTP route matched; the request is the caller's, its path relative to
+    /// the service.
+    Http {
+        /// The matched route key (`GET /greet/{name}`, `$default`).
+        route_key: String,
+        /// The route's path parameters, decoded.
+        path_params: Vec<(String, String)>,
+        /// The caller's address.
+        source_ip: String,
+    },
+    /// A direct invoke (Lambda's `Invoke`): the request is `POST /` and its body is the
+    /// event payload.
+    Invoke,
+}
+
+/// One invocation: an HTTP request for the function plus its identity. Each runtime maps
+/// it to its own calling convention (wasi:http request, Lambda event).
 pub struct Invocation {
-    /// The request as the function sees it (path relative to the service, parameters in
-    /// headers, see the gateway).
+    /// The request.
     pub request: http::Request<Body>,
+    /// What started it.
+    pub trigger: Trigger,
     /// The invocation's request id.
     pub request_id: RequestId,
     /// The invocation's trace context; the runtime passes `traceparent` on.
@@ -48,8 +68,13 @@ pub enum FailureKind {
     OutOfMemory,
     /// The guest returned without answering.
     NoResponse,
-    /// The guest answered with an error code.
+    /// The guest answered with an error code, or reported an error (Lambda's error
+    /// response).
     GuestError,
+    /// The function is at its concurrency limit; the invocation did not start.
+    Throttled,
+    /// The function's code could not start (init error, missing interpreter).
+    InitError,
 }
 
 /// A failed invocation.
@@ -59,6 +84,16 @@ pub struct Failure {
     pub kind: FailureKind,
     /// What to log; never sent to the HTTP caller.
     pub message: String,
+    /// The function's own error document (Lambda's `{"errorMessage","errorType",…}`), when
+    /// it reported one; `Invoke` returns it as the payload.
+    pub payload: Option<Bytes>,
+}
+
+impl Failure {
+    /// A failure without an error document.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure { kind, message: message.into(), payload: None }
+    }
 }
 
 /// The platform's own failure while running a function.
@@ -108,3 +143,38 @@ pub trait FunctionRuntime: Send + Sync + 'static {
 
 /// A shared runtime handle.
 pub type SharedRuntime = Arc<dyn FunctionRuntime>;
+
+/// Sends each function to the runtime for its kind: WebAssembly, or native processes.
+pub struct ByKind {
+    /// Runs `wasm` functions.
+    pub wasm: SharedRuntime,
+    /// Runs `provided.*`, `python3.*` and `nodejs*` functions.
+    pub process: SharedRuntime,
+}
+
+impl ByKind {
+    fn pick(&self, f: &FunctionRecord) -> &SharedRuntime {
+        if f.config.runtime.is_process() { &self.process } else { &self.wasm }
+    }
+}
+
+#[async_trait]
+impl FunctionRuntime for ByKind {
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+        self.pick(function).prepare(function, code).await
+    }
+
+    async fn invoke(
+        &self,
+        function: &FunctionRecord,
+        invocation: Invocation,
+        code: &dyn CodeSource,
+    ) -> Result<Outcome> {
+        self.pick(function).invoke(function, invocation, code).await
+    }
+
+    fn evict(&self, function: &str) {
+        self.wasm.evict(function);
+        self.process.evict(function);
+    }
+}

@@ -6,39 +6,99 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// How a function's code runs.
+/// How a function's code runs. Spelled as in manifests and the Lambda API
+/// (`wasm`, `provided.al2023`, `python3.12`, `nodejs20.x`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Runtime {
     /// A WebAssembly component exporting `wasi:http/incoming-handler`.
-    #[serde(rename = "wasm")]
     Wasm,
+    /// The package's own `bootstrap` executable, over the Lambda Runtime API
+    /// (`provided.al2023`, or `provided.al2` when `al2` is true).
+    Provided {
+        /// `provided.al2` rather than `provided.al2023`.
+        al2: bool,
+    },
+    /// A Python handler (`python3.N`), run by Squall's runtime interface loop.
+    Python {
+        /// The minor version N.
+        minor: u8,
+    },
+    /// A Node.js handler (`nodejsN.x`), run by Squall's runtime interface loop.
+    Node {
+        /// The major version N.
+        major: u8,
+    },
 }
 
 impl Runtime {
     /// Every runtime this build supports, by its manifest name.
-    pub const SUPPORTED: &'static [&'static str] = &["wasm"];
+    pub const SUPPORTED: &'static [&'static str] = &[
+        "wasm",
+        "provided.al2023",
+        "provided.al2",
+        "python3.9",
+        "python3.10",
+        "python3.11",
+        "python3.12",
+        "python3.13",
+        "nodejs18.x",
+        "nodejs20.x",
+        "nodejs22.x",
+    ];
 
-    /// The name used in manifests and the Lambda API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Runtime::Wasm => "wasm",
-        }
+    /// Whether the code runs as native processes over the Lambda Runtime API.
+    pub fn is_process(self) -> bool {
+        !matches!(self, Runtime::Wasm)
     }
 }
 
 impl FromStr for Runtime {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "wasm" => Ok(Runtime::Wasm),
-            other => Err(format!("unknown runtime {other:?} (supported: {})", Runtime::SUPPORTED.join(", "))),
+        let unknown = || format!("unknown runtime {s:?} (supported: {})", Runtime::SUPPORTED.join(", "));
+        if !Runtime::SUPPORTED.contains(&s) {
+            return Err(unknown());
         }
+        Ok(match s {
+            "wasm" => Runtime::Wasm,
+            "provided.al2023" => Runtime::Provided { al2: false },
+            "provided.al2" => Runtime::Provided { al2: true },
+            _ => {
+                if let Some(minor) = s.strip_prefix("python3.") {
+                    Runtime::Python { minor: minor.parse().map_err(|_| unknown())? }
+                } else if let Some(major) = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")) {
+                    Runtime::Node { major: major.parse().map_err(|_| unknown())? }
+                } else {
+                    return Err(unknown());
+                }
+            }
+        })
     }
 }
 
 impl fmt::Display for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            Runtime::Wasm => f.write_str("wasm"),
+            Runtime::Provided { al2: false } => f.write_str("provided.al2023"),
+            Runtime::Provided { al2: true } => f.write_str("provided.al2"),
+            Runtime::Python { minor } => write!(f, "python3.{minor}"),
+            Runtime::Node { major } => write!(f, "nodejs{major}.x"),
+        }
+    }
+}
+
+impl TryFrom<String> for Runtime {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Runtime> for String {
+    fn from(r: Runtime) -> String {
+        r.to_string()
     }
 }
 
@@ -167,4 +227,19 @@ pub struct ServiceRecord {
     pub functions: Vec<FunctionName>,
     /// When the last deploy landed, epoch milliseconds.
     pub deployed_at_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_round_trip_through_their_names() {
+        for name in Runtime::SUPPORTED {
+            assert_eq!(name.parse::<Runtime>().unwrap().to_string(), *name);
+        }
+        assert!("python3.7".parse::<Runtime>().is_err());
+        assert!("java21".parse::<Runtime>().unwrap_err().contains("supported: wasm, provided.al2023"));
+        assert!(!Runtime::Wasm.is_process() && Runtime::Python { minor: 12 }.is_process());
+    }
 }

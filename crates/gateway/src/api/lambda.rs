@@ -14,7 +14,7 @@ use http::{HeaderValue, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use squall_functions::ConfigPatch;
-use squall_runtime::{Body, Invocation, Outcome};
+use squall_runtime::{Body, Invocation, Outcome, Trigger};
 use squall_types::{FunctionConfig, FunctionName, FunctionRecord, Runtime, default_role, format_iso8601_millis};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -88,7 +88,7 @@ fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     json!({
         "FunctionName": c.name.as_str(),
         "FunctionArn": squall_types::function_arn(&state.region, c.name.as_str()),
-        "Runtime": c.runtime.as_str(),
+        "Runtime": c.runtime.to_string(),
         "Role": c.role,
         "Handler": c.handler,
         "CodeSize": f.code_size,
@@ -360,11 +360,10 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
         .uri("/")
         .header(http::header::HOST, "lambda.invoke")
         .header(http::header::CONTENT_TYPE, "application/json")
-        .header("x-squall-request-id", req.request_id.as_str())
-        .header("traceparent", req.trace.traceparent())
         .body(full(req.body.clone()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let invocation = Invocation { request, request_id: req.request_id.clone(), trace: req.trace };
+    let invocation =
+        Invocation { request, trigger: Trigger::Invoke, request_id: req.request_id.clone(), trace: req.trace };
     let (payload, function_error) = match state.functions.invoke(&f, invocation).await? {
         Outcome::Response(resp) => match collect_limited(resp.into_body(), MAX_RESPONSE).await {
             Ok(b) => (b, None),
@@ -373,12 +372,20 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
             }
         },
         Outcome::Failed(failure) => {
+            use squall_runtime::FailureKind as K;
+            if failure.kind == K::Throttled {
+                return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", "Rate Exceeded."));
+            }
             let error_type = match failure.kind {
-                squall_runtime::FailureKind::Timeout => "Sandbox.Timedout",
-                squall_runtime::FailureKind::OutOfMemory => "Runtime.OutOfMemory",
+                K::Timeout => "Sandbox.Timedout",
+                K::OutOfMemory => "Runtime.OutOfMemory",
+                K::InitError => "Runtime.InitError",
                 _ => "Runtime.ExitError",
             };
-            (error_payload(&req.request_id.to_string(), error_type, &failure.message), Some("Unhandled"))
+            let payload = failure
+                .payload
+                .unwrap_or_else(|| error_payload(&req.request_id.to_string(), error_type, &failure.message));
+            (payload, Some("Unhandled"))
         }
     };
     let mut r = http::Response::new(full(payload));
