@@ -53,6 +53,12 @@ enum Command {
         /// Most WebAssembly instances alive at once.
         #[arg(long, default_value_t = 1000)]
         max_instances: u32,
+        /// Most processes one Lambda-runtime function may run at once (its concurrency).
+        #[arg(long, default_value_t = 100)]
+        max_concurrency: usize,
+        /// Seconds an idle Lambda-runtime process is kept warm.
+        #[arg(long, default_value_t = 300)]
+        idle_timeout: u64,
         /// Benchmarks only: do not enforce function timeouts (measures what they cost).
         #[arg(long, hide = true)]
         bench_no_timeouts: bool,
@@ -105,13 +111,31 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Server { data_dir, api, http, region, max_instances, bench_no_timeouts } => {
+        Command::Server {
+            data_dir,
+            api,
+            http,
+            region,
+            max_instances,
+            max_concurrency,
+            idle_timeout,
+            bench_no_timeouts,
+        } => {
             let engine = squall_runtime_wasm::EngineOptions {
                 max_instances,
                 enforce_timeouts: !bench_no_timeouts,
                 ..Default::default()
             };
-            commands::server::run(data_dir, api, http, region, engine)
+            let process = squall_runtime_process::ProcessOptions {
+                work_dir: data_dir.join("process"),
+                max_concurrency: max_concurrency.max(1),
+                throttle_wait: std::time::Duration::from_millis(500),
+                idle_timeout: std::time::Duration::from_secs(idle_timeout),
+                region: region.clone(),
+                endpoint_url: None,
+                credentials: None,
+            };
+            commands::server::run(data_dir, api, http, region, engine, process)
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
         Command::Remove { service, client } => commands::remove(&client, &service),

@@ -9,6 +9,8 @@ mod credentials;
 use anyhow::Context;
 use squall_functions::{Functions, LogPipe};
 use squall_gateway::{AccessKeys, ApiState, RoutesState};
+use squall_runtime::ByKind;
+use squall_runtime_process::{ProcessOptions, ProcessRuntime};
 use squall_runtime_wasm::{EngineOptions, WasmRuntime};
 use squall_storage_embedded::EmbeddedStores;
 use std::future::Future;
@@ -30,6 +32,9 @@ pub struct ServerConfig {
     pub region: String,
     /// WebAssembly engine limits.
     pub engine: EngineOptions,
+    /// Process runtime limits (`work_dir`, `endpoint_url`, `credentials` and `region` are
+    /// filled in by [`run`]).
+    pub process: ProcessOptions,
 }
 
 /// What a started server tells its caller.
@@ -58,34 +63,45 @@ pub async fn run(
     let (creds, key_created) = credentials::load_or_create(stores.meta.as_ref()).await?;
     let credentials_file = credentials::write_file(&config.data_dir, &creds)?;
 
-    let log_pipe = LogPipe::start(stores.logs.clone());
-    let runtime = WasmRuntime::new(
-        &config.data_dir.join("cache").join("wasm"),
-        config.engine.clone(),
-        &config.region,
-        log_pipe.clone(),
-    )
-    .context("starting the WebAssembly runtime")?;
-    let functions = Arc::new(
-        Functions::open(
-            stores.meta.clone(),
-            stores.artifacts.clone(),
-            stores.logs.clone(),
-            log_pipe,
-            Arc::new(runtime),
-        )
-        .await
-        .context("loading functions")?,
-    );
-
     let api_listener = TcpListener::bind(config.api_addr)
         .await
         .with_context(|| format!("binding the api port {}", config.api_addr))?;
     let http_listener = TcpListener::bind(config.http_addr)
         .await
         .with_context(|| format!("binding the http port {}", config.http_addr))?;
+    let api_addr = api_listener.local_addr()?;
+
+    let log_pipe = LogPipe::start(stores.logs.clone());
+    let wasm = WasmRuntime::new(
+        &config.data_dir.join("cache").join("wasm"),
+        config.engine.clone(),
+        &config.region,
+        log_pipe.clone(),
+    )
+    .context("starting the WebAssembly runtime")?;
+    let process = ProcessRuntime::new(
+        ProcessOptions {
+            // Absolute: processes run with their code directory as the working directory.
+            work_dir: std::fs::canonicalize(&config.data_dir)
+                .with_context(|| format!("resolving {}", config.data_dir.display()))?
+                .join("process"),
+            endpoint_url: Some(format!("http://{api_addr}")),
+            credentials: Some((creds.access_key_id.clone(), creds.secret_access_key.clone())),
+            region: config.region.clone(),
+            ..config.process.clone()
+        },
+        log_pipe.clone(),
+    )
+    .context("starting the process runtime")?;
+    let runtime = Arc::new(ByKind { wasm: Arc::new(wasm), process });
+    let functions = Arc::new(
+        Functions::open(stores.meta.clone(), stores.artifacts.clone(), stores.logs.clone(), log_pipe, runtime)
+            .await
+            .context("loading functions")?,
+    );
+
     let started = Started {
-        api_addr: api_listener.local_addr()?,
+        api_addr,
         http_addr: http_listener.local_addr()?,
         credentials_file,
         key_created,

@@ -14,6 +14,7 @@ pub(crate) fn run(
     http: SocketAddr,
     region: String,
     engine: EngineOptions,
+    process: squall_runtime_process::ProcessOptions,
 ) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -23,7 +24,7 @@ pub(crate) fn run(
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    let config = ServerConfig { data_dir: data_dir.clone(), api_addr: api, http_addr: http, region, engine };
+    let config = ServerConfig { data_dir: data_dir.clone(), api_addr: api, http_addr: http, region, engine, process };
     runtime.block_on(squall_server::run(config, |s| announce(s, &data_dir), shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }

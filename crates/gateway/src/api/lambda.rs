@@ -163,10 +163,14 @@ fn runtime(s: &str) -> Result<Runtime, ApiError> {
         .map_err(|e: String| ApiError::invalid(format!("Value {s} at 'runtime' failed to satisfy constraint: {e}")))
 }
 
-/// The component inside a deployment package: the bytes themselves if they are
-/// WebAssembly, else the `handler` entry of a zip.
-fn package_code(zip_b64: &str, handler: &str) -> Result<Vec<u8>, ApiError> {
+/// The code to store for a deployment package: for process runtimes the zip itself (the
+/// runtime unpacks and checks it); for `wasm`, the component: the bytes themselves if they
+/// are WebAssembly, else the `handler` entry of the zip.
+fn package_code(zip_b64: &str, runtime: Runtime, handler: &str) -> Result<Vec<u8>, ApiError> {
     let bytes = B64.decode(zip_b64.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))?;
+    if runtime.is_process() {
+        return Ok(bytes);
+    }
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }
@@ -206,7 +210,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
     let runtime = runtime(input.runtime.as_deref().ok_or_else(|| ApiError::invalid("Runtime is required"))?)?;
     let handler = input.handler.ok_or_else(|| ApiError::invalid("Handler is required"))?;
     let zip = input.code.zip_file.ok_or_else(|| ApiError::invalid("Code.ZipFile is required"))?;
-    let code = package_code(&zip, &handler)?;
+    let code = package_code(&zip, runtime, &handler)?;
     let config = FunctionConfig {
         name: FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?,
         service: None,
@@ -281,7 +285,7 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
     check_revision(&current, input.revision_id.as_deref())?;
     let _ = input.architectures;
     let zip = input.zip_file.ok_or_else(|| ApiError::invalid("ZipFile is required"))?;
-    let code = package_code(&zip, &current.config.handler)?;
+    let code = package_code(&zip, current.config.runtime, &current.config.handler)?;
     if input.dry_run == Some(true) {
         return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
     }
@@ -455,15 +459,22 @@ mod tests {
     #[test]
     fn packages_are_components_or_zips_holding_the_handler() {
         let component = b"\0asm\x0d\0\x01\0".to_vec();
-        assert_eq!(package_code(&B64.encode(&component), "any.wasm").unwrap(), component);
+        assert_eq!(package_code(&B64.encode(&component), Runtime::Wasm, "any.wasm").unwrap(), component);
 
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         zip.start_file("dist/f.wasm", zip::write::SimpleFileOptions::default()).unwrap();
         std::io::Write::write_all(&mut zip, &component).unwrap();
         let bytes = zip.finish().unwrap().into_inner();
-        assert_eq!(package_code(&B64.encode(&bytes), "./dist/f.wasm").unwrap(), component);
-        assert!(package_code(&B64.encode(&bytes), "other.wasm").unwrap_err().message.contains("has no file"));
-        assert!(package_code(&B64.encode(b"nope"), "f.wasm").unwrap_err().message.contains("Could not unzip"));
-        assert!(package_code("!!", "f.wasm").unwrap_err().message.contains("not base64"));
+        assert_eq!(package_code(&B64.encode(&bytes), Runtime::Wasm, "./dist/f.wasm").unwrap(), component);
+        assert!(
+            package_code(&B64.encode(&bytes), Runtime::Wasm, "other.wasm").unwrap_err().message.contains("has no file")
+        );
+        assert!(
+            package_code(&B64.encode(b"nope"), Runtime::Wasm, "f.wasm")
+                .unwrap_err()
+                .message
+                .contains("Could not unzip")
+        );
+        assert!(package_code("!!", Runtime::Wasm, "f.wasm").unwrap_err().message.contains("not base64"));
     }
 }

@@ -1,0 +1,127 @@
+//! The process runtime: unmodified Lambda functions (`provided.*` bootstraps, Python and
+//! Node.js handlers) run as native processes speaking the Lambda Runtime API.
+//!
+//! - [`package`]: unpacks a function's zip into a read-only code directory and checks it
+//!   (bootstrap present, handler file present, interpreter installed).
+//! - [`api`]: the Runtime API (`2018-06-01`) each process talks to, one listener per process.
+//! - [`worker`]: one process: spawn, feed one invocation at a time, capture its output.
+//! - [`pool`]: a function's warm processes and its concurrency limit.
+//! - [`event`]: API Gateway HTTP API v2 events from HTTP requests, and responses back.
+//! - `loops/`: the runtime interface loops Squall ships for Python and Node.js.
+
+mod api;
+mod event;
+mod package;
+mod pool;
+mod worker;
+
+use async_trait::async_trait;
+use pool::Pool;
+use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result};
+use squall_types::FunctionRecord;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Server-wide settings of the process runtime.
+#[derive(Debug, Clone)]
+pub struct ProcessOptions {
+    /// Where code is unpacked and the shipped loops are written.
+    pub work_dir: PathBuf,
+    /// Most processes of one function at once (its concurrency limit).
+    pub max_concurrency: usize,
+    /// How long an invocation may wait for a free process before it is throttled.
+    pub throttle_wait: Duration,
+    /// Idle processes older than this are stopped.
+    pub idle_timeout: Duration,
+    /// The region functions see.
+    pub region: String,
+    /// `AWS_ENDPOINT_URL` for functions: where their SDKs reach Squall.
+    pub endpoint_url: Option<String>,
+    /// The access key functions' SDKs sign with.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Runs process functions; one [`Pool`] per function version.
+pub struct ProcessRuntime {
+    opts: Arc<ProcessOptions>,
+    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    logs: Arc<dyn LogSink>,
+}
+
+impl ProcessRuntime {
+    /// Prepares the work directory (the shipped loops) and starts the idle reaper.
+    pub fn new(opts: ProcessOptions, logs: Arc<dyn LogSink>) -> Result<Arc<Self>> {
+        let loops = opts.work_dir.join("loops");
+        std::fs::create_dir_all(&loops).map_err(|e| Error::Internal(format!("creating {}: {e}", loops.display())))?;
+        for (name, text) in [
+            ("python_loop.py", include_str!("loops/python_loop.py")),
+            ("node_loop.js", include_str!("loops/node_loop.js")),
+        ] {
+            std::fs::write(loops.join(name), text).map_err(|e| Error::Internal(format!("writing {name}: {e}")))?;
+        }
+        let rt = Arc::new(ProcessRuntime { opts: Arc::new(opts), pools: Mutex::new(HashMap::new()), logs });
+        let weak = Arc::downgrade(&rt);
+        let tick = rt.opts.idle_timeout.min(Duration::from_secs(10)).max(Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(tick).await;
+                let Some(rt) = weak.upgrade() else { break };
+                let pools: Vec<Arc<Pool>> =
+                    rt.pools.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+                for p in pools {
+                    p.reap_idle(rt.opts.idle_timeout);
+                }
+            }
+        });
+        Ok(rt)
+    }
+
+    fn pool(&self, function: &FunctionRecord) -> Result<Arc<Pool>> {
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let name = function.config.name.as_str();
+        if let Some(p) = pools.get(name).filter(|p| p.revision() == function.revision) {
+            return Ok(p.clone());
+        }
+        let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
+        if !dir.exists() {
+            return Err(Error::Internal(format!("the code of {name} is not unpacked")));
+        }
+        let pool = Arc::new(Pool::new(function.clone(), dir, self.opts.clone(), self.logs.clone()));
+        pools.insert(name.to_string(), pool.clone());
+        Ok(pool)
+    }
+}
+
+#[async_trait]
+impl FunctionRuntime for ProcessRuntime {
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+        let work = self.opts.work_dir.clone();
+        let (sha, bytes) = (function.code_sha256.clone(), code.to_vec());
+        let dir = tokio::task::spawn_blocking(move || package::unpack(&work, &sha, &bytes))
+            .await
+            .map_err(|e| Error::Internal(format!("unpacking failed: {e}")))??;
+        package::check(function.config.runtime, &function.config.handler, &dir)
+    }
+
+    async fn invoke(
+        &self,
+        function: &FunctionRecord,
+        invocation: Invocation,
+        code: &dyn CodeSource,
+    ) -> Result<Outcome> {
+        let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
+        if !dir.exists() {
+            // Unpacked code is a cache: a wiped work directory is rebuilt from the artifact.
+            let bytes = code.fetch(&function.code_sha256).await?;
+            self.prepare(function, &bytes).await?;
+        }
+        let pool = self.pool(function)?;
+        pool.invoke(invocation).await
+    }
+
+    fn evict(&self, function: &str) {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
+    }
+}

@@ -1,0 +1,94 @@
+// Squall's runtime interface loop for Node.js handlers (`file.export`).
+//
+// Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API, one invocation at a time.
+// Handlers may be async, return a promise, or take a callback. Module state survives
+// between invocations of a warm process.
+"use strict";
+const http = require("http");
+const path = require("path");
+
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const PREFIX = "/2018-06-01/runtime";
+
+function call(method, p, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path: PREFIX + p, agent, headers: headers || {} }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function errorBody(err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return JSON.stringify({
+    errorType: e.name || "Error",
+    errorMessage: e.message,
+    stackTrace: (e.stack || "").split("\n").slice(1).map((s) => s.trim()),
+  });
+}
+
+async function load(handler) {
+  const dot = handler.lastIndexOf(".");
+  if (dot < 1) throw new Error(`Bad handler '${handler}': expected file.export`);
+  const file = path.resolve(process.env.LAMBDA_TASK_ROOT || ".", handler.slice(0, dot));
+  const name = handler.slice(dot + 1);
+  let mod;
+  for (const ext of [".js", ".cjs", ".mjs"]) {
+    try {
+      mod = ext === ".mjs" ? await import(file + ext) : require(file + ext);
+      break;
+    } catch (e) {
+      if (e.code !== "MODULE_NOT_FOUND" && e.code !== "ERR_MODULE_NOT_FOUND") throw e;
+    }
+  }
+  if (!mod) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: "Runtime.ImportModuleError" });
+  const fn = mod[name] || (mod.default && mod.default[name]);
+  if (typeof fn !== "function") throw Object.assign(new Error(`${handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+  return fn;
+}
+
+async function main() {
+  let fn;
+  try {
+    fn = await load(process.argv[2]);
+  } catch (e) {
+    await call("POST", "/init/error", errorBody(e), { "Lambda-Runtime-Function-Error-Type": e.name || "Runtime.InitError" });
+    process.exit(1);
+  }
+  for (;;) {
+    const next = await call("GET", "/invocation/next");
+    const id = next.headers["lambda-runtime-aws-request-id"];
+    const deadline = Number(next.headers["lambda-runtime-deadline-ms"] || 0);
+    if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
+    const context = {
+      awsRequestId: id,
+      invokedFunctionArn: next.headers["lambda-runtime-invoked-function-arn"],
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      callbackWaitsForEmptyEventLoop: true,
+    };
+    try {
+      const event = next.body.length ? JSON.parse(next.body.toString()) : null;
+      const result = await new Promise((resolve, reject) => {
+        const r = fn(event, context, (err, value) => (err ? reject(err) : resolve(value)));
+        if (r && typeof r.then === "function") r.then(resolve, reject);
+        else if (fn.length < 3) resolve(r);
+      });
+      await call("POST", `/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result));
+    } catch (e) {
+      await call("POST", `/invocation/${id}/error`, errorBody(e), { "Lambda-Runtime-Function-Error-Type": "Unhandled" });
+    }
+  }
+}
+
+main();

@@ -1,0 +1,82 @@
+"""Squall's runtime interface loop for Python handlers (`module.function`).
+
+Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API, one invocation at a time, like
+AWS's awslambdaric. Module-level state survives between invocations of a warm process.
+"""
+import http.client
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+PREFIX = "/2018-06-01/runtime"
+
+
+class Context:
+    def __init__(self, headers):
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+
+    def get_remaining_time_in_millis(self):
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def error_body(exc):
+    return json.dumps({
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }).encode()
+
+
+def call(conn, method, path, body=None, headers=None):
+    conn.request(method, PREFIX + path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    return resp, resp.read()
+
+
+def main():
+    conn = http.client.HTTPConnection(API)
+    handler = sys.argv[1]
+    try:
+        module_name, _, function_name = handler.rpartition(".")
+        if not module_name:
+            raise ValueError(f"Bad handler '{handler}': expected module.function")
+        module = importlib.import_module(module_name.replace("/", "."))
+        function = getattr(module, function_name)
+    except Exception as exc:  # noqa: BLE001 - every init failure is reported
+        kind = "Runtime.ImportModuleError" if isinstance(exc, ImportError) else "Runtime.HandlerNotFound"
+        call(conn, "POST", "/init/error", error_body(exc), {"Lambda-Runtime-Function-Error-Type": kind})
+        sys.exit(1)
+    while True:
+        resp, body = call(conn, "GET", "/invocation/next")
+        # Header names are case-insensitive; keep them lower-case.
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        request_id = headers["lambda-runtime-aws-request-id"]
+        if "lambda-runtime-trace-id" in headers:
+            os.environ["_X_AMZN_TRACE_ID"] = headers["lambda-runtime-trace-id"]
+        try:
+            event = json.loads(body) if body else None
+            result = function(event, Context(headers))
+            out = json.dumps(result).encode()
+        except Exception as exc:  # noqa: BLE001 - the handler's errors go back to the caller
+            call(conn, "POST", f"/invocation/{request_id}/error", error_body(exc),
+                 {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+            continue
+        call(conn, "POST", f"/invocation/{request_id}/response", out)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "."))
+    main()

@@ -1,0 +1,178 @@
+//! Function packages: a zip unpacked once per digest into `<work>/code/<sha256>/`, read-only.
+
+use squall_runtime::{Error, Result};
+use squall_types::Runtime;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+pub(crate) fn code_dir(work: &Path, sha256: &str) -> PathBuf {
+    work.join("code").join(sha256)
+}
+
+/// Unpacks `zip` (refusing entries that escape the directory) unless already done.
+pub(crate) fn unpack(work: &Path, sha256: &str, zip: &[u8]) -> Result<PathBuf> {
+    let dir = code_dir(work, sha256);
+    if dir.exists() {
+        return Ok(dir);
+    }
+    let invalid = |m: String| Error::InvalidCode(m);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .map_err(|e| invalid(format!("the package is not a zip file ({e})")))?;
+    let tmp = work.join("code").join(format!(".tmp-{sha256}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::Internal(format!("creating {}: {e}", tmp.display())))?;
+    let io = |e: std::io::Error| Error::Internal(format!("unpacking: {e}"));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| invalid(format!("a zip entry is unreadable ({e})")))?;
+        let name = entry.name().to_string();
+        let rel = Path::new(&name);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(invalid(format!("the package entry {name:?} escapes its directory")));
+        }
+        let out = tmp.join(rel);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&out).map_err(io)?;
+            continue;
+        }
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(|e| invalid(format!("{name}: {e}")))?;
+        std::fs::write(&out, &bytes).map_err(io)?;
+        // Executables keep their execute bits; nothing stays writable.
+        let mode = entry.unix_mode().unwrap_or(0o644) & 0o555 | 0o444;
+        set_mode(&out, mode).map_err(io)?;
+    }
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => Ok(dir),
+        // Another preparation of the same code won the race; its copy is identical.
+        Err(_) if dir.exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(dir)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The interpreter a runtime needs, if any.
+pub(crate) fn interpreter(runtime: Runtime) -> Option<&'static str> {
+    match runtime {
+        Runtime::Python { .. } => Some("python3"),
+        Runtime::Node { .. } => Some("node"),
+        _ => None,
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+}
+
+/// Checks that `dir` can run as `runtime` with `handler`; errors say what is missing.
+pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path) -> Result<()> {
+    let invalid = |m: String| Err(Error::InvalidCode(m));
+    if let Some(program) = interpreter(runtime)
+        && !on_path(program)
+    {
+        return invalid(format!("runtime {runtime} needs {program}, which is not installed on this server"));
+    }
+    match runtime {
+        Runtime::Provided { .. } => {
+            let bootstrap = dir.join("bootstrap");
+            if !bootstrap.is_file() {
+                return invalid(format!("runtime {runtime} needs an executable named bootstrap at the package root"));
+            }
+            if !is_executable(&bootstrap) {
+                return invalid("the package's bootstrap is not executable (chmod +x it before packaging)".into());
+            }
+        }
+        Runtime::Python { .. } => {
+            let Some((module, _)) = handler.rsplit_once('.') else {
+                return invalid(format!("handler {handler:?} must be module.function"));
+            };
+            let base = dir.join(module.replace('.', "/"));
+            if !base.with_extension("py").is_file() && !base.join("__init__.py").is_file() {
+                return invalid(format!("handler {handler:?}: no {module}.py in the package"));
+            }
+        }
+        Runtime::Node { .. } => {
+            let Some((file, _)) = handler.rsplit_once('.') else {
+                return invalid(format!("handler {handler:?} must be file.export"));
+            };
+            if !["js", "cjs", "mjs"].iter().any(|ext| dir.join(file).with_extension(ext).is_file()) {
+                return invalid(format!("handler {handler:?}: no {file}.js, .cjs or .mjs in the package"));
+            }
+        }
+        Runtime::Wasm => return invalid("wasm functions do not run as processes".into()),
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &Path) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes, mode) in entries {
+            z.start_file(*name, zip::write::SimpleFileOptions::default().unix_permissions(*mode)).unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn unpacks_read_only_and_checks_handlers() {
+        let work = tempfile::tempdir().unwrap();
+        let z = zip(&[("bootstrap", b"#!/bin/sh\n", 0o755), ("app/handler.py", b"def main(e, c): pass\n", 0o644)]);
+        let dir = unpack(work.path(), "abc", &z).unwrap();
+        assert!(check(Runtime::Provided { al2: false }, "ignored", &dir).is_ok());
+        assert!(check(Runtime::Python { minor: 12 }, "app.handler.main", &dir).is_ok() || !on_path("python3"));
+        let err = check(Runtime::Python { minor: 12 }, "nope.main", &dir).unwrap_err().to_string();
+        assert!(err.contains("no nope.py") || err.contains("not installed"), "{err}");
+        let mode = |p: &str| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777
+        };
+        assert_eq!((mode("bootstrap"), mode("app/handler.py")), (0o555, 0o444), "code is read-only");
+        // Unpacking again is a no-op.
+        assert_eq!(unpack(work.path(), "abc", b"not even a zip").unwrap(), dir);
+    }
+
+    #[test]
+    fn refuses_escaping_entries_missing_bootstraps_and_non_zips() {
+        let work = tempfile::tempdir().unwrap();
+        let evil = zip(&[("../evil", b"x", 0o644)]);
+        assert!(unpack(work.path(), "evil", &evil).unwrap_err().to_string().contains("escapes"));
+        assert!(!work.path().join("evil").exists());
+        assert!(unpack(work.path(), "junk", b"junk").unwrap_err().to_string().contains("not a zip"));
+        let dir = unpack(work.path(), "nob", &zip(&[("main.py", b"", 0o644)])).unwrap();
+        assert!(check(Runtime::Provided { al2: true }, "x", &dir).unwrap_err().to_string().contains("bootstrap"));
+        let dir = unpack(work.path(), "noexec", &zip(&[("bootstrap", b"", 0o644)])).unwrap();
+        assert!(check(Runtime::Provided { al2: true }, "x", &dir).unwrap_err().to_string().contains("not executable"));
+    }
+}

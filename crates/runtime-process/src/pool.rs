@@ -1,0 +1,210 @@
+//! A function's processes: idle ones kept warm, new ones started on demand up to the
+//! concurrency limit, past which invocations wait briefly and are then throttled.
+
+use crate::ProcessOptions;
+use crate::api::Job;
+use crate::event::{RouteContext, http_event, http_response};
+use crate::worker::{Ran, Worker};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use squall_runtime::{Body, BoxError, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger};
+use squall_types::{FunctionRecord, LogLine, LogStream, function_arn, now_ms};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Lambda's limit on a synchronous request payload.
+const MAX_EVENT: usize = 6 << 20;
+
+pub(crate) struct Pool {
+    function: FunctionRecord,
+    dir: PathBuf,
+    opts: Arc<ProcessOptions>,
+    logs: Arc<dyn LogSink>,
+    /// Warm processes waiting for work, most recently used last.
+    idle: Mutex<Vec<Worker>>,
+    /// One permit per process that may run at once.
+    permits: Semaphore,
+}
+
+impl Pool {
+    pub(crate) fn new(
+        function: FunctionRecord,
+        dir: PathBuf,
+        opts: Arc<ProcessOptions>,
+        logs: Arc<dyn LogSink>,
+    ) -> Self {
+        let permits = Semaphore::new(opts.max_concurrency);
+        Pool { function, dir, opts, logs, idle: Mutex::new(Vec::new()), permits }
+    }
+
+    pub(crate) fn revision(&self) -> u64 {
+        self.function.revision
+    }
+
+    /// Stops processes idle for longer than `max_idle`.
+    pub(crate) fn reap_idle(&self, max_idle: Duration) {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).retain(|w| w.last_used.elapsed() < max_idle);
+    }
+
+    fn platform(&self, request_id: &str, trace_id: &str, lines: Vec<String>) {
+        let name = self.function.config.name.to_string();
+        self.logs.emit(
+            lines
+                .into_iter()
+                .map(|message| LogLine {
+                    seq: 0,
+                    function: name.clone(),
+                    ts_ms: now_ms(),
+                    request_id: request_id.to_string(),
+                    trace_id: trace_id.to_string(),
+                    stream: LogStream::Platform,
+                    message,
+                })
+                .collect(),
+        );
+    }
+
+    pub(crate) async fn invoke(&self, inv: Invocation) -> Result<Outcome> {
+        let Ok(permit) = tokio::time::timeout(self.opts.throttle_wait, self.permits.acquire()).await else {
+            return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded.")));
+        };
+        let _permit = permit.expect("the semaphore is never closed");
+        let request_id = inv.request_id.to_string();
+        let trace_id = inv.trace.trace_id_hex();
+        let (parts, body) = inv.request.into_parts();
+        let body = match collect(body).await {
+            Ok(b) => b,
+            Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
+        };
+        let event = match &inv.trigger {
+            Trigger::Invoke => body,
+            Trigger::Http { route_key, path_params, source_ip } => {
+                let cx = RouteContext { route_key, path_params, source_ip, request_id: &request_id };
+                http_event(&parts, &body, &cx)
+            }
+        };
+
+        let worker = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut worker = match worker {
+            Some(w) => w,
+            None => match Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs).await {
+                Ok(w) => w,
+                Err(e) => {
+                    let msg = format!("could not start the function's process: {e}");
+                    self.platform(&request_id, &trace_id, vec![msg.clone()]);
+                    return Ok(Outcome::Failed(Failure::new(FailureKind::InitError, msg)));
+                }
+            },
+        };
+        let cold = worker.init.is_none();
+        let c = &self.function.config;
+        self.platform(&request_id, &trace_id, vec![format!("START RequestId: {request_id} Version: $LATEST")]);
+        let timeout = Duration::from_secs(u64::from(c.timeout_s));
+        let started = Instant::now();
+        let deadline_ms = now_ms() + timeout.as_millis() as u64;
+        let job_of = |reply| Job {
+            request_id: request_id.clone(),
+            deadline_ms,
+            function_arn: function_arn(&self.opts.region, c.name.as_str()),
+            trace_id: format!(
+                "Root=1-{:08x}-{};Parent={};Sampled=1",
+                now_ms() / 1000,
+                &trace_id[8..],
+                inv.trace.span_id_hex()
+            ),
+            event,
+            reply,
+        };
+        let (ran, healthy) = worker.run(job_of, timeout).await;
+        let initialized = worker.init.is_some();
+        let took = started.elapsed();
+        let mut lines = Vec::new();
+        let outcome = match ran {
+            Ran::Response(payload) => match &inv.trigger {
+                Trigger::Invoke => Outcome::Response(payload_response(payload)),
+                Trigger::Http { .. } => match http_response(&payload) {
+                    Ok(r) => Outcome::Response(r),
+                    Err(e) => {
+                        lines.push(format!("the function's result cannot be an HTTP response: {e}"));
+                        Outcome::Failed(Failure::new(FailureKind::GuestError, e))
+                    }
+                },
+            },
+            Ran::Error(kind, doc) => Outcome::Failed(Failure {
+                kind: FailureKind::GuestError,
+                message: format!("the function reported {kind}: {}", String::from_utf8_lossy(&doc)),
+                payload: Some(doc),
+            }),
+            Ran::Timeout => {
+                let m = format!("Task timed out after {:.2} seconds", timeout.as_secs_f64());
+                lines.push(format!("{} {request_id} {m}", squall_types::format_iso8601_millis(now_ms())));
+                Outcome::Failed(Failure::new(FailureKind::Timeout, m))
+            }
+            Ran::Exited { status, init_error: Some((kind, doc)) } => {
+                lines.push(format!(
+                    "INIT_REPORT Init Duration: {:.2} ms Phase: init Status: error Error Type: {kind}",
+                    took.as_secs_f64() * 1000.0
+                ));
+                Outcome::Failed(Failure {
+                    kind: FailureKind::InitError,
+                    message: format!("the function failed to initialize ({kind}, exit {status})"),
+                    payload: Some(doc),
+                })
+            }
+            Ran::Exited { status, init_error: None } => {
+                let m = format!("RequestId: {request_id} Error: Runtime exited with error: {status}");
+                lines.push(m.clone());
+                Outcome::Failed(Failure::new(if initialized { FailureKind::Trap } else { FailureKind::InitError }, m))
+            }
+        };
+        let ms = took.as_secs_f64() * 1000.0;
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
+            ms.ceil().max(1.0) as u64,
+            c.memory_mb,
+            worker.max_memory_mb()
+        );
+        if let (true, Some(init)) = (cold, worker.init) {
+            report.push_str(&format!("\tInit Duration: {:.2} ms", init.as_secs_f64() * 1000.0));
+        }
+        lines.push(format!("END RequestId: {request_id}"));
+        lines.push(report);
+        self.platform(&request_id, &trace_id, lines);
+        if healthy {
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+        }
+        Ok(outcome)
+    }
+}
+
+async fn collect(body: Body) -> std::result::Result<Bytes, BoxError> {
+    let mut out = bytes::BytesMut::new();
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if out.len() + data.len() > MAX_EVENT {
+                return Err("payload too large".into());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out.freeze())
+}
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    http_body_util::Full::new(bytes.into()).map_err(|never| -> BoxError { match never {} }).boxed_unsync()
+}
+
+fn payload_response(payload: Bytes) -> http::Response<Body> {
+    let mut r = http::Response::new(full(payload));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    r
+}
+
+fn status_response(status: u16, message: &str) -> http::Response<Body> {
+    let mut r = http::Response::new(full(serde_json::json!({ "message": message }).to_string()));
+    *r.status_mut() = http::StatusCode::from_u16(status).expect("a valid status");
+    r
+}

@@ -1,0 +1,234 @@
+//! One function process: spawned with Lambda's environment, fed one invocation at a time
+//! through its Runtime API, its output kept as log lines of the invocation in progress.
+
+use crate::ProcessOptions;
+use crate::api::{self, Job, Reply, Shared};
+use bytes::Bytes;
+use squall_runtime::LogSink;
+use squall_types::{FunctionRecord, LogLine, LogStream, Runtime, now_ms};
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+
+/// Lambda's limit on a function's init phase.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How one invocation on a process ended.
+pub(crate) enum Ran {
+    /// The handler's result.
+    Response(Bytes),
+    /// The handler's error: its type and document.
+    Error(String, Bytes),
+    /// Past the timeout; the process was killed.
+    Timeout,
+    /// The process exited (or never got ready): what it said on init, if anything.
+    Exited { status: String, init_error: Option<(String, Bytes)> },
+}
+
+/// A running process and its Runtime API.
+pub(crate) struct Worker {
+    child: Child,
+    pid: u32,
+    jobs: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+    api: tokio::task::JoinHandle<()>,
+    /// Request id and trace id of the invocation in progress, for tagging output lines.
+    current: Arc<Mutex<(String, String)>>,
+    spawned: Instant,
+    /// Set once the process finished its init (its first `next`).
+    pub(crate) init: Option<Duration>,
+    pub(crate) last_used: Instant,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        self.api.abort();
+    }
+}
+
+fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions) -> Vec<(String, String)> {
+    let c = &f.config;
+    let name = c.name.as_str();
+    let mut env: Vec<(String, String)> = vec![
+        ("PATH".into(), std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        ("TZ".into(), ":UTC".into()),
+        ("LAMBDA_TASK_ROOT".into(), dir.display().to_string()),
+        ("LAMBDA_RUNTIME_DIR".into(), opts.work_dir.join("loops").display().to_string()),
+        ("AWS_LAMBDA_RUNTIME_API".into(), api.into()),
+        ("_HANDLER".into(), c.handler.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), name.into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), c.memory_mb.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME".into(), format!("/aws/lambda/{name}")),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), format!("squall/{}", std::process::id())),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        ("AWS_REGION".into(), opts.region.clone()),
+        ("AWS_DEFAULT_REGION".into(), opts.region.clone()),
+    ];
+    match c.runtime {
+        Runtime::Python { .. } => {
+            env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)));
+            env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+        }
+        Runtime::Node { .. } => env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime))),
+        _ => {}
+    }
+    if let Some(url) = &opts.endpoint_url {
+        env.push(("AWS_ENDPOINT_URL".into(), url.clone()));
+    }
+    if let Some((id, secret)) = &opts.credentials {
+        env.push(("AWS_ACCESS_KEY_ID".into(), id.clone()));
+        env.push(("AWS_SECRET_ACCESS_KEY".into(), secret.clone()));
+    }
+    env.extend(c.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env
+}
+
+fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
+    let loops = opts.work_dir.join("loops");
+    let mut cmd = match f.config.runtime {
+        Runtime::Python { .. } => {
+            let mut c = Command::new("python3");
+            c.arg(loops.join("python_loop.py")).arg(&f.config.handler);
+            c
+        }
+        Runtime::Node { .. } => {
+            let mut c = Command::new("node");
+            c.arg(loops.join("node_loop.js")).arg(&f.config.handler);
+            c
+        }
+        _ => Command::new(dir.join("bootstrap")),
+    };
+    cmd.current_dir(dir)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+fn forward_lines(
+    out: impl AsyncRead + Unpin + Send + 'static,
+    stream: LogStream,
+    function: String,
+    current: Arc<Mutex<(String, String)>>,
+    logs: Arc<dyn LogSink>,
+) {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(out).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let (request_id, trace_id) = current.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            logs.emit(vec![LogLine {
+                seq: 0,
+                function: function.clone(),
+                ts_ms: now_ms(),
+                request_id,
+                trace_id,
+                stream,
+                message: line,
+            }]);
+        }
+    });
+}
+
+impl Worker {
+    /// Starts a process for `f` with its code in `dir`.
+    pub(crate) async fn spawn(
+        f: &FunctionRecord,
+        dir: &Path,
+        opts: &ProcessOptions,
+        logs: &Arc<dyn LogSink>,
+    ) -> std::io::Result<Worker> {
+        let (addr, jobs, shared, api) = api::start().await?;
+        let mut cmd = command(f, dir, opts);
+        cmd.envs(environment(f, dir, &addr, opts));
+        let mut child = cmd.spawn()?;
+        let pid = child.id().unwrap_or(0);
+        let current = Arc::new(Mutex::new((String::new(), String::new())));
+        let name = f.config.name.to_string();
+        if let Some(out) = child.stdout.take() {
+            forward_lines(out, LogStream::Stdout, name.clone(), current.clone(), logs.clone());
+        }
+        if let Some(err) = child.stderr.take() {
+            forward_lines(err, LogStream::Stderr, name, current.clone(), logs.clone());
+        }
+        Ok(Worker {
+            child,
+            pid,
+            jobs,
+            shared,
+            api,
+            current,
+            spawned: Instant::now(),
+            init: None,
+            last_used: Instant::now(),
+        })
+    }
+
+    /// Peak resident memory of the process, MiB.
+    pub(crate) fn max_memory_mb(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .map_or(0, |kb| kb.div_ceil(1024))
+    }
+
+    /// Runs one invocation; `healthy` says whether the process may serve another.
+    pub(crate) async fn run(
+        &mut self,
+        job_of: impl FnOnce(oneshot::Sender<Reply>) -> Job,
+        timeout: Duration,
+    ) -> (Ran, bool) {
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let job = job_of(reply_tx);
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = (job.request_id.clone(), job.trace_id.clone());
+        if self.init.is_none() {
+            let ready = self.shared.ready.notified();
+            tokio::select! {
+                _ = ready => self.init = Some(self.spawned.elapsed()),
+                status = self.child.wait() => return (self.exited(status), false),
+                _ = tokio::time::sleep(INIT_TIMEOUT) => {
+                    let _ = self.child.start_kill();
+                    return (Ran::Exited { status: format!("init did not finish within {INIT_TIMEOUT:?}"), init_error: None }, false);
+                }
+            }
+        }
+        if self.jobs.send(job).await.is_err() {
+            return (Ran::Exited { status: "the Runtime API stopped".into(), init_error: None }, false);
+        }
+        let ran = tokio::select! {
+            r = reply_rx => match r {
+                Ok(Reply::Response(b)) => (Ran::Response(b), true),
+                Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
+                Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
+            },
+            status = self.child.wait() => (self.exited(status), false),
+            _ = tokio::time::sleep(timeout) => {
+                let _ = self.child.start_kill();
+                (Ran::Timeout, false)
+            }
+        };
+        self.last_used = Instant::now();
+        ran
+    }
+
+    fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {
+        let status = match status {
+            Ok(s) => s.to_string(),
+            Err(e) => format!("unknown ({e})"),
+        };
+        let init_error = self.shared.init_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Ran::Exited { status, init_error }
+    }
+}
