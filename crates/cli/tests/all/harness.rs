@@ -32,11 +32,24 @@ impl Server {
         Ok(s)
     }
 
+    /// A server with a fresh data directory and extra `squall server` flags.
+    pub fn start_with(extra: &[&str]) -> Result<Server> {
+        let tmp = tempfile::tempdir()?;
+        let mut s = Server::launch(&tmp.path().join("data"), extra)?;
+        s._tmp = Some(tmp);
+        Ok(s)
+    }
+
     /// A server on `data_dir` (kept after the server stops).
     pub fn start_in(data_dir: &Path) -> Result<Server> {
+        Server::launch(data_dir, &[])
+    }
+
+    fn launch(data_dir: &Path, extra: &[&str]) -> Result<Server> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_squall"))
             .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--max-instances", "100", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -192,6 +205,28 @@ impl Server {
         self.api_request(method, path_and_query, &[("x-amz-date", &date), ("authorization", &auth)], body)
     }
 
+    /// `aws lambda invoke` of `function` with `payload`: the command's JSON answer (status,
+    /// FunctionError, LogResult) and the payload it wrote.
+    pub fn lambda_invoke(&self, function: &str, payload: &str) -> Result<(serde_json::Value, String)> {
+        let tmp = tempfile::tempdir()?;
+        let out_file = tmp.path().join("out");
+        // fileb:// sends the bytes as they are, with aws CLI v1 and v2 alike.
+        let payload_file = tmp.path().join("payload.json");
+        std::fs::write(&payload_file, payload)?;
+        let payload_arg = format!("fileb://{}", payload_file.display());
+        let out = self.aws(&[
+            "lambda",
+            "invoke",
+            "--function-name",
+            function,
+            "--payload",
+            &payload_arg,
+            out_file.to_str().unwrap(),
+        ]);
+        let meta: serde_json::Value = serde_json::from_str(&ok(&out)?)?;
+        Ok((meta, std::fs::read_to_string(&out_file)?))
+    }
+
     /// Deploys `dir` and asserts success; returns stdout.
     pub fn deploy(&self, dir: &Path) -> Result<String> {
         let out = self.squall(&["deploy", dir.to_str().unwrap()]);
@@ -216,6 +251,8 @@ pub fn aws_command(credentials: &Path) -> Command {
         .env("AWS_PROFILE", "squall")
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_PAGER", "")
+        // Tests look at first answers; retries would hide throttling and slow failures.
+        .env("AWS_MAX_ATTEMPTS", "1")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN");

@@ -4,4 +4,5 @@
 mod bad_input;
 mod faults;
 mod harness;
+mod lambda_runtimes;
 mod spine;

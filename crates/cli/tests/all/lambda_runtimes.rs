@@ -1,0 +1,193 @@
+//! Unmodified Lambda functions (Python, Node.js, a shell `bootstrap`) over the Lambda
+//! Runtime API: HTTP routes, `aws lambda invoke`, warm reuse, faults, throttling.
+
+use crate::harness::*;
+use std::time::{Duration, Instant};
+
+fn guest(name: &str) -> std::path::PathBuf {
+    root().join("tests/guests/lambda").join(name)
+}
+
+/// `aws lambda invoke` of pyfns-slow for `seconds`, in a thread.
+fn invoke_slow(server: &Server, seconds: f64) -> std::thread::JoinHandle<std::io::Result<std::process::Output>> {
+    let (api, data) = (server.api.clone(), server.data_dir.clone());
+    std::thread::spawn(move || {
+        let dir = tempfile::tempdir()?;
+        let payload = dir.path().join("p.json");
+        std::fs::write(&payload, format!(r#"{{"seconds": {seconds}}}"#))?;
+        aws_command(&data.join("credentials"))
+            .args(["--endpoint-url", &api, "lambda", "invoke", "--function-name", "pyfns-slow"])
+            .args(["--payload", &format!("fileb://{}", payload.display()), "/dev/null"])
+            .output()
+    })
+}
+
+#[test]
+fn python_handlers_answer_http_and_invoke_and_stay_warm() -> Result {
+    let server = Server::start()?;
+    let out = server.deploy(&guest("python"))?;
+    assert!(out.contains("created pyfns-http") && out.contains("created pyfns-platform"), "{out}");
+    // One zip for the whole service, uploaded once.
+    assert_eq!(out.matches("uploading").count(), 1, "{out}");
+
+    let r = server.get("/pyfns/hello/ada?x=1&x=2")?;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.header("x-route"), Some("GET /hello/{name}"));
+    assert_eq!(r.header("x-request"), r.header("apigw-requestid"));
+    assert_eq!(r.headers.iter().filter(|(k, _)| k == "set-cookie").count(), 2);
+    assert_eq!(r.text(), r#"Hello, ada! call 1 query {"x": "1,2"}"#);
+    // Module state survives: the same warm process serves the next request.
+    assert!(server.get("/pyfns/hello/bob")?.text().starts_with("Hello, bob! call 2"));
+
+    let (meta, payload) = server.lambda_invoke("pyfns-echo", r#"{"k": "v"}"#)?;
+    assert_eq!(meta["StatusCode"], 200);
+    assert!(meta.get("FunctionError").is_none(), "{meta}");
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!((v["calls"].as_u64(), &v["event"]["k"], &v["function"]), (Some(1), &"v".into(), &"pyfns-echo".into()));
+    assert_eq!((v["memory"].as_str(), v["remaining_ok"].as_bool()), (Some("256"), Some(true)));
+    let (_, again) = server.lambda_invoke("pyfns-echo", "{}")?;
+    let again: serde_json::Value = serde_json::from_str(&again)?;
+    assert_eq!((again["calls"].as_u64(), &again["pid"]), (Some(2), &v["pid"]), "warm reuse: same process, state kept");
+
+    let logs = ok(&server.squall(&["logs", "pyfns-http"]))?;
+    for want in [
+        "START RequestId: ",
+        "python http call 1",
+        "END RequestId: ",
+        "REPORT RequestId: ",
+        "Billed Duration: ",
+        "Max Memory Used: ",
+        "Init Duration: ",
+    ] {
+        assert!(logs.contains(want), "logs lack {want:?}:\n{logs}");
+    }
+    assert_eq!(logs.matches("Init Duration").count(), 1, "only the cold start reports init:\n{logs}");
+
+    // The function reaches this Squall with its own SDK.
+    let (_, listed) = server.lambda_invoke("pyfns-platform", "{}")?;
+    assert!(listed.contains("pyfns-echo") && listed.contains("pyfns-platform"), "{listed}");
+    Ok(())
+}
+
+#[test]
+fn node_and_shell_bootstrap_functions_run_too() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("node"))?;
+    assert_eq!(server.get("/nodefns/hi/ada")?.text(), "Hi ada from node, call 1");
+    assert_eq!(server.get("/nodefns/hi/bob")?.text(), "Hi bob from node, call 2");
+    let (_, payload) = server.lambda_invoke("nodefns-callback", r#"{"n": 1}"#)?;
+    assert_eq!(payload, r#"{"got":{"n":1},"fn":"nodefns-callback"}"#);
+
+    server.deploy(&guest("provided"))?;
+    let (meta, payload) = server.lambda_invoke("shellfn-echo", r#"{"n": 2}"#)?;
+    assert_eq!(meta["StatusCode"], 200);
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!(
+        (v["shell"].as_bool(), &v["event"]["n"], &v["handler"]),
+        (Some(true), &2.into(), &"ignored.by.provided".into())
+    );
+    let logs = ok(&server.squall(&["logs", "shellfn-echo"]))?;
+    assert!(logs.contains("shell runtime got {\"n\": 2}") || logs.contains("shell runtime got {\"n\":2}"), "{logs}");
+    Ok(())
+}
+
+#[test]
+fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("python"))?;
+
+    let started = Instant::now();
+    let (meta, payload) = server.lambda_invoke("pyfns-sleepy", r#"{"seconds": 30}"#)?;
+    assert!(started.elapsed() < Duration::from_secs(10), "the 1 s timeout was not enforced");
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert!(payload.contains("Task timed out after 1.00 seconds"), "{payload}");
+    // A fresh process serves the next call.
+    let (meta, payload) = server.lambda_invoke("pyfns-sleepy", r#"{"seconds": 0}"#)?;
+    assert!(meta.get("FunctionError").is_none() && payload.contains("slept"), "{meta} {payload}");
+
+    let (meta, payload) = server.lambda_invoke("pyfns-crash", "{}")?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert!(payload.contains("Runtime.ExitError") && payload.contains("exit status: 3"), "{payload}");
+    let logs = ok(&server.squall(&["logs", "pyfns-crash"]))?;
+    assert!(logs.contains("about to crash"), "{logs}");
+
+    let (meta, payload) = server.lambda_invoke("pyfns-fail", "{}")?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!((&v["errorType"], &v["errorMessage"]), (&"ValueError".into(), &"bad input, on purpose".into()));
+
+    // Everything else kept working.
+    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    assert!(payload.contains("\"calls\": 1"), "{payload}");
+    Ok(())
+}
+
+#[test]
+fn past_the_concurrency_limit_invocations_are_throttled() -> Result {
+    let server = Server::start_with(&["--max-concurrency", "1"])?;
+    server.deploy(&guest("python"))?;
+    let (meta, _) = server.lambda_invoke("pyfns-slow", r#"{"seconds": 0}"#)?; // warm it up
+    assert_eq!(meta["StatusCode"], 200);
+    let slow = invoke_slow(&server, 2.0);
+    std::thread::sleep(Duration::from_millis(800));
+    // Each function has its own limit: while pyfns-slow is busy, the others serve.
+    assert_eq!(server.get("/pyfns/hello/x")?.status, 201);
+    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+    let first = slow.join().expect("thread")?;
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+
+    // The same function past its limit is: throttled after a short wait, not queued.
+    let hold = invoke_slow(&server, 4.0);
+    std::thread::sleep(Duration::from_millis(1000));
+    let started = Instant::now();
+    let out = server.aws(&["lambda", "invoke", "--function-name", "pyfns-slow", "/dev/null"]);
+    assert!(started.elapsed() < Duration::from_secs(3), "a throttled call must not wait for the busy one");
+    let err = fails(&out)?;
+    assert!(err.contains("TooManyRequestsException"), "{err}");
+    assert!(hold.join().expect("thread")?.status.success());
+    Ok(())
+}
+
+#[test]
+fn bad_packages_are_refused_at_deploy_time() -> Result {
+    let server = Server::start()?;
+    let no_bootstrap = service_dir(
+        "service: nob\nprovider:\n  name: aws\n  runtime: provided.al2023\nfunctions:\n  f:\n    handler: x\n",
+    )?;
+    let err = fails(&server.squall(&["deploy", no_bootstrap.path().to_str().unwrap()]))?;
+    assert!(err.contains("function nob-f: runtime provided.al2023 needs an executable named bootstrap"), "{err}");
+
+    let missing = service_dir(
+        "service: noh\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  f:\n    handler: nothere.main\n",
+    )?;
+    let err = fails(&server.squall(&["deploy", missing.path().to_str().unwrap()]))?;
+    assert!(err.contains("handler \"nothere.main\": no nothere.py in the package"), "{err}");
+
+    // A zip that escapes its directory, through the Lambda API.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("../escape.py", zip::write::SimpleFileOptions::default())?;
+    std::io::Write::write_all(&mut zip, b"x = 1")?;
+    let bytes = zip.finish()?.into_inner();
+    let b64 = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let body = format!(
+        r#"{{"FunctionName":"esc","Runtime":"python3.11","Role":"r","Handler":"escape.main","Code":{{"ZipFile":"{b64}"}}}}"#
+    );
+    let r = server.signed_api("POST", "/2015-03-31/functions", body.into_bytes(), 0)?;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("escapes its directory"), "{}", r.text());
+    let r = server.signed_api(
+        "POST",
+        "/2015-03-31/functions",
+        br#"{"FunctionName":"nz","Runtime":"python3.11","Role":"r","Handler":"a.b","Code":{"ZipFile":"bm90IGEgemlw"}}"#
+            .to_vec(),
+        0,
+    )?;
+    assert!(r.text().contains("not a zip"), "{}", r.text());
+    // Nothing was created.
+    let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
+    assert!(!listed.contains("\"esc\"") && !listed.contains("nob-f") && !listed.contains("noh-f"), "{listed}");
+    Ok(())
+}

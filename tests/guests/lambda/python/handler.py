@@ -1,0 +1,47 @@
+"""Test handlers for the process runtime (Python)."""
+import json
+import os
+import time
+
+calls = 0  # module state: survives between invocations of a warm process
+
+
+def http(event, context):
+    global calls
+    calls += 1
+    print(f"python http call {calls}")
+    name = (event.get("pathParameters") or {}).get("name", "world")
+    return {
+        "statusCode": 201,
+        "headers": {"content-type": "text/plain", "x-route": event["routeKey"], "x-request": context.aws_request_id},
+        "cookies": ["a=1", "b=2"],
+        "body": f"Hello, {name}! call {calls} query {json.dumps(event.get('queryStringParameters'))}",
+    }
+
+
+def echo(event, context):
+    global calls
+    calls += 1
+    return {"calls": calls, "event": event, "function": context.function_name,
+            "memory": context.memory_limit_in_mb, "remaining_ok": context.get_remaining_time_in_millis() > 0,
+            "pid": os.getpid()}
+
+
+def sleepy(event, context):
+    time.sleep(float((event or {}).get("seconds", 5)))
+    return {"slept": True}
+
+
+def crash(event, context):
+    print("about to crash")
+    os._exit(3)
+
+
+def fail(event, context):
+    raise ValueError("bad input, on purpose")
+
+
+def platform(event, context):
+    import boto3  # reaches this Squall through AWS_ENDPOINT_URL and the injected key
+    names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
+    return {"functions": names}
