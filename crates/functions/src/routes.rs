@@ -2,7 +2,7 @@
 //! specific path wins (literal over `{param}` over `{greedy+}`, segment by segment from the
 //! left), then a named method over `ANY`, and `$default` only when nothing else matches.
 
-use squall_types::{HttpMethod, RoutePath, RouteSegment, RouteSpec};
+use squall_types::{HttpMethod, RoutePath, RouteSegment, RouteSpec, percent_decode};
 
 /// The result of matching a request against a service's routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,30 +142,6 @@ fn match_segments(segs: &[RouteSegment], raw: &[&str], decoded: &[String]) -> Op
         }
     }
     (segs.len() == raw.len()).then_some(params)
-}
-
-/// Percent-decodes a path segment (`+` stays a plus in paths).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]

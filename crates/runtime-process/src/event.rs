@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use squall_runtime::{Body, BoxError};
-use squall_types::{ACCOUNT_ID, now_ms};
+use squall_types::{ACCOUNT_ID, form_decode, now_ms};
 
 /// Content types sent as text; everything else is base64.
 fn is_text(content_type: &str) -> bool {
@@ -120,30 +120,11 @@ pub(crate) fn http_event(parts: &http::request::Parts, body: &[u8], cx: &RouteCo
 }
 
 fn form_pairs(q: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let b = s.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%'
-                && i + 2 < b.len()
-                && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-            out.push(b[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
+            (form_decode(k), form_decode(v))
         })
         .collect()
 }

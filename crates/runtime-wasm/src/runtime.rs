@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use squall_runtime::{
     BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result, Trigger,
 };
-use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, form_encode, now_ms};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -207,19 +207,6 @@ fn add_context_headers(h: &mut http::HeaderMap, trigger: &Trigger, request_id: &
     if !h.contains_key(http::header::HOST) {
         h.insert(http::header::HOST, http::HeaderValue::from_static("localhost"));
     }
-}
-
-/// `application/x-www-form-urlencoded` encoding of one key or value.
-fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Tells a core module or garbage from a component before wasmtime gives a vaguer error.

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod clock;
+mod encoding;
 mod function;
 mod log;
 mod names;
@@ -13,6 +14,7 @@ mod route;
 mod trace;
 
 pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, now_ms};
+pub use encoding::{form_decode, form_encode, percent_decode};
 pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName};
