@@ -8,6 +8,8 @@ scripts/setup.sh
 for guest in examples/hello tests/guests/faults; do
   cargo build --quiet --release --target wasm32-wasip2 --manifest-path "$guest/Cargo.toml" --target-dir "$guest/target"
 done
+# The Rust Lambda function (lambda_runtime), a native bootstrap.
+(cd tests/guests/lambda/rust && cargo build --quiet --release --target-dir target && cp target/release/bootstrap bootstrap)
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

@@ -191,3 +191,23 @@ fn bad_packages_are_refused_at_deploy_time() -> Result {
     assert!(!listed.contains("\"esc\"") && !listed.contains("nob-f") && !listed.contains("noh-f"), "{listed}");
     Ok(())
 }
+
+#[test]
+fn a_rust_lambda_runtime_bootstrap_runs_unmodified() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("rust"))?;
+    let r = server.get("/rustfn/hello/ada")?;
+    assert_eq!((r.status, r.text().as_str()), (200, "Hello from Rust, ada! call 1"));
+    assert_eq!(r.header("x-route"), Some("GET /hello/{name}"));
+    let (meta, payload) = server.lambda_invoke("rustfn-hello", r#"{"k": 1}"#)?;
+    assert_eq!(meta["StatusCode"], 200);
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!((v["calls"].as_u64(), &v["event"]["k"]), (Some(2), &1.into()), "warm: the same process, counting on");
+    assert_eq!(v["request_id"].as_str().map(str::len), Some(36));
+    let (meta, payload) = server.lambda_invoke("rustfn-hello", r#"{"fail": true}"#)?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert!(payload.contains("asked to fail"), "{payload}");
+    let logs = ok(&server.squall(&["logs", "rustfn-hello"]))?;
+    assert!(logs.contains("rust bootstrap call 1") && logs.contains("Init Duration"), "{logs}");
+    Ok(())
+}
