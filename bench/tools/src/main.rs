@@ -58,7 +58,7 @@ async fn firsts(base: &str, template: &str, count: usize) -> anyhow::Result<()> 
         let status = resp.status();
         let body = resp.into_body().collect().await?.to_bytes();
         samples.push(start.elapsed().as_micros() as u64);
-        if status != 200 {
+        if !status.is_success() {
             bail!("{path}: status {status}: {}", String::from_utf8_lossy(&body));
         }
     }

@@ -45,3 +45,8 @@ def platform(event, context):
     import boto3  # reaches this Squall through AWS_ENDPOINT_URL and the injected key
     names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
     return {"functions": names}
+
+
+def nap(event, context):
+    time.sleep(1)
+    return {"statusCode": 200, "body": "rested"}
