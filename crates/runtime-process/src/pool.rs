@@ -117,7 +117,7 @@ impl Pool {
             event,
             reply,
         };
-        let (ran, healthy) = worker.run(job_of, timeout).await;
+        let (ran, healthy) = worker.run(job_of, timeout, c.memory_mb).await;
         let initialized = worker.init.is_some();
         let took = started.elapsed();
         let mut lines = Vec::new();
@@ -141,6 +141,15 @@ impl Pool {
                 let m = format!("Task timed out after {:.2} seconds", timeout.as_secs_f64());
                 lines.push(format!("{} {request_id} {m}", squall_types::format_iso8601_millis(now_ms())));
                 Outcome::Failed(Failure::new(FailureKind::Timeout, m))
+            }
+            Ran::OutOfMemory { used_mb } => {
+                let m = format!(
+                    "RequestId: {request_id} Error: Runtime exited with error: the process used {used_mb} MB of its {} MB and was stopped",
+                    c.memory_mb
+                );
+                lines.push(m.clone());
+                let doc = serde_json::json!({ "errorType": "Runtime.OutOfMemory", "errorMessage": m }).to_string();
+                Outcome::Failed(Failure { kind: FailureKind::OutOfMemory, message: m, payload: Some(doc.into()) })
             }
             Ran::Exited { status, init_error: Some((kind, doc)) } => {
                 lines.push(format!(

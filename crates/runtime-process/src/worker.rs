@@ -17,6 +17,16 @@ use tokio::sync::{mpsc, oneshot};
 /// Lambda's limit on a function's init phase.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often a running invocation's memory is checked against `memorySize`. Portable (no
+/// cgroup or rlimit needed) at the price of missing spikes shorter than this.
+const MEMORY_CHECK: Duration = Duration::from_millis(20);
+
+/// A `kB` field of `/proc/<pid>/status`.
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// How one invocation on a process ended.
 pub(crate) enum Ran {
     /// The handler's result.
@@ -25,6 +35,11 @@ pub(crate) enum Ran {
     Error(String, Bytes),
     /// Past the timeout; the process was killed.
     Timeout,
+    /// Past its memory limit; the process was killed.
+    OutOfMemory {
+        /// What it was using when it was stopped.
+        used_mb: u64,
+    },
     /// The process exited (or never got ready): what it said on init, if anything.
     Exited { status: String, init_error: Option<(String, Bytes)> },
 }
@@ -189,6 +204,7 @@ impl Worker {
         &mut self,
         job_of: impl FnOnce(oneshot::Sender<Reply>) -> Job,
         timeout: Duration,
+        memory_limit_mb: u32,
     ) -> (Ran, bool) {
         let (reply_tx, reply_rx) = oneshot::channel();
         let job = job_of(reply_tx);
@@ -207,20 +223,37 @@ impl Worker {
         if self.jobs.send(job).await.is_err() {
             return (Ran::Exited { status: "the Runtime API stopped".into(), init_error: None }, false);
         }
-        let ran = tokio::select! {
-            r = reply_rx => match r {
-                Ok(Reply::Response(b)) => (Ran::Response(b), true),
-                Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
-                Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
-            },
-            status = self.child.wait() => (self.exited(status), false),
-            _ = tokio::time::sleep(timeout) => {
-                let _ = self.child.start_kill();
-                (Ran::Timeout, false)
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline, reply_rx);
+        let mut memory_check = tokio::time::interval(MEMORY_CHECK);
+        let ran = loop {
+            tokio::select! {
+                r = &mut reply_rx => break match r {
+                    Ok(Reply::Response(b)) => (Ran::Response(b), true),
+                    Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
+                    Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
+                },
+                status = self.child.wait() => break (self.exited(status), false),
+                _ = &mut deadline => {
+                    let _ = self.child.start_kill();
+                    break (Ran::Timeout, false);
+                }
+                _ = memory_check.tick() => {
+                    let used = self.memory_mb();
+                    if used > u64::from(memory_limit_mb) {
+                        let _ = self.child.start_kill();
+                        break (Ran::OutOfMemory { used_mb: used }, false);
+                    }
+                }
             }
         };
         self.last_used = Instant::now();
         ran
+    }
+
+    /// Resident memory of the process now, MiB.
+    fn memory_mb(&self) -> u64 {
+        proc_status_kb(self.pid, "VmRSS:").map_or(0, |kb| kb.div_ceil(1024))
     }
 
     fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {

@@ -116,6 +116,10 @@ fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
     let v: serde_json::Value = serde_json::from_str(&payload)?;
     assert_eq!((&v["errorType"], &v["errorMessage"]), (&"ValueError".into(), &"bad input, on purpose".into()));
 
+    let (meta, payload) = server.lambda_invoke("pyfns-hog", "{}")?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert!(payload.contains("Runtime.OutOfMemory") && payload.contains("of its 128 MB"), "{payload}");
+
     // Everything else kept working.
     let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
     assert!(payload.contains("\"calls\": 1"), "{payload}");

@@ -50,3 +50,11 @@ def platform(event, context):
 def nap(event, context):
     time.sleep(1)
     return {"statusCode": 200, "body": "rested"}
+
+
+def hog(event, context):
+    blocks = []
+    for _ in range(100):
+        blocks.append(bytearray(16 << 20))  # touched: bytearray zero-fills
+        time.sleep(0.01)
+    return {"held_mb": 16 * len(blocks)}
