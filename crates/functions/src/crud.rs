@@ -22,6 +22,8 @@ pub struct ConfigPatch {
     pub environment: Option<BTreeMap<String, String>>,
     /// New description.
     pub description: Option<String>,
+    /// New reserved concurrency: `Some(None)` removes the reservation.
+    pub reserved_concurrency: Option<Option<u32>>,
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -107,6 +109,9 @@ impl Functions {
         }
         if let Some(d) = patch.description {
             c.description = d;
+        }
+        if let Some(r) = patch.reserved_concurrency {
+            c.reserved_concurrency = r;
         }
         c.validate().map_err(Error::InvalidRequest)?;
         self.replace(&current, next, None).await

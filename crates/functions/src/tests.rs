@@ -47,6 +47,7 @@ fn config(name: &str) -> FunctionConfig {
         environment: Default::default(),
         description: String::new(),
         role: squall_types::default_role(),
+        reserved_concurrency: None,
     }
 }
 

@@ -338,6 +338,7 @@ impl Cx<'_> {
         let mut description = String::new();
         let mut name = None;
         let mut routes = Vec::new();
+        let mut reserved_concurrency = None;
         let errors_before = self.errors.len();
         for (k, val) in self.entries(&["functions", key], v) {
             let path_owned = at(k);
@@ -351,6 +352,7 @@ impl Cx<'_> {
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
                 "events" => routes = self.events(&path, val),
+                "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
             }
         }
@@ -395,6 +397,7 @@ impl Cx<'_> {
             environment,
             description,
             role: squall_types::default_role(),
+            reserved_concurrency,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

@@ -35,7 +35,9 @@ impl Pool {
         opts: Arc<ProcessOptions>,
         logs: Arc<dyn LogSink>,
     ) -> Self {
-        let permits = Semaphore::new(opts.max_concurrency);
+        // A reservation replaces the server-wide default, as in Lambda (0 disables).
+        let limit = function.config.reserved_concurrency.map_or(opts.max_concurrency, |r| r as usize);
+        let permits = Semaphore::new(limit);
         Pool { function, dir, opts, logs, idle: Mutex::new(Vec::new()), permits }
     }
 

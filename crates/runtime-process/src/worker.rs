@@ -225,7 +225,8 @@ impl Worker {
         }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline, reply_rx);
-        let mut memory_check = tokio::time::interval(MEMORY_CHECK);
+        // The first check is one period in: most invocations end before it.
+        let mut memory_check = tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
         let ran = loop {
             tokio::select! {
                 r = &mut reply_rx => break match r {

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
@@ -34,6 +35,8 @@ struct Loaded {
     /// The code's digest: functions deployed with the same code share one `ProxyPre`.
     sha256: String,
     pre: ProxyPre<Host>,
+    /// The function's `reservedConcurrency`, as permits; `None`: only the engine's limit.
+    permits: Option<Arc<Semaphore>>,
 }
 
 /// Runs WebAssembly components: one engine, compiled code cached on disk, a pre-instantiated
@@ -98,7 +101,9 @@ impl WasmRuntime {
     }
 
     fn remember(&self, function: &FunctionRecord, pre: ProxyPre<Host>) -> Arc<Loaded> {
-        let loaded = Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre });
+        let permits = function.config.reserved_concurrency.map(|n| Arc::new(Semaphore::new(n as usize)));
+        let loaded =
+            Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(function.config.name.to_string(), loaded.clone());
         loaded
@@ -253,6 +258,15 @@ impl FunctionRuntime for WasmRuntime {
 
     async fn invoke(&self, function: &FunctionRecord, inv: Invocation, code: &dyn CodeSource) -> Result<Outcome> {
         let loaded = self.load(function, code).await?;
+        // Past its reserved concurrency a request is throttled at once: a wasm instance
+        // starts in microseconds, so waiting for a slot would only add latency.
+        let permit = match &loaded.permits {
+            Some(p) => match p.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded."))),
+            },
+            None => None,
+        };
         let (stdout, stderr) = (Capture::default(), Capture::default());
         let oom = Arc::new(AtomicBool::new(false));
         let mut store = self.new_store(function, &stdout, &stderr, oom.clone());
@@ -290,6 +304,7 @@ impl FunctionRuntime for WasmRuntime {
             };
             let result = Abortable::new(run, registration).await;
             drop(alive);
+            drop(permit);
             drop(store);
             let ids = (request_id.as_str(), trace_id.as_str());
             let mut lines = log_lines(&name, ids, LogStream::Stdout, stdout.take_lines());

@@ -17,6 +17,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             environment: Default::default(),
             description: String::new(),
             role: default_role(),
+            reserved_concurrency: None,
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

@@ -124,6 +124,10 @@ pub struct FunctionConfig {
     /// The execution role's ARN. Recorded and reported; not yet enforced (no IAM yet).
     #[serde(default = "default_role")]
     pub role: String,
+    /// Most instances that may run at once (`reservedConcurrency`; 0 disables the function);
+    /// `None` leaves the server-wide limit.
+    #[serde(default)]
+    pub reserved_concurrency: Option<u32>,
 }
 
 /// The role functions get when none is named.

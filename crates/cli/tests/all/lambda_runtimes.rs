@@ -215,3 +215,38 @@ fn a_rust_lambda_runtime_bootstrap_runs_unmodified() -> Result {
     assert!(logs.contains("rust bootstrap call 1") && logs.contains("Init Duration"), "{logs}");
     Ok(())
 }
+
+#[test]
+fn reserved_concurrency_is_set_by_the_manifest_and_the_lambda_api() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("python"))?;
+    ok(&server.aws(&[
+        "lambda",
+        "put-function-concurrency",
+        "--function-name",
+        "pyfns-echo",
+        "--reserved-concurrent-executions",
+        "0",
+    ]))?;
+    let got = ok(&server.aws(&["lambda", "get-function", "--function-name", "pyfns-echo"]))?;
+    assert!(got.contains("\"ReservedConcurrentExecutions\": 0"), "{got}");
+    let err = fails(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+    assert!(err.contains("TooManyRequestsException"), "a reservation of 0 disables the function: {err}");
+    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-echo"]))?;
+    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+
+    // A wasm function with reservedConcurrency: 1 serves one request at a time.
+    let yaml = format!(
+        "service: one\nprovider:\n  name: aws\n  runtime: wasm\n{FAULTS_BUILD}functions:\n  f:\n    handler: {FAULTS_WASM}\n    reservedConcurrency: 1\n    events:\n      - httpApi: '*'\n"
+    );
+    let dir = service_dir(&yaml)?;
+    server.deploy(dir.path())?;
+    let http = server.http.clone();
+    let busy = std::thread::spawn(move || Server::get_at(&http, "/one/sleep/1500"));
+    std::thread::sleep(Duration::from_millis(500));
+    let r = server.get("/one/env/X")?;
+    assert_eq!((r.status, r.text().as_str()), (503, r#"{"message":"Service Unavailable"}"#));
+    assert_eq!(busy.join().expect("thread")?.status, 200);
+    assert_eq!(server.get("/one/env/X")?.status, 200);
+    Ok(())
+}

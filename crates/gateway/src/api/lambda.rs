@@ -22,6 +22,47 @@ use std::io::Read;
 /// Lambda's synchronous response payload limit.
 const MAX_RESPONSE: usize = 6 << 20;
 
+/// `/2017-10-31/functions/{name}/concurrency`: Put, Get and DeleteFunctionConcurrency.
+pub(super) async fn concurrency(
+    state: &ApiState,
+    req: &ApiRequest,
+    rest: &str,
+) -> Result<http::Response<Body>, ApiError> {
+    let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let [name, "concurrency"] = segments.as_slice() else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"));
+    };
+    let f = lookup(state, req, name)?;
+    let set = |value: Option<u32>| ConfigPatch { reserved_concurrency: Some(value), ..ConfigPatch::default() };
+    match req.method {
+        Method::GET => {
+            let body = match f.config.reserved_concurrency {
+                Some(n) => json!({ "ReservedConcurrentExecutions": n }),
+                None => json!({}),
+            };
+            Ok(json_response(StatusCode::OK, &body))
+        }
+        Method::PUT => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "PascalCase", deny_unknown_fields)]
+            struct Input {
+                reserved_concurrent_executions: u32,
+            }
+            let input: Input = parse_json(&req.body)?;
+            let n = input.reserved_concurrent_executions;
+            state.functions.update_config(f.config.name.as_str(), set(Some(n))).await?;
+            Ok(json_response(StatusCode::OK, &json!({ "ReservedConcurrentExecutions": n })))
+        }
+        Method::DELETE => {
+            state.functions.update_config(f.config.name.as_str(), set(None)).await?;
+            let mut r = http::Response::new(empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            Ok(r)
+        }
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation")),
+    }
+}
+
 pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     match (&req.method, segments.as_slice()) {
@@ -221,6 +262,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         environment: input.environment.unwrap_or_default().variables,
         description: input.description.unwrap_or_default(),
         role: input.role.unwrap_or_else(default_role),
+        reserved_concurrency: None,
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))
@@ -251,7 +293,7 @@ fn list(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiE
 async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
     let f = lookup(state, req, raw)?;
     let host = req.header("host").unwrap_or("127.0.0.1:4566");
-    let body = json!({
+    let mut body = json!({
         "Configuration": configuration(state, &f),
         "Code": {
             "RepositoryType": "S3",
@@ -259,6 +301,9 @@ async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Resp
             "Location": format!("http://{host}/squall/v1/functions/{}/code", f.config.name),
         },
     });
+    if let Some(n) = f.config.reserved_concurrency {
+        body["Concurrency"] = json!({ "ReservedConcurrentExecutions": n });
+    }
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -333,6 +378,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         timeout_s: input.timeout,
         environment: input.environment.map(|e| e.variables),
         description: input.description,
+        reserved_concurrency: None,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;
     Ok(json_response(StatusCode::OK, &configuration(state, &f)))

@@ -114,6 +114,8 @@ async fn handle_inner(
     let path = req.uri.path().to_string();
     if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
+    } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {
+        lambda::concurrency(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/squall/v1/") {
         control::dispatch(state, &req, rest).await
     } else {
