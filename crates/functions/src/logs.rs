@@ -12,6 +12,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 const QUEUE: usize = 4096;
 /// The most lines written in one transaction.
 const BATCH: usize = 2048;
+/// How long the writer waits for more lines before writing what it has.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(10);
 
 enum Msg {
     Lines(Vec<LogLine>),
@@ -37,13 +39,25 @@ impl LogPipe {
                 let mut lines = Vec::new();
                 let mut flushes = Vec::new();
                 let mut next = Some(first);
-                while let Some(msg) = next.take() {
-                    match msg {
-                        Msg::Lines(l) => lines.extend(l),
-                        Msg::Flush(done) => flushes.push(done),
+                let linger_until = tokio::time::Instant::now() + LINGER;
+                loop {
+                    while let Some(msg) = next.take() {
+                        match msg {
+                            Msg::Lines(l) => lines.extend(l),
+                            Msg::Flush(done) => flushes.push(done),
+                        }
+                        if lines.len() < BATCH {
+                            next = rx.try_recv().ok();
+                        }
                     }
-                    if lines.len() < BATCH {
-                        next = rx.try_recv().ok();
+                    // Wait a moment for more lines, so a steady trickle (one invocation after
+                    // another) becomes few transactions; a flush or a full batch goes at once.
+                    if !flushes.is_empty() || lines.len() >= BATCH {
+                        break;
+                    }
+                    match tokio::time::timeout_at(linger_until, rx.recv()).await {
+                        Ok(Some(msg)) => next = Some(msg),
+                        _ => break,
                     }
                 }
                 if !lines.is_empty() {
