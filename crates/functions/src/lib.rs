@@ -145,6 +145,8 @@ impl Functions {
         limit: usize,
         wait: Option<Duration>,
     ) -> Result<Vec<LogLine>> {
+        // What was emitted before this call is readable by it (the writer batches).
+        self.log_pipe.flush().await;
         let notified = self.log_pipe.written.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
@@ -156,6 +158,7 @@ impl Functions {
 
     /// The newest `limit` log lines of `function`.
     pub async fn tail_logs(&self, function: &str, limit: usize) -> Result<Vec<LogLine>> {
+        self.log_pipe.flush().await;
         Ok(self.logs.tail(function, limit).await?)
     }
 

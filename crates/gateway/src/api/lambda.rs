@@ -464,7 +464,6 @@ fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {
 
 /// The last 4 KB of this invocation's log lines, as `X-Amz-Log-Result` carries them.
 async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
-    state.functions.flush_logs().await;
     let lines = state.functions.tail_logs(function, 200).await.unwrap_or_default();
     let mut text = String::new();
     for l in lines.iter().filter(|l| l.request_id == request_id) {
