@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the examples and running the tests need, when it is missing:
-# the wasm32-wasip2 Rust target, and the aws CLI and boto3 (the tests' AWS clients).
+# the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js and
+# curl (the Lambda-runtime test functions).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
 
@@ -9,6 +10,15 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   say "adding the wasm32-wasip2 Rust target"
   rustup target add wasm32-wasip2
+fi
+
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing ${need_apt[*]} with apt-get"
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 need_py=()
