@@ -52,6 +52,7 @@ impl Functions {
         self.meta.put_function(&record, Expect::Absent).await?;
         let record = Arc::new(record);
         self.state_mut().functions.insert(name, record.clone());
+        self.runtime.activate(&record);
         Ok(record)
     }
 
@@ -135,6 +136,7 @@ impl Functions {
         self.runtime.evict(&name);
         let next = Arc::new(next);
         self.state_mut().functions.insert(name, next.clone());
+        self.runtime.activate(&next);
         Ok(next)
     }
 

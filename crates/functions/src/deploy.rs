@@ -152,7 +152,9 @@ impl Functions {
             for rec in upsert {
                 let name = rec.config.name.to_string();
                 self.runtime.evict(&name);
-                st.functions.insert(name, Arc::new(rec));
+                let rec = Arc::new(rec);
+                self.runtime.activate(&rec);
+                st.functions.insert(name, rec);
             }
             for name in &delete {
                 self.runtime.evict(name);

@@ -100,6 +100,9 @@ impl Functions {
                 st.services.insert(rec.name.to_string(), Arc::new(service_routes(rec)));
             }
         }
+        for rec in f.list_functions() {
+            f.runtime.activate(&rec);
+        }
         Ok(f)
     }
 

@@ -48,6 +48,7 @@ fn config(name: &str) -> FunctionConfig {
         description: String::new(),
         role: squall_types::default_role(),
         reserved_concurrency: None,
+        provisioned_concurrency: 0,
     }
 }
 

@@ -339,6 +339,7 @@ impl Cx<'_> {
         let mut name = None;
         let mut routes = Vec::new();
         let mut reserved_concurrency = None;
+        let mut provisioned_concurrency = None;
         let errors_before = self.errors.len();
         for (k, val) in self.entries(&["functions", key], v) {
             let path_owned = at(k);
@@ -353,6 +354,7 @@ impl Cx<'_> {
                 "name" => name = self.string(&path, val),
                 "events" => routes = self.events(&path, val),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
+                "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
             }
         }
@@ -398,6 +400,7 @@ impl Cx<'_> {
             description,
             role: squall_types::default_role(),
             reserved_concurrency,
+            provisioned_concurrency: provisioned_concurrency.unwrap_or(0),
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

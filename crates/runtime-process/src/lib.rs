@@ -72,6 +72,10 @@ impl ProcessRuntime {
                     rt.pools.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
                 for p in pools {
                     p.reap_idle(rt.opts.idle_timeout);
+                    if p.provisioned() > 0 {
+                        // Replace provisioned processes that died or timed out.
+                        tokio::spawn(async move { p.ensure_provisioned().await });
+                    }
                 }
             }
         });
@@ -123,5 +127,16 @@ impl FunctionRuntime for ProcessRuntime {
 
     fn evict(&self, function: &str) {
         self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
+    }
+
+    fn activate(&self, function: &FunctionRecord) {
+        if function.config.provisioned_concurrency == 0 {
+            return;
+        }
+        // Unpacked code is missing only if the work directory was wiped; the first
+        // invocation then rebuilds it and the reaper provisions from there.
+        if let Ok(pool) = self.pool(function) {
+            tokio::spawn(async move { pool.ensure_provisioned().await });
+        }
     }
 }

@@ -26,6 +26,10 @@ pub(crate) struct Pool {
     idle: Mutex<Vec<Worker>>,
     /// One permit per process that may run at once.
     permits: Semaphore,
+    /// How many permits there are.
+    limit: usize,
+    /// Held while provisioned processes are being started.
+    warming: tokio::sync::Mutex<()>,
 }
 
 impl Pool {
@@ -38,16 +42,58 @@ impl Pool {
         // A reservation replaces the server-wide default, as in Lambda (0 disables).
         let limit = function.config.reserved_concurrency.map_or(opts.max_concurrency, |r| r as usize);
         let permits = Semaphore::new(limit);
-        Pool { function, dir, opts, logs, idle: Mutex::new(Vec::new()), permits }
+        Pool { function, dir, opts, logs, idle: Mutex::new(Vec::new()), permits, limit, warming: Default::default() }
     }
 
     pub(crate) fn revision(&self) -> u64 {
         self.function.revision
     }
 
-    /// Stops processes idle for longer than `max_idle`.
+    pub(crate) fn provisioned(&self) -> u32 {
+        self.function.config.provisioned_concurrency
+    }
+
+    /// Stops processes idle for longer than `max_idle`, keeping the provisioned ones.
     pub(crate) fn reap_idle(&self, max_idle: Duration) {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).retain(|w| w.last_used.elapsed() < max_idle);
+        let keep = self.function.config.provisioned_concurrency as usize;
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        // Most recently used last: the oldest go first.
+        idle.sort_by_key(|w| w.last_used);
+        let expired = idle.iter().filter(|w| w.last_used.elapsed() >= max_idle).count();
+        let drop = expired.min(idle.len().saturating_sub(keep));
+        idle.drain(..drop);
+    }
+
+    /// Starts processes until `provisionedConcurrency` of them exist (idle or busy), each
+    /// initialized before it joins the idle set. One warm-up at a time per pool.
+    pub(crate) async fn ensure_provisioned(&self) {
+        let want = self.function.config.provisioned_concurrency as usize;
+        let Ok(_one_at_a_time) = self.warming.try_lock() else { return };
+        loop {
+            let busy = self.limit - self.permits.available_permits();
+            let have = self.idle.lock().unwrap_or_else(|p| p.into_inner()).len() + busy;
+            if have >= want {
+                return;
+            }
+            let started = Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, true).await;
+            let mut worker = match started {
+                Ok(w) => w,
+                Err(e) => {
+                    self.platform("-", "-", vec![format!("could not start a provisioned process: {e}")]);
+                    return;
+                }
+            };
+            if worker.wait_ready().await.is_err() {
+                self.platform("-", "-", vec!["a provisioned process failed to initialize".into()]);
+                return;
+            }
+            let init_ms = worker.init.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+            let line = format!(
+                "INIT_REPORT Init Duration: {init_ms:.2} ms Phase: init Status: success Type: provisioned-concurrency"
+            );
+            self.platform("-", "-", vec![line]);
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+        }
     }
 
     fn platform(&self, request_id: &str, trace_id: &str, lines: Vec<String>) {
@@ -91,7 +137,7 @@ impl Pool {
         let worker = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut worker = match worker {
             Some(w) => w,
-            None => match Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs).await {
+            None => match Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, false).await {
                 Ok(w) => w,
                 Err(e) => {
                     let msg = format!("could not start the function's process: {e}");

@@ -160,10 +160,14 @@ impl Worker {
         dir: &Path,
         opts: &ProcessOptions,
         logs: &Arc<dyn LogSink>,
+        provisioned: bool,
     ) -> std::io::Result<Worker> {
         let (addr, jobs, shared, api) = api::start().await?;
         let mut cmd = command(f, dir, opts);
         cmd.envs(environment(f, dir, &addr, opts));
+        if provisioned {
+            cmd.env("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
+        }
         let mut child = cmd.spawn()?;
         let pid = child.id().unwrap_or(0);
         let current = Arc::new(Mutex::new((String::new(), String::new())));
@@ -199,6 +203,26 @@ impl Worker {
             .map_or(0, |kb| kb.div_ceil(1024))
     }
 
+    /// Waits for the process to finish its init (its first `next`); `Err` says how it
+    /// failed instead.
+    pub(crate) async fn wait_ready(&mut self) -> Result<(), Ran> {
+        if self.init.is_some() {
+            return Ok(());
+        }
+        let ready = self.shared.ready.notified();
+        tokio::select! {
+            _ = ready => {
+                self.init = Some(self.spawned.elapsed());
+                Ok(())
+            }
+            status = self.child.wait() => Err(self.exited(status)),
+            _ = tokio::time::sleep(INIT_TIMEOUT) => {
+                let _ = self.child.start_kill();
+                Err(Ran::Exited { status: format!("init did not finish within {INIT_TIMEOUT:?}"), init_error: None })
+            }
+        }
+    }
+
     /// Runs one invocation; `healthy` says whether the process may serve another.
     pub(crate) async fn run(
         &mut self,
@@ -209,16 +233,8 @@ impl Worker {
         let (reply_tx, reply_rx) = oneshot::channel();
         let job = job_of(reply_tx);
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = (job.request_id.clone(), job.trace_id.clone());
-        if self.init.is_none() {
-            let ready = self.shared.ready.notified();
-            tokio::select! {
-                _ = ready => self.init = Some(self.spawned.elapsed()),
-                status = self.child.wait() => return (self.exited(status), false),
-                _ = tokio::time::sleep(INIT_TIMEOUT) => {
-                    let _ = self.child.start_kill();
-                    return (Ran::Exited { status: format!("init did not finish within {INIT_TIMEOUT:?}"), init_error: None }, false);
-                }
-            }
+        if let Err(ran) = self.wait_ready().await {
+            return (ran, false);
         }
         if self.jobs.send(job).await.is_err() {
             return (Ran::Exited { status: "the Runtime API stopped".into(), init_error: None }, false);

@@ -139,6 +139,13 @@ pub trait FunctionRuntime: Send + Sync + 'static {
 
     /// Drops what is held in memory for `function` (it was updated or deleted).
     fn evict(&self, function: &str);
+
+    /// Called when `function`'s version becomes the live one (after a deploy or update
+    /// commits, and for every function at start): a runtime may warm it up here, e.g. start
+    /// its provisioned instances. Must not block.
+    fn activate(&self, function: &FunctionRecord) {
+        let _ = function;
+    }
 }
 
 /// A shared runtime handle.
@@ -176,5 +183,9 @@ impl FunctionRuntime for ByKind {
     fn evict(&self, function: &str) {
         self.wasm.evict(function);
         self.process.evict(function);
+    }
+
+    fn activate(&self, function: &FunctionRecord) {
+        self.pick(function).activate(function);
     }
 }

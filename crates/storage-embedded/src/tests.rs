@@ -18,6 +18,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             description: String::new(),
             role: default_role(),
             reserved_concurrency: None,
+            provisioned_concurrency: 0,
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

@@ -128,6 +128,9 @@ pub struct FunctionConfig {
     /// `None` leaves the server-wide limit.
     #[serde(default)]
     pub reserved_concurrency: Option<u32>,
+    /// Initialized instances kept ready at all times (`provisionedConcurrency`).
+    #[serde(default)]
+    pub provisioned_concurrency: u32,
 }
 
 /// The role functions get when none is named.

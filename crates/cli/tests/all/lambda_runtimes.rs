@@ -250,3 +250,31 @@ fn reserved_concurrency_is_set_by_the_manifest_and_the_lambda_api() -> Result {
     assert_eq!(server.get("/one/env/X")?.status, 200);
     Ok(())
 }
+
+#[test]
+fn provisioned_processes_are_started_before_the_first_invocation() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("python"))?;
+    // Two processes start and initialize in the background after the deploy, before any call.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut logs = String::new();
+    while Instant::now() < deadline {
+        logs = ok(&server.squall(&["logs", "pyfns-ready"]))?;
+        if logs.matches("Type: provisioned-concurrency").count() >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(logs.matches("INIT_REPORT").count(), 2, "two provisioned processes:\n{logs}");
+    let (_, payload) = server.lambda_invoke("pyfns-ready", "{}")?;
+    assert!(payload.contains("\"init_type\": \"provisioned-concurrency\""), "{payload}");
+    let logs = ok(&server.squall(&["logs", "pyfns-ready"]))?;
+    assert!(
+        logs.contains("REPORT RequestId") && !logs.contains("\tInit Duration"),
+        "the call paid no cold start:\n{logs}"
+    );
+    // The ordinary function beside it starts on demand, as before.
+    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    assert!(payload.contains("\"init_type\": \"on-demand\""), "{payload}");
+    Ok(())
+}

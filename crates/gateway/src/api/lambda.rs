@@ -263,6 +263,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         description: input.description.unwrap_or_default(),
         role: input.role.unwrap_or_else(default_role),
         reserved_concurrency: None,
+        provisioned_concurrency: 0,
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))

@@ -141,7 +141,7 @@ provider:
 functions:
   f:
     handler: f.wasm
-    provisionedConcurrency: 5
+    layers: [arn:aws:lambda:us-east-1:000000000000:layer:x:1]
     environment:
       URL: ${env:URL}
     events:
@@ -153,7 +153,7 @@ resources:
     let joined = e.join("\n");
     for want in [
         "serverless.yml:5: provider.iam: is not supported yet",
-        "serverless.yml:10: functions.f.provisionedConcurrency: function setting provisionedConcurrency is not supported yet",
+        "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:12: functions.f.environment.URL: variables",
         "serverless.yml:14: functions.f.events[0].sqs: sqs events are not supported yet",
         "serverless.yml:15: resources: is not supported yet",

@@ -24,7 +24,7 @@ def echo(event, context):
     calls += 1
     return {"calls": calls, "event": event, "function": context.function_name,
             "memory": context.memory_limit_in_mb, "remaining_ok": context.get_remaining_time_in_millis() > 0,
-            "pid": os.getpid()}
+            "pid": os.getpid(), "init_type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")}
 
 
 def sleepy(event, context):
