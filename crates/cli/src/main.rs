@@ -59,6 +59,9 @@ enum Command {
         /// Seconds an idle Lambda-runtime process is kept warm.
         #[arg(long, default_value_t = 300)]
         idle_timeout: u64,
+        /// Run Lambda-runtime processes without the bubblewrap sandbox.
+        #[arg(long)]
+        no_sandbox: bool,
         /// Benchmarks only: do not enforce function timeouts (measures what they cost).
         #[arg(long, hide = true)]
         bench_no_timeouts: bool,
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
             max_instances,
             max_concurrency,
             idle_timeout,
+            no_sandbox,
             bench_no_timeouts,
         } => {
             let engine = squall_runtime_wasm::EngineOptions {
@@ -134,6 +138,8 @@ fn main() -> ExitCode {
                 region: region.clone(),
                 endpoint_url: None,
                 credentials: None,
+                // Filled in by the server when bubblewrap works here.
+                sandbox: (!no_sandbox).then(std::path::PathBuf::new),
             };
             commands::server::run(data_dir, api, http, region, engine, process)
         }

@@ -41,6 +41,19 @@ pub struct ProcessOptions {
     pub endpoint_url: Option<String>,
     /// The access key functions' SDKs sign with.
     pub credentials: Option<(String, String)>,
+    /// Run each process in a bubblewrap sandbox that hides this directory (the data
+    /// directory); `None` runs processes unsandboxed.
+    pub sandbox: Option<PathBuf>,
+}
+
+/// Whether bubblewrap is installed and can create a sandbox here.
+pub fn sandbox_available() -> bool {
+    std::process::Command::new("bwrap")
+        .args(["--ro-bind", "/", "/", "--unshare-pid", "--", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Runs process functions; one [`Pool`] per function version.

@@ -27,6 +27,20 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
     status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// A `kB` field summed over `pid` and its descendants (a sandbox or a bootstrap may run the
+/// function in a child process).
+fn tree_kb(pid: u32, field: &str) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        total += proc_status_kb(p, field).unwrap_or(0);
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
 /// How one invocation on a process ended.
 pub(crate) enum Ran {
     /// The handler's result.
@@ -105,27 +119,48 @@ fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions)
     env
 }
 
-fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
+/// The program and arguments that run `f`.
+fn program(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Vec<std::ffi::OsString> {
     let loops = opts.work_dir.join("loops");
-    let mut cmd = match f.config.runtime {
+    match f.config.runtime {
         Runtime::Python { .. } => {
-            let mut c = Command::new("python3");
-            c.arg(loops.join("python_loop.py")).arg(&f.config.handler);
+            vec!["python3".into(), loops.join("python_loop.py").into(), f.config.handler.clone().into()]
+        }
+        Runtime::Node { .. } => vec!["node".into(), loops.join("node_loop.js").into(), f.config.handler.clone().into()],
+        _ => vec![dir.join("bootstrap").into()],
+    }
+}
+
+/// The command for `f`: inside a bubblewrap sandbox when `opts.sandbox` names the data
+/// directory to hide. The sandbox sees the host read-only, a private `/tmp`, its own code
+/// read-only, and neither the data directory (other functions' code, state, the key) nor
+/// other processes; the network is shared (the Runtime API and Squall are on loopback).
+fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
+    let program = program(f, dir, opts);
+    let mut cmd = match &opts.sandbox {
+        Some(hide) => {
+            let loops = opts.work_dir.join("loops");
+            let mut c = Command::new("bwrap");
+            c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs"])
+                .arg(hide)
+                .arg("--ro-bind")
+                .args([dir, dir])
+                .arg("--ro-bind")
+                .args([&loops, &loops])
+                .args(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"])
+                .arg("--chdir")
+                .arg(dir)
+                .arg("--")
+                .args(&program);
             c
         }
-        Runtime::Node { .. } => {
-            let mut c = Command::new("node");
-            c.arg(loops.join("node_loop.js")).arg(&f.config.handler);
+        None => {
+            let mut c = Command::new(&program[0]);
+            c.args(&program[1..]).current_dir(dir);
             c
         }
-        _ => Command::new(dir.join("bootstrap")),
     };
-    cmd.current_dir(dir)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    cmd.env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     cmd
 }
 
@@ -270,7 +305,7 @@ impl Worker {
 
     /// Resident memory of the process now, MiB.
     fn memory_mb(&self) -> u64 {
-        proc_status_kb(self.pid, "VmRSS:").map_or(0, |kb| kb.div_ceil(1024))
+        tree_kb(self.pid, "VmRSS:").div_ceil(1024)
     }
 
     fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {

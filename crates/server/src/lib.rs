@@ -33,7 +33,8 @@ pub struct ServerConfig {
     /// WebAssembly engine limits.
     pub engine: EngineOptions,
     /// Process runtime limits (`work_dir`, `endpoint_url`, `credentials` and `region` are
-    /// filled in by [`run`]).
+    /// filled in by [`run`]; `sandbox: Some(_)` asks for the sandbox, which [`run`] points
+    /// at the data directory when bubblewrap works here).
     pub process: ProcessOptions,
 }
 
@@ -79,12 +80,23 @@ pub async fn run(
         log_pipe.clone(),
     )
     .context("starting the WebAssembly runtime")?;
+    // Absolute: processes run with their code directory as the working directory.
+    let data_dir =
+        std::fs::canonicalize(&config.data_dir).with_context(|| format!("resolving {}", config.data_dir.display()))?;
+    let sandbox = match config.process.sandbox {
+        Some(_) if squall_runtime_process::sandbox_available() => Some(data_dir.clone()),
+        Some(_) => {
+            tracing::warn!(
+                "bubblewrap (bwrap) is not installed or cannot create namespaces here: Lambda-runtime functions run unsandboxed"
+            );
+            None
+        }
+        None => None,
+    };
     let process = ProcessRuntime::new(
         ProcessOptions {
-            // Absolute: processes run with their code directory as the working directory.
-            work_dir: std::fs::canonicalize(&config.data_dir)
-                .with_context(|| format!("resolving {}", config.data_dir.display()))?
-                .join("process"),
+            work_dir: data_dir.join("process"),
+            sandbox,
             endpoint_url: Some(format!("http://{api_addr}")),
             credentials: Some((creds.access_key_id.clone(), creds.secret_access_key.clone())),
             region: config.region.clone(),

@@ -278,3 +278,43 @@ fn provisioned_processes_are_started_before_the_first_invocation() -> Result {
     assert!(payload.contains("\"init_type\": \"on-demand\""), "{payload}");
     Ok(())
 }
+
+#[test]
+fn processes_are_sandboxed_from_the_data_directory_and_each_other() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("python"))?;
+    server.deploy(&guest("node"))?;
+    let data = server.data_dir.canonicalize()?;
+    let code_root = data.join("process/code");
+    let mine_and_others: Vec<_> = std::fs::read_dir(&code_root)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let own = mine_and_others.iter().find(|p| p.join("handler.py").exists()).expect("the Python package").clone();
+    let other = mine_and_others.iter().find(|p| p.join("app.js").exists()).expect("the Node package").clone();
+    let event = serde_json::json!({
+        "read": [
+            data.join("credentials"),
+            data.join("meta.db"),
+            other.join("app.js"),
+            own.join("handler.py"),
+        ],
+        "write": [own.join("new.txt"), "/tmp/scratch.txt"],
+    });
+    let (_, payload) = server.lambda_invoke("pyfns-peek", &event.to_string())?;
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    let seen = &v["seen"];
+    let at = |p: &std::path::Path| seen[p.to_str().unwrap()].as_str().unwrap_or("?").to_string();
+    assert_eq!(at(&data.join("credentials")), "FileNotFoundError", "the key is hidden: {v}");
+    assert_eq!(at(&data.join("meta.db")), "FileNotFoundError", "the state is hidden: {v}");
+    assert_eq!(at(&other.join("app.js")), "FileNotFoundError", "another function's code is hidden: {v}");
+    assert_eq!(at(&own.join("handler.py")), "readable");
+    assert_ne!(seen[own.join("new.txt").to_str().unwrap()], "writable", "the code directory is read-only: {v}");
+    assert_eq!(seen["/tmp/scratch.txt"], "writable", "/tmp is the function's scratch space: {v}");
+    // Only Lambda's variables and the function's own.
+    let env: Vec<&str> = v["env"].as_array().unwrap().iter().filter_map(|e| e.as_str()).collect();
+    for leaked in ["HOME", "SQUALL_DATA_DIR", "CARGO", "RUST_LOG"] {
+        assert!(!env.contains(&leaked), "{leaked} leaked into the function: {env:?}");
+    }
+    for expected in ["AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL"] {
+        assert!(env.contains(&expected), "{expected} missing: {env:?}");
+    }
+    Ok(())
+}

@@ -58,3 +58,23 @@ def hog(event, context):
         blocks.append(bytearray(16 << 20))  # touched: bytearray zero-fills
         time.sleep(0.01)
     return {"held_mb": 16 * len(blocks)}
+
+
+def peek(event, context):
+    """What this process can see and touch: the sandbox test asks."""
+    seen = {}
+    for path in event.get("read", []):
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+            seen[path] = "readable"
+        except OSError as e:
+            seen[path] = type(e).__name__
+    for path in event.get("write", []):
+        try:
+            with open(path, "w") as f:
+                f.write("x")
+            seen[path] = "writable"
+        except OSError as e:
+            seen[path] = type(e).__name__
+    return {"seen": seen, "env": sorted(os.environ), "pid": os.getpid()}
