@@ -27,6 +27,21 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
     status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The process that runs the function: past wrappers (bubblewrap and its init) that have
+/// exactly one child each.
+fn innermost(pid: u32) -> u32 {
+    let mut p = pid;
+    for _ in 0..4 {
+        let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) else { break };
+        let mut it = children.split_whitespace();
+        match (it.next().and_then(|c| c.parse().ok()), it.next()) {
+            (Some(only), None) => p = only,
+            _ => break,
+        }
+    }
+    p
+}
+
 /// A `kB` field summed over `pid` and its descendants (a sandbox or a bootstrap may run the
 /// function in a child process).
 fn tree_kb(pid: u32, field: &str) -> u64 {
@@ -62,6 +77,8 @@ pub(crate) enum Ran {
 pub(crate) struct Worker {
     child: Child,
     pid: u32,
+    /// Where memory is measured from: the function's own process once it is known.
+    mem_pid: u32,
     jobs: mpsc::Sender<Job>,
     shared: Arc<Shared>,
     api: tokio::task::JoinHandle<()>,
@@ -215,6 +232,7 @@ impl Worker {
         }
         Ok(Worker {
             child,
+            mem_pid: pid,
             pid,
             jobs,
             shared,
@@ -248,6 +266,8 @@ impl Worker {
         tokio::select! {
             _ = ready => {
                 self.init = Some(self.spawned.elapsed());
+                // Memory is measured from the function's own process down, found once.
+                self.mem_pid = innermost(self.pid);
                 Ok(())
             }
             status = self.child.wait() => Err(self.exited(status)),
@@ -305,7 +325,7 @@ impl Worker {
 
     /// Resident memory of the process now, MiB.
     fn memory_mb(&self) -> u64 {
-        tree_kb(self.pid, "VmRSS:").div_ceil(1024)
+        tree_kb(self.mem_pid, "VmRSS:").div_ceil(1024)
     }
 
     fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {
