@@ -79,6 +79,18 @@ def main():
             warm = firsts(bench_bin, server.http, f"/{name}/f0/hello/ada?{{i}}", 2000)
             results[name] = (cold, warm)
 
+        log("our share: the leanest runtime (squall-bench runtime-echo) as a provided bootstrap")
+        lean = os.path.join(tmp, "lean")
+        os.makedirs(lean)
+        with open(os.path.join(lean, "bootstrap"), "w") as f:
+            f.write(f"#!/bin/sh\nexec {bench_bin} runtime-echo\n")
+        os.chmod(os.path.join(lean, "bootstrap"), 0o755)
+        with open(os.path.join(lean, "serverless.yml"), "w") as f:
+            f.write("service: lean\nprovider:\n  name: aws\n  runtime: provided.al2023\nfunctions:\n  f:\n"
+                    "    handler: bootstrap\n    events:\n      - httpApi: 'GET /x'\n")
+        server.cli("deploy", lean)
+        lean_warm = firsts(bench_bin, server.http, "/lean/x?{i}", 5000)
+
         log("warm concurrency: 100 processes of one function at once")
         server.cli("deploy", service(tmp, "conc", "python3.11", "handler.nap", PY, 1))
         import urllib.request
@@ -125,6 +137,9 @@ def main():
         print(f"    warm request through the gateway (1 connection, {warm['n']} requests): p50 {warm['p50']} us, p99 {warm['p99']} us")
         print(f"    our share over a bare hyper round trip (p50 {bare['p50']} us): {warm['p50'] - bare['p50']} us "
               f"(includes the handler and its runtime loop)")
+    print("Squall's share of a warm invocation (the leanest runtime, no handler work)")
+    print(f"    warm request p50 {lean_warm['p50']} us, p99 {lean_warm['p99']} us; bare hyper p50 {bare['p50']} us; "
+          f"added by Squall (gateway, event, Runtime API hand-off, logs, response mapping): {lean_warm['p50'] - bare['p50']} us")
     print(f"\n100 concurrent requests, one Python function (1 s handler each): second round {took:.2f} s, errors {errors}")
 
 

@@ -22,7 +22,8 @@ fn main() -> anyhow::Result<()> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["hyper-hello", addr] => rt.block_on(hyper_hello(addr)),
         ["firsts", base, template, count] => rt.block_on(firsts(base, template, count.parse()?)),
-        _ => bail!("usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT"),
+        ["runtime-echo"] => rt.block_on(runtime_echo()),
+        _ => bail!("usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo"),
     }
 }
 
@@ -66,4 +67,31 @@ async fn firsts(base: &str, template: &str, count: usize) -> anyhow::Result<()> 
     let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1];
     println!("{} {} {} {} {}", samples.len(), pct(0.50), pct(0.99), samples[0], samples[samples.len() - 1]);
     Ok(())
+}
+
+async fn runtime_echo() -> anyhow::Result<()> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API").context("AWS_LAMBDA_RUNTIME_API is not set")?;
+    let stream = TcpStream::connect(&api).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let answer = Bytes::from_static(br#"{"statusCode":200,"body":"ok"}"#);
+    loop {
+        sender.ready().await?;
+        let next = http::Request::get("/2018-06-01/runtime/invocation/next")
+            .header("host", &api)
+            .body(Full::new(Bytes::new()))?;
+        let resp = sender.send_request(next).await?;
+        let id = resp
+            .headers()
+            .get("lambda-runtime-aws-request-id")
+            .and_then(|v| v.to_str().ok())
+            .context("no request id")?
+            .to_string();
+        resp.into_body().collect().await?;
+        sender.ready().await?;
+        let path = format!("/2018-06-01/runtime/invocation/{id}/response");
+        let post = http::Request::post(path.as_str()).header("host", &api).body(Full::new(answer.clone()))?;
+        sender.send_request(post).await?.into_body().collect().await?;
+    }
 }
