@@ -146,6 +146,7 @@ impl Functions {
         let Some(deleted) = self.meta.delete_function(name).await? else {
             return Err(Error::NotFound { kind: "Function", name: name.to_string() });
         };
+        self.state_mut().functions.remove(name);
         self.runtime.evict(name);
         let service = match &deleted.config.service {
             Some(s) => self.meta.get_service(s.as_str()).await?,

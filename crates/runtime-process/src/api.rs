@@ -128,7 +128,8 @@ async fn handle(s: &Shared, req: http::Request<Incoming>) -> http::Response<Full
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("Runtime.InitError")
                 .to_string();
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body =
+                Limited::new(req.into_body(), MAX_RESPONSE).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
             *s.init_error.lock().unwrap_or_else(|p| p.into_inner()) = Some((error_type, body));
             reply(StatusCode::ACCEPTED, serde_json::json!({ "status": "OK" }))
         }

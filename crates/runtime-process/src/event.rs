@@ -134,6 +134,18 @@ fn full(bytes: impl Into<Bytes>) -> Body {
     http_body_util::Full::new(bytes.into()).map_err(|never| -> BoxError { match never {} }).boxed_unsync()
 }
 
+/// Headers a function's response may not set.
+const HOP_BY_HOP: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+];
+
 /// The HTTP response for a function's result, or why the result is unusable.
 pub(crate) fn http_response(payload: &[u8]) -> Result<http::Response<Body>, String> {
     let value: Value =
@@ -146,7 +158,8 @@ pub(crate) fn http_response(payload: &[u8]) -> Result<http::Response<Body>, Stri
     };
     let status = obj["statusCode"]
         .as_u64()
-        .and_then(|s| http::StatusCode::from_u16(s as u16).ok())
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| http::StatusCode::from_u16(s).ok())
         .ok_or("statusCode is not a valid HTTP status")?;
     let body = match obj.get("body") {
         None | Some(Value::Null) => Vec::new(),
@@ -166,7 +179,11 @@ pub(crate) fn http_response(payload: &[u8]) -> Result<http::Response<Body>, Stri
                 other => other.to_string(),
             };
             if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(k.as_str()), http::HeaderValue::try_from(v)) {
-                h.insert(name, value);
+                // Framing and hop-by-hop headers are the server's to set: a function's
+                // content-length that disagrees with its body would corrupt the connection.
+                if !HOP_BY_HOP.contains(&name.as_str()) {
+                    h.insert(name, value);
+                }
             }
         }
     }
@@ -243,5 +260,11 @@ mod tests {
         assert_eq!(body(r).await, br#"{"hello":"world"}"#);
         assert!(http_response(b"not json").is_err());
         assert!(http_response(br#"{"statusCode":"x"}"#).is_err());
+        assert!(http_response(br#"{"statusCode":65736}"#).is_err(), "no wrapping into 200");
+        let r = http_response(
+            br#"{"statusCode":200,"headers":{"content-length":"999","transfer-encoding":"chunked"},"body":"x"}"#,
+        )
+        .unwrap();
+        assert!(r.headers().get("content-length").is_none() && r.headers().get("transfer-encoding").is_none());
     }
 }

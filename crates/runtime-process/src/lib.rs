@@ -60,6 +60,8 @@ pub fn sandbox_available() -> bool {
 pub struct ProcessRuntime {
     opts: Arc<ProcessOptions>,
     pools: Mutex<HashMap<String, Arc<Pool>>>,
+    /// The last revision evicted per function: late requests for it get no new pool.
+    evicted: Mutex<HashMap<String, u64>>,
     logs: Arc<dyn LogSink>,
 }
 
@@ -74,7 +76,12 @@ impl ProcessRuntime {
         ] {
             std::fs::write(loops.join(name), text).map_err(|e| Error::Internal(format!("writing {name}: {e}")))?;
         }
-        let rt = Arc::new(ProcessRuntime { opts: Arc::new(opts), pools: Mutex::new(HashMap::new()), logs });
+        let rt = Arc::new(ProcessRuntime {
+            opts: Arc::new(opts),
+            pools: Mutex::new(HashMap::new()),
+            evicted: Mutex::new(HashMap::new()),
+            logs,
+        });
         let weak = Arc::downgrade(&rt);
         let tick = rt.opts.idle_timeout.min(Duration::from_secs(10)).max(Duration::from_millis(100));
         tokio::spawn(async move {
@@ -98,9 +105,16 @@ impl ProcessRuntime {
     fn pool(&self, function: &FunctionRecord) -> Result<Arc<Pool>> {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         let name = function.config.name.as_str();
-        if let Some(p) = pools.get(name).filter(|p| p.revision() == function.revision) {
+        // A request still holding an older record uses the newer version: it never
+        // replaces it, and a deleted version is not brought back.
+        if let Some(p) = pools.get(name).filter(|p| p.revision() >= function.revision) {
             return Ok(p.clone());
         }
+        let mut gone = self.evicted.lock().unwrap_or_else(|p| p.into_inner());
+        if gone.get(name).is_some_and(|&r| function.revision <= r) {
+            return Err(Error::Internal(format!("{name} revision {} was replaced or deleted", function.revision)));
+        }
+        gone.remove(name);
         let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
         if !dir.exists() {
             return Err(Error::Internal(format!("the code of {name} is not unpacked")));
@@ -139,7 +153,9 @@ impl FunctionRuntime for ProcessRuntime {
     }
 
     fn evict(&self, function: &str) {
-        self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
+        if let Some(old) = self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function) {
+            self.evicted.lock().unwrap_or_else(|p| p.into_inner()).insert(function.to_string(), old.revision());
+        }
     }
 
     fn activate(&self, function: &FunctionRecord) {

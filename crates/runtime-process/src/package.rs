@@ -18,7 +18,10 @@ pub(crate) fn unpack(work: &Path, sha256: &str, zip: &[u8]) -> Result<PathBuf> {
     let invalid = |m: String| Error::InvalidCode(m);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
         .map_err(|e| invalid(format!("the package is not a zip file ({e})")))?;
-    let tmp = work.join("code").join(format!(".tmp-{sha256}-{}", std::process::id()));
+    // Unique per call: two unpacks of the same code may race, and must not share a directory.
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = work.join("code").join(format!(".tmp-{sha256}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| Error::Internal(format!("creating {}: {e}", tmp.display())))?;
     let io = |e: std::io::Error| Error::Internal(format!("unpacking: {e}"));

@@ -115,17 +115,18 @@ impl Pool {
     }
 
     pub(crate) async fn invoke(&self, inv: Invocation) -> Result<Outcome> {
+        // The body first: a slow upload must not hold one of the function's slots.
+        let (parts, body) = inv.request.into_parts();
+        let body = match collect(body).await {
+            Ok(b) => b,
+            Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
+        };
         let Ok(permit) = tokio::time::timeout(self.opts.throttle_wait, self.permits.acquire()).await else {
             return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded.")));
         };
         let _permit = permit.expect("the semaphore is never closed");
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
-        let (parts, body) = inv.request.into_parts();
-        let body = match collect(body).await {
-            Ok(b) => b,
-            Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
-        };
         let event = match &inv.trigger {
             Trigger::Invoke => body,
             Trigger::Http { route_key, path_params, source_ip } => {

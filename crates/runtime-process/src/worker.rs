@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::AsyncRead;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
@@ -181,6 +181,9 @@ fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
     cmd
 }
 
+/// The longest log line kept whole; longer output is cut into lines of this size.
+const MAX_LINE: usize = 64 * 1024;
+
 fn forward_lines(
     out: impl AsyncRead + Unpin + Send + 'static,
     stream: LogStream,
@@ -189,9 +192,10 @@ fn forward_lines(
     logs: Arc<dyn LogSink>,
 ) {
     tokio::spawn(async move {
-        let mut lines = BufReader::new(out).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
+        let emit = |bytes: &[u8]| {
             let (request_id, trace_id) = current.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let text = String::from_utf8_lossy(bytes);
+            let message = text.strip_suffix('\r').unwrap_or(&text).to_string();
             logs.emit(vec![LogLine {
                 seq: 0,
                 function: function.clone(),
@@ -199,8 +203,31 @@ fn forward_lines(
                 request_id,
                 trace_id,
                 stream,
-                message: line,
+                message,
             }]);
+        };
+        // Read raw bytes: output without newlines or in another encoding must neither grow
+        // memory without bound nor stop the reading (which would break the function's pipe).
+        let mut out = out;
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buf = vec![0u8; 8192];
+        loop {
+            let n = match tokio::io::AsyncReadExt::read(&mut out, &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            pending.extend_from_slice(&buf[..n]);
+            while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+                emit(&pending[..pos]);
+                pending.drain(..=pos);
+            }
+            while pending.len() >= MAX_LINE {
+                emit(&pending[..MAX_LINE]);
+                pending.drain(..MAX_LINE);
+            }
+        }
+        if !pending.is_empty() {
+            emit(&pending);
         }
     });
 }

@@ -105,7 +105,10 @@ impl WasmRuntime {
         let loaded =
             Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        map.insert(function.config.name.to_string(), loaded.clone());
+        // A request still holding an older record must not replace a newer version.
+        if map.get(function.config.name.as_str()).is_none_or(|l| l.revision <= function.revision) {
+            map.insert(function.config.name.to_string(), loaded.clone());
+        }
         loaded
     }
 
@@ -356,6 +359,9 @@ fn classify(
         Ok(Ok(())) => None,
         Err(_) => Some(timed_out()),
         Ok(Err(e)) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => Some(timed_out()),
+        Ok(Err(e)) if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() => {
+            Some(Failure::new(FailureKind::Throttled, format!("no instance slot free: {e:#}")))
+        }
         Ok(Err(e)) if oom => {
             Some(Failure::new(FailureKind::OutOfMemory, format!("the function exceeded its memory limit: {e:#}")))
         }

@@ -116,11 +116,19 @@ fn unsigned_wrongly_signed_and_stale_requests_get_403() -> Result {
     let text = std::fs::read_to_string(server.data_dir.join("credentials"))?;
     let mut creds = squall_auth::Credentials::from_ini(&text, "squall").unwrap();
     creds.secret_access_key = "wrong".into();
-    let wrong = server.signed_api_with(&creds, "GET", "/2015-03-31/functions/", vec![], 0)?;
+    let wrong = server.signed_api_with(&creds, "GET", "/2015-03-31/functions/", vec![], 0, &[])?;
     assert_eq!((wrong.status, wrong.header("x-amzn-errortype")), (403, Some("InvalidSignatureException")));
     creds.access_key_id = "AKSQNOTAREALKEY00000".into();
-    let unknown = server.signed_api_with(&creds, "GET", "/2015-03-31/functions/", vec![], 0)?;
+    let unknown = server.signed_api_with(&creds, "GET", "/2015-03-31/functions/", vec![], 0, &[])?;
     assert_eq!((unknown.status, unknown.header("x-amzn-errortype")), (403, Some("UnrecognizedClientException")));
+
+    // An x-amz-* header added to a signed request (a replay with a twist) is refused.
+    let text = std::fs::read_to_string(server.data_dir.join("credentials"))?;
+    let good = squall_auth::Credentials::from_ini(&text, "squall").unwrap();
+    let added =
+        server.signed_api_with(&good, "GET", "/2015-03-31/functions/", vec![], 0, &[("x-amz-log-type", "Tail")])?;
+    assert_eq!((added.status, added.header("x-amzn-errortype")), (403, Some("InvalidSignatureException")));
+    assert!(added.text().contains("x-amz-log-type must be signed"), "{}", added.text());
 
     // The aws CLI with a wrong secret sees AWS's error.
     let creds_file = server.data_dir.join("wrong-credentials");

@@ -173,10 +173,10 @@ impl Server {
     pub fn signed_api(&self, method: &str, path_and_query: &str, body: Vec<u8>, skew_secs: i64) -> Result<Reply> {
         let text = std::fs::read_to_string(self.data_dir.join("credentials"))?;
         let creds = squall_auth::Credentials::from_ini(&text, "squall").expect("the server wrote its key");
-        self.signed_api_with(&creds, method, path_and_query, body, skew_secs)
+        self.signed_api_with(&creds, method, path_and_query, body, skew_secs, &[])
     }
 
-    /// Like `signed_api`, with any key.
+    /// Like `signed_api`, with any key, and `unsigned` headers added after signing.
     pub fn signed_api_with(
         &self,
         creds: &squall_auth::Credentials,
@@ -184,6 +184,7 @@ impl Server {
         path_and_query: &str,
         body: Vec<u8>,
         skew_secs: i64,
+        unsigned: &[(&str, &str)],
     ) -> Result<Reply> {
         use sha2::Digest;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
@@ -202,7 +203,9 @@ impl Server {
             squall_auth::PathEncoding::Double,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        self.api_request(method, path_and_query, &[("x-amz-date", &date), ("authorization", &auth)], body)
+        let mut headers = vec![("x-amz-date", date.as_str()), ("authorization", auth.as_str())];
+        headers.extend_from_slice(unsigned);
+        self.api_request(method, path_and_query, &headers, body)
     }
 
     /// `aws lambda invoke` of `function` with `payload`: the command's JSON answer (status,

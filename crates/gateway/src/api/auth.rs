@@ -17,9 +17,11 @@ impl AccessKeys {
         AccessKeys { secrets: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect() }
     }
 
-    /// Checks `req`'s signature; `Err` is the 403 to send.
-    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
-        let Some(header) = req.header("authorization") else {
+    /// What can be checked before the body is read, so an unauthenticated client cannot
+    /// make the server buffer a large body: a well-formed `Authorization` from a known key,
+    /// every `x-amz-*` header signed, and every signed header readable as text.
+    pub(crate) fn precheck(&self, headers: &http::HeaderMap) -> Result<Authorization, ApiError> {
+        let Some(header) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "MissingAuthenticationTokenException",
@@ -27,28 +29,51 @@ impl AccessKeys {
             ));
         };
         let auth = Authorization::parse(header)?;
-        let Some(secret) = self.secrets.get(&auth.access_key_id) else {
+        if !self.secrets.contains_key(&auth.access_key_id) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
             ));
-        };
-        let body_hash;
+        }
+        let refuse = |m: String| ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", m);
+        for (name, value) in headers {
+            let n = name.as_str();
+            // Handlers act on x-amz-* headers; an unsigned one could be added to a replayed request.
+            if n.starts_with("x-amz-") && !auth.signed_headers.iter().any(|h| h == n) {
+                return Err(refuse(format!("header {n} must be signed")));
+            }
+            if auth.signed_headers.iter().any(|h| h == n) && value.to_str().is_err() {
+                return Err(refuse(format!("signed header {n} has a value that is not plain text")));
+            }
+        }
+        Ok(auth)
+    }
+
+    /// Checks `req`'s signature, body included; `Err` is the error to send.
+    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
+        let auth = self.precheck(&req.headers)?;
+        let secret = &self.secrets[&auth.access_key_id];
+        let body_hash = hex::encode(Sha256::digest(&req.body));
         let payload_hash = match req.header("x-amz-content-sha256") {
-            Some(h) => h,
-            None => {
-                body_hash = hex::encode(Sha256::digest(&req.body));
-                &body_hash
+            None => body_hash.as_str(),
+            Some("UNSIGNED-PAYLOAD") => "UNSIGNED-PAYLOAD",
+            Some(h) if h == body_hash => h,
+            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                ));
+            }
+            Some(other) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    format!("x-amz-content-sha256 {other:?} is not supported on this endpoint"),
+                ));
             }
         };
-        if payload_hash.len() == 64 && payload_hash != hex::encode(Sha256::digest(&req.body)) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "XAmzContentSHA256Mismatch",
-                "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            ));
-        }
         let headers: Vec<(&str, &str)> =
             req.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
         let signable = SignableRequest {

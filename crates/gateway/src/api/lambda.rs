@@ -19,7 +19,7 @@ use squall_types::{FunctionConfig, FunctionName, FunctionRecord, Runtime, defaul
 use std::collections::BTreeMap;
 use std::io::Read;
 
-/// Lambda's synchronous response payload limit.
+/// Lambda's synchronous payload limit, for requests and responses.
 const MAX_RESPONSE: usize = 6 << 20;
 
 /// `/2017-10-31/functions/{name}/concurrency`: Put, Get and DeleteFunctionConcurrency.
@@ -400,6 +400,13 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
                 "InvocationType {other:?} is not one of RequestResponse, Event, DryRun"
             )));
         }
+    }
+    if req.body.len() > MAX_RESPONSE {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLargeException",
+            format!("Request must be smaller than {MAX_RESPONSE} bytes for the InvokeFunction operation"),
+        ));
     }
     let tail = match req.header("x-amz-log-type") {
         None | Some("None") => false,

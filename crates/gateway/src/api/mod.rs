@@ -99,6 +99,7 @@ async fn handle_inner(
     trace: TraceContext,
 ) -> Result<http::Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
+    state.keys.precheck(&parts.headers)?;
     let body = Limited::new(body, MAX_BODY).collect().await.map_err(|e| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLargeException", format!("request body: {e}"))
     })?;
