@@ -24,6 +24,17 @@ pub struct ConfigPatch {
     pub description: Option<String>,
     /// New reserved concurrency: `Some(None)` removes the reservation.
     pub reserved_concurrency: Option<Option<u32>>,
+    /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
+    pub if_revision: Option<u64>,
+}
+
+fn check_revision(current: &FunctionRecord, expected: Option<u64>) -> Result<()> {
+    match expected {
+        Some(r) if r != current.revision => Err(Error::PreconditionFailed(
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -78,9 +89,15 @@ impl Functions {
     }
 
     /// Replaces a function's code.
-    pub async fn update_code(&self, name: &str, code: Vec<u8>) -> Result<Arc<FunctionRecord>> {
+    pub async fn update_code(
+        &self,
+        name: &str,
+        code: Vec<u8>,
+        if_revision: Option<u64>,
+    ) -> Result<Arc<FunctionRecord>> {
         let _w = self.writes.lock().await;
         let current = self.get_function(name)?;
+        check_revision(&current, if_revision)?;
         let mut next = (*current).clone();
         next.code_sha256 = sha256_hex(&code);
         next.code_size = code.len() as u64;
@@ -91,6 +108,7 @@ impl Functions {
     pub async fn update_config(&self, name: &str, patch: ConfigPatch) -> Result<Arc<FunctionRecord>> {
         let _w = self.writes.lock().await;
         let current = self.get_function(name)?;
+        check_revision(&current, patch.if_revision)?;
         let mut next = (*current).clone();
         let c = &mut next.config;
         if let Some(r) = patch.runtime {
@@ -115,7 +133,18 @@ impl Functions {
             c.reserved_concurrency = r;
         }
         c.validate().map_err(Error::InvalidRequest)?;
-        self.replace(&current, next, None).await
+        // A new runtime or handler must be able to run the stored code before it goes live.
+        let code = if c.runtime != current.config.runtime || c.handler != current.config.handler {
+            Some(
+                self.artifacts
+                    .get(&current.code_sha256)
+                    .await?
+                    .ok_or_else(|| Error::Runtime(format!("the code of {name} is missing from the artifact store")))?,
+            )
+        } else {
+            None
+        };
+        self.replace(&current, next, code).await
     }
 
     /// Writes `next` over `current` (bumping the revision), preparing new code first.
@@ -146,20 +175,21 @@ impl Functions {
         let Some(deleted) = self.meta.delete_function(name).await? else {
             return Err(Error::NotFound { kind: "Function", name: name.to_string() });
         };
+        // Committed: memory follows at once; what comes after is cleanup, best effort.
         self.state_mut().functions.remove(name);
         self.runtime.evict(name);
-        let service = match &deleted.config.service {
-            Some(s) => self.meta.get_service(s.as_str()).await?,
-            None => None,
-        };
-        {
-            let mut st = self.state_mut();
-            st.functions.remove(name);
-            if let Some(svc) = service {
-                st.services.insert(svc.name.to_string(), Arc::new(service_routes(svc)));
+        if let Some(s) = &deleted.config.service {
+            match self.meta.get_service(s.as_str()).await {
+                Ok(Some(svc)) => {
+                    self.state_mut().services.insert(svc.name.to_string(), Arc::new(service_routes(svc)));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(function = name, error = %e, "reloading the service's routes failed"),
             }
         }
-        self.logs.delete_function(name).await?;
+        if let Err(e) = self.logs.delete_function(name).await {
+            tracing::warn!(function = name, error = %e, "deleting the function's logs failed");
+        }
         Ok(())
     }
 

@@ -15,6 +15,9 @@ pub enum Error {
     /// The resource exists or is owned by someone else.
     #[error("{0}")]
     Conflict(String),
+    /// A conditional update found the function at another revision.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The request is malformed or breaks a limit.
     #[error("{0}")]
     InvalidRequest(String),

@@ -152,7 +152,8 @@ async fn crud_updates_bump_revisions_and_validate() {
     assert!(f.function("bad").is_none());
 
     f.create_function(config("fn"), b"ok 1".to_vec()).await.unwrap();
-    let r = f.update_code("fn", b"ok 2".to_vec()).await.unwrap();
+    let r = f.update_code("fn", b"ok 2".to_vec(), Some(1)).await.unwrap();
+    assert!(matches!(f.update_code("fn", b"ok 3".to_vec(), Some(1)).await, Err(Error::PreconditionFailed(_))));
     assert_eq!(r.revision, 2);
     assert_eq!(f.function_code("fn").await.unwrap(), b"ok 2");
     let patch = ConfigPatch { timeout_s: Some(10), ..Default::default() };

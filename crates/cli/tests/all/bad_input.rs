@@ -199,6 +199,18 @@ fn lambda_api_refuses_bad_packages_and_parameters() -> Result {
     let err =
         fails(&server.aws(&["lambda", "update-function-configuration", "--function-name", "f", "--timeout", "1000"]))?;
     assert!(err.contains("InvalidParameterValueException"), "{err}");
+    // A runtime that cannot run the stored code is refused, and the function keeps working.
+    let err = fails(&server.aws(&[
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        "f",
+        "--runtime",
+        "python3.11",
+    ]))?;
+    assert!(err.contains("InvalidParameterValueException") && err.contains("not a zip"), "{err}");
+    let wrong = ok(&server.aws(&["lambda", "get-function", "--function-name", "f"]))?;
+    assert!(wrong.contains("\"Runtime\": \"wasm\""), "{wrong}");
     ok(&server.aws(&["lambda", "delete-function", "--function-name", "f"]))?;
     let err = fails(&server.aws(&["lambda", "get-function", "--function-name", "f"]))?;
     assert!(err.contains("ResourceNotFoundException"), "{err}");

@@ -54,6 +54,9 @@ impl From<squall_functions::Error> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("{kind} not found: {name}"))
             }
             E::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "ResourceConflictException", m),
+            E::PreconditionFailed(m) => {
+                ApiError::new(StatusCode::PRECONDITION_FAILED, "PreconditionFailedException", m)
+            }
             E::InvalidRequest(m) | E::InvalidCode(m) => ApiError::invalid(m),
             e @ E::MissingArtifacts(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "MissingArtifactsException", e.to_string())

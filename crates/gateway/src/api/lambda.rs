@@ -328,14 +328,14 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
     if input.publish == Some(true) {
         return Err(ApiError::invalid("Publish is not supported yet (no versions; every function is $LATEST)"));
     }
-    check_revision(&current, input.revision_id.as_deref())?;
+    let if_revision = expected_revision(&current, input.revision_id.as_deref())?;
     let _ = input.architectures;
     let zip = input.zip_file.ok_or_else(|| ApiError::invalid("ZipFile is required"))?;
     let code = package_code(&zip, current.config.runtime, &current.config.handler)?;
     if input.dry_run == Some(true) {
         return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
     }
-    let f = state.functions.update_code(current.config.name.as_str(), code).await?;
+    let f = state.functions.update_code(current.config.name.as_str(), code, if_revision).await?;
     Ok(json_response(StatusCode::OK, &configuration(state, &f)))
 }
 
@@ -353,21 +353,24 @@ struct UpdateConfigInput {
     tracing_config: Option<Value>,
 }
 
-fn check_revision(f: &FunctionRecord, given: Option<&str>) -> Result<(), ApiError> {
+/// The revision a `RevisionId` names: the current one if it matches (the service checks it
+/// again under its write lock), else the update fails.
+fn expected_revision(f: &FunctionRecord, given: Option<&str>) -> Result<Option<u64>, ApiError> {
     match given {
         Some(r) if r != revision_id(f) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
             "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
         )),
-        _ => Ok(()),
+        Some(_) => Ok(Some(f.revision)),
+        None => Ok(None),
     }
 }
 
 async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
     let current = lookup(state, req, raw)?;
     let input: UpdateConfigInput = parse_json(&req.body)?;
-    check_revision(&current, input.revision_id.as_deref())?;
+    let if_revision = expected_revision(&current, input.revision_id.as_deref())?;
     if input.role.is_some() {
         return Err(ApiError::invalid("changing Role is not supported yet"));
     }
@@ -380,6 +383,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         environment: input.environment.map(|e| e.variables),
         description: input.description,
         reserved_concurrency: None,
+        if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;
     Ok(json_response(StatusCode::OK, &configuration(state, &f)))
