@@ -126,14 +126,27 @@ fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
     Ok(())
 }
 
+/// Waits (bounded) until `function` has logged `n` invocation starts.
+fn wait_for_starts(server: &Server, function: &str, n: usize) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let logs = ok(&server.squall(&["logs", function]))?;
+        if logs.matches("START RequestId").count() >= n {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{function} did not reach {n} starts:\n{logs}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn past_the_concurrency_limit_invocations_are_throttled() -> Result {
     let server = Server::start_with(&["--max-concurrency", "1"])?;
     server.deploy(&guest("python"))?;
     let (meta, _) = server.lambda_invoke("pyfns-slow", r#"{"seconds": 0}"#)?; // warm it up
     assert_eq!(meta["StatusCode"], 200);
-    let slow = invoke_slow(&server, 2.0);
-    std::thread::sleep(Duration::from_millis(800));
+    let slow = invoke_slow(&server, 3.0);
+    wait_for_starts(&server, "pyfns-slow", 2)?;
     // Each function has its own limit: while pyfns-slow is busy, the others serve.
     assert_eq!(server.get("/pyfns/hello/x")?.status, 201);
     ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
@@ -141,13 +154,13 @@ fn past_the_concurrency_limit_invocations_are_throttled() -> Result {
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
 
     // The same function past its limit is: throttled after a short wait, not queued.
-    let hold = invoke_slow(&server, 4.0);
-    std::thread::sleep(Duration::from_millis(1000));
+    let hold = invoke_slow(&server, 8.0);
+    wait_for_starts(&server, "pyfns-slow", 3)?;
     let started = Instant::now();
     let out = server.aws(&["lambda", "invoke", "--function-name", "pyfns-slow", "/dev/null"]);
-    assert!(started.elapsed() < Duration::from_secs(3), "a throttled call must not wait for the busy one");
     let err = fails(&out)?;
     assert!(err.contains("TooManyRequestsException"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(6), "a throttled call must not wait for the busy one");
     assert!(hold.join().expect("thread")?.status.success());
     Ok(())
 }
