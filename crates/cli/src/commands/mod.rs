@@ -49,17 +49,24 @@ pub(crate) fn invoke(args: &ClientArgs, function: &str, data: &str) -> anyhow::R
     })
 }
 
-fn print_lines(lines: &[Value]) {
+/// Prints log lines; `false` once stdout is closed (`squall logs f | head`), so the caller
+/// stops instead of failing.
+fn print_lines(lines: &[Value]) -> bool {
+    let mut out = std::io::stdout().lock();
     for l in lines {
         let ts = l["ts_ms"].as_u64().unwrap_or(0);
         let time = squall_types::format_iso8601_millis(ts);
-        println!(
-            "{} {} {}",
+        let line = format!(
+            "{} {} {}\n",
             time.replace("+0000", "Z"),
             l["request_id"].as_str().unwrap_or("-"),
             l["message"].as_str().unwrap_or("")
         );
+        if out.write_all(line.as_bytes()).is_err() {
+            return false;
+        }
     }
+    out.flush().is_ok()
 }
 
 pub(crate) fn logs(args: &ClientArgs, function: &str, follow: bool, tail: u32) -> anyhow::Result<ExitCode> {
@@ -68,16 +75,16 @@ pub(crate) fn logs(args: &ClientArgs, function: &str, follow: bool, tail: u32) -
         let base = format!("/squall/v1/functions/{}/logs", segment(function));
         let r = client.call(Method::GET, &format!("{base}?tail={tail}"), vec![]).await?.json()?;
         let lines = r["lines"].as_array().cloned().unwrap_or_default();
-        print_lines(&lines);
-        if !follow {
+        if !print_lines(&lines) || !follow {
             return Ok(ExitCode::SUCCESS);
         }
         let mut after = lines.last().and_then(|l| l["seq"].as_u64()).unwrap_or(0);
         loop {
             let r = client.call(Method::GET, &format!("{base}?after={after}&wait=20"), vec![]).await?.json()?;
             let lines = r["lines"].as_array().cloned().unwrap_or_default();
-            print_lines(&lines);
-            std::io::stdout().flush()?;
+            if !print_lines(&lines) {
+                return Ok(ExitCode::SUCCESS);
+            }
             after = r["next"].as_u64().unwrap_or(after);
         }
     })
