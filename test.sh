@@ -8,6 +8,9 @@ scripts/setup.sh
 for guest in examples/hello tests/guests/faults; do
   cargo build --quiet --release --target wasm32-wasip2 --manifest-path "$guest/Cargo.toml" --target-dir "$guest/target"
 done
+# AWS's own Python runtime interface client, carried in a test package as a layer would be.
+[ -d tests/guests/lambda/ric/python/awslambdaric ] || \
+  python3 -m pip install --quiet --disable-pip-version-check --target tests/guests/lambda/ric/python awslambdaric
 # The Rust Lambda function (lambda_runtime), a native bootstrap.
 (cd tests/guests/lambda/rust && cargo build --quiet --release --target-dir target && cp target/release/bootstrap bootstrap)
 if cargo nextest --version >/dev/null 2>&1; then

@@ -271,16 +271,9 @@ impl Worker {
         })
     }
 
-    /// Peak resident memory of the process, MiB.
+    /// Peak resident memory of the function's processes, MiB.
     pub(crate) fn max_memory_mb(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb.div_ceil(1024))
+        tree_kb(self.mem_pid, "VmHWM:").div_ceil(1024)
     }
 
     /// Waits for the process to finish its init (its first `next`); `Err` says how it

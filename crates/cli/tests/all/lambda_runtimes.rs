@@ -62,6 +62,10 @@ fn python_handlers_answer_http_and_invoke_and_stay_warm() -> Result {
         assert!(logs.contains(want), "logs lack {want:?}:\n{logs}");
     }
     assert_eq!(logs.matches("Init Duration").count(), 1, "only the cold start reports init:\n{logs}");
+    // The function's own memory, not a wrapper's: a Python interpreter takes several MB.
+    let used: Vec<u64> =
+        logs.split("Max Memory Used: ").skip(1).filter_map(|rest| rest.split(' ').next()?.parse().ok()).collect();
+    assert!(!used.is_empty() && used.iter().all(|mb| *mb >= 8), "{used:?}\n{logs}");
 
     // The function reaches this Squall with its own SDK.
     let (_, listed) = server.lambda_invoke("pyfns-platform", "{}")?;
@@ -329,5 +333,26 @@ fn processes_are_sandboxed_from_the_data_directory_and_each_other() -> Result {
     for expected in ["AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL"] {
         assert!(env.contains(&expected), "{expected} missing: {env:?}");
     }
+    Ok(())
+}
+
+#[test]
+fn the_official_python_interface_client_runs_unmodified() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest("ric"))?;
+    let (_, first) = server.lambda_invoke("ricfn-echo", r#"{"a": 1}"#)?;
+    let (_, second) = server.lambda_invoke("ricfn-echo", r#"{"a": 2}"#)?;
+    let (first, second): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&first)?, serde_json::from_str(&second)?);
+    assert_eq!(
+        (first["calls"].as_u64(), second["calls"].as_u64()),
+        (Some(1), Some(2)),
+        "awslambdaric keeps the process warm"
+    );
+    assert_eq!((&second["event"]["a"], second["remaining_ok"].as_bool()), (&2.into(), Some(true)));
+    let (meta, err) = server.lambda_invoke("ricfn-echo", r#"{"fail": true}"#)?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    let err: serde_json::Value = serde_json::from_str(&err)?;
+    assert_eq!((&err["errorType"], &err["errorMessage"]), (&"RuntimeError".into(), &"failing on request".into()));
     Ok(())
 }
