@@ -52,12 +52,15 @@ impl LogPipe {
                     }
                     // Wait a moment for more lines, so a steady trickle (one invocation after
                     // another) becomes few transactions; a flush or a full batch goes at once.
-                    if !flushes.is_empty() || lines.len() >= BATCH {
+                    // Sleeping rather than waiting on the channel keeps senders from waking
+                    // this task for every line.
+                    if !flushes.is_empty() || lines.len() >= BATCH || tokio::time::Instant::now() >= linger_until {
                         break;
                     }
-                    match tokio::time::timeout_at(linger_until, rx.recv()).await {
-                        Ok(Some(msg)) => next = Some(msg),
-                        _ => break,
+                    tokio::time::sleep_until(linger_until).await;
+                    next = rx.try_recv().ok();
+                    if next.is_none() {
+                        break;
                     }
                 }
                 if !lines.is_empty() {
