@@ -38,15 +38,7 @@ fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
 
 /// Serves one request on the routes port.
 pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
-    let request_id = RequestId::new();
-    let trace = TraceContext::from_traceparent(req.headers().get("traceparent").and_then(|v| v.to_str().ok()));
-    let span = tracing::info_span!(
-        "http",
-        request_id = %request_id,
-        trace_id = %trace.trace_id_hex(),
-        method = %req.method(),
-        path = %req.uri().path(),
-    );
+    let (request_id, trace, span) = crate::serve::request_context("http", &req);
     let started = Instant::now();
     let mut resp = route(state, req, request_id.clone(), trace).instrument(span.clone()).await;
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {

@@ -6,6 +6,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use squall_runtime::Body;
+use squall_types::{RequestId, TraceContext};
 use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
@@ -14,6 +15,25 @@ use tokio::net::TcpListener;
 /// The address of the connection a request came on (a request extension).
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub std::net::SocketAddr);
+
+/// A request's identity on either port: a fresh request id, its trace context (continuing
+/// an incoming `traceparent`), and the span its log lines go under.
+pub(crate) fn request_context<B>(
+    port: &'static str,
+    req: &http::Request<B>,
+) -> (RequestId, TraceContext, tracing::Span) {
+    let request_id = RequestId::new();
+    let trace = TraceContext::from_traceparent(req.headers().get("traceparent").and_then(|v| v.to_str().ok()));
+    let span = tracing::info_span!(
+        "request",
+        port,
+        request_id = %request_id,
+        trace_id = %trace.trace_id_hex(),
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    (request_id, trace, span)
+}
 
 /// How long shutdown waits for in-flight requests before it drops them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
-use squall_runtime::{Body, BoxError};
+use squall_runtime::{Body, full_body};
 use squall_types::{ACCOUNT_ID, form_decode, now_ms};
 
 /// Content types sent as text; everything else is base64.
@@ -129,11 +129,6 @@ fn form_pairs(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn full(bytes: impl Into<Bytes>) -> Body {
-    use http_body_util::BodyExt;
-    http_body_util::Full::new(bytes.into()).map_err(|never| -> BoxError { match never {} }).boxed_unsync()
-}
-
 /// Headers a function's response may not set.
 const HOP_BY_HOP: &[&str] = &[
     "content-length",
@@ -152,7 +147,7 @@ pub(crate) fn http_response(payload: &[u8]) -> Result<http::Response<Body>, Stri
         serde_json::from_slice(payload).map_err(|e| format!("the function's result is not JSON: {e}"))?;
     let Some(obj) = value.as_object().filter(|o| o.contains_key("statusCode")) else {
         // Any other JSON: 200, and the JSON is the body.
-        let mut r = http::Response::new(full(payload.to_vec()));
+        let mut r = http::Response::new(full_body(payload.to_vec()));
         r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
         return Ok(r);
     };
@@ -169,7 +164,7 @@ pub(crate) fn http_response(payload: &[u8]) -> Result<http::Response<Body>, Stri
         Some(Value::String(s)) => s.clone().into_bytes(),
         Some(other) => other.to_string().into_bytes(),
     };
-    let mut r = http::Response::new(full(body));
+    let mut r = http::Response::new(full_body(body));
     *r.status_mut() = status;
     let h = r.headers_mut();
     if let Some(Value::Object(headers)) = obj.get("headers") {

@@ -142,13 +142,16 @@ impl FunctionRuntime for ProcessRuntime {
         invocation: Invocation,
         code: &dyn CodeSource,
     ) -> Result<Outcome> {
-        let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
-        if !dir.exists() {
-            // Unpacked code is a cache: a wiped work directory is rebuilt from the artifact.
-            let bytes = code.fetch(&function.code_sha256).await?;
-            self.prepare(function, &bytes).await?;
-        }
-        let pool = self.pool(function)?;
+        let pool = match self.pool(function) {
+            Ok(p) => p,
+            Err(_) if !package::code_dir(&self.opts.work_dir, &function.code_sha256).exists() => {
+                // Unpacked code is a cache: a wiped work directory is rebuilt from the artifact.
+                let bytes = code.fetch(&function.code_sha256).await?;
+                self.prepare(function, &bytes).await?;
+                self.pool(function)?
+            }
+            Err(e) => return Err(e),
+        };
         pool.invoke(invocation).await
     }
 

@@ -6,8 +6,9 @@ use crate::api::Job;
 use crate::event::{RouteContext, http_event, http_response};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
-use http_body_util::BodyExt;
-use squall_runtime::{Body, BoxError, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger};
+use squall_runtime::{
+    Body, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger, collect_body, full_body,
+};
 use squall_types::{FunctionRecord, LogLine, LogStream, function_arn, now_ms};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -117,7 +118,7 @@ impl Pool {
     pub(crate) async fn invoke(&self, inv: Invocation) -> Result<Outcome> {
         // The body first: a slow upload must not hold one of the function's slots.
         let (parts, body) = inv.request.into_parts();
-        let body = match collect(body).await {
+        let body = match collect_body(body, MAX_EVENT).await {
             Ok(b) => b,
             Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
         };
@@ -237,32 +238,14 @@ impl Pool {
     }
 }
 
-async fn collect(body: Body) -> std::result::Result<Bytes, BoxError> {
-    let mut out = bytes::BytesMut::new();
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame?.into_data() {
-            if out.len() + data.len() > MAX_EVENT {
-                return Err("payload too large".into());
-            }
-            out.extend_from_slice(&data);
-        }
-    }
-    Ok(out.freeze())
-}
-
-fn full(bytes: impl Into<Bytes>) -> Body {
-    http_body_util::Full::new(bytes.into()).map_err(|never| -> BoxError { match never {} }).boxed_unsync()
-}
-
 fn payload_response(payload: Bytes) -> http::Response<Body> {
-    let mut r = http::Response::new(full(payload));
+    let mut r = http::Response::new(full_body(payload));
     r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     r
 }
 
 fn status_response(status: u16, message: &str) -> http::Response<Body> {
-    let mut r = http::Response::new(full(serde_json::json!({ "message": message }).to_string()));
+    let mut r = http::Response::new(full_body(serde_json::json!({ "message": message }).to_string()));
     *r.status_mut() = http::StatusCode::from_u16(status).expect("a valid status");
     r
 }

@@ -18,6 +18,28 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A streamed HTTP body, in either direction.
 pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 
+/// A complete body.
+pub fn full_body(bytes: impl Into<Bytes>) -> Body {
+    use http_body_util::BodyExt;
+    http_body_util::Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+}
+
+/// Reads a whole body, failing past `max` bytes. (`http_body_util::Limited` cannot wrap a
+/// boxed-error body inside a `Send` future: its `Into<BoxError>` bound is higher-ranked.)
+pub async fn collect_body(mut body: Body, max: usize) -> std::result::Result<Bytes, BoxError> {
+    use http_body_util::BodyExt;
+    let mut out = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if out.len() + data.len() > max {
+                return Err(format!("the body is larger than {max} bytes").into());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out.freeze())
+}
+
 /// What started an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {

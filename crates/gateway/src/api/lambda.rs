@@ -6,7 +6,7 @@
 //! error payload.
 
 use super::{ApiError, ApiRequest, ApiState};
-use crate::body::{collect_limited, empty, full, json_response};
+use crate::body::{empty, full, json_response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
@@ -427,7 +427,7 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
     let invocation =
         Invocation { request, trigger: Trigger::Invoke, request_id: req.request_id.clone(), trace: req.trace };
     let (payload, function_error) = match state.functions.invoke(&f, invocation).await? {
-        Outcome::Response(resp) => match collect_limited(resp.into_body(), MAX_RESPONSE).await {
+        Outcome::Response(resp) => match squall_runtime::collect_body(resp.into_body(), MAX_RESPONSE).await {
             Ok(b) => (b, None),
             Err(e) => {
                 (error_payload(&req.request_id.to_string(), "Runtime.ResponseError", &e.to_string()), Some("Unhandled"))

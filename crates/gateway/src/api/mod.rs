@@ -62,15 +62,7 @@ impl ApiRequest {
 
 /// Serves one request on the api port.
 pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
-    let request_id = RequestId::new();
-    let trace = TraceContext::from_traceparent(req.headers().get("traceparent").and_then(|v| v.to_str().ok()));
-    let span = tracing::info_span!(
-        "api",
-        request_id = %request_id,
-        trace_id = %trace.trace_id_hex(),
-        method = %req.method(),
-        path = %req.uri().path(),
-    );
+    let (request_id, trace, span) = crate::serve::request_context("api", &req);
     let started = Instant::now();
     let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
         Ok(r) => r,
