@@ -62,6 +62,10 @@ enum Command {
         /// Run Lambda-runtime processes without the bubblewrap sandbox.
         #[arg(long)]
         no_sandbox: bool,
+        /// Limit Lambda-runtime processes' memory with RLIMIT_DATA and sampling even where
+        /// a cgroup could be made (tests the fallback).
+        #[arg(long, hide = true)]
+        no_memory_cgroups: bool,
         /// Benchmarks only: do not enforce function timeouts (measures what they cost).
         #[arg(long, hide = true)]
         bench_no_timeouts: bool,
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
             max_concurrency,
             idle_timeout,
             no_sandbox,
+            no_memory_cgroups,
             bench_no_timeouts,
         } => {
             let engine = squall_runtime_wasm::EngineOptions {
@@ -140,6 +145,7 @@ fn main() -> ExitCode {
                 credentials: None,
                 // Filled in by the server when bubblewrap works here.
                 sandbox: (!no_sandbox).then(std::path::PathBuf::new),
+                memory_cgroups: !no_memory_cgroups,
             };
             commands::server::run(data_dir, api, http, region, engine, process)
         }

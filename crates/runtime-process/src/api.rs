@@ -108,17 +108,26 @@ async fn handle(s: &Shared, req: http::Request<Incoming>) -> http::Response<Full
                     return error(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge", "response over 6 MB");
                 }
             };
-            let mut current = s.current.lock().unwrap_or_else(|p| p.into_inner());
-            match current.take() {
-                Some((cur, sender)) if cur == *id => {
+            let taken = {
+                let mut current = s.current.lock().unwrap_or_else(|p| p.into_inner());
+                match current.take() {
+                    Some((cur, sender)) if cur == *id => Some(sender),
+                    other => {
+                        *current = other;
+                        None
+                    }
+                }
+            };
+            match taken {
+                Some(sender) => {
                     let r = if *kind == "response" { Reply::Response(body) } else { Reply::Error(error_type, body) };
                     let _ = sender.send(r);
+                    // Let the woken invocation answer its caller before this runtime hears
+                    // back: the acknowledgement is off the caller's critical path.
+                    tokio::task::yield_now().await;
                     reply(StatusCode::ACCEPTED, serde_json::json!({ "status": "OK" }))
                 }
-                other => {
-                    *current = other;
-                    error(StatusCode::BAD_REQUEST, "InvalidRequestID", &format!("no invocation {id} in progress"))
-                }
+                None => error(StatusCode::BAD_REQUEST, "InvalidRequestID", &format!("no invocation {id} in progress")),
             }
         }
         (&Method::POST, ["init", "error"]) => {

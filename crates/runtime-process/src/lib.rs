@@ -6,16 +6,19 @@
 //! - [`api`]: the Runtime API (`2018-06-01`) each process talks to, one listener per process.
 //! - [`worker`]: one process: spawn, feed one invocation at a time, capture its output.
 //! - [`pool`]: a function's warm processes and its concurrency limit.
+//! - [`limits`]: `memorySize`, by cgroup where one can be made, else by rlimit.
 //! - [`event`]: API Gateway HTTP API v2 events from HTTP requests, and responses back.
 //! - `loops/`: the runtime interface loops Squall ships for Python and Node.js.
 
 mod api;
 mod event;
+mod limits;
 mod package;
 mod pool;
 mod worker;
 
 use async_trait::async_trait;
+use limits::Cgroups;
 use pool::Pool;
 use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result};
 use squall_types::FunctionRecord;
@@ -44,6 +47,9 @@ pub struct ProcessOptions {
     /// Run each process in a bubblewrap sandbox that hides this directory (the data
     /// directory); `None` runs processes unsandboxed.
     pub sandbox: Option<PathBuf>,
+    /// Limit each process tree's memory with a cgroup where one can be made (else, or when
+    /// false, with `RLIMIT_DATA` and sampling).
+    pub memory_cgroups: bool,
 }
 
 /// Whether bubblewrap is installed and can create a sandbox here.
@@ -63,6 +69,7 @@ pub struct ProcessRuntime {
     /// The last revision evicted per function: late requests for it get no new pool.
     evicted: Mutex<HashMap<String, u64>>,
     logs: Arc<dyn LogSink>,
+    cgroups: Option<Arc<Cgroups>>,
 }
 
 impl ProcessRuntime {
@@ -76,11 +83,17 @@ impl ProcessRuntime {
         ] {
             std::fs::write(loops.join(name), text).map_err(|e| Error::Internal(format!("writing {name}: {e}")))?;
         }
+        let cgroups = if opts.memory_cgroups { Cgroups::detect().map(Arc::new) } else { None };
+        match &cgroups {
+            Some(c) => tracing::info!(cgroups = ?c, "function memory limited by cgroup"),
+            None => tracing::info!("no writable memory cgroup: function memory limited by RLIMIT_DATA and sampling"),
+        }
         let rt = Arc::new(ProcessRuntime {
             opts: Arc::new(opts),
             pools: Mutex::new(HashMap::new()),
             evicted: Mutex::new(HashMap::new()),
             logs,
+            cgroups,
         });
         let weak = Arc::downgrade(&rt);
         let tick = rt.opts.idle_timeout.min(Duration::from_secs(10)).max(Duration::from_millis(100));
@@ -119,7 +132,8 @@ impl ProcessRuntime {
         if !dir.exists() {
             return Err(Error::Internal(format!("the code of {name} is not unpacked")));
         }
-        let pool = Arc::new(Pool::new(function.clone(), dir, self.opts.clone(), self.logs.clone()));
+        let pool =
+            Arc::new(Pool::new(function.clone(), dir, self.opts.clone(), self.logs.clone(), self.cgroups.clone()));
         pools.insert(name.to_string(), pool.clone());
         Ok(pool)
     }

@@ -4,6 +4,7 @@
 use crate::ProcessOptions;
 use crate::api::Job;
 use crate::event::{RouteContext, http_event, http_response};
+use crate::limits::{Cgroups, Memory};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_runtime::{
@@ -23,6 +24,7 @@ pub(crate) struct Pool {
     dir: PathBuf,
     opts: Arc<ProcessOptions>,
     logs: Arc<dyn LogSink>,
+    cgroups: Option<Arc<Cgroups>>,
     /// Warm processes waiting for work, most recently used last.
     idle: Mutex<Vec<Worker>>,
     /// One permit per process that may run at once.
@@ -39,11 +41,13 @@ impl Pool {
         dir: PathBuf,
         opts: Arc<ProcessOptions>,
         logs: Arc<dyn LogSink>,
+        cgroups: Option<Arc<Cgroups>>,
     ) -> Self {
         // A reservation replaces the server-wide default, as in Lambda (0 disables).
         let limit = function.config.reserved_concurrency.map_or(opts.max_concurrency, |r| r as usize);
         let permits = Semaphore::new(limit);
-        Pool { function, dir, opts, logs, idle: Mutex::new(Vec::new()), permits, limit, warming: Default::default() }
+        let idle = Mutex::new(Vec::new());
+        Pool { function, dir, opts, logs, cgroups, idle, permits, limit, warming: Default::default() }
     }
 
     pub(crate) fn revision(&self) -> u64 {
@@ -76,7 +80,7 @@ impl Pool {
             if have >= want {
                 return;
             }
-            let started = Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, true).await;
+            let started = self.spawn(true).await;
             let mut worker = match started {
                 Ok(w) => w,
                 Err(e) => {
@@ -95,6 +99,11 @@ impl Pool {
             self.platform("-", "-", vec![line]);
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         }
+    }
+
+    async fn spawn(&self, provisioned: bool) -> std::io::Result<Worker> {
+        let memory = Memory::new(self.cgroups.as_deref(), self.function.config.memory_mb);
+        Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, provisioned, memory).await
     }
 
     fn platform(&self, request_id: &str, trace_id: &str, lines: Vec<String>) {
@@ -139,7 +148,7 @@ impl Pool {
         let worker = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut worker = match worker {
             Some(w) => w,
-            None => match Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, false).await {
+            None => match self.spawn(false).await {
                 Ok(w) => w,
                 Err(e) => {
                     let msg = format!("could not start the function's process: {e}");
@@ -167,7 +176,7 @@ impl Pool {
             event,
             reply,
         };
-        let (ran, healthy) = worker.run(job_of, timeout, c.memory_mb).await;
+        let (ran, healthy) = worker.run(job_of, timeout).await;
         let initialized = worker.init.is_some();
         let took = started.elapsed();
         let mut lines = Vec::new();

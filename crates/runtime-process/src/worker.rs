@@ -3,6 +3,7 @@
 
 use crate::ProcessOptions;
 use crate::api::{self, Job, Reply, Shared};
+use crate::limits::Memory;
 use bytes::Bytes;
 use squall_runtime::LogSink;
 use squall_types::{FunctionRecord, LogLine, LogStream, Runtime, now_ms};
@@ -17,44 +18,9 @@ use tokio::sync::{mpsc, oneshot};
 /// Lambda's limit on a function's init phase.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How often a running invocation's memory is checked against `memorySize`. Portable (no
-/// cgroup or rlimit needed) at the price of missing spikes shorter than this.
+/// How often a running invocation's memory is sampled when no cgroup limits it (spikes
+/// shorter than this are missed; `RLIMIT_DATA` still bounds each process).
 const MEMORY_CHECK: Duration = Duration::from_millis(20);
-
-/// A `kB` field of `/proc/<pid>/status`.
-fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The process that runs the function: past wrappers (bubblewrap and its init) that have
-/// exactly one child each.
-fn innermost(pid: u32) -> u32 {
-    let mut p = pid;
-    for _ in 0..4 {
-        let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) else { break };
-        let mut it = children.split_whitespace();
-        match (it.next().and_then(|c| c.parse().ok()), it.next()) {
-            (Some(only), None) => p = only,
-            _ => break,
-        }
-    }
-    p
-}
-
-/// A `kB` field summed over `pid` and its descendants (a sandbox or a bootstrap may run the
-/// function in a child process).
-fn tree_kb(pid: u32, field: &str) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![pid];
-    while let Some(p) = stack.pop() {
-        total += proc_status_kb(p, field).unwrap_or(0);
-        if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
-            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
-        }
-    }
-    total
-}
 
 /// How one invocation on a process ended.
 pub(crate) enum Ran {
@@ -77,8 +43,7 @@ pub(crate) enum Ran {
 pub(crate) struct Worker {
     child: Child,
     pid: u32,
-    /// Where memory is measured from: the function's own process once it is known.
-    mem_pid: u32,
+    memory: Memory,
     jobs: mpsc::Sender<Job>,
     shared: Arc<Shared>,
     api: tokio::task::JoinHandle<()>,
@@ -240,15 +205,18 @@ impl Worker {
         opts: &ProcessOptions,
         logs: &Arc<dyn LogSink>,
         provisioned: bool,
+        mut memory: Memory,
     ) -> std::io::Result<Worker> {
         let (addr, jobs, shared, api) = api::start().await?;
         let mut cmd = command(f, dir, opts);
+        memory.apply(&mut cmd)?;
         cmd.envs(environment(f, dir, &addr, opts));
         if provisioned {
             cmd.env("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
         }
         let mut child = cmd.spawn()?;
         let pid = child.id().unwrap_or(0);
+        memory.started(pid, false);
         let current = Arc::new(Mutex::new((String::new(), String::new())));
         let name = f.config.name.to_string();
         if let Some(out) = child.stdout.take() {
@@ -259,7 +227,7 @@ impl Worker {
         }
         Ok(Worker {
             child,
-            mem_pid: pid,
+            memory,
             pid,
             jobs,
             shared,
@@ -273,7 +241,7 @@ impl Worker {
 
     /// Peak resident memory of the function's processes, MiB.
     pub(crate) fn max_memory_mb(&self) -> u64 {
-        tree_kb(self.mem_pid, "VmHWM:").div_ceil(1024)
+        self.memory.peak_mb()
     }
 
     /// Waits for the process to finish its init (its first `next`); `Err` says how it
@@ -286,8 +254,7 @@ impl Worker {
         tokio::select! {
             _ = ready => {
                 self.init = Some(self.spawned.elapsed());
-                // Memory is measured from the function's own process down, found once.
-                self.mem_pid = innermost(self.pid);
+                self.memory.started(self.pid, true);
                 Ok(())
             }
             status = self.child.wait() => Err(self.exited(status)),
@@ -303,7 +270,6 @@ impl Worker {
         &mut self,
         job_of: impl FnOnce(oneshot::Sender<Reply>) -> Job,
         timeout: Duration,
-        memory_limit_mb: u32,
     ) -> (Ran, bool) {
         let (reply_tx, reply_rx) = oneshot::channel();
         let job = job_of(reply_tx);
@@ -316,11 +282,15 @@ impl Worker {
         }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline, reply_rx);
-        // The first check is one period in: most invocations end before it.
+        // Sampled only without a cgroup; the first check is one period in, when most
+        // invocations are over.
+        let sampled = self.memory.sampled();
         let mut memory_check = tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
         let ran = loop {
             tokio::select! {
                 r = &mut reply_rx => break match r {
+                    // An error from a tree the kernel cut down (a helper process) is that.
+                    Ok(Reply::Error(..)) if self.memory.oom_killed() => (self.out_of_memory(), false),
                     Ok(Reply::Response(b)) => (Ran::Response(b), true),
                     Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
                     Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
@@ -330,11 +300,10 @@ impl Worker {
                     let _ = self.child.start_kill();
                     break (Ran::Timeout, false);
                 }
-                _ = memory_check.tick() => {
-                    let used = self.memory_mb();
-                    if used > u64::from(memory_limit_mb) {
+                _ = memory_check.tick(), if sampled => {
+                    if let Some(used_mb) = self.memory.over_limit() {
                         let _ = self.child.start_kill();
-                        break (Ran::OutOfMemory { used_mb: used }, false);
+                        break (Ran::OutOfMemory { used_mb }, false);
                     }
                 }
             }
@@ -343,12 +312,14 @@ impl Worker {
         ran
     }
 
-    /// Resident memory of the process now, MiB.
-    fn memory_mb(&self) -> u64 {
-        tree_kb(self.mem_pid, "VmRSS:").div_ceil(1024)
+    fn out_of_memory(&self) -> Ran {
+        Ran::OutOfMemory { used_mb: self.memory.peak_mb() }
     }
 
     fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {
+        if self.memory.oom_killed() {
+            return self.out_of_memory();
+        }
         let status = match status {
             Ok(s) => s.to_string(),
             Err(e) => format!("unknown ({e})"),

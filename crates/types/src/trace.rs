@@ -1,16 +1,45 @@
-//! Request ids and W3C trace context (`traceparent`), carried across every hop.
-
+use std::cell::Cell;
 use std::fmt;
+
+thread_local! {
+    /// Per-thread generator state, seeded once from the OS: ids must be unique and hard to
+    /// guess by accident, not secret, and a system call per id shows up on the hot path.
+    static RNG: Cell<u64> = Cell::new({
+        let mut seed = [0u8; 8];
+        // The OS RNG failing is not recoverable in any useful way; ids would collide.
+        getrandom::fill(&mut seed).expect("the operating system's random source is available");
+        u64::from_le_bytes(seed)
+    });
+}
+
+/// SplitMix64: a bijection of its counter, so one thread never repeats an output.
+fn next_u64() -> u64 {
+    RNG.with(|state| {
+        let s = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        state.set(s);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    })
+}
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
-    // The OS RNG failing is not recoverable in any useful way; ids would collide.
-    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    for chunk in b.chunks_mut(8) {
+        chunk.copy_from_slice(&next_u64().to_le_bytes()[..chunk.len()]);
+    }
     b
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -134,6 +163,16 @@ impl TraceContext {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_do_not_repeat_within_or_across_threads() {
+        let batch = || (0..20_000).map(|_| RequestId::new().to_string()).collect::<Vec<_>>();
+        let other = std::thread::spawn(batch).join().unwrap();
+        let all: HashSet<String> = batch().into_iter().chain(other).collect();
+        assert_eq!(all.len(), 40_000);
+    }
+
     use super::*;
 
     #[test]

@@ -130,6 +130,20 @@ fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
     Ok(())
 }
 
+/// Without a cgroup (none writable, or turned off) memory is still limited: RLIMIT_DATA on
+/// each process and resident memory sampled while it runs.
+#[test]
+fn memory_is_limited_without_cgroups_too() -> Result {
+    let server = Server::start_with(&["--no-memory-cgroups"])?;
+    server.deploy(&guest("python"))?;
+    let (meta, payload) = server.lambda_invoke("pyfns-hog", "{}")?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert!(payload.contains("Runtime.OutOfMemory") || payload.contains("MemoryError"), "{payload}");
+    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    assert!(payload.contains("\"calls\": 1"), "{payload}");
+    Ok(())
+}
+
 /// Waits (bounded) until `function` has logged `n` invocation starts.
 fn wait_for_starts(server: &Server, function: &str, n: usize) -> Result {
     let deadline = Instant::now() + Duration::from_secs(30);

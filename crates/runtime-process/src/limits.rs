@@ -1,0 +1,380 @@
+//! `memorySize` for a function's processes.
+//!
+//! Where the machine lets Squall create cgroups, each process tree gets its own: cgroup v2
+//! `memory.max` (swap off), or v1 `memory.limit_in_bytes`. The kernel then enforces the
+//! limit (its OOM killer stops the tree), reports the peak, and lets Squall kill every
+//! process of the tree, daemonized or not. Elsewhere each process gets `RLIMIT_DATA` and
+//! the worker samples resident memory while an invocation runs.
+//!
+//! The process joins its cgroup between fork and exec, so nothing it starts escapes it.
+//! That needs `pre_exec`, the one `unsafe` of this crate, kept to async-signal-safe calls.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Where this server makes its process cgroups.
+#[derive(Debug)]
+pub struct Cgroups {
+    /// `<our cgroup>/squall-<pid>`, made at startup.
+    root: PathBuf,
+    v2: bool,
+    next: AtomicU64,
+}
+
+/// How one process tree's memory is limited and measured.
+pub(crate) enum Memory {
+    /// The kernel enforces the limit and keeps the peak.
+    Cgroup(Cgroup),
+    /// `RLIMIT_DATA` per process, and resident memory sampled from `/proc`, measured
+    /// from `pid` (the function's own process once it is known) down.
+    Rlimit { limit_mb: u32, pid: u32 },
+}
+
+impl Memory {
+    /// A cgroup from `cgroups` when there is one to be had, else the rlimit.
+    pub(crate) fn new(cgroups: Option<&Cgroups>, limit_mb: u32) -> Memory {
+        match cgroups.map(|c| c.create(limit_mb)) {
+            Some(Ok(cg)) => Memory::Cgroup(cg),
+            Some(Err(e)) => {
+                tracing::warn!("no cgroup for a process ({e}); limiting its memory with an rlimit");
+                Memory::Rlimit { limit_mb, pid: 0 }
+            }
+            None => Memory::Rlimit { limit_mb, pid: 0 },
+        }
+    }
+
+    /// Applies the limit to what `cmd` starts.
+    pub(crate) fn apply(&self, cmd: &mut tokio::process::Command) -> io::Result<()> {
+        match self {
+            Memory::Cgroup(cg) => cg.join_on_exec(cmd),
+            Memory::Rlimit { limit_mb, .. } => {
+                rlimit_on_exec(cmd, *limit_mb);
+                Ok(())
+            }
+        }
+    }
+
+    /// The process started (`pid`) or finished its init (`ready`: the function's own
+    /// process is now running under whatever wrappers started it).
+    pub(crate) fn started(&mut self, started: u32, ready: bool) {
+        if let Memory::Rlimit { pid, .. } = self {
+            *pid = if ready { innermost(started) } else { started };
+        }
+    }
+
+    /// Whether the worker must watch resident memory itself while an invocation runs.
+    pub(crate) fn sampled(&self) -> bool {
+        matches!(self, Memory::Rlimit { .. })
+    }
+
+    /// Resident memory now, MiB, when it is past the limit.
+    pub(crate) fn over_limit(&self) -> Option<u64> {
+        match self {
+            Memory::Cgroup(_) => None,
+            Memory::Rlimit { limit_mb, pid } => {
+                Some(tree_kb(*pid, "VmRSS:").div_ceil(1024)).filter(|used| *used > u64::from(*limit_mb))
+            }
+        }
+    }
+
+    /// Peak memory of the function's processes, MiB.
+    pub(crate) fn peak_mb(&self) -> u64 {
+        match self {
+            Memory::Cgroup(cg) => cg.peak_mb(),
+            Memory::Rlimit { pid, .. } => tree_kb(*pid, "VmHWM:").div_ceil(1024),
+        }
+    }
+
+    /// Whether the kernel stopped a process of the tree for want of memory.
+    pub(crate) fn oom_killed(&self) -> bool {
+        matches!(self, Memory::Cgroup(cg) if cg.oom_killed())
+    }
+}
+
+/// A `kB` field of `/proc/<pid>/status`.
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process that runs the function: past wrappers (bubblewrap and its init) that have
+/// exactly one child each.
+fn innermost(pid: u32) -> u32 {
+    let mut p = pid;
+    for _ in 0..4 {
+        let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) else { break };
+        let mut it = children.split_whitespace();
+        match (it.next().and_then(|c| c.parse().ok()), it.next()) {
+            (Some(only), None) => p = only,
+            _ => break,
+        }
+    }
+    p
+}
+
+/// A `kB` field summed over `pid` and its descendants (a sandbox or a bootstrap may run the
+/// function in a child process).
+fn tree_kb(pid: u32, field: &str) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        total += proc_status_kb(p, field).unwrap_or(0);
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
+/// One process tree's cgroup, removed (after killing what is left in it) on drop.
+#[derive(Debug)]
+pub(crate) struct Cgroup {
+    dir: PathBuf,
+    v2: bool,
+    /// The peak usage file, kept open: read once per invocation for its REPORT.
+    peak: Option<std::fs::File>,
+}
+
+impl Cgroups {
+    /// The memory cgroup hierarchy this process is in, if Squall may create cgroups
+    /// beneath it. Leftovers of earlier servers that are gone are removed.
+    pub fn detect() -> Option<Cgroups> {
+        let (mount, v2) = memory_mount()?;
+        let own = own_cgroup(v2)?;
+        let parent = mount.join(own.trim_start_matches('/'));
+        sweep_stale(&parent);
+        let root = parent.join(format!("squall-{}", std::process::id()));
+        std::fs::create_dir(&root).ok()?;
+        let cg = Cgroups { root, v2, next: AtomicU64::new(0) };
+        if v2 && !cg.enable_v2_memory(&parent) {
+            let _ = std::fs::remove_dir(&cg.root);
+            return None;
+        }
+        // Prove the whole path works before relying on it.
+        let probe = cg.create(64).ok()?;
+        drop(probe);
+        Some(cg)
+    }
+
+    /// v2 delegates a controller to children only through `cgroup.subtree_control`, and a
+    /// cgroup with processes of its own (ours) may not do that ("no internal processes").
+    /// When that is why it fails, this server moves into a leaf beside its workers.
+    fn enable_v2_memory(&self, parent: &Path) -> bool {
+        let enable = |dir: &Path| std::fs::write(dir.join("cgroup.subtree_control"), "+memory").is_ok();
+        if !enable(parent) {
+            let leaf = parent.join(format!("squall-server-{}", std::process::id()));
+            let moved = std::fs::create_dir(&leaf).is_ok()
+                && std::fs::write(leaf.join("cgroup.procs"), std::process::id().to_string()).is_ok();
+            if !moved || !enable(parent) {
+                return false;
+            }
+        }
+        enable(&self.root)
+    }
+
+    /// A new cgroup limited to `limit_mb`.
+    pub(crate) fn create(&self, limit_mb: u32) -> io::Result<Cgroup> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let dir = self.root.join(n.to_string());
+        std::fs::create_dir(&dir)?;
+        let peak = ["memory.peak", "memory.max_usage_in_bytes", "memory.current"]
+            .iter()
+            .find_map(|f| std::fs::File::open(dir.join(f)).ok());
+        let cg = Cgroup { dir, v2: self.v2, peak };
+        let bytes = (u64::from(limit_mb) << 20).to_string();
+        if self.v2 {
+            std::fs::write(cg.dir.join("memory.max"), &bytes)?;
+            // Absent without swap accounting; the limit then covers all there is.
+            let _ = std::fs::write(cg.dir.join("memory.swap.max"), "0");
+        } else {
+            std::fs::write(cg.dir.join("memory.limit_in_bytes"), &bytes)?;
+            let _ = std::fs::write(cg.dir.join("memory.memsw.limit_in_bytes"), &bytes);
+        }
+        Ok(cg)
+    }
+}
+
+impl Drop for Cgroups {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.root);
+    }
+}
+
+impl Cgroup {
+    /// Peak memory of the tree so far, MiB.
+    pub(crate) fn peak_mb(&self) -> u64 {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 32];
+        let n = self.peak.as_ref().and_then(|f| f.read_at(&mut buf, 0).ok()).unwrap_or(0);
+        let bytes: u64 = std::str::from_utf8(&buf[..n]).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+        bytes.div_ceil(1 << 20)
+    }
+
+    /// Whether the kernel's OOM killer stopped a process of this tree.
+    pub(crate) fn oom_killed(&self) -> bool {
+        let file = if self.v2 { "memory.events" } else { "memory.oom_control" };
+        std::fs::read_to_string(self.dir.join(file)).is_ok_and(|text| {
+            text.lines().any(|l| l.strip_prefix("oom_kill ").is_some_and(|n| n.trim().parse().unwrap_or(0u64) > 0))
+        })
+    }
+
+    fn kill_all(&self) {
+        if self.v2 && std::fs::write(self.dir.join("cgroup.kill"), "1").is_ok() {
+            return;
+        }
+        let procs = std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+        for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+
+    /// Makes a command's process join this cgroup before it runs its program.
+    pub(crate) fn join_on_exec(&self, cmd: &mut tokio::process::Command) -> io::Result<()> {
+        let path = CString::new(self.dir.join("cgroup.procs").as_os_str().as_bytes())?;
+        // SAFETY: the closure runs in the forked child and only calls open/write/close on
+        // memory prepared before the fork: async-signal-safe, no allocation.
+        unsafe {
+            cmd.pre_exec(move || {
+                let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // "0" is the writing process itself, in v1 and v2 alike.
+                let n = libc::write(fd, b"0".as_ptr().cast(), 1);
+                let err = io::Error::last_os_error();
+                libc::close(fd);
+                if n == 1 { Ok(()) } else { Err(err) }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        self.kill_all();
+        // A cgroup can be removed only once its processes are gone, which takes the
+        // kernel a moment after SIGKILL.
+        if std::fs::remove_dir(&self.dir).is_err() {
+            let dir = std::mem::take(&mut self.dir);
+            let remove = move || {
+                for _ in 0..100 {
+                    if std::fs::remove_dir(&dir).is_ok() || !dir.exists() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            };
+            match tokio::runtime::Handle::try_current() {
+                Ok(h) => drop(h.spawn_blocking(remove)),
+                Err(_) => remove(),
+            }
+        }
+    }
+}
+
+/// Limits each process a command starts to `limit_mb` of data.
+fn rlimit_on_exec(cmd: &mut tokio::process::Command, limit_mb: u32) {
+    let bytes = u64::from(limit_mb) << 20;
+    // SAFETY: setrlimit is async-signal-safe and the closure allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_DATA, &lim) == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+        });
+    }
+}
+
+/// The mount point of the hierarchy with the memory controller, and whether it is v2.
+fn memory_mount() -> Option<(PathBuf, bool)> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mut v2 = None;
+    for line in info.lines() {
+        // `id parent major:minor root mountpoint options … - fstype source superoptions`
+        let (left, right) = line.split_once(" - ")?;
+        let mountpoint = PathBuf::from(left.split(' ').nth(4)?);
+        let mut right = right.split(' ');
+        let (fstype, superopts) = (right.next()?, right.nth(1).unwrap_or(""));
+        if fstype == "cgroup" && superopts.split(',').any(|o| o == "memory") {
+            return Some((mountpoint, false));
+        }
+        if fstype == "cgroup2" && v2.is_none() {
+            let controllers = std::fs::read_to_string(mountpoint.join("cgroup.controllers")).unwrap_or_default();
+            if controllers.split_whitespace().any(|c| c == "memory") {
+                v2 = Some(mountpoint);
+            }
+        }
+    }
+    v2.map(|m| (m, true))
+}
+
+/// This process's cgroup path in the memory hierarchy (v1) or the unified one (v2).
+fn own_cgroup(v2: bool) -> Option<String> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    text.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let ours = if v2 { id == "0" && controllers.is_empty() } else { controllers.split(',').any(|c| c == "memory") };
+        ours.then(|| path.to_string())
+    })
+}
+
+/// Removes `squall-<pid>` cgroups of servers that are no longer running.
+fn sweep_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("squall-")).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if let Ok(children) = std::fs::read_dir(e.path()) {
+            for c in children.flatten().filter(|c| c.path().is_dir()) {
+                let _ = std::fs::remove_dir(c.path());
+            }
+        }
+        let _ = std::fs::remove_dir(e.path());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_in_a_limited_cgroup_is_killed_by_the_kernel_and_cleaned_up() {
+        let Some(cgroups) = Cgroups::detect() else {
+            eprintln!("no writable memory cgroup here; the rlimit path is used instead");
+            return;
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let cg = cgroups.create(32).unwrap();
+            let mut cmd = tokio::process::Command::new("python3");
+            cmd.args(["-c", "x = bytearray(200 << 20)"]);
+            cg.join_on_exec(&mut cmd).unwrap();
+            let status = cmd.status().await.unwrap();
+            assert!(!status.success());
+            assert!(cg.oom_killed(), "the kernel's OOM kill is seen");
+            assert!(cg.peak_mb() >= 16, "peak {}", cg.peak_mb());
+            let dir = cg.dir.clone();
+            drop(cg);
+            for _ in 0..100 {
+                if !dir.exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(!dir.exists(), "the cgroup is removed");
+        });
+    }
+}
