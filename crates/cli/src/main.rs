@@ -62,6 +62,10 @@ enum Command {
         /// Run Lambda-runtime processes without the bubblewrap sandbox.
         #[arg(long)]
         no_sandbox: bool,
+        /// Milliseconds before the first retry of a failed asynchronous invocation (doubling
+        /// for the second; Lambda waits about a minute).
+        #[arg(long, default_value_t = 60_000)]
+        async_retry_delay_ms: u64,
         /// Limit Lambda-runtime processes' memory with RLIMIT_DATA and sampling even where
         /// a cgroup could be made (tests the fallback).
         #[arg(long, hide = true)]
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
             idle_timeout,
             no_sandbox,
             no_memory_cgroups,
+            async_retry_delay_ms,
             bench_no_timeouts,
         } => {
             let engine = squall_runtime_wasm::EngineOptions {
@@ -147,7 +152,19 @@ fn main() -> ExitCode {
                 sandbox: (!no_sandbox).then(std::path::PathBuf::new),
                 memory_cgroups: !no_memory_cgroups,
             };
-            commands::server::run(data_dir, api, http, region, engine, process)
+            let async_policy = squall_functions::AsyncPolicy {
+                retry_delay: std::time::Duration::from_millis(async_retry_delay_ms),
+                ..Default::default()
+            };
+            commands::server::run(squall_server::ServerConfig {
+                data_dir,
+                api_addr: api,
+                http_addr: http,
+                region,
+                engine,
+                process,
+                async_policy,
+            })
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
         Command::Remove { service, client } => commands::remove(&client, &service),

@@ -6,16 +6,19 @@
 //! - [`deploy`]: reconciling a service to a [`DeploymentPlan`].
 //! - [`routes`]: HTTP API route matching.
 //! - [`logs`]: the log pipeline from runtimes to the store and to followers.
+//! - [`async_invoke`]: asynchronous invocation: a durable queue, retries with backoff.
 //!
 //! Records are read from storage once at start and kept in memory, so the request path
 //! never touches storage. Deliberately absent: HTTP, wire formats, SigV4.
 
+pub mod async_invoke;
 mod crud;
 mod deploy;
 mod error;
 pub mod logs;
 pub mod routes;
 
+pub use async_invoke::AsyncPolicy;
 pub use crud::ConfigPatch;
 pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedFunction};
 pub use error::{Error, Result};
@@ -24,7 +27,7 @@ pub use routes::{RouteMatch, RouteTable};
 
 use async_trait::async_trait;
 use squall_runtime::{CodeSource, Invocation, Outcome, SharedRuntime};
-use squall_storage::{ArtifactStore, LogStore, MetaStore};
+use squall_storage::{ArtifactStore, InvocationQueue, LogStore, MetaStore};
 use squall_types::{FunctionRecord, LogLine, ServiceRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -58,6 +61,18 @@ pub enum Routed {
     },
 }
 
+/// The stores the functions service keeps its state in.
+pub struct Stores {
+    /// Function and service records.
+    pub meta: Arc<dyn MetaStore>,
+    /// Code packages.
+    pub artifacts: Arc<dyn ArtifactStore>,
+    /// Invocation logs.
+    pub logs: Arc<dyn LogStore>,
+    /// Asynchronous invocations.
+    pub queue: Arc<dyn InvocationQueue>,
+}
+
 /// The functions service. One per process; shared by the gateway's handlers.
 pub struct Functions {
     meta: Arc<dyn MetaStore>,
@@ -65,6 +80,10 @@ pub struct Functions {
     logs: Arc<dyn LogStore>,
     log_pipe: Arc<LogPipe>,
     runtime: SharedRuntime,
+    /// Asynchronous invocations waiting to run.
+    queue: Arc<dyn InvocationQueue>,
+    /// Wakes the asynchronous dispatcher: something was enqueued or finished.
+    async_wake: tokio::sync::Notify,
     /// The in-memory copy of every function and service record.
     state: RwLock<State>,
     /// Serializes control-plane writes on this node, so read-check-write sequences hold.
@@ -73,19 +92,16 @@ pub struct Functions {
 
 impl Functions {
     /// Loads every record from `meta` and serves them.
-    pub async fn open(
-        meta: Arc<dyn MetaStore>,
-        artifacts: Arc<dyn ArtifactStore>,
-        logs: Arc<dyn LogStore>,
-        log_pipe: Arc<LogPipe>,
-        runtime: SharedRuntime,
-    ) -> Result<Self> {
+    pub async fn open(stores: Stores, log_pipe: Arc<LogPipe>, runtime: SharedRuntime) -> Result<Self> {
+        let Stores { meta, artifacts, logs, queue } = stores;
         let f = Functions {
             meta,
             artifacts,
             logs,
             log_pipe,
             runtime,
+            queue,
+            async_wake: tokio::sync::Notify::new(),
             state: RwLock::new(State::default()),
             writes: tokio::sync::Mutex::new(()),
         };

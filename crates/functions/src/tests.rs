@@ -32,7 +32,8 @@ async fn open(dir: &std::path::Path) -> (Functions, Arc<FakeRuntime>) {
     let stores = EmbeddedStores::open(dir).unwrap();
     let rt = Arc::new(FakeRuntime::default());
     let pipe = LogPipe::start(stores.logs.clone());
-    let f = Functions::open(stores.meta, stores.artifacts, stores.logs, pipe, rt.clone()).await.unwrap();
+    let stores = Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs, queue: stores.queue };
+    let f = Functions::open(stores, pipe, rt.clone()).await.unwrap();
     (f, rt)
 }
 

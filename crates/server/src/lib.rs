@@ -7,7 +7,7 @@
 mod credentials;
 
 use anyhow::Context;
-use squall_functions::{Functions, LogPipe};
+use squall_functions::{AsyncPolicy, Functions, LogPipe, Stores};
 use squall_gateway::{AccessKeys, ApiState, RoutesState};
 use squall_runtime::ByKind;
 use squall_runtime_process::{ProcessOptions, ProcessRuntime};
@@ -36,6 +36,8 @@ pub struct ServerConfig {
     /// filled in by [`run`]; `sandbox: Some(_)` asks for the sandbox, which [`run`] points
     /// at the data directory when bubblewrap works here).
     pub process: ProcessOptions,
+    /// How asynchronous invocations are retried.
+    pub async_policy: AsyncPolicy,
 }
 
 /// What a started server tells its caller.
@@ -106,11 +108,14 @@ pub async fn run(
     )
     .context("starting the process runtime")?;
     let runtime = Arc::new(ByKind { wasm: Arc::new(wasm), process });
-    let functions = Arc::new(
-        Functions::open(stores.meta.clone(), stores.artifacts.clone(), stores.logs.clone(), log_pipe, runtime)
-            .await
-            .context("loading functions")?,
-    );
+    let service_stores = Stores {
+        meta: stores.meta.clone(),
+        artifacts: stores.artifacts.clone(),
+        logs: stores.logs.clone(),
+        queue: stores.queue.clone(),
+    };
+    let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
+    let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
 
     let started = Started {
         api_addr,
@@ -148,6 +153,9 @@ pub async fn run(
     tracing::info!("shutting down: finishing in-flight requests");
     let _ = stop_tx.send(true);
     let _ = tokio::join!(api, http);
+    // Asynchronous invocations still running are cut short; their leases end with this
+    // process and they run again after the next start (at least once).
+    dispatcher.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");
     Ok(())

@@ -48,6 +48,12 @@ impl Db {
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
     }
 
+    /// Runs `f` with the connection on this thread (for startup work).
+    pub(crate) fn blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
     /// Runs `f` with the connection on the blocking pool.
     pub(crate) async fn call<T, F>(&self, f: F) -> Result<T>
     where

@@ -4,6 +4,7 @@
 //! - `meta.db`: functions, services, settings (`synchronous=FULL`: an acknowledged write
 //!   survives a crash of the process or the machine).
 //! - `logs.db`: invocation logs (`synchronous=NORMAL`: survives a crash of the process).
+//! - `queue.db`: asynchronous invocations waiting to run (`synchronous=FULL`).
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -13,10 +14,12 @@ mod artifacts;
 mod db;
 mod logs;
 mod meta;
+mod queue;
 
 pub use artifacts::FileArtifactStore;
 pub use logs::SqliteLogStore;
 pub use meta::SqliteMetaStore;
+pub use queue::SqliteInvocationQueue;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,6 +32,8 @@ pub struct EmbeddedStores {
     pub artifacts: Arc<FileArtifactStore>,
     /// Invocation logs.
     pub logs: Arc<SqliteLogStore>,
+    /// Asynchronous invocations.
+    pub queue: Arc<SqliteInvocationQueue>,
 }
 
 impl EmbeddedStores {
@@ -39,6 +44,7 @@ impl EmbeddedStores {
             meta: Arc::new(SqliteMetaStore::open(&data_dir.join("meta.db"))?),
             artifacts: Arc::new(FileArtifactStore::open(&data_dir.join("artifacts"))?),
             logs: Arc::new(SqliteLogStore::open(&data_dir.join("logs.db"))?),
+            queue: Arc::new(SqliteInvocationQueue::open(&data_dir.join("queue.db"))?),
         })
     }
 }

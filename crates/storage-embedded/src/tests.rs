@@ -137,3 +137,42 @@ async fn logs_read_by_position() {
     s.logs.delete_function("a").await.unwrap();
     assert!(s.logs.read("a", 0, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn queued_invocations_are_leased_once_retried_and_survive_reopen() {
+    use squall_storage::{InvocationQueue, QueuedInvocation};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let inv = |id: &str, due_ms| QueuedInvocation {
+        id: id.into(),
+        function: "svc-f".into(),
+        payload: b"{}".to_vec(),
+        traceparent: String::new(),
+        attempts: 0,
+        enqueued_ms: 1,
+        due_ms,
+    };
+    {
+        let q = crate::SqliteInvocationQueue::open(&path).unwrap();
+        q.enqueue(&inv("a", 10)).await.unwrap();
+        q.enqueue(&inv("b", 20)).await.unwrap();
+        assert_eq!(q.next_due_ms().await.unwrap(), Some(10));
+        let got = q.lease(15, 1000, 10).await.unwrap();
+        assert_eq!(got.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a"]);
+        // Leased: not handed out again until the lease ends.
+        let got = q.lease(25, 1000, 10).await.unwrap();
+        assert_eq!(got.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert!(q.lease(999, 1000, 10).await.unwrap().is_empty());
+        q.retry_at("b", 1, 500).await.unwrap();
+        let again = q.lease(600, 2000, 10).await.unwrap();
+        assert_eq!((again[0].id.as_str(), again[0].attempts), ("b", 1));
+        q.complete("b").await.unwrap();
+        // "a" is still leased by this process when it goes away.
+    }
+    let q = crate::SqliteInvocationQueue::open(&path).unwrap();
+    let got = q.lease(20, 3000, 10).await.unwrap();
+    assert_eq!(got.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a"], "a lease dies with its server");
+    assert_eq!(got[0].payload, b"{}");
+    q.complete("a").await.unwrap();
+    assert_eq!(q.next_due_ms().await.unwrap(), None);
+}

@@ -3,6 +3,7 @@
 //! - [`MetaStore`]: functions, services and settings (small records, transactional).
 //! - [`ArtifactStore`]: code packages, content-addressed by SHA-256.
 //! - [`LogStore`]: invocation log lines, append-only, read by position.
+//! - [`InvocationQueue`]: asynchronous invocations waiting to run (durable, leased).
 //!
 //! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
 //! same traits; callers hold `Arc<dyn Trait>` and never learn which one they have.
@@ -13,8 +14,10 @@ mod artifact;
 mod error;
 mod logs;
 mod meta;
+mod queue;
 
 pub use artifact::{ArtifactStore, sha256_hex_is_valid};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use meta::{DeploymentChange, Expect, MetaStore};
+pub use queue::{InvocationQueue, QueuedInvocation};

@@ -19,7 +19,7 @@ pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord,
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName};
 pub use route::{HttpMethod, RouteKey, RoutePath, RouteSegment, RouteSpec};
-pub use trace::{RequestId, TraceContext};
+pub use trace::{RequestId, TraceContext, random_u64};
 
 /// The AWS account id Squall reports in ARNs (one account per installation).
 pub const ACCOUNT_ID: &str = "000000000000";

@@ -12,8 +12,9 @@ thread_local! {
     });
 }
 
-/// SplitMix64: a bijection of its counter, so one thread never repeats an output.
-fn next_u64() -> u64 {
+/// A random number from a per-thread generator (SplitMix64, seeded from the OS): a
+/// bijection of its counter, so one thread never repeats an output. Not for secrets.
+pub fn random_u64() -> u64 {
     RNG.with(|state| {
         let s = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
         state.set(s);
@@ -27,7 +28,7 @@ fn next_u64() -> u64 {
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     for chunk in b.chunks_mut(8) {
-        chunk.copy_from_slice(&next_u64().to_le_bytes()[..chunk.len()]);
+        chunk.copy_from_slice(&random_u64().to_le_bytes()[..chunk.len()]);
     }
     b
 }
@@ -65,6 +66,16 @@ impl RequestId {
         b[8] = (b[8] & 0x3f) | 0x80;
         let h = hex(&b);
         RequestId(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+    }
+
+    /// An id issued earlier (stored with queued work): a UUID in its usual lower-case form.
+    pub fn parse(s: &str) -> Option<Self> {
+        let shape = s.len() == 36
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+            });
+        shape.then(|| RequestId(s.to_string()))
     }
 
     /// The id as a string.
@@ -208,5 +219,7 @@ mod tests {
         assert_eq!(s.len(), 36);
         assert_eq!(&s[14..15], "4");
         assert_ne!(RequestId::new(), id);
+        assert_eq!(RequestId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(RequestId::parse("not-an-id"), None);
     }
 }

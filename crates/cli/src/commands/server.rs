@@ -1,21 +1,11 @@
 //! `squall server`.
 
 use anyhow::Context;
-use squall_runtime_wasm::EngineOptions;
 use squall_server::{ServerConfig, Started};
 use std::io::Write;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub(crate) fn run(
-    data_dir: PathBuf,
-    api: SocketAddr,
-    http: SocketAddr,
-    region: String,
-    engine: EngineOptions,
-    process: squall_runtime_process::ProcessOptions,
-) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(config: ServerConfig) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -24,7 +14,7 @@ pub(crate) fn run(
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    let config = ServerConfig { data_dir: data_dir.clone(), api_addr: api, http_addr: http, region, engine, process };
+    let data_dir = config.data_dir.clone();
     runtime.block_on(squall_server::run(config, |s| announce(s, &data_dir), shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }

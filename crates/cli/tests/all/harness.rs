@@ -45,6 +45,11 @@ impl Server {
         Server::launch(data_dir, &[])
     }
 
+    /// A server on `data_dir` with extra `squall server` flags.
+    pub fn start_in_with(data_dir: &Path, extra: &[&str]) -> Result<Server> {
+        Server::launch(data_dir, extra)
+    }
+
     fn launch(data_dir: &Path, extra: &[&str]) -> Result<Server> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_squall"))
             .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--max-instances", "100", "--data-dir"])

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `squall` binary on loopback ports with a temporary data
 //! directory, driven by the `squall` CLI, an HTTP client and the `aws` CLI.
 
+mod async_invoke;
 mod bad_input;
 mod faults;
 mod harness;

@@ -398,7 +398,7 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
             *r.status_mut() = StatusCode::NO_CONTENT;
             return Ok(r);
         }
-        "Event" => return Err(ApiError::invalid("InvocationType Event (asynchronous invoke) is not supported yet")),
+        "Event" => return invoke_async(state, req, &f).await,
         other => {
             return Err(ApiError::invalid(format!(
                 "InvocationType {other:?} is not one of RequestResponse, Event, DryRun"
@@ -462,6 +462,26 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
             r.headers_mut().insert("X-Amz-Log-Result", v);
         }
     }
+    Ok(r)
+}
+
+/// `InvocationType: Event`: stored durably, answered with 202, run later.
+async fn invoke_async(
+    state: &ApiState,
+    req: &ApiRequest,
+    f: &FunctionRecord,
+) -> Result<http::Response<Body>, ApiError> {
+    use squall_functions::async_invoke::MAX_ASYNC_PAYLOAD;
+    if req.body.len() > MAX_ASYNC_PAYLOAD {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLargeException",
+            format!("Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"),
+        ));
+    }
+    state.functions.invoke_async(f, req.body.clone(), &req.request_id, &req.trace).await?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::ACCEPTED;
     Ok(r)
 }
 

@@ -27,6 +27,11 @@ def echo(event, context):
             "pid": os.getpid(), "init_type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")}
 
 
+def shout(event, context):
+    print("shout got", json.dumps(event, sort_keys=True))
+    return {"shouted": True}
+
+
 def sleepy(event, context):
     time.sleep(float((event or {}).get("seconds", 5)))
     return {"slept": True}

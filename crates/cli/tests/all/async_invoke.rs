@@ -1,0 +1,131 @@
+//! Asynchronous invocation (`InvocationType: Event`): accepted at once, run later from a
+//! durable queue, function errors retried with backoff.
+
+use crate::harness::*;
+use std::time::{Duration, Instant};
+
+fn guest() -> std::path::PathBuf {
+    root().join("tests/guests/lambda/python")
+}
+
+/// `aws lambda invoke --invocation-type Event`: returns the CLI's JSON and the output file.
+fn invoke_event(server: &Server, function: &str, payload: &str) -> Result<(serde_json::Value, String)> {
+    let tmp = tempfile::tempdir()?;
+    let (payload_file, out_file) = (tmp.path().join("payload.json"), tmp.path().join("out"));
+    std::fs::write(&payload_file, payload)?;
+    let payload_arg = format!("fileb://{}", payload_file.display());
+    let out = server.aws(&[
+        "lambda",
+        "invoke",
+        "--invocation-type",
+        "Event",
+        "--function-name",
+        function,
+        "--payload",
+        &payload_arg,
+        out_file.to_str().unwrap(),
+    ]);
+    let meta = serde_json::from_str(&ok(&out)?)?;
+    Ok((meta, std::fs::read_to_string(&out_file).unwrap_or_default()))
+}
+
+/// Polls `squall logs FUNCTION` (bounded) until `done` holds; returns the logs.
+fn logs_until(server: &Server, function: &str, limit: Duration, done: impl Fn(&str) -> bool) -> Result<String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let logs = ok(&server.squall(&["logs", function]))?;
+        if done(&logs) {
+            return Ok(logs);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "gave up waiting; logs of {function}:\n{logs}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn event_invocations_run_later_and_failures_are_retried_with_backoff() -> Result {
+    let server = Server::start_with(&["--async-retry-delay-ms", "300"])?;
+    server.deploy(&guest())?;
+
+    let (meta, body) = invoke_event(&server, "pyfns-shout", r#"{"n": 7}"#)?;
+    assert_eq!((meta["StatusCode"].as_i64(), body.as_str()), (Some(202), ""), "{meta}");
+    let logs = logs_until(&server, "pyfns-shout", Duration::from_secs(30), |l| l.contains("REPORT RequestId"))?;
+    assert!(logs.contains(r#"shout got {"n": 7}"#), "{logs}");
+
+    // A failing function: the first attempt and two retries, about 300 ms then 600 ms apart.
+    let started = Instant::now();
+    invoke_event(&server, "pyfns-fail", "{}")?;
+    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
+    let took = started.elapsed();
+    assert_eq!(logs.matches("START RequestId").count(), 3, "{logs}");
+    assert!(logs.contains("attempt 1 of 3") && logs.contains("attempt 2 of 3"), "{logs}");
+    assert!(logs.contains("failed after 3 attempts, giving up"), "{logs}");
+    assert!(took >= Duration::from_millis(600), "retries came too soon: {took:?}");
+    // Every attempt ran under the request id the caller was given.
+    let ids: std::collections::HashSet<&str> = logs
+        .lines()
+        .filter_map(|l| l.split("START RequestId: ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(ids.len(), 1, "{logs}");
+    Ok(())
+}
+
+#[test]
+fn accepted_event_invocations_survive_kill_9() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let flags = ["--async-retry-delay-ms", "200"];
+    let mut server = Server::start_in_with(&data, &flags)?;
+    server.deploy(&guest())?;
+    // No concurrency: the invocation is throttled, so it is still queued at the kill.
+    ok(&server.aws(&[
+        "lambda",
+        "put-function-concurrency",
+        "--function-name",
+        "pyfns-shout",
+        "--reserved-concurrent-executions",
+        "0",
+    ]))?;
+    let (meta, _) = invoke_event(&server, "pyfns-shout", r#"{"survives": "kill -9"}"#)?;
+    assert_eq!(meta["StatusCode"].as_i64(), Some(202));
+    // Past the throttle wait and a retry: it has not run, it is only stored.
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = ok(&server.squall(&["logs", "pyfns-shout"]))?;
+    assert!(!before.contains("shout got"), "{before}");
+    server.kill9()?;
+
+    let server = Server::start_in_with(&data, &flags)?;
+    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-shout"]))?;
+    let logs = logs_until(&server, "pyfns-shout", Duration::from_secs(30), |l| l.contains("shout got"))?;
+    assert!(logs.contains(r#"shout got {"survives": "kill -9"}"#), "{logs}");
+    assert_eq!(logs.matches("shout got").count(), 1, "{logs}");
+    Ok(())
+}
+
+#[test]
+fn event_invocations_refuse_what_lambda_refuses() -> Result {
+    let server = Server::start()?;
+    server.deploy(&guest())?;
+    let big = format!(r#"{{"pad": "{}"}}"#, "x".repeat(300 * 1024));
+    let tmp = tempfile::tempdir()?;
+    std::fs::write(tmp.path().join("big.json"), big)?;
+    let big_arg = format!("fileb://{}", tmp.path().join("big.json").display());
+    let out = server.aws(&[
+        "lambda",
+        "invoke",
+        "--invocation-type",
+        "Event",
+        "--function-name",
+        "pyfns-shout",
+        "--payload",
+        &big_arg,
+        tmp.path().join("out").to_str().unwrap(),
+    ]);
+    let err = fails(&out)?;
+    assert!(err.contains("RequestTooLargeException"), "{err}");
+    let out = server.aws(&["lambda", "invoke", "--invocation-type", "Event", "--function-name", "nope", "/dev/null"]);
+    let err = fails(&out)?;
+    assert!(err.contains("ResourceNotFoundException"), "{err}");
+    Ok(())
+}

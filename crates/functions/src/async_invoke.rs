@@ -1,0 +1,201 @@
+//! Asynchronous invocation as Lambda does it: the event is stored durably and the caller
+//! answered at once; a dispatcher runs it later. A function error is retried with
+//! exponential backoff and jitter up to `max_retries` times; a throttled attempt is retried
+//! without counting, until the event is older than `max_event_age`. Delivery is at least
+//! once: an attempt cut short by a crash runs again after a restart.
+
+use crate::{Error, Functions, Result};
+use bytes::Bytes;
+use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
+use squall_storage::QueuedInvocation;
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Lambda's limit on an asynchronous invocation's event.
+pub const MAX_ASYNC_PAYLOAD: usize = 256 * 1024;
+
+/// How long a dispatched invocation is leased: past Lambda's longest timeout (15 minutes),
+/// so a lease ends only when its server is gone.
+const LEASE: Duration = Duration::from_secs(16 * 60);
+
+/// Longest wait between attempts of a throttled invocation (Lambda's).
+const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(5 * 60);
+
+/// How asynchronous invocations are retried.
+#[derive(Debug, Clone)]
+pub struct AsyncPolicy {
+    /// Retries after a function error (Lambda's default and maximum: 2).
+    pub max_retries: u32,
+    /// The wait before the first retry; it doubles for each later one, ±25% jitter. Lambda
+    /// waits about a minute.
+    pub retry_delay: Duration,
+    /// Events older than this are dropped instead of run (Lambda's default: 6 hours).
+    pub max_event_age: Duration,
+    /// Most asynchronous invocations running at once on this server.
+    pub concurrency: usize,
+}
+
+impl Default for AsyncPolicy {
+    fn default() -> Self {
+        AsyncPolicy {
+            max_retries: 2,
+            retry_delay: Duration::from_secs(60),
+            max_event_age: Duration::from_secs(6 * 3600),
+            concurrency: 64,
+        }
+    }
+}
+
+impl Functions {
+    /// Accepts an invocation of `function` to run later; `Ok` means it is stored durably.
+    pub async fn invoke_async(
+        &self,
+        function: &FunctionRecord,
+        payload: Bytes,
+        request_id: &RequestId,
+        trace: &TraceContext,
+    ) -> Result<()> {
+        if payload.len() > MAX_ASYNC_PAYLOAD {
+            return Err(Error::InvalidRequest(format!(
+                "an asynchronous invocation's payload is at most {MAX_ASYNC_PAYLOAD} bytes"
+            )));
+        }
+        let now = now_ms();
+        let queued = QueuedInvocation {
+            id: request_id.to_string(),
+            function: function.config.name.to_string(),
+            payload: payload.to_vec(),
+            traceparent: trace.traceparent(),
+            attempts: 0,
+            enqueued_ms: now,
+            due_ms: now,
+        };
+        self.queue.enqueue(&queued).await?;
+        self.async_wake.notify_one();
+        Ok(())
+    }
+
+    /// Runs queued invocations from now on, in the background.
+    pub fn start_async_dispatcher(self: &Arc<Self>, policy: AsyncPolicy) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move { me.dispatch(Arc::new(policy)).await })
+    }
+
+    async fn dispatch(self: Arc<Self>, policy: Arc<AsyncPolicy>) {
+        let slots = Arc::new(Semaphore::new(policy.concurrency.max(1)));
+        loop {
+            let free = slots.available_permits();
+            if free > 0 {
+                let now = now_ms();
+                match self.queue.lease(now, now + LEASE.as_millis() as u64, free).await {
+                    Ok(batch) => {
+                        let full = batch.len() == free;
+                        for inv in batch {
+                            let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                            let (me, policy) = (self.clone(), policy.clone());
+                            tokio::spawn(async move {
+                                me.run_queued(inv, &policy).await;
+                                drop(slot);
+                                me.async_wake.notify_one();
+                            });
+                        }
+                        if full {
+                            continue;
+                        }
+                    }
+                    Err(e) => tracing::warn!("reading the asynchronous invocation queue: {e}"),
+                }
+            }
+            // Sleep until something is enqueued, a slot frees up, or the next one is due.
+            let next = self.queue.next_due_ms().await.ok().flatten();
+            let wait = next.map_or(60_000, |due| due.saturating_sub(now_ms())).clamp(1, 60_000);
+            let _ = tokio::time::timeout(Duration::from_millis(wait), self.async_wake.notified()).await;
+        }
+    }
+
+    async fn run_queued(&self, inv: QueuedInvocation, policy: &AsyncPolicy) {
+        let request_id = RequestId::parse(&inv.id).unwrap_or_default();
+        let trace = TraceContext::from_traceparent(Some(&inv.traceparent));
+        let note = |message: String| self.platform_line(&inv.function, &request_id, &trace, message);
+        let age = Duration::from_millis(now_ms().saturating_sub(inv.enqueued_ms));
+        let Some(function) = self.function(&inv.function) else {
+            tracing::warn!(
+                function = inv.function,
+                id = inv.id,
+                "dropping an asynchronous invocation: no such function"
+            );
+            return self.finish(&inv.id).await;
+        };
+        if age > policy.max_event_age {
+            note(format!("dropping asynchronous invocation {}: older than {:?}", inv.id, policy.max_event_age));
+            return self.finish(&inv.id).await;
+        }
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri("/")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(full_body(inv.payload.clone()))
+            .expect("a static request is valid");
+        let invocation =
+            Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
+        let failure = match self.invoke(&function, invocation).await {
+            // The result goes nowhere, but a streamed body is read so the function finishes.
+            Ok(Outcome::Response(r)) => {
+                let _ = squall_runtime::collect_body(r.into_body(), 6 << 20).await;
+                return self.finish(&inv.id).await;
+            }
+            Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => {
+                let backoff = (age / 2).clamp(policy.retry_delay.min(Duration::from_secs(1)), MAX_THROTTLE_BACKOFF);
+                return self.retry(&inv, inv.attempts, jitter(backoff)).await;
+            }
+            Ok(Outcome::Failed(f)) => f.message,
+            Err(e) => e.to_string(),
+        };
+        let attempts = inv.attempts + 1;
+        if attempts > policy.max_retries {
+            note(format!("asynchronous invocation {} failed after {attempts} attempts, giving up: {failure}", inv.id));
+            return self.finish(&inv.id).await;
+        }
+        let backoff = jitter(policy.retry_delay * 2u32.pow(attempts - 1));
+        note(format!(
+            "asynchronous invocation {} failed (attempt {attempts} of {}), retrying in {:.1} s: {failure}",
+            inv.id,
+            policy.max_retries + 1,
+            backoff.as_secs_f64()
+        ));
+        self.retry(&inv, attempts, backoff).await;
+    }
+
+    async fn finish(&self, id: &str) {
+        if let Err(e) = self.queue.complete(id).await {
+            // The lease ends with this server; the invocation will run again then.
+            tracing::warn!(id, "completing an asynchronous invocation: {e}");
+        }
+    }
+
+    async fn retry(&self, inv: &QueuedInvocation, attempts: u32, after: Duration) {
+        let due = now_ms() + after.as_millis() as u64;
+        if let Err(e) = self.queue.retry_at(&inv.id, attempts, due).await {
+            tracing::warn!(id = inv.id, "rescheduling an asynchronous invocation: {e}");
+        }
+    }
+
+    fn platform_line(&self, function: &str, request_id: &RequestId, trace: &TraceContext, message: String) {
+        self.log_pipe.emit(vec![LogLine {
+            seq: 0,
+            function: function.to_string(),
+            ts_ms: now_ms(),
+            request_id: request_id.to_string(),
+            trace_id: trace.trace_id_hex(),
+            stream: LogStream::Platform,
+            message,
+        }]);
+    }
+}
+
+/// `d` scaled by a random factor in [0.75, 1.25), so retries of many events spread out.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(0.75 + (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64 / 2.0)
+}
