@@ -64,7 +64,7 @@ enum Command {
         no_sandbox: bool,
         /// Milliseconds before the first retry of a failed asynchronous invocation (doubling
         /// for the second; Lambda waits about a minute).
-        #[arg(long, default_value_t = 60_000)]
+        #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
         async_retry_delay_ms: u64,
         /// Limit Lambda-runtime processes' memory with RLIMIT_DATA and sampling even where
         /// a cgroup could be made (tests the fallback).

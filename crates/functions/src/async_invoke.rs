@@ -23,6 +23,9 @@ const LEASE: Duration = Duration::from_secs(16 * 60);
 /// Longest wait between attempts of a throttled invocation (Lambda's).
 const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
+/// Longest wait between attempts after a function error.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
+
 /// How asynchronous invocations are retried.
 #[derive(Debug, Clone)]
 pub struct AsyncPolicy {
@@ -85,12 +88,19 @@ impl Functions {
 
     async fn dispatch(self: Arc<Self>, policy: Arc<AsyncPolicy>) {
         let slots = Arc::new(Semaphore::new(policy.concurrency.max(1)));
+        let mut failures = 0u32;
         loop {
             let free = slots.available_permits();
-            if free > 0 {
+            if free == 0 {
+                // Every slot is busy: the next finished invocation wakes this loop.
+                self.async_wake.notified().await;
+                continue;
+            }
+            {
                 let now = now_ms();
                 match self.queue.lease(now, now + LEASE.as_millis() as u64, free).await {
                     Ok(batch) => {
+                        failures = 0;
                         let full = batch.len() == free;
                         for inv in batch {
                             let Ok(slot) = slots.clone().acquire_owned().await else { return };
@@ -105,7 +115,14 @@ impl Functions {
                             continue;
                         }
                     }
-                    Err(e) => tracing::warn!("reading the asynchronous invocation queue: {e}"),
+                    Err(e) => {
+                        // Back off: a store that fails now likely fails again at once.
+                        failures = failures.saturating_add(1);
+                        let pause = Duration::from_millis(100).saturating_mul(1 << failures.min(9));
+                        tracing::warn!("reading the asynchronous invocation queue: {e}; retrying in {pause:?}");
+                        tokio::time::sleep(pause).await;
+                        continue;
+                    }
                 }
             }
             // Sleep until something is enqueued, a slot frees up, or the next one is due.
@@ -141,9 +158,11 @@ impl Functions {
         let invocation =
             Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
         let failure = match self.invoke(&function, invocation).await {
-            // The result goes nowhere, but a streamed body is read so the function finishes.
+            // The result goes nowhere, but a streamed body is read so the function finishes
+            // (within its timeout: a body that never ends must not hold the slot forever).
             Ok(Outcome::Response(r)) => {
-                let _ = squall_runtime::collect_body(r.into_body(), 6 << 20).await;
+                let limit = Duration::from_secs(u64::from(function.config.timeout_s) + 1);
+                let _ = tokio::time::timeout(limit, squall_runtime::collect_body(r.into_body(), 6 << 20)).await;
                 return self.finish(&inv.id).await;
             }
             Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => {
@@ -158,7 +177,7 @@ impl Functions {
             note(format!("asynchronous invocation {} failed after {attempts} attempts, giving up: {failure}", inv.id));
             return self.finish(&inv.id).await;
         }
-        let backoff = jitter(policy.retry_delay * 2u32.pow(attempts - 1));
+        let backoff = jitter(policy.retry_delay.saturating_mul(2u32.saturating_pow(attempts - 1)).min(MAX_RETRY_DELAY));
         note(format!(
             "asynchronous invocation {} failed (attempt {attempts} of {}), retrying in {:.1} s: {failure}",
             inv.id,

@@ -51,7 +51,7 @@ impl Memory {
     /// Applies the limit to what `cmd` starts.
     pub(crate) fn apply(&self, cmd: &mut tokio::process::Command) -> io::Result<()> {
         match self {
-            Memory::Cgroup(cg) => cg.join_on_exec(cmd),
+            Memory::Cgroup(cg) => cg.join_on_exec(cmd.as_std_mut()),
             Memory::Rlimit { limit_mb, .. } => {
                 rlimit_on_exec(cmd, *limit_mb);
                 Ok(())
@@ -90,7 +90,17 @@ impl Memory {
         }
     }
 
-    /// Whether the kernel stopped a process of the tree for want of memory.
+    /// What the tree used when the kernel stopped it: at least the limit (a kernel
+    /// without a peak counter reports usage after the kill).
+    pub(crate) fn used_at_oom_mb(&self) -> u64 {
+        match self {
+            Memory::Cgroup(cg) => cg.peak_mb().max(u64::from(cg.limit_mb)),
+            Memory::Rlimit { .. } => self.peak_mb(),
+        }
+    }
+
+    /// Whether the kernel stopped a process of the tree for want of memory (over the
+    /// cgroup's life: asked only when the process is gone).
     pub(crate) fn oom_killed(&self) -> bool {
         matches!(self, Memory::Cgroup(cg) if cg.oom_killed())
     }
@@ -138,16 +148,19 @@ pub(crate) struct Cgroup {
     v2: bool,
     /// The peak usage file, kept open: read once per invocation for its REPORT.
     peak: Option<std::fs::File>,
+    limit_mb: u32,
 }
 
 impl Cgroups {
     /// The memory cgroup hierarchy this process is in, if Squall may create cgroups
     /// beneath it. Leftovers of earlier servers that are gone are removed.
     pub fn detect() -> Option<Cgroups> {
-        let (mount, v2) = memory_mount()?;
+        let (mount, mount_root, v2) = memory_mount()?;
         let own = own_cgroup(v2)?;
+        // Without a cgroup namespace the mount shows only a subtree of the hierarchy.
+        let own = own.strip_prefix(mount_root.as_str()).unwrap_or(&own);
         let parent = mount.join(own.trim_start_matches('/'));
-        sweep_stale(&parent);
+        sweep_stale(&parent, v2);
         let root = parent.join(format!("squall-{}", std::process::id()));
         std::fs::create_dir(&root).ok()?;
         let cg = Cgroups { root, v2, next: AtomicU64::new(0) };
@@ -155,22 +168,32 @@ impl Cgroups {
             let _ = std::fs::remove_dir(&cg.root);
             return None;
         }
-        // Prove the whole path works before relying on it.
+        // Prove the whole path works, a process joining included, before relying on it.
         let probe = cg.create(64).ok()?;
+        let mut cmd = std::process::Command::new("true");
+        probe.join_on_exec(&mut cmd).ok()?;
+        let joined = cmd.status().is_ok_and(|s| s.success());
         drop(probe);
-        Some(cg)
+        joined.then_some(cg)
     }
 
     /// v2 delegates a controller to children only through `cgroup.subtree_control`, and a
     /// cgroup with processes of its own (ours) may not do that ("no internal processes").
-    /// When that is why it fails, this server moves into a leaf beside its workers.
+    /// When that is why it fails and this server is alone in its cgroup, it moves into a
+    /// leaf beside its workers; otherwise (others share the cgroup) it leaves things be.
     fn enable_v2_memory(&self, parent: &Path) -> bool {
         let enable = |dir: &Path| std::fs::write(dir.join("cgroup.subtree_control"), "+memory").is_ok();
         if !enable(parent) {
-            let leaf = parent.join(format!("squall-server-{}", std::process::id()));
-            let moved = std::fs::create_dir(&leaf).is_ok()
-                && std::fs::write(leaf.join("cgroup.procs"), std::process::id().to_string()).is_ok();
+            let me = std::process::id().to_string();
+            let procs = std::fs::read_to_string(parent.join("cgroup.procs")).unwrap_or_default();
+            if procs.split_whitespace().ne([me.as_str()]) {
+                return false;
+            }
+            let leaf = parent.join(format!("squall-server-{me}"));
+            let moved = std::fs::create_dir(&leaf).is_ok() && std::fs::write(leaf.join("cgroup.procs"), &me).is_ok();
             if !moved || !enable(parent) {
+                let _ = std::fs::write(parent.join("cgroup.procs"), &me);
+                let _ = std::fs::remove_dir(&leaf);
                 return false;
             }
         }
@@ -185,7 +208,7 @@ impl Cgroups {
         let peak = ["memory.peak", "memory.max_usage_in_bytes", "memory.current"]
             .iter()
             .find_map(|f| std::fs::File::open(dir.join(f)).ok());
-        let cg = Cgroup { dir, v2: self.v2, peak };
+        let cg = Cgroup { dir, v2: self.v2, peak, limit_mb };
         let bytes = (u64::from(limit_mb) << 20).to_string();
         if self.v2 {
             std::fs::write(cg.dir.join("memory.max"), &bytes)?;
@@ -223,19 +246,9 @@ impl Cgroup {
         })
     }
 
-    fn kill_all(&self) {
-        if self.v2 && std::fs::write(self.dir.join("cgroup.kill"), "1").is_ok() {
-            return;
-        }
-        let procs = std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
-        for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
-            // SAFETY: kill(2) has no memory-safety preconditions.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    }
-
     /// Makes a command's process join this cgroup before it runs its program.
-    pub(crate) fn join_on_exec(&self, cmd: &mut tokio::process::Command) -> io::Result<()> {
+    pub(crate) fn join_on_exec(&self, cmd: &mut std::process::Command) -> io::Result<()> {
+        use std::os::unix::process::CommandExt;
         let path = CString::new(self.dir.join("cgroup.procs").as_os_str().as_bytes())?;
         // SAFETY: the closure runs in the forked child and only calls open/write/close on
         // memory prepared before the fork: async-signal-safe, no allocation.
@@ -256,21 +269,38 @@ impl Cgroup {
     }
 }
 
+/// Kills every process in the cgroup at `dir`.
+fn kill_all(dir: &Path, v2: bool) {
+    if v2 && std::fs::write(dir.join("cgroup.kill"), "1").is_ok() {
+        return;
+    }
+    let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+    for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// Kills what is in the cgroup at `dir` and removes it, retrying while processes exit
+/// (and killing again: on v1 a process may fork between a read of its list and the kill).
+fn remove_cgroup(dir: &Path, v2: bool) {
+    for _ in 0..100 {
+        kill_all(dir, v2);
+        if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Drop for Cgroup {
     fn drop(&mut self) {
-        self.kill_all();
+        kill_all(&self.dir, self.v2);
         // A cgroup can be removed only once its processes are gone, which takes the
         // kernel a moment after SIGKILL.
         if std::fs::remove_dir(&self.dir).is_err() {
-            let dir = std::mem::take(&mut self.dir);
-            let remove = move || {
-                for _ in 0..100 {
-                    if std::fs::remove_dir(&dir).is_ok() || !dir.exists() {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-            };
+            let (dir, v2) = (std::mem::take(&mut self.dir), self.v2);
+            let remove = move || remove_cgroup(&dir, v2);
             match tokio::runtime::Handle::try_current() {
                 Ok(h) => drop(h.spawn_blocking(remove)),
                 Err(_) => remove(),
@@ -291,27 +321,30 @@ fn rlimit_on_exec(cmd: &mut tokio::process::Command, limit_mb: u32) {
     }
 }
 
-/// The mount point of the hierarchy with the memory controller, and whether it is v2.
-fn memory_mount() -> Option<(PathBuf, bool)> {
+/// The mount point of the hierarchy with the memory controller, the hierarchy path it
+/// shows, and whether it is v2.
+fn memory_mount() -> Option<(PathBuf, String, bool)> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
     let mut v2 = None;
     for line in info.lines() {
         // `id parent major:minor root mountpoint options … - fstype source superoptions`
         let (left, right) = line.split_once(" - ")?;
-        let mountpoint = PathBuf::from(left.split(' ').nth(4)?);
+        let mut fields = left.split(' ');
+        let root = fields.nth(3)?.to_string();
+        let mountpoint = PathBuf::from(fields.next()?);
         let mut right = right.split(' ');
         let (fstype, superopts) = (right.next()?, right.nth(1).unwrap_or(""));
         if fstype == "cgroup" && superopts.split(',').any(|o| o == "memory") {
-            return Some((mountpoint, false));
+            return Some((mountpoint, root, false));
         }
         if fstype == "cgroup2" && v2.is_none() {
             let controllers = std::fs::read_to_string(mountpoint.join("cgroup.controllers")).unwrap_or_default();
             if controllers.split_whitespace().any(|c| c == "memory") {
-                v2 = Some(mountpoint);
+                v2 = Some((mountpoint, root));
             }
         }
     }
-    v2.map(|m| (m, true))
+    v2.map(|(m, root)| (m, root, true))
 }
 
 /// This process's cgroup path in the memory hierarchy (v1) or the unified one (v2).
@@ -325,24 +358,23 @@ fn own_cgroup(v2: bool) -> Option<String> {
     })
 }
 
-/// Removes `squall-<pid>` cgroups of servers that are no longer running.
-fn sweep_stale(parent: &Path) {
+/// Removes `squall-<pid>` cgroups (and `squall-server-<pid>` leaves) of servers that are
+/// no longer running, killing what their functions left behind.
+fn sweep_stale(parent: &Path, v2: bool) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for e in entries.flatten() {
         let name = e.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("squall-")).and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("squall-")) else { continue };
+        let Ok(pid) = rest.strip_prefix("server-").unwrap_or(rest).parse::<u32>() else { continue };
         if Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
         if let Ok(children) = std::fs::read_dir(e.path()) {
             for c in children.flatten().filter(|c| c.path().is_dir()) {
-                let _ = std::fs::remove_dir(c.path());
+                remove_cgroup(&c.path(), v2);
             }
         }
-        let _ = std::fs::remove_dir(e.path());
+        remove_cgroup(&e.path(), v2);
     }
 }
 
@@ -361,7 +393,7 @@ mod tests {
             let cg = cgroups.create(32).unwrap();
             let mut cmd = tokio::process::Command::new("python3");
             cmd.args(["-c", "x = bytearray(200 << 20)"]);
-            cg.join_on_exec(&mut cmd).unwrap();
+            cg.join_on_exec(cmd.as_std_mut()).unwrap();
             let status = cmd.status().await.unwrap();
             assert!(!status.success());
             assert!(cg.oom_killed(), "the kernel's OOM kill is seen");

@@ -289,8 +289,6 @@ impl Worker {
         let ran = loop {
             tokio::select! {
                 r = &mut reply_rx => break match r {
-                    // An error from a tree the kernel cut down (a helper process) is that.
-                    Ok(Reply::Error(..)) if self.memory.oom_killed() => (self.out_of_memory(), false),
                     Ok(Reply::Response(b)) => (Ran::Response(b), true),
                     Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
                     Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
@@ -313,7 +311,7 @@ impl Worker {
     }
 
     fn out_of_memory(&self) -> Ran {
-        Ran::OutOfMemory { used_mb: self.memory.peak_mb() }
+        Ran::OutOfMemory { used_mb: self.memory.used_at_oom_mb() }
     }
 
     fn exited(&self, status: std::io::Result<std::process::ExitStatus>) -> Ran {
