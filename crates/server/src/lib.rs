@@ -116,6 +116,7 @@ pub async fn run(
     };
     let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
     let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
+    let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
 
     let started = Started {
         api_addr,
@@ -130,6 +131,7 @@ pub async fn run(
         keys: Arc::new(AccessKeys::new([creds])),
         region: config.region.clone(),
         http_base: format!("http://{}", started.http_addr),
+        tables,
     };
     let routes_state = RoutesState { functions: functions.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -5,6 +5,7 @@
 //!   survives a crash of the process or the machine).
 //! - `logs.db`: invocation logs (`synchronous=NORMAL`: survives a crash of the process).
 //! - `queue.db`: asynchronous invocations waiting to run (`synchronous=FULL`).
+//! - `tables.db`: DynamoDB-style tables and items (`synchronous=NORMAL`).
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -15,11 +16,13 @@ mod db;
 mod logs;
 mod meta;
 mod queue;
+mod tables;
 
 pub use artifacts::FileArtifactStore;
 pub use logs::SqliteLogStore;
 pub use meta::SqliteMetaStore;
 pub use queue::SqliteInvocationQueue;
+pub use tables::SqliteTableStore;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -34,6 +37,8 @@ pub struct EmbeddedStores {
     pub logs: Arc<SqliteLogStore>,
     /// Asynchronous invocations.
     pub queue: Arc<SqliteInvocationQueue>,
+    /// Tables and items.
+    pub tables: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -45,6 +50,7 @@ impl EmbeddedStores {
             artifacts: Arc::new(FileArtifactStore::open(&data_dir.join("artifacts"))?),
             logs: Arc::new(SqliteLogStore::open(&data_dir.join("logs.db"))?),
             queue: Arc::new(SqliteInvocationQueue::open(&data_dir.join("queue.db"))?),
+            tables: Arc::new(SqliteTableStore::open(&data_dir.join("tables.db"))?),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! - [`ArtifactStore`]: code packages, content-addressed by SHA-256.
 //! - [`LogStore`]: invocation log lines, append-only, read by position.
 //! - [`InvocationQueue`]: asynchronous invocations waiting to run (durable, leased).
+//! - [`TableStore`]: table definitions and their items, ordered by encoded key.
 //!
 //! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
 //! same traits; callers hold `Arc<dyn Trait>` and never learn which one they have.
@@ -15,9 +16,11 @@ mod error;
 mod logs;
 mod meta;
 mod queue;
+mod tables;
 
 pub use artifact::{ArtifactStore, sha256_hex_is_valid};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use queue::{InvocationQueue, QueuedInvocation};
+pub use tables::{ItemWrite, StoredItem, TableStore};

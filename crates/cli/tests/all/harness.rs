@@ -154,6 +154,16 @@ impl Server {
             .expect("running the aws CLI (the test setup installs it: ./test.sh)")
     }
 
+    /// Runs a Python client script (boto3) with this server as its endpoint and key.
+    pub fn python(&self, script: &Path) -> Output {
+        let mut py = Command::new("python3");
+        aws_env(&mut py, &self.data_dir.join("credentials"));
+        py.env("AWS_ENDPOINT_URL", &self.api)
+            .arg(script)
+            .output()
+            .expect("running python3 (the test setup installs boto3: ./test.sh)")
+    }
+
     /// `GET` on the http port.
     pub fn get(&self, path: &str) -> Result<Reply> {
         Self::get_at(&self.http, path)
@@ -254,6 +264,12 @@ impl Drop for Server {
 /// An `aws` command with a clean environment and the given credentials file.
 pub fn aws_command(credentials: &Path) -> Command {
     let mut c = Command::new("aws");
+    aws_env(&mut c, credentials);
+    c
+}
+
+/// The environment AWS tools and SDKs read: this server's key, no other configuration.
+pub fn aws_env(c: &mut Command, credentials: &Path) {
     c.env("AWS_SHARED_CREDENTIALS_FILE", credentials)
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_PROFILE", "squall")
@@ -264,7 +280,6 @@ pub fn aws_command(credentials: &Path) -> Command {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN");
-    c
 }
 
 /// An HTTP reply, read whole.

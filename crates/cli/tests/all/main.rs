@@ -3,6 +3,7 @@
 
 mod async_invoke;
 mod bad_input;
+mod dynamodb;
 mod faults;
 mod harness;
 mod lambda_runtimes;

@@ -1,5 +1,6 @@
 //! Errors on the api port, in the REST-JSON shape Lambda uses (and the control plane too):
-//! status, `x-amzn-ErrorType: <code>`, body `{"Type":"User","message":"…"}`.
+//! status, `x-amzn-ErrorType: <code>`, body `{"Type":"User","message":"…"}`; or in the
+//! JSON 1.0 shape of DynamoDB: `{"__type":"<namespace>#<code>","message":"…"}`.
 
 use crate::body::json_response;
 use http::{HeaderValue, StatusCode};
@@ -14,12 +15,14 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
+    /// More members of the error document (JSON 1.0 only, e.g. DynamoDB's `Item`).
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiError {
     /// A client error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), extra: None }
     }
 
     /// 400 InvalidParameterValueException.
@@ -30,6 +33,16 @@ impl ApiError {
     /// 400 InvalidRequestContentException (the body does not parse).
     pub fn bad_content(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidRequestContentException", message)
+    }
+
+    /// Renders the error in the JSON 1.0 shape, its code in `namespace`.
+    pub fn into_json10_response(self, namespace: &str) -> http::Response<Body> {
+        let mut doc = self.extra.unwrap_or_default();
+        doc.insert("__type".into(), format!("{namespace}#{}", self.code).into());
+        doc.insert("message".into(), self.message.into());
+        let mut r = json_response(self.status, &serde_json::Value::Object(doc));
+        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
+        r
     }
 
     /// Renders the error.

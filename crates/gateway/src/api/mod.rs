@@ -3,6 +3,7 @@
 
 mod auth;
 mod control;
+mod dynamodb;
 mod error;
 mod lambda;
 
@@ -35,6 +36,8 @@ pub struct ApiState {
     pub region: String,
     /// The base URL of the http port, for telling users where routes answer.
     pub http_base: String,
+    /// The tables service.
+    pub tables: Arc<squall_tables::Tables>,
 }
 
 /// A request after authentication: what handlers get.
@@ -64,11 +67,13 @@ impl ApiRequest {
 pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("api", &req);
     let started = Instant::now();
+    // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
+    let json10 = dynamodb::is_target(req.headers());
     let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
         Ok(r) => r,
         Err(e) => {
             span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
-            e.into_response()
+            if json10 { e.into_json10_response(dynamodb::ERROR_NAMESPACE) } else { e.into_response() }
         }
     };
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
@@ -105,7 +110,10 @@ async fn handle_inner(
     };
     state.keys.authenticate(&req)?;
     let path = req.uri.path().to_string();
-    if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
+    if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb::TARGET_PREFIX)) {
+        let op = op.to_string();
+        dynamodb::dispatch(state, &req, &op).await
+    } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {
         lambda::concurrency(state, &req, rest).await

@@ -1,0 +1,434 @@
+//! DynamoDB's JSON 1.0 protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`) over the tables
+//! service: decode the request document, call one method, encode the answer.
+
+use super::{ApiError, ApiRequest, ApiState};
+use crate::body::json_response;
+use http::{HeaderValue, StatusCode};
+use serde_json::{Map, Value, json};
+use squall_runtime::Body;
+use squall_tables::schema::{Billing, CreateTable, KeyAttr, ScalarType};
+use squall_tables::service::{
+    BatchGet, BatchWrite, Page, Placeholders, ReadRequest, ReturnValues, TableStatus, WriteOptions,
+};
+use squall_tables::value::{item_from_json, item_to_json};
+use squall_tables::{AttributeValue, Item};
+
+/// The `X-Amz-Target` prefix of DynamoDB operations.
+pub(crate) const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// Where DynamoDB's error codes live (clients read the part after `#`).
+pub(crate) const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
+
+/// Whether a request is a DynamoDB call (for the error shape).
+pub(crate) fn is_target(headers: &http::HeaderMap) -> bool {
+    headers.get("x-amz-target").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with(TARGET_PREFIX))
+}
+
+type Reply = Result<http::Response<Body>, ApiError>;
+
+pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
+    let doc: Value = if req.body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&req.body).map_err(|e| serialization(format!("the request body is not JSON: {e}")))?
+    };
+    let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
+    let t = &state.tables;
+    let out = match op {
+        "CreateTable" => {
+            let status = t
+                .create_table(create_table(input)?, squall_types::now_ms(), squall_types::RequestId::new().to_string())
+                .await
+                .map_err(error)?;
+            json!({ "TableDescription": describe(state, &status) })
+        }
+        "DescribeTable" => {
+            let status = t.describe_table(table_name(input)?).await.map_err(error)?;
+            json!({ "Table": describe(state, &status) })
+        }
+        "DeleteTable" => {
+            let status = t.delete_table(table_name(input)?).await.map_err(error)?;
+            let mut d = describe(state, &status);
+            d["TableStatus"] = "DELETING".into();
+            json!({ "TableDescription": d })
+        }
+        "ListTables" => {
+            let limit = opt_u64(input, "Limit")?.map(|n| n as usize);
+            let (names, last) = t.list_tables(opt_str(input, "ExclusiveStartTableName")?, limit).map_err(error)?;
+            let mut out = json!({ "TableNames": names });
+            if let Some(last) = last {
+                out["LastEvaluatedTableName"] = last.into();
+            }
+            out
+        }
+        "PutItem" => {
+            let item = item_from_json(field(input, "Item")?).map_err(error)?;
+            let old = t.put_item(table_name(input)?, item, &write_options(input)?).await.map_err(error)?;
+            attributes(old)
+        }
+        "GetItem" => {
+            let key = item_from_json(field(input, "Key")?).map_err(error)?;
+            let projection = opt_str(input, "ProjectionExpression")?;
+            let item = t.get_item(table_name(input)?, &key, projection, &placeholders(input)?).await.map_err(error)?;
+            match item {
+                Some(i) => json!({ "Item": item_to_json(&i) }),
+                None => json!({}),
+            }
+        }
+        "DeleteItem" => {
+            let key = item_from_json(field(input, "Key")?).map_err(error)?;
+            let old = t.delete_item(table_name(input)?, &key, &write_options(input)?).await.map_err(error)?;
+            attributes(old)
+        }
+        "UpdateItem" => {
+            if input.contains_key("AttributeUpdates") {
+                return Err(validation("AttributeUpdates is not supported; use UpdateExpression"));
+            }
+            let key = item_from_json(field(input, "Key")?).map_err(error)?;
+            let update = opt_str(input, "UpdateExpression")?;
+            let new = t.update_item(table_name(input)?, &key, update, &write_options(input)?).await.map_err(error)?;
+            attributes(new)
+        }
+        "BatchWriteItem" => {
+            t.batch_write(batch_writes(field(input, "RequestItems")?)?).await.map_err(error)?;
+            json!({ "UnprocessedItems": {} })
+        }
+        "BatchGetItem" => {
+            let found = t.batch_get(batch_gets(field(input, "RequestItems")?)?).await.map_err(error)?;
+            let responses: Map<String, Value> = found
+                .into_iter()
+                .map(|(table, items)| (table, Value::Array(items.iter().map(item_to_json).collect())))
+                .collect();
+            json!({ "Responses": responses, "UnprocessedKeys": {} })
+        }
+        "Query" => page_json(t.query(&read_request(input)?).await.map_err(error)?),
+        "Scan" => {
+            let mut r = read_request(input)?;
+            r.segment = match (opt_u64(input, "Segment")?, opt_u64(input, "TotalSegments")?) {
+                (Some(s), Some(total)) => Some((s as u32, total as u32)),
+                (None, None) => None,
+                _ => {
+                    return Err(validation(
+                        "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+                    ));
+                }
+            };
+            page_json(t.scan(&r).await.map_err(error)?)
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                format!("Unknown operation {other}"),
+            ));
+        }
+    };
+    let mut r = json_response(StatusCode::OK, &out);
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
+    Ok(r)
+}
+
+fn serialization(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "SerializationException", message)
+}
+
+fn validation(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+}
+
+fn error(e: squall_tables::Error) -> ApiError {
+    use squall_tables::Error as E;
+    match e {
+        E::Validation(m) => validation(m),
+        E::ResourceNotFound(m) => ApiError::new(StatusCode::BAD_REQUEST, "ResourceNotFoundException", m),
+        E::ResourceInUse(m) => ApiError::new(StatusCode::BAD_REQUEST, "ResourceInUseException", m),
+        e @ E::ConditionalCheckFailed { .. } => {
+            let message = e.to_string();
+            let E::ConditionalCheckFailed { item } = e else { unreachable!() };
+            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "ConditionalCheckFailedException", message);
+            if let Some(item) = item {
+                let mut extra = Map::new();
+                extra.insert("Item".into(), item_to_json(&item));
+                err.extra = Some(extra);
+            }
+            err
+        }
+        other => {
+            tracing::error!(error = %other, "tables: internal error");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal server error")
+        }
+    }
+}
+
+fn field<'a>(input: &'a Map<String, Value>, name: &str) -> Result<&'a Value, ApiError> {
+    input.get(name).filter(|v| !v.is_null()).ok_or_else(|| {
+        validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_first(name)
+        ))
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn opt_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(serialization(format!("{name} must be a string"))),
+    }
+}
+
+fn opt_u64(input: &Map<String, Value>, name: &str) -> Result<Option<u64>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| serialization(format!("{name} must be a non-negative integer"))),
+    }
+}
+
+fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_bool().map(Some).ok_or_else(|| serialization(format!("{name} must be a boolean"))),
+    }
+}
+
+fn table_name(input: &Map<String, Value>) -> Result<&str, ApiError> {
+    field(input, "TableName")?.as_str().ok_or_else(|| serialization("TableName must be a string"))
+}
+
+fn placeholders(input: &Map<String, Value>) -> Result<Placeholders, ApiError> {
+    let mut p = Placeholders::default();
+    if let Some(names) = input.get("ExpressionAttributeNames").and_then(Value::as_object) {
+        for (k, v) in names {
+            let v = v.as_str().ok_or_else(|| serialization("ExpressionAttributeNames values must be strings"))?;
+            p.names.insert(k.clone(), v.to_string());
+        }
+    }
+    if let Some(values) = input.get("ExpressionAttributeValues").and_then(Value::as_object) {
+        for (k, v) in values {
+            let v = AttributeValue::from_json(v).map_err(|e| {
+                validation(format!("ExpressionAttributeValues contains invalid value: {e} for key {k}"))
+            })?;
+            p.values.insert(k.clone(), v);
+        }
+    }
+    Ok(p)
+}
+
+fn write_options(input: &Map<String, Value>) -> Result<WriteOptions, ApiError> {
+    for legacy in ["Expected", "ConditionalOperator"] {
+        if input.contains_key(legacy) {
+            return Err(validation(format!("{legacy} is not supported; use ConditionExpression")));
+        }
+    }
+    let return_values = match opt_str(input, "ReturnValues")?.unwrap_or("NONE") {
+        "NONE" => ReturnValues::None,
+        "ALL_OLD" => ReturnValues::AllOld,
+        "ALL_NEW" => ReturnValues::AllNew,
+        "UPDATED_OLD" => ReturnValues::UpdatedOld,
+        "UPDATED_NEW" => ReturnValues::UpdatedNew,
+        other => {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
+            )));
+        }
+    };
+    let return_old_on_failure = match opt_str(input, "ReturnValuesOnConditionCheckFailure")?.unwrap_or("NONE") {
+        "NONE" => false,
+        "ALL_OLD" => true,
+        other => {
+            return Err(validation(format!(
+                "ReturnValuesOnConditionCheckFailure {other:?} is not one of ALL_OLD, NONE"
+            )));
+        }
+    };
+    Ok(WriteOptions {
+        condition: opt_str(input, "ConditionExpression")?.map(str::to_string),
+        placeholders: placeholders(input)?,
+        return_values,
+        return_old_on_failure,
+    })
+}
+
+fn read_request(input: &Map<String, Value>) -> Result<ReadRequest, ApiError> {
+    for legacy in ["KeyConditions", "QueryFilter", "ScanFilter", "AttributesToGet", "ConditionalOperator"] {
+        if input.contains_key(legacy) {
+            return Err(validation(format!("{legacy} is not supported; use the expression parameters")));
+        }
+    }
+    if input.contains_key("IndexName") {
+        return Err(validation("IndexName: secondary indexes are not supported yet"));
+    }
+    let count_only = match opt_str(input, "Select")? {
+        None | Some("ALL_ATTRIBUTES") => false,
+        Some("COUNT") => true,
+        Some("SPECIFIC_ATTRIBUTES") => false,
+        Some(other) => {
+            return Err(validation(format!(
+                "Select {other:?} is not one of ALL_ATTRIBUTES, COUNT, SPECIFIC_ATTRIBUTES"
+            )));
+        }
+    };
+    Ok(ReadRequest {
+        table: table_name(input)?.to_string(),
+        key_condition: opt_str(input, "KeyConditionExpression")?.map(str::to_string),
+        filter: opt_str(input, "FilterExpression")?.map(str::to_string),
+        projection: opt_str(input, "ProjectionExpression")?.map(str::to_string),
+        placeholders: placeholders(input)?,
+        forward: opt_bool(input, "ScanIndexForward")?.unwrap_or(true),
+        limit: opt_u64(input, "Limit")?.map(|n| n as usize),
+        start_key: input
+            .get("ExclusiveStartKey")
+            .filter(|v| !v.is_null())
+            .map(item_from_json)
+            .transpose()
+            .map_err(error)?,
+        count_only,
+        segment: None,
+    })
+}
+
+fn batch_writes(items: &Value) -> Result<Vec<(String, BatchWrite)>, ApiError> {
+    let tables = items.as_object().ok_or_else(|| serialization("RequestItems must be a map"))?;
+    let mut out = Vec::new();
+    for (table, requests) in tables {
+        for r in requests.as_array().ok_or_else(|| serialization("RequestItems values must be lists"))? {
+            let put = r.get("PutRequest").and_then(|p| p.get("Item"));
+            let delete = r.get("DeleteRequest").and_then(|d| d.get("Key"));
+            let op = match (put, delete) {
+                (Some(item), None) => BatchWrite::Put(item_from_json(item).map_err(error)?),
+                (None, Some(key)) => BatchWrite::Delete(item_from_json(key).map_err(error)?),
+                _ => {
+                    return Err(validation(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes: each WriteRequest needs exactly one of PutRequest or DeleteRequest",
+                    ));
+                }
+            };
+            out.push((table.clone(), op));
+        }
+    }
+    Ok(out)
+}
+
+fn batch_gets(items: &Value) -> Result<Vec<BatchGet>, ApiError> {
+    let tables = items.as_object().ok_or_else(|| serialization("RequestItems must be a map"))?;
+    tables
+        .iter()
+        .map(|(table, spec)| {
+            let spec = spec.as_object().ok_or_else(|| serialization("RequestItems values must be objects"))?;
+            if spec.contains_key("AttributesToGet") {
+                return Err(validation("AttributesToGet is not supported; use ProjectionExpression"));
+            }
+            let keys = field(spec, "Keys")?
+                .as_array()
+                .ok_or_else(|| serialization("Keys must be a list"))?
+                .iter()
+                .map(|k| item_from_json(k).map_err(error))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(BatchGet {
+                table: table.clone(),
+                keys,
+                projection: opt_str(spec, "ProjectionExpression")?.map(str::to_string),
+                placeholders: placeholders(spec)?,
+            })
+        })
+        .collect()
+}
+
+fn create_table(input: &Map<String, Value>) -> Result<CreateTable, ApiError> {
+    for unsupported in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+        if input.get(unsupported).and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+            return Err(validation(format!("{unsupported}: secondary indexes are not supported yet")));
+        }
+    }
+    let list = |name: &str| -> Result<Vec<Map<String, Value>>, ApiError> {
+        let v = field(input, name)?.as_array().ok_or_else(|| serialization(format!("{name} must be a list")))?;
+        v.iter()
+            .map(|e| e.as_object().cloned().ok_or_else(|| serialization(format!("{name} members must be objects"))))
+            .collect()
+    };
+    let text = |m: &Map<String, Value>, k: &str| -> Result<String, ApiError> {
+        m.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| serialization(format!("{k} must be a string")))
+    };
+    let key_schema = list("KeySchema")?
+        .iter()
+        .map(|e| Ok((text(e, "AttributeName")?, text(e, "KeyType")?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let attributes = list("AttributeDefinitions")?
+        .iter()
+        .map(|e| {
+            Ok(KeyAttr {
+                name: text(e, "AttributeName")?,
+                kind: ScalarType::parse(&text(e, "AttributeType")?).map_err(error)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let throughput = match input.get("ProvisionedThroughput").and_then(Value::as_object) {
+        Some(p) => {
+            Some((opt_u64(p, "ReadCapacityUnits")?.unwrap_or(0), opt_u64(p, "WriteCapacityUnits")?.unwrap_or(0)))
+        }
+        None => None,
+    };
+    Ok(CreateTable {
+        name: table_name(input)?.to_string(),
+        key_schema,
+        attributes,
+        billing_mode: opt_str(input, "BillingMode")?.map(str::to_string),
+        throughput,
+    })
+}
+
+fn describe(state: &ApiState, s: &TableStatus) -> Value {
+    let d = &s.def;
+    let mut key_schema = vec![json!({ "AttributeName": d.key.hash.name, "KeyType": "HASH" })];
+    if let Some(r) = &d.key.range {
+        key_schema.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
+    }
+    let (mode, read, write) = match d.billing {
+        Billing::PayPerRequest => ("PAY_PER_REQUEST", 0, 0),
+        Billing::Provisioned { read, write } => ("PROVISIONED", read, write),
+    };
+    let mut out = json!({
+        "TableName": d.name,
+        "TableStatus": "ACTIVE",
+        "TableId": d.id,
+        "TableArn": format!("arn:aws:dynamodb:{}:{}:table/{}", state.region, squall_types::ACCOUNT_ID, d.name),
+        "KeySchema": key_schema,
+        "AttributeDefinitions": d.attributes.iter().map(|a| json!({ "AttributeName": a.name, "AttributeType": a.kind.as_str() })).collect::<Vec<_>>(),
+        "CreationDateTime": d.created_ms as f64 / 1000.0,
+        "ItemCount": s.item_count,
+        "TableSizeBytes": s.size_bytes,
+        "ProvisionedThroughput": { "ReadCapacityUnits": read, "WriteCapacityUnits": write, "NumberOfDecreasesToday": 0 },
+        "DeletionProtectionEnabled": false,
+    });
+    if mode == "PAY_PER_REQUEST" {
+        out["BillingModeSummary"] =
+            json!({ "BillingMode": mode, "LastUpdateToPayPerRequestDateTime": d.created_ms as f64 / 1000.0 });
+    }
+    out
+}
+
+fn attributes(item: Option<Item>) -> Value {
+    match item {
+        Some(i) => json!({ "Attributes": item_to_json(&i) }),
+        None => json!({}),
+    }
+}
+
+fn page_json(p: Page) -> Value {
+    let mut out = json!({ "Count": p.count, "ScannedCount": p.scanned });
+    if !p.items.is_empty() || p.count == 0 {
+        out["Items"] = Value::Array(p.items.iter().map(item_to_json).collect());
+    }
+    if let Some(k) = p.last_key {
+        out["LastEvaluatedKey"] = item_to_json(&k);
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! Tables: their definitions and their items, as opaque bytes ordered by key.
+
+use crate::Result;
+use async_trait::async_trait;
+use std::ops::Bound;
+
+/// One item write of a batch: `item: None` deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemWrite {
+    /// The table.
+    pub table: String,
+    /// The partition key, encoded so that equal keys are equal bytes.
+    pub pk: Vec<u8>,
+    /// The sort key, encoded so that byte order is key order (empty without one).
+    pub sk: Vec<u8>,
+    /// The item's bytes, or `None` to delete it.
+    pub item: Option<Vec<u8>>,
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    /// Its partition key bytes.
+    pub pk: Vec<u8>,
+    /// Its sort key bytes.
+    pub sk: Vec<u8>,
+    /// Its bytes.
+    pub item: Vec<u8>,
+}
+
+/// Table definitions and items.
+///
+/// Contract for every backend:
+/// - every `Ok` write is durable: it survives a crash (`kill -9`) of the process;
+/// - `write` applies all its writes or none, and readers never see part of it;
+/// - `query` returns one partition's items in sort-key byte order (reversed when asked);
+///   `scan` returns a table's items in (partition key, sort key) byte order.
+#[async_trait]
+pub trait TableStore: Send + Sync + 'static {
+    /// Stores a new table's definition; [`crate::Error::Conflict`] if the name is taken.
+    async fn create_table(&self, name: &str, definition: &str) -> Result<()>;
+
+    /// Replaces an existing table's definition.
+    async fn update_table(&self, name: &str, definition: &str) -> Result<()>;
+
+    /// Deletes a table and all its items; whether it existed.
+    async fn delete_table(&self, name: &str) -> Result<bool>;
+
+    /// Every table's name and definition, by name.
+    async fn list_tables(&self) -> Result<Vec<(String, String)>>;
+
+    /// One item.
+    async fn get_item(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Applies writes, across tables, all or nothing.
+    async fn write(&self, writes: Vec<ItemWrite>) -> Result<()>;
+
+    /// Up to `limit` items of partition `pk` whose sort key lies in `range`, in key order
+    /// (`forward`) or reversed.
+    async fn query(
+        &self,
+        table: &str,
+        pk: &[u8],
+        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<StoredItem>>;
+
+    /// Up to `limit` items after the key `after` (exclusive), in key order.
+    async fn scan(&self, table: &str, after: Option<(Vec<u8>, Vec<u8>)>, limit: usize) -> Result<Vec<StoredItem>>;
+
+    /// How many items the table holds and their total size in bytes.
+    async fn table_stats(&self, table: &str) -> Result<(u64, u64)>;
+}

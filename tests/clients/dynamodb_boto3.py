@@ -1,0 +1,166 @@
+"""DynamoDB through boto3 against a running Squall (client and resource APIs).
+
+Run by the end-to-end tests with AWS_ENDPOINT_URL and a key in the environment; exits
+non-zero with the failing check on the first failure.
+"""
+import decimal
+import sys
+
+import boto3
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+ddb = boto3.client("dynamodb")
+res = boto3.resource("dynamodb")
+
+
+def code(fn, *args, **kwargs):
+    """The AWS error code `fn` fails with (or None), and the error."""
+    try:
+        fn(*args, **kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e
+    return None, None
+
+
+def check(cond, what):
+    if not cond:
+        print(f"FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok: {what}")
+
+
+# Tables
+t = ddb.create_table(
+    TableName="orders",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+    BillingMode="PAY_PER_REQUEST",
+)["TableDescription"]
+check(t["TableStatus"] == "ACTIVE" and t["TableArn"].endswith(":table/orders"), "create_table describes the table")
+ddb.get_waiter("table_exists").wait(TableName="orders", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+check("orders" in ddb.list_tables()["TableNames"], "list_tables lists it")
+c, _ = code(ddb.create_table, TableName="orders", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+check(c == "ResourceInUseException", "creating it again is ResourceInUseException")
+c, _ = code(ddb.create_table, TableName="x", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+check(c == "ValidationException", "a two-letter table name is refused")
+
+# Every type round-trips, numbers exactly
+item = {
+    "pk": {"S": "cust#1"}, "sk": {"N": "1"},
+    "big": {"N": "12345678901234567890.123456789"}, "bin": {"B": b"\x00\x01\xff"}, "flag": {"BOOL": True},
+    "nothing": {"NULL": True}, "map": {"M": {"a": {"L": [{"S": "x"}, {"N": "-2.5"}]}}},
+    "tags": {"SS": ["a", "b"]}, "nums": {"NS": ["1", "2.5"]}, "blobs": {"BS": [b"\x01", b"\x02"]},
+}
+ddb.put_item(TableName="orders", Item=item)
+got = ddb.get_item(TableName="orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "1"}})["Item"]
+check(got["big"] == {"N": "12345678901234567890.123456789"}, "a 29-digit number keeps every digit")
+check(got["bin"] == {"B": b"\x00\x01\xff"} and got["map"] == item["map"], "binary and nested values round-trip")
+check(sorted(got["tags"]["SS"]) == ["a", "b"] and sorted(got["nums"]["NS"]) == ["1", "2.5"], "sets round-trip")
+check("Item" not in ddb.get_item(TableName="orders", Key={"pk": {"S": "nobody"}, "sk": {"N": "1"}}), "a missing item has no Item")
+proj = ddb.get_item(TableName="orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "1"}},
+                    ProjectionExpression="#m.a[1], flag", ExpressionAttributeNames={"#m": "map"})["Item"]
+check(proj == {"map": {"M": {"a": {"L": [{"N": "-2.5"}]}}}, "flag": {"BOOL": True}}, "projection with nested paths")
+
+# Conditions
+cond = dict(ConditionExpression="attribute_not_exists(pk)")
+c, e = code(ddb.put_item, TableName="orders", Item={"pk": {"S": "cust#1"}, "sk": {"N": "1"}}, **cond,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+check(c == "ConditionalCheckFailedException", "attribute_not_exists refuses an overwrite")
+check(e.response.get("Item", {}).get("flag") == {"BOOL": True}, "the refused write returns the old item on request")
+ddb.put_item(TableName="orders", Item={"pk": {"S": "cust#2"}, "sk": {"N": "1"}, "n": {"N": "5"}}, **cond)
+c, _ = code(ddb.delete_item, TableName="orders", Key={"pk": {"S": "cust#2"}, "sk": {"N": "1"}},
+            ConditionExpression="n > :ten", ExpressionAttributeValues={":ten": {"N": "10"}})
+check(c == "ConditionalCheckFailedException", "a false condition keeps the item")
+old = ddb.delete_item(TableName="orders", Key={"pk": {"S": "cust#2"}, "sk": {"N": "1"}},
+                      ConditionExpression="n BETWEEN :a AND :b", ReturnValues="ALL_OLD",
+                      ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "9"}})["Attributes"]
+check(old["n"] == {"N": "5"}, "delete_item returns the old item")
+
+# Updates
+r = ddb.update_item(
+    TableName="orders", Key={"pk": {"S": "cust#3"}, "sk": {"N": "1"}},
+    UpdateExpression="SET visits = if_not_exists(visits, :zero) + :one, history = list_append(if_not_exists(history, :empty), :h) ADD tags :t",
+    ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":empty": {"L": []}, ":h": {"L": [{"S": "first"}]},
+                               ":t": {"SS": ["new"]}},
+    ReturnValues="ALL_NEW")["Attributes"]
+check(r["visits"] == {"N": "1"} and r["history"] == {"L": [{"S": "first"}]} and r["tags"] == {"SS": ["new"]},
+      "update_item creates the item from SET, list_append and ADD")
+r = ddb.update_item(
+    TableName="orders", Key={"pk": {"S": "cust#3"}, "sk": {"N": "1"}},
+    UpdateExpression="SET visits = visits + :one REMOVE history DELETE tags :t",
+    ExpressionAttributeValues={":one": {"N": "1"}, ":t": {"SS": ["new"]}}, ReturnValues="ALL_NEW")["Attributes"]
+check(r == {"pk": {"S": "cust#3"}, "sk": {"N": "1"}, "visits": {"N": "2"}}, "arithmetic, REMOVE and DELETE")
+c, _ = code(ddb.update_item, TableName="orders", Key={"pk": {"S": "cust#3"}, "sk": {"N": "1"}},
+            UpdateExpression="SET pk = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+check(c == "ValidationException", "a key attribute cannot be updated")
+
+# Query: numeric order, ranges, direction, pages, filters, counts
+for i in range(1, 26):
+    ddb.put_item(TableName="orders", Item={"pk": {"S": "q"}, "sk": {"N": str(i * 10 - 100)}, "even": {"BOOL": i % 2 == 0}})
+q = ddb.query(TableName="orders", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+              ExpressionAttributeValues={":p": {"S": "q"}, ":a": {"N": "-50"}, ":b": {"N": "0"}})
+check([i["sk"]["N"] for i in q["Items"]] == ["-50", "-40", "-30", "-20", "-10", "0"], "query orders N keys numerically")
+q = ddb.query(TableName="orders", KeyConditionExpression="pk = :p AND sk < :z", ScanIndexForward=False, Limit=3,
+              ExpressionAttributeValues={":p": {"S": "q"}, ":z": {"N": "-60"}})
+check([i["sk"]["N"] for i in q["Items"]] == ["-70", "-80", "-90"] and "LastEvaluatedKey" in q, "query backwards with a limit")
+pages = ddb.get_paginator("query").paginate(TableName="orders", KeyConditionExpression="pk = :p",
+                                            ExpressionAttributeValues={":p": {"S": "q"}}, PaginationConfig={"PageSize": 7})
+seen = [i["sk"]["N"] for p in pages for i in p["Items"]]
+check(seen == [str(i * 10 - 100) for i in range(1, 26)], "the query paginator walks every page in order")
+q = ddb.query(TableName="orders", KeyConditionExpression="pk = :p", FilterExpression="even = :t",
+              ExpressionAttributeValues={":p": {"S": "q"}, ":t": {"BOOL": True}})
+check(q["Count"] == 12 and q["ScannedCount"] == 25, "a filter counts what matched and what was read")
+q = ddb.query(TableName="orders", KeyConditionExpression="pk = :p", Select="COUNT",
+              ExpressionAttributeValues={":p": {"S": "q"}})
+check(q["Count"] == 25 and not q.get("Items"), "Select COUNT")
+
+# Scan: everything, in pages and in segments
+everything = [i for p in ddb.get_paginator("scan").paginate(TableName="orders", PaginationConfig={"PageSize": 4}) for i in p["Items"]]
+check(len(everything) == 27, f"scan sees every item ({len(everything)})")
+segs = sum((ddb.scan(TableName="orders", Segment=s, TotalSegments=3)["Items"] for s in range(3)), [])
+check(len(segs) == 27, "three segments cover the table once")
+
+# The resource API (Decimal numbers, condition builders)
+table = res.Table("orders")
+table.put_item(Item={"pk": "res", "sk": decimal.Decimal("2"), "price": decimal.Decimal("19.99")})
+got = table.get_item(Key={"pk": "res", "sk": 2})["Item"]
+check(got["price"] == decimal.Decimal("19.99"), "resource API round-trips Decimals")
+items = table.query(KeyConditionExpression=Key("pk").eq("q") & Key("sk").gte(100),
+                    FilterExpression=Attr("even").eq(False))["Items"]
+check([int(i["sk"]) for i in items] == [110, 130, 150], "resource query with condition builders")
+
+# Batches (the resource batch_writer sends BatchWriteItem)
+with table.batch_writer() as bw:
+    for i in range(30):
+        bw.put_item(Item={"pk": "batch", "sk": i, "v": f"v{i}"})
+got = ddb.batch_get_item(RequestItems={"orders": {"Keys": [{"pk": {"S": "batch"}, "sk": {"N": str(i)}} for i in (0, 7, 29, 99)],
+                                                  "ProjectionExpression": "v"}})
+check(sorted(i["v"]["S"] for i in got["Responses"]["orders"]) == ["v0", "v29", "v7"] and not got["UnprocessedKeys"],
+      "batch_writer and batch_get_item")
+ddb.batch_write_item(RequestItems={"orders": [{"DeleteRequest": {"Key": {"pk": {"S": "batch"}, "sk": {"N": str(i)}}}} for i in range(25)]})
+left = ddb.query(TableName="orders", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "batch"}})["Count"]
+check(left == 5, "batch deletes")
+c, _ = code(ddb.batch_write_item, RequestItems={"orders": [{"PutRequest": {"Item": {"pk": {"S": "d"}, "sk": {"N": "1"}}}}] * 2})
+check(c == "ValidationException", "a batch with the same key twice is refused")
+
+# Errors in DynamoDB's shape
+c, _ = code(ddb.get_item, TableName="nope", Key={"pk": {"S": "a"}})
+check(c == "ResourceNotFoundException", "a missing table is ResourceNotFoundException")
+c, e = code(ddb.query, TableName="orders", KeyConditionExpression="pk = = :p", ExpressionAttributeValues={":p": {"S": "q"}})
+check(c == "ValidationException" and "Syntax error" in str(e), "a syntax error is a ValidationException")
+c, e = code(ddb.scan, TableName="orders", FilterExpression="status = :s", ExpressionAttributeValues={":s": {"S": "x"}})
+check(c == "ValidationException" and "reserved keyword" in str(e), "a reserved word needs a #name")
+c, e = code(ddb.scan, TableName="orders", FilterExpression="flag = :a", ExpressionAttributeValues={":a": {"BOOL": True}, ":b": {"S": "x"}})
+check(c == "ValidationException" and "unused" in str(e), "an unused value is refused")
+c, _ = code(ddb.put_item, TableName="orders", Item={"pk": {"N": "1"}, "sk": {"N": "1"}})
+check(c == "ValidationException", "a key of the wrong type is refused")
+c, _ = code(ddb.put_item, TableName="orders", Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "blob": {"S": "x" * 410_000}})
+check(c == "ValidationException", "an item over 400 KB is refused")
+
+ddb.delete_table(TableName="orders")
+c, _ = code(ddb.describe_table, TableName="orders")
+check(c == "ResourceNotFoundException", "a deleted table is gone")
+print("all DynamoDB checks passed")
