@@ -146,6 +146,37 @@ check(left == 5, "batch deletes")
 c, _ = code(ddb.batch_write_item, RequestItems={"orders": [{"PutRequest": {"Item": {"pk": {"S": "d"}, "sk": {"N": "1"}}}}] * 2})
 check(c == "ValidationException", "a batch with the same key twice is refused")
 
+# Transactions: all or nothing, reasons per action, idempotent tokens
+k = lambda pk: {"pk": {"S": pk}, "sk": {"N": "0"}}  # noqa: E731
+ddb.put_item(TableName="orders", Item={**k("acct-a"), "balance": {"N": "100"}})
+ddb.put_item(TableName="orders", Item={**k("acct-b"), "balance": {"N": "0"}})
+move = lambda amount: [  # noqa: E731
+    {"Update": {"TableName": "orders", "Key": k("acct-a"), "UpdateExpression": "SET balance = balance - :x",
+                "ConditionExpression": "balance >= :x", "ExpressionAttributeValues": {":x": {"N": str(amount)}}}},
+    {"Update": {"TableName": "orders", "Key": k("acct-b"), "UpdateExpression": "SET balance = balance + :x",
+                "ExpressionAttributeValues": {":x": {"N": str(amount)}}}},
+    {"Put": {"TableName": "orders", "Item": {**k(f"log-{amount}"), "amount": {"N": str(amount)}},
+             "ConditionExpression": "attribute_not_exists(pk)"}},
+]
+ddb.transact_write_items(TransactItems=move(30), ClientRequestToken="move-30")
+ddb.transact_write_items(TransactItems=move(30), ClientRequestToken="move-30")  # a retry: applied once
+got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "orders", "Key": k(x)}} for x in ("acct-a", "acct-b", "nobody")])
+check([r.get("Item", {}).get("balance", {}).get("N") for r in got["Responses"]] == ["70", "30", None],
+      "a transaction applies every action once, even when retried with its token")
+c, e = code(ddb.transact_write_items, TransactItems=move(500))
+reasons = [r["Code"] for r in e.response.get("CancellationReasons", [])] if e else []
+check(c == "TransactionCanceledException" and reasons == ["ConditionalCheckFailed", "None", "None"], f"a failing condition cancels all ({reasons})")
+check(ddb.get_item(TableName="orders", Key=k("acct-b"))["Item"]["balance"]["N"] == "30" and
+      "Item" not in ddb.get_item(TableName="orders", Key=k("log-500")), "nothing of a cancelled transaction is applied")
+c, _ = code(ddb.transact_write_items, TransactItems=move(1), ClientRequestToken="move-30")
+check(c == "IdempotentParameterMismatchException", "a token reused for another request is refused")
+c, _ = code(ddb.transact_write_items, TransactItems=[{"Delete": {"TableName": "orders", "Key": k("acct-a")}},
+                                                     {"ConditionCheck": {"TableName": "orders", "Key": k("acct-a"),
+                                                                         "ConditionExpression": "attribute_exists(pk)"}}])
+check(c == "ValidationException", "two actions on one item are refused")
+for x in ("acct-a", "acct-b", "log-30"):
+    ddb.delete_item(TableName="orders", Key=k(x))
+
 # Errors in DynamoDB's shape
 c, _ = code(ddb.get_item, TableName="nope", Key={"pk": {"S": "a"}})
 check(c == "ResourceNotFoundException", "a missing table is ResourceNotFoundException")

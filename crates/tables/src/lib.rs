@@ -6,12 +6,14 @@
 //! - [`expr`]: condition, filter, key condition, projection and update expressions.
 //! - [`schema`]: table definitions, key checks and the stored key encoding.
 //! - [`service`]: [`Tables`], the operations.
+//! - [`transact`]: TransactWriteItems and TransactGetItems.
 //!
 
 pub mod expr;
 pub mod number;
 pub mod schema;
 pub mod service;
+pub mod transact;
 pub mod value;
 
 pub use number::Number;
@@ -37,6 +39,15 @@ pub enum Error {
         /// The item as it was (`ReturnValuesOnConditionCheckFailure: ALL_OLD`).
         item: Option<Item>,
     },
+    /// `TransactionCanceledException`: one reason per action, in order.
+    #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", .reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", "))]
+    TransactionCanceled {
+        /// Why each action did not apply (`None` for those that would have).
+        reasons: Vec<transact::CancelReason>,
+    },
+    /// `IdempotentParameterMismatchException`: a token reused for another request.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),

@@ -129,7 +129,9 @@ pub struct TableStatus {
 
 /// The tables service.
 pub struct Tables {
-    store: Arc<dyn TableStore>,
+    pub(crate) store: Arc<dyn TableStore>,
+    /// Recent `ClientRequestToken`s of transactions: token → (expiry ms, request fingerprint).
+    pub(crate) tokens: std::sync::Mutex<HashMap<String, (u64, u64)>>,
     defs: RwLock<HashMap<String, Arc<TableDef>>>,
     locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -144,10 +146,10 @@ impl Tables {
             })?;
             defs.insert(name, Arc::new(def));
         }
-        Ok(Tables { store, defs: RwLock::new(defs), locks: Default::default() })
+        Ok(Tables { store, tokens: Default::default(), defs: RwLock::new(defs), locks: Default::default() })
     }
 
-    fn def(&self, name: &str) -> Result<Arc<TableDef>> {
+    pub(crate) fn def(&self, name: &str) -> Result<Arc<TableDef>> {
         self.defs
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -156,7 +158,7 @@ impl Tables {
             .ok_or_else(|| Error::ResourceNotFound("Requested resource not found".into()))
     }
 
-    fn lock(&self, table: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn lock(&self, table: &str) -> Arc<tokio::sync::Mutex<()>> {
         self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(table.to_string()).or_default().clone()
     }
 
@@ -208,7 +210,7 @@ impl Tables {
         Ok(status)
     }
 
-    async fn load(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Item>> {
+    pub(crate) async fn load(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Item>> {
         match self.store.get_item(table, pk, sk).await? {
             Some(bytes) => Ok(Some(decode(table, &bytes)?)),
             None => Ok(None),
@@ -248,12 +250,13 @@ impl Tables {
             opts.condition.as_deref().map(|c| expr::parse_condition(c, ExprKind::Condition, &cx)).transpose()?;
         cx.check_unused()?;
         let write = ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&item)) };
+        // Every write takes the table's lock, so a transaction's checks hold until it commits.
+        let lock = self.lock(table);
+        let _held = lock.lock().await;
         if condition.is_none() && opts.return_values == ReturnValues::None {
             self.store.write(vec![write]).await?;
             return Ok(None);
         }
-        let lock = self.lock(table);
-        let _held = lock.lock().await;
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         self.store.write(vec![write]).await?;
@@ -351,6 +354,12 @@ impl Tables {
                 return Err(Error::Validation("Provided list of item keys contains duplicates".into()));
             }
             writes.push(ItemWrite { table: table.clone(), pk, sk, item });
+        }
+        let tables: std::collections::BTreeSet<String> = writes.iter().map(|w| w.table.clone()).collect();
+        let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
+        let mut held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            held.push(l.lock().await);
         }
         self.store.write(writes).await?;
         Ok(())
@@ -616,14 +625,14 @@ fn check_condition(condition: Option<&expr::Condition>, old: Option<&Item>, opts
     Err(Error::ConditionalCheckFailed { item: old.filter(|_| opts.return_old_on_failure).cloned() })
 }
 
-fn check_size(item: &Item) -> Result<()> {
+pub(crate) fn check_size(item: &Item) -> Result<()> {
     if item_size(item) > MAX_ITEM_BYTES {
         return Err(Error::Validation("Item size has exceeded the maximum allowed size".into()));
     }
     Ok(())
 }
 
-fn encode(item: &Item) -> Vec<u8> {
+pub(crate) fn encode(item: &Item) -> Vec<u8> {
     item_to_json(item).to_string().into_bytes()
 }
 

@@ -10,6 +10,7 @@ use squall_tables::schema::{Billing, CreateTable, KeyAttr, ScalarType};
 use squall_tables::service::{
     BatchGet, BatchWrite, Page, Placeholders, ReadRequest, ReturnValues, TableStatus, WriteOptions,
 };
+use squall_tables::transact::{TransactGet, TransactWrite, WriteAction};
 use squall_tables::value::{item_from_json, item_to_json};
 use squall_tables::{AttributeValue, Item};
 
@@ -101,6 +102,23 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
                 .collect();
             json!({ "Responses": responses, "UnprocessedKeys": {} })
         }
+        "TransactWriteItems" => {
+            let actions = transact_writes(field(input, "TransactItems")?)?;
+            let token = opt_str(input, "ClientRequestToken")?.map(|t| (t.to_string(), fingerprint(&doc)));
+            t.transact_write(actions, token, squall_types::now_ms()).await.map_err(error)?;
+            json!({})
+        }
+        "TransactGetItems" => {
+            let items = t.transact_get(transact_gets(field(input, "TransactItems")?)?).await.map_err(error)?;
+            let responses: Vec<Value> = items
+                .iter()
+                .map(|i| match i {
+                    Some(i) => json!({ "Item": item_to_json(i) }),
+                    None => json!({}),
+                })
+                .collect();
+            json!({ "Responses": responses })
+        }
         "Query" => page_json(t.query(&read_request(input)?).await.map_err(error)?),
         "Scan" => {
             let mut r = read_request(input)?;
@@ -152,6 +170,31 @@ fn error(e: squall_tables::Error) -> ApiError {
                 err.extra = Some(extra);
             }
             err
+        }
+        e @ E::TransactionCanceled { .. } => {
+            let message = e.to_string();
+            let E::TransactionCanceled { reasons } = e else { unreachable!() };
+            let reasons: Vec<Value> = reasons
+                .into_iter()
+                .map(|r| {
+                    let mut v = json!({ "Code": r.code });
+                    if let Some(m) = r.message {
+                        v["Message"] = m.into();
+                    }
+                    if let Some(item) = r.item {
+                        v["Item"] = item_to_json(&item);
+                    }
+                    v
+                })
+                .collect();
+            let mut err = ApiError::new(StatusCode::BAD_REQUEST, "TransactionCanceledException", message);
+            let mut extra = Map::new();
+            extra.insert("CancellationReasons".into(), Value::Array(reasons));
+            err.extra = Some(extra);
+            err
+        }
+        E::IdempotentParameterMismatch(m) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "IdempotentParameterMismatchException", m)
         }
         other => {
             tracing::error!(error = %other, "tables: internal error");
@@ -290,6 +333,72 @@ fn read_request(input: &Map<String, Value>) -> Result<ReadRequest, ApiError> {
         count_only,
         segment: None,
     })
+}
+
+/// A stable digest of a request document, for idempotency tokens.
+fn fingerprint(doc: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // serde_json keeps object members sorted (no preserve_order), so equal requests print equally.
+    doc.to_string().hash(&mut h);
+    h.finish()
+}
+
+fn transact_writes(items: &Value) -> Result<Vec<TransactWrite>, ApiError> {
+    let list = items.as_array().ok_or_else(|| serialization("TransactItems must be a list"))?;
+    list.iter()
+        .map(|entry| {
+            let entry = entry.as_object().ok_or_else(|| serialization("TransactItems members must be objects"))?;
+            let mut kinds = entry.iter().filter(|(_, v)| !v.is_null());
+            let (Some((kind, spec)), None) = (kinds.next(), kinds.next()) else {
+                return Err(validation("TransactItems can only contain one of Check, Put, Update or Delete"));
+            };
+            let spec = spec.as_object().ok_or_else(|| serialization(format!("{kind} must be an object")))?;
+            let key = || item_from_json(field(spec, "Key")?).map_err(error);
+            let action = match kind.as_str() {
+                "Put" => WriteAction::Put(item_from_json(field(spec, "Item")?).map_err(error)?),
+                "Update" => WriteAction::Update(
+                    key()?,
+                    opt_str(spec, "UpdateExpression")?
+                        .ok_or_else(|| validation("UpdateExpression is required in a transaction's Update"))?
+                        .to_string(),
+                ),
+                "Delete" => WriteAction::Delete(key()?),
+                "ConditionCheck" => WriteAction::ConditionCheck(key()?),
+                other => {
+                    return Err(validation(format!(
+                        "TransactItems member {other:?} is not one of ConditionCheck, Put, Update, Delete"
+                    )));
+                }
+            };
+            let options = write_options(spec)?;
+            Ok(TransactWrite {
+                table: table_name(spec)?.to_string(),
+                action,
+                condition: options.condition,
+                placeholders: options.placeholders,
+                return_old_on_failure: options.return_old_on_failure,
+            })
+        })
+        .collect()
+}
+
+fn transact_gets(items: &Value) -> Result<Vec<TransactGet>, ApiError> {
+    let list = items.as_array().ok_or_else(|| serialization("TransactItems must be a list"))?;
+    list.iter()
+        .map(|entry| {
+            let spec = entry
+                .get("Get")
+                .and_then(Value::as_object)
+                .ok_or_else(|| validation("TransactGetItems members must each hold a Get"))?;
+            Ok(TransactGet {
+                table: table_name(spec)?.to_string(),
+                key: item_from_json(field(spec, "Key")?).map_err(error)?,
+                projection: opt_str(spec, "ProjectionExpression")?.map(str::to_string),
+                placeholders: placeholders(spec)?,
+            })
+        })
+        .collect()
 }
 
 fn batch_writes(items: &Value) -> Result<Vec<(String, BatchWrite)>, ApiError> {

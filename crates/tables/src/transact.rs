@@ -1,0 +1,266 @@
+//! Transactions: TransactWriteItems (up to 100 actions over any tables, all applied or
+//! none, with `ClientRequestToken` idempotency for 10 minutes) and TransactGetItems (a
+//! consistent read of up to 100 items).
+//!
+//! Every table involved is locked (in name order, so two transactions cannot deadlock)
+//! while conditions are checked and the writes are committed in one store write.
+
+use crate::expr::{self, ExprContext, ExprKind};
+use crate::service::{Placeholders, Tables, check_size, encode};
+use crate::value::Item;
+use crate::{Error, Result};
+use squall_storage::ItemWrite;
+use std::collections::{BTreeSet, HashSet};
+
+/// How long a `ClientRequestToken` is remembered.
+const TOKEN_TTL_MS: u64 = 10 * 60 * 1000;
+
+/// Most actions in one transaction.
+const MAX_ACTIONS: usize = 100;
+
+/// What one action of a TransactWriteItems does.
+#[derive(Debug, Clone)]
+pub enum WriteAction {
+    /// `Put`: the item.
+    Put(Item),
+    /// `Update`: the key and the `UpdateExpression`.
+    Update(Item, String),
+    /// `Delete`: the key.
+    Delete(Item),
+    /// `ConditionCheck`: the key (the condition is required).
+    ConditionCheck(Item),
+}
+
+/// One action with its table and condition.
+#[derive(Debug, Clone)]
+pub struct TransactWrite {
+    /// The table.
+    pub table: String,
+    /// The action.
+    pub action: WriteAction,
+    /// `ConditionExpression`.
+    pub condition: Option<String>,
+    /// Placeholders.
+    pub placeholders: Placeholders,
+    /// `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
+    pub return_old_on_failure: bool,
+}
+
+/// One read of a TransactGetItems.
+#[derive(Debug, Clone)]
+pub struct TransactGet {
+    /// The table.
+    pub table: String,
+    /// The key.
+    pub key: Item,
+    /// `ProjectionExpression`.
+    pub projection: Option<String>,
+    /// Placeholders.
+    pub placeholders: Placeholders,
+}
+
+/// Why one action of a cancelled transaction did not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancelReason {
+    /// `None`, `ConditionalCheckFailed` or `ValidationError`.
+    pub code: String,
+    /// A message, except for `None`.
+    pub message: Option<String>,
+    /// The item as it was, when asked for.
+    pub item: Option<Item>,
+}
+
+/// An action checked and ready to run under the locks.
+struct Prepared {
+    table: String,
+    pk: Vec<u8>,
+    sk: Vec<u8>,
+    key: Item,
+    kind: Prepped,
+    condition: Option<expr::Condition>,
+    return_old_on_failure: bool,
+}
+
+enum Prepped {
+    Put(Item),
+    Update(expr::Update),
+    Delete,
+    Check,
+}
+
+impl Tables {
+    /// TransactWriteItems. `token` is the `ClientRequestToken` with a fingerprint of the
+    /// whole request: the same token and request within 10 minutes succeeds again without
+    /// applying twice; the same token with another request is refused.
+    pub async fn transact_write(
+        &self,
+        actions: Vec<TransactWrite>,
+        token: Option<(String, u64)>,
+        now_ms: u64,
+    ) -> Result<()> {
+        if actions.is_empty() || actions.len() > MAX_ACTIONS {
+            return Err(Error::Validation(format!(
+                "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS} and greater than or equal to 1"
+            )));
+        }
+        if let Some((t, fingerprint)) = &token {
+            let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+            tokens.retain(|_, (expires, _)| *expires > now_ms);
+            match tokens.get(t) {
+                Some((_, f)) if f == fingerprint => return Ok(()),
+                Some(_) => {
+                    return Err(Error::IdempotentParameterMismatch(
+                        "The request uses the same client token as a previous, but non-identical request.".into(),
+                    ));
+                }
+                None => {}
+            }
+        }
+        let mut prepared = Vec::with_capacity(actions.len());
+        let mut seen = HashSet::new();
+        for a in actions {
+            let p = self.prepare(a)?;
+            if !seen.insert((p.table.clone(), p.pk.clone(), p.sk.clone())) {
+                return Err(Error::Validation(
+                    "Transaction request cannot include multiple operations on one item".into(),
+                ));
+            }
+            prepared.push(p);
+        }
+        let tables: BTreeSet<String> = prepared.iter().map(|p| p.table.clone()).collect();
+        let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
+        let mut held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            held.push(l.lock().await);
+        }
+
+        let mut reasons = Vec::with_capacity(prepared.len());
+        let mut writes = Vec::new();
+        let mut failed = false;
+        for p in &prepared {
+            let old = self.load(&p.table, &p.pk, &p.sk).await?;
+            let empty = Item::new();
+            let holds = match &p.condition {
+                Some(c) => c.eval(old.as_ref().unwrap_or(&empty))?,
+                None => true,
+            };
+            if !holds {
+                failed = true;
+                reasons.push(CancelReason {
+                    code: "ConditionalCheckFailed".into(),
+                    message: Some("The conditional request failed".into()),
+                    item: old.filter(|_| p.return_old_on_failure),
+                });
+                continue;
+            }
+            let item = match &p.kind {
+                Prepped::Put(item) => Some(Some(item.clone())),
+                Prepped::Update(u) => {
+                    let mut new = old.clone().unwrap_or_else(|| p.key.clone());
+                    match u.apply(&mut new).and_then(|()| check_size(&new)) {
+                        Ok(()) => Some(Some(new)),
+                        Err(e) => {
+                            failed = true;
+                            reasons.push(CancelReason {
+                                code: "ValidationError".into(),
+                                message: Some(e.to_string()),
+                                item: None,
+                            });
+                            continue;
+                        }
+                    }
+                }
+                Prepped::Delete => Some(None),
+                Prepped::Check => None,
+            };
+            if let Some(item) = item {
+                writes.push(ItemWrite {
+                    table: p.table.clone(),
+                    pk: p.pk.clone(),
+                    sk: p.sk.clone(),
+                    item: item.as_ref().map(encode),
+                });
+            }
+            reasons.push(CancelReason { code: "None".into(), message: None, item: None });
+        }
+        if failed {
+            return Err(Error::TransactionCanceled { reasons });
+        }
+        if !writes.is_empty() {
+            self.store.write(writes).await?;
+        }
+        drop(held);
+        if let Some((t, fingerprint)) = token {
+            self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(t, (now_ms + TOKEN_TTL_MS, fingerprint));
+        }
+        Ok(())
+    }
+
+    fn prepare(&self, a: TransactWrite) -> Result<Prepared> {
+        let def = self.def(&a.table)?;
+        let cx = ExprContext::new(&a.placeholders.names, &a.placeholders.values);
+        let condition =
+            a.condition.as_deref().map(|c| expr::parse_condition(c, ExprKind::Condition, &cx)).transpose()?;
+        let (key_source, exact, kind) = match a.action {
+            WriteAction::Put(item) => {
+                check_size(&item)?;
+                (item.clone(), false, Prepped::Put(item))
+            }
+            WriteAction::Update(key, update) => {
+                let u = expr::parse_update(&update, &cx)?;
+                if let Some(k) = u.top_level_targets().iter().find(|t| def.key.is_key(t)) {
+                    return Err(Error::Validation(format!(
+                        "One or more parameter values were invalid: Cannot update attribute {k}. This attribute is part of the key"
+                    )));
+                }
+                (key, true, Prepped::Update(u))
+            }
+            WriteAction::Delete(key) => (key, true, Prepped::Delete),
+            WriteAction::ConditionCheck(key) => {
+                if condition.is_none() {
+                    return Err(Error::Validation(
+                        "1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null".into(),
+                    ));
+                }
+                (key, true, Prepped::Check)
+            }
+        };
+        cx.check_unused()?;
+        let (pk, sk) = def.key.encode(&key_source, exact)?;
+        let key = def.key.key_of(&key_source);
+        Ok(Prepared { table: a.table, pk, sk, key, kind, condition, return_old_on_failure: a.return_old_on_failure })
+    }
+
+    /// TransactGetItems: each item (or `None`), read while no transaction writes.
+    pub async fn transact_get(&self, gets: Vec<TransactGet>) -> Result<Vec<Option<Item>>> {
+        if gets.is_empty() || gets.len() > MAX_ACTIONS {
+            return Err(Error::Validation(format!(
+                "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS} and greater than or equal to 1"
+            )));
+        }
+        let mut plans = Vec::with_capacity(gets.len());
+        for g in &gets {
+            let def = self.def(&g.table)?;
+            let cx = ExprContext::new(&g.placeholders.names, &g.placeholders.values);
+            let projection = g.projection.as_deref().map(|p| expr::parse_projection(p, &cx)).transpose()?;
+            cx.check_unused()?;
+            let (pk, sk) = def.key.encode(&g.key, true)?;
+            plans.push((g.table.clone(), pk, sk, projection));
+        }
+        let tables: BTreeSet<String> = plans.iter().map(|p| p.0.clone()).collect();
+        let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
+        let mut held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            held.push(l.lock().await);
+        }
+        let mut out = Vec::with_capacity(plans.len());
+        for (table, pk, sk, projection) in &plans {
+            let item = self.load(table, pk, sk).await?;
+            out.push(item.map(|i| match projection {
+                Some(p) => p.apply(&i),
+                None => i,
+            }));
+        }
+        Ok(out)
+    }
+}
