@@ -177,6 +177,57 @@ check(c == "ValidationException", "two actions on one item are refused")
 for x in ("acct-a", "acct-b", "log-30"):
     ddb.delete_item(TableName="orders", Key=k(x))
 
+# Secondary indexes: global (sparse, INCLUDE projection), local, and one added later
+ddb.create_table(
+    TableName="people",
+    KeySchema=[{"AttributeName": "org", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": a, "AttributeType": t} for a, t in
+                          (("org", "S"), ("id", "S"), ("city", "S"), ("age", "N"), ("joined", "S"))],
+    GlobalSecondaryIndexes=[{"IndexName": "byCity", "KeySchema": [{"AttributeName": "city", "KeyType": "HASH"},
+                                                                  {"AttributeName": "age", "KeyType": "RANGE"}],
+                             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name"]}}],
+    LocalSecondaryIndexes=[{"IndexName": "byJoined", "KeySchema": [{"AttributeName": "org", "KeyType": "HASH"},
+                                                                   {"AttributeName": "joined", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    BillingMode="PAY_PER_REQUEST",
+)
+d = ddb.describe_table(TableName="people")["Table"]
+check([i["IndexName"] for i in d["GlobalSecondaryIndexes"]] == ["byCity"] and d["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+      and [i["IndexName"] for i in d["LocalSecondaryIndexes"]] == ["byJoined"], "describe_table lists both indexes")
+people = res.Table("people")
+for i, (city, age, joined) in enumerate([("Oslo", 30, "2021"), ("Oslo", 25, "2019"), ("Lima", 41, "2020"), ("Oslo", 35, "2023"), (None, 50, "2018")]):
+    p = {"org": "acme", "id": f"p{i}", "name": f"n{i}", "age": age, "joined": joined, "secret": "s"}
+    if city:
+        p["city"] = city
+    people.put_item(Item=p)
+oslo = people.query(IndexName="byCity", KeyConditionExpression=Key("city").eq("Oslo"))["Items"]
+check([(x["id"], int(x["age"])) for x in oslo] == [("p1", 25), ("p0", 30), ("p3", 35)], "a GSI query orders by the index sort key")
+check(all("secret" not in x and "name" in x for x in oslo), "an INCLUDE projection keeps keys and the named attributes only")
+older = people.query(IndexName="byCity", KeyConditionExpression=Key("city").eq("Oslo") & Key("age").gt(26), ScanIndexForward=False)["Items"]
+check([x["id"] for x in older] == ["p3", "p0"], "a GSI range condition, backwards")
+pages = ddb.get_paginator("query").paginate(TableName="people", IndexName="byCity", KeyConditionExpression="city = :c",
+                                            ExpressionAttributeValues={":c": {"S": "Oslo"}}, PaginationConfig={"PageSize": 1})
+check([i["id"]["S"] for pg in pages for i in pg["Items"]] == ["p1", "p0", "p3"], "GSI pages carry table and index keys")
+check(people.scan(IndexName="byCity", Select="COUNT")["Count"] == 4, "the GSI is sparse: an item without its key is not in it")
+people.update_item(Key={"org": "acme", "id": "p0"}, UpdateExpression="SET city = :c", ExpressionAttributeValues={":c": "Lima"})
+people.delete_item(Key={"org": "acme", "id": "p3"})
+oslo = people.query(IndexName="byCity", KeyConditionExpression=Key("city").eq("Oslo"))["Items"]
+lima = people.query(IndexName="byCity", KeyConditionExpression=Key("city").eq("Lima"))["Items"]
+check([x["id"] for x in oslo] == ["p1"] and [x["id"] for x in lima] == ["p0", "p2"], "updates move and deletes remove index entries")
+joined = people.query(IndexName="byJoined", KeyConditionExpression=Key("org").eq("acme") & Key("joined").between("2019", "2021"))["Items"]
+check([x["id"] for x in joined] == ["p1", "p2", "p0"] and set(joined[0]) == {"org", "id", "joined"}, "an LSI query with KEYS_ONLY")
+c, _ = code(people.put_item, Item={"org": "acme", "id": "bad", "city": 7})
+check(c == "ValidationException", "a GSI key of the wrong type is refused")
+ddb.update_table(TableName="people", AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+                 GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "byName", "KeySchema": [{"AttributeName": "name", "KeyType": "HASH"}],
+                                                          "Projection": {"ProjectionType": "ALL"}}}])
+check(people.query(IndexName="byName", KeyConditionExpression=Key("name").eq("n4"))["Items"][0]["id"] == "p4",
+      "a GSI added later is filled from the items already there")
+ddb.update_table(TableName="people", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "byName"}}])
+c, _ = code(people.query, IndexName="byName", KeyConditionExpression=Key("name").eq("n4"))
+check(c == "ValidationException", "a deleted GSI is gone")
+ddb.delete_table(TableName="people")
+
 # Errors in DynamoDB's shape
 c, _ = code(ddb.get_item, TableName="nope", Key={"pk": {"S": "a"}})
 check(c == "ResourceNotFoundException", "a missing table is ResourceNotFoundException")

@@ -5,11 +5,13 @@
 //! - [`value`]: attribute values and items, and their DynamoDB JSON form.
 //! - [`expr`]: condition, filter, key condition, projection and update expressions.
 //! - [`schema`]: table definitions, key checks and the stored key encoding.
+//! - `index`: secondary index entries (keys, projections, maintenance on every write).
 //! - [`service`]: [`Tables`], the operations.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //!
 
 pub mod expr;
+mod index;
 pub mod number;
 pub mod schema;
 pub mod service;

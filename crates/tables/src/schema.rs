@@ -71,6 +71,45 @@ pub enum Billing {
     },
 }
 
+/// Which attributes an index keeps besides the keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexProjection {
+    /// `ALL`.
+    All,
+    /// `KEYS_ONLY`.
+    KeysOnly,
+    /// `INCLUDE` these non-key attributes.
+    Include(Vec<String>),
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexDef {
+    /// Its name.
+    pub name: String,
+    /// Its key (a local index shares the table's partition key).
+    pub key: KeySchema,
+    /// What it keeps.
+    pub projection: IndexProjection,
+    /// Global (any keys) or local (the table's partition key, another sort key).
+    pub global: bool,
+}
+
+/// What CreateTable or UpdateTable asks of one index.
+#[derive(Debug, Clone)]
+pub struct CreateIndex {
+    /// Its name.
+    pub name: String,
+    /// Key schema elements: (attribute name, `HASH` or `RANGE`).
+    pub key_schema: Vec<(String, String)>,
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub projection_type: String,
+    /// `NonKeyAttributes` for `INCLUDE`.
+    pub non_key: Vec<String>,
+    /// Global or local.
+    pub global: bool,
+}
+
 /// A table as stored: what DescribeTable reports besides live counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableDef {
@@ -86,6 +125,84 @@ pub struct TableDef {
     pub created_ms: u64,
     /// A stable id (a UUID).
     pub id: String,
+    /// Secondary indexes.
+    #[serde(default)]
+    pub indexes: Vec<IndexDef>,
+}
+
+impl TableDef {
+    /// The index named `name`.
+    pub fn index(&self, name: &str) -> Result<&IndexDef> {
+        self.indexes
+            .iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| Error::Validation(format!("The table does not have the specified index: {name}")))
+    }
+}
+
+/// Where an index's entries are stored: `<table>#<index>` (`#` cannot be in a table name).
+pub fn index_store_name(table: &str, index: &str) -> String {
+    format!("{table}#{index}")
+}
+
+/// Parses a key schema list: (hash, optional range).
+fn key_names<'a>(key_schema: &'a [(String, String)], what: &str) -> Result<(&'a String, Option<&'a String>)> {
+    match key_schema {
+        [(h, t)] if t == "HASH" => Ok((h, None)),
+        [(h, t1), (r, t2)] if t1 == "HASH" && t2 == "RANGE" => {
+            if h == r {
+                return Err(Error::Validation(format!(
+                    "One or more parameter values were invalid: Both the Hash Key and the Range Key element in the KeySchema have the same name{what}"
+                )));
+            }
+            Ok((h, Some(r)))
+        }
+        [] => Err(Error::Validation(
+            "1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null".into(),
+        )),
+        _ => Err(Error::Validation(format!(
+            "One or more parameter values were invalid: Invalid KeySchema: The first KeySchemaElement is not a HASH key type{what}"
+        ))),
+    }
+}
+
+impl CreateIndex {
+    /// Checks the index against the table and its attribute definitions.
+    pub fn into_def(self, table_key: &KeySchema, attributes: &[KeyAttr]) -> Result<IndexDef> {
+        check_table_name(&self.name, "indexName")?;
+        let key_attr = |name: &String| -> Result<KeyAttr> {
+            attributes.iter().find(|a| &a.name == name).cloned().ok_or_else(|| {
+                Error::Validation(format!(
+                    "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
+                    attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        };
+        let (hash, range) = key_names(&self.key_schema, &format!(" for index {}", self.name))?;
+        let key = KeySchema { hash: key_attr(hash)?, range: range.map(key_attr).transpose()? };
+        if !self.global && (key.hash != table_key.hash || key.range.is_none()) {
+            return Err(Error::Validation(format!(
+                "One or more parameter values were invalid: Index KeySchema does not have a range key for index: {}, or its hash key is not the table's",
+                self.name
+            )));
+        }
+        let projection = match self.projection_type.as_str() {
+            "ALL" => IndexProjection::All,
+            "KEYS_ONLY" => IndexProjection::KeysOnly,
+            "INCLUDE" if !self.non_key.is_empty() => IndexProjection::Include(self.non_key),
+            "INCLUDE" => {
+                return Err(Error::Validation(
+                    "One or more parameter values were invalid: NonKeyAttributes must not be empty when ProjectionType is INCLUDE".into(),
+                ));
+            }
+            other => {
+                return Err(Error::Validation(format!(
+                    "1 validation error detected: Value '{other}' at 'projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"
+                )));
+            }
+        };
+        Ok(IndexDef { name: self.name, key, projection, global: self.global })
+    }
 }
 
 /// What CreateTable asks for.
@@ -101,6 +218,8 @@ pub struct CreateTable {
     pub billing_mode: Option<String>,
     /// Read and write capacity units.
     pub throughput: Option<(u64, u64)>,
+    /// Secondary indexes, global and local.
+    pub indexes: Vec<CreateIndex>,
 }
 
 /// DynamoDB's rule for table (and index) names.
@@ -128,22 +247,19 @@ impl CreateTable {
         check_table_name(&self.name, "tableName")?;
         let invalid = |m: &str| Err(Error::Validation(format!("One or more parameter values were invalid: {m}")));
         let kind_of = |name: &str| self.attributes.iter().find(|a| a.name == name).map(|a| a.kind);
-        let (hash, range) = match self.key_schema.as_slice() {
-            [(h, t)] if t == "HASH" => (h, None),
-            [(h, t1), (r, t2)] if t1 == "HASH" && t2 == "RANGE" => (h, Some(r)),
-            [] => return Err(Error::Validation("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null".into())),
-            _ => return invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
-        };
-        if range == Some(hash) {
-            return invalid("Both the Hash Key and the Range Key element in the KeySchema have the same name");
-        }
+        let (hash, range) = key_names(&self.key_schema, "")?;
         let mut names: Vec<&str> = self.attributes.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
         if names.windows(2).any(|w| w[0] == w[1]) {
             return invalid("Duplicate AttributeName in AttributeDefinitions");
         }
-        let used = 1 + usize::from(range.is_some());
-        if self.attributes.len() != used {
+        let mut used: Vec<&String> = std::iter::once(hash).chain(range).collect();
+        for i in &self.indexes {
+            used.extend(i.key_schema.iter().map(|(n, _)| n));
+        }
+        used.sort_unstable();
+        used.dedup();
+        if self.attributes.len() != used.len() {
             return invalid(
                 "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
             );
@@ -180,7 +296,20 @@ impl CreateTable {
                 )));
             }
         };
-        Ok(TableDef { name: self.name, key, attributes: self.attributes, billing, created_ms, id })
+        let (globals, locals) =
+            self.indexes.iter().fold((0, 0), |(g, l), i| if i.global { (g + 1, l) } else { (g, l + 1) });
+        if globals > 20 || locals > 5 {
+            return invalid("A table may have at most 20 global and 5 local secondary indexes");
+        }
+        let mut indexes: Vec<IndexDef> = Vec::with_capacity(self.indexes.len());
+        for i in self.indexes {
+            let def = i.into_def(&key, &self.attributes)?;
+            if indexes.iter().any(|d| d.name == def.name) {
+                return invalid(&format!("Duplicate index name: {}", def.name));
+            }
+            indexes.push(def);
+        }
+        Ok(TableDef { name: self.name, key, attributes: self.attributes, billing, created_ms, id, indexes })
     }
 }
 

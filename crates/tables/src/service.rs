@@ -4,7 +4,8 @@
 //! serialized by a per-table lock, so read-check-write holds on this node.
 
 use crate::expr::{self, ExprContext, ExprKind, RangeCondition};
-use crate::schema::{CreateTable, TableDef, scalar_key};
+use crate::index;
+use crate::schema::{CreateTable, IndexDef, KeySchema, ScalarType, TableDef, index_store_name, scalar_key};
 use crate::value::{AttributeValue, Item, item_from_json, item_size, item_to_json};
 use crate::{Error, Result};
 use squall_storage::{ItemWrite, StoredItem, TableStore};
@@ -61,6 +62,8 @@ pub struct WriteOptions {
 pub struct ReadRequest {
     /// The table.
     pub table: String,
+    /// `IndexName`: read a secondary index instead of the table.
+    pub index: Option<String>,
     /// `KeyConditionExpression` (Query only).
     pub key_condition: Option<String>,
     /// `FilterExpression`.
@@ -94,6 +97,19 @@ pub struct Page {
     pub last_key: Option<Item>,
 }
 
+/// What UpdateTable changes.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateTable {
+    /// New attribute definitions (for new index keys).
+    pub attributes: Vec<crate::schema::KeyAttr>,
+    /// A new billing mode.
+    pub billing: Option<crate::schema::Billing>,
+    /// Global secondary indexes to create.
+    pub create_indexes: Vec<crate::schema::CreateIndex>,
+    /// Global secondary indexes to delete, by name.
+    pub delete_indexes: Vec<String>,
+}
+
 /// One request of a BatchWriteItem.
 #[derive(Debug, Clone)]
 pub enum BatchWrite {
@@ -125,6 +141,8 @@ pub struct TableStatus {
     pub item_count: u64,
     /// Their bytes.
     pub size_bytes: u64,
+    /// Item count and bytes of each index, in the definition's order.
+    pub index_stats: Vec<(u64, u64)>,
 }
 
 /// The tables service.
@@ -174,14 +192,91 @@ impl Tables {
         }
         let def = Arc::new(def);
         self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(def.name.clone(), def.clone());
-        Ok(TableStatus { def: (*def).clone(), item_count: 0, size_bytes: 0 })
+        let index_stats = vec![(0, 0); def.indexes.len()];
+        Ok(TableStatus { def: (*def).clone(), item_count: 0, size_bytes: 0, index_stats })
     }
 
     /// DescribeTable.
     pub async fn describe_table(&self, name: &str) -> Result<TableStatus> {
         let def = self.def(name)?;
         let (item_count, size_bytes) = self.store.table_stats(name).await?;
-        Ok(TableStatus { def: (*def).clone(), item_count, size_bytes })
+        let mut index_stats = Vec::with_capacity(def.indexes.len());
+        for i in &def.indexes {
+            index_stats.push(self.store.table_stats(&index_store_name(name, &i.name)).await?);
+        }
+        Ok(TableStatus { def: (*def).clone(), item_count, size_bytes, index_stats })
+    }
+
+    /// UpdateTable: billing, and global secondary indexes created (filled from the items
+    /// already there) or deleted.
+    pub async fn update_table(&self, name: &str, change: UpdateTable) -> Result<TableStatus> {
+        let lock = self.lock(name);
+        let held = lock.lock().await;
+        let mut def = (*self.def(name)?).clone();
+        for a in change.attributes {
+            match def.attributes.iter().find(|d| d.name == a.name) {
+                Some(d) if d.kind != a.kind => {
+                    return Err(Error::Validation(format!(
+                        "One or more parameter values were invalid: Attribute {} is already defined with type {}",
+                        a.name,
+                        d.kind.as_str()
+                    )));
+                }
+                Some(_) => {}
+                None => def.attributes.push(a),
+            }
+        }
+        if let Some(b) = change.billing {
+            def.billing = b;
+        }
+        for gone in &change.delete_indexes {
+            let before = def.indexes.len();
+            def.indexes.retain(|i| !(i.global && &i.name == gone));
+            if def.indexes.len() == before {
+                return Err(Error::ResourceNotFound(format!("Requested resource not found: Index: {gone} not found")));
+            }
+        }
+        let mut created = Vec::new();
+        for c in change.create_indexes {
+            let idx = crate::schema::CreateIndex { global: true, ..c }.into_def(&def.key, &def.attributes)?;
+            if def.indexes.iter().any(|i| i.name == idx.name) {
+                return Err(Error::Validation(format!(
+                    "One or more parameter values were invalid: Index with name: {} already exists",
+                    idx.name
+                )));
+            }
+            created.push(idx.name.clone());
+            def.indexes.push(idx);
+        }
+        for gone in &change.delete_indexes {
+            self.store.delete_table(&index_store_name(name, gone)).await?;
+        }
+        // Fill new indexes from what the table holds, a page at a time.
+        if !created.is_empty() {
+            let indexes = def.indexes.iter().filter(|i| created.contains(&i.name)).cloned().collect();
+            let fresh = TableDef { indexes, ..def.clone() };
+            let mut cursor = None;
+            loop {
+                let batch = self.store.scan(name, cursor.clone(), 500).await?;
+                let done = batch.len() < 500;
+                cursor = batch.last().map(|r| (r.pk.clone(), r.sk.clone()));
+                let mut writes = Vec::new();
+                for row in &batch {
+                    writes.extend(index::changes(&fresh, None, Some(&decode(name, &row.item)?))?);
+                }
+                if !writes.is_empty() {
+                    self.store.write(writes).await?;
+                }
+                if done {
+                    break;
+                }
+            }
+        }
+        let json = serde_json::to_string(&def).expect("a table definition serializes");
+        self.store.update_table(name, &json).await?;
+        self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), Arc::new(def));
+        drop(held);
+        self.describe_table(name).await
     }
 
     /// ListTables: names after `start` (exclusive), at most `limit` (1–100); and the
@@ -205,6 +300,12 @@ impl Tables {
     /// DeleteTable: the table as it was.
     pub async fn delete_table(&self, name: &str) -> Result<TableStatus> {
         let status = self.describe_table(name).await?;
+        let lock = self.lock(name);
+        let _held = lock.lock().await;
+        for i in &status.def.indexes {
+            // Index entries live in pseudo-tables of the store: deleting one drops its rows.
+            self.store.delete_table(&index_store_name(name, &i.name)).await?;
+        }
         self.store.delete_table(name).await?;
         self.defs.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         Ok(status)
@@ -253,13 +354,15 @@ impl Tables {
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
         let _held = lock.lock().await;
-        if condition.is_none() && opts.return_values == ReturnValues::None {
+        if condition.is_none() && opts.return_values == ReturnValues::None && def.indexes.is_empty() {
             self.store.write(vec![write]).await?;
             return Ok(None);
         }
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
-        self.store.write(vec![write]).await?;
+        let mut writes = vec![write];
+        writes.extend(index::changes(&def, old.as_ref(), Some(&item))?);
+        self.store.write(writes).await?;
         Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
     }
 
@@ -279,7 +382,9 @@ impl Tables {
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         if old.is_some() {
-            self.store.write(vec![ItemWrite { table: table.into(), pk, sk, item: None }]).await?;
+            let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: None }];
+            writes.extend(index::changes(&def, old.as_ref(), None)?);
+            self.store.write(writes).await?;
         }
         Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
     }
@@ -314,7 +419,9 @@ impl Tables {
             u.apply(&mut new)?;
         }
         check_size(&new)?;
-        self.store.write(vec![ItemWrite { table: table.into(), pk, sk, item: Some(encode(&new)) }]).await?;
+        let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: Some(encode(&new)) }];
+        writes.extend(index::changes(&def, old.as_ref(), Some(&new))?);
+        self.store.write(writes).await?;
         let pick = |from: Option<&Item>| -> Option<Item> {
             let from = from?;
             let picked: Item =
@@ -338,28 +445,36 @@ impl Tables {
                 requests.len()
             )));
         }
-        let mut writes = Vec::with_capacity(requests.len());
+        let mut planned = Vec::with_capacity(requests.len());
         let mut seen = std::collections::HashSet::new();
         for (table, op) in &requests {
             let def = self.def(table)?;
-            let (key_source, item) = match op {
+            let (key_source, new) = match op {
                 BatchWrite::Put(item) => {
                     check_size(item)?;
-                    (item, Some(encode(item)))
+                    (item, Some(item))
                 }
                 BatchWrite::Delete(key) => (key, None),
             };
-            let (pk, sk) = def.key.encode(key_source, item.is_none())?;
+            let (pk, sk) = def.key.encode(key_source, new.is_none())?;
             if !seen.insert((table.clone(), pk.clone(), sk.clone())) {
                 return Err(Error::Validation("Provided list of item keys contains duplicates".into()));
             }
-            writes.push(ItemWrite { table: table.clone(), pk, sk, item });
+            planned.push((def, pk, sk, new));
         }
-        let tables: std::collections::BTreeSet<String> = writes.iter().map(|w| w.table.clone()).collect();
+        let tables: std::collections::BTreeSet<String> = planned.iter().map(|p| p.0.name.clone()).collect();
         let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
         let mut held = Vec::with_capacity(locks.len());
         for l in &locks {
             held.push(l.lock().await);
+        }
+        let mut writes = Vec::with_capacity(planned.len());
+        for (def, pk, sk, new) in planned {
+            if !def.indexes.is_empty() {
+                let old = self.load(&def.name, &pk, &sk).await?;
+                writes.extend(index::changes(&def, old.as_ref(), new)?);
+            }
+            writes.push(ItemWrite { table: def.name.clone(), pk, sk, item: new.map(encode) });
         }
         self.store.write(writes).await?;
         Ok(())
@@ -406,25 +521,19 @@ impl Tables {
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.".into(),
             ));
         };
-        let range_name = def.key.range.as_ref().map(|r| r.name.as_str());
-        let kc = expr::key_condition(kc, &cx, &def.key.hash.name, range_name)?;
+        let src = Source::new(&def, req.index.as_deref())?;
+        let key = src.key();
+        let kc = expr::key_condition(kc, &cx, &key.hash.name, key.range.as_ref().map(|r| r.name.as_str()))?;
         let (filter, projection) = read_exprs(req, &cx)?;
         cx.check_unused()?;
-        let pk = scalar_key(&kc.hash, def.key.hash.kind).ok_or_else(|| {
+        let pk = scalar_key(&kc.hash, key.hash.kind).ok_or_else(|| {
             Error::Validation(
                 "One or more parameter values were invalid: Condition parameter type does not match schema type".into(),
             )
         })?;
-        let mut range = match (&kc.range, &def.key.range) {
-            (Some(cond), Some(attr)) => sort_range(cond, attr.kind)?,
-            _ => (Bound::Unbounded, Bound::Unbounded),
-        };
+        let mut range = src.range(kc.range.as_ref())?;
         if let Some(start) = &req.start_key {
-            let (spk, ssk) = def.key.encode(start, true).map_err(|_| {
-                Error::Validation(
-                    "The provided starting key is invalid: The provided key element does not match the schema".into(),
-                )
-            })?;
+            let (spk, ssk) = src.start(start)?;
             if spk != pk {
                 return Err(Error::Validation("The provided starting key is invalid".into()));
             }
@@ -435,24 +544,18 @@ impl Tables {
             }
         }
         let limit = check_limit(req.limit)?;
-        let rows = self.store.query(&req.table, &pk, range, req.forward, limit.saturating_add(1)).await?;
-        page(&req.table, &def, rows, limit, filter.as_ref(), projection.as_ref(), req.count_only)
+        let rows = self.store.query(&src.store, &pk, range, req.forward, limit.saturating_add(1)).await?;
+        page(&src, rows, limit, filter.as_ref(), projection.as_ref(), req.count_only)
     }
 
     /// Scan: the whole table (or one segment of it), in key order.
     pub async fn scan(&self, req: &ReadRequest) -> Result<Page> {
         let def = self.def(&req.table)?;
         let cx = ExprContext::new(&req.placeholders.names, &req.placeholders.values);
+        let src = Source::new(&def, req.index.as_deref())?;
         let (filter, projection) = read_exprs(req, &cx)?;
         cx.check_unused()?;
-        let after = match &req.start_key {
-            Some(start) => Some(def.key.encode(start, true).map_err(|_| {
-                Error::Validation(
-                    "The provided starting key is invalid: The provided key element does not match the schema".into(),
-                )
-            })?),
-            None => None,
-        };
+        let after = req.start_key.as_ref().map(|s| src.start(s)).transpose()?;
         let limit = check_limit(req.limit)?;
         let segment = match req.segment {
             Some((s, total)) if total == 0 || total > 1_000_000 || s >= total => {
@@ -467,7 +570,7 @@ impl Tables {
         let mut rows = Vec::new();
         let mut cursor = after;
         loop {
-            let batch = self.store.scan(&req.table, cursor.clone(), 1000).await?;
+            let batch = self.store.scan(&src.store, cursor.clone(), 1000).await?;
             let done = batch.len() < 1000;
             cursor = batch.last().map(|r| (r.pk.clone(), r.sk.clone()));
             rows.extend(batch.into_iter().filter(|r| segment.is_none_or(|(s, t)| segment_of(&r.pk, t) == s)));
@@ -475,7 +578,61 @@ impl Tables {
                 break;
             }
         }
-        page(&req.table, &def, rows, limit, filter.as_ref(), projection.as_ref(), req.count_only)
+        page(&src, rows, limit, filter.as_ref(), projection.as_ref(), req.count_only)
+    }
+}
+
+/// What a Query or Scan reads: the table, or one of its secondary indexes.
+struct Source<'a> {
+    /// The store table holding the rows.
+    store: String,
+    def: &'a TableDef,
+    index: Option<&'a IndexDef>,
+}
+
+impl<'a> Source<'a> {
+    fn new(def: &'a TableDef, index: Option<&str>) -> Result<Source<'a>> {
+        match index {
+            None => Ok(Source { store: def.name.clone(), def, index: None }),
+            Some(name) => {
+                let index = def.index(name)?;
+                Ok(Source { store: index_store_name(&def.name, name), def, index: Some(index) })
+            }
+        }
+    }
+
+    /// The key a key condition is about.
+    fn key(&self) -> &'a KeySchema {
+        self.index.map_or(&self.def.key, |i| &i.key)
+    }
+
+    /// Stored sort-key bounds for a condition on the sort key.
+    fn range(&self, cond: Option<&RangeCondition>) -> Result<KeyRange> {
+        match (self.index, cond, &self.def.key.range) {
+            (Some(i), cond, _) => index::entry_range(cond, i.key.range.as_ref().map_or(ScalarType::S, |r| r.kind)),
+            (None, Some(cond), Some(attr)) => sort_range(cond, attr.kind),
+            (None, _, _) => Ok((Bound::Unbounded, Bound::Unbounded)),
+        }
+    }
+
+    /// The stored key an `ExclusiveStartKey` names.
+    fn start(&self, start: &Item) -> Result<(Vec<u8>, Vec<u8>)> {
+        match self.index {
+            Some(i) => index::start_entry(i, &self.def.key, start),
+            None => self.def.key.encode(start, true).map_err(|_| {
+                Error::Validation(
+                    "The provided starting key is invalid: The provided key element does not match the schema".into(),
+                )
+            }),
+        }
+    }
+
+    /// The `LastEvaluatedKey` of a row.
+    fn last_key(&self, item: &Item) -> Item {
+        match self.index {
+            Some(i) => index::keys_of(i, &self.def.key, item),
+            None => self.def.key.key_of(item),
+        }
     }
 }
 
@@ -511,8 +668,7 @@ fn segment_of(pk: &[u8], total: u32) -> u32 {
 
 /// Builds a page from rows fetched one past `limit`.
 fn page(
-    table: &str,
-    def: &TableDef,
+    src: &Source<'_>,
     rows: Vec<StoredItem>,
     limit: usize,
     filter: Option<&expr::Condition>,
@@ -525,10 +681,10 @@ fn page(
     let total = rows.len();
     for (i, row) in rows.into_iter().enumerate() {
         if out.scanned == limit || bytes >= MAX_PAGE_BYTES {
-            out.last_key = last.as_ref().map(|l| def.key.key_of(l));
+            out.last_key = last.as_ref().map(|l| src.last_key(l));
             return Ok(out);
         }
-        let item = decode(table, &row.item)?;
+        let item = decode(&src.store, &row.item)?;
         bytes += row.item.len();
         out.scanned += 1;
         let keep = match filter {
@@ -546,7 +702,7 @@ fn page(
         }
         // DynamoDB reports where it stopped when the limit is reached exactly too.
         if out.scanned == limit && i + 1 == total {
-            out.last_key = Some(def.key.key_of(&item));
+            out.last_key = Some(src.last_key(&item));
         }
         last = Some(item);
     }
@@ -554,7 +710,7 @@ fn page(
 }
 
 /// A range of encoded sort keys.
-type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+pub(crate) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 fn sort_range(cond: &RangeCondition, kind: crate::schema::ScalarType) -> Result<KeyRange> {
     let key = |v: &AttributeValue| {
@@ -592,7 +748,7 @@ fn sort_range(cond: &RangeCondition, kind: crate::schema::ScalarType) -> Result<
 }
 
 /// The first byte string after every string that starts with `prefix`.
-fn prefix_end(mut prefix: Vec<u8>) -> Bound<Vec<u8>> {
+pub(crate) fn prefix_end(mut prefix: Vec<u8>) -> Bound<Vec<u8>> {
     while let Some(last) = prefix.pop() {
         if last < 0xFF {
             prefix.push(last + 1);

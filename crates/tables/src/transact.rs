@@ -174,6 +174,8 @@ impl Tables {
                 Prepped::Check => None,
             };
             if let Some(item) = item {
+                let def = self.def(&p.table)?;
+                writes.extend(crate::index::changes(&def, old.as_ref(), item.as_ref())?);
                 writes.push(ItemWrite {
                     table: p.table.clone(),
                     pk: p.pk.clone(),
