@@ -228,6 +228,22 @@ c, _ = code(people.query, IndexName="byName", KeyConditionExpression=Key("name")
 check(c == "ValidationException", "a deleted GSI is gone")
 ddb.delete_table(TableName="people")
 
+# Time to live: expired items disappear, the rest stay
+import time  # noqa: E402
+ddb.update_time_to_live(TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+check(ddb.describe_time_to_live(TableName="orders")["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"},
+      "describe_time_to_live")
+now = int(time.time())
+ddb.put_item(TableName="orders", Item={"pk": {"S": "ttl"}, "sk": {"N": "1"}, "expires": {"N": str(now - 60)}})
+ddb.put_item(TableName="orders", Item={"pk": {"S": "ttl"}, "sk": {"N": "2"}, "expires": {"N": str(now + 3600)}})
+deadline = time.time() + 30
+while time.time() < deadline and "Item" in ddb.get_item(TableName="orders", Key={"pk": {"S": "ttl"}, "sk": {"N": "1"}}):
+    time.sleep(0.2)
+check("Item" not in ddb.get_item(TableName="orders", Key={"pk": {"S": "ttl"}, "sk": {"N": "1"}}), "an expired item disappears")
+check("Item" in ddb.get_item(TableName="orders", Key={"pk": {"S": "ttl"}, "sk": {"N": "2"}}), "an unexpired item stays")
+c, _ = code(ddb.update_time_to_live, TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "other"})
+check(c == "ValidationException", "enabling TTL twice is refused")
+
 # Errors in DynamoDB's shape
 c, _ = code(ddb.get_item, TableName="nope", Key={"pk": {"S": "a"}})
 check(c == "ResourceNotFoundException", "a missing table is ResourceNotFoundException")

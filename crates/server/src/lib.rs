@@ -117,6 +117,8 @@ pub async fn run(
     let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
     let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
     let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
+    // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
+    let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
 
     let started = Started {
         api_addr,
@@ -158,6 +160,7 @@ pub async fn run(
     // Asynchronous invocations still running are cut short; their leases end with this
     // process and they run again after the next start (at least once).
     dispatcher.abort();
+    ttl_sweeper.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,7 @@
 //! - `index`: secondary index entries (keys, projections, maintenance on every write).
 //! - [`service`]: [`Tables`], the operations.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
+//! - [`ttl`]: time to live: the setting and the sweeper that deletes expired items.
 //!
 
 pub mod expr;
@@ -16,6 +17,7 @@ pub mod number;
 pub mod schema;
 pub mod service;
 pub mod transact;
+pub mod ttl;
 pub mod value;
 
 pub use number::Number;

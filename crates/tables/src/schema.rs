@@ -128,6 +128,9 @@ pub struct TableDef {
     /// Secondary indexes.
     #[serde(default)]
     pub indexes: Vec<IndexDef>,
+    /// The time-to-live attribute, when TTL is enabled.
+    #[serde(default)]
+    pub ttl: Option<String>,
 }
 
 impl TableDef {
@@ -309,7 +312,7 @@ impl CreateTable {
             }
             indexes.push(def);
         }
-        Ok(TableDef { name: self.name, key, attributes: self.attributes, billing, created_ms, id, indexes })
+        Ok(TableDef { name: self.name, key, attributes: self.attributes, billing, created_ms, id, indexes, ttl: None })
     }
 }
 

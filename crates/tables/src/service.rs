@@ -145,13 +145,18 @@ pub struct TableStatus {
     pub index_stats: Vec<(u64, u64)>,
 }
 
+/// An item's stored key: partition and sort key bytes.
+pub(crate) type StoredKey = (Vec<u8>, Vec<u8>);
+
 /// The tables service.
 pub struct Tables {
     pub(crate) store: Arc<dyn TableStore>,
     /// Recent `ClientRequestToken`s of transactions: token → (expiry ms, request fingerprint).
     pub(crate) tokens: std::sync::Mutex<HashMap<String, (u64, u64)>>,
-    defs: RwLock<HashMap<String, Arc<TableDef>>>,
+    pub(crate) defs: RwLock<HashMap<String, Arc<TableDef>>>,
     locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Where the TTL sweeper goes on in each table.
+    pub(crate) sweep_cursors: std::sync::Mutex<HashMap<String, StoredKey>>,
 }
 
 impl Tables {
@@ -164,7 +169,13 @@ impl Tables {
             })?;
             defs.insert(name, Arc::new(def));
         }
-        Ok(Tables { store, tokens: Default::default(), defs: RwLock::new(defs), locks: Default::default() })
+        Ok(Tables {
+            store,
+            tokens: Default::default(),
+            defs: RwLock::new(defs),
+            locks: Default::default(),
+            sweep_cursors: Default::default(),
+        })
     }
 
     pub(crate) fn def(&self, name: &str) -> Result<Arc<TableDef>> {
@@ -792,7 +803,7 @@ pub(crate) fn encode(item: &Item) -> Vec<u8> {
     item_to_json(item).to_string().into_bytes()
 }
 
-fn decode(table: &str, bytes: &[u8]) -> Result<Item> {
+pub(crate) fn decode(table: &str, bytes: &[u8]) -> Result<Item> {
     let corrupt = |detail: String| {
         Error::Storage(squall_storage::Error::Corrupt { what: format!("an item of table {table}"), detail })
     };

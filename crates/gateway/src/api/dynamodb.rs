@@ -47,6 +47,21 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
             let status = t.describe_table(table_name(input)?).await.map_err(error)?;
             json!({ "Table": describe(state, &status) })
         }
+        "UpdateTimeToLive" => {
+            let spec = field(input, "TimeToLiveSpecification")?
+                .as_object()
+                .ok_or_else(|| serialization("TimeToLiveSpecification must be an object"))?;
+            let enabled =
+                opt_bool(spec, "Enabled")?.ok_or_else(|| validation("TimeToLiveSpecification.Enabled is required"))?;
+            let attribute = opt_str(spec, "AttributeName")?
+                .ok_or_else(|| validation("TimeToLiveSpecification.AttributeName is required"))?;
+            t.update_ttl(table_name(input)?, enabled, attribute).await.map_err(error)?;
+            json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute } })
+        }
+        "DescribeTimeToLive" => match t.describe_ttl(table_name(input)?).map_err(error)? {
+            Some(attr) => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "ENABLED", "AttributeName": attr } }),
+            None => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "DISABLED" } }),
+        },
         "UpdateTable" => {
             let status = t.update_table(table_name(input)?, update_table(input)?).await.map_err(error)?;
             json!({ "TableDescription": describe(state, &status) })

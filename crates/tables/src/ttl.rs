@@ -1,0 +1,136 @@
+//! Time to live: UpdateTimeToLive/DescribeTimeToLive, and a sweeper that deletes items
+//! whose TTL attribute (a number of epoch seconds) is in the past.
+//!
+//! The sweeper walks each TTL table a bounded page per tick from where it stopped, so its
+//! cost per tick does not grow with the table. As in DynamoDB, an expired item can still
+//! be read until the sweeper reaches it, and expiry times more than five years in the past
+//! are ignored.
+
+use crate::schema::TableDef;
+use crate::service::{Tables, decode};
+use crate::value::{AttributeValue, Item};
+use crate::{Error, Number, Result, index};
+use squall_storage::ItemWrite;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Items examined per table per tick.
+const PAGE: usize = 2000;
+
+/// Expiry times older than this are ignored (DynamoDB's rule).
+const IGNORE_OLDER_THAN_S: u64 = 5 * 365 * 24 * 3600;
+
+impl Tables {
+    /// UpdateTimeToLive: enables TTL on `attribute`, or disables it.
+    pub async fn update_ttl(&self, table: &str, enabled: bool, attribute: &str) -> Result<()> {
+        if attribute.is_empty() {
+            return Err(Error::Validation("TimeToLiveSpecification.AttributeName must not be empty".into()));
+        }
+        let lock = self.lock(table);
+        let _held = lock.lock().await;
+        let mut def = (*self.def(table)?).clone();
+        match (&def.ttl, enabled) {
+            (Some(_), true) => return Err(Error::Validation("TimeToLive is already enabled".into())),
+            (None, false) => return Err(Error::Validation("TimeToLive is already disabled".into())),
+            (Some(current), false) if current != attribute => {
+                return Err(Error::Validation(format!(
+                    "TimeToLive is enabled on attribute {current}; disable it with that attribute name"
+                )));
+            }
+            _ => {}
+        }
+        def.ttl = enabled.then(|| attribute.to_string());
+        let json = serde_json::to_string(&def).expect("a table definition serializes");
+        self.store.update_table(table, &json).await?;
+        self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(table.to_string(), Arc::new(def));
+        Ok(())
+    }
+
+    /// DescribeTimeToLive: the attribute, when enabled.
+    pub fn describe_ttl(&self, table: &str) -> Result<Option<String>> {
+        Ok(self.def(table)?.ttl.clone())
+    }
+
+    /// Deletes a page of expired items from every TTL table; how many it deleted.
+    pub async fn sweep_expired(&self, now_s: u64) -> Result<usize> {
+        let tables: Vec<Arc<TableDef>> =
+            self.defs.read().unwrap_or_else(|p| p.into_inner()).values().filter(|d| d.ttl.is_some()).cloned().collect();
+        let mut deleted = 0;
+        for def in tables {
+            let Some(attr) = def.ttl.as_deref() else { continue };
+            let cursor = self.sweep_cursors.lock().unwrap_or_else(|p| p.into_inner()).remove(&def.name);
+            let rows = self.store.scan(&def.name, cursor, PAGE).await?;
+            if rows.len() == PAGE
+                && let Some(last) = rows.last()
+            {
+                let next = (last.pk.clone(), last.sk.clone());
+                self.sweep_cursors.lock().unwrap_or_else(|p| p.into_inner()).insert(def.name.clone(), next);
+            }
+            for row in rows {
+                let item = decode(&def.name, &row.item)?;
+                if expired(&item, attr, now_s) {
+                    deleted += usize::from(self.delete_if_expired(&def.name, &row.pk, &row.sk, now_s).await?);
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes the item if it is still expired once the table is locked.
+    async fn delete_if_expired(&self, table: &str, pk: &[u8], sk: &[u8], now_s: u64) -> Result<bool> {
+        let lock = self.lock(table);
+        let _held = lock.lock().await;
+        let Ok(def) = self.def(table) else { return Ok(false) };
+        let Some(attr) = def.ttl.as_deref() else { return Ok(false) };
+        let Some(item) = self.load(table, pk, sk).await? else { return Ok(false) };
+        if !expired(&item, attr, now_s) {
+            return Ok(false);
+        }
+        let mut writes = vec![ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None }];
+        writes.extend(index::changes(&def, Some(&item), None)?);
+        self.store.write(writes).await?;
+        Ok(true)
+    }
+
+    /// Sweeps every `every` in the background.
+    pub fn start_ttl_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(tables) = me.upgrade() else { return };
+                let now_s =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                if let Err(e) = tables.sweep_expired(now_s).await {
+                    tracing::warn!("deleting expired items: {e}");
+                }
+            }
+        })
+    }
+}
+
+/// Whether `item`'s TTL attribute is a number of epoch seconds in the past (and not so far
+/// in the past that DynamoDB would ignore it).
+fn expired(item: &Item, attr: &str, now_s: u64) -> bool {
+    let Some(AttributeValue::N(n)) = item.get(attr) else { return false };
+    let now = Number::parse(&now_s.to_string()).expect("an integer parses");
+    let oldest = Number::parse(&now_s.saturating_sub(IGNORE_OLDER_THAN_S).to_string()).expect("an integer parses");
+    *n < now && *n >= oldest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_in_the_past_but_not_too_far() {
+        let item = |v: &str| Item::from([("exp".to_string(), AttributeValue::N(Number::parse(v).unwrap()))]);
+        let now = 1_800_000_000;
+        assert!(expired(&item("1799999999"), "exp", now));
+        assert!(expired(&item("1799999999.5"), "exp", now));
+        assert!(!expired(&item("1800000001"), "exp", now));
+        assert!(!expired(&item("1"), "exp", now), "five years and more in the past is ignored");
+        assert!(!expired(&Item::new(), "exp", now));
+        assert!(!expired(&Item::from([("exp".into(), AttributeValue::S("1".into()))]), "exp", now));
+    }
+}
