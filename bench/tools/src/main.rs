@@ -11,6 +11,11 @@
 //!   bare HTTP server on ADDR that hands each request's body to one process of PROGRAM over
 //!   the Runtime API and answers with its result, doing nothing else (no routing, events,
 //!   logs or limits). What Squall adds over it is Squall's own share.
+//! - `squall-bench ddb ENDPOINT OP CONNECTIONS [SECONDS [RATE]]`: a SigV4-signing DynamoDB
+//!   load generator (`load`, `put`, `get`, `query`); prints `ops ops_per_sec p50_us p99_us
+//!   errors`. See `ddb.rs`.
+
+mod ddb;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -33,8 +38,10 @@ fn main() -> anyhow::Result<()> {
         ["hyper-hello", addr] => rt.block_on(hyper_hello(addr)),
         ["firsts", base, template, count] => rt.block_on(firsts(base, template, count.parse()?)),
         ["runtime-relay", addr, program @ ..] if !program.is_empty() => rt.block_on(runtime_relay(addr, program)),
+        ["ddb", rest @ ..] => ddb::run(rest),
         _ => bail!(
-            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM…"
+            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM… | {}",
+            ddb::USAGE
         ),
     }
 }

@@ -76,7 +76,13 @@ impl Client {
             headers: &all,
             payload_hash: &payload_hash,
         };
-        let service = if uri.path().starts_with("/squall/") { "squall" } else { "lambda" };
+        let service = if uri.path().starts_with("/squall/") {
+            "squall"
+        } else if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-target")) {
+            "dynamodb"
+        } else {
+            "lambda"
+        };
         let authorization = sign(
             &signable,
             &self.creds.access_key_id,
@@ -120,11 +126,25 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Calls DynamoDB operation `op` with its JSON document; the server's answer, whatever
+    /// its status (callers look at error codes such as ResourceNotFoundException).
+    pub(crate) async fn dynamodb(&self, op: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
+        let target = format!("DynamoDB_20120810.{op}");
+        let headers = [("x-amz-target", target.as_str()), ("content-type", "application/x-amz-json-1.0")];
+        self.send(http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
+    }
+}
+
 /// The server's error as one line: `Code: message`.
 pub(crate) fn server_error(resp: &Response) -> anyhow::Error {
-    let code = resp.headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let message = serde_json::from_slice::<serde_json::Value>(&resp.body)
-        .ok()
+    let doc = serde_json::from_slice::<serde_json::Value>(&resp.body).ok();
+    // REST-JSON names the code in a header; JSON 1.0 in `__type` after the namespace.
+    let json10 = doc.as_ref().and_then(|d| d["__type"].as_str()).map(|t| t.rsplit('#').next().unwrap_or(t).to_string());
+    let code = resp.headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from).or(json10);
+    let code = code.unwrap_or_default();
+    let message = doc
+        .as_ref()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
         .unwrap_or_else(|| String::from_utf8_lossy(&resp.body).into_owned());
     if code.is_empty() { anyhow!("{} {message}", resp.status) } else { anyhow!("{code}: {message}") }

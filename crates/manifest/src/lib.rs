@@ -10,9 +10,11 @@
 
 mod locate;
 mod parse;
+mod resources;
 
 pub use locate::Locator;
 pub use parse::parse;
+pub use resources::TableResource;
 
 use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
 use std::fmt;
@@ -29,6 +31,8 @@ pub struct Manifest {
     pub cors: Option<Cors>,
     /// The functions, in manifest order.
     pub functions: Vec<FunctionSpec>,
+    /// Tables declared under `resources`, created on deploy when missing.
+    pub tables: Vec<TableResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

@@ -13,7 +13,7 @@ const DEFAULT_TIMEOUT_S: u32 = 6;
 /// Parses and validates `text`, read from `file`.
 pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
     let locator = Locator::new(text);
-    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![] };
+    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![], refs: Default::default() };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -38,13 +38,15 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
     }
 }
 
-type Path<'a> = [&'a str];
+pub(crate) type Path<'a> = [&'a str];
 
-struct Cx<'f> {
+pub(crate) struct Cx<'f> {
     file: &'f str,
     locator: Locator,
     errors: Vec<ManifestError>,
     warnings: Vec<String>,
+    /// What `Ref`/`Fn::GetAtt` to this service's resources resolve to.
+    refs: crate::resources::Refs,
 }
 
 fn dotted(path: &Path) -> String {
@@ -63,7 +65,7 @@ fn dotted(path: &Path) -> String {
 }
 
 impl Cx<'_> {
-    fn error(&mut self, path: &Path, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, path: &Path, message: impl Into<String>) {
         self.errors.push(ManifestError {
             file: self.file.to_string(),
             line: self.locator.line_of(path),
@@ -72,7 +74,7 @@ impl Cx<'_> {
         });
     }
 
-    fn warn(&mut self, path: &Path, message: &str) {
+    pub(crate) fn warn(&mut self, path: &Path, message: &str) {
         let line = self.locator.line_of(path).map(|l| format!(":{l}")).unwrap_or_default();
         self.warnings.push(format!("{}{line}: {}: {message}", self.file, dotted(path)));
     }
@@ -88,7 +90,7 @@ impl Cx<'_> {
     }
 
     /// The entries of a mapping whose keys are strings.
-    fn entries<'v>(&mut self, path: &Path, v: &'v Value) -> Vec<(&'v str, &'v Value)> {
+    pub(crate) fn entries<'v>(&mut self, path: &Path, v: &'v Value) -> Vec<(&'v str, &'v Value)> {
         let Some(m) = self.mapping(path, v) else { return vec![] };
         let mut out = Vec::new();
         for (k, v) in m {
@@ -100,7 +102,7 @@ impl Cx<'_> {
         out
     }
 
-    fn string(&mut self, path: &Path, v: &Value) -> Option<String> {
+    pub(crate) fn string(&mut self, path: &Path, v: &Value) -> Option<String> {
         match v {
             Value::String(s) if s.contains("${") => {
                 self.error(path, "variables (${...}) are not supported yet; write the value out");
@@ -139,12 +141,19 @@ impl Cx<'_> {
 
     fn environment(&mut self, path: &Path, v: &Value) -> BTreeMap<String, String> {
         let mut env = BTreeMap::new();
+        let refs = std::mem::take(&mut self.refs);
         for (k, val) in self.entries(path, v) {
             let p = [path, &[k]].concat();
-            if let Some(s) = self.scalar(&p, val) {
+            let value = match self.reference(&p, val, &refs) {
+                Some(Some(resolved)) => Some(resolved),
+                Some(None) => self.scalar(&p, val),
+                None => None,
+            };
+            if let Some(s) = value {
                 env.insert(k.to_string(), s);
             }
         }
+        self.refs = refs;
         env
     }
 
@@ -153,6 +162,26 @@ impl Cx<'_> {
         let mut provider = Provider::default();
         let mut functions = None;
         let mut build = None;
+        // Resources first: environment values anywhere may refer to them.
+        let mut tables = Vec::new();
+        if let Some(res) = root.get("resources") {
+            let name = match root.get("service") {
+                Some(Value::Mapping(m)) => m.get("name").and_then(Value::as_str),
+                Some(other) => other.as_str(),
+                None => None,
+            };
+            let region = root
+                .get("provider")
+                .and_then(|p| p.get("region"))
+                .and_then(Value::as_str)
+                .unwrap_or(squall_types::DEFAULT_REGION)
+                .to_string();
+            if let Some(name) = name.filter(|n| ServiceName::new(*n).is_ok()) {
+                let (t, refs) = self.resources(name, &region, res);
+                tables = t;
+                self.refs = refs;
+            }
+        }
         for (key, v) in self.entries(&[], root) {
             match key {
                 "service" => {
@@ -176,7 +205,8 @@ impl Cx<'_> {
                 "useDotenv" | "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
                     self.warn(&[key], "ignored")
                 }
-                "resources" | "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
+                "resources" => {}
+                "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
                     self.error(&[key], "is not supported yet")
                 }
                 other => self.error(&[other], "unknown key"),
@@ -195,6 +225,7 @@ impl Cx<'_> {
             build,
             cors: provider.cors.clone(),
             functions,
+            tables,
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })

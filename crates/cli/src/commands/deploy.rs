@@ -2,7 +2,7 @@
 
 use super::block_on;
 use crate::ClientArgs;
-use crate::client::{Client, segment};
+use crate::client::{Client, segment, server_error};
 use anyhow::{Context, anyhow, bail};
 use http::Method;
 use serde_json::Value;
@@ -47,6 +47,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let packages = package(&manifest, dir, &shown)?;
     block_on(async {
         println!("deploying service {} ({} functions)", manifest.service, manifest.functions.len());
+        ensure_tables(&client, &manifest.tables).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
@@ -67,6 +68,45 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Creates the manifest's tables that do not exist yet (with their TTL); a table that
+/// exists must have the same key schema, since squall never replaces a table.
+async fn ensure_tables(client: &Client, tables: &[squall_manifest::TableResource]) -> anyhow::Result<()> {
+    for t in tables {
+        let described = client.dynamodb("DescribeTable", &serde_json::json!({ "TableName": t.name })).await?;
+        let created = if described.status.is_success() {
+            let current = &described.json()?["Table"]["KeySchema"];
+            if current != &t.create["KeySchema"] {
+                bail!(
+                    "table {} exists with another key schema ({current}); squall does not replace tables: delete it first",
+                    t.name
+                );
+            }
+            false
+        } else if String::from_utf8_lossy(&described.body).contains("ResourceNotFoundException") {
+            let resp = client.dynamodb("CreateTable", &t.create).await?;
+            if !resp.status.is_success() {
+                return Err(server_error(&resp).context(format!("creating table {} ({})", t.name, t.logical_id)));
+            }
+            true
+        } else {
+            return Err(server_error(&described).context(format!("looking up table {}", t.name)));
+        };
+        if let Some(attr) = &t.ttl {
+            let ttl =
+                client.dynamodb("DescribeTimeToLive", &serde_json::json!({ "TableName": t.name })).await?.json()?;
+            if ttl["TimeToLiveDescription"]["TimeToLiveStatus"] != "ENABLED" {
+                let spec = serde_json::json!({ "TableName": t.name, "TimeToLiveSpecification": { "Enabled": true, "AttributeName": attr } });
+                let resp = client.dynamodb("UpdateTimeToLive", &spec).await?;
+                if !resp.status.is_success() {
+                    return Err(server_error(&resp).context(format!("enabling TTL on table {}", t.name)));
+                }
+            }
+        }
+        println!("  table {}: {}", t.name, if created { "created" } else { "exists" });
+    }
+    Ok(())
 }
 
 fn read_manifest(dir: &Path) -> anyhow::Result<(PathBuf, String)> {

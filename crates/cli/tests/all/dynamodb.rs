@@ -47,3 +47,38 @@ fn an_acknowledged_put_item_survives_kill_9() -> Result {
     assert!(err.contains("ResourceNotFoundException"), "{err}");
     Ok(())
 }
+
+#[test]
+fn serverless_yml_tables_are_created_on_deploy_and_used_by_handlers() -> Result {
+    let server = Server::start()?;
+    let dir = root().join("tests/guests/lambda/tables");
+    let out = server.deploy(&dir)?;
+    assert!(out.contains("table tablesvc-Notes: created"), "{out}");
+    let (_, payload) = server.lambda_invoke("tablesvc-record", r#"{"id": "a", "n": 2}"#)?;
+    let (_, payload2) = server.lambda_invoke("tablesvc-record", r#"{"id": "a", "n": 3}"#)?;
+    let v: serde_json::Value = serde_json::from_str(&payload2)?;
+    assert_eq!((v["seen"].as_i64(), v["table"].as_str()), (Some(5), Some("tablesvc-Notes")), "{payload} {payload2}");
+    assert_eq!(v["arn"], "arn:aws:dynamodb:us-east-1:000000000000:table/tablesvc-Notes");
+    let ttl = ok(&server.aws(&["dynamodb", "describe-time-to-live", "--table-name", "tablesvc-Notes"]))?;
+    assert!(ttl.contains("ENABLED") && ttl.contains("expires"), "{ttl}");
+
+    // A second deploy keeps the table and its items.
+    let out = server.deploy(&dir)?;
+    assert!(out.contains("table tablesvc-Notes: exists"), "{out}");
+    let got =
+        ok(&server.aws(&["dynamodb", "get-item", "--table-name", "tablesvc-Notes", "--key", r#"{"id":{"S":"a"}}"#]))?;
+    assert!(got.contains("\"5\""), "{got}");
+
+    // Another key schema for the same table is refused, not applied.
+    let changed = tempfile::tempdir()?;
+    for f in ["serverless.yml", "handler.py"] {
+        std::fs::copy(dir.join(f), changed.path().join(f))?;
+    }
+    let yaml = std::fs::read_to_string(dir.join("serverless.yml"))?
+        .replace("AttributeName: id\n            KeyType", "AttributeName: pk\n            KeyType")
+        .replace("AttributeName: id\n            AttributeType", "AttributeName: pk\n            AttributeType");
+    std::fs::write(changed.path().join("serverless.yml"), yaml)?;
+    let err = fails(&server.squall(&["deploy", changed.path().to_str().unwrap()]))?;
+    assert!(err.contains("exists with another key schema"), "{err}");
+    Ok(())
+}

@@ -147,7 +147,9 @@ functions:
     events:
       - sqs: arn:aws:sqs:us-east-1:000000000000:q
 resources:
-  Resources: {}
+  Resources:
+    Bucket:
+      Type: AWS::S3::Bucket
 ";
     let e = errors(yaml);
     let joined = e.join("\n");
@@ -156,7 +158,7 @@ resources:
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:12: functions.f.environment.URL: variables",
         "serverless.yml:14: functions.f.events[0].sqs: sqs events are not supported yet",
-        "serverless.yml:15: resources: is not supported yet",
+        "serverless.yml:18: resources.Resources.Bucket.Type: AWS::S3::Bucket resources are not supported yet",
     ] {
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");
     }
@@ -173,4 +175,66 @@ fn limits_and_names_are_checked() {
     assert!(errors(yaml)[0].contains("provider.name: must be aws"));
     let yaml = "provider: {name: aws}\n";
     assert!(errors(yaml)[0].contains("service: is required"));
+}
+
+#[test]
+fn dynamodb_tables_in_resources_are_read_and_referenced() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+  region: eu-west-1
+  environment:
+    ORDERS: !Ref Orders
+functions:
+  f:
+    handler: h.main
+    environment:
+      ORDERS_ARN:
+        Fn::GetAtt: [Orders, Arn]
+      CARTS:
+        Ref: Carts
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+      DeletionPolicy: Retain
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions:
+          - AttributeName: id
+            AttributeType: S
+        KeySchema:
+          - AttributeName: id
+            KeyType: HASH
+        TimeToLiveSpecification:
+          AttributeName: expires
+          Enabled: true
+    Carts:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: carts
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let names: Vec<&str> = m.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["shop-Orders", "carts"]);
+    assert_eq!(m.tables[0].ttl.as_deref(), Some("expires"));
+    assert_eq!(m.tables[0].create["TableName"], "shop-Orders");
+    assert_eq!(m.tables[0].create["KeySchema"][0]["KeyType"], "HASH");
+    let env = &m.functions[0].config.environment;
+    assert_eq!(env["ORDERS"], "shop-Orders");
+    assert_eq!(env["ORDERS_ARN"], "arn:aws:dynamodb:eu-west-1:000000000000:table/shop-Orders");
+    assert_eq!(env["CARTS"], "carts");
+
+    let bad = errors(&yaml.replace("Ref: Carts", "Ref: Nope").replace(
+        "BillingMode: PAY_PER_REQUEST\n        AttributeDefinitions: [",
+        "Colour: blue\n        AttributeDefinitions: [",
+    ));
+    let joined = bad.join("\n");
+    assert!(joined.contains("functions.f.environment.CARTS: refers to Nope"), "{joined}");
+    assert!(joined.contains("resources.Resources.Carts.Properties.Colour: unknown property"), "{joined}");
 }

@@ -1,0 +1,180 @@
+//! `resources.Resources`: the CloudFormation resources Squall creates on deploy (so far
+//! `AWS::DynamoDB::Table`), and `Ref` / `Fn::GetAtt` to them in environment values.
+
+use crate::parse::Cx;
+use serde_norway::Value;
+use std::collections::HashMap;
+
+/// A table the service declares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableResource {
+    /// Its logical id (the key under `Resources`).
+    pub logical_id: String,
+    /// The table's name: `TableName`, or `<service>-<logical id>`.
+    pub name: String,
+    /// The CreateTable request (DynamoDB JSON) for it.
+    pub create: serde_json::Value,
+    /// The TTL attribute, when `TimeToLiveSpecification.Enabled`.
+    pub ttl: Option<String>,
+}
+
+/// What `Ref` and `Fn::GetAtt` resolve to, by logical id: (name, ARN).
+pub(crate) type Refs = HashMap<String, (String, String)>;
+
+/// Properties passed to CreateTable as they are.
+const CREATE_PROPERTIES: &[&str] = &[
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+];
+
+/// Properties that change nothing under Squall.
+const IGNORED_PROPERTIES: &[&str] = &[
+    "Tags",
+    "PointInTimeRecoverySpecification",
+    "SSESpecification",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "ContributorInsightsSpecification",
+];
+
+impl Cx<'_> {
+    /// Reads `resources`; returns the tables and what references to them resolve to.
+    pub(crate) fn resources(&mut self, service: &str, region: &str, v: &Value) -> (Vec<TableResource>, Refs) {
+        let mut tables = Vec::new();
+        let mut refs = Refs::new();
+        for (key, v) in self.entries(&["resources"], v) {
+            match key {
+                "Resources" => {
+                    for (id, r) in self.entries(&["resources", "Resources"], v) {
+                        if let Some(t) = self.resource(service, id, r) {
+                            let arn =
+                                format!("arn:aws:dynamodb:{region}:{}:table/{}", squall_types::ACCOUNT_ID, t.name);
+                            refs.insert(id.to_string(), (t.name.clone(), arn));
+                            tables.push(t);
+                        }
+                    }
+                }
+                "Outputs" => self.warn(&["resources", "Outputs"], "ignored: squall has no stack outputs"),
+                other => self.error(&["resources", other], "is not supported yet"),
+            }
+        }
+        (tables, refs)
+    }
+
+    fn resource(&mut self, service: &str, id: &str, v: &Value) -> Option<TableResource> {
+        let base = ["resources", "Resources", id];
+        let mut kind = None;
+        let mut props = None;
+        for (key, v) in self.entries(&base, v) {
+            match key {
+                "Type" => kind = self.string(&[&base[..], &["Type"]].concat(), v),
+                "Properties" => props = Some(v),
+                "DeletionPolicy" | "UpdateReplacePolicy" => {
+                    self.warn(&[&base[..], &[key]].concat(), "ignored: squall keeps tables when a service is removed")
+                }
+                other => self.error(&[&base[..], &[other]].concat(), "is not supported yet"),
+            }
+        }
+        match kind.as_deref() {
+            Some("AWS::DynamoDB::Table") => {}
+            Some(other) => {
+                self.error(&[&base[..], &["Type"]].concat(), format!("{other} resources are not supported yet"));
+                return None;
+            }
+            None => {
+                self.error(&base, "needs a Type");
+                return None;
+            }
+        }
+        let path = [&base[..], &["Properties"]].concat();
+        let Some(props) = props else {
+            self.error(&base, "needs Properties");
+            return None;
+        };
+        let mut create = serde_json::Map::new();
+        let mut name = format!("{service}-{id}");
+        let mut ttl = None;
+        for (key, v) in self.entries(&path, props) {
+            let p = [&path[..], &[key]].concat();
+            match key {
+                "TableName" => name = self.string(&p, v)?,
+                k if CREATE_PROPERTIES.contains(&k) => match serde_json::to_value(v) {
+                    Ok(j) => {
+                        create.insert(k.to_string(), j);
+                    }
+                    Err(e) => self.error(&p, format!("cannot be read: {e}")),
+                },
+                "TimeToLiveSpecification" => {
+                    let enabled = v.get("Enabled").and_then(Value::as_bool).unwrap_or(false);
+                    match v.get("AttributeName").and_then(Value::as_str) {
+                        Some(a) if enabled => ttl = Some(a.to_string()),
+                        Some(_) => {}
+                        None => self.error(&p, "needs AttributeName"),
+                    }
+                }
+                k if IGNORED_PROPERTIES.contains(&k) => self.warn(&p, "has no effect under squall; ignored"),
+                "StreamSpecification" | "KinesisStreamSpecification" | "ImportSourceSpecification" => {
+                    self.error(&p, "is not supported yet")
+                }
+                other => self.error(&[&path[..], &[other]].concat(), "unknown property"),
+            }
+        }
+        for required in ["KeySchema", "AttributeDefinitions"] {
+            if !create.contains_key(required) {
+                self.error(&path, format!("needs {required}"));
+            }
+        }
+        create.insert("TableName".into(), name.clone().into());
+        Some(TableResource { logical_id: id.to_string(), name, create: serde_json::Value::Object(create), ttl })
+    }
+
+    /// An environment value that refers to a resource: `Ref: X`, `Fn::GetAtt: [X, Arn]`,
+    /// `!Ref X`, `!GetAtt X.Arn`. `None` (with an error) when it is malformed or unknown;
+    /// `Some(None)` when `v` is not a reference at all.
+    pub(crate) fn reference(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<Option<String>> {
+        let (id, attr) = match v {
+            Value::Mapping(m) if m.len() == 1 => match (m.get("Ref"), m.get("Fn::GetAtt")) {
+                (Some(Value::String(id)), None) => (id.clone(), None),
+                (None, Some(Value::Sequence(s))) if s.len() == 2 => match (s[0].as_str(), s[1].as_str()) {
+                    (Some(id), Some(attr)) => (id.to_string(), Some(attr.to_string())),
+                    _ => {
+                        self.error(path, "Fn::GetAtt takes [LogicalId, Attribute]");
+                        return None;
+                    }
+                },
+                _ => return Some(None),
+            },
+            Value::Tagged(t) => match (t.tag.to_string().as_str(), t.value.as_str()) {
+                ("!Ref", Some(id)) => (id.to_string(), None),
+                ("!GetAtt", Some(spec)) => match spec.split_once('.') {
+                    Some((id, attr)) => (id.to_string(), Some(attr.to_string())),
+                    None => {
+                        self.error(path, "!GetAtt takes LogicalId.Attribute");
+                        return None;
+                    }
+                },
+                (tag, _) => {
+                    self.error(path, format!("the {tag} tag is not supported"));
+                    return None;
+                }
+            },
+            _ => return Some(None),
+        };
+        let Some((name, arn)) = refs.get(&id) else {
+            self.error(path, format!("refers to {id}, which is not a resource of this service"));
+            return None;
+        };
+        match attr.as_deref() {
+            None => Some(Some(name.clone())),
+            Some("Arn") => Some(Some(arn.clone())),
+            Some(other) => {
+                self.error(path, format!("attribute {other} of {id} is not supported (Arn is)"));
+                None
+            }
+        }
+    }
+}
