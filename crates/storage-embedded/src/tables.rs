@@ -3,9 +3,12 @@
 use crate::db::{Db, Sync, backend};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use squall_storage::{Error, ItemWrite, Result, StoredItem, TableStore};
+use squall_storage::{Error, ItemWrite, Result, StoredItem, TableStore, WriteTicket};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
 
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE tables (
@@ -22,15 +25,126 @@ const MIGRATIONS: &[&str] = &["
 "];
 
 /// Tables and items in `tables.db` (`synchronous=NORMAL`: an acknowledged write survives a
-/// crash of the process; WAL keeps writers from blocking readers).
+/// crash of the process).
+///
+/// Writes go to one writer thread with its own connection, which commits whatever has
+/// queued up in one transaction (each write in its own savepoint, so one failing write
+/// fails alone): group commit. Until a write is committed, `get_item` finds it in the
+/// `pending` overlay, so callers see their writes in submission order. Reads use another
+/// connection, which WAL lets run beside the writer.
 pub struct SqliteTableStore {
-    db: Db,
+    reads: Db,
+    jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+    pending: Arc<Mutex<Pending>>,
 }
 
+/// A stored item's identity: table, partition key, sort key.
+type ItemKey = (String, Vec<u8>, Vec<u8>);
+
+/// Submitted writes not yet committed: the newest value per item, with its submission number.
+#[derive(Default)]
+struct Pending {
+    next: u64,
+    items: HashMap<ItemKey, (u64, Option<Vec<u8>>)>,
+}
+
+type Op = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<()> + Send>;
+
+struct Job {
+    op: Option<Op>,
+    /// The overlay entries this job put there, to clear once it is settled.
+    keys: Vec<(ItemKey, u64)>,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// Most jobs committed in one transaction.
+const GROUP: usize = 512;
+
 impl SqliteTableStore {
-    /// Opens or creates the database at `path`.
+    /// Opens or creates the database at `path` and starts its writer thread.
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(SqliteTableStore { db: Db::open(path, Sync::Normal, MIGRATIONS)? })
+        let reads = Db::open(path, Sync::Normal, MIGRATIONS)?;
+        let conn = rusqlite::Connection::open(path).map_err(backend)?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
+            .map_err(backend)?;
+        let (tx, rx) = mpsc::channel();
+        let pending = Arc::new(Mutex::new(Pending::default()));
+        let p = pending.clone();
+        std::thread::Builder::new()
+            .name("squall-tables-writer".into())
+            .spawn(move || writer(conn, rx, p))
+            .map_err(|e| Error::Backend(format!("starting the table writer: {e}")))?;
+        Ok(SqliteTableStore { reads, jobs: std::sync::Mutex::new(tx), pending })
+    }
+
+    fn enqueue(&self, op: Op, keys: Vec<(ItemKey, u64)>) -> oneshot::Receiver<Result<()>> {
+        let (done, rx) = oneshot::channel();
+        let job = Job { op: Some(op), keys, done };
+        if let Err(mpsc::SendError(job)) = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job) {
+            let _ = job.done.send(Err(Error::Backend("the table writer stopped".into())));
+        }
+        rx
+    }
+
+    /// Runs `op` in the writer, after every write submitted before; waits for its commit.
+    async fn run(&self, op: Op) -> Result<()> {
+        self.enqueue(op, Vec::new()).await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into())))
+    }
+}
+
+/// The writer thread: commits queued jobs in groups until the store is dropped.
+fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, pending: Arc<Mutex<Pending>>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let outcome = (|| -> Result<Vec<Result<()>>> {
+            let tx = conn.transaction().map_err(backend)?;
+            let mut each = Vec::with_capacity(jobs.len());
+            for job in &mut jobs {
+                let op = job.op.take().expect("each job runs once");
+                tx.execute_batch("SAVEPOINT job").map_err(backend)?;
+                match op(&tx) {
+                    Ok(()) => {
+                        tx.execute_batch("RELEASE job").map_err(backend)?;
+                        each.push(Ok(()));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job").map_err(backend)?;
+                        each.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(each)
+        })();
+        {
+            // Committed or failed, the overlay no longer speaks for these writes.
+            let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
+            for job in &jobs {
+                for (key, seq) in &job.keys {
+                    if p.items.get(key).is_some_and(|(s, _)| s == seq) {
+                        p.items.remove(key);
+                    }
+                }
+            }
+        }
+        match outcome {
+            Ok(each) => {
+                for (job, r) in jobs.into_iter().zip(each) {
+                    let _ = job.done.send(r);
+                }
+            }
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.done.send(Err(Error::Backend(e.to_string())));
+                }
+            }
+        }
     }
 }
 
@@ -53,52 +167,48 @@ fn bound_sql(b: &Bound<Vec<u8>>, lower: bool) -> (&'static str, Option<Vec<u8>>)
 impl TableStore for SqliteTableStore {
     async fn create_table(&self, name: &str, definition: &str) -> Result<()> {
         let (name, definition) = (name.to_string(), definition.to_string());
-        self.db
-            .call(move |c| {
-                let n = c
-                    .execute(
-                        "INSERT OR IGNORE INTO tables (name, definition) VALUES (?1, ?2)",
-                        params![name, definition],
-                    )
-                    .map_err(backend)?;
-                if n == 0 {
-                    return Err(Error::Conflict(format!("table {name} exists")));
-                }
-                Ok(())
-            })
-            .await
+        self.run(Box::new(move |tx| {
+            let n = tx
+                .execute("INSERT OR IGNORE INTO tables (name, definition) VALUES (?1, ?2)", params![name, definition])
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("table {name} exists")));
+            }
+            Ok(())
+        }))
+        .await
     }
 
     async fn update_table(&self, name: &str, definition: &str) -> Result<()> {
         let (name, definition) = (name.to_string(), definition.to_string());
-        self.db
-            .call(move |c| {
-                let n = c
-                    .execute("UPDATE tables SET definition = ?2 WHERE name = ?1", params![name, definition])
-                    .map_err(backend)?;
-                if n == 0 {
-                    return Err(Error::Conflict(format!("table {name} does not exist")));
-                }
-                Ok(())
-            })
-            .await
+        self.run(Box::new(move |tx| {
+            let n = tx
+                .execute("UPDATE tables SET definition = ?2 WHERE name = ?1", params![name, definition])
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("table {name} does not exist")));
+            }
+            Ok(())
+        }))
+        .await
     }
 
     async fn delete_table(&self, name: &str) -> Result<bool> {
         let name = name.to_string();
-        self.db
-            .call(move |c| {
-                let tx = c.transaction().map_err(backend)?;
-                tx.execute("DELETE FROM items WHERE tbl = ?1", [&name]).map_err(backend)?;
-                let n = tx.execute("DELETE FROM tables WHERE name = ?1", [&name]).map_err(backend)?;
-                tx.commit().map_err(backend)?;
-                Ok(n > 0)
-            })
-            .await
+        let existed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = existed.clone();
+        self.run(Box::new(move |tx| {
+            tx.execute("DELETE FROM items WHERE tbl = ?1", [&name]).map_err(backend)?;
+            let n = tx.execute("DELETE FROM tables WHERE name = ?1", [&name]).map_err(backend)?;
+            flag.store(n > 0, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }))
+        .await?;
+        Ok(existed.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     async fn list_tables(&self) -> Result<Vec<(String, String)>> {
-        self.db
+        self.reads
             .call(|c| {
                 let mut stmt =
                     c.prepare_cached("SELECT name, definition FROM tables ORDER BY name").map_err(backend)?;
@@ -109,42 +219,55 @@ impl TableStore for SqliteTableStore {
     }
 
     async fn get_item(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Vec<u8>>> {
-        let (table, pk, sk) = (table.to_string(), pk.to_vec(), sk.to_vec());
-        self.db
+        let key: ItemKey = (table.to_string(), pk.to_vec(), sk.to_vec());
+        if let Some((_, value)) = self.pending.lock().unwrap_or_else(|p| p.into_inner()).items.get(&key) {
+            return Ok(value.clone());
+        }
+        self.reads
             .call(move |c| {
                 let mut stmt = c
                     .prepare_cached("SELECT item FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
                     .map_err(backend)?;
-                stmt.query_row(params![table, pk, sk], |r| r.get(0)).optional().map_err(backend)
+                stmt.query_row(params![key.0, key.1, key.2], |r| r.get(0)).optional().map_err(backend)
             })
             .await
     }
 
-    async fn write(&self, writes: Vec<ItemWrite>) -> Result<()> {
-        self.db
-            .call(move |c| {
-                let tx = c.transaction().map_err(backend)?;
-                {
-                    let mut put = tx
-                        .prepare_cached(
-                            "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
-                        )
-                        .map_err(backend)?;
-                    let mut delete = tx
-                        .prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
-                        .map_err(backend)?;
-                    for w in &writes {
-                        match &w.item {
-                            Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
-                            None => delete.execute(params![w.table, w.pk, w.sk]),
-                        }
-                        .map_err(backend)?;
+    fn submit(&self, writes: Vec<ItemWrite>) -> WriteTicket {
+        let keys = {
+            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            writes
+                .iter()
+                .map(|w| {
+                    p.next += 1;
+                    let (key, seq) = ((w.table.clone(), w.pk.clone(), w.sk.clone()), p.next);
+                    p.items.insert(key.clone(), (seq, w.item.clone()));
+                    (key, seq)
+                })
+                .collect()
+        };
+        let rx = self.enqueue(
+            Box::new(move |tx| {
+                let mut put = tx
+                    .prepare_cached(
+                        "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
+                    )
+                    .map_err(backend)?;
+                let mut delete =
+                    tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
+                for w in &writes {
+                    match &w.item {
+                        Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
+                        None => delete.execute(params![w.table, w.pk, w.sk]),
                     }
+                    .map_err(backend)?;
                 }
-                tx.commit().map_err(backend)
-            })
-            .await
+                Ok(())
+            }),
+            keys,
+        );
+        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into()))) })
     }
 
     async fn query(
@@ -156,7 +279,7 @@ impl TableStore for SqliteTableStore {
         limit: usize,
     ) -> Result<Vec<StoredItem>> {
         let (table, pk) = (table.to_string(), pk.to_vec());
-        self.db
+        self.reads
             .call(move |c| {
                 let (lo_sql, lo) = bound_sql(&range.0, true);
                 let (hi_sql, hi) = bound_sql(&range.1, false);
@@ -177,7 +300,7 @@ impl TableStore for SqliteTableStore {
     async fn scan(&self, table: &str, after: Option<(Vec<u8>, Vec<u8>)>, limit: usize) -> Result<Vec<StoredItem>> {
         let table = table.to_string();
         let limit = limit.min(i64::MAX as usize) as i64;
-        self.db
+        self.reads
             .call(move |c| {
                 let rows = match after {
                     None => {
@@ -205,7 +328,7 @@ impl TableStore for SqliteTableStore {
 
     async fn table_stats(&self, table: &str) -> Result<(u64, u64)> {
         let table = table.to_string();
-        self.db
+        self.reads
             .call(move |c| {
                 c.query_row("SELECT COUNT(*), COALESCE(SUM(LENGTH(item)), 0) FROM items WHERE tbl = ?1", [table], |r| {
                     Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))

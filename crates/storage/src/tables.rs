@@ -2,7 +2,12 @@
 
 use crate::Result;
 use async_trait::async_trait;
+use std::future::Future;
 use std::ops::Bound;
+use std::pin::Pin;
+
+/// Resolves when submitted writes are durable (or failed).
+pub type WriteTicket = Pin<Box<dyn Future<Output = Result<()>> + Send + 'static>>;
 
 /// One item write of a batch: `item: None` deletes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +57,17 @@ pub trait TableStore: Send + Sync + 'static {
     /// One item.
     async fn get_item(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Vec<u8>>>;
 
-    /// Applies writes, across tables, all or nothing.
-    async fn write(&self, writes: Vec<ItemWrite>) -> Result<()>;
+    /// Applies writes, across tables, all or nothing. The writes are ordered after every
+    /// write submitted before and [`TableStore::get_item`] sees them as soon as this
+    /// returns; the ticket resolves once they are durable. So a caller may stop
+    /// serializing its read-check-write sequences as soon as it has a ticket, while many
+    /// writes commit together.
+    fn submit(&self, writes: Vec<ItemWrite>) -> WriteTicket;
+
+    /// [`TableStore::submit`] and wait until durable.
+    async fn write(&self, writes: Vec<ItemWrite>) -> Result<()> {
+        self.submit(writes).await
+    }
 
     /// Up to `limit` items of partition `pk` whose sort key lies in `range`, in key order
     /// (`forward`) or reversed.

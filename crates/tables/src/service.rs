@@ -364,16 +364,21 @@ impl Tables {
         let write = ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&item)) };
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
-        let _held = lock.lock().await;
+        let held = lock.lock().await;
         if condition.is_none() && opts.return_values == ReturnValues::None && def.indexes.is_empty() {
-            self.store.write(vec![write]).await?;
+            let done = self.store.submit(vec![write]);
+            drop(held);
+            done.await?;
             return Ok(None);
         }
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         let mut writes = vec![write];
         writes.extend(index::changes(&def, old.as_ref(), Some(&item))?);
-        self.store.write(writes).await?;
+        // Ordered and visible once submitted: the lock can go before the commit.
+        let done = self.store.submit(writes);
+        drop(held);
+        done.await?;
         Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
     }
 
@@ -389,13 +394,15 @@ impl Tables {
             opts.condition.as_deref().map(|c| expr::parse_condition(c, ExprKind::Condition, &cx)).transpose()?;
         cx.check_unused()?;
         let lock = self.lock(table);
-        let _held = lock.lock().await;
+        let held = lock.lock().await;
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         if old.is_some() {
             let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: None }];
             writes.extend(index::changes(&def, old.as_ref(), None)?);
-            self.store.write(writes).await?;
+            let done = self.store.submit(writes);
+            drop(held);
+            done.await?;
         }
         Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
     }
@@ -422,7 +429,7 @@ impl Tables {
             )));
         }
         let lock = self.lock(table);
-        let _held = lock.lock().await;
+        let held = lock.lock().await;
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         let mut new = old.clone().unwrap_or_else(|| key.clone());
@@ -432,7 +439,9 @@ impl Tables {
         check_size(&new)?;
         let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: Some(encode(&new)) }];
         writes.extend(index::changes(&def, old.as_ref(), Some(&new))?);
-        self.store.write(writes).await?;
+        let done = self.store.submit(writes);
+        drop(held);
+        done.await?;
         let pick = |from: Option<&Item>| -> Option<Item> {
             let from = from?;
             let picked: Item =
@@ -487,7 +496,9 @@ impl Tables {
             }
             writes.push(ItemWrite { table: def.name.clone(), pk, sk, item: new.map(encode) });
         }
-        self.store.write(writes).await?;
+        let done = self.store.submit(writes);
+        drop(held);
+        done.await?;
         Ok(())
     }
 

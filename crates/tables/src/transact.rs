@@ -3,7 +3,7 @@
 //! consistent read of up to 100 items).
 //!
 //! Every table involved is locked (in name order, so two transactions cannot deadlock)
-//! while conditions are checked and the writes are committed in one store write.
+//! while conditions are checked and the writes are submitted as one store write.
 
 use crate::expr::{self, ExprContext, ExprKind};
 use crate::service::{Placeholders, Tables, check_size, encode};
@@ -189,9 +189,10 @@ impl Tables {
             return Err(Error::TransactionCanceled { reasons });
         }
         if !writes.is_empty() {
-            self.store.write(writes).await?;
+            let done = self.store.submit(writes);
+            drop(held);
+            done.await?;
         }
-        drop(held);
         if let Some((t, fingerprint)) = token {
             self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(t, (now_ms + TOKEN_TTL_MS, fingerprint));
         }

@@ -79,7 +79,7 @@ impl Tables {
     /// Deletes the item if it is still expired once the table is locked.
     async fn delete_if_expired(&self, table: &str, pk: &[u8], sk: &[u8], now_s: u64) -> Result<bool> {
         let lock = self.lock(table);
-        let _held = lock.lock().await;
+        let held = lock.lock().await;
         let Ok(def) = self.def(table) else { return Ok(false) };
         let Some(attr) = def.ttl.as_deref() else { return Ok(false) };
         let Some(item) = self.load(table, pk, sk).await? else { return Ok(false) };
@@ -88,7 +88,9 @@ impl Tables {
         }
         let mut writes = vec![ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None }];
         writes.extend(index::changes(&def, Some(&item), None)?);
-        self.store.write(writes).await?;
+        let done = self.store.submit(writes);
+        drop(held);
+        done.await?;
         Ok(true)
     }
 
