@@ -36,6 +36,8 @@ pub struct SqliteTableStore {
     reads: Db,
     jobs: std::sync::Mutex<mpsc::Sender<Job>>,
     pending: Arc<Mutex<Pending>>,
+    /// Held while the store lives; the checkpoint thread stops when it is gone.
+    _alive: Arc<()>,
 }
 
 /// A stored item's identity: table, partition key, sort key.
@@ -57,6 +59,9 @@ struct Job {
     done: oneshot::Sender<Result<()>>,
 }
 
+/// How often the WAL is copied back into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Most jobs committed in one transaction.
 const GROUP: usize = 512;
 
@@ -65,8 +70,26 @@ impl SqliteTableStore {
     pub fn open(path: &Path) -> Result<Self> {
         let reads = Db::open(path, Sync::Normal, MIGRATIONS)?;
         let conn = rusqlite::Connection::open(path).map_err(backend)?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
-            .map_err(backend)?;
+        // Checkpoints (which fsync) run on their own thread, not in the middle of a commit.
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=0;",
+        )
+        .map_err(backend)?;
+        let alive = Arc::new(());
+        let checkpoints = rusqlite::Connection::open(path).map_err(backend)?;
+        checkpoints.execute_batch("PRAGMA busy_timeout=5000;").map_err(backend)?;
+        let watch = Arc::downgrade(&alive);
+        std::thread::Builder::new()
+            .name("squall-tables-checkpoint".into())
+            .spawn(move || {
+                while watch.upgrade().is_some() {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    if let Err(e) = checkpoints.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!("checkpointing tables.db: {e}");
+                    }
+                }
+            })
+            .map_err(|e| Error::Backend(format!("starting the table checkpointer: {e}")))?;
         let (tx, rx) = mpsc::channel();
         let pending = Arc::new(Mutex::new(Pending::default()));
         let p = pending.clone();
@@ -74,7 +97,7 @@ impl SqliteTableStore {
             .name("squall-tables-writer".into())
             .spawn(move || writer(conn, rx, p))
             .map_err(|e| Error::Backend(format!("starting the table writer: {e}")))?;
-        Ok(SqliteTableStore { reads, jobs: std::sync::Mutex::new(tx), pending })
+        Ok(SqliteTableStore { reads, jobs: std::sync::Mutex::new(tx), pending, _alive: alive })
     }
 
     fn enqueue(&self, op: Op, keys: Vec<(ItemKey, u64)>) -> oneshot::Receiver<Result<()>> {
