@@ -44,9 +44,13 @@ impl Number {
         if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
         // Value = 0.digits × 10^(len(int) + exp), before stripping leading zeros.
-        let mut exponent = int.len() as i64 + exp;
+        Number::normalized(negative, digits, int.len() as i64 + exp)
+    }
+
+    /// `±0.digits × 10^exponent` with leading and trailing zeros stripped, then checked.
+    fn normalized(negative: bool, mut digits: Vec<u8>, mut exponent: i64) -> Result<Number, String> {
         let lead = digits.iter().take_while(|d| **d == 0).count();
         digits.drain(..lead);
         exponent -= lead as i64;
@@ -101,7 +105,7 @@ impl Number {
             v
         };
         let (a, b) = (aligned(self), aligned(other));
-        let (negative, mut digits) = if self.negative == other.negative {
+        let (negative, digits) = if self.negative == other.negative {
             (self.negative, add_digits(&a, &b))
         } else {
             match a.cmp(&b) {
@@ -111,17 +115,8 @@ impl Number {
             }
         };
         // add_digits may carry into one more leading digit.
-        let mut exponent = high as i64 + (digits.len() as i64 - width as i64);
-        let lead = digits.iter().take_while(|d| **d == 0).count();
-        digits.drain(..lead);
-        exponent -= lead as i64;
-        while digits.last() == Some(&0) {
-            digits.pop();
-        }
-        if digits.is_empty() {
-            return Ok(Number::zero());
-        }
-        Number::checked(negative, digits, exponent)
+        let exponent = high as i64 + (digits.len() as i64 - width as i64);
+        Number::normalized(negative, digits, exponent)
     }
 
     /// `-self`.

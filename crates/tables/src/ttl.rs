@@ -53,6 +53,7 @@ impl Tables {
 
     /// Deletes a page of expired items from every TTL table; how many it deleted.
     pub async fn sweep_expired(&self, now_s: u64) -> Result<usize> {
+        let expiry = Expiry::at(now_s);
         let tables: Vec<Arc<TableDef>> =
             self.defs.read().unwrap_or_else(|p| p.into_inner()).values().filter(|d| d.ttl.is_some()).cloned().collect();
         let mut deleted = 0;
@@ -68,8 +69,8 @@ impl Tables {
             }
             for row in rows {
                 let item = decode(&def.name, &row.item)?;
-                if expired(&item, attr, now_s) {
-                    deleted += usize::from(self.delete_if_expired(&def.name, &row.pk, &row.sk, now_s).await?);
+                if expiry.expired(&item, attr) {
+                    deleted += usize::from(self.delete_if_expired(&def.name, &row.pk, &row.sk, &expiry).await?);
                 }
             }
         }
@@ -77,13 +78,13 @@ impl Tables {
     }
 
     /// Deletes the item if it is still expired once the table is locked.
-    async fn delete_if_expired(&self, table: &str, pk: &[u8], sk: &[u8], now_s: u64) -> Result<bool> {
+    async fn delete_if_expired(&self, table: &str, pk: &[u8], sk: &[u8], expiry: &Expiry) -> Result<bool> {
         let lock = self.lock(table);
         let held = lock.lock().await;
         let Ok(def) = self.def(table) else { return Ok(false) };
         let Some(attr) = def.ttl.as_deref() else { return Ok(false) };
         let Some(item) = self.load(table, pk, sk).await? else { return Ok(false) };
-        if !expired(&item, attr, now_s) {
+        if !expiry.expired(&item, attr) {
             return Ok(false);
         }
         let mut writes = vec![ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None }];
@@ -111,13 +112,24 @@ impl Tables {
     }
 }
 
-/// Whether `item`'s TTL attribute is a number of epoch seconds in the past (and not so far
-/// in the past that DynamoDB would ignore it).
-fn expired(item: &Item, attr: &str, now_s: u64) -> bool {
-    let Some(AttributeValue::N(n)) = item.get(attr) else { return false };
-    let now = Number::parse(&now_s.to_string()).expect("an integer parses");
-    let oldest = Number::parse(&now_s.saturating_sub(IGNORE_OLDER_THAN_S).to_string()).expect("an integer parses");
-    *n < now && *n >= oldest
+/// The window of expiry times a sweep deletes: before now, and not so far before that
+/// DynamoDB would ignore them. Computed once per sweep.
+struct Expiry {
+    now: Number,
+    oldest: Number,
+}
+
+impl Expiry {
+    fn at(now_s: u64) -> Expiry {
+        let number = |s: u64| Number::parse(&s.to_string()).expect("an integer parses");
+        Expiry { now: number(now_s), oldest: number(now_s.saturating_sub(IGNORE_OLDER_THAN_S)) }
+    }
+
+    /// Whether `item`'s TTL attribute is a number of epoch seconds inside the window.
+    fn expired(&self, item: &Item, attr: &str) -> bool {
+        let Some(AttributeValue::N(n)) = item.get(attr) else { return false };
+        *n < self.now && *n >= self.oldest
+    }
 }
 
 #[cfg(test)]
@@ -127,12 +139,13 @@ mod tests {
     #[test]
     fn expiry_is_in_the_past_but_not_too_far() {
         let item = |v: &str| Item::from([("exp".to_string(), AttributeValue::N(Number::parse(v).unwrap()))]);
-        let now = 1_800_000_000;
-        assert!(expired(&item("1799999999"), "exp", now));
-        assert!(expired(&item("1799999999.5"), "exp", now));
-        assert!(!expired(&item("1800000001"), "exp", now));
-        assert!(!expired(&item("1"), "exp", now), "five years and more in the past is ignored");
-        assert!(!expired(&Item::new(), "exp", now));
-        assert!(!expired(&Item::from([("exp".into(), AttributeValue::S("1".into()))]), "exp", now));
+        let e = Expiry::at(1_800_000_000);
+        let expired = |item: &Item, attr: &str| e.expired(item, attr);
+        assert!(expired(&item("1799999999"), "exp"));
+        assert!(expired(&item("1799999999.5"), "exp"));
+        assert!(!expired(&item("1800000001"), "exp"));
+        assert!(!expired(&item("1"), "exp"), "five years and more in the past is ignored");
+        assert!(!expired(&Item::new(), "exp"));
+        assert!(!expired(&Item::from([("exp".into(), AttributeValue::S("1".into()))]), "exp"));
     }
 }

@@ -2,6 +2,9 @@
 //! soups and byte strings must each give an answer (a parse or a ValidationException),
 //! never a panic or a hang.
 
+mod common;
+
+use common::Rng;
 use squall_tables::expr::{ExprContext, ExprKind, key_condition, parse_condition, parse_projection, parse_update};
 use squall_tables::{AttributeValue, Error, Item, Number};
 use std::collections::HashMap;
@@ -51,18 +54,6 @@ const TOKENS: &[&str] = &[
     " ",
     "",
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
 
 #[test]
 fn random_expressions_never_panic() {

@@ -2,28 +2,15 @@
 //! number sort key, then random key conditions, filters and page sizes; every answer must
 //! equal what a plain ordered map says (numbers compared as exact decimals).
 
+mod common;
+
+use common::Rng;
 use squall_storage_embedded::SqliteTableStore;
 use squall_tables::schema::{CreateTable, KeyAttr, ScalarType};
 use squall_tables::service::{Placeholders, ReadRequest, WriteOptions};
 use squall_tables::{AttributeValue, Item, Number, Tables};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A random decimal sort key: negatives, fractions, large and tiny magnitudes.
 fn number(r: &mut Rng) -> String {

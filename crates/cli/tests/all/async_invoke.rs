@@ -8,8 +8,8 @@ fn guest() -> std::path::PathBuf {
     root().join("tests/guests/lambda/python")
 }
 
-/// `aws lambda invoke --invocation-type Event`: returns the CLI's JSON and the output file.
-fn invoke_event(server: &Server, function: &str, payload: &str) -> Result<(serde_json::Value, String)> {
+/// Runs `aws lambda invoke --invocation-type Event`; the CLI's output and the output file.
+fn run_event(server: &Server, function: &str, payload: &str) -> Result<(std::process::Output, String)> {
     let tmp = tempfile::tempdir()?;
     let (payload_file, out_file) = (tmp.path().join("payload.json"), tmp.path().join("out"));
     std::fs::write(&payload_file, payload)?;
@@ -25,8 +25,13 @@ fn invoke_event(server: &Server, function: &str, payload: &str) -> Result<(serde
         &payload_arg,
         out_file.to_str().unwrap(),
     ]);
-    let meta = serde_json::from_str(&ok(&out)?)?;
-    Ok((meta, std::fs::read_to_string(&out_file).unwrap_or_default()))
+    Ok((out, std::fs::read_to_string(&out_file).unwrap_or_default()))
+}
+
+/// An accepted Event invoke: the CLI's JSON and the output file.
+fn invoke_event(server: &Server, function: &str, payload: &str) -> Result<(serde_json::Value, String)> {
+    let (out, body) = run_event(server, function, payload)?;
+    Ok((serde_json::from_str(&ok(&out)?)?, body))
 }
 
 /// Polls `squall logs FUNCTION` (bounded) until `done` holds; returns the logs.
@@ -108,20 +113,7 @@ fn event_invocations_refuse_what_lambda_refuses() -> Result {
     let server = Server::start()?;
     server.deploy(&guest())?;
     let big = format!(r#"{{"pad": "{}"}}"#, "x".repeat(300 * 1024));
-    let tmp = tempfile::tempdir()?;
-    std::fs::write(tmp.path().join("big.json"), big)?;
-    let big_arg = format!("fileb://{}", tmp.path().join("big.json").display());
-    let out = server.aws(&[
-        "lambda",
-        "invoke",
-        "--invocation-type",
-        "Event",
-        "--function-name",
-        "pyfns-shout",
-        "--payload",
-        &big_arg,
-        tmp.path().join("out").to_str().unwrap(),
-    ]);
+    let (out, _) = run_event(&server, "pyfns-shout", &big)?;
     let err = fails(&out)?;
     assert!(err.contains("RequestTooLargeException"), "{err}");
     let out = server.aws(&["lambda", "invoke", "--invocation-type", "Event", "--function-name", "nope", "/dev/null"]);
