@@ -9,6 +9,7 @@
 //! - [`service`]: [`Tables`], the operations.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`ttl`]: time to live: the setting and the sweeper that deletes expired items.
+//! - [`stream`]: table streams: a record of every change, written with it, read in order.
 //!
 
 pub mod expr;
@@ -16,6 +17,7 @@ mod index;
 pub mod number;
 pub mod schema;
 pub mod service;
+pub mod stream;
 pub mod transact;
 pub mod ttl;
 pub mod value;

@@ -131,9 +131,17 @@ pub struct TableDef {
     /// The time-to-live attribute, when TTL is enabled.
     #[serde(default)]
     pub ttl: Option<String>,
+    /// Its streams, oldest first; only the last may be enabled.
+    #[serde(default)]
+    pub streams: Vec<crate::stream::StreamDef>,
 }
 
 impl TableDef {
+    /// The stream changes are recorded in now, if any.
+    pub fn stream(&self) -> Option<&crate::stream::StreamDef> {
+        self.streams.last().filter(|s| s.enabled())
+    }
+
     /// The index named `name`.
     pub fn index(&self, name: &str) -> Result<&IndexDef> {
         self.indexes
@@ -223,6 +231,8 @@ pub struct CreateTable {
     pub throughput: Option<(u64, u64)>,
     /// Secondary indexes, global and local.
     pub indexes: Vec<CreateIndex>,
+    /// `StreamSpecification` with `StreamEnabled: true`: what the stream's records carry.
+    pub stream: Option<crate::stream::ViewType>,
 }
 
 /// DynamoDB's rule for table (and index) names.
@@ -312,7 +322,18 @@ impl CreateTable {
             }
             indexes.push(def);
         }
-        Ok(TableDef { name: self.name, key, attributes: self.attributes, billing, created_ms, id, indexes, ttl: None })
+        let streams = self.stream.map(|view| crate::stream::StreamDef::new(view, created_ms)).into_iter().collect();
+        Ok(TableDef {
+            name: self.name,
+            key,
+            attributes: self.attributes,
+            billing,
+            created_ms,
+            id,
+            indexes,
+            ttl: None,
+            streams,
+        })
     }
 }
 

@@ -108,6 +108,8 @@ pub struct UpdateTable {
     pub create_indexes: Vec<crate::schema::CreateIndex>,
     /// Global secondary indexes to delete, by name.
     pub delete_indexes: Vec<String>,
+    /// `StreamSpecification`: enable a stream with this view (`Some`) or disable it (`None`).
+    pub stream: Option<Option<crate::stream::ViewType>>,
 }
 
 /// One request of a BatchWriteItem.
@@ -157,6 +159,10 @@ pub struct Tables {
     locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Where the TTL sweeper goes on in each table.
     pub(crate) sweep_cursors: std::sync::Mutex<HashMap<String, StoredKey>>,
+    /// The last stream sequence number given out, per table (loaded on first use).
+    pub(crate) stream_seqs: std::sync::Mutex<HashMap<String, u64>>,
+    /// Bumped after every commit that appended stream records.
+    pub(crate) stream_commits: tokio::sync::watch::Sender<u64>,
 }
 
 impl Tables {
@@ -175,6 +181,8 @@ impl Tables {
             defs: RwLock::new(defs),
             locks: Default::default(),
             sweep_cursors: Default::default(),
+            stream_seqs: Default::default(),
+            stream_commits: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -185,6 +193,30 @@ impl Tables {
             .get(name)
             .cloned()
             .ok_or_else(|| Error::ResourceNotFound("Requested resource not found".into()))
+    }
+
+    /// Submits writes to the store; once they commit, stream readers are woken if they
+    /// appended stream records.
+    pub(crate) fn submit(&self, writes: Vec<ItemWrite>) -> squall_storage::WriteTicket {
+        let streams = writes.iter().any(|w| w.table.ends_with(crate::stream::RECORDS_SUFFIX));
+        let done = self.store.submit(writes);
+        if !streams {
+            return done;
+        }
+        let commits = self.stream_commits.clone();
+        Box::pin(async move {
+            done.await?;
+            commits.send_modify(|n| *n += 1);
+            Ok(())
+        })
+    }
+
+    /// Stores a changed definition and makes it the one in use. Call with the table's lock held.
+    pub(crate) async fn store_def(&self, def: TableDef) -> Result<()> {
+        let json = serde_json::to_string(&def).expect("a table definition serializes");
+        self.store.update_table(&def.name, &json).await?;
+        self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(def.name.clone(), Arc::new(def));
+        Ok(())
     }
 
     pub(crate) fn lock(&self, table: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -240,6 +272,21 @@ impl Tables {
         if let Some(b) = change.billing {
             def.billing = b;
         }
+        match (change.stream, def.stream().is_some()) {
+            (Some(Some(_)), true) => {
+                return Err(Error::Validation(format!("Table already has an enabled stream: TableName: {name}")));
+            }
+            (Some(None), false) => {
+                return Err(Error::Validation(format!("Table does not have an enabled stream: TableName: {name}")));
+            }
+            (Some(Some(view)), false) => def.streams.push(crate::stream::StreamDef::new(view, squall_types::now_ms())),
+            (Some(None), true) => {
+                if let Some(s) = def.streams.last_mut() {
+                    s.disabled_ms = Some(squall_types::now_ms());
+                }
+            }
+            (None, _) => {}
+        }
         for gone in &change.delete_indexes {
             let before = def.indexes.len();
             def.indexes.retain(|i| !(i.global && &i.name == gone));
@@ -283,9 +330,7 @@ impl Tables {
                 }
             }
         }
-        let json = serde_json::to_string(&def).expect("a table definition serializes");
-        self.store.update_table(name, &json).await?;
-        self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), Arc::new(def));
+        self.store_def(def).await?;
         drop(held);
         self.describe_table(name).await
     }
@@ -317,8 +362,10 @@ impl Tables {
             // Index entries live in pseudo-tables of the store: deleting one drops its rows.
             self.store.delete_table(&index_store_name(name, &i.name)).await?;
         }
+        self.store.delete_table(&crate::stream::records_store_name(name)).await?;
         self.store.delete_table(name).await?;
         self.defs.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+        self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
         Ok(status)
     }
 
@@ -365,7 +412,11 @@ impl Tables {
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
         let held = lock.lock().await;
-        if condition.is_none() && opts.return_values == ReturnValues::None && def.indexes.is_empty() {
+        if condition.is_none()
+            && opts.return_values == ReturnValues::None
+            && def.indexes.is_empty()
+            && def.stream().is_none()
+        {
             let done = self.store.submit(vec![write]);
             drop(held);
             done.await?;
@@ -374,9 +425,9 @@ impl Tables {
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         let mut writes = vec![write];
-        writes.extend(index::changes(&def, old.as_ref(), Some(&item))?);
+        writes.extend(self.derived_writes(&def, old.as_ref(), Some(&item), false).await?);
         // Ordered and visible once submitted: the lock can go before the commit.
-        let done = self.store.submit(writes);
+        let done = self.submit(writes);
         drop(held);
         done.await?;
         Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
@@ -399,8 +450,8 @@ impl Tables {
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         if old.is_some() {
             let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: None }];
-            writes.extend(index::changes(&def, old.as_ref(), None)?);
-            let done = self.store.submit(writes);
+            writes.extend(self.derived_writes(&def, old.as_ref(), None, false).await?);
+            let done = self.submit(writes);
             drop(held);
             done.await?;
         }
@@ -438,8 +489,8 @@ impl Tables {
         }
         check_size(&new)?;
         let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: Some(encode(&new)) }];
-        writes.extend(index::changes(&def, old.as_ref(), Some(&new))?);
-        let done = self.store.submit(writes);
+        writes.extend(self.derived_writes(&def, old.as_ref(), Some(&new), false).await?);
+        let done = self.submit(writes);
         drop(held);
         done.await?;
         let pick = |from: Option<&Item>| -> Option<Item> {
@@ -490,13 +541,13 @@ impl Tables {
         }
         let mut writes = Vec::with_capacity(planned.len());
         for (def, pk, sk, new) in planned {
-            if !def.indexes.is_empty() {
+            if !def.indexes.is_empty() || def.stream().is_some() {
                 let old = self.load(&def.name, &pk, &sk).await?;
-                writes.extend(index::changes(&def, old.as_ref(), new)?);
+                writes.extend(self.derived_writes(&def, old.as_ref(), new, false).await?);
             }
             writes.push(ItemWrite { table: def.name.clone(), pk, sk, item: new.map(encode) });
         }
-        let done = self.store.submit(writes);
+        let done = self.submit(writes);
         drop(held);
         done.await?;
         Ok(())

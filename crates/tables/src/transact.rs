@@ -175,7 +175,7 @@ impl Tables {
             };
             if let Some(item) = item {
                 let def = self.def(&p.table)?;
-                writes.extend(crate::index::changes(&def, old.as_ref(), item.as_ref())?);
+                writes.extend(self.derived_writes(&def, old.as_ref(), item.as_ref(), false).await?);
                 writes.push(ItemWrite {
                     table: p.table.clone(),
                     pk: p.pk.clone(),
@@ -189,7 +189,7 @@ impl Tables {
             return Err(Error::TransactionCanceled { reasons });
         }
         if !writes.is_empty() {
-            let done = self.store.submit(writes);
+            let done = self.submit(writes);
             drop(held);
             done.await?;
         }

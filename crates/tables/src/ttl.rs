@@ -9,7 +9,7 @@
 use crate::schema::TableDef;
 use crate::service::{Tables, decode};
 use crate::value::{AttributeValue, Item};
-use crate::{Error, Number, Result, index};
+use crate::{Error, Number, Result};
 use squall_storage::ItemWrite;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +40,7 @@ impl Tables {
             _ => {}
         }
         def.ttl = enabled.then(|| attribute.to_string());
-        let json = serde_json::to_string(&def).expect("a table definition serializes");
-        self.store.update_table(table, &json).await?;
-        self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(table.to_string(), Arc::new(def));
-        Ok(())
+        self.store_def(def).await
     }
 
     /// DescribeTimeToLive: the attribute, when enabled.
@@ -88,8 +85,8 @@ impl Tables {
             return Ok(false);
         }
         let mut writes = vec![ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None }];
-        writes.extend(index::changes(&def, Some(&item), None)?);
-        let done = self.store.submit(writes);
+        writes.extend(self.derived_writes(&def, Some(&item), None, true).await?);
+        let done = self.submit(writes);
         drop(held);
         done.await?;
         Ok(true)
@@ -106,6 +103,9 @@ impl Tables {
                     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 if let Err(e) = tables.sweep_expired(now_s).await {
                     tracing::warn!("deleting expired items: {e}");
+                }
+                if let Err(e) = tables.trim_streams(now_s * 1000).await {
+                    tracing::warn!("trimming stream records: {e}");
                 }
             }
         })

@@ -51,6 +51,7 @@ async fn query_and_scan_agree_with_a_reference_model() {
                 billing_mode: Some("PAY_PER_REQUEST".into()),
                 throughput: None,
                 indexes: vec![],
+                stream: None,
             },
             0,
             "id".into(),

@@ -8,3 +8,4 @@ mod faults;
 mod harness;
 mod lambda_runtimes;
 mod spine;
+mod streams;

@@ -6,10 +6,13 @@ use crate::body::json_response;
 use http::{HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 use squall_runtime::Body;
-use squall_tables::schema::{Billing, CreateIndex, CreateTable, IndexDef, IndexProjection, KeyAttr, ScalarType};
+use squall_tables::schema::{
+    Billing, CreateIndex, CreateTable, IndexDef, IndexProjection, KeyAttr, KeySchema, ScalarType,
+};
 use squall_tables::service::{
     BatchGet, BatchWrite, Page, Placeholders, ReadRequest, ReturnValues, TableStatus, UpdateTable, WriteOptions,
 };
+use squall_tables::stream::{ViewType, stream_arn};
 use squall_tables::transact::{TransactGet, TransactWrite, WriteAction};
 use squall_tables::value::{item_from_json, item_to_json};
 use squall_tables::{AttributeValue, Item};
@@ -22,7 +25,10 @@ pub(crate) const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
 /// Whether a request is a DynamoDB call (for the error shape).
 pub(crate) fn is_target(headers: &http::HeaderMap) -> bool {
-    headers.get("x-amz-target").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with(TARGET_PREFIX))
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with(TARGET_PREFIX) || t.starts_with(super::dynamodb_streams::TARGET_PREFIX))
 }
 
 type Reply = Result<http::Response<Body>, ApiError>;
@@ -160,20 +166,34 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
             ));
         }
     };
-    let mut r = json_response(StatusCode::OK, &out);
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
-    Ok(r)
+    Ok(json10(&out))
 }
 
-fn serialization(message: impl Into<String>) -> ApiError {
+/// A JSON 1.0 answer.
+pub(super) fn json10(out: &Value) -> http::Response<Body> {
+    let mut r = json_response(StatusCode::OK, out);
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
+    r
+}
+
+/// A key schema as DynamoDB lists it.
+pub(super) fn key_schema_json(key: &KeySchema) -> Value {
+    let mut out = vec![json!({ "AttributeName": key.hash.name, "KeyType": "HASH" })];
+    if let Some(r) = &key.range {
+        out.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
+    }
+    Value::Array(out)
+}
+
+pub(super) fn serialization(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "SerializationException", message)
 }
 
-fn validation(message: impl Into<String>) -> ApiError {
+pub(super) fn validation(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "ValidationException", message)
 }
 
-fn error(e: squall_tables::Error) -> ApiError {
+pub(super) fn error(e: squall_tables::Error) -> ApiError {
     use squall_tables::Error as E;
     match e {
         E::Validation(m) => validation(m),
@@ -222,7 +242,7 @@ fn error(e: squall_tables::Error) -> ApiError {
     }
 }
 
-fn field<'a>(input: &'a Map<String, Value>, name: &str) -> Result<&'a Value, ApiError> {
+pub(super) fn field<'a>(input: &'a Map<String, Value>, name: &str) -> Result<&'a Value, ApiError> {
     input.get(name).filter(|v| !v.is_null()).ok_or_else(|| {
         validation(format!(
             "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
@@ -236,7 +256,7 @@ fn lower_first(s: &str) -> String {
     c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
-fn opt_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
+pub(super) fn opt_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -244,21 +264,21 @@ fn opt_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<Option<&'a s
     }
 }
 
-fn opt_u64(input: &Map<String, Value>, name: &str) -> Result<Option<u64>, ApiError> {
+pub(super) fn opt_u64(input: &Map<String, Value>, name: &str) -> Result<Option<u64>, ApiError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v.as_u64().map(Some).ok_or_else(|| serialization(format!("{name} must be a non-negative integer"))),
     }
 }
 
-fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
+pub(super) fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v.as_bool().map(Some).ok_or_else(|| serialization(format!("{name} must be a boolean"))),
     }
 }
 
-fn table_name(input: &Map<String, Value>) -> Result<&str, ApiError> {
+pub(super) fn table_name(input: &Map<String, Value>) -> Result<&str, ApiError> {
     field(input, "TableName")?.as_str().ok_or_else(|| serialization("TableName must be a string"))
 }
 
@@ -484,7 +504,27 @@ fn create_table(input: &Map<String, Value>) -> Result<CreateTable, ApiError> {
         billing_mode: opt_str(input, "BillingMode")?.map(str::to_string),
         throughput: throughput(input)?,
         indexes,
+        stream: stream_specification(input)?.flatten(),
     })
+}
+
+/// `StreamSpecification`: `Some(Some(view))` enables a stream, `Some(None)` disables it.
+fn stream_specification(input: &Map<String, Value>) -> Result<Option<Option<ViewType>>, ApiError> {
+    let Some(spec) = input.get("StreamSpecification").filter(|v| !v.is_null()) else { return Ok(None) };
+    let spec = spec.as_object().ok_or_else(|| serialization("StreamSpecification must be an object"))?;
+    let enabled = opt_bool(spec, "StreamEnabled")?.ok_or_else(|| {
+        validation("1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null")
+    })?;
+    match (enabled, opt_str(spec, "StreamViewType")?) {
+        (true, Some(view)) => Ok(Some(Some(ViewType::parse(view).map_err(error)?))),
+        (true, None) => Err(validation(
+            "One or more parameter values were invalid: StreamViewType must be specified when StreamEnabled is true",
+        )),
+        (false, Some(_)) => Err(validation(
+            "One or more parameter values were invalid: StreamViewType cannot be specified when StreamEnabled is false",
+        )),
+        (false, None) => Ok(Some(None)),
+    }
 }
 
 fn throughput(input: &Map<String, Value>) -> Result<Option<(u64, u64)>, ApiError> {
@@ -572,7 +612,8 @@ fn update_table(input: &Map<String, Value>) -> Result<UpdateTable, ApiError> {
             // `Update` changes capacity: accepted, there is nothing to meter.
         }
     }
-    for unsupported in ["StreamSpecification", "ReplicaUpdates", "SSESpecification"] {
+    change.stream = stream_specification(input)?;
+    for unsupported in ["ReplicaUpdates", "SSESpecification"] {
         if input.get(unsupported).is_some_and(|v| !v.is_null()) {
             return Err(validation(format!("{unsupported} is not supported yet")));
         }
@@ -582,10 +623,6 @@ fn update_table(input: &Map<String, Value>) -> Result<UpdateTable, ApiError> {
 
 fn describe(state: &ApiState, s: &TableStatus) -> Value {
     let d = &s.def;
-    let mut key_schema = vec![json!({ "AttributeName": d.key.hash.name, "KeyType": "HASH" })];
-    if let Some(r) = &d.key.range {
-        key_schema.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
-    }
     let (mode, read, write) = match d.billing {
         Billing::PayPerRequest => ("PAY_PER_REQUEST", 0, 0),
         Billing::Provisioned { read, write } => ("PROVISIONED", read, write),
@@ -595,7 +632,7 @@ fn describe(state: &ApiState, s: &TableStatus) -> Value {
         "TableStatus": "ACTIVE",
         "TableId": d.id,
         "TableArn": format!("arn:aws:dynamodb:{}:{}:table/{}", state.region, squall_types::ACCOUNT_ID, d.name),
-        "KeySchema": key_schema,
+        "KeySchema": key_schema_json(&d.key),
         "AttributeDefinitions": d.attributes.iter().map(|a| json!({ "AttributeName": a.name, "AttributeType": a.kind.as_str() })).collect::<Vec<_>>(),
         "CreationDateTime": d.created_ms as f64 / 1000.0,
         "ItemCount": s.item_count,
@@ -604,10 +641,6 @@ fn describe(state: &ApiState, s: &TableStatus) -> Value {
         "DeletionProtectionEnabled": false,
     });
     let index_json = |i: &IndexDef, stats: (u64, u64)| {
-        let mut ks = vec![json!({ "AttributeName": i.key.hash.name, "KeyType": "HASH" })];
-        if let Some(r) = &i.key.range {
-            ks.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
-        }
         let projection = match &i.projection {
             IndexProjection::All => json!({ "ProjectionType": "ALL" }),
             IndexProjection::KeysOnly => json!({ "ProjectionType": "KEYS_ONLY" }),
@@ -615,7 +648,7 @@ fn describe(state: &ApiState, s: &TableStatus) -> Value {
         };
         let mut v = json!({
             "IndexName": i.name,
-            "KeySchema": ks,
+            "KeySchema": key_schema_json(&i.key),
             "Projection": projection,
             "IndexArn": format!("arn:aws:dynamodb:{}:{}:table/{}/index/{}", state.region, squall_types::ACCOUNT_ID, d.name, i.name),
             "ItemCount": stats.0,
@@ -639,6 +672,13 @@ fn describe(state: &ApiState, s: &TableStatus) -> Value {
         if !list.is_empty() {
             out[member] = Value::Array(list);
         }
+    }
+    if let Some(latest) = d.streams.last() {
+        out["LatestStreamLabel"] = latest.label.clone().into();
+        out["LatestStreamArn"] = stream_arn(&state.region, squall_types::ACCOUNT_ID, &d.name, &latest.label).into();
+    }
+    if let Some(s) = d.stream() {
+        out["StreamSpecification"] = json!({ "StreamEnabled": true, "StreamViewType": s.view.as_str() });
     }
     if mode == "PAY_PER_REQUEST" {
         out["BillingModeSummary"] =

@@ -4,6 +4,7 @@
 mod auth;
 mod control;
 mod dynamodb;
+mod dynamodb_streams;
 mod error;
 mod lambda;
 
@@ -113,6 +114,9 @@ async fn handle_inner(
     if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb::TARGET_PREFIX)) {
         let op = op.to_string();
         dynamodb::dispatch(state, &req, &op).await
+    } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb_streams::TARGET_PREFIX)) {
+        let op = op.to_string();
+        dynamodb_streams::dispatch(state, &req, &op).await
     } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {
