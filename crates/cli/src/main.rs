@@ -66,6 +66,10 @@ enum Command {
         /// for the second; Lambda waits about a minute).
         #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
         async_retry_delay_ms: u64,
+        /// Milliseconds before the first retry of a failed batch of stream records (doubling
+        /// for each later one, up to a minute).
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+        stream_retry_delay_ms: u64,
         /// Limit Lambda-runtime processes' memory with RLIMIT_DATA and sampling even where
         /// a cgroup could be made (tests the fallback).
         #[arg(long, hide = true)]
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
             no_sandbox,
             no_memory_cgroups,
             async_retry_delay_ms,
+            stream_retry_delay_ms,
             bench_no_timeouts,
         } => {
             let engine = squall_runtime_wasm::EngineOptions {
@@ -164,6 +169,10 @@ fn main() -> ExitCode {
                 engine,
                 process,
                 async_policy,
+                triggers: squall_triggers::TriggerPolicy {
+                    retry_delay: std::time::Duration::from_millis(stream_retry_delay_ms),
+                    ..Default::default()
+                },
             })
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),

@@ -4,11 +4,11 @@
 //! without counting, until the event is older than `max_event_age`. Delivery is at least
 //! once: an attempt cut short by a crash runs again after a restart.
 
+use crate::EventOutcome;
 use crate::{Error, Functions, Result};
 use bytes::Bytes;
-use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
 use squall_storage::QueuedInvocation;
-use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
+use squall_types::{FunctionRecord, RequestId, TraceContext, now_ms};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -149,28 +149,15 @@ impl Functions {
             note(format!("dropping asynchronous invocation {}: older than {:?}", inv.id, policy.max_event_age));
             return self.finish(&inv.id).await;
         }
-        let request = http::Request::builder()
-            .method(http::Method::POST)
-            .uri("/")
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(full_body(inv.payload.clone()))
-            .expect("a static request is valid");
-        let invocation =
-            Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
-        let failure = match self.invoke(&function, invocation).await {
-            // The result goes nowhere, but a streamed body is read so the function finishes
-            // (within its timeout: a body that never ends must not hold the slot forever).
-            Ok(Outcome::Response(r)) => {
-                let limit = Duration::from_secs(u64::from(function.config.timeout_s) + 1);
-                let _ = tokio::time::timeout(limit, squall_runtime::collect_body(r.into_body(), 6 << 20)).await;
-                return self.finish(&inv.id).await;
-            }
-            Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => {
+        let payload = Bytes::from(inv.payload.clone());
+        let failure = match self.invoke_event(&function, payload, &request_id, &trace).await {
+            // The answer goes nowhere (destinations are not built yet).
+            EventOutcome::Answered(_) => return self.finish(&inv.id).await,
+            EventOutcome::Throttled => {
                 let backoff = (age / 2).clamp(policy.retry_delay.min(Duration::from_secs(1)), MAX_THROTTLE_BACKOFF);
                 return self.retry(&inv, inv.attempts, jitter(backoff)).await;
             }
-            Ok(Outcome::Failed(f)) => f.message,
-            Err(e) => e.to_string(),
+            EventOutcome::Failed(message) => message,
         };
         let attempts = inv.attempts + 1;
         if attempts > policy.max_retries {
@@ -200,21 +187,9 @@ impl Functions {
             tracing::warn!(id = inv.id, "rescheduling an asynchronous invocation: {e}");
         }
     }
-
-    fn platform_line(&self, function: &str, request_id: &RequestId, trace: &TraceContext, message: String) {
-        self.log_pipe.emit(vec![LogLine {
-            seq: 0,
-            function: function.to_string(),
-            ts_ms: now_ms(),
-            request_id: request_id.to_string(),
-            trace_id: trace.trace_id_hex(),
-            stream: LogStream::Platform,
-            message,
-        }]);
-    }
 }
 
 /// `d` scaled by a random factor in [0.75, 1.25), so retries of many events spread out.
-fn jitter(d: Duration) -> Duration {
+pub fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.75 + (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64 / 2.0)
 }

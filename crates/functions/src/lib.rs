@@ -15,6 +15,7 @@ pub mod async_invoke;
 mod crud;
 mod deploy;
 mod error;
+mod event_invoke;
 pub mod logs;
 pub mod routes;
 
@@ -22,6 +23,7 @@ pub use async_invoke::AsyncPolicy;
 pub use crud::ConfigPatch;
 pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedFunction};
 pub use error::{Error, Result};
+pub use event_invoke::EventOutcome;
 pub use logs::LogPipe;
 pub use routes::{RouteMatch, RouteTable};
 

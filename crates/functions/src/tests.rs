@@ -50,6 +50,7 @@ fn config(name: &str) -> FunctionConfig {
         role: squall_types::default_role(),
         reserved_concurrency: None,
         provisioned_concurrency: 0,
+        event_sources: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! Pure: the caller reads the file and checks handler paths; [`Manifest::locate`] gives
 //! it the line of any key for its own errors.
 
+mod events;
 mod locate;
 mod parse;
 mod resources;

@@ -3,7 +3,7 @@
 
 use crate::{FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors};
 use serde_norway::{Mapping, Value};
-use squall_types::{Cors, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
+use squall_types::{Cors, EventSourceMapping, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
 use std::collections::{BTreeMap, HashMap};
 
 /// The Serverless Framework's defaults.
@@ -43,10 +43,10 @@ pub(crate) type Path<'a> = [&'a str];
 pub(crate) struct Cx<'f> {
     file: &'f str,
     locator: Locator,
-    errors: Vec<ManifestError>,
+    pub(crate) errors: Vec<ManifestError>,
     warnings: Vec<String>,
     /// What `Ref`/`Fn::GetAtt` to this service's resources resolve to.
-    refs: crate::resources::Refs,
+    pub(crate) refs: crate::resources::Refs,
 }
 
 fn dotted(path: &Path) -> String {
@@ -129,7 +129,7 @@ impl Cx<'_> {
         }
     }
 
-    fn number(&mut self, path: &Path, v: &Value) -> Option<u32> {
+    pub(crate) fn number(&mut self, path: &Path, v: &Value) -> Option<u32> {
         match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => Some(n),
             None => {
@@ -369,6 +369,7 @@ impl Cx<'_> {
         let mut description = String::new();
         let mut name = None;
         let mut routes = Vec::new();
+        let mut event_sources = Vec::new();
         let mut reserved_concurrency = None;
         let mut provisioned_concurrency = None;
         let errors_before = self.errors.len();
@@ -383,7 +384,7 @@ impl Cx<'_> {
                 "environment" => environment.extend(self.environment(&path, val)),
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
-                "events" => routes = self.events(&path, val),
+                "events" => (routes, event_sources) = self.events(&path, val),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
@@ -432,6 +433,7 @@ impl Cx<'_> {
             role: squall_types::default_role(),
             reserved_concurrency,
             provisioned_concurrency: provisioned_concurrency.unwrap_or(0),
+            event_sources,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);
@@ -440,12 +442,14 @@ impl Cx<'_> {
         (self.errors.len() == errors_before).then_some(spec)
     }
 
-    fn events(&mut self, path: &Path, v: &Value) -> Vec<RouteKey> {
+    /// A function's `events`: its HTTP routes and its event source mappings.
+    fn events(&mut self, path: &Path, v: &Value) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list");
-            return vec![];
+            return (vec![], vec![]);
         };
         let mut routes = Vec::new();
+        let mut sources = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let idx = i.to_string();
             let ipath = [path, &[idx.as_str()]].concat();
@@ -462,11 +466,12 @@ impl Cx<'_> {
                         routes.push(r);
                     }
                 }
+                "stream" => sources.extend(self.stream_event(&epath, spec)),
                 "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }
         }
-        routes
+        (routes, sources)
     }
 
     fn http_api_event(&mut self, path: &Path, v: &Value) -> Option<RouteKey> {

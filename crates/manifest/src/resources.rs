@@ -18,8 +18,17 @@ pub struct TableResource {
     pub ttl: Option<String>,
 }
 
-/// What `Ref` and `Fn::GetAtt` resolve to, by logical id: (name, ARN).
-pub(crate) type Refs = HashMap<String, (String, String)>;
+/// What `Ref` and `Fn::GetAtt` resolve to, by logical id.
+pub(crate) type Refs = HashMap<String, Target>;
+
+/// A resource references can name.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    name: String,
+    arn: String,
+    /// Whether it is a table with a stream.
+    stream: bool,
+}
 
 /// Properties passed to CreateTable as they are.
 const CREATE_PROPERTIES: &[&str] = &[
@@ -53,7 +62,8 @@ impl Cx<'_> {
                         if let Some(t) = self.resource(service, id, r) {
                             let arn =
                                 format!("arn:aws:dynamodb:{region}:{}:table/{}", squall_types::ACCOUNT_ID, t.name);
-                            refs.insert(id.to_string(), (t.name.clone(), arn));
+                            let stream = t.create.get("StreamSpecification").is_some();
+                            refs.insert(id.to_string(), Target { name: t.name.clone(), arn, stream });
                             tables.push(t);
                         }
                     }
@@ -117,9 +127,14 @@ impl Cx<'_> {
                     }
                 }
                 k if IGNORED_PROPERTIES.contains(&k) => self.warn(&p, "has no effect under squall; ignored"),
-                "StreamSpecification" | "KinesisStreamSpecification" | "ImportSourceSpecification" => {
-                    self.error(&p, "is not supported yet")
-                }
+                "StreamSpecification" => match v.get("StreamViewType").and_then(Value::as_str) {
+                    Some(view) => {
+                        let spec = serde_json::json!({ "StreamEnabled": true, "StreamViewType": view });
+                        create.insert(key.to_string(), spec);
+                    }
+                    None => self.error(&p, "needs StreamViewType"),
+                },
+                "KinesisStreamSpecification" | "ImportSourceSpecification" => self.error(&p, "is not supported yet"),
                 other => self.error(&[&path[..], &[other]].concat(), "unknown property"),
             }
         }
@@ -136,6 +151,62 @@ impl Cx<'_> {
     /// `!Ref X`, `!GetAtt X.Arn`. `None` (with an error) when it is malformed or unknown;
     /// `Some(None)` when `v` is not a reference at all.
     pub(crate) fn reference(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<Option<String>> {
+        let Some((id, attr)) = self.parse_reference(path, v)? else { return Some(None) };
+        let Some(target) = refs.get(&id) else {
+            self.error(path, format!("refers to {id}, which is not a resource of this service"));
+            return None;
+        };
+        match attr.as_deref() {
+            None => Some(Some(target.name.clone())),
+            Some("Arn") => Some(Some(target.arn.clone())),
+            Some("StreamArn") => {
+                self.error(path, "StreamArn is known only once the table exists: use it in a stream event's arn");
+                None
+            }
+            Some(other) => {
+                self.error(path, format!("attribute {other} of {id} is not supported (Arn is)"));
+                None
+            }
+        }
+    }
+
+    /// The table a `stream` event's `arn` names: `!GetAtt X.StreamArn` (or the long form)
+    /// for a table of this service with a `StreamSpecification`, or a stream ARN.
+    pub(crate) fn stream_table(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<String> {
+        match self.parse_reference(path, v)? {
+            Some((id, Some(attr))) if attr == "StreamArn" => match refs.get(&id) {
+                Some(t) if t.stream => Some(t.name.clone()),
+                Some(_) => {
+                    self.error(path, format!("table {id} has no StreamSpecification"));
+                    None
+                }
+                None => {
+                    self.error(path, format!("refers to {id}, which is not a resource of this service"));
+                    None
+                }
+            },
+            Some(_) => {
+                self.error(path, "must be a table's StreamArn (!GetAtt Table.StreamArn) or a stream ARN");
+                None
+            }
+            None => {
+                let arn = self.string(path, v)?;
+                let table = arn
+                    .strip_prefix("arn:aws:dynamodb:")
+                    .and_then(|r| r.split_once(":table/"))
+                    .and_then(|(_, p)| p.split_once("/stream/"))
+                    .map(|(t, _)| t.to_string());
+                if table.is_none() {
+                    self.error(path, format!("{arn} is not a DynamoDB stream ARN"));
+                }
+                table
+            }
+        }
+    }
+
+    /// `Some(Some((logical id, attribute)))` for a reference, `Some(None)` for a value that
+    /// is not one, `None` (with an error) for a malformed one.
+    fn parse_reference(&mut self, path: &crate::parse::Path, v: &Value) -> Option<Option<(String, Option<String>)>> {
         let (id, attr) = match v {
             Value::Mapping(m) if m.len() == 1 => match (m.get("Ref"), m.get("Fn::GetAtt")) {
                 (Some(Value::String(id)), None) => (id.clone(), None),
@@ -164,17 +235,6 @@ impl Cx<'_> {
             },
             _ => return Some(None),
         };
-        let Some((name, arn)) = refs.get(&id) else {
-            self.error(path, format!("refers to {id}, which is not a resource of this service"));
-            return None;
-        };
-        match attr.as_deref() {
-            None => Some(Some(name.clone())),
-            Some("Arn") => Some(Some(arn.clone())),
-            Some(other) => {
-                self.error(path, format!("attribute {other} of {id} is not supported (Arn is)"));
-                None
-            }
-        }
+        Some(Some((id, attr)))
     }
 }

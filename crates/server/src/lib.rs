@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub process: ProcessOptions,
     /// How asynchronous invocations are retried.
     pub async_policy: AsyncPolicy,
+    /// How event source mappings retry failed batches.
+    pub triggers: squall_triggers::TriggerPolicy,
 }
 
 /// What a started server tells its caller.
@@ -119,6 +121,8 @@ pub async fn run(
     let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
+    let triggers =
+        squall_triggers::start(functions.clone(), tables.clone(), config.region.clone(), config.triggers.clone());
 
     let started = Started {
         api_addr,
@@ -160,6 +164,9 @@ pub async fn run(
     // Asynchronous invocations still running are cut short; their leases end with this
     // process and they run again after the next start (at least once).
     dispatcher.abort();
+    // A batch being delivered is cut short too; its checkpoint was not saved, so it is
+    // delivered again after the next start.
+    triggers.abort();
     ttl_sweeper.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");

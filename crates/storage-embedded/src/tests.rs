@@ -19,6 +19,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             role: default_role(),
             reserved_concurrency: None,
             provisioned_concurrency: 0,
+            event_sources: Vec::new(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

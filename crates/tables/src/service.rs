@@ -363,6 +363,7 @@ impl Tables {
             self.store.delete_table(&index_store_name(name, &i.name)).await?;
         }
         self.store.delete_table(&crate::stream::records_store_name(name)).await?;
+        self.store.delete_table(&crate::stream::checkpoints_store_name(name)).await?;
         self.store.delete_table(name).await?;
         self.defs.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).remove(name);

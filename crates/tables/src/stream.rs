@@ -241,6 +241,15 @@ pub fn parse_stream_arn(arn: &str) -> Option<(&str, &str)> {
 /// The suffix of the pseudo-tables holding stream records.
 pub(crate) const RECORDS_SUFFIX: &str = "~stream";
 
+/// Where consumers' positions in a table's streams are stored.
+pub(crate) fn checkpoints_store_name(table: &str) -> String {
+    format!("{table}~consumers")
+}
+
+fn checkpoint_key(consumer: &str, label: &str) -> Vec<u8> {
+    [consumer.as_bytes(), b"\0", label.as_bytes()].concat()
+}
+
 /// Where a table's stream records are stored.
 pub(crate) fn records_store_name(table: &str) -> String {
     format!("{table}{RECORDS_SUFFIX}")
@@ -404,6 +413,36 @@ impl Tables {
             )
             .await?;
         rows.iter().map(|r| decode_record(table, seq_of(&r.sk), &r.item)).collect()
+    }
+
+    /// The table's id (part of its records' event ids), if it exists.
+    pub fn table_id(&self, table: &str) -> Option<String> {
+        Some(self.def(table).ok()?.id.clone())
+    }
+
+    /// The label of the table's enabled stream, if it has one.
+    pub fn current_stream(&self, table: &str) -> Option<String> {
+        self.def(table).ok()?.stream().map(|s| s.label.clone())
+    }
+
+    /// Where `consumer` stopped reading a stream: the last sequence number it is done with.
+    pub async fn stream_checkpoint(&self, consumer: &str, table: &str, label: &str) -> Result<Option<u64>> {
+        let key = checkpoint_key(consumer, label);
+        let bytes = self.store.get_item(&checkpoints_store_name(table), &key, b"").await?;
+        Ok(bytes.map(|b| seq_of(&b)))
+    }
+
+    /// Records that `consumer` is done with a stream up to sequence number `seq`; durable on `Ok`.
+    pub async fn save_stream_checkpoint(&self, consumer: &str, table: &str, label: &str, seq: u64) -> Result<()> {
+        let key = checkpoint_key(consumer, label);
+        let write = ItemWrite {
+            table: checkpoints_store_name(table),
+            pk: key,
+            sk: Vec::new(),
+            item: Some(seq.to_be_bytes().to_vec()),
+        };
+        self.store.write(vec![write]).await?;
+        Ok(())
     }
 
     /// Deletes records older than the retention, a bounded page per stream, and forgets

@@ -28,9 +28,8 @@ async fn records_follow_the_changes_and_survive_a_reopen() {
         indexes: vec![],
         stream: Some(ViewType::NewImage),
     };
-    let label = tables.create_table(create, squall_types::now_ms(), "id".into()).await.unwrap().def.streams[0]
-        .label
-        .clone();
+    let label =
+        tables.create_table(create, squall_types::now_ms(), "id".into()).await.unwrap().def.streams[0].label.clone();
     let changes = tables.stream_changes();
     let opts = WriteOptions::default();
     for i in 0..50 {

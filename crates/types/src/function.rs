@@ -131,6 +131,9 @@ pub struct FunctionConfig {
     /// Initialized instances kept ready at all times (`provisionedConcurrency`).
     #[serde(default)]
     pub provisioned_concurrency: u32,
+    /// Sources it is invoked with batches of records from (serverless.yml `stream` events).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_sources: Vec<crate::EventSourceMapping>,
 }
 
 /// The role functions get when none is named.
@@ -153,6 +156,9 @@ impl FunctionConfig {
         let (lo, hi) = Self::TIMEOUT_RANGE;
         if !(lo..=hi).contains(&self.timeout_s) {
             return Err(format!("timeout {} is outside {lo}..={hi} seconds", self.timeout_s));
+        }
+        for m in &self.event_sources {
+            m.validate()?;
         }
         for key in self.environment.keys() {
             let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -7,6 +7,7 @@
 
 mod clock;
 mod encoding;
+mod event_source;
 mod function;
 mod log;
 mod names;
@@ -15,6 +16,7 @@ mod trace;
 
 pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, now_ms};
 pub use encoding::{form_decode, form_encode, percent_decode};
+pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName};

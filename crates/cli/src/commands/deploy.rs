@@ -76,12 +76,22 @@ async fn ensure_tables(client: &Client, tables: &[squall_manifest::TableResource
     for t in tables {
         let described = client.dynamodb("DescribeTable", &serde_json::json!({ "TableName": t.name })).await?;
         let created = if described.status.is_success() {
-            let current = &described.json()?["Table"]["KeySchema"];
+            let table = described.json()?;
+            let current = &table["Table"]["KeySchema"];
             if current != &t.create["KeySchema"] {
                 bail!(
                     "table {} exists with another key schema ({current}); squall does not replace tables: delete it first",
                     t.name
                 );
+            }
+            // A stream asked for and not there yet is enabled; an existing one is kept.
+            let wanted = &t.create["StreamSpecification"];
+            if !wanted.is_null() && table["Table"]["StreamSpecification"]["StreamEnabled"] != true {
+                let spec = serde_json::json!({ "TableName": t.name, "StreamSpecification": wanted });
+                let resp = client.dynamodb("UpdateTable", &spec).await?;
+                if !resp.status.is_success() {
+                    return Err(server_error(&resp).context(format!("enabling the stream of table {}", t.name)));
+                }
             }
             false
         } else if String::from_utf8_lossy(&described.body).contains("ResourceNotFoundException") {

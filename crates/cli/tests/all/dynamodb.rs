@@ -82,3 +82,13 @@ fn serverless_yml_tables_are_created_on_deploy_and_used_by_handlers() -> Result 
     assert!(err.contains("exists with another key schema"), "{err}");
     Ok(())
 }
+
+#[test]
+fn legacy_parameters_work_like_their_expression_equivalents() -> Result {
+    let server = Server::start()?;
+    let out = server.python(&root().join("tests/clients/dynamodb_legacy.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("all legacy DynamoDB checks passed"), "{stdout}");
+    Ok(())
+}

@@ -156,10 +156,16 @@ impl Server {
 
     /// Runs a Python client script (boto3) with this server as its endpoint and key.
     pub fn python(&self, script: &Path) -> Output {
+        self.python_with(script, &[])
+    }
+
+    /// [`Server::python`] with arguments for the script.
+    pub fn python_with(&self, script: &Path, args: &[&str]) -> Output {
         let mut py = Command::new("python3");
         aws_env(&mut py, &self.data_dir.join("credentials"));
         py.env("AWS_ENDPOINT_URL", &self.api)
             .arg(script)
+            .args(args)
             .output()
             .expect("running python3 (the test setup installs boto3: ./test.sh)")
     }

@@ -11,3 +11,29 @@ fn boto3_reads_table_streams() -> Result {
     assert!(stdout.contains("all DynamoDB Streams checks passed"), "{stdout}");
     Ok(())
 }
+
+#[test]
+fn stream_events_reach_functions_with_retries_partial_failures_and_durable_checkpoints() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let flags = ["--stream-retry-delay-ms", "100"];
+    let mut server = Server::start_in_with(&data, &flags)?;
+    let out = server.deploy(&root().join("tests/guests/lambda/streams"))?;
+    assert!(out.contains("table streamsvc-Orders: created"), "{out}");
+    let script = root().join("tests/clients/stream_triggers.py");
+    let run = |server: &Server, phase: &str, done: &str| -> Result {
+        let out = server.python_with(&script, &[phase]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+        assert!(stdout.contains(done), "{stdout}");
+        Ok(())
+    };
+    run(&server, "deliver", "all stream delivery checks passed")?;
+    let logs = ok(&server.squall(&["logs", "streamsvc-consume"]))?;
+    assert!(logs.contains("failed 2 times, skipping it"), "{logs}");
+
+    // Checkpoints are durable: after kill -9 nothing is delivered twice, and delivery goes on.
+    server.kill9()?;
+    let server = Server::start_in_with(&data, &flags)?;
+    run(&server, "after-restart", "all restart checks passed")
+}

@@ -34,11 +34,14 @@ pub(crate) fn is_target(headers: &http::HeaderMap) -> bool {
 type Reply = Result<http::Response<Body>, ApiError>;
 
 pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
-    let doc: Value = if req.body.is_empty() {
+    let mut doc: Value = if req.body.is_empty() {
         json!({})
     } else {
         serde_json::from_slice(&req.body).map_err(|e| serialization(format!("the request body is not JSON: {e}")))?
     };
+    if let Some(obj) = doc.as_object_mut() {
+        super::dynamodb_legacy::rewrite(op, obj)?;
+    }
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
     let t = &state.tables;
     let out = match op {
@@ -107,9 +110,6 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
             attributes(old)
         }
         "UpdateItem" => {
-            if input.contains_key("AttributeUpdates") {
-                return Err(validation("AttributeUpdates is not supported; use UpdateExpression"));
-            }
             let key = item_from_json(field(input, "Key")?).map_err(error)?;
             let update = opt_str(input, "UpdateExpression")?;
             let new = t.update_item(table_name(input)?, &key, update, &write_options(input)?).await.map_err(error)?;

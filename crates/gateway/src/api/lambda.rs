@@ -264,6 +264,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         role: input.role.unwrap_or_else(default_role),
         reserved_concurrency: None,
         provisioned_concurrency: 0,
+        event_sources: Vec::new(),
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))

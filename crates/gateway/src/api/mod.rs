@@ -4,6 +4,7 @@
 mod auth;
 mod control;
 mod dynamodb;
+mod dynamodb_legacy;
 mod dynamodb_streams;
 mod error;
 mod lambda;

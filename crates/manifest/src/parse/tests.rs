@@ -238,3 +238,76 @@ resources:
     assert!(joined.contains("functions.f.environment.CARTS: refers to Nope"), "{joined}");
     assert!(joined.contains("resources.Resources.Carts.Properties.Colour: unknown property"), "{joined}");
 }
+
+#[test]
+fn stream_events_name_a_table_with_a_stream() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  f:
+    handler: h.main
+    events:
+      - stream:
+          type: dynamodb
+          arn: !GetAtt Orders.StreamArn
+          batchSize: 10
+          maximumBatchingWindow: 2
+          startingPosition: LATEST
+          maximumRetryAttempts: 3
+          maximumRecordAgeInSeconds: -1
+          functionResponseType: ReportBatchItemFailures
+      - stream: arn:aws:dynamodb:us-east-1:000000000000:table/other/stream/2026-01-01T00:00:00.000
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        StreamSpecification:
+          StreamViewType: NEW_IMAGE
+    Plain:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    assert_eq!(
+        m.tables[0].create["StreamSpecification"],
+        serde_json::json!({ "StreamEnabled": true, "StreamViewType": "NEW_IMAGE" })
+    );
+    let sources = &m.functions[0].config.event_sources;
+    let tables: Vec<_> = sources.iter().map(|s| s.source.clone()).collect();
+    assert_eq!(
+        tables,
+        [
+            squall_types::EventSource::DynamoDbStream { table: "shop-Orders".into() },
+            squall_types::EventSource::DynamoDbStream { table: "other".into() },
+        ]
+    );
+    let s = &sources[0];
+    assert_eq!((s.batch_size, s.batching_window_s, s.maximum_retry_attempts), (10, 2, Some(3)));
+    assert_eq!(s.starting_position, squall_types::StartingPosition::Latest);
+    assert!(s.report_batch_item_failures && s.enabled && s.maximum_record_age_s.is_none());
+    assert_eq!(sources[1].batch_size, 100, "Lambda's default batch size");
+
+    let bad = |from: &str, to: &str| errors(&yaml.replace(from, to)).join("\n");
+    let e = bad("!GetAtt Orders.StreamArn", "!GetAtt Plain.StreamArn");
+    assert!(e.contains("functions.f.events[0].stream.arn: table Plain has no StreamSpecification"), "{e}");
+    let e = bad("batchSize: 10", "batchSize: 20000");
+    assert!(e.contains("batchSize 20000 is outside 1..=10000"), "{e}");
+    let e = bad("startingPosition: LATEST", "startingPosition: SOMETIME");
+    assert!(e.contains("startingPosition: must be LATEST or TRIM_HORIZON"), "{e}");
+    let e = bad("maximumRetryAttempts: 3", "bisectBatchOnFunctionError: true");
+    assert!(e.contains("stream setting bisectBatchOnFunctionError is not supported yet"), "{e}");
+    let e = bad("      - stream: arn:aws:dynamodb", "      - stream: arn:aws:sqs");
+    assert!(e.contains("is not a DynamoDB stream ARN"), "{e}");
+    let e = bad("    handler: h.main\n", "    handler: h.main\n    environment:\n      S: !GetAtt Orders.StreamArn\n");
+    assert!(e.contains("StreamArn is known only once the table exists"), "{e}");
+}

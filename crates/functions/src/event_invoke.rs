@@ -1,0 +1,70 @@
+//! Invoking a function with an event from inside the platform (asynchronous invocations,
+//! event source mappings), where the caller wants the answer as bytes or the reason it
+//! failed, not an HTTP response.
+
+use crate::Functions;
+use bytes::Bytes;
+use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
+use std::time::Duration;
+
+/// The largest answer read back (Lambda's synchronous response limit).
+const MAX_ANSWER: usize = 6 << 20;
+
+/// How an event invocation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// The function answered with these bytes.
+    Answered(Bytes),
+    /// No instance was free: try again later, this is not the function's fault.
+    Throttled,
+    /// The function (or the platform running it) failed; the reason.
+    Failed(String),
+}
+
+impl Functions {
+    /// Invokes `function` with `payload` as a direct invocation and reads its answer
+    /// (within the function's timeout: an answer that never ends must not hold the caller).
+    pub async fn invoke_event(
+        &self,
+        function: &FunctionRecord,
+        payload: Bytes,
+        request_id: &RequestId,
+        trace: &TraceContext,
+    ) -> EventOutcome {
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri("/")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(full_body(payload))
+            .expect("a static request is valid");
+        let invocation =
+            Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
+        match self.invoke(function, invocation).await {
+            Ok(Outcome::Response(r)) => {
+                let limit = Duration::from_secs(u64::from(function.config.timeout_s) + 1);
+                match tokio::time::timeout(limit, squall_runtime::collect_body(r.into_body(), MAX_ANSWER)).await {
+                    Ok(Ok(body)) => EventOutcome::Answered(body),
+                    Ok(Err(e)) => EventOutcome::Failed(format!("reading the answer: {e}")),
+                    Err(_) => EventOutcome::Failed("the answer did not end within the timeout".into()),
+                }
+            }
+            Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => EventOutcome::Throttled,
+            Ok(Outcome::Failed(f)) => EventOutcome::Failed(f.message),
+            Err(e) => EventOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// Writes a platform line to `function`'s log (what the platform did on its behalf).
+    pub fn platform_line(&self, function: &str, request_id: &RequestId, trace: &TraceContext, message: String) {
+        self.log_pipe.emit(vec![LogLine {
+            seq: 0,
+            function: function.to_string(),
+            ts_ms: now_ms(),
+            request_id: request_id.to_string(),
+            trace_id: trace.trace_id_hex(),
+            stream: LogStream::Platform,
+            message,
+        }]);
+    }
+}

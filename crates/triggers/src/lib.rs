@@ -1,0 +1,89 @@
+//! Event source mappings: for every enabled mapping of every function (serverless.yml
+//! `stream` events), a poller reads batches of records from the source, invokes the
+//! function with them, and checkpoints what it is done with.
+//!
+//! A supervisor compares the running pollers with the functions' mappings every second,
+//! so a deploy starts, keeps or stops them. Delivery is at least once: the checkpoint is
+//! saved after the function succeeds, so a batch cut short by a crash runs again.
+
+mod stream;
+
+use squall_functions::Functions;
+use squall_tables::Tables;
+use squall_types::EventSourceMapping;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How failed batches are retried.
+#[derive(Debug, Clone)]
+pub struct TriggerPolicy {
+    /// The wait before the first retry of a failed batch; it doubles for each later one
+    /// (±25% jitter), up to `max_retry_delay`.
+    pub retry_delay: Duration,
+    /// The longest wait between retries.
+    pub max_retry_delay: Duration,
+    /// How often the supervisor looks for new or removed mappings.
+    pub reconcile_every: Duration,
+}
+
+impl Default for TriggerPolicy {
+    fn default() -> Self {
+        TriggerPolicy {
+            retry_delay: Duration::from_secs(1),
+            max_retry_delay: Duration::from_secs(60),
+            reconcile_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What every poller needs.
+pub(crate) struct Ctx {
+    pub(crate) functions: Arc<Functions>,
+    pub(crate) tables: Arc<Tables>,
+    pub(crate) region: String,
+    pub(crate) policy: TriggerPolicy,
+}
+
+/// Starts the supervisor; aborting the handle stops it and every poller.
+pub fn start(
+    functions: Arc<Functions>,
+    tables: Arc<Tables>,
+    region: String,
+    policy: TriggerPolicy,
+) -> tokio::task::JoinHandle<()> {
+    let ctx = Arc::new(Ctx { functions, tables, region, policy });
+    tokio::spawn(supervise(ctx))
+}
+
+/// One poller's identity: the function and its mapping as configured.
+type Key = (String, EventSourceMapping);
+
+async fn supervise(ctx: Arc<Ctx>) {
+    // Dropping this task drops the map, which aborts every poller.
+    let mut running: HashMap<Key, AbortOnDrop> = HashMap::new();
+    loop {
+        let mut wanted: Vec<Key> = Vec::new();
+        for f in ctx.functions.list_functions() {
+            for m in f.config.event_sources.iter().filter(|m| m.enabled) {
+                wanted.push((f.config.name.to_string(), m.clone()));
+            }
+        }
+        running.retain(|k, _| wanted.contains(k));
+        for key in wanted {
+            if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(key) {
+                let (function, mapping) = slot.key().clone();
+                slot.insert(AbortOnDrop(tokio::spawn(stream::poll(ctx.clone(), function, mapping))));
+            }
+        }
+        tokio::time::sleep(ctx.policy.reconcile_every).await;
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
