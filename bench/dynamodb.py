@@ -11,7 +11,8 @@ Workload (the same on both): table `bench` (hash `pk` S, range `sk` N, PAY_PER_R
 created with boto3; a load phase writes 1,000 single items and 100 partitions of 10 items;
 `get` reads random loaded items, `query` reads one random loaded partition with Limit 10,
 both while the table holds just those 2,000 items; then `put` writes ~100-byte items under
-fresh random keys. Closed loop, CONNECTIONS connections, DURATION seconds per run. The
+fresh random keys; last, the table's stream is enabled (NEW_AND_OLD_IMAGES, on both
+servers) and `put` runs again, so every write also appends a stream record. Closed loop, CONNECTIONS connections, DURATION seconds per run. The
 fixed-rate GetItem run is made twice: before the put run and right after it (the table
 then holds the put run's items too, and the server may still be absorbing the writes).
 
@@ -35,9 +36,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wasm_http import ROOT, Squall, free_port, log, run, wait_http  # noqa: E402
 
-OPS = ["put", "get", "query"]
-NAMES = {"put": "PutItem", "get": "GetItem", "query": "Query"}
+OPS = ["put", "get", "query", "put+stream"]
+NAMES = {"put": "PutItem", "get": "GetItem", "query": "Query", "put+stream": "PutItem, table with a stream"}
 THROUGHPUT_TARGET = 20.0  # times moto's throughput
+TARGET_OPS = ["put", "get", "query"]  # the ops the target is set on
 P99_TARGET_US = 2000  # GetItem p99 at the fixed rate
 
 
@@ -81,6 +83,14 @@ def create_table(endpoint, key_id, secret):
         if time.time() > deadline:
             raise RuntimeError(f"{endpoint}: table bench is not ACTIVE after 30 s")
         time.sleep(0.1)
+
+
+def enable_stream(endpoint, key_id, secret):
+    import boto3
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=key_id, aws_secret_access_key=secret)
+    client.update_table(TableName="bench",
+                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
 
 
 def cpu_ticks(pid):
@@ -157,15 +167,18 @@ def main():
                 raise RuntimeError(f"{t.name}: {loaded['errors']} errors while loading")
 
         fixed = {}
-        for op in ["get", "query", "fixed", "put", "fixed after put"]:
+        for op in ["get", "query", "fixed", "put", "fixed after put", "put+stream"]:
             settle([squall.proc.pid, moto.pid])
+            if op == "put+stream":
+                for t in (sq, mt):
+                    enable_stream(t.endpoint, t.key_id, t.secret)
             if op.startswith("fixed"):
                 log(f"squall: GetItem at {args.rate:g} ops/s, {rate_duration:g} s ({op})")
                 fixed[op] = sq.ddb(bench, "get", args.connections, rate_duration, args.rate)
                 continue
             for t in (sq, mt):
                 log(f"{t.name}: {NAMES[op]}, {args.connections} connections, {args.duration:g} s")
-                results[(op, t.name)] = t.ddb(bench, op, args.connections, args.duration)
+                results[(op, t.name)] = t.ddb(bench, op.removesuffix("+stream"), args.connections, args.duration)
     finally:
         if moto:
             moto.terminate()
@@ -176,17 +189,19 @@ def main():
 
     print(f"\nSquall DynamoDB API vs moto's server ({os.cpu_count()} cores, loopback, squall-bench ddb, "
           f"{args.connections} keep-alive connections, closed loop, {args.duration:g} s per run)\n")
-    print(f"    {'':8} | {'squall ops/s':>12} {'p50 us':>8} {'p99 us':>8} {'err':>5} | "
+    print(f"    {'':28} | {'squall ops/s':>12} {'p50 us':>8} {'p99 us':>8} {'err':>5} | "
           f"{'moto ops/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>5} | {'ratio':>7}")
-    ratios = []
+    ratios = {}
     for op in OPS:
         s, m = results[(op, "squall")], results[(op, "moto")]
         ratio = s["rps"] / m["rps"] if m["rps"] else float("inf")
-        ratios.append(ratio)
-        print(f"    {NAMES[op]:8} | {s['rps']:12.0f} {s['p50']:8} {s['p99']:8} {s['errors']:5} | "
+        ratios[op] = ratio
+        print(f"    {NAMES[op]:28} | {s['rps']:12.0f} {s['p50']:8} {s['p99']:8} {s['errors']:5} | "
               f"{m['rps']:10.0f} {m['p50']:8} {m['p99']:8} {m['errors']:5} | {ratio:6.1f}x")
-    print(f"\n    throughput target >= {THROUGHPUT_TARGET:g}x moto on every op: "
-          f"{'met' if min(ratios) >= THROUGHPUT_TARGET else 'NOT met'} (lowest {min(ratios):.1f}x)")
+    lowest = min(ratios[op] for op in TARGET_OPS)
+    print(f"\n    throughput target >= {THROUGHPUT_TARGET:g}x moto on PutItem, GetItem and Query: "
+          f"{'met' if lowest >= THROUGHPUT_TARGET else 'NOT met'} (lowest {lowest:.1f}x; the stream row is "
+          f"for information: it shows what recording every change costs)")
     for label, when in [("fixed", "2,000 items"), ("fixed after put", "right after the put run")]:
         f = fixed[label]
         verdict = "met" if f["p99"] <= P99_TARGET_US and not f["errors"] else "NOT met"

@@ -258,6 +258,28 @@ check(c == "ValidationException", "a key of the wrong type is refused")
 c, _ = code(ddb.put_item, TableName="orders", Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "blob": {"S": "x" * 410_000}})
 check(c == "ValidationException", "an item over 400 KB is refused")
 
+# Tags
+arn = ddb.describe_table(TableName="orders")["Table"]["TableArn"]
+ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "shop"}, {"Key": "env", "Value": "dev"}])
+ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
+check(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "shop"}],
+      "tag_resource adds and replaces tags")
+ddb.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+check(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "prod"}], "untag_resource removes them")
+ddb.create_table(TableName="tagged", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+                 Tags=[{"Key": "k", "Value": "v"}])
+tagged = ddb.describe_table(TableName="tagged")["Table"]["TableArn"]
+check(ddb.list_tags_of_resource(ResourceArn=tagged)["Tags"] == [{"Key": "k", "Value": "v"}], "create_table keeps Tags")
+ddb.delete_table(TableName="tagged")
+c, _ = code(ddb.list_tags_of_resource, ResourceArn=tagged)
+check(c == "ResourceNotFoundException", "a deleted table has no tags")
+c, _ = code(ddb.tag_resource, ResourceArn="arn:aws:s3:::bucket", Tags=[{"Key": "a", "Value": "b"}])
+check(c == "ValidationException", "a non-table ARN is refused")
+c, _ = code(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+check(c == "ValidationException", "more than 50 tags are refused")
+check(ddb.describe_limits()["TableMaxWriteCapacityUnits"] > 0, "describe_limits answers")
+
 ddb.delete_table(TableName="orders")
 c, _ = code(ddb.describe_table, TableName="orders")
 check(c == "ResourceNotFoundException", "a deleted table is gone")

@@ -38,11 +38,11 @@ const CREATE_PROPERTIES: &[&str] = &[
     "ProvisionedThroughput",
     "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes",
+    "Tags",
 ];
 
 /// Properties that change nothing under Squall.
 const IGNORED_PROPERTIES: &[&str] = &[
-    "Tags",
     "PointInTimeRecoverySpecification",
     "SSESpecification",
     "TableClass",

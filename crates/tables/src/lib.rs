@@ -9,6 +9,7 @@
 //! - [`service`]: [`Tables`], the operations.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`ttl`]: time to live: the setting and the sweeper that deletes expired items.
+//! - `tags`: table tags.
 //! - [`stream`]: table streams: a record of every change, written with it, read in order.
 //!
 
@@ -18,6 +19,7 @@ pub mod number;
 pub mod schema;
 pub mod service;
 pub mod stream;
+mod tags;
 pub mod transact;
 pub mod ttl;
 pub mod value;

@@ -134,6 +134,9 @@ pub struct TableDef {
     /// Its streams, oldest first; only the last may be enabled.
     #[serde(default)]
     pub streams: Vec<crate::stream::StreamDef>,
+    /// Its tags.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl TableDef {
@@ -233,6 +236,8 @@ pub struct CreateTable {
     pub indexes: Vec<CreateIndex>,
     /// `StreamSpecification` with `StreamEnabled: true`: what the stream's records carry.
     pub stream: Option<crate::stream::ViewType>,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
 }
 
 /// DynamoDB's rule for table (and index) names.
@@ -323,6 +328,8 @@ impl CreateTable {
             indexes.push(def);
         }
         let streams = self.stream.map(|view| crate::stream::StreamDef::new(view, created_ms)).into_iter().collect();
+        let mut tags = std::collections::BTreeMap::new();
+        crate::tags::merge_tags(&mut tags, self.tags)?;
         Ok(TableDef {
             name: self.name,
             key,
@@ -333,6 +340,7 @@ impl CreateTable {
             indexes,
             ttl: None,
             streams,
+            tags,
         })
     }
 }

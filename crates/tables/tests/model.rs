@@ -52,6 +52,7 @@ async fn query_and_scan_agree_with_a_reference_model() {
                 throughput: None,
                 indexes: vec![],
                 stream: None,
+                tags: vec![],
             },
             0,
             "id".into(),

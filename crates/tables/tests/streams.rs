@@ -27,6 +27,7 @@ async fn records_follow_the_changes_and_survive_a_reopen() {
         throughput: None,
         indexes: vec![],
         stream: Some(ViewType::NewImage),
+        tags: vec![],
     };
     let label =
         tables.create_table(create, squall_types::now_ms(), "id".into()).await.unwrap().def.streams[0].label.clone();

@@ -81,6 +81,30 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
             d["TableStatus"] = "DELETING".into();
             json!({ "TableDescription": d })
         }
+        "TagResource" => {
+            t.tag_table(table_of_arn(input)?, tags(field(input, "Tags")?)?).await.map_err(error)?;
+            json!({})
+        }
+        "UntagResource" => {
+            let keys = field(input, "TagKeys")?
+                .as_array()
+                .ok_or_else(|| serialization("TagKeys must be a list"))?
+                .iter()
+                .map(|k| k.as_str().map(str::to_string).ok_or_else(|| serialization("TagKeys must be strings")))
+                .collect::<Result<Vec<_>, _>>()?;
+            t.untag_table(table_of_arn(input)?, &keys).await.map_err(error)?;
+            json!({})
+        }
+        "ListTagsOfResource" => {
+            let tags = t.list_tags(table_of_arn(input)?).map_err(error)?;
+            json!({ "Tags": tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect::<Vec<_>>() })
+        }
+        "DescribeLimits" => json!({
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }),
         "ListTables" => {
             let limit = opt_u64(input, "Limit")?.map(|n| n as usize);
             let (names, last) = t.list_tables(opt_str(input, "ExclusiveStartTableName")?, limit).map_err(error)?;
@@ -505,7 +529,27 @@ fn create_table(input: &Map<String, Value>) -> Result<CreateTable, ApiError> {
         throughput: throughput(input)?,
         indexes,
         stream: stream_specification(input)?.flatten(),
+        tags: match input.get("Tags").filter(|v| !v.is_null()) {
+            Some(t) => tags(t)?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// `Tags`: a list of `{Key, Value}`.
+fn tags(v: &Value) -> Result<Vec<(String, String)>, ApiError> {
+    members(v, "Tags")?.iter().map(|t| Ok((text(t, "Key")?, text(t, "Value")?))).collect()
+}
+
+/// The table a `ResourceArn` names (`arn:aws:dynamodb:<region>:<account>:table/<name>`).
+fn table_of_arn(input: &Map<String, Value>) -> Result<&str, ApiError> {
+    let arn = field(input, "ResourceArn")?.as_str().ok_or_else(|| serialization("ResourceArn must be a string"))?;
+    arn.strip_prefix("arn:")
+        .and_then(|r| r.split_once(":dynamodb:"))
+        .and_then(|(_, r)| r.split_once(":table/"))
+        .map(|(_, name)| name)
+        .filter(|name| !name.is_empty() && !name.contains('/'))
+        .ok_or_else(|| validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))
 }
 
 /// `StreamSpecification`: `Some(Some(view))` enables a stream, `Some(None)` disables it.
