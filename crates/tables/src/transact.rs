@@ -15,6 +15,10 @@ use std::collections::{BTreeSet, HashSet};
 /// How long a `ClientRequestToken` is remembered.
 const TOKEN_TTL_MS: u64 = 10 * 60 * 1000;
 
+/// The pseudo-table that keeps recent tokens durably, written with their transaction, so
+/// a retry after a restart is still recognized (`~` cannot be in a table name).
+const TOKENS: &str = "~tokens";
+
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
 
@@ -104,10 +108,17 @@ impl Tables {
             )));
         }
         if let Some((t, fingerprint)) = &token {
-            let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            tokens.retain(|_, (expires, _)| *expires > now_ms);
-            match tokens.get(t) {
-                Some((_, f)) if f == fingerprint => return Ok(()),
+            let known = {
+                let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+                tokens.retain(|_, (expires, _)| *expires > now_ms);
+                tokens.get(t).copied()
+            };
+            let known = match known {
+                Some(k) => Some(k),
+                None => self.stored_token(t).await?.filter(|(expires, _)| *expires > now_ms),
+            };
+            match known {
+                Some((_, f)) if f == *fingerprint => return Ok(()),
                 Some(_) => {
                     return Err(Error::IdempotentParameterMismatch(
                         "The request uses the same client token as a previous, but non-identical request.".into(),
@@ -188,6 +199,15 @@ impl Tables {
         if failed {
             return Err(Error::TransactionCanceled { reasons });
         }
+        if let Some((t, fingerprint)) = &token {
+            let record = format!("{} {fingerprint}", now_ms + TOKEN_TTL_MS);
+            writes.push(ItemWrite {
+                table: TOKENS.into(),
+                pk: t.as_bytes().to_vec(),
+                sk: Vec::new(),
+                item: Some(record.into_bytes()),
+            });
+        }
         if !writes.is_empty() {
             let done = self.submit(writes);
             drop(held);
@@ -197,6 +217,32 @@ impl Tables {
             self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(t, (now_ms + TOKEN_TTL_MS, fingerprint));
         }
         Ok(())
+    }
+
+    /// A token's (expiry ms, fingerprint) as stored with its transaction.
+    async fn stored_token(&self, token: &str) -> Result<Option<(u64, u64)>> {
+        let Some(bytes) = self.store.get_item(TOKENS, token.as_bytes(), b"").await? else { return Ok(None) };
+        let text = String::from_utf8_lossy(&bytes);
+        let parsed = text.split_once(' ').and_then(|(e, f)| Some((e.parse().ok()?, f.parse().ok()?)));
+        Ok(parsed)
+    }
+
+    /// Deletes stored tokens that have expired, a bounded page at a time; how many.
+    pub(crate) async fn forget_expired_tokens(&self, now_ms: u64) -> Result<usize> {
+        let rows = self.store.scan(TOKENS, None, 1000).await?;
+        let mut writes = Vec::new();
+        for r in rows {
+            let text = String::from_utf8_lossy(&r.item);
+            let expires: u64 = text.split_once(' ').and_then(|(e, _)| e.parse().ok()).unwrap_or(0);
+            if expires <= now_ms {
+                writes.push(ItemWrite { table: TOKENS.into(), pk: r.pk, sk: r.sk, item: None });
+            }
+        }
+        let n = writes.len();
+        if n > 0 {
+            self.store.write(writes).await?;
+        }
+        Ok(n)
     }
 
     fn prepare(&self, a: TransactWrite) -> Result<Prepared> {

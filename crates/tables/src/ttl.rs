@@ -107,6 +107,9 @@ impl Tables {
                 if let Err(e) = tables.trim_streams(now_s * 1000).await {
                     tracing::warn!("trimming stream records: {e}");
                 }
+                if let Err(e) = tables.forget_expired_tokens(now_s * 1000).await {
+                    tracing::warn!("forgetting expired transaction tokens: {e}");
+                }
             }
         })
     }

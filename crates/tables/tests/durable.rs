@@ -1,4 +1,5 @@
-//! Table streams over the embedded store: ordering, reopening, retention.
+//! Durable table state over the embedded store: stream ordering, reopening and retention;
+//! transaction tokens across a reopen.
 
 use squall_storage_embedded::SqliteTableStore;
 use squall_tables::schema::{CreateTable, KeyAttr, ScalarType};
@@ -59,4 +60,52 @@ async fn records_follow_the_changes_and_survive_a_reopen() {
     assert_eq!(deleted, 51);
     assert!(tables.read_stream("log", &label, 0, 1000).await.unwrap().is_empty());
     assert_eq!(tables.stream_position("log", &label, Start::TrimHorizon).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_transaction_token_is_remembered_across_a_reopen() {
+    use squall_tables::service::Placeholders;
+    use squall_tables::transact::{TransactWrite, WriteAction};
+    let dir = tempfile::tempdir().unwrap();
+    let tables = open(dir.path()).await;
+    let create = CreateTable {
+        name: "counters".into(),
+        key_schema: vec![("pk".into(), "HASH".into())],
+        attributes: vec![KeyAttr { name: "pk".into(), kind: ScalarType::S }],
+        billing_mode: Some("PAY_PER_REQUEST".into()),
+        throughput: None,
+        indexes: vec![],
+        stream: None,
+        tags: vec![],
+    };
+    tables.create_table(create, 0, "id".into()).await.unwrap();
+    let add = || {
+        let mut placeholders = Placeholders::default();
+        placeholders.values.insert(":one".into(), AttributeValue::N(squall_tables::Number::parse("1").unwrap()));
+        vec![TransactWrite {
+            table: "counters".into(),
+            action: WriteAction::Update(
+                Item::from([("pk".to_string(), AttributeValue::S("c".into()))]),
+                "ADD n :one".into(),
+            ),
+            condition: None,
+            placeholders,
+            return_old_on_failure: false,
+        }]
+    };
+    let now = squall_types::now_ms();
+    tables.transact_write(add(), Some(("tok".into(), 7)), now).await.unwrap();
+    drop(tables);
+
+    let tables = open(dir.path()).await;
+    // The same token and request after a restart: accepted, not applied again.
+    tables.transact_write(add(), Some(("tok".into(), 7)), now + 1000).await.unwrap();
+    let key = Item::from([("pk".to_string(), AttributeValue::S("c".into()))]);
+    let item = tables.get_item("counters", &key, None, &Placeholders::default()).await.unwrap().unwrap();
+    assert_eq!(item["n"], AttributeValue::N(squall_tables::Number::parse("1").unwrap()));
+    // The same token with another request: refused.
+    let err = tables.transact_write(add(), Some(("tok".into(), 8)), now + 2000).await.unwrap_err();
+    assert!(matches!(err, squall_tables::Error::IdempotentParameterMismatch(_)), "{err:?}");
+    // Ten minutes later the token is forgotten: the request applies again.
+    tables.transact_write(add(), Some(("tok".into(), 8)), now + 11 * 60 * 1000).await.unwrap();
 }
