@@ -152,7 +152,7 @@ impl Functions {
         let payload = Bytes::from(inv.payload.clone());
         let failure = match self.invoke_event(&function, payload, &request_id, &trace).await {
             // The answer goes nowhere (destinations are not built yet).
-            EventOutcome::Answered(_) => return self.finish(&inv.id).await,
+            EventOutcome::Answered(_) | EventOutcome::Unreadable(_) => return self.finish(&inv.id).await,
             EventOutcome::Throttled => {
                 let backoff = (age / 2).clamp(policy.retry_delay.min(Duration::from_secs(1)), MAX_THROTTLE_BACKOFF);
                 return self.retry(&inv, inv.attempts, jitter(backoff)).await;

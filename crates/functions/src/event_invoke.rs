@@ -16,6 +16,9 @@ const MAX_ANSWER: usize = 6 << 20;
 pub enum EventOutcome {
     /// The function answered with these bytes.
     Answered(Bytes),
+    /// The function ran and answered, but its answer could not be read (too big, too
+    /// slow, cut off); why.
+    Unreadable(String),
     /// No instance was free: try again later, this is not the function's fault.
     Throttled,
     /// The function (or the platform running it) failed; the reason.
@@ -41,12 +44,16 @@ impl Functions {
         let invocation =
             Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
         match self.invoke(function, invocation).await {
+            // An HTTP function (WebAssembly) fails by answering with a server error.
+            Ok(Outcome::Response(r)) if r.status().is_server_error() => {
+                EventOutcome::Failed(format!("the function answered {}", r.status()))
+            }
             Ok(Outcome::Response(r)) => {
                 let limit = Duration::from_secs(u64::from(function.config.timeout_s) + 1);
                 match tokio::time::timeout(limit, squall_runtime::collect_body(r.into_body(), MAX_ANSWER)).await {
                     Ok(Ok(body)) => EventOutcome::Answered(body),
-                    Ok(Err(e)) => EventOutcome::Failed(format!("reading the answer: {e}")),
-                    Err(_) => EventOutcome::Failed("the answer did not end within the timeout".into()),
+                    Ok(Err(e)) => EventOutcome::Unreadable(format!("reading the answer: {e}")),
+                    Err(_) => EventOutcome::Unreadable("the answer did not end within the timeout".into()),
                 }
             }
             Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => EventOutcome::Throttled,

@@ -413,6 +413,8 @@ impl Tables {
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
         let held = lock.lock().await;
+        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+        let def = self.def(table)?;
         if condition.is_none()
             && opts.return_values == ReturnValues::None
             && def.indexes.is_empty()
@@ -447,6 +449,8 @@ impl Tables {
         cx.check_unused()?;
         let lock = self.lock(table);
         let held = lock.lock().await;
+        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+        let def = self.def(table)?;
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         if old.is_some() {
@@ -482,6 +486,8 @@ impl Tables {
         }
         let lock = self.lock(table);
         let held = lock.lock().await;
+        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+        let def = self.def(table)?;
         let old = self.load(table, &pk, &sk).await?;
         check_condition(condition.as_ref(), old.as_ref(), opts)?;
         let mut new = old.clone().unwrap_or_else(|| key.clone());
@@ -542,6 +548,8 @@ impl Tables {
         }
         let mut writes = Vec::with_capacity(planned.len());
         for (def, pk, sk, new) in planned {
+            // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+            let def = self.def(&def.name)?;
             if !def.indexes.is_empty() || def.stream().is_some() {
                 let old = self.load(&def.name, &pk, &sk).await?;
                 writes.extend(self.derived_writes(&def, old.as_ref(), new, false).await?);

@@ -25,8 +25,11 @@ pub const RETENTION_MS: u64 = 24 * 3600 * 1000;
 /// Most records one read returns (GetRecords' limit).
 pub const MAX_READ: usize = 1000;
 
-/// Records trimmed per stream per sweep.
+/// Records read per page when trimming.
 const TRIM_PAGE: usize = 1000;
+
+/// Most pages trimmed per stream per sweep (every 2 s: 100k records a second).
+const TRIM_PAGES: usize = 200;
 
 /// What a stream record carries (`StreamViewType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -322,14 +325,16 @@ impl Tables {
         Ok(writes)
     }
 
-    /// The next sequence number of the table's stream; the first call per table starts
-    /// after the newest record of any of its streams.
+    /// The next sequence number of the table's stream. The first call per table starts
+    /// after the newest record of any of its streams, and never below the clock in
+    /// microseconds: trimming may have deleted every record, and numbers must still grow
+    /// past those readers' checkpoints name (no server writes a million records a second).
     async fn next_seq(&self, def: &crate::schema::TableDef) -> Result<u64> {
         if let Some(s) = self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&def.name) {
             *s += 1;
             return Ok(*s);
         }
-        let mut newest = 0;
+        let mut newest = squall_types::now_ms() * 1000;
         for s in &def.streams {
             if let Some(last) = self.newest_record(&def.name, &s.label).await? {
                 newest = newest.max(last);
@@ -461,21 +466,31 @@ impl Tables {
         for def in defs {
             let store_name = records_store_name(&def.name);
             for s in &def.streams {
-                let rows = self
-                    .store
-                    .query(&store_name, s.label.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, TRIM_PAGE)
-                    .await?;
-                let mut writes = Vec::new();
-                for r in rows {
-                    let stored: Stored = serde_json::from_slice(&r.item).map_err(|e| corrupt(&def.name, e))?;
-                    if stored.t >= cutoff {
+                // Page after page until a record that is kept (bounded, so one busy stream
+                // cannot hold the sweeper; writes faster than this are trimmed over ticks).
+                for _ in 0..TRIM_PAGES {
+                    let rows = self
+                        .store
+                        .query(&store_name, s.label.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, TRIM_PAGE)
+                        .await?;
+                    let full = rows.len() == TRIM_PAGE;
+                    let mut writes = Vec::new();
+                    let mut kept = false;
+                    for r in rows {
+                        let stored: Stored = serde_json::from_slice(&r.item).map_err(|e| corrupt(&def.name, e))?;
+                        if stored.t >= cutoff {
+                            kept = true;
+                            break;
+                        }
+                        writes.push(ItemWrite { table: store_name.clone(), pk: r.pk, sk: r.sk, item: None });
+                    }
+                    deleted += writes.len();
+                    if !writes.is_empty() {
+                        self.store.write(writes).await?;
+                    }
+                    if kept || !full {
                         break;
                     }
-                    writes.push(ItemWrite { table: store_name.clone(), pk: r.pk, sk: r.sk, item: None });
-                }
-                deleted += writes.len();
-                if !writes.is_empty() {
-                    self.store.write(writes).await?;
                 }
             }
             // A stream disabled for longer than the retention goes once its records have.

@@ -107,6 +107,25 @@ impl Tables {
                 "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS} and greater than or equal to 1"
             )));
         }
+        let mut prepared = Vec::with_capacity(actions.len());
+        let mut seen = HashSet::new();
+        for a in actions {
+            let p = self.prepare(a)?;
+            if !seen.insert((p.table.clone(), p.pk.clone(), p.sk.clone())) {
+                return Err(Error::Validation(
+                    "Transaction request cannot include multiple operations on one item".into(),
+                ));
+            }
+            prepared.push(p);
+        }
+        let tables: BTreeSet<String> = prepared.iter().map(|p| p.table.clone()).collect();
+        let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
+        let mut held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            held.push(l.lock().await);
+        }
+        // Checked under the locks, so a retry racing its first attempt waits for it and
+        // then finds its token.
         if let Some((t, fingerprint)) = &token {
             let known = {
                 let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
@@ -126,23 +145,6 @@ impl Tables {
                 }
                 None => {}
             }
-        }
-        let mut prepared = Vec::with_capacity(actions.len());
-        let mut seen = HashSet::new();
-        for a in actions {
-            let p = self.prepare(a)?;
-            if !seen.insert((p.table.clone(), p.pk.clone(), p.sk.clone())) {
-                return Err(Error::Validation(
-                    "Transaction request cannot include multiple operations on one item".into(),
-                ));
-            }
-            prepared.push(p);
-        }
-        let tables: BTreeSet<String> = prepared.iter().map(|p| p.table.clone()).collect();
-        let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
-        let mut held = Vec::with_capacity(locks.len());
-        for l in &locks {
-            held.push(l.lock().await);
         }
 
         let mut reasons = Vec::with_capacity(prepared.len());

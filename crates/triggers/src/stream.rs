@@ -80,7 +80,16 @@ async fn step(
         Some(c) if c.label == label => c,
         _ => cursor.insert(open_cursor(ctx, function, table, &label, m).await?),
     };
-    let mut records = ctx.tables.read_stream(table, &label, c.after, m.batch_size as usize).await?;
+    let mut records = Vec::new();
+    while records.len() < m.batch_size as usize {
+        let after = records.last().map_or(c.after, |r: &StreamRecord| r.seq);
+        let page = ctx.tables.read_stream(table, &label, after, m.batch_size as usize - records.len()).await?;
+        let short = page.len() < squall_tables::stream::MAX_READ;
+        records.extend(page);
+        if short {
+            break;
+        }
+    }
     if records.is_empty() {
         return Ok(Next::Idle(IDLE_WAIT));
     }
@@ -118,16 +127,20 @@ async fn step(
         EventOutcome::Answered(body) if m.report_batch_item_failures => match first_failure(&body, &records) {
             Ok(None) => None,
             Ok(Some(seq)) => {
-                // Done with everything before the first failed record.
+                // Done with everything before the first failed record; the next batch
+                // starts there, and its attempts count from this one.
                 if let Some(done) = records.iter().take_while(|r| r.seq < seq).last() {
                     ctx.tables.save_stream_checkpoint(function, table, &label, done.seq).await?;
                     c.after = done.seq;
+                    c.failures = 0;
                 }
                 Some(format!("the function reported record {} as failed", format_seq(seq)))
             }
             Err(why) => Some(why),
         },
         EventOutcome::Answered(_) => None,
+        EventOutcome::Unreadable(why) if m.report_batch_item_failures => Some(why),
+        EventOutcome::Unreadable(_) => None,
         EventOutcome::Throttled => return Ok(Next::Sleep(jitter(Duration::from_secs(1)))),
         EventOutcome::Failed(message) => Some(message),
     };
@@ -200,7 +213,7 @@ fn first_failure(body: &[u8], records: &[StreamRecord]) -> Result<Option<u64>, S
         return Ok(None);
     }
     let Ok(v) = serde_json::from_slice::<Value>(body) else { return whole("the answer is not JSON") };
-    let Some(list) = v.get("batchItemFailures") else { return Ok(None) };
+    let Some(list) = v.get("batchItemFailures").filter(|l| !l.is_null()) else { return Ok(None) };
     let Some(list) = list.as_array() else { return whole("batchItemFailures is not a list") };
     let mut first = None;
     for f in list {
