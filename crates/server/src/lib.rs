@@ -123,6 +123,9 @@ pub async fn run(
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
     let triggers =
         squall_triggers::start(functions.clone(), tables.clone(), config.region.clone(), config.triggers.clone());
+    let queues =
+        Arc::new(squall_queues::Queues::open(stores.messages.clone(), &config.region).await.context("loading queues")?);
+    let retention_sweeper = queues.start_sweeper(std::time::Duration::from_secs(1));
 
     let started = Started {
         api_addr,
@@ -138,6 +141,7 @@ pub async fn run(
         region: config.region.clone(),
         http_base: format!("http://{}", started.http_addr),
         tables,
+        queues,
     };
     let routes_state = RoutesState { functions: functions.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -168,6 +172,7 @@ pub async fn run(
     // delivered again after the next start.
     triggers.abort();
     ttl_sweeper.abort();
+    retention_sweeper.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");
     Ok(())

@@ -6,6 +6,8 @@
 //! - `logs.db`: invocation logs (`synchronous=NORMAL`: survives a crash of the process).
 //! - `queue.db`: asynchronous invocations waiting to run (`synchronous=FULL`).
 //! - `tables.db`: DynamoDB-style tables and items (`synchronous=NORMAL`).
+//! - `messages.db`: SQS-style queues and their messages, a second [`SqliteTableStore`]
+//!   (`synchronous=NORMAL`).
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -27,7 +29,7 @@ pub use tables::SqliteTableStore;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The three embedded stores, opened together under one data directory.
+/// The embedded stores, opened together under one data directory.
 pub struct EmbeddedStores {
     /// Functions, services, settings.
     pub meta: Arc<SqliteMetaStore>,
@@ -39,6 +41,8 @@ pub struct EmbeddedStores {
     pub queue: Arc<SqliteInvocationQueue>,
     /// Tables and items.
     pub tables: Arc<SqliteTableStore>,
+    /// Queues and messages.
+    pub messages: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -51,6 +55,7 @@ impl EmbeddedStores {
             logs: Arc::new(SqliteLogStore::open(&data_dir.join("logs.db"))?),
             queue: Arc::new(SqliteInvocationQueue::open(&data_dir.join("queue.db"))?),
             tables: Arc::new(SqliteTableStore::open(&data_dir.join("tables.db"))?),
+            messages: Arc::new(SqliteTableStore::open(&data_dir.join("messages.db"))?),
         })
     }
 }

@@ -7,5 +7,6 @@ mod dynamodb;
 mod faults;
 mod harness;
 mod lambda_runtimes;
+mod queues;
 mod spine;
 mod streams;

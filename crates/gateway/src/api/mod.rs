@@ -8,6 +8,7 @@ mod dynamodb_legacy;
 mod dynamodb_streams;
 mod error;
 mod lambda;
+mod sqs;
 
 pub use auth::AccessKeys;
 pub use error::ApiError;
@@ -40,6 +41,8 @@ pub struct ApiState {
     pub http_base: String,
     /// The tables service.
     pub tables: Arc<squall_tables::Tables>,
+    /// The queues service.
+    pub queues: Arc<squall_queues::Queues>,
 }
 
 /// A request after authentication: what handlers get.
@@ -71,11 +74,18 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     let started = Instant::now();
     // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
     let json10 = dynamodb::is_target(req.headers());
+    let sqs = sqs::is_target(req.headers());
     let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
         Ok(r) => r,
         Err(e) => {
             span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
-            if json10 { e.into_json10_response(dynamodb::ERROR_NAMESPACE) } else { e.into_response() }
+            if sqs {
+                sqs::error_response(e)
+            } else if json10 {
+                e.into_json10_response(dynamodb::ERROR_NAMESPACE)
+            } else {
+                e.into_response()
+            }
         }
     };
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
@@ -118,6 +128,9 @@ async fn handle_inner(
     } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb_streams::TARGET_PREFIX)) {
         let op = op.to_string();
         dynamodb_streams::dispatch(state, &req, &op).await
+    } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(sqs::TARGET_PREFIX)) {
+        let op = op.to_string();
+        sqs::dispatch(state, &req, &op).await
     } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {

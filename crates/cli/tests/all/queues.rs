@@ -1,0 +1,53 @@
+//! SQS-compatible queues through boto3 and the aws CLI.
+
+use crate::harness::*;
+
+#[test]
+fn boto3_drives_squall_queues() -> Result {
+    let server = Server::start()?;
+    let out = server.python(&root().join("tests/clients/sqs_boto3.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("all SQS checks passed"), "{stdout}");
+    Ok(())
+}
+
+#[test]
+fn acknowledged_sends_and_deletes_survive_kill_9() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data)?;
+    let created =
+        ok(&server.aws(&["sqs", "create-queue", "--queue-name", "jobs", "--attributes", "VisibilityTimeout=60"]))?;
+    let url: serde_json::Value = serde_json::from_str(&created)?;
+    let url = url["QueueUrl"].as_str().ok_or_else(|| anyhow::anyhow!("no QueueUrl"))?.to_string();
+    for body in ["one", "two", "three"] {
+        ok(&server.aws(&["sqs", "send-message", "--queue-url", &url, "--message-body", body]))?;
+    }
+    // Receive one and delete it; receive another and leave it in flight.
+    let receive = |server: &Server| -> Result<serde_json::Value> {
+        let out = ok(&server.aws(&["sqs", "receive-message", "--queue-url", &url, "--attribute-names", "All"]))?;
+        Ok(if out.trim().is_empty() { serde_json::json!({}) } else { serde_json::from_str(&out)? })
+    };
+    let first = receive(&server)?;
+    let handle =
+        first["Messages"][0]["ReceiptHandle"].as_str().ok_or_else(|| anyhow::anyhow!("no message"))?.to_string();
+    ok(&server.aws(&["sqs", "delete-message", "--queue-url", &url, "--receipt-handle", &handle]))?;
+    let second = receive(&server)?;
+    let in_flight =
+        second["Messages"][0]["Body"].as_str().ok_or_else(|| anyhow::anyhow!("no second message"))?.to_string();
+
+    server.kill9()?;
+    let server = Server::start_in(&data)?;
+    // The deleted message stays deleted, the in-flight one stays invisible, the third is there.
+    let after = receive(&server)?;
+    let bodies: Vec<&str> =
+        after["Messages"].as_array().map_or(vec![], |m| m.iter().filter_map(|m| m["Body"].as_str()).collect());
+    assert_eq!(bodies.len(), 1, "{after}");
+    assert!(bodies[0] != first["Messages"][0]["Body"] && bodies[0] != in_flight, "{after}");
+    let attrs = ok(&server.aws(&["sqs", "get-queue-attributes", "--queue-url", &url, "--attribute-names", "All"]))?;
+    let attrs: serde_json::Value = serde_json::from_str(&attrs)?;
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "2", "{attrs}");
+    assert_eq!(attrs["Attributes"]["VisibilityTimeout"], "60", "{attrs}");
+    Ok(())
+}

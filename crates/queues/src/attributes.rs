@@ -1,0 +1,199 @@
+//! Queue attributes: the settable ones with SQS's bounds and defaults, the redrive policy,
+//! and the names of the read-only ones.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A queue's settings, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAttributes {
+    /// Seconds a new message stays invisible (0–900).
+    pub delay_s: u32,
+    /// Largest message in bytes, body and attributes (1024–1048576).
+    pub max_message_bytes: u32,
+    /// Seconds a message is kept (60–1209600).
+    pub retention_s: u32,
+    /// Default long-poll wait of ReceiveMessage (0–20).
+    pub receive_wait_s: u32,
+    /// Seconds a received message stays invisible (0–43200).
+    pub visibility_timeout_s: u32,
+    /// Where messages go after too many receives.
+    pub redrive: Option<RedrivePolicy>,
+    /// Settings stored and reported as given: `Policy`, `RedriveAllowPolicy`, KMS and SSE
+    /// settings (Squall does not enforce them).
+    #[serde(default)]
+    pub opaque: BTreeMap<String, String>,
+}
+
+impl Default for QueueAttributes {
+    fn default() -> Self {
+        QueueAttributes {
+            delay_s: 0,
+            max_message_bytes: 1_048_576,
+            retention_s: 345_600,
+            receive_wait_s: 0,
+            visibility_timeout_s: 30,
+            redrive: None,
+            opaque: BTreeMap::new(),
+        }
+    }
+}
+
+/// `RedrivePolicy`: the dead-letter queue and how many receives a message gets first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedrivePolicy {
+    /// The dead-letter queue's ARN.
+    pub dead_letter_target_arn: String,
+    /// Receives before a message moves there (1–1000).
+    pub max_receive_count: u32,
+}
+
+impl RedrivePolicy {
+    /// Parses the JSON string SQS takes.
+    pub fn parse(s: &str) -> Result<RedrivePolicy> {
+        let invalid = |why: &str| {
+            Error::InvalidAttributeValue(format!("Invalid value for the parameter RedrivePolicy. Reason: {why}"))
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(s).map_err(|_| invalid("Redrive policy is not a valid JSON map."))?;
+        let arn = v
+            .get("deadLetterTargetArn")
+            .and_then(|a| a.as_str())
+            .ok_or_else(|| invalid("Redrive policy does not contain mandatory attribute: deadLetterTargetArn."))?;
+        let count = match v.get("maxReceiveCount") {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.parse().ok(),
+            _ => return Err(invalid("Redrive policy does not contain mandatory attribute: maxReceiveCount.")),
+        };
+        let count = count
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| invalid("Value for maxReceiveCount must be an integer between 1 and 1000."))?;
+        if crate::service::name_of_arn(arn).is_none() {
+            return Err(invalid("Dead-letter target ARN is not a valid SQS queue ARN."));
+        }
+        Ok(RedrivePolicy { dead_letter_target_arn: arn.to_string(), max_receive_count: count as u32 })
+    }
+
+    /// The JSON string SQS reports.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "deadLetterTargetArn": self.dead_letter_target_arn, "maxReceiveCount": self.max_receive_count })
+            .to_string()
+    }
+}
+
+/// Attributes stored as given.
+const OPAQUE: &[&str] =
+    &["Policy", "RedriveAllowPolicy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"];
+
+/// Attributes that only FIFO queues have.
+const FIFO_ONLY: &[&str] = &["FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"];
+
+/// Attributes GetQueueAttributes reports that cannot be set.
+pub const READ_ONLY: &[&str] = &[
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+];
+
+fn bounded(name: &str, value: &str, lo: u32, hi: u32) -> Result<u32> {
+    value.parse::<u32>().ok().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| {
+        Error::InvalidAttributeValue(format!(
+            "Invalid value for the parameter {name}. Reason: must be an integer between {lo} and {hi}."
+        ))
+    })
+}
+
+impl QueueAttributes {
+    /// Applies `changes` (SetQueueAttributes, or CreateQueue over the defaults).
+    pub fn apply(&mut self, changes: &BTreeMap<String, String>) -> Result<()> {
+        for (name, value) in changes {
+            match name.as_str() {
+                "DelaySeconds" => self.delay_s = bounded(name, value, 0, 900)?,
+                "MaximumMessageSize" => self.max_message_bytes = bounded(name, value, 1024, 1_048_576)?,
+                "MessageRetentionPeriod" => self.retention_s = bounded(name, value, 60, 1_209_600)?,
+                "ReceiveMessageWaitTimeSeconds" => self.receive_wait_s = bounded(name, value, 0, 20)?,
+                "VisibilityTimeout" => self.visibility_timeout_s = bounded(name, value, 0, 43_200)?,
+                "RedrivePolicy" if value.is_empty() => self.redrive = None,
+                "RedrivePolicy" => self.redrive = Some(RedrivePolicy::parse(value)?),
+                n if OPAQUE.contains(&n) => {
+                    self.opaque.insert(name.clone(), value.clone());
+                }
+                n if FIFO_ONLY.contains(&n) => {
+                    return Err(Error::InvalidAttributeName(format!(
+                        "Unknown Attribute {n}: it is a FIFO queue attribute and FIFO queues are not supported yet."
+                    )));
+                }
+                n if READ_ONLY.contains(&n) => {
+                    return Err(Error::InvalidAttributeName(format!("Attribute {n} cannot be set.")));
+                }
+                other => return Err(Error::InvalidAttributeName(format!("Unknown Attribute {other}."))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The settable attributes as SQS names and reports them.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::from([
+            ("DelaySeconds".to_string(), self.delay_s.to_string()),
+            ("MaximumMessageSize".to_string(), self.max_message_bytes.to_string()),
+            ("MessageRetentionPeriod".to_string(), self.retention_s.to_string()),
+            ("ReceiveMessageWaitTimeSeconds".to_string(), self.receive_wait_s.to_string()),
+            ("VisibilityTimeout".to_string(), self.visibility_timeout_s.to_string()),
+            ("SqsManagedSseEnabled".to_string(), "true".to_string()),
+        ]);
+        if let Some(r) = &self.redrive {
+            out.insert("RedrivePolicy".into(), r.to_json());
+        }
+        out.extend(self.opaque.clone());
+        out
+    }
+}
+
+/// Whether `name` is an attribute GetQueueAttributes may ask for.
+pub fn is_known(name: &str) -> bool {
+    matches!(
+        name,
+        "All"
+            | "DelaySeconds"
+            | "MaximumMessageSize"
+            | "MessageRetentionPeriod"
+            | "ReceiveMessageWaitTimeSeconds"
+            | "VisibilityTimeout"
+            | "RedrivePolicy"
+    ) || OPAQUE.contains(&name)
+        || READ_ONLY.contains(&name)
+        || FIFO_ONLY.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_and_names_are_checked() {
+        let mut a = QueueAttributes::default();
+        let set = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        a.apply(&set("VisibilityTimeout", "5")).unwrap();
+        assert_eq!(a.visibility_timeout_s, 5);
+        assert!(matches!(a.apply(&set("VisibilityTimeout", "43201")), Err(Error::InvalidAttributeValue(_))));
+        assert!(matches!(a.apply(&set("DelaySeconds", "-1")), Err(Error::InvalidAttributeValue(_))));
+        assert!(matches!(a.apply(&set("Colour", "blue")), Err(Error::InvalidAttributeName(_))));
+        assert!(matches!(a.apply(&set("QueueArn", "x")), Err(Error::InvalidAttributeName(_))));
+    }
+
+    #[test]
+    fn redrive_policies_parse_with_numbers_or_strings() {
+        let arn = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        let p = RedrivePolicy::parse(&format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"3"}}"#)).unwrap();
+        assert_eq!(p.max_receive_count, 3);
+        assert_eq!(RedrivePolicy::parse(&p.to_json()).unwrap(), p);
+        assert!(RedrivePolicy::parse(r#"{"deadLetterTargetArn":"nope","maxReceiveCount":3}"#).is_err());
+        assert!(RedrivePolicy::parse(&format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":0}}"#)).is_err());
+        assert!(RedrivePolicy::parse("not json").is_err());
+    }
+}

@@ -1,0 +1,80 @@
+//! The queues service: SQS's data model and operations over a `TableStore`, with no HTTP
+//! and no wire format (the gateway's SQS adapter speaks SQS's JSON protocol for it).
+//!
+//! - [`attributes`]: queue attributes, their bounds, and the redrive policy.
+//! - [`message`]: messages, message attributes, and SQS's MD5 digests of both.
+//! - [`service`]: [`Queues`], the operations: queue lifecycle, send, receive with long
+//!   polling and visibility timeouts, delete, change visibility, redrive to a dead-letter
+//!   queue, retention.
+//!
+//! Every queue's messages are held in memory and written through to the store before an
+//! operation answers, so an acknowledged send, receive or delete survives `kill -9`. The
+//! store is a [`squall_storage::TableStore`] of its own (`queues.db`): a queue's definition
+//! is a table definition, its messages are the items of the pseudo-table `~m:<queue>`,
+//! keyed by sequence number.
+
+pub mod attributes;
+pub mod message;
+mod receipt;
+pub mod service;
+
+pub use service::Queues;
+
+/// What the queues service tells its callers; the adapter maps each to SQS's error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `QueueDoesNotExist` (`AWS.SimpleQueueService.NonExistentQueue`).
+    #[error("The specified queue does not exist.")]
+    QueueDoesNotExist,
+    /// `QueueNameExists` (`QueueAlreadyExists`): the name is taken with other attributes.
+    #[error("{0}")]
+    QueueNameExists(String),
+    /// `InvalidParameterValue`: a malformed or out-of-range parameter.
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// `MissingParameter`.
+    #[error("{0}")]
+    MissingParameter(String),
+    /// `InvalidAttributeName`.
+    #[error("{0}")]
+    InvalidAttributeName(String),
+    /// `InvalidAttributeValue`.
+    #[error("{0}")]
+    InvalidAttributeValue(String),
+    /// `InvalidMessageContents`: characters SQS does not allow.
+    #[error("{0}")]
+    InvalidMessageContents(String),
+    /// `ReceiptHandleIsInvalid`.
+    #[error("{0}")]
+    ReceiptHandleIsInvalid(String),
+    /// `MessageNotInflight`.
+    #[error("Message does not exist or is not available for visibility timeout change.")]
+    MessageNotInflight,
+    /// `TooManyEntriesInBatchRequest`.
+    #[error("Maximum number of entries per request are 10. You have sent {0}.")]
+    TooManyEntriesInBatchRequest(usize),
+    /// `EmptyBatchRequest`.
+    #[error("There should be at least one entry in the request.")]
+    EmptyBatchRequest,
+    /// `BatchEntryIdsNotDistinct`.
+    #[error("Id {0} repeated.")]
+    BatchEntryIdsNotDistinct(String),
+    /// `InvalidBatchEntryId`.
+    #[error(
+        "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."
+    )]
+    InvalidBatchEntryId,
+    /// `BatchRequestTooLong`.
+    #[error("Batch requests cannot be longer than {0} bytes.")]
+    BatchRequestTooLong(usize),
+    /// `UnsupportedOperation`.
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] squall_storage::Error),
+}
+
+/// Results of the queues service.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
