@@ -130,8 +130,16 @@ impl Client {
     /// Calls DynamoDB operation `op` with its JSON document; the server's answer, whatever
     /// its status (callers look at error codes such as ResourceNotFoundException).
     pub(crate) async fn dynamodb(&self, op: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
-        let target = format!("DynamoDB_20120810.{op}");
-        let headers = [("x-amz-target", target.as_str()), ("content-type", "application/x-amz-json-1.0")];
+        self.json10(&format!("DynamoDB_20120810.{op}"), input).await
+    }
+
+    /// Calls SQS operation `op` (JSON protocol), like [`Client::dynamodb`].
+    pub(crate) async fn sqs(&self, op: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
+        self.json10(&format!("AmazonSQS.{op}"), input).await
+    }
+
+    async fn json10(&self, target: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
+        let headers = [("x-amz-target", target), ("content-type", "application/x-amz-json-1.0")];
         self.send(http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
     }
 }

@@ -1,4 +1,5 @@
-//! Event sources of functions other than HTTP routes: `stream` events (a table's stream).
+//! Event sources of functions other than HTTP routes: `stream` events (a table's stream)
+//! and `sqs` events (a queue).
 
 use crate::parse::{Cx, Path};
 use serde_norway::Value;
@@ -65,6 +66,52 @@ impl Cx<'_> {
             return None;
         };
         m.source = EventSource::DynamoDbStream { table };
+        if let Err(e) = m.validate() {
+            self.error(path, e);
+        }
+        (self.errors.len() == errors_before).then_some(m)
+    }
+
+    /// An `sqs` event: `sqs: <arn>` or `sqs: {arn, batchSize, ...}`.
+    pub(crate) fn sqs_event(&mut self, path: &Path, v: &Value) -> Option<EventSourceMapping> {
+        let refs = std::mem::take(&mut self.refs);
+        let out = self.sqs_event_with(path, v, &refs);
+        self.refs = refs;
+        out
+    }
+
+    fn sqs_event_with(&mut self, path: &Path, v: &Value, refs: &crate::resources::Refs) -> Option<EventSourceMapping> {
+        let errors_before = self.errors.len();
+        let Value::Mapping(_) = v else {
+            let queue = self.queue_of_arn(path, v, refs)?;
+            return Some(EventSourceMapping::new(EventSource::Sqs { queue }));
+        };
+        let mut queue = None;
+        let mut m = EventSourceMapping::new(EventSource::Sqs { queue: String::new() });
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            match k {
+                "arn" => queue = self.queue_of_arn(&p, val, refs),
+                "batchSize" => m.batch_size = self.number(&p, val).unwrap_or(m.batch_size),
+                "maximumBatchingWindow" => m.batching_window_s = self.number(&p, val).unwrap_or(0),
+                "enabled" => match val.as_bool() {
+                    Some(b) => m.enabled = b,
+                    None => self.error(&p, "must be true or false"),
+                },
+                "functionResponseType" => match val.as_str() {
+                    Some("ReportBatchItemFailures") => m.report_batch_item_failures = true,
+                    _ => self.error(&p, "must be ReportBatchItemFailures"),
+                },
+                other => self.error(&p, format!("sqs setting {other} is not supported yet")),
+            }
+        }
+        let Some(queue) = queue else {
+            if self.errors.len() == errors_before {
+                self.error(path, "needs an arn");
+            }
+            return None;
+        };
+        m.source = EventSource::Sqs { queue };
         if let Err(e) = m.validate() {
             self.error(path, e);
         }

@@ -11,10 +11,12 @@
 mod events;
 mod locate;
 mod parse;
+mod queues;
 mod resources;
 
 pub use locate::Locator;
-pub use parse::parse;
+pub use parse::{parse, parse_for};
+pub use queues::QueueResource;
 pub use resources::TableResource;
 
 use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
@@ -34,6 +36,8 @@ pub struct Manifest {
     pub functions: Vec<FunctionSpec>,
     /// Tables declared under `resources`, created on deploy when missing.
     pub tables: Vec<TableResource>,
+    /// Queues declared under `resources`, created (or their attributes set) on deploy.
+    pub queues: Vec<QueueResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

@@ -10,10 +10,20 @@ use std::collections::{BTreeMap, HashMap};
 const DEFAULT_MEMORY_MB: u32 = 1024;
 const DEFAULT_TIMEOUT_S: u32 = 6;
 
+/// Where queue URLs point when the caller does not say (Squall's default api port).
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
+
 /// Parses and validates `text`, read from `file`.
 pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
+    parse_for(file, text, DEFAULT_ENDPOINT)
+}
+
+/// [`parse`] for a server whose api port is `endpoint` (`http://host:port`): what a
+/// queue's `Ref` (its URL) resolves to.
+pub fn parse_for(file: &str, text: &str, endpoint: &str) -> Result<Manifest, ManifestErrors> {
     let locator = Locator::new(text);
-    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![], refs: Default::default() };
+    let endpoint = endpoint.trim_end_matches('/').to_string();
+    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![], refs: Default::default(), endpoint };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -47,6 +57,8 @@ pub(crate) struct Cx<'f> {
     warnings: Vec<String>,
     /// What `Ref`/`Fn::GetAtt` to this service's resources resolve to.
     pub(crate) refs: crate::resources::Refs,
+    /// The api port's URL, which queue URLs start with.
+    pub(crate) endpoint: String,
 }
 
 fn dotted(path: &Path) -> String {
@@ -164,6 +176,7 @@ impl Cx<'_> {
         let mut build = None;
         // Resources first: environment values anywhere may refer to them.
         let mut tables = Vec::new();
+        let mut queues = Vec::new();
         if let Some(res) = root.get("resources") {
             let name = match root.get("service") {
                 Some(Value::Mapping(m)) => m.get("name").and_then(Value::as_str),
@@ -177,9 +190,7 @@ impl Cx<'_> {
                 .unwrap_or(squall_types::DEFAULT_REGION)
                 .to_string();
             if let Some(name) = name.filter(|n| ServiceName::new(*n).is_ok()) {
-                let (t, refs) = self.resources(name, &region, res);
-                tables = t;
-                self.refs = refs;
+                (tables, queues) = self.resources(name, &region, res);
             }
         }
         for (key, v) in self.entries(&[], root) {
@@ -226,6 +237,7 @@ impl Cx<'_> {
             cors: provider.cors.clone(),
             functions,
             tables,
+            queues,
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })
@@ -467,6 +479,7 @@ impl Cx<'_> {
                     }
                 }
                 "stream" => sources.extend(self.stream_event(&epath, spec)),
+                "sqs" => sources.extend(self.sqs_event(&epath, spec)),
                 "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }

@@ -1,5 +1,8 @@
-//! `resources.Resources`: the CloudFormation resources Squall creates on deploy (so far
-//! `AWS::DynamoDB::Table`), and `Ref` / `Fn::GetAtt` to them in environment values.
+//! `resources.Resources`: the CloudFormation resources Squall creates on deploy
+//! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`), and `Ref` / `Fn::GetAtt` to them.
+//!
+//! Two passes: the first names every resource (so references resolve in any order), the
+//! second reads their properties.
 
 use crate::parse::Cx;
 use serde_norway::Value;
@@ -24,8 +27,10 @@ pub(crate) type Refs = HashMap<String, Target>;
 /// A resource references can name.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    name: String,
-    arn: String,
+    /// What `Ref` gives: a table's name, a queue's URL.
+    reference: String,
+    /// What `Fn::GetAtt` gives, by attribute.
+    attributes: HashMap<&'static str, String>,
     /// Whether it is a table with a stream.
     stream: bool,
 }
@@ -51,28 +56,57 @@ const IGNORED_PROPERTIES: &[&str] = &[
 ];
 
 impl Cx<'_> {
-    /// Reads `resources`; returns the tables and what references to them resolve to.
-    pub(crate) fn resources(&mut self, service: &str, region: &str, v: &Value) -> (Vec<TableResource>, Refs) {
-        let mut tables = Vec::new();
-        let mut refs = Refs::new();
+    /// Reads `resources` into the tables and queues to create; leaves what references to
+    /// them resolve to in `self.refs`.
+    pub(crate) fn resources(
+        &mut self,
+        service: &str,
+        region: &str,
+        v: &Value,
+    ) -> (Vec<TableResource>, Vec<crate::QueueResource>) {
+        let (mut tables, mut queues) = (Vec::new(), Vec::new());
+        let account = squall_types::ACCOUNT_ID;
+        let mut listed = Vec::new();
         for (key, v) in self.entries(&["resources"], v) {
             match key {
-                "Resources" => {
-                    for (id, r) in self.entries(&["resources", "Resources"], v) {
-                        if let Some(t) = self.resource(service, id, r) {
-                            let arn =
-                                format!("arn:aws:dynamodb:{region}:{}:table/{}", squall_types::ACCOUNT_ID, t.name);
-                            let stream = t.create.get("StreamSpecification").is_some();
-                            refs.insert(id.to_string(), Target { name: t.name.clone(), arn, stream });
-                            tables.push(t);
-                        }
-                    }
-                }
+                "Resources" => listed = self.entries(&["resources", "Resources"], v),
                 "Outputs" => self.warn(&["resources", "Outputs"], "ignored: squall has no stack outputs"),
                 other => self.error(&["resources", other], "is not supported yet"),
             }
         }
-        (tables, refs)
+        // First pass: names, so properties may refer to resources declared after them.
+        for (id, r) in &listed {
+            let props = r.get("Properties");
+            let named = |key: &str| props.and_then(|p| p.get(key)).and_then(Value::as_str).map(str::to_string);
+            let default = format!("{service}-{id}");
+            let target = match r.get("Type").and_then(Value::as_str) {
+                Some("AWS::DynamoDB::Table") => {
+                    let name = named("TableName").unwrap_or(default);
+                    let arn = format!("arn:aws:dynamodb:{region}:{account}:table/{name}");
+                    let stream = props.and_then(|p| p.get("StreamSpecification")).is_some();
+                    Target { reference: name, attributes: HashMap::from([("Arn", arn)]), stream }
+                }
+                Some("AWS::SQS::Queue") => {
+                    let name = named("QueueName").unwrap_or(default);
+                    let url = format!("{}/{account}/{name}", self.endpoint);
+                    let attributes = HashMap::from([
+                        ("Arn", format!("arn:aws:sqs:{region}:{account}:{name}")),
+                        ("QueueName", name),
+                        ("QueueUrl", url.clone()),
+                    ]);
+                    Target { reference: url, attributes, stream: false }
+                }
+                _ => continue,
+            };
+            self.refs.insert(id.to_string(), target);
+        }
+        for (id, r) in listed {
+            match r.get("Type").and_then(Value::as_str) {
+                Some("AWS::SQS::Queue") => queues.extend(self.queue_resource(service, id, r)),
+                _ => tables.extend(self.resource(service, id, r)),
+            }
+        }
+        (tables, queues)
     }
 
     fn resource(&mut self, service: &str, id: &str, v: &Value) -> Option<TableResource> {
@@ -91,6 +125,10 @@ impl Cx<'_> {
         }
         match kind.as_deref() {
             Some("AWS::DynamoDB::Table") => {}
+            Some("AWS::SNS::Topic") => {
+                self.error(&[&base[..], &["Type"]].concat(), "AWS::SNS::Topic resources are not supported yet");
+                return None;
+            }
             Some(other) => {
                 self.error(&[&base[..], &["Type"]].concat(), format!("{other} resources are not supported yet"));
                 return None;
@@ -157,17 +195,39 @@ impl Cx<'_> {
             return None;
         };
         match attr.as_deref() {
-            None => Some(Some(target.name.clone())),
-            Some("Arn") => Some(Some(target.arn.clone())),
-            Some("StreamArn") => {
+            None => Some(Some(target.reference.clone())),
+            Some("StreamArn") if target.stream => {
                 self.error(path, "StreamArn is known only once the table exists: use it in a stream event's arn");
                 None
             }
-            Some(other) => {
-                self.error(path, format!("attribute {other} of {id} is not supported (Arn is)"));
-                None
-            }
+            Some(a) => match target.attributes.get(a) {
+                Some(v) => Some(Some(v.clone())),
+                None => {
+                    let mut known: Vec<&str> = target.attributes.keys().copied().collect();
+                    known.sort_unstable();
+                    self.error(path, format!("attribute {a} of {id} is not supported ({} are)", known.join(", ")));
+                    None
+                }
+            },
         }
+    }
+
+    /// The queue an `sqs` event's `arn` names: `!GetAtt Q.Arn` (or the long form) for a
+    /// queue of this service, or a queue ARN.
+    pub(crate) fn queue_of_arn(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<String> {
+        let arn = match self.reference(path, v, refs)? {
+            Some(arn) => arn,
+            None => self.string(path, v)?,
+        };
+        let name = arn
+            .strip_prefix("arn:aws:sqs:")
+            .and_then(|r| r.rsplit_once(':'))
+            .map(|(_, name)| name.to_string())
+            .filter(|n| !n.is_empty());
+        if name.is_none() {
+            self.error(path, format!("{arn} is not an SQS queue ARN"));
+        }
+        name
     }
 
     /// The table a `stream` event's `arn` names: `!GetAtt X.StreamArn` (or the long form)
@@ -175,7 +235,7 @@ impl Cx<'_> {
     pub(crate) fn stream_table(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<String> {
         match self.parse_reference(path, v)? {
             Some((id, Some(attr))) if attr == "StreamArn" => match refs.get(&id) {
-                Some(t) if t.stream => Some(t.name.clone()),
+                Some(t) if t.stream => Some(t.reference.clone()),
                 Some(_) => {
                     self.error(path, format!("table {id} has no StreamSpecification"));
                     None
@@ -185,6 +245,10 @@ impl Cx<'_> {
                     None
                 }
             },
+            Some((id, _)) if refs.get(&id).is_none() => {
+                self.error(path, format!("refers to {id}, which is not a resource of this service"));
+                None
+            }
             Some(_) => {
                 self.error(path, "must be a table's StreamArn (!GetAtt Table.StreamArn) or a stream ARN");
                 None

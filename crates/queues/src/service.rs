@@ -309,6 +309,11 @@ impl Queues {
         self.queue(name).map(|_| ())
     }
 
+    /// The queue's ARN.
+    pub fn queue_arn(&self, name: &str) -> Result<String> {
+        Ok(self.queue(name)?.arn.clone())
+    }
+
     /// ListQueues: names starting with `prefix`, by name.
     pub fn list_queues(&self, prefix: &str) -> Vec<String> {
         let mut names: Vec<String> = self

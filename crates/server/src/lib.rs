@@ -121,11 +121,16 @@ pub async fn run(
     let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
-    let triggers =
-        squall_triggers::start(functions.clone(), tables.clone(), config.region.clone(), config.triggers.clone());
     let queues =
         Arc::new(squall_queues::Queues::open(stores.messages.clone(), &config.region).await.context("loading queues")?);
     let retention_sweeper = queues.start_sweeper(std::time::Duration::from_secs(1));
+    let triggers = squall_triggers::start(
+        functions.clone(),
+        tables.clone(),
+        queues.clone(),
+        config.region.clone(),
+        config.triggers.clone(),
+    );
 
     let started = Started {
         api_addr,

@@ -1,16 +1,19 @@
 //! Event source mappings: for every enabled mapping of every function (serverless.yml
-//! `stream` events), a poller reads batches of records from the source, invokes the
-//! function with them, and checkpoints what it is done with.
+//! `stream` and `sqs` events), a poller reads batches of records from the source, invokes
+//! the function with them, and checkpoints (streams) or deletes (queues) what it is done
+//! with.
 //!
 //! A supervisor compares the running pollers with the functions' mappings every second,
 //! so a deploy starts, keeps or stops them. Delivery is at least once: the checkpoint is
 //! saved after the function succeeds, so a batch cut short by a crash runs again.
 
+mod sqs;
 mod stream;
 
 use squall_functions::Functions;
+use squall_queues::Queues;
 use squall_tables::Tables;
-use squall_types::EventSourceMapping;
+use squall_types::{EventSource, EventSourceMapping};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +44,7 @@ impl Default for TriggerPolicy {
 pub(crate) struct Ctx {
     pub(crate) functions: Arc<Functions>,
     pub(crate) tables: Arc<Tables>,
+    pub(crate) queues: Arc<Queues>,
     pub(crate) region: String,
     pub(crate) policy: TriggerPolicy,
 }
@@ -49,10 +53,11 @@ pub(crate) struct Ctx {
 pub fn start(
     functions: Arc<Functions>,
     tables: Arc<Tables>,
+    queues: Arc<Queues>,
     region: String,
     policy: TriggerPolicy,
 ) -> tokio::task::JoinHandle<()> {
-    let ctx = Arc::new(Ctx { functions, tables, region, policy });
+    let ctx = Arc::new(Ctx { functions, tables, queues, region, policy });
     tokio::spawn(supervise(ctx))
 }
 
@@ -73,7 +78,11 @@ async fn supervise(ctx: Arc<Ctx>) {
         for key in wanted {
             if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(key) {
                 let (function, mapping) = slot.key().clone();
-                slot.insert(AbortOnDrop(tokio::spawn(stream::poll(ctx.clone(), function, mapping))));
+                let task = match &mapping.source {
+                    EventSource::DynamoDbStream { .. } => tokio::spawn(stream::poll(ctx.clone(), function, mapping)),
+                    EventSource::Sqs { .. } => tokio::spawn(sqs::poll(ctx.clone(), function, mapping)),
+                };
+                slot.insert(AbortOnDrop(task));
             }
         }
         tokio::time::sleep(ctx.policy.reconcile_every).await;

@@ -36,7 +36,7 @@ enum Next {
 }
 
 pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping) {
-    let EventSource::DynamoDbStream { table } = &mapping.source;
+    let EventSource::DynamoDbStream { table } = &mapping.source else { return };
     let mut changes = ctx.tables.stream_changes();
     let mut cursor: Option<Cursor> = None;
     let mut store_failures = 0u32;

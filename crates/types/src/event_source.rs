@@ -1,5 +1,5 @@
 //! Event source mappings: a function invoked with batches of records read from a source
-//! (serverless.yml `stream` events; Lambda's CreateEventSourceMapping).
+//! (serverless.yml `stream` and `sqs` events; Lambda's CreateEventSourceMapping).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,11 @@ pub enum EventSource {
     DynamoDbStream {
         /// The table's name.
         table: String,
+    },
+    /// A queue: messages are received, and deleted once the function has handled them.
+    Sqs {
+        /// The queue's name.
+        queue: String,
     },
 }
 
@@ -57,11 +62,16 @@ impl EventSourceMapping {
     /// Lambda's bounds on `maximumRecordAgeInSeconds` (besides -1).
     pub const RECORD_AGE_RANGE_S: (u32, u32) = (60, 604_800);
 
-    /// A mapping of `source` with Lambda's defaults.
+    /// A mapping of `source` with Lambda's defaults (batches of 100 stream records, or of
+    /// 10 messages).
     pub fn new(source: EventSource) -> EventSourceMapping {
+        let batch_size = match source {
+            EventSource::DynamoDbStream { .. } => 100,
+            EventSource::Sqs { .. } => 10,
+        };
         EventSourceMapping {
             source,
-            batch_size: 100,
+            batch_size,
             batching_window_s: 0,
             starting_position: StartingPosition::TrimHorizon,
             maximum_retry_attempts: None,
@@ -76,6 +86,12 @@ impl EventSourceMapping {
         let (lo, hi) = Self::BATCH_SIZE_RANGE;
         if !(lo..=hi).contains(&self.batch_size) {
             return Err(format!("batchSize {} is outside {lo}..={hi}", self.batch_size));
+        }
+        if matches!(self.source, EventSource::Sqs { .. }) && self.batch_size > 10 && self.batching_window_s == 0 {
+            return Err(format!(
+                "batchSize {} needs a maximumBatchingWindow of at least 1 second for a queue (over 10)",
+                self.batch_size
+            ));
         }
         if self.batching_window_s > Self::MAX_BATCHING_WINDOW_S {
             return Err(format!(

@@ -24,7 +24,8 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (file, text) = read_manifest(dir)?;
     let shown = file.display().to_string();
-    let manifest = squall_manifest::parse(&shown, &text).map_err(|e| anyhow!("{e}"))?;
+    // A queue's `Ref` is its URL on the server deployed to.
+    let manifest = squall_manifest::parse_for(&shown, &text, &args.endpoint).map_err(|e| anyhow!("{e}"))?;
     for w in &manifest.warnings {
         eprintln!("warning: {w}");
     }
@@ -48,6 +49,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     block_on(async {
         println!("deploying service {} ({} functions)", manifest.service, manifest.functions.len());
         ensure_tables(&client, &manifest.tables).await?;
+        ensure_queues(&client, &manifest.queues).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
@@ -68,6 +70,27 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Creates the manifest's queues that do not exist yet, and sets the attributes of those
+/// that do (a queue is never replaced: its messages stay).
+async fn ensure_queues(client: &Client, queues: &[squall_manifest::QueueResource]) -> anyhow::Result<()> {
+    for q in queues {
+        let found = client.sqs("GetQueueUrl", &serde_json::json!({ "QueueName": q.name })).await?;
+        let (action, resp) = if found.status.is_success() {
+            let url = found.json()?["QueueUrl"].clone();
+            let attrs = serde_json::json!({ "QueueUrl": url, "Attributes": q.attributes });
+            ("exists", client.sqs("SetQueueAttributes", &attrs).await?)
+        } else {
+            let create = serde_json::json!({ "QueueName": q.name, "Attributes": q.attributes, "tags": q.tags });
+            ("created", client.sqs("CreateQueue", &create).await?)
+        };
+        if !resp.status.is_success() {
+            return Err(server_error(&resp).context(format!("creating queue {} ({})", q.name, q.logical_id)));
+        }
+        println!("  queue {}: {action}", q.name);
+    }
+    Ok(())
 }
 
 /// Creates the manifest's tables that do not exist yet (with their TTL); a table that

@@ -51,3 +51,20 @@ fn acknowledged_sends_and_deletes_survive_kill_9() -> Result {
     assert_eq!(attrs["Attributes"]["VisibilityTimeout"], "60", "{attrs}");
     Ok(())
 }
+
+#[test]
+fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> Result {
+    let server = Server::start()?;
+    let out = server.deploy(&root().join("tests/guests/lambda/queues"))?;
+    assert!(out.contains("queue queuesvc-Jobs: created"), "{out}");
+    let out = server.python(&root().join("tests/clients/queue_triggers.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+    assert!(stdout.contains("all queue trigger checks passed"), "{stdout}");
+    let logs = ok(&server.squall(&["logs", "queuesvc-work"]))?;
+    assert!(logs.contains("1 of") && logs.contains("failed and return to it"), "{logs}");
+    // A second deploy keeps the queues (and sets their attributes).
+    let again = server.deploy(&root().join("tests/guests/lambda/queues"))?;
+    assert!(again.contains("queue queuesvc-Jobs: exists"), "{again}");
+    Ok(())
+}

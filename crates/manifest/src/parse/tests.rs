@@ -145,7 +145,7 @@ functions:
     environment:
       URL: ${env:URL}
     events:
-      - sqs: arn:aws:sqs:us-east-1:000000000000:q
+      - sns: arn:aws:sns:us-east-1:000000000000:t
 resources:
   Resources:
     Bucket:
@@ -157,7 +157,7 @@ resources:
         "serverless.yml:5: provider.iam: is not supported yet",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:12: functions.f.environment.URL: variables",
-        "serverless.yml:14: functions.f.events[0].sqs: sqs events are not supported yet",
+        "serverless.yml:14: functions.f.events[0].sns: sns events are not supported yet",
         "serverless.yml:18: resources.Resources.Bucket.Type: AWS::S3::Bucket resources are not supported yet",
     ] {
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");
@@ -310,4 +310,68 @@ resources:
     assert!(e.contains("is not a DynamoDB stream ARN"), "{e}");
     let e = bad("    handler: h.main\n", "    handler: h.main\n    environment:\n      S: !GetAtt Orders.StreamArn\n");
     assert!(e.contains("StreamArn is known only once the table exists"), "{e}");
+}
+
+#[test]
+fn sqs_queues_and_events_are_read_and_referenced() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+  environment:
+    JOBS_URL: !Ref Jobs
+    DLQ_ARN: !GetAtt Dlq.Arn
+functions:
+  f:
+    handler: h.main
+    events:
+      - sqs:
+          arn: !GetAtt Jobs.Arn
+          batchSize: 20
+          maximumBatchingWindow: 2
+          functionResponseType: ReportBatchItemFailures
+      - sqs: arn:aws:sqs:us-east-1:000000000000:elsewhere
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        VisibilityTimeout: 5
+        RedrivePolicy:
+          deadLetterTargetArn: !GetAtt Dlq.Arn
+          maxReceiveCount: 3
+        Tags:
+          - Key: team
+            Value: shop
+    Dlq:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: shop-dead
+";
+    let m = crate::parse_for("serverless.yml", yaml, "http://127.0.0.1:9999/").unwrap();
+    let env = &m.functions[0].config.environment;
+    assert_eq!(env["JOBS_URL"], "http://127.0.0.1:9999/000000000000/shop-Jobs");
+    assert_eq!(env["DLQ_ARN"], "arn:aws:sqs:us-east-1:000000000000:shop-dead");
+    let jobs = &m.queues[0];
+    assert_eq!((jobs.name.as_str(), jobs.attributes["VisibilityTimeout"].as_str()), ("shop-Jobs", "5"));
+    let redrive: serde_json::Value = serde_json::from_str(&jobs.attributes["RedrivePolicy"]).unwrap();
+    assert_eq!(redrive["deadLetterTargetArn"], "arn:aws:sqs:us-east-1:000000000000:shop-dead");
+    assert_eq!(jobs.tags["team"], "shop");
+    let sources = &m.functions[0].config.event_sources;
+    assert_eq!(sources[0].source, squall_types::EventSource::Sqs { queue: "shop-Jobs".into() });
+    assert_eq!((sources[0].batch_size, sources[0].batching_window_s), (20, 2));
+    assert!(sources[0].report_batch_item_failures);
+    assert_eq!(sources[1].source, squall_types::EventSource::Sqs { queue: "elsewhere".into() });
+    assert_eq!(sources[1].batch_size, 10, "Lambda's default for queues");
+
+    let bad = |from: &str, to: &str| errors(&yaml.replace(from, to)).join("\n");
+    let e = bad("maximumBatchingWindow: 2", "enabled: true");
+    assert!(e.contains("needs a maximumBatchingWindow"), "{e}");
+    let e = bad("arn: !GetAtt Jobs.Arn", "arn: !Ref Jobs");
+    assert!(e.contains("is not an SQS queue ARN"), "{e}");
+    let e = bad("VisibilityTimeout: 5", "FifoQueue: true");
+    assert!(e.contains("FifoQueue: is not supported yet"), "{e}");
+    let e = bad("DLQ_ARN: !GetAtt Dlq.Arn", "DLQ_ARN: !GetAtt Dlq.Colour");
+    assert!(e.contains("attribute Colour of Dlq is not supported (Arn, QueueName, QueueUrl are)"), "{e}");
 }

@@ -1,0 +1,171 @@
+//! The poller of one queue mapping: receive a batch (long polling, so an idle queue costs
+//! nothing), invoke the function with Lambda's SQS event, delete the messages it handled.
+//! Failed messages are left to become visible again after the queue's visibility timeout,
+//! so the queue's redrive policy decides when they move to its dead-letter queue. With
+//! `ReportBatchItemFailures` only the messages the function names are left.
+
+use crate::Ctx;
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use squall_functions::EventOutcome;
+use squall_functions::async_invoke::jitter;
+use squall_queues::service::{ReceiveOptions, Received};
+use squall_types::{EventSource, EventSourceMapping, RequestId, TraceContext};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The longest long poll SQS allows.
+const MAX_WAIT_S: u32 = 20;
+
+pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping) {
+    let EventSource::Sqs { queue } = &mapping.source else { return };
+    let mut failures = 0u32;
+    loop {
+        match step(&ctx, &function, queue, &mapping).await {
+            Ok(None) => failures = 0,
+            Ok(Some(pause)) => {
+                failures = 0;
+                tokio::time::sleep(pause).await;
+            }
+            // Not created yet, or deleted: look again later.
+            Err(squall_queues::Error::QueueDoesNotExist) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let pause = Duration::from_millis(100).saturating_mul(1 << failures.min(9));
+                tracing::warn!(function, queue, "polling the queue: {e}; retrying in {pause:?}");
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
+
+/// One batch; `Some(pause)` asks the caller to wait before the next.
+async fn step(
+    ctx: &Ctx,
+    function: &str,
+    queue: &str,
+    m: &EventSourceMapping,
+) -> squall_queues::Result<Option<Duration>> {
+    let want = m.batch_size as usize;
+    let receive = |max: usize, wait_s: u32| ReceiveOptions {
+        max: Some(max.min(10) as u32),
+        visibility_timeout_s: None,
+        wait_s: Some(wait_s),
+    };
+    let mut batch = ctx.queues.receive(queue, receive(want, MAX_WAIT_S)).await?;
+    if batch.is_empty() {
+        return Ok(None);
+    }
+    // Fill the batch for up to the batching window.
+    let deadline = Instant::now() + Duration::from_secs(u64::from(m.batching_window_s));
+    while batch.len() < want {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let wait_s = (left.as_secs_f64().ceil() as u32).clamp(1, MAX_WAIT_S);
+        batch.extend(ctx.queues.receive(queue, receive(want - batch.len(), wait_s)).await?);
+    }
+    let Some(record) = ctx.functions.function(function) else {
+        // The function is going away; its messages return after the visibility timeout.
+        return Ok(Some(Duration::from_secs(1)));
+    };
+    let arn = ctx.queues.queue_arn(queue)?;
+    let event = json!({ "Records": batch.iter().map(|r| record_json(r, &arn, &ctx.region)).collect::<Vec<_>>() });
+    let request_id = RequestId::new();
+    let trace = TraceContext::new_root();
+    let outcome = ctx.functions.invoke_event(&record, Bytes::from(event.to_string()), &request_id, &trace).await;
+    let all = || batch.iter().map(|r| r.id.clone()).collect::<HashSet<String>>();
+    let (failed, why) = match outcome {
+        EventOutcome::Answered(body) if m.report_batch_item_failures => match reported_failures(&body, &batch) {
+            Ok(ids) => (ids, "the function reported them as failed".to_string()),
+            Err(why) => (all(), why),
+        },
+        EventOutcome::Answered(_) => (HashSet::new(), String::new()),
+        EventOutcome::Unreadable(why) if m.report_batch_item_failures => (all(), why),
+        EventOutcome::Unreadable(_) => (HashSet::new(), String::new()),
+        EventOutcome::Throttled => {
+            // Not the function's fault: make the messages visible again at once.
+            let handles: Vec<(&str, u32)> = batch.iter().map(|r| (r.receipt_handle.as_str(), 0)).collect();
+            ctx.queues.change_visibility_batch(queue, &handles).await?;
+            return Ok(Some(jitter(Duration::from_secs(1))));
+        }
+        EventOutcome::Failed(message) => (all(), message),
+    };
+    let done: Vec<&str> = batch.iter().filter(|r| !failed.contains(&r.id)).map(|r| r.receipt_handle.as_str()).collect();
+    if !done.is_empty() {
+        ctx.queues.delete_batch(queue, &done).await?;
+    }
+    if !failed.is_empty() {
+        ctx.functions.platform_line(
+            function,
+            &request_id,
+            &trace,
+            format!(
+                "{} of {} messages from queue {queue} failed and return to it after its visibility timeout: {why}",
+                failed.len(),
+                batch.len()
+            ),
+        );
+    }
+    Ok(None)
+}
+
+/// The messages a `ReportBatchItemFailures` answer names. An answer not of that shape, or
+/// naming a message not in the batch, fails the whole batch (Lambda's rule).
+fn reported_failures(body: &[u8], batch: &[Received]) -> Result<HashSet<String>, String> {
+    let whole = |why: &str| Err(format!("{why}: the whole batch counts as failed"));
+    if body.is_empty() || body == b"null" {
+        return Ok(HashSet::new());
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else { return whole("the answer is not JSON") };
+    let Some(list) = v.get("batchItemFailures").filter(|l| !l.is_null()) else { return Ok(HashSet::new()) };
+    let Some(list) = list.as_array() else { return whole("batchItemFailures is not a list") };
+    let mut out = HashSet::new();
+    for f in list {
+        let Some(id) = f.get("itemIdentifier").and_then(Value::as_str).filter(|id| !id.is_empty()) else {
+            return whole("a batchItemFailures entry has no itemIdentifier");
+        };
+        if !batch.iter().any(|r| r.id == id) {
+            return whole("batchItemFailures names a message not in the batch");
+        }
+        out.insert(id.to_string());
+    }
+    Ok(out)
+}
+
+/// One message as Lambda's SQS event shows it.
+fn record_json(r: &Received, arn: &str, region: &str) -> Value {
+    let attributes: Map<String, Value> = r.system.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+    let message_attributes: Map<String, Value> = r
+        .attributes
+        .iter()
+        .map(|(k, v)| {
+            let mut a = json!({ "stringListValues": [], "binaryListValues": [], "dataType": v.data_type });
+            if let Some(s) = &v.string {
+                a["stringValue"] = s.clone().into();
+            }
+            if let Some(b) = &v.binary {
+                a["binaryValue"] = base64::engine::general_purpose::STANDARD.encode(b).into();
+            }
+            (k.clone(), a)
+        })
+        .collect();
+    let mut out = json!({
+        "messageId": r.id,
+        "receiptHandle": r.receipt_handle,
+        "body": r.body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": r.md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
+    });
+    if let Some(md5) = &r.md5_of_attributes {
+        out["md5OfMessageAttributes"] = md5.clone().into();
+    }
+    out
+}
