@@ -20,17 +20,11 @@
 //! `ops` counting successful requests only; any status but 200 is an error, and the first
 //! error is printed to stderr. The generator runs on one thread.
 
+use crate::aws::{Client, FirstError, Target, micros, mix, seed, summarize};
 use anyhow::{Context, bail};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
-use sha2::{Digest, Sha256};
-use squall_auth::{PathEncoding, SignableRequest, format_amz_date, sign};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// The table every operation uses.
 const TABLE: &str = "bench";
@@ -40,7 +34,6 @@ const GET_KEYS: u64 = 1000;
 const QUERY_PARTITIONS: u64 = 100;
 /// Items per `query` partition, and the Query's `Limit`.
 const QUERY_ITEMS: u64 = 10;
-const REGION: &str = "us-east-1";
 const SERVICE: &str = "dynamodb";
 /// Filler making an item ~100 bytes (names and values of pk, sk and data).
 const DATA: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab";
@@ -55,19 +48,11 @@ enum Op {
     Query,
 }
 
-/// Where requests go and the key that signs them.
-struct Target {
-    authority: String,
-    key_id: String,
-    secret: String,
-}
-
 /// What one connection measured.
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u32>,
     errors: u64,
-    opened: u64,
 }
 
 pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
@@ -97,18 +82,10 @@ async fn run_async(args: &[&str]) -> anyhow::Result<()> {
     if rest.len() > 2 || rate.is_some_and(|r| r <= 0.0) {
         bail!("usage: squall-bench {USAGE}");
     }
-    let uri: http::Uri = endpoint.parse().context("ENDPOINT must be a URL")?;
-    if uri.scheme_str() != Some("http") {
-        bail!("ENDPOINT must be an http:// URL");
-    }
-    let target = Arc::new(Target {
-        authority: uri.authority().context("ENDPOINT needs a host")?.to_string(),
-        key_id: std::env::var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?,
-        secret: std::env::var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
-    });
+    let target = Arc::new(Target::from_env(endpoint, SERVICE)?);
 
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
-    let reported = Arc::new(AtomicBool::new(false));
+    let seed = seed();
+    let reported = Arc::new(FirstError::new("ddb"));
     let next_load = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(seconds);
@@ -116,7 +93,7 @@ async fn run_async(args: &[&str]) -> anyhow::Result<()> {
     for c in 0..connections {
         let (target, reported, next_load) = (target.clone(), reported.clone(), next_load.clone());
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn { target, sender: None, tally: Tally::default(), reported };
+            let mut conn = Conn { client: Client::new(target), tally: Tally::default(), reported };
             match (op, rate) {
                 (Op::Load, _) => conn.load(&next_load).await,
                 (_, None) => {
@@ -145,30 +122,18 @@ async fn run_async(args: &[&str]) -> anyhow::Result<()> {
                     }
                 }
             }
-            conn.tally
+            (conn.tally, conn.client.opened)
         }));
     }
-    let mut all = Tally::default();
+    let (mut all, mut opened) = (Tally::default(), 0);
     for t in tasks {
-        let t = t.await?;
+        let (t, o) = t.await?;
         all.latencies_us.extend(t.latencies_us);
         all.errors += t.errors;
-        all.opened += t.opened;
+        opened += o;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let mut samples = all.latencies_us;
-    samples.sort_unstable();
-    let pct = |p: f64| {
-        if samples.is_empty() {
-            0
-        } else {
-            samples[((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1]
-        }
-    };
-    if all.opened > connections {
-        eprintln!("squall-bench ddb: {} connections opened for {connections} (the server closes them)", all.opened);
-    }
-    println!("{} {:.0} {} {} {}", samples.len(), samples.len() as f64 / elapsed, pct(0.50), pct(0.99), all.errors);
+    summarize("ddb", all.latencies_us.len(), elapsed, all.latencies_us, all.errors, opened, connections);
     Ok(())
 }
 
@@ -196,20 +161,11 @@ fn put_body(pk: &str, sk: u64) -> String {
     format!(r#"{{"TableName":"{TABLE}","Item":{{"pk":{{"S":"{pk}"}},"sk":{{"N":"{sk}"}},"data":{{"S":"{DATA}"}}}}}}"#)
 }
 
-/// SplitMix64's finaliser: spreads consecutive numbers over the whole range.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// One keep-alive connection, reopened when the server closes it.
+/// One connection and what it measured.
 struct Conn {
-    target: Arc<Target>,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    client: Client,
     tally: Tally,
-    reported: Arc<AtomicBool>,
+    reported: Arc<FirstError>,
 }
 
 impl Conn {
@@ -235,66 +191,22 @@ impl Conn {
     /// send) or its error.
     async fn timed(&mut self, op: Op, name: &str, body: String, due: Option<Instant>) {
         let started = due.unwrap_or_else(Instant::now);
-        let outcome = self.call(name, body).await;
+        let outcome = self.client.call(&format!("DynamoDB_20120810.{name}"), body).await;
         let latency = started.elapsed();
         let failure = match outcome {
             Ok((status, body)) if status != http::StatusCode::OK => {
                 Some(format!("{name}: status {status}: {}", String::from_utf8_lossy(&body)))
             }
             Ok((_, body)) => check(op, &body).err().map(|e| format!("{name}: {e}: {}", String::from_utf8_lossy(&body))),
-            Err(e) => {
-                self.sender = None;
-                Some(format!("{name}: {e:#}"))
-            }
+            Err(e) => Some(format!("{name}: {e:#}")),
         };
         match failure {
-            None => self.tally.latencies_us.push(latency.as_micros().min(u32::MAX as u128) as u32),
+            None => self.tally.latencies_us.push(micros(latency)),
             Some(msg) => {
                 self.tally.errors += 1;
-                if !self.reported.swap(true, Ordering::Relaxed) {
-                    eprintln!("squall-bench ddb: first error: {msg}");
-                }
+                self.reported.report(&msg);
             }
         }
-    }
-
-    /// Signs and sends one request, reading the whole answer.
-    async fn call(&mut self, name: &str, body: String) -> anyhow::Result<(http::StatusCode, Bytes)> {
-        let mut req = self.target.request(name, body)?;
-        // A request the server never saw (its connection had closed) is sent again on a
-        // new connection.
-        for _ in 0..3 {
-            let sender = match self.sender.as_mut() {
-                Some(s) if !s.is_closed() => s,
-                _ => {
-                    let stream = TcpStream::connect(&self.target.authority).await?;
-                    stream.set_nodelay(true)?;
-                    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-                    tokio::spawn(conn);
-                    self.tally.opened += 1;
-                    self.sender.insert(sender)
-                }
-            };
-            if sender.ready().await.is_err() {
-                self.sender = None;
-                continue;
-            }
-            match sender.try_send_request(req).await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let body = resp.into_body().collect().await?.to_bytes();
-                    return Ok((status, body));
-                }
-                Err(mut e) => match e.take_message() {
-                    Some(unsent) => {
-                        req = unsent;
-                        self.sender = None;
-                    }
-                    None => return Err(e.into_error().into()),
-                },
-            }
-        }
-        bail!("the server keeps closing its connections")
     }
 }
 
@@ -311,31 +223,5 @@ fn check(op: Op, body: &[u8]) -> anyhow::Result<()> {
             Ok(())
         }
         _ => Ok(()),
-    }
-}
-
-impl Target {
-    /// A signed `POST /` for operation `name`.
-    fn request(&self, name: &str, body: String) -> anyhow::Result<http::Request<Full<Bytes>>> {
-        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        let amz_date = format_amz_date(secs);
-        let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
-        let amz_target = format!("DynamoDB_20120810.{name}");
-        let headers: [(&str, &str); 5] = [
-            ("host", &self.authority),
-            ("content-type", "application/x-amz-json-1.0"),
-            ("x-amz-date", &amz_date),
-            ("x-amz-content-sha256", &payload_hash),
-            ("x-amz-target", &amz_target),
-        ];
-        let signable =
-            SignableRequest { method: "POST", path: "/", query: "", headers: &headers, payload_hash: &payload_hash };
-        let authorization = sign(&signable, &self.key_id, &self.secret, REGION, SERVICE, PathEncoding::Double)
-            .map_err(|e| anyhow::anyhow!("signing: {e}"))?;
-        let mut req = http::Request::post("/");
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        Ok(req.header("authorization", authorization).body(Full::new(Bytes::from(body)))?)
     }
 }

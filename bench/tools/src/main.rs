@@ -14,8 +14,16 @@
 //! - `squall-bench ddb ENDPOINT OP CONNECTIONS [SECONDS [RATE]]`: a SigV4-signing DynamoDB
 //!   load generator (`load`, `put`, `get`, `query`); prints `ops ops_per_sec p50_us p99_us
 //!   errors`. See `ddb.rs`.
+//! - `squall-bench sqs ENDPOINT QUEUE_URL OP CONNECTIONS SECONDS`: a SigV4-signing SQS load
+//!   generator (`single`: send, receive, delete one message per cycle; `batch`: ten per
+//!   cycle with the batch operations); prints `messages messages_per_sec p50_us p99_us
+//!   errors`. See `sqs.rs`.
+//!
+//! The two load generators share their signing, connection and reporting code (`aws.rs`).
 
+mod aws;
 mod ddb;
+mod sqs;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -39,9 +47,11 @@ fn main() -> anyhow::Result<()> {
         ["firsts", base, template, count] => rt.block_on(firsts(base, template, count.parse()?)),
         ["runtime-relay", addr, program @ ..] if !program.is_empty() => rt.block_on(runtime_relay(addr, program)),
         ["ddb", rest @ ..] => ddb::run(rest),
+        ["sqs", rest @ ..] => sqs::run(rest),
         _ => bail!(
-            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM… | {}",
-            ddb::USAGE
+            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM… | {} | {}",
+            ddb::USAGE,
+            sqs::USAGE
         ),
     }
 }
