@@ -59,17 +59,8 @@ impl Cx<'_> {
                 other => self.error(&p, format!("stream setting {other} is not supported yet")),
             }
         }
-        let Some(table) = table else {
-            if self.errors.len() == errors_before {
-                self.error(path, "needs an arn");
-            }
-            return None;
-        };
-        m.source = EventSource::DynamoDbStream { table };
-        if let Err(e) = m.validate() {
-            self.error(path, e);
-        }
-        (self.errors.len() == errors_before).then_some(m)
+        let source = table.map(|table| EventSource::DynamoDbStream { table });
+        self.finish_mapping(path, errors_before, source, m)
     }
 
     /// An `sqs` event: `sqs: <arn>` or `sqs: {arn, batchSize, ...}`.
@@ -105,13 +96,26 @@ impl Cx<'_> {
                 other => self.error(&p, format!("sqs setting {other} is not supported yet")),
             }
         }
-        let Some(queue) = queue else {
+        let source = queue.map(|queue| EventSource::Sqs { queue });
+        self.finish_mapping(path, errors_before, source, m)
+    }
+
+    /// A mapping read from its settings: its source (an error when the `arn` was missing),
+    /// its limits checked; `None` if anything since `errors_before` went wrong.
+    fn finish_mapping(
+        &mut self,
+        path: &Path,
+        errors_before: usize,
+        source: Option<EventSource>,
+        mut m: EventSourceMapping,
+    ) -> Option<EventSourceMapping> {
+        let Some(source) = source else {
             if self.errors.len() == errors_before {
                 self.error(path, "needs an arn");
             }
             return None;
         };
-        m.source = EventSource::Sqs { queue };
+        m.source = source;
         if let Err(e) = m.validate() {
             self.error(path, e);
         }
