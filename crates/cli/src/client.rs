@@ -9,6 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use squall_auth::{Credentials, PathEncoding, SignableRequest, format_amz_date, sign};
+use squall_types::form_encode;
 
 /// A response, read whole.
 pub(crate) struct Response {
@@ -51,9 +52,24 @@ impl Client {
         })
     }
 
-    /// Sends a signed request; `path_and_query` must already be percent-encoded.
+    /// Sends a signed request; `path_and_query` must already be percent-encoded. The
+    /// signature's service follows from the request: `squall` for the control plane,
+    /// `dynamodb` for JSON 1.0 targets, else `lambda`.
     pub(crate) async fn send(
         &self,
+        method: http::Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<Response> {
+        self.send_for(None, method, path_and_query, headers, body).await
+    }
+
+    /// [`Client::send`], signed for `service` when it is given (the server tells SNS's
+    /// query protocol apart by the signature's service).
+    async fn send_for(
+        &self,
+        service: Option<&str>,
         method: http::Method,
         path_and_query: &str,
         headers: &[(&str, &str)],
@@ -76,7 +92,9 @@ impl Client {
             headers: &all,
             payload_hash: &payload_hash,
         };
-        let service = if uri.path().starts_with("/squall/") {
+        let service = if let Some(s) = service {
+            s
+        } else if uri.path().starts_with("/squall/") {
             "squall"
         } else if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-target")) {
             "dynamodb"
@@ -142,10 +160,136 @@ impl Client {
         let headers = [("x-amz-target", target), ("content-type", "application/x-amz-json-1.0")];
         self.send(http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
     }
+
+    /// Calls SNS action `action` (the query protocol: form-encoded parameters, lists as
+    /// `Name.member.N`, maps as `Name.entry.N.key` / `.value`; the answer is XML, read with
+    /// [`xml_text`] and [`xml_elements`]), like [`Client::dynamodb`].
+    pub(crate) async fn sns(&self, action: &str, params: &[(&str, String)]) -> anyhow::Result<Response> {
+        let mut body = format!("Action={}&Version=2010-03-31", form_encode(action));
+        for (k, v) in params {
+            body.push_str(&format!("&{}={}", form_encode(k), form_encode(v)));
+        }
+        let headers = [("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
+        self.send_for(Some("sns"), http::Method::POST, "/", &headers, body.into_bytes()).await
+    }
+}
+
+/// The raw contents of every `<name>` element of `xml` (nested ones inside the outer one's
+/// contents), escapes left as they are; `<name/>` is empty. Enough for AWS's answers: no
+/// CDATA, comments or `>` inside attribute values.
+pub(crate) fn xml_elements<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
+    let close = format!("</{name}>");
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some((content, empty)) = start_tag(xml, name, pos) {
+        if empty {
+            out.push("");
+            pos = content;
+            continue;
+        }
+        // The matching end tag: elements of the same name may nest.
+        let (mut depth, mut at) = (1, content);
+        loop {
+            let Some(end) = xml[at..].find(&close).map(|i| at + i) else { return out };
+            match start_tag(xml, name, at) {
+                Some((inner, inner_empty)) if inner <= end => {
+                    depth += usize::from(!inner_empty);
+                    at = inner;
+                }
+                _ => {
+                    depth -= 1;
+                    at = end + close.len();
+                    if depth == 0 {
+                        out.push(&xml[content..end]);
+                        break;
+                    }
+                }
+            }
+        }
+        pos = at;
+    }
+    out
+}
+
+/// The next start tag of `name` (`<name>`, `<name a="…">`, `<name/>`) at or after `from`:
+/// where its contents start, and whether it is empty.
+fn start_tag(xml: &str, name: &str, from: usize) -> Option<(usize, bool)> {
+    let open = format!("<{name}");
+    let mut at = from;
+    while let Some(i) = xml[at..].find(&open) {
+        let after = at + i + open.len();
+        match xml[after..].chars().next() {
+            Some('>') => return Some((after + 1, false)),
+            Some('/' | ' ' | '\t' | '\r' | '\n') => {
+                let end = after + xml[after..].find('>')?;
+                return Some((end + 1, xml[..end].ends_with('/')));
+            }
+            // A longer name (`<ErrorResponse>` when looking for `Error`).
+            _ => at = after,
+        }
+    }
+    None
+}
+
+/// The text of the first `<name>` element of `xml`, unescaped.
+pub(crate) fn xml_text(xml: &str, name: &str) -> Option<String> {
+    xml_elements(xml, name).first().map(|t| xml_unescape(t))
+}
+
+/// Text with XML's five entities and numeric character references (`&#233;`, `&#xE9;`)
+/// replaced; anything else after `&` is kept as it is.
+fn xml_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let decoded = rest.find(';').and_then(|end| {
+            let c = match &rest[1..end] {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                e => match e.strip_prefix("#x").or_else(|| e.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => e
+                        .strip_prefix('#')
+                        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                        .and_then(|d| d.parse().ok()),
+                }
+                .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The server's error as one line: `Code: message`.
 pub(crate) fn server_error(resp: &Response) -> anyhow::Error {
+    // The query protocol (SNS): `<ErrorResponse><Error><Type/><Code/><Message/></Error>…`.
+    let text = String::from_utf8_lossy(&resp.body);
+    if text.trim_start().starts_with('<')
+        && let Some(error) = xml_elements(&text, "Error").first()
+    {
+        let code = xml_text(error, "Code").unwrap_or_default();
+        let message = xml_text(error, "Message").unwrap_or_default();
+        if !code.is_empty() {
+            return anyhow!("{code}: {message}");
+        }
+    }
     let doc = serde_json::from_slice::<serde_json::Value>(&resp.body).ok();
     // REST-JSON names the code in a header; JSON 1.0 in `__type` after the namespace.
     let json10 = doc.as_ref().and_then(|d| d["__type"].as_str()).map(|t| t.rsplit('#').next().unwrap_or(t).to_string());
@@ -187,4 +331,66 @@ pub(crate) fn segment(s: &str) -> String {
     const UNRESERVED: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = r#"<?xml version="1.0"?>
+<ListSubscriptionsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+  <ListSubscriptionsResult>
+    <Subscriptions>
+      <member>
+        <SubscriptionArn>arn:aws:sns:us-east-1:000000000000:orders:1</SubscriptionArn>
+        <Protocol>lambda</Protocol>
+        <Endpoint>arn:aws:lambda:us-east-1:000000000000:function:shop-f</Endpoint>
+        <TopicArn>arn:aws:sns:us-east-1:000000000000:orders</TopicArn>
+      </member>
+      <member>
+        <SubscriptionArn>PendingConfirmation</SubscriptionArn>
+        <Protocol>http</Protocol>
+        <Endpoint>http://h/a?x=1&amp;y=&lt;2&gt; &quot;&apos; &#233;&#xE9; &bogus; &#xZZ; AT&amp;T</Endpoint>
+        <Owner/>
+      </member>
+    </Subscriptions>
+    <NextToken>t&amp;2</NextToken>
+  </ListSubscriptionsResult>
+</ListSubscriptionsResponse>"#;
+
+    #[test]
+    fn xml_texts_are_found_and_unescaped() {
+        let members = xml_elements(LIST, "member");
+        assert_eq!(members.len(), 2);
+        assert_eq!(xml_text(members[0], "Protocol").as_deref(), Some("lambda"));
+        assert_eq!(
+            xml_text(members[1], "Endpoint").as_deref(),
+            Some("http://h/a?x=1&y=<2> \"' éé &bogus; &#xZZ; AT&T")
+        );
+        assert_eq!(xml_text(members[1], "Owner").as_deref(), Some(""));
+        let protocols: Vec<String> = members.iter().filter_map(|m| xml_text(m, "Protocol")).collect();
+        assert_eq!(protocols, ["lambda", "http"]);
+        assert_eq!(xml_text(LIST, "NextToken").as_deref(), Some("t&2"));
+        assert_eq!(xml_text(LIST, "Missing"), None);
+        // Elements of the same name nest; `<Error>` is not `<ErrorResponse>`.
+        let nested = "<a><b><b>in</b></b><b x=\"1\">two</b></a>";
+        assert_eq!(xml_elements(nested, "b"), ["<b>in</b>", "two"]);
+        assert_eq!(xml_elements("<ErrorResponse><Error>e</Error></ErrorResponse>", "Error"), ["e"]);
+    }
+
+    #[test]
+    fn query_protocol_errors_read_as_code_and_message() {
+        let body = r#"<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist &amp; never did</Message></Error><RequestId>r</RequestId></ErrorResponse>"#;
+        let resp =
+            Response { status: http::StatusCode::NOT_FOUND, headers: http::HeaderMap::new(), body: Bytes::from(body) };
+        assert_eq!(server_error(&resp).to_string(), "NotFound: Topic does not exist & never did");
+        let json = Response {
+            status: http::StatusCode::BAD_REQUEST,
+            headers: http::HeaderMap::new(),
+            body: Bytes::from(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"no"}"#,
+            ),
+        };
+        assert_eq!(server_error(&json).to_string(), "ResourceNotFoundException: no");
+    }
 }

@@ -5,6 +5,7 @@
 //! once: an attempt cut short by a crash runs again after a restart.
 
 use crate::EventOutcome;
+use crate::destinations::{Condition, Record};
 use crate::{Error, Functions, Result};
 use bytes::Bytes;
 use squall_storage::QueuedInvocation;
@@ -65,6 +66,19 @@ impl Functions {
                 "an asynchronous invocation's payload is at most {MAX_ASYNC_PAYLOAD} bytes"
             )));
         }
+        self.enqueue_async(function, payload, request_id, trace).await
+    }
+
+    /// Accepts an event from inside the platform (a topic's delivery, say) to run later,
+    /// without the caller's payload limit: the platform's own envelopes may exceed it, as
+    /// they do on Lambda. `Ok` means it is stored durably.
+    pub async fn enqueue_async(
+        &self,
+        function: &FunctionRecord,
+        payload: Bytes,
+        request_id: &RequestId,
+        trace: &TraceContext,
+    ) -> Result<()> {
         let now = now_ms();
         let queued = QueuedInvocation {
             id: request_id.to_string(),
@@ -145,33 +159,123 @@ impl Functions {
             );
             return self.finish(&inv.id).await;
         };
-        if age > policy.max_event_age {
-            note(format!("dropping asynchronous invocation {}: older than {:?}", inv.id, policy.max_event_age));
+        // The function's own settings win over the server's.
+        let settings = &function.config.async_invoke;
+        let max_retries = settings.maximum_retry_attempts.unwrap_or(policy.max_retries);
+        let max_age = settings.maximum_event_age_s.map_or(policy.max_event_age, |s| Duration::from_secs(s.into()));
+        if age > max_age {
+            note(format!("dropping asynchronous invocation {}: older than {max_age:?}", inv.id));
+            let outcome =
+                GivenUp { condition: Condition::EventAgeExceeded, message: "the event is too old", document: None };
+            self.give_up(&function, &inv, &outcome).await;
             return self.finish(&inv.id).await;
         }
         let payload = Bytes::from(inv.payload.clone());
-        let failure = match self.invoke_event(&function, payload, &request_id, &trace).await {
-            // The answer goes nowhere (destinations are not built yet).
-            EventOutcome::Answered(_) | EventOutcome::Unreadable(_) => return self.finish(&inv.id).await,
+        let (failure, document) = match self.invoke_event(&function, payload, &request_id, &trace).await {
+            EventOutcome::Answered(answer) => {
+                self.succeeded(&function, &inv, Some(&answer)).await;
+                return self.finish(&inv.id).await;
+            }
+            EventOutcome::Unreadable(_) => {
+                self.succeeded(&function, &inv, None).await;
+                return self.finish(&inv.id).await;
+            }
             EventOutcome::Throttled => {
                 let backoff = (age / 2).clamp(policy.retry_delay.min(Duration::from_secs(1)), MAX_THROTTLE_BACKOFF);
                 return self.retry(&inv, inv.attempts, jitter(backoff)).await;
             }
-            EventOutcome::Failed(message) => message,
+            EventOutcome::Failed { message, document } => (message, document),
         };
         let attempts = inv.attempts + 1;
-        if attempts > policy.max_retries {
+        if attempts > max_retries {
             note(format!("asynchronous invocation {} failed after {attempts} attempts, giving up: {failure}", inv.id));
+            let inv = QueuedInvocation { attempts, ..inv };
+            let outcome =
+                GivenUp { condition: Condition::RetriesExhausted, message: &failure, document: document.as_deref() };
+            self.give_up(&function, &inv, &outcome).await;
             return self.finish(&inv.id).await;
         }
         let backoff = jitter(policy.retry_delay.saturating_mul(2u32.saturating_pow(attempts - 1)).min(MAX_RETRY_DELAY));
         note(format!(
             "asynchronous invocation {} failed (attempt {attempts} of {}), retrying in {:.1} s: {failure}",
             inv.id,
-            policy.max_retries + 1,
+            max_retries + 1,
             backoff.as_secs_f64()
         ));
         self.retry(&inv, attempts, backoff).await;
+    }
+
+    /// Sends the record of a successful invocation to the function's `onSuccess`, if any.
+    async fn succeeded(&self, function: &FunctionRecord, inv: &QueuedInvocation, answer: Option<&[u8]>) {
+        let Some(arn) = &function.config.async_invoke.on_success else { return };
+        let record = self.record(function, inv, Condition::Success, inv.attempts + 1, answer);
+        self.send_to(function, inv, arn, record, vec![]).await;
+    }
+
+    /// Sends what an invocation given up on leaves behind: its record to `onFailure`, its
+    /// event to the dead-letter queue.
+    async fn give_up(&self, function: &FunctionRecord, inv: &QueuedInvocation, outcome: &GivenUp<'_>) {
+        let settings = &function.config.async_invoke;
+        if let Some(arn) = &settings.on_failure {
+            let record = self.record(function, inv, outcome.condition, inv.attempts, outcome.document);
+            self.send_to(function, inv, arn, record, vec![]).await;
+        }
+        if let Some(arn) = &settings.dead_letter {
+            let event = String::from_utf8_lossy(&inv.payload).into_owned();
+            // The function's own errorMessage when it reported one, as Lambda sends.
+            let reported = outcome.document.and_then(|d| serde_json::from_slice::<serde_json::Value>(d).ok());
+            let message =
+                reported.as_ref().and_then(|d| d["errorMessage"].as_str()).unwrap_or(outcome.message).to_string();
+            let attributes = vec![
+                ("RequestID".to_string(), inv.id.clone()),
+                ("ErrorCode".to_string(), "200".to_string()),
+                ("ErrorMessage".to_string(), message),
+            ];
+            self.send_to(function, inv, arn, event, attributes).await;
+        }
+    }
+
+    fn record(
+        &self,
+        function: &FunctionRecord,
+        inv: &QueuedInvocation,
+        condition: Condition,
+        invoke_count: u32,
+        response: Option<&[u8]>,
+    ) -> String {
+        let region = self.destinations.get().map_or(squall_types::DEFAULT_REGION, |(_, r)| r.as_str());
+        let function_arn = squall_types::function_arn(region, function.config.name.as_str());
+        Record {
+            request_id: &inv.id,
+            function_arn: &function_arn,
+            condition,
+            invoke_count,
+            payload: &inv.payload,
+            response,
+        }
+        .to_json()
+    }
+
+    /// Delivers to a destination; a failure is the function's platform log line, since
+    /// the invocation itself is over.
+    async fn send_to(
+        &self,
+        function: &FunctionRecord,
+        inv: &QueuedInvocation,
+        arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+    ) {
+        let request_id = RequestId::parse(&inv.id).unwrap_or_default();
+        let trace = TraceContext::from_traceparent(Some(&inv.traceparent));
+        let result = match self.destinations.get() {
+            Some((sink, _)) => sink.deliver(arn, body, attributes).await,
+            None => Err("this server delivers to no destinations".to_string()),
+        };
+        if let Err(e) = result {
+            let message = format!("asynchronous invocation {}: could not deliver to {arn}: {e}", inv.id);
+            self.platform_line(function.config.name.as_str(), &request_id, &trace, message);
+        }
     }
 
     async fn finish(&self, id: &str) {
@@ -187,6 +291,13 @@ impl Functions {
             tracing::warn!(id = inv.id, "rescheduling an asynchronous invocation: {e}");
         }
     }
+}
+
+/// Why an invocation was given up on, for its record and its dead-letter message.
+struct GivenUp<'a> {
+    condition: Condition,
+    message: &'a str,
+    document: Option<&'a [u8]>,
 }
 
 /// `d` scaled by a random factor in [0.75, 1.25), so retries of many events spread out.

@@ -24,6 +24,8 @@ pub struct ConfigPatch {
     pub description: Option<String>,
     /// New reserved concurrency: `Some(None)` removes the reservation.
     pub reserved_concurrency: Option<Option<u32>>,
+    /// New asynchronous invocation settings (replace the whole set).
+    pub async_invoke: Option<squall_types::AsyncInvokeConfig>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -131,6 +133,9 @@ impl Functions {
         }
         if let Some(r) = patch.reserved_concurrency {
             c.reserved_concurrency = r;
+        }
+        if let Some(a) = patch.async_invoke {
+            c.async_invoke = a;
         }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime or handler must be able to run the stored code before it goes live.

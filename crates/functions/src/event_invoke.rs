@@ -21,8 +21,13 @@ pub enum EventOutcome {
     Unreadable(String),
     /// No instance was free: try again later, this is not the function's fault.
     Throttled,
-    /// The function (or the platform running it) failed; the reason.
-    Failed(String),
+    /// The function (or the platform running it) failed.
+    Failed {
+        /// Why, for logs.
+        message: String,
+        /// The function's error document, when it reported one.
+        document: Option<Bytes>,
+    },
 }
 
 impl Functions {
@@ -46,7 +51,7 @@ impl Functions {
         match self.invoke(function, invocation).await {
             // An HTTP function (WebAssembly) fails by answering with a server error.
             Ok(Outcome::Response(r)) if r.status().is_server_error() => {
-                EventOutcome::Failed(format!("the function answered {}", r.status()))
+                EventOutcome::Failed { message: format!("the function answered {}", r.status()), document: None }
             }
             Ok(Outcome::Response(r)) => {
                 let limit = Duration::from_secs(u64::from(function.config.timeout_s) + 1);
@@ -57,8 +62,8 @@ impl Functions {
                 }
             }
             Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => EventOutcome::Throttled,
-            Ok(Outcome::Failed(f)) => EventOutcome::Failed(f.message),
-            Err(e) => EventOutcome::Failed(e.to_string()),
+            Ok(Outcome::Failed(f)) => EventOutcome::Failed { message: f.message, document: f.payload },
+            Err(e) => EventOutcome::Failed { message: e.to_string(), document: None },
         }
     }
 

@@ -14,6 +14,7 @@
 pub mod async_invoke;
 mod crud;
 mod deploy;
+pub mod destinations;
 mod error;
 mod event_invoke;
 pub mod logs;
@@ -22,6 +23,7 @@ pub mod routes;
 pub use async_invoke::AsyncPolicy;
 pub use crud::ConfigPatch;
 pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedFunction};
+pub use destinations::DestinationSink;
 pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
 pub use logs::LogPipe;
@@ -90,6 +92,9 @@ pub struct Functions {
     state: RwLock<State>,
     /// Serializes control-plane writes on this node, so read-check-write sequences hold.
     writes: tokio::sync::Mutex<()>,
+    /// Where asynchronous invocations' outcomes go, once the composition root sets it, and
+    /// the region of the function ARNs in their records.
+    destinations: std::sync::OnceLock<(Arc<dyn DestinationSink>, String)>,
 }
 
 impl Functions {
@@ -106,6 +111,7 @@ impl Functions {
             async_wake: tokio::sync::Notify::new(),
             state: RwLock::new(State::default()),
             writes: tokio::sync::Mutex::new(()),
+            destinations: std::sync::OnceLock::new(),
         };
         let functions = f.meta.list_functions().await?;
         let services = f.meta.list_services().await?;
@@ -122,6 +128,12 @@ impl Functions {
             f.runtime.activate(&rec);
         }
         Ok(f)
+    }
+
+    /// Where asynchronous invocations' records and dead letters go from now on (set once;
+    /// later calls are ignored), and the region of the ARNs in those records.
+    pub fn set_destinations(&self, sink: Arc<dyn DestinationSink>, region: &str) {
+        let _ = self.destinations.set((sink, region.to_string()));
     }
 
     fn state(&self) -> std::sync::RwLockReadGuard<'_, State> {

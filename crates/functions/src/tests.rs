@@ -51,6 +51,7 @@ fn config(name: &str) -> FunctionConfig {
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         event_sources: Vec::new(),
+        async_invoke: Default::default(),
     }
 }
 

@@ -1,9 +1,12 @@
-//! Event sources of functions other than HTTP routes: `stream` events (a table's stream)
-//! and `sqs` events (a queue).
+//! Event sources of functions other than HTTP routes: `stream` events (a table's stream),
+//! `sqs` events (a queue), and `sns` events (a topic's subscription: SNS pushes, so no
+//! mapping).
 
-use crate::parse::{Cx, Path};
+use crate::SubscriptionResource;
+use crate::parse::{Cx, Path, dotted};
 use serde_norway::Value;
 use squall_types::{EventSource, EventSourceMapping, StartingPosition};
+use std::collections::BTreeMap;
 
 impl Cx<'_> {
     /// A `stream` event: `stream: <arn>` or `stream: {arn, batchSize, ...}`.
@@ -98,6 +101,142 @@ impl Cx<'_> {
         }
         let source = queue.map(|queue| EventSource::Sqs { queue });
         self.finish_mapping(path, errors_before, source, m)
+    }
+
+    /// An `sns` event of the function whose ARN is `function_arn`: `sns: <topic name>`
+    /// (the topic is created on deploy), `sns: <topic ARN>`, or `sns: {arn | topicName,
+    /// displayName, filterPolicy, filterPolicyScope, redrivePolicy}`. Adds the
+    /// subscription (and the topic a `topicName` implies) to `self`.
+    pub(crate) fn sns_event(&mut self, path: &Path, v: &Value, function_arn: &str) {
+        let refs = std::mem::take(&mut self.refs);
+        self.sns_event_with(path, v, function_arn, &refs);
+        self.refs = refs;
+    }
+
+    fn sns_event_with(&mut self, path: &Path, v: &Value, function_arn: &str, refs: &crate::resources::Refs) {
+        let errors_before = self.errors.len();
+        // (where it was given, the value)
+        let mut arn: Option<(Vec<&str>, String)> = None;
+        let mut name: Option<(Vec<&str>, String)> = None;
+        let mut display: Option<(Vec<&str>, String)> = None;
+        let mut attributes = BTreeMap::new();
+        match (self.reference(path, v, refs), v) {
+            (None, _) => return,
+            (Some(Some(resolved)), _) => arn = Some((path.to_vec(), resolved)),
+            (Some(None), Value::Mapping(_)) => {
+                for (k, val) in self.entries(path, v) {
+                    let p = [path, &[k]].concat();
+                    match k {
+                        "arn" => arn = self.string_or_reference(&p, val, refs).map(|a| (p, a)),
+                        "topicName" => name = self.string(&p, val).map(|n| (p, n)),
+                        "displayName" => display = self.string(&p, val).map(|d| (p, d)),
+                        "filterPolicy" => {
+                            if let Some(json) = self.json_object(&p, val) {
+                                attributes.insert("FilterPolicy".to_string(), json);
+                            }
+                        }
+                        "filterPolicyScope" => {
+                            if let Some(s) = self.filter_policy_scope(&p, val) {
+                                attributes.insert("FilterPolicyScope".to_string(), s);
+                            }
+                        }
+                        "redrivePolicy" => {
+                            if let Some(target) = self.sns_redrive_policy(&p, val, refs) {
+                                attributes.insert("RedrivePolicy".to_string(), crate::topics::redrive_policy(&target));
+                            }
+                        }
+                        "kmsMasterKeyId" => self.warn(&p, "has no effect under squall; ignored"),
+                        other => self.error(&p, format!("sns setting {other} is not supported yet")),
+                    }
+                }
+            }
+            (Some(None), _) => {
+                let Some(s) = self.string(path, v) else { return };
+                if s.starts_with("arn:") {
+                    arn = Some((path.to_vec(), s));
+                } else {
+                    name = Some((path.to_vec(), s));
+                }
+            }
+        }
+        if self.errors.len() != errors_before {
+            return;
+        }
+        let topic_arn = match (arn, name) {
+            (Some((p, arn)), name) => {
+                let Some(topic) = crate::topics::topic_of_arn(&arn) else {
+                    self.error(&p, format!("{arn} is not an SNS topic ARN"));
+                    return;
+                };
+                if let Some((np, n)) = name
+                    && n != topic
+                {
+                    self.error(&np, format!("{n} is not the name of the topic arn names ({topic})"));
+                    return;
+                }
+                if let Some((dp, _)) = display {
+                    self.warn(&dp, "has no effect with an arn (the event does not create the topic); ignored");
+                }
+                arn
+            }
+            (None, Some((p, n))) => {
+                if let Err(e) = crate::topics::check_topic_name(&n) {
+                    self.error(&p, e);
+                    return;
+                }
+                self.imply_topic(&n, display);
+                crate::topics::topic_arn(&self.region, &n)
+            }
+            (None, None) => {
+                self.error(path, "needs an arn or a topicName");
+                return;
+            }
+        };
+        let s = SubscriptionResource {
+            origin: dotted(path),
+            topic_arn,
+            protocol: "lambda".into(),
+            endpoint: function_arn.to_string(),
+            attributes,
+        };
+        self.add_subscription(path, s);
+    }
+
+    /// An `sns` event's `redrivePolicy`: the dead-letter queue's ARN, from
+    /// `deadLetterTargetArn` (an ARN or a reference) or `deadLetterTargetRef` (the logical
+    /// id of a queue of this service).
+    fn sns_redrive_policy(&mut self, path: &Path, v: &Value, refs: &crate::resources::Refs) -> Option<String> {
+        let errors_before = self.errors.len();
+        let mut targets = Vec::new();
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            match k {
+                "deadLetterTargetArn" => targets.extend(self.dead_letter_arn(&p, val, refs)),
+                "deadLetterTargetRef" => {
+                    let Some(id) = self.string(&p, val) else { continue };
+                    match refs.get(&id) {
+                        Some(t) if t.kind == "AWS::SQS::Queue" => targets.push(t.attributes["Arn"].clone()),
+                        _ => self.error(&p, format!("{id} is not an AWS::SQS::Queue of this service")),
+                    }
+                }
+                "deadLetterTargetImport" => self.error(&p, "is not supported yet (squall has no stack exports)"),
+                other => self.error(&p, format!("redrivePolicy setting {other} is not supported yet")),
+            }
+        }
+        if self.errors.len() != errors_before {
+            return None;
+        }
+        match targets.len() {
+            1 => targets.pop(),
+            0 => {
+                self.error(path, "needs deadLetterTargetArn or deadLetterTargetRef");
+                None
+            }
+            _ => {
+                self.error(path, "takes one of deadLetterTargetArn and deadLetterTargetRef");
+                None
+            }
+        }
     }
 
     /// A mapping read from its settings: its source (an error when the `arn` was missing),

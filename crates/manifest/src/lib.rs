@@ -8,16 +8,19 @@
 //! Pure: the caller reads the file and checks handler paths; [`Manifest::locate`] gives
 //! it the line of any key for its own errors.
 
+mod async_settings;
 mod events;
 mod locate;
 mod parse;
 mod queues;
 mod resources;
+mod topics;
 
 pub use locate::Locator;
 pub use parse::{parse, parse_for};
 pub use queues::QueueResource;
 pub use resources::TableResource;
+pub use topics::{SubscriptionResource, TopicResource};
 
 use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
 use std::fmt;
@@ -27,6 +30,9 @@ use std::fmt;
 pub struct Manifest {
     /// The service name.
     pub service: ServiceName,
+    /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
+    /// resolves (topics, queues, tables, functions).
+    pub region: String,
     /// `custom.squall.build`: a shell command `squall deploy` runs in the service
     /// directory before packaging.
     pub build: Option<String>,
@@ -38,6 +44,14 @@ pub struct Manifest {
     pub tables: Vec<TableResource>,
     /// Queues declared under `resources`, created (or their attributes set) on deploy.
     pub queues: Vec<QueueResource>,
+    /// Topics declared under `resources` (`AWS::SNS::Topic`), then those `sns` events
+    /// imply by `topicName` (logical id empty): created (or their attributes set) on deploy.
+    pub topics: Vec<TopicResource>,
+    /// Subscriptions: `AWS::SNS::Subscription` resources, topics' `Subscription` entries
+    /// and function `sns` events (protocol `lambda`, endpoint the function's ARN). SNS
+    /// pushes, so these are not event source mappings; deploy makes them after the
+    /// functions exist.
+    pub subscriptions: Vec<SubscriptionResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

@@ -1,7 +1,7 @@
 //! The walk over the YAML tree: every key is either understood, accepted with a warning,
 //! or refused with its location.
 
-use crate::{FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors};
+use crate::{FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors, SubscriptionResource, TopicResource};
 use serde_norway::{Mapping, Value};
 use squall_types::{Cors, EventSourceMapping, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
 use std::collections::{BTreeMap, HashMap};
@@ -23,7 +23,17 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
 pub fn parse_for(file: &str, text: &str, endpoint: &str) -> Result<Manifest, ManifestErrors> {
     let locator = Locator::new(text);
     let endpoint = endpoint.trim_end_matches('/').to_string();
-    let mut cx = Cx { file, locator, errors: vec![], warnings: vec![], refs: Default::default(), endpoint };
+    let mut cx = Cx {
+        file,
+        locator,
+        errors: vec![],
+        warnings: vec![],
+        refs: Default::default(),
+        endpoint,
+        region: squall_types::DEFAULT_REGION.to_string(),
+        topics: vec![],
+        subscriptions: vec![],
+    };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -59,9 +69,16 @@ pub(crate) struct Cx<'f> {
     pub(crate) refs: crate::resources::Refs,
     /// The api port's URL, which queue URLs start with.
     pub(crate) endpoint: String,
+    /// `provider.region`: the region in the ARNs of topics, queues, tables and functions.
+    pub(crate) region: String,
+    /// Topics declared under `resources`, then those `sns` events imply.
+    pub(crate) topics: Vec<TopicResource>,
+    /// Subscriptions from resources and `sns` events, in manifest order.
+    pub(crate) subscriptions: Vec<SubscriptionResource>,
 }
 
-fn dotted(path: &Path) -> String {
+/// A key path as messages show it: `functions.f.events[0].sns`.
+pub(crate) fn dotted(path: &Path) -> String {
     let mut s = String::new();
     for seg in path {
         if seg.parse::<usize>().is_ok() {
@@ -129,7 +146,7 @@ impl Cx<'_> {
     }
 
     /// A scalar as a string, the way the framework turns `PORT: 8080` into "8080".
-    fn scalar(&mut self, path: &Path, v: &Value) -> Option<String> {
+    pub(crate) fn scalar(&mut self, path: &Path, v: &Value) -> Option<String> {
         match v {
             Value::String(_) => self.string(path, v),
             Value::Number(n) => Some(n.to_string()),
@@ -177,20 +194,18 @@ impl Cx<'_> {
         // Resources first: environment values anywhere may refer to them.
         let mut tables = Vec::new();
         let mut queues = Vec::new();
-        if let Some(res) = root.get("resources") {
-            let name = match root.get("service") {
-                Some(Value::Mapping(m)) => m.get("name").and_then(Value::as_str),
-                Some(other) => other.as_str(),
-                None => None,
-            };
-            let region = root
-                .get("provider")
-                .and_then(|p| p.get("region"))
-                .and_then(Value::as_str)
-                .unwrap_or(squall_types::DEFAULT_REGION)
-                .to_string();
-            if let Some(name) = name.filter(|n| ServiceName::new(*n).is_ok()) {
-                (tables, queues) = self.resources(name, &region, res);
+        if let Some(region) = root.get("provider").and_then(|p| p.get("region")).and_then(Value::as_str) {
+            self.region = region.to_string();
+        }
+        let name = match root.get("service") {
+            Some(Value::Mapping(m)) => m.get("name").and_then(Value::as_str),
+            Some(other) => other.as_str(),
+            None => None,
+        };
+        if let Some(name) = name.filter(|n| ServiceName::new(*n).is_ok()) {
+            self.function_refs(name, root.get("functions"));
+            if let Some(res) = root.get("resources") {
+                (tables, queues) = self.resources(name, res);
             }
         }
         for (key, v) in self.entries(&[], root) {
@@ -233,11 +248,14 @@ impl Cx<'_> {
         };
         Some(Manifest {
             service,
+            region: self.region.clone(),
             build,
             cors: provider.cors.clone(),
             functions,
             tables,
             queues,
+            topics: std::mem::take(&mut self.topics),
+            subscriptions: std::mem::take(&mut self.subscriptions),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })
@@ -384,7 +402,12 @@ impl Cx<'_> {
         let mut event_sources = Vec::new();
         let mut reserved_concurrency = None;
         let mut provisioned_concurrency = None;
+        let mut async_invoke = squall_types::AsyncInvokeConfig::default();
         let errors_before = self.errors.len();
+        // `sns` events subscribe the function by its ARN, so its deployed name is needed
+        // before `name:` may have been read.
+        let deployed = v.get("name").and_then(Value::as_str).map_or_else(|| format!("{service}-{key}"), str::to_string);
+        let function_arn = squall_types::function_arn(&self.region, &deployed);
         for (k, val) in self.entries(&["functions", key], v) {
             let path_owned = at(k);
             let path: Vec<&str> = path_owned.iter().map(String::as_str).collect();
@@ -396,9 +419,10 @@ impl Cx<'_> {
                 "environment" => environment.extend(self.environment(&path, val)),
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
-                "events" => (routes, event_sources) = self.events(&path, val),
+                "events" => (routes, event_sources) = self.events(&path, val, &function_arn),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
+                other if self.async_setting(&path, other, val, &mut async_invoke) => {}
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
             }
         }
@@ -446,6 +470,7 @@ impl Cx<'_> {
             reserved_concurrency,
             provisioned_concurrency: provisioned_concurrency.unwrap_or(0),
             event_sources,
+            async_invoke,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);
@@ -454,8 +479,10 @@ impl Cx<'_> {
         (self.errors.len() == errors_before).then_some(spec)
     }
 
-    /// A function's `events`: its HTTP routes and its event source mappings.
-    fn events(&mut self, path: &Path, v: &Value) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
+    /// A function's `events`: its HTTP routes and its event source mappings. `sns` events
+    /// (SNS pushes: no mapping) add their subscriptions, and the topics they imply, to
+    /// `self`.
+    fn events(&mut self, path: &Path, v: &Value, function_arn: &str) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list");
             return (vec![], vec![]);
@@ -480,6 +507,7 @@ impl Cx<'_> {
                 }
                 "stream" => sources.extend(self.stream_event(&epath, spec)),
                 "sqs" => sources.extend(self.sqs_event(&epath, spec)),
+                "sns" => self.sns_event(&epath, spec, function_arn),
                 "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }

@@ -83,20 +83,7 @@ impl Cx<'_> {
                         _ => self.error(&p, "needs deadLetterTargetArn and maxReceiveCount"),
                     }
                 }
-                "Tags" => {
-                    let Value::Sequence(list) = v else {
-                        self.error(&p, "must be a list of {Key, Value}");
-                        continue;
-                    };
-                    for t in list {
-                        match (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str)) {
-                            (Some(k), Some(val)) => {
-                                q.tags.insert(k.to_string(), val.to_string());
-                            }
-                            _ => self.error(&p, "must be a list of {Key, Value}"),
-                        }
-                    }
-                }
+                "Tags" => self.tag_list(&p, v, &mut q.tags),
                 "KmsMasterKeyId" | "KmsDataKeyReusePeriodSeconds" | "SqsManagedSseEnabled" => {
                     self.warn(&p, "has no effect under squall; ignored")
                 }
@@ -110,5 +97,21 @@ impl Cx<'_> {
         }
         self.refs = refs;
         (self.errors.len() == errors_before).then_some(q)
+    }
+
+    /// CloudFormation's `Tags: [{Key, Value}]`, added to `into`.
+    pub(crate) fn tag_list(&mut self, path: &crate::parse::Path, v: &Value, into: &mut BTreeMap<String, String>) {
+        let Value::Sequence(list) = v else {
+            self.error(path, "must be a list of {Key, Value}");
+            return;
+        };
+        for t in list {
+            match (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str)) {
+                (Some(k), Some(val)) => {
+                    into.insert(k.to_string(), val.to_string());
+                }
+                _ => self.error(path, "must be a list of {Key, Value}"),
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! `resources.Resources`: the CloudFormation resources Squall creates on deploy
-//! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`), and `Ref` / `Fn::GetAtt` to them.
+//! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`, `AWS::SNS::Topic`,
+//! `AWS::SNS::Subscription`), and `Ref` / `Fn::GetAtt` to them and to the service's
+//! functions.
 //!
 //! Two passes: the first names every resource (so references resolve in any order), the
 //! second reads their properties.
@@ -27,10 +29,12 @@ pub(crate) type Refs = HashMap<String, Target>;
 /// A resource references can name.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    /// What `Ref` gives: a table's name, a queue's URL.
+    /// Its CloudFormation type (`AWS::SQS::Queue`...).
+    pub(crate) kind: &'static str,
+    /// What `Ref` gives: a table's name, a queue's URL, a topic's ARN, a function's name.
     reference: String,
     /// What `Fn::GetAtt` gives, by attribute.
-    attributes: HashMap<&'static str, String>,
+    pub(crate) attributes: HashMap<&'static str, String>,
     /// Whether it is a table with a stream.
     stream: bool,
 }
@@ -56,16 +60,32 @@ const IGNORED_PROPERTIES: &[&str] = &[
 ];
 
 impl Cx<'_> {
-    /// Reads `resources` into the tables and queues to create; leaves what references to
-    /// them resolve to in `self.refs`.
-    pub(crate) fn resources(
-        &mut self,
-        service: &str,
-        region: &str,
-        v: &Value,
-    ) -> (Vec<TableResource>, Vec<crate::QueueResource>) {
+    /// The service's functions under the logical ids the Serverless Framework gives them
+    /// (`<Key>LambdaFunction`, `-` spelled `Dash` and `_` `Underscore`): `Ref` is the
+    /// function's name, `Fn::GetAtt [X, Arn]` its ARN.
+    pub(crate) fn function_refs(&mut self, service: &str, functions: Option<&Value>) {
+        let Some(Value::Mapping(m)) = functions else { return };
+        for (key, f) in m {
+            let Some(key) = key.as_str() else { continue };
+            let name = f.get("name").and_then(Value::as_str).map_or_else(|| format!("{service}-{key}"), str::to_string);
+            let arn = squall_types::function_arn(&self.region, &name);
+            let target = Target {
+                kind: "AWS::Lambda::Function",
+                reference: name,
+                attributes: HashMap::from([("Arn", arn)]),
+                stream: false,
+            };
+            self.refs.insert(format!("{}LambdaFunction", function_logical_name(key)), target);
+        }
+    }
+
+    /// Reads `resources` into the tables and queues to create (topics and subscriptions go
+    /// to `self.topics` and `self.subscriptions`); leaves what references to them resolve
+    /// to in `self.refs`.
+    pub(crate) fn resources(&mut self, service: &str, v: &Value) -> (Vec<TableResource>, Vec<crate::QueueResource>) {
         let (mut tables, mut queues) = (Vec::new(), Vec::new());
         let account = squall_types::ACCOUNT_ID;
+        let region = self.region.clone();
         let mut listed = Vec::new();
         for (key, v) in self.entries(&["resources"], v) {
             match key {
@@ -84,7 +104,12 @@ impl Cx<'_> {
                     let name = named("TableName").unwrap_or(default);
                     let arn = format!("arn:aws:dynamodb:{region}:{account}:table/{name}");
                     let stream = props.and_then(|p| p.get("StreamSpecification")).is_some();
-                    Target { reference: name, attributes: HashMap::from([("Arn", arn)]), stream }
+                    Target {
+                        kind: "AWS::DynamoDB::Table",
+                        reference: name,
+                        attributes: HashMap::from([("Arn", arn)]),
+                        stream,
+                    }
                 }
                 Some("AWS::SQS::Queue") => {
                     let name = named("QueueName").unwrap_or(default);
@@ -94,7 +119,13 @@ impl Cx<'_> {
                         ("QueueName", name),
                         ("QueueUrl", url.clone()),
                     ]);
-                    Target { reference: url, attributes, stream: false }
+                    Target { kind: "AWS::SQS::Queue", reference: url, attributes, stream: false }
+                }
+                Some("AWS::SNS::Topic") => {
+                    let name = named("TopicName").unwrap_or(default);
+                    let arn = crate::topics::topic_arn(&region, &name);
+                    let attributes = HashMap::from([("TopicArn", arn.clone()), ("TopicName", name)]);
+                    Target { kind: "AWS::SNS::Topic", reference: arn, attributes, stream: false }
                 }
                 _ => continue,
             };
@@ -103,6 +134,8 @@ impl Cx<'_> {
         for (id, r) in listed {
             match r.get("Type").and_then(Value::as_str) {
                 Some("AWS::SQS::Queue") => queues.extend(self.queue_resource(service, id, r)),
+                Some("AWS::SNS::Topic") => self.topic_resource(service, id, r),
+                Some("AWS::SNS::Subscription") => self.subscription_resource(id, r),
                 _ => tables.extend(self.resource(service, id, r)),
             }
         }
@@ -125,10 +158,6 @@ impl Cx<'_> {
         }
         match kind.as_deref() {
             Some("AWS::DynamoDB::Table") => {}
-            Some("AWS::SNS::Topic") => {
-                self.error(&[&base[..], &["Type"]].concat(), "AWS::SNS::Topic resources are not supported yet");
-                return None;
-            }
             Some(other) => {
                 self.error(&[&base[..], &["Type"]].concat(), format!("{other} resources are not supported yet"));
                 return None;
@@ -270,7 +299,11 @@ impl Cx<'_> {
 
     /// `Some(Some((logical id, attribute)))` for a reference, `Some(None)` for a value that
     /// is not one, `None` (with an error) for a malformed one.
-    fn parse_reference(&mut self, path: &crate::parse::Path, v: &Value) -> Option<Option<(String, Option<String>)>> {
+    pub(crate) fn parse_reference(
+        &mut self,
+        path: &crate::parse::Path,
+        v: &Value,
+    ) -> Option<Option<(String, Option<String>)>> {
         let (id, attr) = match v {
             Value::Mapping(m) if m.len() == 1 => match (m.get("Ref"), m.get("Fn::GetAtt")) {
                 (Some(Value::String(id)), None) => (id.clone(), None),
@@ -300,5 +333,16 @@ impl Cx<'_> {
             _ => return Some(None),
         };
         Some(Some((id, attr)))
+    }
+}
+
+/// A function's key as the Serverless Framework spells it in logical ids: `-` as `Dash`,
+/// `_` as `Underscore`, the first letter capitalized (`send-mail` → `SendDashmail`).
+pub(crate) fn function_logical_name(key: &str) -> String {
+    let spelled = key.replace('-', "Dash").replace('_', "Underscore");
+    let mut chars = spelled.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spelled,
     }
 }

@@ -80,6 +80,12 @@ pub fn check_attributes(attrs: &Attributes) -> Result<()> {
             attrs.len()
         )));
     }
+    check_attributes_unbounded(attrs)
+}
+
+/// Checks message attributes' names, types and values, however many there are (SNS allows
+/// more than SQS's ten).
+pub fn check_attributes_unbounded(attrs: &Attributes) -> Result<()> {
     for (name, v) in attrs {
         let bad_name = name.is_empty()
             || name.len() > 256

@@ -117,13 +117,26 @@ pub async fn run(
         queue: stores.queue.clone(),
     };
     let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
-    let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
     let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
     let queues =
         Arc::new(squall_queues::Queues::open(stores.messages.clone(), &config.region).await.context("loading queues")?);
     let retention_sweeper = queues.start_sweeper(std::time::Duration::from_secs(1));
+    let topics = squall_topics::Topics::open(
+        stores.topics.clone(),
+        &config.region,
+        &format!("http://{api_addr}"),
+        queues.clone(),
+        functions.clone(),
+    )
+    .await
+    .context("loading topics")?;
+    let deliveries = topics.start_deliveries();
+    let destinations = squall_topics::Destinations::new(queues.clone(), topics.clone(), &functions);
+    functions.set_destinations(Arc::new(destinations), &config.region);
+    // After the destinations are set, so no invocation finishes without them.
+    let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
     let triggers = squall_triggers::start(
         functions.clone(),
         tables.clone(),
@@ -147,6 +160,7 @@ pub async fn run(
         http_base: format!("http://{}", started.http_addr),
         tables,
         queues,
+        topics,
     };
     let routes_state = RoutesState { functions: functions.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -178,6 +192,8 @@ pub async fn run(
     triggers.abort();
     ttl_sweeper.abort();
     retention_sweeper.abort();
+    // HTTP deliveries cut short stay in the outbox and are sent after the next start.
+    deliveries.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,8 @@
 //! - `tables.db`: DynamoDB-style tables and items (`synchronous=NORMAL`).
 //! - `messages.db`: SQS-style queues and their messages, a second [`SqliteTableStore`]
 //!   (`synchronous=NORMAL`).
+//! - `topics.db`: SNS-style topics, subscriptions and pending HTTP deliveries, a third
+//!   [`SqliteTableStore`].
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -43,6 +45,8 @@ pub struct EmbeddedStores {
     pub tables: Arc<SqliteTableStore>,
     /// Queues and messages.
     pub messages: Arc<SqliteTableStore>,
+    /// Topics, subscriptions and pending HTTP deliveries.
+    pub topics: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -56,6 +60,7 @@ impl EmbeddedStores {
             queue: Arc::new(SqliteInvocationQueue::open(&data_dir.join("queue.db"))?),
             tables: Arc::new(SqliteTableStore::open(&data_dir.join("tables.db"))?),
             messages: Arc::new(SqliteTableStore::open(&data_dir.join("messages.db"))?),
+            topics: Arc::new(SqliteTableStore::open(&data_dir.join("topics.db"))?),
         })
     }
 }

@@ -20,6 +20,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             reserved_concurrency: None,
             provisioned_concurrency: 0,
             event_sources: Vec::new(),
+            async_invoke: Default::default(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

@@ -92,7 +92,7 @@ async fn step(
             ctx.queues.change_visibility_batch(queue, &handles).await?;
             return Ok(Some(jitter(Duration::from_secs(1))));
         }
-        EventOutcome::Failed(message) => (all(), message),
+        EventOutcome::Failed { message, .. } => (all(), message),
     };
     let done: Vec<&str> = batch.iter().filter(|r| !failed.contains(&r.id)).map(|r| r.receipt_handle.as_str()).collect();
     if !done.is_empty() {

@@ -142,7 +142,7 @@ async fn step(
         EventOutcome::Unreadable(why) if m.report_batch_item_failures => Some(why),
         EventOutcome::Unreadable(_) => None,
         EventOutcome::Throttled => return Ok(Next::Sleep(jitter(Duration::from_secs(1)))),
-        EventOutcome::Failed(message) => Some(message),
+        EventOutcome::Failed { message, .. } => Some(message),
     };
     let Some(failure) = failure else {
         ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;

@@ -16,6 +16,13 @@ pub fn format_iso8601_millis(ms: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000", rem / 3600, (rem % 3600) / 60, rem % 60, ms % 1000)
 }
 
+/// Formats epoch milliseconds as `2024-01-31T12:34:56.789Z`, the shape SNS and most AWS
+/// documents use.
+pub fn format_iso8601_millis_z(ms: u64) -> String {
+    let lambda_style = format_iso8601_millis(ms);
+    format!("{}Z", lambda_style.trim_end_matches("+0000"))
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day); Howard Hinnant's algorithm.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -134,6 +134,9 @@ pub struct FunctionConfig {
     /// Sources it is invoked with batches of records from (serverless.yml `stream` events).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub event_sources: Vec<crate::EventSourceMapping>,
+    /// How its asynchronous invocations are retried and where their outcomes go.
+    #[serde(default, skip_serializing_if = "crate::AsyncInvokeConfig::is_default")]
+    pub async_invoke: crate::AsyncInvokeConfig,
 }
 
 /// The role functions get when none is named.
@@ -160,6 +163,7 @@ impl FunctionConfig {
         for m in &self.event_sources {
             m.validate()?;
         }
+        self.async_invoke.validate()?;
         for key in self.environment.keys() {
             let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

@@ -5,6 +5,7 @@
 //! here knows about HTTP wire formats or storage engines.
 #![deny(missing_docs)]
 
+mod async_config;
 mod clock;
 mod encoding;
 mod event_source;
@@ -14,7 +15,8 @@ mod names;
 mod route;
 mod trace;
 
-pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, now_ms};
+pub use async_config::{AsyncInvokeConfig, arn_service};
+pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, format_iso8601_millis_z, now_ms};
 pub use encoding::{form_decode, form_encode, percent_decode};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};

@@ -2,13 +2,14 @@
 
 use super::block_on;
 use crate::ClientArgs;
-use crate::client::{Client, segment, server_error};
+use crate::client::{Client, segment, server_error, xml_elements, xml_text};
 use anyhow::{Context, anyhow, bail};
 use http::Method;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use squall_functions::{DeploymentPlan, PlannedFunction};
 use squall_manifest::Manifest;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -50,6 +51,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         println!("deploying service {} ({} functions)", manifest.service, manifest.functions.len());
         ensure_tables(&client, &manifest.tables).await?;
         ensure_queues(&client, &manifest.queues).await?;
+        ensure_topics(&client, &manifest.topics, &manifest.region).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
@@ -67,6 +69,14 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
             .await?
             .json()?;
         print_report(&report);
+        // Functions removed by this deploy count as the service's: their subscriptions go.
+        let mut functions: HashSet<String> = manifest.functions.iter().map(|f| f.config.name.to_string()).collect();
+        functions.extend(
+            report["changes"].as_array().into_iter().flatten().filter_map(|c| c["function"].as_str()).map(String::from),
+        );
+        ensure_subscriptions(&client, &manifest.subscriptions, &functions)
+            .await
+            .context("the functions are deployed, but their subscriptions are not all in place")?;
         println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
@@ -89,6 +99,180 @@ async fn ensure_queues(client: &Client, queues: &[squall_manifest::QueueResource
             return Err(server_error(&resp).context(format!("creating queue {} ({})", q.name, q.logical_id)));
         }
         println!("  queue {}: {action}", q.name);
+    }
+    Ok(())
+}
+
+/// Calls SNS action `action`: the answer's XML, or the server's error.
+pub(crate) async fn sns(client: &Client, action: &str, params: &[(&str, String)]) -> anyhow::Result<String> {
+    let resp = client.sns(action, params).await?;
+    if !resp.status.is_success() {
+        return Err(server_error(&resp));
+    }
+    Ok(String::from_utf8_lossy(&resp.body).into_owned())
+}
+
+/// `Tags.member.N.Key` / `.Value` parameters.
+fn tag_params(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, (k, v)) in tags.iter().enumerate() {
+        out.push((format!("Tags.member.{}.Key", i + 1), k.clone()));
+        out.push((format!("Tags.member.{}.Value", i + 1), v.clone()));
+    }
+    out
+}
+
+/// Creates the manifest's topics (CreateTopic returns an existing topic's ARN) and sets
+/// their attributes; a topic is never replaced, so its subscriptions stay.
+async fn ensure_topics(client: &Client, topics: &[squall_manifest::TopicResource], region: &str) -> anyhow::Result<()> {
+    for t in topics {
+        let what = if t.logical_id.is_empty() { String::new() } else { format!(" ({})", t.logical_id) };
+        let tags = tag_params(&t.tags);
+        let mut params = vec![("Name", t.name.clone())];
+        params.extend(tags.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        let mut resp = client.sns("CreateTopic", &params).await?;
+        if !resp.status.is_success() && !t.tags.is_empty() {
+            // CreateTopic refuses to change an existing topic's tags; TagResource does.
+            let plain = client.sns("CreateTopic", &[("Name", t.name.clone())]).await?;
+            if plain.status.is_success() {
+                let arn = xml_text(&String::from_utf8_lossy(&plain.body), "TopicArn").unwrap_or_default();
+                let mut params = vec![("ResourceArn", arn)];
+                params.extend(tags.iter().map(|(k, v)| (k.as_str(), v.clone())));
+                sns(client, "TagResource", &params).await.with_context(|| format!("tagging topic {}", t.name))?;
+                resp = plain;
+            }
+        }
+        if !resp.status.is_success() {
+            return Err(server_error(&resp).context(format!("creating topic {}{what}", t.name)));
+        }
+        let arn = xml_text(&String::from_utf8_lossy(&resp.body), "TopicArn")
+            .ok_or_else(|| anyhow!("creating topic {}: the answer names no TopicArn", t.name))?;
+        let expected = format!("arn:aws:sns:{region}:{}:{}", squall_types::ACCOUNT_ID, t.name);
+        if arn != expected {
+            bail!(
+                "topic {}: the server's ARN is {arn}, but serverless.yml's references use {expected}: set provider.region to the server's region",
+                t.name
+            );
+        }
+        for (name, value) in &t.attributes {
+            let params =
+                [("TopicArn", arn.clone()), ("AttributeName", name.clone()), ("AttributeValue", value.clone())];
+            sns(client, "SetTopicAttributes", &params)
+                .await
+                .with_context(|| format!("setting {name} of topic {}{what}", t.name))?;
+        }
+        println!("  topic {}: ready", t.name);
+    }
+    Ok(())
+}
+
+/// The name after the last `:` of an ARN (a topic's name).
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// Makes the manifest's subscriptions (Subscribe returns an existing one's ARN) and sets
+/// their attributes, then unsubscribes the service's functions from what the manifest no
+/// longer asks for.
+async fn ensure_subscriptions(
+    client: &Client,
+    subscriptions: &[squall_manifest::SubscriptionResource],
+    functions: &HashSet<String>,
+) -> anyhow::Result<()> {
+    let mut kept = HashSet::new();
+    for s in subscriptions {
+        let at = || format!("{}: subscribing {} to {}", s.origin, s.endpoint, s.topic_arn);
+        let params = [
+            ("TopicArn", s.topic_arn.clone()),
+            ("Protocol", s.protocol.clone()),
+            ("Endpoint", s.endpoint.clone()),
+            ("ReturnSubscriptionArn", "true".to_string()),
+        ];
+        let answer = sns(client, "Subscribe", &params).await.with_context(at)?;
+        let arn = xml_text(&answer, "SubscriptionArn")
+            .ok_or_else(|| anyhow!("{}: the answer names no SubscriptionArn", at()))?;
+        for (name, value) in subscription_settings(&s.attributes) {
+            let params =
+                [("SubscriptionArn", arn.clone()), ("AttributeName", name.to_string()), ("AttributeValue", value)];
+            sns(client, "SetSubscriptionAttributes", &params)
+                .await
+                .with_context(|| format!("{}: setting {name}", s.origin))?;
+        }
+        kept.insert(arn);
+        println!("  subscription {} -> {}: ready", last_segment(&s.topic_arn), s.endpoint);
+    }
+    unsubscribe_functions(client, functions, &kept).await
+}
+
+/// The SetSubscriptionAttributes calls that bring a subscription to `desired`, in an order
+/// that keeps every step valid: a filter policy for the message body may nest, one for
+/// message attributes may not, so the scope goes first when it becomes `MessageBody` and
+/// last otherwise. An absent filter policy is removed (an empty value); the scope of a
+/// policy without one is `MessageAttributes`.
+fn subscription_settings(desired: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for name in ["DeliveryPolicy", "RawMessageDelivery", "RedrivePolicy"] {
+        if let Some(v) = desired.get(name) {
+            out.push((name, v.clone()));
+        }
+    }
+    let scope = desired.get("FilterPolicyScope").cloned();
+    match desired.get("FilterPolicy") {
+        Some(policy) => {
+            let scope = scope.unwrap_or_else(|| "MessageAttributes".to_string());
+            let policy = ("FilterPolicy", policy.clone());
+            if scope == "MessageBody" {
+                out.extend([("FilterPolicyScope", scope), policy]);
+            } else {
+                out.extend([policy, ("FilterPolicyScope", scope)]);
+            }
+        }
+        None => {
+            out.push(("FilterPolicy", String::new()));
+            out.extend(scope.map(|s| ("FilterPolicyScope", s)));
+        }
+    }
+    out
+}
+
+/// The function name in a Lambda function ARN (a qualifier after it dropped).
+fn function_of_arn(arn: &str) -> Option<&str> {
+    let (_, rest) = arn.strip_prefix("arn:aws:lambda:")?.split_once(":function:")?;
+    rest.split(':').next().filter(|n| !n.is_empty())
+}
+
+/// Unsubscribes every `lambda` subscription whose endpoint is one of `functions` (by name,
+/// whatever the ARN's region) and whose ARN is not in `keep`.
+pub(crate) async fn unsubscribe_functions(
+    client: &Client,
+    functions: &HashSet<String>,
+    keep: &HashSet<String>,
+) -> anyhow::Result<()> {
+    let mut stale = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let params: Vec<(&str, String)> = next.iter().map(|n| ("NextToken", n.clone())).collect();
+        let answer = sns(client, "ListSubscriptions", &params).await.context("listing subscriptions")?;
+        for m in xml_elements(&answer, "member") {
+            let field = |name: &str| xml_text(m, name).unwrap_or_default();
+            let (arn, endpoint) = (field("SubscriptionArn"), field("Endpoint"));
+            if field("Protocol") == "lambda"
+                && function_of_arn(&endpoint).is_some_and(|f| functions.contains(f))
+                && !keep.contains(&arn)
+            {
+                stale.push((arn, field("TopicArn"), endpoint));
+            }
+        }
+        next = xml_text(&answer, "NextToken").filter(|t| !t.is_empty());
+        if next.is_none() {
+            break;
+        }
+    }
+    for (arn, topic, endpoint) in stale {
+        sns(client, "Unsubscribe", &[("SubscriptionArn", arn.clone())])
+            .await
+            .with_context(|| format!("unsubscribing {endpoint} from {topic}"))?;
+        println!("  subscription {} -> {endpoint}: removed", last_segment(&topic));
     }
     Ok(())
 }
@@ -303,5 +487,27 @@ mod tests {
         assert_eq!(p[0].sha256.len(), 64);
         let plan = plan(&manifest, &p);
         assert_eq!(plan.functions[0].config.name.as_str(), "s-f");
+    }
+
+    #[test]
+    fn subscription_settings_keep_every_step_valid() {
+        let names = |d: &[(&str, &str)]| -> Vec<(&'static str, String)> {
+            subscription_settings(&d.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        };
+        assert_eq!(names(&[]), [("FilterPolicy", String::new())]);
+        let body =
+            names(&[("FilterPolicy", "{}"), ("FilterPolicyScope", "MessageBody"), ("RawMessageDelivery", "true")]);
+        let order: Vec<&str> = body.iter().map(|(n, _)| *n).collect();
+        assert_eq!(order, ["RawMessageDelivery", "FilterPolicyScope", "FilterPolicy"]);
+        let attrs = names(&[("FilterPolicy", "{}")]);
+        assert_eq!(attrs, [("FilterPolicy", "{}".into()), ("FilterPolicyScope", "MessageAttributes".into())]);
+    }
+
+    #[test]
+    fn function_names_come_out_of_arns() {
+        assert_eq!(function_of_arn("arn:aws:lambda:us-east-1:000000000000:function:shop-f"), Some("shop-f"));
+        assert_eq!(function_of_arn("arn:aws:lambda:eu-west-1:000000000000:function:shop-f:live"), Some("shop-f"));
+        assert_eq!(function_of_arn("arn:aws:sqs:us-east-1:000000000000:q"), None);
+        assert_eq!(last_segment("arn:aws:sns:us-east-1:000000000000:orders"), "orders");
     }
 }

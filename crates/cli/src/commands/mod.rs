@@ -16,9 +16,24 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?.block_on(f)
 }
 
+/// Removes a service's functions; first unsubscribes them from their topics (the topics,
+/// like tables and queues, stay).
 pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {
+        let services = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
+        let functions: std::collections::HashSet<String> = services["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["name"] == service)
+            .flat_map(|s| s["functions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from))
+            .collect();
+        if !functions.is_empty() {
+            deploy::unsubscribe_functions(&client, &functions, &Default::default())
+                .await
+                .context("unsubscribing the service's functions from their topics; nothing was removed")?;
+        }
         let r =
             client.call(Method::DELETE, &format!("/squall/v1/services/{}", segment(service)), vec![]).await?.json()?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();

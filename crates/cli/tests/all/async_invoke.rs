@@ -121,3 +121,112 @@ fn event_invocations_refuse_what_lambda_refuses() -> Result {
     assert!(err.contains("ResourceNotFoundException"), "{err}");
     Ok(())
 }
+
+#[test]
+fn event_invocations_end_in_their_destinations_after_the_configured_retries() -> Result {
+    let server = Server::start_with(&["--async-retry-delay-ms", "300"])?;
+    server.deploy(&guest())?;
+    let json = |out: &std::process::Output| -> Result<serde_json::Value> { Ok(serde_json::from_str(&ok(out)?)?) };
+    let mut urls = std::collections::HashMap::new();
+    for q in ["failures", "successes", "dead"] {
+        let created = json(&server.aws(&["sqs", "create-queue", "--queue-name", q]))?;
+        urls.insert(q, created["QueueUrl"].as_str().unwrap_or_default().to_string());
+    }
+    let arn = |q: &str| format!("arn:aws:sqs:us-east-1:000000000000:{q}");
+    let on_failure = format!(r#"{{"OnFailure":{{"Destination":"{}"}}}}"#, arn("failures"));
+    ok(&server.aws(&[
+        "lambda",
+        "put-function-event-invoke-config",
+        "--function-name",
+        "pyfns-fail",
+        "--maximum-retry-attempts",
+        "1",
+        "--destination-config",
+        &on_failure,
+    ]))?;
+    let dead_letter = format!("TargetArn={}", arn("dead"));
+    ok(&server.aws(&[
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        "pyfns-fail",
+        "--dead-letter-config",
+        &dead_letter,
+    ]))?;
+    let on_success = format!(r#"{{"OnSuccess":{{"Destination":"{}"}}}}"#, arn("successes"));
+    ok(&server.aws(&[
+        "lambda",
+        "put-function-event-invoke-config",
+        "--function-name",
+        "pyfns-shout",
+        "--destination-config",
+        &on_success,
+    ]))?;
+    let config = json(&server.aws(&["lambda", "get-function-event-invoke-config", "--function-name", "pyfns-fail"]))?;
+    assert_eq!(config["MaximumRetryAttempts"], 1, "{config}");
+    let described = json(&server.aws(&["lambda", "get-function-configuration", "--function-name", "pyfns-fail"]))?;
+    assert_eq!(described["DeadLetterConfig"]["TargetArn"], arn("dead"), "{described}");
+
+    let receive = |queue: &str| -> Result<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = ok(&server.aws(&[
+                "sqs",
+                "receive-message",
+                "--queue-url",
+                &urls[queue],
+                "--wait-time-seconds",
+                "2",
+                "--message-attribute-names",
+                "All",
+            ]))?;
+            if !out.trim().is_empty() {
+                return Ok(serde_json::from_str::<serde_json::Value>(&out)?["Messages"][0].clone());
+            }
+            anyhow::ensure!(Instant::now() < deadline, "nothing reached queue {queue}");
+        }
+    };
+
+    // A failing function: the first attempt, one retry about 300 ms later, then its record
+    // goes to onFailure and its event to the dead-letter queue.
+    let started = Instant::now();
+    invoke_event(&server, "pyfns-fail", r#"{"n": 1}"#)?;
+    let failed = receive("failures")?;
+    let took = started.elapsed();
+    let record: serde_json::Value = serde_json::from_str(failed["Body"].as_str().unwrap_or_default())?;
+    assert_eq!(record["requestContext"]["condition"], "RetriesExhausted", "{record}");
+    assert_eq!(record["requestContext"]["approximateInvokeCount"], 2, "{record}");
+    assert!(
+        record["requestContext"]["functionArn"].as_str().unwrap_or_default().ends_with(":function:pyfns-fail:$LATEST")
+    );
+    assert_eq!(record["requestPayload"], serde_json::json!({"n": 1}), "{record}");
+    assert!(record["responsePayload"]["errorMessage"].is_string(), "{record}");
+    assert_eq!(record["responseContext"]["functionError"], "Unhandled", "{record}");
+    assert!(took >= Duration::from_millis(200), "the retry came too soon: {took:?}");
+    let dead = receive("dead")?;
+    assert_eq!(dead["Body"], r#"{"n": 1}"#, "{dead}");
+    assert_eq!(dead["MessageAttributes"]["RequestID"]["StringValue"].as_str().map(str::len), Some(36), "{dead}");
+    assert_eq!(dead["MessageAttributes"]["ErrorMessage"]["StringValue"], "bad input, on purpose", "{dead}");
+    let logs = ok(&server.squall(&["logs", "pyfns-fail"]))?;
+    assert_eq!(logs.matches("START RequestId").count(), 2, "{logs}");
+
+    // A successful one: its record, with the answer, goes to onSuccess.
+    invoke_event(&server, "pyfns-shout", r#"{"n": 2}"#)?;
+    let done = receive("successes")?;
+    let record: serde_json::Value = serde_json::from_str(done["Body"].as_str().unwrap_or_default())?;
+    assert_eq!(record["requestContext"]["condition"], "Success", "{record}");
+    assert_eq!(record["requestPayload"], serde_json::json!({"n": 2}), "{record}");
+    assert!(!record["responsePayload"].is_null(), "{record}");
+
+    // Settings Lambda refuses are refused.
+    let bad = server.aws(&[
+        "lambda",
+        "put-function-event-invoke-config",
+        "--function-name",
+        "pyfns-fail",
+        "--maximum-retry-attempts",
+        "3",
+    ]);
+    assert!(!bad.status.success());
+    Ok(())
+}

@@ -10,3 +10,4 @@ mod lambda_runtimes;
 mod queues;
 mod spine;
 mod streams;
+mod topics;

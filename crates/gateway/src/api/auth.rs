@@ -50,8 +50,9 @@ impl AccessKeys {
         Ok(auth)
     }
 
-    /// Checks `req`'s signature, body included; `Err` is the error to send.
-    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
+    /// Checks `req`'s signature, body included, and returns the service it was signed for;
+    /// `Err` is the error to send.
+    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<String, ApiError> {
         let auth = self.precheck(&req.headers)?;
         let secret = &self.secrets[&auth.access_key_id];
         let body_hash = hex::encode(Sha256::digest(&req.body));
@@ -87,6 +88,6 @@ impl AccessKeys {
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         verify(&signable, &auth, secret, encoding, now)?;
-        Ok(())
+        Ok(auth.service)
     }
 }

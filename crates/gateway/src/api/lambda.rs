@@ -117,7 +117,11 @@ fn function_name(req: &ApiRequest, raw: &str) -> Result<String, ApiError> {
     FunctionName::new(name).map(|n| n.to_string()).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
-fn lookup(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<std::sync::Arc<FunctionRecord>, ApiError> {
+pub(super) fn lookup(
+    state: &ApiState,
+    req: &ApiRequest,
+    raw: &str,
+) -> Result<std::sync::Arc<FunctionRecord>, ApiError> {
     let name = function_name(req, raw)?;
     Ok(state.functions.get_function(&name)?)
 }
@@ -126,7 +130,7 @@ fn lookup(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<std::sync::Ar
 fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     let c = &f.config;
     let sha = hex::decode(&f.code_sha256).map(|b| B64.encode(b)).unwrap_or_default();
-    json!({
+    let mut doc = json!({
         "FunctionName": c.name.as_str(),
         "FunctionArn": squall_types::function_arn(&state.region, c.name.as_str()),
         "Runtime": c.runtime.to_string(),
@@ -147,7 +151,11 @@ fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "EphemeralStorage": { "Size": 512 },
-    })
+    });
+    if let Some(arn) = &c.async_invoke.dead_letter {
+        doc["DeadLetterConfig"] = json!({ "TargetArn": arn });
+    }
+    doc
 }
 
 /// A UUID-shaped id that changes whenever the function does.
@@ -160,7 +168,7 @@ fn revision_id(f: &FunctionRecord) -> String {
     format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
 }
 
-fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
+pub(super) fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_content(format!("Could not parse request body into json: {e}")))
 }
@@ -197,6 +205,20 @@ struct CreateInput {
     package_type: Option<String>,
     architectures: Option<Vec<String>>,
     tracing_config: Option<Value>,
+    dead_letter_config: Option<DeadLetterInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DeadLetterInput {
+    /// An empty or absent target removes the dead-letter queue.
+    target_arn: Option<String>,
+}
+
+impl DeadLetterInput {
+    fn target(self) -> Option<String> {
+        self.target_arn.filter(|t| !t.is_empty())
+    }
 }
 
 fn runtime(s: &str) -> Result<Runtime, ApiError> {
@@ -265,6 +287,10 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         event_sources: Vec::new(),
+        async_invoke: squall_types::AsyncInvokeConfig {
+            dead_letter: input.dead_letter_config.and_then(DeadLetterInput::target),
+            ..Default::default()
+        },
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))
@@ -352,6 +378,7 @@ struct UpdateConfigInput {
     environment: Option<EnvironmentInput>,
     revision_id: Option<String>,
     tracing_config: Option<Value>,
+    dead_letter_config: Option<DeadLetterInput>,
 }
 
 /// The revision a `RevisionId` names: the current one if it matches (the service checks it
@@ -384,6 +411,10 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         environment: input.environment.map(|e| e.variables),
         description: input.description,
         reserved_concurrency: None,
+        async_invoke: input.dead_letter_config.map(|d| squall_types::AsyncInvokeConfig {
+            dead_letter: d.target(),
+            ..current.config.async_invoke.clone()
+        }),
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

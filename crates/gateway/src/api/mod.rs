@@ -8,6 +8,9 @@ mod dynamodb_legacy;
 mod dynamodb_streams;
 mod error;
 mod lambda;
+mod lambda_async;
+mod query;
+mod sns;
 mod sqs;
 
 pub use auth::AccessKeys;
@@ -43,6 +46,8 @@ pub struct ApiState {
     pub tables: Arc<squall_tables::Tables>,
     /// The queues service.
     pub queues: Arc<squall_queues::Queues>,
+    /// The topics service.
+    pub topics: Arc<squall_topics::Topics>,
 }
 
 /// A request after authentication: what handlers get.
@@ -75,11 +80,14 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
     let json10 = dynamodb::is_target(req.headers());
     let sqs = sqs::is_target(req.headers());
+    let sns = sns::is_request(&req);
     let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
         Ok(r) => r,
         Err(e) => {
             span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
-            if sqs {
+            if sns {
+                sns::error_response(e, request_id.as_str())
+            } else if sqs {
                 sqs::error_response(e)
             } else if json10 {
                 e.into_json10_response(dynamodb::ERROR_NAMESPACE)
@@ -108,6 +116,9 @@ async fn handle_inner(
     trace: TraceContext,
 ) -> Result<http::Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
+    if !parts.headers.contains_key("authorization") && sns::is_link(&parts.method, &parts.uri) {
+        return sns::follow_link(state, &parts.uri, request_id.as_str()).await;
+    }
     state.keys.precheck(&parts.headers)?;
     let body = Limited::new(body, MAX_BODY).collect().await.map_err(|e| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLargeException", format!("request body: {e}"))
@@ -120,7 +131,7 @@ async fn handle_inner(
         request_id,
         trace,
     };
-    state.keys.authenticate(&req)?;
+    let service = state.keys.authenticate(&req)?;
     let path = req.uri.path().to_string();
     if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb::TARGET_PREFIX)) {
         let op = op.to_string();
@@ -131,8 +142,12 @@ async fn handle_inner(
     } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(sqs::TARGET_PREFIX)) {
         let op = op.to_string();
         sqs::dispatch(state, &req, &op).await
+    } else if service == "sns" {
+        sns::dispatch(state, &req).await
     } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
+    } else if let Some(rest) = path.strip_prefix("/2019-09-25/functions") {
+        lambda_async::dispatch(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {
         lambda::concurrency(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/squall/v1/") {

@@ -40,7 +40,7 @@ pub(crate) fn error_response(e: ApiError) -> http::Response<Body> {
 }
 
 /// The query protocol's code of an error shape (what older SDKs and botocore show).
-fn query_code(code: &str) -> &str {
+pub(super) fn query_code(code: &str) -> &str {
     match code {
         "QueueDoesNotExist" => "AWS.SimpleQueueService.NonExistentQueue",
         "QueueNameExists" => "QueueAlreadyExists",
@@ -95,8 +95,19 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         serde_json::from_slice(&req.body).map_err(|e| serialization(format!("the request body is not JSON: {e}")))?
     };
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
+    let out = call(state, &queue_base(req), op, input).await?;
+    Ok(json10(&out))
+}
+
+/// Operation `op` on its JSON input document, answering its JSON output document (the
+/// query protocol's adapter, `sqs_query`, calls this too); queue URLs start with `base`.
+pub(super) async fn call(
+    state: &ApiState,
+    base: &str,
+    op: &str,
+    input: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let q = &state.queues;
-    let base = queue_base(req);
     let out = match op {
         "CreateQueue" => {
             let name = required_str(input, "QueueName")?;
@@ -276,11 +287,11 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         }
         other => return Err(bad("InvalidAction", format!("The action {other} is not valid for this endpoint."))),
     };
-    Ok(json10(&out))
+    Ok(out)
 }
 
 /// `http://<host>/<account>/`: queue URLs name the endpoint the client used.
-fn queue_base(req: &ApiRequest) -> String {
+pub(super) fn queue_base(req: &ApiRequest) -> String {
     let host = req.header("host").unwrap_or("localhost:4566");
     format!("http://{host}/{}/", squall_types::ACCOUNT_ID)
 }

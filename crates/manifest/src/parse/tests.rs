@@ -145,7 +145,7 @@ functions:
     environment:
       URL: ${env:URL}
     events:
-      - sns: arn:aws:sns:us-east-1:000000000000:t
+      - s3: photos
 resources:
   Resources:
     Bucket:
@@ -157,7 +157,7 @@ resources:
         "serverless.yml:5: provider.iam: is not supported yet",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:12: functions.f.environment.URL: variables",
-        "serverless.yml:14: functions.f.events[0].sns: sns events are not supported yet",
+        "serverless.yml:14: functions.f.events[0].s3: s3 events are not supported yet",
         "serverless.yml:18: resources.Resources.Bucket.Type: AWS::S3::Bucket resources are not supported yet",
     ] {
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");
@@ -374,4 +374,378 @@ resources:
     assert!(e.contains("FifoQueue: is not supported yet"), "{e}");
     let e = bad("DLQ_ARN: !GetAtt Dlq.Arn", "DLQ_ARN: !GetAtt Dlq.Colour");
     assert!(e.contains("attribute Colour of Dlq is not supported (Arn, QueueName, QueueUrl are)"), "{e}");
+}
+
+#[test]
+fn sns_topics_are_read_and_referenced() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+  region: eu-west-1
+  environment:
+    ORDERS_TOPIC: !Ref Orders
+functions:
+  f:
+    handler: h.main
+    environment:
+      ORDERS_ARN:
+        Fn::GetAtt: [Orders, TopicArn]
+      ORDERS_NAME: !GetAtt Orders.TopicName
+      ALERTS: !Ref Alerts
+resources:
+  Resources:
+    Orders:
+      Type: AWS::SNS::Topic
+      DeletionPolicy: Retain
+      Properties:
+        DisplayName: Orders
+        TracingConfig: Active
+        SignatureVersion: 2
+        KmsMasterKeyId: alias/aws/sns
+        DeliveryPolicy:
+          http:
+            defaultHealthyRetryPolicy:
+              numRetries: 5
+        Tags:
+          - Key: team
+            Value: shop
+        Subscription:
+          - Protocol: sqs
+            Endpoint: !GetAtt Jobs.Arn
+          - Protocol: lambda
+            Endpoint:
+              Fn::GetAtt: [FLambdaFunction, Arn]
+          - Protocol: http
+            Endpoint: http://127.0.0.1:9000/hook
+    Alerts:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: shop-alerts
+    Jobs:
+      Type: AWS::SQS::Queue
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let orders_arn = "arn:aws:sns:eu-west-1:000000000000:shop-Orders";
+    let env = &m.functions[0].config.environment;
+    assert_eq!(env["ORDERS_TOPIC"], orders_arn);
+    assert_eq!(env["ORDERS_ARN"], orders_arn);
+    assert_eq!(env["ORDERS_NAME"], "shop-Orders");
+    assert_eq!(env["ALERTS"], "arn:aws:sns:eu-west-1:000000000000:shop-alerts");
+    let names: Vec<(&str, &str)> = m.topics.iter().map(|t| (t.logical_id.as_str(), t.name.as_str())).collect();
+    assert_eq!(names, [("Orders", "shop-Orders"), ("Alerts", "shop-alerts")]);
+    let orders = &m.topics[0];
+    assert_eq!(orders.attributes["DisplayName"], "Orders");
+    assert_eq!(orders.attributes["TracingConfig"], "Active");
+    assert_eq!(orders.attributes["SignatureVersion"], "2");
+    let policy: serde_json::Value = serde_json::from_str(&orders.attributes["DeliveryPolicy"]).unwrap();
+    assert_eq!(policy["http"]["defaultHealthyRetryPolicy"]["numRetries"], 5);
+    assert_eq!(orders.tags["team"], "shop");
+    assert!(m.warnings.iter().any(|w| w.contains("KmsMasterKeyId: has no effect under squall")), "{:?}", m.warnings);
+
+    let subs: Vec<(&str, &str, &str)> =
+        m.subscriptions.iter().map(|s| (s.topic_arn.as_str(), s.protocol.as_str(), s.endpoint.as_str())).collect();
+    assert_eq!(
+        subs,
+        [
+            (orders_arn, "sqs", "arn:aws:sqs:eu-west-1:000000000000:shop-Jobs"),
+            (orders_arn, "lambda", "arn:aws:lambda:eu-west-1:000000000000:function:shop-f"),
+            (orders_arn, "http", "http://127.0.0.1:9000/hook"),
+        ]
+    );
+    assert_eq!(m.subscriptions[0].origin, "resources.Resources.Orders.Properties.Subscription[0]");
+    assert!(m.subscriptions.iter().all(|s| s.attributes.is_empty()));
+
+    let bad = |from: &str, to: &str| errors(&yaml.replace(from, to)).join("\n");
+    let e = bad("TracingConfig: Active", "Colour: blue");
+    assert!(e.contains("serverless.yml:23: resources.Resources.Orders.Properties.Colour: unknown property"), "{e}");
+    let e = bad("TracingConfig: Active", "FifoTopic: true");
+    assert!(
+        e.contains("serverless.yml:23: resources.Resources.Orders.Properties.FifoTopic: is not supported yet"),
+        "{e}"
+    );
+    let e = bad("TracingConfig: Active", "TracingConfig: Sometimes");
+    assert!(e.contains("Properties.TracingConfig: must be PassThrough or Active"), "{e}");
+    let e = bad("Endpoint: !GetAtt Jobs.Arn", "Endpoint: !Ref Jobs");
+    assert!(
+        e.contains("serverless.yml:35: resources.Resources.Orders.Properties.Subscription[0].Endpoint: http://127.0.0.1:4566/000000000000/shop-Jobs is not an SQS queue ARN"),
+        "{e}"
+    );
+    let e = bad("Protocol: http", "Protocol: email");
+    assert!(e.contains("Subscription[2].Protocol: email subscriptions are not supported yet"), "{e}");
+    let e = bad("TopicName: shop-alerts", "TopicName: shop-alerts.fifo");
+    assert!(e.contains("Alerts.Properties.TopicName: FIFO topics are not supported yet"), "{e}");
+    let e = bad("ALERTS: !Ref Alerts", "ALERTS: !GetAtt Alerts.Arn");
+    assert!(e.contains("attribute Arn of Alerts is not supported (TopicArn, TopicName are)"), "{e}");
+}
+
+#[test]
+fn sns_subscription_resources_are_read() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  send-mail:
+    handler: h.main
+resources:
+  Resources:
+    Orders:
+      Type: AWS::SNS::Topic
+    ToQueue:
+      Type: AWS::SNS::Subscription
+      Properties:
+        TopicArn: !Ref Orders
+        Protocol: sqs
+        Endpoint: !GetAtt Jobs.Arn
+        RawMessageDelivery: true
+        FilterPolicyScope: MessageBody
+        FilterPolicy:
+          kind: [order]
+          total: [{numeric: ['>', 100]}]
+        RedrivePolicy:
+          deadLetterTargetArn: !GetAtt Dead.Arn
+    ToFunction:
+      Type: AWS::SNS::Subscription
+      Properties:
+        TopicArn: arn:aws:sns:us-east-1:000000000000:elsewhere
+        Protocol: lambda
+        Endpoint: !GetAtt SendDashmailLambdaFunction.Arn
+        FilterPolicy: '{\"kind\": [\"refund\"]}'
+        DeliveryPolicy:
+          healthyRetryPolicy: {numRetries: 3}
+    Jobs:
+      Type: AWS::SQS::Queue
+    Dead:
+      Type: AWS::SQS::Queue
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    assert_eq!(m.subscriptions.len(), 2, "{:?}", m.subscriptions);
+    let q = &m.subscriptions[0];
+    assert_eq!(q.origin, "resources.Resources.ToQueue");
+    assert_eq!(q.topic_arn, "arn:aws:sns:us-east-1:000000000000:shop-Orders");
+    assert_eq!((q.protocol.as_str(), q.endpoint.as_str()), ("sqs", "arn:aws:sqs:us-east-1:000000000000:shop-Jobs"));
+    assert_eq!(q.attributes["RawMessageDelivery"], "true");
+    assert_eq!(q.attributes["FilterPolicyScope"], "MessageBody");
+    let filter: serde_json::Value = serde_json::from_str(&q.attributes["FilterPolicy"]).unwrap();
+    assert_eq!(filter, serde_json::json!({ "kind": ["order"], "total": [{ "numeric": [">", 100] }] }));
+    let redrive: serde_json::Value = serde_json::from_str(&q.attributes["RedrivePolicy"]).unwrap();
+    assert_eq!(redrive, serde_json::json!({ "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:shop-Dead" }));
+    let f = &m.subscriptions[1];
+    assert_eq!(f.endpoint, "arn:aws:lambda:us-east-1:000000000000:function:shop-send-mail");
+    assert_eq!(f.attributes["FilterPolicy"], r#"{"kind":["refund"]}"#);
+    assert!(f.attributes["DeliveryPolicy"].contains("numRetries"));
+
+    let bad = |from: &str, to: &str| errors(&yaml.replace(from, to)).join("\n");
+    let e = bad("        Protocol: sqs\n", "");
+    assert!(e.contains("serverless.yml:14: resources.Resources.ToQueue.Properties: needs Protocol"), "{e}");
+    let e =
+        bad("TopicArn: arn:aws:sns:us-east-1:000000000000:elsewhere", "TopicArn: arn:aws:sqs:us-east-1:000000000000:q");
+    assert!(
+        e.contains("ToFunction.Properties.TopicArn: arn:aws:sqs:us-east-1:000000000000:q is not an SNS topic ARN"),
+        "{e}"
+    );
+    let e = bad("RawMessageDelivery: true", "ReplayPolicy: {}");
+    assert!(
+        e.contains("serverless.yml:18: resources.Resources.ToQueue.Properties.ReplayPolicy: is not supported yet"),
+        "{e}"
+    );
+    let e = bad("FilterPolicyScope: MessageBody", "FilterPolicyScope: Everything");
+    assert!(e.contains("FilterPolicyScope: must be MessageAttributes or MessageBody"), "{e}");
+    let e = bad("FilterPolicy: '{", "RawMessageDelivery: 'true'\n        FilterPolicy: '{");
+    assert!(e.contains("ToFunction.Properties.RawMessageDelivery: lambda subscriptions do not support raw"), "{e}");
+    let e = bad("Endpoint: !GetAtt SendDashmailLambdaFunction.Arn", "Endpoint: !GetAtt SendMailLambdaFunction.Arn");
+    assert!(e.contains("refers to SendMailLambdaFunction, which is not a resource of this service"), "{e}");
+}
+
+#[test]
+fn sns_events_subscribe_the_function() {
+    let yaml = "\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  f:
+    name: shop-worker
+    handler: h.main
+    events:
+      - sns: orders
+      - sns: arn:aws:sns:us-east-1:000000000000:external
+      - sns:
+          arn: !Ref Declared
+          topicName: shop-Declared
+          filterPolicy:
+            kind: [order]
+          filterPolicyScope: MessageAttributes
+          redrivePolicy:
+            deadLetterTargetRef: Dead
+      - sns:
+          topicName: alerts
+          displayName: Alerts
+          redrivePolicy:
+            deadLetterTargetArn: !GetAtt Dead.Arn
+      - sns:
+          arn:
+            Fn::GetAtt: [Other, TopicArn]
+  g:
+    handler: g.main
+    events:
+      - sns: orders
+      - sns:
+          topicName: shop-Declared
+resources:
+  Resources:
+    Declared:
+      Type: AWS::SNS::Topic
+    Other:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: other
+    Dead:
+      Type: AWS::SQS::Queue
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    assert!(m.functions.iter().all(|f| f.config.event_sources.is_empty()), "sns events are not mappings");
+    let topics: Vec<(&str, &str)> = m.topics.iter().map(|t| (t.logical_id.as_str(), t.name.as_str())).collect();
+    assert_eq!(topics, [("Declared", "shop-Declared"), ("Other", "other"), ("", "orders"), ("", "alerts")]);
+    assert_eq!(m.topics[3].attributes["DisplayName"], "Alerts");
+    assert!(m.topics[2].attributes.is_empty());
+
+    let worker = "arn:aws:lambda:us-east-1:000000000000:function:shop-worker";
+    let g = "arn:aws:lambda:us-east-1:000000000000:function:shop-g";
+    let arn = |t: &str| format!("arn:aws:sns:us-east-1:000000000000:{t}");
+    let subs: Vec<(String, &str, &str)> =
+        m.subscriptions.iter().map(|s| (s.topic_arn.clone(), s.protocol.as_str(), s.endpoint.as_str())).collect();
+    assert_eq!(
+        subs,
+        [
+            (arn("orders"), "lambda", worker),
+            (arn("external"), "lambda", worker),
+            (arn("shop-Declared"), "lambda", worker),
+            (arn("alerts"), "lambda", worker),
+            (arn("other"), "lambda", worker),
+            (arn("orders"), "lambda", g),
+            (arn("shop-Declared"), "lambda", g),
+        ]
+    );
+    assert_eq!(m.subscriptions[0].origin, "functions.f.events[0].sns");
+    let declared = &m.subscriptions[2].attributes;
+    assert_eq!(declared["FilterPolicy"], r#"{"kind":["order"]}"#);
+    assert_eq!(declared["FilterPolicyScope"], "MessageAttributes");
+    let dead = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:shop-Dead"}"#;
+    assert_eq!(declared["RedrivePolicy"], dead);
+    assert_eq!(m.subscriptions[3].attributes["RedrivePolicy"], dead);
+    assert!(m.subscriptions[0].attributes.is_empty());
+
+    let bad = |from: &str, to: &str| errors(&yaml.replace(from, to)).join("\n");
+    let e = bad("          topicName: alerts\n", "");
+    assert!(e.contains("serverless.yml:20: functions.f.events[3].sns: needs an arn or a topicName"), "{e}");
+    let e = bad("      - sns: arn:aws:sns:", "      - sns: arn:aws:sqs:");
+    assert!(
+        e.contains(
+            "serverless.yml:11: functions.f.events[1].sns: arn:aws:sqs:us-east-1:000000000000:external is not an SNS topic ARN"
+        ),
+        "{e}"
+    );
+    let e = bad("arn: !Ref Declared", "arn: !GetAtt Declared.TopicName");
+    assert!(e.contains("functions.f.events[2].sns.arn: shop-Declared is not an SNS topic ARN"), "{e}");
+    let e = bad("topicName: shop-Declared\n          filterPolicy", "topicName: nope\n          filterPolicy");
+    assert!(e.contains("serverless.yml:14: functions.f.events[2].sns.topicName: nope is not the name"), "{e}");
+    let e = bad("deadLetterTargetRef: Dead", "deadLetterTargetRef: Declared");
+    assert!(e.contains("redrivePolicy.deadLetterTargetRef: Declared is not an AWS::SQS::Queue of this service"), "{e}");
+    let e = bad("filterPolicyScope: MessageAttributes", "batchSize: 3");
+    assert!(e.contains("functions.f.events[2].sns.batchSize: sns setting batchSize is not supported yet"), "{e}");
+    let e = bad("      - sns: orders\n      - sns:\n", "      - sns: orders\n      - sns: orders\n      - sns:\n");
+    assert!(e.contains("functions.g.events[1].sns: subscribes"), "{e}");
+    assert!(e.contains("again (functions.g.events[0].sns does already)"), "{e}");
+    let e = bad("topicName: alerts", "topicName: alerts.fifo");
+    assert!(e.contains("sns.topicName: FIFO topics are not supported yet"), "{e}");
+}
+
+#[test]
+fn sns_event_display_names_apply_to_created_topics() {
+    let yaml = "\
+service: shop
+provider: {name: aws, runtime: python3.12}
+functions:
+  f:
+    handler: h.main
+    events:
+      - sns: {topicName: news, displayName: News}
+      - sns: {arn: !Ref Declared, displayName: Ignored}
+  g:
+    handler: g.main
+    events:
+      - sns: {topicName: news, displayName: Other}
+resources:
+  Resources:
+    Declared:
+      Type: AWS::SNS::Topic
+";
+    let e = errors(yaml).join("\n");
+    assert!(
+        e.contains("functions.g.events[0].sns.displayName: \"Other\" differs from the displayName \"News\""),
+        "{e}"
+    );
+    let m = parse("serverless.yml", &yaml.replace("displayName: Other", "displayName: News")).unwrap();
+    assert_eq!(m.topics[1].attributes["DisplayName"], "News");
+    assert!(m.warnings.iter().any(|w| w.contains("displayName: has no effect with an arn")), "{:?}", m.warnings);
+}
+
+#[test]
+fn asynchronous_settings_and_destinations_are_read() {
+    let yaml = "\
+service: jobs
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  work:
+    handler: h.work
+    maximumRetryAttempts: 1
+    maximumEventAge: 3600
+    onError: !Ref Alarms
+    destinations:
+      onSuccess: audit
+      onFailure:
+        type: sqs
+        arn: !GetAtt Failed.Arn
+  audit:
+    name: audit-log
+    handler: h.audit
+    destinations:
+      onFailure: arn:aws:sns:us-east-1:000000000000:ops
+resources:
+  Resources:
+    Failed:
+      Type: AWS::SQS::Queue
+    Alarms:
+      Type: AWS::SNS::Topic
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let work = &m.functions[0].config.async_invoke;
+    assert_eq!(work.maximum_retry_attempts, Some(1));
+    assert_eq!(work.maximum_event_age_s, Some(3600));
+    assert_eq!(work.dead_letter.as_deref(), Some("arn:aws:sns:us-east-1:000000000000:jobs-Alarms"));
+    assert_eq!(work.on_success.as_deref(), Some("arn:aws:lambda:us-east-1:000000000000:function:audit-log"));
+    assert_eq!(work.on_failure.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:jobs-Failed"));
+    let audit = &m.functions[1].config.async_invoke;
+    assert_eq!(audit.on_failure.as_deref(), Some("arn:aws:sns:us-east-1:000000000000:ops"));
+
+    let bad = yaml
+        .replace("maximumRetryAttempts: 1", "maximumRetryAttempts: 3")
+        .replace("onSuccess: audit", "onSuccess: nobody")
+        .replace("arn: !GetAtt Failed.Arn", "arn: !Ref Failed")
+        .replace(
+            "onFailure: arn:aws:sns:us-east-1:000000000000:ops",
+            "onFailure: arn:aws:events:us-east-1:000000000000:event-bus/b",
+        );
+    let errs = errors(&bad).join("\n");
+    assert!(errs.contains("functions.work: maximumRetryAttempts 3 is outside 0..=2"), "{errs}");
+    assert!(errs.contains("functions.work.destinations.onSuccess: nobody is neither an ARN nor a function"), "{errs}");
+    assert!(errs.contains("functions.work.destinations.onFailure.arn: resolves to"), "{errs}");
+    assert!(errs.contains("EventBridge destinations are not supported yet"), "{errs}");
 }

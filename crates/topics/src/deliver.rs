@@ -1,0 +1,419 @@
+//! Fan-out of a published message to its subscribers.
+//!
+//! Queues and functions are written to before Publish answers: the message lands in the
+//! queue's store, or as an asynchronous invocation in the functions service's durable
+//! queue (which retries the function). HTTP endpoints are slow and may be down, so their
+//! deliveries (and subscription confirmations) go to a durable outbox first; a worker
+//! posts them and retries failures with SNS's default policy (3 retries, 20 s apart).
+//! A delivery that cannot be made (the queue or function is gone, the endpoint never
+//! answered 2xx) goes to the subscription's dead-letter queue when it has a
+//! `RedrivePolicy`, and is dropped with a warning otherwise.
+
+use crate::message::Notification;
+use crate::names::{function_of_arn, queue_of_arn};
+use crate::service::{Subscription, Topics, new_id};
+use crate::{Error, Result};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use squall_queues::message::NewMessage;
+use squall_storage::{ItemWrite, TableStore};
+use squall_types::{TraceContext, format_iso8601_millis_z, now_ms};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// SNS's default delivery policy for HTTP endpoints (what `EffectiveDeliveryPolicy` shows
+/// and the outbox follows).
+pub const DEFAULT_DELIVERY_POLICY: &str = r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#;
+
+/// Retries after a failed HTTP delivery, and the wait before each.
+const HTTP_RETRIES: u32 = 3;
+const HTTP_RETRY_DELAY: Duration = Duration::from_secs(20);
+/// How long one POST may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most HTTP deliveries in flight at once.
+const HTTP_CONCURRENCY: usize = 16;
+
+/// The store's pseudo-table of pending HTTP deliveries (key: sequence number).
+const OUTBOX: &str = "outbox";
+
+/// An HTTP delivery waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    /// `Notification` or `SubscriptionConfirmation`.
+    kind: String,
+    subscription_arn: String,
+    topic_arn: String,
+    message_id: String,
+    endpoint: String,
+    body: String,
+    raw: bool,
+    /// Failed attempts so far.
+    attempts: u32,
+    /// Where failed deliveries go, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dead_letter_queue: Option<String>,
+}
+
+#[derive(Default)]
+struct Outbox {
+    /// Pending deliveries by (due time, sequence number).
+    due: BTreeMap<(u64, u64), Pending>,
+    in_flight: usize,
+}
+
+/// Delivers notifications; owned by [`Topics`].
+pub struct Deliverer {
+    store: Arc<dyn TableStore>,
+    queues: Arc<squall_queues::Queues>,
+    functions: Arc<squall_functions::Functions>,
+    next_seq: AtomicU64,
+    outbox: Mutex<Outbox>,
+    wake: Notify,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+fn outbox_write(seq: u64, p: Option<&Pending>) -> ItemWrite {
+    ItemWrite {
+        table: OUTBOX.into(),
+        pk: Vec::new(),
+        sk: seq.to_be_bytes().to_vec(),
+        item: p.map(|p| serde_json::to_vec(p).expect("a delivery serializes")),
+    }
+}
+
+/// The queue a subscription's `RedrivePolicy` names.
+fn dead_letter_queue(s: &Subscription) -> Option<String> {
+    let policy: serde_json::Value = serde_json::from_str(s.def.attributes.get("RedrivePolicy")?).ok()?;
+    queue_of_arn(policy.get("deadLetterTargetArn")?.as_str()?).map(str::to_string)
+}
+
+impl Deliverer {
+    /// Loads the outbox; nothing is sent until [`Topics::start_deliveries`].
+    pub(crate) async fn open(
+        store: Arc<dyn TableStore>,
+        queues: Arc<squall_queues::Queues>,
+        functions: Arc<squall_functions::Functions>,
+    ) -> Result<Deliverer> {
+        let mut outbox = Outbox::default();
+        let mut next_seq = 1;
+        let mut after = None;
+        loop {
+            let rows = store.scan(OUTBOX, after.clone(), 1000).await?;
+            let done = rows.len() < 1000;
+            for row in &rows {
+                let seq = row.sk.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(0);
+                match serde_json::from_slice::<Pending>(&row.item) {
+                    Ok(p) => {
+                        outbox.due.insert((0, seq), p);
+                    }
+                    Err(e) => tracing::warn!(seq, "dropping an unreadable HTTP delivery: {e}"),
+                }
+                next_seq = next_seq.max(seq + 1);
+            }
+            after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
+            if done {
+                break;
+            }
+        }
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        Ok(Deliverer {
+            store,
+            queues,
+            functions,
+            next_seq: AtomicU64::new(next_seq),
+            outbox: Mutex::new(outbox),
+            wake: Notify::new(),
+            client,
+        })
+    }
+
+    fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
+        self.outbox.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes the outbox worker (something was added).
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The outbox write of a subscription confirmation for an HTTP endpoint; the caller
+    /// commits it with the subscription, then calls [`Deliverer::wake`].
+    pub(crate) fn confirmation(&self, topics: &Topics, s: &Subscription) -> ItemWrite {
+        let topic_arn = s.arn.rsplit_once(':').map_or("", |(t, _)| t).to_string();
+        let token = s.def.token.clone().unwrap_or_default();
+        let subscribe_url = format!(
+            "{}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
+            topics.public_base,
+            squall_types::form_encode(&topic_arn),
+            token
+        );
+        let message_id = new_id();
+        let body = json!({
+            "Type": "SubscriptionConfirmation",
+            "MessageId": message_id,
+            "Token": token,
+            "TopicArn": topic_arn,
+            "Message": format!("You have chosen to subscribe to the topic {topic_arn}.\nTo confirm the subscription, visit the SubscribeURL included in this message."),
+            "SubscribeURL": subscribe_url,
+            "Timestamp": format_iso8601_millis_z(now_ms()),
+            "SignatureVersion": "1",
+            "Signature": "",
+            "SigningCertURL": "",
+        })
+        .to_string();
+        let p = Pending {
+            kind: "SubscriptionConfirmation".into(),
+            subscription_arn: s.arn.clone(),
+            topic_arn,
+            message_id,
+            endpoint: s.def.endpoint.clone(),
+            body,
+            raw: false,
+            attempts: 0,
+            dead_letter_queue: None,
+        };
+        self.stage(p)
+    }
+
+    /// Gives `p` a sequence number and queues it in memory; returns its store write, which
+    /// the caller commits before the delivery may be sent (the worker finds nothing to send
+    /// for a write that failed: the entry is removed again by [`Deliverer::unstage`]).
+    fn stage(&self, p: Pending) -> ItemWrite {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let write = outbox_write(seq, Some(&p));
+        // Due only once the caller has committed: `release` makes it due now.
+        self.outbox().due.insert((u64::MAX, seq), p);
+        write
+    }
+
+    /// Makes staged deliveries due (their writes committed) or forgets them (failed).
+    fn settle(&self, writes: &[ItemWrite], committed: bool) {
+        let mut outbox = self.outbox();
+        for w in writes.iter().filter(|w| w.table == OUTBOX) {
+            let Ok(seq) = w.sk.as_slice().try_into().map(u64::from_be_bytes) else { continue };
+            if let Some(p) = outbox.due.remove(&(u64::MAX, seq))
+                && committed
+            {
+                outbox.due.insert((0, seq), p);
+            }
+        }
+    }
+
+    /// Commits `writes` (some of them staged outbox entries) and releases the staged ones.
+    pub(crate) async fn commit(&self, writes: Vec<ItemWrite>) -> Result<()> {
+        let r = self.store.write(writes.clone()).await;
+        self.settle(&writes, r.is_ok());
+        if r.is_ok() {
+            self.wake();
+        }
+        Ok(r?)
+    }
+
+    /// Delivers `n` to `targets`; `Ok` once every delivery is durable.
+    pub(crate) async fn fan_out(
+        &self,
+        topics: &Topics,
+        n: &Notification,
+        targets: &[&Subscription],
+        trace: &TraceContext,
+    ) -> Result<()> {
+        let mut http = Vec::new();
+        let mut direct = Vec::new();
+        for s in targets {
+            match s.def.protocol.as_str() {
+                "http" => http.push(self.stage(Pending {
+                    kind: "Notification".into(),
+                    subscription_arn: s.arn.clone(),
+                    topic_arn: n.topic_arn.clone(),
+                    message_id: n.id.clone(),
+                    endpoint: s.def.endpoint.clone(),
+                    body: if s.raw {
+                        n.message_for("http").to_string()
+                    } else {
+                        n.envelope("http", &topics.unsubscribe_url(&s.arn))
+                    },
+                    raw: s.raw,
+                    attempts: 0,
+                    dead_letter_queue: dead_letter_queue(s),
+                })),
+                _ => direct.push(self.deliver_now(topics, n, s, trace)),
+            }
+        }
+        let (sent, staged) = tokio::join!(futures::future::join_all(direct), async {
+            if http.is_empty() { Ok(()) } else { self.commit(http).await }
+        });
+        staged?;
+        sent.into_iter().collect()
+    }
+
+    /// Delivers to a queue or a function; a target that is gone or refuses the message is
+    /// dead-lettered (or dropped), which is not the publisher's error.
+    async fn deliver_now(
+        &self,
+        topics: &Topics,
+        n: &Notification,
+        s: &Subscription,
+        trace: &TraceContext,
+    ) -> Result<()> {
+        let unsubscribe = topics.unsubscribe_url(&s.arn);
+        let failure = match s.def.protocol.as_str() {
+            "sqs" => {
+                let queue = queue_of_arn(&s.def.endpoint).unwrap_or_default();
+                let m = if s.raw {
+                    // SQS takes ten attributes; SNS drops the rest on raw deliveries.
+                    let attributes = n.attributes.iter().take(10).map(|(k, v)| (k.clone(), v.clone())).collect();
+                    NewMessage { body: n.message_for("sqs").to_string(), attributes, ..Default::default() }
+                } else {
+                    NewMessage { body: n.envelope("sqs", &unsubscribe), ..Default::default() }
+                };
+                match self.queues.send(queue, m).await {
+                    Ok(_) => return Ok(()),
+                    Err(squall_queues::Error::Storage(e)) => return Err(Error::Storage(e)),
+                    Err(e) => format!("queue {queue}: {e}"),
+                }
+            }
+            "lambda" => {
+                let name = function_of_arn(&s.def.endpoint).unwrap_or_default();
+                match self.functions.function(name) {
+                    Some(f) => {
+                        let event = n.lambda_event(&s.arn, &unsubscribe).to_string();
+                        let id = Topics::delivery_request_id();
+                        return self
+                            .functions
+                            .enqueue_async(&f, Bytes::from(event), &id, trace)
+                            .await
+                            .map_err(|e| Error::Delivery(format!("function {name}: {e}")));
+                    }
+                    None => format!("function {name} does not exist"),
+                }
+            }
+            other => format!("protocol {other} has no direct delivery"),
+        };
+        let body = n.envelope(&s.def.protocol, &unsubscribe);
+        self.dead_letter(&s.arn, dead_letter_queue(s).as_deref(), &body, &failure).await
+    }
+
+    /// Sends a delivery that failed to the dead-letter queue, or drops it with a warning.
+    async fn dead_letter(&self, subscription: &str, queue: Option<&str>, body: &str, why: &str) -> Result<()> {
+        let Some(queue) = queue else {
+            tracing::warn!(subscription, "dropping a delivery: {why}");
+            return Ok(());
+        };
+        match self.queues.send(queue, NewMessage { body: body.to_string(), ..Default::default() }).await {
+            Ok(_) => Ok(()),
+            Err(squall_queues::Error::Storage(e)) => Err(Error::Storage(e)),
+            Err(e) => {
+                tracing::warn!(
+                    subscription,
+                    queue,
+                    "dropping a delivery ({why}): the dead-letter queue refused it: {e}"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Topics {
+    /// Sends the outbox's HTTP deliveries from now on, in the background.
+    pub fn start_deliveries(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move { me.outbox_worker().await })
+    }
+
+    async fn outbox_worker(self: Arc<Self>) {
+        loop {
+            let now = now_ms();
+            let (ready, next_due) = {
+                let mut outbox = self.deliver.outbox();
+                let room = HTTP_CONCURRENCY.saturating_sub(outbox.in_flight);
+                let keys: Vec<(u64, u64)> =
+                    outbox.due.keys().take_while(|(due, _)| *due <= now).take(room).copied().collect();
+                let ready: Vec<(u64, Pending)> =
+                    keys.iter().filter_map(|k| outbox.due.remove(k).map(|p| (k.1, p))).collect();
+                outbox.in_flight += ready.len();
+                let next = outbox.due.keys().map(|(due, _)| *due).find(|d| *d != u64::MAX);
+                (ready, next)
+            };
+            for (seq, p) in ready {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    me.send_pending(seq, p).await;
+                    me.deliver.outbox().in_flight -= 1;
+                    me.deliver.wake();
+                });
+            }
+            let wait = next_due.map_or(60_000, |d| d.saturating_sub(now_ms())).clamp(1, 60_000);
+            let _ = tokio::time::timeout(Duration::from_millis(wait), self.deliver.wake.notified()).await;
+        }
+    }
+
+    /// One attempt at an HTTP delivery, then its bookkeeping.
+    async fn send_pending(&self, seq: u64, mut p: Pending) {
+        let d = &self.deliver;
+        let gone = p.kind == "Notification" && !self.has_subscription(&p.subscription_arn);
+        let outcome = if gone { Ok(()) } else { post(&d.client, &p).await };
+        let write = match outcome {
+            Ok(()) => outbox_write(seq, None),
+            Err(why) if p.attempts >= HTTP_RETRIES => {
+                let why = format!("{} {} failed {} times: {why}", p.kind, p.message_id, p.attempts + 1);
+                if let Err(e) = d.dead_letter(&p.subscription_arn, p.dead_letter_queue.as_deref(), &p.body, &why).await
+                {
+                    tracing::warn!("dead-lettering an HTTP delivery: {e}; retrying later");
+                    return d.requeue(seq, p, HTTP_RETRY_DELAY);
+                }
+                outbox_write(seq, None)
+            }
+            Err(why) => {
+                p.attempts += 1;
+                tracing::info!(endpoint = p.endpoint, attempt = p.attempts, "HTTP delivery failed: {why}");
+                let w = outbox_write(seq, Some(&p));
+                if let Err(e) = d.store.write(vec![w]).await {
+                    tracing::warn!("recording an HTTP delivery's attempt: {e}");
+                }
+                return d.requeue(seq, p, HTTP_RETRY_DELAY);
+            }
+        };
+        if let Err(e) = d.store.write(vec![write]).await {
+            // Sent but not forgotten: it will be sent again after a restart (at least once).
+            tracing::warn!("completing an HTTP delivery: {e}");
+        }
+    }
+}
+
+impl Deliverer {
+    fn requeue(&self, seq: u64, p: Pending, after: Duration) {
+        let due = now_ms() + after.as_millis() as u64;
+        self.outbox().due.insert((due, seq), p);
+    }
+}
+
+/// POSTs one delivery; `Err` says why it did not end in a 2xx.
+async fn post(client: &Client<HttpConnector, Full<Bytes>>, p: &Pending) -> Result<(), String> {
+    let mut req = http::Request::post(&p.endpoint)
+        .header(http::header::CONTENT_TYPE, "text/plain; charset=UTF-8")
+        .header(http::header::USER_AGENT, "Amazon Simple Notification Service Agent")
+        .header("x-amz-sns-message-type", &p.kind)
+        .header("x-amz-sns-message-id", &p.message_id)
+        .header("x-amz-sns-topic-arn", &p.topic_arn);
+    if p.kind == "Notification" {
+        req = req.header("x-amz-sns-subscription-arn", &p.subscription_arn);
+    }
+    if p.raw {
+        req = req.header("x-amz-sns-rawdelivery", "true");
+    }
+    let req = req.body(Full::new(Bytes::from(p.body.clone()))).map_err(|e| format!("bad request: {e}"))?;
+    match tokio::time::timeout(HTTP_TIMEOUT, client.request(req)).await {
+        Err(_) => Err(format!("no answer within {HTTP_TIMEOUT:?}")),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(r)) if r.status().is_success() => Ok(()),
+        Ok(Ok(r)) => Err(format!("answered {}", r.status())),
+    }
+}

@@ -1,0 +1,62 @@
+//! [`Destinations`]: the functions service's outlet for asynchronous invocation records and
+//! dead letters, delivering to queues, topics and functions by ARN.
+
+use crate::Topics;
+use crate::message::{AttributeValue, Publish};
+use crate::names::{Arn, function_of_arn, queue_of_arn};
+use async_trait::async_trait;
+use bytes::Bytes;
+use squall_functions::{DestinationSink, Functions};
+use squall_queues::Queues;
+use squall_queues::message::NewMessage;
+use squall_types::{RequestId, TraceContext};
+use std::sync::{Arc, Weak};
+
+/// Delivers to queues, topics and functions. Holds the functions service weakly: the
+/// functions service holds this.
+pub struct Destinations {
+    queues: Arc<Queues>,
+    topics: Arc<Topics>,
+    functions: Weak<Functions>,
+}
+
+impl Destinations {
+    /// An outlet over these services.
+    pub fn new(queues: Arc<Queues>, topics: Arc<Topics>, functions: &Arc<Functions>) -> Destinations {
+        Destinations { queues, topics, functions: Arc::downgrade(functions) }
+    }
+}
+
+fn string(value: &str) -> AttributeValue {
+    AttributeValue { data_type: "String".into(), string: Some(value.to_string()), binary: None }
+}
+
+#[async_trait]
+impl DestinationSink for Destinations {
+    async fn deliver(&self, arn: &str, body: String, attributes: Vec<(String, String)>) -> Result<(), String> {
+        let attributes: squall_queues::message::Attributes =
+            attributes.iter().map(|(k, v)| (k.clone(), string(v))).collect();
+        match Arn::parse(arn).map(|a| a.service) {
+            Some("sqs") => {
+                let queue = queue_of_arn(arn).ok_or_else(|| format!("{arn} is not a queue ARN"))?;
+                let m = NewMessage { body, attributes, ..NewMessage::default() };
+                self.queues.send(queue, m).await.map(drop).map_err(|e| e.to_string())
+            }
+            Some("sns") => {
+                let p = Publish { message: body, attributes, ..Publish::default() };
+                self.topics.publish(arn, p, &TraceContext::new_root()).await.map(drop).map_err(|e| e.to_string())
+            }
+            Some("lambda") => {
+                let functions = self.functions.upgrade().ok_or("the server is stopping")?;
+                let name = function_of_arn(arn).ok_or_else(|| format!("{arn} is not a function ARN"))?;
+                let f = functions.function(name).ok_or_else(|| format!("function {name} does not exist"))?;
+                let trace = TraceContext::new_root();
+                functions
+                    .enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            _ => Err(format!("{arn} is not the ARN of a queue, topic or function")),
+        }
+    }
+}
