@@ -20,6 +20,9 @@ pub struct QueueAttributes {
     pub visibility_timeout_s: u32,
     /// Where messages go after too many receives.
     pub redrive: Option<RedrivePolicy>,
+    /// A FIFO queue's settings; `None` for a standard queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fifo: Option<FifoSettings>,
     /// Settings stored and reported as given: `Policy`, `RedriveAllowPolicy`, KMS and SSE
     /// settings (Squall does not enforce them).
     #[serde(default)]
@@ -35,9 +38,23 @@ impl Default for QueueAttributes {
             receive_wait_s: 0,
             visibility_timeout_s: 30,
             redrive: None,
+            fifo: None,
             opaque: BTreeMap::new(),
         }
     }
+}
+
+/// What a FIFO queue adds: how it deduplicates, and how throughput is counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FifoSettings {
+    /// `ContentBasedDeduplication`: a message without a deduplication id gets the SHA-256
+    /// of its body.
+    pub content_based_dedup: bool,
+    /// `DeduplicationScope: messageGroup` (else `queue`): ids are unique per group.
+    pub dedup_per_group: bool,
+    /// `FifoThroughputLimit: perMessageGroupId` (else `perQueue`). Reported; Squall has no
+    /// throughput quota to apply it to.
+    pub throughput_per_group: bool,
 }
 
 /// `RedrivePolicy`: the dead-letter queue and how many receives a message gets first.
@@ -87,7 +104,7 @@ const OPAQUE: &[&str] =
     &["Policy", "RedriveAllowPolicy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"];
 
 /// Attributes that only FIFO queues have.
-const FIFO_ONLY: &[&str] = &["FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"];
+const FIFO_ONLY: &[&str] = &["ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"];
 
 /// Attributes GetQueueAttributes reports that cannot be set.
 pub const READ_ONLY: &[&str] = &[
@@ -110,8 +127,20 @@ fn bounded(name: &str, value: &str, lo: u32, hi: u32) -> Result<u32> {
 impl QueueAttributes {
     /// Applies `changes` (SetQueueAttributes, or CreateQueue over the defaults).
     pub fn apply(&mut self, changes: &BTreeMap<String, String>) -> Result<()> {
+        // First, since the FIFO settings depend on it (and sort before it).
+        if let Some(v) = changes.get("FifoQueue") {
+            let fifo = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(Error::InvalidAttributeValue("Invalid value for the parameter FifoQueue.".into())),
+            };
+            if fifo != self.fifo.is_some() {
+                self.fifo = fifo.then(FifoSettings::default);
+            }
+        }
         for (name, value) in changes {
             match name.as_str() {
+                "FifoQueue" => {}
                 "DelaySeconds" => self.delay_s = bounded(name, value, 0, 900)?,
                 "MaximumMessageSize" => self.max_message_bytes = bounded(name, value, 1024, 1_048_576)?,
                 "MessageRetentionPeriod" => self.retention_s = bounded(name, value, 60, 1_209_600)?,
@@ -123,9 +152,18 @@ impl QueueAttributes {
                     self.opaque.insert(name.clone(), value.clone());
                 }
                 n if FIFO_ONLY.contains(&n) => {
-                    return Err(Error::InvalidAttributeName(format!(
-                        "Unknown Attribute {n}: it is a FIFO queue attribute and FIFO queues are not supported yet."
-                    )));
+                    let Some(f) = self.fifo.as_mut() else {
+                        return Err(Error::InvalidAttributeName(format!("Unknown Attribute {n}.")));
+                    };
+                    let bad = || Error::InvalidAttributeValue(format!("Invalid value for the parameter {n}."));
+                    match (n, value.as_str()) {
+                        ("ContentBasedDeduplication", "true" | "false") => f.content_based_dedup = value == "true",
+                        ("DeduplicationScope", "messageGroup" | "queue") => f.dedup_per_group = value == "messageGroup",
+                        ("FifoThroughputLimit", "perMessageGroupId" | "perQueue") => {
+                            f.throughput_per_group = value == "perMessageGroupId"
+                        }
+                        _ => return Err(bad()),
+                    }
                 }
                 n if READ_ONLY.contains(&n) => {
                     return Err(Error::InvalidAttributeName(format!("Attribute {n} cannot be set.")));
@@ -149,8 +187,29 @@ impl QueueAttributes {
         if let Some(r) = &self.redrive {
             out.insert("RedrivePolicy".into(), r.to_json());
         }
+        if let Some(f) = &self.fifo {
+            out.insert("FifoQueue".into(), "true".into());
+            out.insert("ContentBasedDeduplication".into(), f.content_based_dedup.to_string());
+            let scope = if f.dedup_per_group { "messageGroup" } else { "queue" };
+            out.insert("DeduplicationScope".into(), scope.into());
+            let limit = if f.throughput_per_group { "perMessageGroupId" } else { "perQueue" };
+            out.insert("FifoThroughputLimit".into(), limit.into());
+        }
         out.extend(self.opaque.clone());
         out
+    }
+
+    /// Checks settings that depend on each other (after [`QueueAttributes::apply`]).
+    pub fn check(&self) -> Result<()> {
+        if let Some(f) = &self.fifo
+            && f.throughput_per_group
+            && !f.dedup_per_group
+        {
+            return Err(Error::InvalidAttributeValue(
+                "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId requires DeduplicationScope messageGroup.".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -165,6 +224,7 @@ pub fn is_known(name: &str) -> bool {
             | "ReceiveMessageWaitTimeSeconds"
             | "VisibilityTimeout"
             | "RedrivePolicy"
+            | "FifoQueue"
     ) || OPAQUE.contains(&name)
         || READ_ONLY.contains(&name)
         || FIFO_ONLY.contains(&name)
@@ -184,6 +244,27 @@ mod tests {
         assert!(matches!(a.apply(&set("DelaySeconds", "-1")), Err(Error::InvalidAttributeValue(_))));
         assert!(matches!(a.apply(&set("Colour", "blue")), Err(Error::InvalidAttributeName(_))));
         assert!(matches!(a.apply(&set("QueueArn", "x")), Err(Error::InvalidAttributeName(_))));
+        assert!(matches!(a.apply(&set("ContentBasedDeduplication", "true")), Err(Error::InvalidAttributeName(_))));
+    }
+
+    #[test]
+    fn fifo_settings_need_a_fifo_queue() {
+        let mut a = QueueAttributes::default();
+        let changes = BTreeMap::from([
+            ("ContentBasedDeduplication".to_string(), "true".to_string()),
+            ("FifoQueue".to_string(), "true".to_string()),
+            ("DeduplicationScope".to_string(), "messageGroup".to_string()),
+        ]);
+        a.apply(&changes).unwrap();
+        let f = a.fifo.clone().unwrap();
+        assert!(f.content_based_dedup && f.dedup_per_group && !f.throughput_per_group);
+        assert_eq!(a.to_map()["FifoQueue"], "true");
+        let mut b = a.clone();
+        b.apply(&BTreeMap::from([("FifoThroughputLimit".to_string(), "perMessageGroupId".to_string())])).unwrap();
+        b.check().unwrap();
+        b.apply(&BTreeMap::from([("DeduplicationScope".to_string(), "queue".to_string())])).unwrap();
+        assert!(b.check().is_err());
+        assert!(a.apply(&BTreeMap::from([("DeduplicationScope".to_string(), "group".to_string())])).is_err());
     }
 
     #[test]

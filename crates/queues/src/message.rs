@@ -52,8 +52,12 @@ pub struct NewMessage {
     pub attributes: Attributes,
     /// Message system attributes (`AWSTraceHeader`).
     pub system_attributes: Attributes,
-    /// `DelaySeconds`, overriding the queue's.
+    /// `DelaySeconds`, overriding the queue's (standard queues only).
     pub delay_s: Option<u32>,
+    /// `MessageGroupId`: required on FIFO queues, which keep each group's order.
+    pub group_id: Option<String>,
+    /// `MessageDeduplicationId` (FIFO queues).
+    pub dedup_id: Option<String>,
 }
 
 /// Whether `c` may appear in a message (SQS's rule: XML 1.0's characters).

@@ -11,6 +11,7 @@ use crate::message::{self, Attributes, NewMessage, check_attributes, check_text,
 use crate::receipt::Receipt;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::{ACCOUNT_ID, RequestId, now_ms, random_u64};
 use std::cmp::Reverse;
@@ -42,7 +43,25 @@ struct Msg {
     first_receive_ms: Option<u64>,
     /// Drawn at each receive: only the latest receipt handle acts on the message.
     nonce: u64,
+    /// `MessageGroupId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    /// `MessageDeduplicationId` (given, or derived from the body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dedup: Option<String>,
 }
+
+/// A FIFO queue's record of a deduplication id: sends with it within the interval are
+/// accepted and dropped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Dedup {
+    expires_ms: u64,
+    id: String,
+    seq: u64,
+}
+
+/// SQS's deduplication interval.
+const DEDUP_INTERVAL_MS: u64 = 5 * 60 * 1000;
 
 /// A queue's definition as stored (the table definition of its name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,9 +83,73 @@ struct State {
     waiting: BinaryHeap<Reverse<(u64, u64)>>,
     next_seq: u64,
     deleted: bool,
+    /// FIFO queues: each group's messages, in order.
+    groups: HashMap<String, BTreeSet<u64>>,
+    /// FIFO queues: deduplication ids seen within the interval, by scope key.
+    dedup: HashMap<String, Dedup>,
 }
 
 impl State {
+    fn new(def: QueueDef) -> State {
+        State {
+            def,
+            messages: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            waiting: BinaryHeap::new(),
+            next_seq: 1,
+            deleted: false,
+            groups: HashMap::new(),
+            dedup: HashMap::new(),
+        }
+    }
+
+    fn is_fifo(&self) -> bool {
+        self.def.attributes.fifo.is_some()
+    }
+
+    /// Holds message `seq`, visible or waiting as its time says.
+    fn insert(&mut self, seq: u64, m: Msg, now: u64) {
+        if self.is_fifo()
+            && let Some(g) = &m.group
+        {
+            self.groups.entry(g.clone()).or_default().insert(seq);
+        }
+        self.messages.insert(seq, m);
+        self.place(seq, now);
+    }
+
+    /// Forgets message `seq`.
+    fn remove(&mut self, seq: u64) -> Option<Msg> {
+        let m = self.messages.remove(&seq)?;
+        self.ready.remove(&seq);
+        if let Some(g) = &m.group
+            && let Some(seqs) = self.groups.get_mut(g)
+        {
+            seqs.remove(&seq);
+            if seqs.is_empty() {
+                self.groups.remove(g);
+            }
+        }
+        Some(m)
+    }
+
+    /// Whether a FIFO group has a message in flight (received, not yet visible again):
+    /// then none of its messages may be received. Received messages are at the head of
+    /// their group, so the scan stops at the first one never received.
+    fn group_in_flight(&self, group: &str, now: u64) -> bool {
+        let Some(seqs) = self.groups.get(group) else { return false };
+        for seq in seqs {
+            let Some(m) = self.messages.get(seq) else { continue };
+            if m.receives == 0 {
+                return false;
+            }
+            if m.visible_ms > now {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Moves messages whose time has come from `waiting` to `ready`.
     fn promote(&mut self, now: u64) {
         while let Some(Reverse((due, seq))) = self.waiting.peek().copied() {
@@ -124,6 +207,8 @@ pub struct Sent {
     pub md5_of_attributes: Option<String>,
     /// `MD5OfMessageSystemAttributes`.
     pub md5_of_system_attributes: Option<String>,
+    /// `SequenceNumber` (FIFO queues).
+    pub sequence_number: Option<String>,
 }
 
 /// A received message.
@@ -174,6 +259,34 @@ fn messages_table(queue: &str) -> String {
     format!("~m:{queue}")
 }
 
+/// The pseudo-table holding a FIFO queue's recent deduplication ids.
+fn dedup_table(queue: &str) -> String {
+    format!("~d:{queue}")
+}
+
+fn write_dedup(queue: &str, key: &str, d: Option<&Dedup>) -> ItemWrite {
+    ItemWrite {
+        table: dedup_table(queue),
+        pk: Vec::new(),
+        sk: key.as_bytes().to_vec(),
+        item: d.map(|d| serde_json::to_vec(d).expect("a deduplication record serializes")),
+    }
+}
+
+async fn scan_all(store: &dyn TableStore, table: &str) -> Result<Vec<squall_storage::StoredItem>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = store.scan(table, after.clone(), 1000).await?;
+        let done = rows.len() < 1000;
+        after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
+        out.extend(rows);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// The queue name an SQS ARN names, if it is one.
 pub fn name_of_arn(arn: &str) -> Option<&str> {
     let rest = arn.strip_prefix("arn:")?.split_once(":sqs:")?.1;
@@ -182,13 +295,16 @@ pub fn name_of_arn(arn: &str) -> Option<&str> {
     (!name.is_empty() && !name.contains(':')).then_some(name)
 }
 
-fn check_name(name: &str) -> Result<()> {
-    if name.ends_with(".fifo") {
-        return Err(Error::InvalidParameterValue("FIFO queues are not supported yet.".into()));
+fn check_name(name: &str, fifo: bool) -> Result<()> {
+    let base = if fifo { name.strip_suffix(".fifo") } else { Some(name) };
+    let ok = base.is_some_and(|b| {
+        !b.is_empty() && name.len() <= 80 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    });
+    if !ok && fifo {
+        return Err(Error::InvalidParameterValue(
+            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.".into(),
+        ));
     }
-    let ok = !name.is_empty()
-        && name.len() <= 80
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !ok {
         return Err(Error::InvalidParameterValue(
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length".into(),
@@ -222,14 +338,16 @@ impl Queues {
         let now = now_ms();
         for (name, json) in queues.store.list_tables().await? {
             let def: QueueDef = serde_json::from_str(&json).map_err(|e| corrupt(format!("queue {name}"), e))?;
-            let mut state = State {
-                def,
-                messages: BTreeMap::new(),
-                ready: BTreeSet::new(),
-                waiting: BinaryHeap::new(),
-                next_seq: 1,
-                deleted: false,
-            };
+            let mut state = State::new(def);
+            if state.is_fifo() {
+                for row in scan_all(queues.store.as_ref(), &dedup_table(&name)).await? {
+                    let d: Dedup = serde_json::from_slice(&row.item)
+                        .map_err(|e| corrupt(format!("a deduplication id of queue {name}"), e))?;
+                    if d.expires_ms > now {
+                        state.dedup.insert(String::from_utf8_lossy(&row.sk).into_owned(), d);
+                    }
+                }
+            }
             let mut after = None;
             loop {
                 let rows = queues.store.scan(&messages_table(&name), after.clone(), 1000).await?;
@@ -238,8 +356,7 @@ impl Queues {
                     let seq = row.sk.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(0);
                     let m: Msg = serde_json::from_slice(&row.item)
                         .map_err(|e| corrupt(format!("a message of queue {name}"), e))?;
-                    state.messages.insert(seq, m);
-                    state.place(seq, now);
+                    state.insert(seq, m, now);
                     state.next_seq = state.next_seq.max(seq + 1);
                 }
                 after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
@@ -273,9 +390,11 @@ impl Queues {
         attributes: &BTreeMap<String, String>,
         tags: BTreeMap<String, String>,
     ) -> Result<()> {
-        check_name(name)?;
         let mut attrs = QueueAttributes::default();
         attrs.apply(attributes)?;
+        check_name(name, attrs.fifo.is_some())?;
+        attrs.check()?;
+        self.check_dead_letter_type(&attrs)?;
         let _admin = self.admin.lock().await;
         if let Ok(q) = self.queue(name) {
             let st = q.lock()?;
@@ -291,15 +410,7 @@ impl Queues {
         let def = QueueDef { attributes: attrs, tags, created_ms: now, last_modified_ms: now };
         let json = serde_json::to_string(&def).expect("a queue definition serializes");
         self.store.create_table(name, &json).await?;
-        let state = State {
-            def,
-            messages: BTreeMap::new(),
-            ready: BTreeSet::new(),
-            waiting: BinaryHeap::new(),
-            next_seq: 1,
-            deleted: false,
-        };
-        let q = self.make(name, state);
+        let q = self.make(name, State::new(def));
         self.queues.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), q);
         Ok(())
     }
@@ -333,6 +444,7 @@ impl Queues {
         let _admin = self.admin.lock().await;
         let q = self.queue(name)?;
         self.store.delete_table(&messages_table(name)).await?;
+        self.store.delete_table(&dedup_table(name)).await?;
         self.store.delete_table(name).await?;
         q.state.lock().unwrap_or_else(|p| p.into_inner()).deleted = true;
         self.queues.write().unwrap_or_else(|p| p.into_inner()).remove(name);
@@ -384,7 +496,34 @@ impl Queues {
     /// SetQueueAttributes.
     pub async fn set_attributes(&self, name: &str, changes: &BTreeMap<String, String>) -> Result<()> {
         let q = self.queue(name)?;
-        self.update_def(&q, |d| d.attributes.apply(changes)).await
+        let mut next = q.lock()?.def.attributes.clone();
+        next.apply(changes)?;
+        self.check_dead_letter_type(&next)?;
+        self.update_def(&q, |d| {
+            let fifo = d.attributes.fifo.is_some();
+            d.attributes.apply(changes)?;
+            if d.attributes.fifo.is_some() != fifo {
+                return Err(Error::InvalidAttributeValue(
+                    "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.".into(),
+                ));
+            }
+            d.attributes.check()
+        })
+        .await
+    }
+
+    /// A dead-letter queue must be of its source's type (when it exists already).
+    fn check_dead_letter_type(&self, attrs: &QueueAttributes) -> Result<()> {
+        let Some(r) = &attrs.redrive else { return Ok(()) };
+        let Some(target) = name_of_arn(&r.dead_letter_target_arn).and_then(|n| self.queue(n).ok()) else {
+            return Ok(());
+        };
+        if target.lock()?.is_fifo() != attrs.fifo.is_some() {
+            return Err(Error::InvalidParameterValue(
+                "Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target must be the same type of queue as the source.".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// TagQueue.
@@ -441,6 +580,7 @@ impl Queues {
             let gone = std::mem::take(&mut st.messages);
             st.ready.clear();
             st.waiting.clear();
+            st.groups.clear();
             gone.keys().map(|seq| write_msg(name, *seq, None)).collect()
         };
         for chunk in writes.chunks(1000) {
@@ -462,6 +602,34 @@ impl Queues {
                 "One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
             )));
         }
+        if let Some(d) = m.delay_s.filter(|d| st.is_fifo() && *d > 0) {
+            return Err(Error::InvalidParameterValue(format!(
+                "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
+            )));
+        }
+        let dedup = match (&st.def.attributes.fifo, &m.dedup_id) {
+            (None, Some(_)) => {
+                return Err(Error::InvalidParameterValue(
+                    "The request include parameter MessageDeduplicationId that is not valid for this queue type."
+                        .into(),
+                ));
+            }
+            (None, None) => None,
+            (Some(_), Some(id)) => Some(check_fifo_id("MessageDeduplicationId", id)?.to_string()),
+            (Some(f), None) if f.content_based_dedup => Some(hex::encode(Sha256::digest(m.body.as_bytes()))),
+            (Some(_), None) => {
+                return Err(Error::InvalidParameterValue(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly".into(),
+                ));
+            }
+        };
+        let group = match &m.group_id {
+            Some(g) => Some(check_fifo_id("MessageGroupId", g)?.to_string()),
+            None if st.is_fifo() => {
+                return Err(Error::MissingParameter("The request must contain the parameter MessageGroupId.".into()));
+            }
+            None => None,
+        };
         if let Some(d) = m.delay_s.filter(|d| *d > 900) {
             return Err(Error::InvalidParameterValue(format!(
                 "Value {d} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."
@@ -484,6 +652,8 @@ impl Queues {
             receives: 0,
             first_receive_ms: None,
             nonce: 0,
+            group,
+            dedup,
         })
     }
 
@@ -498,36 +668,54 @@ impl Queues {
         let q = self.queue(name)?;
         let mut results = Vec::with_capacity(batch.len());
         let mut accepted = Vec::new();
+        // Deduplication ids recorded by this batch: forgotten again if its write fails.
+        let mut recorded: Vec<(String, Dedup)> = Vec::new();
         {
             let mut st = q.lock()?;
+            let now = now_ms();
             for m in &batch {
-                match self.prepare(&st, m) {
-                    Ok(msg) => {
-                        let seq = st.next_seq;
-                        st.next_seq += 1;
-                        results.push(Ok(Sent {
-                            id: msg.id.clone(),
-                            md5_of_body: md5_of_body(&msg.body),
-                            md5_of_attributes: md5_of_attributes(&msg.attrs),
-                            md5_of_system_attributes: md5_of_attributes(&msg.sys),
-                        }));
-                        accepted.push((seq, msg));
+                let msg = match self.prepare(&st, m) {
+                    Ok(msg) => msg,
+                    Err(e) => {
+                        results.push(Err(e));
+                        continue;
                     }
-                    Err(e) => results.push(Err(e)),
+                };
+                let key = dedup_key(&st, &msg);
+                if let Some(d) = key.as_ref().and_then(|k| st.dedup.get(k)).filter(|d| d.expires_ms > now) {
+                    // A duplicate within the interval: accepted, not enqueued again.
+                    results.push(Ok(sent(&msg, d.id.clone(), Some(d.seq))));
+                    continue;
                 }
+                let seq = st.next_seq;
+                st.next_seq += 1;
+                let fifo = st.is_fifo();
+                if let Some(k) = key {
+                    let d = Dedup { expires_ms: now + DEDUP_INTERVAL_MS, id: msg.id.clone(), seq };
+                    st.dedup.insert(k.clone(), d.clone());
+                    recorded.push((k, d));
+                }
+                results.push(Ok(sent(&msg, msg.id.clone(), fifo.then_some(seq))));
+                accepted.push((seq, msg));
             }
         }
         if accepted.is_empty() {
             return Ok(results);
         }
-        let writes = accepted.iter().map(|(seq, m)| write_msg(name, *seq, Some(m))).collect();
-        self.store.write(writes).await?;
+        let mut writes: Vec<ItemWrite> = accepted.iter().map(|(seq, m)| write_msg(name, *seq, Some(m))).collect();
+        writes.extend(recorded.iter().map(|(k, d)| write_dedup(name, k, Some(d))));
+        if let Err(e) = self.store.write(writes).await {
+            let mut st = q.lock()?;
+            for (k, _) in &recorded {
+                st.dedup.remove(k);
+            }
+            return Err(e.into());
+        }
         {
             let mut st = q.lock()?;
             let now = now_ms();
             for (seq, m) in accepted {
-                st.messages.insert(seq, m);
-                st.place(seq, now);
+                st.insert(seq, m, now);
             }
         }
         q.notify.notify_waiters();
@@ -607,14 +795,15 @@ impl Queues {
         st.promote(now);
         let vt = u64::from(visibility_s.unwrap_or(st.def.attributes.visibility_timeout_s)) * 1000;
         let (mut got, mut writes, mut moves) = (Vec::new(), Vec::new(), Vec::new());
-        while got.len() < max {
-            let Some(seq) = st.ready.pop_first() else { break };
+        for seq in pick(&st, max, now) {
             let Some(m) = st.messages.get_mut(&seq) else { continue };
             if redrive.is_some_and(|r| m.receives >= r.max_receive_count) {
-                let m = st.messages.remove(&seq).expect("present");
+                let m = st.remove(seq).expect("present");
                 moves.push((seq, m));
                 continue;
             }
+            st.ready.remove(&seq);
+            let m = st.messages.get_mut(&seq).expect("present");
             m.receives += 1;
             m.first_receive_ms.get_or_insert(now);
             m.nonce = random_u64();
@@ -652,8 +841,7 @@ impl Queues {
             let mut st = to.lock()?;
             let now = now_ms();
             for (seq, m) in placed {
-                st.messages.insert(seq, m);
-                st.place(seq, now);
+                st.insert(seq, m, now);
             }
         }
         tracing::debug!(from = from.name, to = to.name, "moved messages to the dead-letter queue");
@@ -686,8 +874,7 @@ impl Queues {
                 match self.receipt(name, h) {
                     Ok(r) => {
                         if st.messages.get(&r.seq).is_some_and(|m| m.nonce == r.nonce && m.receives > 0) {
-                            st.messages.remove(&r.seq);
-                            st.ready.remove(&r.seq);
+                            st.remove(r.seq);
                             writes.push(write_msg(name, r.seq, None));
                         }
                         results.push(Ok(()));
@@ -774,10 +961,21 @@ impl Queues {
                     .map(|(seq, _)| *seq)
                     .collect();
                 for seq in &expired {
-                    st.messages.remove(seq);
-                    st.ready.remove(seq);
+                    st.remove(*seq);
                 }
-                expired.iter().map(|seq| write_msg(&q.name, *seq, None)).collect()
+                let mut writes: Vec<ItemWrite> = expired.iter().map(|seq| write_msg(&q.name, *seq, None)).collect();
+                let old: Vec<String> = st
+                    .dedup
+                    .iter()
+                    .filter(|(_, d)| d.expires_ms <= now)
+                    .map(|(k, _)| k.clone())
+                    .take(SWEEP_PAGE)
+                    .collect();
+                for k in &old {
+                    st.dedup.remove(k);
+                }
+                writes.extend(old.iter().map(|k| write_dedup(&q.name, k, None)));
+                writes
             };
             deleted += writes.len();
             if !writes.is_empty() {
@@ -802,6 +1000,71 @@ impl Queues {
     }
 }
 
+/// Up to `max` visible messages to hand out, in order. On a FIFO queue, a group with a
+/// message in flight gives none; the others give their messages in order (several of one
+/// group may go in one batch, which then holds the group).
+fn pick(st: &State, max: usize, now: u64) -> Vec<u64> {
+    if !st.is_fifo() {
+        return st.ready.iter().take(max).copied().collect();
+    }
+    let mut out = Vec::new();
+    let mut blocked = std::collections::HashSet::new();
+    let mut open = std::collections::HashSet::new();
+    for seq in &st.ready {
+        if out.len() == max {
+            break;
+        }
+        let Some(group) = st.messages.get(seq).and_then(|m| m.group.as_deref()) else { continue };
+        if blocked.contains(group) {
+            continue;
+        }
+        if !open.contains(group) {
+            if st.group_in_flight(group, now) {
+                blocked.insert(group);
+                continue;
+            }
+            open.insert(group);
+        }
+        out.push(*seq);
+    }
+    out
+}
+
+/// The key a FIFO message's deduplication id is remembered under: the id, or with
+/// `DeduplicationScope: messageGroup` the group and the id.
+fn dedup_key(st: &State, m: &Msg) -> Option<String> {
+    let f = st.def.attributes.fifo.as_ref()?;
+    let id = m.dedup.as_ref()?;
+    Some(if f.dedup_per_group { format!("{}\u{0}{id}", m.group.as_deref().unwrap_or("")) } else { id.clone() })
+}
+
+/// What SendMessage answers for `m`, stored as message `id` (an earlier one, for a duplicate).
+fn sent(m: &Msg, id: String, seq: Option<u64>) -> Sent {
+    Sent {
+        id,
+        md5_of_body: md5_of_body(&m.body),
+        md5_of_attributes: md5_of_attributes(&m.attrs),
+        md5_of_system_attributes: md5_of_attributes(&m.sys),
+        sequence_number: seq.map(sequence_number),
+    }
+}
+
+/// A FIFO message's `SequenceNumber`: its place in the queue, as SQS's 20-digit numbers.
+fn sequence_number(seq: u64) -> String {
+    format!("{seq:020}")
+}
+
+/// A `MessageGroupId` or `MessageDeduplicationId`: 1 to 128 printable ASCII characters.
+fn check_fifo_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
+    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(Error::InvalidParameterValue(format!(
+            "Value {id} for parameter {what} is invalid. Reason: {what} can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        )));
+    }
+    Ok(id)
+}
+
 fn received(queue: &str, seq: u64, m: &Msg) -> Received {
     let mut system = BTreeMap::from([
         ("SenderId".to_string(), ACCOUNT_ID.to_string()),
@@ -811,6 +1074,13 @@ fn received(queue: &str, seq: u64, m: &Msg) -> Received {
     ]);
     if let Some(trace) = m.sys.get("AWSTraceHeader").and_then(|v| v.string.clone()) {
         system.insert("AWSTraceHeader".into(), trace);
+    }
+    if let Some(g) = &m.group {
+        system.insert("MessageGroupId".into(), g.clone());
+    }
+    if let Some(d) = &m.dedup {
+        system.insert("MessageDeduplicationId".into(), d.clone());
+        system.insert("SequenceNumber".into(), sequence_number(seq));
     }
     Received {
         id: m.id.clone(),

@@ -266,12 +266,22 @@ impl Deliverer {
         let failure = match s.def.protocol.as_str() {
             "sqs" => {
                 let queue = queue_of_arn(&s.def.endpoint).unwrap_or_default();
+                // A FIFO queue gets the group and deduplication id (so a delivery repeated
+                // after a crash is dropped there); a standard queue ignores both.
+                let (group_id, dedup_id) =
+                    if queue.ends_with(".fifo") { (n.group_id.clone(), n.dedup_id.clone()) } else { (None, None) };
                 let m = if s.raw {
                     // SQS takes ten attributes; SNS drops the rest on raw deliveries.
                     let attributes = n.attributes.iter().take(10).map(|(k, v)| (k.clone(), v.clone())).collect();
-                    NewMessage { body: n.message_for("sqs").to_string(), attributes, ..Default::default() }
+                    NewMessage {
+                        body: n.message_for("sqs").to_string(),
+                        attributes,
+                        group_id,
+                        dedup_id,
+                        ..Default::default()
+                    }
                 } else {
-                    NewMessage { body: n.envelope("sqs", &unsubscribe), ..Default::default() }
+                    NewMessage { body: n.envelope("sqs", &unsubscribe), group_id, dedup_id, ..Default::default() }
                 };
                 match self.queues.send(queue, m).await {
                     Ok(_) => return Ok(()),

@@ -6,6 +6,7 @@ use crate::{Error, Result, invalid};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 pub use squall_queues::message::{AttributeValue, Attributes};
 use squall_types::format_iso8601_millis_z;
 
@@ -49,21 +50,69 @@ pub struct Notification {
     pub attributes: Attributes,
     /// When it was published, ms since the epoch.
     pub timestamp_ms: u64,
+    /// FIFO topics: `MessageGroupId`.
+    pub group_id: Option<String>,
+    /// FIFO topics: the deduplication id (given, or the SHA-256 of the message).
+    pub dedup_id: Option<String>,
+    /// FIFO topics: `SequenceNumber`.
+    pub sequence_number: Option<String>,
+}
+
+/// How a topic treats messages: a standard topic, or a FIFO one (with or without
+/// content-based deduplication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A standard topic.
+    Standard,
+    /// A FIFO topic.
+    Fifo {
+        /// `ContentBasedDeduplication`.
+        content_based_dedup: bool,
+    },
 }
 
 impl Publish {
-    /// Checks the message as SNS does and makes the notification subscribers get.
-    pub fn into_notification(self, id: String, topic_arn: String, timestamp_ms: u64) -> Result<Notification> {
-        if self.group_id.is_some() {
-            return Err(invalid(
-                "MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type",
-            ));
-        }
-        if self.dedup_id.is_some() {
-            return Err(invalid(
-                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
-            ));
-        }
+    /// Checks the message as SNS does for a topic of `kind` and makes the notification
+    /// subscribers get (its sequence number is the caller's to assign).
+    pub fn into_notification(
+        self,
+        kind: Kind,
+        id: String,
+        topic_arn: String,
+        timestamp_ms: u64,
+    ) -> Result<Notification> {
+        let (group_id, dedup_id) = match kind {
+            Kind::Standard => {
+                if self.group_id.is_some() {
+                    return Err(invalid(
+                        "MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type",
+                    ));
+                }
+                if self.dedup_id.is_some() {
+                    return Err(invalid(
+                        "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+                    ));
+                }
+                (None, None)
+            }
+            Kind::Fifo { content_based_dedup } => {
+                let group = self
+                    .group_id
+                    .clone()
+                    .ok_or_else(|| invalid("The MessageGroupId parameter is required for FIFO topics"))?;
+                check_fifo_id("MessageGroupId", &group)?;
+                let dedup = match &self.dedup_id {
+                    Some(d) => check_fifo_id("MessageDeduplicationId", d)?.to_string(),
+                    None if content_based_dedup => hex::encode(Sha256::digest(self.message.as_bytes())),
+                    None => {
+                        return Err(invalid(
+                            "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                        ));
+                    }
+                };
+                (Some(group), Some(dedup))
+            }
+        };
         if self.message.is_empty() {
             return Err(invalid("Empty message"));
         }
@@ -84,8 +133,20 @@ impl Publish {
             per_protocol,
             attributes: self.attributes,
             timestamp_ms,
+            group_id,
+            dedup_id,
+            sequence_number: None,
         })
     }
+}
+
+/// A `MessageGroupId` or `MessageDeduplicationId`: 1 to 128 printable ASCII characters.
+fn check_fifo_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
+    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(invalid(format!("{what} Reason: 1 to 128 alphanumeric or punctuation characters")));
+    }
+    Ok(id)
 }
 
 /// A subject: at most 100 characters, printable, no line breaks.
@@ -171,6 +232,9 @@ impl Notification {
         if !self.attributes.is_empty() {
             doc["MessageAttributes"] = Value::Object(self.attributes_json());
         }
+        if let Some(n) = &self.sequence_number {
+            doc["SequenceNumber"] = n.clone().into();
+        }
         doc.to_string()
     }
 
@@ -206,7 +270,20 @@ mod tests {
     }
 
     fn notification(p: Publish) -> Result<Notification> {
-        p.into_notification("id-1".into(), "arn:aws:sns:us-east-1:000000000000:t".into(), 0)
+        p.into_notification(Kind::Standard, "id-1".into(), "arn:aws:sns:us-east-1:000000000000:t".into(), 0)
+    }
+
+    #[test]
+    fn fifo_topics_need_groups_and_dedup_ids() {
+        let fifo =
+            |cbd, p: Publish| p.into_notification(Kind::Fifo { content_based_dedup: cbd }, "i".into(), "t".into(), 0);
+        assert!(fifo(false, publish("m")).is_err());
+        let grouped = Publish { group_id: Some("g".into()), ..publish("m") };
+        assert!(fifo(false, grouped.clone()).is_err());
+        let n = fifo(true, grouped.clone()).unwrap();
+        assert_eq!(n.dedup_id.as_deref().map(str::len), Some(64));
+        let explicit = Publish { dedup_id: Some("d-1".into()), ..grouped };
+        assert_eq!(fifo(false, explicit).unwrap().dedup_id.as_deref(), Some("d-1"));
     }
 
     #[test]

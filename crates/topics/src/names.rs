@@ -2,14 +2,13 @@
 
 use crate::{Result, invalid};
 
-/// Checks a topic name: 1 to 256 letters, digits, hyphens and underscores.
-pub fn check_topic_name(name: &str) -> Result<()> {
-    if name.ends_with(".fifo") {
-        return Err(invalid("Topic Name: FIFO topics are not supported yet"));
-    }
-    let ok = !name.is_empty()
-        && name.len() <= 256
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+/// Checks a topic name: 1 to 256 letters, digits, hyphens and underscores, ending in
+/// `.fifo` exactly when the topic is a FIFO topic.
+pub fn check_topic_name(name: &str, fifo: bool) -> Result<()> {
+    let base = if fifo { name.strip_suffix(".fifo") } else { Some(name) };
+    let ok = base.is_some_and(|b| {
+        !b.is_empty() && name.len() <= 256 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    });
     if !ok {
         return Err(invalid("Topic Name"));
     }
@@ -87,10 +86,13 @@ mod tests {
 
     #[test]
     fn topic_names_follow_sns_rules() {
-        assert!(check_topic_name("a-b_C9").is_ok());
-        assert!(check_topic_name("").is_err());
-        assert!(check_topic_name("has.dot").is_err());
-        assert!(check_topic_name(&"x".repeat(257)).is_err());
-        assert!(check_topic_name("t.fifo").is_err());
+        assert!(check_topic_name("a-b_C9", false).is_ok());
+        assert!(check_topic_name("", false).is_err());
+        assert!(check_topic_name("has.dot", false).is_err());
+        assert!(check_topic_name(&"x".repeat(257), false).is_err());
+        assert!(check_topic_name("t.fifo", false).is_err());
+        assert!(check_topic_name("t.fifo", true).is_ok());
+        assert!(check_topic_name("t", true).is_err());
+        assert!(check_topic_name(".fifo", true).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! operations SNS offers on them.
 
 use crate::filter::{FilterPolicy, Scope};
-use crate::message::{Notification, Publish};
+use crate::message::{Kind, Notification, Publish};
 use crate::names::{Arn, check_topic_name, function_of_arn, queue_of_arn, subscription_of_arn, topic_of_arn};
 use crate::{Error, Result, invalid};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,17 @@ use std::sync::{Arc, RwLock};
 const TOPICS: &str = "topics";
 /// The store's pseudo-table of subscriptions (key: topic name, subscription id).
 const SUBSCRIPTIONS: &str = "subscriptions";
+/// The store's pseudo-table of FIFO topics' deduplication ids (key: topic name, id).
+const DEDUP: &str = "dedup";
+
+fn write_dedup(topic: &str, key: &str, d: Option<&Dedup>) -> ItemWrite {
+    ItemWrite {
+        table: DEDUP.into(),
+        pk: topic.as_bytes().to_vec(),
+        sk: key.as_bytes().to_vec(),
+        item: d.map(|d| serde_json::to_vec(d).expect("a deduplication record serializes")),
+    }
+}
 
 /// Most tags on one topic.
 const MAX_TAGS: usize = 50;
@@ -78,6 +89,46 @@ struct Topic {
     arn: String,
     def: TopicDef,
     subscriptions: BTreeMap<String, Arc<Subscription>>,
+    /// FIFO topics: deduplication ids seen within the interval, by id.
+    dedup: HashMap<String, Dedup>,
+    /// FIFO topics: the next `SequenceNumber` (seeded from the clock, so it keeps rising
+    /// across restarts).
+    next_seq: u64,
+}
+
+impl Topic {
+    fn new(arn: String, def: TopicDef) -> Topic {
+        Topic { arn, def, subscriptions: BTreeMap::new(), dedup: HashMap::new(), next_seq: now_ms() * 1000 }
+    }
+
+    fn kind(&self) -> Kind {
+        if self.def.attributes.get("FifoTopic").is_some_and(|v| v == "true") {
+            let content_based_dedup = self.def.attributes.get("ContentBasedDeduplication").is_some_and(|v| v == "true");
+            Kind::Fifo { content_based_dedup }
+        } else {
+            Kind::Standard
+        }
+    }
+}
+
+/// A FIFO topic's record of a deduplication id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Dedup {
+    expires_ms: u64,
+    id: String,
+    seq: u64,
+}
+
+/// SNS's deduplication interval.
+const DEDUP_INTERVAL_MS: u64 = 5 * 60 * 1000;
+
+/// What Publish answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// `MessageId`.
+    pub id: String,
+    /// `SequenceNumber` (FIFO topics).
+    pub sequence_number: Option<String>,
 }
 
 /// A page of a listing and the token of the next one.
@@ -172,9 +223,17 @@ fn parse_filter(policy: &str, scope: Option<&String>) -> Result<FilterPolicy> {
     })
 }
 
-/// Checks one topic attribute.
-fn check_topic_attribute(name: &str, value: &str) -> Result<()> {
+/// Checks one topic attribute of a topic that is (`fifo`) a FIFO topic or not.
+fn check_topic_attribute(name: &str, value: &str, fifo: bool) -> Result<()> {
     match name {
+        "FifoTopic" if !matches!(value, "true" | "false") => Err(invalid("Attributes Reason: FifoTopic")),
+        "ContentBasedDeduplication" if !fifo => {
+            Err(invalid("Attributes Reason: Content-based deduplication can only be set for FIFO topics"))
+        }
+        "ContentBasedDeduplication" if !matches!(value, "true" | "false") => {
+            Err(invalid("Attributes Reason: ContentBasedDeduplication"))
+        }
+        "FifoTopic" | "ContentBasedDeduplication" => Ok(()),
         "DisplayName" if value.chars().count() > 100 => Err(invalid("DisplayName")),
         "Policy" | "DeliveryPolicy" if serde_json::from_str::<serde_json::Value>(value).is_err() => {
             Err(invalid(format!("Attributes Reason: {name}: failed to parse JSON")))
@@ -183,8 +242,8 @@ fn check_topic_attribute(name: &str, value: &str) -> Result<()> {
             Err(invalid("Attributes Reason: TracingConfig"))
         }
         "SignatureVersion" if !matches!(value, "1" | "2") => Err(invalid("Attributes Reason: SignatureVersion")),
-        "FifoTopic" | "ContentBasedDeduplication" | "ArchivePolicy" => {
-            Err(invalid(format!("Attributes Reason: {name}: FIFO topics are not supported yet")))
+        "ArchivePolicy" | "FifoThroughputScope" => {
+            Err(invalid(format!("Attributes Reason: {name} is not supported yet")))
         }
         "KmsMasterKeyId" => Err(invalid("Attributes Reason: KmsMasterKeyId: encryption at rest is not supported yet")),
         n if SETTABLE_TOPIC_ATTRIBUTES.contains(&n) => Ok(()),
@@ -272,7 +331,7 @@ impl Topics {
             let name = String::from_utf8_lossy(&row.pk).into_owned();
             let def: TopicDef = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("topic {name}"), e))?;
             let arn = format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{name}");
-            topics.insert(name, Topic { arn, def, subscriptions: BTreeMap::new() });
+            topics.insert(name, Topic::new(arn, def));
         }
         for row in scan_all(store.as_ref(), SUBSCRIPTIONS).await? {
             let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
@@ -282,6 +341,16 @@ impl Topics {
             let sub = Subscription::new(&topic_name, &topic.arn, def)
                 .map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
             topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
+        }
+        let now = now_ms();
+        for row in scan_all(store.as_ref(), DEDUP).await? {
+            let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
+            let d: Dedup = serde_json::from_slice(&row.item)
+                .map_err(|e| corrupt(format!("a deduplication id of {topic_name}"), e))?;
+            if let Some(t) = topics.get_mut(&topic_name).filter(|_| d.expires_ms > now) {
+                t.next_seq = t.next_seq.max(d.seq + 1);
+                t.dedup.insert(String::from_utf8_lossy(&row.sk).into_owned(), d);
+            }
         }
         let deliver = crate::deliver::Deliverer::open(store.clone(), queues, functions).await?;
         let me = Arc::new(Topics {
@@ -321,9 +390,10 @@ impl Topics {
         attributes: BTreeMap<String, String>,
         tags: BTreeMap<String, String>,
     ) -> Result<String> {
-        check_topic_name(name)?;
+        let fifo = attributes.get("FifoTopic").is_some_and(|v| v == "true");
+        check_topic_name(name, fifo)?;
         for (k, v) in &attributes {
-            check_topic_attribute(k, v)?;
+            check_topic_attribute(k, v, fifo)?;
         }
         check_tags(&tags)?;
         if tags.len() > MAX_TAGS {
@@ -342,7 +412,7 @@ impl Topics {
         let def = TopicDef { attributes, tags, deleted_subscriptions: 0 };
         self.store.write(vec![write_topic(name, Some(&def))]).await?;
         let arn = format!("arn:aws:sns:{}:{ACCOUNT_ID}:{name}", self.region);
-        self.write().insert(name.to_string(), Topic { arn: arn.clone(), def, subscriptions: BTreeMap::new() });
+        self.write().insert(name.to_string(), Topic::new(arn.clone(), def));
         Ok(arn)
     }
 
@@ -358,12 +428,13 @@ impl Topics {
     pub async fn delete_topic(&self, arn: &str) -> Result<()> {
         let name = self.topic_name(arn)?;
         let _admin = self.admin.lock().await;
-        let ids: Vec<String> = match self.read().get(name) {
-            Some(t) => t.subscriptions.keys().cloned().collect(),
+        let (ids, dedup): (Vec<String>, Vec<String>) = match self.read().get(name) {
+            Some(t) => (t.subscriptions.keys().cloned().collect(), t.dedup.keys().cloned().collect()),
             None => return Ok(()),
         };
         let mut writes = vec![write_topic(name, None)];
         writes.extend(ids.iter().map(|id| write_subscription(name, id, None)));
+        writes.extend(dedup.iter().map(|k| write_dedup(name, k, None)));
         self.store.write(writes).await?;
         self.write().remove(name);
         Ok(())
@@ -391,7 +462,11 @@ impl Topics {
 
     /// SetTopicAttributes: one attribute.
     pub async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> Result<()> {
-        check_topic_attribute(name, value)?;
+        if name == "FifoTopic" {
+            return Err(invalid("Attributes Reason: FifoTopic cannot be changed once the topic exists"));
+        }
+        let fifo = arn.ends_with(".fifo");
+        check_topic_attribute(name, value, fifo)?;
         self.change_topic(arn, |def| {
             def.attributes.insert(name.to_string(), value.to_string());
             Ok(())
@@ -447,6 +522,18 @@ impl Topics {
     pub async fn subscribe(&self, topic_arn: &str, s: Subscribe) -> Result<SubscriptionInfo> {
         let name = self.topic_name(topic_arn)?;
         check_endpoint(&s.protocol, &s.endpoint)?;
+        let fifo_queue = s.protocol == "sqs" && s.endpoint.ends_with(".fifo");
+        match (name.ends_with(".fifo"), s.protocol.as_str()) {
+            (false, _) if fifo_queue => {
+                return Err(invalid(
+                    "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+                ));
+            }
+            (true, "sqs") | (false, _) => {}
+            (true, other) => {
+                return Err(invalid(format!("Protocol Reason: FIFO topics deliver to SQS queues only, not {other}")));
+            }
+        }
         for (k, v) in &s.attributes {
             check_subscription_attribute(&s.protocol, k, v)?;
         }
@@ -617,18 +704,57 @@ impl Topics {
     }
 
     /// Publish: checks the message, delivers it to every confirmed subscription whose
-    /// filter it passes, and returns its `MessageId` once every delivery is durable.
-    pub async fn publish(&self, topic_arn: &str, p: Publish, trace: &TraceContext) -> Result<String> {
+    /// filter it passes, and answers once every delivery is durable. On a FIFO topic a
+    /// deduplication id seen within five minutes is accepted and not delivered again.
+    pub async fn publish(&self, topic_arn: &str, p: Publish, trace: &TraceContext) -> Result<Published> {
         let name = self.topic_name(topic_arn)?;
-        let subscribers: Vec<Arc<Subscription>> = {
+        let (kind, subscribers) = {
             let topics = self.read();
             let t = topics.get(name).ok_or_else(not_found_topic)?;
-            t.subscriptions.values().filter(|s| s.def.confirmed).cloned().collect()
+            (t.kind(), t.subscriptions.values().filter(|s| s.def.confirmed).cloned().collect::<Vec<_>>())
         };
-        let n = p.into_notification(new_id(), topic_arn.to_string(), now_ms())?;
+        let now = now_ms();
+        let mut n = p.into_notification(kind, new_id(), topic_arn.to_string(), now)?;
+        let mut record = None;
+        if let Some(dedup) = n.dedup_id.clone() {
+            let mut topics = self.write();
+            let t = topics.get_mut(name).ok_or_else(not_found_topic)?;
+            if let Some(d) = t.dedup.get(&dedup).filter(|d| d.expires_ms > now) {
+                return Ok(Published { id: d.id.clone(), sequence_number: Some(sequence_number(d.seq)) });
+            }
+            let seq = t.next_seq;
+            t.next_seq += 1;
+            let d = Dedup { expires_ms: now + DEDUP_INTERVAL_MS, id: n.id.clone(), seq };
+            t.dedup.insert(dedup.clone(), d.clone());
+            n.sequence_number = Some(sequence_number(seq));
+            // Forget what has expired, in the same store write as this record.
+            let expired: Vec<String> =
+                t.dedup.iter().filter(|(_, d)| d.expires_ms <= now).map(|(k, _)| k.clone()).collect();
+            for k in &expired {
+                t.dedup.remove(k);
+            }
+            let mut writes = vec![write_dedup(name, &dedup, Some(&d))];
+            writes.extend(expired.iter().map(|k| write_dedup(name, k, None)));
+            record = Some((dedup, writes));
+        }
         let targets: Vec<&Subscription> = subscribers.iter().map(AsRef::as_ref).filter(|s| s.wants(&n)).collect();
-        self.deliver.fan_out(self, &n, &targets, trace).await?;
-        Ok(n.id)
+        let delivered = self.deliver.fan_out(self, &n, &targets, trace).await;
+        if let Some((dedup, writes)) = record {
+            // Recorded after the deliveries: a crash in between lets a retry deliver again,
+            // and the subscribed FIFO queues drop it by the same deduplication id.
+            let stored = match &delivered {
+                Ok(()) => self.store.write(writes).await.map_err(Error::from),
+                Err(_) => Ok(()),
+            };
+            if (delivered.is_err() || stored.is_err())
+                && let Some(t) = self.write().get_mut(name)
+            {
+                t.dedup.remove(&dedup);
+            }
+            stored?;
+        }
+        delivered?;
+        Ok(Published { id: n.id, sequence_number: n.sequence_number })
     }
 
     /// PublishBatch: each entry published on its own; the outcome per entry in order.
@@ -637,7 +763,7 @@ impl Topics {
         topic_arn: &str,
         entries: Vec<(String, Publish)>,
         trace: &TraceContext,
-    ) -> Result<Vec<(String, Result<String>)>> {
+    ) -> Result<Vec<(String, Result<Published>)>> {
         let name = self.topic_name(topic_arn)?;
         if !self.read().contains_key(name) {
             return Err(not_found_topic());
@@ -699,6 +825,11 @@ impl Topics {
     pub(crate) fn has_subscription(&self, arn: &str) -> bool {
         self.subscription(arn).is_ok()
     }
+}
+
+/// A FIFO topic's `SequenceNumber`, as SNS's 20-digit numbers.
+fn sequence_number(seq: u64) -> String {
+    format!("{seq:020}")
 }
 
 /// Checks that `endpoint` suits `protocol`; protocols Squall cannot deliver to are refused.

@@ -1,4 +1,4 @@
-//! SQS-compatible queues through boto3 and the aws CLI.
+//! SQS-compatible queues through boto3, the aws CLI and hand-signed query-protocol requests.
 
 use crate::harness::*;
 
@@ -9,6 +9,16 @@ fn boto3_drives_squall_queues() -> Result {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("all SQS checks passed"), "{stdout}");
+    Ok(())
+}
+
+#[test]
+fn query_protocol_clients_drive_squall_queues() -> Result {
+    let server = Server::start()?;
+    let out = server.python(&root().join("tests/clients/sqs_query.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("all SQS query checks passed"), "{stdout}");
     Ok(())
 }
 
@@ -66,5 +76,60 @@ fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> R
     // A second deploy keeps the queues (and sets their attributes).
     let again = server.deploy(&root().join("tests/guests/lambda/queues"))?;
     assert!(again.contains("queue queuesvc-Jobs: exists"), "{again}");
+    Ok(())
+}
+
+#[test]
+fn boto3_drives_fifo_queues() -> Result {
+    let server = Server::start()?;
+    let out = server.python(&root().join("tests/clients/sqs_fifo.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("all SQS FIFO checks passed"), "{stdout}");
+    Ok(())
+}
+
+#[test]
+fn fifo_deduplication_holds_across_kill_9() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data)?;
+    let json = |out: &std::process::Output| -> Result<serde_json::Value> { Ok(serde_json::from_str(&ok(out)?)?) };
+    let url = json(&server.aws(&[
+        "sqs",
+        "create-queue",
+        "--queue-name",
+        "ledger.fifo",
+        "--attributes",
+        "FifoQueue=true",
+    ]))?["QueueUrl"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no QueueUrl"))?
+        .to_string();
+    let send = |server: &Server, body: &str| -> Result<serde_json::Value> {
+        json(&server.aws(&[
+            "sqs",
+            "send-message",
+            "--queue-url",
+            &url,
+            "--message-body",
+            body,
+            "--message-group-id",
+            "accounts",
+            "--message-deduplication-id",
+            "entry-1",
+        ]))
+    };
+    let first = send(&server, "credit 10")?;
+
+    server.kill9()?;
+    let server = Server::start_in(&data)?;
+    // The retry after the crash is recognized: same id, nothing new enqueued.
+    let retry = send(&server, "credit 10 (retried)")?;
+    assert_eq!(retry["MessageId"], first["MessageId"], "{retry}");
+    let got = json(&server.aws(&["sqs", "receive-message", "--queue-url", &url, "--max-number-of-messages", "10"]))?;
+    let bodies: Vec<&str> =
+        got["Messages"].as_array().map_or(vec![], |m| m.iter().filter_map(|m| m["Body"].as_str()).collect());
+    assert_eq!(bodies, ["credit 10"], "{got}");
     Ok(())
 }

@@ -13,6 +13,16 @@ fn boto3_drives_squall_topics() -> Result {
 }
 
 #[test]
+fn boto3_drives_fifo_topics() -> Result {
+    let server = Server::start()?;
+    let out = server.python(&root().join("tests/clients/sns_fifo.py"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+    assert!(stdout.contains("all SNS FIFO checks passed"), "{stdout}");
+    Ok(())
+}
+
+#[test]
 fn topics_fan_out_to_queues_functions_and_http_endpoints() -> Result {
     let server = Server::start()?;
     let out = server.deploy(&root().join("tests/guests/lambda/topics"))?;

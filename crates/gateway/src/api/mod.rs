@@ -12,6 +12,7 @@ mod lambda_async;
 mod query;
 mod sns;
 mod sqs;
+mod sqs_query;
 
 pub use auth::AccessKeys;
 pub use error::ApiError;
@@ -80,6 +81,7 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
     let json10 = dynamodb::is_target(req.headers());
     let sqs = sqs::is_target(req.headers());
+    let sqs_query = sqs_query::is_request(req.headers());
     let sns = sns::is_request(&req);
     let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
         Ok(r) => r,
@@ -87,6 +89,8 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
             span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
             if sns {
                 sns::error_response(e, request_id.as_str())
+            } else if sqs_query {
+                sqs_query::error_response(e, request_id.as_str())
             } else if sqs {
                 sqs::error_response(e)
             } else if json10 {
@@ -144,6 +148,8 @@ async fn handle_inner(
         sqs::dispatch(state, &req, &op).await
     } else if service == "sns" {
         sns::dispatch(state, &req).await
+    } else if service == "sqs" && req.header("x-amz-target").is_none() {
+        sqs_query::dispatch(state, &req).await
     } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
         lambda::dispatch(state, &req, rest).await
     } else if let Some(rest) = path.strip_prefix("/2019-09-25/functions") {

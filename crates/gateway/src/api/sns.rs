@@ -198,9 +198,12 @@ async fn run(state: &ApiState, p: &Params, action: &str, rid: &str, trace: &squa
                 )
             })?;
             let message = publish_input(p, "")?;
-            let id = t.publish(topic, message, trace).await.map_err(error)?;
+            let published = t.publish(topic, message, trace).await.map_err(error)?;
             ok(action, &|x| {
-                x.elem("MessageId", &id);
+                x.elem("MessageId", &published.id);
+                if let Some(n) = &published.sequence_number {
+                    x.elem("SequenceNumber", n);
+                }
             })
         }
         "PublishBatch" => {
@@ -214,9 +217,12 @@ async fn run(state: &ApiState, p: &Params, action: &str, rid: &str, trace: &squa
             ok(action, &|x| {
                 x.nest("Successful", |x| {
                     for (id, r) in &results {
-                        if let Ok(message_id) = r {
+                        if let Ok(published) = r {
                             x.nest("member", |m| {
-                                m.elem("Id", id).elem("MessageId", message_id);
+                                m.elem("Id", id).elem("MessageId", &published.id);
+                                if let Some(n) = &published.sequence_number {
+                                    m.elem("SequenceNumber", n);
+                                }
                             });
                         }
                     }

@@ -176,14 +176,7 @@ pub(super) async fn call(
         }
         "SendMessage" => {
             let sent = q.send(queue_name(input)?, new_message(input)?).await.map_err(error)?;
-            let mut out = json!({ "MessageId": sent.id, "MD5OfMessageBody": sent.md5_of_body });
-            if let Some(m) = sent.md5_of_attributes {
-                out["MD5OfMessageAttributes"] = m.into();
-            }
-            if let Some(m) = sent.md5_of_system_attributes {
-                out["MD5OfMessageSystemAttributes"] = m.into();
-            }
-            out
+            sent_json(sent, json!({}))
         }
         "SendMessageBatch" => {
             let entries = entries(input)?;
@@ -213,13 +206,7 @@ pub(super) async fn call(
             let mut ok = Vec::new();
             for (id, r) in ids.into_iter().zip(results) {
                 match r {
-                    Ok(sent) => {
-                        let mut v = json!({ "Id": id, "MessageId": sent.id, "MD5OfMessageBody": sent.md5_of_body });
-                        if let Some(m) = sent.md5_of_attributes {
-                            v["MD5OfMessageAttributes"] = m.into();
-                        }
-                        ok.push(v);
-                    }
+                    Ok(sent) => ok.push(sent_json(sent, json!({ "Id": id }))),
                     Err(e) => failed.push(failure(&id, error(e))),
                 }
             }
@@ -468,20 +455,30 @@ fn attributes(input: &Map<String, Value>, name: &str) -> Result<Attributes, ApiE
 }
 
 fn new_message(input: &Map<String, Value>) -> Result<NewMessage, ApiError> {
-    for fifo in ["MessageGroupId", "MessageDeduplicationId"] {
-        if input.get(fifo).is_some_and(|v| !v.is_null()) {
-            return Err(bad(
-                "InvalidParameterValue",
-                format!("The request include parameter {fifo} that is not valid for this queue type"),
-            ));
-        }
-    }
     Ok(NewMessage {
         body: required_str(input, "MessageBody")?.to_string(),
         attributes: attributes(input, "MessageAttributes")?,
         system_attributes: attributes(input, "MessageSystemAttributes")?,
         delay_s: opt_u32(input, "DelaySeconds")?,
+        group_id: opt_str(input, "MessageGroupId")?.map(str::to_string),
+        dedup_id: opt_str(input, "MessageDeduplicationId")?.map(str::to_string),
     })
+}
+
+/// What SendMessage (or a SendMessageBatch entry) answers.
+fn sent_json(sent: squall_queues::service::Sent, mut out: Value) -> Value {
+    out["MessageId"] = sent.id.into();
+    out["MD5OfMessageBody"] = sent.md5_of_body.into();
+    if let Some(m) = sent.md5_of_attributes {
+        out["MD5OfMessageAttributes"] = m.into();
+    }
+    if let Some(m) = sent.md5_of_system_attributes {
+        out["MD5OfMessageSystemAttributes"] = m.into();
+    }
+    if let Some(n) = sent.sequence_number {
+        out["SequenceNumber"] = n.into();
+    }
+    out
 }
 
 /// Whether attribute `name` is asked for by `wanted` (`All`, `.*`, `prefix.*` or names).
