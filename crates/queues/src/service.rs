@@ -273,20 +273,6 @@ fn write_dedup(queue: &str, key: &str, d: Option<&Dedup>) -> ItemWrite {
     }
 }
 
-async fn scan_all(store: &dyn TableStore, table: &str) -> Result<Vec<squall_storage::StoredItem>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let rows = store.scan(table, after.clone(), 1000).await?;
-        let done = rows.len() < 1000;
-        after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
-        out.extend(rows);
-        if done {
-            return Ok(out);
-        }
-    }
-}
-
 /// The queue name an SQS ARN names, if it is one.
 pub fn name_of_arn(arn: &str) -> Option<&str> {
     let rest = arn.strip_prefix("arn:")?.split_once(":sqs:")?.1;
@@ -340,7 +326,7 @@ impl Queues {
             let def: QueueDef = serde_json::from_str(&json).map_err(|e| corrupt(format!("queue {name}"), e))?;
             let mut state = State::new(def);
             if state.is_fifo() {
-                for row in scan_all(queues.store.as_ref(), &dedup_table(&name)).await? {
+                for row in squall_storage::scan_all(queues.store.as_ref(), &dedup_table(&name)).await? {
                     let d: Dedup = serde_json::from_slice(&row.item)
                         .map_err(|e| corrupt(format!("a deduplication id of queue {name}"), e))?;
                     if d.expires_ms > now {

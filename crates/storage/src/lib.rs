@@ -23,4 +23,4 @@ pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use queue::{InvocationQueue, QueuedInvocation};
-pub use tables::{ItemWrite, StoredItem, TableStore, WriteTicket};
+pub use tables::{ItemWrite, StoredItem, TableStore, WriteTicket, scan_all};

@@ -86,3 +86,20 @@ pub trait TableStore: Send + Sync + 'static {
     /// How many items the table holds and their total size in bytes.
     async fn table_stats(&self, table: &str) -> Result<(u64, u64)>;
 }
+
+/// Every item of `table`, in key order, read a page at a time (for loading small
+/// pseudo-tables whole at start).
+pub async fn scan_all(store: &dyn TableStore, table: &str) -> Result<Vec<StoredItem>> {
+    const PAGE: usize = 1000;
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = store.scan(table, after.clone(), PAGE).await?;
+        let done = rows.len() < PAGE;
+        after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
+        out.extend(rows);
+        if done {
+            return Ok(out);
+        }
+    }
+}

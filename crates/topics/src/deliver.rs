@@ -103,24 +103,15 @@ impl Deliverer {
     ) -> Result<Deliverer> {
         let mut outbox = Outbox::default();
         let mut next_seq = 1;
-        let mut after = None;
-        loop {
-            let rows = store.scan(OUTBOX, after.clone(), 1000).await?;
-            let done = rows.len() < 1000;
-            for row in &rows {
-                let seq = row.sk.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(0);
-                match serde_json::from_slice::<Pending>(&row.item) {
-                    Ok(p) => {
-                        outbox.due.insert((0, seq), p);
-                    }
-                    Err(e) => tracing::warn!(seq, "dropping an unreadable HTTP delivery: {e}"),
+        for row in squall_storage::scan_all(store.as_ref(), OUTBOX).await? {
+            let seq = row.sk.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(0);
+            match serde_json::from_slice::<Pending>(&row.item) {
+                Ok(p) => {
+                    outbox.due.insert((0, seq), p);
                 }
-                next_seq = next_seq.max(seq + 1);
+                Err(e) => tracing::warn!(seq, "dropping an unreadable HTTP delivery: {e}"),
             }
-            after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
-            if done {
-                break;
-            }
+            next_seq = next_seq.max(seq + 1);
         }
         let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
         Ok(Deliverer {

@@ -327,13 +327,13 @@ impl Topics {
         functions: Arc<squall_functions::Functions>,
     ) -> Result<Arc<Topics>> {
         let mut topics = HashMap::new();
-        for row in scan_all(store.as_ref(), TOPICS).await? {
+        for row in squall_storage::scan_all(store.as_ref(), TOPICS).await? {
             let name = String::from_utf8_lossy(&row.pk).into_owned();
             let def: TopicDef = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("topic {name}"), e))?;
             let arn = format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{name}");
             topics.insert(name, Topic::new(arn, def));
         }
-        for row in scan_all(store.as_ref(), SUBSCRIPTIONS).await? {
+        for row in squall_storage::scan_all(store.as_ref(), SUBSCRIPTIONS).await? {
             let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
             let def: SubscriptionDef =
                 serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
@@ -343,7 +343,7 @@ impl Topics {
             topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
         }
         let now = now_ms();
-        for row in scan_all(store.as_ref(), DEDUP).await? {
+        for row in squall_storage::scan_all(store.as_ref(), DEDUP).await? {
             let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
             let d: Dedup = serde_json::from_slice(&row.item)
                 .map_err(|e| corrupt(format!("a deduplication id of {topic_name}"), e))?;
@@ -881,20 +881,6 @@ fn page<T>(items: Vec<T>, next: Option<&str>, key: impl Fn(&T) -> String) -> Res
     rest.truncate(PAGE);
     let token = if more { rest.last().map(&key) } else { None };
     Ok((rest, token))
-}
-
-async fn scan_all(store: &dyn TableStore, table: &str) -> Result<Vec<squall_storage::StoredItem>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let rows = store.scan(table, after.clone(), 1000).await?;
-        let done = rows.len() < 1000;
-        after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
-        out.extend(rows);
-        if done {
-            return Ok(out);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,7 @@ use crate::harness::*;
 #[test]
 fn boto3_client_and_resource_apis_work_against_squall_tables() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/dynamodb_boto3.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("all DynamoDB checks passed"), "{stdout}");
+    server.client_script("dynamodb_boto3.py", "all DynamoDB checks passed")?;
     Ok(())
 }
 
@@ -86,9 +83,6 @@ fn serverless_yml_tables_are_created_on_deploy_and_used_by_handlers() -> Result 
 #[test]
 fn legacy_parameters_work_like_their_expression_equivalents() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/dynamodb_legacy.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("all legacy DynamoDB checks passed"), "{stdout}");
+    server.client_script("dynamodb_legacy.py", "all legacy DynamoDB checks passed")?;
     Ok(())
 }

@@ -170,6 +170,20 @@ impl Server {
             .expect("running python3 (the test setup installs boto3: ./test.sh)")
     }
 
+    /// Runs the client script `tests/clients/<name>` and checks that it succeeded and
+    /// printed `done` (what each script prints after its last check); failures show the
+    /// script's output and the server's log.
+    pub fn client_script(&self, name: &str, done: &str) -> Result {
+        let out = self.python(&root().join("tests/clients").join(name));
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        anyhow::ensure!(
+            out.status.success() && stdout.contains(done),
+            "{name}:\n{stdout}\n{stderr}\n{}",
+            self.stderr()
+        );
+        Ok(())
+    }
+
     /// `GET` on the http port.
     pub fn get(&self, path: &str) -> Result<Reply> {
         Self::get_at(&self.http, path)

@@ -5,20 +5,14 @@ use crate::harness::*;
 #[test]
 fn boto3_drives_squall_queues() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/sqs_boto3.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("all SQS checks passed"), "{stdout}");
+    server.client_script("sqs_boto3.py", "all SQS checks passed")?;
     Ok(())
 }
 
 #[test]
 fn query_protocol_clients_drive_squall_queues() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/sqs_query.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("all SQS query checks passed"), "{stdout}");
+    server.client_script("sqs_query.py", "all SQS query checks passed")?;
     Ok(())
 }
 
@@ -67,10 +61,7 @@ fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> R
     let server = Server::start()?;
     let out = server.deploy(&root().join("tests/guests/lambda/queues"))?;
     assert!(out.contains("queue queuesvc-Jobs: created"), "{out}");
-    let out = server.python(&root().join("tests/clients/queue_triggers.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-    assert!(stdout.contains("all queue trigger checks passed"), "{stdout}");
+    server.client_script("queue_triggers.py", "all queue trigger checks passed")?;
     let logs = ok(&server.squall(&["logs", "queuesvc-work"]))?;
     assert!(logs.contains("1 of") && logs.contains("failed and return to it"), "{logs}");
     // A second deploy keeps the queues (and sets their attributes).
@@ -82,10 +73,7 @@ fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> R
 #[test]
 fn boto3_drives_fifo_queues() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/sqs_fifo.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("all SQS FIFO checks passed"), "{stdout}");
+    server.client_script("sqs_fifo.py", "all SQS FIFO checks passed")?;
     Ok(())
 }
 

@@ -5,20 +5,14 @@ use crate::harness::*;
 #[test]
 fn boto3_drives_squall_topics() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/sns_boto3.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-    assert!(stdout.contains("all SNS checks passed"), "{stdout}");
+    server.client_script("sns_boto3.py", "all SNS checks passed")?;
     Ok(())
 }
 
 #[test]
 fn boto3_drives_fifo_topics() -> Result {
     let server = Server::start()?;
-    let out = server.python(&root().join("tests/clients/sns_fifo.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-    assert!(stdout.contains("all SNS FIFO checks passed"), "{stdout}");
+    server.client_script("sns_fifo.py", "all SNS FIFO checks passed")?;
     Ok(())
 }
 
@@ -27,10 +21,7 @@ fn topics_fan_out_to_queues_functions_and_http_endpoints() -> Result {
     let server = Server::start()?;
     let out = server.deploy(&root().join("tests/guests/lambda/topics"))?;
     assert!(out.contains("topic topicsvc-orders"), "{out}");
-    let out = server.python(&root().join("tests/clients/topic_fanout.py"));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-    assert!(stdout.contains("all topic fan-out checks passed"), "{stdout}");
+    server.client_script("topic_fanout.py", "all topic fan-out checks passed")?;
     // A second deploy keeps the subscriptions as they are: no duplicate deliveries.
     server.deploy(&root().join("tests/guests/lambda/topics"))?;
     let listed = ok(&server.aws(&["sns", "list-subscriptions"]))?;
