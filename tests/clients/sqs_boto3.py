@@ -440,6 +440,41 @@ for name, fn, kw in [
 c, _ = code(sqs.send_message, QueueUrl=url.rsplit("/", 1)[0] + f"/never-{RUN}", MessageBody="x")
 check(c in NONEXISTENT, f"send_message to a queue that never existed is NonExistentQueue ({c})")
 
+# Redrive back: a message move task returns dead-lettered messages to their source queue.
+src = sqs.create_queue(QueueName=f"orders-{RUN}-src")["QueueUrl"]
+back = sqs.create_queue(QueueName=f"orders-{RUN}-back")["QueueUrl"]
+back_arn = sqs.get_queue_attributes(QueueUrl=back, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+src_arn = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sqs.set_queue_attributes(QueueUrl=src, Attributes={
+    "RedrivePolicy": json.dumps({"deadLetterTargetArn": back_arn, "maxReceiveCount": 1})})
+for i in range(3):
+    sqs.send_message(QueueUrl=src, MessageBody=f"redrive {i}")
+deadline = time.time() + 10
+while time.time() < deadline and sqs.get_queue_attributes(
+        QueueUrl=back, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] != "3":
+    sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0)
+check(counts(back)[0] == 3, "three messages were dead-lettered")
+c, _ = code(sqs.start_message_move_task, SourceArn=src_arn)
+check(c == "InvalidParameterValue", f"a move task needs a dead-letter queue as its source ({c})")
+c, _ = code(sqs.cancel_message_move_task, TaskHandle="no-such-task")
+check(c in ("ResourceNotFoundException", "ResourceNotFound"), f"cancelling an unknown task is refused ({c})")
+handle = sqs.start_message_move_task(SourceArn=back_arn, MaxNumberOfMessagesPerSecond=100)["TaskHandle"]
+check(bool(handle), "a move task starts and names its handle")
+deadline = time.time() + 10
+task = {}
+while time.time() < deadline:
+    task = sqs.list_message_move_tasks(SourceArn=back_arn)["Results"][0]
+    if task["Status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+check(task["Status"] == "COMPLETED" and task["ApproximateNumberOfMessagesMoved"] == 3
+      and task["ApproximateNumberOfMessagesToMove"] == 3, f"the task completes having moved 3 ({task})")
+returned = drain(src, 3)
+check(sorted(m["Body"] for m in returned) == ["redrive 0", "redrive 1", "redrive 2"] and counts(back)[0] == 0,
+      "the messages are back in their source queue and gone from the dead-letter queue")
+for u in (src, back):
+    sqs.delete_queue(QueueUrl=u)
+
 for u in (url, dlq):
     sqs.delete_queue(QueueUrl=u)
 check(not sqs.list_queues(QueueNamePrefix=f"orders-{RUN}").get("QueueUrls"), "every queue of the run is deleted")

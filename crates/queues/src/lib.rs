@@ -6,6 +6,7 @@
 //! - [`service`]: [`Queues`], the operations: queue lifecycle, send, receive with long
 //!   polling and visibility timeouts, delete, change visibility, redrive to a dead-letter
 //!   queue, retention.
+//! - [`redrive`]: message move tasks, from a dead-letter queue back to the source queues.
 //!
 //! Every queue's messages are held in memory and written through to the store before an
 //! operation answers, so an acknowledged send, receive or delete survives `kill -9`. The
@@ -16,6 +17,7 @@
 pub mod attributes;
 pub mod message;
 mod receipt;
+pub mod redrive;
 pub mod service;
 
 pub use service::Queues;
@@ -68,6 +70,9 @@ pub enum Error {
     /// `BatchRequestTooLong`.
     #[error("Batch requests cannot be longer than {0} bytes.")]
     BatchRequestTooLong(usize),
+    /// `ResourceNotFoundException`: no such message move task.
+    #[error("{0}")]
+    ResourceNotFound(String),
     /// `UnsupportedOperation`.
     #[error("{0}")]
     UnsupportedOperation(String),

@@ -28,7 +28,7 @@ const SWEEP_PAGE: usize = 1000;
 
 /// A message as stored and held.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Msg {
+pub(crate) struct Msg {
     id: String,
     body: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -49,6 +49,9 @@ struct Msg {
     /// `MessageDeduplicationId` (given, or derived from the body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dedup: Option<String>,
+    /// The queue a dead-lettered message came from (where a move task returns it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
 }
 
 /// A FIFO queue's record of a deduplication id: sends with it within the interval are
@@ -73,7 +76,7 @@ struct QueueDef {
     last_modified_ms: u64,
 }
 
-struct State {
+pub(crate) struct State {
     def: QueueDef,
     messages: BTreeMap<u64, Msg>,
     /// Visible messages, oldest first.
@@ -87,6 +90,13 @@ struct State {
     groups: HashMap<String, BTreeSet<u64>>,
     /// FIFO queues: deduplication ids seen within the interval, by scope key.
     dedup: HashMap<String, Dedup>,
+}
+
+impl Msg {
+    /// The queue a dead-lettered message came from.
+    pub(crate) fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
 }
 
 impl State {
@@ -103,8 +113,29 @@ impl State {
         }
     }
 
-    fn is_fifo(&self) -> bool {
+    pub(crate) fn is_fifo(&self) -> bool {
         self.def.attributes.fifo.is_some()
+    }
+
+    /// How many messages are visible at `now`.
+    pub(crate) fn visible_count(&mut self, now: u64) -> u64 {
+        self.promote(now);
+        self.ready.len() as u64
+    }
+
+    /// Takes up to `n` visible messages off the queue, oldest first (a move task moves
+    /// them; [`State::restore`] puts them back if it cannot).
+    pub(crate) fn take_visible(&mut self, n: usize, now: u64) -> Moves {
+        self.promote(now);
+        let seqs: Vec<u64> = self.ready.iter().take(n).copied().collect();
+        seqs.into_iter().filter_map(|seq| self.remove(seq).map(|m| (seq, m))).collect()
+    }
+
+    /// Puts back messages [`State::take_visible`] took.
+    pub(crate) fn restore(&mut self, moves: Moves, now: u64) {
+        for (seq, m) in moves {
+            self.insert(seq, m, now);
+        }
     }
 
     /// Holds message `seq`, visible or waiting as its time says.
@@ -179,7 +210,7 @@ impl State {
     }
 }
 
-struct Queue {
+pub(crate) struct Queue {
     name: String,
     arn: String,
     state: Mutex<State>,
@@ -187,7 +218,7 @@ struct Queue {
 }
 
 impl Queue {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>> {
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>> {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if st.deleted {
             return Err(Error::QueueDoesNotExist);
@@ -243,7 +274,7 @@ pub struct ReceiveOptions {
 }
 
 /// Messages taken off a queue for its dead-letter queue, with their sequence numbers.
-type Moves = Vec<(u64, Msg)>;
+pub(crate) type Moves = Vec<(u64, Msg)>;
 
 /// The queues service.
 pub struct Queues {
@@ -252,6 +283,8 @@ pub struct Queues {
     queues: RwLock<HashMap<String, Arc<Queue>>>,
     /// Serializes queue creation and deletion.
     admin: tokio::sync::Mutex<()>,
+    /// Message move tasks, running and finished.
+    pub(crate) tasks: Mutex<Vec<crate::redrive::MoveTask>>,
 }
 
 /// The pseudo-table holding a queue's messages (`~` cannot be in a queue name).
@@ -320,6 +353,7 @@ impl Queues {
             region: region.to_string(),
             queues: RwLock::new(HashMap::new()),
             admin: tokio::sync::Mutex::new(()),
+            tasks: Mutex::new(Vec::new()),
         };
         let now = now_ms();
         for (name, json) in queues.store.list_tables().await? {
@@ -365,7 +399,7 @@ impl Queues {
         })
     }
 
-    fn queue(&self, name: &str) -> Result<Arc<Queue>> {
+    pub(crate) fn queue(&self, name: &str) -> Result<Arc<Queue>> {
         self.queues.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned().ok_or(Error::QueueDoesNotExist)
     }
 
@@ -640,6 +674,7 @@ impl Queues {
             nonce: 0,
             group,
             dedup,
+            origin: None,
         })
     }
 
@@ -747,7 +782,7 @@ impl Queues {
             }
             let moved = !moves.is_empty();
             if let (Some((_, target)), true) = (&dlq, moved) {
-                self.move_to(&q, target, moves).await?;
+                self.move_to(&q, target, moves, Some(q.name.clone())).await?;
             }
             if !got.is_empty() || tokio::time::Instant::now() >= deadline {
                 return Ok(got);
@@ -805,7 +840,9 @@ impl Queues {
     /// Appends messages taken off `from` to the dead-letter queue `to` (they keep their id
     /// and sent time; their receive count starts again), in one store write with their
     /// deletion from `from`, so a crash leaves each in exactly one of the two.
-    async fn move_to(&self, from: &Queue, to: &Queue, moves: Moves) -> Result<()> {
+    /// `origin` is what the moved messages remember as where they came from: the source
+    /// queue when dead-lettering, nothing when a move task returns them.
+    pub(crate) async fn move_to(&self, from: &Queue, to: &Queue, moves: Moves, origin: Option<String>) -> Result<()> {
         let mut writes: Vec<ItemWrite> = moves.iter().map(|(seq, _)| write_msg(&from.name, *seq, None)).collect();
         let placed: Vec<(u64, Msg)> = {
             let mut st = to.lock()?;
@@ -814,6 +851,7 @@ impl Queues {
                 .map(|(_, mut m)| {
                     let seq = st.next_seq;
                     st.next_seq += 1;
+                    m.origin = origin.clone();
                     m.receives = 0;
                     m.first_receive_ms = None;
                     m.visible_ms = now_ms();

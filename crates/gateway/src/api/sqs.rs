@@ -78,6 +78,7 @@ fn error(e: squall_queues::Error) -> ApiError {
         E::InvalidBatchEntryId => "InvalidBatchEntryId",
         E::BatchRequestTooLong(_) => "BatchRequestTooLong",
         E::UnsupportedOperation(_) => "UnsupportedOperation",
+        E::ResourceNotFound(_) => "ResourceNotFoundException",
         other => {
             tracing::error!(error = %other, "queues: internal error");
             return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "Internal error");
@@ -265,16 +266,55 @@ pub(super) async fn call(
             let results = q.change_visibility_batch(queue_name(input)?, &refs).await.map_err(error)?;
             batch_reply(ids, results)
         }
-        "StartMessageMoveTask"
-        | "ListMessageMoveTasks"
-        | "CancelMessageMoveTask"
-        | "AddPermission"
-        | "RemovePermission" => {
+        "StartMessageMoveTask" => {
+            let source = required_str(input, "SourceArn")?;
+            let rate = opt_u32(input, "MaxNumberOfMessagesPerSecond")?;
+            let handle = q.start_move_task(source, opt_str(input, "DestinationArn")?, rate).map_err(error)?;
+            json!({ "TaskHandle": handle })
+        }
+        "ListMessageMoveTasks" => {
+            let max = opt_u32(input, "MaxResults")?.unwrap_or(1);
+            if !(1..=10).contains(&max) {
+                return Err(bad("InvalidParameterValue", "MaxResults must be between 1 and 10."));
+            }
+            let tasks = q.list_move_tasks(required_str(input, "SourceArn")?, max as usize).map_err(error)?;
+            let results: Vec<Value> = tasks.iter().map(move_task_json).collect();
+            json!({ "Results": results })
+        }
+        "CancelMessageMoveTask" => {
+            let moved = q.cancel_move_task(required_str(input, "TaskHandle")?).map_err(error)?;
+            json!({ "ApproximateNumberOfMessagesMoved": moved })
+        }
+        "AddPermission" | "RemovePermission" => {
             return Err(bad("UnsupportedOperation", format!("{op} is not supported yet")));
         }
         other => return Err(bad("InvalidAction", format!("The action {other} is not valid for this endpoint."))),
     };
     Ok(out)
+}
+
+/// A message move task as ListMessageMoveTasks reports it (the handle only while it runs).
+fn move_task_json(t: &squall_queues::redrive::MoveTask) -> Value {
+    let mut v = json!({
+        "Status": t.status,
+        "SourceArn": t.source_arn,
+        "ApproximateNumberOfMessagesMoved": t.moved,
+        "ApproximateNumberOfMessagesToMove": t.to_move,
+        "StartedTimestamp": t.started_ms,
+    });
+    if t.status == "RUNNING" {
+        v["TaskHandle"] = t.handle.clone().into();
+    }
+    if let Some(d) = &t.destination_arn {
+        v["DestinationArn"] = d.clone().into();
+    }
+    if let Some(r) = t.max_per_second {
+        v["MaxNumberOfMessagesPerSecond"] = r.into();
+    }
+    if let Some(f) = &t.failure_reason {
+        v["FailureReason"] = f.clone().into();
+    }
+    v
 }
 
 /// `http://<host>/<account>/`: queue URLs name the endpoint the client used.

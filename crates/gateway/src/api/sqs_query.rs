@@ -307,6 +307,8 @@ fn members(x: &mut Xml, op: &str, obj: &Map<String, Value>) {
             "Messages" => each(x, v, "Message", op),
             "Successful" => each(x, v, &format!("{op}ResultEntry"), op),
             "Failed" => each(x, v, "BatchResultErrorEntry", op),
+            // ListMessageMoveTasks: its entries are flattened as `<Result>`.
+            "Results" => each(x, v, "Result", op),
             "MessageAttributes" => {
                 for (name, value) in v.as_object().into_iter().flatten() {
                     x.nest("MessageAttribute", |a| {
