@@ -62,8 +62,30 @@ struct Job {
 /// How often the WAL is copied back into the database.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// WAL size past which a checkpoint waits for the writer and truncates the file: under
+/// sustained writes a passive checkpoint never catches up, and the WAL would grow without
+/// bound (hundreds of MB after seconds of batched sends).
+const WAL_LIMIT: u64 = 64 << 20;
+
+/// One checkpoint: passive (never blocks the writer) while the WAL at `wal` is small,
+/// truncating once it has grown past `limit` (the writer waits for that one).
+fn checkpoint(conn: &rusqlite::Connection, wal: &Path, limit: u64) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
+    if std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0) > limit {
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    }
+    Ok(())
+}
+
 /// Most jobs committed in one transaction.
 const GROUP: usize = 512;
+
+/// SQLite's write-ahead log beside the database at `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
 
 impl SqliteTableStore {
     /// Opens or creates the database at `path` and starts its writer thread.
@@ -79,12 +101,13 @@ impl SqliteTableStore {
         let checkpoints = rusqlite::Connection::open(path).map_err(backend)?;
         checkpoints.execute_batch("PRAGMA busy_timeout=5000;").map_err(backend)?;
         let watch = Arc::downgrade(&alive);
+        let wal = wal_path(path);
         std::thread::Builder::new()
             .name("squall-tables-checkpoint".into())
             .spawn(move || {
                 while watch.upgrade().is_some() {
                     std::thread::sleep(CHECKPOINT_EVERY);
-                    if let Err(e) = checkpoints.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    if let Err(e) = checkpoint(&checkpoints, &wal, WAL_LIMIT) {
                         tracing::warn!("checkpointing tables.db: {e}");
                     }
                 }
@@ -359,5 +382,35 @@ impl TableStore for SqliteTableStore {
                 .map_err(backend)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod wal_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_large_wal_is_truncated_by_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteTableStore::open(&path).unwrap();
+        let writes = (0..200u32)
+            .map(|i| ItemWrite {
+                table: "t".into(),
+                pk: i.to_be_bytes().to_vec(),
+                sk: vec![],
+                item: Some(vec![7; 4096]),
+            })
+            .collect();
+        store.write(writes).await.unwrap();
+        let wal = wal_path(&path);
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        // Small enough: left as it is.
+        checkpoint(&conn, &wal, u64::MAX).unwrap();
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        checkpoint(&conn, &wal, 0).unwrap();
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
+        assert_eq!(store.get_item("t", &7u32.to_be_bytes(), &[]).await.unwrap(), Some(vec![7; 4096]));
     }
 }
