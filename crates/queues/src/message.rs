@@ -60,6 +60,20 @@ pub struct NewMessage {
     pub dedup_id: Option<String>,
 }
 
+/// How long a FIFO queue (or topic) remembers a deduplication id.
+pub const DEDUP_INTERVAL_MS: u64 = 5 * 60 * 1000;
+
+/// Whether `id` may be a `MessageGroupId` or `MessageDeduplicationId`: 1 to 128 printable
+/// ASCII characters (SQS's and SNS's rule).
+pub fn is_fifo_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A FIFO `SequenceNumber`, in the 20-digit form SQS and SNS give.
+pub fn sequence_number(seq: u64) -> String {
+    format!("{seq:020}")
+}
+
 /// Whether `c` may appear in a message (SQS's rule: XML 1.0's characters).
 fn allowed(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')

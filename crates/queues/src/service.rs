@@ -7,7 +7,10 @@
 //! by sends and by messages made visible) or until the next invisible message is due.
 
 use crate::attributes::{QueueAttributes, RedrivePolicy, is_known};
-use crate::message::{self, Attributes, NewMessage, check_attributes, check_text, md5_of_attributes, md5_of_body};
+use crate::message::{
+    self, Attributes, DEDUP_INTERVAL_MS, NewMessage, check_attributes, check_text, md5_of_attributes, md5_of_body,
+    sequence_number,
+};
 use crate::receipt::Receipt;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -62,9 +65,6 @@ struct Dedup {
     id: String,
     seq: u64,
 }
-
-/// SQS's deduplication interval.
-const DEDUP_INTERVAL_MS: u64 = 5 * 60 * 1000;
 
 /// A queue's definition as stored (the table definition of its name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1073,15 +1073,9 @@ fn sent(m: &Msg, id: String, seq: Option<u64>) -> Sent {
     }
 }
 
-/// A FIFO message's `SequenceNumber`: its place in the queue, as SQS's 20-digit numbers.
-fn sequence_number(seq: u64) -> String {
-    format!("{seq:020}")
-}
-
 /// A `MessageGroupId` or `MessageDeduplicationId`: 1 to 128 printable ASCII characters.
 fn check_fifo_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
-    if !ok {
+    if !message::is_fifo_id(id) {
         return Err(Error::InvalidParameterValue(format!(
             "Value {id} for parameter {what} is invalid. Reason: {what} can only include alphanumeric and punctuation characters. 1 to 128 in length."
         )));

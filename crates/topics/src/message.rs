@@ -142,8 +142,7 @@ impl Publish {
 
 /// A `MessageGroupId` or `MessageDeduplicationId`: 1 to 128 printable ASCII characters.
 fn check_fifo_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
-    if !ok {
+    if !squall_queues::message::is_fifo_id(id) {
         return Err(invalid(format!("{what} Reason: 1 to 128 alphanumeric or punctuation characters")));
     }
     Ok(id)

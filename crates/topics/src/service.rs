@@ -6,9 +6,10 @@ use crate::message::{Kind, Notification, Publish};
 use crate::names::{Arn, check_topic_name, function_of_arn, queue_of_arn, subscription_of_arn, topic_of_arn};
 use crate::{Error, Result, invalid};
 use serde::{Deserialize, Serialize};
+use squall_queues::message::{DEDUP_INTERVAL_MS, sequence_number};
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::{ACCOUNT_ID, RequestId, TraceContext, now_ms};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
 /// The store's pseudo-table of topics (key: name).
@@ -52,6 +53,12 @@ struct TopicDef {
     deleted_subscriptions: u64,
 }
 
+impl TopicDef {
+    fn is_fifo(&self) -> bool {
+        self.attributes.get("FifoTopic").is_some_and(|v| v == "true")
+    }
+}
+
 /// A subscription as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SubscriptionDef {
@@ -91,6 +98,9 @@ struct Topic {
     subscriptions: BTreeMap<String, Arc<Subscription>>,
     /// FIFO topics: deduplication ids seen within the interval, by id.
     dedup: HashMap<String, Dedup>,
+    /// The same ids by expiry, oldest first (every record lives the same interval, so
+    /// insertion order is expiry order): expiring them never scans the whole map.
+    dedup_order: VecDeque<(u64, String)>,
     /// FIFO topics: the next `SequenceNumber` (seeded from the clock, so it keeps rising
     /// across restarts).
     next_seq: u64,
@@ -98,11 +108,39 @@ struct Topic {
 
 impl Topic {
     fn new(arn: String, def: TopicDef) -> Topic {
-        Topic { arn, def, subscriptions: BTreeMap::new(), dedup: HashMap::new(), next_seq: now_ms() * 1000 }
+        Topic {
+            arn,
+            def,
+            subscriptions: BTreeMap::new(),
+            dedup: HashMap::new(),
+            dedup_order: VecDeque::new(),
+            next_seq: now_ms() * 1000,
+        }
+    }
+
+    /// Remembers deduplication id `key` until `d` expires.
+    fn remember(&mut self, key: String, d: Dedup) {
+        self.dedup_order.push_back((d.expires_ms, key.clone()));
+        self.dedup.insert(key, d);
+    }
+
+    /// Forgets the ids expired at `now`; their keys. An order entry whose id was since
+    /// forgotten or recorded again is skipped.
+    fn expire(&mut self, now: u64) -> Vec<String> {
+        let mut gone = Vec::new();
+        while let Some((expires, _)) = self.dedup_order.front().filter(|(e, _)| *e <= now) {
+            let expires = *expires;
+            let (_, key) = self.dedup_order.pop_front().expect("just seen");
+            if self.dedup.get(&key).is_some_and(|d| d.expires_ms == expires) {
+                self.dedup.remove(&key);
+                gone.push(key);
+            }
+        }
+        gone
     }
 
     fn kind(&self) -> Kind {
-        if self.def.attributes.get("FifoTopic").is_some_and(|v| v == "true") {
+        if self.def.is_fifo() {
             let content_based_dedup = self.def.attributes.get("ContentBasedDeduplication").is_some_and(|v| v == "true");
             Kind::Fifo { content_based_dedup }
         } else {
@@ -118,9 +156,6 @@ struct Dedup {
     id: String,
     seq: u64,
 }
-
-/// SNS's deduplication interval.
-const DEDUP_INTERVAL_MS: u64 = 5 * 60 * 1000;
 
 /// What Publish answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,13 +378,20 @@ impl Topics {
             topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
         }
         let now = now_ms();
+        let mut remembered = Vec::new();
         for row in squall_storage::scan_all(store.as_ref(), DEDUP).await? {
             let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
             let d: Dedup = serde_json::from_slice(&row.item)
                 .map_err(|e| corrupt(format!("a deduplication id of {topic_name}"), e))?;
-            if let Some(t) = topics.get_mut(&topic_name).filter(|_| d.expires_ms > now) {
+            if d.expires_ms > now {
+                remembered.push((topic_name, String::from_utf8_lossy(&row.sk).into_owned(), d));
+            }
+        }
+        remembered.sort_by_key(|(_, _, d)| d.expires_ms);
+        for (topic_name, key, d) in remembered {
+            if let Some(t) = topics.get_mut(&topic_name) {
                 t.next_seq = t.next_seq.max(d.seq + 1);
-                t.dedup.insert(String::from_utf8_lossy(&row.sk).into_owned(), d);
+                t.remember(key, d);
             }
         }
         let deliver = crate::deliver::Deliverer::open(store.clone(), queues, functions).await?;
@@ -465,9 +507,9 @@ impl Topics {
         if name == "FifoTopic" {
             return Err(invalid("Attributes Reason: FifoTopic cannot be changed once the topic exists"));
         }
-        let fifo = arn.ends_with(".fifo");
-        check_topic_attribute(name, value, fifo)?;
         self.change_topic(arn, |def| {
+            // The stored type decides, as it does for Publish.
+            check_topic_attribute(name, value, def.is_fifo())?;
             def.attributes.insert(name.to_string(), value.to_string());
             Ok(())
         })
@@ -725,14 +767,10 @@ impl Topics {
             let seq = t.next_seq;
             t.next_seq += 1;
             let d = Dedup { expires_ms: now + DEDUP_INTERVAL_MS, id: n.id.clone(), seq };
-            t.dedup.insert(dedup.clone(), d.clone());
-            n.sequence_number = Some(sequence_number(seq));
             // Forget what has expired, in the same store write as this record.
-            let expired: Vec<String> =
-                t.dedup.iter().filter(|(_, d)| d.expires_ms <= now).map(|(k, _)| k.clone()).collect();
-            for k in &expired {
-                t.dedup.remove(k);
-            }
+            let expired = t.expire(now);
+            t.remember(dedup.clone(), d.clone());
+            n.sequence_number = Some(sequence_number(seq));
             let mut writes = vec![write_dedup(name, &dedup, Some(&d))];
             writes.extend(expired.iter().map(|k| write_dedup(name, k, None)));
             record = Some((dedup, writes));
@@ -825,11 +863,6 @@ impl Topics {
     pub(crate) fn has_subscription(&self, arn: &str) -> bool {
         self.subscription(arn).is_ok()
     }
-}
-
-/// A FIFO topic's `SequenceNumber`, as SNS's 20-digit numbers.
-fn sequence_number(seq: u64) -> String {
-    format!("{seq:020}")
 }
 
 /// Checks that `endpoint` suits `protocol`; protocols Squall cannot deliver to are refused.
