@@ -932,6 +932,22 @@ mod tests {
     }
 
     #[test]
+    fn deduplication_ids_expire_in_order_without_forgetting_renewed_ones() {
+        let mut t = Topic::new("arn".into(), TopicDef::default());
+        let d = |expires_ms| Dedup { expires_ms, id: "m".into(), seq: 1 };
+        t.remember("a".into(), d(10));
+        t.remember("b".into(), d(20));
+        t.remember("a".into(), d(30));
+        t.remember("c".into(), d(30));
+        assert_eq!(t.expire(25), vec!["b".to_string()]);
+        assert_eq!(t.dedup.len(), 2);
+        let mut gone = t.expire(30);
+        gone.sort();
+        assert_eq!(gone, vec!["a".to_string(), "c".to_string()]);
+        assert!(t.dedup.is_empty() && t.dedup_order.is_empty());
+    }
+
+    #[test]
     fn endpoints_must_suit_their_protocol() {
         assert!(check_endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q").is_ok());
         assert!(check_endpoint("sqs", "https://example.com").is_err());
