@@ -16,6 +16,7 @@
 //! SQLite calls block, so each runs on tokio's blocking pool behind a mutex per database.
 
 mod artifacts;
+mod blobs;
 mod db;
 mod logs;
 mod meta;
@@ -23,6 +24,7 @@ mod queue;
 mod tables;
 
 pub use artifacts::FileArtifactStore;
+pub use blobs::FileBlobStore;
 pub use logs::SqliteLogStore;
 pub use meta::SqliteMetaStore;
 pub use queue::SqliteInvocationQueue;
@@ -47,6 +49,10 @@ pub struct EmbeddedStores {
     pub messages: Arc<SqliteTableStore>,
     /// Topics, subscriptions and pending HTTP deliveries.
     pub topics: Arc<SqliteTableStore>,
+    /// Buckets, object records and small objects' bytes.
+    pub objects: Arc<SqliteTableStore>,
+    /// Larger objects' bytes.
+    pub blobs: Arc<FileBlobStore>,
 }
 
 impl EmbeddedStores {
@@ -61,6 +67,8 @@ impl EmbeddedStores {
             tables: Arc::new(SqliteTableStore::open(&data_dir.join("tables.db"))?),
             messages: Arc::new(SqliteTableStore::open(&data_dir.join("messages.db"))?),
             topics: Arc::new(SqliteTableStore::open(&data_dir.join("topics.db"))?),
+            objects: Arc::new(SqliteTableStore::open(&data_dir.join("objects.db"))?),
+            blobs: Arc::new(FileBlobStore::open(&data_dir.join("blobs"))?),
         })
     }
 }

@@ -5,6 +5,7 @@
 //! - [`LogStore`]: invocation log lines, append-only, read by position.
 //! - [`InvocationQueue`]: asynchronous invocations waiting to run (durable, leased).
 //! - [`TableStore`]: table definitions and their items, ordered by encoded key.
+//! - [`BlobStore`]: the bytes of stored objects, streamed in and read by range.
 //!
 //! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
 //! same traits; callers hold `Arc<dyn Trait>` and never learn which one they have.
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod artifact;
+mod blobs;
 mod error;
 mod logs;
 mod meta;
@@ -19,6 +21,7 @@ mod queue;
 mod tables;
 
 pub use artifact::{ArtifactStore, sha256_hex_is_valid};
+pub use blobs::{BlobStore, BlobStream, BlobWriter};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use meta::{DeploymentChange, Expect, MetaStore};

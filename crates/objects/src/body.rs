@@ -1,0 +1,144 @@
+//! Writing an object's bytes: a [`ByteSource`] streamed into a blob (or kept inline when
+//! small), hashed on the way, and checked against the digests the writer gave.
+
+use crate::checksum::{Algorithm, Hasher};
+use crate::record::{INLINE_MAX, Segment};
+use crate::{Error, Result};
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use md5::{Digest, Md5};
+use squall_storage::{BlobStore, BlobWriter};
+
+/// The bytes of an object being written, as they arrive.
+#[async_trait]
+pub trait ByteSource: Send {
+    /// The next chunk, or `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>>;
+
+    /// Checksums that followed the body (`aws-chunked` trailers), read once it ended.
+    fn trailing_checksums(&self) -> Vec<(Algorithm, String)> {
+        Vec::new()
+    }
+}
+
+/// A source over a stream of chunks (another object's bytes, for copies).
+pub struct StreamSource(pub BoxStream<'static, Result<Bytes>>);
+
+#[async_trait]
+impl ByteSource for StreamSource {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+        self.0.next().await.transpose()
+    }
+}
+
+/// What the writer promised about the bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    /// `Content-MD5`, base64 as sent.
+    pub content_md5: Option<String>,
+    /// The additional checksum to compute and store.
+    pub checksum: Option<Algorithm>,
+    /// Its value, when sent before the body (otherwise it may come as a trailer).
+    pub checksum_value: Option<String>,
+}
+
+impl Expected {
+    /// Refuses malformed digests before any byte is read.
+    pub(crate) fn check_form(&self) -> Result<Option<[u8; 16]>> {
+        let md5 = match &self.content_md5 {
+            None => None,
+            Some(v) => Some(
+                STANDARD
+                    .decode(v.trim())
+                    .ok()
+                    .and_then(|d| <[u8; 16]>::try_from(d).ok())
+                    .ok_or_else(|| Error::InvalidDigest("The Content-MD5 you specified was invalid.".into()))?,
+            ),
+        };
+        if let (Some(a), Some(v)) = (self.checksum, &self.checksum_value)
+            && !a.is_well_formed(v)
+        {
+            return Err(Error::InvalidRequest(format!("Value for {} header is invalid.", a.header())));
+        }
+        Ok(md5)
+    }
+}
+
+/// Bytes written: where they are and their digests.
+pub(crate) struct Written {
+    pub(crate) size: u64,
+    pub(crate) md5: [u8; 16],
+    pub(crate) checksum: Option<(Algorithm, String)>,
+    pub(crate) inline: Bytes,
+    pub(crate) segments: Vec<Segment>,
+}
+
+/// Streams `source` into a blob (or memory, up to [`INLINE_MAX`]), then checks the
+/// digests; the blob is made durable only once they match. On any error nothing is left:
+/// the unfinished blob is dropped, which deletes it.
+pub(crate) async fn write_body(
+    blobs: &dyn BlobStore,
+    source: &mut dyn ByteSource,
+    expected: &Expected,
+) -> Result<Written> {
+    let want_md5 = expected.check_form()?;
+    let mut md5 = Md5::new();
+    let mut hasher = expected.checksum.map(Hasher::new);
+    let mut buf = BytesMut::new();
+    let mut writer: Option<Box<dyn BlobWriter>> = None;
+    let mut size = 0u64;
+    while let Some(chunk) = source.next_chunk().await? {
+        size += chunk.len() as u64;
+        md5.update(&chunk);
+        if let Some(h) = hasher.as_mut() {
+            h.update(&chunk);
+        }
+        match writer.as_mut() {
+            Some(w) => w.write(chunk).await?,
+            None => {
+                buf.extend_from_slice(&chunk);
+                if buf.len() > INLINE_MAX {
+                    let mut w = blobs.create().await?;
+                    w.write(buf.split().freeze()).await?;
+                    writer = Some(w);
+                }
+            }
+        }
+    }
+    let md5: [u8; 16] = md5.finalize().into();
+    if want_md5.is_some_and(|want| want != md5) {
+        return Err(Error::BadDigest("The Content-MD5 you specified did not match what we received.".into()));
+    }
+    let checksum = match (expected.checksum, hasher) {
+        (Some(a), Some(h)) => {
+            let actual = h.finish();
+            let trailers = source.trailing_checksums();
+            let given = expected
+                .checksum_value
+                .clone()
+                .or_else(|| trailers.iter().find(|(t, _)| *t == a).map(|(_, v)| v.clone()));
+            if let Some(given) = given {
+                if !a.is_well_formed(&given) {
+                    return Err(Error::InvalidRequest(format!("Value for {} trailer is invalid.", a.header())));
+                }
+                if given != actual {
+                    return Err(Error::BadDigest(format!(
+                        "The {} you specified did not match the calculated checksum.",
+                        a.name()
+                    )));
+                }
+            }
+            Some((a, actual))
+        }
+        _ => None,
+    };
+    let (inline, segments) = match writer {
+        Some(w) => (Bytes::new(), vec![Segment { blob: w.finish().await?, size }]),
+        None => (buf.freeze(), Vec::new()),
+    };
+    Ok(Written { size, md5, checksum, inline, segments })
+}

@@ -1,0 +1,178 @@
+//! The additional checksums S3 stores beside the MD5 ETag: CRC32, CRC32C, CRC64NVME,
+//! SHA1 and SHA256, each reported base64-encoded (big-endian for the CRCs).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+/// A checksum algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Algorithm {
+    /// CRC-32 (ISO-HDLC, as zlib).
+    Crc32,
+    /// CRC-32C (Castagnoli).
+    Crc32c,
+    /// CRC-64/NVME.
+    Crc64Nvme,
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+}
+
+impl Algorithm {
+    /// Every algorithm.
+    pub const ALL: [Algorithm; 5] =
+        [Algorithm::Crc32, Algorithm::Crc32c, Algorithm::Crc64Nvme, Algorithm::Sha1, Algorithm::Sha256];
+
+    /// S3's name: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Crc32 => "CRC32",
+            Algorithm::Crc32c => "CRC32C",
+            Algorithm::Crc64Nvme => "CRC64NVME",
+            Algorithm::Sha1 => "SHA1",
+            Algorithm::Sha256 => "SHA256",
+        }
+    }
+
+    /// The algorithm S3 names `name` (any case).
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The header carrying this checksum: `x-amz-checksum-crc32`, ….
+    pub fn header(self) -> String {
+        format!("x-amz-checksum-{}", self.name().to_ascii_lowercase())
+    }
+
+    /// How many bytes the digest has.
+    pub fn digest_len(self) -> usize {
+        match self {
+            Algorithm::Crc32 | Algorithm::Crc32c => 4,
+            Algorithm::Crc64Nvme => 8,
+            Algorithm::Sha1 => 20,
+            Algorithm::Sha256 => 32,
+        }
+    }
+
+    /// Whether `value` is a well-formed base64 digest of this algorithm.
+    pub fn is_well_formed(self, value: &str) -> bool {
+        STANDARD.decode(value).is_ok_and(|d| d.len() == self.digest_len())
+    }
+}
+
+/// A running checksum.
+pub enum Hasher {
+    /// CRC-32.
+    Crc32(crc32fast::Hasher),
+    /// CRC-32C.
+    Crc32c(u32),
+    /// CRC-64/NVME.
+    Crc64Nvme(u64),
+    /// SHA-1.
+    Sha1(Box<Sha1>),
+    /// SHA-256.
+    Sha256(Box<Sha256>),
+}
+
+impl Hasher {
+    /// A fresh checksum of `algorithm`.
+    pub fn new(algorithm: Algorithm) -> Hasher {
+        match algorithm {
+            Algorithm::Crc32 => Hasher::Crc32(crc32fast::Hasher::new()),
+            Algorithm::Crc32c => Hasher::Crc32c(0),
+            Algorithm::Crc64Nvme => Hasher::Crc64Nvme(!0),
+            Algorithm::Sha1 => Hasher::Sha1(Box::default()),
+            Algorithm::Sha256 => Hasher::Sha256(Box::default()),
+        }
+    }
+
+    /// Adds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Crc32(h) => h.update(data),
+            Hasher::Crc32c(c) => *c = crc32c::crc32c_append(*c, data),
+            Hasher::Crc64Nvme(c) => *c = crc64nvme_update(*c, data),
+            Hasher::Sha1(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+        }
+    }
+
+    /// The digest's bytes.
+    pub fn finish_bytes(self) -> Vec<u8> {
+        match self {
+            Hasher::Crc32(h) => h.finalize().to_be_bytes().to_vec(),
+            Hasher::Crc32c(c) => c.to_be_bytes().to_vec(),
+            Hasher::Crc64Nvme(c) => (!c).to_be_bytes().to_vec(),
+            Hasher::Sha1(h) => h.finalize().to_vec(),
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+        }
+    }
+
+    /// The digest, base64-encoded as S3 reports it.
+    pub fn finish(self) -> String {
+        STANDARD.encode(self.finish_bytes())
+    }
+}
+
+/// The base64 checksum of `data`.
+pub fn checksum_of(algorithm: Algorithm, data: &[u8]) -> String {
+    let mut h = Hasher::new(algorithm);
+    h.update(data);
+    h.finish()
+}
+
+/// CRC-64/NVME's table (reflected polynomial 0x9a6c9329ac4bc9b5).
+static CRC64_TABLE: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
+    let mut table = [0u64; 256];
+    for (i, slot) in table.iter_mut().enumerate() {
+        let mut c = i as u64;
+        for _ in 0..8 {
+            c = if c & 1 == 1 { (c >> 1) ^ 0x9a6c_9329_ac4b_c9b5 } else { c >> 1 };
+        }
+        *slot = c;
+    }
+    table
+});
+
+fn crc64nvme_update(mut crc: u64, data: &[u8]) -> u64 {
+    let table = &*CRC64_TABLE;
+    for &b in data {
+        crc = table[((crc ^ b as u64) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The catalogue's check values over "123456789".
+    #[test]
+    fn check_values() {
+        let hex = |a| hex::encode(STANDARD.decode(checksum_of(a, b"123456789")).unwrap());
+        assert_eq!(hex(Algorithm::Crc32), "cbf43926");
+        assert_eq!(hex(Algorithm::Crc32c), "e3069283");
+        assert_eq!(hex(Algorithm::Crc64Nvme), "ae8b14860a799888");
+        assert_eq!(hex(Algorithm::Sha1), "f7c3bc1d808e04732adf679965ccc34ca7ae3441");
+        assert_eq!(checksum_of(Algorithm::Sha256, b""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    }
+
+    #[test]
+    fn streaming_equals_one_shot() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        for a in Algorithm::ALL {
+            let mut h = Hasher::new(a);
+            for piece in data.chunks(333) {
+                h.update(piece);
+            }
+            assert_eq!(h.finish(), checksum_of(a, &data), "{}", a.name());
+            assert!(a.is_well_formed(&checksum_of(a, &data)));
+            assert_eq!(Algorithm::from_name(&a.name().to_lowercase()), Some(a));
+        }
+        assert!(!Algorithm::Crc32.is_well_formed("AAAAAAAA"));
+    }
+}

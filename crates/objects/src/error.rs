@@ -1,0 +1,78 @@
+//! What can go wrong with a bucket or an object, in S3's vocabulary (the adapter maps each
+//! to its status and code).
+
+/// An objects failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bucket does not exist.
+    #[error("The specified bucket does not exist")]
+    NoSuchBucket(String),
+    /// The key does not exist.
+    #[error("The specified key does not exist.")]
+    NoSuchKey(String),
+    /// The bucket name breaks S3's naming rules.
+    #[error("The specified bucket is not valid: {0}")]
+    InvalidBucketName(String),
+    /// The caller already owns a bucket of this name.
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
+    BucketAlreadyOwnedByYou(String),
+    /// A bucket holding objects cannot be deleted.
+    #[error("The bucket you tried to delete is not empty")]
+    BucketNotEmpty(String),
+    /// The key is longer than 1024 bytes.
+    #[error("Your key is too long")]
+    KeyTooLong,
+    /// The range starts past the object's end.
+    #[error("The requested range is not satisfiable")]
+    InvalidRange {
+        /// The object's size, for `Content-Range: bytes */size`.
+        size: u64,
+    },
+    /// An `If-Match`/`If-Unmodified-Since`/`If-None-Match: *` condition failed.
+    #[error("At least one of the pre-conditions you specified did not hold")]
+    PreconditionFailed,
+    /// `If-None-Match`/`If-Modified-Since` say the caller's copy is current.
+    #[error("Not Modified")]
+    NotModified {
+        /// The object's ETag, which a 304 still reports.
+        etag: String,
+        /// When it was last modified (Unix milliseconds).
+        modified_ms: i64,
+    },
+    /// The body's MD5 or checksum is not the one the caller gave.
+    #[error("{0}")]
+    BadDigest(String),
+    /// A `Content-MD5` or checksum value that is not well formed.
+    #[error("{0}")]
+    InvalidDigest(String),
+    /// A request that is well formed but asks for something S3 does not allow.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// An argument out of its allowed values.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The body ended before its declared length, or could not be read; `code` is the
+    /// protocol's code for it (set by the adapter that produced the body).
+    #[error("{message}")]
+    Body {
+        /// The S3 error code.
+        code: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// A request S3 refuses as malformed (`BadRequest`).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A tag breaking S3's rules.
+    #[error("{0}")]
+    InvalidTag(String),
+    /// Something S3 has that Squall does not (yet).
+    #[error("{0}")]
+    NotImplemented(String),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] squall_storage::Error),
+}
+
+/// Objects results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,34 @@
+//! S3-compatible object storage, without HTTP: buckets, objects and their metadata,
+//! streamed writes checked against their digests, conditional and ranged reads, copies,
+//! tags and listings.
+//!
+//! - `names`: S3's bucket naming rules and key limits.
+//! - `checksum`: CRC32, CRC32C, CRC64NVME, SHA1 and SHA256, as S3 reports them.
+//! - `record`: an object's stored record; objects up to [`record::INLINE_MAX`] keep their
+//!   bytes in it, larger ones in blobs ([`squall_storage::BlobStore`]).
+//! - `body`: [`ByteSource`] (the bytes as they arrive) streamed into a blob, with the
+//!   MD5 ETag and the checksum computed on the way and checked before the blob is kept.
+//! - `conditions`: `If-*` conditions and byte ranges.
+//! - `service`: [`Objects`] and its buckets; `object`: put, get, head, delete, copy,
+//!   tags; `list`: ordered listings with prefixes and delimiters.
+#![deny(missing_docs)]
+
+pub mod checksum;
+pub mod conditions;
+pub mod names;
+pub mod record;
+
+mod body;
+mod error;
+mod list;
+mod object;
+mod service;
+
+pub use body::{ByteSource, Expected, StreamSource};
+pub use error::{Error, Result};
+pub use list::{ListPage, ListRequest};
+pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
+pub use service::{BucketRecord, Objects};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,294 @@
+//! Object operations: put, get and head (with conditions and ranges), delete, copy, tags.
+
+use crate::body::{ByteSource, Expected, StreamSource, write_body};
+use crate::checksum::Algorithm;
+use crate::conditions::{ByteRange, Conditions, etag_matches};
+use crate::names::check_key;
+use crate::record::{ObjectMeta, ObjectRecord, StoredChecksum};
+use crate::service::{OBJECTS_PK, Objects, now_ms};
+use crate::{Error, Result};
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use squall_storage::ItemWrite;
+
+/// At most this many tags per object.
+pub const MAX_TAGS: usize = 10;
+
+/// A PutObject's settings.
+#[derive(Debug, Clone, Default)]
+pub struct PutObject {
+    /// Content type, stored headers, user metadata.
+    pub meta: ObjectMeta,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// Digests the bytes must match, and the checksum to store.
+    pub expected: Expected,
+    /// A conditional write: `*` (the key must not exist) or ETags one of which the
+    /// current object must have.
+    pub if_none_match: Option<String>,
+    /// ETags of which the current object must have one.
+    pub if_match: Option<String>,
+}
+
+/// A CopyObject's settings.
+#[derive(Debug, Clone, Default)]
+pub struct CopyObject {
+    /// The source bucket.
+    pub source_bucket: String,
+    /// The source key.
+    pub source_key: String,
+    /// Conditions on the source (`x-amz-copy-source-if-*`).
+    pub source_conditions: Conditions,
+    /// New metadata (`MetadataDirective: REPLACE`), or `None` to keep the source's.
+    pub replace_meta: Option<ObjectMeta>,
+    /// New tags (`TaggingDirective: REPLACE`), or `None` to keep the source's.
+    pub replace_tags: Option<Vec<(String, String)>>,
+    /// The checksum to store; by default the source's algorithm.
+    pub checksum: Option<Algorithm>,
+}
+
+/// An object being read.
+pub struct ObjectRead {
+    /// Its record (the bytes left out).
+    pub record: ObjectRecord,
+    /// The inclusive byte positions sent, for a range request.
+    pub range: Option<(u64, u64)>,
+    /// The bytes.
+    pub body: BoxStream<'static, Result<Bytes>>,
+}
+
+/// Checks S3's tag limits.
+pub fn check_tags(tags: &[(String, String)]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::BadRequest("Object tags cannot be greater than 10".into()));
+    }
+    for (i, (k, v)) in tags.iter().enumerate() {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(Error::InvalidTag("The TagKey you have provided is invalid".into()));
+        }
+        if v.chars().count() > 256 {
+            return Err(Error::InvalidTag("The TagValue you have provided is invalid".into()));
+        }
+        if tags[..i].iter().any(|(other, _)| other == k) {
+            return Err(Error::InvalidTag("Cannot provide multiple Tags with the same key".into()));
+        }
+    }
+    Ok(())
+}
+
+impl Objects {
+    /// Stores `source` as `key` in `bucket`. Nothing is visible (and a previous version
+    /// stays) unless every byte arrived and every digest matched.
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        put: PutObject,
+        source: &mut dyn ByteSource,
+    ) -> Result<ObjectRecord> {
+        check_key(key)?;
+        check_tags(&put.tags)?;
+        if put.if_none_match.as_deref().is_some_and(|v| v.trim() != "*") {
+            return Err(Error::NotImplemented("If-None-Match on a write takes only *".into()));
+        }
+        self.get_bucket(bucket)?;
+        let written = write_body(self.blobs.as_ref(), source, &put.expected).await?;
+        let record = ObjectRecord {
+            size: written.size,
+            etag: hex::encode(written.md5),
+            modified_ms: now_ms(),
+            meta: put.meta,
+            checksum: written.checksum.map(|(algorithm, value)| StoredChecksum { algorithm, value }),
+            tags: put.tags,
+            segments: written.segments,
+            inline: written.inline,
+        };
+        let conditions = (put.if_none_match, put.if_match);
+        match self.commit(bucket, key, &record, conditions).await {
+            Ok(()) => Ok(record),
+            Err(e) => {
+                self.discard(Some(&record));
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes `record` as `key`, checking the write conditions against the current
+    /// version under the bucket's lock; the replaced version's blobs go once it is durable.
+    async fn commit(
+        &self,
+        bucket: &str,
+        key: &str,
+        record: &ObjectRecord,
+        (if_none_match, if_match): (Option<String>, Option<String>),
+    ) -> Result<()> {
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        let old = self.load(bucket, key).await?;
+        match (&old, if_none_match, if_match) {
+            (Some(_), Some(_), _) => return Err(Error::PreconditionFailed),
+            (None, _, Some(_)) => return Err(Error::NoSuchKey(key.into())),
+            (Some(o), _, Some(m)) if !etag_matches(&m, &o.etag) => return Err(Error::PreconditionFailed),
+            _ => {}
+        }
+        let ticket = self.store.submit(vec![ItemWrite {
+            table: bucket.into(),
+            pk: OBJECTS_PK.to_vec(),
+            sk: key.as_bytes().to_vec(),
+            item: Some(record.encode()),
+        }]);
+        drop(deleted);
+        ticket.await?;
+        self.discard(old.as_ref());
+        Ok(())
+    }
+
+    /// The record of `key` after the read conditions, and the inclusive positions of
+    /// `range` within it.
+    pub async fn head_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        conditions: &Conditions,
+        range: Option<ByteRange>,
+    ) -> Result<(ObjectRecord, Option<(u64, u64)>)> {
+        self.get_bucket(bucket)?;
+        let record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
+        conditions.check_read(&record)?;
+        let range = range.map(|r| r.resolve(record.size)).transpose()?;
+        Ok((record, range))
+    }
+
+    /// Reads `key` (all of it, or `range`).
+    pub async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        conditions: &Conditions,
+        range: Option<ByteRange>,
+    ) -> Result<ObjectRead> {
+        let (mut record, range) = self.head_object(bucket, key, conditions, range).await?;
+        let (start, end) = match range {
+            Some((first, last)) => (first, last + 1),
+            None => (0, record.size),
+        };
+        let body = self.read_bytes(&record, start, end);
+        record.inline = Bytes::new();
+        Ok(ObjectRead { record, range, body })
+    }
+
+    /// Bytes `start..end` of `record`'s object, read as the client takes them.
+    fn read_bytes(&self, record: &ObjectRecord, start: u64, end: u64) -> BoxStream<'static, Result<Bytes>> {
+        if record.segments.is_empty() {
+            let bytes = record.inline.slice(start as usize..end as usize);
+            return futures::stream::once(async move { Ok(bytes) }).boxed();
+        }
+        let mut pieces = Vec::new();
+        let mut at = 0u64;
+        for s in &record.segments {
+            let (lo, hi) = (start.max(at), end.min(at + s.size));
+            if lo < hi {
+                pieces.push((s.blob.clone(), lo - at, hi - lo));
+            }
+            at += s.size;
+        }
+        let blobs = self.blobs.clone();
+        futures::stream::iter(pieces)
+            .then(move |(id, offset, len)| {
+                let blobs = blobs.clone();
+                async move { blobs.read(&id, offset, len).await }
+            })
+            .try_flatten()
+            .map_err(Error::from)
+            .boxed()
+    }
+
+    /// Deletes `key`; the record removed, if there was one.
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>> {
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        let Some(old) = self.load(bucket, key).await? else { return Ok(None) };
+        let ticket = self.store.submit(vec![ItemWrite {
+            table: bucket.into(),
+            pk: OBJECTS_PK.to_vec(),
+            sk: key.as_bytes().to_vec(),
+            item: None,
+        }]);
+        drop(deleted);
+        ticket.await?;
+        self.discard(Some(&old));
+        Ok(Some(old))
+    }
+
+    /// Copies an object to `key` in `bucket`; the bytes are streamed, so any size copies in
+    /// constant memory.
+    pub async fn copy_object(&self, bucket: &str, key: &str, copy: CopyObject) -> Result<ObjectRecord> {
+        check_key(key)?;
+        self.get_bucket(bucket)?;
+        self.get_bucket(&copy.source_bucket)?;
+        let source = self
+            .load(&copy.source_bucket, &copy.source_key)
+            .await?
+            .ok_or_else(|| Error::NoSuchKey(copy.source_key.clone()))?;
+        copy.source_conditions.check_copy_source(&source)?;
+        let same = copy.source_bucket == bucket && copy.source_key == key;
+        if same && copy.replace_meta.is_none() && copy.replace_tags.is_none() && copy.checksum.is_none() {
+            return Err(Error::InvalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself without changing \
+                 the object's metadata, storage class, website redirect location or encryption attributes."
+                    .into(),
+            ));
+        }
+        let tags = copy.replace_tags.unwrap_or_else(|| source.tags.clone());
+        check_tags(&tags)?;
+        let put = PutObject {
+            meta: copy.replace_meta.unwrap_or_else(|| source.meta.clone()),
+            tags,
+            expected: Expected {
+                checksum: copy.checksum.or(source.checksum.as_ref().map(|c| c.algorithm)),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size));
+        self.put_object(bucket, key, put, &mut bytes).await
+    }
+
+    /// Replaces `key`'s tags.
+    pub async fn put_tags(&self, bucket: &str, key: &str, tags: Vec<(String, String)>) -> Result<()> {
+        check_tags(&tags)?;
+        self.update(bucket, key, move |r| r.tags = tags).await
+    }
+
+    /// `key`'s tags.
+    pub async fn tags(&self, bucket: &str, key: &str) -> Result<Vec<(String, String)>> {
+        self.get_bucket(bucket)?;
+        Ok(self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?.tags)
+    }
+
+    /// Changes `key`'s record in place (its bytes and ETag stay).
+    async fn update(&self, bucket: &str, key: &str, change: impl FnOnce(&mut ObjectRecord)) -> Result<()> {
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        let mut record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
+        change(&mut record);
+        let ticket = self.store.submit(vec![ItemWrite {
+            table: bucket.into(),
+            pk: OBJECTS_PK.to_vec(),
+            sk: key.as_bytes().to_vec(),
+            item: Some(record.encode()),
+        }]);
+        drop(deleted);
+        Ok(ticket.await?)
+    }
+}

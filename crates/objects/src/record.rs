@@ -1,0 +1,125 @@
+//! An object as stored: its record (size, ETag, metadata, checksum, where its bytes are)
+//! and, for small objects, the bytes themselves.
+
+use crate::checksum::Algorithm;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use squall_storage::Error as StorageError;
+use std::collections::BTreeMap;
+
+/// Objects up to this size live inside their record: one store write, no file.
+pub const INLINE_MAX: usize = 64 << 10;
+
+/// The headers S3 stores with an object and returns on GET and HEAD, besides
+/// `Content-Type` (lower-case names).
+pub const STORED_HEADERS: [&str; 5] =
+    ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
+
+/// What the writer said about an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    /// `Content-Type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The [`STORED_HEADERS`] given, by lower-case name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// User metadata (`x-amz-meta-<name>`), names in lower case.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user: BTreeMap<String, String>,
+}
+
+/// An object's stored checksum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChecksum {
+    /// Which algorithm.
+    pub algorithm: Algorithm,
+    /// The base64 digest (for a multipart object, of its parts' digests, with `-N`).
+    pub value: String,
+}
+
+/// A stretch of an object's bytes held in one blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// The blob's id.
+    pub blob: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// An object version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    /// Size in bytes.
+    pub size: u64,
+    /// The ETag without quotes: hex MD5, or `<hex>-<parts>` for multipart uploads.
+    pub etag: String,
+    /// When it was written (Unix milliseconds).
+    pub modified_ms: i64,
+    /// Content type, stored headers, user metadata.
+    #[serde(default)]
+    pub meta: ObjectMeta,
+    /// The additional checksum, when the writer asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<StoredChecksum>,
+    /// Tags, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+    /// The blobs holding the bytes, in order; empty when the bytes are inline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
+    /// The bytes of an object of at most [`INLINE_MAX`] bytes.
+    #[serde(skip)]
+    pub inline: Bytes,
+}
+
+const FORMAT: u8 = 1;
+
+impl ObjectRecord {
+    /// The stored form: a format byte, the record's JSON length (u32 LE), the JSON, then
+    /// the inline bytes raw.
+    pub fn encode(&self) -> Vec<u8> {
+        let json = serde_json::to_vec(self).expect("records serialize");
+        let mut out = Vec::with_capacity(5 + json.len() + self.inline.len());
+        out.push(FORMAT);
+        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&self.inline);
+        out
+    }
+
+    /// Reads [`ObjectRecord::encode`]'s form; `key` names the record in errors.
+    pub fn decode(key: &str, bytes: &[u8]) -> Result<ObjectRecord, StorageError> {
+        let corrupt = |detail: String| StorageError::Corrupt { what: format!("object {key:?}"), detail };
+        if bytes.len() < 5 || bytes[0] != FORMAT {
+            return Err(corrupt("unknown record format".into()));
+        }
+        let len = u32::from_le_bytes(bytes[1..5].try_into().expect("four bytes")) as usize;
+        let json = bytes.get(5..5 + len).ok_or_else(|| corrupt("truncated record".into()))?;
+        let mut record: ObjectRecord = serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
+        record.inline = Bytes::copy_from_slice(&bytes[5 + len..]);
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let mut r = ObjectRecord {
+            size: 3,
+            etag: "abc".into(),
+            modified_ms: 17,
+            meta: ObjectMeta { content_type: Some("text/plain".into()), ..Default::default() },
+            checksum: Some(StoredChecksum { algorithm: Algorithm::Crc32, value: "AAAAAA==".into() }),
+            tags: vec![("a".into(), "1".into())],
+            segments: Vec::new(),
+            inline: Bytes::from_static(b"hey"),
+        };
+        r.meta.user.insert("color".into(), "blue".into());
+        assert_eq!(ObjectRecord::decode("k", &r.encode()).unwrap(), r);
+        assert!(ObjectRecord::decode("k", b"\x02abc").is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! `Objects`: buckets (in memory, written through to the store) and the objects in them
+//! (records in the store, one table per bucket keyed by the object's key; bytes inline or
+//! in blobs).
+
+use crate::names::check_bucket_name;
+use crate::record::ObjectRecord;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use squall_storage::{BlobStore, TableStore};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+/// A bucket's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketRecord {
+    /// Its name.
+    pub name: String,
+    /// When it was created (Unix milliseconds).
+    pub created_ms: i64,
+    /// The region it reports.
+    pub region: String,
+}
+
+/// A bucket while the server runs.
+pub(crate) struct Bucket {
+    pub(crate) record: RwLock<BucketRecord>,
+    /// Serializes each read-check-write sequence on the bucket's objects until its store
+    /// write is submitted; `true` once the bucket is deleted, so a writer that waited
+    /// finds out.
+    pub(crate) lock: tokio::sync::Mutex<bool>,
+}
+
+/// The objects service.
+pub struct Objects {
+    pub(crate) store: Arc<dyn TableStore>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    region: String,
+    buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
+    /// Serializes creating and deleting buckets.
+    lifecycle: tokio::sync::Mutex<()>,
+}
+
+/// The current time in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The partition every object record lives in (keys are the sort keys, so a bucket's
+/// table lists in key order).
+pub(crate) const OBJECTS_PK: &[u8] = b"";
+
+impl Objects {
+    /// Loads the buckets of `store`; object bytes larger than the inline limit go to
+    /// `blobs`.
+    pub async fn open(store: Arc<dyn TableStore>, blobs: Arc<dyn BlobStore>, region: &str) -> Result<Arc<Objects>> {
+        let mut buckets = BTreeMap::new();
+        for (name, definition) in store.list_tables().await? {
+            let record: BucketRecord = serde_json::from_str(&definition).map_err(|e| {
+                squall_storage::Error::Corrupt { what: format!("bucket {name:?}"), detail: e.to_string() }
+            })?;
+            buckets.insert(name, Arc::new(Bucket { record: RwLock::new(record), lock: Default::default() }));
+        }
+        Ok(Arc::new(Objects {
+            store,
+            blobs,
+            region: region.to_string(),
+            buckets: RwLock::new(buckets),
+            lifecycle: Default::default(),
+        }))
+    }
+
+    /// The region buckets are created in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub(crate) fn get_bucket(&self, name: &str) -> Result<Arc<Bucket>> {
+        self.buckets.read().expect("bucket map lock").get(name).cloned().ok_or_else(|| Error::NoSuchBucket(name.into()))
+    }
+
+    /// Creates bucket `name`.
+    pub async fn create_bucket(&self, name: &str) -> Result<BucketRecord> {
+        check_bucket_name(name)?;
+        let _lifecycle = self.lifecycle.lock().await;
+        if self.get_bucket(name).is_ok() {
+            return Err(Error::BucketAlreadyOwnedByYou(name.into()));
+        }
+        let record = BucketRecord { name: name.into(), created_ms: now_ms(), region: self.region.clone() };
+        let definition = serde_json::to_string(&record).expect("records serialize");
+        self.store.create_table(name, &definition).await?;
+        let bucket = Arc::new(Bucket { record: RwLock::new(record.clone()), lock: Default::default() });
+        self.buckets.write().expect("bucket map lock").insert(name.into(), bucket);
+        Ok(record)
+    }
+
+    /// Deletes bucket `name`, which must hold no objects.
+    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
+        let _lifecycle = self.lifecycle.lock().await;
+        let bucket = self.get_bucket(name)?;
+        let mut deleted = bucket.lock.lock().await;
+        let any = self.store.query(name, OBJECTS_PK, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), true, 1);
+        if !any.await?.is_empty() {
+            return Err(Error::BucketNotEmpty(name.into()));
+        }
+        self.store.delete_table(name).await?;
+        *deleted = true;
+        self.buckets.write().expect("bucket map lock").remove(name);
+        Ok(())
+    }
+
+    /// Bucket `name`'s settings.
+    pub fn bucket(&self, name: &str) -> Result<BucketRecord> {
+        Ok(self.get_bucket(name)?.record.read().expect("bucket lock").clone())
+    }
+
+    /// Every bucket, by name.
+    pub fn list_buckets(&self) -> Vec<BucketRecord> {
+        let buckets = self.buckets.read().expect("bucket map lock");
+        buckets.values().map(|b| b.record.read().expect("bucket lock").clone()).collect()
+    }
+
+    /// The record of `key` in `bucket`, if any.
+    pub(crate) async fn load(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>> {
+        match self.store.get_item(bucket, OBJECTS_PK, key.as_bytes()).await? {
+            Some(bytes) => Ok(Some(ObjectRecord::decode(key, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes blobs no record points at any more (after the write that dropped them is
+    /// durable); a failure leaves an orphan file, never a broken object.
+    pub(crate) fn discard(&self, record: Option<&ObjectRecord>) {
+        let Some(record) = record else { return };
+        for segment in &record.segments {
+            let (blobs, id) = (self.blobs.clone(), segment.blob.clone());
+            tokio::spawn(async move {
+                if let Err(e) = blobs.delete(&id).await {
+                    tracing::warn!(blob = %id, error = %e, "could not delete an unreferenced blob");
+                }
+            });
+        }
+    }
+}

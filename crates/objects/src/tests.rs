@@ -1,0 +1,199 @@
+//! The service against the embedded stores.
+
+use crate::checksum::{Algorithm, checksum_of};
+use crate::conditions::{ByteRange, Conditions};
+use crate::record::INLINE_MAX;
+use crate::*;
+use base64::Engine;
+use bytes::Bytes;
+use futures::StreamExt;
+use md5::{Digest, Md5};
+use squall_storage_embedded::{FileBlobStore, SqliteTableStore};
+use std::sync::Arc;
+
+struct Chunks(Vec<Bytes>);
+
+#[async_trait::async_trait]
+impl ByteSource for Chunks {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+        Ok(if self.0.is_empty() { None } else { Some(self.0.remove(0)) })
+    }
+}
+
+fn source(data: &[u8]) -> Chunks {
+    Chunks(data.chunks(50_000).map(Bytes::copy_from_slice).collect())
+}
+
+async fn open(dir: &std::path::Path) -> Arc<Objects> {
+    let store = Arc::new(SqliteTableStore::open(&dir.join("objects.db")).unwrap());
+    let blobs = Arc::new(FileBlobStore::open(&dir.join("blobs")).unwrap());
+    Objects::open(store, blobs, "us-east-1").await.unwrap()
+}
+
+async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {
+    let mut r = o.get_object(bucket, key, &Conditions::default(), range).await?;
+    let mut out = Vec::new();
+    while let Some(c) = r.body.next().await {
+        out.extend_from_slice(&c?);
+    }
+    Ok(out)
+}
+
+fn blob_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir.join("blobs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "tmp")
+        .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+        .sum()
+}
+
+#[tokio::test]
+async fn objects_round_trip_inline_and_in_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    assert!(matches!(o.create_bucket("bk1").await, Err(Error::BucketAlreadyOwnedByYou(_))));
+    for size in [0, 10, INLINE_MAX, INLINE_MAX + 1, 3 << 20] {
+        let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+        let key = format!("k{size}");
+        let r = o.put_object("bk1", &key, PutObject::default(), &mut source(&data)).await.unwrap();
+        assert_eq!(r.etag, hex::encode(Md5::digest(&data)));
+        assert_eq!(read(&o, "bk1", &key, None).await.unwrap(), data, "{size}");
+        if size > 5 {
+            let part = read(&o, "bk1", &key, Some(ByteRange::From(3, Some(size as u64 - 2)))).await.unwrap();
+            assert_eq!(part, &data[3..size - 1]);
+        }
+    }
+    assert_eq!(blob_files(dir.path()), 2, "only objects past the inline limit have blobs");
+    // Overwriting and deleting drop the old blobs.
+    o.put_object("bk1", "k3145728", PutObject::default(), &mut source(b"small")).await.unwrap();
+    o.delete_object("bk1", "k65537").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(blob_files(dir.path()), 0);
+    assert!(matches!(o.delete_bucket("bk1").await, Err(Error::BucketNotEmpty(_))));
+    drop(o);
+    let o = open(dir.path()).await;
+    assert_eq!(read(&o, "bk1", "k3145728", None).await.unwrap(), b"small");
+    assert!(matches!(read(&o, "bk1", "nope", None).await, Err(Error::NoSuchKey(_))));
+    assert!(matches!(read(&o, "bk2", "k", None).await, Err(Error::NoSuchBucket(_))));
+}
+
+#[tokio::test]
+async fn bad_digests_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    let data = vec![7u8; 200_000];
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let wrong_md5 = PutObject {
+        expected: Expected { content_md5: Some(b64(&Md5::digest(b"other"))), ..Default::default() },
+        ..Default::default()
+    };
+    let err = o.put_object("bk1", "k", wrong_md5, &mut source(&data)).await.unwrap_err();
+    assert!(matches!(err, Error::BadDigest(_)), "{err}");
+    let malformed = PutObject {
+        expected: Expected { content_md5: Some("abc".into()), ..Default::default() },
+        ..Default::default()
+    };
+    assert!(matches!(o.put_object("bk1", "k", malformed, &mut source(&data)).await, Err(Error::InvalidDigest(_))));
+    let wrong_sum = PutObject {
+        expected: Expected {
+            checksum: Some(Algorithm::Sha256),
+            checksum_value: Some(checksum_of(Algorithm::Sha256, b"other")),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(matches!(o.put_object("bk1", "k", wrong_sum, &mut source(&data)).await, Err(Error::BadDigest(_))));
+    assert!(matches!(read(&o, "bk1", "k", None).await, Err(Error::NoSuchKey(_))));
+    assert_eq!(blob_files(dir.path()), 0);
+    assert_eq!(std::fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(), 0);
+
+    let right = PutObject {
+        expected: Expected {
+            content_md5: Some(b64(&Md5::digest(&data))),
+            checksum: Some(Algorithm::Crc32c),
+            checksum_value: Some(checksum_of(Algorithm::Crc32c, &data)),
+        },
+        ..Default::default()
+    };
+    let r = o.put_object("bk1", "k", right, &mut source(&data)).await.unwrap();
+    assert_eq!(r.checksum.unwrap().value, checksum_of(Algorithm::Crc32c, &data));
+}
+
+#[tokio::test]
+async fn conditional_writes_and_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    let first = o.put_object("bk1", "k", PutObject::default(), &mut source(b"one")).await.unwrap();
+    let only_new = || PutObject { if_none_match: Some("*".into()), ..Default::default() };
+    assert!(matches!(o.put_object("bk1", "k", only_new(), &mut source(b"x")).await, Err(Error::PreconditionFailed)));
+    o.put_object("bk1", "fresh", only_new(), &mut source(b"x")).await.unwrap();
+    let stale = PutObject { if_match: Some("\"0000\"".into()), ..Default::default() };
+    assert!(matches!(o.put_object("bk1", "k", stale, &mut source(b"x")).await, Err(Error::PreconditionFailed)));
+    let current = PutObject { if_match: Some(format!("\"{}\"", first.etag)), ..Default::default() };
+    o.put_object("bk1", "k", current, &mut source(b"two")).await.unwrap();
+
+    let big = vec![3u8; 300_000];
+    let mut meta = record::ObjectMeta::default();
+    meta.user.insert("a".into(), "1".into());
+    o.put_object("bk1", "big", PutObject { meta: meta.clone(), ..Default::default() }, &mut source(&big))
+        .await
+        .unwrap();
+    let copy = |key: &str| CopyObject { source_bucket: "bk1".into(), source_key: key.into(), ..Default::default() };
+    let c = o.copy_object("bk1", "big2", copy("big")).await.unwrap();
+    assert_eq!((c.meta, c.etag), (meta, hex::encode(Md5::digest(&big))));
+    assert_eq!(read(&o, "bk1", "big2", None).await.unwrap(), big);
+    assert!(matches!(o.copy_object("bk1", "big", copy("big")).await, Err(Error::InvalidRequest(_))));
+    assert!(matches!(o.copy_object("bk1", "x", copy("missing")).await, Err(Error::NoSuchKey(_))));
+    let guarded = CopyObject {
+        source_conditions: Conditions { if_match: Some("nope".into()), ..Default::default() },
+        ..copy("big")
+    };
+    assert!(matches!(o.copy_object("bk1", "x", guarded).await, Err(Error::PreconditionFailed)));
+}
+
+#[tokio::test]
+async fn listings_roll_up_and_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    let keys = ["a", "b/1", "b/2", "b/c/3", "c", "d/1", "e"];
+    for k in keys {
+        o.put_object("bk1", k, PutObject::default(), &mut source(b"x")).await.unwrap();
+    }
+    let list = |prefix: &str, delimiter: Option<&str>, after: Option<&str>, max_keys| ListRequest {
+        prefix: prefix.into(),
+        delimiter: delimiter.map(Into::into),
+        after: after.map(Into::into),
+        max_keys,
+    };
+    let names = |p: &ListPage| p.objects.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    let all = o.list_objects("bk1", &list("", None, None, 1000)).await.unwrap();
+    assert_eq!(names(&all), keys);
+    assert!(!all.truncated);
+    let rolled = o.list_objects("bk1", &list("", Some("/"), None, 1000)).await.unwrap();
+    assert_eq!(names(&rolled), ["a", "c", "e"]);
+    assert_eq!(rolled.common_prefixes, ["b/", "d/"]);
+    let under_b = o.list_objects("bk1", &list("b/", Some("/"), None, 1000)).await.unwrap();
+    assert_eq!((names(&under_b), under_b.common_prefixes), (vec!["b/1".into(), "b/2".into()], vec!["b/c/".into()]));
+    // Two at a time, continuing after the last key or prefix.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..10 {
+        let p = o.list_objects("bk1", &list("", Some("/"), after.as_deref(), 2)).await.unwrap();
+        seen.extend(names(&p));
+        seen.extend(p.common_prefixes.clone());
+        if !p.truncated {
+            break;
+        }
+        after = p.last;
+    }
+    seen.sort();
+    assert_eq!(seen, ["a", "b/", "c", "d/", "e"]);
+    let tail = o.list_objects("bk1", &list("", None, Some("b/2"), 1000)).await.unwrap();
+    assert_eq!(names(&tail), ["b/c/3", "c", "d/1", "e"]);
+    assert!(o.list_objects("bk1", &list("zz", None, None, 10)).await.unwrap().objects.is_empty());
+}
