@@ -12,5 +12,8 @@ mod time;
 
 pub use canonical::PathEncoding;
 pub use credentials::Credentials;
-pub use sigv4::{AuthError, Authorization, SignableRequest, sign, verify};
+pub use sigv4::{
+    AuthError, Authorization, Presigned, SignableRequest, chained_signature, sign, signing_key, verify,
+    verify_presigned,
+};
 pub use time::{format_amz_date, parse_amz_date};

@@ -128,8 +128,10 @@ fn signature(
     secret: &str,
 ) -> String {
     let (date, region, service) = scope;
+    // A presigned URL's query carries the signature, which it cannot sign.
+    let skip = Some("X-Amz-Signature");
     let mut canonical =
-        format!("{}\n{}\n{}\n", req.method, canonical_uri(req.path, encoding), canonical_query(req.query, None));
+        format!("{}\n{}\n{}\n", req.method, canonical_uri(req.path, encoding), canonical_query(req.query, skip));
     for h in signed_headers {
         canonical.push_str(&format!("{h}:{}\n", canonical_header_value(req.header_values(h))));
     }
@@ -138,11 +140,36 @@ fn signature(
         "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
         hex::encode(Sha256::digest(canonical.as_bytes()))
     );
+    hex::encode(hmac(&signing_key(secret, date, region, service), &string_to_sign))
+}
+
+/// The key SigV4 derives from a secret for one day, region and service.
+pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
     let k = hmac(format!("AWS4{secret}").as_bytes(), date);
     let k = hmac(&k, region);
     let k = hmac(&k, service);
-    let k = hmac(&k, "aws4_request");
-    hex::encode(hmac(&k, &string_to_sign))
+    hmac(&k, "aws4_request")
+}
+
+/// The signature of one piece of a streamed (`aws-chunked`) payload, chained to the
+/// previous one (the first chains to the request's own signature): `kind` is
+/// `AWS4-HMAC-SHA256-PAYLOAD` for a chunk, whose second hash is of the empty string,
+/// or `AWS4-HMAC-SHA256-TRAILER` for the trailing headers, which has no second hash.
+pub fn chained_signature(
+    key: &[u8],
+    kind: &str,
+    amz_date: &str,
+    scope: &str,
+    previous: &str,
+    hash_hex: &str,
+) -> String {
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let string_to_sign = if kind == "AWS4-HMAC-SHA256-TRAILER" {
+        format!("{kind}\n{amz_date}\n{scope}\n{previous}\n{hash_hex}")
+    } else {
+        format!("{kind}\n{amz_date}\n{scope}\n{previous}\n{EMPTY}\n{hash_hex}")
+    };
+    hex::encode(hmac(key, &string_to_sign))
 }
 
 /// Signs `req`, which must already carry `host` and `x-amz-date` headers; returns the
@@ -227,6 +254,104 @@ pub fn verify(
     }
 }
 
+/// A presigned URL's query parameters (`X-Amz-Credential`, …), parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presigned {
+    /// What the signature covers, as an `Authorization` header would say it.
+    pub auth: Authorization,
+    /// `X-Amz-Date`.
+    pub amz_date: String,
+    /// `X-Amz-Expires`: seconds the URL is valid after `amz_date`.
+    pub expires: i64,
+}
+
+impl Presigned {
+    /// Reads the presigning parameters of a query string; `None` when it has none.
+    pub fn parse(query: &str) -> Option<Result<Presigned, AuthError>> {
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (decode_component(k), decode_component(v)))
+            .collect();
+        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let algorithm = get("X-Amz-Algorithm")?;
+        Some((|| {
+            let missing = |p: &str| {
+                AuthError::new("AuthorizationQueryParametersError", format!("Query-string authentication requires {p}"))
+            };
+            if algorithm != ALGORITHM {
+                return Err(AuthError::new(
+                    "AuthorizationQueryParametersError",
+                    format!("X-Amz-Algorithm only supports \"{ALGORITHM}\""),
+                ));
+            }
+            let credential = get("X-Amz-Credential").ok_or_else(|| missing("X-Amz-Credential"))?;
+            let signed = get("X-Amz-SignedHeaders").ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
+            let signature = get("X-Amz-Signature").ok_or_else(|| missing("X-Amz-Signature"))?;
+            let amz_date = get("X-Amz-Date").ok_or_else(|| missing("X-Amz-Date"))?.to_string();
+            let expires: i64 = get("X-Amz-Expires")
+                .ok_or_else(|| missing("X-Amz-Expires"))?
+                .parse()
+                .ok()
+                .filter(|e| (1..=604_800).contains(e))
+                .ok_or_else(|| {
+                    AuthError::new(
+                        "AuthorizationQueryParametersError",
+                        "X-Amz-Expires must be between 1 and 604800 seconds",
+                    )
+                })?;
+            let auth = Authorization::parse(&format!(
+                "{ALGORITHM} Credential={credential}, SignedHeaders={signed}, Signature={signature}"
+            ))
+            .map_err(|e| AuthError::new("AuthorizationQueryParametersError", e.message))?;
+            Ok(Presigned { auth, amz_date, expires })
+        })())
+    }
+}
+
+fn decode_component(s: &str) -> String {
+    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
+}
+
+/// Verifies a presigned request (signature in the query string, payload unsigned) at
+/// time `now`: the signature, then the URL's validity period.
+pub fn verify_presigned(
+    req: &SignableRequest<'_>,
+    presigned: &Presigned,
+    secret: &str,
+    encoding: PathEncoding,
+    now: i64,
+) -> Result<(), AuthError> {
+    let auth = &presigned.auth;
+    let when = parse_amz_date(&presigned.amz_date).ok_or_else(|| {
+        AuthError::new("AuthorizationQueryParametersError", "X-Amz-Date must be in the ISO8601 Long Format")
+    })?;
+    if !presigned.amz_date.starts_with(&auth.date) {
+        return Err(AuthError::new("AuthorizationQueryParametersError", "X-Amz-Date does not match the credential"));
+    }
+    let expected = signature(
+        req,
+        encoding,
+        &auth.signed_headers,
+        &presigned.amz_date,
+        (&auth.date, &auth.region, &auth.service),
+        secret,
+    );
+    if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+        return Err(AuthError::new(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ));
+    }
+    if now > when + presigned.expires {
+        return Err(AuthError::new("AccessDenied", "Request has expired"));
+    }
+    if when - now > MAX_SKEW_SECS {
+        return Err(AuthError::new("AccessDenied", "Request is not valid yet"));
+    }
+    Ok(())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -283,5 +408,49 @@ mod tests {
         ] {
             assert_eq!(Authorization::parse(h).unwrap_err().code, "IncompleteSignatureException", "{h}");
         }
+    }
+
+    /// The presigned-URL example of S3's SigV4 documentation.
+    #[test]
+    fn presigned_urls_verify_and_expire() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+        let headers = [("Host", "examplebucket.s3.amazonaws.com")];
+        let req = SignableRequest {
+            method: "GET",
+            path: "/test.txt",
+            query,
+            headers: &headers,
+            payload_hash: "UNSIGNED-PAYLOAD",
+        };
+        let p = Presigned::parse(query).unwrap().unwrap();
+        assert_eq!((p.auth.service.as_str(), p.expires), ("s3", 86400));
+        let now = parse_amz_date("20130524T000000Z").unwrap();
+        verify_presigned(&req, &p, secret, PathEncoding::AsSent, now + 60).unwrap();
+        let err = verify_presigned(&req, &p, secret, PathEncoding::AsSent, now + 86401).unwrap_err();
+        assert_eq!((err.code, err.message.as_str()), ("AccessDenied", "Request has expired"));
+        let other = SignableRequest { path: "/other.txt", ..req.clone() };
+        assert_eq!(
+            verify_presigned(&other, &p, secret, PathEncoding::AsSent, now).unwrap_err().code,
+            "SignatureDoesNotMatch"
+        );
+        assert!(Presigned::parse("a=b").is_none());
+        assert!(Presigned::parse("X-Amz-Algorithm=AWS4-HMAC-SHA256").unwrap().is_err());
+    }
+
+    /// The chunked-upload example of S3's SigV4 documentation: the first 64 KiB chunk.
+    #[test]
+    fn chunk_signatures_chain() {
+        let key = signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+        let chunk = vec![b'a'; 65536];
+        let sig = chained_signature(
+            &key,
+            "AWS4-HMAC-SHA256-PAYLOAD",
+            "20130524T000000Z",
+            "20130524/us-east-1/s3/aws4_request",
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
+            &hex::encode(Sha256::digest(&chunk)),
+        );
+        assert_eq!(sig, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
     }
 }

@@ -133,6 +133,9 @@ pub async fn run(
     .await
     .context("loading topics")?;
     let deliveries = topics.start_deliveries();
+    let objects = squall_objects::Objects::open(stores.objects.clone(), stores.blobs.clone(), &config.region)
+        .await
+        .context("loading buckets")?;
     let destinations = squall_topics::Destinations::new(queues.clone(), topics.clone(), &functions);
     functions.set_destinations(Arc::new(destinations), &config.region);
     // After the destinations are set, so no invocation finishes without them.
@@ -161,6 +164,7 @@ pub async fn run(
         tables,
         queues,
         topics,
+        objects,
     };
     let routes_state = RoutesState { functions: functions.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

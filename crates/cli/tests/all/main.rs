@@ -7,6 +7,7 @@ mod dynamodb;
 mod faults;
 mod harness;
 mod lambda_runtimes;
+mod objects;
 mod queues;
 mod spine;
 mod streams;

@@ -17,6 +17,11 @@ impl AccessKeys {
         AccessKeys { secrets: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect() }
     }
 
+    /// The secret of `access_key_id`, if it is a known key.
+    pub(crate) fn secret(&self, access_key_id: &str) -> Option<&str> {
+        self.secrets.get(access_key_id).map(String::as_str)
+    }
+
     /// What can be checked before the body is read, so an unauthenticated client cannot
     /// make the server buffer a large body: a well-formed `Authorization` from a known key,
     /// every `x-amz-*` header signed, and every signed header readable as text.

@@ -10,6 +10,7 @@ mod error;
 mod lambda;
 mod lambda_async;
 mod query;
+mod s3;
 mod sns;
 mod sqs;
 mod sqs_query;
@@ -49,6 +50,8 @@ pub struct ApiState {
     pub queues: Arc<squall_queues::Queues>,
     /// The topics service.
     pub topics: Arc<squall_topics::Topics>,
+    /// The objects service.
+    pub objects: Arc<squall_objects::Objects>,
 }
 
 /// A request after authentication: what handlers get.
@@ -78,6 +81,20 @@ impl ApiRequest {
 pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("api", &req);
     let started = Instant::now();
+    if s3::is_request(&req) {
+        let mut resp = s3::handle(&state, req, request_id.as_str()).instrument(span.clone()).await;
+        if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+            resp.headers_mut().insert("x-amz-request-id", v);
+        }
+        span.in_scope(|| {
+            tracing::debug!(
+                status = resp.status().as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "request done"
+            )
+        });
+        return resp;
+    }
     // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
     let json10 = dynamodb::is_target(req.headers());
     let sqs = sqs::is_target(req.headers());

@@ -141,6 +141,11 @@ impl Xml {
         self
     }
 
+    /// The text written.
+    pub(crate) fn finish(self) -> String {
+        self.0
+    }
+
     /// A map as `<entry><key>…</key><value>…</value></entry>` elements.
     pub(crate) fn entries<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> &mut Self {
         for (k, v) in map {

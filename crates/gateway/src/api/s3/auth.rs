@@ -1,0 +1,120 @@
+//! Authenticating S3 requests before their bodies are read: SigV4 in the `Authorization`
+//! header (the payload hash named by `x-amz-content-sha256` is checked as the body
+//! streams) or in a presigned URL's query string. Errors use S3's codes.
+
+use super::error::S3Error;
+use super::source::ChunkSigning;
+use crate::api::AccessKeys;
+use http::StatusCode;
+use squall_auth::{AuthError, Authorization, PathEncoding, Presigned, SignableRequest};
+
+/// How the request's payload is signed.
+pub(crate) enum Payload {
+    /// The hex SHA-256 of the whole body, checked once it is read.
+    Hashed(String),
+    /// Not signed (`UNSIGNED-PAYLOAD`, presigned URLs).
+    Unsigned,
+    /// `aws-chunked`, each chunk signed (`signing`) or not.
+    Chunked { signing: Option<ChunkSigning> },
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn access_denied(message: &str) -> S3Error {
+    S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+}
+
+/// S3's code for an authentication failure.
+fn s3_auth_error(e: AuthError) -> S3Error {
+    match e.code {
+        "IncompleteSignatureException" => {
+            S3Error::new(StatusCode::BAD_REQUEST, "AuthorizationHeaderMalformed", e.message)
+        }
+        "AuthorizationQueryParametersError" => S3Error::new(StatusCode::BAD_REQUEST, e.code, e.message),
+        "AccessDenied" => S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", e.message),
+        _ if e.message.starts_with("Signature expired") => {
+            S3Error::new(StatusCode::FORBIDDEN, "RequestTimeTooSkewed", e.message)
+        }
+        _ => S3Error::new(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", e.message),
+    }
+}
+
+/// Checks `parts`' signature; what the body's framing and hash must be.
+pub(crate) fn authenticate(keys: &AccessKeys, parts: &http::request::Parts) -> Result<Payload, S3Error> {
+    let headers: Vec<(&str, &str)> =
+        parts.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    if let Some(header) = parts.headers.get("authorization") {
+        let header = header.to_str().map_err(|_| access_denied("The Authorization header is not text"))?;
+        let auth = Authorization::parse(header).map_err(s3_auth_error)?;
+        let secret = secret(keys, &auth.access_key_id)?;
+        for (name, _) in &headers {
+            if name.starts_with("x-amz-") && !auth.signed_headers.iter().any(|h| h == name) {
+                return Err(access_denied("There were headers present in the request which were not signed")
+                    .with("HeadersNotSigned", *name));
+            }
+        }
+        let content_sha256 =
+            parts.headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                S3Error::invalid_request("Missing required header for this request: x-amz-content-sha256")
+            })?;
+        let signable = SignableRequest {
+            method: parts.method.as_str(),
+            path,
+            query,
+            headers: &headers,
+            payload_hash: content_sha256,
+        };
+        squall_auth::verify(&signable, &auth, secret, PathEncoding::AsSent, now()).map_err(s3_auth_error)?;
+        let signing = || {
+            let amz_date = signable.header("x-amz-date").unwrap_or_default().to_string();
+            ChunkSigning {
+                key: squall_auth::signing_key(secret, &auth.date, &auth.region, &auth.service),
+                amz_date,
+                scope: format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service),
+                seed: auth.signature.clone(),
+            }
+        };
+        return match content_sha256 {
+            "UNSIGNED-PAYLOAD" => Ok(Payload::Unsigned),
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" => {
+                Ok(Payload::Chunked { signing: Some(signing()) })
+            }
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER" => Ok(Payload::Chunked { signing: None }),
+            h if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(Payload::Hashed(h.to_ascii_lowercase()))
+            }
+            other => Err(S3Error::invalid_argument(format!(
+                "x-amz-content-sha256 must be a SHA-256 or one of the streaming values, not {other:?}"
+            ))),
+        };
+    }
+    if let Some(presigned) = Presigned::parse(query) {
+        let presigned = presigned.map_err(s3_auth_error)?;
+        let secret = secret(keys, &presigned.auth.access_key_id)?;
+        let signable = SignableRequest {
+            method: parts.method.as_str(),
+            path,
+            query,
+            headers: &headers,
+            payload_hash: "UNSIGNED-PAYLOAD",
+        };
+        squall_auth::verify_presigned(&signable, &presigned, secret, PathEncoding::AsSent, now())
+            .map_err(s3_auth_error)?;
+        return Ok(Payload::Unsigned);
+    }
+    Err(access_denied("Access Denied: the request is not signed"))
+}
+
+fn secret<'k>(keys: &'k AccessKeys, access_key_id: &str) -> Result<&'k str, S3Error> {
+    keys.secret(access_key_id).ok_or_else(|| {
+        S3Error::new(
+            StatusCode::FORBIDDEN,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        )
+    })
+}

@@ -1,0 +1,215 @@
+//! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+//! GetBucketLocation, GetBucketVersioning, ListObjects and ListObjectsV2.
+
+use super::error::S3Error;
+use super::{S3Request, owner_id, xml, xml_response};
+use crate::api::query::Xml;
+use crate::body::empty;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderValue, StatusCode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use squall_objects::{ListRequest, Objects};
+use squall_runtime::Body;
+use squall_types::format_iso8601_millis_z;
+use std::sync::Arc;
+
+type Reply = Result<http::Response<Body>, S3Error>;
+
+pub(super) fn list_buckets(objects: &Arc<Objects>) -> Reply {
+    let buckets = objects.list_buckets();
+    Ok(xml_response("ListAllMyBucketsResult", |x| {
+        x.nest("Owner", |x| {
+            x.elem("ID", &owner_id()).elem("DisplayName", "squall");
+        });
+        x.nest("Buckets", |x| {
+            for b in &buckets {
+                x.nest("Bucket", |x| {
+                    x.elem("Name", &b.name)
+                        .elem("CreationDate", &format_iso8601_millis_z(b.created_ms as u64))
+                        .elem("BucketRegion", &b.region);
+                });
+            }
+        });
+    }))
+}
+
+pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    if let Some(acl) = req.header("x-amz-acl").filter(|a| *a != "private") {
+        return Err(S3Error::not_implemented(&format!("the canned ACL {acl:?}")));
+    }
+    let body = req.read_small(64 << 10).await?;
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let doc = xml::parse(&body).ok_or_else(S3Error::malformed_xml)?;
+        if let Some(region) = doc.text_of("LocationConstraint").filter(|r| !r.is_empty()) {
+            if region == "us-east-1" {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidLocationConstraint",
+                    "The specified location-constraint is not valid",
+                ));
+            }
+            if region != objects.region() {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "IllegalLocationConstraintException",
+                    format!(
+                        "The {region} location constraint is incompatible for the region specific endpoint this request was sent to ({}).",
+                        objects.region()
+                    ),
+                ));
+            }
+        }
+    }
+    objects.create_bucket(bucket).await?;
+    let mut r = http::Response::new(empty());
+    if let Ok(v) = HeaderValue::from_str(&format!("/{bucket}")) {
+        r.headers_mut().insert(http::header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+pub(super) fn head_bucket(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    let b = objects.bucket(bucket)?;
+    let mut r = http::Response::new(empty());
+    if let Ok(v) = HeaderValue::from_str(&b.region) {
+        r.headers_mut().insert("x-amz-bucket-region", v);
+    }
+    Ok(r)
+}
+
+pub(super) async fn delete_bucket(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    objects.delete_bucket(bucket).await?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
+}
+
+/// GET on a bucket: a subresource, or a listing.
+pub(super) async fn get(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
+    if req.has("location") {
+        let b = objects.bucket(bucket)?;
+        // us-east-1 is reported as an empty constraint, as S3 does.
+        let region = if b.region == "us-east-1" { String::new() } else { b.region };
+        let mut x = Xml::default();
+        x.elem("LocationConstraint", &region);
+        let doc =
+            x.finish().replacen("<LocationConstraint>", &format!("<LocationConstraint xmlns=\"{}\">", super::NS), 1);
+        let mut r =
+            http::Response::new(crate::body::full(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{doc}")));
+        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+        return Ok(r);
+    }
+    if req.has("versioning") {
+        objects.bucket(bucket)?;
+        return Ok(xml_response("VersioningConfiguration", |_| {}));
+    }
+    list(objects, req, bucket).await
+}
+
+/// S3's `encoding-type=url`: every byte but unreserved characters and `/` escaped.
+const URL_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
+async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
+    let v2 = match req.param("list-type") {
+        None => false,
+        Some("2") => true,
+        Some(other) => return Err(S3Error::invalid_argument(format!("Invalid list-type {other:?}"))),
+    };
+    let max_keys = match req.param("max-keys") {
+        None => 1000,
+        Some(m) => m
+            .parse::<i64>()
+            .ok()
+            .filter(|m| *m >= 0)
+            .ok_or_else(|| S3Error::invalid_argument("Provided max-keys not an integer or within integer range"))?
+            .min(1000) as usize,
+    };
+    let url = match req.param("encoding-type") {
+        None => false,
+        Some("url") => true,
+        Some(other) => {
+            return Err(S3Error::invalid_argument(format!("Invalid Encoding Method specified in Request: {other}")));
+        }
+    };
+    let enc = |s: &str| if url { utf8_percent_encode(s, URL_KEY).to_string() } else { s.to_string() };
+    let prefix = req.param("prefix").unwrap_or("").to_string();
+    let delimiter = req.param("delimiter").filter(|d| !d.is_empty()).map(str::to_string);
+    let token = req.param("continuation-token");
+    let after = if v2 {
+        match token {
+            Some(t) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(t)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))?,
+            ),
+            None => req.param("start-after").map(str::to_string),
+        }
+    } else {
+        req.param("marker").map(str::to_string)
+    };
+    let page = objects
+        .list_objects(bucket, &ListRequest { prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys })
+        .await?;
+    let fetch_owner = !v2 || req.param("fetch-owner") == Some("true");
+    let owner = owner_id();
+    Ok(xml_response("ListBucketResult", |x| {
+        x.elem("Name", bucket).elem("Prefix", &enc(&prefix));
+        if let Some(d) = &delimiter {
+            x.elem("Delimiter", &enc(d));
+        }
+        x.elem("MaxKeys", &max_keys.to_string());
+        if url {
+            x.elem("EncodingType", "url");
+        }
+        x.elem("IsTruncated", if page.truncated { "true" } else { "false" });
+        if v2 {
+            x.elem("KeyCount", &(page.objects.len() + page.common_prefixes.len()).to_string());
+            if let Some(t) = token {
+                x.elem("ContinuationToken", t);
+            }
+            if let Some(s) = req.param("start-after") {
+                x.elem("StartAfter", &enc(s));
+            }
+            if page.truncated
+                && let Some(last) = &page.last
+            {
+                x.elem("NextContinuationToken", &URL_SAFE_NO_PAD.encode(last));
+            }
+        } else {
+            x.elem("Marker", &enc(req.param("marker").unwrap_or("")));
+            // S3 names the next marker only when a delimiter is given; otherwise clients
+            // continue from the last key.
+            if page.truncated
+                && delimiter.is_some()
+                && let Some(last) = &page.last
+            {
+                x.elem("NextMarker", &enc(last));
+            }
+        }
+        for (key, record) in &page.objects {
+            x.nest("Contents", |x| {
+                x.elem("Key", &enc(key))
+                    .elem("LastModified", &format_iso8601_millis_z(record.modified_ms as u64))
+                    .elem("ETag", &format!("\"{}\"", record.etag));
+                if let Some(c) = &record.checksum {
+                    x.elem("ChecksumAlgorithm", c.algorithm.name());
+                }
+                x.elem("Size", &record.size.to_string());
+                if fetch_owner {
+                    x.nest("Owner", |x| {
+                        x.elem("ID", &owner).elem("DisplayName", "squall");
+                    });
+                }
+                x.elem("StorageClass", "STANDARD");
+            });
+        }
+        for p in &page.common_prefixes {
+            x.nest("CommonPrefixes", |x| {
+                x.elem("Prefix", &enc(p));
+            });
+        }
+    }))
+}

@@ -1,0 +1,233 @@
+//! The S3 REST adapter: buckets and objects by path (`/bucket/key`) or by virtual host
+//! (`bucket.localhost`), XML documents, S3's error codes. Bodies are never read whole:
+//! the signature is checked from the headers, and object bodies stream into the objects
+//! service, which checks their hash, MD5 and checksums before keeping them.
+
+mod auth;
+mod buckets;
+mod dates;
+mod error;
+mod objects;
+mod source;
+mod xml;
+
+use super::ApiState;
+use super::query::Xml;
+use crate::body::full;
+use auth::Payload;
+use error::S3Error;
+use http::{HeaderValue, Method, StatusCode};
+use hyper::body::Incoming;
+use source::{ChunkedSource, PlainSource};
+use squall_objects::ByteSource;
+use squall_runtime::Body;
+
+/// S3's XML namespace.
+const NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// The paths of the api port's other services.
+const OTHER_SERVICES: [&str; 4] = ["/2015-03-31/", "/2019-09-25/", "/2017-10-31/", "/squall/"];
+
+/// Whether `req` is for S3: signed for `s3`, presigned, or unsigned and addressed to no
+/// other service (so S3 answers it, if only with AccessDenied).
+pub(crate) fn is_request(req: &http::Request<Incoming>) -> bool {
+    let headers = req.headers();
+    if headers.contains_key("x-amz-target") {
+        return false;
+    }
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        return squall_auth::Authorization::parse(auth).is_ok_and(|a| a.service == "s3");
+    }
+    if req.uri().query().is_some_and(|q| q.contains("X-Amz-Credential=")) {
+        return true;
+    }
+    let path = req.uri().path();
+    !OTHER_SERVICES.iter().any(|p| path.starts_with(p)) && !super::sns::is_link(req.method(), req.uri())
+}
+
+/// An authenticated S3 request.
+pub(crate) struct S3Request {
+    pub(crate) parts: http::request::Parts,
+    pub(crate) bucket: Option<String>,
+    pub(crate) key: Option<String>,
+    query: Vec<(String, String)>,
+    payload: Payload,
+    body: Option<Incoming>,
+}
+
+impl S3Request {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether query parameter `name` is present (subresources have no value).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == name)
+    }
+
+    /// Query parameter `name`.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as the objects service reads it (once).
+    pub(crate) fn source(&mut self) -> Box<dyn ByteSource> {
+        let body = self.body.take().expect("a request body is read once");
+        match &self.payload {
+            Payload::Hashed(h) => Box::new(PlainSource::new(body, Some(h.clone()))),
+            Payload::Unsigned => Box::new(PlainSource::new(body, None)),
+            Payload::Chunked { signing } => {
+                let declared = self.header("x-amz-decoded-content-length").and_then(|v| v.parse().ok());
+                Box::new(ChunkedSource::new(body, signing.clone(), declared))
+            }
+        }
+    }
+
+    /// A small body (an XML document), at most `max` bytes, checked like any other.
+    pub(crate) async fn read_small(&mut self, max: usize) -> Result<Vec<u8>, S3Error> {
+        let mut source = self.source();
+        let mut out = Vec::new();
+        while let Some(chunk) = source.next_chunk().await? {
+            if out.len() + chunk.len() > max {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "MaxMessageLengthExceeded",
+                    format!("Your request was too big (at most {max} bytes)."),
+                ));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+}
+
+/// The bucket and key a request addresses: `<bucket>.localhost` hosts name the bucket
+/// (virtual-host style), otherwise the path's first segment does.
+fn address(parts: &http::request::Parts) -> (Option<String>, Option<String>) {
+    let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host =
+        host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
+    let path = path.strip_prefix('/').unwrap_or(&path);
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    if let Some(bucket) = host.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
+        return (Some(bucket.to_string()), some(path));
+    }
+    match path.split_once('/') {
+        Some((bucket, key)) => (some(bucket), some(key)),
+        None => (some(path), None),
+    }
+}
+
+/// Serves one S3 request; errors are rendered in S3's shape.
+pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
+    let (parts, body) = req.into_parts();
+    let head = parts.method == Method::HEAD;
+    let resource = parts.uri.path().to_string();
+    let (bucket, key) = address(&parts);
+    let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let payload = match auth::authenticate(&state.keys, &parts) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(&resource, request_id, head),
+    };
+    let req = S3Request { parts, bucket, key, query, payload, body: Some(body) };
+    match route(state, req).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::info!(code = e.code, message = %e.message, "request refused");
+            e.into_response(&resource, request_id, head)
+        }
+    }
+}
+
+/// Subresources Squall does not serve yet: refused rather than mistaken for a plain
+/// read or write.
+const UNSUPPORTED: [&str; 27] = [
+    "acl",
+    "policy",
+    "policyStatus",
+    "cors",
+    "lifecycle",
+    "website",
+    "logging",
+    "notification",
+    "replication",
+    "encryption",
+    "ownershipControls",
+    "publicAccessBlock",
+    "object-lock",
+    "retention",
+    "legal-hold",
+    "accelerate",
+    "analytics",
+    "inventory",
+    "metrics",
+    "intelligent-tiering",
+    "requestPayment",
+    "torrent",
+    "restore",
+    "select",
+    "attributes",
+    "versions",
+    "uploads",
+];
+
+async fn route(state: &ApiState, mut req: S3Request) -> Result<http::Response<Body>, S3Error> {
+    if let Some(sub) = UNSUPPORTED.iter().find(|s| req.has(s)) {
+        return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
+    }
+    if req.has("uploadId") || req.has("partNumber") {
+        return Err(S3Error::not_implemented("multipart upload"));
+    }
+    if req.param("versionId").is_some_and(|v| v != "null") {
+        return Err(S3Error::not_implemented("versioning"));
+    }
+    let method = req.parts.method.clone();
+    let objects = &state.objects;
+    match (&method, req.bucket.clone(), req.key.clone()) {
+        (&Method::GET, None, None) => buckets::list_buckets(objects),
+        (_, None, _) => Err(S3Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )),
+        (&Method::PUT, Some(b), None) => buckets::create_bucket(objects, &mut req, &b).await,
+        (&Method::HEAD, Some(b), None) => buckets::head_bucket(objects, &b),
+        (&Method::DELETE, Some(b), None) => buckets::delete_bucket(objects, &b).await,
+        (&Method::GET, Some(b), None) => buckets::get(objects, &req, &b).await,
+        (&Method::POST, Some(b), None) if req.has("delete") => objects::delete_objects(objects, &mut req, &b).await,
+        (&Method::PUT, Some(b), Some(k)) if req.has("tagging") => objects::put_tagging(objects, &mut req, &b, &k).await,
+        (&Method::GET, Some(b), Some(k)) if req.has("tagging") => objects::get_tagging(objects, &b, &k).await,
+        (&Method::DELETE, Some(b), Some(k)) if req.has("tagging") => objects::delete_tagging(objects, &b, &k).await,
+        (&Method::PUT, Some(b), Some(k)) if req.header("x-amz-copy-source").is_some() => {
+            objects::copy_object(objects, &req, &b, &k).await
+        }
+        (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, &mut req, &b, &k).await,
+        (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, &req, &b, &k).await,
+        (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, &b, &k).await,
+        _ => Err(S3Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )),
+    }
+}
+
+/// A 200 XML response: `root` (in S3's namespace) around what `inner` writes.
+pub(crate) fn xml_response(root: &str, inner: impl FnOnce(&mut Xml)) -> http::Response<Body> {
+    let mut x = Xml::default();
+    inner(&mut x);
+    let doc = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NS}\">{}</{root}>", x.finish());
+    let mut r = http::Response::new(full(doc));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    r
+}
+
+/// The canonical user id S3 reports as every object's and bucket's owner: one account
+/// per installation.
+pub(crate) fn owner_id() -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(squall_types::ACCOUNT_ID.as_bytes()))
+}

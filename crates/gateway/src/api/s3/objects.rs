@@ -1,0 +1,331 @@
+//! Object operations: PutObject, GetObject/HeadObject, DeleteObject, DeleteObjects,
+//! CopyObject and object tagging.
+
+use super::dates::{http_date, parse_date};
+use super::error::S3Error;
+use super::{S3Request, xml, xml_response};
+use crate::body::empty;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use futures::TryStreamExt;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+use md5::{Digest, Md5};
+use squall_objects::checksum::Algorithm;
+use squall_objects::conditions::{ByteRange, Conditions};
+use squall_objects::record::{ObjectMeta, ObjectRecord, STORED_HEADERS};
+use squall_objects::{CopyObject, Expected, Objects, PutObject};
+use squall_runtime::Body;
+use squall_types::format_iso8601_millis_z;
+use std::sync::Arc;
+
+type Reply = Result<http::Response<Body>, S3Error>;
+
+/// The largest object a single PUT may write (S3's limit).
+const MAX_PUT: u64 = 5 << 30;
+
+fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+    if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+        headers.insert(n, v);
+    }
+}
+
+/// Content type, stored headers and `x-amz-meta-*` of a write.
+fn meta_of(req: &S3Request) -> ObjectMeta {
+    let mut meta = ObjectMeta { content_type: req.header("content-type").map(str::to_string), ..Default::default() };
+    for name in STORED_HEADERS {
+        if let Some(v) = req.header(name) {
+            // `aws-chunked` describes the request's framing, not the object.
+            let v = if name == "content-encoding" {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.eq_ignore_ascii_case("aws-chunked"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            } else {
+                v.to_string()
+            };
+            if !v.is_empty() {
+                meta.headers.insert(name.to_string(), v);
+            }
+        }
+    }
+    for (name, value) in &req.parts.headers {
+        if let Some(user) = name.as_str().strip_prefix("x-amz-meta-") {
+            meta.user.insert(user.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+    }
+    meta
+}
+
+/// Tags from `x-amz-tagging` (a query string) or a Tagging document's pairs.
+fn tags_of_query(s: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// The checksum a write asks for and the value it sent up front, from
+/// `x-amz-checksum-<alg>`, `x-amz-trailer` or `x-amz-sdk-checksum-algorithm`.
+fn checksum_of(req: &S3Request) -> Result<(Option<Algorithm>, Option<String>), S3Error> {
+    for a in Algorithm::ALL {
+        if let Some(v) = req.header(&a.header()) {
+            return Ok((Some(a), Some(v.to_string())));
+        }
+    }
+    if let Some(trailer) = req.header("x-amz-trailer") {
+        let a = Algorithm::ALL.into_iter().find(|a| a.header() == trailer.trim().to_ascii_lowercase());
+        return match a {
+            Some(a) => Ok((Some(a), None)),
+            None => Err(S3Error::invalid_request(format!(
+                "The value specified in the x-amz-trailer header is not supported: {trailer}"
+            ))),
+        };
+    }
+    match req.header("x-amz-sdk-checksum-algorithm").or(req.header("x-amz-checksum-algorithm")) {
+        None => Ok((None, None)),
+        Some(name) => Algorithm::from_name(name)
+            .map(|a| (Some(a), None))
+            .ok_or_else(|| S3Error::invalid_request(format!("Checksum algorithm {name} is not supported"))),
+    }
+}
+
+fn checksum_header(headers: &mut HeaderMap, record: &ObjectRecord) {
+    if let Some(c) = &record.checksum {
+        set(headers, &c.algorithm.header(), &c.value);
+    }
+}
+
+pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+    let declared =
+        req.header("x-amz-decoded-content-length").or(req.header("content-length")).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_PUT) {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size",
+        )
+        .with("MaxSizeAllowed", MAX_PUT.to_string()));
+    }
+    let (checksum, checksum_value) = checksum_of(req)?;
+    let put = PutObject {
+        meta: meta_of(req),
+        tags: req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default(),
+        expected: Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value },
+        if_none_match: req.header("if-none-match").map(str::to_string),
+        if_match: req.header("if-match").map(str::to_string),
+    };
+    let mut source = req.source();
+    let record = objects.put_object(bucket, key, put, source.as_mut()).await?;
+    let mut r = http::Response::new(empty());
+    set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
+    checksum_header(r.headers_mut(), &record);
+    Ok(r)
+}
+
+fn conditions(req: &S3Request, prefix: &str) -> Result<Conditions, S3Error> {
+    let date = |name: &str| -> Result<Option<i64>, S3Error> {
+        // S3 ignores a date it cannot read, as HTTP says to.
+        Ok(req.header(&format!("{prefix}{name}")).and_then(parse_date))
+    };
+    Ok(Conditions {
+        if_match: req.header(&format!("{prefix}if-match")).map(str::to_string),
+        if_none_match: req.header(&format!("{prefix}if-none-match")).map(str::to_string),
+        if_modified_since: date("if-modified-since")?,
+        if_unmodified_since: date("if-unmodified-since")?,
+    })
+}
+
+/// The headers GET and HEAD return for `record`.
+fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMap) {
+    set(headers, "etag", &format!("\"{}\"", record.etag));
+    set(headers, "last-modified", &http_date(record.modified_ms));
+    set(headers, "accept-ranges", "bytes");
+    set(headers, "content-type", record.meta.content_type.as_deref().unwrap_or("binary/octet-stream"));
+    for (name, value) in &record.meta.headers {
+        set(headers, name, value);
+    }
+    for (name, value) in &record.meta.user {
+        set(headers, &format!("x-amz-meta-{name}"), value);
+    }
+    if !record.tags.is_empty() {
+        set(headers, "x-amz-tagging-count", &record.tags.len().to_string());
+    }
+    // response-* parameters override what a GET returns.
+    for (param, header) in [
+        ("response-content-type", "content-type"),
+        ("response-content-language", "content-language"),
+        ("response-expires", "expires"),
+        ("response-cache-control", "cache-control"),
+        ("response-content-disposition", "content-disposition"),
+        ("response-content-encoding", "content-encoding"),
+    ] {
+        if let Some(v) = req.param(param) {
+            set(headers, header, v);
+        }
+    }
+}
+
+pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let conditions = conditions(req, "")?;
+    let range = req.header("range").and_then(ByteRange::parse);
+    let head = req.parts.method == http::Method::HEAD;
+    let (record, range, body) = if head {
+        let (record, range) = objects.head_object(bucket, key, &conditions, range).await?;
+        (record, range, empty())
+    } else {
+        let read = objects.get_object(bucket, key, &conditions, range).await?;
+        let stream =
+            read.body.map_ok(hyper::body::Frame::data).map_err(|e| -> squall_runtime::BoxError { Box::new(e) });
+        (read.record, read.range, http_body_util::StreamBody::new(stream).boxed_unsync())
+    };
+    let mut r = http::Response::new(body);
+    let headers = r.headers_mut();
+    object_headers(req, &record, headers);
+    match range {
+        Some((first, last)) => {
+            *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+            set(r.headers_mut(), "content-range", &format!("bytes {first}-{last}/{}", record.size));
+            set(r.headers_mut(), "content-length", &(last - first + 1).to_string());
+        }
+        None => {
+            if req.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("enabled")) {
+                checksum_header(r.headers_mut(), &record);
+            }
+            set(r.headers_mut(), "content-length", &record.size.to_string());
+        }
+    }
+    Ok(r)
+}
+
+pub(super) async fn delete_object(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
+    objects.delete_object(bucket, key).await?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
+}
+
+/// At most this many keys per DeleteObjects.
+const MAX_DELETE: usize = 1000;
+
+pub(super) async fn delete_objects(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    let md5 = req.header("content-md5").map(str::to_string);
+    let body = req.read_small(2 << 20).await?;
+    if let Some(md5) = md5
+        && STANDARD.encode(Md5::digest(&body)) != md5.trim()
+    {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+        ));
+    }
+    let doc = xml::parse(&body).filter(|d| d.name == "Delete").ok_or_else(S3Error::malformed_xml)?;
+    let quiet = doc.text_of("Quiet").is_some_and(|q| q.trim() == "true");
+    let keys: Vec<String> = doc
+        .all("Object")
+        .map(|o| o.text_of("Key").map(str::to_string))
+        .collect::<Option<_>>()
+        .ok_or_else(S3Error::malformed_xml)?;
+    if keys.is_empty() || keys.len() > MAX_DELETE {
+        return Err(S3Error::malformed_xml());
+    }
+    objects.bucket(bucket)?;
+    let mut results = Vec::with_capacity(keys.len());
+    for key in keys {
+        let outcome = objects.delete_object(bucket, &key).await.map_err(S3Error::from);
+        results.push((key, outcome));
+    }
+    Ok(xml_response("DeleteResult", |x| {
+        for (key, outcome) in &results {
+            match outcome {
+                Ok(_) if quiet => {}
+                Ok(_) => {
+                    x.nest("Deleted", |x| {
+                        x.elem("Key", key);
+                    });
+                }
+                Err(e) => {
+                    x.nest("Error", |x| {
+                        x.elem("Key", key).elem("Code", e.code).elem("Message", &e.message);
+                    });
+                }
+            }
+        }
+    }))
+}
+
+pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let raw = req.header("x-amz-copy-source").unwrap_or_default();
+    let (path, version) = raw.split_once('?').map_or((raw, None), |(p, q)| (p, Some(q)));
+    if version.is_some_and(|q| q != "versionId=null") {
+        return Err(S3Error::not_implemented("copying an object version"));
+    }
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let (source_bucket, source_key) =
+        decoded.trim_start_matches('/').split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty()).ok_or_else(
+            || S3Error::invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey"),
+        )?;
+    let directive = |name: &str| match req.header(name) {
+        None | Some("COPY") => Ok(false),
+        Some("REPLACE") => Ok(true),
+        Some(other) => Err(S3Error::invalid_argument(format!("Unknown {name} value: {other}"))),
+    };
+    let replace_meta = directive("x-amz-metadata-directive")?.then(|| meta_of(req));
+    let replace_tags = directive("x-amz-tagging-directive")?
+        .then(|| req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default());
+    let checksum = req
+        .header("x-amz-checksum-algorithm")
+        .map(|n| {
+            Algorithm::from_name(n)
+                .ok_or_else(|| S3Error::invalid_request(format!("Checksum algorithm {n} is not supported")))
+        })
+        .transpose()?;
+    let copy = CopyObject {
+        source_bucket: source_bucket.to_string(),
+        source_key: source_key.to_string(),
+        source_conditions: conditions(req, "x-amz-copy-source-")?,
+        replace_meta,
+        replace_tags,
+        checksum,
+    };
+    let record = objects.copy_object(bucket, key, copy).await?;
+    Ok(xml_response("CopyObjectResult", |x| {
+        x.elem("LastModified", &format_iso8601_millis_z(record.modified_ms as u64))
+            .elem("ETag", &format!("\"{}\"", record.etag));
+        if let Some(c) = &record.checksum {
+            x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value);
+        }
+    }))
+}
+
+pub(super) async fn put_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+    let body = req.read_small(64 << 10).await?;
+    let doc = xml::parse(&body).filter(|d| d.name == "Tagging").ok_or_else(S3Error::malformed_xml)?;
+    let set_el = doc.child("TagSet").ok_or_else(S3Error::malformed_xml)?;
+    let tags = set_el
+        .all("Tag")
+        .map(|t| Some((t.text_of("Key")?.to_string(), t.text_of("Value").unwrap_or("").to_string())))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(S3Error::malformed_xml)?;
+    objects.put_tags(bucket, key, tags).await?;
+    Ok(http::Response::new(empty()))
+}
+
+pub(super) async fn get_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
+    let tags = objects.tags(bucket, key).await?;
+    Ok(xml_response("Tagging", |x| {
+        x.nest("TagSet", |x| {
+            for (k, v) in &tags {
+                x.nest("Tag", |x| {
+                    x.elem("Key", k).elem("Value", v);
+                });
+            }
+        });
+    }))
+}
+
+pub(super) async fn delete_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
+    objects.put_tags(bucket, key, Vec::new()).await?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
+}
