@@ -2,7 +2,7 @@
 //! small), hashed on the way, and checked against the digests the writer gave.
 
 use crate::checksum::{Algorithm, Hasher};
-use crate::record::{INLINE_MAX, Segment};
+use crate::record::Segment;
 use crate::{Error, Result};
 use async_trait::async_trait;
 use base64::Engine;
@@ -77,13 +77,14 @@ pub(crate) struct Written {
     pub(crate) segments: Vec<Segment>,
 }
 
-/// Streams `source` into a blob (or memory, up to [`INLINE_MAX`]), then checks the
+/// Streams `source` into a blob (or memory, up to `inline_max` bytes), then checks the
 /// digests; the blob is made durable only once they match. On any error nothing is left:
 /// the unfinished blob is dropped, which deletes it.
 pub(crate) async fn write_body(
     blobs: &dyn BlobStore,
     source: &mut dyn ByteSource,
     expected: &Expected,
+    inline_max: usize,
 ) -> Result<Written> {
     let want_md5 = expected.check_form()?;
     let mut md5 = Md5::new();
@@ -101,7 +102,7 @@ pub(crate) async fn write_body(
             Some(w) => w.write(chunk).await?,
             None => {
                 buf.extend_from_slice(&chunk);
-                if buf.len() > INLINE_MAX {
+                if buf.len() > inline_max {
                     let mut w = blobs.create().await?;
                     w.write(buf.split().freeze()).await?;
                     writer = Some(w);

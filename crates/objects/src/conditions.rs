@@ -111,6 +111,7 @@ mod tests {
             meta: Default::default(),
             checksum: None,
             tags: Vec::new(),
+            part_sizes: Vec::new(),
             segments: Vec::new(),
             inline: Default::default(),
         }

@@ -69,6 +69,28 @@ pub enum Error {
     /// Something S3 has that Squall does not (yet).
     #[error("{0}")]
     NotImplemented(String),
+    /// The multipart upload does not exist (never did, or was completed or aborted).
+    #[error(
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )]
+    NoSuchUpload(String),
+    /// A completion named a part that was not uploaded, or with another ETag or checksum.
+    #[error(
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
+    )]
+    InvalidPart(String),
+    /// A completion listed its parts out of ascending order.
+    #[error("The list of parts was not in ascending order. Parts must be ordered by part number.")]
+    InvalidPartOrder,
+    /// A part other than the last is smaller than 5 MiB.
+    #[error("Your proposed upload is smaller than the minimum allowed size")]
+    EntityTooSmall {
+        /// The part's size.
+        size: u64,
+    },
+    /// A part number the object does not have.
+    #[error("The requested partnumber is not satisfiable")]
+    InvalidPartNumber,
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),

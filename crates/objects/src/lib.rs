@@ -10,7 +10,8 @@
 //!   MD5 ETag and the checksum computed on the way and checked before the blob is kept.
 //! - `conditions`: `If-*` conditions and byte ranges.
 //! - `service`: [`Objects`] and its buckets; `object`: put, get, head, delete, copy,
-//!   tags; `list`: ordered listings with prefixes and delimiters.
+//!   tags; `list`: ordered listings with prefixes and delimiters; `multipart`: uploads in
+//!   parts, joined without copying.
 #![deny(missing_docs)]
 
 pub mod checksum;
@@ -21,12 +22,14 @@ pub mod record;
 mod body;
 mod error;
 mod list;
+mod multipart;
 mod object;
 mod service;
 
 pub use body::{ByteSource, Expected, StreamSource};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListRequest};
+pub use multipart::{CompletedPart, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
 pub use service::{BucketRecord, Objects};
 

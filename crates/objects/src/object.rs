@@ -4,7 +4,7 @@ use crate::body::{ByteSource, Expected, StreamSource, write_body};
 use crate::checksum::Algorithm;
 use crate::conditions::{ByteRange, Conditions, etag_matches};
 use crate::names::check_key;
-use crate::record::{ObjectMeta, ObjectRecord, StoredChecksum};
+use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
 use crate::service::{OBJECTS_PK, Objects, now_ms};
 use crate::{Error, Result};
 use bytes::Bytes;
@@ -77,6 +77,22 @@ pub fn check_tags(tags: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// A write's conditions on the version it replaces: `If-None-Match: *` (there is none)
+/// and `If-Match` (it has one of these ETags).
+pub(crate) fn check_write_conditions(
+    old: Option<&ObjectRecord>,
+    key: &str,
+    if_none_match: Option<&str>,
+    if_match: Option<&str>,
+) -> Result<()> {
+    match (old, if_none_match, if_match) {
+        (Some(_), Some(_), _) => Err(Error::PreconditionFailed),
+        (None, _, Some(_)) => Err(Error::NoSuchKey(key.into())),
+        (Some(o), _, Some(m)) if !etag_matches(m, &o.etag) => Err(Error::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
 impl Objects {
     /// Stores `source` as `key` in `bucket`. Nothing is visible (and a previous version
     /// stays) unless every byte arrived and every digest matched.
@@ -93,7 +109,7 @@ impl Objects {
             return Err(Error::NotImplemented("If-None-Match on a write takes only *".into()));
         }
         self.get_bucket(bucket)?;
-        let written = write_body(self.blobs.as_ref(), source, &put.expected).await?;
+        let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX).await?;
         let record = ObjectRecord {
             size: written.size,
             etag: hex::encode(written.md5),
@@ -101,6 +117,7 @@ impl Objects {
             meta: put.meta,
             checksum: written.checksum.map(|(algorithm, value)| StoredChecksum { algorithm, value }),
             tags: put.tags,
+            part_sizes: Vec::new(),
             segments: written.segments,
             inline: written.inline,
         };
@@ -129,12 +146,7 @@ impl Objects {
             return Err(Error::NoSuchBucket(bucket.into()));
         }
         let old = self.load(bucket, key).await?;
-        match (&old, if_none_match, if_match) {
-            (Some(_), Some(_), _) => return Err(Error::PreconditionFailed),
-            (None, _, Some(_)) => return Err(Error::NoSuchKey(key.into())),
-            (Some(o), _, Some(m)) if !etag_matches(&m, &o.etag) => return Err(Error::PreconditionFailed),
-            _ => {}
-        }
+        check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
         let ticket = self.store.submit(vec![ItemWrite {
             table: bucket.into(),
             pk: OBJECTS_PK.to_vec(),
@@ -163,6 +175,18 @@ impl Objects {
         Ok((record, range))
     }
 
+    /// The inclusive byte positions of part `number` of `record` (a multipart upload's
+    /// part; any other object is its own part 1).
+    pub fn part_range(record: &ObjectRecord, number: u32) -> Result<(u64, u64)> {
+        let sizes = if record.part_sizes.is_empty() { vec![record.size] } else { record.part_sizes.clone() };
+        let index = (number as usize).checked_sub(1).filter(|i| *i < sizes.len()).ok_or(Error::InvalidPartNumber)?;
+        let first: u64 = sizes[..index].iter().sum();
+        if sizes[index] == 0 {
+            return Err(Error::InvalidPartNumber);
+        }
+        Ok((first, first + sizes[index] - 1))
+    }
+
     /// Reads `key` (all of it, or `range`).
     pub async fn get_object(
         &self,
@@ -182,7 +206,7 @@ impl Objects {
     }
 
     /// Bytes `start..end` of `record`'s object, read as the client takes them.
-    fn read_bytes(&self, record: &ObjectRecord, start: u64, end: u64) -> BoxStream<'static, Result<Bytes>> {
+    pub(crate) fn read_bytes(&self, record: &ObjectRecord, start: u64, end: u64) -> BoxStream<'static, Result<Bytes>> {
         if record.segments.is_empty() {
             let bytes = record.inline.slice(start as usize..end as usize);
             return futures::stream::once(async move { Ok(bytes) }).boxed();

@@ -65,6 +65,9 @@ pub struct ObjectRecord {
     /// Tags, in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
+    /// The sizes of a multipart upload's parts, in order (empty for other objects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_sizes: Vec<u64>,
     /// The blobs holding the bytes, in order; empty when the bytes are inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
@@ -115,6 +118,7 @@ mod tests {
             meta: ObjectMeta { content_type: Some("text/plain".into()), ..Default::default() },
             checksum: Some(StoredChecksum { algorithm: Algorithm::Crc32, value: "AAAAAA==".into() }),
             tags: vec![("a".into(), "1".into())],
+            part_sizes: vec![3],
             segments: Vec::new(),
             inline: Bytes::from_static(b"hey"),
         };

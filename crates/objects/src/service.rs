@@ -102,6 +102,7 @@ impl Objects {
         if !any.await?.is_empty() {
             return Err(Error::BucketNotEmpty(name.into()));
         }
+        self.drop_uploads(name).await?;
         self.store.delete_table(name).await?;
         *deleted = true;
         self.buckets.write().expect("bucket map lock").remove(name);
@@ -131,7 +132,12 @@ impl Objects {
     /// durable); a failure leaves an orphan file, never a broken object.
     pub(crate) fn discard(&self, record: Option<&ObjectRecord>) {
         let Some(record) = record else { return };
-        for segment in &record.segments {
+        self.discard_segments(&record.segments);
+    }
+
+    /// Deletes blobs in the background (see [`Objects::discard`]).
+    pub(crate) fn discard_segments(&self, segments: &[crate::record::Segment]) {
+        for segment in segments {
             let (blobs, id) = (self.blobs.clone(), segment.blob.clone());
             tokio::spawn(async move {
                 if let Err(e) = blobs.delete(&id).await {

@@ -197,3 +197,57 @@ async fn listings_roll_up_and_page() {
     assert_eq!(names(&tail), ["b/c/3", "c", "d/1", "e"]);
     assert!(o.list_objects("bk1", &list("zz", None, None, 10)).await.unwrap().objects.is_empty());
 }
+
+#[tokio::test]
+async fn multipart_uploads_join_parts_without_copying() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    let id = o.create_upload("bk1", "big", Default::default(), Vec::new(), Some(Algorithm::Crc32)).await.unwrap();
+    let five = MIN_PART_SIZE as usize;
+    let p1: Vec<u8> = (0..five).map(|i| (i % 7) as u8).collect();
+    let p2 = b"tail".to_vec();
+    let up = |n: u32, data: Vec<u8>| {
+        let (o, id) = (o.clone(), id.clone());
+        async move { o.upload_part("bk1", "big", &id, n, Expected::default(), &mut source(&data)).await }
+    };
+    let small = up(1, b"tiny".to_vec()).await.unwrap();
+    let part2 = up(2, p2.clone()).await.unwrap();
+    let done = |parts: &[&PartRecord]| -> Vec<CompletedPart> {
+        parts
+            .iter()
+            .map(|p| CompletedPart { number: p.number, etag: format!("\"{}\"", p.etag), checksum: None })
+            .collect()
+    };
+    let err = o.complete_upload("bk1", "big", &id, done(&[&small, &part2]), None).await.unwrap_err();
+    assert!(matches!(err, Error::EntityTooSmall { size: 4 }), "{err}");
+    let part1 = up(1, p1.clone()).await.unwrap();
+    assert!(matches!(
+        o.complete_upload("bk1", "big", &id, done(&[&part2, &part1]), None).await,
+        Err(Error::InvalidPartOrder)
+    ));
+    let stale = done(&[&small, &part2]);
+    assert!(matches!(o.complete_upload("bk1", "big", &id, stale, None).await, Err(Error::InvalidPart(_))));
+    assert_eq!(o.list_uploads("bk1", "").await.unwrap().len(), 1);
+    let r = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2]), None).await.unwrap();
+    let mut md5s = Md5::digest(&p1).to_vec();
+    md5s.extend(Md5::digest(&p2));
+    assert_eq!(r.etag, format!("{}-2", hex::encode(Md5::digest(&md5s))));
+    assert!(r.checksum.unwrap().value.ends_with("-2"));
+    let whole = [p1.clone(), p2.clone()].concat();
+    assert_eq!(read(&o, "bk1", "big", None).await.unwrap(), whole);
+    let record = o.head_object("bk1", "big", &Conditions::default(), None).await.unwrap().0;
+    assert_eq!(Objects::part_range(&record, 2).unwrap(), (five as u64, five as u64 + 3));
+    assert!(matches!(Objects::part_range(&record, 3), Err(Error::InvalidPartNumber)));
+    let across = read(&o, "bk1", "big", Some(ByteRange::From(five as u64 - 2, Some(five as u64 + 1)))).await.unwrap();
+    assert_eq!(across, &whole[five - 2..five + 2]);
+    assert!(matches!(up(3, b"x".to_vec()).await, Err(Error::NoSuchUpload(_))), "a completed upload takes no parts");
+    assert!(o.list_uploads("bk1", "").await.unwrap().is_empty());
+
+    let id2 = o.create_upload("bk1", "gone", Default::default(), Vec::new(), None).await.unwrap();
+    o.upload_part("bk1", "gone", &id2, 1, Expected::default(), &mut source(&p1)).await.unwrap();
+    o.abort_upload("bk1", "gone", &id2).await.unwrap();
+    assert!(matches!(o.abort_upload("bk1", "gone", &id2).await, Err(Error::NoSuchUpload(_))));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(blob_files(dir.path()), 2, "the object's two parts stay; aborted and replaced parts go");
+}

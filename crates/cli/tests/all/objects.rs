@@ -10,6 +10,27 @@ fn boto3_drives_squall_objects() -> Result {
     Ok(())
 }
 
+#[test]
+fn aws_chunked_uploads_are_decoded_and_verified() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_chunked.py", "all S3 aws-chunked checks passed")?;
+    Ok(())
+}
+
+#[test]
+fn multipart_uploads_follow_s3_rules() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_multipart.py", "all S3 multipart checks passed")?;
+    Ok(())
+}
+
+#[test]
+fn the_aws_cli_copies_syncs_lists_and_presigns() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_cli.py", "all S3 CLI checks passed")?;
+    Ok(())
+}
+
 /// A PUT cut off by `kill -9` leaves no object and no temporary file; objects whose PUT
 /// was answered survive, inline and in blobs alike.
 #[test]

@@ -42,7 +42,12 @@ fn s3_auth_error(e: AuthError) -> S3Error {
 }
 
 /// Checks `parts`' signature; what the body's framing and hash must be.
-pub(crate) fn authenticate(keys: &AccessKeys, parts: &http::request::Parts) -> Result<Payload, S3Error> {
+/// `virtual_bucket` is the bucket a virtual-host-style request's host named.
+pub(crate) fn authenticate(
+    keys: &AccessKeys,
+    parts: &http::request::Parts,
+    virtual_bucket: Option<&str>,
+) -> Result<Payload, S3Error> {
     let headers: Vec<(&str, &str)> =
         parts.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
     let path = parts.uri.path();
@@ -104,6 +109,28 @@ pub(crate) fn authenticate(keys: &AccessKeys, parts: &http::request::Parts) -> R
         };
         squall_auth::verify_presigned(&signable, &presigned, secret, PathEncoding::AsSent, now())
             .map_err(s3_auth_error)?;
+        return Ok(Payload::Unsigned);
+    }
+    if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
+        let presigned = presigned.map_err(s3_auth_error)?;
+        let secret = secret(keys, &presigned.access_key_id)?;
+        let bucket_path = match virtual_bucket {
+            Some(b) => format!("/{b}{path}"),
+            None => path.to_string(),
+        };
+        let resource = squall_auth::canonical_resource_v2(&bucket_path, query);
+        let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let amz: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| k.starts_with("x-amz-")).copied().collect();
+        squall_auth::verify_presigned_v2(
+            parts.method.as_str(),
+            &resource,
+            (header("content-md5"), header("content-type")),
+            &amz,
+            &presigned,
+            secret,
+            now(),
+        )
+        .map_err(s3_auth_error)?;
         return Ok(Payload::Unsigned);
     }
     Err(access_denied("Access Denied: the request is not signed"))

@@ -106,6 +106,13 @@ impl From<E> for S3Error {
             E::BadRequest(_) => s(StatusCode::BAD_REQUEST, "BadRequest"),
             E::InvalidTag(_) => s(StatusCode::BAD_REQUEST, "InvalidTag"),
             E::NotImplemented(_) => s(StatusCode::NOT_IMPLEMENTED, "NotImplemented"),
+            E::NoSuchUpload(id) => s(StatusCode::NOT_FOUND, "NoSuchUpload").with("UploadId", id),
+            E::InvalidPart(_) => s(StatusCode::BAD_REQUEST, "InvalidPart"),
+            E::InvalidPartOrder => s(StatusCode::BAD_REQUEST, "InvalidPartOrder"),
+            E::EntityTooSmall { size } => s(StatusCode::BAD_REQUEST, "EntityTooSmall")
+                .with("ProposedSize", size.to_string())
+                .with("MinSizeAllowed", squall_objects::MIN_PART_SIZE.to_string()),
+            E::InvalidPartNumber => s(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidPartNumber"),
             E::Body { code, message } => S3Error::new(body_status(code), code, message),
             E::Storage(e) => {
                 tracing::error!(error = %e, "object storage failed");

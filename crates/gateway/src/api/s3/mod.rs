@@ -7,6 +7,7 @@ mod auth;
 mod buckets;
 mod dates;
 mod error;
+mod multipart;
 mod objects;
 mod source;
 mod xml;
@@ -17,6 +18,7 @@ use crate::body::full;
 use auth::Payload;
 use error::S3Error;
 use http::{HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use source::{ChunkedSource, PlainSource};
 use squall_objects::ByteSource;
@@ -38,7 +40,7 @@ pub(crate) fn is_request(req: &http::Request<Incoming>) -> bool {
     if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         return squall_auth::Authorization::parse(auth).is_ok_and(|a| a.service == "s3");
     }
-    if req.uri().query().is_some_and(|q| q.contains("X-Amz-Credential=")) {
+    if req.uri().query().is_some_and(|q| q.contains("X-Amz-Credential=") || q.contains("AWSAccessKeyId=")) {
         return true;
     }
     let path = req.uri().path();
@@ -52,7 +54,9 @@ pub(crate) struct S3Request {
     pub(crate) key: Option<String>,
     query: Vec<(String, String)>,
     payload: Payload,
-    body: Option<Incoming>,
+    /// The body, which sources borrow, so what a refused request did not read can still
+    /// be drained afterwards.
+    body: Incoming,
 }
 
 impl S3Request {
@@ -70,14 +74,15 @@ impl S3Request {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// The body as the objects service reads it (once).
-    pub(crate) fn source(&mut self) -> Box<dyn ByteSource> {
-        let body = self.body.take().expect("a request body is read once");
+    /// The body as the objects service reads it.
+    pub(crate) fn source(&mut self) -> Box<dyn ByteSource + '_> {
+        let body = &mut self.body;
         match &self.payload {
             Payload::Hashed(h) => Box::new(PlainSource::new(body, Some(h.clone()))),
             Payload::Unsigned => Box::new(PlainSource::new(body, None)),
             Payload::Chunked { signing } => {
-                let declared = self.header("x-amz-decoded-content-length").and_then(|v| v.parse().ok());
+                let declared =
+                    self.parts.headers.get("x-amz-decoded-content-length").and_then(|v| v.to_str().ok()?.parse().ok());
                 Box::new(ChunkedSource::new(body, signing.clone(), declared))
             }
         }
@@ -103,7 +108,7 @@ impl S3Request {
 
 /// The bucket and key a request addresses: `<bucket>.localhost` hosts name the bucket
 /// (virtual-host style), otherwise the path's first segment does.
-fn address(parts: &http::request::Parts) -> (Option<String>, Option<String>) {
+fn address(parts: &http::request::Parts) -> (Option<String>, Option<String>, bool) {
     let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     let host =
         host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
@@ -111,11 +116,11 @@ fn address(parts: &http::request::Parts) -> (Option<String>, Option<String>) {
     let path = path.strip_prefix('/').unwrap_or(&path);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
     if let Some(bucket) = host.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
-        return (Some(bucket.to_string()), some(path));
+        return (Some(bucket.to_string()), some(path), true);
     }
     match path.split_once('/') {
-        Some((bucket, key)) => (some(bucket), some(key)),
-        None => (some(path), None),
+        Some((bucket, key)) => (some(bucket), some(key), false),
+        None => (some(path), None, false),
     }
 }
 
@@ -124,27 +129,49 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path().to_string();
-    let (bucket, key) = address(&parts);
+    let (bucket, key, virtual_host) = address(&parts);
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let payload = match auth::authenticate(&state.keys, &parts) {
+    let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
+    let payload = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
         Ok(p) => p,
         Err(e) => return e.into_response(&resource, request_id, head),
     };
-    let req = S3Request { parts, bucket, key, query, payload, body: Some(body) };
-    match route(state, req).await {
+    let mut req = S3Request { parts, bucket, key, query, payload, body };
+    let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
             tracing::info!(code = e.code, message = %e.message, "request refused");
             e.into_response(&resource, request_id, head)
         }
+    };
+    if !http_body::Body::is_end_stream(&req.body) {
+        finish_unread(req.body, &req.parts.headers, &mut resp).await;
     }
+    resp
+}
+
+/// A body the request was refused without reading: a small one is read and dropped, so
+/// the connection can carry the next request; for a larger one the connection closes
+/// (and says so), rather than make the server read what it will not keep.
+async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut http::Response<Body>) {
+    const DRAIN_MAX: u64 = 1 << 20;
+    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n <= DRAIN_MAX) {
+        let drained = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            http_body_util::Limited::new(body, DRAIN_MAX as usize).collect().await.is_ok()
+        });
+        if drained.await.unwrap_or(false) {
+            return;
+        }
+    }
+    resp.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
 }
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 27] = [
+const UNSUPPORTED: [&str; 26] = [
     "acl",
     "policy",
     "policyStatus",
@@ -171,15 +198,11 @@ const UNSUPPORTED: [&str; 27] = [
     "select",
     "attributes",
     "versions",
-    "uploads",
 ];
 
-async fn route(state: &ApiState, mut req: S3Request) -> Result<http::Response<Body>, S3Error> {
+async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<Body>, S3Error> {
     if let Some(sub) = UNSUPPORTED.iter().find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
-    }
-    if req.has("uploadId") || req.has("partNumber") {
-        return Err(S3Error::not_implemented("multipart upload"));
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
         return Err(S3Error::not_implemented("versioning"));
@@ -193,19 +216,25 @@ async fn route(state: &ApiState, mut req: S3Request) -> Result<http::Response<Bo
             "MethodNotAllowed",
             "The specified method is not allowed against this resource.",
         )),
-        (&Method::PUT, Some(b), None) => buckets::create_bucket(objects, &mut req, &b).await,
+        (&Method::PUT, Some(b), None) => buckets::create_bucket(objects, req, &b).await,
         (&Method::HEAD, Some(b), None) => buckets::head_bucket(objects, &b),
         (&Method::DELETE, Some(b), None) => buckets::delete_bucket(objects, &b).await,
-        (&Method::GET, Some(b), None) => buckets::get(objects, &req, &b).await,
-        (&Method::POST, Some(b), None) if req.has("delete") => objects::delete_objects(objects, &mut req, &b).await,
-        (&Method::PUT, Some(b), Some(k)) if req.has("tagging") => objects::put_tagging(objects, &mut req, &b, &k).await,
+        (&Method::GET, Some(b), None) if req.has("uploads") => multipart::list_uploads(objects, req, &b).await,
+        (&Method::GET, Some(b), None) => buckets::get(objects, req, &b).await,
+        (&Method::POST, Some(b), Some(k)) if req.has("uploads") => multipart::create(objects, req, &b, &k).await,
+        (&Method::POST, Some(b), Some(k)) if req.has("uploadId") => multipart::complete(objects, req, &b, &k).await,
+        (&Method::PUT, Some(b), Some(k)) if req.has("uploadId") => multipart::upload_part(objects, req, &b, &k).await,
+        (&Method::DELETE, Some(b), Some(k)) if req.has("uploadId") => multipart::abort(objects, req, &b, &k).await,
+        (&Method::GET, Some(b), Some(k)) if req.has("uploadId") => multipart::list_parts(objects, req, &b, &k).await,
+        (&Method::POST, Some(b), None) if req.has("delete") => objects::delete_objects(objects, req, &b).await,
+        (&Method::PUT, Some(b), Some(k)) if req.has("tagging") => objects::put_tagging(objects, req, &b, &k).await,
         (&Method::GET, Some(b), Some(k)) if req.has("tagging") => objects::get_tagging(objects, &b, &k).await,
         (&Method::DELETE, Some(b), Some(k)) if req.has("tagging") => objects::delete_tagging(objects, &b, &k).await,
         (&Method::PUT, Some(b), Some(k)) if req.header("x-amz-copy-source").is_some() => {
-            objects::copy_object(objects, &req, &b, &k).await
+            objects::copy_object(objects, req, &b, &k).await
         }
-        (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, &mut req, &b, &k).await,
-        (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, &req, &b, &k).await,
+        (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, req, &b, &k).await,
+        (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, req, &b, &k).await,
         (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, &b, &k).await,
         _ => Err(S3Error::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -24,14 +24,14 @@ type Reply = Result<http::Response<Body>, S3Error>;
 /// The largest object a single PUT may write (S3's limit).
 const MAX_PUT: u64 = 5 << 30;
 
-fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+pub(super) fn set(headers: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
         headers.insert(n, v);
     }
 }
 
 /// Content type, stored headers and `x-amz-meta-*` of a write.
-fn meta_of(req: &S3Request) -> ObjectMeta {
+pub(super) fn meta_of(req: &S3Request) -> ObjectMeta {
     let mut meta = ObjectMeta { content_type: req.header("content-type").map(str::to_string), ..Default::default() };
     for name in STORED_HEADERS {
         if let Some(v) = req.header(name) {
@@ -59,13 +59,13 @@ fn meta_of(req: &S3Request) -> ObjectMeta {
 }
 
 /// Tags from `x-amz-tagging` (a query string) or a Tagging document's pairs.
-fn tags_of_query(s: &str) -> Vec<(String, String)> {
+pub(super) fn tags_of_query(s: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// The checksum a write asks for and the value it sent up front, from
 /// `x-amz-checksum-<alg>`, `x-amz-trailer` or `x-amz-sdk-checksum-algorithm`.
-fn checksum_of(req: &S3Request) -> Result<(Option<Algorithm>, Option<String>), S3Error> {
+pub(super) fn checksum_of(req: &S3Request) -> Result<(Option<Algorithm>, Option<String>), S3Error> {
     for a in Algorithm::ALL {
         if let Some(v) = req.header(&a.header()) {
             return Ok((Some(a), Some(v.to_string())));
@@ -91,6 +91,8 @@ fn checksum_of(req: &S3Request) -> Result<(Option<Algorithm>, Option<String>), S
 fn checksum_header(headers: &mut HeaderMap, record: &ObjectRecord) {
     if let Some(c) = &record.checksum {
         set(headers, &c.algorithm.header(), &c.value);
+        let kind = if record.part_sizes.is_empty() { "FULL_OBJECT" } else { "COMPOSITE" };
+        set(headers, "x-amz-checksum-type", kind);
     }
 }
 
@@ -121,7 +123,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
     Ok(r)
 }
 
-fn conditions(req: &S3Request, prefix: &str) -> Result<Conditions, S3Error> {
+pub(super) fn conditions(req: &S3Request, prefix: &str) -> Result<Conditions, S3Error> {
     let date = |name: &str| -> Result<Option<i64>, S3Error> {
         // S3 ignores a date it cannot read, as HTTP says to.
         Ok(req.header(&format!("{prefix}{name}")).and_then(parse_date))
@@ -166,7 +168,22 @@ fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMa
 
 pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
     let conditions = conditions(req, "")?;
-    let range = req.header("range").and_then(ByteRange::parse);
+    let part =
+        match req.param("partNumber") {
+            None => None,
+            Some(n) => Some(n.parse::<u32>().map_err(|_| {
+                S3Error::invalid_argument("Part number must be an integer between 1 and 10000, inclusive")
+            })?),
+        };
+    if part.is_some() && req.header("range").is_some() {
+        return Err(S3Error::invalid_request("Cannot specify both Range header and partNumber query parameter"));
+    }
+    let mut range = req.header("range").and_then(ByteRange::parse);
+    if let Some(n) = part {
+        let (record, _) = objects.head_object(bucket, key, &conditions, None).await?;
+        let (first, last) = Objects::part_range(&record, n)?;
+        range = Some(ByteRange::From(first, Some(last)));
+    }
     let head = req.parts.method == http::Method::HEAD;
     let (record, range, body) = if head {
         let (record, range) = objects.head_object(bucket, key, &conditions, range).await?;
@@ -180,6 +197,9 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     let mut r = http::Response::new(body);
     let headers = r.headers_mut();
     object_headers(req, &record, headers);
+    if part.is_some() && !record.part_sizes.is_empty() {
+        set(r.headers_mut(), "x-amz-mp-parts-count", &record.part_sizes.len().to_string());
+    }
     match range {
         Some((first, last)) => {
             *r.status_mut() = StatusCode::PARTIAL_CONTENT;
@@ -253,17 +273,27 @@ pub(super) async fn delete_objects(objects: &Arc<Objects>, req: &mut S3Request, 
     }))
 }
 
-pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+/// The bucket and key `x-amz-copy-source` names (`/bucket/key` or `bucket/key`,
+/// URL-encoded, optionally `?versionId=null`).
+pub(super) fn copy_source(req: &S3Request) -> Result<(String, String), S3Error> {
     let raw = req.header("x-amz-copy-source").unwrap_or_default();
     let (path, version) = raw.split_once('?').map_or((raw, None), |(p, q)| (p, Some(q)));
     if version.is_some_and(|q| q != "versionId=null") {
         return Err(S3Error::not_implemented("copying an object version"));
     }
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let (source_bucket, source_key) =
-        decoded.trim_start_matches('/').split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty()).ok_or_else(
-            || S3Error::invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey"),
-        )?;
+    decoded
+        .trim_start_matches('/')
+        .split_once('/')
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        .map(|(b, k)| (b.to_string(), k.to_string()))
+        .ok_or_else(|| {
+            S3Error::invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+        })
+}
+
+pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let (source_bucket, source_key) = copy_source(req)?;
     let directive = |name: &str| match req.header(name) {
         None | Some("COPY") => Ok(false),
         Some("REPLACE") => Ok(true),
@@ -280,8 +310,8 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         })
         .transpose()?;
     let copy = CopyObject {
-        source_bucket: source_bucket.to_string(),
-        source_key: source_key.to_string(),
+        source_bucket,
+        source_key,
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,

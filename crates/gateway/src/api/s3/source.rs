@@ -29,19 +29,19 @@ fn incomplete(e: impl std::fmt::Display) -> Error {
 }
 
 /// A plain body; `sha256` is the hex hash the signature covers, when it covers one.
-pub(crate) struct PlainSource {
-    body: Incoming,
+pub(crate) struct PlainSource<'a> {
+    body: &'a mut Incoming,
     sha256: Option<(Sha256, String)>,
 }
 
-impl PlainSource {
-    pub(crate) fn new(body: Incoming, sha256: Option<String>) -> Self {
+impl<'a> PlainSource<'a> {
+    pub(crate) fn new(body: &'a mut Incoming, sha256: Option<String>) -> Self {
         PlainSource { body, sha256: sha256.map(|h| (Sha256::new(), h)) }
     }
 }
 
 #[async_trait]
-impl ByteSource for PlainSource {
+impl ByteSource for PlainSource<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
         loop {
             match self.body.frame().await {
@@ -81,8 +81,8 @@ enum State {
 /// An `aws-chunked` body: `<hex size>[;chunk-signature=<sig>]\r\n<data>\r\n` … a zero-size
 /// chunk, then trailing headers (`x-amz-checksum-*`, `x-amz-trailer-signature`) and an
 /// empty line.
-pub(crate) struct ChunkedSource {
-    body: Incoming,
+pub(crate) struct ChunkedSource<'a> {
+    body: &'a mut Incoming,
     buf: BytesMut,
     state: State,
     signing: Option<ChunkSigning>,
@@ -97,8 +97,8 @@ pub(crate) struct ChunkedSource {
 /// The longest chunk header or trailer line accepted.
 const MAX_LINE: usize = 8 << 10;
 
-impl ChunkedSource {
-    pub(crate) fn new(body: Incoming, signing: Option<ChunkSigning>, declared: Option<u64>) -> Self {
+impl<'a> ChunkedSource<'a> {
+    pub(crate) fn new(body: &'a mut Incoming, signing: Option<ChunkSigning>, declared: Option<u64>) -> Self {
         let previous = signing.as_ref().map(|s| s.seed.clone()).unwrap_or_default();
         ChunkedSource {
             body,
@@ -179,7 +179,7 @@ fn malformed(what: &str) -> Error {
 }
 
 #[async_trait]
-impl ByteSource for ChunkedSource {
+impl ByteSource for ChunkedSource<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
         loop {
             match self.state {

@@ -1,0 +1,226 @@
+//! Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy,
+//! CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
+
+use super::error::S3Error;
+use super::objects::{checksum_of, conditions, copy_source, meta_of, set, tags_of_query};
+use super::{S3Request, owner_id, xml, xml_response};
+use crate::body::empty;
+use http::StatusCode;
+use squall_objects::checksum::Algorithm;
+use squall_objects::{CompletedPart, Expected, Objects};
+use squall_runtime::Body;
+use squall_types::format_iso8601_millis_z;
+use std::sync::Arc;
+
+type Reply = Result<http::Response<Body>, S3Error>;
+
+fn upload_id(req: &S3Request) -> Result<String, S3Error> {
+    req.param("uploadId").map(str::to_string).ok_or_else(|| S3Error::invalid_argument("uploadId is required"))
+}
+
+pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let checksum = match req.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(n) => Some(
+            Algorithm::from_name(n)
+                .ok_or_else(|| S3Error::invalid_request(format!("Checksum algorithm {n} is not supported")))?,
+        ),
+    };
+    if req.header("x-amz-checksum-type").is_some_and(|t| !t.eq_ignore_ascii_case("COMPOSITE")) {
+        return Err(S3Error::not_implemented("full-object checksums of multipart uploads"));
+    }
+    let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
+    let id = objects.create_upload(bucket, key, meta_of(req), tags, checksum).await?;
+    let mut r = xml_response("InitiateMultipartUploadResult", |x| {
+        x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
+    });
+    if let Some(a) = checksum {
+        set(r.headers_mut(), "x-amz-checksum-algorithm", a.name());
+        set(r.headers_mut(), "x-amz-checksum-type", "COMPOSITE");
+    }
+    Ok(r)
+}
+
+fn part_number(req: &S3Request) -> Result<u32, S3Error> {
+    req.param("partNumber")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| S3Error::invalid_argument("Part number must be an integer between 1 and 10000, inclusive"))
+}
+
+pub(super) async fn upload_part(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+    let (id, number) = (upload_id(req)?, part_number(req)?);
+    if req.header("x-amz-copy-source").is_some() {
+        return upload_part_copy(objects, req, bucket, key, &id, number).await;
+    }
+    let (checksum, checksum_value) = checksum_of(req)?;
+    let expected = Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value };
+    let mut source = req.source();
+    let part = objects.upload_part(bucket, key, &id, number, expected, source.as_mut()).await?;
+    let mut r = http::Response::new(empty());
+    set(r.headers_mut(), "etag", &format!("\"{}\"", part.etag));
+    if let (Some(value), Some(a)) = (&part.checksum, checksum.or(upload_algorithm(objects, bucket, key, &id).await)) {
+        set(r.headers_mut(), &a.header(), value);
+    }
+    Ok(r)
+}
+
+/// The checksum algorithm of an upload (for echoing a part's checksum).
+async fn upload_algorithm(objects: &Arc<Objects>, bucket: &str, key: &str, id: &str) -> Option<Algorithm> {
+    objects.list_parts(bucket, key, id, 0, 0).await.ok().and_then(|p| p.upload.checksum)
+}
+
+async fn upload_part_copy(
+    objects: &Arc<Objects>,
+    req: &S3Request,
+    bucket: &str,
+    key: &str,
+    id: &str,
+    number: u32,
+) -> Reply {
+    let (source_bucket, source_key) = copy_source(req)?;
+    let range = match req.header("x-amz-copy-source-range") {
+        None => None,
+        Some(r) => {
+            let parsed = r
+                .trim()
+                .strip_prefix("bytes=")
+                .and_then(|s| s.split_once('-'))
+                .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
+            Some(parsed.ok_or_else(|| {
+                S3Error::invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last")
+            })?)
+        }
+    };
+    let conditions = conditions(req, "x-amz-copy-source-")?;
+    let part =
+        objects.upload_part_copy(bucket, key, id, number, (&source_bucket, &source_key), &conditions, range).await?;
+    Ok(xml_response("CopyPartResult", |x| {
+        x.elem("LastModified", &format_iso8601_millis_z(part.modified_ms as u64))
+            .elem("ETag", &format!("\"{}\"", part.etag));
+    }))
+}
+
+pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+    let id = upload_id(req)?;
+    let if_none_match = req.header("if-none-match").map(str::to_string);
+    let host = req.header("host").unwrap_or("localhost").to_string();
+    let body = req.read_small(4 << 20).await?;
+    let doc = xml::parse(&body).filter(|d| d.name == "CompleteMultipartUpload").ok_or_else(S3Error::malformed_xml)?;
+    let mut parts = Vec::new();
+    for p in doc.all("Part") {
+        let number = p.text_of("PartNumber").and_then(|n| n.trim().parse().ok()).ok_or_else(S3Error::malformed_xml)?;
+        let etag = p.text_of("ETag").ok_or_else(S3Error::malformed_xml)?.to_string();
+        let checksum =
+            Algorithm::ALL.iter().find_map(|a| p.text_of(&format!("Checksum{}", a.name())).map(str::to_string));
+        parts.push(CompletedPart { number, etag, checksum });
+    }
+    if parts.is_empty() {
+        return Err(S3Error::malformed_xml());
+    }
+    let record = objects.complete_upload(bucket, key, &id, parts, if_none_match).await?;
+    let mut r = xml_response("CompleteMultipartUploadResult", |x| {
+        x.elem("Location", &format!("http://{host}/{bucket}/{key}"))
+            .elem("Bucket", bucket)
+            .elem("Key", key)
+            .elem("ETag", &format!("\"{}\"", record.etag));
+        if let Some(c) = &record.checksum {
+            x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value).elem("ChecksumType", "COMPOSITE");
+        }
+    });
+    set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
+    Ok(r)
+}
+
+pub(super) async fn abort(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    objects.abort_upload(bucket, key, &upload_id(req)?).await?;
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
+}
+
+fn limit(req: &S3Request, name: &str) -> Result<usize, S3Error> {
+    match req.param(name) {
+        None => Ok(1000),
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n.min(1000) as usize).ok_or_else(|| {
+            S3Error::invalid_argument(format!("Provided {name} not an integer or within integer range"))
+        }),
+    }
+}
+
+pub(super) async fn list_parts(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let id = upload_id(req)?;
+    let after: u32 = match req.param("part-number-marker") {
+        None => 0,
+        Some(m) => m.parse().map_err(|_| S3Error::invalid_argument("Invalid part-number-marker"))?,
+    };
+    let max = limit(req, "max-parts")?;
+    let page = objects.list_parts(bucket, key, &id, after, max).await?;
+    let owner = owner_id();
+    Ok(xml_response("ListPartsResult", |x| {
+        x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
+        x.elem("PartNumberMarker", &after.to_string());
+        if let Some(last) = page.parts.last() {
+            x.elem("NextPartNumberMarker", &last.number.to_string());
+        }
+        x.elem("MaxParts", &max.to_string()).elem("IsTruncated", if page.truncated { "true" } else { "false" });
+        if let Some(a) = page.upload.checksum {
+            x.elem("ChecksumAlgorithm", a.name()).elem("ChecksumType", "COMPOSITE");
+        }
+        for p in &page.parts {
+            x.nest("Part", |x| {
+                x.elem("PartNumber", &p.number.to_string())
+                    .elem("LastModified", &format_iso8601_millis_z(p.modified_ms as u64))
+                    .elem("ETag", &format!("\"{}\"", p.etag))
+                    .elem("Size", &p.size.to_string());
+                if let (Some(a), Some(v)) = (page.upload.checksum, &p.checksum) {
+                    x.elem(&format!("Checksum{}", a.name()), v);
+                }
+            });
+        }
+        for who in ["Initiator", "Owner"] {
+            x.nest(who, |x| {
+                x.elem("ID", &owner).elem("DisplayName", "squall");
+            });
+        }
+        x.elem("StorageClass", "STANDARD");
+    }))
+}
+
+pub(super) async fn list_uploads(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
+    let prefix = req.param("prefix").unwrap_or("");
+    let key_marker = req.param("key-marker").unwrap_or("");
+    let id_marker = req.param("upload-id-marker").unwrap_or("");
+    let max = limit(req, "max-uploads")?;
+    let all = objects.list_uploads(bucket, prefix).await?;
+    // After (key-marker, upload-id-marker); without an id marker, after every upload of the key.
+    let mut after = all.into_iter().filter(|(id, u)| {
+        key_marker.is_empty()
+            || u.key.as_str() > key_marker
+            || (u.key == key_marker && !id_marker.is_empty() && id.as_str() > id_marker)
+    });
+    let page: Vec<_> = after.by_ref().take(max).collect();
+    let truncated = after.next().is_some();
+    let owner = owner_id();
+    Ok(xml_response("ListMultipartUploadsResult", |x| {
+        x.elem("Bucket", bucket).elem("KeyMarker", key_marker).elem("UploadIdMarker", id_marker);
+        if truncated && let Some((id, u)) = page.last() {
+            x.elem("NextKeyMarker", &u.key).elem("NextUploadIdMarker", id);
+        }
+        x.elem("Prefix", prefix).elem("MaxUploads", &max.to_string());
+        x.elem("IsTruncated", if truncated { "true" } else { "false" });
+        for (id, u) in &page {
+            x.nest("Upload", |x| {
+                x.elem("Key", &u.key).elem("UploadId", id);
+                for who in ["Initiator", "Owner"] {
+                    x.nest(who, |x| {
+                        x.elem("ID", &owner).elem("DisplayName", "squall");
+                    });
+                }
+                x.elem("StorageClass", "STANDARD").elem("Initiated", &format_iso8601_millis_z(u.created_ms as u64));
+                if let Some(a) = u.checksum {
+                    x.elem("ChecksumAlgorithm", a.name());
+                }
+            });
+        }
+    }))
+}

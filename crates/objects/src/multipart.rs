@@ -1,0 +1,427 @@
+//! Multipart uploads: parts written as blobs of their own, then joined without copying
+//! (the object's record lists the parts' blobs in order) under S3's rules: part numbers
+//! 1–10000, every part but the last at least 5 MiB, parts listed in ascending order with
+//! their ETags, the ETag the MD5 of the parts' MD5s with `-N`.
+//!
+//! An upload lives in the pseudo-table `~u:<bucket>`: partition = upload id, sort key
+//! empty for the upload itself and the part number (big-endian) for each part.
+
+use crate::body::{ByteSource, Expected, StreamSource, write_body};
+use crate::checksum::{Algorithm, Hasher};
+use crate::conditions::Conditions;
+use crate::names::check_key;
+use crate::object::{check_tags, check_write_conditions};
+use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
+use crate::service::{OBJECTS_PK, Objects, now_ms};
+use crate::{Error, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use squall_storage::ItemWrite;
+use std::ops::Bound;
+
+/// The smallest part but the last.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+/// The most parts an upload has.
+pub const MAX_PARTS: u32 = 10_000;
+
+/// An upload in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// The key the object will have.
+    pub key: String,
+    /// When it was started (Unix milliseconds).
+    pub created_ms: i64,
+    /// The object's content type, stored headers and user metadata.
+    #[serde(default)]
+    pub meta: ObjectMeta,
+    /// The object's tags.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    /// The checksum every part gets, and the object a composite of them.
+    #[serde(default)]
+    pub checksum: Option<Algorithm>,
+}
+
+/// An uploaded part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRecord {
+    /// Its number.
+    pub number: u32,
+    /// Its size.
+    pub size: u64,
+    /// Hex MD5 of its bytes.
+    pub etag: String,
+    /// When it was uploaded (Unix milliseconds).
+    pub modified_ms: i64,
+    /// Its checksum (base64), when the upload has an algorithm.
+    #[serde(default)]
+    pub checksum: Option<String>,
+    /// Where its bytes are (`None` for an empty part).
+    #[serde(default)]
+    pub segment: Option<Segment>,
+}
+
+/// A part as a completion names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// Its number.
+    pub number: u32,
+    /// The ETag UploadPart returned (quotes optional).
+    pub etag: String,
+    /// The checksum UploadPart returned, if the client repeats it.
+    pub checksum: Option<String>,
+}
+
+/// A page of an upload's parts.
+#[derive(Debug)]
+pub struct PartsPage {
+    /// The upload.
+    pub upload: UploadRecord,
+    /// Parts after the marker, in order.
+    pub parts: Vec<PartRecord>,
+    /// Whether more follow.
+    pub truncated: bool,
+}
+
+fn uploads_table(bucket: &str) -> String {
+    format!("~u:{bucket}")
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Storage(squall_storage::Error::Corrupt { what: what.to_string(), detail: e.to_string() })
+}
+
+fn check_part_number(number: u32) -> Result<()> {
+    if (1..=MAX_PARTS).contains(&number) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument("Part number must be an integer between 1 and 10000, inclusive".into()))
+    }
+}
+
+impl Objects {
+    /// Starts a multipart upload of `key`; its id.
+    pub async fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: ObjectMeta,
+        tags: Vec<(String, String)>,
+        checksum: Option<Algorithm>,
+    ) -> Result<String> {
+        check_key(key)?;
+        check_tags(&tags)?;
+        self.get_bucket(bucket)?;
+        let id = format!("{}{}", uuid_hex(), uuid_hex());
+        let record = UploadRecord { key: key.into(), created_ms: now_ms(), meta, tags, checksum };
+        let write = ItemWrite {
+            table: uploads_table(bucket),
+            pk: id.as_bytes().to_vec(),
+            sk: Vec::new(),
+            item: Some(serde_json::to_vec(&record).expect("records serialize")),
+        };
+        self.store.write(vec![write]).await?;
+        Ok(id)
+    }
+
+    async fn load_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
+        self.get_bucket(bucket)?;
+        let bytes = self
+            .store
+            .get_item(&uploads_table(bucket), upload_id.as_bytes(), b"")
+            .await?
+            .ok_or_else(|| Error::NoSuchUpload(upload_id.into()))?;
+        let upload: UploadRecord = serde_json::from_slice(&bytes).map_err(|e| corrupt("an upload", e))?;
+        if upload.key != key {
+            return Err(Error::NoSuchUpload(upload_id.into()));
+        }
+        Ok(upload)
+    }
+
+    /// Parts of an upload numbered above `after`, at most `limit` (+1 to tell truncation).
+    async fn load_parts(&self, bucket: &str, upload_id: &str, after: u32, limit: usize) -> Result<Vec<PartRecord>> {
+        let rows = self
+            .store
+            .query(
+                &uploads_table(bucket),
+                upload_id.as_bytes(),
+                (Bound::Excluded(after.to_be_bytes().to_vec()), Bound::Unbounded),
+                true,
+                limit,
+            )
+            .await?;
+        rows.iter().map(|r| serde_json::from_slice(&r.item).map_err(|e| corrupt("a part", e))).collect()
+    }
+
+    /// Uploads part `number` of an upload, replacing an earlier part of that number.
+    pub async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        mut expected: Expected,
+        source: &mut dyn ByteSource,
+    ) -> Result<PartRecord> {
+        check_part_number(number)?;
+        let upload = self.load_upload(bucket, key, upload_id).await?;
+        match (upload.checksum, expected.checksum) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error::InvalidRequest(format!(
+                    "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                    a.name().to_lowercase(),
+                    b.name().to_lowercase()
+                )));
+            }
+            (Some(a), None) => expected.checksum = Some(a),
+            _ => {}
+        }
+        // Parts are always blobs: completing an upload joins them without copying.
+        let written = write_body(self.blobs.as_ref(), source, &expected, 0).await?;
+        let part = PartRecord {
+            number,
+            size: written.size,
+            etag: hex::encode(written.md5),
+            modified_ms: now_ms(),
+            checksum: written.checksum.map(|(_, v)| v),
+            segment: written.segments.into_iter().next(),
+        };
+        let result = self.commit_part(bucket, upload_id, &part).await;
+        if result.is_err() {
+            self.discard_parts(std::slice::from_ref(&part));
+        }
+        result.map(|()| part)
+    }
+
+    async fn commit_part(&self, bucket: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        let table = uploads_table(bucket);
+        // Completion and abort hold the same lock, so the upload cannot end in between.
+        if self.store.get_item(&table, upload_id.as_bytes(), b"").await?.is_none() {
+            return Err(Error::NoSuchUpload(upload_id.into()));
+        }
+        let sk = part.number.to_be_bytes().to_vec();
+        let old = self.store.get_item(&table, upload_id.as_bytes(), &sk).await?;
+        let ticket = self.store.submit(vec![ItemWrite {
+            table,
+            pk: upload_id.as_bytes().to_vec(),
+            sk,
+            item: Some(serde_json::to_vec(part).expect("records serialize")),
+        }]);
+        drop(deleted);
+        ticket.await?;
+        if let Some(old) = old {
+            let old: PartRecord = serde_json::from_slice(&old).map_err(|e| corrupt("a part", e))?;
+            self.discard_parts(&[old]);
+        }
+        Ok(())
+    }
+
+    /// UploadPartCopy: part `number` from another object's bytes (`range`, inclusive,
+    /// or all of them).
+    #[allow(clippy::too_many_arguments, reason = "mirrors UploadPartCopy's parameters")]
+    pub async fn upload_part_copy(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        (source_bucket, source_key): (&str, &str),
+        conditions: &Conditions,
+        range: Option<(u64, u64)>,
+    ) -> Result<PartRecord> {
+        check_part_number(number)?;
+        self.load_upload(bucket, key, upload_id).await?;
+        self.get_bucket(source_bucket)?;
+        let source = self.load(source_bucket, source_key).await?.ok_or_else(|| Error::NoSuchKey(source_key.into()))?;
+        conditions.check_copy_source(&source)?;
+        let (start, end) = match range {
+            None => (0, source.size),
+            Some((first, last)) if first <= last && last < source.size => (first, last + 1),
+            Some(_) => {
+                return Err(Error::InvalidArgument(format!(
+                    "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy (the object has {} bytes)",
+                    source.size
+                )));
+            }
+        };
+        let mut bytes = StreamSource(self.read_bytes(&source, start, end));
+        self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await
+    }
+
+    /// A page of an upload's parts, after part `after`.
+    pub async fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        after: u32,
+        max_parts: usize,
+    ) -> Result<PartsPage> {
+        let upload = self.load_upload(bucket, key, upload_id).await?;
+        let mut parts = self.load_parts(bucket, upload_id, after, max_parts + 1).await?;
+        let truncated = parts.len() > max_parts;
+        parts.truncate(max_parts);
+        Ok(PartsPage { upload, parts, truncated })
+    }
+
+    /// Completes an upload: the object becomes the listed parts, in order.
+    pub async fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        listed: Vec<CompletedPart>,
+        if_none_match: Option<String>,
+    ) -> Result<ObjectRecord> {
+        if listed.is_empty() {
+            return Err(Error::InvalidRequest("You must specify at least one part".into()));
+        }
+        if listed.windows(2).any(|w| w[0].number >= w[1].number) {
+            return Err(Error::InvalidPartOrder);
+        }
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        let upload = self.load_upload(bucket, key, upload_id).await?;
+        let stored = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
+        let mut chosen = Vec::with_capacity(listed.len());
+        for (i, want) in listed.iter().enumerate() {
+            let part = stored
+                .iter()
+                .find(|p| p.number == want.number)
+                .filter(|p| p.etag == want.etag.trim().trim_matches('"'))
+                .filter(|p| want.checksum.is_none() || want.checksum == p.checksum)
+                .ok_or_else(|| Error::InvalidPart(format!("part {}", want.number)))?;
+            if i + 1 < listed.len() && part.size < MIN_PART_SIZE {
+                return Err(Error::EntityTooSmall { size: part.size });
+            }
+            chosen.push(part.clone());
+        }
+        let mut md5s = Vec::with_capacity(16 * chosen.len());
+        for p in &chosen {
+            md5s.extend(hex::decode(&p.etag).map_err(|e| corrupt("a part's ETag", e))?);
+        }
+        let checksum = match upload.checksum {
+            Some(a) => {
+                let mut h = Hasher::new(a);
+                for p in &chosen {
+                    let digest = p.checksum.as_deref().and_then(|c| STANDARD.decode(c).ok());
+                    h.update(&digest.ok_or_else(|| corrupt("a part's checksum", "missing"))?);
+                }
+                Some(StoredChecksum { algorithm: a, value: format!("{}-{}", h.finish(), chosen.len()) })
+            }
+            None => None,
+        };
+        let record = ObjectRecord {
+            size: chosen.iter().map(|p| p.size).sum(),
+            etag: format!("{}-{}", hex::encode(Md5::digest(&md5s)), chosen.len()),
+            modified_ms: now_ms(),
+            meta: upload.meta,
+            checksum,
+            tags: upload.tags,
+            part_sizes: chosen.iter().map(|p| p.size).collect(),
+            segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
+            inline: Default::default(),
+        };
+        let old = self.load(bucket, key).await?;
+        check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), None)?;
+        let table = uploads_table(bucket);
+        let mut writes = vec![ItemWrite {
+            table: bucket.into(),
+            pk: OBJECTS_PK.to_vec(),
+            sk: key.as_bytes().to_vec(),
+            item: Some(record.encode()),
+        }];
+        writes.push(ItemWrite { table: table.clone(), pk: upload_id.as_bytes().to_vec(), sk: Vec::new(), item: None });
+        for p in &stored {
+            writes.push(ItemWrite {
+                table: table.clone(),
+                pk: upload_id.as_bytes().to_vec(),
+                sk: p.number.to_be_bytes().to_vec(),
+                item: None,
+            });
+        }
+        let ticket = self.store.submit(writes);
+        drop(deleted);
+        ticket.await?;
+        self.discard(old.as_ref());
+        let unused: Vec<PartRecord> =
+            stored.into_iter().filter(|p| !chosen.iter().any(|c| c.number == p.number)).collect();
+        self.discard_parts(&unused);
+        Ok(record)
+    }
+
+    /// Aborts an upload, deleting its parts.
+    pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+        let b = self.get_bucket(bucket)?;
+        let deleted = b.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(bucket.into()));
+        }
+        self.load_upload(bucket, key, upload_id).await?;
+        let parts = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
+        let table = uploads_table(bucket);
+        let mut writes =
+            vec![ItemWrite { table: table.clone(), pk: upload_id.as_bytes().to_vec(), sk: Vec::new(), item: None }];
+        for p in &parts {
+            writes.push(ItemWrite {
+                table: table.clone(),
+                pk: upload_id.as_bytes().to_vec(),
+                sk: p.number.to_be_bytes().to_vec(),
+                item: None,
+            });
+        }
+        let ticket = self.store.submit(writes);
+        drop(deleted);
+        ticket.await?;
+        self.discard_parts(&parts);
+        Ok(())
+    }
+
+    /// The bucket's uploads in progress whose keys start with `prefix`, by key and then
+    /// start time.
+    pub async fn list_uploads(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, UploadRecord)>> {
+        self.get_bucket(bucket)?;
+        let rows = squall_storage::scan_all(self.store.as_ref(), &uploads_table(bucket)).await?;
+        let mut out = Vec::new();
+        for row in rows.into_iter().filter(|r| r.sk.is_empty()) {
+            let upload: UploadRecord = serde_json::from_slice(&row.item).map_err(|e| corrupt("an upload", e))?;
+            if upload.key.starts_with(prefix) {
+                out.push((String::from_utf8_lossy(&row.pk).into_owned(), upload));
+            }
+        }
+        out.sort_by(|a, b| (&a.1.key, a.1.created_ms, &a.0).cmp(&(&b.1.key, b.1.created_ms, &b.0)));
+        Ok(out)
+    }
+
+    /// Deletes every upload of a bucket being deleted (under its lock).
+    pub(crate) async fn drop_uploads(&self, bucket: &str) -> Result<()> {
+        let table = uploads_table(bucket);
+        let rows = squall_storage::scan_all(self.store.as_ref(), &table).await?;
+        let parts: Vec<PartRecord> =
+            rows.iter().filter(|r| !r.sk.is_empty()).filter_map(|r| serde_json::from_slice(&r.item).ok()).collect();
+        self.store.delete_table(&table).await?;
+        self.discard_parts(&parts);
+        Ok(())
+    }
+
+    fn discard_parts(&self, parts: &[PartRecord]) {
+        let segments: Vec<Segment> = parts.iter().filter_map(|p| p.segment.clone()).collect();
+        self.discard_segments(&segments);
+    }
+}
+
+fn uuid_hex() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the OS random source works");
+    hex::encode(b)
+}
