@@ -8,7 +8,7 @@
 //!   bytes in it, larger ones in blobs ([`squall_storage::BlobStore`]).
 //! - `body`: [`ByteSource`] (the bytes as they arrive) streamed into a blob, with the
 //!   MD5 ETag and the checksum computed on the way and checked before the blob is kept.
-//! - `conditions`: `If-*` conditions and byte ranges.
+//! - `conditions`: `If-*` conditions and byte ranges; `cors`: bucket CORS rules.
 //! - `service`: [`Objects`] and its buckets; `object`: put, get, head, delete, copy,
 //!   tags; `list`: ordered listings with prefixes and delimiters; `multipart`: uploads in
 //!   parts, joined without copying.
@@ -16,6 +16,7 @@
 
 pub mod checksum;
 pub mod conditions;
+pub mod cors;
 pub mod names;
 pub mod record;
 

@@ -19,6 +19,9 @@ pub struct BucketRecord {
     pub created_ms: i64,
     /// The region it reports.
     pub region: String,
+    /// CORS rules, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Vec<crate::cors::CorsRule>>,
 }
 
 /// A bucket while the server runs.
@@ -85,7 +88,7 @@ impl Objects {
         if self.get_bucket(name).is_ok() {
             return Err(Error::BucketAlreadyOwnedByYou(name.into()));
         }
-        let record = BucketRecord { name: name.into(), created_ms: now_ms(), region: self.region.clone() };
+        let record = BucketRecord { name: name.into(), created_ms: now_ms(), region: self.region.clone(), cors: None };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
         let bucket = Arc::new(Bucket { record: RwLock::new(record.clone()), lock: Default::default() });
@@ -112,6 +115,21 @@ impl Objects {
     /// Bucket `name`'s settings.
     pub fn bucket(&self, name: &str) -> Result<BucketRecord> {
         Ok(self.get_bucket(name)?.record.read().expect("bucket lock").clone())
+    }
+
+    /// Changes a bucket's settings, written through to the store.
+    pub(crate) async fn update_bucket(&self, name: &str, change: impl FnOnce(&mut BucketRecord)) -> Result<()> {
+        let bucket = self.get_bucket(name)?;
+        let deleted = bucket.lock.lock().await;
+        if *deleted {
+            return Err(Error::NoSuchBucket(name.into()));
+        }
+        let mut record = bucket.record.read().expect("bucket lock").clone();
+        change(&mut record);
+        let definition = serde_json::to_string(&record).expect("records serialize");
+        self.store.update_table(name, &definition).await?;
+        *bucket.record.write().expect("bucket lock") = record;
+        Ok(())
     }
 
     /// Every bucket, by name.

@@ -31,6 +31,13 @@ fn the_aws_cli_copies_syncs_lists_and_presigns() -> Result {
     Ok(())
 }
 
+#[test]
+fn presigned_urls_cors_and_tags_work_from_a_browser_s_point_of_view() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_presign_cors.py", "all S3 presign and CORS checks passed")?;
+    Ok(())
+}
+
 /// A PUT cut off by `kill -9` leaves no object and no temporary file; objects whose PUT
 /// was answered survive, inline and in blobs alike.
 #[test]

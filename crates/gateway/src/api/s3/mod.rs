@@ -5,6 +5,7 @@
 
 mod auth;
 mod buckets;
+mod cors;
 mod dates;
 mod error;
 mod multipart;
@@ -133,6 +134,10 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    if parts.method == Method::OPTIONS {
+        return cors::preflight(&state.objects, &parts.headers, bucket.as_deref())
+            .unwrap_or_else(|e| e.into_response(&resource, request_id, false));
+    }
     let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
     let payload = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
         Ok(p) => p,
@@ -146,6 +151,7 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
             e.into_response(&resource, request_id, head)
         }
     };
+    cors::add_headers(&state.objects, &req.parts.headers, &req.parts.method, req.bucket.as_deref(), &mut resp);
     if !http_body::Body::is_end_stream(&req.body) {
         finish_unread(req.body, &req.parts.headers, &mut resp).await;
     }
@@ -171,11 +177,10 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 26] = [
+const UNSUPPORTED: [&str; 25] = [
     "acl",
     "policy",
     "policyStatus",
-    "cors",
     "lifecycle",
     "website",
     "logging",
@@ -201,7 +206,20 @@ const UNSUPPORTED: [&str; 26] = [
 ];
 
 async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<Body>, S3Error> {
-    if let Some(sub) = UNSUPPORTED.iter().find(|s| req.has(s)) {
+    if req.has("cors") && req.key.is_none() {
+        let bucket = req.bucket.clone().unwrap_or_default();
+        return match req.parts.method {
+            Method::PUT => cors::put(&state.objects, req, &bucket).await,
+            Method::GET => cors::get(&state.objects, &bucket),
+            Method::DELETE => cors::delete(&state.objects, &bucket).await,
+            _ => Err(S3Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+            )),
+        };
+    }
+    if let Some(sub) = UNSUPPORTED.iter().chain(&["cors"]).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
