@@ -15,6 +15,7 @@ pub mod api;
 mod body;
 pub mod routes;
 mod serve;
+mod website;
 
 pub use api::{AccessKeys, ApiState};
 pub use routes::RoutesState;

@@ -30,6 +30,8 @@ const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct RoutesState {
     /// The functions service.
     pub functions: Arc<Functions>,
+    /// The objects service, for buckets served as websites.
+    pub objects: Arc<squall_objects::Objects>,
 }
 
 fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
@@ -40,7 +42,10 @@ fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
 pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("http", &req);
     let started = Instant::now();
-    let mut resp = route(state, req, request_id.clone(), trace).instrument(span.clone()).await;
+    let mut resp = match crate::website::bucket_of(&req) {
+        Some(bucket) => crate::website::serve(&state.objects, &bucket, req).instrument(span.clone()).await,
+        None => route(state, req, request_id.clone(), trace).instrument(span.clone()).await,
+    };
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
         resp.headers_mut().insert("apigw-requestid", v);
     }

@@ -91,6 +91,9 @@ pub enum Error {
     /// A part number the object does not have.
     #[error("The requested partnumber is not satisfiable")]
     InvalidPartNumber,
+    /// The bucket serves no website.
+    #[error("The specified bucket does not have a website configuration")]
+    NoSuchWebsiteConfiguration(String),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),

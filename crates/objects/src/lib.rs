@@ -9,6 +9,8 @@
 //! - `body`: [`ByteSource`] (the bytes as they arrive) streamed into a blob, with the
 //!   MD5 ETag and the checksum computed on the way and checked before the blob is kept.
 //! - `conditions`: `If-*` conditions and byte ranges; `cors`: bucket CORS rules.
+//! - `events`: object events to functions, queues and topics, through a durable outbox.
+//! - `website`: a bucket served as a static website (index and error documents).
 //! - `service`: [`Objects`] and its buckets; `object`: put, get, head, delete, copy,
 //!   tags; `list`: ordered listings with prefixes and delimiters; `multipart`: uploads in
 //!   parts, joined without copying.
@@ -17,8 +19,10 @@
 pub mod checksum;
 pub mod conditions;
 pub mod cors;
+pub mod events;
 pub mod names;
 pub mod record;
+pub mod website;
 
 mod body;
 mod error;

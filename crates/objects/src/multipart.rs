@@ -9,6 +9,7 @@
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
 use crate::checksum::{Algorithm, Hasher};
 use crate::conditions::Conditions;
+use crate::events::Requester;
 use crate::names::check_key;
 use crate::object::{check_tags, check_write_conditions};
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
@@ -279,6 +280,7 @@ impl Objects {
         upload_id: &str,
         listed: Vec<CompletedPart>,
         if_none_match: Option<String>,
+        by: &Requester,
     ) -> Result<ObjectRecord> {
         if listed.is_empty() {
             return Err(Error::InvalidRequest("You must specify at least one part".into()));
@@ -350,9 +352,15 @@ impl Objects {
                 item: None,
             });
         }
-        let ticket = self.store.submit(writes);
-        drop(deleted);
-        ticket.await?;
+        let events = self.event_writes(
+            &b.record.read().expect("bucket lock"),
+            "ObjectCreated:CompleteMultipartUpload",
+            key,
+            Some(&record),
+            by,
+        );
+        writes.extend(events);
+        self.submit_with_events(writes, deleted).await?;
         self.discard(old.as_ref());
         let unused: Vec<PartRecord> =
             stored.into_iter().filter(|p| !chosen.iter().any(|c| c.number == p.number)).collect();

@@ -3,6 +3,7 @@
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
 use crate::checksum::Algorithm;
 use crate::conditions::{ByteRange, Conditions, etag_matches};
+use crate::events::Requester;
 use crate::names::check_key;
 use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
 use crate::service::{OBJECTS_PK, Objects, now_ms};
@@ -29,6 +30,8 @@ pub struct PutObject {
     pub if_none_match: Option<String>,
     /// ETags of which the current object must have one.
     pub if_match: Option<String>,
+    /// Who writes, for object events.
+    pub requester: Requester,
 }
 
 /// A CopyObject's settings.
@@ -46,6 +49,8 @@ pub struct CopyObject {
     pub replace_tags: Option<Vec<(String, String)>>,
     /// The checksum to store; by default the source's algorithm.
     pub checksum: Option<Algorithm>,
+    /// Who copies, for object events.
+    pub requester: Requester,
 }
 
 /// An object being read.
@@ -103,6 +108,17 @@ impl Objects {
         put: PutObject,
         source: &mut dyn ByteSource,
     ) -> Result<ObjectRecord> {
+        self.store_object(bucket, key, put, source, "ObjectCreated:Put").await
+    }
+
+    async fn store_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        put: PutObject,
+        source: &mut dyn ByteSource,
+        event: &str,
+    ) -> Result<ObjectRecord> {
         check_key(key)?;
         check_tags(&put.tags)?;
         if put.if_none_match.as_deref().is_some_and(|v| v.trim() != "*") {
@@ -122,7 +138,7 @@ impl Objects {
             inline: written.inline,
         };
         let conditions = (put.if_none_match, put.if_match);
-        match self.commit(bucket, key, &record, conditions).await {
+        match self.commit(bucket, key, &record, conditions, (event, &put.requester)).await {
             Ok(()) => Ok(record),
             Err(e) => {
                 self.discard(Some(&record));
@@ -139,6 +155,7 @@ impl Objects {
         key: &str,
         record: &ObjectRecord,
         (if_none_match, if_match): (Option<String>, Option<String>),
+        (event, by): (&str, &Requester),
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let deleted = b.lock.lock().await;
@@ -147,14 +164,14 @@ impl Objects {
         }
         let old = self.load(bucket, key).await?;
         check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
-        let ticket = self.store.submit(vec![ItemWrite {
+        let mut writes = vec![ItemWrite {
             table: bucket.into(),
             pk: OBJECTS_PK.to_vec(),
             sk: key.as_bytes().to_vec(),
             item: Some(record.encode()),
-        }]);
-        drop(deleted);
-        ticket.await?;
+        }];
+        writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), event, key, Some(record), by));
+        self.submit_with_events(writes, deleted).await?;
         self.discard(old.as_ref());
         Ok(())
     }
@@ -232,23 +249,36 @@ impl Objects {
     }
 
     /// Deletes `key`; the record removed, if there was one.
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>> {
+    pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Option<ObjectRecord>> {
         let b = self.get_bucket(bucket)?;
         let deleted = b.lock.lock().await;
         if *deleted {
             return Err(Error::NoSuchBucket(bucket.into()));
         }
         let Some(old) = self.load(bucket, key).await? else { return Ok(None) };
-        let ticket = self.store.submit(vec![ItemWrite {
-            table: bucket.into(),
-            pk: OBJECTS_PK.to_vec(),
-            sk: key.as_bytes().to_vec(),
-            item: None,
-        }]);
-        drop(deleted);
-        ticket.await?;
+        let mut writes =
+            vec![ItemWrite { table: bucket.into(), pk: OBJECTS_PK.to_vec(), sk: key.as_bytes().to_vec(), item: None }];
+        writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), "ObjectRemoved:Delete", key, None, by));
+        self.submit_with_events(writes, deleted).await?;
         self.discard(Some(&old));
         Ok(Some(old))
+    }
+
+    /// Submits `writes`, releases the bucket's lock, waits until they are durable and wakes
+    /// the event worker if they hold events.
+    pub(crate) async fn submit_with_events(
+        &self,
+        writes: Vec<ItemWrite>,
+        lock: tokio::sync::MutexGuard<'_, bool>,
+    ) -> Result<()> {
+        let events = writes.iter().any(|w| w.table == "~events");
+        let ticket = self.store.submit(writes);
+        drop(lock);
+        ticket.await?;
+        if events {
+            self.events_pending.notify_one();
+        }
+        Ok(())
     }
 
     /// Copies an object to `key` in `bucket`; the bytes are streamed, so any size copies in
@@ -279,10 +309,11 @@ impl Objects {
                 checksum: copy.checksum.or(source.checksum.as_ref().map(|c| c.algorithm)),
                 ..Default::default()
             },
+            requester: copy.requester,
             ..Default::default()
         };
         let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size));
-        self.put_object(bucket, key, put, &mut bytes).await
+        self.store_object(bucket, key, put, &mut bytes, "ObjectCreated:Copy").await
     }
 
     /// Replaces `key`'s tags.

@@ -22,6 +22,12 @@ pub struct BucketRecord {
     /// CORS rules, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Vec<crate::cors::CorsRule>>,
+    /// Where object events go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<crate::events::NotificationTarget>,
+    /// The static website it serves, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<crate::website::WebsiteConfig>,
 }
 
 /// A bucket while the server runs.
@@ -41,6 +47,10 @@ pub struct Objects {
     buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
     /// Serializes creating and deleting buckets.
     lifecycle: tokio::sync::Mutex<()>,
+    /// Numbers object events.
+    pub(crate) sequencer: crate::events::Sequencer,
+    /// Wakes the event worker when events are written.
+    pub(crate) events_pending: tokio::sync::Notify,
 }
 
 /// The current time in Unix milliseconds.
@@ -57,6 +67,7 @@ impl Objects {
     /// `blobs`.
     pub async fn open(store: Arc<dyn TableStore>, blobs: Arc<dyn BlobStore>, region: &str) -> Result<Arc<Objects>> {
         let mut buckets = BTreeMap::new();
+        let last_event = Objects::last_event(store.as_ref()).await?;
         for (name, definition) in store.list_tables().await? {
             let record: BucketRecord = serde_json::from_str(&definition).map_err(|e| {
                 squall_storage::Error::Corrupt { what: format!("bucket {name:?}"), detail: e.to_string() }
@@ -69,6 +80,8 @@ impl Objects {
             region: region.to_string(),
             buckets: RwLock::new(buckets),
             lifecycle: Default::default(),
+            sequencer: crate::events::Sequencer::new(last_event),
+            events_pending: Default::default(),
         }))
     }
 
@@ -88,7 +101,14 @@ impl Objects {
         if self.get_bucket(name).is_ok() {
             return Err(Error::BucketAlreadyOwnedByYou(name.into()));
         }
-        let record = BucketRecord { name: name.into(), created_ms: now_ms(), region: self.region.clone(), cors: None };
+        let record = BucketRecord {
+            name: name.into(),
+            created_ms: now_ms(),
+            region: self.region.clone(),
+            cors: None,
+            notifications: Vec::new(),
+            website: None,
+        };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
         let bucket = Arc::new(Bucket { record: RwLock::new(record.clone()), lock: Default::default() });

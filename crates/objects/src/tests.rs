@@ -68,7 +68,7 @@ async fn objects_round_trip_inline_and_in_blobs() {
     assert_eq!(blob_files(dir.path()), 2, "only objects past the inline limit have blobs");
     // Overwriting and deleting drop the old blobs.
     o.put_object("bk1", "k3145728", PutObject::default(), &mut source(b"small")).await.unwrap();
-    o.delete_object("bk1", "k65537").await.unwrap();
+    o.delete_object("bk1", "k65537", &Default::default()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(blob_files(dir.path()), 0);
     assert!(matches!(o.delete_bucket("bk1").await, Err(Error::BucketNotEmpty(_))));
@@ -219,17 +219,21 @@ async fn multipart_uploads_join_parts_without_copying() {
             .map(|p| CompletedPart { number: p.number, etag: format!("\"{}\"", p.etag), checksum: None })
             .collect()
     };
-    let err = o.complete_upload("bk1", "big", &id, done(&[&small, &part2]), None).await.unwrap_err();
+    let err =
+        o.complete_upload("bk1", "big", &id, done(&[&small, &part2]), None, &Default::default()).await.unwrap_err();
     assert!(matches!(err, Error::EntityTooSmall { size: 4 }), "{err}");
     let part1 = up(1, p1.clone()).await.unwrap();
     assert!(matches!(
-        o.complete_upload("bk1", "big", &id, done(&[&part2, &part1]), None).await,
+        o.complete_upload("bk1", "big", &id, done(&[&part2, &part1]), None, &Default::default()).await,
         Err(Error::InvalidPartOrder)
     ));
     let stale = done(&[&small, &part2]);
-    assert!(matches!(o.complete_upload("bk1", "big", &id, stale, None).await, Err(Error::InvalidPart(_))));
+    assert!(matches!(
+        o.complete_upload("bk1", "big", &id, stale, None, &Default::default()).await,
+        Err(Error::InvalidPart(_))
+    ));
     assert_eq!(o.list_uploads("bk1", "").await.unwrap().len(), 1);
-    let r = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2]), None).await.unwrap();
+    let r = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2]), None, &Default::default()).await.unwrap();
     let mut md5s = Md5::digest(&p1).to_vec();
     md5s.extend(Md5::digest(&p2));
     assert_eq!(r.etag, format!("{}-2", hex::encode(Md5::digest(&md5s))));
@@ -250,4 +254,71 @@ async fn multipart_uploads_join_parts_without_copying() {
     assert!(matches!(o.abort_upload("bk1", "gone", &id2).await, Err(Error::NoSuchUpload(_))));
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(blob_files(dir.path()), 2, "the object's two parts stay; aborted and replaced parts go");
+}
+
+/// Collects what it is given.
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<(String, serde_json::Value)>>);
+
+#[async_trait::async_trait]
+impl events::EventSink for Collect {
+    async fn deliver(&self, arn: &str, body: String) -> std::result::Result<(), String> {
+        self.0.lock().unwrap().push((arn.to_string(), serde_json::from_str(&body).unwrap()));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn object_events_are_durable_and_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = open(dir.path()).await;
+    o.create_bucket("bk1").await.unwrap();
+    let target = |arn: &str, events: &[&str], prefix: &str| events::NotificationTarget {
+        id: "cfg".into(),
+        arn: arn.into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        prefix: prefix.into(),
+        suffix: String::new(),
+    };
+    let f = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    let q = "arn:aws:sqs:us-east-1:000000000000:q";
+    o.set_notifications("bk1", vec![target(f, &["s3:ObjectCreated:*"], "in/"), target(q, &["s3:ObjectRemoved:*"], "")])
+        .await
+        .unwrap();
+    let by = events::Requester { request_id: "r1".into(), source_ip: "127.0.0.1".into(), principal: "AK".into() };
+    let put = || PutObject { requester: by.clone(), ..Default::default() };
+    o.put_object("bk1", "in/a b.txt", put(), &mut source(b"hello")).await.unwrap();
+    o.put_object("bk1", "out/skip", put(), &mut source(b"x")).await.unwrap();
+    o.delete_object("bk1", "in/a b.txt", &by).await.unwrap();
+    // The worker was not running: the events wait in the outbox across a restart.
+    drop(o);
+    let o = open(dir.path()).await;
+    let sink = Arc::new(Collect::default());
+    let worker = o.start_events(sink.clone());
+    for _ in 0..100 {
+        if sink.0.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let got = sink.0.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let (arn, created) = &got[0];
+    let record = &created["Records"][0];
+    assert_eq!((arn.as_str(), record["eventName"].as_str()), (f, Some("ObjectCreated:Put")));
+    assert_eq!(record["s3"]["object"]["key"], "in/a+b.txt");
+    assert_eq!(record["s3"]["object"]["size"], 5);
+    assert_eq!(record["s3"]["bucket"]["name"], "bk1");
+    assert_eq!(record["responseElements"]["x-amz-request-id"], "r1");
+    assert_eq!(got[1].0, q);
+    assert_eq!(got[1].1["Records"][0]["eventName"], "ObjectRemoved:Delete");
+    worker.abort();
+    // Delivered events are gone from the outbox.
+    drop(o);
+    let o = open(dir.path()).await;
+    let sink = Arc::new(Collect::default());
+    let worker = o.start_events(sink.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(sink.0.lock().unwrap().is_empty());
+    worker.abort();
 }

@@ -140,6 +140,11 @@ pub async fn run(
     functions.set_destinations(Arc::new(destinations), &config.region);
     // After the destinations are set, so no invocation finishes without them.
     let dispatcher = functions.start_async_dispatcher(config.async_policy.clone());
+    let object_events = objects.start_events(Arc::new(ObjectEvents(squall_topics::Destinations::new(
+        queues.clone(),
+        topics.clone(),
+        &functions,
+    ))));
     let triggers = squall_triggers::start(
         functions.clone(),
         tables.clone(),
@@ -164,9 +169,9 @@ pub async fn run(
         tables,
         queues,
         topics,
-        objects,
+        objects: objects.clone(),
     };
-    let routes_state = RoutesState { functions: functions.clone() };
+    let routes_state = RoutesState { functions: functions.clone(), objects: objects.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -198,7 +203,20 @@ pub async fn run(
     retention_sweeper.abort();
     // HTTP deliveries cut short stay in the outbox and are sent after the next start.
     deliveries.abort();
+    // Undelivered object events stay in the outbox and go after the next start.
+    object_events.abort();
     functions.flush_logs().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Object events go where asynchronous invocation records go: a function (queued
+/// invocation), a queue or a topic, by ARN.
+struct ObjectEvents(squall_topics::Destinations);
+
+#[async_trait::async_trait]
+impl squall_objects::events::EventSink for ObjectEvents {
+    async fn deliver(&self, arn: &str, body: String) -> Result<(), String> {
+        squall_functions::DestinationSink::deliver(&self.0, arn, body, Vec::new()).await
+    }
 }

@@ -154,12 +154,8 @@ impl Server {
             .expect("running the aws CLI (the test setup installs it: ./test.sh)")
     }
 
-    /// Runs a Python client script (boto3) with this server as its endpoint and key.
-    pub fn python(&self, script: &Path) -> Output {
-        self.python_with(script, &[])
-    }
-
-    /// [`Server::python`] with arguments for the script.
+    /// Runs a Python client script (boto3) with this server as its endpoint and key, and
+    /// arguments for the script.
     pub fn python_with(&self, script: &Path, args: &[&str]) -> Output {
         let mut py = Command::new("python3");
         aws_env(&mut py, &self.data_dir.join("credentials"));
@@ -174,7 +170,12 @@ impl Server {
     /// printed `done` (what each script prints after its last check); failures show the
     /// script's output and the server's log.
     pub fn client_script(&self, name: &str, done: &str) -> Result {
-        let out = self.python(&root().join("tests/clients").join(name));
+        self.client_script_with(name, &[], done)
+    }
+
+    /// [`Server::client_script`] with arguments for the script.
+    pub fn client_script_with(&self, name: &str, args: &[&str], done: &str) -> Result {
+        let out = self.python_with(&root().join("tests/clients").join(name), args);
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         anyhow::ensure!(
             out.status.success() && stdout.contains(done),

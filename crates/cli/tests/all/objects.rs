@@ -38,6 +38,20 @@ fn presigned_urls_cors_and_tags_work_from_a_browser_s_point_of_view() -> Result 
     Ok(())
 }
 
+#[test]
+fn buckets_serve_static_websites_on_the_http_port() -> Result {
+    let server = Server::start()?;
+    server.client_script_with("s3_website.py", &[&server.http], "all S3 website checks passed")?;
+    Ok(())
+}
+
+#[test]
+fn object_events_reach_queues_through_the_notification_configuration() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_events.py", "all S3 event checks passed")?;
+    Ok(())
+}
+
 /// A PUT cut off by `kill -9` leaves no object and no temporary file; objects whose PUT
 /// was answered survive, inline and in blobs alike.
 #[test]

@@ -10,13 +10,14 @@ mod error;
 mod lambda;
 mod lambda_async;
 mod query;
-mod s3;
+pub(crate) mod s3;
 mod sns;
 mod sqs;
 mod sqs_query;
 
 pub use auth::AccessKeys;
 pub use error::ApiError;
+pub(crate) use query::escape as escape_html;
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};

@@ -136,6 +136,18 @@ pub(crate) fn authenticate(
     Err(access_denied("Access Denied: the request is not signed"))
 }
 
+/// The access key that signed the request (header, SigV4 or SigV2 query).
+pub(crate) fn access_key_id(parts: &http::request::Parts) -> Option<String> {
+    if let Some(h) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        return Authorization::parse(h).ok().map(|a| a.access_key_id);
+    }
+    let query = parts.uri.query().unwrap_or("");
+    if let Some(Ok(p)) = Presigned::parse(query) {
+        return Some(p.auth.access_key_id);
+    }
+    squall_auth::PresignedV2::parse(query).and_then(|p| p.ok()).map(|p| p.access_key_id)
+}
+
 fn secret<'k>(keys: &'k AccessKeys, access_key_id: &str) -> Result<&'k str, S3Error> {
     keys.secret(access_key_id).ok_or_else(|| {
         S3Error::new(

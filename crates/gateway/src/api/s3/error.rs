@@ -113,6 +113,9 @@ impl From<E> for S3Error {
                 .with("ProposedSize", size.to_string())
                 .with("MinSizeAllowed", squall_objects::MIN_PART_SIZE.to_string()),
             E::InvalidPartNumber => s(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidPartNumber"),
+            E::NoSuchWebsiteConfiguration(b) => {
+                s(StatusCode::NOT_FOUND, "NoSuchWebsiteConfiguration").with("BucketName", b)
+            }
             E::Body { code, message } => S3Error::new(body_status(code), code, message),
             E::Storage(e) => {
                 tracing::error!(error = %e, "object storage failed");

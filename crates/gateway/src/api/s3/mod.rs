@@ -9,9 +9,13 @@ mod cors;
 mod dates;
 mod error;
 mod multipart;
-mod objects;
+mod notifications;
+pub(crate) mod objects;
 mod source;
+mod website;
 mod xml;
+
+pub(crate) use dates::parse_date as parse_http_date;
 
 use super::ApiState;
 use super::query::Xml;
@@ -55,6 +59,8 @@ pub(crate) struct S3Request {
     pub(crate) key: Option<String>,
     query: Vec<(String, String)>,
     payload: Payload,
+    /// Who sent it, for object events.
+    pub(crate) requester: squall_objects::events::Requester,
     /// The body, which sources borrow, so what a refused request did not read can still
     /// be drained afterwards.
     body: Incoming,
@@ -143,7 +149,12 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
         Ok(p) => p,
         Err(e) => return e.into_response(&resource, request_id, head),
     };
-    let mut req = S3Request { parts, bucket, key, query, payload, body };
+    let requester = squall_objects::events::Requester {
+        request_id: request_id.to_string(),
+        source_ip: parts.extensions.get::<crate::serve::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default(),
+        principal: auth::access_key_id(&parts).unwrap_or_default(),
+    };
+    let mut req = S3Request { parts, bucket, key, query, payload, requester, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
@@ -177,14 +188,12 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 25] = [
+const UNSUPPORTED: [&str; 23] = [
     "acl",
     "policy",
     "policyStatus",
     "lifecycle",
-    "website",
     "logging",
-    "notification",
     "replication",
     "encryption",
     "ownershipControls",
@@ -219,7 +228,32 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
             )),
         };
     }
-    if let Some(sub) = UNSUPPORTED.iter().chain(&["cors"]).find(|s| req.has(s)) {
+    if req.has("notification") && req.key.is_none() {
+        let bucket = req.bucket.clone().unwrap_or_default();
+        return match req.parts.method {
+            Method::PUT => notifications::put(&state.objects, req, &bucket).await,
+            Method::GET => notifications::get(&state.objects, &bucket),
+            _ => Err(S3Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+            )),
+        };
+    }
+    if req.has("website") && req.key.is_none() {
+        let bucket = req.bucket.clone().unwrap_or_default();
+        return match req.parts.method {
+            Method::PUT => website::put(&state.objects, req, &bucket).await,
+            Method::GET => website::get(&state.objects, &bucket),
+            Method::DELETE => website::delete(&state.objects, &bucket).await,
+            _ => Err(S3Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+            )),
+        };
+    }
+    if let Some(sub) = UNSUPPORTED.iter().chain(&["cors", "notification", "website"]).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
@@ -253,7 +287,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         }
         (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, req, &b, &k).await,
         (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, req, &b, &k).await,
-        (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, &b, &k).await,
+        (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, req, &b, &k).await,
         _ => Err(S3Error::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "MethodNotAllowed",

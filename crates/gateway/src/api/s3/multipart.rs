@@ -117,7 +117,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     if parts.is_empty() {
         return Err(S3Error::malformed_xml());
     }
-    let record = objects.complete_upload(bucket, key, &id, parts, if_none_match).await?;
+    let record = objects.complete_upload(bucket, key, &id, parts, if_none_match, &req.requester).await?;
     let mut r = xml_response("CompleteMultipartUploadResult", |x| {
         x.elem("Location", &format!("http://{host}/{bucket}/{key}"))
             .elem("Bucket", bucket)

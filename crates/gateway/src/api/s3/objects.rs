@@ -114,6 +114,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
         expected: Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value },
         if_none_match: req.header("if-none-match").map(str::to_string),
         if_match: req.header("if-match").map(str::to_string),
+        requester: req.requester.clone(),
     };
     let mut source = req.source();
     let record = objects.put_object(bucket, key, put, source.as_mut()).await?;
@@ -136,8 +137,8 @@ pub(super) fn conditions(req: &S3Request, prefix: &str) -> Result<Conditions, S3
     })
 }
 
-/// The headers GET and HEAD return for `record`.
-fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMap) {
+/// The headers GET and HEAD return for `record` (the website endpoint's too).
+pub(crate) fn stored_headers(record: &ObjectRecord, headers: &mut HeaderMap) {
     set(headers, "etag", &format!("\"{}\"", record.etag));
     set(headers, "last-modified", &http_date(record.modified_ms));
     set(headers, "accept-ranges", "bytes");
@@ -151,6 +152,11 @@ fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMa
     if !record.tags.is_empty() {
         set(headers, "x-amz-tagging-count", &record.tags.len().to_string());
     }
+}
+
+/// [`stored_headers`], then the `response-*` overrides of a GET.
+fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMap) {
+    stored_headers(record, headers);
     // response-* parameters override what a GET returns.
     for (param, header) in [
         ("response-content-type", "content-type"),
@@ -164,6 +170,12 @@ fn object_headers(req: &S3Request, record: &ObjectRecord, headers: &mut HeaderMa
             set(headers, header, v);
         }
     }
+}
+
+/// An object's bytes as a response body.
+pub(crate) fn stream_body(bytes: futures::stream::BoxStream<'static, squall_objects::Result<bytes::Bytes>>) -> Body {
+    let frames = bytes.map_ok(hyper::body::Frame::data).map_err(|e| -> squall_runtime::BoxError { Box::new(e) });
+    http_body_util::StreamBody::new(frames).boxed_unsync()
 }
 
 pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
@@ -216,8 +228,8 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     Ok(r)
 }
 
-pub(super) async fn delete_object(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
-    objects.delete_object(bucket, key).await?;
+pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    objects.delete_object(bucket, key, &req.requester).await?;
     let mut r = http::Response::new(empty());
     *r.status_mut() = StatusCode::NO_CONTENT;
     Ok(r)
@@ -251,7 +263,7 @@ pub(super) async fn delete_objects(objects: &Arc<Objects>, req: &mut S3Request, 
     objects.bucket(bucket)?;
     let mut results = Vec::with_capacity(keys.len());
     for key in keys {
-        let outcome = objects.delete_object(bucket, &key).await.map_err(S3Error::from);
+        let outcome = objects.delete_object(bucket, &key, &req.requester).await.map_err(S3Error::from);
         results.push((key, outcome));
     }
     Ok(xml_response("DeleteResult", |x| {
@@ -316,6 +328,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         replace_meta,
         replace_tags,
         checksum,
+        requester: req.requester.clone(),
     };
     let record = objects.copy_object(bucket, key, copy).await?;
     Ok(xml_response("CopyObjectResult", |x| {

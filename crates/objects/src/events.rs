@@ -1,0 +1,252 @@
+//! Object events: a bucket's notification targets (functions, queues, topics by ARN) get
+//! S3's event record when an object is created or removed.
+//!
+//! Events are durable with the change that caused them: their rows go to the outbox
+//! (pseudo-table `~events`) in the same store write as the object's record, and a worker
+//! hands them to the [`EventSink`] (which enqueues an asynchronous invocation, sends a
+//! message, or publishes) and deletes each row once delivered. At least once.
+
+use crate::record::ObjectRecord;
+use crate::service::{BucketRecord, Objects, now_ms};
+use crate::{Error, Result};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use squall_storage::ItemWrite;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Where events go.
+#[async_trait]
+pub trait EventSink: Send + Sync + 'static {
+    /// Delivers `body` to `arn` (a function, queue or topic); `Err` says why not.
+    async fn deliver(&self, arn: &str, body: String) -> std::result::Result<(), String>;
+}
+
+/// One notification target of a bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationTarget {
+    /// The configuration's `Id` (`configurationId` in the record).
+    pub id: String,
+    /// The function, queue or topic ARN.
+    pub arn: String,
+    /// Event patterns: `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ….
+    pub events: Vec<String>,
+    /// Only keys starting with this.
+    #[serde(default)]
+    pub prefix: String,
+    /// Only keys ending with this.
+    #[serde(default)]
+    pub suffix: String,
+}
+
+/// The event names S3 sends that Squall produces.
+pub const EVENTS: [&str; 5] = [
+    "ObjectCreated:Put",
+    "ObjectCreated:Copy",
+    "ObjectCreated:CompleteMultipartUpload",
+    "ObjectRemoved:Delete",
+    "ObjectRemoved:DeleteMarkerCreated",
+];
+
+/// Whether pattern `pattern` (`s3:ObjectCreated:*`) covers event `name` (`ObjectCreated:Put`).
+fn covers(pattern: &str, name: &str) -> bool {
+    let Some(p) = pattern.strip_prefix("s3:") else { return false };
+    match p.strip_suffix('*') {
+        Some(family) => name.starts_with(family),
+        None => p == name,
+    }
+}
+
+/// Checks targets: known events, ARNs of functions, queues or topics.
+pub fn check_targets(targets: &[NotificationTarget]) -> Result<()> {
+    for t in targets {
+        if !matches!(squall_types::arn_service(&t.arn), Some("lambda" | "sqs" | "sns")) {
+            return Err(Error::InvalidArgument(format!(
+                "Unable to validate the destination: {} is not a function, queue or topic ARN",
+                t.arn
+            )));
+        }
+        if t.events.is_empty() {
+            return Err(Error::InvalidArgument("A notification configuration needs at least one event".into()));
+        }
+        for e in &t.events {
+            let known = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:*"].contains(&e.as_str())
+                || EVENTS.iter().any(|n| e.strip_prefix("s3:") == Some(n));
+            if !known {
+                return Err(Error::InvalidArgument(format!("The event is not supported for notifications: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Who made a change, as the event record reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requester {
+    /// The request's id.
+    pub request_id: String,
+    /// The caller's address.
+    pub source_ip: String,
+    /// The caller's principal (its access key id).
+    pub principal: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    arn: String,
+    body: String,
+}
+
+const OUTBOX: &str = "~events";
+/// A delivery that keeps failing is dropped (with a warning) after this many attempts.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// S3's key encoding in event records: form encoding, `/` kept.
+fn encode_key(key: &str) -> String {
+    squall_types::form_encode(key).replace("%2F", "/")
+}
+
+/// Assigns outbox sequence numbers: past every row already there, growing with time.
+pub(crate) struct Sequencer(AtomicU64);
+
+impl Sequencer {
+    pub(crate) fn new(after: u64) -> Sequencer {
+        Sequencer(AtomicU64::new(after.max(now_ms() as u64 * 1000)))
+    }
+
+    fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+impl Objects {
+    /// The outbox rows announcing `name` (`ObjectCreated:Put`, …) of `key` to every
+    /// target of `bucket` that wants it; written with the change.
+    pub(crate) fn event_writes(
+        &self,
+        bucket: &BucketRecord,
+        name: &str,
+        key: &str,
+        record: Option<&ObjectRecord>,
+        by: &Requester,
+    ) -> Vec<ItemWrite> {
+        let mut writes = Vec::new();
+        for t in &bucket.notifications {
+            if !t.events.iter().any(|p| covers(p, name)) || !key.starts_with(&t.prefix) || !key.ends_with(&t.suffix) {
+                continue;
+            }
+            let seq = self.sequencer.next();
+            let mut object = serde_json::json!({ "key": encode_key(key), "sequencer": format!("{seq:016X}") });
+            if let Some(r) = record {
+                object["size"] = r.size.into();
+                object["eTag"] = r.etag.clone().into();
+            }
+            let principal = serde_json::json!({ "principalId": by.principal });
+            let event = serde_json::json!({ "Records": [{
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": bucket.region,
+                "eventTime": squall_types::format_iso8601_millis_z(now_ms() as u64),
+                "eventName": name,
+                "userIdentity": principal,
+                "requestParameters": { "sourceIPAddress": by.source_ip },
+                "responseElements": { "x-amz-request-id": by.request_id, "x-amz-id-2": by.request_id },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": t.id,
+                    "bucket": { "name": bucket.name, "ownerIdentity": principal, "arn": format!("arn:aws:s3:::{}", bucket.name) },
+                    "object": object,
+                },
+            }]});
+            let pending = Pending { arn: t.arn.clone(), body: event.to_string() };
+            writes.push(ItemWrite {
+                table: OUTBOX.into(),
+                pk: Vec::new(),
+                sk: seq.to_be_bytes().to_vec(),
+                item: Some(serde_json::to_vec(&pending).expect("records serialize")),
+            });
+        }
+        writes
+    }
+
+    /// Replaces a bucket's notification targets.
+    pub async fn set_notifications(&self, bucket: &str, targets: Vec<NotificationTarget>) -> Result<()> {
+        check_targets(&targets)?;
+        self.update_bucket(bucket, |b| b.notifications = targets).await
+    }
+
+    /// Starts the worker that delivers the outbox's events to `sink`.
+    pub fn start_events(self: &Arc<Self>, sink: Arc<dyn EventSink>) -> tokio::task::JoinHandle<()> {
+        let objects = self.clone();
+        tokio::spawn(async move {
+            let mut attempts: std::collections::HashMap<Vec<u8>, u32> = Default::default();
+            loop {
+                let rows = match objects.store.scan(OUTBOX, None, 100).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading pending object events failed");
+                        Vec::new()
+                    }
+                };
+                let mut failed = false;
+                for row in &rows {
+                    let delivered = match serde_json::from_slice::<Pending>(&row.item) {
+                        Ok(p) => match sink.deliver(&p.arn, p.body).await {
+                            Ok(()) => true,
+                            Err(e) => {
+                                let n = attempts.entry(row.sk.clone()).or_default();
+                                *n += 1;
+                                tracing::warn!(target_arn = %p.arn, error = %e, attempt = *n, "an object event was not delivered");
+                                *n >= MAX_ATTEMPTS
+                            }
+                        },
+                        Err(e) => {
+                            tracing::warn!(error = %e, "dropping an unreadable object event");
+                            true
+                        }
+                    };
+                    if delivered {
+                        attempts.remove(&row.sk);
+                        let done = ItemWrite { table: OUTBOX.into(), pk: Vec::new(), sk: row.sk.clone(), item: None };
+                        if let Err(e) = objects.store.write(vec![done]).await {
+                            tracing::warn!(error = %e, "could not clear a delivered object event");
+                        }
+                    } else {
+                        failed = true;
+                    }
+                }
+                if rows.is_empty() || failed {
+                    // New events wake the worker; failures wait before the next round.
+                    let wait = if failed { Duration::from_secs(1) } else { Duration::from_secs(5) };
+                    let _ = tokio::time::timeout(wait, objects.events_pending.notified()).await;
+                }
+            }
+        })
+    }
+
+    /// The last outbox sequence number in `store`, for seeding the sequencer.
+    pub(crate) async fn last_event(store: &dyn squall_storage::TableStore) -> Result<u64> {
+        let rows = squall_storage::scan_all(store, OUTBOX).await?;
+        Ok(rows.last().and_then(|r| r.sk.as_slice().try_into().ok()).map(u64::from_be_bytes).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_keys() {
+        assert!(covers("s3:ObjectCreated:*", "ObjectCreated:Put"));
+        assert!(covers("s3:*", "ObjectRemoved:Delete"));
+        assert!(!covers("s3:ObjectCreated:Put", "ObjectCreated:Copy"));
+        assert!(!covers("ObjectCreated:*", "ObjectCreated:Put"));
+        assert_eq!(encode_key("photos/red flower+1.jpg"), "photos/red+flower%2B1.jpg");
+        let t =
+            |arn: &str, e: &str| NotificationTarget { arn: arn.into(), events: vec![e.into()], ..Default::default() };
+        check_targets(&[t("arn:aws:lambda:us-east-1:000000000000:function:f", "s3:ObjectCreated:*")]).unwrap();
+        assert!(check_targets(&[t("arn:aws:s3:::b", "s3:ObjectCreated:*")]).is_err());
+        assert!(check_targets(&[t("arn:aws:sqs:us-east-1:000000000000:q", "s3:ObjectRestore:*")]).is_err());
+    }
+}
