@@ -66,7 +66,7 @@ impl Client {
     }
 
     /// [`Client::send`], signed for `service` when it is given (the server tells SNS's
-    /// query protocol apart by the signature's service).
+    /// query protocol and S3 apart by the signature's service).
     async fn send_for(
         &self,
         service: Option<&str>,
@@ -101,15 +101,11 @@ impl Client {
         } else {
             "lambda"
         };
-        let authorization = sign(
-            &signable,
-            &self.creds.access_key_id,
-            &self.creds.secret_access_key,
-            &self.region,
-            service,
-            PathEncoding::Double,
-        )
-        .map_err(|e| anyhow!("signing: {e}"))?;
+        // S3 signs the path as sent; every other service a normalized, doubly encoded one.
+        let encoding = if service == "s3" { PathEncoding::AsSent } else { PathEncoding::Double };
+        let authorization =
+            sign(&signable, &self.creds.access_key_id, &self.creds.secret_access_key, &self.region, service, encoding)
+                .map_err(|e| anyhow!("signing: {e}"))?;
         let mut req = http::Request::builder().method(method).uri(uri);
         for (k, v) in &all {
             req = req.header(*k, *v);
@@ -171,6 +167,20 @@ impl Client {
         }
         let headers = [("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
         self.send_for(Some("sns"), http::Method::POST, "/", &headers, body.into_bytes()).await
+    }
+
+    /// An S3 request (path-style: `/<bucket>`, `/<bucket>?cors`; the path must already be
+    /// percent-encoded), signed for `s3` with the payload's SHA-256 in
+    /// `x-amz-content-sha256`; the answer whatever its status (S3's errors are XML
+    /// `<Error>` documents, which [`server_error`] reads).
+    pub(crate) async fn s3(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<Response> {
+        let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[("content-type", "application/xml")] };
+        self.send_for(Some("s3"), method, path_and_query, headers, body).await
     }
 }
 
@@ -238,7 +248,7 @@ pub(crate) fn xml_text(xml: &str, name: &str) -> Option<String> {
 
 /// Text with XML's five entities and numeric character references (`&#233;`, `&#xE9;`)
 /// replaced; anything else after `&` is kept as it is.
-fn xml_unescape(s: &str) -> String {
+pub(crate) fn xml_unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {

@@ -62,6 +62,22 @@ enum Command {
         /// Run Lambda-runtime processes without the bubblewrap sandbox.
         #[arg(long)]
         no_sandbox: bool,
+        /// Keep objects' bytes in an S3-compatible bucket (`s3://bucket/prefix`) instead of
+        /// the data directory (objects up to 64 KiB stay in their records).
+        #[arg(long, env = "SQUALL_BLOBS")]
+        blobs: Option<String>,
+        /// The endpoint of --blobs' store (default: AWS's own for the region).
+        #[arg(long, env = "SQUALL_BLOBS_ENDPOINT")]
+        blobs_endpoint: Option<String>,
+        /// The region --blobs' store signs for (default: --region).
+        #[arg(long, env = "SQUALL_BLOBS_REGION")]
+        blobs_region: Option<String>,
+        /// The access key id for --blobs' store.
+        #[arg(long, env = "SQUALL_BLOBS_ACCESS_KEY_ID", hide_env_values = true)]
+        blobs_access_key_id: Option<String>,
+        /// The secret access key for --blobs' store (prefer the environment variable).
+        #[arg(long, env = "SQUALL_BLOBS_SECRET_ACCESS_KEY", hide_env_values = true)]
+        blobs_secret_access_key: Option<String>,
         /// Milliseconds before the first retry of a failed asynchronous invocation (doubling
         /// for the second; Lambda waits about a minute).
         #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
@@ -135,6 +151,11 @@ fn main() -> ExitCode {
             max_concurrency,
             idle_timeout,
             no_sandbox,
+            blobs,
+            blobs_endpoint,
+            blobs_region,
+            blobs_access_key_id,
+            blobs_secret_access_key,
             no_memory_cgroups,
             async_retry_delay_ms,
             stream_retry_delay_ms,
@@ -161,11 +182,25 @@ fn main() -> ExitCode {
                 retry_delay: std::time::Duration::from_millis(async_retry_delay_ms),
                 ..Default::default()
             };
+            let blobs = match (blobs, blobs_access_key_id, blobs_secret_access_key) {
+                (None, _, _) => None,
+                (Some(url), Some(id), Some(secret)) => Some(squall_server::RemoteBlobs {
+                    url,
+                    endpoint: blobs_endpoint,
+                    region: blobs_region.unwrap_or_else(|| region.clone()),
+                    credentials: (id, secret),
+                }),
+                (Some(_), _, _) => {
+                    eprintln!("error: --blobs needs SQUALL_BLOBS_ACCESS_KEY_ID and SQUALL_BLOBS_SECRET_ACCESS_KEY");
+                    return ExitCode::FAILURE;
+                }
+            };
             commands::server::run(squall_server::ServerConfig {
                 data_dir,
                 api_addr: api,
                 http_addr: http,
                 region,
+                blobs,
                 engine,
                 process,
                 async_policy,

@@ -9,6 +9,7 @@
 //! it the line of any key for its own errors.
 
 mod async_settings;
+mod buckets;
 mod events;
 mod locate;
 mod parse;
@@ -16,6 +17,7 @@ mod queues;
 mod resources;
 mod topics;
 
+pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
 pub use locate::Locator;
 pub use parse::{parse, parse_for};
 pub use queues::QueueResource;
@@ -52,6 +54,14 @@ pub struct Manifest {
     /// pushes, so these are not event source mappings; deploy makes them after the
     /// functions exist.
     pub subscriptions: Vec<SubscriptionResource>,
+    /// Buckets declared under `resources` (`AWS::S3::Bucket`), then those `s3` events
+    /// imply by name (logical id empty; not those with `existing: true`): created when
+    /// missing on deploy, never deleted.
+    pub buckets: Vec<BucketResource>,
+    /// Function `s3` events: targets of their buckets' notification configurations. S3
+    /// pushes, so these are not event source mappings; deploy puts them after the
+    /// functions exist, beside the other targets of each bucket.
+    pub bucket_notifications: Vec<BucketNotification>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

@@ -1,7 +1,11 @@
 //! The walk over the YAML tree: every key is either understood, accepted with a warning,
 //! or refused with its location.
 
-use crate::{FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors, SubscriptionResource, TopicResource};
+use crate::buckets::EventFunction;
+use crate::{
+    BucketNotification, BucketResource, FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors,
+    SubscriptionResource, TopicResource,
+};
 use serde_norway::{Mapping, Value};
 use squall_types::{Cors, EventSourceMapping, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +37,8 @@ pub fn parse_for(file: &str, text: &str, endpoint: &str) -> Result<Manifest, Man
         region: squall_types::DEFAULT_REGION.to_string(),
         topics: vec![],
         subscriptions: vec![],
+        buckets: vec![],
+        bucket_notifications: vec![],
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -75,6 +81,10 @@ pub(crate) struct Cx<'f> {
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
     pub(crate) subscriptions: Vec<SubscriptionResource>,
+    /// Buckets declared under `resources`, then those `s3` events imply.
+    pub(crate) buckets: Vec<BucketResource>,
+    /// Function `s3` events, in manifest order.
+    pub(crate) bucket_notifications: Vec<BucketNotification>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -207,6 +217,7 @@ impl Cx<'_> {
             if let Some(res) = root.get("resources") {
                 (tables, queues) = self.resources(name, res);
             }
+            self.implied_bucket_refs(root.get("functions"));
         }
         for (key, v) in self.entries(&[], root) {
             match key {
@@ -256,6 +267,8 @@ impl Cx<'_> {
             queues,
             topics: std::mem::take(&mut self.topics),
             subscriptions: std::mem::take(&mut self.subscriptions),
+            buckets: std::mem::take(&mut self.buckets),
+            bucket_notifications: std::mem::take(&mut self.bucket_notifications),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })
@@ -404,10 +417,11 @@ impl Cx<'_> {
         let mut provisioned_concurrency = None;
         let mut async_invoke = squall_types::AsyncInvokeConfig::default();
         let errors_before = self.errors.len();
-        // `sns` events subscribe the function by its ARN, so its deployed name is needed
-        // before `name:` may have been read.
+        // `sns` and `s3` events name the function by its ARN, so its deployed name is
+        // needed before `name:` may have been read.
         let deployed = v.get("name").and_then(Value::as_str).map_or_else(|| format!("{service}-{key}"), str::to_string);
         let function_arn = squall_types::function_arn(&self.region, &deployed);
+        let event_function = EventFunction { service: service.as_str(), key, name: &deployed, arn: &function_arn };
         for (k, val) in self.entries(&["functions", key], v) {
             let path_owned = at(k);
             let path: Vec<&str> = path_owned.iter().map(String::as_str).collect();
@@ -419,7 +433,7 @@ impl Cx<'_> {
                 "environment" => environment.extend(self.environment(&path, val)),
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
-                "events" => (routes, event_sources) = self.events(&path, val, &function_arn),
+                "events" => (routes, event_sources) = self.events(&path, val, &event_function),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
                 other if self.async_setting(&path, other, val, &mut async_invoke) => {}
@@ -481,8 +495,8 @@ impl Cx<'_> {
 
     /// A function's `events`: its HTTP routes and its event source mappings. `sns` events
     /// (SNS pushes: no mapping) add their subscriptions, and the topics they imply, to
-    /// `self`.
-    fn events(&mut self, path: &Path, v: &Value, function_arn: &str) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
+    /// `self`; `s3` events (S3 pushes too) their notifications and the buckets they imply.
+    fn events(&mut self, path: &Path, v: &Value, function: &EventFunction) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list");
             return (vec![], vec![]);
@@ -507,7 +521,8 @@ impl Cx<'_> {
                 }
                 "stream" => sources.extend(self.stream_event(&epath, spec)),
                 "sqs" => sources.extend(self.sqs_event(&epath, spec)),
-                "sns" => self.sns_event(&epath, spec, function_arn),
+                "sns" => self.sns_event(&epath, spec, function.arn),
+                "s3" => self.s3_event(&epath, spec, function),
                 "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }

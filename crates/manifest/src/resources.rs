@@ -1,11 +1,12 @@
 //! `resources.Resources`: the CloudFormation resources Squall creates on deploy
 //! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`, `AWS::SNS::Topic`,
-//! `AWS::SNS::Subscription`), and `Ref` / `Fn::GetAtt` to them and to the service's
-//! functions.
+//! `AWS::SNS::Subscription`, `AWS::S3::Bucket`), and `Ref` / `Fn::GetAtt` to them, to the
+//! service's functions and to the buckets `s3` events create.
 //!
 //! Two passes: the first names every resource (so references resolve in any order), the
 //! second reads their properties.
 
+use crate::buckets::default_bucket_name;
 use crate::parse::Cx;
 use serde_norway::Value;
 use std::collections::HashMap;
@@ -31,12 +32,24 @@ pub(crate) type Refs = HashMap<String, Target>;
 pub(crate) struct Target {
     /// Its CloudFormation type (`AWS::SQS::Queue`...).
     pub(crate) kind: &'static str,
-    /// What `Ref` gives: a table's name, a queue's URL, a topic's ARN, a function's name.
-    reference: String,
+    /// What `Ref` gives: a table's name, a queue's URL, a topic's ARN, a function's name,
+    /// a bucket's name.
+    pub(crate) reference: String,
     /// What `Fn::GetAtt` gives, by attribute.
     pub(crate) attributes: HashMap<&'static str, String>,
     /// Whether it is a table with a stream.
     stream: bool,
+}
+
+impl Target {
+    /// A resource that is not a table with a stream.
+    pub(crate) fn plain<const N: usize>(
+        kind: &'static str,
+        reference: String,
+        attributes: [(&'static str, String); N],
+    ) -> Target {
+        Target { kind, reference, attributes: HashMap::from(attributes), stream: false }
+    }
 }
 
 /// Properties passed to CreateTable as they are.
@@ -79,9 +92,9 @@ impl Cx<'_> {
         }
     }
 
-    /// Reads `resources` into the tables and queues to create (topics and subscriptions go
-    /// to `self.topics` and `self.subscriptions`); leaves what references to them resolve
-    /// to in `self.refs`.
+    /// Reads `resources` into the tables and queues to create (topics, subscriptions and
+    /// buckets go to `self.topics`, `self.subscriptions` and `self.buckets`); leaves what
+    /// references to them resolve to in `self.refs`.
     pub(crate) fn resources(&mut self, service: &str, v: &Value) -> (Vec<TableResource>, Vec<crate::QueueResource>) {
         let (mut tables, mut queues) = (Vec::new(), Vec::new());
         let account = squall_types::ACCOUNT_ID;
@@ -127,6 +140,9 @@ impl Cx<'_> {
                     let attributes = HashMap::from([("TopicArn", arn.clone()), ("TopicName", name)]);
                     Target { kind: "AWS::SNS::Topic", reference: arn, attributes, stream: false }
                 }
+                Some("AWS::S3::Bucket") => crate::buckets::bucket_target(
+                    named("BucketName").unwrap_or_else(|| default_bucket_name(service, id)),
+                ),
                 _ => continue,
             };
             self.refs.insert(id.to_string(), target);
@@ -136,6 +152,7 @@ impl Cx<'_> {
                 Some("AWS::SQS::Queue") => queues.extend(self.queue_resource(service, id, r)),
                 Some("AWS::SNS::Topic") => self.topic_resource(service, id, r),
                 Some("AWS::SNS::Subscription") => self.subscription_resource(id, r),
+                Some("AWS::S3::Bucket") => self.bucket_resource(service, id, r),
                 _ => tables.extend(self.resource(service, id, r)),
             }
         }

@@ -279,7 +279,7 @@ impl Cx<'_> {
 
     /// The `Properties` of a resource; `Type` is known, other keys are warned about or
     /// refused.
-    fn resource_properties<'v>(&mut self, base: &Path, v: &'v Value, retained: &str) -> Option<&'v Value> {
+    pub(crate) fn resource_properties<'v>(&mut self, base: &Path, v: &'v Value, retained: &str) -> Option<&'v Value> {
         let mut props = None;
         for (key, v) in self.entries(base, v) {
             match key {

@@ -189,21 +189,18 @@ impl Objects {
             checksum: written.checksum.map(|(_, v)| v),
             segment: written.segments.into_iter().next(),
         };
-        let result = self.commit_part(bucket, upload_id, &part).await;
+        let result = self.commit_part(bucket, key, upload_id, &part).await;
         if result.is_err() {
             self.discard_parts(std::slice::from_ref(&part));
         }
         result.map(|()| part)
     }
 
-    async fn commit_part(&self, bucket: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
+    async fn commit_part(&self, bucket: &str, key: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         let table = uploads_table(bucket);
-        // Completion and abort hold the same lock, so the upload cannot end in between.
+        // Completion and abort lock the same key, so the upload cannot end in between.
         if self.store.get_item(&table, upload_id.as_bytes(), b"").await?.is_none() {
             return Err(Error::NoSuchUpload(upload_id.into()));
         }
@@ -215,7 +212,7 @@ impl Objects {
             sk,
             item: Some(serde_json::to_vec(part).expect("records serialize")),
         }]);
-        drop(deleted);
+        drop(guard);
         ticket.await?;
         if let Some(old) = old {
             let old: PartRecord = serde_json::from_slice(&old).map_err(|e| corrupt("a part", e))?;
@@ -289,10 +286,7 @@ impl Objects {
             return Err(Error::InvalidPartOrder);
         }
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         let upload = self.load_upload(bucket, key, upload_id).await?;
         let stored = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let mut chosen = Vec::with_capacity(listed.len());
@@ -360,7 +354,7 @@ impl Objects {
             by,
         );
         writes.extend(events);
-        self.submit_with_events(writes, deleted).await?;
+        self.submit_with_events(writes, guard).await?;
         self.discard(old.as_ref());
         let unused: Vec<PartRecord> =
             stored.into_iter().filter(|p| !chosen.iter().any(|c| c.number == p.number)).collect();
@@ -371,10 +365,7 @@ impl Objects {
     /// Aborts an upload, deleting its parts.
     pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         self.load_upload(bucket, key, upload_id).await?;
         let parts = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let table = uploads_table(bucket);
@@ -389,7 +380,7 @@ impl Objects {
             });
         }
         let ticket = self.store.submit(writes);
-        drop(deleted);
+        drop(guard);
         ticket.await?;
         self.discard_parts(&parts);
         Ok(())
@@ -411,7 +402,7 @@ impl Objects {
         Ok(out)
     }
 
-    /// Deletes every upload of a bucket being deleted (under its lock).
+    /// Deletes every upload of a bucket being deleted (holding it exclusively).
     pub(crate) async fn drop_uploads(&self, bucket: &str) -> Result<()> {
         let table = uploads_table(bucket);
         let rows = squall_storage::scan_all(self.store.as_ref(), &table).await?;

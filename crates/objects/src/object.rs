@@ -68,6 +68,11 @@ pub fn check_tags(tags: &[(String, String)]) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(Error::BadRequest("Object tags cannot be greater than 10".into()));
     }
+    check_tag_values(tags)
+}
+
+/// Tag keys (1–128 characters, unique) and values (up to 256).
+pub(crate) fn check_tag_values(tags: &[(String, String)]) -> Result<()> {
     for (i, (k, v)) in tags.iter().enumerate() {
         if k.is_empty() || k.chars().count() > 128 {
             return Err(Error::InvalidTag("The TagKey you have provided is invalid".into()));
@@ -148,7 +153,7 @@ impl Objects {
     }
 
     /// Writes `record` as `key`, checking the write conditions against the current
-    /// version under the bucket's lock; the replaced version's blobs go once it is durable.
+    /// version under the key's lock; the replaced version's blobs go once it is durable.
     async fn commit(
         &self,
         bucket: &str,
@@ -158,10 +163,7 @@ impl Objects {
         (event, by): (&str, &Requester),
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         let old = self.load(bucket, key).await?;
         check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
         let mut writes = vec![ItemWrite {
@@ -171,7 +173,7 @@ impl Objects {
             item: Some(record.encode()),
         }];
         writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), event, key, Some(record), by));
-        self.submit_with_events(writes, deleted).await?;
+        self.submit_with_events(writes, guard).await?;
         self.discard(old.as_ref());
         Ok(())
     }
@@ -251,25 +253,22 @@ impl Objects {
     /// Deletes `key`; the record removed, if there was one.
     pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Option<ObjectRecord>> {
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         let Some(old) = self.load(bucket, key).await? else { return Ok(None) };
         let mut writes =
             vec![ItemWrite { table: bucket.into(), pk: OBJECTS_PK.to_vec(), sk: key.as_bytes().to_vec(), item: None }];
         writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), "ObjectRemoved:Delete", key, None, by));
-        self.submit_with_events(writes, deleted).await?;
+        self.submit_with_events(writes, guard).await?;
         self.discard(Some(&old));
         Ok(Some(old))
     }
 
-    /// Submits `writes`, releases the bucket's lock, waits until they are durable and wakes
+    /// Submits `writes`, releases the key's lock, waits until they are durable and wakes
     /// the event worker if they hold events.
     pub(crate) async fn submit_with_events(
         &self,
         writes: Vec<ItemWrite>,
-        lock: tokio::sync::MutexGuard<'_, bool>,
+        lock: crate::service::KeyGuard<'_>,
     ) -> Result<()> {
         let events = writes.iter().any(|w| w.table == "~events");
         let ticket = self.store.submit(writes);
@@ -331,10 +330,7 @@ impl Objects {
     /// Changes `key`'s record in place (its bytes and ETag stay).
     async fn update(&self, bucket: &str, key: &str, change: impl FnOnce(&mut ObjectRecord)) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let deleted = b.lock.lock().await;
-        if *deleted {
-            return Err(Error::NoSuchBucket(bucket.into()));
-        }
+        let guard = b.lock_key(bucket, key).await?;
         let mut record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
         change(&mut record);
         let ticket = self.store.submit(vec![ItemWrite {
@@ -343,7 +339,7 @@ impl Objects {
             sk: key.as_bytes().to_vec(),
             item: Some(record.encode()),
         }]);
-        drop(deleted);
+        drop(guard);
         Ok(ticket.await?)
     }
 }

@@ -25,6 +25,9 @@ pub struct BucketRecord {
     /// Where object events go.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<crate::events::NotificationTarget>,
+    /// Its tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
     /// The static website it serves, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<crate::website::WebsiteConfig>,
@@ -33,10 +36,44 @@ pub struct BucketRecord {
 /// A bucket while the server runs.
 pub(crate) struct Bucket {
     pub(crate) record: RwLock<BucketRecord>,
-    /// Serializes each read-check-write sequence on the bucket's objects until its store
-    /// write is submitted; `true` once the bucket is deleted, so a writer that waited
-    /// finds out.
-    pub(crate) lock: tokio::sync::Mutex<bool>,
+    /// `true` once the bucket is deleted. Object writes hold it shared, so deleting the
+    /// bucket (which holds it exclusively) waits for them and they find out.
+    state: tokio::sync::RwLock<bool>,
+    /// Serialize each read-check-write sequence on one key until its store write is
+    /// submitted; keys hash onto these, so writes to different keys rarely wait.
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+/// How many key locks a bucket has.
+const STRIPES: usize = 64;
+
+/// A key of a live bucket, locked for a read-check-write sequence.
+pub(crate) struct KeyGuard<'a> {
+    _bucket: tokio::sync::RwLockReadGuard<'a, bool>,
+    _key: tokio::sync::MutexGuard<'a, ()>,
+}
+
+impl Bucket {
+    fn new(record: BucketRecord) -> Bucket {
+        Bucket {
+            record: RwLock::new(record),
+            state: Default::default(),
+            stripes: (0..STRIPES).map(|_| Default::default()).collect(),
+        }
+    }
+
+    /// Locks `key` of this bucket (named `name`), or finds the bucket deleted.
+    pub(crate) async fn lock_key(&self, name: &str, key: &str) -> Result<KeyGuard<'_>> {
+        use std::hash::{Hash, Hasher};
+        let state = self.state.read().await;
+        if *state {
+            return Err(Error::NoSuchBucket(name.into()));
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        let stripe = &self.stripes[h.finish() as usize % STRIPES];
+        Ok(KeyGuard { _bucket: state, _key: stripe.lock().await })
+    }
 }
 
 /// The objects service.
@@ -72,7 +109,7 @@ impl Objects {
             let record: BucketRecord = serde_json::from_str(&definition).map_err(|e| {
                 squall_storage::Error::Corrupt { what: format!("bucket {name:?}"), detail: e.to_string() }
             })?;
-            buckets.insert(name, Arc::new(Bucket { record: RwLock::new(record), lock: Default::default() }));
+            buckets.insert(name, Arc::new(Bucket::new(record)));
         }
         Ok(Arc::new(Objects {
             store,
@@ -108,10 +145,11 @@ impl Objects {
             cors: None,
             notifications: Vec::new(),
             website: None,
+            tags: Vec::new(),
         };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
-        let bucket = Arc::new(Bucket { record: RwLock::new(record.clone()), lock: Default::default() });
+        let bucket = Arc::new(Bucket::new(record.clone()));
         self.buckets.write().expect("bucket map lock").insert(name.into(), bucket);
         Ok(record)
     }
@@ -120,7 +158,7 @@ impl Objects {
     pub async fn delete_bucket(&self, name: &str) -> Result<()> {
         let _lifecycle = self.lifecycle.lock().await;
         let bucket = self.get_bucket(name)?;
-        let mut deleted = bucket.lock.lock().await;
+        let mut deleted = bucket.state.write().await;
         let any = self.store.query(name, OBJECTS_PK, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), true, 1);
         if !any.await?.is_empty() {
             return Err(Error::BucketNotEmpty(name.into()));
@@ -140,7 +178,7 @@ impl Objects {
     /// Changes a bucket's settings, written through to the store.
     pub(crate) async fn update_bucket(&self, name: &str, change: impl FnOnce(&mut BucketRecord)) -> Result<()> {
         let bucket = self.get_bucket(name)?;
-        let deleted = bucket.lock.lock().await;
+        let deleted = bucket.state.write().await;
         if *deleted {
             return Err(Error::NoSuchBucket(name.into()));
         }
@@ -150,6 +188,15 @@ impl Objects {
         self.store.update_table(name, &definition).await?;
         *bucket.record.write().expect("bucket lock") = record;
         Ok(())
+    }
+
+    /// Replaces a bucket's tags (at most 50, S3's limit for buckets).
+    pub async fn set_bucket_tags(&self, name: &str, tags: Vec<(String, String)>) -> Result<()> {
+        if tags.len() > 50 {
+            return Err(Error::BadRequest("Bucket tags cannot be greater than 50".into()));
+        }
+        crate::object::check_tag_values(&tags)?;
+        self.update_bucket(name, |b| b.tags = tags).await
     }
 
     /// Every bucket, by name.

@@ -30,6 +30,8 @@ pub struct ServerConfig {
     pub http_addr: SocketAddr,
     /// The region reported in ARNs.
     pub region: String,
+    /// An S3-compatible bucket for objects' bytes, instead of the data directory.
+    pub blobs: Option<RemoteBlobs>,
     /// WebAssembly engine limits.
     pub engine: EngineOptions,
     /// Process runtime limits (`work_dir`, `endpoint_url`, `credentials` and `region` are
@@ -40,6 +42,19 @@ pub struct ServerConfig {
     pub async_policy: AsyncPolicy,
     /// How event source mappings retry failed batches.
     pub triggers: squall_triggers::TriggerPolicy,
+}
+
+/// Where `--blobs` puts objects' bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteBlobs {
+    /// `s3://bucket[/prefix]`.
+    pub url: String,
+    /// The store's endpoint (`None`: AWS's own for the region).
+    pub endpoint: Option<String>,
+    /// The region to sign for.
+    pub region: String,
+    /// Access key id and secret.
+    pub credentials: (String, String),
 }
 
 /// What a started server tells its caller.
@@ -133,7 +148,22 @@ pub async fn run(
     .await
     .context("loading topics")?;
     let deliveries = topics.start_deliveries();
-    let objects = squall_objects::Objects::open(stores.objects.clone(), stores.blobs.clone(), &config.region)
+    let blobs: Arc<dyn squall_storage::BlobStore> = match &config.blobs {
+        Some(remote) => {
+            let (bucket, prefix) = squall_storage_remote::RemoteConfig::parse_url(&remote.url)
+                .with_context(|| format!("--blobs {:?} is not an s3://bucket[/prefix] URL", remote.url))?;
+            let remote = squall_storage_remote::RemoteConfig {
+                bucket,
+                prefix,
+                endpoint: remote.endpoint.clone(),
+                region: remote.region.clone(),
+                credentials: remote.credentials.clone(),
+            };
+            Arc::new(squall_storage_remote::RemoteBlobStore::new(&remote).context("configuring the remote blob store")?)
+        }
+        None => stores.blobs.clone(),
+    };
+    let objects = squall_objects::Objects::open(stores.objects.clone(), blobs, &config.region)
         .await
         .context("loading buckets")?;
     let destinations = squall_topics::Destinations::new(queues.clone(), topics.clone(), &functions);

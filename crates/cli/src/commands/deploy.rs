@@ -52,6 +52,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         ensure_tables(&client, &manifest.tables).await?;
         ensure_queues(&client, &manifest.queues).await?;
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
+        super::buckets::ensure_buckets(&client, &manifest.buckets, &manifest.bucket_notifications).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
@@ -69,7 +70,8 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
             .await?
             .json()?;
         print_report(&report);
-        // Functions removed by this deploy count as the service's: their subscriptions go.
+        // Functions removed by this deploy count as the service's: their subscriptions and
+        // bucket notifications go.
         let mut functions: HashSet<String> = manifest.functions.iter().map(|f| f.config.name.to_string()).collect();
         functions.extend(
             report["changes"].as_array().into_iter().flatten().filter_map(|c| c["function"].as_str()).map(String::from),
@@ -77,6 +79,9 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         ensure_subscriptions(&client, &manifest.subscriptions, &functions)
             .await
             .context("the functions are deployed, but their subscriptions are not all in place")?;
+        super::buckets::ensure_notifications(&client, &manifest.bucket_notifications, &functions)
+            .await
+            .context("the functions are deployed, but their buckets' notifications are not all in place")?;
         println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
@@ -236,7 +241,7 @@ fn subscription_settings(desired: &BTreeMap<String, String>) -> Vec<(&'static st
 }
 
 /// The function name in a Lambda function ARN (a qualifier after it dropped).
-fn function_of_arn(arn: &str) -> Option<&str> {
+pub(crate) fn function_of_arn(arn: &str) -> Option<&str> {
     let (_, rest) = arn.strip_prefix("arn:aws:lambda:")?.split_once(":function:")?;
     rest.split(':').next().filter(|n| !n.is_empty())
 }

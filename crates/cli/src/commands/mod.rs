@@ -1,5 +1,6 @@
 //! The client commands. Each builds a [`Client`], makes its calls and prints.
 
+mod buckets;
 pub(crate) mod deploy;
 pub(crate) mod server;
 
@@ -16,8 +17,9 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?.block_on(f)
 }
 
-/// Removes a service's functions; first unsubscribes them from their topics (the topics,
-/// like tables and queues, stay).
+/// Removes a service's functions; first unsubscribes them from their topics and takes
+/// them out of their buckets' notification configurations (the topics and buckets, with
+/// their objects, stay, like tables and queues).
 pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {
@@ -29,15 +31,22 @@ pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCod
             .filter(|s| s["name"] == service)
             .flat_map(|s| s["functions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from))
             .collect();
+        let mut kept_buckets = Vec::new();
         if !functions.is_empty() {
             deploy::unsubscribe_functions(&client, &functions, &Default::default())
                 .await
                 .context("unsubscribing the service's functions from their topics; nothing was removed")?;
+            kept_buckets = buckets::remove_notifications(&client, &functions).await.context(
+                "taking the service's functions out of their buckets' notifications; no function was removed",
+            )?;
         }
         let r =
             client.call(Method::DELETE, &format!("/squall/v1/services/{}", segment(service)), vec![]).await?.json()?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         println!("removed service {service} ({} functions: {})", removed.len(), removed.join(", "));
+        if !kept_buckets.is_empty() {
+            println!("kept buckets {} and their objects (squall never deletes buckets)", kept_buckets.join(", "));
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

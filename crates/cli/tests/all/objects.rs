@@ -52,6 +52,150 @@ fn object_events_reach_queues_through_the_notification_configuration() -> Result
     Ok(())
 }
 
+/// The byte at `position` of the large test object: each MiB repeats one value, so a
+/// reader checks whole stretches with `==` (memcmp) instead of byte by byte.
+fn pattern_byte(position: u64) -> u8 {
+    ((position >> 20) % 251) as u8
+}
+
+/// Splits a presigned URL into (host:port, path and query).
+fn url_parts(url: &str) -> Result<(String, String)> {
+    let rest = url.trim().strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("not an http URL: {url}"))?;
+    let (host, path) = rest.split_once('/').ok_or_else(|| anyhow::anyhow!("no path in {url}"))?;
+    Ok((host.to_string(), format!("/{path}")))
+}
+
+/// Reads a response head; its status and the stream positioned at the body.
+fn read_head(conn: &mut std::io::BufReader<std::net::TcpStream>) -> Result<u16> {
+    use std::io::BufRead;
+    let mut status_line = String::new();
+    conn.read_line(&mut status_line)?;
+    loop {
+        let mut line = String::new();
+        conn.read_line(&mut line)?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+    }
+    Ok(status_line.split_whitespace().nth(1).unwrap_or("0").parse()?)
+}
+
+/// A 2 GiB object goes up and comes back down while the server's memory stays flat.
+#[test]
+fn multi_gib_objects_stream_in_constant_memory() -> Result {
+    use std::io::Read;
+    let server = Server::start()?;
+    ok(&server.aws(&["s3", "mb", "s3://huge"]))?;
+    let size: u64 = 2 << 30;
+    let presign = |method: &str| -> Result<(String, String)> {
+        let script = root().join("tests/clients/s3_presign.py");
+        url_parts(&ok(&server.python_with(&script, &[method, "huge", "big.bin"]))?)
+    };
+
+    let (host, path) = presign("PUT")?;
+    let mut conn = std::net::TcpStream::connect(&host)?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(300)))?;
+    write!(conn, "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {size}\r\n\r\n")?;
+    let mut chunk = vec![0u8; 1 << 20];
+    for mib in 0..(size >> 20) {
+        chunk.fill(pattern_byte(mib << 20));
+        conn.write_all(&chunk)?;
+    }
+    let mut reader = std::io::BufReader::new(conn);
+    assert_eq!(read_head(&mut reader)?, 200, "the 2 GiB PUT is answered 200");
+
+    let (host, path) = presign("GET")?;
+    let mut conn = std::net::TcpStream::connect(&host)?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(300)))?;
+    write!(conn, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, conn);
+    assert_eq!(read_head(&mut reader)?, 200);
+    let (mut at, mut buf, mut expected) = (0u64, vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    while at < size {
+        let n = reader.read(&mut buf)?;
+        anyhow::ensure!(n > 0, "the body ended at {at} of {size} bytes");
+        let mut done = 0;
+        while done < n {
+            // Compare up to the next MiB boundary, where the pattern's value changes.
+            let pos = at + done as u64;
+            let len = (n - done).min(((1u64 << 20) - (pos & ((1 << 20) - 1))) as usize);
+            expected[..len].fill(pattern_byte(pos));
+            anyhow::ensure!(buf[done..done + len] == expected[..len], "byte {pos} differs");
+            done += len;
+        }
+        at += n as u64;
+    }
+    let peak = server.peak_rss_kib()?;
+    assert!(peak < 200 << 10, "the server peaked at {} MiB while moving 2 GiB", peak >> 10);
+    ok(&server.aws(&["s3", "rm", "s3://huge/big.bin"]))?;
+    Ok(())
+}
+
+/// With `--blobs`, objects' bytes live in another S3-compatible store (here a second
+/// Squall): larger objects and multipart parts become its objects, small ones stay inline,
+/// and deleting an object deletes its blobs there.
+#[test]
+fn blobs_can_live_in_a_remote_s3_compatible_store() -> Result {
+    let store = Server::start()?;
+    ok(&store.aws(&["s3", "mb", "s3://blobstore"]))?;
+    let creds = std::fs::read_to_string(store.data_dir.join("credentials"))?;
+    let field = |name: &str| -> Result<String> {
+        creds
+            .lines()
+            .find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == name).map(|(_, v)| v.trim().to_string()))
+            .ok_or_else(|| anyhow::anyhow!("no {name} in the credentials file"))
+    };
+    let (id, secret) = (field("aws_access_key_id")?, field("aws_secret_access_key")?);
+    let server = Server::start_with(&[
+        "--blobs",
+        "s3://blobstore/squall",
+        "--blobs-endpoint",
+        &store.api,
+        "--blobs-access-key-id",
+        &id,
+        "--blobs-secret-access-key",
+        &secret,
+    ])?;
+    let tmp = tempfile::tempdir()?;
+    let (small, large, back) = (tmp.path().join("small"), tmp.path().join("large"), tmp.path().join("back"));
+    std::fs::write(&small, b"tiny")?;
+    let large_bytes: Vec<u8> = (0..12u32 << 20).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&large, &large_bytes)?;
+    ok(&server.aws(&["s3", "mb", "s3://photos"]))?;
+    ok(&server.aws(&["s3", "cp", &small.to_string_lossy(), "s3://photos/small"]))?;
+    // 12 MiB: the CLI uploads it in two parts, each a blob of its own.
+    ok(&server.aws(&["s3", "cp", &large.to_string_lossy(), "s3://photos/large"]))?;
+    let blobs = || -> Result<usize> {
+        let out = ok(&store.aws(&["s3api", "list-objects-v2", "--bucket", "blobstore", "--prefix", "squall/"]))?;
+        let v: serde_json::Value =
+            if out.trim().is_empty() { serde_json::json!({}) } else { serde_json::from_str(&out)? };
+        Ok(v["Contents"].as_array().map_or(0, Vec::len))
+    };
+    assert_eq!(blobs()?, 2, "the two parts are blobs in the remote store; the small object stays inline");
+    ok(&server.aws(&["s3", "cp", "s3://photos/large", &back.to_string_lossy()]))?;
+    assert!(std::fs::read(&back)? == large_bytes, "the object reads back whole from the remote store");
+    let ranged = server.aws(&[
+        "s3api",
+        "get-object",
+        "--bucket",
+        "photos",
+        "--key",
+        "large",
+        "--range",
+        "bytes=8388606-8388609",
+        &back.to_string_lossy(),
+    ]);
+    ok(&ranged)?;
+    assert_eq!(std::fs::read(&back)?, &large_bytes[8388606..8388610], "a range across the parts' boundary");
+    ok(&server.aws(&["s3", "rm", "s3://photos/large"]))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while blobs()? != 0 {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the deleted object's blobs stayed in the remote store");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
+}
+
 /// A PUT cut off by `kill -9` leaves no object and no temporary file; objects whose PUT
 /// was answered survive, inline and in blobs alike.
 #[test]
@@ -96,5 +240,117 @@ fn interrupted_uploads_leave_nothing_and_acknowledged_ones_survive() -> Result {
     assert!(std::fs::read(&back)? == large_bytes, "the large object survived whole");
     ok(&server.aws(&["s3", "cp", "s3://durable/small", &back.to_string_lossy()]))?;
     assert_eq!(std::fs::read(&back)?, b"kept");
+    Ok(())
+}
+
+/// serverless.yml's S3 support end to end: a declared bucket with CORS rules, a function
+/// `s3` event with a prefix rule that gets exactly the matching upload, a re-deploy that
+/// keeps one target (and a target the service does not own), and `squall remove` taking
+/// the function's target out while the bucket and its objects stay.
+#[test]
+fn s3_events_in_serverless_yml_reach_the_function_and_deploys_own_their_targets() -> Result {
+    use serde_json::{Value, json};
+    let server = Server::start()?;
+    let json_of = |out: &std::process::Output| -> Result<Value> {
+        let text = ok(out)?;
+        Ok(if text.trim().is_empty() { json!({}) } else { serde_json::from_str(&text)? })
+    };
+    let bucket = "bucketsvc-uploads";
+    let config = || json_of(&server.aws(&["s3api", "get-bucket-notification-configuration", "--bucket", bucket]));
+    let function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bucketsvc-record";
+    let dir = root().join("tests/guests/lambda/buckets");
+
+    let out = server.deploy(&dir)?;
+    assert!(out.contains(&format!("bucket {bucket}: created")), "{out}");
+    assert!(
+        out.contains(&format!("notification {bucket}/incoming/* s3:ObjectCreated:* -> bucketsvc-record: ready")),
+        "{out}"
+    );
+    let cors = json_of(&server.aws(&["s3api", "get-bucket-cors", "--bucket", bucket]))?;
+    assert_eq!(cors["CORSRules"][0]["AllowedOrigins"], json!(["https://app.example"]), "{cors}");
+    assert_eq!(cors["CORSRules"][0]["MaxAgeSeconds"], 300, "{cors}");
+
+    // A target that is not the service's: deploys and remove must leave it.
+    ok(&server.aws(&["sqs", "create-queue", "--queue-name", "watch"]))?;
+    let mut with_queue = config()?;
+    with_queue["QueueConfigurations"] = json!([{
+        "Id": "watch",
+        "QueueArn": "arn:aws:sqs:us-east-1:000000000000:watch",
+        "Events": ["s3:ObjectRemoved:*"],
+    }]);
+    let doc = with_queue.to_string();
+    ok(&server.aws(&[
+        "s3api",
+        "put-bucket-notification-configuration",
+        "--bucket",
+        bucket,
+        "--notification-configuration",
+        &doc,
+    ]))?;
+
+    let tmp = tempfile::tempdir()?;
+    let (inside, outside) = (tmp.path().join("inside.txt"), tmp.path().join("outside.txt"));
+    std::fs::write(&inside, b"hello s3 events")?;
+    std::fs::write(&outside, b"not for the function")?;
+    ok(&server.aws(&["s3", "cp", &outside.to_string_lossy(), &format!("s3://{bucket}/other/b.txt")]))?;
+    ok(&server.aws(&["s3", "cp", &inside.to_string_lossy(), &format!("s3://{bucket}/incoming/a.txt")]))?;
+    let head = json_of(&server.aws(&["s3api", "head-object", "--bucket", bucket, "--key", "incoming/a.txt"]))?;
+    let etag = head["ETag"].as_str().unwrap_or_default().trim_matches('"').to_string();
+
+    // The function forwards what it was given to the Seen queue.
+    let url = json_of(&server.aws(&["sqs", "get-queue-url", "--queue-name", "bucketsvc-Seen"]))?["QueueUrl"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no QueueUrl"))?
+        .to_string();
+    let receive = |wait: &str| -> Result<Vec<Value>> {
+        let got = json_of(&server.aws(&[
+            "sqs",
+            "receive-message",
+            "--queue-url",
+            &url,
+            "--max-number-of-messages",
+            "10",
+            "--wait-time-seconds",
+            wait,
+        ]))?;
+        let bodies = got["Messages"].as_array().into_iter().flatten().filter_map(|m| m["Body"].as_str());
+        Ok(bodies.filter_map(|b| serde_json::from_str(b).ok()).collect())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while seen.is_empty() && std::time::Instant::now() < deadline {
+        seen.extend(receive("1")?);
+    }
+    // The upload outside the prefix came first, so nothing may follow.
+    seen.extend(receive("2")?);
+    assert_eq!(seen.len(), 1, "exactly the matching upload: {seen:?}\n{}", server.stderr());
+    let expected = json!({
+        "source": "aws:s3",
+        "eventName": "ObjectCreated:Put",
+        "bucket": bucket,
+        "key": "incoming/a.txt",
+        "size": 15,
+        "eTag": etag,
+        "configurationId": "bucketsvc-record-1",
+    });
+    assert_eq!(seen[0], expected);
+
+    // A re-deploy puts the same target back, once, beside the queue's.
+    let out = server.deploy(&dir)?;
+    assert!(out.contains(&format!("bucket {bucket}: exists")), "{out}");
+    let after = config()?;
+    let functions = after["LambdaFunctionConfigurations"].as_array().cloned().unwrap_or_default();
+    assert_eq!(functions.len(), 1, "{after}");
+    assert_eq!(functions[0]["LambdaFunctionArn"], function_arn, "{after}");
+    assert_eq!(functions[0]["Filter"]["Key"]["FilterRules"][0]["Value"], "incoming/", "{after}");
+    assert_eq!(after["QueueConfigurations"].as_array().map(Vec::len), Some(1), "{after}");
+
+    // Remove takes the function's target out and keeps the bucket, its objects and the queue's target.
+    let out = ok(&server.squall(&["remove", "bucketsvc"]))?;
+    assert!(out.contains(&format!("kept buckets {bucket} and their objects")), "{out}");
+    let after = config()?;
+    assert!(after["LambdaFunctionConfigurations"].as_array().is_none_or(Vec::is_empty), "{after}");
+    assert_eq!(after["QueueConfigurations"][0]["Id"], "watch", "{after}");
+    ok(&server.aws(&["s3api", "head-object", "--bucket", bucket, "--key", "incoming/a.txt"]))?;
     Ok(())
 }

@@ -145,11 +145,11 @@ functions:
     environment:
       URL: ${env:URL}
     events:
-      - s3: photos
+      - schedule: rate(1 minute)
 resources:
   Resources:
-    Bucket:
-      Type: AWS::S3::Bucket
+    Stream:
+      Type: AWS::Kinesis::Stream
 ";
     let e = errors(yaml);
     let joined = e.join("\n");
@@ -157,8 +157,8 @@ resources:
         "serverless.yml:5: provider.iam: is not supported yet",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:12: functions.f.environment.URL: variables",
-        "serverless.yml:14: functions.f.events[0].s3: s3 events are not supported yet",
-        "serverless.yml:18: resources.Resources.Bucket.Type: AWS::S3::Bucket resources are not supported yet",
+        "serverless.yml:14: functions.f.events[0].schedule: schedule events are not supported yet",
+        "serverless.yml:18: resources.Resources.Stream.Type: AWS::Kinesis::Stream resources are not supported yet",
     ] {
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");
     }

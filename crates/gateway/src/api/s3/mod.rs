@@ -214,6 +214,34 @@ const UNSUPPORTED: [&str; 23] = [
     "versions",
 ];
 
+/// The query parameters of bucket reads (listings, uploads, location, versioning) and of
+/// DeleteObjects.
+const BUCKET_PARAMS: [&str; 18] = [
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "marker",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "encoding-type",
+    "location",
+    "versioning",
+    "uploads",
+    "key-marker",
+    "upload-id-marker",
+    "max-uploads",
+    "delete",
+    "x-id",
+    "optional-object-attributes",
+];
+
+/// Query parameters that carry a presigned URL's signature.
+fn is_auth_param(name: &str) -> bool {
+    name.starts_with("X-Amz-") || matches!(name, "AWSAccessKeyId" | "Signature" | "Expires" | "x-id")
+}
+
 async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<Body>, S3Error> {
     if req.has("cors") && req.key.is_none() {
         let bucket = req.bucket.clone().unwrap_or_default();
@@ -253,11 +281,26 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
             )),
         };
     }
+    if req.has("tagging") && req.key.is_none() {
+        let bucket = req.bucket.clone().unwrap_or_default();
+        return objects::bucket_tagging(&state.objects, req, &bucket).await;
+    }
     if let Some(sub) = UNSUPPORTED.iter().chain(&["cors", "notification", "website"]).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
         return Err(S3Error::not_implemented("versioning"));
+    }
+    if req.key.is_none()
+        && let Some((k, _)) = req.query.iter().find(|(k, _)| {
+            let listing = req.parts.method == Method::GET || (req.parts.method == Method::POST && k == "delete");
+            let known = is_auth_param(k) || (listing && BUCKET_PARAMS.contains(&k.as_str()));
+            !known
+        })
+    {
+        // A bucket subresource this adapter does not know must not fall through to
+        // CreateBucket or a listing.
+        return Err(S3Error::not_implemented(&format!("the ?{k} subresource")));
     }
     let method = req.parts.method.clone();
     let objects = &state.objects;

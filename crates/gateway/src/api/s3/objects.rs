@@ -340,35 +340,75 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
     }))
 }
 
-pub(super) async fn put_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+/// The pairs of a `<Tagging><TagSet><Tag>…` document.
+async fn read_tagging(req: &mut S3Request) -> Result<Vec<(String, String)>, S3Error> {
     let body = req.read_small(64 << 10).await?;
     let doc = xml::parse(&body).filter(|d| d.name == "Tagging").ok_or_else(S3Error::malformed_xml)?;
     let set_el = doc.child("TagSet").ok_or_else(S3Error::malformed_xml)?;
-    let tags = set_el
+    set_el
         .all("Tag")
         .map(|t| Some((t.text_of("Key")?.to_string(), t.text_of("Value").unwrap_or("").to_string())))
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(S3Error::malformed_xml)?;
-    objects.put_tags(bucket, key, tags).await?;
-    Ok(http::Response::new(empty()))
+        .ok_or_else(S3Error::malformed_xml)
 }
 
-pub(super) async fn get_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
-    let tags = objects.tags(bucket, key).await?;
-    Ok(xml_response("Tagging", |x| {
+fn tagging_response(tags: &[(String, String)]) -> http::Response<Body> {
+    xml_response("Tagging", |x| {
         x.nest("TagSet", |x| {
-            for (k, v) in &tags {
+            for (k, v) in tags {
                 x.nest("Tag", |x| {
                     x.elem("Key", k).elem("Value", v);
                 });
             }
         });
-    }))
+    })
+}
+
+fn no_content() -> http::Response<Body> {
+    let mut r = http::Response::new(empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
+pub(super) async fn put_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+    let tags = read_tagging(req).await?;
+    objects.put_tags(bucket, key, tags).await?;
+    Ok(http::Response::new(empty()))
+}
+
+pub(super) async fn get_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
+    Ok(tagging_response(&objects.tags(bucket, key).await?))
+}
+
+/// Put/Get/DeleteBucketTagging.
+pub(super) async fn bucket_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    match req.parts.method {
+        http::Method::PUT => {
+            let tags = read_tagging(req).await?;
+            objects.set_bucket_tags(bucket, tags).await?;
+            Ok(no_content())
+        }
+        http::Method::GET => {
+            let tags = objects.bucket(bucket)?.tags;
+            if tags.is_empty() {
+                return Err(S3Error::new(StatusCode::NOT_FOUND, "NoSuchTagSet", "The TagSet does not exist")
+                    .with("BucketName", bucket));
+            }
+            Ok(tagging_response(&tags))
+        }
+        http::Method::DELETE => {
+            objects.set_bucket_tags(bucket, Vec::new()).await?;
+            Ok(no_content())
+        }
+        _ => Err(S3Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )),
+    }
 }
 
 pub(super) async fn delete_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
     objects.put_tags(bucket, key, Vec::new()).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
+    Ok(no_content())
 }
