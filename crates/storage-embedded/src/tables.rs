@@ -3,7 +3,7 @@
 use crate::db::{Db, Sync, backend};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use squall_storage::{Error, ItemWrite, Result, StoredItem, TableStore, WriteTicket};
+use squall_storage::{Error, ItemWrite, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
@@ -123,6 +123,56 @@ impl SqliteTableStore {
         Ok(SqliteTableStore { reads, jobs: std::sync::Mutex::new(tx), pending, _alive: alive })
     }
 
+    /// Makes `writes` visible at once (the overlay) and queues them for the writer; with
+    /// `old`, the writer first reads what the first write replaces into it.
+    fn submit_writes(
+        &self,
+        writes: Vec<ItemWrite>,
+        old: Option<Arc<Mutex<Option<Vec<u8>>>>>,
+    ) -> oneshot::Receiver<Result<()>> {
+        let keys = {
+            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            writes
+                .iter()
+                .map(|w| {
+                    p.next += 1;
+                    let (key, seq) = ((w.table.clone(), w.pk.clone(), w.sk.clone()), p.next);
+                    p.items.insert(key.clone(), (seq, w.item.clone()));
+                    (key, seq)
+                })
+                .collect()
+        };
+        self.enqueue(
+            Box::new(move |tx| {
+                if let (Some(slot), Some(w)) = (old, writes.first()) {
+                    let mut get = tx
+                        .prepare_cached("SELECT item FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3")
+                        .map_err(backend)?;
+                    let item: Option<Vec<u8>> =
+                        get.query_row(params![w.table, w.pk, w.sk], |r| r.get(0)).optional().map_err(backend)?;
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = item;
+                }
+                let mut put = tx
+                    .prepare_cached(
+                        "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
+                    )
+                    .map_err(backend)?;
+                let mut delete =
+                    tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
+                for w in &writes {
+                    match &w.item {
+                        Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
+                        None => delete.execute(params![w.table, w.pk, w.sk]),
+                    }
+                    .map_err(backend)?;
+                }
+                Ok(())
+            }),
+            keys,
+        )
+    }
+
     fn enqueue(&self, op: Op, keys: Vec<(ItemKey, u64)>) -> oneshot::Receiver<Result<()>> {
         let (done, rx) = oneshot::channel();
         let job = Job { op: Some(op), keys, done };
@@ -149,7 +199,9 @@ fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, pending: Arc<
             }
         }
         let outcome = (|| -> Result<Vec<Result<()>>> {
-            let tx = conn.transaction().map_err(backend)?;
+            // Immediate: a job may read before it writes (a swap), and a deferred transaction
+            // that read first cannot upgrade after a checkpoint restarted the WAL.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             let mut each = Vec::with_capacity(jobs.len());
             for job in &mut jobs {
                 let op = job.op.take().expect("each job runs once");
@@ -280,40 +332,17 @@ impl TableStore for SqliteTableStore {
     }
 
     fn submit(&self, writes: Vec<ItemWrite>) -> WriteTicket {
-        let keys = {
-            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            writes
-                .iter()
-                .map(|w| {
-                    p.next += 1;
-                    let (key, seq) = ((w.table.clone(), w.pk.clone(), w.sk.clone()), p.next);
-                    p.items.insert(key.clone(), (seq, w.item.clone()));
-                    (key, seq)
-                })
-                .collect()
-        };
-        let rx = self.enqueue(
-            Box::new(move |tx| {
-                let mut put = tx
-                    .prepare_cached(
-                        "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
-                    )
-                    .map_err(backend)?;
-                let mut delete =
-                    tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
-                for w in &writes {
-                    match &w.item {
-                        Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
-                        None => delete.execute(params![w.table, w.pk, w.sk]),
-                    }
-                    .map_err(backend)?;
-                }
-                Ok(())
-            }),
-            keys,
-        );
+        let rx = self.submit_writes(writes, None);
         Box::pin(async move { rx.await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into()))) })
+    }
+
+    fn submit_swap(&self, writes: Vec<ItemWrite>) -> SwapTicket {
+        let old = Arc::new(Mutex::new(None));
+        let rx = self.submit_writes(writes, Some(old.clone()));
+        Box::pin(async move {
+            rx.await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into())))?;
+            Ok(old.lock().unwrap_or_else(|p| p.into_inner()).take())
+        })
     }
 
     async fn query(

@@ -26,4 +26,4 @@ pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use queue::{InvocationQueue, QueuedInvocation};
-pub use tables::{ItemWrite, StoredItem, TableStore, WriteTicket, scan_all};
+pub use tables::{ItemWrite, StoredItem, SwapTicket, TableStore, WriteTicket, scan_all};

@@ -9,6 +9,9 @@ use std::pin::Pin;
 /// Resolves when submitted writes are durable (or failed).
 pub type WriteTicket = Pin<Box<dyn Future<Output = Result<()>> + Send + 'static>>;
 
+/// Resolves when swapped writes are durable, to the item the first write replaced.
+pub type SwapTicket = Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>>> + Send + 'static>>;
+
 /// One item write of a batch: `item: None` deletes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemWrite {
@@ -63,6 +66,12 @@ pub trait TableStore: Send + Sync + 'static {
     /// serializing its read-check-write sequences as soon as it has a ticket, while many
     /// writes commit together.
     fn submit(&self, writes: Vec<ItemWrite>) -> WriteTicket;
+
+    /// [`TableStore::submit`], whose ticket also yields the item `writes[0]` replaced, as
+    /// it was when the write applied: of two swaps of one key, the later one gets what the
+    /// earlier wrote. So a caller learns what it overwrote without reading first (and
+    /// without holding a lock across the read).
+    fn submit_swap(&self, writes: Vec<ItemWrite>) -> SwapTicket;
 
     /// [`TableStore::submit`] and wait until durable.
     async fn write(&self, writes: Vec<ItemWrite>) -> Result<()> {
