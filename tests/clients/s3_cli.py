@@ -166,6 +166,35 @@ with tempfile.TemporaryDirectory() as tmp:
     # moto differs: moto does not check a presigned URL's expiry (it answers 200).
     check(status == 403 and b"<Code>AccessDenied</Code>" in data, f"an expired presigned URL is 403 AccessDenied ({status})")
 
+    # --- a multipart upload step by step through s3api ------------------------------------------
+    created = json.loads("\n".join(ok("s3api", "create-multipart-upload", "--bucket", bucket, "--key", "parts.bin",
+                                      "--content-type", "application/x-parts")))
+    upload_id = created["UploadId"]
+    part_one, part_two = os.urandom(5 * MiB), os.urandom(1000)
+    write(path("p1"), part_one)
+    write(path("p2"), part_two)
+    etags = []
+    for n, name in ((1, "p1"), (2, "p2")):
+        out = json.loads("\n".join(ok("s3api", "upload-part", "--bucket", bucket, "--key", "parts.bin",
+                                      "--upload-id", upload_id, "--part-number", str(n), "--body", path(name))))
+        etags.append(out["ETag"])
+    listed = json.loads("\n".join(ok("s3api", "list-parts", "--bucket", bucket, "--key", "parts.bin",
+                                     "--upload-id", upload_id)))
+    check([p["PartNumber"] for p in listed["Parts"]] == [1, 2] and [p["Size"] for p in listed["Parts"]] == [5 * MiB, 1000],
+          "s3api list-parts lists both parts with their sizes")
+    write(path("parts.json"), json.dumps({"Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]}).encode())
+    done = json.loads("\n".join(ok("s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "parts.bin",
+                                   "--upload-id", upload_id, "--multipart-upload", f"file://{path('parts.json')}")))
+    joined = hashlib.md5(b"".join(bytes.fromhex(e.strip('"')) for e in etags)).hexdigest() + "-2"
+    check(done["ETag"].strip('"') == joined, f"s3api complete-multipart-upload answers the -2 ETag ({done['ETag']})")
+    ok("s3api", "get-object", "--bucket", bucket, "--key", "parts.bin", path("parts-down.bin"))
+    with open(path("parts-down.bin"), "rb") as f:
+        check(f.read() == part_one + part_two, "the completed object is the two parts in order")
+    rc, _, err = aws("s3api", "upload-part", "--bucket", bucket, "--key", "parts.bin", "--upload-id", upload_id,
+                     "--part-number", "3", "--body", path("p2"))
+    check(rc != 0 and "NoSuchUpload" in err, "a completed upload takes no more parts (NoSuchUpload)")
+    ok("s3", "rm", f"{s3url}/parts.bin")
+
     # --- tagging through s3api -----------------------------------------------------------------
     ok("s3api", "put-object-tagging", "--bucket", bucket, "--key", "docs/small.txt",
        "--tagging", "TagSet=[{Key=env,Value=test},{Key=team,Value=core squad}]")
