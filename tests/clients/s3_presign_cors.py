@@ -114,6 +114,10 @@ check(h["ContentType"] == "text/x-uploaded" and s3.get_object(Bucket=bucket, Key
 # moto differs: moto does not authenticate requests.
 status, headers, body = fetch(put_url, method="PUT", data=b"x", headers={"Content-Type": "text/other"})
 check(status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, "a presigned PUT with another (signed) content type is refused")
+# moto differs: moto does not authenticate requests.
+status, headers, body = fetch(put_url, method="PUT", data=b"", headers={"Content-Type": "text/x-uploaded",
+                                                                       "x-amz-copy-source": f"{bucket}/uploaded.txt"})
+check(status == 403 and b"HeadersNotSigned" in body, f"a presigned PUT cannot add an unsigned x-amz-* header such as a copy source ({status})")
 
 # --- CORS ------------------------------------------------------------------------------------
 obj_url = f"{ENDPOINT}/{bucket}/doc.txt"

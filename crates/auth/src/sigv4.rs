@@ -329,6 +329,9 @@ pub fn verify_presigned(
     if !presigned.amz_date.starts_with(&auth.date) {
         return Err(AuthError::new("AuthorizationQueryParametersError", "X-Amz-Date does not match the credential"));
     }
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(AuthError::new("AuthorizationQueryParametersError", "X-Amz-SignedHeaders must include host"));
+    }
     let expected = signature(
         req,
         encoding,

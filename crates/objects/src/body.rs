@@ -46,6 +46,9 @@ pub struct Expected {
     pub checksum_value: Option<String>,
 }
 
+/// The largest object a single PUT (or part) writes: S3's 5 GiB.
+pub const MAX_WRITE: u64 = 5 << 30;
+
 impl Expected {
     /// Refuses malformed digests before any byte is read.
     pub(crate) fn check_form(&self) -> Result<Option<[u8; 16]>> {
@@ -94,6 +97,9 @@ pub(crate) async fn write_body(
     let mut size = 0u64;
     while let Some(chunk) = source.next_chunk().await? {
         size += chunk.len() as u64;
+        if size > MAX_WRITE {
+            return Err(Error::EntityTooLarge);
+        }
         md5.update(&chunk);
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);

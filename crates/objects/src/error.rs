@@ -94,6 +94,9 @@ pub enum Error {
     /// The bucket serves no website.
     #[error("The specified bucket does not have a website configuration")]
     NoSuchWebsiteConfiguration(String),
+    /// A body longer than one write may be (5 GiB).
+    #[error("Your proposed upload exceeds the maximum allowed size")]
+    EntityTooLarge,
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),

@@ -99,8 +99,9 @@ struct Pending {
 }
 
 const OUTBOX: &str = "~events";
-/// A delivery that keeps failing is dropped (with a warning) after this many attempts.
-const MAX_ATTEMPTS: u32 = 8;
+/// A delivery that keeps failing is dropped (with a warning) after this many attempts,
+/// about ten minutes of retrying with the worker's doubling pauses.
+const MAX_ATTEMPTS: u32 = 12;
 
 /// S3's key encoding in event records: form encoding, `/` kept.
 fn encode_key(key: &str) -> String {
@@ -181,6 +182,7 @@ impl Objects {
         let objects = self.clone();
         tokio::spawn(async move {
             let mut attempts: std::collections::HashMap<Vec<u8>, u32> = Default::default();
+            let mut backoff = Duration::from_secs(1);
             loop {
                 let rows = match objects.store.scan(OUTBOX, None, 100).await {
                     Ok(rows) => rows,
@@ -216,10 +218,16 @@ impl Objects {
                         failed = true;
                     }
                 }
-                if rows.is_empty() || failed {
-                    // New events wake the worker; failures wait before the next round.
-                    let wait = if failed { Duration::from_secs(1) } else { Duration::from_secs(5) };
-                    let _ = tokio::time::timeout(wait, objects.events_pending.notified()).await;
+                if failed {
+                    // A failing target gets doubling pauses (new events do not cut them
+                    // short), so an outage of a few minutes loses nothing.
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                } else {
+                    backoff = Duration::from_secs(1);
+                    if rows.is_empty() {
+                        let _ = tokio::time::timeout(Duration::from_secs(5), objects.events_pending.notified()).await;
+                    }
                 }
             }
         })

@@ -31,7 +31,7 @@ mod multipart;
 mod object;
 mod service;
 
-pub use body::{ByteSource, Expected, StreamSource};
+pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListRequest};
 pub use multipart::{CompletedPart, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};

@@ -249,7 +249,7 @@ impl Objects {
                 )));
             }
         };
-        let mut bytes = StreamSource(self.read_bytes(&source, start, end));
+        let mut bytes = StreamSource(self.read_bytes(&source, start, end).await?);
         self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await
     }
 
@@ -287,6 +287,10 @@ impl Objects {
         }
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
+        // Part writes submitted before the lock was taken may not be committed yet, and
+        // queries read committed rows only: wait for them, or a part just replaced could
+        // be joined with its old blob (which its writer then deletes).
+        self.store.write(Vec::new()).await?;
         let upload = self.load_upload(bucket, key, upload_id).await?;
         let stored = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let mut chosen = Vec::with_capacity(listed.len());
@@ -366,6 +370,8 @@ impl Objects {
     pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
+        // As in completion: see every part submitted before the lock.
+        self.store.write(Vec::new()).await?;
         self.load_upload(bucket, key, upload_id).await?;
         let parts = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let table = uploads_table(bucket);

@@ -177,7 +177,13 @@ impl Objects {
             let wakes = writes.len() > 1;
             let ticket = self.store.submit_swap(writes);
             drop(guard);
-            let old = ticket.await?.map(|bytes| ObjectRecord::decode(key, &bytes)).transpose()?;
+            // The write is durable: an unreadable old record costs its blobs (an orphan),
+            // never the new object.
+            let old = ticket.await?.and_then(|bytes| {
+                ObjectRecord::decode(key, &bytes)
+                    .map_err(|e| tracing::warn!(error = %e, "the replaced record could not be read; its blobs stay"))
+                    .ok()
+            });
             if wakes {
                 self.events_pending.notify_one();
             }
@@ -232,16 +238,26 @@ impl Objects {
             Some((first, last)) => (first, last + 1),
             None => (0, record.size),
         };
-        let body = self.read_bytes(&record, start, end);
+        let body = self.read_bytes(&record, start, end).await?;
         record.inline = Bytes::new();
         Ok(ObjectRead { record, range, body })
     }
 
     /// Bytes `start..end` of `record`'s object, read as the client takes them.
-    pub(crate) fn read_bytes(&self, record: &ObjectRecord, start: u64, end: u64) -> BoxStream<'static, Result<Bytes>> {
+    /// The first blobs are opened before the stream is handed out: a local blob opened
+    /// stays readable when an overwrite or a delete removes it, so a download under way
+    /// finishes with the version it started (as on S3). Objects of more parts than that
+    /// open the rest as the reader reaches them.
+    pub(crate) async fn read_bytes(
+        &self,
+        record: &ObjectRecord,
+        start: u64,
+        end: u64,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
+        const EAGER: usize = 64;
         if record.segments.is_empty() {
             let bytes = record.inline.slice(start as usize..end as usize);
-            return futures::stream::once(async move { Ok(bytes) }).boxed();
+            return Ok(futures::stream::once(async move { Ok(bytes) }).boxed());
         }
         let mut pieces = Vec::new();
         let mut at = 0u64;
@@ -252,15 +268,19 @@ impl Objects {
             }
             at += s.size;
         }
+        let later = pieces.split_off(pieces.len().min(EAGER));
+        let mut opened = Vec::with_capacity(pieces.len());
+        for (id, offset, len) in pieces {
+            opened.push(self.blobs.read(&id, offset, len).await?);
+        }
         let blobs = self.blobs.clone();
-        futures::stream::iter(pieces)
+        let rest = futures::stream::iter(later)
             .then(move |(id, offset, len)| {
                 let blobs = blobs.clone();
                 async move { blobs.read(&id, offset, len).await }
             })
-            .try_flatten()
-            .map_err(Error::from)
-            .boxed()
+            .try_flatten();
+        Ok(futures::stream::iter(opened).flatten().chain(rest).map_err(Error::from).boxed())
     }
 
     /// Deletes `key`; the record removed, if there was one.
@@ -324,7 +344,7 @@ impl Objects {
             requester: copy.requester,
             ..Default::default()
         };
-        let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size));
+        let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size).await?);
         self.store_object(bucket, key, put, &mut bytes, "ObjectCreated:Copy").await
     }
 

@@ -159,6 +159,9 @@ impl Objects {
         let _lifecycle = self.lifecycle.lock().await;
         let bucket = self.get_bucket(name)?;
         let mut deleted = bucket.state.write().await;
+        // Writes submitted before the lock may not be committed, and the emptiness check
+        // reads committed rows only: wait for them.
+        self.store.write(Vec::new()).await?;
         let any = self.store.query(name, OBJECTS_PK, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), true, 1);
         if !any.await?.is_empty() {
             return Err(Error::BucketNotEmpty(name.into()));

@@ -57,33 +57,35 @@ impl BlobStore for FileBlobStore {
 
     async fn read(&self, id: &str, offset: u64, len: u64) -> Result<BlobStream> {
         let path = self.path(id)?;
-        let mut file = tokio::task::spawn_blocking(move || std::fs::File::open(path))
-            .await
-            .map_err(blocking_failed)?
-            .map_err(io_err("opening a blob"))?;
-        // A reader thread keeps two chunks ahead of the client at most.
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(2);
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = file.seek(SeekFrom::Start(offset)) {
-                let _ = tx.blocking_send(Err(io_err("reading a blob")(e)));
-                return;
+        // Opened now, so the stream keeps reading this blob even if it is deleted meanwhile.
+        let file = tokio::task::spawn_blocking(move || {
+            let mut f = std::fs::File::open(path)?;
+            f.seek(SeekFrom::Start(offset))?;
+            Ok::<_, std::io::Error>(f)
+        })
+        .await
+        .map_err(blocking_failed)?
+        .map_err(io_err("opening a blob"))?;
+        // Each chunk is one short blocking read when the client asks for it: a slow or
+        // stalled client holds a file, never a thread of the blocking pool.
+        let state = Some((file, len));
+        Ok(Box::pin(futures::stream::unfold(state, |state| async move {
+            let (mut file, left) = state?;
+            if left == 0 {
+                return None;
             }
-            let mut left = len;
-            while left > 0 {
-                let n = left.min(CHUNK as u64) as usize;
+            let n = left.min(CHUNK as u64) as usize;
+            let read = tokio::task::spawn_blocking(move || {
                 let mut buf = BytesMut::zeroed(n);
-                let chunk = match file.read_exact(&mut buf) {
-                    Ok(()) => Ok(buf.freeze()),
-                    Err(e) => Err(io_err("reading a blob")(e)),
-                };
-                let failed = chunk.is_err();
-                if tx.blocking_send(chunk).is_err() || failed {
-                    return;
-                }
-                left -= n as u64;
+                file.read_exact(&mut buf).map(|()| (file, buf.freeze()))
+            })
+            .await;
+            match read {
+                Ok(Ok((file, chunk))) => Some((Ok(chunk), Some((file, left - n as u64)))),
+                Ok(Err(e)) => Some((Err(io_err("reading a blob")(e)), None)),
+                Err(e) => Some((Err(blocking_failed(e)), None)),
             }
-        });
-        Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) })))
+        })))
     }
 
     async fn delete(&self, id: &str) -> Result<()> {

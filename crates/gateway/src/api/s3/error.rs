@@ -116,6 +116,8 @@ impl From<E> for S3Error {
             E::NoSuchWebsiteConfiguration(b) => {
                 s(StatusCode::NOT_FOUND, "NoSuchWebsiteConfiguration").with("BucketName", b)
             }
+            E::EntityTooLarge => s(StatusCode::BAD_REQUEST, "EntityTooLarge")
+                .with("MaxSizeAllowed", squall_objects::MAX_WRITE.to_string()),
             E::Body { code, message } => S3Error::new(body_status(code), code, message),
             E::Storage(e) => {
                 tracing::error!(error = %e, "object storage failed");

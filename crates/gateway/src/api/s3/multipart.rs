@@ -192,12 +192,13 @@ pub(super) async fn list_uploads(objects: &Arc<Objects>, req: &S3Request, bucket
     let id_marker = req.param("upload-id-marker").unwrap_or("");
     let max = limit(req, "max-uploads")?;
     let all = objects.list_uploads(bucket, prefix).await?;
-    // After (key-marker, upload-id-marker); without an id marker, after every upload of the key.
-    let mut after = all.into_iter().filter(|(id, u)| {
-        key_marker.is_empty()
-            || u.key.as_str() > key_marker
-            || (u.key == key_marker && !id_marker.is_empty() && id.as_str() > id_marker)
-    });
+    // After (key-marker, upload-id-marker) in the listing's own order; without an id
+    // marker (or one no longer there), after every upload of the key.
+    let start = match all.iter().position(|(id, u)| u.key == key_marker && id == id_marker) {
+        Some(i) if !id_marker.is_empty() => i + 1,
+        _ => all.iter().position(|(_, u)| key_marker.is_empty() || u.key.as_str() > key_marker).unwrap_or(all.len()),
+    };
+    let mut after = all.into_iter().skip(start);
     let page: Vec<_> = after.by_ref().take(max).collect();
     let truncated = after.next().is_some();
     let owner = owner_id();

@@ -96,6 +96,8 @@ pub(crate) struct ChunkedSource<'a> {
 
 /// The longest chunk header or trailer line accepted.
 const MAX_LINE: usize = 8 << 10;
+/// The most trailing headers accepted.
+const MAX_TRAILERS: usize = 16;
 
 impl<'a> ChunkedSource<'a> {
     pub(crate) fn new(body: &'a mut Incoming, signing: Option<ChunkSigning>, declared: Option<u64>) -> Self {
@@ -207,6 +209,9 @@ impl ByteSource for ChunkedSource<'_> {
                     let data = self.buf.split_to(n).freeze();
                     self.chunk_hash.update(&data);
                     self.decoded += n as u64;
+                    if self.declared.is_some_and(|d| self.decoded > d) {
+                        return Err(incomplete("the chunks hold more than x-amz-decoded-content-length"));
+                    }
                     self.state = if left == n as u64 { State::DataEnd } else { State::Data { left: left - n as u64 } };
                     return Ok(Some(data));
                 }
@@ -228,9 +233,14 @@ impl ByteSource for ChunkedSource<'_> {
                 State::Trailers => {
                     let mut canonical = String::new();
                     let mut signature = None;
+                    let mut lines = 0;
                     while let Some(line) = self.line().await? {
                         if line.is_empty() {
                             break;
+                        }
+                        lines += 1;
+                        if lines > MAX_TRAILERS {
+                            return Err(malformed("too many trailing headers"));
                         }
                         let (name, value) = line.split_once(':').ok_or_else(|| malformed("a trailer has no colon"))?;
                         let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_string());

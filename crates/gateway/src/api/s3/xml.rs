@@ -29,16 +29,19 @@ impl Element {
 }
 
 const MAX_DEPTH: usize = 32;
+/// The most elements a document may hold (DeleteObjects' 1000 keys need about 3000).
+const MAX_ELEMENTS: usize = 50_000;
 
 struct Parser<'a> {
     s: &'a str,
     at: usize,
+    elements: usize,
 }
 
 /// Parses a document into its root element; `None` if it is not well-formed.
 pub(crate) fn parse(doc: &[u8]) -> Option<Element> {
     let s = std::str::from_utf8(doc).ok()?.trim_start_matches('\u{feff}');
-    let mut p = Parser { s, at: 0 };
+    let mut p = Parser { s, at: 0, elements: 0 };
     p.skip_misc()?;
     let root = p.element(0)?;
     p.skip_misc()?;
@@ -79,7 +82,8 @@ impl<'a> Parser<'a> {
     }
 
     fn element(&mut self, depth: usize) -> Option<Element> {
-        if depth > MAX_DEPTH || !self.rest().starts_with('<') {
+        self.elements += 1;
+        if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS || !self.rest().starts_with('<') {
             return None;
         }
         self.at += 1;
