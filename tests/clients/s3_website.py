@@ -3,7 +3,7 @@
 slash, the error document with status 404, content types, conditional and ranged reads,
 HEAD, and what happens without (or after deleting) the website configuration.
 
-Usage: s3_website.py HTTP_BASE_URL, with AWS_ENDPOINT_URL and a key in the environment;
+Usage: s3_website.py HTTP_BASE_URL [S3_DOMAIN], with AWS_ENDPOINT_URL and a key in the environment;
 exits non-zero with the failing check on the first failure."""
 import sys
 import time
@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 HTTP = sys.argv[1].rstrip("/")
+DOMAIN = sys.argv[2] if len(sys.argv) > 2 else None
 PORT = HTTP.rsplit(":", 1)[1]
 s3 = boto3.client("s3", config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
 bucket = f"site-{str(int(time.time() * 1000))[-7:]}"
@@ -35,10 +36,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 opener = urllib.request.build_opener(NoRedirect)
 
 
-def fetch(path, method="GET", headers=None):
+def fetch(path, method="GET", headers=None, domain="localhost"):
     """(status, headers, body) of a request to the bucket's website."""
     req = urllib.request.Request(f"{HTTP}{path}", method=method,
-                                 headers=dict(headers or {}, Host=f"{bucket}.s3-website.localhost:{PORT}"))
+                                 headers=dict(headers or {}, Host=f"{bucket}.s3-website.{domain}:{PORT}"))
     try:
         with opener.open(req, timeout=10) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
@@ -72,6 +73,11 @@ check(w["IndexDocument"]["Suffix"] == "index.html" and w["ErrorDocument"]["Key"]
 
 status, headers, body = fetch("/")
 check(status == 200 and body == b"<h1>home</h1>" and headers["content-type"] == "text/html", "/ serves index.html as text/html")
+if DOMAIN:
+    status, _, body = fetch("/", domain=DOMAIN)
+    check(status == 200 and body == b"<h1>home</h1>", f"the site answers under the configured domain too ({DOMAIN})")
+    status, _, body = fetch("/", domain="elsewhere.test")
+    check(status != 200 or body != b"<h1>home</h1>", "but not under another domain")
 status, headers, body = fetch("/docs/")
 check(status == 200 and body == b"<h1>docs</h1>", "a directory path serves its index document")
 status, headers, body = fetch("/docs")

@@ -62,6 +62,10 @@ enum Command {
         /// Run Lambda-runtime processes without the bubblewrap sandbox.
         #[arg(long)]
         no_sandbox: bool,
+        /// A domain whose subdomains name buckets: `<bucket>.<domain>` on the api port and
+        /// `<bucket>.s3-website.<domain>` on the http port (`localhost` always works).
+        #[arg(long, env = "SQUALL_S3_DOMAIN")]
+        s3_domain: Option<String>,
         /// Keep objects' bytes in an S3-compatible bucket (`s3://bucket/prefix`) instead of
         /// the data directory (objects up to 64 KiB stay in their records).
         #[arg(long, env = "SQUALL_BLOBS")]
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
             max_concurrency,
             idle_timeout,
             no_sandbox,
+            s3_domain,
             blobs,
             blobs_endpoint,
             blobs_region,
@@ -201,6 +206,7 @@ fn main() -> ExitCode {
                 http_addr: http,
                 region,
                 blobs,
+                s3_domain,
                 engine,
                 process,
                 async_policy,

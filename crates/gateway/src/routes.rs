@@ -32,6 +32,8 @@ pub struct RoutesState {
     pub functions: Arc<Functions>,
     /// The objects service, for buckets served as websites.
     pub objects: Arc<squall_objects::Objects>,
+    /// `--s3-domain`: website hosts may be `<bucket>.s3-website.<domain>`.
+    pub s3_domain: Option<String>,
 }
 
 fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
@@ -42,7 +44,7 @@ fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
 pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("http", &req);
     let started = Instant::now();
-    let mut resp = match crate::website::bucket_of(&req) {
+    let mut resp = match crate::website::bucket_of(&req, state.s3_domain.as_deref()) {
         Some(bucket) => crate::website::serve(&state.objects, &bucket, req).instrument(span.clone()).await,
         None => route(state, req, request_id.clone(), trace).instrument(span.clone()).await,
     };

@@ -1,5 +1,5 @@
 //! Buckets served as static websites on the http port: a request whose host is
-//! `<bucket>.s3-website.localhost` (any port) reads that bucket's objects without
+//! `<bucket>.s3-website.localhost` (or `.s3-website.<domain>`, any port) reads that bucket's objects without
 //! signing, as S3's website endpoint does for a public bucket; the bucket's website
 //! configuration is what makes it public.
 
@@ -11,14 +11,10 @@ use squall_objects::website::WebsitePage;
 use squall_objects::{Error, ObjectRead, Objects};
 use squall_runtime::Body;
 
-/// The host suffix that names a bucket's website.
-const SUFFIX: &str = ".s3-website.localhost";
-
-/// The bucket a request's host names as a website, if it names one.
-pub(crate) fn bucket_of(req: &http::Request<hyper::body::Incoming>) -> Option<String> {
-    let host = req.headers().get(http::header::HOST)?.to_str().ok()?;
-    let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
-    host.strip_suffix(SUFFIX).filter(|b| !b.is_empty()).map(str::to_string)
+/// The bucket a request's host names as a website (`<bucket>.s3-website.localhost`, or
+/// `<bucket>.s3-website.<domain>` with `--s3-domain`), if it names one.
+pub(crate) fn bucket_of(req: &http::Request<hyper::body::Incoming>, domain: Option<&str>) -> Option<String> {
+    crate::serve::bucket_in_host(crate::serve::host_name(req.headers()), ".s3-website", domain).map(str::to_string)
 }
 
 fn page(status: StatusCode, code: &str, message: &str, key: Option<&str>) -> http::Response<Body> {

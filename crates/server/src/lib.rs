@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub region: String,
     /// An S3-compatible bucket for objects' bytes, instead of the data directory.
     pub blobs: Option<RemoteBlobs>,
+    /// A domain whose subdomains name buckets (`<bucket>.<domain>` on the api port,
+    /// `<bucket>.s3-website.<domain>` on the http port), besides `localhost`.
+    pub s3_domain: Option<String>,
     /// WebAssembly engine limits.
     pub engine: EngineOptions,
     /// Process runtime limits (`work_dir`, `endpoint_url`, `credentials` and `region` are
@@ -200,8 +203,10 @@ pub async fn run(
         queues,
         topics,
         objects: objects.clone(),
+        s3_domain: config.s3_domain.clone(),
     };
-    let routes_state = RoutesState { functions: functions.clone(), objects: objects.clone() };
+    let routes_state =
+        RoutesState { functions: functions.clone(), objects: objects.clone(), s3_domain: config.s3_domain.clone() };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;

@@ -40,8 +40,8 @@ fn presigned_urls_cors_and_tags_work_from_a_browser_s_point_of_view() -> Result 
 
 #[test]
 fn buckets_serve_static_websites_on_the_http_port() -> Result {
-    let server = Server::start()?;
-    server.client_script_with("s3_website.py", &[&server.http], "all S3 website checks passed")?;
+    let server = Server::start_with(&["--s3-domain", "example.test"])?;
+    server.client_script_with("s3_website.py", &[&server.http, "example.test"], "all S3 website checks passed")?;
     Ok(())
 }
 

@@ -53,6 +53,9 @@ pub struct ApiState {
     pub topics: Arc<squall_topics::Topics>,
     /// The objects service.
     pub objects: Arc<squall_objects::Objects>,
+    /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
+    /// `<bucket>.localhost`).
+    pub s3_domain: Option<String>,
 }
 
 /// A request after authentication: what handlers get.

@@ -1,5 +1,5 @@
 //! The S3 REST adapter: buckets and objects by path (`/bucket/key`) or by virtual host
-//! (`bucket.localhost`), XML documents, S3's error codes. Bodies are never read whole:
+//! (`bucket.localhost`, or `bucket.<domain>` with `--s3-domain`), XML documents, S3's error codes. Bodies are never read whole:
 //! the signature is checked from the headers, and object bodies stream into the objects
 //! service, which checks their hash, MD5 and checksums before keeping them.
 
@@ -113,16 +113,15 @@ impl S3Request {
     }
 }
 
-/// The bucket and key a request addresses: `<bucket>.localhost` hosts name the bucket
-/// (virtual-host style), otherwise the path's first segment does.
-fn address(parts: &http::request::Parts) -> (Option<String>, Option<String>, bool) {
-    let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let host =
-        host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+/// The bucket and key a request addresses: `<bucket>.localhost` (or `<bucket>.<domain>`
+/// with `--s3-domain`) hosts name the bucket (virtual-host style), otherwise the path's
+/// first segment does.
+fn address(parts: &http::request::Parts, domain: Option<&str>) -> (Option<String>, Option<String>, bool) {
+    let host = crate::serve::host_name(&parts.headers);
     let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
     let path = path.strip_prefix('/').unwrap_or(&path);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    if let Some(bucket) = host.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
+    if let Some(bucket) = crate::serve::bucket_in_host(host, "", domain) {
         return (Some(bucket.to_string()), some(path), true);
     }
     match path.split_once('/') {
@@ -136,7 +135,7 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path().to_string();
-    let (bucket, key, virtual_host) = address(&parts);
+    let (bucket, key, virtual_host) = address(&parts, state.s3_domain.as_deref());
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
