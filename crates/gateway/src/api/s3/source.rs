@@ -24,6 +24,22 @@ fn body_error(code: &'static str, message: impl Into<String>) -> Error {
     Error::Body { code, message: message.into() }
 }
 
+/// How long a body may send nothing before the request is given up (S3's `RequestTimeout`):
+/// a stalled upload must not hold its task and temporary blob for ever.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The body's next frame, or `RequestTimeout` after [`IDLE`] without one.
+async fn next_frame(
+    body: &mut Incoming,
+) -> Result<Option<std::result::Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+    tokio::time::timeout(IDLE, body.frame()).await.map_err(|_| {
+        body_error(
+            "RequestTimeout",
+            "Your socket connection to the server was not read from or written to within the timeout period.",
+        )
+    })
+}
+
 fn incomplete(e: impl std::fmt::Display) -> Error {
     body_error("IncompleteBody", format!("The request body ended early: {e}"))
 }
@@ -44,7 +60,7 @@ impl<'a> PlainSource<'a> {
 impl ByteSource for PlainSource<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
         loop {
-            match self.body.frame().await {
+            match next_frame(self.body).await? {
                 None => {
                     if let Some((hasher, expected)) = self.sha256.take()
                         && hex::encode(hasher.finalize()) != expected
@@ -119,7 +135,7 @@ impl<'a> ChunkedSource<'a> {
     /// Reads more of the body into the buffer; `false` at its end.
     async fn fill(&mut self) -> Result<bool> {
         loop {
-            match self.body.frame().await {
+            match next_frame(self.body).await? {
                 None => return Ok(false),
                 Some(Err(e)) => return Err(incomplete(e)),
                 Some(Ok(frame)) => {
