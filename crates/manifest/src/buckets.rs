@@ -113,32 +113,13 @@ const UNSUPPORTED_BUCKET_PROPERTIES: &[&str] = &[
     "MetadataTableConfiguration",
 ];
 
-/// S3's rule for general purpose bucket names (the objects service checks the same).
+/// S3's rule for general purpose bucket names (`squall_types`, which the objects service
+/// applies too).
 pub(crate) fn check_bucket_name(name: &str) -> Result<(), String> {
-    let refuse = |why: &str| Err(format!("bucket name {name:?} is invalid: {why}"));
-    if !(3..=63).contains(&name.len()) {
-        return refuse("it must be 3 to 63 characters long");
+    match squall_types::bucket_name_problem(name) {
+        Some(why) => Err(format!("bucket name {name:?} is invalid: {why}")),
+        None => Ok(()),
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
-        return refuse("it may hold only lowercase letters, digits, dots and hyphens");
-    }
-    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if !edge(name.as_bytes()[0]) || !edge(name.as_bytes()[name.len() - 1]) {
-        return refuse("it must begin and end with a letter or a digit");
-    }
-    if name.contains("..") || name.contains(".-") || name.contains("-.") {
-        return refuse("it must not hold two adjacent dots or a dot beside a hyphen");
-    }
-    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
-        return refuse("it must not be formatted as an IP address");
-    }
-    if let Some(p) = ["xn--", "sthree-", "amzn-s3-demo-"].iter().find(|p| name.starts_with(*p)) {
-        return refuse(&format!("it must not begin with {p}"));
-    }
-    if let Some(s) = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().find(|s| name.ends_with(*s)) {
-        return refuse(&format!("it must not end with {s}"));
-    }
-    Ok(())
 }
 
 /// The name of a declared bucket without `BucketName`: `<service>-<logical id>`

@@ -7,34 +7,10 @@ pub const MAX_KEY_BYTES: usize = 1024;
 
 /// Checks `name` against S3's rules for general purpose buckets.
 pub fn check_bucket_name(name: &str) -> Result<()> {
-    let refuse = |why: &str| Err(Error::InvalidBucketName(format!("{name}: {why}")));
-    if !(3..=63).contains(&name.len()) {
-        return refuse("bucket names must be 3 to 63 characters long");
+    match squall_types::bucket_name_problem(name) {
+        Some(why) => Err(Error::InvalidBucketName(format!("{name}: {why}"))),
+        None => Ok(()),
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
-        return refuse("bucket names may hold only lowercase letters, digits, dots and hyphens");
-    }
-    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if !edge(name.as_bytes()[0]) || !edge(name.as_bytes()[name.len() - 1]) {
-        return refuse("bucket names must begin and end with a letter or a digit");
-    }
-    if name.contains("..") || name.contains(".-") || name.contains("-.") {
-        return refuse("bucket names must not hold two adjacent dots or a dot beside a hyphen");
-    }
-    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
-        return refuse("bucket names must not be formatted as an IP address");
-    }
-    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
-        if name.starts_with(prefix) {
-            return refuse(&format!("bucket names must not begin with {prefix}"));
-        }
-    }
-    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
-        if name.ends_with(suffix) {
-            return refuse(&format!("bucket names must not end with {suffix}"));
-        }
-    }
-    Ok(())
 }
 
 /// Checks an object key: not empty, at most 1024 bytes.

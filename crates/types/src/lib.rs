@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod async_config;
+mod bucket_name;
 mod clock;
 mod encoding;
 mod event_source;
@@ -16,6 +17,7 @@ mod route;
 mod trace;
 
 pub use async_config::{AsyncInvokeConfig, arn_service};
+pub use bucket_name::bucket_name_problem;
 pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, format_iso8601_millis_z, now_ms};
 pub use encoding::{form_decode, form_encode, percent_decode};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
