@@ -103,6 +103,11 @@ const OUTBOX: &str = "~events";
 /// about ten minutes of retrying with the worker's doubling pauses.
 const MAX_ATTEMPTS: u32 = 12;
 
+/// Whether `writes` hold outbox rows (so the worker should wake once they are durable).
+pub(crate) fn holds_events(writes: &[ItemWrite]) -> bool {
+    writes.iter().any(|w| w.table == OUTBOX)
+}
+
 /// S3's key encoding in event records: form encoding, `/` kept.
 fn encode_key(key: &str) -> String {
     squall_types::form_encode(key).replace("%2F", "/")

@@ -11,9 +11,9 @@ use crate::checksum::{Algorithm, Hasher};
 use crate::conditions::Conditions;
 use crate::events::Requester;
 use crate::names::check_key;
-use crate::object::{check_tags, check_write_conditions};
+use crate::object::{check_tags, check_write_conditions, object_write};
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
-use crate::service::{OBJECTS_PK, Objects, now_ms};
+use crate::service::{Objects, now_ms};
 use crate::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -94,6 +94,13 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Storage(squall_storage::Error::Corrupt { what: what.to_string(), detail: e.to_string() })
 }
 
+/// The store writes that delete an upload and its parts.
+fn upload_deletes(bucket: &str, upload_id: &str, parts: &[PartRecord]) -> Vec<ItemWrite> {
+    let row =
+        |sk: Vec<u8>| ItemWrite { table: uploads_table(bucket), pk: upload_id.as_bytes().to_vec(), sk, item: None };
+    std::iter::once(row(Vec::new())).chain(parts.iter().map(|p| row(p.number.to_be_bytes().to_vec()))).collect()
+}
+
 fn check_part_number(number: u32) -> Result<()> {
     if (1..=MAX_PARTS).contains(&number) {
         Ok(())
@@ -156,7 +163,8 @@ impl Objects {
         rows.iter().map(|r| serde_json::from_slice(&r.item).map_err(|e| corrupt("a part", e))).collect()
     }
 
-    /// Uploads part `number` of an upload, replacing an earlier part of that number.
+    /// Uploads part `number` of an upload, replacing an earlier part of that number; the
+    /// part, and the upload's checksum algorithm (which its checksum is of).
     pub async fn upload_part(
         &self,
         bucket: &str,
@@ -165,7 +173,7 @@ impl Objects {
         number: u32,
         mut expected: Expected,
         source: &mut dyn ByteSource,
-    ) -> Result<PartRecord> {
+    ) -> Result<(PartRecord, Option<Algorithm>)> {
         check_part_number(number)?;
         let upload = self.load_upload(bucket, key, upload_id).await?;
         match (upload.checksum, expected.checksum) {
@@ -193,7 +201,7 @@ impl Objects {
         if result.is_err() {
             self.discard_parts(std::slice::from_ref(&part));
         }
-        result.map(|()| part)
+        result.map(|()| (part, expected.checksum))
     }
 
     async fn commit_part(&self, bucket: &str, key: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
@@ -250,7 +258,7 @@ impl Objects {
             }
         };
         let mut bytes = StreamSource(self.read_bytes(&source, start, end).await?);
-        self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await
+        Ok(self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await?.0)
     }
 
     /// A page of an upload's parts, after part `after`.
@@ -334,22 +342,8 @@ impl Objects {
         };
         let old = self.load(bucket, key).await?;
         check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), None)?;
-        let table = uploads_table(bucket);
-        let mut writes = vec![ItemWrite {
-            table: bucket.into(),
-            pk: OBJECTS_PK.to_vec(),
-            sk: key.as_bytes().to_vec(),
-            item: Some(record.encode()),
-        }];
-        writes.push(ItemWrite { table: table.clone(), pk: upload_id.as_bytes().to_vec(), sk: Vec::new(), item: None });
-        for p in &stored {
-            writes.push(ItemWrite {
-                table: table.clone(),
-                pk: upload_id.as_bytes().to_vec(),
-                sk: p.number.to_be_bytes().to_vec(),
-                item: None,
-            });
-        }
+        let mut writes = vec![object_write(bucket, key, Some(&record))];
+        writes.extend(upload_deletes(bucket, upload_id, &stored));
         let events = self.event_writes(
             &b.record.read().expect("bucket lock"),
             "ObjectCreated:CompleteMultipartUpload",
@@ -374,18 +368,7 @@ impl Objects {
         self.store.write(Vec::new()).await?;
         self.load_upload(bucket, key, upload_id).await?;
         let parts = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
-        let table = uploads_table(bucket);
-        let mut writes =
-            vec![ItemWrite { table: table.clone(), pk: upload_id.as_bytes().to_vec(), sk: Vec::new(), item: None }];
-        for p in &parts {
-            writes.push(ItemWrite {
-                table: table.clone(),
-                pk: upload_id.as_bytes().to_vec(),
-                sk: p.number.to_be_bytes().to_vec(),
-                item: None,
-            });
-        }
-        let ticket = self.store.submit(writes);
+        let ticket = self.store.submit(upload_deletes(bucket, upload_id, &parts));
         drop(guard);
         ticket.await?;
         self.discard_parts(&parts);

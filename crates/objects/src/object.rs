@@ -3,7 +3,7 @@
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
 use crate::checksum::Algorithm;
 use crate::conditions::{ByteRange, Conditions, etag_matches};
-use crate::events::Requester;
+use crate::events::{Requester, holds_events};
 use crate::names::check_key;
 use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
 use crate::service::{OBJECTS_PK, Objects, now_ms};
@@ -87,6 +87,16 @@ pub(crate) fn check_tag_values(tags: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// The store write of `key`'s record in `bucket` (`None` deletes it).
+pub(crate) fn object_write(bucket: &str, key: &str, record: Option<&ObjectRecord>) -> ItemWrite {
+    ItemWrite {
+        table: bucket.into(),
+        pk: OBJECTS_PK.to_vec(),
+        sk: key.as_bytes().to_vec(),
+        item: record.map(ObjectRecord::encode),
+    }
+}
+
 /// A write's conditions on the version it replaces: `If-None-Match: *` (there is none)
 /// and `If-Match` (it has one of these ETags).
 pub(crate) fn check_write_conditions(
@@ -164,17 +174,12 @@ impl Objects {
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
-        let mut writes = vec![ItemWrite {
-            table: bucket.into(),
-            pk: OBJECTS_PK.to_vec(),
-            sk: key.as_bytes().to_vec(),
-            item: Some(record.encode()),
-        }];
+        let mut writes = vec![object_write(bucket, key, Some(record))];
         writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), event, key, Some(record), by));
         if if_none_match.is_none() && if_match.is_none() {
             // Nothing to check first: the store says what the write replaced, which saves
             // a read on every plain PUT.
-            let wakes = writes.len() > 1;
+            let wakes = holds_events(&writes);
             let ticket = self.store.submit_swap(writes);
             drop(guard);
             // The write is durable: an unreadable old record costs its blobs (an orphan),
@@ -288,8 +293,7 @@ impl Objects {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
         let Some(old) = self.load(bucket, key).await? else { return Ok(None) };
-        let mut writes =
-            vec![ItemWrite { table: bucket.into(), pk: OBJECTS_PK.to_vec(), sk: key.as_bytes().to_vec(), item: None }];
+        let mut writes = vec![object_write(bucket, key, None)];
         writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), "ObjectRemoved:Delete", key, None, by));
         self.submit_with_events(writes, guard).await?;
         self.discard(Some(&old));
@@ -303,7 +307,7 @@ impl Objects {
         writes: Vec<ItemWrite>,
         lock: crate::service::KeyGuard<'_>,
     ) -> Result<()> {
-        let events = writes.iter().any(|w| w.table == "~events");
+        let events = holds_events(&writes);
         let ticket = self.store.submit(writes);
         drop(lock);
         ticket.await?;
@@ -366,12 +370,7 @@ impl Objects {
         let guard = b.lock_key(bucket, key).await?;
         let mut record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
         change(&mut record);
-        let ticket = self.store.submit(vec![ItemWrite {
-            table: bucket.into(),
-            pk: OBJECTS_PK.to_vec(),
-            sk: key.as_bytes().to_vec(),
-            item: Some(record.encode()),
-        }]);
+        let ticket = self.store.submit(vec![object_write(bucket, key, Some(&record))]);
         drop(guard);
         Ok(ticket.await?)
     }

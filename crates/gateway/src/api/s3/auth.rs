@@ -41,13 +41,14 @@ fn s3_auth_error(e: AuthError) -> S3Error {
     }
 }
 
-/// Checks `parts`' signature; what the body's framing and hash must be.
+/// Checks `parts`' signature; what the body's framing and hash must be, and the access
+/// key that signed.
 /// `virtual_bucket` is the bucket a virtual-host-style request's host named.
 pub(crate) fn authenticate(
     keys: &AccessKeys,
     parts: &http::request::Parts,
     virtual_bucket: Option<&str>,
-) -> Result<Payload, S3Error> {
+) -> Result<(Payload, String), S3Error> {
     let headers: Vec<(&str, &str)> =
         parts.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
     let path = parts.uri.path();
@@ -78,7 +79,7 @@ pub(crate) fn authenticate(
                 seed: auth.signature.clone(),
             }
         };
-        return match content_sha256 {
+        let payload = match content_sha256 {
             "UNSIGNED-PAYLOAD" => Ok(Payload::Unsigned),
             "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" => {
                 Ok(Payload::Chunked { signing: Some(signing()) })
@@ -91,6 +92,7 @@ pub(crate) fn authenticate(
                 "x-amz-content-sha256 must be a SHA-256 or one of the streaming values, not {other:?}"
             ))),
         };
+        return Ok((payload?, auth.access_key_id));
     }
     if let Some(presigned) = Presigned::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
@@ -106,7 +108,7 @@ pub(crate) fn authenticate(
         };
         squall_auth::verify_presigned(&signable, &presigned, secret, PathEncoding::AsSent, now())
             .map_err(s3_auth_error)?;
-        return Ok(Payload::Unsigned);
+        return Ok((Payload::Unsigned, presigned.auth.access_key_id));
     }
     if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
@@ -128,21 +130,9 @@ pub(crate) fn authenticate(
             now(),
         )
         .map_err(s3_auth_error)?;
-        return Ok(Payload::Unsigned);
+        return Ok((Payload::Unsigned, presigned.access_key_id));
     }
     Err(access_denied("Access Denied: the request is not signed"))
-}
-
-/// The access key that signed the request (header, SigV4 or SigV2 query).
-pub(crate) fn access_key_id(parts: &http::request::Parts) -> Option<String> {
-    if let Some(h) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        return Authorization::parse(h).ok().map(|a| a.access_key_id);
-    }
-    let query = parts.uri.query().unwrap_or("");
-    if let Some(Ok(p)) = Presigned::parse(query) {
-        return Some(p.auth.access_key_id);
-    }
-    squall_auth::PresignedV2::parse(query).and_then(|p| p.ok()).map(|p| p.access_key_id)
 }
 
 /// Every `x-amz-*` header must be among the signed ones.

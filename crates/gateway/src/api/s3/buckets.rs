@@ -80,9 +80,7 @@ pub(super) fn head_bucket(objects: &Arc<Objects>, bucket: &str) -> Reply {
 
 pub(super) async fn delete_bucket(objects: &Arc<Objects>, bucket: &str) -> Reply {
     objects.delete_bucket(bucket).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
+    Ok(super::no_content())
 }
 
 /// GET on a bucket: a subresource, or a listing.
@@ -116,15 +114,7 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
         Some("2") => true,
         Some(other) => return Err(S3Error::invalid_argument(format!("Invalid list-type {other:?}"))),
     };
-    let max_keys = match req.param("max-keys") {
-        None => 1000,
-        Some(m) => m
-            .parse::<i64>()
-            .ok()
-            .filter(|m| *m >= 0)
-            .ok_or_else(|| S3Error::invalid_argument("Provided max-keys not an integer or within integer range"))?
-            .min(1000) as usize,
-    };
+    let max_keys = req.page_size("max-keys")?;
     let url = match req.param("encoding-type") {
         None => false,
         Some("url") => true,

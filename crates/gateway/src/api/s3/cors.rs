@@ -68,9 +68,7 @@ pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
 
 pub(super) async fn delete(objects: &Arc<Objects>, bucket: &str) -> Reply {
     objects.set_cors(bucket, None).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
+    Ok(super::no_content())
 }
 
 fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {

@@ -32,6 +32,14 @@ impl S3Error {
         Self::new(StatusCode::BAD_REQUEST, "InvalidRequest", message)
     }
 
+    pub(crate) fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )
+    }
+
     pub(crate) fn malformed_xml() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,

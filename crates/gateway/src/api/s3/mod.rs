@@ -81,6 +81,17 @@ impl S3Request {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// A page size parameter (`max-keys`, `max-parts`, `max-uploads`): 1000 when absent,
+    /// at most 1000, `InvalidArgument` when not a non-negative integer.
+    pub(crate) fn page_size(&self, name: &str) -> Result<usize, S3Error> {
+        match self.param(name) {
+            None => Ok(1000),
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n.min(1000) as usize).ok_or_else(|| {
+                S3Error::invalid_argument(format!("Provided {name} not an integer or within integer range"))
+            }),
+        }
+    }
+
     /// The body as the objects service reads it.
     pub(crate) fn source(&mut self) -> Box<dyn ByteSource + '_> {
         let body = &mut self.body;
@@ -144,14 +155,14 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
             .unwrap_or_else(|e| e.into_response(&resource, request_id, false));
     }
     let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
-    let payload = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
+    let (payload, principal) = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
         Ok(p) => p,
         Err(e) => return e.into_response(&resource, request_id, head),
     };
     let requester = squall_objects::events::Requester {
         request_id: request_id.to_string(),
         source_ip: parts.extensions.get::<crate::serve::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default(),
-        principal: auth::access_key_id(&parts).unwrap_or_default(),
+        principal,
     };
     let mut req = S3Request { parts, bucket, key, query, payload, requester, body };
     let mut resp = match route(state, &mut req).await {
@@ -242,49 +253,15 @@ fn is_auth_param(name: &str) -> bool {
 }
 
 async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<Body>, S3Error> {
-    if req.has("cors") && req.key.is_none() {
+    if req.key.is_none()
+        && let Some(sub) = BUCKET_CONFIG.into_iter().find(|s| req.has(s))
+    {
         let bucket = req.bucket.clone().unwrap_or_default();
-        return match req.parts.method {
-            Method::PUT => cors::put(&state.objects, req, &bucket).await,
-            Method::GET => cors::get(&state.objects, &bucket),
-            Method::DELETE => cors::delete(&state.objects, &bucket).await,
-            _ => Err(S3Error::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-            )),
-        };
+        return bucket_config(state, req, &bucket, sub).await;
     }
-    if req.has("notification") && req.key.is_none() {
-        let bucket = req.bucket.clone().unwrap_or_default();
-        return match req.parts.method {
-            Method::PUT => notifications::put(&state.objects, req, &bucket).await,
-            Method::GET => notifications::get(&state.objects, &bucket),
-            _ => Err(S3Error::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-            )),
-        };
-    }
-    if req.has("website") && req.key.is_none() {
-        let bucket = req.bucket.clone().unwrap_or_default();
-        return match req.parts.method {
-            Method::PUT => website::put(&state.objects, req, &bucket).await,
-            Method::GET => website::get(&state.objects, &bucket),
-            Method::DELETE => website::delete(&state.objects, &bucket).await,
-            _ => Err(S3Error::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-            )),
-        };
-    }
-    if req.has("tagging") && req.key.is_none() {
-        let bucket = req.bucket.clone().unwrap_or_default();
-        return objects::bucket_tagging(&state.objects, req, &bucket).await;
-    }
-    if let Some(sub) = UNSUPPORTED.iter().chain(&["cors", "notification", "website"]).find(|s| req.has(s)) {
+    // Objects have tags of their own; the rest of the bucket configuration they lack.
+    let bucket_only = BUCKET_CONFIG.iter().filter(|s| **s != "tagging");
+    if let Some(sub) = UNSUPPORTED.iter().chain(bucket_only).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
@@ -305,11 +282,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     let objects = &state.objects;
     match (&method, req.bucket.clone(), req.key.clone()) {
         (&Method::GET, None, None) => buckets::list_buckets(objects),
-        (_, None, _) => Err(S3Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-        )),
+        (_, None, _) => Err(S3Error::method_not_allowed()),
         (&Method::PUT, Some(b), None) => buckets::create_bucket(objects, req, &b).await,
         (&Method::HEAD, Some(b), None) => buckets::head_bucket(objects, &b),
         (&Method::DELETE, Some(b), None) => buckets::delete_bucket(objects, &b).await,
@@ -330,12 +303,43 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, req, &b, &k).await,
         (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, req, &b, &k).await,
         (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, req, &b, &k).await,
-        _ => Err(S3Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-        )),
+        _ => Err(S3Error::method_not_allowed()),
     }
+}
+
+/// A bucket's configuration subresources (on an object, all but `tagging` are refused as
+/// unsupported).
+const BUCKET_CONFIG: [&str; 4] = ["cors", "notification", "website", "tagging"];
+
+/// Put, get or delete one of [`BUCKET_CONFIG`].
+async fn bucket_config(
+    state: &ApiState,
+    req: &mut S3Request,
+    bucket: &str,
+    sub: &str,
+) -> Result<http::Response<Body>, S3Error> {
+    let o = &state.objects;
+    match (sub, req.parts.method.clone()) {
+        ("cors", Method::PUT) => cors::put(o, req, bucket).await,
+        ("cors", Method::GET) => cors::get(o, bucket),
+        ("cors", Method::DELETE) => cors::delete(o, bucket).await,
+        ("notification", Method::PUT) => notifications::put(o, req, bucket).await,
+        ("notification", Method::GET) => notifications::get(o, bucket),
+        ("website", Method::PUT) => website::put(o, req, bucket).await,
+        ("website", Method::GET) => website::get(o, bucket),
+        ("website", Method::DELETE) => website::delete(o, bucket).await,
+        ("tagging", Method::PUT) => objects::put_bucket_tagging(o, req, bucket).await,
+        ("tagging", Method::GET) => objects::get_bucket_tagging(o, bucket),
+        ("tagging", Method::DELETE) => objects::delete_bucket_tagging(o, bucket).await,
+        _ => Err(S3Error::method_not_allowed()),
+    }
+}
+
+/// An empty 204.
+pub(crate) fn no_content() -> http::Response<Body> {
+    let mut r = http::Response::new(crate::body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
 }
 
 /// A 200 XML response: `root` (in S3's namespace) around what `inner` writes.

@@ -5,7 +5,6 @@ use super::error::S3Error;
 use super::objects::{checksum_of, conditions, copy_source, meta_of, set, tags_of_query};
 use super::{S3Request, owner_id, xml, xml_response};
 use crate::body::empty;
-use http::StatusCode;
 use squall_objects::checksum::Algorithm;
 use squall_objects::{CompletedPart, Expected, Objects};
 use squall_runtime::Body;
@@ -55,18 +54,13 @@ pub(super) async fn upload_part(objects: &Arc<Objects>, req: &mut S3Request, buc
     let (checksum, checksum_value) = checksum_of(req)?;
     let expected = Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value };
     let mut source = req.source();
-    let part = objects.upload_part(bucket, key, &id, number, expected, source.as_mut()).await?;
+    let (part, algorithm) = objects.upload_part(bucket, key, &id, number, expected, source.as_mut()).await?;
     let mut r = http::Response::new(empty());
     set(r.headers_mut(), "etag", &format!("\"{}\"", part.etag));
-    if let (Some(value), Some(a)) = (&part.checksum, checksum.or(upload_algorithm(objects, bucket, key, &id).await)) {
+    if let (Some(value), Some(a)) = (&part.checksum, algorithm) {
         set(r.headers_mut(), &a.header(), value);
     }
     Ok(r)
-}
-
-/// The checksum algorithm of an upload (for echoing a part's checksum).
-async fn upload_algorithm(objects: &Arc<Objects>, bucket: &str, key: &str, id: &str) -> Option<Algorithm> {
-    objects.list_parts(bucket, key, id, 0, 0).await.ok().and_then(|p| p.upload.checksum)
 }
 
 async fn upload_part_copy(
@@ -133,18 +127,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
 
 pub(super) async fn abort(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
     objects.abort_upload(bucket, key, &upload_id(req)?).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
-}
-
-fn limit(req: &S3Request, name: &str) -> Result<usize, S3Error> {
-    match req.param(name) {
-        None => Ok(1000),
-        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n.min(1000) as usize).ok_or_else(|| {
-            S3Error::invalid_argument(format!("Provided {name} not an integer or within integer range"))
-        }),
-    }
+    Ok(super::no_content())
 }
 
 pub(super) async fn list_parts(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
@@ -153,7 +136,7 @@ pub(super) async fn list_parts(objects: &Arc<Objects>, req: &S3Request, bucket: 
         None => 0,
         Some(m) => m.parse().map_err(|_| S3Error::invalid_argument("Invalid part-number-marker"))?,
     };
-    let max = limit(req, "max-parts")?;
+    let max = req.page_size("max-parts")?;
     let page = objects.list_parts(bucket, key, &id, after, max).await?;
     let owner = owner_id();
     Ok(xml_response("ListPartsResult", |x| {
@@ -190,7 +173,7 @@ pub(super) async fn list_uploads(objects: &Arc<Objects>, req: &S3Request, bucket
     let prefix = req.param("prefix").unwrap_or("");
     let key_marker = req.param("key-marker").unwrap_or("");
     let id_marker = req.param("upload-id-marker").unwrap_or("");
-    let max = limit(req, "max-uploads")?;
+    let max = req.page_size("max-uploads")?;
     let all = objects.list_uploads(bucket, prefix).await?;
     // After (key-marker, upload-id-marker) in the listing's own order; without an id
     // marker (or one no longer there), after every upload of the key.

@@ -3,7 +3,7 @@
 
 use super::dates::{http_date, parse_date};
 use super::error::S3Error;
-use super::{S3Request, xml, xml_response};
+use super::{S3Request, no_content, xml, xml_response};
 use crate::body::empty;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -230,9 +230,7 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
 
 pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
     objects.delete_object(bucket, key, &req.requester).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
+    Ok(no_content())
 }
 
 /// At most this many keys per DeleteObjects.
@@ -364,12 +362,6 @@ fn tagging_response(tags: &[(String, String)]) -> http::Response<Body> {
     })
 }
 
-fn no_content() -> http::Response<Body> {
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    r
-}
-
 pub(super) async fn put_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
     let tags = read_tagging(req).await?;
     objects.put_tags(bucket, key, tags).await?;
@@ -380,32 +372,25 @@ pub(super) async fn get_tagging(objects: &Arc<Objects>, bucket: &str, key: &str)
     Ok(tagging_response(&objects.tags(bucket, key).await?))
 }
 
-/// Put/Get/DeleteBucketTagging.
-pub(super) async fn bucket_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
-    match req.parts.method {
-        http::Method::PUT => {
-            let tags = read_tagging(req).await?;
-            objects.set_bucket_tags(bucket, tags).await?;
-            Ok(no_content())
-        }
-        http::Method::GET => {
-            let tags = objects.bucket(bucket)?.tags;
-            if tags.is_empty() {
-                return Err(S3Error::new(StatusCode::NOT_FOUND, "NoSuchTagSet", "The TagSet does not exist")
-                    .with("BucketName", bucket));
-            }
-            Ok(tagging_response(&tags))
-        }
-        http::Method::DELETE => {
-            objects.set_bucket_tags(bucket, Vec::new()).await?;
-            Ok(no_content())
-        }
-        _ => Err(S3Error::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-        )),
+pub(super) async fn put_bucket_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    let tags = read_tagging(req).await?;
+    objects.set_bucket_tags(bucket, tags).await?;
+    Ok(no_content())
+}
+
+pub(super) fn get_bucket_tagging(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    let tags = objects.bucket(bucket)?.tags;
+    if tags.is_empty() {
+        return Err(
+            S3Error::new(StatusCode::NOT_FOUND, "NoSuchTagSet", "The TagSet does not exist").with("BucketName", bucket)
+        );
     }
+    Ok(tagging_response(&tags))
+}
+
+pub(super) async fn delete_bucket_tagging(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    objects.set_bucket_tags(bucket, Vec::new()).await?;
+    Ok(no_content())
 }
 
 pub(super) async fn delete_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {

@@ -4,7 +4,6 @@
 use super::error::S3Error;
 use super::{S3Request, xml, xml_response};
 use crate::body::empty;
-use http::StatusCode;
 use squall_objects::Objects;
 use squall_objects::website::WebsiteConfig;
 use squall_runtime::Body;
@@ -47,7 +46,5 @@ pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
 
 pub(super) async fn delete(objects: &Arc<Objects>, bucket: &str) -> Reply {
     objects.set_website(bucket, None).await?;
-    let mut r = http::Response::new(empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    Ok(r)
+    Ok(super::no_content())
 }
