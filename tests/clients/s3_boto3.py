@@ -445,6 +445,44 @@ check([o["Key"] for o in r.get("Contents", [])] == ["c", "sp ace"] and [p["Prefi
 # --- bucket deletion rules ---------------------------------------------------------------------
 check(error(s3.delete_bucket, Bucket=listing) == ("BucketNotEmpty", 409), "deleting a non-empty bucket is BucketNotEmpty (409)")
 
+# --- encryption and object lock are refused until applied -------------------------------------
+# Accepting them would store plaintext (or deletable) objects while the caller believes otherwise.
+def refused_naming(what, header, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except ClientError as e:
+        err = e.response["Error"]
+        check(err["Code"] == "NotImplemented" and header in err.get("Message", "")
+              and e.response["ResponseMetadata"]["HTTPStatusCode"] == 501,
+              f"{what} is refused with NotImplemented naming {header} ({err})")
+        return
+    check(False, f"{what} is refused")
+
+
+refused_naming("SSE-S3 on PutObject", "x-amz-server-side-encryption", s3.put_object,
+               Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="AES256")
+refused_naming("SSE-KMS on PutObject", "x-amz-server-side-encryption", s3.put_object,
+               Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="k")
+sse_c = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+refused_naming("SSE-C on PutObject", "x-amz-server-side-encryption-customer", s3.put_object,
+               Bucket=bucket, Key="sse.txt", Body=b"secret", **sse_c)
+check(code(s3.head_object, Bucket=bucket, Key="sse.txt") == "404", "a refused SSE-C put stores nothing")
+refused_naming("SSE-C on GetObject", "x-amz-server-side-encryption-customer", s3.get_object,
+               Bucket=listing, Key="a/1", **sse_c)
+refused_naming("SSE on CreateMultipartUpload", "x-amz-server-side-encryption", s3.create_multipart_upload,
+               Bucket=bucket, Key="sse.bin", ServerSideEncryption="AES256")
+refused_naming("SSE on CopyObject", "x-amz-server-side-encryption", s3.copy_object,
+               Bucket=bucket, Key="sse-copy", CopySource={"Bucket": listing, "Key": "a/1"}, ServerSideEncryption="AES256")
+refused_naming("object lock on PutObject", "x-amz-object-lock-", s3.put_object,
+               Bucket=bucket, Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON")
+locked = f"locked-{RUN}"
+refused_naming("CreateBucket with ObjectLockEnabledForBucket", "x-amz-bucket-object-lock-enabled", s3.create_bucket,
+               Bucket=locked, ObjectLockEnabledForBucket=True)
+check(code(s3.head_bucket, Bucket=locked) == "404", "a refused object-lock bucket is not created")
+s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=False)
+s3.delete_bucket(Bucket=locked)
+check(True, "ObjectLockEnabledForBucket=False asks for nothing and is accepted")
+
 # --- virtual-host addressing -------------------------------------------------------------------
 parts = urlsplit(ENDPOINT)
 port = parts.port or 80

@@ -224,6 +224,20 @@ const UNSUPPORTED: [&str; 23] = [
     "versions",
 ];
 
+/// Encryption and object-lock settings Squall does not apply yet. Accepting one would store
+/// an object in plaintext, or deletable, while the caller believes otherwise, so a request
+/// carrying any of them is refused (`x-amz-bucket-object-lock-enabled: false` asks for
+/// nothing and passes).
+fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
+    headers.keys().map(http::HeaderName::as_str).find(|name| {
+        name.starts_with("x-amz-server-side-encryption")
+            || name.starts_with("x-amz-copy-source-server-side-encryption")
+            || name.starts_with("x-amz-object-lock-")
+            || (*name == "x-amz-bucket-object-lock-enabled"
+                && !headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("false")))
+    })
+}
+
 /// The query parameters of bucket reads (listings, uploads, location, versioning) and of
 /// DeleteObjects.
 const BUCKET_PARAMS: [&str; 18] = [
@@ -266,6 +280,9 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     }
     if req.param("versionId").is_some_and(|v| v != "null") {
         return Err(S3Error::not_implemented("versioning"));
+    }
+    if let Some(header) = unhonoured_setting(&req.parts.headers) {
+        return Err(S3Error::not_implemented(&format!("the {header} header")));
     }
     if req.key.is_none()
         && let Some((k, _)) = req.query.iter().find(|(k, _)| {
