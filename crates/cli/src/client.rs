@@ -54,7 +54,7 @@ impl Client {
 
     /// Sends a signed request; `path_and_query` must already be percent-encoded. The
     /// signature's service follows from the request: `squall` for the control plane,
-    /// `dynamodb` for JSON 1.0 targets, else `lambda`.
+    /// `sqs` or `dynamodb` for JSON 1.0 targets by their prefix, else `lambda`.
     pub(crate) async fn send(
         &self,
         method: http::Method,
@@ -96,8 +96,9 @@ impl Client {
             s
         } else if uri.path().starts_with("/squall/") {
             "squall"
-        } else if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-target")) {
-            "dynamodb"
+        } else if let Some((_, target)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target")) {
+            // The server refuses a request signed for another service than its target's.
+            if target.starts_with("AmazonSQS.") { "sqs" } else { "dynamodb" }
         } else {
             "lambda"
         };

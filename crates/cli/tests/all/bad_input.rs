@@ -216,3 +216,9 @@ fn lambda_api_refuses_bad_packages_and_parameters() -> Result {
     assert!(err.contains("ResourceNotFoundException"), "{err}");
     Ok(())
 }
+
+#[test]
+fn each_service_is_recognised_once_and_refuses_in_its_own_protocol() -> Result {
+    let server = Server::start()?;
+    server.client_script("protocol.py", "all protocol checks passed")
+}

@@ -2,6 +2,7 @@
 //! artifact upload, whole-service deploys, service listing, function code and logs.
 //! Errors use the same REST-JSON shape as Lambda's.
 
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::{empty, full, json_response};
 use http::{Method, StatusCode};
@@ -13,7 +14,26 @@ use std::time::Duration;
 /// The longest a logs request may wait for new lines.
 const MAX_LOG_WAIT: Duration = Duration::from_secs(25);
 
-pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
+/// Squall's own API, in Lambda's REST-JSON shape. The `squall` CLI signs it for `squall`;
+/// any service's scope is taken.
+pub(crate) static SERVICE: Service = Service {
+    name: "squall",
+    signing_name: None,
+    protocol: Protocol::RestJson,
+    recognition: Recognition::Paths(&[PREFIX]),
+    namespace: "",
+    query_code: None,
+    unsigned: never,
+    // Artifacts: zipped packages and components.
+    max_body: 100 << 20,
+    handler: Handler::Buffered(|state, req, _| {
+        Box::pin(dispatch(state, req, req.uri.path().strip_prefix(PREFIX).unwrap_or_default()))
+    }),
+};
+
+const PREFIX: &str = "/squall/v1/";
+
+async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let decoded: Vec<String> = rest
         .split('/')
         .filter(|s| !s.is_empty())

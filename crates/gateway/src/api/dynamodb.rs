@@ -1,6 +1,7 @@
 //! DynamoDB's JSON 1.0 protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`) over the tables
 //! service: decode the request document, call one method, encode the answer.
 
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::json_response;
 use http::{HeaderValue, StatusCode};
@@ -17,19 +18,23 @@ use squall_tables::transact::{TransactGet, TransactWrite, WriteAction};
 use squall_tables::value::{item_from_json, item_to_json};
 use squall_tables::{AttributeValue, Item};
 
-/// The `X-Amz-Target` prefix of DynamoDB operations.
-pub(crate) const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-
-/// Where DynamoDB's error codes live (clients read the part after `#`).
+/// Where DynamoDB's (and DynamoDB Streams') error codes live (clients read the part after
+/// `#`).
 pub(crate) const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
-/// Whether a request is a DynamoDB call (for the error shape).
-pub(crate) fn is_target(headers: &http::HeaderMap) -> bool {
-    headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with(TARGET_PREFIX) || t.starts_with(super::dynamodb_streams::TARGET_PREFIX))
-}
+/// DynamoDB: JSON 1.0, `X-Amz-Target: DynamoDB_20120810.<Op>`.
+pub(crate) static SERVICE: Service = Service {
+    name: "dynamodb",
+    signing_name: Some("dynamodb"),
+    protocol: Protocol::AwsJson10,
+    recognition: Recognition::Target("DynamoDB_20120810"),
+    namespace: ERROR_NAMESPACE,
+    query_code: None,
+    unsigned: never,
+    // DynamoDB's own limit on a request.
+    max_body: 16 << 20,
+    handler: Handler::Buffered(|state, req, op| Box::pin(dispatch(state, req, op))),
+};
 
 type Reply = Result<http::Response<Body>, ApiError>;
 

@@ -6,6 +6,7 @@
 //! TrimmedDataAccessException).
 
 use super::dynamodb::{error, field, key_schema_json, opt_str, opt_u64, serialization, validation};
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use base64::Engine;
 use http::StatusCode;
@@ -13,7 +14,18 @@ use serde_json::{Map, Value, json};
 use squall_tables::stream::{Start, StreamDef, format_seq, parse_seq, parse_stream_arn, stream_arn};
 
 /// The `X-Amz-Target` prefix of DynamoDB Streams operations.
-pub(crate) const TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
+pub(crate) static SERVICE: Service = Service {
+    name: "dynamodb-streams",
+    // botocore signs DynamoDB Streams for `dynamodb`.
+    signing_name: Some("dynamodb"),
+    protocol: Protocol::AwsJson10,
+    recognition: Recognition::Target("DynamoDBStreams_20120810"),
+    namespace: super::dynamodb::ERROR_NAMESPACE,
+    query_code: None,
+    unsigned: never,
+    max_body: 1 << 20,
+    handler: Handler::Buffered(|state, req, op| Box::pin(dispatch(state, req, op))),
+};
 
 /// How long a shard iterator stays valid.
 const ITERATOR_TTL_MS: u64 = 15 * 60 * 1000;

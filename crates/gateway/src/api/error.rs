@@ -1,10 +1,7 @@
-//! Errors on the api port, in the REST-JSON shape Lambda uses (and the control plane too):
-//! status, `x-amzn-ErrorType: <code>`, body `{"Type":"User","message":"…"}`; or in the
-//! JSON 1.0 shape of DynamoDB: `{"__type":"<namespace>#<code>","message":"…"}`.
+//! An error on the api port as its adapters report it: status, AWS code, message. Each
+//! service renders it in its protocol's shape (`protocol::Service::error_response`).
 
-use crate::body::json_response;
-use http::{HeaderValue, StatusCode};
-use squall_runtime::Body;
+use http::StatusCode;
 
 /// An error as the client will see it.
 #[derive(Debug)]
@@ -33,24 +30,6 @@ impl ApiError {
     /// 400 InvalidRequestContentException (the body does not parse).
     pub fn bad_content(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidRequestContentException", message)
-    }
-
-    /// Renders the error in the JSON 1.0 shape, its code in `namespace`.
-    pub fn into_json10_response(self, namespace: &str) -> http::Response<Body> {
-        let mut doc = self.extra.unwrap_or_default();
-        doc.insert("__type".into(), format!("{namespace}#{}", self.code).into());
-        doc.insert("message".into(), self.message.into());
-        let mut r = json_response(self.status, &serde_json::Value::Object(doc));
-        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
-        r
-    }
-
-    /// Renders the error.
-    pub fn into_response(self) -> http::Response<Body> {
-        let kind = if self.status.is_server_error() { "Service" } else { "User" };
-        let mut r = json_response(self.status, &serde_json::json!({ "Type": kind, "message": self.message }));
-        r.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(self.code));
-        r
     }
 }
 

@@ -5,6 +5,7 @@
 //! (trap, timeout, out of memory) gives `X-Amz-Function-Error: Unhandled` and Lambda's
 //! error payload.
 
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::{empty, full, json_response};
 use base64::Engine as _;
@@ -19,15 +20,41 @@ use squall_types::{FunctionConfig, FunctionName, FunctionRecord, Runtime, defaul
 use std::collections::BTreeMap;
 use std::io::Read;
 
+/// Lambda's REST API: functions, their asynchronous invocation settings and concurrency.
+pub(crate) static SERVICE: Service = Service {
+    name: "lambda",
+    signing_name: Some("lambda"),
+    protocol: Protocol::RestJson,
+    recognition: Recognition::Paths(&[FUNCTIONS, super::lambda_async::FUNCTIONS, CONCURRENCY]),
+    namespace: "",
+    query_code: None,
+    unsigned: never,
+    // Zipped packages of 50 MB, base64-encoded in a JSON body.
+    max_body: 100 << 20,
+    handler: Handler::Buffered(|state, req, _| Box::pin(serve(state, req))),
+};
+
+const FUNCTIONS: &str = "/2015-03-31/functions";
+const CONCURRENCY: &str = "/2017-10-31/functions";
+
+async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    let path = req.uri.path();
+    if let Some(rest) = path.strip_prefix(FUNCTIONS) {
+        dispatch(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::lambda_async::FUNCTIONS) {
+        super::lambda_async::dispatch(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(CONCURRENCY) {
+        concurrency(state, req, rest).await
+    } else {
+        Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
+    }
+}
+
 /// Lambda's synchronous payload limit, for requests and responses.
 const MAX_RESPONSE: usize = 6 << 20;
 
 /// `/2017-10-31/functions/{name}/concurrency`: Put, Get and DeleteFunctionConcurrency.
-pub(super) async fn concurrency(
-    state: &ApiState,
-    req: &ApiRequest,
-    rest: &str,
-) -> Result<http::Response<Body>, ApiError> {
+async fn concurrency(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
     let [name, "concurrency"] = segments.as_slice() else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"));
@@ -63,7 +90,7 @@ pub(super) async fn concurrency(
     }
 }
 
-pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
+async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     match (&req.method, segments.as_slice()) {
         (&Method::POST, []) => create(state, req).await,

@@ -70,6 +70,9 @@ fn missing(state: &ApiState, f: &FunctionRecord) -> ApiError {
     )
 }
 
+/// Where asynchronous invocation settings live.
+pub(super) const FUNCTIONS: &str = "/2019-09-25/functions";
+
 /// `rest`: what follows `/2019-09-25/functions`.
 pub(super) async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();

@@ -1,7 +1,9 @@
-//! The `--api` port: authenticate every request with SigV4, then dispatch by path to the
-//! Lambda REST adapter or the control plane.
+//! The `--api` port: each request is classified once (`classify`) into one of the
+//! [`SERVICES`], authenticated with SigV4 and handed to that service's adapter; errors are
+//! rendered in the service's protocol (`protocol`).
 
 mod auth;
+mod classify;
 mod control;
 mod dynamodb;
 mod dynamodb_legacy;
@@ -9,7 +11,9 @@ mod dynamodb_streams;
 mod error;
 mod lambda;
 mod lambda_async;
+mod protocol;
 mod query;
+mod refusals;
 pub(crate) mod s3;
 mod sns;
 mod sqs;
@@ -20,9 +24,11 @@ pub use error::ApiError;
 pub(crate) use query::escape as escape_html;
 
 use bytes::Bytes;
+use classify::Destination;
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use protocol::{Handler, Service};
 use squall_functions::Functions;
 use squall_runtime::Body;
 use squall_types::{RequestId, TraceContext};
@@ -30,9 +36,18 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
-/// The largest request body the api port reads (Lambda allows 50 MB zipped packages, which
-/// base64 makes about 70 MB).
-const MAX_BODY: usize = 100 << 20;
+/// Every service on the api port (S3 also takes what no other claims). Adding a service
+/// means adding its adapter's `SERVICE` here.
+static SERVICES: [&Service; 8] = [
+    &dynamodb::SERVICE,
+    &dynamodb_streams::SERVICE,
+    &sqs::SERVICE,
+    &sqs_query::SERVICE,
+    &sns::SERVICE,
+    &lambda::SERVICE,
+    &control::SERVICE,
+    &s3::SERVICE,
+];
 
 /// What the api port needs.
 #[derive(Clone)]
@@ -85,45 +100,47 @@ impl ApiRequest {
 pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("api", &req);
     let started = Instant::now();
-    if s3::is_request(&req) {
-        let mut resp = s3::handle(&state, req, request_id.as_str()).instrument(span.clone()).await;
-        if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
-            resp.headers_mut().insert("x-amz-request-id", v);
+    let (parts, body) = req.into_parts();
+    let signed_for = classify::signing_service(&parts);
+    let resp = match classify::classify(&parts, signed_for.as_deref(), &SERVICES, &s3::SERVICE) {
+        Destination::Health => health(),
+        Destination::UnknownTarget => {
+            let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let e = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                format!("no service here takes X-Amz-Target {target:?}"),
+            );
+            refusals::record("?", e.code, &e.message);
+            protocol::json_error("", e)
         }
-        span.in_scope(|| {
-            tracing::debug!(
-                status = resp.status().as_u16(),
-                elapsed_us = started.elapsed().as_micros() as u64,
-                "request done"
-            )
-        });
-        return resp;
-    }
-    // JSON 1.0 services name themselves in X-Amz-Target and want their own error shape.
-    let json10 = dynamodb::is_target(req.headers());
-    let sqs = sqs::is_target(req.headers());
-    let sqs_query = sqs_query::is_request(req.headers());
-    let sns = sns::is_request(&req);
-    let mut resp = match handle_inner(&state, req, request_id.clone(), trace).instrument(span.clone()).await {
-        Ok(r) => r,
-        Err(e) => {
-            span.in_scope(|| tracing::info!(code = e.code, message = %e.message, "request refused"));
-            if sns {
-                sns::error_response(e, request_id.as_str())
-            } else if sqs_query {
-                sqs_query::error_response(e, request_id.as_str())
-            } else if sqs {
-                sqs::error_response(e)
-            } else if json10 {
-                e.into_json10_response(dynamodb::ERROR_NAMESPACE)
-            } else {
-                e.into_response()
+        Destination::Service(service, op) => match &service.handler {
+            Handler::Streaming(serve) => {
+                let req = http::Request::from_parts(parts, body);
+                let mut resp = serve(&state, req, request_id.as_str()).instrument(span.clone()).await;
+                if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+                    resp.headers_mut().insert("x-amz-request-id", v);
+                }
+                resp
             }
-        }
+            Handler::Buffered(call) => {
+                let id = request_id.clone();
+                let read = buffered(&state, service, parts, body, signed_for, id, trace);
+                let result = match read.instrument(span.clone()).await {
+                    Ok(req) => call(&state, &req, &op).instrument(span.clone()).await,
+                    Err(e) => Err(e),
+                };
+                let mut resp = result.unwrap_or_else(|e| {
+                    refusals::record(service.name, e.code, &e.message);
+                    service.error_response(e, request_id.as_str())
+                });
+                if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+                    resp.headers_mut().insert("x-amzn-RequestId", v);
+                }
+                resp
+            }
+        },
     };
-    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
-        resp.headers_mut().insert("x-amzn-RequestId", v);
-    }
     span.in_scope(|| {
         tracing::debug!(
             status = resp.status().as_u16(),
@@ -134,19 +151,43 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     resp
 }
 
-async fn handle_inner(
+/// The answer to an unsigned `GET /`.
+fn health() -> http::Response<Body> {
+    let mut r = http::Response::new(crate::body::full("healthy: squall"));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+/// Reads a buffered service's request: authenticated (unless the service serves it
+/// unsigned), signed for that service, its body within the service's limit.
+async fn buffered(
     state: &ApiState,
-    req: http::Request<Incoming>,
+    service: &Service,
+    parts: http::request::Parts,
+    body: Incoming,
+    signed_for: Option<String>,
     request_id: RequestId,
     trace: TraceContext,
-) -> Result<http::Response<Body>, ApiError> {
-    let (parts, body) = req.into_parts();
-    if !parts.headers.contains_key("authorization") && sns::is_link(&parts.method, &parts.uri) {
-        return sns::follow_link(state, &parts.uri, request_id.as_str()).await;
+) -> Result<ApiRequest, ApiError> {
+    let unsigned = signed_for.is_none() && (service.unsigned)(&parts.method, &parts.uri);
+    if !unsigned {
+        state.keys.precheck(&parts.headers)?;
+        if let (Some(expected), Some(got)) = (service.signing_name, signed_for.as_deref())
+            && expected != got
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidSignatureException",
+                format!("Credential should be scoped to correct service: '{expected}'. (it is scoped to '{got}')"),
+            ));
+        }
     }
-    state.keys.precheck(&parts.headers)?;
-    let body = Limited::new(body, MAX_BODY).collect().await.map_err(|e| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLargeException", format!("request body: {e}"))
+    let body = Limited::new(body, service.max_body).collect().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLargeException",
+            format!("request body: {e} (at most {} bytes)", service.max_body),
+        )
     })?;
     let req = ApiRequest {
         method: parts.method,
@@ -156,34 +197,8 @@ async fn handle_inner(
         request_id,
         trace,
     };
-    let service = state.keys.authenticate(&req)?;
-    let path = req.uri.path().to_string();
-    if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb::TARGET_PREFIX)) {
-        let op = op.to_string();
-        dynamodb::dispatch(state, &req, &op).await
-    } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(dynamodb_streams::TARGET_PREFIX)) {
-        let op = op.to_string();
-        dynamodb_streams::dispatch(state, &req, &op).await
-    } else if let Some(op) = req.header("x-amz-target").and_then(|t| t.strip_prefix(sqs::TARGET_PREFIX)) {
-        let op = op.to_string();
-        sqs::dispatch(state, &req, &op).await
-    } else if service == "sns" {
-        sns::dispatch(state, &req).await
-    } else if service == "sqs" && req.header("x-amz-target").is_none() {
-        sqs_query::dispatch(state, &req).await
-    } else if let Some(rest) = path.strip_prefix("/2015-03-31/functions") {
-        lambda::dispatch(state, &req, rest).await
-    } else if let Some(rest) = path.strip_prefix("/2019-09-25/functions") {
-        lambda_async::dispatch(state, &req, rest).await
-    } else if let Some(rest) = path.strip_prefix("/2017-10-31/functions") {
-        lambda::concurrency(state, &req, rest).await
-    } else if let Some(rest) = path.strip_prefix("/squall/v1/") {
-        control::dispatch(state, &req, rest).await
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "UnknownOperationException",
-            format!("no operation at {} {path}", req.method),
-        ))
+    if !unsigned {
+        state.keys.authenticate(&req)?;
     }
+    Ok(req)
 }

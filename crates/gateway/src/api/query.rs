@@ -124,7 +124,7 @@ impl Params {
 
 /// XML text being written; elements escape their text.
 #[derive(Default)]
-pub(crate) struct Xml(String);
+pub(crate) struct Xml(pub(crate) String);
 
 impl Xml {
     /// `<name>text</name>`.
@@ -200,19 +200,6 @@ pub(crate) fn response(
     });
     let _ = write!(x.0, "</{op}Response>");
     xml_response(StatusCode::OK, x.0)
-}
-
-/// An error in the query protocol's shape.
-pub(crate) fn error_response(namespace: &str, e: ApiError, request_id: &str) -> http::Response<Body> {
-    let fault = if e.status.is_server_error() { "Receiver" } else { "Sender" };
-    let mut x = Xml::default();
-    let _ = write!(x.0, r#"<?xml version="1.0"?><ErrorResponse xmlns="{namespace}">"#);
-    x.nest("Error", |err| {
-        err.elem("Type", fault).elem("Code", e.code).elem("Message", &e.message);
-    });
-    x.elem("RequestId", request_id);
-    x.0.push_str("</ErrorResponse>");
-    xml_response(e.status, x.0)
 }
 
 #[cfg(test)]

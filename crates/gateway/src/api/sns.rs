@@ -5,7 +5,8 @@
 //! /?Action=ConfirmSubscription…` or `…Unsubscribe…`, authorized by the secret token or
 //! the unguessable subscription ARN they carry, as on AWS.
 
-use super::query::{Params, Xml, error_response as query_error, response};
+use super::protocol::{Handler, Protocol, Recognition, Service};
+use super::query::{Params, Xml, response};
 use super::{ApiError, ApiRequest, ApiState};
 use http::StatusCode;
 use squall_runtime::Body;
@@ -16,11 +17,26 @@ use squall_topics::service::{Subscribe, SubscriptionInfo};
 /// The XML namespace of SNS's documents.
 const NAMESPACE: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
 
-/// Whether a request is SNS's: signed for `sns`, or one of SNS's unsigned links.
-pub(crate) fn is_request(req: &http::Request<hyper::body::Incoming>) -> bool {
-    match req.headers().get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(auth) => auth.contains("/sns/aws4_request"),
-        None => is_link(req.method(), req.uri()),
+/// SNS: the query protocol, signed for `sns`; and its unsigned links.
+pub(crate) static SERVICE: Service = Service {
+    name: "sns",
+    signing_name: Some("sns"),
+    protocol: Protocol::Query,
+    recognition: Recognition::Signature,
+    namespace: NAMESPACE,
+    query_code: None,
+    unsigned: is_link,
+    // Ten messages of 256 KB, form-encoded.
+    max_body: 8 << 20,
+    handler: Handler::Buffered(|state, req, _| Box::pin(serve(state, req))),
+};
+
+/// A signed request, or one of the links.
+async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
+    if req.headers.contains_key("authorization") {
+        dispatch(state, req).await
+    } else {
+        follow_link(state, &req.uri, req.request_id.as_str()).await
     }
 }
 
@@ -30,11 +46,6 @@ pub(crate) fn is_link(method: &http::Method, uri: &http::Uri) -> bool {
         && uri.path() == "/"
         && form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .any(|(k, v)| k == "Action" && (v == "ConfirmSubscription" || v == "Unsubscribe"))
-}
-
-/// An error in SNS's XML shape.
-pub(crate) fn error_response(e: ApiError, request_id: &str) -> http::Response<Body> {
-    query_error(NAMESPACE, e, request_id)
 }
 
 fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -71,13 +82,13 @@ fn tag_error(e: squall_topics::Error) -> ApiError {
 type Reply = Result<http::Response<Body>, ApiError>;
 
 /// One of SNS's unsigned links.
-pub(crate) async fn follow_link(state: &ApiState, uri: &http::Uri, request_id: &str) -> Reply {
+async fn follow_link(state: &ApiState, uri: &http::Uri, request_id: &str) -> Reply {
     let p = Params::parse(uri.query(), b"");
     run(state, &p, p.get("Action").unwrap_or(""), request_id, &squall_types::TraceContext::new_root()).await
 }
 
 /// A signed SNS request.
-pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
+async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
     let p = Params::parse(req.uri.query(), &req.body);
     let action = p.required("Action", "MissingAction")?.to_string();
     run(state, &p, &action, req.request_id.as_str(), &req.trace).await

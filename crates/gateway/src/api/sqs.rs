@@ -4,43 +4,39 @@
 //! reports as the error code.
 
 use super::dynamodb::{json10, serialization};
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use serde_json::{Map, Value, json};
 use squall_queues::message::{AttributeValue, Attributes, NewMessage, md5_of_attributes};
 use squall_queues::service::{MAX_BATCH, ReceiveOptions, Received};
 use squall_runtime::Body;
 use std::collections::BTreeMap;
 
-/// The `X-Amz-Target` prefix of SQS operations.
-pub(crate) const TARGET_PREFIX: &str = "AmazonSQS.";
+/// SQS's JSON protocol, `awsQueryCompatible`.
+pub(crate) static SERVICE: Service = Service {
+    name: "sqs",
+    signing_name: Some("sqs"),
+    protocol: Protocol::AwsJson10,
+    recognition: Recognition::Target("AmazonSQS"),
+    namespace: "com.amazonaws.sqs",
+    query_code: Some(query_code),
+    unsigned: never,
+    max_body: MAX_REQUEST,
+    handler: Handler::Buffered(|state, req, op| Box::pin(dispatch(state, req, op))),
+};
 
-/// Where SQS's error shapes live.
-const ERROR_NAMESPACE: &str = "com.amazonaws.sqs";
+/// The largest request either SQS protocol reads: a full batch of the largest messages,
+/// with room for JSON escaping or form encoding.
+pub(super) const MAX_REQUEST: usize = 8 << 20;
 
 /// Largest total of message bodies in one SendMessageBatch.
 const MAX_BATCH_BYTES: usize = 1_048_576;
 
-/// Whether a request is an SQS call (for the error shape).
-pub(crate) fn is_target(headers: &http::HeaderMap) -> bool {
-    headers.get("x-amz-target").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with(TARGET_PREFIX))
-}
-
-/// An error in SQS's JSON shape with its query-protocol code.
-pub(crate) fn error_response(e: ApiError) -> http::Response<Body> {
-    let fault = if e.status.is_server_error() { "Receiver" } else { "Sender" };
-    let header = format!("{};{fault}", query_code(e.code));
-    let mut r = e.into_json10_response(ERROR_NAMESPACE);
-    if let Ok(v) = HeaderValue::from_str(&header) {
-        r.headers_mut().insert("x-amzn-query-error", v);
-    }
-    r
-}
-
 /// The query protocol's code of an error shape (what older SDKs and botocore show).
-pub(super) fn query_code(code: &str) -> &str {
+pub(super) fn query_code(code: &'static str) -> &'static str {
     match code {
         "QueueDoesNotExist" => "AWS.SimpleQueueService.NonExistentQueue",
         "QueueNameExists" => "QueueAlreadyExists",

@@ -10,7 +10,8 @@
 //! `<Op>RequestEntry.N.*` → `Entries`, numbers as numbers, …), the JSON adapter runs it
 //! (`sqs::call`), and its JSON output is written as the query protocol's flattened XML.
 
-use super::query::{Xml, error_response as query_error, escape, response};
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
+use super::query::{Xml, escape, response};
 use super::sqs::{call, query_code, queue_base};
 use super::{ApiError, ApiRequest, ApiState};
 use http::{HeaderValue, StatusCode};
@@ -87,24 +88,19 @@ const ORDER: [&str; 23] = [
     "DataType",
 ];
 
-/// Whether a request speaks SQS's query protocol (for the error shape): signed for `sqs`
-/// without an `X-Amz-Target`.
-pub(crate) fn is_request(headers: &http::HeaderMap) -> bool {
-    !headers.contains_key("x-amz-target")
-        && headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("/sqs/aws4_request"))
-}
-
-/// An error in the query protocol's XML shape, with SQS's query code (authentication
-/// failures under the query protocol's common codes).
-pub(crate) fn error_response(e: ApiError, request_id: &str) -> http::Response<Body> {
-    let code = match e.code {
-        "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
-        "UnrecognizedClientException" => "InvalidClientTokenId",
-        "InvalidSignatureException" => "SignatureDoesNotMatch",
-        other => query_code(other),
-    };
-    query_error(NAMESPACE, ApiError { code, ..e }, request_id)
-}
+/// SQS's query protocol: a request signed for `sqs` without an `X-Amz-Target`, POSTed to
+/// `/` or to a queue's URL, or a GET with its parameters in the query string.
+pub(crate) static SERVICE: Service = Service {
+    name: "sqs-query",
+    signing_name: Some("sqs"),
+    protocol: Protocol::Query,
+    recognition: Recognition::Signature,
+    namespace: NAMESPACE,
+    query_code: Some(query_code),
+    unsigned: never,
+    max_body: super::sqs::MAX_REQUEST,
+    handler: Handler::Buffered(|state, req, _| Box::pin(dispatch(state, req))),
+};
 
 fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
@@ -505,22 +501,5 @@ mod tests {
         );
         let got = xml("ListQueueTags", json!({ "Tags": { "a": "1" } })).await;
         assert_eq!(got, "<ListQueueTagsResult><Tag><Key>a</Key><Value>1</Value></Tag></ListQueueTagsResult>");
-    }
-
-    #[test]
-    fn requests_signed_for_sqs_without_a_target_are_query_requests() {
-        let mut h = http::HeaderMap::new();
-        let auth =
-            "AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x";
-        h.insert("authorization", HeaderValue::from_static(auth));
-        assert!(is_request(&h));
-        h.insert("x-amz-target", HeaderValue::from_static("AmazonSQS.ListQueues"));
-        assert!(!is_request(&h));
-        let mut h = http::HeaderMap::new();
-        h.insert(
-            "authorization",
-            HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/sns/aws4_request"),
-        );
-        assert!(!is_request(&h));
     }
 }

@@ -18,6 +18,7 @@ mod xml;
 pub(crate) use dates::parse_date as parse_http_date;
 
 use super::ApiState;
+use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::query::Xml;
 use crate::body::full;
 use auth::Payload;
@@ -32,25 +33,21 @@ use squall_runtime::Body;
 /// S3's XML namespace.
 const NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/// The paths of the api port's other services.
-const OTHER_SERVICES: [&str; 4] = ["/2015-03-31/", "/2019-09-25/", "/2017-10-31/", "/squall/"];
-
-/// Whether `req` is for S3: signed for `s3`, presigned, or unsigned and addressed to no
-/// other service (so S3 answers it, if only with AccessDenied).
-pub(crate) fn is_request(req: &http::Request<Incoming>) -> bool {
-    let headers = req.headers();
-    if headers.contains_key("x-amz-target") {
-        return false;
-    }
-    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        return squall_auth::Authorization::parse(auth).is_ok_and(|a| a.service == "s3");
-    }
-    if req.uri().query().is_some_and(|q| q.contains("X-Amz-Credential=") || q.contains("AWSAccessKeyId=")) {
-        return true;
-    }
-    let path = req.uri().path();
-    !OTHER_SERVICES.iter().any(|p| path.starts_with(p)) && !super::sns::is_link(req.method(), req.uri())
-}
+/// S3: signed or presigned for `s3`, and whatever no other service claims (so S3 answers
+/// an anonymous request, if only with AccessDenied). Bodies stream; it authenticates and
+/// renders its errors itself.
+pub(crate) static SERVICE: Service = Service {
+    name: "s3",
+    signing_name: Some("s3"),
+    protocol: Protocol::RestXml,
+    recognition: Recognition::Signature,
+    namespace: NS,
+    query_code: None,
+    unsigned: never,
+    // Bodies stream into the objects service, which bounds each PUT and part.
+    max_body: 0,
+    handler: Handler::Streaming(|state, req, request_id| Box::pin(handle(state, req, request_id))),
+};
 
 /// An authenticated S3 request.
 pub(crate) struct S3Request {
@@ -142,7 +139,7 @@ fn address(parts: &http::request::Parts, domain: Option<&str>) -> (Option<String
 }
 
 /// Serves one S3 request; errors are rendered in S3's shape.
-pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
+async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path().to_string();
@@ -168,7 +165,7 @@ pub(crate) async fn handle(state: &ApiState, req: http::Request<Incoming>, reque
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
-            tracing::info!(code = e.code, message = %e.message, "request refused");
+            super::refusals::record("s3", e.code, &e.message);
             e.into_response(&resource, request_id, head)
         }
     };
