@@ -1,7 +1,11 @@
 //! Reading the small XML documents S3 requests carry (DeleteObjects, Tagging,
-//! CreateBucketConfiguration, …): elements, text and the five entities plus character
-//! references. No DTDs (so no entity expansion), attributes are skipped, namespace
-//! prefixes dropped.
+//! CreateBucketConfiguration, …) into a tree, with quick-xml: elements, text, the five
+//! entities and character references. No DTDs (so no entity expansion), attributes are
+//! skipped, namespace prefixes dropped, depth and size bounded.
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
 
 /// An element: its local name, child elements, and its text (concatenated).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -32,134 +36,59 @@ const MAX_DEPTH: usize = 32;
 /// The most elements a document may hold (DeleteObjects' 1000 keys need about 3000).
 const MAX_ELEMENTS: usize = 50_000;
 
-struct Parser<'a> {
-    s: &'a str,
-    at: usize,
-    elements: usize,
-}
-
-/// Parses a document into its root element; `None` if it is not well-formed.
+/// Parses a document into its root element; `None` if it is not well-formed (or holds a
+/// DTD, or passes the depth or size bounds).
 pub(crate) fn parse(doc: &[u8]) -> Option<Element> {
-    let s = std::str::from_utf8(doc).ok()?.trim_start_matches('\u{feff}');
-    let mut p = Parser { s, at: 0, elements: 0 };
-    p.skip_misc()?;
-    let root = p.element(0)?;
-    p.skip_misc()?;
-    (p.at == s.len()).then_some(root)
-}
-
-impl<'a> Parser<'a> {
-    fn rest(&self) -> &'a str {
-        &self.s[self.at..]
-    }
-
-    /// Skips whitespace, the XML declaration, processing instructions and comments.
-    fn skip_misc(&mut self) -> Option<()> {
-        loop {
-            let trimmed = self.rest().trim_start();
-            self.at = self.s.len() - trimmed.len();
-            if trimmed.starts_with("<?") {
-                self.at += trimmed.find("?>")? + 2;
-            } else if trimmed.starts_with("<!--") {
-                self.at += trimmed.find("-->")? + 3;
-            } else if trimmed.starts_with("<!") {
-                return None;
-            } else {
-                return Some(());
-            }
-        }
-    }
-
-    fn name(&mut self) -> Option<String> {
-        let rest = self.rest();
-        let end = rest.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
-        if end == 0 {
-            return None;
-        }
-        self.at += end;
-        let qualified = &rest[..end];
-        Some(qualified.rsplit(':').next().unwrap_or(qualified).to_string())
-    }
-
-    fn element(&mut self, depth: usize) -> Option<Element> {
-        self.elements += 1;
-        if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS || !self.rest().starts_with('<') {
-            return None;
-        }
-        self.at += 1;
-        let mut el = Element { name: self.name()?, ..Default::default() };
-        // Attributes (skipped, but quoted values may hold '>').
-        loop {
-            let rest = self.rest();
-            let c = rest.chars().next()?;
-            if c == '>' {
-                self.at += 1;
-                break;
-            }
-            if rest.starts_with("/>") {
-                self.at += 2;
-                return Some(el);
-            }
-            if c == '"' || c == '\'' {
-                self.at += 1 + self.rest()[1..].find(c)? + 1;
-            } else {
-                self.at += c.len_utf8();
-            }
-        }
-        loop {
-            let rest = self.rest();
-            if rest.starts_with("</") {
-                self.at += 2;
-                let name = self.name()?;
-                let close = self.rest().trim_start();
-                if name != el.name || !close.starts_with('>') {
-                    return None;
-                }
-                self.at = self.s.len() - close.len() + 1;
-                return Some(el);
-            } else if rest.starts_with("<!--") {
-                self.at += rest.find("-->")? + 3;
-            } else if rest.starts_with("<![CDATA[") {
-                let end = rest.find("]]>")?;
-                el.text.push_str(&rest[9..end]);
-                self.at += end + 3;
-            } else if rest.starts_with('<') {
-                el.children.push(self.element(depth + 1)?);
-            } else {
-                let end = rest.find('<')?;
-                el.text.push_str(&unescape(&rest[..end])?);
-                self.at += end;
-            }
-        }
-    }
-}
-
-fn unescape(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find(';')? + i;
-        let entity = &rest[i + 1..end];
-        let c = match entity {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = match entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => entity.strip_prefix('#')?.parse().ok()?,
-                };
-                char::from_u32(code)?
-            }
+    let doc = std::str::from_utf8(doc).ok()?.trim_start_matches('\u{feff}');
+    let mut reader = Reader::from_str(doc);
+    let mut open: Vec<Element> = Vec::new();
+    let (mut root, mut elements) = (None, 0usize);
+    loop {
+        let event = reader.read_event().ok()?;
+        let start = match &event {
+            Event::Start(e) | Event::Empty(e) => Some(e),
+            _ => None,
         };
-        out.push(c);
-        rest = &rest[end + 1..];
+        if let Some(e) = start {
+            elements += 1;
+            if root.is_some() || open.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
+                return None;
+            }
+            let name = std::str::from_utf8(e.local_name().into_inner()).ok()?.to_string();
+            open.push(Element { name, ..Default::default() });
+        }
+        match event {
+            Event::Start(_) => {}
+            Event::Empty(_) | Event::End(_) => {
+                let done = open.pop()?;
+                match open.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => root = Some(done),
+                }
+            }
+            Event::Text(t) => {
+                let text = t.xml10_content().ok()?;
+                match open.last_mut() {
+                    Some(el) => el.text.push_str(&text),
+                    None if text.trim().is_empty() => {}
+                    None => return None,
+                }
+            }
+            Event::CData(c) => open.last_mut()?.text.push_str(&c.xml10_content().ok()?),
+            Event::GeneralRef(r) => {
+                let el = open.last_mut()?;
+                match r.resolve_char_ref().ok()? {
+                    Some(c) => el.text.push(c),
+                    None => el.text.push_str(resolve_predefined_entity(&r.decode().ok()?)?),
+                }
+            }
+            // No DTDs, so no entity expansion.
+            Event::DocType(_) => return None,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
     }
-    out.push_str(rest);
-    Some(out)
+    if open.is_empty() { root } else { None }
 }
 
 #[cfg(test)]
