@@ -3,7 +3,7 @@
 use super::{ApiError, ApiRequest};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
-use squall_auth::{Authorization, Credentials, PathEncoding, SignableRequest, verify};
+use squall_auth::{Authorization, Credentials, PathEncoding, Presigned, SignableRequest, verify};
 use std::collections::HashMap;
 
 /// The access keys allowed to sign requests (access key id → secret).
@@ -23,17 +23,23 @@ impl AccessKeys {
     }
 
     /// What can be checked before the body is read, so an unauthenticated client cannot
-    /// make the server buffer a large body: a well-formed `Authorization` from a known key,
-    /// every `x-amz-*` header signed, and every signed header readable as text.
-    pub(crate) fn precheck(&self, headers: &http::HeaderMap) -> Result<Authorization, ApiError> {
-        let Some(header) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "MissingAuthenticationTokenException",
-                "Missing Authentication Token",
-            ));
+    /// make the server buffer a large body: a well-formed signature (an `Authorization`
+    /// header, or SigV4 query parameters as presigned URLs carry) from a known key, every
+    /// `x-amz-*` header signed, and every signed header readable as text.
+    pub(crate) fn precheck(&self, headers: &http::HeaderMap, query: &str) -> Result<Authorization, ApiError> {
+        let auth = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some(header) => Authorization::parse(header)?,
+            None => match Presigned::parse(query) {
+                Some(presigned) => presigned?.auth,
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "MissingAuthenticationTokenException",
+                        "Missing Authentication Token",
+                    ));
+                }
+            },
         };
-        let auth = Authorization::parse(header)?;
         if !self.secrets.contains_key(&auth.access_key_id) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -55,10 +61,10 @@ impl AccessKeys {
         Ok(auth)
     }
 
-    /// Checks `req`'s signature, body included, and returns the service it was signed for;
-    /// `Err` is the error to send.
-    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<String, ApiError> {
-        let auth = self.precheck(&req.headers)?;
+    /// Checks `req`'s signature, body included; `Err` is the error to send.
+    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
+        let query = req.uri.query().unwrap_or("");
+        let auth = self.precheck(&req.headers, query)?;
         let secret = &self.secrets[&auth.access_key_id];
         let body_hash = hex::encode(Sha256::digest(&req.body));
         let payload_hash = match req.header("x-amz-content-sha256") {
@@ -85,14 +91,23 @@ impl AccessKeys {
         let signable = SignableRequest {
             method: req.method.as_str(),
             path: req.uri.path(),
-            query: req.uri.query().unwrap_or(""),
+            query,
             headers: &headers,
             payload_hash,
         };
         let encoding = if auth.service == "s3" { PathEncoding::AsSent } else { PathEncoding::Double };
+        // Real time, not the platform clock: clients sign with their own real clocks.
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        verify(&signable, &auth, secret, encoding, now)?;
-        Ok(auth.service)
+        if req.headers.contains_key("authorization") {
+            verify(&signable, &auth, secret, encoding, now)?;
+        } else if let Some(presigned) = Presigned::parse(query) {
+            squall_auth::verify_presigned(&signable, &presigned?, secret, encoding, now).map_err(|e| {
+                // The query-string signature fails with the same code as a header's would.
+                let code = if e.code == "SignatureDoesNotMatch" { "InvalidSignatureException" } else { e.code };
+                ApiError::new(StatusCode::FORBIDDEN, code, e.message)
+            })?;
+        }
+        Ok(())
     }
 }

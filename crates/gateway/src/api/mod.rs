@@ -171,7 +171,7 @@ async fn buffered(
 ) -> Result<ApiRequest, ApiError> {
     let unsigned = signed_for.is_none() && (service.unsigned)(&parts.method, &parts.uri);
     if !unsigned {
-        state.keys.precheck(&parts.headers)?;
+        state.keys.precheck(&parts.headers, parts.uri.query().unwrap_or(""))?;
         if let (Some(expected), Some(got)) = (service.signing_name, signed_for.as_deref())
             && expected != got
         {
