@@ -140,7 +140,8 @@ pub async fn run(
     };
     let clock = config.clock.clone();
     let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
-    let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
+    let tables =
+        Arc::new(squall_tables::Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
     let queues = Arc::new(
