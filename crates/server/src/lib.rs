@@ -139,7 +139,8 @@ pub async fn run(
         queue: stores.queue.clone(),
     };
     let clock = config.clock.clone();
-    let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
+    let functions =
+        Arc::new(Functions::open(service_stores, log_pipe, runtime, clock.clone()).await.context("loading functions")?);
     let tables =
         Arc::new(squall_tables::Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
