@@ -157,6 +157,7 @@ pub async fn run(
         &format!("http://{api_addr}"),
         queues.clone(),
         functions.clone(),
+        clock.clone(),
     )
     .await
     .context("loading topics")?;
