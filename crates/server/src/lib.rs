@@ -177,7 +177,7 @@ pub async fn run(
         }
         None => stores.blobs.clone(),
     };
-    let objects = squall_objects::Objects::open(stores.objects.clone(), blobs, &config.region)
+    let objects = squall_objects::Objects::open(stores.objects.clone(), blobs, &config.region, clock.clone())
         .await
         .context("loading buckets")?;
     let destinations = squall_topics::Destinations::new(queues.clone(), topics.clone(), &functions);
