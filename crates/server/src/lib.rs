@@ -195,6 +195,7 @@ pub async fn run(
         queues.clone(),
         config.region.clone(),
         config.triggers.clone(),
+        clock,
     );
 
     let started = Started {
