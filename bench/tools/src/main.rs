@@ -16,7 +16,7 @@
 //!   errors`. See `ddb.rs`.
 //! - `squall-bench sqs ENDPOINT QUEUE_URL OP CONNECTIONS SECONDS`: a SigV4-signing SQS load
 //!   generator (`single`: send, receive, delete one message per cycle; `batch`: ten per
-//!   cycle with the batch operations); prints `messages messages_per_sec p50_us p99_us
+//!   cycle with the batch operations; `send`: SendMessage alone); prints `messages messages_per_sec p50_us p99_us
 //!   errors`. See `sqs.rs`.
 //!
 //! The two load generators share their signing, connection and reporting code (`aws.rs`).

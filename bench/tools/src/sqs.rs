@@ -13,11 +13,13 @@
 //!   (`MaxNumberOfMessages` 10 first, then as many as are still missing, `WaitTimeSeconds`
 //!   0) until 10 messages are in hand, at most [`MAX_RECEIVES`] times; DeleteMessageBatch of
 //!   every message received. Ten messages per cycle.
+//! - `send`: SendMessage of a ~100-byte body, nothing else (the queue grows for the whole
+//!   run). One message, and one request, per cycle.
 //!
 //! A connection receives whichever messages the queue hands it, its own or another's; a
 //! message counts once its delete succeeds. Prints `messages messages_per_sec p50_us p99_us
 //! errors`, the latency being that of a whole cycle that succeeded (send, receives,
-//! delete). Errors: any status but 200, a `Failed` entry in a batch answer, an answer
+//! delete; for `send`, the one request); for `send`, `messages` counts acknowledged sends. Errors: any status but 200, a `Failed` entry in a batch answer, an answer
 //! missing what it must hold, a cycle that ran out of receives; a failed step ends its
 //! cycle, and the first error is printed to stderr, as is how many receives came back
 //! empty. The generator runs on one thread.
@@ -36,12 +38,13 @@ const MAX_RECEIVES: u32 = 100;
 /// Filler making a message body ~100 bytes with its 29-byte prefix.
 const DATA: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-pub(crate) const USAGE: &str = "sqs ENDPOINT QUEUE_URL single|batch CONNECTIONS SECONDS";
+pub(crate) const USAGE: &str = "sqs ENDPOINT QUEUE_URL single|batch|send CONNECTIONS SECONDS";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
     Single,
     Batch,
+    Send,
 }
 
 /// What one connection measured.
@@ -67,6 +70,7 @@ async fn run_async(args: &[&str]) -> anyhow::Result<()> {
     let op = match *op {
         "single" => Op::Single,
         "batch" => Op::Batch,
+        "send" => Op::Send,
         other => bail!("unknown OP {other:?}; usage: squall-bench {USAGE}"),
     };
     let connections: u64 = connections.parse().context("CONNECTIONS must be a number")?;
@@ -96,6 +100,7 @@ async fn run_async(args: &[&str]) -> anyhow::Result<()> {
                 let outcome = match op {
                     Op::Single => conn.single(seed, n).await,
                     Op::Batch => conn.batch(seed, n).await,
+                    Op::Send => conn.send(seed, n).await,
                 };
                 match outcome {
                     Ok(()) => conn.tally.latencies_us.push(micros(started.elapsed())),
@@ -143,18 +148,31 @@ struct Conn {
 impl Conn {
     /// Sends one message, receives one and deletes it.
     async fn single(&mut self, seed: u64, n: u64) -> anyhow::Result<()> {
-        let sent = self
-            .call("SendMessage", json!({ "QueueUrl": &*self.queue_url, "MessageBody": message_body(seed, n, 0) }))
-            .await?;
-        if sent.get("MessageId").and_then(Value::as_str).is_none() {
-            bail!("SendMessage: no MessageId in the answer: {sent}");
-        }
+        self.send_message(seed, n).await?;
         let handles = self.receive(1).await?;
         if handles.is_empty() {
             bail!("ReceiveMessage: no message after {MAX_RECEIVES} receives");
         }
         self.call("DeleteMessage", json!({ "QueueUrl": &*self.queue_url, "ReceiptHandle": handles[0] })).await?;
         self.tally.messages += 1;
+        Ok(())
+    }
+
+    /// Sends one message and counts it.
+    async fn send(&mut self, seed: u64, n: u64) -> anyhow::Result<()> {
+        self.send_message(seed, n).await?;
+        self.tally.messages += 1;
+        Ok(())
+    }
+
+    /// SendMessage of message 0 of cycle `n`.
+    async fn send_message(&mut self, seed: u64, n: u64) -> anyhow::Result<()> {
+        let sent = self
+            .call("SendMessage", json!({ "QueueUrl": &*self.queue_url, "MessageBody": message_body(seed, n, 0) }))
+            .await?;
+        if sent.get("MessageId").and_then(Value::as_str).is_none() {
+            bail!("SendMessage: no MessageId in the answer: {sent}");
+        }
         Ok(())
     }
 

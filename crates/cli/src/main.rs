@@ -214,6 +214,7 @@ fn main() -> ExitCode {
                     retry_delay: std::time::Duration::from_millis(stream_retry_delay_ms),
                     ..Default::default()
                 },
+                clock: squall_clock::Clock::system(),
             })
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),

@@ -9,7 +9,7 @@ use crate::destinations::{Condition, Record};
 use crate::{Error, Functions, Result};
 use bytes::Bytes;
 use squall_storage::QueuedInvocation;
-use squall_types::{FunctionRecord, RequestId, TraceContext, now_ms};
+use squall_types::{FunctionRecord, RequestId, TraceContext};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -79,7 +79,7 @@ impl Functions {
         request_id: &RequestId,
         trace: &TraceContext,
     ) -> Result<()> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let queued = QueuedInvocation {
             id: request_id.to_string(),
             function: function.config.name.to_string(),
@@ -111,7 +111,7 @@ impl Functions {
                 continue;
             }
             {
-                let now = now_ms();
+                let now = self.clock.now_ms();
                 match self.queue.lease(now, now + LEASE.as_millis() as u64, free).await {
                     Ok(batch) => {
                         failures = 0;
@@ -134,15 +134,21 @@ impl Functions {
                         failures = failures.saturating_add(1);
                         let pause = Duration::from_millis(100).saturating_mul(1 << failures.min(9));
                         tracing::warn!("reading the asynchronous invocation queue: {e}; retrying in {pause:?}");
+                        // Real time: the store recovers in real time, whatever the clock says.
                         tokio::time::sleep(pause).await;
                         continue;
                     }
                 }
             }
-            // Sleep until something is enqueued, a slot frees up, or the next one is due.
+            // Sleep until something is enqueued, a slot frees up, or the next one is due on
+            // the clock (an advanced clock wakes this at once); a minute at most.
             let next = self.queue.next_due_ms().await.ok().flatten();
-            let wait = next.map_or(60_000, |due| due.saturating_sub(now_ms())).clamp(1, 60_000);
-            let _ = tokio::time::timeout(Duration::from_millis(wait), self.async_wake.notified()).await;
+            let now = self.clock.now_ms();
+            let until = next.map_or(now + 60_000, |due| due.clamp(now + 1, now + 60_000));
+            tokio::select! {
+                () = self.async_wake.notified() => {}
+                () = self.clock.sleep_until_ms(until) => {}
+            }
         }
     }
 
@@ -150,7 +156,7 @@ impl Functions {
         let request_id = RequestId::parse(&inv.id).unwrap_or_default();
         let trace = TraceContext::from_traceparent(Some(&inv.traceparent));
         let note = |message: String| self.platform_line(&inv.function, &request_id, &trace, message);
-        let age = Duration::from_millis(now_ms().saturating_sub(inv.enqueued_ms));
+        let age = Duration::from_millis(self.clock.now_ms().saturating_sub(inv.enqueued_ms));
         let Some(function) = self.function(&inv.function) else {
             tracing::warn!(
                 function = inv.function,
@@ -252,6 +258,7 @@ impl Functions {
             invoke_count,
             payload: &inv.payload,
             response,
+            timestamp_ms: self.clock.now_ms(),
         }
         .to_json()
     }
@@ -286,7 +293,7 @@ impl Functions {
     }
 
     async fn retry(&self, inv: &QueuedInvocation, attempts: u32, after: Duration) {
-        let due = now_ms() + after.as_millis() as u64;
+        let due = self.clock.now_ms() + after.as_millis() as u64;
         if let Err(e) = self.queue.retry_at(&inv.id, attempts, due).await {
             tracing::warn!(id = inv.id, "rescheduling an asynchronous invocation: {e}");
         }

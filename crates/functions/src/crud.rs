@@ -3,7 +3,7 @@
 use crate::{Error, Functions, Result, service_routes};
 use sha2::{Digest, Sha256};
 use squall_storage::Expect;
-use squall_types::{FunctionConfig, FunctionRecord, Runtime, now_ms};
+use squall_types::{FunctionConfig, FunctionRecord, Runtime};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -58,7 +58,7 @@ impl Functions {
             code_sha256: sha.clone(),
             code_size: code.len() as u64,
             revision: 1,
-            last_modified_ms: now_ms(),
+            last_modified_ms: self.clock.now_ms(),
         };
         self.runtime.prepare(&record, &code).await?;
         self.artifacts.put(&sha, code).await?;
@@ -160,7 +160,7 @@ impl Functions {
         code: Option<Vec<u8>>,
     ) -> Result<Arc<FunctionRecord>> {
         next.revision = current.revision + 1;
-        next.last_modified_ms = now_ms();
+        next.last_modified_ms = self.clock.now_ms();
         if let Some(code) = code {
             self.runtime.prepare(&next, &code).await?;
             self.artifacts.put(&next.code_sha256, code).await?;

@@ -7,7 +7,7 @@
 use crate::{Error, Functions, Result, service_routes};
 use serde::{Deserialize, Serialize};
 use squall_storage::DeploymentChange;
-use squall_types::{Cors, FunctionConfig, FunctionRecord, RouteKey, RouteSpec, ServiceName, ServiceRecord, now_ms};
+use squall_types::{Cors, FunctionConfig, FunctionRecord, RouteKey, RouteSpec, ServiceName, ServiceRecord};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -102,7 +102,7 @@ impl Functions {
                     code_sha256: p.code_sha256.clone(),
                     code_size: code.len() as u64,
                     revision: current.as_ref().map_or(1, |c| c.revision + 1),
-                    last_modified_ms: now_ms(),
+                    last_modified_ms: self.clock.now_ms(),
                 };
                 self.runtime.prepare(&record, &code).await.map_err(|e| match Error::from(e) {
                     Error::InvalidCode(m) => Error::InvalidCode(format!("function {name}: {m}")),
@@ -130,7 +130,7 @@ impl Functions {
             routes,
             cors: plan.cors.clone(),
             functions: planned.iter().map(|p| p.config.name.clone()).collect(),
-            deployed_at_ms: now_ms(),
+            deployed_at_ms: self.clock.now_ms(),
         };
         let same_shape = previous
             .as_ref()

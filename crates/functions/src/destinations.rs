@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use squall_types::{format_iso8601_millis_z, now_ms};
+use squall_types::format_iso8601_millis_z;
 
 /// Delivers to a queue, topic or function named by its ARN.
 #[async_trait]
@@ -51,6 +51,8 @@ pub struct Record<'a> {
     pub payload: &'a [u8],
     /// The function's answer (on success) or its error document (on failure), if any.
     pub response: Option<&'a [u8]>,
+    /// When the outcome was known, ms since the epoch.
+    pub timestamp_ms: u64,
 }
 
 /// Bytes as JSON when they are JSON, else as a string.
@@ -67,7 +69,7 @@ impl Record<'_> {
         }
         let mut doc = json!({
             "version": "1.0",
-            "timestamp": format_iso8601_millis_z(now_ms()),
+            "timestamp": format_iso8601_millis_z(self.timestamp_ms),
             "requestContext": {
                 "requestId": self.request_id,
                 "functionArn": format!("{}:$LATEST", self.function_arn),
@@ -97,8 +99,10 @@ mod tests {
             invoke_count: 3,
             payload: br#"{"n":1}"#,
             response: Some(br#"{"errorMessage":"boom","errorType":"Exception"}"#),
+            timestamp_ms: 1_709_210_096_789,
         };
         let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(doc["timestamp"], "2024-02-29T12:34:56.789Z");
         assert_eq!(doc["requestContext"]["condition"], "RetriesExhausted");
         assert_eq!(doc["requestContext"]["approximateInvokeCount"], 3);
         assert_eq!(doc["requestContext"]["functionArn"], "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST");

@@ -5,7 +5,7 @@
 use crate::Functions;
 use bytes::Bytes;
 use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
-use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext};
 use std::time::Duration;
 
 /// The largest answer read back (Lambda's synchronous response limit).
@@ -72,7 +72,8 @@ impl Functions {
         self.log_pipe.emit(vec![LogLine {
             seq: 0,
             function: function.to_string(),
-            ts_ms: now_ms(),
+            // Real time, as on the lines the runtimes write beside it.
+            ts_ms: squall_clock::wall_ms(),
             request_id: request_id.to_string(),
             trace_id: trace.trace_id_hex(),
             stream: LogStream::Platform,

@@ -30,6 +30,7 @@ pub use logs::LogPipe;
 pub use routes::{RouteMatch, RouteTable};
 
 use async_trait::async_trait;
+use squall_clock::Clock;
 use squall_runtime::{CodeSource, Invocation, Outcome, SharedRuntime};
 use squall_storage::{ArtifactStore, InvocationQueue, LogStore, MetaStore};
 use squall_types::{FunctionRecord, LogLine, ServiceRecord};
@@ -95,11 +96,13 @@ pub struct Functions {
     /// Where asynchronous invocations' outcomes go, once the composition root sets it, and
     /// the region of the function ARNs in their records.
     destinations: std::sync::OnceLock<(Arc<dyn DestinationSink>, String)>,
+    /// What records' times, asynchronous invocations' due times and event ages read.
+    clock: Clock,
 }
 
 impl Functions {
-    /// Loads every record from `meta` and serves them.
-    pub async fn open(stores: Stores, log_pipe: Arc<LogPipe>, runtime: SharedRuntime) -> Result<Self> {
+    /// Loads every record from `meta` and serves them; times are `clock`'s.
+    pub async fn open(stores: Stores, log_pipe: Arc<LogPipe>, runtime: SharedRuntime, clock: Clock) -> Result<Self> {
         let Stores { meta, artifacts, logs, queue } = stores;
         let f = Functions {
             meta,
@@ -112,6 +115,7 @@ impl Functions {
             state: RwLock::new(State::default()),
             writes: tokio::sync::Mutex::new(()),
             destinations: std::sync::OnceLock::new(),
+            clock,
         };
         let functions = f.meta.list_functions().await?;
         let services = f.meta.list_services().await?;

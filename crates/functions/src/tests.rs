@@ -1,16 +1,26 @@
-//! The service's own logic (reconcile, ownership, atomicity) over the embedded store and
-//! a runtime double that accepts code starting with `ok`.
+//! The service's own logic (reconcile, ownership, atomicity, asynchronous retries on a
+//! manual clock) over the embedded store and a runtime double that accepts code starting
+//! with `ok`.
 
 use super::*;
 use async_trait::async_trait;
-use squall_runtime::{FunctionRuntime, Invocation, Outcome};
+use squall_runtime::{Failure, FailureKind, FunctionRuntime, Invocation, Outcome};
+use squall_storage::QueuedInvocation;
 use squall_storage_embedded::EmbeddedStores;
-use squall_types::{FunctionConfig, FunctionName, Runtime, ServiceName};
+use squall_types::{FunctionConfig, FunctionName, RequestId, Runtime, ServiceName, TraceContext};
+use std::collections::HashSet;
 use std::sync::Mutex;
+use tokio::sync::watch;
+
+const START_MS: u64 = 1_700_000_000_000;
 
 #[derive(Default)]
 struct FakeRuntime {
     prepared: Mutex<Vec<String>>,
+    /// Functions whose next invocation fails.
+    fail_next: Mutex<HashSet<String>>,
+    /// The function of every invocation, in order.
+    invoked: watch::Sender<Vec<String>>,
 }
 
 #[async_trait]
@@ -22,19 +32,84 @@ impl FunctionRuntime for FakeRuntime {
         self.prepared.lock().unwrap().push(format!("{}@{}", f.config.name, f.revision));
         Ok(())
     }
-    async fn invoke(&self, _: &FunctionRecord, _: Invocation, _: &dyn CodeSource) -> squall_runtime::Result<Outcome> {
-        Err(squall_runtime::Error::Internal("not used".into()))
+    async fn invoke(&self, f: &FunctionRecord, _: Invocation, _: &dyn CodeSource) -> squall_runtime::Result<Outcome> {
+        let name = f.config.name.to_string();
+        let fail = self.fail_next.lock().unwrap().remove(&name);
+        self.invoked.send_modify(|v| v.push(name));
+        Ok(if fail {
+            Outcome::Failed(Failure::new(FailureKind::GuestError, "failing as asked"))
+        } else {
+            Outcome::Response(http::Response::new(squall_runtime::full_body("ok")))
+        })
     }
     fn evict(&self, _: &str) {}
 }
 
+impl FakeRuntime {
+    fn invocations_of(&self, name: &str) -> usize {
+        self.invoked.borrow().iter().filter(|n| *n == name).count()
+    }
+}
+
+/// What the dispatcher did with the invocation queue.
+#[derive(Default, Clone)]
+struct QueueLog {
+    /// Each lease: the time it was made at and the ids it handed out.
+    leases: Vec<(u64, Vec<String>)>,
+    /// Each rescheduling: id and due time.
+    retries: Vec<(String, u64)>,
+    /// Ids completed.
+    completed: Vec<String>,
+}
+
+/// The embedded queue, recording what is asked of it.
+struct Recording {
+    inner: Arc<dyn InvocationQueue>,
+    log: watch::Sender<QueueLog>,
+}
+
+#[async_trait]
+impl InvocationQueue for Recording {
+    async fn enqueue(&self, invocation: &QueuedInvocation) -> squall_storage::Result<()> {
+        self.inner.enqueue(invocation).await
+    }
+    async fn lease(&self, now_ms: u64, until: u64, limit: usize) -> squall_storage::Result<Vec<QueuedInvocation>> {
+        let got = self.inner.lease(now_ms, until, limit).await?;
+        self.log.send_modify(|l| l.leases.push((now_ms, got.iter().map(|i| i.id.clone()).collect())));
+        Ok(got)
+    }
+    async fn complete(&self, id: &str) -> squall_storage::Result<()> {
+        self.inner.complete(id).await?;
+        self.log.send_modify(|l| l.completed.push(id.to_string()));
+        Ok(())
+    }
+    async fn retry_at(&self, id: &str, attempts: u32, due_ms: u64) -> squall_storage::Result<()> {
+        self.inner.retry_at(id, attempts, due_ms).await?;
+        self.log.send_modify(|l| l.retries.push((id.to_string(), due_ms)));
+        Ok(())
+    }
+    async fn next_due_ms(&self) -> squall_storage::Result<Option<u64>> {
+        self.inner.next_due_ms().await
+    }
+}
+
 async fn open(dir: &std::path::Path) -> (Functions, Arc<FakeRuntime>) {
+    let (f, rt, _) = open_at(dir, &Clock::manual(START_MS)).await;
+    (f, rt)
+}
+
+async fn open_at(dir: &std::path::Path, clock: &Clock) -> (Functions, Arc<FakeRuntime>, Arc<Recording>) {
     let stores = EmbeddedStores::open(dir).unwrap();
     let rt = Arc::new(FakeRuntime::default());
     let pipe = LogPipe::start(stores.logs.clone());
-    let stores = Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs, queue: stores.queue };
-    let f = Functions::open(stores, pipe, rt.clone()).await.unwrap();
-    (f, rt)
+    let queue = Arc::new(Recording { inner: stores.queue, log: watch::Sender::new(QueueLog::default()) });
+    let stores = Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs, queue: queue.clone() };
+    let f = Functions::open(stores, pipe, rt.clone(), clock.clone()).await.unwrap();
+    (f, rt, queue)
+}
+
+fn advance(clock: &Clock, ms: u64) {
+    clock.advance(std::time::Duration::from_millis(ms)).unwrap();
 }
 
 fn config(name: &str) -> FunctionConfig {
@@ -165,4 +240,73 @@ async fn crud_updates_bump_revisions_and_validate() {
     assert!(matches!(f.update_config("fn", patch).await, Err(Error::InvalidRequest(_))));
     f.delete_function("fn").await.unwrap();
     assert!(matches!(f.delete_function("fn").await, Err(Error::NotFound { .. })));
+}
+
+fn policy() -> AsyncPolicy {
+    AsyncPolicy {
+        max_retries: 2,
+        retry_delay: Duration::from_secs(60),
+        max_event_age: Duration::from_secs(6 * 3600),
+        concurrency: 4,
+    }
+}
+
+async fn invoke_async(f: &Functions, name: &str) -> String {
+    let id = RequestId::new();
+    let record = f.function(name).unwrap();
+    f.invoke_async(&record, bytes::Bytes::from("{}"), &id, &TraceContext::new_root()).await.unwrap();
+    id.to_string()
+}
+
+#[tokio::test]
+async fn a_failed_asynchronous_invocation_runs_again_once_the_clock_passes_its_retry_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let (f, rt, queue) = open_at(dir.path(), &clock).await;
+    let f = Arc::new(f);
+    f.create_function(config("flaky"), b"ok".to_vec()).await.unwrap();
+    f.create_function(config("probe"), b"ok".to_vec()).await.unwrap();
+    rt.fail_next.lock().unwrap().insert("flaky".into());
+    let dispatcher = f.start_async_dispatcher(policy());
+    let mut log = queue.log.subscribe();
+    let mut invoked = rt.invoked.subscribe();
+
+    let id = invoke_async(&f, "flaky").await;
+    let due = log.wait_for(|l| !l.retries.is_empty()).await.unwrap().retries[0].1;
+    assert_eq!(rt.invocations_of("flaky"), 1);
+    assert!((START_MS + 45_000..START_MS + 75_000).contains(&due), "a minute ±25% after the failure: {due}");
+
+    // A millisecond before it is due, a probe invocation makes the dispatcher lease: the
+    // retry is not handed out with it.
+    advance(&clock, due - START_MS - 1);
+    invoke_async(&f, "probe").await;
+    invoked.wait_for(|v| v.iter().any(|n| n == "probe")).await.unwrap();
+    let early =
+        log.borrow().leases.iter().filter(|(at, _)| *at < due).flat_map(|(_, ids)| ids.clone()).collect::<Vec<_>>();
+    assert_eq!(early.iter().filter(|i| **i == id).count(), 1, "only the first attempt was leased before {due}");
+    assert_eq!(rt.invocations_of("flaky"), 1);
+
+    advance(&clock, 1);
+    invoked.wait_for(|v| v.iter().filter(|n| *n == "flaky").count() == 2).await.unwrap();
+    log.wait_for(|l| l.completed.contains(&id)).await.unwrap();
+    let leased_at: Vec<u64> =
+        log.borrow().leases.iter().filter(|(_, ids)| ids.contains(&id)).map(|(at, _)| *at).collect();
+    assert_eq!(leased_at, [START_MS, due]);
+    dispatcher.abort();
+}
+
+#[tokio::test]
+async fn an_event_older_than_its_maximum_age_is_dropped_unrun() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let (f, rt, queue) = open_at(dir.path(), &clock).await;
+    let f = Arc::new(f);
+    f.create_function(config("slow"), b"ok".to_vec()).await.unwrap();
+    let id = invoke_async(&f, "slow").await;
+    // Queued while no dispatcher runs, for longer than the event may wait.
+    advance(&clock, 6 * 3600 * 1000 + 1);
+    let dispatcher = f.start_async_dispatcher(policy());
+    queue.log.subscribe().wait_for(|l| l.completed.contains(&id)).await.unwrap();
+    assert_eq!(rt.invocations_of("slow"), 0);
+    dispatcher.abort();
 }

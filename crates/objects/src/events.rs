@@ -7,7 +7,7 @@
 //! message, or publishes) and deletes each row once delivered. At least once.
 
 use crate::record::ObjectRecord;
-use crate::service::{BucketRecord, Objects, now_ms};
+use crate::service::{BucketRecord, Objects};
 use crate::{Error, Result};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -113,12 +113,14 @@ fn encode_key(key: &str) -> String {
     squall_types::form_encode(key).replace("%2F", "/")
 }
 
-/// Assigns outbox sequence numbers: past every row already there, growing with time.
+/// Assigns outbox sequence numbers: past every row already there, growing with time (the
+/// wall's, not the platform clock's: a dev clock moved forward before a restart would be
+/// behind after it, and numbers must keep growing).
 pub(crate) struct Sequencer(AtomicU64);
 
 impl Sequencer {
     pub(crate) fn new(after: u64) -> Sequencer {
-        Sequencer(AtomicU64::new(after.max(now_ms() as u64 * 1000)))
+        Sequencer(AtomicU64::new(after.max(squall_clock::wall_ms() * 1000)))
     }
 
     fn next(&self) -> u64 {
@@ -153,7 +155,7 @@ impl Objects {
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": bucket.region,
-                "eventTime": squall_types::format_iso8601_millis_z(now_ms() as u64),
+                "eventTime": squall_types::format_iso8601_millis_z(self.clock.now_ms()),
                 "eventName": name,
                 "userIdentity": principal,
                 "requestParameters": { "sourceIPAddress": by.source_ip },
@@ -224,14 +226,17 @@ impl Objects {
                     }
                 }
                 if failed {
-                    // A failing target gets doubling pauses (new events do not cut them
-                    // short), so an outage of a few minutes loses nothing.
-                    tokio::time::sleep(backoff).await;
+                    // A failing target gets doubling pauses of the clock's time (new events
+                    // do not cut them short), so an outage of a few minutes loses nothing.
+                    objects.clock.sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                 } else {
                     backoff = Duration::from_secs(1);
                     if rows.is_empty() {
-                        let _ = tokio::time::timeout(Duration::from_secs(5), objects.events_pending.notified()).await;
+                        tokio::select! {
+                            () = objects.events_pending.notified() => {}
+                            () = objects.clock.sleep(Duration::from_secs(5)) => {}
+                        }
                     }
                 }
             }

@@ -13,7 +13,7 @@ use crate::events::Requester;
 use crate::names::check_key;
 use crate::object::{check_tags, check_write_conditions, object_write};
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
-use crate::service::{Objects, now_ms};
+use crate::service::Objects;
 use crate::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -123,7 +123,7 @@ impl Objects {
         check_tags(&tags)?;
         self.get_bucket(bucket)?;
         let id = format!("{}{}", uuid_hex(), uuid_hex());
-        let record = UploadRecord { key: key.into(), created_ms: now_ms(), meta, tags, checksum };
+        let record = UploadRecord { key: key.into(), created_ms: self.now_ms(), meta, tags, checksum };
         let write = ItemWrite {
             table: uploads_table(bucket),
             pk: id.as_bytes().to_vec(),
@@ -193,7 +193,7 @@ impl Objects {
             number,
             size: written.size,
             etag: hex::encode(written.md5),
-            modified_ms: now_ms(),
+            modified_ms: self.now_ms(),
             checksum: written.checksum.map(|(_, v)| v),
             segment: written.segments.into_iter().next(),
         };
@@ -332,7 +332,7 @@ impl Objects {
         let record = ObjectRecord {
             size: chosen.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex::encode(Md5::digest(&md5s)), chosen.len()),
-            modified_ms: now_ms(),
+            modified_ms: self.now_ms(),
             meta: upload.meta,
             checksum,
             tags: upload.tags,

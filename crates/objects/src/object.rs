@@ -6,7 +6,7 @@ use crate::conditions::{ByteRange, Conditions, etag_matches};
 use crate::events::{Requester, holds_events};
 use crate::names::check_key;
 use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
-use crate::service::{OBJECTS_PK, Objects, now_ms};
+use crate::service::{OBJECTS_PK, Objects};
 use crate::{Error, Result};
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -144,7 +144,7 @@ impl Objects {
         let record = ObjectRecord {
             size: written.size,
             etag: hex::encode(written.md5),
-            modified_ms: now_ms(),
+            modified_ms: self.now_ms(),
             meta: put.meta,
             checksum: written.checksum.map(|(algorithm, value)| StoredChecksum { algorithm, value }),
             tags: put.tags,

@@ -6,6 +6,7 @@ use crate::names::check_bucket_name;
 use crate::record::ObjectRecord;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use squall_clock::Clock;
 use squall_storage::{BlobStore, TableStore};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -88,11 +89,8 @@ pub struct Objects {
     pub(crate) sequencer: crate::events::Sequencer,
     /// Wakes the event worker when events are written.
     pub(crate) events_pending: tokio::sync::Notify,
-}
-
-/// The current time in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    /// What modification and event times and the event worker's retries read.
+    pub(crate) clock: Clock,
 }
 
 /// The partition every object record lives in (keys are the sort keys, so a bucket's
@@ -101,8 +99,13 @@ pub(crate) const OBJECTS_PK: &[u8] = b"";
 
 impl Objects {
     /// Loads the buckets of `store`; object bytes larger than the inline limit go to
-    /// `blobs`.
-    pub async fn open(store: Arc<dyn TableStore>, blobs: Arc<dyn BlobStore>, region: &str) -> Result<Arc<Objects>> {
+    /// `blobs`; times are `clock`'s.
+    pub async fn open(
+        store: Arc<dyn TableStore>,
+        blobs: Arc<dyn BlobStore>,
+        region: &str,
+        clock: Clock,
+    ) -> Result<Arc<Objects>> {
         let mut buckets = BTreeMap::new();
         let last_event = Objects::last_event(store.as_ref()).await?;
         for (name, definition) in store.list_tables().await? {
@@ -119,7 +122,13 @@ impl Objects {
             lifecycle: Default::default(),
             sequencer: crate::events::Sequencer::new(last_event),
             events_pending: Default::default(),
+            clock,
         }))
+    }
+
+    /// The current time in Unix milliseconds, by the clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms() as i64
     }
 
     /// The region buckets are created in.
@@ -140,7 +149,7 @@ impl Objects {
         }
         let record = BucketRecord {
             name: name.into(),
-            created_ms: now_ms(),
+            created_ms: self.now_ms(),
             region: self.region.clone(),
             cors: None,
             notifications: Vec::new(),

@@ -1,4 +1,4 @@
-//! The service against the embedded stores.
+//! The service against the embedded stores, on a manual clock.
 
 use crate::checksum::{Algorithm, checksum_of};
 use crate::conditions::{ByteRange, Conditions};
@@ -8,8 +8,12 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
+use squall_clock::Clock;
 use squall_storage_embedded::{FileBlobStore, SqliteTableStore};
 use std::sync::Arc;
+use std::time::Duration;
+
+const START_MS: u64 = 1_700_000_000_000;
 
 struct Chunks(Vec<Bytes>);
 
@@ -25,9 +29,13 @@ fn source(data: &[u8]) -> Chunks {
 }
 
 async fn open(dir: &std::path::Path) -> Arc<Objects> {
+    open_at(dir, &Clock::manual(START_MS)).await
+}
+
+async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
     let store = Arc::new(SqliteTableStore::open(&dir.join("objects.db")).unwrap());
     let blobs = Arc::new(FileBlobStore::open(&dir.join("blobs")).unwrap());
-    Objects::open(store, blobs, "us-east-1").await.unwrap()
+    Objects::open(store, blobs, "us-east-1", clock.clone()).await.unwrap()
 }
 
 async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {
@@ -258,12 +266,12 @@ async fn multipart_uploads_join_parts_without_copying() {
 
 /// Collects what it is given.
 #[derive(Default)]
-struct Collect(std::sync::Mutex<Vec<(String, serde_json::Value)>>);
+struct Collect(tokio::sync::watch::Sender<Vec<(String, serde_json::Value)>>);
 
 #[async_trait::async_trait]
 impl events::EventSink for Collect {
     async fn deliver(&self, arn: &str, body: String) -> std::result::Result<(), String> {
-        self.0.lock().unwrap().push((arn.to_string(), serde_json::from_str(&body).unwrap()));
+        self.0.send_modify(|v| v.push((arn.to_string(), serde_json::from_str(&body).unwrap())));
         Ok(())
     }
 }
@@ -294,14 +302,15 @@ async fn object_events_are_durable_and_filtered() {
     drop(o);
     let o = open(dir.path()).await;
     let sink = Arc::new(Collect::default());
+    let mut delivered = sink.0.subscribe();
     let worker = o.start_events(sink.clone());
-    for _ in 0..100 {
-        if sink.0.lock().unwrap().len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    delivered.wait_for(|v| v.len() >= 2).await.unwrap();
+    // Each is deleted from the outbox once delivered (the last deletion may still be on
+    // its way: each look is a store read, not a timed wait).
+    while Objects::last_event(o.store.as_ref()).await.unwrap() != 0 {
+        tokio::task::yield_now().await;
     }
-    let got = sink.0.lock().unwrap().clone();
+    let got = sink.0.borrow().clone();
     assert_eq!(got.len(), 2, "{got:?}");
     let (arn, created) = &got[0];
     let record = &created["Records"][0];
@@ -310,15 +319,70 @@ async fn object_events_are_durable_and_filtered() {
     assert_eq!(record["s3"]["object"]["size"], 5);
     assert_eq!(record["s3"]["bucket"]["name"], "bk1");
     assert_eq!(record["responseElements"]["x-amz-request-id"], "r1");
+    assert_eq!(record["eventTime"], "2023-11-14T22:13:20.000Z", "the clock's time");
     assert_eq!(got[1].0, q);
     assert_eq!(got[1].1["Records"][0]["eventName"], "ObjectRemoved:Delete");
     worker.abort();
-    // Delivered events are gone from the outbox.
+    // Delivered events are gone from the outbox, so a restart has nothing to send.
     drop(o);
     let o = open(dir.path()).await;
-    let sink = Arc::new(Collect::default());
+    assert_eq!(Objects::last_event(o.store.as_ref()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn times_are_the_clocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let o = open_at(dir.path(), &clock).await;
+    assert_eq!(o.create_bucket("bk1").await.unwrap().created_ms, START_MS as i64);
+    clock.advance(Duration::from_secs(60)).unwrap();
+    o.put_object("bk1", "k", PutObject::default(), &mut source(b"x")).await.unwrap();
+    let record = o.head_object("bk1", "k", &Conditions::default(), None).await.unwrap().0;
+    assert_eq!(record.modified_ms, START_MS as i64 + 60_000);
+    clock.advance(Duration::from_secs(60)).unwrap();
+    o.create_upload("bk1", "big", Default::default(), Vec::new(), None).await.unwrap();
+    let uploads = o.list_uploads("bk1", "").await.unwrap();
+    assert_eq!(uploads[0].1.created_ms, START_MS as i64 + 120_000);
+}
+
+/// Refuses its first delivery, then collects.
+#[derive(Default)]
+struct FailsOnce {
+    attempts: tokio::sync::watch::Sender<u32>,
+}
+
+#[async_trait::async_trait]
+impl events::EventSink for FailsOnce {
+    async fn deliver(&self, _: &str, _: String) -> std::result::Result<(), String> {
+        let mut first = false;
+        self.attempts.send_modify(|n| {
+            first = *n == 0;
+            *n += 1;
+        });
+        if first { Err("down".into()) } else { Ok(()) }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_event_is_retried_after_the_clock_passes_its_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let o = open_at(dir.path(), &clock).await;
+    o.create_bucket("bk1").await.unwrap();
+    let target = events::NotificationTarget {
+        id: "cfg".into(),
+        arn: "arn:aws:sqs:us-east-1:000000000000:q".into(),
+        events: vec!["s3:ObjectCreated:*".into()],
+        ..Default::default()
+    };
+    o.set_notifications("bk1", vec![target]).await.unwrap();
+    let sink = Arc::new(FailsOnce::default());
+    let mut attempts = sink.attempts.subscribe();
     let worker = o.start_events(sink.clone());
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert!(sink.0.lock().unwrap().is_empty());
+    o.put_object("bk1", "k", PutObject::default(), &mut source(b"x")).await.unwrap();
+    attempts.wait_for(|n| *n == 1).await.unwrap();
+    // The worker pauses a second of the clock's time before trying again.
+    clock.advance(Duration::from_secs(1)).unwrap();
+    attempts.wait_for(|n| *n == 2).await.unwrap();
     worker.abort();
 }

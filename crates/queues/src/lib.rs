@@ -22,6 +22,9 @@ pub mod service;
 
 pub use service::Queues;
 
+#[cfg(test)]
+mod tests;
+
 /// What the queues service tells its callers; the adapter maps each to SQS's error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@
 
 use crate::service::{Queues, name_of_arn};
 use crate::{Error, Result};
-use squall_types::{RequestId, now_ms};
+use squall_types::RequestId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -76,7 +76,7 @@ impl Queues {
                 "Value {r} for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: must be between 1 and 500."
             )));
         }
-        let to_move = source.lock()?.visible_count(now_ms());
+        let to_move = source.lock()?.visible_count(self.clock.now_ms());
         let task = MoveTask {
             handle: RequestId::new().to_string(),
             status: "RUNNING",
@@ -86,7 +86,7 @@ impl Queues {
             moved: 0,
             to_move,
             failure_reason: None,
-            started_ms: now_ms(),
+            started_ms: self.clock.now_ms(),
             cancel: Arc::new(AtomicBool::new(false)),
         };
         {
@@ -114,7 +114,7 @@ impl Queues {
                 }
                 let source = self.queue(&source_name)?;
                 let want = batch.min((task.to_move - moved) as usize);
-                let taken = source.lock()?.take_visible(want, now_ms());
+                let taken = source.lock()?.take_visible(want, self.clock.now_ms());
                 if taken.is_empty() {
                     break;
                 }
@@ -125,7 +125,7 @@ impl Queues {
                         (Some(d), _) => name_of_arn(d).unwrap_or_default().to_string(),
                         (None, Some(o)) => o.to_string(),
                         (None, None) => {
-                            source.lock()?.restore(vec![(seq, m)], now_ms());
+                            source.lock()?.restore(vec![(seq, m)], self.clock.now_ms());
                             return Err(invalid(
                                 "A message was not moved there by a redrive policy, so it has no source queue; name a DestinationArn.",
                             ));
@@ -141,19 +141,20 @@ impl Queues {
                     let target = match self.queue(&dest) {
                         Ok(t) => t,
                         Err(e) => {
-                            source.lock()?.restore(msgs, now_ms());
+                            source.lock()?.restore(msgs, self.clock.now_ms());
                             return Err(e);
                         }
                     };
                     let backup = msgs.clone();
                     if let Err(e) = self.move_to(&source, &target, msgs, None).await {
-                        source.lock()?.restore(backup, now_ms());
+                        source.lock()?.restore(backup, self.clock.now_ms());
                         return Err(e);
                     }
                     moved += n;
                 }
                 self.task_mut(&task.handle, |t| t.moved = moved);
-                tokio::time::sleep(pause).await;
+                // The rate is in the clock's time, so a moved clock moves tasks along too.
+                self.clock.sleep(pause).await;
             }
             Ok(if task.cancel.load(Ordering::Relaxed) { "CANCELLED" } else { "COMPLETED" })
         }

@@ -15,8 +15,9 @@ use crate::receipt::Receipt;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use squall_clock::Clock;
 use squall_storage::{ItemWrite, TableStore};
-use squall_types::{ACCOUNT_ID, RequestId, now_ms, random_u64};
+use squall_types::{ACCOUNT_ID, RequestId, random_u64};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -280,6 +281,8 @@ pub(crate) type Moves = Vec<(u64, Msg)>;
 pub struct Queues {
     store: Arc<dyn TableStore>,
     region: String,
+    /// What sent times, delays, visibility timeouts, retention and deduplication read.
+    pub(crate) clock: Clock,
     queues: RwLock<HashMap<String, Arc<Queue>>>,
     /// Serializes queue creation and deletion.
     admin: tokio::sync::Mutex<()>,
@@ -346,16 +349,17 @@ fn write_msg(queue: &str, seq: u64, m: Option<&Msg>) -> ItemWrite {
 }
 
 impl Queues {
-    /// Loads every queue and its messages from `store`.
-    pub async fn open(store: Arc<dyn TableStore>, region: &str) -> Result<Queues> {
+    /// Loads every queue and its messages from `store`; times are `clock`'s.
+    pub async fn open(store: Arc<dyn TableStore>, region: &str, clock: Clock) -> Result<Queues> {
         let queues = Queues {
             store,
             region: region.to_string(),
+            clock,
             queues: RwLock::new(HashMap::new()),
             admin: tokio::sync::Mutex::new(()),
             tasks: Mutex::new(Vec::new()),
         };
-        let now = now_ms();
+        let now = queues.clock.now_ms();
         for (name, json) in queues.store.list_tables().await? {
             let def: QueueDef = serde_json::from_str(&json).map_err(|e| corrupt(format!("queue {name}"), e))?;
             let mut state = State::new(def);
@@ -426,7 +430,7 @@ impl Queues {
             }
             return Ok(());
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let def = QueueDef { attributes: attrs, tags, created_ms: now, last_modified_ms: now };
         let json = serde_json::to_string(&def).expect("a queue definition serializes");
         self.store.create_table(name, &json).await?;
@@ -479,7 +483,7 @@ impl Queues {
         }
         let q = self.queue(name)?;
         let st = q.lock()?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let (mut visible, mut in_flight, mut delayed) = (0u64, 0u64, 0u64);
         for m in st.messages.values() {
             match (m.visible_ms <= now, m.receives) {
@@ -506,7 +510,7 @@ impl Queues {
         let _admin = self.admin.lock().await;
         let mut def = q.lock()?.def.clone();
         change(&mut def)?;
-        def.last_modified_ms = now_ms();
+        def.last_modified_ms = self.clock.now_ms();
         let json = serde_json::to_string(&def).expect("a queue definition serializes");
         self.store.update_table(&q.name, &json).await?;
         q.lock()?.def = def;
@@ -660,7 +664,7 @@ impl Queues {
                 "Message system attribute name '{bad}' is invalid: only AWSTraceHeader is supported."
             )));
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let delay = m.delay_s.unwrap_or(st.def.attributes.delay_s);
         Ok(Msg {
             id: RequestId::new().to_string(),
@@ -693,7 +697,7 @@ impl Queues {
         let mut recorded: Vec<(String, Dedup)> = Vec::new();
         {
             let mut st = q.lock()?;
-            let now = now_ms();
+            let now = self.clock.now_ms();
             for m in &batch {
                 let msg = match self.prepare(&st, m) {
                     Ok(msg) => msg,
@@ -734,7 +738,7 @@ impl Queues {
         }
         {
             let mut st = q.lock()?;
-            let now = now_ms();
+            let now = self.clock.now_ms();
             for (seq, m) in accepted {
                 st.insert(seq, m, now);
             }
@@ -790,14 +794,19 @@ impl Queues {
             if moved {
                 continue;
             }
-            let until = match next_due {
-                Some(due) => {
-                    let wait = Duration::from_millis(due.saturating_sub(now_ms()));
-                    deadline.min(tokio::time::Instant::now() + wait)
+            // The wait itself is real time (a connected client's), but the next message
+            // falls due on the clock, so advancing it past that wakes this poll too.
+            let due = async {
+                match next_due {
+                    Some(due) => self.clock.sleep_until_ms(due).await,
+                    None => std::future::pending().await,
                 }
-                None => deadline,
             };
-            let _ = tokio::time::timeout_at(until, notified).await;
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(deadline) => {}
+                () = due => {}
+            }
         }
     }
 
@@ -812,7 +821,7 @@ impl Queues {
         redrive: Option<&RedrivePolicy>,
     ) -> Result<(Vec<Received>, Vec<ItemWrite>, Moves, Option<u64>)> {
         let mut st = q.lock()?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         st.promote(now);
         let vt = u64::from(visibility_s.unwrap_or(st.def.attributes.visibility_timeout_s)) * 1000;
         let (mut got, mut writes, mut moves) = (Vec::new(), Vec::new(), Vec::new());
@@ -854,7 +863,7 @@ impl Queues {
                     m.origin = origin.clone();
                     m.receives = 0;
                     m.first_receive_ms = None;
-                    m.visible_ms = now_ms();
+                    m.visible_ms = self.clock.now_ms();
                     (seq, m)
                 })
                 .collect()
@@ -863,7 +872,7 @@ impl Queues {
         self.store.write(writes).await?;
         {
             let mut st = to.lock()?;
-            let now = now_ms();
+            let now = self.clock.now_ms();
             for (seq, m) in placed {
                 st.insert(seq, m, now);
             }
@@ -926,7 +935,7 @@ impl Queues {
         let mut wake = false;
         {
             let mut st = q.lock()?;
-            let now = now_ms();
+            let now = self.clock.now_ms();
             for (h, timeout_s) in entries {
                 let r = match self.receipt(name, h) {
                     Ok(r) => r,
@@ -1009,14 +1018,15 @@ impl Queues {
         Ok(deleted)
     }
 
-    /// Sweeps every `every` in the background.
+    /// Sweeps every `every` of the clock's time in the background.
     pub fn start_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let me = Arc::downgrade(self);
+        let clock = self.clock.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
+                clock.sleep(every).await;
                 let Some(queues) = me.upgrade() else { return };
-                if let Err(e) = queues.sweep(now_ms()).await {
+                if let Err(e) = queues.sweep(clock.now_ms()).await {
                     tracing::warn!("deleting expired messages: {e}");
                 }
             }

@@ -5,8 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use squall_clock::wall_ms;
 use squall_runtime::{Body, full_body};
-use squall_types::{ACCOUNT_ID, form_decode, now_ms};
+use squall_types::{ACCOUNT_ID, form_decode};
 
 /// Content types sent as text; everything else is base64.
 fn is_text(content_type: &str) -> bool {
@@ -70,7 +71,8 @@ pub(crate) fn http_event(parts: &http::request::Parts, body: &[u8], cx: &RouteCo
     }
     let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     let host = header("host");
-    let now = now_ms();
+    // Real time: the function compares it with its own clock.
+    let now = wall_ms();
     let mut event = json!({
         "version": "2.0",
         "routeKey": cx.route_key,

@@ -7,10 +7,11 @@ use crate::event::{RouteContext, http_event, http_response};
 use crate::limits::{Cgroups, Memory};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
+use squall_clock::wall_ms;
 use squall_runtime::{
     Body, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger, collect_body, full_body,
 };
-use squall_types::{FunctionRecord, LogLine, LogStream, function_arn, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, function_arn};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -114,7 +115,7 @@ impl Pool {
                 .map(|message| LogLine {
                     seq: 0,
                     function: name.clone(),
-                    ts_ms: now_ms(),
+                    ts_ms: wall_ms(),
                     request_id: request_id.to_string(),
                     trace_id: trace_id.to_string(),
                     stream: LogStream::Platform,
@@ -162,14 +163,15 @@ impl Pool {
         self.platform(&request_id, &trace_id, vec![format!("START RequestId: {request_id} Version: $LATEST")]);
         let timeout = Duration::from_secs(u64::from(c.timeout_s));
         let started = Instant::now();
-        let deadline_ms = now_ms() + timeout.as_millis() as u64;
+        // Real time: the function reads its remaining time against its own clock.
+        let deadline_ms = wall_ms() + timeout.as_millis() as u64;
         let job_of = |reply| Job {
             request_id: request_id.clone(),
             deadline_ms,
             function_arn: function_arn(&self.opts.region, c.name.as_str()),
             trace_id: format!(
                 "Root=1-{:08x}-{};Parent={};Sampled=1",
-                now_ms() / 1000,
+                wall_ms() / 1000,
                 &trace_id[8..],
                 inv.trace.span_id_hex()
             ),
@@ -198,7 +200,7 @@ impl Pool {
             }),
             Ran::Timeout => {
                 let m = format!("Task timed out after {:.2} seconds", timeout.as_secs_f64());
-                lines.push(format!("{} {request_id} {m}", squall_types::format_iso8601_millis(now_ms())));
+                lines.push(format!("{} {request_id} {m}", squall_types::format_iso8601_millis(wall_ms())));
                 Outcome::Failed(Failure::new(FailureKind::Timeout, m))
             }
             Ran::OutOfMemory { used_mb } => {

@@ -5,8 +5,9 @@ use crate::ProcessOptions;
 use crate::api::{self, Job, Reply, Shared};
 use crate::limits::Memory;
 use bytes::Bytes;
+use squall_clock::wall_ms;
 use squall_runtime::LogSink;
-use squall_types::{FunctionRecord, LogLine, LogStream, Runtime, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, Runtime};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -164,7 +165,7 @@ fn forward_lines(
             logs.emit(vec![LogLine {
                 seq: 0,
                 function: function.clone(),
-                ts_ms: now_ms(),
+                ts_ms: wall_ms(),
                 request_id,
                 trace_id,
                 stream,

@@ -7,10 +7,11 @@ use crate::host::{Host, MemoryLimit};
 use async_trait::async_trait;
 use futures::future::{AbortHandle, Abortable, Aborted};
 use http_body_util::BodyExt;
+use squall_clock::wall_ms;
 use squall_runtime::{
     BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result, Trigger,
 };
-use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, form_encode, now_ms};
+use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, form_encode};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -231,7 +232,8 @@ fn check_is_component(bytes: &[u8]) -> Result<()> {
 }
 
 fn log_lines(function: &str, inv: (&str, &str), stream: LogStream, lines: Vec<String>) -> Vec<LogLine> {
-    let ts = now_ms();
+    // Real time: runtimes stamp what functions observe beside their own (real) clocks.
+    let ts = wall_ms();
     lines
         .into_iter()
         .map(|message| LogLine {

@@ -7,6 +7,7 @@
 mod credentials;
 
 use anyhow::Context;
+use squall_clock::Clock;
 use squall_functions::{AsyncPolicy, Functions, LogPipe, Stores};
 use squall_gateway::{AccessKeys, ApiState, RoutesState};
 use squall_runtime::ByKind;
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     pub async_policy: AsyncPolicy,
     /// How event source mappings retry failed batches.
     pub triggers: squall_triggers::TriggerPolicy,
+    /// The platform clock every service and worker reads (`Clock::system()`; a dev server
+    /// may pass `Clock::offset()` so tests can move time forward).
+    pub clock: Clock,
 }
 
 /// Where `--blobs` puts objects' bytes.
@@ -134,12 +138,18 @@ pub async fn run(
         logs: stores.logs.clone(),
         queue: stores.queue.clone(),
     };
-    let functions = Arc::new(Functions::open(service_stores, log_pipe, runtime).await.context("loading functions")?);
-    let tables = Arc::new(squall_tables::Tables::open(stores.tables.clone()).await.context("loading tables")?);
+    let clock = config.clock.clone();
+    let functions =
+        Arc::new(Functions::open(service_stores, log_pipe, runtime, clock.clone()).await.context("loading functions")?);
+    let tables =
+        Arc::new(squall_tables::Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
     // Each tick examines a bounded page of every TTL table, so a short period stays cheap.
     let ttl_sweeper = tables.start_ttl_sweeper(std::time::Duration::from_secs(2));
-    let queues =
-        Arc::new(squall_queues::Queues::open(stores.messages.clone(), &config.region).await.context("loading queues")?);
+    let queues = Arc::new(
+        squall_queues::Queues::open(stores.messages.clone(), &config.region, clock.clone())
+            .await
+            .context("loading queues")?,
+    );
     let retention_sweeper = queues.start_sweeper(std::time::Duration::from_secs(1));
     let topics = squall_topics::Topics::open(
         stores.topics.clone(),
@@ -147,6 +157,7 @@ pub async fn run(
         &format!("http://{api_addr}"),
         queues.clone(),
         functions.clone(),
+        clock.clone(),
     )
     .await
     .context("loading topics")?;
@@ -166,7 +177,7 @@ pub async fn run(
         }
         None => stores.blobs.clone(),
     };
-    let objects = squall_objects::Objects::open(stores.objects.clone(), blobs, &config.region)
+    let objects = squall_objects::Objects::open(stores.objects.clone(), blobs, &config.region, clock.clone())
         .await
         .context("loading buckets")?;
     let destinations = squall_topics::Destinations::new(queues.clone(), topics.clone(), &functions);
@@ -184,6 +195,7 @@ pub async fn run(
         queues.clone(),
         config.region.clone(),
         config.triggers.clone(),
+        clock,
     );
 
     let started = Started {

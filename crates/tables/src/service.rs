@@ -8,6 +8,7 @@ use crate::index;
 use crate::schema::{CreateTable, IndexDef, KeySchema, ScalarType, TableDef, index_store_name, scalar_key};
 use crate::value::{AttributeValue, Item, item_from_json, item_size, item_to_json};
 use crate::{Error, Result};
+use squall_clock::Clock;
 use squall_storage::{ItemWrite, StoredItem, TableStore};
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -153,6 +154,8 @@ pub(crate) type StoredKey = (Vec<u8>, Vec<u8>);
 /// The tables service.
 pub struct Tables {
     pub(crate) store: Arc<dyn TableStore>,
+    /// What TTL expiry, stream record times and retention, and token expiry read.
+    clock: Clock,
     /// Recent `ClientRequestToken`s of transactions: token → (expiry ms, request fingerprint).
     pub(crate) tokens: std::sync::Mutex<HashMap<String, (u64, u64)>>,
     pub(crate) defs: RwLock<HashMap<String, Arc<TableDef>>>,
@@ -166,8 +169,8 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// Loads the table definitions from `store`.
-    pub async fn open(store: Arc<dyn TableStore>) -> Result<Tables> {
+    /// Loads the table definitions from `store`; times are `clock`'s.
+    pub async fn open(store: Arc<dyn TableStore>, clock: Clock) -> Result<Tables> {
         let mut defs = HashMap::new();
         for (name, json) in store.list_tables().await? {
             let def: TableDef = serde_json::from_str(&json).map_err(|e| {
@@ -177,6 +180,7 @@ impl Tables {
         }
         Ok(Tables {
             store,
+            clock,
             tokens: Default::default(),
             defs: RwLock::new(defs),
             locks: Default::default(),
@@ -184,6 +188,11 @@ impl Tables {
             stream_seqs: Default::default(),
             stream_commits: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// The clock the service reads (callers stamp what they pass in with it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub(crate) fn def(&self, name: &str) -> Result<Arc<TableDef>> {
@@ -279,10 +288,10 @@ impl Tables {
             (Some(None), false) => {
                 return Err(Error::Validation(format!("Table does not have an enabled stream: TableName: {name}")));
             }
-            (Some(Some(view)), false) => def.streams.push(crate::stream::StreamDef::new(view, squall_types::now_ms())),
+            (Some(Some(view)), false) => def.streams.push(crate::stream::StreamDef::new(view, self.clock.now_ms())),
             (Some(None), true) => {
                 if let Some(s) = def.streams.last_mut() {
-                    s.disabled_ms = Some(squall_types::now_ms());
+                    s.disabled_ms = Some(self.clock.now_ms());
                 }
             }
             (None, _) => {}

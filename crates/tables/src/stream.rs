@@ -308,7 +308,7 @@ impl Tables {
         let keys = def.key.key_of(new.or(old).expect("a change has an item"));
         let stored = Stored {
             e: event,
-            t: squall_types::now_ms(),
+            t: self.clock().now_ms(),
             k: item_to_json(&keys),
             n: new.filter(|_| stream.view.new_image()).map(item_to_json),
             o: old.filter(|_| stream.view.old_image()).map(item_to_json),
@@ -334,7 +334,9 @@ impl Tables {
             *s += 1;
             return Ok(*s);
         }
-        let mut newest = squall_types::now_ms() * 1000;
+        // The wall, not the platform clock: a dev clock moved forward before a restart
+        // would be behind after it, and numbers must keep growing.
+        let mut newest = squall_clock::wall_ms() * 1000;
         for s in &def.streams {
             if let Some(last) = self.newest_record(&def.name, &s.label).await? {
                 newest = newest.max(last);

@@ -92,24 +92,33 @@ impl Tables {
         Ok(true)
     }
 
-    /// Sweeps every `every` in the background.
+    /// One tick of the sweeper at the clock's time: deletes a page of expired items from
+    /// every TTL table, trims old stream records and forgets expired transaction tokens
+    /// (each failure a warning); how many expired items it deleted.
+    pub async fn sweep(&self) -> usize {
+        let now_ms = self.clock().now_ms();
+        let deleted = self.sweep_expired(now_ms / 1000).await.unwrap_or_else(|e| {
+            tracing::warn!("deleting expired items: {e}");
+            0
+        });
+        if let Err(e) = self.trim_streams(now_ms).await {
+            tracing::warn!("trimming stream records: {e}");
+        }
+        if let Err(e) = self.forget_expired_tokens(now_ms).await {
+            tracing::warn!("forgetting expired transaction tokens: {e}");
+        }
+        deleted
+    }
+
+    /// Sweeps every `every` of the clock's time in the background.
     pub fn start_ttl_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let me = Arc::downgrade(self);
+        let clock = self.clock().clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
+                clock.sleep(every).await;
                 let Some(tables) = me.upgrade() else { return };
-                let now_s =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                if let Err(e) = tables.sweep_expired(now_s).await {
-                    tracing::warn!("deleting expired items: {e}");
-                }
-                if let Err(e) = tables.trim_streams(now_s * 1000).await {
-                    tracing::warn!("trimming stream records: {e}");
-                }
-                if let Err(e) = tables.forget_expired_tokens(now_s * 1000).await {
-                    tracing::warn!("forgetting expired transaction tokens: {e}");
-                }
+                tables.sweep().await;
             }
         })
     }

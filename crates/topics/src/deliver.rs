@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use squall_queues::message::NewMessage;
 use squall_storage::{ItemWrite, TableStore};
-use squall_types::{TraceContext, format_iso8601_millis_z, now_ms};
+use squall_types::{TraceContext, format_iso8601_millis_z};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,7 +35,8 @@ pub const DEFAULT_DELIVERY_POLICY: &str = r#"{"http":{"defaultHealthyRetryPolicy
 /// Retries after a failed HTTP delivery, and the wait before each.
 const HTTP_RETRIES: u32 = 3;
 const HTTP_RETRY_DELAY: Duration = Duration::from_secs(20);
-/// How long one POST may take.
+/// How long one POST may take (real time: the endpoint answers in real time, whatever the
+/// platform clock says).
 const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most HTTP deliveries in flight at once.
 const HTTP_CONCURRENCY: usize = 16;
@@ -153,7 +154,7 @@ impl Deliverer {
             "TopicArn": topic_arn,
             "Message": format!("You have chosen to subscribe to the topic {topic_arn}.\nTo confirm the subscription, visit the SubscribeURL included in this message."),
             "SubscribeURL": subscribe_url,
-            "Timestamp": format_iso8601_millis_z(now_ms()),
+            "Timestamp": format_iso8601_millis_z(topics.clock.now_ms()),
             "SignatureVersion": "1",
             "Signature": "",
             "SigningCertURL": "",
@@ -331,7 +332,7 @@ impl Topics {
 
     async fn outbox_worker(self: Arc<Self>) {
         loop {
-            let now = now_ms();
+            let now = self.clock.now_ms();
             let (ready, next_due) = {
                 let mut outbox = self.deliver.outbox();
                 let room = HTTP_CONCURRENCY.saturating_sub(outbox.in_flight);
@@ -351,8 +352,14 @@ impl Topics {
                     me.deliver.wake();
                 });
             }
-            let wait = next_due.map_or(60_000, |d| d.saturating_sub(now_ms())).clamp(1, 60_000);
-            let _ = tokio::time::timeout(Duration::from_millis(wait), self.deliver.wake.notified()).await;
+            // Until something is added or finishes, or the next retry is due on the clock (an
+            // advanced clock wakes this at once); a minute at most.
+            let now = self.clock.now_ms();
+            let until = next_due.map_or(now + 60_000, |d| d.clamp(now + 1, now + 60_000));
+            tokio::select! {
+                () = self.deliver.wake.notified() => {}
+                () = self.clock.sleep_until_ms(until) => {}
+            }
         }
     }
 
@@ -368,7 +375,7 @@ impl Topics {
                 if let Err(e) = d.dead_letter(&p.subscription_arn, p.dead_letter_queue.as_deref(), &p.body, &why).await
                 {
                     tracing::warn!("dead-lettering an HTTP delivery: {e}; retrying later");
-                    return d.requeue(seq, p, HTTP_RETRY_DELAY);
+                    return d.requeue(seq, p, self.retry_due());
                 }
                 outbox_write(seq, None)
             }
@@ -379,7 +386,7 @@ impl Topics {
                 if let Err(e) = d.store.write(vec![w]).await {
                     tracing::warn!("recording an HTTP delivery's attempt: {e}");
                 }
-                return d.requeue(seq, p, HTTP_RETRY_DELAY);
+                return d.requeue(seq, p, self.retry_due());
             }
         };
         if let Err(e) = d.store.write(vec![write]).await {
@@ -389,10 +396,16 @@ impl Topics {
     }
 }
 
+impl Topics {
+    /// When a failed HTTP delivery is tried again.
+    fn retry_due(&self) -> u64 {
+        self.clock.now_ms() + HTTP_RETRY_DELAY.as_millis() as u64
+    }
+}
+
 impl Deliverer {
-    fn requeue(&self, seq: u64, p: Pending, after: Duration) {
-        let due = now_ms() + after.as_millis() as u64;
-        self.outbox().due.insert((due, seq), p);
+    fn requeue(&self, seq: u64, p: Pending, due_ms: u64) {
+        self.outbox().due.insert((due_ms, seq), p);
     }
 }
 

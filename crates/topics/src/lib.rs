@@ -28,6 +28,9 @@ pub mod service;
 pub use destinations::Destinations;
 pub use service::Topics;
 
+#[cfg(test)]
+mod tests;
+
 /// What the topics service tells its callers; the adapter maps each to SNS's error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

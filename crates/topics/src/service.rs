@@ -6,9 +6,10 @@ use crate::message::{Kind, Notification, Publish};
 use crate::names::{Arn, check_topic_name, function_of_arn, queue_of_arn, subscription_of_arn, topic_of_arn};
 use crate::{Error, Result, invalid};
 use serde::{Deserialize, Serialize};
+use squall_clock::Clock;
 use squall_queues::message::{DEDUP_INTERVAL_MS, sequence_number};
 use squall_storage::{ItemWrite, TableStore};
-use squall_types::{ACCOUNT_ID, RequestId, TraceContext, now_ms};
+use squall_types::{ACCOUNT_ID, RequestId, TraceContext};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
@@ -101,8 +102,8 @@ struct Topic {
     /// The same ids by expiry, oldest first (every record lives the same interval, so
     /// insertion order is expiry order): expiring them never scans the whole map.
     dedup_order: VecDeque<(u64, String)>,
-    /// FIFO topics: the next `SequenceNumber` (seeded from the clock, so it keeps rising
-    /// across restarts).
+    /// FIFO topics: the next `SequenceNumber` (seeded from the wall clock, so it keeps
+    /// rising across restarts, which a dev clock moved forward before one would not).
     next_seq: u64,
 }
 
@@ -114,7 +115,7 @@ impl Topic {
             subscriptions: BTreeMap::new(),
             dedup: HashMap::new(),
             dedup_order: VecDeque::new(),
-            next_seq: now_ms() * 1000,
+            next_seq: squall_clock::wall_ms() * 1000,
         }
     }
 
@@ -179,6 +180,8 @@ pub struct Topics {
     /// Serializes changes, so read-check-write sequences hold.
     admin: tokio::sync::Mutex<()>,
     pub(crate) deliver: crate::deliver::Deliverer,
+    /// What deduplication windows, message timestamps and HTTP retry times read.
+    pub(crate) clock: Clock,
 }
 
 fn corrupt(what: String, e: impl std::fmt::Display) -> Error {
@@ -353,13 +356,15 @@ pub struct SubscriptionInfo {
 
 impl Topics {
     /// Loads every topic and subscription from `store`; deliveries go to `queues` and
-    /// `functions`; confirmation and unsubscribe links point at `public_base`.
+    /// `functions`; confirmation and unsubscribe links point at `public_base`; times are
+    /// `clock`'s.
     pub async fn open(
         store: Arc<dyn TableStore>,
         region: &str,
         public_base: &str,
         queues: Arc<squall_queues::Queues>,
         functions: Arc<squall_functions::Functions>,
+        clock: Clock,
     ) -> Result<Arc<Topics>> {
         let mut topics = HashMap::new();
         for row in squall_storage::scan_all(store.as_ref(), TOPICS).await? {
@@ -377,7 +382,7 @@ impl Topics {
                 .map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
             topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
         }
-        let now = now_ms();
+        let now = clock.now_ms();
         let mut remembered = Vec::new();
         for row in squall_storage::scan_all(store.as_ref(), DEDUP).await? {
             let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
@@ -402,6 +407,7 @@ impl Topics {
             topics: RwLock::new(topics),
             admin: tokio::sync::Mutex::new(()),
             deliver,
+            clock,
         });
         Ok(me)
     }
@@ -755,7 +761,7 @@ impl Topics {
             let t = topics.get(name).ok_or_else(not_found_topic)?;
             (t.kind(), t.subscriptions.values().filter(|s| s.def.confirmed).cloned().collect::<Vec<_>>())
         };
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut n = p.into_notification(kind, new_id(), topic_arn.to_string(), now)?;
         let mut record = None;
         if let Some(dedup) = n.dedup_id.clone() {

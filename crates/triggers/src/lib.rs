@@ -10,6 +10,7 @@
 mod sqs;
 mod stream;
 
+use squall_clock::Clock;
 use squall_functions::Functions;
 use squall_queues::Queues;
 use squall_tables::Tables;
@@ -47,17 +48,21 @@ pub(crate) struct Ctx {
     pub(crate) queues: Arc<Queues>,
     pub(crate) region: String,
     pub(crate) policy: TriggerPolicy,
+    /// What retry delays, batching windows and record ages read.
+    pub(crate) clock: Clock,
 }
 
-/// Starts the supervisor; aborting the handle stops it and every poller.
+/// Starts the supervisor; aborting the handle stops it and every poller. Retry delays,
+/// batching windows and record ages are `clock`'s time.
 pub fn start(
     functions: Arc<Functions>,
     tables: Arc<Tables>,
     queues: Arc<Queues>,
     region: String,
     policy: TriggerPolicy,
+    clock: Clock,
 ) -> tokio::task::JoinHandle<()> {
-    let ctx = Arc::new(Ctx { functions, tables, queues, region, policy });
+    let ctx = Arc::new(Ctx { functions, tables, queues, region, policy, clock });
     tokio::spawn(supervise(ctx))
 }
 
@@ -85,6 +90,7 @@ async fn supervise(ctx: Arc<Ctx>) {
                 slot.insert(AbortOnDrop(task));
             }
         }
+        // Real time: this looks for deploys, which happen in real time.
         tokio::time::sleep(ctx.policy.reconcile_every).await;
     }
 }

@@ -14,7 +14,7 @@ use squall_queues::service::{ReceiveOptions, Received};
 use squall_types::{EventSource, EventSourceMapping, RequestId, TraceContext};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The longest long poll SQS allows.
 const MAX_WAIT_S: u32 = 20;
@@ -27,14 +27,15 @@ pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMa
             Ok(None) => failures = 0,
             Ok(Some(pause)) => {
                 failures = 0;
-                tokio::time::sleep(pause).await;
+                ctx.clock.sleep(pause).await;
             }
-            // Not created yet, or deleted: look again later.
+            // Not created yet, or deleted: look again later (real time, as deploys are).
             Err(squall_queues::Error::QueueDoesNotExist) => tokio::time::sleep(Duration::from_secs(1)).await,
             Err(e) => {
                 failures = failures.saturating_add(1);
                 let pause = Duration::from_millis(100).saturating_mul(1 << failures.min(9));
                 tracing::warn!(function, queue, "polling the queue: {e}; retrying in {pause:?}");
+                // Real time: the store recovers in real time.
                 tokio::time::sleep(pause).await;
             }
         }
@@ -58,14 +59,15 @@ async fn step(
     if batch.is_empty() {
         return Ok(None);
     }
-    // Fill the batch for up to the batching window.
-    let deadline = Instant::now() + Duration::from_secs(u64::from(m.batching_window_s));
+    // Fill the batch for up to the batching window, on the clock (each receive's long poll
+    // is a real wait).
+    let deadline = ctx.clock.now_ms() + u64::from(m.batching_window_s) * 1000;
     while batch.len() < want {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        let left = deadline.saturating_sub(ctx.clock.now_ms());
+        if left == 0 {
             break;
         }
-        let wait_s = (left.as_secs_f64().ceil() as u32).clamp(1, MAX_WAIT_S);
+        let wait_s = (left.div_ceil(1000) as u32).clamp(1, MAX_WAIT_S);
         batch.extend(ctx.queues.receive(queue, receive(want - batch.len(), wait_s)).await?);
     }
     let Some(record) = ctx.functions.function(function) else {

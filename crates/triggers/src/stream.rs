@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 use squall_functions::EventOutcome;
 use squall_functions::async_invoke::jitter;
 use squall_tables::stream::{Start, StreamRecord, format_seq, parse_seq, stream_arn};
-use squall_types::{EventSource, EventSourceMapping, RequestId, StartingPosition, TraceContext, now_ms};
+use squall_types::{EventSource, EventSourceMapping, RequestId, StartingPosition, TraceContext};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The longest an idle poller sleeps without looking (commits wake it sooner).
+/// The longest an idle poller sleeps without looking (commits wake it sooner). Real time:
+/// it looks for streams enabled and functions deployed, which happen in real time.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 
 /// Where a poller is in its stream.
@@ -29,9 +30,11 @@ struct Cursor {
 enum Next {
     /// Step again at once.
     Go,
-    /// Wait for new records (or this long at most).
-    Idle(Duration),
-    /// Sleep this long.
+    /// Wait for new records, [`IDLE_WAIT`] at most.
+    Idle,
+    /// Wait for new records, or until the clock reads this (epoch ms).
+    IdleUntil(u64),
+    /// Sleep this long of the clock's time.
     Sleep(Duration),
 }
 
@@ -51,15 +54,23 @@ pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMa
                 store_failures = store_failures.saturating_add(1);
                 let pause = Duration::from_millis(100).saturating_mul(1 << store_failures.min(9));
                 tracing::warn!(function, table, "reading the stream: {e}; retrying in {pause:?}");
-                Next::Sleep(pause)
+                // Real time: the store recovers in real time.
+                tokio::time::sleep(pause).await;
+                continue;
             }
         };
         match next {
             Next::Go => {}
-            Next::Idle(at_most) => {
-                let _ = tokio::time::timeout(at_most, changes.changed()).await;
+            Next::Idle => {
+                let _ = tokio::time::timeout(IDLE_WAIT, changes.changed()).await;
             }
-            Next::Sleep(d) => tokio::time::sleep(d).await,
+            Next::IdleUntil(due) => {
+                tokio::select! {
+                    _ = changes.changed() => {}
+                    () = ctx.clock.sleep_until_ms(due) => {}
+                }
+            }
+            Next::Sleep(d) => ctx.clock.sleep(d).await,
         }
     }
 }
@@ -74,7 +85,7 @@ async fn step(
     let Some(label) = ctx.tables.current_stream(table) else {
         // No table or no enabled stream (yet): look again later.
         *cursor = None;
-        return Ok(Next::Idle(IDLE_WAIT));
+        return Ok(Next::Idle);
     };
     let c = match cursor {
         Some(c) if c.label == label => c,
@@ -91,10 +102,10 @@ async fn step(
         }
     }
     if records.is_empty() {
-        return Ok(Next::Idle(IDLE_WAIT));
+        return Ok(Next::Idle);
     }
     if let Some(age) = m.maximum_record_age_s {
-        let oldest = now_ms().saturating_sub(u64::from(age) * 1000);
+        let oldest = ctx.clock.now_ms().saturating_sub(u64::from(age) * 1000);
         let last = records.last().map_or(c.after, |r| r.seq);
         records.retain(|r| r.at_ms >= oldest);
         if records.is_empty() {
@@ -108,12 +119,11 @@ async fn step(
     // Gather a fuller batch for up to the batching window, counted from the oldest record.
     if records.len() < m.batch_size as usize && m.batching_window_s > 0 {
         let due = records[0].at_ms + u64::from(m.batching_window_s) * 1000;
-        let now = now_ms();
-        if due > now {
-            return Ok(Next::Idle(Duration::from_millis(due - now)));
+        if due > ctx.clock.now_ms() {
+            return Ok(Next::IdleUntil(due));
         }
     }
-    let Some(record) = ctx.functions.function(function) else { return Ok(Next::Idle(IDLE_WAIT)) };
+    let Some(record) = ctx.functions.function(function) else { return Ok(Next::Idle) };
     let table_id = ctx.tables.table_id(table).unwrap_or_default();
     let arn = stream_arn(&ctx.region, squall_types::ACCOUNT_ID, table, &label);
     let event = json!({

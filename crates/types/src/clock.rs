@@ -1,11 +1,5 @@
-//! Wall-clock helpers shared by every crate (milliseconds since the Unix epoch).
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+//! Time formatting shared by every crate (milliseconds since the Unix epoch). Reading the
+//! time is `squall_clock`'s: services read the platform clock, never the wall directly.
 
 /// Formats epoch milliseconds as `2024-01-31T12:34:56.789+0000`, the shape Lambda uses
 /// for `LastModified`.

@@ -52,7 +52,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
     let out = match op {
         "CreateTable" => {
             let status = t
-                .create_table(create_table(input)?, squall_types::now_ms(), squall_types::RequestId::new().to_string())
+                .create_table(create_table(input)?, t.clock().now_ms(), squall_types::RequestId::new().to_string())
                 .await
                 .map_err(error)?;
             json!({ "TableDescription": describe(state, &status) })
@@ -159,7 +159,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         "TransactWriteItems" => {
             let actions = transact_writes(field(input, "TransactItems")?)?;
             let token = opt_str(input, "ClientRequestToken")?.map(|t| (t.to_string(), fingerprint(&doc)));
-            t.transact_write(actions, token, squall_types::now_ms()).await.map_err(error)?;
+            t.transact_write(actions, token, t.clock().now_ms()).await.map_err(error)?;
             json!({})
         }
         "TransactGetItems" => {

@@ -187,7 +187,7 @@ async fn get_shard_iterator(state: &ApiState, input: &Map<String, Value>) -> Rep
         ));
     }
     let after = state.tables.stream_position(table, label, start).await.map_err(error)?;
-    let it = Iterator { table: table.into(), label: label.into(), after, issued_ms: squall_types::now_ms() };
+    let it = Iterator { table: table.into(), label: label.into(), after, issued_ms: state.tables.clock().now_ms() };
     Ok(json!({ "ShardIterator": it.encode() }))
 }
 
@@ -201,7 +201,7 @@ async fn get_records(state: &ApiState, input: &Map<String, Value>) -> Reply {
         )));
     }
     let it = Iterator::decode(token)?;
-    let now = squall_types::now_ms();
+    let now = state.tables.clock().now_ms();
     if now.saturating_sub(it.issued_ms) > ITERATOR_TTL_MS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

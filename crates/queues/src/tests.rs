@@ -1,0 +1,163 @@
+//! Time-driven behaviour on a manual clock: visibility timeouts, delays, retention,
+//! deduplication and redrive change only when the clock is advanced.
+
+use crate::Result;
+use crate::message::NewMessage;
+use crate::service::{Queues, ReceiveOptions, Received};
+use squall_clock::Clock;
+use squall_storage_embedded::SqliteTableStore;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+const START_MS: u64 = 1_700_000_000_000;
+
+async fn open(dir: &std::path::Path, clock: &Clock) -> Arc<Queues> {
+    let store = Arc::new(SqliteTableStore::open(&dir.join("messages.db")).expect("the store opens"));
+    Arc::new(Queues::open(store, "us-east-1", clock.clone()).await.expect("the queues load"))
+}
+
+fn advance(clock: &Clock, ms: u64) {
+    clock.advance(Duration::from_millis(ms)).expect("a manual clock moves");
+}
+
+fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn body(b: &str) -> NewMessage {
+    NewMessage { body: b.into(), ..Default::default() }
+}
+
+/// Receives without waiting.
+async fn receive(q: &Queues, name: &str) -> Result<Vec<Received>> {
+    q.receive(name, ReceiveOptions { max: Some(10), visibility_timeout_s: None, wait_s: Some(0) }).await
+}
+
+#[tokio::test]
+async fn a_received_message_returns_exactly_when_its_visibility_timeout_ends() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("q", &attrs(&[("VisibilityTimeout", "30")]), BTreeMap::new()).await?;
+    q.send("q", body("hello")).await?;
+    let first = receive(&q, "q").await?;
+    assert_eq!(first.len(), 1);
+    assert!(receive(&q, "q").await?.is_empty(), "in flight");
+    advance(&clock, 29_999);
+    assert!(receive(&q, "q").await?.is_empty(), "still in flight a millisecond before the timeout");
+    advance(&clock, 1);
+    let again = receive(&q, "q").await?;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, first[0].id);
+    assert_eq!(again[0].system["ApproximateReceiveCount"], "2");
+    assert_eq!(again[0].system["SentTimestamp"], START_MS.to_string());
+    assert_eq!(again[0].system["ApproximateFirstReceiveTimestamp"], START_MS.to_string());
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_is_woken_by_advancing_the_clock() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("q", &attrs(&[("VisibilityTimeout", "600")]), BTreeMap::new()).await?;
+    q.send("q", body("hello")).await?;
+    assert_eq!(receive(&q, "q").await?.len(), 1);
+    let started = tokio::time::Instant::now();
+    let poll = {
+        let q = q.clone();
+        tokio::spawn(async move {
+            q.receive("q", ReceiveOptions { max: Some(1), visibility_timeout_s: None, wait_s: Some(20) }).await
+        })
+    };
+    // The poll runs until it waits: it finds the message in flight.
+    tokio::task::yield_now().await;
+    advance(&clock, 600_000);
+    let got = poll.await.expect("the poll ends")?;
+    assert_eq!(got.len(), 1);
+    // Tokio's time is paused and moves only when every task waits: had the advance not
+    // woken the poll, it would have ended by its 20 s wait instead.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_delayed_message_is_invisible_until_its_delay_passes() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("q", &BTreeMap::new(), BTreeMap::new()).await?;
+    q.send("q", NewMessage { delay_s: Some(10), ..body("later") }).await?;
+    let counts = |q: &Queues| -> Result<(String, String)> {
+        let a = q.get_attributes("q", &["All".to_string()])?;
+        Ok((a["ApproximateNumberOfMessages"].clone(), a["ApproximateNumberOfMessagesDelayed"].clone()))
+    };
+    assert_eq!(counts(&q)?, ("0".into(), "1".into()));
+    advance(&clock, 9_999);
+    assert!(receive(&q, "q").await?.is_empty());
+    advance(&clock, 1);
+    assert_eq!(counts(&q)?, ("1".into(), "0".into()));
+    assert_eq!(receive(&q, "q").await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_retention_sweep_deletes_messages_older_than_the_retention_period() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("q", &attrs(&[("MessageRetentionPeriod", "60")]), BTreeMap::new()).await?;
+    q.send("q", body("old")).await?;
+    advance(&clock, 30_000);
+    q.send("q", body("young")).await?;
+    advance(&clock, 29_999);
+    assert_eq!(q.sweep(clock.now_ms()).await?, 0);
+    advance(&clock, 1);
+    assert_eq!(q.sweep(clock.now_ms()).await?, 1);
+    let left = receive(&q, "q").await?;
+    assert_eq!(left.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), ["young"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_fifo_deduplication_id_is_accepted_again_after_five_minutes() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("q.fifo", &attrs(&[("FifoQueue", "true")]), BTreeMap::new()).await?;
+    let m = || NewMessage { group_id: Some("g".into()), dedup_id: Some("d1".into()), ..body("once") };
+    let first = q.send("q.fifo", m()).await?;
+    advance(&clock, 5 * 60 * 1000 - 1);
+    assert_eq!(q.send("q.fifo", m()).await?.id, first.id, "a duplicate within the interval");
+    // Remembered across a restart too, by the clock's time.
+    drop(q);
+    let q = open(dir.path(), &clock).await;
+    assert_eq!(q.send("q.fifo", m()).await?.id, first.id);
+    advance(&clock, 1);
+    let second = q.send("q.fifo", m()).await?;
+    assert_ne!(second.id, first.id);
+    let a = q.get_attributes("q.fifo", &["ApproximateNumberOfMessages".to_string()])?;
+    assert_eq!(a["ApproximateNumberOfMessages"], "2");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_message_received_too_often_moves_to_the_dead_letter_queue() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    q.create_queue("dlq", &BTreeMap::new(), BTreeMap::new()).await?;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"2"}"#;
+    q.create_queue("q", &attrs(&[("VisibilityTimeout", "10"), ("RedrivePolicy", policy)]), BTreeMap::new()).await?;
+    q.send("q", body("poison")).await?;
+    for _ in 0..2 {
+        assert_eq!(receive(&q, "q").await?.len(), 1);
+        advance(&clock, 10_000);
+    }
+    assert!(receive(&q, "q").await?.is_empty(), "the third receive moves it instead");
+    let moved = receive(&q, "dlq").await?;
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].body, "poison");
+    Ok(())
+}
