@@ -97,6 +97,11 @@ enum Command {
         /// Benchmarks only: do not enforce function timeouts (measures what they cost).
         #[arg(long, hide = true)]
         bench_no_timeouts: bool,
+        /// For test suites: serve `squall reset` (POST /squall/v1/reset, and moto's unsigned
+        /// POST /moto-api/reset from loopback), and let POST /squall/v1/clock move the
+        /// platform clock forward. Never on a server holding data you want to keep.
+        #[arg(long)]
+        dev: bool,
     },
     /// Deploy the service described by DIR/serverless.yml.
     Deploy {
@@ -141,6 +146,11 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Delete every function, table, queue, topic, bucket and log (`squall server --dev` only).
+    Reset {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -165,6 +175,7 @@ fn main() -> ExitCode {
             async_retry_delay_ms,
             stream_retry_delay_ms,
             bench_no_timeouts,
+            dev,
         } => {
             let engine = squall_runtime_wasm::EngineOptions {
                 max_instances,
@@ -214,7 +225,9 @@ fn main() -> ExitCode {
                     retry_delay: std::time::Duration::from_millis(stream_retry_delay_ms),
                     ..Default::default()
                 },
-                clock: squall_clock::Clock::system(),
+                // A dev server's clock can be moved forward; a real one's cannot.
+                clock: if dev { squall_clock::Clock::offset() } else { squall_clock::Clock::system() },
+                dev,
             })
         }
         Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
@@ -222,6 +235,7 @@ fn main() -> ExitCode {
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
         Command::Ls { client } => commands::ls(&client),
+        Command::Reset { client } => commands::reset(&client),
     };
     match result {
         Ok(code) => code,

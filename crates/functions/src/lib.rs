@@ -224,5 +224,6 @@ impl CodeSource for Artifacts {
     }
 }
 
+mod reset;
 #[cfg(test)]
 mod tests;

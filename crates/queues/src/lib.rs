@@ -22,6 +22,7 @@ pub mod service;
 
 pub use service::Queues;
 
+mod reset;
 #[cfg(test)]
 mod tests;
 

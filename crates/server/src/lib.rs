@@ -46,6 +46,8 @@ pub struct ServerConfig {
     pub async_policy: AsyncPolicy,
     /// How event source mappings retry failed batches.
     pub triggers: squall_triggers::TriggerPolicy,
+    /// `--dev`: the control plane serves the reset and clock endpoints.
+    pub dev: bool,
     /// The platform clock every service and worker reads (`Clock::system()`; a dev server
     /// may pass `Clock::offset()` so tests can move time forward).
     pub clock: Clock,
@@ -216,6 +218,8 @@ pub async fn run(
         topics,
         objects: objects.clone(),
         s3_domain: config.s3_domain.clone(),
+        dev: config.dev,
+        clock: config.clock.clone(),
     };
     let routes_state =
         RoutesState { functions: functions.clone(), objects: objects.clone(), s3_domain: config.s3_domain.clone() };

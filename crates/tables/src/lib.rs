@@ -16,6 +16,7 @@
 pub mod expr;
 mod index;
 pub mod number;
+mod reset;
 pub mod schema;
 pub mod service;
 pub mod stream;

@@ -114,6 +114,15 @@ pub(crate) fn logs(args: &ClientArgs, function: &str, follow: bool, tail: u32) -
     })
 }
 
+pub(crate) fn reset(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::new(args)?;
+    block_on(async {
+        client.call(Method::POST, "/squall/v1/reset", vec![]).await?;
+        println!("reset: every function, table, queue, topic, bucket and log is gone");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {

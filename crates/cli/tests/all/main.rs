@@ -3,6 +3,7 @@
 
 mod async_invoke;
 mod bad_input;
+mod dev_mode;
 mod dynamodb;
 mod faults;
 mod harness;

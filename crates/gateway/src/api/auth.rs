@@ -97,8 +97,7 @@ impl AccessKeys {
         };
         let encoding = if auth.service == "s3" { PathEncoding::AsSent } else { PathEncoding::Double };
         // Real time, not the platform clock: clients sign with their own real clocks.
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let now = (squall_clock::wall_ms() / 1000) as i64;
         if req.headers.contains_key("authorization") {
             verify(&signable, &auth, secret, encoding, now)?;
         } else if let Some(presigned) = Presigned::parse(query) {

@@ -2,7 +2,8 @@
 //! artifact upload, whole-service deploys, service listing, function code and logs.
 //! Errors use the same REST-JSON shape as Lambda's.
 
-use super::protocol::{Handler, Protocol, Recognition, Service, never};
+use super::dev;
+use super::protocol::{Handler, Protocol, Recognition, Service};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::{empty, full, json_response};
 use http::{Method, StatusCode};
@@ -15,23 +16,41 @@ use std::time::Duration;
 const MAX_LOG_WAIT: Duration = Duration::from_secs(25);
 
 /// Squall's own API, in Lambda's REST-JSON shape. The `squall` CLI signs it for `squall`;
-/// any service's scope is taken.
+/// any service's scope is taken. Under `--dev`, moto's unsigned reset path is served too,
+/// from loopback clients, so test suites written for moto reset Squall the same way.
 pub(crate) static SERVICE: Service = Service {
     name: "squall",
     signing_name: None,
     protocol: Protocol::RestJson,
-    recognition: Recognition::Paths(&[PREFIX]),
+    recognition: Recognition::Paths(&[PREFIX, MOTO_RESET]),
     namespace: "",
     query_code: None,
-    unsigned: never,
+    unsigned: |method, uri| method == Method::POST && uri.path() == MOTO_RESET,
     // Artifacts: zipped packages and components.
     max_body: 100 << 20,
-    handler: Handler::Buffered(|state, req, _| {
-        Box::pin(dispatch(state, req, req.uri.path().strip_prefix(PREFIX).unwrap_or_default()))
-    }),
+    handler: Handler::Buffered(|state, req, _| Box::pin(serve(state, req))),
 };
 
 const PREFIX: &str = "/squall/v1/";
+const MOTO_RESET: &str = "/moto-api/reset";
+
+async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    match req.uri.path().strip_prefix(PREFIX) {
+        Some(rest) => dispatch(state, req, rest).await,
+        None if req.method == Method::POST && req.uri.path() == MOTO_RESET => {
+            // Unsigned: only a client on this machine may wipe it.
+            if !req.peer.is_some_and(|ip| ip.is_loopback()) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "AccessDeniedException",
+                    "the unsigned reset is served to loopback clients only",
+                ));
+            }
+            dev::reset(state).await
+        }
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such operation")),
+    }
+}
 
 async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let decoded: Vec<String> = rest
@@ -69,6 +88,8 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
             let removed = f.remove_service(name).await?;
             Ok(json_response(StatusCode::OK, &json!({ "service": name, "removed": removed.functions })))
         }
+        (&Method::POST, ["reset"]) => dev::reset(state).await,
+        (&Method::POST, ["clock"]) => dev::advance_clock(state, req),
         (&Method::GET, ["functions", name, "code"]) => {
             let code = f.function_code(name).await?;
             let mut r = http::Response::new(full(code));

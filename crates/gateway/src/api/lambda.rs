@@ -577,6 +577,7 @@ mod tests {
             body: Bytes::new(),
             request_id: squall_types::RequestId::new(),
             trace: squall_types::TraceContext::new_root(),
+            peer: None,
         }
     }
 

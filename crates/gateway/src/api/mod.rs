@@ -5,6 +5,7 @@
 mod auth;
 mod classify;
 mod control;
+mod dev;
 mod dynamodb;
 mod dynamodb_legacy;
 mod dynamodb_streams;
@@ -71,6 +72,10 @@ pub struct ApiState {
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
     /// `<bucket>.localhost`).
     pub s3_domain: Option<String>,
+    /// `squall server --dev`: the reset and clock endpoints are served.
+    pub dev: bool,
+    /// The platform clock (an offset clock under `--dev`, which the clock endpoint moves).
+    pub clock: squall_clock::Clock,
 }
 
 /// A request after authentication: what handlers get.
@@ -81,6 +86,8 @@ pub(crate) struct ApiRequest {
     pub(crate) body: Bytes,
     pub(crate) request_id: RequestId,
     pub(crate) trace: TraceContext,
+    /// The client's address.
+    pub(crate) peer: Option<std::net::IpAddr>,
 }
 
 impl ApiRequest {
@@ -189,7 +196,9 @@ async fn buffered(
             format!("request body: {e} (at most {} bytes)", service.max_body),
         )
     })?;
+    let peer = parts.extensions.get::<crate::serve::PeerAddr>().map(|p| p.0.ip());
     let req = ApiRequest {
+        peer,
         method: parts.method,
         uri: parts.uri,
         headers: parts.headers,

@@ -19,7 +19,7 @@ pub(crate) enum Payload {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    (squall_clock::wall_ms() / 1000) as i64
 }
 
 fn access_denied(message: &str) -> S3Error {

@@ -1,0 +1,28 @@
+//! `squall server --dev`'s reset: every bucket goes, with its objects and uploads.
+
+use crate::events::Requester;
+use crate::{ListRequest, Objects, Result};
+
+impl Objects {
+    /// Deletes every bucket with what it holds. Notification configurations are cleared
+    /// first, so emptying a bucket sends no events.
+    pub async fn reset(&self) -> Result<()> {
+        let by = Requester { request_id: "reset".into(), source_ip: String::new(), principal: "squall".into() };
+        for bucket in self.list_buckets() {
+            let name = bucket.name;
+            self.update_bucket(&name, |b| b.notifications.clear()).await?;
+            let all = ListRequest { prefix: String::new(), delimiter: None, after: None, max_keys: 1000 };
+            loop {
+                let page = self.list_objects(&name, &all).await?;
+                if page.objects.is_empty() {
+                    break;
+                }
+                for (key, _) in page.objects {
+                    self.delete_object(&name, &key, &by).await?;
+                }
+            }
+            self.delete_bucket(&name).await?;
+        }
+        Ok(())
+    }
+}
