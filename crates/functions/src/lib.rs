@@ -96,6 +96,8 @@ pub struct Functions {
     /// Where asynchronous invocations' outcomes go, once the composition root sets it, and
     /// the region of the function ARNs in their records.
     destinations: std::sync::OnceLock<(Arc<dyn DestinationSink>, String)>,
+    /// How the asynchronous dispatcher retries (the default unless set before start).
+    async_policy: std::sync::OnceLock<AsyncPolicy>,
     /// What records' times, asynchronous invocations' due times and event ages read.
     clock: Clock,
 }
@@ -115,6 +117,7 @@ impl Functions {
             state: RwLock::new(State::default()),
             writes: tokio::sync::Mutex::new(()),
             destinations: std::sync::OnceLock::new(),
+            async_policy: std::sync::OnceLock::new(),
             clock,
         };
         let functions = f.meta.list_functions().await?;
@@ -132,6 +135,12 @@ impl Functions {
             f.runtime.activate(&rec);
         }
         Ok(f)
+    }
+
+    /// How the asynchronous dispatcher retries, for the run that [`squall_lifecycle::Service::start`]
+    /// begins (set once, before start; later calls are ignored).
+    pub fn set_async_policy(&self, policy: AsyncPolicy) {
+        let _ = self.async_policy.set(policy);
     }
 
     /// Where asynchronous invocations' records and dead letters go from now on (set once;
@@ -224,6 +233,7 @@ impl CodeSource for Artifacts {
     }
 }
 
+mod lifecycle;
 mod reset;
 #[cfg(test)]
 mod tests;

@@ -184,6 +184,11 @@ impl Objects {
         self.update_bucket(bucket, |b| b.notifications = targets).await
     }
 
+    /// Where the event worker delivers, from its start (set once; later calls are ignored).
+    pub fn set_event_sink(&self, sink: Arc<dyn EventSink>) {
+        let _ = self.event_sink.set(sink);
+    }
+
     /// Starts the worker that delivers the outbox's events to `sink`.
     pub fn start_events(self: &Arc<Self>, sink: Arc<dyn EventSink>) -> tokio::task::JoinHandle<()> {
         let objects = self.clone();

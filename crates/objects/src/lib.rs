@@ -38,6 +38,7 @@ pub use multipart::{CompletedPart, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPa
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
 pub use service::{BucketRecord, Objects};
 
+mod lifecycle;
 mod reset;
 #[cfg(test)]
 mod tests;

@@ -91,6 +91,8 @@ pub struct Objects {
     pub(crate) events_pending: tokio::sync::Notify,
     /// What modification and event times and the event worker's retries read.
     pub(crate) clock: Clock,
+    /// Where the event worker delivers (set once, before start).
+    pub(crate) event_sink: std::sync::OnceLock<Arc<dyn crate::events::EventSink>>,
 }
 
 /// The partition every object record lives in (keys are the sort keys, so a bucket's
@@ -123,6 +125,7 @@ impl Objects {
             sequencer: crate::events::Sequencer::new(last_event),
             events_pending: Default::default(),
             clock,
+            event_sink: std::sync::OnceLock::new(),
         }))
     }
 

@@ -22,6 +22,7 @@ pub mod service;
 
 pub use service::Queues;
 
+mod lifecycle;
 mod reset;
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@
 
 pub mod expr;
 mod index;
+mod lifecycle;
 pub mod number;
 mod reset;
 pub mod schema;

@@ -28,6 +28,7 @@ pub mod service;
 pub use destinations::Destinations;
 pub use service::Topics;
 
+mod lifecycle;
 mod reset;
 #[cfg(test)]
 mod tests;

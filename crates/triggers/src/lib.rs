@@ -52,18 +52,35 @@ pub(crate) struct Ctx {
     pub(crate) clock: Clock,
 }
 
-/// Starts the supervisor; aborting the handle stops it and every poller. Retry delays,
-/// batching windows and record ages are `clock`'s time.
-pub fn start(
-    functions: Arc<Functions>,
-    tables: Arc<Tables>,
-    queues: Arc<Queues>,
-    region: String,
-    policy: TriggerPolicy,
-    clock: Clock,
-) -> tokio::task::JoinHandle<()> {
-    let ctx = Arc::new(Ctx { functions, tables, queues, region, policy, clock });
-    tokio::spawn(supervise(ctx))
+/// The event source mappings' pollers, as one service: its worker is the supervisor,
+/// which runs one poller per enabled mapping.
+pub struct Triggers(Arc<Ctx>);
+
+impl Triggers {
+    /// Pollers over `functions`' mappings of `tables`' streams and `queues`. Retry delays,
+    /// batching windows and record ages are `clock`'s time.
+    pub fn new(
+        functions: Arc<Functions>,
+        tables: Arc<Tables>,
+        queues: Arc<Queues>,
+        region: String,
+        policy: TriggerPolicy,
+        clock: Clock,
+    ) -> Triggers {
+        Triggers(Arc::new(Ctx { functions, tables, queues, region, policy, clock }))
+    }
+}
+
+impl squall_lifecycle::Service for Triggers {
+    fn name(&self) -> &'static str {
+        "triggers"
+    }
+
+    /// A batch cut short by a stop has no saved checkpoint, so it is delivered again after
+    /// the next start.
+    fn start(self: Arc<Self>) -> squall_lifecycle::Workers {
+        squall_lifecycle::Workers::none().with("mapping supervisor", tokio::spawn(supervise(self.0.clone())))
+    }
 }
 
 /// One poller's identity: the function and its mapping as configured.

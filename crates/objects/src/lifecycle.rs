@@ -1,0 +1,23 @@
+//! Objects as the server starts and stops them.
+
+use crate::Objects;
+use squall_lifecycle::{Service, Workers};
+use std::sync::Arc;
+
+impl Service for Objects {
+    fn name(&self) -> &'static str {
+        "objects"
+    }
+
+    /// Events not delivered when the server stops stay in the outbox and go after the next
+    /// start.
+    fn start(self: Arc<Self>) -> Workers {
+        match self.event_sink.get().cloned() {
+            Some(sink) => Workers::none().with("event deliveries", self.start_events(sink)),
+            None => {
+                tracing::warn!("objects: no event sink was set; bucket events wait in the outbox");
+                Workers::none()
+            }
+        }
+    }
+}

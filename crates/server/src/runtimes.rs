@@ -1,0 +1,55 @@
+//! The function runtimes: WebAssembly components and Lambda-runtime processes, behind one
+//! `ByKind`.
+
+use crate::ServerConfig;
+use anyhow::Context;
+use squall_auth::Credentials;
+use squall_functions::LogPipe;
+use squall_runtime::ByKind;
+use squall_runtime_process::{ProcessOptions, ProcessRuntime};
+use squall_runtime_wasm::WasmRuntime;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Both runtimes; process functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and the
+/// installation's key.
+pub(crate) fn build(
+    config: &ServerConfig,
+    creds: &Credentials,
+    api_addr: SocketAddr,
+    log_pipe: Arc<LogPipe>,
+) -> anyhow::Result<Arc<ByKind>> {
+    let wasm = WasmRuntime::new(
+        &config.data_dir.join("cache").join("wasm"),
+        config.engine.clone(),
+        &config.region,
+        log_pipe.clone(),
+    )
+    .context("starting the WebAssembly runtime")?;
+    // Absolute: processes run with their code directory as the working directory.
+    let data_dir =
+        std::fs::canonicalize(&config.data_dir).with_context(|| format!("resolving {}", config.data_dir.display()))?;
+    let sandbox = match config.process.sandbox {
+        Some(_) if squall_runtime_process::sandbox_available() => Some(data_dir.clone()),
+        Some(_) => {
+            tracing::warn!(
+                "bubblewrap (bwrap) is not installed or cannot create namespaces here: Lambda-runtime functions run unsandboxed"
+            );
+            None
+        }
+        None => None,
+    };
+    let process = ProcessRuntime::new(
+        ProcessOptions {
+            work_dir: data_dir.join("process"),
+            sandbox,
+            endpoint_url: Some(format!("http://{api_addr}")),
+            credentials: Some((creds.access_key_id.clone(), creds.secret_access_key.clone())),
+            region: config.region.clone(),
+            ..config.process.clone()
+        },
+        log_pipe,
+    )
+    .context("starting the process runtime")?;
+    Ok(Arc::new(ByKind { wasm: Arc::new(wasm), process }))
+}

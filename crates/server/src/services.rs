@@ -1,0 +1,121 @@
+//! Opening the services from their stores, wiring the ones that deliver to each other, and
+//! the order they start in.
+
+use crate::ServerConfig;
+use anyhow::Context;
+use squall_functions::{Functions, LogPipe, Stores};
+use squall_lifecycle::Service;
+use squall_objects::Objects;
+use squall_queues::Queues;
+use squall_runtime::ByKind;
+use squall_storage_embedded::EmbeddedStores;
+use squall_tables::Tables;
+use squall_topics::{Destinations, Topics};
+use squall_triggers::Triggers;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Every service, opened and wired, not yet started.
+pub(crate) struct Services {
+    pub(crate) functions: Arc<Functions>,
+    pub(crate) tables: Arc<Tables>,
+    pub(crate) queues: Arc<Queues>,
+    pub(crate) topics: Arc<Topics>,
+    pub(crate) objects: Arc<Objects>,
+    triggers: Arc<Triggers>,
+}
+
+impl Services {
+    /// Loads every service's state; process functions and SNS links reach the api port at
+    /// `api_addr`.
+    pub(crate) async fn open(
+        config: &ServerConfig,
+        stores: &EmbeddedStores,
+        runtime: Arc<ByKind>,
+        log_pipe: Arc<LogPipe>,
+        api_addr: SocketAddr,
+    ) -> anyhow::Result<Services> {
+        let clock = config.clock.clone();
+        let function_stores = Stores {
+            meta: stores.meta.clone(),
+            artifacts: stores.artifacts.clone(),
+            logs: stores.logs.clone(),
+            queue: stores.queue.clone(),
+        };
+        let functions = Arc::new(
+            Functions::open(function_stores, log_pipe, runtime, clock.clone()).await.context("loading functions")?,
+        );
+        let tables = Arc::new(Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
+        let queues = Arc::new(
+            Queues::open(stores.messages.clone(), &config.region, clock.clone()).await.context("loading queues")?,
+        );
+        let topics = Topics::open(
+            stores.topics.clone(),
+            &config.region,
+            &format!("http://{api_addr}"),
+            queues.clone(),
+            functions.clone(),
+            clock.clone(),
+        )
+        .await
+        .context("loading topics")?;
+        let objects = Objects::open(stores.objects.clone(), blobs(config, stores)?, &config.region, clock.clone())
+            .await
+            .context("loading buckets")?;
+        // Asynchronous invocation records and bucket events go to functions, queues and
+        // topics by ARN.
+        functions
+            .set_destinations(Arc::new(Destinations::new(queues.clone(), topics.clone(), &functions)), &config.region);
+        functions.set_async_policy(config.async_policy.clone());
+        let events = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions));
+        objects.set_event_sink(Arc::new(events));
+        let triggers = Arc::new(Triggers::new(
+            functions.clone(),
+            tables.clone(),
+            queues.clone(),
+            config.region.clone(),
+            config.triggers.clone(),
+            clock,
+        ));
+        Ok(Services { functions, tables, queues, topics, objects, triggers })
+    }
+
+    /// The order services start in (they stop in reverse): a service starts after those
+    /// its workers deliver to, and stops before them.
+    pub(crate) fn in_start_order(&self) -> Vec<Arc<dyn Service>> {
+        vec![
+            self.functions.clone(),
+            self.tables.clone(),
+            self.queues.clone(),
+            self.topics.clone(),
+            self.objects.clone(),
+            self.triggers.clone(),
+        ]
+    }
+}
+
+/// Where objects' bytes go: the data directory, or `--blobs`' S3-compatible store.
+fn blobs(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::Result<Arc<dyn squall_storage::BlobStore>> {
+    let Some(remote) = &config.blobs else { return Ok(stores.blobs.clone()) };
+    let (bucket, prefix) = squall_storage_remote::RemoteConfig::parse_url(&remote.url)
+        .with_context(|| format!("--blobs {:?} is not an s3://bucket[/prefix] URL", remote.url))?;
+    let remote = squall_storage_remote::RemoteConfig {
+        bucket,
+        prefix,
+        endpoint: remote.endpoint.clone(),
+        region: remote.region.clone(),
+        credentials: remote.credentials.clone(),
+    };
+    Ok(Arc::new(squall_storage_remote::RemoteBlobStore::new(&remote).context("configuring the remote blob store")?))
+}
+
+/// Object events go where asynchronous invocation records go: a function (queued
+/// invocation), a queue or a topic, by ARN.
+struct ObjectEvents(Destinations);
+
+#[async_trait::async_trait]
+impl squall_objects::events::EventSink for ObjectEvents {
+    async fn deliver(&self, arn: &str, body: String) -> Result<(), String> {
+        squall_functions::DestinationSink::deliver(&self.0, arn, body, Vec::new()).await
+    }
+}
