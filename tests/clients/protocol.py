@@ -121,6 +121,18 @@ check(status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body,
 status, body = get(presigned("/?Action=ListQueues&Version=2012-11-05").replace("ListQueues", "ListQueues&QueueNamePrefix=x"))
 check(status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, f"a parameter added after signing is refused ({status})")
 
+# Booleans in attributes, in any case (AWS takes `True`, as CloudFormation templates write it).
+import boto3  # noqa: E402
+sqs, sns = boto3.client("sqs"), boto3.client("sns")
+url = sqs.create_queue(QueueName="cased.fifo", Attributes={"FifoQueue": "True", "ContentBasedDeduplication": "TRUE"})["QueueUrl"]
+attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+check(attrs["FifoQueue"] == "true" and attrs["ContentBasedDeduplication"] == "true", f"FifoQueue: True is a FIFO queue ({attrs})")
+topic = sns.create_topic(Name="cased")["TopicArn"]
+sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:000000000000:plain",
+                    Attributes={"RawMessageDelivery": "True"}, ReturnSubscriptionArn=True)["SubscriptionArn"]
+got = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+check(got["RawMessageDelivery"] == "true", f"RawMessageDelivery: True is raw delivery ({got})")
+
 status, _, body = send("GET", "/")
 check(status == 200 and body.startswith(b"healthy"), f"an unsigned GET / is the health check ({status} {body!r})")
 

@@ -129,7 +129,8 @@ impl QueueAttributes {
     pub fn apply(&mut self, changes: &BTreeMap<String, String>) -> Result<()> {
         // First, since the FIFO settings depend on it (and sort before it).
         if let Some(v) = changes.get("FifoQueue") {
-            let fifo = match v.as_str() {
+            // SQS takes booleans in any case (`True`, as CloudFormation templates write it).
+            let fifo = match v.to_ascii_lowercase().as_str() {
                 "true" => true,
                 "false" => false,
                 _ => return Err(Error::InvalidAttributeValue("Invalid value for the parameter FifoQueue.".into())),
@@ -156,8 +157,11 @@ impl QueueAttributes {
                         return Err(Error::InvalidAttributeName(format!("Unknown Attribute {n}.")));
                     };
                     let bad = || Error::InvalidAttributeValue(format!("Invalid value for the parameter {n}."));
+                    let boolean = value.to_ascii_lowercase();
                     match (n, value.as_str()) {
-                        ("ContentBasedDeduplication", "true" | "false") => f.content_based_dedup = value == "true",
+                        ("ContentBasedDeduplication", _) if matches!(boolean.as_str(), "true" | "false") => {
+                            f.content_based_dedup = boolean == "true"
+                        }
                         ("DeduplicationScope", "messageGroup" | "queue") => f.dedup_per_group = value == "messageGroup",
                         ("FifoThroughputLimit", "perMessageGroupId" | "perQueue") => {
                             f.throughput_per_group = value == "perMessageGroupId"
@@ -233,6 +237,18 @@ pub fn is_known(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_are_taken_in_any_case() {
+        let mut a = QueueAttributes::default();
+        let set = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        a.apply(&set(&[("FifoQueue", "True"), ("ContentBasedDeduplication", "TRUE")])).unwrap();
+        assert!(a.fifo.as_ref().is_some_and(|f| f.content_based_dedup));
+        assert_eq!(a.to_map()["FifoQueue"], "true");
+        a.apply(&set(&[("ContentBasedDeduplication", "False")])).unwrap();
+        assert!(a.fifo.as_ref().is_some_and(|f| !f.content_based_dedup));
+        assert!(matches!(a.apply(&set(&[("FifoQueue", "yes")])), Err(Error::InvalidAttributeValue(_))));
+    }
 
     #[test]
     fn bounds_and_names_are_checked() {

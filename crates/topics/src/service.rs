@@ -261,6 +261,30 @@ fn parse_filter(policy: &str, scope: Option<&String>) -> Result<FilterPolicy> {
     })
 }
 
+/// The attributes whose values are booleans, which SNS takes in any case.
+const BOOLEAN_ATTRIBUTES: [&str; 3] = ["FifoTopic", "ContentBasedDeduplication", "RawMessageDelivery"];
+
+/// `value` as stored: a boolean attribute's `True` or `FALSE` as `true` or `false`.
+fn canonical(name: &str, value: &str) -> String {
+    let lower = value.to_ascii_lowercase();
+    if BOOLEAN_ATTRIBUTES.contains(&name) && matches!(lower.as_str(), "true" | "false") {
+        lower
+    } else {
+        value.to_string()
+    }
+}
+
+/// Every attribute's value as stored.
+fn canonical_map(attributes: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    attributes
+        .into_iter()
+        .map(|(k, v)| {
+            let v = canonical(&k, &v);
+            (k, v)
+        })
+        .collect()
+}
+
 /// Checks one topic attribute of a topic that is (`fifo`) a FIFO topic or not.
 fn check_topic_attribute(name: &str, value: &str, fifo: bool) -> Result<()> {
     match name {
@@ -438,6 +462,7 @@ impl Topics {
         attributes: BTreeMap<String, String>,
         tags: BTreeMap<String, String>,
     ) -> Result<String> {
+        let attributes = canonical_map(attributes);
         let fifo = attributes.get("FifoTopic").is_some_and(|v| v == "true");
         check_topic_name(name, fifo)?;
         for (k, v) in &attributes {
@@ -510,6 +535,7 @@ impl Topics {
 
     /// SetTopicAttributes: one attribute.
     pub async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> Result<()> {
+        let value = &canonical(name, value);
         if name == "FifoTopic" {
             return Err(invalid("Attributes Reason: FifoTopic cannot be changed once the topic exists"));
         }
@@ -567,7 +593,8 @@ impl Topics {
     /// Subscribe: a confirmed subscription for a queue or a function, a pending one for an
     /// HTTP endpoint (which is sent a confirmation). Subscribing the same endpoint again
     /// returns the existing subscription.
-    pub async fn subscribe(&self, topic_arn: &str, s: Subscribe) -> Result<SubscriptionInfo> {
+    pub async fn subscribe(&self, topic_arn: &str, mut s: Subscribe) -> Result<SubscriptionInfo> {
+        s.attributes = canonical_map(std::mem::take(&mut s.attributes));
         let name = self.topic_name(topic_arn)?;
         check_endpoint(&s.protocol, &s.endpoint)?;
         let fifo_queue = s.protocol == "sqs" && s.endpoint.ends_with(".fifo");
@@ -718,6 +745,7 @@ impl Topics {
 
     /// SetSubscriptionAttributes: one attribute (an empty `FilterPolicy` removes it).
     pub async fn set_subscription_attribute(&self, arn: &str, name: &str, value: &str) -> Result<()> {
+        let value = &canonical(name, value);
         let _admin = self.admin.lock().await;
         let (topic_arn, s) = self.subscription(arn)?;
         let mut def = s.def.clone();
@@ -925,6 +953,21 @@ fn page<T>(items: Vec<T>, next: Option<&str>, key: impl Fn(&T) -> String) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boolean_attributes_are_taken_in_any_case() {
+        assert_eq!(canonical("FifoTopic", "True"), "true");
+        assert_eq!(canonical("RawMessageDelivery", "FALSE"), "false");
+        assert_eq!(canonical("ContentBasedDeduplication", "tRuE"), "true");
+        // Not a boolean: refused later as it is.
+        assert_eq!(canonical("RawMessageDelivery", "yes"), "yes");
+        // Not a boolean attribute: kept as sent.
+        assert_eq!(canonical("DisplayName", "True"), "True");
+        assert!(check_topic_attribute("FifoTopic", &canonical("FifoTopic", "True"), true).is_ok());
+        assert!(
+            check_subscription_attribute("sqs", "RawMessageDelivery", &canonical("RawMessageDelivery", "True")).is_ok()
+        );
+    }
 
     #[test]
     fn pages_resume_after_their_token() {
