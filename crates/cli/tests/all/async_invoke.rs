@@ -230,3 +230,26 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
     assert!(!bad.status.success());
     Ok(())
 }
+
+#[test]
+fn with_lambdas_own_retry_delays_a_dev_server_retries_when_its_clock_is_moved() -> Result {
+    // The default first retry delay is a minute (then two): a test moves the clock instead.
+    let server = Server::start_with(&["--dev"])?;
+    server.deploy(&guest())?;
+    let advance = |seconds: u64| -> Result {
+        let body = format!(r#"{{"advanceSeconds": {seconds}}}"#).into_bytes();
+        let r = server.signed_api("POST", "/squall/v1/clock", body, 0)?;
+        anyhow::ensure!(r.status == 200, "moving the clock: {} {}", r.status, r.text());
+        Ok(())
+    };
+    invoke_event(&server, "pyfns-fail", "{}")?;
+    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("attempt 1 of 3"))?;
+    assert_eq!(logs.matches("START RequestId").count(), 1, "{logs}");
+    // Past the first delay (60 s ± 25%), then the second (120 s ± 25%).
+    advance(80)?;
+    logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("attempt 2 of 3"))?;
+    advance(160)?;
+    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
+    assert_eq!(logs.matches("START RequestId").count(), 3, "{logs}");
+    Ok(())
+}
