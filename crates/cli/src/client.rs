@@ -7,6 +7,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
 use sha2::{Digest, Sha256};
 use squall_auth::{Credentials, PathEncoding, SignableRequest, format_amz_date, sign};
 use squall_types::form_encode;
@@ -186,106 +188,46 @@ impl Client {
 }
 
 /// The raw contents of every `<name>` element of `xml` (nested ones inside the outer one's
-/// contents), escapes left as they are; `<name/>` is empty. Enough for AWS's answers: no
-/// CDATA, comments or `>` inside attribute values.
+/// contents), escapes left as they are; `<name/>` is empty. Read with quick-xml, leniently:
+/// a fragment may hold several elements, and reading stops at the first malformed markup.
 pub(crate) fn xml_elements<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
-    let close = format!("</{name}>");
+    let mut reader = Reader::from_str(xml);
     let mut out = Vec::new();
-    let mut pos = 0;
-    while let Some((content, empty)) = start_tag(xml, name, pos) {
-        if empty {
-            out.push("");
-            pos = content;
-            continue;
-        }
-        // The matching end tag: elements of the same name may nest.
-        let (mut depth, mut at) = (1, content);
-        loop {
-            let Some(end) = xml[at..].find(&close).map(|i| at + i) else { return out };
-            match start_tag(xml, name, at) {
-                Some((inner, inner_empty)) if inner <= end => {
-                    depth += usize::from(!inner_empty);
-                    at = inner;
-                }
-                _ => {
-                    depth -= 1;
-                    at = end + close.len();
-                    if depth == 0 {
-                        out.push(&xml[content..end]);
-                        break;
+    // Where the outermost open `<name>`'s contents start, and how many `<name>`s are open.
+    let mut open: Option<(usize, usize)> = None;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let Ok(event) = reader.read_event() else { return out };
+        match event {
+            Event::Start(e) if e.name().as_ref() == name.as_bytes() => match open.as_mut() {
+                Some((_, depth)) => *depth += 1,
+                None => open = Some((reader.buffer_position() as usize, 1)),
+            },
+            Event::Empty(e) if e.name().as_ref() == name.as_bytes() && open.is_none() => out.push(""),
+            Event::End(e) if e.name().as_ref() == name.as_bytes() => {
+                if let Some((start, depth)) = open.as_mut() {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        out.push(&xml[*start..before]);
+                        open = None;
                     }
                 }
             }
-        }
-        pos = at;
-    }
-    out
-}
-
-/// The next start tag of `name` (`<name>`, `<name a="…">`, `<name/>`) at or after `from`:
-/// where its contents start, and whether it is empty.
-fn start_tag(xml: &str, name: &str, from: usize) -> Option<(usize, bool)> {
-    let open = format!("<{name}");
-    let mut at = from;
-    while let Some(i) = xml[at..].find(&open) {
-        let after = at + i + open.len();
-        match xml[after..].chars().next() {
-            Some('>') => return Some((after + 1, false)),
-            Some('/' | ' ' | '\t' | '\r' | '\n') => {
-                let end = after + xml[after..].find('>')?;
-                return Some((end + 1, xml[..end].ends_with('/')));
-            }
-            // A longer name (`<ErrorResponse>` when looking for `Error`).
-            _ => at = after,
+            Event::Eof => return out,
+            _ => {}
         }
     }
-    None
 }
 
-/// The text of the first `<name>` element of `xml`, unescaped.
+/// The text of the first `<name>` element of `xml`, unescaped (as written, if it holds a
+/// reference XML does not define).
 pub(crate) fn xml_text(xml: &str, name: &str) -> Option<String> {
     xml_elements(xml, name).first().map(|t| xml_unescape(t))
 }
 
-/// Text with XML's five entities and numeric character references (`&#233;`, `&#xE9;`)
-/// replaced; anything else after `&` is kept as it is.
-pub(crate) fn xml_unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let decoded = rest.find(';').and_then(|end| {
-            let c = match &rest[1..end] {
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "amp" => Some('&'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                e => match e.strip_prefix("#x").or_else(|| e.strip_prefix("#X")) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => e
-                        .strip_prefix('#')
-                        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
-                        .and_then(|d| d.parse().ok()),
-                }
-                .and_then(char::from_u32),
-            };
-            c.map(|c| (c, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+/// `text` with XML's references replaced (as written, if it holds one XML does not define).
+pub(crate) fn xml_unescape(text: &str) -> String {
+    quick_xml::escape::unescape(text).map_or_else(|_| text.to_string(), |u| u.into_owned())
 }
 
 /// The server's error as one line: `Code: message`.
@@ -361,7 +303,7 @@ mod tests {
       <member>
         <SubscriptionArn>PendingConfirmation</SubscriptionArn>
         <Protocol>http</Protocol>
-        <Endpoint>http://h/a?x=1&amp;y=&lt;2&gt; &quot;&apos; &#233;&#xE9; &bogus; &#xZZ; AT&amp;T</Endpoint>
+        <Endpoint>http://h/a?x=1&amp;y=&lt;2&gt; &quot;&apos; &#233;&#xE9; AT&amp;T</Endpoint>
         <Owner/>
       </member>
     </Subscriptions>
@@ -374,10 +316,8 @@ mod tests {
         let members = xml_elements(LIST, "member");
         assert_eq!(members.len(), 2);
         assert_eq!(xml_text(members[0], "Protocol").as_deref(), Some("lambda"));
-        assert_eq!(
-            xml_text(members[1], "Endpoint").as_deref(),
-            Some("http://h/a?x=1&y=<2> \"' éé &bogus; &#xZZ; AT&T")
-        );
+        assert_eq!(xml_text(members[1], "Endpoint").as_deref(), Some("http://h/a?x=1&y=<2> \"' éé AT&T"));
+        assert_eq!(xml_text("<a>x &bogus; &#xZZ;</a>", "a").as_deref(), Some("x &bogus; &#xZZ;"));
         assert_eq!(xml_text(members[1], "Owner").as_deref(), Some(""));
         let protocols: Vec<String> = members.iter().filter_map(|m| xml_text(m, "Protocol")).collect();
         assert_eq!(protocols, ["lambda", "http"]);
