@@ -11,6 +11,7 @@ mod sigv2;
 mod sigv4;
 mod time;
 
+pub use self::time::{format_amz_date, parse_amz_date};
 pub use canonical::PathEncoding;
 pub use credentials::Credentials;
 pub use sigv2::{PresignedV2, canonical_resource_v2, verify_presigned_v2};
@@ -18,4 +19,3 @@ pub use sigv4::{
     AuthError, Authorization, Presigned, SignableRequest, chained_signature, sign, signing_key, verify,
     verify_presigned,
 };
-pub use time::{format_amz_date, parse_amz_date};

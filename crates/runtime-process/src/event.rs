@@ -8,6 +8,9 @@ use serde_json::{Map, Value, json};
 use squall_clock::wall_ms;
 use squall_runtime::{Body, full_body};
 use squall_types::{ACCOUNT_ID, form_decode};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Content types sent as text; everything else is base64.
 fn is_text(content_type: &str) -> bool {
@@ -19,13 +22,16 @@ fn is_text(content_type: &str) -> bool {
         || ct.ends_with("+xml")
 }
 
-/// `21/Apr/2020:15:08:21 +0000`.
+/// `21/Apr/2020:15:08:21 +0000`, the Common Log Format time API Gateway puts in `requestContext.time`.
+const CLF_TIME: &[BorrowedFormatItem<'static>] =
+    format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+
+/// Epoch milliseconds in [`CLF_TIME`]; instants after the year 9999 print as its last second.
 fn clf_time(ms: u64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let secs = ms / 1000;
-    let (y, m, d) = squall_types::civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!("{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000", MONTHS[m as usize - 1], rem / 3600, (rem % 3600) / 60, rem % 60)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or_else(|_| PrimitiveDateTime::MAX.assume_utc())
+        .format(CLF_TIME)
+        .expect("a UTC date-time has every component the description names")
 }
 
 /// What a route invocation needs besides the request.
@@ -236,6 +242,28 @@ mod tests {
         let (parts, ()) = http::Request::get("/").header("content-type", "image/png").body(()).unwrap().into_parts();
         let e: Value = serde_json::from_slice(&http_event(&parts, &[0xff, 0], &cx)).unwrap();
         assert_eq!((e["body"].as_str(), e["isBase64Encoded"].as_bool()), (Some("/wA="), Some(true)));
+    }
+
+    #[test]
+    fn formats_clf_times() {
+        let cases = [
+            (0, "01/Jan/1970:00:00:00 +0000"),
+            (999, "01/Jan/1970:00:00:00 +0000"),
+            (1_587_481_701_000, "21/Apr/2020:15:08:21 +0000"),
+            (1_706_704_496_789, "31/Jan/2024:12:34:56 +0000"),
+            (1_709_164_800_000, "29/Feb/2024:00:00:00 +0000"),
+            (1_709_251_199_999, "29/Feb/2024:23:59:59 +0000"),
+            (1_709_251_200_000, "01/Mar/2024:00:00:00 +0000"),
+            (1_704_067_199_999, "31/Dec/2023:23:59:59 +0000"),
+            (1_704_067_200_000, "01/Jan/2024:00:00:00 +0000"),
+            (4_107_456_000_000, "28/Feb/2100:00:00:00 +0000"),
+            (4_107_542_400_000, "01/Mar/2100:00:00:00 +0000"),
+            (253_402_300_799_999, "31/Dec/9999:23:59:59 +0000"),
+            (u64::MAX, "31/Dec/9999:23:59:59 +0000"),
+        ];
+        for (ms, s) in cases {
+            assert_eq!(clf_time(ms), s, "{ms}");
+        }
     }
 
     async fn body(r: http::Response<Body>) -> Vec<u8> {

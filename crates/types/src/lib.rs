@@ -18,7 +18,7 @@ mod trace;
 
 pub use async_config::{AsyncInvokeConfig, arn_service};
 pub use bucket_name::bucket_name_problem;
-pub use clock::{civil_from_days, days_from_civil, format_iso8601_millis, format_iso8601_millis_z};
+pub use clock::{format_iso8601_millis, format_iso8601_millis_z};
 pub use encoding::{form_decode, form_encode, percent_decode};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
