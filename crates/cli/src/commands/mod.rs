@@ -79,10 +79,9 @@ fn print_lines(lines: &[Value]) -> bool {
     let mut out = std::io::stdout().lock();
     for l in lines {
         let ts = l["ts_ms"].as_u64().unwrap_or(0);
-        let time = squall_types::format_iso8601_millis(ts);
         let line = format!(
             "{} {} {}\n",
-            time.replace("+0000", "Z"),
+            squall_types::format_iso8601_millis_z(ts),
             l["request_id"].as_str().unwrap_or("-"),
             l["message"].as_str().unwrap_or("")
         );
