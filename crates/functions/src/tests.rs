@@ -242,13 +242,9 @@ async fn crud_updates_bump_revisions_and_validate() {
     assert!(matches!(f.delete_function("fn").await, Err(Error::NotFound { .. })));
 }
 
+/// Lambda's retries and delays (the default), fewer at once.
 fn policy() -> AsyncPolicy {
-    AsyncPolicy {
-        max_retries: 2,
-        retry_delay: Duration::from_secs(60),
-        max_event_age: Duration::from_secs(6 * 3600),
-        concurrency: 4,
-    }
+    AsyncPolicy { concurrency: 4, ..AsyncPolicy::default() }
 }
 
 async fn invoke_async(f: &Functions, name: &str) -> String {
