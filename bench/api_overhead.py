@@ -151,8 +151,8 @@ def main():
     if args.rounds < 1 or args.duration <= 0 or args.warmup < 0:
         ap.error("--rounds must be at least 1, --duration above 0, --warmup at least 0")
 
+    current_label = git("describe", "--always", "--dirty")  # before building: what is built
     current_bin, bench = build()
-    current_label = git("describe", "--always", "--dirty")
     if args.baseline_bin:
         baseline_bin, baseline_label = os.path.abspath(args.baseline_bin), os.path.basename(args.baseline_bin)
         if not os.access(baseline_bin, os.X_OK):
