@@ -38,9 +38,11 @@ pub(crate) fn signing_service(head: &http::request::Parts) -> Option<String> {
 
 /// Classifies a request among `services`; `fallback` takes what nothing else claims (S3,
 /// which answers anonymous requests with AccessDenied and serves presigned ones).
+/// `bucket_host`: the `Host` names a bucket (virtual-host style), so `GET /` is a listing.
 pub(crate) fn classify(
     head: &http::request::Parts,
     signed_for: Option<&str>,
+    bucket_host: bool,
     services: &[&'static Service],
     fallback: &'static Service,
 ) -> Destination {
@@ -73,7 +75,7 @@ pub(crate) fn classify(
         if let Some(s) = services.iter().copied().find(|s| (s.unsigned)(&head.method, &head.uri)) {
             return Destination::Service(s, String::new());
         }
-        if head.method == http::Method::GET && path == "/" && head.uri.query().is_none() {
+        if head.method == http::Method::GET && path == "/" && head.uri.query().is_none() && !bucket_host {
             return Destination::Health;
         }
     }
@@ -95,13 +97,14 @@ mod tests {
 
     /// (service name, operation) a request goes to; "health" and "unknown target" besides.
     fn route(method: &str, uri: &str, headers: &[(&str, &str)]) -> (String, String) {
+        let bucket_host = headers.iter().any(|(k, v)| *k == "host" && v.ends_with(".localhost"));
         let mut b = http::Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
         let (head, ()) = b.body(()).unwrap().into_parts();
         let signed_for = signing_service(&head);
-        match classify(&head, signed_for.as_deref(), &SERVICES, &S3) {
+        match classify(&head, signed_for.as_deref(), bucket_host, &SERVICES, &S3) {
             Destination::Service(s, op) => (s.name.to_string(), op),
             Destination::UnknownTarget => ("unknown target".into(), String::new()),
             Destination::Health => ("health".into(), String::new()),
@@ -169,6 +172,8 @@ mod tests {
     #[test]
     fn unsigned_requests() {
         assert_eq!(service("GET", "/", &[]), "health");
+        // On a bucket's virtual host, `GET /` lists the bucket.
+        assert_eq!(service("GET", "/", &[("host", "photos.localhost")]), "s3");
         assert_eq!(service("GET", "/?Action=ConfirmSubscription&TopicArn=a&Token=t", &[]), "sns");
         assert_eq!(service("GET", "/?Action=Unsubscribe&SubscriptionArn=a", &[]), "sns");
         assert_eq!(service("GET", "/?Action=ListTopics", &[]), "s3");

@@ -109,7 +109,9 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let signed_for = classify::signing_service(&parts);
-    let resp = match classify::classify(&parts, signed_for.as_deref(), &SERVICES, &s3::SERVICE) {
+    let host = crate::serve::host_name(&parts.headers);
+    let bucket_host = crate::serve::bucket_in_host(host, "", state.s3_domain.as_deref()).is_some();
+    let resp = match classify::classify(&parts, signed_for.as_deref(), bucket_host, &SERVICES, &s3::SERVICE) {
         Destination::Health => health(),
         Destination::UnknownTarget => {
             let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
