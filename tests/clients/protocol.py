@@ -133,6 +133,32 @@ sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-eas
 got = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
 check(got["RawMessageDelivery"] == "true", f"RawMessageDelivery: True is raw delivery ({got})")
 
+# Encryption Squall would not apply is refused, not stored as if it were.
+from botocore.exceptions import ClientError  # noqa: E402
+
+
+def refused(fn, code, **kwargs):
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"] == code
+    return False
+
+
+check(refused(sqs.create_queue, "InvalidAttributeValue", QueueName="kms", Attributes={"KmsMasterKeyId": "alias/aws/sqs"}),
+      "an SQS queue with a KMS key is refused")
+url = sqs.create_queue(QueueName="sse", Attributes={"SqsManagedSseEnabled": "true"})["QueueUrl"]
+check(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["SqsManagedSseEnabled"] == "false",
+      "SqsManagedSseEnabled (sent by Terraform on every queue) is taken and reported as false: messages are not encrypted")
+check(refused(sns.create_topic, "InvalidParameter", Name="kms", Attributes={"KmsMasterKeyId": "alias/aws/sns"}),
+      "an SNS topic with a KMS key is refused")
+ddb_client = boto3.client("dynamodb")
+check(refused(ddb_client.create_table, "ValidationException", TableName="kms",
+              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+              SSESpecification={"Enabled": True, "SSEType": "KMS"}), "a DynamoDB table with a KMS key is refused")
+check("kms" not in ddb_client.list_tables()["TableNames"], "and not created")
+
 status, _, body = send("GET", "/")
 check(status == 200 and body.startswith(b"healthy"), f"an unsigned GET / is the health check ({status} {body!r})")
 

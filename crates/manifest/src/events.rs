@@ -145,7 +145,7 @@ impl Cx<'_> {
                                 attributes.insert("RedrivePolicy".to_string(), crate::topics::redrive_policy(&target));
                             }
                         }
-                        "kmsMasterKeyId" => self.warn(&p, "has no effect under squall; ignored"),
+                        "kmsMasterKeyId" => self.error(&p, "encryption with a KMS key is not supported yet: Squall would keep the data unencrypted; remove the setting"),
                         other => self.error(&p, format!("sns setting {other} is not supported yet")),
                     }
                 }

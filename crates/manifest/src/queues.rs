@@ -84,8 +84,9 @@ impl Cx<'_> {
                     }
                 }
                 "Tags" => self.tag_list(&p, v, &mut q.tags),
-                "KmsMasterKeyId" | "KmsDataKeyReusePeriodSeconds" | "SqsManagedSseEnabled" => {
-                    self.warn(&p, "has no effect under squall; ignored")
+                "KmsMasterKeyId" => self.error(&p, "encryption with a KMS key is not supported yet: Squall would keep the data unencrypted; remove the setting"),
+                "KmsDataKeyReusePeriodSeconds" | "SqsManagedSseEnabled" => {
+                    self.warn(&p, "has no effect under squall; ignored (messages are not encrypted at rest)")
                 }
                 "FifoQueue"
                 | "ContentBasedDeduplication"

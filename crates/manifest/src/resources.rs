@@ -66,7 +66,6 @@ const CREATE_PROPERTIES: &[&str] = &[
 /// Properties that change nothing under Squall.
 const IGNORED_PROPERTIES: &[&str] = &[
     "PointInTimeRecoverySpecification",
-    "SSESpecification",
     "TableClass",
     "DeletionProtectionEnabled",
     "ContributorInsightsSpecification",
@@ -211,6 +210,12 @@ impl Cx<'_> {
                     }
                 }
                 k if IGNORED_PROPERTIES.contains(&k) => self.warn(&p, "has no effect under squall; ignored"),
+                // Without it (or with SSEEnabled: false), DynamoDB encrypts with a key of its
+                // own, which is nothing a caller can check; asking for KMS is.
+                "SSESpecification" if v.get("SSEEnabled").and_then(Value::as_bool) == Some(true) => {
+                    self.error(&p, "encryption with a KMS key is not supported yet: Squall would keep the data unencrypted; remove the setting")
+                }
+                "SSESpecification" => self.warn(&p, "has no effect under squall; ignored"),
                 "StreamSpecification" => match v.get("StreamViewType").and_then(Value::as_str) {
                     Some(view) => {
                         let spec = serde_json::json!({ "StreamEnabled": true, "StreamViewType": view });

@@ -167,7 +167,7 @@ impl Cx<'_> {
                         }
                     }
                 }
-                "KmsMasterKeyId" => self.warn(&p, "has no effect under squall; ignored"),
+                "KmsMasterKeyId" => self.error(&p, "encryption with a KMS key is not supported yet: Squall would keep the data unencrypted; remove the setting"),
                 k if UNSUPPORTED_TOPIC_PROPERTIES.contains(&k) => self.error(&p, "is not supported yet"),
                 _ => self.error(&p, "unknown property"),
             }

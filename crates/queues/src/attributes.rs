@@ -100,8 +100,7 @@ impl RedrivePolicy {
 }
 
 /// Attributes stored as given.
-const OPAQUE: &[&str] =
-    &["Policy", "RedriveAllowPolicy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"];
+const OPAQUE: &[&str] = &["Policy", "RedriveAllowPolicy", "KmsDataKeyReusePeriodSeconds"];
 
 /// Attributes that only FIFO queues have.
 const FIFO_ONLY: &[&str] = &["ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"];
@@ -149,6 +148,23 @@ impl QueueAttributes {
                 "VisibilityTimeout" => self.visibility_timeout_s = bounded(name, value, 0, 43_200)?,
                 "RedrivePolicy" if value.is_empty() => self.redrive = None,
                 "RedrivePolicy" => self.redrive = Some(RedrivePolicy::parse(value)?),
+                // Messages are not encrypted at rest: a KMS key is refused rather than
+                // stored as if it were used.
+                "KmsMasterKeyId" if !value.is_empty() => {
+                    return Err(Error::InvalidAttributeValue(
+                        "Invalid value for the parameter KmsMasterKeyId. Reason: encryption with a KMS key is not supported by Squall (messages would be stored unencrypted).".into(),
+                    ));
+                }
+                "KmsMasterKeyId" => {}
+                // Terraform and CloudFormation send it on every queue: taken, and reported as
+                // what Squall does (false).
+                "SqsManagedSseEnabled" => {
+                    if value.eq_ignore_ascii_case("true") {
+                        tracing::warn!(
+                            "SqsManagedSseEnabled=true: Squall does not encrypt messages at rest; reported as false"
+                        );
+                    }
+                }
                 n if OPAQUE.contains(&n) => {
                     self.opaque.insert(name.clone(), value.clone());
                 }
@@ -186,7 +202,8 @@ impl QueueAttributes {
             ("MessageRetentionPeriod".to_string(), self.retention_s.to_string()),
             ("ReceiveMessageWaitTimeSeconds".to_string(), self.receive_wait_s.to_string()),
             ("VisibilityTimeout".to_string(), self.visibility_timeout_s.to_string()),
-            ("SqsManagedSseEnabled".to_string(), "true".to_string()),
+            // Messages are not encrypted at rest.
+            ("SqsManagedSseEnabled".to_string(), "false".to_string()),
         ]);
         if let Some(r) = &self.redrive {
             out.insert("RedrivePolicy".into(), r.to_json());
@@ -237,6 +254,17 @@ pub fn is_known(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encryption_is_refused_or_reported_as_it_is() {
+        let mut a = QueueAttributes::default();
+        let set = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert!(matches!(a.apply(&set("KmsMasterKeyId", "alias/aws/sqs")), Err(Error::InvalidAttributeValue(_))));
+        a.apply(&set("KmsMasterKeyId", "")).unwrap();
+        a.apply(&set("SqsManagedSseEnabled", "true")).unwrap();
+        assert_eq!(a.to_map()["SqsManagedSseEnabled"], "false");
+        assert!(!a.to_map().contains_key("KmsMasterKeyId"));
+    }
 
     #[test]
     fn booleans_are_taken_in_any_case() {
