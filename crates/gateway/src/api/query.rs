@@ -46,24 +46,30 @@ impl Params {
         })
     }
 
+    /// The parameters whose names start with `prefix`, the rest of the name with each.
+    pub(crate) fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.0
+            .range(prefix.to_string()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(move |(k, v)| (&k[prefix.len()..], v.as_str()))
+    }
+
     /// The numbers `N` of `prefix.N.*` (or `prefix.N`) parameters, in order.
     fn indices(&self, prefix: &str) -> Vec<u32> {
         let dotted = format!("{prefix}.");
-        let mut out: Vec<u32> = self
-            .0
-            .range(dotted.clone()..)
-            .take_while(|(k, _)| k.starts_with(&dotted))
-            .filter_map(|(k, _)| k[dotted.len()..].split('.').next()?.parse().ok())
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        let numbers: std::collections::BTreeSet<u32> =
+            self.under(&dotted).filter_map(|(rest, _)| rest.split('.').next()?.parse().ok()).collect();
+        numbers.into_iter().collect()
+    }
+
+    /// The members `base.N` of a flattened list or map, by `N`.
+    pub(crate) fn numbered(&self, base: &str) -> Vec<String> {
+        self.indices(base).into_iter().map(|n| format!("{base}.{n}")).collect()
     }
 
     /// The prefixes of list members: `prefix.member.1`, `prefix.member.2`, …
     pub(crate) fn members(&self, prefix: &str) -> Vec<String> {
-        let base = format!("{prefix}.member");
-        self.indices(&base).into_iter().map(|i| format!("{base}.{i}")).collect()
+        self.numbered(&format!("{prefix}.member"))
     }
 
     /// A list of strings (`prefix.member.N`).

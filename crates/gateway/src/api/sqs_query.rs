@@ -11,13 +11,13 @@
 //! (`sqs::call`), and its JSON output is written as the query protocol's flattened XML.
 
 use super::protocol::{Handler, Protocol, Recognition, Service, never};
-use super::query::{Xml, escape, response};
+use super::query::{Params, Xml, escape, response};
 use super::sqs::{call, query_code, queue_base};
 use super::{ApiError, ApiRequest, ApiState};
 use http::{HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use squall_runtime::{Body, full_body};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The XML namespace of SQS's documents.
 pub(crate) const NAMESPACE: &str = "http://queue.amazonaws.com/doc/2012-11-05/";
@@ -106,35 +106,8 @@ fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// A request's parameters: the URL's query string and the form body (the body wins).
-struct Form(BTreeMap<String, String>);
-
-impl Form {
-    fn parse(query: Option<&str>, body: &[u8]) -> Form {
-        let pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes()).chain(form_urlencoded::parse(body));
-        Form(pairs.map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
-    }
-
-    /// The parameters whose names start with `prefix`, the rest of the name with each.
-    fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.0
-            .range(prefix.to_string()..)
-            .take_while(move |(k, _)| k.starts_with(prefix))
-            .map(move |(k, v)| (&k[prefix.len()..], v.as_str()))
-    }
-
-    /// The members `base.N` of a flattened list or map, by `N`.
-    fn numbered(&self, base: &str) -> Vec<String> {
-        let dotted = format!("{base}.");
-        let numbers: BTreeSet<u32> =
-            self.under(&dotted).filter_map(|(rest, _)| rest.split('.').next()?.parse().ok()).collect();
-        numbers.into_iter().map(|n| format!("{base}.{n}")).collect()
-    }
-
+/// The query protocol's parameters (shared with SNS) read as SQS's JSON input document.
+impl Params {
     /// A flattened map of strings (`base.N.<key>` / `base.N.<value>`; also the unnumbered
     /// `base.<key>` of old clients).
     fn pairs(&self, base: &str, key: &str, value: &str) -> Result<Map<String, Value>, ApiError> {
@@ -154,7 +127,7 @@ impl Form {
 
     /// Message attributes (`base.N.Name`, `base.N.Value.DataType`, `.StringValue`,
     /// `.BinaryValue` in base64, `.StringListValue.M`, `.BinaryListValue.M`).
-    fn message_attributes(&self, base: &str) -> Result<Map<String, Value>, ApiError> {
+    fn json_message_attributes(&self, base: &str) -> Result<Map<String, Value>, ApiError> {
         let mut out = Map::new();
         for m in self.numbered(base) {
             let name = self.get(&format!("{m}.Name")).ok_or_else(|| missing(&format!("{m}.Name")))?;
@@ -215,8 +188,8 @@ impl Form {
         let maps = [
             ("Attributes", self.pairs(&format!("{prefix}Attribute"), "Name", "Value")?),
             ("Tags", self.pairs(&format!("{prefix}Tag"), "Key", "Value")?),
-            ("MessageAttributes", self.message_attributes(&format!("{prefix}MessageAttribute"))?),
-            ("MessageSystemAttributes", self.message_attributes(&format!("{prefix}MessageSystemAttribute"))?),
+            ("MessageAttributes", self.json_message_attributes(&format!("{prefix}MessageAttribute"))?),
+            ("MessageSystemAttributes", self.json_message_attributes(&format!("{prefix}MessageSystemAttribute"))?),
         ];
         for (member, map) in maps {
             if !map.is_empty() {
@@ -233,7 +206,7 @@ fn missing(name: &str) -> ApiError {
 
 /// The JSON input document of `action` from its form parameters; `path` is the URL's path,
 /// which names the queue when the request was sent to the queue's URL.
-fn json_input(form: &Form, action: &str, path: &str) -> Result<Map<String, Value>, ApiError> {
+fn json_input(form: &Params, action: &str, path: &str) -> Result<Map<String, Value>, ApiError> {
     let mut input = form.structure("")?;
     let entries = form
         .numbered(&format!("{action}RequestEntry"))
@@ -258,7 +231,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 
 /// A request in SQS's query protocol.
 pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
-    let form = Form::parse(req.uri.query(), &req.body);
+    let form = Params::parse(req.uri.query(), &req.body);
     let action = form
         .get("Action")
         .ok_or_else(|| bad("MissingAction", "The request is missing an action or a required parameter."))?;
@@ -365,8 +338,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn form(body: &str) -> Form {
-        Form::parse(None, body.as_bytes())
+    fn form(body: &str) -> Params {
+        Params::parse(None, body.as_bytes())
     }
 
     #[test]
