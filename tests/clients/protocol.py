@@ -133,6 +133,14 @@ sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-eas
 got = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
 check(got["RawMessageDelivery"] == "true", f"RawMessageDelivery: True is raw delivery ({got})")
 
+# SQS's JSON protocol names a bad value InvalidParameterValueException (as AWS does), and gives
+# query clients InvalidParameterValue in x-amzn-query-error, which botocore reports.
+sqs_json = {"X-Amz-Target": "AmazonSQS.ReceiveMessage", "Content-Type": "application/x-amz-json-1.0"}
+status, headers, body = send("POST", "/", json.dumps({"QueueUrl": url, "MaxNumberOfMessages": 11}).encode(), sqs_json, sign_for="sqs")
+check(status == 400 and json_type(body) == "com.amazonaws.sqs#InvalidParameterValueException"
+      and headers.get("x-amzn-query-error") == "InvalidParameterValue;Sender",
+      f"an SQS JSON error carries AWS's type and query code ({status} {headers.get('x-amzn-query-error')} {body[:200]!r})")
+
 # Encryption Squall would not apply is refused, not stored as if it were.
 from botocore.exceptions import ClientError  # noqa: E402
 

@@ -169,6 +169,13 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
         assert_eq!(doc["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
         assert_eq!(doc["message"], "no <good>");
+        // SQS's JSON names carry an `Exception` suffix its query codes do not.
+        let r = super::super::sqs::SERVICE.error_response(refused("InvalidParameterValueException"), "rid");
+        assert_eq!(r.headers()["x-amzn-query-error"], "InvalidParameterValue;Sender");
+        let doc: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+        assert_eq!(doc["__type"], "com.amazonaws.sqs#InvalidParameterValueException");
+        let r = super::super::sqs_query::SERVICE.error_response(refused("MissingRequiredParameterException"), "rid");
+        assert!(text(r).await.contains("<Code>MissingParameter</Code>"));
         let r = super::super::dynamodb::SERVICE.error_response(refused("ValidationException"), "rid");
         assert!(!r.headers().contains_key("x-amzn-query-error"));
     }

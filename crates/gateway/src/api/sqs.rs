@@ -38,6 +38,10 @@ const MAX_BATCH_BYTES: usize = 1_048_576;
 /// The query protocol's code of an error shape (what older SDKs and botocore show).
 pub(super) fn query_code(code: &'static str) -> &'static str {
     match code {
+        // SQS's JSON protocol names these two with an `Exception` suffix; its query
+        // protocol (and `x-amzn-query-error`) without.
+        "InvalidParameterValueException" => "InvalidParameterValue",
+        "MissingRequiredParameterException" => "MissingParameter",
         "QueueDoesNotExist" => "AWS.SimpleQueueService.NonExistentQueue",
         "QueueNameExists" => "QueueAlreadyExists",
         "MessageNotInflight" => "AWS.SimpleQueueService.MessageNotInflight",
@@ -61,8 +65,8 @@ fn error(e: squall_queues::Error) -> ApiError {
     let code = match &e {
         E::QueueDoesNotExist => "QueueDoesNotExist",
         E::QueueNameExists(_) => "QueueNameExists",
-        E::InvalidParameterValue(_) => "InvalidParameterValue",
-        E::MissingParameter(_) => "MissingParameter",
+        E::InvalidParameterValue(_) => "InvalidParameterValueException",
+        E::MissingParameter(_) => "MissingRequiredParameterException",
         E::InvalidAttributeName(_) => "InvalidAttributeName",
         E::InvalidAttributeValue(_) => "InvalidAttributeValue",
         E::InvalidMessageContents(_) => "InvalidMessageContents",
@@ -242,8 +246,9 @@ pub(super) async fn call(
             batch_reply(ids, results)
         }
         "ChangeMessageVisibility" => {
-            let timeout = opt_u32(input, "VisibilityTimeout")?
-                .ok_or_else(|| bad("MissingParameter", "The request must contain the parameter VisibilityTimeout."))?;
+            let timeout = opt_u32(input, "VisibilityTimeout")?.ok_or_else(|| {
+                bad("MissingRequiredParameterException", "The request must contain the parameter VisibilityTimeout.")
+            })?;
             q.change_visibility(queue_name(input)?, required_str(input, "ReceiptHandle")?, timeout)
                 .await
                 .map_err(error)?;
@@ -271,7 +276,7 @@ pub(super) async fn call(
         "ListMessageMoveTasks" => {
             let max = opt_u32(input, "MaxResults")?.unwrap_or(1);
             if !(1..=10).contains(&max) {
-                return Err(bad("InvalidParameterValue", "MaxResults must be between 1 and 10."));
+                return Err(bad("InvalidParameterValueException", "MaxResults must be between 1 and 10."));
             }
             let tasks = q.list_move_tasks(required_str(input, "SourceArn")?, max as usize).map_err(error)?;
             let results: Vec<Value> = tasks.iter().map(move_task_json).collect();
@@ -339,8 +344,9 @@ fn opt_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<Option<&'a s
 }
 
 fn required_str<'a>(input: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
-    opt_str(input, name)?
-        .ok_or_else(|| bad("MissingParameter", format!("The request must contain the parameter {name}.")))
+    opt_str(input, name)?.ok_or_else(|| {
+        bad("MissingRequiredParameterException", format!("The request must contain the parameter {name}."))
+    })
 }
 
 fn text(input: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
@@ -353,7 +359,7 @@ fn opt_u32(input: &Map<String, Value>, name: &str) -> Result<Option<u32>, ApiErr
         Some(v) => match v.as_i64() {
             Some(n) if (0..=i64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
             Some(n) => Err(bad(
-                "InvalidParameterValue",
+                "InvalidParameterValueException",
                 format!("Value {n} for parameter {name} is invalid. Reason: must not be negative."),
             )),
             None => Err(serialization(format!("{name} must be an integer"))),
@@ -389,7 +395,7 @@ fn paginate(names: Vec<String>, input: &Map<String, Value>) -> Result<(Vec<Strin
     let max = opt_u32(input, "MaxResults")?;
     if max.is_some_and(|m| !(1..=1000).contains(&m)) {
         return Err(bad(
-            "InvalidParameterValue",
+            "InvalidParameterValueException",
             "Value for parameter MaxResults is invalid. Reason: must be between 1 and 1000.",
         ));
     }
@@ -399,7 +405,7 @@ fn paginate(names: Vec<String>, input: &Map<String, Value>) -> Result<(Vec<Strin
                 .decode(t)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| bad("InvalidParameterValue", "Invalid NextToken"))?,
+                .ok_or_else(|| bad("InvalidParameterValueException", "Invalid NextToken"))?,
         ),
         None => None,
     };
@@ -468,16 +474,18 @@ fn attributes(input: &Map<String, Value>, name: &str) -> Result<Attributes, ApiE
             .or(v.get("BinaryListValues"))
             .is_some_and(|l| l.as_array().is_some_and(|a| !a.is_empty()))
         {
-            return Err(bad("InvalidParameterValue", "StringListValues and BinaryListValues are not supported."));
+            return Err(bad(
+                "InvalidParameterValueException",
+                "StringListValues and BinaryListValues are not supported.",
+            ));
         }
-        let binary = match opt_str(v, "BinaryValue")? {
-            Some(b) => Some(
-                STANDARD
-                    .decode(b)
-                    .map_err(|_| bad("InvalidParameterValue", format!("{name}.{k}.BinaryValue is not base64")))?,
-            ),
-            None => None,
-        };
+        let binary =
+            match opt_str(v, "BinaryValue")? {
+                Some(b) => Some(STANDARD.decode(b).map_err(|_| {
+                    bad("InvalidParameterValueException", format!("{name}.{k}.BinaryValue is not base64"))
+                })?),
+                None => None,
+            };
         out.insert(
             k.clone(),
             AttributeValue {
