@@ -5,18 +5,18 @@
 //!   trace id.
 //! - [`routes`]: the `--http` port: deployed services' routes with API Gateway HTTP API
 //!   semantics (`/<service>/<route path>`), CORS, streaming bodies both ways.
-//! - [`api`]: the `--api` port: SigV4 authentication, then the AWS wire protocols (Lambda's
-//!   REST API today) and Squall's control plane (`/squall/v1/…`).
+//! - [`api`]: the `--api` port: each request classified once into a service, authenticated,
+//!   and handed to its adapter (the `squall-api-<service>` crates), or to Squall's control
+//!   plane (`/squall/v1/…`).
 //!
 //! Handlers decode, call one service function, encode. Logic beyond that belongs in the
 //! services. Deliberately absent: storage, wasmtime.
 
 pub mod api;
-mod body;
 pub mod routes;
 mod serve;
-mod website;
 
 pub use api::{AccessKeys, ApiState};
 pub use routes::RoutesState;
-pub use serve::{PeerAddr, serve};
+pub use serve::serve;
+pub use squall_api::host::PeerAddr;

@@ -11,10 +11,10 @@
 //! Not Allowed"}`, 500 `{"message":"Internal Server Error"}` when the function fails, 503
 //! `{"message":"Service Unavailable"}` past the 30 s integration timeout.
 
-use crate::body::{empty, json_response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use squall_api::body::{empty, json_response};
 use squall_functions::{Functions, RouteMatch, Routed};
 use squall_runtime::{Body, BoxError, FailureKind, Invocation, Outcome, Trigger};
 use squall_types::{Cors, RequestId, TraceContext};
@@ -44,8 +44,10 @@ fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
 pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("http", &req);
     let started = Instant::now();
-    let mut resp = match crate::website::bucket_of(&req, state.s3_domain.as_deref()) {
-        Some(bucket) => crate::website::serve(&state.objects, &bucket, req).instrument(span.clone()).await,
+    let mut resp = match squall_api_s3::website_endpoint::bucket_of(&req, state.s3_domain.as_deref()) {
+        Some(bucket) => {
+            squall_api_s3::website_endpoint::serve(&state.objects, &bucket, req).instrument(span.clone()).await
+        }
         None => route(state, req, request_id.clone(), trace).instrument(span.clone()).await,
     };
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
@@ -136,7 +138,8 @@ async fn invoke(
         Err(_) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
     };
     let body: Body = body.map_err(BoxError::from).boxed_unsync();
-    let source_ip = parts.extensions.get::<crate::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default();
+    let source_ip =
+        parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default();
     let trigger = Trigger::Http {
         route_key: route_key.to_string(),
         path_params: params.to_vec(),

@@ -5,16 +5,13 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use squall_api::host::PeerAddr;
 use squall_runtime::Body;
 use squall_types::{RequestId, TraceContext};
 use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
-
-/// The address of the connection a request came on (a request extension).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub std::net::SocketAddr);
 
 /// A request's identity on either port: a fresh request id, its trace context (continuing
 /// an incoming `traceparent`), and the span its log lines go under.
@@ -33,19 +30,6 @@ pub(crate) fn request_context<B>(
         path = %req.uri().path(),
     );
     (request_id, trace, span)
-}
-
-/// A request's `Host` without its port.
-pub(crate) fn host_name(headers: &http::HeaderMap) -> &str {
-    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
-}
-
-/// The bucket a virtual-host name gives: `<bucket><suffix>.localhost` or, with a configured
-/// domain, `<bucket><suffix>.<domain>`.
-pub(crate) fn bucket_in_host<'h>(host: &'h str, suffix: &str, domain: Option<&str>) -> Option<&'h str> {
-    let strip = |d: &str| host.strip_suffix(d)?.strip_suffix('.')?.strip_suffix(suffix).filter(|b| !b.is_empty());
-    strip("localhost").or_else(|| domain.and_then(strip))
 }
 
 /// How long shutdown waits for in-flight requests before it drops them.
@@ -98,25 +82,5 @@ where
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}; dropping them");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_name_buckets() {
-        assert_eq!(bucket_in_host("photos.localhost", "", None), Some("photos"));
-        assert_eq!(bucket_in_host("photos.s3.example.com", "", Some("s3.example.com")), Some("photos"));
-        assert_eq!(bucket_in_host("site.s3-website.localhost", ".s3-website", None), Some("site"));
-        assert_eq!(bucket_in_host("site.s3-website.example.com", ".s3-website", Some("example.com")), Some("site"));
-        assert_eq!(bucket_in_host("localhost", "", None), None);
-        assert_eq!(bucket_in_host(".localhost", "", None), None);
-        assert_eq!(bucket_in_host("photos.example.org", "", Some("example.com")), None);
-        assert_eq!(bucket_in_host("127.0.0.1", "", None), None);
-        let mut h = http::HeaderMap::new();
-        h.insert(http::header::HOST, http::HeaderValue::from_static("b.localhost:4566"));
-        assert_eq!(host_name(&h), "b.localhost");
     }
 }

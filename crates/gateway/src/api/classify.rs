@@ -2,7 +2,7 @@
 //! body may not have arrived): `X-Amz-Target`, the service its signature is scoped to,
 //! its path.
 
-use super::protocol::{Recognition, Service};
+use squall_api::protocol::{Recognition, Service};
 
 /// Where a request goes.
 pub(crate) enum Destination {
@@ -86,7 +86,7 @@ pub(crate) fn classify(
 mod tests {
     use super::*;
     use crate::api::SERVICES;
-    use crate::api::s3::SERVICE as S3;
+    use squall_api_s3::SERVICE as S3;
 
     fn sigv4(service: &str) -> String {
         format!(

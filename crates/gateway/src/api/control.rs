@@ -3,11 +3,11 @@
 //! Errors use the same REST-JSON shape as Lambda's.
 
 use super::dev;
-use super::protocol::{Handler, Protocol, Recognition, Service};
-use super::{ApiError, ApiRequest, ApiState};
-use crate::body::{empty, full, json_response};
 use http::{Method, StatusCode};
 use serde_json::json;
+use squall_api::body::{empty, full, json_response};
+use squall_api::protocol::{Handler, Protocol, Recognition, Service};
+use squall_api::{ApiError, ApiRequest, ApiState};
 use squall_functions::DeploymentPlan;
 use squall_runtime::Body;
 use std::time::Duration;

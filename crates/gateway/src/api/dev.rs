@@ -2,10 +2,10 @@
 //! empties the platform, and moving the platform clock forward. Both are refused without
 //! `--dev`.
 
-use super::{ApiError, ApiRequest, ApiState};
-use crate::body::json_response;
 use http::StatusCode;
 use serde_json::json;
+use squall_api::body::json_response;
+use squall_api::{ApiError, ApiRequest, ApiState};
 use squall_runtime::Body;
 use std::time::Duration;
 

@@ -2,106 +2,38 @@
 //! [`SERVICES`], authenticated with SigV4 and handed to that service's adapter; errors are
 //! rendered in the service's protocol (`protocol`).
 
-mod auth;
 mod classify;
 mod control;
 mod dev;
-mod dynamodb;
-mod dynamodb_legacy;
-mod dynamodb_streams;
-mod error;
-mod lambda;
-mod lambda_async;
-mod protocol;
-mod query;
-mod refusals;
-pub(crate) mod s3;
-mod sns;
-mod sqs;
-mod sqs_query;
+#[cfg(test)]
+mod rendering_tests;
 
-pub use auth::AccessKeys;
-pub use error::ApiError;
-pub(crate) use query::escape as escape_html;
+pub use squall_api::{AccessKeys, ApiError, ApiState};
 
-use bytes::Bytes;
+use squall_api::{ApiRequest, protocol, refusals};
+
 use classify::Destination;
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use protocol::{Handler, Service};
-use squall_functions::Functions;
 use squall_runtime::Body;
 use squall_types::{RequestId, TraceContext};
-use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
 /// Every service on the api port (S3 also takes what no other claims). Adding a service
 /// means adding its adapter's `SERVICE` here.
 static SERVICES: [&Service; 8] = [
-    &dynamodb::SERVICE,
-    &dynamodb_streams::SERVICE,
-    &sqs::SERVICE,
-    &sqs_query::SERVICE,
-    &sns::SERVICE,
-    &lambda::SERVICE,
+    &squall_api_dynamodb::DYNAMODB,
+    &squall_api_dynamodb::STREAMS,
+    &squall_api_sqs::JSON,
+    &squall_api_sqs::QUERY,
+    &squall_api_sns::SERVICE,
+    &squall_api_lambda::SERVICE,
     &control::SERVICE,
-    &s3::SERVICE,
+    &squall_api_s3::SERVICE,
 ];
-
-/// What the api port needs.
-#[derive(Clone)]
-pub struct ApiState {
-    /// The functions service.
-    pub functions: Arc<Functions>,
-    /// Access keys that may sign requests.
-    pub keys: Arc<AccessKeys>,
-    /// The region reported in ARNs.
-    pub region: String,
-    /// The base URL of the http port, for telling users where routes answer.
-    pub http_base: String,
-    /// The tables service.
-    pub tables: Arc<squall_tables::Tables>,
-    /// The queues service.
-    pub queues: Arc<squall_queues::Queues>,
-    /// The topics service.
-    pub topics: Arc<squall_topics::Topics>,
-    /// The objects service.
-    pub objects: Arc<squall_objects::Objects>,
-    /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
-    /// `<bucket>.localhost`).
-    pub s3_domain: Option<String>,
-    /// `squall server --dev`: the reset and clock endpoints are served.
-    pub dev: bool,
-    /// The platform clock (an offset clock under `--dev`, which the clock endpoint moves).
-    pub clock: squall_clock::Clock,
-}
-
-/// A request after authentication: what handlers get.
-pub(crate) struct ApiRequest {
-    pub(crate) method: http::Method,
-    pub(crate) uri: http::Uri,
-    pub(crate) headers: http::HeaderMap,
-    pub(crate) body: Bytes,
-    pub(crate) request_id: RequestId,
-    pub(crate) trace: TraceContext,
-    /// The client's address.
-    pub(crate) peer: Option<std::net::IpAddr>,
-}
-
-impl ApiRequest {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The value of query parameter `name`, decoded.
-    pub(crate) fn query(&self, name: &str) -> Option<String> {
-        form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-}
 
 /// Serves one request on the api port.
 pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Response<Body> {
@@ -109,9 +41,10 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let signed_for = classify::signing_service(&parts);
-    let host = crate::serve::host_name(&parts.headers);
-    let bucket_host = crate::serve::bucket_in_host(host, "", state.s3_domain.as_deref()).is_some();
-    let resp = match classify::classify(&parts, signed_for.as_deref(), bucket_host, &SERVICES, &s3::SERVICE) {
+    let host = squall_api::host::host_name(&parts.headers);
+    let bucket_host = squall_api::host::bucket_in_host(host, "", state.s3_domain.as_deref()).is_some();
+    let resp = match classify::classify(&parts, signed_for.as_deref(), bucket_host, &SERVICES, &squall_api_s3::SERVICE)
+    {
         Destination::Health => health(),
         Destination::UnknownTarget => {
             let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -162,7 +95,7 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
 
 /// The answer to an unsigned `GET /`.
 fn health() -> http::Response<Body> {
-    let mut r = http::Response::new(crate::body::full("healthy: squall"));
+    let mut r = http::Response::new(squall_api::body::full("healthy: squall"));
     r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
 }
@@ -198,7 +131,7 @@ async fn buffered(
             format!("request body: {e} (at most {} bytes)", service.max_body),
         )
     })?;
-    let peer = parts.extensions.get::<crate::serve::PeerAddr>().map(|p| p.0.ip());
+    let peer = parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip());
     let req = ApiRequest {
         peer,
         method: parts.method,

@@ -14,7 +14,7 @@ static REFUSED: AtomicU64 = AtomicU64::new(0);
 static LAST_SUMMARY: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// Notes one refused request.
-pub(crate) fn record(service: &str, code: &str, message: &str) {
+pub fn record(service: &str, code: &str, message: &str) {
     tracing::debug!(service, code, message, "request refused");
     REFUSED.fetch_add(1, Ordering::Relaxed);
     let Ok(mut last) = LAST_SUMMARY.try_lock() else { return };

@@ -5,7 +5,7 @@
 //! `Name.entry.N.Name` / `Name.entry.N.Value.*`). Responses wrap the result in
 //! `<OpResponse><OpResult>…</OpResult><ResponseMetadata>…</ResponseMetadata></OpResponse>`.
 
-use super::ApiError;
+use crate::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderValue, StatusCode};
@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// A request's parameters.
-pub(crate) struct Params(BTreeMap<String, String>);
+pub struct Params(BTreeMap<String, String>);
 
 impl Params {
     /// The parameters of a form body and of the URL's query string (the body wins).
-    pub(crate) fn parse(query: Option<&str>, body: &[u8]) -> Params {
+    pub fn parse(query: Option<&str>, body: &[u8]) -> Params {
         let mut map = BTreeMap::new();
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             map.insert(k.into_owned(), v.into_owned());
@@ -31,12 +31,12 @@ impl Params {
     }
 
     /// Parameter `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
     /// Parameter `name`, or a `MissingParameter` error (reported as `code`).
-    pub(crate) fn required(&self, name: &str, code: &'static str) -> Result<&str, ApiError> {
+    pub fn required(&self, name: &str, code: &'static str) -> Result<&str, ApiError> {
         self.get(name).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -47,7 +47,7 @@ impl Params {
     }
 
     /// The parameters whose names start with `prefix`, the rest of the name with each.
-    pub(crate) fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.0
             .range(prefix.to_string()..)
             .take_while(move |(k, _)| k.starts_with(prefix))
@@ -63,22 +63,22 @@ impl Params {
     }
 
     /// The members `base.N` of a flattened list or map, by `N`.
-    pub(crate) fn numbered(&self, base: &str) -> Vec<String> {
+    pub fn numbered(&self, base: &str) -> Vec<String> {
         self.indices(base).into_iter().map(|n| format!("{base}.{n}")).collect()
     }
 
     /// The prefixes of list members: `prefix.member.1`, `prefix.member.2`, …
-    pub(crate) fn members(&self, prefix: &str) -> Vec<String> {
+    pub fn members(&self, prefix: &str) -> Vec<String> {
         self.numbered(&format!("{prefix}.member"))
     }
 
     /// A list of strings (`prefix.member.N`).
-    pub(crate) fn strings(&self, prefix: &str) -> Vec<String> {
+    pub fn strings(&self, prefix: &str) -> Vec<String> {
         self.members(prefix).iter().filter_map(|m| self.get(m).map(str::to_string)).collect()
     }
 
     /// A map of strings (`prefix.entry.N.key` / `.value`).
-    pub(crate) fn map(&self, prefix: &str) -> BTreeMap<String, String> {
+    pub fn map(&self, prefix: &str) -> BTreeMap<String, String> {
         let base = format!("{prefix}.entry");
         self.indices(&base)
             .into_iter()
@@ -91,7 +91,7 @@ impl Params {
     }
 
     /// Tags (`prefix.member.N.Key` / `.Value`).
-    pub(crate) fn tags(&self, prefix: &str) -> BTreeMap<String, String> {
+    pub fn tags(&self, prefix: &str) -> BTreeMap<String, String> {
         self.members(prefix)
             .iter()
             .filter_map(|m| {
@@ -103,7 +103,7 @@ impl Params {
 
     /// Message attributes (`prefix.entry.N.Name` and `.Value.DataType`, `.Value.StringValue`,
     /// `.Value.BinaryValue` in base64); `Err` names a binary value that is not base64.
-    pub(crate) fn message_attributes(&self, prefix: &str) -> Result<Attributes, String> {
+    pub fn message_attributes(&self, prefix: &str) -> Result<Attributes, String> {
         let base = format!("{prefix}.entry");
         let mut out = Attributes::new();
         for i in self.indices(&base) {
@@ -130,17 +130,17 @@ impl Params {
 
 /// XML text being written; elements escape their text.
 #[derive(Default)]
-pub(crate) struct Xml(pub(crate) String);
+pub struct Xml(pub String);
 
 impl Xml {
     /// `<name>text</name>`.
-    pub(crate) fn elem(&mut self, name: &str, text: &str) -> &mut Self {
+    pub fn elem(&mut self, name: &str, text: &str) -> &mut Self {
         let _ = write!(self.0, "<{name}>{}</{name}>", escape(text));
         self
     }
 
     /// `<name>`, then what `inner` writes, then `</name>`.
-    pub(crate) fn nest(&mut self, name: &str, inner: impl FnOnce(&mut Xml)) -> &mut Self {
+    pub fn nest(&mut self, name: &str, inner: impl FnOnce(&mut Xml)) -> &mut Self {
         let _ = write!(self.0, "<{name}>");
         inner(self);
         let _ = write!(self.0, "</{name}>");
@@ -148,12 +148,12 @@ impl Xml {
     }
 
     /// The text written.
-    pub(crate) fn finish(self) -> String {
+    pub fn finish(self) -> String {
         self.0
     }
 
     /// A map as `<entry><key>…</key><value>…</value></entry>` elements.
-    pub(crate) fn entries<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> &mut Self {
+    pub fn entries<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> &mut Self {
         for (k, v) in map {
             self.nest("entry", |x| {
                 x.elem("key", k).elem("value", v);
@@ -165,7 +165,7 @@ impl Xml {
 
 /// Escapes text for an XML element or attribute; characters XML 1.0 cannot carry at all
 /// are written as character references, which parsers accept.
-pub(crate) fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -192,12 +192,7 @@ fn xml_response(status: StatusCode, doc: String) -> http::Response<Body> {
 }
 
 /// A successful answer to `op`, its result written by `result`.
-pub(crate) fn response(
-    namespace: &str,
-    op: &str,
-    request_id: &str,
-    result: impl FnOnce(&mut Xml),
-) -> http::Response<Body> {
+pub fn response(namespace: &str, op: &str, request_id: &str, result: impl FnOnce(&mut Xml)) -> http::Response<Body> {
     let mut x = Xml::default();
     let _ = write!(x.0, r#"<?xml version="1.0"?><{op}Response xmlns="{namespace}">"#);
     x.nest(&format!("{op}Result"), result);

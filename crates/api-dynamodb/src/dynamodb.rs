@@ -3,9 +3,9 @@
 
 use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
-use crate::body::json_response;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use serde_json::{Map, Value, json};
+pub(crate) use squall_api::json::{json10, serialization};
 use squall_runtime::Body;
 use squall_tables::schema::{
     Billing, CreateIndex, CreateTable, IndexDef, IndexProjection, KeyAttr, KeySchema, ScalarType,
@@ -23,7 +23,7 @@ use squall_tables::{AttributeValue, Item};
 pub(crate) const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
 /// DynamoDB: JSON 1.0, `X-Amz-Target: DynamoDB_20120810.<Op>`.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "dynamodb",
     signing_name: Some("dynamodb"),
     protocol: Protocol::AwsJson10,
@@ -198,13 +198,6 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
     Ok(json10(&out))
 }
 
-/// A JSON 1.0 answer.
-pub(super) fn json10(out: &Value) -> http::Response<Body> {
-    let mut r = json_response(StatusCode::OK, out);
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.0"));
-    r
-}
-
 /// A key schema as DynamoDB lists it.
 pub(super) fn key_schema_json(key: &KeySchema) -> Value {
     let mut out = vec![json!({ "AttributeName": key.hash.name, "KeyType": "HASH" })];
@@ -212,10 +205,6 @@ pub(super) fn key_schema_json(key: &KeySchema) -> Value {
         out.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
     }
     Value::Array(out)
-}
-
-pub(super) fn serialization(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "SerializationException", message)
 }
 
 pub(super) fn validation(message: impl Into<String>) -> ApiError {

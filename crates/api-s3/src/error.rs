@@ -1,9 +1,9 @@
 //! S3's error shape: a status, and `<Error><Code>…</Code><Message>…</Message>…</Error>`
 //! (no body for HEAD).
 
-use crate::api::query::Xml;
 use crate::body::{empty, full};
 use http::{HeaderValue, StatusCode};
+use squall_api::query::Xml;
 use squall_objects::Error as E;
 use squall_runtime::Body;
 

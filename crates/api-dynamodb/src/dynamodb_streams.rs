@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use squall_tables::stream::{Start, StreamDef, format_seq, parse_seq, parse_stream_arn, stream_arn};
 
 /// The `X-Amz-Target` prefix of DynamoDB Streams operations.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "dynamodb-streams",
     // botocore signs DynamoDB Streams for `dynamodb`.
     signing_name: Some("dynamodb"),
@@ -56,7 +56,7 @@ pub(crate) async fn dispatch(
             ));
         }
     };
-    Ok(super::dynamodb::json10(&out))
+    Ok(squall_api::json::json10(&out))
 }
 
 fn list_streams(state: &ApiState, input: &Map<String, Value>) -> Reply {

@@ -3,8 +3,8 @@
 //! signing, as S3's website endpoint does for a public bucket; the bucket's website
 //! configuration is what makes it public.
 
-use crate::api::s3::objects::{stored_headers, stream_body};
 use crate::body::{empty, full};
+use crate::objects::{stored_headers, stream_body};
 use http::{HeaderValue, Method, StatusCode};
 use squall_objects::conditions::{ByteRange, Conditions};
 use squall_objects::website::WebsitePage;
@@ -13,12 +13,13 @@ use squall_runtime::Body;
 
 /// The bucket a request's host names as a website (`<bucket>.s3-website.localhost`, or
 /// `<bucket>.s3-website.<domain>` with `--s3-domain`), if it names one.
-pub(crate) fn bucket_of(req: &http::Request<hyper::body::Incoming>, domain: Option<&str>) -> Option<String> {
-    crate::serve::bucket_in_host(crate::serve::host_name(req.headers()), ".s3-website", domain).map(str::to_string)
+pub fn bucket_of(req: &http::Request<hyper::body::Incoming>, domain: Option<&str>) -> Option<String> {
+    squall_api::host::bucket_in_host(squall_api::host::host_name(req.headers()), ".s3-website", domain)
+        .map(str::to_string)
 }
 
 fn page(status: StatusCode, code: &str, message: &str, key: Option<&str>) -> http::Response<Body> {
-    let key = key.map(|k| format!("<li>Key: {}</li>", crate::api::escape_html(k))).unwrap_or_default();
+    let key = key.map(|k| format!("<li>Key: {}</li>", squall_api::query::escape(k))).unwrap_or_default();
     let reason = status.canonical_reason().unwrap_or("");
     let html = format!(
         "<html><head><title>{} {reason}</title></head><body><h1>{} {reason}</h1><ul><li>Code: {code}</li><li>Message: {message}</li>{key}</ul></body></html>\n",
@@ -51,11 +52,7 @@ fn object(read: ObjectRead, status: StatusCode, head: bool) -> http::Response<Bo
 }
 
 /// Serves one website request.
-pub(crate) async fn serve(
-    objects: &Objects,
-    bucket: &str,
-    req: http::Request<hyper::body::Incoming>,
-) -> http::Response<Body> {
+pub async fn serve(objects: &Objects, bucket: &str, req: http::Request<hyper::body::Incoming>) -> http::Response<Body> {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return page(
@@ -71,8 +68,8 @@ pub(crate) async fn serve(
     let conditions = Conditions {
         if_match: header("if-match").map(str::to_string),
         if_none_match: header("if-none-match").map(str::to_string),
-        if_modified_since: header("if-modified-since").and_then(crate::api::s3::parse_http_date),
-        if_unmodified_since: header("if-unmodified-since").and_then(crate::api::s3::parse_http_date),
+        if_modified_since: header("if-modified-since").and_then(crate::parse_http_date),
+        if_unmodified_since: header("if-unmodified-since").and_then(crate::parse_http_date),
     };
     let range = header("range").and_then(ByteRange::parse);
     match objects.website_page(bucket, &path, &conditions, range).await {

@@ -1,6 +1,6 @@
 //! SigV4 authentication of api-port requests.
 
-use super::{ApiError, ApiRequest};
+use crate::{ApiError, ApiRequest};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 use squall_auth::{Authorization, Credentials, PathEncoding, Presigned, SignableRequest, verify};
@@ -18,7 +18,7 @@ impl AccessKeys {
     }
 
     /// The secret of `access_key_id`, if it is a known key.
-    pub(crate) fn secret(&self, access_key_id: &str) -> Option<&str> {
+    pub fn secret(&self, access_key_id: &str) -> Option<&str> {
         self.secrets.get(access_key_id).map(String::as_str)
     }
 
@@ -26,7 +26,7 @@ impl AccessKeys {
     /// make the server buffer a large body: a well-formed signature (an `Authorization`
     /// header, or SigV4 query parameters as presigned URLs carry) from a known key, every
     /// `x-amz-*` header signed, and every signed header readable as text.
-    pub(crate) fn precheck(&self, headers: &http::HeaderMap, query: &str) -> Result<Authorization, ApiError> {
+    pub fn precheck(&self, headers: &http::HeaderMap, query: &str) -> Result<Authorization, ApiError> {
         let auth = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
             Some(header) => Authorization::parse(header)?,
             None => match Presigned::parse(query) {
@@ -62,7 +62,7 @@ impl AccessKeys {
     }
 
     /// Checks `req`'s signature, body included; `Err` is the error to send.
-    pub(crate) fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
+    pub fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
         let query = req.uri.query().unwrap_or("");
         let auth = self.precheck(&req.headers, query)?;
         let secret = &self.secrets[&auth.access_key_id];

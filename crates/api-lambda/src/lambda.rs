@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 /// Lambda's REST API: functions, their asynchronous invocation settings and concurrency.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "lambda",
     signing_name: Some("lambda"),
     protocol: Protocol::RestJson,

@@ -3,12 +3,12 @@
 
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml, xml_response};
-use crate::api::query::Xml;
 use crate::body::empty;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderValue, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use squall_api::query::Xml;
 use squall_objects::{ListRequest, Objects};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;

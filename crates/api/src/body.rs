@@ -1,17 +1,17 @@
 //! Body helpers shared by both ports.
 
-pub(crate) use squall_runtime::full_body as full;
+pub use squall_runtime::full_body as full;
 
 use http_body_util::{BodyExt, Empty};
 use squall_runtime::Body;
 
 /// No body.
-pub(crate) fn empty() -> Body {
+pub fn empty() -> Body {
     Empty::new().map_err(|never| match never {}).boxed_unsync()
 }
 
 /// A JSON response body with its content type.
-pub(crate) fn json_response(status: http::StatusCode, value: &serde_json::Value) -> http::Response<Body> {
+pub fn json_response(status: http::StatusCode, value: &serde_json::Value) -> http::Response<Body> {
     let mut r = http::Response::new(full(serde_json::to_vec(value).expect("JSON values serialize")));
     *r.status_mut() = status;
     r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));

@@ -13,13 +13,13 @@ mod notifications;
 pub(crate) mod objects;
 mod source;
 mod website;
+pub mod website_endpoint;
 mod xml;
 
 pub(crate) use dates::parse_date as parse_http_date;
+#[allow(unused_imports)]
+pub(crate) use squall_api::{ApiError, body};
 
-use super::ApiState;
-use super::protocol::{Handler, Protocol, Recognition, Service, never};
-use super::query::Xml;
 use crate::body::full;
 use auth::Payload;
 use error::S3Error;
@@ -27,6 +27,9 @@ use http::{HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use source::{ChunkedSource, PlainSource};
+use squall_api::ApiState;
+use squall_api::protocol::{Handler, Protocol, Recognition, Service, never};
+use squall_api::query::Xml;
 use squall_objects::ByteSource;
 use squall_runtime::Body;
 
@@ -36,7 +39,7 @@ const NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 /// S3: signed or presigned for `s3`, and whatever no other service claims (so S3 answers
 /// an anonymous request, if only with AccessDenied). Bodies stream; it authenticates and
 /// renders its errors itself.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "s3",
     signing_name: Some("s3"),
     protocol: Protocol::RestXml,
@@ -125,11 +128,11 @@ impl S3Request {
 /// with `--s3-domain`) hosts name the bucket (virtual-host style), otherwise the path's
 /// first segment does.
 fn address(parts: &http::request::Parts, domain: Option<&str>) -> (Option<String>, Option<String>, bool) {
-    let host = crate::serve::host_name(&parts.headers);
+    let host = squall_api::host::host_name(&parts.headers);
     let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
     let path = path.strip_prefix('/').unwrap_or(&path);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    if let Some(bucket) = crate::serve::bucket_in_host(host, "", domain) {
+    if let Some(bucket) = squall_api::host::bucket_in_host(host, "", domain) {
         return (Some(bucket.to_string()), some(path), true);
     }
     match path.split_once('/') {
@@ -139,7 +142,7 @@ fn address(parts: &http::request::Parts, domain: Option<&str>) -> (Option<String
 }
 
 /// Serves one S3 request; errors are rendered in S3's shape.
-async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
+pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path().to_string();
@@ -158,14 +161,18 @@ async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str
     };
     let requester = squall_objects::events::Requester {
         request_id: request_id.to_string(),
-        source_ip: parts.extensions.get::<crate::serve::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default(),
+        source_ip: parts
+            .extensions
+            .get::<squall_api::host::PeerAddr>()
+            .map(|p| p.0.ip().to_string())
+            .unwrap_or_default(),
         principal,
     };
     let mut req = S3Request { parts, bucket, key, query, payload, requester, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
-            super::refusals::record("s3", e.code, &e.message);
+            squall_api::refusals::record("s3", e.code, &e.message);
             e.into_response(&resource, request_id, head)
         }
     };

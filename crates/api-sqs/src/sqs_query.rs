@@ -90,7 +90,7 @@ const ORDER: [&str; 23] = [
 
 /// SQS's query protocol: a request signed for `sqs` without an `X-Amz-Target`, POSTed to
 /// `/` or to a queue's URL, or a GET with its parameters in the query string.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "sqs-query",
     signing_name: Some("sqs"),
     protocol: Protocol::Query,
@@ -106,8 +106,18 @@ fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// The query protocol's parameters (shared with SNS) read as SQS's JSON input document.
-impl Params {
+/// The query protocol's parameters (`Params`, shared with SNS) read as SQS's JSON input
+/// document.
+struct Form(Params);
+
+impl std::ops::Deref for Form {
+    type Target = Params;
+    fn deref(&self) -> &Params {
+        &self.0
+    }
+}
+
+impl Form {
     /// A flattened map of strings (`base.N.<key>` / `base.N.<value>`; also the unnumbered
     /// `base.<key>` of old clients).
     fn pairs(&self, base: &str, key: &str, value: &str) -> Result<Map<String, Value>, ApiError> {
@@ -206,7 +216,7 @@ fn missing(name: &str) -> ApiError {
 
 /// The JSON input document of `action` from its form parameters; `path` is the URL's path,
 /// which names the queue when the request was sent to the queue's URL.
-fn json_input(form: &Params, action: &str, path: &str) -> Result<Map<String, Value>, ApiError> {
+fn json_input(form: &Form, action: &str, path: &str) -> Result<Map<String, Value>, ApiError> {
     let mut input = form.structure("")?;
     let entries = form
         .numbered(&format!("{action}RequestEntry"))
@@ -231,7 +241,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 
 /// A request in SQS's query protocol.
 pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
-    let form = Params::parse(req.uri.query(), &req.body);
+    let form = Form(Params::parse(req.uri.query(), &req.body));
     let action = form
         .get("Action")
         .ok_or_else(|| bad("MissingAction", "The request is missing an action or a required parameter."))?;
@@ -338,8 +348,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn form(body: &str) -> Params {
-        Params::parse(None, body.as_bytes())
+    fn form(body: &str) -> Form {
+        Form(Params::parse(None, body.as_bytes()))
     }
 
     #[test]

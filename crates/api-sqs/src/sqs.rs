@@ -3,20 +3,20 @@
 //! "awsQueryCompatible", the query protocol's code in `x-amzn-query-error`, which botocore
 //! reports as the error code.
 
-use super::dynamodb::{json10, serialization};
 use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
+use squall_api::json::{json10, serialization};
 use squall_queues::message::{AttributeValue, Attributes, NewMessage, md5_of_attributes};
 use squall_queues::service::{MAX_BATCH, ReceiveOptions, Received};
 use squall_runtime::Body;
 use std::collections::BTreeMap;
 
 /// SQS's JSON protocol, `awsQueryCompatible`.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "sqs",
     signing_name: Some("sqs"),
     protocol: Protocol::AwsJson10,

@@ -4,8 +4,8 @@
 
 use super::error::S3Error;
 use super::source::ChunkSigning;
-use crate::api::AccessKeys;
 use http::StatusCode;
+use squall_api::AccessKeys;
 use squall_auth::{AuthError, Authorization, PathEncoding, Presigned, SignableRequest};
 
 /// How the request's payload is signed.

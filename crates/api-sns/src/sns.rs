@@ -18,7 +18,7 @@ use squall_topics::service::{Subscribe, SubscriptionInfo};
 const NAMESPACE: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
 
 /// SNS: the query protocol, signed for `sns`; and its unsigned links.
-pub(crate) static SERVICE: Service = Service {
+pub static SERVICE: Service = Service {
     name: "sns",
     signing_name: Some("sns"),
     protocol: Protocol::Query,

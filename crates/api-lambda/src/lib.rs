@@ -1,0 +1,9 @@
+//! Lambda's REST API (functions, asynchronous invocation settings, concurrency) over the
+//! functions service.
+
+mod lambda;
+mod lambda_async;
+
+pub use lambda::SERVICE;
+#[allow(unused_imports)]
+pub(crate) use squall_api::{ApiError, ApiRequest, ApiState, body, json, protocol, query};
