@@ -483,6 +483,14 @@ s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=False)
 s3.delete_bucket(Bucket=locked)
 check(True, "ObjectLockEnabledForBucket=False asks for nothing and is accepted")
 
+# --- S3's header limits: 2 KiB of user metadata, 8 KiB of headers ---------------------------------
+check(error(s3.put_object, Bucket=bucket, Key="meta", Body=b"x", Metadata={"big": "v" * 2100}) == ("MetadataTooLarge", 400),
+      "more than 2 KiB of user metadata is MetadataTooLarge")
+s3.put_object(Bucket=bucket, Key="meta", Body=b"x", Metadata={"fits": "v" * 1900})
+check(len(s3.head_object(Bucket=bucket, Key="meta")["Metadata"]["fits"]) == 1900, "1.9 KiB of user metadata is kept")
+check(code(s3.head_object, Bucket=bucket, Key="meta", IfNoneMatch="x" * 9000) == "400",
+      "a request whose headers pass 8 KiB is refused (HEAD: status only)")
+
 # --- virtual-host addressing -------------------------------------------------------------------
 parts = urlsplit(ENDPOINT)
 port = parts.port or 80

@@ -228,6 +228,33 @@ const UNSUPPORTED: [&str; 23] = [
     "versions",
 ];
 
+/// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
+/// bytes of each `x-amz-meta-*` key, without its prefix, and value).
+fn check_header_sizes(headers: &http::HeaderMap) -> Result<(), S3Error> {
+    const MAX_HEADERS: usize = 8 << 10;
+    const MAX_METADATA: usize = 2 << 10;
+    let total: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if total > MAX_HEADERS {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+        ));
+    }
+    let metadata: usize =
+        headers.iter().filter_map(|(k, v)| k.as_str().strip_prefix("x-amz-meta-").map(|key| key.len() + v.len())).sum();
+    if metadata > MAX_METADATA {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "MetadataTooLarge",
+            format!(
+                "Your metadata headers exceed the maximum allowed metadata size ({metadata} bytes; at most {MAX_METADATA})."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Encryption and object-lock settings Squall does not apply yet. Accepting one would store
 /// an object in plaintext, or deletable, while the caller believes otherwise, so a request
 /// carrying any of them is refused (`x-amz-bucket-object-lock-enabled: false` asks for
@@ -288,6 +315,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     if let Some(header) = unhonoured_setting(&req.parts.headers) {
         return Err(S3Error::not_implemented(&format!("the {header} header")));
     }
+    check_header_sizes(&req.parts.headers)?;
     if req.key.is_none()
         && let Some((k, _)) = req.query.iter().find(|(k, _)| {
             let listing = req.parts.method == Method::GET || (req.parts.method == Method::POST && k == "delete");
