@@ -16,13 +16,15 @@ mod parse;
 mod queues;
 mod resources;
 mod topics;
+mod variables;
 
 pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
 pub use locate::Locator;
-pub use parse::{parse, parse_for};
+pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
 pub use topics::{SubscriptionResource, TopicResource};
+pub use variables::Inputs;
 
 use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
 use std::fmt;

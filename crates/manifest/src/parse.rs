@@ -25,6 +25,17 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestErrors> {
 /// [`parse`] for a server whose api port is `endpoint` (`http://host:port`): what a
 /// queue's `Ref` (its URL) resolves to.
 pub fn parse_for(file: &str, text: &str, endpoint: &str) -> Result<Manifest, ManifestErrors> {
+    parse_with(file, text, endpoint, &crate::Inputs::default())
+}
+
+/// [`parse_for`] with what `${...}` variables resolve from besides the manifest (the
+/// stage, region, environment and files).
+pub fn parse_with(
+    file: &str,
+    text: &str,
+    endpoint: &str,
+    inputs: &crate::Inputs<'_>,
+) -> Result<Manifest, ManifestErrors> {
     let locator = Locator::new(text);
     let endpoint = endpoint.trim_end_matches('/').to_string();
     let mut cx = Cx {
@@ -50,6 +61,16 @@ pub fn parse_for(file: &str, text: &str, endpoint: &str) -> Result<Manifest, Man
                 key: String::new(),
                 message: format!("not valid YAML: {e}"),
             }]));
+        }
+    };
+    let root = match crate::variables::resolve(&root, inputs) {
+        Ok(resolved) => resolved,
+        Err(unresolved) => {
+            for (path, message) in unresolved {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                cx.error(&path, message);
+            }
+            return Err(ManifestErrors(cx.errors));
         }
     };
     let manifest = cx.manifest(&root);

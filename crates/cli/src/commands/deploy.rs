@@ -25,8 +25,12 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (file, text) = read_manifest(dir)?;
     let shown = file.display().to_string();
+    // `${env:}` reads this process's environment; `${file(...)}` files beside the manifest.
+    let read_file = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
+    let inputs =
+        squall_manifest::Inputs { env: std::env::vars().collect(), read_file: Some(&read_file), ..Default::default() };
     // A queue's `Ref` is its URL on the server deployed to.
-    let manifest = squall_manifest::parse_for(&shown, &text, &args.endpoint).map_err(|e| anyhow!("{e}"))?;
+    let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
     for w in &manifest.warnings {
         eprintln!("warning: {w}");
     }

@@ -8,6 +8,7 @@ mod dynamodb;
 mod faults;
 mod harness;
 mod lambda_runtimes;
+mod manifest_variables;
 mod objects;
 mod queues;
 mod spine;

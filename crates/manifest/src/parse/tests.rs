@@ -143,7 +143,7 @@ functions:
     handler: f.wasm
     layers: [arn:aws:lambda:us-east-1:000000000000:layer:x:1]
     environment:
-      URL: ${env:URL}
+      URL: plain
     events:
       - schedule: rate(1 minute)
 resources:
@@ -156,7 +156,6 @@ resources:
     for want in [
         "serverless.yml:5: provider.iam: is not supported yet",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
-        "serverless.yml:12: functions.f.environment.URL: variables",
         "serverless.yml:14: functions.f.events[0].schedule: schedule events are not supported yet",
         "serverless.yml:18: resources.Resources.Stream.Type: AWS::Kinesis::Stream resources are not supported yet",
     ] {

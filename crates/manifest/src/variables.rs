@@ -1,0 +1,365 @@
+//! The Serverless Framework's `${...}` variables, resolved before the manifest is read, as
+//! the framework v3 does: `self:` (any path of the manifest), `opt:stage` / `opt:region`,
+//! `sls:stage`, `env:`, `aws:accountId` / `aws:region` / `aws:partition`, `file(path)` and
+//! `file(path):key` (YAML or JSON), `strToBool(...)`; fallbacks (`${opt:stage, 'dev'}`,
+//! `${env:A, self:custom.a}`), nesting (`${self:custom.${sls:stage}.table}`), variables
+//! inside strings (`${self:service}-${sls:stage}`) and cycles. A string that is one variable
+//! takes the value's type (a mapping, a number); inside a longer string a value must be a
+//! scalar. Sources Squall cannot answer yet (`ssm`, `param`, `cf`, `s3`) are refused by name.
+
+use serde_norway::Value;
+use std::collections::BTreeMap;
+
+/// Reads a file a `file(path)` variable names: its text, or why not.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// What variables resolve from, besides the manifest itself.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    /// `--stage` (`opt:stage`); `sls:stage` falls back to `provider.stage`, then `dev`.
+    pub stage: Option<String>,
+    /// `--region` (`opt:region`); `aws:region` falls back to `provider.region`, then
+    /// `us-east-1`.
+    pub region: Option<String>,
+    /// The environment `env:` reads.
+    pub env: BTreeMap<String, String>,
+    /// Reads a file `file(path)` names, relative to the service directory; `None` refuses
+    /// the `file` source.
+    pub read_file: Option<ReadFile<'a>>,
+}
+
+/// A variable that could not be resolved: the key path of the value holding it, and why.
+pub(crate) type Unresolved = (Vec<String>, String);
+
+/// `root` with every variable resolved, or what could not be.
+pub(crate) fn resolve(root: &Value, inputs: &Inputs<'_>) -> Result<Value, Vec<Unresolved>> {
+    let mut r = Resolver { root, inputs, errors: Vec::new(), stack: Vec::new() };
+    let mut path = Vec::new();
+    let out = r.value(root, &mut path);
+    if r.errors.is_empty() { Ok(out) } else { Err(r.errors) }
+}
+
+struct Resolver<'r, 'a> {
+    root: &'r Value,
+    inputs: &'r Inputs<'a>,
+    errors: Vec<Unresolved>,
+    /// The `self:` paths being resolved, to find cycles.
+    stack: Vec<String>,
+}
+
+/// At most this many nested resolutions (deeper means a runaway file or cycle).
+const MAX_DEPTH: usize = 32;
+
+impl Resolver<'_, '_> {
+    fn value(&mut self, v: &Value, path: &mut Vec<String>) -> Value {
+        match v {
+            Value::String(s) if s.contains("${") => match self.string(s) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.errors.push((path.clone(), e));
+                    Value::Null
+                }
+            },
+            Value::Mapping(m) => {
+                let mut out = serde_norway::Mapping::new();
+                for (k, v) in m {
+                    path.push(k.as_str().map_or_else(|| format!("{k:?}"), str::to_string));
+                    let resolved = self.value(v, path);
+                    path.pop();
+                    out.insert(k.clone(), resolved);
+                }
+                Value::Mapping(out)
+            }
+            Value::Sequence(items) => Value::Sequence(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        path.push(i.to_string());
+                        let resolved = self.value(item, path);
+                        path.pop();
+                        resolved
+                    })
+                    .collect(),
+            ),
+            Value::Tagged(t) => {
+                let mut t = (**t).clone();
+                t.value = self.value(&t.value, path);
+                Value::Tagged(Box::new(t))
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// A string holding variables: the value of the one variable it is, or the text with
+    /// each variable's value written in.
+    fn string(&mut self, s: &str) -> Result<Value, String> {
+        if self.stack.len() > MAX_DEPTH {
+            return Err(format!("{s}: variables nest deeper than {MAX_DEPTH}"));
+        }
+        let parts = split_variables(s)?;
+        if let [Part::Variable(expr)] = parts.as_slice() {
+            return self.expression(expr);
+        }
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Variable(expr) => match self.expression(expr)? {
+                    Value::String(v) => out.push_str(&v),
+                    Value::Number(n) => out.push_str(&n.to_string()),
+                    Value::Bool(b) => out.push_str(&b.to_string()),
+                    _ => return Err(format!("${{{expr}}}: a mapping or list cannot be written into a string")),
+                },
+            }
+        }
+        Ok(Value::String(out))
+    }
+
+    /// `source:address, fallback, …`: the first candidate that gives a value. A candidate
+    /// may be a literal, a reference, a whole nested variable, or a reference built by one
+    /// (`self:custom.${sls:stage}.table`).
+    fn expression(&mut self, expr: &str) -> Result<Value, String> {
+        let mut last_missing = None;
+        for candidate in split_top_level(expr) {
+            let candidate = candidate.trim();
+            if let Some(literal) = literal(candidate) {
+                return Ok(literal);
+            }
+            if let [Part::Variable(inner)] = split_variables(candidate)?.as_slice() {
+                match self.expression(inner) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        last_missing = Some(e);
+                        continue;
+                    }
+                }
+            }
+            let reference = match candidate.contains("${") {
+                true => match self.string(candidate)? {
+                    Value::String(s) => s,
+                    _ => return Err(format!("${{{expr}}}: a nested variable must give a string")),
+                },
+                false => candidate.to_string(),
+            };
+            match self.source(&reference)? {
+                Some(v) => return Ok(v),
+                None => last_missing = Some(format!("{reference} resolves to nothing")),
+            }
+        }
+        let why = last_missing.unwrap_or_default();
+        Err(format!("${{{expr}}}: {why} (a fallback gives a default: ${{{expr}, 'value'}})"))
+    }
+
+    /// One variable reference; `Ok(None)` when its source has no such value.
+    fn source(&mut self, reference: &str) -> Result<Option<Value>, String> {
+        if let Some(inner) = reference.strip_prefix("strToBool(").and_then(|r| r.strip_suffix(')')) {
+            let text = match literal(inner.trim()) {
+                Some(Value::String(s)) => s,
+                Some(v) => scalar_text(&v).unwrap_or_default(),
+                None => inner.trim().to_string(),
+            };
+            return match text.trim() {
+                "true" | "1" => Ok(Some(Value::Bool(true))),
+                "false" | "0" => Ok(Some(Value::Bool(false))),
+                other => Err(format!("strToBool({other}): not true, false, 1 or 0")),
+            };
+        }
+        if let Some(rest) = reference.strip_prefix("file(") {
+            let (file, key) = match rest.split_once(')') {
+                Some((file, rest)) => (file.trim(), rest.strip_prefix(':')),
+                None => return Err(format!("{reference}: file( needs its closing parenthesis")),
+            };
+            return self.file(file, key).map(Some);
+        }
+        let Some((source, address)) = reference.split_once(':') else {
+            return Err(format!("{reference}: not a variable (source:address) nor a quoted literal"));
+        };
+        let address = address.trim();
+        let provider = |key: &str| self.root.get("provider").and_then(|p| p.get(key)).cloned();
+        match source.trim() {
+            "self" => self.self_path(address),
+            "opt" => Ok(match address {
+                "stage" => self.inputs.stage.clone().map(Value::String),
+                "region" => self.inputs.region.clone().map(Value::String),
+                _ => None,
+            }),
+            "sls" => match address {
+                "stage" => match &self.inputs.stage {
+                    Some(s) => Ok(Some(Value::String(s.clone()))),
+                    None => self.resolved(provider("stage")).map(|v| Some(v.unwrap_or_else(|| "dev".into()))),
+                },
+                "instanceId" => Ok(Some(Value::String(instance_id()))),
+                other => Err(format!("sls:{other}: unknown (sls:stage and sls:instanceId are)")),
+            },
+            "env" => Ok(self.inputs.env.get(address).cloned().map(Value::String)),
+            "aws" => match address {
+                "accountId" => Ok(Some(Value::String(squall_types::ACCOUNT_ID.to_string()))),
+                "partition" => Ok(Some(Value::String("aws".into()))),
+                "region" => match &self.inputs.region {
+                    Some(r) => Ok(Some(Value::String(r.clone()))),
+                    None => self
+                        .resolved(provider("region"))
+                        .map(|v| Some(v.unwrap_or_else(|| squall_types::DEFAULT_REGION.into()))),
+                },
+                other => Err(format!("aws:{other}: unknown (aws:accountId, aws:region and aws:partition are)")),
+            },
+            other @ ("ssm" | "param" | "cf" | "s3" | "sls-param") => {
+                Err(format!("{reference}: the {other} variable source is not supported yet; write the value out"))
+            }
+            other => Err(format!("{reference}: unknown variable source {other:?}")),
+        }
+    }
+
+    /// A value found in the manifest, its own variables resolved.
+    fn resolved(&mut self, v: Option<Value>) -> Result<Option<Value>, String> {
+        let Some(v) = v else { return Ok(None) };
+        let mut path = Vec::new();
+        let before = self.errors.len();
+        let out = self.value(&v, &mut path);
+        match self.errors.len() > before {
+            true => Err(self.errors.drain(before..).map(|(_, e)| e).collect::<Vec<_>>().join("; ")),
+            false => Ok(Some(out)),
+        }
+    }
+
+    /// `self:a.b.0.c`: that path of the manifest, resolved (`self:` alone is the whole
+    /// manifest).
+    fn self_path(&mut self, address: &str) -> Result<Option<Value>, String> {
+        if self.stack.iter().any(|p| p == address) {
+            let cycle = [&self.stack[..], &[address.to_string()]].concat().join(" -> self:");
+            return Err(format!("self:{address}: the variables refer to each other (self:{cycle})"));
+        }
+        let Some(found) = lookup(self.root, address) else { return Ok(None) };
+        self.stack.push(address.to_string());
+        let out = self.resolved(Some(found.clone()));
+        self.stack.pop();
+        out
+    }
+
+    /// `file(path)` or `file(path):key`.
+    fn file(&mut self, file: &str, key: Option<&str>) -> Result<Value, String> {
+        let shown = format!("file({file})");
+        if [".js", ".cjs", ".mjs", ".ts"].iter().any(|ext| file.ends_with(ext)) {
+            return Err(format!("{shown}: JavaScript files are not run; put the values in a YAML or JSON file"));
+        }
+        let Some(read) = self.inputs.read_file else {
+            return Err(format!("{shown}: files cannot be read here"));
+        };
+        let text = read(file).map_err(|e| format!("{shown}: {e}"))?;
+        let doc: Value = serde_norway::from_str(&text).map_err(|e| format!("{shown}: not YAML or JSON: {e}"))?;
+        let found = match key {
+            Some(k) => lookup(&doc, k.trim()).cloned().ok_or_else(|| format!("{shown}:{k}: no such key"))?,
+            None => doc,
+        };
+        self.resolved(Some(found)).map(Option::unwrap_or_default)
+    }
+}
+
+/// The value at a dotted path (`custom.tables.0.name`); list items by number.
+fn lookup<'v>(root: &'v Value, address: &str) -> Option<&'v Value> {
+    let mut at = root;
+    for seg in address.split('.').filter(|s| !s.is_empty()) {
+        at = match at {
+            Value::Sequence(items) => items.get(seg.parse::<usize>().ok()?)?,
+            Value::Tagged(t) => t.value.get(seg)?,
+            other => other.get(seg)?,
+        };
+    }
+    Some(at)
+}
+
+/// `'text'`, `"text"`, a number, `true` or `false`.
+fn literal(candidate: &str) -> Option<Value> {
+    for q in ['\'', '"'] {
+        if let Some(inner) = candidate.strip_prefix(q).and_then(|c| c.strip_suffix(q)) {
+            return Some(Value::String(inner.to_string()));
+        }
+    }
+    match candidate {
+        "true" => Some(Value::Bool(true)),
+        "false" => Some(Value::Bool(false)),
+        _ => serde_norway::from_str::<serde_norway::Number>(candidate).ok().map(Value::Number),
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A deploy's `sls:instanceId`: a fresh id per resolution, as the framework makes one per run.
+fn instance_id() -> String {
+    format!("{:x}", squall_types::random_u64())
+}
+
+enum Part<'s> {
+    Text(&'s str),
+    /// The text between `${` and its matching `}`.
+    Variable(&'s str),
+}
+
+/// Splits text into literal runs and top-level `${...}` variables.
+fn split_variables(s: &str) -> Result<Vec<Part<'_>>, String> {
+    let mut parts = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        if start > 0 {
+            parts.push(Part::Text(&rest[..start]));
+        }
+        let body = &rest[start + 2..];
+        let (mut depth, mut end) = (1usize, None);
+        let bytes = body.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            if bytes[i] == b'}' {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(i);
+                    break;
+                }
+            }
+            i += 1;
+        }
+        let end = end.ok_or_else(|| format!("{s}: a ${{ without its closing }}"))?;
+        parts.push(Part::Variable(&body[..end]));
+        rest = &body[end + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Text(rest));
+    }
+    Ok(parts)
+}
+
+/// Splits a variable's body at the commas outside quotes, parentheses and nested variables.
+fn split_top_level(expr: &str) -> Vec<&str> {
+    let (mut out, mut start, mut depth, mut quote) = (Vec::new(), 0, 0i32, None);
+    for (i, c) in expr.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '{') => depth += 1,
+            (None, ')' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&expr[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&expr[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests;
