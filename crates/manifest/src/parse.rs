@@ -165,7 +165,11 @@ impl Cx<'_> {
     pub(crate) fn string(&mut self, path: &Path, v: &Value) -> Option<String> {
         match v {
             Value::String(s) if s.contains("${") => {
-                self.error(path, "variables (${...}) are not supported yet; write the value out");
+                // What is left after the framework's variables are resolved is CloudFormation's.
+                self.error(
+                    path,
+                    "Fn::Sub placeholders (${Resource}, ${AWS::Region}) are not supported yet; write the value out",
+                );
                 None
             }
             Value::String(s) => Some(s.clone()),

@@ -331,13 +331,28 @@ fn split_variables(s: &str) -> Result<Vec<Part<'_>>, String> {
             i += 1;
         }
         let end = end.ok_or_else(|| format!("{s}: a ${{ without its closing }}"))?;
-        parts.push(Part::Variable(&body[..end]));
+        let inner = &body[..end];
+        if is_cloudformation(inner) {
+            // `Fn::Sub`'s own placeholders (`${AWS::Region}`, `${Bucket.Arn}`) stay as written.
+            parts.push(Part::Text(&rest[start..start + 2 + end + 1]));
+        } else {
+            parts.push(Part::Variable(inner));
+        }
         rest = &body[end + 1..];
     }
     if !rest.is_empty() {
         parts.push(Part::Text(rest));
     }
     Ok(parts)
+}
+
+/// Whether `${inner}` is a CloudFormation `Fn::Sub` placeholder rather than a framework
+/// variable: a pseudo parameter (`AWS::Region`) or a resource reference (`Bucket`,
+/// `Bucket.Arn`), which name no `source:`.
+fn is_cloudformation(inner: &str) -> bool {
+    let inner = inner.trim();
+    inner.starts_with("AWS::")
+        || (!inner.contains(':') && !inner.contains('(') && !inner.contains("${") && !inner.is_empty())
 }
 
 /// Splits a variable's body at the commas outside quotes, parentheses and nested variables.

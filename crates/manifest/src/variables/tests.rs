@@ -146,3 +146,14 @@ functions:
     assert!(find("functions.f.environment.V").contains("closing }"), "{e:?}");
     assert!(find("functions.f.environment.U").contains("cannot be written into a string"), "{e:?}");
 }
+
+#[test]
+fn cloudformation_placeholders_are_left_for_fn_sub() {
+    let v = resolved(
+        "a: arn:aws:s3:::${Bucket}/*\nb: ${AWS::Region}-${self:c}\nc: x\nd: ${Bucket.Arn}\n",
+        &Inputs::default(),
+    );
+    assert_eq!(at(&v, "a"), &Value::from("arn:aws:s3:::${Bucket}/*"));
+    assert_eq!(at(&v, "b"), &Value::from("${AWS::Region}-x"));
+    assert_eq!(at(&v, "d"), &Value::from("${Bucket.Arn}"));
+}
