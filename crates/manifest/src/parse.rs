@@ -264,11 +264,13 @@ impl Cx<'_> {
                 "custom" => build = self.custom(v),
                 "plugins" => self.warn(&["plugins"], "plugins do not run under squall; ignored"),
                 "package" => self.warn(&["package"], "ignored: squall deploys each handler file as it is"),
-                "useDotenv" | "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
+                "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
                     self.warn(&[key], "ignored")
                 }
+                // Read by `${env:}` and `${param:}` variables, resolved before this.
+                "useDotenv" | "params" => {}
                 "resources" => {}
-                "params" | "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
+                "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
                     self.error(&[key], "is not supported yet")
                 }
                 other => self.error(&[other], "unknown key"),

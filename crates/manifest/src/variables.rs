@@ -1,11 +1,13 @@
 //! The Serverless Framework's `${...}` variables, resolved before the manifest is read, as
 //! the framework v3 does: `self:` (any path of the manifest), `opt:stage` / `opt:region`,
-//! `sls:stage`, `env:`, `aws:accountId` / `aws:region` / `aws:partition`, `file(path)` and
-//! `file(path):key` (YAML or JSON), `strToBool(...)`; fallbacks (`${opt:stage, 'dev'}`,
+//! `sls:stage`, `env:` (the environment, then with `useDotenv: true` the service's
+//! `.env.<stage>` or else `.env`), `param:` (`params.<stage>`, then `params.default`),
+//! `aws:accountId` / `aws:region` / `aws:partition`, `file(path)` and `file(path):key`
+//! (YAML or JSON), `strToBool(...)`; fallbacks (`${opt:stage, 'dev'}`,
 //! `${env:A, self:custom.a}`), nesting (`${self:custom.${sls:stage}.table}`), variables
 //! inside strings (`${self:service}-${sls:stage}`) and cycles. A string that is one variable
 //! takes the value's type (a mapping, a number); inside a longer string a value must be a
-//! scalar. Sources Squall cannot answer yet (`ssm`, `param`, `cf`, `s3`) are refused by name.
+//! scalar. Sources Squall cannot answer yet (`ssm`, `cf`, `s3`) are refused by name.
 
 use serde_norway::Value;
 use std::collections::BTreeMap;
@@ -33,7 +35,7 @@ pub(crate) type Unresolved = (Vec<String>, String);
 
 /// `root` with every variable resolved, or what could not be.
 pub(crate) fn resolve(root: &Value, inputs: &Inputs<'_>) -> Result<Value, Vec<Unresolved>> {
-    let mut r = Resolver { root, inputs, errors: Vec::new(), stack: Vec::new() };
+    let mut r = Resolver { root, inputs, errors: Vec::new(), stack: Vec::new(), dotenv: None };
     let mut path = Vec::new();
     let out = r.value(root, &mut path);
     if r.errors.is_empty() { Ok(out) } else { Err(r.errors) }
@@ -45,6 +47,8 @@ struct Resolver<'r, 'a> {
     errors: Vec<Unresolved>,
     /// The `self:` paths being resolved, to find cycles.
     stack: Vec<String>,
+    /// With `useDotenv: true`, the service's `.env` file, read on first use.
+    dotenv: Option<BTreeMap<String, String>>,
 }
 
 /// At most this many nested resolutions (deeper means a runaway file or cycle).
@@ -185,14 +189,22 @@ impl Resolver<'_, '_> {
                 _ => None,
             }),
             "sls" => match address {
-                "stage" => match &self.inputs.stage {
-                    Some(s) => Ok(Some(Value::String(s.clone()))),
-                    None => self.resolved(provider("stage")).map(|v| Some(v.unwrap_or_else(|| "dev".into()))),
-                },
+                "stage" => self.stage().map(|s| Some(Value::String(s))),
                 "instanceId" => Ok(Some(Value::String(instance_id()))),
                 other => Err(format!("sls:{other}: unknown (sls:stage and sls:instanceId are)")),
             },
-            "env" => Ok(self.inputs.env.get(address).cloned().map(Value::String)),
+            "env" => match self.inputs.env.get(address) {
+                Some(v) => Ok(Some(Value::String(v.clone()))),
+                None => Ok(self.dotenv()?.get(address).cloned().map(Value::String)),
+            },
+            "param" => {
+                let stage = self.stage()?;
+                let params = self.root.get("params");
+                let found = [stage.as_str(), "default"]
+                    .iter()
+                    .find_map(|s| params.and_then(|p| p.get(*s)).and_then(|p| p.get(address)).cloned());
+                self.resolved(found)
+            }
             "aws" => match address {
                 "accountId" => Ok(Some(Value::String(squall_types::ACCOUNT_ID.to_string()))),
                 "partition" => Ok(Some(Value::String("aws".into()))),
@@ -204,11 +216,45 @@ impl Resolver<'_, '_> {
                 },
                 other => Err(format!("aws:{other}: unknown (aws:accountId, aws:region and aws:partition are)")),
             },
-            other @ ("ssm" | "param" | "cf" | "s3" | "sls-param") => {
+            other @ ("ssm" | "cf" | "s3") => {
                 Err(format!("{reference}: the {other} variable source is not supported yet; write the value out"))
             }
             other => Err(format!("{reference}: unknown variable source {other:?}")),
         }
+    }
+
+    /// The stage: `--stage`, else `provider.stage`, else `dev`.
+    fn stage(&mut self) -> Result<String, String> {
+        if let Some(s) = &self.inputs.stage {
+            return Ok(s.clone());
+        }
+        let declared = self.root.get("provider").and_then(|p| p.get("stage")).cloned();
+        match self.resolved(declared)? {
+            Some(v) => scalar_text(&v).ok_or_else(|| "provider.stage: must be a string".to_string()),
+            None => Ok("dev".to_string()),
+        }
+    }
+
+    /// With `useDotenv: true`: `.env.<stage>` if the service has one, else `.env`, as the
+    /// framework reads them (values already in the environment win).
+    fn dotenv(&mut self) -> Result<&BTreeMap<String, String>, String> {
+        if self.dotenv.is_none() {
+            let mut vars = BTreeMap::new();
+            if self.root.get("useDotenv") == Some(&Value::Bool(true))
+                && let Some(read) = self.inputs.read_file
+            {
+                let stage = self.stage()?;
+                let candidates = [format!(".env.{stage}"), ".env".to_string()];
+                if let Some((name, text)) = candidates.iter().find_map(|n| read(n).ok().map(|t| (n, t))) {
+                    for item in dotenvy::from_read_iter(text.as_bytes()) {
+                        let (k, v) = item.map_err(|e| format!("{name}: {e}"))?;
+                        vars.insert(k, v);
+                    }
+                }
+            }
+            self.dotenv = Some(vars);
+        }
+        Ok(self.dotenv.get_or_insert_with(BTreeMap::new))
     }
 
     /// A value found in the manifest, its own variables resolved.

@@ -157,3 +157,45 @@ fn cloudformation_placeholders_are_left_for_fn_sub() {
     assert_eq!(at(&v, "b"), &Value::from("${AWS::Region}-x"));
     assert_eq!(at(&v, "d"), &Value::from("${Bucket.Arn}"));
 }
+
+#[test]
+fn params_follow_the_stage_then_default() {
+    let text = "
+params:
+  default: {table: t-default, size: 128}
+  prod: {table: t-prod}
+a: ${param:table}
+b: ${param:size}
+c: ${param:missing, 'none'}
+";
+    let v = resolved(text, &Inputs::default());
+    assert_eq!(
+        (at(&v, "a"), at(&v, "b"), at(&v, "c")),
+        (&Value::from("t-default"), &Value::from(128), &Value::from("none"))
+    );
+    let prod = Inputs { stage: Some("prod".into()), ..Inputs::default() };
+    assert_eq!(at(&resolved(text, &prod), "a"), &Value::from("t-prod"));
+}
+
+#[test]
+fn dotenv_files_are_read_when_asked_for() {
+    let read = |path: &str| match path {
+        ".env" => Ok("A=from-dotenv\nB=dotenv\n".to_string()),
+        ".env.prod" => Ok("A=from-prod\n".to_string()),
+        other => Err(format!("{other}: no such file")),
+    };
+    let text = "useDotenv: true\na: ${env:A}\nb: ${env:B, 'unset'}\n";
+    let inputs = Inputs { read_file: Some(&read), ..Inputs::default() };
+    let v = resolved(text, &inputs);
+    assert_eq!((at(&v, "a"), at(&v, "b")), (&Value::from("from-dotenv"), &Value::from("dotenv")));
+    // `.env.<stage>` instead of `.env`, not on top of it.
+    let inputs = Inputs { stage: Some("prod".into()), read_file: Some(&read), ..Inputs::default() };
+    let v = resolved(text, &inputs);
+    assert_eq!((at(&v, "a"), at(&v, "b")), (&Value::from("from-prod"), &Value::from("unset")));
+    // The environment wins; without useDotenv nothing is read.
+    let env = BTreeMap::from([("A".to_string(), "from-env".to_string())]);
+    let inputs = Inputs { env, read_file: Some(&read), ..Inputs::default() };
+    assert_eq!(at(&resolved(text, &inputs), "a"), &Value::from("from-env"));
+    let inputs = Inputs { read_file: Some(&read), ..Inputs::default() };
+    assert_eq!(at(&resolved("a: ${env:A, 'no'}\n", &inputs), "a"), &Value::from("no"));
+}
