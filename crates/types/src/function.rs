@@ -42,9 +42,11 @@ impl Runtime {
         "python3.11",
         "python3.12",
         "python3.13",
+        "python3.14",
         "nodejs18.x",
         "nodejs20.x",
         "nodejs22.x",
+        "nodejs24.x",
     ];
 
     /// Whether the code runs as native processes over the Lambda Runtime API.
@@ -58,7 +60,7 @@ impl FromStr for Runtime {
     fn from_str(s: &str) -> Result<Self, String> {
         let unknown = || format!("unknown runtime {s:?} (supported: {})", Runtime::SUPPORTED.join(", "));
         if !Runtime::SUPPORTED.contains(&s) {
-            return Err(unknown());
+            return Err(unsupported_reason(s).unwrap_or_else(unknown));
         }
         Ok(match s {
             "wasm" => Runtime::Wasm,
@@ -75,6 +77,22 @@ impl FromStr for Runtime {
             }
         })
     }
+}
+
+/// Why a runtime AWS has (or had) is not one Squall runs, with what to use instead.
+fn unsupported_reason(s: &str) -> Option<String> {
+    let supported = Runtime::SUPPORTED.join(", ");
+    let retired = ["python2.7", "python3.6", "python3.7", "python3.8", "nodejs", "nodejs4.3", "nodejs6.10"];
+    let old_node = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")).and_then(|m| m.parse::<u8>().ok());
+    if retired.contains(&s) || old_node.is_some_and(|m| m < 18) || s == "ruby2.7" || s.starts_with("dotnetcore") {
+        return Some(format!("runtime {s:?} is retired by AWS; move to a current one (supported here: {supported})"));
+    }
+    if s.starts_with("java") || s.starts_with("dotnet") || s.starts_with("ruby") || s == "go1.x" {
+        return Some(format!(
+            "runtime {s:?} is not supported by Squall yet (supported: {supported}; a Go or other native handler runs as provided.al2023 with a bootstrap)"
+        ));
+    }
+    None
 }
 
 impl fmt::Display for Runtime {
@@ -256,6 +274,12 @@ mod tests {
             assert_eq!(name.parse::<Runtime>().unwrap().to_string(), *name);
         }
         assert!("python3.7".parse::<Runtime>().is_err());
+        assert_eq!("python3.14".parse::<Runtime>(), Ok(Runtime::Python { minor: 14 }));
+        assert_eq!("nodejs24.x".parse::<Runtime>(), Ok(Runtime::Node { major: 24 }));
+        assert!("nodejs12.x".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
+        assert!("python3.8".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
+        assert!("java21".parse::<Runtime>().unwrap_err().contains("not supported by Squall yet"));
+        assert!("cobol".parse::<Runtime>().unwrap_err().contains("unknown runtime"));
         assert!("java21".parse::<Runtime>().unwrap_err().contains("supported: wasm, provided.al2023"));
         assert!(!Runtime::Wasm.is_process() && Runtime::Python { minor: 12 }.is_process());
     }

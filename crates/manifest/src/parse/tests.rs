@@ -72,12 +72,12 @@ fn malformed_yaml_names_the_line() {
 
 #[test]
 fn unknown_runtime_names_file_line_and_key() {
-    let yaml = "service: a\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: x\n    runtime: java8\n";
+    let yaml = "service: a\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: x\n    runtime: cobol8\n";
     let e = errors(yaml);
     assert_eq!(e.len(), 1);
     assert!(
         e[0].starts_with(
-            "serverless.yml:7: functions.f.runtime: unknown runtime \"java8\" (supported: wasm, provided.al2023,"
+            "serverless.yml:7: functions.f.runtime: unknown runtime \"cobol8\" (supported: wasm, provided.al2023,"
         ),
         "{e:?}"
     );
