@@ -341,6 +341,14 @@ impl Cx<'_> {
                 "architecture" | "versionFunctions" | "logRetentionInDays" | "deploymentMethod" => {
                     self.warn(&path, "has no effect under squall; ignored")
                 }
+                // How the framework deploys to AWS (credentials profile, CloudFormation
+                // stack, artifact bucket): nothing of it exists on one Squall.
+                "profile"
+                | "stackName"
+                | "stackTags"
+                | "deploymentBucket"
+                | "deploymentPrefix"
+                | "lambdaHashingVersion" => self.warn(&path, "is about deploying to AWS; ignored by squall"),
                 other => self.error(&["provider", other], "is not supported yet"),
             }
         }

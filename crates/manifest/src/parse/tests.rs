@@ -799,3 +799,24 @@ resources:
     assert!(errs.contains("functions.work.destinations.onFailure.arn: resolves to"), "{errs}");
     assert!(errs.contains("EventBridge destinations are not supported yet"), "{errs}");
 }
+
+#[test]
+fn provider_keys_about_deploying_to_aws_are_warned_about() {
+    let yaml = "service: a
+provider:
+  name: aws
+  runtime: wasm
+  profile: prod-admin
+  stackName: a-prod
+  deploymentBucket: {name: my-artifacts}
+  lambdaHashingVersion: 20201221
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    for key in ["profile", "stackName", "deploymentBucket", "lambdaHashingVersion"] {
+        assert!(
+            m.warnings.iter().any(|w| w.contains(&format!("provider.{key}: is about deploying to AWS"))),
+            "{key}: {:?}",
+            m.warnings
+        );
+    }
+}
