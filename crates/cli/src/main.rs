@@ -108,6 +108,12 @@ enum Command {
         /// The service directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// The region (`${opt:region}`, `${aws:region}`), instead of `provider.region`.
+        #[arg(long)]
+        region: Option<String>,
+        /// `KEY=VALUE` for `${param:KEY}`, before the manifest's `params` (repeatable).
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -230,7 +236,9 @@ fn main() -> ExitCode {
                 dev,
             })
         }
-        Command::Deploy { dir, client } => commands::deploy::run(&client, &dir),
+        Command::Deploy { dir, region, params, client } => {
+            commands::deploy::run(&client, &dir, commands::deploy::Options { region, params })
+        }
         Command::Remove { service, client } => commands::remove(&client, &service),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),

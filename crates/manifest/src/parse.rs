@@ -63,7 +63,7 @@ pub fn parse_with(
             }]));
         }
     };
-    let root = match crate::variables::resolve(&root, inputs) {
+    let mut root = match crate::variables::resolve(&root, inputs) {
         Ok(resolved) => resolved,
         Err(unresolved) => {
             for (path, message) in unresolved {
@@ -73,6 +73,13 @@ pub fn parse_with(
             return Err(ManifestErrors(cx.errors));
         }
     };
+    // `--region` is `provider.region`, as the framework's flag is.
+    if let (Some(region), Value::Mapping(m)) = (&inputs.region, &mut root) {
+        let provider = m.entry("provider".into()).or_insert_with(|| Value::Mapping(Default::default()));
+        if let Value::Mapping(p) = provider {
+            p.insert("region".into(), Value::String(region.clone()));
+        }
+    }
     let manifest = cx.manifest(&root);
     match manifest {
         Some(m) if cx.errors.is_empty() => Ok(m),

@@ -25,6 +25,8 @@ pub struct Inputs<'a> {
     pub region: Option<String>,
     /// The environment `env:` reads.
     pub env: BTreeMap<String, String>,
+    /// `--param key=value`: what `param:` reads before the manifest's `params`.
+    pub params: BTreeMap<String, String>,
     /// Reads a file `file(path)` names, relative to the service directory; `None` refuses
     /// the `file` source.
     pub read_file: Option<ReadFile<'a>>,
@@ -198,6 +200,9 @@ impl Resolver<'_, '_> {
                 None => Ok(self.dotenv()?.get(address).cloned().map(Value::String)),
             },
             "param" => {
+                if let Some(v) = self.inputs.params.get(address) {
+                    return Ok(Some(Value::String(v.clone())));
+                }
                 let stage = self.stage()?;
                 let params = self.root.get("params");
                 let found = [stage.as_str(), "default"]

@@ -21,14 +21,32 @@ struct Package {
     bytes: Vec<u8>,
 }
 
-pub(crate) fn run(args: &ClientArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+/// `squall deploy`'s flags besides the directory.
+pub(crate) struct Options {
+    /// `--region`.
+    pub(crate) region: Option<String>,
+    /// `--param KEY=VALUE`, as given.
+    pub(crate) params: Vec<String>,
+}
+
+pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (file, text) = read_manifest(dir)?;
+    let mut params = std::collections::BTreeMap::new();
+    for p in &options.params {
+        let (k, v) = p.split_once('=').ok_or_else(|| anyhow!("--param {p:?}: expected KEY=VALUE"))?;
+        params.insert(k.to_string(), v.to_string());
+    }
     let shown = file.display().to_string();
     // `${env:}` reads this process's environment; `${file(...)}` files beside the manifest.
     let read_file = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
-    let inputs =
-        squall_manifest::Inputs { env: std::env::vars().collect(), read_file: Some(&read_file), ..Default::default() };
+    let inputs = squall_manifest::Inputs {
+        region: options.region,
+        env: std::env::vars().collect(),
+        params,
+        read_file: Some(&read_file),
+        ..Default::default()
+    };
     // A queue's `Ref` is its URL on the server deployed to.
     let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
     for w in &manifest.warnings {

@@ -24,6 +24,8 @@ custom:
       ACCOUNT: ${aws:accountId}
       FROM_FILE: ${file(./settings.json):greeting}
       FALLBACK: ${env:SQUALL_TEST_SURELY_UNSET, 'default'}
+      FROM_PARAM: ${param:colour, 'none'}
+      REGION: ${aws:region}
 ";
 
 fn manifest(extra: &str) -> String {
@@ -38,7 +40,7 @@ fn variables_resolve_from_the_manifest_files_and_fallbacks() -> Result {
     let dir = service_dir(&manifest(""))?;
     std::fs::write(dir.path().join("settings.yml"), "memory: 256\n")?;
     std::fs::write(dir.path().join("settings.json"), r#"{"greeting": "hello from json"}"#)?;
-    server.deploy(dir.path())?;
+    ok(&server.squall(&["deploy", dir.path().to_str().unwrap(), "--param", "colour=blue", "--region", "us-east-1"]))?;
     let config: serde_json::Value = serde_json::from_str(&ok(&server.aws(&[
         "lambda",
         "get-function-configuration",
@@ -51,6 +53,7 @@ fn variables_resolve_from_the_manifest_files_and_fallbacks() -> Result {
     assert_eq!(env["ACCOUNT"], squall_types::ACCOUNT_ID);
     assert_eq!(env["FROM_FILE"], "hello from json");
     assert_eq!(env["FALLBACK"], "default");
+    assert_eq!((env["FROM_PARAM"].as_str(), env["REGION"].as_str()), (Some("blue"), Some("us-east-1")));
     assert_eq!(config["MemorySize"], 256);
     Ok(())
 }
@@ -62,7 +65,7 @@ fn an_unresolvable_variable_is_refused_with_its_line_and_nothing_deploys() -> Re
     std::fs::write(dir.path().join("settings.yml"), "memory: 256\n")?;
     std::fs::write(dir.path().join("settings.json"), r#"{"greeting": "hi"}"#)?;
     let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
-    assert!(err.contains("serverless.yml:24: functions.f.environment.SECRET:"), "{err}");
+    assert!(err.contains("serverless.yml:26: functions.f.environment.SECRET:"), "{err}");
     assert!(err.contains("the ssm variable source is not supported yet"), "{err}");
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
     assert!(!listed.contains("vars-f"), "{listed}");

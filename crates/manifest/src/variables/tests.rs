@@ -175,6 +175,9 @@ c: ${param:missing, 'none'}
     );
     let prod = Inputs { stage: Some("prod".into()), ..Inputs::default() };
     assert_eq!(at(&resolved(text, &prod), "a"), &Value::from("t-prod"));
+    // `--param` comes first.
+    let given = Inputs { params: BTreeMap::from([("table".to_string(), "t-cli".to_string())]), ..Inputs::default() };
+    assert_eq!(at(&resolved(text, &given), "a"), &Value::from("t-cli"));
 }
 
 #[test]
