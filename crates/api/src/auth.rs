@@ -6,6 +6,25 @@ use sha2::{Digest, Sha256};
 use squall_auth::{Authorization, Credentials, PathEncoding, Presigned, SignableRequest, verify};
 use std::collections::HashMap;
 
+/// A request's signature, as the precheck read it: in the `Authorization` header, or in
+/// SigV4 query parameters (presigned-style).
+pub enum Signature {
+    /// `Authorization: AWS4-HMAC-SHA256 …`.
+    Header(Authorization),
+    /// `X-Amz-Credential=…&X-Amz-Signature=…`.
+    Query(Presigned),
+}
+
+impl Signature {
+    /// What the signature covers, whichever way it came.
+    fn auth(&self) -> &Authorization {
+        match self {
+            Signature::Header(a) => a,
+            Signature::Query(p) => &p.auth,
+        }
+    }
+}
+
 /// The access keys allowed to sign requests (access key id → secret).
 pub struct AccessKeys {
     secrets: HashMap<String, String>,
@@ -26,11 +45,13 @@ impl AccessKeys {
     /// make the server buffer a large body: a well-formed signature (an `Authorization`
     /// header, or SigV4 query parameters as presigned URLs carry) from a known key, every
     /// `x-amz-*` header signed, and every signed header readable as text.
-    pub fn precheck(&self, headers: &http::HeaderMap, query: &str) -> Result<Authorization, ApiError> {
-        let auth = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-            Some(header) => Authorization::parse(header)?,
+    /// The signature it returns is what [`AccessKeys::authenticate`] verifies once the body
+    /// is read.
+    pub fn precheck(&self, headers: &http::HeaderMap, query: &str) -> Result<Signature, ApiError> {
+        let signature = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some(header) => Signature::Header(Authorization::parse(header)?),
             None => match Presigned::parse(query) {
-                Some(presigned) => presigned?.auth,
+                Some(presigned) => Signature::Query(presigned?),
                 None => {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
@@ -40,6 +61,7 @@ impl AccessKeys {
                 }
             },
         };
+        let auth = signature.auth();
         if !self.secrets.contains_key(&auth.access_key_id) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -58,14 +80,21 @@ impl AccessKeys {
                 return Err(refuse(format!("signed header {n} has a value that is not plain text")));
             }
         }
-        Ok(auth)
+        Ok(signature)
     }
 
-    /// Checks `req`'s signature, body included; `Err` is the error to send.
-    pub fn authenticate(&self, req: &ApiRequest) -> Result<(), ApiError> {
+    /// Checks `signature` (what [`AccessKeys::precheck`] returned for `req`'s head) against
+    /// `req`, body included; `Err` is the error to send.
+    pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<(), ApiError> {
         let query = req.uri.query().unwrap_or("");
-        let auth = self.precheck(&req.headers, query)?;
-        let secret = &self.secrets[&auth.access_key_id];
+        let auth = signature.auth();
+        let Some(secret) = self.secrets.get(&auth.access_key_id) else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ));
+        };
         let body_hash = hex::encode(Sha256::digest(&req.body));
         let payload_hash = match req.header("x-amz-content-sha256") {
             None => body_hash.as_str(),
@@ -98,14 +127,15 @@ impl AccessKeys {
         let encoding = if auth.service == "s3" { PathEncoding::AsSent } else { PathEncoding::Double };
         // Real time, not the platform clock: clients sign with their own real clocks.
         let now = (squall_clock::wall_ms() / 1000) as i64;
-        if req.headers.contains_key("authorization") {
-            verify(&signable, &auth, secret, encoding, now)?;
-        } else if let Some(presigned) = Presigned::parse(query) {
-            squall_auth::verify_presigned(&signable, &presigned?, secret, encoding, now).map_err(|e| {
-                // The query-string signature fails with the same code as a header's would.
-                let code = if e.code == "SignatureDoesNotMatch" { "InvalidSignatureException" } else { e.code };
-                ApiError::new(StatusCode::FORBIDDEN, code, e.message)
-            })?;
+        match signature {
+            Signature::Header(auth) => verify(&signable, auth, secret, encoding, now)?,
+            Signature::Query(presigned) => {
+                squall_auth::verify_presigned(&signable, presigned, secret, encoding, now).map_err(|e| {
+                    // The query-string signature fails with the same code as a header's would.
+                    let code = if e.code == "SignatureDoesNotMatch" { "InvalidSignatureException" } else { e.code };
+                    ApiError::new(StatusCode::FORBIDDEN, code, e.message)
+                })?
+            }
         }
         Ok(())
     }

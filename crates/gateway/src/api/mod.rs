@@ -41,8 +41,15 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let signed_for = classify::signing_service(&parts);
-    let host = squall_api::host::host_name(&parts.headers);
-    let bucket_host = squall_api::host::bucket_in_host(host, "", state.s3_domain.as_deref()).is_some();
+    // Only an unsigned `GET /` asks (the health check, unless its host names a bucket).
+    let bucket_host = signed_for.is_none()
+        && parts.uri.path() == "/"
+        && squall_api::host::bucket_in_host(
+            squall_api::host::host_name(&parts.headers),
+            "",
+            state.s3_domain.as_deref(),
+        )
+        .is_some();
     let resp = match classify::classify(&parts, signed_for.as_deref(), bucket_host, &SERVICES, &squall_api_s3::SERVICE)
     {
         Destination::Health => health(),
@@ -112,8 +119,9 @@ async fn buffered(
     trace: TraceContext,
 ) -> Result<ApiRequest, ApiError> {
     let unsigned = signed_for.is_none() && (service.unsigned)(&parts.method, &parts.uri);
+    let mut signature = None;
     if !unsigned {
-        state.keys.precheck(&parts.headers, parts.uri.query().unwrap_or(""))?;
+        signature = Some(state.keys.precheck(&parts.headers, parts.uri.query().unwrap_or(""))?);
         if let (Some(expected), Some(got)) = (service.signing_name, signed_for.as_deref())
             && expected != got
         {
@@ -141,8 +149,8 @@ async fn buffered(
         request_id,
         trace,
     };
-    if !unsigned {
-        state.keys.authenticate(&req)?;
+    if let Some(signature) = &signature {
+        state.keys.authenticate(&req, signature)?;
     }
     Ok(req)
 }
