@@ -165,6 +165,11 @@ check(refused(ddb_client.create_table, "ValidationException", TableName="kms",
               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
               SSESpecification={"Enabled": True, "SSEType": "KMS"}), "a DynamoDB table with a KMS key is refused")
+check(refused(ddb_client.create_table, "ValidationException", TableName="kms",
+              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+              SSESpecification={"SSEType": "KMS", "KMSMasterKeyId": "alias/k"}),
+      "a KMS key without Enabled is refused too")
 check("kms" not in ddb_client.list_tables()["TableNames"], "and not created")
 
 status, _, body = send("GET", "/")

@@ -506,7 +506,12 @@ fn batch_gets(items: &Value) -> Result<Vec<BatchGet>, ApiError> {
 fn create_table(input: &Map<String, Value>) -> Result<CreateTable, ApiError> {
     // Without it (or with Enabled: false) DynamoDB encrypts with a key of its own, nothing a
     // caller can check; a KMS key it can, and Squall stores tables unencrypted.
-    if input.get("SSESpecification").and_then(|s| s.get("Enabled")).and_then(Value::as_bool) == Some(true) {
+    let sse = input.get("SSESpecification");
+    let asks_for_kms = |s: &Value| {
+        s.get("Enabled").and_then(Value::as_bool) == Some(true)
+            || ["SSEType", "KMSMasterKeyId"].iter().any(|k| s.get(*k).is_some_and(|v| !v.is_null()))
+    };
+    if sse.is_some_and(asks_for_kms) {
         return Err(validation(
             "SSESpecification: encryption with a KMS key is not supported by Squall (the table would be stored unencrypted); leave it out or set Enabled to false",
         ));

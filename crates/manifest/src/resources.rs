@@ -212,7 +212,11 @@ impl Cx<'_> {
                 k if IGNORED_PROPERTIES.contains(&k) => self.warn(&p, "has no effect under squall; ignored"),
                 // Without it (or with SSEEnabled: false), DynamoDB encrypts with a key of its
                 // own, which is nothing a caller can check; asking for KMS is.
-                "SSESpecification" if v.get("SSEEnabled").and_then(Value::as_bool) == Some(true) => {
+                "SSESpecification"
+                    if v.get("SSEEnabled").and_then(Value::as_bool) == Some(true)
+                        || v.get("SSEType").is_some()
+                        || v.get("KMSMasterKeyId").is_some() =>
+                {
                     self.error(&p, "encryption with a KMS key is not supported yet: Squall would keep the data unencrypted; remove the setting")
                 }
                 "SSESpecification" => self.warn(&p, "has no effect under squall; ignored"),

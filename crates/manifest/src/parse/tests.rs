@@ -206,12 +206,24 @@ resources:
         KeySchema: [{AttributeName: pk, KeyType: HASH}]
         AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
         SSESpecification: {SSEEnabled: false}
+    U:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        KeySchema: [{AttributeName: pk, KeyType: HASH}]
+        AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+        SSESpecification: {KMSMasterKeyId: alias/k}
     Q:
       Type: AWS::SQS::Queue
       Properties:
         SqsManagedSseEnabled: true
 ";
-    let m = parse("serverless.yml", yaml).unwrap();
+    let e = errors(yaml).join("\n");
+    assert!(e.contains("resources.Resources.U.Properties.SSESpecification: encryption with a KMS key"), "{e}");
+    let m = parse(
+        "serverless.yml",
+        &yaml.replace("SSESpecification: {KMSMasterKeyId: alias/k}", "BillingMode: PAY_PER_REQUEST"),
+    )
+    .unwrap();
     assert_eq!(m.warnings.len(), 2, "{:?}", m.warnings);
 }
 
