@@ -78,8 +78,8 @@ def main():
         for name, runtime, handler, src in [("py", "python3.11", "handler.http", PY), ("rs", "provided.al2023", "bootstrap", RUST)]:
             log(f"cold starts: {args.functions} {runtime} functions")
             server.cli("deploy", service(tmp, name, runtime, handler, src, args.functions))
-            cold = firsts(bench_bin, server.http, f"/{name}/f{{i}}/hello/ada", args.functions)
-            warm = firsts(bench_bin, server.http, f"/{name}/f0/hello/ada?{{i}}", 2000)
+            cold = firsts(bench_bin, server.http, f"/{name}/dev/f{{i}}/hello/ada", args.functions)
+            warm = firsts(bench_bin, server.http, f"/{name}/dev/f0/hello/ada?{{i}}", 2000)
             results[name] = (cold, warm)
 
         log("our share: the leanest runtime (squall-bench runtime-echo) as a provided bootstrap")
@@ -120,7 +120,7 @@ def main():
         import urllib.request
 
         def call(_):
-            with urllib.request.urlopen(f"{server.http}/conc/f0/hello/x", timeout=60) as r:
+            with urllib.request.urlopen(f"{server.http}/conc/dev/f0/hello/x", timeout=60) as r:
                 return r.status
 
         errors, statuses = 0, []

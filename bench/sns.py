@@ -192,7 +192,7 @@ def main():
         log(f"squall: async Invoke -> function, {args.samples} invocations")
         results["async Invoke -> function"] = {"squall": summary(function_latency(
             sqs, results_url,
-            lambda t: lam.invoke(FunctionName="snsbench-sink", InvocationType="Event",
+            lambda t: lam.invoke(FunctionName="snsbench-dev-sink", InvocationType="Event",
                                  Payload=json.dumps({"sent": repr(t)})), args.samples))}
         row = {}
         for name, ep, kid, sec in (("squall", endpoint, key_id, secret),

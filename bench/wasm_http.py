@@ -192,7 +192,7 @@ def main():
             d = service_dir(tmp, f"fresh{i}", [with_custom_section(hello_bytes, random.randbytes(16))])
             t0 = time.perf_counter()
             server.cli("deploy", d)
-            wait_http(f"{server.http}/fresh{i}/f0/greet/ada")
+            wait_http(f"{server.http}/fresh{i}/dev/f0/greet/ada")
             deploys.append((time.perf_counter() - t0) * 1000)
 
         log("(a) cold start: 200 functions, first request after a restart (compiling 200 variants first)")
@@ -201,14 +201,14 @@ def main():
         server.cli("deploy", d)
         server.stop()
         server.start()
-        cold = firsts(bench_bin, server.http, "/cold/f{i}/greet/ada", 200)
-        warm_seq = firsts(bench_bin, server.http, "/cold/f{i}/greet/ada", 200)
+        cold = firsts(bench_bin, server.http, "/cold/dev/f{i}/greet/ada", 200)
+        warm_seq = firsts(bench_bin, server.http, "/cold/dev/f{i}/greet/ada", 200)
 
         log("(b) warm load on examples/hello through the gateway")
         for name in ["cold"] + [f"fresh{i}" for i in range(5)]:
             server.cli("remove", name)
         server.cli("deploy", os.path.join(ROOT, "examples", "hello"))
-        url = f"{server.http}/hello/greet/ada"
+        url = f"{server.http}/hello/dev/greet/ada"
         wait_http(url)
         base_rss = rss_kib(server.proc.pid)
         results["squall"] = (wrk(url, 32, args.duration), wrk(url, 1, max(3, args.duration // 2)))
@@ -224,7 +224,7 @@ def main():
         extra = [] if enforce else ["--bench-no-timeouts"]
         srv = Squall(squall_bin, os.path.join(tmp, "data"), extra).start()
         try:
-            url = f"{srv.http}/hello/greet/ada"
+            url = f"{srv.http}/hello/dev/greet/ada"
             wait_http(url)
             wrk(url, 32, 2)  # warm up
             priced[enforce].append(wrk(url, 32, args.duration)["rps"])

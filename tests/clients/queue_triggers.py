@@ -17,9 +17,9 @@ def check(cond, what):
     print(f"ok: {what}")
 
 
-jobs = sqs.get_queue_url(QueueName="queuesvc-Jobs")["QueueUrl"]
-dlq = sqs.get_queue_url(QueueName="queuesvc-JobsDlq")["QueueUrl"]
-done = sqs.get_queue_url(QueueName="queuesvc-Done")["QueueUrl"]
+jobs = sqs.get_queue_url(QueueName="queuesvc-dev-Jobs")["QueueUrl"]
+dlq = sqs.get_queue_url(QueueName="queuesvc-dev-JobsDlq")["QueueUrl"]
+done = sqs.get_queue_url(QueueName="queuesvc-dev-Done")["QueueUrl"]
 attrs = sqs.get_queue_attributes(QueueUrl=jobs, AttributeNames=["All"])["Attributes"]
 check(attrs["VisibilityTimeout"] == "1" and "JobsDlq" in attrs["RedrivePolicy"], "deploy created the queue as declared")
 
@@ -36,7 +36,7 @@ while time.time() < deadline and (len(handled) < 5 or not dead):
         dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
 check(sorted(h["id"] for h in handled) == [0, 1, 2, 4, 5],
       f"every job that succeeds is handled exactly once (got {sorted(h['id'] for h in handled)})")
-check(all(h["source"].endswith(":queuesvc-Jobs") and h["receives"] == "1" for h in handled),
+check(all(h["source"].endswith(":queuesvc-dev-Jobs") and h["receives"] == "1" for h in handled),
       "records carry the queue's ARN and their receive count")
 check([json.loads(m["Body"])["id"] for m in dead] == [3], "the failing job ends in the dead-letter queue")
 time.sleep(1.5)

@@ -10,8 +10,8 @@ import time
 import boto3
 
 ddb = boto3.resource("dynamodb")
-orders = ddb.Table("streamsvc-Orders")
-seen = ddb.Table("streamsvc-Seen")
+orders = ddb.Table("streamsvc-dev-Orders")
+seen = ddb.Table("streamsvc-dev-Seen")
 
 
 def check(cond, what):
@@ -46,7 +46,7 @@ if phase == "deliver":
         orders.put_item(Item={"pk": pk})
     s = wait_for(lambda s: all(f"consume#{k}" in s for k in "abc"), "consume gets the first records")
     arn = s["consume#a"]["arn"]
-    check(arn.startswith("arn:aws:dynamodb:") and ":table/streamsvc-Orders/stream/" in arn,
+    check(arn.startswith("arn:aws:dynamodb:") and ":table/streamsvc-dev-Orders/stream/" in arn,
           "records carry the stream's ARN")
     seqs = [s[f"consume#{k}"]["seqs"][0] for k in "abc"]
     check(seqs == sorted(seqs), "records arrive in order")

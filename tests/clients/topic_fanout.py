@@ -43,13 +43,13 @@ check(attrs["DisplayName"] == "Orders", "deploy created the topic with its Displ
 subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
 check(sorted(s["Protocol"] for s in subs) == ["lambda", "sqs", "sqs"], f"deploy wired three subscriptions ({subs})")
 fn_sub = next(s for s in subs if s["Protocol"] == "lambda")
-check(fn_sub["Endpoint"].endswith(":function:topicsvc-notify"), "the function's subscription names its ARN")
+check(fn_sub["Endpoint"].endswith(":function:topicsvc-dev-notify"), "the function's subscription names its ARN")
 check(json.loads(sns.get_subscription_attributes(SubscriptionArn=fn_sub["SubscriptionArn"])["Attributes"]["FilterPolicy"])
       == {"kind": ["big"]}, "the sns event's filterPolicy is on the subscription")
 
-all_url = sqs.get_queue_url(QueueName="topicsvc-AllOrders")["QueueUrl"]
-big_url = sqs.get_queue_url(QueueName="topicsvc-BigOrders")["QueueUrl"]
-seen_url = sqs.get_queue_url(QueueName="topicsvc-Seen")["QueueUrl"]
+all_url = sqs.get_queue_url(QueueName="topicsvc-dev-AllOrders")["QueueUrl"]
+big_url = sqs.get_queue_url(QueueName="topicsvc-dev-BigOrders")["QueueUrl"]
+seen_url = sqs.get_queue_url(QueueName="topicsvc-dev-Seen")["QueueUrl"]
 
 orders = [("small", 5), ("big", 250), ("big", 40), ("small", 100)]
 ids = {}

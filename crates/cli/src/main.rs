@@ -108,6 +108,9 @@ enum Command {
         /// The service directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// The stage (`${opt:stage}`, `${sls:stage}`), instead of `provider.stage` or `dev`.
+        #[arg(long)]
+        stage: Option<String>,
         /// The region (`${opt:region}`, `${aws:region}`), instead of `provider.region`.
         #[arg(long)]
         region: Option<String>,
@@ -121,6 +124,9 @@ enum Command {
     Remove {
         /// The service name.
         service: String,
+        /// The stage it was deployed to (`dev` unless deployed with another).
+        #[arg(long, default_value = "dev")]
+        stage: String,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -236,10 +242,10 @@ fn main() -> ExitCode {
                 dev,
             })
         }
-        Command::Deploy { dir, region, params, client } => {
-            commands::deploy::run(&client, &dir, commands::deploy::Options { region, params })
+        Command::Deploy { dir, stage, region, params, client } => {
+            commands::deploy::run(&client, &dir, commands::deploy::Options { stage, region, params })
         }
-        Command::Remove { service, client } => commands::remove(&client, &service),
+        Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
         Command::Ls { client } => commands::ls(&client),

@@ -7,19 +7,38 @@
 use crate::{Error, Functions, Result, service_routes};
 use serde::{Deserialize, Serialize};
 use squall_storage::DeploymentChange;
-use squall_types::{Cors, FunctionConfig, FunctionRecord, RouteKey, RouteSpec, ServiceName, ServiceRecord};
+use squall_types::{ApiKey, Cors, FunctionConfig, FunctionRecord, RouteSpec, ServiceName, ServiceRecord};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What a service should look like after a deploy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeploymentPlan {
-    /// The service.
+    /// The deployment's name: `<service>-<stage>` with a stage.
     pub service: ServiceName,
+    /// The stage, when the service is deployed to one (`name` ends with `-<stage>`).
+    #[serde(default)]
+    pub stage: Option<String>,
     /// `provider.httpApi.cors`.
     pub cors: Option<Cors>,
     /// Every function of the service.
     pub functions: Vec<PlannedFunction>,
+    /// The REST API's keys; one without a value keeps the value it had, or gets a new one.
+    #[serde(default)]
+    pub api_keys: Vec<PlannedApiKey>,
+    /// `provider.apiGateway.binaryMediaTypes`.
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
+}
+
+/// An API key of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedApiKey {
+    /// Its name.
+    pub name: String,
+    /// Its value, when serverless.yml gives one.
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 /// One function of a plan.
@@ -29,8 +48,8 @@ pub struct PlannedFunction {
     pub config: FunctionConfig,
     /// The uploaded artifact holding its code.
     pub code_sha256: String,
-    /// Its HTTP routes.
-    pub routes: Vec<RouteKey>,
+    /// Its HTTP routes (their `function` is set from `config`).
+    pub routes: Vec<RouteSpec>,
 }
 
 /// What a deploy did to one function.
@@ -65,6 +84,12 @@ pub struct DeployReport {
     pub changes: Vec<Change>,
     /// The service's routes after the deploy, as route keys.
     pub routes: Vec<String>,
+    /// Where its routes answer on the http port (`/hello/dev`).
+    #[serde(default)]
+    pub base_path: String,
+    /// Its API keys after the deploy.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
 }
 
 impl Functions {
@@ -121,24 +146,41 @@ impl Functions {
             .collect();
         changes.extend(delete.iter().map(|f| Change { function: f.clone(), action: Action::Removed }));
 
-        let routes: Vec<RouteSpec> = planned
+        let routes: Vec<RouteSpec> = planned.iter().flat_map(|p| p.routes.iter().cloned()).collect();
+        let api_keys = plan
+            .api_keys
             .iter()
-            .flat_map(|p| p.routes.iter().map(|k| RouteSpec { key: k.clone(), function: p.config.name.to_string() }))
+            .map(|k| {
+                let kept = previous.iter().flat_map(|p| &p.api_keys).find(|old| old.name == k.name);
+                let value = k.value.clone().or_else(|| kept.map(|old| old.value.clone())).unwrap_or_else(new_api_key);
+                ApiKey { name: k.name.clone(), value }
+            })
             .collect();
-        let record = ServiceRecord {
+        let mut record = ServiceRecord {
             name: service.clone(),
             routes,
             cors: plan.cors.clone(),
             functions: planned.iter().map(|p| p.config.name.clone()).collect(),
             deployed_at_ms: self.clock.now_ms(),
+            stage: plan.stage.clone(),
+            api_keys,
+            binary_media_types: plan.binary_media_types.clone(),
         };
-        let same_shape = previous
-            .as_ref()
-            .is_some_and(|p| p.routes == record.routes && p.cors == record.cors && p.functions == record.functions);
-        let report_routes = record.routes.iter().map(|r| r.key.to_string()).collect();
-        if upsert.is_empty() && delete.is_empty() && same_shape {
-            return Ok(DeployReport { service, changes, routes: report_routes });
+        let report = |record: &ServiceRecord, changes| DeployReport {
+            service: service.clone(),
+            changes,
+            routes: record.routes.iter().map(|r| r.key.to_string()).collect(),
+            base_path: record.base_path(),
+            api_keys: record.api_keys.clone(),
+        };
+        if let Some(p) = &previous {
+            let mut same = record.clone();
+            same.deployed_at_ms = p.deployed_at_ms;
+            if upsert.is_empty() && delete.is_empty() && &same == p {
+                return Ok(report(p, changes));
+            }
         }
+        record.deployed_at_ms = self.clock.now_ms();
 
         self.meta
             .apply_deployment(&DeploymentChange {
@@ -160,12 +202,12 @@ impl Functions {
                 self.runtime.evict(name);
                 st.functions.remove(name);
             }
-            st.services.insert(service.to_string(), Arc::new(service_routes(record)));
+            st.services.insert(service.to_string(), Arc::new(service_routes(record.clone())));
         }
         for name in &delete {
             self.logs.delete_function(name).await?;
         }
-        Ok(DeployReport { service, changes, routes: report_routes })
+        Ok(report(&record, changes))
     }
 
     /// Deletes a service and its functions.
@@ -189,6 +231,35 @@ impl Functions {
     /// Checks what the manifest parser checked too: the server trusts no client.
     fn validate(&self, plan: &DeploymentPlan) -> Result<Vec<PlannedFunction>> {
         let service = plan.service.as_str();
+        if let Some(stage) = &plan.stage {
+            squall_types::check_stage(stage).map_err(Error::InvalidRequest)?;
+            if service.strip_suffix(stage.as_str()).and_then(|s| s.strip_suffix('-')).is_none_or(str::is_empty) {
+                return Err(Error::InvalidRequest(format!("the deployment {service} is not named <service>-{stage}")));
+            }
+        }
+        if let Some(existing) = self.state().services.get(service)
+            && existing.record.stage != plan.stage
+        {
+            let r = &existing.record;
+            let owner = match &r.stage {
+                Some(stage) => format!("service {} at stage {stage}", r.service_name()),
+                None => format!("service {} (deployed without a stage)", r.name),
+            };
+            return Err(Error::Conflict(format!("the deployment name {service} is taken by {owner}")));
+        }
+        for k in &plan.api_keys {
+            if k.name.is_empty() || k.name.len() > 1024 {
+                return Err(Error::InvalidRequest(format!("API key name {:?} must have 1 to 1024 characters", k.name)));
+            }
+            if let Some(v) = &k.value
+                && !(20..=128).contains(&v.len())
+            {
+                return Err(Error::InvalidRequest(format!(
+                    "the value of API key {} must have 20 to 128 characters",
+                    k.name
+                )));
+            }
+        }
         let mut names = HashSet::new();
         let mut routes: HashMap<(String, String), String> = HashMap::new();
         let mut out = Vec::new();
@@ -211,9 +282,13 @@ impl Functions {
                     return Err(Error::Conflict(format!("function {name} already exists and belongs to {owner}")));
                 }
             }
-            for r in &p.routes {
-                if let Some(other) = routes.insert((r.method.as_str().to_string(), r.path.shape()), name.clone()) {
-                    return Err(Error::InvalidRequest(format!("route {r} of {name} collides with a route of {other}")));
+            for r in &mut p.routes {
+                r.function = name.clone();
+                let key = &r.key;
+                if let Some(other) = routes.insert((key.method.as_str().to_string(), key.path.shape()), name.clone()) {
+                    return Err(Error::InvalidRequest(format!(
+                        "route {key} of {name} collides with a route of {other}"
+                    )));
                 }
             }
             out.push(p);
@@ -230,4 +305,20 @@ impl Functions {
         }
         Ok(missing)
     }
+}
+
+/// A new API key's value: 40 letters and digits from the OS's random source, as API
+/// Gateway generates them.
+fn new_api_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(40);
+    let mut buf = [0u8; 64];
+    while out.len() < 40 {
+        getrandom::fill(&mut buf).expect("the operating system's random source is available");
+        // 62 letters and digits: bytes of 248 and above are skipped so each is equally likely.
+        for b in buf.iter().filter(|b| **b < 248).take(40 - out.len()) {
+            out.push(ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
+        }
+    }
+    out
 }

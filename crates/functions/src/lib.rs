@@ -22,7 +22,7 @@ pub mod routes;
 
 pub use async_invoke::AsyncPolicy;
 pub use crud::ConfigPatch;
-pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedFunction};
+pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedApiKey, PlannedFunction};
 pub use destinations::DestinationSink;
 pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
@@ -63,6 +63,8 @@ pub enum Routed {
         service: Arc<ServiceRoutes>,
         /// The match.
         matched: RouteMatch,
+        /// The request's path after the service's base path (`/items/7`).
+        rest: String,
     },
 }
 
@@ -162,11 +164,31 @@ impl Functions {
         self.state().functions.get(name).cloned()
     }
 
-    /// Matches a request against the routes of `service`.
-    pub fn route(&self, service: &str, method: &str, path: &str) -> Routed {
-        let Some(svc) = self.state().services.get(service).cloned() else { return Routed::NoService };
-        let matched = svc.table.resolve(method, path);
-        Routed::Service { service: svc, matched }
+    /// Matches a request for `path` on the http port: `/<service>/<stage>/...` reaches a
+    /// service deployed to that stage, `/<service>/...` one deployed without a stage.
+    pub fn route(&self, method: &str, path: &str) -> Routed {
+        let segment = |p: &str| -> (String, String) {
+            match p.split_once('/') {
+                Some((first, rest)) => (first.to_string(), format!("/{rest}")),
+                None => (p.to_string(), "/".to_string()),
+            }
+        };
+        let (first, after_first) = segment(path.trim_start_matches('/'));
+        let (second, after_second) = segment(&after_first[1..]);
+        let found = {
+            let st = self.state();
+            let staged = st
+                .services
+                .get(&format!("{first}-{second}"))
+                .filter(|s| s.record.stage.as_deref() == Some(second.as_str()))
+                .map(|s| (s.clone(), after_second));
+            staged.or_else(|| {
+                st.services.get(&first).filter(|s| s.record.stage.is_none()).map(|s| (s.clone(), after_first))
+            })
+        };
+        let Some((svc, rest)) = found else { return Routed::NoService };
+        let matched = svc.table.resolve(method, &rest);
+        Routed::Service { service: svc, matched, rest }
     }
 
     /// Every deployed service, by name.

@@ -2,7 +2,8 @@
 //! specific path wins (literal over `{param}` over `{greedy+}`, segment by segment from the
 //! left), then a named method over `ANY`, and `$default` only when nothing else matches.
 
-use squall_types::{HttpMethod, RoutePath, RouteSegment, RouteSpec, percent_decode};
+use squall_types::{HttpMethod, RouteApi, RoutePath, RouteSegment, RouteSpec, percent_decode};
+use std::sync::Arc;
 
 /// The result of matching a request against a service's routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,8 @@ pub enum RouteMatch {
         route_key: String,
         /// Path parameters, decoded.
         params: Vec<(String, String)>,
+        /// The kind of API the route belongs to, and its settings.
+        api: Arc<RouteApi>,
     },
     /// Some route has this path, none has this method.
     MethodNotAllowed {
@@ -31,6 +34,7 @@ struct Compiled {
     segments: Option<Vec<RouteSegment>>,
     function: String,
     key: String,
+    api: Arc<RouteApi>,
 }
 
 /// A service's routes, ready to match.
@@ -61,6 +65,7 @@ impl RouteTable {
                 },
                 function: r.function.clone(),
                 key: r.key.to_string(),
+                api: Arc::new(r.api.clone()),
             })
             .collect();
         RouteTable { routes }
@@ -96,10 +101,20 @@ impl RouteTable {
             }
         }
         if let Some((_, _, r, params)) = best {
-            return RouteMatch::Found { function: r.function.clone(), route_key: r.key.clone(), params };
+            return RouteMatch::Found {
+                function: r.function.clone(),
+                route_key: r.key.clone(),
+                params,
+                api: r.api.clone(),
+            };
         }
         if let Some(d) = self.routes.iter().find(|r| r.segments.is_none()) {
-            return RouteMatch::Found { function: d.function.clone(), route_key: d.key.clone(), params: vec![] };
+            return RouteMatch::Found {
+                function: d.function.clone(),
+                route_key: d.key.clone(),
+                params: vec![],
+                api: d.api.clone(),
+            };
         }
         if allowed.is_empty() {
             RouteMatch::NotFound
@@ -113,6 +128,59 @@ impl RouteTable {
     /// Whether the table has no routes.
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
+    }
+
+    /// Whether every route belongs to a REST API, so a request no route serves gets REST
+    /// APIs' answer rather than HTTP APIs'.
+    pub fn is_rest_only(&self) -> bool {
+        !self.routes.is_empty() && self.routes.iter().all(|r| r.api.is_rest())
+    }
+
+    /// The CORS preflight a REST API gives `OPTIONS path`: the settings of the most
+    /// specific REST resource matching `path` whose routes have `cors`, and the methods
+    /// of that resource as the framework lists them (`OPTIONS,GET,POST`). `None` when no
+    /// such resource exists, or when it has an `OPTIONS` route of its own.
+    pub fn rest_preflight(&self, path: &str) -> Option<(squall_types::RestCors, String)> {
+        let raw: Vec<&str> = match path.strip_prefix('/').unwrap_or(path) {
+            "" => vec![],
+            p => p.split('/').collect(),
+        };
+        let decoded: Vec<String> = raw.iter().map(|s| percent_decode(s)).collect();
+        let mut best: Option<(Vec<u8>, &Vec<RouteSegment>)> = None;
+        for r in &self.routes {
+            let Some(segs) = &r.segments else { continue };
+            if match_segments(segs, &raw, &decoded).is_none() {
+                continue;
+            }
+            let score: Vec<u8> = segs.iter().map(rank).collect();
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, segs));
+            }
+        }
+        let (_, template) = best?;
+        let shape = RoutePath::Segments(template.clone()).shape();
+        let on_resource: Vec<&Compiled> = self
+            .routes
+            .iter()
+            .filter(|r| r.segments.as_ref().is_some_and(|s| RoutePath::Segments(s.clone()).shape() == shape))
+            .collect();
+        if on_resource.iter().any(|r| r.method == HttpMethod::Options) {
+            return None;
+        }
+        let cors = on_resource.iter().find_map(|r| match r.api.as_ref() {
+            RouteApi::Rest(rest) => rest.cors.clone(),
+            RouteApi::HttpApi { .. } => None,
+        })?;
+        let mut methods = vec!["OPTIONS"];
+        for r in &on_resource {
+            match r.method {
+                HttpMethod::Any => methods.extend(["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]),
+                m => methods.push(m.as_str()),
+            }
+        }
+        methods[1..].sort();
+        methods.dedup();
+        Some((cors, methods.join(",")))
     }
 }
 
@@ -152,7 +220,11 @@ mod tests {
     fn table(routes: &[(&str, &str)]) -> RouteTable {
         let specs: Vec<RouteSpec> = routes
             .iter()
-            .map(|(k, f)| RouteSpec { key: RouteKey::parse(k).unwrap(), function: f.to_string() })
+            .map(|(k, f)| RouteSpec {
+                key: RouteKey::parse(k).unwrap(),
+                function: f.to_string(),
+                api: RouteApi::default(),
+            })
             .collect();
         RouteTable::new(&specs)
     }

@@ -138,20 +138,30 @@ async fn upload(f: &Functions, code: &[u8]) -> String {
 
 fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
     DeploymentPlan {
-        service: ServiceName::new("svc").unwrap(),
+        service: ServiceName::new("svc-dev").unwrap(),
+        stage: Some("dev".into()),
         cors: None,
         functions: functions
             .into_iter()
             .map(|(name, sha, routes)| PlannedFunction {
                 config: config(name),
                 code_sha256: sha.to_string(),
-                routes: routes.iter().map(|r| RouteKey::parse(r).unwrap()).collect(),
+                routes: routes
+                    .iter()
+                    .map(|r| RouteSpec {
+                        key: RouteKey::parse(r).unwrap(),
+                        function: String::new(),
+                        api: RouteApi::default(),
+                    })
+                    .collect(),
             })
             .collect(),
+        api_keys: vec![],
+        binary_media_types: vec![],
     }
 }
 
-use squall_types::RouteKey;
+use squall_types::{RouteApi, RouteKey, RouteSpec};
 
 fn actions(r: &DeployReport) -> Vec<(String, Action)> {
     r.changes.iter().map(|c| (c.function.clone(), c.action)).collect()
@@ -179,11 +189,67 @@ async fn deploy_reconciles_idempotently_and_survives_restart() {
 
     let (f, _) = open(dir.path()).await;
     assert_eq!(f.get_function("svc-a").unwrap().code_sha256, a2);
-    match f.route("svc", "GET", "/a") {
+    match f.route("GET", "/svc/dev/a") {
         Routed::Service { matched: RouteMatch::Found { function, .. }, .. } => assert_eq!(function, "svc-a"),
         _ => panic!("route /a should survive a restart"),
     }
-    assert!(matches!(f.route("svc", "GET", "/b/1"), Routed::Service { matched: RouteMatch::NotFound, .. }));
+    assert!(matches!(f.route("GET", "/svc/dev/b/1"), Routed::Service { matched: RouteMatch::NotFound, .. }));
+}
+
+#[tokio::test]
+async fn stages_are_separate_deployments_under_their_own_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = open(dir.path()).await;
+    let a = upload(&f, b"ok a").await;
+    f.deploy(plan(vec![("svc-dev-a", &a, &["GET /a"])])).await.unwrap();
+    let mut prod = plan(vec![("svc-prod-a", &a, &["GET /a"])]);
+    prod.service = ServiceName::new("svc-prod").unwrap();
+    prod.stage = Some("prod".into());
+    let r = f.deploy(prod.clone()).await.unwrap();
+    assert_eq!(r.base_path, "/svc/prod");
+    let found = |path: &str| match f.route("GET", path) {
+        Routed::Service { matched: RouteMatch::Found { function, .. }, rest, .. } => Some((function, rest)),
+        _ => None,
+    };
+    assert_eq!(found("/svc/dev/a"), Some(("svc-dev-a".into(), "/a".into())));
+    assert_eq!(found("/svc/prod/a"), Some(("svc-prod-a".into(), "/a".into())));
+    assert!(matches!(f.route("GET", "/svc/test/a"), Routed::NoService));
+    assert!(matches!(f.route("GET", "/svc/a"), Routed::NoService), "a staged service has no unstaged prefix");
+
+    // Another service whose name and stage spell the same deployment name is refused.
+    prod.service = ServiceName::new("svc-prod").unwrap();
+    prod.stage = Some("svc-prod".into());
+    assert!(f.deploy(prod.clone()).await.is_err(), "the name must end with the stage");
+    let mut clash = plan(vec![]);
+    clash.service = ServiceName::new("svc-prod").unwrap();
+    clash.stage = None;
+    let err = f.deploy(clash).await.unwrap_err().to_string();
+    assert!(err.contains("taken by service svc at stage prod"), "{err}");
+}
+
+#[tokio::test]
+async fn api_keys_are_made_once_and_kept_across_deploys_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = open(dir.path()).await;
+    let a = upload(&f, b"ok a").await;
+    let mut p = plan(vec![("svc-dev-a", &a, &["GET /a"])]);
+    p.api_keys = vec![
+        PlannedApiKey { name: "made".into(), value: None },
+        PlannedApiKey { name: "given".into(), value: Some("g".repeat(20)) },
+    ];
+    let first = f.deploy(p.clone()).await.unwrap();
+    assert_eq!(first.api_keys.len(), 2);
+    let made = first.api_keys[0].value.clone();
+    assert_eq!(made.len(), 40);
+    assert!(made.bytes().all(|b| b.is_ascii_alphanumeric()), "{made}");
+    assert_eq!(first.api_keys[1].value, "g".repeat(20));
+    let again = f.deploy(p.clone()).await.unwrap();
+    assert_eq!(again.api_keys, first.api_keys, "a second deploy keeps the keys");
+    drop(f);
+    let (f, _) = open(dir.path()).await;
+    assert_eq!(f.deploy(p.clone()).await.unwrap().api_keys, first.api_keys, "and so does a restart");
+    p.api_keys[1].value = Some("short".into());
+    assert!(f.deploy(p).await.is_err(), "API key values have 20 to 128 characters");
 }
 
 #[tokio::test]

@@ -1,29 +1,39 @@
 //! The `--http` port: deployed services' HTTP routes.
 //!
-//! Service `S`'s route `GET /greet/{name}` answers at `/S/greet/{name}`. The function sees
-//! the path without the `/S` prefix (as behind an API Gateway base-path mapping), and:
+//! Service `S` deployed to stage `dev` answers route `GET /greet/{name}` at
+//! `/S/dev/greet/{name}` (a service deployed before stages existed, at `/S/greet/{name}`):
+//! `/S` stands for the API's host on AWS and the rest is the path of a REST API's URL. The
+//! function sees the path after the stage (as behind an API Gateway base-path mapping); a
+//! WebAssembly function also gets:
 //! - `x-squall-path-params`: the path parameters, form-encoded (`name=ada&id=7`);
 //! - `x-squall-route-key`: the matched route key (`GET /greet/{name}`);
 //! - `x-squall-request-id`: the request id (also returned as `apigw-requestid`);
 //! - `traceparent`: the W3C trace context, continuing the caller's trace if it sent one.
 //!
-//! Errors have API Gateway's shapes: 404 `{"message":"Not Found"}`, 405 `{"message":"Method
-//! Not Allowed"}`, 500 `{"message":"Internal Server Error"}` when the function fails, 503
-//! `{"message":"Service Unavailable"}` past the 30 s integration timeout.
+//! Errors have API Gateway's shapes. HTTP APIs: 404 `{"message":"Not Found"}`, 405
+//! `{"message":"Method Not Allowed"}`, 500 `{"message":"Internal Server Error"}` when the
+//! function fails, 503 `{"message":"Service Unavailable"}` past the 30 s integration
+//! timeout. REST APIs (`http` events): 403 `{"message":"Missing Authentication Token"}` for
+//! a path or method no route has, 403 `{"message":"Forbidden"}` without a valid API key on
+//! a `private` route, 400 for missing required parameters, 502 `{"message":"Internal server
+//! error"}` when the function fails or answers malformed, 504 past 29 s.
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use squall_api::body::{empty, json_response};
 use squall_functions::{Functions, RouteMatch, Routed};
-use squall_runtime::{Body, BoxError, FailureKind, Invocation, Outcome, Trigger};
-use squall_types::{Cors, RequestId, TraceContext};
+use squall_runtime::{Body, BoxError, EventFormat, FailureKind, Invocation, Outcome, Trigger, V1Context};
+use squall_types::{Cors, PayloadVersion, RequestId, RestCors, RouteApi, ServiceRecord, TraceContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-/// API Gateway's cap on waiting for an integration.
+/// HTTP APIs' cap on waiting for an integration.
 const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// REST APIs' default cap on waiting for an integration.
+const REST_INTEGRATION_TIMEOUT: Duration = Duration::from_millis(29_000);
 
 /// What the routes port needs.
 #[derive(Clone)]
@@ -78,15 +88,17 @@ async fn route(
     request_id: RequestId,
     trace: TraceContext,
 ) -> http::Response<Body> {
-    let path = req.uri().path();
-    let (service, rest) = match path.trim_start_matches('/').split_once('/') {
-        Some((s, r)) => (s.to_string(), format!("/{r}")),
-        None => (path.trim_start_matches('/').to_string(), "/".to_string()),
-    };
-    let Routed::Service { service: svc, matched } = state.functions.route(&service, req.method().as_str(), &rest)
+    let Routed::Service { service: svc, matched, rest } =
+        state.functions.route(req.method().as_str(), req.uri().path())
     else {
         return message(StatusCode::NOT_FOUND, "Not Found");
     };
+    let rest_only = svc.table.is_rest_only();
+    if req.method() == Method::OPTIONS
+        && let Some((cors, methods)) = svc.table.rest_preflight(&rest)
+    {
+        return rest_preflight(&cors, &methods, req.headers());
+    }
     let cors = svc.record.cors.as_ref();
     if let Some(cors) = cors
         && let Some(pre) = preflight(cors, req.method(), req.headers())
@@ -95,6 +107,10 @@ async fn route(
     }
     let origin = req.headers().get(header::ORIGIN).cloned();
     let mut resp = match matched {
+        // A REST API answers a path or method it lacks as if authentication were missing.
+        RouteMatch::NotFound | RouteMatch::MethodNotAllowed { .. } if rest_only => {
+            message(StatusCode::FORBIDDEN, "Missing Authentication Token")
+        }
         RouteMatch::NotFound => message(StatusCode::NOT_FOUND, "Not Found"),
         RouteMatch::MethodNotAllowed { allowed } => {
             let mut r = message(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
@@ -103,8 +119,12 @@ async fn route(
             }
             r
         }
-        RouteMatch::Found { function, route_key, params } => {
-            invoke(&state, req, &rest, &function, &route_key, &params, request_id, trace).await
+        RouteMatch::Found { function, route_key, params, api } => {
+            let matched = Matched { function: &function, route_key: &route_key, params: &params, api: &api };
+            match admit(&svc.record, &matched, &req, &rest) {
+                Err((status, refusal)) => message(status, &refusal),
+                Ok(format) => invoke(&state, req, &rest, &matched, format, request_id, trace).await,
+            }
         }
     };
     if let (Some(cors), Some(origin)) = (cors, origin) {
@@ -113,17 +133,95 @@ async fn route(
     resp
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a request matched.
+struct Matched<'a> {
+    function: &'a str,
+    route_key: &'a str,
+    params: &'a [(String, String)],
+    api: &'a RouteApi,
+}
+
+/// What API Gateway checks before it calls the function: a `private` REST route's API key
+/// and the request parameters it requires. `Ok` carries the event format, `Err` the
+/// refusal's status and message.
+fn admit(
+    record: &ServiceRecord,
+    m: &Matched<'_>,
+    req: &http::Request<Incoming>,
+    rest_path: &str,
+) -> Result<EventFormat, (StatusCode, String)> {
+    let rest = match m.api {
+        RouteApi::HttpApi { payload: PayloadVersion::V2 } => return Ok(EventFormat::V2),
+        RouteApi::HttpApi { payload: PayloadVersion::V1 } => {
+            return Ok(EventFormat::V1(V1Context {
+                rest: false,
+                resource: route_path(m.route_key),
+                stage: "$default".into(),
+                request_path: rest_path.to_string(),
+                api_key: None,
+                binary_media_types: vec![],
+            }));
+        }
+        RouteApi::Rest(rest) => rest,
+    };
+    let headers = req.headers();
+    let mut api_key = None;
+    if rest.private {
+        let sent = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        match sent.filter(|k| record.api_keys.iter().any(|key| key.value == *k)) {
+            Some(k) => api_key = Some(k.to_string()),
+            None => return Err((StatusCode::FORBIDDEN, "Forbidden".into())),
+        }
+    }
+    let query: Vec<String> = req.uri().query().map(query_names).unwrap_or_default();
+    let mut missing: Vec<&str> = Vec::new();
+    missing.extend(rest.required.querystrings.iter().filter(|q| !query.contains(q)).map(String::as_str));
+    missing.extend(rest.required.headers.iter().filter(|h| !headers.contains_key(h.as_str())).map(String::as_str));
+    if !missing.is_empty() {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!("Missing required request parameters: [{}]", missing.join(", ")),
+        ));
+    }
+    let (stage, request_path) = match &record.stage {
+        // As the caller addresses the API on AWS: the stage, then the resource's path.
+        Some(stage) => (stage.clone(), format!("/{stage}{rest_path}")),
+        None => ("$default".to_string(), rest_path.to_string()),
+    };
+    Ok(EventFormat::V1(V1Context {
+        rest: true,
+        resource: route_path(m.route_key),
+        request_path,
+        stage,
+        api_key,
+        binary_media_types: record.binary_media_types.clone(),
+    }))
+}
+
+/// The path template of a route key (`GET /items/{id}` → `/items/{id}`).
+fn route_path(route_key: &str) -> String {
+    route_key.split_once(' ').map_or(route_key, |(_, p)| p).to_string()
+}
+
+/// The decoded names of a query string's parameters.
+fn query_names(q: &str) -> Vec<String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| squall_types::form_decode(p.split_once('=').map_or(p, |(k, _)| k)))
+        .collect()
+}
+
 async fn invoke(
     state: &RoutesState,
     req: http::Request<Incoming>,
     rest: &str,
-    function: &str,
-    route_key: &str,
-    params: &[(String, String)],
+    m: &Matched<'_>,
+    format: EventFormat,
     request_id: RequestId,
     trace: TraceContext,
 ) -> http::Response<Body> {
+    let function = m.function;
+    let rest_api = m.api.is_rest();
     let Some(record) = state.functions.function(function) else {
         // The route outlived its function (a concurrent delete); nothing serves it now.
         return message(StatusCode::NOT_FOUND, "Not Found");
@@ -141,29 +239,71 @@ async fn invoke(
     let source_ip =
         parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default();
     let trigger = Trigger::Http {
-        route_key: route_key.to_string(),
-        path_params: params.to_vec(),
+        route_key: m.route_key.to_string(),
+        path_params: m.params.to_vec(),
         source_ip: source_ip.to_string(),
+        format,
     };
     let invocation = Invocation { request: http::Request::from_parts(parts, body), trigger, request_id, trace };
-    let outcome = tokio::time::timeout(INTEGRATION_TIMEOUT, state.functions.invoke(&record, invocation)).await;
+    let timeout = if rest_api { REST_INTEGRATION_TIMEOUT } else { INTEGRATION_TIMEOUT };
+    let outcome = tokio::time::timeout(timeout, state.functions.invoke(&record, invocation)).await;
+    // REST APIs and HTTP APIs word their failures differently.
+    let failed = |throttled: bool| match (rest_api, throttled) {
+        (true, true) => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+        (true, false) => message(StatusCode::BAD_GATEWAY, "Internal server error"),
+        (false, true) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+        (false, false) => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+    };
     match outcome {
+        Err(_) if rest_api => message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
         Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
         Ok(Ok(Outcome::Response(resp))) => resp,
-        Ok(Ok(Outcome::Failed(f))) if f.kind == FailureKind::Throttled => {
-            message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
-        }
+        Ok(Ok(Outcome::Failed(f))) if f.kind == FailureKind::Throttled => failed(true),
         Ok(Ok(Outcome::Failed(f))) => {
             tracing::warn!(function, kind = ?f.kind, error = %f.message, "function failed");
-            // Whatever the function did (trap, timeout, out of memory), the caller sees
-            // what API Gateway shows for a failed Lambda integration.
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            // Whatever the function did (trap, timeout, out of memory, a malformed
+            // answer), the caller sees what API Gateway shows for a failed Lambda
+            // integration.
+            failed(false)
         }
         Ok(Err(e)) => {
             tracing::error!(function, error = %e, "invocation failed");
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            failed(false)
         }
     }
+}
+
+/// The answer of the mock integration the Serverless Framework puts on a REST resource's
+/// `OPTIONS` method for `cors`: always 200, with the configured headers.
+fn rest_preflight(cors: &RestCors, methods: &str, headers: &HeaderMap) -> http::Response<Body> {
+    let mut r = http::Response::new(empty());
+    let h = r.headers_mut();
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    // Several origins: the request's is echoed when listed, else the first is sent.
+    let allow_origin = match (cors.origins.as_slice(), origin) {
+        ([one], _) => one.clone(),
+        (many, Some(o)) if many.iter().any(|m| m == o || m == "*") => o.to_string(),
+        (many, _) => many.first().cloned().unwrap_or_else(|| "*".into()),
+    };
+    let mut set = |name: header::HeaderName, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(name, v);
+        }
+    };
+    set(header::ACCESS_CONTROL_ALLOW_ORIGIN, &allow_origin);
+    set(header::ACCESS_CONTROL_ALLOW_HEADERS, &cors.headers.join(","));
+    set(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
+    if cors.allow_credentials {
+        set(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+    }
+    if let Some(age) = cors.max_age {
+        set(header::ACCESS_CONTROL_MAX_AGE, &age.to_string());
+    }
+    if let Some(cc) = &cors.cache_control {
+        set(header::CACHE_CONTROL, cc);
+    }
+    set(header::CONTENT_TYPE, "application/json");
+    r
 }
 
 fn origin_allowed(cors: &Cors, origin: &str) -> bool {

@@ -1,7 +1,7 @@
 //! S3: `AWS::S3::Bucket` resources, and what function `s3` events ask for: the buckets to
 //! create and the notification targets to put on them once the functions are deployed.
 //!
-//! A bucket without `BucketName` is named `<service>-<logical id>` as S3 allows it
+//! A bucket without `BucketName` is named `<service>-<stage>-<logical id>` as S3 allows it
 //! ([`default_bucket_name`]); CloudFormation would add a random suffix, which a deploy that
 //! must find its bucket again cannot. An `s3` event's bucket name implies the bucket (as
 //! the framework's `S3Bucket<Name>` resource does) unless the service declares it or the
@@ -122,7 +122,7 @@ pub(crate) fn check_bucket_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// The name of a declared bucket without `BucketName`: `<service>-<logical id>`
+/// The name of a declared bucket without `BucketName`: `<service>-<stage>-<logical id>`
 /// lowercased, every character but a letter, digit or hyphen made a hyphen, cut to 63
 /// characters, hyphens trimmed from both ends (`shop` + `Photo_Uploads` →
 /// `shop-photo-uploads`). Deterministic, so every deploy finds the same bucket.

@@ -11,6 +11,7 @@
 mod async_settings;
 mod buckets;
 mod events;
+mod http;
 mod locate;
 mod parse;
 mod queues;
@@ -26,7 +27,7 @@ pub use resources::TableResource;
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::Inputs;
 
-use squall_types::{Cors, FunctionConfig, RouteKey, ServiceName};
+use squall_types::{Cors, FunctionConfig, RouteSpec, ServiceName};
 use std::fmt;
 
 /// A validated service manifest.
@@ -34,6 +35,13 @@ use std::fmt;
 pub struct Manifest {
     /// The service name.
     pub service: ServiceName,
+    /// The stage: `--stage`, else `provider.stage`, else `dev`. Functions are named
+    /// `<service>-<stage>-<key>` and the deployment `<service>-<stage>`.
+    pub stage: String,
+    /// `provider.apiGateway.apiKeys`: the REST API's keys.
+    pub api_keys: Vec<ApiKeySpec>,
+    /// `provider.apiGateway.binaryMediaTypes`.
+    pub binary_media_types: Vec<String>,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).
     pub region: String,
@@ -71,6 +79,12 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// What the service is deployed as: `<service>-<stage>`, as CloudFormation names the
+    /// stack.
+    pub fn deployment(&self) -> ServiceName {
+        ServiceName::new(format!("{}-{}", self.service, self.stage)).expect("checked when parsed")
+    }
+
     /// The line of `path` (`["functions", "greet", "handler"]`), or of its nearest
     /// ancestor that can be found.
     pub fn locate(&self, path: &[&str]) -> Option<usize> {
@@ -87,8 +101,17 @@ pub struct FunctionSpec {
     /// the environment merges provider and function (the function wins); `handler` is, for
     /// `wasm`, the component's path relative to the service directory.
     pub config: FunctionConfig,
-    /// Its `httpApi` routes.
-    pub routes: Vec<RouteKey>,
+    /// Its `httpApi` and `http` routes (`function` is its deployed name).
+    pub routes: Vec<RouteSpec>,
+}
+
+/// A REST API key serverless.yml declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeySpec {
+    /// Its name.
+    pub name: String,
+    /// Its value, when given (else the server keeps the one it made).
+    pub value: Option<String>,
 }
 
 /// A problem in a manifest, located.

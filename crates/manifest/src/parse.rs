@@ -7,7 +7,7 @@ use crate::{
     SubscriptionResource, TopicResource,
 };
 use serde_norway::{Mapping, Value};
-use squall_types::{Cors, EventSourceMapping, FunctionConfig, FunctionName, RouteKey, Runtime, ServiceName};
+use squall_types::{EventSourceMapping, FunctionConfig, FunctionName, PayloadVersion, RouteSpec, Runtime, ServiceName};
 use std::collections::{BTreeMap, HashMap};
 
 /// The Serverless Framework's defaults.
@@ -46,6 +46,7 @@ pub fn parse_with(
         refs: Default::default(),
         endpoint,
         region: squall_types::DEFAULT_REGION.to_string(),
+        stage: inputs.stage.clone(),
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -105,6 +106,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) endpoint: String,
     /// `provider.region`: the region in the ARNs of topics, queues, tables and functions.
     pub(crate) region: String,
+    /// `--stage`, else `provider.stage`, else `dev`.
+    pub(crate) stage: Option<String>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -239,15 +242,24 @@ impl Cx<'_> {
         if let Some(region) = root.get("provider").and_then(|p| p.get("region")).and_then(Value::as_str) {
             self.region = region.to_string();
         }
+        let declared_stage = root.get("provider").and_then(|p| p.get("stage")).and_then(Value::as_str);
+        let stage = self.stage.clone().or(declared_stage.map(str::to_string)).unwrap_or_else(|| "dev".to_string());
+        if let Err(e) = squall_types::check_stage(&stage) {
+            let at: &[&str] = if self.stage.is_some() { &[] } else { &["provider", "stage"] };
+            self.error(at, e);
+            return None;
+        }
         let name = match root.get("service") {
             Some(Value::Mapping(m)) => m.get("name").and_then(Value::as_str),
             Some(other) => other.as_str(),
             None => None,
         };
-        if let Some(name) = name.filter(|n| ServiceName::new(*n).is_ok()) {
-            self.function_refs(name, root.get("functions"));
+        // What CloudFormation names a stack's resources after: `<service>-<stage>`.
+        let stack = name.map(|n| format!("{n}-{stage}"));
+        if let Some(stack) = stack.as_deref().filter(|n| ServiceName::new(*n).is_ok()) {
+            self.function_refs(stack, root.get("functions"));
             if let Some(res) = root.get("resources") {
-                (tables, queues) = self.resources(name, res);
+                (tables, queues) = self.resources(stack, res);
             }
             self.implied_bucket_refs(root.get("functions"));
         }
@@ -259,7 +271,7 @@ impl Cx<'_> {
                         other => other.clone(),
                     };
                     if let Some(s) = self.string(&["service"], &name) {
-                        match ServiceName::new(s) {
+                        match ServiceName::new(&s).and_then(|n| ServiceName::new(format!("{s}-{stage}")).map(|_| n)) {
                             Ok(n) => service = Some(n),
                             Err(e) => self.error(&["service"], e.to_string()),
                         }
@@ -287,15 +299,19 @@ impl Cx<'_> {
             self.error(&["service"], "is required");
             return None;
         };
+        let stack = ServiceName::new(format!("{service}-{stage}")).expect("checked with the service name");
         let functions = match functions {
-            Some(f) => self.functions(&service, &provider, f),
+            Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
         Some(Manifest {
             service,
+            stage,
+            api_keys: provider.rest_api.api_keys.clone(),
+            binary_media_types: provider.rest_api.binary_media_types.clone(),
             region: self.region.clone(),
             build,
-            cors: provider.cors.clone(),
+            cors: provider.http_api.cors.clone(),
             functions,
             tables,
             queues,
@@ -344,7 +360,9 @@ impl Cx<'_> {
                 "stage" | "region" => {
                     self.string(&path, v);
                 }
-                "httpApi" => p.cors = self.http_api(v),
+                "httpApi" => p.http_api = self.http_api(v),
+                "apiGateway" => p.rest_api = self.api_gateway(v),
+                "apiName" | "endpointType" => self.warn(&path, "is about the API on AWS; ignored by squall"),
                 "architecture" | "versionFunctions" | "logRetentionInDays" | "deploymentMethod" => {
                     self.warn(&path, "has no effect under squall; ignored")
                 }
@@ -362,47 +380,7 @@ impl Cx<'_> {
         p
     }
 
-    fn http_api(&mut self, v: &Value) -> Option<Cors> {
-        let mut cors = None;
-        for (key, v) in self.entries(&["provider", "httpApi"], v) {
-            let path = ["provider", "httpApi", key];
-            match key {
-                "cors" => cors = self.cors(&path, v),
-                "payload" => {
-                    if self.scalar(&path, v).as_deref() != Some("2.0") {
-                        self.error(&path, "only payload '2.0' is supported");
-                    }
-                }
-                other => self.error(&["provider", "httpApi", other], "is not supported yet"),
-            }
-        }
-        cors
-    }
-
-    fn cors(&mut self, path: &Path, v: &Value) -> Option<Cors> {
-        if let Value::Bool(b) = v {
-            return b.then(Cors::permissive);
-        }
-        let mut c = Cors::permissive();
-        for (key, val) in self.entries(path, v) {
-            let p = [path, &[key]].concat();
-            match key {
-                "allowedOrigins" => c.allowed_origins = self.strings(&p, val),
-                "allowedHeaders" => c.allowed_headers = self.strings(&p, val),
-                "allowedMethods" => c.allowed_methods = self.strings(&p, val),
-                "exposedResponseHeaders" => c.exposed_response_headers = self.strings(&p, val),
-                "allowCredentials" => match val {
-                    Value::Bool(b) => c.allow_credentials = *b,
-                    _ => self.error(&p, "must be true or false"),
-                },
-                "maxAge" => c.max_age = self.number(&p, val),
-                other => self.error(&[path, &[other]].concat(), "unknown key"),
-            }
-        }
-        Some(c)
-    }
-
-    fn strings(&mut self, path: &Path, v: &Value) -> Vec<String> {
+    pub(crate) fn strings(&mut self, path: &Path, v: &Value) -> Vec<String> {
         match v {
             Value::Sequence(items) => items
                 .iter()
@@ -430,12 +408,14 @@ impl Cx<'_> {
                 continue;
             }
             for (i, r) in f.routes.iter().enumerate() {
-                let route_id = (r.method.as_str().to_string(), r.path.shape());
+                let route_id = (r.key.method.as_str().to_string(), r.key.path.shape());
                 if let Some(other) = routes.insert(route_id, format!("functions.{key}")) {
                     let i = i.to_string();
+                    // An `http` and an `httpApi` route are two APIs on AWS, with two hosts;
+                    // under squall a stage's routes share one prefix.
                     self.error(
                         &["functions", key, "events", &i],
-                        format!("route {r} collides with a route of {other}"),
+                        format!("route {} collides with a route of {other}", r.key),
                     );
                 }
             }
@@ -475,7 +455,7 @@ impl Cx<'_> {
                 "environment" => environment.extend(self.environment(&path, val)),
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
-                "events" => (routes, event_sources) = self.events(&path, val, &event_function),
+                "events" => (routes, event_sources) = self.events(&path, val, &event_function, provider),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
                 other if self.async_setting(&path, other, val, &mut async_invoke) => {}
@@ -531,6 +511,9 @@ impl Cx<'_> {
         if let Err(e) = config.validate() {
             self.error(&fpath, e);
         }
+        for r in &mut routes {
+            r.function = config.name.to_string();
+        }
         let spec = FunctionSpec { key: key.to_string(), config, routes };
         (self.errors.len() == errors_before).then_some(spec)
     }
@@ -538,7 +521,13 @@ impl Cx<'_> {
     /// A function's `events`: its HTTP routes and its event source mappings. `sns` events
     /// (SNS pushes: no mapping) add their subscriptions, and the topics they imply, to
     /// `self`; `s3` events (S3 pushes too) their notifications and the buckets they imply.
-    fn events(&mut self, path: &Path, v: &Value, function: &EventFunction) -> (Vec<RouteKey>, Vec<EventSourceMapping>) {
+    fn events(
+        &mut self,
+        path: &Path,
+        v: &Value,
+        function: &EventFunction,
+        provider: &Provider,
+    ) -> (Vec<RouteSpec>, Vec<EventSourceMapping>) {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list");
             return (vec![], vec![]);
@@ -557,56 +546,18 @@ impl Cx<'_> {
             let epath = [ipath.as_slice(), &[kind]].concat();
             match kind {
                 "httpApi" => {
-                    if let Some(r) = self.http_api_event(&epath, spec) {
-                        routes.push(r);
-                    }
+                    let payload = provider.http_api.payload.unwrap_or(PayloadVersion::V2);
+                    routes.extend(self.http_api_event(&epath, spec, payload));
                 }
+                "http" => routes.extend(self.http_event(&epath, spec)),
                 "stream" => sources.extend(self.stream_event(&epath, spec)),
                 "sqs" => sources.extend(self.sqs_event(&epath, spec)),
                 "sns" => self.sns_event(&epath, spec, function.arn),
                 "s3" => self.s3_event(&epath, spec, function),
-                "http" => self.error(&epath, "REST API events (http) are not supported yet; use httpApi"),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }
         }
         (routes, sources)
-    }
-
-    fn http_api_event(&mut self, path: &Path, v: &Value) -> Option<RouteKey> {
-        let key = match v {
-            Value::String(_) => self.string(path, v)?,
-            Value::Mapping(_) => {
-                let (mut method, mut route) = (None, None);
-                for (k, val) in self.entries(path, v) {
-                    let p = [path, &[k]].concat();
-                    match k {
-                        "method" => method = self.string(&p, val),
-                        "path" => route = self.string(&p, val),
-                        "authorizer" => self.error(&p, "authorizers are not supported yet"),
-                        other => self.error(&p, format!("httpApi setting {other} is not supported yet")),
-                    }
-                }
-                match (method, route) {
-                    (_, Some(p)) if p.trim() == "*" => "*".to_string(),
-                    (Some(m), Some(p)) => format!("{m} {p}"),
-                    _ => {
-                        self.error(path, "needs both method and path");
-                        return None;
-                    }
-                }
-            }
-            _ => {
-                self.error(path, "must be 'METHOD /path', '*' or {method, path}");
-                return None;
-            }
-        };
-        match RouteKey::parse(&key) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                self.error(path, e);
-                None
-            }
-        }
     }
 }
 
@@ -616,7 +567,8 @@ struct Provider {
     memory_mb: Option<u32>,
     timeout_s: Option<u32>,
     environment: BTreeMap<String, String>,
-    cors: Option<Cors>,
+    http_api: crate::http::HttpApiSettings,
+    rest_api: crate::http::RestApiSettings,
 }
 
 #[cfg(test)]

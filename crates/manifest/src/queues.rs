@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub struct QueueResource {
     /// Its logical id (the key under `Resources`).
     pub logical_id: String,
-    /// The queue's name: `QueueName`, or `<service>-<logical id>`.
+    /// The queue's name: `QueueName`, or `<service>-<stage>-<logical id>`.
     pub name: String,
     /// Queue attributes as SQS names them (`VisibilityTimeout`, `RedrivePolicy` as JSON...).
     pub attributes: BTreeMap<String, String>,

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub struct TableResource {
     /// Its logical id (the key under `Resources`).
     pub logical_id: String,
-    /// The table's name: `TableName`, or `<service>-<logical id>`.
+    /// The table's name: `TableName`, or `<service>-<stage>-<logical id>`.
     pub name: String,
     /// The CreateTable request (DynamoDB JSON) for it.
     pub create: serde_json::Value,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub struct TopicResource {
     /// Its logical id (the key under `Resources`); empty for a topic an `sns` event implies.
     pub logical_id: String,
-    /// The topic's name: `TopicName`, `<service>-<logical id>`, or the event's topic name.
+    /// The topic's name: `TopicName`, `<service>-<stage>-<logical id>`, or the event's topic name.
     pub name: String,
     /// Topic attributes as SNS names them: `DisplayName`, `TracingConfig`,
     /// `SignatureVersion`, `DeliveryPolicy` (JSON text).

@@ -13,7 +13,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Content types sent as text; everything else is base64.
-fn is_text(content_type: &str) -> bool {
+pub(crate) fn is_text(content_type: &str) -> bool {
     let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     ct.starts_with("text/")
         || ["application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded"]
@@ -27,7 +27,7 @@ const CLF_TIME: &[BorrowedFormatItem<'static>] =
     format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
 
 /// Epoch milliseconds in [`CLF_TIME`]; instants after the year 9999 print as its last second.
-fn clf_time(ms: u64) -> String {
+pub(crate) fn clf_time(ms: u64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or_else(|_| PrimitiveDateTime::MAX.assume_utc())
         .format(CLF_TIME)
@@ -127,7 +127,7 @@ pub(crate) fn http_event(parts: &http::request::Parts, body: &[u8], cx: &RouteCo
     Bytes::from(event.to_string())
 }
 
-fn form_pairs(q: &str) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -138,7 +138,7 @@ fn form_pairs(q: &str) -> Vec<(String, String)> {
 }
 
 /// Headers a function's response may not set.
-const HOP_BY_HOP: &[&str] = &[
+pub(crate) const HOP_BY_HOP: &[&str] = &[
     "content-length",
     "transfer-encoding",
     "connection",

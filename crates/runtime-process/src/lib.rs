@@ -12,6 +12,7 @@
 
 mod api;
 mod event;
+mod event_v1;
 mod limits;
 mod package;
 mod pool;

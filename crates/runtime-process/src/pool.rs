@@ -4,12 +4,13 @@
 use crate::ProcessOptions;
 use crate::api::Job;
 use crate::event::{RouteContext, http_event, http_response};
+use crate::event_v1::{http_event_v1, http_response_v1};
 use crate::limits::{Cgroups, Memory};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_clock::wall_ms;
 use squall_runtime::{
-    Body, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger, collect_body, full_body,
+    Body, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger, collect_body, full_body,
 };
 use squall_types::{FunctionRecord, LogLine, LogStream, function_arn};
 use std::path::PathBuf;
@@ -138,11 +139,15 @@ impl Pool {
         let _permit = permit.expect("the semaphore is never closed");
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
+        let accept = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let event = match &inv.trigger {
             Trigger::Invoke => body,
-            Trigger::Http { route_key, path_params, source_ip } => {
+            Trigger::Http { route_key, path_params, source_ip, format } => {
                 let cx = RouteContext { route_key, path_params, source_ip, request_id: &request_id };
-                http_event(&parts, &body, &cx)
+                match format {
+                    EventFormat::V2 => http_event(&parts, &body, &cx),
+                    EventFormat::V1(v1) => http_event_v1(&parts, &body, &cx, v1),
+                }
             }
         };
 
@@ -185,7 +190,7 @@ impl Pool {
         let outcome = match ran {
             Ran::Response(payload) => match &inv.trigger {
                 Trigger::Invoke => Outcome::Response(payload_response(payload)),
-                Trigger::Http { .. } => match http_response(&payload) {
+                Trigger::Http { format, .. } => match mapped_response(&payload, format, &accept) {
                     Ok(r) => Outcome::Response(r),
                     Err(e) => {
                         lines.push(format!("the function's result cannot be an HTTP response: {e}"));
@@ -246,6 +251,18 @@ impl Pool {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         }
         Ok(outcome)
+    }
+}
+
+/// The HTTP response a route's Lambda result maps to, in its event format.
+fn mapped_response(
+    payload: &[u8],
+    format: &EventFormat,
+    accept: &str,
+) -> std::result::Result<http::Response<Body>, String> {
+    match format {
+        EventFormat::V2 => http_response(payload),
+        EventFormat::V1(v1) => http_response_v1(payload, v1, accept),
     }
 }
 

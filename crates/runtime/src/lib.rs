@@ -52,10 +52,39 @@ pub enum Trigger {
         path_params: Vec<(String, String)>,
         /// The caller's address.
         source_ip: String,
+        /// How the route's API shapes a Lambda event.
+        format: EventFormat,
     },
     /// A direct invoke (Lambda's `Invoke`): the request is `POST /` and its body is the
     /// event payload.
     Invoke,
+}
+
+/// The Lambda event format of an HTTP route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventFormat {
+    /// HTTP API payload 2.0.
+    V2,
+    /// Payload 1.0: REST APIs, and HTTP APIs with `payload: '1.0'`.
+    V1(V1Context),
+}
+
+/// What a payload 1.0 event says about the API besides the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V1Context {
+    /// A REST API's route (else an HTTP API's): REST's response mapping is strict.
+    pub rest: bool,
+    /// The route's path template (`/items/{id}`).
+    pub resource: String,
+    /// The stage (`dev`; `$default` for an HTTP API).
+    pub stage: String,
+    /// The request's path as the caller addressed the API (`/dev/items/7` for REST).
+    pub request_path: String,
+    /// The API key the caller sent, on a `private` route.
+    pub api_key: Option<String>,
+    /// `binaryMediaTypes`: request bodies of these types are base64-encoded; a response's
+    /// base64 body is decoded when its type or the request's `Accept` is one of them.
+    pub binary_media_types: Vec<String>,
 }
 
 /// One invocation: an HTTP request for the function plus its identity. Each runtime maps

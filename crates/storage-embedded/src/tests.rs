@@ -34,11 +34,18 @@ fn service(name: &str, functions: &[&str]) -> ServiceRecord {
         name: ServiceName::new(name).unwrap(),
         routes: functions
             .iter()
-            .map(|f| RouteSpec { key: RouteKey::parse(&format!("GET /{f}")).unwrap(), function: f.to_string() })
+            .map(|f| RouteSpec {
+                key: RouteKey::parse(&format!("GET /{f}")).unwrap(),
+                function: f.to_string(),
+                api: Default::default(),
+            })
             .collect(),
         cors: None,
         functions: functions.iter().map(|f| FunctionName::new(*f).unwrap()).collect(),
         deployed_at_ms: 1,
+        stage: None,
+        api_keys: vec![],
+        binary_media_types: vec![],
     }
 }
 

@@ -262,6 +262,50 @@ pub struct ServiceRecord {
     pub functions: Vec<FunctionName>,
     /// When the last deploy landed, epoch milliseconds.
     pub deployed_at_ms: u64,
+    /// The stage (`squall deploy --stage`): `name` is `<service>-<stage>` and the routes
+    /// answer under `/<service>/<stage>/`. `None` for services deployed before stages,
+    /// whose routes answer under `/<name>/`.
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// The REST API's keys (`provider.apiGateway.apiKeys`), which `private` routes require.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
+    /// `provider.apiGateway.binaryMediaTypes`: REST request bodies of these content types
+    /// reach functions base64-encoded, and base64 responses go out decoded.
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
+}
+
+impl ServiceRecord {
+    /// The service's own name: `name` without its `-<stage>` suffix.
+    pub fn service_name(&self) -> &str {
+        match &self.stage {
+            Some(stage) => self
+                .name
+                .as_str()
+                .strip_suffix(stage.as_str())
+                .and_then(|s| s.strip_suffix('-'))
+                .unwrap_or(self.name.as_str()),
+            None => self.name.as_str(),
+        }
+    }
+
+    /// The path prefix of its routes on the http port (`/hello/dev`).
+    pub fn base_path(&self) -> String {
+        match &self.stage {
+            Some(stage) => format!("/{}/{stage}", self.service_name()),
+            None => format!("/{}", self.name),
+        }
+    }
+}
+
+/// A REST API key: its value travels in `x-api-key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// The name serverless.yml gives it.
+    pub name: String,
+    /// The key's value.
+    pub value: String,
 }
 
 #[cfg(test)]

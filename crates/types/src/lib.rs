@@ -21,10 +21,13 @@ pub use bucket_name::bucket_name_problem;
 pub use clock::{format_iso8601_millis, format_iso8601_millis_z};
 pub use encoding::{form_decode, form_encode, percent_decode};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
-pub use function::{Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
+pub use function::{ApiKey, Cors, FunctionConfig, FunctionRecord, Runtime, ServiceRecord, default_role};
 pub use log::{LogLine, LogStream};
-pub use names::{FunctionName, NameError, ServiceName};
-pub use route::{HttpMethod, RouteKey, RoutePath, RouteSegment, RouteSpec};
+pub use names::{FunctionName, NameError, ServiceName, check_stage};
+pub use route::{
+    HttpMethod, PayloadVersion, RequiredParameters, RestCors, RestRoute, RouteApi, RouteKey, RoutePath, RouteSegment,
+    RouteSpec,
+};
 pub use trace::{RequestId, TraceContext, random_u64};
 
 /// The AWS account id Squall reports in ARNs (one account per installation).

@@ -97,6 +97,14 @@ macro_rules! string_newtype_impls {
 string_newtype_impls!(FunctionName);
 string_newtype_impls!(ServiceName);
 
+/// Checks a stage name: what API Gateway takes that can also end a service's name.
+pub fn check_stage(stage: &str) -> Result<(), String> {
+    if stage.is_empty() || stage.len() > 64 || !stage.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(format!("stage {stage:?} must be 1 to 64 letters, digits and hyphens"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,6 +217,123 @@ pub struct RouteSpec {
     pub key: RouteKey,
     /// The function (full name) that serves it.
     pub function: String,
+    /// Which kind of API Gateway API the route belongs to, and its settings.
+    #[serde(default)]
+    pub api: RouteApi,
+}
+
+/// The two kinds of API Gateway API a serverless.yml declares routes of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RouteApi {
+    /// An HTTP API route (`httpApi` events).
+    HttpApi {
+        /// The Lambda event's format.
+        payload: PayloadVersion,
+    },
+    /// A REST API route (`http` events, Lambda proxy integration).
+    Rest(RestRoute),
+}
+
+impl Default for RouteApi {
+    fn default() -> Self {
+        RouteApi::HttpApi { payload: PayloadVersion::V2 }
+    }
+}
+
+impl RouteApi {
+    /// Whether the route belongs to a REST API.
+    pub fn is_rest(&self) -> bool {
+        matches!(self, RouteApi::Rest(_))
+    }
+}
+
+/// The format of the event a Lambda proxy integration sends (and of the response it reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayloadVersion {
+    /// `1.0`: REST APIs' format (`httpMethod`, `multiValueHeaders`...).
+    #[serde(rename = "1.0")]
+    V1,
+    /// `2.0`: HTTP APIs' default (`routeKey`, `rawPath`, `cookies`...).
+    #[serde(rename = "2.0")]
+    V2,
+}
+
+/// A REST API route's settings (a serverless.yml `http` event).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestRoute {
+    /// `private: true`: callers must send one of the deployment's API keys in `x-api-key`.
+    #[serde(default)]
+    pub private: bool,
+    /// `cors`: the `OPTIONS` answer API Gateway's mock integration gives for this path.
+    #[serde(default)]
+    pub cors: Option<RestCors>,
+    /// `request.parameters` marked required, checked before the function runs.
+    #[serde(default)]
+    pub required: RequiredParameters,
+}
+
+/// Request parameters a REST route requires (API Gateway's request validation).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequiredParameters {
+    /// Query string parameter names.
+    #[serde(default)]
+    pub querystrings: Vec<String>,
+    /// Header names (matched case-insensitively).
+    #[serde(default)]
+    pub headers: Vec<String>,
+}
+
+impl RequiredParameters {
+    /// Whether nothing is required.
+    pub fn is_empty(&self) -> bool {
+        self.querystrings.is_empty() && self.headers.is_empty()
+    }
+}
+
+/// The headers of a REST path's CORS preflight answer, as the Serverless Framework
+/// configures them (`cors: true` or its object form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestCors {
+    /// `Access-Control-Allow-Origin` candidates; the request's origin is echoed when it is
+    /// one of several, else the first is sent.
+    pub origins: Vec<String>,
+    /// `Access-Control-Allow-Headers`.
+    pub headers: Vec<String>,
+    /// `Access-Control-Allow-Credentials: true`.
+    #[serde(default)]
+    pub allow_credentials: bool,
+    /// `Access-Control-Max-Age`.
+    #[serde(default)]
+    pub max_age: Option<u32>,
+    /// `Cache-Control` on the preflight answer.
+    #[serde(default)]
+    pub cache_control: Option<String>,
+}
+
+impl RestCors {
+    /// The framework's `cors: true`.
+    pub fn framework_default() -> Self {
+        RestCors {
+            origins: vec!["*".into()],
+            headers: [
+                "Content-Type",
+                "X-Amz-Date",
+                "Authorization",
+                "X-Api-Key",
+                "X-Amz-Security-Token",
+                "X-Amz-User-Agent",
+            ]
+            .map(String::from)
+            .to_vec(),
+            allow_credentials: false,
+            max_age: None,
+            cache_control: None,
+        }
+    }
 }
 
 #[cfg(test)]

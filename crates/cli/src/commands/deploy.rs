@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use http::Method;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use squall_functions::{DeploymentPlan, PlannedFunction};
+use squall_functions::{DeploymentPlan, PlannedApiKey, PlannedFunction};
 use squall_manifest::Manifest;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +23,8 @@ struct Package {
 
 /// `squall deploy`'s flags besides the directory.
 pub(crate) struct Options {
+    /// `--stage`.
+    pub(crate) stage: Option<String>,
     /// `--region`.
     pub(crate) region: Option<String>,
     /// `--param KEY=VALUE`, as given.
@@ -41,11 +43,11 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
     // `${env:}` reads this process's environment; `${file(...)}` files beside the manifest.
     let read_file = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
     let inputs = squall_manifest::Inputs {
+        stage: options.stage,
         region: options.region,
         env: std::env::vars().collect(),
         params,
         read_file: Some(&read_file),
-        ..Default::default()
     };
     // A queue's `Ref` is its URL on the server deployed to.
     let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
@@ -70,7 +72,12 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
     }
     let packages = package(&manifest, dir, &shown)?;
     block_on(async {
-        println!("deploying service {} ({} functions)", manifest.service, manifest.functions.len());
+        println!(
+            "deploying service {} to stage {} ({} functions)",
+            manifest.service,
+            manifest.stage,
+            manifest.functions.len()
+        );
         ensure_tables(&client, &manifest.tables).await?;
         ensure_queues(&client, &manifest.queues).await?;
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
@@ -88,7 +95,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         let plan = plan(&manifest, &packages);
         let body = serde_json::to_vec(&plan).context("encoding the plan")?;
         let report = client
-            .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.service.as_str())), body)
+            .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.deployment().as_str())), body)
             .await?
             .json()?;
         print_report(&report);
@@ -104,7 +111,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         super::buckets::ensure_notifications(&client, &manifest.bucket_notifications, &functions)
             .await
             .context("the functions are deployed, but their buckets' notifications are not all in place")?;
-        println!("deployed {} in {:.1}s", manifest.service, started.elapsed().as_secs_f64());
+        println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -449,8 +456,15 @@ fn zip_dir(dir: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
     DeploymentPlan {
-        service: manifest.service.clone(),
+        service: manifest.deployment(),
+        stage: Some(manifest.stage.clone()),
         cors: manifest.cors.clone(),
+        api_keys: manifest
+            .api_keys
+            .iter()
+            .map(|k| PlannedApiKey { name: k.name.clone(), value: k.value.clone() })
+            .collect(),
+        binary_media_types: manifest.binary_media_types.clone(),
         functions: manifest
             .functions
             .iter()
@@ -478,6 +492,13 @@ fn print_report(report: &Value) {
                 None => println!("  ANY {base}/*"),
             }
         }
+    }
+    let keys = report["api_keys"].as_array().into_iter().flatten();
+    let keys: Vec<String> = keys
+        .map(|k| format!("  {}: {}", k["name"].as_str().unwrap_or("?"), k["value"].as_str().unwrap_or("?")))
+        .collect();
+    if !keys.is_empty() {
+        println!("api keys:\n{}", keys.join("\n"));
     }
 }
 
@@ -513,7 +534,8 @@ mod tests {
         let p = package(&manifest, dir.path(), "serverless.yml").unwrap();
         assert_eq!(p[0].sha256.len(), 64);
         let plan = plan(&manifest, &p);
-        assert_eq!(plan.functions[0].config.name.as_str(), "s-f");
+        assert_eq!(plan.functions[0].config.name.as_str(), "s-dev-f");
+        assert_eq!((plan.service.as_str(), plan.stage.as_deref()), ("s-dev", Some("dev")));
     }
 
     #[test]

@@ -20,17 +20,23 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>
 /// Removes a service's functions; first unsubscribes them from their topics and takes
 /// them out of their buckets' notification configurations (the topics and buckets, with
 /// their objects, stay, like tables and queues).
-pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCode> {
+pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {
         let services = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
-        let functions: std::collections::HashSet<String> = services["services"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|s| s["name"] == service)
-            .flat_map(|s| s["functions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from))
-            .collect();
+        let listed: Vec<&Value> = services["services"].as_array().into_iter().flatten().collect();
+        let staged = format!("{service}-{stage}");
+        // The service at that stage, else one deployed before stages existed.
+        let Some(record) = listed
+            .iter()
+            .find(|s| s["name"] == staged.as_str() && s["stage"] == stage)
+            .or_else(|| listed.iter().find(|s| s["name"] == service && s["stage"].is_null()))
+        else {
+            anyhow::bail!("no service {service} is deployed at stage {stage}");
+        };
+        let deployment = record["name"].as_str().unwrap_or(service).to_string();
+        let functions: std::collections::HashSet<String> =
+            record["functions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect();
         let mut kept_buckets = Vec::new();
         if !functions.is_empty() {
             deploy::unsubscribe_functions(&client, &functions, &Default::default())
@@ -40,10 +46,11 @@ pub(crate) fn remove(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCod
                 "taking the service's functions out of their buckets' notifications; no function was removed",
             )?;
         }
-        let r =
-            client.call(Method::DELETE, &format!("/squall/v1/services/{}", segment(service)), vec![]).await?.json()?;
+        let path = format!("/squall/v1/services/{}", segment(&deployment));
+        let r = client.call(Method::DELETE, &path, vec![]).await?.json()?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        println!("removed service {service} ({} functions: {})", removed.len(), removed.join(", "));
+        let at = if record["stage"].is_null() { String::new() } else { format!(" at stage {stage}") };
+        println!("removed service {service}{at} ({} functions: {})", removed.len(), removed.join(", "));
         if !kept_buckets.is_empty() {
             println!("kept buckets {} and their objects (squall never deletes buckets)", kept_buckets.join(", "));
         }
@@ -128,13 +135,19 @@ pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
         let services = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
         let functions = client.call(Method::GET, "/2015-03-31/functions/?MaxItems=10000", vec![]).await?.json()?;
         let http = services["http"].as_str().unwrap_or("");
-        let mut rows =
-            vec![["SERVICE".to_string(), "FUNCTION".into(), "RUNTIME".into(), "MEMORY".into(), "ROUTES".into()]];
+        let mut rows = vec![[
+            "SERVICE".to_string(),
+            "STAGE".into(),
+            "FUNCTION".into(),
+            "RUNTIME".into(),
+            "MEMORY".into(),
+            "ROUTES".into(),
+        ]];
         let configs: Vec<&Value> = functions["Functions"].as_array().into_iter().flatten().collect();
         let find = |name: &str| configs.iter().find(|c| c["FunctionName"] == name).copied();
         let mut listed = std::collections::HashSet::new();
         for s in services["services"].as_array().into_iter().flatten() {
-            let sname = s["name"].as_str().unwrap_or("");
+            let (sname, stage, base) = deployment_of(s);
             for f in s["functions"].as_array().into_iter().flatten().filter_map(Value::as_str) {
                 listed.insert(f.to_string());
                 let routes: Vec<String> = s["routes"]
@@ -142,11 +155,12 @@ pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
                     .into_iter()
                     .flatten()
                     .filter(|r| r["function"] == f)
-                    .map(|r| route_text(&r["key"], http, sname))
+                    .map(|r| route_text(&r["key"], http, &base))
                     .collect();
                 let c = find(f);
                 rows.push([
                     sname.to_string(),
+                    stage.to_string(),
                     f.to_string(),
                     c.map_or("?".into(), |c| c["Runtime"].as_str().unwrap_or("?").to_string()),
                     c.map_or("?".into(), |c| format!("{} MB", c["MemorySize"])),
@@ -158,6 +172,7 @@ pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
             let name = c["FunctionName"].as_str().unwrap_or("");
             if !listed.contains(name) {
                 rows.push([
+                    "-".into(),
                     "-".into(),
                     name.into(),
                     c["Runtime"].as_str().unwrap_or("?").into(),
@@ -171,16 +186,29 @@ pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `GET http://127.0.0.1:8080/hello/greet/{name}` from a route key.
-fn route_text(key: &Value, http: &str, service: &str) -> String {
-    match key.as_str().unwrap_or("").split_once(' ') {
-        Some((method, path)) => format!("{method} {http}/{service}{path}"),
-        None => format!("* {http}/{service}/*"),
+/// A listed deployment's service name, stage (`-` for one deployed before stages) and
+/// the base path of its routes.
+fn deployment_of(s: &Value) -> (&str, &str, String) {
+    let name = s["name"].as_str().unwrap_or("");
+    match s["stage"].as_str() {
+        Some(stage) => {
+            let service = name.strip_suffix(stage).and_then(|n| n.strip_suffix('-')).unwrap_or(name);
+            (service, stage, format!("/{service}/{stage}"))
+        }
+        None => (name, "-", format!("/{name}")),
     }
 }
 
-fn print_table(rows: &[[String; 5]]) {
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
+/// `GET http://127.0.0.1:8080/hello/dev/greet/{name}` from a route key.
+fn route_text(key: &Value, http: &str, base: &str) -> String {
+    match key.as_str().unwrap_or("").split_once(' ') {
+        Some((method, path)) => format!("{method} {http}{base}{path}"),
+        None => format!("* {http}{base}/*"),
+    }
+}
+
+fn print_table(rows: &[[String; 6]]) {
+    let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
     for r in rows {
         let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("{}", line.join("  ").trim_end());
@@ -195,9 +223,13 @@ mod tests {
     fn route_keys_become_urls() {
         let http = "http://127.0.0.1:8080";
         assert_eq!(
-            route_text(&Value::from("GET /greet/{name}"), http, "hello"),
-            "GET http://127.0.0.1:8080/hello/greet/{name}"
+            route_text(&Value::from("GET /greet/{name}"), http, "/hello/dev"),
+            "GET http://127.0.0.1:8080/hello/dev/greet/{name}"
         );
-        assert_eq!(route_text(&Value::from("$default"), http, "hello"), "* http://127.0.0.1:8080/hello/*");
+        assert_eq!(route_text(&Value::from("$default"), http, "/hello/dev"), "* http://127.0.0.1:8080/hello/dev/*");
+        let staged = serde_json::json!({"name": "my-api-prod", "stage": "prod"});
+        assert_eq!(deployment_of(&staged), ("my-api", "prod", "/my-api/prod".to_string()));
+        let old = serde_json::json!({"name": "hello", "stage": null});
+        assert_eq!(deployment_of(&old), ("hello", "-", "/hello".to_string()));
     }
 }

@@ -24,7 +24,7 @@ pub(crate) fn run(config: ServerConfig) -> anyhow::Result<ExitCode> {
 fn announce(s: &Started, data_dir: &std::path::Path) {
     let creds = std::fs::canonicalize(&s.credentials_file).unwrap_or_else(|_| s.credentials_file.clone());
     let mut text = format!(
-        "squall is serving\n  api:  http://{}  (AWS APIs and the control plane)\n  http: http://{}  (deployed routes: /<service>/<path>)\n  data: {}\n",
+        "squall is serving\n  api:  http://{}  (AWS APIs and the control plane)\n  http: http://{}  (deployed routes: /<service>/<stage>/<path>)\n  data: {}\n",
         s.api_addr,
         s.http_addr,
         data_dir.display()

@@ -52,15 +52,15 @@ fn event_invocations_run_later_and_failures_are_retried_with_backoff() -> Result
     let server = Server::start_with(&["--async-retry-delay-ms", "300"])?;
     server.deploy(&guest())?;
 
-    let (meta, body) = invoke_event(&server, "pyfns-shout", r#"{"n": 7}"#)?;
+    let (meta, body) = invoke_event(&server, "pyfns-dev-shout", r#"{"n": 7}"#)?;
     assert_eq!((meta["StatusCode"].as_i64(), body.as_str()), (Some(202), ""), "{meta}");
-    let logs = logs_until(&server, "pyfns-shout", Duration::from_secs(30), |l| l.contains("REPORT RequestId"))?;
+    let logs = logs_until(&server, "pyfns-dev-shout", Duration::from_secs(30), |l| l.contains("REPORT RequestId"))?;
     assert!(logs.contains(r#"shout got {"n": 7}"#), "{logs}");
 
     // A failing function: the first attempt and two retries, about 300 ms then 600 ms apart.
     let started = Instant::now();
-    invoke_event(&server, "pyfns-fail", "{}")?;
-    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
+    invoke_event(&server, "pyfns-dev-fail", "{}")?;
+    let logs = logs_until(&server, "pyfns-dev-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
     let took = started.elapsed();
     assert_eq!(logs.matches("START RequestId").count(), 3, "{logs}");
     assert!(logs.contains("attempt 1 of 3") && logs.contains("attempt 2 of 3"), "{logs}");
@@ -88,21 +88,21 @@ fn accepted_event_invocations_survive_kill_9() -> Result {
         "lambda",
         "put-function-concurrency",
         "--function-name",
-        "pyfns-shout",
+        "pyfns-dev-shout",
         "--reserved-concurrent-executions",
         "0",
     ]))?;
-    let (meta, _) = invoke_event(&server, "pyfns-shout", r#"{"survives": "kill -9"}"#)?;
+    let (meta, _) = invoke_event(&server, "pyfns-dev-shout", r#"{"survives": "kill -9"}"#)?;
     assert_eq!(meta["StatusCode"].as_i64(), Some(202));
     // Past the throttle wait and a retry: it has not run, it is only stored.
     std::thread::sleep(Duration::from_millis(1500));
-    let before = ok(&server.squall(&["logs", "pyfns-shout"]))?;
+    let before = ok(&server.squall(&["logs", "pyfns-dev-shout"]))?;
     assert!(!before.contains("shout got"), "{before}");
     server.kill9()?;
 
     let server = Server::start_in_with(&data, &flags)?;
-    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-shout"]))?;
-    let logs = logs_until(&server, "pyfns-shout", Duration::from_secs(30), |l| l.contains("shout got"))?;
+    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-dev-shout"]))?;
+    let logs = logs_until(&server, "pyfns-dev-shout", Duration::from_secs(30), |l| l.contains("shout got"))?;
     assert!(logs.contains(r#"shout got {"survives": "kill -9"}"#), "{logs}");
     assert_eq!(logs.matches("shout got").count(), 1, "{logs}");
     Ok(())
@@ -113,7 +113,7 @@ fn event_invocations_refuse_what_lambda_refuses() -> Result {
     let server = Server::start()?;
     server.deploy(&guest())?;
     let big = format!(r#"{{"pad": "{}"}}"#, "x".repeat(300 * 1024));
-    let (out, _) = run_event(&server, "pyfns-shout", &big)?;
+    let (out, _) = run_event(&server, "pyfns-dev-shout", &big)?;
     let err = fails(&out)?;
     assert!(err.contains("RequestTooLargeException"), "{err}");
     let out = server.aws(&["lambda", "invoke", "--invocation-type", "Event", "--function-name", "nope", "/dev/null"]);
@@ -138,7 +138,7 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
         "lambda",
         "put-function-event-invoke-config",
         "--function-name",
-        "pyfns-fail",
+        "pyfns-dev-fail",
         "--maximum-retry-attempts",
         "1",
         "--destination-config",
@@ -149,7 +149,7 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
         "lambda",
         "update-function-configuration",
         "--function-name",
-        "pyfns-fail",
+        "pyfns-dev-fail",
         "--dead-letter-config",
         &dead_letter,
     ]))?;
@@ -158,13 +158,14 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
         "lambda",
         "put-function-event-invoke-config",
         "--function-name",
-        "pyfns-shout",
+        "pyfns-dev-shout",
         "--destination-config",
         &on_success,
     ]))?;
-    let config = json(&server.aws(&["lambda", "get-function-event-invoke-config", "--function-name", "pyfns-fail"]))?;
+    let config =
+        json(&server.aws(&["lambda", "get-function-event-invoke-config", "--function-name", "pyfns-dev-fail"]))?;
     assert_eq!(config["MaximumRetryAttempts"], 1, "{config}");
-    let described = json(&server.aws(&["lambda", "get-function-configuration", "--function-name", "pyfns-fail"]))?;
+    let described = json(&server.aws(&["lambda", "get-function-configuration", "--function-name", "pyfns-dev-fail"]))?;
     assert_eq!(described["DeadLetterConfig"]["TargetArn"], arn("dead"), "{described}");
 
     let receive = |queue: &str| -> Result<serde_json::Value> {
@@ -190,14 +191,17 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
     // A failing function: the first attempt, one retry about 300 ms later, then its record
     // goes to onFailure and its event to the dead-letter queue.
     let started = Instant::now();
-    invoke_event(&server, "pyfns-fail", r#"{"n": 1}"#)?;
+    invoke_event(&server, "pyfns-dev-fail", r#"{"n": 1}"#)?;
     let failed = receive("failures")?;
     let took = started.elapsed();
     let record: serde_json::Value = serde_json::from_str(failed["Body"].as_str().unwrap_or_default())?;
     assert_eq!(record["requestContext"]["condition"], "RetriesExhausted", "{record}");
     assert_eq!(record["requestContext"]["approximateInvokeCount"], 2, "{record}");
     assert!(
-        record["requestContext"]["functionArn"].as_str().unwrap_or_default().ends_with(":function:pyfns-fail:$LATEST")
+        record["requestContext"]["functionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(":function:pyfns-dev-fail:$LATEST")
     );
     assert_eq!(record["requestPayload"], serde_json::json!({"n": 1}), "{record}");
     assert!(record["responsePayload"]["errorMessage"].is_string(), "{record}");
@@ -207,11 +211,11 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
     assert_eq!(dead["Body"], r#"{"n": 1}"#, "{dead}");
     assert_eq!(dead["MessageAttributes"]["RequestID"]["StringValue"].as_str().map(str::len), Some(36), "{dead}");
     assert_eq!(dead["MessageAttributes"]["ErrorMessage"]["StringValue"], "bad input, on purpose", "{dead}");
-    let logs = ok(&server.squall(&["logs", "pyfns-fail"]))?;
+    let logs = ok(&server.squall(&["logs", "pyfns-dev-fail"]))?;
     assert_eq!(logs.matches("START RequestId").count(), 2, "{logs}");
 
     // A successful one: its record, with the answer, goes to onSuccess.
-    invoke_event(&server, "pyfns-shout", r#"{"n": 2}"#)?;
+    invoke_event(&server, "pyfns-dev-shout", r#"{"n": 2}"#)?;
     let done = receive("successes")?;
     let record: serde_json::Value = serde_json::from_str(done["Body"].as_str().unwrap_or_default())?;
     assert_eq!(record["requestContext"]["condition"], "Success", "{record}");
@@ -223,7 +227,7 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
         "lambda",
         "put-function-event-invoke-config",
         "--function-name",
-        "pyfns-fail",
+        "pyfns-dev-fail",
         "--maximum-retry-attempts",
         "3",
     ]);
@@ -242,14 +246,14 @@ fn with_lambdas_own_retry_delays_a_dev_server_retries_when_its_clock_is_moved() 
         anyhow::ensure!(r.status == 200, "moving the clock: {} {}", r.status, r.text());
         Ok(())
     };
-    invoke_event(&server, "pyfns-fail", "{}")?;
-    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("attempt 1 of 3"))?;
+    invoke_event(&server, "pyfns-dev-fail", "{}")?;
+    let logs = logs_until(&server, "pyfns-dev-fail", Duration::from_secs(30), |l| l.contains("attempt 1 of 3"))?;
     assert_eq!(logs.matches("START RequestId").count(), 1, "{logs}");
     // Past the first delay (60 s ± 25%), then the second (120 s ± 25%).
     advance(80)?;
-    logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("attempt 2 of 3"))?;
+    logs_until(&server, "pyfns-dev-fail", Duration::from_secs(30), |l| l.contains("attempt 2 of 3"))?;
     advance(160)?;
-    let logs = logs_until(&server, "pyfns-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
+    let logs = logs_until(&server, "pyfns-dev-fail", Duration::from_secs(30), |l| l.contains("giving up"))?;
     assert_eq!(logs.matches("START RequestId").count(), 3, "{logs}");
     Ok(())
 }

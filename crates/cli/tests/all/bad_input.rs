@@ -54,17 +54,17 @@ fn bad_manifests_name_file_line_and_key_and_change_nothing() -> Result {
 
     let err = deploy_error(
         &server,
-        &(manifest("f.wasm", route) + "  g:\n    name: bad-f\n    handler: f.wasm\n"),
+        &(manifest("f.wasm", route) + "  g:\n    name: bad-dev-f\n    handler: f.wasm\n"),
         &[("f.wasm", hello.clone())],
     )?;
-    assert!(err.contains("functions.g: the function name bad-f is also used by functions.f"), "{err}");
+    assert!(err.contains("functions.g: the function name bad-dev-f is also used by functions.f"), "{err}");
 
     // Every error above is one line.
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     // Nothing was created, and hello still serves.
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
-    assert!(!listed.contains("bad-f"), "{listed}");
-    assert_eq!(server.get("/hello/greet/ada")?.text(), "Hello, ada!");
+    assert!(!listed.contains("bad-dev-f"), "{listed}");
+    assert_eq!(server.get("/hello/dev/greet/ada")?.text(), "Hello, ada!");
     Ok(())
 }
 
@@ -77,12 +77,12 @@ fn a_component_without_the_http_export_is_refused_and_the_old_version_keeps_serv
     let dir = service_dir(yaml)?;
     std::fs::write(dir.path().join("f.wasm"), &hello)?;
     server.deploy(dir.path())?;
-    assert_eq!(server.get("/keep/greet/ada")?.text(), "Hello, ada!");
+    assert_eq!(server.get("/keep/dev/greet/ada")?.text(), "Hello, ada!");
 
     std::fs::write(dir.path().join("f.wasm"), wat::parse_str("(component)")?)?;
     let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
-    assert!(err.contains("function keep-f: the component does not export wasi:http/incoming-handler"), "{err}");
-    assert_eq!(server.get("/keep/greet/ada")?.text(), "Hello, ada!");
+    assert!(err.contains("function keep-dev-f: the component does not export wasi:http/incoming-handler"), "{err}");
+    assert_eq!(server.get("/keep/dev/greet/ada")?.text(), "Hello, ada!");
     Ok(())
 }
 

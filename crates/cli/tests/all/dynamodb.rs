@@ -50,20 +50,30 @@ fn serverless_yml_tables_are_created_on_deploy_and_used_by_handlers() -> Result 
     let server = Server::start()?;
     let dir = root().join("tests/guests/lambda/tables");
     let out = server.deploy(&dir)?;
-    assert!(out.contains("table tablesvc-Notes: created"), "{out}");
-    let (_, payload) = server.lambda_invoke("tablesvc-record", r#"{"id": "a", "n": 2}"#)?;
-    let (_, payload2) = server.lambda_invoke("tablesvc-record", r#"{"id": "a", "n": 3}"#)?;
+    assert!(out.contains("table tablesvc-dev-Notes: created"), "{out}");
+    let (_, payload) = server.lambda_invoke("tablesvc-dev-record", r#"{"id": "a", "n": 2}"#)?;
+    let (_, payload2) = server.lambda_invoke("tablesvc-dev-record", r#"{"id": "a", "n": 3}"#)?;
     let v: serde_json::Value = serde_json::from_str(&payload2)?;
-    assert_eq!((v["seen"].as_i64(), v["table"].as_str()), (Some(5), Some("tablesvc-Notes")), "{payload} {payload2}");
-    assert_eq!(v["arn"], "arn:aws:dynamodb:us-east-1:000000000000:table/tablesvc-Notes");
-    let ttl = ok(&server.aws(&["dynamodb", "describe-time-to-live", "--table-name", "tablesvc-Notes"]))?;
+    assert_eq!(
+        (v["seen"].as_i64(), v["table"].as_str()),
+        (Some(5), Some("tablesvc-dev-Notes")),
+        "{payload} {payload2}"
+    );
+    assert_eq!(v["arn"], "arn:aws:dynamodb:us-east-1:000000000000:table/tablesvc-dev-Notes");
+    let ttl = ok(&server.aws(&["dynamodb", "describe-time-to-live", "--table-name", "tablesvc-dev-Notes"]))?;
     assert!(ttl.contains("ENABLED") && ttl.contains("expires"), "{ttl}");
 
     // A second deploy keeps the table and its items.
     let out = server.deploy(&dir)?;
-    assert!(out.contains("table tablesvc-Notes: exists"), "{out}");
-    let got =
-        ok(&server.aws(&["dynamodb", "get-item", "--table-name", "tablesvc-Notes", "--key", r#"{"id":{"S":"a"}}"#]))?;
+    assert!(out.contains("table tablesvc-dev-Notes: exists"), "{out}");
+    let got = ok(&server.aws(&[
+        "dynamodb",
+        "get-item",
+        "--table-name",
+        "tablesvc-dev-Notes",
+        "--key",
+        r#"{"id":{"S":"a"}}"#,
+    ]))?;
     assert!(got.contains("\"5\""), "{got}");
 
     // Another key schema for the same table is refused, not applied.

@@ -8,7 +8,7 @@ fn guest(name: &str) -> std::path::PathBuf {
     root().join("tests/guests/lambda").join(name)
 }
 
-/// `aws lambda invoke` of pyfns-slow for `seconds`, in a thread.
+/// `aws lambda invoke` of pyfns-dev-slow for `seconds`, in a thread.
 fn invoke_slow(server: &Server, seconds: f64) -> std::thread::JoinHandle<std::io::Result<std::process::Output>> {
     let (api, data) = (server.api.clone(), server.data_dir.clone());
     std::thread::spawn(move || {
@@ -16,7 +16,7 @@ fn invoke_slow(server: &Server, seconds: f64) -> std::thread::JoinHandle<std::io
         let payload = dir.path().join("p.json");
         std::fs::write(&payload, format!(r#"{{"seconds": {seconds}}}"#))?;
         aws_command(&data.join("credentials"))
-            .args(["--endpoint-url", &api, "lambda", "invoke", "--function-name", "pyfns-slow"])
+            .args(["--endpoint-url", &api, "lambda", "invoke", "--function-name", "pyfns-dev-slow"])
             .args(["--payload", &format!("fileb://{}", payload.display()), "/dev/null"])
             .output()
     })
@@ -26,30 +26,33 @@ fn invoke_slow(server: &Server, seconds: f64) -> std::thread::JoinHandle<std::io
 fn python_handlers_answer_http_and_invoke_and_stay_warm() -> Result {
     let server = Server::start()?;
     let out = server.deploy(&guest("python"))?;
-    assert!(out.contains("created pyfns-http") && out.contains("created pyfns-platform"), "{out}");
+    assert!(out.contains("created pyfns-dev-http") && out.contains("created pyfns-dev-platform"), "{out}");
     // One zip for the whole service, uploaded once.
     assert_eq!(out.matches("uploading").count(), 1, "{out}");
 
-    let r = server.get("/pyfns/hello/ada?x=1&x=2")?;
+    let r = server.get("/pyfns/dev/hello/ada?x=1&x=2")?;
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.header("x-route"), Some("GET /hello/{name}"));
     assert_eq!(r.header("x-request"), r.header("apigw-requestid"));
     assert_eq!(r.headers.iter().filter(|(k, _)| k == "set-cookie").count(), 2);
     assert_eq!(r.text(), r#"Hello, ada! call 1 query {"x": "1,2"}"#);
     // Module state survives: the same warm process serves the next request.
-    assert!(server.get("/pyfns/hello/bob")?.text().starts_with("Hello, bob! call 2"));
+    assert!(server.get("/pyfns/dev/hello/bob")?.text().starts_with("Hello, bob! call 2"));
 
-    let (meta, payload) = server.lambda_invoke("pyfns-echo", r#"{"k": "v"}"#)?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-echo", r#"{"k": "v"}"#)?;
     assert_eq!(meta["StatusCode"], 200);
     assert!(meta.get("FunctionError").is_none(), "{meta}");
     let v: serde_json::Value = serde_json::from_str(&payload)?;
-    assert_eq!((v["calls"].as_u64(), &v["event"]["k"], &v["function"]), (Some(1), &"v".into(), &"pyfns-echo".into()));
+    assert_eq!(
+        (v["calls"].as_u64(), &v["event"]["k"], &v["function"]),
+        (Some(1), &"v".into(), &"pyfns-dev-echo".into())
+    );
     assert_eq!((v["memory"].as_str(), v["remaining_ok"].as_bool()), (Some("256"), Some(true)));
-    let (_, again) = server.lambda_invoke("pyfns-echo", "{}")?;
+    let (_, again) = server.lambda_invoke("pyfns-dev-echo", "{}")?;
     let again: serde_json::Value = serde_json::from_str(&again)?;
     assert_eq!((again["calls"].as_u64(), &again["pid"]), (Some(2), &v["pid"]), "warm reuse: same process, state kept");
 
-    let logs = ok(&server.squall(&["logs", "pyfns-http"]))?;
+    let logs = ok(&server.squall(&["logs", "pyfns-dev-http"]))?;
     for want in [
         "START RequestId: ",
         "python http call 1",
@@ -68,8 +71,8 @@ fn python_handlers_answer_http_and_invoke_and_stay_warm() -> Result {
     assert!(!used.is_empty() && used.iter().all(|mb| *mb >= 8), "{used:?}\n{logs}");
 
     // The function reaches this Squall with its own SDK.
-    let (_, listed) = server.lambda_invoke("pyfns-platform", "{}")?;
-    assert!(listed.contains("pyfns-echo") && listed.contains("pyfns-platform"), "{listed}");
+    let (_, listed) = server.lambda_invoke("pyfns-dev-platform", "{}")?;
+    assert!(listed.contains("pyfns-dev-echo") && listed.contains("pyfns-dev-platform"), "{listed}");
     Ok(())
 }
 
@@ -77,20 +80,20 @@ fn python_handlers_answer_http_and_invoke_and_stay_warm() -> Result {
 fn node_and_shell_bootstrap_functions_run_too() -> Result {
     let server = Server::start()?;
     server.deploy(&guest("node"))?;
-    assert_eq!(server.get("/nodefns/hi/ada")?.text(), "Hi ada from node, call 1");
-    assert_eq!(server.get("/nodefns/hi/bob")?.text(), "Hi bob from node, call 2");
-    let (_, payload) = server.lambda_invoke("nodefns-callback", r#"{"n": 1}"#)?;
-    assert_eq!(payload, r#"{"got":{"n":1},"fn":"nodefns-callback"}"#);
+    assert_eq!(server.get("/nodefns/dev/hi/ada")?.text(), "Hi ada from node, call 1");
+    assert_eq!(server.get("/nodefns/dev/hi/bob")?.text(), "Hi bob from node, call 2");
+    let (_, payload) = server.lambda_invoke("nodefns-dev-callback", r#"{"n": 1}"#)?;
+    assert_eq!(payload, r#"{"got":{"n":1},"fn":"nodefns-dev-callback"}"#);
 
     server.deploy(&guest("provided"))?;
-    let (meta, payload) = server.lambda_invoke("shellfn-echo", r#"{"n": 2}"#)?;
+    let (meta, payload) = server.lambda_invoke("shellfn-dev-echo", r#"{"n": 2}"#)?;
     assert_eq!(meta["StatusCode"], 200);
     let v: serde_json::Value = serde_json::from_str(&payload)?;
     assert_eq!(
         (v["shell"].as_bool(), &v["event"]["n"], &v["handler"]),
         (Some(true), &2.into(), &"ignored.by.provided".into())
     );
-    let logs = ok(&server.squall(&["logs", "shellfn-echo"]))?;
+    let logs = ok(&server.squall(&["logs", "shellfn-dev-echo"]))?;
     assert!(logs.contains("shell runtime got {\"n\": 2}") || logs.contains("shell runtime got {\"n\":2}"), "{logs}");
     Ok(())
 }
@@ -101,31 +104,31 @@ fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
     server.deploy(&guest("python"))?;
 
     let started = Instant::now();
-    let (meta, payload) = server.lambda_invoke("pyfns-sleepy", r#"{"seconds": 30}"#)?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-sleepy", r#"{"seconds": 30}"#)?;
     assert!(started.elapsed() < Duration::from_secs(10), "the 1 s timeout was not enforced");
     assert_eq!(meta["FunctionError"], "Unhandled");
     assert!(payload.contains("Task timed out after 1.00 seconds"), "{payload}");
     // A fresh process serves the next call.
-    let (meta, payload) = server.lambda_invoke("pyfns-sleepy", r#"{"seconds": 0}"#)?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-sleepy", r#"{"seconds": 0}"#)?;
     assert!(meta.get("FunctionError").is_none() && payload.contains("slept"), "{meta} {payload}");
 
-    let (meta, payload) = server.lambda_invoke("pyfns-crash", "{}")?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-crash", "{}")?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     assert!(payload.contains("Runtime.ExitError") && payload.contains("exit status: 3"), "{payload}");
-    let logs = ok(&server.squall(&["logs", "pyfns-crash"]))?;
+    let logs = ok(&server.squall(&["logs", "pyfns-dev-crash"]))?;
     assert!(logs.contains("about to crash"), "{logs}");
 
-    let (meta, payload) = server.lambda_invoke("pyfns-fail", "{}")?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-fail", "{}")?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     let v: serde_json::Value = serde_json::from_str(&payload)?;
     assert_eq!((&v["errorType"], &v["errorMessage"]), (&"ValueError".into(), &"bad input, on purpose".into()));
 
-    let (meta, payload) = server.lambda_invoke("pyfns-hog", "{}")?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-hog", "{}")?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     assert!(payload.contains("Runtime.OutOfMemory") && payload.contains("of its 128 MB"), "{payload}");
 
     // Everything else kept working.
-    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    let (_, payload) = server.lambda_invoke("pyfns-dev-echo", "{}")?;
     assert!(payload.contains("\"calls\": 1"), "{payload}");
     Ok(())
 }
@@ -136,10 +139,10 @@ fn timeouts_crashes_and_errors_fail_only_their_invocation() -> Result {
 fn memory_is_limited_without_cgroups_too() -> Result {
     let server = Server::start_with(&["--no-memory-cgroups"])?;
     server.deploy(&guest("python"))?;
-    let (meta, payload) = server.lambda_invoke("pyfns-hog", "{}")?;
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-hog", "{}")?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     assert!(payload.contains("Runtime.OutOfMemory") || payload.contains("MemoryError"), "{payload}");
-    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    let (_, payload) = server.lambda_invoke("pyfns-dev-echo", "{}")?;
     assert!(payload.contains("\"calls\": 1"), "{payload}");
     Ok(())
 }
@@ -161,21 +164,21 @@ fn wait_for_starts(server: &Server, function: &str, n: usize) -> Result {
 fn past_the_concurrency_limit_invocations_are_throttled() -> Result {
     let server = Server::start_with(&["--max-concurrency", "1"])?;
     server.deploy(&guest("python"))?;
-    let (meta, _) = server.lambda_invoke("pyfns-slow", r#"{"seconds": 0}"#)?; // warm it up
+    let (meta, _) = server.lambda_invoke("pyfns-dev-slow", r#"{"seconds": 0}"#)?; // warm it up
     assert_eq!(meta["StatusCode"], 200);
     let slow = invoke_slow(&server, 3.0);
-    wait_for_starts(&server, "pyfns-slow", 2)?;
-    // Each function has its own limit: while pyfns-slow is busy, the others serve.
-    assert_eq!(server.get("/pyfns/hello/x")?.status, 201);
-    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+    wait_for_starts(&server, "pyfns-dev-slow", 2)?;
+    // Each function has its own limit: while pyfns-dev-slow is busy, the others serve.
+    assert_eq!(server.get("/pyfns/dev/hello/x")?.status, 201);
+    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-dev-echo", "/dev/null"]))?;
     let first = slow.join().expect("thread")?;
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
 
     // The same function past its limit is: throttled after a short wait, not queued.
     let hold = invoke_slow(&server, 8.0);
-    wait_for_starts(&server, "pyfns-slow", 3)?;
+    wait_for_starts(&server, "pyfns-dev-slow", 3)?;
     let started = Instant::now();
-    let out = server.aws(&["lambda", "invoke", "--function-name", "pyfns-slow", "/dev/null"]);
+    let out = server.aws(&["lambda", "invoke", "--function-name", "pyfns-dev-slow", "/dev/null"]);
     let err = fails(&out)?;
     assert!(err.contains("TooManyRequestsException"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(6), "a throttled call must not wait for the busy one");
@@ -190,7 +193,7 @@ fn bad_packages_are_refused_at_deploy_time() -> Result {
         "service: nob\nprovider:\n  name: aws\n  runtime: provided.al2023\nfunctions:\n  f:\n    handler: x\n",
     )?;
     let err = fails(&server.squall(&["deploy", no_bootstrap.path().to_str().unwrap()]))?;
-    assert!(err.contains("function nob-f: runtime provided.al2023 needs an executable named bootstrap"), "{err}");
+    assert!(err.contains("function nob-dev-f: runtime provided.al2023 needs an executable named bootstrap"), "{err}");
 
     let missing = service_dir(
         "service: noh\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  f:\n    handler: nothere.main\n",
@@ -223,7 +226,7 @@ fn bad_packages_are_refused_at_deploy_time() -> Result {
     assert!(r.text().contains("not a zip"), "{}", r.text());
     // Nothing was created.
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
-    assert!(!listed.contains("\"esc\"") && !listed.contains("nob-f") && !listed.contains("noh-f"), "{listed}");
+    assert!(!listed.contains("\"esc\"") && !listed.contains("nob-dev-f") && !listed.contains("noh-dev-f"), "{listed}");
     Ok(())
 }
 
@@ -231,18 +234,18 @@ fn bad_packages_are_refused_at_deploy_time() -> Result {
 fn a_rust_lambda_runtime_bootstrap_runs_unmodified() -> Result {
     let server = Server::start()?;
     server.deploy(&guest("rust"))?;
-    let r = server.get("/rustfn/hello/ada")?;
+    let r = server.get("/rustfn/dev/hello/ada")?;
     assert_eq!((r.status, r.text().as_str()), (200, "Hello from Rust, ada! call 1"));
     assert_eq!(r.header("x-route"), Some("GET /hello/{name}"));
-    let (meta, payload) = server.lambda_invoke("rustfn-hello", r#"{"k": 1}"#)?;
+    let (meta, payload) = server.lambda_invoke("rustfn-dev-hello", r#"{"k": 1}"#)?;
     assert_eq!(meta["StatusCode"], 200);
     let v: serde_json::Value = serde_json::from_str(&payload)?;
     assert_eq!((v["calls"].as_u64(), &v["event"]["k"]), (Some(2), &1.into()), "warm: the same process, counting on");
     assert_eq!(v["request_id"].as_str().map(str::len), Some(36));
-    let (meta, payload) = server.lambda_invoke("rustfn-hello", r#"{"fail": true}"#)?;
+    let (meta, payload) = server.lambda_invoke("rustfn-dev-hello", r#"{"fail": true}"#)?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     assert!(payload.contains("asked to fail"), "{payload}");
-    let logs = ok(&server.squall(&["logs", "rustfn-hello"]))?;
+    let logs = ok(&server.squall(&["logs", "rustfn-dev-hello"]))?;
     assert!(logs.contains("rust bootstrap call 1") && logs.contains("Init Duration"), "{logs}");
     Ok(())
 }
@@ -255,16 +258,16 @@ fn reserved_concurrency_is_set_by_the_manifest_and_the_lambda_api() -> Result {
         "lambda",
         "put-function-concurrency",
         "--function-name",
-        "pyfns-echo",
+        "pyfns-dev-echo",
         "--reserved-concurrent-executions",
         "0",
     ]))?;
-    let got = ok(&server.aws(&["lambda", "get-function", "--function-name", "pyfns-echo"]))?;
+    let got = ok(&server.aws(&["lambda", "get-function", "--function-name", "pyfns-dev-echo"]))?;
     assert!(got.contains("\"ReservedConcurrentExecutions\": 0"), "{got}");
-    let err = fails(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+    let err = fails(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-dev-echo", "/dev/null"]))?;
     assert!(err.contains("TooManyRequestsException"), "a reservation of 0 disables the function: {err}");
-    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-echo"]))?;
-    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-echo", "/dev/null"]))?;
+    ok(&server.aws(&["lambda", "delete-function-concurrency", "--function-name", "pyfns-dev-echo"]))?;
+    ok(&server.aws(&["lambda", "invoke", "--function-name", "pyfns-dev-echo", "/dev/null"]))?;
 
     // A wasm function with reservedConcurrency: 1 serves one request at a time.
     let yaml = format!(
@@ -273,12 +276,12 @@ fn reserved_concurrency_is_set_by_the_manifest_and_the_lambda_api() -> Result {
     let dir = service_dir(&yaml)?;
     server.deploy(dir.path())?;
     let http = server.http.clone();
-    let busy = std::thread::spawn(move || Server::get_at(&http, "/one/sleep/1500"));
+    let busy = std::thread::spawn(move || Server::get_at(&http, "/one/dev/sleep/1500"));
     std::thread::sleep(Duration::from_millis(500));
-    let r = server.get("/one/env/X")?;
+    let r = server.get("/one/dev/env/X")?;
     assert_eq!((r.status, r.text().as_str()), (503, r#"{"message":"Service Unavailable"}"#));
     assert_eq!(busy.join().expect("thread")?.status, 200);
-    assert_eq!(server.get("/one/env/X")?.status, 200);
+    assert_eq!(server.get("/one/dev/env/X")?.status, 200);
     Ok(())
 }
 
@@ -290,22 +293,22 @@ fn provisioned_processes_are_started_before_the_first_invocation() -> Result {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut logs = String::new();
     while Instant::now() < deadline {
-        logs = ok(&server.squall(&["logs", "pyfns-ready"]))?;
+        logs = ok(&server.squall(&["logs", "pyfns-dev-ready"]))?;
         if logs.matches("Type: provisioned-concurrency").count() >= 2 {
             break;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(logs.matches("INIT_REPORT").count(), 2, "two provisioned processes:\n{logs}");
-    let (_, payload) = server.lambda_invoke("pyfns-ready", "{}")?;
+    let (_, payload) = server.lambda_invoke("pyfns-dev-ready", "{}")?;
     assert!(payload.contains("\"init_type\": \"provisioned-concurrency\""), "{payload}");
-    let logs = ok(&server.squall(&["logs", "pyfns-ready"]))?;
+    let logs = ok(&server.squall(&["logs", "pyfns-dev-ready"]))?;
     assert!(
         logs.contains("REPORT RequestId") && !logs.contains("\tInit Duration"),
         "the call paid no cold start:\n{logs}"
     );
     // The ordinary function beside it starts on demand, as before.
-    let (_, payload) = server.lambda_invoke("pyfns-echo", "{}")?;
+    let (_, payload) = server.lambda_invoke("pyfns-dev-echo", "{}")?;
     assert!(payload.contains("\"init_type\": \"on-demand\""), "{payload}");
     Ok(())
 }
@@ -329,7 +332,7 @@ fn processes_are_sandboxed_from_the_data_directory_and_each_other() -> Result {
         ],
         "write": [own.join("new.txt"), "/tmp/scratch.txt"],
     });
-    let (_, payload) = server.lambda_invoke("pyfns-peek", &event.to_string())?;
+    let (_, payload) = server.lambda_invoke("pyfns-dev-peek", &event.to_string())?;
     let v: serde_json::Value = serde_json::from_str(&payload)?;
     let seen = &v["seen"];
     let at = |p: &std::path::Path| seen[p.to_str().unwrap()].as_str().unwrap_or("?").to_string();
@@ -354,8 +357,8 @@ fn processes_are_sandboxed_from_the_data_directory_and_each_other() -> Result {
 fn the_official_python_interface_client_runs_unmodified() -> Result {
     let server = Server::start()?;
     server.deploy(&guest("ric"))?;
-    let (_, first) = server.lambda_invoke("ricfn-echo", r#"{"a": 1}"#)?;
-    let (_, second) = server.lambda_invoke("ricfn-echo", r#"{"a": 2}"#)?;
+    let (_, first) = server.lambda_invoke("ricfn-dev-echo", r#"{"a": 1}"#)?;
+    let (_, second) = server.lambda_invoke("ricfn-dev-echo", r#"{"a": 2}"#)?;
     let (first, second): (serde_json::Value, serde_json::Value) =
         (serde_json::from_str(&first)?, serde_json::from_str(&second)?);
     assert_eq!(
@@ -364,7 +367,7 @@ fn the_official_python_interface_client_runs_unmodified() -> Result {
         "awslambdaric keeps the process warm"
     );
     assert_eq!((&second["event"]["a"], second["remaining_ok"].as_bool()), (&2.into(), Some(true)));
-    let (meta, err) = server.lambda_invoke("ricfn-echo", r#"{"fail": true}"#)?;
+    let (meta, err) = server.lambda_invoke("ricfn-dev-echo", r#"{"fail": true}"#)?;
     assert_eq!(meta["FunctionError"], "Unhandled");
     let err: serde_json::Value = serde_json::from_str(&err)?;
     assert_eq!((&err["errorType"], &err["errorMessage"]), (&"RuntimeError".into(), &"failing on request".into()));

@@ -11,6 +11,7 @@ mod lambda_runtimes;
 mod manifest_variables;
 mod objects;
 mod queues;
+mod rest_api;
 mod spine;
 mod streams;
 mod topics;

@@ -45,7 +45,7 @@ fn variables_resolve_from_the_manifest_files_and_fallbacks() -> Result {
         "lambda",
         "get-function-configuration",
         "--function-name",
-        "vars-f",
+        "vars-qa-f",
     ]))?)?;
     let env = &config["Environment"]["Variables"];
     assert_eq!(env["TABLE"], "orders-qa", "{config}");
@@ -68,6 +68,6 @@ fn an_unresolvable_variable_is_refused_with_its_line_and_nothing_deploys() -> Re
     assert!(err.contains("serverless.yml:26: functions.f.environment.SECRET:"), "{err}");
     assert!(err.contains("the ssm variable source is not supported yet"), "{err}");
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
-    assert!(!listed.contains("vars-f"), "{listed}");
+    assert!(!listed.contains("vars-qa-f"), "{listed}");
     Ok(())
 }

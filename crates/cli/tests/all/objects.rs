@@ -257,13 +257,13 @@ fn s3_events_in_serverless_yml_reach_the_function_and_deploys_own_their_targets(
     };
     let bucket = "bucketsvc-uploads";
     let config = || json_of(&server.aws(&["s3api", "get-bucket-notification-configuration", "--bucket", bucket]));
-    let function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bucketsvc-record";
+    let function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bucketsvc-dev-record";
     let dir = root().join("tests/guests/lambda/buckets");
 
     let out = server.deploy(&dir)?;
     assert!(out.contains(&format!("bucket {bucket}: created")), "{out}");
     assert!(
-        out.contains(&format!("notification {bucket}/incoming/* s3:ObjectCreated:* -> bucketsvc-record: ready")),
+        out.contains(&format!("notification {bucket}/incoming/* s3:ObjectCreated:* -> bucketsvc-dev-record: ready")),
         "{out}"
     );
     let cors = json_of(&server.aws(&["s3api", "get-bucket-cors", "--bucket", bucket]))?;
@@ -298,7 +298,7 @@ fn s3_events_in_serverless_yml_reach_the_function_and_deploys_own_their_targets(
     let etag = head["ETag"].as_str().unwrap_or_default().trim_matches('"').to_string();
 
     // The function forwards what it was given to the Seen queue.
-    let url = json_of(&server.aws(&["sqs", "get-queue-url", "--queue-name", "bucketsvc-Seen"]))?["QueueUrl"]
+    let url = json_of(&server.aws(&["sqs", "get-queue-url", "--queue-name", "bucketsvc-dev-Seen"]))?["QueueUrl"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("no QueueUrl"))?
         .to_string();
@@ -331,7 +331,7 @@ fn s3_events_in_serverless_yml_reach_the_function_and_deploys_own_their_targets(
         "key": "incoming/a.txt",
         "size": 15,
         "eTag": etag,
-        "configurationId": "bucketsvc-record-1",
+        "configurationId": "bucketsvc-dev-record-1",
     });
     assert_eq!(seen[0], expected);
 

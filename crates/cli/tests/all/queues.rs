@@ -60,13 +60,13 @@ fn acknowledged_sends_and_deletes_survive_kill_9() -> Result {
 fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> Result {
     let server = Server::start()?;
     let out = server.deploy(&root().join("tests/guests/lambda/queues"))?;
-    assert!(out.contains("queue queuesvc-Jobs: created"), "{out}");
+    assert!(out.contains("queue queuesvc-dev-Jobs: created"), "{out}");
     server.client_script("queue_triggers.py", "all queue trigger checks passed")?;
-    let logs = ok(&server.squall(&["logs", "queuesvc-work"]))?;
+    let logs = ok(&server.squall(&["logs", "queuesvc-dev-work"]))?;
     assert!(logs.contains("1 of") && logs.contains("failed and return to it"), "{logs}");
     // A second deploy keeps the queues (and sets their attributes).
     let again = server.deploy(&root().join("tests/guests/lambda/queues"))?;
-    assert!(again.contains("queue queuesvc-Jobs: exists"), "{again}");
+    assert!(again.contains("queue queuesvc-dev-Jobs: exists"), "{again}");
     Ok(())
 }
 

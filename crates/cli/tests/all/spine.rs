@@ -7,16 +7,16 @@ use std::time::{Duration, Instant};
 fn hello_deploys_and_answers_over_http_the_aws_cli_and_squall() -> Result {
     let server = Server::start()?;
     let out = server.deploy(&root().join("examples/hello"))?;
-    assert!(out.contains("created hello-greet"), "{out}");
-    assert!(out.contains(&format!("GET {}/hello/greet/{{name}}", server.http)), "{out}");
+    assert!(out.contains("created hello-dev-greet"), "{out}");
+    assert!(out.contains(&format!("GET {}/hello/dev/greet/{{name}}", server.http)), "{out}");
 
-    let r = server.get("/hello/greet/ada")?;
+    let r = server.get("/hello/dev/greet/ada")?;
     assert_eq!((r.status, r.text().as_str()), (200, "Hello, ada!"));
     assert!(r.header("apigw-requestid").is_some());
 
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
     let v: serde_json::Value = serde_json::from_str(&listed)?;
-    assert_eq!(v["Functions"][0]["FunctionName"], "hello-greet");
+    assert_eq!(v["Functions"][0]["FunctionName"], "hello-dev-greet");
     assert_eq!(v["Functions"][0]["Runtime"], "wasm");
     assert_eq!(v["Functions"][0]["Environment"]["Variables"]["GREETING"], "Hello");
 
@@ -26,7 +26,7 @@ fn hello_deploys_and_answers_over_http_the_aws_cli_and_squall() -> Result {
         "lambda",
         "invoke",
         "--function-name",
-        "hello-greet",
+        "hello-dev-greet",
         "--log-type",
         "Tail",
         out_file.to_str().unwrap(),
@@ -37,10 +37,10 @@ fn hello_deploys_and_answers_over_http_the_aws_cli_and_squall() -> Result {
     let log = base64_decode(meta["LogResult"].as_str().unwrap_or(""));
     assert!(log.contains("greeted world"), "{log}");
 
-    assert_eq!(ok(&server.squall(&["invoke", "hello-greet"]))?.trim(), "Hello, world!");
+    assert_eq!(ok(&server.squall(&["invoke", "hello-dev-greet"]))?.trim(), "Hello, world!");
     let ls = ok(&server.squall(&["ls"]))?;
-    assert!(ls.contains("hello-greet") && ls.contains("/hello/greet/{name}"), "{ls}");
-    let logs = ok(&server.squall(&["logs", "hello-greet"]))?;
+    assert!(ls.contains("hello-dev-greet") && ls.contains("/hello/dev/greet/{name}"), "{ls}");
+    let logs = ok(&server.squall(&["logs", "hello-dev-greet"]))?;
     assert!(logs.contains("greeted ada") && logs.contains(r.header("apigw-requestid").unwrap()), "{logs}");
     Ok(())
 }
@@ -79,27 +79,27 @@ fn redeploys_reconcile_idempotently_and_remove_cleans_up() -> Result {
     let server = Server::start()?;
     let dir = service_dir(&two_functions(true))?;
     let out = server.deploy(dir.path())?;
-    assert!(out.contains("created duo-one") && out.contains("created duo-two"), "{out}");
+    assert!(out.contains("created duo-dev-one") && out.contains("created duo-dev-two"), "{out}");
     // The same artifact serves both functions: uploaded once.
     assert_eq!(out.matches("uploading").count(), 1, "{out}");
 
     let again = server.deploy(dir.path())?;
-    assert!(again.contains("unchanged duo-one") && again.contains("unchanged duo-two"), "{again}");
+    assert!(again.contains("unchanged duo-dev-one") && again.contains("unchanged duo-dev-two"), "{again}");
     assert!(again.contains("not uploaded"), "{again}");
 
     let dir = service_dir(&two_functions(false))?;
     let out = server.deploy(dir.path())?;
-    assert!(out.contains("unchanged duo-one") && out.contains("removed duo-two"), "{out}");
-    assert_eq!(server.get("/duo/headers/x")?.status, 404);
-    assert_eq!(server.get("/duo/env/AWS_LAMBDA_FUNCTION_NAME")?.text(), "duo-one");
+    assert!(out.contains("unchanged duo-dev-one") && out.contains("removed duo-dev-two"), "{out}");
+    assert_eq!(server.get("/duo/dev/headers/x")?.status, 404);
+    assert_eq!(server.get("/duo/dev/env/AWS_LAMBDA_FUNCTION_NAME")?.text(), "duo-dev-one");
 
     let out = ok(&server.squall(&["remove", "duo"]))?;
     assert!(out.contains("removed service duo"), "{out}");
-    assert_eq!(server.get("/duo/env/X")?.status, 404);
+    assert_eq!(server.get("/duo/dev/env/X")?.status, 404);
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
-    assert!(!listed.contains("duo-one"), "{listed}");
+    assert!(!listed.contains("duo-dev-one"), "{listed}");
     let err = fails(&server.squall(&["remove", "duo"]))?;
-    assert!(err.contains("ResourceNotFoundException: Service not found: duo"), "{err}");
+    assert!(err.contains("no service duo is deployed at stage dev"), "{err}");
     Ok(())
 }
 
@@ -109,17 +109,17 @@ fn deployed_state_survives_kill_9_and_restarts_from_cached_code() -> Result {
     let data = tmp.path().join("data");
     let mut server = Server::start_in(&data)?;
     server.deploy(&root().join("examples/hello"))?;
-    assert_eq!(server.get("/hello/greet/bob")?.text(), "Hello, bob!");
+    assert_eq!(server.get("/hello/dev/greet/bob")?.text(), "Hello, bob!");
     server.kill9()?;
     assert!(server.stderr().contains("compiling function code"), "{}", server.stderr());
 
     let cached: Vec<_> = std::fs::read_dir(data.join("cache/wasm"))?.collect();
     assert_eq!(cached.len(), 1, "one compiled component in the cache");
     let server = Server::start_in(&data)?;
-    assert_eq!(server.get("/hello/greet/bob")?.text(), "Hello, bob!");
+    assert_eq!(server.get("/hello/dev/greet/bob")?.text(), "Hello, bob!");
     assert!(!server.stderr().contains("compiling function code"), "a restart must not recompile:\n{}", server.stderr());
     // The key survived too: the CLI and the aws CLI still authenticate.
-    ok(&server.aws(&["lambda", "get-function", "--function-name", "hello-greet"]))?;
+    ok(&server.aws(&["lambda", "get-function", "--function-name", "hello-dev-greet"]))?;
     Ok(())
 }
 
@@ -134,7 +134,7 @@ fn sigterm_lets_in_flight_requests_finish() -> Result {
     let http = server.http.clone();
     let started = Instant::now();
     let inflight = std::thread::spawn(move || {
-        let s = Server::get_at(&http, "/slow/sleep/1500");
+        let s = Server::get_at(&http, "/slow/dev/sleep/1500");
         (s, started.elapsed())
     });
     std::thread::sleep(Duration::from_millis(400));
@@ -154,7 +154,7 @@ fn logs_follow_prints_new_lines_as_they_arrive() -> Result {
     let server = Server::start()?;
     server.deploy(&root().join("examples/hello"))?;
     let mut follow = std::process::Command::new(env!("CARGO_BIN_EXE_squall"))
-        .args(["logs", "hello-greet", "--follow"])
+        .args(["logs", "hello-dev-greet", "--follow"])
         .env("SQUALL_ENDPOINT", &server.api)
         .env("SQUALL_DATA_DIR", &server.data_dir)
         .stdout(std::process::Stdio::piped())
@@ -172,7 +172,7 @@ fn logs_follow_prints_new_lines_as_they_arrive() -> Result {
     let mut n = 0;
     while !seen && Instant::now() < deadline {
         n += 1;
-        server.get(&format!("/hello/greet/visitor{n}"))?;
+        server.get(&format!("/hello/dev/greet/visitor{n}"))?;
         while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
             if line.contains("greeted visitor") {
                 seen = true;

@@ -16,7 +16,7 @@ fn stream_events_reach_functions_with_retries_partial_failures_and_durable_check
     let flags = ["--stream-retry-delay-ms", "100"];
     let mut server = Server::start_in_with(&data, &flags)?;
     let out = server.deploy(&root().join("tests/guests/lambda/streams"))?;
-    assert!(out.contains("table streamsvc-Orders: created"), "{out}");
+    assert!(out.contains("table streamsvc-dev-Orders: created"), "{out}");
     let script = root().join("tests/clients/stream_triggers.py");
     let run = |server: &Server, phase: &str, done: &str| -> Result {
         let out = server.python_with(&script, &[phase]);
@@ -26,7 +26,7 @@ fn stream_events_reach_functions_with_retries_partial_failures_and_durable_check
         Ok(())
     };
     run(&server, "deliver", "all stream delivery checks passed")?;
-    let logs = ok(&server.squall(&["logs", "streamsvc-consume"]))?;
+    let logs = ok(&server.squall(&["logs", "streamsvc-dev-consume"]))?;
     assert!(logs.contains("failed 2 times, skipping it"), "{logs}");
 
     // Checkpoints are durable: after kill -9 nothing is delivered twice, and delivery goes on.

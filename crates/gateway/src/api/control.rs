@@ -80,8 +80,9 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
                 return Err(ApiError::invalid(format!("the plan is for service {}, not {name}", plan.service)));
             }
             let report = f.deploy(plan).await?;
+            let http = format!("{}{}", state.http_base, report.base_path);
             let mut body = serde_json::to_value(report).expect("reports serialize");
-            body["http"] = json!(format!("{}/{name}", state.http_base));
+            body["http"] = json!(http);
             Ok(json_response(StatusCode::OK, &body))
         }
         (&Method::DELETE, ["services", name]) => {

@@ -80,14 +80,14 @@ resources:
 fn buckets_and_s3_events_are_read_and_referenced() {
     let m = parse("serverless.yml", YAML).unwrap();
     let env = &m.functions[0].config.environment;
-    assert_eq!(env["UPLOADS"], "shop-uploads");
-    assert_eq!(env["UPLOADS_ARN"], "arn:aws:s3:::shop-uploads");
+    assert_eq!(env["UPLOADS"], "shop-dev-uploads");
+    assert_eq!(env["UPLOADS_ARN"], "arn:aws:s3:::shop-dev-uploads");
     assert_eq!(env["PHOTOS"], "shop-photos", "the framework's id for the bucket an event creates");
     assert_eq!(env["NAMED"], "arn:aws:s3:::shop-named");
 
     // Declared first, then implied; `existing: true` creates nothing.
     let buckets: Vec<(&str, &str)> = m.buckets.iter().map(|b| (b.logical_id.as_str(), b.name.as_str())).collect();
-    assert_eq!(buckets, [("Uploads", "shop-uploads"), ("Named", "shop-named"), ("", "shop-photos")]);
+    assert_eq!(buckets, [("Uploads", "shop-dev-uploads"), ("Named", "shop-named"), ("", "shop-photos")]);
     let cors = m.buckets[0].cors.as_ref().unwrap();
     assert_eq!(cors.len(), 1);
     assert_eq!(cors[0].id.as_deref(), Some("browsers"));
@@ -113,12 +113,20 @@ fn buckets_and_s3_events_are_read_and_referenced() {
     assert_eq!(
         got,
         [
-            ("shop-resize-1", "shop-photos", "shop-resize", "s3:ObjectCreated:*", "", "", false),
-            ("shop-resize-2", "shop-photos", "shop-resize", "s3:ObjectRemoved:*", "", "", false),
-            ("shop-resize-3", "shop-uploads", "shop-resize", "s3:ObjectCreated:Put", "incoming/", ".jpg", false),
-            ("shop-resize-4", "shop-named", "shop-resize", "s3:ObjectCreated:*", "a/", "", false),
-            ("shop-resize-5", "elsewhere", "shop-resize", "s3:ObjectCreated:*", "", "", true),
-            ("shop-audit-1", "shop-uploads", "shop-auditor", "s3:ObjectCreated:*", "other/", "", false),
+            ("shop-dev-resize-1", "shop-photos", "shop-dev-resize", "s3:ObjectCreated:*", "", "", false),
+            ("shop-dev-resize-2", "shop-photos", "shop-dev-resize", "s3:ObjectRemoved:*", "", "", false),
+            (
+                "shop-dev-resize-3",
+                "shop-dev-uploads",
+                "shop-dev-resize",
+                "s3:ObjectCreated:Put",
+                "incoming/",
+                ".jpg",
+                false
+            ),
+            ("shop-dev-resize-4", "shop-named", "shop-dev-resize", "s3:ObjectCreated:*", "a/", "", false),
+            ("shop-dev-resize-5", "elsewhere", "shop-dev-resize", "s3:ObjectCreated:*", "", "", true),
+            ("shop-dev-audit-1", "shop-dev-uploads", "shop-auditor", "s3:ObjectCreated:*", "other/", "", false),
         ]
     );
     let n = &m.bucket_notifications[5];
@@ -160,9 +168,9 @@ fn bucket_errors_are_located() {
         ),
         "{e}"
     );
-    let e = bad("BucketName: shop-named", "BucketName: shop-uploads");
+    let e = bad("BucketName: shop-named", "BucketName: shop-dev-uploads");
     assert!(
-        e.contains("serverless.yml:59: resources.Resources.Named: bucket shop-uploads is also declared as resources.Resources.Uploads"),
+        e.contains("serverless.yml:59: resources.Resources.Named: bucket shop-dev-uploads is also declared as resources.Resources.Uploads"),
         "{e}"
     );
     let e = bad("UPLOADS: !Ref Uploads", "UPLOADS: !GetAtt Uploads.DomainName");
@@ -242,7 +250,7 @@ fn s3_event_errors_are_located() {
     let e = bad("            - prefix: other/", "            - prefix: incoming/");
     assert!(
         e.contains(
-            "serverless.yml:39: functions.audit.events[0].s3: overlaps functions.resize.events[2].s3 on bucket shop-uploads"
+            "serverless.yml:39: functions.audit.events[0].s3: overlaps functions.resize.events[2].s3 on bucket shop-dev-uploads"
         ),
         "{e}"
     );

@@ -49,16 +49,16 @@ fn parses_a_full_manifest() {
     assert_eq!(m.build.as_deref(), Some("cargo build"));
     assert!(m.cors.is_some());
     let greet = &m.functions[0];
-    assert_eq!(greet.config.name.as_str(), "hello-greet");
+    assert_eq!(greet.config.name.as_str(), "hello-dev-greet");
     assert_eq!(greet.config.timeout_s, 5);
     assert_eq!(greet.config.memory_mb, 1024);
     assert_eq!(greet.config.environment["GREETING"], "Hi");
     assert_eq!(greet.config.environment["PORT"], "8080");
-    let routes: Vec<String> = greet.routes.iter().map(|r| r.to_string()).collect();
+    let routes: Vec<String> = greet.routes.iter().map(|r| r.key.to_string()).collect();
     assert_eq!(routes, ["GET /greet/{name}", "POST /greet"]);
     let other = &m.functions[1];
     assert_eq!(other.config.name.as_str(), "custom-name");
-    assert_eq!(other.routes[0].to_string(), "$default");
+    assert_eq!(other.routes[0].key.to_string(), "$default");
     assert_eq!(m.locate(&["functions", "other", "handler"]), Some(27));
 }
 
@@ -113,12 +113,12 @@ functions:
   f:
     handler: f.wasm
   g:
-    name: a-f
+    name: a-dev-f
     handler: g.wasm
 ";
     let e = errors(yaml);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].contains("functions.g: the function name a-f is also used by functions.f"), "{e:?}");
+    assert!(e[0].contains("functions.g: the function name a-dev-f is also used by functions.f"), "{e:?}");
 }
 
 #[test]
@@ -284,13 +284,13 @@ resources:
 ";
     let m = parse("serverless.yml", yaml).unwrap();
     let names: Vec<&str> = m.tables.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["shop-Orders", "carts"]);
+    assert_eq!(names, ["shop-dev-Orders", "carts"]);
     assert_eq!(m.tables[0].ttl.as_deref(), Some("expires"));
-    assert_eq!(m.tables[0].create["TableName"], "shop-Orders");
+    assert_eq!(m.tables[0].create["TableName"], "shop-dev-Orders");
     assert_eq!(m.tables[0].create["KeySchema"][0]["KeyType"], "HASH");
     let env = &m.functions[0].config.environment;
-    assert_eq!(env["ORDERS"], "shop-Orders");
-    assert_eq!(env["ORDERS_ARN"], "arn:aws:dynamodb:eu-west-1:000000000000:table/shop-Orders");
+    assert_eq!(env["ORDERS"], "shop-dev-Orders");
+    assert_eq!(env["ORDERS_ARN"], "arn:aws:dynamodb:eu-west-1:000000000000:table/shop-dev-Orders");
     assert_eq!(env["CARTS"], "carts");
 
     let bad = errors(&yaml.replace("Ref: Carts", "Ref: Nope").replace(
@@ -350,7 +350,7 @@ resources:
     assert_eq!(
         tables,
         [
-            squall_types::EventSource::DynamoDbStream { table: "shop-Orders".into() },
+            squall_types::EventSource::DynamoDbStream { table: "shop-dev-Orders".into() },
             squall_types::EventSource::DynamoDbStream { table: "other".into() },
         ]
     );
@@ -414,15 +414,15 @@ resources:
 ";
     let m = crate::parse_for("serverless.yml", yaml, "http://127.0.0.1:9999/").unwrap();
     let env = &m.functions[0].config.environment;
-    assert_eq!(env["JOBS_URL"], "http://127.0.0.1:9999/000000000000/shop-Jobs");
+    assert_eq!(env["JOBS_URL"], "http://127.0.0.1:9999/000000000000/shop-dev-Jobs");
     assert_eq!(env["DLQ_ARN"], "arn:aws:sqs:us-east-1:000000000000:shop-dead");
     let jobs = &m.queues[0];
-    assert_eq!((jobs.name.as_str(), jobs.attributes["VisibilityTimeout"].as_str()), ("shop-Jobs", "5"));
+    assert_eq!((jobs.name.as_str(), jobs.attributes["VisibilityTimeout"].as_str()), ("shop-dev-Jobs", "5"));
     let redrive: serde_json::Value = serde_json::from_str(&jobs.attributes["RedrivePolicy"]).unwrap();
     assert_eq!(redrive["deadLetterTargetArn"], "arn:aws:sqs:us-east-1:000000000000:shop-dead");
     assert_eq!(jobs.tags["team"], "shop");
     let sources = &m.functions[0].config.event_sources;
-    assert_eq!(sources[0].source, squall_types::EventSource::Sqs { queue: "shop-Jobs".into() });
+    assert_eq!(sources[0].source, squall_types::EventSource::Sqs { queue: "shop-dev-Jobs".into() });
     assert_eq!((sources[0].batch_size, sources[0].batching_window_s), (20, 2));
     assert!(sources[0].report_batch_item_failures);
     assert_eq!(sources[1].source, squall_types::EventSource::Sqs { queue: "elsewhere".into() });
@@ -490,14 +490,14 @@ resources:
       Type: AWS::SQS::Queue
 ";
     let m = parse("serverless.yml", yaml).unwrap();
-    let orders_arn = "arn:aws:sns:eu-west-1:000000000000:shop-Orders";
+    let orders_arn = "arn:aws:sns:eu-west-1:000000000000:shop-dev-Orders";
     let env = &m.functions[0].config.environment;
     assert_eq!(env["ORDERS_TOPIC"], orders_arn);
     assert_eq!(env["ORDERS_ARN"], orders_arn);
-    assert_eq!(env["ORDERS_NAME"], "shop-Orders");
+    assert_eq!(env["ORDERS_NAME"], "shop-dev-Orders");
     assert_eq!(env["ALERTS"], "arn:aws:sns:eu-west-1:000000000000:shop-alerts");
     let names: Vec<(&str, &str)> = m.topics.iter().map(|t| (t.logical_id.as_str(), t.name.as_str())).collect();
-    assert_eq!(names, [("Orders", "shop-Orders"), ("Alerts", "shop-alerts")]);
+    assert_eq!(names, [("Orders", "shop-dev-Orders"), ("Alerts", "shop-alerts")]);
     let orders = &m.topics[0];
     assert_eq!(orders.attributes["DisplayName"], "Orders");
     assert_eq!(orders.attributes["TracingConfig"], "Active");
@@ -511,8 +511,8 @@ resources:
     assert_eq!(
         subs,
         [
-            (orders_arn, "sqs", "arn:aws:sqs:eu-west-1:000000000000:shop-Jobs"),
-            (orders_arn, "lambda", "arn:aws:lambda:eu-west-1:000000000000:function:shop-f"),
+            (orders_arn, "sqs", "arn:aws:sqs:eu-west-1:000000000000:shop-dev-Jobs"),
+            (orders_arn, "lambda", "arn:aws:lambda:eu-west-1:000000000000:function:shop-dev-f"),
             (orders_arn, "http", "http://127.0.0.1:9000/hook"),
         ]
     );
@@ -531,7 +531,7 @@ resources:
     assert!(e.contains("Properties.TracingConfig: must be PassThrough or Active"), "{e}");
     let e = bad("Endpoint: !GetAtt Jobs.Arn", "Endpoint: !Ref Jobs");
     assert!(
-        e.contains("serverless.yml:35: resources.Resources.Orders.Properties.Subscription[0].Endpoint: http://127.0.0.1:4566/000000000000/shop-Jobs is not an SQS queue ARN"),
+        e.contains("serverless.yml:35: resources.Resources.Orders.Properties.Subscription[0].Endpoint: http://127.0.0.1:4566/000000000000/shop-dev-Jobs is not an SQS queue ARN"),
         "{e}"
     );
     let e = bad("Protocol: http", "Protocol: email");
@@ -587,16 +587,19 @@ resources:
     assert_eq!(m.subscriptions.len(), 2, "{:?}", m.subscriptions);
     let q = &m.subscriptions[0];
     assert_eq!(q.origin, "resources.Resources.ToQueue");
-    assert_eq!(q.topic_arn, "arn:aws:sns:us-east-1:000000000000:shop-Orders");
-    assert_eq!((q.protocol.as_str(), q.endpoint.as_str()), ("sqs", "arn:aws:sqs:us-east-1:000000000000:shop-Jobs"));
+    assert_eq!(q.topic_arn, "arn:aws:sns:us-east-1:000000000000:shop-dev-Orders");
+    assert_eq!((q.protocol.as_str(), q.endpoint.as_str()), ("sqs", "arn:aws:sqs:us-east-1:000000000000:shop-dev-Jobs"));
     assert_eq!(q.attributes["RawMessageDelivery"], "true");
     assert_eq!(q.attributes["FilterPolicyScope"], "MessageBody");
     let filter: serde_json::Value = serde_json::from_str(&q.attributes["FilterPolicy"]).unwrap();
     assert_eq!(filter, serde_json::json!({ "kind": ["order"], "total": [{ "numeric": [">", 100] }] }));
     let redrive: serde_json::Value = serde_json::from_str(&q.attributes["RedrivePolicy"]).unwrap();
-    assert_eq!(redrive, serde_json::json!({ "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:shop-Dead" }));
+    assert_eq!(
+        redrive,
+        serde_json::json!({ "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:shop-dev-Dead" })
+    );
     let f = &m.subscriptions[1];
-    assert_eq!(f.endpoint, "arn:aws:lambda:us-east-1:000000000000:function:shop-send-mail");
+    assert_eq!(f.endpoint, "arn:aws:lambda:us-east-1:000000000000:function:shop-dev-send-mail");
     assert_eq!(f.attributes["FilterPolicy"], r#"{"kind":["refund"]}"#);
     assert!(f.attributes["DeliveryPolicy"].contains("numRetries"));
 
@@ -638,7 +641,7 @@ functions:
       - sns: arn:aws:sns:us-east-1:000000000000:external
       - sns:
           arn: !Ref Declared
-          topicName: shop-Declared
+          topicName: shop-dev-Declared
           filterPolicy:
             kind: [order]
           filterPolicyScope: MessageAttributes
@@ -657,7 +660,7 @@ functions:
     events:
       - sns: orders
       - sns:
-          topicName: shop-Declared
+          topicName: shop-dev-Declared
 resources:
   Resources:
     Declared:
@@ -672,12 +675,12 @@ resources:
     let m = parse("serverless.yml", yaml).unwrap();
     assert!(m.functions.iter().all(|f| f.config.event_sources.is_empty()), "sns events are not mappings");
     let topics: Vec<(&str, &str)> = m.topics.iter().map(|t| (t.logical_id.as_str(), t.name.as_str())).collect();
-    assert_eq!(topics, [("Declared", "shop-Declared"), ("Other", "other"), ("", "orders"), ("", "alerts")]);
+    assert_eq!(topics, [("Declared", "shop-dev-Declared"), ("Other", "other"), ("", "orders"), ("", "alerts")]);
     assert_eq!(m.topics[3].attributes["DisplayName"], "Alerts");
     assert!(m.topics[2].attributes.is_empty());
 
     let worker = "arn:aws:lambda:us-east-1:000000000000:function:shop-worker";
-    let g = "arn:aws:lambda:us-east-1:000000000000:function:shop-g";
+    let g = "arn:aws:lambda:us-east-1:000000000000:function:shop-dev-g";
     let arn = |t: &str| format!("arn:aws:sns:us-east-1:000000000000:{t}");
     let subs: Vec<(String, &str, &str)> =
         m.subscriptions.iter().map(|s| (s.topic_arn.clone(), s.protocol.as_str(), s.endpoint.as_str())).collect();
@@ -686,18 +689,18 @@ resources:
         [
             (arn("orders"), "lambda", worker),
             (arn("external"), "lambda", worker),
-            (arn("shop-Declared"), "lambda", worker),
+            (arn("shop-dev-Declared"), "lambda", worker),
             (arn("alerts"), "lambda", worker),
             (arn("other"), "lambda", worker),
             (arn("orders"), "lambda", g),
-            (arn("shop-Declared"), "lambda", g),
+            (arn("shop-dev-Declared"), "lambda", g),
         ]
     );
     assert_eq!(m.subscriptions[0].origin, "functions.f.events[0].sns");
     let declared = &m.subscriptions[2].attributes;
     assert_eq!(declared["FilterPolicy"], r#"{"kind":["order"]}"#);
     assert_eq!(declared["FilterPolicyScope"], "MessageAttributes");
-    let dead = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:shop-Dead"}"#;
+    let dead = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:shop-dev-Dead"}"#;
     assert_eq!(declared["RedrivePolicy"], dead);
     assert_eq!(m.subscriptions[3].attributes["RedrivePolicy"], dead);
     assert!(m.subscriptions[0].attributes.is_empty());
@@ -713,8 +716,8 @@ resources:
         "{e}"
     );
     let e = bad("arn: !Ref Declared", "arn: !GetAtt Declared.TopicName");
-    assert!(e.contains("functions.f.events[2].sns.arn: shop-Declared is not an SNS topic ARN"), "{e}");
-    let e = bad("topicName: shop-Declared\n          filterPolicy", "topicName: nope\n          filterPolicy");
+    assert!(e.contains("functions.f.events[2].sns.arn: shop-dev-Declared is not an SNS topic ARN"), "{e}");
+    let e = bad("topicName: shop-dev-Declared\n          filterPolicy", "topicName: nope\n          filterPolicy");
     assert!(e.contains("serverless.yml:14: functions.f.events[2].sns.topicName: nope is not the name"), "{e}");
     let e = bad("deadLetterTargetRef: Dead", "deadLetterTargetRef: Declared");
     assert!(e.contains("redrivePolicy.deadLetterTargetRef: Declared is not an AWS::SQS::Queue of this service"), "{e}");
@@ -791,9 +794,9 @@ resources:
     let work = &m.functions[0].config.async_invoke;
     assert_eq!(work.maximum_retry_attempts, Some(1));
     assert_eq!(work.maximum_event_age_s, Some(3600));
-    assert_eq!(work.dead_letter.as_deref(), Some("arn:aws:sns:us-east-1:000000000000:jobs-Alarms"));
+    assert_eq!(work.dead_letter.as_deref(), Some("arn:aws:sns:us-east-1:000000000000:jobs-dev-Alarms"));
     assert_eq!(work.on_success.as_deref(), Some("arn:aws:lambda:us-east-1:000000000000:function:audit-log"));
-    assert_eq!(work.on_failure.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:jobs-Failed"));
+    assert_eq!(work.on_failure.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:jobs-dev-Failed"));
     let audit = &m.functions[1].config.async_invoke;
     assert_eq!(audit.on_failure.as_deref(), Some("arn:aws:sns:us-east-1:000000000000:ops"));
 

@@ -1,0 +1,87 @@
+//! serverless.yml `http` events (a REST API with the Lambda proxy integration) and stages:
+//! a service deployed to two stages is two deployments, each under `/<service>/<stage>/`.
+
+use crate::harness::*;
+
+/// The value `squall deploy` printed for API key `name`.
+fn api_key(deploy_output: &str, name: &str) -> Option<String> {
+    let line = deploy_output.lines().find(|l| l.trim_start().starts_with(&format!("{name}: ")))?;
+    Some(line.trim_start()[name.len() + 2..].trim().to_string())
+}
+
+#[test]
+fn rest_events_answer_as_api_gateway_does_at_each_stage() -> Result {
+    let server = Server::start()?;
+    let dir = root().join("tests/guests/lambda/rest");
+    let dev = server.deploy(&dir)?;
+    assert!(dev.contains(&format!("GET {}/restsvc/dev/items/{{id}}", server.http)), "{dev}");
+    let dev_key = api_key(&dev, "partner").ok_or_else(|| anyhow::anyhow!("no partner key printed:\n{dev}"))?;
+    assert_eq!(dev_key.len(), 40, "{dev}");
+    assert_eq!(api_key(&dev, "fixed").as_deref(), Some("fixed-key-value-0123456789"), "{dev}");
+    let base = format!("{}/restsvc/dev", server.http);
+    server.client_script_with("rest_api.py", &[&base, &dev_key, "dev"], "all REST API checks passed")?;
+
+    // A redeploy keeps the keys; another stage is another deployment with its own.
+    assert_eq!(api_key(&server.deploy(&dir)?, "partner").as_deref(), Some(dev_key.as_str()));
+    let prod = ok(&server.squall(&["deploy", dir.to_str().unwrap(), "--stage", "prod"]))?;
+    assert!(prod.contains("created restsvc-prod-getItem"), "{prod}");
+    let prod_key = api_key(&prod, "partner").ok_or_else(|| anyhow::anyhow!("no key:\n{prod}"))?;
+    assert_ne!(prod_key, dev_key);
+    let base = format!("{}/restsvc/prod", server.http);
+    server.client_script_with("rest_api.py", &[&base, &prod_key, "prod"], "all REST API checks passed")?;
+    let r = server.http_request("GET", "/restsvc/prod/admin/stats", &[("x-api-key", &dev_key)], vec![])?;
+    assert_eq!(r.status, 403, "a key of one stage does not open another");
+
+    let listed = ok(&server.squall(&["ls"]))?;
+    assert!(listed.lines().any(|l| l.starts_with("restsvc") && l.contains(" prod ")), "{listed}");
+    assert!(listed.lines().any(|l| l.starts_with("restsvc") && l.contains(" dev ")), "{listed}");
+    let out = ok(&server.squall(&["remove", "restsvc", "--stage", "prod"]))?;
+    assert!(out.contains("removed service restsvc at stage prod"), "{out}");
+    assert_eq!(server.get("/restsvc/prod/health")?.status, 404);
+    assert_eq!(server.get("/restsvc/dev/health")?.text(), "ok", "the dev stage stays");
+    Ok(())
+}
+
+#[test]
+fn rest_settings_squall_cannot_honour_are_refused_by_name() -> Result {
+    let server = Server::start()?;
+    let refused = [
+        (
+            "      - http:\n          path: a\n          method: get\n          authorizer: aws_iam\n",
+            "authorizers are not supported yet",
+        ),
+        (
+            "      - http:\n          path: a\n          method: get\n          integration: lambda\n",
+            "the lambda integration",
+        ),
+        (
+            "      - http:\n          path: a\n          method: get\n          async: true\n",
+            "asynchronous REST events",
+        ),
+        (
+            "      - http:\n          path: a\n          method: get\n          request:\n            schemas:\n              application/json: {}\n",
+            "request body validation",
+        ),
+        ("      - http: 'GET /a'\n      - httpApi: 'GET /a'\n", "collides with a route"),
+    ];
+    for (events, message) in refused {
+        let yaml = format!(
+            "service: restbad\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    events:\n{events}"
+        );
+        let dir = service_dir(&yaml)?;
+        std::fs::write(dir.path().join("h.py"), "def f(e, c):\n    return {}\n")?;
+        let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+        assert!(err.contains("serverless.yml:") && err.contains(message), "{message}: {err}");
+    }
+    let yaml = "service: restbad\nprovider:\n  name: aws\n  runtime: python3.12\n  apiGateway:\n    resourcePolicy:\n      - Effect: Allow\nfunctions:\n  f:\n    handler: h.f\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("h.py"), "def f(e, c):\n    return {}\n")?;
+    let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    assert!(
+        err.contains("serverless.yml:6: provider.apiGateway.resourcePolicy: resource policies are not enforced yet"),
+        "{err}"
+    );
+    let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
+    assert!(!listed.contains("restbad"), "nothing was deployed: {listed}");
+    Ok(())
+}

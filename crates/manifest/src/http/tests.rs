@@ -1,0 +1,157 @@
+//! `http` and `httpApi` events, `provider.apiGateway` and stages as the parser reads them.
+
+use crate::{Inputs, parse, parse_with};
+use squall_types::{PayloadVersion, RestCors, RouteApi};
+
+fn manifest(provider: &str, events: &str) -> String {
+    format!(
+        "service: shop\nprovider:\n  name: aws\n  runtime: python3.12\n{provider}functions:\n  f:\n    handler: h.f\n    events:\n{events}"
+    )
+}
+
+fn errors(yaml: &str) -> Vec<String> {
+    match parse("serverless.yml", yaml) {
+        Ok(_) => vec![],
+        Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn http_events_become_rest_routes() {
+    let yaml = manifest(
+        "",
+        "      - http: GET items
+      - http:
+          path: /items/{id}/
+          method: any
+          private: true
+          cors: true
+          request:
+            parameters:
+              querystrings:
+                q: true
+                page: false
+              headers:
+                X-Tenant:
+                  required: true
+              paths:
+                id: true
+      - http:
+          path: /
+          method: post
+          cors:
+            origin: https://app.example
+            headers: [X-A]
+            maxAge: 60
+            cacheControl: max-age=60
+",
+    );
+    let m = parse("serverless.yml", &yaml).unwrap();
+    let routes = &m.functions[0].routes;
+    let keys: Vec<String> = routes.iter().map(|r| r.key.to_string()).collect();
+    assert_eq!(keys, ["GET /items", "ANY /items/{id}", "POST /"]);
+    assert!(routes.iter().all(|r| r.function == "shop-dev-f"));
+    let RouteApi::Rest(first) = &routes[0].api else { panic!("a REST route") };
+    assert!(!first.private && first.cors.is_none() && first.required.is_empty());
+    let RouteApi::Rest(second) = &routes[1].api else { panic!("a REST route") };
+    assert!(second.private);
+    assert_eq!(second.cors, Some(RestCors::framework_default()));
+    assert_eq!(
+        (second.required.querystrings.clone(), second.required.headers.clone()),
+        (vec!["q".to_string()], vec!["X-Tenant".to_string()])
+    );
+    let RouteApi::Rest(third) = &routes[2].api else { panic!("a REST route") };
+    let cors = third.cors.as_ref().unwrap();
+    assert_eq!(
+        (cors.origins.clone(), cors.headers.clone()),
+        (vec!["https://app.example".to_string()], vec!["X-A".to_string()])
+    );
+    assert_eq!((cors.max_age, cors.cache_control.as_deref()), (Some(60), Some("max-age=60")));
+}
+
+#[test]
+fn api_keys_binary_types_and_payload_versions_are_read() {
+    let provider = "  apiGateway:
+    apiKeys:
+      - plain
+      - name: given
+        value: a-value-of-twenty-chars
+        description: for partners
+      - free:
+          - grouped
+    binaryMediaTypes: ['image/*']
+  httpApi:
+    payload: '1.0'
+";
+    let m = parse("serverless.yml", &manifest(provider, "      - httpApi: 'GET /a'\n")).unwrap();
+    let keys: Vec<(&str, Option<&str>)> = m.api_keys.iter().map(|k| (k.name.as_str(), k.value.as_deref())).collect();
+    assert_eq!(keys, [("plain", None), ("given", Some("a-value-of-twenty-chars")), ("grouped", None)]);
+    assert_eq!(m.binary_media_types, ["image/*"]);
+    assert_eq!(m.functions[0].routes[0].api, RouteApi::HttpApi { payload: PayloadVersion::V1 });
+    let m = parse("serverless.yml", &manifest("", "      - httpApi: 'GET /a'\n")).unwrap();
+    assert_eq!(m.functions[0].routes[0].api, RouteApi::HttpApi { payload: PayloadVersion::V2 });
+}
+
+#[test]
+fn stages_name_the_deployment_and_its_functions() {
+    let yaml = manifest("  stage: qa\n", "      - http: GET a\n");
+    let m = parse("serverless.yml", &yaml).unwrap();
+    assert_eq!((m.stage.as_str(), m.deployment().as_str()), ("qa", "shop-qa"));
+    assert_eq!(m.functions[0].config.name.as_str(), "shop-qa-f");
+    let inputs = Inputs { stage: Some("prod".into()), ..Default::default() };
+    let m = parse_with("serverless.yml", &yaml, "http://127.0.0.1:4566", &inputs).unwrap();
+    assert_eq!((m.stage.as_str(), m.functions[0].config.name.as_str()), ("prod", "shop-prod-f"), "--stage wins");
+    let m = parse("serverless.yml", &manifest("", "      - http: GET a\n")).unwrap();
+    assert_eq!(m.stage, "dev", "the framework's default");
+    let bad = errors(&manifest("  stage: my_stage\n", "      - http: GET a\n"));
+    assert_eq!(
+        bad,
+        ["serverless.yml:5: provider.stage: stage \"my_stage\" must be 1 to 64 letters, digits and hyphens"]
+    );
+}
+
+#[test]
+fn what_squall_cannot_honour_is_refused_with_its_line() {
+    let cases = [
+        (
+            "",
+            "      - http:\n          path: a\n          method: get\n          authorizer: aws_iam\n",
+            "serverless.yml:12: functions.f.events[0].http.authorizer: authorizers are not supported yet",
+        ),
+        (
+            "",
+            "      - http:\n          path: a\n          method: get\n          integration: mock\n",
+            "serverless.yml:12: functions.f.events[0].http.integration: only lambda-proxy is supported",
+        ),
+        (
+            "",
+            "      - http: a\n",
+            "serverless.yml:9: functions.f.events[0].http: must be 'METHOD path' or {path, method}",
+        ),
+        (
+            "",
+            "      - http:\n          path: a\n",
+            "serverless.yml:9: functions.f.events[0].http: needs both method and path",
+        ),
+        ("", "      - http: FETCH a\n", "serverless.yml:9: functions.f.events[0].http: unknown HTTP method \"FETCH\""),
+        (
+            "  apiGateway:\n    usagePlan:\n      quota:\n        limit: 5\n",
+            "      - http: GET a\n",
+            "serverless.yml:6: provider.apiGateway.usagePlan: usage plans (quotas and throttling per API key) are not enforced yet",
+        ),
+        (
+            "  apiGateway:\n    apiKeys:\n      - name: k\n        value: short\n",
+            "      - http: GET a\n",
+            "serverless.yml:8: provider.apiGateway.apiKeys[0].value: an API key's value must have 20 to 128 characters",
+        ),
+        (
+            "  apiGateway:\n    apiKeys:\n      - k\n      - k\n",
+            "      - http: GET a\n",
+            "serverless.yml:6: provider.apiGateway.apiKeys: the API key k is listed twice",
+        ),
+    ];
+    for (provider, events, expected) in cases {
+        let got = errors(&manifest(provider, events));
+        assert!(got.iter().any(|e| e.starts_with(expected)), "expected {expected:?}, got {got:?}");
+    }
+}
