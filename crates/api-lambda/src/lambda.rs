@@ -311,6 +311,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         environment: input.environment.unwrap_or_default().variables,
         description: input.description.unwrap_or_default(),
         role: input.role.unwrap_or_else(default_role),
+        role_policy: None,
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         event_sources: Vec::new(),

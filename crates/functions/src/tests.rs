@@ -123,6 +123,7 @@ fn config(name: &str) -> FunctionConfig {
         environment: Default::default(),
         description: String::new(),
         role: squall_types::default_role(),
+        role_policy: None,
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         event_sources: Vec::new(),

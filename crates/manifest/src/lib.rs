@@ -12,6 +12,8 @@ mod async_settings;
 mod buckets;
 mod events;
 mod http;
+mod iam;
+mod intrinsics;
 mod locate;
 mod parse;
 mod queues;

@@ -2,6 +2,7 @@
 //! or refused with its location.
 
 use crate::buckets::EventFunction;
+use crate::intrinsics::Evaluated;
 use crate::{
     BucketNotification, BucketResource, FunctionSpec, Locator, Manifest, ManifestError, ManifestErrors,
     SubscriptionResource, TopicResource,
@@ -47,6 +48,8 @@ pub fn parse_with(
         endpoint,
         region: squall_types::DEFAULT_REGION.to_string(),
         stage: inputs.stage.clone(),
+        stack: String::new(),
+        conditions: HashMap::new(),
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -108,6 +111,10 @@ pub(crate) struct Cx<'f> {
     pub(crate) region: String,
     /// `--stage`, else `provider.stage`, else `dev`.
     pub(crate) stage: Option<String>,
+    /// `<service>-<stage>`: `AWS::StackName`, and what unnamed resources are named after.
+    pub(crate) stack: String,
+    /// `resources.Conditions`, evaluated.
+    pub(crate) conditions: HashMap<String, bool>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -218,10 +225,16 @@ impl Cx<'_> {
         let refs = std::mem::take(&mut self.refs);
         for (k, val) in self.entries(path, v) {
             let p = [path, &[k]].concat();
-            let value = match self.reference(&p, val, &refs) {
-                Some(Some(resolved)) => Some(resolved),
-                Some(None) => self.scalar(&p, val),
-                None => None,
+            let value = match self.evaluate(&p, val, &refs) {
+                Ok(Some(Evaluated::Text(resolved))) => Some(resolved),
+                // `Fn::If: [Cond, value, !Ref AWS::NoValue]` leaves the variable out.
+                Ok(Some(Evaluated::NoValue)) => None,
+                Ok(Some(Evaluated::List(_))) => {
+                    self.error(&p, "must evaluate to a string, not a list");
+                    None
+                }
+                Ok(None) => self.scalar(&p, val),
+                Err(()) => None,
             };
             if let Some(s) = value {
                 env.insert(k.to_string(), s);
@@ -256,6 +269,7 @@ impl Cx<'_> {
         };
         // What CloudFormation names a stack's resources after: `<service>-<stage>`.
         let stack = name.map(|n| format!("{n}-{stage}"));
+        self.stack = stack.clone().unwrap_or_default();
         if let Some(stack) = stack.as_deref().filter(|n| ServiceName::new(*n).is_ok()) {
             self.function_refs(stack, root.get("functions"));
             if let Some(res) = root.get("resources") {
@@ -304,6 +318,13 @@ impl Cx<'_> {
             Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
+        if functions.iter().any(|f| f.config.role_policy.is_some()) {
+            let at: &[&str] = if provider.role.declared { &["provider"] } else { &["functions"] };
+            self.warn(
+                at,
+                "IAM role statements are recorded as the functions' role policies but not enforced yet: squall does not enforce IAM yet, so every function may call every API",
+            );
+        }
         Some(Manifest {
             service,
             stage,
@@ -362,6 +383,8 @@ impl Cx<'_> {
                 }
                 "httpApi" => p.http_api = self.http_api(v),
                 "apiGateway" => p.rest_api = self.api_gateway(v),
+                "iam" => self.provider_iam(v, &mut p.role),
+                "iamRoleStatements" | "iamManagedPolicies" | "role" => self.provider_iam_legacy(key, v, &mut p.role),
                 "apiName" | "endpointType" => self.warn(&path, "is about the API on AWS; ignored by squall"),
                 "architecture" | "versionFunctions" | "logRetentionInDays" | "deploymentMethod" => {
                     self.warn(&path, "has no effect under squall; ignored")
@@ -438,6 +461,7 @@ impl Cx<'_> {
         let mut reserved_concurrency = None;
         let mut provisioned_concurrency = None;
         let mut async_invoke = squall_types::AsyncInvokeConfig::default();
+        let mut function_role = crate::iam::FunctionRole::default();
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
         // needed before `name:` may have been read.
@@ -458,6 +482,9 @@ impl Cx<'_> {
                 "events" => (routes, event_sources) = self.events(&path, val, &event_function, provider),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
+                "role" | "iamRoleStatements" | "iamRoleStatementsInherit" | "iamRoleStatementsName" => {
+                    self.function_iam(&path, k, val, &mut function_role)
+                }
                 other if self.async_setting(&path, other, val, &mut async_invoke) => {}
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
             }
@@ -493,6 +520,7 @@ impl Cx<'_> {
                 return None;
             }
         };
+        let (role, role_policy) = provider.role.for_function(&self.stack, &self.region, &function_role, key);
         let config = FunctionConfig {
             name,
             service: Some(service.clone()),
@@ -502,7 +530,8 @@ impl Cx<'_> {
             timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
             environment,
             description,
-            role: squall_types::default_role(),
+            role,
+            role_policy,
             reserved_concurrency,
             provisioned_concurrency: provisioned_concurrency.unwrap_or(0),
             event_sources,
@@ -569,6 +598,7 @@ struct Provider {
     environment: BTreeMap<String, String>,
     http_api: crate::http::HttpApiSettings,
     rest_api: crate::http::RestApiSettings,
+    role: crate::iam::ProviderRole,
 }
 
 #[cfg(test)]

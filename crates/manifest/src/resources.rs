@@ -7,6 +7,7 @@
 //! second reads their properties.
 
 use crate::buckets::default_bucket_name;
+use crate::intrinsics::Evaluated;
 use crate::parse::Cx;
 use serde_norway::Value;
 use std::collections::HashMap;
@@ -98,14 +99,41 @@ impl Cx<'_> {
         let (mut tables, mut queues) = (Vec::new(), Vec::new());
         let account = squall_types::ACCOUNT_ID;
         let region = self.region.clone();
-        let mut listed = Vec::new();
+        let mut declared = Vec::new();
         for (key, v) in self.entries(&["resources"], v) {
             match key {
-                "Resources" => listed = self.entries(&["resources", "Resources"], v),
+                "Resources" => declared = self.entries(&["resources", "Resources"], v),
+                "Conditions" => {
+                    let refs = std::mem::take(&mut self.refs);
+                    self.read_conditions(v, &refs);
+                    self.refs = refs;
+                }
                 "Outputs" => self.warn(&["resources", "Outputs"], "ignored: squall has no stack outputs"),
                 other => self.error(&["resources", other], "is not supported yet"),
             }
         }
+        // A resource whose `Condition` is false is not created; `Condition` and
+        // `DependsOn` (deploy order, which squall fixes) are read here, not by each type.
+        let mut kept: Vec<(&str, Value)> = Vec::new();
+        for (id, r) in declared {
+            let mut r = r.clone();
+            if let Value::Mapping(m) = &mut r {
+                m.remove("DependsOn");
+                if let Some(cond) = m.remove("Condition") {
+                    let path = ["resources", "Resources", id, "Condition"];
+                    let Some(name) = cond.as_str() else {
+                        self.error(&path, "must be the name of a condition");
+                        continue;
+                    };
+                    match self.condition(&path, name) {
+                        Ok(true) => {}
+                        Ok(false) | Err(()) => continue,
+                    }
+                }
+            }
+            kept.push((id, r));
+        }
+        let listed: Vec<(&str, &Value)> = kept.iter().map(|(id, r)| (*id, r)).collect();
         // First pass: names, so properties may refer to resources declared after them.
         for (id, r) in &listed {
             let props = r.get("Properties");
@@ -244,26 +272,18 @@ impl Cx<'_> {
     /// `!Ref X`, `!GetAtt X.Arn`. `None` (with an error) when it is malformed or unknown;
     /// `Some(None)` when `v` is not a reference at all.
     pub(crate) fn reference(&mut self, path: &crate::parse::Path, v: &Value, refs: &Refs) -> Option<Option<String>> {
-        let Some((id, attr)) = self.parse_reference(path, v)? else { return Some(None) };
-        let Some(target) = refs.get(&id) else {
-            self.error(path, format!("refers to {id}, which is not a resource of this service"));
-            return None;
-        };
-        match attr.as_deref() {
-            None => Some(Some(target.reference.clone())),
-            Some("StreamArn") if target.stream => {
-                self.error(path, "StreamArn is known only once the table exists: use it in a stream event's arn");
+        match self.evaluate(path, v, refs) {
+            Err(()) => None,
+            Ok(None) => Some(None),
+            Ok(Some(Evaluated::Text(s))) => Some(Some(s)),
+            Ok(Some(Evaluated::List(_))) => {
+                self.error(path, "must evaluate to a string, not a list");
                 None
             }
-            Some(a) => match target.attributes.get(a) {
-                Some(v) => Some(Some(v.clone())),
-                None => {
-                    let mut known: Vec<&str> = target.attributes.keys().copied().collect();
-                    known.sort_unstable();
-                    self.error(path, format!("attribute {a} of {id} is not supported ({} are)", known.join(", ")));
-                    None
-                }
-            },
+            Ok(Some(Evaluated::NoValue)) => {
+                self.error(path, "AWS::NoValue leaves out a value that is required here");
+                None
+            }
         }
     }
 

@@ -17,6 +17,7 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
             environment: Default::default(),
             description: String::new(),
             role: default_role(),
+            role_policy: None,
             reserved_concurrency: None,
             provisioned_concurrency: 0,
             event_sources: Vec::new(),

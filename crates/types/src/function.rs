@@ -142,6 +142,10 @@ pub struct FunctionConfig {
     /// The execution role's ARN. Recorded and reported; not yet enforced (no IAM yet).
     #[serde(default = "default_role")]
     pub role: String,
+    /// What serverless.yml grants the role (`provider.iam.role.statements`...). Recorded;
+    /// not yet enforced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_policy: Option<RolePolicy>,
     /// Most instances that may run at once (`reservedConcurrency`; 0 disables the function);
     /// `None` leaves the server-wide limit.
     #[serde(default)]
@@ -155,6 +159,16 @@ pub struct FunctionConfig {
     /// How its asynchronous invocations are retried and where their outcomes go.
     #[serde(default, skip_serializing_if = "crate::AsyncInvokeConfig::is_default")]
     pub async_invoke: crate::AsyncInvokeConfig,
+}
+
+/// The permissions a serverless.yml gives a function's execution role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolePolicy {
+    /// The inline policy document (`{"Version": "2012-10-17", "Statement": [...]}`), JSON.
+    pub document: String,
+    /// ARNs of the managed policies attached to the role.
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
 }
 
 /// The role functions get when none is named.

@@ -154,7 +154,7 @@ resources:
     let e = errors(yaml);
     let joined = e.join("\n");
     for want in [
-        "serverless.yml:5: provider.iam: is not supported yet",
+        "serverless.yml:6: provider.iam.role: x is not a role ARN",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
         "serverless.yml:14: functions.f.events[0].schedule: schedule events are not supported yet",
         "serverless.yml:18: resources.Resources.Stream.Type: AWS::Kinesis::Stream resources are not supported yet",

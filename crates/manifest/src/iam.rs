@@ -1,0 +1,360 @@
+//! Execution roles: `provider.iam` (`role.statements`, `role.managedPolicies`, `role` as an
+//! ARN), the older `provider.iamRoleStatements` / `iamManagedPolicies` / `role`, and per
+//! function `role` and `iamRoleStatements` (serverless-iam-roles-per-function). Statements
+//! are checked for the policy language's shapes and recorded as the role's policy; they
+//! are not enforced yet.
+
+use crate::parse::{Cx, Path};
+use crate::resources::Refs;
+use serde_json::{Map, Value as Json};
+use serde_norway::Value;
+use squall_types::RolePolicy;
+
+/// The condition operators of the IAM policy language (before `IfExists` and the
+/// `ForAllValues:` / `ForAnyValue:` qualifiers).
+const CONDITION_OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
+];
+
+/// The role every function of the service gets unless it names its own.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProviderRole {
+    /// `provider.iam.role` (or `provider.role`) as an ARN.
+    pub(crate) arn: Option<String>,
+    /// The statements of the role the framework makes.
+    pub(crate) statements: Vec<Json>,
+    /// Managed policies attached to it.
+    pub(crate) managed_policies: Vec<String>,
+    /// `provider.iam.role.name`.
+    pub(crate) name: Option<String>,
+    /// Whether anything was declared (so the warning is printed once).
+    pub(crate) declared: bool,
+}
+
+impl ProviderRole {
+    /// The role's ARN and policy for a function, given its own `role` and statements.
+    pub(crate) fn for_function(
+        &self,
+        stack: &str,
+        region: &str,
+        function: &FunctionRole,
+        key: &str,
+    ) -> (String, Option<RolePolicy>) {
+        if let Some(arn) = &function.arn {
+            return (arn.clone(), None);
+        }
+        let account = squall_types::ACCOUNT_ID;
+        if let Some(statements) = &function.statements {
+            // serverless-iam-roles-per-function: a role of the function's own.
+            let mut all = statements.clone();
+            if function.inherit {
+                all.extend(self.statements.iter().cloned());
+            }
+            let name = function.role_name.clone().unwrap_or_else(|| format!("{stack}-{key}-{region}-lambdaRole"));
+            let policy = policy(&all, &self.managed_policies);
+            return (format!("arn:aws:iam::{account}:role/{name}"), Some(policy));
+        }
+        if let Some(arn) = &self.arn {
+            return (arn.clone(), None);
+        }
+        if !self.declared {
+            return (squall_types::default_role(), None);
+        }
+        let name = self.name.clone().unwrap_or_else(|| format!("{stack}-{region}-lambdaRole"));
+        (format!("arn:aws:iam::{account}:role/{name}"), Some(policy(&self.statements, &self.managed_policies)))
+    }
+}
+
+/// A function's own role settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunctionRole {
+    /// `role`: an ARN (or a reference resolved to one).
+    pub(crate) arn: Option<String>,
+    /// `iamRoleStatements`.
+    pub(crate) statements: Option<Vec<Json>>,
+    /// `iamRoleStatementsInherit`.
+    pub(crate) inherit: bool,
+    /// `iamRoleStatementsName`.
+    pub(crate) role_name: Option<String>,
+}
+
+fn policy(statements: &[Json], managed: &[String]) -> RolePolicy {
+    let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    RolePolicy { document: doc.to_string(), managed_policies: managed.to_vec() }
+}
+
+impl Cx<'_> {
+    /// `provider.iam`.
+    pub(crate) fn provider_iam(&mut self, v: &Value, role: &mut ProviderRole) {
+        let refs = std::mem::take(&mut self.refs);
+        for (key, val) in self.entries(&["provider", "iam"], v) {
+            let path = ["provider", "iam", key];
+            match key {
+                "role" => match val {
+                    Value::Mapping(m) if !m.contains_key("Fn::GetAtt") && !m.contains_key("Ref") => {
+                        self.provider_role(&path, val, role, &refs)
+                    }
+                    _ => role.arn = self.role_arn(&path, val, &refs),
+                },
+                "deploymentRole" => self.warn(&path, "is about deploying to AWS; ignored by squall"),
+                other => self.error(&path, format!("iam setting {other} is not supported yet")),
+            }
+        }
+        self.refs = refs;
+        role.declared = true;
+    }
+
+    fn provider_role(&mut self, path: &Path, v: &Value, role: &mut ProviderRole, refs: &Refs) {
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "statements" => role.statements = self.statements(&p, val, refs),
+                "managedPolicies" => role.managed_policies = self.managed_policies(&p, val, refs),
+                "name" => role.name = self.string(&p, val),
+                "path" | "tags" => {}
+                "permissionsBoundary" | "permissionBoundary" => {
+                    self.error(&p, "permissions boundaries are not supported yet")
+                }
+                other => self.error(&p, format!("role setting {other} is not supported yet")),
+            }
+        }
+    }
+
+    /// The older provider keys: `iamRoleStatements`, `iamManagedPolicies`, `role`.
+    pub(crate) fn provider_iam_legacy(&mut self, key: &str, v: &Value, role: &mut ProviderRole) {
+        let refs = std::mem::take(&mut self.refs);
+        let path = ["provider", key];
+        match key {
+            "iamRoleStatements" => role.statements = self.statements(&path, v, &refs),
+            "iamManagedPolicies" => role.managed_policies = self.managed_policies(&path, v, &refs),
+            _ => role.arn = self.role_arn(&path, v, &refs),
+        }
+        self.refs = refs;
+        role.declared = true;
+    }
+
+    /// A function's `role`, `iamRoleStatements`, `iamRoleStatementsInherit` or
+    /// `iamRoleStatementsName`.
+    pub(crate) fn function_iam(&mut self, path: &Path, key: &str, v: &Value, role: &mut FunctionRole) {
+        let refs = std::mem::take(&mut self.refs);
+        match key {
+            "role" => role.arn = self.role_arn(path, v, &refs),
+            "iamRoleStatements" => role.statements = Some(self.statements(path, v, &refs)),
+            "iamRoleStatementsInherit" => match v {
+                Value::Bool(b) => role.inherit = *b,
+                _ => self.error(path, "must be true or false"),
+            },
+            _ => role.role_name = self.string(path, v),
+        }
+        self.refs = refs;
+    }
+
+    /// A role given by ARN: a string, or `!GetAtt Role.Arn` / a logical id of a role the
+    /// service declares (not supported: squall makes no roles).
+    fn role_arn(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<String> {
+        let arn = match self.text(path, v, refs) {
+            Ok(Some(s)) => s,
+            _ => return None,
+        };
+        if !arn.starts_with("arn:") {
+            self.error(
+                path,
+                format!(
+                    "{arn} is not a role ARN (a role declared under resources is not supported yet: use provider.iam.role.statements)"
+                ),
+            );
+            return None;
+        }
+        if !arn.contains(":role/") {
+            self.error(path, format!("{arn} is not an IAM role ARN"));
+            return None;
+        }
+        Some(arn)
+    }
+
+    fn managed_policies(&mut self, path: &Path, v: &Value, refs: &Refs) -> Vec<String> {
+        let Value::Sequence(items) = v else {
+            self.error(path, "must be a list");
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let idx = i.to_string();
+            let p = [path, &[idx.as_str()]].concat();
+            match self.text(&p, item, refs) {
+                Ok(Some(arn)) if arn.starts_with("arn:") && arn.contains(":policy/") => out.push(arn),
+                Ok(Some(other)) => self.error(&p, format!("{other} is not a policy ARN")),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A list of policy statements, checked and with intrinsics resolved.
+    pub(crate) fn statements(&mut self, path: &Path, v: &Value, refs: &Refs) -> Vec<Json> {
+        let Value::Sequence(items) = v else {
+            self.error(path, "must be a list of statements");
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let idx = i.to_string();
+            let p = [path, &[idx.as_str()]].concat();
+            if let Some(s) = self.statement(&p, item, refs) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn statement(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<Json> {
+        let errors_before = self.errors.len();
+        let mut out = Map::new();
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "Sid" => {
+                    if let Some(sid) = self.string(&p, val) {
+                        if !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                            self.error(&p, "a Sid has only letters and digits");
+                        }
+                        out.insert(key.into(), Json::from(sid));
+                    }
+                }
+                "Effect" => match val.as_str() {
+                    Some(e @ ("Allow" | "Deny")) => {
+                        out.insert(key.into(), Json::from(e));
+                    }
+                    _ => self.error(&p, "must be Allow or Deny"),
+                },
+                "Action" | "NotAction" => {
+                    let actions = self.policy_strings(&p, val, refs);
+                    for a in &actions {
+                        if !valid_action(a) {
+                            self.error(&p, format!("{a:?} is not an action (service:Action, wildcards allowed, or *)"));
+                        }
+                    }
+                    out.insert(key.into(), Json::from(actions));
+                }
+                "Resource" | "NotResource" => {
+                    let resources = self.policy_strings(&p, val, refs);
+                    for r in &resources {
+                        if r != "*" && !(r.starts_with("arn:") && r.split(':').count() >= 6) {
+                            self.error(&p, format!("{r:?} is not a resource ARN or *"));
+                        }
+                    }
+                    out.insert(key.into(), Json::from(resources));
+                }
+                "Condition" => {
+                    if let Some(c) = self.condition_block(&p, val, refs) {
+                        out.insert(key.into(), c);
+                    }
+                }
+                "Principal" | "NotPrincipal" => {
+                    self.error(&p, "belongs in resource policies, not in a role's statements")
+                }
+                other => self.error(&p, format!("{other} is not a key of a policy statement")),
+            }
+        }
+        if !out.contains_key("Effect") {
+            self.error(path, "needs Effect");
+        }
+        match (out.contains_key("Action"), out.contains_key("NotAction")) {
+            (false, false) => self.error(path, "needs Action or NotAction"),
+            (true, true) => self.error(path, "takes Action or NotAction, not both"),
+            _ => {}
+        }
+        match (out.contains_key("Resource"), out.contains_key("NotResource")) {
+            (false, false) => self.error(path, "needs Resource or NotResource"),
+            (true, true) => self.error(path, "takes Resource or NotResource, not both"),
+            _ => {}
+        }
+        (self.errors.len() == errors_before).then_some(Json::Object(out))
+    }
+
+    /// A string or a list of them, each possibly an intrinsic.
+    fn policy_strings(&mut self, path: &Path, v: &Value, refs: &Refs) -> Vec<String> {
+        let items: Vec<&Value> = match v {
+            Value::Sequence(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match self.evaluate(path, item, refs) {
+                Ok(Some(crate::intrinsics::Evaluated::Text(s))) => out.push(s),
+                Ok(Some(crate::intrinsics::Evaluated::List(l))) => out.extend(l),
+                Ok(Some(crate::intrinsics::Evaluated::NoValue)) | Err(()) => {}
+                Ok(None) => out.extend(self.string(path, item)),
+            }
+        }
+        out
+    }
+
+    /// `Condition: {Operator: {key: value | [values]}}`.
+    fn condition_block(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<Json> {
+        let mut out = Map::new();
+        for (op, keys) in self.entries(path, v) {
+            let p = [path, &[op]].concat();
+            let base = op.strip_prefix("ForAllValues:").or_else(|| op.strip_prefix("ForAnyValue:")).unwrap_or(op);
+            let base = if base == "Null" { base } else { base.strip_suffix("IfExists").unwrap_or(base) };
+            if !CONDITION_OPERATORS.contains(&base) {
+                self.error(&p, format!("{op} is not a condition operator"));
+                continue;
+            }
+            let mut block = Map::new();
+            for (key, val) in self.entries(&p, keys) {
+                let kp = [p.as_slice(), &[key]].concat();
+                let values: Vec<String> = match val {
+                    Value::Sequence(items) => {
+                        items.iter().filter_map(|i| self.text(&kp, i, refs).ok().flatten()).collect()
+                    }
+                    other => self.text(&kp, other, refs).ok().flatten().into_iter().collect(),
+                };
+                block.insert(key.to_string(), Json::from(values));
+            }
+            out.insert(op.to_string(), Json::Object(block));
+        }
+        Some(Json::Object(out))
+    }
+}
+
+/// `*`, or `service:Action` where the action may hold `*` and `?`.
+fn valid_action(a: &str) -> bool {
+    if a == "*" {
+        return true;
+    }
+    let Some((service, action)) = a.split_once(':') else { return false };
+    !service.is_empty()
+        && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !action.is_empty()
+        && action.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
+}
+
+#[cfg(test)]
+mod tests;
