@@ -1,0 +1,1 @@
+//! Parameter Store on a manual clock.

@@ -1,0 +1,1 @@
+//! Secrets Manager on a manual clock.

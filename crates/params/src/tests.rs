@@ -1,0 +1,1 @@
+//! The services opened together over the embedded store, on a manual clock.
