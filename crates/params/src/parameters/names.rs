@@ -174,7 +174,7 @@ mod tests {
         let deep = "/l".repeat(15);
         assert!(ok(&deep));
         assert!(matches!(check_name("us-east-1", &format!("{deep}/x")), Err(Error::HierarchyLevelLimitExceeded(_))));
-        let prefix = arn("us-east-1", "/").len() - 1;
+        let prefix = arn("us-east-1", "/").len();
         assert!(ok(&format!("/{}", "x".repeat(MAX_ARN_LEN - prefix))));
         assert!(!ok(&format!("/{}", "x".repeat(MAX_ARN_LEN - prefix + 1))));
     }
