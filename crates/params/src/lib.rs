@@ -155,7 +155,8 @@ impl Params {
             }
             None => {
                 let sealed = sealer.seal(KEY_CHECK_TEXT, b"key-check");
-                let write = ItemWrite { table: KEY_CHECK.into(), pk: b"key".to_vec(), sk: Vec::new(), item: Some(sealed) };
+                let write =
+                    ItemWrite { table: KEY_CHECK.into(), pk: b"key".to_vec(), sk: Vec::new(), item: Some(sealed) };
                 store.write(vec![write]).await?;
             }
         }

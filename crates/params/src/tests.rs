@@ -23,9 +23,18 @@ async fn values_survive_a_reopen_sealed_and_another_key_is_refused() -> crate::R
     let clock = Clock::manual(START_MS);
     {
         let params = open(dir.path(), 1, &clock).await?;
-        let put = Put { name: "/db/pw".into(), value: "hunter2-plaintext".into(), kind: Some("SecureString".into()), ..Default::default() };
+        let put = Put {
+            name: "/db/pw".into(),
+            value: "hunter2-plaintext".into(),
+            kind: Some("SecureString".into()),
+            ..Default::default()
+        };
         params.parameters.put(put).await?;
-        let create = Create { name: "api-key".into(), value: Some(NewValue::String("s3cr3t-plaintext".into())), ..Default::default() };
+        let create = Create {
+            name: "api-key".into(),
+            value: Some(NewValue::String("s3cr3t-plaintext".into())),
+            ..Default::default()
+        };
         params.secrets.create(create).await?;
     }
     let on_disk = std::fs::read(dir.path().join("params.db")).unwrap_or_default();
@@ -48,12 +57,18 @@ async fn reset_empties_both_services() -> crate::Result<()> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let clock = Clock::manual(START_MS);
     let params = open(dir.path(), 1, &clock).await?;
-    params.parameters.put(Put { name: "a".into(), value: "1".into(), kind: Some("String".into()), ..Default::default() }).await?;
+    params
+        .parameters
+        .put(Put { name: "a".into(), value: "1".into(), kind: Some("String".into()), ..Default::default() })
+        .await?;
     params.secrets.create(Create { name: "s".into(), ..Default::default() }).await?;
     params.secrets.delete("s", None, false).await.map(|_| ())?;
     params.reset().await?;
     assert!(params.parameters.is_empty() && params.secrets.is_empty());
-    let params = { drop(params); open(dir.path(), 1, &clock).await? };
+    let params = {
+        drop(params);
+        open(dir.path(), 1, &clock).await?
+    };
     assert!(params.parameters.is_empty() && params.secrets.is_empty());
     Ok(())
 }

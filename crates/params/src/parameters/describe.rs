@@ -47,8 +47,10 @@ impl Parameters {
             });
             paging::page(matched, |(n, _)| n.clone(), after.as_deref(), max)
         };
-        let found =
-            page.into_iter().map(|(name, version)| Found { arn: self.arn(&name), selector: None, version, name }).collect();
+        let found = page
+            .into_iter()
+            .map(|(name, version)| Found { arn: self.arn(&name), selector: None, version, name })
+            .collect();
         Ok((found, next))
     }
 
@@ -70,7 +72,14 @@ impl Parameters {
         };
         let found = page
             .into_iter()
-            .map(|v| Ok(Found { arn: self.arn(&name), selector: None, version: self.reveal(&name, &v, decrypt)?, name: name.clone() }))
+            .map(|v| {
+                Ok(Found {
+                    arn: self.arn(&name),
+                    selector: None,
+                    version: self.reveal(&name, &v, decrypt)?,
+                    name: name.clone(),
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok((found, next))
     }

@@ -134,7 +134,9 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
                 }
             }
             Key::Tier => {
-                if let Some(v) = values.iter().find(|v| !matches!(v.as_str(), "Standard" | "Advanced" | "Intelligent-Tiering")) {
+                if let Some(v) =
+                    values.iter().find(|v| !matches!(v.as_str(), "Standard" | "Advanced" | "Intelligent-Tiering"))
+                {
                     return Err(bad_value(v, "[Standard, Advanced, Intelligent-Tiering]"));
                 }
             }
@@ -211,7 +213,11 @@ mod tests {
     use super::*;
 
     fn filter(key: &str, option: Option<&str>, values: &[&str]) -> Filter {
-        Filter { key: key.into(), option: option.map(str::to_string), values: values.iter().map(|v| v.to_string()).collect() }
+        Filter {
+            key: key.into(),
+            option: option.map(str::to_string),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -230,6 +236,9 @@ mod tests {
             check(&[filter("Type", None, &["String"]), filter("Type", None, &["SecureString"])], Use::Describe),
             Err(Error::InvalidFilterKey(_))
         ));
-        assert!(matches!(check(&[filter("Label", Some("BeginsWith"), &["x"])], Use::ByPath), Err(Error::InvalidFilterOption(_))));
+        assert!(matches!(
+            check(&[filter("Label", Some("BeginsWith"), &["x"])], Use::ByPath),
+            Err(Error::InvalidFilterOption(_))
+        ));
     }
 }

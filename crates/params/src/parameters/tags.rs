@@ -42,13 +42,20 @@ fn check_type(resource_type: &str) -> Result<()> {
 }
 
 impl Parameters {
-    async fn change_tags(&self, resource_type: &str, id: &str, change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<()>) -> Result<()> {
+    async fn change_tags(
+        &self,
+        resource_type: &str,
+        id: &str,
+        change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<()>,
+    ) -> Result<()> {
         check_type(resource_type)?;
         let name = self.resolve(id);
         let _admin = self.admin.lock().await;
         let mut tags = match self.read().get(&name) {
             Some(p) => p.tags.clone(),
-            None => return Err(Error::InvalidResourceId(format!("The resource ID {id} is not valid: no such parameter."))),
+            None => {
+                return Err(Error::InvalidResourceId(format!("The resource ID {id} is not valid: no such parameter.")));
+            }
         };
         change(&mut tags)?;
         self.store.write(vec![head_write(&name, Some(&Head { tags: tags.clone() }))]).await?;

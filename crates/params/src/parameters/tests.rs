@@ -126,7 +126,11 @@ async fn paths_filters_and_pages() -> Result<()> {
     ));
 
     let begins = Describe {
-        parameter_filters: vec![Filter { key: "Name".into(), option: Some("BeginsWith".into()), values: vec!["/svc/n1".into()] }],
+        parameter_filters: vec![Filter {
+            key: "Name".into(),
+            option: Some("BeginsWith".into()),
+            values: vec!["/svc/n1".into()],
+        }],
         ..Default::default()
     };
     assert_eq!(ps.describe(&begins)?.0.len(), 10);

@@ -25,7 +25,9 @@ impl Secrets {
     /// once with `force` (which, as on AWS, also succeeds for a secret that is not there).
     pub async fn delete(&self, id: &str, recovery_days: Option<i64>, force: bool) -> Result<Deleted> {
         if recovery_days.is_some() && force {
-            return Err(validation("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays."));
+            return Err(validation(
+                "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+            ));
         }
         let days = recovery_days.unwrap_or(DEFAULT_RECOVERY_DAYS);
         if !(7..=30).contains(&days) {

@@ -21,9 +21,9 @@ pub mod password;
 mod delete;
 mod read;
 mod tags;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use delete::Deleted;
 pub use read::{ListSecrets, SecretFilter, SecretInfo, SecretValue, VersionInfo};
@@ -163,9 +163,7 @@ fn not_found() -> Error {
 }
 
 fn marked_for_deletion() -> Error {
-    Error::InvalidRequest(
-        "You can't perform this operation on the secret because it was marked for deletion.".into(),
-    )
+    Error::InvalidRequest("You can't perform this operation on the secret because it was marked for deletion.".into())
 }
 
 impl Secrets {

@@ -66,8 +66,11 @@ pub struct ListSecrets {
     pub next_token: Option<String>,
     /// `IncludePlannedDeletion`.
     pub include_planned_deletion: bool,
-    /// `SortOrder`: `asc` (default) or `desc`, by creation date.
+    /// `SortOrder`: `asc` (default) or `desc`.
     pub sort_order: Option<String>,
+    /// `SortBy`: `created-date` (default), `name`, `last-changed-date` or
+    /// `last-accessed-date`.
+    pub sort_by: Option<String>,
 }
 
 /// Most entries in one page of ListSecrets and ListSecretVersionIds.
@@ -119,6 +122,14 @@ fn value_matches(value: &str, attributes: &[&str], by_words: bool) -> bool {
     hit != negate
 }
 
+/// A string whose ascending order is `s`'s descending order: each character's complement,
+/// then a terminator above every digit, so a prefix sorts after what extends it.
+fn inverted(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| format!("{:06x}", 0x10FFFF - c as u32)).collect();
+    out.push('~');
+    out
+}
+
 fn check_filters(filters: &[SecretFilter]) -> Result<()> {
     for f in filters {
         if !matches!(
@@ -130,7 +141,10 @@ fn check_filters(filters: &[SecretFilter]) -> Result<()> {
                 f.key
             )));
         }
-        if f.values.is_empty() || f.values.len() > 10 || f.values.iter().any(|v| v.is_empty() || v.chars().count() > 512) {
+        if f.values.is_empty()
+            || f.values.len() > 10
+            || f.values.iter().any(|v| v.is_empty() || v.chars().count() > 512)
+        {
             return Err(validation("A filter takes 1 to 10 values of 1 to 512 characters."));
         }
     }
@@ -165,7 +179,9 @@ impl Secrets {
             if s.head.deleted_ms.is_some() {
                 return Err(marked_for_deletion());
             }
-            let missing = |what: String| Error::NotFound(format!("Secrets Manager can't find the specified secret value for {what}"));
+            let missing = |what: String| {
+                Error::NotFound(format!("Secrets Manager can't find the specified secret value for {what}"))
+            };
             let v: &StoredVersion = match (version_id, stage) {
                 (Some(vid), _) => {
                     let v = s.versions.get(vid).ok_or_else(|| missing(format!("VersionId: {vid}")))?;
@@ -235,9 +251,29 @@ impl Secrets {
                 )));
             }
         };
+        let by = |i: &SecretInfo| -> Option<u64> {
+            match q.sort_by.as_deref() {
+                None | Some("created-date") => Some(i.head.created_ms),
+                Some("last-changed-date") => Some(i.head.changed_ms),
+                Some("last-accessed-date") => Some(i.head.accessed_ms.unwrap_or(0)),
+                _ => None,
+            }
+        };
+        match q.sort_by.as_deref() {
+            None | Some("created-date" | "name" | "last-changed-date" | "last-accessed-date") => {}
+            Some(other) => {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{other}' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]"
+                )));
+            }
+        }
+        // A key whose ascending order is the listing's order, so tokens name a position.
         let key = |i: &SecretInfo| {
-            let t = if descending { u64::MAX - i.head.created_ms } else { i.head.created_ms };
-            format!("{t:020}\0{}", i.name)
+            let name = if descending { inverted(&i.name) } else { i.name.clone() };
+            match by(i) {
+                Some(t) => format!("{:020}\0{name}", if descending { u64::MAX - t } else { t }),
+                None => name,
+            }
         };
         let mut all: Vec<SecretInfo> = self
             .read()
@@ -265,7 +301,10 @@ impl Secrets {
         let secrets = self.read();
         let s = secrets.get(&name).ok_or_else(super::not_found)?;
         let versions = s.in_order().into_iter().filter(|v| include_deprecated || !v.stages.is_empty()).map(|v| {
-            (v.seq, VersionInfo { id: v.id.clone(), stages: v.stages.iter().cloned().collect(), created_ms: v.created_ms })
+            (
+                v.seq,
+                VersionInfo { id: v.id.clone(), stages: v.stages.iter().cloned().collect(), created_ms: v.created_ms },
+            )
         });
         let (page, next) = paging::page(versions, |(seq, _)| format!("{seq:020}"), after.as_deref(), max);
         Ok((s.head.arn.clone(), name.clone(), page.into_iter().map(|(_, v)| v).collect(), next))
@@ -286,5 +325,8 @@ mod tests {
         assert!(value_matches("DB pass", &["prod/db-password"], true));
         assert!(value_matches("!staging", &["prod/db"], false));
         assert!(!value_matches("!prod", &["prod/db"], false));
+        let mut names = ["a", "ab", "b", "B"].map(inverted);
+        names.sort();
+        assert_eq!(names, ["b", "ab", "a", "B"].map(inverted));
     }
 }

@@ -20,12 +20,15 @@ async fn current_moves_and_previous_follows() -> Result<()> {
     let clock = Clock::manual(START_MS);
     let p = open(dir.path(), 1, &clock).await?;
     let ss = &p.secrets;
-    let created = ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("one"), ..Default::default() }).await?;
+    let created =
+        ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("one"), ..Default::default() }).await?;
     assert_eq!(created.version_id.as_deref(), Some(T1));
     // A retry with the same token and value is the same create.
-    let retry = ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("one"), ..Default::default() }).await?;
+    let retry =
+        ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("one"), ..Default::default() }).await?;
     assert_eq!(retry, created);
-    let other = ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("two"), ..Default::default() }).await;
+    let other =
+        ss.create(Create { name: "db".into(), token: Some(T1.into()), value: s("two"), ..Default::default() }).await;
     assert!(matches!(other, Err(Error::AlreadyExists(_))));
 
     let put = ss.put_value("db", Some(T2.into()), s("two"), None).await?;
@@ -65,7 +68,10 @@ async fn a_deleted_secret_waits_out_its_recovery_window() -> Result<()> {
     let deleted = ss.delete("gone", Some(7), false).await?;
     assert_eq!(deleted.deletion_ms, START_MS + 7 * 86_400_000);
     assert!(matches!(ss.get_value("gone", None, None).await, Err(Error::InvalidRequest(_))));
-    assert!(matches!(ss.create(Create { name: "gone".into(), ..Default::default() }).await, Err(Error::InvalidRequest(_))));
+    assert!(matches!(
+        ss.create(Create { name: "gone".into(), ..Default::default() }).await,
+        Err(Error::InvalidRequest(_))
+    ));
     assert_eq!(ss.list(&ListSecrets::default())?.0.len(), 1);
     assert_eq!(ss.list(&ListSecrets { include_planned_deletion: true, ..Default::default() })?.0.len(), 2);
     assert_eq!(ss.next_deletion(), Some(deleted.deletion_ms));

@@ -259,7 +259,9 @@ impl Secrets {
             {
                 return Ok(self.written(name, &existing, Some(token)));
             }
-            return Err(Error::AlreadyExists(format!("The operation failed because the secret {name} already exists.")));
+            return Err(Error::AlreadyExists(format!(
+                "The operation failed because the secret {name} already exists."
+            )));
         }
         let now = self.clock.now_ms();
         let mut s = Secret {
