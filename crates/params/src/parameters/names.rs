@@ -137,11 +137,14 @@ pub enum Selector {
     Label(String),
 }
 
-/// Splits `name:selector` (names never hold a colon).
+/// Splits `name:selector` (names never hold a colon; an ARN's colons come before its
+/// `parameter/`).
 pub fn split_selector(s: &str) -> (&str, Option<&str>, Selector) {
-    match s.split_once(':') {
+    let from = if s.starts_with("arn:") { s.find(":parameter/").map_or(0, |i| i + ":parameter/".len()) } else { 0 };
+    match s[from..].find(':') {
         None => (s, None, Selector::Latest),
-        Some((name, sel)) => {
+        Some(i) => {
+            let (name, sel) = (&s[..from + i], &s[from + i + 1..]);
             let what = match sel.parse::<u64>() {
                 Ok(n) if sel.bytes().all(|c| c.is_ascii_digit()) => Selector::Version(n),
                 _ => Selector::Label(sel.to_string()),
@@ -196,5 +199,8 @@ mod tests {
         assert_eq!(split_selector("/a:3"), ("/a", Some("3"), Selector::Version(3)));
         assert_eq!(split_selector("/a:prod"), ("/a", Some("prod"), Selector::Label("prod".into())));
         assert_eq!(split_selector("/a"), ("/a", None, Selector::Latest));
+        let arn = "arn:aws:ssm:us-east-1:000000000000:parameter/a";
+        assert_eq!(split_selector(arn), (arn, None, Selector::Latest));
+        assert_eq!(split_selector(&format!("{arn}:2")), (arn, Some("2"), Selector::Version(2)));
     }
 }

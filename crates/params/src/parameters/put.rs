@@ -109,8 +109,9 @@ fn resolve_tier(asked: Option<&str>, existing: Option<Tier>, size: usize) -> Res
 /// Checks `value` against `AllowedPattern` (the whole value must match, as Java's
 /// `matches` which Parameter Store uses does).
 fn check_pattern(pattern: &str, value: &str) -> Result<()> {
-    let re = regex::Regex::new(&format!("^(?:{pattern})$"))
-        .map_err(|e| Error::InvalidAllowedPattern(format!("Invalid AllowedPattern {pattern}: {e}")))?;
+    let invalid = |e: regex::Error| Error::InvalidAllowedPattern(format!("Invalid AllowedPattern {pattern}: {e}"));
+    regex::Regex::new(pattern).map_err(invalid)?;
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(invalid)?;
     if !re.is_match(value) {
         return Err(Error::PatternMismatch(format!(
             "Parameter value, cannot be validated against allowedPattern: {pattern}"
