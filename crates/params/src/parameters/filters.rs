@@ -27,7 +27,7 @@ pub enum Use {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Key {
+enum FilterKey {
     Name,
     Path,
     Type,
@@ -50,7 +50,7 @@ enum Op {
 /// A filter that passed its checks.
 #[derive(Debug, Clone)]
 pub struct Checked {
-    key: Key,
+    key: FilterKey,
     op: Op,
     values: Vec<String>,
 }
@@ -63,14 +63,14 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
     let mut out: Vec<Checked> = Vec::new();
     for f in filters {
         let key = match f.key.as_str() {
-            "Name" => Key::Name,
-            "Path" => Key::Path,
-            "Type" => Key::Type,
-            "KeyId" => Key::KeyId,
-            "Tier" => Key::Tier,
-            "DataType" => Key::DataType,
-            "Label" => Key::Label,
-            k if k.len() > 4 && k.starts_with("tag:") && k.len() <= 132 => Key::Tag(k[4..].to_string()),
+            "Name" => FilterKey::Name,
+            "Path" => FilterKey::Path,
+            "Type" => FilterKey::Type,
+            "KeyId" => FilterKey::KeyId,
+            "Tier" => FilterKey::Tier,
+            "DataType" => FilterKey::DataType,
+            "Label" => FilterKey::Label,
+            k if k.len() > 4 && k.starts_with("tag:") && k.len() <= 132 => FilterKey::Tag(k[4..].to_string()),
             k => {
                 let valid = if usage == Use::ByPath { BY_PATH_KEYS } else { DESCRIBE_KEYS };
                 return Err(Error::InvalidFilterKey(format!(
@@ -78,7 +78,7 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
                 )));
             }
         };
-        if usage == Use::ByPath && matches!(key, Key::Name | Key::Path | Key::Tier | Key::DataType) {
+        if usage == Use::ByPath && matches!(key, FilterKey::Name | FilterKey::Path | FilterKey::Tier | FilterKey::DataType) {
             return Err(Error::InvalidFilterKey(format!(
                 "The following filter key is not valid: {}. Valid filter keys include: {BY_PATH_KEYS}.",
                 f.key
@@ -90,18 +90,18 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
                 f.key
             )));
         }
-        let default = if key == Key::Path { "OneLevel" } else { "Equals" };
+        let default = if key == FilterKey::Path { "OneLevel" } else { "Equals" };
         let option = f.option.as_deref().unwrap_or(default);
         let (op, valid) = match (&key, option) {
-            (Key::Path, "Recursive") => (Op::Recursive, ""),
-            (Key::Path, "OneLevel") => (Op::OneLevel, ""),
-            (Key::Path, _) => (Op::Equals, "[Recursive, OneLevel]"),
-            (Key::Name, "Contains") => (Op::Contains, ""),
-            (Key::Label, "Equals") => (Op::Equals, ""),
-            (Key::Label, _) => (Op::Contains, "[Equals]"),
+            (FilterKey::Path, "Recursive") => (Op::Recursive, ""),
+            (FilterKey::Path, "OneLevel") => (Op::OneLevel, ""),
+            (FilterKey::Path, _) => (Op::Equals, "[Recursive, OneLevel]"),
+            (FilterKey::Name, "Contains") => (Op::Contains, ""),
+            (FilterKey::Label, "Equals") => (Op::Equals, ""),
+            (FilterKey::Label, _) => (Op::Contains, "[Equals]"),
             (_, "Equals") => (Op::Equals, ""),
             (_, "BeginsWith") => (Op::BeginsWith, ""),
-            (Key::Name, _) => (Op::Equals, "[Equals, BeginsWith, Contains]"),
+            (FilterKey::Name, _) => (Op::Equals, "[Equals, BeginsWith, Contains]"),
             _ => (Op::Equals, "[Equals, BeginsWith]"),
         };
         if !valid.is_empty() {
@@ -115,7 +115,7 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
                 out.len() + 1
             )));
         }
-        if f.values.is_empty() && !matches!(key, Key::Tag(_)) {
+        if f.values.is_empty() && !matches!(key, FilterKey::Tag(_)) {
             return Err(Error::InvalidFilterValue(format!(
                 "The following filter values are missing : null for filter key {}.",
                 f.key
@@ -128,19 +128,19 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
         };
         let mut values = f.values.clone();
         match key {
-            Key::Type => {
+            FilterKey::Type => {
                 if let Some(v) = values.iter().find(|v| op == Op::Equals && Kind::parse(v).is_none()) {
                     return Err(bad_value(v, "[SecureString, StringList, String]"));
                 }
             }
-            Key::Tier => {
+            FilterKey::Tier => {
                 if let Some(v) =
                     values.iter().find(|v| !matches!(v.as_str(), "Standard" | "Advanced" | "Intelligent-Tiering"))
                 {
                     return Err(bad_value(v, "[Standard, Advanced, Intelligent-Tiering]"));
                 }
             }
-            Key::Path => {
+            FilterKey::Path => {
                 for v in values.iter_mut() {
                     let lower = v.trim_start_matches('/').to_ascii_lowercase();
                     if lower.starts_with("aws") || lower.starts_with("ssm") {
@@ -190,20 +190,20 @@ fn text_matches(op: Op, have: &str, values: &[String]) -> bool {
 /// The version of `p` that `filters` select: the one carrying a `Label` filter's label,
 /// else the latest; `None` when a filter leaves the parameter out.
 pub(super) fn select<'a>(filters: &[Checked], name: &str, p: &'a Parameter) -> Option<&'a Version> {
-    let labelled = filters.iter().find(|f| f.key == Key::Label);
+    let labelled = filters.iter().find(|f| f.key == FilterKey::Label);
     let v = match labelled {
         Some(f) => f.values.iter().find_map(|l| p.with_label(l))?,
         None => p.latest(),
     };
     let all = filters.iter().all(|f| match &f.key {
-        Key::Name => text_matches(f.op, name, &f.values),
-        Key::Path => f.values.iter().any(|prefix| under(prefix, name, f.op == Op::Recursive)),
-        Key::Type => text_matches(f.op, v.kind.as_str(), &f.values),
-        Key::KeyId => v.key_id.as_deref().is_some_and(|k| text_matches(f.op, k, &f.values)),
-        Key::Tier => text_matches(f.op, v.tier.as_str(), &f.values),
-        Key::DataType => text_matches(f.op, &v.data_type, &f.values),
-        Key::Label => true,
-        Key::Tag(k) => p.tags.get(k).is_some_and(|val| f.values.is_empty() || text_matches(f.op, val, &f.values)),
+        FilterKey::Name => text_matches(f.op, name, &f.values),
+        FilterKey::Path => f.values.iter().any(|prefix| under(prefix, name, f.op == Op::Recursive)),
+        FilterKey::Type => text_matches(f.op, v.kind.as_str(), &f.values),
+        FilterKey::KeyId => v.key_id.as_deref().is_some_and(|k| text_matches(f.op, k, &f.values)),
+        FilterKey::Tier => text_matches(f.op, v.tier.as_str(), &f.values),
+        FilterKey::DataType => text_matches(f.op, &v.data_type, &f.values),
+        FilterKey::Label => true,
+        FilterKey::Tag(k) => p.tags.get(k).is_some_and(|val| f.values.is_empty() || text_matches(f.op, val, &f.values)),
     });
     all.then_some(v)
 }
