@@ -78,7 +78,9 @@ pub fn check(filters: &[Filter], usage: Use) -> Result<Vec<Checked>> {
                 )));
             }
         };
-        if usage == Use::ByPath && matches!(key, FilterKey::Name | FilterKey::Path | FilterKey::Tier | FilterKey::DataType) {
+        if usage == Use::ByPath
+            && matches!(key, FilterKey::Name | FilterKey::Path | FilterKey::Tier | FilterKey::DataType)
+        {
             return Err(Error::InvalidFilterKey(format!(
                 "The following filter key is not valid: {}. Valid filter keys include: {BY_PATH_KEYS}.",
                 f.key
