@@ -64,10 +64,16 @@ status, headers, body = send("POST", "/", b"{}", {"X-Amz-Target": "DynamoDB_2012
 check(status == 400 and json_type(body).endswith("#UnknownOperationException"),
       f"an unknown DynamoDB operation is UnknownOperationException in DynamoDB's shape ({status} {body[:200]!r})")
 
-status, _, body = send("POST", "/", b"{}", {"X-Amz-Target": "AmazonSSM.GetParameter",
-                                           "Content-Type": "application/x-amz-json-1.1"}, sign_for="ssm")
+status, _, body = send("POST", "/", b"{}", {"X-Amz-Target": "Kinesis_20131202.PutRecord",
+                                           "Content-Type": "application/x-amz-json-1.1"}, sign_for="kinesis")
 check(status == 400 and json_type(body) == "UnknownOperationException",
       f"a target of a service Squall does not speak is UnknownOperationException ({status} {body[:200]!r})")
+
+status, headers, body = send("POST", "/", b"{}", {"X-Amz-Target": "AmazonSSM.SendCommand",
+                                                 "Content-Type": "application/x-amz-json-1.1"}, sign_for="ssm")
+check(status == 400 and json_type(body) == "UnknownOperationException"
+      and headers.get("content-type") == "application/x-amz-json-1.1",
+      f"an SSM operation outside Parameter Store is refused in awsJson1.1's shape ({status} {body[:200]!r})")
 
 status, _, body = send("POST", "/", b"{}", {"Content-Type": "application/x-amz-json-1.0"}, sign_for="dynamodb")
 check(status == 400 and json_type(body).endswith("#UnknownOperationException"),

@@ -41,6 +41,8 @@ pub struct ApiState {
     pub topics: Arc<squall_topics::Topics>,
     /// The objects service.
     pub objects: Arc<squall_objects::Objects>,
+    /// Parameter Store and Secrets Manager.
+    pub params: Arc<squall_params::Params>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
     /// `<bucket>.localhost`).
     pub s3_domain: Option<String>,

@@ -15,11 +15,12 @@ pub type Reply = Result<http::Response<Body>, ApiError>;
 
 /// The AWS protocol families. The family decides how errors are rendered; operations are
 /// named by `X-Amz-Target` (JSON), an `Action` parameter (query) or method and path (REST).
-/// (awsJson1.1, which differs from 1.0 in its content type, comes with its first service.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// `X-Amz-Target: <prefix>.<Op>`, JSON in and out, errors `{"__type": "<ns>#<Code>"}`.
     AwsJson10,
+    /// awsJson1.0 with the content type `application/x-amz-json-1.1` (SSM, Secrets Manager).
+    AwsJson11,
     /// `Action=<Op>` form parameters in, XML out, `<ErrorResponse>` errors.
     Query,
     /// Method and path, JSON bodies, the error's code in `x-amzn-ErrorType`.
@@ -93,6 +94,12 @@ impl Service {
                 if let Some(v) = query.and_then(|q| HeaderValue::from_str(&q).ok()) {
                     r.headers_mut().insert("x-amzn-query-error", v);
                 }
+                r
+            }
+            Protocol::AwsJson11 => {
+                let mut r = json_error(self.namespace, e);
+                r.headers_mut()
+                    .insert(http::header::CONTENT_TYPE, HeaderValue::from_static(crate::json::CONTENT_TYPE_11));
                 r
             }
             Protocol::Query => {

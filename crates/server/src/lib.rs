@@ -6,6 +6,7 @@
 //! `squall-runtime-wasm`); everything below receives trait objects.
 
 mod credentials;
+mod keys;
 mod runtimes;
 mod services;
 
@@ -120,6 +121,7 @@ pub async fn run(
         queues: services.queues.clone(),
         topics: services.topics.clone(),
         objects: services.objects.clone(),
+        params: services.params.clone(),
         s3_domain: config.s3_domain.clone(),
         dev: config.dev,
         clock: config.clock.clone(),

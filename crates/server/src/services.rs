@@ -6,6 +6,7 @@ use anyhow::Context;
 use squall_functions::{Functions, LogPipe, Stores};
 use squall_lifecycle::Service;
 use squall_objects::Objects;
+use squall_params::{Params, Sealer};
 use squall_queues::Queues;
 use squall_runtime::ByKind;
 use squall_storage_embedded::EmbeddedStores;
@@ -22,6 +23,7 @@ pub(crate) struct Services {
     pub(crate) queues: Arc<Queues>,
     pub(crate) topics: Arc<Topics>,
     pub(crate) objects: Arc<Objects>,
+    pub(crate) params: Arc<Params>,
     triggers: Arc<Triggers>,
 }
 
@@ -69,6 +71,15 @@ impl Services {
         functions.set_async_policy(config.async_policy.clone());
         let events = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions));
         objects.set_event_sink(Arc::new(events));
+        let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
+        let params = Params::open(stores.params.clone(), Sealer::new(&key), &config.region, clock.clone())
+            .await
+            .with_context(|| {
+                format!(
+                    "loading parameters and secrets (params.db, key {})",
+                    crate::keys::path(&config.data_dir).display()
+                )
+            })?;
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -77,7 +88,7 @@ impl Services {
             config.triggers.clone(),
             clock,
         ));
-        Ok(Services { functions, tables, queues, topics, objects, triggers })
+        Ok(Services { functions, tables, queues, topics, objects, params, triggers })
     }
 
     /// The order services start in (they stop in reverse): a service starts after those
@@ -89,6 +100,7 @@ impl Services {
             self.queues.clone(),
             self.topics.clone(),
             self.objects.clone(),
+            self.params.clone(),
             self.triggers.clone(),
         ]
     }

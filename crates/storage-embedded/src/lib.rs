@@ -10,6 +10,8 @@
 //!   (`synchronous=NORMAL`).
 //! - `topics.db`: SNS-style topics, subscriptions and pending HTTP deliveries, a third
 //!   [`SqliteTableStore`].
+//! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
+//!   service before they get here), another [`SqliteTableStore`].
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -53,6 +55,8 @@ pub struct EmbeddedStores {
     pub objects: Arc<SqliteTableStore>,
     /// Larger objects' bytes.
     pub blobs: Arc<FileBlobStore>,
+    /// Parameters and secrets.
+    pub params: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -69,6 +73,7 @@ impl EmbeddedStores {
             topics: Arc::new(SqliteTableStore::open(&data_dir.join("topics.db"))?),
             objects: Arc::new(SqliteTableStore::open(&data_dir.join("objects.db"))?),
             blobs: Arc::new(FileBlobStore::open(&data_dir.join("blobs"))?),
+            params: Arc::new(SqliteTableStore::open(&data_dir.join("params.db"))?),
         })
     }
 }

@@ -127,11 +127,15 @@ mod tests {
         assert_eq!(call("DynamoDB_20120810.GetItem"), ("dynamodb".into(), "GetItem".into()));
         assert_eq!(call("DynamoDBStreams_20120810.GetRecords"), ("dynamodb-streams".into(), "GetRecords".into()));
         assert_eq!(call("AmazonSQS.SendMessage"), ("sqs".into(), "SendMessage".into()));
+        assert_eq!(call("AmazonSSM.GetParameter"), ("ssm".into(), "GetParameter".into()));
+        assert_eq!(call("secretsmanager.GetSecretValue"), ("secretsmanager".into(), "GetSecretValue".into()));
         // An unknown operation of a known service stays that service's, to be refused in its shape.
         assert_eq!(call("DynamoDB_20120810.Frobnicate"), ("dynamodb".into(), "Frobnicate".into()));
         // A prefix that only starts like a known one, and a service Squall does not speak.
         assert_eq!(call("DynamoDB_20120810x.GetItem").0, "unknown target");
-        assert_eq!(call("AmazonSSM.GetParameter").0, "unknown target");
+        assert_eq!(call("Kinesis_20131202.PutRecord").0, "unknown target");
+        // Targets are case-sensitive, as AWS's are.
+        assert_eq!(call("SecretsManager.GetSecretValue").0, "unknown target");
     }
 
     #[test]
@@ -167,6 +171,11 @@ mod tests {
     fn a_signature_for_a_service_without_its_target_or_path_stays_with_that_service() {
         // So the unknown operation is refused in DynamoDB's shape, not S3's.
         assert_eq!(route("POST", "/", &[("authorization", &sigv4("dynamodb"))]), ("dynamodb".into(), String::new()));
+        assert_eq!(route("POST", "/", &[("authorization", &sigv4("ssm"))]), ("ssm".into(), String::new()));
+        assert_eq!(
+            route("POST", "/", &[("authorization", &sigv4("secretsmanager"))]),
+            ("secretsmanager".into(), String::new())
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ fn dev_only(state: &ApiState, what: &str) -> Result<(), ApiError> {
     ))
 }
 
-/// Deletes every function (with its logs), topic, queue, table and bucket. Functions go
+/// Deletes every function (with its logs), topic, queue, table, bucket, parameter and
+/// secret. Functions go
 /// first, so no trigger or delivery runs into what is being deleted.
 pub(super) async fn reset(state: &ApiState) -> Reply {
     dev_only(state, "the reset")?;
@@ -35,7 +36,8 @@ pub(super) async fn reset(state: &ApiState) -> Reply {
     state.queues.reset().await.map_err(|e| internal("queues", &e))?;
     state.tables.reset().await.map_err(|e| internal("tables", &e))?;
     state.objects.reset().await.map_err(|e| internal("buckets", &e))?;
-    tracing::info!("reset: every function, topic, queue, table and bucket deleted");
+    state.params.reset().await.map_err(|e| internal("parameters and secrets", &e))?;
+    tracing::info!("reset: every function, topic, queue, table, bucket, parameter and secret deleted");
     Ok(json_response(StatusCode::OK, &json!({ "reset": true })))
 }
 

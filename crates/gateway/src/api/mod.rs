@@ -24,12 +24,14 @@ use tracing::Instrument;
 
 /// Every service on the api port (S3 also takes what no other claims). Adding a service
 /// means adding its adapter's `SERVICE` here.
-static SERVICES: [&Service; 8] = [
+static SERVICES: [&Service; 10] = [
     &squall_api_dynamodb::DYNAMODB,
     &squall_api_dynamodb::STREAMS,
     &squall_api_sqs::JSON,
     &squall_api_sqs::QUERY,
     &squall_api_sns::SERVICE,
+    &squall_api_ssm::SERVICE,
+    &squall_api_secretsmanager::SERVICE,
     &squall_api_lambda::SERVICE,
     &control::SERVICE,
     &squall_api_s3::SERVICE,

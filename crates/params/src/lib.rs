@@ -1,0 +1,170 @@
+//! Parameters and secrets: SSM Parameter Store's and Secrets Manager's data models and
+//! operations over a `TableStore`, with no HTTP and no wire format (the adapters
+//! `squall-api-ssm` and `squall-api-secretsmanager` speak awsJson1.1 for them).
+//!
+//! - [`crypto`]: [`Sealer`], AES-256-GCM under the installation's 32-byte key, a fresh random
+//!   nonce per value; SecureString values and every secret value are stored sealed.
+//! - [`parameters`]: [`Parameters`], SSM Parameter Store: names and hierarchies, versions (at
+//!   most 100 kept), labels, selectors (`name:3`, `name:label`), paths and filters, tags.
+//! - [`secrets`]: [`Secrets`], Secrets Manager: secrets with ARNs carrying a random suffix,
+//!   versions and their staging labels, idempotent writes by client token, scheduled
+//!   deletion and its sweeper, tags, random passwords.
+//! - `paging`: the opaque `NextToken`s both services hand out.
+//!
+//! Both live in memory and are written through to one store of their own (`params.db`)
+//! before an operation answers, so an acknowledged write survives `kill -9`. The request
+//! path never reads the store.
+//!
+//! Deliberately not here: KMS (only the default keys, `alias/aws/ssm` and
+//! `alias/aws/secretsmanager`, are accepted; they stand for the installation's key),
+//! rotation, replication, resource policies, parameter policies and public parameters
+//! (`/aws/service/…`).
+
+pub mod crypto;
+pub mod parameters;
+pub mod secrets;
+
+mod lifecycle;
+mod paging;
+mod reset;
+
+pub use crypto::{KEY_LEN, Sealer};
+pub use parameters::Parameters;
+pub use secrets::Secrets;
+
+use squall_clock::Clock;
+use squall_storage::{ItemWrite, TableStore};
+use std::sync::Arc;
+
+/// What the parameters and secrets services tell their callers; each adapter maps a variant
+/// to its service's error code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A malformed, missing or out-of-range input (SSM `ValidationException`, Secrets
+    /// Manager `InvalidParameterException`).
+    #[error("{0}")]
+    Validation(String),
+    /// The parameter or secret does not exist (`ParameterNotFound`,
+    /// `ResourceNotFoundException`).
+    #[error("{0}")]
+    NotFound(String),
+    /// The parameter exists but not the version asked for (`ParameterVersionNotFound`).
+    #[error("{0}")]
+    VersionNotFound(String),
+    /// The name is taken, or a client token's version exists with another value
+    /// (`ParameterAlreadyExists`, `ResourceExistsException`).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The request is valid but the resource's state forbids it, e.g. a secret scheduled
+    /// for deletion (`InvalidRequestException`).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// `AccessDeniedException`: a name under the reserved `/aws` hierarchy.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// `HierarchyLevelLimitExceededException`.
+    #[error("{0}")]
+    HierarchyLevelLimitExceeded(String),
+    /// `InvalidAllowedPatternException`: the pattern is not a regular expression.
+    #[error("{0}")]
+    InvalidAllowedPattern(String),
+    /// `ParameterPatternMismatchException`: the value does not match `AllowedPattern`.
+    #[error("{0}")]
+    PatternMismatch(String),
+    /// `ParameterMaxVersionLimitExceeded`: the oldest of 100 versions has a label.
+    #[error("{0}")]
+    MaxVersionLimitExceeded(String),
+    /// `ParameterVersionLabelLimitExceeded`: a version would have more than 10 labels.
+    #[error("{0}")]
+    LabelLimitExceeded(String),
+    /// `ParameterLimitExceeded` (SSM) or `LimitExceededException` (Secrets Manager).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// `InvalidFilterKey`.
+    #[error("{0}")]
+    InvalidFilterKey(String),
+    /// `InvalidFilterOption`.
+    #[error("{0}")]
+    InvalidFilterOption(String),
+    /// `InvalidFilterValue`.
+    #[error("{0}")]
+    InvalidFilterValue(String),
+    /// `InvalidNextToken` / `InvalidNextTokenException`.
+    #[error("The specified token is invalid.")]
+    InvalidNextToken,
+    /// `InvalidResourceType`: tags on something other than a parameter.
+    #[error("{0}")]
+    InvalidResourceType(String),
+    /// `InvalidResourceId`: tags of a parameter that does not exist.
+    #[error("{0}")]
+    InvalidResourceId(String),
+    /// `TooManyTagsError`: more than 50 tags on one resource.
+    #[error("{0}")]
+    TooManyTags(String),
+    /// A sealed value did not open: the key is not the one it was sealed with, or the
+    /// stored bytes are damaged (the platform failed, not the caller).
+    #[error("a stored value could not be decrypted: {0}")]
+    Decryption(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] squall_storage::Error),
+}
+
+/// Results of the parameters and secrets services.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn validation(message: impl Into<String>) -> Error {
+    Error::Validation(message.into())
+}
+
+pub(crate) fn corrupt(what: String, e: impl std::fmt::Display) -> Error {
+    Error::Storage(squall_storage::Error::Corrupt { what, detail: e.to_string() })
+}
+
+/// The store's pseudo-table holding a value sealed with the key, so a start with another
+/// key is refused instead of failing on every read.
+const KEY_CHECK: &str = "key-check";
+const KEY_CHECK_TEXT: &[u8] = b"squall-params key check";
+
+/// Parameter Store and Secrets Manager, opened together over one store and one key.
+pub struct Params {
+    /// SSM Parameter Store.
+    pub parameters: Parameters,
+    /// Secrets Manager.
+    pub secrets: Secrets,
+}
+
+impl Params {
+    /// Loads every parameter and secret from `store`. Values are sealed with `sealer`; a
+    /// store whose values were sealed under another key is refused
+    /// ([`Error::Decryption`]). ARNs name `region`; times are `clock`'s.
+    pub async fn open(store: Arc<dyn TableStore>, sealer: Sealer, region: &str, clock: Clock) -> Result<Arc<Params>> {
+        let sealer = Arc::new(sealer);
+        match store.get_item(KEY_CHECK, b"key", b"").await? {
+            Some(sealed) => {
+                let opened = sealer.open(&sealed, b"key-check").map_err(|_| {
+                    Error::Decryption(
+                        "the key does not open the values stored with the previous one (was keys/params.key replaced?)"
+                            .into(),
+                    )
+                })?;
+                if opened != KEY_CHECK_TEXT {
+                    return Err(Error::Decryption("the key check value is damaged".into()));
+                }
+            }
+            None => {
+                let sealed = sealer.seal(KEY_CHECK_TEXT, b"key-check");
+                let write =
+                    ItemWrite { table: KEY_CHECK.into(), pk: b"key".to_vec(), sk: Vec::new(), item: Some(sealed) };
+                store.write(vec![write]).await?;
+            }
+        }
+        let parameters = Parameters::open(store.clone(), sealer.clone(), region, clock.clone()).await?;
+        let secrets = Secrets::open(store, sealer, region, clock).await?;
+        Ok(Arc::new(Params { parameters, secrets }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,53 @@
+//! Parameters and secrets as the server starts and stops them: one worker, the sweeper
+//! that deletes secrets whose recovery window has ended.
+
+use crate::Params;
+use squall_lifecycle::{Service, Workers};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the sweeper waits after a store failure before it tries again (real time).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+impl Service for Params {
+    fn name(&self) -> &'static str {
+        "params"
+    }
+
+    /// A deletion cut short by a stop is still due in the store and happens after the next
+    /// start.
+    fn start(self: Arc<Self>) -> Workers {
+        Workers::none().with("secret deletion sweeper", self.start_sweeper())
+    }
+}
+
+impl Params {
+    /// Sleeps on the platform clock until the earliest deletion date (or until a deletion
+    /// is scheduled), then deletes what is due; so moving a dev server's clock past a
+    /// deletion date deletes the secret at once.
+    fn start_sweeper(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let secrets = &me.secrets;
+            loop {
+                // Created before the deadline is read: a deletion scheduled in between
+                // leaves a permit, so it is not missed.
+                let scheduled = secrets.scheduled.notified();
+                match secrets.next_deletion() {
+                    Some(at) => tokio::select! {
+                        () = secrets.clock.sleep_until_ms(at) => {}
+                        () = scheduled => continue,
+                    },
+                    None => {
+                        scheduled.await;
+                        continue;
+                    }
+                }
+                if let Err(e) = secrets.sweep(secrets.clock.now_ms()).await {
+                    tracing::warn!("deleting secrets whose recovery window ended: {e}");
+                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+                }
+            }
+        })
+    }
+}
