@@ -155,6 +155,18 @@ impl Client {
         self.json10(&format!("AmazonSQS.{op}"), input).await
     }
 
+    /// Calls operation `op` of SSM (Parameter Store) or Secrets Manager, whose signing names
+    /// are their target prefixes' services: awsJson1.1.
+    pub(crate) async fn json11(
+        &self,
+        service: &str,
+        target: &str,
+        input: &serde_json::Value,
+    ) -> anyhow::Result<Response> {
+        let headers = [("x-amz-target", target), ("content-type", "application/x-amz-json-1.1")];
+        self.send_for(Some(service), http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
+    }
+
     async fn json10(&self, target: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
         let headers = [("x-amz-target", target), ("content-type", "application/x-amz-json-1.0")];
         self.send(http::Method::POST, "/", &headers, input.to_string().into_bytes()).await

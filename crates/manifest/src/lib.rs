@@ -27,7 +27,7 @@ pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
 pub use topics::{SubscriptionResource, TopicResource};
-pub use variables::Inputs;
+pub use variables::{Inputs, ReadSsm, Stored};
 
 use squall_types::{Cors, FunctionConfig, RouteSpec, ServiceName};
 use std::fmt;

@@ -7,13 +7,30 @@
 //! `${env:A, self:custom.a}`), nesting (`${self:custom.${sls:stage}.table}`), variables
 //! inside strings (`${self:service}-${sls:stage}`) and cycles. A string that is one variable
 //! takes the value's type (a mapping, a number); inside a longer string a value must be a
-//! scalar. Sources Squall cannot answer yet (`ssm`, `cf`, `s3`) are refused by name.
+//! scalar. `ssm:` reads Squall's own Parameter Store and Secrets Manager through a reader
+//! the caller provides. Sources Squall cannot answer yet (`cf`, `s3`) are refused by name.
 
 use serde_norway::Value;
 use std::collections::BTreeMap;
 
 /// Reads a file a `file(path)` variable names: its text, or why not.
 pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// Reads what an `ssm:` variable names from the server deployed to: a parameter of
+/// Parameter Store (decrypted when asked), or for `/aws/reference/secretsmanager/<id>` a
+/// secret of Secrets Manager. `Ok(None)` when there is none.
+pub type ReadSsm<'a> = &'a dyn Fn(&str, bool) -> Result<Option<Stored>, String>;
+
+/// A value an `ssm:` variable read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// A `String` or `SecureString` parameter.
+    String(String),
+    /// A `StringList` parameter: comma-separated.
+    StringList(String),
+    /// A secret's `SecretString`.
+    Secret(String),
+}
 
 /// What variables resolve from, besides the manifest itself.
 #[derive(Default)]
@@ -30,6 +47,8 @@ pub struct Inputs<'a> {
     /// Reads a file `file(path)` names, relative to the service directory; `None` refuses
     /// the `file` source.
     pub read_file: Option<ReadFile<'a>>,
+    /// Reads parameters and secrets for `ssm:`; `None` refuses the `ssm` source.
+    pub read_ssm: Option<ReadSsm<'a>>,
 }
 
 /// A variable that could not be resolved: the key path of the value holding it, and why.
@@ -178,6 +197,9 @@ impl Resolver<'_, '_> {
             };
             return self.file(file, key).map(Some);
         }
+        if let Some(rest) = reference.strip_prefix("ssm") {
+            return self.ssm(reference, rest);
+        }
         let Some((source, address)) = reference.split_once(':') else {
             return Err(format!("{reference}: not a variable (source:address) nor a quoted literal"));
         };
@@ -221,11 +243,54 @@ impl Resolver<'_, '_> {
                 },
                 other => Err(format!("aws:{other}: unknown (aws:accountId, aws:region and aws:partition are)")),
             },
-            other @ ("ssm" | "cf" | "s3") => {
+            other @ ("cf" | "s3") => {
                 Err(format!("{reference}: the {other} variable source is not supported yet; write the value out"))
             }
             other => Err(format!("{reference}: unknown variable source {other:?}")),
         }
+    }
+
+    /// `ssm:/name`, `ssm(raw):...`, `ssm(<region>, raw):...`, `ssm(noDecrypt):...`, the
+    /// framework v1's `~true` suffix; `/aws/reference/secretsmanager/<id>` reads a secret.
+    /// Unless `raw`, a `StringList` becomes a list and a JSON secret its document.
+    fn ssm(&mut self, reference: &str, rest: &str) -> Result<Option<Value>, String> {
+        let (options, name) = match rest.strip_prefix('(') {
+            Some(r) => match r.split_once("):") {
+                Some((options, name)) => (options, name),
+                None => return Err(format!("{reference}: ssm( needs its closing parenthesis and a name")),
+            },
+            None => match rest.strip_prefix(':') {
+                Some(name) => ("", name),
+                None => return Err(format!("{reference}: unknown variable source")),
+            },
+        };
+        let (mut raw, mut decrypt) = (false, true);
+        for option in options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            match option {
+                "raw" => raw = true,
+                "noDecrypt" => decrypt = false,
+                // Squall keeps one store of parameters, whatever region names it.
+                region if region.split('-').count() >= 3 => {}
+                other => return Err(format!("{reference}: unknown ssm option {other:?} (raw, noDecrypt or a region)")),
+            }
+        }
+        let name = name.trim().strip_suffix("~true").unwrap_or(name.trim());
+        let Some(read) = self.inputs.read_ssm else {
+            return Err(format!("{reference}: the ssm variable source needs a server to read from"));
+        };
+        let stored = read(name, decrypt).map_err(|e| format!("{reference}: {e}"))?;
+        Ok(stored.map(|s| match s {
+            Stored::String(v) => Value::String(v),
+            Stored::StringList(v) if raw => Value::String(v),
+            Stored::StringList(v) => Value::Sequence(v.split(',').map(|i| Value::String(i.to_string())).collect()),
+            Stored::Secret(v) if raw => Value::String(v),
+            Stored::Secret(v) => match serde_json::from_str::<serde_json::Value>(&v) {
+                Ok(doc @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    serde_norway::to_value(doc).unwrap_or(Value::String(v))
+                }
+                _ => Value::String(v),
+            },
+        }))
     }
 
     /// The stage: `--stage`, else `provider.stage`, else `dev`.
@@ -281,9 +346,26 @@ impl Resolver<'_, '_> {
             let cycle = [&self.stack[..], &[address.to_string()]].concat().join(" -> self:");
             return Err(format!("self:{address}: the variables refer to each other (self:{cycle})"));
         }
-        let Some(found) = lookup(self.root, address) else { return Ok(None) };
+        let segments: Vec<&str> = address.split('.').filter(|s| !s.is_empty()).collect();
+        let mut at = self.root.clone();
+        for (i, seg) in segments.iter().enumerate() {
+            // A value that is itself a variable (`${ssm:...}` holding a document) is
+            // resolved before the path goes into it.
+            if matches!(&at, Value::String(s) if s.contains("${")) {
+                let prefix = segments[..i].join(".");
+                self.stack.push(prefix);
+                let resolved = self.resolved(Some(at));
+                self.stack.pop();
+                match resolved? {
+                    Some(v) => at = v,
+                    None => return Ok(None),
+                }
+            }
+            let Some(next) = lookup(&at, seg) else { return Ok(None) };
+            at = next.clone();
+        }
         self.stack.push(address.to_string());
-        let out = self.resolved(Some(found.clone()));
+        let out = self.resolved(Some(at));
         self.stack.pop();
         out
     }

@@ -42,12 +42,16 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
     let shown = file.display().to_string();
     // `${env:}` reads this process's environment; `${file(...)}` files beside the manifest.
     let read_file = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
+    // `${ssm:}` reads the server's Parameter Store and Secrets Manager.
+    let ssm_client = Client::new(args)?;
+    let read_ssm = |name: &str, decrypt: bool| read_ssm(&ssm_client, name, decrypt);
     let inputs = squall_manifest::Inputs {
         stage: options.stage,
         region: options.region,
         env: std::env::vars().collect(),
         params,
         read_file: Some(&read_file),
+        read_ssm: Some(&read_ssm),
     };
     // A queue's `Ref` is its URL on the server deployed to.
     let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
@@ -114,6 +118,46 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What an `${ssm:}` variable names: a parameter, or through
+/// `/aws/reference/secretsmanager/<id>` a secret, as the framework reads them from AWS.
+fn read_ssm(client: &Client, name: &str, decrypt: bool) -> Result<Option<squall_manifest::Stored>, String> {
+    use squall_manifest::Stored;
+    block_on(async {
+        if let Some(id) = name.strip_prefix("/aws/reference/secretsmanager/") {
+            let resp = client
+                .json11("secretsmanager", "secretsmanager.GetSecretValue", &serde_json::json!({ "SecretId": id }))
+                .await?;
+            if resp.status == http::StatusCode::BAD_REQUEST
+                && resp.json()?["__type"].as_str().is_some_and(|t| t.ends_with("ResourceNotFoundException"))
+            {
+                return Ok(None);
+            }
+            if !resp.status.is_success() {
+                return Err(server_error(&resp));
+            }
+            let doc = resp.json()?;
+            return match doc["SecretString"].as_str() {
+                Some(s) => Ok(Some(Stored::Secret(s.to_string()))),
+                None => Err(anyhow!("secret {id} holds binary data, which a variable cannot take")),
+            };
+        }
+        let input = serde_json::json!({ "Name": name, "WithDecryption": decrypt });
+        let resp = client.json11("ssm", "AmazonSSM.GetParameter", &input).await?;
+        if resp.status == http::StatusCode::BAD_REQUEST
+            && resp.json()?["__type"].as_str().is_some_and(|t| t.ends_with("ParameterNotFound"))
+        {
+            return Ok(None);
+        }
+        if !resp.status.is_success() {
+            return Err(server_error(&resp));
+        }
+        let p = &resp.json()?["Parameter"];
+        let value = p["Value"].as_str().unwrap_or_default().to_string();
+        Ok(Some(if p["Type"] == "StringList" { Stored::StringList(value) } else { Stored::String(value) }))
+    })
+    .map_err(|e| format!("{e:#}"))
 }
 
 /// Creates the manifest's queues that do not exist yet, and sets the attributes of those

@@ -59,6 +59,41 @@ fn variables_resolve_from_the_manifest_files_and_fallbacks() -> Result {
 }
 
 #[test]
+fn ssm_variables_read_the_servers_parameters_and_secrets() -> Result {
+    let server = Server::start()?;
+    ok(&server.aws(&[
+        "ssm",
+        "put-parameter",
+        "--name",
+        "/shop/url",
+        "--type",
+        "String",
+        "--value",
+        "shop.internal:8443",
+    ]))?;
+    ok(&server.aws(&["ssm", "put-parameter", "--name", "/shop/key", "--type", "SecureString", "--value", "s3cret"]))?;
+    let secret = r#"{"user":"app","password":"pw"}"#;
+    ok(&server.aws(&["secretsmanager", "create-secret", "--name", "shop/db", "--secret-string", secret]))?;
+    let extra = "      URL: ${ssm:/shop/url}\n      KEY: ${ssm:/shop/key}\n      DB_USER: ${self:custom.db.user}\n      DB_RAW: ${ssm(raw):/aws/reference/secretsmanager/shop/db}\n";
+    let yaml = manifest(extra)
+        .replace("  memory: ${file", "  db: ${ssm:/aws/reference/secretsmanager/shop/db}\n  memory: ${file");
+    let dir = service_dir(&yaml)?;
+    std::fs::write(dir.path().join("settings.yml"), "memory: 256\n")?;
+    std::fs::write(dir.path().join("settings.json"), r#"{"greeting": "hi"}"#)?;
+    ok(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    let config: serde_json::Value = serde_json::from_str(&ok(&server.aws(&[
+        "lambda",
+        "get-function-configuration",
+        "--function-name",
+        "vars-qa-f",
+    ]))?)?;
+    let env = &config["Environment"]["Variables"];
+    assert_eq!((env["URL"].as_str(), env["KEY"].as_str()), (Some("shop.internal:8443"), Some("s3cret")), "{config}");
+    assert_eq!((env["DB_USER"].as_str(), env["DB_RAW"].as_str()), (Some("app"), Some(secret)), "{config}");
+    Ok(())
+}
+
+#[test]
 fn an_unresolvable_variable_is_refused_with_its_line_and_nothing_deploys() -> Result {
     let server = Server::start()?;
     let dir = service_dir(&manifest("      SECRET: ${ssm:/shop/secret}\n"))?;
@@ -66,7 +101,7 @@ fn an_unresolvable_variable_is_refused_with_its_line_and_nothing_deploys() -> Re
     std::fs::write(dir.path().join("settings.json"), r#"{"greeting": "hi"}"#)?;
     let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
     assert!(err.contains("serverless.yml:26: functions.f.environment.SECRET:"), "{err}");
-    assert!(err.contains("the ssm variable source is not supported yet"), "{err}");
+    assert!(err.contains("${ssm:/shop/secret}: ssm:/shop/secret resolves to nothing"), "{err}");
     let listed = ok(&server.aws(&["lambda", "list-functions"]))?;
     assert!(!listed.contains("vars-qa-f"), "{listed}");
     Ok(())

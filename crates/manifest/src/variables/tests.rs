@@ -140,7 +140,7 @@ functions:
     };
     assert!(find("custom.a").contains("refer to each other"), "{e:?}");
     assert!(find("functions.f.environment.X").contains("self:custom.missing resolves to nothing"), "{e:?}");
-    assert!(find("functions.f.environment.Y").contains("ssm variable source is not supported yet"), "{e:?}");
+    assert!(find("functions.f.environment.Y").contains("the ssm variable source needs a server"), "{e:?}");
     assert!(find("functions.f.environment.Z").contains("env:NOPE resolves to nothing"), "{e:?}");
     assert!(find("functions.f.environment.W").contains("unknown variable source"), "{e:?}");
     assert!(find("functions.f.environment.V").contains("closing }"), "{e:?}");
@@ -201,4 +201,48 @@ fn dotenv_files_are_read_when_asked_for() {
     assert_eq!(at(&resolved(text, &inputs), "a"), &Value::from("from-env"));
     let inputs = Inputs { read_file: Some(&read), ..Inputs::default() };
     assert_eq!(at(&resolved("a: ${env:A, 'no'}\n", &inputs), "a"), &Value::from("no"));
+}
+
+#[test]
+fn ssm_variables_read_parameters_and_secrets() {
+    use crate::Stored;
+    let read = |name: &str, decrypt: bool| -> Result<Option<Stored>, String> {
+        Ok(match name {
+            "/app/url" => Some(Stored::String("https://x".into())),
+            "/app/key" if decrypt => Some(Stored::String("plain".into())),
+            "/app/key" => Some(Stored::String("AQICAH...".into())),
+            "/app/hosts" => Some(Stored::StringList("a,b".into())),
+            "/aws/reference/secretsmanager/db" => Some(Stored::Secret(r#"{"user":"u","port":5432}"#.into())),
+            "/broken" => return Err("AccessDeniedException: no".into()),
+            _ => None,
+        })
+    };
+    let inputs = Inputs { read_ssm: Some(&read), ..Default::default() };
+    let text = "
+a: ${ssm:/app/url}
+b: ${ssm:/app/key~true}
+c: ${ssm(noDecrypt):/app/key}
+d: ${ssm:/app/hosts}
+e: ${ssm(raw):/app/hosts}
+f: ${ssm:/aws/reference/secretsmanager/db}
+g: ${ssm(eu-west-1, raw):/aws/reference/secretsmanager/db}
+h: ${ssm:/missing, 'fallback'}
+i: ${self:f.user}-${ssm:/app/url}
+";
+    let v = resolved(text, &inputs);
+    let get = |k: &str| v.get(k).cloned().unwrap();
+    assert_eq!(get("a"), Value::from("https://x"));
+    assert_eq!(get("b"), Value::from("plain"));
+    assert_eq!(get("c"), Value::from("AQICAH..."));
+    assert_eq!(get("d"), Value::Sequence(vec![Value::from("a"), Value::from("b")]));
+    assert_eq!(get("e"), Value::from("a,b"));
+    assert_eq!(get("f").get("port").and_then(Value::as_u64), Some(5432), "a JSON secret is its document");
+    assert_eq!(get("g"), Value::from(r#"{"user":"u","port":5432}"#));
+    assert_eq!(get("h"), Value::from("fallback"));
+    assert_eq!(get("i"), Value::from("u-https://x"));
+    let e = errors("x: ${ssm:/missing}\ny: ${ssm:/broken}\nz: ${ssm(bogus):/a}\n", &inputs);
+    let messages: Vec<&str> = e.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(messages[0].contains("resolves to nothing"), "{messages:?}");
+    assert!(messages[1].contains("AccessDeniedException: no"), "{messages:?}");
+    assert!(messages[2].contains("unknown ssm option \"bogus\""), "{messages:?}");
 }
