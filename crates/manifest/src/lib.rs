@@ -15,6 +15,7 @@ mod http;
 mod iam;
 mod intrinsics;
 mod locate;
+mod package;
 mod parse;
 mod queues;
 mod resources;
@@ -23,6 +24,7 @@ mod variables;
 
 pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
 pub use locate::Locator;
+pub use package::{PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
@@ -44,6 +46,10 @@ pub struct Manifest {
     pub api_keys: Vec<ApiKeySpec>,
     /// `provider.apiGateway.binaryMediaTypes`.
     pub binary_media_types: Vec<String>,
+    /// `package`: how the service's code is packaged.
+    pub package: PackageSpec,
+    /// The plugins whose work `squall deploy` does.
+    pub plugins: Plugins,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).
     pub region: String,
@@ -105,6 +111,8 @@ pub struct FunctionSpec {
     pub config: FunctionConfig,
     /// Its `httpApi` and `http` routes (`function` is its deployed name).
     pub routes: Vec<RouteSpec>,
+    /// Its own `package` settings.
+    pub package: Option<PackageSpec>,
 }
 
 /// A REST API key serverless.yml declares.

@@ -50,6 +50,7 @@ pub fn parse_with(
         stage: inputs.stage.clone(),
         stack: String::new(),
         conditions: HashMap::new(),
+        dotenv: BTreeMap::new(),
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -84,6 +85,30 @@ pub fn parse_with(
             p.insert("region".into(), Value::String(region.clone()));
         }
     }
+    // serverless-dotenv-plugin's files, for the functions' environment.
+    let lists_dotenv = |plugins: Option<&Value>| {
+        let names = match plugins {
+            Some(Value::Mapping(m)) => m.get("modules"),
+            other => other,
+        };
+        names
+            .and_then(Value::as_sequence)
+            .is_some_and(|l| l.iter().any(|p| p.as_str() == Some("serverless-dotenv-plugin")))
+    };
+    if lists_dotenv(root.get("plugins")) {
+        let stage = inputs
+            .stage
+            .clone()
+            .or_else(|| root.get("provider").and_then(|p| p.get("stage")).and_then(Value::as_str).map(String::from))
+            .unwrap_or_else(|| "dev".into());
+        match crate::variables::dotenv_plugin(inputs, &stage) {
+            Ok(vars) => cx.dotenv = vars,
+            Err(e) => {
+                cx.error(&["plugins"], e);
+                return Err(ManifestErrors(cx.errors));
+            }
+        }
+    }
     let manifest = cx.manifest(&root);
     match manifest {
         Some(m) if cx.errors.is_empty() => Ok(m),
@@ -115,6 +140,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) stack: String,
     /// `resources.Conditions`, evaluated.
     pub(crate) conditions: HashMap<String, bool>,
+    /// serverless-dotenv-plugin's variables, under every function's own environment.
+    pub(crate) dotenv: BTreeMap<String, String>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -249,6 +276,8 @@ impl Cx<'_> {
         let mut provider = Provider::default();
         let mut functions = None;
         let mut build = None;
+        let mut plugins = crate::Plugins::default();
+        let mut package = crate::PackageSpec::default();
         // Resources first: environment values anywhere may refer to them.
         let mut tables = Vec::new();
         let mut queues = Vec::new();
@@ -295,8 +324,8 @@ impl Cx<'_> {
                 "provider" => provider = self.provider(v),
                 "functions" => functions = Some(v),
                 "custom" => build = self.custom(v),
-                "plugins" => self.warn(&["plugins"], "plugins do not run under squall; ignored"),
-                "package" => self.warn(&["package"], "ignored: squall deploys each handler file as it is"),
+                "plugins" => plugins = self.plugins(v, root.get("custom")),
+                "package" => package = self.package(&["package"], v),
                 "configValidationMode" | "deprecationNotificationMode" | "disabledDeprecations" => {
                     self.warn(&[key], "ignored")
                 }
@@ -330,6 +359,8 @@ impl Cx<'_> {
             stage,
             api_keys: provider.rest_api.api_keys.clone(),
             binary_media_types: provider.rest_api.binary_media_types.clone(),
+            package,
+            plugins,
             region: self.region.clone(),
             build,
             cors: provider.http_api.cors.clone(),
@@ -453,7 +484,8 @@ impl Cx<'_> {
         let mut runtime = provider.runtime.clone();
         let mut memory_mb = provider.memory_mb;
         let mut timeout_s = provider.timeout_s;
-        let mut environment = provider.environment.clone();
+        let mut environment = self.dotenv.clone();
+        environment.extend(provider.environment.clone());
         let mut description = String::new();
         let mut name = None;
         let mut routes = Vec::new();
@@ -462,6 +494,7 @@ impl Cx<'_> {
         let mut provisioned_concurrency = None;
         let mut async_invoke = squall_types::AsyncInvokeConfig::default();
         let mut function_role = crate::iam::FunctionRole::default();
+        let mut package = None;
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
         // needed before `name:` may have been read.
@@ -479,6 +512,7 @@ impl Cx<'_> {
                 "environment" => environment.extend(self.environment(&path, val)),
                 "description" => description = self.string(&path, val).unwrap_or_default(),
                 "name" => name = self.string(&path, val),
+                "package" => package = Some(self.package(&path, val)),
                 "events" => (routes, event_sources) = self.events(&path, val, &event_function, provider),
                 "reservedConcurrency" => reserved_concurrency = self.number(&path, val),
                 "provisionedConcurrency" => provisioned_concurrency = self.number(&path, val),
@@ -543,7 +577,7 @@ impl Cx<'_> {
         for r in &mut routes {
             r.function = config.name.to_string();
         }
-        let spec = FunctionSpec { key: key.to_string(), config, routes };
+        let spec = FunctionSpec { key: key.to_string(), config, routes, package };
         (self.errors.len() == errors_before).then_some(spec)
     }
 

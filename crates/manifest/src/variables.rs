@@ -509,5 +509,20 @@ fn split_top_level(expr: &str) -> Vec<&str> {
     out
 }
 
+/// What serverless-dotenv-plugin puts in every function's environment: the first of
+/// `.env.<stage>.local`, `.env.<stage>`, `.env.local` and `.env` to set a name wins.
+pub(crate) fn dotenv_plugin(inputs: &Inputs<'_>, stage: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut vars = BTreeMap::new();
+    let Some(read) = inputs.read_file else { return Ok(vars) };
+    for name in [format!(".env.{stage}.local"), format!(".env.{stage}"), ".env.local".to_string(), ".env".to_string()] {
+        let Ok(text) = read(&name) else { continue };
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            let (k, v) = item.map_err(|e| format!("{name}: {e}"))?;
+            vars.entry(k).or_insert(v);
+        }
+    }
+    Ok(vars)
+}
+
 #[cfg(test)]
 mod tests;

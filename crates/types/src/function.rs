@@ -49,6 +49,11 @@ impl Runtime {
         "nodejs24.x",
     ];
 
+    /// Whether the code is Python.
+    pub fn is_python(self) -> bool {
+        matches!(self, Runtime::Python { .. })
+    }
+
     /// Whether the code runs as native processes over the Lambda Runtime API.
     pub fn is_process(self) -> bool {
         !matches!(self, Runtime::Wasm)

@@ -1,25 +1,18 @@
 //! `squall deploy [DIR]`: validate serverless.yml, build, upload what changed, reconcile.
 
 use super::block_on;
+use super::package::{Package, package};
 use crate::ClientArgs;
 use crate::client::{Client, segment, server_error, xml_elements, xml_text};
 use anyhow::{Context, anyhow, bail};
 use http::Method;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use squall_functions::{DeploymentPlan, PlannedApiKey, PlannedFunction};
 use squall_manifest::Manifest;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-
-/// One function's code, read and hashed.
-struct Package {
-    key: String,
-    sha256: String,
-    bytes: Vec<u8>,
-}
 
 /// `squall deploy`'s flags besides the directory.
 pub(crate) struct Options {
@@ -419,85 +412,6 @@ fn read_manifest(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
 /// Reads every handler, checking it is a WebAssembly component; errors point at the key.
 /// Process-runtime functions share one zip of the service directory; a `wasm` function's
 /// package is its component file.
-fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Result<Vec<Package>> {
-    let mut out = Vec::new();
-    let mut service_zip: Option<(String, Vec<u8>)> = None;
-    for f in &manifest.functions {
-        let at = || {
-            let line = manifest.locate(&["functions", &f.key, "handler"]).map(|l| format!(":{l}")).unwrap_or_default();
-            format!("{file}{line}: functions.{}.handler", f.key)
-        };
-        if f.config.runtime.is_process() {
-            if service_zip.is_none() {
-                let bytes = zip_dir(dir).with_context(|| format!("packaging {}", dir.display()))?;
-                service_zip = Some((hex::encode(Sha256::digest(&bytes)), bytes));
-            }
-            let (sha256, bytes) = service_zip.clone().expect("just set");
-            out.push(Package { key: f.key.clone(), sha256, bytes });
-            continue;
-        }
-        let path = dir.join(&f.config.handler);
-        let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: cannot read {}: {e}", at(), path.display()))?;
-        if !bytes.starts_with(b"\0asm") {
-            bail!("{}: {} is not a WebAssembly file", at(), f.config.handler);
-        }
-        if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
-            bail!(
-                "{}: {} is a core WebAssembly module, not a component (build for wasm32-wasip2)",
-                at(),
-                f.config.handler
-            );
-        }
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        out.push(Package { key: f.key.clone(), sha256, bytes });
-    }
-    Ok(out)
-}
-
-/// Directories never packaged: build output, VCS, Squall's and the framework's own state.
-const SKIP: &[&str] = &[".git", ".squall", ".serverless", "target", "__pycache__"];
-
-/// A zip of `dir`, the same bytes for the same files (sorted entries, fixed timestamps),
-/// so an unchanged service is not uploaded again. File modes are kept (`bootstrap` stays
-/// executable).
-fn zip_dir(dir: &Path) -> anyhow::Result<Vec<u8>> {
-    fn walk(root: &Path, rel: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name();
-            let path = rel.join(&name);
-            let kind = e.file_type()?;
-            if kind.is_dir() {
-                if !SKIP.iter().any(|s| name == *s) {
-                    walk(root, &path, files)?;
-                }
-            } else if kind.is_file() {
-                files.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    walk(dir, Path::new(""), &mut files)?;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for rel in files {
-        let full = dir.join(&rel);
-        #[cfg(unix)]
-        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&full)?.permissions()) & 0o777;
-        #[cfg(not(unix))]
-        let mode = 0o644;
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::default())
-            .unix_permissions(mode);
-        let name = rel.to_string_lossy().replace('\\', "/");
-        zip.start_file(name, options)?;
-        std::io::Write::write_all(&mut zip, &std::fs::read(&full)?)?;
-    }
-    Ok(zip.finish()?.into_inner())
-}
-
 fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
     DeploymentPlan {
         service: manifest.deployment(),

@@ -2,6 +2,7 @@
 
 mod buckets;
 pub(crate) mod deploy;
+mod package;
 pub(crate) mod server;
 
 use crate::ClientArgs;

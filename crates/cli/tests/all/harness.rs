@@ -141,12 +141,18 @@ impl Server {
 
     /// Runs `squall ARGS` against this server.
     pub fn squall(&self, args: &[&str]) -> Output {
+        self.squall_with_env(args, &[])
+    }
+
+    /// [`Server::squall`] with more environment variables.
+    pub fn squall_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_squall"))
             .args(args)
             .env("SQUALL_ENDPOINT", &self.api)
             .env("SQUALL_DATA_DIR", &self.data_dir)
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
+            .envs(env.iter().copied())
             .output()
             .expect("running squall")
     }

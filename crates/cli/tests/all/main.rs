@@ -10,6 +10,7 @@ mod harness;
 mod lambda_runtimes;
 mod manifest_variables;
 mod objects;
+mod packaging;
 mod params;
 mod queues;
 mod rest_api;
