@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building the examples and running the tests need, when it is missing:
-# the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js and
-# curl (the Lambda-runtime test functions); bubblewrap (the sandbox of Lambda-runtime
-# processes).
+# the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js,
+# Ruby and curl (the Lambda-runtime test functions); bubblewrap (the sandbox of
+# Lambda-runtime processes).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
 
@@ -15,6 +15,7 @@ fi
 
 need_apt=()
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v ruby >/dev/null 2>&1 || need_apt+=(ruby)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -90,6 +90,9 @@ pub struct DeployReport {
     /// Its API keys after the deploy.
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
+    /// What the user should know about how its functions run here.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Functions {
@@ -166,12 +169,24 @@ impl Functions {
             api_keys,
             binary_media_types: plan.binary_media_types.clone(),
         };
+        // One line per runtime, naming its functions.
+        let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
+        for p in &planned {
+            if let Some(note) = self.runtime.note(p.config.runtime) {
+                match notes.iter_mut().find(|(n, _)| *n == note) {
+                    Some((_, names)) => names.push(p.config.name.as_str()),
+                    None => notes.push((note, vec![p.config.name.as_str()])),
+                }
+            }
+        }
+        let warnings: Vec<String> = notes.iter().map(|(n, names)| format!("{n} ({})", names.join(", "))).collect();
         let report = |record: &ServiceRecord, changes| DeployReport {
             service: service.clone(),
             changes,
             routes: record.routes.iter().map(|r| r.key.to_string()).collect(),
             base_path: record.base_path(),
             api_keys: record.api_keys.clone(),
+            warnings: warnings.clone(),
         };
         if let Some(p) = &previous {
             let mut same = record.clone();

@@ -8,7 +8,7 @@
 //! - [`pool`]: a function's warm processes and its concurrency limit.
 //! - [`limits`]: `memorySize`, by cgroup where one can be made, else by rlimit.
 //! - [`event`]: API Gateway HTTP API v2 events from HTTP requests, and responses back.
-//! - `loops/`: the runtime interface loops Squall ships for Python and Node.js.
+//! - `loops/`: the runtime interface loops Squall ships for Python, Node.js and Ruby.
 
 mod api;
 mod event;
@@ -81,6 +81,7 @@ impl ProcessRuntime {
         for (name, text) in [
             ("python_loop.py", include_str!("loops/python_loop.py")),
             ("node_loop.js", include_str!("loops/node_loop.js")),
+            ("ruby_loop.rb", include_str!("loops/ruby_loop.rb")),
         ] {
             std::fs::write(loops.join(name), text).map_err(|e| Error::Internal(format!("writing {name}: {e}")))?;
         }
@@ -174,6 +175,10 @@ impl FunctionRuntime for ProcessRuntime {
         if let Some(old) = self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function) {
             self.evicted.lock().unwrap_or_else(|p| p.into_inner()).insert(function.to_string(), old.revision());
         }
+    }
+
+    fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
+        package::version_note(runtime)
     }
 
     fn activate(&self, function: &FunctionRecord) {

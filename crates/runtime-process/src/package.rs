@@ -75,8 +75,50 @@ pub(crate) fn interpreter(runtime: Runtime) -> Option<&'static str> {
     match runtime {
         Runtime::Python { .. } => Some("python3"),
         Runtime::Node { .. } => Some("node"),
+        Runtime::Ruby { .. } => Some("ruby"),
         _ => None,
     }
+}
+
+/// The installed interpreter's version (`3.11.7`), asked once per program.
+fn installed_version(program: &'static str) -> Option<String> {
+    static VERSIONS: std::sync::Mutex<Vec<(&str, Option<String>)>> = std::sync::Mutex::new(Vec::new());
+    let mut known = VERSIONS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, v)) = known.iter().find(|(p, _)| *p == program) {
+        return v.clone();
+    }
+    let out = std::process::Command::new(program).arg("--version").output().ok();
+    // `Python 3.11.7`, `v20.20.2`, `ruby 3.1.2p20 (...)`.
+    let version = out.and_then(|o| {
+        let text = String::from_utf8_lossy(if o.stdout.is_empty() { &o.stderr } else { &o.stdout }).into_owned();
+        text.split_whitespace()
+            .map(|w| w.trim_start_matches('v'))
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .map(|w| w.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().unwrap_or(w).to_string())
+    });
+    known.push((program, version.clone()));
+    version
+}
+
+/// A note when `runtime` asks for a version other than the installed interpreter's (a
+/// Python or Ruby minor, a Node.js major): the function runs on the installed one.
+pub(crate) fn version_note(runtime: Runtime) -> Option<String> {
+    let program = interpreter(runtime)?;
+    let installed = installed_version(program)?;
+    let mut parts = installed.split('.');
+    let (major, minor) = (parts.next()?, parts.next().unwrap_or("0"));
+    let same = match runtime {
+        Runtime::Python { minor: m } => major == "3" && minor == m.to_string(),
+        Runtime::Ruby { minor: m } => major == "3" && minor == m.to_string(),
+        Runtime::Node { major: m } => major == m.to_string(),
+        _ => true,
+    };
+    let name = match runtime {
+        Runtime::Python { .. } => "Python",
+        Runtime::Ruby { .. } => "Ruby",
+        _ => "Node.js",
+    };
+    (!same).then(|| format!("{runtime} runs on the installed {name} {installed}"))
 }
 
 fn on_path(program: &str) -> bool {
@@ -118,6 +160,25 @@ pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path) -> Result<()> {
                 return invalid(format!("handler {handler:?}: no {file}.js, .cjs or .mjs in the package"));
             }
         }
+        Runtime::Ruby { .. } => {
+            let Some((file, _)) = handler.split_once('.') else {
+                return invalid(format!("handler {handler:?} must be file.method"));
+            };
+            if !dir.join(file).with_extension("rb").is_file() {
+                return invalid(format!("handler {handler:?}: no {file}.rb in the package"));
+            }
+        }
+        Runtime::Go => {
+            let binary = dir.join(handler);
+            if handler.is_empty() || !binary.is_file() {
+                return invalid(format!(
+                    "runtime go1.x runs the handler as an executable: no {handler:?} in the package"
+                ));
+            }
+            if !is_executable(&binary) {
+                return invalid(format!("the handler {handler} is not executable (chmod +x it before packaging)"));
+            }
+        }
         Runtime::Wasm => return invalid("wasm functions do not run as processes".into()),
     }
     Ok(())
@@ -138,6 +199,25 @@ fn is_executable(_: &Path) -> bool {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_runtime_version_other_than_the_installed_one_gets_a_note() {
+        if on_path("python3") {
+            let note = version_note(Runtime::Python { minor: 99 }).unwrap();
+            assert!(note.starts_with("python3.99 runs on the installed Python 3."), "{note}");
+            let installed = installed_version("python3").unwrap();
+            let minor: u8 = installed.split('.').nth(1).unwrap().parse().unwrap();
+            assert_eq!(version_note(Runtime::Python { minor }), None, "the installed minor needs no note");
+        }
+        if on_path("node") {
+            assert!(
+                version_note(Runtime::Node { major: 99 })
+                    .unwrap()
+                    .starts_with("nodejs99.x runs on the installed Node.js ")
+            );
+        }
+        assert_eq!(version_note(Runtime::Provided { al2: true }), None);
+    }
 
     fn zip(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -88,7 +88,9 @@ fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions)
             env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)));
             env.push(("PYTHONUNBUFFERED".into(), "1".into()));
         }
-        Runtime::Node { .. } => env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime))),
+        Runtime::Node { .. } | Runtime::Ruby { .. } | Runtime::Go => {
+            env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)))
+        }
         _ => {}
     }
     if let Some(url) = &opts.endpoint_url {
@@ -110,6 +112,8 @@ fn program(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Vec<std::ff
             vec!["python3".into(), loops.join("python_loop.py").into(), f.config.handler.clone().into()]
         }
         Runtime::Node { .. } => vec!["node".into(), loops.join("node_loop.js").into(), f.config.handler.clone().into()],
+        Runtime::Ruby { .. } => vec!["ruby".into(), loops.join("ruby_loop.rb").into(), f.config.handler.clone().into()],
+        Runtime::Go => vec![dir.join(&f.config.handler).into()],
         _ => vec![dir.join("bootstrap").into()],
     }
 }

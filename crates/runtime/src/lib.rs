@@ -197,6 +197,13 @@ pub trait FunctionRuntime: Send + Sync + 'static {
     fn activate(&self, function: &FunctionRecord) {
         let _ = function;
     }
+
+    /// What a deploy should tell the user about how `runtime` runs here (`python3.12 runs
+    /// on the installed Python 3.11.7`), if anything.
+    fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
+        let _ = runtime;
+        None
+    }
 }
 
 /// A shared runtime handle.
@@ -238,5 +245,9 @@ impl FunctionRuntime for ByKind {
 
     fn activate(&self, function: &FunctionRecord) {
         self.pick(function).activate(function);
+    }
+
+    fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
+        if runtime.is_process() { self.process.note(runtime) } else { self.wasm.note(runtime) }
     }
 }

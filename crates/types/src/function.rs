@@ -29,6 +29,14 @@ pub enum Runtime {
         /// The major version N.
         major: u8,
     },
+    /// A Ruby handler (`ruby3.N`), run by Squall's runtime interface loop.
+    Ruby {
+        /// The minor version N.
+        minor: u8,
+    },
+    /// `go1.x`, which AWS retired: the handler names an executable in the package that
+    /// speaks the Runtime API (aws-lambda-go does), run as `provided.al2` runs `bootstrap`.
+    Go,
 }
 
 impl Runtime {
@@ -47,6 +55,10 @@ impl Runtime {
         "nodejs20.x",
         "nodejs22.x",
         "nodejs24.x",
+        "ruby3.2",
+        "ruby3.3",
+        "ruby3.4",
+        "go1.x",
     ];
 
     /// Whether the code is Python.
@@ -71,11 +83,14 @@ impl FromStr for Runtime {
             "wasm" => Runtime::Wasm,
             "provided.al2023" => Runtime::Provided { al2: false },
             "provided.al2" => Runtime::Provided { al2: true },
+            "go1.x" => Runtime::Go,
             _ => {
                 if let Some(minor) = s.strip_prefix("python3.") {
                     Runtime::Python { minor: minor.parse().map_err(|_| unknown())? }
                 } else if let Some(major) = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")) {
                     Runtime::Node { major: major.parse().map_err(|_| unknown())? }
+                } else if let Some(minor) = s.strip_prefix("ruby3.") {
+                    Runtime::Ruby { minor: minor.parse().map_err(|_| unknown())? }
                 } else {
                     return Err(unknown());
                 }
@@ -89,12 +104,14 @@ fn unsupported_reason(s: &str) -> Option<String> {
     let supported = Runtime::SUPPORTED.join(", ");
     let retired = ["python2.7", "python3.6", "python3.7", "python3.8", "nodejs", "nodejs4.3", "nodejs6.10"];
     let old_node = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")).and_then(|m| m.parse::<u8>().ok());
-    if retired.contains(&s) || old_node.is_some_and(|m| m < 18) || s == "ruby2.7" || s.starts_with("dotnetcore") {
+    let old_ruby = ["ruby2.5", "ruby2.7", "ruby3.0", "ruby3.1"];
+    if retired.contains(&s) || old_node.is_some_and(|m| m < 18) || old_ruby.contains(&s) || s.starts_with("dotnetcore")
+    {
         return Some(format!("runtime {s:?} is retired by AWS; move to a current one (supported here: {supported})"));
     }
-    if s.starts_with("java") || s.starts_with("dotnet") || s.starts_with("ruby") || s == "go1.x" {
+    if s.starts_with("java") || s.starts_with("dotnet") {
         return Some(format!(
-            "runtime {s:?} is not supported by Squall yet (supported: {supported}; a Go or other native handler runs as provided.al2023 with a bootstrap)"
+            "runtime {s:?} is not supported by Squall (supported: {supported}; a native handler runs as provided.al2023 with a bootstrap)"
         ));
     }
     None
@@ -108,6 +125,8 @@ impl fmt::Display for Runtime {
             Runtime::Provided { al2: true } => f.write_str("provided.al2"),
             Runtime::Python { minor } => write!(f, "python3.{minor}"),
             Runtime::Node { major } => write!(f, "nodejs{major}.x"),
+            Runtime::Ruby { minor } => write!(f, "ruby3.{minor}"),
+            Runtime::Go => f.write_str("go1.x"),
         }
     }
 }
@@ -341,7 +360,12 @@ mod tests {
         assert_eq!("nodejs24.x".parse::<Runtime>(), Ok(Runtime::Node { major: 24 }));
         assert!("nodejs12.x".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
         assert!("python3.8".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
-        assert!("java21".parse::<Runtime>().unwrap_err().contains("not supported by Squall yet"));
+        assert!("java21".parse::<Runtime>().unwrap_err().contains("not supported by Squall"));
+        assert!("dotnet8".parse::<Runtime>().unwrap_err().contains("not supported by Squall"));
+        assert_eq!("ruby3.3".parse::<Runtime>(), Ok(Runtime::Ruby { minor: 3 }));
+        assert_eq!("go1.x".parse::<Runtime>(), Ok(Runtime::Go));
+        assert!("ruby2.7".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
+        assert!("ruby3.1".parse::<Runtime>().unwrap_err().contains("retired by AWS"));
         assert!("cobol".parse::<Runtime>().unwrap_err().contains("unknown runtime"));
         assert!("java21".parse::<Runtime>().unwrap_err().contains("supported: wasm, provided.al2023"));
         assert!(!Runtime::Wasm.is_process() && Runtime::Python { minor: 12 }.is_process());

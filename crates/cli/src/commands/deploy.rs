@@ -437,6 +437,9 @@ fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
 }
 
 fn print_report(report: &Value) {
+    for w in report["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        eprintln!("warning: {w}");
+    }
     for c in report["changes"].as_array().into_iter().flatten() {
         println!("  {} {}", c["action"].as_str().unwrap_or("?"), c["function"].as_str().unwrap_or("?"));
     }

@@ -251,6 +251,55 @@ fn a_rust_lambda_runtime_bootstrap_runs_unmodified() -> Result {
 }
 
 #[test]
+fn ruby_handlers_run_as_awss_ruby_runtime_calls_them() -> Result {
+    let server = Server::start()?;
+    let out = server.squall(&["deploy", guest("ruby").to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("warning: ruby3.3 runs on the installed Ruby 3.") || stderr.is_empty(),
+        "one line when the minor differs: {stderr}"
+    );
+    let r = server.get("/rubyfns/dev/hello/ada")?;
+    assert_eq!((r.status, r.text().as_str()), (200, "Hello from Ruby, ada! call 1 left true"));
+    assert!(server.get("/rubyfns/dev/hello/bob")?.text().ends_with("call 2 left true"), "a warm process");
+    let (_, payload) = server.lambda_invoke("rubyfns-dev-greet", r#"{"who": "ada"}"#)?;
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!(v["greeting"], "hi ada");
+    assert_eq!(v["request_id"].as_str().map(str::len), Some(36));
+    let (meta, payload) = server.lambda_invoke("rubyfns-dev-fail", "{}")?;
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    let v: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!(
+        (v["errorType"].as_str(), v["errorMessage"].as_str()),
+        (Some("ArgumentError"), Some("asked to fail by rubyfns-dev-fail"))
+    );
+    let logs = ok(&server.squall(&["logs", "rubyfns-dev-hello"]))?;
+    assert!(logs.contains("ruby call 1"), "{logs}");
+    Ok(())
+}
+
+#[test]
+fn a_go1x_handler_binary_runs_as_a_custom_runtime() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(
+        "service: gofn\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n  hello:\n    handler: bin/hello\n    events:\n      - httpApi: 'GET /hello/{name}'\n",
+    )?;
+    // Any binary speaking the Runtime API serves; the Rust guest's stands in for aws-lambda-go's.
+    std::fs::create_dir_all(dir.path().join("bin"))?;
+    std::fs::copy(guest("rust").join("bootstrap"), dir.path().join("bin/hello"))?;
+    server.deploy(dir.path())?;
+    let r = server.get("/gofn/dev/hello/ada")?;
+    assert_eq!((r.status, r.text().as_str()), (200, "Hello from Rust, ada! call 1"));
+    let config = ok(&server.aws(&["lambda", "get-function-configuration", "--function-name", "gofn-dev-hello"]))?;
+    assert!(config.contains("\"go1.x\""), "{config}");
+    std::fs::remove_file(dir.path().join("bin/hello"))?;
+    let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    assert!(err.contains("runtime go1.x runs the handler as an executable: no \"bin/hello\" in the package"), "{err}");
+    Ok(())
+}
+
+#[test]
 fn reserved_concurrency_is_set_by_the_manifest_and_the_lambda_api() -> Result {
     let server = Server::start()?;
     server.deploy(&guest("python"))?;
