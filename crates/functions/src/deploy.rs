@@ -29,6 +29,9 @@ pub struct DeploymentPlan {
     /// `provider.apiGateway.binaryMediaTypes`.
     #[serde(default)]
     pub binary_media_types: Vec<String>,
+    /// The stack's outputs.
+    #[serde(default)]
+    pub outputs: std::collections::BTreeMap<String, String>,
 }
 
 /// An API key of a plan.
@@ -93,6 +96,9 @@ pub struct DeployReport {
     /// What the user should know about how its functions run here.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The stack's outputs after the deploy.
+    #[serde(default)]
+    pub outputs: std::collections::BTreeMap<String, String>,
 }
 
 impl Functions {
@@ -168,6 +174,7 @@ impl Functions {
             stage: plan.stage.clone(),
             api_keys,
             binary_media_types: plan.binary_media_types.clone(),
+            outputs: plan.outputs.clone(),
         };
         // One line per runtime, naming its functions.
         let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
@@ -187,6 +194,7 @@ impl Functions {
             base_path: record.base_path(),
             api_keys: record.api_keys.clone(),
             warnings: warnings.clone(),
+            outputs: record.outputs.clone(),
         };
         if let Some(p) = &previous {
             let mut same = record.clone();

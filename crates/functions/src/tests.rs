@@ -159,6 +159,7 @@ fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
             .collect(),
         api_keys: vec![],
         binary_media_types: vec![],
+        outputs: Default::default(),
     }
 }
 

@@ -29,7 +29,7 @@ pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
 pub use topics::{SubscriptionResource, TopicResource};
-pub use variables::{Inputs, ReadSsm, Stored};
+pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 
 use squall_types::{Cors, FunctionConfig, RouteSpec, ServiceName};
 use std::fmt;
@@ -50,6 +50,9 @@ pub struct Manifest {
     pub package: PackageSpec,
     /// The plugins whose work `squall deploy` does.
     pub plugins: Plugins,
+    /// `resources.Outputs`, their values resolved: printed after a deploy and read by
+    /// other services' `${cf:}` variables.
+    pub outputs: Vec<Output>,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).
     pub region: String,
@@ -113,6 +116,17 @@ pub struct FunctionSpec {
     pub routes: Vec<RouteSpec>,
     /// Its own `package` settings.
     pub package: Option<PackageSpec>,
+}
+
+/// A stack output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Its name (the key under `Outputs`).
+    pub name: String,
+    /// Its value.
+    pub value: String,
+    /// Its `Description`.
+    pub description: String,
 }
 
 /// A REST API key serverless.yml declares.

@@ -51,6 +51,7 @@ pub fn parse_with(
         stack: String::new(),
         conditions: HashMap::new(),
         dotenv: BTreeMap::new(),
+        outputs: vec![],
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -142,6 +143,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) conditions: HashMap<String, bool>,
     /// serverless-dotenv-plugin's variables, under every function's own environment.
     pub(crate) dotenv: BTreeMap<String, String>,
+    /// `resources.Outputs`, evaluated.
+    pub(crate) outputs: Vec<crate::Output>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -361,6 +364,7 @@ impl Cx<'_> {
             binary_media_types: provider.rest_api.binary_media_types.clone(),
             package,
             plugins,
+            outputs: std::mem::take(&mut self.outputs),
             region: self.region.clone(),
             build,
             cors: provider.http_api.cors.clone(),

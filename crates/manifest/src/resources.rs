@@ -100,6 +100,7 @@ impl Cx<'_> {
         let account = squall_types::ACCOUNT_ID;
         let region = self.region.clone();
         let mut declared = Vec::new();
+        let mut outputs = None;
         for (key, v) in self.entries(&["resources"], v) {
             match key {
                 "Resources" => declared = self.entries(&["resources", "Resources"], v),
@@ -108,7 +109,7 @@ impl Cx<'_> {
                     self.read_conditions(v, &refs);
                     self.refs = refs;
                 }
-                "Outputs" => self.warn(&["resources", "Outputs"], "ignored: squall has no stack outputs"),
+                "Outputs" => outputs = Some(v),
                 other => self.error(&["resources", other], "is not supported yet"),
             }
         }
@@ -173,6 +174,9 @@ impl Cx<'_> {
                 _ => continue,
             };
             self.refs.insert(id.to_string(), target);
+        }
+        if let Some(v) = outputs {
+            self.outputs(v);
         }
         for (id, r) in listed {
             match r.get("Type").and_then(Value::as_str) {
@@ -390,5 +394,40 @@ pub(crate) fn function_logical_name(key: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => spelled,
+    }
+}
+
+impl Cx<'_> {
+    /// `resources.Outputs`: each `Value` evaluated (intrinsics resolved); `Export` is
+    /// accepted for `${cf:}` readers but there is no `Fn::ImportValue`.
+    fn outputs(&mut self, v: &Value) {
+        let refs = std::mem::take(&mut self.refs);
+        for (name, out) in self.entries(&["resources", "Outputs"], v) {
+            let base = ["resources", "Outputs", name];
+            let mut value = None;
+            let mut description = String::new();
+            let mut included = true;
+            for (key, val) in self.entries(&base, out) {
+                let p = [base[0], base[1], base[2], key];
+                match key {
+                    "Value" => value = self.text(&p, val, &refs).ok().flatten(),
+                    "Description" => description = self.string(&p, val).unwrap_or_default(),
+                    "Export" => self.warn(&p, "ignored: squall has no stack exports (read the output with ${cf:})"),
+                    "Condition" => match val.as_str().map(|c| self.condition(&p, c)) {
+                        Some(Ok(true)) => {}
+                        Some(Ok(false)) => included = false,
+                        _ => self.error(&p, "must be the name of a condition"),
+                    },
+                    other => self.error(&p, format!("{other} is not a key of an output")),
+                }
+            }
+            if out.get("Value").is_none() {
+                self.error(&base, "needs a Value");
+            }
+            if let Some(value) = value.filter(|_| included) {
+                self.outputs.push(crate::Output { name: name.to_string(), value, description });
+            }
+        }
+        self.refs = refs;
     }
 }

@@ -7,8 +7,9 @@
 //! `${env:A, self:custom.a}`), nesting (`${self:custom.${sls:stage}.table}`), variables
 //! inside strings (`${self:service}-${sls:stage}`) and cycles. A string that is one variable
 //! takes the value's type (a mapping, a number); inside a longer string a value must be a
-//! scalar. `ssm:` reads Squall's own Parameter Store and Secrets Manager through a reader
-//! the caller provides. Sources Squall cannot answer yet (`cf`, `s3`) are refused by name.
+//! scalar. `ssm:` reads Squall's own Parameter Store and Secrets Manager, and `cf:` the
+//! outputs of services deployed to it, through readers the caller provides. `s3` is refused
+//! by name.
 
 use serde_norway::Value;
 use std::collections::BTreeMap;
@@ -20,6 +21,10 @@ pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 /// Parameter Store (decrypted when asked), or for `/aws/reference/secretsmanager/<id>` a
 /// secret of Secrets Manager. `Ok(None)` when there is none.
 pub type ReadSsm<'a> = &'a dyn Fn(&str, bool) -> Result<Option<Stored>, String>;
+
+/// Reads an output of a deployed service for `cf:stack.Output`: `Ok(None)` when the
+/// service or the output does not exist.
+pub type ReadOutput<'a> = &'a dyn Fn(&str, &str) -> Result<Option<String>, String>;
 
 /// A value an `ssm:` variable read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct Inputs<'a> {
     pub read_file: Option<ReadFile<'a>>,
     /// Reads parameters and secrets for `ssm:`; `None` refuses the `ssm` source.
     pub read_ssm: Option<ReadSsm<'a>>,
+    /// Reads other services' outputs for `cf:`; `None` refuses the `cf` source.
+    pub read_output: Option<ReadOutput<'a>>,
 }
 
 /// A variable that could not be resolved: the key path of the value holding it, and why.
@@ -200,6 +207,9 @@ impl Resolver<'_, '_> {
         if let Some(rest) = reference.strip_prefix("ssm") {
             return self.ssm(reference, rest);
         }
+        if let Some(rest) = reference.strip_prefix("cf") {
+            return self.cf(reference, rest);
+        }
         let Some((source, address)) = reference.split_once(':') else {
             return Err(format!("{reference}: not a variable (source:address) nor a quoted literal"));
         };
@@ -243,7 +253,7 @@ impl Resolver<'_, '_> {
                 },
                 other => Err(format!("aws:{other}: unknown (aws:accountId, aws:region and aws:partition are)")),
             },
-            other @ ("cf" | "s3") => {
+            other @ "s3" => {
                 Err(format!("{reference}: the {other} variable source is not supported yet; write the value out"))
             }
             other => Err(format!("{reference}: unknown variable source {other:?}")),
@@ -291,6 +301,28 @@ impl Resolver<'_, '_> {
                 _ => Value::String(v),
             },
         }))
+    }
+
+    /// `cf:stack.Output` or `cf(<region>):stack.Output`: an output of a service deployed
+    /// to this server (its stack name is `<service>-<stage>`).
+    fn cf(&mut self, reference: &str, rest: &str) -> Result<Option<Value>, String> {
+        let address = match rest.strip_prefix('(') {
+            Some(r) => match r.split_once("):") {
+                Some((region, address)) if region.trim().split('-').count() >= 3 => address,
+                _ => return Err(format!("{reference}: expected cf(<region>):stack.Output")),
+            },
+            None => match rest.strip_prefix(':') {
+                Some(address) => address,
+                None => return Err(format!("{reference}: unknown variable source")),
+            },
+        };
+        let Some((stack, output)) = address.trim().split_once('.') else {
+            return Err(format!("{reference}: expected cf:stack.Output"));
+        };
+        let Some(read) = self.inputs.read_output else {
+            return Err(format!("{reference}: the cf variable source needs a server to read from"));
+        };
+        Ok(read(stack, output).map_err(|e| format!("{reference}: {e}"))?.map(Value::String))
     }
 
     /// The stage: `--stage`, else `provider.stage`, else `dev`.

@@ -47,6 +47,7 @@ fn service(name: &str, functions: &[&str]) -> ServiceRecord {
         stage: None,
         api_keys: vec![],
         binary_media_types: vec![],
+        outputs: Default::default(),
     }
 }
 

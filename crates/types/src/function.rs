@@ -312,6 +312,10 @@ pub struct ServiceRecord {
     /// reach functions base64-encoded, and base64 responses go out decoded.
     #[serde(default)]
     pub binary_media_types: Vec<String>,
+    /// The stack's outputs (`resources.Outputs`, `ServiceEndpoint`, `HttpApiUrl`), which
+    /// other services' `${cf:}` variables read.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
 }
 
 impl ServiceRecord {

@@ -38,6 +38,8 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
     // `${ssm:}` reads the server's Parameter Store and Secrets Manager.
     let ssm_client = Client::new(args)?;
     let read_ssm = |name: &str, decrypt: bool| read_ssm(&ssm_client, name, decrypt);
+    // `${cf:stack.Output}` reads another deployed service's outputs.
+    let read_output = |stack: &str, output: &str| read_output(&ssm_client, stack, output);
     let inputs = squall_manifest::Inputs {
         stage: options.stage,
         region: options.region,
@@ -45,6 +47,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         params,
         read_file: Some(&read_file),
         read_ssm: Some(&read_ssm),
+        read_output: Some(&read_output),
     };
     // A queue's `Ref` is its URL on the server deployed to.
     let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
@@ -53,7 +56,8 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
     }
     let client = Client::new(args)?;
     // Fail fast, before a long build, when the server is down or the key is wrong.
-    block_on(client.call(Method::GET, "/squall/v1/services", vec![]))?;
+    let listed = block_on(client.call(Method::GET, "/squall/v1/services", vec![]))?.json()?;
+    let http_base = listed["http"].as_str().unwrap_or_default().to_string();
 
     if let Some(cmd) = &manifest.build {
         println!("building: {cmd}");
@@ -89,7 +93,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
                 client.call(Method::PUT, &path, p.bytes.clone()).await?;
             }
         }
-        let plan = plan(&manifest, &packages);
+        let plan = plan(&manifest, &packages, &http_base);
         let body = serde_json::to_vec(&plan).context("encoding the plan")?;
         let report = client
             .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.deployment().as_str())), body)
@@ -111,6 +115,16 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// An output of the deployed service `stack` (`<service>-<stage>`), for `${cf:}`.
+fn read_output(client: &Client, stack: &str, output: &str) -> Result<Option<String>, String> {
+    block_on(async {
+        let listed = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
+        let service = listed["services"].as_array().into_iter().flatten().find(|s| s["name"] == stack);
+        Ok(service.and_then(|s| s["outputs"][output].as_str()).map(String::from))
+    })
+    .map_err(|e| format!("{e:#}"))
 }
 
 /// What an `${ssm:}` variable names: a parameter, or through
@@ -409,11 +423,22 @@ fn read_manifest(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     bail!("{}: no serverless.yml here", dir.display())
 }
 
-/// Reads every handler, checking it is a WebAssembly component; errors point at the key.
-/// Process-runtime functions share one zip of the service directory; a `wasm` function's
-/// package is its component file.
-fn plan(manifest: &Manifest, packages: &[Package]) -> DeploymentPlan {
+/// What the server is asked to make the service: its functions with their packages, its
+/// routes, keys and outputs (`resources.Outputs`, and `ServiceEndpoint` / `HttpApiUrl`
+/// as the framework adds them, at `http_base`).
+fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> DeploymentPlan {
+    let mut outputs: BTreeMap<String, String> =
+        manifest.outputs.iter().map(|o| (o.name.clone(), o.value.clone())).collect();
+    let url = format!("{http_base}/{}/{}", manifest.service, manifest.stage);
+    let routes = || manifest.functions.iter().flat_map(|f| &f.routes);
+    if routes().any(|r| r.api.is_rest()) {
+        outputs.entry("ServiceEndpoint".into()).or_insert(url.clone());
+    }
+    if routes().any(|r| !r.api.is_rest()) {
+        outputs.entry("HttpApiUrl".into()).or_insert(url);
+    }
     DeploymentPlan {
+        outputs,
         service: manifest.deployment(),
         stage: Some(manifest.stage.clone()),
         cors: manifest.cors.clone(),
@@ -452,6 +477,12 @@ fn print_report(report: &Value) {
                 Some((m, p)) => println!("  {m} {base}{p}"),
                 None => println!("  ANY {base}/*"),
             }
+        }
+    }
+    if let Some(outputs) = report["outputs"].as_object().filter(|o| !o.is_empty()) {
+        println!("outputs:");
+        for (k, v) in outputs {
+            println!("  {k}: {}", v.as_str().unwrap_or_default());
         }
     }
     let keys = report["api_keys"].as_array().into_iter().flatten();
@@ -494,7 +525,7 @@ mod tests {
         std::fs::write(dir.path().join("f.wasm"), b"\0asm\x0d\0\x01\0").unwrap();
         let p = package(&manifest, dir.path(), "serverless.yml").unwrap();
         assert_eq!(p[0].sha256.len(), 64);
-        let plan = plan(&manifest, &p);
+        let plan = plan(&manifest, &p, "http://127.0.0.1:8080");
         assert_eq!(plan.functions[0].config.name.as_str(), "s-dev-f");
         assert_eq!((plan.service.as_str(), plan.stage.as_deref()), ("s-dev", Some("dev")));
     }

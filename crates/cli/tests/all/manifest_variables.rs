@@ -106,3 +106,66 @@ fn an_unresolvable_variable_is_refused_with_its_line_and_nothing_deploys() -> Re
     assert!(!listed.contains("vars-qa-f"), "{listed}");
     Ok(())
 }
+
+#[test]
+fn cf_variables_read_the_outputs_of_another_deployed_service() -> Result {
+    let server = Server::start()?;
+    let producer = "service: orders
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  api:
+    handler: h.main
+    events:
+      - http: GET orders
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        BillingMode: PAY_PER_REQUEST
+  Outputs:
+    OrdersTableName:
+      Value: !Ref Orders
+";
+    let dir = service_dir(producer)?;
+    std::fs::write(dir.path().join("h.py"), "def main(e, c):\n    return {'statusCode': 200, 'body': 'ok'}\n")?;
+    let out = ok(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    assert!(out.contains("outputs:") && out.contains("OrdersTableName: orders-dev-Orders"), "{out}");
+    assert!(out.contains(&format!("ServiceEndpoint: {}/orders/dev", server.http)), "{out}");
+
+    let consumer = "service: billing
+provider:
+  name: aws
+  runtime: python3.12
+  environment:
+    ORDERS_TABLE: ${cf:orders-${sls:stage}.OrdersTableName}
+    ORDERS_API: ${cf:orders-dev.ServiceEndpoint}
+    MISSING: ${cf:orders-dev.Nope, 'none'}
+functions:
+  f:
+    handler: h.main
+";
+    let dir = service_dir(consumer)?;
+    std::fs::write(dir.path().join("h.py"), "def main(e, c):\n    return 1\n")?;
+    ok(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    let config: serde_json::Value = serde_json::from_str(&ok(&server.aws(&[
+        "lambda",
+        "get-function-configuration",
+        "--function-name",
+        "billing-dev-f",
+    ]))?)?;
+    let env = &config["Environment"]["Variables"];
+    assert_eq!(env["ORDERS_TABLE"], "orders-dev-Orders", "{config}");
+    assert_eq!(env["ORDERS_API"].as_str(), Some(format!("{}/orders/dev", server.http).as_str()));
+    assert_eq!(env["MISSING"], "none");
+    let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap(), "--stage", "prod"]))?;
+    assert!(
+        err.contains("${cf:orders-${sls:stage}.OrdersTableName}") || err.contains("cf:orders-prod.OrdersTableName"),
+        "{err}"
+    );
+    Ok(())
+}

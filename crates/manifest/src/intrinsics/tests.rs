@@ -47,6 +47,17 @@ resources:
       Type: AWS::SQS::Queue
       Condition: IsDev
       DependsOn: Orders
+  Outputs:
+    OrdersTable:
+      Description: the orders table
+      Value: !Ref Orders
+    JobsArn:
+      Value: !GetAtt Jobs.Arn
+      Export:
+        Name: shop-jobs
+    OnlyInDev:
+      Condition: IsDev
+      Value: dev
 ";
 
 #[test]
@@ -62,6 +73,12 @@ fn intrinsics_resolve_in_long_form_and_short_tags() {
     assert_eq!(env["SUFFIX"], "amazonaws.com");
     let queues: Vec<&str> = m.queues.iter().map(|q| q.name.as_str()).collect();
     assert_eq!(queues, ["shop-prod-Jobs"], "a resource whose condition is false is not created");
+    let outputs: Vec<(&str, &str)> = m.outputs.iter().map(|o| (o.name.as_str(), o.value.as_str())).collect();
+    assert_eq!(
+        outputs,
+        [("OrdersTable", "shop-prod-Orders"), ("JobsArn", "arn:aws:sqs:eu-west-1:000000000000:shop-prod-Jobs")]
+    );
+    assert!(m.warnings.iter().any(|w| w.contains("Outputs.JobsArn.Export: ignored")), "{:?}", m.warnings);
 }
 
 fn first_error(yaml: &str) -> String {
