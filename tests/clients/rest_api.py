@@ -89,18 +89,21 @@ _, headers, _ = call("OPTIONS", "/items", headers={"Origin": "https://evil.examp
 check(headers["Access-Control-Allow-Origin"] == "https://app.example", "an unlisted origin gets the first")
 
 # Required request parameters.
-status, _, body = call("GET", "/search?page=2")
+status, headers, body = call("GET", "/search?page=2")
 check(status == 400, f"missing required parameters: 400 ({status})")
+check(headers["Access-Control-Allow-Origin"] == "*", "DEFAULT_4XX's gateway response adds its headers")
 check(json.loads(body) == {"message": "Missing required request parameters: [q, X-Tenant]"},
       f"API Gateway's message ({body!r})")
 status, _, body = call("GET", "/search?q=lamp", headers={"X-Tenant": "t1"})
 check(status == 200 and event_of(body)["queryStringParameters"] == {"q": "lamp"}, "with them, the function runs")
 
-# API keys on a private route.
-status, _, body = call("GET", "/admin/stats")
-check((status, json.loads(body)) == (403, {"message": "Forbidden"}), "no API key: 403 Forbidden")
+# API keys on a private route; the service's gateway response for INVALID_API_KEY.
+status, headers, body = call("GET", "/admin/stats")
+check((status, json.loads(body)) == (401, {"error": "Forbidden", "kind": "INVALID_API_KEY"}),
+      f"no API key: the INVALID_API_KEY gateway response ({status} {body!r})")
+check(headers.get("Access-Control-Allow-Origin") is None, "a type's own response replaces DEFAULT_4XX")
 status, _, _ = call("GET", "/admin/stats", headers={"x-api-key": "not-a-key-of-this-api-0000"})
-check(status == 403, "a wrong API key: 403")
+check(status == 401, "a wrong API key: the same")
 for key in [KEY, "fixed-key-value-0123456789"]:
     status, _, body = call("GET", "/admin/stats", headers={"x-api-key": key})
     check(status == 200 and event_of(body)["requestContext"]["identity"]["apiKey"] == key,
@@ -128,8 +131,9 @@ check(got["proxy"] == "anything/deep" and got["path"] == "/anything/deep", "the 
 check(got["query"] == {"x": ["1", "2"]} and got["body"] == "hi" and got["stage"] == STAGE, "query, body, stage")
 
 # What no route serves.
-status, _, body = call("GET", "/")
+status, headers, body = call("GET", "/")
 check((status, json.loads(body)) == (403, {"message": "Missing Authentication Token"}),
       "a path no route has: REST APIs' 403 Missing Authentication Token")
+check(headers["Access-Control-Allow-Headers"] == "*", "with DEFAULT_4XX's headers")
 
 print("all REST API checks passed")

@@ -32,6 +32,9 @@ pub struct DeploymentPlan {
     /// The stack's outputs.
     #[serde(default)]
     pub outputs: std::collections::BTreeMap<String, String>,
+    /// How the REST API's own errors look.
+    #[serde(default)]
+    pub gateway_responses: Vec<squall_types::GatewayResponse>,
 }
 
 /// An API key of a plan.
@@ -175,6 +178,7 @@ impl Functions {
             api_keys,
             binary_media_types: plan.binary_media_types.clone(),
             outputs: plan.outputs.clone(),
+            gateway_responses: plan.gateway_responses.clone(),
         };
         // One line per runtime, naming its functions.
         let mut notes: Vec<(String, Vec<&str>)> = Vec::new();

@@ -160,6 +160,7 @@ fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
         api_keys: vec![],
         binary_media_types: vec![],
         outputs: Default::default(),
+        gateway_responses: vec![],
     }
 }
 

@@ -3,8 +3,9 @@
 //! - [`serve`]: the accept loop (HTTP/1.1, keep-alive, graceful shutdown that lets
 //!   in-flight requests finish), one tracing span per request with its request id and
 //!   trace id.
-//! - [`routes`]: the `--http` port: deployed services' routes with API Gateway HTTP API
-//!   semantics (`/<service>/<route path>`), CORS, streaming bodies both ways.
+//! - [`routes`]: the `--http` port: deployed services' routes with API Gateway's semantics
+//!   (`/<service>/<stage>/<route path>`; HTTP APIs and REST APIs), CORS, streaming bodies
+//!   both ways; `rest_errors`: a REST API's own errors and its gateway responses.
 //! - [`api`]: the `--api` port: each request classified once into a service, authenticated,
 //!   and handed to its adapter (the `squall-api-<service>` crates), or to Squall's control
 //!   plane (`/squall/v1/…`).
@@ -13,6 +14,7 @@
 //! services. Deliberately absent: storage, wasmtime.
 
 pub mod api;
+mod rest_errors;
 pub mod routes;
 mod serve;
 

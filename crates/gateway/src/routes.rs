@@ -18,6 +18,7 @@
 //! a `private` route, 400 for missing required parameters, 502 `{"message":"Internal server
 //! error"}` when the function fails or answers malformed, 504 past 29 s.
 
+use crate::rest_errors::rest_error;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -106,10 +107,12 @@ async fn route(
         return pre;
     }
     let origin = req.headers().get(header::ORIGIN).cloned();
+    // What gateway responses may echo, kept before the request goes to the function.
+    let request_headers = (!svc.record.gateway_responses.is_empty()).then(|| req.headers().clone());
     let mut resp = match matched {
         // A REST API answers a path or method it lacks as if authentication were missing.
         RouteMatch::NotFound | RouteMatch::MethodNotAllowed { .. } if rest_only => {
-            message(StatusCode::FORBIDDEN, "Missing Authentication Token")
+            rest_error("MISSING_AUTHENTICATION_TOKEN", StatusCode::FORBIDDEN, "Missing Authentication Token")
         }
         RouteMatch::NotFound => message(StatusCode::NOT_FOUND, "Not Found"),
         RouteMatch::MethodNotAllowed { allowed } => {
@@ -122,11 +125,14 @@ async fn route(
         RouteMatch::Found { function, route_key, params, api } => {
             let matched = Matched { function: &function, route_key: &route_key, params: &params, api: &api };
             match admit(&svc.record, &matched, &req, &rest) {
-                Err((status, refusal)) => message(status, &refusal),
-                Ok(format) => invoke(&state, req, &rest, &matched, format, request_id, trace).await,
+                Err((kind, status, refusal)) => rest_error(kind, status, &refusal),
+                Ok(format) => invoke(&state, req, &rest, &matched, format, request_id.clone(), trace).await,
             }
         }
     };
+    if let Some(headers) = &request_headers {
+        resp = crate::rest_errors::reshape(&svc.record, resp, headers, request_id.as_str());
+    }
     if let (Some(cors), Some(origin)) = (cors, origin) {
         add_cors_headers(cors, &origin, resp.headers_mut());
     }
@@ -149,7 +155,7 @@ fn admit(
     m: &Matched<'_>,
     req: &http::Request<Incoming>,
     rest_path: &str,
-) -> Result<EventFormat, (StatusCode, String)> {
+) -> Result<EventFormat, (&'static str, StatusCode, String)> {
     let rest = match m.api {
         RouteApi::HttpApi { payload: PayloadVersion::V2 } => return Ok(EventFormat::V2),
         RouteApi::HttpApi { payload: PayloadVersion::V1 } => {
@@ -170,7 +176,7 @@ fn admit(
         let sent = headers.get("x-api-key").and_then(|v| v.to_str().ok());
         match sent.filter(|k| record.api_keys.iter().any(|key| key.value == *k)) {
             Some(k) => api_key = Some(k.to_string()),
-            None => return Err((StatusCode::FORBIDDEN, "Forbidden".into())),
+            None => return Err(("INVALID_API_KEY", StatusCode::FORBIDDEN, "Forbidden".into())),
         }
     }
     let query: Vec<String> = req.uri().query().map(query_names).unwrap_or_default();
@@ -178,10 +184,8 @@ fn admit(
     missing.extend(rest.required.querystrings.iter().filter(|q| !query.contains(q)).map(String::as_str));
     missing.extend(rest.required.headers.iter().filter(|h| !headers.contains_key(h.as_str())).map(String::as_str));
     if !missing.is_empty() {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            format!("Missing required request parameters: [{}]", missing.join(", ")),
-        ));
+        let message = format!("Missing required request parameters: [{}]", missing.join(", "));
+        return Err(("BAD_REQUEST_PARAMETERS", StatusCode::BAD_REQUEST, message));
     }
     let (stage, request_path) = match &record.stage {
         // As the caller addresses the API on AWS: the stage, then the resource's path.
@@ -249,13 +253,15 @@ async fn invoke(
     let outcome = tokio::time::timeout(timeout, state.functions.invoke(&record, invocation)).await;
     // REST APIs and HTTP APIs word their failures differently.
     let failed = |throttled: bool| match (rest_api, throttled) {
-        (true, true) => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
-        (true, false) => message(StatusCode::BAD_GATEWAY, "Internal server error"),
+        (true, true) => rest_error("DEFAULT_5XX", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+        (true, false) => rest_error("INTEGRATION_FAILURE", StatusCode::BAD_GATEWAY, "Internal server error"),
         (false, true) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
         (false, false) => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
     };
     match outcome {
-        Err(_) if rest_api => message(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out"),
+        Err(_) if rest_api => {
+            rest_error("INTEGRATION_TIMEOUT", StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out")
+        }
         Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
         Ok(Ok(Outcome::Response(resp))) => resp,
         Ok(Ok(Outcome::Failed(f))) if f.kind == FailureKind::Throttled => failed(true),

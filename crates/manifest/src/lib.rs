@@ -11,6 +11,7 @@
 mod async_settings;
 mod buckets;
 mod events;
+mod gateway_responses;
 mod http;
 mod iam;
 mod intrinsics;
@@ -53,6 +54,8 @@ pub struct Manifest {
     /// `resources.Outputs`, their values resolved: printed after a deploy and read by
     /// other services' `${cf:}` variables.
     pub outputs: Vec<Output>,
+    /// `AWS::ApiGateway::GatewayResponse` resources.
+    pub gateway_responses: Vec<squall_types::GatewayResponse>,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).
     pub region: String,

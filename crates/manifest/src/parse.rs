@@ -52,6 +52,7 @@ pub fn parse_with(
         conditions: HashMap::new(),
         dotenv: BTreeMap::new(),
         outputs: vec![],
+        gateway_responses: vec![],
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -145,6 +146,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) dotenv: BTreeMap<String, String>,
     /// `resources.Outputs`, evaluated.
     pub(crate) outputs: Vec<crate::Output>,
+    /// `AWS::ApiGateway::GatewayResponse` resources.
+    pub(crate) gateway_responses: Vec<squall_types::GatewayResponse>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -365,6 +368,7 @@ impl Cx<'_> {
             package,
             plugins,
             outputs: std::mem::take(&mut self.outputs),
+            gateway_responses: std::mem::take(&mut self.gateway_responses),
             region: self.region.clone(),
             build,
             cors: provider.http_api.cors.clone(),

@@ -175,6 +175,11 @@ impl Cx<'_> {
             };
             self.refs.insert(id.to_string(), target);
         }
+        // The APIs the framework makes, under its logical ids.
+        for id in ["ApiGatewayRestApi", "HttpApi"] {
+            let kind = if id == "HttpApi" { "AWS::ApiGatewayV2::Api" } else { "AWS::ApiGateway::RestApi" };
+            self.refs.entry(id.to_string()).or_insert_with(|| Target::plain(kind, service.to_string(), []));
+        }
         if let Some(v) = outputs {
             self.outputs(v);
         }
@@ -184,6 +189,11 @@ impl Cx<'_> {
                 Some("AWS::SNS::Topic") => self.topic_resource(service, id, r),
                 Some("AWS::SNS::Subscription") => self.subscription_resource(id, r),
                 Some("AWS::S3::Bucket") => self.bucket_resource(service, id, r),
+                Some("AWS::ApiGateway::GatewayResponse") => {
+                    if let Some(g) = self.gateway_response(id, r) {
+                        self.gateway_responses.push(g);
+                    }
+                }
                 _ => tables.extend(self.resource(service, id, r)),
             }
         }

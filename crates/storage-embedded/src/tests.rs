@@ -48,6 +48,7 @@ fn service(name: &str, functions: &[&str]) -> ServiceRecord {
         api_keys: vec![],
         binary_media_types: vec![],
         outputs: Default::default(),
+        gateway_responses: vec![],
     }
 }
 

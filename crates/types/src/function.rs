@@ -316,6 +316,9 @@ pub struct ServiceRecord {
     /// other services' `${cf:}` variables read.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// `AWS::ApiGateway::GatewayResponse` resources: how the REST API's own errors look.
+    #[serde(default)]
+    pub gateway_responses: Vec<crate::GatewayResponse>,
 }
 
 impl ServiceRecord {

@@ -25,8 +25,8 @@ pub use function::{ApiKey, Cors, FunctionConfig, FunctionRecord, RolePolicy, Run
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};
 pub use route::{
-    HttpMethod, PayloadVersion, RequiredParameters, RestCors, RestRoute, RouteApi, RouteKey, RoutePath, RouteSegment,
-    RouteSpec,
+    GatewayHeader, GatewayResponse, HttpMethod, PayloadVersion, RequiredParameters, RestCors, RestRoute, RouteApi,
+    RouteKey, RoutePath, RouteSegment, RouteSpec,
 };
 pub use trace::{RequestId, TraceContext, random_u64};
 

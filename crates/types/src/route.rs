@@ -336,6 +336,38 @@ impl RestCors {
     }
 }
 
+/// A REST API's answer for an error API Gateway itself gives (an
+/// `AWS::ApiGateway::GatewayResponse` resource): headers, status and body template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayResponse {
+    /// `DEFAULT_4XX`, `DEFAULT_5XX`, `MISSING_AUTHENTICATION_TOKEN`, `INVALID_API_KEY`,
+    /// `BAD_REQUEST_PARAMETERS`, `INTEGRATION_TIMEOUT`, `INTEGRATION_FAILURE`.
+    pub response_type: String,
+    /// A status other than the error's own.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Headers added: a static value, or (`from_request`) the request header it names.
+    #[serde(default)]
+    pub headers: Vec<GatewayHeader>,
+    /// The `application/json` body template (`$context.error.messageString`...).
+    #[serde(default)]
+    pub template: Option<String>,
+}
+
+/// A header of a [`GatewayResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayHeader {
+    /// The header's name.
+    pub name: String,
+    /// A static value, or the name of the request header whose value is echoed.
+    pub value: String,
+    /// Whether `value` names a request header.
+    #[serde(default)]
+    pub from_request: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ fn rest_events_answer_as_api_gateway_does_at_each_stage() -> Result {
     let base = format!("{}/restsvc/prod", server.http);
     server.client_script_with("rest_api.py", &[&base, &prod_key, "prod"], "all REST API checks passed")?;
     let r = server.http_request("GET", "/restsvc/prod/admin/stats", &[("x-api-key", &dev_key)], vec![])?;
-    assert_eq!(r.status, 403, "a key of one stage does not open another");
+    assert_eq!(r.status, 401, "a key of one stage does not open another (the INVALID_API_KEY response)");
 
     let listed = ok(&server.squall(&["ls"]))?;
     assert!(listed.lines().any(|l| l.starts_with("restsvc") && l.contains(" prod ")), "{listed}");

@@ -155,3 +155,45 @@ fn what_squall_cannot_honour_is_refused_with_its_line() {
         assert!(got.iter().any(|e| e.starts_with(expected)), "expected {expected:?}, got {got:?}");
     }
 }
+
+#[test]
+fn gateway_responses_are_read_and_what_they_cannot_do_is_refused() {
+    let resources = |props: &str| {
+        format!(
+            "{}resources:\n  Resources:\n    G:\n      Type: AWS::ApiGateway::GatewayResponse\n      Properties:\n{props}",
+            manifest("", "      - http: GET a\n")
+        )
+    };
+    let good = resources(
+        "        ResponseType: DEFAULT_4XX\n        StatusCode: 418\n        RestApiId: {Ref: ApiGatewayRestApi}\n        ResponseParameters:\n          gatewayresponse.header.Access-Control-Allow-Origin: \"'*'\"\n          gatewayresponse.header.X-Echo: method.request.header.Origin\n",
+    );
+    let m = parse("serverless.yml", &good).unwrap();
+    let g = &m.gateway_responses[0];
+    assert_eq!((g.response_type.as_str(), g.status), ("DEFAULT_4XX", Some(418)));
+    assert_eq!(g.headers.len(), 2);
+    assert!(g.headers[1].from_request && g.headers[1].value == "Origin");
+    let cases = [
+        ("        ResponseType: THROTTLED\n", "THROTTLED responses are not given by squall's REST APIs"),
+        (
+            "        ResponseType: DEFAULT_4XX\n        RestApiId: some-other-api\n",
+            "must be the service's own REST API",
+        ),
+        (
+            "        ResponseType: DEFAULT_4XX\n        ResponseTemplates:\n          application/json: '{\"m\": \"$input.path(x)\"}'\n",
+            "no other VTL",
+        ),
+        (
+            "        ResponseType: DEFAULT_4XX\n        ResponseTemplates:\n          text/html: hi\n",
+            "only the application/json template",
+        ),
+        (
+            "        ResponseType: DEFAULT_4XX\n        ResponseParameters:\n          gatewayresponse.header.X: unquoted\n",
+            "must be a quoted value",
+        ),
+        ("        StatusCode: 400\n", "needs a ResponseType"),
+    ];
+    for (props, expected) in cases {
+        let got = errors(&resources(props));
+        assert!(got.iter().any(|e| e.contains(expected)), "expected {expected:?}, got {got:?}");
+    }
+}
