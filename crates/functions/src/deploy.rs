@@ -35,6 +35,9 @@ pub struct DeploymentPlan {
     /// How the REST API's own errors look.
     #[serde(default)]
     pub gateway_responses: Vec<squall_types::GatewayResponse>,
+    /// Resource policies the service declares (recorded, not enforced yet).
+    #[serde(default)]
+    pub resource_policies: Vec<squall_types::ResourcePolicy>,
 }
 
 /// An API key of a plan.
@@ -179,6 +182,7 @@ impl Functions {
             binary_media_types: plan.binary_media_types.clone(),
             outputs: plan.outputs.clone(),
             gateway_responses: plan.gateway_responses.clone(),
+            resource_policies: plan.resource_policies.clone(),
         };
         // One line per runtime, naming its functions.
         let mut notes: Vec<(String, Vec<&str>)> = Vec::new();

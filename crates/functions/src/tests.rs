@@ -161,6 +161,7 @@ fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
         binary_media_types: vec![],
         outputs: Default::default(),
         gateway_responses: vec![],
+        resource_policies: vec![],
     }
 }
 

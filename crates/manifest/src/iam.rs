@@ -216,8 +216,13 @@ impl Cx<'_> {
         out
     }
 
-    /// A list of policy statements, checked and with intrinsics resolved.
+    /// A list of a role's policy statements, checked and with intrinsics resolved.
     pub(crate) fn statements(&mut self, path: &Path, v: &Value, refs: &Refs) -> Vec<Json> {
+        self.statements_of(path, v, refs, false)
+    }
+
+    /// A list of policy statements; `resource_policy` ones name a `Principal`.
+    pub(crate) fn statements_of(&mut self, path: &Path, v: &Value, refs: &Refs, resource_policy: bool) -> Vec<Json> {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list of statements");
             return vec![];
@@ -226,14 +231,14 @@ impl Cx<'_> {
         for (i, item) in items.iter().enumerate() {
             let idx = i.to_string();
             let p = [path, &[idx.as_str()]].concat();
-            if let Some(s) = self.statement(&p, item, refs) {
+            if let Some(s) = self.statement(&p, item, refs, resource_policy) {
                 out.push(s);
             }
         }
         out
     }
 
-    fn statement(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<Json> {
+    fn statement(&mut self, path: &Path, v: &Value, refs: &Refs, resource_policy: bool) -> Option<Json> {
         let errors_before = self.errors.len();
         let mut out = Map::new();
         for (key, val) in self.entries(path, v) {
@@ -276,6 +281,11 @@ impl Cx<'_> {
                         out.insert(key.into(), c);
                     }
                 }
+                "Principal" | "NotPrincipal" if resource_policy => {
+                    if let Some(principal) = self.principal(&p, val, refs) {
+                        out.insert(key.into(), principal);
+                    }
+                }
                 "Principal" | "NotPrincipal" => {
                     self.error(&p, "belongs in resource policies, not in a role's statements")
                 }
@@ -290,12 +300,39 @@ impl Cx<'_> {
             (true, true) => self.error(path, "takes Action or NotAction, not both"),
             _ => {}
         }
+        if resource_policy && !out.contains_key("Principal") && !out.contains_key("NotPrincipal") {
+            self.error(path, "needs Principal or NotPrincipal");
+        }
         match (out.contains_key("Resource"), out.contains_key("NotResource")) {
             (false, false) => self.error(path, "needs Resource or NotResource"),
             (true, true) => self.error(path, "takes Resource or NotResource, not both"),
             _ => {}
         }
         (self.errors.len() == errors_before).then_some(Json::Object(out))
+    }
+
+    /// `"*"`, or `{AWS | Service | Federated | CanonicalUser: value or [values]}`.
+    fn principal(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<Json> {
+        if v.as_str() == Some("*") {
+            return Some(Json::from("*"));
+        }
+        let mut out = Map::new();
+        for (kind, val) in self.entries(path, v) {
+            let p = [path, &[kind]].concat();
+            match kind {
+                "AWS" | "Service" | "Federated" | "CanonicalUser" => {
+                    let values = self.policy_strings(&p, val, refs);
+                    out.insert(kind.to_string(), Json::from(values));
+                }
+                other => self
+                    .error(&p, format!("{other} is not a kind of principal (AWS, Service, Federated, CanonicalUser)")),
+            }
+        }
+        if out.is_empty() {
+            self.error(path, "must be \"*\" or name principals");
+            return None;
+        }
+        Some(Json::Object(out))
     }
 
     /// A string or a list of them, each possibly an intrinsic.

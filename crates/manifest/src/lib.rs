@@ -19,6 +19,7 @@ mod locate;
 mod package;
 mod parse;
 mod queues;
+mod resource_policies;
 mod resources;
 mod topics;
 mod variables;
@@ -56,6 +57,9 @@ pub struct Manifest {
     pub outputs: Vec<Output>,
     /// `AWS::ApiGateway::GatewayResponse` resources.
     pub gateway_responses: Vec<squall_types::GatewayResponse>,
+    /// `AWS::S3::BucketPolicy` and `AWS::Lambda::Permission` resources: recorded with
+    /// the deployment, not enforced yet.
+    pub resource_policies: Vec<squall_types::ResourcePolicy>,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).
     pub region: String,

@@ -53,6 +53,7 @@ pub fn parse_with(
         dotenv: BTreeMap::new(),
         outputs: vec![],
         gateway_responses: vec![],
+        resource_policies: vec![],
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -148,6 +149,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) outputs: Vec<crate::Output>,
     /// `AWS::ApiGateway::GatewayResponse` resources.
     pub(crate) gateway_responses: Vec<squall_types::GatewayResponse>,
+    /// `AWS::S3::BucketPolicy` and `AWS::Lambda::Permission` resources.
+    pub(crate) resource_policies: Vec<squall_types::ResourcePolicy>,
     /// Topics declared under `resources`, then those `sns` events imply.
     pub(crate) topics: Vec<TopicResource>,
     /// Subscriptions from resources and `sns` events, in manifest order.
@@ -353,6 +356,14 @@ impl Cx<'_> {
             Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
+        if !self.resource_policies.is_empty() {
+            let ids: Vec<&str> = self.resource_policies.iter().map(|p| p.logical_id.as_str()).collect();
+            let msg = format!(
+                "{} recorded but not enforced yet: squall does not enforce resource policies, so every key of this server may use these buckets and functions",
+                ids.join(", ")
+            );
+            self.warn(&["resources", "Resources"], &msg);
+        }
         if functions.iter().any(|f| f.config.role_policy.is_some()) {
             let at: &[&str] = if provider.role.declared { &["provider"] } else { &["functions"] };
             self.warn(
@@ -369,6 +380,7 @@ impl Cx<'_> {
             plugins,
             outputs: std::mem::take(&mut self.outputs),
             gateway_responses: std::mem::take(&mut self.gateway_responses),
+            resource_policies: std::mem::take(&mut self.resource_policies),
             region: self.region.clone(),
             build,
             cors: provider.http_api.cors.clone(),

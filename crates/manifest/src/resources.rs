@@ -189,6 +189,16 @@ impl Cx<'_> {
                 Some("AWS::SNS::Topic") => self.topic_resource(service, id, r),
                 Some("AWS::SNS::Subscription") => self.subscription_resource(id, r),
                 Some("AWS::S3::Bucket") => self.bucket_resource(service, id, r),
+                Some("AWS::S3::BucketPolicy") => {
+                    if let Some(p) = self.bucket_policy(id, r) {
+                        self.resource_policies.push(p);
+                    }
+                }
+                Some("AWS::Lambda::Permission") => {
+                    if let Some(p) = self.lambda_permission(id, r) {
+                        self.resource_policies.push(p);
+                    }
+                }
                 Some("AWS::ApiGateway::GatewayResponse") => {
                     if let Some(g) = self.gateway_response(id, r) {
                         self.gateway_responses.push(g);

@@ -49,6 +49,7 @@ fn service(name: &str, functions: &[&str]) -> ServiceRecord {
         binary_media_types: vec![],
         outputs: Default::default(),
         gateway_responses: vec![],
+        resource_policies: vec![],
     }
 }
 

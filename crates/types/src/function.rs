@@ -319,6 +319,21 @@ pub struct ServiceRecord {
     /// `AWS::ApiGateway::GatewayResponse` resources: how the REST API's own errors look.
     #[serde(default)]
     pub gateway_responses: Vec<crate::GatewayResponse>,
+    /// Resource policies the service declares (`AWS::S3::BucketPolicy`,
+    /// `AWS::Lambda::Permission`). Recorded; not yet enforced.
+    #[serde(default)]
+    pub resource_policies: Vec<ResourcePolicy>,
+}
+
+/// A resource-based policy a service declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    /// The resource's logical id in serverless.yml.
+    pub logical_id: String,
+    /// The ARN of the bucket or function it governs.
+    pub resource: String,
+    /// The policy document, JSON.
+    pub document: String,
 }
 
 impl ServiceRecord {

@@ -440,6 +440,7 @@ fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> Deploymen
     DeploymentPlan {
         outputs,
         gateway_responses: manifest.gateway_responses.clone(),
+        resource_policies: manifest.resource_policies.clone(),
         service: manifest.deployment(),
         stage: Some(manifest.stage.clone()),
         cors: manifest.cors.clone(),
