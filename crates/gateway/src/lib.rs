@@ -14,6 +14,7 @@
 //! services. Deliberately absent: storage, wasmtime.
 
 pub mod api;
+mod lambda_integration;
 mod rest_errors;
 pub mod routes;
 mod serve;

@@ -126,6 +126,9 @@ async fn route(
             let matched = Matched { function: &function, route_key: &route_key, params: &params, api: &api };
             match admit(&svc.record, &matched, &req, &rest) {
                 Err((kind, status, refusal)) => rest_error(kind, status, &refusal),
+                Ok(EventFormat::V1(v1)) if matches!(matched.api, RouteApi::Rest(r) if r.asynchronous) => {
+                    invoke_event(&state, req, &matched, &v1, &request_id, &trace).await
+                }
                 Ok(format) => invoke(&state, req, &rest, &matched, format, request_id.clone(), trace).await,
             }
         }
@@ -275,6 +278,44 @@ async fn invoke(
         Ok(Err(e)) => {
             tracing::error!(function, error = %e, "invocation failed");
             failed(false)
+        }
+    }
+}
+
+/// Largest body an `async: true` route takes: Lambda's limit on an event's payload.
+const MAX_EVENT_BODY: usize = 256 * 1024;
+
+/// An `async: true` REST route: the function gets the framework's lambda-integration event
+/// as an asynchronous invocation (durable, retried), and the caller 202 at once.
+async fn invoke_event(
+    state: &RoutesState,
+    req: http::Request<Incoming>,
+    m: &Matched<'_>,
+    v1: &V1Context,
+    request_id: &RequestId,
+    trace: &TraceContext,
+) -> http::Response<Body> {
+    let Some(record) = state.functions.function(m.function) else {
+        return message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let source_ip =
+        req.extensions().get::<squall_api::host::PeerAddr>().map(|p| p.0.ip().to_string()).unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let body = match http_body_util::Limited::new(body, MAX_EVENT_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
+    };
+    let event = crate::lambda_integration::event(&parts, &body, m.params, &source_ip, v1);
+    let payload = bytes::Bytes::from(event.to_string());
+    match state.functions.invoke_async(&record, payload, request_id, trace).await {
+        Ok(()) => {
+            let mut r = http::Response::new(empty());
+            *r.status_mut() = StatusCode::ACCEPTED;
+            r
+        }
+        Err(e) => {
+            tracing::error!(function = m.function, error = %e, "could not enqueue the event");
+            rest_error("INTEGRATION_FAILURE", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
         }
     }
 }

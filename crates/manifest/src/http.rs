@@ -226,6 +226,8 @@ impl Cx<'_> {
                         },
                         "integration" => match val.as_str() {
                             Some("lambda-proxy" | "aws_proxy" | "aws-proxy") => {}
+                            // What `async: true` needs; its default templates are Squall's.
+                            Some("lambda" | "aws") if v.get("async") == Some(&Value::Bool(true)) => {}
                             Some("lambda" | "aws") => self.error(
                                 &p,
                                 "the lambda integration (mapping templates) is not supported yet; use the default lambda-proxy",
@@ -233,7 +235,10 @@ impl Cx<'_> {
                             _ => self.error(&p, "only lambda-proxy is supported"),
                         },
                         "request" => route.required = self.rest_request(&p, val),
-                        "async" => self.error(&p, "asynchronous REST events are not supported yet"),
+                        "async" => match val {
+                            Value::Bool(b) => route.asynchronous = *b,
+                            _ => self.error(&p, "must be true or false"),
+                        },
                         "authorizer" => self.error(&p, "authorizers are not supported yet"),
                         "operationId" | "summary" | "description" | "documentation" => {}
                         "response" => self.error(&p, "responses are only for the lambda integration, which is not supported yet"),

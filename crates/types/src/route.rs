@@ -272,6 +272,10 @@ pub struct RestRoute {
     /// `request.parameters` marked required, checked before the function runs.
     #[serde(default)]
     pub required: RequiredParameters,
+    /// `async: true`: the function is invoked as an event with the framework's lambda
+    /// integration event, and the caller gets 202 at once.
+    #[serde(default)]
+    pub asynchronous: bool,
 }
 
 /// Request parameters a REST route requires (API Gateway's request validation).

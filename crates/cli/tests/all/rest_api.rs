@@ -21,6 +21,25 @@ fn rest_events_answer_as_api_gateway_does_at_each_stage() -> Result {
     let base = format!("{}/restsvc/dev", server.http);
     server.client_script_with("rest_api.py", &[&base, &dev_key, "dev"], "all REST API checks passed")?;
 
+    // `async: true`: 202 at once, then the function gets the lambda integration's event.
+    let r = server.http_request(
+        "POST",
+        "/restsvc/dev/jobs/resize?priority=high",
+        &[("content-type", "application/json")],
+        br#"{"size": 3}"#.to_vec(),
+    )?;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let expected = r#"enqueued {"body": {"size": 3}, "method": "POST", "path": {"kind": "resize"}, "query": {"priority": "high"}, "requestPath": "/jobs/{kind}", "stage": "dev"}"#;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let logs = ok(&server.squall(&["logs", "restsvc-dev-enqueue"]))?;
+        if logs.contains(expected) {
+            break;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the event never ran:\n{logs}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
     // A redeploy keeps the keys; another stage is another deployment with its own.
     assert_eq!(api_key(&server.deploy(&dir)?, "partner").as_deref(), Some(dev_key.as_str()));
     let prod = ok(&server.squall(&["deploy", dir.to_str().unwrap(), "--stage", "prod"]))?;
@@ -53,10 +72,6 @@ fn rest_settings_squall_cannot_honour_are_refused_by_name() -> Result {
         (
             "      - http:\n          path: a\n          method: get\n          integration: lambda\n",
             "the lambda integration",
-        ),
-        (
-            "      - http:\n          path: a\n          method: get\n          async: true\n",
-            "asynchronous REST events",
         ),
         (
             "      - http:\n          path: a\n          method: get\n          request:\n            schemas:\n              application/json: {}\n",

@@ -38,3 +38,9 @@ def malformed(event, context):
 
 def crash(event, context):
     raise RuntimeError("boom")
+
+
+def enqueue(event, context):
+    # Invoked as an event with the lambda integration's event: what it got goes to the log.
+    print("enqueued " + json.dumps({k: event[k] for k in ["body", "method", "stage", "path", "query", "requestPath"]},
+                                  sort_keys=True))
