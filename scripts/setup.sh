@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the examples and running the tests need, when it is missing:
 # the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js,
-# Ruby and curl (the Lambda-runtime test functions); bubblewrap (the sandbox of
+# Ruby and curl (the Lambda-runtime test functions); esbuild (TypeScript handlers); bubblewrap (the sandbox of
 # Lambda-runtime processes).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
@@ -22,6 +22,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} with apt-get"
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
   "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# esbuild bundles the TypeScript test services (serverless-esbuild's work).
+if ! command -v esbuild >/dev/null 2>&1; then
+  say "installing esbuild with npm"
+  if [ "$(id -u)" -eq 0 ]; then npm install -g --silent esbuild; else sudo npm install -g --silent esbuild; fi
 fi
 
 need_py=()

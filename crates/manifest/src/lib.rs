@@ -26,7 +26,7 @@ mod variables;
 
 pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
 pub use locate::Locator;
-pub use package::{PackageSpec, Plugins};
+pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;

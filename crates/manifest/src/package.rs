@@ -23,10 +23,24 @@ pub struct Plugins {
     /// serverless-python-requirements: the requirements file (`custom.pythonRequirements.fileName`,
     /// default `requirements.txt`) installed with pip into Python functions' packages.
     pub python_requirements: Option<String>,
-    /// serverless-esbuild or serverless-plugin-typescript: TypeScript handlers are bundled.
-    pub typescript: bool,
+    /// serverless-esbuild or serverless-plugin-typescript: TypeScript handlers are bundled
+    /// with these settings.
+    pub typescript: Option<Esbuild>,
     /// serverless-dotenv-plugin: `.env` files go into every function's environment.
     pub dotenv: bool,
+}
+
+/// How TypeScript handlers are bundled (`custom.esbuild`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Esbuild {
+    /// Modules left out of the bundle (`external`; the framework's AWS SDK v3 too).
+    pub external: Vec<String>,
+    /// `minify`.
+    pub minify: bool,
+    /// `sourcemap`: a source map beside each bundle.
+    pub sourcemap: bool,
+    /// `target` (else the function's Node.js version).
+    pub target: Option<String>,
 }
 
 /// Plugins Squall needs not run: their work is done natively or means nothing here.
@@ -111,13 +125,41 @@ impl Cx<'_> {
                 "serverless-python-requirements" => {
                     plugins.python_requirements = Some(self.python_requirements(custom));
                 }
-                "serverless-esbuild" | "serverless-plugin-typescript" => plugins.typescript = true,
+                "serverless-esbuild" | "serverless-plugin-typescript" => {
+                    plugins.typescript = Some(self.esbuild(custom));
+                }
                 "serverless-dotenv-plugin" => plugins.dotenv = true,
                 n if QUIET.contains(&n) => {}
                 other => self.warn(&path, &format!("the plugin {other} does not run under squall; ignored")),
             }
         }
         plugins
+    }
+
+    /// `custom.esbuild`: what of serverless-esbuild's settings Squall applies.
+    fn esbuild(&mut self, custom: Option<&Value>) -> Esbuild {
+        let mut e = Esbuild::default();
+        let Some(settings) = custom.and_then(|c| c.get("esbuild")) else { return e };
+        let base = ["custom", "esbuild"];
+        for (key, val) in self.entries(&base, settings) {
+            let p = [base[0], base[1], key];
+            match key {
+                "external" | "exclude" => e.external.extend(self.strings(&p, val)),
+                "minify" => e.minify = val == &Value::Bool(true),
+                "sourcemap" => e.sourcemap = !matches!(val, Value::Bool(false) | Value::Null),
+                "target" => e.target = self.string(&p, val),
+                "bundle" | "platform" | "format"
+                    if matches!(val.as_str(), Some("node" | "cjs")) || val == &Value::Bool(true) => {}
+                "packager"
+                | "packagerOptions"
+                | "concurrency"
+                | "watch"
+                | "keepOutputDirectory"
+                | "installExtraArgs" => {}
+                other => self.warn(&p, &format!("ignored: esbuild setting {other}")),
+            }
+        }
+        e
     }
 
     /// `custom.pythonRequirements`: the requirements file; options that change how pip

@@ -1,6 +1,7 @@
 //! The client commands. Each builds a [`Client`], makes its calls and prints.
 
 mod buckets;
+mod bundle;
 pub(crate) mod deploy;
 mod package;
 pub(crate) mod server;

@@ -29,6 +29,10 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
     // Zips already made, by what went into them, so functions packaged alike share one.
     let mut made: HashMap<(Vec<String>, bool), (String, Vec<u8>)> = HashMap::new();
     let files = list_files(dir).with_context(|| format!("listing {}", dir.display()))?;
+    let bundles = match &manifest.plugins.typescript {
+        Some(options) => super::bundle::bundle(manifest, dir, options)?,
+        None => None,
+    };
     for f in &manifest.functions {
         let at = |key: &str| {
             let line = manifest.locate(&["functions", &f.key, key]).map(|l| format!(":{l}")).unwrap_or_default();
@@ -57,6 +61,11 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
             None => {
                 let mut chosen: BTreeMap<String, PathBuf> =
                     select(&files, &patterns)?.into_iter().map(|rel| (rel.clone(), dir.join(&rel))).collect();
+                // Bundled handlers replace their sources' output; the sources stay out.
+                if let Some(b) = &bundles {
+                    chosen.retain(|rel, _| !(rel.ends_with(".ts") || rel.ends_with(".mts") || rel.ends_with(".cts")));
+                    chosen.extend(b.files.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
                 if python && let Some(req) = &manifest.plugins.python_requirements {
                     // The service's own files win over an installed package's.
                     for (rel, path) in requirements(dir, req)? {

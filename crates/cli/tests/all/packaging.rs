@@ -150,3 +150,46 @@ fn a_requirement_pip_cannot_install_stops_the_deploy() -> Result {
     assert!(!ok(&server.aws(&["lambda", "list-functions"]))?.contains("pkg-dev"), "nothing deployed");
     Ok(())
 }
+
+const TYPESCRIPT: &str = "service: tsfns
+plugins:
+  - serverless-esbuild
+custom:
+  esbuild:
+    minify: true
+    sourcemap: true
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  hello:
+    handler: src/handler.hello
+    events:
+      - httpApi: 'GET /hello/{name}'
+";
+
+#[test]
+fn typescript_handlers_are_bundled_with_esbuild() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(TYPESCRIPT)?;
+    std::fs::create_dir_all(dir.path().join("src/lib"))?;
+    std::fs::write(
+        dir.path().join("src/lib/greet.ts"),
+        "export interface Greeting { text: string }\nexport const greet = (name: string): Greeting => ({ text: `Hello, ${name}` });\n",
+    )?;
+    std::fs::write(
+        dir.path().join("src/handler.ts"),
+        "import { greet } from './lib/greet';\nexport const hello = async (event: { pathParameters: { name: string } }) => ({ statusCode: 200, body: greet(event.pathParameters.name).text + ' from TypeScript' });\n",
+    )?;
+    let out = ok(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    assert!(out.contains("bundling src/handler.ts with esbuild"), "{out}");
+    let r = server.get("/tsfns/dev/hello/ada")?;
+    assert_eq!((r.status, r.text().as_str()), (200, "Hello, ada from TypeScript"));
+
+    // Without esbuild the deploy says how to get it, and changes nothing.
+    std::fs::write(dir.path().join("src/lib/greet.ts"), "export const greet = (n: string) => ({ text: n });\n")?;
+    let err = fails(&server.squall_with_env(&["deploy", dir.path().to_str().unwrap()], &[("PATH", "/nonexistent")]))?;
+    assert!(err.contains("need esbuild to be bundled: run `npm install --save-dev esbuild`"), "{err}");
+    assert_eq!(server.get("/tsfns/dev/hello/ada")?.text(), "Hello, ada from TypeScript");
+    Ok(())
+}
