@@ -28,6 +28,8 @@ pub struct Plugins {
     pub typescript: Option<Esbuild>,
     /// serverless-dotenv-plugin: `.env` files go into every function's environment.
     pub dotenv: bool,
+    /// serverless-wsgi: the WSGI app (`module.attribute`) `wsgi_handler.handler` serves.
+    pub wsgi_app: Option<String>,
 }
 
 /// How TypeScript handlers are bundled (`custom.esbuild`).
@@ -52,6 +54,7 @@ const QUIET: &[&str] = &[
     "serverless-python-requirements",
     "serverless-esbuild",
     "serverless-plugin-typescript",
+    "serverless-wsgi",
 ];
 
 impl Cx<'_> {
@@ -129,11 +132,49 @@ impl Cx<'_> {
                     plugins.typescript = Some(self.esbuild(custom));
                 }
                 "serverless-dotenv-plugin" => plugins.dotenv = true,
+                "serverless-wsgi" => {
+                    let (app, pack) = self.wsgi(custom);
+                    plugins.wsgi_app = app;
+                    // The plugin installs requirements.txt itself unless told not to.
+                    if pack && plugins.python_requirements.is_none() {
+                        plugins.python_requirements = Some("requirements.txt".into());
+                    }
+                }
                 n if QUIET.contains(&n) => {}
                 other => self.warn(&path, &format!("the plugin {other} does not run under squall; ignored")),
             }
         }
         plugins
+    }
+
+    /// `custom.wsgi`: the app (required) and whether requirements are installed.
+    fn wsgi(&mut self, custom: Option<&Value>) -> (Option<String>, bool) {
+        let base = ["custom", "wsgi"];
+        let Some(settings) = custom.and_then(|c| c.get("wsgi")) else {
+            self.error(&["plugins"], "serverless-wsgi needs custom.wsgi.app (module.attribute of the WSGI app)");
+            return (None, false);
+        };
+        let (mut app, mut pack) = (None, true);
+        for (key, val) in self.entries(&base, settings) {
+            let p = [base[0], base[1], key];
+            match key {
+                "app" => app = self.string(&p, val),
+                "packRequirements" => pack = val != &Value::Bool(false),
+                "pythonBin" | "textMimeTypes" | "pipArgs" => self.warn(&p, "ignored by squall's WSGI adapter"),
+                other => self.error(&p, format!("wsgi setting {other} is not supported yet")),
+            }
+        }
+        match app {
+            Some(a) if a.contains('.') => (Some(a), pack),
+            Some(a) => {
+                self.error(&[base[0], base[1], "app"], format!("{a:?} must be module.attribute (app.app)"));
+                (None, pack)
+            }
+            None => {
+                self.error(&base, "needs app (module.attribute of the WSGI app)");
+                (None, pack)
+            }
+        }
     }
 
     /// `custom.esbuild`: what of serverless-esbuild's settings Squall applies.

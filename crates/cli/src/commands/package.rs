@@ -29,6 +29,10 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
     // Zips already made, by what went into them, so functions packaged alike share one.
     let mut made: HashMap<(Vec<String>, bool), (String, Vec<u8>)> = HashMap::new();
     let files = list_files(dir).with_context(|| format!("listing {}", dir.display()))?;
+    let wsgi = match &manifest.plugins.wsgi_app {
+        Some(app) => Some(wsgi_files(app)?),
+        None => None,
+    };
     let bundles = match &manifest.plugins.typescript {
         Some(options) => super::bundle::bundle(manifest, dir, options)?,
         None => None,
@@ -56,6 +60,7 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
             patterns.extend(own.map(|p| p.patterns.clone()).unwrap_or_default());
         }
         let python = manifest.plugins.python_requirements.is_some() && f.config.runtime.is_python();
+        let python = python || (wsgi.is_some() && f.config.runtime.is_python());
         let (sha256, bytes) = match made.get(&(patterns.clone(), python)) {
             Some(z) => z.clone(),
             None => {
@@ -65,6 +70,9 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
                 if let Some(b) = &bundles {
                     chosen.retain(|rel, _| !(rel.ends_with(".ts") || rel.ends_with(".mts") || rel.ends_with(".cts")));
                     chosen.extend(b.files.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                if let Some((_, generated)) = wsgi.as_ref().filter(|_| f.config.runtime.is_python()) {
+                    chosen.extend(generated.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
                 if python && let Some(req) = &manifest.plugins.python_requirements {
                     // The service's own files win over an installed package's.
@@ -82,6 +90,19 @@ pub(crate) fn package(manifest: &Manifest, dir: &Path, file: &str) -> anyhow::Re
         out.push(Package { key: f.key.clone(), sha256, bytes });
     }
     Ok(out)
+}
+
+/// The adapter serverless-wsgi would add: Squall's `wsgi_handler.py` and the
+/// `.serverless-wsgi` file naming the app, written to a directory that lives as long as
+/// the returned handle.
+fn wsgi_files(app: &str) -> anyhow::Result<(tempfile::TempDir, BTreeMap<String, PathBuf>)> {
+    let dir = tempfile::tempdir().context("making a directory for the WSGI adapter")?;
+    let handler = dir.path().join("wsgi_handler.py");
+    std::fs::write(&handler, include_str!("shipped/wsgi_handler.py"))?;
+    let config = dir.path().join(".serverless-wsgi");
+    std::fs::write(&config, serde_json::json!({ "app": app }).to_string())?;
+    let files = BTreeMap::from([("wsgi_handler.py".to_string(), handler), (".serverless-wsgi".to_string(), config)]);
+    Ok((dir, files))
 }
 
 /// A WebAssembly function's component.

@@ -193,3 +193,66 @@ fn typescript_handlers_are_bundled_with_esbuild() -> Result {
     assert_eq!(server.get("/tsfns/dev/hello/ada")?.text(), "Hello, ada from TypeScript");
     Ok(())
 }
+
+const WSGI: &str = "service: wsgiapp
+plugins:
+  - serverless-wsgi
+custom:
+  wsgi:
+    app: app.app
+    packRequirements: false
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  api:
+    handler: wsgi_handler.handler
+    events:
+      - http: ANY /
+      - http: 'ANY /{proxy+}'
+  v2:
+    handler: wsgi_handler.handler
+    events:
+      - httpApi: 'GET /v2/{proxy+}'
+";
+
+/// A WSGI app without a framework: what Flask and Django apps look like to the adapter.
+const WSGI_APP: &str = r#"import json
+
+def app(environ, start_response):
+    if environ["PATH_INFO"].endswith("/logo.png"):
+        start_response("200 OK", [("Content-Type", "image/png")])
+        return [b"\x89PNG\x00\xff"]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length).decode()
+    seen = {"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"], "query": environ["QUERY_STRING"],
+            "body": body, "type": environ.get("CONTENT_TYPE"), "custom": environ.get("HTTP_X_CUSTOM")}
+    start_response("201 Created", [("Content-Type", "application/json"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])
+    return [json.dumps(seen).encode()]
+"#;
+
+#[test]
+fn wsgi_apps_answer_through_the_adapter_squall_ships() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(WSGI)?;
+    std::fs::write(dir.path().join("app.py"), WSGI_APP)?;
+    ok(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    let r = server.http_request(
+        "POST",
+        "/wsgiapp/dev/items/7?x=1&x=2",
+        &[("content-type", "application/json"), ("x-custom", "yes")],
+        br#"{"a":1}"#.to_vec(),
+    )?;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let seen: serde_json::Value = serde_json::from_str(&r.text())?;
+    assert_eq!(
+        seen,
+        serde_json::json!({"method": "POST", "path": "/items/7", "query": "x=1&x=2", "body": "{\"a\":1}", "type": "application/json", "custom": "yes"})
+    );
+    assert_eq!(r.headers.iter().filter(|(k, _)| k == "set-cookie").count(), 2, "every Set-Cookie");
+    let root = server.get("/wsgiapp/dev/")?;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&root.text())?["path"], "/");
+    let v2 = server.get("/wsgiapp/dev/v2/logo.png")?;
+    assert_eq!((v2.status, v2.body.as_slice()), (200, &b"\x89PNG\x00\xff"[..]), "binary through payload 2.0");
+    Ok(())
+}
