@@ -448,6 +448,12 @@ impl Cx<'_> {
                 | "deploymentBucket"
                 | "deploymentPrefix"
                 | "lambdaHashingVersion" => self.warn(&path, "is about deploying to AWS; ignored by squall"),
+                "tags" => self.warn(&path, "ignored: squall does not tag functions yet"),
+                "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
+                "logs" => self.warn(&path, "ignored: squall keeps every function's logs (squall logs)"),
+                "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
+                "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
+                "layers" => self.error(&path, "layers are not supported yet"),
                 other => self.error(&["provider", other], "is not supported yet"),
             }
         }
@@ -539,6 +545,13 @@ impl Cx<'_> {
                 "role" | "iamRoleStatements" | "iamRoleStatementsInherit" | "iamRoleStatementsName" => {
                     self.function_iam(&path, k, val, &mut function_role)
                 }
+                "tags" => self.warn(&path, "ignored: squall does not tag functions yet"),
+                "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
+                "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
+                "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" | "versionFunction" => {
+                    self.warn(&path, "has no effect under squall; ignored")
+                }
+                "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
                 other if self.async_setting(&path, other, val, &mut async_invoke) => {}
                 other => self.error(&path, format!("function setting {other} is not supported yet")),
             }

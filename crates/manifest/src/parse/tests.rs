@@ -835,3 +835,42 @@ provider:
         );
     }
 }
+
+#[test]
+fn settings_without_meaning_on_one_machine_are_warned_about_by_name() {
+    let yaml = "\
+service: a
+provider:
+  name: aws
+  runtime: python3.12
+  tags: {team: x}
+  tracing: {lambda: true}
+  logs: {restApi: true}
+  vpc: {securityGroupIds: [sg-1], subnetIds: [subnet-1]}
+functions:
+  f:
+    handler: h.f
+    tags: {a: b}
+    architecture: arm64
+    ephemeralStorageSize: 1024
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    for key in [
+        "provider.tags",
+        "provider.tracing",
+        "provider.logs",
+        "provider.vpc",
+        "functions.f.tags",
+        "functions.f.architecture",
+        "functions.f.ephemeralStorageSize",
+    ] {
+        assert!(m.warnings.iter().any(|w| w.contains(key)), "{key}: {:?}", m.warnings);
+    }
+    let refused = errors(
+        "service: a\nprovider:\n  name: aws\n  runtime: python3.12\n  kmsKeyArn: arn:aws:kms:us-east-1:1:key/x\n",
+    );
+    assert!(
+        refused[0].contains("provider.kmsKeyArn: encrypting environment variables with a KMS key is not supported"),
+        "{refused:?}"
+    );
+}
