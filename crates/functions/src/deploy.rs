@@ -48,6 +48,9 @@ pub struct PlannedApiKey {
     /// Its value, when serverless.yml gives one.
     #[serde(default)]
     pub value: Option<String>,
+    /// Its usage plan's throttle.
+    #[serde(default)]
+    pub throttle: Option<squall_types::Throttle>,
 }
 
 /// One function of a plan.
@@ -168,7 +171,7 @@ impl Functions {
             .map(|k| {
                 let kept = previous.iter().flat_map(|p| &p.api_keys).find(|old| old.name == k.name);
                 let value = k.value.clone().or_else(|| kept.map(|old| old.value.clone())).unwrap_or_else(new_api_key);
-                ApiKey { name: k.name.clone(), value }
+                ApiKey { name: k.name.clone(), value, throttle: k.throttle }
             })
             .collect();
         let mut record = ServiceRecord {

@@ -238,8 +238,8 @@ async fn api_keys_are_made_once_and_kept_across_deploys_and_restarts() {
     let a = upload(&f, b"ok a").await;
     let mut p = plan(vec![("svc-dev-a", &a, &["GET /a"])]);
     p.api_keys = vec![
-        PlannedApiKey { name: "made".into(), value: None },
-        PlannedApiKey { name: "given".into(), value: Some("g".repeat(20)) },
+        PlannedApiKey { name: "made".into(), value: None, throttle: None },
+        PlannedApiKey { name: "given".into(), value: Some("g".repeat(20)), throttle: None },
     ];
     let first = f.deploy(p.clone()).await.unwrap();
     assert_eq!(first.api_keys.len(), 2);

@@ -18,8 +18,10 @@ mod lambda_integration;
 mod rest_errors;
 pub mod routes;
 mod serve;
+mod throttle;
 
 pub use api::{AccessKeys, ApiState};
 pub use routes::RoutesState;
 pub use serve::serve;
 pub use squall_api::host::PeerAddr;
+pub use throttle::Throttles;

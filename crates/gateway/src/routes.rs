@@ -45,6 +45,8 @@ pub struct RoutesState {
     pub objects: Arc<squall_objects::Objects>,
     /// `--s3-domain`: website hosts may be `<bucket>.s3-website.<domain>`.
     pub s3_domain: Option<String>,
+    /// REST API keys' usage plan throttles.
+    pub throttles: Arc<crate::Throttles>,
 }
 
 fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
@@ -124,7 +126,7 @@ async fn route(
         }
         RouteMatch::Found { function, route_key, params, api } => {
             let matched = Matched { function: &function, route_key: &route_key, params: &params, api: &api };
-            match admit(&svc.record, &matched, &req, &rest) {
+            match admit(&state, &svc.record, &matched, &req, &rest) {
                 Err((kind, status, refusal)) => rest_error(kind, status, &refusal),
                 Ok(EventFormat::V1(v1)) if matches!(matched.api, RouteApi::Rest(r) if r.asynchronous) => {
                     invoke_event(&state, req, &matched, &v1, &request_id, &trace).await
@@ -154,6 +156,7 @@ struct Matched<'a> {
 /// and the request parameters it requires. `Ok` carries the event format, `Err` the
 /// refusal's status and message.
 fn admit(
+    state: &RoutesState,
     record: &ServiceRecord,
     m: &Matched<'_>,
     req: &http::Request<Incoming>,
@@ -177,10 +180,15 @@ fn admit(
     let mut api_key = None;
     if rest.private {
         let sent = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        match sent.filter(|k| record.api_keys.iter().any(|key| key.value == *k)) {
-            Some(k) => api_key = Some(k.to_string()),
-            None => return Err(("INVALID_API_KEY", StatusCode::FORBIDDEN, "Forbidden".into())),
+        let Some(key) = sent.and_then(|k| record.api_keys.iter().find(|key| key.value == k)) else {
+            return Err(("INVALID_API_KEY", StatusCode::FORBIDDEN, "Forbidden".into()));
+        };
+        if let Some(t) = key.throttle
+            && !state.throttles.admit(&key.value, t)
+        {
+            return Err(("THROTTLED", StatusCode::TOO_MANY_REQUESTS, "Too Many Requests".into()));
         }
+        api_key = Some(key.value.clone());
     }
     let query: Vec<String> = req.uri().query().map(query_names).unwrap_or_default();
     let mut missing: Vec<&str> = Vec::new();

@@ -14,6 +14,7 @@ const TYPES: &[&str] = &[
     "BAD_REQUEST_PARAMETERS",
     "INTEGRATION_TIMEOUT",
     "INTEGRATION_FAILURE",
+    "THROTTLED",
 ];
 
 /// The `$context` variables a template may hold.

@@ -69,6 +69,7 @@ impl Cx<'_> {
     /// `provider.apiGateway`: the REST API's settings.
     pub(crate) fn api_gateway(&mut self, v: &Value) -> RestApiSettings {
         let mut s = RestApiSettings::default();
+        let mut plans = None;
         for (key, v) in self.entries(&["provider", "apiGateway"], v) {
             let path = ["provider", "apiGateway", key];
             match key {
@@ -82,10 +83,7 @@ impl Cx<'_> {
                     self.warn(&path, "is about the API on AWS; ignored by squall")
                 }
                 "minimumCompressionSize" => self.warn(&path, "ignored: squall does not compress responses"),
-                "usagePlan" => self.error(
-                    &path,
-                    "usage plans (quotas and throttling per API key) are not enforced yet; remove it to deploy (the API keys still guard private routes)",
-                ),
+                "usagePlan" => plans = Some((path, v)),
                 "resourcePolicy" => self.error(
                     &path,
                     "resource policies are not enforced yet; squall would let every caller in, so remove it to deploy",
@@ -98,7 +96,77 @@ impl Cx<'_> {
                 other => self.error(&["provider", "apiGateway", other], "is not supported yet"),
             }
         }
+        if let Some((path, v)) = plans {
+            self.usage_plans(&path, v, &mut s.api_keys);
+        }
         s
+    }
+
+    /// `usagePlan`: `{throttle, quota}` for every key, or a list of named plans whose keys
+    /// are the `apiKeys` group of the same name. Throttles are enforced; quotas are refused.
+    fn usage_plans(&mut self, path: &Path, v: &Value, keys: &mut [ApiKeySpec]) {
+        match v {
+            Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let idx = i.to_string();
+                    let p = [path, &[idx.as_str()]].concat();
+                    for (name, plan) in self.entries(&p, item) {
+                        let pp = [p.as_slice(), &[name]].concat();
+                        let throttle = self.usage_plan(&pp, plan);
+                        let grouped: Vec<&mut ApiKeySpec> =
+                            keys.iter_mut().filter(|k| k.group.as_deref() == Some(name)).collect();
+                        if grouped.is_empty() {
+                            self.error(&pp, format!("no apiKeys group {name} lists the keys of this plan"));
+                        }
+                        for k in grouped {
+                            k.throttle = throttle;
+                        }
+                    }
+                }
+            }
+            _ => {
+                let throttle = self.usage_plan(path, v);
+                for k in keys.iter_mut() {
+                    k.throttle = throttle;
+                }
+            }
+        }
+    }
+
+    fn usage_plan(&mut self, path: &Path, v: &Value) -> Option<squall_types::Throttle> {
+        let mut throttle = None;
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "throttle" => {
+                    let (mut rate, mut burst) = (None, None);
+                    for (k, x) in self.entries(&p, val) {
+                        let kp = [p.as_slice(), &[k]].concat();
+                        match k {
+                            "rateLimit" => match x.as_f64().filter(|r| *r > 0.0) {
+                                Some(r) => rate = Some((r * 1000.0).round() as u64),
+                                None => self.error(&kp, "must be a positive number of requests per second"),
+                            },
+                            "burstLimit" => burst = self.number(&kp, x),
+                            other => self.error(&kp, format!("throttle setting {other} is not supported")),
+                        }
+                    }
+                    match (rate, burst) {
+                        (Some(rate_milli), Some(burst)) => {
+                            throttle = Some(squall_types::Throttle { rate_milli, burst })
+                        }
+                        _ => self.error(&p, "needs rateLimit and burstLimit"),
+                    }
+                }
+                "quota" => self.error(
+                    &p,
+                    "usage plan quotas are not enforced yet; remove the quota to deploy (throttles are enforced)",
+                ),
+                "description" | "name" => {}
+                other => self.error(&p, format!("usage plan setting {other} is not supported yet")),
+            }
+        }
+        throttle
     }
 
     /// `apiKeys`: names, `{name, value, description, customerId, enabled}`, or usage plan
@@ -117,7 +185,10 @@ impl Cx<'_> {
                     // A usage plan's group of keys.
                     for (group, listed) in self.entries(&p, item) {
                         let gp = [p.as_slice(), &[group]].concat();
-                        keys.extend(self.api_keys(&gp, listed));
+                        for mut k in self.api_keys(&gp, listed) {
+                            k.group = Some(group.to_string());
+                            keys.push(k);
+                        }
                     }
                 }
                 _ => keys.extend(self.api_key(&p, item)),
@@ -135,7 +206,7 @@ impl Cx<'_> {
     fn api_key(&mut self, path: &Path, v: &Value) -> Option<ApiKeySpec> {
         if !matches!(v, Value::Mapping(_)) {
             let name = self.string(path, v)?;
-            return Some(ApiKeySpec { name, value: None });
+            return Some(ApiKeySpec { name, value: None, throttle: None, group: None });
         }
         let (mut name, mut value) = (None, None);
         for (k, val) in self.entries(path, v) {
@@ -160,7 +231,7 @@ impl Cx<'_> {
             self.error(path, "needs a name");
             return None;
         };
-        Some(ApiKeySpec { name, value })
+        Some(ApiKeySpec { name, value, throttle: None, group: None })
     }
 
     /// An `httpApi` event: `'METHOD /path'`, `'*'` or `{method, path}`.

@@ -143,6 +143,10 @@ pub struct ApiKeySpec {
     pub name: String,
     /// Its value, when given (else the server keeps the one it made).
     pub value: Option<String>,
+    /// Its usage plan's throttle.
+    pub throttle: Option<squall_types::Throttle>,
+    /// The `apiKeys` group it is listed under (a usage plan's name).
+    pub group: Option<String>,
 }
 
 /// A problem in a manifest, located.

@@ -130,6 +130,7 @@ pub async fn run(
         functions: services.functions.clone(),
         objects: services.objects.clone(),
         s3_domain: config.s3_domain.clone(),
+        throttles: Arc::new(squall_gateway::Throttles::new(config.clock.clone())),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

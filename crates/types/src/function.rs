@@ -366,6 +366,19 @@ pub struct ApiKey {
     pub name: String,
     /// The key's value.
     pub value: String,
+    /// Its usage plan's throttle, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<Throttle>,
+}
+
+/// A usage plan's throttle: a token bucket of `burst` requests refilled at `rate_milli`
+/// thousandths of a request per second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttle {
+    /// `rateLimit` × 1000.
+    pub rate_milli: u64,
+    /// `burstLimit`.
+    pub burst: u32,
 }
 
 #[cfg(test)]

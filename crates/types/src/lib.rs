@@ -22,7 +22,8 @@ pub use clock::{format_iso8601_millis, format_iso8601_millis_z};
 pub use encoding::{form_decode, form_encode, percent_decode};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{
-    ApiKey, Cors, FunctionConfig, FunctionRecord, ResourcePolicy, RolePolicy, Runtime, ServiceRecord, default_role,
+    ApiKey, Cors, FunctionConfig, FunctionRecord, ResourcePolicy, RolePolicy, Runtime, ServiceRecord, Throttle,
+    default_role,
 };
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};

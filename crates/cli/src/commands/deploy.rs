@@ -447,7 +447,7 @@ fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> Deploymen
         api_keys: manifest
             .api_keys
             .iter()
-            .map(|k| PlannedApiKey { name: k.name.clone(), value: k.value.clone() })
+            .map(|k| PlannedApiKey { name: k.name.clone(), value: k.value.clone(), throttle: k.throttle })
             .collect(),
         binary_media_types: manifest.binary_media_types.clone(),
         functions: manifest

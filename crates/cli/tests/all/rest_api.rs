@@ -40,6 +40,18 @@ fn rest_events_answer_as_api_gateway_does_at_each_stage() -> Result {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 
+    // The usage plan's throttle: a burst of 2, then one request a second, per key.
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| {
+            server.http_request("GET", "/restsvc/dev/admin/stats", &[("x-api-key", &dev_key)], vec![]).map(|r| r.status)
+        })
+        .collect::<Result<_>>()?;
+    assert!(statuses.contains(&429) && statuses.contains(&200), "{statuses:?}");
+    let r = server.http_request("GET", "/restsvc/dev/admin/stats", &[("x-api-key", &dev_key)], vec![])?;
+    if r.status == 429 {
+        assert_eq!(r.text(), r#"{"message":"Too Many Requests"}"#);
+    }
+
     // A redeploy keeps the keys; another stage is another deployment with its own.
     assert_eq!(api_key(&server.deploy(&dir)?, "partner").as_deref(), Some(dev_key.as_str()));
     let prod = ok(&server.squall(&["deploy", dir.to_str().unwrap(), "--stage", "prod"]))?;

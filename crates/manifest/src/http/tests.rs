@@ -137,7 +137,7 @@ fn what_squall_cannot_honour_is_refused_with_its_line() {
         (
             "  apiGateway:\n    usagePlan:\n      quota:\n        limit: 5\n",
             "      - http: GET a\n",
-            "serverless.yml:6: provider.apiGateway.usagePlan: usage plans (quotas and throttling per API key) are not enforced yet",
+            "serverless.yml:7: provider.apiGateway.usagePlan.quota: usage plan quotas are not enforced yet",
         ),
         (
             "  apiGateway:\n    apiKeys:\n      - name: k\n        value: short\n",
@@ -173,7 +173,7 @@ fn gateway_responses_are_read_and_what_they_cannot_do_is_refused() {
     assert_eq!(g.headers.len(), 2);
     assert!(g.headers[1].from_request && g.headers[1].value == "Origin");
     let cases = [
-        ("        ResponseType: THROTTLED\n", "THROTTLED responses are not given by squall's REST APIs"),
+        ("        ResponseType: WAF_FILTERED\n", "WAF_FILTERED responses are not given by squall's REST APIs"),
         (
             "        ResponseType: DEFAULT_4XX\n        RestApiId: some-other-api\n",
             "must be the service's own REST API",
@@ -196,4 +196,21 @@ fn gateway_responses_are_read_and_what_they_cannot_do_is_refused() {
         let got = errors(&resources(props));
         assert!(got.iter().any(|e| e.contains(expected)), "expected {expected:?}, got {got:?}");
     }
+}
+
+#[test]
+fn usage_plan_throttles_reach_their_keys() {
+    let single = "  apiGateway:\n    apiKeys: [a, b]\n    usagePlan:\n      throttle:\n        burstLimit: 5\n        rateLimit: 0.5\n";
+    let m = parse("serverless.yml", &manifest(single, "      - http: GET a\n")).unwrap();
+    let t = squall_types::Throttle { rate_milli: 500, burst: 5 };
+    assert!(m.api_keys.iter().all(|k| k.throttle == Some(t)), "{:?}", m.api_keys);
+    let named = "  apiGateway:\n    apiKeys:\n      - free: [f1]\n      - paid: [p1, p2]\n    usagePlan:\n      - free:\n          throttle: {burstLimit: 1, rateLimit: 1}\n      - paid:\n          throttle: {burstLimit: 100, rateLimit: 50}\n";
+    let m = parse("serverless.yml", &manifest(named, "      - http: GET a\n")).unwrap();
+    let bursts: Vec<(&str, u32)> = m.api_keys.iter().map(|k| (k.name.as_str(), k.throttle.unwrap().burst)).collect();
+    assert_eq!(bursts, [("f1", 1), ("p1", 100), ("p2", 100)]);
+    let orphan = "  apiGateway:\n    apiKeys: [k]\n    usagePlan:\n      - gold:\n          throttle: {burstLimit: 1, rateLimit: 1}\n";
+    assert!(
+        errors(&manifest(orphan, "      - http: GET a\n"))[0]
+            .contains("no apiKeys group gold lists the keys of this plan")
+    );
 }
