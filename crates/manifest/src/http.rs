@@ -104,7 +104,7 @@ impl Cx<'_> {
 
     /// `usagePlan`: `{throttle, quota}` for every key, or a list of named plans whose keys
     /// are the `apiKeys` group of the same name. Throttles are enforced; quotas are refused.
-    fn usage_plans(&mut self, path: &Path, v: &Value, keys: &mut [ApiKeySpec]) {
+    pub(crate) fn usage_plans(&mut self, path: &Path, v: &Value, keys: &mut [ApiKeySpec]) {
         match v {
             Value::Sequence(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -171,7 +171,7 @@ impl Cx<'_> {
 
     /// `apiKeys`: names, `{name, value, description, customerId, enabled}`, or usage plan
     /// groups (`- free: [names...]`).
-    fn api_keys(&mut self, path: &Path, v: &Value) -> Vec<ApiKeySpec> {
+    pub(crate) fn api_keys(&mut self, path: &Path, v: &Value) -> Vec<ApiKeySpec> {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list");
             return vec![];

@@ -415,6 +415,7 @@ impl Cx<'_> {
 
     fn provider(&mut self, v: &Value) -> Provider {
         let mut p = Provider::default();
+        let mut legacy_plan = None;
         for (key, v) in self.entries(&["provider"], v) {
             let path = ["provider", key];
             match key {
@@ -433,7 +434,16 @@ impl Cx<'_> {
                     self.string(&path, v);
                 }
                 "httpApi" => p.http_api = self.http_api(v),
-                "apiGateway" => p.rest_api = self.api_gateway(v),
+                "apiGateway" => {
+                    let older = std::mem::take(&mut p.rest_api.api_keys);
+                    p.rest_api = self.api_gateway(v);
+                    if p.rest_api.api_keys.is_empty() {
+                        p.rest_api.api_keys = older;
+                    }
+                }
+                // The framework's older places for them.
+                "apiKeys" => p.rest_api.api_keys = self.api_keys(&path, v),
+                "usagePlan" => legacy_plan = Some(v),
                 "iam" => self.provider_iam(v, &mut p.role),
                 "iamRoleStatements" | "iamManagedPolicies" | "role" => self.provider_iam_legacy(key, v, &mut p.role),
                 "apiName" | "endpointType" => self.warn(&path, "is about the API on AWS; ignored by squall"),
@@ -456,6 +466,9 @@ impl Cx<'_> {
                 "layers" => self.error(&path, "layers are not supported yet"),
                 other => self.error(&["provider", other], "is not supported yet"),
             }
+        }
+        if let Some(plan) = legacy_plan {
+            self.usage_plans(&["provider", "usagePlan"], plan, &mut p.rest_api.api_keys);
         }
         p
     }

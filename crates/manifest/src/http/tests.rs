@@ -214,3 +214,11 @@ fn usage_plan_throttles_reach_their_keys() {
             .contains("no apiKeys group gold lists the keys of this plan")
     );
 }
+
+#[test]
+fn the_older_provider_api_keys_and_usage_plan_are_read_too() {
+    let older = "  apiKeys: [legacy]\n  usagePlan:\n    throttle: {burstLimit: 3, rateLimit: 2}\n";
+    let m = parse("serverless.yml", &manifest(older, "      - http: GET a\n")).unwrap();
+    assert_eq!(m.api_keys.len(), 1);
+    assert_eq!(m.api_keys[0].throttle, Some(squall_types::Throttle { rate_milli: 2000, burst: 3 }));
+}
