@@ -31,7 +31,7 @@ fn bad_manifests_name_file_line_and_key_and_change_nothing() -> Result {
     let yaml = manifest("f.wasm", route).replace("runtime: wasm", "runtime: java8");
     let err = deploy_error(&server, &yaml, &[("f.wasm", hello.clone())])?;
     assert!(
-        err.contains("serverless.yml:4: provider.runtime: runtime \"java8\" is not supported by Squall yet"),
+        err.contains("serverless.yml:4: provider.runtime: runtime \"java8\" is not supported by Squall ("),
         "{err}"
     );
 
