@@ -112,3 +112,22 @@ fn rest_settings_squall_cannot_honour_are_refused_by_name() -> Result {
     assert!(!listed.contains("restbad"), "nothing was deployed: {listed}");
     Ok(())
 }
+
+#[test]
+fn rest_routes_serve_custom_runtimes_and_webassembly_functions_too() -> Result {
+    let server = Server::start()?;
+    let yaml = format!(
+        "service: restmix\nprovider:\n  name: aws\n  runtime: provided.al2023\n{FAULTS_BUILD}functions:\n  native:\n    handler: bootstrap\n    events:\n      - http: GET hello/{{name}}\n  component:\n    runtime: wasm\n    handler: {FAULTS_WASM}\n    events:\n      - http:\n          path: env/{{name}}\n          method: get\n"
+    );
+    let dir = service_dir(&yaml)?;
+    std::fs::copy(root().join("tests/guests/lambda/rust/bootstrap"), dir.path().join("bootstrap"))?;
+    server.deploy(dir.path())?;
+    let r = server.get("/restmix/dev/hello/ada")?;
+    assert_eq!((r.status, r.text().as_str()), (200, "Hello from Rust over REST, ada! call 1"));
+    assert_eq!(r.header("x-resource"), Some("/hello/{name}"));
+    let r = server.get("/restmix/dev/env/AWS_LAMBDA_FUNCTION_NAME")?;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = server.get("/restmix/dev/nothing/here")?;
+    assert_eq!((r.status, r.text().as_str()), (403, r#"{"message":"Missing Authentication Token"}"#));
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! A Rust function built with AWS's `lambda_runtime` crate: an unmodified `bootstrap`
-//! for `provided.al2023`. Counts its invocations to show warm reuse; answers HTTP API
-//! events with a v2 response and other events with JSON.
+//! for `provided.al2023`. Counts its invocations to show warm reuse; answers REST API
+//! events with a v1 response, HTTP API events with a v2 response and other events with JSON.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -14,6 +14,15 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
     println!("rust bootstrap call {calls}");
     if payload.get("fail").is_some() {
         return Err("asked to fail".into());
+    }
+    if let Some(resource) = payload.get("resource").and_then(Value::as_str) {
+        // A REST API's payload 1.0 event.
+        let name = payload["pathParameters"]["name"].as_str().unwrap_or("world");
+        return Ok(json!({
+            "statusCode": 200,
+            "multiValueHeaders": {"content-type": ["text/plain"], "x-resource": [resource]},
+            "body": format!("Hello from Rust over REST, {name}! call {calls}"),
+        }));
     }
     if let Some(route) = payload.get("routeKey") {
         let name = payload["pathParameters"]["name"].as_str().unwrap_or("world");
