@@ -63,7 +63,7 @@ fn owned(s: Option<&str>) -> Option<String> {
 }
 
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
-    let input = Input::parse(&req.body)?;
+    let input = crate::input::parse(&req.body)?;
     let s = &state.params.secrets;
     let out = match op {
         "CreateSecret" => {
@@ -100,7 +100,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                     "Rotation is not supported by Squall yet: PutSecretValue takes no RotationToken.",
                 ));
             }
-            let stages = input.0.contains_key("VersionStages").then(|| input.strings("VersionStages")).transpose()?;
+            let stages = input.get("VersionStages").is_some().then(|| input.strings("VersionStages")).transpose()?;
             let w = s
                 .put_value(
                     input.required("SecretId")?,
@@ -200,7 +200,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 exclude_uppercase: input.bool("ExcludeUppercase")?,
                 exclude_lowercase: input.bool("ExcludeLowercase")?,
                 include_space: input.bool("IncludeSpace")?,
-                require_each_included_type: input.0.get("RequireEachIncludedType").and_then(Value::as_bool),
+                require_each_included_type: input.get("RequireEachIncludedType").and_then(Value::as_bool),
             };
             json!({ "RandomPassword": random_password(&rules).map_err(error)? })
         }

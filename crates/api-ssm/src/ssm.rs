@@ -61,7 +61,7 @@ fn version(input: &Input, name: &str) -> Result<Option<u64>, ApiError> {
 }
 
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
-    let input = Input::parse(&req.body)?;
+    let input = crate::input::parse(&req.body)?;
     let p = &state.params.parameters;
     let out = match op {
         "PutParameter" => {

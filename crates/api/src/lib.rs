@@ -10,6 +10,7 @@ pub mod body;
 mod error;
 pub mod host;
 pub mod json;
+pub mod json_input;
 pub mod protocol;
 pub mod query;
 pub mod refusals;
