@@ -16,6 +16,6 @@ pub use canonical::PathEncoding;
 pub use credentials::Credentials;
 pub use sigv2::{PresignedV2, canonical_resource_v2, verify_presigned_v2};
 pub use sigv4::{
-    AuthError, Authorization, Presigned, SignableRequest, chained_signature, sign, signing_key, verify,
-    verify_presigned,
+    AuthError, Authorization, Presigned, SignableRequest, chained_signature, constant_time_eq, sign, signing_key,
+    verify, verify_presigned,
 };

@@ -180,7 +180,10 @@ fn admit(
     let mut api_key = None;
     if rest.private {
         let sent = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        let Some(key) = sent.and_then(|k| record.api_keys.iter().find(|key| key.value == k)) else {
+        let matches = |key: &&squall_types::ApiKey| {
+            sent.is_some_and(|k| squall_auth::constant_time_eq(key.value.as_bytes(), k.as_bytes()))
+        };
+        let Some(key) = record.api_keys.iter().find(matches) else {
             return Err(("INVALID_API_KEY", StatusCode::FORBIDDEN, "Forbidden".into()));
         };
         if let Some(t) = key.throttle
