@@ -1,11 +1,14 @@
 """Corpus services that use only what Squall honours but do not yet behave as on AWS
-(tests/corpus: leaderboard, node-todos-sdk), checked against what AWS answers. Their
+(tests/corpus: leaderboard, node-todos-sdk, contact-form), checked against what AWS answers. Their
 tests are ignored until Squall catches up; each section says what differs.
 
 Usage: corpus_gaps.py leaderboard HTTP_BASE
        corpus_gaps.py node-todos-sdk HTTP_BASE
+       corpus_gaps.py contact-form HTTP_BASE SQUALL_BIN   (reads the log with `squall logs`)
 Exits non-zero with the failing check on the first failure."""
 import json
+import os
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -65,3 +68,19 @@ elif WHICH == "node-todos-sdk":
     status, body = call("DELETE", f"{api}/{todo['todoId']}")
     check(status == 404, "node-sdk: delete again")
     print("all corpus node-todos-sdk checks passed")
+elif WHICH == "contact-form":
+    # Lambda's Python runtime puts a handler on the root logger, so logger.info() lines of
+    # a function that set the level to INFO are in its log, as "[INFO]\t<time>\t<request id>\t...".
+    status, body = call("POST", f"{BASE}/contact-form/dev/contact", {"email": "ada@example.com", "message": "hi"})
+    check(status == 201 and len(body["id"]) == 36, "contact: a message is stored")
+    status, _ = call("POST", f"{BASE}/contact-form/dev/contact", {"email": "ada@example.com"})
+    check(status == 400, "contact: validation")
+    env = dict(os.environ, SQUALL_ENDPOINT=os.environ["AWS_ENDPOINT_URL"],
+               SQUALL_DATA_DIR=os.path.dirname(os.environ["AWS_SHARED_CREDENTIALS_FILE"]))
+    logs = subprocess.run([sys.argv[3], "logs", "contact-form-dev-submit"], env=env, capture_output=True, text=True,
+                          timeout=30).stdout
+    check("rejected a submission without email or message" in logs, "contact: the WARNING line is in the log")
+    line = next((x for x in logs.splitlines() if "stored contact message" in x), None)
+    check(line is not None, "contact: the INFO line is in the log")
+    check("[INFO]" in line, f"contact: formatted as Lambda's Python runtime formats it ({line})")
+    print("all corpus contact-form checks passed")

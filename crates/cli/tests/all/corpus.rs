@@ -194,3 +194,16 @@ fn gap_node_handlers_use_the_runtime_aws_sdk() -> Result {
         "all corpus node-todos-sdk checks passed",
     )
 }
+
+#[test]
+#[ignore = "the Python runtime loop installs no handler on the root logger, so logger.info() after logger.setLevel(logging.INFO) prints nothing (only WARNING and above reach stderr through logging's last resort); Lambda's runtime logs it as [INFO]\\t<time>\\t<request id>\\t<message>"]
+fn gap_python_logging_at_info_reaches_the_log() -> Result {
+    let server = Server::start()?;
+    deploy_all(&server, &["contact-form"])?;
+    let squall = env!("CARGO_BIN_EXE_squall");
+    server.client_script_with(
+        "corpus_gaps.py",
+        &["contact-form", &server.http, squall],
+        "all corpus contact-form checks passed",
+    )
+}
