@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building the examples and running the tests need, when it is missing:
 # the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js,
-# Ruby and curl (the Lambda-runtime test functions); esbuild (TypeScript handlers); bubblewrap (the sandbox of
+# Ruby and curl (the Lambda-runtime test functions); esbuild (TypeScript handlers); the AWS
+# SDK for JavaScript v3 that Node.js functions get, as on Lambda; bubblewrap (the sandbox of
 # Lambda-runtime processes).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
@@ -28,6 +29,18 @@ fi
 if ! command -v esbuild >/dev/null 2>&1; then
   say "installing esbuild with npm"
   if [ "$(id -u)" -eq 0 ]; then npm install -g --silent esbuild; else sudo npm install -g --silent esbuild; fi
+fi
+
+# The AWS SDK for JavaScript v3, which Lambda's Node.js runtimes include: Node.js functions
+# find it after their own node_modules (the server passes NODE_PATH).
+sdk_dir="${SQUALL_NODE_SDK:-${XDG_DATA_HOME:-$HOME/.local/share}/squall/node-sdk/node_modules}"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$sdk_dir/@aws-sdk/client-dynamodb" ]; then
+  say "installing the AWS SDK for JavaScript v3 for Node.js functions into $sdk_dir"
+  mkdir -p "$(dirname "$sdk_dir")"
+  npm install --silent --no-audit --no-fund --prefix "$(dirname "$sdk_dir")" \
+    @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb @aws-sdk/client-s3 @aws-sdk/s3-request-presigner \
+    @aws-sdk/client-sqs @aws-sdk/client-sns @aws-sdk/client-lambda @aws-sdk/client-ssm \
+    @aws-sdk/client-secrets-manager @aws-sdk/client-sts @aws-sdk/client-eventbridge @aws-sdk/client-sfn
 fi
 
 need_py=()

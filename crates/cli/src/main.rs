@@ -205,6 +205,7 @@ fn main() -> ExitCode {
                 // Filled in by the server when bubblewrap works here.
                 sandbox: (!no_sandbox).then(std::path::PathBuf::new),
                 memory_cgroups: !no_memory_cgroups,
+                node_sdk: squall_runtime_process::node_sdk_dir(),
             };
             let async_policy = squall_functions::AsyncPolicy {
                 retry_delay: std::time::Duration::from_millis(async_retry_delay_ms),

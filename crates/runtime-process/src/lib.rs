@@ -51,6 +51,23 @@ pub struct ProcessOptions {
     /// Limit each process tree's memory with a cgroup where one can be made (else, or when
     /// false, with `RLIMIT_DATA` and sampling).
     pub memory_cgroups: bool,
+    /// A `node_modules` directory Node.js functions find packages in after their own (the
+    /// AWS SDK for JavaScript v3, as Lambda's Node.js runtimes include it): `NODE_PATH`.
+    pub node_sdk: Option<PathBuf>,
+}
+
+/// Where `scripts/setup.sh` installs the AWS SDK for JavaScript v3 for Node.js functions:
+/// `$SQUALL_NODE_SDK`, else `$XDG_DATA_HOME/squall/node-sdk/node_modules` (or
+/// `~/.local/share/...`). `None` when it is not there.
+pub fn node_sdk_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("SQUALL_NODE_SDK") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?
+            .join("squall/node-sdk/node_modules"),
+    };
+    dir.join("@aws-sdk").is_dir().then_some(dir)
 }
 
 /// Whether bubblewrap is installed and can create a sandbox here.
@@ -67,8 +84,9 @@ pub fn sandbox_available() -> bool {
 pub struct ProcessRuntime {
     opts: Arc<ProcessOptions>,
     pools: Mutex<HashMap<String, Arc<Pool>>>,
-    /// The last revision evicted per function: late requests for it get no new pool.
-    evicted: Mutex<HashMap<String, u64>>,
+    /// The last version evicted per function (`pool::stamp`): late requests for it or an
+    /// older one get no new pool.
+    evicted: Mutex<HashMap<String, (u64, u64)>>,
     logs: Arc<dyn LogSink>,
     cgroups: Option<Arc<Cgroups>>,
 }
@@ -122,11 +140,12 @@ impl ProcessRuntime {
         let name = function.config.name.as_str();
         // A request still holding an older record uses the newer version: it never
         // replaces it, and a deleted version is not brought back.
-        if let Some(p) = pools.get(name).filter(|p| p.revision() >= function.revision) {
+        let version = pool::stamp(function);
+        if let Some(p) = pools.get(name).filter(|p| p.stamp() >= version) {
             return Ok(p.clone());
         }
         let mut gone = self.evicted.lock().unwrap_or_else(|p| p.into_inner());
-        if gone.get(name).is_some_and(|&r| function.revision <= r) {
+        if gone.get(name).is_some_and(|&r| version <= r) {
             return Err(Error::Internal(format!("{name} revision {} was replaced or deleted", function.revision)));
         }
         gone.remove(name);
@@ -173,7 +192,7 @@ impl FunctionRuntime for ProcessRuntime {
 
     fn evict(&self, function: &str) {
         if let Some(old) = self.pools.lock().unwrap_or_else(|p| p.into_inner()).remove(function) {
-            self.evicted.lock().unwrap_or_else(|p| p.into_inner()).insert(function.to_string(), old.revision());
+            self.evicted.lock().unwrap_or_else(|p| p.into_inner()).insert(function.to_string(), old.stamp());
         }
     }
 

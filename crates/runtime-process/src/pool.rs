@@ -52,8 +52,9 @@ impl Pool {
         Pool { function, dir, opts, logs, cgroups, idle, permits, limit, warming: Default::default() }
     }
 
-    pub(crate) fn revision(&self) -> u64 {
-        self.function.revision
+    /// Which version of the function this pool runs: see [`stamp`].
+    pub(crate) fn stamp(&self) -> (u64, u64) {
+        stamp(&self.function)
     }
 
     pub(crate) fn provisioned(&self) -> u32 {
@@ -276,4 +277,11 @@ fn status_response(status: u16, message: &str) -> http::Response<Body> {
     let mut r = http::Response::new(full_body(serde_json::json!({ "message": message }).to_string()));
     *r.status_mut() = http::StatusCode::from_u16(status).expect("a valid status");
     r
+}
+
+/// A function version's place in time: when it was written, then its revision. A function
+/// deleted and made again starts at revision 1 again, so the revision alone cannot tell a
+/// newer version from an older one.
+pub(crate) fn stamp(f: &FunctionRecord) -> (u64, u64) {
+    (f.last_modified_ms, f.revision)
 }

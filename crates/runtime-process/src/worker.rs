@@ -88,7 +88,14 @@ fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions)
             env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)));
             env.push(("PYTHONUNBUFFERED".into(), "1".into()));
         }
-        Runtime::Node { .. } | Runtime::Ruby { .. } | Runtime::Go => {
+        Runtime::Node { .. } => {
+            env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)));
+            if let Some(sdk) = &opts.node_sdk {
+                // After the function's own node_modules, as Lambda's runtime SDK is.
+                env.push(("NODE_PATH".into(), sdk.to_string_lossy().into_owned()));
+            }
+        }
+        Runtime::Ruby { .. } | Runtime::Go => {
             env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)))
         }
         _ => {}

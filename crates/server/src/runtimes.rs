@@ -39,6 +39,13 @@ pub(crate) fn build(
         }
         None => None,
     };
+    if config.process.node_sdk.is_none()
+        && std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("node").is_file()))
+    {
+        tracing::warn!(
+            "the AWS SDK for JavaScript v3 is not installed for Node.js functions (scripts/setup.sh installs it): require('@aws-sdk/...') will fail in them"
+        );
+    }
     let process = ProcessRuntime::new(
         ProcessOptions {
             work_dir: data_dir.join("process"),

@@ -3,8 +3,6 @@
 //! driven over HTTP or through its trigger by a client script of its group
 //! (`tests/clients/corpus_<group>.py`) that checks what AWS would answer.
 //!
-//! Services that use only what Squall honours but do not behave as on AWS yet stay in the
-//! corpus, with their test ignored and the reason given.
 
 use crate::harness::*;
 use std::path::{Path, PathBuf};
@@ -176,33 +174,34 @@ fn intrinsics_iam_roles_and_cors_forms_deploy_as_written() -> Result {
 }
 
 #[test]
-#[ignore = "the Python runtime loop encodes results with json.dumps, so a handler returning boto3's Decimal numbers fails with TypeError 'Object of type Decimal is not JSON serializable'; Lambda's runtime encodes Decimal as a JSON number"]
-fn gap_python_results_with_decimals_are_encoded_as_numbers() -> Result {
+fn python_results_with_decimals_are_encoded_as_numbers() -> Result {
     let server = Server::start()?;
     deploy_all(&server, &["leaderboard"])?;
-    server.client_script_with("corpus_gaps.py", &["leaderboard", &server.http], "all corpus leaderboard checks passed")
+    server.client_script_with(
+        "corpus_runtimes.py",
+        &["leaderboard", &server.http],
+        "all corpus leaderboard checks passed",
+    )
 }
 
 #[test]
-#[ignore = "nodejs runtimes do not provide the AWS SDK for JavaScript v3: require('@aws-sdk/client-dynamodb') fails and the function's init fails with Runtime.ImportModuleError \"Cannot find module '<task root>/src/todos'\"; Lambda's nodejs18.x and later include @aws-sdk/*"]
-fn gap_node_handlers_use_the_runtime_aws_sdk() -> Result {
+fn node_handlers_use_the_runtime_aws_sdk() -> Result {
     let server = Server::start()?;
     deploy_all(&server, &["node-todos-sdk"])?;
     server.client_script_with(
-        "corpus_gaps.py",
+        "corpus_runtimes.py",
         &["node-todos-sdk", &server.http],
         "all corpus node-todos-sdk checks passed",
     )
 }
 
 #[test]
-#[ignore = "the Python runtime loop installs no handler on the root logger, so logger.info() after logger.setLevel(logging.INFO) prints nothing (only WARNING and above reach stderr through logging's last resort); Lambda's runtime logs it as [INFO]\\t<time>\\t<request id>\\t<message>"]
-fn gap_python_logging_at_info_reaches_the_log() -> Result {
+fn python_logging_at_info_reaches_the_log() -> Result {
     let server = Server::start()?;
     deploy_all(&server, &["contact-form"])?;
     let squall = env!("CARGO_BIN_EXE_squall");
     server.client_script_with(
-        "corpus_gaps.py",
+        "corpus_runtimes.py",
         &["contact-form", &server.http, squall],
         "all corpus contact-form checks passed",
     )

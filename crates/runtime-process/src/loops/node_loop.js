@@ -4,6 +4,7 @@
 // Handlers may be async, return a promise, or take a callback. Module state survives
 // between invocations of a warm process.
 "use strict";
+const fs = require("fs");
 const http = require("http");
 const path = require("path");
 
@@ -38,16 +39,24 @@ async function load(handler) {
   if (dot < 1) throw new Error(`Bad handler '${handler}': expected file.export`);
   const file = path.resolve(process.env.LAMBDA_TASK_ROOT || ".", handler.slice(0, dot));
   const name = handler.slice(dot + 1);
+  const ext = [".js", ".cjs", ".mjs"].find((e) => fs.existsSync(file + e));
+  if (!ext) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: "Runtime.ImportModuleError" });
   let mod;
-  for (const ext of [".js", ".cjs", ".mjs"]) {
+  try {
     try {
       mod = ext === ".mjs" ? await import(file + ext) : require(file + ext);
-      break;
     } catch (e) {
-      if (e.code !== "MODULE_NOT_FOUND" && e.code !== "ERR_MODULE_NOT_FOUND") throw e;
+      // A `.js` file of an ES module package.
+      if (e.code !== "ERR_REQUIRE_ESM") throw e;
+      mod = await import(file + ext);
     }
+  } catch (e) {
+    // What the handler's file could not find (a package it requires), named as Lambda names it.
+    if (e.code === "MODULE_NOT_FOUND" || e.code === "ERR_MODULE_NOT_FOUND") {
+      throw Object.assign(new Error(`Error: ${e.message.split("\n")[0]}`), { name: "Runtime.ImportModuleError" });
+    }
+    throw e;
   }
-  if (!mod) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: "Runtime.ImportModuleError" });
   const fn = mod[name] || (mod.default && mod.default[name]);
   if (typeof fn !== "function") throw Object.assign(new Error(`${handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
   return fn;

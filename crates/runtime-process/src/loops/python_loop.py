@@ -3,9 +3,11 @@
 Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API, one invocation at a time, like
 AWS's awslambdaric. Module-level state survives between invocations of a warm process.
 """
+import decimal
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -13,6 +15,34 @@ import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
+REQUEST_ID = ""
+
+
+def _decimal(obj):
+    # boto3 hands DynamoDB numbers back as Decimal; Lambda writes them as JSON numbers.
+    if isinstance(obj, decimal.Decimal):
+        if obj.is_nan():
+            return float("nan")
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+class _RequestId(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = REQUEST_ID
+        return True
+
+
+def _install_log_handler():
+    """The root logger's handler Lambda's runtime installs: `[LEVEL]\t<time>\t<request id>\t<msg>`
+    on stdout; the level stays the root logger's (WARNING unless the handler raises it)."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestId())
+    logging.getLogger().addHandler(handler)
 
 
 class Context:
@@ -47,6 +77,7 @@ def call(conn, method, path, body=None, headers=None):
 
 
 def main():
+    global REQUEST_ID
     conn = http.client.HTTPConnection(API)
     handler = sys.argv[1]
     try:
@@ -64,12 +95,13 @@ def main():
         # Header names are case-insensitive; keep them lower-case.
         headers = {k.lower(): v for k, v in resp.getheaders()}
         request_id = headers["lambda-runtime-aws-request-id"]
+        REQUEST_ID = request_id
         if "lambda-runtime-trace-id" in headers:
             os.environ["_X_AMZN_TRACE_ID"] = headers["lambda-runtime-trace-id"]
         try:
             event = json.loads(body) if body else None
             result = function(event, Context(headers))
-            out = json.dumps(result).encode()
+            out = json.dumps(result, default=_decimal).encode()
         except Exception as exc:  # noqa: BLE001 - the handler's errors go back to the caller
             call(conn, "POST", f"/invocation/{request_id}/error", error_body(exc),
                  {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
@@ -79,4 +111,5 @@ def main():
 
 if __name__ == "__main__":
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "."))
+    _install_log_handler()
     main()

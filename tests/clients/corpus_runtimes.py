@@ -1,10 +1,10 @@
-"""Corpus services that use only what Squall honours but do not yet behave as on AWS
-(tests/corpus: leaderboard, node-todos-sdk, contact-form), checked against what AWS answers. Their
-tests are ignored until Squall catches up; each section says what differs.
+"""Corpus services that depend on what Lambda's runtimes provide (tests/corpus: leaderboard,
+node-todos-sdk, contact-form): Decimal results, the AWS SDK v3 for Node.js, the Python root
+log handler; checked against what AWS answers.
 
-Usage: corpus_gaps.py leaderboard HTTP_BASE
-       corpus_gaps.py node-todos-sdk HTTP_BASE
-       corpus_gaps.py contact-form HTTP_BASE SQUALL_BIN   (reads the log with `squall logs`)
+Usage: corpus_runtimes.py leaderboard HTTP_BASE
+       corpus_runtimes.py node-todos-sdk HTTP_BASE
+       corpus_runtimes.py contact-form HTTP_BASE SQUALL_BIN   (reads the log with `squall logs`)
 Exits non-zero with the failing check on the first failure."""
 import json
 import os
