@@ -209,7 +209,7 @@ impl Cx<'_> {
             let p = [&path[..], &[key]].concat();
             match key {
                 "BucketName" => {
-                    if let Some(n) = self.string(&p, v) {
+                    if let Some(n) = self.resolved_text(&p, v) {
                         b.name = n;
                         named = true;
                     }

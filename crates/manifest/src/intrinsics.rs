@@ -153,6 +153,24 @@ impl Cx<'_> {
         }
     }
 
+    /// [`Cx::text`] against the service's own references: a name that may be written with
+    /// intrinsics (`QueueName: !Join ['-', [!Ref AWS::StackName, inbox]]`).
+    pub(crate) fn resolved_text(&mut self, path: &Path, v: &Value) -> Option<String> {
+        let refs = std::mem::take(&mut self.refs);
+        let out = self.text(path, v, &refs).ok().flatten();
+        self.refs = refs;
+        out
+    }
+
+    /// [`Cx::resolved_text`] without recording a problem (the caller reads the value again
+    /// later, where its problems are reported once).
+    pub(crate) fn quiet_text(&mut self, v: &Value) -> Option<String> {
+        let errors = self.errors.len();
+        let out = self.resolved_text(&[], v);
+        self.errors.truncate(errors);
+        out
+    }
+
     /// `v` evaluated to a list of strings: a list (of intrinsics or scalars) or an
     /// intrinsic giving one.
     fn list(&mut self, path: &Path, v: &Value, refs: &Refs) -> Result<Vec<String>, ()> {

@@ -52,7 +52,7 @@ impl Cx<'_> {
         for (key, v) in props.map(|p| self.entries(&path, p)).unwrap_or_default() {
             let p = [&path[..], &[key]].concat();
             match key {
-                "QueueName" => q.name = self.string(&p, v).unwrap_or_default(),
+                "QueueName" => q.name = self.resolved_text(&p, v).unwrap_or_default(),
                 k if NUMBERS.contains(&k) => {
                     if let Some(n) = self.number(&p, v) {
                         q.attributes.insert(k.to_string(), n.to_string());

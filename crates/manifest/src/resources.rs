@@ -138,7 +138,7 @@ impl Cx<'_> {
         // First pass: names, so properties may refer to resources declared after them.
         for (id, r) in &listed {
             let props = r.get("Properties");
-            let named = |key: &str| props.and_then(|p| p.get(key)).and_then(Value::as_str).map(str::to_string);
+            let mut named = |key: &str| props.and_then(|p| p.get(key)).and_then(|v| self.quiet_text(v));
             let default = format!("{service}-{id}");
             let target = match r.get("Type").and_then(Value::as_str) {
                 Some("AWS::DynamoDB::Table") => {
@@ -246,7 +246,7 @@ impl Cx<'_> {
         for (key, v) in self.entries(&path, props) {
             let p = [&path[..], &[key]].concat();
             match key {
-                "TableName" => name = self.string(&p, v)?,
+                "TableName" => name = self.resolved_text(&p, v)?,
                 k if CREATE_PROPERTIES.contains(&k) => match serde_json::to_value(v) {
                     Ok(j) => {
                         create.insert(k.to_string(), j);

@@ -101,7 +101,7 @@ impl Cx<'_> {
             let p = [&path[..], &[key]].concat();
             match key {
                 "TopicName" => {
-                    if let Some(n) = self.string(&p, v) {
+                    if let Some(n) = self.resolved_text(&p, v) {
                         if let Err(e) = check_topic_name(&n) {
                             self.error(&p, e);
                         }

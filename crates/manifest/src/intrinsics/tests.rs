@@ -25,6 +25,7 @@ functions:
       PICKED: !If [IsProd, big, small]
       GONE: !If [IsDev, here, !Ref AWS::NoValue]
       SUFFIX: !Ref AWS::URLSuffix
+      INBOX: !GetAtt Inbox.QueueName
 resources:
   Conditions:
     IsProd: !Equals ['${sls:stage}', prod]
@@ -39,6 +40,10 @@ resources:
         BillingMode: PAY_PER_REQUEST
     Jobs:
       Type: AWS::SQS::Queue
+    Inbox:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: !Join ['-', [!Ref AWS::StackName, inbox]]
     Photos:
       Type: AWS::S3::Bucket
       Properties:
@@ -72,7 +77,8 @@ fn intrinsics_resolve_in_long_form_and_short_tags() {
     assert!(!env.contains_key("GONE"), "AWS::NoValue leaves the variable out");
     assert_eq!(env["SUFFIX"], "amazonaws.com");
     let queues: Vec<&str> = m.queues.iter().map(|q| q.name.as_str()).collect();
-    assert_eq!(queues, ["shop-prod-Jobs"], "a resource whose condition is false is not created");
+    assert_eq!(queues, ["shop-prod-Jobs", "shop-prod-inbox"], "a resource whose condition is false is not created");
+    assert_eq!(env["INBOX"], "shop-prod-inbox", "names written with intrinsics");
     let outputs: Vec<(&str, &str)> = m.outputs.iter().map(|o| (o.name.as_str(), o.value.as_str())).collect();
     assert_eq!(
         outputs,
