@@ -83,11 +83,10 @@ impl ProviderRole {
         if let Some(arn) = &self.arn {
             return (arn.clone(), None);
         }
-        if !self.declared {
-            return (squall_types::default_role(), None);
-        }
+        // The framework makes this role even without statements (for the functions' logs).
         let name = self.name.clone().unwrap_or_else(|| format!("{stack}-{region}-lambdaRole"));
-        (format!("arn:aws:iam::{account}:role/{name}"), Some(policy(&self.statements, &self.managed_policies)))
+        let policy = self.declared.then(|| policy(&self.statements, &self.managed_policies));
+        (format!("arn:aws:iam::{account}:role/{name}"), policy)
     }
 }
 

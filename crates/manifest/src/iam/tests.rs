@@ -87,7 +87,7 @@ fn the_older_keys_are_read_too() {
     assert_eq!(document(&m, 0)["Statement"][0]["Action"], json!(["s3:*"]));
     let plain = "service: old\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n";
     let m = parse("serverless.yml", plain).unwrap();
-    assert_eq!(m.functions[0].config.role, squall_types::default_role());
+    assert_eq!(m.functions[0].config.role, "arn:aws:iam::000000000000:role/old-dev-us-east-1-lambdaRole");
     assert!(m.functions[0].config.role_policy.is_none() && m.warnings.is_empty());
 }
 
