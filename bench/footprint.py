@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Benchmark of what state costs on the embedded backend: bytes on disk per byte of a 1 KiB
+queued message and of a 1 KiB table item, and the server's RSS with an empty queue and with
+N queued messages.
+
+For each server binary (this build, and with --baseline-bin an earlier one, measured in the
+same run), a fresh data directory gets N messages of 1 KiB sent to one queue (SendMessageBatch,
+10 at a time) and N items of 1 KiB put into one table (BatchWriteItem, 25 at a time), through
+boto3. Then the server is stopped (SIGTERM, which checkpoints) and the sizes of messages.db and
+tables.db (their WAL checkpointed into them) are divided by the bytes the client sent: the
+ceiling is 1.0.
+RSS is read from /proc while the server runs, before and after the messages are sent.
+
+Usage: python3 bench/footprint.py [--squall-bin PATH] [--baseline-bin PATH] [--messages N] [--items N]
+"""
+
+import argparse
+import configparser
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wasm_http import Squall, log, run  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZE = 1024
+
+
+def build():
+    log("building squall (release)")
+    run(["cargo", "build", "--release", "--quiet", "-p", "squall"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "release", "squall")
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def on_disk(data, name):
+    """The database's size at rest: its WAL checkpointed into it and truncated."""
+    import sqlite3
+    path = os.path.join(data, name)
+    if not os.path.exists(path):
+        return 0
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return sum(os.path.getsize(path + s) for s in ["", "-wal"] if os.path.exists(path + s))
+
+
+def measure(binary, messages, items, kind):
+    import boto3
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data")
+        server = Squall(binary, data).start()
+        cfg = configparser.ConfigParser()
+        cfg.read(os.path.join(data, "credentials"))
+        key = cfg["squall"]
+        kw = dict(endpoint_url=f"http://127.0.0.1:{server.api_port}", region_name="us-east-1",
+                  aws_access_key_id=key["aws_access_key_id"], aws_secret_access_key=key["aws_secret_access_key"])
+        sqs, ddb = boto3.client("sqs", **kw), boto3.client("dynamodb", **kw)
+        url = sqs.create_queue(QueueName="footprint")["QueueUrl"]
+        ddb.create_table(TableName="footprint", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        empty_rss = rss_kib(server.proc.pid)
+        before = {n: os.path.getsize(os.path.join(data, n)) for n in ["messages.db", "tables.db"]}
+        log(f"sending {messages} messages of {SIZE} bytes")
+        body = "m" * SIZE
+        for start in range(0, messages, 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "MessageBody": body} for i in range(start, min(start + 10, messages))])
+        loaded_rss = rss_kib(server.proc.pid)
+        # An item's size as DynamoDB counts it: attribute names and values, SIZE in all; a
+        # string value, or a binary one (kept as base64 inside the stored DynamoDB JSON).
+        log(f"putting {items} items of {SIZE} bytes ({kind})")
+        value = "s" * (SIZE - 11) if kind == "S" else b"b" * (SIZE - 11)
+        for start in range(0, items, 25):
+            ddb.batch_write_item(RequestItems={"footprint": [
+                {"PutRequest": {"Item": {"id": {"S": f"{i:08d}"}, "v": {kind: value}}}}
+                for i in range(start, min(start + 25, items))]})
+        server.stop()
+        after = {n: on_disk(data, n) for n in ["messages.db", "tables.db"]}
+    return {
+        "message": (after["messages.db"] - before["messages.db"]) / (max(messages, 1) * SIZE),
+        "item": (after["tables.db"] - before["tables.db"]) / (items * SIZE),
+        "empty_rss": empty_rss / 1024,
+        "loaded_rss": loaded_rss / 1024,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--squall-bin")
+    ap.add_argument("--baseline-bin")
+    ap.add_argument("--messages", type=int, default=50_000)
+    ap.add_argument("--items", type=int, default=50_000)
+    args = ap.parse_args()
+    runs = [("this build", args.squall_bin or build())]
+    if args.baseline_bin:
+        runs.append(("baseline", args.baseline_bin))
+    results = []
+    for name, b in runs:
+        r = measure(b, args.messages, args.items, "S")
+        r["binary_item"] = measure(b, 0, args.items, "B")["item"]
+        results.append((name, r))
+    print(f"\nembedded backend, {args.messages} queued messages and {args.items} table items of {SIZE} bytes")
+    print(f"  {'':12s} {'disk/message':>13s} {'disk/item (S)':>14s} {'disk/item (B)':>14s} {'RSS empty':>10s} {'RSS queued':>11s}")
+    for name, r in results:
+        print(f"  {name:12s} {r['message']:12.2f}x {r['item']:13.2f}x {r['binary_item']:13.2f}x"
+              f" {r['empty_rss']:8.0f} MiB {r['loaded_rss']:9.0f} MiB")
+    print("  (the ceiling is 1.00x: the bytes the client sent; target 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
