@@ -14,7 +14,7 @@ use squall_api::{ApiRequest, protocol, refusals};
 
 use classify::Destination;
 use http::{HeaderValue, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use protocol::{Handler, Service};
 use squall_runtime::Body;
@@ -109,6 +109,38 @@ fn health() -> http::Response<Body> {
     r
 }
 
+/// How much of a body past its limit is still read and dropped, and for how long, so that
+/// a client sending it whole reads the 413 instead of a reset connection.
+const DRAIN_MAX: usize = 32 << 20;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The body, if it is at most `limit` bytes. One over it is read on (up to [`DRAIN_MAX`]
+/// more bytes, for [`DRAIN_TIME`]) and dropped: closing a connection with unread bytes
+/// resets it, and the client would see that instead of the answer.
+async fn read_within(mut body: Incoming, limit: usize) -> Result<bytes::Bytes, String> {
+    let mut kept = bytes::BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        let Ok(data) = frame.into_data() else { continue };
+        total += data.len();
+        if total > limit {
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                while total <= limit + DRAIN_MAX {
+                    match body.frame().await {
+                        Some(Ok(f)) => total += f.data_ref().map_or(0, |d| d.len()),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            return Err("length limit exceeded".into());
+        }
+        kept.extend_from_slice(&data);
+    }
+    Ok(kept.freeze())
+}
+
 /// Reads a buffered service's request: authenticated (unless the service serves it
 /// unsigned), signed for that service, its body within the service's limit.
 async fn buffered(
@@ -134,7 +166,7 @@ async fn buffered(
             ));
         }
     }
-    let body = Limited::new(body, service.max_body).collect().await.map_err(|e| {
+    let body = read_within(body, service.max_body).await.map_err(|e| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestTooLargeException",
@@ -142,15 +174,8 @@ async fn buffered(
         )
     })?;
     let peer = parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip());
-    let req = ApiRequest {
-        peer,
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        body: body.to_bytes(),
-        request_id,
-        trace,
-    };
+    let req =
+        ApiRequest { peer, method: parts.method, uri: parts.uri, headers: parts.headers, body, request_id, trace };
     if let Some(signature) = &signature {
         state.keys.authenticate(&req, signature)?;
     }
