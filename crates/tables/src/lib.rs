@@ -20,6 +20,7 @@ pub mod number;
 mod reset;
 pub mod schema;
 pub mod service;
+mod stored;
 pub mod stream;
 mod tags;
 pub mod transact;

@@ -6,7 +6,7 @@
 use crate::expr::{self, ExprContext, ExprKind, RangeCondition};
 use crate::index;
 use crate::schema::{CreateTable, IndexDef, KeySchema, ScalarType, TableDef, index_store_name, scalar_key};
-use crate::value::{AttributeValue, Item, item_from_json, item_size, item_to_json};
+use crate::value::{AttributeValue, Item, item_size};
 use crate::{Error, Result};
 use squall_clock::Clock;
 use squall_storage::{ItemWrite, StoredItem, TableStore};
@@ -880,13 +880,11 @@ pub(crate) fn check_size(item: &Item) -> Result<()> {
 }
 
 pub(crate) fn encode(item: &Item) -> Vec<u8> {
-    item_to_json(item).to_string().into_bytes()
+    crate::stored::encode(item)
 }
 
 pub(crate) fn decode(table: &str, bytes: &[u8]) -> Result<Item> {
-    let corrupt = |detail: String| {
+    crate::stored::decode(bytes).map_err(|detail| {
         Error::Storage(squall_storage::Error::Corrupt { what: format!("an item of table {table}"), detail })
-    };
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-    item_from_json(&v).map_err(|e| corrupt(e.to_string()))
+    })
 }
