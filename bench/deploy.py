@@ -27,17 +27,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wasm_http import Squall, log, run  # noqa: E402
+from wasm_http import Squall, build_squall, log, run  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUNCTIONS = 10
-
-
-def build():
-    log("building squall (release)")
-    run(["cargo", "build", "--release", "--quiet", "-p", "squall"], cwd=ROOT)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return os.path.join(target, "release", "squall")
 
 
 def service(base, requirements):
@@ -72,7 +64,7 @@ def main():
     ap.add_argument("--requirements", nargs="+", default=["requests"])
     ap.add_argument("--rounds", type=int, default=10)
     args = ap.parse_args()
-    binary = args.squall_bin or build()
+    binary = args.squall_bin or build_squall()
     with tempfile.TemporaryDirectory() as tmp:
         svc = service(tmp, args.requirements)
         clean = {**os.environ, "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

@@ -21,25 +21,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wasm_http import Squall, log, run  # noqa: E402
+from wasm_http import Squall, build_squall, log, rss_kib, run  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 1024
-
-
-def build():
-    log("building squall (release)")
-    run(["cargo", "build", "--release", "--quiet", "-p", "squall"], cwd=ROOT)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return os.path.join(target, "release", "squall")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def on_disk(data, name):
@@ -102,7 +86,7 @@ def main():
     ap.add_argument("--messages", type=int, default=50_000)
     ap.add_argument("--items", type=int, default=50_000)
     args = ap.parse_args()
-    runs = [("this build", args.squall_bin or build())]
+    runs = [("this build", args.squall_bin or build_squall())]
     if args.baseline_bin:
         runs.append(("baseline", args.baseline_bin))
     results = []

@@ -30,17 +30,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dynamodb import moto_command, settle  # noqa: E402
 from lambda_process import pct  # noqa: E402
-from wasm_http import Squall, free_port, log, run, wait_http  # noqa: E402
+from wasm_http import Squall, build_squall, free_port, log, run, wait_http  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPERATIONS = ["GetParameter", "GetParameter (SecureString, decrypted)", "GetSecretValue"]
-
-
-def build():
-    log("building squall (release)")
-    run(["cargo", "build", "--release", "--quiet", "-p", "squall"], cwd=ROOT)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return os.path.join(target, "release", "squall")
 
 
 def clients(endpoint, key_id, secret):
@@ -98,7 +91,7 @@ def main():
                     help="client processes, one boto3 client each (default: one per core)")
     args = ap.parse_args()
 
-    squall_bin = args.squall_bin or build()
+    squall_bin = args.squall_bin or build_squall()
     moto_cmd = moto_command()
     tmp = tempfile.mkdtemp(prefix="squall-bench-params-")
     squall, moto = None, None

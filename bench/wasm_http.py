@@ -79,6 +79,14 @@ def ensure_tools():
     return wasmtime
 
 
+def build_squall():
+    """Squall alone, release: the binary's path."""
+    log("building squall (release)")
+    run(["cargo", "build", "--release", "--quiet", "-p", "squall"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "release", "squall")
+
+
 def build():
     run([os.path.join(ROOT, "scripts", "setup.sh")])
     log("building squall and the bench tools (release)")
