@@ -41,6 +41,8 @@ struct Compiled {
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     routes: Vec<Compiled>,
+    /// Every route belongs to a REST API (worked out once, asked on every request).
+    rest_only: bool,
 }
 
 /// Rank of a segment kind; higher is more specific.
@@ -67,8 +69,9 @@ impl RouteTable {
                 key: r.key.to_string(),
                 api: Arc::new(r.api.clone()),
             })
-            .collect();
-        RouteTable { routes }
+            .collect::<Vec<Compiled>>();
+        let rest_only = !routes.is_empty() && routes.iter().all(|r| r.api.is_rest());
+        RouteTable { routes, rest_only }
     }
 
     /// Matches `method` and `path` (relative to the service, starting with `/`, still
@@ -133,7 +136,7 @@ impl RouteTable {
     /// Whether every route belongs to a REST API, so a request no route serves gets REST
     /// APIs' answer rather than HTTP APIs'.
     pub fn is_rest_only(&self) -> bool {
-        !self.routes.is_empty() && self.routes.iter().all(|r| r.api.is_rest())
+        self.rest_only
     }
 
     /// The CORS preflight a REST API gives `OPTIONS path`: the settings of the most

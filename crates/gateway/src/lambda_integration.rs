@@ -4,17 +4,6 @@
 use serde_json::{Map, Value, json};
 use squall_runtime::V1Context;
 
-/// `content-type` → `Content-Type`, as clients send header names.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// The framework's lambda-integration event for a request.
 pub(crate) fn event(
     parts: &http::request::Parts,
@@ -26,18 +15,16 @@ pub(crate) fn event(
     let headers: Map<String, Value> = parts
         .headers
         .iter()
-        .map(|(k, v)| (title_case(k.as_str()), Value::from(String::from_utf8_lossy(v.as_bytes()).into_owned())))
-        .collect();
-    let query: Map<String, Value> = parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (squall_types::form_decode(k), Value::from(squall_types::form_decode(v)))
+        .map(|(k, v)| {
+            (
+                squall_types::title_case_header(k.as_str()),
+                Value::from(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
         })
+        .collect();
+    let query: Map<String, Value> = squall_types::query_pairs(parts.uri.query().unwrap_or(""))
+        .into_iter()
+        .map(|(k, v)| (k, Value::from(v)))
         .collect();
     let path: Map<String, Value> = path_params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
     // `$input.json('$')`: the JSON body, `{}` when there is none, else the text.

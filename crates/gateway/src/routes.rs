@@ -193,7 +193,8 @@ fn admit(
         }
         api_key = Some(key.value.clone());
     }
-    let query: Vec<String> = req.uri().query().map(query_names).unwrap_or_default();
+    let query: Vec<String> =
+        squall_types::query_pairs(req.uri().query().unwrap_or("")).into_iter().map(|(k, _)| k).collect();
     let mut missing: Vec<&str> = Vec::new();
     missing.extend(rest.required.querystrings.iter().filter(|q| !query.contains(q)).map(String::as_str));
     missing.extend(rest.required.headers.iter().filter(|h| !headers.contains_key(h.as_str())).map(String::as_str));
@@ -219,14 +220,6 @@ fn admit(
 /// The path template of a route key (`GET /items/{id}` → `/items/{id}`).
 fn route_path(route_key: &str) -> String {
     route_key.split_once(' ').map_or(route_key, |(_, p)| p).to_string()
-}
-
-/// The decoded names of a query string's parameters.
-fn query_names(q: &str) -> Vec<String> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| squall_types::form_decode(p.split_once('=').map_or(p, |(k, _)| k)))
-        .collect()
 }
 
 async fn invoke(

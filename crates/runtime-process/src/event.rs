@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use squall_clock::wall_ms;
 use squall_runtime::{Body, full_body};
-use squall_types::{ACCOUNT_ID, form_decode};
+use squall_types::{ACCOUNT_ID, query_pairs};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -64,7 +64,7 @@ pub(crate) fn http_event(parts: &http::request::Parts, body: &[u8], cx: &RouteCo
     }
     let raw_query = parts.uri.query().unwrap_or("");
     let mut query = Map::new();
-    for (k, v) in form_pairs(raw_query) {
+    for (k, v) in query_pairs(raw_query) {
         match query.get_mut(&k) {
             Some(Value::String(existing)) => {
                 existing.push(',');
@@ -125,16 +125,6 @@ pub(crate) fn http_event(parts: &http::request::Parts, body: &[u8], cx: &RouteCo
         }
     }
     Bytes::from(event.to_string())
-}
-
-pub(crate) fn form_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (form_decode(k), form_decode(v))
-        })
-        .collect()
 }
 
 /// Headers a function's response may not set.

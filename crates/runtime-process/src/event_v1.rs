@@ -1,26 +1,14 @@
 //! Payload 1.0 events (REST APIs' Lambda proxy integration, and HTTP APIs with
 //! `payload: '1.0'`) from HTTP requests, and the responses that come back.
 
-use crate::event::{RouteContext, clf_time, form_pairs, is_text};
+use crate::event::{RouteContext, clf_time, is_text};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use squall_clock::wall_ms;
 use squall_runtime::{Body, V1Context, full_body};
-use squall_types::ACCOUNT_ID;
-
-/// `content-type` → `Content-Type`: REST APIs hand functions header names as the client
-/// sent them, and clients send them capitalized like this; hyper keeps only lower case.
-fn title_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        out.push(if upper { c.to_ascii_uppercase() } else { c });
-        upper = c == '-';
-    }
-    out
-}
+use squall_types::{ACCOUNT_ID, query_pairs, title_case_header};
 
 /// Whether `content_type` is one of `types` (`image/png`, `image/*`, `*/*`).
 fn is_binary(types: &[String], content_type: &str) -> bool {
@@ -56,11 +44,11 @@ fn single_and_multi(pairs: Vec<(String, String)>) -> (Value, Value) {
 
 /// The 1.0 event for `parts` + `body`; `parts.uri`'s path is relative to the stage.
 pub(crate) fn http_event_v1(parts: &http::request::Parts, body: &[u8], cx: &RouteContext<'_>, v1: &V1Context) -> Bytes {
-    let name = |n: &http::HeaderName| if v1.rest { title_case(n.as_str()) } else { n.as_str().to_string() };
+    let name = |n: &http::HeaderName| if v1.rest { title_case_header(n.as_str()) } else { n.as_str().to_string() };
     let headers: Vec<(String, String)> =
         parts.headers.iter().map(|(n, v)| (name(n), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let (headers, multi_headers) = single_and_multi(headers);
-    let (query, multi_query) = single_and_multi(form_pairs(parts.uri.query().unwrap_or("")));
+    let (query, multi_query) = single_and_multi(query_pairs(parts.uri.query().unwrap_or("")));
     let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     let host = header("host");
     let path_params = if cx.path_params.is_empty() {

@@ -21,6 +21,8 @@ mod worker;
 use async_trait::async_trait;
 use limits::Cgroups;
 use pool::Pool;
+
+pub use package::find_on_path;
 use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result};
 use squall_types::FunctionRecord;
 use std::collections::HashMap;

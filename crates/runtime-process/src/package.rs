@@ -122,7 +122,13 @@ pub(crate) fn version_note(runtime: Runtime) -> Option<String> {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+    find_on_path(program).is_some()
+}
+
+/// Where `program` is on `PATH`, if it is.
+pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file())
 }
 
 /// Checks that `dir` can run as `runtime` with `handler`; errors say what is missing.

@@ -39,9 +39,7 @@ pub(crate) fn build(
         }
         None => None,
     };
-    if config.process.node_sdk.is_none()
-        && std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("node").is_file()))
-    {
+    if config.process.node_sdk.is_none() && squall_runtime_process::find_on_path("node").is_some() {
         tracing::warn!(
             "the AWS SDK for JavaScript v3 is not installed for Node.js functions (scripts/setup.sh installs it): require('@aws-sdk/...') will fail in them"
         );

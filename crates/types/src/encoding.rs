@@ -1,4 +1,5 @@
-//! Percent-encoding as URLs and forms use it; one implementation for every crate.
+//! Percent-encoding as URLs and forms use it, query strings and header-name spelling; one
+//! implementation for every crate.
 
 fn hex_val(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
@@ -43,6 +44,30 @@ pub fn form_encode(s: &str) -> String {
     out
 }
 
+/// The decoded (name, value) pairs of a query string, in order (`a=1&a=2&b` →
+/// `[(a, 1), (a, 2), (b, "")]`).
+pub fn query_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+/// `content-type` → `Content-Type`: header names as clients send them (HTTP/1 parsers
+/// keep only lower case).
+pub fn title_case_header(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        out.push(if upper { c.to_ascii_uppercase() } else { c });
+        upper = c == '-';
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +80,15 @@ mod tests {
         for s in ["ada lovelace", "a&b=c/d", "ünï"] {
             assert_eq!(form_decode(&form_encode(s)), s);
         }
+    }
+
+    #[test]
+    fn splits_query_strings_and_spells_header_names() {
+        let pairs = query_pairs("a=1&a=x+y&&b&c=%2F");
+        let want = [("a", "1"), ("a", "x y"), ("b", ""), ("c", "/")];
+        assert_eq!(pairs, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(title_case_header("content-type"), "Content-Type");
+        assert_eq!(title_case_header("x-api-key"), "X-Api-Key");
+        assert_eq!(title_case_header("host"), "Host");
     }
 }

@@ -339,23 +339,27 @@ pub struct ResourcePolicy {
 impl ServiceRecord {
     /// The service's own name: `name` without its `-<stage>` suffix.
     pub fn service_name(&self) -> &str {
-        match &self.stage {
-            Some(stage) => self
-                .name
-                .as_str()
-                .strip_suffix(stage.as_str())
-                .and_then(|s| s.strip_suffix('-'))
-                .unwrap_or(self.name.as_str()),
-            None => self.name.as_str(),
-        }
+        service_name_of(self.name.as_str(), self.stage.as_deref())
     }
 
     /// The path prefix of its routes on the http port (`/hello/dev`).
     pub fn base_path(&self) -> String {
-        match &self.stage {
-            Some(stage) => format!("/{}/{stage}", self.service_name()),
-            None => format!("/{}", self.name),
-        }
+        base_path_of(self.name.as_str(), self.stage.as_deref())
+    }
+}
+
+/// The service a deployment named `name` at `stage` belongs to (`hello-dev`, `dev` →
+/// `hello`); a deployment without a stage is its service.
+pub fn service_name_of<'a>(name: &'a str, stage: Option<&str>) -> &'a str {
+    stage.and_then(|st| name.strip_suffix(st)).and_then(|s| s.strip_suffix('-')).unwrap_or(name)
+}
+
+/// Where a deployment's routes answer on the http port: `/<service>/<stage>`, or
+/// `/<name>` for one deployed before stages.
+pub fn base_path_of(name: &str, stage: Option<&str>) -> String {
+    match stage {
+        Some(stage) => format!("/{}/{stage}", service_name_of(name, Some(stage))),
+        None => format!("/{name}"),
     }
 }
 

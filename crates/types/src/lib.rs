@@ -19,11 +19,11 @@ mod trace;
 pub use async_config::{AsyncInvokeConfig, arn_service};
 pub use bucket_name::bucket_name_problem;
 pub use clock::{format_iso8601_millis, format_iso8601_millis_z};
-pub use encoding::{form_decode, form_encode, percent_decode};
+pub use encoding::{form_decode, form_encode, percent_decode, query_pairs, title_case_header};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{
     ApiKey, Cors, FunctionConfig, FunctionRecord, ResourcePolicy, RolePolicy, Runtime, ServiceRecord, Throttle,
-    default_role,
+    base_path_of, default_role, service_name_of,
 };
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};

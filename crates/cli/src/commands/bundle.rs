@@ -21,8 +21,7 @@ fn esbuild(dir: &Path) -> Option<PathBuf> {
     if local.is_file() {
         return Some(local);
     }
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths).map(|p| p.join("esbuild")).find(|p| p.is_file())
+    squall_runtime_process::find_on_path("esbuild")
 }
 
 /// Bundles every TypeScript handler of the manifest's Node.js functions; `None` when the

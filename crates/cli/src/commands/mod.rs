@@ -191,14 +191,8 @@ pub(crate) fn ls(args: &ClientArgs) -> anyhow::Result<ExitCode> {
 /// A listed deployment's service name, stage (`-` for one deployed before stages) and
 /// the base path of its routes.
 fn deployment_of(s: &Value) -> (&str, &str, String) {
-    let name = s["name"].as_str().unwrap_or("");
-    match s["stage"].as_str() {
-        Some(stage) => {
-            let service = name.strip_suffix(stage).and_then(|n| n.strip_suffix('-')).unwrap_or(name);
-            (service, stage, format!("/{service}/{stage}"))
-        }
-        None => (name, "-", format!("/{name}")),
-    }
+    let (name, stage) = (s["name"].as_str().unwrap_or(""), s["stage"].as_str());
+    (squall_types::service_name_of(name, stage), stage.unwrap_or("-"), squall_types::base_path_of(name, stage))
 }
 
 /// `GET http://127.0.0.1:8080/hello/dev/greet/{name}` from a route key.

@@ -157,10 +157,3 @@ async fn maps_responses_and_refuses_malformed_ones() {
         assert!(http_response_v1(bad, &v1, "").is_err(), "{}", String::from_utf8_lossy(bad));
     }
 }
-
-#[test]
-fn title_cases_header_names() {
-    assert_eq!(title_case("content-type"), "Content-Type");
-    assert_eq!(title_case("x-api-key"), "X-Api-Key");
-    assert_eq!(title_case("host"), "Host");
-}
