@@ -311,7 +311,9 @@ impl Cx<'_> {
                             _ => self.error(&p, "must be true or false"),
                         },
                         "authorizer" => self.error(&p, "authorizers are not supported yet"),
-                        "operationId" | "summary" | "description" | "documentation" => {}
+                        // They name the operation in the API's description, nothing more.
+                        "operationId" | "summary" | "description" => {}
+                        "documentation" => self.warn(&p, "ignored: squall keeps no API documentation"),
                         "response" => self.error(&p, "responses are only for the lambda integration, which is not supported yet"),
                         "connectionType" | "connectionId" => self.error(&p, "VPC links are not supported"),
                         other => self.error(&p, format!("http setting {other} is not supported yet")),

@@ -196,7 +196,9 @@ impl Cx<'_> {
                 | "concurrency"
                 | "watch"
                 | "keepOutputDirectory"
-                | "installExtraArgs" => {}
+                | "installExtraArgs" => {
+                    self.warn(&p, "ignored: squall bundles with esbuild alone and installs no packages")
+                }
                 other => self.warn(&p, &format!("ignored: esbuild setting {other}")),
             }
         }

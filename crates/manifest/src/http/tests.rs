@@ -222,3 +222,18 @@ fn the_older_provider_api_keys_and_usage_plan_are_read_too() {
     assert_eq!(m.api_keys.len(), 1);
     assert_eq!(m.api_keys[0].throttle, Some(squall_types::Throttle { rate_milli: 2000, burst: 3 }));
 }
+
+#[test]
+fn documentation_and_esbuild_packaging_settings_are_warned_about() {
+    let yaml = manifest(
+        "",
+        "      - http:\n          path: a\n          method: get\n          documentation:\n            summary: x\n",
+    )
+    .replace(
+        "service: shop\n",
+        "service: shop\nplugins: [serverless-esbuild]\ncustom:\n  esbuild:\n    packager: yarn\n",
+    );
+    let m = parse("serverless.yml", &yaml).unwrap();
+    assert!(m.warnings.iter().any(|w| w.contains("http.documentation: ignored")), "{:?}", m.warnings);
+    assert!(m.warnings.iter().any(|w| w.contains("custom.esbuild.packager: ignored")), "{:?}", m.warnings);
+}
