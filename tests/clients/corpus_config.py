@@ -12,18 +12,12 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 ssm = boto3.client("ssm")
 secrets = boto3.client("secretsmanager")
 lam = boto3.client("lambda")
 DB = {"host": "db.internal", "port": 5432, "username": "payments_app", "password": "correct horse battery"}
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def get(url):

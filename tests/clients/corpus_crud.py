@@ -12,16 +12,10 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 BASE, SUPPORT_KEY = sys.argv[1].rstrip("/"), sys.argv[2]
 dynamodb = boto3.resource("dynamodb")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def call(method, url, body=None, headers=None):

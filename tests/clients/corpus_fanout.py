@@ -12,18 +12,12 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 BASE = sys.argv[1].rstrip("/")
 sns = boto3.client("sns")
 sqs = boto3.client("sqs")
 dynamodb = boto3.resource("dynamodb")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def post(url, value):

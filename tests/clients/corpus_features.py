@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 BASE = sys.argv[1].rstrip("/")
 lam = boto3.client("lambda")
@@ -19,13 +20,6 @@ sqs = boto3.client("sqs")
 sns = boto3.client("sns")
 s3 = boto3.client("s3")
 dynamodb = boto3.resource("dynamodb")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def call(method, url, body=None, headers=None):

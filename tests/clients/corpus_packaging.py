@@ -16,13 +16,7 @@ import urllib.error
 import urllib.request
 
 import boto3
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
+from corpus_common import check
 
 
 if sys.argv[1] == "wheels":

@@ -10,15 +10,9 @@ import sys
 import urllib.error
 import urllib.request
 import zlib
+from corpus_common import check
 
 BASE = sys.argv[1].rstrip("/")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

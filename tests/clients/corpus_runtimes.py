@@ -14,16 +14,10 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 WHICH, BASE = sys.argv[1], sys.argv[2].rstrip("/")
 lam = boto3.client("lambda")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def call(method, url, value=None):

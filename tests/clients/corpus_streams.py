@@ -13,17 +13,11 @@ import urllib.parse
 import urllib.request
 
 import boto3
+from corpus_common import check, wait_for
 
 BASE = sys.argv[1].rstrip("/")
 dynamodb = boto3.resource("dynamodb")
 client = boto3.client("dynamodb")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def call(method, url, value=None):
@@ -35,16 +29,6 @@ def call(method, url, value=None):
             return r.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
-
-
-def wait_for(what, fn, seconds=20):
-    deadline = time.time() + seconds
-    while True:
-        got = fn()
-        if got or time.time() > deadline:
-            check(got, what)
-            return got
-        time.sleep(0.25)
 
 
 # --- audit-trail: NEW_AND_OLD_IMAGES into a per-product history --------------------------

@@ -18,28 +18,12 @@ import zlib
 from urllib.parse import unquote_plus
 
 import boto3
+from corpus_common import check, wait_for
 
 s3 = boto3.client("s3")
 sqs = boto3.client("sqs")
 dynamodb = boto3.resource("dynamodb")
 SHARED = "corpus-shared-documents"
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def wait_for(what, fn, seconds=20):
-    deadline = time.time() + seconds
-    while True:
-        got = fn()
-        if got or time.time() > deadline:
-            check(got, what)
-            return got
-        time.sleep(0.25)
 
 
 def png(width, height):

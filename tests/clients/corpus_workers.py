@@ -19,17 +19,11 @@ import urllib.error
 import urllib.request
 
 import boto3
+from corpus_common import check, wait_for
 
 BASE, SQUALL = sys.argv[1].rstrip("/"), sys.argv[2]
 sqs = boto3.client("sqs")
 dynamodb = boto3.resource("dynamodb")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def post(url, value):
@@ -40,17 +34,6 @@ def post(url, value):
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
-
-
-def wait_for(what, fn, seconds=20):
-    """Polls fn() until it returns something truthy, or fails the check after `seconds`."""
-    deadline = time.time() + seconds
-    while True:
-        got = fn()
-        if got or time.time() > deadline:
-            check(got, what)
-            return got
-        time.sleep(0.25)
 
 
 def queue(name):
