@@ -142,7 +142,7 @@ pub(super) async fn call(
                 Some(v) => string_list(v, "AttributeNames")?,
                 None => Vec::new(),
             };
-            let attrs = q.get_attributes(queue_name(input)?, &names).map_err(error)?;
+            let attrs = q.get_attributes(queue_name(input)?, &names).await.map_err(error)?;
             if attrs.is_empty() { json!({}) } else { json!({ "Attributes": attrs }) }
         }
         "SetQueueAttributes" => {
@@ -270,7 +270,7 @@ pub(super) async fn call(
         "StartMessageMoveTask" => {
             let source = required_str(input, "SourceArn")?;
             let rate = opt_u32(input, "MaxNumberOfMessagesPerSecond")?;
-            let handle = q.start_move_task(source, opt_str(input, "DestinationArn")?, rate).map_err(error)?;
+            let handle = q.start_move_task(source, opt_str(input, "DestinationArn")?, rate).await.map_err(error)?;
             json!({ "TaskHandle": handle })
         }
         "ListMessageMoveTasks" => {

@@ -8,16 +8,22 @@
 //!   queue, retention.
 //! - [`redrive`]: message move tasks, from a dead-letter queue back to the source queues.
 //!
-//! Every queue's messages are held in memory and written through to the store before an
-//! operation answers, so an acknowledged send, receive or delete survives `kill -9`. The
-//! store is a [`squall_storage::TableStore`] of its own (`queues.db`): a queue's definition
-//! is a table definition, its messages are the items of the pseudo-table `~m:<queue>`,
-//! keyed by sequence number.
+//! - `send`, `receive`: the message operations; `retention`: the sweep of old messages;
+//!   `legacy`: carrying queues over from the layout before messages had a store of their own.
+//!
+//! Messages live in a [`squall_storage::MessageStore`], which hands them out: every
+//! operation is one store transaction, finished before it answers, so an acknowledged
+//! send, receive or delete survives `kill -9`, memory does not grow with a backlog, and
+//! several servers on one store share a queue. Only definitions are held in memory.
 
 pub mod attributes;
+mod legacy;
 pub mod message;
 mod receipt;
+mod receive;
 pub mod redrive;
+mod retention;
+mod send;
 pub mod service;
 
 pub use service::Queues;
@@ -85,6 +91,9 @@ pub enum Error {
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),
 }
+
+/// Most messages (and deduplication records) a retention sweep deletes per queue.
+pub(crate) const SWEEP_PAGE: usize = 1000;
 
 /// Results of the queues service.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,11 +1,12 @@
 //! Message move tasks (StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask):
 //! redrive from a dead-letter queue back to the queues its messages came from, or to a
-//! named queue, at a bounded rate. Each batch moves in one store write (deleted from the
-//! dead-letter queue, added to the destination), so a crash leaves every message in
+//! named queue, at a bounded rate. Each batch moves in one store transaction (deleted from
+//! the dead-letter queue, added to the destination), so a crash leaves every message in
 //! exactly one queue; the task itself lives in memory and ends with the server.
 
-use crate::service::{Queues, name_of_arn};
+use crate::service::{Queues, name_of_arn, storage_error};
 use crate::{Error, Result};
+use squall_storage::{MoveBlocked, MoveTo};
 use squall_types::RequestId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,7 +54,7 @@ impl Queues {
 
     /// StartMessageMoveTask: starts moving the visible messages of the dead-letter queue
     /// `source_arn` in the background; the task's handle.
-    pub fn start_move_task(
+    pub async fn start_move_task(
         self: &Arc<Self>,
         source_arn: &str,
         destination_arn: Option<&str>,
@@ -67,7 +68,7 @@ impl Queues {
         if let Some(d) = destination_arn {
             let name = name_of_arn(d).ok_or_else(|| invalid("DestinationArn is not a queue ARN."))?;
             let dest = self.queue(name)?;
-            if dest.lock()?.is_fifo() != source.lock()?.is_fifo() {
+            if dest.def()?.is_fifo() != source.def()?.is_fifo() {
                 return Err(invalid("The destination queue must be of the source queue's type."));
             }
         }
@@ -76,7 +77,7 @@ impl Queues {
                 "Value {r} for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: must be between 1 and 500."
             )));
         }
-        let to_move = source.lock()?.visible_count(self.clock.now_ms());
+        let to_move = self.store.counts(source_name, self.clock.now_ms()).await.map_err(storage_error)?.visible;
         let task = MoveTask {
             handle: RequestId::new().to_string(),
             status: "RUNNING",
@@ -114,43 +115,26 @@ impl Queues {
                 }
                 let source = self.queue(&source_name)?;
                 let want = batch.min((task.to_move - moved) as usize);
-                let taken = source.lock()?.take_visible(want, self.clock.now_ms());
-                if taken.is_empty() {
-                    break;
-                }
-                // Group by destination: the named one, or each message's origin.
-                let mut by_dest: Vec<(String, crate::service::Moves)> = Vec::new();
-                for (seq, m) in taken {
-                    let dest = match (&task.destination_arn, m.origin()) {
-                        (Some(d), _) => name_of_arn(d).unwrap_or_default().to_string(),
-                        (None, Some(o)) => o.to_string(),
-                        (None, None) => {
-                            source.lock()?.restore(vec![(seq, m)], self.clock.now_ms());
-                            return Err(invalid(
-                                "A message was not moved there by a redrive policy, so it has no source queue; name a DestinationArn.",
-                            ));
-                        }
-                    };
-                    match by_dest.iter_mut().find(|(d, _)| *d == dest) {
-                        Some((_, v)) => v.push((seq, m)),
-                        None => by_dest.push((dest, vec![(seq, m)])),
+                let to = match &task.destination_arn {
+                    Some(d) => MoveTo::Queue(name_of_arn(d).unwrap_or_default().to_string()),
+                    None => MoveTo::Origin,
+                };
+                let done = self
+                    .store
+                    .move_visible(&source.name, self.clock.now_ms(), want, to.clone())
+                    .await
+                    .map_err(storage_error)?;
+                moved += done.moved;
+                self.wake_destinations(&source.name, &to);
+                match done.blocked {
+                    Some(MoveBlocked::NoOrigin) => {
+                        return Err(invalid(
+                            "A message was not moved there by a redrive policy, so it has no source queue; name a DestinationArn.",
+                        ));
                     }
-                }
-                for (dest, msgs) in by_dest {
-                    let n = msgs.len() as u64;
-                    let target = match self.queue(&dest) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            source.lock()?.restore(msgs, self.clock.now_ms());
-                            return Err(e);
-                        }
-                    };
-                    let backup = msgs.clone();
-                    if let Err(e) = self.move_to(&source, &target, msgs, None).await {
-                        source.lock()?.restore(backup, self.clock.now_ms());
-                        return Err(e);
-                    }
-                    moved += n;
+                    Some(MoveBlocked::NoQueue(_)) => return Err(Error::QueueDoesNotExist),
+                    None if done.moved == 0 => break,
+                    None => {}
                 }
                 self.task_mut(&task.handle, |t| t.moved = moved);
                 // The rate is in the clock's time, so a moved clock moves tasks along too.
@@ -169,6 +153,18 @@ impl Queues {
                 }
             }
         });
+    }
+
+    /// Wakes the long polls of where a move took messages: the named queue, or the queues
+    /// that dead-letter into `source`.
+    fn wake_destinations(&self, source: &str, to: &MoveTo) {
+        let names = match to {
+            MoveTo::Queue(q) => vec![q.clone()],
+            MoveTo::Origin => self.dead_letter_sources(source).unwrap_or_default(),
+        };
+        for q in names.iter().filter_map(|n| self.queue(n).ok()) {
+            q.notify.notify_waiters();
+        }
     }
 
     /// ListMessageMoveTasks: the tasks of `source_arn`, newest first, at most `max`.

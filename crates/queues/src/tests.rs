@@ -5,7 +5,7 @@ use crate::Result;
 use crate::message::NewMessage;
 use crate::service::{Queues, ReceiveOptions, Received};
 use squall_clock::Clock;
-use squall_storage_embedded::SqliteTableStore;
+use squall_storage_embedded::SqliteMessageStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +13,8 @@ use std::time::Duration;
 const START_MS: u64 = 1_700_000_000_000;
 
 async fn open(dir: &std::path::Path, clock: &Clock) -> Arc<Queues> {
-    let store = Arc::new(SqliteTableStore::open(&dir.join("messages.db")).expect("the store opens"));
-    Arc::new(Queues::open(store, "us-east-1", clock.clone()).await.expect("the queues load"))
+    let store = Arc::new(SqliteMessageStore::open(&dir.join("queues.db")).expect("the store opens"));
+    Arc::new(Queues::open(store, None, "us-east-1", clock.clone()).await.expect("the queues load"))
 }
 
 fn advance(clock: &Clock, ms: u64) {
@@ -89,15 +89,15 @@ async fn a_delayed_message_is_invisible_until_its_delay_passes() -> Result<()> {
     let q = open(dir.path(), &clock).await;
     q.create_queue("q", &BTreeMap::new(), BTreeMap::new()).await?;
     q.send("q", NewMessage { delay_s: Some(10), ..body("later") }).await?;
-    let counts = |q: &Queues| -> Result<(String, String)> {
-        let a = q.get_attributes("q", &["All".to_string()])?;
+    async fn counts(q: &Queues) -> Result<(String, String)> {
+        let a = q.get_attributes("q", &["All".to_string()]).await?;
         Ok((a["ApproximateNumberOfMessages"].clone(), a["ApproximateNumberOfMessagesDelayed"].clone()))
-    };
-    assert_eq!(counts(&q)?, ("0".into(), "1".into()));
+    }
+    assert_eq!(counts(&q).await?, ("0".into(), "1".into()));
     advance(&clock, 9_999);
     assert!(receive(&q, "q").await?.is_empty());
     advance(&clock, 1);
-    assert_eq!(counts(&q)?, ("1".into(), "0".into()));
+    assert_eq!(counts(&q).await?, ("1".into(), "0".into()));
     assert_eq!(receive(&q, "q").await?.len(), 1);
     Ok(())
 }
@@ -137,7 +137,7 @@ async fn a_fifo_deduplication_id_is_accepted_again_after_five_minutes() -> Resul
     advance(&clock, 1);
     let second = q.send("q.fifo", m()).await?;
     assert_ne!(second.id, first.id);
-    let a = q.get_attributes("q.fifo", &["ApproximateNumberOfMessages".to_string()])?;
+    let a = q.get_attributes("q.fifo", &["ApproximateNumberOfMessages".to_string()]).await?;
     assert_eq!(a["ApproximateNumberOfMessages"], "2");
     Ok(())
 }

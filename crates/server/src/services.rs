@@ -48,9 +48,7 @@ impl Services {
             Functions::open(function_stores, log_pipe, runtime, clock.clone()).await.context("loading functions")?,
         );
         let tables = Arc::new(Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
-        let queues = Arc::new(
-            Queues::open(stores.messages.clone(), &config.region, clock.clone()).await.context("loading queues")?,
-        );
+        let queues = Arc::new(open_queues(config, stores).await.context("loading queues")?);
         let topics = Topics::open(
             stores.topics.clone(),
             &config.region,
@@ -107,6 +105,18 @@ impl Services {
 }
 
 /// Where objects' bytes go: the data directory, or `--blobs`' S3-compatible store.
+/// The queues, carried over first from `messages.db` when an older server left one.
+async fn open_queues(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::Result<Queues> {
+    let legacy = squall_storage_embedded::legacy_messages(&config.data_dir)?;
+    let carried = legacy.is_some();
+    let legacy = legacy.map(|l| l as Arc<dyn squall_storage::TableStore>);
+    let queues = Queues::open(stores.messages.clone(), legacy, &config.region, config.clock.clone()).await?;
+    if carried {
+        squall_storage_embedded::remove_legacy_messages(&config.data_dir)?;
+    }
+    Ok(queues)
+}
+
 fn blobs(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::Result<Arc<dyn squall_storage::BlobStore>> {
     let Some(remote) = &config.blobs else { return Ok(stores.blobs.clone()) };
     let (bucket, prefix) = squall_storage_remote::RemoteConfig::parse_url(&remote.url)

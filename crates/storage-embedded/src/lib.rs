@@ -6,8 +6,9 @@
 //! - `logs.db`: invocation logs (`synchronous=NORMAL`: survives a crash of the process).
 //! - `queue.db`: asynchronous invocations waiting to run (`synchronous=FULL`).
 //! - `tables.db`: DynamoDB-style tables and items (`synchronous=NORMAL`).
-//! - `messages.db`: SQS-style queues and their messages, a second [`SqliteTableStore`]
-//!   (`synchronous=NORMAL`).
+//! - `queues.db`: SQS-style queues and their messages, a [`SqliteMessageStore`]
+//!   (`synchronous=NORMAL`). `messages.db`, where they lived before as a second
+//!   [`SqliteTableStore`], is opened only to carry them over, then removed.
 //! - `topics.db`: SNS-style topics, subscriptions and pending HTTP deliveries, a third
 //!   [`SqliteTableStore`].
 //! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
@@ -21,13 +22,16 @@ mod artifacts;
 mod blobs;
 mod db;
 mod logs;
+mod messages;
 mod meta;
 mod queue;
 mod tables;
+mod writer;
 
 pub use artifacts::FileArtifactStore;
 pub use blobs::FileBlobStore;
 pub use logs::SqliteLogStore;
+pub use messages::SqliteMessageStore;
 pub use meta::SqliteMetaStore;
 pub use queue::SqliteInvocationQueue;
 pub use tables::SqliteTableStore;
@@ -48,7 +52,7 @@ pub struct EmbeddedStores {
     /// Tables and items.
     pub tables: Arc<SqliteTableStore>,
     /// Queues and messages.
-    pub messages: Arc<SqliteTableStore>,
+    pub messages: Arc<SqliteMessageStore>,
     /// Topics, subscriptions and pending HTTP deliveries.
     pub topics: Arc<SqliteTableStore>,
     /// Buckets, object records and small objects' bytes.
@@ -69,7 +73,7 @@ impl EmbeddedStores {
             logs: Arc::new(SqliteLogStore::open(&data_dir.join("logs.db"))?),
             queue: Arc::new(SqliteInvocationQueue::open(&data_dir.join("queue.db"))?),
             tables: Arc::new(SqliteTableStore::open(&data_dir.join("tables.db"))?),
-            messages: Arc::new(SqliteTableStore::open(&data_dir.join("messages.db"))?),
+            messages: Arc::new(SqliteMessageStore::open(&data_dir.join("queues.db"))?),
             topics: Arc::new(SqliteTableStore::open(&data_dir.join("topics.db"))?),
             objects: Arc::new(SqliteTableStore::open(&data_dir.join("objects.db"))?),
             blobs: Arc::new(FileBlobStore::open(&data_dir.join("blobs"))?),
@@ -77,6 +81,33 @@ impl EmbeddedStores {
         })
     }
 }
+
+/// Queues in the layout before [`SqliteMessageStore`] (`messages.db`, a
+/// [`SqliteTableStore`]), if `data_dir` has any; [`remove_legacy_messages`] once carried over.
+pub fn legacy_messages(data_dir: &Path) -> squall_storage::Result<Option<Arc<SqliteTableStore>>> {
+    let path = data_dir.join(LEGACY_MESSAGES);
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(SqliteTableStore::open(&path)?)))
+}
+
+/// Deletes `messages.db` (and its WAL) after its queues were carried over and the store
+/// opened by [`legacy_messages`] was dropped.
+pub fn remove_legacy_messages(data_dir: &Path) -> squall_storage::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = data_dir.join(format!("{LEGACY_MESSAGES}{suffix}"));
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(squall_storage::Error::Backend(format!("removing {}: {e}", path.display())));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+const LEGACY_MESSAGES: &str = "messages.db";
 
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,14 @@
 //! [`TableStore`] on SQLite: one `items` table keyed by (table, partition key, sort key).
 
 use crate::db::{Db, Sync, backend};
+use crate::writer::{GroupWriter, Op, Settle};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use squall_storage::{Error, ItemWrite, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 const MIGRATIONS: &[&str] = &[
@@ -47,17 +48,13 @@ const MIGRATIONS: &[&str] = &[
 /// Tables and items in `tables.db` (`synchronous=NORMAL`: an acknowledged write survives a
 /// crash of the process).
 ///
-/// Writes go to one writer thread with its own connection, which commits whatever has
-/// queued up in one transaction (each write in its own savepoint, so one failing write
-/// fails alone): group commit. Until a write is committed, `get_item` finds it in the
-/// `pending` overlay, so callers see their writes in submission order. Reads use another
-/// connection, which WAL lets run beside the writer.
+/// Writes go to the database's [`GroupWriter`] (group commit). Until a write is committed,
+/// `get_item` finds it in the `pending` overlay, so callers see their writes in submission
+/// order. Reads use another connection, which WAL lets run beside the writer.
 pub struct SqliteTableStore {
     reads: Db,
-    jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+    writer: GroupWriter,
     pending: Arc<Mutex<Pending>>,
-    /// Held while the store lives; the checkpoint thread stops when it is gone.
-    _alive: Arc<()>,
 }
 
 /// A stored item's identity: table, partition key, sort key.
@@ -70,77 +67,12 @@ struct Pending {
     items: HashMap<ItemKey, (u64, Option<Vec<u8>>)>,
 }
 
-type Op = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<()> + Send>;
-
-struct Job {
-    op: Option<Op>,
-    /// The overlay entries this job put there, to clear once it is settled.
-    keys: Vec<(ItemKey, u64)>,
-    done: oneshot::Sender<Result<()>>,
-}
-
-/// How often the WAL is copied back into the database.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// WAL size past which a checkpoint waits for the writer and truncates the file: under
-/// sustained writes a passive checkpoint never catches up, and the WAL would grow without
-/// bound (hundreds of MB after seconds of batched sends).
-const WAL_LIMIT: u64 = 64 << 20;
-
-/// One checkpoint: passive (never blocks the writer) while the WAL at `wal` is small,
-/// truncating once it has grown past `limit` (the writer waits for that one).
-fn checkpoint(conn: &rusqlite::Connection, wal: &Path, limit: u64) -> rusqlite::Result<()> {
-    conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
-    if std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0) > limit {
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-    }
-    Ok(())
-}
-
-/// Most jobs committed in one transaction.
-const GROUP: usize = 512;
-
-/// SQLite's write-ahead log beside the database at `path`.
-fn wal_path(path: &Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    name.into()
-}
-
 impl SqliteTableStore {
     /// Opens or creates the database at `path` and starts its writer thread.
     pub fn open(path: &Path) -> Result<Self> {
         let reads = Db::open(path, Sync::Normal, MIGRATIONS)?;
-        let conn = rusqlite::Connection::open(path).map_err(backend)?;
-        // Checkpoints (which fsync) run on their own thread, not in the middle of a commit.
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=0;",
-        )
-        .map_err(backend)?;
-        let alive = Arc::new(());
-        let checkpoints = rusqlite::Connection::open(path).map_err(backend)?;
-        checkpoints.execute_batch("PRAGMA busy_timeout=5000;").map_err(backend)?;
-        let watch = Arc::downgrade(&alive);
-        let wal = wal_path(path);
-        std::thread::Builder::new()
-            .name("squall-tables-checkpoint".into())
-            .spawn(move || {
-                while watch.upgrade().is_some() {
-                    std::thread::sleep(CHECKPOINT_EVERY);
-                    if let Err(e) = checkpoint(&checkpoints, &wal, WAL_LIMIT) {
-                        tracing::warn!("checkpointing tables.db: {e}");
-                    }
-                }
-            })
-            .map_err(|e| Error::Backend(format!("starting the table checkpointer: {e}")))?;
-        let (tx, rx) = mpsc::channel();
-        let pending = Arc::new(Mutex::new(Pending::default()));
-        let p = pending.clone();
-        std::thread::Builder::new()
-            .name("squall-tables-writer".into())
-            .spawn(move || writer(conn, rx, p))
-            .map_err(|e| Error::Backend(format!("starting the table writer: {e}")))?;
-        Ok(SqliteTableStore { reads, jobs: std::sync::Mutex::new(tx), pending, _alive: alive })
+        let writer = GroupWriter::start(path, "tables")?;
+        Ok(SqliteTableStore { reads, writer, pending: Arc::new(Mutex::new(Pending::default())) })
     }
 
     /// Makes `writes` visible at once (the overlay) and queues them for the writer; with
@@ -150,7 +82,7 @@ impl SqliteTableStore {
         writes: Vec<ItemWrite>,
         old: Option<Arc<Mutex<Option<Vec<u8>>>>>,
     ) -> oneshot::Receiver<Result<()>> {
-        let keys = {
+        let keys: Vec<(ItemKey, u64)> = {
             let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             writes
                 .iter()
@@ -162,7 +94,17 @@ impl SqliteTableStore {
                 })
                 .collect()
         };
-        self.enqueue(
+        let pending = self.pending.clone();
+        // Committed or failed, the overlay no longer speaks for these writes.
+        let settle: Settle = Box::new(move || {
+            let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
+            for (key, seq) in &keys {
+                if p.items.get(key).is_some_and(|(s, _)| s == seq) {
+                    p.items.remove(key);
+                }
+            }
+        });
+        self.writer.enqueue(
             Box::new(move |tx| {
                 if let (Some(slot), Some(w)) = (old, writes.first()) {
                     let mut get = tx
@@ -189,80 +131,13 @@ impl SqliteTableStore {
                 }
                 Ok(())
             }),
-            keys,
+            Some(settle),
         )
-    }
-
-    fn enqueue(&self, op: Op, keys: Vec<(ItemKey, u64)>) -> oneshot::Receiver<Result<()>> {
-        let (done, rx) = oneshot::channel();
-        let job = Job { op: Some(op), keys, done };
-        if let Err(mpsc::SendError(job)) = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job) {
-            let _ = job.done.send(Err(Error::Backend("the table writer stopped".into())));
-        }
-        rx
     }
 
     /// Runs `op` in the writer, after every write submitted before; waits for its commit.
     async fn run(&self, op: Op) -> Result<()> {
-        self.enqueue(op, Vec::new()).await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into())))
-    }
-}
-
-/// The writer thread: commits queued jobs in groups until the store is dropped.
-fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, pending: Arc<Mutex<Pending>>) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < GROUP {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
-        }
-        let outcome = (|| -> Result<Vec<Result<()>>> {
-            // Immediate: a job may read before it writes (a swap), and a deferred transaction
-            // that read first cannot upgrade after a checkpoint restarted the WAL.
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
-            let mut each = Vec::with_capacity(jobs.len());
-            for job in &mut jobs {
-                let op = job.op.take().expect("each job runs once");
-                tx.execute_batch("SAVEPOINT job").map_err(backend)?;
-                match op(&tx) {
-                    Ok(()) => {
-                        tx.execute_batch("RELEASE job").map_err(backend)?;
-                        each.push(Ok(()));
-                    }
-                    Err(e) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job").map_err(backend)?;
-                        each.push(Err(e));
-                    }
-                }
-            }
-            tx.commit().map_err(backend)?;
-            Ok(each)
-        })();
-        {
-            // Committed or failed, the overlay no longer speaks for these writes.
-            let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
-            for job in &jobs {
-                for (key, seq) in &job.keys {
-                    if p.items.get(key).is_some_and(|(s, _)| s == seq) {
-                        p.items.remove(key);
-                    }
-                }
-            }
-        }
-        match outcome {
-            Ok(each) => {
-                for (job, r) in jobs.into_iter().zip(each) {
-                    let _ = job.done.send(r);
-                }
-            }
-            Err(e) => {
-                for job in jobs {
-                    let _ = job.done.send(Err(Error::Backend(e.to_string())));
-                }
-            }
-        }
+        GroupWriter::settled(self.writer.enqueue(op, None)).await
     }
 }
 
@@ -313,16 +188,13 @@ impl TableStore for SqliteTableStore {
 
     async fn delete_table(&self, name: &str) -> Result<bool> {
         let name = name.to_string();
-        let existed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = existed.clone();
-        self.run(Box::new(move |tx| {
-            tx.execute("DELETE FROM items WHERE tbl = ?1", [&name]).map_err(backend)?;
-            let n = tx.execute("DELETE FROM tables WHERE name = ?1", [&name]).map_err(backend)?;
-            flag.store(n > 0, std::sync::atomic::Ordering::Relaxed);
-            Ok(())
-        }))
-        .await?;
-        Ok(existed.load(std::sync::atomic::Ordering::Relaxed))
+        self.writer
+            .call(move |tx| {
+                tx.execute("DELETE FROM items WHERE tbl = ?1", [&name]).map_err(backend)?;
+                let n = tx.execute("DELETE FROM tables WHERE name = ?1", [&name]).map_err(backend)?;
+                Ok(n > 0)
+            })
+            .await
     }
 
     async fn list_tables(&self) -> Result<Vec<(String, String)>> {
@@ -353,14 +225,14 @@ impl TableStore for SqliteTableStore {
 
     fn submit(&self, writes: Vec<ItemWrite>) -> WriteTicket {
         let rx = self.submit_writes(writes, None);
-        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into()))) })
+        Box::pin(GroupWriter::settled(rx))
     }
 
     fn submit_swap(&self, writes: Vec<ItemWrite>) -> SwapTicket {
         let old = Arc::new(Mutex::new(None));
         let rx = self.submit_writes(writes, Some(old.clone()));
         Box::pin(async move {
-            rx.await.unwrap_or_else(|_| Err(Error::Backend("the table writer stopped".into())))?;
+            GroupWriter::settled(rx).await?;
             Ok(old.lock().unwrap_or_else(|p| p.into_inner()).take())
         })
     }
@@ -437,6 +309,7 @@ impl TableStore for SqliteTableStore {
 #[cfg(test)]
 mod wal_tests {
     use super::*;
+    use crate::writer::{checkpoint, wal_path};
 
     fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
         let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;

@@ -5,6 +5,7 @@
 //! - [`LogStore`]: invocation log lines, append-only, read by position.
 //! - [`InvocationQueue`]: asynchronous invocations waiting to run (durable, leased).
 //! - [`TableStore`]: table definitions and their items, ordered by encoded key.
+//! - [`MessageStore`]: queues and their messages, handed out by the store.
 //! - [`BlobStore`]: the bytes of stored objects, streamed in and read by range.
 //!
 //! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
@@ -16,6 +17,7 @@ mod artifact;
 mod blobs;
 mod error;
 mod logs;
+mod messages;
 mod meta;
 mod queue;
 mod tables;
@@ -24,6 +26,10 @@ pub use artifact::{ArtifactStore, sha256_hex_is_valid};
 pub use blobs::{BlobStore, BlobStream, BlobWriter};
 pub use error::{Error, Result};
 pub use logs::LogStore;
+pub use messages::{
+    DeadLetter, Dedup, MessageCounts, MessageReceipt, MessageStore, MoveBlocked, MoveTo, Moved, NewStoredMessage,
+    ReceiveRequest, Received, SendOutcome, StoredMessage, VisibilityChange,
+};
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use queue::{InvocationQueue, QueuedInvocation};
 pub use tables::{ItemWrite, StoredItem, SwapTicket, TableStore, WriteTicket, scan_all};

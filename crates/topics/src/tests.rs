@@ -31,7 +31,8 @@ impl FunctionRuntime for NoRuntime {
 
 async fn open(dir: &std::path::Path, clock: &Clock) -> (Arc<Topics>, Arc<Queues>) {
     let stores = EmbeddedStores::open(dir).expect("the stores open");
-    let queues = Arc::new(Queues::open(stores.messages.clone(), "us-east-1", clock.clone()).await.expect("queues"));
+    let queues =
+        Arc::new(Queues::open(stores.messages.clone(), None, "us-east-1", clock.clone()).await.expect("queues"));
     let functions = Functions::open(
         Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs.clone(), queue: stores.queue },
         LogPipe::start(stores.logs),
@@ -73,8 +74,8 @@ async fn a_deduplication_id_is_delivered_again_after_five_minutes() -> Result<()
         dedup_id: Some("d1".into()),
         ..Default::default()
     };
-    let queued = || {
-        let a = queues.get_attributes("q.fifo", &["ApproximateNumberOfMessages".to_string()]).expect("the queue");
+    let queued = || async {
+        let a = queues.get_attributes("q.fifo", &["ApproximateNumberOfMessages".to_string()]).await.expect("the queue");
         a["ApproximateNumberOfMessages"].clone()
     };
     let trace = TraceContext::new_root();
@@ -83,11 +84,11 @@ async fn a_deduplication_id_is_delivered_again_after_five_minutes() -> Result<()
     advance(&clock, 5 * 60 * 1000 - 1);
     let again = topics.publish(&topic, publish(), &trace).await?;
     assert_eq!((&again.id, &again.sequence_number), (&first.id, &first.sequence_number), "a duplicate");
-    assert_eq!(queued(), "1");
+    assert_eq!(queued().await, "1");
 
     advance(&clock, 1);
     let later = topics.publish(&topic, publish(), &trace).await?;
     assert_ne!(later.id, first.id);
-    assert_eq!(queued(), "2", "the FIFO queue, on the same clock, takes it again too");
+    assert_eq!(queued().await, "2", "the FIFO queue, on the same clock, takes it again too");
     Ok(())
 }
