@@ -161,3 +161,69 @@ async fn a_message_received_too_often_moves_to_the_dead_letter_queue() -> Result
     assert_eq!(moved[0].body, "poison");
     Ok(())
 }
+
+#[tokio::test]
+async fn queues_of_the_older_layout_are_carried_over_with_their_messages() -> Result<()> {
+    use crate::attributes::QueueAttributes;
+    use crate::service::QueueDef;
+    use squall_storage::{ItemWrite, TableStore};
+    use squall_storage_embedded::SqliteTableStore;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let legacy = Arc::new(SqliteTableStore::open(&dir.path().join("messages.db")).expect("the old store"));
+    let mut fifo = QueueAttributes::default();
+    fifo.apply(&attrs(&[("FifoQueue", "true")]))?;
+    for (name, attributes) in [("old", QueueAttributes::default()), ("old.fifo", fifo)] {
+        let def = QueueDef { attributes, tags: BTreeMap::new(), created_ms: START_MS, last_modified_ms: START_MS };
+        legacy.create_table(name, &serde_json::to_string(&def).unwrap()).await?;
+    }
+    let old_msg = |id: &str, visible_ms: u64, receives: u32, group: Option<&str>| {
+        serde_json::json!({
+            "id": id, "body": format!("body of {id}"), "sent_ms": START_MS, "visible_ms": visible_ms,
+            "receives": receives, "nonce": 5, "group": group, "dedup": group.map(|_| id),
+        })
+    };
+    let put = |table: &str, seq: u64, v: serde_json::Value| ItemWrite {
+        table: table.into(),
+        pk: vec![],
+        sk: seq.to_be_bytes().to_vec(),
+        item: Some(serde_json::to_vec(&v).unwrap()),
+    };
+    legacy
+        .write(vec![
+            put("~m:old", 1, old_msg("m1", START_MS, 0, None)),
+            put("~m:old", 2, old_msg("m2", START_MS + 60_000, 1, None)),
+            put("~m:old.fifo", 1, old_msg("f1", START_MS, 0, Some("g"))),
+            ItemWrite {
+                table: "~d:old.fifo".into(),
+                pk: vec![],
+                sk: b"f1".to_vec(),
+                item: Some(
+                    serde_json::to_vec(&serde_json::json!({"expires_ms": START_MS + 1000, "id": "f1", "seq": 1}))
+                        .unwrap(),
+                ),
+            },
+        ])
+        .await?;
+    let store = Arc::new(SqliteMessageStore::open(&dir.path().join("queues.db")).expect("the store opens"));
+    let q = Queues::open(store.clone(), Some(legacy.clone()), "us-east-1", clock.clone()).await?;
+    assert_eq!(q.list_queues(""), ["old", "old.fifo"]);
+    let got = receive(&q, "old").await?;
+    assert_eq!(got.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1"], "m2 is still in flight");
+    assert_eq!(got[0].body, "body of m1");
+    let dup = q
+        .send("old.fifo", NewMessage { group_id: Some("g".into()), dedup_id: Some("f1".into()), ..body("again") })
+        .await?;
+    assert_eq!(dup.id, "f1", "the deduplication record came along");
+    assert!(legacy.list_tables().await?.is_empty(), "the old store is emptied");
+    assert!(legacy.scan("~m:old", None, 10).await?.is_empty());
+    // Opening again (the old store now empty) changes nothing.
+    drop(q);
+    let q = Queues::open(store, Some(legacy), "us-east-1", clock).await?;
+    assert_eq!(
+        q.get_attributes("old", &["All".to_string()]).await?["ApproximateNumberOfMessagesNotVisible"],
+        "2",
+        "m1 received above, m2 before"
+    );
+    Ok(())
+}

@@ -7,11 +7,11 @@ use crate::writer::GroupWriter;
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 use squall_storage::{
-    DeadLetter, Dedup, Error, MessageCounts, MessageReceipt, MessageStore, MoveBlocked, MoveTo, Moved,
+    DeadLetter, Dedup, Error, FifoPicker, MessageCounts, MessageReceipt, MessageStore, MoveBlocked, MoveTo, Moved,
     NewStoredMessage, ReceiveRequest, Received, Result, SendOutcome, StoredMessage, VisibilityChange,
 };
 use squall_types::random_u64;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 const MIGRATIONS: &[&str] = &["
@@ -108,40 +108,50 @@ fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
     })
 }
 
-/// Appends messages to queue `qid` (whose next own number is `next`), numbering them in
-/// order; their numbers.
-fn append(tx: &Transaction<'_>, qid: i64, mut next: i64, messages: &[StoredMessage]) -> Result<Vec<u64>> {
-    let mut insert = tx
-        .prepare_cached(
-            "INSERT INTO messages (seq, queue, id, grp, origin, sent_ms, visible_ms, receives, first_receive_ms, nonce, content)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )
-        .map_err(backend)?;
-    let mut seqs = Vec::with_capacity(messages.len());
-    for m in messages {
-        let seq = (qid << QUEUE_SHIFT) | next;
-        next += 1;
-        insert
-            .execute(params![
-                seq,
-                qid,
-                m.id,
-                m.group,
-                m.origin,
-                m.sent_ms as i64,
-                m.visible_ms as i64,
-                m.receives,
-                m.first_receive_ms.map(|v| v as i64),
-                m.nonce as i64,
-                m.content
-            ])
-            .map_err(backend)?;
-        seqs.push(seq as u64);
-    }
+/// Stores message `m` as number `seq` of queue `qid`.
+fn insert(tx: &Transaction<'_>, qid: i64, seq: i64, m: &StoredMessage) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO messages (seq, queue, id, grp, origin, sent_ms, visible_ms, receives, first_receive_ms, nonce, content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .map_err(backend)?
+    .execute(params![
+        seq,
+        qid,
+        m.id,
+        m.group,
+        m.origin,
+        m.sent_ms as i64,
+        m.visible_ms as i64,
+        m.receives,
+        m.first_receive_ms.map(|v| v as i64),
+        m.nonce as i64,
+        m.content
+    ])
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Records that queue `qid`'s next own number is `next`.
+fn set_next(tx: &Transaction<'_>, qid: i64, next: i64) -> Result<()> {
     tx.prepare_cached("UPDATE queues SET next_seq = ?2 WHERE id = ?1")
         .map_err(backend)?
         .execute(params![qid, next])
         .map_err(backend)?;
+    Ok(())
+}
+
+/// Appends messages to queue `qid` (whose next own number is `next`), numbering them in
+/// order; their numbers.
+fn append(tx: &Transaction<'_>, qid: i64, mut next: i64, messages: &[StoredMessage]) -> Result<Vec<u64>> {
+    let mut seqs = Vec::with_capacity(messages.len());
+    for m in messages {
+        let seq = (qid << QUEUE_SHIFT) | next;
+        next += 1;
+        insert(tx, qid, seq, m)?;
+        seqs.push(seq as u64);
+    }
+    set_next(tx, qid, next)?;
     Ok(seqs)
 }
 
@@ -179,24 +189,17 @@ fn candidates(tx: &Transaction<'_>, qid: i64, now: u64, max: usize, fifo: bool) 
         let rows = stmt.query_map(params![qid, now as i64, max as i64], message).map_err(backend)?;
         return rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend);
     }
-    // In order of sending. A group's received messages come before the rest of it (it is
-    // received in order), so a group gives nothing while one of them is in flight: those
-    // found visible wait as `tentative` until the group's first message never received
-    // shows that none is. A message never received that is not yet visible (delayed)
-    // holds back the rest of its group.
     let (lo, hi) = range(qid);
-    let picked: Vec<i64> = {
+    let picked: Vec<u64> = {
         let mut stmt = tx
             .prepare_cached(
                 "SELECT seq, grp, visible_ms, receives FROM messages WHERE seq >= ?1 AND seq < ?2 ORDER BY seq LIMIT ?3",
             )
             .map_err(backend)?;
         let mut rows = stmt.query(params![lo, hi, FIFO_LOOKAHEAD as i64]).map_err(backend)?;
-        let mut blocked: HashSet<String> = HashSet::new();
-        let mut tentative: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut confirmed: HashSet<String> = HashSet::new();
-        let (mut picked, mut ended) = (Vec::new(), false);
-        while picked.len() < max {
+        let mut picker = FifoPicker::new(now, max);
+        let mut ended = false;
+        while !picker.is_full() {
             let Some(r) = rows.next().map_err(backend)? else {
                 ended = true;
                 break;
@@ -207,39 +210,12 @@ fn candidates(tx: &Transaction<'_>, qid: i64, now: u64, max: usize, fifo: bool) 
                 r.get(2).map_err(backend)?,
                 r.get(3).map_err(backend)?,
             );
-            let group = group.unwrap_or_default();
-            if blocked.contains(&group) {
-                continue;
-            }
-            let visible = visible as u64 <= now;
-            match (visible, receives > 0, confirmed.contains(&group)) {
-                (true, _, true) => picked.push(seq),
-                (true, true, false) => tentative.entry(group).or_default().push(seq),
-                (true, false, false) => {
-                    picked.extend(tentative.remove(&group).unwrap_or_default());
-                    picked.push(seq);
-                    confirmed.insert(group);
-                }
-                (false, true, _) => {
-                    tentative.remove(&group);
-                    blocked.insert(group);
-                }
-                (false, false, _) => {
-                    picked.extend(tentative.remove(&group).unwrap_or_default());
-                    blocked.insert(group);
-                }
-            }
+            picker.offer(seq as u64, group, visible as u64, receives);
         }
-        // Groups whose every message was received and is visible again.
-        if ended {
-            picked.extend(tentative.into_values().flatten());
-        }
-        picked.sort_unstable();
-        picked.truncate(max);
-        picked
+        picker.finish(ended)
     };
     let mut get = tx.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE seq = ?1")).map_err(backend)?;
-    picked.into_iter().map(|seq| get.query_row([seq], message).map_err(backend)).collect()
+    picked.into_iter().map(|seq| get.query_row([seq as i64], message).map_err(backend)).collect()
 }
 
 fn receive(tx: &Transaction<'_>, queue: &str, req: &ReceiveRequest) -> Result<Received> {
@@ -406,13 +382,15 @@ fn send(tx: &Transaction<'_>, queue: &str, now: u64, messages: &[NewStoredMessag
             nonce: 0,
             content: m.content.clone(),
         };
-        let seq = append(tx, qid, next, std::slice::from_ref(&stored))?[0];
+        let seq = (qid << QUEUE_SHIFT) | next;
         next += 1;
+        insert(tx, qid, seq, &stored)?;
         if let Some(d) = &m.dedup {
-            record.execute(params![qid, d.key, d.expires_ms as i64, m.id, seq as i64]).map_err(backend)?;
+            record.execute(params![qid, d.key, d.expires_ms as i64, m.id, seq]).map_err(backend)?;
         }
-        out.push(SendOutcome::Stored(seq));
+        out.push(SendOutcome::Stored(seq as u64));
     }
+    set_next(tx, qid, next)?;
     Ok(out)
 }
 

@@ -206,3 +206,68 @@ async fn swaps_return_what_they_replaced_in_order() {
     assert_eq!(store.submit_swap(delete).await.unwrap(), Some(b"two".to_vec()));
     assert_eq!(store.get_item("t", b"p", b"k").await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteMessageStore::open(&dir.path().join("queues.db")).unwrap());
+    squall_storage_conformance::messages::all(store).await;
+}
+
+#[tokio::test]
+async fn queued_and_received_messages_survive_reopening_the_message_store() {
+    use squall_storage::{MessageStore, NewStoredMessage, ReceiveRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queues.db");
+    let new = |body: &str| NewStoredMessage {
+        id: body.into(),
+        group: None,
+        dedup: None,
+        sent_ms: 1,
+        visible_ms: 1,
+        content: body.as_bytes().to_vec(),
+    };
+    let req =
+        |now| ReceiveRequest { now_ms: now, max: 10, visible_until_ms: now + 1_000, fifo: false, dead_letter: None };
+    {
+        let store = SqliteMessageStore::open(&path).unwrap();
+        store.create_queue("q", "{}").await.unwrap();
+        store.send("q", 1, vec![new("a"), new("b")]).await.unwrap();
+        assert_eq!(store.receive("q", ReceiveRequest { max: 1, ..req(1) }).await.unwrap().messages.len(), 1);
+    }
+    let store = SqliteMessageStore::open(&path).unwrap();
+    let got = store.receive("q", req(2)).await.unwrap().messages;
+    assert_eq!(got.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["b"], "a is still in flight");
+    let later = store.receive("q", req(1_001)).await.unwrap().messages;
+    assert_eq!((later[0].id.as_str(), later[0].receives), ("a", 2));
+}
+
+#[tokio::test]
+async fn a_1_kb_message_costs_at_most_one_and_a_half_times_its_size_on_disk() {
+    use squall_storage::{MessageStore, NewStoredMessage};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queues.db");
+    let store = SqliteMessageStore::open(&path).unwrap();
+    store.create_queue("q", "{}").await.unwrap();
+    let n = 4000usize;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let msgs = chunk
+            .iter()
+            .map(|i| NewStoredMessage {
+                id: format!("{i:036}"),
+                group: None,
+                dedup: None,
+                sent_ms: 1_700_000_000_000,
+                visible_ms: 1_700_000_000_000,
+                content: vec![b'm'; 1024],
+            })
+            .collect();
+        store.send("q", 1_700_000_000_000, msgs).await.unwrap();
+    }
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let ratio = bytes as f64 / (n * 1024) as f64;
+    assert!(ratio <= 1.5, "{bytes} bytes on disk for {n} messages of 1 KiB: {ratio:.2}x");
+}

@@ -27,8 +27,8 @@ pub use blobs::{BlobStore, BlobStream, BlobWriter};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use messages::{
-    DeadLetter, Dedup, MessageCounts, MessageReceipt, MessageStore, MoveBlocked, MoveTo, Moved, NewStoredMessage,
-    ReceiveRequest, Received, SendOutcome, StoredMessage, VisibilityChange,
+    DeadLetter, Dedup, FifoPicker, MessageCounts, MessageReceipt, MessageStore, MoveBlocked, MoveTo, Moved,
+    NewStoredMessage, ReceiveRequest, Received, SendOutcome, StoredMessage, VisibilityChange,
 };
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use queue::{InvocationQueue, QueuedInvocation};

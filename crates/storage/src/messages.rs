@@ -233,3 +233,78 @@ pub trait MessageStore: Send + Sync + 'static {
         dedup: Vec<(Dedup, String, u64)>,
     ) -> Result<()>;
 }
+
+/// Chooses what a FIFO receive hands out, given a queue's messages in order of number:
+/// backends feed it rows (their number, group, visible time, receive count) until it is
+/// full or the rows end, so every backend applies one rule.
+///
+/// A group's received messages come before the rest of it (it is received in order), so a
+/// group gives nothing while one of them is in flight: those found visible wait as
+/// tentative until the group's first message never received shows that none is. A
+/// message never received that is not yet visible (delayed) holds back the rest of its
+/// group.
+#[derive(Debug)]
+pub struct FifoPicker {
+    now_ms: u64,
+    max: usize,
+    picked: Vec<u64>,
+    blocked: std::collections::HashSet<String>,
+    confirmed: std::collections::HashSet<String>,
+    tentative: std::collections::HashMap<String, Vec<u64>>,
+}
+
+impl FifoPicker {
+    /// A picker of up to `max` messages visible at `now_ms`.
+    pub fn new(now_ms: u64, max: usize) -> FifoPicker {
+        FifoPicker {
+            now_ms,
+            max,
+            picked: Vec::new(),
+            blocked: Default::default(),
+            confirmed: Default::default(),
+            tentative: Default::default(),
+        }
+    }
+
+    /// Whether it has all it wants.
+    pub fn is_full(&self) -> bool {
+        self.picked.len() >= self.max
+    }
+
+    /// The next message in order.
+    pub fn offer(&mut self, seq: u64, group: Option<String>, visible_ms: u64, receives: u32) {
+        let group = group.unwrap_or_default();
+        if self.blocked.contains(&group) {
+            return;
+        }
+        let visible = visible_ms <= self.now_ms;
+        match (visible, receives > 0, self.confirmed.contains(&group)) {
+            (true, _, true) => self.picked.push(seq),
+            (true, true, false) => self.tentative.entry(group).or_default().push(seq),
+            (true, false, false) => {
+                self.picked.extend(self.tentative.remove(&group).unwrap_or_default());
+                self.picked.push(seq);
+                self.confirmed.insert(group);
+            }
+            (false, true, _) => {
+                self.tentative.remove(&group);
+                self.blocked.insert(group);
+            }
+            (false, false, _) => {
+                self.picked.extend(self.tentative.remove(&group).unwrap_or_default());
+                self.blocked.insert(group);
+            }
+        }
+    }
+
+    /// The numbers to hand out, in order; `ended`: the rows ran out (rather than the picker
+    /// filled up), so groups whose every message was received and is visible again count.
+    pub fn finish(mut self, ended: bool) -> Vec<u64> {
+        if ended {
+            self.picked.extend(self.tentative.into_values().flatten());
+        }
+        self.picked.sort_unstable();
+        self.picked.truncate(self.max);
+        self.picked
+    }
+}

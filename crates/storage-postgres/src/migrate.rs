@@ -1,0 +1,64 @@
+//! Versioned migrations: `squall_schema` records each one applied; they run in one
+//! transaction holding an advisory lock, so of several nodes starting at once one migrates
+//! and the others find the work done.
+
+use crate::backend;
+use squall_storage::{Error, Result};
+
+/// The advisory lock's key ("squall" in ASCII).
+const LOCK: i64 = 0x73_71_75_61_6c_6c;
+
+/// Every migration, in order; never edit one that shipped, add another.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE sqs_queues (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        definition TEXT NOT NULL
+    );
+    CREATE TABLE sqs_messages (
+        seq BIGSERIAL PRIMARY KEY,
+        queue BIGINT NOT NULL REFERENCES sqs_queues (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        grp TEXT,
+        origin TEXT,
+        sent_ms BIGINT NOT NULL,
+        visible_ms BIGINT NOT NULL,
+        receives INTEGER NOT NULL DEFAULT 0,
+        first_receive_ms BIGINT,
+        nonce BIGINT NOT NULL DEFAULT 0,
+        content BYTEA NOT NULL
+    );
+    CREATE INDEX sqs_messages_by_visibility ON sqs_messages (queue, visible_ms);
+    CREATE INDEX sqs_messages_by_seq ON sqs_messages (queue, seq);
+    CREATE TABLE sqs_dedup (
+        queue BIGINT NOT NULL REFERENCES sqs_queues (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (queue, key)
+    );
+    CREATE INDEX sqs_dedup_by_expiry ON sqs_dedup (queue, expires_ms);
+"];
+
+pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {
+    let tx = client.transaction().await.map_err(backend)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await.map_err(backend)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS squall_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        .await
+        .map_err(backend)?;
+    let row = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM squall_schema", &[]).await.map_err(backend)?;
+    let applied = row.get::<_, i32>(0) as usize;
+    if applied > MIGRATIONS.len() {
+        return Err(Error::Corrupt {
+            what: "the PostgreSQL schema".into(),
+            detail: format!("version {applied} is newer than this build knows ({})", MIGRATIONS.len()),
+        });
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.batch_execute(m).await.map_err(backend)?;
+        tx.execute("INSERT INTO squall_schema (version) VALUES ($1)", &[&((i + 1) as i32)]).await.map_err(backend)?;
+        tracing::info!(version = i + 1, "applied a PostgreSQL migration");
+    }
+    tx.commit().await.map_err(backend)
+}
