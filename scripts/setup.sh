@@ -19,6 +19,8 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v ruby >/dev/null 2>&1 || need_apt+=(ruby)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+# The PostgreSQL backend's tests start a throwaway server of their own (initdb, pg_ctl).
+command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} with apt-get"
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi

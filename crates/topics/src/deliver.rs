@@ -4,7 +4,9 @@
 //! queue's store, or as an asynchronous invocation in the functions service's durable
 //! queue (which retries the function). HTTP endpoints are slow and may be down, so their
 //! deliveries (and subscription confirmations) go to a durable outbox first; a worker
-//! posts them and retries failures with SNS's default policy (3 retries, 20 s apart).
+//! posts them and retries failures with SNS's default policy (3 retries, 20 s apart). The
+//! worker holds a bounded window of the outbox in memory and reads the rest in as the
+//! window empties, so deliveries piling up for an endpoint that is down cost disk.
 //! A delivery that cannot be made (the queue or function is gone, the endpoint never
 //! answered 2xx) goes to the subscription's dead-letter queue when it has a
 //! `RedrivePolicy`, and is dropped with a warning otherwise.
@@ -22,7 +24,8 @@ use serde_json::json;
 use squall_queues::message::NewMessage;
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::{TraceContext, format_iso8601_millis_z};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +47,15 @@ const HTTP_CONCURRENCY: usize = 16;
 /// The store's pseudo-table of pending HTTP deliveries (key: sequence number).
 const OUTBOX: &str = "outbox";
 
+/// Most deliveries held in memory, and most bytes of their bodies: the rest wait in the
+/// store and are read in as the held ones finish, so an endpoint that is down while
+/// publishes go on costs disk, not memory.
+pub(crate) const WINDOW: usize = 1024;
+const WINDOW_BYTES: usize = 16 << 20;
+
+/// Rows of the outbox read per store call when reading it in.
+const READ_PAGE: usize = 256;
+
 /// An HTTP delivery waiting in the outbox.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Pending {
@@ -62,11 +74,35 @@ struct Pending {
     dead_letter_queue: Option<String>,
 }
 
+/// The outbox's window in memory: deliveries waiting (by due time) and being sent. A
+/// delivery is `held` from when it is read in (or staged) until it is finished; the store
+/// has the rest, and `behind` says it may have some not held.
 #[derive(Default)]
 struct Outbox {
     /// Pending deliveries by (due time, sequence number).
     due: BTreeMap<(u64, u64), Pending>,
     in_flight: usize,
+    /// Every delivery held, with its body's size.
+    held: HashMap<u64, usize>,
+    held_bytes: usize,
+    behind: bool,
+}
+
+impl Outbox {
+    fn has_room(&self) -> bool {
+        self.held.len() < WINDOW && self.held_bytes < WINDOW_BYTES
+    }
+
+    fn hold(&mut self, seq: u64, p: &Pending) {
+        self.held.insert(seq, p.body.len());
+        self.held_bytes += p.body.len();
+    }
+
+    fn release(&mut self, seq: u64) {
+        if let Some(n) = self.held.remove(&seq) {
+            self.held_bytes -= n;
+        }
+    }
 }
 
 /// Delivers notifications; owned by [`Topics`].
@@ -102,18 +138,12 @@ impl Deliverer {
         queues: Arc<squall_queues::Queues>,
         functions: Arc<squall_functions::Functions>,
     ) -> Result<Deliverer> {
-        let mut outbox = Outbox::default();
-        let mut next_seq = 1;
-        for row in squall_storage::scan_all(store.as_ref(), OUTBOX).await? {
-            let seq = row.sk.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(0);
-            match serde_json::from_slice::<Pending>(&row.item) {
-                Ok(p) => {
-                    outbox.due.insert((0, seq), p);
-                }
-                Err(e) => tracing::warn!(seq, "dropping an unreadable HTTP delivery: {e}"),
-            }
-            next_seq = next_seq.max(seq + 1);
-        }
+        // The last row's number, read backwards; the rows themselves are read in by the
+        // worker, a window at a time.
+        let last = store.query(OUTBOX, &[], (Bound::Unbounded, Bound::Unbounded), false, 1).await?;
+        let next_seq =
+            last.first().and_then(|r| r.sk.as_slice().try_into().ok()).map_or(1, |b| u64::from_be_bytes(b) + 1);
+        let outbox = Outbox { behind: true, ..Outbox::default() };
         let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
         Ok(Deliverer {
             store,
@@ -128,6 +158,12 @@ impl Deliverer {
 
     fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
         self.outbox.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many deliveries the window holds.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.outbox().held.len()
     }
 
     /// Wakes the outbox worker (something was added).
@@ -174,26 +210,73 @@ impl Deliverer {
         self.stage(p)
     }
 
-    /// Gives `p` a sequence number and queues it in memory; returns its store write, which
-    /// the caller commits before the delivery may be sent (the worker finds nothing to send
-    /// for a write that failed: the entry is removed again by [`Deliverer::unstage`]).
+    /// Gives `p` a sequence number and, while the window has room, holds it in memory;
+    /// returns its store write, which the caller commits (through [`Deliverer::commit`])
+    /// before the delivery may be sent.
     fn stage(&self, p: Pending) -> ItemWrite {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let write = outbox_write(seq, Some(&p));
-        // Due only once the caller has committed: `release` makes it due now.
-        self.outbox().due.insert((u64::MAX, seq), p);
+        let mut outbox = self.outbox();
+        if outbox.has_room() {
+            // Due only once the caller has committed: `settle` makes it due now.
+            outbox.hold(seq, &p);
+            outbox.due.insert((u64::MAX, seq), p);
+        }
         write
     }
 
-    /// Makes staged deliveries due (their writes committed) or forgets them (failed).
+    /// Makes staged deliveries due (their writes committed) or forgets them (failed); a
+    /// committed one the window had no room for waits in the store.
     fn settle(&self, writes: &[ItemWrite], committed: bool) {
         let mut outbox = self.outbox();
         for w in writes.iter().filter(|w| w.table == OUTBOX) {
             let Ok(seq) = w.sk.as_slice().try_into().map(u64::from_be_bytes) else { continue };
-            if let Some(p) = outbox.due.remove(&(u64::MAX, seq))
-                && committed
-            {
-                outbox.due.insert((0, seq), p);
+            match outbox.due.remove(&(u64::MAX, seq)) {
+                Some(p) if committed => {
+                    outbox.due.insert((0, seq), p);
+                }
+                Some(_) => outbox.release(seq),
+                None if committed => outbox.behind = true,
+                None => {}
+            }
+        }
+    }
+
+    /// Reads deliveries the window does not hold from the store, while it has room.
+    async fn read_in(&self) -> Result<()> {
+        {
+            let mut outbox = self.outbox();
+            if !outbox.behind || !outbox.has_room() {
+                return Ok(());
+            }
+            // Cleared first: a commit landing during the read sets it again.
+            outbox.behind = false;
+        }
+        let mut after = None;
+        loop {
+            let rows = self.store.scan(OUTBOX, after.clone(), READ_PAGE).await?;
+            let ended = rows.len() < READ_PAGE;
+            after = rows.last().map(|r| (r.pk.clone(), r.sk.clone()));
+            let mut outbox = self.outbox();
+            for row in rows {
+                let Ok(seq) = row.sk.as_slice().try_into().map(u64::from_be_bytes) else { continue };
+                if outbox.held.contains_key(&seq) {
+                    continue;
+                }
+                if !outbox.has_room() {
+                    outbox.behind = true;
+                    return Ok(());
+                }
+                match serde_json::from_slice::<Pending>(&row.item) {
+                    Ok(p) => {
+                        outbox.hold(seq, &p);
+                        outbox.due.insert((0, seq), p);
+                    }
+                    Err(e) => tracing::warn!(seq, "skipping an unreadable HTTP delivery: {e}"),
+                }
+            }
+            if ended {
+                return Ok(());
             }
         }
     }
@@ -332,6 +415,10 @@ impl Topics {
 
     async fn outbox_worker(self: Arc<Self>) {
         loop {
+            if let Err(e) = self.deliver.read_in().await {
+                tracing::warn!("reading the HTTP outbox: {e}");
+                self.deliver.outbox().behind = true;
+            }
             let now = self.clock.now_ms();
             let (ready, next_due) = {
                 let mut outbox = self.deliver.outbox();
@@ -347,8 +434,13 @@ impl Topics {
             for (seq, p) in ready {
                 let me = self.clone();
                 tokio::spawn(async move {
-                    me.send_pending(seq, p).await;
-                    me.deliver.outbox().in_flight -= 1;
+                    let finished = me.send_pending(seq, p).await;
+                    let mut outbox = me.deliver.outbox();
+                    outbox.in_flight -= 1;
+                    if finished {
+                        outbox.release(seq);
+                    }
+                    drop(outbox);
                     me.deliver.wake();
                 });
             }
@@ -363,8 +455,9 @@ impl Topics {
         }
     }
 
-    /// One attempt at an HTTP delivery, then its bookkeeping.
-    async fn send_pending(&self, seq: u64, mut p: Pending) {
+    /// One attempt at an HTTP delivery, then its bookkeeping; whether it is finished (sent,
+    /// or given up on), rather than due again.
+    async fn send_pending(&self, seq: u64, mut p: Pending) -> bool {
         let d = &self.deliver;
         let gone = p.kind == "Notification" && !self.has_subscription(&p.subscription_arn);
         let outcome = if gone { Ok(()) } else { post(&d.client, &p).await };
@@ -375,7 +468,8 @@ impl Topics {
                 if let Err(e) = d.dead_letter(&p.subscription_arn, p.dead_letter_queue.as_deref(), &p.body, &why).await
                 {
                     tracing::warn!("dead-lettering an HTTP delivery: {e}; retrying later");
-                    return d.requeue(seq, p, self.retry_due());
+                    d.requeue(seq, p, self.retry_due());
+                    return false;
                 }
                 outbox_write(seq, None)
             }
@@ -386,13 +480,15 @@ impl Topics {
                 if let Err(e) = d.store.write(vec![w]).await {
                     tracing::warn!("recording an HTTP delivery's attempt: {e}");
                 }
-                return d.requeue(seq, p, self.retry_due());
+                d.requeue(seq, p, self.retry_due());
+                return false;
             }
         };
         if let Err(e) = d.store.write(vec![write]).await {
             // Sent but not forgotten: it will be sent again after a restart (at least once).
             tracing::warn!("completing an HTTP delivery: {e}");
         }
+        true
     }
 }
 
