@@ -6,7 +6,11 @@
 //! [`TempPostgres`] starts the throwaway PostgreSQL server the PostgreSQL backend's tests
 //! (and the end-to-end suites) run against.
 
+pub mod artifacts;
+pub mod invocations;
+pub mod logs;
 pub mod messages;
+pub mod meta;
 mod postgres;
 
 pub use postgres::TempPostgres;

@@ -1,8 +1,7 @@
 //! The embedded backend against the storage contracts.
 
 use super::*;
-use sha2::{Digest, Sha256};
-use squall_storage::{ArtifactStore, DeploymentChange, Error, Expect, LogStore, MetaStore};
+use squall_storage::{Error, Expect, MetaStore};
 use squall_types::*;
 
 fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
@@ -30,29 +29,6 @@ fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
     }
 }
 
-fn service(name: &str, functions: &[&str]) -> ServiceRecord {
-    ServiceRecord {
-        name: ServiceName::new(name).unwrap(),
-        routes: functions
-            .iter()
-            .map(|f| RouteSpec {
-                key: RouteKey::parse(&format!("GET /{f}")).unwrap(),
-                function: f.to_string(),
-                api: Default::default(),
-            })
-            .collect(),
-        cors: None,
-        functions: functions.iter().map(|f| FunctionName::new(*f).unwrap()).collect(),
-        deployed_at_ms: 1,
-        stage: None,
-        api_keys: vec![],
-        binary_media_types: vec![],
-        outputs: Default::default(),
-        gateway_responses: vec![],
-        resource_policies: vec![],
-    }
-}
-
 #[tokio::test]
 async fn function_writes_are_conditional_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,84 +47,31 @@ async fn function_writes_are_conditional_and_survive_reopen() {
 }
 
 #[tokio::test]
-async fn deployments_apply_whole_and_services_remove_their_functions() {
+async fn the_meta_store_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let s = EmbeddedStores::open(dir.path()).unwrap();
-    s.meta.put_function(&record("loose", None, 1), Expect::Absent).await.unwrap();
-    let change = DeploymentChange {
-        service: service("svc", &["svc-a", "svc-b"]),
-        upsert: vec![record("svc-a", Some("svc"), 1), record("svc-b", Some("svc"), 1)],
-        delete: vec![],
-    };
-    s.meta.apply_deployment(&change).await.unwrap();
-    let change = DeploymentChange {
-        service: service("svc", &["svc-a"]),
-        upsert: vec![record("svc-a", Some("svc"), 2)],
-        delete: vec!["svc-b".into()],
-    };
-    s.meta.apply_deployment(&change).await.unwrap();
-    let names: Vec<String> =
-        s.meta.list_functions().await.unwrap().into_iter().map(|f| f.config.name.to_string()).collect();
-    assert_eq!(names, ["loose", "svc-a"]);
-
-    // Deleting a service's function also drops it from the service's routes.
-    s.meta.delete_function("svc-a").await.unwrap();
-    let svc = s.meta.get_service("svc").await.unwrap().unwrap();
-    assert!(svc.routes.is_empty() && svc.functions.is_empty());
-
-    s.meta.apply_deployment(&change).await.unwrap();
-    assert!(s.meta.remove_service("svc").await.unwrap().is_some());
-    assert!(s.meta.get_function("svc-a").await.unwrap().is_none());
-    assert!(s.meta.get_function("loose").await.unwrap().is_some());
-    assert!(s.meta.list_services().await.unwrap().is_empty());
+    squall_storage_conformance::meta::all(s.meta.as_ref()).await;
 }
 
 #[tokio::test]
-async fn settings_keep_the_first_value() {
+async fn the_artifact_store_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let s = EmbeddedStores::open(dir.path()).unwrap();
-    assert_eq!(s.meta.init_setting("k", "one").await.unwrap(), "one");
-    assert_eq!(s.meta.init_setting("k", "two").await.unwrap(), "one");
-    assert_eq!(s.meta.get_setting("k").await.unwrap().as_deref(), Some("one"));
+    squall_storage_conformance::artifacts::all(s.artifacts.as_ref()).await;
 }
 
 #[tokio::test]
-async fn artifacts_are_verified_and_content_addressed() {
+async fn the_log_store_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let s = EmbeddedStores::open(dir.path()).unwrap();
-    let bytes = b"\0asm component".to_vec();
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let wrong = "f".repeat(64);
-    assert!(matches!(s.artifacts.put(&wrong, bytes.clone()).await, Err(Error::DigestMismatch { .. })));
-    assert!(!s.artifacts.contains(&wrong).await.unwrap());
-    s.artifacts.put(&sha, bytes.clone()).await.unwrap();
-    s.artifacts.put(&sha, bytes.clone()).await.unwrap();
-    assert_eq!(s.artifacts.get(&sha).await.unwrap(), Some(bytes));
-    assert!(s.artifacts.get("not-a-digest").await.is_err());
+    squall_storage_conformance::logs::all(s.logs.as_ref()).await;
 }
 
 #[tokio::test]
-async fn logs_read_by_position() {
+async fn the_invocation_queue_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let s = EmbeddedStores::open(dir.path()).unwrap();
-    let line = |f: &str, m: &str| LogLine {
-        seq: 0,
-        function: f.into(),
-        ts_ms: 5,
-        request_id: "r".into(),
-        trace_id: "t".into(),
-        stream: LogStream::Stdout,
-        message: m.into(),
-    };
-    s.logs.append(vec![line("a", "1"), line("b", "x"), line("a", "2"), line("a", "3")]).await.unwrap();
-    let all = s.logs.read("a", 0, 10).await.unwrap();
-    assert_eq!(all.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(), ["1", "2", "3"]);
-    let after = s.logs.read("a", all[0].seq, 1).await.unwrap();
-    assert_eq!(after[0].message, "2");
-    let tail = s.logs.tail("a", 2).await.unwrap();
-    assert_eq!(tail.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(), ["2", "3"]);
-    s.logs.delete_function("a").await.unwrap();
-    assert!(s.logs.read("a", 0, 10).await.unwrap().is_empty());
+    squall_storage_conformance::invocations::all(s.queue.as_ref()).await;
 }
 
 #[tokio::test]

@@ -7,11 +7,24 @@
 //!   nodes starting together migrate once.
 //! - `messages`: [`PgMessageStore`], queues and their messages (receives with
 //!   `FOR UPDATE SKIP LOCKED`).
+//! - `meta`: [`PgMetaStore`], functions, services and settings (conditional writes under
+//!   row locks).
+//! - `invocations`: [`PgInvocationQueue`], asynchronous invocations leased with
+//!   `FOR UPDATE SKIP LOCKED`.
+//! - `logs`: [`PgLogStore`]; `artifacts`: [`PgArtifactStore`], code packages as `bytea`.
 
+mod artifacts;
+mod invocations;
+mod logs;
 mod messages;
+mod meta;
 mod migrate;
 
+pub use artifacts::PgArtifactStore;
+pub use invocations::PgInvocationQueue;
+pub use logs::PgLogStore;
 pub use messages::PgMessageStore;
+pub use meta::PgMetaStore;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use squall_storage::{Error, Result};
@@ -19,6 +32,10 @@ use std::str::FromStr;
 
 /// Connections a node keeps open at most.
 const POOL_SIZE: usize = 16;
+
+/// How long a call waits for a connection (a free one from the pool, or a new one): past
+/// it, the call fails with a clear error instead of hanging while PostgreSQL is away.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A pool of connections to one database, migrated to this build's schema.
 #[derive(Clone)]
@@ -39,6 +56,10 @@ impl PgStores {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(TIMEOUT))
+            .create_timeout(Some(TIMEOUT))
+            .recycle_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| Error::Backend(format!("building the PostgreSQL pool: {e}")))?;
         let stores = PgStores { pool };
@@ -49,6 +70,26 @@ impl PgStores {
     /// Queues and messages.
     pub fn messages(&self) -> PgMessageStore {
         PgMessageStore::new(self.pool.clone())
+    }
+
+    /// Functions, services and settings.
+    pub fn meta(&self) -> PgMetaStore {
+        PgMetaStore::new(self.pool.clone())
+    }
+
+    /// Asynchronous invocations.
+    pub fn invocations(&self) -> PgInvocationQueue {
+        PgInvocationQueue::new(self.pool.clone())
+    }
+
+    /// Invocation logs.
+    pub fn logs(&self) -> PgLogStore {
+        PgLogStore::new(self.pool.clone())
+    }
+
+    /// Code packages.
+    pub fn artifacts(&self) -> PgArtifactStore {
+        PgArtifactStore::new(self.pool.clone())
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {

@@ -9,7 +9,8 @@ use squall_storage::{Error, Result};
 const LOCK: i64 = 0x73_71_75_61_6c_6c;
 
 /// Every migration, in order; never edit one that shipped, add another.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE sqs_queues (
         id BIGSERIAL PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -39,7 +40,51 @@ const MIGRATIONS: &[&str] = &["
         PRIMARY KEY (queue, key)
     );
     CREATE INDEX sqs_dedup_by_expiry ON sqs_dedup (queue, expires_ms);
-"];
+",
+    "
+    CREATE TABLE functions (
+        name TEXT PRIMARY KEY,
+        service TEXT,
+        format INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX functions_by_service ON functions (service);
+    CREATE TABLE services (
+        name TEXT PRIMARY KEY,
+        format INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE artifacts (
+        sha256 TEXT PRIMARY KEY,
+        bytes BYTEA NOT NULL
+    );
+    CREATE TABLE logs (
+        seq BIGSERIAL PRIMARY KEY,
+        function TEXT NOT NULL,
+        ts_ms BIGINT NOT NULL,
+        request_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX logs_by_function ON logs (function, seq);
+    CREATE TABLE invocations (
+        id TEXT PRIMARY KEY,
+        function TEXT NOT NULL,
+        payload BYTEA NOT NULL,
+        traceparent TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        enqueued_ms BIGINT NOT NULL,
+        due_ms BIGINT NOT NULL,
+        leased_until_ms BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX invocations_by_due ON invocations (due_ms);
+",
+];
 
 pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {
     let tx = client.transaction().await.map_err(backend)?;

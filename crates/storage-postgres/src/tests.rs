@@ -11,6 +11,16 @@ async fn the_message_store_keeps_the_contract() {
     squall_storage_conformance::messages::all(Arc::new(stores.messages())).await;
 }
 
+#[tokio::test]
+async fn the_other_stores_keep_their_contracts() {
+    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
+    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
+    squall_storage_conformance::meta::all(&stores.meta()).await;
+    squall_storage_conformance::logs::all(&stores.logs()).await;
+    squall_storage_conformance::invocations::all(&stores.invocations()).await;
+    squall_storage_conformance::artifacts::all(&stores.artifacts()).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_connecting_together_migrate_once() {
     let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
@@ -30,4 +40,42 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
         out.push(h.await.expect("a task"));
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgresql_restart_fails_calls_meanwhile_and_loses_nothing_acknowledged() {
+    use squall_storage::{Error, MessageStore, NewStoredMessage, ReceiveRequest};
+    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
+    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
+    let store = stores.messages();
+    let msg = |id: &str| NewStoredMessage {
+        id: id.into(),
+        group: None,
+        dedup: None,
+        sent_ms: 1,
+        visible_ms: 1,
+        content: id.as_bytes().to_vec(),
+    };
+    store.create_queue("q", "{}").await.unwrap();
+    store.send("q", 1, vec![msg("before")]).await.unwrap();
+
+    pg.stop().expect("PostgreSQL stops");
+    let failed = store.send("q", 1, vec![msg("while down")]).await;
+    assert!(matches!(failed, Err(Error::Backend(_))), "a clear error, not a hang or a panic: {failed:?}");
+
+    pg.start_again().expect("PostgreSQL starts again");
+    let mut sent = Err(Error::Backend("not tried".into()));
+    for _ in 0..100 {
+        sent = store.send("q", 1, vec![msg("after")]).await;
+        if sent.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sent.expect("the pool reconnects once PostgreSQL is back");
+    let req = ReceiveRequest { now_ms: 2, max: 10, visible_until_ms: 1_000, fifo: false, dead_letter: None };
+    let got = store.receive("q", req).await.unwrap().messages;
+    let mut ids: Vec<String> = got.into_iter().map(|m| m.id).collect();
+    ids.sort();
+    assert_eq!(ids, ["after", "before"], "the acknowledged send survived, the failed one left nothing");
 }

@@ -1,0 +1,101 @@
+//! [`InvocationQueue`] on PostgreSQL: due invocations are leased with
+//! `FOR UPDATE SKIP LOCKED`, so every node's dispatcher takes different ones, and a lease
+//! that ends (its node died) makes the invocation due again for any node.
+
+use crate::{backend, client};
+use async_trait::async_trait;
+use deadpool_postgres::Pool;
+use squall_storage::{InvocationQueue, QueuedInvocation, Result};
+use tokio_postgres::Row;
+
+/// Asynchronous invocations waiting to run.
+pub struct PgInvocationQueue {
+    pool: Pool,
+}
+
+impl PgInvocationQueue {
+    pub(crate) fn new(pool: Pool) -> PgInvocationQueue {
+        PgInvocationQueue { pool }
+    }
+}
+
+fn invocation(r: &Row) -> QueuedInvocation {
+    QueuedInvocation {
+        id: r.get(0),
+        function: r.get(1),
+        payload: r.get(2),
+        traceparent: r.get(3),
+        attempts: r.get::<_, i32>(4) as u32,
+        enqueued_ms: r.get::<_, i64>(5) as u64,
+        due_ms: r.get::<_, i64>(6) as u64,
+    }
+}
+
+#[async_trait]
+impl InvocationQueue for PgInvocationQueue {
+    async fn enqueue(&self, inv: &QueuedInvocation) -> Result<()> {
+        let client = client(&self.pool).await?;
+        client
+            .execute(
+                "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &inv.id,
+                    &inv.function,
+                    &inv.payload,
+                    &inv.traceparent,
+                    &(inv.attempts as i32),
+                    &(inv.enqueued_ms as i64),
+                    &(inv.due_ms as i64),
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn lease(&self, now_ms: u64, lease_until_ms: u64, limit: usize) -> Result<Vec<QueuedInvocation>> {
+        let client = client(&self.pool).await?;
+        let rows = client
+            .query(
+                "UPDATE invocations SET leased_until_ms = $2 WHERE id IN
+                   (SELECT id FROM invocations WHERE due_ms <= $1 AND leased_until_ms <= $1
+                    ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, function, payload, traceparent, attempts, enqueued_ms, due_ms",
+                &[&(now_ms as i64), &(lease_until_ms as i64), &(limit as i64)],
+            )
+            .await
+            .map_err(backend)?;
+        let mut out: Vec<QueuedInvocation> = rows.iter().map(invocation).collect();
+        out.sort_by(|a, b| a.due_ms.cmp(&b.due_ms).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn complete(&self, id: &str) -> Result<()> {
+        let client = client(&self.pool).await?;
+        client.execute("DELETE FROM invocations WHERE id = $1", &[&id]).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn retry_at(&self, id: &str, attempts: u32, due_ms: u64) -> Result<()> {
+        let client = client(&self.pool).await?;
+        client
+            .execute(
+                "UPDATE invocations SET attempts = $2, due_ms = $3, leased_until_ms = 0 WHERE id = $1",
+                &[&id, &(attempts as i32), &(due_ms as i64)],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn next_due_ms(&self) -> Result<Option<u64>> {
+        let client = client(&self.pool).await?;
+        // A leased invocation becomes due again when its lease ends.
+        let row = client
+            .query_one("SELECT MIN(GREATEST(due_ms, leased_until_ms)) FROM invocations", &[])
+            .await
+            .map_err(backend)?;
+        Ok(row.get::<_, Option<i64>>(0).map(|v| v as u64))
+    }
+}
