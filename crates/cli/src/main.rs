@@ -66,6 +66,11 @@ enum Command {
         /// `<bucket>.s3-website.<domain>` on the http port (`localhost` always works).
         #[arg(long, env = "SQUALL_S3_DOMAIN")]
         s3_domain: Option<String>,
+        /// Keep state in PostgreSQL (`postgres://user:password@host:port/database`) instead of
+        /// the data directory, which then keeps the credentials file, objects' bytes (unless
+        /// --blobs) and caches. Migrations run at start.
+        #[arg(long, env = "SQUALL_STORE")]
+        store: Option<String>,
         /// Keep objects' bytes in an S3-compatible bucket (`s3://bucket/prefix`) instead of
         /// the data directory (objects up to 64 KiB stay in their records).
         #[arg(long, env = "SQUALL_BLOBS")]
@@ -178,6 +183,7 @@ fn main() -> ExitCode {
             idle_timeout,
             no_sandbox,
             s3_domain,
+            store,
             blobs,
             blobs_endpoint,
             blobs_region,
@@ -211,6 +217,15 @@ fn main() -> ExitCode {
                 retry_delay: std::time::Duration::from_millis(async_retry_delay_ms),
                 ..Default::default()
             };
+            if let Some(url) =
+                store.as_deref().filter(|u| !u.starts_with("postgres://") && !u.starts_with("postgresql://"))
+            {
+                eprintln!(
+                    "error: --store {:?} is not a PostgreSQL URL (postgres://user:password@host:port/database); without --store, state lives in --data-dir",
+                    squall_server::redacted(url)
+                );
+                return ExitCode::FAILURE;
+            }
             let blobs = match (blobs, blobs_access_key_id, blobs_secret_access_key) {
                 (None, _, _) => None,
                 (Some(url), Some(id), Some(secret)) => Some(squall_server::RemoteBlobs {
@@ -226,6 +241,7 @@ fn main() -> ExitCode {
             };
             commands::server::run(squall_server::ServerConfig {
                 data_dir,
+                store,
                 api_addr: api,
                 http_addr: http,
                 region,

@@ -72,7 +72,8 @@ pub(crate) async fn carry_over(legacy: &dyn TableStore, store: &dyn MessageStore
             let d: OldDedup = serde_json::from_slice(&row.item)
                 .map_err(|e| corrupt(format!("a deduplication id of queue {name}"), e))?;
             if d.expires_ms > now {
-                let key = String::from_utf8_lossy(&row.sk).into_owned();
+                // The old layout joined group and id with NUL; now a line feed.
+                let key = String::from_utf8_lossy(&row.sk).replace('\0', "\n");
                 dedup.push((Dedup { key, expires_ms: d.expires_ms }, d.id, d.seq));
             }
         }

@@ -124,7 +124,9 @@ fn prepare(def: &QueueDef, m: &NewMessage, now: u64) -> Result<Prepared> {
 pub(crate) fn dedup_key(def: &QueueDef, group: Option<&str>, dedup: Option<&str>) -> Option<String> {
     let f = def.attributes.fifo.as_ref()?;
     let id = dedup?;
-    Some(if f.dedup_per_group { format!("{}\u{0}{id}", group.unwrap_or("")) } else { id.to_string() })
+    // Both are printable ASCII, so a line feed cannot occur in either (and, unlike NUL,
+    // every backend's text type holds it).
+    Some(if f.dedup_per_group { format!("{}\n{id}", group.unwrap_or("")) } else { id.to_string() })
 }
 
 /// What SendMessage answers for `c`, stored as message `id` (an earlier one, for a duplicate).

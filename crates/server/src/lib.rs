@@ -3,12 +3,14 @@
 //! and runs until shutdown, then stops the services in reverse.
 //!
 //! This is the only crate that names concrete backends (`squall-storage-embedded`,
-//! `squall-runtime-wasm`); everything below receives trait objects.
+//! `squall-storage-postgres`, `squall-runtime-wasm`); everything below receives trait
+//! objects (`stores`).
 
 mod credentials;
 mod keys;
 mod runtimes;
 mod services;
+mod stores;
 
 use anyhow::Context;
 use squall_clock::Clock;
@@ -17,7 +19,7 @@ use squall_gateway::{AccessKeys, ApiState, RoutesState};
 use squall_lifecycle::Running;
 use squall_runtime_process::ProcessOptions;
 use squall_runtime_wasm::EngineOptions;
-use squall_storage_embedded::EmbeddedStores;
+pub use squall_storage_postgres::redacted;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,8 +29,11 @@ use tokio::net::TcpListener;
 /// How the server is set up (from `squall server`'s flags).
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Where state lives (`./.squall` by default).
+    /// Where state lives (`./.squall` by default): everything on the embedded backend; with
+    /// `store`, the credentials file, objects' bytes (unless `blobs`) and local caches.
     pub data_dir: PathBuf,
+    /// `--store`: a PostgreSQL URL to keep state in instead of the data directory.
+    pub store: Option<String>,
     /// The api port's address (AWS APIs and the control plane).
     pub api_addr: SocketAddr,
     /// The http port's address (deployed routes).
@@ -91,8 +96,7 @@ pub async fn run(
     on_start: impl FnOnce(&Started),
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let stores = EmbeddedStores::open(&config.data_dir)
-        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+    let stores = stores::open(&config).await?;
     let (creds, key_created) = credentials::load_or_create(stores.meta.as_ref()).await?;
     let credentials_file = credentials::write_file(&config.data_dir, &creds)?;
     let bind = |addr: SocketAddr, port: &'static str| async move {

@@ -2,14 +2,14 @@
 //! the order they start in.
 
 use crate::ServerConfig;
+use crate::stores::Stores;
 use anyhow::Context;
-use squall_functions::{Functions, LogPipe, Stores};
+use squall_functions::{Functions, LogPipe};
 use squall_lifecycle::Service;
 use squall_objects::Objects;
 use squall_params::{Params, Sealer};
 use squall_queues::Queues;
 use squall_runtime::ByKind;
-use squall_storage_embedded::EmbeddedStores;
 use squall_tables::Tables;
 use squall_topics::{Destinations, Topics};
 use squall_triggers::Triggers;
@@ -32,13 +32,13 @@ impl Services {
     /// `api_addr`.
     pub(crate) async fn open(
         config: &ServerConfig,
-        stores: &EmbeddedStores,
+        stores: &Stores,
         runtime: Arc<ByKind>,
         log_pipe: Arc<LogPipe>,
         api_addr: SocketAddr,
     ) -> anyhow::Result<Services> {
         let clock = config.clock.clone();
-        let function_stores = Stores {
+        let function_stores = squall_functions::Stores {
             meta: stores.meta.clone(),
             artifacts: stores.artifacts.clone(),
             logs: stores.logs.clone(),
@@ -59,7 +59,7 @@ impl Services {
         )
         .await
         .context("loading topics")?;
-        let objects = Objects::open(stores.objects.clone(), blobs(config, stores)?, &config.region, clock.clone())
+        let objects = Objects::open(stores.objects.clone(), stores.blobs.clone(), &config.region, clock.clone())
             .await
             .context("loading buckets")?;
         // Asynchronous invocation records and bucket events go to functions, queues and
@@ -104,10 +104,9 @@ impl Services {
     }
 }
 
-/// Where objects' bytes go: the data directory, or `--blobs`' S3-compatible store.
-/// The queues, carried over first from `messages.db` when an older server left one.
-async fn open_queues(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::Result<Queues> {
-    let legacy = squall_storage_embedded::legacy_messages(&config.data_dir)?;
+/// The queues, carried over first from `messages.db` when an older embedded server left one.
+async fn open_queues(config: &ServerConfig, stores: &Stores) -> anyhow::Result<Queues> {
+    let legacy = if stores.embedded { squall_storage_embedded::legacy_messages(&config.data_dir)? } else { None };
     let carried = legacy.is_some();
     let legacy = legacy.map(|l| l as Arc<dyn squall_storage::TableStore>);
     let queues = Queues::open(stores.messages.clone(), legacy, &config.region, config.clock.clone()).await?;
@@ -115,20 +114,6 @@ async fn open_queues(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::
         squall_storage_embedded::remove_legacy_messages(&config.data_dir)?;
     }
     Ok(queues)
-}
-
-fn blobs(config: &ServerConfig, stores: &EmbeddedStores) -> anyhow::Result<Arc<dyn squall_storage::BlobStore>> {
-    let Some(remote) = &config.blobs else { return Ok(stores.blobs.clone()) };
-    let (bucket, prefix) = squall_storage_remote::RemoteConfig::parse_url(&remote.url)
-        .with_context(|| format!("--blobs {:?} is not an s3://bucket[/prefix] URL", remote.url))?;
-    let remote = squall_storage_remote::RemoteConfig {
-        bucket,
-        prefix,
-        endpoint: remote.endpoint.clone(),
-        region: remote.region.clone(),
-        credentials: remote.credentials.clone(),
-    };
-    Ok(Arc::new(squall_storage_remote::RemoteBlobStore::new(&remote).context("configuring the remote blob store")?))
 }
 
 /// Object events go where asynchronous invocation records go: a function (queued

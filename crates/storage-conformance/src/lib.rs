@@ -12,5 +12,6 @@ pub mod logs;
 pub mod messages;
 pub mod meta;
 mod postgres;
+pub mod tables;
 
 pub use postgres::TempPostgres;

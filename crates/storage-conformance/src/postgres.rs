@@ -9,10 +9,16 @@ use std::process::{Command, Stdio};
 
 /// A running throwaway server.
 pub struct TempPostgres {
-    dir: tempfile::TempDir,
+    dir: Dir,
     bin: PathBuf,
     port: u16,
     as_user: Option<&'static str>,
+}
+
+/// Where the server's files live: deleted with it, or kept for a later start.
+enum Dir {
+    Temp(tempfile::TempDir),
+    Kept(PathBuf),
 }
 
 /// The directory holding `initdb`, `pg_ctl` and `postgres`.
@@ -43,25 +49,40 @@ fn is_root() -> bool {
 }
 
 impl TempPostgres {
-    /// Creates and starts a server; its only role is `squall`, trusted on loopback.
+    /// Creates and starts a server in a temporary directory, deleted when it stops; its
+    /// only role is `squall`, trusted on loopback.
     pub fn start() -> Result<TempPostgres, String> {
-        let bin = bin_dir()?;
         let dir = tempfile::Builder::new().prefix("squall-pg-").tempdir().map_err(|e| e.to_string())?;
+        TempPostgres::launch(Dir::Temp(dir))
+    }
+
+    /// Starts a server whose files live in `dir` and stay there when it stops: created
+    /// there the first time, started again from them afterwards (a node restarted on the
+    /// same data finds its database as it left it).
+    pub fn start_in(dir: &Path) -> Result<TempPostgres, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        TempPostgres::launch(Dir::Kept(dir.to_path_buf()))
+    }
+
+    fn launch(dir: Dir) -> Result<TempPostgres, String> {
+        let bin = bin_dir()?;
         let as_user = is_root().then_some("postgres");
+        let pg = TempPostgres { dir, bin, port: free_port()?, as_user };
         if let Some(user) = as_user {
-            let status = Command::new("chown").arg(format!("{user}:")).arg(dir.path()).status();
+            let status = Command::new("chown").arg(format!("{user}:")).arg(pg.dir()).status();
             if !status.is_ok_and(|s| s.success()) {
-                return Err(format!("giving {} to the {user} user failed", dir.path().display()));
+                return Err(format!("giving {} to the {user} user failed", pg.dir().display()));
             }
         }
-        let pg = TempPostgres { dir, bin, port: free_port()?, as_user };
-        pg.run("initdb", &["-D", &pg.data(), "-U", "squall", "--auth=trust", "-E", "UTF8", "--no-sync"])?;
+        if !pg.dir().join("data").join("PG_VERSION").exists() {
+            pg.run("initdb", &["-D", &pg.data(), "-U", "squall", "--auth=trust", "-E", "UTF8", "--no-sync"])?;
+        }
         pg.start_server()?;
         Ok(pg)
     }
 
     fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
+        self.dir().join("data").display().to_string()
     }
 
     /// Runs one of PostgreSQL's programs (as the `postgres` user when root); its failure's
@@ -78,7 +99,7 @@ impl TempPostgres {
         };
         let out = cmd
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.dir())
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("running {}: {e}", exe.display()))?;
@@ -96,9 +117,9 @@ impl TempPostgres {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             self.port,
-            self.dir.path().display()
+            self.dir().display()
         );
-        let log = self.dir.path().join("postgres.log").display().to_string();
+        let log = self.dir().join("postgres.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "-t", "60", "start"])
     }
 
@@ -170,7 +191,10 @@ impl TempPostgres {
 
     /// Where the server's data and log live.
     pub fn dir(&self) -> &Path {
-        self.dir.path()
+        match &self.dir {
+            Dir::Temp(t) => t.path(),
+            Dir::Kept(p) => p,
+        }
     }
 }
 

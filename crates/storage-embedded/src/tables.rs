@@ -4,8 +4,7 @@ use crate::db::{Db, Sync, backend};
 use crate::writer::{GroupWriter, Op, Settle};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use squall_storage::{Error, ItemWrite, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
-use std::collections::HashMap;
+use squall_storage::{Error, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -54,17 +53,7 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteTableStore {
     reads: Db,
     writer: GroupWriter,
-    pending: Arc<Mutex<Pending>>,
-}
-
-/// A stored item's identity: table, partition key, sort key.
-type ItemKey = (String, Vec<u8>, Vec<u8>);
-
-/// Submitted writes not yet committed: the newest value per item, with its submission number.
-#[derive(Default)]
-struct Pending {
-    next: u64,
-    items: HashMap<ItemKey, (u64, Option<Vec<u8>>)>,
+    pending: Arc<Overlay>,
 }
 
 impl SqliteTableStore {
@@ -72,7 +61,7 @@ impl SqliteTableStore {
     pub fn open(path: &Path) -> Result<Self> {
         let reads = Db::open(path, Sync::Normal, MIGRATIONS)?;
         let writer = GroupWriter::start(path, "tables")?;
-        Ok(SqliteTableStore { reads, writer, pending: Arc::new(Mutex::new(Pending::default())) })
+        Ok(SqliteTableStore { reads, writer, pending: Arc::new(Overlay::default()) })
     }
 
     /// Makes `writes` visible at once (the overlay) and queues them for the writer; with
@@ -82,28 +71,10 @@ impl SqliteTableStore {
         writes: Vec<ItemWrite>,
         old: Option<Arc<Mutex<Option<Vec<u8>>>>>,
     ) -> oneshot::Receiver<Result<()>> {
-        let keys: Vec<(ItemKey, u64)> = {
-            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            writes
-                .iter()
-                .map(|w| {
-                    p.next += 1;
-                    let (key, seq) = ((w.table.clone(), w.pk.clone(), w.sk.clone()), p.next);
-                    p.items.insert(key.clone(), (seq, w.item.clone()));
-                    (key, seq)
-                })
-                .collect()
-        };
+        let staged = self.pending.stage(&writes);
         let pending = self.pending.clone();
         // Committed or failed, the overlay no longer speaks for these writes.
-        let settle: Settle = Box::new(move || {
-            let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
-            for (key, seq) in &keys {
-                if p.items.get(key).is_some_and(|(s, _)| s == seq) {
-                    p.items.remove(key);
-                }
-            }
-        });
+        let settle: Settle = Box::new(move || pending.settle(&staged));
         self.writer.enqueue(
             Box::new(move |tx| {
                 if let (Some(slot), Some(w)) = (old, writes.first()) {
@@ -209,10 +180,10 @@ impl TableStore for SqliteTableStore {
     }
 
     async fn get_item(&self, table: &str, pk: &[u8], sk: &[u8]) -> Result<Option<Vec<u8>>> {
-        let key: ItemKey = (table.to_string(), pk.to_vec(), sk.to_vec());
-        if let Some((_, value)) = self.pending.lock().unwrap_or_else(|p| p.into_inner()).items.get(&key) {
-            return Ok(value.clone());
+        if let Some(value) = self.pending.get(table, pk, sk) {
+            return Ok(value);
         }
+        let key = (table.to_string(), pk.to_vec(), sk.to_vec());
         self.reads
             .call(move |c| {
                 let mut stmt = c

@@ -113,21 +113,11 @@ async fn queued_invocations_are_leased_once_retried_and_survive_reopen() {
     assert_eq!(q.next_due_ms().await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn swaps_return_what_they_replaced_in_order() {
-    use squall_storage::{ItemWrite, TableStore};
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_store_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let store = crate::SqliteTableStore::open(&dir.path().join("t.db")).unwrap();
-    let put =
-        |v: &[u8]| vec![ItemWrite { table: "t".into(), pk: b"p".to_vec(), sk: b"k".to_vec(), item: Some(v.to_vec()) }];
-    // Submitted back to back: each sees its predecessor, although neither was durable yet.
-    let first = store.submit_swap(put(b"one"));
-    let second = store.submit_swap(put(b"two"));
-    assert_eq!(first.await.unwrap(), None);
-    assert_eq!(second.await.unwrap(), Some(b"one".to_vec()));
-    let delete = vec![ItemWrite { table: "t".into(), pk: b"p".to_vec(), sk: b"k".to_vec(), item: None }];
-    assert_eq!(store.submit_swap(delete).await.unwrap(), Some(b"two".to_vec()));
-    assert_eq!(store.get_item("t", b"p", b"k").await.unwrap(), None);
+    squall_storage_conformance::tables::all(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

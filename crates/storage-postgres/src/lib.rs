@@ -12,6 +12,7 @@
 //! - `invocations`: [`PgInvocationQueue`], asynchronous invocations leased with
 //!   `FOR UPDATE SKIP LOCKED`.
 //! - `logs`: [`PgLogStore`]; `artifacts`: [`PgArtifactStore`], code packages as `bytea`.
+//! - `tables`: [`PgTableStore`], table definitions and items, one namespace per store.
 
 mod artifacts;
 mod invocations;
@@ -19,12 +20,14 @@ mod logs;
 mod messages;
 mod meta;
 mod migrate;
+mod tables;
 
 pub use artifacts::PgArtifactStore;
 pub use invocations::PgInvocationQueue;
 pub use logs::PgLogStore;
 pub use messages::PgMessageStore;
 pub use meta::PgMetaStore;
+pub use tables::PgTableStore;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use squall_storage::{Error, Result};
@@ -41,6 +44,28 @@ const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 #[derive(Clone)]
 pub struct PgStores {
     pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+/// The advisory lock a server holds on its database ("squalln" in ASCII).
+const NODE_LOCK: i64 = 0x73_71_75_61_6c_6c_6e;
+
+/// A server's claim on its database: a session advisory lock on a connection of its own,
+/// held while this value lives (and released by PostgreSQL when the server dies).
+pub struct NodeClaim {
+    _client: tokio_postgres::Client,
+}
+
+/// `url` without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl PgStores {
@@ -50,7 +75,7 @@ impl PgStores {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| Error::Backend(format!("the PostgreSQL URL does not parse: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
@@ -62,9 +87,35 @@ impl PgStores {
             .recycle_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| Error::Backend(format!("building the PostgreSQL pool: {e}")))?;
-        let stores = PgStores { pool };
+        let stores = PgStores { pool, config };
         migrate::run(&mut *stores.client().await?).await?;
         Ok(stores)
+    }
+
+    /// Claims the database for this server. Several servers on one database would each
+    /// keep their own caches of definitions and run their own sweepers and dispatchers, so
+    /// a second one is refused (with [`Error::Conflict`]) until they coordinate. Releases
+    /// the leases of asynchronous invocations earlier servers held.
+    pub async fn claim_node(&self) -> Result<NodeClaim> {
+        let (client, connection) = self.config.connect(tokio_postgres::NoTls).await.map_err(backend)?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!("the connection holding this server's claim on PostgreSQL ended: {e}");
+            }
+        });
+        let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK]).await.map_err(backend)?;
+        if !row.get::<_, bool>(0) {
+            return Err(Error::Conflict(
+                "another Squall server is using this PostgreSQL database; several servers on one database are not supported yet".into(),
+            ));
+        }
+        // The only server now: asynchronous invocations leased by servers before it (which
+        // crashed or stopped mid-run) are due again at once, as on the embedded backend.
+        client
+            .execute("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0", &[])
+            .await
+            .map_err(backend)?;
+        Ok(NodeClaim { _client: client })
     }
 
     /// Queues and messages.
@@ -85,6 +136,13 @@ impl PgStores {
     /// Invocation logs.
     pub fn logs(&self) -> PgLogStore {
         PgLogStore::new(self.pool.clone())
+    }
+
+    /// The table store of `namespace` (`tables`, `topics`, `objects`, `params`: what the
+    /// embedded backend keeps in a database file each). Starts its writer task on the
+    /// current tokio runtime.
+    pub fn tables(&self, namespace: &str) -> PgTableStore {
+        PgTableStore::new(self.pool.clone(), namespace)
     }
 
     /// Code packages.

@@ -419,7 +419,10 @@ impl MessageStore for PgMessageStore {
 
     async fn list_queues(&self) -> Result<Vec<(String, String)>> {
         let client = client(&self.pool).await?;
-        let rows = client.query("SELECT name, definition FROM sqs_queues ORDER BY name", &[]).await.map_err(backend)?;
+        let rows = client
+            .query("SELECT name, definition FROM sqs_queues ORDER BY name COLLATE \"C\"", &[])
+            .await
+            .map_err(backend)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 

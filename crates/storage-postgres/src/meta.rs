@@ -84,7 +84,7 @@ impl MetaStore for PgMetaStore {
     }
 
     async fn list_functions(&self) -> Result<Vec<FunctionRecord>> {
-        self.list("SELECT name, record FROM functions ORDER BY name", "function").await
+        self.list("SELECT name, record FROM functions ORDER BY name COLLATE \"C\"", "function").await
     }
 
     async fn put_function(&self, record: &FunctionRecord, expect: Expect) -> Result<()> {
@@ -138,7 +138,7 @@ impl MetaStore for PgMetaStore {
     }
 
     async fn list_services(&self) -> Result<Vec<ServiceRecord>> {
-        self.list("SELECT name, record FROM services ORDER BY name", "service").await
+        self.list("SELECT name, record FROM services ORDER BY name COLLATE \"C\"", "service").await
     }
 
     async fn apply_deployment(&self, change: &DeploymentChange) -> Result<()> {

@@ -84,6 +84,22 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX invocations_by_due ON invocations (due_ms);
 ",
+    "
+    CREATE TABLE kv_tables (
+        store TEXT NOT NULL,
+        name TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        PRIMARY KEY (store, name)
+    );
+    CREATE TABLE kv_items (
+        store TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        pk BYTEA NOT NULL,
+        sk BYTEA NOT NULL,
+        item BYTEA NOT NULL,
+        PRIMARY KEY (store, tbl, pk, sk)
+    );
+",
 ];
 
 pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {

@@ -22,6 +22,17 @@ async fn the_other_stores_keep_their_contracts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_store_keeps_the_contract_in_each_namespace() {
+    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
+    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
+    let (tables, topics) = (stores.tables("tables"), stores.tables("topics"));
+    use squall_storage::TableStore;
+    topics.create_table("a", "{}").await.unwrap();
+    squall_storage_conformance::tables::all(&tables).await;
+    assert_eq!(topics.list_tables().await.unwrap().len(), 1, "namespaces are apart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_connecting_together_migrate_once() {
     let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
     let url = pg.database("together").expect("a database");
@@ -78,4 +89,29 @@ async fn a_postgresql_restart_fails_calls_meanwhile_and_loses_nothing_acknowledg
     let mut ids: Vec<String> = got.into_iter().map(|m| m.id).collect();
     ids.sort();
     assert_eq!(ids, ["after", "before"], "the acknowledged send survived, the failed one left nothing");
+}
+
+#[tokio::test]
+async fn a_second_server_on_one_database_is_refused_until_the_first_is_gone() {
+    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
+    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
+    let first = stores.claim_node().await.expect("the first server claims the database");
+    let second = stores.claim_node().await;
+    assert!(matches!(second, Err(squall_storage::Error::Conflict(_))), "{:?}", second.err());
+    drop(first);
+    let mut claimed = None;
+    for _ in 0..50 {
+        if let Ok(c) = stores.claim_node().await {
+            claimed = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(claimed.is_some(), "the claim ends with its server");
+}
+
+#[test]
+fn urls_are_shown_without_their_password() {
+    assert_eq!(crate::redacted("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+    assert_eq!(crate::redacted("postgres://h/db"), "postgres://h/db");
 }

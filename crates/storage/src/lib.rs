@@ -19,6 +19,7 @@ mod error;
 mod logs;
 mod messages;
 mod meta;
+mod overlay;
 mod queue;
 mod tables;
 
@@ -31,5 +32,6 @@ pub use messages::{
     NewStoredMessage, ReceiveRequest, Received, SendOutcome, StoredMessage, VisibilityChange,
 };
 pub use meta::{DeploymentChange, Expect, MetaStore};
+pub use overlay::{Overlay, Staged};
 pub use queue::{InvocationQueue, QueuedInvocation};
 pub use tables::{ItemWrite, StoredItem, SwapTicket, TableStore, WriteTicket, scan_all};

@@ -16,11 +16,40 @@ pub fn root() -> PathBuf {
 /// A running `squall server` with its own data directory; killed on drop.
 pub struct Server {
     child: Child,
+    /// With `SQUALL_TEST_STORE=postgres`: the PostgreSQL server this one keeps its state in.
+    _pg: Option<std::sync::Arc<squall_storage_conformance::TempPostgres>>,
     pub api: String,
     pub http: String,
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// Whether the suite runs on PostgreSQL (`SQUALL_TEST_STORE=postgres`, as `test.sh`'s
+/// second pass does) rather than the embedded backend.
+pub fn on_postgres() -> bool {
+    std::env::var("SQUALL_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// On PostgreSQL: the throwaway server holding the state of the Squall server on
+/// `data_dir`, its files beside that directory so a restarted Squall finds its state. Shared
+/// by every Squall server of that directory alive at once, stopped with the last.
+fn postgres_for(data_dir: &Path) -> Result<Option<std::sync::Arc<squall_storage_conformance::TempPostgres>>> {
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
+    type Running = Mutex<std::collections::HashMap<PathBuf, Weak<squall_storage_conformance::TempPostgres>>>;
+    static RUNNING: OnceLock<Running> = OnceLock::new();
+    if !on_postgres() {
+        return Ok(None);
+    }
+    let mut running = RUNNING.get_or_init(Default::default).lock().unwrap();
+    if let Some(pg) = running.get(data_dir).and_then(Weak::upgrade) {
+        return Ok(Some(pg));
+    }
+    let mut dir = data_dir.as_os_str().to_owned();
+    dir.push("-postgres");
+    let pg = Arc::new(squall_storage_conformance::TempPostgres::start_in(Path::new(&dir)).map_err(anyhow::Error::msg)?);
+    running.insert(data_dir.to_path_buf(), Arc::downgrade(&pg));
+    Ok(Some(pg))
 }
 
 impl Server {
@@ -51,9 +80,12 @@ impl Server {
     }
 
     fn launch(data_dir: &Path, extra: &[&str]) -> Result<Server> {
+        let pg = postgres_for(data_dir)?;
+        let store: Vec<String> = pg.iter().flat_map(|pg| ["--store".to_string(), pg.url()]).collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_squall"))
             .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--max-instances", "100", "--data-dir"])
             .arg(data_dir)
+            .args(&store)
             .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
@@ -93,6 +125,7 @@ impl Server {
         }
         Ok(Server {
             child,
+            _pg: pg,
             api: api.unwrap(),
             http: http.unwrap(),
             data_dir: data_dir.to_path_buf(),

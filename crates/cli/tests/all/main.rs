@@ -13,6 +13,7 @@ mod manifest_variables;
 mod objects;
 mod packaging;
 mod params;
+mod postgres;
 mod queues;
 mod rest_api;
 mod spine;

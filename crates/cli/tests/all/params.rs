@@ -149,13 +149,21 @@ fn secure_values_are_encrypted_on_disk_under_a_private_key() -> Result {
     ok(&server.aws(&["secretsmanager", "create-secret", "--name", "b", "--secret-binary", &blob]))?;
     server.kill9()?;
 
-    // No file under the data directory (databases, their WAL, logs) holds a plaintext.
+    // No file under the data directory (databases, their WAL, logs) holds a plaintext, nor,
+    // on PostgreSQL, under the database server's (tables, WAL).
+    let pg_dir = tmp.path().join("data-postgres");
     let mut files = vec![data.clone()];
+    if crate::harness::on_postgres() {
+        files.push(pg_dir.clone());
+    }
     let mut scanned = 0;
     while let Some(path) = files.pop() {
         if path.is_dir() {
             files.extend(std::fs::read_dir(&path)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<Vec<_>>>()?);
             continue;
+        }
+        if !std::fs::symlink_metadata(&path)?.is_file() {
+            continue; // PostgreSQL's socket
         }
         let bytes = std::fs::read(&path)?;
         for p in plaintexts {
@@ -163,7 +171,8 @@ fn secure_values_are_encrypted_on_disk_under_a_private_key() -> Result {
         }
         scanned += 1;
     }
-    assert!(scanned > 5 && data.join("params.db").exists(), "the stores were scanned");
+    let store = if crate::harness::on_postgres() { pg_dir.join("data/base") } else { data.join("params.db") };
+    assert!(scanned > 5 && store.exists(), "the stores were scanned");
     let key = data.join("keys/params.key");
     assert_eq!(std::fs::read(&key)?.len(), 32);
     #[cfg(unix)]

@@ -1,0 +1,63 @@
+//! `squall server --store postgres://…`: what only the PostgreSQL backend does. (Every other
+//! suite also runs on PostgreSQL in `test.sh`'s second pass.)
+
+use crate::harness::*;
+use squall_storage_conformance::TempPostgres;
+use std::process::Command;
+
+fn server_output(data: &std::path::Path, store: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_squall"))
+        .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(["--store", store])
+        .output()
+        .expect("running squall server")
+}
+
+#[test]
+fn state_lives_in_postgresql_and_a_second_server_on_it_is_refused() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("squall").map_err(anyhow::Error::msg)?;
+    let tmp = tempfile::tempdir()?;
+    let first = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
+    ok(&first.aws(&["sqs", "create-queue", "--queue-name", "kept"]))?;
+    assert!(!tmp.path().join("a/queues.db").exists(), "no queue state in the data directory");
+
+    // Another server (its own data directory, the same database) stops at once, saying why.
+    let second = server_output(&tmp.path().join("b"), &url);
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("another Squall server is using this PostgreSQL database"), "{err}");
+
+    // Once the first is gone, another server takes over its state.
+    drop(first);
+    let mut next = None;
+    for _ in 0..50 {
+        if let Ok(s) = Server::start_in_with(&tmp.path().join("a"), &["--store", &url]) {
+            next = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let next = next.ok_or_else(|| anyhow::anyhow!("no server took over the database"))?;
+    let listed: serde_json::Value = serde_json::from_str(&ok(&next.aws(&["sqs", "list-queues"]))?)?;
+    assert!(listed["QueueUrls"][0].as_str().is_some_and(|u| u.ends_with("/kept")), "{listed}");
+    Ok(())
+}
+
+#[test]
+fn a_store_that_is_not_a_postgresql_url_is_refused_by_name() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let out = server_output(&tmp.path().join("d"), "mysql://root:hunter2@db/squall");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a PostgreSQL URL") && !err.contains("hunter2"), "{err}");
+    let out = server_output(&tmp.path().join("d"), "postgres://squall:hunter2@127.0.0.1:1/none");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("connecting to the store postgres://squall@127.0.0.1:1/none") && !err.contains("hunter2"),
+        "{err}"
+    );
+    Ok(())
+}
