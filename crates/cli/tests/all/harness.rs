@@ -80,7 +80,8 @@ impl Server {
     }
 
     fn launch(data_dir: &Path, extra: &[&str]) -> Result<Server> {
-        let pg = postgres_for(data_dir)?;
+        // A test naming its own store keeps it.
+        let pg = if extra.contains(&"--store") { None } else { postgres_for(data_dir)? };
         let store: Vec<String> = pg.iter().flat_map(|pg| ["--store".to_string(), pg.url()]).collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_squall"))
             .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--max-instances", "100", "--data-dir"])
