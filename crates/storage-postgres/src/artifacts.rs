@@ -2,7 +2,7 @@
 //! so every node reads what any node uploaded (a package is at most Lambda's 250 MB
 //! unzipped; PostgreSQL holds up to 1 GB in a value).
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
@@ -36,7 +36,10 @@ impl ArtifactStore for PgArtifactStore {
         }
         let client = client(&self.pool).await?;
         client
-            .execute("INSERT INTO artifacts (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&sha256, &bytes])
+            .execute(
+                &client.stmt("INSERT INTO artifacts (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING").await?,
+                &[&sha256, &bytes],
+            )
             .await
             .map_err(backend)?;
         Ok(())
@@ -45,15 +48,20 @@ impl ArtifactStore for PgArtifactStore {
     async fn get(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
         check(sha256)?;
         let client = client(&self.pool).await?;
-        let row =
-            client.query_opt("SELECT bytes FROM artifacts WHERE sha256 = $1", &[&sha256]).await.map_err(backend)?;
+        let row = client
+            .query_opt(&client.stmt("SELECT bytes FROM artifacts WHERE sha256 = $1").await?, &[&sha256])
+            .await
+            .map_err(backend)?;
         Ok(row.map(|r| r.get(0)))
     }
 
     async fn contains(&self, sha256: &str) -> Result<bool> {
         check(sha256)?;
         let client = client(&self.pool).await?;
-        let row = client.query_opt("SELECT 1 FROM artifacts WHERE sha256 = $1", &[&sha256]).await.map_err(backend)?;
+        let row = client
+            .query_opt(&client.stmt("SELECT 1 FROM artifacts WHERE sha256 = $1").await?, &[&sha256])
+            .await
+            .map_err(backend)?;
         Ok(row.is_some())
     }
 }

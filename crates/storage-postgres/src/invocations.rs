@@ -2,7 +2,7 @@
 //! `FOR UPDATE SKIP LOCKED`, so every node's dispatcher takes different ones, and a lease
 //! that ends (its node died) makes the invocation due again for any node.
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use squall_storage::{InvocationQueue, QueuedInvocation, Result};
@@ -37,8 +37,12 @@ impl InvocationQueue for PgInvocationQueue {
         let client = client(&self.pool).await?;
         client
             .execute(
-                "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms)
+                &client
+                    .stmt(
+                        "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .await?,
                 &[
                     &inv.id,
                     &inv.function,
@@ -58,10 +62,14 @@ impl InvocationQueue for PgInvocationQueue {
         let client = client(&self.pool).await?;
         let rows = client
             .query(
-                "UPDATE invocations SET leased_until_ms = $2 WHERE id IN
+                &client
+                    .stmt(
+                        "UPDATE invocations SET leased_until_ms = $2 WHERE id IN
                    (SELECT id FROM invocations WHERE due_ms <= $1 AND leased_until_ms <= $1
                     ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
                  RETURNING id, function, payload, traceparent, attempts, enqueued_ms, due_ms",
+                    )
+                    .await?,
                 &[&(now_ms as i64), &(lease_until_ms as i64), &(limit as i64)],
             )
             .await
@@ -73,7 +81,7 @@ impl InvocationQueue for PgInvocationQueue {
 
     async fn complete(&self, id: &str) -> Result<()> {
         let client = client(&self.pool).await?;
-        client.execute("DELETE FROM invocations WHERE id = $1", &[&id]).await.map_err(backend)?;
+        client.execute(&client.stmt("DELETE FROM invocations WHERE id = $1").await?, &[&id]).await.map_err(backend)?;
         Ok(())
     }
 
@@ -81,7 +89,9 @@ impl InvocationQueue for PgInvocationQueue {
         let client = client(&self.pool).await?;
         client
             .execute(
-                "UPDATE invocations SET attempts = $2, due_ms = $3, leased_until_ms = 0 WHERE id = $1",
+                &client
+                    .stmt("UPDATE invocations SET attempts = $2, due_ms = $3, leased_until_ms = 0 WHERE id = $1")
+                    .await?,
                 &[&id, &(attempts as i32), &(due_ms as i64)],
             )
             .await
@@ -93,7 +103,7 @@ impl InvocationQueue for PgInvocationQueue {
         let client = client(&self.pool).await?;
         // A leased invocation becomes due again when its lease ends.
         let row = client
-            .query_one("SELECT MIN(GREATEST(due_ms, leased_until_ms)) FROM invocations", &[])
+            .query_one(&client.stmt("SELECT MIN(GREATEST(due_ms, leased_until_ms)) FROM invocations").await?, &[])
             .await
             .map_err(backend)?;
         Ok(row.get::<_, Option<i64>>(0).map(|v| v as u64))

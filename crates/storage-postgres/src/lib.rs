@@ -103,7 +103,10 @@ impl PgStores {
                 tracing::warn!("the connection holding this server's claim on PostgreSQL ended: {e}");
             }
         });
-        let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&NODE_LOCK]).await.map_err(backend)?;
+        let row = client
+            .query_one(&client.stmt("SELECT pg_try_advisory_lock($1)").await?, &[&NODE_LOCK])
+            .await
+            .map_err(backend)?;
         if !row.get::<_, bool>(0) {
             return Err(Error::Conflict(
                 "another Squall server is using this PostgreSQL database; several servers on one database are not supported yet".into(),
@@ -112,7 +115,7 @@ impl PgStores {
         // The only server now: asynchronous invocations leased by servers before it (which
         // crashed or stopped mid-run) are due again at once, as on the embedded backend.
         client
-            .execute("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0", &[])
+            .execute(&client.stmt("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0").await?, &[])
             .await
             .map_err(backend)?;
         Ok(NodeClaim { _client: client })
@@ -157,6 +160,30 @@ impl PgStores {
 
 pub(crate) async fn client(pool: &Pool) -> Result<deadpool_postgres::Object> {
     pool.get().await.map_err(|e| Error::Backend(format!("connecting to PostgreSQL: {e}")))
+}
+
+/// Statements prepared once per connection and kept: each SQL text is parsed and planned
+/// once, and a call is one round trip instead of two.
+pub(crate) trait Prepare {
+    async fn stmt(&self, sql: &str) -> Result<tokio_postgres::Statement>;
+}
+
+impl Prepare for deadpool_postgres::ClientWrapper {
+    async fn stmt(&self, sql: &str) -> Result<tokio_postgres::Statement> {
+        self.prepare_cached(sql).await.map_err(backend)
+    }
+}
+
+impl Prepare for deadpool_postgres::Transaction<'_> {
+    async fn stmt(&self, sql: &str) -> Result<tokio_postgres::Statement> {
+        self.prepare_cached(sql).await.map_err(backend)
+    }
+}
+
+impl Prepare for tokio_postgres::Client {
+    async fn stmt(&self, sql: &str) -> Result<tokio_postgres::Statement> {
+        self.prepare(sql).await.map_err(backend)
+    }
 }
 
 /// A database error as the storage contract's.

@@ -1,7 +1,7 @@
 //! [`LogStore`] on PostgreSQL: positions from one sequence, so lines from every node
 //! interleave in one order.
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use squall_storage::{LogStore, Result};
@@ -54,11 +54,10 @@ impl LogStore for PgLogStore {
         let mut client = client(&self.pool).await?;
         let tx = client.transaction().await.map_err(backend)?;
         let stmt = tx
-            .prepare(
+            .stmt(
                 "INSERT INTO logs (function, ts_ms, request_id, trace_id, stream, message) VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .await
-            .map_err(backend)?;
+            .await?;
         for l in &lines {
             tx.execute(
                 &stmt,
@@ -74,7 +73,9 @@ impl LogStore for PgLogStore {
         let client = client(&self.pool).await?;
         let rows = client
             .query(
-                &format!("SELECT {COLUMNS} FROM logs WHERE function = $1 AND seq > $2 ORDER BY seq LIMIT $3"),
+                &client
+                    .stmt(&format!("SELECT {COLUMNS} FROM logs WHERE function = $1 AND seq > $2 ORDER BY seq LIMIT $3"))
+                    .await?,
                 &[&function, &(after as i64), &(limit as i64)],
             )
             .await
@@ -86,7 +87,9 @@ impl LogStore for PgLogStore {
         let client = client(&self.pool).await?;
         let rows = client
             .query(
-                &format!("SELECT {COLUMNS} FROM logs WHERE function = $1 ORDER BY seq DESC LIMIT $2"),
+                &client
+                    .stmt(&format!("SELECT {COLUMNS} FROM logs WHERE function = $1 ORDER BY seq DESC LIMIT $2"))
+                    .await?,
                 &[&function, &(limit as i64)],
             )
             .await
@@ -98,7 +101,10 @@ impl LogStore for PgLogStore {
 
     async fn delete_function(&self, function: &str) -> Result<()> {
         let client = client(&self.pool).await?;
-        client.execute("DELETE FROM logs WHERE function = $1", &[&function]).await.map_err(backend)?;
+        client
+            .execute(&client.stmt("DELETE FROM logs WHERE function = $1").await?, &[&function])
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! first locks its queue's row: one FIFO receive per queue at a time, cluster-wide, since
 //! whether a group is held depends on messages other receives are taking.
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::{Pool, Transaction};
 use squall_storage::{
@@ -73,8 +73,8 @@ async fn existing(tx: &Transaction<'_>, name: &str) -> Result<i64> {
 async fn insert(tx: &Transaction<'_>, qid: i64, m: &StoredMessage) -> Result<u64> {
     let row = tx
         .query_one(
-            "INSERT INTO sqs_messages (queue, id, grp, origin, sent_ms, visible_ms, receives, first_receive_ms, nonce, content)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
+            &tx.stmt("INSERT INTO sqs_messages (queue, id, grp, origin, sent_ms, visible_ms, receives, first_receive_ms, nonce, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq").await?,
             &[
                 &qid,
                 &m.id,
@@ -104,7 +104,9 @@ async fn transfer(
 ) -> Result<bool> {
     let Some(qid) = queue_id(tx, to, false).await? else { return Ok(false) };
     for m in msgs {
-        tx.execute("DELETE FROM sqs_messages WHERE seq = $1", &[&(m.seq as i64)]).await.map_err(backend)?;
+        tx.execute(&tx.stmt("DELETE FROM sqs_messages WHERE seq = $1").await?, &[&(m.seq as i64)])
+            .await
+            .map_err(backend)?;
         let fresh = StoredMessage {
             origin: origin.map(str::to_string),
             visible_ms: now,
@@ -123,10 +125,11 @@ async fn candidates(tx: &Transaction<'_>, qid: i64, now: u64, max: usize, fifo: 
     if !fifo {
         let rows = tx
             .query(
-                &format!(
+                &tx.stmt(&format!(
                     "SELECT {COLUMNS} FROM sqs_messages WHERE queue = $1 AND visible_ms <= $2
                      ORDER BY visible_ms LIMIT $3 FOR UPDATE SKIP LOCKED"
-                ),
+                ))
+                .await?,
                 &[&qid, &(now as i64), &(max as i64)],
             )
             .await
@@ -135,7 +138,8 @@ async fn candidates(tx: &Transaction<'_>, qid: i64, now: u64, max: usize, fifo: 
     }
     let rows = tx
         .query(
-            "SELECT seq, grp, visible_ms, receives FROM sqs_messages WHERE queue = $1 ORDER BY seq LIMIT $2",
+            &tx.stmt("SELECT seq, grp, visible_ms, receives FROM sqs_messages WHERE queue = $1 ORDER BY seq LIMIT $2")
+                .await?,
             &[&qid, &FIFO_LOOKAHEAD],
         )
         .await
@@ -150,7 +154,11 @@ async fn candidates(tx: &Transaction<'_>, qid: i64, now: u64, max: usize, fifo: 
     let ended = !picker.is_full();
     let seqs: Vec<i64> = picker.finish(ended).into_iter().map(|s| s as i64).collect();
     let rows = tx
-        .query(&format!("SELECT {COLUMNS} FROM sqs_messages WHERE seq = ANY($1) ORDER BY seq FOR UPDATE"), &[&seqs])
+        .query(
+            &tx.stmt(&format!("SELECT {COLUMNS} FROM sqs_messages WHERE seq = ANY($1) ORDER BY seq FOR UPDATE"))
+                .await?,
+            &[&seqs],
+        )
         .await
         .map_err(backend)?;
     Ok(rows.iter().map(message).collect())
@@ -175,7 +183,7 @@ async fn receive(tx: &Transaction<'_>, queue: &str, req: &ReceiveRequest) -> Res
             m.nonce = random_u64();
             m.visible_ms = req.visible_until_ms;
             tx.execute(
-                "UPDATE sqs_messages SET receives = $2, first_receive_ms = $3, nonce = $4, visible_ms = $5 WHERE seq = $1",
+                &tx.stmt("UPDATE sqs_messages SET receives = $2, first_receive_ms = $3, nonce = $4, visible_ms = $5 WHERE seq = $1").await?,
                 &[
                     &(m.seq as i64),
                     &(m.receives as i32),
@@ -212,17 +220,23 @@ async fn send(tx: &Transaction<'_>, queue: &str, now: u64, messages: &[NewStored
             // another send, committed or not, makes this one wait for it, then a duplicate.
             let claimed = tx
                 .query_opt(
-                    "INSERT INTO sqs_dedup (queue, key, expires_ms, id, seq) VALUES ($1, $2, $3, $4, -1)
+                    &tx.stmt(
+                        "INSERT INTO sqs_dedup (queue, key, expires_ms, id, seq) VALUES ($1, $2, $3, $4, -1)
                      ON CONFLICT (queue, key) DO UPDATE SET expires_ms = EXCLUDED.expires_ms, id = EXCLUDED.id, seq = -1
                      WHERE sqs_dedup.expires_ms <= $5
                      RETURNING 1",
+                    )
+                    .await?,
                     &[&qid, &d.key, &(d.expires_ms as i64), &m.id, &(now as i64)],
                 )
                 .await
                 .map_err(backend)?;
             if claimed.is_none() {
                 let r = tx
-                    .query_one("SELECT id, seq FROM sqs_dedup WHERE queue = $1 AND key = $2", &[&qid, &d.key])
+                    .query_one(
+                        &tx.stmt("SELECT id, seq FROM sqs_dedup WHERE queue = $1 AND key = $2").await?,
+                        &[&qid, &d.key],
+                    )
                     .await
                     .map_err(backend)?;
                 out.push(SendOutcome::Duplicate { id: r.get(0), seq: r.get::<_, i64>(1) as u64 });
@@ -243,9 +257,12 @@ async fn send(tx: &Transaction<'_>, queue: &str, now: u64, messages: &[NewStored
         };
         let seq = insert(tx, qid, &stored).await?;
         if let Some(d) = &m.dedup {
-            tx.execute("UPDATE sqs_dedup SET seq = $3 WHERE queue = $1 AND key = $2", &[&qid, &d.key, &(seq as i64)])
-                .await
-                .map_err(backend)?;
+            tx.execute(
+                &tx.stmt("UPDATE sqs_dedup SET seq = $3 WHERE queue = $1 AND key = $2").await?,
+                &[&qid, &d.key, &(seq as i64)],
+            )
+            .await
+            .map_err(backend)?;
         }
         out.push(SendOutcome::Stored(seq));
     }
@@ -263,7 +280,7 @@ async fn change_visibility(
     for (r, until) in changes {
         let row = tx
             .query_opt(
-                "SELECT visible_ms FROM sqs_messages WHERE seq = $1 AND queue = $2 AND nonce = $3 AND receives > 0 FOR UPDATE",
+                &tx.stmt("SELECT visible_ms FROM sqs_messages WHERE seq = $1 AND queue = $2 AND nonce = $3 AND receives > 0 FOR UPDATE").await?,
                 &[&(r.seq as i64), &qid, &(r.nonce as i64)],
             )
             .await
@@ -273,7 +290,7 @@ async fn change_visibility(
             Some(v) if v <= now => VisibilityChange::NotInFlight,
             Some(_) => {
                 tx.execute(
-                    "UPDATE sqs_messages SET visible_ms = $2 WHERE seq = $1",
+                    &tx.stmt("UPDATE sqs_messages SET visible_ms = $2 WHERE seq = $1").await?,
                     &[&(r.seq as i64), &(*until as i64)],
                 )
                 .await
@@ -312,16 +329,19 @@ async fn expire(tx: &Transaction<'_>, queue: &str, sent_before: u64, now: u64, l
     // The oldest message first, as the embedded backend does: a queue whose head is
     // young costs one index probe.
     let oldest = tx
-        .query_opt("SELECT sent_ms FROM sqs_messages WHERE queue = $1 ORDER BY seq LIMIT 1", &[&qid])
+        .query_opt(&tx.stmt("SELECT sent_ms FROM sqs_messages WHERE queue = $1 ORDER BY seq LIMIT 1").await?, &[&qid])
         .await
         .map_err(backend)?
         .map(|r| r.get::<_, i64>(0) as u64);
     let messages = match oldest {
         Some(sent) if sent <= sent_before => tx
             .execute(
-                "DELETE FROM sqs_messages WHERE seq IN
+                &tx.stmt(
+                    "DELETE FROM sqs_messages WHERE seq IN
                  (SELECT seq FROM sqs_messages WHERE queue = $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
                  AND sent_ms <= $3",
+                )
+                .await?,
                 &[&qid, &(limit as i64), &(sent_before as i64)],
             )
             .await
@@ -330,8 +350,11 @@ async fn expire(tx: &Transaction<'_>, queue: &str, sent_before: u64, now: u64, l
     };
     let dedup = tx
         .execute(
-            "DELETE FROM sqs_dedup WHERE queue = $1 AND key IN
+            &tx.stmt(
+                "DELETE FROM sqs_dedup WHERE queue = $1 AND key IN
              (SELECT key FROM sqs_dedup WHERE queue = $1 AND expires_ms <= $2 LIMIT $3)",
+            )
+            .await?,
             &[&qid, &(now as i64), &(limit as i64)],
         )
         .await
@@ -348,7 +371,10 @@ async fn import_queue(
 ) -> Result<()> {
     let row = tx
         .query_opt(
-            "INSERT INTO sqs_queues (name, definition) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &tx.stmt(
+                "INSERT INTO sqs_queues (name, definition) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
+            )
+            .await?,
             &[&name, &definition],
         )
         .await
@@ -363,8 +389,8 @@ async fn import_queue(
     for (d, id, old) in dedup {
         let seq = renumbered.get(old).copied().unwrap_or(*old);
         tx.execute(
-            "INSERT INTO sqs_dedup (queue, key, expires_ms, id, seq) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (queue, key) DO UPDATE SET expires_ms = EXCLUDED.expires_ms, id = EXCLUDED.id, seq = EXCLUDED.seq",
+            &tx.stmt("INSERT INTO sqs_dedup (queue, key, expires_ms, id, seq) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (queue, key) DO UPDATE SET expires_ms = EXCLUDED.expires_ms, id = EXCLUDED.id, seq = EXCLUDED.seq").await?,
             &[&qid, &d.key, &(d.expires_ms as i64), id, &(seq as i64)],
         )
         .await
@@ -390,7 +416,8 @@ impl MessageStore for PgMessageStore {
         in_tx!(self, |tx| {
             let n = tx
                 .execute(
-                    "INSERT INTO sqs_queues (name, definition) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    &tx.stmt("INSERT INTO sqs_queues (name, definition) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                        .await?,
                     &[&name, &definition],
                 )
                 .await
@@ -404,7 +431,10 @@ impl MessageStore for PgMessageStore {
     async fn update_queue(&self, name: &str, definition: &str) -> Result<()> {
         in_tx!(self, |tx| {
             let n = tx
-                .execute("UPDATE sqs_queues SET definition = $2 WHERE name = $1", &[&name, &definition])
+                .execute(
+                    &tx.stmt("UPDATE sqs_queues SET definition = $2 WHERE name = $1").await?,
+                    &[&name, &definition],
+                )
                 .await
                 .map_err(backend)?;
             if n == 0 {
@@ -414,13 +444,17 @@ impl MessageStore for PgMessageStore {
     }
 
     async fn delete_queue(&self, name: &str) -> Result<bool> {
-        in_tx!(self, |tx| tx.execute("DELETE FROM sqs_queues WHERE name = $1", &[&name]).await.map_err(backend)? > 0)
+        in_tx!(self, |tx| tx
+            .execute(&tx.stmt("DELETE FROM sqs_queues WHERE name = $1").await?, &[&name])
+            .await
+            .map_err(backend)?
+            > 0)
     }
 
     async fn list_queues(&self) -> Result<Vec<(String, String)>> {
         let client = client(&self.pool).await?;
         let rows = client
-            .query("SELECT name, definition FROM sqs_queues ORDER BY name COLLATE \"C\"", &[])
+            .query(&client.stmt("SELECT name, definition FROM sqs_queues ORDER BY name COLLATE \"C\"").await?, &[])
             .await
             .map_err(backend)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -441,7 +475,10 @@ impl MessageStore for PgMessageStore {
             for r in &receipts {
                 let n = tx
                     .execute(
-                        "DELETE FROM sqs_messages WHERE seq = $1 AND queue = $2 AND nonce = $3 AND receives > 0",
+                        &tx.stmt(
+                            "DELETE FROM sqs_messages WHERE seq = $1 AND queue = $2 AND nonce = $3 AND receives > 0",
+                        )
+                        .await?,
                         &[&(r.seq as i64), &qid, &(r.nonce as i64)],
                     )
                     .await
@@ -465,11 +502,15 @@ impl MessageStore for PgMessageStore {
         let client = client(&self.pool).await?;
         let row = client
             .query_opt(
-                "SELECT
+                &client
+                    .stmt(
+                        "SELECT
                    (SELECT COUNT(*) FROM sqs_messages m WHERE m.queue = q.id AND m.visible_ms <= $2),
                    (SELECT COUNT(*) FROM sqs_messages m WHERE m.queue = q.id AND m.visible_ms > $2 AND m.receives > 0),
                    (SELECT COUNT(*) FROM sqs_messages m WHERE m.queue = q.id AND m.visible_ms > $2 AND m.receives = 0)
                  FROM sqs_queues q WHERE q.name = $1",
+                    )
+                    .await?,
                 &[&queue, &(now_ms as i64)],
             )
             .await
@@ -486,8 +527,12 @@ impl MessageStore for PgMessageStore {
         let client = client(&self.pool).await?;
         let row = client
             .query_one(
-                "SELECT MIN(visible_ms) FROM sqs_messages
+                &client
+                    .stmt(
+                        "SELECT MIN(visible_ms) FROM sqs_messages
                  WHERE queue = (SELECT id FROM sqs_queues WHERE name = $1) AND visible_ms > $2",
+                    )
+                    .await?,
                 &[&queue, &(now_ms as i64)],
             )
             .await
@@ -498,7 +543,7 @@ impl MessageStore for PgMessageStore {
     async fn purge(&self, queue: &str) -> Result<()> {
         in_tx!(self, |tx| {
             let qid = existing(&tx, queue).await?;
-            tx.execute("DELETE FROM sqs_messages WHERE queue = $1", &[&qid]).await.map_err(backend)?;
+            tx.execute(&tx.stmt("DELETE FROM sqs_messages WHERE queue = $1").await?, &[&qid]).await.map_err(backend)?;
         })
     }
 

@@ -2,7 +2,7 @@
 //! them; a conditional write locks the function's row, so two nodes updating one function
 //! serialize and the second sees the first's revision.
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::{Pool, Transaction};
 use squall_storage::{DeploymentChange, Error, Expect, MetaStore, Result};
@@ -40,15 +40,17 @@ async fn load_function(tx: &Transaction<'_>, name: &str, lock: bool) -> Result<O
 }
 
 async fn load_service(tx: &Transaction<'_>, name: &str) -> Result<Option<ServiceRecord>> {
-    let row =
-        tx.query_opt("SELECT record FROM services WHERE name = $1 FOR UPDATE", &[&name]).await.map_err(backend)?;
+    let row = tx
+        .query_opt(&tx.stmt("SELECT record FROM services WHERE name = $1 FOR UPDATE").await?, &[&name])
+        .await
+        .map_err(backend)?;
     row.map(|r| decode(format!("service {name}"), r.get(0))).transpose()
 }
 
 async fn write_function(tx: &Transaction<'_>, rec: &FunctionRecord) -> Result<()> {
     tx.execute(
-        "INSERT INTO functions (name, service, format, record) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (name) DO UPDATE SET service = EXCLUDED.service, format = EXCLUDED.format, record = EXCLUDED.record",
+        &tx.stmt("INSERT INTO functions (name, service, format, record) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET service = EXCLUDED.service, format = EXCLUDED.format, record = EXCLUDED.record").await?,
         &[&rec.config.name.as_str(), &rec.config.service.as_ref().map(|s| s.as_str()), &FORMAT, &encode(rec)],
     )
     .await
@@ -58,8 +60,11 @@ async fn write_function(tx: &Transaction<'_>, rec: &FunctionRecord) -> Result<()
 
 async fn write_service(tx: &Transaction<'_>, rec: &ServiceRecord) -> Result<()> {
     tx.execute(
-        "INSERT INTO services (name, format, record) VALUES ($1, $2, $3)
+        &tx.stmt(
+            "INSERT INTO services (name, format, record) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, record = EXCLUDED.record",
+        )
+        .await?,
         &[&rec.name.as_str(), &FORMAT, &encode(rec)],
     )
     .await
@@ -95,7 +100,7 @@ impl MetaStore for PgMetaStore {
             // Claims the name: of two nodes creating it, the second finds it taken.
             let n = tx
                 .execute(
-                    "INSERT INTO functions (name, service, format, record) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+                    &tx.stmt("INSERT INTO functions (name, service, format, record) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING").await?,
                     &[&name, &record.config.service.as_ref().map(|s| s.as_str()), &FORMAT, &encode(record)],
                 )
                 .await
@@ -119,7 +124,7 @@ impl MetaStore for PgMetaStore {
         let mut client = client(&self.pool).await?;
         let tx = client.transaction().await.map_err(backend)?;
         let Some(rec) = load_function(&tx, name, true).await? else { return Ok(None) };
-        tx.execute("DELETE FROM functions WHERE name = $1", &[&name]).await.map_err(backend)?;
+        tx.execute(&tx.stmt("DELETE FROM functions WHERE name = $1").await?, &[&name]).await.map_err(backend)?;
         if let Some(svc) = &rec.config.service
             && let Some(mut s) = load_service(&tx, svc.as_str()).await?
         {
@@ -133,7 +138,10 @@ impl MetaStore for PgMetaStore {
 
     async fn get_service(&self, name: &str) -> Result<Option<ServiceRecord>> {
         let client = client(&self.pool).await?;
-        let row = client.query_opt("SELECT record FROM services WHERE name = $1", &[&name]).await.map_err(backend)?;
+        let row = client
+            .query_opt(&client.stmt("SELECT record FROM services WHERE name = $1").await?, &[&name])
+            .await
+            .map_err(backend)?;
         row.map(|r| decode(format!("service {name}"), r.get(0))).transpose()
     }
 
@@ -145,7 +153,7 @@ impl MetaStore for PgMetaStore {
         let mut client = client(&self.pool).await?;
         let tx = client.transaction().await.map_err(backend)?;
         for name in &change.delete {
-            tx.execute("DELETE FROM functions WHERE name = $1", &[name]).await.map_err(backend)?;
+            tx.execute(&tx.stmt("DELETE FROM functions WHERE name = $1").await?, &[name]).await.map_err(backend)?;
         }
         for rec in &change.upsert {
             write_function(&tx, rec).await?;
@@ -158,15 +166,18 @@ impl MetaStore for PgMetaStore {
         let mut client = client(&self.pool).await?;
         let tx = client.transaction().await.map_err(backend)?;
         let Some(rec) = load_service(&tx, name).await? else { return Ok(None) };
-        tx.execute("DELETE FROM functions WHERE service = $1", &[&name]).await.map_err(backend)?;
-        tx.execute("DELETE FROM services WHERE name = $1", &[&name]).await.map_err(backend)?;
+        tx.execute(&tx.stmt("DELETE FROM functions WHERE service = $1").await?, &[&name]).await.map_err(backend)?;
+        tx.execute(&tx.stmt("DELETE FROM services WHERE name = $1").await?, &[&name]).await.map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(Some(rec))
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
         let client = client(&self.pool).await?;
-        let row = client.query_opt("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(backend)?;
+        let row = client
+            .query_opt(&client.stmt("SELECT value FROM settings WHERE key = $1").await?, &[&key])
+            .await
+            .map_err(backend)?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -174,10 +185,16 @@ impl MetaStore for PgMetaStore {
         let client = client(&self.pool).await?;
         // The insert wins or waits for the one that did, then reads the value that won.
         client
-            .execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[&key, &value])
+            .execute(
+                &client.stmt("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").await?,
+                &[&key, &value],
+            )
             .await
             .map_err(backend)?;
-        let row = client.query_one("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(backend)?;
+        let row = client
+            .query_one(&client.stmt("SELECT value FROM settings WHERE key = $1").await?, &[&key])
+            .await
+            .map_err(backend)?;
         Ok(row.get(0))
     }
 }

@@ -4,7 +4,7 @@
 //! (a savepoint per job), and an [`Overlay`] shows a submitted write to this node's reads
 //! until it commits; other nodes see it once committed.
 
-use crate::{backend, client};
+use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::{Pool, Transaction};
 use squall_storage::{Error, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
@@ -124,6 +124,15 @@ async fn writer(pool: Pool, namespace: String, mut rx: mpsc::UnboundedReceiver<J
 async fn commit_group(pool: &Pool, namespace: &str, jobs: &[Job]) -> Result<Vec<Result<()>>> {
     let mut client = client(pool).await?;
     let tx = client.transaction().await.map_err(backend)?;
+    if let [job] = jobs {
+        // Alone, the transaction is the job's own: no savepoint (two round trips) needed.
+        let r = apply(&tx, namespace, &job.op).await;
+        match &r {
+            Ok(()) => tx.commit().await.map_err(backend)?,
+            Err(_) => tx.rollback().await.map_err(backend)?,
+        }
+        return Ok(vec![r]);
+    }
     let mut each = Vec::with_capacity(jobs.len());
     for job in jobs {
         tx.batch_execute("SAVEPOINT job").await.map_err(backend)?;
@@ -148,7 +157,7 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
             if let (Some(slot), Some(w)) = (replaced, writes.first()) {
                 let row = tx
                     .query_opt(
-                        "SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4 FOR UPDATE",
+                        &tx.stmt("SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4 FOR UPDATE").await?,
                         &[&ns, &w.table, &w.pk, &w.sk],
                     )
                     .await
@@ -159,15 +168,19 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
                 match &w.item {
                     Some(item) => {
                         tx.execute(
-                            "INSERT INTO kv_items (store, tbl, pk, sk, item) VALUES ($1, $2, $3, $4, $5)
+                            &tx.stmt(
+                                "INSERT INTO kv_items (store, tbl, pk, sk, item) VALUES ($1, $2, $3, $4, $5)
                              ON CONFLICT (store, tbl, pk, sk) DO UPDATE SET item = EXCLUDED.item",
+                            )
+                            .await?,
                             &[&ns, &w.table, &w.pk, &w.sk, item],
                         )
                         .await
                     }
                     None => {
                         tx.execute(
-                            "DELETE FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4",
+                            &tx.stmt("DELETE FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4")
+                                .await?,
                             &[&ns, &w.table, &w.pk, &w.sk],
                         )
                         .await
@@ -180,7 +193,10 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
         Op::Create { name, definition } => {
             let n = tx
                 .execute(
-                    "INSERT INTO kv_tables (store, name, definition) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    &tx.stmt(
+                        "INSERT INTO kv_tables (store, name, definition) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .await?,
                     &[&ns, name, definition],
                 )
                 .await
@@ -193,7 +209,7 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
         Op::Update { name, definition } => {
             let n = tx
                 .execute(
-                    "UPDATE kv_tables SET definition = $3 WHERE store = $1 AND name = $2",
+                    &tx.stmt("UPDATE kv_tables SET definition = $3 WHERE store = $1 AND name = $2").await?,
                     &[&ns, name, definition],
                 )
                 .await
@@ -204,9 +220,11 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
             Ok(())
         }
         Op::Delete { name, existed } => {
-            tx.execute("DELETE FROM kv_items WHERE store = $1 AND tbl = $2", &[&ns, name]).await.map_err(backend)?;
+            tx.execute(&tx.stmt("DELETE FROM kv_items WHERE store = $1 AND tbl = $2").await?, &[&ns, name])
+                .await
+                .map_err(backend)?;
             let n = tx
-                .execute("DELETE FROM kv_tables WHERE store = $1 AND name = $2", &[&ns, name])
+                .execute(&tx.stmt("DELETE FROM kv_tables WHERE store = $1 AND name = $2").await?, &[&ns, name])
                 .await
                 .map_err(backend)?;
             *existed.lock().unwrap_or_else(|p| p.into_inner()) = n > 0;
@@ -239,7 +257,9 @@ impl TableStore for PgTableStore {
         let client = client(&self.pool).await?;
         let rows = client
             .query(
-                "SELECT name, definition FROM kv_tables WHERE store = $1 ORDER BY name COLLATE \"C\"",
+                &client
+                    .stmt("SELECT name, definition FROM kv_tables WHERE store = $1 ORDER BY name COLLATE \"C\"")
+                    .await?,
                 &[&self.namespace],
             )
             .await
@@ -254,7 +274,7 @@ impl TableStore for PgTableStore {
         let client = client(&self.pool).await?;
         let row = client
             .query_opt(
-                "SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4",
+                &client.stmt("SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4").await?,
                 &[&self.namespace, &table, &pk, &sk],
             )
             .await
@@ -303,7 +323,7 @@ impl TableStore for PgTableStore {
         sql.push_str(&format!(" ORDER BY sk {} LIMIT ${}", if forward { "ASC" } else { "DESC" }, args.len()));
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
         let client = client(&self.pool).await?;
-        let rows = client.query(&sql, &params).await.map_err(backend)?;
+        let rows = client.query(&client.stmt(&sql).await?, &params).await.map_err(backend)?;
         Ok(rows.iter().map(stored).collect())
     }
 
@@ -311,23 +331,27 @@ impl TableStore for PgTableStore {
         let limit = limit.min(i64::MAX as usize) as i64;
         let client = client(&self.pool).await?;
         let rows = match after {
-            None => {
-                client
-                    .query(
-                        "SELECT pk, sk, item FROM kv_items WHERE store = $1 AND tbl = $2 ORDER BY pk, sk LIMIT $3",
-                        &[&self.namespace, &table, &limit],
-                    )
-                    .await
-            }
-            Some((pk, sk)) => {
-                client
-                    .query(
-                        "SELECT pk, sk, item FROM kv_items WHERE store = $1 AND tbl = $2 AND (pk, sk) > ($3, $4)
+            None => client
+                .query(
+                    &client
+                        .stmt(
+                            "SELECT pk, sk, item FROM kv_items WHERE store = $1 AND tbl = $2 ORDER BY pk, sk LIMIT $3",
+                        )
+                        .await?,
+                    &[&self.namespace, &table, &limit],
+                )
+                .await,
+            Some((pk, sk)) => client
+                .query(
+                    &client
+                        .stmt(
+                            "SELECT pk, sk, item FROM kv_items WHERE store = $1 AND tbl = $2 AND (pk, sk) > ($3, $4)
                          ORDER BY pk, sk LIMIT $5",
-                        &[&self.namespace, &table, &pk, &sk, &limit],
-                    )
-                    .await
-            }
+                        )
+                        .await?,
+                    &[&self.namespace, &table, &pk, &sk, &limit],
+                )
+                .await,
         }
         .map_err(backend)?;
         Ok(rows.iter().map(stored).collect())
@@ -337,7 +361,7 @@ impl TableStore for PgTableStore {
         let client = client(&self.pool).await?;
         let row = client
             .query_one(
-                "SELECT COUNT(*), COALESCE(SUM(length(item)), 0)::BIGINT FROM kv_items WHERE store = $1 AND tbl = $2",
+                &client.stmt("SELECT COUNT(*), COALESCE(SUM(length(item)), 0)::BIGINT FROM kv_items WHERE store = $1 AND tbl = $2").await?,
                 &[&self.namespace, &table],
             )
             .await
