@@ -4,6 +4,10 @@
 //! services in one list ([`Running`]), started in order and stopped in reverse, so a
 //! service stops after everything that feeds it work.
 
+mod cluster;
+
+pub use cluster::{Cluster, LEASE_TTL, Leader, WATCH_EVERY};
+
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 

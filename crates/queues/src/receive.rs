@@ -10,6 +10,9 @@ use squall_types::ACCOUNT_ID;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// How often a long poll looks at a store other servers share.
+const SHARED_POLL: Duration = Duration::from_millis(200);
+
 impl Queues {
     /// ReceiveMessage: up to `max` visible messages, waiting up to the wait time for one.
     pub async fn receive(&self, name: &str, opts: ReceiveOptions) -> Result<Vec<Received>> {
@@ -72,10 +75,16 @@ impl Queues {
                     None => std::future::pending().await,
                 }
             };
+            // A send through another server sharing the store wakes nobody here: look again
+            // now and then.
+            let elsewhere = async {
+                if self.cluster.shared { tokio::time::sleep(SHARED_POLL).await } else { std::future::pending().await }
+            };
             tokio::select! {
                 () = notified => {}
                 () = tokio::time::sleep_until(deadline) => {}
                 () = due => {}
+                () = elsewhere => {}
             }
         }
     }

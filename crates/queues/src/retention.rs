@@ -20,14 +20,20 @@ impl Queues {
         Ok(deleted)
     }
 
-    /// Sweeps every `every` of the clock's time in the background.
+    /// Sweeps every `every` of the clock's time in the background, while this server leads
+    /// the sweep.
     pub fn start_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let me = Arc::downgrade(self);
         let clock = self.clock.clone();
+        // Once per cluster: the server holding the lease sweeps.
+        let leader = self.cluster.leader("queues.retention");
         tokio::spawn(async move {
             loop {
                 clock.sleep(every).await;
                 let Some(queues) = me.upgrade() else { return };
+                if !leader.is_leader().await {
+                    continue;
+                }
                 if let Err(e) = queues.sweep(clock.now_ms()).await {
                     tracing::warn!("deleting expired messages: {e}");
                 }

@@ -11,6 +11,7 @@ use crate::message::Attributes;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage::{MessageStore, TableStore};
 use squall_types::ACCOUNT_ID;
 use std::collections::{BTreeMap, HashMap};
@@ -131,6 +132,8 @@ pub struct Queues {
     admin: tokio::sync::Mutex<()>,
     /// Message move tasks, running and finished.
     pub(crate) tasks: Mutex<Vec<crate::redrive::MoveTask>>,
+    /// The servers sharing the store, if any: told of definition changes.
+    pub(crate) cluster: Cluster,
 }
 
 /// The queue name an SQS ARN names, if it is one.
@@ -180,6 +183,7 @@ impl Queues {
         legacy: Option<Arc<dyn TableStore>>,
         region: &str,
         clock: Clock,
+        cluster: Cluster,
     ) -> Result<Queues> {
         if let Some(legacy) = legacy {
             crate::legacy::carry_over(legacy.as_ref(), store.as_ref(), clock.now_ms()).await?;
@@ -191,13 +195,39 @@ impl Queues {
             queues: RwLock::new(HashMap::new()),
             admin: tokio::sync::Mutex::new(()),
             tasks: Mutex::new(Vec::new()),
+            cluster,
         };
-        for (name, json) in queues.store.list_queues().await? {
-            let def: QueueDef = serde_json::from_str(&json).map_err(|e| corrupt(format!("queue {name}"), e))?;
-            let q = queues.make(&name, def);
-            queues.queues.write().unwrap_or_else(|p| p.into_inner()).insert(name, q);
-        }
+        queues.load().await?;
         Ok(queues)
+    }
+
+    /// Reads every definition from the store: queues another server created appear, those
+    /// it deleted go (their long polls return), changed ones take their new definition.
+    async fn load(&self) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for (name, json) in self.store.list_queues().await? {
+            let def: QueueDef = serde_json::from_str(&json).map_err(|e| corrupt(format!("queue {name}"), e))?;
+            match self.queue(&name) {
+                Ok(q) => *q.def.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(def),
+                Err(_) => {
+                    let q = self.make(&name, def);
+                    self.queues.write().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), q);
+                }
+            }
+            seen.insert(name);
+        }
+        for q in self.all().into_iter().filter(|q| !seen.contains(&q.name)) {
+            q.deleted.store(true, Ordering::Release);
+            self.queues.write().unwrap_or_else(|p| p.into_inner()).remove(&q.name);
+            q.notify.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// [`Queues::load`] under the lock that orders this server's own changes.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        self.load().await
     }
 
     fn make(&self, name: &str, def: QueueDef) -> Arc<Queue> {
@@ -242,6 +272,7 @@ impl Queues {
         self.store.create_queue(name, &json).await?;
         let q = self.make(name, def);
         self.queues.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), q);
+        self.cluster.changed("queues").await;
         Ok(())
     }
 
@@ -282,6 +313,7 @@ impl Queues {
         q.deleted.store(true, Ordering::Release);
         self.queues.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         q.notify.notify_waiters();
+        self.cluster.changed("queues").await;
         Ok(())
     }
 
@@ -315,6 +347,7 @@ impl Queues {
         let json = serde_json::to_string(&def).expect("a queue definition serializes");
         self.store.update_queue(&q.name, &json).await.map_err(storage_error)?;
         *q.def.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(def);
+        self.cluster.changed("queues").await;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use crate::Result;
 use crate::message::NewMessage;
 use crate::service::{Queues, ReceiveOptions, Received};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage_embedded::SqliteMessageStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ const START_MS: u64 = 1_700_000_000_000;
 
 async fn open(dir: &std::path::Path, clock: &Clock) -> Arc<Queues> {
     let store = Arc::new(SqliteMessageStore::open(&dir.join("queues.db")).expect("the store opens"));
-    Arc::new(Queues::open(store, None, "us-east-1", clock.clone()).await.expect("the queues load"))
+    Arc::new(Queues::open(store, None, "us-east-1", clock.clone(), Cluster::single()).await.expect("the queues load"))
 }
 
 fn advance(clock: &Clock, ms: u64) {
@@ -206,7 +207,7 @@ async fn queues_of_the_older_layout_are_carried_over_with_their_messages() -> Re
         ])
         .await?;
     let store = Arc::new(SqliteMessageStore::open(&dir.path().join("queues.db")).expect("the store opens"));
-    let q = Queues::open(store.clone(), Some(legacy.clone()), "us-east-1", clock.clone()).await?;
+    let q = Queues::open(store.clone(), Some(legacy.clone()), "us-east-1", clock.clone(), Cluster::single()).await?;
     assert_eq!(q.list_queues(""), ["old", "old.fifo"]);
     let got = receive(&q, "old").await?;
     assert_eq!(got.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1"], "m2 is still in flight");
@@ -219,7 +220,7 @@ async fn queues_of_the_older_layout_are_carried_over_with_their_messages() -> Re
     assert!(legacy.scan("~m:old", None, 10).await?.is_empty());
     // Opening again (the old store now empty) changes nothing.
     drop(q);
-    let q = Queues::open(store, Some(legacy), "us-east-1", clock).await?;
+    let q = Queues::open(store, Some(legacy), "us-east-1", clock, Cluster::single()).await?;
     assert_eq!(
         q.get_attributes("old", &["All".to_string()]).await?["ApproximateNumberOfMessagesNotVisible"],
         "2",

@@ -109,7 +109,9 @@ async fn open_queues(config: &ServerConfig, stores: &Stores) -> anyhow::Result<Q
     let legacy = if stores.embedded { squall_storage_embedded::legacy_messages(&config.data_dir)? } else { None };
     let carried = legacy.is_some();
     let legacy = legacy.map(|l| l as Arc<dyn squall_storage::TableStore>);
-    let queues = Queues::open(stores.messages.clone(), legacy, &config.region, config.clock.clone()).await?;
+    let queues =
+        Queues::open(stores.messages.clone(), legacy, &config.region, config.clock.clone(), stores.cluster.clone())
+            .await?;
     if carried {
         squall_storage_embedded::remove_legacy_messages(&config.data_dir)?;
     }

@@ -22,6 +22,8 @@ pub(crate) struct Stores {
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
     pub(crate) embedded: bool,
+    /// This server among those of the store.
+    pub(crate) cluster: squall_lifecycle::Cluster,
     /// PostgreSQL: this node's claim on the database, held while the server runs.
     _node: Option<squall_storage_postgres::NodeClaim>,
 }
@@ -49,6 +51,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             params: s.params,
             blobs,
             embedded: true,
+            cluster: squall_lifecycle::Cluster::single(),
             _node: None,
         });
     };
@@ -75,6 +78,11 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         params: Arc::new(pg.tables("params")),
         blobs,
         embedded: false,
+        cluster: squall_lifecycle::Cluster {
+            coordination: Arc::new(pg.coordination()),
+            node: squall_types::RequestId::new().to_string(),
+            shared: true,
+        },
         _node: Some(node),
     })
 }

@@ -7,6 +7,7 @@
 //! (and the end-to-end suites) run against.
 
 pub mod artifacts;
+pub mod coordination;
 pub mod invocations;
 pub mod logs;
 pub mod messages;

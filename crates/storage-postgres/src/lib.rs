@@ -13,8 +13,10 @@
 //!   `FOR UPDATE SKIP LOCKED`.
 //! - `logs`: [`PgLogStore`]; `artifacts`: [`PgArtifactStore`], code packages as `bytea`.
 //! - `tables`: [`PgTableStore`], table definitions and items, one namespace per store.
+//! - `coordination`: [`PgCoordination`], leases (on the database's clock) and versions.
 
 mod artifacts;
+mod coordination;
 mod invocations;
 mod logs;
 mod messages;
@@ -23,6 +25,7 @@ mod migrate;
 mod tables;
 
 pub use artifacts::PgArtifactStore;
+pub use coordination::PgCoordination;
 pub use invocations::PgInvocationQueue;
 pub use logs::PgLogStore;
 pub use messages::PgMessageStore;
@@ -146,6 +149,11 @@ impl PgStores {
     /// current tokio runtime.
     pub fn tables(&self, namespace: &str) -> PgTableStore {
         PgTableStore::new(self.pool.clone(), namespace)
+    }
+
+    /// Leases and definition versions.
+    pub fn coordination(&self) -> PgCoordination {
+        PgCoordination::new(self.pool.clone())
     }
 
     /// Code packages.

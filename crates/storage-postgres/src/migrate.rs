@@ -100,6 +100,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store, tbl, pk, sk)
     );
 ",
+    "
+    CREATE TABLE squall_leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        until TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE squall_versions (
+        domain TEXT PRIMARY KEY,
+        version BIGINT NOT NULL
+    );
+",
 ];
 
 pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {

@@ -19,6 +19,7 @@ async fn the_other_stores_keep_their_contracts() {
     squall_storage_conformance::logs::all(&stores.logs()).await;
     squall_storage_conformance::invocations::all(&stores.invocations()).await;
     squall_storage_conformance::artifacts::all(&stores.artifacts()).await;
+    squall_storage_conformance::coordination::all(&stores.coordination()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 //! - [`InvocationQueue`]: asynchronous invocations waiting to run (durable, leased).
 //! - [`TableStore`]: table definitions and their items, ordered by encoded key.
 //! - [`MessageStore`]: queues and their messages, handed out by the store.
+//! - [`Coordination`]: leases on once-per-cluster work, and versions of cached definitions.
 //! - [`BlobStore`]: the bytes of stored objects, streamed in and read by range.
 //!
 //! Backends: `squall-storage-embedded` (SQLite + files). A PostgreSQL backend implements the
@@ -15,6 +16,7 @@
 
 mod artifact;
 mod blobs;
+mod coordination;
 mod error;
 mod logs;
 mod messages;
@@ -25,6 +27,7 @@ mod tables;
 
 pub use artifact::{ArtifactStore, sha256_hex_is_valid};
 pub use blobs::{BlobStore, BlobStream, BlobWriter};
+pub use coordination::{Coordination, Local as LocalCoordination};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use messages::{

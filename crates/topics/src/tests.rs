@@ -31,8 +31,11 @@ impl FunctionRuntime for NoRuntime {
 
 async fn open(dir: &std::path::Path, clock: &Clock) -> (Arc<Topics>, Arc<Queues>) {
     let stores = EmbeddedStores::open(dir).expect("the stores open");
-    let queues =
-        Arc::new(Queues::open(stores.messages.clone(), None, "us-east-1", clock.clone()).await.expect("queues"));
+    let queues = Arc::new(
+        Queues::open(stores.messages.clone(), None, "us-east-1", clock.clone(), squall_lifecycle::Cluster::single())
+            .await
+            .expect("queues"),
+    );
     let functions = Functions::open(
         Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs.clone(), queue: stores.queue },
         LogPipe::start(stores.logs),
