@@ -1,6 +1,6 @@
 //! Single-function operations, as Lambda's API offers them.
 
-use crate::{Error, Functions, Result, service_routes};
+use crate::{DOMAIN, Error, Functions, Result, service_routes};
 use sha2::{Digest, Sha256};
 use squall_storage::Expect;
 use squall_types::{FunctionConfig, FunctionRecord, Runtime};
@@ -66,6 +66,7 @@ impl Functions {
         let record = Arc::new(record);
         self.state_mut().functions.insert(name, record.clone());
         self.runtime.activate(&record);
+        self.cluster.changed(DOMAIN).await;
         Ok(record)
     }
 
@@ -171,6 +172,7 @@ impl Functions {
         let next = Arc::new(next);
         self.state_mut().functions.insert(name, next.clone());
         self.runtime.activate(&next);
+        self.cluster.changed(DOMAIN).await;
         Ok(next)
     }
 
@@ -183,6 +185,7 @@ impl Functions {
         // Committed: memory follows at once; what comes after is cleanup, best effort.
         self.state_mut().functions.remove(name);
         self.runtime.evict(name);
+        self.cluster.changed(DOMAIN).await;
         if let Some(s) = &deleted.config.service {
             match self.meta.get_service(s.as_str()).await {
                 Ok(Some(svc)) => {

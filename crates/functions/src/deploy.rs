@@ -4,7 +4,7 @@
 //! or changed version, then commit one storage transaction and swap the in-memory state.
 //! A failure before the commit changes nothing: the previous version keeps serving.
 
-use crate::{Error, Functions, Result, service_routes};
+use crate::{DOMAIN, Error, Functions, Result, service_routes};
 use serde::{Deserialize, Serialize};
 use squall_storage::DeploymentChange;
 use squall_types::{ApiKey, Cors, FunctionConfig, FunctionRecord, RouteSpec, ServiceName, ServiceRecord};
@@ -238,6 +238,7 @@ impl Functions {
             }
             st.services.insert(service.to_string(), Arc::new(service_routes(record.clone())));
         }
+        self.cluster.changed(DOMAIN).await;
         for name in &delete {
             self.logs.delete_function(name).await?;
         }
@@ -255,6 +256,7 @@ impl Functions {
             st.services.remove(name);
             st.functions.retain(|_, f| f.config.service.as_ref().map(|s| s.as_str()) != Some(name));
         }
+        self.cluster.changed(DOMAIN).await;
         for f in &removed.functions {
             self.runtime.evict(f.as_str());
             self.logs.delete_function(f.as_str()).await?;

@@ -31,6 +31,7 @@ pub use routes::{RouteMatch, RouteTable};
 
 use async_trait::async_trait;
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_runtime::{CodeSource, Invocation, Outcome, SharedRuntime};
 use squall_storage::{ArtifactStore, InvocationQueue, LogStore, MetaStore};
 use squall_types::{FunctionRecord, LogLine, ServiceRecord};
@@ -102,11 +103,22 @@ pub struct Functions {
     async_policy: std::sync::OnceLock<AsyncPolicy>,
     /// What records' times, asynchronous invocations' due times and event ages read.
     clock: Clock,
+    /// The servers sharing the store, if any: told of every change of records.
+    pub(crate) cluster: Cluster,
 }
+
+/// The name under which changes of function and service records are versioned.
+pub(crate) const DOMAIN: &str = "functions";
 
 impl Functions {
     /// Loads every record from `meta` and serves them; times are `clock`'s.
-    pub async fn open(stores: Stores, log_pipe: Arc<LogPipe>, runtime: SharedRuntime, clock: Clock) -> Result<Self> {
+    pub async fn open(
+        stores: Stores,
+        log_pipe: Arc<LogPipe>,
+        runtime: SharedRuntime,
+        clock: Clock,
+        cluster: Cluster,
+    ) -> Result<Self> {
         let Stores { meta, artifacts, logs, queue } = stores;
         let f = Functions {
             meta,
@@ -121,22 +133,52 @@ impl Functions {
             destinations: std::sync::OnceLock::new(),
             async_policy: std::sync::OnceLock::new(),
             clock,
+            cluster,
         };
-        let functions = f.meta.list_functions().await?;
-        let services = f.meta.list_services().await?;
-        {
-            let mut st = f.state_mut();
-            for rec in functions {
-                st.functions.insert(rec.config.name.to_string(), Arc::new(rec));
-            }
-            for rec in services {
-                st.services.insert(rec.name.to_string(), Arc::new(service_routes(rec)));
-            }
-        }
-        for rec in f.list_functions() {
-            f.runtime.activate(&rec);
-        }
+        f.load().await?;
         Ok(f)
+    }
+
+    /// Reads every record from the store and serves them: functions another server
+    /// created, changed or deleted are served (or not) here too, their code compiled again
+    /// from the store when first invoked.
+    async fn load(&self) -> Result<()> {
+        let functions = self.meta.list_functions().await?;
+        let services = self.meta.list_services().await?;
+        let (changed, gone) = {
+            let mut st = self.state_mut();
+            let before = std::mem::take(&mut st.functions);
+            let mut changed = Vec::new();
+            for rec in functions {
+                let name = rec.config.name.to_string();
+                let rec = match before.get(&name) {
+                    Some(old) if **old == rec => old.clone(),
+                    _ => {
+                        let rec = Arc::new(rec);
+                        changed.push(rec.clone());
+                        rec
+                    }
+                };
+                st.functions.insert(name, rec);
+            }
+            let gone: Vec<String> = before.into_keys().filter(|n| !st.functions.contains_key(n)).collect();
+            st.services = services.into_iter().map(|r| (r.name.to_string(), Arc::new(service_routes(r)))).collect();
+            (changed, gone)
+        };
+        for name in &gone {
+            self.runtime.evict(name);
+        }
+        for rec in &changed {
+            self.runtime.evict(rec.config.name.as_str());
+            self.runtime.activate(rec);
+        }
+        Ok(())
+    }
+
+    /// [`Functions::load`] under the lock that orders this server's own changes.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _w = self.writes.lock().await;
+        self.load().await
     }
 
     /// How the asynchronous dispatcher retries, for the run that [`squall_lifecycle::Service::start`]

@@ -104,7 +104,8 @@ async fn open_at(dir: &std::path::Path, clock: &Clock) -> (Functions, Arc<FakeRu
     let pipe = LogPipe::start(stores.logs.clone());
     let queue = Arc::new(Recording { inner: stores.queue, log: watch::Sender::new(QueueLog::default()) });
     let stores = Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs, queue: queue.clone() };
-    let f = Functions::open(stores, pipe, rt.clone(), clock.clone()).await.unwrap();
+    let f =
+        Functions::open(stores, pipe, rt.clone(), clock.clone(), squall_lifecycle::Cluster::single()).await.unwrap();
     (f, rt, queue)
 }
 
@@ -375,4 +376,52 @@ async fn an_event_older_than_its_maximum_age_is_dropped_unrun() {
     queue.log.subscribe().wait_for(|l| l.completed.contains(&id)).await.unwrap();
     assert_eq!(rt.invocations_of("slow"), 0);
     dispatcher.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_server_deploys_another_on_the_same_postgresql_serves() {
+    use squall_lifecycle::{Cluster, Service};
+    let pg = squall_storage_conformance::TempPostgres::start().expect("a throwaway PostgreSQL");
+    let pg_stores = squall_storage_postgres::PgStores::connect(&pg.url()).await.unwrap();
+    let server = |node: &str| {
+        let cluster = Cluster { coordination: Arc::new(pg_stores.coordination()), node: node.into(), shared: true };
+        let logs: Arc<dyn LogStore> = Arc::new(pg_stores.logs());
+        let stores = Stores {
+            meta: Arc::new(pg_stores.meta()),
+            artifacts: Arc::new(pg_stores.artifacts()),
+            logs: logs.clone(),
+            queue: Arc::new(pg_stores.invocations()),
+        };
+        Functions::open(stores, LogPipe::start(logs), Arc::new(FakeRuntime::default()), Clock::system(), cluster)
+    };
+    let (a, b) = (Arc::new(server("a").await.unwrap()), Arc::new(server("b").await.unwrap()));
+    let (wa, wb) = (a.clone().start(), b.clone().start());
+    let within = |what: &'static str, done: Box<dyn Fn() -> bool>| async move {
+        for _ in 0..50 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{what} did not reach the other server within a second");
+    };
+
+    a.create_function(config("fn"), b"ok 1".to_vec()).await.unwrap();
+    let seen = b.clone();
+    within("a created function", Box::new(move || seen.function("fn").is_some())).await;
+    assert_eq!(b.function_code("fn").await.unwrap(), b"ok 1", "its code comes from the shared store");
+    a.update_code("fn", b"ok 2".to_vec(), Some(1)).await.unwrap();
+    let seen = b.clone();
+    within("an update", Box::new(move || seen.function("fn").is_some_and(|f| f.revision == 2))).await;
+
+    let sha = upload(&a, b"ok svc").await;
+    a.deploy(plan(vec![("svc-dev-api", &sha, &["GET /items"])])).await.unwrap();
+    let seen = b.clone();
+    within("a deployment", Box::new(move || seen.list_services().iter().any(|s| s.name.as_str() == "svc-dev"))).await;
+    b.remove_service("svc-dev").await.unwrap();
+    b.delete_function("fn").await.unwrap();
+    let seen = a.clone();
+    within("removals", Box::new(move || seen.list_functions().is_empty() && seen.list_services().is_empty())).await;
+    wa.stop().await;
+    wb.stop().await;
 }

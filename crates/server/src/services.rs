@@ -45,7 +45,9 @@ impl Services {
             queue: stores.queue.clone(),
         };
         let functions = Arc::new(
-            Functions::open(function_stores, log_pipe, runtime, clock.clone()).await.context("loading functions")?,
+            Functions::open(function_stores, log_pipe, runtime, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading functions")?,
         );
         let tables = Arc::new(Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
         let queues = Arc::new(open_queues(config, stores).await.context("loading queues")?);

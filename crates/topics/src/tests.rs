@@ -41,6 +41,7 @@ async fn open(dir: &std::path::Path, clock: &Clock) -> (Arc<Topics>, Arc<Queues>
         LogPipe::start(stores.logs),
         Arc::new(NoRuntime),
         clock.clone(),
+        squall_lifecycle::Cluster::single(),
     )
     .await
     .expect("functions");
