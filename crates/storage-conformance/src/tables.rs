@@ -1,6 +1,6 @@
 //! [`TableStore`]'s contract.
 
-use squall_storage::{Error, ItemWrite, StoredItem, TableStore, scan_all};
+use squall_storage::{Error, ItemExpect, ItemWrite, StoredItem, TableStore, scan_all};
 use std::ops::Bound;
 
 fn put(table: &str, pk: &[u8], sk: &[u8], item: &[u8]) -> ItemWrite {
@@ -21,6 +21,8 @@ pub async fn all(s: &dyn TableStore) {
     writes_apply_whole_and_read_back(s).await;
     submitted_writes_read_at_once_and_swaps_return_what_they_replaced(s).await;
     queries_and_scans_read_in_key_order(s).await;
+    checked_writes_apply_only_when_their_preconditions_hold(s).await;
+    checked_read_modify_writes_lose_no_update(s).await;
 }
 
 async fn definitions_are_created_listed_updated_and_deleted(s: &dyn TableStore) {
@@ -107,4 +109,50 @@ async fn queries_and_scans_read_in_key_order(s: &dyn TableStore) {
     assert_eq!(rest.last().map(|i| i.pk.clone()), Some(b"c".to_vec()));
     assert_eq!(s.table_stats("q").await.unwrap().0, 20);
     s.delete_table("q").await.unwrap();
+}
+
+fn expect(pk: &[u8], item: Option<&[u8]>) -> ItemExpect {
+    ItemExpect { table: "c".into(), pk: pk.to_vec(), sk: vec![], item: item.map(<[u8]>::to_vec) }
+}
+
+async fn checked_writes_apply_only_when_their_preconditions_hold(s: &dyn TableStore) {
+    s.write_checked(vec![put("c", b"k", b"", b"1")], vec![expect(b"k", None)]).await.unwrap();
+    let again = s.write_checked(vec![put("c", b"k", b"", b"x")], vec![expect(b"k", None)]).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "expected absent, found present: {again:?}");
+    assert_eq!(s.get_item("c", b"k", b"").await.unwrap(), Some(b"1".to_vec()));
+    let both = vec![put("c", b"k", b"", b"2"), put("c", b"o", b"", b"o")];
+    s.write_checked(both, vec![expect(b"k", Some(b"1"))]).await.unwrap();
+    let stale = s.write_checked(vec![put("c", b"o", b"", b"p")], vec![expect(b"k", Some(b"1"))]).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))));
+    assert_eq!(s.get_item("c", b"o", b"").await.unwrap(), Some(b"o".to_vec()), "a failed check writes nothing");
+    let pair = vec![expect(b"k", Some(b"2")), expect(b"o", Some(b"o"))];
+    s.write_checked(vec![delete("c", b"k", b""), delete("c", b"o", b"")], pair).await.unwrap();
+    assert_eq!(s.table_stats("c").await.unwrap().0, 0);
+}
+
+/// Read, add one, write expecting what was read, and on a conflict read again: however the
+/// writers interleave, no increment is lost.
+async fn checked_read_modify_writes_lose_no_update(s: &dyn TableStore) {
+    const WRITERS: usize = 8;
+    const EACH: usize = 20;
+    let writer = || async {
+        let mut conflicts = 0;
+        for _ in 0..EACH {
+            loop {
+                let old = s.get_item("c", b"n", b"").await.unwrap();
+                let n = old.as_deref().map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap()));
+                let write = put("c", b"n", b"", &(n + 1).to_be_bytes());
+                match s.write_checked(vec![write], vec![expect(b"n", old.as_deref())]).await {
+                    Ok(()) => break,
+                    Err(Error::Conflict(_)) => conflicts += 1,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        conflicts
+    };
+    futures::future::join_all((0..WRITERS).map(|_| writer())).await;
+    let n = s.get_item("c", b"n", b"").await.unwrap().unwrap();
+    assert_eq!(u64::from_be_bytes(n.try_into().unwrap()), (WRITERS * EACH) as u64);
+    s.write(vec![delete("c", b"n", b"")]).await.unwrap();
 }

@@ -4,7 +4,7 @@ use crate::db::{Db, Sync, backend};
 use crate::writer::{GroupWriter, Op, Settle};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use squall_storage::{Error, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
+use squall_storage::{Error, ItemExpect, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -85,21 +85,7 @@ impl SqliteTableStore {
                         get.query_row(params![w.table, w.pk, w.sk], |r| r.get(0)).optional().map_err(backend)?;
                     *slot.lock().unwrap_or_else(|p| p.into_inner()) = item;
                 }
-                let mut put = tx
-                    .prepare_cached(
-                        "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
-                    )
-                    .map_err(backend)?;
-                let mut delete =
-                    tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
-                for w in &writes {
-                    match &w.item {
-                        Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
-                        None => delete.execute(params![w.table, w.pk, w.sk]),
-                    }
-                    .map_err(backend)?;
-                }
+                apply_writes(tx, &writes)?;
                 Ok(())
             }),
             Some(settle),
@@ -110,6 +96,25 @@ impl SqliteTableStore {
     async fn run(&self, op: Op) -> Result<()> {
         GroupWriter::settled(self.writer.enqueue(op, None)).await
     }
+}
+
+/// Puts and deletes `writes` inside the writer's transaction.
+fn apply_writes(tx: &rusqlite::Transaction<'_>, writes: &[ItemWrite]) -> Result<()> {
+    let mut put = tx
+        .prepare_cached(
+            "INSERT INTO items (tbl, pk, sk, item) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tbl, pk, sk) DO UPDATE SET item = excluded.item",
+        )
+        .map_err(backend)?;
+    let mut delete = tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
+    for w in writes {
+        match &w.item {
+            Some(item) => put.execute(params![w.table, w.pk, w.sk, item]),
+            None => delete.execute(params![w.table, w.pk, w.sk]),
+        }
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
@@ -206,6 +211,23 @@ impl TableStore for SqliteTableStore {
             GroupWriter::settled(rx).await?;
             Ok(old.lock().unwrap_or_else(|p| p.into_inner()).take())
         })
+    }
+
+    async fn write_checked(&self, writes: Vec<ItemWrite>, expect: Vec<ItemExpect>) -> Result<()> {
+        // The writer is the only one writing, so what it reads is what the writes replace.
+        self.run(Box::new(move |tx| {
+            let mut get =
+                tx.prepare_cached("SELECT item FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3").map_err(backend)?;
+            for e in &expect {
+                let current: Option<Vec<u8>> =
+                    get.query_row(params![e.table, e.pk, e.sk], |r| r.get(0)).optional().map_err(backend)?;
+                if current != e.item {
+                    return Err(Error::Conflict(format!("an item of {} changed", e.table)));
+                }
+            }
+            apply_writes(tx, &writes)
+        }))
+        .await
     }
 
     async fn query(

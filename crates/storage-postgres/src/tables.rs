@@ -7,7 +7,7 @@
 use crate::{Prepare, backend, client};
 use async_trait::async_trait;
 use deadpool_postgres::{Pool, Transaction};
-use squall_storage::{Error, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
+use squall_storage::{Error, ItemExpect, ItemWrite, Overlay, Result, StoredItem, SwapTicket, TableStore, WriteTicket};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -30,6 +30,11 @@ enum Op {
     Items {
         writes: Vec<ItemWrite>,
         replaced: Option<Arc<Mutex<Option<Vec<u8>>>>>,
+    },
+    /// Item writes applied only if the preconditions hold.
+    Checked {
+        writes: Vec<ItemWrite>,
+        expect: Vec<ItemExpect>,
     },
     Create {
         name: String,
@@ -164,31 +169,38 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
                     .map_err(backend)?;
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = row.map(|r| r.get(0));
             }
-            for w in writes {
-                match &w.item {
-                    Some(item) => {
-                        tx.execute(
-                            &tx.stmt(
-                                "INSERT INTO kv_items (store, tbl, pk, sk, item) VALUES ($1, $2, $3, $4, $5)
-                             ON CONFLICT (store, tbl, pk, sk) DO UPDATE SET item = EXCLUDED.item",
-                            )
-                            .await?,
-                            &[&ns, &w.table, &w.pk, &w.sk, item],
-                        )
-                        .await
-                    }
-                    None => {
-                        tx.execute(
-                            &tx.stmt("DELETE FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4")
-                                .await?,
-                            &[&ns, &w.table, &w.pk, &w.sk],
-                        )
-                        .await
-                    }
-                }
+            put_all(tx, ns, writes).await
+        }
+        Op::Checked { writes, expect } => {
+            // Every key checked is locked first, in one order (two checkers of the same keys
+            // cannot deadlock), so a key expected absent cannot be created meanwhile.
+            let mut keys: Vec<&ItemExpect> = expect.iter().collect();
+            keys.sort_by(|a, b| (&a.table, &a.pk, &a.sk).cmp(&(&b.table, &b.pk, &b.sk)));
+            for e in &keys {
+                tx.execute(
+                    &tx.stmt(
+                        "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || encode($3, 'hex') || '/' || encode($4, 'hex'), 0))",
+                    )
+                    .await?,
+                    &[&ns, &e.table, &e.pk, &e.sk],
+                )
+                .await
                 .map_err(backend)?;
             }
-            Ok(())
+            for e in &keys {
+                let row = tx
+                    .query_opt(
+                        &tx.stmt("SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4")
+                            .await?,
+                        &[&ns, &e.table, &e.pk, &e.sk],
+                    )
+                    .await
+                    .map_err(backend)?;
+                if row.map(|r| r.get::<_, Vec<u8>>(0)) != e.item {
+                    return Err(Error::Conflict(format!("an item of {} changed", e.table)));
+                }
+            }
+            put_all(tx, ns, writes).await
         }
         Op::Create { name, definition } => {
             let n = tx
@@ -231,6 +243,34 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Puts and deletes `writes` inside a transaction.
+async fn put_all(tx: &Transaction<'_>, ns: &str, writes: &[ItemWrite]) -> Result<()> {
+    for w in writes {
+        match &w.item {
+            Some(item) => {
+                tx.execute(
+                    &tx.stmt(
+                        "INSERT INTO kv_items (store, tbl, pk, sk, item) VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (store, tbl, pk, sk) DO UPDATE SET item = EXCLUDED.item",
+                    )
+                    .await?,
+                    &[&ns, &w.table, &w.pk, &w.sk, item],
+                )
+                .await
+            }
+            None => {
+                tx.execute(
+                    &tx.stmt("DELETE FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4").await?,
+                    &[&ns, &w.table, &w.pk, &w.sk],
+                )
+                .await
+            }
+        }
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 fn stored(r: &tokio_postgres::Row) -> StoredItem {
@@ -294,6 +334,10 @@ impl TableStore for PgTableStore {
             rx.await.unwrap_or_else(|_| Err(stopped()))?;
             Ok(slot.lock().unwrap_or_else(|p| p.into_inner()).take())
         })
+    }
+
+    async fn write_checked(&self, writes: Vec<ItemWrite>, expect: Vec<ItemExpect>) -> Result<()> {
+        self.run(Op::Checked { writes, expect }).await
     }
 
     async fn query(

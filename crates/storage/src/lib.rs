@@ -37,4 +37,4 @@ pub use messages::{
 pub use meta::{DeploymentChange, Expect, MetaStore};
 pub use overlay::{Overlay, Staged};
 pub use queue::{InvocationQueue, QueuedInvocation};
-pub use tables::{ItemWrite, StoredItem, SwapTicket, TableStore, WriteTicket, scan_all};
+pub use tables::{ItemExpect, ItemWrite, StoredItem, SwapTicket, TableStore, WriteTicket, scan_all};

@@ -25,6 +25,20 @@ pub struct ItemWrite {
     pub item: Option<Vec<u8>>,
 }
 
+/// A precondition of [`TableStore::write_checked`]: the item must be stored with exactly
+/// these bytes (`None`: absent) when the write applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemExpect {
+    /// The table.
+    pub table: String,
+    /// The partition key.
+    pub pk: Vec<u8>,
+    /// The sort key.
+    pub sk: Vec<u8>,
+    /// The bytes it must have, or `None`: it must not exist.
+    pub item: Option<Vec<u8>>,
+}
+
 /// An item as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredItem {
@@ -72,6 +86,14 @@ pub trait TableStore: Send + Sync + 'static {
     /// earlier wrote. So a caller learns what it overwrote without reading first (and
     /// without holding a lock across the read).
     fn submit_swap(&self, writes: Vec<ItemWrite>) -> SwapTicket;
+
+    /// Applies `writes` only if every precondition holds when they apply, checked in the
+    /// same transaction, else [`crate::Error::Conflict`] and nothing is written; durable when
+    /// it returns. Ordered after every write submitted before, but not shown to readers
+    /// before it commits. Several servers sharing one store make their read-check-write
+    /// sequences safe this way: read, decide, write expecting what was read, and on a
+    /// conflict read again.
+    async fn write_checked(&self, writes: Vec<ItemWrite>, expect: Vec<ItemExpect>) -> Result<()>;
 
     /// [`TableStore::submit`] and wait until durable.
     async fn write(&self, writes: Vec<ItemWrite>) -> Result<()> {
