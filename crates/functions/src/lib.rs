@@ -175,6 +175,14 @@ impl Functions {
         Ok(())
     }
 
+    /// Whether the store answers, within two seconds (a readiness probe).
+    pub async fn probe_store(&self) -> Result<()> {
+        match tokio::time::timeout(Duration::from_secs(2), self.meta.get_setting("access_key_id")).await {
+            Ok(r) => r.map(|_| ()).map_err(Error::from),
+            Err(_) => Err(Error::Storage(squall_storage::Error::Backend("the store did not answer within 2 s".into()))),
+        }
+    }
+
     /// [`Functions::load`] under the lock that orders this server's own changes.
     pub(crate) async fn refresh(&self) -> Result<()> {
         let _w = self.writes.lock().await;

@@ -61,3 +61,41 @@ fn a_store_that_is_not_a_postgresql_url_is_refused_by_name() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn readiness_follows_the_database_and_liveness_the_process() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("probes").map_err(anyhow::Error::msg)?;
+    let server = Server::start_with(&["--store", &url])?;
+    let probe = |path: &str| Server::get_at(&server.api, path).map(|r| (r.status, r.text()));
+    assert_eq!(probe("/squall/health/live")?, (200, "live".into()));
+    assert_eq!(probe("/squall/health/ready")?, (200, "ready".into()));
+    let queue =
+        ok(&server.aws(&["sqs", "create-queue", "--queue-name", "before", "--query", "QueueUrl", "--output", "text"]))?;
+
+    pg.stop().map_err(anyhow::Error::msg)?;
+    let (status, text) = probe("/squall/health/ready")?;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.starts_with("not ready: "), "{text}");
+    assert_eq!(probe("/squall/health/live")?, (200, "live".into()), "alive while the database is away");
+    // Requests meanwhile fail in their protocol's shape, and the server stays up.
+    let out = server.aws(&["sqs", "send-message", "--queue-url", queue.trim(), "--message-body", "lost?"]);
+    assert!(!out.status.success(), "a send the store cannot take is refused, not acknowledged");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("InternalError"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    pg.start_again().map_err(anyhow::Error::msg)?;
+    let mut ready = false;
+    for _ in 0..100 {
+        if probe("/squall/health/ready")?.0 == 200 {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "ready again once the database is back");
+    ok(&server.aws(&["sqs", "send-message", "--queue-url", queue.trim(), "--message-body", "after"]))?;
+    let got =
+        ok(&server.aws(&["sqs", "receive-message", "--queue-url", queue.trim(), "--max-number-of-messages", "10"]))?;
+    assert!(got.contains("\"after\"") && !got.contains("lost?"), "{got}");
+    Ok(())
+}

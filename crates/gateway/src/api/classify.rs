@@ -10,8 +10,20 @@ pub(crate) enum Destination {
     Service(&'static Service, String),
     /// An `X-Amz-Target` whose prefix names no service here.
     UnknownTarget,
-    /// An unsigned `GET /`: the health check of DynamoDB's and LocalStack's conventions.
-    Health,
+    /// An unsigned `GET /` (the health check of DynamoDB's and LocalStack's conventions),
+    /// `GET /squall/health/live` or `GET /squall/health/ready` (an orchestrator's probes).
+    Health(Probe),
+}
+
+/// Which health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// `GET /`: the process answers.
+    Basic,
+    /// `/squall/health/live`: the process answers (restart it if not).
+    Live,
+    /// `/squall/health/ready`: the stores answer too (send it requests only then).
+    Ready,
 }
 
 /// The service a request's signature is scoped to: the credential scope of a SigV4
@@ -53,6 +65,14 @@ pub(crate) fn classify(
             .unwrap_or(Destination::UnknownTarget);
     }
     let path = head.uri.path();
+    // An orchestrator's probes, unsigned, before the control plane takes `/squall/`.
+    if signed_for.is_none() && head.method == http::Method::GET && head.uri.query().is_none() && !bucket_host {
+        match path {
+            "/squall/health/live" => return Destination::Health(Probe::Live),
+            "/squall/health/ready" => return Destination::Health(Probe::Ready),
+            _ => {}
+        }
+    }
     let by_signature = |only_signature: bool| {
         let name = signed_for?;
         services.iter().copied().find(|s| {
@@ -76,7 +96,7 @@ pub(crate) fn classify(
             return Destination::Service(s, String::new());
         }
         if head.method == http::Method::GET && path == "/" && head.uri.query().is_none() && !bucket_host {
-            return Destination::Health;
+            return Destination::Health(Probe::Basic);
         }
     }
     Destination::Service(fallback, String::new())
@@ -107,7 +127,9 @@ mod tests {
         match classify(&head, signed_for.as_deref(), bucket_host, &SERVICES, &S3) {
             Destination::Service(s, op) => (s.name.to_string(), op),
             Destination::UnknownTarget => ("unknown target".into(), String::new()),
-            Destination::Health => ("health".into(), String::new()),
+            Destination::Health(p) => {
+                (format!("health {p:?}").to_lowercase().replace("health basic", "health"), String::new())
+            }
         }
     }
 
@@ -165,6 +187,16 @@ mod tests {
         assert_eq!(service("GET", "/squall/v1/services", &[("authorization", &sigv4("squall"))]), "squall");
         // Unsigned, they stay theirs, to be refused in their shape.
         assert_eq!(service("GET", "/2015-03-31/functions/", &[]), "lambda");
+    }
+
+    #[test]
+    fn the_probes_are_unsigned_gets_of_their_own_paths() {
+        assert_eq!(service("GET", "/", &[]), "health");
+        assert_eq!(service("GET", "/squall/health/live", &[]), "health live");
+        assert_eq!(service("GET", "/squall/health/ready", &[]), "health ready");
+        // Signed, or with another method, they are no probes.
+        assert_ne!(service("GET", "/squall/health/ready", &[("authorization", &sigv4("s3"))]), "health ready");
+        assert_ne!(service("POST", "/squall/health/ready", &[]), "health ready");
     }
 
     #[test]

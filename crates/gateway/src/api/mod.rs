@@ -12,7 +12,7 @@ pub use squall_api::{AccessKeys, ApiError, ApiState};
 
 use squall_api::{ApiRequest, protocol, refusals};
 
-use classify::Destination;
+use classify::{Destination, Probe};
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -54,7 +54,12 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
         .is_some();
     let resp = match classify::classify(&parts, signed_for.as_deref(), bucket_host, &SERVICES, &squall_api_s3::SERVICE)
     {
-        Destination::Health => health(),
+        Destination::Health(Probe::Basic) => health("healthy: squall", StatusCode::OK),
+        Destination::Health(Probe::Live) => health("live", StatusCode::OK),
+        Destination::Health(Probe::Ready) => match state.functions.probe_store().await {
+            Ok(()) => health("ready", StatusCode::OK),
+            Err(e) => health(&format!("not ready: {e}"), StatusCode::SERVICE_UNAVAILABLE),
+        },
         Destination::UnknownTarget => {
             let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
             let e = ApiError::new(
@@ -102,9 +107,10 @@ pub async fn handle(state: ApiState, req: http::Request<Incoming>) -> http::Resp
     resp
 }
 
-/// The answer to an unsigned `GET /`.
-fn health() -> http::Response<Body> {
-    let mut r = http::Response::new(squall_api::body::full("healthy: squall"));
+/// The answer to a health check.
+fn health(text: &str, status: StatusCode) -> http::Response<Body> {
+    let mut r = http::Response::new(squall_api::body::full(text.to_string()));
+    *r.status_mut() = status;
     r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
 }
