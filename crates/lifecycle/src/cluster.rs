@@ -56,6 +56,43 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Calls `refresh` on `service` whenever `domain`'s version moves (another server
+    /// changed its definitions), looking every [`WATCH_EVERY`] (real time: how soon a change
+    /// made elsewhere shows here); ends when the service is dropped.
+    pub fn watch<S, F, Fut, E>(&self, domain: &'static str, service: &Arc<S>, refresh: F) -> tokio::task::JoinHandle<()>
+    where
+        S: Send + Sync + 'static,
+        F: Fn(Arc<S>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send,
+        E: std::fmt::Display,
+    {
+        let me = Arc::downgrade(service);
+        let coordination = self.coordination.clone();
+        tokio::spawn(async move {
+            let mut seen = None;
+            loop {
+                tokio::time::sleep(WATCH_EVERY).await;
+                let version = match coordination.versions().await {
+                    Ok(v) => v.get(domain).copied(),
+                    Err(e) => {
+                        tracing::warn!(domain, "reading definition versions: {e}");
+                        continue;
+                    }
+                };
+                if version == seen {
+                    continue;
+                }
+                let Some(service) = me.upgrade() else { return };
+                match refresh(service).await {
+                    Ok(()) => seen = version,
+                    Err(e) => tracing::warn!(domain, "reloading definitions: {e}"),
+                }
+            }
+        })
+    }
+}
+
 /// Whether this server runs one once-per-cluster worker now.
 pub struct Leader {
     coordination: Arc<dyn Coordination>,

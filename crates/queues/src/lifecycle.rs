@@ -1,7 +1,7 @@
 //! Queues as the server starts and stops them.
 
 use crate::Queues;
-use squall_lifecycle::{Service, WATCH_EVERY, Workers};
+use squall_lifecycle::{Service, Workers};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,35 +18,7 @@ impl Service for Queues {
         if !self.cluster.shared {
             return workers;
         }
-        workers.with("definitions watcher", self.start_watcher())
-    }
-}
-
-impl Queues {
-    /// Reloads the definitions whenever another server changed them (it bumped their
-    /// version). Real time: how soon a change made elsewhere shows here.
-    fn start_watcher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let me = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut seen = None;
-            loop {
-                tokio::time::sleep(WATCH_EVERY).await;
-                let Some(queues) = me.upgrade() else { return };
-                let version = match queues.cluster.coordination.versions().await {
-                    Ok(v) => v.get("queues").copied(),
-                    Err(e) => {
-                        tracing::warn!("reading definition versions: {e}");
-                        continue;
-                    }
-                };
-                if version == seen {
-                    continue;
-                }
-                match queues.refresh().await {
-                    Ok(()) => seen = version,
-                    Err(e) => tracing::warn!("reloading queue definitions: {e}"),
-                }
-            }
-        })
+        let watcher = self.cluster.watch("queues", &self, |q: Arc<Queues>| async move { q.refresh().await });
+        workers.with("definitions watcher", watcher)
     }
 }

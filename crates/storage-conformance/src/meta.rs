@@ -3,7 +3,8 @@
 use squall_storage::{DeploymentChange, Error, Expect, MetaStore};
 use squall_types::*;
 
-fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
+/// A function record named `name`, of `service`, at `revision`.
+pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
     FunctionRecord {
         config: FunctionConfig {
             name: FunctionName::new(name).unwrap(),

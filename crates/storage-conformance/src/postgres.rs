@@ -146,45 +146,17 @@ impl TempPostgres {
 
     /// A new, empty database on this server; its URL.
     pub fn database(&self, name: &str) -> Result<String, String> {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "squall",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-            ])
+        // Debian puts psql on PATH rather than beside initdb.
+        let beside = self.bin.join("psql");
+        let psql = if beside.is_file() { beside } else { PathBuf::from("psql") };
+        let out = Command::new(&psql)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "squall", "-d", "postgres"])
+            .args(["-v", "ON_ERROR_STOP=1", "-c"])
             .arg(format!("CREATE DATABASE \"{name}\""))
-            .output();
-        let psql_ok = out.as_ref().is_ok_and(|o| o.status.success());
-        if !psql_ok {
-            // Debian puts psql on PATH rather than beside initdb.
-            let out = Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &self.port.to_string(),
-                    "-U",
-                    "squall",
-                    "-d",
-                    "postgres",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                ])
-                .arg(format!("CREATE DATABASE \"{name}\""))
-                .output()
-                .map_err(|e| format!("running psql: {e}"))?;
-            if !out.status.success() {
-                return Err(format!("creating database {name}: {}", String::from_utf8_lossy(&out.stderr)));
-            }
+            .output()
+            .map_err(|e| format!("running {}: {e}", psql.display()))?;
+        if !out.status.success() {
+            return Err(format!("creating database {name}: {}", String::from_utf8_lossy(&out.stderr)));
         }
         Ok(format!("postgres://squall@127.0.0.1:{}/{name}", self.port))
     }

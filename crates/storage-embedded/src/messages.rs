@@ -163,17 +163,7 @@ fn transfer(tx: &Transaction<'_>, to: &str, now: u64, origin: Option<&str>, msgs
     for m in &msgs {
         delete.execute([m.seq as i64]).map_err(backend)?;
     }
-    let fresh: Vec<StoredMessage> = msgs
-        .into_iter()
-        .map(|m| StoredMessage {
-            origin: origin.map(str::to_string),
-            visible_ms: now,
-            receives: 0,
-            first_receive_ms: None,
-            nonce: 0,
-            ..m
-        })
-        .collect();
+    let fresh: Vec<StoredMessage> = msgs.into_iter().map(|m| m.moved(now, origin)).collect();
     append(tx, qid, next, &fresh)?;
     Ok(true)
 }
@@ -237,10 +227,7 @@ fn receive(tx: &Transaction<'_>, queue: &str, req: &ReceiveRequest) -> Result<Re
                 dead.push(m);
                 continue;
             }
-            m.receives += 1;
-            m.first_receive_ms.get_or_insert(req.now_ms);
-            m.nonce = random_u64();
-            m.visible_ms = req.visible_until_ms;
+            m.receive(req.now_ms, req.visible_until_ms, random_u64());
             update
                 .execute(params![
                     m.seq as i64,
@@ -370,18 +357,7 @@ fn send(tx: &Transaction<'_>, queue: &str, now: u64, messages: &[NewStoredMessag
                 continue;
             }
         }
-        let stored = StoredMessage {
-            seq: 0,
-            id: m.id.clone(),
-            group: m.group.clone(),
-            origin: None,
-            sent_ms: m.sent_ms,
-            visible_ms: m.visible_ms,
-            receives: 0,
-            first_receive_ms: None,
-            nonce: 0,
-            content: m.content.clone(),
-        };
+        let stored = m.stored();
         let seq = (qid << QUEUE_SHIFT) | next;
         next += 1;
         insert(tx, qid, seq, &stored)?;

@@ -2,32 +2,8 @@
 
 use super::*;
 use squall_storage::{Error, Expect, MetaStore};
-use squall_types::*;
 
-fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecord {
-    FunctionRecord {
-        config: FunctionConfig {
-            name: FunctionName::new(name).unwrap(),
-            service: service.map(|s| ServiceName::new(s).unwrap()),
-            runtime: Runtime::Wasm,
-            handler: "f.wasm".into(),
-            memory_mb: 128,
-            timeout_s: 3,
-            environment: Default::default(),
-            description: String::new(),
-            role: default_role(),
-            role_policy: None,
-            reserved_concurrency: None,
-            provisioned_concurrency: 0,
-            event_sources: Vec::new(),
-            async_invoke: Default::default(),
-        },
-        code_sha256: "0".repeat(64),
-        code_size: 1,
-        revision,
-        last_modified_ms: 1,
-    }
-}
+use squall_storage_conformance::meta::record;
 
 #[tokio::test]
 async fn function_writes_are_conditional_and_survive_reopen() {

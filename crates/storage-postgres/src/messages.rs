@@ -107,15 +107,7 @@ async fn transfer(
         tx.execute(&tx.stmt("DELETE FROM sqs_messages WHERE seq = $1").await?, &[&(m.seq as i64)])
             .await
             .map_err(backend)?;
-        let fresh = StoredMessage {
-            origin: origin.map(str::to_string),
-            visible_ms: now,
-            receives: 0,
-            first_receive_ms: None,
-            nonce: 0,
-            ..m
-        };
-        insert(tx, qid, &fresh).await?;
+        insert(tx, qid, &m.moved(now, origin)).await?;
     }
     Ok(true)
 }
@@ -178,10 +170,7 @@ async fn receive(tx: &Transaction<'_>, queue: &str, req: &ReceiveRequest) -> Res
                 dead.push(m);
                 continue;
             }
-            m.receives += 1;
-            m.first_receive_ms.get_or_insert(req.now_ms);
-            m.nonce = random_u64();
-            m.visible_ms = req.visible_until_ms;
+            m.receive(req.now_ms, req.visible_until_ms, random_u64());
             tx.execute(
                 &tx.stmt("UPDATE sqs_messages SET receives = $2, first_receive_ms = $3, nonce = $4, visible_ms = $5 WHERE seq = $1").await?,
                 &[
@@ -243,18 +232,7 @@ async fn send(tx: &Transaction<'_>, queue: &str, now: u64, messages: &[NewStored
                 continue;
             }
         }
-        let stored = StoredMessage {
-            seq: 0,
-            id: m.id.clone(),
-            group: m.group.clone(),
-            origin: None,
-            sent_ms: m.sent_ms,
-            visible_ms: m.visible_ms,
-            receives: 0,
-            first_receive_ms: None,
-            nonce: 0,
-            content: m.content.clone(),
-        };
+        let stored = m.stored();
         let seq = insert(tx, qid, &stored).await?;
         if let Some(d) = &m.dedup {
             tx.execute(

@@ -30,6 +30,48 @@ pub struct StoredMessage {
     pub content: Vec<u8>,
 }
 
+impl StoredMessage {
+    /// The message as a receive hands it out at `now_ms`: received once more, hidden until
+    /// `until_ms`, with a fresh `nonce`.
+    pub fn receive(&mut self, now_ms: u64, until_ms: u64, nonce: u64) {
+        self.receives += 1;
+        self.first_receive_ms.get_or_insert(now_ms);
+        self.nonce = nonce;
+        self.visible_ms = until_ms;
+    }
+
+    /// The message as moved to another queue at `now_ms`: visible there at once, never
+    /// received, remembering `origin`.
+    pub fn moved(self, now_ms: u64, origin: Option<&str>) -> StoredMessage {
+        StoredMessage {
+            origin: origin.map(str::to_string),
+            visible_ms: now_ms,
+            receives: 0,
+            first_receive_ms: None,
+            nonce: 0,
+            ..self
+        }
+    }
+}
+
+impl NewStoredMessage {
+    /// The message as first stored (its number still to be given).
+    pub fn stored(&self) -> StoredMessage {
+        StoredMessage {
+            seq: 0,
+            id: self.id.clone(),
+            group: self.group.clone(),
+            origin: None,
+            sent_ms: self.sent_ms,
+            visible_ms: self.visible_ms,
+            receives: 0,
+            first_receive_ms: None,
+            nonce: 0,
+            content: self.content.clone(),
+        }
+    }
+}
+
 /// A FIFO deduplication id as recorded: sends with the same key before `expires_ms` are
 /// accepted and dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
