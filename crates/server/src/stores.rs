@@ -25,7 +25,18 @@ pub(crate) struct Stores {
     /// This server among those of the store.
     pub(crate) cluster: squall_lifecycle::Cluster,
     /// PostgreSQL: this node's claim on the database, held while the server runs.
-    _node: Option<squall_storage_postgres::NodeClaim>,
+    node: Option<squall_storage_postgres::NodeClaim>,
+}
+
+impl Stores {
+    /// Resolves if another server took the database this one claimed (never on the
+    /// embedded backend).
+    pub(crate) async fn claim_lost(&self) {
+        match &self.node {
+            Some(claim) => claim.lost().await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// Opens the stores `config` names.
@@ -52,7 +63,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
-            _node: None,
+            node: None,
         });
     };
     let pg = squall_storage_postgres::PgStores::connect(url)
@@ -83,7 +94,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             node: squall_types::RequestId::new().to_string(),
             shared: true,
         },
-        _node: Some(node),
+        node: Some(node),
     })
 }
 

@@ -54,9 +54,78 @@ pub struct PgStores {
 const NODE_LOCK: i64 = 0x73_71_75_61_6c_6c_6e;
 
 /// A server's claim on its database: a session advisory lock on a connection of its own,
-/// held while this value lives (and released by PostgreSQL when the server dies).
+/// held while this value lives (and released by PostgreSQL when the server dies). When that
+/// connection ends (PostgreSQL restarted), the claim is taken again as soon as the database
+/// is back; if another server took it meanwhile, [`NodeClaim::lost`] resolves and this
+/// server must stop.
 pub struct NodeClaim {
-    _client: tokio_postgres::Client,
+    lost: tokio::sync::watch::Receiver<bool>,
+    holder: tokio::task::JoinHandle<()>,
+}
+
+impl NodeClaim {
+    /// Resolves once another server holds the database.
+    pub async fn lost(&self) {
+        let mut lost = self.lost.clone();
+        let _ = lost.wait_for(|l| *l).await;
+    }
+}
+
+impl Drop for NodeClaim {
+    fn drop(&mut self) {
+        // Its connection closes with the task, and PostgreSQL releases the lock.
+        self.holder.abort();
+    }
+}
+
+/// How long a server waits between attempts to claim its database again.
+const RECLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A connection holding the claim: `Some` if the lock was free, `None` if another holds it.
+async fn try_claim(
+    config: &tokio_postgres::Config,
+) -> Result<Option<(tokio_postgres::Client, tokio::task::JoinHandle<()>)>> {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(backend)?;
+    let connection = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!("the connection holding this server's claim on PostgreSQL ended: {e}");
+        }
+    });
+    let row = client.query_one(&client.stmt("SELECT pg_try_advisory_lock($1)").await?, &[&NODE_LOCK]).await;
+    if !row.map_err(backend)?.get::<_, bool>(0) {
+        connection.abort();
+        return Ok(None);
+    }
+    Ok(Some((client, connection)))
+}
+
+/// Keeps the claim: waits for its connection to end, then claims again.
+async fn hold(
+    config: tokio_postgres::Config,
+    mut client: tokio_postgres::Client,
+    mut connection: tokio::task::JoinHandle<()>,
+    lost: tokio::sync::watch::Sender<bool>,
+) {
+    loop {
+        let _ = (&mut connection).await;
+        drop(client);
+        loop {
+            tokio::time::sleep(RECLAIM_EVERY).await;
+            match try_claim(&config).await {
+                Ok(Some((c, conn))) => {
+                    tracing::info!("claimed the PostgreSQL database again");
+                    (client, connection) = (c, conn);
+                    break;
+                }
+                Ok(None) => {
+                    tracing::error!("another Squall server took this PostgreSQL database while it was away");
+                    let _ = lost.send(true);
+                    return;
+                }
+                Err(e) => tracing::debug!("claiming the PostgreSQL database again: {e}"),
+            }
+        }
+    }
 }
 
 /// `url` without its password, for messages and logs.
@@ -100,28 +169,20 @@ impl PgStores {
     /// a second one is refused (with [`Error::Conflict`]) until they coordinate. Releases
     /// the leases of asynchronous invocations earlier servers held.
     pub async fn claim_node(&self) -> Result<NodeClaim> {
-        let (client, connection) = self.config.connect(tokio_postgres::NoTls).await.map_err(backend)?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!("the connection holding this server's claim on PostgreSQL ended: {e}");
-            }
-        });
-        let row = client
-            .query_one(&client.stmt("SELECT pg_try_advisory_lock($1)").await?, &[&NODE_LOCK])
-            .await
-            .map_err(backend)?;
-        if !row.get::<_, bool>(0) {
+        let Some((client, connection)) = try_claim(&self.config).await? else {
             return Err(Error::Conflict(
                 "another Squall server is using this PostgreSQL database; several servers on one database are not supported yet".into(),
             ));
-        }
+        };
         // The only server now: asynchronous invocations leased by servers before it (which
         // crashed or stopped mid-run) are due again at once, as on the embedded backend.
         client
             .execute(&client.stmt("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0").await?, &[])
             .await
             .map_err(backend)?;
-        Ok(NodeClaim { _client: client })
+        let (lost, watch) = tokio::sync::watch::channel(false);
+        let holder = tokio::spawn(hold(self.config.clone(), client, connection, lost));
+        Ok(NodeClaim { lost: watch, holder })
     }
 
     /// Queues and messages.

@@ -99,3 +99,30 @@ fn readiness_follows_the_database_and_liveness_the_process() -> Result {
     assert!(got.contains("\"after\"") && !got.contains("lost?"), "{got}");
     Ok(())
 }
+
+#[test]
+fn a_server_whose_database_another_took_while_it_was_away_stops() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("taken").map_err(anyhow::Error::msg)?;
+    let tmp = tempfile::tempdir()?;
+    let mut first = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
+    // Servers of one database share the key parameters and secrets are sealed with.
+    std::fs::create_dir_all(tmp.path().join("b/keys"))?;
+    std::fs::copy(tmp.path().join("a/keys/params.key"), tmp.path().join("b/keys/params.key"))?;
+    // The first tries again each second after PostgreSQL comes back; a server starting at
+    // once usually gets in before it (else PostgreSQL goes away again and it tries again).
+    let mut second = None;
+    for _ in 0..5 {
+        pg.stop().map_err(anyhow::Error::msg)?;
+        pg.start_again().map_err(anyhow::Error::msg)?;
+        if let Ok(s) = Server::start_in_with(&tmp.path().join("b"), &["--store", &url]) {
+            second = Some(s);
+            break;
+        }
+    }
+    anyhow::ensure!(second.is_some(), "the second server never got in first");
+    let status = first.wait_exit(std::time::Duration::from_secs(15))?;
+    assert!(!status.success());
+    assert!(first.stderr().contains("another Squall server took this PostgreSQL database"), "{}", first.stderr());
+    Ok(())
+}
