@@ -8,37 +8,14 @@ failure; every wait is bounded."""
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import boto3
-from corpus_common import check
+from corpus_common import check, drain, post
 
 BASE = sys.argv[1].rstrip("/")
 sns = boto3.client("sns")
 sqs = boto3.client("sqs")
 dynamodb = boto3.resource("dynamodb")
-
-
-def post(url, value):
-    req = urllib.request.Request(url, data=json.dumps(value).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def drain(url, want, seconds=20):
-    got = []
-    deadline = time.time() + seconds
-    while len(got) < want and time.time() < deadline:
-        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                     MessageAttributeNames=["All"]).get("Messages", []):
-            got.append(m)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return got
 
 
 def queue(name):
@@ -81,7 +58,7 @@ check(set(rec["snsKeys"]) >= {"Type", "MessageId", "TopicArn", "Subject", "Messa
                               "Signature", "SigningCertUrl", "UnsubscribeUrl", "MessageAttributes"},
       f"orders: the Sns object has SNS's fields ({rec['snsKeys']})")
 check(rec["timestamp"].endswith("Z") and "T" in rec["timestamp"], "orders: an ISO 8601 Timestamp")
-analytics = drain(queue("order-events-dev-AnalyticsQueue"), 4)
+analytics = drain(sqs, queue("order-events-dev-AnalyticsQueue"), 4)
 kinds = sorted(json.loads(json.loads(m["Body"])["Message"])["kind"] for m in analytics)
 check(kinds == ["paid", "placed", "placed", "shipped"], f"orders: the body filter dropped the XX order ({kinds})")
 envelope = json.loads(analytics[0]["Body"])
@@ -103,7 +80,7 @@ out = sns.publish_batch(TopicArn=alerts, PublishBatchRequestEntries=[
     {"Id": "i", "Message": json.dumps({"id": "a3", "text": "deploy finished"})},
 ])
 check(len(out["Successful"]) == 2 and not out["Failed"], "alerts: PublishBatch")
-oncall = drain(queue("alerts-fanout-dev-oncall"), 3)
+oncall = drain(sqs, queue("alerts-fanout-dev-oncall"), 3)
 bodies = sorted(m["Body"] for m in oncall)
 check(bodies == sorted(["DISK FULL db-1", json.dumps({"id": "a2", "text": "latency high"}),
                         json.dumps({"id": "a3", "text": "deploy finished"})]),
@@ -126,8 +103,8 @@ users = topic("node-notifier-dev-user-events")
 sns.publish(TopicArn=users, Message=json.dumps({"type": "signup", "name": "Ada", "email": "ada@example.com"}))
 sns.publish(TopicArn=users, Message=json.dumps({"type": "login", "name": "Ada", "email": "ada@example.com"}))
 sns.publish(TopicArn=users, Message=json.dumps({"type": "signup", "name": "Bob", "email": "bob-at-nowhere"}))
-ok = drain(queue("node-notifier-dev-SentQueue"), 1)
-failed = drain(queue("node-notifier-dev-FailedQueue"), 1)
+ok = drain(sqs, queue("node-notifier-dev-SentQueue"), 1)
+failed = drain(sqs, queue("node-notifier-dev-FailedQueue"), 1)
 check(len(ok) == 1 and len(failed) == 1, f"node-notifier: one success and one failure record ({len(ok)}, {len(failed)})")
 success = json.loads(ok[0]["Body"])
 check(success["requestContext"]["condition"] == "Success" and success["requestContext"]["approximateInvokeCount"] == 1
@@ -147,6 +124,6 @@ check(failure["responseContext"]["functionError"] == "Unhandled"
       and failure["responsePayload"]["errorMessage"] == "cannot welcome Bob: no valid email"
       and failure["responsePayload"]["errorType"] == "Error", f"node-notifier: the error is the payload ({failure['responsePayload']})")
 time.sleep(1)
-check(not drain(queue("node-notifier-dev-SentQueue"), 1, seconds=1), "node-notifier: the login event was filtered out")
+check(not drain(sqs, queue("node-notifier-dev-SentQueue"), 1, seconds=1), "node-notifier: the login event was filtered out")
 
 print("all corpus fan-out checks passed")

@@ -15,25 +15,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import boto3
-from corpus_common import check, wait_for
+from corpus_common import check, post, wait_for
 
 BASE, SQUALL = sys.argv[1].rstrip("/"), sys.argv[2]
 sqs = boto3.client("sqs")
 dynamodb = boto3.resource("dynamodb")
-
-
-def post(url, value):
-    req = urllib.request.Request(url, data=json.dumps(value).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def queue(name):

@@ -128,6 +128,22 @@ async fn hold(
     }
 }
 
+/// Connections are made without TLS: a URL asking for it (`sslmode` other than `disable`)
+/// is refused by name rather than connected in plaintext.
+fn refuse_tls(url: &str) -> Result<()> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    for pair in query.split('&') {
+        if let Some(("sslmode", mode)) = pair.split_once('=')
+            && mode != "disable"
+        {
+            return Err(Error::Backend(format!(
+                "sslmode={mode} in the PostgreSQL URL is not supported: Squall connects without TLS for now (sslmode=disable, or no sslmode)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `url` without its password, for messages and logs.
 pub fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -146,6 +162,7 @@ impl PgStores {
     pub async fn connect(url: &str) -> Result<PgStores> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| Error::Backend(format!("the PostgreSQL URL does not parse: {e}")))?;
+        refuse_tls(url)?;
         let manager = Manager::from_config(
             config.clone(),
             tokio_postgres::NoTls,

@@ -112,6 +112,14 @@ async fn a_second_server_on_one_database_is_refused_until_the_first_is_gone() {
 }
 
 #[test]
+fn urls_asking_for_tls_are_refused_by_name() {
+    assert!(crate::refuse_tls("postgres://u@h/db").is_ok());
+    assert!(crate::refuse_tls("postgres://u@h/db?sslmode=disable&application_name=x").is_ok());
+    let err = crate::refuse_tls("postgres://u@h/db?application_name=x&sslmode=require").unwrap_err();
+    assert!(err.to_string().contains("sslmode=require"), "{err}");
+}
+
+#[test]
 fn urls_are_shown_without_their_password() {
     assert_eq!(crate::redacted("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
     assert_eq!(crate::redacted("postgres://h/db"), "postgres://h/db");
