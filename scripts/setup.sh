@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the examples and running the tests need, when it is missing:
-# the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients); Node.js,
+# the wasm32-wasip2 Rust target; the aws CLI and boto3 (the tests' AWS clients);
+# kubernetes-validate (deploy/kubernetes/validate.sh checks the manifests with it); Node.js,
 # Ruby and curl (the Lambda-runtime test functions); esbuild (TypeScript handlers); the AWS
 # SDK for JavaScript v3 that Node.js functions get, as on Lambda; bubblewrap (the sandbox of
 # Lambda-runtime processes).
@@ -48,6 +49,7 @@ fi
 need_py=()
 command -v aws >/dev/null 2>&1 || need_py+=(awscli)
 python3 -c 'import boto3' >/dev/null 2>&1 || need_py+=(boto3)
+python3 -c 'import kubernetes_validate' >/dev/null 2>&1 || need_py+=(kubernetes-validate)
 if [ ${#need_py[@]} -gt 0 ]; then
   say "installing ${need_py[*]} with pip"
   python3 -m pip install --quiet --disable-pip-version-check "${need_py[@]}"

@@ -30,6 +30,10 @@ pub(crate) fn error(e: E) -> ApiError {
         | E::InvalidFilterValue(_)
         | E::InvalidResourceId(_)
         | E::InvalidResourceType(_) => "InvalidParameterException",
+        // Secrets Manager has no code for it: a 500, which the SDKs retry.
+        E::Busy(m) => {
+            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServiceError", m.clone());
+        }
         other => {
             tracing::error!(error = %other, "secrets: internal error");
             return ApiError::new(

@@ -30,6 +30,7 @@ pub(crate) fn error(e: E) -> ApiError {
         E::InvalidResourceType(_) => "InvalidResourceType",
         E::InvalidResourceId(_) => "InvalidResourceId",
         E::TooManyTags(_) => "TooManyTagsError",
+        E::Busy(_) => "TooManyUpdates",
         other => {
             tracing::error!(error = %other, "parameters: internal error");
             return ApiError::new(

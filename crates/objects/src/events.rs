@@ -116,11 +116,20 @@ fn encode_key(key: &str) -> String {
 /// Assigns outbox sequence numbers: past every row already there, growing with time (the
 /// wall's, not the platform clock's: a dev clock moved forward before a restart would be
 /// behind after it, and numbers must keep growing).
+/// How often, among servers sharing a store, the delivering one looks for others' events
+/// and the others whether it still delivers (real time).
+const SHARED_LOOK_EVERY: Duration = Duration::from_secs(1);
+
 pub(crate) struct Sequencer(AtomicU64);
 
 impl Sequencer {
     pub(crate) fn new(after: u64) -> Sequencer {
         Sequencer(AtomicU64::new(after.max(squall_clock::wall_ms() * 1000)))
+    }
+
+    /// Numbers after `after` exactly (a range of this server's own on a shared store).
+    pub(crate) fn after(after: u64) -> Sequencer {
+        Sequencer(AtomicU64::new(after))
     }
 
     fn next(&self) -> u64 {
@@ -192,10 +201,16 @@ impl Objects {
     /// Starts the worker that delivers the outbox's events to `sink`.
     pub fn start_events(self: &Arc<Self>, sink: Arc<dyn EventSink>) -> tokio::task::JoinHandle<()> {
         let objects = self.clone();
+        let leader = self.cluster.leader("objects.events");
         tokio::spawn(async move {
             let mut attempts: std::collections::HashMap<Vec<u8>, u32> = Default::default();
             let mut backoff = Duration::from_secs(1);
             loop {
+                if objects.shared && !leader.is_leader().await {
+                    // Another server delivers the events of every server.
+                    tokio::time::sleep(SHARED_LOOK_EVERY).await;
+                    continue;
+                }
                 let rows = match objects.store.scan(OUTBOX, None, 100).await {
                     Ok(rows) => rows,
                     Err(e) => {
@@ -238,9 +253,17 @@ impl Objects {
                 } else {
                     backoff = Duration::from_secs(1);
                     if rows.is_empty() {
+                        let look_again = async {
+                            match objects.shared {
+                                // Others' events wake nobody here.
+                                true => tokio::time::sleep(SHARED_LOOK_EVERY).await,
+                                false => std::future::pending().await,
+                            }
+                        };
                         tokio::select! {
                             () = objects.events_pending.notified() => {}
                             () = objects.clock.sleep(Duration::from_secs(5)) => {}
+                            () = look_again => {}
                         }
                     }
                 }

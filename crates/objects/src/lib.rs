@@ -25,6 +25,7 @@ pub mod record;
 pub mod website;
 
 mod body;
+mod checked;
 mod error;
 mod list;
 mod multipart;

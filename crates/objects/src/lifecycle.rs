@@ -12,12 +12,18 @@ impl Service for Objects {
     /// Events not delivered when the server stops stay in the outbox and go after the next
     /// start.
     fn start(self: Arc<Self>) -> Workers {
-        match self.event_sink.get().cloned() {
+        let workers = match self.event_sink.get().cloned() {
             Some(sink) => Workers::none().with("event deliveries", self.start_events(sink)),
             None => {
                 tracing::warn!("objects: no event sink was set; bucket events wait in the outbox");
                 Workers::none()
             }
+        };
+        if !self.cluster.shared {
+            return workers;
         }
+        let watcher =
+            self.cluster.watch(crate::service::DOMAIN, &self, |o: Arc<Objects>| async move { o.refresh().await });
+        workers.with("definitions watcher", watcher)
     }
 }

@@ -7,6 +7,7 @@
 //! empty for the upload itself and the part number (big-endian) for each part.
 
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
+use crate::checked::{ATTEMPTS, Read, too_busy};
 use crate::checksum::{Algorithm, Hasher};
 use crate::conditions::Conditions;
 use crate::events::Requester;
@@ -150,6 +151,18 @@ impl Objects {
 
     /// Parts of an upload numbered above `after`, at most `limit` (+1 to tell truncation).
     async fn load_parts(&self, bucket: &str, upload_id: &str, after: u32, limit: usize) -> Result<Vec<PartRecord>> {
+        let rows = self.load_part_rows(bucket, upload_id, after, limit).await?;
+        Ok(rows.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// [`Objects::load_parts`], each with its row's bytes.
+    async fn load_part_rows(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<(PartRecord, Vec<u8>)>> {
         let rows = self
             .store
             .query(
@@ -160,7 +173,9 @@ impl Objects {
                 limit,
             )
             .await?;
-        rows.iter().map(|r| serde_json::from_slice(&r.item).map_err(|e| corrupt("a part", e))).collect()
+        rows.into_iter()
+            .map(|r| Ok((serde_json::from_slice(&r.item).map_err(|e| corrupt("a part", e))?, r.item)))
+            .collect()
     }
 
     /// Uploads part `number` of an upload, replacing an earlier part of that number; the
@@ -206,27 +221,36 @@ impl Objects {
 
     async fn commit_part(&self, bucket: &str, key: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let guard = b.lock_key(bucket, key).await?;
         let table = uploads_table(bucket);
-        // Completion and abort lock the same key, so the upload cannot end in between.
-        if self.store.get_item(&table, upload_id.as_bytes(), b"").await?.is_none() {
-            return Err(Error::NoSuchUpload(upload_id.into()));
-        }
         let sk = part.number.to_be_bytes().to_vec();
-        let old = self.store.get_item(&table, upload_id.as_bytes(), &sk).await?;
-        let ticket = self.store.submit(vec![ItemWrite {
-            table,
-            pk: upload_id.as_bytes().to_vec(),
-            sk,
-            item: Some(serde_json::to_vec(part).expect("records serialize")),
-        }]);
-        drop(guard);
-        ticket.await?;
-        if let Some(old) = old {
-            let old: PartRecord = serde_json::from_slice(&old).map_err(|e| corrupt("a part", e))?;
-            self.discard_parts(&[old]);
+        for _ in 0..ATTEMPTS {
+            let guard = b.lock_key(bucket, key).await?;
+            // Completion and abort lock the same key (and on a shared store change the
+            // upload's row), so the upload cannot end in between.
+            let mut read = Read::default();
+            let upload = self.store.get_item(&table, upload_id.as_bytes(), b"").await?;
+            if upload.is_none() {
+                return Err(Error::NoSuchUpload(upload_id.into()));
+            }
+            read.saw(&table, upload_id.as_bytes(), b"", upload.as_deref());
+            let old = self.store.get_item(&table, upload_id.as_bytes(), &sk).await?;
+            read.saw(&table, upload_id.as_bytes(), &sk, old.as_deref());
+            let write = ItemWrite {
+                table: table.clone(),
+                pk: upload_id.as_bytes().to_vec(),
+                sk: sk.clone(),
+                item: Some(serde_json::to_vec(part).expect("records serialize")),
+            };
+            if !self.commit_read(vec![write], read, guard).await? {
+                continue;
+            }
+            if let Some(old) = old {
+                let old: PartRecord = serde_json::from_slice(&old).map_err(|e| corrupt("a part", e))?;
+                self.discard_parts(&[old]);
+            }
+            return Ok(());
         }
-        Ok(())
+        Err(too_busy(key))
     }
 
     /// UploadPartCopy: part `number` from another object's bytes (`range`, inclusive,
@@ -294,13 +318,46 @@ impl Objects {
             return Err(Error::InvalidPartOrder);
         }
         let b = self.get_bucket(bucket)?;
-        let guard = b.lock_key(bucket, key).await?;
+        for _ in 0..ATTEMPTS {
+            let guard = b.lock_key(bucket, key).await?;
+            if let Some(record) =
+                self.try_complete(&b, bucket, key, upload_id, &listed, if_none_match.as_deref(), by, guard).await?
+            {
+                return Ok(record);
+            }
+        }
+        Err(too_busy(key))
+    }
+
+    /// One attempt at completing an upload under `guard`; `None` when a row it read
+    /// changed on another server meanwhile (nothing was written).
+    #[allow(clippy::too_many_arguments)]
+    async fn try_complete(
+        &self,
+        b: &crate::service::Bucket,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        listed: &[CompletedPart],
+        if_none_match: Option<&str>,
+        by: &Requester,
+        guard: crate::service::KeyGuard<'_>,
+    ) -> Result<Option<ObjectRecord>> {
         // Part writes submitted before the lock was taken may not be committed yet, and
         // queries read committed rows only: wait for them, or a part just replaced could
         // be joined with its old blob (which its writer then deletes).
         self.store.write(Vec::new()).await?;
+        let mut read = Read::default();
+        let table = uploads_table(bucket);
+        let upload_row = self.store.get_item(&table, upload_id.as_bytes(), b"").await?;
+        read.saw(&table, upload_id.as_bytes(), b"", upload_row.as_deref());
         let upload = self.load_upload(bucket, key, upload_id).await?;
-        let stored = self.load_parts(bucket, upload_id, 0, MAX_PARTS as usize).await?;
+        let rows = self.load_part_rows(bucket, upload_id, 0, MAX_PARTS as usize).await?;
+        let mut stored = Vec::with_capacity(rows.len());
+        for (part, bytes) in rows {
+            read.saw(&table, upload_id.as_bytes(), &part.number.to_be_bytes(), Some(&bytes));
+            stored.push(part);
+        }
         let mut chosen = Vec::with_capacity(listed.len());
         for (i, want) in listed.iter().enumerate() {
             let part = stored
@@ -340,8 +397,8 @@ impl Objects {
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
             inline: Default::default(),
         };
-        let old = self.load(bucket, key).await?;
-        check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), None)?;
+        let old = self.load_for(&mut read, bucket, key).await?;
+        check_write_conditions(old.as_ref(), key, if_none_match, None)?;
         let mut writes = vec![object_write(bucket, key, Some(&record))];
         writes.extend(upload_deletes(bucket, upload_id, &stored));
         let events = self.event_writes(
@@ -352,12 +409,14 @@ impl Objects {
             by,
         );
         writes.extend(events);
-        self.submit_with_events(writes, guard).await?;
+        if !self.commit_read(writes, read, guard).await? {
+            return Ok(None);
+        }
         self.discard(old.as_ref());
         let unused: Vec<PartRecord> =
             stored.into_iter().filter(|p| !chosen.iter().any(|c| c.number == p.number)).collect();
         self.discard_parts(&unused);
-        Ok(record)
+        Ok(Some(record))
     }
 
     /// Aborts an upload, deleting its parts.

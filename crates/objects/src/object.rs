@@ -1,6 +1,7 @@
 //! Object operations: put, get and head (with conditions and ranges), delete, copy, tags.
 
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
+use crate::checked::{ATTEMPTS, Read, too_busy};
 use crate::checksum::Algorithm;
 use crate::conditions::{ByteRange, Conditions, etag_matches};
 use crate::events::{Requester, holds_events};
@@ -195,11 +196,18 @@ impl Objects {
             self.discard(old.as_ref());
             return Ok(());
         }
-        let old = self.load(bucket, key).await?;
-        check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
-        self.submit_with_events(writes, guard).await?;
-        self.discard(old.as_ref());
-        Ok(())
+        let mut guard = guard;
+        for _ in 0..ATTEMPTS {
+            let mut read = Read::default();
+            let old = self.load_for(&mut read, bucket, key).await?;
+            check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
+            if self.commit_read(writes.clone(), read, guard).await? {
+                self.discard(old.as_ref());
+                return Ok(());
+            }
+            guard = b.lock_key(bucket, key).await?;
+        }
+        Err(too_busy(key))
     }
 
     /// The record of `key` after the read conditions, and the inclusive positions of
@@ -291,13 +299,24 @@ impl Objects {
     /// Deletes `key`; the record removed, if there was one.
     pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Option<ObjectRecord>> {
         let b = self.get_bucket(bucket)?;
-        let guard = b.lock_key(bucket, key).await?;
-        let Some(old) = self.load(bucket, key).await? else { return Ok(None) };
-        let mut writes = vec![object_write(bucket, key, None)];
-        writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), "ObjectRemoved:Delete", key, None, by));
-        self.submit_with_events(writes, guard).await?;
-        self.discard(Some(&old));
-        Ok(Some(old))
+        for _ in 0..ATTEMPTS {
+            let guard = b.lock_key(bucket, key).await?;
+            let mut read = Read::default();
+            let Some(old) = self.load_for(&mut read, bucket, key).await? else { return Ok(None) };
+            let mut writes = vec![object_write(bucket, key, None)];
+            writes.extend(self.event_writes(
+                &b.record.read().expect("bucket lock"),
+                "ObjectRemoved:Delete",
+                key,
+                None,
+                by,
+            ));
+            if self.commit_read(writes, read, guard).await? {
+                self.discard(Some(&old));
+                return Ok(Some(old));
+            }
+        }
+        Err(too_busy(key))
     }
 
     /// Submits `writes`, releases the key's lock, waits until they are durable and wakes
@@ -355,7 +374,7 @@ impl Objects {
     /// Replaces `key`'s tags.
     pub async fn put_tags(&self, bucket: &str, key: &str, tags: Vec<(String, String)>) -> Result<()> {
         check_tags(&tags)?;
-        self.update(bucket, key, move |r| r.tags = tags).await
+        self.update(bucket, key, move |r| r.tags = tags.clone()).await
     }
 
     /// `key`'s tags.
@@ -365,13 +384,18 @@ impl Objects {
     }
 
     /// Changes `key`'s record in place (its bytes and ETag stay).
-    async fn update(&self, bucket: &str, key: &str, change: impl FnOnce(&mut ObjectRecord)) -> Result<()> {
+    async fn update(&self, bucket: &str, key: &str, change: impl Fn(&mut ObjectRecord)) -> Result<()> {
         let b = self.get_bucket(bucket)?;
-        let guard = b.lock_key(bucket, key).await?;
-        let mut record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
-        change(&mut record);
-        let ticket = self.store.submit(vec![object_write(bucket, key, Some(&record))]);
-        drop(guard);
-        Ok(ticket.await?)
+        for _ in 0..ATTEMPTS {
+            let guard = b.lock_key(bucket, key).await?;
+            let mut read = Read::default();
+            let mut record =
+                self.load_for(&mut read, bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
+            change(&mut record);
+            if self.commit_read(vec![object_write(bucket, key, Some(&record))], read, guard).await? {
+                return Ok(());
+            }
+        }
+        Err(too_busy(key))
     }
 }

@@ -7,6 +7,7 @@ use crate::record::ObjectRecord;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage::{BlobStore, TableStore};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -93,6 +94,25 @@ pub struct Objects {
     pub(crate) clock: Clock,
     /// Where the event worker delivers (set once, before start).
     pub(crate) event_sink: std::sync::OnceLock<Arc<dyn crate::events::EventSink>>,
+    /// This server among those of the store.
+    pub(crate) cluster: Cluster,
+    /// Whether other servers write the store too (read-check-writes are then checked at
+    /// commit: [`crate::checked`]).
+    pub(crate) shared: bool,
+}
+
+/// The name under which changes of buckets' settings are announced to the other servers.
+pub(crate) const DOMAIN: &str = "objects";
+
+/// Every bucket's settings, as stored.
+async fn load_buckets(store: &dyn TableStore) -> Result<BTreeMap<String, BucketRecord>> {
+    let mut buckets = BTreeMap::new();
+    for (name, definition) in store.list_tables().await? {
+        let record: BucketRecord = serde_json::from_str(&definition)
+            .map_err(|e| squall_storage::Error::Corrupt { what: format!("bucket {name:?}"), detail: e.to_string() })?;
+        buckets.insert(name, record);
+    }
+    Ok(buckets)
 }
 
 /// The partition every object record lives in (keys are the sort keys, so a bucket's
@@ -107,26 +127,54 @@ impl Objects {
         blobs: Arc<dyn BlobStore>,
         region: &str,
         clock: Clock,
+        cluster: Cluster,
     ) -> Result<Arc<Objects>> {
-        let mut buckets = BTreeMap::new();
-        let last_event = Objects::last_event(store.as_ref()).await?;
-        for (name, definition) in store.list_tables().await? {
-            let record: BucketRecord = serde_json::from_str(&definition).map_err(|e| {
-                squall_storage::Error::Corrupt { what: format!("bucket {name:?}"), detail: e.to_string() }
-            })?;
-            buckets.insert(name, Arc::new(Bucket::new(record)));
-        }
+        let sequencer = match cluster.shared {
+            // A range no other server numbers in: the store's count of servers started.
+            true => crate::events::Sequencer::after(cluster.coordination.bump("objects.events.epoch").await? << 32),
+            false => crate::events::Sequencer::new(Objects::last_event(store.as_ref()).await?),
+        };
+        let buckets =
+            load_buckets(store.as_ref()).await?.into_iter().map(|(n, r)| (n, Arc::new(Bucket::new(r)))).collect();
         Ok(Arc::new(Objects {
+            shared: cluster.shared,
+            cluster,
             store,
             blobs,
             region: region.to_string(),
             buckets: RwLock::new(buckets),
             lifecycle: Default::default(),
-            sequencer: crate::events::Sequencer::new(last_event),
+            sequencer,
             events_pending: Default::default(),
             clock,
             event_sink: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Takes buckets' settings as stored now, after another server changed them: buckets
+    /// made there appear, buckets deleted there go, changed ones take their new settings.
+    pub async fn refresh(&self) -> Result<()> {
+        let _lifecycle = self.lifecycle.lock().await;
+        let stored = load_buckets(self.store.as_ref()).await?;
+        let gone: Vec<Arc<Bucket>> = {
+            let mut buckets = self.buckets.write().expect("bucket map lock");
+            let gone = buckets.iter().filter(|(n, _)| !stored.contains_key(*n)).map(|(_, b)| b.clone()).collect();
+            buckets.retain(|n, _| stored.contains_key(n));
+            for (name, record) in stored {
+                match buckets.get(&name) {
+                    Some(b) => *b.record.write().expect("bucket lock") = record,
+                    None => {
+                        buckets.insert(name, Arc::new(Bucket::new(record)));
+                    }
+                }
+            }
+            gone
+        };
+        for b in gone {
+            // Writes in progress here find the bucket gone, as after a delete here.
+            *b.state.write().await = true;
+        }
+        Ok(())
     }
 
     /// The current time in Unix milliseconds, by the clock.
@@ -163,6 +211,7 @@ impl Objects {
         self.store.create_table(name, &definition).await?;
         let bucket = Arc::new(Bucket::new(record.clone()));
         self.buckets.write().expect("bucket map lock").insert(name.into(), bucket);
+        self.cluster.changed(DOMAIN).await;
         Ok(record)
     }
 
@@ -182,6 +231,7 @@ impl Objects {
         self.store.delete_table(name).await?;
         *deleted = true;
         self.buckets.write().expect("bucket map lock").remove(name);
+        self.cluster.changed(DOMAIN).await;
         Ok(())
     }
 
@@ -202,6 +252,7 @@ impl Objects {
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.update_table(name, &definition).await?;
         *bucket.record.write().expect("bucket lock") = record;
+        self.cluster.changed(DOMAIN).await;
         Ok(())
     }
 

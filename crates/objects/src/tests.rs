@@ -35,7 +35,7 @@ async fn open(dir: &std::path::Path) -> Arc<Objects> {
 async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
     let store = Arc::new(SqliteTableStore::open(&dir.join("objects.db")).unwrap());
     let blobs = Arc::new(FileBlobStore::open(&dir.join("blobs")).unwrap());
-    Objects::open(store, blobs, "us-east-1", clock.clone()).await.unwrap()
+    Objects::open(store, blobs, "us-east-1", clock.clone(), squall_lifecycle::Cluster::single()).await.unwrap()
 }
 
 async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {

@@ -21,6 +21,7 @@
 //! (`/aws/service/…`).
 
 pub mod crypto;
+mod ledger;
 pub mod parameters;
 pub mod secrets;
 
@@ -33,7 +34,8 @@ pub use parameters::Parameters;
 pub use secrets::Secrets;
 
 use squall_clock::Clock;
-use squall_storage::{ItemWrite, TableStore};
+use squall_lifecycle::Cluster;
+use squall_storage::{ItemExpect, ItemWrite, TableStore};
 use std::sync::Arc;
 
 /// What the parameters and secrets services tell their callers; each adapter maps a variant
@@ -106,6 +108,10 @@ pub enum Error {
     /// stored bytes are damaged (the platform failed, not the caller).
     #[error("a stored value could not be decrypted: {0}")]
     Decryption(String),
+    /// `TooManyUpdates`: another server changed parameters or secrets at the same moment;
+    /// nothing was written, and the request may be sent again.
+    #[error("{0}")]
+    Busy(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] squall_storage::Error),
@@ -136,32 +142,59 @@ pub struct Params {
 }
 
 impl Params {
+    /// Takes parameters and secrets as stored now, after another server changed them.
+    pub async fn refresh(&self) -> Result<()> {
+        self.parameters.refresh().await?;
+        self.secrets.refresh().await
+    }
+}
+
+impl Params {
     /// Loads every parameter and secret from `store`. Values are sealed with `sealer`; a
     /// store whose values were sealed under another key is refused
     /// ([`Error::Decryption`]). ARNs name `region`; times are `clock`'s.
-    pub async fn open(store: Arc<dyn TableStore>, sealer: Sealer, region: &str, clock: Clock) -> Result<Arc<Params>> {
+    pub async fn open(
+        store: Arc<dyn TableStore>,
+        sealer: Sealer,
+        region: &str,
+        clock: Clock,
+        cluster: Cluster,
+    ) -> Result<Arc<Params>> {
         let sealer = Arc::new(sealer);
-        match store.get_item(KEY_CHECK, b"key", b"").await? {
-            Some(sealed) => {
-                let opened = sealer.open(&sealed, b"key-check").map_err(|_| {
-                    Error::Decryption(
-                        "the key does not open the values stored with the previous one (was keys/params.key replaced?)"
-                            .into(),
-                    )
-                })?;
-                if opened != KEY_CHECK_TEXT {
-                    return Err(Error::Decryption("the key check value is damaged".into()));
-                }
-            }
+        // Two servers starting on a new store at once: the first check written wins, and
+        // the other server's key is checked against it.
+        let sealed = match store.get_item(KEY_CHECK, b"key", b"").await? {
+            Some(sealed) => sealed,
             None => {
                 let sealed = sealer.seal(KEY_CHECK_TEXT, b"key-check");
-                let write =
-                    ItemWrite { table: KEY_CHECK.into(), pk: b"key".to_vec(), sk: Vec::new(), item: Some(sealed) };
-                store.write(vec![write]).await?;
+                let write = ItemWrite {
+                    table: KEY_CHECK.into(),
+                    pk: b"key".to_vec(),
+                    sk: Vec::new(),
+                    item: Some(sealed.clone()),
+                };
+                let absent = ItemExpect { table: KEY_CHECK.into(), pk: b"key".to_vec(), sk: Vec::new(), item: None };
+                match store.write_checked(vec![write], vec![absent]).await {
+                    Ok(()) => sealed,
+                    Err(squall_storage::Error::Conflict(_)) => {
+                        store.get_item(KEY_CHECK, b"key", b"").await?.unwrap_or(sealed)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
+        };
+        let opened = sealer.open(&sealed, b"key-check").map_err(|_| {
+            Error::Decryption(
+                "the key does not open the values stored with the previous one (was keys/params.key replaced? every server on one store needs the same key file)"
+                    .into(),
+            )
+        })?;
+        if opened != KEY_CHECK_TEXT {
+            return Err(Error::Decryption("the key check value is damaged".into()));
         }
-        let parameters = Parameters::open(store.clone(), sealer.clone(), region, clock.clone()).await?;
-        let secrets = Secrets::open(store, sealer, region, clock).await?;
+        let parameters =
+            Parameters::open(store.clone(), sealer.clone(), region, clock.clone(), cluster.clone()).await?;
+        let secrets = Secrets::open(store, sealer, region, clock, cluster).await?;
         Ok(Arc::new(Params { parameters, secrets }))
     }
 }

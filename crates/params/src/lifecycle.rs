@@ -6,7 +6,8 @@ use squall_lifecycle::{Service, Workers};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long the sweeper waits after a store failure before it tries again (real time).
+/// How long the sweeper waits after a store failure, or while another server sweeps,
+/// before it looks again (real time).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 impl Service for Params {
@@ -17,7 +18,13 @@ impl Service for Params {
     /// A deletion cut short by a stop is still due in the store and happens after the next
     /// start.
     fn start(self: Arc<Self>) -> Workers {
-        Workers::none().with("secret deletion sweeper", self.start_sweeper())
+        let workers = Workers::none().with("secret deletion sweeper", self.start_sweeper());
+        if !self.secrets.cluster.shared {
+            return workers;
+        }
+        let watcher =
+            self.secrets.cluster.watch(crate::ledger::DOMAIN, &self, |p: Arc<Params>| async move { p.refresh().await });
+        workers.with("definitions watcher", watcher)
     }
 }
 
@@ -27,6 +34,7 @@ impl Params {
     /// deletion date deletes the secret at once.
     fn start_sweeper(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
+        let leader = self.secrets.cluster.leader("params.sweeper");
         tokio::spawn(async move {
             let secrets = &me.secrets;
             loop {
@@ -42,6 +50,11 @@ impl Params {
                         scheduled.await;
                         continue;
                     }
+                }
+                if !leader.is_leader().await {
+                    // Another server deletes what is due; this one looks again later.
+                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+                    continue;
                 }
                 if let Err(e) = secrets.sweep(secrets.clock.now_ms()).await {
                     tracing::warn!("deleting secrets whose recovery window ended: {e}");

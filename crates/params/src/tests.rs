@@ -14,7 +14,8 @@ pub(crate) async fn open(dir: &std::path::Path, key: u8, clock: &Clock) -> crate
     let stores = EmbeddedStores::open(dir).expect("the stores open");
     let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&dir.join("params.db")).expect("params.db"));
     drop(stores);
-    Params::open(store, Sealer::new(&[key; KEY_LEN]), "us-east-1", clock.clone()).await
+    Params::open(store, Sealer::new(&[key; KEY_LEN]), "us-east-1", clock.clone(), squall_lifecycle::Cluster::single())
+        .await
 }
 
 #[tokio::test]

@@ -153,11 +153,7 @@ pub async fn run(
     tracing::info!(api = %started.api_addr, http = %started.http_addr, data_dir = %config.data_dir.display(), services = ?running.names(), "squall is serving");
     on_start(&started);
 
-    // On PostgreSQL, another server taking the database (while it was away) stops this one.
-    let lost = tokio::select! {
-        () = shutdown => false,
-        () = stores.claim_lost() => true,
-    };
+    shutdown.await;
     tracing::info!("shutting down: finishing in-flight requests");
     let _ = stop_tx.send(true);
     let _ = tokio::join!(api, http);
@@ -165,8 +161,5 @@ pub async fn run(
     // runs again after the next start.
     running.stop().await;
     tracing::info!("stopped");
-    if lost {
-        anyhow::bail!("another Squall server took this PostgreSQL database while it was away; this one stopped");
-    }
     Ok(())
 }

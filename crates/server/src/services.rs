@@ -49,7 +49,11 @@ impl Services {
                 .await
                 .context("loading functions")?,
         );
-        let tables = Arc::new(Tables::open(stores.tables.clone(), clock.clone()).await.context("loading tables")?);
+        let tables = Arc::new(
+            Tables::open(stores.tables.clone(), clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading tables")?,
+        );
         let queues = Arc::new(open_queues(config, stores).await.context("loading queues")?);
         let topics = Topics::open(
             stores.topics.clone(),
@@ -58,12 +62,19 @@ impl Services {
             queues.clone(),
             functions.clone(),
             clock.clone(),
+            stores.cluster.clone(),
         )
         .await
         .context("loading topics")?;
-        let objects = Objects::open(stores.objects.clone(), stores.blobs.clone(), &config.region, clock.clone())
-            .await
-            .context("loading buckets")?;
+        let objects = Objects::open(
+            stores.objects.clone(),
+            stores.blobs.clone(),
+            &config.region,
+            clock.clone(),
+            stores.cluster.clone(),
+        )
+        .await
+        .context("loading buckets")?;
         // Asynchronous invocation records and bucket events go to functions, queues and
         // topics by ARN.
         functions
@@ -72,14 +83,17 @@ impl Services {
         let events = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions));
         objects.set_event_sink(Arc::new(events));
         let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
-        let params = Params::open(stores.params.clone(), Sealer::new(&key), &config.region, clock.clone())
-            .await
-            .with_context(|| {
-                format!(
-                    "loading parameters and secrets (params.db, key {})",
-                    crate::keys::path(&config.data_dir).display()
-                )
-            })?;
+        let params = Params::open(
+            stores.params.clone(),
+            Sealer::new(&key),
+            &config.region,
+            clock.clone(),
+            stores.cluster.clone(),
+        )
+        .await
+        .with_context(|| {
+            format!("loading parameters and secrets (params.db, key {})", crate::keys::path(&config.data_dir).display())
+        })?;
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -87,6 +101,7 @@ impl Services {
             config.region.clone(),
             config.triggers.clone(),
             clock,
+            stores.cluster.clone(),
         ));
         Ok(Services { functions, tables, queues, topics, objects, params, triggers })
     }

@@ -24,19 +24,6 @@ pub(crate) struct Stores {
     pub(crate) embedded: bool,
     /// This server among those of the store.
     pub(crate) cluster: squall_lifecycle::Cluster,
-    /// PostgreSQL: this node's claim on the database, held while the server runs.
-    node: Option<squall_storage_postgres::NodeClaim>,
-}
-
-impl Stores {
-    /// Resolves if another server took the database this one claimed (never on the
-    /// embedded backend).
-    pub(crate) async fn claim_lost(&self) {
-        match &self.node {
-            Some(claim) => claim.lost().await,
-            None => std::future::pending().await,
-        }
-    }
 }
 
 /// Opens the stores `config` names.
@@ -63,13 +50,12 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
-            node: None,
         });
     };
     let pg = squall_storage_postgres::PgStores::connect(url)
         .await
         .with_context(|| format!("connecting to the store {}", squall_storage_postgres::redacted(url)))?;
-    let node = pg.claim_node().await.context("claiming the PostgreSQL store for this server")?;
+    pg.release_invocation_leases().await.context("releasing the leases of asynchronous invocations")?;
     let blobs: Arc<dyn BlobStore> = match remote_blobs(config)? {
         Some(remote) => remote,
         None => Arc::new(
@@ -94,7 +80,6 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             node: squall_types::RequestId::new().to_string(),
             shared: true,
         },
-        node: Some(node),
     })
 }
 

@@ -47,85 +47,6 @@ const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 #[derive(Clone)]
 pub struct PgStores {
     pool: Pool,
-    config: tokio_postgres::Config,
-}
-
-/// The advisory lock a server holds on its database ("squalln" in ASCII).
-const NODE_LOCK: i64 = 0x73_71_75_61_6c_6c_6e;
-
-/// A server's claim on its database: a session advisory lock on a connection of its own,
-/// held while this value lives (and released by PostgreSQL when the server dies). When that
-/// connection ends (PostgreSQL restarted), the claim is taken again as soon as the database
-/// is back; if another server took it meanwhile, [`NodeClaim::lost`] resolves and this
-/// server must stop.
-pub struct NodeClaim {
-    lost: tokio::sync::watch::Receiver<bool>,
-    holder: tokio::task::JoinHandle<()>,
-}
-
-impl NodeClaim {
-    /// Resolves once another server holds the database.
-    pub async fn lost(&self) {
-        let mut lost = self.lost.clone();
-        let _ = lost.wait_for(|l| *l).await;
-    }
-}
-
-impl Drop for NodeClaim {
-    fn drop(&mut self) {
-        // Its connection closes with the task, and PostgreSQL releases the lock.
-        self.holder.abort();
-    }
-}
-
-/// How long a server waits between attempts to claim its database again.
-const RECLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// A connection holding the claim: `Some` if the lock was free, `None` if another holds it.
-async fn try_claim(
-    config: &tokio_postgres::Config,
-) -> Result<Option<(tokio_postgres::Client, tokio::task::JoinHandle<()>)>> {
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(backend)?;
-    let connection = tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!("the connection holding this server's claim on PostgreSQL ended: {e}");
-        }
-    });
-    let row = client.query_one(&client.stmt("SELECT pg_try_advisory_lock($1)").await?, &[&NODE_LOCK]).await;
-    if !row.map_err(backend)?.get::<_, bool>(0) {
-        connection.abort();
-        return Ok(None);
-    }
-    Ok(Some((client, connection)))
-}
-
-/// Keeps the claim: waits for its connection to end, then claims again.
-async fn hold(
-    config: tokio_postgres::Config,
-    mut client: tokio_postgres::Client,
-    mut connection: tokio::task::JoinHandle<()>,
-    lost: tokio::sync::watch::Sender<bool>,
-) {
-    loop {
-        let _ = (&mut connection).await;
-        drop(client);
-        loop {
-            tokio::time::sleep(RECLAIM_EVERY).await;
-            match try_claim(&config).await {
-                Ok(Some((c, conn))) => {
-                    tracing::info!("claimed the PostgreSQL database again");
-                    (client, connection) = (c, conn);
-                    break;
-                }
-                Ok(None) => {
-                    tracing::error!("another Squall server took this PostgreSQL database while it was away");
-                    let _ = lost.send(true);
-                    return;
-                }
-                Err(e) => tracing::debug!("claiming the PostgreSQL database again: {e}"),
-            }
-        }
-    }
 }
 
 /// Connections are made without TLS: a URL asking for it (`sslmode` other than `disable`)
@@ -164,7 +85,7 @@ impl PgStores {
             .map_err(|e| Error::Backend(format!("the PostgreSQL URL does not parse: {e}")))?;
         refuse_tls(url)?;
         let manager = Manager::from_config(
-            config.clone(),
+            config,
             tokio_postgres::NoTls,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
@@ -176,30 +97,21 @@ impl PgStores {
             .recycle_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| Error::Backend(format!("building the PostgreSQL pool: {e}")))?;
-        let stores = PgStores { pool, config };
+        let stores = PgStores { pool };
         migrate::run(&mut *stores.client().await?).await?;
         Ok(stores)
     }
 
-    /// Claims the database for this server. Several servers on one database would each
-    /// keep their own caches of definitions and run their own sweepers and dispatchers, so
-    /// a second one is refused (with [`Error::Conflict`]) until they coordinate. Releases
-    /// the leases of asynchronous invocations earlier servers held.
-    pub async fn claim_node(&self) -> Result<NodeClaim> {
-        let Some((client, connection)) = try_claim(&self.config).await? else {
-            return Err(Error::Conflict(
-                "another Squall server is using this PostgreSQL database; several servers on one database are not supported yet".into(),
-            ));
-        };
-        // The only server now: asynchronous invocations leased by servers before it (which
-        // crashed or stopped mid-run) are due again at once, as on the embedded backend.
+    /// Makes every leased asynchronous invocation due again, for a server starting: what a
+    /// crashed server had started runs again at once rather than when its lease (past
+    /// Lambda's longest timeout) ends. One in progress on another server at that moment may
+    /// run twice: delivery is at least once, as Lambda's.
+    pub async fn release_invocation_leases(&self) -> Result<u64> {
+        let client = self.client().await?;
         client
             .execute(&client.stmt("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0").await?, &[])
             .await
-            .map_err(backend)?;
-        let (lost, watch) = tokio::sync::watch::channel(false);
-        let holder = tokio::spawn(hold(self.config.clone(), client, connection, lost));
-        Ok(NodeClaim { lost: watch, holder })
+            .map_err(backend)
     }
 
     /// Queues and messages.

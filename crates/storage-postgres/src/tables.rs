@@ -96,11 +96,27 @@ impl PgTableStore {
 }
 
 /// The writer task: commits queued jobs in groups, in order, until the store is dropped.
+/// A checked write commits in a transaction of its own: the key locks it takes are held
+/// until its commit, and two groups each holding one while waiting for the other's would
+/// deadlock.
 async fn writer(pool: Pool, namespace: String, mut rx: mpsc::UnboundedReceiver<Job>, overlay: Arc<Overlay>) {
-    while let Some(first) = rx.recv().await {
+    let mut held_back: Option<Job> = None;
+    loop {
+        let first = match held_back.take() {
+            Some(j) => j,
+            None => match rx.recv().await {
+                Some(j) => j,
+                None => return,
+            },
+        };
+        let alone = matches!(first.op, Op::Checked { .. });
         let mut jobs = vec![first];
-        while jobs.len() < GROUP {
+        while !alone && jobs.len() < GROUP {
             match rx.try_recv() {
+                Ok(j) if matches!(j.op, Op::Checked { .. }) => {
+                    held_back = Some(j);
+                    break;
+                }
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
             }
@@ -190,8 +206,11 @@ async fn apply(tx: &Transaction<'_>, ns: &str, op: &Op) -> Result<()> {
             for e in &keys {
                 let row = tx
                     .query_opt(
-                        &tx.stmt("SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4")
-                            .await?,
+                        // Locked too, so a plain write of the row waits for this commit.
+                        &tx.stmt(
+                            "SELECT item FROM kv_items WHERE store = $1 AND tbl = $2 AND pk = $3 AND sk = $4 FOR UPDATE",
+                        )
+                        .await?,
                         &[&ns, &e.table, &e.pk, &e.sk],
                     )
                     .await

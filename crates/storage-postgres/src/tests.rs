@@ -92,25 +92,6 @@ async fn a_postgresql_restart_fails_calls_meanwhile_and_loses_nothing_acknowledg
     assert_eq!(ids, ["after", "before"], "the acknowledged send survived, the failed one left nothing");
 }
 
-#[tokio::test]
-async fn a_second_server_on_one_database_is_refused_until_the_first_is_gone() {
-    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
-    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
-    let first = stores.claim_node().await.expect("the first server claims the database");
-    let second = stores.claim_node().await;
-    assert!(matches!(second, Err(squall_storage::Error::Conflict(_))), "{:?}", second.err());
-    drop(first);
-    let mut claimed = None;
-    for _ in 0..50 {
-        if let Ok(c) = stores.claim_node().await {
-            claimed = Some(c);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(claimed.is_some(), "the claim ends with its server");
-}
-
 #[test]
 fn urls_asking_for_tls_are_refused_by_name() {
     assert!(crate::refuse_tls("postgres://u@h/db").is_ok());
@@ -123,30 +104,4 @@ fn urls_asking_for_tls_are_refused_by_name() {
 fn urls_are_shown_without_their_password() {
     assert_eq!(crate::redacted("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
     assert_eq!(crate::redacted("postgres://h/db"), "postgres://h/db");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_claim_is_taken_again_after_a_restart_or_reported_lost() {
-    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
-    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
-    let first = stores.claim_node().await.unwrap();
-    pg.restart().expect("PostgreSQL restarts");
-    // Nobody else wants it: the first server claims it again (it tries every second).
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let other = stores.claim_node().await;
-    assert!(matches!(other, Err(squall_storage::Error::Conflict(_))), "the claim was taken again");
-    assert!(tokio::time::timeout(std::time::Duration::from_millis(200), first.lost()).await.is_err());
-
-    // Another server takes it while PostgreSQL is back before the first reclaims: lost.
-    pg.restart().expect("PostgreSQL restarts");
-    let mut second = None;
-    for _ in 0..100 {
-        if let Ok(c) = stores.claim_node().await {
-            second = Some(c);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert!(second.is_some(), "the second server got in first");
-    tokio::time::timeout(std::time::Duration::from_secs(10), first.lost()).await.expect("the first learns it lost");
 }

@@ -13,6 +13,7 @@
 //! - [`stream`]: table streams: a record of every change, written with it, read in order.
 //!
 
+mod change;
 pub mod expr;
 mod index;
 mod lifecycle;

@@ -15,6 +15,12 @@ impl Service for Tables {
     }
 
     fn start(self: Arc<Self>) -> Workers {
-        Workers::none().with("ttl sweeper", self.start_ttl_sweeper(TTL_SWEEP_EVERY))
+        let workers = Workers::none().with("ttl sweeper", self.start_ttl_sweeper(TTL_SWEEP_EVERY));
+        if !self.cluster.shared {
+            return workers;
+        }
+        let watcher =
+            self.cluster.watch(crate::service::DOMAIN, &self, |t: Arc<Tables>| async move { t.refresh().await });
+        workers.with("definitions watcher", watcher)
     }
 }

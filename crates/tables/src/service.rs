@@ -1,18 +1,24 @@
 //! The tables service: table lifecycle and item operations over a `TableStore`.
 //!
-//! Definitions are cached in memory (loaded at start). Conditional writes on one table are
-//! serialized by a per-table lock, so read-check-write holds on this node.
+//! Definitions are cached in memory (loaded at start, and again when another server on the
+//! same store changes them). Read-check-write sequences on one table are serialized by a
+//! per-table lock on this server, and checked at commit against the others' ([`crate::change`]).
 
+use crate::change::{Change, MAX_ATTEMPTS, too_busy};
 use crate::expr::{self, ExprContext, ExprKind, RangeCondition};
 use crate::index;
 use crate::schema::{CreateTable, IndexDef, KeySchema, ScalarType, TableDef, index_store_name, scalar_key};
 use crate::value::{AttributeValue, Item, item_size};
 use crate::{Error, Result};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage::{ItemWrite, StoredItem, TableStore};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, RwLock};
+
+/// The name under which changes of table definitions are announced to the other servers.
+pub(crate) const DOMAIN: &str = "tables";
 
 /// DynamoDB's item size limit.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -151,6 +157,18 @@ pub struct TableStatus {
 /// An item's stored key: partition and sort key bytes.
 pub(crate) type StoredKey = (Vec<u8>, Vec<u8>);
 
+/// Every table's definition, as stored.
+async fn load_defs(store: &dyn TableStore) -> Result<HashMap<String, Arc<TableDef>>> {
+    let mut defs = HashMap::new();
+    for (name, json) in store.list_tables().await? {
+        let def: TableDef = serde_json::from_str(&json).map_err(|e| {
+            Error::Storage(squall_storage::Error::Corrupt { what: format!("table {name}"), detail: e.to_string() })
+        })?;
+        defs.insert(name, Arc::new(def));
+    }
+    Ok(defs)
+}
+
 /// The tables service.
 pub struct Tables {
     pub(crate) store: Arc<dyn TableStore>,
@@ -166,19 +184,20 @@ pub struct Tables {
     pub(crate) stream_seqs: std::sync::Mutex<HashMap<String, u64>>,
     /// Bumped after every commit that appended stream records.
     pub(crate) stream_commits: tokio::sync::watch::Sender<u64>,
+    /// This server among those of the store.
+    pub(crate) cluster: Cluster,
+    /// Whether other servers write the store too (`cluster.shared`): read-check-write
+    /// sequences are then checked at commit ([`crate::change`]).
+    pub(crate) shared: bool,
 }
 
 impl Tables {
     /// Loads the table definitions from `store`; times are `clock`'s.
-    pub async fn open(store: Arc<dyn TableStore>, clock: Clock) -> Result<Tables> {
-        let mut defs = HashMap::new();
-        for (name, json) in store.list_tables().await? {
-            let def: TableDef = serde_json::from_str(&json).map_err(|e| {
-                Error::Storage(squall_storage::Error::Corrupt { what: format!("table {name}"), detail: e.to_string() })
-            })?;
-            defs.insert(name, Arc::new(def));
-        }
+    pub async fn open(store: Arc<dyn TableStore>, clock: Clock, cluster: Cluster) -> Result<Tables> {
+        let defs = load_defs(store.as_ref()).await?;
         Ok(Tables {
+            shared: cluster.shared,
+            cluster,
             store,
             clock,
             tokens: Default::default(),
@@ -188,6 +207,15 @@ impl Tables {
             stream_seqs: Default::default(),
             stream_commits: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// Takes the definitions as stored now, after another server changed them: tables made
+    /// there appear, tables deleted there go (with what this server knew of their streams).
+    pub async fn refresh(&self) -> Result<()> {
+        let defs = load_defs(self.store.as_ref()).await?;
+        self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).retain(|name, _| defs.contains_key(name));
+        *self.defs.write().unwrap_or_else(|p| p.into_inner()) = defs;
+        Ok(())
     }
 
     /// The clock the service reads (callers stamp what they pass in with it).
@@ -225,6 +253,7 @@ impl Tables {
         let json = serde_json::to_string(&def).expect("a table definition serializes");
         self.store.update_table(&def.name, &json).await?;
         self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(def.name.clone(), Arc::new(def));
+        self.cluster.changed(DOMAIN).await;
         Ok(())
     }
 
@@ -244,6 +273,7 @@ impl Tables {
         }
         let def = Arc::new(def);
         self.defs.write().unwrap_or_else(|p| p.into_inner()).insert(def.name.clone(), def.clone());
+        self.cluster.changed(DOMAIN).await;
         let index_stats = vec![(0, 0); def.indexes.len()];
         Ok(TableStatus { def: (*def).clone(), item_count: 0, size_bytes: 0, index_stats })
     }
@@ -373,9 +403,11 @@ impl Tables {
         }
         self.store.delete_table(&crate::stream::records_store_name(name)).await?;
         self.store.delete_table(&crate::stream::checkpoints_store_name(name)).await?;
+        self.store.delete_table(&crate::change::head_store_name(name)).await?;
         self.store.delete_table(name).await?;
         self.defs.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        self.cluster.changed(DOMAIN).await;
         Ok(status)
     }
 
@@ -421,28 +453,30 @@ impl Tables {
         let write = ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&item)) };
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
-        let held = lock.lock().await;
-        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
-        let def = self.def(table)?;
-        if condition.is_none()
-            && opts.return_values == ReturnValues::None
-            && def.indexes.is_empty()
-            && def.stream().is_none()
-        {
-            let done = self.store.submit(vec![write]);
-            drop(held);
-            done.await?;
-            return Ok(None);
+        for _ in 0..MAX_ATTEMPTS {
+            let held = lock.lock().await;
+            // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+            let def = self.def(table)?;
+            if condition.is_none()
+                && opts.return_values == ReturnValues::None
+                && def.indexes.is_empty()
+                && def.stream().is_none()
+            {
+                let done = self.store.submit(vec![write]);
+                drop(held);
+                done.await?;
+                return Ok(None);
+            }
+            let mut change = Change::default();
+            let old = self.load_for(&mut change, table, &pk, &sk).await?;
+            check_condition(condition.as_ref(), old.as_ref(), opts)?;
+            change.push(write.clone());
+            self.derived_writes(&mut change, &def, old.as_ref(), Some(&item), false).await?;
+            if self.commit(change, held).await? {
+                return Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld));
+            }
         }
-        let old = self.load(table, &pk, &sk).await?;
-        check_condition(condition.as_ref(), old.as_ref(), opts)?;
-        let mut writes = vec![write];
-        writes.extend(self.derived_writes(&def, old.as_ref(), Some(&item), false).await?);
-        // Ordered and visible once submitted: the lock can go before the commit.
-        let done = self.submit(writes);
-        drop(held);
-        done.await?;
-        Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
+        Err(too_busy(table))
     }
 
     /// DeleteItem: the old item when `ReturnValues: ALL_OLD`.
@@ -457,19 +491,22 @@ impl Tables {
             opts.condition.as_deref().map(|c| expr::parse_condition(c, ExprKind::Condition, &cx)).transpose()?;
         cx.check_unused()?;
         let lock = self.lock(table);
-        let held = lock.lock().await;
-        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
-        let def = self.def(table)?;
-        let old = self.load(table, &pk, &sk).await?;
-        check_condition(condition.as_ref(), old.as_ref(), opts)?;
-        if old.is_some() {
-            let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: None }];
-            writes.extend(self.derived_writes(&def, old.as_ref(), None, false).await?);
-            let done = self.submit(writes);
-            drop(held);
-            done.await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let held = lock.lock().await;
+            // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+            let def = self.def(table)?;
+            let mut change = Change::default();
+            let old = self.load_for(&mut change, table, &pk, &sk).await?;
+            check_condition(condition.as_ref(), old.as_ref(), opts)?;
+            if old.is_some() {
+                change.push(ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: None });
+                self.derived_writes(&mut change, &def, old.as_ref(), None, false).await?;
+            }
+            if self.commit(change, held).await? {
+                return Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld));
+            }
         }
-        Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld))
+        Err(too_busy(table))
     }
 
     /// UpdateItem: creates the item when it does not exist (unless the condition refuses).
@@ -494,21 +531,29 @@ impl Tables {
             )));
         }
         let lock = self.lock(table);
-        let held = lock.lock().await;
-        // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
-        let def = self.def(table)?;
-        let old = self.load(table, &pk, &sk).await?;
-        check_condition(condition.as_ref(), old.as_ref(), opts)?;
-        let mut new = old.clone().unwrap_or_else(|| key.clone());
-        if let Some(u) = &update {
-            u.apply(&mut new)?;
-        }
-        check_size(&new)?;
-        let mut writes = vec![ItemWrite { table: table.into(), pk, sk, item: Some(encode(&new)) }];
-        writes.extend(self.derived_writes(&def, old.as_ref(), Some(&new), false).await?);
-        let done = self.submit(writes);
-        drop(held);
-        done.await?;
+        let mut attempts = 0;
+        let (old, new) = loop {
+            attempts += 1;
+            if attempts > MAX_ATTEMPTS {
+                return Err(too_busy(table));
+            }
+            let held = lock.lock().await;
+            // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+            let def = self.def(table)?;
+            let mut change = Change::default();
+            let old = self.load_for(&mut change, table, &pk, &sk).await?;
+            check_condition(condition.as_ref(), old.as_ref(), opts)?;
+            let mut new = old.clone().unwrap_or_else(|| key.clone());
+            if let Some(u) = &update {
+                u.apply(&mut new)?;
+            }
+            check_size(&new)?;
+            change.push(ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&new)) });
+            self.derived_writes(&mut change, &def, old.as_ref(), Some(&new), false).await?;
+            if self.commit(change, held).await? {
+                break (old, new);
+            }
+        };
         let pick = |from: Option<&Item>| -> Option<Item> {
             let from = from?;
             let picked: Item =
@@ -551,24 +596,31 @@ impl Tables {
         }
         let tables: std::collections::BTreeSet<String> = planned.iter().map(|p| p.0.name.clone()).collect();
         let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
-        let mut held = Vec::with_capacity(locks.len());
-        for l in &locks {
-            held.push(l.lock().await);
-        }
-        let mut writes = Vec::with_capacity(planned.len());
-        for (def, pk, sk, new) in planned {
-            // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
-            let def = self.def(&def.name)?;
-            if !def.indexes.is_empty() || def.stream().is_some() {
-                let old = self.load(&def.name, &pk, &sk).await?;
-                writes.extend(self.derived_writes(&def, old.as_ref(), new, false).await?);
+        for _ in 0..MAX_ATTEMPTS {
+            let mut held = Vec::with_capacity(locks.len());
+            for l in &locks {
+                held.push(l.lock().await);
             }
-            writes.push(ItemWrite { table: def.name.clone(), pk, sk, item: new.map(encode) });
+            let mut change = Change::default();
+            for (def, pk, sk, new) in &planned {
+                // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
+                let def = self.def(&def.name)?;
+                if !def.indexes.is_empty() || def.stream().is_some() {
+                    let old = self.load_for(&mut change, &def.name, pk, sk).await?;
+                    self.derived_writes(&mut change, &def, old.as_ref(), *new, false).await?;
+                }
+                change.push(ItemWrite {
+                    table: def.name.clone(),
+                    pk: pk.clone(),
+                    sk: sk.clone(),
+                    item: new.map(encode),
+                });
+            }
+            if self.commit(change, held).await? {
+                return Ok(());
+            }
         }
-        let done = self.submit(writes);
-        drop(held);
-        done.await?;
-        Ok(())
+        Err(too_busy(tables.first().map_or("", |t| t.as_str())))
     }
 
     /// BatchGetItem: up to 100 keys over any tables; found items by table.

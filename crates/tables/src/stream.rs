@@ -10,6 +10,7 @@
 //! order is the order of the changes. Records older than 24 hours are trimmed, as in
 //! DynamoDB. A stream has one shard.
 
+use crate::change::Change;
 use crate::service::Tables;
 use crate::value::{Item, item_from_json, item_size, item_to_json};
 use crate::{Error, Result};
@@ -287,23 +288,24 @@ pub struct StreamStatus {
 }
 
 impl Tables {
-    /// Index changes and the stream record of one item's change, to submit with it.
+    /// Adds to `change` the index changes and the stream record of one item's change.
     /// Call with the table's lock held: stream sequence numbers are assigned here.
     pub(crate) async fn derived_writes(
         &self,
+        change: &mut Change,
         def: &crate::schema::TableDef,
         old: Option<&Item>,
         new: Option<&Item>,
         by_ttl: bool,
-    ) -> Result<Vec<ItemWrite>> {
-        let mut writes = crate::index::changes(def, old, new)?;
-        let Some(stream) = def.streams.last().filter(|s| s.enabled()) else { return Ok(writes) };
+    ) -> Result<()> {
+        change.writes.extend(crate::index::changes(def, old, new)?);
+        let Some(stream) = def.streams.last().filter(|s| s.enabled()) else { return Ok(()) };
         let event = match (old, new) {
             (None, Some(_)) => EventName::Insert,
             (Some(o), Some(n)) if o != n => EventName::Modify,
             (Some(_), None) => EventName::Remove,
             // No change, no record (DynamoDB's rule).
-            _ => return Ok(writes),
+            _ => return Ok(()),
         };
         let keys = def.key.key_of(new.or(old).expect("a change has an item"));
         let stored = Stored {
@@ -315,22 +317,28 @@ impl Tables {
             v: stream.view,
             ttl: by_ttl,
         };
-        let seq = self.next_seq(def).await?;
-        writes.push(ItemWrite {
+        let seq = self.next_seq(change, def).await?;
+        change.push(ItemWrite {
             table: records_store_name(&def.name),
             pk: stream.label.as_bytes().to_vec(),
             sk: seq.to_be_bytes().to_vec(),
             item: Some(serde_json::to_vec(&stored).expect("a record serializes")),
         });
-        Ok(writes)
+        Ok(())
     }
 
     /// The next sequence number of the table's stream. The first call per table starts
     /// after the newest record of any of its streams, and never below the clock in
     /// microseconds: trimming may have deleted every record, and numbers must still grow
     /// past those readers' checkpoints name (no server writes a million records a second).
-    async fn next_seq(&self, def: &crate::schema::TableDef) -> Result<u64> {
-        if let Some(s) = self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&def.name) {
+    /// On a shared store the number comes from the table's stream head instead, read and
+    /// written with the change (that floor applies to a table without a head).
+    async fn next_seq(&self, change: &mut Change, def: &crate::schema::TableDef) -> Result<u64> {
+        if self.shared {
+            if let Some(seq) = self.next_shared_seq(change, &def.name).await? {
+                return Ok(seq);
+            }
+        } else if let Some(s) = self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&def.name) {
             *s += 1;
             return Ok(*s);
         }
@@ -341,6 +349,9 @@ impl Tables {
             if let Some(last) = self.newest_record(&def.name, &s.label).await? {
                 newest = newest.max(last);
             }
+        }
+        if self.shared {
+            return Ok(change.start_seq(&def.name, newest));
         }
         let mut seqs = self.stream_seqs.lock().unwrap_or_else(|p| p.into_inner());
         let s = seqs.entry(def.name.clone()).or_insert(newest);

@@ -5,6 +5,7 @@
 //! Every table involved is locked (in name order, so two transactions cannot deadlock)
 //! while conditions are checked and the writes are submitted as one store write.
 
+use crate::change::{Change, MAX_ATTEMPTS, too_busy};
 use crate::expr::{self, ExprContext, ExprKind};
 use crate::service::{Placeholders, Tables, check_size, encode};
 use crate::value::Item;
@@ -120,113 +121,119 @@ impl Tables {
         }
         let tables: BTreeSet<String> = prepared.iter().map(|p| p.table.clone()).collect();
         let locks: Vec<_> = tables.iter().map(|t| self.lock(t)).collect();
-        let mut held = Vec::with_capacity(locks.len());
-        for l in &locks {
-            held.push(l.lock().await);
-        }
-        // Checked under the locks, so a retry racing its first attempt waits for it and
-        // then finds its token.
-        if let Some((t, fingerprint)) = &token {
-            let known = {
-                let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-                tokens.retain(|_, (expires, _)| *expires > now_ms);
-                tokens.get(t).copied()
-            };
-            let known = match known {
-                Some(k) => Some(k),
-                None => self.stored_token(t).await?.filter(|(expires, _)| *expires > now_ms),
-            };
-            match known {
-                Some((_, f)) if f == *fingerprint => return Ok(()),
-                Some(_) => {
-                    return Err(Error::IdempotentParameterMismatch(
-                        "The request uses the same client token as a previous, but non-identical request.".into(),
-                    ));
-                }
-                None => {}
+        for _ in 0..MAX_ATTEMPTS {
+            let mut held = Vec::with_capacity(locks.len());
+            for l in &locks {
+                held.push(l.lock().await);
             }
-        }
-
-        let mut reasons = Vec::with_capacity(prepared.len());
-        let mut writes = Vec::new();
-        let mut failed = false;
-        for p in &prepared {
-            let old = self.load(&p.table, &p.pk, &p.sk).await?;
-            let empty = Item::new();
-            let holds = match &p.condition {
-                Some(c) => c.eval(old.as_ref().unwrap_or(&empty))?,
-                None => true,
-            };
-            if !holds {
-                failed = true;
-                reasons.push(CancelReason {
-                    code: "ConditionalCheckFailed".into(),
-                    message: Some("The conditional request failed".into()),
-                    item: old.filter(|_| p.return_old_on_failure),
-                });
-                continue;
+            let mut change = Change::default();
+            if self.check_token(&mut change, token.as_ref(), now_ms).await? {
+                return Ok(());
             }
-            let item = match &p.kind {
-                Prepped::Put(item) => Some(Some(item.clone())),
-                Prepped::Update(u) => {
-                    let mut new = old.clone().unwrap_or_else(|| p.key.clone());
-                    match u.apply(&mut new).and_then(|()| check_size(&new)) {
-                        Ok(()) => Some(Some(new)),
-                        Err(e) => {
-                            failed = true;
-                            reasons.push(CancelReason {
-                                code: "ValidationError".into(),
-                                message: Some(e.to_string()),
-                                item: None,
-                            });
-                            continue;
-                        }
+            let mut reasons = Vec::with_capacity(prepared.len());
+            let mut failed = false;
+            for p in &prepared {
+                let old = self.load_for(&mut change, &p.table, &p.pk, &p.sk).await?;
+                match self.apply_action(&mut change, p, old).await? {
+                    None => reasons.push(CancelReason { code: "None".into(), message: None, item: None }),
+                    Some(reason) => {
+                        failed = true;
+                        reasons.push(reason);
                     }
                 }
-                Prepped::Delete => Some(None),
-                Prepped::Check => None,
-            };
-            if let Some(item) = item {
-                let def = self.def(&p.table)?;
-                writes.extend(self.derived_writes(&def, old.as_ref(), item.as_ref(), false).await?);
-                writes.push(ItemWrite {
-                    table: p.table.clone(),
-                    pk: p.pk.clone(),
-                    sk: p.sk.clone(),
-                    item: item.as_ref().map(encode),
+            }
+            if failed {
+                return Err(Error::TransactionCanceled { reasons });
+            }
+            if let Some((t, fingerprint)) = &token {
+                let record = format!("{} {fingerprint}", now_ms + TOKEN_TTL_MS);
+                change.push(ItemWrite {
+                    table: TOKENS.into(),
+                    pk: t.as_bytes().to_vec(),
+                    sk: Vec::new(),
+                    item: Some(record.into_bytes()),
                 });
             }
-            reasons.push(CancelReason { code: "None".into(), message: None, item: None });
+            if self.commit(change, held).await? {
+                if let Some((t, fingerprint)) = token {
+                    self.tokens
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(t, (now_ms + TOKEN_TTL_MS, fingerprint));
+                }
+                return Ok(());
+            }
         }
-        if failed {
-            return Err(Error::TransactionCanceled { reasons });
-        }
-        if let Some((t, fingerprint)) = &token {
-            let record = format!("{} {fingerprint}", now_ms + TOKEN_TTL_MS);
-            writes.push(ItemWrite {
-                table: TOKENS.into(),
-                pk: t.as_bytes().to_vec(),
-                sk: Vec::new(),
-                item: Some(record.into_bytes()),
-            });
-        }
-        if !writes.is_empty() {
-            let done = self.submit(writes);
-            drop(held);
-            done.await?;
-        }
-        if let Some((t, fingerprint)) = token {
-            self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(t, (now_ms + TOKEN_TTL_MS, fingerprint));
-        }
-        Ok(())
+        Err(too_busy(tables.first().map_or("", |t| t.as_str())))
     }
 
-    /// A token's (expiry ms, fingerprint) as stored with its transaction.
-    async fn stored_token(&self, token: &str) -> Result<Option<(u64, u64)>> {
-        let Some(bytes) = self.store.get_item(TOKENS, token.as_bytes(), b"").await? else { return Ok(None) };
-        let text = String::from_utf8_lossy(&bytes);
-        let parsed = text.split_once(' ').and_then(|(e, f)| Some((e.parse().ok()?, f.parse().ok()?)));
-        Ok(parsed)
+    /// Whether a transaction with this token and request applied already (within 10
+    /// minutes); refused when the token came with another request. Call under the locks, so
+    /// a retry racing its first attempt waits for it and then finds its token; on a shared
+    /// store the token's absence is a condition of the commit.
+    async fn check_token(&self, change: &mut Change, token: Option<&(String, u64)>, now_ms: u64) -> Result<bool> {
+        let Some((t, fingerprint)) = token else { return Ok(false) };
+        let known = {
+            let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+            tokens.retain(|_, (expires, _)| *expires > now_ms);
+            tokens.get(t).copied()
+        };
+        let known = match known {
+            Some(k) => Some(k),
+            None => {
+                let bytes = self.read_for(change, TOKENS, t.as_bytes(), b"").await?;
+                bytes.as_deref().and_then(parse_token).filter(|(expires, _)| *expires > now_ms)
+            }
+        };
+        match known {
+            Some((_, f)) if f == *fingerprint => Ok(true),
+            Some(_) => Err(Error::IdempotentParameterMismatch(
+                "The request uses the same client token as a previous, but non-identical request.".into(),
+            )),
+            None => Ok(false),
+        }
+    }
+
+    /// Checks one action against the item as it is (`old`) and adds its writes to
+    /// `change`; why it cannot apply, if it cannot.
+    async fn apply_action(&self, change: &mut Change, p: &Prepared, old: Option<Item>) -> Result<Option<CancelReason>> {
+        let empty = Item::new();
+        let holds = match &p.condition {
+            Some(c) => c.eval(old.as_ref().unwrap_or(&empty))?,
+            None => true,
+        };
+        if !holds {
+            return Ok(Some(CancelReason {
+                code: "ConditionalCheckFailed".into(),
+                message: Some("The conditional request failed".into()),
+                item: old.filter(|_| p.return_old_on_failure),
+            }));
+        }
+        let item = match &p.kind {
+            Prepped::Put(item) => Some(item.clone()),
+            Prepped::Update(u) => {
+                let mut new = old.clone().unwrap_or_else(|| p.key.clone());
+                if let Err(e) = u.apply(&mut new).and_then(|()| check_size(&new)) {
+                    return Ok(Some(CancelReason {
+                        code: "ValidationError".into(),
+                        message: Some(e.to_string()),
+                        item: None,
+                    }));
+                }
+                Some(new)
+            }
+            Prepped::Delete => None,
+            Prepped::Check => return Ok(None),
+        };
+        let def = self.def(&p.table)?;
+        self.derived_writes(change, &def, old.as_ref(), item.as_ref(), false).await?;
+        change.push(ItemWrite {
+            table: p.table.clone(),
+            pk: p.pk.clone(),
+            sk: p.sk.clone(),
+            item: item.as_ref().map(encode),
+        });
+        Ok(None)
     }
 
     /// Deletes stored tokens that have expired, a bounded page at a time; how many.
@@ -234,8 +241,7 @@ impl Tables {
         let rows = self.store.scan(TOKENS, None, 1000).await?;
         let mut writes = Vec::new();
         for r in rows {
-            let text = String::from_utf8_lossy(&r.item);
-            let expires: u64 = text.split_once(' ').and_then(|(e, _)| e.parse().ok()).unwrap_or(0);
+            let expires = parse_token(&r.item).map_or(0, |(e, _)| e);
             if expires <= now_ms {
                 writes.push(ItemWrite { table: TOKENS.into(), pk: r.pk, sk: r.sk, item: None });
             }
@@ -314,4 +320,11 @@ impl Tables {
         }
         Ok(out)
     }
+}
+
+/// A stored token's (expiry ms, request fingerprint).
+fn parse_token(bytes: &[u8]) -> Option<(u64, u64)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (e, f) = text.split_once(' ')?;
+    Some((e.parse().ok()?, f.parse().ok()?))
 }

@@ -6,6 +6,7 @@
 //! be read until the sweeper reaches it, and expiry times more than five years in the past
 //! are ignored.
 
+use crate::change::{Change, MAX_ATTEMPTS, too_busy};
 use crate::schema::TableDef;
 use crate::service::{Tables, decode};
 use crate::value::{AttributeValue, Item};
@@ -77,19 +78,22 @@ impl Tables {
     /// Deletes the item if it is still expired once the table is locked.
     async fn delete_if_expired(&self, table: &str, pk: &[u8], sk: &[u8], expiry: &Expiry) -> Result<bool> {
         let lock = self.lock(table);
-        let held = lock.lock().await;
-        let Ok(def) = self.def(table) else { return Ok(false) };
-        let Some(attr) = def.ttl.as_deref() else { return Ok(false) };
-        let Some(item) = self.load(table, pk, sk).await? else { return Ok(false) };
-        if !expiry.expired(&item, attr) {
-            return Ok(false);
+        for _ in 0..MAX_ATTEMPTS {
+            let held = lock.lock().await;
+            let Ok(def) = self.def(table) else { return Ok(false) };
+            let Some(attr) = def.ttl.as_deref() else { return Ok(false) };
+            let mut change = Change::default();
+            let Some(item) = self.load_for(&mut change, table, pk, sk).await? else { return Ok(false) };
+            if !expiry.expired(&item, attr) {
+                return Ok(false);
+            }
+            change.push(ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None });
+            self.derived_writes(&mut change, &def, Some(&item), None, true).await?;
+            if self.commit(change, held).await? {
+                return Ok(true);
+            }
         }
-        let mut writes = vec![ItemWrite { table: table.into(), pk: pk.to_vec(), sk: sk.to_vec(), item: None }];
-        writes.extend(self.derived_writes(&def, Some(&item), None, true).await?);
-        let done = self.submit(writes);
-        drop(held);
-        done.await?;
-        Ok(true)
+        Err(too_busy(table))
     }
 
     /// One tick of the sweeper at the clock's time: deletes a page of expired items from
@@ -110,15 +114,19 @@ impl Tables {
         deleted
     }
 
-    /// Sweeps every `every` of the clock's time in the background.
+    /// Sweeps every `every` of the clock's time in the background, on one server of the
+    /// store at a time.
     pub fn start_ttl_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let me = Arc::downgrade(self);
         let clock = self.clock().clone();
+        let leader = self.cluster.leader("tables.sweeper");
         tokio::spawn(async move {
             loop {
                 clock.sleep(every).await;
                 let Some(tables) = me.upgrade() else { return };
-                tables.sweep().await;
+                if leader.is_leader().await {
+                    tables.sweep().await;
+                }
             }
         })
     }

@@ -17,7 +17,13 @@ fn item(pk: &str, v: &str) -> Item {
 }
 
 async fn open(dir: &std::path::Path, clock: &Clock) -> Tables {
-    Tables::open(Arc::new(SqliteTableStore::open(&dir.join("tables.db")).unwrap()), clock.clone()).await.unwrap()
+    Tables::open(
+        Arc::new(SqliteTableStore::open(&dir.join("tables.db")).unwrap()),
+        clock.clone(),
+        squall_lifecycle::Cluster::single(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn count(tables: &Tables) -> u64 {

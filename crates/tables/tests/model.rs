@@ -38,7 +38,8 @@ fn placeholders(values: &[(&str, AttributeValue)]) -> Placeholders {
 async fn query_and_scan_agree_with_a_reference_model() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteTableStore::open(&dir.path().join("tables.db")).unwrap());
-    let tables = Tables::open(store, squall_clock::Clock::manual(0)).await.unwrap();
+    let tables =
+        Tables::open(store, squall_clock::Clock::manual(0), squall_lifecycle::Cluster::single()).await.unwrap();
     tables
         .create_table(
             CreateTable {

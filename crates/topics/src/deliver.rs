@@ -7,6 +7,9 @@
 //! posts them and retries failures with SNS's default policy (3 retries, 20 s apart). The
 //! worker holds a bounded window of the outbox in memory and reads the rest in as the
 //! window empties, so deliveries piling up for an endpoint that is down cost disk.
+//! Among servers sharing a store, one (the holder of the outbox's lease) delivers what all
+//! of them put in the outbox, reading it in at least every second; each server numbers its
+//! deliveries in a range of its own (an epoch drawn from the store at start).
 //! A delivery that cannot be made (the queue or function is gone, the endpoint never
 //! answered 2xx) goes to the subscription's dead-letter queue when it has a
 //! `RedrivePolicy`, and is dropped with a warning otherwise.
@@ -52,6 +55,10 @@ const OUTBOX: &str = "outbox";
 /// publishes go on costs disk, not memory.
 pub(crate) const WINDOW: usize = 1024;
 const WINDOW_BYTES: usize = 16 << 20;
+
+/// How often the delivering server looks for what the others put in the outbox, and the
+/// others whether it still delivers (real time).
+const SHARED_LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// Rows of the outbox read per store call when reading it in.
 const READ_PAGE: usize = 256;
@@ -111,6 +118,9 @@ pub struct Deliverer {
     queues: Arc<squall_queues::Queues>,
     functions: Arc<squall_functions::Functions>,
     next_seq: AtomicU64,
+    /// Whether other servers share the store: deliveries are then held in memory only by
+    /// the server delivering them, read in from the store.
+    shared: bool,
     outbox: Mutex<Outbox>,
     wake: Notify,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -137,12 +147,18 @@ impl Deliverer {
         store: Arc<dyn TableStore>,
         queues: Arc<squall_queues::Queues>,
         functions: Arc<squall_functions::Functions>,
+        cluster: &squall_lifecycle::Cluster,
     ) -> Result<Deliverer> {
-        // The last row's number, read backwards; the rows themselves are read in by the
-        // worker, a window at a time.
-        let last = store.query(OUTBOX, &[], (Bound::Unbounded, Bound::Unbounded), false, 1).await?;
-        let next_seq =
-            last.first().and_then(|r| r.sk.as_slice().try_into().ok()).map_or(1, |b| u64::from_be_bytes(b) + 1);
+        let next_seq = if cluster.shared {
+            // A range no other server numbers in: the store's count of servers started.
+            let epoch = cluster.coordination.bump("topics.outbox.epoch").await?;
+            (epoch << 32) + 1
+        } else {
+            // The last row's number, read backwards; the rows themselves are read in by the
+            // worker, a window at a time.
+            let last = store.query(OUTBOX, &[], (Bound::Unbounded, Bound::Unbounded), false, 1).await?;
+            last.first().and_then(|r| r.sk.as_slice().try_into().ok()).map_or(1, |b| u64::from_be_bytes(b) + 1)
+        };
         let outbox = Outbox { behind: true, ..Outbox::default() };
         let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
         Ok(Deliverer {
@@ -150,6 +166,7 @@ impl Deliverer {
             queues,
             functions,
             next_seq: AtomicU64::new(next_seq),
+            shared: cluster.shared,
             outbox: Mutex::new(outbox),
             wake: Notify::new(),
             client,
@@ -217,7 +234,7 @@ impl Deliverer {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let write = outbox_write(seq, Some(&p));
         let mut outbox = self.outbox();
-        if outbox.has_room() {
+        if !self.shared && outbox.has_room() {
             // Due only once the caller has committed: `settle` makes it due now.
             outbox.hold(seq, &p);
             outbox.due.insert((u64::MAX, seq), p);
@@ -414,7 +431,18 @@ impl Topics {
     }
 
     async fn outbox_worker(self: Arc<Self>) {
+        let leader = self.cluster.leader("topics.outbox");
         loop {
+            if self.deliver.shared {
+                if !leader.is_leader().await {
+                    // Another server delivers; what this one held (it led before) is its now.
+                    *self.deliver.outbox() = Outbox { behind: true, ..Outbox::default() };
+                    tokio::time::sleep(SHARED_LOOK_EVERY).await;
+                    continue;
+                }
+                // Others' deliveries wake nobody here.
+                self.deliver.outbox().behind = true;
+            }
             if let Err(e) = self.deliver.read_in().await {
                 tracing::warn!("reading the HTTP outbox: {e}");
                 self.deliver.outbox().behind = true;
@@ -436,7 +464,9 @@ impl Topics {
                 tokio::spawn(async move {
                     let finished = me.send_pending(seq, p).await;
                     let mut outbox = me.deliver.outbox();
-                    outbox.in_flight -= 1;
+                    // Saturating: a window emptied when another server took over the
+                    // outbox counts nothing in flight.
+                    outbox.in_flight = outbox.in_flight.saturating_sub(1);
                     if finished {
                         outbox.release(seq);
                     }
@@ -448,9 +478,16 @@ impl Topics {
             // advanced clock wakes this at once); a minute at most.
             let now = self.clock.now_ms();
             let until = next_due.map_or(now + 60_000, |d| d.clamp(now + 1, now + 60_000));
+            let look_again = async {
+                match self.deliver.shared {
+                    true => tokio::time::sleep(SHARED_LOOK_EVERY).await,
+                    false => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = self.deliver.wake.notified() => {}
                 () = self.clock.sleep_until_ms(until) => {}
+                () = look_again => {}
             }
         }
     }

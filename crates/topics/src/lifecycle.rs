@@ -11,6 +11,12 @@ impl Service for Topics {
 
     /// HTTP deliveries cut short by a stop stay in the outbox and go after the next start.
     fn start(self: Arc<Self>) -> Workers {
-        Workers::none().with("http deliveries", self.start_deliveries())
+        let workers = Workers::none().with("http deliveries", self.start_deliveries());
+        if !self.cluster.shared {
+            return workers;
+        }
+        let watcher =
+            self.cluster.watch(crate::service::DOMAIN, &self, |t: Arc<Topics>| async move { t.refresh().await });
+        workers.with("definitions watcher", watcher)
     }
 }

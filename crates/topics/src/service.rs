@@ -7,6 +7,7 @@ use crate::names::{Arn, check_topic_name, function_of_arn, queue_of_arn, subscri
 use crate::{Error, Result, invalid};
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_queues::message::{DEDUP_INTERVAL_MS, sequence_number};
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::{ACCOUNT_ID, RequestId, TraceContext};
@@ -182,6 +183,33 @@ pub struct Topics {
     pub(crate) deliver: crate::deliver::Deliverer,
     /// What deduplication windows, message timestamps and HTTP retry times read.
     pub(crate) clock: Clock,
+    /// This server among those of the store.
+    pub(crate) cluster: Cluster,
+}
+
+/// The name under which changes of topics and subscriptions are announced to the other
+/// servers.
+pub(crate) const DOMAIN: &str = "topics";
+
+/// Every topic with its subscriptions, as stored.
+async fn load_topics(store: &dyn TableStore, region: &str) -> Result<HashMap<String, Topic>> {
+    let mut topics = HashMap::new();
+    for row in squall_storage::scan_all(store, TOPICS).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let def: TopicDef = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("topic {name}"), e))?;
+        let arn = format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{name}");
+        topics.insert(name, Topic::new(arn, def));
+    }
+    for row in squall_storage::scan_all(store, SUBSCRIPTIONS).await? {
+        let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
+        let def: SubscriptionDef =
+            serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
+        let Some(topic) = topics.get_mut(&topic_name) else { continue };
+        let sub = Subscription::new(&topic_name, &topic.arn, def)
+            .map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
+        topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
+    }
+    Ok(topics)
 }
 
 fn corrupt(what: String, e: impl std::fmt::Display) -> Error {
@@ -389,23 +417,9 @@ impl Topics {
         queues: Arc<squall_queues::Queues>,
         functions: Arc<squall_functions::Functions>,
         clock: Clock,
+        cluster: Cluster,
     ) -> Result<Arc<Topics>> {
-        let mut topics = HashMap::new();
-        for row in squall_storage::scan_all(store.as_ref(), TOPICS).await? {
-            let name = String::from_utf8_lossy(&row.pk).into_owned();
-            let def: TopicDef = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("topic {name}"), e))?;
-            let arn = format!("arn:aws:sns:{region}:{ACCOUNT_ID}:{name}");
-            topics.insert(name, Topic::new(arn, def));
-        }
-        for row in squall_storage::scan_all(store.as_ref(), SUBSCRIPTIONS).await? {
-            let topic_name = String::from_utf8_lossy(&row.pk).into_owned();
-            let def: SubscriptionDef =
-                serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
-            let Some(topic) = topics.get_mut(&topic_name) else { continue };
-            let sub = Subscription::new(&topic_name, &topic.arn, def)
-                .map_err(|e| corrupt(format!("a subscription of {topic_name}"), e))?;
-            topic.subscriptions.insert(sub.def.id.clone(), Arc::new(sub));
-        }
+        let mut topics = load_topics(store.as_ref(), region).await?;
         let now = clock.now_ms();
         let mut remembered = Vec::new();
         for row in squall_storage::scan_all(store.as_ref(), DEDUP).await? {
@@ -423,7 +437,7 @@ impl Topics {
                 t.remember(key, d);
             }
         }
-        let deliver = crate::deliver::Deliverer::open(store.clone(), queues, functions).await?;
+        let deliver = crate::deliver::Deliverer::open(store.clone(), queues, functions, &cluster).await?;
         let me = Arc::new(Topics {
             store,
             region: region.to_string(),
@@ -432,8 +446,26 @@ impl Topics {
             admin: tokio::sync::Mutex::new(()),
             deliver,
             clock,
+            cluster,
         });
         Ok(me)
+    }
+
+    /// Takes topics and subscriptions as stored now, after another server changed them;
+    /// what this server remembers of a FIFO topic's deduplication ids stays.
+    pub async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        let mut fresh = load_topics(self.store.as_ref(), &self.region).await?;
+        let mut topics = self.write();
+        for (name, t) in fresh.iter_mut() {
+            if let Some(old) = topics.remove(name) {
+                t.dedup = old.dedup;
+                t.dedup_order = old.dedup_order;
+                t.next_seq = old.next_seq;
+            }
+        }
+        *topics = fresh;
+        Ok(())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Topic>> {
@@ -484,6 +516,7 @@ impl Topics {
         }
         let def = TopicDef { attributes, tags, deleted_subscriptions: 0 };
         self.store.write(vec![write_topic(name, Some(&def))]).await?;
+        self.cluster.changed(DOMAIN).await;
         let arn = format!("arn:aws:sns:{}:{ACCOUNT_ID}:{name}", self.region);
         self.write().insert(name.to_string(), Topic::new(arn.clone(), def));
         Ok(arn)
@@ -509,6 +542,7 @@ impl Topics {
         writes.extend(ids.iter().map(|id| write_subscription(name, id, None)));
         writes.extend(dedup.iter().map(|k| write_dedup(name, k, None)));
         self.store.write(writes).await?;
+        self.cluster.changed(DOMAIN).await;
         self.write().remove(name);
         Ok(())
     }
@@ -584,6 +618,7 @@ impl Topics {
         let mut def = self.read().get(name).ok_or_else(not_found_topic)?.def.clone();
         change(&mut def)?;
         self.store.write(vec![write_topic(name, Some(&def))]).await?;
+        self.cluster.changed(DOMAIN).await;
         if let Some(t) = self.write().get_mut(name) {
             t.def = def;
         }
@@ -647,6 +682,7 @@ impl Topics {
             }
             return Err(e);
         }
+        self.cluster.changed(DOMAIN).await;
         Ok(self.info(&arn, &sub))
     }
 
@@ -685,6 +721,7 @@ impl Topics {
         }
         let def = SubscriptionDef { confirmed: true, ..sub.def.clone() };
         self.store.write(vec![write_subscription(name, &def.id, Some(&def))]).await?;
+        self.cluster.changed(DOMAIN).await;
         let sub = Arc::new(Subscription::new(name, &arn, def)?);
         if let Some(t) = self.write().get_mut(name) {
             t.subscriptions.insert(sub.def.id.clone(), sub.clone());
@@ -705,6 +742,7 @@ impl Topics {
         };
         def.deleted_subscriptions += 1;
         self.store.write(vec![write_subscription(name, id, None), write_topic(name, Some(&def))]).await?;
+        self.cluster.changed(DOMAIN).await;
         if let Some(t) = self.write().get_mut(name) {
             t.subscriptions.remove(id);
             t.def = def;
@@ -757,6 +795,7 @@ impl Topics {
         }
         let sub = Arc::new(Subscription::new(&s.topic, &topic_arn, def)?);
         self.store.write(vec![write_subscription(&s.topic, &sub.def.id, Some(&sub.def))]).await?;
+        self.cluster.changed(DOMAIN).await;
         if let Some(t) = self.write().get_mut(&s.topic) {
             t.subscriptions.insert(sub.def.id.clone(), sub);
         }

@@ -52,6 +52,7 @@ async fn open(dir: &std::path::Path, clock: &Clock) -> (Arc<Topics>, Arc<Queues>
         queues.clone(),
         Arc::new(functions),
         clock.clone(),
+        squall_lifecycle::Cluster::single(),
     )
     .await
     .expect("topics");

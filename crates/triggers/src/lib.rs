@@ -6,12 +6,17 @@
 //! A supervisor compares the running pollers with the functions' mappings every second,
 //! so a deploy starts, keeps or stops them. Delivery is at least once: the checkpoint is
 //! saved after the function succeeds, so a batch cut short by a crash runs again.
+//!
+//! Among servers sharing a store, a stream's poller runs on the one server holding its
+//! mapping's lease (a stream is read in order, from one checkpoint); queue pollers run on
+//! every server, as receives never hand a message out twice.
 
 mod sqs;
 mod stream;
 
 use squall_clock::Clock;
 use squall_functions::Functions;
+use squall_lifecycle::{Cluster, Leader};
 use squall_queues::Queues;
 use squall_tables::Tables;
 use squall_types::{EventSource, EventSourceMapping};
@@ -50,6 +55,8 @@ pub(crate) struct Ctx {
     pub(crate) policy: TriggerPolicy,
     /// What retry delays, batching windows and record ages read.
     pub(crate) clock: Clock,
+    /// This server among those of the store.
+    cluster: Cluster,
 }
 
 /// The event source mappings' pollers, as one service: its worker is the supervisor,
@@ -66,8 +73,9 @@ impl Triggers {
         region: String,
         policy: TriggerPolicy,
         clock: Clock,
+        cluster: Cluster,
     ) -> Triggers {
-        Triggers(Arc::new(Ctx { functions, tables, queues, region, policy, clock }))
+        Triggers(Arc::new(Ctx { functions, tables, queues, region, policy, clock, cluster }))
     }
 }
 
@@ -89,6 +97,7 @@ type Key = (String, EventSourceMapping);
 async fn supervise(ctx: Arc<Ctx>) {
     // Dropping this task drops the map, which aborts every poller.
     let mut running: HashMap<Key, AbortOnDrop> = HashMap::new();
+    let mut leaders: HashMap<Key, Leader> = HashMap::new();
     loop {
         let mut wanted: Vec<Key> = Vec::new();
         for f in ctx.functions.list_functions() {
@@ -96,6 +105,20 @@ async fn supervise(ctx: Arc<Ctx>) {
                 wanted.push((f.config.name.to_string(), m.clone()));
             }
         }
+        leaders.retain(|k, _| wanted.contains(k));
+        let mut mine = Vec::with_capacity(wanted.len());
+        for key in wanted {
+            let EventSource::DynamoDbStream { table } = &key.1.source else {
+                mine.push(key);
+                continue;
+            };
+            let name = format!("triggers.stream.{}.{table}", key.0);
+            let leader = leaders.entry(key.clone()).or_insert_with(|| ctx.cluster.leader(&name));
+            if leader.is_leader().await {
+                mine.push(key);
+            }
+        }
+        let wanted = mine;
         running.retain(|k, _| wanted.contains(k));
         for key in wanted {
             if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(key) {

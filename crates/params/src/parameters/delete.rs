@@ -11,13 +11,14 @@ impl Parameters {
     pub async fn delete(&self, id: &str) -> Result<()> {
         let name = self.resolve(id);
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let versions: Vec<u64> = match self.read().get(&name) {
             Some(p) => p.versions.keys().copied().collect(),
             None => return Err(not_found(id)),
         };
         let mut writes = vec![head_write(&name, None)];
         writes.extend(versions.into_iter().map(|v| version_write(&name, v, None)));
-        self.store.write(writes).await?;
+        self.ledger.commit(writes).await?;
         self.write().remove(&name);
         Ok(())
     }

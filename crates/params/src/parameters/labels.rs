@@ -32,6 +32,7 @@ impl Parameters {
         check_count(labels)?;
         let name = self.resolve(id);
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let mut p = self.read().get(&name).cloned().ok_or_else(|| not_found(id))?;
         let target = match version {
             Some(v) if p.versions.contains_key(&v) => v,
@@ -55,7 +56,7 @@ impl Parameters {
             )));
         }
         let writes = changed.iter().map(|n| version_write(&name, *n, p.versions.get(n))).collect();
-        self.store.write(writes).await?;
+        self.ledger.commit(writes).await?;
         self.write().insert(name, p);
         Ok((target, invalid))
     }
@@ -65,6 +66,7 @@ impl Parameters {
         check_count(labels)?;
         let name = self.resolve(id);
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let mut p = self.read().get(&name).cloned().ok_or_else(|| not_found(id))?;
         let v = p.versions.get_mut(&version).ok_or_else(|| version_not_found(&name, version))?;
         let (mut removed, mut invalid) = (Vec::new(), Vec::new());
@@ -76,7 +78,7 @@ impl Parameters {
             }
         }
         if !removed.is_empty() {
-            self.store.write(vec![version_write(&name, version, Some(v))]).await?;
+            self.ledger.commit(vec![version_write(&name, version, Some(v))]).await?;
             self.write().insert(name, p);
         }
         Ok((removed, invalid))

@@ -31,11 +31,13 @@ pub use get::{ByPath, Found};
 pub use put::{Put, PutOutcome};
 
 use crate::crypto::Sealer;
+use crate::ledger::Ledger;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::ACCOUNT_ID;
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,6 +172,8 @@ pub struct Parameters {
     admin: tokio::sync::Mutex<()>,
     /// What `LastModifiedDate` reads.
     clock: Clock,
+    /// Commits changes, in step with other servers on the store.
+    ledger: Ledger,
 }
 
 fn head_write(name: &str, head: Option<&Head>) -> ItemWrite {
@@ -206,22 +210,10 @@ impl Parameters {
         sealer: Arc<Sealer>,
         region: &str,
         clock: Clock,
+        cluster: Cluster,
     ) -> Result<Parameters> {
-        let mut params: BTreeMap<String, Parameter> = BTreeMap::new();
-        for row in squall_storage::scan_all(store.as_ref(), HEADS).await? {
-            let name = String::from_utf8_lossy(&row.pk).into_owned();
-            let head: Head = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("parameter {name}"), e))?;
-            params.insert(name, Parameter { tags: head.tags, versions: BTreeMap::new() });
-        }
-        for row in squall_storage::scan_all(store.as_ref(), VERSIONS).await? {
-            let name = String::from_utf8_lossy(&row.pk).into_owned();
-            let v: Version =
-                serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a version of parameter {name}"), e))?;
-            if let Some(p) = params.get_mut(&name) {
-                p.versions.insert(v.version, v);
-            }
-        }
-        params.retain(|_, p| !p.versions.is_empty());
+        let ledger = Ledger::open(store.clone(), HEADS, cluster).await?;
+        let params = load(store.as_ref()).await?;
         Ok(Parameters {
             store,
             sealer,
@@ -229,9 +221,49 @@ impl Parameters {
             params: RwLock::new(params),
             admin: tokio::sync::Mutex::new(()),
             clock,
+            ledger,
         })
     }
 
+    /// Takes the parameters as stored now, after another server changed them.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        self.ledger.stale().await?;
+        *self.write() = load(self.store.as_ref()).await?;
+        Ok(())
+    }
+
+    /// Makes the parameters in memory current before a change is decided (call with the
+    /// admin lock held).
+    async fn sync(&self) -> Result<()> {
+        if self.ledger.stale().await? {
+            *self.write() = load(self.store.as_ref()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Every parameter, as stored.
+async fn load(store: &dyn TableStore) -> Result<BTreeMap<String, Parameter>> {
+    let mut params: BTreeMap<String, Parameter> = BTreeMap::new();
+    for row in squall_storage::scan_all(store, HEADS).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let head: Head = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("parameter {name}"), e))?;
+        params.insert(name, Parameter { tags: head.tags, versions: BTreeMap::new() });
+    }
+    for row in squall_storage::scan_all(store, VERSIONS).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let v: Version =
+            serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a version of parameter {name}"), e))?;
+        if let Some(p) = params.get_mut(&name) {
+            p.versions.insert(v.version, v);
+        }
+    }
+    params.retain(|_, p| !p.versions.is_empty());
+    Ok(params)
+}
+
+impl Parameters {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Parameter>> {
         self.params.read().unwrap_or_else(|p| p.into_inner())
     }

@@ -154,6 +154,8 @@ impl Parameters {
         };
 
         let _admin = self.admin.lock().await;
+
+        self.sync().await?;
         let existing = self.read().get(name).cloned();
         let previous = existing.as_ref().map(|e| e.latest().clone());
         if previous.is_some() && !p.overwrite {
@@ -253,7 +255,7 @@ impl Parameters {
         writes.push(version_write(name, number, Some(&version)));
         writes.push(head_write(name, Some(&Head { tags: param.tags.clone() })));
         param.versions.insert(number, version);
-        self.store.write(writes).await?;
+        self.ledger.commit(writes).await?;
         self.write().insert(name.to_string(), param);
         Ok(PutOutcome { version: number, tier })
     }

@@ -51,6 +51,7 @@ impl Parameters {
         check_type(resource_type)?;
         let name = self.resolve(id);
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let mut tags = match self.read().get(&name) {
             Some(p) => p.tags.clone(),
             None => {
@@ -58,7 +59,7 @@ impl Parameters {
             }
         };
         change(&mut tags)?;
-        self.store.write(vec![head_write(&name, Some(&Head { tags: tags.clone() }))]).await?;
+        self.ledger.commit(vec![head_write(&name, Some(&Head { tags: tags.clone() }))]).await?;
         if let Some(p) = self.write().get_mut(&name) {
             p.tags = tags;
         }

@@ -34,6 +34,7 @@ impl Secrets {
             return Err(validation("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)."));
         }
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let now = self.clock.now_ms();
         let name = match self.resolve(id) {
             Ok(n) => n,
@@ -47,7 +48,7 @@ impl Secrets {
         if force {
             let mut writes = vec![head_write(&name, None)];
             writes.extend(s.versions.keys().map(|v| version_write(&name, v, None)));
-            self.store.write(writes).await?;
+            self.ledger.commit(writes).await?;
             self.write().remove(&name);
             return Ok(Deleted { arn: s.head.arn, name, deletion_ms: now });
         }
@@ -57,7 +58,7 @@ impl Secrets {
         let deletion_ms = now + days as u64 * DAY_MS;
         s.head.deleted_ms = Some(now);
         s.head.deletion_ms = Some(deletion_ms);
-        self.store.write(vec![head_write(&name, Some(&s.head))]).await?;
+        self.ledger.commit(vec![head_write(&name, Some(&s.head))]).await?;
         let arn = s.head.arn.clone();
         self.write().insert(name.clone(), s);
         self.scheduled.notify_one();
@@ -67,12 +68,13 @@ impl Secrets {
     /// RestoreSecret: cancels a scheduled deletion. The secret's ARN and name.
     pub async fn restore(&self, id: &str) -> Result<(String, String)> {
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let name = self.resolve(id)?;
         let mut s = self.get_secret(&name)?;
         if s.head.deleted_ms.is_some() {
             s.head.deleted_ms = None;
             s.head.deletion_ms = None;
-            self.store.write(vec![head_write(&name, Some(&s.head))]).await?;
+            self.ledger.commit(vec![head_write(&name, Some(&s.head))]).await?;
         }
         let arn = s.head.arn.clone();
         self.write().insert(name.clone(), s);
@@ -87,6 +89,7 @@ impl Secrets {
     /// Deletes every secret whose deletion date is at or before `now`; how many.
     pub async fn sweep(&self, now: u64) -> Result<usize> {
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let due: Vec<(String, Vec<String>)> = self
             .read()
             .iter()
@@ -96,7 +99,7 @@ impl Secrets {
         for (name, versions) in &due {
             let mut writes = vec![head_write(name, None)];
             writes.extend(versions.iter().map(|v| version_write(name, v, None)));
-            self.store.write(writes).await?;
+            self.ledger.commit(writes).await?;
             self.write().remove(name);
             tracing::info!(secret = %name, "secret deleted: its recovery window ended");
         }

@@ -30,11 +30,13 @@ pub use read::{ListSecrets, SecretFilter, SecretInfo, SecretValue, VersionInfo};
 pub use write::{Create, NewValue, StageMove, Written};
 
 use crate::crypto::Sealer;
+use crate::ledger::Ledger;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
+use squall_lifecycle::Cluster;
 use squall_storage::{ItemWrite, TableStore};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -133,6 +135,10 @@ pub struct Secrets {
     pub(crate) clock: Clock,
     /// Wakes the deletion sweeper when a deletion is scheduled.
     pub(crate) scheduled: Notify,
+    /// Commits changes, in step with other servers on the store.
+    ledger: Ledger,
+    /// This server among those of the store.
+    pub(crate) cluster: Cluster,
 }
 
 fn head_write(name: &str, head: Option<&Head>) -> ItemWrite {
@@ -173,21 +179,10 @@ impl Secrets {
         sealer: Arc<Sealer>,
         region: &str,
         clock: Clock,
+        cluster: Cluster,
     ) -> Result<Secrets> {
-        let mut secrets: BTreeMap<String, Secret> = BTreeMap::new();
-        for row in squall_storage::scan_all(store.as_ref(), HEADS).await? {
-            let name = String::from_utf8_lossy(&row.pk).into_owned();
-            let head: Head = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("secret {name}"), e))?;
-            secrets.insert(name, Secret { head, versions: BTreeMap::new() });
-        }
-        for row in squall_storage::scan_all(store.as_ref(), VERSIONS).await? {
-            let name = String::from_utf8_lossy(&row.pk).into_owned();
-            let v: StoredVersion =
-                serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a version of secret {name}"), e))?;
-            if let Some(s) = secrets.get_mut(&name) {
-                s.versions.insert(v.id.clone(), v);
-            }
-        }
+        let ledger = Ledger::open(store.clone(), HEADS, cluster.clone()).await?;
+        let secrets = load(store.as_ref()).await?;
         Ok(Secrets {
             store,
             sealer,
@@ -196,9 +191,50 @@ impl Secrets {
             admin: tokio::sync::Mutex::new(()),
             clock,
             scheduled: Notify::new(),
+            ledger,
+            cluster,
         })
     }
 
+    /// Takes the secrets as stored now, after another server changed them.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        self.ledger.stale().await?;
+        *self.write() = load(self.store.as_ref()).await?;
+        self.scheduled.notify_one();
+        Ok(())
+    }
+
+    /// Makes the secrets in memory current before a change is decided (call with the
+    /// admin lock held).
+    async fn sync(&self) -> Result<()> {
+        if self.ledger.stale().await? {
+            *self.write() = load(self.store.as_ref()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Every secret, as stored.
+async fn load(store: &dyn TableStore) -> Result<BTreeMap<String, Secret>> {
+    let mut secrets: BTreeMap<String, Secret> = BTreeMap::new();
+    for row in squall_storage::scan_all(store, HEADS).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let head: Head = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("secret {name}"), e))?;
+        secrets.insert(name, Secret { head, versions: BTreeMap::new() });
+    }
+    for row in squall_storage::scan_all(store, VERSIONS).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let v: StoredVersion =
+            serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("a version of secret {name}"), e))?;
+        if let Some(s) = secrets.get_mut(&name) {
+            s.versions.insert(v.id.clone(), v);
+        }
+    }
+    Ok(secrets)
+}
+
+impl Secrets {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Secret>> {
         self.secrets.read().unwrap_or_else(|p| p.into_inner())
     }

@@ -210,10 +210,11 @@ impl Secrets {
         let today = now - now % DAY_MS;
         if accessed != Some(today) {
             let _admin = self.admin.lock().await;
+            self.sync().await?;
             let head = self.read().get(&name).map(|s| s.head.clone());
             if let Some(mut head) = head.filter(|h| h.accessed_ms != Some(today)) {
                 head.accessed_ms = Some(today);
-                self.store.write(vec![head_write(&name, Some(&head))]).await?;
+                self.ledger.commit(vec![head_write(&name, Some(&head))]).await?;
                 if let Some(s) = self.write().get_mut(&name) {
                     s.head.accessed_ms = Some(today);
                 }

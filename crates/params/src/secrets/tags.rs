@@ -30,6 +30,7 @@ pub(crate) fn check_tags(tags: &[(String, String)]) -> Result<()> {
 impl Secrets {
     async fn change_tags(&self, id: &str, change: impl FnOnce(&mut Vec<(String, String)>) -> Result<()>) -> Result<()> {
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let name = self.resolve(id)?;
         let mut s = self.get_secret(&name)?;
         if s.head.deleted_ms.is_some() {
@@ -37,7 +38,7 @@ impl Secrets {
         }
         change(&mut s.head.tags)?;
         s.head.changed_ms = self.clock.now_ms();
-        self.store.write(vec![head_write(&name, Some(&s.head))]).await?;
+        self.ledger.commit(vec![head_write(&name, Some(&s.head))]).await?;
         self.write().insert(name, s);
         Ok(())
     }

@@ -245,6 +245,7 @@ impl Secrets {
         let token = check_token(c.token)?;
         let name = c.name.as_str();
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         if let Some(existing) = self.read().get(name).cloned() {
             if existing.head.deleted_ms.is_some() {
                 return Err(Error::InvalidRequest(
@@ -286,7 +287,7 @@ impl Secrets {
             None => (None, Vec::new()),
         };
         writes.push(head_write(name, Some(&s.head)));
-        self.store.write(writes).await?;
+        self.ledger.commit(writes).await?;
         let out = self.written(name, &s, version);
         self.write().insert(name.to_string(), s);
         Ok(out)
@@ -308,6 +309,7 @@ impl Secrets {
             return Err(validation("VersionStages must hold at least one staging label."));
         }
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let name = self.resolve(id)?;
         let mut s = self.get_secret(&name)?;
         if s.head.deleted_ms.is_some() {
@@ -315,7 +317,7 @@ impl Secrets {
         }
         let (version, writes) = self.add_version(&name, &mut s, token, &value, &stages)?;
         if !writes.is_empty() {
-            self.store.write(writes).await?;
+            self.ledger.commit(writes).await?;
         }
         let out = self.written(&name, &s, Some(version));
         self.write().insert(name, s);
@@ -338,6 +340,7 @@ impl Secrets {
         }
         let token = check_token(token)?;
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let name = self.resolve(id)?;
         let mut s = self.get_secret(&name)?;
         if s.head.deleted_ms.is_some() {
@@ -356,7 +359,7 @@ impl Secrets {
             writes.push(head_write(&name, Some(&s.head)));
         }
         if !writes.is_empty() {
-            self.store.write(writes).await?;
+            self.ledger.commit(writes).await?;
         }
         let out = self.written(&name, &s, version);
         self.write().insert(name, s);
@@ -368,6 +371,7 @@ impl Secrets {
     pub async fn update_stage(&self, id: &str, m: StageMove) -> Result<(String, String)> {
         check_stage(&m.stage)?;
         let _admin = self.admin.lock().await;
+        self.sync().await?;
         let name = self.resolve(id)?;
         let mut s = self.get_secret(&name)?;
         if s.head.deleted_ms.is_some() {
@@ -421,7 +425,7 @@ impl Secrets {
         s.head.changed_ms = self.clock.now_ms();
         let mut writes: Vec<_> = changed.iter().map(|id| version_write(&name, id, s.versions.get(id))).collect();
         writes.push(head_write(&name, Some(&s.head)));
-        self.store.write(writes).await?;
+        self.ledger.commit(writes).await?;
         let out = (s.head.arn.clone(), name.clone());
         self.write().insert(name, s);
         Ok(out)

@@ -1,0 +1,344 @@
+//! Several `squall server` processes on one PostgreSQL act as one platform: what one is
+//! told, the others serve; conditions hold across them; a killed one's messages return on
+//! another. Each server has a data directory of its own, as on separate machines.
+
+use crate::harness::*;
+use squall_storage_conformance::TempPostgres;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Two servers on one fresh database (the second given the first's key of parameters and
+/// secrets, as every server of one store needs).
+fn two_servers(dir: &Path, url: &str) -> Result<(Server, Server)> {
+    let a = Server::start_in_with(&dir.join("a"), &["--store", url])?;
+    std::fs::create_dir_all(dir.join("b/keys"))?;
+    std::fs::copy(dir.join("a/keys/params.key"), dir.join("b/keys/params.key"))?;
+    let b = Server::start_in_with(&dir.join("b"), &["--store", url])?;
+    Ok((a, b))
+}
+
+/// Runs `attempt` until it succeeds, for at most 15 s (a change made through one server
+/// shows on the others within a moment).
+fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        match attempt() {
+            Ok(v) => return Ok(v),
+            Err(e) if start.elapsed() > Duration::from_secs(15) => {
+                anyhow::bail!("{what} never held: {e}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+#[test]
+fn what_one_server_is_told_the_other_serves() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("cluster").map_err(anyhow::Error::msg)?;
+    let tmp = tempfile::tempdir()?;
+    let (a, b) = two_servers(tmp.path(), &url)?;
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("a/credentials"))?,
+        std::fs::read_to_string(tmp.path().join("b/credentials"))?,
+        "one key for the whole cluster"
+    );
+
+    // A queue made through A takes messages through B, received once through A.
+    let queue =
+        ok(&a.aws(&["sqs", "create-queue", "--queue-name", "jobs", "--query", "QueueUrl", "--output", "text"]))?;
+    let queue = queue.trim();
+    eventually("B sends to A's queue", || {
+        ok(&b.aws(&["sqs", "send-message", "--queue-url", queue, "--message-body", "via b"]))
+    })?;
+    let got = ok(&a.aws(&["sqs", "receive-message", "--queue-url", queue, "--wait-time-seconds", "2"]))?;
+    assert!(got.contains("via b"), "{got}");
+    let again = ok(&b.aws(&["sqs", "receive-message", "--queue-url", queue, "--wait-time-seconds", "1"]))?;
+    assert!(!again.contains("via b"), "handed out once: {again}");
+
+    // A table made through A; a conditional write through B sees A's item.
+    ok(&a.aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "things",
+        "--attribute-definitions",
+        "AttributeName=id,AttributeType=S",
+        "--key-schema",
+        "AttributeName=id,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+    ]))?;
+    ok(&a.aws(&["dynamodb", "put-item", "--table-name", "things", "--item", r#"{"id":{"S":"k"},"v":{"N":"1"}}"#]))?;
+    let refused = eventually("B knows A's table", || {
+        let out = b.aws(&[
+            "dynamodb",
+            "put-item",
+            "--table-name",
+            "things",
+            "--item",
+            r#"{"id":{"S":"k"},"v":{"N":"2"}}"#,
+            "--condition-expression",
+            "attribute_not_exists(id)",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        anyhow::ensure!(err.contains("ConditionalCheckFailedException"), "{err}");
+        Ok(err)
+    })?;
+    assert!(refused.contains("ConditionalCheckFailedException"));
+
+    // A parameter and a secret written through A are read through B.
+    ok(&a.aws(&["ssm", "put-parameter", "--name", "/app/db", "--value", "s3cr3t", "--type", "SecureString"]))?;
+    let value = eventually("B reads A's parameter", || {
+        ok(&b.aws(&[
+            "ssm",
+            "get-parameter",
+            "--name",
+            "/app/db",
+            "--with-decryption",
+            "--query",
+            "Parameter.Value",
+            "--output",
+            "text",
+        ]))
+    })?;
+    assert_eq!(value.trim(), "s3cr3t");
+    // Changes through either server keep one version history.
+    ok(&b.aws(&[
+        "ssm",
+        "put-parameter",
+        "--name",
+        "/app/db",
+        "--value",
+        "v2",
+        "--type",
+        "SecureString",
+        "--overwrite",
+    ]))?;
+    let version = eventually("A sees B's version", || {
+        let v = ok(&a.aws(&[
+            "ssm",
+            "get-parameter",
+            "--name",
+            "/app/db",
+            "--query",
+            "Parameter.Version",
+            "--output",
+            "text",
+        ]))?;
+        anyhow::ensure!(v.trim() == "2", "version {v}");
+        Ok(v)
+    })?;
+    assert_eq!(version.trim(), "2");
+
+    // A bucket made through A; an object put through B is read through A.
+    ok(&a.aws(&["s3api", "create-bucket", "--bucket", "shared"]))?;
+    let body = tmp.path().join("body.txt");
+    std::fs::write(&body, "hello from b")?;
+    eventually("B writes to A's bucket", || {
+        ok(&b.aws(&["s3api", "put-object", "--bucket", "shared", "--key", "k", "--body", body.to_str().unwrap()]))
+    })?;
+    let out = tmp.path().join("out.txt");
+    ok(&a.aws(&["s3api", "get-object", "--bucket", "shared", "--key", "k", out.to_str().unwrap()]))?;
+    assert_eq!(std::fs::read_to_string(&out)?, "hello from b");
+
+    // A topic and its queue subscription made through A; a publish through B arrives.
+    let topic = ok(&a.aws(&["sns", "create-topic", "--name", "news", "--query", "TopicArn", "--output", "text"]))?;
+    let queue_arn = "arn:aws:sqs:us-east-1:000000000000:jobs";
+    ok(&a.aws(&[
+        "sns",
+        "subscribe",
+        "--topic-arn",
+        topic.trim(),
+        "--protocol",
+        "sqs",
+        "--notification-endpoint",
+        queue_arn,
+    ]))?;
+    eventually("B delivers to A's subscription", || {
+        ok(&b.aws(&["sns", "publish", "--topic-arn", topic.trim(), "--message", "extra"]))?;
+        let got = ok(&a.aws(&["sqs", "receive-message", "--queue-url", queue, "--wait-time-seconds", "1"]))?;
+        anyhow::ensure!(got.contains("extra"), "{got}");
+        Ok(())
+    })?;
+    Ok(())
+}
+
+#[test]
+fn increments_through_two_servers_are_none_of_them_lost() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("counter").map_err(anyhow::Error::msg)?;
+    let tmp = tempfile::tempdir()?;
+    let (a, b) = two_servers(tmp.path(), &url)?;
+    // A stream makes every write take a sequence number too, so those are raced as well.
+    ok(&a.aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "counter",
+        "--attribute-definitions",
+        "AttributeName=id,AttributeType=S",
+        "--key-schema",
+        "AttributeName=id,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+        "--stream-specification",
+        "StreamEnabled=true,StreamViewType=NEW_IMAGE",
+    ]))?;
+    eventually("B knows the table", || ok(&b.aws(&["dynamodb", "describe-table", "--table-name", "counter"])))
+        .map_err(|e| anyhow::anyhow!("{e}\nB: {}", b.stderr()))?;
+    const EACH: usize = 12;
+    let add = |s: &Server| -> Result {
+        for _ in 0..EACH {
+            ok(&s.aws(&[
+                "dynamodb",
+                "update-item",
+                "--table-name",
+                "counter",
+                "--key",
+                r#"{"id":{"S":"n"}}"#,
+                "--update-expression",
+                "ADD n :one",
+                "--expression-attribute-values",
+                r#"{":one":{"N":"1"}}"#,
+            ]))?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| -> Result {
+        let left = scope.spawn(|| add(&a));
+        let right = scope.spawn(|| add(&b));
+        left.join().expect("no panic")?;
+        right.join().expect("no panic")
+    })?;
+    let n = ok(&a.aws(&[
+        "dynamodb",
+        "get-item",
+        "--table-name",
+        "counter",
+        "--key",
+        r#"{"id":{"S":"n"}}"#,
+        "--consistent-read",
+        "--query",
+        "Item.n.N",
+        "--output",
+        "text",
+    ]))?;
+    assert_eq!(n.trim(), (2 * EACH).to_string());
+
+    // Every change has a stream record, numbered without repeats.
+    let arn = ok(&a.aws(&[
+        "dynamodb",
+        "describe-table",
+        "--table-name",
+        "counter",
+        "--query",
+        "Table.LatestStreamArn",
+        "--output",
+        "text",
+    ]))?;
+    let shard = ok(&a.aws(&[
+        "dynamodbstreams",
+        "describe-stream",
+        "--stream-arn",
+        arn.trim(),
+        "--query",
+        "StreamDescription.Shards[0].ShardId",
+        "--output",
+        "text",
+    ]))?;
+    let iterator = ok(&a.aws(&[
+        "dynamodbstreams",
+        "get-shard-iterator",
+        "--stream-arn",
+        arn.trim(),
+        "--shard-id",
+        shard.trim(),
+        "--shard-iterator-type",
+        "TRIM_HORIZON",
+        "--query",
+        "ShardIterator",
+        "--output",
+        "text",
+    ]))?;
+    let records: serde_json::Value = serde_json::from_str(&ok(&a.aws(&[
+        "dynamodbstreams",
+        "get-records",
+        "--shard-iterator",
+        iterator.trim(),
+        "--limit",
+        "1000",
+    ]))?)?;
+    let seqs: Vec<String> = records["Records"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["dynamodb"]["SequenceNumber"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    assert_eq!(seqs.len(), 2 * EACH, "{records}");
+    let mut sorted = seqs.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, seqs, "increasing, without repeats");
+    Ok(())
+}
+
+#[test]
+fn a_killed_servers_messages_return_on_another() -> Result {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database("killed").map_err(anyhow::Error::msg)?;
+    let tmp = tempfile::tempdir()?;
+    let (mut a, b) = two_servers(tmp.path(), &url)?;
+    let queue = ok(&a.aws(&[
+        "sqs",
+        "create-queue",
+        "--queue-name",
+        "work",
+        "--attributes",
+        "VisibilityTimeout=2",
+        "--query",
+        "QueueUrl",
+        "--output",
+        "text",
+    ]))?;
+    let queue = queue.trim();
+    for i in 0..5 {
+        ok(&a.aws(&["sqs", "send-message", "--queue-url", queue, "--message-body", &format!("m{i}")]))?;
+    }
+    let taken = ok(&a.aws(&["sqs", "receive-message", "--queue-url", queue, "--max-number-of-messages", "10"]))?;
+    assert_eq!(taken.matches("\"Body\"").count(), 5, "{taken}");
+    a.kill9()?;
+    // In flight on the dead server: visible again after their timeout, through the other.
+    let mut bodies = std::collections::BTreeSet::new();
+    let start = Instant::now();
+    while bodies.len() < 5 && start.elapsed() < Duration::from_secs(15) {
+        let got: serde_json::Value = serde_json::from_str(
+            &ok(&b.aws(&[
+                "sqs",
+                "receive-message",
+                "--queue-url",
+                queue,
+                "--max-number-of-messages",
+                "10",
+                "--wait-time-seconds",
+                "2",
+                "--attribute-names",
+                "ApproximateReceiveCount",
+            ]))?
+            .replace("\n", ""),
+        )
+        .unwrap_or_default();
+        for m in got["Messages"].as_array().into_iter().flatten() {
+            assert_eq!(m["Attributes"]["ApproximateReceiveCount"], "2", "{m}");
+            bodies.insert(m["Body"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert_eq!(bodies.into_iter().collect::<Vec<_>>(), ["m0", "m1", "m2", "m3", "m4"]);
+    Ok(())
+}
+
+#[test]
+fn the_kubernetes_manifests_validate() -> Result {
+    // Offline, against Kubernetes' schemas (kubernetes-validate, which setup installs).
+    let out = std::process::Command::new(root().join("deploy/kubernetes/validate.sh")).current_dir(root()).output()?;
+    ok(&out)?;
+    Ok(())
+}
