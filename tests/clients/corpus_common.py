@@ -1,6 +1,6 @@
 """What the corpus clients share: `check` (print the check, exit non-zero on the first
-failure), `wait_for` (poll until something is there, bounded), `post` (a JSON POST to a
-deployed route) and `drain` (receive and delete a queue's messages, bounded)."""
+failure), `wait_for` (poll until something is there, bounded), `call` and `post` (JSON
+requests to a deployed route) and `drain` (receive and delete a queue's messages, bounded)."""
 import json
 import sys
 import time
@@ -26,15 +26,23 @@ def wait_for(what, fn, seconds=20):
         time.sleep(0.25)
 
 
-def post(url, value):
-    """POSTs `value` as JSON; the status and the decoded JSON answer (errors included)."""
-    req = urllib.request.Request(url, data=json.dumps(value).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+def call(method, url, value=None):
+    """A request with `value` as its JSON body (if any); the status and the decoded JSON
+    answer (errors included; None for an empty one)."""
+    data = json.dumps(value).encode() if value is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
+            raw = r.read()
+            return r.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        raw = e.read()
+        return e.code, json.loads(raw) if raw else None
+
+
+def post(url, value):
+    """POSTs `value` as JSON: `call("POST", url, value)`."""
+    return call("POST", url, value)
 
 
 def drain(sqs, url, want, seconds=20):

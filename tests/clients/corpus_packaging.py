@@ -12,11 +12,9 @@ import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 import boto3
-from corpus_common import check
+from corpus_common import call, check
 
 
 if sys.argv[1] == "wheels":
@@ -29,15 +27,6 @@ if sys.argv[1] == "wheels":
 BASE = sys.argv[2].rstrip("/")
 lam = boto3.client("lambda")
 
-
-def call(method, url, value=None):
-    data = json.dumps(value).encode() if value is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def invoke(name, payload):

@@ -10,26 +10,13 @@ import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 import boto3
-from corpus_common import check
+from corpus_common import call, check
 
 WHICH, BASE = sys.argv[1], sys.argv[2].rstrip("/")
 lam = boto3.client("lambda")
 
-
-def call(method, url, value=None):
-    data = json.dumps(value).encode() if value is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, json.loads(raw) if raw else None
 
 
 if WHICH == "leaderboard":

@@ -8,27 +8,15 @@ failure."""
 import json
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import boto3
-from corpus_common import check, wait_for
+from corpus_common import call, check, wait_for
 
 BASE = sys.argv[1].rstrip("/")
 dynamodb = boto3.resource("dynamodb")
 client = boto3.client("dynamodb")
 
-
-def call(method, url, value=None):
-    data = json.dumps(value).encode() if value is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
 
 
 # --- audit-trail: NEW_AND_OLD_IMAGES into a per-product history --------------------------
@@ -87,7 +75,9 @@ def results(q):
     return [r["docId"] for r in body["results"]] if status == 200 else None
 
 
-wait_for("search: the three documents were indexed", lambda: results("queues") == ["d1", "d2"])
+# The indexer writes one document's entries after another: wait for all three.
+wait_for("search: the three documents were indexed",
+         lambda: results("queues") == ["d1", "d2"] and results("partition") == ["d3"])
 check(results("tables") == ["d1", "d3"] and results("dead letter queues") == ["d2"], "search: single and multi-word queries")
 check(results("the and of") == [], "search: stop words only find nothing")
 dynamodb.Table(docs).update_item(Key={"docId": "d2"}, UpdateExpression="SET title = :t",

@@ -12,19 +12,13 @@ import time
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from corpus_common import check
 
 cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", config=cfg)
 sqs = boto3.client("sqs", config=cfg)
 RUN = str(int(time.time() * 1000))[-7:]
 bucket = f"events-{RUN}"
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def records(url, want, wait=10):

@@ -13,16 +13,10 @@ import time
 import urllib.request
 
 import boto3
+from corpus_common import check
 
 sns = boto3.client("sns")
 sqs = boto3.client("sqs")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def drain(url, want, seconds=20):

@@ -286,11 +286,10 @@ fn move_visible(tx: &Transaction<'_>, queue: &str, now: u64, max: usize, to: &Mo
     let found = candidates(tx, qid, now, max, false)?;
     let mut out = Moved::default();
     for m in found {
-        let dest = match (to, &m.origin) {
-            (MoveTo::Queue(q), _) => q.clone(),
-            (MoveTo::Origin, Some(o)) => o.clone(),
-            (MoveTo::Origin, None) => {
-                out.blocked = Some(MoveBlocked::NoOrigin);
+        let dest = match to.destination(m.origin.as_deref()) {
+            Ok(dest) => dest,
+            Err(blocked) => {
+                out.blocked = Some(blocked);
                 break;
             }
         };

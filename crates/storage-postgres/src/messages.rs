@@ -285,11 +285,10 @@ async fn move_visible(tx: &Transaction<'_>, queue: &str, now: u64, max: usize, t
     let found = candidates(tx, qid, now, max, false).await?;
     let mut out = Moved::default();
     for m in found {
-        let dest = match (to, &m.origin) {
-            (MoveTo::Queue(q), _) => q.clone(),
-            (MoveTo::Origin, Some(o)) => o.clone(),
-            (MoveTo::Origin, None) => {
-                out.blocked = Some(MoveBlocked::NoOrigin);
+        let dest = match to.destination(m.origin.as_deref()) {
+            Ok(dest) => dest,
+            Err(blocked) => {
+                out.blocked = Some(blocked);
                 break;
             }
         };

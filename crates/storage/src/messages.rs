@@ -186,6 +186,17 @@ pub enum MoveTo {
     Origin,
 }
 
+impl MoveTo {
+    /// Where a message that came from `origin` goes.
+    pub fn destination(&self, origin: Option<&str>) -> Result<String, MoveBlocked> {
+        match (self, origin) {
+            (MoveTo::Queue(q), _) => Ok(q.clone()),
+            (MoveTo::Origin, Some(o)) => Ok(o.to_string()),
+            (MoveTo::Origin, None) => Err(MoveBlocked::NoOrigin),
+        }
+    }
+}
+
 /// Why a move stopped at a message it could not move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoveBlocked {

@@ -450,10 +450,14 @@ impl Tables {
         let condition =
             opts.condition.as_deref().map(|c| expr::parse_condition(c, ExprKind::Condition, &cx)).transpose()?;
         cx.check_unused()?;
-        let write = ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&item)) };
+        let item_write =
+            || ItemWrite { table: table.into(), pk: pk.clone(), sk: sk.clone(), item: Some(encode(&item)) };
+        // Encoded once; again only for an attempt after a conflict.
+        let mut write = Some(item_write());
         // Every write takes the table's lock, so a transaction's checks hold until it commits.
         let lock = self.lock(table);
         for _ in 0..MAX_ATTEMPTS {
+            let write = write.take().unwrap_or_else(item_write);
             let held = lock.lock().await;
             // Re-read under the lock: an UpdateTable may have changed indexes or the stream.
             let def = self.def(table)?;
@@ -470,7 +474,7 @@ impl Tables {
             let mut change = Change::default();
             let old = self.load_for(&mut change, table, &pk, &sk).await?;
             check_condition(condition.as_ref(), old.as_ref(), opts)?;
-            change.push(write.clone());
+            change.push(write);
             self.derived_writes(&mut change, &def, old.as_ref(), Some(&item), false).await?;
             if self.commit(change, held).await? {
                 return Ok(old.filter(|_| opts.return_values == ReturnValues::AllOld));

@@ -432,16 +432,23 @@ impl Topics {
 
     async fn outbox_worker(self: Arc<Self>) {
         let leader = self.cluster.leader("topics.outbox");
+        // When this server last read in what the others wrote (real time, as their writes).
+        let mut looked: Option<std::time::Instant> = None;
         loop {
             if self.deliver.shared {
                 if !leader.is_leader().await {
                     // Another server delivers; what this one held (it led before) is its now.
                     *self.deliver.outbox() = Outbox { behind: true, ..Outbox::default() };
+                    looked = None;
                     tokio::time::sleep(SHARED_LOOK_EVERY).await;
                     continue;
                 }
-                // Others' deliveries wake nobody here.
-                self.deliver.outbox().behind = true;
+                // Others' deliveries wake nobody here: read the outbox in again once a
+                // look's time has passed, not at every wake (a delivery finishing is one).
+                if looked.is_none_or(|t| t.elapsed() >= SHARED_LOOK_EVERY) {
+                    self.deliver.outbox().behind = true;
+                    looked = Some(std::time::Instant::now());
+                }
             }
             if let Err(e) = self.deliver.read_in().await {
                 tracing::warn!("reading the HTTP outbox: {e}");

@@ -4,17 +4,25 @@
 
 use crate::harness::*;
 use squall_storage_conformance::TempPostgres;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Two servers on one fresh database (the second given the first's key of parameters and
-/// secrets, as every server of one store needs).
-fn two_servers(dir: &Path, url: &str) -> Result<(Server, Server)> {
-    let a = Server::start_in_with(&dir.join("a"), &["--store", url])?;
-    std::fs::create_dir_all(dir.join("b/keys"))?;
-    std::fs::copy(dir.join("a/keys/params.key"), dir.join("b/keys/params.key"))?;
-    let b = Server::start_in_with(&dir.join("b"), &["--store", url])?;
-    Ok((a, b))
+/// Two servers on one fresh database, each with a data directory of its own (the second
+/// given the first's key of parameters and secrets). Dropped servers first, then their
+/// directories and the database.
+struct TwoServers {
+    a: Server,
+    b: Server,
+    tmp: tempfile::TempDir,
+    _pg: TempPostgres,
+}
+
+fn two_servers(database: &str) -> Result<TwoServers> {
+    let (pg, url) = crate::postgres::database(database)?;
+    let tmp = tempfile::tempdir()?;
+    let a = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
+    crate::postgres::share_key(&tmp.path().join("a"), &tmp.path().join("b"))?;
+    let b = Server::start_in_with(&tmp.path().join("b"), &["--store", &url])?;
+    Ok(TwoServers { a, b, tmp, _pg: pg })
 }
 
 /// Runs `attempt` until it succeeds, for at most 15 s (a change made through one server
@@ -34,10 +42,8 @@ fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Result<T>) -> Result<T
 
 #[test]
 fn what_one_server_is_told_the_other_serves() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("cluster").map_err(anyhow::Error::msg)?;
-    let tmp = tempfile::tempdir()?;
-    let (a, b) = two_servers(tmp.path(), &url)?;
+    let c = two_servers("cluster")?;
+    let (a, b, tmp) = (&c.a, &c.b, &c.tmp);
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("a/credentials"))?,
         std::fs::read_to_string(tmp.path().join("b/credentials"))?,
@@ -166,10 +172,8 @@ fn what_one_server_is_told_the_other_serves() -> Result {
 
 #[test]
 fn increments_through_two_servers_are_none_of_them_lost() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("counter").map_err(anyhow::Error::msg)?;
-    let tmp = tempfile::tempdir()?;
-    let (a, b) = two_servers(tmp.path(), &url)?;
+    let c = two_servers("counter")?;
+    let (a, b) = (&c.a, &c.b);
     // A stream makes every write take a sequence number too, so those are raced as well.
     ok(&a.aws(&[
         "dynamodb",
@@ -206,8 +210,8 @@ fn increments_through_two_servers_are_none_of_them_lost() -> Result {
         Ok(())
     };
     std::thread::scope(|scope| -> Result {
-        let left = scope.spawn(|| add(&a));
-        let right = scope.spawn(|| add(&b));
+        let left = scope.spawn(|| add(a));
+        let right = scope.spawn(|| add(b));
         left.join().expect("no panic")?;
         right.join().expect("no panic")
     })?;
@@ -283,10 +287,8 @@ fn increments_through_two_servers_are_none_of_them_lost() -> Result {
 
 #[test]
 fn a_killed_servers_messages_return_on_another() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("killed").map_err(anyhow::Error::msg)?;
-    let tmp = tempfile::tempdir()?;
-    let (mut a, b) = two_servers(tmp.path(), &url)?;
+    let mut c = two_servers("killed")?;
+    let (a, b) = (&mut c.a, &c.b);
     let queue = ok(&a.aws(&[
         "sqs",
         "create-queue",

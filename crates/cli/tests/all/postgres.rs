@@ -5,6 +5,21 @@ use crate::harness::*;
 use squall_storage_conformance::TempPostgres;
 use std::process::Command;
 
+/// A throwaway PostgreSQL holding database `name`, and the database's URL.
+pub(crate) fn database(name: &str) -> Result<(TempPostgres, String)> {
+    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
+    let url = pg.database(name).map_err(anyhow::Error::msg)?;
+    Ok((pg, url))
+}
+
+/// Gives the server of data directory `to` the key of parameters and secrets of `from`'s:
+/// every server of one store needs the same.
+pub(crate) fn share_key(from: &std::path::Path, to: &std::path::Path) -> Result {
+    std::fs::create_dir_all(to.join("keys"))?;
+    std::fs::copy(from.join("keys/params.key"), to.join("keys/params.key"))?;
+    Ok(())
+}
+
 fn server_output(data: &std::path::Path, store: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_squall"))
         .args(["server", "--api", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir"])
@@ -16,16 +31,14 @@ fn server_output(data: &std::path::Path, store: &str) -> std::process::Output {
 
 #[test]
 fn state_lives_in_postgresql_and_outlives_its_server() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("squall").map_err(anyhow::Error::msg)?;
+    let (_pg, url) = database("squall")?;
     let tmp = tempfile::tempdir()?;
     let first = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
     ok(&first.aws(&["sqs", "create-queue", "--queue-name", "kept"]))?;
     assert!(!tmp.path().join("a/queues.db").exists(), "no queue state in the data directory");
     drop(first);
     // Another server, with a data directory of its own (and the key), finds it.
-    std::fs::create_dir_all(tmp.path().join("b/keys"))?;
-    std::fs::copy(tmp.path().join("a/keys/params.key"), tmp.path().join("b/keys/params.key"))?;
+    share_key(&tmp.path().join("a"), &tmp.path().join("b"))?;
     let next = Server::start_in_with(&tmp.path().join("b"), &["--store", &url])?;
     let listed: serde_json::Value = serde_json::from_str(&ok(&next.aws(&["sqs", "list-queues"]))?)?;
     assert!(listed["QueueUrls"][0].as_str().is_some_and(|u| u.ends_with("/kept")), "{listed}");
@@ -34,8 +47,7 @@ fn state_lives_in_postgresql_and_outlives_its_server() -> Result {
 
 #[test]
 fn a_server_with_another_key_of_parameters_is_refused_by_name() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("keys").map_err(anyhow::Error::msg)?;
+    let (_pg, url) = database("keys")?;
     let tmp = tempfile::tempdir()?;
     let _first = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
     // No key copied: the second server makes its own, which does not open the store's.
@@ -65,8 +77,7 @@ fn a_store_that_is_not_a_postgresql_url_is_refused_by_name() -> Result {
 
 #[test]
 fn readiness_follows_the_database_and_liveness_the_process() -> Result {
-    let pg = TempPostgres::start().map_err(anyhow::Error::msg)?;
-    let url = pg.database("probes").map_err(anyhow::Error::msg)?;
+    let (pg, url) = database("probes")?;
     let server = Server::start_with(&["--store", &url])?;
     let probe = |path: &str| Server::get_at(&server.api, path).map(|r| (r.status, r.text()));
     assert_eq!(probe("/squall/health/live")?, (200, "live".into()));
