@@ -5,8 +5,10 @@
 //! service stops after everything that feeds it work.
 
 mod cluster;
+mod membership;
 
 pub use cluster::{Cluster, LEASE_TTL, Leader, WATCH_EVERY};
+pub use membership::{COUNT_EVERY, Membership};
 
 use std::sync::Arc;
 use tokio::task::JoinHandle;

@@ -23,7 +23,7 @@ use limits::Cgroups;
 use pool::Pool;
 
 pub use package::find_on_path;
-use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result};
+use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result, Servers};
 use squall_types::FunctionRecord;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -91,11 +91,13 @@ pub struct ProcessRuntime {
     evicted: Mutex<HashMap<String, (u64, u64)>>,
     logs: Arc<dyn LogSink>,
     cgroups: Option<Arc<Cgroups>>,
+    /// The servers functions' reserved concurrency is shared among.
+    servers: Servers,
 }
 
 impl ProcessRuntime {
     /// Prepares the work directory (the shipped loops) and starts the idle reaper.
-    pub fn new(opts: ProcessOptions, logs: Arc<dyn LogSink>) -> Result<Arc<Self>> {
+    pub fn new(opts: ProcessOptions, logs: Arc<dyn LogSink>, servers: Servers) -> Result<Arc<Self>> {
         let loops = opts.work_dir.join("loops");
         std::fs::create_dir_all(&loops).map_err(|e| Error::Internal(format!("creating {}: {e}", loops.display())))?;
         for (name, text) in [
@@ -116,6 +118,7 @@ impl ProcessRuntime {
             evicted: Mutex::new(HashMap::new()),
             logs,
             cgroups,
+            servers,
         });
         let weak = Arc::downgrade(&rt);
         let tick = rt.opts.idle_timeout.min(Duration::from_secs(10)).max(Duration::from_millis(100));
@@ -155,8 +158,14 @@ impl ProcessRuntime {
         if !dir.exists() {
             return Err(Error::Internal(format!("the code of {name} is not unpacked")));
         }
-        let pool =
-            Arc::new(Pool::new(function.clone(), dir, self.opts.clone(), self.logs.clone(), self.cgroups.clone()));
+        let pool = Arc::new(Pool::new(
+            function.clone(),
+            dir,
+            self.opts.clone(),
+            self.logs.clone(),
+            self.cgroups.clone(),
+            self.servers.clone(),
+        ));
         pools.insert(name.to_string(), pool.clone());
         Ok(pool)
     }

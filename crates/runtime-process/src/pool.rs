@@ -10,13 +10,13 @@ use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_clock::wall_ms;
 use squall_runtime::{
-    Body, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Trigger, collect_body, full_body,
+    Body, ConcurrencyLimit, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Servers, Trigger,
+    collect_body, full_body,
 };
 use squall_types::{FunctionRecord, LogLine, LogStream, function_arn};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// Lambda's limit on a synchronous request payload.
 const MAX_EVENT: usize = 6 << 20;
@@ -30,9 +30,7 @@ pub(crate) struct Pool {
     /// Warm processes waiting for work, most recently used last.
     idle: Mutex<Vec<Worker>>,
     /// One permit per process that may run at once.
-    permits: Semaphore,
-    /// How many permits there are.
-    limit: usize,
+    permits: Arc<ConcurrencyLimit>,
     /// Held while provisioned processes are being started.
     warming: tokio::sync::Mutex<()>,
 }
@@ -44,12 +42,16 @@ impl Pool {
         opts: Arc<ProcessOptions>,
         logs: Arc<dyn LogSink>,
         cgroups: Option<Arc<Cgroups>>,
+        servers: Servers,
     ) -> Self {
-        // A reservation replaces the server-wide default, as in Lambda (0 disables).
-        let limit = function.config.reserved_concurrency.map_or(opts.max_concurrency, |r| r as usize);
-        let permits = Semaphore::new(limit);
+        // A reservation replaces the server-wide default, as in Lambda (0 disables), and holds
+        // across the servers of the store; the default is this machine's own.
+        let permits = match function.config.reserved_concurrency {
+            Some(r) => ConcurrencyLimit::new(r as usize, servers),
+            None => ConcurrencyLimit::new(opts.max_concurrency, Servers::default()),
+        };
         let idle = Mutex::new(Vec::new());
-        Pool { function, dir, opts, logs, cgroups, idle, permits, limit, warming: Default::default() }
+        Pool { function, dir, opts, logs, cgroups, idle, permits, warming: Default::default() }
     }
 
     /// Which version of the function this pool runs: see [`stamp`].
@@ -78,7 +80,7 @@ impl Pool {
         let want = self.function.config.provisioned_concurrency as usize;
         let Ok(_one_at_a_time) = self.warming.try_lock() else { return };
         loop {
-            let busy = self.limit - self.permits.available_permits();
+            let busy = self.permits.in_use();
             let have = self.idle.lock().unwrap_or_else(|p| p.into_inner()).len() + busy;
             if have >= want {
                 return;
@@ -134,10 +136,9 @@ impl Pool {
             Ok(b) => b,
             Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
         };
-        let Ok(permit) = tokio::time::timeout(self.opts.throttle_wait, self.permits.acquire()).await else {
+        let Some(_permit) = self.permits.acquire(self.opts.throttle_wait).await else {
             return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded.")));
         };
-        let _permit = permit.expect("the semaphore is never closed");
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
         let accept = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();

@@ -9,7 +9,8 @@ use futures::future::{AbortHandle, Abortable, Aborted};
 use http_body_util::BodyExt;
 use squall_clock::wall_ms;
 use squall_runtime::{
-    BoxError, CodeSource, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome, Result, Trigger,
+    BoxError, CodeSource, ConcurrencyLimit, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome,
+    Result, Servers, Trigger,
 };
 use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, form_encode};
 use std::collections::HashMap;
@@ -17,7 +18,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
@@ -36,8 +36,9 @@ struct Loaded {
     /// The code's digest: functions deployed with the same code share one `ProxyPre`.
     sha256: String,
     pre: ProxyPre<Host>,
-    /// The function's `reservedConcurrency`, as permits; `None`: only the engine's limit.
-    permits: Option<Arc<Semaphore>>,
+    /// The function's `reservedConcurrency` (this server's share of it); `None`: only the
+    /// engine's limit.
+    permits: Option<Arc<ConcurrencyLimit>>,
 }
 
 /// Runs WebAssembly components: one engine, compiled code cached on disk, a pre-instantiated
@@ -54,11 +55,19 @@ pub struct WasmRuntime {
     /// See [`EngineOptions::enforce_timeouts`].
     enforce_timeouts: bool,
     ticker: EpochTicker,
+    /// The servers functions' reserved concurrency is shared among.
+    servers: Servers,
 }
 
 impl WasmRuntime {
     /// Builds the engine and linker; compiled code is cached under `cache_dir`.
-    pub fn new(cache_dir: &Path, opts: EngineOptions, region: &str, logs: Arc<dyn LogSink>) -> Result<Self> {
+    pub fn new(
+        cache_dir: &Path,
+        opts: EngineOptions,
+        region: &str,
+        logs: Arc<dyn LogSink>,
+        servers: Servers,
+    ) -> Result<Self> {
         let internal = |what: &str, e: &dyn std::fmt::Display| Error::Internal(format!("{what}: {e}"));
         let engine = build_engine(&opts).map_err(|e| internal("configuring wasmtime", &e))?;
         let mut linker = Linker::new(&engine);
@@ -77,6 +86,7 @@ impl WasmRuntime {
             region: region.to_string(),
             enforce_timeouts: opts.enforce_timeouts,
             ticker,
+            servers,
         })
     }
 
@@ -102,7 +112,8 @@ impl WasmRuntime {
     }
 
     fn remember(&self, function: &FunctionRecord, pre: ProxyPre<Host>) -> Arc<Loaded> {
-        let permits = function.config.reserved_concurrency.map(|n| Arc::new(Semaphore::new(n as usize)));
+        let permits =
+            function.config.reserved_concurrency.map(|n| ConcurrencyLimit::new(n as usize, self.servers.clone()));
         let loaded =
             Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
@@ -266,9 +277,9 @@ impl FunctionRuntime for WasmRuntime {
         // Past its reserved concurrency a request is throttled at once: a wasm instance
         // starts in microseconds, so waiting for a slot would only add latency.
         let permit = match &loaded.permits {
-            Some(p) => match p.clone().try_acquire_owned() {
-                Ok(permit) => Some(permit),
-                Err(_) => return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded."))),
+            Some(p) => match p.try_acquire() {
+                Some(permit) => Some(permit),
+                None => return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded."))),
             },
             None => None,
         };

@@ -6,6 +6,10 @@
 //! log lines through a [`LogSink`].
 #![deny(missing_docs)]
 
+mod limit;
+
+pub use limit::{ConcurrencyLimit, LimitPermit, Servers};
+
 use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;

@@ -112,9 +112,15 @@ pub async fn run(
     };
 
     let log_pipe = LogPipe::start(stores.logs.clone());
-    let runtime = runtimes::build(&config, &creds, started.api_addr, log_pipe.clone())?;
+    // Functions' reserved concurrency is shared out among the servers of the store, counted
+    // by the membership service (first to start, last to stop).
+    let servers = squall_runtime::Servers::default();
+    let runtime = runtimes::build(&config, &creds, started.api_addr, log_pipe.clone(), servers.clone())?;
     let services = services::Services::open(&config, &stores, runtime, log_pipe, started.api_addr).await?;
-    let running = Running::start(services.in_start_order());
+    let membership = squall_lifecycle::Membership::new(stores.cluster.clone(), move |n| servers.set(n));
+    let mut in_order: Vec<Arc<dyn squall_lifecycle::Service>> = vec![Arc::new(membership)];
+    in_order.extend(services.in_start_order());
+    let running = Running::start(in_order);
 
     let api_state = ApiState {
         functions: services.functions.clone(),

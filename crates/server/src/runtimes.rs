@@ -5,25 +5,27 @@ use crate::ServerConfig;
 use anyhow::Context;
 use squall_auth::Credentials;
 use squall_functions::LogPipe;
-use squall_runtime::ByKind;
+use squall_runtime::{ByKind, Servers};
 use squall_runtime_process::{ProcessOptions, ProcessRuntime};
 use squall_runtime_wasm::WasmRuntime;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Both runtimes; process functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and the
-/// installation's key.
+/// installation's key; reserved concurrency is shared among `servers`.
 pub(crate) fn build(
     config: &ServerConfig,
     creds: &Credentials,
     api_addr: SocketAddr,
     log_pipe: Arc<LogPipe>,
+    servers: Servers,
 ) -> anyhow::Result<Arc<ByKind>> {
     let wasm = WasmRuntime::new(
         &config.data_dir.join("cache").join("wasm"),
         config.engine.clone(),
         &config.region,
         log_pipe.clone(),
+        servers.clone(),
     )
     .context("starting the WebAssembly runtime")?;
     // Absolute: processes run with their code directory as the working directory.
@@ -54,6 +56,7 @@ pub(crate) fn build(
             ..config.process.clone()
         },
         log_pipe,
+        servers,
     )
     .context("starting the process runtime")?;
     Ok(Arc::new(ByKind { wasm: Arc::new(wasm), process }))

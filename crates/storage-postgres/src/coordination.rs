@@ -54,6 +54,22 @@ impl Coordination for PgCoordination {
         Ok(())
     }
 
+    async fn held(&self, prefix: &str) -> Result<usize> {
+        let client = client(&self.pool).await?;
+        let row = client
+            .query_one(
+                &client
+                    .stmt(
+                        "SELECT count(*) FROM squall_leases WHERE starts_with(name, $1) AND until > clock_timestamp()",
+                    )
+                    .await?,
+                &[&prefix],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.get::<_, i64>(0) as usize)
+    }
+
     async fn bump(&self, domain: &str) -> Result<u64> {
         let client = client(&self.pool).await?;
         let row = client

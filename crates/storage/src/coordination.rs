@@ -23,6 +23,10 @@ pub trait Coordination: Send + Sync + 'static {
     /// Gives lease `name` up, if `holder` has it.
     async fn release(&self, name: &str, holder: &str) -> Result<()>;
 
+    /// How many leases whose names start with `prefix` are held now (each live server
+    /// holds one named after it, so this counts them).
+    async fn held(&self, prefix: &str) -> Result<usize>;
+
     /// Records that `domain`'s definitions changed; its new version.
     async fn bump(&self, domain: &str) -> Result<u64>;
 
@@ -56,6 +60,12 @@ impl Coordination for Local {
             leases.remove(name);
         }
         Ok(())
+    }
+
+    async fn held(&self, prefix: &str) -> Result<usize> {
+        let leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        Ok(leases.iter().filter(|(name, (_, until))| name.starts_with(prefix) && *until > now).count())
     }
 
     async fn bump(&self, domain: &str) -> Result<u64> {

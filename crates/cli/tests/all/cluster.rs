@@ -337,6 +337,54 @@ fn a_killed_servers_messages_return_on_another() -> Result {
     Ok(())
 }
 
+/// The status of a request to `path` on `http` made while a 1.5 s request to the same
+/// function is in progress there.
+fn while_busy(http: &str, path: &str) -> Result<u16> {
+    let busy_http = http.to_string();
+    let busy = std::thread::spawn(move || Server::get_at(&busy_http, "/one/dev/sleep/1500"));
+    std::thread::sleep(Duration::from_millis(400));
+    let status = Server::get_at(http, path)?.status;
+    anyhow::ensure!(busy.join().expect("no panic")?.status == 200, "the busy request was served");
+    Ok(status)
+}
+
+#[test]
+fn reserved_concurrency_holds_across_the_servers() -> Result {
+    let mut c = two_servers("limits")?;
+    let yaml = format!(
+        "service: one\nprovider:\n  name: aws\n  runtime: wasm\n{FAULTS_BUILD}functions:\n  f:\n    handler: {FAULTS_WASM}\n    reservedConcurrency: 2\n    events:\n      - httpApi: '*'\n"
+    );
+    let dir = service_dir(&yaml)?;
+    c.a.deploy(dir.path())?;
+    eventually("B serves the function", || {
+        let status = Server::get_at(&c.b.http, "/one/dev/env/X")?.status;
+        anyhow::ensure!(status == 200, "status {status}");
+        Ok(())
+    })?;
+    // Two servers: each runs one of the two at a time.
+    eventually("A runs its share, one", || {
+        let status = while_busy(&c.a.http, "/one/dev/env/X")?;
+        anyhow::ensure!(status == 503, "status {status}");
+        Ok(())
+    })?;
+    // The two at once, one on each server.
+    let (a_http, b_http) = (c.a.http.clone(), c.b.http.clone());
+    let on_a = std::thread::spawn(move || Server::get_at(&a_http, "/one/dev/sleep/1000"));
+    let on_b = Server::get_at(&b_http, "/one/dev/sleep/1000")?;
+    assert_eq!((on_a.join().expect("no panic")?.status, on_b.status), (200, 200));
+
+    // B is gone: once its lease ends, A runs the whole limit.
+    c.b.kill9()?;
+    let start = Instant::now();
+    loop {
+        if while_busy(&c.a.http, "/one/dev/env/X")? == 200 {
+            break;
+        }
+        anyhow::ensure!(start.elapsed() < Duration::from_secs(30), "A never took B's share");
+    }
+    Ok(())
+}
+
 #[test]
 fn the_kubernetes_manifests_validate() -> Result {
     // Offline, against Kubernetes' schemas (kubernetes-validate, which setup installs).
