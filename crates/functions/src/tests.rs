@@ -70,6 +70,9 @@ struct Recording {
 
 #[async_trait]
 impl InvocationQueue for Recording {
+    async fn release_orphans(&self) -> squall_storage::Result<usize> {
+        self.inner.release_orphans().await
+    }
     async fn enqueue(&self, invocation: &QueuedInvocation) -> squall_storage::Result<()> {
         self.inner.enqueue(invocation).await
     }
@@ -390,7 +393,7 @@ async fn what_one_server_deploys_another_on_the_same_postgresql_serves() {
             meta: Arc::new(pg_stores.meta()),
             artifacts: Arc::new(pg_stores.artifacts()),
             logs: logs.clone(),
-            queue: Arc::new(pg_stores.invocations()),
+            queue: Arc::new(pg_stores.invocations("functions-test")),
         };
         Functions::open(stores, LogPipe::start(logs), Arc::new(FakeRuntime::default()), Clock::system(), cluster)
     };

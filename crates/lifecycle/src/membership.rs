@@ -11,8 +11,7 @@ use std::time::Duration;
 /// is counted until its lease ends ([`LEASE_TTL`]); one that stops gives its lease back.
 pub const COUNT_EVERY: Duration = Duration::from_secs(1);
 
-/// The prefix of the servers' own leases.
-const PREFIX: &str = "server.";
+use squall_storage::SERVER_LEASES as PREFIX;
 
 /// Keeps this server counted among the store's, handing each count to `set`.
 pub struct Membership {

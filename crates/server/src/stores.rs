@@ -55,7 +55,8 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
     let pg = squall_storage_postgres::PgStores::connect(url)
         .await
         .with_context(|| format!("connecting to the store {}", squall_storage_postgres::redacted(url)))?;
-    pg.release_invocation_leases().await.context("releasing the leases of asynchronous invocations")?;
+    let node = node_id(&config.data_dir)?;
+    pg.release_invocation_leases(&node).await.context("releasing the leases of asynchronous invocations")?;
     let blobs: Arc<dyn BlobStore> = match remote_blobs(config)? {
         Some(remote) => remote,
         None => Arc::new(
@@ -67,7 +68,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         meta: Arc::new(pg.meta()),
         artifacts: Arc::new(pg.artifacts()),
         logs: Arc::new(pg.logs()),
-        queue: Arc::new(pg.invocations()),
+        queue: Arc::new(pg.invocations(&node)),
         tables: Arc::new(pg.tables("tables")),
         messages: Arc::new(pg.messages()),
         topics: Arc::new(pg.tables("topics")),
@@ -75,12 +76,24 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         params: Arc::new(pg.tables("params")),
         blobs,
         embedded: false,
-        cluster: squall_lifecycle::Cluster {
-            coordination: Arc::new(pg.coordination()),
-            node: squall_types::RequestId::new().to_string(),
-            shared: true,
-        },
+        cluster: squall_lifecycle::Cluster { coordination: Arc::new(pg.coordination()), node, shared: true },
     })
+}
+
+/// This server's id among those of its store, kept in `<data-dir>/node-id` so a server
+/// starting again on its data directory is the same one (and finds what it had leased).
+fn node_id(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        Ok(_) => anyhow::bail!("{} is empty: remove it to have a new id made", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = squall_types::RequestId::new().to_string();
+            std::fs::write(&path, &id).with_context(|| format!("writing {}", path.display()))?;
+            Ok(id)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
 /// `--blobs`' S3-compatible store, when given.

@@ -1,6 +1,7 @@
 //! [`InvocationQueue`] on PostgreSQL: due invocations are leased with
-//! `FOR UPDATE SKIP LOCKED`, so every node's dispatcher takes different ones, and a lease
-//! that ends (its node died) makes the invocation due again for any node.
+//! `FOR UPDATE SKIP LOCKED`, so every node's dispatcher takes different ones. A lease
+//! records its server: once that server's own lease is gone (it died or stopped),
+//! `release_orphans` makes its invocations due again for any node.
 
 use crate::{Prepare, backend, client};
 use async_trait::async_trait;
@@ -11,11 +12,13 @@ use tokio_postgres::Row;
 /// Asynchronous invocations waiting to run.
 pub struct PgInvocationQueue {
     pool: Pool,
+    /// The server taking leases through this queue.
+    holder: String,
 }
 
 impl PgInvocationQueue {
-    pub(crate) fn new(pool: Pool) -> PgInvocationQueue {
-        PgInvocationQueue { pool }
+    pub(crate) fn new(pool: Pool, holder: &str) -> PgInvocationQueue {
+        PgInvocationQueue { pool, holder: holder.to_string() }
     }
 }
 
@@ -64,13 +67,13 @@ impl InvocationQueue for PgInvocationQueue {
             .query(
                 &client
                     .stmt(
-                        "UPDATE invocations SET leased_until_ms = $2 WHERE id IN
+                        "UPDATE invocations SET leased_until_ms = $2, holder = $4 WHERE id IN
                    (SELECT id FROM invocations WHERE due_ms <= $1 AND leased_until_ms <= $1
                     ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
                  RETURNING id, function, payload, traceparent, attempts, enqueued_ms, due_ms",
                     )
                     .await?,
-                &[&(now_ms as i64), &(lease_until_ms as i64), &(limit as i64)],
+                &[&(now_ms as i64), &(lease_until_ms as i64), &(limit as i64), &self.holder],
             )
             .await
             .map_err(backend)?;
@@ -107,5 +110,23 @@ impl InvocationQueue for PgInvocationQueue {
             .await
             .map_err(backend)?;
         Ok(row.get::<_, Option<i64>>(0).map(|v| v as u64))
+    }
+
+    async fn release_orphans(&self) -> Result<usize> {
+        let client = client(&self.pool).await?;
+        let n = client
+            .execute(
+                &client
+                    .stmt(
+                        "UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0 AND holder <> $1
+                         AND NOT EXISTS (SELECT 1 FROM squall_leases
+                             WHERE name = $2 || invocations.holder AND until > clock_timestamp())",
+                    )
+                    .await?,
+                &[&self.holder, &squall_storage::SERVER_LEASES],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(n as usize)
     }
 }

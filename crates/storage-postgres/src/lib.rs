@@ -102,14 +102,18 @@ impl PgStores {
         Ok(stores)
     }
 
-    /// Makes every leased asynchronous invocation due again, for a server starting: what a
-    /// crashed server had started runs again at once rather than when its lease (past
-    /// Lambda's longest timeout) ends. One in progress on another server at that moment may
-    /// run twice: delivery is at least once, as Lambda's.
-    pub async fn release_invocation_leases(&self) -> Result<u64> {
+    /// Makes the asynchronous invocations server `holder` had leased due again, for that
+    /// server starting again (its id is kept in its data directory): what it had started
+    /// when it crashed runs again at once (at least once, as Lambda's).
+    pub async fn release_invocation_leases(&self, holder: &str) -> Result<u64> {
         let client = self.client().await?;
         client
-            .execute(&client.stmt("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0").await?, &[])
+            .execute(
+                &client
+                    .stmt("UPDATE invocations SET leased_until_ms = 0 WHERE leased_until_ms > 0 AND holder = $1")
+                    .await?,
+                &[&holder],
+            )
             .await
             .map_err(backend)
     }
@@ -124,9 +128,9 @@ impl PgStores {
         PgMetaStore::new(self.pool.clone())
     }
 
-    /// Asynchronous invocations.
-    pub fn invocations(&self) -> PgInvocationQueue {
-        PgInvocationQueue::new(self.pool.clone())
+    /// Asynchronous invocations, leased by server `holder`.
+    pub fn invocations(&self, holder: &str) -> PgInvocationQueue {
+        PgInvocationQueue::new(self.pool.clone(), holder)
     }
 
     /// Invocation logs.

@@ -111,6 +111,11 @@ const MIGRATIONS: &[&str] = &[
         version BIGINT NOT NULL
     );
 ",
+    // The server holding each invocation's lease, so the leases of a server that is gone
+    // end with its own lease rather than at their long expiry.
+    "
+    ALTER TABLE invocations ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+",
 ];
 
 pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {

@@ -17,9 +17,39 @@ async fn the_other_stores_keep_their_contracts() {
     let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
     squall_storage_conformance::meta::all(&stores.meta()).await;
     squall_storage_conformance::logs::all(&stores.logs()).await;
-    squall_storage_conformance::invocations::all(&stores.invocations()).await;
+    squall_storage_conformance::invocations::all(&stores.invocations("a")).await;
     squall_storage_conformance::artifacts::all(&stores.artifacts()).await;
     squall_storage_conformance::coordination::all(&stores.coordination()).await;
+}
+
+#[tokio::test]
+async fn the_invocations_of_a_server_that_is_gone_are_released() {
+    use squall_storage::{Coordination, InvocationQueue, QueuedInvocation, SERVER_LEASES};
+    let pg = TempPostgres::start().expect("a throwaway PostgreSQL");
+    let stores = PgStores::connect(&pg.url()).await.expect("connects and migrates");
+    let (a, b, c) = (stores.invocations("a"), stores.invocations("b"), stores.coordination());
+    let inv = |id: &str| QueuedInvocation {
+        id: id.into(),
+        function: "f".into(),
+        payload: Vec::new(),
+        traceparent: String::new(),
+        attempts: 0,
+        enqueued_ms: 0,
+        due_ms: 0,
+    };
+    a.enqueue(&inv("one")).await.unwrap();
+    assert!(c.lease(&format!("{SERVER_LEASES}a"), "a", 60_000).await.unwrap());
+    assert_eq!(a.lease(1, 1_000_000, 10).await.unwrap().len(), 1);
+    // Its server is alive: the lease stands.
+    assert_eq!(b.release_orphans().await.unwrap(), 0);
+    assert!(b.lease(2, 1_000_000, 10).await.unwrap().is_empty());
+    // Its server is gone: due again, for another.
+    c.release(&format!("{SERVER_LEASES}a"), "a").await.unwrap();
+    assert_eq!(b.release_orphans().await.unwrap(), 1);
+    assert_eq!(b.lease(3, 1_000_000, 10).await.unwrap()[0].id, "one");
+    // A server starting again on its own id releases what it held.
+    assert_eq!(stores.release_invocation_leases("b").await.unwrap(), 1);
+    assert_eq!(a.lease(4, 1_000_000, 10).await.unwrap()[0].id, "one");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The prefix of the lease each live server holds, named after itself
+/// (`server.<id>`): counting them counts the servers, and a server without one is gone.
+pub const SERVER_LEASES: &str = "server.";
+
 /// Leases and definition versions.
 ///
 /// Contract for every backend:

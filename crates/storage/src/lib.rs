@@ -27,7 +27,7 @@ mod tables;
 
 pub use artifact::{ArtifactStore, sha256_hex_is_valid};
 pub use blobs::{BlobStore, BlobStream, BlobWriter};
-pub use coordination::{Coordination, Local as LocalCoordination};
+pub use coordination::{Coordination, Local as LocalCoordination, SERVER_LEASES};
 pub use error::{Error, Result};
 pub use logs::LogStore;
 pub use messages::{

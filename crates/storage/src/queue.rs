@@ -29,7 +29,8 @@ pub struct QueuedInvocation {
 /// - `lease` hands each due invocation to one caller until its lease ends; an invocation
 ///   whose lease ends before `complete` or `retry_at` is handed out again (at least once);
 /// - a backend that only one process opens releases the leases of earlier processes when
-///   it is opened.
+///   it is opened; one that several servers share records each lease's server, and
+///   `release_orphans` ends the leases of servers that are gone.
 #[async_trait]
 pub trait InvocationQueue: Send + Sync + 'static {
     /// Stores a new invocation.
@@ -47,4 +48,8 @@ pub trait InvocationQueue: Send + Sync + 'static {
 
     /// When the next invocation not leased becomes due, if any is waiting.
     async fn next_due_ms(&self) -> Result<Option<u64>>;
+
+    /// Makes due again the invocations leased by servers that are gone (no live lease
+    /// under [`crate::SERVER_LEASES`] names them); how many.
+    async fn release_orphans(&self) -> Result<usize>;
 }

@@ -4,12 +4,12 @@
 use crate::harness::*;
 use std::time::{Duration, Instant};
 
-fn guest() -> std::path::PathBuf {
+pub(crate) fn guest() -> std::path::PathBuf {
     root().join("tests/guests/lambda/python")
 }
 
 /// Runs `aws lambda invoke --invocation-type Event`; the CLI's output and the output file.
-fn run_event(server: &Server, function: &str, payload: &str) -> Result<(std::process::Output, String)> {
+pub(crate) fn run_event(server: &Server, function: &str, payload: &str) -> Result<(std::process::Output, String)> {
     let tmp = tempfile::tempdir()?;
     let (payload_file, out_file) = (tmp.path().join("payload.json"), tmp.path().join("out"));
     std::fs::write(&payload_file, payload)?;
@@ -35,7 +35,12 @@ fn invoke_event(server: &Server, function: &str, payload: &str) -> Result<(serde
 }
 
 /// Polls `squall logs FUNCTION` (bounded) until `done` holds; returns the logs.
-fn logs_until(server: &Server, function: &str, limit: Duration, done: impl Fn(&str) -> bool) -> Result<String> {
+pub(crate) fn logs_until(
+    server: &Server,
+    function: &str,
+    limit: Duration,
+    done: impl Fn(&str) -> bool,
+) -> Result<String> {
     let deadline = Instant::now() + limit;
     loop {
         let logs = ok(&server.squall(&["logs", function]))?;

@@ -6,9 +6,33 @@ use crate::harness::*;
 use squall_storage_conformance::TempPostgres;
 use std::time::{Duration, Instant};
 
-/// Two servers on one fresh database, each with a data directory of its own (the second
-/// given the first's key of parameters and secrets). Dropped servers first, then their
-/// directories and the database.
+/// A server alone on a fresh database, with a data directory of its own; [`Alone::join`]
+/// starts another on the same database. Dropped: the server, then its directory and the
+/// database.
+struct Alone {
+    a: Server,
+    tmp: tempfile::TempDir,
+    url: String,
+    _pg: TempPostgres,
+}
+
+fn alone(database: &str) -> Result<Alone> {
+    let (pg, url) = crate::postgres::database(database)?;
+    let tmp = tempfile::tempdir()?;
+    let a = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
+    Ok(Alone { a, tmp, url, _pg: pg })
+}
+
+impl Alone {
+    /// A second server on the database (given the first's key of parameters and secrets, as
+    /// every server of one store needs), in directory `b`.
+    fn join(&self) -> Result<Server> {
+        crate::postgres::share_key(&self.tmp.path().join("a"), &self.tmp.path().join("b"))?;
+        Server::start_in_with(&self.tmp.path().join("b"), &["--store", &self.url])
+    }
+}
+
+/// Two servers on one fresh database. Dropped: the servers, then the rest.
 struct TwoServers {
     a: Server,
     b: Server,
@@ -17,12 +41,9 @@ struct TwoServers {
 }
 
 fn two_servers(database: &str) -> Result<TwoServers> {
-    let (pg, url) = crate::postgres::database(database)?;
-    let tmp = tempfile::tempdir()?;
-    let a = Server::start_in_with(&tmp.path().join("a"), &["--store", &url])?;
-    crate::postgres::share_key(&tmp.path().join("a"), &tmp.path().join("b"))?;
-    let b = Server::start_in_with(&tmp.path().join("b"), &["--store", &url])?;
-    Ok(TwoServers { a, b, tmp, _pg: pg })
+    let one = alone(database)?;
+    let b = one.join()?;
+    Ok(TwoServers { a: one.a, b, tmp: one.tmp, _pg: one._pg })
 }
 
 /// Runs `attempt` until it succeeds, for at most 15 s (a change made through one server
@@ -334,6 +355,79 @@ fn a_killed_servers_messages_return_on_another() -> Result {
         }
     }
     assert_eq!(bodies.into_iter().collect::<Vec<_>>(), ["m0", "m1", "m2", "m3", "m4"]);
+    Ok(())
+}
+
+#[test]
+fn a_dead_servers_sweeper_moves_to_a_live_one() -> Result {
+    let mut one = alone("sweeper")?;
+    let a = &one.a;
+    ok(&a.aws(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "sessions",
+        "--attribute-definitions",
+        "AttributeName=id,AttributeType=S",
+        "--key-schema",
+        "AttributeName=id,KeyType=HASH",
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+    ]))?;
+    ok(&a.aws(&[
+        "dynamodb",
+        "update-time-to-live",
+        "--table-name",
+        "sessions",
+        "--time-to-live-specification",
+        "Enabled=true,AttributeName=expires",
+    ]))?;
+    let expired = |id: &str| format!(r#"{{"id":{{"S":"{id}"}},"expires":{{"N":"1700000000"}}}}"#);
+    let gone = |s: &Server, id: &str| -> Result {
+        let key = format!(r#"{{"id":{{"S":"{id}"}}}}"#);
+        let got = ok(&s.aws(&["dynamodb", "get-item", "--table-name", "sessions", "--key", &key]))?;
+        anyhow::ensure!(!got.contains("Item"), "still there: {got}");
+        Ok(())
+    };
+    // Alone, A sweeps (it holds the sweeper's lease).
+    ok(&a.aws(&["dynamodb", "put-item", "--table-name", "sessions", "--item", &expired("first")]))?;
+    eventually("A sweeps the expired item", || gone(a, "first"))?;
+
+    // A dies holding the lease; B takes the sweeper over once the lease ends (15 s).
+    let b = one.join()?;
+    one.a.kill9()?;
+    ok(&b.aws(&["dynamodb", "put-item", "--table-name", "sessions", "--item", &expired("second")]))?;
+    let start = Instant::now();
+    while gone(&b, "second").is_err() {
+        anyhow::ensure!(start.elapsed() < Duration::from_secs(40), "B never swept");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_dead_servers_event_invocations_run_on_another() -> Result {
+    use crate::async_invoke::{guest, logs_until, run_event};
+    let mut one = alone("orphans")?;
+    let a = &one.a;
+    a.deploy(&guest())?;
+    // Alone, A leases the invocation and starts it.
+    let (out, _) = run_event(a, "pyfns-dev-slow", r#"{"seconds": 60}"#)?;
+    ok(&out)?;
+    logs_until(a, "pyfns-dev-slow", Duration::from_secs(30), |l| l.contains("START RequestId"))?;
+
+    // A dies mid-run; B takes the invocation up once A's own lease ends (15 s).
+    let b = one.join()?;
+    one.a.kill9()?;
+    let logs =
+        logs_until(&b, "pyfns-dev-slow", Duration::from_secs(45), |l| l.matches("START RequestId").count() >= 2)?;
+    // The same request id, run again (at least once).
+    let ids: Vec<&str> = logs
+        .lines()
+        .filter_map(|l| l.split("START RequestId: ").nth(1))
+        .map(|r| r.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert!(ids.len() >= 2 && ids[0] == ids[1], "{logs}");
     Ok(())
 }
 
