@@ -832,6 +832,14 @@ impl Topics {
         let mut n = p.into_notification(kind, new_id(), topic_arn.to_string(), now)?;
         let mut record = None;
         if let Some(dedup) = n.dedup_id.clone() {
+            // Another server may have published it: its record is in the store.
+            if self.cluster.shared
+                && let Some(bytes) = self.store.get_item(DEDUP, name.as_bytes(), dedup.as_bytes()).await?
+                && let Ok(d) = serde_json::from_slice::<Dedup>(&bytes)
+                && d.expires_ms > now
+            {
+                return Ok(Published { id: d.id, sequence_number: Some(sequence_number(d.seq)) });
+            }
             let mut topics = self.write();
             let t = topics.get_mut(name).ok_or_else(not_found_topic)?;
             if let Some(d) = t.dedup.get(&dedup).filter(|d| d.expires_ms > now) {

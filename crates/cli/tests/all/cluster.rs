@@ -188,6 +188,76 @@ fn what_one_server_is_told_the_other_serves() -> Result {
         anyhow::ensure!(got.contains("extra"), "{got}");
         Ok(())
     })?;
+
+    // A FIFO topic's deduplication id holds across the servers: published through A, then
+    // again through B, it is delivered once and answered with the first message's id.
+    let fifo_queue = ok(&a.aws(&[
+        "sqs",
+        "create-queue",
+        "--queue-name",
+        "orders.fifo",
+        "--attributes",
+        "FifoQueue=true",
+        "--query",
+        "QueueUrl",
+        "--output",
+        "text",
+    ]))?;
+    let fifo_topic = ok(&a.aws(&[
+        "sns",
+        "create-topic",
+        "--name",
+        "orders.fifo",
+        "--attributes",
+        "FifoTopic=true",
+        "--query",
+        "TopicArn",
+        "--output",
+        "text",
+    ]))?;
+    let fifo_topic = fifo_topic.trim();
+    ok(&a.aws(&[
+        "sns",
+        "subscribe",
+        "--topic-arn",
+        fifo_topic,
+        "--protocol",
+        "sqs",
+        "--notification-endpoint",
+        "arn:aws:sqs:us-east-1:000000000000:orders.fifo",
+    ]))?;
+    let publish = |s: &Server| {
+        ok(&s.aws(&[
+            "sns",
+            "publish",
+            "--topic-arn",
+            fifo_topic,
+            "--message",
+            "order 1",
+            "--message-group-id",
+            "g",
+            "--message-deduplication-id",
+            "order-1",
+            "--query",
+            "MessageId",
+            "--output",
+            "text",
+        ]))
+    };
+    let first = publish(a)?;
+    let again = eventually("B knows the FIFO topic", || publish(b))?;
+    assert_eq!(first.trim(), again.trim(), "the same message");
+    let got: serde_json::Value = serde_json::from_str(&ok(&a.aws(&[
+        "sqs",
+        "receive-message",
+        "--queue-url",
+        fifo_queue.trim(),
+        "--max-number-of-messages",
+        "10",
+        "--wait-time-seconds",
+        "1",
+    ]))?)?;
+    assert_eq!(got["Messages"].as_array().map_or(0, Vec::len), 1, "delivered once: {got}");
     Ok(())
 }
 
