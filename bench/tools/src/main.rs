@@ -23,6 +23,7 @@
 
 mod aws;
 mod ddb;
+mod iam;
 mod sqs;
 
 use anyhow::{Context, bail};
@@ -48,10 +49,12 @@ fn main() -> anyhow::Result<()> {
         ["runtime-relay", addr, program @ ..] if !program.is_empty() => rt.block_on(runtime_relay(addr, program)),
         ["ddb", rest @ ..] => ddb::run(rest),
         ["sqs", rest @ ..] => sqs::run(rest),
+        ["iam", rest @ ..] => iam::run(rest),
         _ => bail!(
-            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM… | {} | {}",
+            "usage: squall-bench hyper-hello ADDR | firsts BASE TEMPLATE COUNT | runtime-echo | runtime-relay ADDR PROGRAM… | {} | {} | {}",
             ddb::USAGE,
-            sqs::USAGE
+            sqs::USAGE,
+            iam::USAGE
         ),
     }
 }
