@@ -579,6 +579,7 @@ mod tests {
             request_id: squall_types::RequestId::new(),
             trace: squall_types::TraceContext::new_root(),
             peer: None,
+            caller: None,
         }
     }
 

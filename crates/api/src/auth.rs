@@ -26,6 +26,19 @@ impl Signature {
 }
 
 /// The access keys allowed to sign requests (access key id → secret).
+/// Who a verified signature speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The access key that signed.
+    pub access_key_id: String,
+    /// The principal's ARN.
+    pub arn: String,
+    /// Its unique id (the account id, for the account's root).
+    pub user_id: String,
+    /// Its account.
+    pub account: String,
+}
+
 pub struct AccessKeys {
     secrets: HashMap<String, String>,
 }
@@ -34,6 +47,17 @@ impl AccessKeys {
     /// Keys from credential pairs.
     pub fn new(keys: impl IntoIterator<Item = Credentials>) -> Self {
         AccessKeys { secrets: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect() }
+    }
+
+    /// Whom `access_key_id` belongs to: every key there is today is the account root's (the
+    /// key made at first start); users and roles come with IAM.
+    pub fn identity(&self, access_key_id: &str) -> Option<Identity> {
+        self.secrets.contains_key(access_key_id).then(|| Identity {
+            access_key_id: access_key_id.to_string(),
+            arn: format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID),
+            user_id: squall_types::ACCOUNT_ID.to_string(),
+            account: squall_types::ACCOUNT_ID.to_string(),
+        })
     }
 
     /// The secret of `access_key_id`, if it is a known key.
@@ -85,7 +109,7 @@ impl AccessKeys {
 
     /// Checks `signature` (what [`AccessKeys::precheck`] returned for `req`'s head) against
     /// `req`, body included; `Err` is the error to send.
-    pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<(), ApiError> {
+    pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<Identity, ApiError> {
         let query = req.uri.query().unwrap_or("");
         let auth = signature.auth();
         let Some(secret) = self.secrets.get(&auth.access_key_id) else {
@@ -137,6 +161,6 @@ impl AccessKeys {
                 })?
             }
         }
-        Ok(())
+        Ok(self.identity(&auth.access_key_id).expect("a key with a secret has an identity"))
     }
 }

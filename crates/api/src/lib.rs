@@ -63,6 +63,8 @@ pub struct ApiRequest {
     pub trace: TraceContext,
     /// The client's address.
     pub peer: Option<std::net::IpAddr>,
+    /// Who signed the request, once its signature is verified (`None`: unsigned).
+    pub caller: Option<auth::Identity>,
 }
 
 impl ApiRequest {

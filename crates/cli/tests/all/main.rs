@@ -9,6 +9,7 @@ mod dev_mode;
 mod dynamodb;
 mod faults;
 mod harness;
+mod identity;
 mod lambda_runtimes;
 mod manifest_variables;
 mod objects;

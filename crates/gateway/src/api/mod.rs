@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 /// Every service on the api port (S3 also takes what no other claims). Adding a service
 /// means adding its adapter's `SERVICE` here.
-static SERVICES: [&Service; 10] = [
+static SERVICES: [&Service; 11] = [
     &squall_api_dynamodb::DYNAMODB,
     &squall_api_dynamodb::STREAMS,
     &squall_api_sqs::JSON,
@@ -32,6 +32,7 @@ static SERVICES: [&Service; 10] = [
     &squall_api_sns::SERVICE,
     &squall_api_ssm::SERVICE,
     &squall_api_secretsmanager::SERVICE,
+    &squall_api_iam::STS,
     &squall_api_lambda::SERVICE,
     &control::SERVICE,
     &squall_api_s3::SERVICE,
@@ -180,10 +181,18 @@ async fn buffered(
         )
     })?;
     let peer = parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip());
-    let req =
-        ApiRequest { peer, method: parts.method, uri: parts.uri, headers: parts.headers, body, request_id, trace };
+    let mut req = ApiRequest {
+        peer,
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+        request_id,
+        trace,
+        caller: None,
+    };
     if let Some(signature) = &signature {
-        state.keys.authenticate(&req, signature)?;
+        req.caller = Some(state.keys.authenticate(&req, signature)?);
     }
     Ok(req)
 }

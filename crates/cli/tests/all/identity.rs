@@ -1,0 +1,31 @@
+//! Who a request speaks for: STS's GetCallerIdentity through the aws CLI and boto3.
+
+use crate::harness::*;
+
+#[test]
+fn the_first_start_key_is_the_account_roots() -> Result {
+    let server = Server::start()?;
+    let me: serde_json::Value = serde_json::from_str(&ok(&server.aws(&["sts", "get-caller-identity"]))?)?;
+    assert_eq!(me["Account"], "000000000000");
+    assert_eq!(me["Arn"], "arn:aws:iam::000000000000:root");
+    assert_eq!(me["UserId"], "000000000000");
+
+    // boto3 reads the same document.
+    let script = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])";
+    let mut python = std::process::Command::new("python3");
+    aws_env(&mut python, &server.data_dir.join("credentials"));
+    let out = python.args(["-c", script]).env("AWS_ENDPOINT_URL", &server.api).output()?;
+    assert_eq!(ok(&out)?.trim(), "arn:aws:iam::000000000000:root");
+
+    // What is not served yet is refused by name.
+    let err = fails(&server.aws(&[
+        "sts",
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::000000000000:role/r",
+        "--role-session-name",
+        "session",
+    ]))?;
+    assert!(err.contains("InvalidAction") && err.contains("AssumeRole"), "{err}");
+    Ok(())
+}
