@@ -48,6 +48,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         super::dynamodb_legacy::rewrite(op, obj)?;
     }
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
+    super::access::authorize(state, req, op, input)?;
     let t = &state.tables;
     let out = match op {
         "CreateTable" => {

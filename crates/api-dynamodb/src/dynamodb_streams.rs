@@ -43,6 +43,17 @@ pub(crate) async fn dispatch(
         serde_json::from_slice(&req.body).map_err(|e| serialization(format!("the request body is not JSON: {e}")))?
     };
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
+    req.authorize(state, "dynamodbstreams", op, || match op {
+        // The iterator carries its stream.
+        "GetRecords" => {
+            let token = input.get("ShardIterator").and_then(Value::as_str).unwrap_or_default();
+            Iterator::decode(token)
+                .map(|it| stream_arn(&state.region, squall_types::ACCOUNT_ID, &it.table, &it.label))
+                .into_iter()
+                .collect()
+        }
+        _ => input.get("StreamArn").and_then(Value::as_str).map(str::to_string).into_iter().collect(),
+    })?;
     let out = match op {
         "ListStreams" => list_streams(state, input)?,
         "DescribeStream" => describe_stream(state, input).await?,

@@ -1,6 +1,7 @@
 //! DynamoDB's JSON 1.0 protocol over the tables service (legacy parameters rewritten into
 //! expressions), and DynamoDB Streams'.
 
+mod access;
 mod dynamodb;
 mod dynamodb_legacy;
 mod dynamodb_streams;

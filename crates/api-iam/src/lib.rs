@@ -1,6 +1,11 @@
-//! The identity APIs over the query protocol: STS (`sts`). IAM's own API and the
-//! identities it manages come next; today every key is the account root's.
+//! The identity APIs over the query protocol: IAM (`iam`: users, access keys, groups,
+//! roles, inline and managed policies, the policy simulator) over `squall-identity`, and
+//! STS (`sts`).
 
+mod iam;
+mod render;
+mod simulate;
 mod sts;
 
+pub use iam::IAM;
 pub use sts::STS;

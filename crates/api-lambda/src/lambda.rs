@@ -25,7 +25,7 @@ pub static SERVICE: Service = Service {
     name: "lambda",
     signing_name: Some("lambda"),
     protocol: Protocol::RestJson,
-    recognition: Recognition::Paths(&[FUNCTIONS, super::lambda_async::FUNCTIONS, CONCURRENCY]),
+    recognition: Recognition::Paths(&[FUNCTIONS, super::lambda_async::FUNCTIONS, CONCURRENCY, CONCURRENCY_GET]),
     namespace: "",
     query_code: None,
     unsigned: never,
@@ -36,14 +36,19 @@ pub static SERVICE: Service = Service {
 
 const FUNCTIONS: &str = "/2015-03-31/functions";
 const CONCURRENCY: &str = "/2017-10-31/functions";
+/// GetFunctionConcurrency came later, under its own version.
+const CONCURRENCY_GET: &str = "/2019-09-30/functions";
 
 async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    super::access::authorize(state, req)?;
     let path = req.uri.path();
     if let Some(rest) = path.strip_prefix(FUNCTIONS) {
         dispatch(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::lambda_async::FUNCTIONS) {
         super::lambda_async::dispatch(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(CONCURRENCY) {
+        concurrency(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(CONCURRENCY_GET).filter(|_| req.method == Method::GET) {
         concurrency(state, req, rest).await
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
@@ -53,7 +58,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
 /// Lambda's synchronous payload limit, for requests and responses.
 const MAX_RESPONSE: usize = 6 << 20;
 
-/// `/2017-10-31/functions/{name}/concurrency`: Put, Get and DeleteFunctionConcurrency.
+/// `/2017-10-31/functions/{name}/concurrency`: Put and DeleteFunctionConcurrency (and Get,
+/// which SDKs send to `/2019-09-30/…`).
 async fn concurrency(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
     let [name, "concurrency"] = segments.as_slice() else {

@@ -1,6 +1,7 @@
 //! Lambda's REST API (functions, asynchronous invocation settings, concurrency) over the
 //! functions service.
 
+mod access;
 mod lambda;
 mod lambda_async;
 

@@ -69,11 +69,11 @@ pub(crate) fn authenticate(
             headers: &headers,
             payload_hash: content_sha256,
         };
-        squall_auth::verify(&signable, &auth, secret, PathEncoding::AsSent, now()).map_err(s3_auth_error)?;
+        squall_auth::verify(&signable, &auth, &secret, PathEncoding::AsSent, now()).map_err(s3_auth_error)?;
         let signing = || {
             let amz_date = signable.header("x-amz-date").unwrap_or_default().to_string();
             ChunkSigning {
-                key: squall_auth::signing_key(secret, &auth.date, &auth.region, &auth.service),
+                key: squall_auth::signing_key(&secret, &auth.date, &auth.region, &auth.service),
                 amz_date,
                 scope: format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service),
                 seed: auth.signature.clone(),
@@ -106,7 +106,7 @@ pub(crate) fn authenticate(
             headers: &headers,
             payload_hash: "UNSIGNED-PAYLOAD",
         };
-        squall_auth::verify_presigned(&signable, &presigned, secret, PathEncoding::AsSent, now())
+        squall_auth::verify_presigned(&signable, &presigned, &secret, PathEncoding::AsSent, now())
             .map_err(s3_auth_error)?;
         return Ok((Payload::Unsigned, presigned.auth.access_key_id));
     }
@@ -126,7 +126,7 @@ pub(crate) fn authenticate(
             (header("content-md5"), header("content-type")),
             &amz,
             &presigned,
-            secret,
+            &secret,
             now(),
         )
         .map_err(s3_auth_error)?;
@@ -144,7 +144,7 @@ fn all_amz_signed(headers: &[(&str, &str)], signed: &[String]) -> Result<(), S3E
     }
 }
 
-fn secret<'k>(keys: &'k AccessKeys, access_key_id: &str) -> Result<&'k str, S3Error> {
+fn secret(keys: &AccessKeys, access_key_id: &str) -> Result<String, S3Error> {
     keys.secret(access_key_id).ok_or_else(|| {
         S3Error::new(
             StatusCode::FORBIDDEN,

@@ -3,6 +3,7 @@
 //! the signature is checked from the headers, and object bodies stream into the objects
 //! service, which checks their hash, MD5 and checksums before keeping them.
 
+mod access;
 mod auth;
 mod buckets;
 mod cors;
@@ -61,6 +62,8 @@ pub(crate) struct S3Request {
     payload: Payload,
     /// Who sent it, for object events.
     pub(crate) requester: squall_objects::events::Requester,
+    /// Who signed it.
+    pub(crate) caller: Option<squall_api::auth::Identity>,
     /// The body, which sources borrow, so what a refused request did not read can still
     /// be drained afterwards.
     body: Incoming,
@@ -168,7 +171,8 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
             .unwrap_or_default(),
         principal,
     };
-    let mut req = S3Request { parts, bucket, key, query, payload, requester, body };
+    let caller = state.keys.identity(&requester.principal);
+    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
@@ -327,33 +331,70 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         // CreateBucket or a listing.
         return Err(S3Error::not_implemented(&format!("the ?{k} subresource")));
     }
-    let method = req.parts.method.clone();
+    let op = operation(req)?;
+    access::authorize(state, req, op)?;
     let objects = &state.objects;
-    match (&method, req.bucket.clone(), req.key.clone()) {
-        (&Method::GET, None, None) => buckets::list_buckets(objects),
-        (_, None, _) => Err(S3Error::method_not_allowed()),
-        (&Method::PUT, Some(b), None) => buckets::create_bucket(objects, req, &b).await,
-        (&Method::HEAD, Some(b), None) => buckets::head_bucket(objects, &b),
-        (&Method::DELETE, Some(b), None) => buckets::delete_bucket(objects, &b).await,
-        (&Method::GET, Some(b), None) if req.has("uploads") => multipart::list_uploads(objects, req, &b).await,
-        (&Method::GET, Some(b), None) => buckets::get(objects, req, &b).await,
-        (&Method::POST, Some(b), Some(k)) if req.has("uploads") => multipart::create(objects, req, &b, &k).await,
-        (&Method::POST, Some(b), Some(k)) if req.has("uploadId") => multipart::complete(objects, req, &b, &k).await,
-        (&Method::PUT, Some(b), Some(k)) if req.has("uploadId") => multipart::upload_part(objects, req, &b, &k).await,
-        (&Method::DELETE, Some(b), Some(k)) if req.has("uploadId") => multipart::abort(objects, req, &b, &k).await,
-        (&Method::GET, Some(b), Some(k)) if req.has("uploadId") => multipart::list_parts(objects, req, &b, &k).await,
-        (&Method::POST, Some(b), None) if req.has("delete") => objects::delete_objects(objects, req, &b).await,
-        (&Method::PUT, Some(b), Some(k)) if req.has("tagging") => objects::put_tagging(objects, req, &b, &k).await,
-        (&Method::GET, Some(b), Some(k)) if req.has("tagging") => objects::get_tagging(objects, &b, &k).await,
-        (&Method::DELETE, Some(b), Some(k)) if req.has("tagging") => objects::delete_tagging(objects, &b, &k).await,
-        (&Method::PUT, Some(b), Some(k)) if req.header("x-amz-copy-source").is_some() => {
-            objects::copy_object(objects, req, &b, &k).await
+    let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
+    match op {
+        "ListBuckets" => buckets::list_buckets(objects),
+        "CreateBucket" => buckets::create_bucket(objects, req, &b).await,
+        "HeadBucket" => buckets::head_bucket(objects, &b),
+        "DeleteBucket" => buckets::delete_bucket(objects, &b).await,
+        "ListMultipartUploads" => multipart::list_uploads(objects, req, &b).await,
+        "ListObjects" | "ListObjectsV2" | "GetBucketLocation" | "GetBucketVersioning" => {
+            buckets::get(objects, req, &b).await
         }
-        (&Method::PUT, Some(b), Some(k)) => objects::put_object(objects, req, &b, &k).await,
-        (&Method::GET | &Method::HEAD, Some(b), Some(k)) => objects::get_object(objects, req, &b, &k).await,
-        (&Method::DELETE, Some(b), Some(k)) => objects::delete_object(objects, req, &b, &k).await,
+        "CreateMultipartUpload" => multipart::create(objects, req, &b, &k).await,
+        "CompleteMultipartUpload" => multipart::complete(objects, req, &b, &k).await,
+        "UploadPart" | "UploadPartCopy" => multipart::upload_part(objects, req, &b, &k).await,
+        "AbortMultipartUpload" => multipart::abort(objects, req, &b, &k).await,
+        "ListParts" => multipart::list_parts(objects, req, &b, &k).await,
+        "DeleteObjects" => objects::delete_objects(state, req, &b).await,
+        "PutObjectTagging" => objects::put_tagging(objects, req, &b, &k).await,
+        "GetObjectTagging" => objects::get_tagging(objects, &b, &k).await,
+        "DeleteObjectTagging" => objects::delete_tagging(objects, &b, &k).await,
+        "CopyObject" => objects::copy_object(objects, req, &b, &k).await,
+        "PutObject" => objects::put_object(objects, req, &b, &k).await,
+        "GetObject" | "HeadObject" => objects::get_object(objects, req, &b, &k).await,
+        "DeleteObject" => objects::delete_object(objects, req, &b, &k).await,
         _ => Err(S3Error::method_not_allowed()),
     }
+}
+
+/// botocore's name of the object or bucket operation `req` is (its configuration
+/// subresources aside).
+fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
+    let (bucket, key) = (req.bucket.is_some(), req.key.is_some());
+    Ok(match (&req.parts.method, bucket, key) {
+        (&Method::GET, false, false) => "ListBuckets",
+        (_, false, _) => return Err(S3Error::method_not_allowed()),
+        (&Method::PUT, true, false) => "CreateBucket",
+        (&Method::HEAD, true, false) => "HeadBucket",
+        (&Method::DELETE, true, false) => "DeleteBucket",
+        (&Method::GET, true, false) if req.has("uploads") => "ListMultipartUploads",
+        (&Method::GET, true, false) if req.has("location") => "GetBucketLocation",
+        (&Method::GET, true, false) if req.has("versioning") => "GetBucketVersioning",
+        (&Method::GET, true, false) if req.param("list-type") == Some("2") => "ListObjectsV2",
+        (&Method::GET, true, false) => "ListObjects",
+        (&Method::POST, true, true) if req.has("uploads") => "CreateMultipartUpload",
+        (&Method::POST, true, true) if req.has("uploadId") => "CompleteMultipartUpload",
+        (&Method::PUT, true, true) if req.has("uploadId") && req.header("x-amz-copy-source").is_some() => {
+            "UploadPartCopy"
+        }
+        (&Method::PUT, true, true) if req.has("uploadId") => "UploadPart",
+        (&Method::DELETE, true, true) if req.has("uploadId") => "AbortMultipartUpload",
+        (&Method::GET, true, true) if req.has("uploadId") => "ListParts",
+        (&Method::POST, true, false) if req.has("delete") => "DeleteObjects",
+        (&Method::PUT, true, true) if req.has("tagging") => "PutObjectTagging",
+        (&Method::GET, true, true) if req.has("tagging") => "GetObjectTagging",
+        (&Method::DELETE, true, true) if req.has("tagging") => "DeleteObjectTagging",
+        (&Method::PUT, true, true) if req.header("x-amz-copy-source").is_some() => "CopyObject",
+        (&Method::PUT, true, true) => "PutObject",
+        (&Method::GET, true, true) => "GetObject",
+        (&Method::HEAD, true, true) => "HeadObject",
+        (&Method::DELETE, true, true) => "DeleteObject",
+        _ => return Err(S3Error::method_not_allowed()),
+    })
 }
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
@@ -368,19 +409,33 @@ async fn bucket_config(
     sub: &str,
 ) -> Result<http::Response<Body>, S3Error> {
     let o = &state.objects;
-    match (sub, req.parts.method.clone()) {
-        ("cors", Method::PUT) => cors::put(o, req, bucket).await,
-        ("cors", Method::GET) => cors::get(o, bucket),
-        ("cors", Method::DELETE) => cors::delete(o, bucket).await,
-        ("notification", Method::PUT) => notifications::put(o, req, bucket).await,
-        ("notification", Method::GET) => notifications::get(o, bucket),
-        ("website", Method::PUT) => website::put(o, req, bucket).await,
-        ("website", Method::GET) => website::get(o, bucket),
-        ("website", Method::DELETE) => website::delete(o, bucket).await,
-        ("tagging", Method::PUT) => objects::put_bucket_tagging(o, req, bucket).await,
-        ("tagging", Method::GET) => objects::get_bucket_tagging(o, bucket),
-        ("tagging", Method::DELETE) => objects::delete_bucket_tagging(o, bucket).await,
-        _ => Err(S3Error::method_not_allowed()),
+    let op = match (sub, req.parts.method.clone()) {
+        ("cors", Method::PUT) => "PutBucketCors",
+        ("cors", Method::GET) => "GetBucketCors",
+        ("cors", Method::DELETE) => "DeleteBucketCors",
+        ("notification", Method::PUT) => "PutBucketNotificationConfiguration",
+        ("notification", Method::GET) => "GetBucketNotificationConfiguration",
+        ("website", Method::PUT) => "PutBucketWebsite",
+        ("website", Method::GET) => "GetBucketWebsite",
+        ("website", Method::DELETE) => "DeleteBucketWebsite",
+        ("tagging", Method::PUT) => "PutBucketTagging",
+        ("tagging", Method::GET) => "GetBucketTagging",
+        ("tagging", Method::DELETE) => "DeleteBucketTagging",
+        _ => return Err(S3Error::method_not_allowed()),
+    };
+    access::authorize(state, req, op)?;
+    match op {
+        "PutBucketCors" => cors::put(o, req, bucket).await,
+        "GetBucketCors" => cors::get(o, bucket),
+        "DeleteBucketCors" => cors::delete(o, bucket).await,
+        "PutBucketNotificationConfiguration" => notifications::put(o, req, bucket).await,
+        "GetBucketNotificationConfiguration" => notifications::get(o, bucket),
+        "PutBucketWebsite" => website::put(o, req, bucket).await,
+        "GetBucketWebsite" => website::get(o, bucket),
+        "DeleteBucketWebsite" => website::delete(o, bucket).await,
+        "PutBucketTagging" => objects::put_bucket_tagging(o, req, bucket).await,
+        "GetBucketTagging" => objects::get_bucket_tagging(o, bucket),
+        _ => objects::delete_bucket_tagging(o, bucket).await,
     }
 }
 

@@ -11,6 +11,7 @@ use futures::TryStreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use md5::{Digest, Md5};
+use squall_api::ApiState;
 use squall_objects::checksum::Algorithm;
 use squall_objects::conditions::{ByteRange, Conditions};
 use squall_objects::record::{ObjectMeta, ObjectRecord, STORED_HEADERS};
@@ -236,7 +237,8 @@ pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucke
 /// At most this many keys per DeleteObjects.
 const MAX_DELETE: usize = 1000;
 
-pub(super) async fn delete_objects(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+pub(super) async fn delete_objects(state: &ApiState, req: &mut S3Request, bucket: &str) -> Reply {
+    let objects = &state.objects;
     let md5 = req.header("content-md5").map(str::to_string);
     let body = req.read_small(2 << 20).await?;
     if let Some(md5) = md5
@@ -258,10 +260,19 @@ pub(super) async fn delete_objects(objects: &Arc<Objects>, req: &mut S3Request, 
     if keys.is_empty() || keys.len() > MAX_DELETE {
         return Err(S3Error::malformed_xml());
     }
-    objects.bucket(bucket)?;
+    // Each key is authorized on its own; a caller who may delete none learns nothing of the
+    // bucket.
+    let allowed: Vec<Result<(), S3Error>> =
+        keys.iter().map(|key| crate::access::may_delete(state, req, bucket, key)).collect();
+    if allowed.iter().any(Result::is_ok) {
+        objects.bucket(bucket)?;
+    }
     let mut results = Vec::with_capacity(keys.len());
-    for key in keys {
-        let outcome = objects.delete_object(bucket, &key, &req.requester).await.map_err(S3Error::from);
+    for (key, allowed) in keys.into_iter().zip(allowed) {
+        let outcome = match allowed {
+            Ok(()) => objects.delete_object(bucket, &key, &req.requester).await.map_err(S3Error::from),
+            Err(denied) => Err(denied),
+        };
         results.push((key, outcome));
     }
     Ok(xml_response("DeleteResult", |x| {

@@ -65,6 +65,13 @@ fn owned(s: Option<&str>) -> Option<String> {
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = crate::input::parse(&req.body)?;
     let s = &state.params.secrets;
+    req.authorize(state, "secretsmanager", op, || {
+        let id = match op {
+            "CreateSecret" => input.str("Name"),
+            _ => input.str("SecretId"),
+        };
+        id.ok().flatten().map(|id| s.arn_of(id)).into_iter().collect()
+    })?;
     let out = match op {
         "CreateSecret" => {
             if !input.objects("AddReplicaRegions")?.is_empty() {

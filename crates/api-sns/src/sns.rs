@@ -91,6 +91,17 @@ async fn follow_link(state: &ApiState, uri: &http::Uri, request_id: &str) -> Rep
 async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
     let p = Params::parse(req.uri.query(), &req.body);
     let action = p.required("Action", "MissingAction")?.to_string();
+    req.authorize(state, "sns", &action, || {
+        let named = match action.as_str() {
+            "CreateTopic" => {
+                p.get("Name").map(|n| format!("arn:aws:sns:{}:{}:{n}", state.region, squall_types::ACCOUNT_ID))
+            }
+            "TagResource" | "UntagResource" | "ListTagsForResource" => p.get("ResourceArn").map(str::to_string),
+            "Publish" => p.get("TopicArn").or(p.get("TargetArn")).map(str::to_string),
+            _ => p.get("TopicArn").map(str::to_string),
+        };
+        named.into_iter().collect()
+    })?;
     run(state, &p, &action, req.request_id.as_str(), &req.trace).await
 }
 

@@ -96,7 +96,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         serde_json::from_slice(&req.body).map_err(|e| serialization(format!("the request body is not JSON: {e}")))?
     };
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
-    let out = call(state, &queue_base(req), op, input).await?;
+    let out = call(state, req, &queue_base(req), op, input).await?;
     Ok(json10(&out))
 }
 
@@ -104,10 +104,22 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
 /// query protocol's adapter, `sqs_query`, calls this too); queue URLs start with `base`.
 pub(super) async fn call(
     state: &ApiState,
+    req: &ApiRequest,
     base: &str,
     op: &str,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
+    req.authorize(state, "sqs", op, || {
+        let arn = |name: &str| format!("arn:aws:sqs:{}:{}:{name}", state.region, squall_types::ACCOUNT_ID);
+        let named = match op {
+            "CreateQueue" | "GetQueueUrl" => opt_str(input, "QueueName").ok().flatten().map(arn),
+            "StartMessageMoveTask" | "ListMessageMoveTasks" => {
+                opt_str(input, "SourceArn").ok().flatten().map(str::to_string)
+            }
+            _ => queue_name(input).ok().map(arn),
+        };
+        named.into_iter().collect()
+    })?;
     let q = &state.queues;
     let out = match op {
         "CreateQueue" => {

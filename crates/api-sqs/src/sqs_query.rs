@@ -246,7 +246,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
         .get("Action")
         .ok_or_else(|| bad("MissingAction", "The request is missing an action or a required parameter."))?;
     let input = json_input(&form, action, req.uri.path())?;
-    let out = call(state, &queue_base(req), action, &input).await?;
+    let out = call(state, req, &queue_base(req), action, &input).await?;
     let rid = req.request_id.as_str();
     if NO_RESULT.contains(&action) {
         return Ok(bare_response(action, rid));

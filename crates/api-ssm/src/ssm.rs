@@ -63,6 +63,23 @@ fn version(input: &Input, name: &str) -> Result<Option<u64>, ApiError> {
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = crate::input::parse(&req.body)?;
     let p = &state.params.parameters;
+    req.authorize(state, "ssm", op, || {
+        // A selector (`name:3`, `name:label`) names its parameter; an ARN is itself.
+        let arn = |name: &str| match name.starts_with("arn:") {
+            true => name.to_string(),
+            false => p.arn(name.split(':').next().unwrap_or(name)),
+        };
+        match op {
+            "GetParameters" | "DeleteParameters" => {
+                input.strings("Names").unwrap_or_default().iter().map(|n| arn(n)).collect()
+            }
+            "GetParametersByPath" => input.str("Path").ok().flatten().map(arn).into_iter().collect(),
+            "AddTagsToResource" | "RemoveTagsFromResource" | "ListTagsForResource" => {
+                input.str("ResourceId").ok().flatten().map(arn).into_iter().collect()
+            }
+            _ => input.str("Name").ok().flatten().map(arn).into_iter().collect(),
+        }
+    })?;
     let out = match op {
         "PutParameter" => {
             let put = Put {

@@ -4,7 +4,9 @@ use crate::{ApiError, ApiRequest};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 use squall_auth::{Authorization, Credentials, PathEncoding, Presigned, SignableRequest, verify};
+use squall_identity::{Identities, Principal};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A request's signature, as the precheck read it: in the `Authorization` header, or in
 /// SigV4 query parameters (presigned-style).
@@ -25,9 +27,8 @@ impl Signature {
     }
 }
 
-/// The access keys allowed to sign requests (access key id → secret).
 /// Who a verified signature speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Identity {
     /// The access key that signed.
     pub access_key_id: String,
@@ -37,32 +38,52 @@ pub struct Identity {
     pub user_id: String,
     /// Its account.
     pub account: String,
+    /// The user and its policies; `None` for the account's root, which may do anything.
+    pub principal: Option<Arc<Principal>>,
 }
 
+/// The access keys allowed to sign requests: the account root's (made at first start) and
+/// IAM users' active keys.
 pub struct AccessKeys {
-    secrets: HashMap<String, String>,
+    root: HashMap<String, String>,
+    identities: Option<Arc<Identities>>,
 }
 
 impl AccessKeys {
-    /// Keys from credential pairs.
-    pub fn new(keys: impl IntoIterator<Item = Credentials>) -> Self {
-        AccessKeys { secrets: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect() }
+    /// The root's keys from credential pairs, and the users' from `identities`.
+    pub fn new(keys: impl IntoIterator<Item = Credentials>, identities: Option<Arc<Identities>>) -> Self {
+        AccessKeys { root: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect(), identities }
     }
 
-    /// Whom `access_key_id` belongs to: every key there is today is the account root's (the
-    /// key made at first start); users and roles come with IAM.
+    /// Whom `access_key_id` belongs to, if it is the root's or an active key of a user.
     pub fn identity(&self, access_key_id: &str) -> Option<Identity> {
-        self.secrets.contains_key(access_key_id).then(|| Identity {
+        if self.root.contains_key(access_key_id) {
+            return Some(Identity {
+                access_key_id: access_key_id.to_string(),
+                arn: format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID),
+                user_id: squall_types::ACCOUNT_ID.to_string(),
+                account: squall_types::ACCOUNT_ID.to_string(),
+                principal: None,
+            });
+        }
+        let principal = self.identities.as_ref()?.principal(access_key_id)?;
+        principal.active_secret(access_key_id)?;
+        Some(Identity {
             access_key_id: access_key_id.to_string(),
-            arn: format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID),
-            user_id: squall_types::ACCOUNT_ID.to_string(),
+            arn: principal.arn.clone(),
+            user_id: principal.id.clone(),
             account: squall_types::ACCOUNT_ID.to_string(),
+            principal: Some(principal),
         })
     }
 
-    /// The secret of `access_key_id`, if it is a known key.
-    pub fn secret(&self, access_key_id: &str) -> Option<&str> {
-        self.secrets.get(access_key_id).map(String::as_str)
+    /// The secret of `access_key_id`, if it is the root's or an active key of a user (an
+    /// inactive key is refused as an unknown one is, as AWS refuses it).
+    pub fn secret(&self, access_key_id: &str) -> Option<String> {
+        if let Some(secret) = self.root.get(access_key_id) {
+            return Some(secret.clone());
+        }
+        self.identities.as_ref()?.principal(access_key_id)?.active_secret(access_key_id).map(str::to_string)
     }
 
     /// What can be checked before the body is read, so an unauthenticated client cannot
@@ -86,7 +107,7 @@ impl AccessKeys {
             },
         };
         let auth = signature.auth();
-        if !self.secrets.contains_key(&auth.access_key_id) {
+        if self.secret(&auth.access_key_id).is_none() {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "UnrecognizedClientException",
@@ -112,7 +133,7 @@ impl AccessKeys {
     pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<Identity, ApiError> {
         let query = req.uri.query().unwrap_or("");
         let auth = signature.auth();
-        let Some(secret) = self.secrets.get(&auth.access_key_id) else {
+        let Some(secret) = self.secret(&auth.access_key_id) else {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "UnrecognizedClientException",
@@ -152,15 +173,22 @@ impl AccessKeys {
         // Real time, not the platform clock: clients sign with their own real clocks.
         let now = (squall_clock::wall_ms() / 1000) as i64;
         match signature {
-            Signature::Header(auth) => verify(&signable, auth, secret, encoding, now)?,
+            Signature::Header(auth) => verify(&signable, auth, &secret, encoding, now)?,
             Signature::Query(presigned) => {
-                squall_auth::verify_presigned(&signable, presigned, secret, encoding, now).map_err(|e| {
+                squall_auth::verify_presigned(&signable, presigned, &secret, encoding, now).map_err(|e| {
                     // The query-string signature fails with the same code as a header's would.
                     let code = if e.code == "SignatureDoesNotMatch" { "InvalidSignatureException" } else { e.code };
                     ApiError::new(StatusCode::FORBIDDEN, code, e.message)
                 })?
             }
         }
-        Ok(self.identity(&auth.access_key_id).expect("a key with a secret has an identity"))
+        self.identity(&auth.access_key_id).ok_or_else(|| {
+            // Deleted or made inactive while the body was read.
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
+        })
     }
 }

@@ -5,7 +5,9 @@
 //! host helpers. The adapters live in `squall-api-<service>` crates; the gateway classifies
 //! requests and hands them over.
 
+pub mod actions;
 pub mod auth;
+pub mod authorize;
 pub mod body;
 mod error;
 pub mod host;
@@ -44,6 +46,8 @@ pub struct ApiState {
     pub objects: Arc<squall_objects::Objects>,
     /// Parameter Store and Secrets Manager.
     pub params: Arc<squall_params::Params>,
+    /// IAM's users, groups, roles and policies.
+    pub identities: Arc<squall_identity::Identities>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
     /// `<bucket>.localhost`).
     pub s3_domain: Option<String>,

@@ -5,9 +5,11 @@
 //! service stops after everything that feeds it work.
 
 mod cluster;
+mod ledger;
 mod membership;
 
 pub use cluster::{Cluster, LEASE_TTL, Leader, WATCH_EVERY};
+pub use ledger::Ledger;
 pub use membership::{COUNT_EVERY, Membership};
 
 use std::sync::Arc;

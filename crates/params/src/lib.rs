@@ -21,7 +21,6 @@
 //! (`/aws/service/…`).
 
 pub mod crypto;
-mod ledger;
 pub mod parameters;
 pub mod secrets;
 
@@ -114,8 +113,25 @@ pub enum Error {
     Busy(String),
     /// Storage failed.
     #[error(transparent)]
-    Storage(#[from] squall_storage::Error),
+    Storage(squall_storage::Error),
 }
+
+impl From<squall_storage::Error> for Error {
+    /// A conflict is another server's change committed first (`squall_lifecycle::Ledger`):
+    /// nothing was written and the request may be sent again.
+    fn from(e: squall_storage::Error) -> Error {
+        match e {
+            squall_storage::Error::Conflict(_) => {
+                Error::Busy("There are concurrent updates for a resource that supports one update at a time.".into())
+            }
+            e => Error::Storage(e),
+        }
+    }
+}
+
+/// The name under which changes of parameters and secrets are announced to the other
+/// servers.
+pub(crate) const DOMAIN: &str = "params";
 
 /// Results of the parameters and secrets services.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

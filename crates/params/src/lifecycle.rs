@@ -23,7 +23,7 @@ impl Service for Params {
             return workers;
         }
         let watcher =
-            self.secrets.cluster.watch(crate::ledger::DOMAIN, &self, |p: Arc<Params>| async move { p.refresh().await });
+            self.secrets.cluster.watch(crate::DOMAIN, &self, |p: Arc<Params>| async move { p.refresh().await });
         workers.with("definitions watcher", watcher)
     }
 }

@@ -124,7 +124,8 @@ pub async fn run(
 
     let api_state = ApiState {
         functions: services.functions.clone(),
-        keys: Arc::new(AccessKeys::new([creds])),
+        keys: Arc::new(AccessKeys::new([creds], Some(services.identities.clone()))),
+        identities: services.identities.clone(),
         region: config.region.clone(),
         http_base: format!("http://{}", started.http_addr),
         tables: services.tables.clone(),

@@ -5,6 +5,7 @@ use crate::ServerConfig;
 use crate::stores::Stores;
 use anyhow::Context;
 use squall_functions::{Functions, LogPipe};
+use squall_identity::Identities;
 use squall_lifecycle::Service;
 use squall_objects::Objects;
 use squall_params::{Params, Sealer};
@@ -24,6 +25,7 @@ pub(crate) struct Services {
     pub(crate) topics: Arc<Topics>,
     pub(crate) objects: Arc<Objects>,
     pub(crate) params: Arc<Params>,
+    pub(crate) identities: Arc<Identities>,
     triggers: Arc<Triggers>,
 }
 
@@ -94,6 +96,9 @@ impl Services {
         .with_context(|| {
             format!("loading parameters and secrets (params.db, key {})", crate::keys::path(&config.data_dir).display())
         })?;
+        let identities = Identities::open(stores.identities.clone(), clock.clone(), stores.cluster.clone())
+            .await
+            .context("loading IAM identities")?;
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -103,7 +108,7 @@ impl Services {
             clock,
             stores.cluster.clone(),
         ));
-        Ok(Services { functions, tables, queues, topics, objects, params, triggers })
+        Ok(Services { functions, tables, queues, topics, objects, params, identities, triggers })
     }
 
     /// The order services start in (they stop in reverse): a service starts after those
@@ -116,6 +121,7 @@ impl Services {
             self.topics.clone(),
             self.objects.clone(),
             self.params.clone(),
+            self.identities.clone(),
             self.triggers.clone(),
         ]
     }

@@ -19,6 +19,7 @@ pub(crate) struct Stores {
     pub(crate) topics: Arc<dyn TableStore>,
     pub(crate) objects: Arc<dyn TableStore>,
     pub(crate) params: Arc<dyn TableStore>,
+    pub(crate) identities: Arc<dyn TableStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
     pub(crate) embedded: bool,
@@ -47,6 +48,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             topics: s.topics,
             objects: s.objects,
             params: s.params,
+            identities: s.identities,
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
@@ -74,6 +76,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         topics: Arc::new(pg.tables("topics")),
         objects: Arc::new(pg.tables("objects")),
         params: Arc::new(pg.tables("params")),
+        identities: Arc::new(pg.tables("iam")),
         blobs,
         embedded: false,
         cluster: squall_lifecycle::Cluster { coordination: Arc::new(pg.coordination()), node, shared: true },

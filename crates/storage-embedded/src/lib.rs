@@ -13,6 +13,8 @@
 //!   [`SqliteTableStore`].
 //! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
 //!   service before they get here), another [`SqliteTableStore`].
+//! - `iam.db`: IAM users, access keys, groups, roles and policies, another
+//!   [`SqliteTableStore`].
 //! - `artifacts/sha256/ab/abcd…`: code packages, written to a temporary file, fsynced and
 //!   renamed, so a reader never sees a partial blob.
 //!
@@ -61,6 +63,8 @@ pub struct EmbeddedStores {
     pub blobs: Arc<FileBlobStore>,
     /// Parameters and secrets.
     pub params: Arc<SqliteTableStore>,
+    /// IAM's identities and policies.
+    pub identities: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -78,6 +82,7 @@ impl EmbeddedStores {
             objects: Arc::new(SqliteTableStore::open(&data_dir.join("objects.db"))?),
             blobs: Arc::new(FileBlobStore::open(&data_dir.join("blobs"))?),
             params: Arc::new(SqliteTableStore::open(&data_dir.join("params.db"))?),
+            identities: Arc::new(SqliteTableStore::open(&data_dir.join("iam.db"))?),
         })
     }
 }

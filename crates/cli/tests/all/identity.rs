@@ -29,3 +29,19 @@ fn the_first_start_key_is_the_account_roots() -> Result {
     assert!(err.contains("InvalidAction") && err.contains("AssumeRole"), "{err}");
     Ok(())
 }
+
+#[test]
+fn iam_users_groups_and_policies_are_enforced_on_every_service() -> Result {
+    let server = Server::start()?;
+    server.client_script("iam_boto3.py", "done")
+}
+
+#[test]
+fn every_operation_squall_serves_is_authorized() -> Result {
+    let server = Server::start()?;
+    let rows: Vec<[&str; 3]> =
+        squall_api::actions::ACTIONS.iter().map(|a| [a.service, a.operation, a.action]).collect();
+    let table = server.data_dir.join("actions.json");
+    std::fs::write(&table, serde_json::to_vec(&rows)?)?;
+    server.client_script_with("iam_every_operation.py", &[table.to_str().unwrap()], "done")
+}

@@ -35,6 +35,14 @@ const PREFIX: &str = "/squall/v1/";
 const MOTO_RESET: &str = "/moto-api/reset";
 
 async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
+    if let Some(user) = req.caller.as_ref().filter(|c| c.principal.is_some()) {
+        // Deploys and logs act on everything; IAM has no actions for them.
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            format!("User: {} may not use Squall's control plane: it is the account root's", user.arn),
+        ));
+    }
     match req.uri.path().strip_prefix(PREFIX) {
         Some(rest) => dispatch(state, req, rest).await,
         None if req.method == Method::POST && req.uri.path() == MOTO_RESET => {

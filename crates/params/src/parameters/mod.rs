@@ -31,13 +31,13 @@ pub use get::{ByPath, Found};
 pub use put::{Put, PutOutcome};
 
 use crate::crypto::Sealer;
-use crate::ledger::Ledger;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;
+use squall_lifecycle::Ledger;
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::ACCOUNT_ID;
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,7 +212,7 @@ impl Parameters {
         clock: Clock,
         cluster: Cluster,
     ) -> Result<Parameters> {
-        let ledger = Ledger::open(store.clone(), HEADS, cluster).await?;
+        let ledger = Ledger::open(store.clone(), HEADS, crate::DOMAIN, cluster).await?;
         let params = load(store.as_ref()).await?;
         Ok(Parameters {
             store,

@@ -30,13 +30,13 @@ pub use read::{ListSecrets, SecretFilter, SecretInfo, SecretValue, VersionInfo};
 pub use write::{Create, NewValue, StageMove, Written};
 
 use crate::crypto::Sealer;
-use crate::ledger::Ledger;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;
+use squall_lifecycle::Ledger;
 use squall_storage::{ItemWrite, TableStore};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -181,7 +181,7 @@ impl Secrets {
         clock: Clock,
         cluster: Cluster,
     ) -> Result<Secrets> {
-        let ledger = Ledger::open(store.clone(), HEADS, cluster.clone()).await?;
+        let ledger = Ledger::open(store.clone(), HEADS, crate::DOMAIN, cluster.clone()).await?;
         let secrets = load(store.as_ref()).await?;
         Ok(Secrets {
             store,
@@ -247,6 +247,17 @@ impl Secrets {
     fn resolve(&self, id: &str) -> Result<String> {
         let secrets = self.read();
         names::resolve(id, &self.region, |name| secrets.get(name).map(|s| s.head.arn.as_str())).ok_or_else(not_found)
+    }
+
+    /// The ARN policies see for secret `id` (a name or an ARN): its full ARN if it exists,
+    /// else the ARN without a suffix (a secret about to be created).
+    pub fn arn_of(&self, id: &str) -> String {
+        let secrets = self.read();
+        match names::resolve(id, &self.region, |name| secrets.get(name).map(|s| s.head.arn.as_str())) {
+            Some(name) => secrets.get(&name).map_or_else(String::new, |s| s.head.arn.clone()),
+            None if id.starts_with("arn:") => id.to_string(),
+            None => format!("{}{id}", names::prefix(&self.region)),
+        }
     }
 
     /// A copy of secret `name` (resolved by [`Secrets::resolve`]).

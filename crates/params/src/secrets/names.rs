@@ -24,7 +24,7 @@ pub fn check_name(name: &str) -> Result<()> {
 }
 
 /// The ARN prefix of secrets in `region`.
-fn prefix(region: &str) -> String {
+pub(crate) fn prefix(region: &str) -> String {
     format!("arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:")
 }
 

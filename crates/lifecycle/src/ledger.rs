@@ -1,25 +1,28 @@
-//! Changes of parameters or secrets, serialized across servers sharing a store.
+//! Changes of a service's records, serialized across servers sharing a store.
 //!
-//! Each service keeps its records in memory and changes them under its own lock. With
+//! A service using a ledger keeps its records in memory and changes them under its own
+//! lock. With
 //! other servers on the same store, a change first makes sure the records are current (a
 //! generation row, bumped by every change, says whether another server changed something
 //! since they were loaded), then commits expecting that generation, so two servers
 //! deciding from the same records cannot both commit: the later one is refused with
-//! [`Error::Busy`] (SSM's `TooManyUpdates`) and tried again by the caller.
+//! [`squall_storage::Error::Conflict`] (SSM's `TooManyUpdates`, IAM's
+//! `ConcurrentModification`) and nothing is written.
 
-use crate::{Error, Result};
-use squall_lifecycle::Cluster;
-use squall_storage::{ItemExpect, ItemWrite, TableStore};
+use crate::Cluster;
+use squall_storage::{ItemExpect, ItemWrite, Result, TableStore};
 use std::sync::{Arc, Mutex};
 
 /// The pseudo-table of the generation rows.
 const GENERATIONS: &str = "generations";
 
 /// One service's generation.
-pub(crate) struct Ledger {
+pub struct Ledger {
     store: Arc<dyn TableStore>,
     /// The service's row in [`GENERATIONS`].
     key: &'static str,
+    /// The name its changes are announced under to the other servers.
+    domain: &'static str,
     cluster: Cluster,
     /// The generation the records in memory reflect (`None`: no change stored yet).
     seen: Mutex<Option<Vec<u8>>>,
@@ -27,13 +30,19 @@ pub(crate) struct Ledger {
 
 impl Ledger {
     /// The ledger of the service `key`, its records just loaded (the generation is read
-    /// before them, so a change committed in between is loaded again at the next one).
-    pub(crate) async fn open(store: Arc<dyn TableStore>, key: &'static str, cluster: Cluster) -> Result<Ledger> {
+    /// before them, so a change committed in between is loaded again at the next one);
+    /// changes are announced as `domain`'s.
+    pub async fn open(
+        store: Arc<dyn TableStore>,
+        key: &'static str,
+        domain: &'static str,
+        cluster: Cluster,
+    ) -> Result<Ledger> {
         let seen = match cluster.shared {
             true => store.get_item(GENERATIONS, key.as_bytes(), b"").await?,
             false => None,
         };
-        Ok(Ledger { store, key, cluster, seen: Mutex::new(seen) })
+        Ok(Ledger { store, key, domain, cluster, seen: Mutex::new(seen) })
     }
 
     fn seen(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
@@ -43,7 +52,7 @@ impl Ledger {
     /// Whether another server changed the records since they were loaded (call with the
     /// service's lock held, before deciding a change); the stored generation is then the
     /// one the caller's reload reflects.
-    pub(crate) async fn stale(&self) -> Result<bool> {
+    pub async fn stale(&self) -> Result<bool> {
         if !self.cluster.shared {
             return Ok(false);
         }
@@ -55,10 +64,11 @@ impl Ledger {
     }
 
     /// Commits `writes`; on a shared store only if no other server committed a change
-    /// since this one's records were current, else [`Error::Busy`] and nothing is written.
-    pub(crate) async fn commit(&self, mut writes: Vec<ItemWrite>) -> Result<()> {
+    /// since this one's records were current, else [`squall_storage::Error::Conflict`] and
+    /// nothing is written.
+    pub async fn commit(&self, mut writes: Vec<ItemWrite>) -> Result<()> {
         if !self.cluster.shared {
-            return Ok(self.store.write(writes).await?);
+            return self.store.write(writes).await;
         }
         let seen = self.seen().clone();
         let number = seen.as_deref().and_then(|b| <[u8; 8]>::try_from(b).ok()).map_or(0, u64::from_be_bytes);
@@ -68,20 +78,9 @@ impl Ledger {
         writes.push(row(Some(next.clone())));
         let expect =
             ItemExpect { table: GENERATIONS.into(), pk: self.key.as_bytes().to_vec(), sk: Vec::new(), item: seen };
-        match self.store.write_checked(writes, vec![expect]).await {
-            Ok(()) => {
-                *self.seen() = Some(next);
-                self.cluster.changed(DOMAIN).await;
-                Ok(())
-            }
-            Err(squall_storage::Error::Conflict(_)) => Err(Error::Busy(
-                "There are concurrent updates for a resource that supports one update at a time.".into(),
-            )),
-            Err(e) => Err(e.into()),
-        }
+        self.store.write_checked(writes, vec![expect]).await?;
+        *self.seen() = Some(next);
+        self.cluster.changed(self.domain).await;
+        Ok(())
     }
 }
-
-/// The name under which changes of parameters and secrets are announced to the other
-/// servers.
-pub(crate) const DOMAIN: &str = "params";

@@ -1,0 +1,62 @@
+//! Which Lambda operation a request is (from its method and path) and the function it acts
+//! on, so it is authorized before anything runs.
+
+use http::Method;
+use squall_api::{ApiError, ApiRequest, ApiState};
+
+/// botocore's name of the operation `method` on `path`, and the function name or ARN the
+/// path carries (`None` for operations on no one function, or when the path is not one
+/// of Lambda's: the dispatcher then answers it).
+fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option<&'p str>)> {
+    let (version, rest) = path.strip_prefix('/')?.split_once('/')?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let op = match (version, method, segments.as_slice()) {
+        ("2015-03-31", &Method::POST, ["functions"]) => return Some(("CreateFunction", None)),
+        ("2015-03-31", &Method::GET, ["functions"]) => return Some(("ListFunctions", None)),
+        ("2015-03-31", &Method::GET, ["functions", _]) => "GetFunction",
+        ("2015-03-31", &Method::DELETE, ["functions", _]) => "DeleteFunction",
+        ("2015-03-31", &Method::GET, ["functions", _, "configuration"]) => "GetFunctionConfiguration",
+        ("2015-03-31", &Method::PUT, ["functions", _, "configuration"]) => "UpdateFunctionConfiguration",
+        ("2015-03-31", &Method::PUT, ["functions", _, "code"]) => "UpdateFunctionCode",
+        ("2015-03-31", &Method::POST, ["functions", _, "invocations"]) => "Invoke",
+        ("2017-10-31", &Method::PUT, ["functions", _, "concurrency"]) => "PutFunctionConcurrency",
+        ("2017-10-31", &Method::DELETE, ["functions", _, "concurrency"]) => "DeleteFunctionConcurrency",
+        ("2017-10-31" | "2019-09-30", &Method::GET, ["functions", _, "concurrency"]) => "GetFunctionConcurrency",
+        ("2019-09-25", &Method::GET, ["functions", _, "event-invoke-config"]) => "GetFunctionEventInvokeConfig",
+        ("2019-09-25", &Method::PUT, ["functions", _, "event-invoke-config"]) => "PutFunctionEventInvokeConfig",
+        ("2019-09-25", &Method::POST, ["functions", _, "event-invoke-config"]) => "UpdateFunctionEventInvokeConfig",
+        ("2019-09-25", &Method::DELETE, ["functions", _, "event-invoke-config"]) => "DeleteFunctionEventInvokeConfig",
+        ("2019-09-25", &Method::GET, ["functions", _, "event-invoke-config", "list"]) => {
+            "ListFunctionEventInvokeConfigs"
+        }
+        _ => return None,
+    };
+    Some((op, segments.get(1).copied()))
+}
+
+/// The ARN policies see for a function named by `raw` (a name or an ARN, percent-encoded
+/// as paths carry it), its qualifier kept.
+fn function_arn(state: &ApiState, raw: &str) -> String {
+    let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    if name.starts_with("arn:") {
+        return name.into_owned();
+    }
+    // A partial ARN (`<account>:function:<name>`) or a plain name.
+    let name = name.rsplit_once("function:").map_or(&*name, |(_, n)| n);
+    squall_types::function_arn(&state.region, name)
+}
+
+/// Authorizes `req` for its caller; a request that is no Lambda operation passes on to the
+/// dispatcher, which refuses it.
+pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiError> {
+    let Some((op, function)) = operation(&req.method, req.uri.path()) else { return Ok(()) };
+    req.authorize(state, "lambda", op, || match (op, function) {
+        ("CreateFunction", _) => serde_json::from_slice::<serde_json::Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("FunctionName")?.as_str().map(|n| function_arn(state, n)))
+            .into_iter()
+            .collect(),
+        (_, Some(f)) => vec![function_arn(state, f)],
+        _ => Vec::new(),
+    })
+}

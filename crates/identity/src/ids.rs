@@ -1,0 +1,29 @@
+//! Unique ids and secrets, in IAM's shapes.
+
+/// Characters of IAM's unique ids and access key ids.
+const ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// Characters of secret access keys.
+const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn random(chars: &[u8], len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("the system's random source works");
+    // Both alphabets' lengths divide 256, so every character is equally likely.
+    bytes.iter().map(|b| chars[*b as usize % chars.len()] as char).collect()
+}
+
+/// A unique id with IAM's prefix for its kind (`AIDA` users, `AGPA` groups, `AROA` roles,
+/// `ANPA` policies): 21 characters.
+pub(crate) fn unique_id(prefix: &str) -> String {
+    format!("{prefix}{}", random(ID_CHARS, 17))
+}
+
+/// A long-term access key id: `AKIA` and 16 characters.
+pub(crate) fn access_key_id() -> String {
+    format!("AKIA{}", random(ID_CHARS, 16))
+}
+
+/// A secret access key: 40 characters.
+pub(crate) fn secret() -> String {
+    random(SECRET_CHARS, 40)
+}

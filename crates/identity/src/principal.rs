@@ -1,0 +1,135 @@
+//! Who an access key speaks for, with the policies that decide what it may do, parsed once
+//! per change of identities rather than per request.
+
+use crate::model::{KeyStatus, User};
+use crate::state::State;
+use squall_iam::{Context, Decision, Policies, Policy, PolicyKind, Request};
+
+/// A principal as requests are authorized for it.
+#[derive(Debug)]
+pub struct Principal {
+    /// `arn:aws:iam::<account>:user/<path><name>`.
+    pub arn: String,
+    /// Its unique id (`AIDA…`).
+    pub id: String,
+    /// Its friendly name (`aws:username`).
+    pub name: String,
+    /// The secrets of its access keys, with their status.
+    pub keys: Vec<(String, String, KeyStatus)>,
+    /// Its identity policies: inline, attached, and its groups'.
+    pub policies: Vec<Policy>,
+    /// Its tags (`aws:PrincipalTag/<key>`).
+    pub tags: Vec<(String, String)>,
+}
+
+/// A user's ARN.
+pub fn user_arn(path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{}:user{path}{name}", squall_types::ACCOUNT_ID)
+}
+
+impl Principal {
+    /// `user` as `state` says it is now.
+    pub(crate) fn of_user(state: &State, user: &User) -> Principal {
+        let mut documents: Vec<&str> = user.inline.values().map(String::as_str).collect();
+        let mut attached: Vec<&String> = user.attached.iter().collect();
+        for g in &user.groups {
+            if let Ok(group) = state.group(g) {
+                documents.extend(group.inline.values().map(String::as_str));
+                attached.extend(group.attached.iter());
+            }
+        }
+        documents.extend(attached.into_iter().filter_map(|arn| state.policy(arn).ok()).map(|p| p.document()));
+        let policies = documents
+            .into_iter()
+            .filter_map(|d| match Policy::parse(d, PolicyKind::Identity) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    // Checked when stored; a record damaged since grants nothing.
+                    tracing::warn!(user = %user.name, "a stored policy no longer parses: {}", e.0);
+                    None
+                }
+            })
+            .collect();
+        Principal {
+            arn: user_arn(&user.path, &user.name),
+            id: user.id.clone(),
+            name: user.name.clone(),
+            keys: state
+                .keys
+                .values()
+                .filter(|k| k.user == user.name)
+                .map(|k| (k.id.clone(), k.secret.clone(), k.status))
+                .collect(),
+            policies,
+            tags: user.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+        }
+    }
+
+    /// The secret of `access_key_id` if it is one of this principal's active keys.
+    pub fn active_secret(&self, access_key_id: &str) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(id, _, status)| id == access_key_id && *status == KeyStatus::Active)
+            .map(|(_, secret, _)| secret.as_str())
+    }
+
+    /// Adds the keys describing this principal (`aws:username`, `aws:userid`,
+    /// `aws:PrincipalArn`, `aws:PrincipalType`, `aws:PrincipalAccount`,
+    /// `aws:PrincipalTag/<key>`) to `context`.
+    pub fn describe(&self, context: &mut Context) {
+        context
+            .set("aws:username", self.name.clone())
+            .set("aws:userid", self.id.clone())
+            .set("aws:PrincipalArn", self.arn.clone())
+            .set("aws:PrincipalType", "User")
+            .set("aws:PrincipalAccount", squall_types::ACCOUNT_ID);
+        for (k, v) in &self.tags {
+            context.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+    }
+
+    /// What this principal's policies (and `resource`'s policy, if any) decide about
+    /// `action` on `resource`.
+    pub fn decide(
+        &self,
+        action: &str,
+        resource: &str,
+        resource_policy: Option<&Policy>,
+        context: &Context,
+    ) -> Decision {
+        let identity: Vec<&Policy> = self.policies.iter().collect();
+        let resource_policies: Vec<&Policy> = resource_policy.into_iter().collect();
+        let policies = Policies { identity: &identity, resource: &resource_policies, boundary: None, session: None };
+        squall_iam::decide(&policies, &Request { principal: &self.arn, action, resource, context })
+    }
+}
+
+impl State {
+    /// The identity policies of the user, group or role `arn` names (a user's include its
+    /// groups'), for the policy simulator.
+    pub fn policies_of(&self, arn: &str) -> crate::Result<Vec<Policy>> {
+        let missing = || crate::Error::NoSuchEntity(format!("The entity {arn} cannot be found."));
+        let (kind, rest) = arn
+            .strip_prefix(&format!("arn:aws:iam::{}:", squall_types::ACCOUNT_ID))
+            .and_then(|r| r.split_once('/'))
+            .ok_or_else(missing)?;
+        let name = rest.rsplit('/').next().unwrap_or(rest);
+        let (inline, attached): (Vec<&String>, Vec<&String>) = match kind {
+            "user" => return Ok(Principal::of_user(self, self.user(name)?).policies),
+            "group" => {
+                let g = self.group(name)?;
+                (g.inline.values().collect(), g.attached.iter().collect())
+            }
+            "role" => {
+                let r = self.role(name)?;
+                (r.inline.values().collect(), r.attached.iter().collect())
+            }
+            _ => return Err(missing()),
+        };
+        let documents = inline
+            .into_iter()
+            .map(String::as_str)
+            .chain(attached.into_iter().filter_map(|a| self.policy(a).ok()).map(|p| p.document()));
+        Ok(documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect())
+    }
+}
