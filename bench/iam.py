@@ -4,7 +4,7 @@ identity policy of 1, 10 and 100 statements (wildcard actions, resources with a 
 variable, a condition each; only the last applies, so every statement is looked at), from
 `squall-bench iam` (release build, one thread). Beside it, the issue's ceiling for what
 authorization may add to a request: 5 us at p50 with 100 statements. (The end-to-end figure,
-a request with enforcement on against the same request with it off, comes with enforcement.)
+a request with enforcement on against the same request with it off: bench/authz.py.)
 
 Usage: python3 bench/iam.py [--iterations N] [--bench-bin PATH]
 """
