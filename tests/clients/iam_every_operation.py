@@ -26,6 +26,7 @@ DENIAL = {
     "sns": "AuthorizationError",
     "s3": "AccessDenied",
     "iam": "AccessDenied",
+    "sts": "AccessDenied",
 }
 # Answered for anyone who signs (as on AWS).
 ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}

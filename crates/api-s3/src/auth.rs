@@ -6,6 +6,7 @@ use super::error::S3Error;
 use super::source::ChunkSigning;
 use http::StatusCode;
 use squall_api::AccessKeys;
+use squall_api::auth::{Refusal, session_token};
 use squall_auth::{AuthError, Authorization, PathEncoding, Presigned, SignableRequest};
 
 /// How the request's payload is signed.
@@ -56,7 +57,7 @@ pub(crate) fn authenticate(
     if let Some(header) = parts.headers.get("authorization") {
         let header = header.to_str().map_err(|_| access_denied("The Authorization header is not text"))?;
         let auth = Authorization::parse(header).map_err(s3_auth_error)?;
-        let secret = secret(keys, &auth.access_key_id)?;
+        let secret = secret(keys, parts, &auth.access_key_id)?;
         all_amz_signed(&headers, &auth.signed_headers)?;
         let content_sha256 =
             parts.headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()).ok_or_else(|| {
@@ -96,7 +97,7 @@ pub(crate) fn authenticate(
     }
     if let Some(presigned) = Presigned::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
-        let secret = secret(keys, &presigned.auth.access_key_id)?;
+        let secret = secret(keys, parts, &presigned.auth.access_key_id)?;
         // Handlers act on x-amz-* headers (a copy source, metadata): a URL's holder may not add them.
         all_amz_signed(&headers, &presigned.auth.signed_headers)?;
         let signable = SignableRequest {
@@ -112,7 +113,7 @@ pub(crate) fn authenticate(
     }
     if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
-        let secret = secret(keys, &presigned.access_key_id)?;
+        let secret = secret(keys, parts, &presigned.access_key_id)?;
         let bucket_path = match virtual_bucket {
             Some(b) => format!("/{b}{path}"),
             None => path.to_string(),
@@ -144,12 +145,19 @@ fn all_amz_signed(headers: &[(&str, &str)], signed: &[String]) -> Result<(), S3E
     }
 }
 
-fn secret(keys: &AccessKeys, access_key_id: &str) -> Result<String, S3Error> {
-    keys.secret(access_key_id).ok_or_else(|| {
-        S3Error::new(
+fn secret(keys: &AccessKeys, parts: &http::request::Parts, access_key_id: &str) -> Result<String, S3Error> {
+    let token = session_token(&parts.headers, parts.uri.query().unwrap_or(""));
+    keys.secret(access_key_id, token.as_deref()).map_err(|refusal| match refusal {
+        Refusal::Unknown => S3Error::new(
             StatusCode::FORBIDDEN,
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
-        )
+        ),
+        Refusal::Expired => S3Error::new(StatusCode::BAD_REQUEST, "ExpiredToken", "The provided token has expired."),
+        Refusal::InvalidToken => S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        ),
     })
 }

@@ -171,7 +171,8 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
             .unwrap_or_default(),
         principal,
     };
-    let caller = state.keys.identity(&requester.principal);
+    let token = squall_api::auth::session_token(&parts.headers, parts.uri.query().unwrap_or(""));
+    let caller = state.keys.identity(&requester.principal, token.as_deref()).ok();
     let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,

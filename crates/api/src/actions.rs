@@ -217,6 +217,7 @@ pub static ACTIONS: &[Action] = &[
     row("s3", "UploadPart", "s3:PutObject", Resource::Object),
     row("s3", "UploadPartCopy", "s3:PutObject", Resource::Object),
     // STS
+    row("sts", "AssumeRole", "sts:AssumeRole", Resource::Role),
     row("sts", "GetCallerIdentity", "sts:GetCallerIdentity", Resource::Any),
     // IAM: users and their access keys and policies
     row("iam", "CreateUser", "iam:CreateUser", Resource::User),

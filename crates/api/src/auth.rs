@@ -4,7 +4,7 @@ use crate::{ApiError, ApiRequest};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 use squall_auth::{Authorization, Credentials, PathEncoding, Presigned, SignableRequest, verify};
-use squall_identity::{Identities, Principal};
+use squall_identity::{Identities, Principal, SessionError};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -42,23 +42,65 @@ pub struct Identity {
     pub principal: Option<Arc<Principal>>,
 }
 
-/// The access keys allowed to sign requests: the account root's (made at first start) and
-/// IAM users' active keys.
+/// The access keys allowed to sign requests: the account root's (made at first start), IAM
+/// users' active keys, and roles' sessions (with their session token).
 pub struct AccessKeys {
     root: HashMap<String, String>,
     identities: Option<Arc<Identities>>,
 }
 
+/// Why a key does not sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such key, or an inactive one, or a session's without its token.
+    Unknown,
+    /// A session token that does not open, is not this key's, or whose role is gone.
+    InvalidToken,
+    /// A session that has ended.
+    Expired,
+}
+
+impl Refusal {
+    /// The refusal as the JSON and query services report it.
+    pub fn error(self) -> ApiError {
+        match self {
+            Refusal::Expired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+            _ => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+        }
+    }
+}
+
+/// The session token a request carries (`X-Amz-Security-Token`, as a header or, presigned,
+/// in the query string).
+pub fn session_token<'r>(headers: &'r http::HeaderMap, query: &'r str) -> Option<std::borrow::Cow<'r, str>> {
+    if let Some(v) = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()) {
+        return Some(v.into());
+    }
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "X-Amz-Security-Token").map(|(_, v)| v)
+}
+
 impl AccessKeys {
-    /// The root's keys from credential pairs, and the users' from `identities`.
+    /// The root's keys from credential pairs, and the users' and sessions' from `identities`.
     pub fn new(keys: impl IntoIterator<Item = Credentials>, identities: Option<Arc<Identities>>) -> Self {
         AccessKeys { root: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect(), identities }
     }
 
-    /// Whom `access_key_id` belongs to, if it is the root's or an active key of a user.
-    pub fn identity(&self, access_key_id: &str) -> Option<Identity> {
+    /// Whom `access_key_id` (with the request's session `token`, if any) belongs to: the
+    /// root, a user's active key, or a live session.
+    pub fn identity(&self, access_key_id: &str, token: Option<&str>) -> Result<Identity, Refusal> {
         if self.root.contains_key(access_key_id) {
-            return Some(Identity {
+            if token.is_some() {
+                return Err(Refusal::InvalidToken);
+            }
+            return Ok(Identity {
                 access_key_id: access_key_id.to_string(),
                 arn: format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID),
                 user_id: squall_types::ACCOUNT_ID.to_string(),
@@ -66,9 +108,19 @@ impl AccessKeys {
                 principal: None,
             });
         }
-        let principal = self.identities.as_ref()?.principal(access_key_id)?;
-        principal.active_secret(access_key_id)?;
-        Some(Identity {
+        let identities = self.identities.as_ref().ok_or(Refusal::Unknown)?;
+        let principal = match token {
+            Some(token) if access_key_id.starts_with("ASIA") => {
+                identities.session(access_key_id, token).map_err(|e| match e {
+                    SessionError::Expired => Refusal::Expired,
+                    SessionError::Invalid => Refusal::InvalidToken,
+                })?
+            }
+            Some(_) => return Err(Refusal::InvalidToken),
+            None => identities.principal(access_key_id).ok_or(Refusal::Unknown)?,
+        };
+        principal.active_secret(access_key_id).ok_or(Refusal::Unknown)?;
+        Ok(Identity {
             access_key_id: access_key_id.to_string(),
             arn: principal.arn.clone(),
             user_id: principal.id.clone(),
@@ -77,13 +129,14 @@ impl AccessKeys {
         })
     }
 
-    /// The secret of `access_key_id`, if it is the root's or an active key of a user (an
-    /// inactive key is refused as an unknown one is, as AWS refuses it).
-    pub fn secret(&self, access_key_id: &str) -> Option<String> {
-        if let Some(secret) = self.root.get(access_key_id) {
-            return Some(secret.clone());
+    /// The secret of `access_key_id` (with the request's session `token`, if any).
+    pub fn secret(&self, access_key_id: &str, token: Option<&str>) -> Result<String, Refusal> {
+        if let (Some(secret), None) = (self.root.get(access_key_id), token) {
+            return Ok(secret.clone());
         }
-        self.identities.as_ref()?.principal(access_key_id)?.active_secret(access_key_id).map(str::to_string)
+        let identity = self.identity(access_key_id, token)?;
+        let principal = identity.principal.ok_or(Refusal::InvalidToken)?;
+        principal.active_secret(access_key_id).map(str::to_string).ok_or(Refusal::Unknown)
     }
 
     /// What can be checked before the body is read, so an unauthenticated client cannot
@@ -107,13 +160,7 @@ impl AccessKeys {
             },
         };
         let auth = signature.auth();
-        if self.secret(&auth.access_key_id).is_none() {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ));
-        }
+        self.secret(&auth.access_key_id, session_token(headers, query).as_deref()).map_err(Refusal::error)?;
         let refuse = |m: String| ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", m);
         for (name, value) in headers {
             let n = name.as_str();
@@ -133,13 +180,8 @@ impl AccessKeys {
     pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<Identity, ApiError> {
         let query = req.uri.query().unwrap_or("");
         let auth = signature.auth();
-        let Some(secret) = self.secret(&auth.access_key_id) else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ));
-        };
+        let token = session_token(&req.headers, query);
+        let secret = self.secret(&auth.access_key_id, token.as_deref()).map_err(Refusal::error)?;
         let body_hash = hex::encode(Sha256::digest(&req.body));
         let payload_hash = match req.header("x-amz-content-sha256") {
             None => body_hash.as_str(),
@@ -182,13 +224,7 @@ impl AccessKeys {
                 })?
             }
         }
-        self.identity(&auth.access_key_id).ok_or_else(|| {
-            // Deleted or made inactive while the body was read.
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            )
-        })
+        // Deleted, made inactive or expired while the body was read: refused the same way.
+        self.identity(&auth.access_key_id, token.as_deref()).map_err(Refusal::error)
     }
 }

@@ -107,7 +107,7 @@ impl ApiRequest {
 }
 
 /// The global condition keys of a request by `principal`.
-fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::IpAddr>) -> Context {
+pub fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::IpAddr>) -> Context {
     let mut c = Context::default();
     let now_ms = state.clock.now_ms();
     c.set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now_ms))

@@ -108,6 +108,7 @@ impl Service {
                     "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
                     "UnrecognizedClientException" => "InvalidClientTokenId",
                     "InvalidSignatureException" => "SignatureDoesNotMatch",
+                    "ExpiredTokenException" => "ExpiredToken",
                     other => self.query_code.map_or(other, |f| f(other)),
                 };
                 query_error(self.namespace, ApiError { code, ..e }, request_id)

@@ -7,6 +7,7 @@
 
 mod canonical;
 mod credentials;
+mod seal;
 mod sigv2;
 mod sigv4;
 mod time;
@@ -14,6 +15,7 @@ mod time;
 pub use self::time::{format_amz_date, parse_amz_date};
 pub use canonical::PathEncoding;
 pub use credentials::Credentials;
+pub use seal::{KEY_LEN, OpenError, Sealer};
 pub use sigv2::{PresignedV2, canonical_resource_v2, verify_presigned_v2};
 pub use sigv4::{
     AuthError, Authorization, Presigned, SignableRequest, chained_signature, constant_time_eq, sign, signing_key,

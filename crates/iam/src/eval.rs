@@ -51,6 +51,38 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// This resource policy's conclusion about `request`, within its own account: a Deny
+    /// naming the principal's account applies to the principal, but an Allow naming only
+    /// the account delegates to the account's identity policies and grants nothing itself
+    /// (as AWS treats `"AWS": "<account>"` and `arn:aws:iam::<account>:root`).
+    pub fn evaluate_as_resource(&self, request: &Request<'_>) -> Decision {
+        let mut allowed = false;
+        for s in &self.statements {
+            if !applies(s, request, self.variables) {
+                continue;
+            }
+            match s.effect {
+                Effect::Deny => return Decision::ExplicitDeny,
+                Effect::Allow => allowed |= names_directly(s, request.principal),
+            }
+        }
+        if allowed { Decision::Allow } else { Decision::ImplicitDeny }
+    }
+}
+
+/// Whether an applying statement names `who` other than through its account.
+fn names_directly(s: &Statement, who: &str) -> bool {
+    match &s.principals {
+        Some(Principals::Listed(l)) => l.iter().any(|p| !is_account(p) && names_principal(p, who)),
+        _ => true,
+    }
+}
+
+fn is_account(p: &Principal) -> bool {
+    matches!(p, Principal::Aws(a) if account_of(a).is_some())
+}
+
 /// Several policies' conclusion: any explicit deny, else any allow.
 pub fn evaluate_all(policies: &[&Policy], request: &Request<'_>) -> Decision {
     let mut allowed = false;
@@ -84,7 +116,12 @@ pub struct Policies<'a> {
 /// do its identity policies allowing it within the boundary and the session policies.
 pub fn decide(policies: &Policies<'_>, request: &Request<'_>) -> Decision {
     let identity = evaluate_all(policies.identity, request);
-    let resource = evaluate_all(policies.resource, request);
+    let resource =
+        policies.resource.iter().fold(Decision::ImplicitDeny, |acc, p| match (acc, p.evaluate_as_resource(request)) {
+            (Decision::ExplicitDeny, _) | (_, Decision::ExplicitDeny) => Decision::ExplicitDeny,
+            (Decision::Allow, _) | (_, Decision::Allow) => Decision::Allow,
+            _ => Decision::ImplicitDeny,
+        });
     let boundary = policies.boundary.map(|b| evaluate_all(b, request));
     let session = policies.session.map(|s| evaluate_all(s, request));
     let all = [Some(identity), Some(resource), boundary, session];
@@ -135,17 +172,19 @@ fn names_principal(p: &Principal, who: &str) -> bool {
     match p {
         Principal::Anyone => true,
         Principal::Service(s) | Principal::Other(_, s) => s == who,
-        Principal::Aws(a) => {
-            let account = if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
-                Some(a.as_str())
-            } else {
-                a.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"))
-            };
-            match account {
-                Some(id) => who.split(':').nth(4) == Some(id),
-                None => a == who || arn_like(a, who),
-            }
-        }
+        Principal::Aws(a) => match account_of(a) {
+            Some(id) => who.split(':').nth(4) == Some(id),
+            None => a == who || arn_like(a, who),
+        },
+    }
+}
+
+/// The account an AWS principal names as a whole (its id, or its root's ARN).
+fn account_of(a: &str) -> Option<&str> {
+    if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+        Some(a)
+    } else {
+        a.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"))
     }
 }
 
@@ -242,6 +281,22 @@ mod tests {
             decide(&Policies { identity: &ids, resource: &denying, ..Default::default() }, &send),
             Decision::ExplicitDeny,
             "an account principal names its users, and a resource policy's deny wins"
+        );
+        let delegating = Policy::parse(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sqs:*","Resource":"*"}}"#,
+            PolicyKind::Resource,
+        )
+        .unwrap();
+        let delegated = [&delegating];
+        assert_eq!(
+            decide(&Policies { identity: none, resource: &delegated, ..Default::default() }, &send),
+            Decision::ImplicitDeny,
+            "an Allow to the account grants nothing by itself"
+        );
+        assert_eq!(
+            decide(&Policies { identity: &ids, resource: &delegated, ..Default::default() }, &send),
+            Decision::Allow,
+            "it leaves the decision to identity policies"
         );
     }
 }

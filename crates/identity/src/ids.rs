@@ -23,6 +23,11 @@ pub(crate) fn access_key_id() -> String {
     format!("AKIA{}", random(ID_CHARS, 16))
 }
 
+/// A session's access key id: `ASIA` and 16 characters.
+pub(crate) fn session_key_id() -> String {
+    format!("ASIA{}", random(ID_CHARS, 16))
+}
+
 /// A secret access key: 40 characters.
 pub(crate) fn secret() -> String {
     random(SECRET_CHARS, 40)

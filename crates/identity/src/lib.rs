@@ -20,14 +20,16 @@ pub mod model;
 mod names;
 mod principal;
 mod roles;
+mod sessions;
 mod state;
 mod users;
 
 pub use inline::Holder;
 pub use managed::{PolicyScope, Usage, policy_arn};
-pub use principal::Principal;
 pub use principal::user_arn;
+pub use principal::{Principal, Session};
 pub use roles::NewRole;
+pub use sessions::{AssumeRole, Credentials, SessionError};
 pub use state::State;
 
 use squall_clock::Clock;
@@ -60,6 +62,12 @@ pub enum Error {
     /// `ValidationError` (400): a name or value outside its pattern or length.
     #[error("{0}")]
     Validation(String),
+    /// `AccessDenied` (403): the caller may not do this (AssumeRole's decision).
+    #[error("{0}")]
+    AccessDenied(String),
+    /// `PackedPolicyTooLarge` (400): session policies over AWS's limit.
+    #[error("{0}")]
+    PackedPolicyTooLarge(String),
     /// `ConcurrentModification` (409): another server changed identities at the same
     /// moment; nothing was written.
     #[error("{0}")]
@@ -96,11 +104,21 @@ pub struct Identities {
     changing: tokio::sync::Mutex<()>,
     clock: Clock,
     cluster: Cluster,
+    /// Seals and opens session tokens.
+    sealer: squall_auth::Sealer,
+    /// Sessions already opened.
+    sessions: sessions::SessionCache,
 }
 
 impl Identities {
-    /// Loads every identity from `store`.
-    pub async fn open(store: Arc<dyn TableStore>, clock: Clock, cluster: Cluster) -> Result<Arc<Identities>> {
+    /// Loads every identity from `store`; session tokens are sealed with `sealer` (the same
+    /// key on every server of the store).
+    pub async fn open(
+        store: Arc<dyn TableStore>,
+        clock: Clock,
+        cluster: Cluster,
+        sealer: squall_auth::Sealer,
+    ) -> Result<Arc<Identities>> {
         let ledger = Ledger::open(store.clone(), "identities", DOMAIN, cluster.clone()).await?;
         let state = State::load(store.as_ref()).await?;
         Ok(Arc::new(Identities {
@@ -110,6 +128,8 @@ impl Identities {
             changing: tokio::sync::Mutex::new(()),
             clock,
             cluster,
+            sealer,
+            sessions: Default::default(),
         }))
     }
 

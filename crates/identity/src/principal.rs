@@ -5,21 +5,36 @@ use crate::model::{KeyStatus, User};
 use crate::state::State;
 use squall_iam::{Context, Decision, Policies, Policy, PolicyKind, Request};
 
-/// A principal as requests are authorized for it.
+/// A principal as requests are authorized for it: a user, or a role's session.
 #[derive(Debug)]
 pub struct Principal {
-    /// `arn:aws:iam::<account>:user/<path><name>`.
+    /// `arn:aws:iam::<account>:user/<path><name>`, or
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
     pub arn: String,
-    /// Its unique id (`AIDA…`).
+    /// Its unique id (`AIDA…`; a session's `AROA…:<session>`).
     pub id: String,
-    /// Its friendly name (`aws:username`).
+    /// A user's friendly name (`aws:username`); a session's name.
     pub name: String,
     /// The secrets of its access keys, with their status.
     pub keys: Vec<(String, String, KeyStatus)>,
-    /// Its identity policies: inline, attached, and its groups'.
+    /// Its identity policies: inline, attached, and its groups' (a session's: its role's).
     pub policies: Vec<Policy>,
-    /// Its tags (`aws:PrincipalTag/<key>`).
+    /// Its tags (`aws:PrincipalTag/<key>`); a session's tags and its role's.
     pub tags: Vec<(String, String)>,
+    /// For a role's session: the role's ARN (`aws:PrincipalArn`) and the session
+    /// policies, if any were passed, which limit what the role's policies allow.
+    pub session: Option<Session>,
+}
+
+/// What a role's session adds to its principal.
+#[derive(Debug)]
+pub struct Session {
+    /// `arn:aws:iam::<account>:role/<path><name>`.
+    pub role_arn: String,
+    /// The session policies (`Policy`, `PolicyArns`), `None` when none were passed.
+    pub policies: Option<Vec<Policy>>,
+    /// When the session's credentials expire (epoch milliseconds, platform clock).
+    pub expires_ms: u64,
 }
 
 /// A user's ARN.
@@ -51,6 +66,7 @@ impl Principal {
             })
             .collect();
         Principal {
+            session: None,
             arn: user_arn(&user.path, &user.name),
             id: user.id.clone(),
             name: user.name.clone(),
@@ -77,12 +93,14 @@ impl Principal {
     /// `aws:PrincipalArn`, `aws:PrincipalType`, `aws:PrincipalAccount`,
     /// `aws:PrincipalTag/<key>`) to `context`.
     pub fn describe(&self, context: &mut Context) {
-        context
-            .set("aws:username", self.name.clone())
-            .set("aws:userid", self.id.clone())
-            .set("aws:PrincipalArn", self.arn.clone())
-            .set("aws:PrincipalType", "User")
-            .set("aws:PrincipalAccount", squall_types::ACCOUNT_ID);
+        context.set("aws:userid", self.id.clone()).set("aws:PrincipalAccount", squall_types::ACCOUNT_ID);
+        match &self.session {
+            None => context
+                .set("aws:username", self.name.clone())
+                .set("aws:PrincipalArn", self.arn.clone())
+                .set("aws:PrincipalType", "User"),
+            Some(s) => context.set("aws:PrincipalArn", s.role_arn.clone()).set("aws:PrincipalType", "AssumedRole"),
+        };
         for (k, v) in &self.tags {
             context.set(&format!("aws:PrincipalTag/{k}"), v.clone());
         }
@@ -99,12 +117,25 @@ impl Principal {
     ) -> Decision {
         let identity: Vec<&Policy> = self.policies.iter().collect();
         let resource_policies: Vec<&Policy> = resource_policy.into_iter().collect();
-        let policies = Policies { identity: &identity, resource: &resource_policies, boundary: None, session: None };
+        let session: Option<Vec<&Policy>> =
+            self.session.as_ref().and_then(|s| s.policies.as_ref()).map(|p| p.iter().collect());
+        let policies =
+            Policies { identity: &identity, resource: &resource_policies, boundary: None, session: session.as_deref() };
         squall_iam::decide(&policies, &Request { principal: &self.arn, action, resource, context })
     }
 }
 
 impl State {
+    /// The policies of `role` (inline and attached).
+    pub(crate) fn role_policies(&self, role: &crate::model::Role) -> Vec<Policy> {
+        let documents = role
+            .inline
+            .values()
+            .map(String::as_str)
+            .chain(role.attached.iter().filter_map(|a| self.policy(a).ok()).map(|p| p.document()));
+        documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect()
+    }
+
     /// The identity policies of the user, group or role `arn` names (a user's include its
     /// groups'), for the policy simulator.
     pub fn policies_of(&self, arn: &str) -> crate::Result<Vec<Policy>> {
@@ -114,22 +145,19 @@ impl State {
             .and_then(|r| r.split_once('/'))
             .ok_or_else(missing)?;
         let name = rest.rsplit('/').next().unwrap_or(rest);
-        let (inline, attached): (Vec<&String>, Vec<&String>) = match kind {
-            "user" => return Ok(Principal::of_user(self, self.user(name)?).policies),
+        match kind {
+            "user" => Ok(Principal::of_user(self, self.user(name)?).policies),
+            "role" => Ok(self.role_policies(self.role(name)?)),
             "group" => {
                 let g = self.group(name)?;
-                (g.inline.values().collect(), g.attached.iter().collect())
+                let documents = g
+                    .inline
+                    .values()
+                    .map(String::as_str)
+                    .chain(g.attached.iter().filter_map(|a| self.policy(a).ok()).map(|p| p.document()));
+                Ok(documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect())
             }
-            "role" => {
-                let r = self.role(name)?;
-                (r.inline.values().collect(), r.attached.iter().collect())
-            }
-            _ => return Err(missing()),
-        };
-        let documents = inline
-            .into_iter()
-            .map(String::as_str)
-            .chain(attached.into_iter().filter_map(|a| self.policy(a).ok()).map(|p| p.document()));
-        Ok(documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect())
+            _ => Err(missing()),
+        }
     }
 }

@@ -27,7 +27,13 @@ pub struct State {
     pub policies: BTreeMap<String, ManagedPolicy>,
     pub keys: BTreeMap<String, AccessKey>,
     principals: HashMap<String, Arc<Principal>>,
+    /// Which identities these are: every state made current has a number of its own (what
+    /// was derived from an older one, such as an opened session, is derived again).
+    pub(crate) generation: u64,
 }
+
+/// The number the next state made current gets.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A record a change touched: written as it is in the new state, or deleted if gone.
 #[derive(Debug, Clone)]
@@ -48,6 +54,7 @@ impl State {
             policies: load(store, POLICIES).await?,
             keys: load(store, KEYS).await?,
             principals: HashMap::new(),
+            generation: 0,
         };
         state.resolve();
         Ok(state)
@@ -60,6 +67,7 @@ impl State {
 
     /// Resolves every access key's principal again (after a change).
     pub(crate) fn resolve(&mut self) {
+        self.generation = GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut by_user: HashMap<&str, Arc<Principal>> = HashMap::new();
         let mut principals = HashMap::new();
         for key in self.keys.values() {

@@ -1,11 +1,14 @@
 use super::*;
 use crate::model::KeyStatus;
+use sessions::SessionError;
 use squall_iam::{Context, Decision};
 
 async fn open() -> (tempfile::TempDir, Arc<Identities>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&dir.path().join("iam.db")).unwrap());
-    let ids = Identities::open(store, Clock::manual(1_000), Cluster::single()).await.unwrap();
+    let ids = Identities::open(store, Clock::manual(1_000), Cluster::single(), squall_auth::Sealer::new(&[3; 32]))
+        .await
+        .unwrap();
     (dir, ids)
 }
 
@@ -57,7 +60,8 @@ async fn changes_survive_a_reopen_and_bad_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("iam.db");
     let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&path).unwrap());
-    let ids = Identities::open(store, Clock::manual(0), Cluster::single()).await.unwrap();
+    let ids =
+        Identities::open(store, Clock::manual(0), Cluster::single(), squall_auth::Sealer::new(&[3; 32])).await.unwrap();
     ids.create_user("cy", Some("/ops/"), Vec::new()).await.unwrap();
     let key = ids.create_access_key("cy").await.unwrap();
     assert!(matches!(ids.create_user("CY", None, Vec::new()).await, Err(Error::AlreadyExists(_))));
@@ -70,6 +74,61 @@ async fn changes_survive_a_reopen_and_bad_input_is_refused() {
     assert!(matches!(ids.create_access_key("cy").await, Err(Error::LimitExceeded(_))));
     drop(ids);
     let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&path).unwrap());
-    let ids = Identities::open(store, Clock::manual(0), Cluster::single()).await.unwrap();
+    let ids =
+        Identities::open(store, Clock::manual(0), Cluster::single(), squall_auth::Sealer::new(&[3; 32])).await.unwrap();
     assert_eq!(ids.principal(&key.id).unwrap().arn, user_arn("/ops/", "cy"));
+}
+
+#[tokio::test]
+async fn sessions_carry_their_role_narrowed_and_end_on_time_or_with_the_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&dir.path().join("iam.db")).unwrap());
+    let clock = Clock::manual(1_000);
+    let ids =
+        Identities::open(store, clock.clone(), Cluster::single(), squall_auth::Sealer::new(&[3; 32])).await.unwrap();
+    ids.create_user("ada", None, Vec::new()).await.unwrap();
+    let key = ids.create_access_key("ada").await.unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":"sts:AssumeRole"}]}"#;
+    let new = NewRole { trust: trust.into(), ..Default::default() };
+    ids.create_role("worker", new).await.unwrap();
+    let everything =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:*","s3:*"],"Resource":"*"}]}"#;
+    ids.put_inline_policy(Holder::Role, "worker", "all", everything).await.unwrap();
+    let ask = |policy: Option<&str>| sessions::AssumeRole {
+        role_arn: "arn:aws:iam::000000000000:role/worker".into(),
+        session_name: "job".into(),
+        policy: policy.map(str::to_string),
+        ..Default::default()
+    };
+    let ada = ids.principal(&key.id).unwrap();
+    let ctx = Context::default();
+    // The trust policy names the account: ada's own policies must allow it too.
+    assert!(matches!(ids.assume_role(&ada, &ctx, ask(None)), Err(Error::AccessDenied(_))));
+    let may_assume = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::000000000000:role/worker"}]}"#;
+    ids.put_inline_policy(Holder::User, "ada", "assume", may_assume).await.unwrap();
+    let ada = ids.principal(&key.id).unwrap();
+    let only_s3 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    let creds = ids.assume_role(&ada, &ctx, ask(Some(only_s3))).unwrap();
+    assert!(creds.access_key_id.starts_with("ASIA"));
+    assert_eq!(creds.arn, "arn:aws:sts::000000000000:assumed-role/worker/job");
+    let s = ids.session(&creds.access_key_id, &creds.session_token).unwrap();
+    assert_eq!(s.active_secret(&creds.access_key_id), Some(creds.secret_access_key.as_str()));
+    assert_eq!(s.decide("s3:GetObject", "arn:aws:s3:::b/k", None, &ctx), Decision::Allow);
+    assert_eq!(s.decide("dynamodb:GetItem", "t", None, &ctx), Decision::ImplicitDeny, "the session policy narrows");
+    assert_eq!(ids.session(&creds.access_key_id, "bm90IGEgdG9rZW4=").map(|_| ()), Err(SessionError::Invalid));
+    assert_eq!(ids.session("ASIAOTHER", &creds.session_token).map(|_| ()), Err(SessionError::Invalid));
+
+    clock.advance(std::time::Duration::from_secs(3600)).unwrap();
+    assert_eq!(ids.session(&creds.access_key_id, &creds.session_token).map(|_| ()), Err(SessionError::Expired));
+
+    let fresh = ids.assume_role(&ada, &ctx, ask(None)).unwrap();
+    assert!(ids.session(&fresh.access_key_id, &fresh.session_token).is_ok());
+    ids.delete_inline_policy(Holder::Role, "worker", "all").await.unwrap();
+    ids.delete_role("worker").await.unwrap();
+    ids.create_role("worker", NewRole { trust: trust.into(), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        ids.session(&fresh.access_key_id, &fresh.session_token).map(|_| ()),
+        Err(SessionError::Invalid),
+        "a role made again under the same name does not revive its sessions"
+    );
 }

@@ -2,7 +2,7 @@
 //! operations over a `TableStore`, with no HTTP and no wire format (the adapters
 //! `squall-api-ssm` and `squall-api-secretsmanager` speak awsJson1.1 for them).
 //!
-//! - [`crypto`]: [`Sealer`], AES-256-GCM under the installation's 32-byte key, a fresh random
+//! - [`Sealer`] (`squall_auth`): AES-256-GCM under the installation's 32-byte key, a fresh random
 //!   nonce per value; SecureString values and every secret value are stored sealed.
 //! - [`parameters`]: [`Parameters`], SSM Parameter Store: names and hierarchies, versions (at
 //!   most 100 kept), labels, selectors (`name:3`, `name:label`), paths and filters, tags.
@@ -20,7 +20,7 @@
 //! rotation, replication, resource policies, parameter policies and public parameters
 //! (`/aws/service/…`).
 
-pub mod crypto;
+mod crypto;
 pub mod parameters;
 pub mod secrets;
 
@@ -28,9 +28,9 @@ mod lifecycle;
 mod paging;
 mod reset;
 
-pub use crypto::{KEY_LEN, Sealer};
 pub use parameters::Parameters;
 pub use secrets::Secrets;
+pub use squall_auth::{KEY_LEN, Sealer};
 
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;

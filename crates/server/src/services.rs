@@ -4,6 +4,7 @@
 use crate::ServerConfig;
 use crate::stores::Stores;
 use anyhow::Context;
+use sha2::Digest;
 use squall_functions::{Functions, LogPipe};
 use squall_identity::Identities;
 use squall_lifecycle::Service;
@@ -96,9 +97,18 @@ impl Services {
         .with_context(|| {
             format!("loading parameters and secrets (params.db, key {})", crate::keys::path(&config.data_dir).display())
         })?;
-        let identities = Identities::open(stores.identities.clone(), clock.clone(), stores.cluster.clone())
-            .await
-            .context("loading IAM identities")?;
+        // Session tokens are sealed under a key of their own, derived from the installation's
+        // (every server of a store has the same).
+        let session_key: [u8; 32] =
+            sha2::Sha256::new_with_prefix(b"squall sts session tokens\0").chain_update(key).finalize().into();
+        let identities = Identities::open(
+            stores.identities.clone(),
+            clock.clone(),
+            stores.cluster.clone(),
+            squall_auth::Sealer::new(&session_key),
+        )
+        .await
+        .context("loading IAM identities")?;
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),

@@ -18,15 +18,8 @@ fn the_first_start_key_is_the_account_roots() -> Result {
     assert_eq!(ok(&out)?.trim(), "arn:aws:iam::000000000000:root");
 
     // What is not served yet is refused by name.
-    let err = fails(&server.aws(&[
-        "sts",
-        "assume-role",
-        "--role-arn",
-        "arn:aws:iam::000000000000:role/r",
-        "--role-session-name",
-        "session",
-    ]))?;
-    assert!(err.contains("InvalidAction") && err.contains("AssumeRole"), "{err}");
+    let err = fails(&server.aws(&["sts", "get-session-token"]))?;
+    assert!(err.contains("InvalidAction") && err.contains("GetSessionToken"), "{err}");
     Ok(())
 }
 
@@ -44,4 +37,10 @@ fn every_operation_squall_serves_is_authorized() -> Result {
     let table = server.data_dir.join("actions.json");
     std::fs::write(&table, serde_json::to_vec(&rows)?)?;
     server.client_script_with("iam_every_operation.py", &[table.to_str().unwrap()], "done")
+}
+
+#[test]
+fn roles_are_assumed_and_their_sessions_end_with_the_clock_or_the_role() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    server.client_script("sts_sessions.py", "done")
 }

@@ -30,11 +30,11 @@ pub use describe::Describe;
 pub use get::{ByPath, Found};
 pub use put::{Put, PutOutcome};
 
-use crate::crypto::Sealer;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
+use squall_auth::Sealer;
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;
 use squall_lifecycle::Ledger;

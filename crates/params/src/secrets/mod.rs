@@ -29,11 +29,11 @@ pub use delete::Deleted;
 pub use read::{ListSecrets, SecretFilter, SecretInfo, SecretValue, VersionInfo};
 pub use write::{Create, NewValue, StageMove, Written};
 
-use crate::crypto::Sealer;
 use crate::{Error, Result, corrupt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
+use squall_auth::Sealer;
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;
 use squall_lifecycle::Ledger;
