@@ -120,7 +120,18 @@ pub(crate) fn authenticate(
         };
         let resource = squall_auth::canonical_resource_v2(&bucket_path, query);
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let amz: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| k.starts_with("x-amz-")).copied().collect();
+        // SigV2 presigning signs `x-amz-*` headers, then moves them into the query string
+        // (botocore does so with a session's token): both count.
+        let moved: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-amz-"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+            .collect();
+        let amz: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(k, _)| k.starts_with("x-amz-"))
+            .copied()
+            .chain(moved.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .collect();
         squall_auth::verify_presigned_v2(
             parts.method.as_str(),
             &resource,

@@ -79,12 +79,15 @@ impl Refusal {
 }
 
 /// The session token a request carries (`X-Amz-Security-Token`, as a header or, presigned,
-/// in the query string).
+/// in the query string in any case).
 pub fn session_token<'r>(headers: &'r http::HeaderMap, query: &'r str) -> Option<std::borrow::Cow<'r, str>> {
     if let Some(v) = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()) {
         return Some(v.into());
     }
-    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "X-Amz-Security-Token").map(|(_, v)| v)
+    // SigV2 presigned URLs carry it as botocore moved the header there: in lower case.
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"))
+        .map(|(_, v)| v)
 }
 
 impl AccessKeys {

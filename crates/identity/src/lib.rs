@@ -29,7 +29,7 @@ pub use managed::{PolicyScope, Usage, policy_arn};
 pub use principal::user_arn;
 pub use principal::{Principal, Session};
 pub use roles::NewRole;
-pub use sessions::{AssumeRole, Credentials, SessionError};
+pub use sessions::{AssumeRole, Credentials, FunctionGrant, SessionError};
 pub use state::State;
 
 use squall_clock::Clock;

@@ -54,9 +54,32 @@ pub struct Credentials {
     pub packed_policy_size: u32,
 }
 
+/// A function's execution role as its deployment recorded it: what serverless.yml granted
+/// (the framework's role: its inline statements and managed policies), or nothing (the
+/// framework's default role, which allows only logs — none of Squall's APIs).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FunctionGrant {
+    /// The role's ARN, as the function reports it.
+    pub role_arn: String,
+    /// The inline policy document.
+    #[serde(default)]
+    pub document: Option<String>,
+    /// Managed policies' ARNs.
+    #[serde(default)]
+    pub managed: Vec<String>,
+}
+
+/// How long a function's credentials last (as Lambda's, about as long as an execution
+/// environment); the process runtime retires a process before they expire.
+const FUNCTION_SESSION_S: u32 = 12 * 3600;
+
 /// What a session token holds.
 #[derive(Serialize, Deserialize)]
 struct Claims {
+    /// A function's grant, for a session of a role that lives in its deployment rather
+    /// than in IAM (`role` and `role_id` are then empty).
+    #[serde(default)]
+    grant: Option<FunctionGrant>,
     /// The role's name, lowercased, and its unique id.
     role: String,
     role_id: String,
@@ -186,6 +209,7 @@ impl Identities {
         let secret = ids::secret();
         let expires_ms = self.clock.now_ms() + u64::from(duration_s) * 1000;
         let claims = Claims {
+            grant: None,
             role: role.name.to_ascii_lowercase(),
             role_id: role.id.clone(),
             session: name.clone(),
@@ -208,6 +232,67 @@ impl Identities {
         })
     }
 
+    /// Credentials for the processes of function `function`: a session of the IAM role its
+    /// configuration names when that role exists and trusts Lambda (`lambda.amazonaws.com`),
+    /// else of the role its deployment granted (`grant`).
+    pub fn function_session(&self, function: &str, grant: FunctionGrant) -> Result<Credentials> {
+        let state = self.snapshot();
+        if grant.document.is_none()
+            && grant.managed.is_empty()
+            && let Some(role) = state.role_by_arn(&grant.role_arn)
+        {
+            let trust = Policy::parse(&role.trust, PolicyKind::Trust).map_err(|m| Error::MalformedPolicy(m.0))?;
+            let context = Context::default();
+            let request = Request {
+                principal: "lambda.amazonaws.com",
+                action: "sts:AssumeRole",
+                resource: &grant.role_arn,
+                context: &context,
+            };
+            if trust.evaluate_as_resource(&request) != Decision::Allow {
+                return Err(Error::AccessDenied(format!(
+                    "The role defined for the function cannot be assumed by Lambda: the trust policy of {} does not allow lambda.amazonaws.com",
+                    grant.role_arn
+                )));
+            }
+            let mut role = role.clone();
+            role.max_session_s = FUNCTION_SESSION_S;
+            let ask = AssumeRole {
+                role_arn: grant.role_arn.clone(),
+                session_name: function.to_string(),
+                duration_s: Some(FUNCTION_SESSION_S),
+                ..Default::default()
+            };
+            return self.mint(&state, &role, ask);
+        }
+        let access_key_id = ids::session_key_id();
+        let secret = ids::secret();
+        let expires_ms = self.clock.now_ms() + u64::from(FUNCTION_SESSION_S) * 1000;
+        let role_name = grant.role_arn.rsplit('/').next().unwrap_or_default().to_string();
+        let claims = Claims {
+            grant: Some(grant),
+            role: String::new(),
+            role_id: String::new(),
+            session: function.to_string(),
+            secret: secret.clone(),
+            expires_ms,
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+        };
+        let sealed =
+            self.sealer.seal(&serde_json::to_vec(&claims).expect("claims serialize"), access_key_id.as_bytes());
+        Ok(Credentials {
+            access_key_id,
+            secret_access_key: secret,
+            session_token: B64.encode(sealed),
+            expires_ms,
+            assumed_role_id: format!("{role_name}:{function}"),
+            arn: format!("arn:aws:sts::{}:assumed-role/{role_name}/{function}", squall_types::ACCOUNT_ID),
+            packed_policy_size: 0,
+        })
+    }
+
     /// The session `access_key_id` and `token` speak for, checked now.
     pub fn session(&self, access_key_id: &str, token: &str) -> Result<Arc<Principal>, SessionError> {
         let state = self.snapshot();
@@ -224,40 +309,13 @@ impl Identities {
         let sealed = B64.decode(token).map_err(|_| SessionError::Invalid)?;
         let opened = self.sealer.open(&sealed, access_key_id.as_bytes()).map_err(|_| SessionError::Invalid)?;
         let claims: Claims = serde_json::from_slice(&opened).map_err(|_| SessionError::Invalid)?;
-        let role = state.roles.get(&claims.role).filter(|r| r.id == claims.role_id).ok_or(SessionError::Invalid)?;
         if self.clock.now_ms() >= claims.expires_ms {
             return Err(SessionError::Expired);
         }
-        let mut session_policies: Vec<Policy> = Vec::new();
-        if let Some(p) = &claims.policy {
-            session_policies.push(Policy::parse(p, PolicyKind::Identity).map_err(|_| SessionError::Invalid)?);
-        }
-        for arn in &claims.policy_arns {
-            // A session policy deleted since grants nothing (its absence cannot widen).
-            if let Some(p) = state.policy(arn).ok().and_then(|p| Policy::parse(p.document(), PolicyKind::Identity).ok())
-            {
-                session_policies.push(p);
-            }
-        }
-        let limited = claims.policy.is_some() || !claims.policy_arns.is_empty();
-        let mut tags: Vec<(String, String)> = role.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
-        for t in &claims.tags {
-            tags.retain(|(k, _)| k != &t.key);
-            tags.push((t.key.clone(), t.value.clone()));
-        }
-        let principal = Arc::new(Principal {
-            arn: assumed_arn(role, &claims.session),
-            id: format!("{}:{}", role.id, claims.session),
-            name: claims.session.clone(),
-            keys: vec![(access_key_id.to_string(), claims.secret, KeyStatus::Active)],
-            policies: state.role_policies(role),
-            tags,
-            session: Some(Session {
-                role_arn: role_arn(role),
-                policies: limited.then_some(session_policies),
-                expires_ms: claims.expires_ms,
-            }),
-        });
+        let principal = match &claims.grant {
+            Some(grant) => Arc::new(granted(&state, access_key_id, &claims, grant)),
+            None => Arc::new(role_session(&state, access_key_id, &claims)?),
+        };
         let mut cache = self.sessions.0.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= CACHE_MAX {
             cache.clear();
@@ -265,4 +323,57 @@ impl Identities {
         cache.insert(access_key_id.to_string(), (token.to_string(), generation, principal.clone()));
         Ok(principal)
     }
+}
+
+/// The principal of a function's session whose role lives in its deployment.
+fn granted(state: &State, access_key_id: &str, claims: &Claims, grant: &FunctionGrant) -> Principal {
+    let documents = grant
+        .document
+        .iter()
+        .map(String::as_str)
+        .chain(grant.managed.iter().filter_map(|a| state.policy(a).ok()).map(|p| p.document()));
+    let role_name = grant.role_arn.rsplit('/').next().unwrap_or_default();
+    Principal {
+        arn: format!("arn:aws:sts::{}:assumed-role/{role_name}/{}", squall_types::ACCOUNT_ID, claims.session),
+        id: format!("{role_name}:{}", claims.session),
+        name: claims.session.clone(),
+        keys: vec![(access_key_id.to_string(), claims.secret.clone(), KeyStatus::Active)],
+        policies: documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect(),
+        tags: Vec::new(),
+        session: Some(Session { role_arn: grant.role_arn.clone(), policies: None, expires_ms: claims.expires_ms }),
+    }
+}
+
+/// The principal of a session of an IAM role.
+fn role_session(state: &State, access_key_id: &str, claims: &Claims) -> Result<Principal, SessionError> {
+    let role = state.roles.get(&claims.role).filter(|r| r.id == claims.role_id).ok_or(SessionError::Invalid)?;
+    let mut session_policies: Vec<Policy> = Vec::new();
+    if let Some(p) = &claims.policy {
+        session_policies.push(Policy::parse(p, PolicyKind::Identity).map_err(|_| SessionError::Invalid)?);
+    }
+    for arn in &claims.policy_arns {
+        // A session policy deleted since grants nothing (its absence cannot widen).
+        if let Some(p) = state.policy(arn).ok().and_then(|p| Policy::parse(p.document(), PolicyKind::Identity).ok()) {
+            session_policies.push(p);
+        }
+    }
+    let limited = claims.policy.is_some() || !claims.policy_arns.is_empty();
+    let mut tags: Vec<(String, String)> = role.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+    for t in &claims.tags {
+        tags.retain(|(k, _)| k != &t.key);
+        tags.push((t.key.clone(), t.value.clone()));
+    }
+    Ok(Principal {
+        arn: assumed_arn(role, &claims.session),
+        id: format!("{}:{}", role.id, claims.session),
+        name: claims.session.clone(),
+        keys: vec![(access_key_id.to_string(), claims.secret.clone(), KeyStatus::Active)],
+        policies: state.role_policies(role),
+        tags,
+        session: Some(Session {
+            role_arn: role_arn(role),
+            policies: limited.then_some(session_policies),
+            expires_ms: claims.expires_ms,
+        }),
+    })
 }

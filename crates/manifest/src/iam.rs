@@ -1,8 +1,8 @@
 //! Execution roles: `provider.iam` (`role.statements`, `role.managedPolicies`, `role` as an
 //! ARN), the older `provider.iamRoleStatements` / `iamManagedPolicies` / `role`, and per
 //! function `role` and `iamRoleStatements` (serverless-iam-roles-per-function). Statements
-//! are checked for the policy language's shapes and recorded as the role's policy; they
-//! are not enforced yet.
+//! are checked for the policy language's shapes and recorded as the role's policy, which
+//! the function's processes then act under (their credentials are a session of it).
 
 use crate::parse::{Cx, Path};
 use crate::resources::Refs;
@@ -53,7 +53,7 @@ pub(crate) struct ProviderRole {
     pub(crate) managed_policies: Vec<String>,
     /// `provider.iam.role.name`.
     pub(crate) name: Option<String>,
-    /// Whether anything was declared (so the warning is printed once).
+    /// Whether anything was declared (else the framework's role has no statements).
     pub(crate) declared: bool,
 }
 

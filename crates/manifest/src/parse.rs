@@ -364,13 +364,6 @@ impl Cx<'_> {
             );
             self.warn(&["resources", "Resources"], &msg);
         }
-        if functions.iter().any(|f| f.config.role_policy.is_some()) {
-            let at: &[&str] = if provider.role.declared { &["provider"] } else { &["functions"] };
-            self.warn(
-                at,
-                "IAM role statements are recorded as the functions' role policies but not enforced yet: squall does not enforce IAM yet, so every function may call every API",
-            );
-        }
         Some(Manifest {
             service,
             stage,

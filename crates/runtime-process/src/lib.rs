@@ -45,8 +45,9 @@ pub struct ProcessOptions {
     pub region: String,
     /// `AWS_ENDPOINT_URL` for functions: where their SDKs reach Squall.
     pub endpoint_url: Option<String>,
-    /// The access key functions' SDKs sign with.
-    pub credentials: Option<(String, String)>,
+    /// Where each function's execution-role credentials come from (`None`: functions get
+    /// none, and their SDKs' calls to Squall are refused).
+    pub credentials: Option<Arc<dyn squall_runtime::CredentialSource>>,
     /// Run each process in a bubblewrap sandbox that hides this directory (the data
     /// directory); `None` runs processes unsandboxed.
     pub sandbox: Option<PathBuf>,

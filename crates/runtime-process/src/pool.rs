@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A process is retired this long (besides its function's timeout) before its role
+/// credentials expire.
+const CREDENTIALS_MARGIN_MS: u64 = 5 * 60 * 1000;
+
 /// Lambda's limit on a synchronous request payload.
 const MAX_EVENT: usize = 6 << 20;
 
@@ -61,6 +65,21 @@ impl Pool {
 
     pub(crate) fn provisioned(&self) -> u32 {
         self.function.config.provisioned_concurrency
+    }
+
+    /// An idle process whose role credentials outlast a longest invocation; those that
+    /// would not are stopped (a new process gets fresh credentials).
+    fn take_idle(&self) -> Option<Worker> {
+        let margin = u64::from(self.function.config.timeout_s) * 1000 + CREDENTIALS_MARGIN_MS;
+        let now = self.opts.credentials.as_ref().map(|c| c.now_ms());
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(w) = idle.pop() {
+            match (w.credentials_expire_ms, now) {
+                (Some(expires), Some(now)) if now + margin >= expires => continue,
+                _ => return Some(w),
+            }
+        }
+        None
     }
 
     /// Stops processes idle for longer than `max_idle`, keeping the provisioned ones.
@@ -153,7 +172,7 @@ impl Pool {
             }
         };
 
-        let worker = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let worker = self.take_idle();
         let mut worker = match worker {
             Some(w) => w,
             None => match self.spawn(false).await {

@@ -6,7 +6,7 @@ use crate::api::{self, Job, Reply, Shared};
 use crate::limits::Memory;
 use bytes::Bytes;
 use squall_clock::wall_ms;
-use squall_runtime::LogSink;
+use squall_runtime::{FunctionCredentials, LogSink};
 use squall_types::{FunctionRecord, LogLine, LogStream, Runtime};
 use std::path::Path;
 use std::process::Stdio;
@@ -54,6 +54,8 @@ pub(crate) struct Worker {
     /// Set once the process finished its init (its first `next`).
     pub(crate) init: Option<Duration>,
     pub(crate) last_used: Instant,
+    /// When the role credentials in its environment expire (platform clock).
+    pub(crate) credentials_expire_ms: Option<u64>,
 }
 
 impl Drop for Worker {
@@ -63,7 +65,13 @@ impl Drop for Worker {
     }
 }
 
-fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions) -> Vec<(String, String)> {
+fn environment(
+    f: &FunctionRecord,
+    dir: &Path,
+    api: &str,
+    opts: &ProcessOptions,
+    credentials: Option<&FunctionCredentials>,
+) -> Vec<(String, String)> {
     let c = &f.config;
     let name = c.name.as_str();
     let mut env: Vec<(String, String)> = vec![
@@ -103,9 +111,10 @@ fn environment(f: &FunctionRecord, dir: &Path, api: &str, opts: &ProcessOptions)
     if let Some(url) = &opts.endpoint_url {
         env.push(("AWS_ENDPOINT_URL".into(), url.clone()));
     }
-    if let Some((id, secret)) = &opts.credentials {
-        env.push(("AWS_ACCESS_KEY_ID".into(), id.clone()));
-        env.push(("AWS_SECRET_ACCESS_KEY".into(), secret.clone()));
+    if let Some(c) = credentials {
+        env.push(("AWS_ACCESS_KEY_ID".into(), c.access_key_id.clone()));
+        env.push(("AWS_SECRET_ACCESS_KEY".into(), c.secret_access_key.clone()));
+        env.push(("AWS_SESSION_TOKEN".into(), c.session_token.clone()));
     }
     env.extend(c.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
     env
@@ -219,10 +228,16 @@ impl Worker {
         provisioned: bool,
         mut memory: Memory,
     ) -> std::io::Result<Worker> {
+        // The execution role's session, made for this process; the pool retires the process
+        // before it expires.
+        let credentials = match &opts.credentials {
+            Some(source) => Some(source.credentials(f).map_err(std::io::Error::other)?),
+            None => None,
+        };
         let (addr, jobs, shared, api) = api::start().await?;
         let mut cmd = command(f, dir, opts);
         memory.apply(&mut cmd)?;
-        cmd.envs(environment(f, dir, &addr, opts));
+        cmd.envs(environment(f, dir, &addr, opts, credentials.as_ref()));
         if provisioned {
             cmd.env("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
         }
@@ -248,6 +263,7 @@ impl Worker {
             spawned: Instant::now(),
             init: None,
             last_used: Instant::now(),
+            credentials_expire_ms: credentials.map(|c| c.expires_ms),
         })
     }
 

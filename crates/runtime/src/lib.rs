@@ -6,8 +6,10 @@
 //! log lines through a [`LogSink`].
 #![deny(missing_docs)]
 
+mod credentials;
 mod limit;
 
+pub use credentials::{CredentialSource, FunctionCredentials};
 pub use limit::{ConcurrencyLimit, LimitPermit, Servers};
 
 use async_trait::async_trait;

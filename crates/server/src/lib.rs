@@ -8,6 +8,7 @@
 
 mod credentials;
 mod keys;
+mod roles;
 mod runtimes;
 mod services;
 mod stores;
@@ -115,8 +116,10 @@ pub async fn run(
     // Functions' reserved concurrency is shared out among the servers of the store, counted
     // by the membership service (first to start, last to stop).
     let servers = squall_runtime::Servers::default();
-    let runtime = runtimes::build(&config, &creds, started.api_addr, log_pipe.clone(), servers.clone())?;
+    let roles = Arc::new(roles::FunctionRoles::default());
+    let runtime = runtimes::build(&config, roles.clone(), started.api_addr, log_pipe.clone(), servers.clone())?;
     let services = services::Services::open(&config, &stores, runtime, log_pipe, started.api_addr).await?;
+    roles.serve_from(services.identities.clone(), config.clock.clone());
     let membership = squall_lifecycle::Membership::new(stores.cluster.clone(), move |n| servers.set(n));
     let mut in_order: Vec<Arc<dyn squall_lifecycle::Service>> = vec![Arc::new(membership)];
     in_order.extend(services.in_start_order());

@@ -3,7 +3,6 @@
 
 use crate::ServerConfig;
 use anyhow::Context;
-use squall_auth::Credentials;
 use squall_functions::LogPipe;
 use squall_runtime::{ByKind, Servers};
 use squall_runtime_process::{ProcessOptions, ProcessRuntime};
@@ -11,11 +10,12 @@ use squall_runtime_wasm::WasmRuntime;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Both runtimes; process functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and the
-/// installation's key; reserved concurrency is shared among `servers`.
+/// Both runtimes; process functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and
+/// their execution role's credentials from `roles`; reserved concurrency is shared among
+/// `servers`.
 pub(crate) fn build(
     config: &ServerConfig,
-    creds: &Credentials,
+    roles: Arc<crate::roles::FunctionRoles>,
     api_addr: SocketAddr,
     log_pipe: Arc<LogPipe>,
     servers: Servers,
@@ -51,7 +51,7 @@ pub(crate) fn build(
             work_dir: data_dir.join("process"),
             sandbox,
             endpoint_url: Some(format!("http://{api_addr}")),
-            credentials: Some((creds.access_key_id.clone(), creds.secret_access_key.clone())),
+            credentials: Some(roles),
             region: config.region.clone(),
             ..config.process.clone()
         },

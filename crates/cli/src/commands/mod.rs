@@ -4,6 +4,7 @@ mod buckets;
 mod bundle;
 pub(crate) mod deploy;
 mod package;
+mod permissions;
 pub(crate) mod server;
 
 use crate::ClientArgs;

@@ -66,8 +66,8 @@ fn crud_apis_over_dynamodb_answer_as_api_gateway_and_dynamodb_do() -> Result {
     let support = api_key(users_out, "users-admin-dev-support")
         .ok_or_else(|| anyhow::anyhow!("no generated key printed:\n{users_out}"))?;
     assert_eq!(support.len(), 40, "{users_out}");
-    let (_, todos_err) = &deployed[0];
-    assert!(todos_err.contains("IAM role statements are recorded"), "IAM statements are warned about: {todos_err}");
+    let (todos_out, _) = &deployed[0];
+    assert!(todos_out.contains("permissions:\n"), "the deploy says what each function may do: {todos_out}");
     server.client_script_with("corpus_crud.py", &[&server.http, &support], "all corpus CRUD checks passed")
 }
 
@@ -167,8 +167,8 @@ fn python_requirements_and_package_patterns_shape_each_package() -> Result {
 fn intrinsics_iam_roles_and_cors_forms_deploy_as_written() -> Result {
     let server = Server::start()?;
     let deployed = deploy_all(&server, &["intrinsics-showcase", "cors-api"])?;
-    let (_, stderr) = &deployed[0];
-    assert!(stderr.contains("IAM role statements are recorded"), "{stderr}");
+    let (stdout, stderr) = &deployed[0];
+    assert!(stdout.contains("permissions:\n"), "{stdout}");
     assert!(!stderr.contains("serverless-iam-roles-per-function does not run"), "a known plugin: {stderr}");
     server.client_script_with("corpus_features.py", &[&server.http], "all corpus feature checks passed")
 }

@@ -44,3 +44,58 @@ fn roles_are_assumed_and_their_sessions_end_with_the_clock_or_the_role() -> Resu
     let server = Server::start_with(&["--dev"])?;
     server.client_script("sts_sessions.py", "done")
 }
+
+#[test]
+fn functions_run_with_their_own_roles_and_never_the_installation_key() -> Result {
+    let server = Server::start()?;
+    // The role `worker` names, made as a user would, trusting Lambda and allowed to write.
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&server.aws(&["iam", "create-role", "--role-name", "ledger-worker", "--assume-role-policy-document", trust]))?;
+    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:PutItem","dynamodb:GetItem"],"Resource":"arn:aws:dynamodb:*:*:table/rolesvc-*"}]}"#;
+    ok(&server.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "ledger-worker",
+        "--policy-name",
+        "ledger",
+        "--policy-document",
+        grant,
+    ]))?;
+    let out = server.deploy(&root().join("tests/guests/lambda/roles"))?;
+    // The deploy says what each function may do.
+    assert!(out.contains("permissions:"), "{out}");
+    assert!(
+        out.contains("    Allow dynamodb:GetItem on arn:aws:dynamodb:us-east-1:000000000000:table/rolesvc-dev-Ledger"),
+        "{out}"
+    );
+    assert!(out.contains("rolesvc-dev-auditor: the framework's default role: logs only"), "{out}");
+    assert!(out.contains("rolesvc-dev-worker: IAM role arn:aws:iam::000000000000:role/ledger-worker"), "{out}");
+    let invoke = |function: &str, id: &str| -> Result<serde_json::Value> {
+        let (_, payload) = server.lambda_invoke(&format!("rolesvc-dev-{function}"), &format!(r#"{{"id": "{id}"}}"#))?;
+        Ok(serde_json::from_str(&payload)?)
+    };
+
+    let writer = invoke("writer", "w1")?;
+    assert_eq!(writer["stored"], "rolesvc-dev-writer", "{writer}");
+    assert_eq!(writer["key_id"], "ASIA", "temporary credentials, not the installation's key: {writer}");
+    let me = writer["me"].as_str().unwrap_or_default();
+    assert!(me.starts_with("arn:aws:sts::000000000000:assumed-role/") && me.ends_with("/rolesvc-dev-writer"), "{me}");
+
+    // Its neighbour on the same table may only read.
+    let reader = invoke("reader", "r1")?;
+    assert_eq!(reader["denied"], "AccessDeniedException", "{reader}");
+    let message = reader["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/rolesvc-dev-Ledger"),
+        "{message}"
+    );
+    // Declaring nothing is the framework's default role: logs only.
+    let auditor = invoke("auditor", "a1")?;
+    assert_eq!(auditor["denied"], "AccessDeniedException", "{auditor}");
+    // A role made in IAM, named by ARN.
+    let worker = invoke("worker", "k1")?;
+    assert_eq!(worker["stored"], "rolesvc-dev-worker", "{worker}");
+    assert_eq!(worker["me"], "arn:aws:sts::000000000000:assumed-role/ledger-worker/rolesvc-dev-worker", "{worker}");
+    Ok(())
+}

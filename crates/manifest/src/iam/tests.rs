@@ -77,7 +77,7 @@ fn statements_become_each_functions_recorded_role() {
 
     let named = &m.functions[2].config;
     assert_eq!((named.role.as_str(), named.role_policy.is_none()), ("arn:aws:iam::000000000000:role/custom", true));
-    assert!(m.warnings.iter().any(|w| w.contains("recorded as the functions' role policies but not enforced yet")));
+    assert!(m.warnings.iter().all(|w| !w.contains("role")), "roles are enforced now: {:?}", m.warnings);
 }
 
 #[test]

@@ -47,7 +47,7 @@ def fail(event, context):
 
 
 def platform(event, context):
-    import boto3  # reaches this Squall through AWS_ENDPOINT_URL and the injected key
+    import boto3  # reaches this Squall through AWS_ENDPOINT_URL and its role's credentials
     names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
     return {"functions": names}
 

@@ -1,0 +1,53 @@
+//! Functions' execution-role credentials: each process function's processes get a session
+//! of its role from the identity service (`squall_identity::Identities::function_session`),
+//! never the installation's key. The runtimes are built before the services are open, so
+//! the identity service is handed over once it is.
+
+use squall_identity::{FunctionGrant, Identities};
+use squall_runtime::{CredentialSource, FunctionCredentials};
+use squall_types::FunctionRecord;
+use std::sync::{Arc, OnceLock};
+
+/// The credential source the process runtime is given.
+#[derive(Default)]
+pub(crate) struct FunctionRoles {
+    identities: OnceLock<Arc<Identities>>,
+    clock: OnceLock<squall_clock::Clock>,
+}
+
+impl FunctionRoles {
+    /// Makes credentials available from `identities`, on `clock`.
+    pub(crate) fn serve_from(&self, identities: Arc<Identities>, clock: squall_clock::Clock) {
+        let _ = self.identities.set(identities);
+        let _ = self.clock.set(clock);
+    }
+}
+
+impl std::fmt::Debug for FunctionRoles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionRoles").field("ready", &self.identities.get().is_some()).finish()
+    }
+}
+
+impl CredentialSource for FunctionRoles {
+    fn credentials(&self, f: &FunctionRecord) -> Result<FunctionCredentials, String> {
+        let identities = self.identities.get().ok_or("the identity service is not open yet")?;
+        let c = &f.config;
+        let grant = FunctionGrant {
+            role_arn: c.role.clone(),
+            document: c.role_policy.as_ref().map(|p| p.document.clone()),
+            managed: c.role_policy.as_ref().map(|p| p.managed_policies.clone()).unwrap_or_default(),
+        };
+        let creds = identities.function_session(c.name.as_str(), grant).map_err(|e| e.to_string())?;
+        Ok(FunctionCredentials {
+            access_key_id: creds.access_key_id,
+            secret_access_key: creds.secret_access_key,
+            session_token: creds.session_token,
+            expires_ms: creds.expires_ms,
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.get().map_or(0, squall_clock::Clock::now_ms)
+    }
+}
