@@ -43,7 +43,7 @@ fn s3_auth_error(e: AuthError) -> S3Error {
 }
 
 /// Checks `parts`' signature; what the body's framing and hash must be, and the access
-/// key that signed.
+/// key that signed (empty for an anonymous request, which carries no signature).
 /// `virtual_bucket` is the bucket a virtual-host-style request's host named.
 pub(crate) fn authenticate(
     keys: &AccessKeys,
@@ -144,7 +144,8 @@ pub(crate) fn authenticate(
         .map_err(s3_auth_error)?;
         return Ok((Payload::Unsigned, presigned.access_key_id));
     }
-    Err(access_denied("Access Denied: the request is not signed"))
+    // Anonymous: what the bucket's policy grants everyone, decided by `access`.
+    Ok((Payload::Unsigned, String::new()))
 }
 
 /// Every `x-amz-*` header must be among the signed ones.

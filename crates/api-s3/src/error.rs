@@ -121,6 +121,8 @@ impl From<E> for S3Error {
                 .with("ProposedSize", size.to_string())
                 .with("MinSizeAllowed", squall_objects::MIN_PART_SIZE.to_string()),
             E::InvalidPartNumber => s(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidPartNumber"),
+            E::MalformedPolicy(_) => s(StatusCode::BAD_REQUEST, "MalformedPolicy"),
+            E::NoSuchBucketPolicy(b) => s(StatusCode::NOT_FOUND, "NoSuchBucketPolicy").with("BucketName", b),
             E::NoSuchWebsiteConfiguration(b) => {
                 s(StatusCode::NOT_FOUND, "NoSuchWebsiteConfiguration").with("BucketName", b)
             }

@@ -12,6 +12,7 @@ mod error;
 mod multipart;
 mod notifications;
 pub(crate) mod objects;
+mod policy;
 mod source;
 mod website;
 pub mod website_endpoint;
@@ -64,6 +65,8 @@ pub(crate) struct S3Request {
     pub(crate) requester: squall_objects::events::Requester,
     /// Who signed it.
     pub(crate) caller: Option<squall_api::auth::Identity>,
+    /// Whether it carries no signature (allowed only what the bucket policy grants everyone).
+    pub(crate) anonymous: bool,
     /// The body, which sources borrow, so what a refused request did not read can still
     /// be drained afterwards.
     body: Incoming,
@@ -172,8 +175,9 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
         principal,
     };
     let token = squall_api::auth::session_token(&parts.headers, parts.uri.query().unwrap_or(""));
-    let caller = state.keys.identity(&requester.principal, token.as_deref()).ok();
-    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, body };
+    let anonymous = requester.principal.is_empty();
+    let caller = if anonymous { None } else { state.keys.identity(&requester.principal, token.as_deref()).ok() };
+    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
@@ -207,9 +211,8 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 23] = [
+const UNSUPPORTED: [&str; 22] = [
     "acl",
-    "policy",
     "policyStatus",
     "lifecycle",
     "logging",
@@ -400,7 +403,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 4] = ["cors", "notification", "website", "tagging"];
+const BUCKET_CONFIG: [&str; 5] = ["cors", "notification", "website", "tagging", "policy"];
 
 /// Put, get or delete one of [`BUCKET_CONFIG`].
 async fn bucket_config(
@@ -422,6 +425,9 @@ async fn bucket_config(
         ("tagging", Method::PUT) => "PutBucketTagging",
         ("tagging", Method::GET) => "GetBucketTagging",
         ("tagging", Method::DELETE) => "DeleteBucketTagging",
+        ("policy", Method::PUT) => "PutBucketPolicy",
+        ("policy", Method::GET) => "GetBucketPolicy",
+        ("policy", Method::DELETE) => "DeleteBucketPolicy",
         _ => return Err(S3Error::method_not_allowed()),
     };
     access::authorize(state, req, op)?;
@@ -436,6 +442,9 @@ async fn bucket_config(
         "DeleteBucketWebsite" => website::delete(o, bucket).await,
         "PutBucketTagging" => objects::put_bucket_tagging(o, req, bucket).await,
         "GetBucketTagging" => objects::get_bucket_tagging(o, bucket),
+        "PutBucketPolicy" => policy::put(o, req, bucket).await,
+        "GetBucketPolicy" => policy::get(o, bucket),
+        "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         _ => objects::delete_bucket_tagging(o, bucket).await,
     }
 }

@@ -91,7 +91,14 @@ async fn follow_link(state: &ApiState, uri: &http::Uri, request_id: &str) -> Rep
 async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
     let p = Params::parse(req.uri.query(), &req.body);
     let action = p.required("Action", "MissingAction")?.to_string();
-    req.authorize(state, "sns", &action, || {
+    // A topic's own policy may grant what the caller's identity policies do not.
+    let topic = p.get("TopicArn").filter(|_| action != "CreateTopic");
+    let policy_doc = topic.and_then(|t| state.topics.policy(t));
+    let policy = match (topic, policy_doc.as_deref()) {
+        (Some(arn), Some(document)) => Some(squall_api::authorize::ResourcePolicy { arn, document }),
+        _ => None,
+    };
+    req.authorize_under(state, "sns", &action, policy, || {
         let named = match action.as_str() {
             "CreateTopic" => {
                 p.get("Name").map(|n| format!("arn:aws:sns:{}:{}:{n}", state.region, squall_types::ACCOUNT_ID))

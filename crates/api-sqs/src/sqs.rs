@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
+use squall_api::authorize::ResourcePolicy;
 use squall_api::json::{json10, serialization};
 use squall_queues::message::{AttributeValue, Attributes, NewMessage, md5_of_attributes};
 use squall_queues::service::{MAX_BATCH, ReceiveOptions, Received};
@@ -109,8 +110,13 @@ pub(super) async fn call(
     op: &str,
     input: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    req.authorize(state, "sqs", op, || {
-        let arn = |name: &str| format!("arn:aws:sqs:{}:{}:{name}", state.region, squall_types::ACCOUNT_ID);
+    let arn = |name: &str| format!("arn:aws:sqs:{}:{}:{name}", state.region, squall_types::ACCOUNT_ID);
+    // A queue's own policy may grant what the caller's identity policies do not.
+    let named = queue_name(input).ok().filter(|_| !matches!(op, "CreateQueue" | "GetQueueUrl" | "ListQueues"));
+    let policy_doc = named.and_then(|n| state.queues.policy(n));
+    let queue_arn = named.map(arn).unwrap_or_default();
+    let policy = policy_doc.as_deref().map(|document| ResourcePolicy { arn: &queue_arn, document });
+    req.authorize_under(state, "sqs", op, policy, || {
         let named = match op {
             "CreateQueue" | "GetQueueUrl" => opt_str(input, "QueueName").ok().flatten().map(arn),
             "StartMessageMoveTask" | "ListMessageMoveTasks" => {

@@ -17,6 +17,9 @@ pub struct Caller<'a> {
     pub identity: Option<&'a Identity>,
     /// The client's address (`aws:SourceIp`).
     pub peer: Option<std::net::IpAddr>,
+    /// An unsigned request that has no authority of its own (S3's anonymous requests): it
+    /// may do only what a resource policy grants everyone (`"Principal": "*"`).
+    pub anonymous: bool,
 }
 
 /// Whether `caller` may perform `operation` of `service` (botocore's names) on each of
@@ -29,14 +32,65 @@ pub fn authorize(
     operation: &str,
     resources: impl FnOnce() -> Vec<String>,
 ) -> Result<(), ApiError> {
-    authorize_each(state, caller, service, operation, || {
+    authorize_under(state, caller, service, operation, None, resources)
+}
+
+/// A resource's own policy (a queue's or topic's `Policy`, a bucket policy): its ARN and
+/// its document, checked valid when it was set.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourcePolicy<'a> {
+    pub arn: &'a str,
+    pub document: &'a str,
+}
+
+/// [`authorize`] on a resource with a policy of its own, which may grant the caller what
+/// its identity policies do not, and whose explicit Deny binds even the account root.
+pub fn authorize_under(
+    state: &ApiState,
+    caller: Caller<'_>,
+    service: &str,
+    operation: &str,
+    policy: Option<ResourcePolicy<'_>>,
+    resources: impl FnOnce() -> Vec<String>,
+) -> Result<(), ApiError> {
+    let checks = || {
         let Some(row) = actions::find(service, operation) else { return Vec::new() };
         let resources = resources();
         if row.resource == Resource::Any || resources.is_empty() {
             return vec![(row.action, "*".to_string())];
         }
         resources.into_iter().map(|r| (row.action, r)).collect()
-    })
+    };
+    authorize_each_under(state, caller, service, operation, policy, checks)
+}
+
+/// [`authorize_each`] under a resource's own policy (see [`authorize_under`]).
+pub fn authorize_each_under(
+    state: &ApiState,
+    caller: Caller<'_>,
+    service: &str,
+    operation: &str,
+    policy: Option<ResourcePolicy<'_>>,
+    checks: impl FnOnce() -> Vec<(&'static str, String)>,
+) -> Result<(), ApiError> {
+    let Some(policy) = policy else { return decide_each(state, caller, service, operation, checks, None) };
+    let parsed = state.resource_policies.get(policy.arn, policy.document);
+    if caller.identity.is_some_and(|i| i.principal.is_none()) {
+        // The root: only the resource policy's explicit Deny can stop it.
+        let root = format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID);
+        let mut context = Context::default();
+        if let Some(ip) = caller.peer {
+            context.set("aws:SourceIp", ip.to_string());
+        }
+        for (action, resource) in checks() {
+            let request = squall_iam::Request { principal: &root, action, resource: &resource, context: &context };
+            if parsed.evaluate_as_resource(&request) == Decision::ExplicitDeny {
+                return Err(denial(service, &root, action, &resource, Decision::ExplicitDeny, true));
+            }
+        }
+        return Ok(());
+    }
+    decide_each(state, caller, service, operation, checks, Some(&parsed))
 }
 
 /// [`authorize`] for an operation AWS authorizes as several actions (a transaction's
@@ -49,6 +103,20 @@ pub fn authorize_each(
     operation: &str,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
 ) -> Result<(), ApiError> {
+    decide_each(state, caller, service, operation, checks, None)
+}
+
+fn decide_each(
+    state: &ApiState,
+    caller: Caller<'_>,
+    service: &str,
+    operation: &str,
+    checks: impl FnOnce() -> Vec<(&'static str, String)>,
+    resource_policy: Option<&squall_iam::Policy>,
+) -> Result<(), ApiError> {
+    if caller.anonymous {
+        return anonymous(caller, service, checks, resource_policy);
+    }
     // The root (or an unsigned request's own authority) decides nothing here: an
     // operation the adapter does not serve gets its own answer.
     let Some(principal) = caller.identity.and_then(|i| i.principal.as_deref()) else { return Ok(()) };
@@ -70,9 +138,20 @@ pub fn authorize_each(
         checks.push((row.action, "*".to_string()));
     }
     for (action, resource) in checks {
-        match principal.decide(action, &resource, None, &context) {
+        match principal.decide(action, &resource, resource_policy, &context) {
             Decision::Allow => {}
-            denied => return Err(denial(service, &principal.arn, action, &resource, denied)),
+            denied => {
+                let by_resource = resource_policy.is_some_and(|p| {
+                    let request = squall_iam::Request {
+                        principal: &principal.arn,
+                        action,
+                        resource: &resource,
+                        context: &context,
+                    };
+                    p.evaluate_as_resource(&request) == Decision::ExplicitDeny
+                });
+                return Err(denial(service, &principal.arn, action, &resource, denied, by_resource));
+            }
         }
     }
     Ok(())
@@ -101,9 +180,46 @@ impl ApiRequest {
         authorize_each(state, self.who(), service, operation, checks)
     }
 
-    fn who(&self) -> Caller<'_> {
-        Caller { identity: self.caller.as_ref(), peer: self.peer }
+    /// [`authorize_under`] for this request's caller.
+    pub fn authorize_under(
+        &self,
+        state: &ApiState,
+        service: &str,
+        operation: &str,
+        policy: Option<ResourcePolicy<'_>>,
+        resources: impl FnOnce() -> Vec<String>,
+    ) -> Result<(), ApiError> {
+        authorize_under(state, self.who(), service, operation, policy, resources)
     }
+
+    fn who(&self) -> Caller<'_> {
+        Caller { identity: self.caller.as_ref(), peer: self.peer, anonymous: false }
+    }
+}
+
+/// An anonymous request: allowed what the resource's policy grants everyone, else S3's
+/// plain denial.
+fn anonymous(
+    caller: Caller<'_>,
+    service: &str,
+    checks: impl FnOnce() -> Vec<(&'static str, String)>,
+    resource_policy: Option<&squall_iam::Policy>,
+) -> Result<(), ApiError> {
+    let denied = || ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+    let policy = resource_policy.ok_or_else(denied)?;
+    let mut context = Context::default();
+    if let Some(ip) = caller.peer {
+        context.set("aws:SourceIp", ip.to_string());
+    }
+    context.set("aws:SecureTransport", "false");
+    for (action, resource) in checks() {
+        let request = squall_iam::Request { principal: "*", action, resource: &resource, context: &context };
+        if policy.evaluate_as_resource(&request) != Decision::Allow {
+            tracing::debug!(service, action, resource, "anonymous request denied");
+            return Err(denied());
+        }
+    }
+    Ok(())
 }
 
 /// The global condition keys of a request by `principal`.
@@ -122,8 +238,16 @@ pub fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::I
 }
 
 /// AWS's denial, in `service`'s shape.
-fn denial(service: &str, principal: &str, action: &str, resource: &str, decision: Decision) -> ApiError {
+fn denial(
+    service: &str,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    decision: Decision,
+    by_resource: bool,
+) -> ApiError {
     let because = match decision {
+        Decision::ExplicitDeny if by_resource => "with an explicit deny in a resource-based policy".to_string(),
         Decision::ExplicitDeny => "with an explicit deny in an identity-based policy".to_string(),
         _ => format!("because no identity-based policy allows the {action} action"),
     };
@@ -137,4 +261,35 @@ fn denial(service: &str, principal: &str, action: &str, resource: &str, decision
         _ => (StatusCode::FORBIDDEN, "AccessDenied"),
     };
     ApiError::new(status, code, message)
+}
+
+/// Resource policies parsed once per document, by the resource's ARN.
+#[derive(Default)]
+pub struct ResourcePolicies(
+    std::sync::Mutex<std::collections::HashMap<String, (String, std::sync::Arc<squall_iam::Policy>)>>,
+);
+
+/// At most this many parsed policies are kept; beyond it the cache starts afresh.
+const POLICY_CACHE_MAX: usize = 10_000;
+
+impl ResourcePolicies {
+    /// The policy `document` of `arn`, parsed (a document that no longer parses, which its
+    /// service checked when it was set, allows nothing).
+    fn get(&self, arn: &str, document: &str) -> std::sync::Arc<squall_iam::Policy> {
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((text, parsed)) = cache.get(arn)
+            && text == document
+        {
+            return parsed.clone();
+        }
+        let parsed = std::sync::Arc::new(
+            squall_iam::Policy::parse(document, squall_iam::PolicyKind::Resource)
+                .unwrap_or(squall_iam::Policy { variables: false, statements: Vec::new() }),
+        );
+        if cache.len() >= POLICY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(arn.to_string(), (document.to_string(), parsed.clone()));
+        parsed
+    }
 }

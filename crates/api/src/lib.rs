@@ -48,6 +48,8 @@ pub struct ApiState {
     pub params: Arc<squall_params::Params>,
     /// IAM's users, groups, roles and policies.
     pub identities: Arc<squall_identity::Identities>,
+    /// Resources' own policies, parsed.
+    pub resource_policies: Arc<authorize::ResourcePolicies>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides
     /// `<bucket>.localhost`).
     pub s3_domain: Option<String>,

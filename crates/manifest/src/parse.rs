@@ -356,11 +356,17 @@ impl Cx<'_> {
             Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
-        if !self.resource_policies.is_empty() {
-            let ids: Vec<&str> = self.resource_policies.iter().map(|p| p.logical_id.as_str()).collect();
+        // Bucket policies are set on deploy and enforced; functions' permissions not yet.
+        let permissions: Vec<&str> = self
+            .resource_policies
+            .iter()
+            .filter(|p| !p.resource.starts_with("arn:aws:s3:::"))
+            .map(|p| p.logical_id.as_str())
+            .collect();
+        if !permissions.is_empty() {
             let msg = format!(
-                "{} recorded but not enforced yet: squall does not enforce resource policies, so every key of this server may use these buckets and functions",
-                ids.join(", ")
+                "{} recorded but not enforced yet: squall does not enforce functions' resource policies, so every principal allowed lambda:InvokeFunction by its own policies may invoke these functions",
+                permissions.join(", ")
             );
             self.warn(&["resources", "Resources"], &msg);
         }

@@ -1,5 +1,6 @@
 //! Resource policies a service declares: `AWS::S3::BucketPolicy` and
-//! `AWS::Lambda::Permission`. Checked and recorded with the deployment; not enforced yet.
+//! `AWS::Lambda::Permission`. Checked and recorded with the deployment; `squall deploy`
+//! sets bucket policies (enforced), functions' permissions are not enforced yet.
 
 use crate::parse::Cx;
 use serde_json::json;

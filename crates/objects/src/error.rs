@@ -91,6 +91,12 @@ pub enum Error {
     /// A part number the object does not have.
     #[error("The requested partnumber is not satisfiable")]
     InvalidPartNumber,
+    /// A bucket policy S3 would refuse.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// The bucket has no policy.
+    #[error("The bucket policy does not exist")]
+    NoSuchBucketPolicy(String),
     /// The bucket serves no website.
     #[error("The specified bucket does not have a website configuration")]
     NoSuchWebsiteConfiguration(String),

@@ -21,6 +21,7 @@ pub mod conditions;
 pub mod cors;
 pub mod events;
 pub mod names;
+mod policy;
 pub mod record;
 pub mod website;
 

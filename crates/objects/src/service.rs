@@ -33,6 +33,9 @@ pub struct BucketRecord {
     /// The static website it serves, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<crate::website::WebsiteConfig>,
+    /// Its bucket policy (a JSON document), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// A bucket while the server runs.
@@ -205,6 +208,7 @@ impl Objects {
             cors: None,
             notifications: Vec::new(),
             website: None,
+            policy: None,
             tags: Vec::new(),
         };
         let definition = serde_json::to_string(&record).expect("records serialize");

@@ -23,8 +23,8 @@ pub struct QueueAttributes {
     /// A FIFO queue's settings; `None` for a standard queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fifo: Option<FifoSettings>,
-    /// Settings stored and reported as given: `Policy`, `RedriveAllowPolicy`, KMS and SSE
-    /// settings (Squall does not enforce them).
+    /// Settings stored and reported as given: `Policy` (checked, and enforced by the api
+    /// port's authorization), `RedriveAllowPolicy`, KMS and SSE settings.
     #[serde(default)]
     pub opaque: BTreeMap<String, String>,
 }
@@ -164,6 +164,16 @@ impl QueueAttributes {
                             "SqsManagedSseEnabled=true: Squall does not encrypt messages at rest; reported as false"
                         );
                     }
+                }
+                // Enforced: a policy IAM would refuse is refused, and an empty one removes it.
+                "Policy" if value.trim().is_empty() => {
+                    self.opaque.remove("Policy");
+                }
+                "Policy" => {
+                    squall_iam::Policy::parse(value, squall_iam::PolicyKind::Resource).map_err(|m| {
+                        Error::InvalidAttributeValue(format!("Invalid value for the parameter Policy. Reason: {}", m.0))
+                    })?;
+                    self.opaque.insert(name.clone(), value.clone());
                 }
                 n if OPAQUE.contains(&n) => {
                     self.opaque.insert(name.clone(), value.clone());

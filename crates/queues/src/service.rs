@@ -317,6 +317,12 @@ impl Queues {
         Ok(())
     }
 
+    /// The queue's own access policy (its `Policy` attribute), if it has one.
+    pub fn policy(&self, name: &str) -> Option<String> {
+        let def = self.queue(name).ok()?.def().ok()?;
+        def.attributes.opaque.get("Policy").filter(|p| !p.trim().is_empty()).cloned()
+    }
+
     /// GetQueueAttributes: the named attributes (`All` for every one).
     pub async fn get_attributes(&self, name: &str, names: &[String]) -> Result<BTreeMap<String, String>> {
         if let Some(bad) = names.iter().find(|n| !is_known(n)) {

@@ -129,6 +129,7 @@ pub async fn run(
         functions: services.functions.clone(),
         keys: Arc::new(AccessKeys::new([creds], Some(services.identities.clone()))),
         identities: services.identities.clone(),
+        resource_policies: Default::default(),
         region: config.region.clone(),
         http_base: format!("http://{}", started.http_addr),
         tables: services.tables.clone(),

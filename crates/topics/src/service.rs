@@ -325,7 +325,11 @@ fn check_topic_attribute(name: &str, value: &str, fifo: bool) -> Result<()> {
         }
         "FifoTopic" | "ContentBasedDeduplication" => Ok(()),
         "DisplayName" if value.chars().count() > 100 => Err(invalid("DisplayName")),
-        "Policy" | "DeliveryPolicy" if serde_json::from_str::<serde_json::Value>(value).is_err() => {
+        "Policy" => match squall_iam::Policy::parse(value, squall_iam::PolicyKind::Resource) {
+            Ok(_) => Ok(()),
+            Err(m) => Err(invalid(format!("Attributes Reason: Policy: {}", m.0))),
+        },
+        "DeliveryPolicy" if serde_json::from_str::<serde_json::Value>(value).is_err() => {
             Err(invalid(format!("Attributes Reason: {name}: failed to parse JSON")))
         }
         "TracingConfig" if !matches!(value, "PassThrough" | "Active") => {
@@ -545,6 +549,14 @@ impl Topics {
         self.cluster.changed(DOMAIN).await;
         self.write().remove(name);
         Ok(())
+    }
+
+    /// The topic's own access policy (its `Policy` attribute), if one was set (the default
+    /// policy GetTopicAttributes reports grants the account what its identity policies
+    /// allow, so it is not consulted).
+    pub fn policy(&self, arn: &str) -> Option<String> {
+        let name = self.topic_name(arn).ok()?;
+        self.read().get(name)?.def.attributes.get("Policy").cloned()
     }
 
     /// GetTopicAttributes: the stored attributes and the computed ones.

@@ -95,6 +95,18 @@ pub(crate) async fn ensure_buckets(
     Ok(())
 }
 
+/// Sets the bucket policies the service declares (`AWS::S3::BucketPolicy`).
+pub(crate) async fn ensure_policies(client: &Client, policies: &[squall_types::ResourcePolicy]) -> anyhow::Result<()> {
+    for p in policies {
+        let Some(bucket) = p.resource.strip_prefix("arn:aws:s3:::") else { continue };
+        s3(client, Method::PUT, &format!("/{}?policy", segment(bucket)), p.document.clone().into_bytes())
+            .await
+            .with_context(|| format!("setting the policy of bucket {bucket} ({})", p.logical_id))?;
+        println!("  bucket policy {bucket}: set");
+    }
+    Ok(())
+}
+
 /// Puts the manifest's `s3` events into their buckets' notification configurations and
 /// takes every other target naming one of `functions` (this service's, by name whatever
 /// the ARN's region) out of every bucket.

@@ -83,6 +83,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         ensure_queues(&client, &manifest.queues).await?;
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
         super::buckets::ensure_buckets(&client, &manifest.buckets, &manifest.bucket_notifications).await?;
+        super::buckets::ensure_policies(&client, &manifest.resource_policies).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;

@@ -99,3 +99,9 @@ fn functions_run_with_their_own_roles_and_never_the_installation_key() -> Result
     assert_eq!(worker["me"], "arn:aws:sts::000000000000:assumed-role/ledger-worker/rolesvc-dev-worker", "{worker}");
     Ok(())
 }
+
+#[test]
+fn queue_topic_and_bucket_policies_grant_and_deny() -> Result {
+    let server = Server::start()?;
+    server.client_script("resource_policies.py", "done")
+}

@@ -1,0 +1,132 @@
+"""Resources' own policies through boto3 against a running Squall: a queue's `Policy`
+attribute, a topic's `Policy` attribute and a bucket policy (Put/Get/DeleteBucketPolicy) grant
+a user without identity policies what they name and nothing else; an explicit Deny in a bucket
+policy binds even the account root, which may still remove the policy; policies IAM or S3
+would refuse are refused.
+
+Run by the end-to-end tests with AWS_ENDPOINT_URL, the root's key and AWS_DEFAULT_REGION=us-east-1
+in the environment; exits non-zero with the failing check on the first failure.
+"""
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+CONFIG = Config(retries={"total_max_attempts": 1})
+ACCOUNT = "000000000000"
+iam, sqs, sns, s3 = (boto3.client(s, config=CONFIG) for s in ("iam", "sqs", "sns", "s3"))
+
+
+def check(cond, what):
+    if not cond:
+        print(f"FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok: {what}")
+
+
+def error_of(fn, **kwargs):
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"].get("Message", "")
+    check(False, f"{fn.__name__} {kwargs} should have failed")
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+iam.create_user(UserName="cy")
+key = iam.create_access_key(UserName="cy")["AccessKey"]
+cy_arn = f"arn:aws:iam::{ACCOUNT}:user/cy"
+as_cy = lambda service: boto3.client(  # noqa: E731
+    service, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], config=CONFIG
+)
+c_sqs, c_sns, c_s3 = as_cy("sqs"), as_cy("sns"), as_cy("s3")
+
+# A queue policy naming the user grants it SendMessage, and only that.
+url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:inbox"
+code, _ = error_of(c_sqs.send_message, QueueUrl=url, MessageBody="m")
+check(code == "AccessDenied", "no policy, no send")
+grant = policy({"Effect": "Allow", "Principal": {"AWS": cy_arn}, "Action": "sqs:SendMessage", "Resource": queue_arn})
+sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": grant})
+c_sqs.send_message(QueueUrl=url, MessageBody="m")
+check(True, "the queue policy grants the user SendMessage")
+code, _ = error_of(c_sqs.receive_message, QueueUrl=url)
+check(code == "AccessDenied", "... and nothing else")
+check(json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]) == json.loads(grant),
+      "GetQueueAttributes reports the policy")
+code, _ = error_of(sqs.set_queue_attributes, QueueUrl=url, Attributes={"Policy": '{"Statement": [{"Effect": "Allow"}]}'})
+check(code == "InvalidAttributeValue", f"a malformed queue policy is refused ({code})")
+sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+code, _ = error_of(c_sqs.send_message, QueueUrl=url, MessageBody="m")
+check(code == "AccessDenied", "an empty Policy removes it")
+
+# A topic policy the same way.
+topic = sns.create_topic(Name="news")["TopicArn"]
+code, _ = error_of(c_sns.publish, TopicArn=topic, Message="m")
+check(code == "AuthorizationError", "no topic policy, no publish")
+sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy(
+    {"Effect": "Allow", "Principal": {"AWS": cy_arn}, "Action": "sns:Publish", "Resource": topic}))
+c_sns.publish(TopicArn=topic, Message="m")
+check(True, "the topic policy grants the user Publish")
+code, _ = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue='{"Statement": 5}')
+check(code == "InvalidParameter", f"a malformed topic policy is refused ({code})")
+
+# Bucket policies.
+s3.create_bucket(Bucket="shared-docs")
+s3.put_object(Bucket="shared-docs", Key="public/a.txt", Body=b"a")
+s3.put_object(Bucket="shared-docs", Key="private/b.txt", Body=b"b")
+code, _ = error_of(s3.get_bucket_policy, Bucket="shared-docs")
+check(code == "NoSuchBucketPolicy", "a bucket without a policy")
+readers = policy({"Effect": "Allow", "Principal": {"AWS": cy_arn}, "Action": "s3:GetObject",
+                  "Resource": "arn:aws:s3:::shared-docs/public/*"})
+s3.put_bucket_policy(Bucket="shared-docs", Policy=readers)
+check(json.loads(s3.get_bucket_policy(Bucket="shared-docs")["Policy"]) == json.loads(readers), "GetBucketPolicy")
+check(c_s3.get_object(Bucket="shared-docs", Key="public/a.txt")["Body"].read() == b"a", "the bucket policy grants a read")
+code, _ = error_of(c_s3.get_object, Bucket="shared-docs", Key="private/b.txt")
+check(code == "AccessDenied", "... of what it names only")
+code, message = error_of(s3.put_bucket_policy, Bucket="shared-docs", Policy=policy(
+    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other-bucket/*"}))
+check(code == "MalformedPolicy" and "other-bucket" in message, f"a policy on another bucket is refused ({message})")
+code, _ = error_of(s3.put_bucket_policy, Bucket="shared-docs", Policy='{"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}')
+check(code == "MalformedPolicy", "a policy without a principal is refused")
+
+# Anonymous requests get what the policy grants everyone (a public prefix), nothing else.
+ENDPOINT = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
+
+
+def anonymous_get(path):
+    try:
+        with urllib.request.urlopen(ENDPOINT + path, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+status, _ = anonymous_get("/shared-docs/public/a.txt")
+check(status == 403, f"no public grant, no anonymous read ({status})")
+s3.put_bucket_policy(Bucket="shared-docs", Policy=policy(
+    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shared-docs/public/*"}))
+status, body = anonymous_get("/shared-docs/public/a.txt")
+check(status == 200 and body == b"a", f"a public-read policy serves anonymous GETs ({status})")
+status, body = anonymous_get("/shared-docs/private/b.txt")
+check(status == 403 and b"AccessDenied" in body, f"... of the public prefix only ({status})")
+status, _ = anonymous_get("/shared-docs?list-type=2")
+check(status == 403, "... and no anonymous listing")
+
+# An explicit Deny binds the root too; the root may still remove the policy.
+s3.put_bucket_policy(Bucket="shared-docs", Policy=policy(
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::shared-docs/*"}))
+code, message = error_of(s3.delete_object, Bucket="shared-docs", Key="public/a.txt")
+check(code == "AccessDenied" and "explicit deny in a resource-based policy" in message, f"the root is denied ({message})")
+s3.delete_bucket_policy(Bucket="shared-docs")
+s3.delete_object(Bucket="shared-docs", Key="public/a.txt")
+check(True, "once the policy is gone the root deletes again")
+print("done")
