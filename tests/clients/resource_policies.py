@@ -1,4 +1,5 @@
-"""Resources' own policies through boto3 against a running Squall: a queue's `Policy`
+"""Resources' own policies through boto3 against a running Squall: a function's policy (AddPermission,
+GetPolicy, RemovePermission), a queue's `Policy`
 attribute, a topic's `Policy` attribute and a bucket policy (Put/Get/DeleteBucketPolicy) grant
 a user without identity policies what they name and nothing else; an explicit Deny in a bucket
 policy binds even the account root, which may still remove the policy; policies IAM or S3
@@ -7,9 +8,11 @@ would refuse are refused.
 Run by the end-to-end tests with AWS_ENDPOINT_URL, the root's key and AWS_DEFAULT_REGION=us-east-1
 in the environment; exits non-zero with the failing check on the first failure.
 """
+import io
 import json
 import os
 import sys
+import zipfile
 import urllib.error
 import urllib.request
 
@@ -129,4 +132,38 @@ check(code == "AccessDenied" and "explicit deny in a resource-based policy" in m
 s3.delete_bucket_policy(Bucket="shared-docs")
 s3.delete_object(Bucket="shared-docs", Key="public/a.txt")
 check(True, "once the policy is gone the root deletes again")
+# A function's resource policy: AddPermission grants another principal Invoke.
+lam, c_lam = boto3.client("lambda", config=CONFIG), as_cy("lambda")
+package = io.BytesIO()
+with zipfile.ZipFile(package, "w") as z:
+    z.writestr("handler.py", "def main(event, context):\n    return {'hello': event.get('who')}\n")
+lam.create_function(FunctionName="greeter", Runtime="python3.11", Handler="handler.main",
+                    Role=f"arn:aws:iam::{ACCOUNT}:role/greeter", Code={"ZipFile": package.getvalue()})
+payload = json.dumps({"who": "cy"})
+code, message = error_of(c_lam.invoke, FunctionName="greeter", Payload=payload)
+check(code == "AccessDeniedException" and "lambda:InvokeFunction" in message, f"no permission, no invoke ({message})")
+code, _ = error_of(lam.get_policy, FunctionName="greeter")
+check(code == "ResourceNotFoundException", "a function without a policy")
+added = lam.add_permission(FunctionName="greeter", StatementId="cy-invokes", Action="lambda:InvokeFunction",
+                           Principal=cy_arn)
+check(json.loads(added["Statement"])["Principal"] == {"AWS": cy_arn}, "AddPermission answers the statement")
+out = c_lam.invoke(FunctionName="greeter", Payload=payload)
+check(json.loads(out["Payload"].read()) == {"hello": "cy"}, "the function's policy grants the user Invoke")
+code, _ = error_of(c_lam.get_function, FunctionName="greeter")
+check(code == "AccessDeniedException", "... and nothing else")
+doc = json.loads(lam.get_policy(FunctionName="greeter")["Policy"])
+check([st["Sid"] for st in doc["Statement"]] == ["cy-invokes"], "GetPolicy")
+code, _ = error_of(lam.add_permission, FunctionName="greeter", StatementId="cy-invokes", Action="lambda:InvokeFunction",
+                   Principal=cy_arn)
+check(code == "ResourceConflictException", "a statement id twice is refused")
+lam.add_permission(FunctionName="greeter", StatementId="from-bucket", Action="lambda:InvokeFunction",
+                   Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::shared-docs", SourceAccount=ACCOUNT)
+doc = json.loads(lam.get_policy(FunctionName="greeter")["Policy"])
+s3_statement = next(st for st in doc["Statement"] if st["Sid"] == "from-bucket")
+check(s3_statement["Condition"]["ArnLike"]["AWS:SourceArn"] == "arn:aws:s3:::shared-docs", "a service's grant and its conditions")
+lam.remove_permission(FunctionName="greeter", StatementId="cy-invokes")
+code, _ = error_of(c_lam.invoke, FunctionName="greeter", Payload=payload)
+check(code == "AccessDeniedException", "RemovePermission takes the grant away")
+code, _ = error_of(lam.remove_permission, FunctionName="greeter", StatementId="cy-invokes")
+check(code == "ResourceNotFoundException", "removing it twice")
 print("done")

@@ -2,6 +2,7 @@
 //! on, so it is authorized before anything runs.
 
 use http::Method;
+use squall_api::authorize::ResourcePolicy;
 use squall_api::{ApiError, ApiRequest, ApiState};
 
 /// botocore's name of the operation `method` on `path`, and the function name or ARN the
@@ -19,6 +20,9 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
         ("2015-03-31", &Method::PUT, ["functions", _, "configuration"]) => "UpdateFunctionConfiguration",
         ("2015-03-31", &Method::PUT, ["functions", _, "code"]) => "UpdateFunctionCode",
         ("2015-03-31", &Method::POST, ["functions", _, "invocations"]) => "Invoke",
+        ("2015-03-31", &Method::POST, ["functions", _, "policy"]) => "AddPermission",
+        ("2015-03-31", &Method::GET, ["functions", _, "policy"]) => "GetPolicy",
+        ("2015-03-31", &Method::DELETE, ["functions", _, "policy", _]) => "RemovePermission",
         ("2017-10-31", &Method::PUT, ["functions", _, "concurrency"]) => "PutFunctionConcurrency",
         ("2017-10-31", &Method::DELETE, ["functions", _, "concurrency"]) => "DeleteFunctionConcurrency",
         ("2017-10-31" | "2019-09-30", &Method::GET, ["functions", _, "concurrency"]) => "GetFunctionConcurrency",
@@ -46,11 +50,28 @@ fn function_arn(state: &ApiState, raw: &str) -> String {
     squall_types::function_arn(&state.region, name)
 }
 
+/// The function's name in a path segment that names it (a name, or a full or partial ARN,
+/// perhaps with a qualifier).
+fn plain_name(raw: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    let after = decoded.rsplit_once("function:").map_or(&*decoded, |(_, n)| n);
+    after.split(':').next().unwrap_or(after).to_string()
+}
+
 /// Authorizes `req` for its caller; a request that is no Lambda operation passes on to the
 /// dispatcher, which refuses it.
 pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiError> {
     let Some((op, function)) = operation(&req.method, req.uri.path()) else { return Ok(()) };
-    req.authorize(state, "lambda", op, || match (op, function) {
+    // The function's own policy (AddPermission's statements) may grant what the caller's
+    // identity policies do not.
+    let arn = function.map(|f| function_arn(state, f));
+    let record = function.and_then(|f| state.functions.get_function(&plain_name(f)).ok());
+    let document = record.as_deref().and_then(super::permissions::document);
+    let policy = match (&arn, &document) {
+        (Some(arn), Some(document)) => Some(ResourcePolicy { arn, document }),
+        _ => None,
+    };
+    req.authorize_under(state, "lambda", op, policy, || match (op, function) {
         ("CreateFunction", _) => serde_json::from_slice::<serde_json::Value>(&req.body)
             .ok()
             .and_then(|v| v.get("FunctionName")?.as_str().map(|n| function_arn(state, n)))

@@ -116,6 +116,9 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
         (&Method::PUT, [name, "code"]) => update_code(state, req, name).await,
         (&Method::PUT, [name, "configuration"]) => update_configuration(state, req, name).await,
         (&Method::POST, [name, "invocations"]) => invoke(state, req, name).await,
+        (&Method::POST, [name, "policy"]) => super::permissions::add(state, req, name).await,
+        (&Method::GET, [name, "policy"]) => super::permissions::get(state, req, name),
+        (&Method::DELETE, [name, "policy", sid]) => super::permissions::remove(state, req, name, sid).await,
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",
@@ -325,6 +328,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
             dead_letter: input.dead_letter_config.and_then(DeadLetterInput::target),
             ..Default::default()
         },
+        permissions: Default::default(),
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))
@@ -449,6 +453,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
             dead_letter: d.target(),
             ..current.config.async_invoke.clone()
         }),
+        permissions: None,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

@@ -4,6 +4,7 @@
 mod access;
 mod lambda;
 mod lambda_async;
+mod permissions;
 
 pub use lambda::SERVICE;
 #[allow(unused_imports)]

@@ -33,10 +33,9 @@ pub(crate) fn authorize(state: &ApiState, req: &S3Request, op: &str) -> Result<(
     if op == "DeleteObjects" {
         return Ok(());
     }
-    let row = squall_api::actions::find("s3", op);
     let bucket = req.bucket.as_deref().unwrap_or_default();
     let checks = || {
-        let Some(row) = row else { return Vec::new() };
+        let Some(row) = squall_api::actions::find("s3", op) else { return Vec::new() };
         let mut checks = match (row.resource, &req.key) {
             (Resource::Any, _) => vec![(row.action, "*".to_string())],
             (Resource::Object, Some(key)) => vec![(row.action, object_arn(bucket, key))],

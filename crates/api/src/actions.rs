@@ -164,10 +164,12 @@ pub static ACTIONS: &[Action] = &[
     row("secretsmanager", "UpdateSecret", "secretsmanager:UpdateSecret", Resource::Secret),
     row("secretsmanager", "UpdateSecretVersionStage", "secretsmanager:UpdateSecretVersionStage", Resource::Secret),
     // Lambda
+    row("lambda", "AddPermission", "lambda:AddPermission", Resource::Function),
     row("lambda", "CreateFunction", "lambda:CreateFunction", Resource::Function),
     row("lambda", "DeleteFunction", "lambda:DeleteFunction", Resource::Function),
     row("lambda", "DeleteFunctionConcurrency", "lambda:DeleteFunctionConcurrency", Resource::Function),
     row("lambda", "DeleteFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig", Resource::Function),
+    row("lambda", "GetPolicy", "lambda:GetPolicy", Resource::Function),
     row("lambda", "GetFunction", "lambda:GetFunction", Resource::Function),
     row("lambda", "GetFunctionConcurrency", "lambda:GetFunctionConcurrency", Resource::Function),
     row("lambda", "GetFunctionConfiguration", "lambda:GetFunctionConfiguration", Resource::Function),
@@ -177,6 +179,7 @@ pub static ACTIONS: &[Action] = &[
     row("lambda", "ListFunctions", "lambda:ListFunctions", Resource::Any),
     row("lambda", "PutFunctionConcurrency", "lambda:PutFunctionConcurrency", Resource::Function),
     row("lambda", "PutFunctionEventInvokeConfig", "lambda:PutFunctionEventInvokeConfig", Resource::Function),
+    row("lambda", "RemovePermission", "lambda:RemovePermission", Resource::Function),
     row("lambda", "UpdateFunctionCode", "lambda:UpdateFunctionCode", Resource::Function),
     row("lambda", "UpdateFunctionConfiguration", "lambda:UpdateFunctionConfiguration", Resource::Function),
     row("lambda", "UpdateFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", Resource::Function),
@@ -295,5 +298,10 @@ const fn row(service: &'static str, operation: &'static str, action: &'static st
 
 /// The table's row for `operation` of `service`.
 pub fn find(service: &str, operation: &str) -> Option<&'static Action> {
-    ACTIONS.iter().find(|a| a.service == service && a.operation == operation)
+    type Index = std::collections::HashMap<(&'static str, &'static str), &'static Action>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| ACTIONS.iter().map(|a| ((a.service, a.operation), a)).collect())
+        .get(&(service, operation))
+        .copied()
 }

@@ -26,6 +26,8 @@ pub struct ConfigPatch {
     pub reserved_concurrency: Option<Option<u32>>,
     /// New asynchronous invocation settings (replace the whole set).
     pub async_invoke: Option<squall_types::AsyncInvokeConfig>,
+    /// New resource policy statements (replace the whole set).
+    pub permissions: Option<BTreeMap<String, String>>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -137,6 +139,9 @@ impl Functions {
         }
         if let Some(a) = patch.async_invoke {
             c.async_invoke = a;
+        }
+        if let Some(p) = patch.permissions {
+            c.permissions = p;
         }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime or handler must be able to run the stored code before it goes live.

@@ -116,7 +116,13 @@ impl Functions {
     pub async fn deploy(&self, plan: DeploymentPlan) -> Result<DeployReport> {
         let _w = self.writes.lock().await;
         let service = plan.service.clone();
-        let planned = self.validate(&plan)?;
+        let mut planned = self.validate(&plan)?;
+        // Permissions added through Lambda's API are not the manifest's to remove.
+        for p in &mut planned {
+            if let Some(current) = self.function(p.config.name.as_str()) {
+                p.config.permissions = current.config.permissions.clone();
+            }
+        }
 
         let missing = self.missing_artifacts(&planned).await?;
         if !missing.is_empty() {

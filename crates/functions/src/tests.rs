@@ -132,6 +132,7 @@ fn config(name: &str) -> FunctionConfig {
         provisioned_concurrency: 0,
         event_sources: Vec::new(),
         async_invoke: Default::default(),
+        permissions: Default::default(),
     }
 }
 

@@ -615,6 +615,7 @@ impl Cx<'_> {
             provisioned_concurrency: provisioned_concurrency.unwrap_or(0),
             event_sources,
             async_invoke,
+            permissions: Default::default(),
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

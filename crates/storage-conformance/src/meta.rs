@@ -21,6 +21,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             provisioned_concurrency: 0,
             event_sources: Vec::new(),
             async_invoke: Default::default(),
+            permissions: Default::default(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

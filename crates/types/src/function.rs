@@ -183,6 +183,10 @@ pub struct FunctionConfig {
     /// How its asynchronous invocations are retried and where their outcomes go.
     #[serde(default, skip_serializing_if = "crate::AsyncInvokeConfig::is_default")]
     pub async_invoke: crate::AsyncInvokeConfig,
+    /// Its resource policy's statements added with Lambda's AddPermission, by statement id
+    /// (each a JSON object). Kept across deploys, which do not manage them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub permissions: BTreeMap<String, String>,
 }
 
 /// The permissions a serverless.yml gives a function's execution role.

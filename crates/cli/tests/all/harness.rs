@@ -103,7 +103,7 @@ impl Server {
         let stderr_text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr_text.clone();
         let mut stderr = child.stderr.take().expect("piped");
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut buf) {
                 if n == 0 {
@@ -114,9 +114,14 @@ impl Server {
         });
         let (mut api, mut http) = (None, None);
         while api.is_none() || http.is_none() {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .map_err(|_| anyhow::anyhow!("the server did not start: {}", stderr_text.lock().unwrap()))?;
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+                // Its stdout closed (it exited) or it hung: once it is gone, its stderr is
+                // read to the end, so the error it printed last is in the message.
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = stderr_reader.join();
+                anyhow::bail!("the server did not start: {}", stderr_text.lock().unwrap());
+            };
             let addr = || line.split_whitespace().nth(1).map(String::from);
             if line.trim_start().starts_with("api:") {
                 api = addr();
