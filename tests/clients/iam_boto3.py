@@ -12,45 +12,19 @@ version taking effect at once, and a disabled or deleted key refused.
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in the
 environment; exits non-zero with the failing check on the first failure.
 """
-import json
-import os
-import sys
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from iam_common import ACCOUNT, CONFIG, check, policy
+from iam_common import failure as error_of
 
-CONFIG = Config(retries={"total_max_attempts": 1})
-ACCOUNT = "000000000000"
 REGION = "us-east-1"
 iam = boto3.client("iam", config=CONFIG)
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error_of(fn, **kwargs):
-    """`fn(**kwargs)` fails: (code, HTTP status, message)."""
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        err = e.response["Error"]
-        return err["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Message", "")
-    check(False, f"{fn.__name__} {kwargs} should have failed")
 
 
 def refused(code, status, what, fn, **kwargs):
     got, got_status, message = error_of(fn, **kwargs)
     check(got == code and got_status == status, f"{what} ({got}, HTTP {got_status}: {message})")
     return message
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def allow(action, resource="*", **extra):

@@ -11,37 +11,14 @@ in the environment; exits non-zero with the failing check on the first failure.
 import io
 import json
 import os
-import sys
-import zipfile
 import urllib.error
 import urllib.request
+import zipfile
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from iam_common import ACCOUNT, CONFIG, check, error_of, policy
 
-CONFIG = Config(retries={"total_max_attempts": 1})
-ACCOUNT = "000000000000"
 iam, sqs, sns, s3 = (boto3.client(s, config=CONFIG) for s in ("iam", "sqs", "sns", "s3"))
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error_of(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"].get("Message", "")
-    check(False, f"{fn.__name__} {kwargs} should have failed")
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 iam.create_user(UserName="cy")

@@ -14,41 +14,18 @@ in the environment; exits non-zero with the failing check on the first failure.
 """
 import json
 import os
-import sys
 import urllib.request
 
 import boto3
 import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from iam_common import ACCOUNT, CONFIG, check, error_of, policy
 
 ENDPOINT = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
-CONFIG = Config(retries={"total_max_attempts": 1})
-ACCOUNT = "000000000000"
 iam = boto3.client("iam", config=CONFIG)
 root_sts = boto3.client("sts", config=CONFIG)
 root_ddb = boto3.client("dynamodb", config=CONFIG)
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error_of(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"].get("Message", "")
-    check(False, f"{fn.__name__} {kwargs} should have failed")
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def client(service, creds):

@@ -205,31 +205,45 @@ impl Identities {
                 packed * 100 / MAX_SESSION_POLICY
             )));
         }
-        let access_key_id = ids::session_key_id();
-        let secret = ids::secret();
-        let expires_ms = self.clock.now_ms() + u64::from(duration_s) * 1000;
         let claims = Claims {
             grant: None,
             role: role.name.to_ascii_lowercase(),
             role_id: role.id.clone(),
             session: name.clone(),
-            secret: secret.clone(),
-            expires_ms,
+            secret: String::new(),
+            expires_ms: 0,
             policy: ask.policy,
             policy_arns: ask.policy_arns,
             tags: ask.tags,
         };
+        let packed = (packed * 100 / MAX_SESSION_POLICY) as u32;
+        Ok(self.issue(claims, duration_s, format!("{}:{name}", role.id), assumed_arn(role, name), packed))
+    }
+
+    /// Credentials for a new session key: `claims` get their secret and expiry here and
+    /// are sealed, bound to the key's id, into the session token.
+    fn issue(
+        &self,
+        mut claims: Claims,
+        duration_s: u32,
+        assumed_role_id: String,
+        arn: String,
+        packed: u32,
+    ) -> Credentials {
+        let access_key_id = ids::session_key_id();
+        claims.secret = ids::secret();
+        claims.expires_ms = self.clock.now_ms() + u64::from(duration_s) * 1000;
         let sealed =
             self.sealer.seal(&serde_json::to_vec(&claims).expect("claims serialize"), access_key_id.as_bytes());
-        Ok(Credentials {
+        Credentials {
             access_key_id,
-            secret_access_key: secret,
+            secret_access_key: claims.secret,
             session_token: B64.encode(sealed),
-            expires_ms,
-            assumed_role_id: format!("{}:{name}", role.id),
-            arn: assumed_arn(role, name),
-            packed_policy_size: (packed * 100 / MAX_SESSION_POLICY) as u32,
-        })
+            expires_ms: claims.expires_ms,
+            assumed_role_id,
+            arn,
+            packed_policy_size: packed,
+        }
     }
 
     /// Credentials for the processes of function `function`: a session of the IAM role its
@@ -265,32 +279,20 @@ impl Identities {
             };
             return self.mint(&state, &role, ask);
         }
-        let access_key_id = ids::session_key_id();
-        let secret = ids::secret();
-        let expires_ms = self.clock.now_ms() + u64::from(FUNCTION_SESSION_S) * 1000;
         let role_name = grant.role_arn.rsplit('/').next().unwrap_or_default().to_string();
         let claims = Claims {
             grant: Some(grant),
             role: String::new(),
             role_id: String::new(),
             session: function.to_string(),
-            secret: secret.clone(),
-            expires_ms,
+            secret: String::new(),
+            expires_ms: 0,
             policy: None,
             policy_arns: Vec::new(),
             tags: Vec::new(),
         };
-        let sealed =
-            self.sealer.seal(&serde_json::to_vec(&claims).expect("claims serialize"), access_key_id.as_bytes());
-        Ok(Credentials {
-            access_key_id,
-            secret_access_key: secret,
-            session_token: B64.encode(sealed),
-            expires_ms,
-            assumed_role_id: format!("{role_name}:{function}"),
-            arn: format!("arn:aws:sts::{}:assumed-role/{role_name}/{function}", squall_types::ACCOUNT_ID),
-            packed_policy_size: 0,
-        })
+        let arn = format!("arn:aws:sts::{}:assumed-role/{role_name}/{function}", squall_types::ACCOUNT_ID);
+        Ok(self.issue(claims, FUNCTION_SESSION_S, format!("{role_name}:{function}"), arn, 0))
     }
 
     /// The session `access_key_id` and `token` speak for, checked now.
