@@ -37,26 +37,19 @@ pub struct Request<'a> {
 impl Policy {
     /// This policy's conclusion about `request`.
     pub fn evaluate(&self, request: &Request<'_>) -> Decision {
-        let mut allowed = false;
-        for s in &self.statements {
-            if !applies(s, request, self.variables) {
-                continue;
-            }
-            match s.effect {
-                Effect::Deny => return Decision::ExplicitDeny,
-                Effect::Allow => allowed = true,
-            }
-        }
-        if allowed { Decision::Allow } else { Decision::ImplicitDeny }
+        self.conclude(request, |_| true)
     }
-}
 
-impl Policy {
     /// This resource policy's conclusion about `request`, within its own account: a Deny
     /// naming the principal's account applies to the principal, but an Allow naming only
     /// the account delegates to the account's identity policies and grants nothing itself
     /// (as AWS treats `"AWS": "<account>"` and `arn:aws:iam::<account>:root`).
     pub fn evaluate_as_resource(&self, request: &Request<'_>) -> Decision {
+        self.conclude(request, |s| names_directly(s, request.principal))
+    }
+
+    /// Any applying Deny, else any applying Allow that `grants`, else an implicit deny.
+    fn conclude(&self, request: &Request<'_>, grants: impl Fn(&Statement) -> bool) -> Decision {
         let mut allowed = false;
         for s in &self.statements {
             if !applies(s, request, self.variables) {
@@ -64,7 +57,7 @@ impl Policy {
             }
             match s.effect {
                 Effect::Deny => return Decision::ExplicitDeny,
-                Effect::Allow => allowed |= names_directly(s, request.principal),
+                Effect::Allow => allowed |= grants(s),
             }
         }
         if allowed { Decision::Allow } else { Decision::ImplicitDeny }
