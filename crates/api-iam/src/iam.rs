@@ -176,6 +176,13 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
     match action.as_str() {
         // Users.
         "CreateUser" => {
+            if p.get("PermissionsBoundary").is_some() {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "PermissionsBoundary is not supported by Squall yet",
+                ));
+            }
             let u = ids.create_user(required(&p, "UserName")?, p.get("Path"), tags(&p)).await.map_err(error)?;
             ok(&|x| {
                 x.nest("User", |x| render::user(x, &u));
@@ -366,8 +373,9 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
         "ListPolicies" => {
             let prefix = p.get("PathPrefix").unwrap_or("/");
             let only_attached = p.get("OnlyAttached") == Some("true");
-            // Squall has no AWS-managed policies.
-            let aws_only = p.get("Scope") == Some("AWS");
+            // Squall has no AWS-managed policies, and no policy serves as a permissions
+            // boundary.
+            let aws_only = p.get("Scope") == Some("AWS") || p.get("PolicyUsageFilter") == Some("PermissionsBoundary");
             let policies: Vec<_> = snapshot
                 .policies
                 .values()

@@ -6,7 +6,7 @@ use super::error::S3Error;
 use super::source::ChunkSigning;
 use http::StatusCode;
 use squall_api::AccessKeys;
-use squall_api::auth::{Refusal, session_token};
+use squall_api::auth::{Identity, Refusal, session_token};
 use squall_auth::{AuthError, Authorization, PathEncoding, Presigned, SignableRequest};
 
 /// How the request's payload is signed.
@@ -42,14 +42,14 @@ fn s3_auth_error(e: AuthError) -> S3Error {
     }
 }
 
-/// Checks `parts`' signature; what the body's framing and hash must be, and the access
-/// key that signed (empty for an anonymous request, which carries no signature).
+/// Checks `parts`' signature; what the body's framing and hash must be, and who signed
+/// (`None` for an anonymous request, which carries no signature).
 /// `virtual_bucket` is the bucket a virtual-host-style request's host named.
 pub(crate) fn authenticate(
     keys: &AccessKeys,
     parts: &http::request::Parts,
     virtual_bucket: Option<&str>,
-) -> Result<(Payload, String), S3Error> {
+) -> Result<(Payload, Option<Identity>), S3Error> {
     let headers: Vec<(&str, &str)> =
         parts.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
     let path = parts.uri.path();
@@ -57,7 +57,7 @@ pub(crate) fn authenticate(
     if let Some(header) = parts.headers.get("authorization") {
         let header = header.to_str().map_err(|_| access_denied("The Authorization header is not text"))?;
         let auth = Authorization::parse(header).map_err(s3_auth_error)?;
-        let secret = secret(keys, parts, &auth.access_key_id)?;
+        let (secret, identity) = secret(keys, parts, &auth.access_key_id)?;
         all_amz_signed(&headers, &auth.signed_headers)?;
         let content_sha256 =
             parts.headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()).ok_or_else(|| {
@@ -93,11 +93,11 @@ pub(crate) fn authenticate(
                 "x-amz-content-sha256 must be a SHA-256 or one of the streaming values, not {other:?}"
             ))),
         };
-        return Ok((payload?, auth.access_key_id));
+        return Ok((payload?, Some(identity)));
     }
     if let Some(presigned) = Presigned::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
-        let secret = secret(keys, parts, &presigned.auth.access_key_id)?;
+        let (secret, identity) = secret(keys, parts, &presigned.auth.access_key_id)?;
         // Handlers act on x-amz-* headers (a copy source, metadata): a URL's holder may not add them.
         all_amz_signed(&headers, &presigned.auth.signed_headers)?;
         let signable = SignableRequest {
@@ -109,11 +109,11 @@ pub(crate) fn authenticate(
         };
         squall_auth::verify_presigned(&signable, &presigned, &secret, PathEncoding::AsSent, now())
             .map_err(s3_auth_error)?;
-        return Ok((Payload::Unsigned, presigned.auth.access_key_id));
+        return Ok((Payload::Unsigned, Some(identity)));
     }
     if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
-        let secret = secret(keys, parts, &presigned.access_key_id)?;
+        let (secret, identity) = secret(keys, parts, &presigned.access_key_id)?;
         let bucket_path = match virtual_bucket {
             Some(b) => format!("/{b}{path}"),
             None => path.to_string(),
@@ -142,10 +142,10 @@ pub(crate) fn authenticate(
             now(),
         )
         .map_err(s3_auth_error)?;
-        return Ok((Payload::Unsigned, presigned.access_key_id));
+        return Ok((Payload::Unsigned, Some(identity)));
     }
     // Anonymous: what the bucket's policy grants everyone, decided by `access`.
-    Ok((Payload::Unsigned, String::new()))
+    Ok((Payload::Unsigned, None))
 }
 
 /// Every `x-amz-*` header must be among the signed ones.
@@ -157,9 +157,10 @@ fn all_amz_signed(headers: &[(&str, &str)], signed: &[String]) -> Result<(), S3E
     }
 }
 
-fn secret(keys: &AccessKeys, parts: &http::request::Parts, access_key_id: &str) -> Result<String, S3Error> {
+fn secret(keys: &AccessKeys, parts: &http::request::Parts, access_key_id: &str) -> Result<(String, Identity), S3Error> {
     let token = session_token(&parts.headers, parts.uri.query().unwrap_or(""));
-    keys.secret(access_key_id, token.as_deref()).map_err(|refusal| match refusal {
+    let resolved = keys.identity(access_key_id, token.as_deref()).and_then(|i| Ok((keys.secret_of(&i)?, i)));
+    resolved.map_err(|refusal| match refusal {
         Refusal::Unknown => S3Error::new(
             StatusCode::FORBIDDEN,
             "InvalidAccessKeyId",

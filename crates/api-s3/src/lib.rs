@@ -161,7 +161,7 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
             .unwrap_or_else(|e| e.into_response(&resource, request_id, false));
     }
     let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
-    let (payload, principal) = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
+    let (payload, caller) = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
         Ok(p) => p,
         Err(e) => return e.into_response(&resource, request_id, head),
     };
@@ -172,11 +172,9 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
             .get::<squall_api::host::PeerAddr>()
             .map(|p| p.0.ip().to_string())
             .unwrap_or_default(),
-        principal,
+        principal: caller.as_ref().map_or_else(String::new, |c| c.access_key_id.clone()),
     };
-    let token = squall_api::auth::session_token(&parts.headers, parts.uri.query().unwrap_or(""));
-    let anonymous = requester.principal.is_empty();
-    let caller = if anonymous { None } else { state.keys.identity(&requester.principal, token.as_deref()).ok() };
+    let anonymous = caller.is_none();
     let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,

@@ -137,9 +137,17 @@ impl AccessKeys {
         if let (Some(secret), None) = (self.root.get(access_key_id), token) {
             return Ok(secret.clone());
         }
-        let identity = self.identity(access_key_id, token)?;
-        let principal = identity.principal.ok_or(Refusal::InvalidToken)?;
-        principal.active_secret(access_key_id).map(str::to_string).ok_or(Refusal::Unknown)
+        self.secret_of(&self.identity(access_key_id, token)?)
+    }
+
+    /// The secret `identity` signs with.
+    pub fn secret_of(&self, identity: &Identity) -> Result<String, Refusal> {
+        let key = identity.access_key_id.as_str();
+        match &identity.principal {
+            None => self.root.get(key).cloned(),
+            Some(principal) => principal.active_secret(key).map(str::to_string),
+        }
+        .ok_or(Refusal::Unknown)
     }
 
     /// What can be checked before the body is read, so an unauthenticated client cannot
@@ -183,8 +191,11 @@ impl AccessKeys {
     pub fn authenticate(&self, req: &ApiRequest, signature: &Signature) -> Result<Identity, ApiError> {
         let query = req.uri.query().unwrap_or("");
         let auth = signature.auth();
+        // Resolved once the body is read: a key deleted, made inactive or expired meanwhile
+        // is refused as the precheck would have refused it.
         let token = session_token(&req.headers, query);
-        let secret = self.secret(&auth.access_key_id, token.as_deref()).map_err(Refusal::error)?;
+        let identity = self.identity(&auth.access_key_id, token.as_deref()).map_err(Refusal::error)?;
+        let secret = self.secret_of(&identity).map_err(Refusal::error)?;
         let body_hash = hex::encode(Sha256::digest(&req.body));
         let payload_hash = match req.header("x-amz-content-sha256") {
             None => body_hash.as_str(),
@@ -227,7 +238,6 @@ impl AccessKeys {
                 })?
             }
         }
-        // Deleted, made inactive or expired while the body was read: refused the same way.
-        self.identity(&auth.access_key_id, token.as_deref()).map_err(Refusal::error)
+        Ok(identity)
     }
 }

@@ -25,7 +25,7 @@ mod state;
 mod users;
 
 pub use inline::Holder;
-pub use managed::{PolicyScope, Usage, policy_arn};
+pub use managed::{Usage, policy_arn};
 pub use principal::user_arn;
 pub use principal::{Principal, Session};
 pub use roles::NewRole;

@@ -12,16 +12,6 @@ const MAX_VERSIONS: usize = 5;
 const MAX_ATTACHED: usize = 10;
 const MAX_MANAGED_SIZE: usize = 6144;
 
-/// ListPolicies' `Scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyScope {
-    All,
-    /// The account's own (`Local`).
-    Local,
-    /// AWS's (`AWS`): Squall has none.
-    Aws,
-}
-
 /// Who a managed policy is attached to.
 #[derive(Debug, Default)]
 pub struct Usage {

@@ -24,7 +24,8 @@ pub struct QueueAttributes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fifo: Option<FifoSettings>,
     /// Settings stored and reported as given: `Policy` (checked, and enforced by the api
-    /// port's authorization), `RedriveAllowPolicy`, KMS and SSE settings.
+    /// port's authorization), `RedriveAllowPolicy` (checked, and enforced when a queue names
+    /// this one as its dead-letter queue), KMS and SSE settings.
     #[serde(default)]
     pub opaque: BTreeMap<String, String>,
 }
@@ -96,6 +97,53 @@ impl RedrivePolicy {
     pub fn to_json(&self) -> String {
         serde_json::json!({ "deadLetterTargetArn": self.dead_letter_target_arn, "maxReceiveCount": self.max_receive_count })
             .to_string()
+    }
+}
+
+/// Which source queues may use a queue as their dead-letter queue (`RedriveAllowPolicy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedriveAllow {
+    /// `allowAll`.
+    All,
+    /// `denyAll`.
+    None,
+    /// `byQueue`: these ARNs.
+    ByQueue(Vec<String>),
+}
+
+impl RedriveAllow {
+    /// Reads the attribute's JSON (`{"redrivePermission": …, "sourceQueueArns": […]}`).
+    pub fn parse(value: &str) -> Result<RedriveAllow> {
+        let bad = |why: &str| {
+            Error::InvalidAttributeValue(format!("Invalid value for the parameter RedriveAllowPolicy. Reason: {why}"))
+        };
+        let v: serde_json::Value = serde_json::from_str(value).map_err(|_| bad("it is not JSON"))?;
+        let arns: Vec<String> = match v.get("sourceQueueArns") {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| bad("sourceQueueArns must be ARNs"))?,
+            Some(_) => return Err(bad("sourceQueueArns must be a list")),
+        };
+        match v.get("redrivePermission").and_then(|p| p.as_str()) {
+            Some("allowAll") if arns.is_empty() => Ok(RedriveAllow::All),
+            Some("denyAll") if arns.is_empty() => Ok(RedriveAllow::None),
+            Some("allowAll" | "denyAll") => Err(bad("sourceQueueArns is only for redrivePermission byQueue")),
+            Some("byQueue") if (1..=10).contains(&arns.len()) => Ok(RedriveAllow::ByQueue(arns)),
+            Some("byQueue") => Err(bad("byQueue needs 1 to 10 sourceQueueArns")),
+            _ => Err(bad("redrivePermission must be allowAll, denyAll or byQueue")),
+        }
+    }
+
+    /// Whether the queue `source_arn` may use the queue as its dead-letter queue.
+    pub fn admits(&self, source_arn: &str) -> bool {
+        match self {
+            RedriveAllow::All => true,
+            RedriveAllow::None => false,
+            RedriveAllow::ByQueue(arns) => arns.iter().any(|a| a == source_arn),
+        }
     }
 }
 
@@ -173,6 +221,10 @@ impl QueueAttributes {
                     squall_iam::Policy::parse(value, squall_iam::PolicyKind::Resource).map_err(|m| {
                         Error::InvalidAttributeValue(format!("Invalid value for the parameter Policy. Reason: {}", m.0))
                     })?;
+                    self.opaque.insert(name.clone(), value.clone());
+                }
+                "RedriveAllowPolicy" => {
+                    RedriveAllow::parse(value)?;
                     self.opaque.insert(name.clone(), value.clone());
                 }
                 n if OPAQUE.contains(&n) => {

@@ -255,7 +255,7 @@ impl Queues {
         attrs.apply(attributes)?;
         check_name(name, attrs.fifo.is_some())?;
         attrs.check()?;
-        self.check_dead_letter_type(&attrs)?;
+        self.check_dead_letter_target(name, &attrs)?;
         let _admin = self.admin.lock().await;
         if let Ok(q) = self.queue(name) {
             if q.def()?.attributes != attrs {
@@ -362,7 +362,7 @@ impl Queues {
         let q = self.queue(name)?;
         let mut next = q.def()?.attributes.clone();
         next.apply(changes)?;
-        self.check_dead_letter_type(&next)?;
+        self.check_dead_letter_target(name, &next)?;
         self.update_def(&q, |d| {
             let fifo = d.attributes.fifo.is_some();
             d.attributes.apply(changes)?;
@@ -377,17 +377,26 @@ impl Queues {
     }
 
     /// A dead-letter queue must be of its source's type (when it exists already).
-    fn check_dead_letter_type(&self, attrs: &QueueAttributes) -> Result<()> {
+    /// A redrive policy's target must be a queue of the source's type, whose
+    /// `RedriveAllowPolicy` (if any) lets `source` use it.
+    fn check_dead_letter_target(&self, source: &str, attrs: &QueueAttributes) -> Result<()> {
         let Some(r) = &attrs.redrive else { return Ok(()) };
         let Some(target) = name_of_arn(&r.dead_letter_target_arn).and_then(|n| self.queue(n).ok()) else {
             return Ok(());
         };
-        if target.def()?.is_fifo() != attrs.fifo.is_some() {
+        let target = target.def()?;
+        if target.is_fifo() != attrs.fifo.is_some() {
             return Err(Error::InvalidParameterValue(
                 "Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target must be the same type of queue as the source.".into(),
             ));
         }
-        Ok(())
+        let source_arn = format!("arn:aws:sqs:{}:{ACCOUNT_ID}:{source}", self.region);
+        match target.attributes.opaque.get("RedriveAllowPolicy").map(|p| crate::attributes::RedriveAllow::parse(p)) {
+            Some(Ok(allow)) if !allow.admits(&source_arn) => Err(Error::InvalidParameterValue(format!(
+                "Value for parameter RedrivePolicy is invalid. Reason: the dead-letter queue's RedriveAllowPolicy does not allow {source_arn} to use it."
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// TagQueue.

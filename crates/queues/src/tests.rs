@@ -164,6 +164,26 @@ async fn a_message_received_too_often_moves_to_the_dead_letter_queue() -> Result
 }
 
 #[tokio::test]
+async fn a_dead_letter_queue_admits_only_the_sources_its_redrive_allow_policy_names() -> Result<()> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = Clock::manual(START_MS);
+    let q = open(dir.path(), &clock).await;
+    let allow = r#"{"redrivePermission":"byQueue","sourceQueueArns":["arn:aws:sqs:us-east-1:000000000000:ok"]}"#;
+    q.create_queue("dlq", &attrs(&[("RedriveAllowPolicy", allow)]), BTreeMap::new()).await?;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"2"}"#;
+    q.create_queue("ok", &attrs(&[("RedrivePolicy", policy)]), BTreeMap::new()).await?;
+    let refused = q.create_queue("other", &attrs(&[("RedrivePolicy", policy)]), BTreeMap::new()).await;
+    assert!(matches!(refused, Err(crate::Error::InvalidParameterValue(_))), "{refused:?}");
+    let deny = attrs(&[("RedriveAllowPolicy", r#"{"redrivePermission":"denyAll"}"#)]);
+    q.set_attributes("dlq", &deny).await?;
+    q.create_queue("plain", &BTreeMap::new(), BTreeMap::new()).await?;
+    assert!(q.set_attributes("plain", &attrs(&[("RedrivePolicy", policy)])).await.is_err());
+    let malformed = attrs(&[("RedriveAllowPolicy", r#"{"redrivePermission":"byQueue"}"#)]);
+    assert!(matches!(q.set_attributes("dlq", &malformed).await, Err(crate::Error::InvalidAttributeValue(_))));
+    Ok(())
+}
+
+#[tokio::test]
 async fn queues_of_the_older_layout_are_carried_over_with_their_messages() -> Result<()> {
     use crate::attributes::QueueAttributes;
     use crate::service::QueueDef;
