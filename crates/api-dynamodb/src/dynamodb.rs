@@ -48,7 +48,7 @@ pub(crate) async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Re
         super::dynamodb_legacy::rewrite(op, obj)?;
     }
     let input = doc.as_object().ok_or_else(|| serialization("the request body must be a JSON object"))?;
-    super::access::authorize(state, req, op, input)?;
+    super::access::authorize_request(state, req, op, input)?;
     let t = &state.tables;
     let out = match op {
         "CreateTable" => {
@@ -301,7 +301,7 @@ pub(super) fn table_name(input: &Map<String, Value>) -> Result<&str, ApiError> {
     field(input, "TableName")?.as_str().ok_or_else(|| serialization("TableName must be a string"))
 }
 
-fn placeholders(input: &Map<String, Value>) -> Result<Placeholders, ApiError> {
+pub(super) fn placeholders(input: &Map<String, Value>) -> Result<Placeholders, ApiError> {
     let mut p = Placeholders::default();
     if let Some(names) = input.get("ExpressionAttributeNames").and_then(Value::as_object) {
         for (k, v) in names {

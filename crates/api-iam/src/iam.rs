@@ -168,7 +168,10 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
     let p = Params::parse(req.uri.query(), &req.body);
     let action = p.get("Action").unwrap_or_default().to_string();
     let snapshot = state.identities.snapshot();
-    req.authorize(state, "iam", &action, || resource(&snapshot, &action, &p, req))?;
+    let keys = squall_api::request_keys::of_query(&p);
+    squall_api::authorize::authorize(state, req.who().with_keys(&keys), "iam", &action, || {
+        resource(&snapshot, &action, &p, req)
+    })?;
     let rid = req.request_id.as_str();
     let ok = |result: &dyn Fn(&mut Xml)| Ok(response(NAMESPACE, &action, rid, result));
     let ids = &state.identities;

@@ -122,7 +122,7 @@ pub(super) async fn add(state: &ApiState, req: &ApiRequest, name: &str) -> Reply
     let mut permissions = f.config.permissions.clone();
     permissions.insert(sid.clone(), statement.to_string());
     let doc = json!({ "Version": "2012-10-17", "Statement": [statement.clone()] }).to_string();
-    squall_iam::Policy::parse(&doc, squall_iam::PolicyKind::Resource).map_err(|m| invalid(m.0))?;
+    squall_iam::Policy::accept(&doc, squall_iam::PolicyKind::Resource).map_err(|m| invalid(m.0))?;
     let if_revision = input.revision_id.as_deref().map(|r| r.parse().map_err(|_| revision_mismatch())).transpose()?;
     let patch = ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() };
     state.functions.update_config(f.config.name.as_str(), patch).await?;

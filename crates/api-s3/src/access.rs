@@ -1,6 +1,7 @@
 //! What each S3 operation is authorized on: the bucket (`arn:aws:s3:::<bucket>`) or the
 //! object (`arn:aws:s3:::<bucket>/<key>`), a copy's source read as GetObject, and the
-//! condition keys S3 adds (`s3:prefix` on listings).
+//! condition keys S3 adds ([`keys`]: `s3:prefix` on listings, the request's headers, the
+//! tags it sets).
 
 use crate::S3Request;
 use crate::error::S3Error;
@@ -8,6 +9,7 @@ use squall_api::ApiError;
 use squall_api::ApiState;
 use squall_api::actions::Resource;
 use squall_api::authorize::{Caller, ResourcePolicy, authorize_each_under};
+use squall_iam::Context;
 
 fn bucket_arn(bucket: &str) -> String {
     format!("arn:aws:s3:::{bucket}")
@@ -21,16 +23,69 @@ fn denied(e: ApiError) -> S3Error {
     S3Error::new(e.status, e.code, e.message)
 }
 
-fn caller(req: &S3Request) -> Caller<'_> {
+fn caller<'a>(req: &'a S3Request, keys: &'a Context) -> Caller<'a> {
     let peer = req.parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip());
-    Caller { identity: req.caller.as_ref(), peer, anonymous: req.anonymous }
+    Caller { identity: req.caller.as_ref(), peer, anonymous: req.anonymous, keys: Some(keys) }
+}
+
+/// Headers whose values S3 offers as condition keys (`s3:<header>`).
+const HEADER_KEYS: &[&str] = &[
+    "x-amz-acl",
+    "x-amz-server-side-encryption",
+    "x-amz-content-sha256",
+    "x-amz-copy-source",
+    "x-amz-metadata-directive",
+];
+
+/// The condition keys S3 adds for operation `op` of `req`; `tags` are those a
+/// PutObjectTagging sets (an upload's come from its `x-amz-tagging` header).
+fn keys(req: &S3Request, op: &str, tags: Option<&[(String, String)]>) -> Context {
+    let mut keys = Context::default();
+    if matches!(op, "ListObjects" | "ListObjectsV2" | "ListObjectVersions") {
+        // A listing without a prefix tests as the empty prefix, as on S3.
+        keys.set("s3:prefix", req.param("prefix").unwrap_or_default());
+        if let Some(d) = req.param("delimiter") {
+            keys.set("s3:delimiter", d);
+        }
+        if let Some(m) = req.param("max-keys") {
+            keys.set("s3:max-keys", m);
+        }
+    }
+    for h in HEADER_KEYS {
+        if let Some(v) = req.header(h) {
+            keys.set(&format!("s3:{h}"), v);
+        }
+    }
+    if !req.anonymous {
+        let presigned = req.param("X-Amz-Signature").is_some();
+        keys.set("s3:authType", if presigned { "REST-QUERY-STRING" } else { "REST-HEADER" })
+            .set("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    let header_tags;
+    let tags = match tags {
+        Some(t) => Some(t),
+        None if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") => {
+            header_tags = req.header("x-amz-tagging").map(crate::objects::tags_of_query);
+            header_tags.as_deref()
+        }
+        None => None,
+    };
+    if let Some(tags) = tags {
+        for (k, v) in tags {
+            keys.set(&format!("s3:RequestObjectTag/{k}"), v.clone());
+        }
+        keys.set_all("s3:RequestObjectTagKeys", tags.iter().map(|(k, _)| k.clone()).collect());
+    }
+    keys
 }
 
 /// Authorizes operation `op` (botocore's name) of `req` for its caller, under the bucket's
 /// policy if it has one. DeleteObjects is authorized key by key as it deletes
 /// ([`may_delete`]), as S3 does, each denied key an error in its result.
 pub(crate) fn authorize(state: &ApiState, req: &S3Request, op: &str) -> Result<(), S3Error> {
-    if op == "DeleteObjects" {
+    // Each key of a DeleteObjects, and the tags of a PutObjectTagging in its body, are
+    // authorized once read ([`may_delete`], [`may_tag`]).
+    if matches!(op, "DeleteObjects" | "PutObjectTagging") {
         return Ok(());
     }
     let bucket = req.bucket.as_deref().unwrap_or_default();
@@ -48,12 +103,26 @@ pub(crate) fn authorize(state: &ApiState, req: &S3Request, op: &str) -> Result<(
         }
         checks
     };
-    under_policy(state, req, bucket, op, checks)
+    under_policy(state, req, bucket, op, &keys(req, op, None), checks)
 }
 
 /// Whether `req`'s caller may delete `key` of `bucket` (one key of a DeleteObjects).
 pub(crate) fn may_delete(state: &ApiState, req: &S3Request, bucket: &str, key: &str) -> Result<(), S3Error> {
-    under_policy(state, req, bucket, "DeleteObject", || vec![("s3:DeleteObject", object_arn(bucket, key))])
+    let keys = keys(req, "DeleteObject", None);
+    under_policy(state, req, bucket, "DeleteObject", &keys, || vec![("s3:DeleteObject", object_arn(bucket, key))])
+}
+
+/// Whether `req`'s caller may set `tags` on `key` of `bucket` (PutObjectTagging).
+pub(crate) fn may_tag(
+    state: &ApiState,
+    req: &S3Request,
+    bucket: &str,
+    key: &str,
+    tags: &[(String, String)],
+) -> Result<(), S3Error> {
+    let op = "PutObjectTagging";
+    let keys = keys(req, op, Some(tags));
+    under_policy(state, req, bucket, op, &keys, || vec![("s3:PutObjectTagging", object_arn(bucket, key))])
 }
 
 /// The checks of `op`, under `bucket`'s policy if it has one (the root may always manage
@@ -63,11 +132,12 @@ fn under_policy(
     req: &S3Request,
     bucket: &str,
     op: &str,
+    keys: &Context,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
 ) -> Result<(), S3Error> {
     let managing_policy = matches!(op, "PutBucketPolicy" | "GetBucketPolicy" | "DeleteBucketPolicy");
     let document = (!bucket.is_empty() && !managing_policy).then(|| state.objects.policy(bucket)).flatten();
     let arn = bucket_arn(bucket);
     let policy = document.as_deref().map(|document| ResourcePolicy { arn: &arn, document });
-    authorize_each_under(state, caller(req), "s3", op, policy, checks).map_err(denied)
+    authorize_each_under(state, caller(req, keys), "s3", op, policy, checks).map_err(denied)
 }

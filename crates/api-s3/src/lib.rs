@@ -352,7 +352,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "AbortMultipartUpload" => multipart::abort(objects, req, &b, &k).await,
         "ListParts" => multipart::list_parts(objects, req, &b, &k).await,
         "DeleteObjects" => objects::delete_objects(state, req, &b).await,
-        "PutObjectTagging" => objects::put_tagging(objects, req, &b, &k).await,
+        "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
         "GetObjectTagging" => objects::get_tagging(objects, &b, &k).await,
         "DeleteObjectTagging" => objects::delete_tagging(objects, &b, &k).await,
         "CopyObject" => objects::copy_object(objects, req, &b, &k).await,

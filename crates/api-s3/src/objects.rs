@@ -373,9 +373,10 @@ fn tagging_response(tags: &[(String, String)]) -> http::Response<Body> {
     })
 }
 
-pub(super) async fn put_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
+pub(super) async fn put_tagging(state: &ApiState, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
     let tags = read_tagging(req).await?;
-    objects.put_tags(bucket, key, tags).await?;
+    crate::access::may_tag(state, req, bucket, key, &tags)?;
+    state.objects.put_tags(bucket, key, tags).await?;
     Ok(http::Response::new(empty()))
 }
 

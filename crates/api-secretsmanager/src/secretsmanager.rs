@@ -65,7 +65,8 @@ fn owned(s: Option<&str>) -> Option<String> {
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = crate::input::parse(&req.body)?;
     let s = &state.params.secrets;
-    req.authorize(state, "secretsmanager", op, || {
+    let keys = squall_api::request_keys::of_json(input.members());
+    squall_api::authorize::authorize(state, req.who().with_keys(&keys), "secretsmanager", op, || {
         let id = match op {
             "CreateSecret" => input.str("Name"),
             _ => input.str("SecretId"),

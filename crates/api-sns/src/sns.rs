@@ -98,7 +98,16 @@ async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
         (Some(arn), Some(document)) => Some(squall_api::authorize::ResourcePolicy { arn, document }),
         _ => None,
     };
-    req.authorize_under(state, "sns", &action, policy, || {
+    let mut keys = squall_api::request_keys::of_query(&p);
+    if action == "Subscribe" {
+        for (param, key) in [("Protocol", "sns:Protocol"), ("Endpoint", "sns:Endpoint")] {
+            if let Some(v) = p.get(param) {
+                keys.set(key, v);
+            }
+        }
+    }
+    let caller = req.who().with_keys(&keys);
+    squall_api::authorize::authorize_under(state, caller, "sns", &action, policy, || {
         let named = match action.as_str() {
             "CreateTopic" => {
                 p.get("Name").map(|n| format!("arn:aws:sns:{}:{}:{n}", state.region, squall_types::ACCOUNT_ID))

@@ -116,7 +116,9 @@ pub(super) async fn call(
     let policy_doc = named.and_then(|n| state.queues.policy(n));
     let queue_arn = named.map(arn).unwrap_or_default();
     let policy = policy_doc.as_deref().map(|document| ResourcePolicy { arn: &queue_arn, document });
-    req.authorize_under(state, "sqs", op, policy, || {
+    let keys = squall_api::request_keys::of_json(input);
+    let caller = req.who().with_keys(&keys);
+    squall_api::authorize::authorize_under(state, caller, "sqs", op, policy, || {
         let named = match op {
             "CreateQueue" | "GetQueueUrl" => opt_str(input, "QueueName").ok().flatten().map(arn),
             "StartMessageMoveTask" | "ListMessageMoveTasks" => {

@@ -63,7 +63,8 @@ fn version(input: &Input, name: &str) -> Result<Option<u64>, ApiError> {
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = crate::input::parse(&req.body)?;
     let p = &state.params.parameters;
-    req.authorize(state, "ssm", op, || {
+    let keys = squall_api::request_keys::of_json(input.members());
+    squall_api::authorize::authorize(state, req.who().with_keys(&keys), "ssm", op, || {
         // A selector (`name:3`, `name:label`) names its parameter; an ARN is itself.
         let arn = |name: &str| match name.starts_with("arn:") {
             true => name.to_string(),

@@ -20,6 +20,38 @@ pub struct Caller<'a> {
     /// An unsigned request that has no authority of its own (S3's anonymous requests): it
     /// may do only what a resource policy grants everyone (`"Principal": "*"`).
     pub anonymous: bool,
+    /// The condition keys of the request itself (`aws:RequestTag/…`, `s3:prefix`,
+    /// `dynamodb:LeadingKeys`…), which its adapter reads from the input.
+    pub keys: Option<&'a Context>,
+}
+
+impl<'a> Caller<'a> {
+    /// This caller with the request's own condition keys.
+    pub fn with_keys(self, keys: &'a Context) -> Caller<'a> {
+        Caller { keys: Some(keys), ..self }
+    }
+
+    /// Whether a policy of this caller's tests a key starting with `prefix` (ignoring
+    /// case), so that a costly key is read from the input only when it decides something.
+    /// A resource's own policy is not consulted: pass such keys whenever one is set.
+    pub fn tests_key(&self, prefix: &str) -> bool {
+        let Some(principal) = self.identity.and_then(|i| i.principal.as_deref()) else { return false };
+        let session = principal.session.as_ref().and_then(|s| s.policies.as_deref()).unwrap_or_default();
+        principal.policies.iter().chain(session).any(|p| p.tests_key(prefix))
+    }
+
+    /// The keys every evaluation of an unidentified caller (the root, anonymous) gets.
+    fn bare_context(&self) -> Context {
+        let mut context = Context::default();
+        if let Some(ip) = self.peer {
+            context.set("aws:SourceIp", ip.to_string());
+        }
+        context.set("aws:SecureTransport", "false").set("aws:ResourceAccount", squall_types::ACCOUNT_ID);
+        if let Some(keys) = self.keys {
+            context.extend(keys);
+        }
+        context
+    }
 }
 
 /// Whether `caller` may perform `operation` of `service` (botocore's names) on each of
@@ -78,11 +110,10 @@ pub fn authorize_each_under(
     if caller.identity.is_some_and(|i| i.principal.is_none()) {
         // The root: only the resource policy's explicit Deny can stop it.
         let root = format!("arn:aws:iam::{}:root", squall_types::ACCOUNT_ID);
-        let mut context = Context::default();
-        if let Some(ip) = caller.peer {
-            context.set("aws:SourceIp", ip.to_string());
-        }
+        let base = caller.bare_context();
+        let tagged = parsed.tests_key("aws:resourcetag/");
         for (action, resource) in checks() {
+            let context = with_resource_tags(state, &base, tagged, &resource);
             let request = squall_iam::Request { principal: &root, action, resource: &resource, context: &context };
             if parsed.evaluate_as_resource(&request) == Decision::ExplicitDeny {
                 return Err(denial(service, &root, action, &resource, Decision::ExplicitDeny, true));
@@ -115,7 +146,7 @@ fn decide_each(
     resource_policy: Option<&squall_iam::Policy>,
 ) -> Result<(), ApiError> {
     if caller.anonymous {
-        return anonymous(caller, service, checks, resource_policy);
+        return anonymous(state, caller, service, checks, resource_policy);
     }
     // The root (or an unsigned request's own authority) decides nothing here: an
     // operation the adapter does not serve gets its own answer.
@@ -129,7 +160,12 @@ fn decide_each(
             format!("{service} has no operation {operation} that Squall authorizes"),
         ));
     }
-    let context = context(state, principal, caller.peer);
+    let mut base = context(state, principal, caller.peer);
+    if let Some(keys) = caller.keys {
+        base.extend(keys);
+    }
+    let tagged =
+        caller.tests_key("aws:resourcetag/") || resource_policy.is_some_and(|p| p.tests_key("aws:resourcetag/"));
     let mut checks = checks();
     if checks.is_empty()
         && let Some(row) = actions::find(service, operation)
@@ -138,6 +174,7 @@ fn decide_each(
         checks.push((row.action, "*".to_string()));
     }
     for (action, resource) in checks {
+        let context = with_resource_tags(state, &base, tagged, &resource);
         match principal.decide(action, &resource, resource_policy, &context) {
             Decision::Allow => {}
             denied => {
@@ -192,14 +229,16 @@ impl ApiRequest {
         authorize_under(state, self.who(), service, operation, policy, resources)
     }
 
-    fn who(&self) -> Caller<'_> {
-        Caller { identity: self.caller.as_ref(), peer: self.peer, anonymous: false }
+    /// This request's caller, for the free functions of this module.
+    pub fn who(&self) -> Caller<'_> {
+        Caller { identity: self.caller.as_ref(), peer: self.peer, anonymous: false, keys: None }
     }
 }
 
 /// An anonymous request: allowed what the resource's policy grants everyone, else S3's
 /// plain denial.
 fn anonymous(
+    state: &ApiState,
     caller: Caller<'_>,
     service: &str,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
@@ -207,12 +246,10 @@ fn anonymous(
 ) -> Result<(), ApiError> {
     let denied = || ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
     let policy = resource_policy.ok_or_else(denied)?;
-    let mut context = Context::default();
-    if let Some(ip) = caller.peer {
-        context.set("aws:SourceIp", ip.to_string());
-    }
-    context.set("aws:SecureTransport", "false");
+    let base = caller.bare_context();
+    let tagged = policy.tests_key("aws:resourcetag/");
     for (action, resource) in checks() {
+        let context = with_resource_tags(state, &base, tagged, &resource);
         let request = squall_iam::Request { principal: "*", action, resource: &resource, context: &context };
         if policy.evaluate_as_resource(&request) != Decision::Allow {
             tracing::debug!(service, action, resource, "anonymous request denied");
@@ -222,6 +259,21 @@ fn anonymous(
     Ok(())
 }
 
+/// `base`, with `aws:ResourceTag/…` of `resource` when a deciding policy tests them.
+fn with_resource_tags<'c>(
+    state: &ApiState,
+    base: &'c Context,
+    tagged: bool,
+    resource: &str,
+) -> std::borrow::Cow<'c, Context> {
+    if !tagged || resource == "*" {
+        return std::borrow::Cow::Borrowed(base);
+    }
+    let mut context = base.clone();
+    crate::resource_tags::describe(state, resource, &mut context);
+    std::borrow::Cow::Owned(context)
+}
+
 /// The global condition keys of a request by `principal`.
 pub fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::IpAddr>) -> Context {
     let mut c = Context::default();
@@ -229,7 +281,10 @@ pub fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::I
     c.set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now_ms))
         .set("aws:EpochTime", (now_ms / 1000).to_string())
         .set("aws:SecureTransport", "false")
-        .set("aws:RequestedRegion", state.region.clone());
+        .set("aws:RequestedRegion", state.region.clone())
+        .set("aws:ResourceAccount", squall_types::ACCOUNT_ID)
+        .set("aws:PrincipalIsAWSService", "false")
+        .set("aws:ViaAWSService", "false");
     if let Some(ip) = peer {
         c.set("aws:SourceIp", ip.to_string());
     }

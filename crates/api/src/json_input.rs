@@ -33,7 +33,12 @@ impl Input {
         }
     }
 
-    /// A member's value, unless absent or null.
+    /// Every member, as sent.
+    pub fn members(&self) -> &Map<String, Value> {
+        &self.members
+    }
+
+    /// Member `name`, unless absent or null.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.members.get(name).filter(|v| !v.is_null())
     }

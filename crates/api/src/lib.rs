@@ -16,6 +16,8 @@ pub mod json_input;
 pub mod protocol;
 pub mod query;
 pub mod refusals;
+pub mod request_keys;
+pub mod resource_tags;
 
 pub use auth::AccessKeys;
 pub use error::ApiError;

@@ -55,6 +55,13 @@ pub struct Condition {
     values: Vec<String>,
 }
 
+impl Condition {
+    /// The condition key it tests, as the policy spells it.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 /// Reads a `Condition` block.
 pub(crate) fn parse_block(block: &Map<String, Value>) -> Result<Vec<Condition>, Malformed> {
     let mut out = Vec::new();

@@ -22,6 +22,12 @@ impl Context {
         self
     }
 
+    /// Adds every key of `other` (replacing any of the same name).
+    pub fn extend(&mut self, other: &Context) -> &mut Self {
+        self.keys.extend(other.keys.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self
+    }
+
     /// The values of `key`, if the request has it.
     pub fn get(&self, key: &str) -> Option<&[String]> {
         self.keys.get(&key.to_ascii_lowercase()).map(Vec::as_slice)

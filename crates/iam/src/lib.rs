@@ -10,6 +10,7 @@
 pub mod condition;
 pub mod context;
 pub mod eval;
+pub mod keys;
 pub mod policy;
 pub mod variables;
 pub mod wildcard;

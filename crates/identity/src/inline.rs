@@ -99,7 +99,7 @@ pub(crate) fn policy_size(document: &str) -> usize {
 
 /// Checks an identity policy document as IAM checks it on a put.
 pub(crate) fn check_identity_policy(document: &str) -> Result<()> {
-    Policy::parse(document, PolicyKind::Identity).map(|_| ()).map_err(|m| Error::MalformedPolicy(m.0))
+    Policy::accept(document, PolicyKind::Identity).map(|_| ()).map_err(|m| Error::MalformedPolicy(m.0))
 }
 
 impl Identities {

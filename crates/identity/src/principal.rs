@@ -99,7 +99,11 @@ impl Principal {
                 .set("aws:username", self.name.clone())
                 .set("aws:PrincipalArn", self.arn.clone())
                 .set("aws:PrincipalType", "User"),
-            Some(s) => context.set("aws:PrincipalArn", s.role_arn.clone()).set("aws:PrincipalType", "AssumedRole"),
+            // Sessions are never MFA-authenticated here (AWS: absent for long-term keys).
+            Some(s) => context
+                .set("aws:PrincipalArn", s.role_arn.clone())
+                .set("aws:PrincipalType", "AssumedRole")
+                .set("aws:MultiFactorAuthPresent", "false"),
         };
         for (k, v) in &self.tags {
             context.set(&format!("aws:PrincipalTag/{k}"), v.clone());

@@ -19,7 +19,7 @@ pub struct NewRole {
 }
 
 fn check_trust(document: &str) -> Result<()> {
-    Policy::parse(document, PolicyKind::Trust).map(|_| ()).map_err(|m| Error::MalformedPolicy(m.0))
+    Policy::accept(document, PolicyKind::Trust).map(|_| ()).map_err(|m| Error::MalformedPolicy(m.0))
 }
 
 impl Identities {

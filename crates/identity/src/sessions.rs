@@ -192,7 +192,7 @@ impl Identities {
         }
         let mut packed = 0;
         if let Some(p) = &ask.policy {
-            Policy::parse(p, PolicyKind::Identity).map_err(|m| Error::MalformedPolicy(m.0))?;
+            Policy::accept(p, PolicyKind::Identity).map_err(|m| Error::MalformedPolicy(m.0))?;
             packed += crate::inline::policy_size(p);
         }
         for arn in &ask.policy_arns {

@@ -366,6 +366,9 @@ impl Cx<'_> {
             let mut block = Map::new();
             for (key, val) in self.entries(&p, keys) {
                 let kp = [p.as_slice(), &[key]].concat();
+                if !squall_iam::keys::evaluated(key) {
+                    self.error(&kp, squall_iam::keys::unsupplied(key).0);
+                }
                 let values: Vec<String> = match val {
                     Value::Sequence(items) => {
                         items.iter().filter_map(|i| self.text(&kp, i, refs).ok().flatten()).collect()

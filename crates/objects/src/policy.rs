@@ -13,7 +13,7 @@ impl Objects {
             if p.len() > MAX_POLICY {
                 return Err(Error::MalformedPolicy("Policies must be no more than 20 KB".into()));
             }
-            let parsed = squall_iam::Policy::parse(p, squall_iam::PolicyKind::Resource)
+            let parsed = squall_iam::Policy::accept(p, squall_iam::PolicyKind::Resource)
                 .map_err(|m| Error::MalformedPolicy(m.0))?;
             if let Some(bad) = parsed.statements.iter().find_map(|s| outside(s, bucket)) {
                 return Err(Error::MalformedPolicy(format!("Policy has invalid resource: {bad}")));

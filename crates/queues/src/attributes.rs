@@ -218,7 +218,7 @@ impl QueueAttributes {
                     self.opaque.remove("Policy");
                 }
                 "Policy" => {
-                    squall_iam::Policy::parse(value, squall_iam::PolicyKind::Resource).map_err(|m| {
+                    squall_iam::Policy::accept(value, squall_iam::PolicyKind::Resource).map_err(|m| {
                         Error::InvalidAttributeValue(format!("Invalid value for the parameter Policy. Reason: {}", m.0))
                     })?;
                     self.opaque.insert(name.clone(), value.clone());

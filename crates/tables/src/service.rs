@@ -659,6 +659,27 @@ impl Tables {
         Ok(out)
     }
 
+    /// The partition key attribute of `table`, or of its index `index`
+    /// (`dynamodb:LeadingKeys` is its values).
+    pub fn partition_key(&self, table: &str, index: Option<&str>) -> Result<String> {
+        let def = self.def(table)?;
+        Ok(Source::new(&def, index)?.key().hash.name.clone())
+    }
+
+    /// The partition key value a Query's key condition names.
+    pub fn query_partition(
+        &self,
+        table: &str,
+        index: Option<&str>,
+        key_condition: &str,
+        placeholders: &Placeholders,
+    ) -> Result<AttributeValue> {
+        let def = self.def(table)?;
+        let key = Source::new(&def, index)?.key();
+        let cx = ExprContext::new(&placeholders.names, &placeholders.values);
+        Ok(expr::key_condition(key_condition, &cx, &key.hash.name, key.range.as_ref().map(|r| r.name.as_str()))?.hash)
+    }
+
     /// Query: one partition, in sort-key order.
     pub async fn query(&self, req: &ReadRequest) -> Result<Page> {
         let def = self.def(&req.table)?;

@@ -325,7 +325,7 @@ fn check_topic_attribute(name: &str, value: &str, fifo: bool) -> Result<()> {
         }
         "FifoTopic" | "ContentBasedDeduplication" => Ok(()),
         "DisplayName" if value.chars().count() > 100 => Err(invalid("DisplayName")),
-        "Policy" => match squall_iam::Policy::parse(value, squall_iam::PolicyKind::Resource) {
+        "Policy" => match squall_iam::Policy::accept(value, squall_iam::PolicyKind::Resource) {
             Ok(_) => Ok(()),
             Err(m) => Err(invalid(format!("Attributes Reason: Policy: {}", m.0))),
         },

@@ -105,3 +105,9 @@ fn queue_topic_and_bucket_policies_grant_and_deny() -> Result {
     let server = Server::start()?;
     server.client_script("resource_policies.py", "done")
 }
+
+#[test]
+fn condition_keys_from_requests_and_resources() -> Result {
+    let server = Server::start()?;
+    server.client_script("condition_keys.py", "done")
+}

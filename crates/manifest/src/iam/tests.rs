@@ -125,6 +125,10 @@ fn malformed_statements_are_refused_with_their_line() {
             "    - Effect: Allow\n      Actions: s3:GetObject\n      Resource: '*'\n",
             "Actions is not a key of a policy statement",
         ),
+        (
+            "    - Effect: Allow\n      Action: dynamodb:Query\n      Resource: '*'\n      Condition:\n        ForAllValues:StringEquals:\n          dynamodb:Attributes: [pk]\n",
+            "Squall does not evaluate the condition key dynamodb:Attributes",
+        ),
     ];
     for (statement, expected) in cases {
         let err = parse("serverless.yml", &with(statement)).err().map(|e| e.to_string()).unwrap_or_default();
