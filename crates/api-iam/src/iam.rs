@@ -164,11 +164,55 @@ fn resource(state: &State, action: &str, p: &Params, req: &ApiRequest) -> Vec<St
     one.into_iter().collect()
 }
 
+/// The request's condition keys: the tags it sets, `iam:PolicyARN` of an attachment, and
+/// `iam:PermissionsBoundary`: the boundary asked for, or the one the user or role has.
+fn keys(state: &State, action: &str, p: &Params) -> squall_iam::Context {
+    let mut keys = squall_api::request_keys::of_query(p);
+    if (action.starts_with("Attach") || action.starts_with("Detach"))
+        && let Some(arn) = p.get("PolicyArn")
+    {
+        keys.set("iam:PolicyARN", arn);
+    }
+    let bounded = matches!(
+        action,
+        "CreateUser"
+            | "PutUserPolicy"
+            | "DeleteUserPolicy"
+            | "AttachUserPolicy"
+            | "DetachUserPolicy"
+            | "PutUserPermissionsBoundary"
+            | "DeleteUserPermissionsBoundary"
+            | "CreateRole"
+            | "PutRolePolicy"
+            | "DeleteRolePolicy"
+            | "AttachRolePolicy"
+            | "DetachRolePolicy"
+            | "PutRolePermissionsBoundary"
+            | "DeleteRolePermissionsBoundary"
+    );
+    let current = || match p.get("UserName") {
+        Some(user) => state.user(user).ok()?.boundary.clone(),
+        None => state.role(p.get("RoleName")?).ok()?.boundary.clone(),
+    };
+    if bounded && let Some(arn) = p.get("PermissionsBoundary").map(str::to_string).or_else(current) {
+        keys.set("iam:PermissionsBoundary", arn);
+    }
+    keys
+}
+
+/// The user or role a boundary operation names.
+fn boundary_holder<'p>(p: &'p Params, action: &str) -> Result<(Holder, &'p str), ApiError> {
+    Ok(match action.contains("User") {
+        true => (Holder::User, required(p, "UserName")?),
+        false => (Holder::Role, required(p, "RoleName")?),
+    })
+}
+
 async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
     let p = Params::parse(req.uri.query(), &req.body);
     let action = p.get("Action").unwrap_or_default().to_string();
     let snapshot = state.identities.snapshot();
-    let keys = squall_api::request_keys::of_query(&p);
+    let keys = keys(&snapshot, &action, &p);
     squall_api::authorize::authorize(state, req.who().with_keys(&keys), "iam", &action, || {
         resource(&snapshot, &action, &p, req)
     })?;
@@ -179,14 +223,9 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
     match action.as_str() {
         // Users.
         "CreateUser" => {
-            if p.get("PermissionsBoundary").is_some() {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "PermissionsBoundary is not supported by Squall yet",
-                ));
-            }
-            let u = ids.create_user(required(&p, "UserName")?, p.get("Path"), tags(&p)).await.map_err(error)?;
+            let name = required(&p, "UserName")?;
+            let u =
+                ids.create_user(name, p.get("Path"), tags(&p), p.get("PermissionsBoundary")).await.map_err(error)?;
             ok(&|x| {
                 x.nest("User", |x| render::user(x, &u));
             })
@@ -218,6 +257,16 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
                 render::list(x, "Users", &users, render::user);
                 truncation(x, &next);
             })
+        }
+        "PutUserPermissionsBoundary" | "PutRolePermissionsBoundary" => {
+            let (holder, name) = boundary_holder(&p, &action)?;
+            ids.set_boundary(holder, name, Some(required(&p, "PermissionsBoundary")?)).await.map_err(error)?;
+            done()
+        }
+        "DeleteUserPermissionsBoundary" | "DeleteRolePermissionsBoundary" => {
+            let (holder, name) = boundary_holder(&p, &action)?;
+            ids.set_boundary(holder, name, None).await.map_err(error)?;
+            done()
         }
         "DeleteUser" => {
             ids.delete_user(required(&p, "UserName")?).await.map_err(error)?;
@@ -376,14 +425,24 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
         "ListPolicies" => {
             let prefix = p.get("PathPrefix").unwrap_or("/");
             let only_attached = p.get("OnlyAttached") == Some("true");
-            // Squall has no AWS-managed policies, and no policy serves as a permissions
-            // boundary.
-            let aws_only = p.get("Scope") == Some("AWS") || p.get("PolicyUsageFilter") == Some("PermissionsBoundary");
+            // Squall has no AWS-managed policies.
+            let aws_only = p.get("Scope") == Some("AWS");
+            let (as_policy, as_boundary) = match p.get("PolicyUsageFilter") {
+                Some("PermissionsPolicy") => (true, false),
+                Some("PermissionsBoundary") => (false, true),
+                _ => (true, true),
+            };
+            let used = |arn: &str| {
+                let (users, roles) = snapshot.boundary_usage(arn);
+                (as_policy && snapshot.usage(arn).count() > 0)
+                    || (as_boundary && (!users.is_empty() || !roles.is_empty()))
+            };
+            let filtered = only_attached || p.get("PolicyUsageFilter").is_some();
             let policies: Vec<_> = snapshot
                 .policies
                 .values()
                 .filter(|pol| !aws_only && pol.path.starts_with(prefix))
-                .filter(|pol| !only_attached || snapshot.usage(&policy_arn(&pol.path, &pol.name)).count() > 0)
+                .filter(|pol| !filtered || used(&policy_arn(&pol.path, &pol.name)))
                 .cloned()
                 .collect();
             let (policies, next) = page(policies, &p)?;
@@ -438,7 +497,27 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
         "ListEntitiesForPolicy" => {
             let arn = required(&p, "PolicyArn")?;
             snapshot.policy(arn).map_err(error)?;
-            let usage = snapshot.usage(arn);
+            let mut usage = squall_identity::Usage::default();
+            if p.get("PolicyUsageFilter") != Some("PermissionsBoundary") {
+                usage = snapshot.usage(arn);
+            }
+            if p.get("PolicyUsageFilter") != Some("PermissionsPolicy") {
+                let (users, roles) = snapshot.boundary_usage(arn);
+                usage.users.extend(users.into_iter().filter(|u| !usage.users.contains(u)).collect::<Vec<_>>());
+                usage.roles.extend(roles.into_iter().filter(|r| !usage.roles.contains(r)).collect::<Vec<_>>());
+            }
+            if let Some(kind) = p.get("EntityFilter") {
+                let keep = |k: &str| kind == k;
+                if !keep("User") {
+                    usage.users.clear();
+                }
+                if !keep("Group") {
+                    usage.groups.clear();
+                }
+                if !keep("Role") {
+                    usage.roles.clear();
+                }
+            }
             ok(&|x| {
                 render::list(x, "PolicyGroups", &usage.groups, |m, g| {
                     m.elem("GroupName", g);
@@ -526,14 +605,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
                 description: p.get("Description").map(str::to_string),
                 max_session_s,
                 tags: tags(&p),
+                boundary: p.get("PermissionsBoundary").map(str::to_string),
             };
-            if p.get("PermissionsBoundary").is_some() {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "PermissionsBoundary is not supported by Squall yet",
-                ));
-            }
             let r = ids.create_role(required(&p, "RoleName")?, new).await.map_err(error)?;
             ok(&|x| {
                 x.nest("Role", |x| render::role(x, &r));

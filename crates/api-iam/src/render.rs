@@ -29,7 +29,16 @@ pub(crate) fn user(x: &mut Xml, u: &User) {
         .elem("UserId", &u.id)
         .elem("Arn", &user_arn(&u.path, &u.name))
         .elem("CreateDate", &date(u.created_ms));
+    boundary(x, u.boundary.as_deref());
     tags(x, &u.tags);
+}
+
+fn boundary(x: &mut Xml, arn: Option<&str>) {
+    if let Some(arn) = arn {
+        x.nest("PermissionsBoundary", |x| {
+            x.elem("PermissionsBoundaryType", "PermissionsBoundaryPolicy").elem("PermissionsBoundaryArn", arn);
+        });
+    }
 }
 
 pub(crate) fn group_arn(g: &Group) -> String {
@@ -59,7 +68,13 @@ pub(crate) fn role(x: &mut Xml, r: &Role) {
     if let Some(d) = &r.description {
         x.elem("Description", d);
     }
+    boundary(x, r.boundary.as_deref());
     tags(x, &r.tags);
+}
+
+fn boundary_count(state: &State, arn: &str) -> usize {
+    let (users, roles) = state.boundary_usage(arn);
+    users.len() + roles.len()
 }
 
 pub(crate) fn policy(x: &mut Xml, p: &ManagedPolicy, state: &State) {
@@ -70,7 +85,7 @@ pub(crate) fn policy(x: &mut Xml, p: &ManagedPolicy, state: &State) {
         .elem("Path", &p.path)
         .elem("DefaultVersionId", &p.default_version)
         .elem("AttachmentCount", &state.usage(&arn).count().to_string())
-        .elem("PermissionsBoundaryUsageCount", "0")
+        .elem("PermissionsBoundaryUsageCount", &boundary_count(state, &arn).to_string())
         .elem("IsAttachable", "true")
         .elem("CreateDate", &date(p.created_ms))
         .elem("UpdateDate", &date(p.updated_ms));

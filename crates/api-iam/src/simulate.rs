@@ -5,7 +5,7 @@ use crate::iam::NAMESPACE;
 use http::StatusCode;
 use squall_api::query::{Params, response};
 use squall_api::{ApiError, ApiRequest, ApiState};
-use squall_iam::{Context, Decision, Policy, PolicyKind, Request};
+use squall_iam::{Context, Decision, Policies, Policy, PolicyKind, Request};
 use squall_runtime::Body;
 
 fn malformed(m: String) -> ApiError {
@@ -19,17 +19,24 @@ pub(crate) fn simulate(
     p: &Params,
     action: &str,
 ) -> Result<http::Response<Body>, ApiError> {
+    if let Some(name) = ["ResourceHandlingOption", "ResourceOwner"].into_iter().find(|n| p.get(n).is_some()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidInput",
+            format!("{name} is not supported by Squall: there is one account and no EC2 scenarios"),
+        ));
+    }
     let mut policies: Vec<Policy> = Vec::new();
+    let mut boundary: Option<Vec<Policy>> = None;
     let mut principal = p.get("CallerArn").unwrap_or_default().to_string();
     if action == "SimulatePrincipalPolicy" {
         let source = p
             .get("PolicySourceArn")
             .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "ValidationError", "PolicySourceArn is required"))?;
-        policies = state
-            .identities
-            .snapshot()
-            .policies_of(source)
-            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "NoSuchEntity", e.to_string()))?;
+        let snapshot = state.identities.snapshot();
+        let missing = |e: squall_identity::Error| ApiError::new(StatusCode::NOT_FOUND, "NoSuchEntity", e.to_string());
+        policies = snapshot.policies_of(source).map_err(missing)?;
+        boundary = snapshot.boundary_of(source).map_err(missing)?;
         if principal.is_empty() {
             principal = source.to_string();
         }
@@ -37,6 +44,16 @@ pub(crate) fn simulate(
     for document in p.strings("PolicyInputList") {
         policies.push(Policy::parse(&document, PolicyKind::Identity).map_err(|m| malformed(m.0))?);
     }
+    let boundaries = p.strings("PermissionsBoundaryPolicyInputList");
+    if !boundaries.is_empty() {
+        // Given boundaries replace the entity's own, as IAM's simulator does.
+        let parsed = boundaries.iter().map(|d| Policy::parse(d, PolicyKind::Identity).map_err(|m| malformed(m.0)));
+        boundary = Some(parsed.collect::<Result<_, _>>()?);
+    }
+    let resource_policy = match p.get("ResourcePolicy") {
+        Some(d) => Some(Policy::parse(d, PolicyKind::Resource).map_err(|m| malformed(m.0))?),
+        None => None,
+    };
     let actions = p.strings("ActionNames");
     if actions.is_empty() {
         return Err(ApiError::new(
@@ -55,11 +72,14 @@ pub(crate) fn simulate(
         context.set_all(key, p.strings(&format!("{m}.ContextKeyValues")));
     }
     let refs: Vec<&Policy> = policies.iter().collect();
+    let boundary_refs: Option<Vec<&Policy>> = boundary.as_ref().map(|b| b.iter().collect());
+    let resource_refs: Vec<&Policy> = resource_policy.iter().collect();
+    let all = Policies { identity: &refs, resource: &resource_refs, boundary: boundary_refs.as_deref(), session: None };
     let mut results = Vec::new();
     for a in &actions {
         for r in &resources {
             let request = Request { principal: &principal, action: a, resource: r, context: &context };
-            let decision = match squall_iam::evaluate_all(&refs, &request) {
+            let decision = match squall_iam::decide(&all, &request) {
                 Decision::Allow => "allowed",
                 Decision::ExplicitDeny => "explicitDeny",
                 Decision::ImplicitDeny => "implicitDeny",

@@ -229,6 +229,8 @@ pub static ACTIONS: &[Action] = &[
     row("iam", "CreateUser", "iam:CreateUser", Resource::User),
     row("iam", "GetUser", "iam:GetUser", Resource::User),
     row("iam", "DeleteUser", "iam:DeleteUser", Resource::User),
+    row("iam", "PutUserPermissionsBoundary", "iam:PutUserPermissionsBoundary", Resource::User),
+    row("iam", "DeleteUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary", Resource::User),
     row("iam", "ListUsers", "iam:ListUsers", Resource::Any),
     row("iam", "TagUser", "iam:TagUser", Resource::User),
     row("iam", "UntagUser", "iam:UntagUser", Resource::User),
@@ -272,6 +274,8 @@ pub static ACTIONS: &[Action] = &[
     row("iam", "ListGroupsForUser", "iam:ListGroupsForUser", Resource::User),
     // IAM: roles
     row("iam", "CreateRole", "iam:CreateRole", Resource::Role),
+    row("iam", "PutRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", Resource::Role),
+    row("iam", "DeleteRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", Resource::Role),
     row("iam", "GetRole", "iam:GetRole", Resource::Role),
     row("iam", "DeleteRole", "iam:DeleteRole", Resource::Role),
     row("iam", "UpdateAssumeRolePolicy", "iam:UpdateAssumeRolePolicy", Resource::Role),

@@ -7,7 +7,7 @@ use crate::actions::{self, Resource};
 use crate::auth::Identity;
 use crate::{ApiError, ApiRequest, ApiState};
 use http::StatusCode;
-use squall_iam::{Context, Decision};
+use squall_iam::{Context, Decision, Denied, PolicyType};
 use squall_identity::Principal;
 
 /// What a request brings to its authorization besides its operation and resources.
@@ -116,7 +116,8 @@ pub fn authorize_each_under(
             let context = with_resource_tags(state, &base, tagged, &resource);
             let request = squall_iam::Request { principal: &root, action, resource: &resource, context: &context };
             if parsed.evaluate_as_resource(&request) == Decision::ExplicitDeny {
-                return Err(denial(service, &root, action, &resource, Decision::ExplicitDeny, true));
+                let why = Denied::Explicit(PolicyType::Resource);
+                return Err(denial(service, &root, action, &resource, why));
             }
         }
         return Ok(());
@@ -175,20 +176,9 @@ fn decide_each(
     }
     for (action, resource) in checks {
         let context = with_resource_tags(state, &base, tagged, &resource);
-        match principal.decide(action, &resource, resource_policy, &context) {
-            Decision::Allow => {}
-            denied => {
-                let by_resource = resource_policy.is_some_and(|p| {
-                    let request = squall_iam::Request {
-                        principal: &principal.arn,
-                        action,
-                        resource: &resource,
-                        context: &context,
-                    };
-                    p.evaluate_as_resource(&request) == Decision::ExplicitDeny
-                });
-                return Err(denial(service, &principal.arn, action, &resource, denied, by_resource));
-            }
+        if principal.decide(action, &resource, resource_policy, &context) != Decision::Allow {
+            let why = principal.why_denied(action, &resource, resource_policy, &context);
+            return Err(denial(service, &principal.arn, action, &resource, why));
         }
     }
     Ok(())
@@ -293,19 +283,8 @@ pub fn context(state: &ApiState, principal: &Principal, peer: Option<std::net::I
 }
 
 /// AWS's denial, in `service`'s shape.
-fn denial(
-    service: &str,
-    principal: &str,
-    action: &str,
-    resource: &str,
-    decision: Decision,
-    by_resource: bool,
-) -> ApiError {
-    let because = match decision {
-        Decision::ExplicitDeny if by_resource => "with an explicit deny in a resource-based policy".to_string(),
-        Decision::ExplicitDeny => "with an explicit deny in an identity-based policy".to_string(),
-        _ => format!("because no identity-based policy allows the {action} action"),
-    };
+fn denial(service: &str, principal: &str, action: &str, resource: &str, why: Denied) -> ApiError {
+    let because = why.phrase(action);
     let message = format!("User: {principal} is not authorized to perform: {action} on resource: {resource} {because}");
     let (status, code) = match service {
         "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" => (StatusCode::BAD_REQUEST, "AccessDeniedException"),

@@ -129,6 +129,64 @@ pub fn decide(policies: &Policies<'_>, request: &Request<'_>) -> Decision {
     }
 }
 
+/// Which kind of policy denied a request [`decide`] did not allow, as AWS's messages say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// An applying Deny in the named kind of policy.
+    Explicit(PolicyType),
+    /// Nothing of the named kind allowed it.
+    Implicit(PolicyType),
+}
+
+/// A kind of policy, as AWS's denials name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyType {
+    Identity,
+    Resource,
+    Boundary,
+    Session,
+}
+
+impl Denied {
+    /// AWS's ending of a denial of `action`: `because no identity-based policy allows the
+    /// <action> action`, `with an explicit deny in a permissions boundary`…
+    pub fn phrase(self, action: &str) -> String {
+        let kind = |t: PolicyType| match t {
+            PolicyType::Identity => "identity-based policy",
+            PolicyType::Resource => "resource-based policy",
+            PolicyType::Boundary => "permissions boundary",
+            PolicyType::Session => "session policy",
+        };
+        let article = |t: PolicyType| if t == PolicyType::Identity { "an" } else { "a" };
+        match self {
+            Denied::Explicit(t) => format!("with an explicit deny in {} {}", article(t), kind(t)),
+            Denied::Implicit(t) => format!("because no {} allows the {action} action", kind(t)),
+        }
+    }
+}
+
+/// Why [`decide`] did not allow `request`: the first explicit Deny in AWS's order
+/// (identity, resource, boundary, session), else the first kind of policy that did not allow.
+pub fn why_denied(policies: &Policies<'_>, request: &Request<'_>) -> Denied {
+    let identity = evaluate_all(policies.identity, request);
+    let resource = policies.resource.iter().map(|p| p.evaluate_as_resource(request));
+    let boundary = policies.boundary.map(|b| evaluate_all(b, request));
+    let session = policies.session.map(|s| evaluate_all(s, request));
+    let kinds = [
+        (PolicyType::Identity, Some(identity)),
+        (PolicyType::Resource, resource.clone().find(|d| *d == Decision::ExplicitDeny)),
+        (PolicyType::Boundary, boundary),
+        (PolicyType::Session, session),
+    ];
+    if let Some((t, _)) = kinds.iter().find(|(_, d)| *d == Some(Decision::ExplicitDeny)) {
+        return Denied::Explicit(*t);
+    }
+    match kinds.iter().find(|(t, d)| *t != PolicyType::Resource && d.is_some_and(|d| d != Decision::Allow)) {
+        Some((t, _)) => Denied::Implicit(*t),
+        None => Denied::Implicit(PolicyType::Identity),
+    }
+}
+
 fn applies(s: &Statement, r: &Request<'_>, variables: bool) -> bool {
     let action = |p: &String| wildcard::matches(p, r.action, true);
     let action_ok = match &s.actions {
@@ -263,6 +321,18 @@ mod tests {
         assert_eq!(decide(&bounded, &put), Decision::ImplicitDeny, "outside the boundary");
         let session = Policies { identity: &ids, session: Some(&narrow), ..Default::default() };
         assert_eq!(decide(&session, &put), Decision::ImplicitDeny, "outside the session policy");
+        assert_eq!(why_denied(&bounded, &put), Denied::Implicit(PolicyType::Boundary));
+        assert_eq!(why_denied(&session, &put), Denied::Implicit(PolicyType::Session));
+        assert_eq!(
+            why_denied(&session, &put).phrase("s3:PutObject"),
+            "because no session policy allows the s3:PutObject action"
+        );
+        let nothing = Policies { identity: none, boundary: Some(&narrow), ..Default::default() };
+        assert_eq!(why_denied(&nothing, &send), Denied::Implicit(PolicyType::Identity), "identity is told first");
+        assert_eq!(
+            Denied::Explicit(PolicyType::Identity).phrase("x:Y"),
+            "with an explicit deny in an identity-based policy"
+        );
 
         let account = Policy::parse(
             r#"{"Statement":{"Effect":"Deny","Principal":{"AWS":"000000000000"},"Action":"sqs:*","Resource":"*"}}"#,

@@ -35,6 +35,9 @@ const SUPPLIED: &[&str] = &[
     // Platform deliveries (a bucket's notification, a topic's subscription).
     "aws:sourcearn",
     "aws:sourceaccount",
+    // IAM.
+    "iam:permissionsboundary",
+    "iam:policyarn",
     // AssumeRole.
     "sts:rolesessionname",
     "sts:externalid",

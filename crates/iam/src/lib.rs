@@ -16,5 +16,5 @@ pub mod variables;
 pub mod wildcard;
 
 pub use context::Context;
-pub use eval::{Decision, Policies, Request, decide, evaluate_all};
+pub use eval::{Decision, Denied, Policies, PolicyType, Request, decide, evaluate_all, why_denied};
 pub use policy::{Effect, Malformed, Names, Policy, PolicyKind, Principal, Principals, Statement};

@@ -9,6 +9,7 @@
 //!
 //! ARNs carry the one account id, `squall_types::ACCOUNT_ID`: `arn:aws:iam::<account>:user/<path><name>`.
 
+mod boundaries;
 mod change;
 mod groups;
 mod ids;

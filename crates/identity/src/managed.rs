@@ -111,7 +111,8 @@ impl Identities {
     pub async fn delete_policy(&self, arn: &str) -> Result<()> {
         self.change(|s, _| {
             let lc = s.policy_key(arn)?;
-            if s.usage(arn).count() > 0 {
+            let (users, roles) = s.boundary_usage(arn);
+            if s.usage(arn).count() > 0 || !users.is_empty() || !roles.is_empty() {
                 return Err(Error::DeleteConflict("Cannot delete a policy attached to entities.".into()));
             }
             if s.policies[&lc].versions.len() > 1 {

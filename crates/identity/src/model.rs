@@ -30,6 +30,9 @@ pub struct User {
     /// The groups it belongs to, by name.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Its permissions boundary, a managed policy's ARN.
+    #[serde(default)]
+    pub boundary: Option<String>,
 }
 
 /// A group: policies shared by its users.
@@ -66,6 +69,9 @@ pub struct Role {
     pub inline: BTreeMap<String, String>,
     #[serde(default)]
     pub attached: Vec<String>,
+    /// Its permissions boundary, a managed policy's ARN.
+    #[serde(default)]
+    pub boundary: Option<String>,
 }
 
 /// A managed policy and its versions.

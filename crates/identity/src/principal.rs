@@ -3,7 +3,7 @@
 
 use crate::model::{KeyStatus, User};
 use crate::state::State;
-use squall_iam::{Context, Decision, Policies, Policy, PolicyKind, Request};
+use squall_iam::{Context, Decision, Denied, Policies, Policy, PolicyKind, Request};
 
 /// A principal as requests are authorized for it: a user, or a role's session.
 #[derive(Debug)]
@@ -21,6 +21,9 @@ pub struct Principal {
     pub policies: Vec<Policy>,
     /// Its tags (`aws:PrincipalTag/<key>`); a session's tags and its role's.
     pub tags: Vec<(String, String)>,
+    /// Its permissions boundary (a session's: its role's), which caps what its identity
+    /// policies allow; `None` without one.
+    pub boundary: Option<Vec<Policy>>,
     /// For a role's session: the role's ARN (`aws:PrincipalArn`) and the session
     /// policies, if any were passed, which limit what the role's policies allow.
     pub session: Option<Session>,
@@ -78,6 +81,7 @@ impl Principal {
                 .collect(),
             policies,
             tags: user.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+            boundary: state.boundary(user.boundary.as_ref()),
         }
     }
 
@@ -119,13 +123,34 @@ impl Principal {
         resource_policy: Option<&Policy>,
         context: &Context,
     ) -> Decision {
+        let request = Request { principal: &self.arn, action, resource, context };
+        self.with_policies(resource_policy, |policies| squall_iam::decide(policies, &request))
+    }
+
+    /// Which kind of policy denied what [`Principal::decide`] did not allow.
+    pub fn why_denied(
+        &self,
+        action: &str,
+        resource: &str,
+        resource_policy: Option<&Policy>,
+        context: &Context,
+    ) -> Denied {
+        let request = Request { principal: &self.arn, action, resource, context };
+        self.with_policies(resource_policy, |policies| squall_iam::why_denied(policies, &request))
+    }
+
+    fn with_policies<R>(&self, resource_policy: Option<&Policy>, f: impl FnOnce(&Policies<'_>) -> R) -> R {
         let identity: Vec<&Policy> = self.policies.iter().collect();
         let resource_policies: Vec<&Policy> = resource_policy.into_iter().collect();
         let session: Option<Vec<&Policy>> =
             self.session.as_ref().and_then(|s| s.policies.as_ref()).map(|p| p.iter().collect());
-        let policies =
-            Policies { identity: &identity, resource: &resource_policies, boundary: None, session: session.as_deref() };
-        squall_iam::decide(&policies, &Request { principal: &self.arn, action, resource, context })
+        let boundary: Option<Vec<&Policy>> = self.boundary.as_ref().map(|b| b.iter().collect());
+        f(&Policies {
+            identity: &identity,
+            resource: &resource_policies,
+            boundary: boundary.as_deref(),
+            session: session.as_deref(),
+        })
     }
 }
 
@@ -138,6 +163,17 @@ impl State {
             .map(String::as_str)
             .chain(role.attached.iter().filter_map(|a| self.policy(a).ok()).map(|p| p.document()));
         documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect()
+    }
+
+    /// The permissions boundary of the user or role `arn` names (`None` without one).
+    pub fn boundary_of(&self, arn: &str) -> crate::Result<Option<Vec<Policy>>> {
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        let prefix = format!("arn:aws:iam::{}:", squall_types::ACCOUNT_ID);
+        match arn.strip_prefix(&prefix).and_then(|r| r.split_once('/')).map(|(kind, _)| kind) {
+            Some("user") => Ok(self.boundary(self.user(name)?.boundary.as_ref())),
+            Some("role") => Ok(self.boundary(self.role(name)?.boundary.as_ref())),
+            _ => Ok(None),
+        }
     }
 
     /// The identity policies of the user, group or role `arn` names (a user's include its

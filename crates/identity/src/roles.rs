@@ -16,6 +16,8 @@ pub struct NewRole {
     /// Seconds, 3600 to 43200 (3600 unless given).
     pub max_session_s: Option<u32>,
     pub tags: Vec<Tag>,
+    /// Its permissions boundary, a managed policy's ARN.
+    pub boundary: Option<String>,
 }
 
 fn check_trust(document: &str) -> Result<()> {
@@ -39,6 +41,9 @@ impl Identities {
             if s.roles.contains_key(&lc) {
                 return Err(Error::AlreadyExists(format!("Role with name {name} already exists.")));
             }
+            if let Some(arn) = &new.boundary {
+                crate::boundaries::check_boundary(s, arn)?;
+            }
             let mut role = Role {
                 name: name.to_string(),
                 id: ids::unique_id("AROA"),
@@ -50,6 +55,7 @@ impl Identities {
                 tags: Vec::new(),
                 inline: Default::default(),
                 attached: Vec::new(),
+                boundary: new.boundary,
             };
             merge_tags(&mut role.tags, new.tags)?;
             s.roles.insert(lc.clone(), role.clone());

@@ -342,6 +342,7 @@ fn granted(state: &State, access_key_id: &str, claims: &Claims, grant: &Function
         keys: vec![(access_key_id.to_string(), claims.secret.clone(), KeyStatus::Active)],
         policies: documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect(),
         tags: Vec::new(),
+        boundary: None,
         session: Some(Session { role_arn: grant.role_arn.clone(), policies: None, expires_ms: claims.expires_ms }),
     }
 }
@@ -372,6 +373,7 @@ fn role_session(state: &State, access_key_id: &str, claims: &Claims) -> Result<P
         keys: vec![(access_key_id.to_string(), claims.secret.clone(), KeyStatus::Active)],
         policies: state.role_policies(role),
         tags,
+        boundary: state.boundary(role.boundary.as_ref()),
         session: Some(Session {
             role_arn: role_arn(role),
             policies: limited.then_some(session_policies),

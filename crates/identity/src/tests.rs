@@ -18,7 +18,7 @@ const ALLOW_GET: &str =
 #[tokio::test]
 async fn a_key_speaks_for_its_user_with_the_user_and_group_policies() {
     let (_dir, ids) = open().await;
-    ids.create_user("ada", None, Vec::new()).await.unwrap();
+    ids.create_user("ada", None, Vec::new(), None).await.unwrap();
     let key = ids.create_access_key("ada").await.unwrap();
     let p = ids.principal(&key.id).unwrap();
     assert_eq!(p.arn, format!("arn:aws:iam::{}:user/ada", squall_types::ACCOUNT_ID));
@@ -39,7 +39,7 @@ async fn a_key_speaks_for_its_user_with_the_user_and_group_policies() {
 #[tokio::test]
 async fn managed_policy_versions_decide_what_attachments_allow() {
     let (_dir, ids) = open().await;
-    ids.create_user("bo", None, Vec::new()).await.unwrap();
+    ids.create_user("bo", None, Vec::new(), None).await.unwrap();
     let key = ids.create_access_key("bo").await.unwrap();
     let deny_all =
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
@@ -62,10 +62,10 @@ async fn changes_survive_a_reopen_and_bad_input_is_refused() {
     let store = Arc::new(squall_storage_embedded::SqliteTableStore::open(&path).unwrap());
     let ids =
         Identities::open(store, Clock::manual(0), Cluster::single(), squall_auth::Sealer::new(&[3; 32])).await.unwrap();
-    ids.create_user("cy", Some("/ops/"), Vec::new()).await.unwrap();
+    ids.create_user("cy", Some("/ops/"), Vec::new(), None).await.unwrap();
     let key = ids.create_access_key("cy").await.unwrap();
-    assert!(matches!(ids.create_user("CY", None, Vec::new()).await, Err(Error::AlreadyExists(_))));
-    assert!(matches!(ids.create_user("no spaces", None, Vec::new()).await, Err(Error::Validation(_))));
+    assert!(matches!(ids.create_user("CY", None, Vec::new(), None).await, Err(Error::AlreadyExists(_))));
+    assert!(matches!(ids.create_user("no spaces", None, Vec::new(), None).await, Err(Error::Validation(_))));
     assert!(matches!(
         ids.put_inline_policy(Holder::User, "cy", "p", r#"{"Statement":[]}"#).await,
         Err(Error::MalformedPolicy(_))
@@ -86,7 +86,7 @@ async fn sessions_carry_their_role_narrowed_and_end_on_time_or_with_the_role() {
     let clock = Clock::manual(1_000);
     let ids =
         Identities::open(store, clock.clone(), Cluster::single(), squall_auth::Sealer::new(&[3; 32])).await.unwrap();
-    ids.create_user("ada", None, Vec::new()).await.unwrap();
+    ids.create_user("ada", None, Vec::new(), None).await.unwrap();
     let key = ids.create_access_key("ada").await.unwrap();
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":"sts:AssumeRole"}]}"#;
     let new = NewRole { trust: trust.into(), ..Default::default() };

@@ -6,14 +6,23 @@ use crate::state::Touch;
 use crate::{Error, Identities, Result, ids};
 
 impl Identities {
-    /// CreateUser.
-    pub async fn create_user(&self, name: &str, path_: Option<&str>, tags: Vec<Tag>) -> Result<User> {
+    /// CreateUser, with a permissions boundary if `boundary` names one.
+    pub async fn create_user(
+        &self,
+        name: &str,
+        path_: Option<&str>,
+        tags: Vec<Tag>,
+        boundary: Option<&str>,
+    ) -> Result<User> {
         check_name("userName", name, 64)?;
         let path = path(path_)?;
         self.change(|s, now| {
             let lc = name.to_ascii_lowercase();
             if s.users.contains_key(&lc) {
                 return Err(Error::AlreadyExists(format!("User with name {name} already exists.")));
+            }
+            if let Some(arn) = boundary {
+                crate::boundaries::check_boundary(s, arn)?;
             }
             let mut user = User {
                 name: name.to_string(),
@@ -24,6 +33,7 @@ impl Identities {
                 inline: Default::default(),
                 attached: Vec::new(),
                 groups: Vec::new(),
+                boundary: boundary.map(str::to_string),
             };
             merge_tags(&mut user.tags, tags)?;
             s.users.insert(lc.clone(), user.clone());

@@ -111,3 +111,9 @@ fn condition_keys_from_requests_and_resources() -> Result {
     let server = Server::start()?;
     server.client_script("condition_keys.py", "done")
 }
+
+#[test]
+fn permissions_boundaries_cap_users_and_roles() -> Result {
+    let server = Server::start()?;
+    server.client_script("boundaries.py", "done")
+}
