@@ -7,6 +7,9 @@ a policy testing a key Squall does not supply is refused naming it.
 Run by the end-to-end tests with AWS_ENDPOINT_URL, the root's key and AWS_DEFAULT_REGION=us-east-1
 in the environment; exits non-zero with the failing check on the first failure.
 """
+import io
+import zipfile
+
 import boto3
 from iam_common import ACCOUNT, CONFIG, check, error_of, policy
 
@@ -148,6 +151,23 @@ code, _ = error_of(l_s3.list_objects_v2, Bucket="homes", Prefix="home/other/")
 check(code == "AccessDenied", "listing another home is denied")
 code, _ = error_of(l_s3.list_objects, Bucket="homes", Prefix="home/")
 check(code == "AccessDenied", "listing all homes is denied (ListObjects v1 too)")
+
+# iam:PassRole: creating a function with a role passes the role on, and the key
+# iam:PassedToService says to whom.
+package = io.BytesIO()
+with zipfile.ZipFile(package, "w") as z:
+    z.writestr("handler.py", "def main(event, context):\n    return 1\n")
+runner_role = f"arn:aws:iam::{ACCOUNT}:role/runner"
+as_deployer = user("deployer", {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"})
+make = dict(Runtime="python3.11", Handler="handler.main", Role=runner_role, Code={"ZipFile": package.getvalue()})
+code, message = error_of(as_deployer("lambda").create_function, FunctionName="f1", **make)
+check(code == "AccessDeniedException" and f"iam:PassRole on resource: {runner_role}" in message,
+      f"creating a function with a role needs iam:PassRole on it ({message})")
+iam.put_user_policy(UserName="deployer", PolicyName="pass", PolicyDocument=policy(
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": runner_role,
+     "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}}))
+as_deployer("lambda").create_function(FunctionName="f1", **make)
+check(True, "with it (passed to lambda.amazonaws.com), the function is created")
 
 # Keys Squall does not supply are refused by name, not accepted and never true.
 unsupplied = policy({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",

@@ -2,7 +2,7 @@
 //! on, so it is authorized before anything runs.
 
 use http::Method;
-use squall_api::authorize::ResourcePolicy;
+use squall_api::authorize::{ResourcePolicy, authorize_each_under};
 use squall_api::{ApiError, ApiRequest, ApiState};
 
 /// botocore's name of the operation `method` on `path`, and the function name or ARN the
@@ -71,13 +71,33 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
         (Some(arn), Some(document)) => Some(ResourcePolicy { arn, document }),
         _ => None,
     };
-    req.authorize_under(state, "lambda", op, policy, || match (op, function) {
-        ("CreateFunction", _) => serde_json::from_slice::<serde_json::Value>(&req.body)
-            .ok()
-            .and_then(|v| v.get("FunctionName")?.as_str().map(|n| function_arn(state, n)))
-            .into_iter()
-            .collect(),
-        (_, Some(f)) => vec![function_arn(state, f)],
-        _ => Vec::new(),
+    // Giving a function a role passes it on (iam:PassRole), as on AWS: else whoever may
+    // create functions could run code with any role's permissions.
+    let mut keys = squall_iam::Context::default();
+    keys.set("iam:PassedToService", "lambda.amazonaws.com");
+    let caller = req.who().with_keys(&keys);
+    authorize_each_under(state, caller, "lambda", op, policy, || {
+        let Some(row) = squall_api::actions::find("lambda", op) else { return Vec::new() };
+        let body = || serde_json::from_slice::<serde_json::Value>(&req.body).ok();
+        let mut checks = Vec::new();
+        match (op, function) {
+            ("CreateFunction", _) => {
+                let body = body();
+                let name = body.as_ref().and_then(|v| v.get("FunctionName")?.as_str());
+                checks.push((row.action, name.map_or_else(|| "*".to_string(), |n| function_arn(state, n))));
+                let role = body.as_ref().and_then(|v| v.get("Role")?.as_str().map(str::to_string));
+                checks.extend(role.map(|r| ("iam:PassRole", r)));
+            }
+            (_, Some(f)) => {
+                checks.push((row.action, function_arn(state, f)));
+                if op == "UpdateFunctionConfiguration"
+                    && let Some(role) = body().and_then(|v| v.get("Role")?.as_str().map(str::to_string))
+                {
+                    checks.push(("iam:PassRole", role));
+                }
+            }
+            _ => checks.push((row.action, "*".to_string())),
+        }
+        checks
     })
 }

@@ -38,6 +38,7 @@ const SUPPLIED: &[&str] = &[
     // IAM.
     "iam:permissionsboundary",
     "iam:policyarn",
+    "iam:passedtoservice",
     // AssumeRole.
     "sts:rolesessionname",
     "sts:externalid",
