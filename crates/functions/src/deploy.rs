@@ -110,6 +110,13 @@ pub struct DeployReport {
     pub outputs: std::collections::BTreeMap<String, String>,
 }
 
+/// The statements of a declared resource policy, by statement id (its logical id).
+fn statements_of(declared: &squall_types::ResourcePolicy) -> Vec<(String, String)> {
+    let doc: serde_json::Value = serde_json::from_str(&declared.document).unwrap_or_default();
+    let list = doc["Statement"].as_array().cloned().unwrap_or_default();
+    list.into_iter().map(|s| (s["Sid"].as_str().unwrap_or(&declared.logical_id).to_string(), s.to_string())).collect()
+}
+
 impl Functions {
     /// Reconciles a service to `plan`. Idempotent: deploying the same plan twice changes
     /// nothing the second time.
@@ -117,11 +124,21 @@ impl Functions {
         let _w = self.writes.lock().await;
         let service = plan.service.clone();
         let mut planned = self.validate(&plan)?;
-        // Permissions added through Lambda's API are not the manifest's to remove.
+        let previous = self.meta.get_service(service.as_str()).await?;
+        // A function's statements: those added through Lambda's API, which are not the
+        // manifest's to remove, and the manifest's `AWS::Lambda::Permission`s (by logical
+        // id), which replace those of the previous deploy.
+        let declared_before: HashSet<&str> =
+            previous.iter().flat_map(|s| &s.resource_policies).map(|p| p.logical_id.as_str()).collect();
         for p in &mut planned {
-            if let Some(current) = self.function(p.config.name.as_str()) {
-                p.config.permissions = current.config.permissions.clone();
+            let mut permissions = self.function(p.config.name.as_str()).map(|c| c.config.permissions.clone());
+            let permissions = permissions.get_or_insert_with(Default::default);
+            permissions.retain(|sid, _| !declared_before.contains(sid.as_str()));
+            let suffix = format!(":function:{}", p.config.name.as_str());
+            for declared in plan.resource_policies.iter().filter(|r| r.resource.ends_with(&suffix)) {
+                permissions.extend(statements_of(declared));
             }
+            p.config.permissions = std::mem::take(permissions);
         }
 
         let missing = self.missing_artifacts(&planned).await?;
@@ -129,7 +146,6 @@ impl Functions {
             return Err(Error::MissingArtifacts(missing));
         }
 
-        let previous = self.meta.get_service(service.as_str()).await?;
         let mut changes = Vec::new();
         let mut upsert = Vec::new();
         for p in &planned {

@@ -57,8 +57,8 @@ pub struct Manifest {
     pub outputs: Vec<Output>,
     /// `AWS::ApiGateway::GatewayResponse` resources.
     pub gateway_responses: Vec<squall_types::GatewayResponse>,
-    /// `AWS::S3::BucketPolicy` and `AWS::Lambda::Permission` resources: recorded with
-    /// the deployment, not enforced yet.
+    /// `AWS::S3::BucketPolicy` and `AWS::Lambda::Permission` resources, set on deploy
+    /// (a bucket's policy; statements of a function's policy).
     pub resource_policies: Vec<squall_types::ResourcePolicy>,
     /// `provider.region` (default `us-east-1`): the region in the ARNs the manifest
     /// resolves (topics, queues, tables, functions).

@@ -356,19 +356,22 @@ impl Cx<'_> {
             Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
-        // Bucket policies are set on deploy and enforced; functions' permissions not yet.
-        let permissions: Vec<&str> = self
+        // A function's permissions become statements of its policy on deploy: it must be
+        // one this service deploys.
+        let outside: Vec<(String, String)> = self
             .resource_policies
             .iter()
             .filter(|p| !p.resource.starts_with("arn:aws:s3:::"))
-            .map(|p| p.logical_id.as_str())
+            .filter(|p| {
+                !functions.iter().any(|f| p.resource.ends_with(&format!(":function:{}", f.config.name.as_str())))
+            })
+            .map(|p| (p.logical_id.clone(), p.resource.clone()))
             .collect();
-        if !permissions.is_empty() {
-            let msg = format!(
-                "{} recorded but not enforced yet: squall does not enforce functions' resource policies, so every principal allowed lambda:InvokeFunction by its own policies may invoke these functions",
-                permissions.join(", ")
+        for (id, arn) in outside {
+            self.error(
+                &["resources", "Resources", &id, "Properties", "FunctionName"],
+                format!("{arn} is not a function of this service (a permission on another service's function is not supported yet)"),
             );
-            self.warn(&["resources", "Resources"], &msg);
         }
         Some(Manifest {
             service,

@@ -1,6 +1,7 @@
 //! Resource policies a service declares: `AWS::S3::BucketPolicy` and
 //! `AWS::Lambda::Permission`. Checked and recorded with the deployment; `squall deploy`
-//! sets bucket policies (enforced), functions' permissions are not enforced yet.
+//! sets bucket policies, and a function's permissions become statements of its policy
+//! (as `aws lambda add-permission` adds them), both enforced.
 
 use crate::parse::Cx;
 use serde_json::json;

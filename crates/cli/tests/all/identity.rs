@@ -97,6 +97,35 @@ fn functions_run_with_their_own_roles_and_never_the_installation_key() -> Result
     let worker = invoke("worker", "k1")?;
     assert_eq!(worker["stored"], "rolesvc-dev-worker", "{worker}");
     assert_eq!(worker["me"], "arn:aws:sts::000000000000:assumed-role/ledger-worker/rolesvc-dev-worker", "{worker}");
+
+    // The AWS::Lambda::Permission became a statement of reader's policy: `ops`, with no
+    // policy of its own, may invoke reader and nothing else.
+    let policy = ok(&server.aws(&["lambda", "get-policy", "--function-name", "rolesvc-dev-reader"]))?;
+    assert!(policy.contains("ReaderInvokedByOps") && policy.contains("user/ops"), "{policy}");
+    ok(&server.aws(&["iam", "create-user", "--user-name", "ops"]))?;
+    let key: serde_json::Value =
+        serde_json::from_str(&ok(&server.aws(&["iam", "create-access-key", "--user-name", "ops"]))?)?;
+    let dir = tempfile::tempdir()?;
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[squall]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            key["AccessKey"]["AccessKeyId"].as_str().unwrap_or_default(),
+            key["AccessKey"]["SecretAccessKey"].as_str().unwrap_or_default()
+        ),
+    )?;
+    let as_ops = |function: &str| {
+        let out = dir.path().join("out.json");
+        aws_command(&credentials)
+            .args(["--endpoint-url", &server.api, "lambda", "invoke", "--function-name", function])
+            .args(["--payload", r#"{"id": "o1"}"#])
+            .arg(&out)
+            .output()
+    };
+    ok(&as_ops("rolesvc-dev-reader")?)?;
+    let denied = fails(&as_ops("rolesvc-dev-writer")?)?;
+    assert!(denied.contains("AccessDeniedException") && denied.contains("lambda:InvokeFunction"), "{denied}");
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Bucket policies and Lambda permissions: read, checked, recorded, warned about.
+//! Bucket policies and Lambda permissions: read, checked, recorded.
 
 use crate::parse;
 use serde_json::{Value, json};
@@ -40,7 +40,7 @@ resources:
 ";
 
 #[test]
-fn resource_policies_are_recorded_and_function_permissions_warned_about() {
+fn resource_policies_are_recorded() {
     let m = parse("serverless.yml", MANIFEST).unwrap();
     let [bucket, permission] = &m.resource_policies[..] else { panic!("{:?}", m.resource_policies) };
     assert_eq!(bucket.resource, "arn:aws:s3:::site-assets");
@@ -53,12 +53,16 @@ fn resource_policies_are_recorded_and_function_permissions_warned_about() {
     assert_eq!(s["Principal"], json!({"Service": "s3.amazonaws.com"}));
     assert_eq!(s["Condition"]["ArnLike"]["AWS:SourceArn"], "arn:aws:s3:::site-assets");
     assert_eq!(s["Condition"]["StringEquals"]["AWS:SourceAccount"], "000000000000");
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+}
+
+#[test]
+fn a_permission_on_another_services_function_is_refused() {
+    let other = MANIFEST.replace("!GetAtt ResizeLambdaFunction.Arn", "elsewhere-dev-thumb");
+    let err = parse("serverless.yml", &other).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
-        m.warnings
-            .iter()
-            .any(|w| w.contains("ResizePermission recorded but not enforced yet") && !w.contains("SitePolicy")),
-        "{:?}",
-        m.warnings
+        err.contains("ResizePermission.Properties.FunctionName: arn:aws:lambda:us-east-1:000000000000:function:elsewhere-dev-thumb is not a function of this service"),
+        "{err}"
     );
 }
 
