@@ -143,4 +143,61 @@ code, _ = error_of(c_lam.invoke, FunctionName="greeter", Payload=payload)
 check(code == "AccessDeniedException", "RemovePermission takes the grant away")
 code, _ = error_of(lam.remove_permission, FunctionName="greeter", StatementId="cy-invokes")
 check(code == "ResourceNotFoundException", "removing it twice")
+
+# Deliveries between services answer to the target's policy: a bucket's events to a
+# function or a queue, a topic's messages to a queue.
+bucket_arn = "arn:aws:s3:::shared-docs"
+greeter_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:greeter"
+
+
+def notify(**kinds):
+    s3.put_bucket_notification_configuration(Bucket="shared-docs", NotificationConfiguration=kinds)
+
+
+lam.remove_permission(FunctionName="greeter", StatementId="from-bucket")
+lam.add_permission(FunctionName="greeter", StatementId="from-elsewhere", Action="lambda:InvokeFunction",
+                   Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::elsewhere")
+code, message = error_of(notify, LambdaFunctionConfigurations=[
+    {"LambdaFunctionArn": greeter_arn, "Events": ["s3:ObjectCreated:*"]}])
+check(code == "InvalidArgument" and "Unable to validate the following destination configurations" in message
+      and "s3.amazonaws.com" in message, f"a function whose policy lets S3 in for another bucket is refused ({message})")
+lam.add_permission(FunctionName="greeter", StatementId="from-docs", Action="lambda:InvokeFunction",
+                   Principal="s3.amazonaws.com", SourceArn=bucket_arn)
+notify(LambdaFunctionConfigurations=[{"LambdaFunctionArn": greeter_arn, "Events": ["s3:ObjectCreated:*"]}])
+check(True, "once the function's policy names the bucket, S3 may deliver to it")
+
+events_url = sqs.create_queue(QueueName="bucket-events")["QueueUrl"]
+events_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:bucket-events"
+only_cy = policy({"Effect": "Allow", "Principal": {"AWS": cy_arn}, "Action": "sqs:SendMessage", "Resource": events_arn})
+sqs.set_queue_attributes(QueueUrl=events_url, Attributes={"Policy": only_cy})
+code, message = error_of(notify, QueueConfigurations=[{"QueueArn": events_arn, "Events": ["s3:ObjectCreated:*"]}])
+check(code == "InvalidArgument", f"a queue whose policy does not let S3 send is refused ({message})")
+from_s3 = policy({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+                  "Resource": events_arn, "Condition": {"ArnLike": {"aws:SourceArn": bucket_arn}}})
+sqs.set_queue_attributes(QueueUrl=events_url, Attributes={"Policy": from_s3})
+notify(QueueConfigurations=[{"QueueArn": events_arn, "Events": ["s3:ObjectCreated:*"]}])
+s3.put_object(Bucket="shared-docs", Key="public/new.txt", Body=b"n")
+got = sqs.receive_message(QueueUrl=events_url, WaitTimeSeconds=10).get("Messages", [])
+check(len(got) == 1 and "public/new.txt" in got[0]["Body"], "the queue's policy lets the bucket's event in")
+# A grant taken away afterwards stops the deliveries (the event is dropped, as on S3).
+sqs.set_queue_attributes(QueueUrl=events_url, Attributes={"Policy": only_cy})
+sqs.delete_message(QueueUrl=events_url, ReceiptHandle=got[0]["ReceiptHandle"])
+s3.put_object(Bucket="shared-docs", Key="public/later.txt", Body=b"l")
+
+# A topic's messages reach a queue whose policy lets SNS send for that topic, and no other.
+feed = sns.create_topic(Name="feed")["TopicArn"]
+feed_url = sqs.create_queue(QueueName="feed-copy")["QueueUrl"]
+feed_queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:feed-copy"
+from_topic = lambda topic: policy({  # noqa: E731
+    "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+    "Resource": feed_queue, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}})
+sqs.set_queue_attributes(QueueUrl=feed_url, Attributes={"Policy": from_topic(topic)})
+sns.subscribe(TopicArn=feed, Protocol="sqs", Endpoint=feed_queue, Attributes={"RawMessageDelivery": "true"})
+sns.publish(TopicArn=feed, Message="first")
+sqs.set_queue_attributes(QueueUrl=feed_url, Attributes={"Policy": from_topic(feed)})
+sns.publish(TopicArn=feed, Message="second")
+got = sqs.receive_message(QueueUrl=feed_url, WaitTimeSeconds=10, MaxNumberOfMessages=10).get("Messages", [])
+check([m["Body"] for m in got] == ["second"], f"only what the queue's policy let SNS send arrives ({got})")
+events = sqs.receive_message(QueueUrl=events_url, WaitTimeSeconds=1).get("Messages", [])
+check(events == [], "and the bucket's event after its grant was taken away did not")
 print("done")

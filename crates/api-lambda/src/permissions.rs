@@ -17,11 +17,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 
 /// The function's resource policy document, if it has statements.
 pub(crate) fn document(f: &FunctionRecord) -> Option<String> {
-    if f.config.permissions.is_empty() {
-        return None;
-    }
-    let statements: Vec<Value> = f.config.permissions.values().filter_map(|s| serde_json::from_str(s).ok()).collect();
-    Some(json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string())
+    f.config.policy_document()
 }
 
 fn not_found(message: impl Into<String>) -> ApiError {

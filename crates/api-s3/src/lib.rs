@@ -433,7 +433,7 @@ async fn bucket_config(
         "PutBucketCors" => cors::put(o, req, bucket).await,
         "GetBucketCors" => cors::get(o, bucket),
         "DeleteBucketCors" => cors::delete(o, bucket).await,
-        "PutBucketNotificationConfiguration" => notifications::put(o, req, bucket).await,
+        "PutBucketNotificationConfiguration" => notifications::put(state, req, bucket).await,
         "GetBucketNotificationConfiguration" => notifications::get(o, bucket),
         "PutBucketWebsite" => website::put(o, req, bucket).await,
         "GetBucketWebsite" => website::get(o, bucket),

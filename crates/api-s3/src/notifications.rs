@@ -4,6 +4,7 @@
 use super::error::S3Error;
 use super::{S3Request, xml, xml_response};
 use crate::body::empty;
+use squall_api::ApiState;
 use squall_objects::Objects;
 use squall_objects::events::NotificationTarget;
 use squall_runtime::Body;
@@ -18,7 +19,7 @@ const KINDS: [(&str, &str, &str); 3] = [
     ("TopicConfiguration", "Topic", "sns"),
 ];
 
-pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+pub(super) async fn put(state: &ApiState, req: &mut S3Request, bucket: &str) -> Reply {
     let body = req.read_small(256 << 10).await?;
     let doc = xml::parse(&body).filter(|d| d.name == "NotificationConfiguration").ok_or_else(S3Error::malformed_xml)?;
     if doc.child("EventBridgeConfiguration").is_some() {
@@ -51,7 +52,25 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
             });
         }
     }
-    objects.set_notifications(bucket, targets).await?;
+    // As S3 does, each target's own policy must let S3 deliver for this bucket.
+    let source = format!("arn:aws:s3:::{bucket}");
+    for t in &targets {
+        let permitted = squall_topics::destinations::permitted(
+            &state.queues,
+            &state.topics,
+            &state.functions,
+            "s3.amazonaws.com",
+            &source,
+            &t.arn,
+        );
+        if let Err(why) = permitted {
+            return Err(S3Error::invalid_argument(format!(
+                "Unable to validate the following destination configurations: {} ({why})",
+                t.arn
+            )));
+        }
+    }
+    state.objects.set_notifications(bucket, targets).await?;
     Ok(http::Response::new(empty()))
 }
 

@@ -25,6 +25,7 @@ const SUPPLIED: &[&str] = &[
     "aws:principaltype",
     "aws:principaltag/",
     "aws:principalisawsservice",
+    "aws:principalservicename",
     "aws:viaawsservice",
     "aws:multifactorauthpresent",
     "aws:resourceaccount",

@@ -9,6 +9,7 @@
 
 pub mod condition;
 pub mod context;
+pub mod delivery;
 pub mod eval;
 pub mod keys;
 pub mod policy;

@@ -373,6 +373,12 @@ impl Cx<'_> {
                 format!("{arn} is not a function of this service (a permission on another service's function is not supported yet)"),
             );
         }
+        let implicit = crate::resource_policies::implicit_permissions(&self.bucket_notifications, &self.subscriptions);
+        for p in implicit {
+            if !self.resource_policies.iter().any(|q| q.logical_id == p.logical_id) {
+                self.resource_policies.push(p);
+            }
+        }
         Some(Manifest {
             service,
             stage,

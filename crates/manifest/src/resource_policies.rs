@@ -147,3 +147,52 @@ impl Cx<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// The permissions the framework adds for functions' `s3` and `sns` events (a function's
+/// policy letting S3 or SNS invoke it for that bucket or topic), named as it names them
+/// (`<Function>LambdaPermission<Source>S3`, `…SNS`).
+pub(crate) fn implicit_permissions(
+    notifications: &[crate::BucketNotification],
+    subscriptions: &[crate::SubscriptionResource],
+) -> Vec<ResourcePolicy> {
+    let from_s3 = notifications.iter().map(|n| {
+        let id = format!("{}LambdaPermission{}S3", logical(&n.function_key), logical(&n.bucket));
+        (id, n.function_arn.clone(), "s3.amazonaws.com", format!("arn:aws:s3:::{}", n.bucket))
+    });
+    let from_sns = subscriptions.iter().filter(|s| s.protocol == "lambda").filter_map(|s| {
+        // Only function events: an AWS::SNS::Subscription needs its own permission.
+        let key = s.origin.strip_prefix("functions.")?.split('.').next()?;
+        let topic = s.topic_arn.rsplit(':').next().unwrap_or_default();
+        let id = format!("{}LambdaPermission{}SNS", logical(key), logical(topic));
+        Some((id, s.endpoint.clone(), "sns.amazonaws.com", s.topic_arn.clone()))
+    });
+    let mut out: Vec<ResourcePolicy> = Vec::new();
+    for (id, function, service, source) in from_s3.chain(from_sns) {
+        if out.iter().any(|p| p.logical_id == id) {
+            continue;
+        }
+        let statement = json!({
+            "Sid": id,
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "lambda:InvokeFunction",
+            "Resource": function,
+            "Condition": {
+                "ArnLike": { "AWS:SourceArn": source },
+                "StringEquals": { "AWS:SourceAccount": squall_types::ACCOUNT_ID },
+            },
+        });
+        let document = json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string();
+        out.push(ResourcePolicy { logical_id: id, resource: function, document });
+    }
+    out
+}
+
+/// A name as the framework makes logical ids of it: letters and digits, the first upper.
+fn logical(name: &str) -> String {
+    let mut out: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    if let Some(first) = out.get(..1) {
+        out.replace_range(..1, &first.to_ascii_uppercase());
+    }
+    out
+}

@@ -19,8 +19,9 @@ use std::time::Duration;
 /// Where events go.
 #[async_trait]
 pub trait EventSink: Send + Sync + 'static {
-    /// Delivers `body` to `arn` (a function, queue or topic); `Err` says why not.
-    async fn deliver(&self, arn: &str, body: String) -> std::result::Result<(), String>;
+    /// Delivers `body` from bucket `source` (its ARN) to `arn` (a function, queue or
+    /// topic); `Err` says why not.
+    async fn deliver(&self, arn: &str, source: &str, body: String) -> std::result::Result<(), String>;
 }
 
 /// One notification target of a bucket.
@@ -95,6 +96,9 @@ pub struct Requester {
 #[derive(Serialize, Deserialize)]
 struct Pending {
     arn: String,
+    /// The bucket's ARN (absent from rows written before it was kept).
+    #[serde(default)]
+    source: String,
     body: String,
 }
 
@@ -176,7 +180,8 @@ impl Objects {
                     "object": object,
                 },
             }]});
-            let pending = Pending { arn: t.arn.clone(), body: event.to_string() };
+            let source = format!("arn:aws:s3:::{}", bucket.name);
+            let pending = Pending { arn: t.arn.clone(), source, body: event.to_string() };
             writes.push(ItemWrite {
                 table: OUTBOX.into(),
                 pk: Vec::new(),
@@ -221,7 +226,7 @@ impl Objects {
                 let mut failed = false;
                 for row in &rows {
                     let delivered = match serde_json::from_slice::<Pending>(&row.item) {
-                        Ok(p) => match sink.deliver(&p.arn, p.body).await {
+                        Ok(p) => match sink.deliver(&p.arn, &p.source, p.body).await {
                             Ok(()) => true,
                             Err(e) => {
                                 let n = attempts.entry(row.sk.clone()).or_default();

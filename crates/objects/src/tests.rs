@@ -270,7 +270,7 @@ struct Collect(tokio::sync::watch::Sender<Vec<(String, serde_json::Value)>>);
 
 #[async_trait::async_trait]
 impl events::EventSink for Collect {
-    async fn deliver(&self, arn: &str, body: String) -> std::result::Result<(), String> {
+    async fn deliver(&self, arn: &str, _: &str, body: String) -> std::result::Result<(), String> {
         self.0.send_modify(|v| v.push((arn.to_string(), serde_json::from_str(&body).unwrap())));
         Ok(())
     }
@@ -353,7 +353,7 @@ struct FailsOnce {
 
 #[async_trait::async_trait]
 impl events::EventSink for FailsOnce {
-    async fn deliver(&self, _: &str, _: String) -> std::result::Result<(), String> {
+    async fn deliver(&self, _: &str, _: &str, _: String) -> std::result::Result<(), String> {
         let mut first = false;
         self.attempts.send_modify(|n| {
             first = *n == 0;

@@ -152,12 +152,17 @@ async fn open_queues(config: &ServerConfig, stores: &Stores) -> anyhow::Result<Q
 }
 
 /// Object events go where asynchronous invocation records go: a function (queued
-/// invocation), a queue or a topic, by ARN.
+/// invocation), a queue or a topic, by ARN, when the target's policy lets S3 deliver.
 struct ObjectEvents(Destinations);
 
 #[async_trait::async_trait]
 impl squall_objects::events::EventSink for ObjectEvents {
-    async fn deliver(&self, arn: &str, body: String) -> Result<(), String> {
+    async fn deliver(&self, arn: &str, source: &str, body: String) -> Result<(), String> {
+        if let Err(why) = self.0.permitted("s3.amazonaws.com", source, arn) {
+            // As on S3: an event its target refuses is not retried.
+            tracing::warn!(target_arn = %arn, "dropping an object event: {why}");
+            return Ok(());
+        }
         squall_functions::DestinationSink::deliver(&self.0, arn, body, Vec::new()).await
     }
 }

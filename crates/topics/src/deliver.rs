@@ -355,7 +355,17 @@ impl Deliverer {
         trace: &TraceContext,
     ) -> Result<()> {
         let unsubscribe = topics.unsubscribe_url(&s.arn);
+        let delivery = |action| squall_iam::delivery::Delivery {
+            service: "sns.amazonaws.com",
+            action,
+            resource: &s.def.endpoint,
+            source_arn: &n.topic_arn,
+            source_account: squall_types::ACCOUNT_ID,
+        };
         let failure = match s.def.protocol.as_str() {
+            "sqs" if !delivery("sqs:SendMessage").allowed_by(self.queue_policy(&s.def.endpoint).as_deref()) => {
+                delivery("sqs:SendMessage").refusal()
+            }
             "sqs" => {
                 let queue = queue_of_arn(&s.def.endpoint).unwrap_or_default();
                 // A FIFO queue gets the group and deduplication id (so a delivery repeated
@@ -384,6 +394,9 @@ impl Deliverer {
             "lambda" => {
                 let name = function_of_arn(&s.def.endpoint).unwrap_or_default();
                 match self.functions.function(name) {
+                    Some(f) if !delivery("lambda:InvokeFunction").allowed_by(f.config.policy_document().as_deref()) => {
+                        delivery("lambda:InvokeFunction").refusal()
+                    }
                     Some(f) => {
                         let event = n.lambda_event(&s.arn, &unsubscribe).to_string();
                         let id = Topics::delivery_request_id();
@@ -400,6 +413,11 @@ impl Deliverer {
         };
         let body = n.envelope(&s.def.protocol, &unsubscribe);
         self.dead_letter(&s.arn, dead_letter_queue(s).as_deref(), &body, &failure).await
+    }
+
+    /// The policy of the queue `arn` names, if it has one.
+    fn queue_policy(&self, arn: &str) -> Option<String> {
+        self.queues.policy(queue_of_arn(arn)?)
     }
 
     /// Sends a delivery that failed to the dead-letter queue, or drops it with a warning.

@@ -27,6 +27,44 @@ impl Destinations {
     }
 }
 
+impl Destinations {
+    /// Whether `service` may deliver to `target` for `source_arn` ([`permitted`]).
+    pub fn permitted(&self, service: &str, source_arn: &str, target: &str) -> Result<(), String> {
+        let functions = self.functions.upgrade().ok_or("the server is stopping")?;
+        permitted(&self.queues, &self.topics, &functions, service, source_arn, target)
+    }
+}
+
+/// Whether `service` may deliver to `target` (a queue, topic or function) for
+/// `source_arn`, as the target's own policy says ([`squall_iam::delivery`]); `Err` says why
+/// not.
+pub fn permitted(
+    queues: &Queues,
+    topics: &Topics,
+    functions: &Functions,
+    service: &str,
+    source_arn: &str,
+    target: &str,
+) -> Result<(), String> {
+    let (action, policy) = match Arn::parse(target).map(|a| a.service) {
+        Some("sqs") => ("sqs:SendMessage", queue_of_arn(target).and_then(|q| queues.policy(q))),
+        Some("sns") => ("sns:Publish", topics.policy(target)),
+        Some("lambda") => {
+            let f = function_of_arn(target).and_then(|name| functions.function(name));
+            ("lambda:InvokeFunction", f.and_then(|f| f.config.policy_document()))
+        }
+        _ => return Ok(()),
+    };
+    let delivery = squall_iam::delivery::Delivery {
+        service,
+        action,
+        resource: target,
+        source_arn,
+        source_account: squall_types::ACCOUNT_ID,
+    };
+    if delivery.allowed_by(policy.as_deref()) { Ok(()) } else { Err(delivery.refusal()) }
+}
+
 fn string(value: &str) -> AttributeValue {
     AttributeValue { data_type: "String".into(), string: Some(value.to_string()), binary: None }
 }

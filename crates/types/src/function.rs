@@ -183,8 +183,9 @@ pub struct FunctionConfig {
     /// How its asynchronous invocations are retried and where their outcomes go.
     #[serde(default, skip_serializing_if = "crate::AsyncInvokeConfig::is_default")]
     pub async_invoke: crate::AsyncInvokeConfig,
-    /// Its resource policy's statements added with Lambda's AddPermission, by statement id
-    /// (each a JSON object). Kept across deploys, which do not manage them.
+    /// Its resource policy's statements, by statement id (each a JSON object): those added
+    /// with Lambda's AddPermission, kept across deploys, and its deployment's
+    /// `AWS::Lambda::Permission`s.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub permissions: BTreeMap<String, String>,
 }
@@ -205,6 +206,16 @@ pub fn default_role() -> String {
 }
 
 impl FunctionConfig {
+    /// Its resource policy document, if it has statements.
+    pub fn policy_document(&self) -> Option<String> {
+        if self.permissions.is_empty() {
+            return None;
+        }
+        let statements: Vec<serde_json::Value> =
+            self.permissions.values().filter_map(|s| serde_json::from_str(s).ok()).collect();
+        Some(serde_json::json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string())
+    }
+
     /// Lambda's memory bounds, in MiB.
     pub const MEMORY_RANGE: (u32, u32) = (128, 10_240);
     /// Lambda's timeout bounds, in seconds.
