@@ -329,6 +329,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
             ..Default::default()
         },
         permissions: Default::default(),
+        egress: None,
     };
     let f = state.functions.create_function(config, code).await?;
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))

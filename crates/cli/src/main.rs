@@ -168,11 +168,21 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Inside a function's sandbox whose egress is limited: carries its connections to the
+    /// server, then runs the function (the server starts it; not for people).
+    #[command(name = "net-bridge", hide = true)]
+    NetBridge {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::NetBridge { args } => {
+            return ExitCode::from(u8::try_from(squall_runtime_process::run_bridge(&args)).unwrap_or(1));
+        }
         Command::Server {
             data_dir,
             api,
@@ -212,6 +222,8 @@ fn main() -> ExitCode {
                 sandbox: (!no_sandbox).then(std::path::PathBuf::new),
                 memory_cgroups: !no_memory_cgroups,
                 node_sdk: squall_runtime_process::node_sdk_dir(),
+                // This binary bridges the network of functions whose egress is limited.
+                net_bridge: std::env::current_exe().ok(),
             };
             let async_policy = squall_functions::AsyncPolicy {
                 retry_delay: std::time::Duration::from_millis(async_retry_delay_ms),

@@ -133,6 +133,7 @@ fn config(name: &str) -> FunctionConfig {
         event_sources: Vec::new(),
         async_invoke: Default::default(),
         permissions: Default::default(),
+        egress: None,
     }
 }
 

@@ -54,6 +54,7 @@ pub fn parse_with(
         outputs: vec![],
         gateway_responses: vec![],
         resource_policies: vec![],
+        egress: None,
         topics: vec![],
         subscriptions: vec![],
         buckets: vec![],
@@ -149,6 +150,9 @@ pub(crate) struct Cx<'f> {
     pub(crate) outputs: Vec<crate::Output>,
     /// `AWS::ApiGateway::GatewayResponse` resources.
     pub(crate) gateway_responses: Vec<squall_types::GatewayResponse>,
+    /// `custom.squall.egress`: what the functions may reach besides the platform (`None`:
+    /// anywhere).
+    pub(crate) egress: Option<Vec<String>>,
     /// `AWS::S3::BucketPolicy` and `AWS::Lambda::Permission` resources.
     pub(crate) resource_policies: Vec<squall_types::ResourcePolicy>,
     /// Topics declared under `resources`, then those `sns` events imply.
@@ -404,6 +408,27 @@ impl Cx<'_> {
         })
     }
 
+    /// `custom.squall.egress`: a list of hosts (`api.stripe.com`, `*.example.com`,
+    /// `10.0.0.5:8443`); an empty list allows only the platform.
+    fn egress(&mut self, v: &Value) -> Option<Vec<String>> {
+        let path = ["custom", "squall", "egress"];
+        let Value::Sequence(items) = v else {
+            self.error(&path, "must be a list of hosts (host, *.domain, or IP address, with an optional :port)");
+            return None;
+        };
+        let mut grants = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let idx = i.to_string();
+            let p = [path[0], path[1], path[2], idx.as_str()];
+            let Some(entry) = self.string(&p, item) else { continue };
+            match squall_types::egress_entry_problem(&entry) {
+                Some(problem) => self.error(&p, problem),
+                None => grants.push(entry),
+            }
+        }
+        Some(grants)
+    }
+
     fn custom(&mut self, v: &Value) -> Option<String> {
         let mut build = None;
         for (key, v) in self.entries(&["custom"], v) {
@@ -414,6 +439,7 @@ impl Cx<'_> {
             for (k, v) in self.entries(&["custom", "squall"], v) {
                 match k {
                     "build" => build = self.string(&["custom", "squall", "build"], v),
+                    "egress" => self.egress = self.egress(v),
                     other => self.error(&["custom", "squall", other], "unknown key"),
                 }
             }
@@ -625,6 +651,7 @@ impl Cx<'_> {
             event_sources,
             async_invoke,
             permissions: Default::default(),
+            egress: self.egress.clone(),
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

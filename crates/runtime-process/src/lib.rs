@@ -14,6 +14,7 @@ mod api;
 mod event;
 mod event_v1;
 mod limits;
+mod netns;
 mod package;
 mod pool;
 mod worker;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 use limits::Cgroups;
 use pool::Pool;
 
+pub use netns::run_bridge;
 pub use package::find_on_path;
 use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result, Servers};
 use squall_types::FunctionRecord;
@@ -57,7 +59,13 @@ pub struct ProcessOptions {
     /// A `node_modules` directory Node.js functions find packages in after their own (the
     /// AWS SDK for JavaScript v3, as Lambda's Node.js runtimes include it): `NODE_PATH`.
     pub node_sdk: Option<PathBuf>,
+    /// The program that runs `net-bridge` ([`run_bridge`]) inside a sandbox whose egress
+    /// is limited (the squall binary); `None`: egress cannot be limited.
+    pub net_bridge: Option<PathBuf>,
 }
+
+/// Why a function whose egress is limited cannot run here.
+pub const EGRESS_NEEDS_SANDBOX: &str = "custom.squall.egress limits a function's network inside the bubblewrap sandbox, which this server does not have (install bubblewrap, and do not pass --no-sandbox)";
 
 /// Where `scripts/setup.sh` installs the AWS SDK for JavaScript v3 for Node.js functions:
 /// `$SQUALL_NODE_SDK`, else `$XDG_DATA_HOME/squall/node-sdk/node_modules` (or
@@ -180,6 +188,10 @@ impl FunctionRuntime for ProcessRuntime {
         let dir = tokio::task::spawn_blocking(move || package::unpack(&work, &sha, &bytes))
             .await
             .map_err(|e| Error::Internal(format!("unpacking failed: {e}")))??;
+        if function.config.egress.is_some() && (self.opts.sandbox.is_none() || self.opts.net_bridge.is_none()) {
+            // A limit that could not be applied must not be accepted.
+            return Err(Error::InvalidCode(EGRESS_NEEDS_SANDBOX.into()));
+        }
         package::check(function.config.runtime, &function.config.handler, &dir)
     }
 

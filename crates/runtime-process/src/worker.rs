@@ -4,6 +4,7 @@
 use crate::ProcessOptions;
 use crate::api::{self, Job, Reply, Shared};
 use crate::limits::Memory;
+use crate::netns::Bridge;
 use bytes::Bytes;
 use squall_clock::wall_ms;
 use squall_runtime::{FunctionCredentials, LogSink};
@@ -56,6 +57,8 @@ pub(crate) struct Worker {
     pub(crate) last_used: Instant,
     /// When the role credentials in its environment expire (platform clock).
     pub(crate) credentials_expire_ms: Option<u64>,
+    /// Its network's bridge when its egress is limited; closed with the process.
+    _bridge: Option<Bridge>,
 }
 
 impl Drop for Worker {
@@ -63,6 +66,24 @@ impl Drop for Worker {
         let _ = self.child.start_kill();
         self.api.abort();
     }
+}
+
+/// The bridge of a process whose egress `grants` limit: it reaches its Runtime API at
+/// `runtime_api`, Squall's API, and the granted hosts through the proxy.
+fn egress_bridge(
+    f: &FunctionRecord,
+    opts: &ProcessOptions,
+    runtime_api: &str,
+    grants: &[String],
+) -> std::io::Result<Bridge> {
+    if opts.sandbox.is_none() || opts.net_bridge.is_none() {
+        return Err(std::io::Error::other(crate::EGRESS_NEEDS_SANDBOX));
+    }
+    let mut platform: Vec<std::net::SocketAddr> = runtime_api.parse().into_iter().collect();
+    let api: Option<std::net::SocketAddr> =
+        opts.endpoint_url.as_deref().and_then(|u| u.strip_prefix("http://")).and_then(|a| a.parse().ok());
+    platform.extend(api);
+    Bridge::start(&opts.work_dir.join("net"), &platform, grants.to_vec(), f.config.name.as_str())
 }
 
 fn environment(
@@ -137,9 +158,11 @@ fn program(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Vec<std::ff
 /// The command for `f`: inside a bubblewrap sandbox when `opts.sandbox` names the data
 /// directory to hide. The sandbox sees the host read-only, a private `/tmp`, its own code
 /// read-only, and neither the data directory (other functions' code, state, the key) nor
-/// other processes; the network is shared (the Runtime API and Squall are on loopback).
-fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
-    let program = program(f, dir, opts);
+/// other processes; the network is shared (the Runtime API and Squall are on loopback),
+/// unless `bridge` limits it ([`crate::netns`]): then the sandbox has a network of its own
+/// and the program runs under the bridge.
+fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions, bridge: Option<&Bridge>) -> Command {
+    let mut program = program(f, dir, opts);
     let mut cmd = match &opts.sandbox {
         Some(hide) => {
             let loops = opts.work_dir.join("loops");
@@ -150,11 +173,15 @@ fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Command {
                 .args([dir, dir])
                 .arg("--ro-bind")
                 .args([&loops, &loops])
-                .args(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"])
-                .arg("--chdir")
-                .arg(dir)
-                .arg("--")
-                .args(&program);
+                .args(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]);
+            if let (Some(bridge), Some(helper)) = (bridge, &opts.net_bridge) {
+                c.args(["--unshare-net", "--bind"]).args([bridge.dir(), bridge.dir()]);
+                let mut under = vec![helper.clone().into_os_string()];
+                under.extend(bridge.arguments());
+                under.append(&mut program);
+                program = under;
+            }
+            c.arg("--chdir").arg(dir).arg("--").args(&program);
             c
         }
         None => {
@@ -235,9 +262,16 @@ impl Worker {
             None => None,
         };
         let (addr, jobs, shared, api) = api::start().await?;
-        let mut cmd = command(f, dir, opts);
+        let bridge = match &f.config.egress {
+            Some(grants) => Some(egress_bridge(f, opts, &addr, grants)?),
+            None => None,
+        };
+        let mut cmd = command(f, dir, opts, bridge.as_ref());
         memory.apply(&mut cmd)?;
         cmd.envs(environment(f, dir, &addr, opts, credentials.as_ref()));
+        if let Some(b) = &bridge {
+            cmd.envs(b.environment());
+        }
         if provisioned {
             cmd.env("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
         }
@@ -264,6 +298,7 @@ impl Worker {
             init: None,
             last_used: Instant::now(),
             credentials_expire_ms: credentials.map(|c| c.expires_ms),
+            _bridge: bridge,
         })
     }
 

@@ -22,6 +22,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             event_sources: Vec::new(),
             async_invoke: Default::default(),
             permissions: Default::default(),
+            egress: None,
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

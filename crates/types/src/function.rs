@@ -188,6 +188,10 @@ pub struct FunctionConfig {
     /// `AWS::Lambda::Permission`s.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub permissions: BTreeMap<String, String>,
+    /// What its code may reach besides the platform (`custom.squall.egress`): `None`,
+    /// anywhere; else only the hosts these grant ([`crate::egress_allows`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Vec<String>>,
 }
 
 /// The permissions a serverless.yml gives a function's execution role.

@@ -8,6 +8,7 @@
 mod async_config;
 mod bucket_name;
 mod clock;
+mod egress;
 mod encoding;
 mod event_source;
 mod function;
@@ -19,6 +20,7 @@ mod trace;
 pub use async_config::{AsyncInvokeConfig, arn_service};
 pub use bucket_name::bucket_name_problem;
 pub use clock::{format_iso8601_millis, format_iso8601_millis_z};
+pub use egress::{egress_allows, egress_entry_problem};
 pub use encoding::{form_decode, form_encode, percent_decode, query_pairs, title_case_header};
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{

@@ -7,6 +7,7 @@ mod cluster;
 mod corpus;
 mod dev_mode;
 mod dynamodb;
+mod egress;
 mod faults;
 mod harness;
 mod identity;
