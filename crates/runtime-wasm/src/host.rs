@@ -13,6 +13,8 @@ pub(crate) struct Host {
     pub(crate) http: WasiHttpCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: MemoryLimit,
+    /// What its outgoing HTTP may reach.
+    pub(crate) egress: crate::platform::Egress,
 }
 
 impl WasiView for Host {
@@ -23,7 +25,7 @@ impl WasiView for Host {
 
 impl WasiHttpView for Host {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: Default::default() }
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.egress }
     }
 }
 

@@ -16,7 +16,9 @@ mod cache;
 mod capture;
 mod engine;
 mod host;
+mod platform;
 mod runtime;
 
 pub use engine::EngineOptions;
+pub use platform::Platform;
 pub use runtime::WasmRuntime;

@@ -57,6 +57,8 @@ pub struct WasmRuntime {
     ticker: EpochTicker,
     /// The servers functions' reserved concurrency is shared among.
     servers: Servers,
+    /// What functions call the platform with, and where they may reach.
+    platform: crate::platform::PlatformState,
 }
 
 impl WasmRuntime {
@@ -87,7 +89,14 @@ impl WasmRuntime {
             enforce_timeouts: opts.enforce_timeouts,
             ticker,
             servers,
+            platform: Default::default(),
         })
+    }
+
+    /// This runtime with the platform its functions call ([`crate::platform`]).
+    pub fn with_platform(mut self, platform: crate::platform::Platform) -> Self {
+        self.platform = crate::platform::PlatformState::new(platform);
+        self
     }
 
     fn pre_instantiate(&self, component: &Component) -> Result<ProxyPre<Host>> {
@@ -172,6 +181,9 @@ impl WasmRuntime {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", cfg.memory_mb.to_string())
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_REGION", &self.region);
+        for (k, v) in self.platform.environment(function) {
+            wasi.env(k, v);
+        }
         for (k, v) in &cfg.environment {
             wasi.env(k, v);
         }
@@ -180,6 +192,7 @@ impl WasmRuntime {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: MemoryLimit { max_bytes: (cfg.memory_mb as usize) << 20, exceeded: oom },
+            egress: self.platform.egress(function),
         };
         let mut store = Store::new(&self.engine, host);
         store.limiter(|h| &mut h.limits);

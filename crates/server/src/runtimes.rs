@@ -10,8 +10,8 @@ use squall_runtime_wasm::WasmRuntime;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Both runtimes; process functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and
-/// their execution role's credentials from `roles`; reserved concurrency is shared among
+/// Both runtimes; functions get `AWS_ENDPOINT_URL` pointing at `api_addr` and their
+/// execution role's credentials from `roles`; reserved concurrency is shared among
 /// `servers`.
 pub(crate) fn build(
     config: &ServerConfig,
@@ -27,7 +27,8 @@ pub(crate) fn build(
         log_pipe.clone(),
         servers.clone(),
     )
-    .context("starting the WebAssembly runtime")?;
+    .context("starting the WebAssembly runtime")?
+    .with_platform(squall_runtime_wasm::Platform { endpoint: Some(api_addr), credentials: Some(roles.clone()) });
     // Absolute: processes run with their code directory as the working directory.
     let data_dir =
         std::fs::canonicalize(&config.data_dir).with_context(|| format!("resolving {}", config.data_dir.display()))?;

@@ -4,20 +4,37 @@
 
 use crate::harness::*;
 use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// An HTTP server on 127.0.0.1 answering every request with `body`; its port.
-fn answering(body: &'static str) -> Result<u16> {
+/// An HTTP server on 127.0.0.1 answering every request with `body`: its port, and how many
+/// requests reached it.
+fn answering(body: &'static str) -> Result<(u16, Arc<AtomicUsize>)> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
     std::thread::spawn(move || {
         for mut conn in listener.incoming().flatten() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            // The whole request head, so closing after the answer resets nothing.
+            let mut head = Vec::new();
             let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf);
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
             let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
             let _ = conn.write_all(reply.as_bytes());
+            // Whatever else the client sends (an empty chunked body) is read before closing.
+            let _ = conn.shutdown(std::net::Shutdown::Write);
+            let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
         }
     });
-    Ok(port)
+    Ok((port, hits))
 }
 
 fn service(name: &str, egress: &str) -> Result<tempfile::TempDir> {
@@ -33,7 +50,7 @@ fn service(name: &str, egress: &str) -> Result<tempfile::TempDir> {
 #[test]
 fn a_process_function_reaches_only_the_platform_and_the_hosts_it_is_granted() -> Result {
     let server = Server::start()?;
-    let (granted, other) = (answering("granted")?, answering("other")?);
+    let ((granted, _), (other, other_hits)) = (answering("granted")?, answering("other")?);
     let limited = service("limited", &format!("custom:\n  squall:\n    egress:\n      - 127.0.0.1:{granted}\n"))?;
     server.deploy(limited.path())?;
     let call = |f: &str, event: String| -> Result<serde_json::Value> {
@@ -49,6 +66,7 @@ fn a_process_function_reaches_only_the_platform_and_the_hosts_it_is_granted() ->
     assert!(got["body"].as_str().unwrap_or_default().contains("is not granted to this function"), "{got}");
     let got = call("limited-dev-direct", format!(r#"{{"port": {other}}}"#))?;
     assert_eq!(got["connected"], false, "no route around the proxy: {got}");
+    assert_eq!(other_hits.load(Ordering::SeqCst), 0, "nothing reached the host it was not granted");
     // The platform still answers: Squall's API, signed with the function's role.
     let got = call("limited-dev-platform", "{}".into())?;
     assert!(got["arn"].as_str().unwrap_or_default().ends_with("/limited-dev-platform"), "{got}");
@@ -67,5 +85,31 @@ fn egress_entries_that_are_not_hosts_are_refused() -> Result {
     let bad = service("bad", "custom:\n  squall:\n    egress:\n      - https://api.example.com/\n")?;
     let err = fails(&server.squall(&["deploy", bad.path().to_str().unwrap()]))?;
     assert!(err.contains("custom.squall.egress[0]") && err.contains("is not a host name"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn a_webassembly_function_reaches_only_the_platform_and_the_hosts_it_is_granted() -> Result {
+    let ((granted, _), (other, other_hits)) = (answering("granted")?, answering("other")?);
+    // The build step and the egress list under one `custom.squall`.
+    let build = FAULTS_BUILD.strip_prefix("custom:\n  squall:\n").unwrap_or(FAULTS_BUILD);
+    let yaml = format!(
+        "service: wasmnet\nprovider:\n  name: aws\n  runtime: wasm\ncustom:\n  squall:\n{build}    egress:\n      - 127.0.0.1:{granted}\n\
+         functions:\n  f:\n    handler: {FAULTS_WASM}\n    events:\n      - httpApi: 'ANY /{{proxy+}}'\n"
+    );
+    let dir = service_dir(&yaml)?;
+    let server = Server::start()?;
+    server.deploy(dir.path())?;
+    assert_eq!(server.get(&format!("/wasmnet/dev/fetch/{granted}"))?.text(), "200 granted");
+    // The guest's request fails (the guest library reports the refused request as an error
+    // of its own) and never reaches the host.
+    let refused = server.get(&format!("/wasmnet/dev/fetch/{other}"))?.text();
+    assert!(refused.starts_with("error"), "{refused}");
+    assert_eq!(other_hits.load(Ordering::SeqCst), 0, "nothing reached the host it was not granted");
+    // Like a process function, it gets the platform's endpoint and its role's credentials.
+    let endpoint = server.get("/wasmnet/dev/env/AWS_ENDPOINT_URL")?.text();
+    assert_eq!(endpoint, format!("http://{}", server.api.trim_start_matches("http://")), "{endpoint}");
+    assert!(server.get("/wasmnet/dev/env/AWS_ACCESS_KEY_ID")?.text().starts_with("ASIA"));
+    assert!(!server.get("/wasmnet/dev/env/AWS_SESSION_TOKEN")?.text().is_empty());
     Ok(())
 }

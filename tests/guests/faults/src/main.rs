@@ -9,8 +9,10 @@
 //! - `/loop`: spins forever.
 //! - `/alloc/{mib}`: allocates and touches `mib` MiB.
 //! - `/sleep/{ms}`: waits in a host call.
+//! - `/fetch/{port}`: GETs `http://127.0.0.1:{port}/` and answers its status and body, or
+//!   the error that stopped it.
 
-use wstd::http::{Body, Error, Request, Response, StatusCode};
+use wstd::http::{Body, Client, Error, Request, Response, StatusCode};
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
@@ -45,6 +47,18 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
                 v[i] = 1;
             }
             Ok(text(format!("allocated {} MiB", std::hint::black_box(&v).len() >> 20)))
+        }
+        ["fetch", port] => {
+            let outgoing = Request::get(format!("http://127.0.0.1:{port}/")).body(Body::empty())?;
+            match Client::new().send(outgoing).await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let mut body = response.into_body();
+                    let got = body.str_contents().await.map(str::to_string).unwrap_or_default();
+                    Ok(text(format!("{status} {got}")))
+                }
+                Err(e) => Ok(text(format!("error {e:?}"))),
+            }
         }
         ["sleep", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0);
