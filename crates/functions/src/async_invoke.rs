@@ -276,7 +276,7 @@ impl Functions {
         let request_id = RequestId::parse(&inv.id).unwrap_or_default();
         let trace = TraceContext::from_traceparent(Some(&inv.traceparent));
         let result = match self.destinations.get() {
-            Some((sink, _)) => sink.deliver(arn, body, attributes).await,
+            Some((sink, _)) => sink.deliver(function, arn, body, attributes).await,
             None => Err("this server delivers to no destinations".to_string()),
         };
         if let Err(e) = result {

@@ -10,10 +10,17 @@ use squall_types::format_iso8601_millis_z;
 /// Delivers to a queue, topic or function named by its ARN.
 #[async_trait]
 pub trait DestinationSink: Send + Sync + 'static {
-    /// Sends `body` to `arn` (a queue gets it as a message, a topic publishes it, a function
-    /// is invoked asynchronously with it); `attributes` become message attributes where the
-    /// target has them. `Err` says why it could not be delivered.
-    async fn deliver(&self, arn: &str, body: String, attributes: Vec<(String, String)>) -> Result<(), String>;
+    /// Sends `body` from function `from` to `arn` (a queue gets it as a message, a topic
+    /// publishes it, a function is invoked asynchronously with it) when `from`'s execution
+    /// role may; `attributes` become message attributes where the target has them. `Err`
+    /// says why it could not be delivered.
+    async fn deliver(
+        &self,
+        from: &squall_types::FunctionRecord,
+        arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+    ) -> Result<(), String>;
 }
 
 /// Why an invocation record is sent (Lambda's `requestContext.condition`).

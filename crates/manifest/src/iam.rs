@@ -90,6 +90,44 @@ impl ProviderRole {
     }
 }
 
+impl ProviderRole {
+    /// Whether the role of a function with these settings is one the framework makes (not
+    /// an existing role named by ARN).
+    pub(crate) fn made_by_framework(&self, function: &FunctionRole) -> bool {
+        function.arn.is_none() && (function.statements.is_some() || self.arn.is_none())
+    }
+}
+
+/// `policy` with the statements the framework adds for a function's destinations and
+/// dead-letter target (sending there), if it has any.
+pub(crate) fn with_destinations(policy: Option<RolePolicy>, a: &squall_types::AsyncInvokeConfig) -> Option<RolePolicy> {
+    let targets = [&a.on_success, &a.on_failure, &a.dead_letter];
+    let statements: Vec<Json> = targets
+        .into_iter()
+        .flatten()
+        .filter_map(|arn| {
+            let action = match squall_types::arn_service(arn)? {
+                "sqs" => "sqs:SendMessage",
+                "sns" => "sns:Publish",
+                "lambda" => "lambda:InvokeFunction",
+                _ => return None,
+            };
+            Some(serde_json::json!({ "Effect": "Allow", "Action": action, "Resource": arn }))
+        })
+        .collect();
+    if statements.is_empty() {
+        return policy;
+    }
+    let mut policy = policy.unwrap_or_else(|| self::policy(&[], &[]));
+    let mut doc: Json = serde_json::from_str(&policy.document).unwrap_or_else(|_| serde_json::json!({}));
+    match doc["Statement"].as_array_mut() {
+        Some(list) => list.extend(statements),
+        None => doc["Statement"] = Json::from(statements),
+    }
+    policy.document = doc.to_string();
+    Some(policy)
+}
+
 /// A function's own role settings.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FunctionRole {

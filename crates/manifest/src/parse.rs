@@ -634,7 +634,11 @@ impl Cx<'_> {
                 return None;
             }
         };
-        let (role, role_policy) = provider.role.for_function(&self.stack, &self.region, &function_role, key);
+        let (role, mut role_policy) = provider.role.for_function(&self.stack, &self.region, &function_role, key);
+        if provider.role.made_by_framework(&function_role) {
+            // As the framework does: the role it makes may send to the function's destinations.
+            role_policy = crate::iam::with_destinations(role_policy, &async_invoke);
+        }
         let config = FunctionConfig {
             name,
             service: Some(service.clone()),

@@ -7,6 +7,7 @@
 //! objects (`stores`).
 
 mod credentials;
+mod destinations;
 mod keys;
 mod roles;
 mod runtimes;

@@ -29,16 +29,20 @@ impl std::fmt::Debug for FunctionRoles {
     }
 }
 
+/// What `f`'s configuration grants its role.
+pub(crate) fn grant_of(f: &FunctionRecord) -> FunctionGrant {
+    let c = &f.config;
+    FunctionGrant {
+        role_arn: c.role.clone(),
+        document: c.role_policy.as_ref().map(|p| p.document.clone()),
+        managed: c.role_policy.as_ref().map(|p| p.managed_policies.clone()).unwrap_or_default(),
+    }
+}
+
 impl CredentialSource for FunctionRoles {
     fn credentials(&self, f: &FunctionRecord) -> Result<FunctionCredentials, String> {
         let identities = self.identities.get().ok_or("the identity service is not open yet")?;
-        let c = &f.config;
-        let grant = FunctionGrant {
-            role_arn: c.role.clone(),
-            document: c.role_policy.as_ref().map(|p| p.document.clone()),
-            managed: c.role_policy.as_ref().map(|p| p.managed_policies.clone()).unwrap_or_default(),
-        };
-        let creds = identities.function_session(c.name.as_str(), grant).map_err(|e| e.to_string())?;
+        let creds = identities.function_session(f.config.name.as_str(), grant_of(f)).map_err(|e| e.to_string())?;
         Ok(FunctionCredentials {
             access_key_id: creds.access_key_id,
             secret_access_key: creds.secret_access_key,

@@ -78,11 +78,8 @@ impl Services {
         )
         .await
         .context("loading buckets")?;
-        // Asynchronous invocation records and bucket events go to functions, queues and
-        // topics by ARN.
-        functions
-            .set_destinations(Arc::new(Destinations::new(queues.clone(), topics.clone(), &functions)), &config.region);
         functions.set_async_policy(config.async_policy.clone());
+        // Bucket events go to functions, queues and topics by ARN.
         let events = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions));
         objects.set_event_sink(Arc::new(events));
         let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
@@ -109,6 +106,13 @@ impl Services {
         )
         .await
         .context("loading IAM identities")?;
+        // Asynchronous invocation records go there too, as their function's role may send.
+        let sink = crate::destinations::FunctionDestinations::new(
+            Destinations::new(queues.clone(), topics.clone(), &functions),
+            identities.clone(),
+            config.clock.clone(),
+        );
+        functions.set_destinations(Arc::new(sink), &config.region);
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -163,6 +167,6 @@ impl squall_objects::events::EventSink for ObjectEvents {
             tracing::warn!(target_arn = %arn, "dropping an object event: {why}");
             return Ok(());
         }
-        squall_functions::DestinationSink::deliver(&self.0, arn, body, Vec::new()).await
+        self.0.send(arn, body, Vec::new()).await
     }
 }

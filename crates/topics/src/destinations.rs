@@ -4,9 +4,8 @@
 use crate::Topics;
 use crate::message::{AttributeValue, Publish};
 use crate::names::{Arn, function_of_arn, queue_of_arn};
-use async_trait::async_trait;
 use bytes::Bytes;
-use squall_functions::{DestinationSink, Functions};
+use squall_functions::Functions;
 use squall_queues::Queues;
 use squall_queues::message::NewMessage;
 use squall_types::{RequestId, TraceContext};
@@ -46,15 +45,7 @@ pub fn permitted(
     source_arn: &str,
     target: &str,
 ) -> Result<(), String> {
-    let (action, policy) = match Arn::parse(target).map(|a| a.service) {
-        Some("sqs") => ("sqs:SendMessage", queue_of_arn(target).and_then(|q| queues.policy(q))),
-        Some("sns") => ("sns:Publish", topics.policy(target)),
-        Some("lambda") => {
-            let f = function_of_arn(target).and_then(|name| functions.function(name));
-            ("lambda:InvokeFunction", f.and_then(|f| f.config.policy_document()))
-        }
-        _ => return Ok(()),
-    };
+    let Some((action, policy)) = target_policy(queues, topics, functions, target) else { return Ok(()) };
     let delivery = squall_iam::delivery::Delivery {
         service,
         action,
@@ -65,13 +56,42 @@ pub fn permitted(
     if delivery.allowed_by(policy.as_deref()) { Ok(()) } else { Err(delivery.refusal()) }
 }
 
+/// The action a delivery to `target` performs (`sqs:SendMessage`, `sns:Publish`,
+/// `lambda:InvokeFunction`) and the target's own policy, if it has one; `None` for an ARN
+/// of none of them.
+pub fn target_policy(
+    queues: &Queues,
+    topics: &Topics,
+    functions: &Functions,
+    target: &str,
+) -> Option<(&'static str, Option<String>)> {
+    match Arn::parse(target).map(|a| a.service) {
+        Some("sqs") => Some(("sqs:SendMessage", queue_of_arn(target).and_then(|q| queues.policy(q)))),
+        Some("sns") => Some(("sns:Publish", topics.policy(target))),
+        Some("lambda") => {
+            let f = function_of_arn(target).and_then(|name| functions.function(name));
+            Some(("lambda:InvokeFunction", f.and_then(|f| f.config.policy_document())))
+        }
+        _ => None,
+    }
+}
+
+impl Destinations {
+    /// The queues, topics and functions deliveries go to.
+    pub fn services(&self) -> Option<(&Queues, &Topics, Arc<Functions>)> {
+        Some((&self.queues, &self.topics, self.functions.upgrade()?))
+    }
+}
+
 fn string(value: &str) -> AttributeValue {
     AttributeValue { data_type: "String".into(), string: Some(value.to_string()), binary: None }
 }
 
-#[async_trait]
-impl DestinationSink for Destinations {
-    async fn deliver(&self, arn: &str, body: String, attributes: Vec<(String, String)>) -> Result<(), String> {
+impl Destinations {
+    /// Sends `body` to `arn` (a queue gets it as a message, a topic publishes it, a
+    /// function is invoked asynchronously with it), as the platform: whoever asked for the
+    /// delivery was authorized for it.
+    pub async fn send(&self, arn: &str, body: String, attributes: Vec<(String, String)>) -> Result<(), String> {
         let attributes: squall_queues::message::Attributes =
             attributes.iter().map(|(k, v)| (k.clone(), string(v))).collect();
         match Arn::parse(arn).map(|a| a.service) {

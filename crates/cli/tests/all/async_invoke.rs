@@ -227,6 +227,24 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
     assert_eq!(record["requestPayload"], serde_json::json!({"n": 2}), "{record}");
     assert!(!record["responsePayload"].is_null(), "{record}");
 
+    // A destination the function's role may not send to gets nothing; the function's log
+    // says why.
+    let topic = json(&server.aws(&["sns", "create-topic", "--name", "not-granted"]))?;
+    let topic = topic["TopicArn"].as_str().unwrap_or_default().to_string();
+    ok(&server.aws(&[
+        "lambda",
+        "put-function-event-invoke-config",
+        "--function-name",
+        "pyfns-dev-shout",
+        "--destination-config",
+        &format!(r#"{{"OnSuccess":{{"Destination":"{topic}"}}}}"#),
+    ]))?;
+    invoke_event(&server, "pyfns-dev-shout", r#"{"n": 3}"#)?;
+    let said = logs_until(&server, "pyfns-dev-shout", Duration::from_secs(30), |l| {
+        l.contains("is not authorized to perform sns:Publish")
+    })?;
+    assert!(said.contains(&format!("could not deliver to {topic}")), "{said}");
+
     // Settings Lambda refuses are refused.
     let bad = server.aws(&[
         "lambda",

@@ -135,3 +135,42 @@ fn malformed_statements_are_refused_with_their_line() {
         assert!(err.contains(expected), "expected {expected:?} in {err:?}");
     }
 }
+
+#[test]
+fn the_framework_role_may_send_to_the_functions_destinations() {
+    let yaml = "\
+service: jobs
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  work:
+    handler: h.f
+    destinations:
+      onFailure: arn:aws:sqs:us-east-1:000000000000:failed
+      onSuccess: arn:aws:sns:us-east-1:000000000000:done
+  external:
+    handler: h.f
+    role: arn:aws:iam::000000000000:role/existing
+    destinations:
+      onFailure: arn:aws:sqs:us-east-1:000000000000:failed
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let work = m.functions.iter().find(|f| f.config.name.as_str() == "jobs-dev-work").unwrap();
+    let doc: Value = serde_json::from_str(&work.config.role_policy.as_ref().unwrap().document).unwrap();
+    let granted: Vec<(&str, &str)> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["Action"].as_str().unwrap(), s["Resource"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        granted,
+        [
+            ("sns:Publish", "arn:aws:sns:us-east-1:000000000000:done"),
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:000000000000:failed")
+        ]
+    );
+    let external = m.functions.iter().find(|f| f.config.name.as_str() == "jobs-dev-external").unwrap();
+    assert!(external.config.role_policy.is_none(), "a role named by ARN is not the framework's to change");
+}

@@ -1,0 +1,64 @@
+//! Where asynchronous invocations' records and dead letters go: to a queue, topic or
+//! function, when the function's execution role may send there — its own policies, or the
+//! target's policy naming the role — as on AWS, where the role needs `sqs:SendMessage`,
+//! `sns:Publish` or `lambda:InvokeFunction` on each destination.
+
+use squall_functions::DestinationSink;
+use squall_iam::{Context, Decision, Policy, PolicyKind};
+use squall_identity::Identities;
+use squall_topics::destinations::{Destinations, target_policy};
+use squall_types::FunctionRecord;
+use std::sync::Arc;
+
+/// [`Destinations`], for functions' roles.
+pub(crate) struct FunctionDestinations {
+    inner: Destinations,
+    identities: Arc<Identities>,
+    clock: squall_clock::Clock,
+}
+
+impl FunctionDestinations {
+    pub(crate) fn new(inner: Destinations, identities: Arc<Identities>, clock: squall_clock::Clock) -> Self {
+        FunctionDestinations { inner, identities, clock }
+    }
+
+    /// Whether `from`'s role may deliver to `arn`; `Err` says why not.
+    fn permitted(&self, from: &FunctionRecord, arn: &str) -> Result<(), String> {
+        let (queues, topics, functions) = self.inner.services().ok_or("the server is stopping")?;
+        let Some((action, policy)) = target_policy(queues, topics, &functions, arn) else {
+            return Err(format!("{arn} is not the ARN of a queue, topic or function"));
+        };
+        let name = from.config.name.as_str();
+        let creds = self.identities.function_session(name, crate::roles::grant_of(from)).map_err(|e| e.to_string())?;
+        let principal =
+            self.identities.session(&creds.access_key_id, &creds.session_token).map_err(|e| format!("{e:?}"))?;
+        // A stored policy was checked when set; one that no longer parses grants nothing.
+        let policy = policy.and_then(|d| Policy::parse(&d, PolicyKind::Resource).ok());
+        let mut context = Context::default();
+        let now = self.clock.now_ms();
+        context
+            .set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now))
+            .set("aws:EpochTime", (now / 1000).to_string())
+            .set("aws:SecureTransport", "false")
+            .set("aws:ResourceAccount", squall_types::ACCOUNT_ID);
+        principal.describe(&mut context);
+        match principal.decide(action, arn, policy.as_ref(), &context) {
+            Decision::Allow => Ok(()),
+            _ => Err(format!("the execution role {} is not authorized to perform {action} on {arn}", from.config.role)),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl DestinationSink for FunctionDestinations {
+    async fn deliver(
+        &self,
+        from: &FunctionRecord,
+        arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+    ) -> Result<(), String> {
+        self.permitted(from, arn)?;
+        self.inner.send(arn, body, attributes).await
+    }
+}
