@@ -35,9 +35,7 @@ impl<'a> Caller<'a> {
     /// case), so that a costly key is read from the input only when it decides something.
     /// A resource's own policy is not consulted: pass such keys whenever one is set.
     pub fn tests_key(&self, prefix: &str) -> bool {
-        let Some(principal) = self.identity.and_then(|i| i.principal.as_deref()) else { return false };
-        let session = principal.session.as_ref().and_then(|s| s.policies.as_deref()).unwrap_or_default();
-        principal.policies.iter().chain(session).any(|p| p.tests_key(prefix))
+        self.identity.and_then(|i| i.principal.as_deref()).is_some_and(|p| p.tests_key(prefix))
     }
 
     /// The keys every evaluation of an unidentified caller (the root, anonymous) gets.

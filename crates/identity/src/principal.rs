@@ -27,6 +27,8 @@ pub struct Principal {
     /// For a role's session: the role's ARN (`aws:PrincipalArn`) and the session
     /// policies, if any were passed, which limit what the role's policies allow.
     pub session: Option<Session>,
+    /// The condition keys its policies test (lowercase), gathered on first use.
+    pub tested: std::sync::OnceLock<Vec<String>>,
 }
 
 /// What a role's session adds to its principal.
@@ -82,7 +84,27 @@ impl Principal {
             policies,
             tags: user.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
             boundary: state.boundary(user.boundary.as_ref()),
+            tested: Default::default(),
         }
+    }
+
+    /// Whether a policy of its own (identity, session, boundary) tests a condition key
+    /// starting with `prefix` (lowercase), so that a key costly to supply is read only for
+    /// principals whose policies look at it.
+    pub fn tests_key(&self, prefix: &str) -> bool {
+        let tested = self.tested.get_or_init(|| {
+            let session = self.session.as_ref().and_then(|s| s.policies.as_deref()).unwrap_or_default();
+            let boundary = self.boundary.as_deref().unwrap_or_default();
+            let mut keys: Vec<String> = (self.policies.iter().chain(session).chain(boundary))
+                .flat_map(|p| &p.statements)
+                .flat_map(|s| &s.conditions)
+                .map(|c| c.key().to_ascii_lowercase())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        });
+        tested.iter().any(|k| k.starts_with(prefix))
     }
 
     /// The secret of `access_key_id` if it is one of this principal's active keys.

@@ -343,6 +343,7 @@ fn granted(state: &State, access_key_id: &str, claims: &Claims, grant: &Function
         policies: documents.filter_map(|d| Policy::parse(d, PolicyKind::Identity).ok()).collect(),
         tags: Vec::new(),
         boundary: None,
+        tested: Default::default(),
         session: Some(Session { role_arn: grant.role_arn.clone(), policies: None, expires_ms: claims.expires_ms }),
     }
 }
@@ -374,6 +375,7 @@ fn role_session(state: &State, access_key_id: &str, claims: &Claims) -> Result<P
         policies: state.role_policies(role),
         tags,
         boundary: state.boundary(role.boundary.as_ref()),
+        tested: Default::default(),
         session: Some(Session {
             role_arn: role_arn(role),
             policies: limited.then_some(session_policies),

@@ -158,15 +158,13 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
         "--dead-letter-config",
         &dead_letter,
     ]))?;
-    let on_success = format!(r#"{{"OnSuccess":{{"Destination":"{}"}}}}"#, arn("successes"));
-    ok(&server.aws(&[
-        "lambda",
-        "put-function-event-invoke-config",
-        "--function-name",
-        "pyfns-dev-shout",
-        "--destination-config",
-        &on_success,
-    ]))?;
+    let on_success = |destination: &str| -> Result {
+        let config = format!(r#"{{"OnSuccess":{{"Destination":"{destination}"}}}}"#);
+        let args = ["lambda", "put-function-event-invoke-config", "--function-name", "pyfns-dev-shout"];
+        ok(&server.aws(&[&args[..], &["--destination-config", &config]].concat()))?;
+        Ok(())
+    };
+    on_success(&arn("successes"))?;
     let config =
         json(&server.aws(&["lambda", "get-function-event-invoke-config", "--function-name", "pyfns-dev-fail"]))?;
     assert_eq!(config["MaximumRetryAttempts"], 1, "{config}");
@@ -231,14 +229,7 @@ fn event_invocations_end_in_their_destinations_after_the_configured_retries() ->
     // says why.
     let topic = json(&server.aws(&["sns", "create-topic", "--name", "not-granted"]))?;
     let topic = topic["TopicArn"].as_str().unwrap_or_default().to_string();
-    ok(&server.aws(&[
-        "lambda",
-        "put-function-event-invoke-config",
-        "--function-name",
-        "pyfns-dev-shout",
-        "--destination-config",
-        &format!(r#"{{"OnSuccess":{{"Destination":"{topic}"}}}}"#),
-    ]))?;
+    on_success(&topic)?;
     invoke_event(&server, "pyfns-dev-shout", r#"{"n": 3}"#)?;
     let said = logs_until(&server, "pyfns-dev-shout", Duration::from_secs(30), |l| {
         l.contains("is not authorized to perform sns:Publish")
