@@ -230,4 +230,28 @@ check(as_user("sts", spare).get_caller_identity()["Arn"].endswith("user/team/ada
 iam.delete_access_key(UserName="ada", AccessKeyId=spare["AccessKeyId"])
 code, _, _ = error_of(as_user("s3", spare).list_buckets)
 check(code == "InvalidAccessKeyId", f"a deleted key is refused by S3 ({code})")
+
+# AWS's own managed policies that scripts attach are there, read-only.
+s3_read = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+got = iam.get_policy(PolicyArn=s3_read)["Policy"]
+check(got["Arn"] == s3_read and got["PolicyId"].startswith("ANPA") and got["DefaultVersionId"].startswith("v"),
+      f"GetPolicy of an AWS managed policy ({got})")
+version = iam.get_policy_version(PolicyArn=s3_read, VersionId=got["DefaultVersionId"])["PolicyVersion"]
+check(any("s3:Get*" in st["Action"] for st in version["Document"]["Statement"]), "its document, as AWS publishes it")
+aws_listed = [p["Arn"] for p in iam.list_policies(Scope="AWS")["Policies"]]
+check(s3_read in aws_listed and f"arn:aws:iam::{ACCOUNT}:policy/reads" not in aws_listed, "ListPolicies Scope=AWS")
+local = [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]]
+check(s3_read not in local, "... and Scope=Local leaves them out")
+refused("AccessDenied", 403, "an AWS managed policy cannot be deleted", iam.delete_policy, PolicyArn=s3_read)
+refused("AccessDenied", 403, "... nor given a version", iam.create_policy_version, PolicyArn=s3_read,
+        PolicyDocument=policy(allow("s3:*")))
+refused("NoSuchEntity", 404, "one Squall does not ship does not exist", iam.get_policy,
+        PolicyArn="arn:aws:iam::aws:policy/AmazonEC2FullAccess")
+iam.create_user(UserName="auditor")
+iam.attach_user_policy(UserName="auditor", PolicyArn=s3_read)
+auditor = iam.create_access_key(UserName="auditor")["AccessKey"]
+as_user("s3", auditor).list_buckets()
+check(True, "attached, AmazonS3ReadOnlyAccess lets the user list buckets")
+code, _, _ = error_of(as_user("s3", auditor).create_bucket, Bucket="auditor-made")
+check(code == "AccessDenied", "... and not create one")
 print("done")

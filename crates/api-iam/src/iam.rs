@@ -39,6 +39,7 @@ fn error(e: Error) -> ApiError {
         Error::InvalidInput(_) => (StatusCode::BAD_REQUEST, "InvalidInput"),
         Error::Validation(_) => (StatusCode::BAD_REQUEST, "ValidationError"),
         Error::Concurrent(_) => (StatusCode::CONFLICT, "ConcurrentModification"),
+        Error::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "ServiceFailure"),
     };
     ApiError::new(status, code, e.to_string())
@@ -425,8 +426,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
         "ListPolicies" => {
             let prefix = p.get("PathPrefix").unwrap_or("/");
             let only_attached = p.get("OnlyAttached") == Some("true");
-            // Squall has no AWS-managed policies.
-            let aws_only = p.get("Scope") == Some("AWS");
+            // The account's own (`Local`), AWS's that Squall ships (`AWS`), or both.
+            let scope = p.get("Scope").unwrap_or("All");
             let (as_policy, as_boundary) = match p.get("PolicyUsageFilter") {
                 Some("PermissionsPolicy") => (true, false),
                 Some("PermissionsBoundary") => (false, true),
@@ -438,11 +439,12 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
                     || (as_boundary && (!users.is_empty() || !roles.is_empty()))
             };
             let filtered = only_attached || p.get("PolicyUsageFilter").is_some();
-            let policies: Vec<_> = snapshot
-                .policies
-                .values()
-                .filter(|pol| !aws_only && pol.path.starts_with(prefix))
-                .filter(|pol| !filtered || used(&policy_arn(&pol.path, &pol.name)))
+            let local = snapshot.policies.values().filter(|_| scope != "AWS");
+            let aws = squall_identity::aws_managed().iter().filter(|_| scope != "Local");
+            let policies: Vec<_> = local
+                .chain(aws)
+                .filter(|pol| pol.path.starts_with(prefix))
+                .filter(|pol| !filtered || used(&pol.arn()))
                 .cloned()
                 .collect();
             let (policies, next) = page(policies, &p)?;
@@ -467,7 +469,7 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
             let v = policy.versions.iter().find(|v| v.id == id).ok_or_else(|| {
                 error(Error::NoSuchEntity(format!(
                     "Policy {} version {id} does not exist or is not attachable.",
-                    policy_arn(&policy.path, &policy.name)
+                    policy.arn()
                 )))
             })?;
             ok(&|x| {

@@ -2,7 +2,7 @@
 
 use squall_api::query::Xml;
 use squall_identity::model::{AccessKey, Group, ManagedPolicy, PolicyVersion, Role, Tag, User};
-use squall_identity::{State, policy_arn, user_arn};
+use squall_identity::{State, user_arn};
 use squall_types::{ACCOUNT_ID, format_iso8601_millis_z as date};
 
 /// Policy documents travel URL-encoded in IAM's responses.
@@ -78,7 +78,7 @@ fn boundary_count(state: &State, arn: &str) -> usize {
 }
 
 pub(crate) fn policy(x: &mut Xml, p: &ManagedPolicy, state: &State) {
-    let arn = policy_arn(&p.path, &p.name);
+    let arn = p.arn();
     x.elem("PolicyName", &p.name)
         .elem("PolicyId", &p.id)
         .elem("Arn", &arn)

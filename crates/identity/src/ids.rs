@@ -32,3 +32,11 @@ pub(crate) fn session_key_id() -> String {
 pub(crate) fn secret() -> String {
     random(SECRET_CHARS, 40)
 }
+
+/// 17 id characters that always come out the same for `name` (the ids of AWS's own
+/// policies, which every server must agree on).
+pub(crate) fn stable_suffix(name: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    digest.iter().take(17).map(|b| ID_CHARS[*b as usize % ID_CHARS.len()] as char).collect()
+}

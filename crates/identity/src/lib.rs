@@ -9,6 +9,7 @@
 //!
 //! ARNs carry the one account id, `squall_types::ACCOUNT_ID`: `arn:aws:iam::<account>:user/<path><name>`.
 
+mod aws_managed;
 mod boundaries;
 mod change;
 mod groups;
@@ -25,6 +26,7 @@ mod sessions;
 mod state;
 mod users;
 
+pub use aws_managed::all as aws_managed;
 pub use inline::Holder;
 pub use managed::{Usage, policy_arn};
 pub use principal::user_arn;

@@ -38,6 +38,9 @@ fn no_policy(arn: &str) -> Error {
 impl State {
     /// The managed policy `arn`.
     pub fn policy(&self, arn: &str) -> Result<&ManagedPolicy> {
+        if arn.starts_with(crate::aws_managed::PREFIX) {
+            return crate::aws_managed::find(arn).ok_or_else(|| no_policy(arn));
+        }
         let name = arn.rsplit('/').next().unwrap_or_default();
         self.policies
             .get(&name.to_ascii_lowercase())
@@ -55,8 +58,13 @@ impl State {
         }
     }
 
+    /// The key of customer policy `arn`, to change it (AWS's own are not to be changed).
     fn policy_key(&self, arn: &str) -> Result<String> {
-        Ok(self.policy(arn)?.name.to_ascii_lowercase())
+        let policy = self.policy(arn)?;
+        if policy.aws {
+            return Err(Error::AccessDenied(format!("{arn} is an AWS managed policy: only AWS changes it.")));
+        }
+        Ok(policy.name.to_ascii_lowercase())
     }
 }
 
@@ -99,6 +107,7 @@ impl Identities {
                 default_version: "v1".into(),
                 next_version: 2,
                 tags: Vec::new(),
+                aws: false,
             };
             merge_tags(&mut policy.tags, tags)?;
             s.policies.insert(lc.clone(), policy.clone());

@@ -93,9 +93,21 @@ pub struct ManagedPolicy {
     pub next_version: u32,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// One of AWS's own (`arn:aws:iam::aws:policy/…`), which Squall ships and no one
+    /// changes; never stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aws: bool,
 }
 
 impl ManagedPolicy {
+    /// Its ARN: the account's, or AWS's for AWS's own.
+    pub fn arn(&self) -> String {
+        match self.aws {
+            true => format!("arn:aws:iam::aws:policy{}{}", self.path, self.name),
+            false => crate::policy_arn(&self.path, &self.name),
+        }
+    }
+
     /// The document in force.
     pub fn document(&self) -> &str {
         self.versions.iter().find(|v| v.id == self.default_version).map_or("", |v| v.document.as_str())
