@@ -38,6 +38,12 @@ pub enum Resource {
     Policy,
     /// `arn:aws:iam::<account>:role/<path><name>`.
     Role,
+    /// `arn:aws:events:<region>:<account>:event-bus/<name>`.
+    Bus,
+    /// `arn:aws:events:<region>:<account>:rule/[<bus>/]<name>`.
+    Rule,
+    /// The resource a tagging operation names by ARN (a bus or a rule).
+    Tagged,
 }
 
 /// One operation as IAM sees it.
@@ -222,6 +228,26 @@ pub static ACTIONS: &[Action] = &[
     row("s3", "PutObjectTagging", "s3:PutObjectTagging", Resource::Object),
     row("s3", "UploadPart", "s3:PutObject", Resource::Object),
     row("s3", "UploadPartCopy", "s3:PutObject", Resource::Object),
+    // EventBridge
+    row("events", "CreateEventBus", "events:CreateEventBus", Resource::Bus),
+    row("events", "DeleteEventBus", "events:DeleteEventBus", Resource::Bus),
+    row("events", "DescribeEventBus", "events:DescribeEventBus", Resource::Bus),
+    row("events", "ListEventBuses", "events:ListEventBuses", Resource::Any),
+    row("events", "PutRule", "events:PutRule", Resource::Rule),
+    row("events", "DescribeRule", "events:DescribeRule", Resource::Rule),
+    row("events", "DeleteRule", "events:DeleteRule", Resource::Rule),
+    row("events", "EnableRule", "events:EnableRule", Resource::Rule),
+    row("events", "DisableRule", "events:DisableRule", Resource::Rule),
+    row("events", "ListRules", "events:ListRules", Resource::Any),
+    row("events", "ListRuleNamesByTarget", "events:ListRuleNamesByTarget", Resource::Any),
+    row("events", "PutTargets", "events:PutTargets", Resource::Rule),
+    row("events", "RemoveTargets", "events:RemoveTargets", Resource::Rule),
+    row("events", "ListTargetsByRule", "events:ListTargetsByRule", Resource::Rule),
+    row("events", "PutEvents", "events:PutEvents", Resource::Bus),
+    row("events", "TestEventPattern", "events:TestEventPattern", Resource::Any),
+    row("events", "TagResource", "events:TagResource", Resource::Tagged),
+    row("events", "UntagResource", "events:UntagResource", Resource::Tagged),
+    row("events", "ListTagsForResource", "events:ListTagsForResource", Resource::Tagged),
     // STS
     row("sts", "AssumeRole", "sts:AssumeRole", Resource::Role),
     row("sts", "GetCallerIdentity", "sts:GetCallerIdentity", Resource::Any),

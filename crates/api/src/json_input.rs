@@ -88,6 +88,15 @@ impl Input {
         strings(self.get(name), name)
     }
 
+    /// An optional object member.
+    pub fn object(&self, name: &str) -> Result<Option<Input>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(Input { members: m.clone(), missing: self.missing })),
+            Some(_) => Err(serialization(format!("{name} must be an object"))),
+        }
+    }
+
     /// An optional list of objects (empty when absent).
     pub fn objects(&self, name: &str) -> Result<Vec<Input>, ApiError> {
         match self.get(name) {

@@ -50,6 +50,8 @@ pub struct ApiState {
     pub params: Arc<squall_params::Params>,
     /// IAM's users, groups, roles and policies.
     pub identities: Arc<squall_identity::Identities>,
+    /// EventBridge's buses and rules.
+    pub events: Arc<squall_events::EventBuses>,
     /// Resources' own policies, parsed.
     pub resource_policies: Arc<authorize::ResourcePolicies>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides

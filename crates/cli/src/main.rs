@@ -168,12 +168,29 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Move the platform clock of a `squall server --dev` forward (`squall clock advance 25h`):
+    /// every schedule, TTL and timeout due in that time fires, in order.
+    Clock {
+        #[command(subcommand)]
+        action: ClockAction,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Inside a function's sandbox whose egress is limited: carries its connections to the
     /// server, then runs the function (the server starts it; not for people).
     #[command(name = "net-bridge", hide = true)]
     NetBridge {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClockAction {
+    /// Move it forward by a duration: `90s`, `15m`, `25h`, `2d`, `1h 30m`.
+    Advance {
+        /// How far.
+        by: String,
     },
 }
 
@@ -279,6 +296,7 @@ fn main() -> ExitCode {
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
         Command::Ls { client } => commands::ls(&client),
         Command::Reset { client } => commands::reset(&client),
+        Command::Clock { action: ClockAction::Advance { by }, client } => commands::advance_clock(&client, &by),
     };
     match result {
         Ok(code) => code,

@@ -21,6 +21,7 @@ mod parse;
 mod queues;
 mod resource_policies;
 mod resources;
+mod schedules;
 mod topics;
 mod variables;
 
@@ -30,6 +31,7 @@ pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
+pub use schedules::RuleResource;
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 
@@ -90,6 +92,8 @@ pub struct Manifest {
     /// pushes, so these are not event source mappings; deploy puts them after the
     /// functions exist, beside the other targets of each bucket.
     pub bucket_notifications: Vec<BucketNotification>,
+    /// Event rules from `schedule` events, each with its function as its target.
+    pub rules: Vec<RuleResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

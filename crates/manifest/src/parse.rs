@@ -59,6 +59,7 @@ pub fn parse_with(
         subscriptions: vec![],
         buckets: vec![],
         bucket_notifications: vec![],
+        rules: vec![],
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -163,6 +164,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) buckets: Vec<BucketResource>,
     /// Function `s3` events, in manifest order.
     pub(crate) bucket_notifications: Vec<BucketNotification>,
+    /// Event rules from function `schedule` events, in manifest order.
+    pub(crate) rules: Vec<crate::RuleResource>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -377,7 +380,11 @@ impl Cx<'_> {
                 format!("{arn} is not a function of this service (a permission on another service's function is not supported yet)"),
             );
         }
-        let implicit = crate::resource_policies::implicit_permissions(&self.bucket_notifications, &self.subscriptions);
+        let implicit = crate::resource_policies::implicit_permissions(
+            &self.bucket_notifications,
+            &self.subscriptions,
+            &self.rules,
+        );
         for p in implicit {
             if !self.resource_policies.iter().any(|q| q.logical_id == p.logical_id) {
                 self.resource_policies.push(p);
@@ -403,6 +410,7 @@ impl Cx<'_> {
             subscriptions: std::mem::take(&mut self.subscriptions),
             buckets: std::mem::take(&mut self.buckets),
             bucket_notifications: std::mem::take(&mut self.bucket_notifications),
+            rules: std::mem::take(&mut self.rules),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })
@@ -683,6 +691,7 @@ impl Cx<'_> {
         };
         let mut routes = Vec::new();
         let mut sources = Vec::new();
+        let mut schedules = 1;
         for (i, item) in items.iter().enumerate() {
             let idx = i.to_string();
             let ipath = [path, &[idx.as_str()]].concat();
@@ -703,6 +712,7 @@ impl Cx<'_> {
                 "sqs" => sources.extend(self.sqs_event(&epath, spec)),
                 "sns" => self.sns_event(&epath, spec, function.arn),
                 "s3" => self.s3_event(&epath, spec, function),
+                "schedule" => self.schedule_event(&epath, spec, function, &mut schedules),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }
         }

@@ -154,6 +154,7 @@ mod tests;
 pub(crate) fn implicit_permissions(
     notifications: &[crate::BucketNotification],
     subscriptions: &[crate::SubscriptionResource],
+    rules: &[crate::RuleResource],
 ) -> Vec<ResourcePolicy> {
     let from_s3 = notifications.iter().map(|n| {
         let id = format!("{}LambdaPermission{}S3", logical(&n.function_key), logical(&n.bucket));
@@ -166,8 +167,13 @@ pub(crate) fn implicit_permissions(
         let id = format!("{}LambdaPermission{}SNS", logical(key), logical(topic));
         Some((id, s.endpoint.clone(), "sns.amazonaws.com", s.topic_arn.clone()))
     });
+    let from_rules = rules.iter().map(|r| {
+        let id = format!("{}LambdaPermission", r.logical_id);
+        let arn = format!("arn:aws:events:{}:{}:rule/{}", region_of(&r.function_arn), squall_types::ACCOUNT_ID, r.name);
+        (id, r.function_arn.clone(), "events.amazonaws.com", arn)
+    });
     let mut out: Vec<ResourcePolicy> = Vec::new();
-    for (id, function, service, source) in from_s3.chain(from_sns) {
+    for (id, function, service, source) in from_s3.chain(from_sns).chain(from_rules) {
         if out.iter().any(|p| p.logical_id == id) {
             continue;
         }
@@ -188,8 +194,13 @@ pub(crate) fn implicit_permissions(
     out
 }
 
+/// The region of a function's ARN.
+fn region_of(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
+}
+
 /// A name as the framework makes logical ids of it: letters and digits, the first upper.
-fn logical(name: &str) -> String {
+pub(crate) fn logical(name: &str) -> String {
     let mut out: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
     if let Some(first) = out.get(..1) {
         out.replace_range(..1, &first.to_ascii_uppercase());

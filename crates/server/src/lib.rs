@@ -8,6 +8,7 @@
 
 mod credentials;
 mod destinations;
+mod event_targets;
 mod keys;
 mod roles;
 mod runtimes;
@@ -138,6 +139,7 @@ pub async fn run(
         topics: services.topics.clone(),
         objects: services.objects.clone(),
         params: services.params.clone(),
+        events: services.events.clone(),
         s3_domain: config.s3_domain.clone(),
         dev: config.dev,
         clock: config.clock.clone(),

@@ -5,6 +5,7 @@ use crate::ServerConfig;
 use crate::stores::Stores;
 use anyhow::Context;
 use sha2::Digest;
+use squall_events::EventBuses;
 use squall_functions::{Functions, LogPipe};
 use squall_identity::Identities;
 use squall_lifecycle::Service;
@@ -27,6 +28,7 @@ pub(crate) struct Services {
     pub(crate) objects: Arc<Objects>,
     pub(crate) params: Arc<Params>,
     pub(crate) identities: Arc<Identities>,
+    pub(crate) events: Arc<EventBuses>,
     triggers: Arc<Triggers>,
 }
 
@@ -113,6 +115,16 @@ impl Services {
             config.clock.clone(),
         );
         functions.set_destinations(Arc::new(sink), &config.region);
+        let events = Arc::new(
+            EventBuses::open(stores.events.clone(), &config.region, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading event buses and rules")?,
+        );
+        events.set_sink(Arc::new(crate::event_targets::EventTargets(Destinations::new(
+            queues.clone(),
+            topics.clone(),
+            &functions,
+        ))));
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -122,7 +134,7 @@ impl Services {
             clock,
             stores.cluster.clone(),
         ));
-        Ok(Services { functions, tables, queues, topics, objects, params, identities, triggers })
+        Ok(Services { functions, tables, queues, topics, objects, params, identities, events, triggers })
     }
 
     /// The order services start in (they stop in reverse): a service starts after those
@@ -136,6 +148,7 @@ impl Services {
             self.objects.clone(),
             self.params.clone(),
             self.identities.clone(),
+            self.events.clone(),
             self.triggers.clone(),
         ]
     }

@@ -20,6 +20,7 @@ pub(crate) struct Stores {
     pub(crate) objects: Arc<dyn TableStore>,
     pub(crate) params: Arc<dyn TableStore>,
     pub(crate) identities: Arc<dyn TableStore>,
+    pub(crate) events: Arc<dyn TableStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
     pub(crate) embedded: bool,
@@ -49,6 +50,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             objects: s.objects,
             params: s.params,
             identities: s.identities,
+            events: s.events,
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
@@ -77,6 +79,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         objects: Arc::new(pg.tables("objects")),
         params: Arc::new(pg.tables("params")),
         identities: Arc::new(pg.tables("iam")),
+        events: Arc::new(pg.tables("events")),
         blobs,
         embedded: false,
         cluster: squall_lifecycle::Cluster { coordination: Arc::new(pg.coordination()), node, shared: true },

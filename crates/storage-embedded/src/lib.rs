@@ -11,6 +11,7 @@
 //!   [`SqliteTableStore`], is opened only to carry them over, then removed.
 //! - `topics.db`: SNS-style topics, subscriptions and pending HTTP deliveries, a third
 //!   [`SqliteTableStore`].
+//! - `events.db`: event buses, rules with their targets, schedules' next firings.
 //! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
 //!   service before they get here), another [`SqliteTableStore`].
 //! - `iam.db`: IAM users, access keys, groups, roles and policies, another
@@ -65,6 +66,8 @@ pub struct EmbeddedStores {
     pub params: Arc<SqliteTableStore>,
     /// IAM's identities and policies.
     pub identities: Arc<SqliteTableStore>,
+    /// Event buses, rules and schedules.
+    pub events: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -83,6 +86,7 @@ impl EmbeddedStores {
             blobs: Arc::new(FileBlobStore::open(&data_dir.join("blobs"))?),
             params: Arc::new(SqliteTableStore::open(&data_dir.join("params.db"))?),
             identities: Arc::new(SqliteTableStore::open(&data_dir.join("iam.db"))?),
+            events: Arc::new(SqliteTableStore::open(&data_dir.join("events.db"))?),
         })
     }
 }

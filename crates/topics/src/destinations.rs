@@ -92,12 +92,25 @@ impl Destinations {
     /// function is invoked asynchronously with it), as the platform: whoever asked for the
     /// delivery was authorized for it.
     pub async fn send(&self, arn: &str, body: String, attributes: Vec<(String, String)>) -> Result<(), String> {
+        self.send_grouped(arn, body, attributes, None).await
+    }
+
+    /// [`Destinations::send`], a FIFO queue's message in group `fifo.0` with deduplication
+    /// id `fifo.1`.
+    pub async fn send_grouped(
+        &self,
+        arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+        fifo: Option<(String, String)>,
+    ) -> Result<(), String> {
         let attributes: squall_queues::message::Attributes =
             attributes.iter().map(|(k, v)| (k.clone(), string(v))).collect();
         match Arn::parse(arn).map(|a| a.service) {
             Some("sqs") => {
                 let queue = queue_of_arn(arn).ok_or_else(|| format!("{arn} is not a queue ARN"))?;
-                let m = NewMessage { body, attributes, ..NewMessage::default() };
+                let (group_id, dedup_id) = fifo.unzip();
+                let m = NewMessage { body, attributes, group_id, dedup_id, ..NewMessage::default() };
                 self.queues.send(queue, m).await.map(drop).map_err(|e| e.to_string())
             }
             Some("sns") => {

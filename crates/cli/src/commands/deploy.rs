@@ -113,6 +113,9 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         super::buckets::ensure_notifications(&client, &manifest.bucket_notifications, &functions)
             .await
             .context("the functions are deployed, but their buckets' notifications are not all in place")?;
+        super::rules::ensure_rules(&client, manifest.deployment().as_str(), &manifest.rules, &functions)
+            .await
+            .context("the functions are deployed, but their event rules are not all in place")?;
         super::permissions::print(&manifest.functions);
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ mod bundle;
 pub(crate) mod deploy;
 mod package;
 mod permissions;
+mod rules;
 pub(crate) mod server;
 
 use crate::ClientArgs;
@@ -48,6 +49,9 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
             kept_buckets = buckets::remove_notifications(&client, &functions).await.context(
                 "taking the service's functions out of their buckets' notifications; no function was removed",
             )?;
+            rules::remove_rules(&client, &deployment, &functions, &Default::default())
+                .await
+                .context("removing the service's event rules; no function was removed")?;
         }
         let path = format!("/squall/v1/services/{}", segment(&deployment));
         let r = client.call(Method::DELETE, &path, vec![]).await?.json()?;
@@ -128,6 +132,24 @@ pub(crate) fn reset(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
         client.call(Method::POST, "/squall/v1/reset", vec![]).await?;
         println!("reset: every function, table, queue, topic, bucket and log is gone");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `squall clock advance BY`.
+pub(crate) fn advance_clock(args: &ClientArgs, by: &str) -> anyhow::Result<ExitCode> {
+    let duration = humantime::parse_duration(by)
+        .with_context(|| format!("{by:?} is not a duration such as 90s, 15m, 25h or 2d"))?;
+    let client = Client::new(args)?;
+    block_on(async {
+        let body = serde_json::json!({ "advanceSeconds": duration.as_secs_f64() }).to_string().into_bytes();
+        let answer = client.call(Method::POST, "/squall/v1/clock", body).await?.json()?;
+        let now = answer["nowMs"].as_u64().unwrap_or_default();
+        println!(
+            "the platform clock moved {} forward; it is now {}",
+            humantime::format_duration(duration),
+            squall_types::format_iso8601_millis_z(now)
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

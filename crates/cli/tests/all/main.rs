@@ -8,6 +8,7 @@ mod corpus;
 mod dev_mode;
 mod dynamodb;
 mod egress;
+mod events;
 mod faults;
 mod harness;
 mod identity;

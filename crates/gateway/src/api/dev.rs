@@ -22,12 +22,19 @@ fn dev_only(state: &ApiState, what: &str) -> Result<(), ApiError> {
     ))
 }
 
-/// Deletes every function (with its logs), topic, queue, table, bucket, parameter and
-/// secret. Functions go
+/// Deletes every function (with its logs), event rule and bus, topic, queue, table,
+/// bucket, parameter and secret. Functions go
 /// first, so no trigger or delivery runs into what is being deleted.
 pub(super) async fn reset(state: &ApiState) -> Reply {
     dev_only(state, "the reset")?;
     state.functions.reset().await?;
+    state.events.reset().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            format!("deleting event rules failed: {e}"),
+        )
+    })?;
     let internal = |what: &str, e: &dyn std::fmt::Display| {
         tracing::error!(error = %e, "reset: deleting {what} failed");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", format!("deleting {what} failed: {e}"))
@@ -37,7 +44,7 @@ pub(super) async fn reset(state: &ApiState) -> Reply {
     state.tables.reset().await.map_err(|e| internal("tables", &e))?;
     state.objects.reset().await.map_err(|e| internal("buckets", &e))?;
     state.params.reset().await.map_err(|e| internal("parameters and secrets", &e))?;
-    tracing::info!("reset: every function, topic, queue, table, bucket, parameter and secret deleted");
+    tracing::info!("reset: every function, event rule, topic, queue, table, bucket, parameter and secret deleted");
     Ok(json_response(StatusCode::OK, &json!({ "reset": true })))
 }
 

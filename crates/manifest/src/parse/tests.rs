@@ -145,7 +145,7 @@ functions:
     environment:
       URL: plain
     events:
-      - schedule: rate(1 minute)
+      - alb: {listenerArn: x}
 resources:
   Resources:
     Stream:
@@ -156,7 +156,7 @@ resources:
     for want in [
         "serverless.yml:6: provider.iam.role: x is not a role ARN",
         "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
-        "serverless.yml:14: functions.f.events[0].schedule: schedule events are not supported yet",
+        "serverless.yml:14: functions.f.events[0].alb: alb events are not supported yet",
         "serverless.yml:18: resources.Resources.Stream.Type: AWS::Kinesis::Stream resources are not supported yet",
     ] {
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");

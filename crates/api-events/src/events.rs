@@ -1,0 +1,281 @@
+//! The operations: decode, authorize, call, encode.
+
+use crate::encode;
+use crate::errors::{error, validation};
+use crate::input::{Input, only, target};
+use http::StatusCode;
+use serde_json::{Value, json};
+use squall_api::json::json11;
+use squall_api::protocol::{Handler, Protocol, Recognition, Service, never};
+use squall_api::{ApiError, ApiRequest, ApiState};
+use squall_events::model::RuleState;
+use squall_events::names::{bus_arn, bus_of, rule_arn};
+use squall_events::{Entry, EntryResult, PutRule};
+use squall_runtime::Body;
+
+/// EventBridge: awsJson1.1, `X-Amz-Target: AWSEvents.<Op>`.
+pub static SERVICE: Service = Service {
+    name: "events",
+    signing_name: Some("events"),
+    protocol: Protocol::AwsJson11,
+    recognition: Recognition::Target("AWSEvents"),
+    namespace: "",
+    query_code: None,
+    unsigned: never,
+    // Ten entries of at most 256 KB in all, with room for JSON escaping.
+    max_body: 2 << 20,
+    handler: Handler::Buffered(|state, req, op| Box::pin(dispatch(state, req, op))),
+};
+
+type Reply = Result<http::Response<Body>, ApiError>;
+
+/// Most items a list answers at once.
+const MAX_LIMIT: usize = 100;
+
+fn limit(input: &Input) -> Result<usize, ApiError> {
+    match input.int("Limit")? {
+        None => Ok(MAX_LIMIT),
+        Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as usize),
+        Some(n) => Err(validation(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value between 1 and {MAX_LIMIT}"
+        ))),
+    }
+}
+
+fn with_token(mut out: Value, next: Option<String>) -> Value {
+    if let Some(t) = next {
+        out["NextToken"] = json!(t);
+    }
+    out
+}
+
+fn state_of(input: &Input) -> Result<Option<RuleState>, ApiError> {
+    match input.str("State")? {
+        None => Ok(None),
+        Some("ENABLED") => Ok(Some(RuleState::Enabled)),
+        Some("DISABLED") => Ok(Some(RuleState::Disabled)),
+        Some(other) => Err(validation(format!(
+            "State {other} is not supported by Squall: a rule is ENABLED or DISABLED (there is no CloudTrail)."
+        ))),
+    }
+}
+
+/// The ARNs an operation acts on, for authorization.
+fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
+    let region = &state.region;
+    let bus = || bus_of(input.str("EventBusName").ok().flatten()).unwrap_or_default();
+    match op {
+        "CreateEventBus" | "DeleteEventBus" => {
+            vec![bus_arn(region, input.str("Name").ok().flatten().unwrap_or_default())]
+        }
+        "DescribeEventBus" => vec![bus_arn(region, &bus_of(input.str("Name").ok().flatten()).unwrap_or_default())],
+        "PutEvents" => {
+            let entries = input.objects("Entries").unwrap_or_default();
+            let mut arns: Vec<String> = entries
+                .iter()
+                .map(|e| bus_arn(region, &bus_of(e.str("EventBusName").ok().flatten()).unwrap_or_default()))
+                .collect();
+            arns.sort();
+            arns.dedup();
+            arns
+        }
+        "PutRule" | "DescribeRule" | "DeleteRule" | "EnableRule" | "DisableRule" => {
+            vec![rule_arn(region, &bus(), input.str("Name").ok().flatten().unwrap_or_default())]
+        }
+        "PutTargets" | "RemoveTargets" | "ListTargetsByRule" => {
+            vec![rule_arn(region, &bus(), input.str("Rule").ok().flatten().unwrap_or_default())]
+        }
+        "TagResource" | "UntagResource" | "ListTagsForResource" => {
+            input.str("ResourceARN").ok().flatten().map(str::to_string).into_iter().collect()
+        }
+        _ => vec!["*".to_string()],
+    }
+}
+
+async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
+    let input = crate::input::parse(&req.body)?;
+    let keys = squall_api::request_keys::of_json(input.members());
+    squall_api::authorize::authorize(state, req.who().with_keys(&keys), "events", op, || resources(state, &input, op))?;
+    let buses = &state.events;
+    let bus_name = || input.str("EventBusName");
+    let out = match op {
+        "CreateEventBus" => {
+            only(&input, op, &["Name", "Description", "Tags"])?;
+            let b = buses
+                .create_bus(input.required("Name")?, input.str("Description")?.map(str::to_string), input.tags("Tags")?)
+                .await
+                .map_err(error)?;
+            json!({ "EventBusArn": b.arn })
+        }
+        "DeleteEventBus" => {
+            buses.delete_bus(input.required("Name")?).await.map_err(error)?;
+            json!({})
+        }
+        "DescribeEventBus" => encode::bus(&buses.describe_bus(input.str("Name")?).map_err(error)?),
+        "ListEventBuses" => {
+            let (page, next) = buses.list_buses(input.str("NamePrefix")?, input.str("NextToken")?, limit(&input)?);
+            with_token(json!({ "EventBuses": page.iter().map(encode::bus).collect::<Vec<_>>() }), next)
+        }
+        "PutRule" => {
+            only(
+                &input,
+                op,
+                &[
+                    "Name",
+                    "ScheduleExpression",
+                    "EventPattern",
+                    "State",
+                    "Description",
+                    "RoleArn",
+                    "Tags",
+                    "EventBusName",
+                ],
+            )?;
+            let put = PutRule {
+                name: input.required("Name")?.to_string(),
+                bus: bus_name()?.map(str::to_string),
+                pattern: input.str("EventPattern")?.map(str::to_string),
+                schedule: input.str("ScheduleExpression")?.map(str::to_string),
+                state: state_of(&input)?,
+                description: input.str("Description")?.map(str::to_string),
+                role_arn: input.str("RoleArn")?.map(str::to_string),
+                tags: input.tags("Tags")?,
+            };
+            json!({ "RuleArn": buses.put_rule(put).await.map_err(error)?.arn })
+        }
+        "DescribeRule" => {
+            let r = buses.describe_rule(input.required("Name")?, bus_name()?).map_err(error)?;
+            let mut out = encode::rule(&r);
+            out["CreatedBy"] = json!(squall_types::ACCOUNT_ID);
+            out
+        }
+        "ListRules" => {
+            let page = buses
+                .list_rules(bus_name()?, input.str("NamePrefix")?, input.str("NextToken")?, limit(&input)?)
+                .map_err(error)?;
+            with_token(json!({ "Rules": page.rules.iter().map(encode::rule).collect::<Vec<_>>() }), page.next)
+        }
+        "DeleteRule" => {
+            if input.bool("Force")? {
+                return Err(validation("Force is for rules managed by AWS services; Squall has none."));
+            }
+            buses.delete_rule(input.required("Name")?, bus_name()?).await.map_err(error)?;
+            json!({})
+        }
+        "EnableRule" | "DisableRule" => {
+            let to = if op == "EnableRule" { RuleState::Enabled } else { RuleState::Disabled };
+            buses.set_rule_state(input.required("Name")?, bus_name()?, to).await.map_err(error)?;
+            json!({})
+        }
+        "ListRuleNamesByTarget" => {
+            let names = buses.rules_by_target(input.required("TargetArn")?, bus_name()?).map_err(error)?;
+            json!({ "RuleNames": names })
+        }
+        "PutTargets" => {
+            only(&input, op, &["Rule", "EventBusName", "Targets"])?;
+            let targets = input.objects("Targets")?.iter().map(target).collect::<Result<Vec<_>, _>>()?;
+            if targets.is_empty() || targets.len() > 10 {
+                return Err(validation(
+                    "1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10",
+                ));
+            }
+            buses.put_targets(input.required("Rule")?, bus_name()?, targets).await.map_err(error)?;
+            json!({ "FailedEntryCount": 0, "FailedEntries": [] })
+        }
+        "RemoveTargets" => {
+            if input.bool("Force")? {
+                return Err(validation("Force is for rules managed by AWS services; Squall has none."));
+            }
+            buses.remove_targets(input.required("Rule")?, bus_name()?, &input.strings("Ids")?).await.map_err(error)?;
+            json!({ "FailedEntryCount": 0, "FailedEntries": [] })
+        }
+        "ListTargetsByRule" => {
+            let targets = buses.targets_of(input.required("Rule")?, bus_name()?).map_err(error)?;
+            // The token is the id of the last target of the page before.
+            let after = input.str("NextToken")?;
+            let start = after.map_or(0, |id| targets.iter().position(|t| t.id == id).map_or(targets.len(), |i| i + 1));
+            let n = limit(&input)?;
+            let page: Vec<Value> = targets.iter().skip(start).take(n).map(encode::target).collect();
+            let next = (start + n < targets.len()).then(|| targets[start + n - 1].id.clone());
+            with_token(json!({ "Targets": page }), next)
+        }
+        "PutEvents" => {
+            only(&input, op, &["Entries", "EndpointId"])?;
+            if input.get("EndpointId").is_some() {
+                return Err(validation("EndpointId: global endpoints are not supported by Squall."));
+            }
+            let entries = input.objects("Entries")?.iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+            let results = buses.put_events(entries).await.map_err(error)?;
+            let failed = results.iter().filter(|r| matches!(r, EntryResult::Failed(..))).count();
+            let entries: Vec<Value> = results
+                .iter()
+                .map(|r| match r {
+                    EntryResult::Accepted(id) => json!({ "EventId": id }),
+                    EntryResult::Failed(code, message) => json!({ "ErrorCode": code, "ErrorMessage": message }),
+                })
+                .collect();
+            json!({ "FailedEntryCount": failed, "Entries": entries })
+        }
+        "TestEventPattern" => {
+            let pattern = squall_patterns::Pattern::parse(input.required("EventPattern")?)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "InvalidEventPatternException", e.message()))?;
+            let event = test_event(input.required("Event")?)?;
+            json!({ "Result": pattern.matches(&event) })
+        }
+        "TagResource" => {
+            buses.retag(input.required("ResourceARN")?, input.tags("Tags")?, &[]).await.map_err(error)?;
+            json!({})
+        }
+        "UntagResource" => {
+            buses.retag(input.required("ResourceARN")?, Vec::new(), &input.strings("TagKeys")?).await.map_err(error)?;
+            json!({})
+        }
+        "ListTagsForResource" => {
+            json!({ "Tags": encode::tags(&buses.tags_of(input.required("ResourceARN")?).map_err(error)?) })
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                format!("Squall's EventBridge serves buses, rules, targets and PutEvents: {other} is not supported"),
+            ));
+        }
+    };
+    Ok(json11(&out))
+}
+
+/// A PutEvents entry.
+fn entry(e: &Input) -> Result<Entry, ApiError> {
+    only(
+        e,
+        "PutEvents entry",
+        &["Time", "Source", "Resources", "DetailType", "Detail", "EventBusName", "TraceHeader"],
+    )?;
+    let time_ms = match e.get("Time") {
+        None => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(|s| (s * 1000.0) as u64)
+                .ok_or_else(|| validation("Time must be a timestamp"))?,
+        ),
+    };
+    Ok(Entry {
+        source: e.str("Source")?.map(str::to_string),
+        detail_type: e.str("DetailType")?.map(str::to_string),
+        detail: e.str("Detail")?.map(str::to_string),
+        resources: e.strings("Resources")?,
+        time_ms,
+        bus: e.str("EventBusName")?.map(str::to_string),
+    })
+}
+
+/// TestEventPattern's event: JSON with the fields every event has.
+fn test_event(text: &str) -> Result<Value, ApiError> {
+    let event: Value = serde_json::from_str(text).map_err(|_| validation("Parameter Event is not valid."))?;
+    let has = |f: &str| event.get(f).is_some_and(|v| !v.is_null());
+    if !event.is_object() || !["id", "account", "source", "time", "region", "detail-type"].iter().all(|f| has(f)) {
+        return Err(validation("Parameter Event is not valid."));
+    }
+    Ok(event)
+}

@@ -1,0 +1,110 @@
+//! Request documents: members read with ValidationException for a missing one, and the
+//! members Squall does not honour refused by name.
+
+use crate::errors::validation;
+use serde_json::Value;
+use squall_api::ApiError;
+pub(crate) use squall_api::json_input::Input;
+use squall_events::model::{InputTransformer, RetryPolicy, Target};
+
+/// The request body's members.
+pub(crate) fn parse(body: &[u8]) -> Result<Input, ApiError> {
+    Input::parse(body, "ValidationException")
+}
+
+/// Refuses any member of `input` not in `known`, naming it: a setting Squall would not
+/// apply is not accepted silently.
+pub(crate) fn only(input: &Input, what: &str, known: &[&str]) -> Result<(), ApiError> {
+    match input.members().keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(validation(format!("{what}: {k} is not supported by Squall."))),
+        None => Ok(()),
+    }
+}
+
+/// A `Targets` member as the events service takes it.
+pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
+    only(
+        t,
+        "Target",
+        &[
+            "Id",
+            "Arn",
+            "RoleArn",
+            "Input",
+            "InputPath",
+            "InputTransformer",
+            "SqsParameters",
+            "RetryPolicy",
+            "DeadLetterConfig",
+        ],
+    )?;
+    let input_transformer = match t.get("InputTransformer") {
+        None => None,
+        Some(Value::Object(m)) => {
+            let paths = match m.get("InputPathsMap") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Object(paths)) => paths
+                    .iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            k.clone(),
+                            v.as_str().ok_or_else(|| validation("InputPathsMap values are JSON paths"))?.to_string(),
+                        ))
+                    })
+                    .collect::<Result<_, ApiError>>()?,
+                Some(_) => return Err(validation("InputPathsMap must be a map")),
+            };
+            let template = m
+                .get("InputTemplate")
+                .and_then(Value::as_str)
+                .ok_or_else(|| validation("InputTransformer.InputTemplate is required"))?;
+            Some(InputTransformer { paths, template: template.to_string() })
+        }
+        Some(_) => return Err(validation("InputTransformer must be an object")),
+    };
+    let sub = |name: &str| t.object(name);
+    let message_group_id = match sub("SqsParameters")? {
+        Some(p) => {
+            only(&p, "SqsParameters", &["MessageGroupId"])?;
+            p.str("MessageGroupId")?.map(str::to_string)
+        }
+        None => None,
+    };
+    let retry = match sub("RetryPolicy")? {
+        Some(p) => {
+            only(&p, "RetryPolicy", &["MaximumRetryAttempts", "MaximumEventAgeInSeconds"])?;
+            let d = RetryPolicy::default();
+            let n = |name: &str, default: u32| -> Result<u32, ApiError> {
+                match p.int(name)? {
+                    None => Ok(default),
+                    Some(v) => {
+                        u32::try_from(v).map_err(|_| validation(format!("RetryPolicy.{name} must not be negative")))
+                    }
+                }
+            };
+            Some(RetryPolicy {
+                max_attempts: n("MaximumRetryAttempts", d.max_attempts)?,
+                max_age_s: n("MaximumEventAgeInSeconds", d.max_age_s)?,
+            })
+        }
+        None => None,
+    };
+    let dead_letter_arn = match sub("DeadLetterConfig")? {
+        Some(p) => {
+            only(&p, "DeadLetterConfig", &["Arn"])?;
+            p.str("Arn")?.map(str::to_string)
+        }
+        None => None,
+    };
+    Ok(Target {
+        id: t.required("Id")?.to_string(),
+        arn: t.required("Arn")?.to_string(),
+        role_arn: t.str("RoleArn")?.map(str::to_string),
+        input: t.str("Input")?.map(str::to_string),
+        input_path: t.str("InputPath")?.map(str::to_string),
+        input_transformer,
+        message_group_id,
+        retry,
+        dead_letter_arn,
+    })
+}

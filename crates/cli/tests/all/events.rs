@@ -1,0 +1,111 @@
+//! Event buses and schedules: EventBridge's API through boto3, serverless.yml `schedule`
+//! events firing a function when a dev server's clock moves, and schedules surviving
+//! `kill -9`.
+
+use crate::harness::*;
+use std::time::{Duration, Instant};
+
+#[test]
+fn eventbridge_through_boto3() -> Result {
+    let server = Server::start()?;
+    server.client_script("events_boto3.py", "done")
+}
+
+const RECORDER: &str =
+    "import json\n\ndef record(event, context):\n    print('EVENT ' + json.dumps(event))\n    return {}\n";
+
+/// The log lines of `function` starting `EVENT `, as JSON, once there are `n` (bounded).
+fn events_logged(server: &Server, function: &str, n: usize) -> Result<Vec<serde_json::Value>> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = ok(&server.squall(&["logs", function, "--tail", "1000"]))?;
+        let events: Vec<serde_json::Value> = out
+            .lines()
+            .filter_map(|l| l.split_once("EVENT ").map(|(_, json)| json))
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        if events.len() >= n || Instant::now() > deadline {
+            anyhow::ensure!(events.len() == n, "{function} logged {} events, not {n}:\n{out}", events.len());
+            return Ok(events);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_nightly_job_runs_when_the_clock_moves_a_day() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    let yaml = "service: jobs\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  nightly:\n    handler: handler.record\n    events:\n      - schedule: cron(0 3 * * ? *)\n  hourly:\n    handler: handler.record\n    events:\n      - schedule:\n          rate: rate(1 hour)\n          input:\n            job: tick\n  off:\n    handler: handler.record\n    events:\n      - schedule:\n          rate: rate(1 hour)\n          enabled: false\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("handler.py"), RECORDER)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("rule jobs-dev-NightlyEventsRuleSchedule1"), "{out}");
+    let rules = ok(&server.aws(&["events", "list-rules", "--name-prefix", "jobs-dev-"]))?;
+    let rules: serde_json::Value = serde_json::from_str(&rules)?;
+    assert_eq!(rules["Rules"].as_array().map(Vec::len), Some(3), "{rules}");
+
+    ok(&server.squall(&["clock", "advance", "25h"]))?;
+    let nightly = events_logged(&server, "jobs-dev-nightly", 1)?;
+    assert_eq!(nightly[0]["detail-type"], "Scheduled Event");
+    assert_eq!(nightly[0]["source"], "aws.events");
+    assert!(nightly[0]["time"].as_str().is_some_and(|t| t.ends_with("T03:00:00Z")), "{}", nightly[0]);
+    assert_eq!(
+        nightly[0]["resources"][0],
+        "arn:aws:events:us-east-1:000000000000:rule/jobs-dev-NightlyEventsRuleSchedule1"
+    );
+    let hourly = events_logged(&server, "jobs-dev-hourly", 25)?;
+    assert!(hourly.iter().all(|e| *e == serde_json::json!({"job": "tick"})), "the input replaces the event");
+    events_logged(&server, "jobs-dev-off", 0)?;
+
+    // Without its schedule event the rule goes with the next deploy; `remove` takes the rest.
+    let fewer = yaml.replace("    events:\n      - schedule: cron(0 3 * * ? *)\n", "");
+    std::fs::write(dir.path().join("serverless.yml"), fewer)?;
+    server.deploy(dir.path())?;
+    let rules: serde_json::Value = serde_json::from_str(&ok(&server.aws(&["events", "list-rules"]))?)?;
+    assert_eq!(rules["Rules"].as_array().map(Vec::len), Some(2), "{rules}");
+    ok(&server.squall(&["remove", "jobs"]))?;
+    let rules: serde_json::Value = serde_json::from_str(&ok(&server.aws(&["events", "list-rules"]))?)?;
+    assert_eq!(rules["Rules"].as_array().map(Vec::len), Some(0), "{rules}");
+    Ok(())
+}
+
+#[test]
+fn a_schedule_and_its_targets_survive_kill_9() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in_with(&data, &["--dev"])?;
+    let queue_url =
+        ok(&server.aws(&["sqs", "create-queue", "--queue-name", "ticks", "--query", "QueueUrl", "--output", "text"]))?;
+    let queue_url = queue_url.trim().to_string();
+    ok(&server.aws(&["events", "put-rule", "--name", "every-hour", "--schedule-expression", "rate(1 hour)"]))?;
+    ok(&server.aws(&[
+        "events",
+        "put-targets",
+        "--rule",
+        "every-hour",
+        "--targets",
+        "Id=q,Arn=arn:aws:sqs:us-east-1:000000000000:ticks",
+    ]))?;
+    server.kill9()?;
+    let server = Server::start_in_with(&data, &["--dev"])?;
+    ok(&server.squall(&["clock", "advance", "3h"]))?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = 0;
+    while got < 3 && Instant::now() < deadline {
+        let out = ok(&server.aws(&[
+            "sqs",
+            "receive-message",
+            "--queue-url",
+            &queue_url,
+            "--max-number-of-messages",
+            "10",
+            "--wait-time-seconds",
+            "1",
+        ]))?;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&out) {
+            got += v["Messages"].as_array().map_or(0, Vec::len);
+        }
+    }
+    assert_eq!(got, 3, "three hours, three firings");
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Buses, rules and targets as stored and handed to the adapter.
+
+use serde::{Deserialize, Serialize};
+
+/// A tag.
+pub type Tag = (String, String);
+
+/// An event bus.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Bus {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When it was made (epoch milliseconds; 0 for the default bus).
+    pub created_ms: u64,
+    /// Its tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// Whether a rule acts.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum RuleState {
+    /// `ENABLED`.
+    Enabled,
+    /// `DISABLED`.
+    Disabled,
+}
+
+impl RuleState {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleState::Enabled => "ENABLED",
+            RuleState::Disabled => "DISABLED",
+        }
+    }
+}
+
+/// A rule: an event pattern or a schedule, and where what it matches goes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rule {
+    /// Its bus.
+    pub bus: String,
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `EventPattern`, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// `ScheduleExpression`, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// `State`.
+    pub state: RuleState,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `RoleArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// When it was first put (rates count from here).
+    pub created_ms: u64,
+    /// Its tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// Its targets, in the order they were first put.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+/// Where a rule sends what it matches, and in what shape.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Target {
+    /// `Id`, unique within the rule.
+    pub id: String,
+    /// `Arn`: a function, queue, topic or bus.
+    pub arn: String,
+    /// `RoleArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// `Input`: JSON sent instead of the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// `InputPath`: the part of the event sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_path: Option<String>,
+    /// `InputTransformer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_transformer: Option<InputTransformer>,
+    /// `SqsParameters.MessageGroupId`, for a FIFO queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_group_id: Option<String>,
+    /// `RetryPolicy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+    /// `DeadLetterConfig.Arn`: the queue an event goes to when it cannot be delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_arn: Option<String>,
+}
+
+/// `InputTransformer`: values picked from the event, put into a template.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputTransformer {
+    /// `InputPathsMap`: variable → JSON path, in the order given.
+    #[serde(default)]
+    pub paths: Vec<(String, String)>,
+    /// `InputTemplate`.
+    pub template: String,
+}
+
+/// `RetryPolicy`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// `MaximumRetryAttempts` (0–185; 185 by default).
+    pub max_attempts: u32,
+    /// `MaximumEventAgeInSeconds` (60–86,400; a day by default).
+    pub max_age_s: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy { max_attempts: 185, max_age_s: 86_400 }
+    }
+}

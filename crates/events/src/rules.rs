@@ -1,0 +1,261 @@
+//! PutRule, DescribeRule, ListRules, DeleteRule, EnableRule, DisableRule,
+//! ListRuleNamesByTarget; PutTargets, RemoveTargets, ListTargetsByRule.
+
+use crate::model::{Rule, RuleState, Tag, Target};
+use crate::names::{DEFAULT_BUS, check_name, rule_arn};
+use crate::{Error, EventBuses, Result};
+use squall_patterns::Pattern;
+use squall_schedules::{self as schedule, Schedule};
+
+/// Most targets a rule may have.
+pub const MAX_TARGETS: usize = 5;
+/// Most rules on one bus (EventBridge's default quota is 300; Squall allows more).
+pub const MAX_RULES_PER_BUS: usize = 10_000;
+
+/// PutRule's input.
+#[derive(Debug, Clone, Default)]
+pub struct PutRule {
+    /// `Name`.
+    pub name: String,
+    /// `EventBusName` (a name or ARN; `None`: the default bus).
+    pub bus: Option<String>,
+    /// `EventPattern`.
+    pub pattern: Option<String>,
+    /// `ScheduleExpression`.
+    pub schedule: Option<String>,
+    /// `State` (`None`: ENABLED).
+    pub state: Option<RuleState>,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `RoleArn`.
+    pub role_arn: Option<String>,
+    /// `Tags` (applied when the rule is created).
+    pub tags: Vec<Tag>,
+}
+
+/// A page of rules.
+pub struct RulePage {
+    /// The rules.
+    pub rules: Vec<Rule>,
+    /// The name to list after for the next page.
+    pub next: Option<String>,
+}
+
+fn no_rule(name: &str, bus: &str) -> Error {
+    Error::NotFound(format!("Rule {name} does not exist on EventBus {bus}."))
+}
+
+/// Checks a pattern as PutRule does.
+pub fn check_pattern(pattern: &str) -> Result<()> {
+    Pattern::parse(pattern).map(drop).map_err(|e| Error::InvalidPattern(e.message()))
+}
+
+impl EventBuses {
+    /// PutRule: creates the rule or replaces its definition (targets and tags stay).
+    pub async fn put_rule(&self, input: PutRule) -> Result<Rule> {
+        check_name("name", &input.name)?;
+        let bus = crate::names::bus_of(input.bus.as_deref())?;
+        if input.pattern.is_none() && input.schedule.is_none() {
+            return Err(Error::Validation("Parameter(s) EventPattern or ScheduleExpression must be specified.".into()));
+        }
+        if let Some(p) = &input.pattern {
+            check_pattern(p)?;
+        }
+        if let Some(s) = &input.schedule {
+            if bus != DEFAULT_BUS {
+                return Err(Error::Validation("ScheduleExpression is supported only on the default event bus.".into()));
+            }
+            Schedule::parse(s).map_err(|why| {
+                tracing::debug!("refusing schedule expression {s:?}: {why}");
+                Error::Validation(schedule::INVALID.into())
+            })?;
+        }
+        if input.description.as_ref().is_some_and(|d| d.chars().count() > 512) {
+            return Err(Error::Validation("Description is longer than 512 characters.".into()));
+        }
+        crate::tags::check(&input.tags)?;
+        self.change(|d| {
+            if !d.buses.contains_key(&bus) {
+                return Err(Error::NotFound(format!("Event bus {bus} does not exist.")));
+            }
+            let key = (bus.clone(), input.name.clone());
+            let previous = d.rules.get(&key).cloned();
+            if previous.is_none() && d.rules.keys().filter(|(b, _)| *b == bus).count() >= MAX_RULES_PER_BUS {
+                return Err(Error::LimitExceeded("The requested resource exceeds the maximum number allowed.".into()));
+            }
+            let rule = Rule {
+                arn: rule_arn(&self.region, &bus, &input.name),
+                bus: bus.clone(),
+                name: input.name.clone(),
+                pattern: input.pattern,
+                schedule: input.schedule,
+                state: input.state.unwrap_or(RuleState::Enabled),
+                description: input.description,
+                role_arn: input.role_arn,
+                created_ms: previous.as_ref().map_or(d.now_ms, |p| p.created_ms),
+                tags: match &previous {
+                    Some(p) => p.tags.clone(),
+                    None => input.tags,
+                },
+                targets: previous.as_ref().map(|p| p.targets.clone()).unwrap_or_default(),
+            };
+            d.put_rule(rule.clone(), previous.as_ref());
+            Ok(rule)
+        })
+        .await
+    }
+
+    /// DescribeRule.
+    pub fn describe_rule(&self, name: &str, bus: Option<&str>) -> Result<Rule> {
+        let bus = self.bus_name(bus)?;
+        self.snapshot().rule(&bus, name).cloned().ok_or_else(|| no_rule(name, &bus))
+    }
+
+    /// ListRules: the bus's rules whose names start with `prefix`, in name order.
+    pub fn list_rules(
+        &self,
+        bus: Option<&str>,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<RulePage> {
+        let bus = self.bus_name(bus)?;
+        let state = self.snapshot();
+        let mut matching = state
+            .rules
+            .range((bus.clone(), String::new())..)
+            .take_while(|((b, _), _)| *b == bus)
+            .map(|(_, r)| r)
+            .filter(|r| prefix.is_none_or(|p| r.name.starts_with(p)))
+            .filter(|r| after.is_none_or(|a| r.name.as_str() > a));
+        let rules: Vec<Rule> = matching.by_ref().take(limit).cloned().collect();
+        let next = matching.next().and(rules.last().map(|r| r.name.clone()));
+        Ok(RulePage { rules, next })
+    }
+
+    /// DeleteRule: refused while the rule has targets; a rule that does not exist is no
+    /// error.
+    pub async fn delete_rule(&self, name: &str, bus: Option<&str>) -> Result<()> {
+        let bus = self.bus_name(bus)?;
+        self.change(|d| {
+            let Some(rule) = d.rules.get(&(bus.clone(), name.to_string())) else { return Ok(()) };
+            if !rule.targets.is_empty() {
+                return Err(Error::Validation("Rule can't be deleted since it has targets.".into()));
+            }
+            d.delete_rule(&bus, name);
+            Ok(())
+        })
+        .await
+    }
+
+    /// EnableRule and DisableRule.
+    pub async fn set_rule_state(&self, name: &str, bus: Option<&str>, state: RuleState) -> Result<()> {
+        let bus = self.bus_name(bus)?;
+        self.change(|d| {
+            let previous = d.rules.get(&(bus.clone(), name.to_string())).cloned().ok_or_else(|| no_rule(name, &bus))?;
+            if previous.state == state {
+                return Ok(());
+            }
+            let mut rule = previous.clone();
+            rule.state = state;
+            d.put_rule(rule, Some(&previous));
+            Ok(())
+        })
+        .await
+    }
+
+    /// ListRuleNamesByTarget: the names of the bus's rules with a target of ARN `arn`.
+    pub fn rules_by_target(&self, arn: &str, bus: Option<&str>) -> Result<Vec<String>> {
+        let bus = self.bus_name(bus)?;
+        let state = self.snapshot();
+        Ok(state
+            .rules
+            .values()
+            .filter(|r| r.bus == bus && r.targets.iter().any(|t| t.arn == arn))
+            .map(|r| r.name.clone())
+            .collect())
+    }
+
+    /// PutTargets: adds targets or replaces those with the same ids; every target is
+    /// checked first, and one that does not hold refuses the request.
+    pub async fn put_targets(&self, rule: &str, bus: Option<&str>, targets: Vec<Target>) -> Result<()> {
+        let bus = self.bus_name(bus)?;
+        for t in &targets {
+            check_name("targets.member.id", &t.id)?;
+            check_target(t).map_err(Error::Validation)?;
+        }
+        self.change(|d| {
+            let previous = d.rules.get(&(bus.clone(), rule.to_string())).cloned().ok_or_else(|| no_rule(rule, &bus))?;
+            let mut r = previous.clone();
+            for t in targets {
+                match r.targets.iter_mut().find(|old| old.id == t.id) {
+                    Some(old) => *old = t,
+                    None => r.targets.push(t),
+                }
+            }
+            if r.targets.len() > MAX_TARGETS {
+                return Err(Error::LimitExceeded("The requested resource exceeds the maximum number allowed.".into()));
+            }
+            d.put_rule(r, Some(&previous));
+            Ok(())
+        })
+        .await
+    }
+
+    /// RemoveTargets: ids the rule does not have are no error.
+    pub async fn remove_targets(&self, rule: &str, bus: Option<&str>, ids: &[String]) -> Result<()> {
+        let bus = self.bus_name(bus)?;
+        self.change(|d| {
+            let previous = d.rules.get(&(bus.clone(), rule.to_string())).cloned().ok_or_else(|| no_rule(rule, &bus))?;
+            let mut r = previous.clone();
+            r.targets.retain(|t| !ids.contains(&t.id));
+            if r.targets.len() != previous.targets.len() {
+                d.put_rule(r, Some(&previous));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// ListTargetsByRule.
+    pub fn targets_of(&self, rule: &str, bus: Option<&str>) -> Result<Vec<Target>> {
+        Ok(self.describe_rule(rule, bus)?.targets)
+    }
+}
+
+/// A target's ARN names something Squall delivers to, and its input settings hold.
+fn check_target(t: &Target) -> Result<(), String> {
+    let service = t.arn.strip_prefix("arn:aws:").and_then(|r| r.split(':').next()).unwrap_or("");
+    let resource_ok = match service {
+        "sqs" | "sns" => t.arn.split(':').count() == 6,
+        "lambda" => t.arn.contains(":function:"),
+        "events" => t.arn.contains(":event-bus/"),
+        _ => false,
+    };
+    if !resource_ok {
+        return Err(format!(
+            "Target {}: Squall delivers to functions, queues, topics and event buses; {} is none of them.",
+            t.id, t.arn
+        ));
+    }
+    if t.message_group_id.is_some() && !(service == "sqs" && t.arn.ends_with(".fifo")) {
+        return Err(format!("Target {}: SqsParameters.MessageGroupId is only for a FIFO queue.", t.id));
+    }
+    if service == "sqs" && t.arn.ends_with(".fifo") && t.message_group_id.is_none() {
+        return Err(format!("Target {}: a FIFO queue target needs SqsParameters.MessageGroupId.", t.id));
+    }
+    if let Some(r) = t.retry {
+        if r.max_attempts > 185 {
+            return Err(format!("Target {}: RetryPolicy.MaximumRetryAttempts is at most 185.", t.id));
+        }
+        if !(60..=86_400).contains(&r.max_age_s) {
+            return Err(format!("Target {}: RetryPolicy.MaximumEventAgeInSeconds is from 60 to 86400.", t.id));
+        }
+    }
+    if let Some(dlq) = &t.dead_letter_arn
+        && !dlq.starts_with("arn:aws:sqs:")
+    {
+        return Err(format!("Target {}: DeadLetterConfig.Arn {dlq} is not a queue's ARN.", t.id));
+    }
+    crate::transform::check(t)
+}

@@ -1,0 +1,125 @@
+//! Fires scheduled rules: once per cluster (under a lease), on the platform clock, each
+//! firing's next due time written to the store after its targets got the event (so a
+//! firing is delivered at least once).
+//!
+//! Missed firings: a firing that fell due while no server ran (or the leader changed)
+//! fires once when the scheduler next runs, and the rule goes on from the present — as
+//! EventBridge does not replay a schedule's past. While a server runs, moving a dev
+//! server's clock forward fires every firing it passes, in time order (at most
+//! [`MAX_CATCH_UP`] of one rule; past that the rule skips to the present).
+
+use crate::EventBuses;
+use crate::model::RuleState;
+use crate::names::DEFAULT_BUS;
+use crate::routing::envelope;
+use serde_json::json;
+use squall_schedules::Schedule;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most firings of one rule one pass makes up for.
+pub const MAX_CATCH_UP: u32 = 10_000;
+/// How long the scheduler waits after a store failure, or while another server leads.
+const RETRY: Duration = Duration::from_secs(1);
+/// The longest the leader sleeps without renewing its lease.
+const LOOK_AGAIN_MS: u64 = 5_000;
+
+impl EventBuses {
+    /// The scheduler's task.
+    pub(crate) fn start_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        let leader = self.cluster.leader("events.scheduler");
+        tokio::spawn(async move {
+            // Whether this server has led without a break: when it takes the lead, what is
+            // overdue was missed.
+            let mut leading = false;
+            loop {
+                if !leading {
+                    if !leader.is_leader().await {
+                        tokio::time::sleep(RETRY).await;
+                        continue;
+                    }
+                    if let Err(e) = async {
+                        me.load_due().await?;
+                        me.fire_due(true).await
+                    }
+                    .await
+                    {
+                        tracing::warn!("firing missed schedules: {e}");
+                        tokio::time::sleep(RETRY).await;
+                        continue;
+                    }
+                    leading = true;
+                }
+                let changed = me.schedules_changed.notified();
+                let earliest = me.due.lock().unwrap_or_else(|p| p.into_inner()).values().min().copied();
+                // Wakes at least every few seconds: the lease must be renewed.
+                let now = me.clock.now_ms();
+                let wake = earliest.map_or(now + LOOK_AGAIN_MS, |at| at.min(now + LOOK_AGAIN_MS));
+                if wake > now {
+                    tokio::select! {
+                        () = me.clock.sleep_until_ms(wake) => {}
+                        () = changed => {}
+                    }
+                }
+                if !leader.is_leader().await {
+                    leading = false;
+                    continue;
+                }
+                if let Err(e) = me.fire_due(false).await {
+                    tracing::warn!("firing scheduled rules: {e}");
+                    tokio::time::sleep(RETRY).await;
+                }
+            }
+        })
+    }
+
+    /// Fires every rule due now, earliest first; `missed`: what is due was missed while
+    /// no scheduler ran, so each rule fires once and goes on from now.
+    pub(crate) async fn fire_due(&self, missed: bool) -> crate::Result<()> {
+        let now = self.clock.now_ms();
+        let mut heap: BinaryHeap<Reverse<(u64, String)>> = {
+            let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+            due.iter().filter(|(_, at)| **at <= now).map(|(name, at)| Reverse((*at, name.clone()))).collect()
+        };
+        let mut fired: HashMap<String, u32> = HashMap::new();
+        while let Some(Reverse((at, name))) = heap.pop() {
+            let state = self.snapshot();
+            let rule = state.rule(DEFAULT_BUS, &name).filter(|r| r.state == RuleState::Enabled);
+            let schedule = rule.and_then(|r| r.schedule.as_deref()).and_then(|s| Schedule::parse(s).ok());
+            let (Some(rule), Some(schedule)) = (rule, schedule) else {
+                // The rule went, or lost its schedule, since this was stored.
+                self.set_due(&name, None).await?;
+                continue;
+            };
+            if self.due.lock().unwrap_or_else(|p| p.into_inner()).get(&name) != Some(&at) {
+                continue; // the rule was put again meanwhile, with a firing of its own
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            let event = envelope(
+                &id,
+                "Scheduled Event",
+                "aws.events",
+                at,
+                &self.region,
+                std::slice::from_ref(&rule.arn),
+                json!({}),
+            );
+            self.deliver_to_targets(&state, rule, &event, &event.to_string(), 0).await;
+            let count = fired.entry(name.clone()).or_default();
+            *count += 1;
+            if *count == MAX_CATCH_UP {
+                tracing::warn!(rule = %rule.arn, "{MAX_CATCH_UP} firings made up for at once; the rest are skipped");
+            }
+            let from = if missed || *count >= MAX_CATCH_UP { now.max(at) } else { at };
+            let next = schedule.next_after(at, from);
+            self.set_due(&name, next).await?;
+            if let Some(next) = next.filter(|n| *n <= now) {
+                heap.push(Reverse((next, name)));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! [`EventBuses`]: the buses and rules in memory, their store, and how a change is made.
+
+use crate::model::{Bus, Rule, RuleState, Target};
+use crate::names::{DEFAULT_BUS, bus_arn};
+use crate::{Result, corrupt};
+use squall_clock::Clock;
+use squall_lifecycle::{Cluster, Ledger};
+use squall_patterns::{Pattern, PatternIndex};
+use squall_schedules::Schedule;
+use squall_storage::{ItemWrite, TableStore};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
+use tokio::sync::Notify;
+
+/// The store's pseudo-table of buses (key: name).
+const BUSES: &str = "buses";
+/// Rules (key: bus, name), their targets inside.
+const RULES: &str = "rules";
+/// Each scheduled rule's next firing (key: rule name; the default bus only).
+pub(crate) const DUE: &str = "schedule-due";
+
+/// One delivery of an event to a target.
+pub struct Delivery<'a> {
+    /// The rule that matched (its ARN is the `aws:SourceArn` of the delivery).
+    pub rule_arn: &'a str,
+    /// The event's id (a FIFO queue's deduplication id, as EventBridge makes it).
+    pub event_id: &'a str,
+    /// The target.
+    pub target: &'a Target,
+    /// What the target gets (the event, or its input as the target shapes it).
+    pub body: String,
+}
+
+/// Why a delivery did not happen, as a dead letter's `ERROR_CODE` and `ERROR_MESSAGE`
+/// say it.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// `NO_PERMISSIONS`, `RESOURCE_NOT_FOUND` or `SDK_CLIENT_ERROR`.
+    pub code: &'static str,
+    /// Why.
+    pub message: String,
+}
+
+/// Where targets' deliveries go: the functions, queues and topics of the server.
+#[async_trait::async_trait]
+pub trait TargetSink: Send + Sync {
+    /// Delivers durably, or says why not (the target does not exist, its policy refuses
+    /// EventBridge, storage failed).
+    async fn deliver(&self, delivery: Delivery<'_>) -> Result<(), Refusal>;
+    /// Sends an event that could not be delivered to a dead-letter queue, with
+    /// EventBridge's attributes saying why.
+    async fn dead_letter(&self, queue_arn: &str, body: String, attributes: Vec<(String, String)>)
+    -> Result<(), String>;
+}
+
+/// The definitions as one snapshot: replaced whole by each change, read without locks
+/// held across awaits.
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) buses: BTreeMap<String, Bus>,
+    /// Rules by (bus, name).
+    pub(crate) rules: BTreeMap<(String, String), Rule>,
+    /// Per bus, its enabled rules with a pattern, by name.
+    pub(crate) patterns: HashMap<String, PatternIndex<String>>,
+}
+
+impl State {
+    fn new(buses: BTreeMap<String, Bus>, rules: BTreeMap<(String, String), Rule>) -> State {
+        let mut patterns: HashMap<String, PatternIndex<String>> = HashMap::new();
+        for ((bus, name), rule) in &rules {
+            if rule.state != RuleState::Enabled {
+                continue;
+            }
+            let Some(p) = rule.pattern.as_deref().and_then(|p| Pattern::parse(p).ok()) else { continue };
+            patterns.entry(bus.clone()).or_default().insert(name.clone(), p);
+        }
+        State { buses, rules, patterns }
+    }
+
+    pub(crate) fn rule(&self, bus: &str, name: &str) -> Option<&Rule> {
+        self.rules.get(&(bus.to_string(), name.to_string()))
+    }
+}
+
+/// EventBridge's buses and rules.
+pub struct EventBuses {
+    store: Arc<dyn TableStore>,
+    pub(crate) region: String,
+    pub(crate) clock: Clock,
+    state: RwLock<Arc<State>>,
+    /// Serializes changes, so read-check-write sequences hold.
+    admin: tokio::sync::Mutex<()>,
+    ledger: Ledger,
+    pub(crate) cluster: Cluster,
+    pub(crate) sink: OnceLock<Arc<dyn TargetSink>>,
+    /// Each scheduled rule's next firing, by name (the default bus's rules).
+    pub(crate) due: std::sync::Mutex<BTreeMap<String, u64>>,
+    /// Wakes the scheduler when schedules change.
+    pub(crate) schedules_changed: Notify,
+}
+
+/// What a change writes, decided on a copy of the definitions.
+pub(crate) struct Draft {
+    pub(crate) buses: BTreeMap<String, Bus>,
+    pub(crate) rules: BTreeMap<(String, String), Rule>,
+    writes: Vec<ItemWrite>,
+    /// Schedules set (`Some`) or dropped (`None`) by the change.
+    due: Vec<(String, Option<u64>)>,
+    pub(crate) now_ms: u64,
+}
+
+impl Draft {
+    pub(crate) fn put_bus(&mut self, bus: Bus) {
+        self.writes.push(write(BUSES, &bus.name, "", Some(json(&bus))));
+        self.buses.insert(bus.name.clone(), bus);
+    }
+
+    pub(crate) fn delete_bus(&mut self, name: &str) {
+        self.writes.push(write(BUSES, name, "", None));
+        self.buses.remove(name);
+    }
+
+    /// Stores `rule`; a scheduled rule of the default bus gets its next firing, kept when
+    /// its schedule did not change (`previous` is the rule as it was).
+    pub(crate) fn put_rule(&mut self, rule: Rule, previous: Option<&Rule>) {
+        self.writes.push(write(RULES, &rule.bus, &rule.name, Some(json(&rule))));
+        let same_schedule = previous.is_some_and(|p| p.schedule == rule.schedule && p.state == rule.state);
+        if rule.bus == DEFAULT_BUS && !same_schedule {
+            let next = match (&rule.schedule, rule.state) {
+                (Some(expr), RuleState::Enabled) => {
+                    Schedule::parse(expr).ok().and_then(|s| s.next_after(self.now_ms, self.now_ms))
+                }
+                _ => None,
+            };
+            self.set_due(&rule.name, next);
+        }
+        self.rules.insert((rule.bus.clone(), rule.name.clone()), rule);
+    }
+
+    pub(crate) fn delete_rule(&mut self, bus: &str, name: &str) {
+        self.writes.push(write(RULES, bus, name, None));
+        if bus == DEFAULT_BUS {
+            self.set_due(name, None);
+        }
+        self.rules.remove(&(bus.to_string(), name.to_string()));
+    }
+
+    fn set_due(&mut self, rule: &str, due: Option<u64>) {
+        self.writes.push(write(DUE, rule, "", due.map(|d| d.to_be_bytes().to_vec())));
+        self.due.push((rule.to_string(), due));
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("a definition serializes")
+}
+
+pub(crate) fn write(table: &str, pk: &str, sk: &str, item: Option<Vec<u8>>) -> ItemWrite {
+    ItemWrite { table: table.into(), pk: pk.as_bytes().to_vec(), sk: sk.as_bytes().to_vec(), item }
+}
+
+impl EventBuses {
+    /// Loads every bus and rule from `store` (the default bus exists without being stored).
+    pub async fn open(store: Arc<dyn TableStore>, region: &str, clock: Clock, cluster: Cluster) -> Result<EventBuses> {
+        let ledger = Ledger::open(store.clone(), RULES, crate::DOMAIN, cluster.clone()).await?;
+        let (state, due) = load(store.as_ref(), region).await?;
+        Ok(EventBuses {
+            store,
+            region: region.to_string(),
+            clock,
+            state: RwLock::new(Arc::new(state)),
+            admin: tokio::sync::Mutex::new(()),
+            ledger,
+            cluster,
+            sink: OnceLock::new(),
+            due: std::sync::Mutex::new(due),
+            schedules_changed: Notify::new(),
+        })
+    }
+
+    /// Where deliveries go (set once, by the composition root).
+    pub fn set_sink(&self, sink: Arc<dyn TargetSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// The definitions now.
+    pub(crate) fn snapshot(&self) -> Arc<State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Takes the definitions as stored now, after another server changed them.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        self.ledger.stale().await?;
+        self.reload().await
+    }
+
+    pub(crate) async fn reload(&self) -> Result<()> {
+        let (state, due) = load(self.store.as_ref(), &self.region).await?;
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
+        *self.due.lock().unwrap_or_else(|p| p.into_inner()) = due;
+        self.schedules_changed.notify_one();
+        Ok(())
+    }
+
+    /// Decides a change on a copy of the current definitions (`decide` may refuse it),
+    /// commits what it wrote, then makes the copy current.
+    pub(crate) async fn change<T>(&self, decide: impl FnOnce(&mut Draft) -> Result<T>) -> Result<T> {
+        let _admin = self.admin.lock().await;
+        if self.ledger.stale().await? {
+            self.reload().await?;
+        }
+        let current = self.snapshot();
+        let mut draft = Draft {
+            buses: current.buses.clone(),
+            rules: current.rules.clone(),
+            writes: Vec::new(),
+            due: Vec::new(),
+            now_ms: self.clock.now_ms(),
+        };
+        let answer = decide(&mut draft)?;
+        if draft.writes.is_empty() {
+            return Ok(answer);
+        }
+        self.ledger.commit(std::mem::take(&mut draft.writes)).await?;
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(State::new(draft.buses, draft.rules));
+        if !draft.due.is_empty() {
+            let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+            for (rule, at) in draft.due {
+                match at {
+                    Some(at) => due.insert(rule, at),
+                    None => due.remove(&rule),
+                };
+            }
+            drop(due);
+            self.schedules_changed.notify_one();
+        }
+        Ok(answer)
+    }
+
+    /// Records a scheduled rule's next firing (the scheduler's own write, outside the
+    /// ledger: firings do not make other servers reload definitions).
+    pub(crate) async fn set_due(&self, rule: &str, at: Option<u64>) -> Result<()> {
+        self.store.write(vec![write(DUE, rule, "", at.map(|d| d.to_be_bytes().to_vec()))]).await?;
+        let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+        match at {
+            Some(at) => due.insert(rule.to_string(), at),
+            None => due.remove(rule),
+        };
+        Ok(())
+    }
+
+    /// The next firings as stored (a new leader's view, after another server fired).
+    pub(crate) async fn load_due(&self) -> Result<()> {
+        let due = load_due(self.store.as_ref()).await?;
+        *self.due.lock().unwrap_or_else(|p| p.into_inner()) = due;
+        Ok(())
+    }
+
+    /// The bus named `name`.
+    pub(crate) fn default_bus(region: &str) -> Bus {
+        Bus {
+            name: DEFAULT_BUS.into(),
+            arn: bus_arn(region, DEFAULT_BUS),
+            description: None,
+            created_ms: 0,
+            tags: vec![],
+        }
+    }
+}
+
+async fn load(store: &dyn TableStore, region: &str) -> Result<(State, BTreeMap<String, u64>)> {
+    let mut buses = BTreeMap::new();
+    buses.insert(DEFAULT_BUS.to_string(), EventBuses::default_bus(region));
+    for row in squall_storage::scan_all(store, BUSES).await? {
+        let name = String::from_utf8_lossy(&row.pk).into_owned();
+        let bus: Bus = serde_json::from_slice(&row.item).map_err(|e| corrupt(format!("event bus {name}"), e))?;
+        buses.insert(name, bus);
+    }
+    let mut rules = BTreeMap::new();
+    for row in squall_storage::scan_all(store, RULES).await? {
+        let rule: Rule = serde_json::from_slice(&row.item)
+            .map_err(|e| corrupt(format!("rule {}", String::from_utf8_lossy(&row.sk)), e))?;
+        rules.insert((rule.bus.clone(), rule.name.clone()), rule);
+    }
+    let due = load_due(store).await?;
+    Ok((State::new(buses, rules), due))
+}
+
+async fn load_due(store: &dyn TableStore) -> Result<BTreeMap<String, u64>> {
+    let mut due = BTreeMap::new();
+    for row in squall_storage::scan_all(store, DUE).await? {
+        let at = <[u8; 8]>::try_from(row.item.as_slice())
+            .map_err(|_| corrupt(format!("schedule of {}", String::from_utf8_lossy(&row.pk)), "not 8 bytes"))?;
+        due.insert(String::from_utf8_lossy(&row.pk).into_owned(), u64::from_be_bytes(at));
+    }
+    Ok(due)
+}

@@ -1,0 +1,211 @@
+//! `schedule` events: each rate or cron expression becomes an EventBridge rule on the
+//! default bus with the function as its target, as the framework compiles them.
+
+use crate::buckets::EventFunction;
+use crate::parse::{Cx, Path, dotted};
+use crate::resource_policies::logical;
+use serde_norway::Value;
+
+/// An event rule a function's event makes, with the function as its one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleResource {
+    /// Where it was declared (`functions.f.events[0].schedule`).
+    pub origin: String,
+    /// The rule's name: `name`, else `<service>-<stage>-<LogicalId>` (at most 64
+    /// characters), as stable across deploys as CloudFormation's.
+    pub name: String,
+    /// The framework's logical id (`HelloEventsRuleSchedule1`).
+    pub logical_id: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `rate(...)` or `cron(...)`.
+    pub schedule: String,
+    /// `enabled: false` makes it DISABLED.
+    pub enabled: bool,
+    /// The target: the function's ARN.
+    pub function_arn: String,
+    /// The target's id.
+    pub target_id: String,
+    /// `input` (JSON text).
+    pub input: Option<String>,
+    /// `inputPath`.
+    pub input_path: Option<String>,
+    /// `inputTransformer`: (`inputPathsMap`, `inputTemplate`).
+    pub input_transformer: Option<(Vec<(String, String)>, String)>,
+}
+
+/// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
+/// deployment's part and keeping the logical id whole.
+fn rule_name(deployment: &str, logical_id: &str) -> String {
+    let full = format!("{deployment}-{logical_id}");
+    if full.len() <= 64 {
+        return full;
+    }
+    let keep = 64usize.saturating_sub(logical_id.len() + 1);
+    let head: String = deployment.chars().take(keep).collect();
+    format!("{head}-{logical_id}").chars().take(64).collect()
+}
+
+impl Cx<'_> {
+    /// A `schedule` event: `schedule: rate(...)` or `schedule: {rate: expr | [expr...],
+    /// enabled, name, description, input, inputPath, inputTransformer, method}`. The
+    /// `number`th schedule event of the function (from 1) numbers its logical ids.
+    pub(crate) fn schedule_event(&mut self, path: &Path, v: &Value, function: &EventFunction, number: &mut usize) {
+        let mut rates: Vec<(Vec<&str>, String)> = Vec::new();
+        let mut enabled = true;
+        let mut name = None;
+        let mut description = None;
+        let mut input = None;
+        let mut input_path = None;
+        let mut input_transformer = None;
+        let errors_before = self.errors.len();
+        match v {
+            Value::String(s) => rates.push((path.to_vec(), s.clone())),
+            Value::Mapping(_) => {
+                for (k, val) in self.entries(path, v) {
+                    let p = [path, &[k]].concat();
+                    match k {
+                        "rate" => match val {
+                            Value::Sequence(items) => {
+                                for (i, item) in items.iter().enumerate() {
+                                    let idx = i.to_string();
+                                    let ip: Vec<&str> = [p.as_slice(), &[idx.as_str()]].concat();
+                                    if let Some(s) = self.string(&ip, item) {
+                                        // The index's text must outlive this loop: keep the key path only.
+                                        rates.push((p.clone(), s));
+                                    }
+                                }
+                            }
+                            other => {
+                                if let Some(s) = self.string(&p, other) {
+                                    rates.push((p.clone(), s));
+                                }
+                            }
+                        },
+                        "enabled" => match val {
+                            Value::Bool(b) => enabled = *b,
+                            _ => self.error(&p, "must be true or false"),
+                        },
+                        "name" => name = self.string(&p, val).map(|n| (p.clone(), n)),
+                        "description" => description = self.string(&p, val),
+                        "input" => {
+                            input = match val {
+                                Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                                    Ok(_) => Some(s.clone()),
+                                    Err(_) => {
+                                        self.error(&p, "must be JSON (a mapping, or a string holding JSON)");
+                                        None
+                                    }
+                                },
+                                other => match serde_json::to_value(other) {
+                                    Ok(j) => Some(j.to_string()),
+                                    Err(e) => {
+                                        self.error(&p, format!("cannot be read: {e}"));
+                                        None
+                                    }
+                                },
+                            }
+                        }
+                        "inputPath" => input_path = self.string(&p, val),
+                        "inputTransformer" => input_transformer = self.input_transformer(&p, val),
+                        "method" => match val.as_str() {
+                            Some("eventBus") => {}
+                            Some("scheduler") => self.error(
+                                &p,
+                                "method: scheduler (EventBridge Scheduler) is not supported yet; leave it out to make an event rule",
+                            ),
+                            _ => self.error(&p, "must be eventBus or scheduler"),
+                        },
+                        "timezone" => self.error(
+                            &p,
+                            "timezone is for method: scheduler, which is not supported yet; event rules run on UTC",
+                        ),
+                        other => self.error(&p, format!("schedule setting {other} is not supported")),
+                    }
+                }
+            }
+            _ => self.error(path, "must be a rate or cron expression, or a mapping with rate"),
+        }
+        if rates.is_empty() && self.errors.len() == errors_before {
+            self.error(path, "needs a rate: rate(...) or cron(...)");
+        }
+        let given = [input.is_some(), input_path.is_some(), input_transformer.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            self.error(path, "input, inputPath and inputTransformer are exclusive: set one");
+        }
+        for (p, expr) in &rates {
+            if let Err(why) = squall_schedules::Schedule::parse(expr) {
+                self.error(p, format!("{expr} is not a schedule expression EventBridge accepts: {why}"));
+            }
+        }
+        if self.errors.len() != errors_before {
+            return;
+        }
+        if let Some((p, _)) = &name
+            && rates.len() > 1
+        {
+            self.error(p, "one name cannot be given to several rates (each rate is a rule of its own)");
+            return;
+        }
+        for (p, expr) in rates {
+            let logical_id = format!("{}EventsRuleSchedule{}", logical(function.key), number);
+            *number += 1;
+            let rule_name = match &name {
+                Some((np, n)) => {
+                    let ok = (1..=64).contains(&n.len())
+                        && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+                    if !ok {
+                        self.error(np, "a rule name is 1 to 64 letters, digits, '.', '-' and '_'");
+                        return;
+                    }
+                    n.clone()
+                }
+                None => rule_name(function.service, &logical_id),
+            };
+            self.rules.push(RuleResource {
+                origin: dotted(&p),
+                name: rule_name,
+                target_id: format!("{}Schedule", logical(function.key)),
+                logical_id,
+                description: description.clone(),
+                schedule: expr,
+                enabled,
+                function_arn: function.arn.to_string(),
+                input: input.clone(),
+                input_path: input_path.clone(),
+                input_transformer: input_transformer.clone(),
+            });
+        }
+    }
+
+    /// `inputTransformer: {inputPathsMap, inputTemplate}`.
+    fn input_transformer(&mut self, path: &Path, v: &Value) -> Option<(Vec<(String, String)>, String)> {
+        let mut paths = Vec::new();
+        let mut template = None;
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            match k {
+                "inputPathsMap" => {
+                    for (name, jp) in self.entries(&p, val) {
+                        let np = [p.as_slice(), &[name]].concat();
+                        if let Some(jp) = self.string(&np, jp) {
+                            paths.push((name.to_string(), jp));
+                        }
+                    }
+                }
+                "inputTemplate" => template = self.string(&p, val),
+                other => self.error(&p, format!("inputTransformer setting {other} is not supported")),
+            }
+        }
+        match template {
+            Some(t) => Some((paths, t)),
+            None => {
+                self.error(path, "needs an inputTemplate");
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

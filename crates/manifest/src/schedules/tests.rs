@@ -1,0 +1,98 @@
+//! `schedule` events as the framework's documentation writes them, and their refusals.
+
+use crate::parse;
+
+fn errors(yaml: &str) -> String {
+    match parse("serverless.yml", yaml) {
+        Ok(_) => String::new(),
+        Err(e) => e.0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+const JOBS: &str = "\
+service: jobs
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  nightly:
+    handler: h.main
+    events:
+      - schedule: cron(0 3 * * ? *)
+      - schedule:
+          rate:
+            - rate(10 minutes)
+            - cron(0/15 8-17 ? * MON-FRI *)
+          enabled: false
+          description: work hours
+          input:
+            key1: value1
+            stageParams:
+              stage: dev
+  report:
+    handler: h.report
+    events:
+      - schedule:
+          name: weekly-report
+          rate: cron(0 9 ? * 2 *)
+          inputTransformer:
+            inputPathsMap:
+              when: $.time
+            inputTemplate: '{\"at\": <when>}'
+";
+
+#[test]
+fn each_expression_is_a_rule_targeting_its_function() {
+    let m = parse("serverless.yml", JOBS).unwrap();
+    let rules: Vec<(&str, &str, bool)> =
+        m.rules.iter().map(|r| (r.name.as_str(), r.schedule.as_str(), r.enabled)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("jobs-dev-NightlyEventsRuleSchedule1", "cron(0 3 * * ? *)", true),
+            ("jobs-dev-NightlyEventsRuleSchedule2", "rate(10 minutes)", false),
+            ("jobs-dev-NightlyEventsRuleSchedule3", "cron(0/15 8-17 ? * MON-FRI *)", false),
+            ("weekly-report", "cron(0 9 ? * 2 *)", true),
+        ]
+    );
+    assert_eq!(m.rules[0].function_arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
+    assert_eq!(m.rules[0].target_id, "NightlySchedule");
+    assert_eq!(m.rules[1].input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
+    assert_eq!(m.rules[2].description.as_deref(), Some("work hours"));
+    assert_eq!(
+        m.rules[3].input_transformer,
+        Some((vec![("when".into(), "$.time".into())], r#"{"at": <when>}"#.into()))
+    );
+    // Each rule may invoke its function, as the framework's permissions allow.
+    let permission =
+        m.resource_policies.iter().find(|p| p.logical_id == "NightlyEventsRuleSchedule1LambdaPermission").unwrap();
+    assert!(permission.document.contains("events.amazonaws.com"), "{}", permission.document);
+    assert!(permission.document.contains("rule/jobs-dev-NightlyEventsRuleSchedule1"), "{}", permission.document);
+}
+
+#[test]
+fn long_names_are_cut_to_64_characters_keeping_the_logical_id() {
+    let yaml = JOBS.replace("service: jobs", "service: a-service-with-a-rather-long-name-indeed");
+    let m = parse("serverless.yml", &yaml).unwrap();
+    assert!(m.rules.iter().all(|r| r.name.len() <= 64), "{:?}", m.rules);
+    assert!(m.rules[0].name.ends_with("-NightlyEventsRuleSchedule1"), "{}", m.rules[0].name);
+}
+
+#[test]
+fn refusals_name_the_key() {
+    let bad = |from: &str, to: &str| errors(&JOBS.replace(from, to));
+    let e = bad("schedule: cron(0 3 * * ? *)", "schedule: cron(0 3 * * * *)");
+    assert!(e.contains("functions.nightly.events[0].schedule: cron(0 3 * * * *) is not a schedule expression"), "{e}");
+    let e = bad("schedule: cron(0 3 * * ? *)", "schedule: rate(1 minutes)");
+    assert!(e.contains("is not a schedule expression EventBridge accepts"), "{e}");
+    let e = bad("          enabled: false\n", "          method: scheduler\n");
+    assert!(e.contains("method: scheduler (EventBridge Scheduler) is not supported yet"), "{e}");
+    let e = bad("          enabled: false\n", "          timezone: Europe/Paris\n");
+    assert!(e.contains("timezone is for method: scheduler"), "{e}");
+    let e = bad("          enabled: false\n", "          enabled: false\n          inputPath: $.detail\n");
+    assert!(e.contains("input, inputPath and inputTransformer are exclusive"), "{e}");
+    let e = bad("          description: work hours\n", "          name: two-rates\n");
+    assert!(e.contains("one name cannot be given to several rates"), "{e}");
+    let e = bad("          enabled: false\n", "          batchSize: 3\n");
+    assert!(e.contains("schedule setting batchSize is not supported"), "{e}");
+}

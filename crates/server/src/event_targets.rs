@@ -1,0 +1,32 @@
+//! Where event rules' targets are: functions (an asynchronous invocation), queues and
+//! topics, by ARN, when the target's own policy lets EventBridge deliver for the rule.
+
+use squall_events::{Delivery, Refusal, TargetSink};
+use squall_topics::Destinations;
+
+/// The events service's outlet.
+pub(crate) struct EventTargets(pub(crate) Destinations);
+
+#[async_trait::async_trait]
+impl TargetSink for EventTargets {
+    async fn deliver(&self, d: Delivery<'_>) -> Result<(), Refusal> {
+        self.0
+            .permitted("events.amazonaws.com", d.rule_arn, &d.target.arn)
+            .map_err(|message| Refusal { code: "NO_PERMISSIONS", message })?;
+        // A FIFO queue's messages are deduplicated by event id, as EventBridge does.
+        let fifo = d.target.message_group_id.clone().map(|group| (group, d.event_id.to_string()));
+        self.0.send_grouped(&d.target.arn, d.body, Vec::new(), fifo).await.map_err(|message| {
+            let code = if message.contains("does not exist") { "RESOURCE_NOT_FOUND" } else { "SDK_CLIENT_ERROR" };
+            Refusal { code, message }
+        })
+    }
+
+    async fn dead_letter(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+    ) -> Result<(), String> {
+        self.0.send(queue_arn, body, attributes).await
+    }
+}
