@@ -27,6 +27,7 @@ DENIAL = {
     "s3": "AccessDenied",
     "iam": "AccessDenied",
     "sts": "AccessDenied",
+    "events": "AccessDeniedException",
 }
 # Answered for anyone who signs (as on AWS).
 ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}

@@ -65,9 +65,9 @@ fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
     let region = &state.region;
     let bus = || bus_of(input.str("EventBusName").ok().flatten()).unwrap_or_default();
     match op {
-        "CreateEventBus" | "DeleteEventBus" => {
-            vec![bus_arn(region, input.str("Name").ok().flatten().unwrap_or_default())]
-        }
+        "CreateEventBus" => vec![bus_arn(region, input.str("Name").ok().flatten().unwrap_or_default())],
+        // DeleteEventBus takes a name or an ARN: the bus it names is what is authorized.
+        "DeleteEventBus" => vec![bus_arn(region, &bus_of(input.str("Name").ok().flatten()).unwrap_or_default())],
         "DescribeEventBus" => vec![bus_arn(region, &bus_of(input.str("Name").ok().flatten()).unwrap_or_default())],
         "PutEvents" => {
             let entries = input.objects("Entries").unwrap_or_default();
@@ -98,6 +98,24 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     squall_api::authorize::authorize(state, req.who().with_keys(&keys), "events", op, || resources(state, &input, op))?;
     let buses = &state.events;
     let bus_name = || input.str("EventBusName");
+    let members: &[&str] = match op {
+        "DeleteEventBus" | "DescribeEventBus" => &["Name"],
+        "ListEventBuses" => &["NamePrefix", "NextToken", "Limit"],
+        "DescribeRule" | "EnableRule" | "DisableRule" => &["Name", "EventBusName"],
+        "DeleteRule" => &["Name", "EventBusName", "Force"],
+        "ListRules" => &["NamePrefix", "EventBusName", "NextToken", "Limit"],
+        "ListRuleNamesByTarget" => &["TargetArn", "EventBusName", "NextToken", "Limit"],
+        "RemoveTargets" => &["Rule", "EventBusName", "Ids", "Force"],
+        "ListTargetsByRule" => &["Rule", "EventBusName", "NextToken", "Limit"],
+        "TestEventPattern" => &["EventPattern", "Event"],
+        "TagResource" => &["ResourceARN", "Tags"],
+        "UntagResource" => &["ResourceARN", "TagKeys"],
+        "ListTagsForResource" => &["ResourceARN"],
+        _ => &[],
+    };
+    if !members.is_empty() {
+        only(&input, op, members)?;
+    }
     let out = match op {
         "CreateEventBus" => {
             only(&input, op, &["Name", "Description", "Tags"])?;
@@ -169,7 +187,12 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
         "ListRuleNamesByTarget" => {
             let names = buses.rules_by_target(input.required("TargetArn")?, bus_name()?).map_err(error)?;
-            json!({ "RuleNames": names })
+            // Names are in order: the token is the last name of the page before.
+            let after = input.str("NextToken")?;
+            let rest: Vec<&String> = names.iter().filter(|n| after.is_none_or(|a| n.as_str() > a)).collect();
+            let n = limit(&input)?;
+            let next = (rest.len() > n).then(|| rest[n - 1].clone());
+            with_token(json!({ "RuleNames": rest.into_iter().take(n).collect::<Vec<_>>() }), next)
         }
         "PutTargets" => {
             only(&input, op, &["Rule", "EventBusName", "Targets"])?;
@@ -246,11 +269,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
 
 /// A PutEvents entry.
 fn entry(e: &Input) -> Result<Entry, ApiError> {
-    only(
-        e,
-        "PutEvents entry",
-        &["Time", "Source", "Resources", "DetailType", "Detail", "EventBusName", "TraceHeader"],
-    )?;
+    only(e, "PutEvents entry", &["Time", "Source", "Resources", "DetailType", "Detail", "EventBusName"])?;
     let time_ms = match e.get("Time") {
         None => None,
         Some(v) => Some(
@@ -274,7 +293,8 @@ fn entry(e: &Input) -> Result<Entry, ApiError> {
 fn test_event(text: &str) -> Result<Value, ApiError> {
     let event: Value = serde_json::from_str(text).map_err(|_| validation("Parameter Event is not valid."))?;
     let has = |f: &str| event.get(f).is_some_and(|v| !v.is_null());
-    if !event.is_object() || !["id", "account", "source", "time", "region", "detail-type"].iter().all(|f| has(f)) {
+    let fields = ["id", "account", "source", "time", "region", "resources", "detail-type"];
+    if !event.is_object() || !fields.iter().all(|f| has(f)) {
         return Err(validation("Parameter Event is not valid."));
     }
     Ok(event)

@@ -5,7 +5,7 @@ use crate::errors::validation;
 use serde_json::Value;
 use squall_api::ApiError;
 pub(crate) use squall_api::json_input::Input;
-use squall_events::model::{InputTransformer, RetryPolicy, Target};
+use squall_events::model::{InputTransformer, Target};
 
 /// The request body's members.
 pub(crate) fn parse(body: &[u8]) -> Result<Input, ApiError> {
@@ -70,25 +70,6 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
         }
         None => None,
     };
-    let retry = match sub("RetryPolicy")? {
-        Some(p) => {
-            only(&p, "RetryPolicy", &["MaximumRetryAttempts", "MaximumEventAgeInSeconds"])?;
-            let d = RetryPolicy::default();
-            let n = |name: &str, default: u32| -> Result<u32, ApiError> {
-                match p.int(name)? {
-                    None => Ok(default),
-                    Some(v) => {
-                        u32::try_from(v).map_err(|_| validation(format!("RetryPolicy.{name} must not be negative")))
-                    }
-                }
-            };
-            Some(RetryPolicy {
-                max_attempts: n("MaximumRetryAttempts", d.max_attempts)?,
-                max_age_s: n("MaximumEventAgeInSeconds", d.max_age_s)?,
-            })
-        }
-        None => None,
-    };
     let dead_letter_arn = match sub("DeadLetterConfig")? {
         Some(p) => {
             only(&p, "DeadLetterConfig", &["Arn"])?;
@@ -104,7 +85,7 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
         input_path: t.str("InputPath")?.map(str::to_string),
         input_transformer,
         message_group_id,
-        retry,
+        retry: None,
         dead_letter_arn,
     })
 }

@@ -285,7 +285,9 @@ fn denial(service: &str, principal: &str, action: &str, resource: &str, why: Den
     let because = why.phrase(action);
     let message = format!("User: {principal} is not authorized to perform: {action} on resource: {resource} {because}");
     let (status, code) = match service {
-        "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" => (StatusCode::BAD_REQUEST, "AccessDeniedException"),
+        "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" | "events" => {
+            (StatusCode::BAD_REQUEST, "AccessDeniedException")
+        }
         "lambda" => (StatusCode::FORBIDDEN, "AccessDeniedException"),
         "sns" => (StatusCode::FORBIDDEN, "AuthorizationError"),
         // SQS's JSON protocol names it so; its query code is AccessDenied.

@@ -120,6 +120,13 @@ impl EventBuses {
         let Some(source) = e.source.filter(|s| !s.is_empty()) else { return invalid("Source") };
         let Some(detail_type) = e.detail_type.filter(|s| !s.is_empty()) else { return invalid("DetailType") };
         let Some(detail) = e.detail.filter(|s| !s.is_empty()) else { return invalid("Detail") };
+        if source.starts_with("aws.") {
+            // Only AWS's services send `aws.` events (a scheduled event among them).
+            return EntryResult::Failed(
+                "NotAuthorizedForSourceException".into(),
+                "Not authorized for the source.".into(),
+            );
+        }
         let detail: Value = match serde_json::from_str(&detail) {
             Ok(v @ Value::Object(_)) => v,
             _ => return EntryResult::Failed("MalformedDetail".into(), "Detail is malformed.".into()),
@@ -168,7 +175,9 @@ impl EventBuses {
         };
         for target in &rule.targets {
             if let Some(bus) = target.arn.split_once(":event-bus/").map(|(_, b)| b) {
-                if hops + 1 >= MAX_HOPS {
+                if !state.buses.contains_key(bus) {
+                    tracing::warn!(rule = %rule.arn, target = %target.arn, "an event was not delivered: its target bus does not exist");
+                } else if hops + 1 >= MAX_HOPS {
                     tracing::warn!(rule = %rule.arn, target = %target.arn, "an event passed through {MAX_HOPS} buses; not sent on");
                 } else {
                     self.route(state, bus, event, hops + 1).await;
@@ -187,7 +196,7 @@ impl EventBuses {
                     ("ERROR_CODE".to_string(), refusal.code.to_string()),
                     ("ERROR_MESSAGE".to_string(), refusal.message.clone()),
                 ];
-                if let Err(e) = sink.dead_letter(dlq, body, attributes).await {
+                if let Err(e) = sink.dead_letter(&rule.arn, dlq, body, attributes).await {
                     tracing::warn!(rule = %rule.arn, dead_letter_queue = %dlq, "the undelivered event did not reach its dead-letter queue either: {e}");
                 }
             }

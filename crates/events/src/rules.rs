@@ -182,7 +182,7 @@ impl EventBuses {
         let bus = self.bus_name(bus)?;
         for t in &targets {
             check_name("targets.member.id", &t.id)?;
-            check_target(t).map_err(Error::Validation)?;
+            check_target(t, &self.region, &bus).map_err(Error::Validation)?;
         }
         self.change(|d| {
             let previous = d.rules.get(&(bus.clone(), rule.to_string())).cloned().ok_or_else(|| no_rule(rule, &bus))?;
@@ -224,7 +224,22 @@ impl EventBuses {
 }
 
 /// A target's ARN names something Squall delivers to, and its input settings hold.
-fn check_target(t: &Target) -> Result<(), String> {
+fn check_target(t: &Target, region: &str, bus: &str) -> Result<(), String> {
+    if let Some((_, target_bus)) = t.arn.split_once(":event-bus/") {
+        // The event goes on as it is: the other bus's rules shape it for their targets.
+        if t.input.is_some() || t.input_path.is_some() || t.input_transformer.is_some() || t.dead_letter_arn.is_some() {
+            return Err(format!(
+                "Target {}: an event bus target takes the event as it is (Input, InputPath, InputTransformer and DeadLetterConfig are not supported on it by Squall).",
+                t.id
+            ));
+        }
+        if t.arn != crate::names::bus_arn(region, target_bus) {
+            return Err(format!("Target {}: {} is not a bus of this account and region.", t.id, t.arn));
+        }
+        if target_bus == bus {
+            return Err(format!("Target {}: a rule cannot send events back to its own bus.", t.id));
+        }
+    }
     let service = t.arn.strip_prefix("arn:aws:").and_then(|r| r.split(':').next()).unwrap_or("");
     let resource_ok = match service {
         "sqs" | "sns" => t.arn.split(':').count() == 6,

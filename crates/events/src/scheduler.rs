@@ -80,6 +80,9 @@ impl EventBuses {
     /// no scheduler ran, so each rule fires once and goes on from now.
     pub(crate) async fn fire_due(&self, missed: bool) -> crate::Result<()> {
         let now = self.clock.now_ms();
+        if missed {
+            self.give_every_schedule_a_firing(now).await?;
+        }
         let mut heap: BinaryHeap<Reverse<(u64, String)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             due.iter().filter(|(_, at)| **at <= now).map(|(name, at)| Reverse((*at, name.clone()))).collect()
@@ -90,8 +93,9 @@ impl EventBuses {
             let rule = state.rule(DEFAULT_BUS, &name).filter(|r| r.state == RuleState::Enabled);
             let schedule = rule.and_then(|r| r.schedule.as_deref()).and_then(|s| Schedule::parse(s).ok());
             let (Some(rule), Some(schedule)) = (rule, schedule) else {
-                // The rule went, or lost its schedule, since this was stored.
-                self.set_due(&name, None).await?;
+                // The rule went, or lost its schedule, since this was stored (unless it was
+                // put again meanwhile: then its own firing stands).
+                self.advance_due(&name, at, None).await?;
                 continue;
             };
             if self.due.lock().unwrap_or_else(|p| p.into_inner()).get(&name) != Some(&at) {
@@ -115,7 +119,9 @@ impl EventBuses {
             }
             let from = if missed || *count >= MAX_CATCH_UP { now.max(at) } else { at };
             let next = schedule.next_after(at, from);
-            self.set_due(&name, next).await?;
+            if !self.advance_due(&name, at, next).await? {
+                continue; // the rule was put again while it fired: its new firing stands
+            }
             if let Some(next) = next.filter(|n| *n <= now) {
                 heap.push(Reverse((next, name)));
             }

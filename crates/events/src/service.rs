@@ -47,10 +47,16 @@ pub trait TargetSink: Send + Sync {
     /// Delivers durably, or says why not (the target does not exist, its policy refuses
     /// EventBridge, storage failed).
     async fn deliver(&self, delivery: Delivery<'_>) -> Result<(), Refusal>;
-    /// Sends an event that could not be delivered to a dead-letter queue, with
-    /// EventBridge's attributes saying why.
-    async fn dead_letter(&self, queue_arn: &str, body: String, attributes: Vec<(String, String)>)
-    -> Result<(), String>;
+    /// Sends an event rule `rule_arn` could not deliver to its dead-letter queue (when the
+    /// queue's policy lets EventBridge send for the rule), with EventBridge's attributes
+    /// saying why.
+    async fn dead_letter(
+        &self,
+        rule_arn: &str,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+    ) -> Result<(), String>;
 }
 
 /// The definitions as one snapshot: replaced whole by each change, read without locks
@@ -238,15 +244,56 @@ impl EventBuses {
         Ok(answer)
     }
 
-    /// Records a scheduled rule's next firing (the scheduler's own write, outside the
-    /// ledger: firings do not make other servers reload definitions).
-    pub(crate) async fn set_due(&self, rule: &str, at: Option<u64>) -> Result<()> {
-        self.store.write(vec![write(DUE, rule, "", at.map(|d| d.to_be_bytes().to_vec()))]).await?;
-        let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
-        match at {
-            Some(at) => due.insert(rule.to_string(), at),
-            None => due.remove(rule),
+    /// Moves a scheduled rule's next firing from `from` to `to` (the scheduler's own write,
+    /// outside the ledger: firings do not make other servers reload definitions), only if
+    /// it is still `from` in the store; `false` when a change of the rule (on any server)
+    /// set another meanwhile, which then stands.
+    pub(crate) async fn advance_due(&self, rule: &str, from: u64, to: Option<u64>) -> Result<bool> {
+        let row = write(DUE, rule, "", to.map(|d| d.to_be_bytes().to_vec()));
+        let expect = squall_storage::ItemExpect {
+            table: DUE.into(),
+            pk: rule.as_bytes().to_vec(),
+            sk: Vec::new(),
+            item: Some(from.to_be_bytes().to_vec()),
         };
+        match self.store.write_checked(vec![row], vec![expect]).await {
+            Ok(()) => {}
+            Err(squall_storage::Error::Conflict(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+        if due.get(rule) == Some(&from) {
+            match to {
+                Some(at) => due.insert(rule.to_string(), at),
+                None => due.remove(rule),
+            };
+        }
+        Ok(true)
+    }
+
+    /// Gives every enabled scheduled rule without a next firing one from `now` (a firing
+    /// whose write was lost to a conflict or a crash), so no schedule stops for good.
+    pub(crate) async fn give_every_schedule_a_firing(&self, now: u64) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        let state = self.snapshot();
+        let missing: Vec<(String, u64)> = {
+            let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+            state
+                .rules
+                .values()
+                .filter(|r| r.bus == DEFAULT_BUS && r.state == RuleState::Enabled && !due.contains_key(&r.name))
+                .filter_map(|r| {
+                    let next = Schedule::parse(r.schedule.as_deref()?).ok()?.next_after(r.created_ms, now)?;
+                    Some((r.name.clone(), next))
+                })
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let writes = missing.iter().map(|(r, at)| write(DUE, r, "", Some(at.to_be_bytes().to_vec()))).collect();
+        self.store.write(writes).await?;
+        self.due.lock().unwrap_or_else(|p| p.into_inner()).extend(missing);
         Ok(())
     }
 

@@ -31,7 +31,19 @@ enum Named {
     Rule(String, String),
 }
 
-fn named(arn: &str) -> Result<Named> {
+/// What `arn` names, when it is the canonical ARN of a bus or rule of this region (so the
+/// ARN authorized is the one acted on).
+fn named(region: &str, arn: &str) -> Result<Named> {
+    let not_found = || Error::NotFound(format!("Resource {arn} does not exist."));
+    let found = named_loosely(arn)?;
+    let canonical = match &found {
+        Named::Bus(bus) => crate::names::bus_arn(region, bus),
+        Named::Rule(bus, rule) => crate::names::rule_arn(region, bus, rule),
+    };
+    if canonical == arn { Ok(found) } else { Err(not_found()) }
+}
+
+fn named_loosely(arn: &str) -> Result<Named> {
     let not_found = || Error::NotFound(format!("Resource {arn} does not exist."));
     let rest = arn.strip_prefix("arn:aws:events:").ok_or_else(not_found)?;
     let (_, resource) = rest.split_once(':').and_then(|(_, r)| r.split_once(':')).ok_or_else(not_found)?;
@@ -60,7 +72,7 @@ impl EventBuses {
     pub fn tags_of(&self, arn: &str) -> Result<Vec<Tag>> {
         let state = self.snapshot();
         let not_found = || Error::NotFound(format!("Resource {arn} does not exist."));
-        match named(arn)? {
+        match named(&self.region, arn)? {
             Named::Bus(bus) => state.buses.get(&bus).map(|b| b.tags.clone()).ok_or_else(not_found),
             Named::Rule(bus, rule) => state.rule(&bus, &rule).map(|r| r.tags.clone()).ok_or_else(not_found),
         }
@@ -68,7 +80,7 @@ impl EventBuses {
 
     /// TagResource (`add`) and UntagResource (`remove`).
     pub async fn retag(&self, arn: &str, add: Vec<Tag>, remove: &[String]) -> Result<()> {
-        let target = named(arn)?;
+        let target = named(&self.region, arn)?;
         self.change(|d| {
             let not_found = || Error::NotFound(format!("Resource {arn} does not exist."));
             let edit = |tags: Vec<Tag>| -> Result<Vec<Tag>> {

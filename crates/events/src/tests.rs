@@ -26,7 +26,7 @@ impl TargetSink for Recorder {
         Ok(())
     }
 
-    async fn dead_letter(&self, queue: &str, body: String, _: Vec<(String, String)>) -> Result<(), String> {
+    async fn dead_letter(&self, _: &str, queue: &str, body: String, _: Vec<(String, String)>) -> Result<(), String> {
         self.dead.lock().unwrap().push((queue.to_string(), body));
         Ok(())
     }
@@ -129,7 +129,10 @@ async fn entries_are_refused_one_by_one() {
     bad_detail.detail = Some("[1, 2".into());
     let mut other_bus = entry("x", json!({}));
     other_bus.bus = Some("nope".into());
-    let results = buses.put_events(vec![no_source, bad_detail, other_bus, entry("x", json!({}))]).await.unwrap();
+    let results = buses
+        .put_events(vec![no_source, bad_detail, other_bus, entry("aws.events", json!({})), entry("x", json!({}))])
+        .await
+        .unwrap();
     let codes: Vec<&str> = results
         .iter()
         .map(|r| match r {
@@ -137,7 +140,10 @@ async fn entries_are_refused_one_by_one() {
             EntryResult::Accepted(_) => "ok",
         })
         .collect();
-    assert_eq!(codes, ["InvalidArgument", "MalformedDetail", "ResourceNotFoundException", "ok"]);
+    assert_eq!(
+        codes,
+        ["InvalidArgument", "MalformedDetail", "ResourceNotFoundException", "NotAuthorizedForSourceException", "ok"]
+    );
     assert!(matches!(buses.put_events(vec![entry("x", json!({})); 11]).await, Err(Error::Validation(_))));
 }
 
@@ -213,6 +219,12 @@ async fn a_bus_target_routes_the_event_on_that_bus() {
     buses.put_events(vec![entry("a", json!({}))]).await.unwrap();
     let delivered = got.take();
     assert_eq!(delivered.len(), 1);
+    // Shaping belongs to the other bus's rules; a rule never sends back to its own bus.
+    let mut shaped = target("c", "arn:aws:events:us-east-1:000000000000:event-bus/other");
+    shaped.input = Some("{}".into());
+    assert!(matches!(buses.put_targets("forward", None, vec![shaped]).await, Err(Error::Validation(_))));
+    let own = target("d", "arn:aws:events:us-east-1:000000000000:event-bus/default");
+    assert!(matches!(buses.put_targets("forward", None, vec![own]).await, Err(Error::Validation(_))));
     assert_eq!(delivered[0].0, "arn:aws:events:us-east-1:000000000000:rule/other/there");
 }
 

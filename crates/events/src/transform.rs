@@ -128,7 +128,15 @@ fn transform(t: &InputTransformer, event: &Value, rule: &RuleRef<'_>) -> String 
         match name {
             "aws.events.rule-arn" => Some(Some(Value::from(rule.arn))),
             "aws.events.rule-name" => Some(Some(Value::from(rule.name))),
-            "aws.events.event" | "aws.events.event.json" => Some(Some(event.clone())),
+            "aws.events.event.json" => Some(Some(event.clone())),
+            "aws.events.event" => {
+                // The event without its detail, as EventBridge gives it.
+                let mut e = event.clone();
+                if let Some(m) = e.as_object_mut() {
+                    m.remove("detail");
+                }
+                Some(Some(e))
+            }
             "aws.events.event.ingestion-time" => Some(event.get("time").cloned()),
             _ => {
                 let (_, path) = t.paths.iter().find(|(n, _)| n == name)?;

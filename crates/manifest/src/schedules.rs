@@ -35,15 +35,20 @@ pub struct RuleResource {
 }
 
 /// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
-/// deployment's part and keeping the logical id whole.
+/// deployment's part, marked with a hash of the whole so two stages stay apart, and
+/// keeping the logical id whole.
 fn rule_name(deployment: &str, logical_id: &str) -> String {
     let full = format!("{deployment}-{logical_id}");
     if full.len() <= 64 {
         return full;
     }
-    let keep = 64usize.saturating_sub(logical_id.len() + 1);
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash =
+        deployment.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let mark = format!("{:06x}", hash & 0xff_ffff);
+    let keep = 64usize.saturating_sub(logical_id.len() + mark.len() + 2);
     let head: String = deployment.chars().take(keep).collect();
-    format!("{head}-{logical_id}").chars().take(64).collect()
+    format!("{head}-{mark}-{logical_id}").chars().take(64).collect()
 }
 
 impl Cx<'_> {

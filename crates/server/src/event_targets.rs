@@ -23,10 +23,12 @@ impl TargetSink for EventTargets {
 
     async fn dead_letter(
         &self,
+        rule_arn: &str,
         queue_arn: &str,
         body: String,
         attributes: Vec<(String, String)>,
     ) -> Result<(), String> {
+        self.0.permitted("events.amazonaws.com", rule_arn, queue_arn)?;
         self.0.send(queue_arn, body, attributes).await
     }
 }

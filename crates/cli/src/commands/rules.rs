@@ -52,6 +52,19 @@ pub(crate) async fn ensure_rules(
         events(client, "PutTargets", &json!({ "Rule": r.name, "Targets": [target] }))
             .await
             .with_context(|| format!("setting the target of rule {}", r.name))?;
+        // A target a previous deploy gave the rule (another function of the service) goes.
+        let listed = events(client, "ListTargetsByRule", &json!({ "Rule": r.name })).await?;
+        let stale: Vec<&str> = listed["Targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["Id"] != r.target_id.as_str())
+            .filter(|t| t["Arn"].as_str().and_then(|a| a.rsplit(':').next()).is_some_and(|f| functions.contains(f)))
+            .filter_map(|t| t["Id"].as_str())
+            .collect();
+        if !stale.is_empty() {
+            events(client, "RemoveTargets", &json!({ "Rule": r.name, "Ids": stale })).await?;
+        }
         let state = if r.enabled { "" } else { ", disabled" };
         println!(
             "  rule {} ({}{state}) -> {}: ready",

@@ -76,6 +76,9 @@ fn long_names_are_cut_to_64_characters_keeping_the_logical_id() {
     let m = parse("serverless.yml", &yaml).unwrap();
     assert!(m.rules.iter().all(|r| r.name.len() <= 64), "{:?}", m.rules);
     assert!(m.rules[0].name.ends_with("-NightlyEventsRuleSchedule1"), "{}", m.rules[0].name);
+    let prod = parse("serverless.yml", &yaml.replace("  runtime: python3.12", "  runtime: python3.12\n  stage: prod"))
+        .unwrap();
+    assert_ne!(prod.rules[0].name, m.rules[0].name, "two stages, two rules");
 }
 
 #[test]
