@@ -206,9 +206,11 @@ def main():
                 state[name] = (ev, q, url, sink, count)
                 settle([squall.proc.pid, moto.pid])
                 lat = summary(latency(ev, q, url, "src.0", args.samples))
-                # Throughput on a source no rule matches past the index: the cost of routing.
-                q.purge_queue(QueueUrl=url)
+                # Throughput of events each matching one rule (the middle one) among `count`.
                 thr = throughput(ep, kid, sec, f"src.{count // 2}", args.duration)
+                # What it delivered must not meet the next latency run's long poll.
+                q.purge_queue(QueueUrl=url)
+                q.purge_queue(QueueUrl=sink)
                 results.setdefault(count, {})[name] = (lat, thr)
         log(f"squall: {args.schedules} schedules due at once")
         fired = schedules(squall_bin, tmp, args.schedules)
