@@ -35,9 +35,6 @@ pub(crate) fn rule(r: &Rule) -> Value {
     if let Some(d) = &r.description {
         m.insert("Description".into(), json!(d));
     }
-    if let Some(a) = &r.role_arn {
-        m.insert("RoleArn".into(), json!(a));
-    }
     m.insert("EventBusName".into(), json!(r.bus));
     Value::Object(m)
 }
@@ -47,9 +44,6 @@ pub(crate) fn target(t: &Target) -> Value {
     let mut m = Map::new();
     m.insert("Id".into(), json!(t.id));
     m.insert("Arn".into(), json!(t.arn));
-    if let Some(a) = &t.role_arn {
-        m.insert("RoleArn".into(), json!(a));
-    }
     if let Some(i) = &t.input {
         m.insert("Input".into(), json!(i));
     }

@@ -29,6 +29,10 @@ pub static SERVICE: Service = Service {
 
 type Reply = Result<http::Response<Body>, ApiError>;
 
+/// Why a `RoleArn` is refused: EventBridge would act as that role; Squall decides each
+/// delivery by the target's own policy.
+pub(crate) const ROLE_ARN: &str = "RoleArn is not supported by Squall: each delivery is decided by the target's own policy (a queue's, topic's or function's), never by a role.";
+
 /// Most items a list answers at once.
 const MAX_LIMIT: usize = 100;
 
@@ -149,6 +153,9 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                     "EventBusName",
                 ],
             )?;
+            if input.get("RoleArn").is_some() {
+                return Err(validation(ROLE_ARN));
+            }
             let put = PutRule {
                 name: input.required("Name")?.to_string(),
                 bus: bus_name()?.map(str::to_string),
@@ -156,7 +163,6 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 schedule: input.str("ScheduleExpression")?.map(str::to_string),
                 state: state_of(&input)?,
                 description: input.str("Description")?.map(str::to_string),
-                role_arn: input.str("RoleArn")?.map(str::to_string),
                 tags: input.tags("Tags")?,
             };
             json!({ "RuleArn": buses.put_rule(put).await.map_err(error)?.arn })

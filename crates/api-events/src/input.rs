@@ -38,6 +38,14 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
             "DeadLetterConfig",
         ],
     )?;
+    if t.get("RoleArn").is_some() {
+        return Err(validation(format!("Target: {}", crate::events::ROLE_ARN)));
+    }
+    if t.get("RetryPolicy").is_some() {
+        return Err(validation(
+            "Target: RetryPolicy is not supported by Squall yet: a target gets each event once, and one it cannot take goes to its DeadLetterConfig queue at once.",
+        ));
+    }
     let input_transformer = match t.get("InputTransformer") {
         None => None,
         Some(Value::Object(m)) => {
@@ -80,7 +88,6 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
     Ok(Target {
         id: t.required("Id")?.to_string(),
         arn: t.required("Arn")?.to_string(),
-        role_arn: t.str("RoleArn")?.map(str::to_string),
         input: t.str("Input")?.map(str::to_string),
         input_path: t.str("InputPath")?.map(str::to_string),
         input_transformer,

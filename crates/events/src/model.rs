@@ -61,9 +61,6 @@ pub struct Rule {
     /// `Description`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `RoleArn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
     /// When it was first put (rates count from here).
     pub created_ms: u64,
     /// Its tags.
@@ -81,9 +78,6 @@ pub struct Target {
     pub id: String,
     /// `Arn`: a function, queue, topic or bus.
     pub arn: String,
-    /// `RoleArn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
     /// `Input`: JSON sent instead of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,

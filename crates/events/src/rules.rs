@@ -27,8 +27,6 @@ pub struct PutRule {
     pub state: Option<RuleState>,
     /// `Description`.
     pub description: Option<String>,
-    /// `RoleArn`.
-    pub role_arn: Option<String>,
     /// `Tags` (applied when the rule is created).
     pub tags: Vec<Tag>,
 }
@@ -91,7 +89,6 @@ impl EventBuses {
                 schedule: input.schedule,
                 state: input.state.unwrap_or(RuleState::Enabled),
                 description: input.description,
-                role_arn: input.role_arn,
                 created_ms: previous.as_ref().map_or(d.now_ms, |p| p.created_ms),
                 tags: match &previous {
                     Some(p) => p.tags.clone(),

@@ -71,13 +71,19 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(buses: BTreeMap<String, Bus>, rules: BTreeMap<(String, String), Rule>) -> State {
+    /// The snapshot of these definitions; a pattern `previous` already compiled (same
+    /// rule, same text) is reused, so a change parses only the patterns it changed.
+    fn new(buses: BTreeMap<String, Bus>, rules: BTreeMap<(String, String), Rule>, previous: Option<&State>) -> State {
         let mut patterns: HashMap<String, PatternIndex<String>> = HashMap::new();
         for ((bus, name), rule) in &rules {
             if rule.state != RuleState::Enabled {
                 continue;
             }
-            let Some(p) = rule.pattern.as_deref().and_then(|p| Pattern::parse(p).ok()) else { continue };
+            let Some(text) = rule.pattern.as_deref() else { continue };
+            let compiled = previous
+                .filter(|p| p.rule(bus, name).is_some_and(|r| r.pattern.as_deref() == Some(text)))
+                .and_then(|p| p.patterns.get(bus)?.get(name).cloned());
+            let Some(p) = compiled.or_else(|| Pattern::parse(text).ok()) else { continue };
             patterns.entry(bus.clone()).or_default().insert(name.clone(), p);
         }
         State { buses, rules, patterns }
@@ -229,7 +235,8 @@ impl EventBuses {
             return Ok(answer);
         }
         self.ledger.commit(std::mem::take(&mut draft.writes)).await?;
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(State::new(draft.buses, draft.rules));
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(State::new(draft.buses, draft.rules, Some(&current)));
         if !draft.due.is_empty() {
             let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             for (rule, at) in draft.due {
@@ -331,7 +338,7 @@ async fn load(store: &dyn TableStore, region: &str) -> Result<(State, BTreeMap<S
         rules.insert((rule.bus.clone(), rule.name.clone()), rule);
     }
     let due = load_due(store).await?;
-    Ok((State::new(buses, rules), due))
+    Ok((State::new(buses, rules, None), due))
 }
 
 async fn load_due(store: &dyn TableStore) -> Result<BTreeMap<String, u64>> {

@@ -86,6 +86,16 @@ fn a_schedule_and_its_targets_survive_kill_9() -> Result {
         "--targets",
         "Id=q,Arn=arn:aws:sqs:us-east-1:000000000000:ticks",
     ]))?;
+    // Settings Squall would not apply are refused, naming them.
+    let arn = "Arn=arn:aws:sqs:us-east-1:000000000000:ticks";
+    for (extra, named) in [
+        ("RoleArn=arn:aws:iam::000000000000:role/r", "RoleArn"),
+        ("RetryPolicy={MaximumRetryAttempts=3}", "RetryPolicy"),
+    ] {
+        let target = format!("Id=x,{arn},{extra}");
+        let err = fails(&server.aws(&["events", "put-targets", "--rule", "every-hour", "--targets", &target]))?;
+        assert!(err.contains(named), "{err}");
+    }
     server.kill9()?;
     let server = Server::start_in_with(&data, &["--dev"])?;
     ok(&server.squall(&["clock", "advance", "3h"]))?;

@@ -223,7 +223,7 @@ impl Lexer<'_> {
     }
 }
 
-/// A decoded escape: a character, or one UTF-16 unit from `\uXXXX`.
+/// A decoded escape: a character, or one UTF-16 unit from a `\u` escape and its four hex digits.
 enum Escaped {
     Char(char),
     Unit(u16),
