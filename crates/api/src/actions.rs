@@ -44,6 +44,10 @@ pub enum Resource {
     Rule,
     /// The resource a tagging operation names by ARN (a bus or a rule).
     Tagged,
+    /// `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`.
+    Schedule,
+    /// `arn:aws:scheduler:<region>:<account>:schedule-group/<name>`.
+    ScheduleGroup,
 }
 
 /// One operation as IAM sees it.
@@ -248,6 +252,20 @@ pub static ACTIONS: &[Action] = &[
     row("events", "TagResource", "events:TagResource", Resource::Tagged),
     row("events", "UntagResource", "events:UntagResource", Resource::Tagged),
     row("events", "ListTagsForResource", "events:ListTagsForResource", Resource::Tagged),
+    // EventBridge Scheduler (CreateSchedule and UpdateSchedule also need iam:PassRole on the
+    // target's role)
+    row("scheduler", "CreateSchedule", "scheduler:CreateSchedule", Resource::Schedule),
+    row("scheduler", "GetSchedule", "scheduler:GetSchedule", Resource::Schedule),
+    row("scheduler", "UpdateSchedule", "scheduler:UpdateSchedule", Resource::Schedule),
+    row("scheduler", "DeleteSchedule", "scheduler:DeleteSchedule", Resource::Schedule),
+    row("scheduler", "ListSchedules", "scheduler:ListSchedules", Resource::Any),
+    row("scheduler", "CreateScheduleGroup", "scheduler:CreateScheduleGroup", Resource::ScheduleGroup),
+    row("scheduler", "GetScheduleGroup", "scheduler:GetScheduleGroup", Resource::ScheduleGroup),
+    row("scheduler", "DeleteScheduleGroup", "scheduler:DeleteScheduleGroup", Resource::ScheduleGroup),
+    row("scheduler", "ListScheduleGroups", "scheduler:ListScheduleGroups", Resource::Any),
+    row("scheduler", "TagResource", "scheduler:TagResource", Resource::ScheduleGroup),
+    row("scheduler", "UntagResource", "scheduler:UntagResource", Resource::ScheduleGroup),
+    row("scheduler", "ListTagsForResource", "scheduler:ListTagsForResource", Resource::ScheduleGroup),
     // STS
     row("sts", "AssumeRole", "sts:AssumeRole", Resource::Role),
     row("sts", "GetCallerIdentity", "sts:GetCallerIdentity", Resource::Any),

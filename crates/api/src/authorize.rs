@@ -288,7 +288,7 @@ fn denial(service: &str, principal: &str, action: &str, resource: &str, why: Den
         "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" | "events" => {
             (StatusCode::BAD_REQUEST, "AccessDeniedException")
         }
-        "lambda" => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+        "lambda" | "scheduler" => (StatusCode::FORBIDDEN, "AccessDeniedException"),
         "sns" => (StatusCode::FORBIDDEN, "AuthorizationError"),
         // SQS's JSON protocol names it so; its query code is AccessDenied.
         "sqs" => (StatusCode::FORBIDDEN, "AccessDenied"),

@@ -52,6 +52,8 @@ pub struct ApiState {
     pub identities: Arc<squall_identity::Identities>,
     /// EventBridge's buses and rules.
     pub events: Arc<squall_events::EventBuses>,
+    /// EventBridge Scheduler's groups and schedules.
+    pub scheduler: Arc<squall_scheduler::Scheduler>,
     /// Resources' own policies, parsed.
     pub resource_policies: Arc<authorize::ResourcePolicies>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides

@@ -246,6 +246,37 @@ impl Identities {
         }
     }
 
+    /// Credentials for a session of role `role_arn` that AWS service `service`
+    /// (`scheduler.amazonaws.com`) takes to act for a resource, when the role exists and its
+    /// trust policy allows the service to assume it; `context` holds the resource's
+    /// `aws:SourceArn` and `aws:SourceAccount`, which trust policies may test.
+    pub fn service_session(
+        &self,
+        service: &str,
+        role_arn: &str,
+        session_name: &str,
+        context: &Context,
+    ) -> Result<Credentials> {
+        let state = self.snapshot();
+        let role = state
+            .role_by_arn(role_arn)
+            .ok_or_else(|| Error::NoSuchEntity(format!("The role {role_arn} does not exist.")))?;
+        let trust = Policy::parse(&role.trust, PolicyKind::Trust).map_err(|m| Error::MalformedPolicy(m.0))?;
+        let request = Request { principal: service, action: "sts:AssumeRole", resource: role_arn, context };
+        if trust.evaluate_as_resource(&request) != Decision::Allow {
+            return Err(Error::AccessDenied(format!(
+                "{service} is not authorized to assume {role_arn}: its trust policy does not allow {service}"
+            )));
+        }
+        let ask = AssumeRole {
+            role_arn: role_arn.to_string(),
+            session_name: session_name.to_string(),
+            duration_s: Some(MIN_DURATION_S),
+            ..Default::default()
+        };
+        self.mint(&state, role, ask)
+    }
+
     /// Credentials for the processes of function `function`: a session of the IAM role its
     /// configuration names when that role exists and trusts Lambda (`lambda.amazonaws.com`),
     /// else of the role its deployment granted (`grant`).

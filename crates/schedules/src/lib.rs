@@ -1,32 +1,47 @@
-//! Schedule expressions of rules and serverless.yml `schedule` events: `rate(5 minutes)` and EventBridge's six-field
-//! `cron(minutes hours day-of-month month day-of-week year)`, in UTC.
+//! Schedule expressions of rules, schedules and serverless.yml `schedule` events:
+//! `rate(5 minutes)`, EventBridge's six-field
+//! `cron(minutes hours day-of-month month day-of-week year)` and EventBridge Scheduler's
+//! one-time `at(yyyy-mm-ddThh:mm:ss)`, in UTC or in an IANA time zone.
 //!
 //! Cron fields follow EventBridge: day-of-week 1–7 is SUN–SAT (or the names), `?` in
 //! exactly one of the two day fields, `L`, `W` and `#`. The calendar arithmetic is the
-//! `croner` crate's, in its Quartz weekday mode.
+//! `croner` crate's, in its Quartz weekday mode; time zones are `chrono-tz`'s database.
+//!
+//! Daylight-saving changes are handled as EventBridge Scheduler documents: a cron time the
+//! clocks skip (spring forward) does not fire that day, a time they pass twice (fall back)
+//! fires once, at its first passing; a rate is a fixed duration (`rate(1 day)` is 24 hours,
+//! whatever the zone).
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{LocalResult, NaiveDateTime, TimeZone, Utc};
+pub use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
 /// A parsed schedule expression.
 #[derive(Debug, Clone)]
 pub enum Schedule {
-    /// `rate(n unit)`: every `every_ms`, counted from the rule's creation.
+    /// `rate(n unit)`: every `every_ms`, counted from the schedule's start.
     Rate {
         /// The period, in milliseconds.
         every_ms: u64,
     },
     /// `cron(...)`: the instants its fields name.
     Cron(Box<Cron>),
+    /// `at(...)`: once, at this local time.
+    At(NaiveDateTime),
 }
 
 /// The message EventBridge gives for any schedule expression it cannot read.
 pub const INVALID: &str = "Parameter ScheduleExpression is not valid.";
 
+/// The IANA time zone `name` (`America/New_York`, `UTC`), if there is one.
+pub fn time_zone(name: &str) -> Option<Tz> {
+    name.parse().ok()
+}
+
 impl Schedule {
-    /// Parses `rate(...)` or `cron(...)`; `Err` is the reason, for logs and tests (the
-    /// API answers [`INVALID`], as EventBridge does).
+    /// Parses `rate(...)` or `cron(...)` (what event rules and serverless.yml take); `Err`
+    /// is the reason, for logs and tests (the API answers [`INVALID`], as EventBridge does).
     pub fn parse(expression: &str) -> Result<Schedule, String> {
         let expression = expression.trim();
         if let Some(body) = expression.strip_prefix("rate(").and_then(|b| b.strip_suffix(')')) {
@@ -38,22 +53,70 @@ impl Schedule {
         Err(format!("{expression:?} is neither rate(...) nor cron(...)"))
     }
 
-    /// The first firing strictly after `after_ms`, for a schedule that started at
-    /// `start_ms` (rates count from there); `None` when a cron expression names no later
-    /// instant (its years are past).
+    /// [`Schedule::parse`], and also `at(yyyy-mm-ddThh:mm:ss)` (EventBridge Scheduler's
+    /// one-time schedules).
+    pub fn parse_with_at(expression: &str) -> Result<Schedule, String> {
+        let trimmed = expression.trim();
+        let Some(body) = trimmed.strip_prefix("at(").and_then(|b| b.strip_suffix(')')) else {
+            return Schedule::parse(expression);
+        };
+        NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S")
+            .map(Schedule::At)
+            .map_err(|e| format!("at({body}) is not at(yyyy-mm-ddThh:mm:ss): {e}"))
+    }
+
+    /// The first firing strictly after `after_ms`, in UTC ([`Schedule::next_after_in`]).
     pub fn next_after(&self, start_ms: u64, after_ms: u64) -> Option<u64> {
+        self.next_after_in(Tz::UTC, start_ms, after_ms)
+    }
+
+    /// The first firing strictly after `after_ms` of a schedule that started at `start_ms`
+    /// (rates count from there), its cron fields and `at` time read in `zone`; `None` when
+    /// it names no later instant (a past year, a one-time schedule that fired).
+    pub fn next_after_in(&self, zone: Tz, start_ms: u64, after_ms: u64) -> Option<u64> {
         match self {
             Schedule::Rate { every_ms } => {
-                let periods = after_ms.saturating_sub(start_ms) / every_ms + 1;
+                if after_ms < start_ms {
+                    return Some(start_ms);
+                }
+                let periods = (after_ms - start_ms) / every_ms + 1;
                 Some(start_ms + periods * every_ms)
             }
-            Schedule::Cron(c) => {
-                let after: DateTime<Utc> = Utc.timestamp_millis_opt(after_ms as i64).single()?;
-                let next = c.find_next_occurrence(&after, false).ok()?;
-                u64::try_from(next.timestamp_millis()).ok()
-            }
+            Schedule::Cron(c) => next_cron(c, zone, after_ms),
+            Schedule::At(local) => first_passing(zone, local).filter(|at| *at > after_ms),
         }
     }
+}
+
+/// When the clocks of `zone` first show `local`; `None` for a time they skip.
+fn first_passing(zone: Tz, local: &NaiveDateTime) -> Option<u64> {
+    let instant = match zone.from_local_datetime(local) {
+        LocalResult::Single(t) => t,
+        LocalResult::Ambiguous(first, _) => first,
+        LocalResult::None => return None,
+    };
+    u64::try_from(instant.timestamp_millis()).ok()
+}
+
+/// Local times the clocks of a zone skip in a row, at most (a day of them, minute by
+/// minute, is far more than any zone's change).
+const MAX_SKIPPED: usize = 1_500;
+
+/// The cron's next local time after `after_ms` that the clocks of `zone` show, at its
+/// first passing. The cron is evaluated on local wall time (read as if it were UTC), so
+/// its fields mean what the zone's clocks say.
+fn next_cron(c: &Cron, zone: Tz, after_ms: u64) -> Option<u64> {
+    let after = zone.timestamp_millis_opt(i64::try_from(after_ms).ok()?).single()?;
+    let mut local = after.naive_local();
+    for _ in 0..MAX_SKIPPED {
+        let next = c.find_next_occurrence(&Utc.from_utc_datetime(&local), false).ok()?.naive_utc();
+        match first_passing(zone, &next) {
+            Some(at) if at > after_ms => return Some(at),
+            // Skipped by the clocks, or already passed once (the hour fall-back repeats).
+            _ => local = next,
+        }
+    }
+    None
 }
 
 /// `n unit`: n a positive whole number, the unit singular for 1 and plural otherwise.
@@ -106,13 +169,89 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> u64 {
-        DateTime::parse_from_rfc3339(s).expect("a date").timestamp_millis() as u64
+        chrono::DateTime::parse_from_rfc3339(s).expect("a date").timestamp_millis() as u64
+    }
+
+    fn utc(ms: u64) -> String {
+        Utc.timestamp_millis_opt(ms as i64).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     fn next(expr: &str, after: &str) -> String {
         let s = Schedule::parse(expr).expect(expr);
-        let ms = s.next_after(0, at(after)).expect("a next firing");
-        Utc.timestamp_millis_opt(ms as i64).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        utc(s.next_after(0, at(after)).expect("a next firing"))
+    }
+
+    /// The firings of `expr` in `zone` after `after`, `n` of them, in UTC.
+    fn firings(expr: &str, zone: &str, after: &str, n: usize) -> Vec<String> {
+        let s = Schedule::parse_with_at(expr).expect(expr);
+        let zone = time_zone(zone).expect(zone);
+        let mut t = at(after);
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(next) = s.next_after_in(zone, 0, t) else { break };
+            out.push(utc(next));
+            t = next;
+        }
+        out
+    }
+
+    #[test]
+    fn cron_in_a_time_zone_follows_its_clocks() {
+        // 09:00 in New York: 14:00 UTC in winter, 13:00 UTC in summer.
+        assert_eq!(
+            firings("cron(0 9 * * ? *)", "America/New_York", "2027-03-12T00:00:00Z", 3),
+            ["2027-03-12T14:00:00Z", "2027-03-13T14:00:00Z", "2027-03-14T13:00:00Z"]
+        );
+        // Clocks go forward at 02:00 on 2027-03-14: 02:30 does not exist that day.
+        assert_eq!(
+            firings("cron(30 2 * * ? *)", "America/New_York", "2027-03-13T00:00:00Z", 3),
+            ["2027-03-13T07:30:00Z", "2027-03-15T06:30:00Z", "2027-03-16T06:30:00Z"]
+        );
+        // Clocks go back at 02:00 on 2027-11-07: 01:30 happens twice and fires once.
+        assert_eq!(
+            firings("cron(30 1 * * ? *)", "America/New_York", "2027-11-06T00:00:00Z", 3),
+            ["2027-11-06T05:30:00Z", "2027-11-07T05:30:00Z", "2027-11-08T06:30:00Z"]
+        );
+        // Every 30 minutes through the repeated hour: its second passing is not fired again.
+        assert_eq!(
+            firings("cron(0/30 * * * ? *)", "America/New_York", "2027-11-07T05:00:00Z", 4),
+            ["2027-11-07T05:30:00Z", "2027-11-07T07:00:00Z", "2027-11-07T07:30:00Z", "2027-11-07T08:00:00Z"]
+        );
+        // Southern hemisphere, and a zone off the hour.
+        assert_eq!(
+            firings("cron(0 12 1 1 ? *)", "Australia/Sydney", "2027-01-01T00:00:00Z", 1),
+            ["2027-01-01T01:00:00Z"]
+        );
+        assert_eq!(firings("cron(0 0 * * ? *)", "Asia/Kolkata", "2027-06-01T00:00:00Z", 1), ["2027-06-01T18:30:00Z"]);
+        assert!(time_zone("Mars/Olympus_Mons").is_none());
+    }
+
+    #[test]
+    fn one_time_schedules_fire_once_at_local_time() {
+        assert_eq!(firings("at(2027-01-01T09:00:00)", "UTC", "2026-12-06T00:00:00Z", 5), ["2027-01-01T09:00:00Z"]);
+        assert_eq!(
+            firings("at(2027-07-01T09:00:00)", "Europe/Paris", "2026-12-06T00:00:00Z", 5),
+            ["2027-07-01T07:00:00Z"]
+        );
+        assert!(firings("at(2020-01-01T00:00:00)", "UTC", "2026-12-06T00:00:00Z", 1).is_empty());
+        // A local time the clocks skip never comes.
+        assert!(firings("at(2027-03-14T02:30:00)", "America/New_York", "2027-01-01T00:00:00Z", 1).is_empty());
+        for bad in ["at(2027-01-01)", "at(2027-01-01 09:00:00)", "at(2027-13-01T00:00:00)", "at(2027-01-01T09:00:00Z)"]
+        {
+            assert!(Schedule::parse_with_at(bad).is_err(), "{bad}");
+        }
+        // Event rules do not take at().
+        assert!(Schedule::parse("at(2027-01-01T09:00:00)").is_err());
+    }
+
+    #[test]
+    fn rates_are_fixed_durations_whatever_the_zone() {
+        let s = Schedule::parse("rate(1 day)").unwrap();
+        let ny = time_zone("America/New_York").unwrap();
+        let start = at("2027-03-13T12:00:00Z");
+        assert_eq!(s.next_after_in(ny, start, start), Some(at("2027-03-14T12:00:00Z")));
+        // Before its start, a rate's first firing is the start.
+        assert_eq!(s.next_after_in(ny, start, start - 5), Some(start));
     }
 
     #[test]

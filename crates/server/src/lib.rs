@@ -12,6 +12,7 @@ mod event_targets;
 mod keys;
 mod roles;
 mod runtimes;
+mod schedule_targets;
 mod services;
 mod stores;
 
@@ -140,6 +141,7 @@ pub async fn run(
         objects: services.objects.clone(),
         params: services.params.clone(),
         events: services.events.clone(),
+        scheduler: services.scheduler.clone(),
         s3_domain: config.s3_domain.clone(),
         dev: config.dev,
         clock: config.clock.clone(),

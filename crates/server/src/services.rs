@@ -13,6 +13,7 @@ use squall_objects::Objects;
 use squall_params::{Params, Sealer};
 use squall_queues::Queues;
 use squall_runtime::ByKind;
+use squall_scheduler::Scheduler;
 use squall_tables::Tables;
 use squall_topics::{Destinations, Topics};
 use squall_triggers::Triggers;
@@ -29,6 +30,7 @@ pub(crate) struct Services {
     pub(crate) params: Arc<Params>,
     pub(crate) identities: Arc<Identities>,
     pub(crate) events: Arc<EventBuses>,
+    pub(crate) scheduler: Arc<Scheduler>,
     triggers: Arc<Triggers>,
 }
 
@@ -125,6 +127,17 @@ impl Services {
             topics.clone(),
             &functions,
         ))));
+        let scheduler = Arc::new(
+            Scheduler::open(stores.scheduler.clone(), &config.region, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading schedules")?,
+        );
+        scheduler.set_sink(Arc::new(crate::schedule_targets::ScheduleTargets {
+            destinations: Destinations::new(queues.clone(), topics.clone(), &functions),
+            identities: identities.clone(),
+            events: events.clone(),
+            clock: clock.clone(),
+        }));
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -134,7 +147,7 @@ impl Services {
             clock,
             stores.cluster.clone(),
         ));
-        Ok(Services { functions, tables, queues, topics, objects, params, identities, events, triggers })
+        Ok(Services { functions, tables, queues, topics, objects, params, identities, events, scheduler, triggers })
     }
 
     /// The order services start in (they stop in reverse): a service starts after those
@@ -149,6 +162,7 @@ impl Services {
             self.params.clone(),
             self.identities.clone(),
             self.events.clone(),
+            self.scheduler.clone(),
             self.triggers.clone(),
         ]
     }

@@ -21,6 +21,7 @@ pub(crate) struct Stores {
     pub(crate) params: Arc<dyn TableStore>,
     pub(crate) identities: Arc<dyn TableStore>,
     pub(crate) events: Arc<dyn TableStore>,
+    pub(crate) scheduler: Arc<dyn TableStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
     pub(crate) embedded: bool,
@@ -51,6 +52,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             params: s.params,
             identities: s.identities,
             events: s.events,
+            scheduler: s.scheduler,
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
@@ -80,6 +82,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         params: Arc::new(pg.tables("params")),
         identities: Arc::new(pg.tables("iam")),
         events: Arc::new(pg.tables("events")),
+        scheduler: Arc::new(pg.tables("scheduler")),
         blobs,
         embedded: false,
         cluster: squall_lifecycle::Cluster { coordination: Arc::new(pg.coordination()), node, shared: true },

@@ -11,7 +11,8 @@
 //!   [`SqliteTableStore`], is opened only to carry them over, then removed.
 //! - `topics.db`: SNS-style topics, subscriptions and pending HTTP deliveries, a third
 //!   [`SqliteTableStore`].
-//! - `events.db`: event buses, rules with their targets, schedules' next firings.
+//! - `events.db`: event buses, rules with their targets, scheduled rules' next firings.
+//! - `scheduler.db`: EventBridge Scheduler's schedule groups, schedules and their next acts.
 //! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
 //!   service before they get here), another [`SqliteTableStore`].
 //! - `iam.db`: IAM users, access keys, groups, roles and policies, another
@@ -68,6 +69,7 @@ pub struct EmbeddedStores {
     pub identities: Arc<SqliteTableStore>,
     /// Event buses, rules and schedules.
     pub events: Arc<SqliteTableStore>,
+    pub scheduler: Arc<SqliteTableStore>,
 }
 
 impl EmbeddedStores {
@@ -87,6 +89,7 @@ impl EmbeddedStores {
             params: Arc::new(SqliteTableStore::open(&data_dir.join("params.db"))?),
             identities: Arc::new(SqliteTableStore::open(&data_dir.join("iam.db"))?),
             events: Arc::new(SqliteTableStore::open(&data_dir.join("events.db"))?),
+            scheduler: Arc::new(SqliteTableStore::open(&data_dir.join("scheduler.db"))?),
         })
     }
 }

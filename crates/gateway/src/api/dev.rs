@@ -22,7 +22,7 @@ fn dev_only(state: &ApiState, what: &str) -> Result<(), ApiError> {
     ))
 }
 
-/// Deletes every function (with its logs), event rule and bus, topic, queue, table,
+/// Deletes every function (with its logs), event rule and bus, schedule and schedule group, topic, queue, table,
 /// bucket, parameter and secret. Functions go
 /// first, so no trigger or delivery runs into what is being deleted.
 pub(super) async fn reset(state: &ApiState) -> Reply {
@@ -34,6 +34,9 @@ pub(super) async fn reset(state: &ApiState) -> Reply {
             "ServiceException",
             format!("deleting event rules failed: {e}"),
         )
+    })?;
+    state.scheduler.reset().await.map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", format!("deleting schedules failed: {e}"))
     })?;
     let internal = |what: &str, e: &dyn std::fmt::Display| {
         tracing::error!(error = %e, "reset: deleting {what} failed");

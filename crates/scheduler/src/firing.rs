@@ -1,0 +1,321 @@
+//! Fires schedules: once per cluster (under a lease), on the platform clock. A firing's next
+//! act is written to the store only after its target got it, so each firing is delivered
+//! at least once; a failure the target may get over (storage, a stopping server) is
+//! retried by the schedule's `RetryPolicy`, with exponential backoff, as a stored act of its
+//! own (a retry survives a restart); what cannot be delivered goes to the dead-letter queue.
+//!
+//! Missed firings: what fell due while no server ran fires once when the worker next runs
+//! (a one-time schedule whose time passed fires then), and each schedule goes on from the
+//! present. While a server runs, moving a dev server's clock forward fires every firing it
+//! passes, in time order (at most [`MAX_CATCH_UP`] of one schedule).
+
+use crate::Scheduler;
+use crate::model::{Due, Schedule, ScheduleState, Target};
+use crate::service::Key;
+use squall_schedules::{Schedule as Expression, Tz, time_zone};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most firings of one schedule one pass makes up for.
+pub const MAX_CATCH_UP: u32 = 10_000;
+/// How long the worker waits after a store failure, or while another server leads.
+const RETRY: Duration = Duration::from_secs(1);
+/// The longest the leader sleeps without renewing its lease.
+const LOOK_AGAIN_MS: u64 = 5_000;
+/// The first retry's wait; each next one waits twice as long, up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: u64 = 1_000;
+const MAX_BACKOFF_MS: u64 = 300_000;
+
+/// One firing, handed to the sink.
+pub struct Firing<'a> {
+    /// The schedule's ARN (`aws:SourceArn` of its role's session).
+    pub schedule_arn: &'a str,
+    /// Its group.
+    pub group: &'a str,
+    /// Its target.
+    pub target: &'a Target,
+    /// What the target gets: `Input`, its context attributes filled in (`{}` without one).
+    pub body: String,
+    /// This firing's id (a FIFO queue's deduplication id).
+    pub execution_id: &'a str,
+    /// The attempt, from 1.
+    pub attempt: u32,
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The dead letter's `ERROR_CODE` (`AccessDenied`, `ResourceNotFound`, `InternalError`).
+    pub code: &'static str,
+    /// Why.
+    pub message: String,
+    /// Whether trying again may succeed (a store's failure may pass; a missing permission
+    /// or target does not, and is not retried).
+    pub retryable: bool,
+}
+
+/// Where firings go: the functions, queues, topics and buses of the server, as the
+/// schedule's execution role.
+#[async_trait::async_trait]
+pub trait FiringSink: Send + Sync {
+    /// Delivers durably as `firing.target.role_arn`, or says why not.
+    async fn deliver(&self, firing: Firing<'_>) -> Result<(), Failure>;
+    /// Sends a firing that could not be delivered to the target's dead-letter queue, as its
+    /// role, with EventBridge Scheduler's attributes saying why.
+    async fn dead_letter(
+        &self,
+        firing: Firing<'_>,
+        queue_arn: &str,
+        attributes: Vec<(String, String)>,
+    ) -> Result<(), String>;
+}
+
+fn zone(s: &Schedule) -> Tz {
+    s.timezone.as_deref().and_then(time_zone).unwrap_or(Tz::UTC)
+}
+
+/// Where a flexible window puts a firing scheduled at `scheduled_ms`: a fixed spread
+/// within the window, from the schedule and the time (so all servers agree).
+fn spread(s: &Schedule, scheduled_ms: u64) -> u64 {
+    let Some(minutes) = s.window_minutes else { return 0 };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.arn.bytes().chain(scheduled_ms.to_be_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h % (u64::from(minutes) * 60_000)
+}
+
+fn due_at(s: &Schedule, scheduled_ms: u64) -> Option<Due> {
+    if s.end_ms.is_some_and(|end| scheduled_ms > end) {
+        return None;
+    }
+    Some(Due { at_ms: scheduled_ms + spread(s, scheduled_ms), scheduled_ms, attempt: 0 })
+}
+
+/// A schedule's first act from `now`: a rate counts from its `StartDate` (from when it
+/// was last put, without one: it fires at once), a cron fires from its `StartDate` on, a
+/// one-time schedule at its time (at once when that has passed). `None`: disabled, or it
+/// will not fire again.
+pub(crate) fn first_due(s: &Schedule, now: u64) -> Option<Due> {
+    if s.state != ScheduleState::Enabled {
+        return None;
+    }
+    let expr = Expression::parse_with_at(&s.expression).ok()?;
+    let zone = zone(s);
+    let scheduled = match &expr {
+        Expression::At(_) => expr.next_after_in(zone, 0, 0)?,
+        Expression::Rate { .. } => {
+            let origin = s.start_ms.unwrap_or(s.modified_ms);
+            expr.next_after_in(zone, origin, now.max(origin).saturating_sub(1))?
+        }
+        Expression::Cron(_) => expr.next_after_in(zone, 0, now.max(s.start_ms.unwrap_or(0)).saturating_sub(1))?,
+    };
+    due_at(s, scheduled)
+}
+
+/// The firing after the one scheduled at `scheduled_ms`, from `from` on; `None` for a
+/// one-time schedule, or past its `EndDate`.
+fn next_due(s: &Schedule, scheduled_ms: u64, from: u64) -> Option<Due> {
+    let expr = Expression::parse_with_at(&s.expression).ok()?;
+    let origin = s.start_ms.unwrap_or(s.modified_ms);
+    let next = match expr {
+        Expression::At(_) => return None,
+        _ => expr.next_after_in(zone(s), origin, from.max(scheduled_ms))?,
+    };
+    due_at(s, next)
+}
+
+/// `Input` with EventBridge Scheduler's context attributes filled in.
+fn body(s: &Schedule, scheduled_ms: u64, execution_id: &str, attempt: u32) -> String {
+    let Some(input) = &s.target.input else { return "{}".into() };
+    let time = chrono::DateTime::from_timestamp_millis(scheduled_ms as i64)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    input
+        .replace("<aws.scheduler.schedule-arn>", &s.arn)
+        .replace("<aws.scheduler.scheduled-time>", &time)
+        .replace("<aws.scheduler.execution-id>", execution_id)
+        .replace("<aws.scheduler.attempt-number>", &attempt.to_string())
+}
+
+fn backoff(attempt: u32) -> u64 {
+    FIRST_BACKOFF_MS.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(MAX_BACKOFF_MS)
+}
+
+impl Scheduler {
+    /// The firing worker's task.
+    pub(crate) fn start_firing(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        let leader = self.cluster.leader("scheduler.schedules");
+        tokio::spawn(async move {
+            // Whether this server has led without a break: when it takes the lead, what is
+            // overdue was missed.
+            let mut leading = false;
+            loop {
+                if !leading {
+                    if !leader.is_leader().await {
+                        tokio::time::sleep(RETRY).await;
+                        continue;
+                    }
+                    if let Err(e) = async {
+                        me.load_due().await?;
+                        me.fire_due(true).await
+                    }
+                    .await
+                    {
+                        tracing::warn!("firing missed schedules: {e}");
+                        tokio::time::sleep(RETRY).await;
+                        continue;
+                    }
+                    leading = true;
+                }
+                let changed = me.changed.notified();
+                let earliest = me.due.lock().unwrap_or_else(|p| p.into_inner()).values().map(|d| d.at_ms).min();
+                let now = me.clock.now_ms();
+                let wake = earliest.map_or(now + LOOK_AGAIN_MS, |at| at.min(now + LOOK_AGAIN_MS));
+                if wake > now {
+                    tokio::select! {
+                        () = me.clock.sleep_until_ms(wake) => {}
+                        () = changed => {}
+                    }
+                }
+                if !leader.is_leader().await {
+                    leading = false;
+                    continue;
+                }
+                if let Err(e) = me.fire_due(false).await {
+                    tracing::warn!("firing schedules: {e}");
+                    tokio::time::sleep(RETRY).await;
+                }
+            }
+        })
+    }
+
+    /// Acts on everything due now, earliest first; `missed`: what is due was missed while
+    /// no worker ran, so each schedule fires once and goes on from now.
+    pub(crate) async fn fire_due(&self, missed: bool) -> crate::Result<()> {
+        let now = self.clock.now_ms();
+        if missed {
+            self.give_every_schedule_a_firing(now).await?;
+        }
+        let mut heap: BinaryHeap<Reverse<(u64, Key)>> = {
+            let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+            due.iter().filter(|(_, d)| d.at_ms <= now).map(|(k, d)| Reverse((d.at_ms, k.clone()))).collect()
+        };
+        let mut fired: HashMap<Key, u32> = HashMap::new();
+        while let Some(Reverse((at, key))) = heap.pop() {
+            let Some(due) = self.due.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied() else { continue };
+            if due.at_ms != at {
+                continue; // put again meanwhile, with an act of its own
+            }
+            let state = self.snapshot();
+            let Some(s) = state.schedules.get(&key).filter(|s| s.state == ScheduleState::Enabled) else {
+                self.advance_due(&key, due, None).await?;
+                continue;
+            };
+            let count = fired.entry(key.clone()).or_default();
+            *count += 1;
+            let catching_up = missed || *count >= MAX_CATCH_UP;
+            if *count == MAX_CATCH_UP {
+                tracing::warn!(schedule = %s.arn, "{MAX_CATCH_UP} firings made up for at once; the rest are skipped");
+            }
+            let next = self.act(s, due, now, catching_up).await;
+            if next.is_none() && s.delete_after_completion && self.delete_completed(s).await? {
+                continue;
+            }
+            if !self.advance_due(&key, due, next).await? {
+                continue; // put again while it fired: its new act stands
+            }
+            if let Some(next) = next.filter(|n| n.at_ms <= now) {
+                heap.push(Reverse((next.at_ms, key)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fires `s` (attempt `due.attempt + 1`) and says its next act: a retry, the next
+    /// firing, or none.
+    async fn act(&self, s: &Schedule, due: Due, now: u64, catching_up: bool) -> Option<Due> {
+        let attempt = due.attempt + 1;
+        let execution_id = uuid::Uuid::new_v4().to_string();
+        let firing = |body| Firing {
+            schedule_arn: &s.arn,
+            group: &s.group,
+            target: &s.target,
+            body,
+            execution_id: &execution_id,
+            attempt,
+        };
+        let body = body(s, due.scheduled_ms, &execution_id, attempt);
+        let outcome = match self.sink.get() {
+            Some(sink) => sink.deliver(firing(body.clone())).await,
+            None => Err(Failure { code: "InternalError", message: "the server is starting".into(), retryable: true }),
+        };
+        let following = || {
+            let from = if catching_up { now.max(due.scheduled_ms) } else { due.scheduled_ms };
+            next_due(s, due.scheduled_ms, from)
+        };
+        let Err(failure) = outcome else { return following() };
+        let retry_at = now + backoff(attempt);
+        let retries = attempt - 1;
+        let too_old = retry_at.saturating_sub(due.scheduled_ms) > u64::from(s.target.retry.max_age_s) * 1000;
+        if failure.retryable && retries < s.target.retry.max_attempts && !too_old {
+            tracing::info!(schedule = %s.arn, attempt, "delivery failed, retried later: {}", failure.message);
+            return Some(Due { at_ms: retry_at, scheduled_ms: due.scheduled_ms, attempt });
+        }
+        let exhausted = match (failure.retryable, too_old) {
+            (false, _) => None,
+            (true, true) => Some("MaximumEventAgeInSeconds"),
+            (true, false) => Some("MaximumRetryAttempts"),
+        };
+        self.give_up(s, firing(body), &failure, exhausted, retries).await;
+        following()
+    }
+
+    /// Sends an undeliverable firing to the dead-letter queue, or logs it when there is none.
+    async fn give_up(
+        &self,
+        s: &Schedule,
+        firing: Firing<'_>,
+        failure: &Failure,
+        exhausted: Option<&str>,
+        retries: u32,
+    ) {
+        let Some(queue) = &s.target.dead_letter_arn else {
+            tracing::warn!(schedule = %s.arn, target = %s.target.arn, "firing not delivered: {}", failure.message);
+            return;
+        };
+        let mut attributes = vec![
+            ("ERROR_CODE".to_string(), failure.code.to_string()),
+            ("ERROR_MESSAGE".to_string(), failure.message.clone()),
+            ("RETRY_ATTEMPTS".to_string(), retries.to_string()),
+            ("TARGET_ARN".to_string(), s.target.arn.clone()),
+            ("X-Amz-Scheduler-Attempt".to_string(), firing.attempt.to_string()),
+            ("X-Amz-Scheduler-Group".to_string(), s.group.clone()),
+            ("X-Amz-Scheduler-Schedule-Arn".to_string(), s.arn.clone()),
+        ];
+        if let Some(condition) = exhausted {
+            attributes.push(("EXHAUSTED_RETRY_CONDITION".to_string(), condition.to_string()));
+        }
+        let Some(sink) = self.sink.get() else { return };
+        if let Err(e) = sink.dead_letter(firing, queue, attributes).await {
+            tracing::warn!(schedule = %s.arn, dead_letter_queue = %queue, "firing lost: {}; dead letter refused: {e}", failure.message);
+        }
+    }
+
+    /// `ActionAfterCompletion: DELETE`: removes a schedule that will fire no more, unless it
+    /// was changed meanwhile; `true` when it went.
+    async fn delete_completed(&self, s: &Schedule) -> crate::Result<bool> {
+        self.change(|d| {
+            let key = (s.group.clone(), s.name.clone());
+            if d.schedules.get(&key).is_none_or(|now| now.modified_ms != s.modified_ms) {
+                return Ok(false);
+            }
+            d.delete_schedule(&s.group, &s.name);
+            Ok(true)
+        })
+        .await
+    }
+}
