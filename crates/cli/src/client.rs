@@ -176,12 +176,41 @@ impl Client {
     /// `Name.member.N`, maps as `Name.entry.N.key` / `.value`; the answer is XML, read with
     /// [`xml_text`] and [`xml_elements`]), like [`Client::dynamodb`].
     pub(crate) async fn sns(&self, action: &str, params: &[(&str, String)]) -> anyhow::Result<Response> {
-        let mut body = format!("Action={}&Version=2010-03-31", form_encode(action));
+        self.query("sns", "2010-03-31", action, params).await
+    }
+
+    /// Calls IAM action `action` (the query protocol, as [`Client::sns`]).
+    pub(crate) async fn iam(&self, action: &str, params: &[(&str, String)]) -> anyhow::Result<Response> {
+        self.query("iam", "2010-05-08", action, params).await
+    }
+
+    async fn query(
+        &self,
+        service: &str,
+        version: &str,
+        action: &str,
+        params: &[(&str, String)],
+    ) -> anyhow::Result<Response> {
+        let mut body = format!("Action={}&Version={version}", form_encode(action));
         for (k, v) in params {
             body.push_str(&format!("&{}={}", form_encode(k), form_encode(v)));
         }
         let headers = [("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
-        self.send_for(Some("sns"), http::Method::POST, "/", &headers, body.into_bytes()).await
+        self.send_for(Some(service), http::Method::POST, "/", &headers, body.into_bytes()).await
+    }
+
+    /// An EventBridge Scheduler request (rest-json: `/schedules/<name>`,
+    /// `/schedule-groups/<name>`; the path already percent-encoded), signed for
+    /// `scheduler`; the answer whatever its status.
+    pub(crate) async fn scheduler(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        body: Option<&serde_json::Value>,
+    ) -> anyhow::Result<Response> {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[("content-type", "application/json")] };
+        self.send_for(Some("scheduler"), method, path_and_query, headers, body).await
     }
 
     /// An S3 request (path-style: `/<bucket>`, `/<bucket>?cors`; the path must already be

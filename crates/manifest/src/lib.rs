@@ -31,7 +31,7 @@ pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
-pub use schedules::RuleResource;
+pub use schedules::{RuleResource, ScheduleResource};
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 
@@ -94,6 +94,9 @@ pub struct Manifest {
     pub bucket_notifications: Vec<BucketNotification>,
     /// Event rules from `schedule` events, each with its function as its target.
     pub rules: Vec<RuleResource>,
+    /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler`,
+    /// each invoking its function as a role that trusts the scheduler.
+    pub schedules: Vec<ScheduleResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

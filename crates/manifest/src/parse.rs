@@ -60,6 +60,7 @@ pub fn parse_with(
         buckets: vec![],
         bucket_notifications: vec![],
         rules: vec![],
+        schedules: vec![],
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -166,6 +167,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) bucket_notifications: Vec<BucketNotification>,
     /// Event rules from function `schedule` events, in manifest order.
     pub(crate) rules: Vec<crate::RuleResource>,
+    /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler`.
+    pub(crate) schedules: Vec<crate::ScheduleResource>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -411,6 +414,7 @@ impl Cx<'_> {
             buckets: std::mem::take(&mut self.buckets),
             bucket_notifications: std::mem::take(&mut self.bucket_notifications),
             rules: std::mem::take(&mut self.rules),
+            schedules: std::mem::take(&mut self.schedules),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })

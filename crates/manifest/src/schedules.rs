@@ -1,5 +1,6 @@
 //! `schedule` events: each rate or cron expression becomes an EventBridge rule on the
-//! default bus with the function as its target, as the framework compiles them.
+//! default bus with the function as its target, as the framework compiles them; with
+//! `method: scheduler`, an EventBridge Scheduler schedule (which may have a `timezone`).
 
 use crate::buckets::EventFunction;
 use crate::parse::{Cx, Path, dotted};
@@ -34,6 +35,31 @@ pub struct RuleResource {
     pub input_transformer: Option<(Vec<(String, String)>, String)>,
 }
 
+/// An EventBridge Scheduler schedule a function's `schedule` event with `method: scheduler`
+/// makes, invoking the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleResource {
+    /// Where it was declared.
+    pub origin: String,
+    /// The schedule's name: `name`, else `<service>-<stage>-<LogicalId>` (at most 64
+    /// characters).
+    pub name: String,
+    /// The framework's logical id (`HelloSchedulerSchedule1`).
+    pub logical_id: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `rate(...)` or `cron(...)`.
+    pub expression: String,
+    /// `timezone`: the IANA zone the expression is read in (UTC when absent).
+    pub timezone: Option<String>,
+    /// `enabled: false` makes it DISABLED.
+    pub enabled: bool,
+    /// The target: the function's ARN.
+    pub function_arn: String,
+    /// `input` (JSON text).
+    pub input: Option<String>,
+}
+
 /// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
 /// deployment's part, marked with a hash of the whole so two stages stay apart, and
 /// keeping the logical id whole.
@@ -63,6 +89,8 @@ impl Cx<'_> {
         let mut input = None;
         let mut input_path = None;
         let mut input_transformer = None;
+        let mut scheduler = false;
+        let mut timezone = None;
         let errors_before = self.errors.len();
         match v {
             Value::String(s) => rates.push((path.to_vec(), s.clone())),
@@ -115,16 +143,12 @@ impl Cx<'_> {
                         "inputTransformer" => input_transformer = self.input_transformer(&p, val),
                         "method" => match val.as_str() {
                             Some("eventBus") => {}
-                            Some("scheduler") => self.error(
-                                &p,
-                                "method: scheduler (EventBridge Scheduler) is not supported yet; leave it out to make an event rule",
-                            ),
+                            Some("scheduler") => scheduler = true,
                             _ => self.error(&p, "must be eventBus or scheduler"),
                         },
-                        "timezone" => self.error(
-                            &p,
-                            "timezone is for method: scheduler, which is not supported yet; event rules run on UTC",
-                        ),
+                        "timezone" => {
+                            timezone = self.string(&p, val).map(|tz| (p.clone(), tz));
+                        }
                         other => self.error(&p, format!("schedule setting {other} is not supported")),
                     }
                 }
@@ -133,6 +157,19 @@ impl Cx<'_> {
         }
         if rates.is_empty() && self.errors.len() == errors_before {
             self.error(path, "needs a rate: rate(...) or cron(...)");
+        }
+        if let Some((p, tz)) = &timezone {
+            if !scheduler {
+                self.error(p, "timezone is only supported with method: scheduler (event rules run on UTC)");
+            } else if squall_schedules::time_zone(tz).is_none() {
+                self.error(p, format!("{tz} is not an IANA time zone (America/New_York, Europe/Paris, UTC)"));
+            }
+        }
+        if scheduler && input_path.is_some() {
+            self.error(path, "inputPath is not supported with method: scheduler (as in the framework)");
+        }
+        if scheduler && input_transformer.is_some() {
+            self.error(path, "inputTransformer is not supported with method: scheduler (as in the framework)");
         }
         let given = [input.is_some(), input_path.is_some(), input_transformer.is_some()];
         if given.iter().filter(|g| **g).count() > 1 {
@@ -153,7 +190,8 @@ impl Cx<'_> {
             return;
         }
         for (p, expr) in rates {
-            let logical_id = format!("{}EventsRuleSchedule{}", logical(function.key), number);
+            let kind = if scheduler { "SchedulerSchedule" } else { "EventsRuleSchedule" };
+            let logical_id = format!("{}{kind}{}", logical(function.key), number);
             *number += 1;
             let rule_name = match &name {
                 Some((np, n)) => {
@@ -167,6 +205,20 @@ impl Cx<'_> {
                 }
                 None => rule_name(function.service, &logical_id),
             };
+            if scheduler {
+                self.schedules.push(ScheduleResource {
+                    origin: dotted(&p),
+                    name: rule_name,
+                    logical_id,
+                    description: description.clone(),
+                    expression: expr,
+                    timezone: timezone.as_ref().map(|(_, tz)| tz.clone()),
+                    enabled,
+                    function_arn: function.arn.to_string(),
+                    input: input.clone(),
+                });
+                continue;
+            }
             self.rules.push(RuleResource {
                 origin: dotted(&p),
                 name: rule_name,

@@ -163,11 +163,11 @@ pub struct FunctionConfig {
     pub environment: BTreeMap<String, String>,
     /// Free text.
     pub description: String,
-    /// The execution role's ARN. Recorded and reported; not yet enforced (no IAM yet).
+    /// The execution role's ARN: an IAM role's, or the role its deployment grants.
     #[serde(default = "default_role")]
     pub role: String,
-    /// What serverless.yml grants the role (`provider.iam.role.statements`...). Recorded;
-    /// not yet enforced.
+    /// What serverless.yml grants the role (`provider.iam.role.statements`...); `None` with
+    /// a `role` naming an IAM role, whose own policies apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_policy: Option<RolePolicy>,
     /// Most instances that may run at once (`reservedConcurrency`; 0 disables the function);

@@ -116,6 +116,14 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         super::rules::ensure_rules(&client, manifest.deployment().as_str(), &manifest.rules, &functions)
             .await
             .context("the functions are deployed, but their event rules are not all in place")?;
+        super::schedules::ensure_schedules(
+            &client,
+            manifest.deployment().as_str(),
+            &manifest.schedules,
+            &manifest.functions,
+        )
+        .await
+        .context("the functions are deployed, but their schedules are not all in place")?;
         super::permissions::print(&manifest.functions);
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(ExitCode::SUCCESS)

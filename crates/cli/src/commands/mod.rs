@@ -6,6 +6,7 @@ pub(crate) mod deploy;
 mod package;
 mod permissions;
 mod rules;
+mod schedules;
 pub(crate) mod server;
 
 use crate::ClientArgs;
@@ -53,6 +54,9 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
                 .await
                 .context("removing the service's event rules; no function was removed")?;
         }
+        schedules::remove_schedules(&client, &deployment)
+            .await
+            .context("removing the service's schedules; no function was removed")?;
         let path = format!("/squall/v1/services/{}", segment(&deployment));
         let r = client.call(Method::DELETE, &path, vec![]).await?.json()?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();

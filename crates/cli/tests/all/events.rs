@@ -11,11 +11,11 @@ fn eventbridge_through_boto3() -> Result {
     server.client_script("events_boto3.py", "done")
 }
 
-const RECORDER: &str =
+pub(crate) const RECORDER: &str =
     "import json\n\ndef record(event, context):\n    print('EVENT ' + json.dumps(event))\n    return {}\n";
 
 /// The log lines of `function` starting `EVENT `, as JSON, once there are `n` (bounded).
-fn events_logged(server: &Server, function: &str, n: usize) -> Result<Vec<serde_json::Value>> {
+pub(crate) fn events_logged(server: &Server, function: &str, n: usize) -> Result<Vec<serde_json::Value>> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let out = ok(&server.squall(&["logs", function, "--tail", "1000"]))?;

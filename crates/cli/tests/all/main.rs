@@ -20,6 +20,7 @@ mod params;
 mod postgres;
 mod queues;
 mod rest_api;
+mod scheduler;
 mod spine;
 mod streams;
 mod topics;

@@ -88,14 +88,42 @@ fn refusals_name_the_key() {
     assert!(e.contains("functions.nightly.events[0].schedule: cron(0 3 * * * *) is not a schedule expression"), "{e}");
     let e = bad("schedule: cron(0 3 * * ? *)", "schedule: rate(1 minutes)");
     assert!(e.contains("is not a schedule expression EventBridge accepts"), "{e}");
-    let e = bad("          enabled: false\n", "          method: scheduler\n");
-    assert!(e.contains("method: scheduler (EventBridge Scheduler) is not supported yet"), "{e}");
     let e = bad("          enabled: false\n", "          timezone: Europe/Paris\n");
-    assert!(e.contains("timezone is for method: scheduler"), "{e}");
+    assert!(e.contains("timezone is only supported with method: scheduler"), "{e}");
+    let e = bad("          enabled: false\n", "          method: scheduler\n          timezone: Mars/Base\n");
+    assert!(e.contains("Mars/Base is not an IANA time zone"), "{e}");
+    let e = bad("          name: weekly-report\n", "          name: weekly-report\n          method: scheduler\n");
+    assert!(e.contains("inputTransformer is not supported with method: scheduler"), "{e}");
     let e = bad("          enabled: false\n", "          enabled: false\n          inputPath: $.detail\n");
     assert!(e.contains("input, inputPath and inputTransformer are exclusive"), "{e}");
     let e = bad("          description: work hours\n", "          name: two-rates\n");
     assert!(e.contains("one name cannot be given to several rates"), "{e}");
     let e = bad("          enabled: false\n", "          batchSize: 3\n");
     assert!(e.contains("schedule setting batchSize is not supported"), "{e}");
+}
+
+#[test]
+fn method_scheduler_makes_schedules_in_their_time_zone() {
+    let yaml = JOBS.replace(
+        "          enabled: false\n",
+        "          enabled: false\n          method: scheduler\n          timezone: Europe/Paris\n",
+    );
+    let m = parse("serverless.yml", &yaml).unwrap();
+    let schedules: Vec<(&str, &str, Option<&str>, bool)> = m
+        .schedules
+        .iter()
+        .map(|s| (s.name.as_str(), s.expression.as_str(), s.timezone.as_deref(), s.enabled))
+        .collect();
+    assert_eq!(
+        schedules,
+        [
+            ("jobs-dev-NightlySchedulerSchedule2", "rate(10 minutes)", Some("Europe/Paris"), false),
+            ("jobs-dev-NightlySchedulerSchedule3", "cron(0/15 8-17 ? * MON-FRI *)", Some("Europe/Paris"), false),
+        ]
+    );
+    assert_eq!(m.schedules[0].input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
+    assert_eq!(m.schedules[0].function_arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
+    // The other events stay rules, numbered on from the same count.
+    let rules: Vec<&str> = m.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(rules, ["jobs-dev-NightlyEventsRuleSchedule1", "weekly-report"]);
 }
