@@ -28,6 +28,7 @@ DENIAL = {
     "iam": "AccessDenied",
     "sts": "AccessDenied",
     "events": "AccessDeniedException",
+    "scheduler": "AccessDeniedException",
 }
 # Answered for anyone who signs (as on AWS).
 ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}

@@ -10,6 +10,7 @@
 
 mod async_settings;
 mod buckets;
+mod event_bridge;
 mod events;
 mod gateway_responses;
 mod http;
@@ -92,11 +93,15 @@ pub struct Manifest {
     /// pushes, so these are not event source mappings; deploy puts them after the
     /// functions exist, beside the other targets of each bucket.
     pub bucket_notifications: Vec<BucketNotification>,
-    /// Event rules from `schedule` events, each with its function as its target.
+    /// Event rules from `schedule` and `eventBridge` events, each with its function as its
+    /// target.
     pub rules: Vec<RuleResource>,
     /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler`,
     /// each invoking its function as a role that trusts the scheduler.
     pub schedules: Vec<ScheduleResource>,
+    /// Event buses `eventBridge` events name by name (not ARN): the service's own, made on
+    /// deploy and removed with it.
+    pub event_buses: Vec<String>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

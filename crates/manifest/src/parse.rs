@@ -61,6 +61,7 @@ pub fn parse_with(
         bucket_notifications: vec![],
         rules: vec![],
         schedules: vec![],
+        event_buses: vec![],
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -169,6 +170,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) rules: Vec<crate::RuleResource>,
     /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler`.
     pub(crate) schedules: Vec<crate::ScheduleResource>,
+    /// Buses `eventBridge` events name by name.
+    pub(crate) event_buses: Vec<String>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -415,6 +418,7 @@ impl Cx<'_> {
             bucket_notifications: std::mem::take(&mut self.bucket_notifications),
             rules: std::mem::take(&mut self.rules),
             schedules: std::mem::take(&mut self.schedules),
+            event_buses: std::mem::take(&mut self.event_buses),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })
@@ -717,6 +721,7 @@ impl Cx<'_> {
                 "sns" => self.sns_event(&epath, spec, function.arn),
                 "s3" => self.s3_event(&epath, spec, function),
                 "schedule" => self.schedule_event(&epath, spec, function, &mut schedules),
+                "eventBridge" => self.event_bridge_event(&epath, spec, function, i + 1),
                 other => self.error(&epath, format!("{other} events are not supported yet")),
             }
         }

@@ -169,8 +169,7 @@ pub(crate) fn implicit_permissions(
     });
     let from_rules = rules.iter().map(|r| {
         let id = format!("{}LambdaPermission", r.logical_id);
-        let arn = format!("arn:aws:events:{}:{}:rule/{}", region_of(&r.function_arn), squall_types::ACCOUNT_ID, r.name);
-        (id, r.function_arn.clone(), "events.amazonaws.com", arn)
+        (id, r.function_arn.clone(), "events.amazonaws.com", r.arn(region_of(&r.function_arn)))
     });
     let mut out: Vec<ResourcePolicy> = Vec::new();
     for (id, function, service, source) in from_s3.chain(from_sns).chain(from_rules) {

@@ -19,8 +19,12 @@ pub struct RuleResource {
     pub logical_id: String,
     /// `description`.
     pub description: Option<String>,
+    /// The bus it is on (`None`: the default bus).
+    pub bus: Option<String>,
+    /// Its event pattern (JSON text), for an `eventBridge` event with a `pattern`.
+    pub pattern: Option<String>,
     /// `rate(...)` or `cron(...)`.
-    pub schedule: String,
+    pub schedule: Option<String>,
     /// `enabled: false` makes it DISABLED.
     pub enabled: bool,
     /// The target: the function's ARN.
@@ -33,6 +37,19 @@ pub struct RuleResource {
     pub input_path: Option<String>,
     /// `inputTransformer`: (`inputPathsMap`, `inputTemplate`).
     pub input_transformer: Option<(Vec<(String, String)>, String)>,
+    /// `deadLetterQueueArn`: where an event the function cannot take goes.
+    pub dead_letter_arn: Option<String>,
+}
+
+impl RuleResource {
+    /// The rule's ARN in `region`.
+    pub fn arn(&self, region: &str) -> String {
+        let account = squall_types::ACCOUNT_ID;
+        match &self.bus {
+            Some(bus) => format!("arn:aws:events:{region}:{account}:rule/{bus}/{}", self.name),
+            None => format!("arn:aws:events:{region}:{account}:rule/{}", self.name),
+        }
+    }
 }
 
 /// An EventBridge Scheduler schedule a function's `schedule` event with `method: scheduler`
@@ -121,24 +138,7 @@ impl Cx<'_> {
                         },
                         "name" => name = self.string(&p, val).map(|n| (p.clone(), n)),
                         "description" => description = self.string(&p, val),
-                        "input" => {
-                            input = match val {
-                                Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                                    Ok(_) => Some(s.clone()),
-                                    Err(_) => {
-                                        self.error(&p, "must be JSON (a mapping, or a string holding JSON)");
-                                        None
-                                    }
-                                },
-                                other => match serde_json::to_value(other) {
-                                    Ok(j) => Some(j.to_string()),
-                                    Err(e) => {
-                                        self.error(&p, format!("cannot be read: {e}"));
-                                        None
-                                    }
-                                },
-                            }
-                        }
+                        "input" => input = self.json_input(&p, val),
                         "inputPath" => input_path = self.string(&p, val),
                         "inputTransformer" => input_transformer = self.input_transformer(&p, val),
                         "method" => match val.as_str() {
@@ -225,18 +225,41 @@ impl Cx<'_> {
                 target_id: format!("{}Schedule", logical(function.key)),
                 logical_id,
                 description: description.clone(),
-                schedule: expr,
+                bus: None,
+                pattern: None,
+                schedule: Some(expr),
                 enabled,
                 function_arn: function.arn.to_string(),
                 input: input.clone(),
                 input_path: input_path.clone(),
                 input_transformer: input_transformer.clone(),
+                dead_letter_arn: None,
             });
         }
     }
 
+    /// An `input`: a mapping, or a string holding JSON; as JSON text.
+    pub(crate) fn json_input(&mut self, path: &Path, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(_) => Some(s.clone()),
+                Err(_) => {
+                    self.error(path, "must be JSON (a mapping, or a string holding JSON)");
+                    None
+                }
+            },
+            other => match serde_json::to_value(other) {
+                Ok(j) => Some(j.to_string()),
+                Err(e) => {
+                    self.error(path, format!("cannot be read: {e}"));
+                    None
+                }
+            },
+        }
+    }
+
     /// `inputTransformer: {inputPathsMap, inputTemplate}`.
-    fn input_transformer(&mut self, path: &Path, v: &Value) -> Option<(Vec<(String, String)>, String)> {
+    pub(crate) fn input_transformer(&mut self, path: &Path, v: &Value) -> Option<(Vec<(String, String)>, String)> {
         let mut paths = Vec::new();
         let mut template = None;
         for (k, val) in self.entries(path, v) {

@@ -113,9 +113,15 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         super::buckets::ensure_notifications(&client, &manifest.bucket_notifications, &functions)
             .await
             .context("the functions are deployed, but their buckets' notifications are not all in place")?;
-        super::rules::ensure_rules(&client, manifest.deployment().as_str(), &manifest.rules, &functions)
-            .await
-            .context("the functions are deployed, but their event rules are not all in place")?;
+        super::rules::ensure_rules(
+            &client,
+            manifest.deployment().as_str(),
+            &manifest.rules,
+            &manifest.event_buses,
+            &functions,
+        )
+        .await
+        .context("the functions are deployed, but their event rules are not all in place")?;
         super::schedules::ensure_schedules(
             &client,
             manifest.deployment().as_str(),

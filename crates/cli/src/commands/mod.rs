@@ -54,6 +54,9 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
                 .await
                 .context("removing the service's event rules; no function was removed")?;
         }
+        rules::remove_buses(&client, &deployment, &Default::default())
+            .await
+            .context("removing the service's event buses; no function was removed")?;
         schedules::remove_schedules(&client, &deployment)
             .await
             .context("removing the service's schedules; no function was removed")?;

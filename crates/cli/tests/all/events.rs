@@ -119,3 +119,30 @@ fn a_schedule_and_its_targets_survive_kill_9() -> Result {
     assert_eq!(got, 3, "three hours, three firings");
     Ok(())
 }
+
+#[test]
+fn event_bridge_events_route_put_events_to_functions() -> Result {
+    let server = Server::start()?;
+    let yaml = "service: orders\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  ship:\n    handler: handler.record\n    events:\n      - eventBridge:\n          pattern:\n            source: [orders.checkout]\n            detail:\n              total:\n                - numeric: ['>', 100]\n          inputPath: $.detail\n  audit:\n    handler: handler.record\n    events:\n      - eventBridge:\n          eventBus: orders-bus\n          pattern:\n            source:\n              - prefix: orders.\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("handler.py"), RECORDER)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("event bus orders-bus: created"), "{out}");
+    assert!(out.contains("rule orders-dev-ship-rule-1 (pattern) -> orders-dev-ship: ready"), "{out}");
+    assert!(out.contains("rule orders-dev-audit-rule-1 (pattern on orders-bus) -> orders-dev-audit: ready"), "{out}");
+    let entries = r#"[{"Source":"orders.checkout","DetailType":"OrderPlaced","Detail":"{\"total\":250}"},{"Source":"orders.checkout","DetailType":"OrderPlaced","Detail":"{\"total\":5}"},{"Source":"orders.checkout","DetailType":"OrderPlaced","Detail":"{\"total\":7}","EventBusName":"orders-bus"}]"#;
+    let put = ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    assert!(put.contains("\"FailedEntryCount\": 0"), "{put}");
+    let shipped = events_logged(&server, "orders-dev-ship", 1)?;
+    assert_eq!(shipped[0], serde_json::json!({"total": 250}), "the rule's inputPath picks the detail");
+    let audited = events_logged(&server, "orders-dev-audit", 1)?;
+    assert_eq!(audited[0]["detail"]["total"], 7, "{}", audited[0]);
+    assert_eq!(audited[0]["resources"], serde_json::json!([]), "{}", audited[0]);
+
+    ok(&server.squall(&["remove", "orders"]))?;
+    let buses = ok(&server.aws(&["events", "list-event-buses"]))?;
+    assert!(!buses.contains("orders-bus"), "{buses}");
+    let rules = ok(&server.aws(&["events", "list-rules"]))?;
+    assert!(!rules.contains("orders-dev"), "{rules}");
+    Ok(())
+}

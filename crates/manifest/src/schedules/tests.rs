@@ -45,7 +45,7 @@ functions:
 fn each_expression_is_a_rule_targeting_its_function() {
     let m = parse("serverless.yml", JOBS).unwrap();
     let rules: Vec<(&str, &str, bool)> =
-        m.rules.iter().map(|r| (r.name.as_str(), r.schedule.as_str(), r.enabled)).collect();
+        m.rules.iter().map(|r| (r.name.as_str(), r.schedule.as_deref().unwrap_or_default(), r.enabled)).collect();
     assert_eq!(
         rules,
         [
