@@ -314,6 +314,21 @@ every = [g["Name"] for p in sched.get_paginator("list_schedule_groups").paginate
 check("default" in every and team in every and set(lst) <= set(every) and len(every) == len(set(every)),
       "the paginator with PageSize 1 lists the default group and the new ones, each once")
 
+# ClientToken (CreateScheduleGroup: "Unique, case-sensitive identifier you provide to ensure the
+# idempotency of the request"): the same request again with the same token answers as the first did.
+idem = f"idem-{RUN}"
+first = sched.create_schedule_group(Name=idem, ClientToken=f"gtoken-{RUN}").get("ScheduleGroupArn")
+groups.append(idem)
+c, e = code(sched.create_schedule_group, Name=idem, ClientToken=f"gtoken-{RUN}")
+check(c is None, f"create_schedule_group again with the same ClientToken succeeds, as a retry ({c}, HTTP {http(e)}: {message(e)!r})")
+refused(CONFLICT, "with another ClientToken it is ConflictException", sched.create_schedule_group, Name=idem,
+        ClientToken=f"gother-{RUN}")
+check(first == GROUP_ARN + idem, f"and the group is {GROUP_ARN}{idem} ({first})")
+# NamePrefix: ^[0-9a-zA-Z-_.]+$ (botocore does not check the pattern; AWS answers ValidationException).
+refused(INVALID, "list_schedule_groups with a NamePrefix outside [0-9a-zA-Z-_.] is ValidationException",
+        sched.list_schedule_groups, NamePrefix="bad prefix!")
+refused(INVALID, "list_schedule_groups MaxResults=101 is ValidationException", sched.list_schedule_groups, MaxResults=101)
+
 # Tags on groups
 check(tags_of(team_arn) == {"team": "ops", "env": "dev"}, f"the group keeps the Tags it was created with ({tags_of(team_arn)})")
 sched.tag_resource(ResourceArn=team_arn, Tags=[{"Key": "team", "Value": "platform"}, {"Key": "cost", "Value": "42"}])
@@ -325,6 +340,10 @@ for what, fn, kw in [("list_tags_for_resource", sched.list_tags_for_resource, {}
                      ("tag_resource", sched.tag_resource, {"Tags": [{"Key": "k", "Value": "v"}]}),
                      ("untag_resource", sched.untag_resource, {"TagKeys": ["k"]})]:
     refused(NOT_FOUND, f"{what} of a missing group is ResourceNotFoundException", fn, ResourceArn=GROUP_ARN + ghost, **kw)
+# Only groups have tags: TagResourceArn is ^arn:aws(-[a-z]+)?:scheduler:[a-z0-9\-]+:\d{12}:schedule-group\/[0-9a-zA-Z-_.]+$,
+# so a schedule's ARN fails the request's validation.
+refused(INVALID, "list_tags_for_resource of a schedule's ARN (not a group's) is ValidationException",
+        sched.list_tags_for_resource, ResourceArn=f"{SCHEDULE_ARN}default/any-{RUN}")
 
 # ---------------------------------------------------------------------------------------------
 # Schedules: create, get, update
@@ -459,6 +478,12 @@ paged = [(s["GroupName"], s["Name"]) for p in sched.get_paginator("list_schedule
     NamePrefix=f"lst{RUN}-", PaginationConfig={"PageSize": 1, "MaxItems": 50}) for s in p.get("Schedules", [])]
 check(sorted(paged) == everything, "the list_schedules paginator with PageSize 1 finds all five once")
 refused(NOT_FOUND, "list_schedules of a missing group is ResourceNotFoundException", sched.list_schedules, GroupName=ghost)
+# ListSchedules' NamePrefix and GroupName are ^[0-9a-zA-Z-_.]+$ (botocore does not check patterns).
+refused(INVALID, "list_schedules with a NamePrefix outside [0-9a-zA-Z-_.] is ValidationException", sched.list_schedules,
+        NamePrefix="bad prefix!")
+refused(INVALID, "list_schedules with a GroupName outside [0-9a-zA-Z-_.] is ValidationException", sched.list_schedules,
+        GroupName="bad group!")
+refused(INVALID, "list_schedules MaxResults=101 is ValidationException", sched.list_schedules, MaxResults=101)
 
 succeeds("delete_schedule of a default group schedule", sched.delete_schedule, Name=f"lst{RUN}-a")
 refused(NOT_FOUND, "and get_schedule no longer finds it", sched.get_schedule, Name=f"lst{RUN}-a")
@@ -484,14 +509,17 @@ check(got_schedule(full, team).get("Arn") == full_arn, "while other groups' sche
 # What CreateSchedule refuses (nothing is created)
 # ---------------------------------------------------------------------------------------------
 fifo_named = f"arn:aws:sqs:{REGION}:{ACCOUNT}:sch-any-{RUN}.fifo"
-bad = f"bad-{RUN}"
+refusals = []
 
 
 def refused_create(what, expression=NEVER, tgt=None, want=INVALID, msg=None, **kw):
+    """Check that CreateSchedule refuses, then that no schedule of that name is in the default group
+    (each case has a name of its own)."""
+    refusals.append(f"bad-{RUN}-{len(refusals)}")
     kw.setdefault("FlexibleTimeWindow", OFF)
-    refused(want, f"{what} is {want[0]}", sched.create_schedule, Name=kw.pop("Name", bad), ScheduleExpression=expression,
+    refused(want, f"{what} is {want[0]}", sched.create_schedule, Name=kw.pop("Name", refusals[-1]), ScheduleExpression=expression,
             Target=tgt or target(idle_arn), msg=msg, **kw)
-    c, _ = code(sched.get_schedule, Name=bad)
+    c, _ = code(sched.get_schedule, Name=refusals[-1])
     check(c == "ResourceNotFoundException", f"  and no schedule was created ({c})")
 
 
@@ -526,6 +554,18 @@ refused_create("RetryPolicy MaximumEventAgeInSeconds 86401", tgt=target(idle_arn
 refused_create("a DeadLetterConfig that is not an SQS queue",
                tgt=target(idle_arn, DeadLetterConfig={"Arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:topic-{RUN}"}))
 refused_create("a State that is neither ENABLED nor DISABLED", State="PAUSED")
+# A recurring schedule's StartDate may not be more than 5 minutes in the past: AWS answers "The StartDate
+# you specify cannot be earlier than 5 minutes ago." (recorded by moto's getmoto/moto#8172, and guarded
+# client-side by aws-cdk's Schedule construct).
+refused_create("a cron schedule with a StartDate an hour ago", "cron(0 12 * * ? *)",
+               StartDate=now - datetime.timedelta(hours=1), msg=re.compile("StartDate"))
+# DeadLetterConfig.Arn is ^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$ ("EventBridge Scheduler does
+# not support using a FIFO queue as your schedule's DLQ", user guide).
+refused_create("a FIFO queue as the dead-letter queue", tgt=target(idle_arn, DeadLetterConfig={"Arn": fifo_named}))
+# SqsParameters.MessageGroupId is 1 to 128 characters (botocore checks only the minimum).
+refused_create("a MessageGroupId of 129 characters", tgt=target(fifo_named, SqsParameters={"MessageGroupId": "g" * 129}))
+# ClientToken is ^[a-zA-Z0-9-_]+$, 1 to 64 characters.
+refused_create("a ClientToken with a space and '!'", ClientToken="bad token!")
 refused_create("ActionAfterCompletion KEEP", ActionAfterCompletion="KEEP")
 refused_create("a schedule name with a space and '!'", Name=f"bad name {RUN}!")
 refused_create("a schedule in a missing group", GroupName=ghost, want=NOT_FOUND)
@@ -672,8 +712,9 @@ def printed(out):
     return v if isinstance(v, dict) else {}
 
 
-def tail(out, err):
-    return (out or err).strip()[-300:]
+def tail(rc, out, err):
+    """What the CLI said, on one line: its JSON when it succeeded, else its error."""
+    return json.dumps(printed(out))[:200] if rc == 0 else err.strip()[-300:]
 
 
 rc, out, err = aws("scheduler", "create-schedule", "--name", cli, "--schedule-expression", "rate(12 hours)",
@@ -681,25 +722,25 @@ rc, out, err = aws("scheduler", "create-schedule", "--name", cli, "--schedule-ex
                    "--target", json.dumps({"Arn": idle_arn, "RoleArn": role_arn, "Input": '{"from": "cli"}'}))
 created.append((cli, None))
 check(rc == 0 and printed(out).get("ScheduleArn") == f"{SCHEDULE_ARN}default/{cli}",
-      f"aws scheduler create-schedule --flexible-time-window Mode=OFF --target '{{...}}' prints the ScheduleArn (exit {rc}: {tail(out, err)})")
+      f"aws scheduler create-schedule --flexible-time-window Mode=OFF --target '{{...}}' prints the ScheduleArn (exit {rc}: {tail(rc, out, err)})")
 rc, out, err = aws("scheduler", "get-schedule", "--name", cli)
 d = printed(out)
 check(rc == 0 and d.get("Name") == cli and d.get("FlexibleTimeWindow") == {"Mode": "OFF"} and d.get("State") == "DISABLED"
       and d.get("Target", {}).get("Input") == '{"from": "cli"}' and d.get("ScheduleExpression") == "rate(12 hours)",
-      f"aws scheduler get-schedule prints it (exit {rc}: {tail(out, err)})")
+      f"aws scheduler get-schedule prints it (exit {rc}: {tail(rc, out, err)})")
 rc, out, err = aws("scheduler", "list-schedules", "--group-name", "default", "--name-prefix", cli)
 check(rc == 0 and [s.get("Name") for s in printed(out).get("Schedules", [])] == [cli],
-      f"aws scheduler list-schedules --group-name default --name-prefix lists it (exit {rc}: {tail(out, err)})")
+      f"aws scheduler list-schedules --group-name default --name-prefix lists it (exit {rc}: {tail(rc, out, err)})")
 rc, out, err = aws("scheduler", "delete-schedule", "--name", cli)
-check(rc == 0, f"aws scheduler delete-schedule succeeds (exit {rc}: {tail(out, err)})")
+check(rc == 0, f"aws scheduler delete-schedule succeeds (exit {rc}: {tail(rc, out, err)})")
 # aws CLI v1 exits 255 on a service error and prints "An error occurred (<code>) when calling the <op> operation: <message>".
 rc, out, err = aws("scheduler", "get-schedule", "--name", cli)
 check(rc == 255 and "(ResourceNotFoundException) when calling the GetSchedule operation" in err,
-      f"get-schedule of the deleted schedule exits 255 with ResourceNotFoundException (exit {rc}: {tail(out, err)})")
+      f"get-schedule of the deleted schedule exits 255 with ResourceNotFoundException (exit {rc}: {tail(rc, out, err)})")
 rc, out, err = aws("scheduler", "create-schedule", "--name", cli, "--schedule-expression", "rate(1 minutes)",
                    "--flexible-time-window", "Mode=OFF", "--target", json.dumps({"Arn": idle_arn, "RoleArn": role_arn}))
 check(rc == 255 and "(ValidationException) when calling the CreateSchedule operation" in err,
-      f"create-schedule with rate(1 minutes) exits 255 with ValidationException (exit {rc}: {tail(out, err)})")
+      f"create-schedule with rate(1 minutes) exits 255 with ValidationException (exit {rc}: {tail(rc, out, err)})")
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: schedules, groups, the rule, queues, roles
