@@ -5,7 +5,7 @@ use crate::errors::validation;
 use serde_json::Value;
 use squall_api::ApiError;
 pub(crate) use squall_api::json_input::Input;
-use squall_events::model::{InputTransformer, Target};
+use squall_events::model::{InputTransformer, RetryPolicy, Target};
 
 /// The request body's members.
 pub(crate) fn parse(body: &[u8]) -> Result<Input, ApiError> {
@@ -41,11 +41,6 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
     if t.get("RoleArn").is_some() {
         return Err(validation(format!("Target: {}", crate::events::ROLE_ARN)));
     }
-    if t.get("RetryPolicy").is_some() {
-        return Err(validation(
-            "Target: RetryPolicy is not supported by Squall yet: a target gets each event once, and one it cannot take goes to its DeadLetterConfig queue at once.",
-        ));
-    }
     let input_transformer = match t.get("InputTransformer") {
         None => None,
         Some(Value::Object(m)) => {
@@ -78,6 +73,18 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
         }
         None => None,
     };
+    let retry = match sub("RetryPolicy")? {
+        Some(p) => {
+            only(&p, "RetryPolicy", &["MaximumRetryAttempts", "MaximumEventAgeInSeconds"])?;
+            let d = RetryPolicy::default();
+            let n = |v: Option<i64>, default: u32| u32::try_from(v.unwrap_or(i64::from(default))).unwrap_or(u32::MAX);
+            Some(RetryPolicy {
+                max_attempts: n(p.int("MaximumRetryAttempts")?, d.max_attempts),
+                max_age_s: n(p.int("MaximumEventAgeInSeconds")?, d.max_age_s),
+            })
+        }
+        None => None,
+    };
     let dead_letter_arn = match sub("DeadLetterConfig")? {
         Some(p) => {
             only(&p, "DeadLetterConfig", &["Arn"])?;
@@ -92,7 +99,7 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
         input_path: t.str("InputPath")?.map(str::to_string),
         input_transformer,
         message_group_id,
-        retry: None,
+        retry,
         dead_letter_arn,
     })
 }

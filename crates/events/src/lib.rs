@@ -11,6 +11,8 @@
 //!   root provides; a bus target routes again on that bus.
 //! - `scheduler`: the once-per-cluster worker that fires scheduled rules on the platform clock, each firing's next due time
 //!   kept in the store.
+//! - `retries`: deliveries that failed for a passing reason, kept in the store and tried
+//!   again by the target's `RetryPolicy` by a once-per-cluster worker.
 //! - [`transform`]: `Input`, `InputPath` and `InputTransformer`.
 
 pub mod model;
@@ -19,6 +21,7 @@ pub mod transform;
 
 mod buses;
 mod lifecycle;
+mod retries;
 mod routing;
 mod rules;
 mod scheduler;

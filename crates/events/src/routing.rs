@@ -188,18 +188,15 @@ impl EventBuses {
             let event_id = event["id"].as_str().unwrap_or_default();
             let delivery = Delivery { rule_arn: &rule.arn, event_id, target, body: body.clone() };
             let Err(refusal) = sink.deliver(delivery).await else { continue };
-            tracing::warn!(rule = %rule.arn, target = %target.arn, code = refusal.code, "an event was not delivered: {}", refusal.message);
-            if let Some(dlq) = &target.dead_letter_arn {
-                let attributes = vec![
-                    ("RULE_ARN".to_string(), rule.arn.clone()),
-                    ("TARGET_ARN".to_string(), target.arn.clone()),
-                    ("ERROR_CODE".to_string(), refusal.code.to_string()),
-                    ("ERROR_MESSAGE".to_string(), refusal.message.clone()),
-                ];
-                if let Err(e) = sink.dead_letter(&rule.arn, dlq, body, attributes).await {
-                    tracing::warn!(rule = %rule.arn, dead_letter_queue = %dlq, "the undelivered event did not reach its dead-letter queue either: {e}");
+            let exhausted = if refusal.retryable {
+                match self.retry_later(rule, target, &body, event_id, 1, self.clock.now_ms()).await {
+                    Ok(()) => continue,
+                    Err(limit) => limit,
                 }
-            }
+            } else {
+                None
+            };
+            self.dead_letter(rule, target, body, &refusal, exhausted).await;
         }
     }
 }

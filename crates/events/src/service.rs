@@ -39,6 +39,9 @@ pub struct Refusal {
     pub code: &'static str,
     /// Why.
     pub message: String,
+    /// Whether trying again may succeed (the store failed): retried by the target's
+    /// `RetryPolicy`. A missing permission or target is not retried, as on AWS.
+    pub retryable: bool,
 }
 
 /// Where targets' deliveries go: the functions, queues and topics of the server.
@@ -109,6 +112,8 @@ pub struct EventBuses {
     pub(crate) due: std::sync::Mutex<BTreeMap<String, u64>>,
     /// Wakes the scheduler when schedules change.
     pub(crate) schedules_changed: Notify,
+    /// Wakes the retry worker when a retry is stored.
+    pub(crate) retries_changed: Notify,
 }
 
 /// What a change writes, decided on a copy of the definitions.
@@ -187,7 +192,13 @@ impl EventBuses {
             sink: OnceLock::new(),
             due: std::sync::Mutex::new(due),
             schedules_changed: Notify::new(),
+            retries_changed: Notify::new(),
         })
+    }
+
+    /// The store the definitions, firings and retries are kept in.
+    pub(crate) fn store(&self) -> &dyn TableStore {
+        self.store.as_ref()
     }
 
     /// Where deliveries go (set once, by the composition root).

@@ -13,21 +13,29 @@ const START_MS: u64 = 1_796_558_400_000; // 2026-12-06T12:00:00Z
 #[derive(Default)]
 struct Recorder {
     got: Mutex<Vec<(String, String, String)>>,
-    dead: Mutex<Vec<(String, String)>>,
+    dead: Mutex<Vec<(String, String, Vec<(String, String)>)>>,
+    /// Deliveries to fail for a passing reason before one succeeds.
+    flaky: Mutex<u32>,
 }
 
 #[async_trait::async_trait]
 impl TargetSink for Recorder {
     async fn deliver(&self, d: Delivery<'_>) -> Result<(), Refusal> {
         if d.target.arn.ends_with(":missing") {
-            return Err(Refusal { code: "RESOURCE_NOT_FOUND", message: "no such queue".into() });
+            return Err(Refusal { code: "RESOURCE_NOT_FOUND", message: "no such queue".into(), retryable: false });
         }
+        let mut flaky = self.flaky.lock().unwrap();
+        if *flaky > 0 {
+            *flaky -= 1;
+            return Err(Refusal { code: "SDK_CLIENT_ERROR", message: "the store failed".into(), retryable: true });
+        }
+        drop(flaky);
         self.got.lock().unwrap().push((d.rule_arn.to_string(), d.target.arn.clone(), d.body));
         Ok(())
     }
 
-    async fn dead_letter(&self, _: &str, queue: &str, body: String, _: Vec<(String, String)>) -> Result<(), String> {
-        self.dead.lock().unwrap().push((queue.to_string(), body));
+    async fn dead_letter(&self, _: &str, queue: &str, body: String, a: Vec<(String, String)>) -> Result<(), String> {
+        self.dead.lock().unwrap().push((queue.to_string(), body, a));
         Ok(())
     }
 }
@@ -268,4 +276,34 @@ async fn schedules_fire_on_the_platform_clock_in_order_and_once_after_downtime()
     clock.advance(Duration::from_secs(3600)).unwrap();
     buses.fire_due(false).await.unwrap();
     assert_eq!(got.take().len(), 1, "the hourly rule, an hour on");
+}
+
+#[tokio::test]
+async fn passing_failures_are_retried_by_the_targets_policy_through_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    {
+        let (buses, got) = open(dir.path(), &clock).await;
+        buses.put_rule(rule("orders", Some(json!({"source": ["shop"]})), None)).await.unwrap();
+        let mut once = target("once", &queue("once"));
+        once.retry = Some(crate::model::RetryPolicy { max_attempts: 1, max_age_s: 3600 });
+        once.dead_letter_arn = Some(queue("dlq"));
+        buses.put_targets("orders", None, vec![target("t", &queue("all")), once]).await.unwrap();
+        *got.flaky.lock().unwrap() = 4;
+        buses.put_events(vec![entry("shop", json!({"n": 1}))]).await.unwrap();
+        assert!(got.take().is_empty(), "both failed for now");
+    }
+    // The retries are in the store: a server started again delivers them.
+    let (buses, got) = open(dir.path(), &clock).await;
+    *got.flaky.lock().unwrap() = 2;
+    for _ in 0..10 {
+        clock.advance(Duration::from_secs(60)).unwrap();
+        buses.retry_due(clock.now_ms()).await.unwrap();
+    }
+    let delivered = got.take();
+    assert_eq!(delivered.len(), 1, "the default policy keeps trying: {delivered:?}");
+    assert_eq!(delivered[0].1, queue("all"));
+    let dead = got.dead.lock().unwrap().clone();
+    assert_eq!(dead.len(), 1, "one retry allowed, then the dead-letter queue: {dead:?}");
+    assert!(dead[0].2.contains(&("EXHAUSTED_RETRY_CONDITION".to_string(), "MaximumRetryAttempts".to_string())));
 }

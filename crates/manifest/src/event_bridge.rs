@@ -35,6 +35,7 @@ impl Cx<'_> {
         let mut input_path = None;
         let mut input_transformer = None;
         let mut dead_letter_arn = None;
+        let mut retry = None;
         if !matches!(v, Value::Mapping(_)) {
             self.error(path, "must be a mapping with a pattern or a schedule");
             return;
@@ -48,7 +49,9 @@ impl Cx<'_> {
                         let text = j.to_string();
                         match squall_patterns::Pattern::parse(&text) {
                             Ok(_) => pattern = Some(text),
-                            Err(e) => self.error(&p, format!("is not an event pattern EventBridge accepts: {}", e.message())),
+                            Err(e) => {
+                                self.error(&p, format!("is not an event pattern EventBridge accepts: {}", e.message()))
+                            }
                         }
                     }
                     _ => self.error(&p, "must be a mapping (an event pattern)"),
@@ -57,7 +60,9 @@ impl Cx<'_> {
                     if let Some(s) = self.string(&p, val) {
                         match squall_schedules::Schedule::parse(&s) {
                             Ok(_) => schedule = Some(s),
-                            Err(why) => self.error(&p, format!("{s} is not a schedule expression EventBridge accepts: {why}")),
+                            Err(why) => {
+                                self.error(&p, format!("{s} is not a schedule expression EventBridge accepts: {why}"))
+                            }
                         }
                     }
                 }
@@ -76,10 +81,7 @@ impl Cx<'_> {
                         self.error(&p, format!("{arn} is not an SQS queue ARN (use !GetAtt Queue.Arn)"));
                     }
                 }
-                "retryPolicy" => self.error(
-                    &p,
-                    "retryPolicy is not supported yet: an event the function cannot take goes to deadLetterQueueArn at once",
-                ),
+                "retryPolicy" => retry = self.retry_policy(&p, val),
                 other => self.error(&p, format!("eventBridge setting {other} is not supported")),
             }
         }
@@ -145,7 +147,26 @@ impl Cx<'_> {
             input_path,
             input_transformer,
             dead_letter_arn,
+            retry,
         });
+    }
+
+    /// `retryPolicy: {maximumEventAge, maximumRetryAttempts}`: (attempts, age in seconds),
+    /// EventBridge's defaults (185, a day) for what it leaves out.
+    fn retry_policy(&mut self, path: &Path, v: &Value) -> Option<(u32, u32)> {
+        let (mut attempts, mut age) = (185, 86_400);
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            let n = val.as_u64().and_then(|n| u32::try_from(n).ok());
+            match (k, n) {
+                ("maximumRetryAttempts", Some(n)) if n <= 185 => attempts = n,
+                ("maximumRetryAttempts", _) => self.error(&p, "must be a whole number from 0 to 185"),
+                ("maximumEventAge", Some(n)) if (60..=86_400).contains(&n) => age = n,
+                ("maximumEventAge", _) => self.error(&p, "must be a number of seconds from 60 to 86400"),
+                (other, _) => self.error(&p, format!("retryPolicy setting {other} is not supported")),
+            }
+        }
+        Some((attempts, age))
     }
 }
 

@@ -39,6 +39,8 @@ pub struct RuleResource {
     pub input_transformer: Option<(Vec<(String, String)>, String)>,
     /// `deadLetterQueueArn`: where an event the function cannot take goes.
     pub dead_letter_arn: Option<String>,
+    /// `retryPolicy`: (`maximumRetryAttempts`, `maximumEventAge` in seconds).
+    pub retry: Option<(u32, u32)>,
 }
 
 impl RuleResource {
@@ -234,6 +236,7 @@ impl Cx<'_> {
                 input_path: input_path.clone(),
                 input_transformer: input_transformer.clone(),
                 dead_letter_arn: None,
+                retry: None,
             });
         }
     }

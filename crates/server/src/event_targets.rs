@@ -10,14 +10,16 @@ pub(crate) struct EventTargets(pub(crate) Destinations);
 #[async_trait::async_trait]
 impl TargetSink for EventTargets {
     async fn deliver(&self, d: Delivery<'_>) -> Result<(), Refusal> {
-        self.0
-            .permitted("events.amazonaws.com", d.rule_arn, &d.target.arn)
-            .map_err(|message| Refusal { code: "NO_PERMISSIONS", message })?;
+        self.0.permitted("events.amazonaws.com", d.rule_arn, &d.target.arn).map_err(|message| Refusal {
+            code: "NO_PERMISSIONS",
+            message,
+            retryable: false,
+        })?;
         // A FIFO queue's messages are deduplicated by event id, as EventBridge does.
         let fifo = d.target.message_group_id.clone().map(|group| (group, d.event_id.to_string()));
-        self.0.send_grouped(&d.target.arn, d.body, Vec::new(), fifo).await.map_err(|message| {
-            let code = if message.contains("does not exist") { "RESOURCE_NOT_FOUND" } else { "SDK_CLIENT_ERROR" };
-            Refusal { code, message }
+        self.0.try_send(&d.target.arn, d.body, Vec::new(), fifo).await.map_err(|u| {
+            let code = if u.message.contains("does not exist") { "RESOURCE_NOT_FOUND" } else { "SDK_CLIENT_ERROR" };
+            Refusal { code, message: u.message, retryable: u.passing }
         })
     }
 

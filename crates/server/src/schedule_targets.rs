@@ -8,7 +8,7 @@ use squall_events::{Entry, EntryResult, EventBuses};
 use squall_iam::{Context, Decision, Policy, PolicyKind};
 use squall_identity::Identities;
 use squall_scheduler::{Failure, Firing, FiringSink};
-use squall_topics::destinations::{Destinations, target_policy};
+use squall_topics::destinations::{Destinations, Undelivered, target_policy};
 use std::sync::Arc;
 
 const SCHEDULER: &str = "scheduler.amazonaws.com";
@@ -108,12 +108,13 @@ impl ScheduleTargets {
 }
 
 /// A store's failure may pass; a missing target does not.
-fn failure(message: String) -> Failure {
-    if message.contains("does not exist") {
-        Failure { code: "ResourceNotFound", message, retryable: false }
-    } else {
-        Failure { code: "InternalError", message, retryable: true }
-    }
+fn failure(u: Undelivered) -> Failure {
+    let code = match (u.passing, u.message.contains("does not exist")) {
+        (true, _) => "InternalError",
+        (false, true) => "ResourceNotFound",
+        (false, false) => "ValidationError",
+    };
+    Failure { code, message: u.message, retryable: u.passing }
 }
 
 #[async_trait::async_trait]
@@ -125,7 +126,7 @@ impl FiringSink for ScheduleTargets {
         self.check_destination(&f, &f.target.arn)?;
         // A FIFO queue's messages are deduplicated by the firing's execution id.
         let fifo = f.target.message_group_id.clone().map(|group| (group, f.execution_id.to_string()));
-        self.destinations.send_grouped(&f.target.arn, f.body.clone(), Vec::new(), fifo).await.map_err(failure)
+        self.destinations.try_send(&f.target.arn, f.body.clone(), Vec::new(), fifo).await.map_err(failure)
     }
 
     async fn dead_letter(&self, f: Firing<'_>, queue: &str, attributes: Vec<(String, String)>) -> Result<(), String> {

@@ -104,30 +104,61 @@ impl Destinations {
         attributes: Vec<(String, String)>,
         fifo: Option<(String, String)>,
     ) -> Result<(), String> {
+        self.try_send(arn, body, attributes, fifo).await.map_err(|u| u.message)
+    }
+
+    /// [`Destinations::send_grouped`], saying whether a failure may pass (the store failed,
+    /// the server is stopping) or will not (no such target, a message it refuses).
+    pub async fn try_send(
+        &self,
+        arn: &str,
+        body: String,
+        attributes: Vec<(String, String)>,
+        fifo: Option<(String, String)>,
+    ) -> Result<(), Undelivered> {
         let attributes: squall_queues::message::Attributes =
             attributes.iter().map(|(k, v)| (k.clone(), string(v))).collect();
+        let lasting = |message: String| Undelivered { message, passing: false };
         match Arn::parse(arn).map(|a| a.service) {
             Some("sqs") => {
-                let queue = queue_of_arn(arn).ok_or_else(|| format!("{arn} is not a queue ARN"))?;
+                let queue = queue_of_arn(arn).ok_or_else(|| lasting(format!("{arn} is not a queue ARN")))?;
                 let (group_id, dedup_id) = fifo.unzip();
                 let m = NewMessage { body, attributes, group_id, dedup_id, ..NewMessage::default() };
-                self.queues.send(queue, m).await.map(drop).map_err(|e| e.to_string())
+                self.queues.send(queue, m).await.map(drop).map_err(|e| Undelivered {
+                    passing: matches!(e, squall_queues::Error::Storage(_)),
+                    message: e.to_string(),
+                })
             }
             Some("sns") => {
                 let p = Publish { message: body, attributes, ..Publish::default() };
-                self.topics.publish(arn, p, &TraceContext::new_root()).await.map(drop).map_err(|e| e.to_string())
+                self.topics
+                    .publish(arn, p, &TraceContext::new_root())
+                    .await
+                    .map(drop)
+                    .map_err(|e| Undelivered { passing: matches!(e, crate::Error::Storage(_)), message: e.to_string() })
             }
             Some("lambda") => {
-                let functions = self.functions.upgrade().ok_or("the server is stopping")?;
-                let name = function_of_arn(arn).ok_or_else(|| format!("{arn} is not a function ARN"))?;
-                let f = functions.function(name).ok_or_else(|| format!("function {name} does not exist"))?;
+                let functions = self
+                    .functions
+                    .upgrade()
+                    .ok_or_else(|| Undelivered { message: "the server is stopping".into(), passing: true })?;
+                let name = function_of_arn(arn).ok_or_else(|| lasting(format!("{arn} is not a function ARN")))?;
+                let f = functions.function(name).ok_or_else(|| lasting(format!("function {name} does not exist")))?;
                 let trace = TraceContext::new_root();
-                functions
-                    .enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace)
-                    .await
-                    .map_err(|e| e.to_string())
+                functions.enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace).await.map_err(|e| {
+                    Undelivered { passing: matches!(e, squall_functions::Error::Storage(_)), message: e.to_string() }
+                })
             }
-            _ => Err(format!("{arn} is not the ARN of a queue, topic or function")),
+            _ => Err(lasting(format!("{arn} is not the ARN of a queue, topic or function"))),
         }
     }
+}
+
+/// Why [`Destinations::try_send`] did not deliver.
+#[derive(Debug, Clone)]
+pub struct Undelivered {
+    /// Why.
+    pub message: String,
+    /// Whether trying again later may succeed.
+    pub passing: bool,
 }

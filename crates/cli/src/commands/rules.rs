@@ -70,6 +70,9 @@ pub(crate) async fn ensure_rules(
         if let Some(q) = &r.dead_letter_arn {
             target["DeadLetterConfig"] = json!({ "Arn": q });
         }
+        if let Some((attempts, age)) = r.retry {
+            target["RetryPolicy"] = json!({ "MaximumRetryAttempts": attempts, "MaximumEventAgeInSeconds": age });
+        }
         if let Some(i) = &r.input {
             target["Input"] = json!(i);
         }

@@ -88,14 +88,18 @@ fn a_schedule_and_its_targets_survive_kill_9() -> Result {
     ]))?;
     // Settings Squall would not apply are refused, naming them.
     let arn = "Arn=arn:aws:sqs:us-east-1:000000000000:ticks";
-    for (extra, named) in [
-        ("RoleArn=arn:aws:iam::000000000000:role/r", "RoleArn"),
-        ("RetryPolicy={MaximumRetryAttempts=3}", "RetryPolicy"),
-    ] {
-        let target = format!("Id=x,{arn},{extra}");
-        let err = fails(&server.aws(&["events", "put-targets", "--rule", "every-hour", "--targets", &target]))?;
-        assert!(err.contains(named), "{err}");
-    }
+    let target = format!("Id=x,{arn},RoleArn=arn:aws:iam::000000000000:role/r");
+    let err = fails(&server.aws(&["events", "put-targets", "--rule", "every-hour", "--targets", &target]))?;
+    assert!(err.contains("RoleArn"), "{err}");
+    // A retry policy is kept and read back.
+    let target = format!("Id=r,{arn},RetryPolicy={{MaximumRetryAttempts=3,MaximumEventAgeInSeconds=600}}");
+    ok(&server.aws(&["events", "put-targets", "--rule", "every-hour", "--targets", &target]))?;
+    let listed = ok(&server.aws(&["events", "list-targets-by-rule", "--rule", "every-hour"]))?;
+    assert!(
+        listed.contains("\"MaximumRetryAttempts\": 3") && listed.contains("\"MaximumEventAgeInSeconds\": 600"),
+        "{listed}"
+    );
+    ok(&server.aws(&["events", "remove-targets", "--rule", "every-hour", "--ids", "r"]))?;
     server.kill9()?;
     let server = Server::start_in_with(&data, &["--dev"])?;
     ok(&server.squall(&["clock", "advance", "3h"]))?;

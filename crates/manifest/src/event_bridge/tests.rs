@@ -36,6 +36,8 @@ functions:
             source:
               - prefix: orders.
           deadLetterQueueArn: arn:aws:sqs:us-east-1:000000000000:orders-dlq
+          retryPolicy:
+            maximumRetryAttempts: 3
       - eventBridge:
           schedule: rate(10 minutes)
           enabled: false
@@ -68,6 +70,7 @@ fn each_event_is_a_rule_named_as_the_framework_names_it() {
     assert_eq!(m.rules[0].input_path.as_deref(), Some("$.detail"));
     assert!(m.rules[0].pattern.as_deref().is_some_and(|p| p.contains(r#""numeric":[">",100]"#)), "{:?}", m.rules[0]);
     assert_eq!(m.rules[1].dead_letter_arn.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:orders-dlq"));
+    assert_eq!(m.rules[1].retry, Some((3, 86_400)));
     assert_eq!(m.rules[2].schedule.as_deref(), Some("rate(10 minutes)"));
     assert_eq!(m.rules[2].input.as_deref(), Some(r#"{"sweep":true}"#));
     // A bus named by name is the service's; one named by ARN exists already.
@@ -102,9 +105,9 @@ fn refusals_name_the_key() {
     assert!(e.contains("a schedule is only for the default bus"), "{e}");
     let e = bad(
         "          enabled: false\n",
-        "          enabled: false\n          retryPolicy:\n            maximumRetryAttempts: 3\n",
+        "          enabled: false\n          retryPolicy:\n            maximumRetryAttempts: 300\n",
     );
-    assert!(e.contains("retryPolicy is not supported yet"), "{e}");
+    assert!(e.contains("retryPolicy.maximumRetryAttempts: must be a whole number from 0 to 185"), "{e}");
     let e = bad(
         "          deadLetterQueueArn: arn:aws:sqs:us-east-1:000000000000:orders-dlq\n",
         "          deadLetterQueueArn: arn:aws:sns:us-east-1:000000000000:t\n",

@@ -1,0 +1,211 @@
+//! Deliveries retried later: an event a target could not take for a passing reason (its
+//! store failed) is kept in the store (`retries`, keyed by when it is due) and delivered
+//! again by the target's `RetryPolicy` (EventBridge's default when it has none: 185 retries
+//! within a day), with doubling waits, by a once-per-cluster worker on the platform clock;
+//! one out of retries goes to the target's dead-letter queue with
+//! `EXHAUSTED_RETRY_CONDITION`. A stored retry survives a restart.
+
+use crate::EventBuses;
+use crate::model::{RetryPolicy, Rule, Target};
+use crate::service::{Delivery, Refusal};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The store's pseudo-table of retries (key: due time, big-endian, then an id).
+const RETRIES: &str = "retries";
+/// The first retry's wait; each next one waits twice as long, up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: u64 = 1_000;
+const MAX_BACKOFF_MS: u64 = 300_000;
+/// How long the worker waits after a store failure, or while another server leads; and
+/// the longest it sleeps (another server may have stored a retry).
+const LOOK_AGAIN: Duration = Duration::from_secs(5);
+/// Rows read at once.
+const PAGE: usize = 100;
+
+/// A delivery to try again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Retry {
+    bus: String,
+    rule: String,
+    target: String,
+    body: String,
+    event_id: String,
+    /// Retries made so far, this one included.
+    attempt: u32,
+    /// When the event was first delivered (its age counts from there).
+    first_ms: u64,
+}
+
+/// When retry `attempt` (from 1) of an event first tried at `first_ms` is due, or which
+/// limit of `policy` it passes.
+fn retry_at(policy: RetryPolicy, attempt: u32, first_ms: u64, now: u64) -> Result<u64, &'static str> {
+    if attempt > policy.max_attempts {
+        return Err("MaximumRetryAttempts");
+    }
+    let at = now + FIRST_BACKOFF_MS.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(MAX_BACKOFF_MS);
+    if at.saturating_sub(first_ms) > u64::from(policy.max_age_s) * 1000 {
+        return Err("MaximumEventAgeInSeconds");
+    }
+    Ok(at)
+}
+
+fn key(at: u64) -> (Vec<u8>, Vec<u8>) {
+    (at.to_be_bytes().to_vec(), uuid::Uuid::new_v4().as_bytes().to_vec())
+}
+
+impl EventBuses {
+    /// Keeps a delivery `refusal` says may pass, to try again by the target's policy;
+    /// `Err` names the limit it passed (or says storing failed), for the dead letter.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn retry_later(
+        &self,
+        rule: &Rule,
+        target: &Target,
+        body: &str,
+        event_id: &str,
+        attempt: u32,
+        first_ms: u64,
+    ) -> Result<(), Option<&'static str>> {
+        let now = self.clock.now_ms();
+        let at = retry_at(target.retry.unwrap_or_default(), attempt, first_ms, now).map_err(Some)?;
+        let retry = Retry {
+            bus: rule.bus.clone(),
+            rule: rule.name.clone(),
+            target: target.id.clone(),
+            body: body.to_string(),
+            event_id: event_id.to_string(),
+            attempt,
+            first_ms,
+        };
+        let (pk, sk) = key(at);
+        let row = squall_storage::ItemWrite {
+            table: RETRIES.into(),
+            pk,
+            sk,
+            item: Some(serde_json::to_vec(&retry).expect("a retry serializes")),
+        };
+        if let Err(e) = self.store().write(vec![row]).await {
+            tracing::warn!(rule = %rule.arn, target = %target.arn, "a delivery to retry could not be kept: {e}");
+            return Err(None);
+        }
+        self.retries_changed.notify_one();
+        Ok(())
+    }
+
+    /// The retry worker's task.
+    pub(crate) fn start_retries(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        let leader = self.cluster.leader("events.retries");
+        tokio::spawn(async move {
+            loop {
+                let changed = me.retries_changed.notified();
+                if !leader.is_leader().await {
+                    tokio::time::sleep(LOOK_AGAIN).await;
+                    continue;
+                }
+                let now = me.clock.now_ms();
+                let wake = match me.retry_due(now).await {
+                    Ok(next) => next
+                        .map_or(now + LOOK_AGAIN.as_millis() as u64, |at| at.min(now + LOOK_AGAIN.as_millis() as u64)),
+                    Err(e) => {
+                        tracing::warn!("retrying event deliveries: {e}");
+                        now + LOOK_AGAIN.as_millis() as u64
+                    }
+                };
+                if wake > me.clock.now_ms() {
+                    tokio::select! {
+                        () = me.clock.sleep_until_ms(wake) => {}
+                        () = changed => {}
+                    }
+                }
+            }
+        })
+    }
+
+    /// Tries again every retry due at `now`, earliest first; the due time of the next one.
+    pub(crate) async fn retry_due(&self, now: u64) -> crate::Result<Option<u64>> {
+        loop {
+            let rows = self.store().scan(RETRIES, None, PAGE).await?;
+            let mut acted = false;
+            for row in &rows {
+                let at = <[u8; 8]>::try_from(row.pk.as_slice()).map(u64::from_be_bytes).unwrap_or(0);
+                if at > now {
+                    return Ok(Some(at));
+                }
+                acted = true;
+                let done = squall_storage::ItemWrite {
+                    table: RETRIES.into(),
+                    pk: row.pk.clone(),
+                    sk: row.sk.clone(),
+                    item: None,
+                };
+                let retry: Retry = match serde_json::from_slice(&row.item) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!("dropping an unreadable stored retry: {e}");
+                        self.store().write(vec![done]).await?;
+                        continue;
+                    }
+                };
+                self.retry_one(&retry).await;
+                self.store().write(vec![done]).await?;
+            }
+            if !acted || rows.len() < PAGE {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Delivers `retry` again; a passing failure keeps it for later, the rest dead-letter.
+    async fn retry_one(&self, retry: &Retry) {
+        let state = self.snapshot();
+        let Some(rule) = state.rule(&retry.bus, &retry.rule) else {
+            tracing::info!(rule = %retry.rule, "a delivery retried after its rule went; dropped");
+            return;
+        };
+        let Some(target) = rule.targets.iter().find(|t| t.id == retry.target) else {
+            tracing::info!(rule = %rule.arn, target = %retry.target, "a delivery retried after its target went; dropped");
+            return;
+        };
+        let Some(sink) = self.sink.get() else { return };
+        let delivery = Delivery { rule_arn: &rule.arn, event_id: &retry.event_id, target, body: retry.body.clone() };
+        let Err(refusal) = sink.deliver(delivery).await else { return };
+        let exhausted = if refusal.retryable {
+            match self.retry_later(rule, target, &retry.body, &retry.event_id, retry.attempt + 1, retry.first_ms).await
+            {
+                Ok(()) => return,
+                Err(limit) => limit,
+            }
+        } else {
+            None
+        };
+        self.dead_letter(rule, target, retry.body.clone(), &refusal, exhausted).await;
+    }
+
+    /// Sends an event `target` did not take to its dead-letter queue, saying why (and which
+    /// retry limit it passed), or logs it when there is none.
+    pub(crate) async fn dead_letter(
+        &self,
+        rule: &Rule,
+        target: &Target,
+        body: String,
+        refusal: &Refusal,
+        exhausted: Option<&str>,
+    ) {
+        tracing::warn!(rule = %rule.arn, target = %target.arn, code = refusal.code, "an event was not delivered: {}", refusal.message);
+        let (Some(dlq), Some(sink)) = (&target.dead_letter_arn, self.sink.get()) else { return };
+        let mut attributes = vec![
+            ("RULE_ARN".to_string(), rule.arn.clone()),
+            ("TARGET_ARN".to_string(), target.arn.clone()),
+            ("ERROR_CODE".to_string(), refusal.code.to_string()),
+            ("ERROR_MESSAGE".to_string(), refusal.message.clone()),
+        ];
+        if let Some(limit) = exhausted {
+            attributes.push(("EXHAUSTED_RETRY_CONDITION".to_string(), limit.to_string()));
+        }
+        if let Err(e) = sink.dead_letter(&rule.arn, dlq, body, attributes).await {
+            tracing::warn!(rule = %rule.arn, dead_letter_queue = %dlq, "the undelivered event did not reach its dead-letter queue either: {e}");
+        }
+    }
+}
