@@ -4,36 +4,40 @@ and the default event bus, as their execution role.
 
 Covers schedule groups (create with tags, the ConflictException for a duplicate, get, list with
 NamePrefix and MaxResults/NextToken paging, delete, which deletes the group's schedules, the default
-group that cannot be deleted, missing groups and bad names); tags on groups (TagResource,
-UntagResource, ListTagsForResource, and a missing group); schedules in the default group and in a
-custom group (GetSchedule's fields exactly, defaults included: ActionAfterCompletion NONE,
-ScheduleExpressionTimezone UTC, RetryPolicy 185/86400, FlexibleTimeWindow OFF; every field
-round-tripping, StartDate and EndDate included; UpdateSchedule replacing every field, what it leaves
-out going back to its default, and keeping CreationDate; ListSchedules by group, name prefix and
-state, MaxResults paging across groups; DeleteSchedule; ClientToken idempotency); what CreateSchedule
-refuses with ValidationException (bad rate, cron and at expressions, an unknown time zone, EndDate
-before StartDate, FlexibleTimeWindow inconsistencies and range, a RoleArn that is not a role,
-universal targets, ECS targets and parameters, KmsKeyArn, FIFO and standard queue parameters, an
-event bus target without EventBridgeParameters, non-JSON Input for a function, a RetryPolicy out of
-range, a dead-letter queue that is not a queue, a bad name or state), a missing group
-(ResourceNotFoundException), and that nothing is half-created by a refusal. Firing: an IAM role
-trusting scheduler.amazonaws.com and allowed sqs:SendMessage / events:PutEvents; a rate(1 minute)
-schedule without StartDate fires at once with Input's context attributes filled in; a one-time at()
-schedule fires once at its time, stays with ActionAfterCompletion NONE and is deleted after firing
-with DELETE; a FIFO queue target with its MessageGroupId; a role without permission on the target
-(the firing goes to the dead-letter queue with EventBridge Scheduler's message attributes); a role
-whose trust policy does not name scheduler.amazonaws.com (nothing is delivered anywhere); an event bus
-target (the event reaches an EventBridge rule's SQS queue with the Input as its detail); a DISABLED
-schedule (it does not fire). And through the aws CLI: create-schedule with shorthand and JSON
-arguments, get-schedule, list-schedules, delete-schedule and an error's exit code and message.
+group that cannot be deleted, missing groups and bad names); ClientToken idempotency of
+CreateScheduleGroup; tags on groups (TagResource, UntagResource, ListTagsForResource, a missing
+group and a schedule's ARN); schedules in the default group and in a custom group (GetSchedule's
+fields exactly, defaults included: ActionAfterCompletion NONE, ScheduleExpressionTimezone UTC,
+RetryPolicy 185/86400, FlexibleTimeWindow OFF; every field round-tripping, StartDate and EndDate
+included; UpdateSchedule replacing every field, what it leaves out going back to its default, and
+keeping CreationDate; ListSchedules by group, name prefix and state, MaxResults paging across
+groups, and the patterns of its filters; DeleteSchedule; ClientToken idempotency); what
+CreateSchedule refuses with ValidationException (bad rate, cron and at expressions, an unknown time
+zone, EndDate before StartDate, a recurring schedule's StartDate more than 5 minutes ago,
+FlexibleTimeWindow inconsistencies and range, a RoleArn that is not a role, universal targets, ECS
+targets and parameters, KmsKeyArn, FIFO and standard queue parameters and the MessageGroupId's
+length, an event bus target without EventBridgeParameters, non-JSON Input for a function, a
+RetryPolicy out of range, a dead-letter queue that is not a standard queue, a bad name, state,
+ActionAfterCompletion or ClientToken), a missing group (ResourceNotFoundException), and that nothing
+is half-created by a refusal. Firing: an IAM role trusting scheduler.amazonaws.com and allowed
+sqs:SendMessage / events:PutEvents; a rate(1 minute) schedule without StartDate fires at once with
+Input's context attributes filled in; a one-time at() schedule fires once at its time, stays with
+ActionAfterCompletion NONE, is deleted after firing with DELETE and ignores its EndDate; a FIFO
+queue target with its MessageGroupId; a role without permission on the target (the firing goes to
+the dead-letter queue with EventBridge Scheduler's message attributes); a role whose trust policy
+does not name scheduler.amazonaws.com (nothing is delivered anywhere); an event bus target (the
+event reaches an EventBridge rule's SQS queue with the Input as its detail); a DISABLED schedule (it
+does not fire). And through the aws CLI: create-schedule with shorthand and JSON arguments,
+get-schedule, list-schedules, delete-schedule and an error's exit code and message.
 
 Left out: Lambda, SNS and custom bus targets firing, retries with backoff (RetryPolicy exhaustion,
 EXHAUSTED_RETRY_CONDITION), flexible windows actually spreading firings, cron schedules and time
 zones actually firing, StartDate/EndDate bounding real firings, missed firings after a restart,
 universal targets and the ECS, Kinesis, SageMaker and Step Functions targets (Squall refuses them by
 name; AWS serves them), KmsKeyArn (refused by name; AWS takes a customer managed key), the
-ServiceQuotaExceededException limits, and IAM authorization of the Scheduler API itself
-(iam:PassRole).
+ServiceQuotaExceededException limits, ClientToken on UpdateSchedule and DeleteSchedule, the default
+notification a target without Input gets, the default group's dates, and IAM authorization of the
+Scheduler API itself (iam:PassRole).
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
 in the environment (account 000000000000); exits non-zero with the failing check on the first
@@ -45,7 +49,9 @@ error code from the answer; the model gives ValidationException HTTP 400, Resour
 fills in ClientToken (an idempotency token) with a fresh UUID when the caller gives none, so two
 CreateSchedule calls without one are two different requests. botocore validates only minimums
 client-side (MaximumWindowInMinutes 0 or MaximumEventAgeInSeconds 59 never reach the server), so the
-range checks here use values above the maximums. Each check line prints what came back.
+range checks here use values above the maximums. Where a check rests on a constraint of the API's
+model (a pattern or a maximum AWS enforces with ValidationException) or on the service's documented
+or recorded behaviour, a comment says which. Each check line prints what came back.
 """
 import datetime
 import json
@@ -222,6 +228,7 @@ def gone(name, group=None, within=10):
 
 
 def group_gone(name, within=10):
+    """Whether GetScheduleGroup answers ResourceNotFoundException within `within` seconds (polled)."""
     deadline = time.time() + within
     while True:
         c, _ = code(sched.get_schedule_group, Name=name)
@@ -405,7 +412,8 @@ check(r.get("ScheduleArn") == full_arn, f"update_schedule returns the same Sched
 d = got_schedule(full, team)
 check(d.get("ScheduleExpression") == "rate(7 days)", "the new ScheduleExpression reads back")
 check("Description" not in d, f"the Description left out is gone ({d.get('Description')!r})")
-check("EndDate" not in d and utc(d.get("StartDate")) == start, f"the EndDate left out is gone, the StartDate given stays ({d.get('EndDate')}, {d.get('StartDate')})")
+check("EndDate" not in d and utc(d.get("StartDate")) == start,
+      f"the EndDate left out is gone, the StartDate given stays ({d.get('EndDate')}, {d.get('StartDate')})")
 check(d.get("ScheduleExpressionTimezone") == "UTC", f"the time zone left out is UTC again ({d.get('ScheduleExpressionTimezone')})")
 check(d.get("State") == "ENABLED", f"the State left out is ENABLED again ({d.get('State')})")
 check(d.get("FlexibleTimeWindow") == {"Mode": "OFF"}, f"FlexibleTimeWindow is OFF ({d.get('FlexibleTimeWindow')})")
@@ -574,7 +582,7 @@ check(not any(RUN in s["Name"] for s in listed(NamePrefix="bad")), "no refused s
 # ---------------------------------------------------------------------------------------------
 # Firing on the real clock, as the execution role
 # ---------------------------------------------------------------------------------------------
-q = {k: make_queue(f"sch-{k}-{RUN}") for k in ("fire", "at", "del", "denied", "dlq", "untr", "untrdlq", "off", "bus")}
+q = {k: make_queue(f"sch-{k}-{RUN}") for k in ("fire", "at", "del", "end", "denied", "dlq", "untr", "untrdlq", "off", "bus")}
 q["fifo"] = make_queue(f"sch-fifo-{RUN}.fifo", FifoQueue="true", ContentBasedDeduplication="true")
 src = f"app.scheduler.r{RUN}"
 rule = f"sch-rule-{RUN}"
@@ -588,7 +596,7 @@ check(events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": q["bus"][1]}]).g
 # The execution role may send to its target queues and put events on the default bus; the second
 # role only to the dead-letter queue; the third trusts Lambda, not EventBridge Scheduler.
 iam.put_role_policy(RoleName=role_name, PolicyName="targets", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [q[k][1] for k in ("fire", "at", "del", "fifo", "off")]},
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [q[k][1] for k in ("fire", "at", "del", "end", "fifo", "off")]},
     {"Effect": "Allow", "Action": "events:PutEvents", "Resource": DEFAULT_BUS}]}))
 dlq_role = make_role(f"sched-dlq-{RUN}", "scheduler.amazonaws.com", allow("sqs:SendMessage", q["dlq"][1]))
 untrusted_role = make_role(f"sched-lambda-{RUN}", "lambda.amazonaws.com",
@@ -600,23 +608,28 @@ context = json.dumps({"arn": "<aws.scheduler.schedule-arn>", "time": "<aws.sched
                       "id": "<aws.scheduler.execution-id>", "attempt": "<aws.scheduler.attempt-number>"})
 
 # One-time schedules a few seconds from now (UTC), created first so their time is still ahead.
-at_when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0, tzinfo=None)
+at_when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=7)).replace(microsecond=0, tzinfo=None)
+at_epoch = at_when.replace(tzinfo=datetime.timezone.utc).timestamp()
 at_expr = f"at({at_when.isoformat()})"
-at_name, del_name = f"once-{RUN}", f"once-del-{RUN}"
+at_name, del_name, end_name = f"once-{RUN}", f"once-del-{RUN}", f"once-end-{RUN}"
+# EndDate: "EventBridge Scheduler ignores EndDate for one-time schedules" (CreateSchedule): one whose
+# EndDate (still ahead when it is created) falls before its at() time fires all the same.
+create(end_name, at_expr, target(q["end"][1], Input="ignored EndDate"), ScheduleExpressionTimezone="UTC",
+       EndDate=datetime.datetime.fromtimestamp(at_epoch - 4, datetime.timezone.utc))
 at_arn = create(at_name, at_expr, target(q["at"][1], Input=context), ScheduleExpressionTimezone="UTC")
 del_arn = create(del_name, at_expr, target(q["del"][1], Input="bye <aws.scheduler.schedule-arn>"),
                  ScheduleExpressionTimezone="UTC", ActionAfterCompletion="DELETE")
 t_rate = time.time()
 fire_name = f"every-{RUN}"
 fire_arn = create(fire_name, "rate(1 minute)", target(q["fire"][1], Input=context))
-fifo_arn = create(f"fifo-{RUN}", "rate(1 minute)", target(q["fifo"][1], Input=f"fifo <aws.scheduler.attempt-number>",
-                                                        SqsParameters={"MessageGroupId": f"grp-{RUN}"}))
+create(f"fifo-{RUN}", "rate(1 minute)", target(q["fifo"][1], Input="fifo <aws.scheduler.attempt-number>",
+                                              SqsParameters={"MessageGroupId": f"grp-{RUN}"}))
 denied_arn = create(f"denied-{RUN}", "rate(1 minute)",
                     {"Arn": q["denied"][1], "RoleArn": dlq_role, "Input": context, "DeadLetterConfig": {"Arn": q["dlq"][1]}},
                     GroupName=team)
-untr_arn = create(f"untrusted-{RUN}", "rate(1 minute)",
-                  {"Arn": q["untr"][1], "RoleArn": untrusted_role, "Input": "x", "DeadLetterConfig": {"Arn": q["untrdlq"][1]}})
-off_arn = create(f"off-{RUN}", "rate(1 minute)", target(q["off"][1], Input="never"), State="DISABLED")
+create(f"untrusted-{RUN}", "rate(1 minute)",
+       {"Arn": q["untr"][1], "RoleArn": untrusted_role, "Input": "x", "DeadLetterConfig": {"Arn": q["untrdlq"][1]}})
+create(f"off-{RUN}", "rate(1 minute)", target(q["off"][1], Input="never"), State="DISABLED")
 bus_input = {"job": "nightly", "at": "<aws.scheduler.scheduled-time>", "n": 3}
 bus_arn = create(f"bus-{RUN}", "rate(1 minute)", target(DEFAULT_BUS, Input=json.dumps(bus_input),
                                                       EventBridgeParameters={"DetailType": "Nightly Job", "Source": src}))
@@ -676,11 +689,10 @@ check(ev.get("resources") == [bus_arn], f"its resources are [the schedule's ARN]
 check((ev.get("account"), ev.get("region")) == (ACCOUNT, REGION), "its account and region")
 
 # A one-time schedule fires once, at its time
-wait = max(0.0, at_when.replace(tzinfo=datetime.timezone.utc).timestamp() - time.time())
-got = arrived(q["at"][0], 1, wait + 10)
+got = arrived(q["at"][0], 1, max(0.0, at_epoch - time.time()) + 10)
 fired_at = time.time()
-check(len(got) == 1, f"the {at_expr} schedule fires ({len(got)}, {fired_at - at_when.replace(tzinfo=datetime.timezone.utc).timestamp():+.1f} s from its time)")
-check(fired_at >= at_when.replace(tzinfo=datetime.timezone.utc).timestamp() - 1, "not before its time")
+check(len(got) == 1, f"the {at_expr} schedule fires ({len(got)}, {fired_at - at_epoch:+.1f} s from its time)")
+check(fired_at >= at_epoch - 1, "not before its time")
 body = as_json(got[0]["Body"]) if got else {}
 body = body if isinstance(body, dict) else {}
 check(body.get("time") == at_when.isoformat() + "Z" and body.get("arn") == at_arn,
@@ -691,7 +703,10 @@ check(gone(del_name, within=10), "and is deleted after it fired (get_schedule is
 d = got_schedule(at_name)
 check(d.get("ActionAfterCompletion") == "NONE" and d.get("ScheduleExpression") == at_expr,
       "the one with ActionAfterCompletion NONE stays after it fired")
-check(quiet(q["at"][0], 2) and quiet(q["del"][0]), "each one-time schedule fired once")
+got = arrived(q["end"][0], 1, 5)
+check([m["Body"] for m in got] == ["ignored EndDate"],
+      f"a one-time schedule whose EndDate is before its time fires all the same (EndDate is ignored) ({[m['Body'] for m in got]})")
+check(quiet(q["at"][0], 2) and quiet(q["del"][0]) and quiet(q["end"][0]), "each one-time schedule fired once")
 
 # A role that does not trust EventBridge Scheduler, and a disabled schedule: nothing is delivered
 check(quiet(q["untr"][0], 2), "a role whose trust policy does not name scheduler.amazonaws.com delivers nothing to the target")
