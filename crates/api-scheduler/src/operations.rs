@@ -130,7 +130,8 @@ pub(crate) async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
         }
         "CreateScheduleGroup" => {
             only(&input, op, &["ClientToken", "Tags"])?;
-            let g = scheduler.create_group(name, input.tags("Tags")?).await.map_err(error)?;
+            let g =
+                scheduler.create_group(name, input.tags("Tags")?, input.str("ClientToken")?).await.map_err(error)?;
             json!({ "ScheduleGroupArn": g.arn })
         }
         "GetScheduleGroup" => documents::group(&scheduler.group(name).map_err(error)?),
@@ -139,8 +140,9 @@ pub(crate) async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
             json!({})
         }
         "ListScheduleGroups" => {
-            let (groups, next) =
-                scheduler.list_groups(param(&params, "NamePrefix"), max_results(&params)?, param(&params, "NextToken"));
+            let (groups, next) = scheduler
+                .list_groups(param(&params, "NamePrefix"), max_results(&params)?, param(&params, "NextToken"))
+                .map_err(error)?;
             let mut out = json!({ "ScheduleGroups": groups.iter().map(documents::group).collect::<Vec<_>>() });
             if let Some(t) = next {
                 out["NextToken"] = json!(t);

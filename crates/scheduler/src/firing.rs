@@ -88,7 +88,9 @@ fn spread(s: &Schedule, scheduled_ms: u64) -> u64 {
 }
 
 fn due_at(s: &Schedule, scheduled_ms: u64) -> Option<Due> {
-    if s.end_ms.is_some_and(|end| scheduled_ms > end) {
+    // EventBridge Scheduler ignores the dates of a one-time schedule.
+    let one_time = s.expression.starts_with("at(");
+    if !one_time && s.end_ms.is_some_and(|end| scheduled_ms > end) {
         return None;
     }
     Some(Due { at_ms: scheduled_ms + spread(s, scheduled_ms), scheduled_ms, attempt: 0 })

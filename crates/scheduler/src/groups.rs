@@ -59,12 +59,17 @@ pub(crate) fn page<K: Ord + Clone, T>(
 }
 
 impl Scheduler {
-    /// CreateScheduleGroup.
-    pub async fn create_group(&self, name: &str, tags: Vec<Tag>) -> Result<Group> {
+    /// CreateScheduleGroup; a repeated request with the same `ClientToken` answers as the
+    /// first.
+    pub async fn create_group(&self, name: &str, tags: Vec<Tag>, client_token: Option<&str>) -> Result<Group> {
         check_name("name", name)?;
+        crate::names::check_client_token(client_token)?;
         check_tags(&tags)?;
         self.change(|d| {
-            if d.groups.contains_key(name) {
+            if let Some(existing) = d.groups.get(name) {
+                if client_token.is_some() && existing.client_token.as_deref() == client_token {
+                    return Ok(existing.clone());
+                }
                 return Err(Error::Conflict(format!("Schedule group {name} already exists.")));
             }
             if d.groups.len() >= MAX_GROUPS {
@@ -76,6 +81,7 @@ impl Scheduler {
                 created_ms: d.now_ms,
                 modified_ms: d.now_ms,
                 tags,
+                client_token: client_token.map(str::to_string),
             };
             d.put_group(group.clone());
             Ok(group)
@@ -90,14 +96,20 @@ impl Scheduler {
     }
 
     /// ListScheduleGroups: by name, from after `token`.
-    pub fn list_groups(&self, prefix: Option<&str>, max: usize, token: Option<&str>) -> (Vec<Group>, Option<String>) {
+    pub fn list_groups(
+        &self,
+        prefix: Option<&str>,
+        max: usize,
+        token: Option<&str>,
+    ) -> Result<(Vec<Group>, Option<String>)> {
+        crate::names::check_prefix(prefix)?;
         let state = self.snapshot();
         let groups = state
             .groups
             .values()
             .filter(|g| prefix.is_none_or(|p| g.name.starts_with(p)))
             .map(|g| (g.name.clone(), g.clone()));
-        page(groups, max, token.map(str::to_string).as_ref())
+        Ok(page(groups, max, token.map(str::to_string).as_ref()))
     }
 
     /// DeleteScheduleGroup: the group and every schedule in it.
@@ -118,6 +130,11 @@ impl Scheduler {
 
     /// The group a tagging operation names by ARN.
     fn tagged(&self, arn: &str) -> Result<String> {
+        if !arn.contains(":schedule-group/") {
+            return Err(Error::Validation(format!(
+                "1 validation error detected: Value '{arn}' at 'resourceArn' failed to satisfy constraint: Member must be the ARN of a schedule group (arn:aws:scheduler:<region>:<account>:schedule-group/<name>)"
+            )));
+        }
         let name = group_of_arn(&self.region, arn)
             .ok_or_else(|| Error::NotFound(format!("Resource {arn} does not exist.")))?;
         if !self.snapshot().groups.contains_key(&name) {

@@ -19,6 +19,9 @@ pub struct Group {
     /// Its tags.
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The `ClientToken` it was created with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
 }
 
 /// Whether a schedule fires.

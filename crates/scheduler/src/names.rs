@@ -36,6 +36,25 @@ pub fn check_name(what: &str, name: &str) -> Result<()> {
     }
 }
 
+/// A `NamePrefix` of a list: the pattern of names, at most 64 characters.
+pub fn check_prefix(prefix: Option<&str>) -> Result<()> {
+    match prefix {
+        Some(p) => check_name("namePrefix", p),
+        None => Ok(()),
+    }
+}
+
+/// A `ClientToken`: 1–64 of letters, digits, `-` and `_`.
+pub fn check_client_token(token: Option<&str>) -> Result<()> {
+    let Some(t) = token else { return Ok(()) };
+    if (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) {
+        return Ok(());
+    }
+    Err(Error::Validation(format!(
+        "1 validation error detected: Value '{t}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_]+$ and have length between 1 and 64"
+    )))
+}
+
 /// The group `arn` names, when it is the canonical ARN of a group of this region.
 pub fn group_of_arn(region: &str, arn: &str) -> Option<String> {
     let prefix = format!("arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule-group/");

@@ -86,11 +86,20 @@ fn kind(arn: &str) -> Result<Kind> {
     }
 }
 
-/// Checks what a schedule would be, as EventBridge Scheduler does before storing it.
-fn check(new: &NewSchedule) -> Result<()> {
+/// How far in the past a recurring schedule's `StartDate` may be.
+const START_DATE_SLACK_MS: u64 = 5 * 60_000;
+
+/// Checks what a schedule would be at `now`, as EventBridge Scheduler does before storing
+/// it.
+fn check(new: &NewSchedule, now: u64) -> Result<()> {
     check_name("name", &new.name)?;
-    Expression::parse_with_at(&new.expression)
+    crate::names::check_client_token(new.client_token.as_deref())?;
+    let expression = Expression::parse_with_at(&new.expression)
         .map_err(|why| invalid(format!("Invalid Schedule Expression {}: {why}", new.expression)))?;
+    let recurring = !matches!(expression, Expression::At(_));
+    if recurring && new.start_ms.is_some_and(|s| s + START_DATE_SLACK_MS < now) {
+        return Err(invalid("The StartDate you specify cannot be earlier than 5 minutes ago.".into()));
+    }
     if let Some(tz) = &new.timezone
         && time_zone(tz).is_none()
     {
@@ -98,7 +107,7 @@ fn check(new: &NewSchedule) -> Result<()> {
             "Invalid time zone {tz}: ScheduleExpressionTimezone is an IANA time zone (America/New_York, UTC)."
         )));
     }
-    if let (Some(start), Some(end)) = (new.start_ms, new.end_ms)
+    if let (true, Some(start), Some(end)) = (recurring, new.start_ms, new.end_ms)
         && end <= start
     {
         return Err(invalid("The EndDate must be later than the StartDate.".into()));
@@ -132,6 +141,9 @@ fn check_target(t: &Target) -> Result<()> {
     {
         return Err(invalid(format!("Input for target {} must be well-formed JSON.", t.arn)));
     }
+    if t.message_group_id.as_ref().is_some_and(|g| g.is_empty() || g.chars().count() > 128) {
+        return Err(invalid("SqsParameters.MessageGroupId is 1 to 128 characters.".into()));
+    }
     match (&kind, &t.message_group_id) {
         (Kind::Queue { fifo: true }, None) => {
             return Err(invalid("SqsParameters.MessageGroupId is required for a FIFO queue target.".into()));
@@ -164,10 +176,15 @@ fn check_target(t: &Target) -> Result<()> {
     if !(60..=86_400).contains(&t.retry.max_age_s) {
         return Err(invalid("RetryPolicy.MaximumEventAgeInSeconds is between 60 and 86400.".into()));
     }
-    if let Some(dlq) = &t.dead_letter_arn
-        && !dlq.starts_with("arn:aws:sqs:")
-    {
-        return Err(invalid(format!("DeadLetterConfig.Arn {dlq} is not the ARN of a queue.")));
+    if let Some(dlq) = &t.dead_letter_arn {
+        let queue = dlq.strip_prefix("arn:aws:sqs:").and_then(|r| r.splitn(3, ':').nth(2));
+        if !queue
+            .is_some_and(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(invalid(format!(
+                "DeadLetterConfig.Arn {dlq} is not the ARN of a standard SQS queue (a FIFO queue cannot be a dead-letter queue)."
+            )));
+        }
     }
     Ok(())
 }
@@ -176,7 +193,7 @@ impl Scheduler {
     /// CreateSchedule; a repeated request with the same `ClientToken` answers as the first.
     pub async fn create_schedule(&self, new: NewSchedule) -> Result<Schedule> {
         let group = group_of(new.group.as_deref())?;
-        check(&new)?;
+        check(&new, self.clock.now_ms())?;
         self.change(|d| {
             if !d.groups.contains_key(&group) {
                 return Err(Error::NotFound(format!("Schedule group {group} does not exist.")));
@@ -200,7 +217,7 @@ impl Scheduler {
     /// UpdateSchedule: every field replaced; its next firing counted again from now.
     pub async fn update_schedule(&self, new: NewSchedule) -> Result<Schedule> {
         let group = group_of(new.group.as_deref())?;
-        check(&new)?;
+        check(&new, self.clock.now_ms())?;
         self.change(|d| {
             let existing = d.schedules.get(&(group.clone(), new.name.clone())).ok_or_else(|| no_schedule(&new.name))?;
             let mut schedule = built(&self.region, &group, new, existing.created_ms, d.now_ms);
@@ -231,6 +248,10 @@ impl Scheduler {
         max: usize,
         token: Option<&str>,
     ) -> Result<SchedulePage> {
+        crate::names::check_prefix(prefix)?;
+        if let Some(g) = group {
+            check_name("groupName", g)?;
+        }
         let snapshot = self.snapshot();
         if let Some(g) = group
             && !snapshot.groups.contains_key(g)

@@ -244,6 +244,7 @@ impl Scheduler {
             created_ms: 0,
             modified_ms: 0,
             tags: vec![],
+            client_token: None,
         }
     }
 

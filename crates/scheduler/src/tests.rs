@@ -257,7 +257,7 @@ async fn groups_hold_schedules_and_go_with_them() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Clock::manual(START_MS);
     let (s, _) = open(dir.path(), &clock).await;
-    s.create_group("team", vec![("owner".into(), "me".into())]).await.unwrap();
+    s.create_group("team", vec![("owner".into(), "me".into())], None).await.unwrap();
     for name in ["a", "b", "c"] {
         let mut n = new(name, "rate(1 day)");
         n.group = Some("team".into());
