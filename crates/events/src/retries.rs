@@ -57,7 +57,6 @@ fn key(at: u64) -> (Vec<u8>, Vec<u8>) {
 impl EventBuses {
     /// Keeps a delivery `refusal` says may pass, to try again by the target's policy;
     /// `Err` names the limit it passed (or says storing failed), for the dead letter.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn retry_later(
         &self,
         rule: &Rule,

@@ -10,10 +10,13 @@ use std::time::Duration;
 
 const START_MS: u64 = 1_796_558_400_000; // 2026-12-06T12:00:00Z
 
+/// A dead letter: its queue, body and attributes.
+type DeadLetter = (String, String, Vec<(String, String)>);
+
 #[derive(Default)]
 struct Recorder {
     got: Mutex<Vec<(String, String, String)>>,
-    dead: Mutex<Vec<(String, String, Vec<(String, String)>)>>,
+    dead: Mutex<Vec<DeadLetter>>,
     /// Deliveries to fail for a passing reason before one succeeds.
     flaky: Mutex<u32>,
 }

@@ -10,11 +10,14 @@ use std::time::Duration;
 const START_MS: u64 = 1_796_558_400_000; // 2026-12-06T12:00:00Z
 const ROLE: &str = "arn:aws:iam::000000000000:role/scheduler";
 
+/// A dead letter: its body and attributes.
+type DeadLetter = (String, Vec<(String, String)>);
+
 #[derive(Default)]
 struct Recorder {
     /// (target, body, attempt)
     got: Mutex<Vec<(String, String, u32)>>,
-    dead: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    dead: Mutex<Vec<DeadLetter>>,
     /// Deliveries to fail as passing failures before one succeeds.
     flaky: Mutex<u32>,
 }
