@@ -1,5 +1,6 @@
 //! PutBucketNotificationConfiguration and GetBucketNotificationConfiguration: functions,
-//! queues and topics that get the bucket's object events.
+//! queues and topics that get the bucket's object events, and `EventBridgeConfiguration`
+//! (every event also to the default event bus).
 
 use super::error::S3Error;
 use super::{S3Request, xml, xml_response};
@@ -22,9 +23,8 @@ const KINDS: [(&str, &str, &str); 3] = [
 pub(super) async fn put(state: &ApiState, req: &mut S3Request, bucket: &str) -> Reply {
     let body = req.read_small(256 << 10).await?;
     let doc = xml::parse(&body).filter(|d| d.name == "NotificationConfiguration").ok_or_else(S3Error::malformed_xml)?;
-    if doc.child("EventBridgeConfiguration").is_some() {
-        return Err(S3Error::not_implemented("EventBridge notifications"));
-    }
+    // Its events also go to the default event bus, in EventBridge's S3 shape.
+    let eventbridge = doc.child("EventBridgeConfiguration").is_some();
     let mut targets = Vec::new();
     for (element, arn_element, service) in KINDS {
         for c in doc.all(element) {
@@ -70,12 +70,13 @@ pub(super) async fn put(state: &ApiState, req: &mut S3Request, bucket: &str) -> 
             )));
         }
     }
-    state.objects.set_notifications(bucket, targets).await?;
+    state.objects.set_notifications(bucket, targets, eventbridge).await?;
     Ok(http::Response::new(empty()))
 }
 
 pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
-    let targets = objects.bucket(bucket)?.notifications;
+    let record = objects.bucket(bucket)?;
+    let targets = record.notifications;
     Ok(xml_response("NotificationConfiguration", |x| {
         for (element, arn_element, service) in KINDS {
             for t in targets.iter().filter(|t| squall_types::arn_service(&t.arn) == Some(service)) {
@@ -99,6 +100,9 @@ pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
                     }
                 });
             }
+        }
+        if record.eventbridge {
+            x.nest("EventBridgeConfiguration", |_| {});
         }
     }))
 }

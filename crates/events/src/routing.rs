@@ -148,6 +148,31 @@ impl EventBuses {
         EntryResult::Accepted(id)
     }
 
+    /// An event an AWS service sends (S3's `Object Created` with source `aws.s3`, Lambda's
+    /// invocation records with source `lambda`) onto `bus` (a name or ARN), as PutEvents
+    /// would but under a source callers may not use, at `time_ms` (when it happened; `None`:
+    /// now); its id.
+    pub async fn put_service_event(
+        &self,
+        bus: &str,
+        source: &str,
+        detail_type: &str,
+        detail: Value,
+        resources: Vec<String>,
+        time_ms: Option<u64>,
+    ) -> Result<String> {
+        let state = self.snapshot();
+        let bus = crate::names::bus_of(Some(bus))?;
+        if !state.buses.contains_key(&bus) {
+            return Err(Error::NotFound(format!("Event bus {bus} does not exist.")));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let time = time_ms.unwrap_or_else(|| self.clock.now_ms());
+        let event = envelope(&id, detail_type, source, time, &self.region, &resources, detail);
+        self.route(&state, &bus, &event, 0).await;
+        Ok(id)
+    }
+
     /// Delivers `event` to the targets of `bus`'s matching rules.
     fn route<'a>(
         &'a self,

@@ -23,6 +23,10 @@ pub struct BucketResource {
     /// without it has its CORS configuration deleted). Always `None` for implied buckets,
     /// whose CORS configuration deploy leaves alone.
     pub cors: Option<Vec<BucketCorsRule>>,
+    /// `NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled` of a declared
+    /// bucket: its object events also go to the default event bus (`None` for implied
+    /// buckets, whose setting deploy leaves alone).
+    pub eventbridge: Option<bool>,
 }
 
 /// One rule of a bucket's CORS configuration, as PutBucketCors takes it.
@@ -197,12 +201,42 @@ impl Cx<'_> {
         }
     }
 
+    /// A bucket's `NotificationConfiguration`: `EventBridgeConfiguration: {EventBridgeEnabled}`;
+    /// the function, queue and topic configurations are refused (an `s3` event says that).
+    fn eventbridge_configuration(&mut self, path: &Path, v: &Value) -> bool {
+        let mut enabled = false;
+        for (key, v) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "EventBridgeConfiguration" => {
+                    for (k, v) in self.entries(&p, v) {
+                        let kp = [p.as_slice(), &[k]].concat();
+                        match (k, v) {
+                            ("EventBridgeEnabled", Value::Bool(b)) => enabled = *b,
+                            ("EventBridgeEnabled", _) => self.error(&kp, "must be true or false"),
+                            (other, _) => {
+                                self.error(&kp, format!("{other} is not an EventBridgeConfiguration setting"))
+                            }
+                        }
+                    }
+                }
+                _ => self.error(&p, "is not supported yet; give the function an s3 event instead"),
+            }
+        }
+        enabled
+    }
+
     /// An `AWS::S3::Bucket`, added to `self.buckets`.
     pub(crate) fn bucket_resource(&mut self, service: &str, id: &str, v: &Value) {
         let base = ["resources", "Resources", id];
         let props = self.resource_properties(&base, v, "ignored: squall keeps buckets and their objects");
         let path = [&base[..], &["Properties"]].concat();
-        let mut b = BucketResource { logical_id: id.to_string(), name: default_bucket_name(service, id), cors: None };
+        let mut b = BucketResource {
+            logical_id: id.to_string(),
+            name: default_bucket_name(service, id),
+            cors: None,
+            eventbridge: Some(false),
+        };
         let errors_before = self.errors.len();
         let mut named = false;
         for (key, v) in props.map(|p| self.entries(&path, p)).unwrap_or_default() {
@@ -221,9 +255,7 @@ impl Cx<'_> {
                     Some(other) => self.error(&p, format!("{other} is not supported (squall's buckets are private)")),
                 },
                 "Tags" => self.error(&p, "is not supported yet (squall's S3 API has no bucket tagging)"),
-                "NotificationConfiguration" => {
-                    self.error(&p, "is not supported yet; give the function an s3 event instead")
-                }
+                "NotificationConfiguration" => b.eventbridge = Some(self.eventbridge_configuration(&p, v)),
                 "BucketEncryption" | "PublicAccessBlockConfiguration" | "OwnershipControls" => {
                     self.warn(&p, "has no effect under squall; ignored")
                 }
@@ -393,7 +425,12 @@ impl Cx<'_> {
             return;
         }
         if !existing && !self.buckets.iter().any(|b| b.name == bucket) {
-            self.buckets.push(BucketResource { logical_id: String::new(), name: bucket, cors: None });
+            self.buckets.push(BucketResource {
+                logical_id: String::new(),
+                name: bucket,
+                cors: None,
+                eventbridge: None,
+            });
         }
         self.bucket_notifications.push(notification);
     }

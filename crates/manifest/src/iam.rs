@@ -110,6 +110,7 @@ pub(crate) fn with_destinations(policy: Option<RolePolicy>, a: &squall_types::As
                 "sqs" => "sqs:SendMessage",
                 "sns" => "sns:Publish",
                 "lambda" => "lambda:InvokeFunction",
+                "events" => "events:PutEvents",
                 _ => return None,
             };
             Some(serde_json::json!({ "Effect": "Allow", "Action": action, "Resource": arn }))

@@ -1,5 +1,7 @@
 //! Object events: a bucket's notification targets (functions, queues, topics by ARN) get
-//! S3's event record when an object is created or removed.
+//! S3's event record when an object is created or removed; a bucket with
+//! `EventBridgeConfiguration` also sends EventBridge's `Object Created` and `Object
+//! Deleted` events to the default bus.
 //!
 //! Events are durable with the change that caused them: their rows go to the outbox
 //! (pseudo-table `~events`) in the same store write as the object's record, and a worker
@@ -20,7 +22,8 @@ use std::time::Duration;
 #[async_trait]
 pub trait EventSink: Send + Sync + 'static {
     /// Delivers `body` from bucket `source` (its ARN) to `arn` (a function, queue or
-    /// topic); `Err` says why not.
+    /// topic; or the default event bus, [`EVENT_BUS`], `body` then being an
+    /// [`EventBridgeEvent`]); `Err` says why not.
     async fn deliver(&self, arn: &str, source: &str, body: String) -> std::result::Result<(), String>;
 }
 
@@ -39,6 +42,39 @@ pub struct NotificationTarget {
     /// Only keys ending with this.
     #[serde(default)]
     pub suffix: String,
+}
+
+/// The target a bucket's EventBridge events are addressed to in the outbox.
+pub const EVENT_BUS: &str = "default-event-bus";
+
+/// An event for EventBridge's default bus, as the outbox keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventBridgeEvent {
+    /// `detail-type`: `Object Created`, `Object Deleted`.
+    pub detail_type: String,
+    /// `detail`, S3's shape.
+    pub detail: serde_json::Value,
+    /// When it happened (epoch milliseconds, the platform clock).
+    pub time_ms: u64,
+}
+
+impl EventBridgeEvent {
+    /// The event an outbox body to [`EVENT_BUS`] holds.
+    pub fn from_body(body: &str) -> std::result::Result<EventBridgeEvent, String> {
+        serde_json::from_str(body).map_err(|e| format!("an unreadable event for the event bus: {e}"))
+    }
+}
+
+/// EventBridge's `detail-type`, `reason` and, for deletions, `deletion-type` of S3 event
+/// `name`.
+fn eventbridge_kind(name: &str) -> (&'static str, &'static str, Option<&'static str>) {
+    match name {
+        "ObjectCreated:Copy" => ("Object Created", "CopyObject", None),
+        "ObjectCreated:CompleteMultipartUpload" => ("Object Created", "CompleteMultipartUpload", None),
+        "ObjectRemoved:Delete" => ("Object Deleted", "DeleteObject", Some("Permanently Deleted")),
+        "ObjectRemoved:DeleteMarkerCreated" => ("Object Deleted", "DeleteObject", Some("Delete Marker Created")),
+        _ => ("Object Created", "PutObject", None),
+    }
 }
 
 /// The event names S3 sends that Squall produces.
@@ -189,13 +225,56 @@ impl Objects {
                 item: Some(serde_json::to_vec(&pending).expect("records serialize")),
             });
         }
+        if bucket.eventbridge {
+            let seq = self.sequencer.next();
+            let (detail_type, reason, deletion) = eventbridge_kind(name);
+            let mut object = serde_json::json!({ "key": key, "sequencer": format!("{seq:016X}") });
+            if let Some(r) = record {
+                object["size"] = r.size.into();
+                object["etag"] = r.etag.trim_matches('"').into();
+            }
+            let mut detail = serde_json::json!({
+                "version": "0",
+                "bucket": { "name": bucket.name },
+                "object": object,
+                "request-id": by.request_id,
+                "requester": squall_types::ACCOUNT_ID,
+                "source-ip-address": by.source_ip,
+                "reason": reason,
+            });
+            if let Some(d) = deletion {
+                detail["deletion-type"] = d.into();
+            }
+            let event = EventBridgeEvent { detail_type: detail_type.into(), detail, time_ms: self.clock.now_ms() };
+            let pending = Pending {
+                arn: EVENT_BUS.into(),
+                source: format!("arn:aws:s3:::{}", bucket.name),
+                body: serde_json::to_string(&event).expect("events serialize"),
+            };
+            writes.push(ItemWrite {
+                table: OUTBOX.into(),
+                pk: Vec::new(),
+                sk: seq.to_be_bytes().to_vec(),
+                item: Some(serde_json::to_vec(&pending).expect("records serialize")),
+            });
+        }
         writes
     }
 
-    /// Replaces a bucket's notification targets.
-    pub async fn set_notifications(&self, bucket: &str, targets: Vec<NotificationTarget>) -> Result<()> {
+    /// Replaces a bucket's notification targets, and whether its events also go to the
+    /// default event bus.
+    pub async fn set_notifications(
+        &self,
+        bucket: &str,
+        targets: Vec<NotificationTarget>,
+        eventbridge: bool,
+    ) -> Result<()> {
         check_targets(&targets)?;
-        self.update_bucket(bucket, |b| b.notifications = targets).await
+        self.update_bucket(bucket, |b| {
+            b.notifications = targets;
+            b.eventbridge = eventbridge;
+        })
+        .await
     }
 
     /// Where the event worker delivers, from its start (set once; later calls are ignored).

@@ -27,6 +27,9 @@ pub struct BucketRecord {
     /// Where object events go.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<crate::events::NotificationTarget>,
+    /// `EventBridgeConfiguration`: every object event also goes to the default event bus.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eventbridge: bool,
     /// Its tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
@@ -207,6 +210,7 @@ impl Objects {
             region: self.region.clone(),
             cors: None,
             notifications: Vec::new(),
+            eventbridge: false,
             website: None,
             policy: None,
             tags: Vec::new(),

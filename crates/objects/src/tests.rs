@@ -290,9 +290,13 @@ async fn object_events_are_durable_and_filtered() {
     };
     let f = "arn:aws:lambda:us-east-1:000000000000:function:f";
     let q = "arn:aws:sqs:us-east-1:000000000000:q";
-    o.set_notifications("bk1", vec![target(f, &["s3:ObjectCreated:*"], "in/"), target(q, &["s3:ObjectRemoved:*"], "")])
-        .await
-        .unwrap();
+    o.set_notifications(
+        "bk1",
+        vec![target(f, &["s3:ObjectCreated:*"], "in/"), target(q, &["s3:ObjectRemoved:*"], "")],
+        false,
+    )
+    .await
+    .unwrap();
     let by = events::Requester { request_id: "r1".into(), source_ip: "127.0.0.1".into(), principal: "AK".into() };
     let put = || PutObject { requester: by.clone(), ..Default::default() };
     o.put_object("bk1", "in/a b.txt", put(), &mut source(b"hello")).await.unwrap();
@@ -375,7 +379,7 @@ async fn a_failed_event_is_retried_after_the_clock_passes_its_backoff() {
         events: vec!["s3:ObjectCreated:*".into()],
         ..Default::default()
     };
-    o.set_notifications("bk1", vec![target]).await.unwrap();
+    o.set_notifications("bk1", vec![target], false).await.unwrap();
     let sink = Arc::new(FailsOnce::default());
     let mut attempts = sink.attempts.subscribe();
     let worker = o.start_events(sink.clone());

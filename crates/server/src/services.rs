@@ -83,9 +83,14 @@ impl Services {
         .await
         .context("loading buckets")?;
         functions.set_async_policy(config.async_policy.clone());
-        // Bucket events go to functions, queues and topics by ARN.
-        let events = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions));
-        objects.set_event_sink(Arc::new(events));
+        let events = Arc::new(
+            EventBuses::open(stores.events.clone(), &config.region, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading event buses and rules")?,
+        );
+        // Bucket events go to functions, queues and topics by ARN, and to the default bus.
+        let sink = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions), events.clone());
+        objects.set_event_sink(Arc::new(sink));
         let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
         let params = Params::open(
             stores.params.clone(),
@@ -114,14 +119,10 @@ impl Services {
         let sink = crate::destinations::FunctionDestinations::new(
             Destinations::new(queues.clone(), topics.clone(), &functions),
             identities.clone(),
+            events.clone(),
             config.clock.clone(),
         );
         functions.set_destinations(Arc::new(sink), &config.region);
-        let events = Arc::new(
-            EventBuses::open(stores.events.clone(), &config.region, clock.clone(), stores.cluster.clone())
-                .await
-                .context("loading event buses and rules")?,
-        );
         events.set_sink(Arc::new(crate::event_targets::EventTargets(Destinations::new(
             queues.clone(),
             topics.clone(),
@@ -183,12 +184,20 @@ async fn open_queues(config: &ServerConfig, stores: &Stores) -> anyhow::Result<Q
 }
 
 /// Object events go where asynchronous invocation records go: a function (queued
-/// invocation), a queue or a topic, by ARN, when the target's policy lets S3 deliver.
-struct ObjectEvents(Destinations);
+/// invocation), a queue or a topic, by ARN, when the target's policy lets S3 deliver; and,
+/// for a bucket with `EventBridgeConfiguration`, to the default event bus.
+struct ObjectEvents(Destinations, Arc<EventBuses>);
 
 #[async_trait::async_trait]
 impl squall_objects::events::EventSink for ObjectEvents {
     async fn deliver(&self, arn: &str, source: &str, body: String) -> Result<(), String> {
+        if arn == squall_objects::events::EVENT_BUS {
+            let e = squall_objects::events::EventBridgeEvent::from_body(&body)?;
+            let bus = squall_events::names::DEFAULT_BUS;
+            let resources = vec![source.to_string()];
+            let sent = self.1.put_service_event(bus, "aws.s3", &e.detail_type, e.detail, resources, Some(e.time_ms));
+            return sent.await.map(drop).map_err(|e| e.to_string());
+        }
         if let Err(why) = self.0.permitted("s3.amazonaws.com", source, arn) {
             // As on S3: an event its target refuses is not retried.
             tracing::warn!(target_arn = %arn, "dropping an object event: {why}");

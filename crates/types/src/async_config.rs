@@ -47,7 +47,15 @@ impl AsyncInvokeConfig {
         }
         for (what, arn) in [("onSuccess", &self.on_success), ("onFailure", &self.on_failure)] {
             if let Some(arn) = arn {
-                check_destination(what, arn, &["sqs", "sns", "lambda"], "a queue, topic or function")?;
+                check_destination(
+                    what,
+                    arn,
+                    &["sqs", "sns", "lambda", "events"],
+                    "a queue, topic, function or event bus",
+                )?;
+                if arn_service(arn) == Some("events") && !arn.contains(":event-bus/") {
+                    return Err(format!("{what}: {arn} is not the ARN of an event bus"));
+                }
             }
         }
         if let Some(arn) = &self.dead_letter {
@@ -69,7 +77,6 @@ pub fn arn_service(arn: &str) -> Option<&str> {
 fn check_destination(what: &str, arn: &str, allowed: &[&str], kinds: &str) -> Result<(), String> {
     match arn_service(arn) {
         Some(s) if allowed.contains(&s) => Ok(()),
-        Some("events") => Err(format!("{what}: EventBridge destinations are not supported yet ({arn})")),
         Some(_) => Err(format!("{what}: {arn} is not the ARN of {kinds}")),
         None => Err(format!("{what}: {arn:?} is not an ARN")),
     }
@@ -92,7 +99,10 @@ mod tests {
         assert!(AsyncInvokeConfig { maximum_retry_attempts: Some(3), ..ok.clone() }.validate().is_err());
         assert!(AsyncInvokeConfig { maximum_event_age_s: Some(59), ..ok.clone() }.validate().is_err());
         let bus = Some("arn:aws:events:us-east-1:000000000000:event-bus/default".to_string());
-        assert!(AsyncInvokeConfig { on_failure: bus, ..ok.clone() }.validate().unwrap_err().contains("EventBridge"));
+        AsyncInvokeConfig { on_failure: bus.clone(), ..ok.clone() }.validate().unwrap();
+        assert!(AsyncInvokeConfig { dead_letter: bus, ..ok.clone() }.validate().is_err());
+        let rule = Some("arn:aws:events:us-east-1:000000000000:rule/r".to_string());
+        assert!(AsyncInvokeConfig { on_success: rule, ..ok.clone() }.validate().unwrap_err().contains("event bus"));
         let function_dlq = Some("arn:aws:lambda:us-east-1:000000000000:function:f".to_string());
         assert!(AsyncInvokeConfig { dead_letter: function_dlq, ..ok.clone() }.validate().is_err());
         assert!(AsyncInvokeConfig { on_success: Some("queue".into()), ..ok }.validate().is_err());

@@ -112,12 +112,14 @@ pub(crate) async fn ensure_policies(client: &Client, policies: &[squall_types::R
 /// the ARN's region) out of every bucket.
 pub(crate) async fn ensure_notifications(
     client: &Client,
+    declared: &[BucketResource],
     notifications: &[BucketNotification],
     functions: &HashSet<String>,
 ) -> anyhow::Result<()> {
     let mut buckets = list_buckets(client).await?;
     buckets.extend(notifications.iter().map(|n| n.bucket.clone()));
     for bucket in buckets {
+        let eventbridge = declared.iter().find(|b| b.name == bucket).and_then(|b| b.eventbridge);
         let wanted: Vec<&BucketNotification> = notifications.iter().filter(|n| n.bucket == bucket).collect();
         let desired = wanted.iter().map(|n| Target {
             kind: 0,
@@ -127,9 +129,13 @@ pub(crate) async fn ensure_notifications(
             prefix: n.prefix.clone(),
             suffix: n.suffix.clone(),
         });
-        let removed = replace_targets(client, &bucket, functions, desired.collect(), wanted.is_empty()).await?;
+        let removed =
+            replace_targets(client, &bucket, functions, desired.collect(), eventbridge, wanted.is_empty()).await?;
         for f in removed {
             println!("  notification {bucket} -> {f}: removed");
+        }
+        if eventbridge == Some(true) {
+            println!("  notification {bucket} -> the default event bus: ready");
         }
         for n in wanted {
             println!("  notification {bucket}/{}*{} {} -> {}: ready", n.prefix, n.suffix, n.event, n.function_name);
@@ -143,7 +149,7 @@ pub(crate) async fn ensure_notifications(
 pub(crate) async fn remove_notifications(client: &Client, functions: &HashSet<String>) -> anyhow::Result<Vec<String>> {
     let mut changed = Vec::new();
     for bucket in list_buckets(client).await? {
-        let removed = replace_targets(client, &bucket, functions, Vec::new(), true).await?;
+        let removed = replace_targets(client, &bucket, functions, Vec::new(), None, true).await?;
         for f in &removed {
             println!("  notification {bucket} -> {f}: removed");
         }
@@ -161,7 +167,8 @@ async fn list_buckets(client: &Client) -> anyhow::Result<BTreeSet<String>> {
     Ok(xml_elements(&text, "Bucket").iter().filter_map(|b| xml_text(b, "Name")).collect())
 }
 
-/// Replaces the targets of `bucket` naming one of `functions` with `desired`, writing the
+/// Replaces the targets of `bucket` naming one of `functions` with `desired` (and sets
+/// whether its events go to the default event bus, when `eventbridge` says), writing the
 /// configuration only when it changes; the names of the functions whose targets went
 /// and were not put back. A bucket gone meanwhile is skipped when `may_vanish`.
 async fn replace_targets(
@@ -169,6 +176,7 @@ async fn replace_targets(
     bucket: &str,
     functions: &HashSet<String>,
     desired: Vec<Target>,
+    eventbridge: Option<bool>,
     may_vanish: bool,
 ) -> anyhow::Result<Vec<String>> {
     let path = format!("/{}?notification", segment(bucket));
@@ -179,7 +187,10 @@ async fn replace_targets(
     if !resp.status.is_success() {
         return Err(server_error(&resp).context(format!("reading the notification configuration of bucket {bucket}")));
     }
-    let current = parse_targets(&String::from_utf8_lossy(&resp.body));
+    let text = String::from_utf8_lossy(&resp.body);
+    let current = parse_targets(&text);
+    let had_eventbridge = text.contains("<EventBridgeConfiguration");
+    let eventbridge_next = eventbridge.unwrap_or(had_eventbridge);
     let ours =
         |t: &Target| t.kind == 0 && super::deploy::function_of_arn(&t.arn).is_some_and(|f| functions.contains(f));
     let (mine, mut next): (Vec<Target>, Vec<Target>) = current.iter().cloned().partition(ours);
@@ -195,8 +206,8 @@ async fn replace_targets(
     let (mut before, mut after) = (current, next.clone());
     before.sort();
     after.sort();
-    if before != after {
-        s3(client, Method::PUT, &path, notification_document(&next).into_bytes())
+    if before != after || had_eventbridge != eventbridge_next {
+        s3(client, Method::PUT, &path, notification_document(&next, eventbridge_next).into_bytes())
             .await
             .with_context(|| format!("writing the notification configuration of bucket {bucket}"))?;
     }
@@ -229,7 +240,7 @@ fn parse_targets(xml: &str) -> Vec<Target> {
 }
 
 /// A PutBucketNotificationConfiguration document.
-fn notification_document(targets: &[Target]) -> String {
+fn notification_document(targets: &[Target], eventbridge: bool) -> String {
     let mut x = format!("<NotificationConfiguration xmlns=\"{NS}\">");
     for (kind, (element, arn_element)) in KINDS.iter().enumerate() {
         for t in targets.iter().filter(|t| t.kind == kind) {
@@ -255,6 +266,9 @@ fn notification_document(targets: &[Target]) -> String {
             }
             x.push_str(&format!("</{element}>"));
         }
+    }
+    if eventbridge {
+        x.push_str("<EventBridgeConfiguration/>");
     }
     x.push_str("</NotificationConfiguration>");
     x
@@ -318,7 +332,7 @@ mod tests {
         assert_eq!((q.kind, q.arn.as_str()), (1, "arn:aws:sqs:us-east-1:000000000000:watch"));
         assert_eq!(q.events, ["s3:ObjectRemoved:*", "s3:ObjectCreated:Put"]);
         assert_eq!((q.prefix.as_str(), q.suffix.as_str()), ("", ""));
-        let doc = notification_document(&targets);
+        let doc = notification_document(&targets, false);
         assert!(doc.contains("<Value>in/&amp;</Value>"), "{doc}");
         assert_eq!(parse_targets(&doc), targets);
     }

@@ -110,7 +110,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         ensure_subscriptions(&client, &manifest.subscriptions, &functions)
             .await
             .context("the functions are deployed, but their subscriptions are not all in place")?;
-        super::buckets::ensure_notifications(&client, &manifest.bucket_notifications, &functions)
+        super::buckets::ensure_notifications(&client, &manifest.buckets, &manifest.bucket_notifications, &functions)
             .await
             .context("the functions are deployed, but their buckets' notifications are not all in place")?;
         super::rules::ensure_rules(

@@ -150,3 +150,68 @@ fn event_bridge_events_route_put_events_to_functions() -> Result {
     assert!(!rules.contains("orders-dev"), "{rules}");
     Ok(())
 }
+
+#[test]
+fn s3_uploads_reach_a_rule_on_the_default_bus() -> Result {
+    let server = Server::start()?;
+    let yaml = "service: photos\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  thumbnail:\n    handler: handler.record\n    events:\n      - eventBridge:\n          pattern:\n            source: [aws.s3]\n            detail-type: [Object Created, Object Deleted]\n            detail:\n              bucket:\n                name: [photos-uploads]\n              object:\n                key:\n                  - prefix: in/\nresources:\n  Resources:\n    Uploads:\n      Type: AWS::S3::Bucket\n      Properties:\n        BucketName: photos-uploads\n        NotificationConfiguration:\n          EventBridgeConfiguration:\n            EventBridgeEnabled: true\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("handler.py"), RECORDER)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("notification photos-uploads -> the default event bus: ready"), "{out}");
+    let config = ok(&server.aws(&["s3api", "get-bucket-notification-configuration", "--bucket", "photos-uploads"]))?;
+    assert!(config.contains("EventBridgeConfiguration"), "{config}");
+    let file = dir.path().join("cat.jpg");
+    std::fs::write(&file, b"meow")?;
+    let body = file.to_str().unwrap_or_default();
+    for key in ["in/cat.jpg", "elsewhere/cat.jpg"] {
+        ok(&server.aws(&["s3api", "put-object", "--bucket", "photos-uploads", "--key", key, "--body", body]))?;
+    }
+    ok(&server.aws(&["s3api", "delete-object", "--bucket", "photos-uploads", "--key", "in/cat.jpg"]))?;
+    let got = events_logged(&server, "photos-dev-thumbnail", 2)?;
+    assert_eq!(got[0]["source"], "aws.s3", "{}", got[0]);
+    assert_eq!(got[0]["detail-type"], "Object Created", "{}", got[0]);
+    assert_eq!(got[0]["resources"], serde_json::json!(["arn:aws:s3:::photos-uploads"]), "{}", got[0]);
+    assert_eq!(got[0]["detail"]["object"]["key"], "in/cat.jpg", "{}", got[0]);
+    assert_eq!(got[0]["detail"]["object"]["size"], 4, "{}", got[0]);
+    assert_eq!(got[0]["detail"]["reason"], "PutObject", "{}", got[0]);
+    assert_eq!(got[1]["detail-type"], "Object Deleted", "{}", got[1]);
+    assert_eq!(got[1]["detail"]["deletion-type"], "Permanently Deleted", "{}", got[1]);
+    // Callers may not send aws.s3 events themselves.
+    let entries = r#"[{"Source":"aws.s3","DetailType":"Object Created","Detail":"{}"}]"#;
+    let put = ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    assert!(put.contains("NotAuthorizedForSourceException"), "{put}");
+    Ok(())
+}
+
+#[test]
+fn a_functions_destination_may_be_an_event_bus() -> Result {
+    let server = Server::start()?;
+    let yaml = "service: jobs\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  work:\n    handler: handler.record\n    destinations:\n      onSuccess: arn:aws:events:us-east-1:000000000000:event-bus/default\n  audit:\n    handler: handler.record\n    events:\n      - eventBridge:\n          pattern:\n            source: [lambda]\n            detail-type: [Lambda Function Invocation Result - Success]\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("handler.py"), RECORDER)?;
+    server.deploy(dir.path())?;
+    let out = dir.path().join("out.json");
+    ok(&server.aws(&[
+        "lambda",
+        "invoke",
+        "--function-name",
+        "jobs-dev-work",
+        "--invocation-type",
+        "Event",
+        "--payload",
+        r#"{"job": 7}"#,
+        out.to_str().unwrap_or_default(),
+    ]))?;
+    let got = events_logged(&server, "jobs-dev-audit", 1)?;
+    assert_eq!(got[0]["source"], "lambda", "{}", got[0]);
+    assert_eq!(got[0]["detail"]["requestContext"]["condition"], "Success", "{}", got[0]);
+    assert_eq!(got[0]["detail"]["requestPayload"], serde_json::json!({"job": 7}), "{}", got[0]);
+    assert_eq!(
+        got[0]["resources"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-work:$LATEST"]),
+        "{}",
+        got[0]
+    );
+    Ok(())
+}

@@ -159,8 +159,27 @@ fn bucket_errors_are_located() {
     );
     let e = bad("AccessControl: Private", "Colour: blue");
     assert!(e.contains("serverless.yml:63: resources.Resources.Named.Properties.Colour: unknown property"), "{e}");
-    let e = bad("AccessControl: Private", "NotificationConfiguration: {}");
-    assert!(e.contains("NotificationConfiguration: is not supported yet; give the function an s3 event"), "{e}");
+    let e = bad("AccessControl: Private", "NotificationConfiguration: {LambdaConfigurations: []}");
+    assert!(
+        e.contains(
+            "NotificationConfiguration.LambdaConfigurations: is not supported yet; give the function an s3 event"
+        ),
+        "{e}"
+    );
+    let e = bad(
+        "AccessControl: Private",
+        "NotificationConfiguration: {EventBridgeConfiguration: {EventBridgeEnabled: yes please}}",
+    );
+    assert!(e.contains("EventBridgeEnabled: must be true or false"), "{e}");
+    let m = crate::parse(
+        "serverless.yml",
+        &YAML.replace(
+            "AccessControl: Private",
+            "NotificationConfiguration: {EventBridgeConfiguration: {EventBridgeEnabled: true}}",
+        ),
+    )
+    .unwrap();
+    assert_eq!(m.buckets.iter().find(|b| b.logical_id == "Named").and_then(|b| b.eventbridge), Some(true));
     let e = bad("BucketName: shop-named", "BucketName: Shop_Named");
     assert!(
         e.contains(

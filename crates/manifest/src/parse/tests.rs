@@ -806,13 +806,13 @@ resources:
         .replace("arn: !GetAtt Failed.Arn", "arn: !Ref Failed")
         .replace(
             "onFailure: arn:aws:sns:us-east-1:000000000000:ops",
-            "onFailure: arn:aws:events:us-east-1:000000000000:event-bus/b",
+            "onFailure: arn:aws:events:us-east-1:000000000000:rule/b",
         );
     let errs = errors(&bad).join("\n");
     assert!(errs.contains("functions.work: maximumRetryAttempts 3 is outside 0..=2"), "{errs}");
     assert!(errs.contains("functions.work.destinations.onSuccess: nobody is neither an ARN nor a function"), "{errs}");
     assert!(errs.contains("functions.work.destinations.onFailure.arn: resolves to"), "{errs}");
-    assert!(errs.contains("EventBridge destinations are not supported yet"), "{errs}");
+    assert!(errs.contains("arn:aws:events:us-east-1:000000000000:rule/b is not the ARN of an event bus"), "{errs}");
 }
 
 #[test]
