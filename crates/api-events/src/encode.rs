@@ -78,3 +78,60 @@ pub(crate) fn target(t: &Target) -> Value {
 pub(crate) fn tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect())
 }
+
+/// An archive as DescribeArchive writes it (ListArchives' entries are the same, without
+/// the pattern and description).
+pub(crate) fn archive(a: &squall_events::ArchiveStats, bus_arn: &str, whole: bool) -> Value {
+    let x = &a.archive;
+    let mut m = Map::new();
+    m.insert("ArchiveName".into(), json!(x.name));
+    m.insert("EventSourceArn".into(), json!(bus_arn));
+    m.insert("State".into(), json!("ENABLED"));
+    m.insert("RetentionDays".into(), json!(x.retention_days));
+    m.insert("SizeBytes".into(), json!(a.size_bytes));
+    m.insert("EventCount".into(), json!(a.event_count));
+    m.insert("CreationTime".into(), json!(seconds(x.created_ms)));
+    if whole {
+        m.insert("ArchiveArn".into(), json!(x.arn));
+        if let Some(d) = &x.description {
+            m.insert("Description".into(), json!(d));
+        }
+        if let Some(p) = &x.pattern {
+            m.insert("EventPattern".into(), json!(p));
+        }
+    }
+    Value::Object(m)
+}
+
+/// A replay as DescribeReplay writes it (ListReplays' entries leave out the ARN,
+/// description and destination).
+pub(crate) fn replay(r: &squall_events::model::Replay, whole: bool) -> Value {
+    let mut m = Map::new();
+    m.insert("ReplayName".into(), json!(r.name));
+    m.insert("EventSourceArn".into(), json!(r.archive_arn));
+    m.insert("State".into(), json!(r.state.as_str()));
+    if let Some(reason) = &r.state_reason {
+        m.insert("StateReason".into(), json!(reason));
+    }
+    m.insert("EventStartTime".into(), json!(seconds(r.start_ms)));
+    m.insert("EventEndTime".into(), json!(seconds(r.end_ms)));
+    if let Some(t) = r.last_replayed_ms {
+        m.insert("EventLastReplayedTime".into(), json!(seconds(t)));
+    }
+    m.insert("ReplayStartTime".into(), json!(seconds(r.started_ms)));
+    if let Some(t) = r.ended_ms {
+        m.insert("ReplayEndTime".into(), json!(seconds(t)));
+    }
+    if whole {
+        m.insert("ReplayArn".into(), json!(r.arn));
+        if let Some(d) = &r.description {
+            m.insert("Description".into(), json!(d));
+        }
+        let mut destination = json!({ "Arn": r.destination_arn });
+        if !r.filter_arns.is_empty() {
+            destination["FilterArns"] = json!(r.filter_arns);
+        }
+        m.insert("Destination".into(), destination);
+    }
+    Value::Object(m)
+}

@@ -19,6 +19,7 @@ pub(crate) fn error(e: E) -> ApiError {
         E::InvalidPattern(_) => "InvalidEventPatternException",
         E::LimitExceeded(_) => "LimitExceededException",
         E::Busy(_) => "ConcurrentModificationException",
+        E::IllegalStatus(_) => "IllegalStatusException",
         other => {
             tracing::error!(error = %other, "event buses: internal error");
             return ApiError::new(

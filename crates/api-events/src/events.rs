@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use squall_api::json::json11;
 use squall_api::protocol::{Handler, Protocol, Recognition, Service, never};
 use squall_api::{ApiError, ApiRequest, ApiState};
+use squall_events::model::ReplayState;
 use squall_events::model::RuleState;
 use squall_events::names::{bus_arn, bus_of, rule_arn};
-use squall_events::{Entry, EntryResult, PutRule};
+use squall_events::{Entry, EntryResult, PutRule, StartReplay, archive_arn, replay_arn};
 use squall_runtime::Body;
 
 /// EventBridge: awsJson1.1, `X-Amz-Target: AWSEvents.<Op>`.
@@ -92,6 +93,13 @@ fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
         "TagResource" | "UntagResource" | "ListTagsForResource" => {
             input.str("ResourceARN").ok().flatten().map(str::to_string).into_iter().collect()
         }
+        "CreateArchive" | "DescribeArchive" | "UpdateArchive" | "DeleteArchive" => {
+            vec![archive_arn(region, input.str("ArchiveName").ok().flatten().unwrap_or_default())]
+        }
+        "StartReplay" => input.str("EventSourceArn").ok().flatten().map(str::to_string).into_iter().collect(),
+        "DescribeReplay" | "CancelReplay" => {
+            vec![replay_arn(region, input.str("ReplayName").ok().flatten().unwrap_or_default())]
+        }
         _ => vec!["*".to_string()],
     }
 }
@@ -113,6 +121,15 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         "ListTargetsByRule" => &["Rule", "EventBusName", "NextToken", "Limit"],
         "TestEventPattern" => &["EventPattern", "Event"],
         "TagResource" => &["ResourceARN", "Tags"],
+        "CreateArchive" => &["ArchiveName", "EventSourceArn", "Description", "EventPattern", "RetentionDays"],
+        "UpdateArchive" => &["ArchiveName", "Description", "EventPattern", "RetentionDays"],
+        "DescribeArchive" | "DeleteArchive" => &["ArchiveName"],
+        "ListArchives" => &["NamePrefix", "EventSourceArn", "State", "NextToken", "Limit"],
+        "StartReplay" => {
+            &["ReplayName", "Description", "EventSourceArn", "EventStartTime", "EventEndTime", "Destination"]
+        }
+        "DescribeReplay" | "CancelReplay" => &["ReplayName"],
+        "ListReplays" => &["NamePrefix", "State", "EventSourceArn", "NextToken", "Limit"],
         "UntagResource" => &["ResourceARN", "TagKeys"],
         "ListTagsForResource" => &["ResourceARN"],
         _ => &[],
@@ -262,15 +279,124 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         "ListTagsForResource" => {
             json!({ "Tags": encode::tags(&buses.tags_of(input.required("ResourceARN")?).map_err(error)?) })
         }
+        "CreateArchive" | "UpdateArchive" => {
+            let retention = match input.int("RetentionDays")? {
+                None => None,
+                Some(n) => Some(u32::try_from(n).map_err(|_| validation("RetentionDays must be 0 or more days"))?),
+            };
+            let description = input.str("Description")?.map(str::to_string);
+            let pattern = input.str("EventPattern")?.map(str::to_string);
+            let name = input.required("ArchiveName")?;
+            let a = if op == "CreateArchive" {
+                let source = input.required("EventSourceArn")?;
+                buses.create_archive(name, source, description, pattern, retention.unwrap_or(0)).await
+            } else {
+                buses.update_archive(name, description, pattern, retention).await
+            }
+            .map_err(error)?;
+            json!({ "ArchiveArn": a.arn, "State": "ENABLED", "CreationTime": a.created_ms as f64 / 1000.0 })
+        }
+        "DescribeArchive" => {
+            let a = buses.describe_archive(input.required("ArchiveName")?).await.map_err(error)?;
+            encode::archive(&a, &bus_arn(&state.region, &a.archive.bus), true)
+        }
+        "DeleteArchive" => {
+            buses.delete_archive(input.required("ArchiveName")?).await.map_err(error)?;
+            json!({})
+        }
+        "ListArchives" => {
+            if let Some(s) = input.str("State")?.filter(|s| *s != "ENABLED") {
+                // Squall's archives are ENABLED from the moment they are made.
+                if !["DISABLED", "CREATING", "UPDATING", "CREATE_FAILED", "UPDATE_FAILED"].contains(&s) {
+                    return Err(validation(format!("State {s} is not an archive's state.")));
+                }
+                return Ok(json11(&json!({ "Archives": [] })));
+            }
+            let (page, next) = buses
+                .list_archives(
+                    input.str("NamePrefix")?,
+                    input.str("EventSourceArn")?,
+                    input.str("NextToken")?,
+                    limit(&input)?,
+                )
+                .await
+                .map_err(error)?;
+            let archives: Vec<Value> =
+                page.iter().map(|a| encode::archive(a, &bus_arn(&state.region, &a.archive.bus), false)).collect();
+            with_token(json!({ "Archives": archives }), next)
+        }
+        "StartReplay" => {
+            let destination = input.object("Destination")?.ok_or_else(|| validation("Destination is required."))?;
+            only(&destination, "Destination", &["Arn", "FilterArns"])?;
+            let time = |name: &str| -> Result<u64, ApiError> {
+                input
+                    .get(name)
+                    .and_then(Value::as_f64)
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(|s| (s * 1000.0) as u64)
+                    .ok_or_else(|| validation(format!("{name} is required (a timestamp).")))
+            };
+            let replay = buses
+                .start_replay(StartReplay {
+                    name: input.required("ReplayName")?.to_string(),
+                    description: input.str("Description")?.map(str::to_string),
+                    archive_arn: input.required("EventSourceArn")?.to_string(),
+                    start_ms: time("EventStartTime")?,
+                    end_ms: time("EventEndTime")?,
+                    destination_arn: destination.required("Arn")?.to_string(),
+                    filter_arns: destination.strings("FilterArns")?,
+                })
+                .await
+                .map_err(error)?;
+            json!({
+                "ReplayArn": replay.arn,
+                "State": replay.state.as_str(),
+                "ReplayStartTime": replay.started_ms as f64 / 1000.0,
+            })
+        }
+        "DescribeReplay" => encode::replay(&buses.describe_replay(input.required("ReplayName")?).map_err(error)?, true),
+        "CancelReplay" => {
+            let r = buses.cancel_replay(input.required("ReplayName")?).await.map_err(error)?;
+            json!({ "ReplayArn": r.arn, "State": r.state.as_str() })
+        }
+        "ListReplays" => {
+            let state_filter = match input.str("State")? {
+                None => None,
+                Some(s) => Some(replay_state(s)?),
+            };
+            let (page, next) = buses.list_replays(
+                input.str("NamePrefix")?,
+                state_filter,
+                input.str("EventSourceArn")?,
+                input.str("NextToken")?,
+                limit(&input)?,
+            );
+            with_token(json!({ "Replays": page.iter().map(|r| encode::replay(r, false)).collect::<Vec<_>>() }), next)
+        }
         other => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
-                format!("Squall's EventBridge serves buses, rules, targets and PutEvents: {other} is not supported"),
+                format!(
+                    "Squall's EventBridge serves buses, rules, targets, PutEvents, archives and replays: {other} is not supported"
+                ),
             ));
         }
     };
     Ok(json11(&out))
+}
+
+/// A replay state's API name.
+fn replay_state(s: &str) -> Result<ReplayState, ApiError> {
+    let all = [
+        ReplayState::Starting,
+        ReplayState::Running,
+        ReplayState::Cancelling,
+        ReplayState::Completed,
+        ReplayState::Cancelled,
+        ReplayState::Failed,
+    ];
+    all.into_iter().find(|r| r.as_str() == s).ok_or_else(|| validation(format!("State {s} is not a replay's state.")))
 }
 
 /// A PutEvents entry.

@@ -44,6 +44,10 @@ pub enum Resource {
     Rule,
     /// The resource a tagging operation names by ARN (a bus or a rule).
     Tagged,
+    /// `arn:aws:events:<region>:<account>:archive/<name>`.
+    Archive,
+    /// `arn:aws:events:<region>:<account>:replay/<name>`.
+    Replay,
     /// `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`.
     Schedule,
     /// `arn:aws:scheduler:<region>:<account>:schedule-group/<name>`.
@@ -252,6 +256,15 @@ pub static ACTIONS: &[Action] = &[
     row("events", "TagResource", "events:TagResource", Resource::Tagged),
     row("events", "UntagResource", "events:UntagResource", Resource::Tagged),
     row("events", "ListTagsForResource", "events:ListTagsForResource", Resource::Tagged),
+    row("events", "CreateArchive", "events:CreateArchive", Resource::Archive),
+    row("events", "DescribeArchive", "events:DescribeArchive", Resource::Archive),
+    row("events", "UpdateArchive", "events:UpdateArchive", Resource::Archive),
+    row("events", "DeleteArchive", "events:DeleteArchive", Resource::Archive),
+    row("events", "ListArchives", "events:ListArchives", Resource::Any),
+    row("events", "StartReplay", "events:StartReplay", Resource::Archive),
+    row("events", "DescribeReplay", "events:DescribeReplay", Resource::Replay),
+    row("events", "CancelReplay", "events:CancelReplay", Resource::Replay),
+    row("events", "ListReplays", "events:ListReplays", Resource::Any),
     // EventBridge Scheduler (CreateSchedule and UpdateSchedule also need iam:PassRole on the
     // target's role)
     row("scheduler", "CreateSchedule", "scheduler:CreateSchedule", Resource::Schedule),

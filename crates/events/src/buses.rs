@@ -49,6 +49,11 @@ impl EventBuses {
                     "Cannot delete event bus {name} because it has rules. Delete the rules first."
                 )));
             }
+            if d.archives.values().any(|a| a.bus == name) {
+                return Err(Error::Validation(format!(
+                    "Cannot delete event bus {name} because it has archives. Delete the archives first."
+                )));
+            }
             d.delete_bus(&name);
             Ok(())
         })
@@ -86,9 +91,17 @@ impl EventBuses {
 }
 
 impl EventBuses {
-    /// Deletes every rule and every bus but the default one (`squall server --dev`'s reset).
+    /// Deletes every rule, archive (with its events), replay and bus but the default one
+    /// (`squall server --dev`'s reset).
     pub async fn reset(&self) -> Result<()> {
+        let archives: Vec<String> = self.snapshot().archives.keys().cloned().collect();
         self.change(|d| {
+            for name in d.archives.keys().cloned().collect::<Vec<_>>() {
+                d.delete_archive(&name);
+            }
+            for name in d.replays.keys().cloned().collect::<Vec<_>>() {
+                d.delete_replay(&name);
+            }
             let rules: Vec<(String, String)> = d.rules.keys().cloned().collect();
             for (bus, name) in rules {
                 d.delete_rule(&bus, &name);
@@ -100,6 +113,10 @@ impl EventBuses {
             d.buses.insert(DEFAULT_BUS.to_string(), EventBuses::default_bus(&self.region));
             Ok(())
         })
-        .await
+        .await?;
+        for name in archives {
+            self.store().delete_table(&crate::archives::events_table(&name)).await?;
+        }
+        Ok(())
     }
 }

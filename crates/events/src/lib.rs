@@ -13,14 +13,19 @@
 //!   kept in the store.
 //! - `retries`: deliveries that failed for a passing reason, kept in the store and tried
 //!   again by the target's `RetryPolicy` by a once-per-cluster worker.
+//! - `archives`, `replays`: archives keeping a bus's events (in a pseudo-table each), their
+//!   retention, and replays of a time window back onto the bus by a once-per-cluster
+//!   worker.
 //! - [`transform`]: `Input`, `InputPath` and `InputTransformer`.
 
 pub mod model;
 pub mod names;
 pub mod transform;
 
+mod archives;
 mod buses;
 mod lifecycle;
+mod replays;
 mod retries;
 mod routing;
 mod rules;
@@ -30,6 +35,8 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
+pub use archives::{ArchiveStats, archive_arn};
+pub use replays::{StartReplay, replay_arn};
 pub use routing::{Entry, EntryResult};
 pub use rules::{PutRule, RulePage};
 pub use service::{Delivery, EventBuses, Refusal, TargetSink};
@@ -53,6 +60,9 @@ pub enum Error {
     /// `LimitExceededException`.
     #[error("{0}")]
     LimitExceeded(String),
+    /// `IllegalStatusException`: a replay that cannot be cancelled now.
+    #[error("{0}")]
+    IllegalStatus(String),
     /// `ConcurrentModificationException`: another server changed the definitions at the
     /// same moment; nothing was written.
     #[error("{0}")]

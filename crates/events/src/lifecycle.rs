@@ -13,7 +13,11 @@ impl Service for EventBuses {
     /// A firing cut short by a stop is still due in the store and fires after the next
     /// start.
     fn start(self: Arc<Self>) -> Workers {
-        let workers = Workers::none().with("scheduler", self.start_scheduler()).with("retries", self.start_retries());
+        let workers = Workers::none()
+            .with("scheduler", self.start_scheduler())
+            .with("retries", self.start_retries())
+            .with("replays", self.start_replays())
+            .with("archive retention", self.start_archive_sweeper());
         if !self.cluster.shared {
             return workers;
         }

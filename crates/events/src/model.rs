@@ -122,3 +122,99 @@ impl Default for RetryPolicy {
         RetryPolicy { max_attempts: 185, max_age_s: 86_400 }
     }
 }
+
+/// An archive: the events of a bus (those its pattern matches) kept for replays.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Archive {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// The bus whose events it keeps.
+    pub bus: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `EventPattern`: only the events it matches (all when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// `RetentionDays` (0: kept for ever).
+    pub retention_days: u32,
+    /// When it was made.
+    pub created_ms: u64,
+}
+
+/// Where a replay is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ReplayState {
+    /// `STARTING`: made, not yet picked up.
+    Starting,
+    /// `RUNNING`.
+    Running,
+    /// `CANCELLING`: asked to stop.
+    Cancelling,
+    /// `COMPLETED`.
+    Completed,
+    /// `CANCELLED`.
+    Cancelled,
+    /// `FAILED`.
+    Failed,
+}
+
+impl ReplayState {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplayState::Starting => "STARTING",
+            ReplayState::Running => "RUNNING",
+            ReplayState::Cancelling => "CANCELLING",
+            ReplayState::Completed => "COMPLETED",
+            ReplayState::Cancelled => "CANCELLED",
+            ReplayState::Failed => "FAILED",
+        }
+    }
+
+    /// Whether the replay is over.
+    pub fn is_final(self) -> bool {
+        matches!(self, ReplayState::Completed | ReplayState::Cancelled | ReplayState::Failed)
+    }
+}
+
+/// A replay: an archive's events of a time window sent again to its bus.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Replay {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The archive's ARN (`EventSourceArn`).
+    pub archive_arn: String,
+    /// The archive's name.
+    pub archive: String,
+    /// `Destination.Arn`: the archive's bus.
+    pub destination_arn: String,
+    /// `Destination.FilterArns`: only these rules get the events (all when empty).
+    #[serde(default)]
+    pub filter_arns: Vec<String>,
+    /// `EventStartTime` (epoch milliseconds, inclusive).
+    pub start_ms: u64,
+    /// `EventEndTime` (exclusive).
+    pub end_ms: u64,
+    /// `State`.
+    pub state: ReplayState,
+    /// `StateReason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    /// `ReplayStartTime`.
+    pub started_ms: u64,
+    /// `ReplayEndTime`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_ms: Option<u64>,
+    /// `EventLastReplayedTime`: the time of the last event replayed (a restart goes on
+    /// from there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_replayed_ms: Option<u64>,
+}

@@ -173,7 +173,8 @@ impl EventBuses {
         Ok(id)
     }
 
-    /// Delivers `event` to the targets of `bus`'s matching rules.
+    /// Keeps `event` in `bus`'s archives, then delivers it to the targets of `bus`'s
+    /// matching rules.
     fn route<'a>(
         &'a self,
         state: &'a State,
@@ -182,14 +183,21 @@ impl EventBuses {
         hops: u8,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
         Box::pin(async move {
-            let Some(index) = state.patterns.get(bus) else { return };
-            let text = event.to_string();
-            for name in index.matching(event) {
-                if let Some(rule) = state.rule(bus, &name) {
-                    self.deliver_to_targets(state, rule, event, &text, hops).await;
-                }
-            }
+            self.archive_event(state, bus, event).await;
+            self.route_to(state, bus, event, hops, None).await;
         })
+    }
+
+    /// Delivers `event` to the targets of `bus`'s matching rules (only those whose ARN
+    /// `only` lists, when it is given: a replay's `FilterArns`).
+    pub(crate) async fn route_to(&self, state: &State, bus: &str, event: &Value, hops: u8, only: Option<&[String]>) {
+        let Some(index) = state.patterns.get(bus) else { return };
+        let text = event.to_string();
+        for name in index.matching(event) {
+            if let Some(rule) = state.rule(bus, &name).filter(|r| only.is_none_or(|o| o.contains(&r.arn))) {
+                self.deliver_to_targets(state, rule, event, &text, hops).await;
+            }
+        }
     }
 
     /// Hands `event` to each of `rule`'s targets; a bus target routes it again there.

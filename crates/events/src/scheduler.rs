@@ -31,19 +31,24 @@ impl EventBuses {
     pub(crate) fn start_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         let leader = self.cluster.leader("events.scheduler");
+        // What fell due before this server started was missed; what falls due after (a
+        // dev clock moved just after the start) is fired firing by firing.
+        let started = self.clock.now_ms();
         tokio::spawn(async move {
             // Whether this server has led without a break: when it takes the lead, what is
             // overdue was missed.
             let mut leading = false;
+            let mut missed_until = started;
             loop {
                 if !leading {
                     if !leader.is_leader().await {
                         tokio::time::sleep(RETRY).await;
+                        missed_until = me.clock.now_ms();
                         continue;
                     }
                     if let Err(e) = async {
                         me.load_due().await?;
-                        me.fire_due(true).await
+                        me.fire_due(Some(missed_until)).await
                     }
                     .await
                     {
@@ -66,9 +71,10 @@ impl EventBuses {
                 }
                 if !leader.is_leader().await {
                     leading = false;
+                    missed_until = me.clock.now_ms();
                     continue;
                 }
-                if let Err(e) = me.fire_due(false).await {
+                if let Err(e) = me.fire_due(None).await {
                     tracing::warn!("firing scheduled rules: {e}");
                     tokio::time::sleep(RETRY).await;
                 }
@@ -76,12 +82,13 @@ impl EventBuses {
         })
     }
 
-    /// Fires every rule due now, earliest first; `missed`: what is due was missed while
-    /// no scheduler ran, so each rule fires once and goes on from now.
-    pub(crate) async fn fire_due(&self, missed: bool) -> crate::Result<()> {
+    /// Fires every rule due now, earliest first; `missed_until`: what fell due until then
+    /// was missed while no scheduler ran, so each rule fires once for it and goes on from
+    /// there.
+    pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<()> {
         let now = self.clock.now_ms();
-        if missed {
-            self.give_every_schedule_a_firing(now).await?;
+        if let Some(m) = missed_until {
+            self.give_every_schedule_a_firing(m.min(now)).await?;
         }
         let mut heap: BinaryHeap<Reverse<(u64, String)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
@@ -117,7 +124,11 @@ impl EventBuses {
             if *count == MAX_CATCH_UP {
                 tracing::warn!(rule = %rule.arn, "{MAX_CATCH_UP} firings made up for at once; the rest are skipped");
             }
-            let from = if missed || *count >= MAX_CATCH_UP { now.max(at) } else { at };
+            let from = match missed_until {
+                _ if *count >= MAX_CATCH_UP => now.max(at),
+                Some(m) if at <= m => m.max(at),
+                _ => at,
+            };
             let next = schedule.next_after(at, from);
             if !self.advance_due(&name, at, next).await? {
                 continue; // the rule was put again while it fired: its new firing stands

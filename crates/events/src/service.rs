@@ -1,6 +1,6 @@
 //! [`EventBuses`]: the buses and rules in memory, their store, and how a change is made.
 
-use crate::model::{Bus, Rule, RuleState, Target};
+use crate::model::{Archive, Bus, Replay, Rule, RuleState, Target};
 use crate::names::{DEFAULT_BUS, bus_arn};
 use crate::{Result, corrupt};
 use squall_clock::Clock;
@@ -18,6 +18,11 @@ const BUSES: &str = "buses";
 const RULES: &str = "rules";
 /// Each scheduled rule's next firing (key: rule name; the default bus only).
 pub(crate) const DUE: &str = "schedule-due";
+/// Archives (key: name); the events of each are in a pseudo-table of its own
+/// ([`crate::archives::events_table`]).
+const ARCHIVES: &str = "archives";
+/// Replays (key: name).
+const REPLAYS: &str = "replays";
 
 /// One delivery of an event to a target.
 pub struct Delivery<'a> {
@@ -71,12 +76,26 @@ pub(crate) struct State {
     pub(crate) rules: BTreeMap<(String, String), Rule>,
     /// Per bus, its enabled rules with a pattern, by name.
     pub(crate) patterns: HashMap<String, PatternIndex<String>>,
+    /// Archives by name, with their compiled patterns.
+    pub(crate) archives: BTreeMap<String, (Archive, Option<Pattern>)>,
+    /// Replays by name.
+    pub(crate) replays: BTreeMap<String, Replay>,
+}
+
+/// What a change starts from and leaves: every definition.
+#[derive(Clone, Default)]
+pub(crate) struct Definitions {
+    pub(crate) buses: BTreeMap<String, Bus>,
+    pub(crate) rules: BTreeMap<(String, String), Rule>,
+    pub(crate) archives: BTreeMap<String, Archive>,
+    pub(crate) replays: BTreeMap<String, Replay>,
 }
 
 impl State {
     /// The snapshot of these definitions; a pattern `previous` already compiled (same
     /// rule, same text) is reused, so a change parses only the patterns it changed.
-    fn new(buses: BTreeMap<String, Bus>, rules: BTreeMap<(String, String), Rule>, previous: Option<&State>) -> State {
+    fn new(d: Definitions, previous: Option<&State>) -> State {
+        let Definitions { buses, rules, archives, replays } = d;
         let mut patterns: HashMap<String, PatternIndex<String>> = HashMap::new();
         for ((bus, name), rule) in &rules {
             if rule.state != RuleState::Enabled {
@@ -89,7 +108,24 @@ impl State {
             let Some(p) = compiled.or_else(|| Pattern::parse(text).ok()) else { continue };
             patterns.entry(bus.clone()).or_default().insert(name.clone(), p);
         }
-        State { buses, rules, patterns }
+        let archives = archives
+            .into_iter()
+            .map(|(name, a)| {
+                let compiled = a.pattern.as_deref().and_then(|p| Pattern::parse(p).ok());
+                (name, (a, compiled))
+            })
+            .collect();
+        State { buses, rules, patterns, archives, replays }
+    }
+
+    /// Every definition, to decide a change on.
+    pub(crate) fn definitions(&self) -> Definitions {
+        Definitions {
+            buses: self.buses.clone(),
+            rules: self.rules.clone(),
+            archives: self.archives.iter().map(|(n, (a, _))| (n.clone(), a.clone())).collect(),
+            replays: self.replays.clone(),
+        }
     }
 
     pub(crate) fn rule(&self, bus: &str, name: &str) -> Option<&Rule> {
@@ -114,12 +150,16 @@ pub struct EventBuses {
     pub(crate) schedules_changed: Notify,
     /// Wakes the retry worker when a retry is stored.
     pub(crate) retries_changed: Notify,
+    /// Wakes the replay worker when a replay starts or is cancelled.
+    pub(crate) replays_changed: Notify,
 }
 
 /// What a change writes, decided on a copy of the definitions.
 pub(crate) struct Draft {
     pub(crate) buses: BTreeMap<String, Bus>,
     pub(crate) rules: BTreeMap<(String, String), Rule>,
+    pub(crate) archives: BTreeMap<String, Archive>,
+    pub(crate) replays: BTreeMap<String, Replay>,
     writes: Vec<ItemWrite>,
     /// Schedules set (`Some`) or dropped (`None`) by the change.
     due: Vec<(String, Option<u64>)>,
@@ -152,6 +192,27 @@ impl Draft {
             self.set_due(&rule.name, next);
         }
         self.rules.insert((rule.bus.clone(), rule.name.clone()), rule);
+    }
+
+    pub(crate) fn put_archive(&mut self, archive: Archive) {
+        self.writes.push(write(ARCHIVES, &archive.name, "", Some(json(&archive))));
+        self.archives.insert(archive.name.clone(), archive);
+    }
+
+    /// Removes an archive's definition (its events' table is dropped after the change).
+    pub(crate) fn delete_archive(&mut self, name: &str) {
+        self.writes.push(write(ARCHIVES, name, "", None));
+        self.archives.remove(name);
+    }
+
+    pub(crate) fn delete_replay(&mut self, name: &str) {
+        self.writes.push(write(REPLAYS, name, "", None));
+        self.replays.remove(name);
+    }
+
+    pub(crate) fn put_replay(&mut self, replay: Replay) {
+        self.writes.push(write(REPLAYS, &replay.name, "", Some(json(&replay))));
+        self.replays.insert(replay.name.clone(), replay);
     }
 
     pub(crate) fn delete_rule(&mut self, bus: &str, name: &str) {
@@ -193,6 +254,7 @@ impl EventBuses {
             due: std::sync::Mutex::new(due),
             schedules_changed: Notify::new(),
             retries_changed: Notify::new(),
+            replays_changed: Notify::new(),
         })
     }
 
@@ -234,20 +296,17 @@ impl EventBuses {
             self.reload().await?;
         }
         let current = self.snapshot();
-        let mut draft = Draft {
-            buses: current.buses.clone(),
-            rules: current.rules.clone(),
-            writes: Vec::new(),
-            due: Vec::new(),
-            now_ms: self.clock.now_ms(),
-        };
+        let Definitions { buses, rules, archives, replays } = current.definitions();
+        let mut draft =
+            Draft { buses, rules, archives, replays, writes: Vec::new(), due: Vec::new(), now_ms: self.clock.now_ms() };
         let answer = decide(&mut draft)?;
         if draft.writes.is_empty() {
             return Ok(answer);
         }
         self.ledger.commit(std::mem::take(&mut draft.writes)).await?;
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(State::new(draft.buses, draft.rules, Some(&current)));
+        let definitions =
+            Definitions { buses: draft.buses, rules: draft.rules, archives: draft.archives, replays: draft.replays };
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(State::new(definitions, Some(&current)));
         if !draft.due.is_empty() {
             let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             for (rule, at) in draft.due {
@@ -348,8 +407,20 @@ async fn load(store: &dyn TableStore, region: &str) -> Result<(State, BTreeMap<S
             .map_err(|e| corrupt(format!("rule {}", String::from_utf8_lossy(&row.sk)), e))?;
         rules.insert((rule.bus.clone(), rule.name.clone()), rule);
     }
+    let mut archives = BTreeMap::new();
+    for row in squall_storage::scan_all(store, ARCHIVES).await? {
+        let a: Archive = serde_json::from_slice(&row.item)
+            .map_err(|e| corrupt(format!("archive {}", String::from_utf8_lossy(&row.pk)), e))?;
+        archives.insert(a.name.clone(), a);
+    }
+    let mut replays = BTreeMap::new();
+    for row in squall_storage::scan_all(store, REPLAYS).await? {
+        let r: Replay = serde_json::from_slice(&row.item)
+            .map_err(|e| corrupt(format!("replay {}", String::from_utf8_lossy(&row.pk)), e))?;
+        replays.insert(r.name.clone(), r);
+    }
     let due = load_due(store).await?;
-    Ok((State::new(buses, rules, None), due))
+    Ok((State::new(Definitions { buses, rules, archives, replays }, None), due))
 }
 
 async fn load_due(store: &dyn TableStore) -> Result<BTreeMap<String, u64>> {

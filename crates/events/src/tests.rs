@@ -250,7 +250,7 @@ async fn schedules_fire_on_the_platform_clock_in_order_and_once_after_downtime()
         buses.put_targets("hourly", None, vec![target("q", &queue("hourly"))]).await.unwrap();
         buses.put_targets("noon", None, vec![target("q", &queue("noon"))]).await.unwrap();
         clock.advance(Duration::from_secs(25 * 3600)).unwrap();
-        buses.fire_due(false).await.unwrap();
+        buses.fire_due(None).await.unwrap();
         let fired = got.take();
         let hourly: Vec<&(String, String, String)> = fired.iter().filter(|f| f.1 == queue("hourly")).collect();
         assert_eq!(hourly.len(), 25, "every hour passed fires");
@@ -268,16 +268,16 @@ async fn schedules_fire_on_the_platform_clock_in_order_and_once_after_downtime()
         let mut sorted = times.clone();
         sorted.sort();
         assert_eq!(times, sorted, "in time order");
-        buses.fire_due(false).await.unwrap();
+        buses.fire_due(None).await.unwrap();
         assert!(got.take().is_empty(), "each firing once");
     }
     // Down for three days: each rule fires once for what it missed, then goes on.
     clock.advance(Duration::from_secs(72 * 3600)).unwrap();
     let (buses, got) = open(dir.path(), &clock).await;
-    buses.fire_due(true).await.unwrap();
+    buses.fire_due(Some(clock.now_ms())).await.unwrap();
     assert_eq!(got.take().len(), 2);
     clock.advance(Duration::from_secs(3600)).unwrap();
-    buses.fire_due(false).await.unwrap();
+    buses.fire_due(None).await.unwrap();
     assert_eq!(got.take().len(), 1, "the hourly rule, an hour on");
 }
 
@@ -309,4 +309,63 @@ async fn passing_failures_are_retried_by_the_targets_policy_through_a_restart() 
     let dead = got.dead.lock().unwrap().clone();
     assert_eq!(dead.len(), 1, "one retry allowed, then the dead-letter queue: {dead:?}");
     assert!(dead[0].2.contains(&("EXHAUSTED_RETRY_CONDITION".to_string(), "MaximumRetryAttempts".to_string())));
+}
+
+#[tokio::test]
+async fn archives_keep_a_buss_events_and_replays_send_a_window_of_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let (buses, got) = open(dir.path(), &clock).await;
+    let rule_arn = buses.put_rule(rule("orders", Some(json!({"source": ["shop"]})), None)).await.unwrap().arn;
+    buses.put_targets("orders", None, vec![target("t", &queue("all"))]).await.unwrap();
+    let bus = "arn:aws:events:us-east-1:000000000000:event-bus/default";
+    let pattern = Some(json!({"source": ["shop"]}).to_string());
+    let archive = buses.create_archive("shop", bus, None, pattern, 1).await.unwrap();
+    assert!(matches!(buses.create_archive("shop", bus, None, None, 0).await, Err(Error::AlreadyExists(_))));
+    buses.put_events(vec![entry("shop", json!({"n": 1}))]).await.unwrap();
+    clock.advance(Duration::from_secs(60)).unwrap();
+    buses.put_events(vec![entry("shop", json!({"n": 2})), entry("other", json!({"n": 3}))]).await.unwrap();
+    assert_eq!(got.take().len(), 2);
+    assert_eq!(buses.describe_archive("shop").await.unwrap().event_count, 2, "what the pattern matches");
+
+    // The first minute again, to the rule.
+    let replay = crate::StartReplay {
+        name: "again".into(),
+        archive_arn: archive.arn.clone(),
+        start_ms: START_MS,
+        end_ms: START_MS + 30_000,
+        destination_arn: bus.into(),
+        filter_arns: vec![rule_arn.clone()],
+        ..Default::default()
+    };
+    let started = buses.start_replay(replay.clone()).await.unwrap();
+    assert_eq!(started.state, crate::model::ReplayState::Starting);
+    buses.replay_pending().await.unwrap();
+    let replayed = got.take();
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+    let event: Value = serde_json::from_str(&replayed[0].2).unwrap();
+    assert_eq!(event["detail"]["n"], 1);
+    assert_eq!(event["replay-name"], "again");
+    let done = buses.describe_replay("again").unwrap();
+    assert_eq!(done.state, crate::model::ReplayState::Completed);
+    assert!(done.ended_ms.is_some());
+    assert!(matches!(buses.cancel_replay("again").await, Err(Error::IllegalStatus(_))));
+    assert_eq!(buses.describe_archive("shop").await.unwrap().event_count, 2, "replays are not archived again");
+    // Refusals: the same name, a window backwards, another bus, a rule of no bus.
+    assert!(matches!(buses.start_replay(replay.clone()).await, Err(Error::AlreadyExists(_))));
+    let backwards = crate::StartReplay { name: "b".into(), start_ms: START_MS + 1, end_ms: START_MS, ..replay.clone() };
+    assert!(matches!(buses.start_replay(backwards).await, Err(Error::Validation(_))));
+    let elsewhere = crate::StartReplay {
+        name: "c".into(),
+        destination_arn: "arn:aws:events:us-east-1:000000000000:event-bus/other".into(),
+        ..replay.clone()
+    };
+    assert!(matches!(buses.start_replay(elsewhere).await, Err(Error::Validation(_))));
+
+    // A day's retention: two days on, nothing is left.
+    clock.advance(Duration::from_secs(2 * 86_400)).unwrap();
+    buses.sweep_archives(clock.now_ms()).await.unwrap();
+    assert_eq!(buses.describe_archive("shop").await.unwrap().event_count, 0);
+    buses.delete_archive("shop").await.unwrap();
+    assert!(matches!(buses.describe_archive("shop").await, Err(Error::NotFound(_))));
 }

@@ -2,10 +2,10 @@
 //! named one, with the function as its target, named as the framework names it
 //! (`<function>-rule-<n>`); a bus named by name (not ARN) is the service's, made on deploy.
 
-use crate::RuleResource;
 use crate::buckets::EventFunction;
 use crate::parse::{Cx, Path, dotted};
 use crate::resource_policies::logical;
+use crate::{RuleResource, RuleTarget};
 use md5::{Digest, Md5};
 use serde_norway::Value;
 
@@ -135,19 +135,23 @@ impl Cx<'_> {
         self.rules.push(RuleResource {
             origin: dotted(path),
             logical_id: format!("{}EventBridgeRule{index}", logical(function.key)),
-            target_id: hashed(format!("{rule_name}-target"), "target"),
+            targets: vec![RuleTarget {
+                id: hashed(format!("{rule_name}-target"), "target"),
+                arn: function.arn.to_string(),
+                input,
+                input_path,
+                input_transformer,
+                dead_letter_arn,
+                retry,
+                message_group_id: None,
+            }],
             name: rule_name,
             description,
             bus,
             pattern,
             schedule,
             enabled,
-            function_arn: function.arn.to_string(),
-            input,
-            input_path,
-            input_transformer,
-            dead_letter_arn,
-            retry,
+            owned: false,
         });
     }
 

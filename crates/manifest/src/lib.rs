@@ -11,6 +11,7 @@
 mod async_settings;
 mod buckets;
 mod event_bridge;
+mod event_rules;
 mod events;
 mod gateway_responses;
 mod http;
@@ -32,7 +33,7 @@ pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
-pub use schedules::{RuleResource, ScheduleResource};
+pub use schedules::{RuleResource, RuleTarget, ScheduleResource};
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 

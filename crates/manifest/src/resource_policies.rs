@@ -167,9 +167,11 @@ pub(crate) fn implicit_permissions(
         let id = format!("{}LambdaPermission{}SNS", logical(key), logical(topic));
         Some((id, s.endpoint.clone(), "sns.amazonaws.com", s.topic_arn.clone()))
     });
-    let from_rules = rules.iter().map(|r| {
+    // Only functions' events: an AWS::Events::Rule needs its own AWS::Lambda::Permission.
+    let from_rules = rules.iter().filter(|r| !r.owned).filter_map(|r| {
         let id = format!("{}LambdaPermission", r.logical_id);
-        (id, r.function_arn.clone(), "events.amazonaws.com", r.arn(region_of(&r.function_arn)))
+        let function = &r.targets.first()?.arn;
+        Some((id, function.clone(), "events.amazonaws.com", r.arn(region_of(function))))
     });
     let mut out: Vec<ResourcePolicy> = Vec::new();
     for (id, function, service, source) in from_s3.chain(from_sns).chain(from_rules) {

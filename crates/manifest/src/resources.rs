@@ -171,6 +171,32 @@ impl Cx<'_> {
                 Some("AWS::S3::Bucket") => crate::buckets::bucket_target(
                     named("BucketName").unwrap_or_else(|| default_bucket_name(service, id)),
                 ),
+                Some("AWS::Events::EventBus") => {
+                    let name = named("Name").unwrap_or(default);
+                    let arn = format!("arn:aws:events:{region}:{account}:event-bus/{name}");
+                    let attributes = HashMap::from([("Arn", arn), ("Name", name.clone())]);
+                    Target { kind: "AWS::Events::EventBus", reference: name, attributes, stream: false }
+                }
+                Some("AWS::Events::Rule") => {
+                    let name = named("Name").unwrap_or_else(|| crate::schedules::rule_name(service, id));
+                    // A rule on another bus than the default is `<bus>|<name>` to Ref, as
+                    // CloudFormation gives it.
+                    let bus = named("EventBusName")
+                        .map(|b| b.split_once(":event-bus/").map_or(b.clone(), |(_, n)| n.to_string()))
+                        .filter(|b| b != "default");
+                    let (arn, reference) = match &bus {
+                        Some(bus) => {
+                            (format!("arn:aws:events:{region}:{account}:rule/{bus}/{name}"), format!("{bus}|{name}"))
+                        }
+                        None => (format!("arn:aws:events:{region}:{account}:rule/{name}"), name.clone()),
+                    };
+                    Target {
+                        kind: "AWS::Events::Rule",
+                        reference,
+                        attributes: HashMap::from([("Arn", arn)]),
+                        stream: false,
+                    }
+                }
                 _ => continue,
             };
             self.refs.insert(id.to_string(), target);
@@ -189,6 +215,8 @@ impl Cx<'_> {
                 Some("AWS::SNS::Topic") => self.topic_resource(service, id, r),
                 Some("AWS::SNS::Subscription") => self.subscription_resource(id, r),
                 Some("AWS::S3::Bucket") => self.bucket_resource(service, id, r),
+                Some("AWS::Events::Rule") => self.events_rule_resource(service, id, r),
+                Some("AWS::Events::EventBus") => self.event_bus_resource(id, r),
                 Some("AWS::S3::BucketPolicy") => {
                     if let Some(p) = self.bucket_policy(id, r) {
                         self.resource_policies.push(p);

@@ -7,7 +7,8 @@ use crate::parse::{Cx, Path, dotted};
 use crate::resource_policies::logical;
 use serde_norway::Value;
 
-/// An event rule a function's event makes, with the function as its one target.
+/// An event rule: one a function's `schedule` or `eventBridge` event makes, with the
+/// function as its one target, or an `AWS::Events::Rule` resource with its targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleResource {
     /// Where it was declared (`functions.f.events[0].schedule`).
@@ -15,32 +16,44 @@ pub struct RuleResource {
     /// The rule's name: `name`, else `<service>-<stage>-<LogicalId>` (at most 64
     /// characters), as stable across deploys as CloudFormation's.
     pub name: String,
-    /// The framework's logical id (`HelloEventsRuleSchedule1`).
+    /// The framework's logical id (`HelloEventsRuleSchedule1`), or the resource's.
     pub logical_id: String,
     /// `description`.
     pub description: Option<String>,
     /// The bus it is on (`None`: the default bus).
     pub bus: Option<String>,
-    /// Its event pattern (JSON text), for an `eventBridge` event with a `pattern`.
+    /// Its event pattern (JSON text).
     pub pattern: Option<String>,
     /// `rate(...)` or `cron(...)`.
     pub schedule: Option<String>,
     /// `enabled: false` makes it DISABLED.
     pub enabled: bool,
-    /// The target: the function's ARN.
-    pub function_arn: String,
-    /// The target's id.
-    pub target_id: String,
+    /// Its targets.
+    pub targets: Vec<RuleTarget>,
+    /// Whether the rule is wholly the service's (a resource): a deploy removes any target
+    /// it does not list. A function's event's rule keeps the targets others gave it.
+    pub owned: bool,
+}
+
+/// A target of a [`RuleResource`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleTarget {
+    /// `Id`.
+    pub id: String,
+    /// `Arn`: a function, queue, topic or bus.
+    pub arn: String,
     /// `input` (JSON text).
     pub input: Option<String>,
     /// `inputPath`.
     pub input_path: Option<String>,
     /// `inputTransformer`: (`inputPathsMap`, `inputTemplate`).
     pub input_transformer: Option<(Vec<(String, String)>, String)>,
-    /// `deadLetterQueueArn`: where an event the function cannot take goes.
+    /// `deadLetterQueueArn`: where an event the target cannot take goes.
     pub dead_letter_arn: Option<String>,
     /// `retryPolicy`: (`maximumRetryAttempts`, `maximumEventAge` in seconds).
     pub retry: Option<(u32, u32)>,
+    /// `SqsParameters.MessageGroupId`, for a FIFO queue.
+    pub message_group_id: Option<String>,
 }
 
 impl RuleResource {
@@ -82,7 +95,7 @@ pub struct ScheduleResource {
 /// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
 /// deployment's part, marked with a hash of the whole so two stages stay apart, and
 /// keeping the logical id whole.
-fn rule_name(deployment: &str, logical_id: &str) -> String {
+pub(crate) fn rule_name(deployment: &str, logical_id: &str) -> String {
     let full = format!("{deployment}-{logical_id}");
     if full.len() <= 64 {
         return full;
@@ -224,19 +237,21 @@ impl Cx<'_> {
             self.rules.push(RuleResource {
                 origin: dotted(&p),
                 name: rule_name,
-                target_id: format!("{}Schedule", logical(function.key)),
                 logical_id,
                 description: description.clone(),
                 bus: None,
                 pattern: None,
                 schedule: Some(expr),
                 enabled,
-                function_arn: function.arn.to_string(),
-                input: input.clone(),
-                input_path: input_path.clone(),
-                input_transformer: input_transformer.clone(),
-                dead_letter_arn: None,
-                retry: None,
+                targets: vec![RuleTarget {
+                    id: format!("{}Schedule", logical(function.key)),
+                    arn: function.arn.to_string(),
+                    input: input.clone(),
+                    input_path: input_path.clone(),
+                    input_transformer: input_transformer.clone(),
+                    ..RuleTarget::default()
+                }],
+                owned: false,
             });
         }
     }

@@ -151,19 +151,24 @@ impl Scheduler {
     pub(crate) fn start_firing(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         let leader = self.cluster.leader("scheduler.schedules");
+        // What fell due before this server started was missed; what falls due after (a
+        // dev clock moved just after the start) is fired firing by firing.
+        let started = self.clock.now_ms();
         tokio::spawn(async move {
             // Whether this server has led without a break: when it takes the lead, what is
             // overdue was missed.
             let mut leading = false;
+            let mut missed_until = started;
             loop {
                 if !leading {
                     if !leader.is_leader().await {
                         tokio::time::sleep(RETRY).await;
+                        missed_until = me.clock.now_ms();
                         continue;
                     }
                     if let Err(e) = async {
                         me.load_due().await?;
-                        me.fire_due(true).await
+                        me.fire_due(Some(missed_until)).await
                     }
                     .await
                     {
@@ -185,9 +190,10 @@ impl Scheduler {
                 }
                 if !leader.is_leader().await {
                     leading = false;
+                    missed_until = me.clock.now_ms();
                     continue;
                 }
-                if let Err(e) = me.fire_due(false).await {
+                if let Err(e) = me.fire_due(None).await {
                     tracing::warn!("firing schedules: {e}");
                     tokio::time::sleep(RETRY).await;
                 }
@@ -195,12 +201,13 @@ impl Scheduler {
         })
     }
 
-    /// Acts on everything due now, earliest first; `missed`: what is due was missed while
-    /// no worker ran, so each schedule fires once and goes on from now.
-    pub(crate) async fn fire_due(&self, missed: bool) -> crate::Result<()> {
+    /// Acts on everything due now, earliest first; `missed_until`: what fell due until then
+    /// was missed while no worker ran, so each schedule fires once for it and goes on from
+    /// there.
+    pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<()> {
         let now = self.clock.now_ms();
-        if missed {
-            self.give_every_schedule_a_firing(now).await?;
+        if let Some(m) = missed_until {
+            self.give_every_schedule_a_firing(m.min(now)).await?;
         }
         let mut heap: BinaryHeap<Reverse<(u64, Key)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,11 +226,15 @@ impl Scheduler {
             };
             let count = fired.entry(key.clone()).or_default();
             *count += 1;
-            let catching_up = missed || *count >= MAX_CATCH_UP;
+            let catch_up_to = match missed_until {
+                _ if *count >= MAX_CATCH_UP => Some(now),
+                Some(m) if due.scheduled_ms <= m => Some(m),
+                _ => None,
+            };
             if *count == MAX_CATCH_UP {
                 tracing::warn!(schedule = %s.arn, "{MAX_CATCH_UP} firings made up for at once; the rest are skipped");
             }
-            let next = self.act(s, due, now, catching_up).await;
+            let next = self.act(s, due, now, catch_up_to).await;
             if next.is_none() && s.delete_after_completion && self.delete_completed(s).await? {
                 continue;
             }
@@ -238,8 +249,8 @@ impl Scheduler {
     }
 
     /// Fires `s` (attempt `due.attempt + 1`) and says its next act: a retry, the next
-    /// firing, or none.
-    async fn act(&self, s: &Schedule, due: Due, now: u64, catching_up: bool) -> Option<Due> {
+    /// firing (after `catch_up_to` when firings were missed until then), or none.
+    async fn act(&self, s: &Schedule, due: Due, now: u64, catch_up_to: Option<u64>) -> Option<Due> {
         let attempt = due.attempt + 1;
         let execution_id = uuid::Uuid::new_v4().to_string();
         let firing = |body| Firing {
@@ -256,7 +267,7 @@ impl Scheduler {
             None => Err(Failure { code: "InternalError", message: "the server is starting".into(), retryable: true }),
         };
         let following = || {
-            let from = if catching_up { now.max(due.scheduled_ms) } else { due.scheduled_ms };
+            let from = catch_up_to.map_or(due.scheduled_ms, |t| t.max(due.scheduled_ms));
             next_due(s, due.scheduled_ms, from)
         };
         let Err(failure) = outcome else { return following() };

@@ -81,7 +81,7 @@ fn new(name: &str, expression: &str) -> NewSchedule {
 
 async fn advance(s: &Scheduler, clock: &Clock, by: Duration) {
     clock.advance(by).unwrap();
-    s.fire_due(false).await.unwrap();
+    s.fire_due(None).await.unwrap();
 }
 
 #[tokio::test]
@@ -142,7 +142,7 @@ async fn rates_start_at_once_or_at_their_start_date_and_stop_at_the_end() {
     later.start_ms = Some(START_MS + 30 * 60_000);
     later.target.arn = queue("later");
     s.create_schedule(later).await.unwrap();
-    s.fire_due(false).await.unwrap();
+    s.fire_due(None).await.unwrap();
     assert_eq!(got.take().len(), 1, "a rate without a start date fires at once");
     advance(&s, &clock, Duration::from_secs(5 * 3600)).await;
     let fired = got.take();
@@ -207,7 +207,7 @@ async fn missed_firings_fire_once_after_a_restart() {
     }
     clock.advance(Duration::from_secs(3600)).unwrap();
     let (s, got) = open(dir.path(), &clock).await;
-    s.fire_due(true).await.unwrap();
+    s.fire_due(Some(clock.now_ms())).await.unwrap();
     assert_eq!(got.take().len(), 1, "an hour missed fires once");
     advance(&s, &clock, Duration::from_secs(120)).await;
     assert_eq!(got.take().len(), 2, "then on from the present");

@@ -5,7 +5,7 @@
 use crate::client::{Client, server_error};
 use anyhow::Context;
 use serde_json::{Value, json};
-use squall_manifest::RuleResource;
+use squall_manifest::{RuleResource, RuleTarget};
 use std::collections::HashSet;
 
 /// The tag naming the deployment a rule belongs to, so deploys and `remove` find theirs.
@@ -66,34 +66,23 @@ pub(crate) async fn ensure_rules(
             put["Description"] = json!(d);
         }
         events(client, "PutRule", &put).await.with_context(|| format!("putting rule {} ({})", r.name, r.origin))?;
-        let mut target = json!({ "Id": r.target_id, "Arn": r.function_arn });
-        if let Some(q) = &r.dead_letter_arn {
-            target["DeadLetterConfig"] = json!({ "Arn": q });
+        let targets: Vec<Value> = r.targets.iter().map(target_document).collect();
+        if !targets.is_empty() {
+            events(client, "PutTargets", &on_bus(json!({ "Rule": r.name, "Targets": targets })))
+                .await
+                .with_context(|| format!("setting the targets of rule {}", r.name))?;
         }
-        if let Some((attempts, age)) = r.retry {
-            target["RetryPolicy"] = json!({ "MaximumRetryAttempts": attempts, "MaximumEventAgeInSeconds": age });
-        }
-        if let Some(i) = &r.input {
-            target["Input"] = json!(i);
-        }
-        if let Some(p) = &r.input_path {
-            target["InputPath"] = json!(p);
-        }
-        if let Some((paths, template)) = &r.input_transformer {
-            let map: serde_json::Map<String, Value> = paths.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            target["InputTransformer"] = json!({ "InputPathsMap": map, "InputTemplate": template });
-        }
-        events(client, "PutTargets", &on_bus(json!({ "Rule": r.name, "Targets": [target] })))
-            .await
-            .with_context(|| format!("setting the target of rule {}", r.name))?;
-        // A target a previous deploy gave the rule (another function of the service) goes.
+        // A target a previous deploy gave the rule goes: any on a rule wholly the service's,
+        // else those naming another function of the service.
         let listed = events(client, "ListTargetsByRule", &on_bus(json!({ "Rule": r.name }))).await?;
         let stale: Vec<&str> = listed["Targets"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|t| t["Id"] != r.target_id.as_str())
-            .filter(|t| t["Arn"].as_str().and_then(|a| a.rsplit(':').next()).is_some_and(|f| functions.contains(f)))
+            .filter(|t| !r.targets.iter().any(|mine| t["Id"] == mine.id.as_str()))
+            .filter(|t| {
+                r.owned || t["Arn"].as_str().and_then(|a| a.rsplit(':').next()).is_some_and(|f| functions.contains(f))
+            })
             .filter_map(|t| t["Id"].as_str())
             .collect();
         if !stale.is_empty() {
@@ -105,14 +94,39 @@ pub(crate) async fn ensure_rules(
             (None, Some(bus)) => format!("pattern on {bus}"),
             (None, None) => "pattern".to_string(),
         };
-        let function = r.function_arn.rsplit(':').next().unwrap_or_default();
-        println!("  rule {} ({what}{state}) -> {function}: ready", r.name);
+        let to: Vec<&str> = r.targets.iter().map(|t| t.arn.rsplit([':', '/']).next().unwrap_or_default()).collect();
+        println!("  rule {} ({what}{state}) -> {}: ready", r.name, to.join(", "));
     }
     let kept: HashSet<(&str, &str)> =
         rules.iter().map(|r| (r.bus.as_deref().unwrap_or("default"), r.name.as_str())).collect();
     remove_rules(client, deployment, functions, &kept).await?;
     let kept_buses: HashSet<&str> = buses.iter().map(String::as_str).collect();
     remove_buses(client, deployment, &kept_buses).await
+}
+
+/// A PutTargets entry.
+fn target_document(t: &RuleTarget) -> Value {
+    let mut target = json!({ "Id": t.id, "Arn": t.arn });
+    if let Some(q) = &t.dead_letter_arn {
+        target["DeadLetterConfig"] = json!({ "Arn": q });
+    }
+    if let Some((attempts, age)) = t.retry {
+        target["RetryPolicy"] = json!({ "MaximumRetryAttempts": attempts, "MaximumEventAgeInSeconds": age });
+    }
+    if let Some(g) = &t.message_group_id {
+        target["SqsParameters"] = json!({ "MessageGroupId": g });
+    }
+    if let Some(i) = &t.input {
+        target["Input"] = json!(i);
+    }
+    if let Some(p) = &t.input_path {
+        target["InputPath"] = json!(p);
+    }
+    if let Some((paths, template)) = &t.input_transformer {
+        let map: serde_json::Map<String, Value> = paths.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        target["InputTransformer"] = json!({ "InputPathsMap": map, "InputTemplate": template });
+    }
+    target
 }
 
 /// Every bus's name, and whether it is `deployment`'s own (tagged so).

@@ -66,13 +66,13 @@ fn each_event_is_a_rule_named_as_the_framework_names_it() {
             ("orders-dev-external-rule-1", Some("shared"), true),
         ]
     );
-    assert_eq!(m.rules[0].target_id, "orders-dev-ship-rule-2-target");
-    assert_eq!(m.rules[0].input_path.as_deref(), Some("$.detail"));
+    assert_eq!(m.rules[0].targets[0].id, "orders-dev-ship-rule-2-target");
+    assert_eq!(m.rules[0].targets[0].input_path.as_deref(), Some("$.detail"));
     assert!(m.rules[0].pattern.as_deref().is_some_and(|p| p.contains(r#""numeric":[">",100]"#)), "{:?}", m.rules[0]);
-    assert_eq!(m.rules[1].dead_letter_arn.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:orders-dlq"));
-    assert_eq!(m.rules[1].retry, Some((3, 86_400)));
+    assert_eq!(m.rules[1].targets[0].dead_letter_arn.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:orders-dlq"));
+    assert_eq!(m.rules[1].targets[0].retry, Some((3, 86_400)));
     assert_eq!(m.rules[2].schedule.as_deref(), Some("rate(10 minutes)"));
-    assert_eq!(m.rules[2].input.as_deref(), Some(r#"{"sweep":true}"#));
+    assert_eq!(m.rules[2].targets[0].input.as_deref(), Some(r#"{"sweep":true}"#));
     // A bus named by name is the service's; one named by ARN exists already.
     assert_eq!(m.event_buses, ["orders-bus"]);
     // Each rule may invoke its function, its bus in the source ARN.
@@ -88,7 +88,7 @@ fn long_names_are_hashed_as_the_framework_hashes_them() {
     let name = &m.rules[0].name;
     assert_eq!(name.len(), 31 - "rule-2".len() + 32 + 1 + "rule-2".len(), "{name}");
     assert!(name.ends_with("-rule-2"), "{name}");
-    assert!(m.rules.iter().all(|r| r.target_id.len() <= 64), "{:?}", m.rules);
+    assert!(m.rules.iter().all(|r| r.targets[0].id.len() <= 64), "{:?}", m.rules);
 }
 
 #[test]

@@ -55,12 +55,12 @@ fn each_expression_is_a_rule_targeting_its_function() {
             ("weekly-report", "cron(0 9 ? * 2 *)", true),
         ]
     );
-    assert_eq!(m.rules[0].function_arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
-    assert_eq!(m.rules[0].target_id, "NightlySchedule");
-    assert_eq!(m.rules[1].input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
+    assert_eq!(m.rules[0].targets[0].arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
+    assert_eq!(m.rules[0].targets[0].id, "NightlySchedule");
+    assert_eq!(m.rules[1].targets[0].input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
     assert_eq!(m.rules[2].description.as_deref(), Some("work hours"));
     assert_eq!(
-        m.rules[3].input_transformer,
+        m.rules[3].targets[0].input_transformer,
         Some((vec![("when".into(), "$.time".into())], r#"{"at": <when>}"#.into()))
     );
     // Each rule may invoke its function, as the framework's permissions allow.
