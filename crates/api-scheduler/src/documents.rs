@@ -21,7 +21,11 @@ fn timestamp(input: &Input, name: &str) -> Result<Option<u64>, ApiError> {
     match input.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
-            let s = n.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| validation(format!("{name} is not a date")))?;
+            // Up to the end of the year 9999, as AWS's dates go.
+            let s = n
+                .as_f64()
+                .filter(|s| (0.0..=253_402_300_799.0).contains(s))
+                .ok_or_else(|| validation(format!("{name} is not a date between 1970 and 9999")))?;
             Ok(Some((s * 1000.0).round() as u64))
         }
         Some(_) => Err(validation(format!("{name} must be a timestamp (epoch seconds)"))),

@@ -65,9 +65,16 @@ fn checks(
         "CreateSchedule" | "GetSchedule" | "UpdateSchedule" | "DeleteSchedule" => {
             vec![(row.action, schedule_arn(region, &group(), name))]
         }
-        "CreateScheduleGroup" | "GetScheduleGroup" | "DeleteScheduleGroup" => {
-            vec![(row.action, group_arn(region, name))]
+        // Deleting a group deletes its schedules: that needs scheduler:DeleteSchedule on
+        // them too, as on AWS.
+        "DeleteScheduleGroup" => {
+            vec![(row.action, group_arn(region, name)), ("scheduler:DeleteSchedule", schedule_arn(region, name, "*"))]
         }
+        // Tags given at creation need scheduler:TagResource too.
+        "CreateScheduleGroup" if input.get("Tags").is_some() => {
+            vec![(row.action, group_arn(region, name)), ("scheduler:TagResource", group_arn(region, name))]
+        }
+        "CreateScheduleGroup" | "GetScheduleGroup" => vec![(row.action, group_arn(region, name))],
         "TagResource" | "UntagResource" | "ListTagsForResource" => vec![(row.action, name.to_string())],
         _ => vec![(row.action, "*".to_string())],
     };
@@ -87,6 +94,11 @@ pub(crate) async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
     let params = query(req, op)?;
     let input = Input::parse(&req.body, "ValidationException")?;
     let mut keys = squall_api::request_keys::of_json(input.members());
+    // UntagResource names its keys in the query.
+    let tag_keys: Vec<String> = params.iter().filter(|(k, _)| k == "TagKeys").map(|(_, v)| v.clone()).collect();
+    if !tag_keys.is_empty() {
+        keys.set_all("aws:TagKeys", tag_keys);
+    }
     keys.set("iam:PassedToService", "scheduler.amazonaws.com");
     squall_api::authorize::authorize_each(state, req.who().with_keys(&keys), "scheduler", op, || {
         checks(state, op, label.as_deref(), &input, &params)

@@ -27,6 +27,8 @@ pub fn of(state: &ApiState, arn: &str) -> Vec<(String, String)> {
             tags(path).or_else(|| tags(&path[1.min(path.len())..])).map(|t| t.into_iter().collect()).unwrap_or_default()
         }
         "secretsmanager" => state.params.secrets.describe(arn).map(|s| s.head.tags).unwrap_or_default(),
+        "events" => state.events.tags_of(arn).unwrap_or_default(),
+        "scheduler" if rest.starts_with("schedule-group/") => state.scheduler.tags(arn).unwrap_or_default(),
         "s3" if !rest.contains('/') => state.objects.bucket(rest).map(|b| b.tags).unwrap_or_default(),
         "iam" => {
             let ids = state.identities.snapshot();

@@ -108,20 +108,8 @@ pub struct InputTransformer {
     pub template: String,
 }
 
-/// `RetryPolicy`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// `MaximumRetryAttempts` (0–185; 185 by default).
-    pub max_attempts: u32,
-    /// `MaximumEventAgeInSeconds` (60–86,400; a day by default).
-    pub max_age_s: u32,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy { max_attempts: 185, max_age_s: 86_400 }
-    }
-}
+/// `RetryPolicy`, as EventBridge Scheduler shares it.
+pub use squall_schedules::RetryPolicy;
 
 /// An archive: the events of a bus (those its pattern matches) kept for replays.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

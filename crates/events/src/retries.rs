@@ -6,17 +6,15 @@
 //! `EXHAUSTED_RETRY_CONDITION`. A stored retry survives a restart.
 
 use crate::EventBuses;
-use crate::model::{RetryPolicy, Rule, Target};
+use crate::model::{Rule, Target};
 use crate::service::{Delivery, Refusal};
 use serde::{Deserialize, Serialize};
+use squall_storage::ItemWrite;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The store's pseudo-table of retries (key: due time, big-endian, then an id).
 const RETRIES: &str = "retries";
-/// The first retry's wait; each next one waits twice as long, up to [`MAX_BACKOFF_MS`].
-const FIRST_BACKOFF_MS: u64 = 1_000;
-const MAX_BACKOFF_MS: u64 = 300_000;
 /// How long the worker waits after a store failure, or while another server leads; and
 /// the longest it sleeps (another server may have stored a retry).
 const LOOK_AGAIN: Duration = Duration::from_secs(5);
@@ -37,27 +35,14 @@ struct Retry {
     first_ms: u64,
 }
 
-/// When retry `attempt` (from 1) of an event first tried at `first_ms` is due, or which
-/// limit of `policy` it passes.
-fn retry_at(policy: RetryPolicy, attempt: u32, first_ms: u64, now: u64) -> Result<u64, &'static str> {
-    if attempt > policy.max_attempts {
-        return Err("MaximumRetryAttempts");
-    }
-    let at = now + FIRST_BACKOFF_MS.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(MAX_BACKOFF_MS);
-    if at.saturating_sub(first_ms) > u64::from(policy.max_age_s) * 1000 {
-        return Err("MaximumEventAgeInSeconds");
-    }
-    Ok(at)
-}
-
 fn key(at: u64) -> (Vec<u8>, Vec<u8>) {
     (at.to_be_bytes().to_vec(), uuid::Uuid::new_v4().as_bytes().to_vec())
 }
 
 impl EventBuses {
-    /// Keeps a delivery `refusal` says may pass, to try again by the target's policy;
-    /// `Err` names the limit it passed (or says storing failed), for the dead letter.
-    pub(crate) async fn retry_later(
+    /// The row keeping retry `attempt` (from 1) of a delivery first tried at `first_ms`,
+    /// or the limit of the target's policy it passes.
+    fn retry_row(
         &self,
         rule: &Rule,
         target: &Target,
@@ -65,9 +50,8 @@ impl EventBuses {
         event_id: &str,
         attempt: u32,
         first_ms: u64,
-    ) -> Result<(), Option<&'static str>> {
-        let now = self.clock.now_ms();
-        let at = retry_at(target.retry.unwrap_or_default(), attempt, first_ms, now).map_err(Some)?;
+    ) -> Result<ItemWrite, &'static str> {
+        let at = target.retry.unwrap_or_default().retry_at(attempt, first_ms, self.clock.now_ms())?;
         let retry = Retry {
             bus: rule.bus.clone(),
             rule: rule.name.clone(),
@@ -78,12 +62,25 @@ impl EventBuses {
             first_ms,
         };
         let (pk, sk) = key(at);
-        let row = squall_storage::ItemWrite {
+        Ok(ItemWrite {
             table: RETRIES.into(),
             pk,
             sk,
             item: Some(serde_json::to_vec(&retry).expect("a retry serializes")),
-        };
+        })
+    }
+
+    /// Keeps a delivery `refusal` says may pass, to try again by the target's policy;
+    /// `Err` names the limit it passed (or says storing failed), for the dead letter.
+    pub(crate) async fn retry_later(
+        &self,
+        rule: &Rule,
+        target: &Target,
+        body: &str,
+        event_id: &str,
+        first_ms: u64,
+    ) -> Result<(), Option<&'static str>> {
+        let row = self.retry_row(rule, target, body, event_id, 1, first_ms).map_err(Some)?;
         if let Err(e) = self.store().write(vec![row]).await {
             tracing::warn!(rule = %rule.arn, target = %target.arn, "a delivery to retry could not be kept: {e}");
             return Err(None);
@@ -147,8 +144,9 @@ impl EventBuses {
                         continue;
                     }
                 };
-                self.retry_one(&retry).await;
-                self.store().write(vec![done]).await?;
+                let next = self.retry_one(&retry).await;
+                // The old row goes in the same write as its successor, so a crash leaves one.
+                self.store().write([Some(done), next].into_iter().flatten().collect()).await?;
             }
             if !acted || rows.len() < PAGE {
                 return Ok(None);
@@ -156,34 +154,36 @@ impl EventBuses {
         }
     }
 
-    /// Delivers `retry` again; a passing failure keeps it for later, the rest dead-letter.
-    async fn retry_one(&self, retry: &Retry) {
+    /// Delivers `retry` again; a passing failure within the policy gives the row of the
+    /// next retry, the rest dead-letter.
+    async fn retry_one(&self, retry: &Retry) -> Option<ItemWrite> {
         let state = self.snapshot();
         let Some(rule) = state.rule(&retry.bus, &retry.rule) else {
             tracing::info!(rule = %retry.rule, "a delivery retried after its rule went; dropped");
-            return;
+            return None;
         };
         let Some(target) = rule.targets.iter().find(|t| t.id == retry.target) else {
             tracing::info!(rule = %rule.arn, target = %retry.target, "a delivery retried after its target went; dropped");
-            return;
+            return None;
         };
-        let Some(sink) = self.sink.get() else { return };
+        let sink = self.sink.get()?;
         let delivery = Delivery { rule_arn: &rule.arn, event_id: &retry.event_id, target, body: retry.body.clone() };
-        let Err(refusal) = sink.deliver(delivery).await else { return };
+        let Err(refusal) = sink.deliver(delivery).await else { return None };
+        let next = retry.attempt + 1;
         let exhausted = if refusal.retryable {
-            match self.retry_later(rule, target, &retry.body, &retry.event_id, retry.attempt + 1, retry.first_ms).await
-            {
-                Ok(()) => return,
-                Err(limit) => limit,
+            match self.retry_row(rule, target, &retry.body, &retry.event_id, next, retry.first_ms) {
+                Ok(row) => return Some(row),
+                Err(limit) => Some(limit),
             }
         } else {
             None
         };
-        self.dead_letter(rule, target, retry.body.clone(), &refusal, exhausted).await;
+        self.dead_letter(rule, target, retry.body.clone(), &refusal, exhausted, retry.attempt).await;
+        None
     }
 
-    /// Sends an event `target` did not take to its dead-letter queue, saying why (and which
-    /// retry limit it passed), or logs it when there is none.
+    /// Sends an event `target` did not take (after `retries` retries) to its dead-letter
+    /// queue, saying why (and which retry limit it passed), or logs it when there is none.
     pub(crate) async fn dead_letter(
         &self,
         rule: &Rule,
@@ -191,6 +191,7 @@ impl EventBuses {
         body: String,
         refusal: &Refusal,
         exhausted: Option<&str>,
+        retries: u32,
     ) {
         tracing::warn!(rule = %rule.arn, target = %target.arn, code = refusal.code, "an event was not delivered: {}", refusal.message);
         let (Some(dlq), Some(sink)) = (&target.dead_letter_arn, self.sink.get()) else { return };
@@ -199,6 +200,7 @@ impl EventBuses {
             ("TARGET_ARN".to_string(), target.arn.clone()),
             ("ERROR_CODE".to_string(), refusal.code.to_string()),
             ("ERROR_MESSAGE".to_string(), refusal.message.clone()),
+            ("RETRY_ATTEMPTS".to_string(), retries.to_string()),
         ];
         if let Some(limit) = exhausted {
             attributes.push(("EXHAUSTED_RETRY_CONDITION".to_string(), limit.to_string()));

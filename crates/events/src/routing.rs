@@ -222,14 +222,14 @@ impl EventBuses {
             let delivery = Delivery { rule_arn: &rule.arn, event_id, target, body: body.clone() };
             let Err(refusal) = sink.deliver(delivery).await else { continue };
             let exhausted = if refusal.retryable {
-                match self.retry_later(rule, target, &body, event_id, 1, self.clock.now_ms()).await {
+                match self.retry_later(rule, target, &body, event_id, self.clock.now_ms()).await {
                     Ok(()) => continue,
                     Err(limit) => limit,
                 }
             } else {
                 None
             };
-            self.dead_letter(rule, target, body, &refusal, exhausted).await;
+            self.dead_letter(rule, target, body, &refusal, exhausted, 0).await;
         }
     }
 }

@@ -335,7 +335,18 @@ impl EventBuses {
         };
         match self.store.write_checked(vec![row], vec![expect]).await {
             Ok(()) => {}
-            Err(squall_storage::Error::Conflict(_)) => return Ok(false),
+            Err(squall_storage::Error::Conflict(_)) => {
+                // Another change set it: take what the store holds, so the stale firing is
+                // not fired again.
+                let stored = self.store.get_item(DUE, rule.as_bytes(), b"").await?;
+                let stored = stored.and_then(|item| <[u8; 8]>::try_from(item.as_slice()).ok()).map(u64::from_be_bytes);
+                let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+                match stored {
+                    Some(at) => due.insert(rule.to_string(), at),
+                    None => due.remove(rule),
+                };
+                return Ok(false);
+            }
             Err(e) => return Err(e.into()),
         }
         let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());

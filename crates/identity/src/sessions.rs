@@ -261,9 +261,7 @@ impl Identities {
         let role = state
             .role_by_arn(role_arn)
             .ok_or_else(|| Error::NoSuchEntity(format!("The role {role_arn} does not exist.")))?;
-        let trust = Policy::parse(&role.trust, PolicyKind::Trust).map_err(|m| Error::MalformedPolicy(m.0))?;
-        let request = Request { principal: service, action: "sts:AssumeRole", resource: role_arn, context };
-        if trust.evaluate_as_resource(&request) != Decision::Allow {
+        if !trusts(role, service, context)? {
             return Err(Error::AccessDenied(format!(
                 "{service} is not authorized to assume {role_arn}: its trust policy does not allow {service}"
             )));
@@ -286,15 +284,7 @@ impl Identities {
             && grant.managed.is_empty()
             && let Some(role) = state.role_by_arn(&grant.role_arn)
         {
-            let trust = Policy::parse(&role.trust, PolicyKind::Trust).map_err(|m| Error::MalformedPolicy(m.0))?;
-            let context = Context::default();
-            let request = Request {
-                principal: "lambda.amazonaws.com",
-                action: "sts:AssumeRole",
-                resource: &grant.role_arn,
-                context: &context,
-            };
-            if trust.evaluate_as_resource(&request) != Decision::Allow {
+            if !trusts(role, "lambda.amazonaws.com", &Context::default())? {
                 return Err(Error::AccessDenied(format!(
                     "The role defined for the function cannot be assumed by Lambda: the trust policy of {} does not allow lambda.amazonaws.com",
                     grant.role_arn
@@ -356,6 +346,14 @@ impl Identities {
         cache.insert(access_key_id.to_string(), (token.to_string(), generation, principal.clone()));
         Ok(principal)
     }
+}
+
+/// Whether `role`'s trust policy lets AWS service `service` assume it, with `context`.
+fn trusts(role: &Role, service: &str, context: &Context) -> Result<bool> {
+    let trust = Policy::parse(&role.trust, PolicyKind::Trust).map_err(|m| Error::MalformedPolicy(m.0))?;
+    let arn = role_arn(role);
+    let request = Request { principal: service, action: "sts:AssumeRole", resource: &arn, context };
+    Ok(trust.evaluate_as_resource(&request) == Decision::Allow)
 }
 
 /// The principal of a function's session whose role lives in its deployment.

@@ -209,6 +209,9 @@ impl Cx<'_> {
             let p = [path, &[key]].concat();
             match key {
                 "EventBridgeConfiguration" => {
+                    if v.get("EventBridgeEnabled").is_none() {
+                        self.error(&p, "needs EventBridgeEnabled");
+                    }
                     for (k, v) in self.entries(&p, v) {
                         let kp = [p.as_slice(), &[k]].concat();
                         match (k, v) {

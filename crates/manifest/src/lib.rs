@@ -33,7 +33,7 @@ pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
-pub use schedules::{RuleResource, RuleTarget, ScheduleResource};
+pub use schedules::{RuleResource, RuleTarget, ScheduleResource, rule_name};
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 

@@ -90,12 +90,15 @@ pub struct ScheduleResource {
     pub function_arn: String,
     /// `input` (JSON text).
     pub input: Option<String>,
+    /// `roleArn`: the role the schedule invokes the function as (else the function's own
+    /// IAM role, or one the deployment makes).
+    pub role_arn: Option<String>,
 }
 
 /// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
 /// deployment's part, marked with a hash of the whole so two stages stay apart, and
 /// keeping the logical id whole.
-pub(crate) fn rule_name(deployment: &str, logical_id: &str) -> String {
+pub fn rule_name(deployment: &str, logical_id: &str) -> String {
     let full = format!("{deployment}-{logical_id}");
     if full.len() <= 64 {
         return full;
@@ -123,6 +126,7 @@ impl Cx<'_> {
         let mut input_transformer = None;
         let mut scheduler = false;
         let mut timezone = None;
+        let mut role_arn = None;
         let errors_before = self.errors.len();
         match v {
             Value::String(s) => rates.push((path.to_vec(), s.clone())),
@@ -164,6 +168,7 @@ impl Cx<'_> {
                         "timezone" => {
                             timezone = self.string(&p, val).map(|tz| (p.clone(), tz));
                         }
+                        "roleArn" => role_arn = self.resolved_text(&p, val).map(|r| (p.clone(), r)),
                         other => self.error(&p, format!("schedule setting {other} is not supported")),
                     }
                 }
@@ -179,6 +184,9 @@ impl Cx<'_> {
             } else if squall_schedules::time_zone(tz).is_none() {
                 self.error(p, format!("{tz} is not an IANA time zone (America/New_York, Europe/Paris, UTC)"));
             }
+        }
+        if let Some((p, _)) = role_arn.as_ref().filter(|_| !scheduler) {
+            self.error(p, "roleArn is only for method: scheduler");
         }
         if scheduler && input_path.is_some() {
             self.error(path, "inputPath is not supported with method: scheduler (as in the framework)");
@@ -231,6 +239,7 @@ impl Cx<'_> {
                     enabled,
                     function_arn: function.arn.to_string(),
                     input: input.clone(),
+                    role_arn: role_arn.as_ref().map(|(_, r)| r.clone()),
                 });
                 continue;
             }

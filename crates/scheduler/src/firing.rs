@@ -1,8 +1,9 @@
 //! Fires schedules: once per cluster (under a lease), on the platform clock. A firing's next
 //! act is written to the store only after its target got it, so each firing is delivered
-//! at least once; a failure the target may get over (storage, a stopping server) is
-//! retried by the schedule's `RetryPolicy`, with exponential backoff, as a stored act of its
-//! own (a retry survives a restart); what cannot be delivered goes to the dead-letter queue.
+//! at least once; a failure the target may get over (storage, a stopping server) is kept
+//! as a retry of its own (`retries`), so the schedule goes on at its pace meanwhile; what
+//! cannot be delivered goes to the dead-letter queue. A one-time schedule that fired keeps
+//! a `done` act, so it does not fire again after a restart.
 //!
 //! Missed firings: what fell due while no server ran fires once when the worker next runs
 //! (a one-time schedule whose time passed fires then), and each schedule goes on from the
@@ -24,9 +25,6 @@ pub const MAX_CATCH_UP: u32 = 10_000;
 const RETRY: Duration = Duration::from_secs(1);
 /// The longest the leader sleeps without renewing its lease.
 const LOOK_AGAIN_MS: u64 = 5_000;
-/// The first retry's wait; each next one waits twice as long, up to [`MAX_BACKOFF_MS`].
-const FIRST_BACKOFF_MS: u64 = 1_000;
-const MAX_BACKOFF_MS: u64 = 300_000;
 
 /// One firing, handed to the sink.
 pub struct Firing<'a> {
@@ -38,8 +36,11 @@ pub struct Firing<'a> {
     pub target: &'a Target,
     /// What the target gets: `Input`, its context attributes filled in (`{}` without one).
     pub body: String,
-    /// This firing's id (a FIFO queue's deduplication id).
+    /// This attempt's id (`<aws.scheduler.execution-id>`).
     pub execution_id: &'a str,
+    /// The firing's deduplication id for a FIFO queue: the same for every attempt of one
+    /// firing (from the schedule and its scheduled time).
+    pub dedup_id: &'a str,
     /// The attempt, from 1.
     pub attempt: u32,
 }
@@ -89,11 +90,16 @@ fn spread(s: &Schedule, scheduled_ms: u64) -> u64 {
 
 fn due_at(s: &Schedule, scheduled_ms: u64) -> Option<Due> {
     // EventBridge Scheduler ignores the dates of a one-time schedule.
-    let one_time = s.expression.starts_with("at(");
-    if !one_time && s.end_ms.is_some_and(|end| scheduled_ms > end) {
+    if !one_time(s) && s.end_ms.is_some_and(|end| scheduled_ms > end) {
         return None;
     }
-    Some(Due { at_ms: scheduled_ms + spread(s, scheduled_ms), scheduled_ms, attempt: 0 })
+    Some(Due { at_ms: scheduled_ms + spread(s, scheduled_ms), scheduled_ms, done: false })
+}
+
+/// Where a rate counts from: its `StartDate`, else when its timing was last set (its last
+/// change, for schedules stored before that was kept).
+fn origin(s: &Schedule) -> u64 {
+    s.start_ms.unwrap_or(if s.timing_ms == 0 { s.modified_ms } else { s.timing_ms })
 }
 
 /// A schedule's first act from `now`: a rate counts from its `StartDate` (from when it
@@ -109,7 +115,7 @@ pub(crate) fn first_due(s: &Schedule, now: u64) -> Option<Due> {
     let scheduled = match &expr {
         Expression::At(_) => expr.next_after_in(zone, 0, 0)?,
         Expression::Rate { .. } => {
-            let origin = s.start_ms.unwrap_or(s.modified_ms);
+            let origin = origin(s);
             expr.next_after_in(zone, origin, now.max(origin).saturating_sub(1))?
         }
         Expression::Cron(_) => expr.next_after_in(zone, 0, now.max(s.start_ms.unwrap_or(0)).saturating_sub(1))?,
@@ -119,9 +125,9 @@ pub(crate) fn first_due(s: &Schedule, now: u64) -> Option<Due> {
 
 /// The firing after the one scheduled at `scheduled_ms`, from `from` on; `None` for a
 /// one-time schedule, or past its `EndDate`.
-fn next_due(s: &Schedule, scheduled_ms: u64, from: u64) -> Option<Due> {
+pub(crate) fn next_due(s: &Schedule, scheduled_ms: u64, from: u64) -> Option<Due> {
     let expr = Expression::parse_with_at(&s.expression).ok()?;
-    let origin = s.start_ms.unwrap_or(s.modified_ms);
+    let origin = origin(s);
     let next = match expr {
         Expression::At(_) => return None,
         _ => expr.next_after_in(zone(s), origin, from.max(scheduled_ms))?,
@@ -130,7 +136,7 @@ fn next_due(s: &Schedule, scheduled_ms: u64, from: u64) -> Option<Due> {
 }
 
 /// `Input` with EventBridge Scheduler's context attributes filled in.
-fn body(s: &Schedule, scheduled_ms: u64, execution_id: &str, attempt: u32) -> String {
+pub(crate) fn body(s: &Schedule, scheduled_ms: u64, execution_id: &str, attempt: u32) -> String {
     let Some(input) = &s.target.input else { return "{}".into() };
     let time = chrono::DateTime::from_timestamp_millis(scheduled_ms as i64)
         .unwrap_or_default()
@@ -142,8 +148,36 @@ fn body(s: &Schedule, scheduled_ms: u64, execution_id: &str, attempt: u32) -> St
         .replace("<aws.scheduler.attempt-number>", &attempt.to_string())
 }
 
-fn backoff(attempt: u32) -> u64 {
-    FIRST_BACKOFF_MS.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(MAX_BACKOFF_MS)
+/// A firing's FIFO deduplication id: FNV-1a of the schedule and its scheduled time.
+pub(crate) fn dedup_id(s: &Schedule, scheduled_ms: u64) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.arn.bytes().chain(scheduled_ms.to_be_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}-{scheduled_ms}")
+}
+
+/// Whether `s` is a one-time schedule.
+pub(crate) fn one_time(s: &Schedule) -> bool {
+    s.expression.trim_start().starts_with("at(")
+}
+
+/// A failed attempt: why, and what was sent (for a dead letter).
+pub(crate) struct Attempted {
+    pub(crate) failure: Failure,
+    pub(crate) body: String,
+    pub(crate) execution_id: String,
+}
+
+/// What became of a firing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fired {
+    /// The target got it.
+    Delivered,
+    /// It failed for now and is kept to be tried again.
+    RetryKept,
+    /// It went to the dead-letter queue (or the log).
+    GaveUp,
 }
 
 impl Scheduler {
@@ -159,6 +193,7 @@ impl Scheduler {
             // overdue was missed.
             let mut leading = false;
             let mut missed_until = started;
+            let mut next_retry = None;
             loop {
                 if !leading {
                     if !leader.is_leader().await {
@@ -166,22 +201,25 @@ impl Scheduler {
                         missed_until = me.clock.now_ms();
                         continue;
                     }
-                    if let Err(e) = async {
+                    match async {
                         me.load_due().await?;
                         me.fire_due(Some(missed_until)).await
                     }
                     .await
                     {
-                        tracing::warn!("firing missed schedules: {e}");
-                        tokio::time::sleep(RETRY).await;
-                        continue;
+                        Ok(retry) => next_retry = retry,
+                        Err(e) => {
+                            tracing::warn!("firing missed schedules: {e}");
+                            tokio::time::sleep(RETRY).await;
+                            continue;
+                        }
                     }
                     leading = true;
                 }
                 let changed = me.changed.notified();
                 let earliest = me.due.lock().unwrap_or_else(|p| p.into_inner()).values().map(|d| d.at_ms).min();
                 let now = me.clock.now_ms();
-                let wake = earliest.map_or(now + LOOK_AGAIN_MS, |at| at.min(now + LOOK_AGAIN_MS));
+                let wake = [earliest, next_retry].into_iter().flatten().fold(now + LOOK_AGAIN_MS, u64::min);
                 if wake > now {
                     tokio::select! {
                         () = me.clock.sleep_until_ms(wake) => {}
@@ -193,31 +231,38 @@ impl Scheduler {
                     missed_until = me.clock.now_ms();
                     continue;
                 }
-                if let Err(e) = me.fire_due(None).await {
-                    tracing::warn!("firing schedules: {e}");
-                    tokio::time::sleep(RETRY).await;
+                match me.fire_due(None).await {
+                    Ok(retry) => next_retry = retry,
+                    Err(e) => {
+                        tracing::warn!("firing schedules: {e}");
+                        tokio::time::sleep(RETRY).await;
+                    }
                 }
             }
         })
     }
 
-    /// Acts on everything due now, earliest first; `missed_until`: what fell due until then
-    /// was missed while no worker ran, so each schedule fires once for it and goes on from
-    /// there.
-    pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<()> {
+    /// Acts on everything due now, earliest first, then on the retries due; `missed_until`:
+    /// what fell due until then was missed while no worker ran, so each schedule fires
+    /// once for it and goes on from there. The time the next retry is due, if any.
+    pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<Option<u64>> {
         let now = self.clock.now_ms();
         if let Some(m) = missed_until {
             self.give_every_schedule_a_firing(m.min(now)).await?;
         }
         let mut heap: BinaryHeap<Reverse<(u64, Key)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
-            due.iter().filter(|(_, d)| d.at_ms <= now).map(|(k, d)| Reverse((d.at_ms, k.clone()))).collect()
+            due.iter().filter(|(_, d)| d.at_ms <= now && !d.done).map(|(k, d)| Reverse((d.at_ms, k.clone()))).collect()
         };
         let mut fired: HashMap<Key, u32> = HashMap::new();
         while let Some(Reverse((at, key))) = heap.pop() {
             let Some(due) = self.due.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied() else { continue };
-            if due.at_ms != at {
+            if due.at_ms != at || due.done {
                 continue; // put again meanwhile, with an act of its own
+            }
+            // Another server may have changed the schedule since this one last loaded.
+            if self.cluster.shared && !self.still_due(&key, due).await? {
+                continue;
             }
             let state = self.snapshot();
             let Some(s) = state.schedules.get(&key).filter(|s| s.state == ScheduleState::Enabled) else {
@@ -234,68 +279,91 @@ impl Scheduler {
             if *count == MAX_CATCH_UP {
                 tracing::warn!(schedule = %s.arn, "{MAX_CATCH_UP} firings made up for at once; the rest are skipped");
             }
-            let next = self.act(s, due, now, catch_up_to).await;
-            if next.is_none() && s.delete_after_completion && self.delete_completed(s).await? {
-                continue;
-            }
+            let fired = self.fire(s, due.scheduled_ms, now).await;
+            let from = catch_up_to.map_or(due.scheduled_ms, |t| t.max(due.scheduled_ms));
+            let next = match next_due(s, due.scheduled_ms, from) {
+                Some(next) => Some(next),
+                // A one-time schedule keeps a `done` act, so nothing fires it again.
+                None if one_time(s) => Some(Due { at_ms: u64::MAX, scheduled_ms: due.scheduled_ms, done: true }),
+                None => None,
+            };
             if !self.advance_due(&key, due, next).await? {
                 continue; // put again while it fired: its new act stands
+            }
+            let completed = next.is_none_or(|n| n.done);
+            // A kept retry deletes the schedule once it is through.
+            if completed && s.delete_after_completion && fired != Fired::RetryKept {
+                self.delete_completed(s).await;
             }
             if let Some(next) = next.filter(|n| n.at_ms <= now) {
                 heap.push(Reverse((next.at_ms, key)));
             }
         }
-        Ok(())
+        self.retry_due(now).await
     }
 
-    /// Fires `s` (attempt `due.attempt + 1`) and says its next act: a retry, the next
-    /// firing (after `catch_up_to` when firings were missed until then), or none.
-    async fn act(&self, s: &Schedule, due: Due, now: u64, catch_up_to: Option<u64>) -> Option<Due> {
-        let attempt = due.attempt + 1;
+    /// Whether `due` is still the schedule's next act in the store.
+    async fn still_due(&self, key: &Key, due: Due) -> crate::Result<bool> {
+        let stored = self.stored_due(key).await?;
+        if stored == Some(due) {
+            return Ok(true);
+        }
+        self.remember_due(key, stored);
+        Ok(false)
+    }
+
+    /// Delivers `s`'s firing scheduled at `scheduled_ms` (its first attempt): a passing
+    /// failure is kept as a retry when the policy allows, the rest go to the dead-letter
+    /// queue.
+    pub(crate) async fn fire(&self, s: &Schedule, scheduled_ms: u64, now: u64) -> Fired {
+        let Err(a) = self.attempt(s, scheduled_ms, 1).await else { return Fired::Delivered };
+        let exhausted = if a.failure.retryable {
+            match self.keep_retry(s, scheduled_ms, 1, now).await {
+                Ok(()) => {
+                    tracing::info!(schedule = %s.arn, "delivery failed, retried later: {}", a.failure.message);
+                    return Fired::RetryKept;
+                }
+                Err(limit) => limit,
+            }
+        } else {
+            None
+        };
+        self.give_up(s, scheduled_ms, 1, &a, exhausted).await;
+        Fired::GaveUp
+    }
+
+    /// Attempt `attempt` (from 1) of `s`'s firing scheduled at `scheduled_ms`.
+    pub(crate) async fn attempt(&self, s: &Schedule, scheduled_ms: u64, attempt: u32) -> Result<(), Attempted> {
         let execution_id = uuid::Uuid::new_v4().to_string();
-        let firing = |body| Firing {
+        let body = body(s, scheduled_ms, &execution_id, attempt);
+        let dedup_id = dedup_id(s, scheduled_ms);
+        let firing = Firing {
             schedule_arn: &s.arn,
             group: &s.group,
             target: &s.target,
-            body,
+            body: body.clone(),
             execution_id: &execution_id,
+            dedup_id: &dedup_id,
             attempt,
         };
-        let body = body(s, due.scheduled_ms, &execution_id, attempt);
         let outcome = match self.sink.get() {
-            Some(sink) => sink.deliver(firing(body.clone())).await,
+            Some(sink) => sink.deliver(firing).await,
             None => Err(Failure { code: "InternalError", message: "the server is starting".into(), retryable: true }),
         };
-        let following = || {
-            let from = catch_up_to.map_or(due.scheduled_ms, |t| t.max(due.scheduled_ms));
-            next_due(s, due.scheduled_ms, from)
-        };
-        let Err(failure) = outcome else { return following() };
-        let retry_at = now + backoff(attempt);
-        let retries = attempt - 1;
-        let too_old = retry_at.saturating_sub(due.scheduled_ms) > u64::from(s.target.retry.max_age_s) * 1000;
-        if failure.retryable && retries < s.target.retry.max_attempts && !too_old {
-            tracing::info!(schedule = %s.arn, attempt, "delivery failed, retried later: {}", failure.message);
-            return Some(Due { at_ms: retry_at, scheduled_ms: due.scheduled_ms, attempt });
-        }
-        let exhausted = match (failure.retryable, too_old) {
-            (false, _) => None,
-            (true, true) => Some("MaximumEventAgeInSeconds"),
-            (true, false) => Some("MaximumRetryAttempts"),
-        };
-        self.give_up(s, firing(body), &failure, exhausted, retries).await;
-        following()
+        outcome.map_err(|failure| Attempted { failure, body, execution_id })
     }
 
-    /// Sends an undeliverable firing to the dead-letter queue, or logs it when there is none.
-    async fn give_up(
+    /// Sends an undeliverable firing (its attempt `attempt`) to the dead-letter queue, or
+    /// logs it when there is none.
+    pub(crate) async fn give_up(
         &self,
         s: &Schedule,
-        firing: Firing<'_>,
-        failure: &Failure,
+        scheduled_ms: u64,
+        attempt: u32,
+        a: &Attempted,
         exhausted: Option<&str>,
-        retries: u32,
     ) {
+        let failure = &a.failure;
         let Some(queue) = &s.target.dead_letter_arn else {
             tracing::warn!(schedule = %s.arn, target = %s.target.arn, "firing not delivered: {}", failure.message);
             return;
@@ -303,9 +371,9 @@ impl Scheduler {
         let mut attributes = vec![
             ("ERROR_CODE".to_string(), failure.code.to_string()),
             ("ERROR_MESSAGE".to_string(), failure.message.clone()),
-            ("RETRY_ATTEMPTS".to_string(), retries.to_string()),
+            ("RETRY_ATTEMPTS".to_string(), (attempt - 1).to_string()),
             ("TARGET_ARN".to_string(), s.target.arn.clone()),
-            ("X-Amz-Scheduler-Attempt".to_string(), firing.attempt.to_string()),
+            ("X-Amz-Scheduler-Attempt".to_string(), attempt.to_string()),
             ("X-Amz-Scheduler-Group".to_string(), s.group.clone()),
             ("X-Amz-Scheduler-Schedule-Arn".to_string(), s.arn.clone()),
         ];
@@ -313,22 +381,35 @@ impl Scheduler {
             attributes.push(("EXHAUSTED_RETRY_CONDITION".to_string(), condition.to_string()));
         }
         let Some(sink) = self.sink.get() else { return };
+        let dedup_id = dedup_id(s, scheduled_ms);
+        let firing = Firing {
+            schedule_arn: &s.arn,
+            group: &s.group,
+            target: &s.target,
+            body: a.body.clone(),
+            execution_id: &a.execution_id,
+            dedup_id: &dedup_id,
+            attempt,
+        };
         if let Err(e) = sink.dead_letter(firing, queue, attributes).await {
             tracing::warn!(schedule = %s.arn, dead_letter_queue = %queue, "firing lost: {}; dead letter refused: {e}", failure.message);
         }
     }
 
     /// `ActionAfterCompletion: DELETE`: removes a schedule that will fire no more, unless it
-    /// was changed meanwhile; `true` when it went.
-    async fn delete_completed(&self, s: &Schedule) -> crate::Result<bool> {
-        self.change(|d| {
-            let key = (s.group.clone(), s.name.clone());
-            if d.schedules.get(&key).is_none_or(|now| now.modified_ms != s.modified_ms) {
-                return Ok(false);
-            }
-            d.delete_schedule(&s.group, &s.name);
-            Ok(true)
-        })
-        .await
+    /// was changed meanwhile (a failure is logged: the schedule stays, done).
+    pub(crate) async fn delete_completed(&self, s: &Schedule) {
+        let deleted = self
+            .change(|d| {
+                let key = (s.group.clone(), s.name.clone());
+                if d.schedules.get(&key).is_some_and(|now| now.modified_ms == s.modified_ms) {
+                    d.delete_schedule(&s.group, &s.name);
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = deleted {
+            tracing::warn!(schedule = %s.arn, "a completed schedule could not be deleted: {e}");
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod names;
 mod firing;
 mod groups;
 mod lifecycle;
+mod retries;
 mod schedules;
 mod service;
 #[cfg(test)]

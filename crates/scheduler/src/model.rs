@@ -80,6 +80,10 @@ pub struct Schedule {
     pub created_ms: u64,
     /// When it last changed.
     pub modified_ms: u64,
+    /// When what decides its firings (expression, zone, dates, state, window) was last set:
+    /// a rate without a `StartDate` counts from here.
+    #[serde(default)]
+    pub timing_ms: u64,
     /// The `ClientToken` it was created with (a repeated CreateSchedule with the same token
     /// answers as the first did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,29 +123,18 @@ pub struct EventParameters {
     pub source: String,
 }
 
-/// `RetryPolicy`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// `MaximumRetryAttempts` (0–185; 185 by default).
-    pub max_attempts: u32,
-    /// `MaximumEventAgeInSeconds` (60–86,400; a day by default).
-    pub max_age_s: u32,
-}
+/// `RetryPolicy`, as EventBridge shares it.
+pub use squall_schedules::RetryPolicy;
 
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy { max_attempts: 185, max_age_s: 86_400 }
-    }
-}
-
-/// A schedule's next act, as stored: fire (or retry) at `at_ms` the firing scheduled for
-/// `scheduled_ms`.
+/// A schedule's next act, as stored: fire at `at_ms` the firing scheduled for
+/// `scheduled_ms`; or, `done`, nothing more (a one-time schedule that fired).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Due {
-    /// When to act (the scheduled time, moved within a flexible window, or a retry's time).
+    /// When to fire (the scheduled time, moved within a flexible window).
     pub at_ms: u64,
     /// The firing's scheduled time (`<aws.scheduler.scheduled-time>`).
     pub scheduled_ms: u64,
-    /// Attempts made so far (0 before the first).
-    pub attempt: u32,
+    /// The schedule fired its last firing.
+    #[serde(default)]
+    pub done: bool,
 }

@@ -97,14 +97,22 @@ fn check(new: &NewSchedule, now: u64) -> Result<()> {
     let expression = Expression::parse_with_at(&new.expression)
         .map_err(|why| invalid(format!("Invalid Schedule Expression {}: {why}", new.expression)))?;
     let recurring = !matches!(expression, Expression::At(_));
-    if recurring && new.start_ms.is_some_and(|s| s + START_DATE_SLACK_MS < now) {
+    if recurring && new.start_ms.is_some_and(|s| s.saturating_add(START_DATE_SLACK_MS) < now) {
         return Err(invalid("The StartDate you specify cannot be earlier than 5 minutes ago.".into()));
     }
-    if let Some(tz) = &new.timezone
-        && time_zone(tz).is_none()
-    {
+    let zone = match &new.timezone {
+        Some(tz) => time_zone(tz).ok_or_else(|| {
+            invalid(format!(
+                "Invalid time zone {tz}: ScheduleExpressionTimezone is an IANA time zone (America/New_York, UTC)."
+            ))
+        })?,
+        None => squall_schedules::Tz::UTC,
+    };
+    if !recurring && expression.next_after_in(zone, 0, 0).is_none() {
         return Err(invalid(format!(
-            "Invalid time zone {tz}: ScheduleExpressionTimezone is an IANA time zone (America/New_York, UTC)."
+            "Invalid Schedule Expression {}: the clocks of {} skip that time (a daylight-saving change).",
+            new.expression,
+            new.timezone.as_deref().unwrap_or("UTC")
         )));
     }
     if let (true, Some(start), Some(end)) = (recurring, new.start_ms, new.end_ms)
@@ -208,7 +216,7 @@ impl Scheduler {
                 return Err(Error::Quota(format!("An account has at most {MAX_SCHEDULES} schedules.")));
             }
             let schedule = built(&self.region, &group, new, d.now_ms, d.now_ms);
-            d.put_schedule(schedule.clone());
+            d.put_schedule(schedule.clone(), None);
             Ok(schedule)
         })
         .await
@@ -218,11 +226,24 @@ impl Scheduler {
     pub async fn update_schedule(&self, new: NewSchedule) -> Result<Schedule> {
         let group = group_of(new.group.as_deref())?;
         check(&new, self.clock.now_ms())?;
+        let key = (group.clone(), new.name.clone());
+        let current = self.due_of(&key);
         self.change(|d| {
-            let existing = d.schedules.get(&(group.clone(), new.name.clone())).ok_or_else(|| no_schedule(&new.name))?;
+            let existing = d.schedules.get(&key).ok_or_else(|| no_schedule(&new.name))?.clone();
             let mut schedule = built(&self.region, &group, new, existing.created_ms, d.now_ms);
             schedule.client_token = existing.client_token.clone();
-            d.put_schedule(schedule.clone());
+            // What decides its firings unchanged: its next act (a rate's phase, a one-time
+            // schedule's being done) stays.
+            let same_timing = existing.expression == schedule.expression
+                && existing.timezone == schedule.timezone
+                && existing.start_ms == schedule.start_ms
+                && existing.end_ms == schedule.end_ms
+                && existing.state == schedule.state
+                && existing.window_minutes == schedule.window_minutes;
+            if same_timing {
+                schedule.timing_ms = existing.timing_ms;
+            }
+            d.put_schedule(schedule.clone(), current.filter(|_| same_timing));
             Ok(schedule)
         })
         .await
@@ -306,6 +327,7 @@ fn built(region: &str, group: &str, new: NewSchedule, created_ms: u64, now_ms: u
         target: new.target,
         created_ms,
         modified_ms: now_ms,
+        timing_ms: now_ms,
         client_token: new.client_token,
     }
 }

@@ -70,12 +70,15 @@ impl Draft {
         }
     }
 
-    /// Stores `schedule` with its first act from now.
-    pub(crate) fn put_schedule(&mut self, schedule: Schedule) {
+    /// Stores `schedule` with its first act from now, or with `keep` (its act as it was,
+    /// when what decides its firings did not change).
+    pub(crate) fn put_schedule(&mut self, schedule: Schedule, keep: Option<Due>) {
         let key = (schedule.group.clone(), schedule.name.clone());
         self.writes.push(write(SCHEDULES, &key.0, &key.1, Some(json(&schedule))));
-        let due = first_due(&schedule, self.now_ms);
-        self.set_due(key.clone(), due);
+        if keep.is_none() {
+            let due = first_due(&schedule, self.now_ms);
+            self.set_due(key.clone(), due);
+        }
         self.schedules.insert(key, schedule);
     }
 
@@ -194,7 +197,13 @@ impl Scheduler {
         };
         match self.store.write_checked(vec![row], vec![expect]).await {
             Ok(()) => {}
-            Err(squall_storage::Error::Conflict(_)) => return Ok(false),
+            Err(squall_storage::Error::Conflict(_)) => {
+                // Another change set it: take what the store holds, so the stale act does
+                // not fire again.
+                let stored = self.stored_due(key).await?;
+                self.remember_due(key, stored);
+                return Ok(false);
+            }
             Err(e) => return Err(e.into()),
         }
         let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
@@ -205,6 +214,31 @@ impl Scheduler {
             };
         }
         Ok(true)
+    }
+
+    /// A schedule's next act as the store holds it.
+    pub(crate) async fn stored_due(&self, key: &Key) -> Result<Option<Due>> {
+        let Some(item) = self.store.get_item(DUE, key.0.as_bytes(), key.1.as_bytes()).await? else { return Ok(None) };
+        serde_json::from_slice(&item).map(Some).map_err(|e| corrupt(format!("next firing of {}/{}", key.0, key.1), e))
+    }
+
+    /// Takes `due` as a schedule's next act in memory.
+    pub(crate) fn remember_due(&self, key: &Key, due: Option<Due>) {
+        let mut map = self.due.lock().unwrap_or_else(|p| p.into_inner());
+        match due {
+            Some(d) => map.insert(key.clone(), d),
+            None => map.remove(key),
+        };
+    }
+
+    /// The store the definitions, acts and retries are kept in.
+    pub(crate) fn store(&self) -> &dyn TableStore {
+        self.store.as_ref()
+    }
+
+    /// A schedule's next act in memory.
+    pub(crate) fn due_of(&self, key: &Key) -> Option<Due> {
+        self.due.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied()
     }
 
     /// Gives every enabled schedule that will fire again but has no next act one from

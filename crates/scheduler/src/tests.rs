@@ -279,3 +279,54 @@ async fn groups_hold_schedules_and_go_with_them() {
     s.delete_group("team").await.unwrap();
     assert_eq!(s.list_schedules(None, None, None, 100, None).unwrap().schedules.len(), 1);
 }
+
+#[tokio::test]
+async fn a_one_time_schedule_that_fired_stays_done_through_restarts_and_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    {
+        let (s, got) = open(dir.path(), &clock).await;
+        s.create_schedule(new("once", "at(2026-12-06T12:30:00)")).await.unwrap();
+        advance(&s, &clock, Duration::from_secs(3600)).await;
+        assert_eq!(got.take().len(), 1);
+    }
+    let (s, got) = open(dir.path(), &clock).await;
+    s.fire_due(Some(clock.now_ms())).await.unwrap();
+    let mut described = new("once", "at(2026-12-06T12:30:00)");
+    described.description = Some("only the words change".into());
+    s.update_schedule(described).await.unwrap();
+    advance(&s, &clock, Duration::from_secs(3600)).await;
+    assert!(got.take().is_empty(), "it fired once, for good");
+}
+
+#[tokio::test]
+async fn an_update_that_keeps_the_timing_keeps_a_rates_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let (s, got) = open(dir.path(), &clock).await;
+    s.create_schedule(new("hourly", "rate(1 hour)")).await.unwrap();
+    s.fire_due(None).await.unwrap();
+    assert_eq!(got.take().len(), 1, "a rate without a start date fires at once");
+    advance(&s, &clock, Duration::from_secs(1800)).await;
+    let mut described = new("hourly", "rate(1 hour)");
+    described.description = Some("same hours".into());
+    s.update_schedule(described).await.unwrap();
+    s.fire_due(None).await.unwrap();
+    assert!(got.take().is_empty(), "not again at the update");
+    advance(&s, &clock, Duration::from_secs(1800)).await;
+    assert_eq!(got.take().len(), 1, "on the hour, as before");
+}
+
+#[tokio::test]
+async fn a_retry_does_not_hold_up_the_schedules_next_firings() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START_MS);
+    let (s, got) = open(dir.path(), &clock).await;
+    *got.flaky.lock().unwrap() = 1;
+    s.create_schedule(new("minutely", "rate(1 minute)")).await.unwrap();
+    s.fire_due(None).await.unwrap();
+    assert!(got.take().is_empty(), "the first firing failed for now");
+    advance(&s, &clock, Duration::from_secs(60)).await;
+    let fired = got.take();
+    assert_eq!(fired.len(), 2, "the retry and the next firing: {fired:?}");
+}

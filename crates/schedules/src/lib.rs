@@ -12,6 +12,10 @@
 //! fires once, at its first passing; a rate is a fixed duration (`rate(1 day)` is 24 hours,
 //! whatever the zone).
 
+mod retry;
+
+pub use retry::RetryPolicy;
+
 use chrono::{LocalResult, NaiveDateTime, TimeZone, Utc};
 pub use chrono_tz::Tz;
 use croner::Cron;
@@ -80,7 +84,8 @@ impl Schedule {
                     return Some(start_ms);
                 }
                 let periods = (after_ms - start_ms) / every_ms + 1;
-                Some(start_ms + periods * every_ms)
+                // None past the end of time, rather than wrapping around to the past.
+                periods.checked_mul(*every_ms)?.checked_add(start_ms)
             }
             Schedule::Cron(c) => next_cron(c, zone, after_ms),
             Schedule::At(local) => first_passing(zone, local).filter(|at| *at > after_ms),
@@ -119,6 +124,9 @@ fn next_cron(c: &Cron, zone: Tz, after_ms: u64) -> Option<u64> {
     None
 }
 
+/// The longest rate taken: a hundred years.
+const MAX_RATE_MS: u64 = 100 * 366 * 86_400_000;
+
 /// `n unit`: n a positive whole number, the unit singular for 1 and plural otherwise.
 fn rate(body: &str) -> Result<u64, String> {
     let mut parts = body.split(' ');
@@ -138,7 +146,11 @@ fn rate(body: &str) -> Result<u64, String> {
     if singular != (n == 1) {
         return Err(format!("rate({body}): the unit is singular for 1 and plural otherwise"));
     }
-    n.checked_mul(unit_ms).ok_or_else(|| format!("rate({body}) is too long"))
+    // Past a hundred years a rate would never fire anyway; refusing it keeps the arithmetic
+    // of its firings far from overflowing.
+    n.checked_mul(unit_ms)
+        .filter(|ms| *ms <= MAX_RATE_MS)
+        .ok_or_else(|| format!("rate({body}) is longer than a hundred years"))
 }
 
 /// Six fields; exactly one of day-of-month and day-of-week is `?`.
@@ -263,9 +275,17 @@ mod tests {
         for ok in ["rate(1 minute)", "rate(1 hour)", "rate(2 days)", "rate(1 day)"] {
             assert!(Schedule::parse(ok).is_ok(), "{ok}");
         }
-        for bad in
-            ["rate(0 minutes)", "rate(1 minutes)", "rate(5 minute)", "rate(5 weeks)", "rate(-1 hours)", "rate(5)"]
-        {
+        assert!(Schedule::parse("rate(36000 days)").is_ok());
+        for bad in [
+            "rate(0 minutes)",
+            "rate(1 minutes)",
+            "rate(5 minute)",
+            "rate(5 weeks)",
+            "rate(-1 hours)",
+            "rate(5)",
+            "rate(213503982334 days)",
+            "rate(40000 days)",
+        ] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");
         }
     }

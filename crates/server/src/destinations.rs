@@ -5,7 +5,6 @@
 
 use squall_events::EventBuses;
 use squall_functions::DestinationSink;
-use squall_iam::{Context, Decision, Policy, PolicyKind};
 use squall_identity::Identities;
 use squall_topics::destinations::{Destinations, target_policy};
 use squall_types::FunctionRecord;
@@ -41,21 +40,12 @@ impl FunctionDestinations {
         };
         let name = from.config.name.as_str();
         let creds = self.identities.function_session(name, crate::roles::grant_of(from)).map_err(|e| e.to_string())?;
-        let principal =
-            self.identities.session(&creds.access_key_id, &creds.session_token).map_err(|e| format!("{e:?}"))?;
-        // A stored policy was checked when set; one that no longer parses grants nothing.
-        let policy = policy.and_then(|d| Policy::parse(&d, PolicyKind::Resource).ok());
-        let mut context = Context::default();
-        let now = self.clock.now_ms();
-        context
-            .set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now))
-            .set("aws:EpochTime", (now / 1000).to_string())
-            .set("aws:SecureTransport", "false")
-            .set("aws:ResourceAccount", squall_types::ACCOUNT_ID);
-        principal.describe(&mut context);
-        match principal.decide(action, arn, policy.as_ref(), &context) {
-            Decision::Allow => Ok(()),
-            _ => Err(format!("the execution role {} is not authorized to perform {action} on {arn}", from.config.role)),
+        let context = crate::roles::delivery_context(self.clock.now_ms());
+        match crate::roles::session_allows(&self.identities, &creds, action, arn, policy, context)? {
+            true => Ok(()),
+            false => {
+                Err(format!("the execution role {} is not authorized to perform {action} on {arn}", from.config.role))
+            }
         }
     }
 }

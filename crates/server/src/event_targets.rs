@@ -3,6 +3,7 @@
 
 use squall_events::{Delivery, Refusal, TargetSink};
 use squall_topics::Destinations;
+use squall_topics::destinations::Failure;
 
 /// The events service's outlet.
 pub(crate) struct EventTargets(pub(crate) Destinations);
@@ -18,8 +19,9 @@ impl TargetSink for EventTargets {
         // A FIFO queue's messages are deduplicated by event id, as EventBridge does.
         let fifo = d.target.message_group_id.clone().map(|group| (group, d.event_id.to_string()));
         self.0.try_send(&d.target.arn, d.body, Vec::new(), fifo).await.map_err(|u| {
-            let code = if u.message.contains("does not exist") { "RESOURCE_NOT_FOUND" } else { "SDK_CLIENT_ERROR" };
-            Refusal { code, message: u.message, retryable: u.passing }
+            let retryable = u.passing();
+            let code = if u.kind == Failure::Missing { "RESOURCE_NOT_FOUND" } else { "SDK_CLIENT_ERROR" };
+            Refusal { code, message: u.message, retryable }
         })
     }
 

@@ -55,3 +55,31 @@ impl CredentialSource for FunctionRoles {
         self.clock.get().map_or(0, squall_clock::Clock::now_ms)
     }
 }
+
+/// The condition keys of a delivery the platform makes for a role at `now_ms`.
+pub(crate) fn delivery_context(now_ms: u64) -> squall_iam::Context {
+    let mut context = squall_iam::Context::default();
+    context
+        .set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now_ms))
+        .set("aws:EpochTime", (now_ms / 1000).to_string())
+        .set("aws:SecureTransport", "false")
+        .set("aws:ResourceAccount", squall_types::ACCOUNT_ID);
+    context
+}
+
+/// Whether the session `creds` may perform `action` on `arn`, under the target's own
+/// `policy` (a stored policy was checked when set; one that no longer parses grants
+/// nothing); `Err` says why the session itself was refused.
+pub(crate) fn session_allows(
+    identities: &Identities,
+    creds: &squall_identity::Credentials,
+    action: &str,
+    arn: &str,
+    policy: Option<String>,
+    mut context: squall_iam::Context,
+) -> Result<bool, String> {
+    let principal = identities.session(&creds.access_key_id, &creds.session_token).map_err(|e| format!("{e:?}"))?;
+    let policy = policy.and_then(|d| squall_iam::Policy::parse(&d, squall_iam::PolicyKind::Resource).ok());
+    principal.describe(&mut context);
+    Ok(principal.decide(action, arn, policy.as_ref(), &context) == squall_iam::Decision::Allow)
+}

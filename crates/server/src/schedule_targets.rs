@@ -5,10 +5,9 @@
 //! `sqs:SendMessage`, `sns:Publish` or `events:PutEvents` on the target, as on AWS.
 
 use squall_events::{Entry, EntryResult, EventBuses};
-use squall_iam::{Context, Decision, Policy, PolicyKind};
 use squall_identity::Identities;
 use squall_scheduler::{Failure, Firing, FiringSink};
-use squall_topics::destinations::{Destinations, Undelivered, target_policy};
+use squall_topics::destinations::{Destinations, Failure as Kind, Undelivered, target_policy};
 use std::sync::Arc;
 
 const SCHEDULER: &str = "scheduler.amazonaws.com";
@@ -29,30 +28,25 @@ impl ScheduleTargets {
     /// Whether the firing's role may perform `action` on `arn` (under `policy`, the
     /// target's own); `Err` says why not.
     fn permitted(&self, f: &Firing<'_>, action: &str, arn: &str, policy: Option<String>) -> Result<(), Failure> {
-        let now = self.clock.now_ms();
-        let mut context = Context::default();
-        context
-            .set("aws:SourceArn", f.schedule_arn)
-            .set("aws:SourceAccount", squall_types::ACCOUNT_ID)
-            .set("aws:CurrentTime", squall_types::format_iso8601_millis_z(now))
-            .set("aws:EpochTime", (now / 1000).to_string())
-            .set("aws:SecureTransport", "false")
-            .set("aws:ResourceAccount", squall_types::ACCOUNT_ID);
+        let mut context = crate::roles::delivery_context(self.clock.now_ms());
+        // The schedule group's ARN, as EventBridge Scheduler gives it to trust policies.
+        let group_arn = f
+            .schedule_arn
+            .split_once(":schedule/")
+            .map(|(head, _)| format!("{head}:schedule-group/{}", f.group))
+            .unwrap_or_default();
+        context.set("aws:SourceArn", group_arn).set("aws:SourceAccount", squall_types::ACCOUNT_ID);
         let role = &f.target.role_arn;
         let creds = self
             .identities
             .service_session(SCHEDULER, role, f.execution_id, &context)
             .map_err(|e| denied(format!("EventBridge Scheduler cannot assume {role}: {e}")))?;
-        let principal = self
-            .identities
-            .session(&creds.access_key_id, &creds.session_token)
-            .map_err(|e| denied(format!("the session of {role} was refused: {e:?}")))?;
-        // A stored policy was checked when set; one that no longer parses grants nothing.
-        let policy = policy.and_then(|d| Policy::parse(&d, PolicyKind::Resource).ok());
-        principal.describe(&mut context);
-        match principal.decide(action, arn, policy.as_ref(), &context) {
-            Decision::Allow => Ok(()),
-            _ => Err(denied(format!("{role} is not authorized to perform: {action} on resource: {arn}"))),
+        let allowed = crate::roles::session_allows(&self.identities, &creds, action, arn, policy, context)
+            .map_err(|e| denied(format!("the session of {role} was refused: {e}")))?;
+        if allowed {
+            Ok(())
+        } else {
+            Err(denied(format!("{role} is not authorized to perform: {action} on resource: {arn}")))
         }
     }
 
@@ -109,12 +103,12 @@ impl ScheduleTargets {
 
 /// A store's failure may pass; a missing target does not.
 fn failure(u: Undelivered) -> Failure {
-    let code = match (u.passing, u.message.contains("does not exist")) {
-        (true, _) => "InternalError",
-        (false, true) => "ResourceNotFound",
-        (false, false) => "ValidationError",
+    let code = match u.kind {
+        Kind::Passing => "InternalError",
+        Kind::Missing => "ResourceNotFound",
+        Kind::Refused => "ValidationError",
     };
-    Failure { code, message: u.message, retryable: u.passing }
+    Failure { code, message: u.message, retryable: u.kind == Kind::Passing }
 }
 
 #[async_trait::async_trait]
@@ -124,8 +118,8 @@ impl FiringSink for ScheduleTargets {
             return self.put_event(&f).await;
         }
         self.check_destination(&f, &f.target.arn)?;
-        // A FIFO queue's messages are deduplicated by the firing's execution id.
-        let fifo = f.target.message_group_id.clone().map(|group| (group, f.execution_id.to_string()));
+        // A FIFO queue's messages are deduplicated by the firing (every attempt of it alike).
+        let fifo = f.target.message_group_id.clone().map(|group| (group, f.dedup_id.to_string()));
         self.destinations.try_send(&f.target.arn, f.body.clone(), Vec::new(), fifo).await.map_err(failure)
     }
 

@@ -107,8 +107,9 @@ impl Destinations {
         self.try_send(arn, body, attributes, fifo).await.map_err(|u| u.message)
     }
 
-    /// [`Destinations::send_grouped`], saying whether a failure may pass (the store failed,
-    /// the server is stopping) or will not (no such target, a message it refuses).
+    /// [`Destinations::send_grouped`], saying what kind of failure it was: one that may
+    /// pass (the store failed, the server is stopping), a target that does not exist, or a
+    /// message it refuses.
     pub async fn try_send(
         &self,
         arn: &str,
@@ -118,38 +119,53 @@ impl Destinations {
     ) -> Result<(), Undelivered> {
         let attributes: squall_queues::message::Attributes =
             attributes.iter().map(|(k, v)| (k.clone(), string(v))).collect();
-        let lasting = |message: String| Undelivered { message, passing: false };
+        let failed = |kind, message: String| Undelivered { message, kind };
         match Arn::parse(arn).map(|a| a.service) {
             Some("sqs") => {
-                let queue = queue_of_arn(arn).ok_or_else(|| lasting(format!("{arn} is not a queue ARN")))?;
+                let queue =
+                    queue_of_arn(arn).ok_or_else(|| failed(Failure::Missing, format!("{arn} is not a queue ARN")))?;
                 let (group_id, dedup_id) = fifo.unzip();
                 let m = NewMessage { body, attributes, group_id, dedup_id, ..NewMessage::default() };
-                self.queues.send(queue, m).await.map(drop).map_err(|e| Undelivered {
-                    passing: matches!(e, squall_queues::Error::Storage(_)),
-                    message: e.to_string(),
+                self.queues.send(queue, m).await.map(drop).map_err(|e| {
+                    let kind = match e {
+                        squall_queues::Error::Storage(_) => Failure::Passing,
+                        squall_queues::Error::QueueDoesNotExist => Failure::Missing,
+                        _ => Failure::Refused,
+                    };
+                    failed(kind, e.to_string())
                 })
             }
             Some("sns") => {
                 let p = Publish { message: body, attributes, ..Publish::default() };
-                self.topics
-                    .publish(arn, p, &TraceContext::new_root())
-                    .await
-                    .map(drop)
-                    .map_err(|e| Undelivered { passing: matches!(e, crate::Error::Storage(_)), message: e.to_string() })
+                self.topics.publish(arn, p, &TraceContext::new_root()).await.map(drop).map_err(|e| {
+                    let kind = match e {
+                        crate::Error::Storage(_) => Failure::Passing,
+                        crate::Error::NotFound(_) => Failure::Missing,
+                        _ => Failure::Refused,
+                    };
+                    failed(kind, e.to_string())
+                })
             }
             Some("lambda") => {
                 let functions = self
                     .functions
                     .upgrade()
-                    .ok_or_else(|| Undelivered { message: "the server is stopping".into(), passing: true })?;
-                let name = function_of_arn(arn).ok_or_else(|| lasting(format!("{arn} is not a function ARN")))?;
-                let f = functions.function(name).ok_or_else(|| lasting(format!("function {name} does not exist")))?;
+                    .ok_or_else(|| failed(Failure::Passing, "the server is stopping".into()))?;
+                let name = function_of_arn(arn)
+                    .ok_or_else(|| failed(Failure::Missing, format!("{arn} is not a function ARN")))?;
+                let f = functions
+                    .function(name)
+                    .ok_or_else(|| failed(Failure::Missing, format!("function {name} does not exist")))?;
                 let trace = TraceContext::new_root();
                 functions.enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace).await.map_err(|e| {
-                    Undelivered { passing: matches!(e, squall_functions::Error::Storage(_)), message: e.to_string() }
+                    let kind = match e {
+                        squall_functions::Error::Storage(_) => Failure::Passing,
+                        _ => Failure::Refused,
+                    };
+                    failed(kind, e.to_string())
                 })
             }
-            _ => Err(lasting(format!("{arn} is not the ARN of a queue, topic or function"))),
+            _ => Err(failed(Failure::Missing, format!("{arn} is not the ARN of a queue, topic or function"))),
         }
     }
 }
@@ -159,6 +175,24 @@ impl Destinations {
 pub struct Undelivered {
     /// Why.
     pub message: String,
+    /// What kind of failure.
+    pub kind: Failure,
+}
+
+/// Kinds of failed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// May pass: trying again later may succeed.
+    Passing,
+    /// The target does not exist.
+    Missing,
+    /// The target refuses the message.
+    Refused,
+}
+
+impl Undelivered {
     /// Whether trying again later may succeed.
-    pub passing: bool,
+    pub fn passing(&self) -> bool {
+        self.kind == Failure::Passing
+    }
 }

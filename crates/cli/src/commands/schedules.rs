@@ -8,32 +8,20 @@ use crate::client::{Client, Response, segment, server_error, xml_text};
 use anyhow::Context;
 use http::{Method, StatusCode};
 use serde_json::json;
-use squall_manifest::{FunctionSpec, ScheduleResource};
+use squall_manifest::{FunctionSpec, ScheduleResource, rule_name};
 
 /// The tag naming the deployment a schedule group belongs to.
 const DEPLOYMENT_TAG: &str = "squall:deployment";
 
-/// A name of at most 64 characters from `deployment` and `suffix`, the deployment's part cut
-/// and marked with a hash of the whole when too long.
-fn bounded(deployment: &str, suffix: &str) -> String {
-    let full = format!("{deployment}{suffix}");
-    if full.len() <= 64 {
-        return full;
-    }
-    let hash =
-        deployment.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    let keep = 64 - suffix.len() - 7;
-    format!("{}-{:06x}{suffix}", &deployment[..keep], hash & 0xff_ffff)
-}
-
-/// The deployment's schedule group.
+/// The deployment's schedule group: its name (cut and marked with a hash past 64
+/// characters, as rule names are).
 pub(crate) fn group_name(deployment: &str) -> String {
-    bounded(deployment, "")
+    if deployment.len() <= 64 { deployment.to_string() } else { rule_name(deployment, "schedules") }
 }
 
-/// The deployment's scheduler role.
+/// The deployment's scheduler role: `<deployment>-scheduler`, cut the same way.
 fn role_name(deployment: &str) -> String {
-    bounded(deployment, "-scheduler")
+    rule_name(deployment, "scheduler")
 }
 
 fn ok(resp: Response, what: &str) -> anyhow::Result<Response> {
@@ -89,7 +77,15 @@ async fn own_role(client: &Client, function: Option<&FunctionSpec>) -> anyhow::R
     if no_such_entity(&got) {
         return Ok(None);
     }
-    ok(got, "reading a function's role")?;
+    let got = ok(got, "reading a function's role")?;
+    // The trust policy comes URL-encoded; the service's name needs no escaping.
+    let trust = xml_text(&String::from_utf8_lossy(&got.body), "AssumeRolePolicyDocument").unwrap_or_default();
+    if !trust.contains("scheduler.amazonaws.com") {
+        println!(
+            "  warning: role {} of {} does not trust scheduler.amazonaws.com: its schedules' firings will be refused until its trust policy allows EventBridge Scheduler",
+            f.config.role, f.config.name
+        );
+    }
     Ok(Some(f.config.role.clone()))
 }
 
@@ -116,7 +112,11 @@ pub(crate) async fn ensure_schedules(
     let spec = |arn: &str| functions.iter().find(|f| arn.rsplit(':').next() == Some(f.config.name.as_str()));
     let mut roles: Vec<(String, Option<String>)> = Vec::new();
     for s in schedules {
-        roles.push((s.function_arn.clone(), own_role(client, spec(&s.function_arn)).await?));
+        let role = match &s.role_arn {
+            Some(r) => Some(r.clone()),
+            None => own_role(client, spec(&s.function_arn)).await?,
+        };
+        roles.push((s.function_arn.clone(), role));
     }
     let borrowed: Vec<&str> = roles.iter().filter(|(_, own)| own.is_none()).map(|(f, _)| f.as_str()).collect();
     let shared = if borrowed.is_empty() { None } else { Some(ensure_role(client, deployment, &borrowed).await?) };

@@ -171,6 +171,8 @@ fn bucket_errors_are_located() {
         "NotificationConfiguration: {EventBridgeConfiguration: {EventBridgeEnabled: yes please}}",
     );
     assert!(e.contains("EventBridgeEnabled: must be true or false"), "{e}");
+    let e = bad("AccessControl: Private", "NotificationConfiguration: {EventBridgeConfiguration: {}}");
+    assert!(e.contains("EventBridgeConfiguration: needs EventBridgeEnabled"), "{e}");
     let m = crate::parse(
         "serverless.yml",
         &YAML.replace(
