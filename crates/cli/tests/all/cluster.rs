@@ -556,3 +556,83 @@ fn the_kubernetes_manifests_validate() -> Result {
     ok(&out)?;
     Ok(())
 }
+
+/// Schedules made through either server fire once each, on whichever server leads.
+#[test]
+fn schedules_fire_once_across_the_servers() -> Result {
+    let TwoServers { a, b, .. } = &two_servers("squall_cluster_schedules")?;
+    let queue_url =
+        ok(&a.aws(&["sqs", "create-queue", "--queue-name", "ticks", "--query", "QueueUrl", "--output", "text"]))?;
+    let queue_url = queue_url.trim();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&a.aws(&["iam", "create-role", "--role-name", "ticker", "--assume-role-policy-document", trust]))?;
+    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:000000000000:ticks"}]}"#;
+    ok(&a.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "ticker",
+        "--policy-name",
+        "send",
+        "--policy-document",
+        grant,
+    ]))?;
+    let soon = humantime::format_rfc3339_seconds(std::time::SystemTime::now() + Duration::from_secs(4)).to_string();
+    let at = format!("at({})", soon.trim_end_matches('Z'));
+    let mut expected = Vec::new();
+    for i in 0..8 {
+        let server = if i % 2 == 0 { a } else { b };
+        // Half fire at once (a rate without a start date), half at a moment a few seconds on.
+        let expression = if i < 4 { "rate(1 hour)" } else { at.as_str() };
+        let input = format!("tick-{i}");
+        let target = format!(
+            r#"{{"Arn":"arn:aws:sqs:us-east-1:000000000000:ticks","RoleArn":"arn:aws:iam::000000000000:role/ticker","Input":"{input}"}}"#
+        );
+        let name = format!("s{i}");
+        eventually("the server knows the queue and role", || {
+            ok(&server.aws(&[
+                "scheduler",
+                "create-schedule",
+                "--name",
+                &name,
+                "--schedule-expression",
+                expression,
+                "--flexible-time-window",
+                "Mode=OFF",
+                "--target",
+                &target,
+            ]))
+        })?;
+        expected.push(input);
+    }
+    let mut got: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Until each arrived, then a few seconds more: nothing may come twice.
+    let mut quiet_until = None;
+    while Instant::now() < deadline && quiet_until.is_none_or(|q| Instant::now() < q) {
+        let out = ok(&a.aws(&[
+            "sqs",
+            "receive-message",
+            "--queue-url",
+            queue_url,
+            "--max-number-of-messages",
+            "10",
+            "--wait-time-seconds",
+            "1",
+        ]))?;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&out) {
+            for m in v["Messages"].as_array().into_iter().flatten() {
+                got.push(m["Body"].as_str().unwrap_or_default().to_string());
+                let handle = m["ReceiptHandle"].as_str().unwrap_or_default();
+                ok(&a.aws(&["sqs", "delete-message", "--queue-url", queue_url, "--receipt-handle", handle]))?;
+            }
+        }
+        if quiet_until.is_none() && got.len() >= expected.len() {
+            quiet_until = Some(Instant::now() + Duration::from_secs(3));
+        }
+    }
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "each schedule fired once, on one server");
+    Ok(())
+}
