@@ -9,12 +9,13 @@ Prints, in one run on this machine, for a bus holding 1, 100 and 1,000 rules (ea
     (every matched event is durably in its queue before the answer on Squall; moto keeps
     messages in memory).
 Then, on Squall alone, 10,000 scheduled rules due in the same minute on a `--dev` server
-(`squall clock advance`): the time until all 10,000 firings sit in their queue.
+(`squall clock advance`): the time until all 10,000 firings sit in their queue; and the same
+for 10,000 EventBridge Scheduler schedules (each firing acting as the target's IAM role).
 
 Targets (issue 17): with 1,000 rules, PutEvents -> delivery p50 <= 5 ms; >= 20x moto's
 PutEvents throughput; 10,000 schedules due at once all fired within 10 s.
 
-Usage: python3 bench/events.py [--samples N] [--duration S] [--schedules N]
+Usage: python3 bench/events.py [--samples N] [--duration S] [--schedules N] [--schedules-only]
 Installs moto's server with pip (`moto[server]`) when it is missing.
 """
 
@@ -161,14 +162,94 @@ def schedules(squall_bin, tmp, count):
         squall.stop()
 
 
+def scheduler_schedules(squall_bin, tmp, count):
+    """EventBridge Scheduler schedules all due at one moment: seconds from the clock's advance
+    until all fired."""
+    import boto3
+    from botocore.config import Config
+
+    data = os.path.join(tmp, "scheduler")
+    squall = Squall(squall_bin, data, ["--dev"]).start()
+    try:
+        creds = configparser.ConfigParser()
+        creds.read(os.path.join(data, "credentials"))
+        key_id, secret = creds["squall"]["aws_access_key_id"], creds["squall"]["aws_secret_access_key"]
+        endpoint = f"http://127.0.0.1:{squall.api_port}"
+        kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key_id,
+                  aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}, max_pool_connections=8))
+        _, sqs = clients(endpoint, key_id, secret)
+        iam = boto3.client("iam", **kw)
+        url = sqs.create_queue(QueueName="fired")["QueueUrl"]
+        arn = "arn:aws:sqs:us-east-1:000000000000:fired"
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arn}]}
+        iam.put_role_policy(RoleName="bench", PolicyName="send", PolicyDocument=json.dumps(grant))
+        start = time.time() + 1800
+        log(f"creating {count} schedules")
+        lock = threading.Lock()
+        next_i = [0]
+
+        def creator():
+            sc = boto3.client("scheduler", **kw)
+            while True:
+                with lock:
+                    i = next_i[0]
+                    next_i[0] += 1
+                if i >= count:
+                    return
+                sc.create_schedule(Name=f"s{i}", ScheduleExpression="rate(1 hour)", StartDate=start,
+                                   FlexibleTimeWindow={"Mode": "OFF"}, Target={"Arn": arn, "RoleArn": role})
+
+        ts = [threading.Thread(target=creator) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        settle([squall.proc.pid])
+        t0 = time.perf_counter()
+        squall.cli("clock", "advance", "31m")
+        deadline = time.time() + 120
+        n = 0
+        while time.time() < deadline:
+            n = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+                    ["Attributes"]["ApproximateNumberOfMessages"])
+            if n >= count:
+                return time.perf_counter() - t0, n
+            time.sleep(0.05)
+        return None, n
+    finally:
+        squall.stop()
+
+
+def print_fired(what, count, fired):
+    secs, n = fired
+    if secs is None:
+        print(f"    {count} {what} due at once: only {n} fired within 120 s: NOT met")
+    else:
+        print(f"    {count} {what} due at once, all fired in {secs:.2f} s: {'met' if secs <= 10 else 'NOT met'} (<= 10 s)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=200, help="events per latency measurement (default 200)")
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per throughput measurement (default 5)")
     ap.add_argument("--schedules", type=int, default=10_000, help="scheduled rules due at once (default 10000)")
+    ap.add_argument("--schedules-only", action="store_true", help="only the schedules due at once, without moto")
     args = ap.parse_args()
 
     squall_bin = build()
+    if args.schedules_only:
+        tmp = tempfile.mkdtemp(prefix="squall-bench-events-")
+        try:
+            rules = schedules(squall_bin, tmp, args.schedules)
+            scheduler = scheduler_schedules(squall_bin, tmp, args.schedules)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        print("\nSquall: schedules due at once (--dev server, squall clock advance)\n")
+        print_fired("scheduled rules", args.schedules, rules)
+        print_fired("EventBridge Scheduler schedules", args.schedules, scheduler)
+        return
     moto_cmd = moto_command()
     tmp = tempfile.mkdtemp(prefix="squall-bench-events-")
     squall, moto = None, None
@@ -214,6 +295,7 @@ def main():
                 results.setdefault(count, {})[name] = (lat, thr)
         log(f"squall: {args.schedules} schedules due at once")
         fired = schedules(squall_bin, tmp, args.schedules)
+        fired_scheduler = scheduler_schedules(squall_bin, tmp, args.schedules)
     finally:
         if moto:
             moto.terminate()
@@ -233,11 +315,8 @@ def main():
     ratio = results[1000]["squall"][1]["ops"] / results[1000]["moto"][1]["ops"]
     print(f"\n    1,000 rules, PutEvents -> delivery p50 <= 5 ms: {'met' if p50 <= 5 else 'NOT met'} ({p50:.2f} ms)")
     print(f"    1,000 rules, >= 20x moto's PutEvents/s: {'met' if ratio >= 20 else 'NOT met'} ({ratio:.1f}x)")
-    secs, n = fired
-    if secs is None:
-        print(f"    {args.schedules} schedules due at once: only {n} fired within 120 s: NOT met")
-    else:
-        print(f"    {args.schedules} schedules due at once, all fired in {secs:.2f} s: {'met' if secs <= 10 else 'NOT met'} (<= 10 s)")
+    print_fired("scheduled rules", args.schedules, fired)
+    print_fired("EventBridge Scheduler schedules", args.schedules, fired_scheduler)
 
 
 if __name__ == "__main__":

@@ -49,17 +49,21 @@ from botocore.parsers import ResponseParserError
 cfg = Config(retries={"total_max_attempts": 1})  # no retries: a 500 shows at once, and waits stay bounded
 events = boto3.client("events", config=cfg)
 sqs = boto3.client("sqs", config=cfg)
+s3 = boto3.client("s3", config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
 RUN = str(int(time.time() * 1000))[-7:]  # names unique per run: reruns and deleted names don't collide
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/"
 RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
+ARCHIVE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:archive/"
+REPLAY_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:replay/"
 
 NOT_FOUND = ("ResourceNotFoundException",)
 EXISTS = ("ResourceAlreadyExistsException",)
 INVALID = ("ValidationException",)
 BAD_PATTERN = ("InvalidEventPatternException",)
 LIMIT = ("LimitExceededException",)
+ILLEGAL = ("IllegalStatusException",)
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 EVENT_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 
@@ -198,6 +202,38 @@ def all_buses():
         if not token:
             break
     return names
+
+
+def every(fn, key, **kw):
+    """Every item of a listing that pages with Limit/NextToken (bounded)."""
+    items, token = [], None
+    for _ in range(100):
+        page = fn(Limit=100, **kw, **({"NextToken": token} if token else {}))
+        items += page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            break
+    return items
+
+
+def event_count(archive, want):
+    """The archive's EventCount, once it is `want` or after 10 s (bounded)."""
+    deadline = time.time() + 10
+    while True:
+        n = events.describe_archive(ArchiveName=archive).get("EventCount")
+        if n == want or time.time() > deadline:
+            return n
+        time.sleep(0.2)
+
+
+def replay_over(name):
+    """DescribeReplay once the replay is COMPLETED, CANCELLED or FAILED, or after 10 s (bounded)."""
+    deadline = time.time() + 10
+    while True:
+        d = events.describe_replay(ReplayName=name)
+        if d.get("State") in ("COMPLETED", "CANCELLED", "FAILED") or time.time() > deadline:
+            return d
+        time.sleep(0.2)
 
 
 queues, buses, rules = [], [], []  # rules: (name, bus or None), for the clean-up
@@ -498,6 +534,30 @@ check(r.get("FailedEntryCount") == 0, "updating one of the five (same Id) is fin
 lt = {t["Id"]: t for t in events.list_targets_by_rule(Rule=lim).get("Targets", [])}
 check(sorted(lt) == [f"t{i}" for i in range(5)] and lt["t0"].get("Input") == '{"updated": true}',
       "the rule has its five targets, t0 updated")
+# A target's RetryPolicy: MaximumRetryAttempts 0 to 185, MaximumEventAgeInSeconds 60 to 86400 (PutTargets,
+# RetryPolicy); ListTargetsByRule gives it back.
+retry = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120}
+least = {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}
+most = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+r = events.put_targets(Rule=lim, Targets=[dict(six[1], RetryPolicy=retry), dict(six[2], RetryPolicy=least),
+                                          dict(six[3], RetryPolicy=most)])
+check(r.get("FailedEntryCount") == 0 and r.get("FailedEntries", []) == [],
+      f"put_targets with RetryPolicy on three targets: FailedEntryCount 0 ({r.get('FailedEntryCount')}, {r.get('FailedEntries')})")
+lt = {t["Id"]: t for t in events.list_targets_by_rule(Rule=lim).get("Targets", [])}
+check(lt.get("t1", {}).get("RetryPolicy") == retry, f"list_targets_by_rule gives the RetryPolicy back ({lt.get('t1', {}).get('RetryPolicy')})")
+check(lt.get("t2", {}).get("RetryPolicy") == least and lt.get("t3", {}).get("RetryPolicy") == most,
+      f"the least (0, 60) and the most (185, 86400) are accepted ({lt.get('t2', {}).get('RetryPolicy')}, {lt.get('t3', {}).get('RetryPolicy')})")
+check("RetryPolicy" not in lt.get("t4", {"RetryPolicy": None}), "a target given none has no RetryPolicy")
+# botocore checks only the minimums client-side; past a maximum AWS answers ValidationException "1 validation
+# error detected: Value '186' at 'targets.1.member.retryPolicy.maximumRetryAttempts' failed to satisfy
+# constraint: Member must have value less than or equal to 185" (the model's range), naming the limit.
+for bad, top in [({"MaximumRetryAttempts": 186, "MaximumEventAgeInSeconds": 120}, "185"),
+                 ({"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 86401}, "86400")]:
+    refused(INVALID, f"a RetryPolicy of {bad} is ValidationException", events.put_targets, Rule=lim,
+            Targets=[dict(six[4], RetryPolicy=bad)], msg=re.compile(top))
+lt = {t["Id"]: t for t in events.list_targets_by_rule(Rule=lim).get("Targets", [])}
+check(sorted(lt) == [f"t{i}" for i in range(5)] and "RetryPolicy" not in lt.get("t4", {"RetryPolicy": None}),
+      "and the target is left as it was")
 page = events.list_targets_by_rule(Rule=lim, Limit=3)
 page2 = events.list_targets_by_rule(Rule=lim, Limit=3, NextToken=page.get("NextToken", "x"))
 ids = [t["Id"] for t in page.get("Targets", []) + page2.get("Targets", [])]

@@ -23,6 +23,7 @@ mod parse;
 mod queues;
 mod resource_policies;
 mod resources;
+mod scheduler_resources;
 mod schedules;
 mod topics;
 mod variables;
@@ -33,7 +34,8 @@ pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
 pub use queues::QueueResource;
 pub use resources::TableResource;
-pub use schedules::{RuleResource, RuleTarget, ScheduleResource, rule_name};
+pub use scheduler_resources::{ScheduleResource, ScheduleTarget, deployment_group};
+pub use schedules::{RuleResource, RuleTarget, rule_name};
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 
@@ -97,12 +99,14 @@ pub struct Manifest {
     /// Event rules from `schedule` and `eventBridge` events, each with its function as its
     /// target.
     pub rules: Vec<RuleResource>,
-    /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler`,
-    /// each invoking its function as a role that trusts the scheduler.
+    /// EventBridge Scheduler schedules from `schedule` events with `method: scheduler` and
+    /// `AWS::Scheduler::Schedule` resources.
     pub schedules: Vec<ScheduleResource>,
-    /// Event buses `eventBridge` events name by name (not ARN): the service's own, made on
-    /// deploy and removed with it.
+    /// Event buses `eventBridge` events name by name (not ARN) and `AWS::Events::EventBus`
+    /// resources: the service's own, made on deploy and removed with it.
     pub event_buses: Vec<String>,
+    /// `AWS::Scheduler::ScheduleGroup` resources: the service's own groups.
+    pub schedule_groups: Vec<String>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

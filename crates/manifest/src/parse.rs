@@ -62,6 +62,7 @@ pub fn parse_with(
         rules: vec![],
         schedules: vec![],
         event_buses: vec![],
+        schedule_groups: vec![],
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -172,6 +173,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) schedules: Vec<crate::ScheduleResource>,
     /// Buses `eventBridge` events name by name.
     pub(crate) event_buses: Vec<String>,
+    /// `AWS::Scheduler::ScheduleGroup` resources' names.
+    pub(crate) schedule_groups: Vec<String>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -419,6 +422,7 @@ impl Cx<'_> {
             rules: std::mem::take(&mut self.rules),
             schedules: std::mem::take(&mut self.schedules),
             event_buses: std::mem::take(&mut self.event_buses),
+            schedule_groups: std::mem::take(&mut self.schedule_groups),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })

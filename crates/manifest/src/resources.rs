@@ -171,6 +171,18 @@ impl Cx<'_> {
                 Some("AWS::S3::Bucket") => crate::buckets::bucket_target(
                     named("BucketName").unwrap_or_else(|| default_bucket_name(service, id)),
                 ),
+                Some("AWS::Scheduler::ScheduleGroup") => {
+                    let name = named("Name").unwrap_or_else(|| crate::schedules::rule_name(service, id));
+                    let arn = format!("arn:aws:scheduler:{region}:{account}:schedule-group/{name}");
+                    Target::plain("AWS::Scheduler::ScheduleGroup", name, [("Arn", arn)])
+                }
+                Some("AWS::Scheduler::Schedule") => {
+                    let name = named("Name").unwrap_or_else(|| crate::schedules::rule_name(service, id));
+                    let group =
+                        named("GroupName").unwrap_or_else(|| crate::scheduler_resources::deployment_group(service));
+                    let arn = format!("arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}");
+                    Target::plain("AWS::Scheduler::Schedule", name, [("Arn", arn)])
+                }
                 Some("AWS::Events::EventBus") => {
                     let name = named("Name").unwrap_or(default);
                     let arn = format!("arn:aws:events:{region}:{account}:event-bus/{name}");
@@ -217,6 +229,8 @@ impl Cx<'_> {
                 Some("AWS::S3::Bucket") => self.bucket_resource(service, id, r),
                 Some("AWS::Events::Rule") => self.events_rule_resource(service, id, r),
                 Some("AWS::Events::EventBus") => self.event_bus_resource(id, r),
+                Some("AWS::Scheduler::ScheduleGroup") => self.schedule_group_resource(service, id, r),
+                Some("AWS::Scheduler::Schedule") => self.schedule_resource(service, id, r),
                 Some("AWS::S3::BucketPolicy") => {
                     if let Some(p) = self.bucket_policy(id, r) {
                         self.resource_policies.push(p);

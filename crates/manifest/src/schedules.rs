@@ -5,6 +5,7 @@
 use crate::buckets::EventFunction;
 use crate::parse::{Cx, Path, dotted};
 use crate::resource_policies::logical;
+use crate::scheduler_resources::{ScheduleResource, ScheduleTarget};
 use serde_norway::Value;
 
 /// An event rule: one a function's `schedule` or `eventBridge` event makes, with the
@@ -65,34 +66,6 @@ impl RuleResource {
             None => format!("arn:aws:events:{region}:{account}:rule/{}", self.name),
         }
     }
-}
-
-/// An EventBridge Scheduler schedule a function's `schedule` event with `method: scheduler`
-/// makes, invoking the function.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduleResource {
-    /// Where it was declared.
-    pub origin: String,
-    /// The schedule's name: `name`, else `<service>-<stage>-<LogicalId>` (at most 64
-    /// characters).
-    pub name: String,
-    /// The framework's logical id (`HelloSchedulerSchedule1`).
-    pub logical_id: String,
-    /// `description`.
-    pub description: Option<String>,
-    /// `rate(...)` or `cron(...)`.
-    pub expression: String,
-    /// `timezone`: the IANA zone the expression is read in (UTC when absent).
-    pub timezone: Option<String>,
-    /// `enabled: false` makes it DISABLED.
-    pub enabled: bool,
-    /// The target: the function's ARN.
-    pub function_arn: String,
-    /// `input` (JSON text).
-    pub input: Option<String>,
-    /// `roleArn`: the role the schedule invokes the function as (else the function's own
-    /// IAM role, or one the deployment makes).
-    pub role_arn: Option<String>,
 }
 
 /// `<deployment>-<logical id>`, shortened to a rule name's 64 characters by cutting the
@@ -237,9 +210,13 @@ impl Cx<'_> {
                     expression: expr,
                     timezone: timezone.as_ref().map(|(_, tz)| tz.clone()),
                     enabled,
-                    function_arn: function.arn.to_string(),
-                    input: input.clone(),
-                    role_arn: role_arn.as_ref().map(|(_, r)| r.clone()),
+                    target: ScheduleTarget {
+                        arn: function.arn.to_string(),
+                        role_arn: role_arn.as_ref().map(|(_, r)| r.clone()),
+                        input: input.clone(),
+                        ..ScheduleTarget::default()
+                    },
+                    ..ScheduleResource::default()
                 });
                 continue;
             }

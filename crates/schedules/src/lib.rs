@@ -38,6 +38,13 @@ pub enum Schedule {
 /// The message EventBridge gives for any schedule expression it cannot read.
 pub const INVALID: &str = "Parameter ScheduleExpression is not valid.";
 
+/// An ISO 8601 instant with its offset (`2027-01-01T09:00:00Z`, `…+01:00`), as epoch
+/// milliseconds, when it is one from 1970 on.
+pub fn parse_instant(text: &str) -> Option<u64> {
+    let t = chrono::DateTime::parse_from_rfc3339(text.trim()).ok()?;
+    u64::try_from(t.timestamp_millis()).ok()
+}
+
 /// The IANA time zone `name` (`America/New_York`, `UTC`), if there is one.
 pub fn time_zone(name: &str) -> Option<Tz> {
     name.parse().ok()

@@ -126,6 +126,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
             &client,
             manifest.deployment().as_str(),
             &manifest.schedules,
+            &manifest.schedule_groups,
             &manifest.functions,
         )
         .await

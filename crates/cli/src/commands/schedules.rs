@@ -8,16 +8,10 @@ use crate::client::{Client, Response, segment, server_error, xml_text};
 use anyhow::Context;
 use http::{Method, StatusCode};
 use serde_json::json;
-use squall_manifest::{FunctionSpec, ScheduleResource, rule_name};
+use squall_manifest::{FunctionSpec, ScheduleResource, deployment_group, rule_name};
 
 /// The tag naming the deployment a schedule group belongs to.
 const DEPLOYMENT_TAG: &str = "squall:deployment";
-
-/// The deployment's schedule group: its name (cut and marked with a hash past 64
-/// characters, as rule names are).
-pub(crate) fn group_name(deployment: &str) -> String {
-    if deployment.len() <= 64 { deployment.to_string() } else { rule_name(deployment, "schedules") }
-}
 
 /// The deployment's scheduler role: `<deployment>-scheduler`, cut the same way.
 fn role_name(deployment: &str) -> String {
@@ -89,56 +83,100 @@ async fn own_role(client: &Client, function: Option<&FunctionSpec>) -> anyhow::R
     Ok(Some(f.config.role.clone()))
 }
 
-/// Puts every schedule of the manifest in the deployment's group, deletes those of the
-/// group the manifest no longer has; without schedules, the group and role go.
+/// Makes group `name` (tagged as `deployment`'s) when missing.
+async fn ensure_group(client: &Client, deployment: &str, name: &str) -> anyhow::Result<()> {
+    let path = format!("/schedule-groups/{}", segment(name));
+    let got = client.scheduler(Method::GET, &path, None).await?;
+    if got.status != StatusCode::NOT_FOUND {
+        ok(got, &format!("reading schedule group {name}"))?;
+        return Ok(());
+    }
+    let body = json!({ "Tags": [{ "Key": DEPLOYMENT_TAG, "Value": deployment }] });
+    ok(client.scheduler(Method::POST, &path, Some(&body)).await?, &format!("creating schedule group {name}"))?;
+    Ok(())
+}
+
+/// The CreateSchedule/UpdateSchedule document of `s` in `group`, acting as `role`.
+fn schedule_document(s: &ScheduleResource, group: &str, role: &str) -> serde_json::Value {
+    let t = &s.target;
+    let mut target = json!({ "Arn": t.arn, "RoleArn": role });
+    if let Some(input) = &t.input {
+        target["Input"] = json!(input);
+    }
+    if let Some((attempts, age)) = t.retry {
+        target["RetryPolicy"] = json!({ "MaximumRetryAttempts": attempts, "MaximumEventAgeInSeconds": age });
+    }
+    if let Some(q) = &t.dead_letter_arn {
+        target["DeadLetterConfig"] = json!({ "Arn": q });
+    }
+    if let Some(g) = &t.message_group_id {
+        target["SqsParameters"] = json!({ "MessageGroupId": g });
+    }
+    if let Some((detail_type, source)) = &t.event {
+        target["EventBridgeParameters"] = json!({ "DetailType": detail_type, "Source": source });
+    }
+    let window = match s.window_minutes {
+        Some(m) => json!({ "Mode": "FLEXIBLE", "MaximumWindowInMinutes": m }),
+        None => json!({ "Mode": "OFF" }),
+    };
+    let mut body = json!({
+        "GroupName": group,
+        "ScheduleExpression": s.expression,
+        "State": if s.enabled { "ENABLED" } else { "DISABLED" },
+        "FlexibleTimeWindow": window,
+        "Target": target,
+    });
+    if let Some(tz) = &s.timezone {
+        body["ScheduleExpressionTimezone"] = json!(tz);
+    }
+    if let Some(d) = &s.description {
+        body["Description"] = json!(d);
+    }
+    if let Some(ms) = s.start_ms {
+        body["StartDate"] = json!(ms as f64 / 1000.0);
+    }
+    if let Some(ms) = s.end_ms {
+        body["EndDate"] = json!(ms as f64 / 1000.0);
+    }
+    body
+}
+
+/// Puts every schedule of the manifest in its group (the deployment's own, or one the
+/// service declares), then deletes what the service's groups hold that the manifest no
+/// longer has, and the service's groups and role it no longer needs.
 pub(crate) async fn ensure_schedules(
     client: &Client,
     deployment: &str,
     schedules: &[ScheduleResource],
+    declared_groups: &[String],
     functions: &[FunctionSpec],
 ) -> anyhow::Result<()> {
-    if schedules.is_empty() {
-        return remove_schedules(client, deployment).await;
+    let own_group = deployment_group(deployment);
+    let mut groups: Vec<String> = declared_groups.to_vec();
+    if schedules.iter().any(|s| s.group.is_none()) {
+        groups.push(own_group.clone());
     }
-    let group = group_name(deployment);
-    let got = client.scheduler(Method::GET, &format!("/schedule-groups/{}", segment(&group)), None).await?;
-    if got.status == StatusCode::NOT_FOUND {
-        let body = json!({ "Tags": [{ "Key": DEPLOYMENT_TAG, "Value": deployment }] });
-        let path = format!("/schedule-groups/{}", segment(&group));
-        ok(client.scheduler(Method::POST, &path, Some(&body)).await?, "creating the deployment's schedule group")?;
-    } else {
-        ok(got, "reading the deployment's schedule group")?;
+    for g in &groups {
+        ensure_group(client, deployment, g).await?;
     }
+    // A function's event without a role of its own: the function's IAM role, or the
+    // deployment's scheduler role.
     let spec = |arn: &str| functions.iter().find(|f| arn.rsplit(':').next() == Some(f.config.name.as_str()));
-    let mut roles: Vec<(String, Option<String>)> = Vec::new();
+    let mut roles: Vec<Option<String>> = Vec::new();
     for s in schedules {
-        let role = match &s.role_arn {
+        let role = match &s.target.role_arn {
             Some(r) => Some(r.clone()),
-            None => own_role(client, spec(&s.function_arn)).await?,
+            None => own_role(client, spec(&s.target.arn)).await?,
         };
-        roles.push((s.function_arn.clone(), role));
+        roles.push(role);
     }
-    let borrowed: Vec<&str> = roles.iter().filter(|(_, own)| own.is_none()).map(|(f, _)| f.as_str()).collect();
+    let borrowed: Vec<&str> =
+        schedules.iter().zip(&roles).filter(|(_, r)| r.is_none()).map(|(s, _)| s.target.arn.as_str()).collect();
     let shared = if borrowed.is_empty() { None } else { Some(ensure_role(client, deployment, &borrowed).await?) };
-    for (s, (_, own)) in schedules.iter().zip(&roles) {
-        let role = own.clone().or_else(|| shared.clone()).unwrap_or_default();
-        let mut target = json!({ "Arn": s.function_arn, "RoleArn": role });
-        if let Some(input) = &s.input {
-            target["Input"] = json!(input);
-        }
-        let mut body = json!({
-            "GroupName": group,
-            "ScheduleExpression": s.expression,
-            "State": if s.enabled { "ENABLED" } else { "DISABLED" },
-            "FlexibleTimeWindow": { "Mode": "OFF" },
-            "Target": target,
-        });
-        if let Some(tz) = &s.timezone {
-            body["ScheduleExpressionTimezone"] = json!(tz);
-        }
-        if let Some(d) = &s.description {
-            body["Description"] = json!(d);
-        }
+    for (s, role) in schedules.iter().zip(&roles) {
+        let role = role.clone().or_else(|| shared.clone()).unwrap_or_default();
+        let group = s.group.clone().unwrap_or_else(|| own_group.clone());
+        let body = schedule_document(s, &group, &role);
         let path = format!("/schedules/{}", segment(&s.name));
         let exists = client.scheduler(Method::GET, &format!("{path}?groupName={}", segment(&group)), None).await?;
         let method = if exists.status == StatusCode::NOT_FOUND { Method::POST } else { Method::PUT };
@@ -148,18 +186,64 @@ pub(crate) async fn ensure_schedules(
         )?;
         let zone = s.timezone.as_deref().map(|tz| format!(" {tz}")).unwrap_or_default();
         let state = if s.enabled { "" } else { ", disabled" };
-        let function = s.function_arn.rsplit(':').next().unwrap_or_default();
-        println!("  schedule {} ({}{zone}{state}) -> {function}: ready", s.name, s.expression);
+        let to = s.target.arn.rsplit([':', '/']).next().unwrap_or_default();
+        println!("  schedule {} ({}{zone}{state}) -> {to}: ready", s.name, s.expression);
     }
-    for name in listed(client, &group).await? {
-        if !schedules.iter().any(|s| s.name == name) {
-            let path = format!("/schedules/{}?groupName={}", segment(&name), segment(&group));
-            ok(client.scheduler(Method::DELETE, &path, None).await?, &format!("deleting schedule {name}"))?;
-            println!("  schedule {name}: removed");
+    for g in &groups {
+        for name in listed(client, g).await? {
+            let kept = schedules.iter().any(|s| s.name == name && s.group.as_deref().unwrap_or(&own_group) == g);
+            if !kept {
+                let path = format!("/schedules/{}?groupName={}", segment(&name), segment(g));
+                ok(client.scheduler(Method::DELETE, &path, None).await?, &format!("deleting schedule {name}"))?;
+                println!("  schedule {name}: removed");
+            }
         }
     }
+    remove_groups(client, deployment, &groups).await?;
     if shared.is_none() {
         remove_role(client, deployment).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the groups tagged as `deployment`'s (and so their schedules) but `kept`.
+async fn remove_groups(client: &Client, deployment: &str, kept: &[String]) -> anyhow::Result<()> {
+    let mut token: Option<String> = None;
+    let mut ours = Vec::new();
+    loop {
+        let path = match &token {
+            Some(t) => format!("/schedule-groups?NextToken={}", segment(t)),
+            None => "/schedule-groups".to_string(),
+        };
+        let page = ok(client.scheduler(Method::GET, &path, None).await?, "listing schedule groups")?.json()?;
+        for g in page["ScheduleGroups"].as_array().into_iter().flatten() {
+            let (Some(name), Some(arn)) = (g["Name"].as_str(), g["Arn"].as_str()) else { continue };
+            if name == "default" || kept.iter().any(|k| k == name) {
+                continue;
+            }
+            let tags = ok(
+                client.scheduler(Method::GET, &format!("/tags/{}", segment(arn)), None).await?,
+                "reading a schedule group's tags",
+            )?
+            .json()?;
+            let mine = tags["Tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["Key"] == DEPLOYMENT_TAG && t["Value"] == deployment);
+            if mine {
+                ours.push(name.to_string());
+            }
+        }
+        match page["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    for name in ours {
+        let path = format!("/schedule-groups/{}", segment(&name));
+        ok(client.scheduler(Method::DELETE, &path, None).await?, &format!("deleting schedule group {name}"))?;
+        println!("  schedule group {name}: removed");
     }
     Ok(())
 }
@@ -197,13 +281,8 @@ async fn remove_role(client: &Client, deployment: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deletes the deployment's schedule group (and so its schedules) and its scheduler role.
+/// Deletes the deployment's schedule groups (and so their schedules) and its scheduler role.
 pub(crate) async fn remove_schedules(client: &Client, deployment: &str) -> anyhow::Result<()> {
-    let group = group_name(deployment);
-    let deleted = client.scheduler(Method::DELETE, &format!("/schedule-groups/{}", segment(&group)), None).await?;
-    if deleted.status != StatusCode::NOT_FOUND {
-        ok(deleted, "deleting the deployment's schedule group")?;
-        println!("  schedule group {group}: removed");
-    }
+    remove_groups(client, deployment, &[]).await?;
     remove_role(client, deployment).await
 }

@@ -125,3 +125,45 @@ fn a_one_time_schedule_survives_kill_9() -> Result {
     }
     Ok(())
 }
+
+#[test]
+fn cloudformation_schedules_deploy_fire_and_go_with_the_service() -> Result {
+    let server = Server::start()?;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&server.aws(&["iam", "create-role", "--role-name", "ticker", "--assume-role-policy-document", trust]))?;
+    let grant =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#;
+    ok(&server.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "ticker",
+        "--policy-name",
+        "send",
+        "--policy-document",
+        grant,
+    ]))?;
+    let yaml = "service: ticks\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n  noop:\n    handler: handler.record\nresources:\n  Resources:\n    Ticks:\n      Type: AWS::SQS::Queue\n      Properties:\n        QueueName: ticks\n    Jobs:\n      Type: AWS::Scheduler::ScheduleGroup\n      Properties:\n        Name: ticks-jobs\n    Hourly:\n      Type: AWS::Scheduler::Schedule\n      Properties:\n        GroupName: !Ref Jobs\n        ScheduleExpression: rate(1 hour)\n        FlexibleTimeWindow:\n          Mode: 'OFF'\n        Target:\n          Arn: !GetAtt Ticks.Arn\n          RoleArn: arn:aws:iam::000000000000:role/ticker\n          Input: tick\n";
+    let dir = service_dir(yaml)?;
+    std::fs::write(dir.path().join("handler.py"), RECORDER)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("schedule ticks-dev-Hourly (rate(1 hour)) -> ticks: ready"), "{out}");
+    // A rate without a start date fires at once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let url =
+        ok(&server.aws(&["sqs", "get-queue-url", "--queue-name", "ticks", "--query", "QueueUrl", "--output", "text"]))?;
+    let mut got = String::new();
+    while !got.contains("tick") && Instant::now() < deadline {
+        got = ok(&server.aws(&["sqs", "receive-message", "--queue-url", url.trim(), "--wait-time-seconds", "1"]))?;
+    }
+    assert!(got.contains("\"Body\": \"tick\""), "{got}");
+    // Without the schedule, the next deploy deletes it; `remove` takes the group.
+    let fewer = yaml.split("    Hourly:").next().unwrap_or_default().to_string();
+    std::fs::write(dir.path().join("serverless.yml"), fewer)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("schedule ticks-dev-Hourly: removed"), "{out}");
+    ok(&server.squall(&["remove", "ticks"]))?;
+    let err = fails(&server.aws(&["scheduler", "get-schedule-group", "--name", "ticks-jobs"]))?;
+    assert!(err.contains("ResourceNotFoundException"), "{err}");
+    Ok(())
+}

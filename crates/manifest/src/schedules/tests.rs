@@ -121,15 +121,15 @@ fn method_scheduler_makes_schedules_in_their_time_zone() {
             ("jobs-dev-NightlySchedulerSchedule3", "cron(0/15 8-17 ? * MON-FRI *)", Some("Europe/Paris"), false),
         ]
     );
-    assert_eq!(m.schedules[0].input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
-    assert_eq!(m.schedules[0].function_arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
-    assert_eq!(m.schedules[0].role_arn, None);
+    assert_eq!(m.schedules[0].target.input.as_deref(), Some(r#"{"key1":"value1","stageParams":{"stage":"dev"}}"#));
+    assert_eq!(m.schedules[0].target.arn, "arn:aws:lambda:us-east-1:000000000000:function:jobs-dev-nightly");
+    assert_eq!(m.schedules[0].target.role_arn, None);
     let with_role = yaml.replace(
         "          timezone: Europe/Paris\n",
         "          timezone: Europe/Paris\n          roleArn: arn:aws:iam::000000000000:role/sched\n",
     );
     let m = parse("serverless.yml", &with_role).unwrap();
-    assert_eq!(m.schedules[0].role_arn.as_deref(), Some("arn:aws:iam::000000000000:role/sched"));
+    assert_eq!(m.schedules[0].target.role_arn.as_deref(), Some("arn:aws:iam::000000000000:role/sched"));
     let e =
         errors(&JOBS.replace("          enabled: false\n", "          roleArn: arn:aws:iam::000000000000:role/r\n"));
     assert!(e.contains("roleArn is only for method: scheduler"), "{e}");
