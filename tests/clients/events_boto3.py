@@ -1,27 +1,41 @@
-"""Amazon EventBridge through boto3 against a running Squall (event buses, rules, targets, PutEvents),
-with SQS queues as the targets that deliveries are read back from.
+"""Amazon EventBridge through boto3 against a running Squall (event buses, rules, targets, PutEvents,
+archives and replays), with SQS queues as the targets that deliveries are read back from.
 
 Covers the default event bus and custom buses (create, describe by name and by ARN, list with
 NamePrefix and Limit/NextToken paging, delete, and the errors for a duplicate, a missing bus, the
 default bus and bad names); rules with an event pattern or a schedule expression on the default bus
-and on a custom bus (ARNs, update in place, DescribeRule's fields, ListRules with prefixes, buses and
-paging, Enable/DisableRule, DeleteRule, ListRuleNamesByTarget, and the errors for a missing pattern
-and schedule, bad patterns, bad rate and cron expressions, schedules on a custom bus, missing rules
-and buses); targets (PutTargets, ListTargetsByRule with paging, RemoveTargets, Input, InputPath and
-InputTransformer round-trips, the five-targets-per-rule limit, Input with InputPath); PutEvents
-routed to SQS queues (the whole event as the message body, pattern matching, Input, InputPath, an
-InputTransformer with a JSON template and with a string template, custom buses by name and ARN, a
-disabled rule, the Time field, per-entry failures, a missing bus, more than ten entries);
-TestEventPattern; and tags on rules and buses.
+and on a custom bus (ARNs, update in place, DescribeRule's fields, ListRules with prefixes, buses
+and paging, Enable/DisableRule, DeleteRule, ListRuleNamesByTarget, and the errors for a missing
+pattern and schedule, bad patterns, bad rate and cron expressions, schedules on a custom bus,
+missing rules and buses); targets (PutTargets, ListTargetsByRule with paging, RemoveTargets, Input,
+InputPath and InputTransformer round-trips, the five-targets-per-rule limit, Input with InputPath,
+RetryPolicy round-trips and its ranges); PutEvents routed to SQS queues (the whole event as the
+message body, pattern matching, Input, InputPath, an InputTransformer with a JSON template and with
+a string template, custom buses by name and ARN, a disabled rule, the Time field, per-entry
+failures, a missing bus, more than ten entries); archives (Create-, Describe-, Update-, Delete- and
+ListArchives with each filter and paging, the events its bus receives that its pattern matches
+counted in EventCount, a bus with an archive not deletable, and the errors for a duplicate, a
+missing bus or archive, a bad pattern or name, more than one list filter, KmsKeyIdentifier); replays
+(StartReplay of an archive's time window to the FilterArns rules or to every rule of the bus, the
+replayed events with "replay-name" and not archived again, DescribeReplay's fields once COMPLETED,
+ListReplays with each filter and paging, and the errors for a duplicate, a bad window, another or a
+missing bus, a missing archive or replay, cancelling a completed replay); TestEventPattern; tags on
+rules and buses; and an S3 bucket with EventBridgeConfiguration sending Object Created and Object
+Deleted to a default bus rule.
 
-Left out: schedules actually firing, archives and replays, API destinations and connections,
-partner event sources, PutPermission and bus policies, global endpoints, targets other than
-standard SQS queues (Lambda, SNS, Kinesis, FIFO queues, ...), dead-letter queues and retry
-policies, content filters beyond exact matching, and the input transformer's predefined variables.
+Left out: schedules actually firing, API destinations and connections, partner event sources,
+PutPermission and bus policies, global endpoints, targets other than standard SQS queues (Lambda,
+SNS, Kinesis, FIFO queues, ...), dead-letter queues and retries actually happening, content filters
+beyond exact matching, the input transformer's predefined variables, archive retention actually
+dropping events, the order of replayed events (not promised, and a standard queue keeps none),
+cancelling a running replay, UpdateArchive of a missing archive (AWS answers InternalException),
+KmsKeyIdentifier on archives (refused by name; AWS takes a customer managed key), and S3 events
+other than PutObject and DeleteObject in an unversioned bucket.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
 in the environment (account 000000000000); exits non-zero with the failing check on the first
-failure. Every wait is bounded and the whole run takes well under a minute.
+failure. Every wait is bounded and the whole run takes well under a minute. (On AWS an archive's
+EventCount and a replay take minutes; the 10 s waits for them are sized for Squall.)
 
 botocore speaks EventBridge's JSON 1.1 protocol (X-Amz-Target: AWSEvents.*) and takes the error
 code from the answer's __type. EventBridge answers every client error with HTTP 400, including
@@ -174,6 +188,22 @@ def amounts(url, want):
         else:
             odd.append(repr(ev))
     return sorted(found) + sorted(odd)
+
+def numbered(url, want):
+    """The events that arrive, by their detail "n" (see `bodies`)."""
+    out = {}
+    for ev in delivered(url, want):
+        d = detail_of(ev)
+        out[d.get("n") if isinstance(d, dict) else repr(ev)] = ev
+    return out
+
+
+def same_event(replayed, original, name):
+    """`replayed` is `original` (as first delivered) with "replay-name": `name`; the id is not compared."""
+    if not isinstance(replayed, dict) or not isinstance(original, dict):
+        return False
+    rest = [{k: v for k, v in e.items() if k not in ("id", "replay-name")} for e in (replayed, original)]
+    return replayed.get("replay-name") == name and rest[0] == rest[1]
 
 
 def quiet(url):
@@ -724,6 +754,238 @@ got = amounts(q["bill"][0], 10)
 check(got == list(range(100, 110)), f"and all ten are delivered ({len(got)})")
 
 # ---------------------------------------------------------------------------------------------
+# Archives
+# ---------------------------------------------------------------------------------------------
+arc_route, arc_all, arc_def = f"arc{RUN}-route", f"arc{RUN}-all", f"arc{RUN}-def"
+r = events.create_archive(ArchiveName=arc_route, EventSourceArn=bus_arn, Description="routed events",
+                          EventPattern=json.dumps(route_pattern), RetentionDays=7)
+arc_route_arn = r.get("ArchiveArn")
+check(arc_route_arn == ARCHIVE_ARN + arc_route, f"create_archive returns ArchiveArn {ARCHIVE_ARN}<name> ({arc_route_arn})")
+check(r.get("State") == "ENABLED" and isinstance(r.get("CreationTime"), datetime.datetime),
+      f"with State ENABLED and its CreationTime ({r.get('State')}, {r.get('CreationTime')})")
+events.create_archive(ArchiveName=arc_all, EventSourceArn=bus_arn)
+events.create_archive(ArchiveName=arc_def, EventSourceArn=BUS_ARN + "default",
+                      EventPattern=json.dumps({"source": [f"app.none.r{RUN}"]}))
+d = events.describe_archive(ArchiveName=arc_route)
+check((d.get("ArchiveName"), d.get("ArchiveArn"), d.get("EventSourceArn")) == (arc_route, arc_route_arn, bus_arn),
+      f"describe_archive gives its ArchiveName, ArchiveArn and the bus as EventSourceArn ({d.get('EventSourceArn')})")
+check(d.get("Description") == "routed events" and json.loads(d.get("EventPattern", "null")) == route_pattern,
+      f"its Description and EventPattern ({d.get('Description')!r}, {d.get('EventPattern')})")
+check((d.get("State"), d.get("RetentionDays")) == ("ENABLED", 7),
+      f"State ENABLED and RetentionDays 7 ({d.get('State')}, {d.get('RetentionDays')})")
+check((d.get("EventCount"), d.get("SizeBytes")) == (0, 0),
+      f"a new archive holds nothing: EventCount 0, SizeBytes 0 ({d.get('EventCount')}, {d.get('SizeBytes')})")
+# CreateArchive: RetentionDays "Default value is 0. If set to 0, events are retained indefinitely".
+d = events.describe_archive(ArchiveName=arc_all)
+check(d.get("RetentionDays", 0) == 0 and "EventPattern" not in d and "Description" not in d,
+      f"an archive made with neither has RetentionDays 0, no EventPattern and no Description ({d.get('RetentionDays')})")
+
+# CreateArchive errors (the duplicate's and the missing bus's and archive's messages as recorded against AWS by
+# LocalStack's AWS-validated tests)
+refused(EXISTS, "creating the archive again is ResourceAlreadyExistsException", events.create_archive, ArchiveName=arc_route,
+        EventSourceArn=bus_arn, msg=f"Archive {arc_route} already exists.")
+arc_bad = f"arc{RUN}-bad"
+refused(NOT_FOUND, "an archive of a missing bus is ResourceNotFoundException", events.create_archive, ArchiveName=arc_bad,
+        EventSourceArn=BUS_ARN + ghost_bus, msg=f"Event bus {ghost_bus} does not exist.")
+refused(BAD_PATTERN, "an archive with an invalid EventPattern is InvalidEventPatternException", events.create_archive,
+        ArchiveName=arc_bad, EventSourceArn=bus_arn, EventPattern='{"source": "app.test"}',
+        msg=re.compile(r"^Event pattern is not valid\. Reason: "))
+refused(INVALID, "an archive name with a space and '!' is ValidationException", events.create_archive,
+        ArchiveName=f"bad name {RUN}!", EventSourceArn=bus_arn)
+# Squall keeps no customer managed keys: KmsKeyIdentifier is refused naming it (AWS encrypts the archive with it).
+refused(INVALID, "create_archive with KmsKeyIdentifier is refused naming it", events.create_archive, ArchiveName=arc_bad,
+        EventSourceArn=bus_arn, KmsKeyIdentifier="alias/archives", msg=re.compile("KmsKeyIdentifier"))
+refused(INVALID, "update_archive with KmsKeyIdentifier too", events.update_archive, ArchiveName=arc_route,
+        KmsKeyIdentifier="alias/archives", msg=re.compile("KmsKeyIdentifier"))
+refused(NOT_FOUND, "describe_archive of a missing archive is ResourceNotFoundException", events.describe_archive,
+        ArchiveName=arc_bad, msg=f"Archive {arc_bad} does not exist.")
+refused(NOT_FOUND, "delete_archive of a missing archive is ResourceNotFoundException", events.delete_archive,
+        ArchiveName=arc_bad, msg=f"Archive {arc_bad} does not exist.")
+
+# ListArchives: one filter at a time ("Filter parameters are exclusive"), Limit/NextToken
+got = events.list_archives(NamePrefix=f"arc{RUN}-").get("Archives", [])
+by_name = {a.get("ArchiveName"): a for a in got}
+check(sorted(by_name) == sorted([arc_route, arc_all, arc_def]), f"list_archives NamePrefix lists the three archives ({sorted(by_name)})")
+check(all({"ArchiveName", "EventSourceArn", "State", "EventCount", "SizeBytes", "CreationTime"} <= set(a) for a in got),
+      "each with its ArchiveName, EventSourceArn, State, EventCount, SizeBytes and CreationTime")
+check(by_name.get(arc_route, {}).get("EventSourceArn") == bus_arn and by_name.get(arc_def, {}).get("EventSourceArn") == BUS_ARN + "default"
+      and by_name.get(arc_route, {}).get("RetentionDays") == 7, "and its bus's ARN and RetentionDays")
+got = sorted(a.get("ArchiveName") for a in events.list_archives(EventSourceArn=bus_arn).get("Archives", []))
+check(got == sorted([arc_route, arc_all]), f"list_archives EventSourceArn lists only that bus's archives ({got})")
+got = {a.get("ArchiveName") for a in every(events.list_archives, "Archives", State="ENABLED")}
+check({arc_route, arc_all, arc_def} <= got, "list_archives State=ENABLED lists them")
+got = {a.get("ArchiveName") for a in every(events.list_archives, "Archives", State="DISABLED")}
+check(not {arc_route, arc_all, arc_def} & got, "and State=DISABLED does not")
+page = events.list_archives(NamePrefix=f"arc{RUN}-", Limit=2)
+page2 = events.list_archives(NamePrefix=f"arc{RUN}-", Limit=2, NextToken=page.get("NextToken", "x"))
+names = [a.get("ArchiveName") for a in page.get("Archives", []) + page2.get("Archives", [])]
+check(len(page.get("Archives", [])) == 2 and page.get("NextToken") and sorted(names) == sorted(by_name) and "NextToken" not in page2,
+      f"Limit=2 pages two archives, then the third without a NextToken ({names})")
+# ListArchives: "Filter parameters are exclusive." AWS answers ValidationException "At most one filter is allowed
+# for ListArchives. Use either : State, EventSourceArn, or NamePrefix."
+refused(INVALID, "list_archives with NamePrefix and EventSourceArn together is ValidationException", events.list_archives,
+        NamePrefix=f"arc{RUN}-", EventSourceArn=bus_arn)
+# AWS-recorded (LocalStack's AWS-validated tests).
+refused(NOT_FOUND, "list_archives of a missing bus is ResourceNotFoundException", events.list_archives,
+        EventSourceArn=BUS_ARN + ghost_bus, msg=f"Event bus {ghost_bus} does not exist.")
+
+# UpdateArchive
+r = events.update_archive(ArchiveName=arc_route, Description="routed events, two weeks", RetentionDays=14)
+check(r.get("ArchiveArn") == arc_route_arn and r.get("State") == "ENABLED", f"update_archive answers its ArchiveArn and State ({r.get('State')})")
+d = events.describe_archive(ArchiveName=arc_route)
+check((d.get("Description"), d.get("RetentionDays"), d.get("EventSourceArn")) == ("routed events, two weeks", 14, bus_arn),
+      f"the new Description and RetentionDays read back, on the same bus ({d.get('Description')!r}, {d.get('RetentionDays')})")
+
+# A bus with an archive cannot be deleted (on AWS an archive is fed by a managed rule on its bus, and a bus with
+# rules cannot be deleted).
+lone = f"lone-{RUN}"
+lone_arn = events.create_event_bus(Name=lone)["EventBusArn"]
+buses.append(lone)
+events.create_archive(ArchiveName=f"lone{RUN}", EventSourceArn=lone_arn)
+refused(INVALID, "deleting a bus that has an archive is ValidationException", events.delete_event_bus, Name=lone)
+check(events.describe_event_bus(Name=lone).get("Arn") == lone_arn, "and the bus is still there")
+events.delete_archive(ArchiveName=f"lone{RUN}")
+succeeds("once its archive is deleted, the bus can be", events.delete_event_bus, Name=lone)
+buses.remove(lone)
+
+# Archiving: every event the bus receives that the archive's pattern matches, whatever the rules do.
+# EventStartTime/EventEndTime are compared with "the time in the event" (StartReplay), so the events carry
+# their Time: two in the replay window, one before it, one after it, and one of another source.
+base = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def ago(s):
+    return base - datetime.timedelta(seconds=s)
+
+
+window = (ago(60), ago(10))
+src_other = f"app.other.r{RUN}"
+again = f"again-{RUN}"
+again_arn = events.put_rule(Name=again, EventBusName=bus, EventPattern=json.dumps(route_pattern))["RuleArn"]
+rules.append((again, bus))
+q["again"] = make_queue(f"ev-again-{RUN}")
+allow(*q["again"], again_arn)
+events.put_targets(Rule=again, EventBusName=bus, Targets=[{"Id": "again", "Arn": q["again"][1]}])
+r = put(entry(src_route, "Routed", {"n": 2}, EventBusName=bus, Time=ago(30)),
+        entry(src_route, "Routed", {"n": 0}, EventBusName=bus, Time=ago(90)),
+        entry(src_other, "Other", {"n": 9}, EventBusName=bus, Time=ago(35)),
+        entry(src_route, "Routed", {"n": 1}, EventBusName=bus, Time=ago(40)),
+        entry(src_route, "Routed", {"n": 3}, EventBusName=bus, Time=ago(5)))
+check(r.get("FailedEntryCount") == 0, "put_events of five events to the bus")
+orig = numbered(q["bus"][0], 4)
+check(sorted(orig, key=str) == [0, 1, 2, 3], f"the bus rule delivers the four routed events ({sorted(orig, key=str)})")
+check(sorted(numbered(q["again"][0], 4), key=str) == [0, 1, 2, 3], "and so does the bus's second rule")
+n = event_count(arc_route, 4)
+check(n == 4, f"the archive with the routed pattern holds those four (EventCount {n})")
+n = event_count(arc_all, 5)
+check(n == 5, f"the archive without a pattern holds all five (EventCount {n})")
+check(events.describe_archive(ArchiveName=arc_route).get("SizeBytes", 0) > 0, "and SizeBytes grew")
+check(events.describe_archive(ArchiveName=arc_def).get("EventCount") == 0, "the default bus's archive holds none of them")
+listed = {a.get("ArchiveName"): a for a in events.list_archives(EventSourceArn=bus_arn).get("Archives", [])}
+check(listed.get(arc_route, {}).get("EventCount") == 4, "list_archives shows the EventCount too")
+
+# ---------------------------------------------------------------------------------------------
+# Replays
+# ---------------------------------------------------------------------------------------------
+# Replayed events are the archived ones with a top-level "replay-name" (recorded by LocalStack's AWS-validated
+# tests). Their order is not checked: "Events are not necessarily replayed in the exact same order that they
+# were added to the archive" (StartReplay), and a standard queue keeps none.
+
+rp_only, rp_all, rp_bad = f"rpl{RUN}-only", f"rpl{RUN}-all", f"rpl{RUN}-bad"
+r = events.start_replay(ReplayName=rp_only, Description="the bus rule only", EventSourceArn=arc_route_arn,
+                        EventStartTime=window[0], EventEndTime=window[1],
+                        Destination={"Arn": bus_arn, "FilterArns": [route_bus_arn]})
+check(r.get("ReplayArn") == REPLAY_ARN + rp_only, f"start_replay returns ReplayArn {REPLAY_ARN}<name> ({r.get('ReplayArn')})")
+check(r.get("State") == "STARTING" and isinstance(r.get("ReplayStartTime"), datetime.datetime),
+      f"with State STARTING and its ReplayStartTime ({r.get('State')})")
+d = replay_over(rp_only)
+check(d.get("State") == "COMPLETED", f"the replay completes ({d.get('State')}, {d.get('StateReason')!r})")
+got = numbered(q["bus"][0], 2)
+check(sorted(got, key=str) == [1, 2], f"the FilterArns rule receives the two events of the window again ({sorted(got, key=str)})")
+check(all(same_event(got.get(i), orig.get(i), rp_only) for i in (1, 2)),
+      f"each as first delivered, with \"replay-name\": {rp_only} ({got.get(1)})")
+check(quiet(q["bus"][0]), "and nothing else: neither the events outside the window nor the other source's")
+check(quiet(q["again"][0]), "the bus's other rule, not in FilterArns, receives none of them")
+check((d.get("ReplayName"), d.get("ReplayArn"), d.get("Description")) == (rp_only, REPLAY_ARN + rp_only, "the bus rule only"),
+      "describe_replay gives its ReplayName, ReplayArn and Description")
+check(d.get("EventSourceArn") == arc_route_arn and d.get("Destination") == {"Arn": bus_arn, "FilterArns": [route_bus_arn]},
+      f"its archive as EventSourceArn and its Destination ({d.get('Destination')})")
+check((d.get("EventStartTime"), d.get("EventEndTime")) == window, f"its EventStartTime and EventEndTime ({d.get('EventStartTime')}, {d.get('EventEndTime')})")
+last = d.get("EventLastReplayedTime")
+check(isinstance(last, datetime.datetime) and window[0] <= last <= window[1], f"an EventLastReplayedTime within the window ({last})")
+check(isinstance(d.get("ReplayEndTime"), datetime.datetime) and isinstance(d.get("ReplayStartTime"), datetime.datetime)
+      and d["ReplayStartTime"] <= d["ReplayEndTime"], f"and a ReplayEndTime not before its ReplayStartTime ({d.get('ReplayEndTime')})")
+
+events.start_replay(ReplayName=rp_all, EventSourceArn=arc_route_arn, EventStartTime=window[0], EventEndTime=window[1],
+                    Destination={"Arn": bus_arn})
+d = replay_over(rp_all)
+check(d.get("State") == "COMPLETED", f"a replay without FilterArns completes ({d.get('State')})")
+check(d.get("Destination", {}).get("Arn") == bus_arn and not d.get("Destination", {}).get("FilterArns"),
+      f"its Destination has no FilterArns ({d.get('Destination')})")
+got, got2 = numbered(q["bus"][0], 2), numbered(q["again"][0], 2)
+check(sorted(got, key=str) == [1, 2] and sorted(got2, key=str) == [1, 2],
+      f"it replays the window to every rule of the bus ({sorted(got, key=str)}, {sorted(got2, key=str)})")
+check(all(same_event(g.get(i), orig.get(i), rp_all) for g in (got, got2) for i in (1, 2)), f"with \"replay-name\": {rp_all}")
+check(quiet(q["bus"][0]) and quiet(q["again"][0]), "and nothing else")
+check(events.describe_archive(ArchiveName=arc_route).get("EventCount") == 4 and events.describe_archive(ArchiveName=arc_all).get("EventCount") == 5,
+      "replayed events are not archived again (EventCount 4 and 5 still)")
+
+# ListReplays: one filter at a time, Limit/NextToken
+got = events.list_replays(NamePrefix=f"rpl{RUN}-").get("Replays", [])
+by_name = {x.get("ReplayName"): x for x in got}
+check(sorted(by_name) == sorted([rp_only, rp_all]), f"list_replays NamePrefix lists the two replays ({sorted(by_name)})")
+x = by_name.get(rp_only, {})
+check((x.get("State"), x.get("EventSourceArn"), x.get("EventStartTime"), x.get("EventEndTime")) == ("COMPLETED", arc_route_arn) + window
+      and isinstance(x.get("ReplayEndTime"), datetime.datetime) and isinstance(x.get("EventLastReplayedTime"), datetime.datetime),
+      "each with its State, EventSourceArn, window, EventLastReplayedTime and ReplayEndTime")
+got = sorted(x.get("ReplayName") for x in events.list_replays(EventSourceArn=arc_route_arn).get("Replays", []))
+check(got == sorted([rp_only, rp_all]), f"list_replays EventSourceArn lists the archive's replays ({got})")
+got = {x.get("ReplayName") for x in every(events.list_replays, "Replays", State="COMPLETED")}
+check({rp_only, rp_all} <= got, "list_replays State=COMPLETED lists them")
+got = {x.get("ReplayName") for x in every(events.list_replays, "Replays", State="RUNNING")}
+check(not {rp_only, rp_all} & got, "and State=RUNNING does not")
+page = events.list_replays(NamePrefix=f"rpl{RUN}-", Limit=1)
+page2 = events.list_replays(NamePrefix=f"rpl{RUN}-", Limit=1, NextToken=page.get("NextToken", "x"))
+names = [x.get("ReplayName") for x in page.get("Replays", []) + page2.get("Replays", [])]
+check(len(page.get("Replays", [])) == 1 and page.get("NextToken") and sorted(names) == sorted([rp_only, rp_all]) and "NextToken" not in page2,
+      f"Limit=1 pages one replay, then the other without a NextToken ({names})")
+# ListReplays: "Filter parameters are exclusive." AWS: ValidationException "At most one filter is allowed for
+# ListReplays. Use either : State, EventSourceArn, or NamePrefix."
+refused(INVALID, "list_replays with NamePrefix and State together is ValidationException", events.list_replays,
+        NamePrefix=f"rpl{RUN}-", State="COMPLETED")
+
+# StartReplay, DescribeReplay and CancelReplay errors (the messages checked as recorded against AWS by LocalStack's
+# AWS-validated tests: AWS checks the window first, and answers a missing archive with ValidationException)
+def start(**kw):
+    args = dict(ReplayName=rp_bad, EventSourceArn=arc_route_arn, EventStartTime=window[0], EventEndTime=window[1],
+                Destination={"Arn": bus_arn})
+    return events.start_replay(**dict(args, **kw))
+
+
+refused(EXISTS, "starting a replay of the same name is ResourceAlreadyExistsException", start, ReplayName=rp_only,
+        msg=f"Replay {rp_only} already exists.")
+for what, end in [("equal to", window[0]), ("before", window[0] - datetime.timedelta(seconds=10))]:
+    refused(INVALID, f"an EventEndTime {what} the EventStartTime is ValidationException", start, EventEndTime=end,
+            msg="Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
+refused(INVALID, "a Destination other than the archive's bus is ValidationException", start,
+        Destination={"Arn": BUS_ARN + "default"}, msg="Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.")
+refused(NOT_FOUND, "a Destination bus that does not exist is ResourceNotFoundException", start,
+        Destination={"Arn": BUS_ARN + ghost_bus}, msg=f"Event bus {ghost_bus} does not exist.")
+refused(INVALID, "a missing archive is ValidationException", start, EventSourceArn=ARCHIVE_ARN + arc_bad,
+        msg=f"Parameter EventSourceArn is not valid. Reason: Archive {arc_bad} does not exist.")
+refused(NOT_FOUND, "describe_replay of a missing replay is ResourceNotFoundException (none of those started one)",
+        events.describe_replay, ReplayName=rp_bad, msg=f"Replay {rp_bad} does not exist.")
+refused(ILLEGAL, "cancel_replay of a completed replay is IllegalStatusException", events.cancel_replay, ReplayName=rp_only)
+check(events.describe_replay(ReplayName=rp_only).get("State") == "COMPLETED", "and it stays COMPLETED")
+refused(NOT_FOUND, "cancel_replay of a missing replay is ResourceNotFoundException", events.cancel_replay, ReplayName=rp_bad)
+
+# DeleteArchive
+for a in (arc_route, arc_all, arc_def):
+    succeeds(f"delete_archive {a}", events.delete_archive, ArchiveName=a)
+refused(NOT_FOUND, "a deleted archive is ResourceNotFoundException", events.describe_archive, ArchiveName=arc_route)
+check(events.list_archives(NamePrefix=f"arc{RUN}-").get("Archives", []) == [], "and no archive of the run is listed")
+
+# ---------------------------------------------------------------------------------------------
 # TestEventPattern
 # ---------------------------------------------------------------------------------------------
 # The event needs id, account, source, time, region, resources and detail-type (TestEventPattern reference).
@@ -768,6 +1030,65 @@ for what, fn, kw in [("list_tags_for_resource", events.list_tags_for_resource, {
     refused(NOT_FOUND, f"{what} of a missing rule is ResourceNotFoundException", fn, ResourceARN=RULE_ARN + ghost_rule, **kw)
 refused(NOT_FOUND, "list_tags_for_resource of a missing bus is ResourceNotFoundException",
         events.list_tags_for_resource, ResourceARN=BUS_ARN + ghost_bus)
+
+# ---------------------------------------------------------------------------------------------
+# S3 object events on the default bus
+# ---------------------------------------------------------------------------------------------
+# A bucket with EventBridgeConfiguration sends "Object Created" and "Object Deleted" to the default bus (S3 user
+# guide, "Using EventBridge"; the detail's fields are those of its "EventBridge event message structure").
+bucket = f"evb-{RUN}"
+s3.create_bucket(Bucket=bucket)
+s3rule = f"s3obj-{RUN}"
+s3rule_arn = events.put_rule(Name=s3rule, EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [bucket]}}}))["RuleArn"]
+rules.append((s3rule, None))
+q["s3"] = make_queue(f"ev-s3-{RUN}")
+allow(*q["s3"], s3rule_arn)
+events.put_targets(Rule=s3rule, Targets=[{"Id": "s3", "Arn": q["s3"][1]}])
+before = f"before-{RUN}.txt"
+s3.put_object(Bucket=bucket, Key=before, Body=b"before EventBridge")
+check("EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket),
+      "a new bucket's notification configuration has no EventBridgeConfiguration")
+s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+c = s3.get_bucket_notification_configuration(Bucket=bucket)
+check(c.get("EventBridgeConfiguration") == {},
+      f"put_bucket_notification_configuration with EventBridgeConfiguration {{}} reads back ({c.get('EventBridgeConfiguration')})")
+key = f"in/report-{RUN}.txt"
+t0 = time.time()
+etag = s3.put_object(Bucket=bucket, Key=key, Body=b"hello")["ETag"].strip('"')
+s3.delete_object(Bucket=bucket, Key=key)
+got = delivered(q["s3"][0], 2)
+kinds = {g.get("detail-type"): g for g in got if isinstance(g, dict)}
+check(len(got) == 2 and sorted(kinds) == ["Object Created", "Object Deleted"],
+      f"putting and deleting an object sends Object Created and Object Deleted to the rule's queue ({sorted(kinds)})")
+ev = kinds.get("Object Created", {})
+check(set(ev) == EVENT_KEYS, f"the body is the whole event ({sorted(ev)})")
+check((ev.get("version"), ev.get("source"), ev.get("account"), ev.get("region")) == ("0", "aws.s3", ACCOUNT, REGION),
+      f"version \"0\", source aws.s3, the account and region ({ev.get('source')}, {ev.get('account')}, {ev.get('region')})")
+check(ev.get("resources") == [f"arn:aws:s3:::{bucket}"], f"resources is the bucket's ARN ({ev.get('resources')})")
+stamp = ev.get("time", "")
+check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp) is not None
+      and abs(datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp() - t0) < 300,
+      f"time is when it happened ({stamp})")
+dc = detail_of(ev) or {}
+obj = dc.get("object") if isinstance(dc.get("object"), dict) else {}
+check(dc.get("version") == "0" and dc.get("bucket") == {"name": bucket}, f"detail.bucket is {{\"name\": <bucket>}} ({dc.get('bucket')})")
+check((obj.get("key"), obj.get("size"), obj.get("etag")) == (key, 5, etag),
+      f"detail.object has the key, size and etag (unquoted) ({obj.get('key')}, {obj.get('size')}, {obj.get('etag')})")
+check(dc.get("reason") == "PutObject" and "deletion-type" not in dc, f"detail.reason is PutObject ({dc.get('reason')})")
+ev = kinds.get("Object Deleted", {})
+dd = detail_of(ev) or {}
+check(ev.get("source") == "aws.s3" and ev.get("resources") == [f"arn:aws:s3:::{bucket}"] and dd.get("bucket") == {"name": bucket},
+      "Object Deleted: source aws.s3, the bucket as resource and detail.bucket")
+check((dd.get("object") or {}).get("key") == key, f"detail.object.key ({dd.get('object')})")
+# In a bucket without versioning, a deletion is permanent.
+check((dd.get("reason"), dd.get("deletion-type")) == ("DeleteObject", "Permanently Deleted"),
+      f"detail.reason DeleteObject, deletion-type \"Permanently Deleted\" ({dd.get('reason')}, {dd.get('deletion-type')})")
+s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+check("EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket),
+      "an empty notification configuration turns EventBridge off")
+s3.delete_object(Bucket=bucket, Key=before)
+check(quiet(q["s3"][0]), "nothing else arrives: not the object put before EventBridge was on, nor its deletion after")
+s3.delete_bucket(Bucket=bucket)
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: targets, rules, buses, queues

@@ -4,9 +4,10 @@
 //!
 //! Missed firings: a firing that fell due while no server ran (or the leader changed)
 //! fires once when the scheduler next runs, and the rule goes on from the present — as
-//! EventBridge does not replay a schedule's past. While a server runs, moving a dev
-//! server's clock forward fires every firing it passes, in time order (at most
-//! [`MAX_CATCH_UP`] of one rule; past that the rule skips to the present).
+//! EventBridge does not replay a schedule's past; so does one more than a minute late on
+//! the system clock (the host slept, the wall clock jumped). While a server runs, moving a
+//! dev server's clock forward (on purpose) fires every firing it passes, in time order (at
+//! most [`MAX_CATCH_UP`] of one rule; past that the rule skips to the present).
 
 use crate::EventBuses;
 use crate::model::RuleState;
@@ -23,6 +24,8 @@ use std::time::Duration;
 pub const MAX_CATCH_UP: u32 = 10_000;
 /// How long the scheduler waits after a store failure, or while another server leads.
 const RETRY: Duration = Duration::from_secs(1);
+/// How late a firing may be on the system clock before it counts as missed.
+const LATE_MS: u64 = 60_000;
 /// The longest the leader sleeps without renewing its lease.
 const LOOK_AGAIN_MS: u64 = 5_000;
 
@@ -48,6 +51,7 @@ impl EventBuses {
                     }
                     if let Err(e) = async {
                         me.load_due().await?;
+                        me.give_every_schedule_a_firing(missed_until.min(me.clock.now_ms())).await?;
                         me.fire_due(Some(missed_until)).await
                     }
                     .await
@@ -74,7 +78,11 @@ impl EventBuses {
                     missed_until = me.clock.now_ms();
                     continue;
                 }
-                if let Err(e) = me.fire_due(None).await {
+                // On a clock nobody moves on purpose, a firing more than a minute late was
+                // missed (the host slept, the wall clock jumped): it fires once, and the
+                // schedule goes on from there, rather than in a storm.
+                let late = (!me.clock.is_adjustable()).then(|| me.clock.now_ms().saturating_sub(LATE_MS));
+                if let Err(e) = me.fire_due(late).await {
                     tracing::warn!("firing scheduled rules: {e}");
                     tokio::time::sleep(RETRY).await;
                 }
@@ -87,9 +95,6 @@ impl EventBuses {
     /// there.
     pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<()> {
         let now = self.clock.now_ms();
-        if let Some(m) = missed_until {
-            self.give_every_schedule_a_firing(m.min(now)).await?;
-        }
         let mut heap: BinaryHeap<Reverse<(u64, String)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             due.iter().filter(|(_, at)| **at <= now).map(|(name, at)| Reverse((*at, name.clone()))).collect()

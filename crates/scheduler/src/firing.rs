@@ -7,8 +7,10 @@
 //!
 //! Missed firings: what fell due while no server ran fires once when the worker next runs
 //! (a one-time schedule whose time passed fires then), and each schedule goes on from the
-//! present. While a server runs, moving a dev server's clock forward fires every firing it
-//! passes, in time order (at most [`MAX_CATCH_UP`] of one schedule).
+//! present; so does one more than a minute late on the system clock (the host slept, the
+//! wall clock jumped). While a server runs, moving a dev server's clock forward (on
+//! purpose) fires every firing it passes, in time order (at most [`MAX_CATCH_UP`] of one
+//! schedule).
 
 use crate::Scheduler;
 use crate::model::{Due, Schedule, ScheduleState, Target};
@@ -23,6 +25,8 @@ use std::time::Duration;
 pub const MAX_CATCH_UP: u32 = 10_000;
 /// How long the worker waits after a store failure, or while another server leads.
 const RETRY: Duration = Duration::from_secs(1);
+/// How late a firing may be on the system clock before it counts as missed.
+const LATE_MS: u64 = 60_000;
 /// The longest the leader sleeps without renewing its lease.
 const LOOK_AGAIN_MS: u64 = 5_000;
 
@@ -203,6 +207,7 @@ impl Scheduler {
                     }
                     match async {
                         me.load_due().await?;
+                        me.give_every_schedule_a_firing(missed_until.min(me.clock.now_ms())).await?;
                         me.fire_due(Some(missed_until)).await
                     }
                     .await
@@ -231,7 +236,11 @@ impl Scheduler {
                     missed_until = me.clock.now_ms();
                     continue;
                 }
-                match me.fire_due(None).await {
+                // On a clock nobody moves on purpose, a firing more than a minute late was
+                // missed (the host slept, the wall clock jumped): it fires once, and the
+                // schedule goes on from there, rather than in a storm.
+                let late = (!me.clock.is_adjustable()).then(|| me.clock.now_ms().saturating_sub(LATE_MS));
+                match me.fire_due(late).await {
                     Ok(retry) => next_retry = retry,
                     Err(e) => {
                         tracing::warn!("firing schedules: {e}");
@@ -247,9 +256,6 @@ impl Scheduler {
     /// once for it and goes on from there. The time the next retry is due, if any.
     pub(crate) async fn fire_due(&self, missed_until: Option<u64>) -> crate::Result<Option<u64>> {
         let now = self.clock.now_ms();
-        if let Some(m) = missed_until {
-            self.give_every_schedule_a_firing(m.min(now)).await?;
-        }
         let mut heap: BinaryHeap<Reverse<(u64, Key)>> = {
             let due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             due.iter().filter(|(_, d)| d.at_ms <= now && !d.done).map(|(k, d)| Reverse((d.at_ms, k.clone()))).collect()
