@@ -305,6 +305,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             json!({})
         }
         "ListArchives" => {
+            one_filter(&input, op)?;
             if let Some(s) = input.str("State")?.filter(|s| *s != "ENABLED") {
                 // Squall's archives are ENABLED from the moment they are made.
                 if !["DISABLED", "CREATING", "UPDATING", "CREATE_FAILED", "UPDATE_FAILED"].contains(&s) {
@@ -360,6 +361,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             json!({ "ReplayArn": r.arn, "State": r.state.as_str() })
         }
         "ListReplays" => {
+            one_filter(&input, op)?;
             let state_filter = match input.str("State")? {
                 None => None,
                 Some(s) => Some(replay_state(s)?),
@@ -384,6 +386,17 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
     };
     Ok(json11(&out))
+}
+
+/// ListArchives' and ListReplays' filters are exclusive, as on AWS.
+fn one_filter(input: &Input, op: &str) -> Result<(), ApiError> {
+    let given = ["State", "EventSourceArn", "NamePrefix"].iter().filter(|f| input.get(f).is_some()).count();
+    if given > 1 {
+        return Err(validation(format!(
+            "At most one filter is allowed for {op}. Use either : State, EventSourceArn, or NamePrefix."
+        )));
+    }
+    Ok(())
 }
 
 /// A replay state's API name.

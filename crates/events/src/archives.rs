@@ -172,6 +172,12 @@ impl EventBuses {
         limit: usize,
     ) -> Result<(Vec<ArchiveStats>, Option<String>)> {
         let state = self.snapshot();
+        if let Some(source) = source_arn {
+            let bus = bus_of(Some(source))?;
+            if !state.buses.contains_key(&bus) {
+                return Err(Error::NotFound(format!("Event bus {bus} does not exist.")));
+            }
+        }
         let mut matching = state
             .archives
             .values()

@@ -64,15 +64,22 @@ impl EventBuses {
             return Err(Error::Validation("Description is longer than 512 characters.".into()));
         }
         if input.start_ms >= input.end_ms {
-            return Err(Error::Validation("Parameter EventStartTime must be before EventEndTime.".into()));
+            return Err(Error::Validation(
+                "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.".into(),
+            ));
         }
         let replay = self
             .change(|d| {
-                let archive = d
-                    .archives
-                    .values()
-                    .find(|a| a.arn == input.archive_arn)
-                    .ok_or_else(|| Error::NotFound(format!("Archive {} does not exist.", input.archive_arn)))?;
+                let archive = d.archives.values().find(|a| a.arn == input.archive_arn).ok_or_else(|| {
+                    let name = input.archive_arn.rsplit('/').next().unwrap_or_default();
+                    Error::Validation(format!(
+                        "Parameter EventSourceArn is not valid. Reason: Archive {name} does not exist."
+                    ))
+                })?;
+                let destination = crate::names::bus_of(Some(&input.destination_arn))?;
+                if !d.buses.contains_key(&destination) {
+                    return Err(Error::NotFound(format!("Event bus {destination} does not exist.")));
+                }
                 let bus_arn = d.buses.get(&archive.bus).map(|b| b.arn.clone()).unwrap_or_default();
                 if input.destination_arn != bus_arn {
                     return Err(Error::Validation(

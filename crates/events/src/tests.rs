@@ -360,7 +360,9 @@ async fn archives_keep_a_buss_events_and_replays_send_a_window_of_them_again() {
         destination_arn: "arn:aws:events:us-east-1:000000000000:event-bus/other".into(),
         ..replay.clone()
     };
-    assert!(matches!(buses.start_replay(elsewhere).await, Err(Error::Validation(_))));
+    assert!(matches!(buses.start_replay(elsewhere.clone()).await, Err(Error::NotFound(_))), "no such bus");
+    buses.create_bus("other", None, vec![]).await.unwrap();
+    assert!(matches!(buses.start_replay(elsewhere).await, Err(Error::Validation(_))), "another bus");
 
     // A day's retention: two days on, nothing is left.
     clock.advance(Duration::from_secs(2 * 86_400)).unwrap();
