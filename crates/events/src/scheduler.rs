@@ -14,80 +14,51 @@ use crate::model::RuleState;
 use crate::names::DEFAULT_BUS;
 use crate::routing::envelope;
 use serde_json::json;
+use squall_lifecycle::{Timed, run_timed};
 use squall_schedules::Schedule;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Most firings of one rule one pass makes up for.
 pub const MAX_CATCH_UP: u32 = 10_000;
-/// How long the scheduler waits after a store failure, or while another server leads.
-const RETRY: Duration = Duration::from_secs(1);
-/// How late a firing may be on the system clock before it counts as missed.
-const LATE_MS: u64 = 60_000;
-/// The longest the leader sleeps without renewing its lease.
-const LOOK_AGAIN_MS: u64 = 5_000;
+
+/// The scheduler as a timed worker of the cluster.
+struct Scheduler(Arc<EventBuses>);
+
+#[async_trait::async_trait]
+impl Timed for Scheduler {
+    async fn take_lead(&self, missed_until: u64) -> Result<Option<u64>, String> {
+        let me = &self.0;
+        async {
+            me.load_due().await?;
+            me.give_every_schedule_a_firing(missed_until.min(me.clock.now_ms())).await?;
+            me.fire_due(Some(missed_until)).await
+        }
+        .await
+        .map(|()| None)
+        .map_err(|e| e.to_string())
+    }
+
+    async fn act(&self, late: Option<u64>) -> Result<Option<u64>, String> {
+        self.0.fire_due(late).await.map(|()| None).map_err(|e| e.to_string())
+    }
+
+    fn earliest(&self) -> Option<u64> {
+        self.0.due.lock().unwrap_or_else(|p| p.into_inner()).values().min().copied()
+    }
+
+    fn changed(&self) -> &Notify {
+        &self.0.schedules_changed
+    }
+}
 
 impl EventBuses {
     /// The scheduler's task.
     pub(crate) fn start_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let me = self.clone();
         let leader = self.cluster.leader("events.scheduler");
-        // What fell due before this server started was missed; what falls due after (a
-        // dev clock moved just after the start) is fired firing by firing.
-        let started = self.clock.now_ms();
-        tokio::spawn(async move {
-            // Whether this server has led without a break: when it takes the lead, what is
-            // overdue was missed.
-            let mut leading = false;
-            let mut missed_until = started;
-            loop {
-                if !leading {
-                    if !leader.is_leader().await {
-                        tokio::time::sleep(RETRY).await;
-                        missed_until = me.clock.now_ms();
-                        continue;
-                    }
-                    if let Err(e) = async {
-                        me.load_due().await?;
-                        me.give_every_schedule_a_firing(missed_until.min(me.clock.now_ms())).await?;
-                        me.fire_due(Some(missed_until)).await
-                    }
-                    .await
-                    {
-                        tracing::warn!("firing missed schedules: {e}");
-                        tokio::time::sleep(RETRY).await;
-                        continue;
-                    }
-                    leading = true;
-                }
-                let changed = me.schedules_changed.notified();
-                let earliest = me.due.lock().unwrap_or_else(|p| p.into_inner()).values().min().copied();
-                // Wakes at least every few seconds: the lease must be renewed.
-                let now = me.clock.now_ms();
-                let wake = earliest.map_or(now + LOOK_AGAIN_MS, |at| at.min(now + LOOK_AGAIN_MS));
-                if wake > now {
-                    tokio::select! {
-                        () = me.clock.sleep_until_ms(wake) => {}
-                        () = changed => {}
-                    }
-                }
-                if !leader.is_leader().await {
-                    leading = false;
-                    missed_until = me.clock.now_ms();
-                    continue;
-                }
-                // On a clock nobody moves on purpose, a firing more than a minute late was
-                // missed (the host slept, the wall clock jumped): it fires once, and the
-                // schedule goes on from there, rather than in a storm.
-                let late = (!me.clock.is_adjustable()).then(|| me.clock.now_ms().saturating_sub(LATE_MS));
-                if let Err(e) = me.fire_due(late).await {
-                    tracing::warn!("firing scheduled rules: {e}");
-                    tokio::time::sleep(RETRY).await;
-                }
-            }
-        })
+        run_timed(Arc::new(Scheduler(self.clone())), leader, self.clock.clone(), "firing scheduled rules")
     }
 
     /// Fires every rule due now, earliest first; `missed_until`: what fell due until then

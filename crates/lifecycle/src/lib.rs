@@ -7,10 +7,12 @@
 mod cluster;
 mod ledger;
 mod membership;
+mod timer;
 
 pub use cluster::{Cluster, LEASE_TTL, Leader, WATCH_EVERY};
 pub use ledger::Ledger;
 pub use membership::{COUNT_EVERY, Membership};
+pub use timer::{Timed, run_timed};
 
 use std::sync::Arc;
 use tokio::task::JoinHandle;

@@ -8,8 +8,14 @@ use serde_json::{Value, json};
 use squall_manifest::{RuleResource, RuleTarget};
 use std::collections::HashSet;
 
-/// The tag naming the deployment a rule belongs to, so deploys and `remove` find theirs.
-const DEPLOYMENT_TAG: &str = "squall:deployment";
+/// The tag naming the deployment a rule, bus or schedule group belongs to, so deploys and
+/// `remove` find theirs.
+pub(crate) const DEPLOYMENT_TAG: &str = "squall:deployment";
+
+/// Whether a `{"Tags": [{"Key", "Value"}]}` answer says `deployment` owns the resource.
+pub(crate) fn owned_by(tags: &Value, deployment: &str) -> bool {
+    tags["Tags"].as_array().into_iter().flatten().any(|t| t["Key"] == DEPLOYMENT_TAG && t["Value"] == deployment)
+}
 
 async fn events(client: &Client, op: &str, input: &Value) -> anyhow::Result<Value> {
     let resp = client.json11("events", &format!("AWSEvents.{op}"), input).await?;
@@ -142,11 +148,7 @@ async fn buses(client: &Client, deployment: &str) -> anyhow::Result<Vec<(String,
         for b in page["EventBuses"].as_array().into_iter().flatten() {
             let (Some(name), Some(arn)) = (b["Name"].as_str(), b["Arn"].as_str()) else { continue };
             let tags = events(client, "ListTagsForResource", &json!({ "ResourceARN": arn })).await?;
-            let mine = tags["Tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|t| t["Key"] == DEPLOYMENT_TAG && t["Value"] == deployment);
+            let mine = owned_by(&tags, deployment);
             out.push((name.to_string(), mine));
         }
         match page["NextToken"].as_str() {
@@ -208,11 +210,7 @@ async fn remove_rules_on(
                 continue;
             }
             let tags = events(client, "ListTagsForResource", &json!({ "ResourceARN": arn })).await?;
-            let mine = tags["Tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|t| t["Key"] == DEPLOYMENT_TAG && t["Value"] == deployment);
+            let mine = owned_by(&tags, deployment);
             if mine {
                 ours.push(name.to_string());
             }

@@ -1,17 +1,16 @@
-//! The EventBridge Scheduler schedules a service's `schedule` events with `method:
-//! scheduler` make: kept in a schedule group of the deployment's own (so deploys and
-//! `remove` find theirs), each invoking its function as a role that trusts the scheduler —
-//! the function's own IAM role when it names one (as the framework uses the function's
-//! role), else a role of the deployment's that may invoke those functions.
+//! A service's EventBridge Scheduler schedules (`schedule` events with `method:
+//! scheduler`, `AWS::Scheduler::Schedule` resources): kept in schedule groups tagged as the
+//! deployment's (its own group, or those it declares), so deploys and `remove` find them.
+//! A function's event invokes it as a role that trusts the scheduler: the function's own
+//! IAM role when it names one (as the framework uses the function's role), else a role of
+//! the deployment's that may invoke those functions.
 
+use super::rules::DEPLOYMENT_TAG;
 use crate::client::{Client, Response, segment, server_error, xml_text};
 use anyhow::Context;
 use http::{Method, StatusCode};
 use serde_json::json;
 use squall_manifest::{FunctionSpec, ScheduleResource, deployment_group, rule_name};
-
-/// The tag naming the deployment a schedule group belongs to.
-const DEPLOYMENT_TAG: &str = "squall:deployment";
 
 /// The deployment's scheduler role: `<deployment>-scheduler`, cut the same way.
 fn role_name(deployment: &str) -> String {
@@ -226,11 +225,7 @@ async fn remove_groups(client: &Client, deployment: &str, kept: &[String]) -> an
                 "reading a schedule group's tags",
             )?
             .json()?;
-            let mine = tags["Tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|t| t["Key"] == DEPLOYMENT_TAG && t["Value"] == deployment);
+            let mine = super::rules::owned_by(&tags, deployment);
             if mine {
                 ours.push(name.to_string());
             }
