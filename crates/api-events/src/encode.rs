@@ -71,7 +71,82 @@ pub(crate) fn target(t: &Target) -> Value {
     if let Some(d) = &t.dead_letter_arn {
         m.insert("DeadLetterConfig".into(), json!({ "Arn": d }));
     }
+    if let Some(r) = &t.role_arn {
+        m.insert("RoleArn".into(), json!(r));
+    }
+    if let Some(h) = &t.http {
+        let pairs = |p: &[(String, String)]| Value::Object(p.iter().map(|(k, v)| (k.clone(), json!(v))).collect());
+        m.insert(
+            "HttpParameters".into(),
+            json!({
+                "PathParameterValues": h.path_values,
+                "HeaderParameters": pairs(&h.headers),
+                "QueryStringParameters": pairs(&h.query),
+            }),
+        );
+    }
     Value::Object(m)
+}
+
+/// A connection as DescribeConnection writes it (its secrets never).
+pub(crate) fn connection(c: &squall_events::model::Connection) -> Value {
+    let params = |p: &[squall_events::model::Parameter]| -> Value {
+        Value::Array(
+            p.iter()
+                .map(|p| match &p.value {
+                    Some(v) => json!({ "Key": p.key, "Value": v, "IsValueSecret": false }),
+                    None => json!({ "Key": p.key, "IsValueSecret": true }),
+                })
+                .collect(),
+        )
+    };
+    let mut auth = match c.authorization {
+        squall_events::model::Authorization::ApiKey => json!({ "ApiKeyAuthParameters": { "ApiKeyName": c.principal } }),
+        squall_events::model::Authorization::Basic => json!({ "BasicAuthParameters": { "Username": c.principal } }),
+    };
+    if !(c.headers.is_empty() && c.query.is_empty() && c.body.is_empty()) {
+        auth["InvocationHttpParameters"] = json!({
+            "HeaderParameters": params(&c.headers),
+            "QueryStringParameters": params(&c.query),
+            "BodyParameters": params(&c.body),
+        });
+    }
+    let mut m = json!({
+        "ConnectionArn": c.arn,
+        "Name": c.name,
+        "ConnectionState": if c.authorized { "AUTHORIZED" } else { "DEAUTHORIZED" },
+        "AuthorizationType": c.authorization.as_str(),
+        "SecretArn": c.secret_arn,
+        "AuthParameters": auth,
+        "CreationTime": seconds(c.created_ms),
+        "LastModifiedTime": seconds(c.modified_ms),
+        "LastAuthorizedTime": seconds(c.modified_ms),
+    });
+    if let Some(d) = &c.description {
+        m["Description"] = json!(d);
+    }
+    m
+}
+
+/// An API destination as DescribeApiDestination writes it.
+pub(crate) fn api_destination(a: &squall_events::model::ApiDestination) -> Value {
+    let mut m = json!({
+        "ApiDestinationArn": a.arn,
+        "Name": a.name,
+        "ApiDestinationState": "ACTIVE",
+        "ConnectionArn": a.connection_arn,
+        "InvocationEndpoint": a.endpoint,
+        "HttpMethod": a.method,
+        "CreationTime": seconds(a.created_ms),
+        "LastModifiedTime": seconds(a.modified_ms),
+    });
+    if let Some(d) = &a.description {
+        m["Description"] = json!(d);
+    }
+    if let Some(r) = a.rate_per_second {
+        m["InvocationRateLimitPerSecond"] = json!(r);
+    }
+    m
 }
 
 /// `[{"Key", "Value"}]`.

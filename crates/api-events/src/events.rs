@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use squall_api::json::json11;
 use squall_api::protocol::{Handler, Protocol, Recognition, Service, never};
 use squall_api::{ApiError, ApiRequest, ApiState};
-use squall_events::model::ReplayState;
 use squall_events::model::RuleState;
+use squall_events::model::{Authorization, ReplayState};
 use squall_events::names::{bus_arn, bus_of, rule_arn};
 use squall_events::{Entry, EntryResult, PutRule, StartReplay, archive_arn, replay_arn};
 use squall_runtime::Body;
@@ -100,6 +100,18 @@ fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
         "DescribeReplay" | "CancelReplay" => {
             vec![replay_arn(region, input.str("ReplayName").ok().flatten().unwrap_or_default())]
         }
+        "CreateConnection"
+        | "DescribeConnection"
+        | "UpdateConnection"
+        | "DeleteConnection"
+        | "DeauthorizeConnection" => {
+            let name = input.str("Name").ok().flatten().unwrap_or_default();
+            vec![format!("arn:aws:events:{region}:{}:connection/{name}", squall_types::ACCOUNT_ID)]
+        }
+        "CreateApiDestination" | "DescribeApiDestination" | "UpdateApiDestination" | "DeleteApiDestination" => {
+            let name = input.str("Name").ok().flatten().unwrap_or_default();
+            vec![format!("arn:aws:events:{region}:{}:api-destination/{name}", squall_types::ACCOUNT_ID)]
+        }
         _ => vec!["*".to_string()],
     }
 }
@@ -129,6 +141,22 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             &["ReplayName", "Description", "EventSourceArn", "EventStartTime", "EventEndTime", "Destination"]
         }
         "DescribeReplay" | "CancelReplay" => &["ReplayName"],
+        "DescribeConnection"
+        | "DeleteConnection"
+        | "DeauthorizeConnection"
+        | "DescribeApiDestination"
+        | "DeleteApiDestination" => &["Name"],
+        "ListConnections" => &["NamePrefix", "ConnectionState", "NextToken", "Limit"],
+        "ListApiDestinations" => &["NamePrefix", "ConnectionArn", "NextToken", "Limit"],
+        "CreateConnection" | "UpdateConnection" => &["Name", "Description", "AuthorizationType", "AuthParameters"],
+        "CreateApiDestination" | "UpdateApiDestination" => &[
+            "Name",
+            "Description",
+            "ConnectionArn",
+            "InvocationEndpoint",
+            "HttpMethod",
+            "InvocationRateLimitPerSecond",
+        ],
         "ListReplays" => &["NamePrefix", "State", "EventSourceArn", "NextToken", "Limit"],
         "UntagResource" => &["ResourceARN", "TagKeys"],
         "ListTagsForResource" => &["ResourceARN"],
@@ -375,12 +403,101 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             );
             with_token(json!({ "Replays": page.iter().map(|r| encode::replay(r, false)).collect::<Vec<_>>() }), next)
         }
+        "CreateConnection" | "UpdateConnection" => {
+            let c = new_connection(&input)?;
+            let c = if op == "CreateConnection" {
+                buses.create_connection(c).await
+            } else {
+                buses.update_connection(c).await
+            }
+            .map_err(error)?;
+            json!({
+                "ConnectionArn": c.arn,
+                "ConnectionState": "AUTHORIZED",
+                "CreationTime": c.created_ms as f64 / 1000.0,
+                "LastModifiedTime": c.modified_ms as f64 / 1000.0,
+            })
+        }
+        "DescribeConnection" => encode::connection(&buses.describe_connection(input.required("Name")?).map_err(error)?),
+        "DeauthorizeConnection" | "DeleteConnection" => {
+            let name = input.required("Name")?;
+            let c = if op == "DeleteConnection" {
+                buses.delete_connection(name).await
+            } else {
+                buses.deauthorize_connection(name).await
+            }
+            .map_err(error)?;
+            let state = if op == "DeleteConnection" { "DELETING" } else { "DEAUTHORIZED" };
+            json!({ "ConnectionArn": c.arn, "ConnectionState": state, "LastModifiedTime": c.modified_ms as f64 / 1000.0 })
+        }
+        "ListConnections" => {
+            let wanted = input.str("ConnectionState")?;
+            let (page, next) =
+                buses.list_connections(input.str("NamePrefix")?, input.str("NextToken")?, limit(&input)?);
+            let list: Vec<Value> = page
+                .iter()
+                .map(encode::connection)
+                .filter(|c| wanted.is_none_or(|w| c["ConnectionState"] == w))
+                .map(|mut c| {
+                    if let Some(m) = c.as_object_mut() {
+                        m.remove("AuthParameters");
+                        m.remove("SecretArn");
+                        m.remove("Description");
+                    }
+                    c
+                })
+                .collect();
+            with_token(json!({ "Connections": list }), next)
+        }
+        "CreateApiDestination" | "UpdateApiDestination" => {
+            let method = input.required("HttpMethod")?;
+            if !["POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"].contains(&method) {
+                return Err(validation(format!("HttpMethod {method} is not an HTTP method API destinations take.")));
+            }
+            let rate = match input.int("InvocationRateLimitPerSecond")? {
+                None => None,
+                Some(n) => {
+                    Some(u32::try_from(n).map_err(|_| validation("InvocationRateLimitPerSecond is at least 1."))?)
+                }
+            };
+            let a = squall_events::NewApiDestination {
+                name: input.required("Name")?.to_string(),
+                description: input.str("Description")?.map(str::to_string),
+                connection_arn: input.required("ConnectionArn")?.to_string(),
+                endpoint: input.required("InvocationEndpoint")?.to_string(),
+                method: method.to_string(),
+                rate_per_second: rate,
+            };
+            let a = buses.put_api_destination(a, op == "UpdateApiDestination").await.map_err(error)?;
+            json!({
+                "ApiDestinationArn": a.arn,
+                "ApiDestinationState": "ACTIVE",
+                "CreationTime": a.created_ms as f64 / 1000.0,
+                "LastModifiedTime": a.modified_ms as f64 / 1000.0,
+            })
+        }
+        "DescribeApiDestination" => {
+            encode::api_destination(&buses.describe_api_destination(input.required("Name")?).map_err(error)?)
+        }
+        "DeleteApiDestination" => {
+            buses.delete_api_destination(input.required("Name")?).await.map_err(error)?;
+            json!({})
+        }
+        "ListApiDestinations" => {
+            let (page, next) = buses.list_api_destinations(
+                input.str("NamePrefix")?,
+                input.str("ConnectionArn")?,
+                input.str("NextToken")?,
+                limit(&input)?,
+            );
+            with_token(json!({ "ApiDestinations": page.iter().map(encode::api_destination).collect::<Vec<_>>() }), next)
+        }
         other => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
                 format!(
-                    "Squall's EventBridge serves buses, rules, targets, PutEvents, archives and replays: {other} is not supported"
+                    "Squall's EventBridge serves buses, rules, targets, PutEvents, archives, replays, connections and API destinations: {other} is not supported"
                 ),
             ));
         }
@@ -397,6 +514,71 @@ fn one_filter(input: &Input, op: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
+}
+
+/// CreateConnection's and UpdateConnection's input: API_KEY or BASIC authorization.
+fn new_connection(input: &Input) -> Result<squall_events::NewConnection, ApiError> {
+    let auth = input.object("AuthParameters")?.ok_or_else(|| validation("AuthParameters is required."))?;
+    only(
+        &auth,
+        "AuthParameters",
+        &["ApiKeyAuthParameters", "BasicAuthParameters", "InvocationHttpParameters", "OAuthParameters"],
+    )?;
+    let (authorization, principal, credential) = match input.required("AuthorizationType")? {
+        "API_KEY" => {
+            let p = auth
+                .object("ApiKeyAuthParameters")?
+                .ok_or_else(|| validation("ApiKeyAuthParameters is required for API_KEY."))?;
+            only(&p, "ApiKeyAuthParameters", &["ApiKeyName", "ApiKeyValue"])?;
+            (Authorization::ApiKey, p.required("ApiKeyName")?.to_string(), p.required("ApiKeyValue")?.to_string())
+        }
+        "BASIC" => {
+            let p = auth
+                .object("BasicAuthParameters")?
+                .ok_or_else(|| validation("BasicAuthParameters is required for BASIC."))?;
+            only(&p, "BasicAuthParameters", &["Username", "Password"])?;
+            (Authorization::Basic, p.required("Username")?.to_string(), p.required("Password")?.to_string())
+        }
+        "OAUTH_CLIENT_CREDENTIALS" => {
+            return Err(validation(
+                "AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by Squall yet: use API_KEY or BASIC.",
+            ));
+        }
+        other => {
+            return Err(validation(format!(
+                "AuthorizationType {other} is not BASIC, OAUTH_CLIENT_CREDENTIALS or API_KEY."
+            )));
+        }
+    };
+    if auth.get("OAuthParameters").is_some() {
+        return Err(validation("OAuthParameters are for OAUTH_CLIENT_CREDENTIALS, which Squall does not serve yet."));
+    }
+    let (mut headers, mut query, mut body) = (Vec::new(), Vec::new(), Vec::new());
+    if let Some(h) = auth.object("InvocationHttpParameters")? {
+        only(&h, "InvocationHttpParameters", &["HeaderParameters", "QueryStringParameters", "BodyParameters"])?;
+        for (name, out) in
+            [("HeaderParameters", &mut headers), ("QueryStringParameters", &mut query), ("BodyParameters", &mut body)]
+        {
+            for p in h.objects(name)? {
+                only(&p, name, &["Key", "Value", "IsValueSecret"])?;
+                out.push((
+                    p.required("Key")?.to_string(),
+                    p.str("Value")?.unwrap_or_default().to_string(),
+                    p.bool("IsValueSecret")?,
+                ));
+            }
+        }
+    }
+    Ok(squall_events::NewConnection {
+        name: input.required("Name")?.to_string(),
+        description: input.str("Description")?.map(str::to_string),
+        authorization,
+        principal,
+        credential,
+        headers,
+        query,
+        body,
+    })
 }
 
 /// A replay state's API name.

@@ -5,7 +5,7 @@ use crate::errors::validation;
 use serde_json::Value;
 use squall_api::ApiError;
 pub(crate) use squall_api::json_input::Input;
-use squall_events::model::{InputTransformer, RetryPolicy, Target};
+use squall_events::model::{HttpParameters, InputTransformer, RetryPolicy, Target};
 
 /// The request body's members.
 pub(crate) fn parse(body: &[u8]) -> Result<Input, ApiError> {
@@ -36,11 +36,37 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
             "SqsParameters",
             "RetryPolicy",
             "DeadLetterConfig",
+            "HttpParameters",
         ],
     )?;
-    if t.get("RoleArn").is_some() {
+    let api_destination = t.str("Arn")?.is_some_and(|a| a.contains(":api-destination/"));
+    if t.get("RoleArn").is_some() && !api_destination {
         return Err(validation(format!("Target: {}", crate::events::ROLE_ARN)));
     }
+    let http = match t.object("HttpParameters")? {
+        None => None,
+        Some(h) => {
+            only(&h, "HttpParameters", &["PathParameterValues", "HeaderParameters", "QueryStringParameters"])?;
+            let map = |name: &str| -> Result<Vec<(String, String)>, ApiError> {
+                match h.get(name) {
+                    None => Ok(Vec::new()),
+                    Some(Value::Object(m)) => m
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = v.as_str().ok_or_else(|| validation(format!("{name} values are strings")))?;
+                            Ok((k.clone(), v.to_string()))
+                        })
+                        .collect(),
+                    Some(_) => Err(validation(format!("{name} must be a map"))),
+                }
+            };
+            Some(HttpParameters {
+                path_values: h.strings("PathParameterValues")?,
+                headers: map("HeaderParameters")?,
+                query: map("QueryStringParameters")?,
+            })
+        }
+    };
     let input_transformer = match t.get("InputTransformer") {
         None => None,
         Some(Value::Object(m)) => {
@@ -101,5 +127,7 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
         message_group_id,
         retry,
         dead_letter_arn,
+        http,
+        role_arn: t.str("RoleArn")?.map(str::to_string),
     })
 }

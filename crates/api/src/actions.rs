@@ -48,6 +48,10 @@ pub enum Resource {
     Archive,
     /// `arn:aws:events:<region>:<account>:replay/<name>`.
     Replay,
+    /// `arn:aws:events:<region>:<account>:connection/<name>`.
+    Connection,
+    /// `arn:aws:events:<region>:<account>:api-destination/<name>`.
+    ApiDestination,
     /// `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`.
     Schedule,
     /// `arn:aws:scheduler:<region>:<account>:schedule-group/<name>`.
@@ -265,6 +269,17 @@ pub static ACTIONS: &[Action] = &[
     row("events", "DescribeReplay", "events:DescribeReplay", Resource::Replay),
     row("events", "CancelReplay", "events:CancelReplay", Resource::Replay),
     row("events", "ListReplays", "events:ListReplays", Resource::Any),
+    row("events", "CreateConnection", "events:CreateConnection", Resource::Connection),
+    row("events", "DescribeConnection", "events:DescribeConnection", Resource::Connection),
+    row("events", "UpdateConnection", "events:UpdateConnection", Resource::Connection),
+    row("events", "DeleteConnection", "events:DeleteConnection", Resource::Connection),
+    row("events", "DeauthorizeConnection", "events:DeauthorizeConnection", Resource::Connection),
+    row("events", "ListConnections", "events:ListConnections", Resource::Any),
+    row("events", "CreateApiDestination", "events:CreateApiDestination", Resource::ApiDestination),
+    row("events", "DescribeApiDestination", "events:DescribeApiDestination", Resource::ApiDestination),
+    row("events", "UpdateApiDestination", "events:UpdateApiDestination", Resource::ApiDestination),
+    row("events", "DeleteApiDestination", "events:DeleteApiDestination", Resource::ApiDestination),
+    row("events", "ListApiDestinations", "events:ListApiDestinations", Resource::Any),
     // EventBridge Scheduler (CreateSchedule and UpdateSchedule also need iam:PassRole on the
     // target's role)
     row("scheduler", "CreateSchedule", "scheduler:CreateSchedule", Resource::Schedule),

@@ -91,8 +91,8 @@ impl EventBuses {
 }
 
 impl EventBuses {
-    /// Deletes every rule, archive (with its events), replay and bus but the default one
-    /// (`squall server --dev`'s reset).
+    /// Deletes every rule, archive (with its events), replay, API destination, connection
+    /// and bus but the default one (`squall server --dev`'s reset).
     pub async fn reset(&self) -> Result<()> {
         let archives: Vec<String> = self.snapshot().archives.keys().cloned().collect();
         self.change(|d| {
@@ -101,6 +101,13 @@ impl EventBuses {
             }
             for name in d.replays.keys().cloned().collect::<Vec<_>>() {
                 d.delete_replay(&name);
+            }
+            // Their secrets go with the reset of parameters and secrets.
+            for name in d.api_destinations.keys().cloned().collect::<Vec<_>>() {
+                d.delete_api_destination(&name);
+            }
+            for name in d.connections.keys().cloned().collect::<Vec<_>>() {
+                d.delete_connection(&name);
             }
             let rules: Vec<(String, String)> = d.rules.keys().cloned().collect();
             for (bus, name) in rules {

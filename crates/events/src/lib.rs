@@ -13,6 +13,10 @@
 //!   kept in the store.
 //! - `retries`: deliveries that failed for a passing reason, kept in the store and tried
 //!   again by the target's `RetryPolicy` by a once-per-cluster worker.
+//! - `connections`: connections (their secrets in Secrets Manager, through the
+//!   [`ConnectionSecrets`] the composition root provides) and API destinations; an API
+//!   destination target's events go through the retries' outbox, so PutEvents never waits
+//!   on a remote endpoint.
 //! - `archives`, `replays`: archives keeping a bus's events (in a pseudo-table each), their
 //!   retention, and replays of a time window back onto the bus by a once-per-cluster
 //!   worker.
@@ -24,6 +28,7 @@ pub mod transform;
 
 mod archives;
 mod buses;
+mod connections;
 mod lifecycle;
 mod replays;
 mod retries;
@@ -36,10 +41,11 @@ mod tags;
 mod tests;
 
 pub use archives::{ArchiveStats, archive_arn};
+pub use connections::{NewApiDestination, NewConnection, NewParameter, secret_value};
 pub use replays::{StartReplay, replay_arn};
 pub use routing::{Entry, EntryResult};
 pub use rules::{PutRule, RulePage};
-pub use service::{Delivery, EventBuses, Refusal, TargetSink};
+pub use service::{ConnectionSecrets, Delivery, EventBuses, Refusal, TargetSink};
 
 /// What the event buses tell their callers; the adapter maps each to EventBridge's code.
 #[derive(Debug, thiserror::Error)]

@@ -96,6 +96,27 @@ pub struct Target {
     /// `DeadLetterConfig.Arn`: the queue an event goes to when it cannot be delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter_arn: Option<String>,
+    /// `HttpParameters`, for an API destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpParameters>,
+    /// `RoleArn`: the role an API destination is invoked as (only API destination targets
+    /// take one: the others are decided by their own policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
+/// `HttpParameters` of an API destination target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HttpParameters {
+    /// `PathParameterValues`: each fills one `*` of the endpoint, in order.
+    #[serde(default)]
+    pub path_values: Vec<String>,
+    /// `HeaderParameters`.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// `QueryStringParameters`.
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
 }
 
 /// `InputTransformer`: values picked from the event, put into a template.
@@ -205,4 +226,92 @@ pub struct Replay {
     /// from there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_replayed_ms: Option<u64>,
+}
+
+/// How a connection authorizes its calls.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Authorization {
+    /// `API_KEY`: a header of the key's name with its value.
+    ApiKey,
+    /// `BASIC`: `Authorization: Basic …`.
+    Basic,
+}
+
+impl Authorization {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authorization::ApiKey => "API_KEY",
+            Authorization::Basic => "BASIC",
+        }
+    }
+}
+
+/// One of a connection's `InvocationHttpParameters`; a secret one's value is in the
+/// connection's secret only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Parameter {
+    /// `Key`.
+    pub key: String,
+    /// `Value` (`None` when `IsValueSecret`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A connection: how API destinations' calls are authorized. Its secrets (the key's value,
+/// the password, secret parameters) live in a Secrets Manager secret of its own, as on
+/// AWS.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Connection {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `AuthorizationType`.
+    pub authorization: Authorization,
+    /// `ApiKeyName` or `Username`.
+    pub principal: String,
+    /// `InvocationHttpParameters`: headers, query string and body parameters.
+    #[serde(default)]
+    pub headers: Vec<Parameter>,
+    #[serde(default)]
+    pub query: Vec<Parameter>,
+    #[serde(default)]
+    pub body: Vec<Parameter>,
+    /// `SecretArn`.
+    pub secret_arn: String,
+    /// `AUTHORIZED` (`true`) or `DEAUTHORIZED`.
+    pub authorized: bool,
+    /// When it was made.
+    pub created_ms: u64,
+    /// When it last changed.
+    pub modified_ms: u64,
+}
+
+/// An API destination: an HTTP endpoint rules' targets call through a connection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiDestination {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ConnectionArn`.
+    pub connection_arn: String,
+    /// `InvocationEndpoint` (`*` marks path parameters).
+    pub endpoint: String,
+    /// `HttpMethod`.
+    pub method: String,
+    /// `InvocationRateLimitPerSecond`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_second: Option<u32>,
+    /// When it was made.
+    pub created_ms: u64,
+    /// When it last changed.
+    pub modified_ms: u64,
 }

@@ -29,7 +29,7 @@ struct Retry {
     target: String,
     body: String,
     event_id: String,
-    /// Retries made so far, this one included.
+    /// Retries made so far, this one included (0: a first delivery made from the outbox).
     attempt: u32,
     /// When the event was first delivered (its age counts from there).
     first_ms: u64,
@@ -68,6 +68,30 @@ impl EventBuses {
             sk,
             item: Some(serde_json::to_vec(&retry).expect("a retry serializes")),
         })
+    }
+
+    /// Keeps a delivery to make from the outbox at once (an API destination's call).
+    pub(crate) async fn defer(&self, rule: &Rule, target: &Target, body: &str, event_id: &str) -> Result<(), String> {
+        let now = self.clock.now_ms();
+        let retry = Retry {
+            bus: rule.bus.clone(),
+            rule: rule.name.clone(),
+            target: target.id.clone(),
+            body: body.to_string(),
+            event_id: event_id.to_string(),
+            attempt: 0,
+            first_ms: now,
+        };
+        let (pk, sk) = key(now);
+        let row = ItemWrite {
+            table: RETRIES.into(),
+            pk,
+            sk,
+            item: Some(serde_json::to_vec(&retry).expect("a retry serializes")),
+        };
+        self.store().write(vec![row]).await.map_err(|e| e.to_string())?;
+        self.retries_changed.notify_one();
+        Ok(())
     }
 
     /// Keeps a delivery `refusal` says may pass, to try again by the target's policy;
@@ -167,7 +191,24 @@ impl EventBuses {
             return None;
         };
         let sink = self.sink.get()?;
-        let delivery = Delivery { rule_arn: &rule.arn, event_id: &retry.event_id, target, body: retry.body.clone() };
+        let api = if target.arn.contains(":api-destination/") {
+            match self.api_call(&target.arn) {
+                Some(call) => Some(call),
+                None => {
+                    let refusal = Refusal {
+                        code: "RESOURCE_NOT_FOUND",
+                        message: format!("API destination {} does not exist", target.arn),
+                        retryable: false,
+                    };
+                    self.dead_letter(rule, target, retry.body.clone(), &refusal, None, retry.attempt).await;
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let delivery =
+            Delivery { rule_arn: &rule.arn, event_id: &retry.event_id, target, body: retry.body.clone(), api };
         let Err(refusal) = sink.deliver(delivery).await else { return None };
         let next = retry.attempt + 1;
         let exhausted = if refusal.retryable {

@@ -219,7 +219,15 @@ impl EventBuses {
             }
             let body = body(target, event, text, &RuleRef { arn: &rule.arn, name: &rule.name });
             let event_id = event["id"].as_str().unwrap_or_default();
-            let delivery = Delivery { rule_arn: &rule.arn, event_id, target, body: body.clone() };
+            // An API destination is called from the outbox: PutEvents does not wait on it.
+            if target.arn.contains(":api-destination/") {
+                if let Err(e) = self.defer(rule, target, &body, event_id).await {
+                    let refusal = crate::Refusal { code: "SDK_CLIENT_ERROR", message: e, retryable: false };
+                    self.dead_letter(rule, target, body, &refusal, None, 0).await;
+                }
+                continue;
+            }
+            let delivery = Delivery { rule_arn: &rule.arn, event_id, target, body: body.clone(), api: None };
             let Err(refusal) = sink.deliver(delivery).await else { continue };
             let exhausted = if refusal.retryable {
                 match self.retry_later(rule, target, &body, event_id, self.clock.now_ms()).await {

@@ -238,17 +238,33 @@ fn check_target(t: &Target, region: &str, bus: &str) -> Result<(), String> {
         }
     }
     let service = t.arn.strip_prefix("arn:aws:").and_then(|r| r.split(':').next()).unwrap_or("");
+    let api_destination = service == "events" && t.arn.contains(":api-destination/");
     let resource_ok = match service {
         "sqs" | "sns" => t.arn.split(':').count() == 6,
         "lambda" => t.arn.contains(":function:"),
-        "events" => t.arn.contains(":event-bus/"),
+        "events" => t.arn.contains(":event-bus/") || api_destination,
         _ => false,
     };
     if !resource_ok {
         return Err(format!(
-            "Target {}: Squall delivers to functions, queues, topics and event buses; {} is none of them.",
+            "Target {}: Squall delivers to functions, queues, topics, event buses and API destinations; {} is none of them.",
             t.id, t.arn
         ));
+    }
+    // An API destination is called as a role (events:InvokeApiDestination), as on AWS; the
+    // other targets are decided by their own policy.
+    match (api_destination, &t.role_arn) {
+        (true, None) => return Err(format!("Target {}: an API destination target needs a RoleArn.", t.id)),
+        (false, Some(_)) => {
+            return Err(format!(
+                "Target {}: RoleArn is only for API destination targets in Squall: the others are decided by their own policy.",
+                t.id
+            ));
+        }
+        _ => {}
+    }
+    if t.http.is_some() && !api_destination {
+        return Err(format!("Target {}: HttpParameters are only for API destination targets.", t.id));
     }
     if t.message_group_id.is_some() && !(service == "sqs" && t.arn.ends_with(".fifo")) {
         return Err(format!("Target {}: SqsParameters.MessageGroupId is only for a FIFO queue.", t.id));

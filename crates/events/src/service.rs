@@ -1,6 +1,6 @@
 //! [`EventBuses`]: the buses and rules in memory, their store, and how a change is made.
 
-use crate::model::{Archive, Bus, Replay, Rule, RuleState, Target};
+use crate::model::{ApiDestination, Archive, Bus, Connection, Replay, Rule, RuleState, Target};
 use crate::names::{DEFAULT_BUS, bus_arn};
 use crate::{Result, corrupt};
 use squall_clock::Clock;
@@ -23,6 +23,10 @@ pub(crate) const DUE: &str = "schedule-due";
 const ARCHIVES: &str = "archives";
 /// Replays (key: name).
 const REPLAYS: &str = "replays";
+/// Connections (key: name).
+const CONNECTIONS: &str = "connections";
+/// API destinations (key: name).
+const API_DESTINATIONS: &str = "api-destinations";
 
 /// One delivery of an event to a target.
 pub struct Delivery<'a> {
@@ -34,6 +38,8 @@ pub struct Delivery<'a> {
     pub target: &'a Target,
     /// What the target gets (the event, or its input as the target shapes it).
     pub body: String,
+    /// For an API destination target: the destination and its connection.
+    pub api: Option<(ApiDestination, Connection)>,
 }
 
 /// Why a delivery did not happen, as a dead letter's `ERROR_CODE` and `ERROR_MESSAGE`
@@ -67,6 +73,20 @@ pub trait TargetSink: Send + Sync {
     ) -> Result<(), String>;
 }
 
+/// Where connections keep their secrets: Secrets Manager, as on AWS (the composition root
+/// provides it).
+#[async_trait::async_trait]
+pub trait ConnectionSecrets: Send + Sync {
+    /// Makes secret `name` holding `value`; its ARN.
+    async fn create(&self, name: &str, value: String) -> Result<String, String>;
+    /// Replaces the value of secret `arn`.
+    async fn update(&self, arn: &str, value: String) -> Result<(), String>;
+    /// The value of secret `arn`.
+    async fn read(&self, arn: &str) -> Result<String, String>;
+    /// Deletes secret `arn` at once.
+    async fn delete(&self, arn: &str) -> Result<(), String>;
+}
+
 /// The definitions as one snapshot: replaced whole by each change, read without locks
 /// held across awaits.
 #[derive(Default)]
@@ -80,6 +100,10 @@ pub(crate) struct State {
     pub(crate) archives: BTreeMap<String, (Archive, Option<Pattern>)>,
     /// Replays by name.
     pub(crate) replays: BTreeMap<String, Replay>,
+    /// Connections by name.
+    pub(crate) connections: BTreeMap<String, Connection>,
+    /// API destinations by name.
+    pub(crate) api_destinations: BTreeMap<String, ApiDestination>,
 }
 
 /// What a change starts from and leaves: every definition.
@@ -89,13 +113,15 @@ pub(crate) struct Definitions {
     pub(crate) rules: BTreeMap<(String, String), Rule>,
     pub(crate) archives: BTreeMap<String, Archive>,
     pub(crate) replays: BTreeMap<String, Replay>,
+    pub(crate) connections: BTreeMap<String, Connection>,
+    pub(crate) api_destinations: BTreeMap<String, ApiDestination>,
 }
 
 impl State {
     /// The snapshot of these definitions; a pattern `previous` already compiled (same
     /// rule, same text) is reused, so a change parses only the patterns it changed.
     fn new(d: Definitions, previous: Option<&State>) -> State {
-        let Definitions { buses, rules, archives, replays } = d;
+        let Definitions { buses, rules, archives, replays, connections, api_destinations } = d;
         let mut patterns: HashMap<String, PatternIndex<String>> = HashMap::new();
         for ((bus, name), rule) in &rules {
             if rule.state != RuleState::Enabled {
@@ -115,7 +141,7 @@ impl State {
                 (name, (a, compiled))
             })
             .collect();
-        State { buses, rules, patterns, archives, replays }
+        State { buses, rules, patterns, archives, replays, connections, api_destinations }
     }
 
     /// Every definition, to decide a change on.
@@ -125,6 +151,8 @@ impl State {
             rules: self.rules.clone(),
             archives: self.archives.iter().map(|(n, (a, _))| (n.clone(), a.clone())).collect(),
             replays: self.replays.clone(),
+            connections: self.connections.clone(),
+            api_destinations: self.api_destinations.clone(),
         }
     }
 
@@ -144,6 +172,8 @@ pub struct EventBuses {
     ledger: Ledger,
     pub(crate) cluster: Cluster,
     pub(crate) sink: OnceLock<Arc<dyn TargetSink>>,
+    /// Where connections' secrets are kept.
+    pub(crate) secrets: OnceLock<Arc<dyn ConnectionSecrets>>,
     /// Each scheduled rule's next firing, by name (the default bus's rules).
     pub(crate) due: std::sync::Mutex<BTreeMap<String, u64>>,
     /// Wakes the scheduler when schedules change.
@@ -160,6 +190,8 @@ pub(crate) struct Draft {
     pub(crate) rules: BTreeMap<(String, String), Rule>,
     pub(crate) archives: BTreeMap<String, Archive>,
     pub(crate) replays: BTreeMap<String, Replay>,
+    pub(crate) connections: BTreeMap<String, Connection>,
+    pub(crate) api_destinations: BTreeMap<String, ApiDestination>,
     writes: Vec<ItemWrite>,
     /// Schedules set (`Some`) or dropped (`None`) by the change.
     due: Vec<(String, Option<u64>)>,
@@ -203,6 +235,26 @@ impl Draft {
     pub(crate) fn delete_archive(&mut self, name: &str) {
         self.writes.push(write(ARCHIVES, name, "", None));
         self.archives.remove(name);
+    }
+
+    pub(crate) fn put_connection(&mut self, c: Connection) {
+        self.writes.push(write(CONNECTIONS, &c.name, "", Some(json(&c))));
+        self.connections.insert(c.name.clone(), c);
+    }
+
+    pub(crate) fn delete_connection(&mut self, name: &str) {
+        self.writes.push(write(CONNECTIONS, name, "", None));
+        self.connections.remove(name);
+    }
+
+    pub(crate) fn put_api_destination(&mut self, a: ApiDestination) {
+        self.writes.push(write(API_DESTINATIONS, &a.name, "", Some(json(&a))));
+        self.api_destinations.insert(a.name.clone(), a);
+    }
+
+    pub(crate) fn delete_api_destination(&mut self, name: &str) {
+        self.writes.push(write(API_DESTINATIONS, name, "", None));
+        self.api_destinations.remove(name);
     }
 
     pub(crate) fn delete_replay(&mut self, name: &str) {
@@ -251,6 +303,7 @@ impl EventBuses {
             ledger,
             cluster,
             sink: OnceLock::new(),
+            secrets: OnceLock::new(),
             due: std::sync::Mutex::new(due),
             schedules_changed: Notify::new(),
             retries_changed: Notify::new(),
@@ -261,6 +314,11 @@ impl EventBuses {
     /// The store the definitions, firings and retries are kept in.
     pub(crate) fn store(&self) -> &dyn TableStore {
         self.store.as_ref()
+    }
+
+    /// Where connections' secrets go (set once, by the composition root).
+    pub fn set_secrets(&self, secrets: Arc<dyn ConnectionSecrets>) {
+        let _ = self.secrets.set(secrets);
     }
 
     /// Where deliveries go (set once, by the composition root).
@@ -296,16 +354,31 @@ impl EventBuses {
             self.reload().await?;
         }
         let current = self.snapshot();
-        let Definitions { buses, rules, archives, replays } = current.definitions();
-        let mut draft =
-            Draft { buses, rules, archives, replays, writes: Vec::new(), due: Vec::new(), now_ms: self.clock.now_ms() };
+        let Definitions { buses, rules, archives, replays, connections, api_destinations } = current.definitions();
+        let mut draft = Draft {
+            buses,
+            rules,
+            archives,
+            replays,
+            connections,
+            api_destinations,
+            writes: Vec::new(),
+            due: Vec::new(),
+            now_ms: self.clock.now_ms(),
+        };
         let answer = decide(&mut draft)?;
         if draft.writes.is_empty() {
             return Ok(answer);
         }
         self.ledger.commit(std::mem::take(&mut draft.writes)).await?;
-        let definitions =
-            Definitions { buses: draft.buses, rules: draft.rules, archives: draft.archives, replays: draft.replays };
+        let definitions = Definitions {
+            buses: draft.buses,
+            rules: draft.rules,
+            archives: draft.archives,
+            replays: draft.replays,
+            connections: draft.connections,
+            api_destinations: draft.api_destinations,
+        };
         *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(State::new(definitions, Some(&current)));
         if !draft.due.is_empty() {
             let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
@@ -430,8 +503,21 @@ async fn load(store: &dyn TableStore, region: &str) -> Result<(State, BTreeMap<S
             .map_err(|e| corrupt(format!("replay {}", String::from_utf8_lossy(&row.pk)), e))?;
         replays.insert(r.name.clone(), r);
     }
+    let mut connections = BTreeMap::new();
+    for row in squall_storage::scan_all(store, CONNECTIONS).await? {
+        let c: Connection = serde_json::from_slice(&row.item)
+            .map_err(|e| corrupt(format!("connection {}", String::from_utf8_lossy(&row.pk)), e))?;
+        connections.insert(c.name.clone(), c);
+    }
+    let mut api_destinations = BTreeMap::new();
+    for row in squall_storage::scan_all(store, API_DESTINATIONS).await? {
+        let a: ApiDestination = serde_json::from_slice(&row.item)
+            .map_err(|e| corrupt(format!("API destination {}", String::from_utf8_lossy(&row.pk)), e))?;
+        api_destinations.insert(a.name.clone(), a);
+    }
     let due = load_due(store).await?;
-    Ok((State::new(Definitions { buses, rules, archives, replays }, None), due))
+    let definitions = Definitions { buses, rules, archives, replays, connections, api_destinations };
+    Ok((State::new(definitions, None), due))
 }
 
 async fn load_due(store: &dyn TableStore) -> Result<BTreeMap<String, u64>> {

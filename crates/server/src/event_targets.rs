@@ -1,16 +1,20 @@
 //! Where event rules' targets are: functions (an asynchronous invocation), queues and
-//! topics, by ARN, when the target's own policy lets EventBridge deliver for the rule.
+//! topics, by ARN, when the target's own policy lets EventBridge deliver for the rule; API
+//! destinations, called as the target's role (`api_destinations`).
 
 use squall_events::{Delivery, Refusal, TargetSink};
 use squall_topics::Destinations;
 use squall_topics::destinations::Failure;
 
 /// The events service's outlet.
-pub(crate) struct EventTargets(pub(crate) Destinations);
+pub(crate) struct EventTargets(pub(crate) Destinations, pub(crate) crate::api_destinations::ApiCaller);
 
 #[async_trait::async_trait]
 impl TargetSink for EventTargets {
     async fn deliver(&self, d: Delivery<'_>) -> Result<(), Refusal> {
+        if d.api.is_some() {
+            return self.1.call(&d).await;
+        }
         self.0.permitted("events.amazonaws.com", d.rule_arn, &d.target.arn).map_err(|message| Refusal {
             code: "NO_PERMISSIONS",
             message,

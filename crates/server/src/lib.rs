@@ -6,6 +6,7 @@
 //! `squall-storage-postgres`, `squall-runtime-wasm`); everything below receives trait
 //! objects (`stores`).
 
+mod api_destinations;
 mod credentials;
 mod destinations;
 mod event_targets;

@@ -123,11 +123,12 @@ impl Services {
             config.clock.clone(),
         );
         functions.set_destinations(Arc::new(sink), &config.region);
-        events.set_sink(Arc::new(crate::event_targets::EventTargets(Destinations::new(
-            queues.clone(),
-            topics.clone(),
-            &functions,
-        ))));
+        let caller = crate::api_destinations::ApiCaller::new(identities.clone(), params.clone(), clock.clone());
+        events.set_sink(Arc::new(crate::event_targets::EventTargets(
+            Destinations::new(queues.clone(), topics.clone(), &functions),
+            caller,
+        )));
+        events.set_secrets(Arc::new(crate::api_destinations::SecretsManager(params.clone())));
         let scheduler = Arc::new(
             Scheduler::open(stores.scheduler.clone(), &config.region, clock.clone(), stores.cluster.clone())
                 .await

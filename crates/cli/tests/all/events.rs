@@ -215,3 +215,113 @@ fn a_functions_destination_may_be_an_event_bus() -> Result {
     );
     Ok(())
 }
+
+/// One HTTP request as a tiny loopback server saw it: its request line, headers and body.
+fn capture_one(listener: std::net::TcpListener) -> std::thread::JoinHandle<Option<String>> {
+    use std::io::{Read, Write};
+    listener.set_nonblocking(false).ok();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").ok()?;
+        Some(String::from_utf8_lossy(&seen).to_string())
+    })
+}
+
+#[test]
+fn api_destinations_are_called_with_their_connections_authorization() -> Result {
+    let server = Server::start()?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let captured = capture_one(listener);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&server.aws(&["iam", "create-role", "--role-name", "caller", "--assume-role-policy-document", trust]))?;
+    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"events:InvokeApiDestination","Resource":"*"}]}"#;
+    ok(&server.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "caller",
+        "--policy-name",
+        "invoke",
+        "--policy-document",
+        grant,
+    ]))?;
+    let auth = r#"{"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"s3cr3t"},"InvocationHttpParameters":{"QueryStringParameters":[{"Key":"token","Value":"hidden","IsValueSecret":true}]}}"#;
+    let connection = ok(&server.aws(&[
+        "events",
+        "create-connection",
+        "--name",
+        "shop",
+        "--authorization-type",
+        "API_KEY",
+        "--auth-parameters",
+        auth,
+        "--query",
+        "ConnectionArn",
+        "--output",
+        "text",
+    ]))?;
+    let described = ok(&server.aws(&["events", "describe-connection", "--name", "shop"]))?;
+    assert!(!described.contains("s3cr3t") && !described.contains("hidden"), "secrets never shown: {described}");
+    let secrets = ok(&server.aws(&["secretsmanager", "list-secrets"]))?;
+    assert!(secrets.contains("events/connection/shop/"), "kept in Secrets Manager: {secrets}");
+    // As JSON input: the aws CLI v1 would fetch an http:// parameter's URL itself.
+    let input = serde_json::json!({
+        "Name": "orders",
+        "ConnectionArn": connection.trim(),
+        "InvocationEndpoint": format!("http://127.0.0.1:{port}/orders/*"),
+        "HttpMethod": "POST",
+        "InvocationRateLimitPerSecond": 10,
+    });
+    let destination = ok(&server.aws(&[
+        "events",
+        "create-api-destination",
+        "--cli-input-json",
+        &input.to_string(),
+        "--query",
+        "ApiDestinationArn",
+        "--output",
+        "text",
+    ]))?;
+    ok(&server.aws(&["events", "put-rule", "--name", "to-shop", "--event-pattern", r#"{"source":["shop"]}"#]))?;
+    let target = format!(
+        r#"[{{"Id":"api","Arn":"{}","RoleArn":"arn:aws:iam::000000000000:role/caller","HttpParameters":{{"PathParameterValues":["42"],"HeaderParameterValues":null}}}}]"#,
+        destination.trim()
+    )
+    .replace(r#","HeaderParameterValues":null"#, "");
+    ok(&server.aws(&["events", "put-targets", "--rule", "to-shop", "--targets", &target]))?;
+    // Without a role an API destination target is refused, naming it.
+    let bare = format!(r#"[{{"Id":"bare","Arn":"{}"}}]"#, destination.trim());
+    let err = fails(&server.aws(&["events", "put-targets", "--rule", "to-shop", "--targets", &bare]))?;
+    assert!(err.contains("needs a RoleArn"), "{err}");
+    let entries = r#"[{"Source":"shop","DetailType":"OrderPlaced","Detail":"{\"order\":42}"}]"#;
+    ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    let request = captured.join().map_err(|_| anyhow::anyhow!("the capture thread failed"))?;
+    let request = request.ok_or_else(|| anyhow::anyhow!("no call reached the endpoint"))?;
+    let lower = request.to_ascii_lowercase();
+    assert!(request.starts_with("POST /orders/42?token=hidden HTTP/1.1"), "{request}");
+    assert!(lower.contains("x-api-key: s3cr3t"), "{request}");
+    assert!(request.contains(r#""detail":{"order":42}"#), "{request}");
+    Ok(())
+}

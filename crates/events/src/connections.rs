@@ -1,0 +1,322 @@
+//! Connections and API destinations: CreateConnection, DescribeConnection,
+//! UpdateConnection, DeauthorizeConnection, DeleteConnection, ListConnections;
+//! CreateApiDestination, DescribeApiDestination, UpdateApiDestination,
+//! DeleteApiDestination, ListApiDestinations. A connection's secrets (the API key's value or
+//! the password, and secret parameters) are kept in a Secrets Manager secret of its own
+//! (`events/connection/<name>/<id>`; AWS names it `events!connection/…`, a name only its
+//! services may take), as on AWS; only their names are in the definitions.
+
+use crate::model::{ApiDestination, Authorization, Connection, Parameter};
+use crate::{Error, EventBuses, Result};
+use serde_json::{Map, Value, json};
+use squall_types::ACCOUNT_ID;
+
+/// One of CreateConnection's `InvocationHttpParameters`: key, value, whether it is secret.
+pub type NewParameter = (String, String, bool);
+
+/// CreateConnection's and UpdateConnection's input.
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    /// `Name`.
+    pub name: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `AuthorizationType`.
+    pub authorization: Authorization,
+    /// `ApiKeyName` or `Username`.
+    pub principal: String,
+    /// `ApiKeyValue` or `Password`.
+    pub credential: String,
+    /// `InvocationHttpParameters.HeaderParameters`.
+    pub headers: Vec<NewParameter>,
+    /// `QueryStringParameters`.
+    pub query: Vec<NewParameter>,
+    /// `BodyParameters`.
+    pub body: Vec<NewParameter>,
+}
+
+/// CreateApiDestination's and UpdateApiDestination's input.
+#[derive(Debug, Clone)]
+pub struct NewApiDestination {
+    /// `Name`.
+    pub name: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `ConnectionArn`.
+    pub connection_arn: String,
+    /// `InvocationEndpoint`.
+    pub endpoint: String,
+    /// `HttpMethod`.
+    pub method: String,
+    /// `InvocationRateLimitPerSecond`.
+    pub rate_per_second: Option<u32>,
+}
+
+/// What a connection's secret holds: the credential and the secret parameters' values.
+pub fn secret_value(credential: &str, secret_params: &Map<String, Value>) -> String {
+    json!({ "credential": credential, "parameters": secret_params }).to_string()
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if ok {
+        return Ok(());
+    }
+    Err(Error::Validation(format!(
+        "1 validation error detected: Value '{name}' at '{what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+"
+    )))
+}
+
+/// The public parameters and, by `<kind>:<key>`, the secret ones' values.
+fn split(kind: &str, params: &[NewParameter], secrets: &mut Map<String, Value>) -> Vec<Parameter> {
+    params
+        .iter()
+        .map(|(key, value, secret)| {
+            if *secret {
+                secrets.insert(format!("{kind}:{key}"), json!(value));
+                Parameter { key: key.clone(), value: None }
+            } else {
+                Parameter { key: key.clone(), value: Some(value.clone()) }
+            }
+        })
+        .collect()
+}
+
+fn no_connection(name: &str) -> Error {
+    Error::NotFound(format!("Failed to describe the connection(s). Connection '{name}' does not exist."))
+}
+
+fn no_destination(name: &str) -> Error {
+    Error::NotFound(format!("Failed to describe the api-destination(s). An api-destination '{name}' does not exist."))
+}
+
+impl EventBuses {
+    fn secrets(&self) -> Result<&dyn crate::ConnectionSecrets> {
+        self.secrets
+            .get()
+            .map(|s| s.as_ref())
+            .ok_or_else(|| Error::Validation("Connections are not served by this server.".into()))
+    }
+
+    /// CreateConnection: its secret first, then the connection naming it.
+    pub async fn create_connection(&self, c: NewConnection) -> Result<Connection> {
+        check_name("name", &c.name)?;
+        if self.snapshot().connections.contains_key(&c.name) {
+            return Err(Error::AlreadyExists(format!("Connection {} already exists.", c.name)));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut secret_params = Map::new();
+        let headers = split("header", &c.headers, &mut secret_params);
+        let query = split("query", &c.query, &mut secret_params);
+        let body = split("body", &c.body, &mut secret_params);
+        let secret_name = format!("events/connection/{}/{id}", c.name);
+        let secret_arn = self
+            .secrets()?
+            .create(&secret_name, secret_value(&c.credential, &secret_params))
+            .await
+            .map_err(|e| Error::Validation(format!("The connection's secret could not be kept: {e}")))?;
+        let made = self
+            .change(|d| {
+                if d.connections.contains_key(&c.name) {
+                    return Err(Error::AlreadyExists(format!("Connection {} already exists.", c.name)));
+                }
+                let connection = Connection {
+                    arn: format!("arn:aws:events:{}:{ACCOUNT_ID}:connection/{}/{id}", self.region, c.name),
+                    name: c.name.clone(),
+                    description: c.description.clone(),
+                    authorization: c.authorization,
+                    principal: c.principal.clone(),
+                    headers,
+                    query,
+                    body,
+                    secret_arn: secret_arn.clone(),
+                    authorized: true,
+                    created_ms: d.now_ms,
+                    modified_ms: d.now_ms,
+                };
+                d.put_connection(connection.clone());
+                Ok(connection)
+            })
+            .await;
+        if made.is_err() {
+            let _ = self.secrets()?.delete(&secret_arn).await;
+        }
+        made
+    }
+
+    /// UpdateConnection: what is given replaces what the connection had (its secret too).
+    pub async fn update_connection(&self, c: NewConnection) -> Result<Connection> {
+        check_name("name", &c.name)?;
+        let existing = self.describe_connection(&c.name)?;
+        let mut secret_params = Map::new();
+        let headers = split("header", &c.headers, &mut secret_params);
+        let query = split("query", &c.query, &mut secret_params);
+        let body = split("body", &c.body, &mut secret_params);
+        self.secrets()?
+            .update(&existing.secret_arn, secret_value(&c.credential, &secret_params))
+            .await
+            .map_err(|e| Error::Validation(format!("The connection's secret could not be kept: {e}")))?;
+        self.change(|d| {
+            let mut connection = d.connections.get(&c.name).cloned().ok_or_else(|| no_connection(&c.name))?;
+            connection.description = c.description.clone().or(connection.description);
+            connection.authorization = c.authorization;
+            connection.principal = c.principal.clone();
+            (connection.headers, connection.query, connection.body) = (headers, query, body);
+            connection.authorized = true;
+            connection.modified_ms = d.now_ms;
+            d.put_connection(connection.clone());
+            Ok(connection)
+        })
+        .await
+    }
+
+    /// DeauthorizeConnection: its destinations' calls are refused until it is updated.
+    pub async fn deauthorize_connection(&self, name: &str) -> Result<Connection> {
+        check_name("name", name)?;
+        self.change(|d| {
+            let mut connection = d.connections.get(name).cloned().ok_or_else(|| no_connection(name))?;
+            connection.authorized = false;
+            connection.modified_ms = d.now_ms;
+            d.put_connection(connection.clone());
+            Ok(connection)
+        })
+        .await
+    }
+
+    /// DeleteConnection, with its secret; refused while an API destination uses it.
+    pub async fn delete_connection(&self, name: &str) -> Result<Connection> {
+        check_name("name", name)?;
+        let gone = self
+            .change(|d| {
+                let connection = d.connections.get(name).cloned().ok_or_else(|| no_connection(name))?;
+                if let Some(a) = d.api_destinations.values().find(|a| a.connection_arn == connection.arn) {
+                    return Err(Error::Validation(format!(
+                        "Connection {name} is used by API destination {}; delete that first.",
+                        a.name
+                    )));
+                }
+                d.delete_connection(name);
+                Ok(connection)
+            })
+            .await?;
+        if let Err(e) = self.secrets()?.delete(&gone.secret_arn).await {
+            tracing::warn!(connection = name, "the deleted connection's secret stays: {e}");
+        }
+        Ok(gone)
+    }
+
+    /// DescribeConnection.
+    pub fn describe_connection(&self, name: &str) -> Result<Connection> {
+        check_name("name", name)?;
+        self.snapshot().connections.get(name).cloned().ok_or_else(|| no_connection(name))
+    }
+
+    /// ListConnections: by name.
+    pub fn list_connections(
+        &self,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> (Vec<Connection>, Option<String>) {
+        let state = self.snapshot();
+        let mut matching = state
+            .connections
+            .values()
+            .filter(|c| prefix.is_none_or(|p| c.name.starts_with(p)))
+            .filter(|c| after.is_none_or(|a| c.name.as_str() > a));
+        let page: Vec<Connection> = matching.by_ref().take(limit).cloned().collect();
+        let next = matching.next().and(page.last().map(|c| c.name.clone()));
+        (page, next)
+    }
+
+    /// CreateApiDestination (`update`: UpdateApiDestination).
+    pub async fn put_api_destination(&self, a: NewApiDestination, update: bool) -> Result<ApiDestination> {
+        check_name("name", &a.name)?;
+        let endpoint_ok = a.endpoint.starts_with("https://") || a.endpoint.starts_with("http://");
+        if !endpoint_ok {
+            return Err(Error::Validation(format!("InvocationEndpoint {} is not an http(s) URL.", a.endpoint)));
+        }
+        if a.rate_per_second == Some(0) {
+            return Err(Error::Validation("InvocationRateLimitPerSecond is at least 1.".into()));
+        }
+        self.change(|d| {
+            if !d.connections.values().any(|c| c.arn == a.connection_arn) {
+                return Err(Error::NotFound(format!("Connection {} does not exist.", a.connection_arn)));
+            }
+            let existing = d.api_destinations.get(&a.name).cloned();
+            let (arn, created_ms) = match (&existing, update) {
+                (Some(_), false) => {
+                    return Err(Error::AlreadyExists(format!("An api-destination '{}' already exists.", a.name)));
+                }
+                (None, true) => return Err(no_destination(&a.name)),
+                (Some(e), true) => (e.arn.clone(), e.created_ms),
+                (None, false) => {
+                    let id = uuid::Uuid::new_v4();
+                    (format!("arn:aws:events:{}:{ACCOUNT_ID}:api-destination/{}/{id}", self.region, a.name), d.now_ms)
+                }
+            };
+            let destination = ApiDestination {
+                name: a.name.clone(),
+                arn,
+                description: a.description.clone(),
+                connection_arn: a.connection_arn.clone(),
+                endpoint: a.endpoint.clone(),
+                method: a.method.clone(),
+                rate_per_second: a.rate_per_second,
+                created_ms,
+                modified_ms: d.now_ms,
+            };
+            d.put_api_destination(destination.clone());
+            Ok(destination)
+        })
+        .await
+    }
+
+    /// DeleteApiDestination.
+    pub async fn delete_api_destination(&self, name: &str) -> Result<()> {
+        check_name("name", name)?;
+        self.change(|d| {
+            if !d.api_destinations.contains_key(name) {
+                return Err(no_destination(name));
+            }
+            d.delete_api_destination(name);
+            Ok(())
+        })
+        .await
+    }
+
+    /// DescribeApiDestination.
+    pub fn describe_api_destination(&self, name: &str) -> Result<ApiDestination> {
+        check_name("name", name)?;
+        self.snapshot().api_destinations.get(name).cloned().ok_or_else(|| no_destination(name))
+    }
+
+    /// ListApiDestinations: by name, those of one connection when given.
+    pub fn list_api_destinations(
+        &self,
+        prefix: Option<&str>,
+        connection_arn: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> (Vec<ApiDestination>, Option<String>) {
+        let state = self.snapshot();
+        let mut matching = state
+            .api_destinations
+            .values()
+            .filter(|a| prefix.is_none_or(|p| a.name.starts_with(p)))
+            .filter(|a| connection_arn.is_none_or(|c| a.connection_arn == c))
+            .filter(|a| after.is_none_or(|t| a.name.as_str() > t));
+        let page: Vec<ApiDestination> = matching.by_ref().take(limit).cloned().collect();
+        let next = matching.next().and(page.last().map(|a| a.name.clone()));
+        (page, next)
+    }
+
+    /// The API destination `arn` names, with its connection.
+    pub(crate) fn api_call(&self, arn: &str) -> Option<(ApiDestination, Connection)> {
+        let state = self.snapshot();
+        let destination = state.api_destinations.values().find(|a| a.arn == arn)?.clone();
+        let connection = state.connections.values().find(|c| c.arn == destination.connection_arn)?.clone();
+        Some((destination, connection))
+    }
+}
