@@ -32,7 +32,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 
 /// Why a `RoleArn` is refused: EventBridge would act as that role; Squall decides each
 /// delivery by the target's own policy.
-pub(crate) const ROLE_ARN: &str = "RoleArn is not supported by Squall: each delivery is decided by the target's own policy (a queue's, topic's or function's), never by a role.";
+pub(crate) const ROLE_ARN: &str = "RoleArn is not supported by Squall here: each delivery to a function, queue, topic or bus is decided by the target's own policy; only API destination targets are called as a role.";
 
 /// Most items a list answers at once.
 const MAX_LIMIT: usize = 100;
@@ -105,12 +105,21 @@ fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
         | "UpdateConnection"
         | "DeleteConnection"
         | "DeauthorizeConnection" => {
+            // The stored ARN (`…/<name>/<id>`) when it exists, as policies name them.
             let name = input.str("Name").ok().flatten().unwrap_or_default();
-            vec![format!("arn:aws:events:{region}:{}:connection/{name}", squall_types::ACCOUNT_ID)]
+            let stored = state.events.describe_connection(name).ok().map(|c| c.arn);
+            vec![
+                stored.unwrap_or_else(|| {
+                    format!("arn:aws:events:{region}:{}:connection/{name}", squall_types::ACCOUNT_ID)
+                }),
+            ]
         }
         "CreateApiDestination" | "DescribeApiDestination" | "UpdateApiDestination" | "DeleteApiDestination" => {
             let name = input.str("Name").ok().flatten().unwrap_or_default();
-            vec![format!("arn:aws:events:{region}:{}:api-destination/{name}", squall_types::ACCOUNT_ID)]
+            let stored = state.events.describe_api_destination(name).ok().map(|a| a.arn);
+            vec![stored.unwrap_or_else(|| {
+                format!("arn:aws:events:{region}:{}:api-destination/{name}", squall_types::ACCOUNT_ID)
+            })]
         }
         _ => vec!["*".to_string()],
     }
@@ -119,7 +128,31 @@ fn resources(state: &ApiState, input: &Input, op: &str) -> Vec<String> {
 async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = crate::input::parse(&req.body)?;
     let keys = squall_api::request_keys::of_json(input.members());
-    squall_api::authorize::authorize(state, req.who().with_keys(&keys), "events", op, || resources(state, &input, op))?;
+    // A target's RoleArn is passed on to EventBridge (iam:PassRole), as on AWS.
+    let roles: Vec<String> = match op {
+        "PutTargets" => input
+            .objects("Targets")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.str("RoleArn").ok().flatten().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if roles.is_empty() {
+        squall_api::authorize::authorize(state, req.who().with_keys(&keys), "events", op, || {
+            resources(state, &input, op)
+        })?;
+    } else {
+        let mut keys = keys.clone();
+        keys.set("iam:PassedToService", "events.amazonaws.com");
+        squall_api::authorize::authorize_each(state, req.who().with_keys(&keys), "events", op, || {
+            let action = squall_api::actions::find("events", op).map_or("events:PutTargets", |r| r.action);
+            let mut checks: Vec<(&'static str, String)> =
+                resources(state, &input, op).into_iter().map(|r| (action, r)).collect();
+            checks.extend(roles.iter().map(|r| ("iam:PassRole", r.clone())));
+            checks
+        })?;
+    }
     let buses = &state.events;
     let bus_name = || input.str("EventBusName");
     let members: &[&str] = match op {
@@ -404,11 +437,14 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             with_token(json!({ "Replays": page.iter().map(|r| encode::replay(r, false)).collect::<Vec<_>>() }), next)
         }
         "CreateConnection" | "UpdateConnection" => {
-            let c = new_connection(&input)?;
-            let c = if op == "CreateConnection" {
-                buses.create_connection(c).await
+            let description_only = input.get("AuthorizationType").is_none() && input.get("AuthParameters").is_none();
+            let c = if op == "UpdateConnection" && description_only {
+                let description = input.str("Description")?.map(str::to_string);
+                buses.set_connection_description(input.required("Name")?, description).await
+            } else if op == "CreateConnection" {
+                buses.create_connection(new_connection(&input)?).await
             } else {
-                buses.update_connection(c).await
+                buses.update_connection(new_connection(&input)?).await
             }
             .map_err(error)?;
             json!({
@@ -427,17 +463,31 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 buses.deauthorize_connection(name).await
             }
             .map_err(error)?;
-            let state = if op == "DeleteConnection" { "DELETING" } else { "DEAUTHORIZED" };
+            let state = if op == "DeleteConnection" { "DELETING" } else { "DEAUTHORIZING" };
             json!({ "ConnectionArn": c.arn, "ConnectionState": state, "LastModifiedTime": c.modified_ms as f64 / 1000.0 })
         }
         "ListConnections" => {
-            let wanted = input.str("ConnectionState")?;
+            let authorized = match input.str("ConnectionState")? {
+                None => None,
+                Some("AUTHORIZED") => Some(true),
+                Some("DEAUTHORIZED") => Some(false),
+                // Squall's connections are in one of those two states.
+                Some(
+                    "CREATING"
+                    | "UPDATING"
+                    | "DELETING"
+                    | "AUTHORIZING"
+                    | "DEAUTHORIZING"
+                    | "ACTIVE"
+                    | "FAILED_CONNECTIVITY",
+                ) => return Ok(json11(&json!({ "Connections": [] }))),
+                Some(other) => return Err(validation(format!("ConnectionState {other} is not a connection's state."))),
+            };
             let (page, next) =
-                buses.list_connections(input.str("NamePrefix")?, input.str("NextToken")?, limit(&input)?);
+                buses.list_connections(input.str("NamePrefix")?, authorized, input.str("NextToken")?, limit(&input)?);
             let list: Vec<Value> = page
                 .iter()
                 .map(encode::connection)
-                .filter(|c| wanted.is_none_or(|w| c["ConnectionState"] == w))
                 .map(|mut c| {
                     if let Some(m) = c.as_object_mut() {
                         m.remove("AuthParameters");
@@ -450,21 +500,37 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             with_token(json!({ "Connections": list }), next)
         }
         "CreateApiDestination" | "UpdateApiDestination" => {
-            let method = input.required("HttpMethod")?;
+            // UpdateApiDestination changes what it names; the rest stays.
+            let existing = match op {
+                "UpdateApiDestination" => Some(buses.describe_api_destination(input.required("Name")?).map_err(error)?),
+                _ => None,
+            };
+            let given = |name: &str, kept: Option<&str>| -> Result<String, ApiError> {
+                match (input.str(name)?, kept) {
+                    (Some(v), _) => Ok(v.to_string()),
+                    (None, Some(k)) => Ok(k.to_string()),
+                    (None, None) => Ok(input.required(name)?.to_string()),
+                }
+            };
+            let method = given("HttpMethod", existing.as_ref().map(|e| e.method.as_str()))?;
+            let method = method.as_str();
             if !["POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"].contains(&method) {
                 return Err(validation(format!("HttpMethod {method} is not an HTTP method API destinations take.")));
             }
             let rate = match input.int("InvocationRateLimitPerSecond")? {
-                None => None,
+                None => existing.as_ref().and_then(|e| e.rate_per_second),
                 Some(n) => {
                     Some(u32::try_from(n).map_err(|_| validation("InvocationRateLimitPerSecond is at least 1."))?)
                 }
             };
             let a = squall_events::NewApiDestination {
                 name: input.required("Name")?.to_string(),
-                description: input.str("Description")?.map(str::to_string),
-                connection_arn: input.required("ConnectionArn")?.to_string(),
-                endpoint: input.required("InvocationEndpoint")?.to_string(),
+                description: input
+                    .str("Description")?
+                    .map(str::to_string)
+                    .or_else(|| existing.as_ref().and_then(|e| e.description.clone())),
+                connection_arn: given("ConnectionArn", existing.as_ref().map(|e| e.connection_arn.as_str()))?,
+                endpoint: given("InvocationEndpoint", existing.as_ref().map(|e| e.endpoint.as_str()))?,
                 method: method.to_string(),
                 rate_per_second: rate,
             };

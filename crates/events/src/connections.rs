@@ -14,8 +14,8 @@ use squall_types::ACCOUNT_ID;
 /// One of CreateConnection's `InvocationHttpParameters`: key, value, whether it is secret.
 pub type NewParameter = (String, String, bool);
 
-/// CreateConnection's and UpdateConnection's input.
-#[derive(Debug, Clone)]
+/// CreateConnection's and UpdateConnection's input (its `Debug` leaves the secrets out).
+#[derive(Clone)]
 pub struct NewConnection {
     /// `Name`.
     pub name: String,
@@ -33,6 +33,16 @@ pub struct NewConnection {
     pub query: Vec<NewParameter>,
     /// `BodyParameters`.
     pub body: Vec<NewParameter>,
+}
+
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("authorization", &self.authorization)
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
 }
 
 /// CreateApiDestination's and UpdateApiDestination's input.
@@ -84,11 +94,58 @@ fn split(kind: &str, params: &[NewParameter], secrets: &mut Map<String, Value>) 
 }
 
 fn no_connection(name: &str) -> Error {
-    Error::NotFound(format!("Failed to describe the connection(s). Connection '{name}' does not exist."))
+    Error::NotFound(format!("Connection '{name}' does not exist."))
+}
+
+/// A header name (an HTTP token): what an API key's name and header parameters must be.
+pub(crate) fn check_header_name(what: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 512
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if ok { Ok(()) } else { Err(Error::Validation(format!("{what} {name:?} is not a valid HTTP header name."))) }
+}
+
+/// The default `InvocationRateLimitPerSecond`, as EventBridge's.
+pub const DEFAULT_RATE: u32 = 300;
+
+/// An endpoint Squall calls: `https://`, or `http://` to this machine only (for local
+/// tests; AWS takes only https).
+fn check_endpoint(endpoint: &str) -> Result<()> {
+    if let Some(rest) = endpoint.strip_prefix("https://") {
+        return if rest.is_empty() {
+            Err(Error::Validation(format!("InvocationEndpoint {endpoint} has no host.")))
+        } else {
+            Ok(())
+        };
+    }
+    let host = endpoint.strip_prefix("http://").map(|r| r.split(['/', '?']).next().unwrap_or_default());
+    let loopback = host.is_some_and(|h| {
+        let name =
+            h.rsplit_once(':').map_or(h, |(n, port)| if port.bytes().all(|b| b.is_ascii_digit()) { n } else { h });
+        name == "localhost" || name == "[::1]" || name.starts_with("127.")
+    });
+    if loopback {
+        Ok(())
+    } else {
+        Err(Error::Validation(format!(
+            "InvocationEndpoint {endpoint} must be an https URL (http only to this machine: localhost, 127.0.0.1)."
+        )))
+    }
 }
 
 fn no_destination(name: &str) -> Error {
-    Error::NotFound(format!("Failed to describe the api-destination(s). An api-destination '{name}' does not exist."))
+    Error::NotFound(format!("An api-destination '{name}' does not exist."))
+}
+
+fn check_connection(c: &NewConnection) -> Result<()> {
+    check_name("name", &c.name)?;
+    if c.authorization == Authorization::ApiKey {
+        check_header_name("ApiKeyName", &c.principal)?;
+    }
+    for (k, _, _) in &c.headers {
+        check_header_name("HeaderParameters key", k)?;
+    }
+    Ok(())
 }
 
 impl EventBuses {
@@ -101,7 +158,7 @@ impl EventBuses {
 
     /// CreateConnection: its secret first, then the connection naming it.
     pub async fn create_connection(&self, c: NewConnection) -> Result<Connection> {
-        check_name("name", &c.name)?;
+        check_connection(&c)?;
         if self.snapshot().connections.contains_key(&c.name) {
             return Err(Error::AlreadyExists(format!("Connection {} already exists.", c.name)));
         }
@@ -147,7 +204,7 @@ impl EventBuses {
 
     /// UpdateConnection: what is given replaces what the connection had (its secret too).
     pub async fn update_connection(&self, c: NewConnection) -> Result<Connection> {
-        check_name("name", &c.name)?;
+        check_connection(&c)?;
         let existing = self.describe_connection(&c.name)?;
         let mut secret_params = Map::new();
         let headers = split("header", &c.headers, &mut secret_params);
@@ -184,18 +241,28 @@ impl EventBuses {
         .await
     }
 
-    /// DeleteConnection, with its secret; refused while an API destination uses it.
+    /// UpdateConnection of its description only.
+    pub async fn set_connection_description(&self, name: &str, description: Option<String>) -> Result<Connection> {
+        check_name("name", name)?;
+        self.change(|d| {
+            let mut connection = d.connections.get(name).cloned().ok_or_else(|| no_connection(name))?;
+            if description.is_some() {
+                connection.description = description;
+            }
+            connection.modified_ms = d.now_ms;
+            d.put_connection(connection.clone());
+            Ok(connection)
+        })
+        .await
+    }
+
+    /// DeleteConnection, with its secret (its API destinations' calls then fail, as on
+    /// AWS).
     pub async fn delete_connection(&self, name: &str) -> Result<Connection> {
         check_name("name", name)?;
         let gone = self
             .change(|d| {
                 let connection = d.connections.get(name).cloned().ok_or_else(|| no_connection(name))?;
-                if let Some(a) = d.api_destinations.values().find(|a| a.connection_arn == connection.arn) {
-                    return Err(Error::Validation(format!(
-                        "Connection {name} is used by API destination {}; delete that first.",
-                        a.name
-                    )));
-                }
                 d.delete_connection(name);
                 Ok(connection)
             })
@@ -212,10 +279,11 @@ impl EventBuses {
         self.snapshot().connections.get(name).cloned().ok_or_else(|| no_connection(name))
     }
 
-    /// ListConnections: by name.
+    /// ListConnections: by name, of one state (authorized or not) when given.
     pub fn list_connections(
         &self,
         prefix: Option<&str>,
+        authorized: Option<bool>,
         after: Option<&str>,
         limit: usize,
     ) -> (Vec<Connection>, Option<String>) {
@@ -224,6 +292,7 @@ impl EventBuses {
             .connections
             .values()
             .filter(|c| prefix.is_none_or(|p| c.name.starts_with(p)))
+            .filter(|c| authorized.is_none_or(|a| c.authorized == a))
             .filter(|c| after.is_none_or(|a| c.name.as_str() > a));
         let page: Vec<Connection> = matching.by_ref().take(limit).cloned().collect();
         let next = matching.next().and(page.last().map(|c| c.name.clone()));
@@ -233,10 +302,7 @@ impl EventBuses {
     /// CreateApiDestination (`update`: UpdateApiDestination).
     pub async fn put_api_destination(&self, a: NewApiDestination, update: bool) -> Result<ApiDestination> {
         check_name("name", &a.name)?;
-        let endpoint_ok = a.endpoint.starts_with("https://") || a.endpoint.starts_with("http://");
-        if !endpoint_ok {
-            return Err(Error::Validation(format!("InvocationEndpoint {} is not an http(s) URL.", a.endpoint)));
-        }
+        check_endpoint(&a.endpoint)?;
         if a.rate_per_second == Some(0) {
             return Err(Error::Validation("InvocationRateLimitPerSecond is at least 1.".into()));
         }
@@ -263,7 +329,7 @@ impl EventBuses {
                 connection_arn: a.connection_arn.clone(),
                 endpoint: a.endpoint.clone(),
                 method: a.method.clone(),
-                rate_per_second: a.rate_per_second,
+                rate_per_second: Some(a.rate_per_second.unwrap_or(DEFAULT_RATE)),
                 created_ms,
                 modified_ms: d.now_ms,
             };

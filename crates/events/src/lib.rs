@@ -89,6 +89,10 @@ impl From<squall_storage::Error> for Error {
     }
 }
 
+/// The [`Refusal`] code of a call held back by an API destination's rate: tried again a
+/// second later, without counting an attempt.
+pub const THROTTLED: &str = "THROTTLING";
+
 /// Results of the event buses.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -18,8 +18,14 @@ const RETRIES: &str = "retries";
 /// How long the worker waits after a store failure, or while another server leads; and
 /// the longest it sleeps (another server may have stored a retry).
 const LOOK_AGAIN: Duration = Duration::from_secs(5);
-/// Rows read at once.
-const PAGE: usize = 100;
+/// Rows read at once: a page's calls at [`AT_ONCE`] at a time, 5 s at most each, end well
+/// within a lease.
+const PAGE: usize = 32;
+/// Deliveries made at once.
+const AT_ONCE: usize = 16;
+/// How long a stored delivery whose rule or destination this server does not know yet is
+/// kept (it may have been made on another server a moment ago).
+const FRESH_MS: u64 = 5_000;
 
 /// A delivery to try again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,7 +119,8 @@ impl EventBuses {
         Ok(())
     }
 
-    /// The retry worker's task.
+    /// The retry worker's task: a page of due rows per pass, leadership checked between
+    /// passes (a slow endpoint cannot outlast the lease).
     pub(crate) fn start_retries(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         let leader = self.cluster.leader("events.retries");
@@ -125,12 +132,12 @@ impl EventBuses {
                     continue;
                 }
                 let now = me.clock.now_ms();
+                let look_again = now + LOOK_AGAIN.as_millis() as u64;
                 let wake = match me.retry_due(now).await {
-                    Ok(next) => next
-                        .map_or(now + LOOK_AGAIN.as_millis() as u64, |at| at.min(now + LOOK_AGAIN.as_millis() as u64)),
+                    Ok(next) => next.map_or(look_again, |at| at.min(look_again)),
                     Err(e) => {
                         tracing::warn!("retrying event deliveries: {e}");
-                        now + LOOK_AGAIN.as_millis() as u64
+                        look_again
                     }
                 };
                 if wake > me.clock.now_ms() {
@@ -143,57 +150,68 @@ impl EventBuses {
         })
     }
 
-    /// Tries again every retry due at `now`, earliest first; the due time of the next one.
+    /// Tries again one page of the retries due at `now`, several at once; when to look
+    /// again (now, when the page was full).
     pub(crate) async fn retry_due(&self, now: u64) -> crate::Result<Option<u64>> {
-        loop {
-            let rows = self.store().scan(RETRIES, None, PAGE).await?;
-            let mut acted = false;
-            for row in &rows {
-                let at = <[u8; 8]>::try_from(row.pk.as_slice()).map(u64::from_be_bytes).unwrap_or(0);
-                if at > now {
-                    return Ok(Some(at));
-                }
-                acted = true;
-                let done = squall_storage::ItemWrite {
-                    table: RETRIES.into(),
-                    pk: row.pk.clone(),
-                    sk: row.sk.clone(),
-                    item: None,
-                };
-                let retry: Retry = match serde_json::from_slice(&row.item) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::warn!("dropping an unreadable stored retry: {e}");
-                        self.store().write(vec![done]).await?;
-                        continue;
-                    }
-                };
-                let next = self.retry_one(&retry).await;
-                // The old row goes in the same write as its successor, so a crash leaves one.
-                self.store().write([Some(done), next].into_iter().flatten().collect()).await?;
+        let rows = self.store().scan(RETRIES, None, PAGE).await?;
+        let due: Vec<_> = rows
+            .iter()
+            .take_while(|r| <[u8; 8]>::try_from(r.pk.as_slice()).map(u64::from_be_bytes).unwrap_or(0) <= now)
+            .collect();
+        let next = match rows.get(due.len()) {
+            Some(r) => <[u8; 8]>::try_from(r.pk.as_slice()).ok().map(u64::from_be_bytes),
+            None if rows.len() == PAGE => Some(now),
+            None => None,
+        };
+        for chunk in due.chunks(AT_ONCE) {
+            let mut calls = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                calls.push(Box::pin(self.retry_row_once(row, now)));
             }
-            if !acted || rows.len() < PAGE {
-                return Ok(None);
+            for result in futures::future::join_all(calls).await {
+                result?;
             }
         }
+        Ok(next)
+    }
+
+    /// One stored retry: delivered, kept for later (its successor written with its
+    /// removal, so a crash leaves one), or dead-lettered.
+    async fn retry_row_once(&self, row: &squall_storage::StoredItem, now: u64) -> crate::Result<()> {
+        let done = ItemWrite { table: RETRIES.into(), pk: row.pk.clone(), sk: row.sk.clone(), item: None };
+        let retry: Retry = match serde_json::from_slice(&row.item) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("dropping an unreadable stored retry: {e}");
+                return Ok(self.store().write(vec![done]).await?);
+            }
+        };
+        let next = self.retry_one(&retry, now).await;
+        self.store().write([Some(done), next].into_iter().flatten().collect()).await?;
+        Ok(())
     }
 
     /// Delivers `retry` again; a passing failure within the policy gives the row of the
-    /// next retry, the rest dead-letter.
-    async fn retry_one(&self, retry: &Retry) -> Option<ItemWrite> {
+    /// next retry (a throttled call the same attempt a second later), the rest dead-letter.
+    async fn retry_one(&self, retry: &Retry, now: u64) -> Option<ItemWrite> {
         let state = self.snapshot();
-        let Some(rule) = state.rule(&retry.bus, &retry.rule) else {
-            tracing::info!(rule = %retry.rule, "a delivery retried after its rule went; dropped");
-            return None;
-        };
-        let Some(target) = rule.targets.iter().find(|t| t.id == retry.target) else {
-            tracing::info!(rule = %rule.arn, target = %retry.target, "a delivery retried after its target went; dropped");
+        let fresh = now.saturating_sub(retry.first_ms) < FRESH_MS;
+        let (Some(rule), Some(target)) = (
+            state.rule(&retry.bus, &retry.rule),
+            state.rule(&retry.bus, &retry.rule).and_then(|r| r.targets.iter().find(|t| t.id == retry.target)),
+        ) else {
+            // Made on another server a moment ago: this one may not know it yet.
+            if fresh {
+                return Some(self.same_attempt_later(retry, now));
+            }
+            tracing::warn!(rule = %retry.rule, target = %retry.target, "a delivery retried after its rule or target went; dropped");
             return None;
         };
         let sink = self.sink.get()?;
         let api = if target.arn.contains(":api-destination/") {
             match self.api_call(&target.arn) {
                 Some(call) => Some(call),
+                None if fresh => return Some(self.same_attempt_later(retry, now)),
                 None => {
                     let refusal = Refusal {
                         code: "RESOURCE_NOT_FOUND",
@@ -210,6 +228,10 @@ impl EventBuses {
         let delivery =
             Delivery { rule_arn: &rule.arn, event_id: &retry.event_id, target, body: retry.body.clone(), api };
         let Err(refusal) = sink.deliver(delivery).await else { return None };
+        // Held back by the destination's rate: the same attempt, a second later.
+        if refusal.code == crate::THROTTLED {
+            return Some(self.same_attempt_later(retry, now));
+        }
         let next = retry.attempt + 1;
         let exhausted = if refusal.retryable {
             match self.retry_row(rule, target, &retry.body, &retry.event_id, next, retry.first_ms) {
@@ -221,6 +243,12 @@ impl EventBuses {
         };
         self.dead_letter(rule, target, retry.body.clone(), &refusal, exhausted, retry.attempt).await;
         None
+    }
+
+    /// `retry` again a second from `now`, without counting an attempt.
+    fn same_attempt_later(&self, retry: &Retry, now: u64) -> ItemWrite {
+        let (pk, sk) = key(now + 1_000);
+        ItemWrite { table: RETRIES.into(), pk, sk, item: Some(serde_json::to_vec(retry).expect("a retry serializes")) }
     }
 
     /// Sends an event `target` did not take (after `retries` retries) to its dead-letter

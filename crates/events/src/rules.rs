@@ -266,6 +266,10 @@ fn check_target(t: &Target, region: &str, bus: &str) -> Result<(), String> {
     if t.http.is_some() && !api_destination {
         return Err(format!("Target {}: HttpParameters are only for API destination targets.", t.id));
     }
+    for (k, _) in t.http.iter().flat_map(|h| &h.headers) {
+        crate::connections::check_header_name("HeaderParameters key", k)
+            .map_err(|e| format!("Target {}: {e}", t.id))?;
+    }
     if t.message_group_id.is_some() && !(service == "sqs" && t.arn.ends_with(".fifo")) {
         return Err(format!("Target {}: SqsParameters.MessageGroupId is only for a FIFO queue.", t.id));
     }

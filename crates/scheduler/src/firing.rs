@@ -243,7 +243,8 @@ impl Scheduler {
             *count += 1;
             let catch_up_to = match missed_until {
                 _ if *count >= MAX_CATCH_UP => Some(now),
-                Some(m) if due.scheduled_ms <= m => Some(m),
+                // Late by when it was to fire (a flexible window moves that past its scheduled time).
+                Some(m) if due.at_ms <= m => Some(m),
                 _ => None,
             };
             if *count == MAX_CATCH_UP {

@@ -74,7 +74,12 @@ fn refused(code: &'static str, message: String, retryable: bool) -> Refusal {
 
 impl ApiCaller {
     pub(crate) fn new(identities: Arc<Identities>, params: Arc<Params>, clock: squall_clock::Clock) -> ApiCaller {
-        let http = reqwest::Client::builder().timeout(TIMEOUT).build().unwrap_or_default();
+        // No redirects: a redirect would carry the connection's key header to another host.
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client with a timeout and TLS builds");
         ApiCaller { http, identities, secrets: SecretsManager(params), clock, rates: Mutex::new(HashMap::new()) }
     }
 
@@ -121,7 +126,11 @@ impl ApiCaller {
             *entry = (second, 0);
         }
         if entry.1 >= limit {
-            return Err(refused("THROTTLING", format!("{} takes {limit} calls a second", destination.name), true));
+            return Err(refused(
+                squall_events::THROTTLED,
+                format!("{} takes {limit} calls a second", destination.name),
+                true,
+            ));
         }
         entry.1 += 1;
         Ok(())
@@ -147,9 +156,12 @@ impl ApiCaller {
             Ok(r) => {
                 let status = r.status();
                 let passing = status.as_u16() == 429 || status.is_server_error();
-                Err(refused("SDK_CLIENT_ERROR", format!("{} answered {status}", destination.endpoint), passing))
+                Err(refused("SDK_CLIENT_ERROR", format!("{} answered {status}", destination.name), passing))
             }
-            Err(e) => Err(refused("SDK_CLIENT_ERROR", format!("calling {}: {e}", destination.endpoint), true)),
+            // Without the URL: it carries the connection's secret query parameters.
+            Err(e) => {
+                Err(refused("SDK_CLIENT_ERROR", format!("calling {}: {}", destination.name, e.without_url()), true))
+            }
         }
     }
 
@@ -168,6 +180,18 @@ impl ApiCaller {
         };
         let http = d.target.http.clone().unwrap_or_default();
         // Each `*` of the endpoint takes a path parameter, in order.
+        let stars = destination.endpoint.matches('*').count();
+        if stars != http.path_values.len() {
+            return Err(refused(
+                "SDK_CLIENT_ERROR",
+                format!(
+                    "{} has {stars} path parameters; the target gives {}",
+                    destination.name,
+                    http.path_values.len()
+                ),
+                false,
+            ));
+        }
         let mut values = http.path_values.iter();
         let mut url = String::new();
         for (i, part) in destination.endpoint.split('*').enumerate() {
@@ -178,34 +202,45 @@ impl ApiCaller {
             url.push_str(part);
         }
         let mut url = reqwest::Url::parse(&url)
-            .map_err(|e| refused("SDK_CLIENT_ERROR", format!("endpoint {url}: {e}"), false))?;
-        {
-            let mut q = url.query_pairs_mut();
-            for p in &connection.query {
-                q.append_pair(&p.key, &value("query", p));
-            }
-            for (k, v) in &http.query {
-                q.append_pair(k, v);
-            }
+            .map_err(|e| refused("SDK_CLIENT_ERROR", format!("{}'s endpoint: {e}", destination.name), false))?;
+        // The target's parameters merged with the connection's, the connection's winning.
+        let mut query: Vec<(String, String)> = http.query.clone();
+        for p in &connection.query {
+            query.retain(|(k, _)| *k != p.key);
+            query.push((p.key.clone(), value("query", p)));
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&query);
         }
         let method = reqwest::Method::from_bytes(destination.method.as_bytes())
             .map_err(|e| refused("SDK_CLIENT_ERROR", e.to_string(), false))?;
         let sends_body = matches!(destination.method.as_str(), "POST" | "PUT" | "PATCH");
-        let mut req = self.http.request(method, url).header("content-type", "application/json; charset=utf-8");
-        for p in &connection.headers {
-            req = req.header(p.key.as_str(), value("header", p));
-        }
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut set = |k: &str, v: &str| -> Result<(), Refusal> {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| refused("SDK_CLIENT_ERROR", format!("{k} is not a header name"), false))?;
+            let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+                refused("SDK_CLIENT_ERROR", format!("header {k} has a value headers cannot carry"), false)
+            })?;
+            headers.insert(name, value);
+            Ok(())
+        };
+        set("content-type", "application/json; charset=utf-8")?;
         for (k, v) in &http.headers {
-            req = req.header(k.as_str(), v.as_str());
+            set(k, v)?;
+        }
+        for p in &connection.headers {
+            set(&p.key, &value("header", p))?;
         }
         let credential = secret["credential"].as_str().unwrap_or_default();
-        req = match connection.authorization {
-            Authorization::ApiKey => req.header(connection.principal.as_str(), credential),
+        match connection.authorization {
+            Authorization::ApiKey => set(&connection.principal, credential)?,
             Authorization::Basic => {
                 let token = B64.encode(format!("{}:{credential}", connection.principal));
-                req.header("authorization", format!("Basic {token}"))
+                set("authorization", &format!("Basic {token}"))?;
             }
-        };
+        }
+        let mut req = self.http.request(method, url).headers(headers);
         if sends_body {
             let mut body = d.body.clone();
             // Body parameters join a JSON object body, as EventBridge adds them.

@@ -87,7 +87,19 @@ async fn ensure_group(client: &Client, deployment: &str, name: &str) -> anyhow::
     let path = format!("/schedule-groups/{}", segment(name));
     let got = client.scheduler(Method::GET, &path, None).await?;
     if got.status != StatusCode::NOT_FOUND {
-        ok(got, &format!("reading schedule group {name}"))?;
+        let got = ok(got, &format!("reading schedule group {name}"))?.json()?;
+        // A group someone else made is not this service's to fill and empty.
+        let arn = got["Arn"].as_str().unwrap_or_default();
+        let tags = ok(
+            client.scheduler(Method::GET, &format!("/tags/{}", segment(arn)), None).await?,
+            "reading a schedule group's tags",
+        )?
+        .json()?;
+        if !super::rules::owned_by(&tags, deployment) {
+            anyhow::bail!(
+                "schedule group {name} exists and is not this service's (it has no squall:deployment tag naming {deployment}); rename the service's group"
+            );
+        }
         return Ok(());
     }
     let body = json!({ "Tags": [{ "Key": DEPLOYMENT_TAG, "Value": deployment }] });
