@@ -70,8 +70,12 @@ impl NumericRange {
 
 impl Condition {
     /// Whether `leaf` (a string, number, boolean or null) satisfies this condition. `Absent` is
-    /// about the whole event, not a leaf, and never holds here.
+    /// about the whole event, not a leaf, and never holds here. An object or array in a leaf's
+    /// place is a value present without content (an SNS binary attribute): only `exists` holds.
     pub(crate) fn matches(&self, leaf: &Value) -> bool {
+        if leaf.is_object() || leaf.is_array() {
+            return *self == Condition::Exists;
+        }
         let text = leaf.as_str();
         match self {
             Condition::Exact { key, .. } => key.matches(leaf),

@@ -65,6 +65,23 @@ impl<'v> EventView<'v> {
         view
     }
 
+    /// A flat record of named values (SNS message attributes): each name is a path, each array
+    /// stands for its elements at any depth, and anything else is one leaf as it is.
+    pub(crate) fn flat(root: &'v Value, fields: impl IntoIterator<Item = (&'v str, &'v Value)>) -> EventView<'v> {
+        let mut view = EventView { root, leaves: HashMap::new(), object_arrays: false };
+        for (name, value) in fields {
+            let leaves = view.leaves.entry(name.to_string()).or_default();
+            let mut stack = vec![value];
+            while let Some(value) = stack.pop() {
+                match value {
+                    Value::Array(items) => stack.extend(items.iter().rev()),
+                    leaf => leaves.push(leaf),
+                }
+            }
+        }
+        view
+    }
+
     /// The leaves at `path`.
     pub(crate) fn leaves_at(&self, path: &str) -> &[&'v Value] {
         self.leaves.get(path).map_or(&[], Vec::as_slice)

@@ -1,6 +1,7 @@
 //! EventBridge's event-pattern language: [`Pattern::parse`] refuses a pattern as EventBridge does,
 //! [`Pattern::matches`] tests one event, and [`PatternIndex`] finds the matching patterns among
-//! many without testing each one.
+//! many without testing each one. [`FilterPolicy`] reads SNS subscription filter policies, the
+//! same language as SNS's engine reads it (see the `filter_policy` module).
 //!
 //! # Sources
 //!
@@ -59,6 +60,7 @@ mod compile;
 mod condition;
 mod error;
 mod event;
+mod filter_policy;
 mod index;
 mod json;
 mod pattern;
@@ -66,6 +68,7 @@ mod values;
 mod wildcard;
 
 pub use error::PatternError;
+pub use filter_policy::{AttributeValue, FilterPolicy};
 pub use index::PatternIndex;
 pub use pattern::Pattern;
 

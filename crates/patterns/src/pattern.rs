@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::compile;
+use crate::compile::{self, Branch, Language};
 use crate::condition::{Condition, Field};
 use crate::error::PatternError;
 use crate::event::EventView;
@@ -38,7 +38,12 @@ const PREFERRED_INDEX_FIELDS: [&str; 2] = ["source", "detail-type"];
 impl Pattern {
     /// Parses a pattern document; `Err` carries EventBridge's reason (see [`PatternError`]).
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
-        let rules: Vec<SubRule> = compile::compile(text)?
+        Pattern::compiled(compile::compile(text, Language::EventPattern)?.branches)
+    }
+
+    /// A pattern from compiled sub-rules, with the checks made once the whole document is read.
+    pub(crate) fn compiled(branches: Vec<Branch>) -> Result<Pattern, PatternError> {
+        let rules: Vec<SubRule> = branches
             .into_iter()
             .map(|mut fields| {
                 fields.sort_by(|a, b| a.path.cmp(&b.path));
@@ -83,6 +88,11 @@ impl Pattern {
                 (f.path.clone(), literals)
             })
             .collect()
+    }
+
+    /// The distinct field paths the pattern tests, sorted.
+    pub(crate) fn paths(&self) -> &[String] {
+        &self.inner.paths
     }
 
     /// Whether the flattened event matches some branch.

@@ -8,9 +8,14 @@ use serde_json::{Number, Value};
 
 /// event-ruler's numeric range: comparisons only work within -5e9..=5e9.
 pub(crate) const FIVE_BILLION: f64 = 5e9;
-/// The ends of that range in fixed-point form (millionths).
-pub(crate) const MIN_MICROS: i64 = -5_000_000_000_000_000;
-pub(crate) const MAX_MICROS: i64 = 5_000_000_000_000_000;
+
+/// A whole-number limit (5e9, or SNS's 1e9) in fixed-point form (millionths).
+pub(crate) fn limit_micros(limit: f64) -> i64 {
+    // Both limits are whole numbers far inside i64 once scaled.
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (limit * 1e6) as i64;
+    micros
+}
 /// event-ruler's message for a numeric operand outside that range (Java prints the doubles).
 pub(crate) const OUT_OF_RANGE: &str = "Value must be between -5.0E9 and 5.0E9, inclusive";
 

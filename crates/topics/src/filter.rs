@@ -1,111 +1,29 @@
-//! Amazon SNS subscription filter policies: parsing and validation ([`FilterPolicy::parse`])
-//! and evaluation against a published message ([`FilterPolicy::matches`]).
+//! Amazon SNS subscription filter policies as subscriptions hold them: a policy in its scope,
+//! and a published message's attributes read by SNS data type.
+//!
+//! The language itself (parsing with SNS's refusals and limits, matching) is
+//! [`squall_patterns::FilterPolicy`]: SNS runs the rule engine EventBridge runs, so the two
+//! share one compiler and matcher, and that module lists where SNS differs.
 //!
 //! # Interface
 //!
 //! [`FilterPolicy::matches`] takes the message attributes as a lookup closure,
 //! `&dyn Fn(&str) -> Option<AttributeRef<'a>>`, rather than a map: the caller serves lookups from
-//! whatever structure it already holds (a `BTreeMap`, a `Vec` of pairs, a wire struct) without
-//! building a second collection per message and subscription.
+//! whatever structure it already holds without building a second collection per message and
+//! subscription; only the attributes the policy names are read.
 //!
-//! # How SNS evaluates policies
+//! # Attributes as values
 //!
-//! SNS compiles filter policies with the rule engine it shares with EventBridge (aws/event-ruler):
-//! its validation errors are that engine's messages verbatim. This module follows that engine and
-//! the SNS developer guide, with these rules (the ones the docs leave open are marked *decision*):
-//!
-//! - A policy is an object of `key -> [conditions]`. Keys are ANDed, a key's conditions are ORed.
-//!   With `MessageBody` scope a key may hold an object instead (a nested property); nested keys are
-//!   joined with `.` exactly like event-ruler's paths, so the policy key `"a.b"`, the policy
-//!   `{"a": {"b": ..}}`, the body `{"a.b": ..}` and the body `{"a": {"b": ..}}` all meet
-//!   (verified against AWS by LocalStack's snapshot tests).
-//! - `"$or": [{..}, {..}]` is an OR of sub-policies ANDed with its siblings, at any level. As the
-//!   SNS guide says, `$or` is only an operator when its value is an array of at least two objects
-//!   none of whose keys is a reserved operator name; otherwise `$or` is an ordinary key.
-//! - Values are typed. String attributes (and JSON strings in a body) are strings, Number
-//!   attributes (and JSON numbers) are numbers, `String.Array` attributes are JSON arrays whose
-//!   elements keep their JSON types. String conditions (exact string, `prefix`, `suffix`,
-//!   `equals-ignore-case`, `cidr`) only meet strings; numeric conditions (exact number, `numeric`,
-//!   numeric `anything-but`) only meet numbers, compared numerically (`5` equals `5.0` and `5e0`);
-//!   `true`/`false`/`null` meet the JSON literals (in a body or a `String.Array`). So a String
-//!   attribute holding `"5"` never satisfies `{"numeric": ..}`, as in event-ruler.
-//! - A value that is an array (`String.Array` attribute, body array, arrays of arrays or of
-//!   objects) matches when any element matches. *Decision:* this includes `anything-but`, which the
-//!   guide's worked example shows matching `["rugby", "baseball"]` against
-//!   `{"anything-but": ["rugby", "tennis"]}` (one of its newer sentences says the opposite; the
-//!   example is what event-ruler does).
-//! - `anything-but` never matches an absent key. *Decision (event-ruler's "match unless equal"
-//!   model):* string `anything-but` and `anything-but`/`prefix` match every present value that is
-//!   not an excluded string, including numbers, booleans and null; numeric `anything-but` only
-//!   matches numbers. SNS rejects `anything-but` with `suffix` or `equals-ignore-case`
-//!   ("Unsupported anything-but pattern: suffix", recorded against AWS in 2024).
-//! - `exists` looks at presence only: an attribute with that name, or at least one leaf value at
-//!   that body path. Like event-ruler it only sees leaves: a path holding an object or an empty
-//!   array counts as absent.
-//! - `cidr` follows event-ruler: the range runs from the written address up to that address with
-//!   all host bits set (so `10.0.0.5/24` covers `.5` to `.255`), IPv4 masks must be `< 32` and
-//!   IPv6 masks `< 128`. A plain string condition that is an IP address also matches other
-//!   spellings of the same address (`::1` and `0:0:0:0:0:0:0:1`).
-//! - Numbers in `numeric` and numeric `anything-but` must lie in -1e9..=1e9 (the SNS limit);
-//!   message values outside that range never satisfy them. A plain number condition may be
-//!   any number.
-//! - Limits: at most 256 KB of policy text; at most five keys, counted per `$or` alternative as
-//!   the distinct top-level keys (nested body keys do not count, as the current guide says); at
-//!   most 150 combinations, where a key contributes (number of values x nesting depth) and the
-//!   alternatives of `$or` add up (the formula in the guide's nested example and LocalStack's
-//!   AWS-validated tests).
-//! - Binary attributes are present (they satisfy `exists: true`) but carry no value, so no value
-//!   condition matches them. A `String.Array` attribute that is not a JSON array behaves the same.
-//! - With `MessageBody` scope a body that is not a JSON object matches nothing, even a policy made
-//!   only of `exists: false` conditions.
+//! String attributes are strings, Number attributes numbers (compared numerically, so a String
+//! attribute holding `"5"` never satisfies `{"numeric": ..}`), `String.Array` attributes JSON
+//! arrays whose elements keep their JSON types and match when any element does (`anything-but`
+//! included, as the guide's worked example shows). A custom suffix (`String.custom`,
+//! `Number.float`) keeps the base type. Binary attributes, a `String.Array` that is not a JSON
+//! array and a Number that is not a number are present (they satisfy `exists: true`) but no
+//! value condition matches them.
 
-use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use serde_json::{Map, Value};
-
-/// SNS refuses policy documents larger than 256 KB.
-const MAX_POLICY_BYTES: usize = 256 * 1024;
-/// SNS allows five keys per policy (per `$or` alternative, top-level keys only).
-const MAX_KEYS: usize = 5;
-/// SNS's cap on the policy's total combination of values.
-const MAX_COMBINATIONS: u64 = 150;
-/// SNS's numeric matching range: -1e9..=1e9.
-const NUMERIC_LIMIT: f64 = 1e9;
-/// The OR operator's key.
-const OR_KEY: &str = "$or";
-/// Field names that stop an `$or` array from being read as an OR (event-ruler's reserved list).
-const RESERVED_IN_OR: &[&str] = &[
-    "exactly",
-    "equals-ignore-case",
-    "prefix",
-    "suffix",
-    "anything-but",
-    "exists",
-    "wildcard",
-    "numeric",
-    "cidr",
-    "=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "regex",
-    "not-wildcard",
-    "not-equals-ignore-case",
-    "date-after",
-    "date-on-or-after",
-    "date-before",
-    "date-on-or-before",
-    "in-date-range",
-    "ip-address-in-range",
-    "ip-address-not-in-range",
-];
-
-const NESTED_IN_ATTRIBUTES: &str = "Filter policy scope MessageAttributes does not support nested filter policy";
-const NUMERIC_OUT_OF_RANGE: &str = "Value must be between -1.0E9 and 1.0E9, inclusive";
-const TOO_MANY_NUMERIC_ELEMENTS: &str = "Too many elements in numeric expression";
+use serde_json::Value;
+use squall_patterns::AttributeValue;
 
 /// Where a policy looks: message attributes (SNS's default) or the JSON message body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,10 +52,8 @@ impl Scope {
     }
 }
 
-/// One message attribute as the filter sees it: SNS data types String, String.Array, Number,
-/// Binary (a custom suffix like "String.custom" or "Number.float" keeps the base type).
-/// `value` is the StringValue; Binary attributes have value "" and never match string or number
-/// conditions (but do satisfy `exists`).
+/// One message attribute as the filter sees it: its SNS data type and StringValue (Binary
+/// attributes have value "").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttributeRef<'a> {
     pub data_type: &'a str,
@@ -148,725 +64,55 @@ pub struct AttributeRef<'a> {
 #[derive(Debug, Clone)]
 pub struct FilterPolicy {
     scope: Scope,
-    root: AllOf,
-    /// Every key path the policy tests; body flattening skips subtrees no path reaches.
-    paths: Vec<String>,
-}
-
-/// Conditions that must all hold: every field, and one alternative of every `$or` group.
-#[derive(Debug, Clone, Default)]
-struct AllOf {
-    fields: Vec<Field>,
-    any_of: Vec<Vec<AllOf>>,
-}
-
-/// One policy key (a dotted path for nested body keys) and its ORed conditions.
-#[derive(Debug, Clone)]
-struct Field {
-    path: String,
-    /// The top-level key this field sits under; the five-key limit counts these.
-    top_key: String,
-    /// Nesting level (1 = top level); the complexity limit weighs values by it.
-    depth: u64,
-    conditions: Vec<Condition>,
-}
-
-#[derive(Debug, Clone)]
-enum Condition {
-    Exact(Literal),
-    Prefix(String),
-    Suffix(String),
-    /// Holds the lowercased operand.
-    EqualsIgnoreCase(String),
-    AnythingBut(AnythingBut),
-    Numeric(NumericRange),
-    Exists(bool),
-    Cidr(IpRange),
-}
-
-/// A plain value in a condition array.
-#[derive(Debug, Clone)]
-enum Literal {
-    /// `ip` is set when the text is an IP address, so other spellings of it match too.
-    Str {
-        text: String,
-        ip: Option<IpAddr>,
-    },
-    Num(f64),
-    Bool(bool),
-    Null,
-}
-
-#[derive(Debug, Clone)]
-enum AnythingBut {
-    Strings(Vec<String>),
-    Numbers(Vec<f64>),
-    Prefix(String),
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bound {
-    value: f64,
-    inclusive: bool,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct NumericRange {
-    lower: Option<Bound>,
-    upper: Option<Bound>,
-}
-
-/// An inclusive address range of one family.
-#[derive(Debug, Clone, Copy)]
-struct IpRange {
-    low: IpAddr,
-    high: IpAddr,
-}
-
-/// A single value seen in a message.
-#[derive(Debug, Clone)]
-enum Scalar<'v> {
-    Str(Cow<'v, str>),
-    Num(f64),
-    Bool(bool),
-    Null,
-}
-
-/// What a message holds for one policy key.
-#[derive(Debug, Clone, Default)]
-struct FieldValues<'v> {
-    present: bool,
-    values: Vec<Scalar<'v>>,
+    policy: squall_patterns::FilterPolicy,
 }
 
 impl FilterPolicy {
     /// Parses and validates a policy document; Err is the message SNS would put after
     /// "Invalid parameter: FilterPolicy: ".
     pub fn parse(json: &str, scope: Scope) -> Result<FilterPolicy, String> {
-        if json.len() > MAX_POLICY_BYTES {
-            return Err("Filter policy is too large".to_string());
-        }
-        let document: Value = serde_json::from_str(json).map_err(|e| format!("failed to parse JSON. {e}"))?;
-        let Value::Object(object) = document else {
-            return Err("Filter is not an object".to_string());
-        };
-        if object.is_empty() {
-            return Err("Filter policy can not be empty".to_string());
-        }
-        let mut root = AllOf::default();
-        PolicyParser { scope }.object(&object, &Location::root(), &mut root)?;
-        check_limits(&root)?;
-        let mut paths = Vec::new();
-        root.collect_paths(&mut paths);
-        Ok(FilterPolicy { scope, root, paths })
+        let policy = squall_patterns::FilterPolicy::parse(json, scope == Scope::MessageBody)?;
+        Ok(FilterPolicy { scope, policy })
     }
 
     /// Whether a message matches. `attributes` is consulted with `MessageAttributes` scope, `body`
     /// (which must be a JSON object to match anything) with `MessageBody` scope.
     pub fn matches<'a>(&self, attributes: &dyn Fn(&str) -> Option<AttributeRef<'a>>, body: &str) -> bool {
         match self.scope {
-            Scope::MessageAttributes => self.root.matches(&|path: &str| match attributes(path) {
-                Some(attribute) => FieldValues { present: true, values: attribute_values(attribute) },
-                None => FieldValues::default(),
-            }),
-            Scope::MessageBody => self.matches_body(body),
-        }
-    }
-
-    fn matches_body(&self, body: &str) -> bool {
-        let Ok(Value::Object(object)) = serde_json::from_str::<Value>(body) else {
-            return false;
-        };
-        let leaves = flatten_body(&object, &self.paths);
-        self.root.matches(&|path: &str| match leaves.get(path) {
-            Some(values) => FieldValues { present: true, values: values.clone() },
-            None => FieldValues::default(),
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing
-// ---------------------------------------------------------------------------------------------
-
-/// Where in the policy an object's keys sit.
-struct Location {
-    /// Dotted path of the object (empty at the root).
-    path: String,
-    /// The top-level key above this object; `None` at the root.
-    top_key: Option<String>,
-    /// Nesting level of the object's keys (1 at the root).
-    depth: u64,
-}
-
-impl Location {
-    fn root() -> Location {
-        Location { path: String::new(), top_key: None, depth: 1 }
-    }
-
-    fn key_path(&self, key: &str) -> String {
-        if self.top_key.is_none() { key.to_string() } else { format!("{}.{key}", self.path) }
-    }
-
-    fn top_key_for(&self, key: &str) -> String {
-        self.top_key.clone().unwrap_or_else(|| key.to_string())
-    }
-
-    /// The location of the keys inside `key`'s nested object.
-    fn nested(&self, key: &str) -> Location {
-        Location { path: self.key_path(key), top_key: Some(self.top_key_for(key)), depth: self.depth + 1 }
-    }
-}
-
-struct PolicyParser {
-    scope: Scope,
-}
-
-impl PolicyParser {
-    /// Adds an object's keys to `into` (nested objects and `$or` alternatives included).
-    fn object(&self, object: &Map<String, Value>, at: &Location, into: &mut AllOf) -> Result<(), String> {
-        if object.is_empty() {
-            return Err("Empty objects are not allowed".to_string());
-        }
-        for (key, value) in object {
-            if key == OR_KEY
-                && let Some(branches) = or_branches(value)
-            {
-                into.any_of.push(self.alternatives(&branches, at)?);
-                continue;
+            Scope::MessageAttributes => {
+                self.policy.matches_attributes(&|name: &str| attributes(name).map(attribute_value))
             }
-            match value {
-                Value::Object(inner) => {
-                    if self.scope == Scope::MessageAttributes {
-                        return Err(NESTED_IN_ATTRIBUTES.to_string());
-                    }
-                    self.object(inner, &at.nested(key), into)?;
-                }
-                Value::Array(items) => into.fields.push(Field {
-                    path: at.key_path(key),
-                    top_key: at.top_key_for(key),
-                    depth: at.depth,
-                    conditions: conditions(items)?,
-                }),
-                _ => return Err(format!("\"{key}\" must be an object or an array")),
-            }
-        }
-        Ok(())
-    }
-
-    /// Parses the alternatives of an `$or`; they sit at the same location as the `$or` itself.
-    fn alternatives(&self, branches: &[&Map<String, Value>], at: &Location) -> Result<Vec<AllOf>, String> {
-        branches
-            .iter()
-            .map(|branch| {
-                let mut all = AllOf::default();
-                self.object(branch, at, &mut all).map(|()| all)
-            })
-            .collect()
-    }
-}
-
-/// The alternatives when an `$or` value really is an OR (see the module docs), else `None`.
-fn or_branches(value: &Value) -> Option<Vec<&Map<String, Value>>> {
-    let Value::Array(items) = value else {
-        return None;
-    };
-    if items.len() < 2 {
-        return None;
-    }
-    items
-        .iter()
-        .map(|item| match item {
-            Value::Object(branch) if !branch.keys().any(|key| RESERVED_IN_OR.contains(&key.as_str())) => Some(branch),
-            _ => None,
-        })
-        .collect()
-}
-
-fn conditions(items: &[Value]) -> Result<Vec<Condition>, String> {
-    if items.is_empty() {
-        return Err("Empty arrays are not allowed".to_string());
-    }
-    items.iter().map(condition).collect()
-}
-
-fn condition(item: &Value) -> Result<Condition, String> {
-    Ok(match item {
-        Value::String(text) => Condition::Exact(Literal::Str { text: text.clone(), ip: parse_ip(text) }),
-        Value::Number(number) => Condition::Exact(Literal::Num(json_number(number))),
-        Value::Bool(b) => Condition::Exact(Literal::Bool(*b)),
-        Value::Null => Condition::Exact(Literal::Null),
-        Value::Object(expression) => match_expression(expression)?,
-        Value::Array(_) => {
-            return Err("Match value must be String, number, true, false, or null".to_string());
-        }
-    })
-}
-
-/// Parses `{"operator": operand}`.
-fn match_expression(expression: &Map<String, Value>) -> Result<Condition, String> {
-    let mut entries = expression.iter();
-    let (Some((operator, operand)), None) = (entries.next(), entries.next()) else {
-        return Err(if expression.is_empty() {
-            "Match expression name not found".to_string()
-        } else {
-            "Only one key allowed in match expression".to_string()
-        });
-    };
-    match operator.as_str() {
-        "prefix" => string_operand(operator, operand).map(Condition::Prefix),
-        "suffix" => string_operand(operator, operand).map(Condition::Suffix),
-        "equals-ignore-case" => {
-            string_operand(operator, operand).map(|s| Condition::EqualsIgnoreCase(s.to_lowercase()))
-        }
-        "anything-but" => anything_but(operand).map(Condition::AnythingBut),
-        "numeric" => numeric(operand).map(Condition::Numeric),
-        "exists" => match operand {
-            Value::Bool(expected) => Ok(Condition::Exists(*expected)),
-            _ => Err("exists match pattern must be either true or false.".to_string()),
-        },
-        // SNS reports a non-string cidr operand with the prefix message (event-ruler's wording).
-        "cidr" => match operand {
-            Value::String(block) => cidr(block).map(Condition::Cidr),
-            _ => Err("prefix match pattern must be a string".to_string()),
-        },
-        other => Err(format!("Unrecognized match type {other}")),
-    }
-}
-
-fn string_operand(operator: &str, operand: &Value) -> Result<String, String> {
-    match operand {
-        Value::String(s) => Ok(s.clone()),
-        _ => Err(format!("{operator} match pattern must be a string")),
-    }
-}
-
-fn anything_but(operand: &Value) -> Result<AnythingBut, String> {
-    match operand {
-        Value::String(s) => Ok(AnythingBut::Strings(vec![s.clone()])),
-        Value::Number(n) => Ok(AnythingBut::Numbers(vec![bounded_number(n)?])),
-        Value::Array(items) => anything_but_list(items),
-        Value::Object(inner) => anything_but_prefix(inner),
-        Value::Null | Value::Bool(_) => {
-            Err("Value of anything-but must be an array or single string/number value.".to_string())
+            Scope::MessageBody => self.policy.matches_body(body),
         }
     }
 }
 
-/// A list must be all strings or all numbers.
-fn anything_but_list(items: &[Value]) -> Result<AnythingBut, String> {
-    let mut strings = Vec::new();
-    let mut numbers = Vec::new();
-    for item in items {
-        match item {
-            Value::String(s) => strings.push(s.clone()),
-            Value::Number(n) => numbers.push(bounded_number(n)?),
-            _ => {
-                return Err("Inside anything but list, start|null|boolean is not supported.".to_string());
-            }
-        }
-    }
-    match (strings.is_empty(), numbers.is_empty()) {
-        (false, true) => Ok(AnythingBut::Strings(strings)),
-        (true, false) => Ok(AnythingBut::Numbers(numbers)),
-        _ => {
-            Err("Inside anything but list, either all values are number or string, mixed type is not supported"
-                .to_string())
-        }
-    }
-}
-
-/// `{"anything-but": {"prefix": "..."}}`, the only nested form SNS accepts.
-fn anything_but_prefix(inner: &Map<String, Value>) -> Result<AnythingBut, String> {
-    let mut entries = inner.iter();
-    let (Some((operator, operand)), None) = (entries.next(), entries.next()) else {
-        return Err(if inner.is_empty() {
-            "Anything-But expression name not found".to_string()
-        } else {
-            "Only one key allowed in match expression".to_string()
-        });
-    };
-    if operator != "prefix" {
-        return Err(format!("Unsupported anything-but pattern: {operator}"));
-    }
-    let prefix = string_operand(operator, operand)?;
-    if prefix.is_empty() {
-        return Err("Null prefix/suffix not allowed".to_string());
-    }
-    Ok(AnythingBut::Prefix(prefix))
-}
-
-/// Parses a `numeric` operand: `[op, n]` or `[">"|">=", low, "<"|"<=", high]`, with event-ruler's
-/// error for each way it can go wrong.
-fn numeric(operand: &Value) -> Result<NumericRange, String> {
-    let Value::Array(terms) = operand else {
-        return Err("Value of numeric must be an array.".to_string());
-    };
-    let mut terms = terms.iter();
-    let operator = match terms.next() {
-        None => return Err("Invalid member in numeric match: ]".to_string()),
-        Some(Value::String(op)) => op.as_str(),
-        Some(other) => {
-            return Err(format!("Invalid member in numeric match: {}", token_text(other)));
-        }
-    };
-    let value = |label: &str, term: Option<&Value>| match term {
-        Some(Value::Number(n)) => bounded_number(n),
-        _ => Err(format!("Value of {label} must be numeric")),
-    };
-    match operator {
-        "=" => {
-            let v = value("equals", terms.next())?;
-            no_more_terms(&mut terms, TOO_MANY_NUMERIC_ELEMENTS)?;
-            Ok(NumericRange { lower: Some(Bound::inclusive(v)), upper: Some(Bound::inclusive(v)) })
-        }
-        "<" | "<=" => {
-            let v = value(operator, terms.next())?;
-            no_more_terms(&mut terms, TOO_MANY_NUMERIC_ELEMENTS)?;
-            Ok(NumericRange { lower: None, upper: Some(Bound::new(v, operator == "<=")) })
-        }
-        ">" | ">=" => {
-            let lower = Bound::new(value(operator, terms.next())?, operator == ">=");
-            let upper = match terms.next() {
-                None => None,
-                Some(Value::String(top_op)) if top_op == "<" || top_op == "<=" => {
-                    let top = value(top_op, terms.next())?;
-                    no_more_terms(&mut terms, "Too many terms in numeric range expression")?;
-                    if top <= lower.value {
-                        return Err("Bottom must be less than top".to_string());
-                    }
-                    Some(Bound::new(top, top_op == "<="))
-                }
-                Some(Value::String(top_op)) => {
-                    return Err(format!("Bad numeric range operator: {top_op}"));
-                }
-                Some(other) => {
-                    return Err(format!("Bad value in numeric range: {}", token_text(other)));
-                }
-            };
-            Ok(NumericRange { lower: Some(lower), upper })
-        }
-        other => Err(format!("Unrecognized numeric range operator: {other}")),
-    }
-}
-
-fn no_more_terms<'t>(terms: &mut impl Iterator<Item = &'t Value>, message: &str) -> Result<(), String> {
-    match terms.next() {
-        None => Ok(()),
-        Some(_) => Err(message.to_string()),
-    }
-}
-
-/// How the JSON tokenizer SNS uses prints a token in its error messages.
-fn token_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null => "null".to_string(),
-        Value::Array(_) => "[".to_string(),
-        Value::Object(_) => "{".to_string(),
-    }
-}
-
-fn json_number(number: &serde_json::Number) -> f64 {
-    // Without serde_json's arbitrary_precision every number has an f64 form; NaN (which would
-    // match nothing) is only a fallback.
-    number.as_f64().unwrap_or(f64::NAN)
-}
-
-/// A number used in a comparison must be within SNS's numeric range.
-fn bounded_number(number: &serde_json::Number) -> Result<f64, String> {
-    let value = json_number(number);
-    if is_comparable(value) { Ok(value) } else { Err(NUMERIC_OUT_OF_RANGE.to_string()) }
-}
-
-fn is_comparable(value: f64) -> bool {
-    (-NUMERIC_LIMIT..=NUMERIC_LIMIT).contains(&value)
-}
-
-/// Parses a CIDR block the way event-ruler does (see the module docs).
-fn cidr(block: &str) -> Result<IpRange, String> {
-    let mut parts: Vec<&str> = block.split('/').collect();
-    // Java's String.split, which SNS uses, drops trailing empty parts ("10.0.0.0/" has one part).
-    while parts.len() > 1 && parts.last() == Some(&"") {
-        parts.pop();
-    }
-    let [address, mask] = parts[..] else {
-        return Err("Malformed CIDR, one '/' required".to_string());
-    };
-    let mask: i32 = mask.parse().map_err(|_| "Malformed CIDR, mask bits must be an integer".to_string())?;
-    let mask = u32::try_from(mask).map_err(|_| "Malformed CIDR, mask bits must not be negative".to_string())?;
-    if !looks_like_ip(address) {
-        return Err(format!("Nonstandard IP address: {address}"));
-    }
-    let ip = parse_ip(address).ok_or_else(|| format!("Invalid IP address: {address}"))?;
-    match ip {
-        IpAddr::V4(_) if mask > 31 => Err("IPv4 mask bits must be < 32".to_string()),
-        IpAddr::V6(_) if mask > 127 => Err("IPv6 mask bits must be < 128".to_string()),
-        IpAddr::V4(v4) => Ok(IpRange { low: ip, high: IpAddr::V4(Ipv4Addr::from(u32::from(v4) | (u32::MAX >> mask))) }),
-        IpAddr::V6(v6) => {
-            Ok(IpRange { low: ip, high: IpAddr::V6(Ipv6Addr::from(u128::from(v6) | (u128::MAX >> mask))) })
-        }
-    }
-}
-
-/// The shape check event-ruler applies before reading text as an IP address: four dotted runs of
-/// digits, or hex digits and colons with at least one colon.
-fn looks_like_ip(text: &str) -> bool {
-    let ipv4 = text.split('.').count() == 4
-        && text.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
-    let ipv6 = text.contains(':') && text.bytes().all(|b| b == b':' || b.is_ascii_hexdigit());
-    ipv4 || ipv6
-}
-
-/// Reads an IP address literal; IPv4-mapped IPv6 addresses count as IPv4, as in Java.
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    if !looks_like_ip(text) {
-        return None;
-    }
-    match text.parse::<IpAddr>().ok()? {
-        IpAddr::V6(v6) => Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)),
-        v4 => Some(v4),
-    }
-}
-
-/// Enforces the combination and key limits.
-fn check_limits(root: &AllOf) -> Result<(), String> {
-    // Checked first: it also bounds the number of `$or` alternatives `key_sets` expands.
-    if root.complexity() > MAX_COMBINATIONS {
-        return Err("Filter policy is too complex".to_string());
-    }
-    if root.key_sets().iter().any(|keys| keys.len() > MAX_KEYS) {
-        return Err(format!("Filter policy can not have more than {MAX_KEYS} keys"));
-    }
-    Ok(())
-}
-
-impl Bound {
-    fn new(value: f64, inclusive: bool) -> Bound {
-        Bound { value, inclusive }
-    }
-
-    fn inclusive(value: f64) -> Bound {
-        Bound::new(value, true)
-    }
-}
-
-impl AllOf {
-    /// Total combinations: fields multiply (values x depth), `$or` alternatives add up.
-    fn complexity(&self) -> u64 {
-        let fields = self.fields.iter().fold(1u64, |acc, field| {
-            let values = u64::try_from(field.conditions.len()).unwrap_or(u64::MAX);
-            acc.saturating_mul(values.saturating_mul(field.depth))
-        });
-        self.any_of.iter().fold(fields, |acc, group| {
-            let sum = group.iter().fold(0u64, |sum, branch| sum.saturating_add(branch.complexity()));
-            acc.saturating_mul(sum)
-        })
-    }
-
-    /// The top-level keys of every combination of `$or` alternatives.
-    fn key_sets(&self) -> Vec<BTreeSet<&str>> {
-        let own: BTreeSet<&str> = self.fields.iter().map(|f| f.top_key.as_str()).collect();
-        let mut sets = vec![own];
-        for group in &self.any_of {
-            let alternatives: Vec<BTreeSet<&str>> = group.iter().flat_map(AllOf::key_sets).collect();
-            sets = sets
-                .iter()
-                .flat_map(|set| alternatives.iter().map(move |alt| set.union(alt).copied().collect()))
-                .collect();
-        }
-        sets
-    }
-
-    fn collect_paths(&self, out: &mut Vec<String>) {
-        out.extend(self.fields.iter().map(|f| f.path.clone()));
-        for branch in self.any_of.iter().flatten() {
-            branch.collect_paths(out);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Matching
-// ---------------------------------------------------------------------------------------------
-
-impl AllOf {
-    fn matches<'v>(&self, lookup: &dyn Fn(&str) -> FieldValues<'v>) -> bool {
-        self.fields.iter().all(|field| field.matches(&lookup(&field.path)))
-            && self.any_of.iter().all(|group| group.iter().any(|branch| branch.matches(lookup)))
-    }
-}
-
-impl Field {
-    fn matches(&self, found: &FieldValues<'_>) -> bool {
-        self.conditions.iter().any(|c| c.matches(found))
-    }
-}
-
-impl Condition {
-    fn matches(&self, found: &FieldValues<'_>) -> bool {
-        match self {
-            Condition::Exists(expected) => found.present == *expected,
-            _ => found.values.iter().any(|value| self.matches_value(value)),
-        }
-    }
-
-    fn matches_value(&self, value: &Scalar<'_>) -> bool {
-        match (self, value) {
-            (Condition::Exact(literal), _) => literal.matches(value),
-            (Condition::AnythingBut(excluded), _) => excluded.matches(value),
-            (Condition::Prefix(prefix), Scalar::Str(s)) => s.starts_with(prefix.as_str()),
-            (Condition::Suffix(suffix), Scalar::Str(s)) => s.ends_with(suffix.as_str()),
-            (Condition::EqualsIgnoreCase(lower), Scalar::Str(s)) => s.to_lowercase() == *lower,
-            (Condition::Numeric(range), Scalar::Num(n)) => range.contains(*n),
-            (Condition::Cidr(range), Scalar::Str(s)) => parse_ip(s).is_some_and(|ip| range.contains(ip)),
-            _ => false,
-        }
-    }
-}
-
-impl Literal {
-    fn matches(&self, value: &Scalar<'_>) -> bool {
-        match (self, value) {
-            (Literal::Str { text, ip }, Scalar::Str(s)) => {
-                s.as_ref() == text.as_str() || ip.is_some_and(|ip| parse_ip(s) == Some(ip))
-            }
-            (Literal::Num(expected), Scalar::Num(n)) => n == expected,
-            (Literal::Bool(expected), Scalar::Bool(b)) => b == expected,
-            (Literal::Null, Scalar::Null) => true,
-            _ => false,
-        }
-    }
-}
-
-impl AnythingBut {
-    fn matches(&self, value: &Scalar<'_>) -> bool {
-        match (self, value) {
-            (AnythingBut::Strings(excluded), Scalar::Str(s)) => !excluded.iter().any(|e| e.as_str() == s.as_ref()),
-            (AnythingBut::Prefix(prefix), Scalar::Str(s)) => !s.starts_with(prefix.as_str()),
-            (AnythingBut::Strings(_) | AnythingBut::Prefix(_), _) => true,
-            (AnythingBut::Numbers(excluded), Scalar::Num(n)) => is_comparable(*n) && !excluded.contains(n),
-            (AnythingBut::Numbers(_), _) => false,
-        }
-    }
-}
-
-impl NumericRange {
-    fn contains(&self, n: f64) -> bool {
-        let above = |b: &Bound| if b.inclusive { n >= b.value } else { n > b.value };
-        let below = |b: &Bound| if b.inclusive { n <= b.value } else { n < b.value };
-        is_comparable(n) && self.lower.as_ref().is_none_or(above) && self.upper.as_ref().is_none_or(below)
-    }
-}
-
-impl IpRange {
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.low, self.high, ip) {
-            (IpAddr::V4(low), IpAddr::V4(high), IpAddr::V4(ip)) => low <= ip && ip <= high,
-            (IpAddr::V6(low), IpAddr::V6(high), IpAddr::V6(ip)) => low <= ip && ip <= high,
-            _ => false,
-        }
-    }
-}
-
-impl<'v> Scalar<'v> {
-    /// A JSON leaf as a message value; arrays and objects are not leaves.
-    fn borrowed(value: &'v Value) -> Option<Scalar<'v>> {
-        Some(match value {
-            Value::String(s) => Scalar::Str(Cow::Borrowed(s.as_str())),
-            Value::Number(n) => Scalar::Num(json_number(n)),
-            Value::Bool(b) => Scalar::Bool(*b),
-            Value::Null => Scalar::Null,
-            Value::Array(_) | Value::Object(_) => return None,
-        })
-    }
-
-    /// Like `Scalar::borrowed`, for a value the caller gives up (a parsed String.Array).
-    fn owned(value: Value) -> Option<Scalar<'v>> {
-        Some(match value {
-            Value::String(s) => Scalar::Str(Cow::Owned(s)),
-            Value::Number(n) => Scalar::Num(json_number(&n)),
-            Value::Bool(b) => Scalar::Bool(b),
-            Value::Null => Scalar::Null,
-            Value::Array(_) | Value::Object(_) => return None,
-        })
-    }
-}
-
-/// The values an attribute holds, by SNS data type.
-fn attribute_values(attribute: AttributeRef<'_>) -> Vec<Scalar<'_>> {
+/// What an attribute holds, by SNS data type.
+fn attribute_value(attribute: AttributeRef<'_>) -> AttributeValue {
     // "Number.Array" is not a real SNS type, but the SNS guide's numeric anything-but example
     // publishes one; treating it like String.Array costs nothing.
     if matches!(attribute.data_type, "String.Array" | "Number.Array") {
-        return array_values(attribute.value);
+        return match serde_json::from_str::<Value>(attribute.value) {
+            Ok(array @ Value::Array(_)) => AttributeValue::Json(array),
+            _ => AttributeValue::Opaque,
+        };
     }
     match attribute.data_type.split('.').next() {
-        Some("String") => vec![Scalar::Str(Cow::Borrowed(attribute.value))],
-        Some("Number") => parse_number(attribute.value).map(Scalar::Num).into_iter().collect(),
-        _ => Vec::new(),
+        Some("String") => AttributeValue::Json(Value::String(attribute.value.to_string())),
+        Some("Number") => number(attribute.value).map_or(AttributeValue::Opaque, AttributeValue::Json),
+        _ => AttributeValue::Opaque,
     }
 }
 
-/// The elements of a String.Array value; none when it is not a JSON array.
-fn array_values<'v>(text: &str) -> Vec<Scalar<'v>> {
-    match serde_json::from_str::<Vec<Value>>(text) {
-        Ok(items) => items.into_iter().filter_map(Scalar::owned).collect(),
-        Err(_) => Vec::new(),
+/// A Number attribute's value: as written when it is a JSON number, else by its float value
+/// (SNS takes spellings such as `+5` and `.5` that JSON does not).
+fn number(text: &str) -> Option<Value> {
+    let text = text.trim();
+    if let Ok(number @ Value::Number(_)) = serde_json::from_str::<Value>(text) {
+        return Some(number);
     }
-}
-
-fn parse_number(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
-/// Flattens a body into dotted path -> leaf values, descending only where a policy path can lead.
-fn flatten_body<'v>(object: &'v Map<String, Value>, wanted: &[String]) -> HashMap<String, Vec<Scalar<'v>>> {
-    let mut leaves = HashMap::new();
-    for (key, value) in object {
-        let mut path = key.clone();
-        if is_wanted(wanted, &path) {
-            collect_leaves(value, &mut path, wanted, &mut leaves);
-        }
-    }
-    leaves
-}
-
-fn collect_leaves<'v>(
-    value: &'v Value,
-    path: &mut String,
-    wanted: &[String],
-    leaves: &mut HashMap<String, Vec<Scalar<'v>>>,
-) {
-    match value {
-        Value::Object(object) => {
-            for (key, child) in object {
-                let len = path.len();
-                path.push('.');
-                path.push_str(key);
-                if is_wanted(wanted, path) {
-                    collect_leaves(child, path, wanted, leaves);
-                }
-                path.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                collect_leaves(item, path, wanted, leaves);
-            }
-        }
-        leaf => {
-            if let Some(scalar) = Scalar::borrowed(leaf) {
-                leaves.entry(path.clone()).or_default().push(scalar);
-            }
-        }
-    }
-}
-
-/// Whether `path` is a policy path or a `.`-boundary prefix of one.
-fn is_wanted(wanted: &[String], path: &str) -> bool {
-    wanted.iter().any(|w| w.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')))
+    let float = text.parse::<f64>().ok().filter(|n| n.is_finite())?;
+    serde_json::Number::from_f64(float).map(Value::Number)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use super::{Compiler, TOO_MANY_ELEMENTS};
 use crate::condition::{AnythingBut, Condition};
 use crate::error::PatternError;
 use crate::json::Token;
-use crate::values::{self, OUT_OF_RANGE};
 use crate::wildcard::Glob;
 
 /// Which `anything-but` object form is being read.
@@ -28,6 +27,11 @@ impl Compiler<'_> {
                 return Err(self.barf("Anything-But expression name not found"));
             };
             kind = match operator.as_str() {
+                // SNS takes one prefix and no other operator.
+                "prefix" if self.language.is_sns() => ButKind::Prefix,
+                _ if self.language.is_sns() => {
+                    return Err(self.barf(format!("Unsupported anything-but pattern: {operator}")));
+                }
                 "equals-ignore-case" => ButKind::IgnoreCase,
                 "prefix" => ButKind::Prefix,
                 "suffix" => ButKind::Suffix,
@@ -35,6 +39,9 @@ impl Compiler<'_> {
                 _ => return Err(self.barf(format!("Unsupported anything-but pattern: {operator}"))),
             };
             token = self.next()?;
+        }
+        if kind == ButKind::Prefix && self.language.is_sns() && token != Token::String {
+            return Err(self.barf("prefix match pattern must be a string"));
         }
         if !matches!(token, Token::StartArray | Token::String | Token::Number(_)) {
             return Err(self.barf("Value of anything-but must be an array or single string/number value."));
@@ -80,9 +87,12 @@ impl Compiler<'_> {
     /// event-ruler outside the parser: no position.
     fn but_single(&mut self, token: Token) -> Result<AnythingBut, PatternError> {
         match token {
-            Token::Number(text) => values::micros(&text)
-                .map(|n| AnythingBut::Numbers(vec![n]))
-                .ok_or_else(|| PatternError::bare(OUT_OF_RANGE)),
+            Token::Number(text) => {
+                let (limit, message) = self.language.numeric_limit();
+                super::in_range(&text, limit)
+                    .map(|n| AnythingBut::Numbers(vec![n]))
+                    .ok_or_else(|| PatternError::bare(message))
+            }
             _ => Ok(AnythingBut::Strings(vec![self.lexer.string()?])),
         }
     }

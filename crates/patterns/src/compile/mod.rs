@@ -4,6 +4,10 @@
 //! The result is a list of sub-rules (event-ruler's "match branches"): each `$or` alternative
 //! forks the sub-rules built so far, and a field written into a sub-rule replaces any earlier
 //! field with the same path (JSON's last-key-wins, which the EventBridge guide documents).
+//!
+//! SNS filter policies are compiled by the same engine with fewer operators, a narrower numeric
+//! range and its own reading of `$or` ([`Language::FilterPolicy`]); the compiler also records
+//! the document's [`Shape`], which SNS's limits count.
 
 use std::sync::Arc;
 
@@ -52,6 +56,11 @@ const RESERVED_IN_OR: &[&str] = &[
 ];
 const TOO_MANY_ELEMENTS: &str = "Too many elements in numeric expression";
 const ONE_KEY: &str = "Only one key allowed in match expression";
+/// SNS's refusal of a nested key in a `MessageAttributes` policy.
+const NESTED_IN_ATTRIBUTES: &str = "Filter policy scope MessageAttributes does not support nested filter policy";
+/// SNS's numeric range, and its refusal of operands outside it.
+const SNS_NUMERIC_LIMIT: f64 = 1e9;
+const SNS_OUT_OF_RANGE: &str = "Value must be between -1.0E9 and 1.0E9, inclusive";
 
 mod anything_but;
 mod numeric;
@@ -59,22 +68,65 @@ mod numeric;
 /// A sub-rule under construction: fields in insertion order, unique by path.
 pub(crate) type Branch = Vec<Arc<Field>>;
 
-/// Compiles `text` into its sub-rules.
-pub(crate) fn compile(text: &str) -> Result<Vec<Branch>, PatternError> {
-    let mut compiler = Compiler { lexer: Lexer::new(text), path: Vec::new() };
+/// Which language a document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Language {
+    /// An EventBridge event pattern.
+    EventPattern,
+    /// An SNS subscription filter policy; `nested` is false for `MessageAttributes` scope, where
+    /// keys are attribute names. SNS accepts no `exactly`, `wildcard` or ignore-case affixes,
+    /// `anything-but` only with values or one prefix, numbers within ±1e9, and reads `$or` as
+    /// an ordinary key unless its value is an array of at least two objects with no operator
+    /// names among their keys (the SNS guide's rule).
+    FilterPolicy { nested: bool },
+}
+
+impl Language {
+    fn numeric_limit(self) -> (f64, &'static str) {
+        match self {
+            Language::EventPattern => (values::FIVE_BILLION, OUT_OF_RANGE),
+            Language::FilterPolicy { .. } => (SNS_NUMERIC_LIMIT, SNS_OUT_OF_RANGE),
+        }
+    }
+
+    pub(crate) fn is_sns(self) -> bool {
+        matches!(self, Language::FilterPolicy { .. })
+    }
+}
+
+/// A document's structure before `$or` expands, as SNS's limits count it.
+#[derive(Debug, Default)]
+pub(crate) struct Shape {
+    /// Each field's top-level key, and its weight: number of conditions x nesting depth.
+    pub(crate) fields: Vec<(String, u64)>,
+    /// The `$or` groups: each a list of alternatives.
+    pub(crate) any_of: Vec<Vec<Shape>>,
+}
+
+/// A compiled document.
+pub(crate) struct Compiled {
+    pub(crate) branches: Vec<Branch>,
+    pub(crate) shape: Shape,
+}
+
+/// Compiles `text`, written in `language`, into its sub-rules.
+pub(crate) fn compile(text: &str, language: Language) -> Result<Compiled, PatternError> {
+    let mut compiler = Compiler { lexer: Lexer::new(text), path: Vec::new(), language };
     if compiler.lexer.next()? != Token::StartObject {
         return Err(compiler.lexer.barf("Filter is not an object"));
     }
-    let mut rules = Vec::new();
-    compiler.object(&mut rules, false)?;
+    let mut branches = Vec::new();
+    let mut shape = Shape::default();
+    compiler.object(&mut branches, &mut shape, false)?;
     // Like event-ruler, whatever follows the pattern object is not read.
-    Ok(rules)
+    Ok(Compiled { branches, shape })
 }
 
 struct Compiler<'a> {
     lexer: Lexer<'a>,
     /// The names of the objects around the current one.
     path: Vec<String>,
+    language: Language,
 }
 
 impl Compiler<'_> {
@@ -88,28 +140,28 @@ impl Compiler<'_> {
 
     /// Reads the rest of an object whose `{` was read (event-ruler's `parseObject`, or
     /// `parseObjectInsideOrRelationship` when `in_or`).
-    fn object(&mut self, rules: &mut Vec<Branch>, in_or: bool) -> Result<(), PatternError> {
+    fn object(&mut self, rules: &mut Vec<Branch>, shape: &mut Shape, in_or: bool) -> Result<(), PatternError> {
         let mut fields_present = false;
         // Inside an object the lexer yields only names and the closing brace.
         while let Token::Name(name) = self.next()? {
             fields_present = true;
-            if name == OR_KEY {
-                self.or(rules)?;
+            if name == OR_KEY && (!self.language.is_sns() || self.or_ahead()) {
+                self.or(rules, shape)?;
                 continue;
             }
-            if in_or && RESERVED_IN_OR.contains(&name.as_str()) {
+            if in_or && !self.language.is_sns() && RESERVED_IN_OR.contains(&name.as_str()) {
                 return Err(self.barf(format!("{name} is Ruler reserved fieldName which cannot be used inside $or.")));
             }
             match self.next()? {
                 Token::StartObject => {
+                    if self.language == (Language::FilterPolicy { nested: false }) {
+                        return Err(PatternError::bare(NESTED_IN_ATTRIBUTES));
+                    }
                     self.path.push(name);
-                    self.object(rules, in_or)?;
+                    self.object(rules, shape, in_or)?;
                     self.path.pop();
                 }
-                Token::StartArray => {
-                    let path = self.extended(&name);
-                    self.field(rules, path)?;
-                }
+                Token::StartArray => self.field(rules, shape, name)?,
                 _ => return Err(self.barf(format!("\"{name}\" must be an object or an array"))),
             }
         }
@@ -127,9 +179,50 @@ impl Compiler<'_> {
         format!("{}.{name}", self.path.join("."))
     }
 
+    /// Whether the value after a `$or` name is an OR in SNS's reading: an array of at least two
+    /// objects, none with an operator name among its keys. Reads ahead on a copy of the lexer;
+    /// a syntax error ahead answers no, and is met again by the real read.
+    fn or_ahead(&self) -> bool {
+        let mut ahead = self.lexer.clone();
+        let mut next = || ahead.next().ok();
+        if next() != Some(Token::StartArray) {
+            return false;
+        }
+        let mut alternatives = 0;
+        loop {
+            match next() {
+                Some(Token::EndArray) => return alternatives >= 2,
+                Some(Token::StartObject) => alternatives += 1,
+                _ => return false,
+            }
+            // The alternative's keys; their values are skipped whole.
+            loop {
+                match next() {
+                    Some(Token::EndObject) => break,
+                    Some(Token::Name(name)) if !RESERVED_IN_OR.contains(&name.as_str()) => {
+                        let mut depth = 0usize;
+                        loop {
+                            match next() {
+                                Some(Token::StartObject | Token::StartArray) => depth += 1,
+                                Some(Token::EndObject | Token::EndArray) => depth = depth.saturating_sub(1),
+                                Some(Token::End) | None => return false,
+                                Some(_) => {}
+                            }
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    _ => return false,
+                }
+            }
+        }
+    }
+
     /// Reads a `$or` array: every alternative forks the sub-rules built so far.
-    fn or(&mut self, rules: &mut Vec<Branch>) -> Result<(), PatternError> {
+    fn or(&mut self, rules: &mut Vec<Branch>, shape: &mut Shape) -> Result<(), PatternError> {
         let current = std::mem::take(rules);
+        let mut group = Vec::new();
         if self.next()? != Token::StartArray {
             return Err(self.barf("It must be an Array followed with $or."));
         }
@@ -143,7 +236,9 @@ impl Compiler<'_> {
                     if forked.is_empty() {
                         forked.push(Branch::new());
                     }
-                    self.object(&mut forked, true)?;
+                    let mut alternative = Shape::default();
+                    self.object(&mut forked, &mut alternative, true)?;
+                    group.push(alternative);
                     rules.extend(forked);
                     if rules.len() > MAX_SUB_RULES {
                         return Err(PatternError::bare(TOO_MANY_ALTERNATIVES));
@@ -155,11 +250,24 @@ impl Compiler<'_> {
         if alternatives < 2 {
             return Err(self.barf("There must have at least 2 Objects in $or relationship."));
         }
+        shape.any_of.push(group);
         Ok(())
     }
 
-    /// Reads a field's condition array (event-ruler's `writeRules`) and puts it in every sub-rule.
-    fn field(&mut self, rules: &mut Vec<Branch>, path: String) -> Result<(), PatternError> {
+    /// Reads the condition array of the field `name` (event-ruler's `writeRules`), puts it in
+    /// every sub-rule and records it in the shape. Kept out of `object`, whose frame is on the
+    /// stack once per nesting level.
+    fn field(&mut self, rules: &mut Vec<Branch>, shape: &mut Shape, name: String) -> Result<(), PatternError> {
+        let path = self.extended(&name);
+        let top_key = self.path.first().cloned().unwrap_or(name);
+        let count = self.conditions(rules, path)?;
+        let weight = u64::try_from(count.saturating_mul(self.path.len() + 1)).unwrap_or(u64::MAX);
+        shape.fields.push((top_key, weight));
+        Ok(())
+    }
+
+    /// Reads a condition array and puts it in every sub-rule; answers how many conditions it holds.
+    fn conditions(&mut self, rules: &mut Vec<Branch>, path: String) -> Result<usize, PatternError> {
         let mut conditions = Vec::new();
         loop {
             let condition = match self.next()? {
@@ -186,6 +294,7 @@ impl Compiler<'_> {
         if rules.is_empty() {
             rules.push(Branch::new());
         }
+        let count = conditions.len();
         let field = Arc::new(Field { path, conditions });
         for rule in rules.iter_mut() {
             match rule.iter_mut().find(|f| f.path == field.path) {
@@ -193,7 +302,7 @@ impl Compiler<'_> {
                 None => rule.push(field.clone()),
             }
         }
-        Ok(())
+        Ok(count)
     }
 
     /// Reads `{"operator": operand}` after its `{` (event-ruler's `processMatchExpression`).
@@ -202,6 +311,10 @@ impl Compiler<'_> {
             return Err(self.barf("Match expression name not found"));
         };
         match operator.as_str() {
+            // SNS's engine knows these operators, but SNS refuses them.
+            "exactly" | "wildcard" if self.language.is_sns() => {
+                Err(self.barf(format!("Unrecognized match type {operator}")))
+            }
             "exactly" => {
                 let text = self.string_operand("exact match pattern must be a string")?;
                 self.end_object(ONE_KEY)?;
@@ -210,7 +323,7 @@ impl Compiler<'_> {
             "prefix" | "suffix" => {
                 let prefix = operator == "prefix";
                 let token = self.next()?;
-                if token == Token::StartObject {
+                if token == Token::StartObject && !self.language.is_sns() {
                     return self.ignore_case_affix(prefix);
                 }
                 if token != Token::String {
@@ -291,8 +404,14 @@ impl Compiler<'_> {
         Ok(if prefix { Condition::PrefixIgnoreCase(text) } else { Condition::SuffixIgnoreCase(text) })
     }
 
-    /// A number in millionths; out of range is refused at the parser's position.
+    /// A number in millionths; out of the language's range is refused at the parser's position.
     fn micros(&self, text: &str) -> Result<i64, PatternError> {
-        values::micros(text).ok_or_else(|| self.barf(OUT_OF_RANGE))
+        let (limit, message) = self.language.numeric_limit();
+        in_range(text, limit).ok_or_else(|| self.barf(message))
     }
+}
+
+/// A number in millionths when it lies within ±`limit`.
+fn in_range(text: &str, limit: f64) -> Option<i64> {
+    values::micros(text).filter(|_| (-limit..=limit).contains(&values::parse_f64(text)))
 }

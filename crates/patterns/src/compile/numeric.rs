@@ -59,16 +59,24 @@ impl Compiler<'_> {
         };
         // event-ruler's `Range` constructor: the ends must be ordered, then each within range.
         // NaN (never produced by JSON) is refused along with unordered ends.
-        if bottom.value().partial_cmp(&top.value()) != Some(std::cmp::Ordering::Less) {
+        let (limit, _) = self.language.numeric_limit();
+        // SNS refuses an operand outside its range before looking at the order.
+        if self.language.is_sns() {
+            self.bound(&bottom)?;
+            self.bound(&top)?;
+        }
+        if bottom.value(limit).partial_cmp(&top.value(limit)) != Some(std::cmp::Ordering::Less) {
             return Err(self.barf("Bottom must be less than top"));
         }
         Ok(NumericRange { bottom: self.bound(&bottom)?, open_bottom, top: self.bound(&top)?, open_top })
     }
 
+    /// A range's end in millionths; an open end is the language's limit.
     fn bound(&self, bound: &Bound) -> Result<i64, PatternError> {
+        let (limit, _) = self.language.numeric_limit();
         match bound {
-            Bound::Min => Ok(values::MIN_MICROS),
-            Bound::Max => Ok(values::MAX_MICROS),
+            Bound::Min => Ok(-values::limit_micros(limit)),
+            Bound::Max => Ok(values::limit_micros(limit)),
             Bound::Value(text) => self.micros(text),
         }
     }
@@ -81,7 +89,7 @@ impl Compiler<'_> {
     }
 }
 
-/// An end of a numeric range: a written number, or event-ruler's default ±5e9.
+/// An end of a numeric range: a written number, or the language's limit (event-ruler's ±5e9).
 enum Bound {
     Min,
     Max,
@@ -89,10 +97,10 @@ enum Bound {
 }
 
 impl Bound {
-    fn value(&self) -> f64 {
+    fn value(&self, limit: f64) -> f64 {
         match self {
-            Bound::Min => -values::FIVE_BILLION,
-            Bound::Max => values::FIVE_BILLION,
+            Bound::Min => -limit,
+            Bound::Max => limit,
             Bound::Value(text) => values::parse_f64(text),
         }
     }

@@ -75,7 +75,7 @@ enum Kind {
 }
 
 /// An open object or array (Jackson's `JsonReadContext`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Frame {
     kind: Kind,
     /// Entries started so far; a comma must precede every entry after the first.
@@ -86,6 +86,8 @@ struct Frame {
 }
 
 /// The reader. Positions are byte offsets into `src`; columns are computed only for messages.
+/// Cloning it gives a lookahead that leaves the original where it was.
+#[derive(Clone)]
 pub(crate) struct Lexer<'a> {
     src: &'a str,
     /// Jackson's `_inputPtr`.

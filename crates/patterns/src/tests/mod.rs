@@ -1,6 +1,7 @@
 //! Tests: operators against the guide's examples, refusals with EventBridge's messages, the index
 //! against brute force, and a generated-input run for totality.
 
+mod filter_policy;
 mod fuzz;
 mod generate;
 mod index;
