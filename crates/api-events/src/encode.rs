@@ -1,6 +1,7 @@
 //! Buses, rules and targets as EventBridge's JSON shapes.
 
 use serde_json::{Map, Value, json};
+use squall_events::model::Parameter;
 use squall_events::model::{Bus, Rule, Tag, Target};
 
 fn seconds(ms: u64) -> f64 {
@@ -88,9 +89,10 @@ pub(crate) fn target(t: &Target) -> Value {
     Value::Object(m)
 }
 
-/// A connection as DescribeConnection writes it (its secrets never).
-pub(crate) fn connection(c: &squall_events::model::Connection) -> Value {
-    let params = |p: &[squall_events::model::Parameter]| -> Value {
+/// Header, query string and body parameters as connections write them; `None` when there
+/// are none.
+fn http_parameters(headers: &[Parameter], query: &[Parameter], body: &[Parameter]) -> Option<Value> {
+    let params = |p: &[Parameter]| -> Value {
         Value::Array(
             p.iter()
                 .map(|p| match &p.value {
@@ -100,16 +102,35 @@ pub(crate) fn connection(c: &squall_events::model::Connection) -> Value {
                 .collect(),
         )
     };
+    if headers.is_empty() && query.is_empty() && body.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "HeaderParameters": params(headers),
+        "QueryStringParameters": params(query),
+        "BodyParameters": params(body),
+    }))
+}
+
+/// A connection as DescribeConnection writes it (its secrets never).
+pub(crate) fn connection(c: &squall_events::model::Connection) -> Value {
     let mut auth = match c.authorization {
         squall_events::model::Authorization::ApiKey => json!({ "ApiKeyAuthParameters": { "ApiKeyName": c.principal } }),
         squall_events::model::Authorization::Basic => json!({ "BasicAuthParameters": { "Username": c.principal } }),
+        squall_events::model::Authorization::OAuthClientCredentials => {
+            let mut p = json!({ "ClientParameters": { "ClientID": c.principal } });
+            if let Some(o) = &c.oauth {
+                p["AuthorizationEndpoint"] = json!(o.endpoint);
+                p["HttpMethod"] = json!(o.method);
+                if let Some(h) = http_parameters(&o.headers, &o.query, &o.body) {
+                    p["OAuthHttpParameters"] = h;
+                }
+            }
+            json!({ "OAuthParameters": p })
+        }
     };
-    if !(c.headers.is_empty() && c.query.is_empty() && c.body.is_empty()) {
-        auth["InvocationHttpParameters"] = json!({
-            "HeaderParameters": params(&c.headers),
-            "QueryStringParameters": params(&c.query),
-            "BodyParameters": params(&c.body),
-        });
+    if let Some(h) = http_parameters(&c.headers, &c.query, &c.body) {
+        auth["InvocationHttpParameters"] = h;
     }
     let mut m = json!({
         "ConnectionArn": c.arn,

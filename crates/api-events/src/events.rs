@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use squall_api::json::json11;
 use squall_api::protocol::{Handler, Protocol, Recognition, Service, never};
 use squall_api::{ApiError, ApiRequest, ApiState};
+use squall_events::NewParameter;
 use squall_events::model::RuleState;
 use squall_events::model::{Authorization, ReplayState};
 use squall_events::names::{bus_arn, bus_of, rule_arn};
@@ -582,7 +583,7 @@ fn one_filter(input: &Input, op: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// CreateConnection's and UpdateConnection's input: API_KEY or BASIC authorization.
+/// CreateConnection's and UpdateConnection's input: API_KEY, BASIC or OAUTH_CLIENT_CREDENTIALS.
 fn new_connection(input: &Input) -> Result<squall_events::NewConnection, ApiError> {
     let auth = input.object("AuthParameters")?.ok_or_else(|| validation("AuthParameters is required."))?;
     only(
@@ -606,9 +607,21 @@ fn new_connection(input: &Input) -> Result<squall_events::NewConnection, ApiErro
             (Authorization::Basic, p.required("Username")?.to_string(), p.required("Password")?.to_string())
         }
         "OAUTH_CLIENT_CREDENTIALS" => {
-            return Err(validation(
-                "AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by Squall yet: use API_KEY or BASIC.",
-            ));
+            let p = auth
+                .object("OAuthParameters")?
+                .ok_or_else(|| validation("OAuthParameters is required for OAUTH_CLIENT_CREDENTIALS."))?;
+            only(
+                &p,
+                "OAuthParameters",
+                &["ClientParameters", "AuthorizationEndpoint", "HttpMethod", "OAuthHttpParameters"],
+            )?;
+            let client = p.object("ClientParameters")?.ok_or_else(|| validation("ClientParameters is required."))?;
+            only(&client, "ClientParameters", &["ClientID", "ClientSecret"])?;
+            (
+                Authorization::OAuthClientCredentials,
+                client.required("ClientID")?.to_string(),
+                client.required("ClientSecret")?.to_string(),
+            )
         }
         other => {
             return Err(validation(format!(
@@ -616,12 +629,39 @@ fn new_connection(input: &Input) -> Result<squall_events::NewConnection, ApiErro
             )));
         }
     };
-    if auth.get("OAuthParameters").is_some() {
-        return Err(validation("OAuthParameters are for OAUTH_CLIENT_CREDENTIALS, which Squall does not serve yet."));
-    }
+    let oauth = match auth.object("OAuthParameters")? {
+        None => None,
+        Some(p) => {
+            let (headers, query, body) = http_parameters(&p, "OAuthHttpParameters")?;
+            Some(squall_events::NewOAuth {
+                endpoint: p.required("AuthorizationEndpoint")?.to_string(),
+                method: p.required("HttpMethod")?.to_string(),
+                headers,
+                query,
+                body,
+            })
+        }
+    };
+    let (headers, query, body) = http_parameters(&auth, "InvocationHttpParameters")?;
+    Ok(squall_events::NewConnection {
+        name: input.required("Name")?.to_string(),
+        description: input.str("Description")?.map(str::to_string),
+        authorization,
+        principal,
+        credential,
+        oauth,
+        headers,
+        query,
+        body,
+    })
+}
+
+/// The header, query string and body parameters of `input`'s `name` object.
+type HttpParameters = (Vec<NewParameter>, Vec<NewParameter>, Vec<NewParameter>);
+fn http_parameters(input: &Input, name: &str) -> Result<HttpParameters, ApiError> {
     let (mut headers, mut query, mut body) = (Vec::new(), Vec::new(), Vec::new());
-    if let Some(h) = auth.object("InvocationHttpParameters")? {
-        only(&h, "InvocationHttpParameters", &["HeaderParameters", "QueryStringParameters", "BodyParameters"])?;
+    if let Some(h) = input.object(name)? {
+        only(&h, name, &["HeaderParameters", "QueryStringParameters", "BodyParameters"])?;
         for (name, out) in
             [("HeaderParameters", &mut headers), ("QueryStringParameters", &mut query), ("BodyParameters", &mut body)]
         {
@@ -635,16 +675,7 @@ fn new_connection(input: &Input) -> Result<squall_events::NewConnection, ApiErro
             }
         }
     }
-    Ok(squall_events::NewConnection {
-        name: input.required("Name")?.to_string(),
-        description: input.str("Description")?.map(str::to_string),
-        authorization,
-        principal,
-        credential,
-        headers,
-        query,
-        body,
-    })
+    Ok((headers, query, body))
 }
 
 /// A replay state's API name.

@@ -6,7 +6,7 @@
 //! (`events/connection/<name>/<id>`; AWS names it `events!connection/…`, a name only its
 //! services may take), as on AWS; only their names are in the definitions.
 
-use crate::model::{ApiDestination, Authorization, Connection, Parameter};
+use crate::model::{ApiDestination, Authorization, Connection, OAuth, Parameter};
 use crate::{Error, EventBuses, Result};
 use serde_json::{Map, Value, json};
 use squall_types::ACCOUNT_ID;
@@ -23,10 +23,12 @@ pub struct NewConnection {
     pub description: Option<String>,
     /// `AuthorizationType`.
     pub authorization: Authorization,
-    /// `ApiKeyName` or `Username`.
+    /// `ApiKeyName`, `Username` or OAuth's `ClientID`.
     pub principal: String,
-    /// `ApiKeyValue` or `Password`.
+    /// `ApiKeyValue`, `Password` or OAuth's `ClientSecret`.
     pub credential: String,
+    /// OAuth's token request, for `OAUTH_CLIENT_CREDENTIALS`.
+    pub oauth: Option<NewOAuth>,
     /// `InvocationHttpParameters.HeaderParameters`.
     pub headers: Vec<NewParameter>,
     /// `QueryStringParameters`.
@@ -43,6 +45,19 @@ impl std::fmt::Debug for NewConnection {
             .field("principal", &self.principal)
             .finish_non_exhaustive()
     }
+}
+
+/// `OAuthParameters` but the client's.
+#[derive(Debug, Clone)]
+pub struct NewOAuth {
+    /// `AuthorizationEndpoint`.
+    pub endpoint: String,
+    /// `HttpMethod`.
+    pub method: String,
+    /// `OAuthHttpParameters`.
+    pub headers: Vec<NewParameter>,
+    pub query: Vec<NewParameter>,
+    pub body: Vec<NewParameter>,
 }
 
 /// CreateApiDestination's and UpdateApiDestination's input.
@@ -108,12 +123,12 @@ pub(crate) fn check_header_name(what: &str, name: &str) -> Result<()> {
 /// The default `InvocationRateLimitPerSecond`, as EventBridge's.
 pub const DEFAULT_RATE: u32 = 300;
 
-/// An endpoint Squall calls: `https://`, or `http://` to this machine only (for local
-/// tests; AWS takes only https).
-fn check_endpoint(endpoint: &str) -> Result<()> {
+/// An endpoint Squall calls (`what` names it): `https://`, or `http://` to this machine only
+/// (for local tests; AWS takes only https).
+fn check_endpoint(what: &str, endpoint: &str) -> Result<()> {
     if let Some(rest) = endpoint.strip_prefix("https://") {
         return if rest.is_empty() {
-            Err(Error::Validation(format!("InvocationEndpoint {endpoint} has no host.")))
+            Err(Error::Validation(format!("{what} {endpoint} has no host.")))
         } else {
             Ok(())
         };
@@ -128,7 +143,7 @@ fn check_endpoint(endpoint: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Validation(format!(
-            "InvocationEndpoint {endpoint} must be an https URL (http only to this machine: localhost, 127.0.0.1)."
+            "{what} {endpoint} must be an https URL (http only to this machine: localhost, 127.0.0.1)."
         )))
     }
 }
@@ -145,7 +160,34 @@ fn check_connection(c: &NewConnection) -> Result<()> {
     for (k, _, _) in &c.headers {
         check_header_name("HeaderParameters key", k)?;
     }
-    Ok(())
+    match (&c.oauth, c.authorization) {
+        (Some(o), Authorization::OAuthClientCredentials) => {
+            check_endpoint("AuthorizationEndpoint", &o.endpoint)?;
+            if !matches!(o.method.as_str(), "GET" | "POST" | "PUT") {
+                return Err(Error::Validation(format!("HttpMethod {} is not GET, POST or PUT.", o.method)));
+            }
+            for (k, _, _) in &o.headers {
+                check_header_name("OAuthHttpParameters HeaderParameters key", k)?;
+            }
+            Ok(())
+        }
+        (None, Authorization::OAuthClientCredentials) => {
+            Err(Error::Validation("OAuthParameters is required for OAUTH_CLIENT_CREDENTIALS.".into()))
+        }
+        (Some(_), _) => Err(Error::Validation("OAuthParameters are for OAUTH_CLIENT_CREDENTIALS.".into())),
+        (None, _) => Ok(()),
+    }
+}
+
+/// The connection's OAuth token request, its secret parameters put in `secrets`.
+fn oauth(c: &NewConnection, secrets: &mut Map<String, Value>) -> Option<OAuth> {
+    c.oauth.as_ref().map(|o| OAuth {
+        endpoint: o.endpoint.clone(),
+        method: o.method.clone(),
+        headers: split("oauth-header", &o.headers, secrets),
+        query: split("oauth-query", &o.query, secrets),
+        body: split("oauth-body", &o.body, secrets),
+    })
 }
 
 impl EventBuses {
@@ -167,6 +209,7 @@ impl EventBuses {
         let headers = split("header", &c.headers, &mut secret_params);
         let query = split("query", &c.query, &mut secret_params);
         let body = split("body", &c.body, &mut secret_params);
+        let oauth = oauth(&c, &mut secret_params);
         let secret_name = format!("events/connection/{}/{id}", c.name);
         let secret_arn = self
             .secrets()?
@@ -184,6 +227,7 @@ impl EventBuses {
                     description: c.description.clone(),
                     authorization: c.authorization,
                     principal: c.principal.clone(),
+                    oauth,
                     headers,
                     query,
                     body,
@@ -210,6 +254,7 @@ impl EventBuses {
         let headers = split("header", &c.headers, &mut secret_params);
         let query = split("query", &c.query, &mut secret_params);
         let body = split("body", &c.body, &mut secret_params);
+        let oauth = oauth(&c, &mut secret_params);
         self.secrets()?
             .update(&existing.secret_arn, secret_value(&c.credential, &secret_params))
             .await
@@ -219,6 +264,7 @@ impl EventBuses {
             connection.description = c.description.clone().or(connection.description);
             connection.authorization = c.authorization;
             connection.principal = c.principal.clone();
+            connection.oauth = oauth.clone();
             (connection.headers, connection.query, connection.body) = (headers, query, body);
             connection.authorized = true;
             connection.modified_ms = d.now_ms;
@@ -302,7 +348,7 @@ impl EventBuses {
     /// CreateApiDestination (`update`: UpdateApiDestination).
     pub async fn put_api_destination(&self, a: NewApiDestination, update: bool) -> Result<ApiDestination> {
         check_name("name", &a.name)?;
-        check_endpoint(&a.endpoint)?;
+        check_endpoint("InvocationEndpoint", &a.endpoint)?;
         if a.rate_per_second == Some(0) {
             return Err(Error::Validation("InvocationRateLimitPerSecond is at least 1.".into()));
         }

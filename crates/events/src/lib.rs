@@ -41,7 +41,7 @@ mod tags;
 mod tests;
 
 pub use archives::{ArchiveStats, archive_arn};
-pub use connections::{NewApiDestination, NewConnection, NewParameter, secret_value};
+pub use connections::{NewApiDestination, NewConnection, NewOAuth, NewParameter, secret_value};
 pub use replays::{StartReplay, replay_arn};
 pub use routing::{Entry, EntryResult};
 pub use rules::{PutRule, RulePage};

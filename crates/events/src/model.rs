@@ -235,6 +235,9 @@ pub enum Authorization {
     ApiKey,
     /// `BASIC`: `Authorization: Basic …`.
     Basic,
+    /// `OAUTH_CLIENT_CREDENTIALS`: `Authorization: Bearer …` with a token the client
+    /// credentials are exchanged for.
+    OAuthClientCredentials,
 }
 
 impl Authorization {
@@ -243,6 +246,7 @@ impl Authorization {
         match self {
             Authorization::ApiKey => "API_KEY",
             Authorization::Basic => "BASIC",
+            Authorization::OAuthClientCredentials => "OAUTH_CLIENT_CREDENTIALS",
         }
     }
 }
@@ -272,8 +276,11 @@ pub struct Connection {
     pub description: Option<String>,
     /// `AuthorizationType`.
     pub authorization: Authorization,
-    /// `ApiKeyName` or `Username`.
+    /// `ApiKeyName`, `Username` or OAuth's `ClientID`.
     pub principal: String,
+    /// An OAuth connection's token request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuth>,
     /// `InvocationHttpParameters`: headers, query string and body parameters.
     #[serde(default)]
     pub headers: Vec<Parameter>,
@@ -289,6 +296,22 @@ pub struct Connection {
     pub created_ms: u64,
     /// When it last changed.
     pub modified_ms: u64,
+}
+
+/// `OAuthParameters` but the client's: where and how a token is asked for, with
+/// `OAuthHttpParameters` (secret ones' values in the connection's secret).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuth {
+    /// `AuthorizationEndpoint`.
+    pub endpoint: String,
+    /// `HttpMethod`: GET, POST or PUT.
+    pub method: String,
+    #[serde(default)]
+    pub headers: Vec<Parameter>,
+    #[serde(default)]
+    pub query: Vec<Parameter>,
+    #[serde(default)]
+    pub body: Vec<Parameter>,
 }
 
 /// An API destination: an HTTP endpoint rules' targets call through a connection.

@@ -1,13 +1,15 @@
 //! API destinations' calls, and connections' secrets in Secrets Manager. A rule's API
 //! destination target is called as its `RoleArn` (a session EventBridge takes when the role
 //! trusts `events.amazonaws.com`, allowed `events:InvokeApiDestination` on the destination)
-//! with the connection's authorization (an API key header, or Basic) and parameters, the
-//! target's `HttpParameters`, within the destination's rate; a 429, a 5xx or no answer in
-//! 5 s may pass and is retried, any other failure is not.
+//! with the connection's authorization (an API key header, Basic, or an OAuth token, see
+//! `oauth_tokens`) and parameters, the target's `HttpParameters`, within the destination's
+//! rate; a 429, a 5xx or no answer in 5 s may pass and is retried (a 401 or 407 too, with a
+//! new token, when the connection uses OAuth), any other failure is not.
 
+use crate::oauth_tokens::{Tokens, parameter_value};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use squall_events::model::{ApiDestination, Authorization, Connection, Parameter};
+use squall_events::model::{ApiDestination, Authorization, Connection};
 use squall_events::{ConnectionSecrets, Delivery, Refusal};
 use squall_identity::Identities;
 use squall_params::Params;
@@ -66,6 +68,8 @@ pub(crate) struct ApiCaller {
     clock: squall_clock::Clock,
     /// Per destination, the second and the calls made in it.
     rates: Mutex<HashMap<String, (u64, u32)>>,
+    /// OAuth connections' tokens.
+    tokens: Tokens,
 }
 
 fn refused(code: &'static str, message: String, retryable: bool) -> Refusal {
@@ -80,7 +84,14 @@ impl ApiCaller {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client with a timeout and TLS builds");
-        ApiCaller { http, identities, secrets: SecretsManager(params), clock, rates: Mutex::new(HashMap::new()) }
+        ApiCaller {
+            http,
+            identities,
+            secrets: SecretsManager(params),
+            clock,
+            rates: Mutex::new(HashMap::new()),
+            tokens: Tokens::default(),
+        }
     }
 
     /// Whether the target's role may invoke the destination.
@@ -150,9 +161,20 @@ impl ApiCaller {
             self.secrets.read(&connection.secret_arn).await.map_err(|e| refused("SDK_CLIENT_ERROR", e, true))?;
         let secret: serde_json::Value =
             serde_json::from_str(&secret).map_err(|e| refused("SDK_CLIENT_ERROR", e.to_string(), false))?;
-        let request = self.request(d, destination, connection, &secret)?;
+        let bearer = match connection.authorization {
+            Authorization::OAuthClientCredentials => {
+                Some(self.tokens.header(&self.http, connection, &secret, self.clock.now_ms()).await?)
+            }
+            Authorization::ApiKey | Authorization::Basic => None,
+        };
+        let request = self.request(d, destination, connection, &secret, bearer.as_deref())?;
         match self.http.execute(request).await {
             Ok(r) if r.status().is_success() => Ok(()),
+            // The token was refused: the retry asks for another, as EventBridge does.
+            Ok(r) if bearer.is_some() && matches!(r.status().as_u16(), 401 | 407) => {
+                self.tokens.forget(&connection.arn);
+                Err(refused("SDK_CLIENT_ERROR", format!("{} answered {}", destination.name, r.status()), true))
+            }
             Ok(r) => {
                 let status = r.status();
                 let passing = status.as_u16() == 429 || status.is_server_error();
@@ -172,12 +194,9 @@ impl ApiCaller {
         destination: &ApiDestination,
         connection: &Connection,
         secret: &serde_json::Value,
+        bearer: Option<&str>,
     ) -> Result<reqwest::Request, Refusal> {
-        let value = |kind: &str, p: &Parameter| -> String {
-            p.value.clone().unwrap_or_else(|| {
-                secret["parameters"][format!("{kind}:{}", p.key)].as_str().unwrap_or_default().to_string()
-            })
-        };
+        let value = |kind: &str, p| parameter_value(secret, kind, p);
         let http = d.target.http.clone().unwrap_or_default();
         // Each `*` of the endpoint takes a path parameter, in order.
         let stars = destination.endpoint.matches('*').count();
@@ -239,6 +258,7 @@ impl ApiCaller {
                 let token = B64.encode(format!("{}:{credential}", connection.principal));
                 set("authorization", &format!("Basic {token}"))?;
             }
+            Authorization::OAuthClientCredentials => set("authorization", bearer.unwrap_or_default())?,
         }
         let mut req = self.http.request(method, url).headers(headers);
         if sends_body {

@@ -11,6 +11,7 @@ mod credentials;
 mod destinations;
 mod event_targets;
 mod keys;
+mod oauth_tokens;
 mod roles;
 mod runtimes;
 mod schedule_targets;

@@ -325,3 +325,178 @@ fn api_destinations_are_called_with_their_connections_authorization() -> Result 
     assert!(request.contains(r#""detail":{"order":42}"#), "{request}");
     Ok(())
 }
+
+/// What a loopback endpoint saw, and how many requests it has answered so far.
+type Served = (std::thread::JoinHandle<Vec<String>>, std::sync::mpsc::Receiver<usize>);
+
+/// A loopback server that answers requests in order with `answers` (status, body), one
+/// connection each, and hands back what it saw; it gives up 20 s after the last request.
+fn serve_in_order(listener: std::net::TcpListener, answers: Vec<(u16, &'static str)>) -> Served {
+    use std::io::{Read, Write};
+    listener.set_nonblocking(true).ok();
+    let (progress, answered) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let mut seen_all = Vec::new();
+        for (status, body) in answers {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            let mut stream = loop {
+                match listener.accept() {
+                    Ok((stream, _)) => break stream,
+                    Err(_) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                    Err(_) => return seen_all,
+                }
+            };
+            stream.set_nonblocking(false).ok();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&seen).to_string();
+                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if rest.len() >= length {
+                        break;
+                    }
+                }
+            }
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).ok();
+            seen_all.push(String::from_utf8_lossy(&seen).to_string());
+            progress.send(seen_all.len()).ok();
+        }
+        seen_all
+    });
+    (handle, answered)
+}
+
+#[test]
+fn oauth_connections_exchange_client_credentials_for_a_token_and_renew_it_when_refused() -> Result {
+    let server = Server::start()?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let (captured, answered) = serve_in_order(
+        listener,
+        vec![
+            (200, r#"{"access_token":"tok-1","token_type":"bearer","expires_in":3600}"#),
+            (401, "{}"),
+            (200, r#"{"access_token":"tok-2","token_type":"Bearer","expires_in":3600}"#),
+            (200, "{}"),
+            (200, "{}"),
+        ],
+    );
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&server.aws(&["iam", "create-role", "--role-name", "caller", "--assume-role-policy-document", trust]))?;
+    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"events:InvokeApiDestination","Resource":"*"}]}"#;
+    ok(&server.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "caller",
+        "--policy-name",
+        "invoke",
+        "--policy-document",
+        grant,
+    ]))?;
+    let input = serde_json::json!({
+        "Name": "crm",
+        "AuthorizationType": "OAUTH_CLIENT_CREDENTIALS",
+        "AuthParameters": {"OAuthParameters": {
+            "ClientParameters": {"ClientID": "squall-app", "ClientSecret": "cl13nt-s3cr3t"},
+            "AuthorizationEndpoint": format!("http://127.0.0.1:{port}/oauth/token"),
+            "HttpMethod": "POST",
+            "OAuthHttpParameters": {"BodyParameters": [
+                {"Key": "audience", "Value": "crm-api", "IsValueSecret": false},
+                {"Key": "scope", "Value": "events.write", "IsValueSecret": true}
+            ]}
+        }}
+    });
+    let connection = ok(&server.aws(&[
+        "events",
+        "create-connection",
+        "--cli-input-json",
+        &input.to_string(),
+        "--query",
+        "ConnectionArn",
+        "--output",
+        "text",
+    ]))?;
+    let described: serde_json::Value =
+        serde_json::from_str(&ok(&server.aws(&["events", "describe-connection", "--name", "crm"]))?)?;
+    let oauth = &described["AuthParameters"]["OAuthParameters"];
+    assert_eq!(oauth["ClientParameters"]["ClientID"], "squall-app", "{described}");
+    assert_eq!(oauth["HttpMethod"], "POST", "{described}");
+    assert_eq!(
+        oauth["OAuthHttpParameters"]["BodyParameters"][1],
+        serde_json::json!({"Key": "scope", "IsValueSecret": true})
+    );
+    assert!(!described.to_string().contains("cl13nt-s3cr3t"), "the client secret is never shown: {described}");
+    let destination = serde_json::json!({
+        "Name": "crm-hook",
+        "ConnectionArn": connection.trim(),
+        "InvocationEndpoint": format!("http://127.0.0.1:{port}/hook"),
+        "HttpMethod": "POST",
+    });
+    let destination = ok(&server.aws(&[
+        "events",
+        "create-api-destination",
+        "--cli-input-json",
+        &destination.to_string(),
+        "--query",
+        "ApiDestinationArn",
+        "--output",
+        "text",
+    ]))?;
+    ok(&server.aws(&["events", "put-rule", "--name", "to-crm", "--event-pattern", r#"{"source":["crm"]}"#]))?;
+    let target =
+        format!(r#"[{{"Id":"api","Arn":"{}","RoleArn":"arn:aws:iam::000000000000:role/caller"}}]"#, destination.trim());
+    ok(&server.aws(&["events", "put-targets", "--rule", "to-crm", "--targets", &target]))?;
+    let entries = r#"[{"Source":"crm","DetailType":"Signup","Detail":"{\"n\":1}"}]"#;
+    ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    // The retry after the 401 (a second later) asks for a new token; then a second event.
+    while answered.recv_timeout(Duration::from_secs(20)).is_ok_and(|n| n < 4) {}
+    let entries = r#"[{"Source":"crm","DetailType":"Signup","Detail":"{\"n\":2}"}]"#;
+    ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    let seen = captured.join().map_err(|_| anyhow::anyhow!("the endpoint thread failed"))?;
+    assert_eq!(seen.len(), 5, "token, refused call, new token, retried call, second call: {seen:#?}");
+    let token_request = seen[0].to_ascii_lowercase();
+    assert!(seen[0].starts_with("POST /oauth/token HTTP/1.1"), "{}", seen[0]);
+    // Basic base64("squall-app:cl13nt-s3cr3t").
+    assert!(
+        token_request.contains("authorization: basic c3F1YWxsLWFwcDpjbDEzbnQtczNjcjN0".to_ascii_lowercase().as_str()),
+        "{}",
+        seen[0]
+    );
+    assert!(token_request.contains("content-type: application/x-www-form-urlencoded"), "{}", seen[0]);
+    assert!(seen[0].ends_with("audience=crm-api&scope=events.write&grant_type=client_credentials"), "{}", seen[0]);
+    assert!(
+        seen[1].starts_with("POST /hook HTTP/1.1")
+            && seen[1].to_ascii_lowercase().contains("authorization: bearer tok-1"),
+        "{}",
+        seen[1]
+    );
+    assert!(seen[2].starts_with("POST /oauth/token"), "{}", seen[2]);
+    assert!(
+        seen[3].to_ascii_lowercase().contains("authorization: bearer tok-2") && seen[3].contains(r#""n":1"#),
+        "{}",
+        seen[3]
+    );
+    assert!(
+        seen[4].to_ascii_lowercase().contains("authorization: bearer tok-2") && seen[4].contains(r#""n":2"#),
+        "{}",
+        seen[4]
+    );
+    Ok(())
+}
