@@ -23,6 +23,13 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
         ("2015-03-31", &Method::POST, ["functions", _, "policy"]) => "AddPermission",
         ("2015-03-31", &Method::GET, ["functions", _, "policy"]) => "GetPolicy",
         ("2015-03-31", &Method::DELETE, ["functions", _, "policy", _]) => "RemovePermission",
+        ("2015-03-31", &Method::POST, ["functions", _, "versions"]) => "PublishVersion",
+        ("2015-03-31", &Method::GET, ["functions", _, "versions"]) => "ListVersionsByFunction",
+        ("2015-03-31", &Method::POST, ["functions", _, "aliases"]) => "CreateAlias",
+        ("2015-03-31", &Method::GET, ["functions", _, "aliases"]) => "ListAliases",
+        ("2015-03-31", &Method::GET, ["functions", _, "aliases", _]) => "GetAlias",
+        ("2015-03-31", &Method::PUT, ["functions", _, "aliases", _]) => "UpdateAlias",
+        ("2015-03-31", &Method::DELETE, ["functions", _, "aliases", _]) => "DeleteAlias",
         ("2017-10-31", &Method::PUT, ["functions", _, "concurrency"]) => "PutFunctionConcurrency",
         ("2017-10-31", &Method::DELETE, ["functions", _, "concurrency"]) => "DeleteFunctionConcurrency",
         ("2017-10-31" | "2019-09-30", &Method::GET, ["functions", _, "concurrency"]) => "GetFunctionConcurrency",
@@ -39,15 +46,20 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
 }
 
 /// The ARN policies see for a function named by `raw` (a name or an ARN, percent-encoded
-/// as paths carry it), its qualifier kept.
-fn function_arn(state: &ApiState, raw: &str) -> String {
+/// as paths carry it), its qualifier kept, or the `Qualifier` parameter's.
+fn function_arn(state: &ApiState, raw: &str, qualifier: Option<&str>) -> String {
     let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    if name.starts_with("arn:") {
-        return name.into_owned();
+    let arn = if name.starts_with("arn:") {
+        name.into_owned()
+    } else {
+        // A partial ARN (`<account>:function:<name>`) or a plain name.
+        let name = name.rsplit_once("function:").map_or(&*name, |(_, n)| n);
+        squall_types::function_arn(&state.region, name)
+    };
+    match qualifier {
+        Some(q) if arn.split(':').count() == 7 => format!("{arn}:{q}"),
+        _ => arn,
     }
-    // A partial ARN (`<account>:function:<name>`) or a plain name.
-    let name = name.rsplit_once("function:").map_or(&*name, |(_, n)| n);
-    squall_types::function_arn(&state.region, name)
 }
 
 /// The function's name in a path segment that names it (a name, or a full or partial ARN,
@@ -64,7 +76,8 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
     let Some((op, function)) = operation(&req.method, req.uri.path()) else { return Ok(()) };
     // The function's own policy (AddPermission's statements) may grant what the caller's
     // identity policies do not.
-    let arn = function.map(|f| function_arn(state, f));
+    let qualifier = req.query("Qualifier");
+    let arn = function.map(|f| function_arn(state, f, qualifier.as_deref()));
     let record = function.and_then(|f| state.functions.get_function(&plain_name(f)).ok());
     let document = record.as_deref().and_then(super::permissions::document);
     let policy = match (&arn, &document) {
@@ -84,12 +97,12 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
             ("CreateFunction", _) => {
                 let body = body();
                 let name = body.as_ref().and_then(|v| v.get("FunctionName")?.as_str());
-                checks.push((row.action, name.map_or_else(|| "*".to_string(), |n| function_arn(state, n))));
+                checks.push((row.action, name.map_or_else(|| "*".to_string(), |n| function_arn(state, n, None))));
                 let role = body.as_ref().and_then(|v| v.get("Role")?.as_str().map(str::to_string));
                 checks.extend(role.map(|r| ("iam:PassRole", r)));
             }
             (_, Some(f)) => {
-                checks.push((row.action, function_arn(state, f)));
+                checks.push((row.action, function_arn(state, f, qualifier.as_deref())));
                 if op == "UpdateFunctionConfiguration"
                     && let Some(role) = body().and_then(|v| v.get("Role")?.as_str().map(str::to_string))
                 {

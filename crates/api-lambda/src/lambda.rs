@@ -103,16 +103,25 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
         (&Method::GET, []) => list(state, req),
         (&Method::GET, [name]) => get(state, req, name).await,
         (&Method::GET, [name, "configuration"]) => {
-            let f = lookup(state, req, name)?;
+            let f = resolve(state, req, name, 1.0)?;
             Ok(json_response(StatusCode::OK, &configuration(state, &f)))
         }
         (&Method::DELETE, [name]) => {
-            let name = function_name(req, name)?;
-            state.functions.delete_function(&name).await?;
+            match qualified_name(req, name)? {
+                (name, None) => state.functions.delete_function(&name).await?,
+                (name, Some(q)) => super::versions::delete_version(state, &name, &q).await?,
+            }
             let mut r = http::Response::new(empty());
             *r.status_mut() = StatusCode::NO_CONTENT;
             Ok(r)
         }
+        (&Method::POST, [name, "versions"]) => super::versions::publish(state, req, name).await,
+        (&Method::GET, [name, "versions"]) => super::versions::list(state, req, name),
+        (&Method::POST, [name, "aliases"]) => super::versions::create_alias(state, req, name).await,
+        (&Method::GET, [name, "aliases"]) => super::versions::list_aliases(state, req, name),
+        (&Method::GET, [name, "aliases", alias]) => super::versions::get_alias(state, req, name, alias),
+        (&Method::PUT, [name, "aliases", alias]) => super::versions::update_alias(state, req, name, alias).await,
+        (&Method::DELETE, [name, "aliases", alias]) => super::versions::delete_alias(state, req, name, alias).await,
         (&Method::PUT, [name, "code"]) => update_code(state, req, name).await,
         (&Method::PUT, [name, "configuration"]) => update_configuration(state, req, name).await,
         (&Method::POST, [name, "invocations"]) => invoke(state, req, name).await,
@@ -127,30 +136,58 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
     }
 }
 
-/// Accepts a name, a full ARN or a partial ARN, with `$LATEST` as the only qualifier.
-fn function_name(req: &ApiRequest, raw: &str) -> Result<String, ApiError> {
+/// Reads a name, a full ARN or a partial ARN (`name:qualifier`, `123456789012:function:name`),
+/// with the qualifier it carries or the `Qualifier` parameter (`$LATEST` is no qualifier).
+pub(super) fn qualified_name(req: &ApiRequest, raw: &str) -> Result<(String, Option<String>), ApiError> {
     let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
-    let (name, qualifier) = match decoded.find("function:") {
-        Some(i) => {
-            let after = &decoded[i + "function:".len()..];
-            match after.split_once(':') {
-                Some((n, q)) => (n.to_string(), Some(q.to_string())),
-                None => (after.to_string(), None),
-            }
-        }
-        None => (decoded.clone(), None),
+    let after = decoded.find("function:").map_or(decoded.as_str(), |i| &decoded[i + "function:".len()..]);
+    let (name, in_name) = match after.split_once(':') {
+        Some((n, q)) => (n.to_string(), Some(q.to_string())),
+        None => (after.to_string(), None),
     };
-    let qualifier = qualifier.or_else(|| req.query("Qualifier"));
-    if let Some(q) = qualifier.filter(|q| q != "$LATEST") {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            format!(
-                "Function not found: {decoded} (versions and aliases other than $LATEST are not supported yet; qualifier {q})"
-            ),
-        ));
+    let qualifier = match (in_name, req.query("Qualifier")) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::invalid(
+                "The derived qualifier from the function name does not match the specified qualifier.",
+            ));
+        }
+        (a, b) => a.or(b),
+    };
+    if let Some(q) = &qualifier {
+        let ok = (1..=128).contains(&q.len())
+            && (q == squall_types::LATEST || q.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        if !ok {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"
+            )));
+        }
     }
-    FunctionName::new(name).map(|n| n.to_string()).map_err(|e| ApiError::invalid(e.to_string()))
+    let name = FunctionName::new(name).map(|n| n.to_string()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok((name, qualifier.filter(|q| q != squall_types::LATEST)))
+}
+
+/// A function's name for operations on the whole function: a qualifier other than
+/// `$LATEST` is refused by name.
+pub(super) fn function_name(req: &ApiRequest, raw: &str) -> Result<String, ApiError> {
+    match qualified_name(req, raw)? {
+        (name, None) => Ok(name),
+        (name, Some(q)) => Err(ApiError::invalid(format!(
+            "{} {name}:{q}: this operation takes the function itself, not a version or alias",
+            req.method
+        ))),
+    }
+}
+
+/// The record a qualified name runs as; an alias's weights choose with `draw` (0..1; 1.0
+/// gives its primary version).
+pub(super) fn resolve(
+    state: &ApiState,
+    req: &ApiRequest,
+    raw: &str,
+    draw: f64,
+) -> Result<std::sync::Arc<FunctionRecord>, ApiError> {
+    let (name, qualifier) = qualified_name(req, raw)?;
+    Ok(state.functions.resolve(&name, qualifier.as_deref(), draw)?)
 }
 
 pub(super) fn lookup(
@@ -163,12 +200,12 @@ pub(super) fn lookup(
 }
 
 /// Lambda's `FunctionConfiguration`.
-fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
+pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     let c = &f.config;
     let sha = hex::decode(&f.code_sha256).map(|b| B64.encode(b)).unwrap_or_default();
     let mut doc = json!({
         "FunctionName": c.name.as_str(),
-        "FunctionArn": squall_types::function_arn(&state.region, c.name.as_str()),
+        "FunctionArn": squall_types::function_arn(&state.region, &qualified(f)),
         "Runtime": c.runtime.to_string(),
         "Role": c.role,
         "Handler": c.handler,
@@ -178,7 +215,7 @@ fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
         "MemorySize": c.memory_mb,
         "LastModified": format_iso8601_millis(f.last_modified_ms),
         "CodeSha256": sha,
-        "Version": "$LATEST",
+        "Version": f.version_label(),
         "Environment": { "Variables": c.environment },
         "TracingConfig": { "Mode": "PassThrough" },
         "RevisionId": revision_id(f),
@@ -194,11 +231,16 @@ fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     doc
 }
 
+/// The function's name, with `:n` for a published version.
+fn qualified(f: &FunctionRecord) -> String {
+    f.instance_key()
+}
+
 /// A UUID-shaped id that changes whenever the function does.
-fn revision_id(f: &FunctionRecord) -> String {
+pub(super) fn revision_id(f: &FunctionRecord) -> String {
     let h = sha2::Digest::finalize(sha2::Digest::chain_update(
         <sha2::Sha256 as sha2::Digest>::new(),
-        format!("{}:{}:{}", f.config.name, f.revision, f.last_modified_ms),
+        format!("{}:{}:{}", f.instance_key(), f.revision, f.last_modified_ms),
     ));
     let x = hex::encode(&h[..16]);
     format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
@@ -299,9 +341,7 @@ fn unsupported_code(code: &CodeInput) -> Result<(), ApiError> {
 async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
     let input: CreateInput = parse_json(&req.body)?;
     unsupported_code(&input.code)?;
-    if input.publish == Some(true) {
-        return Err(ApiError::invalid("Publish is not supported yet (no versions; every function is $LATEST)"));
-    }
+    let publish = input.publish == Some(true);
     if input.package_type.as_deref().is_some_and(|p| p != "Zip") {
         return Err(ApiError::invalid("only PackageType Zip is supported"));
     }
@@ -331,7 +371,10 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         permissions: Default::default(),
         egress: None,
     };
-    let f = state.functions.create_function(config, code).await?;
+    let mut f = state.functions.create_function(config, code).await?;
+    if publish {
+        f = std::sync::Arc::new(state.functions.publish_version(f.config.name.as_str(), None, None, None).await?);
+    }
     Ok(json_response(StatusCode::CREATED, &configuration(state, &f)))
 }
 
@@ -358,7 +401,7 @@ fn list(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiE
 }
 
 async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
-    let f = lookup(state, req, raw)?;
+    let f = resolve(state, req, raw, 1.0)?;
     let host = req.header("host").unwrap_or("127.0.0.1:4566");
     let mut body = json!({
         "Configuration": configuration(state, &f),
@@ -391,9 +434,6 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
     let current = lookup(state, req, raw)?;
     let input: UpdateCodeInput = parse_json(&req.body)?;
     unsupported_code(&CodeInput { zip_file: None, s3_bucket: input.s3_bucket, image_uri: input.image_uri })?;
-    if input.publish == Some(true) {
-        return Err(ApiError::invalid("Publish is not supported yet (no versions; every function is $LATEST)"));
-    }
     let if_revision = expected_revision(&current, input.revision_id.as_deref())?;
     let _ = input.architectures;
     let zip = input.zip_file.ok_or_else(|| ApiError::invalid("ZipFile is required"))?;
@@ -401,7 +441,10 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
     if input.dry_run == Some(true) {
         return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
     }
-    let f = state.functions.update_code(current.config.name.as_str(), code, if_revision).await?;
+    let mut f = state.functions.update_code(current.config.name.as_str(), code, if_revision).await?;
+    if input.publish == Some(true) {
+        f = std::sync::Arc::new(state.functions.publish_version(f.config.name.as_str(), None, None, None).await?);
+    }
     Ok(json_response(StatusCode::OK, &configuration(state, &f)))
 }
 
@@ -422,7 +465,7 @@ struct UpdateConfigInput {
 
 /// The revision a `RevisionId` names: the current one if it matches (the service checks it
 /// again under its write lock), else the update fails.
-fn expected_revision(f: &FunctionRecord, given: Option<&str>) -> Result<Option<u64>, ApiError> {
+pub(super) fn expected_revision(f: &FunctionRecord, given: Option<&str>) -> Result<Option<u64>, ApiError> {
     match given {
         Some(r) if r != revision_id(f) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
@@ -462,7 +505,9 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
 }
 
 async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
-    let f = lookup(state, req, raw)?;
+    // An alias's weights pick the version: a uniform draw in 0..1.
+    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let f = resolve(state, req, raw, draw)?;
     match req.header("x-amz-invocation-type").unwrap_or("RequestResponse") {
         "RequestResponse" => {}
         "DryRun" => {
@@ -523,7 +568,9 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
         }
     };
     let mut r = http::Response::new(full(payload));
-    r.headers_mut().insert("X-Amz-Executed-Version", HeaderValue::from_static("$LATEST"));
+    if let Ok(v) = HeaderValue::from_str(&f.version_label()) {
+        r.headers_mut().insert("X-Amz-Executed-Version", v);
+    }
     r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(e) = function_error {
         r.headers_mut().insert("X-Amz-Function-Error", HeaderValue::from_static(e));
@@ -603,8 +650,15 @@ mod tests {
         assert_eq!(function_name(&r, arn).unwrap(), "hello-greet");
         assert_eq!(function_name(&r, "000000000000:function:f:$LATEST").unwrap(), "f");
         assert_eq!(function_name(&r, "f:7").map_err(|e| e.code).unwrap_err(), "InvalidParameterValueException");
-        assert_eq!(function_name(&request("?Qualifier=prod"), "f").unwrap_err().code, "ResourceNotFoundException");
         assert_eq!(function_name(&request("?Qualifier=$LATEST"), "f").unwrap(), "f");
+        let q = |req: &ApiRequest, raw: &str| qualified_name(req, raw).map_err(|e| e.code);
+        assert_eq!(q(&r, "f:7"), Ok(("f".into(), Some("7".into()))));
+        assert_eq!(q(&r, "000000000000:function:f:prod"), Ok(("f".into(), Some("prod".into()))));
+        assert_eq!(q(&request("?Qualifier=prod"), "f"), Ok(("f".into(), Some("prod".into()))));
+        assert_eq!(q(&request("?Qualifier=prod"), "f:prod"), Ok(("f".into(), Some("prod".into()))));
+        assert_eq!(q(&request("?Qualifier=prod"), "f:7"), Err("InvalidParameterValueException"));
+        assert_eq!(q(&request("?Qualifier=$LATEST"), "f"), Ok(("f".into(), None)));
+        assert_eq!(q(&r, "f:bad.q"), Err("InvalidParameterValueException"));
     }
 
     #[test]

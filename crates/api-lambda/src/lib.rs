@@ -5,6 +5,7 @@ mod access;
 mod lambda;
 mod lambda_async;
 mod permissions;
+mod versions;
 
 pub use lambda::SERVICE;
 #[allow(unused_imports)]

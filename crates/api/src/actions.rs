@@ -183,6 +183,13 @@ pub static ACTIONS: &[Action] = &[
     row("secretsmanager", "UpdateSecretVersionStage", "secretsmanager:UpdateSecretVersionStage", Resource::Secret),
     // Lambda
     row("lambda", "AddPermission", "lambda:AddPermission", Resource::Function),
+    row("lambda", "CreateAlias", "lambda:CreateAlias", Resource::Function),
+    row("lambda", "DeleteAlias", "lambda:DeleteAlias", Resource::Function),
+    row("lambda", "GetAlias", "lambda:GetAlias", Resource::Function),
+    row("lambda", "ListAliases", "lambda:ListAliases", Resource::Function),
+    row("lambda", "ListVersionsByFunction", "lambda:ListVersionsByFunction", Resource::Function),
+    row("lambda", "PublishVersion", "lambda:PublishVersion", Resource::Function),
+    row("lambda", "UpdateAlias", "lambda:UpdateAlias", Resource::Function),
     row("lambda", "CreateFunction", "lambda:CreateFunction", Resource::Function),
     row("lambda", "DeleteFunction", "lambda:DeleteFunction", Resource::Function),
     row("lambda", "DeleteFunctionConcurrency", "lambda:DeleteFunctionConcurrency", Resource::Function),

@@ -42,6 +42,11 @@ impl From<squall_functions::Error> for ApiError {
                 "ResourceNotFoundException",
                 format!("Function not found: {}", squall_types::function_arn(squall_types::DEFAULT_REGION, &name)),
             ),
+            E::NotFound { kind: "Alias", name } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                format!("Alias not found: {}", squall_types::function_arn(squall_types::DEFAULT_REGION, &name)),
+            ),
             E::NotFound { kind, name } => {
                 ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("{kind} not found: {name}"))
             }

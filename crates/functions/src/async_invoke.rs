@@ -82,7 +82,8 @@ impl Functions {
         let now = self.clock.now_ms();
         let queued = QueuedInvocation {
             id: request_id.to_string(),
-            function: function.config.name.to_string(),
+            // `name:n` for a published version: the attempts run that version.
+            function: function.instance_key(),
             payload: payload.to_vec(),
             traceparent: trace.traceparent(),
             attempts: 0,
@@ -155,9 +156,17 @@ impl Functions {
     async fn run_queued(&self, inv: QueuedInvocation, policy: &AsyncPolicy) {
         let request_id = RequestId::parse(&inv.id).unwrap_or_default();
         let trace = TraceContext::from_traceparent(Some(&inv.traceparent));
-        let note = |message: String| self.platform_line(&inv.function, &request_id, &trace, message);
+        let (name, version) = match inv.function.split_once(':') {
+            Some((name, n)) => (name, n.parse::<u32>().ok()),
+            None => (inv.function.as_str(), None),
+        };
+        let note = |message: String| self.platform_line(name, &request_id, &trace, message);
         let age = Duration::from_millis(self.clock.now_ms().saturating_sub(inv.enqueued_ms));
-        let Some(function) = self.function(&inv.function) else {
+        let found = self.function(name).and_then(|f| match version {
+            None => Some(f),
+            Some(n) => f.at_version(n).map(std::sync::Arc::new),
+        });
+        let Some(function) = found else {
             tracing::warn!(
                 function = inv.function,
                 id = inv.id,

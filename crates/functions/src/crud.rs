@@ -32,7 +32,7 @@ pub struct ConfigPatch {
     pub if_revision: Option<u64>,
 }
 
-fn check_revision(current: &FunctionRecord, expected: Option<u64>) -> Result<()> {
+pub(crate) fn check_revision(current: &FunctionRecord, expected: Option<u64>) -> Result<()> {
     match expected {
         Some(r) if r != current.revision => Err(Error::PreconditionFailed(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into(),
@@ -61,6 +61,8 @@ impl Functions {
             code_size: code.len() as u64,
             revision: 1,
             last_modified_ms: self.clock.now_ms(),
+            version: None,
+            versions: squall_types::Versions::default(),
         };
         self.runtime.prepare(&record, &code).await?;
         self.artifacts.put(&sha, code).await?;
@@ -159,7 +161,7 @@ impl Functions {
     }
 
     /// Writes `next` over `current` (bumping the revision), preparing new code first.
-    async fn replace(
+    pub(crate) async fn replace(
         &self,
         current: &FunctionRecord,
         mut next: FunctionRecord,
@@ -189,7 +191,9 @@ impl Functions {
         };
         // Committed: memory follows at once; what comes after is cleanup, best effort.
         self.state_mut().functions.remove(name);
-        self.runtime.evict(name);
+        for key in deleted.instance_keys() {
+            self.runtime.evict(&key);
+        }
         self.cluster.changed(DOMAIN).await;
         if let Some(s) = &deleted.config.service {
             match self.meta.get_service(s.as_str()).await {

@@ -168,6 +168,9 @@ impl Functions {
                     code_size: code.len() as u64,
                     revision: current.as_ref().map_or(1, |c| c.revision + 1),
                     last_modified_ms: self.clock.now_ms(),
+                    version: None,
+                    // Published versions and aliases outlive deploys.
+                    versions: current.as_ref().map(|c| c.versions.clone()).unwrap_or_default(),
                 };
                 self.runtime.prepare(&record, &code).await.map_err(|e| match Error::from(e) {
                     Error::InvalidCode(m) => Error::InvalidCode(format!("function {name}: {m}")),

@@ -19,6 +19,7 @@ mod error;
 mod event_invoke;
 pub mod logs;
 pub mod routes;
+mod versions;
 
 pub use async_invoke::AsyncPolicy;
 pub use crud::ConfigPatch;
@@ -28,6 +29,7 @@ pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
 pub use logs::LogPipe;
 pub use routes::{RouteMatch, RouteTable};
+pub use versions::{AliasPatch, Qualifier};
 
 use async_trait::async_trait;
 use squall_clock::Clock;
@@ -161,7 +163,11 @@ impl Functions {
                 };
                 st.functions.insert(name, rec);
             }
-            let gone: Vec<String> = before.into_keys().filter(|n| !st.functions.contains_key(n)).collect();
+            let gone: Vec<String> = before
+                .into_iter()
+                .filter(|(n, _)| !st.functions.contains_key(n))
+                .flat_map(|(_, rec)| rec.instance_keys())
+                .collect();
             st.services = services.into_iter().map(|r| (r.name.to_string(), Arc::new(service_routes(r)))).collect();
             (changed, gone)
         };

@@ -151,7 +151,8 @@ impl ProcessRuntime {
 
     fn pool(&self, function: &FunctionRecord) -> Result<Arc<Pool>> {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        let name = function.config.name.as_str();
+        let key = function.instance_key();
+        let name = key.as_str();
         // A request still holding an older record uses the newer version: it never
         // replaces it, and a deleted version is not brought back.
         let version = pool::stamp(function);

@@ -186,7 +186,11 @@ impl Pool {
         };
         let cold = worker.init.is_none();
         let c = &self.function.config;
-        self.platform(&request_id, &trace_id, vec![format!("START RequestId: {request_id} Version: $LATEST")]);
+        self.platform(
+            &request_id,
+            &trace_id,
+            vec![format!("START RequestId: {request_id} Version: {}", self.function.version_label())],
+        );
         let timeout = Duration::from_secs(u64::from(c.timeout_s));
         let started = Instant::now();
         // Real time: the function reads its remaining time against its own clock.

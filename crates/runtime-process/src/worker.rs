@@ -105,7 +105,7 @@ fn environment(
         ("_HANDLER".into(), c.handler.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME".into(), name.into()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), c.memory_mb.to_string()),
-        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), f.version_label()),
         ("AWS_LAMBDA_LOG_GROUP_NAME".into(), format!("/aws/lambda/{name}")),
         ("AWS_LAMBDA_LOG_STREAM_NAME".into(), format!("squall/{}", std::process::id())),
         ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),

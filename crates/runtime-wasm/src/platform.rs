@@ -53,10 +53,10 @@ impl PlatformState {
 
     fn credentials(&self, function: &FunctionRecord) -> Option<FunctionCredentials> {
         let source = self.platform.credentials.as_ref()?;
-        let name = function.config.name.as_str();
+        let key = function.instance_key();
         let now = source.now_ms();
         let mut issued = self.issued.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((revision, c)) = issued.get(name)
+        if let Some((revision, c)) = issued.get(&key)
             && *revision == function.revision
             && c.expires_ms > now + RENEW_BEFORE_MS
         {
@@ -64,11 +64,11 @@ impl PlatformState {
         }
         match source.credentials(function) {
             Ok(c) => {
-                issued.insert(name.to_string(), (function.revision, c.clone()));
+                issued.insert(key, (function.revision, c.clone()));
                 Some(c)
             }
             Err(e) => {
-                tracing::warn!(function = name, "no credentials for the function's role: {e}");
+                tracing::warn!(function = function.config.name.as_str(), "no credentials for the function's role: {e}");
                 None
             }
         }

@@ -111,7 +111,7 @@ impl WasmRuntime {
 
     fn cached(&self, function: &FunctionRecord) -> Option<Arc<Loaded>> {
         let map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(function.config.name.as_str()).filter(|l| l.revision == function.revision).cloned()
+        map.get(&function.instance_key()).filter(|l| l.revision == function.revision).cloned()
     }
 
     /// A loaded function's `ProxyPre` for the same code, if any (the cold path only).
@@ -127,8 +127,9 @@ impl WasmRuntime {
             Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         // A request still holding an older record must not replace a newer version.
-        if map.get(function.config.name.as_str()).is_none_or(|l| l.revision <= function.revision) {
-            map.insert(function.config.name.to_string(), loaded.clone());
+        let key = function.instance_key();
+        if map.get(&key).is_none_or(|l| l.revision <= function.revision) {
+            map.insert(key, loaded.clone());
         }
         loaded
     }
@@ -179,7 +180,7 @@ impl WasmRuntime {
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
         wasi.env("AWS_LAMBDA_FUNCTION_NAME", cfg.name.as_str())
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", cfg.memory_mb.to_string())
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", function.version_label())
             .env("AWS_REGION", &self.region);
         for (k, v) in self.platform.environment(function) {
             wasi.env(k, v);

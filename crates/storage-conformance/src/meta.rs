@@ -28,6 +28,8 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
         code_size: 1,
         revision,
         last_modified_ms: 1,
+        version: None,
+        versions: Default::default(),
     }
 }
 

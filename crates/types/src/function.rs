@@ -263,6 +263,13 @@ pub struct FunctionRecord {
     pub revision: u64,
     /// When the record last changed, epoch milliseconds.
     pub last_modified_ms: u64,
+    /// `None` for `$LATEST`; `Some(n)` for the copy published version `n` runs as
+    /// ([`FunctionRecord::at_version`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// Its published versions and aliases (on `$LATEST`'s record only).
+    #[serde(default, skip_serializing_if = "crate::Versions::is_empty")]
+    pub versions: crate::Versions,
 }
 
 /// CORS settings of a service's HTTP API (`provider.httpApi.cors`).

@@ -16,6 +16,7 @@ mod log;
 mod names;
 mod route;
 mod trace;
+mod versions;
 
 pub use async_config::{AsyncInvokeConfig, arn_service};
 pub use bucket_name::bucket_name_problem;
@@ -34,6 +35,7 @@ pub use route::{
     RouteKey, RoutePath, RouteSegment, RouteSpec,
 };
 pub use trace::{RequestId, TraceContext, random_u64};
+pub use versions::{Alias, LATEST, PublishedVersion, Versions, alias_name_problem};
 
 /// The AWS account id Squall reports in ARNs (one account per installation).
 pub const ACCOUNT_ID: &str = "000000000000";

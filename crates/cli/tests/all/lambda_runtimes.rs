@@ -422,3 +422,9 @@ fn the_official_python_interface_client_runs_unmodified() -> Result {
     assert_eq!((&err["errorType"], &err["errorMessage"]), (&"RuntimeError".into(), &"failing on request".into()));
     Ok(())
 }
+
+#[test]
+fn versions_and_aliases_run_their_own_code_and_share_by_weight() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_versions.py", "all Lambda version checks passed")
+}

@@ -1,0 +1,116 @@
+//! Lambda's versions and aliases, as a function's record keeps them.
+//!
+//! A published version is an immutable copy of `$LATEST`'s code and configuration, numbered
+//! from 1 (numbers are never reused, even after a version is deleted). An alias names a
+//! version (or `$LATEST`) and may send a share of its invocations to one other published
+//! version (`RoutingConfig.AdditionalVersionWeights`). Both live in `$LATEST`'s record, so
+//! they are written, replicated and checked for conflicts with it.
+
+use crate::{FunctionConfig, FunctionRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `$LATEST`: the unpublished, changeable version.
+pub const LATEST: &str = "$LATEST";
+
+/// A function's published versions and aliases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Versions {
+    /// Published versions by number.
+    #[serde(default)]
+    pub published: BTreeMap<u32, PublishedVersion>,
+    /// The highest number ever published.
+    #[serde(default)]
+    pub last: u32,
+    /// Aliases by name.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+// The weights are finite numbers in 0..=1, so equality is total.
+impl Eq for Versions {}
+
+impl Versions {
+    /// Whether there is nothing published and no alias.
+    pub fn is_empty(&self) -> bool {
+        self.published.is_empty() && self.last == 0 && self.aliases.is_empty()
+    }
+}
+
+/// One published version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedVersion {
+    /// The configuration it was published with (its `description` the version's own).
+    pub config: FunctionConfig,
+    /// Its code's hex SHA-256.
+    pub code_sha256: String,
+    /// Its code's size in bytes.
+    pub code_size: u64,
+    /// `$LATEST`'s revision when it was published (runtimes key caches on it).
+    pub revision: u64,
+    /// When it was published, epoch milliseconds.
+    pub published_ms: u64,
+}
+
+/// An alias.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alias {
+    /// The version it names: a number, or `$LATEST`.
+    pub version: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Another published version and the share (0..=1) of invocations it gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional: Option<(String, f64)>,
+    /// Increases on every change (its `RevisionId`).
+    pub revision: u64,
+}
+
+/// Why an alias name is refused, if it is.
+pub fn alias_name_problem(name: &str) -> Option<String> {
+    let ok = (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !name.bytes().all(|b| b.is_ascii_digit());
+    (!ok).then(|| {
+        format!(
+            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+        )
+    })
+}
+
+impl FunctionRecord {
+    /// The record published version `n` runs as, if it exists.
+    pub fn at_version(&self, n: u32) -> Option<FunctionRecord> {
+        let v = self.versions.published.get(&n)?;
+        Some(FunctionRecord {
+            config: v.config.clone(),
+            code_sha256: v.code_sha256.clone(),
+            code_size: v.code_size,
+            revision: v.revision,
+            last_modified_ms: v.published_ms,
+            version: Some(n),
+            versions: Versions::default(),
+        })
+    }
+
+    /// The version this record runs as: `$LATEST` or a number.
+    pub fn version_label(&self) -> String {
+        self.version.map_or_else(|| LATEST.to_string(), |n| n.to_string())
+    }
+
+    /// What runtimes keep instances under: the name for `$LATEST`, `name:n` for a version
+    /// (names cannot hold `:`).
+    pub fn instance_key(&self) -> String {
+        match self.version {
+            None => self.config.name.to_string(),
+            Some(n) => format!("{}:{n}", self.config.name),
+        }
+    }
+
+    /// Every key runtimes may keep instances of this function under.
+    pub fn instance_keys(&self) -> Vec<String> {
+        let name = self.config.name.as_str();
+        std::iter::once(name.to_string()).chain(self.versions.published.keys().map(|n| format!("{name}:{n}"))).collect()
+    }
+}

@@ -1,0 +1,267 @@
+"""Lambda versions and aliases through boto3 and the aws CLI against a running Squall.
+
+Covers PublishVersion (a new version per change, the newest again when nothing changed,
+Publish on CreateFunction and UpdateFunctionCode, CodeSha256 and RevisionId checks),
+ListVersionsByFunction (with $LATEST's qualified ARN, paging), GetFunction and
+GetFunctionConfiguration of a version and of an alias, Invoke of $LATEST, a version, an alias
+and a qualified ARN (each running its own code, AWS_LAMBDA_FUNCTION_VERSION set, the executed
+version reported), CreateAlias, GetAlias, UpdateAlias (RevisionId, routing weights), ListAliases
+(FunctionVersion filter, paging), DeleteAlias, DeleteFunction of a version (refused while an
+alias names it), the routing of an alias sending a share of 1,000 invocations to another version
+(checked against the binomial spread), and the errors for each misuse. The aws CLI runs
+publish-version and list-aliases.
+
+Left out: provisioned concurrency per version, aliases in event source mappings, function URLs
+and permissions on a qualifier (later slices), layers.
+
+Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
+in the environment (account 000000000000); exits non-zero with the failing check on the first
+failure.
+"""
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import zipfile
+
+import boto3
+from botocore.exceptions import ClientError
+
+lam = boto3.client("lambda")
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+NAME = "versioned"
+
+HANDLER = """
+import os
+MESSAGE = %r
+def handler(event, context):
+    return {"message": MESSAGE, "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
+            "context_version": context.function_version}
+"""
+
+
+def code(fn, *args, **kwargs):
+    """The AWS error code `fn` fails with (or None), and the error."""
+    try:
+        fn(*args, **kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e
+    return None, None
+
+
+def check(cond, what):
+    if not cond:
+        print(f"FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok: {what}")
+
+
+def fails(expected, what, fn, *args, **kwargs):
+    got, err = code(fn, *args, **kwargs)
+    check(got == expected, f"{what}: {expected} (got {got}: {err})")
+    return err
+
+
+def package(message):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", HANDLER % message)
+    return buf.getvalue()
+
+
+def invoke(qualifier=None, name=NAME):
+    kwargs = {"FunctionName": name, "Payload": b"{}"}
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
+    r = lam.invoke(**kwargs)
+    check("FunctionError" not in r, f"invoke {name} {qualifier} succeeds")
+    return json.loads(r["Payload"].read()), r["ExecutedVersion"]
+
+
+def aws(*args):
+    out = subprocess.run(["aws", "lambda", *args, "--output", "json"], capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0, f"aws lambda {args[0]} succeeds ({out.stderr.strip()})")
+    return json.loads(out.stdout or "{}")
+
+
+# --- Versions ---------------------------------------------------------------------------------
+
+made = lam.create_function(
+    FunctionName=NAME,
+    Runtime="python3.12",
+    Role="arn:aws:iam::000000000000:role/squall-default",
+    Handler="app.handler",
+    Code={"ZipFile": package("one")},
+)
+check(made["Version"] == "$LATEST" and made["FunctionArn"] == ARN + NAME, "CreateFunction answers $LATEST, unqualified")
+
+v1 = lam.publish_version(FunctionName=NAME, Description="first")
+check(v1["Version"] == "1", "PublishVersion numbers from 1")
+check(v1["FunctionArn"] == ARN + NAME + ":1", "a version's ARN is qualified")
+check(v1["Description"] == "first", "PublishVersion's description is the version's")
+check(v1["CodeSha256"] == made["CodeSha256"], "the version has $LATEST's code")
+again = lam.publish_version(FunctionName=NAME)
+check(again["Version"] == "1", "nothing changed: PublishVersion answers the newest version")
+
+fails(
+    "InvalidParameterValueException",
+    "PublishVersion with another CodeSha256",
+    lam.publish_version,
+    FunctionName=NAME,
+    CodeSha256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+)
+fails(
+    "PreconditionFailedException",
+    "PublishVersion with a stale RevisionId",
+    lam.publish_version,
+    FunctionName=NAME,
+    RevisionId="00000000-0000-0000-0000-000000000000",
+)
+
+updated = lam.update_function_code(FunctionName=NAME, ZipFile=package("two"), Publish=True)
+check(updated["Version"] == "2", "UpdateFunctionCode with Publish publishes version 2")
+check(updated["FunctionArn"] == ARN + NAME + ":2", "and answers the version")
+lam.update_function_code(FunctionName=NAME, ZipFile=package("three"))
+
+versions = lam.list_versions_by_function(FunctionName=NAME)["Versions"]
+check([v["Version"] for v in versions] == ["$LATEST", "1", "2"], "ListVersionsByFunction: $LATEST, then in order")
+check(versions[0]["FunctionArn"] == ARN + NAME + ":$LATEST", "$LATEST's ARN is qualified in the list")
+first = lam.list_versions_by_function(FunctionName=NAME, MaxItems=2)
+check(len(first["Versions"]) == 2 and "NextMarker" in first, "ListVersionsByFunction pages")
+rest = lam.list_versions_by_function(FunctionName=NAME, Marker=first["NextMarker"])
+check([v["Version"] for v in rest["Versions"]] == ["2"], "the next page holds the rest")
+
+body, executed = invoke()
+check(body["message"] == "three" and executed == "$LATEST", "an unqualified invoke runs $LATEST")
+check(body["version"] == "$LATEST" and body["context_version"] == "$LATEST", "$LATEST sees its version")
+body, executed = invoke("1")
+check(body["message"] == "one" and executed == "1", "Qualifier=1 runs version 1's code")
+check(body["version"] == "1" and body["context_version"] == "1", "version 1 sees AWS_LAMBDA_FUNCTION_VERSION=1")
+body, executed = invoke(name=ARN + NAME + ":2")
+check(body["message"] == "two" and executed == "2", "a qualified ARN runs its version")
+body, executed = invoke(name=NAME + ":$LATEST")
+check(executed == "$LATEST", "name:$LATEST runs $LATEST")
+
+conf = lam.get_function_configuration(FunctionName=NAME, Qualifier="1")
+check(conf["Version"] == "1" and conf["Description"] == "first", "GetFunctionConfiguration of a version")
+got = lam.get_function(FunctionName=NAME + ":2")
+check(got["Configuration"]["Version"] == "2", "GetFunction of name:2")
+fails("ResourceNotFoundException", "GetFunction of a missing version", lam.get_function, FunctionName=NAME, Qualifier="9")
+fails("ResourceNotFoundException", "Invoke of a missing version", lam.invoke, FunctionName=NAME, Qualifier="9")
+fails(
+    "InvalidParameterValueException",
+    "a qualifier in the name and another in Qualifier",
+    lam.get_function,
+    FunctionName=NAME + ":1",
+    Qualifier="2",
+)
+
+# --- Aliases ----------------------------------------------------------------------------------
+
+prod = lam.create_alias(FunctionName=NAME, Name="prod", FunctionVersion="1", Description="live")
+check(prod["AliasArn"] == ARN + NAME + ":prod", "CreateAlias answers the alias's ARN")
+check(prod["FunctionVersion"] == "1" and prod["Description"] == "live" and prod["RevisionId"], "and its fields")
+fails("ResourceConflictException", "a second alias of that name", lam.create_alias, FunctionName=NAME, Name="prod", FunctionVersion="1")
+fails("ResourceNotFoundException", "an alias of a missing version", lam.create_alias, FunctionName=NAME, Name="x", FunctionVersion="9")
+fails("ValidationException", "an alias named by digits only", lam.create_alias, FunctionName=NAME, Name="123", FunctionVersion="1")
+fails("ResourceNotFoundException", "an alias of a missing function", lam.create_alias, FunctionName="nope", Name="a", FunctionVersion="1")
+lam.create_alias(FunctionName=NAME, Name="edge", FunctionVersion="$LATEST")
+
+got = lam.get_alias(FunctionName=NAME, Name="prod")
+check(got["FunctionVersion"] == "1" and got["RevisionId"] == prod["RevisionId"], "GetAlias")
+fails("ResourceNotFoundException", "GetAlias of a missing alias", lam.get_alias, FunctionName=NAME, Name="gone")
+
+body, executed = invoke("prod")
+check(body["message"] == "one" and executed == "1", "an alias runs its version")
+body, executed = invoke(name=ARN + NAME + ":edge")
+check(executed == "$LATEST" and body["message"] == "three", "an alias of $LATEST runs $LATEST")
+conf = lam.get_function_configuration(FunctionName=NAME, Qualifier="prod")
+check(conf["Version"] == "1", "GetFunctionConfiguration of an alias answers its version")
+
+fails(
+    "PreconditionFailedException",
+    "UpdateAlias with a stale RevisionId",
+    lam.update_alias,
+    FunctionName=NAME,
+    Name="prod",
+    FunctionVersion="2",
+    RevisionId="00000000-0000-0000-0000-000000000000",
+)
+fails(
+    "InvalidParameterValueException",
+    "routing weights on an alias of $LATEST",
+    lam.update_alias,
+    FunctionName=NAME,
+    Name="edge",
+    RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+)
+fails(
+    "ResourceNotFoundException",
+    "routing to a missing version",
+    lam.update_alias,
+    FunctionName=NAME,
+    Name="prod",
+    RoutingConfig={"AdditionalVersionWeights": {"9": 0.5}},
+)
+shifted = lam.update_alias(
+    FunctionName=NAME,
+    Name="prod",
+    RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}},
+    RevisionId=got["RevisionId"],
+)
+check(shifted["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.3}, "UpdateAlias sets the routing")
+check(shifted["FunctionVersion"] == "1", "and keeps the version it did not name")
+check(shifted["RevisionId"] != got["RevisionId"], "a new RevisionId")
+
+N, SHARE = 1000, 0.3
+counts = {"1": 0, "2": 0}
+for _ in range(N):
+    body, executed = invoke("prod")
+    if executed not in counts or body["version"] != executed:
+        check(False, f"an alias invocation ran version 1 or 2 and reported it ({executed}, {body})")
+    counts[executed] += 1
+spread = 5 * math.sqrt(N * SHARE * (1 - SHARE))
+check(abs(counts["2"] - N * SHARE) <= spread, f"about 30% of {N} invocations run version 2 ({counts})")
+check(counts["1"] + counts["2"] == N, "every invocation ran version 1 or 2")
+
+aliases = lam.list_aliases(FunctionName=NAME)["Aliases"]
+check([a["Name"] for a in aliases] == ["edge", "prod"], "ListAliases")
+only = lam.list_aliases(FunctionName=NAME, FunctionVersion="1")["Aliases"]
+check([a["Name"] for a in only] == ["prod"], "ListAliases of one version")
+page = lam.list_aliases(FunctionName=NAME, MaxItems=1)
+check(len(page["Aliases"]) == 1 and "NextMarker" in page, "ListAliases pages")
+cli = aws("list-aliases", "--function-name", NAME)
+check(len(cli["Aliases"]) == 2, "aws lambda list-aliases")
+
+# --- Deleting versions and aliases ----------------------------------------------------------------
+
+fails("ResourceConflictException", "deleting a version an alias names", lam.delete_function, FunctionName=NAME, Qualifier="1")
+fails("ResourceConflictException", "deleting a version an alias routes to", lam.delete_function, FunctionName=NAME, Qualifier="2")
+lam.delete_alias(FunctionName=NAME, Name="prod")
+fails("ResourceNotFoundException", "a deleted alias", lam.get_alias, FunctionName=NAME, Name="prod")
+lam.delete_function(FunctionName=NAME, Qualifier="1")
+fails("ResourceNotFoundException", "a deleted version", lam.get_function, FunctionName=NAME, Qualifier="1")
+check(lam.get_function(FunctionName=NAME)["Configuration"]["Version"] == "$LATEST", "deleting a version keeps the function")
+published = aws("publish-version", "--function-name", NAME)
+check(published["Version"] == "3", "version numbers are not reused (aws lambda publish-version)")
+body, executed = invoke("3")
+check(body["message"] == "three" and executed == "3", "the new version runs $LATEST's code")
+
+lam.delete_function(FunctionName=NAME)
+fails("ResourceNotFoundException", "a deleted function's versions", lam.invoke, FunctionName=NAME, Qualifier="2")
+
+created = lam.create_function(
+    FunctionName=NAME + "-pub",
+    Runtime="python3.12",
+    Role="arn:aws:iam::000000000000:role/squall-default",
+    Handler="app.handler",
+    Code={"ZipFile": package("p")},
+    Publish=True,
+)
+check(created["Version"] == "1", "CreateFunction with Publish answers version 1")
+lam.delete_function(FunctionName=NAME + "-pub")
+
+print("all Lambda version checks passed")
