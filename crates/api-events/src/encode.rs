@@ -135,16 +135,41 @@ pub(crate) fn connection(c: &squall_events::model::Connection) -> Value {
     let mut m = json!({
         "ConnectionArn": c.arn,
         "Name": c.name,
-        "ConnectionState": if c.authorized { "AUTHORIZED" } else { "DEAUTHORIZED" },
+        "ConnectionState": connection_state(c),
         "AuthorizationType": c.authorization.as_str(),
         "SecretArn": c.secret_arn,
         "AuthParameters": auth,
         "CreationTime": seconds(c.created_ms),
         "LastModifiedTime": seconds(c.modified_ms),
-        "LastAuthorizedTime": seconds(c.modified_ms),
     });
+    if let Some(t) = c.authorized_ms {
+        m["LastAuthorizedTime"] = json!(seconds(t));
+    }
     if let Some(d) = &c.description {
         m["Description"] = json!(d);
+    }
+    if let Some(r) = &c.state_reason {
+        m["StateReason"] = json!(r);
+    }
+    m
+}
+
+/// `AUTHORIZED` or `DEAUTHORIZED`.
+pub(crate) fn connection_state(c: &squall_events::model::Connection) -> &'static str {
+    if c.authorized { "AUTHORIZED" } else { "DEAUTHORIZED" }
+}
+
+/// What CreateConnection, UpdateConnection, DeauthorizeConnection and DeleteConnection
+/// answer: the connection's ARN, `state`, and its times.
+pub(crate) fn connection_change(c: &squall_events::model::Connection, state: &str) -> Value {
+    let mut m = json!({
+        "ConnectionArn": c.arn,
+        "ConnectionState": state,
+        "CreationTime": seconds(c.created_ms),
+        "LastModifiedTime": seconds(c.modified_ms),
+    });
+    if let Some(t) = c.authorized_ms {
+        m["LastAuthorizedTime"] = json!(seconds(t));
     }
     m
 }

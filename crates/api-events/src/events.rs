@@ -448,12 +448,17 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 buses.update_connection(new_connection(&input)?).await
             }
             .map_err(error)?;
-            json!({
-                "ConnectionArn": c.arn,
-                "ConnectionState": "AUTHORIZED",
-                "CreationTime": c.created_ms as f64 / 1000.0,
-                "LastModifiedTime": c.modified_ms as f64 / 1000.0,
-            })
+            // EventBridge answers an OAuth connection AUTHORIZING: its token is asked for after.
+            // Squall asks before answering, and DescribeConnection tells how it went.
+            let state = match c.authorization {
+                Authorization::OAuthClientCredentials if !description_only => "AUTHORIZING",
+                _ => encode::connection_state(&c),
+            };
+            let mut answer = encode::connection_change(&c, state);
+            if op == "CreateConnection" {
+                answer.as_object_mut().map(|m| m.remove("LastAuthorizedTime"));
+            }
+            answer
         }
         "DescribeConnection" => encode::connection(&buses.describe_connection(input.required("Name")?).map_err(error)?),
         "DeauthorizeConnection" | "DeleteConnection" => {
@@ -465,7 +470,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             }
             .map_err(error)?;
             let state = if op == "DeleteConnection" { "DELETING" } else { "DEAUTHORIZING" };
-            json!({ "ConnectionArn": c.arn, "ConnectionState": state, "LastModifiedTime": c.modified_ms as f64 / 1000.0 })
+            encode::connection_change(&c, state)
         }
         "ListConnections" => {
             let authorized = match input.str("ConnectionState")? {
@@ -557,7 +562,16 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 input.str("NextToken")?,
                 limit(&input)?,
             );
-            with_token(json!({ "ApiDestinations": page.iter().map(encode::api_destination).collect::<Vec<_>>() }), next)
+            // A listed destination carries no Description, as on AWS.
+            let list: Vec<Value> = page
+                .iter()
+                .map(encode::api_destination)
+                .map(|mut a| {
+                    a.as_object_mut().map(|m| m.remove("Description"));
+                    a
+                })
+                .collect();
+            with_token(json!({ "ApiDestinations": list }), next)
         }
         other => {
             return Err(ApiError::new(

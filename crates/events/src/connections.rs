@@ -232,7 +232,10 @@ impl EventBuses {
                     query,
                     body,
                     secret_arn: secret_arn.clone(),
-                    authorized: true,
+                    // An OAuth connection is authorized once it has a token (below).
+                    authorized: c.authorization != Authorization::OAuthClientCredentials,
+                    authorized_ms: (c.authorization != Authorization::OAuthClientCredentials).then_some(d.now_ms),
+                    state_reason: None,
                     created_ms: d.now_ms,
                     modified_ms: d.now_ms,
                 };
@@ -243,13 +246,34 @@ impl EventBuses {
         if made.is_err() {
             let _ = self.secrets()?.delete(&secret_arn).await;
         }
-        made
+        self.authorize(made?).await
+    }
+
+    /// Asks for an OAuth connection's first token and records the outcome: AUTHORIZED, or
+    /// DEAUTHORIZED with the reason (as EventBridge leaves AUTHORIZING). Others pass as they are.
+    async fn authorize(&self, connection: Connection) -> Result<Connection> {
+        if connection.authorization != Authorization::OAuthClientCredentials {
+            return Ok(connection);
+        }
+        let outcome = self.secrets()?.authorize(&connection).await;
+        let name = connection.name.clone();
+        self.change(|d| {
+            let mut c = d.connections.get(&name).cloned().ok_or_else(|| no_connection(&name))?;
+            c.authorized = outcome.is_ok();
+            c.state_reason = outcome.as_ref().err().cloned();
+            if outcome.is_ok() {
+                c.authorized_ms = Some(d.now_ms);
+            }
+            d.put_connection(c.clone());
+            Ok(c)
+        })
+        .await
     }
 
     /// UpdateConnection: what is given replaces what the connection had (its secret too).
     pub async fn update_connection(&self, c: NewConnection) -> Result<Connection> {
         check_connection(&c)?;
-        let existing = self.describe_connection(&c.name)?;
+        let existing = self.snapshot().connections.get(&c.name).cloned().ok_or_else(|| no_connection(&c.name))?;
         let mut secret_params = Map::new();
         let headers = split("header", &c.headers, &mut secret_params);
         let query = split("query", &c.query, &mut secret_params);
@@ -259,19 +283,26 @@ impl EventBuses {
             .update(&existing.secret_arn, secret_value(&c.credential, &secret_params))
             .await
             .map_err(|e| Error::Validation(format!("The connection's secret could not be kept: {e}")))?;
-        self.change(|d| {
-            let mut connection = d.connections.get(&c.name).cloned().ok_or_else(|| no_connection(&c.name))?;
-            connection.description = c.description.clone().or(connection.description);
-            connection.authorization = c.authorization;
-            connection.principal = c.principal.clone();
-            connection.oauth = oauth.clone();
-            (connection.headers, connection.query, connection.body) = (headers, query, body);
-            connection.authorized = true;
-            connection.modified_ms = d.now_ms;
-            d.put_connection(connection.clone());
-            Ok(connection)
-        })
-        .await
+        let updated = self
+            .change(|d| {
+                let mut connection = d.connections.get(&c.name).cloned().ok_or_else(|| no_connection(&c.name))?;
+                connection.description = c.description.clone().or(connection.description);
+                connection.authorization = c.authorization;
+                connection.principal = c.principal.clone();
+                connection.oauth = oauth.clone();
+                (connection.headers, connection.query, connection.body) = (headers, query, body);
+                let oauth = c.authorization == Authorization::OAuthClientCredentials;
+                connection.authorized = !oauth;
+                connection.state_reason = None;
+                if !oauth {
+                    connection.authorized_ms = Some(d.now_ms);
+                }
+                connection.modified_ms = d.now_ms;
+                d.put_connection(connection.clone());
+                Ok(connection)
+            })
+            .await?;
+        self.authorize(updated).await
     }
 
     /// DeauthorizeConnection: its destinations' calls are refused until it is updated.
@@ -322,7 +353,9 @@ impl EventBuses {
     /// DescribeConnection.
     pub fn describe_connection(&self, name: &str) -> Result<Connection> {
         check_name("name", name)?;
-        self.snapshot().connections.get(name).cloned().ok_or_else(|| no_connection(name))
+        self.snapshot().connections.get(name).cloned().ok_or_else(|| {
+            Error::NotFound(format!("Failed to describe the connection(s). Connection '{name}' does not exist."))
+        })
     }
 
     /// ListConnections: by name, of one state (authorized or not) when given.
@@ -401,7 +434,11 @@ impl EventBuses {
     /// DescribeApiDestination.
     pub fn describe_api_destination(&self, name: &str) -> Result<ApiDestination> {
         check_name("name", name)?;
-        self.snapshot().api_destinations.get(name).cloned().ok_or_else(|| no_destination(name))
+        self.snapshot().api_destinations.get(name).cloned().ok_or_else(|| {
+            Error::NotFound(format!(
+                "Failed to describe the api-destination(s). An api-destination '{name}' does not exist."
+            ))
+        })
     }
 
     /// ListApiDestinations: by name, those of one connection when given.

@@ -292,6 +292,12 @@ pub struct Connection {
     pub secret_arn: String,
     /// `AUTHORIZED` (`true`) or `DEAUTHORIZED`.
     pub authorized: bool,
+    /// `LastAuthorizedTime`: when it was last authorized (made, updated, or given a token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized_ms: Option<u64>,
+    /// `StateReason`: why an OAuth connection could not be authorized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
     /// When it was made.
     pub created_ms: u64,
     /// When it last changed.

@@ -85,6 +85,9 @@ pub trait ConnectionSecrets: Send + Sync {
     async fn read(&self, arn: &str) -> Result<String, String>;
     /// Deletes secret `arn` at once.
     async fn delete(&self, arn: &str) -> Result<(), String>;
+    /// Authorizes an OAuth connection: asks its authorization endpoint for a token, which
+    /// its calls then use. `Err` says why it could not.
+    async fn authorize(&self, connection: &crate::model::Connection) -> Result<(), String>;
 }
 
 /// The definitions as one snapshot: replaced whole by each change, read without locks

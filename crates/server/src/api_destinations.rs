@@ -25,8 +25,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections' secrets as Secrets Manager secrets.
 pub(crate) struct SecretsManager(pub(crate) Arc<Params>);
 
-#[async_trait::async_trait]
-impl ConnectionSecrets for SecretsManager {
+impl SecretsManager {
     async fn create(&self, name: &str, value: String) -> Result<String, String> {
         let c = Create {
             name: name.to_string(),
@@ -57,6 +56,32 @@ impl ConnectionSecrets for SecretsManager {
 
     async fn delete(&self, arn: &str) -> Result<(), String> {
         self.0.secrets.delete(arn, None, true).await.map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// Connections' secrets, and their OAuth tokens asked for by the caller that uses them.
+#[async_trait::async_trait]
+impl ConnectionSecrets for ApiCaller {
+    async fn create(&self, name: &str, value: String) -> Result<String, String> {
+        self.secrets.create(name, value).await
+    }
+
+    async fn update(&self, arn: &str, value: String) -> Result<(), String> {
+        self.secrets.update(arn, value).await
+    }
+
+    async fn read(&self, arn: &str) -> Result<String, String> {
+        self.secrets.read(arn).await
+    }
+
+    async fn delete(&self, arn: &str) -> Result<(), String> {
+        self.secrets.delete(arn).await
+    }
+
+    async fn authorize(&self, connection: &Connection) -> Result<(), String> {
+        let secret = self.secrets.read(&connection.secret_arn).await?;
+        let secret: serde_json::Value = serde_json::from_str(&secret).map_err(|e| e.to_string())?;
+        self.tokens.header(&self.http, connection, &secret, self.clock.now_ms()).await.map(drop).map_err(|r| r.message)
     }
 }
 

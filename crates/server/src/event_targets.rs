@@ -5,9 +5,10 @@
 use squall_events::{Delivery, Refusal, TargetSink};
 use squall_topics::Destinations;
 use squall_topics::destinations::Failure;
+use std::sync::Arc;
 
 /// The events service's outlet.
-pub(crate) struct EventTargets(pub(crate) Destinations, pub(crate) crate::api_destinations::ApiCaller);
+pub(crate) struct EventTargets(pub(crate) Destinations, pub(crate) Arc<crate::api_destinations::ApiCaller>);
 
 #[async_trait::async_trait]
 impl TargetSink for EventTargets {

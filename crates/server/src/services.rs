@@ -123,12 +123,13 @@ impl Services {
             config.clock.clone(),
         );
         functions.set_destinations(Arc::new(sink), &config.region);
-        let caller = crate::api_destinations::ApiCaller::new(identities.clone(), params.clone(), clock.clone());
+        let caller =
+            Arc::new(crate::api_destinations::ApiCaller::new(identities.clone(), params.clone(), clock.clone()));
         events.set_sink(Arc::new(crate::event_targets::EventTargets(
             Destinations::new(queues.clone(), topics.clone(), &functions),
-            caller,
+            caller.clone(),
         )));
-        events.set_secrets(Arc::new(crate::api_destinations::SecretsManager(params.clone())));
+        events.set_secrets(caller);
         let scheduler = Arc::new(
             Scheduler::open(stores.scheduler.clone(), &config.region, clock.clone(), stores.cluster.clone())
                 .await

@@ -500,3 +500,9 @@ fn oauth_connections_exchange_client_credentials_for_a_token_and_renew_it_when_r
     );
     Ok(())
 }
+
+#[test]
+fn boto3_drives_connections_and_api_destinations() -> Result {
+    let server = Server::start()?;
+    server.client_script("events_connections.py", "all EventBridge connection checks passed")
+}
