@@ -9,7 +9,10 @@ version reported), CreateAlias, GetAlias, UpdateAlias (RevisionId, routing weigh
 (FunctionVersion filter, paging), DeleteAlias, DeleteFunction of a version (refused while an
 alias names it), the routing of an alias sending a share of 1,000 invocations to another version
 (checked against the binomial spread), and the errors for each misuse. The aws CLI runs
-publish-version and list-aliases.
+publish-version and list-aliases. Tags: Tags on CreateFunction, TagResource, UntagResource,
+ListTags, GetFunction's Tags, and the refusals (a version's ARN, the aws: prefix, over 50 tags).
+Code from S3: CreateFunction and UpdateFunctionCode reading an object of Squall's S3, and the
+refusals (a missing key naming S3's NoSuchKey, S3ObjectVersion, ZipFile with S3).
 
 Left out: provisioned concurrency per version, aliases in event source mappings, function URLs
 and permissions on a qualifier (later slices), layers.
@@ -263,5 +266,82 @@ created = lam.create_function(
 )
 check(created["Version"] == "1", "CreateFunction with Publish answers version 1")
 lam.delete_function(FunctionName=NAME + "-pub")
+
+# --- Tags -------------------------------------------------------------------------------------
+
+tagged = lam.create_function(
+    FunctionName=NAME + "-tags",
+    Runtime="python3.12",
+    Role="arn:aws:iam::000000000000:role/squall-default",
+    Handler="app.handler",
+    Code={"ZipFile": package("t")},
+    Tags={"team": "shop"},
+)
+TAGGED = tagged["FunctionArn"]
+check(lam.list_tags(Resource=TAGGED)["Tags"] == {"team": "shop"}, "CreateFunction's Tags")
+lam.tag_resource(Resource=TAGGED, Tags={"env": "dev", "team": "orders"})
+check(lam.list_tags(Resource=TAGGED)["Tags"] == {"team": "orders", "env": "dev"}, "TagResource adds and replaces")
+check(lam.get_function(FunctionName=NAME + "-tags")["Tags"] == {"team": "orders", "env": "dev"}, "GetFunction's Tags")
+lam.untag_resource(Resource=TAGGED, TagKeys=["team"])
+check(lam.list_tags(Resource=TAGGED)["Tags"] == {"env": "dev"}, "UntagResource")
+lam.publish_version(FunctionName=NAME + "-tags")
+fails("InvalidParameterValueException", "tags on a version's ARN", lam.tag_resource, Resource=TAGGED + ":1", Tags={"a": "b"})
+fails("InvalidParameterValueException", "an aws: tag key", lam.tag_resource, Resource=TAGGED, Tags={"aws:x": "y"})
+many = {f"k{i}": "v" for i in range(50)}
+fails("InvalidParameterValueException", "more than 50 tags", lam.tag_resource, Resource=TAGGED, Tags=many)
+check(lam.list_tags(Resource=TAGGED)["Tags"] == {"env": "dev"}, "a refused TagResource changes nothing")
+fails("ResourceNotFoundException", "tags of a missing function", lam.list_tags, Resource=ARN + "nope")
+lam.delete_function(FunctionName=NAME + "-tags")
+
+# --- Code from S3 ---------------------------------------------------------------------------
+
+s3 = boto3.client("s3")
+BUCKET = "lambda-code-" + str(os.getpid())
+s3.create_bucket(Bucket=BUCKET)
+s3.put_object(Bucket=BUCKET, Key="pkg/app.zip", Body=package("from s3"))
+from_s3 = lam.create_function(
+    FunctionName=NAME + "-s3",
+    Runtime="python3.12",
+    Role="arn:aws:iam::000000000000:role/squall-default",
+    Handler="app.handler",
+    Code={"S3Bucket": BUCKET, "S3Key": "pkg/app.zip"},
+)
+check(from_s3["CodeSize"] == len(package("from s3")), "CreateFunction reads Code from S3")
+body, _ = invoke(name=NAME + "-s3")
+check(body["message"] == "from s3", "the function runs the S3 object's code")
+s3.put_object(Bucket=BUCKET, Key="pkg/app.zip", Body=package("s3 again"))
+lam.update_function_code(FunctionName=NAME + "-s3", S3Bucket=BUCKET, S3Key="pkg/app.zip")
+body, _ = invoke(name=NAME + "-s3")
+check(body["message"] == "s3 again", "UpdateFunctionCode reads the object again")
+err = fails(
+    "InvalidParameterValueException",
+    "a missing S3 key",
+    lam.update_function_code,
+    FunctionName=NAME + "-s3",
+    S3Bucket=BUCKET,
+    S3Key="nope.zip",
+)
+check("NoSuchKey" in str(err), f"the error names S3's code ({err})")
+fails(
+    "InvalidParameterValueException",
+    "S3ObjectVersion (buckets keep no versions yet)",
+    lam.update_function_code,
+    FunctionName=NAME + "-s3",
+    S3Bucket=BUCKET,
+    S3Key="pkg/app.zip",
+    S3ObjectVersion="1",
+)
+fails(
+    "InvalidParameterValueException",
+    "ZipFile and S3 together",
+    lam.update_function_code,
+    FunctionName=NAME + "-s3",
+    S3Bucket=BUCKET,
+    S3Key="pkg/app.zip",
+    ZipFile=package("x"),
+)
+lam.delete_function(FunctionName=NAME + "-s3")
+s3.delete_object(Bucket=BUCKET, Key="pkg/app.zip")
+s3.delete_bucket(Bucket=BUCKET)
 
 print("all Lambda version checks passed")

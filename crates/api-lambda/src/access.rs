@@ -23,6 +23,14 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
         ("2015-03-31", &Method::POST, ["functions", _, "policy"]) => "AddPermission",
         ("2015-03-31", &Method::GET, ["functions", _, "policy"]) => "GetPolicy",
         ("2015-03-31", &Method::DELETE, ["functions", _, "policy", _]) => "RemovePermission",
+        ("2021-10-31", &Method::POST, ["functions", _, "url"]) => "CreateFunctionUrlConfig",
+        ("2021-10-31", &Method::GET, ["functions", _, "url"]) => "GetFunctionUrlConfig",
+        ("2021-10-31", &Method::PUT, ["functions", _, "url"]) => "UpdateFunctionUrlConfig",
+        ("2021-10-31", &Method::DELETE, ["functions", _, "url"]) => "DeleteFunctionUrlConfig",
+        ("2021-10-31", &Method::GET, ["functions", _, "urls"]) => "ListFunctionUrlConfigs",
+        ("2017-03-31", &Method::GET, ["tags", _]) => "ListTags",
+        ("2017-03-31", &Method::POST, ["tags", _]) => "TagResource",
+        ("2017-03-31", &Method::DELETE, ["tags", _]) => "UntagResource",
         ("2015-03-31", &Method::POST, ["functions", _, "versions"]) => "PublishVersion",
         ("2015-03-31", &Method::GET, ["functions", _, "versions"]) => "ListVersionsByFunction",
         ("2015-03-31", &Method::POST, ["functions", _, "aliases"]) => "CreateAlias",
@@ -70,6 +78,12 @@ fn plain_name(raw: &str) -> String {
     after.split(':').next().unwrap_or(after).to_string()
 }
 
+/// The ARN of the S3 object a code document (`S3Bucket`, `S3Key`) names.
+fn code_object(code: &serde_json::Value) -> Option<String> {
+    let (bucket, key) = (code.get("S3Bucket")?.as_str()?, code.get("S3Key")?.as_str()?);
+    Some(format!("arn:aws:s3:::{bucket}/{key}"))
+}
+
 /// Authorizes `req` for its caller; a request that is no Lambda operation passes on to the
 /// dispatcher, which refuses it.
 pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiError> {
@@ -100,6 +114,7 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
                 checks.push((row.action, name.map_or_else(|| "*".to_string(), |n| function_arn(state, n, None))));
                 let role = body.as_ref().and_then(|v| v.get("Role")?.as_str().map(str::to_string));
                 checks.extend(role.map(|r| ("iam:PassRole", r)));
+                checks.extend(body.as_ref().and_then(|v| code_object(v.get("Code")?)).map(|o| ("s3:GetObject", o)));
             }
             (_, Some(f)) => {
                 checks.push((row.action, function_arn(state, f, qualifier.as_deref())));
@@ -107,6 +122,12 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
                     && let Some(role) = body().and_then(|v| v.get("Role")?.as_str().map(str::to_string))
                 {
                     checks.push(("iam:PassRole", role));
+                }
+                // Code read from S3 is read as the caller, who must be allowed to read it.
+                if op == "UpdateFunctionCode"
+                    && let Some(object) = body().as_ref().and_then(code_object)
+                {
+                    checks.push(("s3:GetObject", object));
                 }
             }
             _ => checks.push((row.action, "*".to_string())),

@@ -5,6 +5,7 @@
 //! (trap, timeout, out of memory) gives `X-Amz-Function-Error: Unhandled` and Lambda's
 //! error payload.
 
+use super::code::CodeInput;
 use super::protocol::{Handler, Protocol, Recognition, Service, never};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::{empty, full, json_response};
@@ -25,7 +26,14 @@ pub static SERVICE: Service = Service {
     name: "lambda",
     signing_name: Some("lambda"),
     protocol: Protocol::RestJson,
-    recognition: Recognition::Paths(&[FUNCTIONS, super::lambda_async::FUNCTIONS, CONCURRENCY, CONCURRENCY_GET]),
+    recognition: Recognition::Paths(&[
+        FUNCTIONS,
+        super::lambda_async::FUNCTIONS,
+        CONCURRENCY,
+        CONCURRENCY_GET,
+        super::tags::TAGS,
+        super::urls::URLS,
+    ]),
     namespace: "",
     query_code: None,
     unsigned: never,
@@ -50,6 +58,10 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         concurrency(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(CONCURRENCY_GET).filter(|_| req.method == Method::GET) {
         concurrency(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::tags::TAGS) {
+        super::tags::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::urls::URLS) {
+        super::urls::serve(state, req, rest).await
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
     }
@@ -251,15 +263,6 @@ pub(super) fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Ap
         .map_err(|e| ApiError::bad_content(format!("Could not parse request body into json: {e}")))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CodeInput {
-    zip_file: Option<String>,
-    #[serde(rename = "S3Bucket")]
-    s3_bucket: Option<String>,
-    image_uri: Option<String>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 struct EnvironmentInput {
@@ -284,6 +287,7 @@ struct CreateInput {
     architectures: Option<Vec<String>>,
     tracing_config: Option<Value>,
     dead_letter_config: Option<DeadLetterInput>,
+    tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -307,8 +311,14 @@ fn runtime(s: &str) -> Result<Runtime, ApiError> {
 /// The code to store for a deployment package: for process runtimes the zip itself (the
 /// runtime unpacks and checks it); for `wasm`, the component: the bytes themselves if they
 /// are WebAssembly, else the `handler` entry of the zip.
+#[cfg(test)]
 fn package_code(zip_b64: &str, runtime: Runtime, handler: &str) -> Result<Vec<u8>, ApiError> {
     let bytes = B64.decode(zip_b64.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))?;
+    package_bytes(bytes, runtime, handler)
+}
+
+/// [`package_code`] of bytes already decoded (or read from S3).
+fn package_bytes(bytes: Vec<u8>, runtime: Runtime, handler: &str) -> Result<Vec<u8>, ApiError> {
     if runtime.is_process() {
         return Ok(bytes);
     }
@@ -331,16 +341,8 @@ fn package_code(zip_b64: &str, runtime: Runtime, handler: &str) -> Result<Vec<u8
     Ok(out)
 }
 
-fn unsupported_code(code: &CodeInput) -> Result<(), ApiError> {
-    if code.s3_bucket.is_some() || code.image_uri.is_some() {
-        return Err(ApiError::invalid("only Code.ZipFile is supported yet (not S3 or container images)"));
-    }
-    Ok(())
-}
-
 async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiError> {
     let input: CreateInput = parse_json(&req.body)?;
-    unsupported_code(&input.code)?;
     let publish = input.publish == Some(true);
     if input.package_type.as_deref().is_some_and(|p| p != "Zip") {
         return Err(ApiError::invalid("only PackageType Zip is supported"));
@@ -348,8 +350,10 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
     let _ = (&input.architectures, &input.tracing_config);
     let runtime = runtime(input.runtime.as_deref().ok_or_else(|| ApiError::invalid("Runtime is required"))?)?;
     let handler = input.handler.ok_or_else(|| ApiError::invalid("Handler is required"))?;
-    let zip = input.code.zip_file.ok_or_else(|| ApiError::invalid("Code.ZipFile is required"))?;
-    let code = package_code(&zip, runtime, &handler)?;
+    let code = package_bytes(input.code.bytes(state).await?, runtime, &handler)?;
+    if let Some(tags) = &input.tags {
+        super::tags::check_tags(tags)?;
+    }
     let config = FunctionConfig {
         name: FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?,
         service: None,
@@ -370,6 +374,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         },
         permissions: Default::default(),
         egress: None,
+        tags: input.tags.unwrap_or_default(),
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -414,6 +419,9 @@ async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Resp
     if let Some(n) = f.config.reserved_concurrency {
         body["Concurrency"] = json!({ "ReservedConcurrentExecutions": n });
     }
+    if !f.config.tags.is_empty() {
+        body["Tags"] = json!(f.config.tags);
+    }
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -423,6 +431,10 @@ struct UpdateCodeInput {
     zip_file: Option<String>,
     #[serde(rename = "S3Bucket")]
     s3_bucket: Option<String>,
+    #[serde(rename = "S3Key")]
+    s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion")]
+    s3_object_version: Option<String>,
     image_uri: Option<String>,
     publish: Option<bool>,
     dry_run: Option<bool>,
@@ -433,11 +445,16 @@ struct UpdateCodeInput {
 async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
     let current = lookup(state, req, raw)?;
     let input: UpdateCodeInput = parse_json(&req.body)?;
-    unsupported_code(&CodeInput { zip_file: None, s3_bucket: input.s3_bucket, image_uri: input.image_uri })?;
     let if_revision = expected_revision(&current, input.revision_id.as_deref())?;
     let _ = input.architectures;
-    let zip = input.zip_file.ok_or_else(|| ApiError::invalid("ZipFile is required"))?;
-    let code = package_code(&zip, current.config.runtime, &current.config.handler)?;
+    let source = CodeInput {
+        zip_file: input.zip_file,
+        s3_bucket: input.s3_bucket,
+        s3_key: input.s3_key,
+        s3_object_version: input.s3_object_version,
+        image_uri: input.image_uri,
+    };
+    let code = package_bytes(source.bytes(state).await?, current.config.runtime, &current.config.handler)?;
     if input.dry_run == Some(true) {
         return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
     }
@@ -498,6 +515,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
             ..current.config.async_invoke.clone()
         }),
         permissions: None,
+        tags: None,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

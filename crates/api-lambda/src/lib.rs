@@ -2,9 +2,12 @@
 //! functions service.
 
 mod access;
+mod code;
 mod lambda;
 mod lambda_async;
 mod permissions;
+mod tags;
+mod urls;
 mod versions;
 
 pub use lambda::SERVICE;

@@ -3,7 +3,7 @@
 //! (`FunctionConfig::permissions`) and consulted when anyone calls Lambda on it
 //! (`access::authorize`).
 
-use super::lambda::{lookup, parse_json};
+use super::lambda::{parse_json, qualified_name};
 use super::{ApiError, ApiRequest, ApiState};
 use crate::body::{empty, json_response};
 use http::StatusCode;
@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use squall_functions::ConfigPatch;
 use squall_runtime::Body;
 use squall_types::FunctionRecord;
+use std::sync::Arc;
 
 type Reply = Result<http::Response<Body>, ApiError>;
 
@@ -55,12 +56,35 @@ fn principal(p: &str) -> Value {
     }
 }
 
+/// The function a policy operation names, and the ARN its statements name: the function's,
+/// or with a qualifier (a version or an alias, which must exist) that qualifier's, whose
+/// statements form a policy of their own as on Lambda.
+fn target(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<(Arc<FunctionRecord>, String), ApiError> {
+    let (name, qualifier) = qualified_name(req, raw)?;
+    let f = state.functions.get_function(&name)?;
+    let arn = match qualifier {
+        None => squall_types::function_arn(&state.region, &name),
+        Some(q) => {
+            state.functions.resolve(&name, Some(&q), 1.0)?;
+            squall_types::function_arn(&state.region, &format!("{name}:{q}"))
+        }
+    };
+    Ok((f, arn))
+}
+
+/// The statements of `f` that make the policy of `arn`.
+fn statements_of(f: &FunctionRecord, arn: &str) -> Vec<(String, Value)> {
+    f.config
+        .permissions
+        .iter()
+        .filter_map(|(sid, s)| serde_json::from_str::<Value>(s).ok().map(|v| (sid.clone(), v)))
+        .filter(|(_, v)| v["Resource"] == arn)
+        .collect()
+}
+
 /// AddPermission: one statement, under a new statement id.
 pub(super) async fn add(state: &ApiState, req: &ApiRequest, name: &str) -> Reply {
-    if req.query("Qualifier").is_some() {
-        return Err(invalid("Qualifier is not supported by Squall: every function is $LATEST"));
-    }
-    let f = lookup(state, req, name)?;
+    let (f, arn) = target(state, req, name)?;
     let input: AddPermission = parse_json(&req.body)?;
     let sid = &input.statement_id;
     if sid.is_empty() || sid.len() > 100 || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
@@ -110,7 +134,7 @@ pub(super) async fn add(state: &ApiState, req: &ApiRequest, name: &str) -> Reply
         "Effect": "Allow",
         "Principal": principal(&input.principal),
         "Action": input.action,
-        "Resource": squall_types::function_arn(&state.region, f.config.name.as_str()),
+        "Resource": arn,
     });
     if !condition.is_empty() {
         statement["Condition"] = Value::Object(condition);
@@ -133,20 +157,25 @@ fn revision_mismatch() -> ApiError {
     )
 }
 
-/// GetPolicy.
+/// GetPolicy: the function's policy, or a qualifier's.
 pub(super) fn get(state: &ApiState, req: &ApiRequest, name: &str) -> Reply {
-    let f = lookup(state, req, name)?;
-    let policy = document(&f).ok_or_else(|| not_found("The resource you requested does not exist."))?;
+    let (f, arn) = target(state, req, name)?;
+    let statements: Vec<Value> = statements_of(&f, &arn).into_iter().map(|(_, s)| s).collect();
+    if statements.is_empty() {
+        return Err(not_found("The resource you requested does not exist."));
+    }
+    let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string();
     Ok(json_response(StatusCode::OK, &json!({ "Policy": policy, "RevisionId": f.revision.to_string() })))
 }
 
-/// RemovePermission.
+/// RemovePermission: a statement of the function's policy, or of a qualifier's.
 pub(super) async fn remove(state: &ApiState, req: &ApiRequest, name: &str, sid: &str) -> Reply {
-    let f = lookup(state, req, name)?;
-    let mut permissions = f.config.permissions.clone();
-    if permissions.remove(sid).is_none() {
+    let (f, arn) = target(state, req, name)?;
+    if !statements_of(&f, &arn).iter().any(|(s, _)| s == sid) {
         return Err(not_found(format!("Statement {sid} is not found in resource policy.")));
     }
+    let mut permissions = f.config.permissions.clone();
+    permissions.remove(sid);
     let if_revision = req.query("RevisionId").map(|r| r.parse().map_err(|_| revision_mismatch())).transpose()?;
     let patch = ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() };
     state.functions.update_config(f.config.name.as_str(), patch).await?;

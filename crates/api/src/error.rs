@@ -47,6 +47,11 @@ impl From<squall_functions::Error> for ApiError {
                 "ResourceNotFoundException",
                 format!("Alias not found: {}", squall_types::function_arn(squall_types::DEFAULT_REGION, &name)),
             ),
+            E::NotFound { kind: "FunctionUrlConfig", .. } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                "The resource you requested does not exist.",
+            ),
             E::NotFound { kind, name } => {
                 ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("{kind} not found: {name}"))
             }

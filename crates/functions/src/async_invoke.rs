@@ -260,9 +260,11 @@ impl Functions {
     ) -> String {
         let region = self.destinations.get().map_or(squall_types::DEFAULT_REGION, |(_, r)| r.as_str());
         let function_arn = squall_types::function_arn(region, function.config.name.as_str());
+        let version = function.version_label();
         Record {
             request_id: &inv.id,
             function_arn: &function_arn,
+            version: &version,
             condition,
             invoke_count,
             payload: &inv.payload,

@@ -28,6 +28,8 @@ pub struct ConfigPatch {
     pub async_invoke: Option<squall_types::AsyncInvokeConfig>,
     /// New resource policy statements (replace the whole set).
     pub permissions: Option<BTreeMap<String, String>>,
+    /// New tags (replace the whole set).
+    pub tags: Option<BTreeMap<String, String>>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -144,6 +146,9 @@ impl Functions {
         }
         if let Some(p) = patch.permissions {
             c.permissions = p;
+        }
+        if let Some(t) = patch.tags {
+            c.tags = t;
         }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime or handler must be able to run the stored code before it goes live.

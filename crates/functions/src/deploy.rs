@@ -62,6 +62,12 @@ pub struct PlannedFunction {
     pub code_sha256: String,
     /// Its HTTP routes (their `function` is set from `config`).
     pub routes: Vec<RouteSpec>,
+    /// Whether a deploy that creates or changes it publishes a version of it.
+    #[serde(default)]
+    pub publish: bool,
+    /// Its declared function URL.
+    #[serde(default)]
+    pub url: Option<squall_types::DeclaredUrl>,
 }
 
 /// What a deploy did to one function.
@@ -108,6 +114,49 @@ pub struct DeployReport {
     /// The stack's outputs after the deploy.
     #[serde(default)]
     pub outputs: std::collections::BTreeMap<String, String>,
+    /// The function URLs the deployment declares: function name and URL id.
+    #[serde(default)]
+    pub urls: Vec<(String, String)>,
+}
+
+/// The `$LATEST` URL a deployment declared on `f`, if any.
+fn declared_url(f: &FunctionRecord) -> Option<squall_types::DeclaredUrl> {
+    f.versions
+        .urls
+        .get(squall_types::LATEST)
+        .filter(|u| u.declared && u.auth == squall_types::UrlAuth::None)
+        .map(|u| squall_types::DeclaredUrl { cors: u.cors.clone() })
+}
+
+/// Makes `record`'s `$LATEST` URL what the deployment declares: made (keeping its id when it
+/// has one), changed, or removed when a deployment had declared it and no longer does.
+fn apply_declared_url(record: &mut FunctionRecord, declared: Option<&squall_types::DeclaredUrl>, now_ms: u64) {
+    let urls = &mut record.versions.urls;
+    match (declared, urls.get_mut(squall_types::LATEST)) {
+        (Some(d), Some(url)) => {
+            if !url.declared || url.cors != d.cors || url.auth != squall_types::UrlAuth::None {
+                url.modified_ms = now_ms;
+            }
+            url.cors.clone_from(&d.cors);
+            url.auth = squall_types::UrlAuth::None;
+            url.declared = true;
+        }
+        (Some(d), None) => {
+            let url = squall_types::FunctionUrl {
+                id: crate::urls::new_url_id(),
+                auth: squall_types::UrlAuth::None,
+                cors: d.cors.clone(),
+                created_ms: now_ms,
+                modified_ms: now_ms,
+                declared: true,
+            };
+            urls.insert(squall_types::LATEST.to_string(), url);
+        }
+        (None, Some(url)) if url.declared => {
+            urls.remove(squall_types::LATEST);
+        }
+        (None, _) => {}
+    }
 }
 
 /// The statements of a declared resource policy, by statement id (its logical id).
@@ -151,9 +200,10 @@ impl Functions {
         for p in &planned {
             let name = p.config.name.to_string();
             let current = self.function(&name);
+            let same_code = current.as_ref().is_some_and(|c| c.config == p.config && c.code_sha256 == p.code_sha256);
             let action = match &current {
                 None => Action::Created,
-                Some(c) if c.config == p.config && c.code_sha256 == p.code_sha256 => Action::Unchanged,
+                Some(c) if same_code && declared_url(c).as_ref() == p.url.as_ref() => Action::Unchanged,
                 Some(_) => Action::Updated,
             };
             if action != Action::Unchanged {
@@ -162,7 +212,7 @@ impl Functions {
                     .get(&p.code_sha256)
                     .await?
                     .ok_or_else(|| Error::MissingArtifacts(vec![p.code_sha256.clone()]))?;
-                let record = FunctionRecord {
+                let mut record = FunctionRecord {
                     config: p.config.clone(),
                     code_sha256: p.code_sha256.clone(),
                     code_size: code.len() as u64,
@@ -172,6 +222,10 @@ impl Functions {
                     // Published versions and aliases outlive deploys.
                     versions: current.as_ref().map(|c| c.versions.clone()).unwrap_or_default(),
                 };
+                if p.publish && !same_code {
+                    crate::versions::publish_into(&mut record, None, self.clock.now_ms());
+                }
+                apply_declared_url(&mut record, p.url.as_ref(), self.clock.now_ms());
                 self.runtime.prepare(&record, &code).await.map_err(|e| match Error::from(e) {
                     Error::InvalidCode(m) => Error::InvalidCode(format!("function {name}: {m}")),
                     other => other,
@@ -223,6 +277,16 @@ impl Functions {
             }
         }
         let warnings: Vec<String> = notes.iter().map(|(n, names)| format!("{n} ({})", names.join(", "))).collect();
+        let urls: Vec<(String, String)> = planned
+            .iter()
+            .filter(|p| p.url.is_some())
+            .filter_map(|p| {
+                let name = p.config.name.as_str();
+                let upserted = upsert.iter().find(|r| r.config.name.as_str() == name).cloned();
+                let rec = upserted.or_else(|| self.function(name).map(|r| (*r).clone()))?;
+                rec.versions.urls.get(squall_types::LATEST).map(|u| (name.to_string(), u.id.clone()))
+            })
+            .collect();
         let report = |record: &ServiceRecord, changes| DeployReport {
             service: service.clone(),
             changes,
@@ -231,6 +295,7 @@ impl Functions {
             api_keys: record.api_keys.clone(),
             warnings: warnings.clone(),
             outputs: record.outputs.clone(),
+            urls: urls.clone(),
         };
         if let Some(p) = &previous {
             let mut same = record.clone();

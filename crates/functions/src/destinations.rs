@@ -50,6 +50,8 @@ pub struct Record<'a> {
     pub request_id: &'a str,
     /// The function's ARN.
     pub function_arn: &'a str,
+    /// The version that ran: `$LATEST` or a number.
+    pub version: &'a str,
     /// Why the record is sent.
     pub condition: Condition,
     /// Attempts made.
@@ -70,7 +72,7 @@ fn as_json(bytes: &[u8]) -> Value {
 impl Record<'_> {
     /// Lambda's invocation record document.
     pub fn to_json(&self) -> String {
-        let mut response_context = json!({ "statusCode": 200, "executedVersion": "$LATEST" });
+        let mut response_context = json!({ "statusCode": 200, "executedVersion": self.version });
         if self.condition != Condition::Success {
             response_context["functionError"] = "Unhandled".into();
         }
@@ -79,7 +81,7 @@ impl Record<'_> {
             "timestamp": format_iso8601_millis_z(self.timestamp_ms),
             "requestContext": {
                 "requestId": self.request_id,
-                "functionArn": format!("{}:$LATEST", self.function_arn),
+                "functionArn": format!("{}:{}", self.function_arn, self.version),
                 "condition": self.condition.as_str(),
                 "approximateInvokeCount": self.invoke_count,
             },
@@ -102,6 +104,7 @@ mod tests {
         let r = Record {
             request_id: "r-1",
             function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f",
+            version: "$LATEST",
             condition: Condition::RetriesExhausted,
             invoke_count: 3,
             payload: br#"{"n":1}"#,

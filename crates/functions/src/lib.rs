@@ -19,6 +19,7 @@ mod error;
 mod event_invoke;
 pub mod logs;
 pub mod routes;
+mod urls;
 mod versions;
 
 pub use async_invoke::AsyncPolicy;
@@ -29,6 +30,7 @@ pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
 pub use logs::LogPipe;
 pub use routes::{RouteMatch, RouteTable};
+pub use urls::UrlPatch;
 pub use versions::{AliasPatch, Qualifier};
 
 use async_trait::async_trait;

@@ -134,6 +134,7 @@ fn config(name: &str) -> FunctionConfig {
         async_invoke: Default::default(),
         permissions: Default::default(),
         egress: None,
+        tags: Default::default(),
     }
 }
 
@@ -153,6 +154,8 @@ fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
             .map(|(name, sha, routes)| PlannedFunction {
                 config: config(name),
                 code_sha256: sha.to_string(),
+                publish: false,
+                url: None,
                 routes: routes
                     .iter()
                     .map(|r| RouteSpec {

@@ -105,25 +105,7 @@ impl Functions {
             }
         }
         let mut next = (*current).clone();
-        let n = next.versions.last + 1;
-        let mut config = current.config.clone();
-        if let Some(d) = description {
-            config.description = d;
-        }
-        // Event sources and provisioned instances belong to the function, not a copy of it.
-        config.event_sources.clear();
-        config.provisioned_concurrency = 0;
-        next.versions.last = n;
-        next.versions.published.insert(
-            n,
-            PublishedVersion {
-                config,
-                code_sha256: current.code_sha256.clone(),
-                code_size: current.code_size,
-                revision: current.revision,
-                published_ms: self.clock.now_ms(),
-            },
-        );
+        let n = publish_into(&mut next, description, self.clock.now_ms());
         let next = self.replace_versions(&current, next).await?;
         next.at_version(n).ok_or_else(|| not_found("Function", format!("{name}:{n}")))
     }
@@ -222,6 +204,8 @@ impl Functions {
         self.alias_of(&current, alias)?;
         let mut next = (*current).clone();
         next.versions.aliases.remove(alias);
+        // The alias's function URL goes with it.
+        next.versions.urls.remove(alias);
         self.replace_versions(&current, next).await?;
         Ok(())
     }
@@ -262,6 +246,29 @@ impl Functions {
     async fn replace_versions(&self, current: &FunctionRecord, next: FunctionRecord) -> Result<Arc<FunctionRecord>> {
         self.replace(current, next, None).await
     }
+}
+
+/// Adds a version of `record`'s code and configuration (as they are) to its versions; its
+/// number.
+pub(crate) fn publish_into(record: &mut FunctionRecord, description: Option<String>, now_ms: u64) -> u32 {
+    let n = record.versions.last + 1;
+    let mut config = record.config.clone();
+    if let Some(d) = description {
+        config.description = d;
+    }
+    // Event sources and provisioned instances belong to the function, not a copy of it.
+    config.event_sources.clear();
+    config.provisioned_concurrency = 0;
+    let version = PublishedVersion {
+        config,
+        code_sha256: record.code_sha256.clone(),
+        code_size: record.code_size,
+        revision: record.revision,
+        published_ms: now_ms,
+    };
+    record.versions.last = n;
+    record.versions.published.insert(n, version);
+    n
 }
 
 /// Lambda reports code digests in base64.

@@ -5,7 +5,8 @@
 //!   trace id.
 //! - [`routes`]: the `--http` port: deployed services' routes with API Gateway's semantics
 //!   (`/<service>/<stage>/<route path>`; HTTP APIs and REST APIs), CORS, streaming bodies
-//!   both ways; `rest_errors`: a REST API's own errors and its gateway responses.
+//!   both ways; `rest_errors`: a REST API's own errors and its gateway responses;
+//!   `function_urls`: Lambda function URLs (`/lambda-url/<id>/…`).
 //! - [`api`]: the `--api` port: each request classified once into a service, authenticated,
 //!   and handed to its adapter (the `squall-api-<service>` crates), or to Squall's control
 //!   plane (`/squall/v1/…`).
@@ -14,6 +15,7 @@
 //! services. Deliberately absent: storage, wasmtime.
 
 pub mod api;
+mod function_urls;
 mod lambda_integration;
 mod rest_errors;
 pub mod routes;

@@ -47,6 +47,8 @@ pub struct RoutesState {
     pub s3_domain: Option<String>,
     /// REST API keys' usage plan throttles.
     pub throttles: Arc<crate::Throttles>,
+    /// The region of ARNs (function URLs' policies name their function's).
+    pub region: String,
 }
 
 fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
@@ -57,11 +59,15 @@ fn message(status: StatusCode, msg: &str) -> http::Response<Body> {
 pub async fn handle(state: RoutesState, req: http::Request<Incoming>) -> http::Response<Body> {
     let (request_id, trace, span) = crate::serve::request_context("http", &req);
     let started = Instant::now();
-    let mut resp = match squall_api_s3::website_endpoint::bucket_of(&req, state.s3_domain.as_deref()) {
-        Some(bucket) => {
-            squall_api_s3::website_endpoint::serve(&state.objects, &bucket, req).instrument(span.clone()).await
+    let mut resp = if let Some((id, path)) = crate::function_urls::addressed(&req) {
+        crate::function_urls::serve(&state, req, &id, &path, request_id.clone(), trace).instrument(span.clone()).await
+    } else {
+        match squall_api_s3::website_endpoint::bucket_of(&req, state.s3_domain.as_deref()) {
+            Some(bucket) => {
+                squall_api_s3::website_endpoint::serve(&state.objects, &bucket, req).instrument(span.clone()).await
+            }
+            None => route(state, req, request_id.clone(), trace).instrument(span.clone()).await,
         }
-        None => route(state, req, request_id.clone(), trace).instrument(span.clone()).await,
     };
     if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
         resp.headers_mut().insert("apigw-requestid", v);
@@ -362,7 +368,7 @@ fn origin_allowed(cors: &Cors, origin: &str) -> bool {
 }
 
 /// Answers a CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`).
-fn preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<http::Response<Body>> {
+pub(crate) fn preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<http::Response<Body>> {
     if method != Method::OPTIONS {
         return None;
     }
@@ -393,7 +399,7 @@ fn preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<http::
 }
 
 /// Adds the headers every response to an allowed origin carries.
-fn add_cors_headers(cors: &Cors, origin: &HeaderValue, h: &mut HeaderMap) {
+pub(crate) fn add_cors_headers(cors: &Cors, origin: &HeaderValue, h: &mut HeaderMap) {
     let Ok(o) = origin.to_str() else { return };
     if !origin_allowed(cors, o) {
         return;

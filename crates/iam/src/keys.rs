@@ -56,6 +56,8 @@ const SUPPLIED: &[&str] = &[
     "s3:authtype",
     "s3:requestobjecttag/",
     "s3:requestobjecttagkeys",
+    // Lambda function URLs (their `AuthType`, on an invocation through one).
+    "lambda:functionurlauthtype",
     // DynamoDB.
     "dynamodb:leadingkeys",
     "dynamodb:select",

@@ -140,6 +140,11 @@ pub struct FunctionSpec {
     pub routes: Vec<RouteSpec>,
     /// Its own `package` settings.
     pub package: Option<PackageSpec>,
+    /// Whether a deploy that changes it publishes a version (`provider.versionFunctions`
+    /// and `versionFunction`, true unless set false, as the framework does).
+    pub publish: bool,
+    /// Its function URL (`url`), open to everyone as the framework's.
+    pub url: Option<squall_types::DeclaredUrl>,
 }
 
 /// A stack output.

@@ -262,6 +262,40 @@ impl Cx<'_> {
         }
     }
 
+    /// A function's `url`: `true`, or `{cors}`; IAM authorization and streaming are refused
+    /// until Squall serves them.
+    fn function_url(&mut self, path: &Path, v: &Value) -> Option<squall_types::DeclaredUrl> {
+        if let Value::Bool(b) = v {
+            return b.then_some(squall_types::DeclaredUrl { cors: None });
+        }
+        let mut url = squall_types::DeclaredUrl { cors: None };
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "cors" => url.cors = self.cors(&p, val),
+                "authorizer" => {
+                    self.error(&p, "AWS_IAM function URLs are not supported yet: remove it for an open URL")
+                }
+                "invokeMode" => match val.as_str() {
+                    Some("BUFFERED") => {}
+                    Some("RESPONSE_STREAM") => self.error(&p, "response streaming is not supported yet"),
+                    _ => self.error(&p, "must be BUFFERED or RESPONSE_STREAM"),
+                },
+                other => self.error(&p, format!("{other} is not a setting of a function URL")),
+            }
+        }
+        Some(url)
+    }
+
+    /// A `true`/`false` setting.
+    pub(crate) fn flag(&mut self, path: &Path, v: &Value) -> Option<bool> {
+        let b = v.as_bool();
+        if b.is_none() {
+            self.error(path, "must be true or false");
+        }
+        b
+    }
+
     pub(crate) fn number(&mut self, path: &Path, v: &Value) -> Option<u32> {
         match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => Some(n),
@@ -501,7 +535,8 @@ impl Cx<'_> {
                 "iam" => self.provider_iam(v, &mut p.role),
                 "iamRoleStatements" | "iamManagedPolicies" | "role" => self.provider_iam_legacy(key, v, &mut p.role),
                 "apiName" | "endpointType" => self.warn(&path, "is about the API on AWS; ignored by squall"),
-                "architecture" | "versionFunctions" | "logRetentionInDays" | "deploymentMethod" => {
+                "versionFunctions" => p.version_functions = self.flag(&path, v),
+                "architecture" | "logRetentionInDays" | "deploymentMethod" => {
                     self.warn(&path, "has no effect under squall; ignored")
                 }
                 // How the framework deploys to AWS (credentials profile, CloudFormation
@@ -512,7 +547,7 @@ impl Cx<'_> {
                 | "deploymentBucket"
                 | "deploymentPrefix"
                 | "lambdaHashingVersion" => self.warn(&path, "is about deploying to AWS; ignored by squall"),
-                "tags" => self.warn(&path, "ignored: squall does not tag functions yet"),
+                "tags" => p.tags = self.environment(&path, v),
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
                 "logs" => self.warn(&path, "ignored: squall keeps every function's logs (squall logs)"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
@@ -588,6 +623,9 @@ impl Cx<'_> {
         let mut async_invoke = squall_types::AsyncInvokeConfig::default();
         let mut function_role = crate::iam::FunctionRole::default();
         let mut package = None;
+        let mut tags = provider.tags.clone();
+        let mut publish = provider.version_functions.unwrap_or(true);
+        let mut url = None;
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
         // needed before `name:` may have been read.
@@ -612,10 +650,12 @@ impl Cx<'_> {
                 "role" | "iamRoleStatements" | "iamRoleStatementsInherit" | "iamRoleStatementsName" => {
                     self.function_iam(&path, k, val, &mut function_role)
                 }
-                "tags" => self.warn(&path, "ignored: squall does not tag functions yet"),
+                "tags" => tags.extend(self.environment(&path, val)),
+                "versionFunction" => publish = self.flag(&path, val).unwrap_or(publish),
+                "url" => url = self.function_url(&path, val),
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
-                "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" | "versionFunction" => {
+                "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" => {
                     self.warn(&path, "has no effect under squall; ignored")
                 }
                 "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
@@ -676,6 +716,7 @@ impl Cx<'_> {
             async_invoke,
             permissions: Default::default(),
             egress: self.egress.clone(),
+            tags,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);
@@ -683,7 +724,22 @@ impl Cx<'_> {
         for r in &mut routes {
             r.function = config.name.to_string();
         }
-        let spec = FunctionSpec { key: key.to_string(), config, routes, package };
+        if url.is_some() {
+            // As the framework: the URL is open to everyone through a permission of its own.
+            let logical_id = format!("{}LambdaPermissionFnUrl", crate::resources::function_logical_name(key));
+            let arn = squall_types::function_arn(&self.region, config.name.as_str());
+            let statement = serde_json::json!({
+                "Sid": logical_id,
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "lambda:InvokeFunctionUrl",
+                "Resource": arn,
+                "Condition": { "StringEquals": { "lambda:FunctionUrlAuthType": "NONE" } },
+            });
+            let document = serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string();
+            self.resource_policies.push(squall_types::ResourcePolicy { logical_id, resource: arn, document });
+        }
+        let spec = FunctionSpec { key: key.to_string(), config, routes, package, publish, url };
         (self.errors.len() == errors_before).then_some(spec)
     }
 
@@ -742,6 +798,10 @@ struct Provider {
     http_api: crate::http::HttpApiSettings,
     rest_api: crate::http::RestApiSettings,
     role: crate::iam::ProviderRole,
+    /// `provider.tags`, under every function's own.
+    tags: BTreeMap<String, String>,
+    /// `provider.versionFunctions` (the framework's default: true).
+    version_functions: Option<bool>,
 }
 
 #[cfg(test)]

@@ -153,6 +153,7 @@ pub async fn run(
         objects: services.objects.clone(),
         s3_domain: config.s3_domain.clone(),
         throttles: Arc::new(squall_gateway::Throttles::new(config.clock.clone())),
+        region: config.region.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

@@ -23,6 +23,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             async_invoke: Default::default(),
             permissions: Default::default(),
             egress: None,
+            tags: Default::default(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

@@ -192,6 +192,9 @@ pub struct FunctionConfig {
     /// anywhere; else only the hosts these grant ([`crate::egress_allows`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<String>>,
+    /// Its tags (serverless.yml `provider.tags` and `tags`, Lambda's TagResource).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// The permissions a serverless.yml gives a function's execution role.

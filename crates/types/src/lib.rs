@@ -12,6 +12,7 @@ mod egress;
 mod encoding;
 mod event_source;
 mod function;
+mod function_url;
 mod log;
 mod names;
 mod route;
@@ -28,6 +29,7 @@ pub use function::{
     ApiKey, Cors, FunctionConfig, FunctionRecord, ResourcePolicy, RolePolicy, Runtime, ServiceRecord, Throttle,
     base_path_of, default_role, service_name_of,
 };
+pub use function_url::{DeclaredUrl, FunctionUrl, UrlAuth};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};
 pub use route::{

@@ -25,6 +25,9 @@ pub struct Versions {
     /// Aliases by name.
     #[serde(default)]
     pub aliases: BTreeMap<String, Alias>,
+    /// Function URLs by qualifier (`$LATEST` or an alias's name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub urls: BTreeMap<String, crate::FunctionUrl>,
 }
 
 // The weights are finite numbers in 0..=1, so equality is total.
@@ -33,7 +36,7 @@ impl Eq for Versions {}
 impl Versions {
     /// Whether there is nothing published and no alias.
     pub fn is_empty(&self) -> bool {
-        self.published.is_empty() && self.last == 0 && self.aliases.is_empty()
+        self.published.is_empty() && self.last == 0 && self.aliases.is_empty() && self.urls.is_empty()
     }
 }
 

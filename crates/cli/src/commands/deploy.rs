@@ -478,6 +478,8 @@ fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> Deploymen
                 config: f.config.clone(),
                 code_sha256: p.sha256.clone(),
                 routes: f.routes.clone(),
+                publish: f.publish,
+                url: f.url.clone(),
             })
             .collect(),
     }
@@ -499,6 +501,15 @@ fn print_report(report: &Value) {
                 Some((m, p)) => println!("  {m} {base}{p}"),
                 None => println!("  ANY {base}/*"),
             }
+        }
+    }
+    let urls: Vec<&Value> = report["urls"].as_array().into_iter().flatten().collect();
+    if !urls.is_empty() {
+        println!("function urls:");
+        for u in urls {
+            let (function, id) = (u[0].as_str().unwrap_or("?"), u[1].as_str().unwrap_or("?"));
+            let root = report["http_root"].as_str().unwrap_or(base);
+            println!("  {function}: {root}/lambda-url/{id}/");
         }
     }
     if let Some(outputs) = report["outputs"].as_object().filter(|o| !o.is_empty()) {

@@ -428,3 +428,67 @@ fn versions_and_aliases_run_their_own_code_and_share_by_weight() -> Result {
     let server = Server::start()?;
     server.client_script("lambda_versions.py", "all Lambda version checks passed")
 }
+
+#[test]
+fn deploys_publish_a_version_of_each_function_they_change() -> Result {
+    let server = Server::start()?;
+    let versions = |server: &Server| -> Result<Vec<String>> {
+        let out = ok(&server.aws(&[
+            "lambda",
+            "list-versions-by-function",
+            "--function-name",
+            "pyfns-dev-echo",
+            "--query",
+            "Versions[].Version",
+            "--output",
+            "text",
+        ]))?;
+        Ok(out.split_whitespace().map(str::to_string).collect())
+    };
+    server.deploy(&guest("python"))?;
+    assert_eq!(versions(&server)?, ["$LATEST", "1"], "versionFunctions is on unless turned off");
+    server.deploy(&guest("python"))?;
+    assert_eq!(versions(&server)?, ["$LATEST", "1"], "an unchanged function gets no new version");
+    let (meta, payload) = server.lambda_invoke("pyfns-dev-echo:1", r#"{"k": "v"}"#)?;
+    assert_eq!(meta["ExecutedVersion"], "1", "{meta}");
+    assert!(payload.contains(r#""k""#), "{payload}");
+    Ok(())
+}
+
+#[test]
+fn function_urls_answer_over_http_as_their_policy_and_cors_allow() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_urls.py", "all Lambda function URL checks passed")
+}
+
+#[test]
+fn a_serverless_yml_url_is_open_and_kept_across_deploys() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(
+        "service: urls\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  hello:\n    handler: app.handler\n    url:\n      cors: true\n",
+    )?;
+    std::fs::write(
+        dir.path().join("app.py"),
+        "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi from ' + event['rawPath']}\n",
+    )?;
+    let url = |out: &str| -> Result<String> {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("urls-dev-hello: ").or_else(|| l.trim().strip_prefix("urls-hello: ")))
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("no function url in {out}"))
+    };
+    let first = url(&server.deploy(dir.path())?)?;
+    let reply = Server::get_at(first.trim_end_matches('/'), "/x")?;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.text(), "hi from /x");
+    let again = url(&server.deploy(dir.path())?)?;
+    assert_eq!(first, again, "a redeploy keeps the URL");
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: urls\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  hello:\n    handler: app.handler\n",
+    )?;
+    server.deploy(dir.path())?;
+    let gone = Server::get_at(first.trim_end_matches('/'), "/x")?;
+    assert_eq!(gone.status, 404, "a URL the deployment no longer declares is removed");
+    Ok(())
+}

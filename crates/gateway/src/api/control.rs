@@ -91,6 +91,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
             let http = format!("{}{}", state.http_base, report.base_path);
             let mut body = serde_json::to_value(report).expect("reports serialize");
             body["http"] = json!(http);
+            body["http_root"] = json!(state.http_base);
             Ok(json_response(StatusCode::OK, &body))
         }
         (&Method::DELETE, ["services", name]) => {

@@ -856,11 +856,9 @@ functions:
 ";
     let m = parse("serverless.yml", yaml).unwrap();
     for key in [
-        "provider.tags",
         "provider.tracing",
         "provider.logs",
         "provider.vpc",
-        "functions.f.tags",
         "functions.f.architecture",
         "functions.f.ephemeralStorageSize",
     ] {
@@ -873,4 +871,75 @@ functions:
         refused[0].contains("provider.kmsKeyArn: encrypting environment variables with a KMS key is not supported"),
         "{refused:?}"
     );
+}
+
+#[test]
+fn tags_merge_and_functions_are_versioned_unless_told_not_to() {
+    let yaml = "\
+service: a
+provider:
+  name: aws
+  runtime: python3.12
+  tags: {team: shop, tier: web}
+functions:
+  f:
+    handler: h.f
+    tags: {tier: api}
+  g:
+    handler: h.g
+    versionFunction: false
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let f = m.functions.iter().find(|f| f.key == "f").unwrap();
+    let g = m.functions.iter().find(|f| f.key == "g").unwrap();
+    assert_eq!(f.config.tags.get("team").map(String::as_str), Some("shop"));
+    assert_eq!(f.config.tags.get("tier").map(String::as_str), Some("api"), "the function's own tag wins");
+    assert_eq!(g.config.tags.get("tier").map(String::as_str), Some("web"));
+    assert!(f.publish && !g.publish, "versionFunctions defaults to true; versionFunction: false turns it off");
+    let off = parse(
+        "serverless.yml",
+        "service: a\nprovider:\n  name: aws\n  runtime: python3.12\n  versionFunctions: false\nfunctions:\n  f:\n    handler: h.f\n",
+    )
+    .unwrap();
+    assert!(!off.functions[0].publish);
+    let bad = errors("service: a\nprovider:\n  name: aws\n  runtime: python3.12\n  versionFunctions: maybe\n");
+    assert!(bad[0].contains("provider.versionFunctions: must be true or false"), "{bad:?}");
+}
+
+#[test]
+fn function_urls_are_open_with_a_permission_and_iam_or_streaming_is_refused() {
+    let yaml = "\
+service: a
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  api:
+    handler: h.f
+    url:
+      cors:
+        allowedOrigins: [https://app.example]
+  plain:
+    handler: h.g
+    url: true
+  none:
+    handler: h.h
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let by_key = |k: &str| m.functions.iter().find(|f| f.key == k).unwrap();
+    let cors = by_key("api").url.as_ref().and_then(|u| u.cors.as_ref()).unwrap();
+    assert_eq!(cors.allowed_origins, ["https://app.example"]);
+    assert_eq!(by_key("plain").url, Some(squall_types::DeclaredUrl { cors: None }));
+    assert!(by_key("none").url.is_none());
+    let permission = m.resource_policies.iter().find(|p| p.logical_id == "ApiLambdaPermissionFnUrl").unwrap();
+    assert!(permission.document.contains("lambda:InvokeFunctionUrl") && permission.document.contains("\"NONE\""));
+    assert_eq!(m.resource_policies.iter().filter(|p| p.logical_id.ends_with("FnUrl")).count(), 2);
+    let iam = errors(
+        "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      authorizer: aws_iam\n",
+    );
+    assert!(iam[0].contains("functions.f.url.authorizer: AWS_IAM function URLs are not supported yet"), "{iam:?}");
+    let stream = errors(
+        "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      invokeMode: RESPONSE_STREAM\n",
+    );
+    assert!(stream[0].contains("response streaming is not supported yet"), "{stream:?}");
 }

@@ -1,0 +1,74 @@
+//! Where a function's code comes from: `ZipFile` (base64 in the request), or an object of
+//! Squall's S3 (`S3Bucket`, `S3Key`), read as Lambda reads it when the function is created
+//! or updated. Container images are refused.
+
+use super::{ApiError, ApiState};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use futures::TryStreamExt;
+use serde::Deserialize;
+
+/// Lambda's limit on a package it unzips (250 MB); an S3 object larger cannot be code.
+const MAX_PACKAGE: u64 = 250 << 20;
+
+/// CreateFunction's `Code`, and UpdateFunctionCode's same members.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub(super) struct CodeInput {
+    pub(super) zip_file: Option<String>,
+    #[serde(rename = "S3Bucket")]
+    pub(super) s3_bucket: Option<String>,
+    #[serde(rename = "S3Key")]
+    pub(super) s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion")]
+    pub(super) s3_object_version: Option<String>,
+    pub(super) image_uri: Option<String>,
+}
+
+impl CodeInput {
+    /// The package's bytes: decoded from `ZipFile`, or read from the S3 object.
+    pub(super) async fn bytes(self, state: &ApiState) -> Result<Vec<u8>, ApiError> {
+        if self.image_uri.is_some() {
+            return Err(ApiError::invalid("container images are not supported: give ZipFile or S3Bucket and S3Key"));
+        }
+        match (self.zip_file, self.s3_bucket, self.s3_key) {
+            (Some(zip), None, None) => {
+                B64.decode(zip.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))
+            }
+            (None, Some(bucket), Some(key)) => {
+                if self.s3_object_version.is_some() {
+                    return Err(ApiError::invalid(
+                        "S3ObjectVersion is not supported: Squall's buckets keep no versions yet",
+                    ));
+                }
+                read_object(state, &bucket, &key).await
+            }
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                Err(ApiError::invalid("S3Bucket and S3Key go together: give both"))
+            }
+            (None, None, None) => Err(ApiError::invalid("Code needs ZipFile, or S3Bucket and S3Key")),
+            (Some(_), _, _) => Err(ApiError::invalid("Give either ZipFile or S3Bucket and S3Key, not both")),
+        }
+    }
+}
+
+/// An S3 object's bytes, or Lambda's error naming S3's.
+async fn read_object(state: &ApiState, bucket: &str, key: &str) -> Result<Vec<u8>, ApiError> {
+    let s3_error = |code: &str, message: &str| {
+        ApiError::invalid(format!("Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"))
+    };
+    let read = state.objects.get_object(bucket, key, &Default::default(), None).await.map_err(|e| match e {
+        squall_objects::Error::NoSuchBucket(_) => s3_error("NoSuchBucket", "The specified bucket does not exist"),
+        squall_objects::Error::NoSuchKey(_) => s3_error("NoSuchKey", "The specified key does not exist."),
+        other => s3_error("InternalError", &other.to_string()),
+    })?;
+    if read.record.size > MAX_PACKAGE {
+        return Err(ApiError::invalid(format!(
+            "s3://{bucket}/{key} is {} bytes; a package is at most {MAX_PACKAGE} bytes",
+            read.record.size
+        )));
+    }
+    let chunks: Vec<bytes::Bytes> =
+        read.body.try_collect().await.map_err(|e| s3_error("InternalError", &e.to_string()))?;
+    Ok(chunks.concat())
+}
