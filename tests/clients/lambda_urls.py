@@ -2,16 +2,17 @@
 
 Covers CreateFunctionUrlConfig (AuthType NONE, Cors), GetFunctionUrlConfig,
 UpdateFunctionUrlConfig, ListFunctionUrlConfigs, DeleteFunctionUrlConfig, a URL of an alias,
-and the refusals (a second URL for one qualifier, a version number as qualifier, AuthType AWS_IAM
-and InvokeMode RESPONSE_STREAM, which Squall does not serve yet, an unknown AuthType, a missing
-URL). Over HTTP: a NONE URL is closed (403) until the resource policy lets everyone
+and the refusals (a second URL for one qualifier, a version number as qualifier, InvokeMode
+RESPONSE_STREAM, which Squall does not serve yet, an unknown AuthType, a missing URL). Over HTTP: a NONE URL is closed (403) until the resource policy lets everyone
 lambda:InvokeFunctionUrl (add-permission --function-url-auth-type NONE, per qualifier), then the
 function gets payload 2.0 (method, raw path and query, headers, body) and its answer's status,
 headers and body come back; CORS preflights and response headers follow the URL's Cors; the host
 form (<id>.lambda-url.<region>.localhost) answers like the path form; an alias's URL runs the
-alias's version; a deleted URL answers 404.
+alias's version; a deleted URL answers 404. AWS_IAM: unsigned and badly signed requests are refused,
+the root's signed request passes, a user gets in once an identity policy allows
+lambda:InvokeFunctionUrl on the alias (with lambda:FunctionUrlAuthType AWS_IAM).
 
-Left out: AWS_IAM URLs and response streaming (refused for now); serverless.yml `url` is an end-to-end test of its own.
+Left out: response streaming (refused for now); serverless.yml `url` is an end-to-end test of its own.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
 in the environment; exits non-zero with the failing check on the first failure.
@@ -105,7 +106,7 @@ check(made["Cors"]["AllowOrigins"] == ["https://app.example"] and made["Cors"]["
 URL_ID = URL.rstrip("/").rsplit("/", 1)[1]
 check(len(URL_ID) == 32 and URL_ID.isalnum() and URL_ID.lower() == URL_ID, "the URL's id: 32 lower-case letters and digits")
 fails("ResourceConflictException", "a second URL for $LATEST", lam.create_function_url_config, FunctionName=NAME, AuthType="NONE")
-fails("InvalidParameterValueException", "AuthType AWS_IAM (not served yet)", lam.create_function_url_config, FunctionName=NAME, AuthType="AWS_IAM", Qualifier="$LATEST")
+fails("ValidationException", "an unknown AuthType", lam.create_function_url_config, FunctionName=NAME, AuthType="OPEN", Qualifier="$LATEST")
 fails("InvalidParameterValueException", "a version number as qualifier", lam.create_function_url_config, FunctionName=NAME, AuthType="NONE", Qualifier="1")
 fails("InvalidParameterValueException", "RESPONSE_STREAM (not served yet)", lam.update_function_url_config, FunctionName=NAME, InvokeMode="RESPONSE_STREAM")
 
@@ -168,6 +169,58 @@ lam.delete_function_url_config(FunctionName=NAME)
 fails("ResourceNotFoundException", "a deleted URL's config", lam.get_function_url_config, FunctionName=NAME)
 status, _, _ = http("GET", URL)
 check(status == 404, f"a deleted URL answers 404 ({status})")
+
+# --- AWS_IAM -------------------------------------------------------------------------------
+
+from botocore.auth import SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
+
+lam.delete_function_url_config(FunctionName=NAME, Qualifier="live")
+iam_url = lam.create_function_url_config(FunctionName=NAME, Qualifier="live", AuthType="AWS_IAM")["FunctionUrl"]
+
+
+def signed(method, url, creds, body=b""):
+    """A SigV4-signed request (service lambda), as SDKs sign a function URL call."""
+    req = AWSRequest(method=method, url=url, data=body, headers={"content-type": "application/json"})
+    SigV4Auth(creds, "lambda", "us-east-1").add_auth(req)
+    return http(method, url, body=body or None, headers=dict(req.headers.items()))
+
+
+status, _, _ = http("GET", iam_url)
+check(status == 403, f"an AWS_IAM URL refuses unsigned requests ({status})")
+root = boto3.Session().get_credentials().get_frozen_credentials()
+root_creds = Credentials(root.access_key, root.secret_key, root.token)
+status, _, body = signed("POST", iam_url + "signed?q=1", root_creds, b'{"who": "root"}')
+check(status == 201 and json.loads(body)["body"] == '{"who": "root"}', f"a signed request reaches the alias's version ({status} {body[:120]})")
+bad = Credentials(root.access_key, "not-the-secret", root.token)
+status, _, _ = signed("GET", iam_url, bad)
+check(status == 403, f"a bad signature is refused ({status})")
+
+iam = boto3.client("iam")
+iam.create_user(UserName="url-caller")
+key = iam.create_access_key(UserName="url-caller")["AccessKey"]
+caller = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+status, _, _ = signed("GET", iam_url, caller)
+check(status == 403, f"a user without lambda:InvokeFunctionUrl is refused ({status})")
+iam.put_user_policy(
+    UserName="url-caller",
+    PolicyName="invoke-url",
+    PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunctionUrl",
+            "Resource": made["FunctionArn"] + ":live",
+            "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+        }],
+    }),
+)
+status, _, body = signed("GET", iam_url, caller)
+check(status == 201 and json.loads(body)["version"] == "v1", f"a user allowed lambda:InvokeFunctionUrl on the alias gets in ({status})")
+iam.delete_user_policy(UserName="url-caller", PolicyName="invoke-url")
+iam.delete_access_key(UserName="url-caller", AccessKeyId=key["AccessKeyId"])
+iam.delete_user(UserName="url-caller")
 
 lam.delete_function(FunctionName=NAME)
 print("all Lambda function URL checks passed")

@@ -51,11 +51,6 @@ impl CorsInput {
 }
 
 fn auth(s: &str) -> Result<UrlAuth, ApiError> {
-    if s == "AWS_IAM" {
-        return Err(ApiError::invalid(
-            "AuthType AWS_IAM is not supported yet: function URLs take NONE, with a resource policy statement allowing lambda:InvokeFunctionUrl",
-        ));
-    }
     UrlAuth::parse(s).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -103,6 +103,31 @@ pub fn authorize_each_under(
     policy: Option<ResourcePolicy<'_>>,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
 ) -> Result<(), ApiError> {
+    checks_under(state, caller, service, Some(operation), policy, checks)
+}
+
+/// Whether `caller` may perform `action` on `resource` under its policy, for an action no
+/// API operation names (a Lambda function URL's `lambda:InvokeFunctionUrl`).
+pub fn authorize_action_under(
+    state: &ApiState,
+    caller: Caller<'_>,
+    service: &str,
+    action: &'static str,
+    resource: String,
+    policy: Option<ResourcePolicy<'_>>,
+) -> Result<(), ApiError> {
+    checks_under(state, caller, service, None, policy, || vec![(action, resource)])
+}
+
+/// The checks of an operation (`None`: of an action alone) under a resource's policy.
+fn checks_under(
+    state: &ApiState,
+    caller: Caller<'_>,
+    service: &str,
+    operation: Option<&str>,
+    policy: Option<ResourcePolicy<'_>>,
+    checks: impl FnOnce() -> Vec<(&'static str, String)>,
+) -> Result<(), ApiError> {
     let Some(policy) = policy else { return decide_each(state, caller, service, operation, checks, None) };
     let parsed = state.resource_policies.get(policy.arn, policy.document);
     if caller.identity.is_some_and(|i| i.principal.is_none()) {
@@ -133,14 +158,15 @@ pub fn authorize_each(
     operation: &str,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
 ) -> Result<(), ApiError> {
-    decide_each(state, caller, service, operation, checks, None)
+    decide_each(state, caller, service, Some(operation), checks, None)
 }
 
+/// Decides `checks` for `caller`; with `operation`, an operation the table must know.
 fn decide_each(
     state: &ApiState,
     caller: Caller<'_>,
     service: &str,
-    operation: &str,
+    operation: Option<&str>,
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
     resource_policy: Option<&squall_iam::Policy>,
 ) -> Result<(), ApiError> {
@@ -150,7 +176,9 @@ fn decide_each(
     // The root (or an unsigned request's own authority) decides nothing here: an
     // operation the adapter does not serve gets its own answer.
     let Some(principal) = caller.identity.and_then(|i| i.principal.as_deref()) else { return Ok(()) };
-    if actions::find(service, operation).is_none() {
+    if let Some(operation) = operation
+        && actions::find(service, operation).is_none()
+    {
         // Every operation an adapter serves has a row (the table is checked against
         // botocore, and every operation against a user without permissions).
         return Err(ApiError::new(
@@ -167,7 +195,7 @@ fn decide_each(
         caller.tests_key("aws:resourcetag/") || resource_policy.is_some_and(|p| p.tests_key("aws:resourcetag/"));
     let mut checks = checks();
     if checks.is_empty()
-        && let Some(row) = actions::find(service, operation)
+        && let Some(row) = operation.and_then(|o| actions::find(service, o))
     {
         // An input naming no resource of its kind (an empty transaction): the action on `*`.
         checks.push((row.action, "*".to_string()));

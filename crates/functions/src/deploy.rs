@@ -124,27 +124,30 @@ fn declared_url(f: &FunctionRecord) -> Option<squall_types::DeclaredUrl> {
     f.versions
         .urls
         .get(squall_types::LATEST)
-        .filter(|u| u.declared && u.auth == squall_types::UrlAuth::None)
-        .map(|u| squall_types::DeclaredUrl { cors: u.cors.clone() })
+        .filter(|u| u.declared)
+        .map(|u| squall_types::DeclaredUrl { cors: u.cors.clone(), iam: u.auth == squall_types::UrlAuth::AwsIam })
 }
 
 /// Makes `record`'s `$LATEST` URL what the deployment declares: made (keeping its id when it
 /// has one), changed, or removed when a deployment had declared it and no longer does.
 fn apply_declared_url(record: &mut FunctionRecord, declared: Option<&squall_types::DeclaredUrl>, now_ms: u64) {
     let urls = &mut record.versions.urls;
+    let auth_of = |d: &squall_types::DeclaredUrl| {
+        if d.iam { squall_types::UrlAuth::AwsIam } else { squall_types::UrlAuth::None }
+    };
     match (declared, urls.get_mut(squall_types::LATEST)) {
         (Some(d), Some(url)) => {
-            if !url.declared || url.cors != d.cors || url.auth != squall_types::UrlAuth::None {
+            if !url.declared || url.cors != d.cors || url.auth != auth_of(d) {
                 url.modified_ms = now_ms;
             }
             url.cors.clone_from(&d.cors);
-            url.auth = squall_types::UrlAuth::None;
+            url.auth = auth_of(d);
             url.declared = true;
         }
         (Some(d), None) => {
             let url = squall_types::FunctionUrl {
                 id: crate::urls::new_url_id(),
-                auth: squall_types::UrlAuth::None,
+                auth: auth_of(d),
                 cors: d.cors.clone(),
                 created_ms: now_ms,
                 modified_ms: now_ms,

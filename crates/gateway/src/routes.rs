@@ -49,6 +49,8 @@ pub struct RoutesState {
     pub throttles: Arc<crate::Throttles>,
     /// The region of ARNs (function URLs' policies name their function's).
     pub region: String,
+    /// The api port's state: AWS_IAM function URLs authenticate and authorize as it does.
+    pub api: squall_api::ApiState,
 }
 
 fn message(status: StatusCode, msg: &str) -> http::Response<Body> {

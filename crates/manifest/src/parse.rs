@@ -262,20 +262,21 @@ impl Cx<'_> {
         }
     }
 
-    /// A function's `url`: `true`, or `{cors}`; IAM authorization and streaming are refused
-    /// until Squall serves them.
+    /// A function's `url`: `true`, or `{cors, authorizer: aws_iam}`; streaming is refused
+    /// until Squall serves it.
     fn function_url(&mut self, path: &Path, v: &Value) -> Option<squall_types::DeclaredUrl> {
         if let Value::Bool(b) = v {
-            return b.then_some(squall_types::DeclaredUrl { cors: None });
+            return b.then_some(squall_types::DeclaredUrl { cors: None, iam: false });
         }
-        let mut url = squall_types::DeclaredUrl { cors: None };
+        let mut url = squall_types::DeclaredUrl { cors: None, iam: false };
         for (key, val) in self.entries(path, v) {
             let p = [path, &[key]].concat();
             match key {
                 "cors" => url.cors = self.cors(&p, val),
-                "authorizer" => {
-                    self.error(&p, "AWS_IAM function URLs are not supported yet: remove it for an open URL")
-                }
+                "authorizer" => match val.as_str() {
+                    Some("aws_iam") => url.iam = true,
+                    _ => self.error(&p, "must be aws_iam"),
+                },
                 "invokeMode" => match val.as_str() {
                     Some("BUFFERED") => {}
                     Some("RESPONSE_STREAM") => self.error(&p, "response streaming is not supported yet"),
@@ -724,7 +725,7 @@ impl Cx<'_> {
         for r in &mut routes {
             r.function = config.name.to_string();
         }
-        if url.is_some() {
+        if url.as_ref().is_some_and(|u| !u.iam) {
             // As the framework: the URL is open to everyone through a permission of its own.
             let logical_id = format!("{}LambdaPermissionFnUrl", crate::resources::function_logical_name(key));
             let arn = squall_types::function_arn(&self.region, config.name.as_str());

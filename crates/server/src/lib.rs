@@ -154,6 +154,7 @@ pub async fn run(
         s3_domain: config.s3_domain.clone(),
         throttles: Arc::new(squall_gateway::Throttles::new(config.clock.clone())),
         region: config.region.clone(),
+        api: api_state.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

@@ -34,12 +34,16 @@ impl UrlAuth {
 }
 
 /// A function URL a deployment declares (serverless.yml `url`): `AuthType NONE`, open to
-/// everyone through the permission the deployment adds, with these CORS settings.
+/// everyone through the permission the deployment adds, or `AWS_IAM`; with these CORS
+/// settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeclaredUrl {
     /// `url.cors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// `url.authorizer: aws_iam`: `AuthType AWS_IAM` (no permission for everyone).
+    #[serde(default)]
+    pub iam: bool,
 }
 
 /// One function URL.

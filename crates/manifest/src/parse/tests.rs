@@ -907,7 +907,7 @@ functions:
 }
 
 #[test]
-fn function_urls_are_open_with_a_permission_and_iam_or_streaming_is_refused() {
+fn function_urls_are_open_with_a_permission_or_iam_and_streaming_is_refused() {
     let yaml = "\
 service: a
 provider:
@@ -929,15 +929,18 @@ functions:
     let by_key = |k: &str| m.functions.iter().find(|f| f.key == k).unwrap();
     let cors = by_key("api").url.as_ref().and_then(|u| u.cors.as_ref()).unwrap();
     assert_eq!(cors.allowed_origins, ["https://app.example"]);
-    assert_eq!(by_key("plain").url, Some(squall_types::DeclaredUrl { cors: None }));
+    assert_eq!(by_key("plain").url, Some(squall_types::DeclaredUrl { cors: None, iam: false }));
     assert!(by_key("none").url.is_none());
     let permission = m.resource_policies.iter().find(|p| p.logical_id == "ApiLambdaPermissionFnUrl").unwrap();
     assert!(permission.document.contains("lambda:InvokeFunctionUrl") && permission.document.contains("\"NONE\""));
     assert_eq!(m.resource_policies.iter().filter(|p| p.logical_id.ends_with("FnUrl")).count(), 2);
-    let iam = errors(
+    let iam = parse(
+        "serverless.yml",
         "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      authorizer: aws_iam\n",
-    );
-    assert!(iam[0].contains("functions.f.url.authorizer: AWS_IAM function URLs are not supported yet"), "{iam:?}");
+    )
+    .unwrap();
+    assert!(iam.functions[0].url.as_ref().is_some_and(|u| u.iam));
+    assert!(iam.resource_policies.is_empty(), "an IAM URL is not opened to everyone");
     let stream = errors(
         "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      invokeMode: RESPONSE_STREAM\n",
     );
