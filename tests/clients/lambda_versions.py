@@ -241,10 +241,16 @@ check(len(cli["Aliases"]) == 2, "aws lambda list-aliases")
 
 # --- Deleting versions and aliases ----------------------------------------------------------------
 
+fails("InvalidParameterValueException", "deleting $LATEST alone", lam.delete_function, FunctionName=NAME, Qualifier="$LATEST")
+fails("InvalidParameterValueException", "deleting name:$LATEST", lam.delete_function, FunctionName=NAME + ":$LATEST")
+lam.add_permission(FunctionName=NAME, Qualifier="prod", StatementId="prod-only", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com")
 fails("ResourceConflictException", "deleting a version an alias names", lam.delete_function, FunctionName=NAME, Qualifier="1")
 fails("ResourceConflictException", "deleting a version an alias routes to", lam.delete_function, FunctionName=NAME, Qualifier="2")
 lam.delete_alias(FunctionName=NAME, Name="prod")
 fails("ResourceNotFoundException", "a deleted alias", lam.get_alias, FunctionName=NAME, Name="prod")
+lam.create_alias(FunctionName=NAME, Name="prod", FunctionVersion="2")
+fails("ResourceNotFoundException", "an alias made again starts without the old one's policy", lam.get_policy, FunctionName=NAME, Qualifier="prod")
+lam.delete_alias(FunctionName=NAME, Name="prod")
 lam.delete_function(FunctionName=NAME, Qualifier="1")
 fails("ResourceNotFoundException", "a deleted version", lam.get_function, FunctionName=NAME, Qualifier="1")
 check(lam.get_function(FunctionName=NAME)["Configuration"]["Version"] == "$LATEST", "deleting a version keeps the function")
@@ -291,6 +297,40 @@ many = {f"k{i}": "v" for i in range(50)}
 fails("InvalidParameterValueException", "more than 50 tags", lam.tag_resource, Resource=TAGGED, Tags=many)
 check(lam.list_tags(Resource=TAGGED)["Tags"] == {"env": "dev"}, "a refused TagResource changes nothing")
 fails("ResourceNotFoundException", "tags of a missing function", lam.list_tags, Resource=ARN + "nope")
+
+# A policy deciding by the function's tags, and by the tags a request sets.
+iam = boto3.client("iam")
+iam.create_user(UserName="tagged-caller")
+user_key = iam.create_access_key(UserName="tagged-caller")["AccessKey"]
+iam.put_user_policy(
+    UserName="tagged-caller",
+    PolicyName="not-prod",
+    PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}}},
+            {"Effect": "Deny", "Action": "lambda:TagResource", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/env": "prod"}}},
+        ],
+    }),
+)
+as_user = boto3.client("lambda", aws_access_key_id=user_key["AccessKeyId"], aws_secret_access_key=user_key["SecretAccessKey"])
+invoke_as = lambda: as_user.invoke(FunctionName=NAME + "-tags", Payload=b"{}")  # noqa: E731
+check(code(invoke_as)[0] is None, "the user may invoke a function not tagged env=prod")
+fails("AccessDeniedException", "a request tag the user's policy denies", as_user.tag_resource, Resource=TAGGED, Tags={"env": "prod"})
+lam.tag_resource(Resource=TAGGED, Tags={"env": "prod"})
+fails("AccessDeniedException", "aws:ResourceTag decides an invocation", as_user.invoke, FunctionName=NAME + "-tags", Payload=b"{}")
+iam.delete_user_policy(UserName="tagged-caller", PolicyName="not-prod")
+iam.delete_access_key(UserName="tagged-caller", AccessKeyId=user_key["AccessKeyId"])
+iam.delete_user(UserName="tagged-caller")
+fails(
+    "ResourceNotFoundException",
+    "an ARN of another region and account names no function here",
+    lam.get_function,
+    FunctionName="arn:aws:lambda:eu-west-1:111111111111:function:" + NAME + "-tags",
+)
 lam.delete_function(FunctionName=NAME + "-tags")
 
 # --- Code from S3 ---------------------------------------------------------------------------
@@ -340,6 +380,23 @@ fails(
     S3Key="pkg/app.zip",
     ZipFile=package("x"),
 )
+s3.put_object(Bucket=BUCKET, Key="pkg/denied.zip", Body=package("denied"))
+s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                   "Resource": f"arn:aws:s3:::{BUCKET}/pkg/denied.zip"}],
+}))
+err = fails(
+    "InvalidParameterValueException",
+    "code the bucket's policy denies reading",
+    lam.update_function_code,
+    FunctionName=NAME + "-s3",
+    S3Bucket=BUCKET,
+    S3Key="pkg/denied.zip",
+)
+check("Your access has been denied by S3" in str(err), f"Lambda's words for S3's refusal ({err})")
+s3.delete_bucket_policy(Bucket=BUCKET)
+s3.delete_object(Bucket=BUCKET, Key="pkg/denied.zip")
 lam.delete_function(FunctionName=NAME + "-s3")
 s3.delete_object(Bucket=BUCKET, Key="pkg/app.zip")
 s3.delete_bucket(Bucket=BUCKET)

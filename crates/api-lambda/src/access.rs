@@ -4,6 +4,7 @@
 use http::Method;
 use squall_api::authorize::{ResourcePolicy, authorize_each_under};
 use squall_api::{ApiError, ApiRequest, ApiState};
+use squall_types::ACCOUNT_ID;
 
 /// botocore's name of the operation `method` on `path`, and the function name or ARN the
 /// path carries (`None` for operations on no one function, or when the path is not one
@@ -53,21 +54,31 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
     Some((op, segments.get(1).copied()))
 }
 
-/// The ARN policies see for a function named by `raw` (a name or an ARN, percent-encoded
-/// as paths carry it), its qualifier kept, or the `Qualifier` parameter's.
-fn function_arn(state: &ApiState, raw: &str, qualifier: Option<&str>) -> String {
-    let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    let arn = if name.starts_with("arn:") {
-        name.into_owned()
-    } else {
-        // A partial ARN (`<account>:function:<name>`) or a plain name.
-        let name = name.rsplit_once("function:").map_or(&*name, |(_, n)| n);
-        squall_types::function_arn(&state.region, name)
+/// The ARN policies see for a function named by `raw` (a name, or a full or partial ARN,
+/// percent-encoded as paths carry it) with its qualifier or the `Qualifier` parameter's:
+/// always built from this server's region and account, so an ARN naming another cannot
+/// slip past a policy written on the real one (such an ARN names no function here).
+fn function_arn(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<String, ApiError> {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    let parts: Vec<&str> = decoded.split(':').collect();
+    let foreign = match parts.as_slice() {
+        ["arn", _, "lambda", region, account, "function", ..] => *region != state.region || *account != ACCOUNT_ID,
+        [account, "function", ..] => *account != ACCOUNT_ID,
+        _ => false,
     };
-    match qualifier {
-        Some(q) if arn.split(':').count() == 7 => format!("{arn}:{q}"),
-        _ => arn,
+    if foreign {
+        return Err(ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            format!("Function not found: {decoded}"),
+        ));
     }
+    let (name, qualifier) = super::lambda::qualified_name(req, raw)?;
+    let qualified = match qualifier {
+        Some(q) => format!("{name}:{q}"),
+        None => name,
+    };
+    Ok(squall_types::function_arn(&state.region, &qualified))
 }
 
 /// The function's name in a path segment that names it (a name, or a full or partial ARN,
@@ -78,10 +89,56 @@ fn plain_name(raw: &str) -> String {
     after.split(':').next().unwrap_or(after).to_string()
 }
 
-/// The ARN of the S3 object a code document (`S3Bucket`, `S3Key`) names.
-fn code_object(code: &serde_json::Value) -> Option<String> {
-    let (bucket, key) = (code.get("S3Bucket")?.as_str()?, code.get("S3Key")?.as_str()?);
-    Some(format!("arn:aws:s3:::{bucket}/{key}"))
+/// The bucket and key a code document (`S3Bucket`, `S3Key`) names.
+fn code_object(code: &serde_json::Value) -> Option<(String, String)> {
+    Some((code.get("S3Bucket")?.as_str()?.to_string(), code.get("S3Key")?.as_str()?.to_string()))
+}
+
+/// Code read from S3 is read as the caller: `s3:GetObject` on the object, under the
+/// bucket's own policy as S3 decides it.
+fn may_read_code(state: &ApiState, req: &ApiRequest, (bucket, key): (String, String)) -> Result<(), ApiError> {
+    let document = state.objects.policy(&bucket);
+    let bucket_arn = format!("arn:aws:s3:::{bucket}");
+    let policy = document.as_deref().map(|document| ResourcePolicy { arn: &bucket_arn, document });
+    let object = format!("arn:aws:s3:::{bucket}/{key}");
+    squall_api::authorize::authorize_action_under(state, req.who(), "s3", "s3:GetObject", object, policy).map_err(|_| {
+        // Lambda's words for S3's refusal.
+        ApiError::invalid(format!(
+            "Your access has been denied by S3, please make sure your request credentials have permission to GetObject for {bucket}/{key}. S3 Error Code: AccessDenied. S3 Error Message: Access Denied"
+        ))
+    })
+}
+
+/// The condition keys a request carries itself: the tags it sets (`aws:RequestTag/…`,
+/// `aws:TagKeys`), and a function URL's `lambda:FunctionUrlAuthType`.
+fn request_keys(state: &ApiState, req: &ApiRequest, op: &str, function: Option<&str>) -> squall_iam::Context {
+    let body = serde_json::from_slice::<serde_json::Value>(&req.body).ok();
+    let mut keys = match body.as_ref().and_then(|b| b.as_object()) {
+        Some(input) if matches!(op, "CreateFunction" | "TagResource") => squall_api::request_keys::of_json(input),
+        _ => squall_iam::Context::default(),
+    };
+    if op == "UntagResource" {
+        let names: Vec<String> = form_urlencoded::parse(req.uri.query().unwrap_or("").as_bytes())
+            .filter(|(k, _)| k == "tagKeys")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        keys.set_all("aws:TagKeys", names);
+    }
+    let url_auth = match op {
+        "CreateFunctionUrlConfig" | "UpdateFunctionUrlConfig" => {
+            body.as_ref().and_then(|b| b.get("AuthType")?.as_str().map(str::to_string))
+        }
+        "GetFunctionUrlConfig" | "DeleteFunctionUrlConfig" => function.and_then(|f| {
+            let (name, q) = super::lambda::qualified_name(req, f).ok()?;
+            state.functions.get_url(&name, q.as_deref()).ok().map(|(_, u)| u.auth.as_str().to_string())
+        }),
+        "AddPermission" => body.as_ref().and_then(|b| b.get("FunctionUrlAuthType")?.as_str().map(str::to_string)),
+        _ => None,
+    };
+    if let Some(auth) = url_auth {
+        keys.set("lambda:FunctionUrlAuthType", auth);
+    }
+    keys
 }
 
 /// Authorizes `req` for its caller; a request that is no Lambda operation passes on to the
@@ -90,8 +147,7 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
     let Some((op, function)) = operation(&req.method, req.uri.path()) else { return Ok(()) };
     // The function's own policy (AddPermission's statements) may grant what the caller's
     // identity policies do not.
-    let qualifier = req.query("Qualifier");
-    let arn = function.map(|f| function_arn(state, f, qualifier.as_deref()));
+    let arn = function.map(|f| function_arn(state, req, f)).transpose()?;
     let record = function.and_then(|f| state.functions.get_function(&plain_name(f)).ok());
     let document = record.as_deref().and_then(super::permissions::document);
     let policy = match (&arn, &document) {
@@ -100,38 +156,42 @@ pub(crate) fn authorize(state: &ApiState, req: &ApiRequest) -> Result<(), ApiErr
     };
     // Giving a function a role passes it on (iam:PassRole), as on AWS: else whoever may
     // create functions could run code with any role's permissions.
-    let mut keys = squall_iam::Context::default();
+    let mut keys = request_keys(state, req, op, function);
     keys.set("iam:PassedToService", "lambda.amazonaws.com");
     let caller = req.who().with_keys(&keys);
+    let body = || serde_json::from_slice::<serde_json::Value>(&req.body).ok();
+    let code = match op {
+        "CreateFunction" => body().as_ref().and_then(|v| code_object(v.get("Code")?)),
+        "UpdateFunctionCode" => body().as_ref().and_then(code_object),
+        _ => None,
+    };
+    let target = arn.clone();
     authorize_each_under(state, caller, "lambda", op, policy, || {
         let Some(row) = squall_api::actions::find("lambda", op) else { return Vec::new() };
-        let body = || serde_json::from_slice::<serde_json::Value>(&req.body).ok();
         let mut checks = Vec::new();
-        match (op, function) {
+        match (op, target) {
             ("CreateFunction", _) => {
                 let body = body();
                 let name = body.as_ref().and_then(|v| v.get("FunctionName")?.as_str());
-                checks.push((row.action, name.map_or_else(|| "*".to_string(), |n| function_arn(state, n, None))));
+                let resource = name.and_then(|n| function_arn(state, req, n).ok()).unwrap_or_else(|| "*".to_string());
+                checks.push((row.action, resource));
                 let role = body.as_ref().and_then(|v| v.get("Role")?.as_str().map(str::to_string));
                 checks.extend(role.map(|r| ("iam:PassRole", r)));
-                checks.extend(body.as_ref().and_then(|v| code_object(v.get("Code")?)).map(|o| ("s3:GetObject", o)));
             }
-            (_, Some(f)) => {
-                checks.push((row.action, function_arn(state, f, qualifier.as_deref())));
+            (_, Some(arn)) => {
+                checks.push((row.action, arn));
                 if op == "UpdateFunctionConfiguration"
                     && let Some(role) = body().and_then(|v| v.get("Role")?.as_str().map(str::to_string))
                 {
                     checks.push(("iam:PassRole", role));
                 }
-                // Code read from S3 is read as the caller, who must be allowed to read it.
-                if op == "UpdateFunctionCode"
-                    && let Some(object) = body().as_ref().and_then(code_object)
-                {
-                    checks.push(("s3:GetObject", object));
-                }
             }
             _ => checks.push((row.action, "*".to_string())),
         }
         checks
-    })
+    })?;
+    match code {
+        Some(object) => may_read_code(state, req, object),
+        None => Ok(()),
+    }
 }

@@ -119,6 +119,11 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
             Ok(json_response(StatusCode::OK, &configuration(state, &f)))
         }
         (&Method::DELETE, [name]) => {
+            let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned();
+            let latest = squall_types::LATEST;
+            if req.query("Qualifier").as_deref() == Some(latest) || decoded.ends_with(&format!(":{latest}")) {
+                return Err(ApiError::invalid("$LATEST version cannot be deleted without deleting the function."));
+            }
             match qualified_name(req, name)? {
                 (name, None) => state.functions.delete_function(&name).await?,
                 (name, Some(q)) => super::versions::delete_version(state, &name, &q).await?,

@@ -139,13 +139,23 @@ pub(super) async fn add(state: &ApiState, req: &ApiRequest, name: &str) -> Reply
     if !condition.is_empty() {
         statement["Condition"] = Value::Object(condition);
     }
-    let mut permissions = f.config.permissions.clone();
-    permissions.insert(sid.clone(), statement.to_string());
     let doc = json!({ "Version": "2012-10-17", "Statement": [statement.clone()] }).to_string();
     squall_iam::Policy::accept(&doc, squall_iam::PolicyKind::Resource).map_err(|m| invalid(m.0))?;
     let if_revision = input.revision_id.as_deref().map(|r| r.parse().map_err(|_| revision_mismatch())).transpose()?;
-    let patch = ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() };
-    state.functions.update_config(f.config.name.as_str(), patch).await?;
+    // Added to the statements as they are under the write lock: a concurrent change is kept.
+    let text = statement.to_string();
+    state
+        .functions
+        .modify_config(f.config.name.as_str(), |current| {
+            let mut permissions = current.config.permissions.clone();
+            if permissions.insert(sid.clone(), text).is_some() {
+                return Err(squall_functions::Error::Conflict(format!(
+                    "The statement id ({sid}) provided already exists. Please explain or use a new statement id, or remove the existing statement."
+                )));
+            }
+            Ok(ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() })
+        })
+        .await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "Statement": statement.to_string() })))
 }
 
@@ -174,11 +184,15 @@ pub(super) async fn remove(state: &ApiState, req: &ApiRequest, name: &str, sid: 
     if !statements_of(&f, &arn).iter().any(|(s, _)| s == sid) {
         return Err(not_found(format!("Statement {sid} is not found in resource policy.")));
     }
-    let mut permissions = f.config.permissions.clone();
-    permissions.remove(sid);
     let if_revision = req.query("RevisionId").map(|r| r.parse().map_err(|_| revision_mismatch())).transpose()?;
-    let patch = ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() };
-    state.functions.update_config(f.config.name.as_str(), patch).await?;
+    state
+        .functions
+        .modify_config(f.config.name.as_str(), |current| {
+            let mut permissions = current.config.permissions.clone();
+            permissions.remove(sid);
+            Ok(ConfigPatch { permissions: Some(permissions), if_revision, ..ConfigPatch::default() })
+        })
+        .await?;
     let mut r = http::Response::new(empty());
     *r.status_mut() = StatusCode::NO_CONTENT;
     Ok(r)

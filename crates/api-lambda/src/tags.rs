@@ -14,9 +14,6 @@ use std::collections::BTreeMap;
 /// Where Lambda's tag operations live.
 pub(super) const TAGS: &str = "/2017-03-31/tags";
 
-/// Lambda's limit of tags on a function.
-const MAX_TAGS: usize = 50;
-
 /// The function a tagged resource's ARN names (percent-encoded, as the path carries it).
 fn function_of(raw: &str) -> Result<String, ApiError> {
     let arn = percent_encoding::percent_decode_str(raw.trim_start_matches('/')).decode_utf8_lossy().into_owned();
@@ -30,25 +27,13 @@ fn function_of(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Checks tags as Lambda does: keys of 1 to 128 characters not starting with `aws:`, values
-/// of at most 256.
+/// Checks tags as Lambda does ([`squall_types::tags_problem`]).
 pub(super) fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
-            return Err(ApiError::invalid(format!("Tag {k:?}: keys are 1 to 128 characters and values at most 256")));
-        }
-        if k.to_ascii_lowercase().starts_with("aws:") {
-            return Err(ApiError::invalid(format!("Tag key {k:?}: the aws: prefix is reserved for AWS's use")));
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        return Err(ApiError::invalid(format!(
-            "A function has at most {MAX_TAGS} tags; these would be {}",
-            tags.len()
-        )));
-    }
-    Ok(())
+    squall_types::tags_problem(tags).map_or(Ok(()), |p| Err(ApiError::invalid(p)))
 }
+
+/// A change of a function's tags, applied to them as they are under the write lock.
+type TagChange = Box<dyn FnOnce(&mut BTreeMap<String, String>) + Send>;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -60,12 +45,12 @@ struct TagInput {
 pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http::Response<Body>, ApiError> {
     let name = function_of(rest)?;
     let f = state.functions.get_function(&name)?;
-    let mut tags = f.config.tags.clone();
-    match req.method {
-        Method::GET => return Ok(json_response(StatusCode::OK, &json!({ "Tags": tags }))),
+    // The change, applied to the tags as they are under the write lock.
+    let change: TagChange = match req.method {
+        Method::GET => return Ok(json_response(StatusCode::OK, &json!({ "Tags": f.config.tags }))),
         Method::POST => {
             let input: TagInput = parse_json(&req.body)?;
-            tags.extend(input.tags);
+            Box::new(move |tags| tags.extend(input.tags))
         }
         Method::DELETE => {
             let keys: Vec<String> = form_urlencoded::parse(req.uri.query().unwrap_or("").as_bytes())
@@ -75,15 +60,21 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Res
             if keys.is_empty() {
                 return Err(ApiError::invalid("TagKeys is required"));
             }
-            tags.retain(|k, _| !keys.contains(k));
+            Box::new(move |tags| tags.retain(|k, _| !keys.contains(k)))
         }
         _ => {
             return Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"));
         }
-    }
-    check_tags(&tags)?;
-    let patch = ConfigPatch { tags: Some(tags), ..ConfigPatch::default() };
-    state.functions.update_config(&name, patch).await?;
+    };
+    state
+        .functions
+        .modify_config(&name, |current| {
+            let mut tags = current.config.tags.clone();
+            change(&mut tags);
+            squall_types::tags_problem(&tags).map_or(Ok(()), |p| Err(squall_functions::Error::InvalidRequest(p)))?;
+            Ok(ConfigPatch { tags: Some(tags), ..ConfigPatch::default() })
+        })
+        .await?;
     let mut r = http::Response::new(empty());
     *r.status_mut() = StatusCode::NO_CONTENT;
     Ok(r)

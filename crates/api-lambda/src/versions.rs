@@ -43,11 +43,16 @@ fn max_items(req: &ApiRequest) -> Result<usize, ApiError> {
     }
 }
 
-/// One page of `items` after the `Marker` key, and the next marker.
-fn page<T>(items: Vec<(String, T)>, req: &ApiRequest) -> Result<(Vec<T>, Option<String>), ApiError> {
+/// One page of `items` (in `order`) after the `Marker` key, and the next marker. A marker
+/// whose item is gone meanwhile still pages on from where it stood.
+fn page<T, K: Ord>(
+    items: Vec<(String, T)>,
+    req: &ApiRequest,
+    order: impl Fn(&str) -> K,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let max = max_items(req)?;
     let start = match req.query("Marker") {
-        Some(m) => items.iter().position(|(k, _)| *k == m).map_or(0, |i| i + 1),
+        Some(m) => items.iter().position(|(k, _)| order(k) > order(&m)).unwrap_or(items.len()),
         None => 0,
     };
     let rest: Vec<(String, T)> = items.into_iter().skip(start).collect();
@@ -76,7 +81,9 @@ pub(super) fn list(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http
             (f.version_label(), c)
         })
         .collect();
-    let (versions, next) = page(items, req)?;
+    // `$LATEST` first, then by number.
+    let order = |k: &str| if k == LATEST { 0 } else { k.parse::<u64>().map_or(u64::MAX, |n| n + 1) };
+    let (versions, next) = page(items, req, order)?;
     let mut body = json!({ "Versions": versions });
     if let Some(m) = next {
         body["NextMarker"] = json!(m);
@@ -252,7 +259,7 @@ pub(super) fn list_aliases(state: &ApiState, req: &ApiRequest, raw: &str) -> Res
         .filter(|(_, a)| version.as_deref().is_none_or(|v| a.version == v))
         .map(|(name, a)| (name.clone(), alias_json(state, &function, name, a)))
         .collect();
-    let (aliases, next) = page(items, req)?;
+    let (aliases, next) = page(items, req, str::to_string)?;
     let mut body = json!({ "Aliases": aliases });
     if let Some(m) = next {
         body["NextMarker"] = json!(m);

@@ -28,6 +28,12 @@ pub fn of(state: &ApiState, arn: &str) -> Vec<(String, String)> {
         }
         "secretsmanager" => state.params.secrets.describe(arn).map(|s| s.head.tags).unwrap_or_default(),
         "events" => state.events.tags_of(arn).unwrap_or_default(),
+        // A function's tags, whichever version or alias the ARN names.
+        "lambda" => {
+            let name = rest.strip_prefix("function:").and_then(|r| r.split(':').next());
+            let function = name.and_then(|n| state.functions.get_function(n).ok());
+            function.map(|f| f.config.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        }
         "scheduler" if rest.starts_with("schedule-group/") => state.scheduler.tags(arn).unwrap_or_default(),
         "s3" if !rest.contains('/') => state.objects.bucket(rest).map(|b| b.tags).unwrap_or_default(),
         "iam" => {

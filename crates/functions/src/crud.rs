@@ -115,8 +115,20 @@ impl Functions {
 
     /// Changes a function's configuration.
     pub async fn update_config(&self, name: &str, patch: ConfigPatch) -> Result<Arc<FunctionRecord>> {
+        self.modify_config(name, |_| Ok(patch)).await
+    }
+
+    /// [`Functions::update_config`] with the patch made from the function as it is under the
+    /// write lock, so changes computed from its settings (a statement added to its policy,
+    /// a tag removed) are not lost to a concurrent one.
+    pub async fn modify_config(
+        &self,
+        name: &str,
+        make: impl FnOnce(&FunctionRecord) -> Result<ConfigPatch>,
+    ) -> Result<Arc<FunctionRecord>> {
         let _w = self.writes.lock().await;
         let current = self.get_function(name)?;
+        let patch = make(&current)?;
         check_revision(&current, patch.if_revision)?;
         let mut next = (*current).clone();
         let c = &mut next.config;

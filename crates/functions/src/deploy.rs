@@ -223,7 +223,9 @@ impl Functions {
                     last_modified_ms: self.clock.now_ms(),
                     version: None,
                     // Published versions and aliases outlive deploys.
-                    versions: current.as_ref().map(|c| c.versions.clone()).unwrap_or_default(),
+                    // As stored, not as this server last saw them: another server may have
+                    // published a version or made an alias moments ago.
+                    versions: self.meta.get_function(&name).await?.map(|c| c.versions).unwrap_or_default(),
                 };
                 if p.publish && !same_code {
                     crate::versions::publish_into(&mut record, None, self.clock.now_ms());
@@ -326,8 +328,11 @@ impl Functions {
                 st.functions.insert(name, rec);
             }
             for name in &delete {
-                self.runtime.evict(name);
-                st.functions.remove(name);
+                match st.functions.remove(name) {
+                    // Its versions' instances go too: a function made again later starts afresh.
+                    Some(gone) => gone.instance_keys().iter().for_each(|k| self.runtime.evict(k)),
+                    None => self.runtime.evict(name),
+                }
             }
             st.services.insert(service.to_string(), Arc::new(service_routes(record.clone())));
         }
@@ -344,12 +349,19 @@ impl Functions {
         let Some(removed) = self.meta.remove_service(name).await? else {
             return Err(Error::NotFound { kind: "Service", name: name.to_string() });
         };
-        {
+        let gone: Vec<String> = {
             let mut st = self.state_mut();
             st.services.remove(name);
-            st.functions.retain(|_, f| f.config.service.as_ref().map(|s| s.as_str()) != Some(name));
-        }
+            let (kept, gone): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut st.functions)
+                .into_iter()
+                .partition(|(_, f)| f.config.service.as_ref().map(|s| s.as_str()) != Some(name));
+            st.functions = kept;
+            gone.values().flat_map(|f| f.instance_keys()).collect()
+        };
         self.cluster.changed(DOMAIN).await;
+        for key in &gone {
+            self.runtime.evict(key);
+        }
         for f in &removed.functions {
             self.runtime.evict(f.as_str());
             self.logs.delete_function(f.as_str()).await?;

@@ -46,19 +46,26 @@ fn not_found(kind: &'static str, name: String) -> Error {
     Error::NotFound { kind, name }
 }
 
-/// A version number as an alias may name it: `$LATEST` or a published one.
-fn check_version(f: &FunctionRecord, version: &str) -> Result<()> {
+/// A version as an alias may name it, `$LATEST` or a published one, written as Lambda
+/// writes it (`01` is `1`).
+fn check_version(f: &FunctionRecord, version: &str) -> Result<String> {
     match Qualifier::parse(version) {
-        Qualifier::Latest => Ok(()),
-        Qualifier::Version(n) if f.versions.published.contains_key(&n) => Ok(()),
+        Qualifier::Latest => Ok(LATEST.to_string()),
+        Qualifier::Version(n) if f.versions.published.contains_key(&n) => Ok(n.to_string()),
         _ => Err(not_found("Function", format!("{}:{version}", f.config.name))),
     }
 }
 
 /// Checks an alias's routing: one other published version with a weight in 0..=1, and a
 /// published primary version.
-fn check_routing(f: &FunctionRecord, primary: &str, additional: Option<&(String, f64)>) -> Result<()> {
-    let Some((other, weight)) = additional else { return Ok(()) };
+fn check_routing(
+    f: &FunctionRecord,
+    primary: &str,
+    additional: Option<(String, f64)>,
+) -> Result<Option<(String, f64)>> {
+    let Some((other, weight)) = additional else { return Ok(None) };
+    let other = check_version(f, &other)?;
+    let weight = &weight;
     if !(0.0..=1.0).contains(weight) || !weight.is_finite() {
         return Err(Error::InvalidRequest(format!(
             "1 validation error detected: Value '{weight}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"
@@ -74,7 +81,7 @@ fn check_routing(f: &FunctionRecord, primary: &str, additional: Option<&(String,
             "Invalid function version {other}. Function version {other} is already included in routing configuration."
         )));
     }
-    check_version(f, other)
+    Ok(Some((other, *weight)))
 }
 
 impl Functions {
@@ -96,13 +103,11 @@ impl Functions {
                 hex_to_base64(&current.code_sha256)
             )));
         }
-        if let Some((&n, newest)) = current.versions.published.last_key_value() {
-            let mut same = newest.config.clone();
-            same.description.clone_from(&current.config.description);
-            same.event_sources.clone_from(&current.config.event_sources);
-            if newest.code_sha256 == current.code_sha256 && same == current.config {
-                return current.at_version(n).ok_or_else(|| not_found("Function", format!("{name}:{n}")));
-            }
+        if let Some((&n, newest)) = current.versions.published.last_key_value()
+            && newest.code_sha256 == current.code_sha256
+            && versioned(&newest.config) == versioned(&current.config)
+        {
+            return current.at_version(n).ok_or_else(|| not_found("Function", format!("{name}:{n}")));
         }
         let mut next = (*current).clone();
         let n = publish_into(&mut next, description, self.clock.now_ms());
@@ -140,6 +145,7 @@ impl Functions {
         }
         let mut next = (*current).clone();
         next.versions.published.remove(&n);
+        drop_qualifier_statements(&mut next, &version);
         self.replace_versions(&current, next).await?;
         self.runtime.evict(&format!("{name}:{n}"));
         Ok(())
@@ -159,9 +165,8 @@ impl Functions {
             )));
         }
         let version = patch.version.ok_or_else(|| Error::InvalidRequest("FunctionVersion is required.".into()))?;
-        check_version(&current, &version)?;
-        let additional = patch.additional.flatten();
-        check_routing(&current, &version, additional.as_ref())?;
+        let version = check_version(&current, &version)?;
+        let additional = check_routing(&current, &version, patch.additional.flatten())?;
         let made = Alias { version, description: patch.description.unwrap_or_default(), additional, revision: 1 };
         let mut next = (*current).clone();
         next.versions.aliases.insert(alias.to_string(), made.clone());
@@ -180,8 +185,7 @@ impl Functions {
             ));
         }
         if let Some(v) = patch.version {
-            check_version(&current, &v)?;
-            updated.version = v;
+            updated.version = check_version(&current, &v)?;
         }
         if let Some(d) = patch.description {
             updated.description = d;
@@ -189,7 +193,7 @@ impl Functions {
         if let Some(a) = patch.additional {
             updated.additional = a;
         }
-        check_routing(&current, &updated.version, updated.additional.as_ref())?;
+        updated.additional = check_routing(&current, &updated.version, updated.additional.take())?;
         updated.revision += 1;
         let mut next = (*current).clone();
         next.versions.aliases.insert(alias.to_string(), updated.clone());
@@ -204,8 +208,9 @@ impl Functions {
         self.alias_of(&current, alias)?;
         let mut next = (*current).clone();
         next.versions.aliases.remove(alias);
-        // The alias's function URL goes with it.
+        // The alias's function URL and its policy go with it.
         next.versions.urls.remove(alias);
+        drop_qualifier_statements(&mut next, alias);
         self.replace_versions(&current, next).await?;
         Ok(())
     }
@@ -246,6 +251,33 @@ impl Functions {
     async fn replace_versions(&self, current: &FunctionRecord, next: FunctionRecord) -> Result<Arc<FunctionRecord>> {
         self.replace(current, next, None).await
     }
+}
+
+/// What a version freezes of a configuration, for telling whether anything changed since the
+/// newest one: the function's own settings (its description as a version's, event sources,
+/// provisioned and reserved concurrency, permissions, tags, asynchronous settings) left out.
+fn versioned(config: &squall_types::FunctionConfig) -> squall_types::FunctionConfig {
+    let mut c = config.clone();
+    c.description.clear();
+    c.event_sources.clear();
+    c.provisioned_concurrency = 0;
+    c.reserved_concurrency = None;
+    c.permissions.clear();
+    c.tags.clear();
+    c.async_invoke = Default::default();
+    c
+}
+
+/// Removes the resource policy statements of `qualifier` (its own policy, as on Lambda,
+/// gone with the version or alias: one made again later starts without them).
+fn drop_qualifier_statements(record: &mut FunctionRecord, qualifier: &str) {
+    let suffix = format!(":function:{}:{qualifier}", record.config.name);
+    record.config.permissions.retain(|_, statement| {
+        let resource = serde_json::from_str::<serde_json::Value>(statement)
+            .ok()
+            .and_then(|s| s["Resource"].as_str().map(str::to_string));
+        !resource.is_some_and(|r| r.ends_with(&suffix))
+    });
 }
 
 /// Adds a version of `record`'s code and configuration (as they are) to its versions; its

@@ -25,7 +25,7 @@ use pool::Pool;
 
 pub use netns::run_bridge;
 pub use package::find_on_path;
-use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Result, Servers};
+use squall_runtime::{CodeSource, Error, FunctionRuntime, Invocation, LogSink, Outcome, Reservations, Result, Servers};
 use squall_types::FunctionRecord;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -102,6 +102,8 @@ pub struct ProcessRuntime {
     cgroups: Option<Arc<Cgroups>>,
     /// The servers functions' reserved concurrency is shared among.
     servers: Servers,
+    /// Functions' reservations, shared by their versions' pools.
+    reservations: Reservations,
 }
 
 impl ProcessRuntime {
@@ -128,6 +130,7 @@ impl ProcessRuntime {
             logs,
             cgroups,
             servers,
+            reservations: Reservations::default(),
         });
         let weak = Arc::downgrade(&rt);
         let tick = rt.opts.idle_timeout.min(Duration::from_secs(10)).max(Duration::from_millis(100));
@@ -174,7 +177,8 @@ impl ProcessRuntime {
             self.opts.clone(),
             self.logs.clone(),
             self.cgroups.clone(),
-            self.servers.clone(),
+            &self.reservations,
+            &self.servers,
         ));
         pools.insert(name.to_string(), pool.clone());
         Ok(pool)

@@ -10,8 +10,8 @@ use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_clock::wall_ms;
 use squall_runtime::{
-    Body, ConcurrencyLimit, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Result, Servers, Trigger,
-    collect_body, full_body,
+    Body, ConcurrencyLimit, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Reservations, Result,
+    Servers, Trigger, collect_body, full_body,
 };
 use squall_types::{FunctionRecord, LogLine, LogStream, function_arn};
 use std::path::PathBuf;
@@ -46,12 +46,14 @@ impl Pool {
         opts: Arc<ProcessOptions>,
         logs: Arc<dyn LogSink>,
         cgroups: Option<Arc<Cgroups>>,
-        servers: Servers,
+        reservations: &Reservations,
+        servers: &Servers,
     ) -> Self {
-        // A reservation replaces the server-wide default, as in Lambda (0 disables), and holds
-        // across the servers of the store; the default is this machine's own.
+        // A reservation replaces the server-wide default, as in Lambda (0 disables), holds
+        // across the servers of the store and is shared by the function's versions; the
+        // default is this machine's own.
         let permits = match function.config.reserved_concurrency {
-            Some(r) => ConcurrencyLimit::new(r as usize, servers),
+            Some(r) => reservations.limit(function.config.name.as_str(), r as usize, servers),
             None => ConcurrencyLimit::new(opts.max_concurrency, Servers::default()),
         };
         let idle = Mutex::new(Vec::new());
@@ -198,7 +200,8 @@ impl Pool {
         let job_of = |reply| Job {
             request_id: request_id.clone(),
             deadline_ms,
-            function_arn: function_arn(&self.opts.region, c.name.as_str()),
+            // A version's ARN carries its number, as the function's context shows on Lambda.
+            function_arn: function_arn(&self.opts.region, &self.function.instance_key()),
             trace_id: format!(
                 "Root=1-{:08x}-{};Parent={};Sampled=1",
                 wall_ms() / 1000,

@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use squall_clock::wall_ms;
 use squall_runtime::{
     BoxError, CodeSource, ConcurrencyLimit, Error, Failure, FailureKind, FunctionRuntime, Invocation, LogSink, Outcome,
-    Result, Servers, Trigger,
+    Reservations, Result, Servers, Trigger,
 };
 use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext, form_encode};
 use std::collections::HashMap;
@@ -57,6 +57,8 @@ pub struct WasmRuntime {
     ticker: EpochTicker,
     /// The servers functions' reserved concurrency is shared among.
     servers: Servers,
+    /// Functions' reservations, shared by their versions.
+    reservations: Reservations,
     /// What functions call the platform with, and where they may reach.
     platform: crate::platform::PlatformState,
 }
@@ -89,6 +91,7 @@ impl WasmRuntime {
             enforce_timeouts: opts.enforce_timeouts,
             ticker,
             servers,
+            reservations: Reservations::default(),
             platform: Default::default(),
         })
     }
@@ -111,7 +114,10 @@ impl WasmRuntime {
 
     fn cached(&self, function: &FunctionRecord) -> Option<Arc<Loaded>> {
         let map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&function.instance_key()).filter(|l| l.revision == function.revision).cloned()
+        // The code too: a function made again after a delete starts again at revision 1.
+        map.get(&function.instance_key())
+            .filter(|l| l.revision == function.revision && l.sha256 == function.code_sha256)
+            .cloned()
     }
 
     /// A loaded function's `ProxyPre` for the same code, if any (the cold path only).
@@ -121,8 +127,9 @@ impl WasmRuntime {
     }
 
     fn remember(&self, function: &FunctionRecord, pre: ProxyPre<Host>) -> Arc<Loaded> {
+        let name = function.config.name.as_str();
         let permits =
-            function.config.reserved_concurrency.map(|n| ConcurrencyLimit::new(n as usize, self.servers.clone()));
+            function.config.reserved_concurrency.map(|n| self.reservations.limit(name, n as usize, &self.servers));
         let loaded =
             Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());

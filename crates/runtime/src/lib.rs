@@ -10,7 +10,7 @@ mod credentials;
 mod limit;
 
 pub use credentials::{CredentialSource, FunctionCredentials};
-pub use limit::{ConcurrencyLimit, LimitPermit, Servers};
+pub use limit::{ConcurrencyLimit, LimitPermit, Reservations, Servers};
 
 use async_trait::async_trait;
 use bytes::Bytes;

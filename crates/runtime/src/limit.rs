@@ -5,8 +5,9 @@
 //! is counted until its lease ends; one that started is counted within a second) the
 //! shares are those of the old count.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -50,6 +51,27 @@ impl Drop for LimitPermit {
     fn drop(&mut self) {
         self.0.in_use.fetch_sub(1, Ordering::AcqRel);
         self.0.freed.notify_one();
+    }
+}
+
+/// Functions' reserved concurrency by function name: one limit shared by all of a function's
+/// versions (each kept under its own instance key), as Lambda's reservation is.
+#[derive(Debug, Default)]
+pub struct Reservations(Mutex<HashMap<String, (usize, Arc<ConcurrencyLimit>)>>);
+
+impl Reservations {
+    /// The limit of `function` reserving `total` across `servers` (a new one when the
+    /// reservation changed).
+    pub fn limit(&self, function: &str, total: usize, servers: &Servers) -> Arc<ConcurrencyLimit> {
+        let mut by_name = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match by_name.get(function) {
+            Some((t, limit)) if *t == total => limit.clone(),
+            _ => {
+                let limit = ConcurrencyLimit::new(total, servers.clone());
+                by_name.insert(function.to_string(), (total, limit.clone()));
+                limit
+            }
+        }
     }
 }
 

@@ -197,6 +197,23 @@ pub struct FunctionConfig {
     pub tags: BTreeMap<String, String>,
 }
 
+/// Lambda's limit of tags on a function.
+const MAX_TAGS: usize = 50;
+
+/// Why a function's tags are refused, if they are: more than 50, a key of more than 128
+/// characters or none, a value of more than 256, or a key starting with `aws:`.
+pub fn tags_problem(tags: &BTreeMap<String, String>) -> Option<String> {
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
+            return Some(format!("Tag {k:?}: keys are 1 to 128 characters and values at most 256"));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Some(format!("Tag key {k:?}: the aws: prefix is reserved for AWS's use"));
+        }
+    }
+    (tags.len() > MAX_TAGS).then(|| format!("A function has at most {MAX_TAGS} tags; these would be {}", tags.len()))
+}
+
 /// The permissions a serverless.yml gives a function's execution role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolePolicy {
@@ -242,6 +259,9 @@ impl FunctionConfig {
             m.validate()?;
         }
         self.async_invoke.validate()?;
+        if let Some(problem) = tags_problem(&self.tags) {
+            return Err(problem);
+        }
         for key in self.environment.keys() {
             let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

@@ -27,7 +27,7 @@ pub use encoding::{form_decode, form_encode, percent_decode, query_pairs, title_
 pub use event_source::{EventSource, EventSourceMapping, StartingPosition};
 pub use function::{
     ApiKey, Cors, FunctionConfig, FunctionRecord, ResourcePolicy, RolePolicy, Runtime, ServiceRecord, Throttle,
-    base_path_of, default_role, service_name_of,
+    base_path_of, default_role, service_name_of, tags_problem,
 };
 pub use function_url::{DeclaredUrl, FunctionUrl, UrlAuth};
 pub use log::{LogLine, LogStream};

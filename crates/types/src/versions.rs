@@ -86,8 +86,11 @@ impl FunctionRecord {
     /// The record published version `n` runs as, if it exists.
     pub fn at_version(&self, n: u32) -> Option<FunctionRecord> {
         let v = self.versions.published.get(&n)?;
+        let mut config = v.config.clone();
+        // The reservation is the function's, shared by its versions, as on Lambda.
+        config.reserved_concurrency = self.config.reserved_concurrency;
         Some(FunctionRecord {
-            config: v.config.clone(),
+            config,
             code_sha256: v.code_sha256.clone(),
             code_size: v.code_size,
             revision: v.revision,
