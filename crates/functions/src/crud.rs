@@ -208,6 +208,7 @@ impl Functions {
         };
         // Committed: memory follows at once; what comes after is cleanup, best effort.
         self.state_mut().functions.remove(name);
+        self.version_records.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
         for key in deleted.instance_keys() {
             self.runtime.evict(&key);
         }

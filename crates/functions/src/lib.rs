@@ -85,6 +85,9 @@ pub struct Stores {
     pub queue: Arc<dyn InvocationQueue>,
 }
 
+/// A version's record as made from the `$LATEST` record with this (revision, modified) stamp.
+type MadeVersion = ((u64, u64), Arc<FunctionRecord>);
+
 /// The functions service. One per process; shared by the gateway's handlers.
 pub struct Functions {
     meta: Arc<dyn MetaStore>,
@@ -105,6 +108,9 @@ pub struct Functions {
     destinations: std::sync::OnceLock<(Arc<dyn DestinationSink>, String)>,
     /// How the asynchronous dispatcher retries (the default unless set before start).
     async_policy: std::sync::OnceLock<AsyncPolicy>,
+    /// Published versions' records as invocations run them, by function and number, each
+    /// with the stamp of the `$LATEST` record it was made from: made once, not per call.
+    version_records: std::sync::Mutex<HashMap<String, HashMap<u32, MadeVersion>>>,
     /// What records' times, asynchronous invocations' due times and event ages read.
     clock: Clock,
     /// The servers sharing the store, if any: told of every change of records.
@@ -136,6 +142,7 @@ impl Functions {
             writes: tokio::sync::Mutex::new(()),
             destinations: std::sync::OnceLock::new(),
             async_policy: std::sync::OnceLock::new(),
+            version_records: std::sync::Mutex::new(HashMap::new()),
             clock,
             cluster,
         };

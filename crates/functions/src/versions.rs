@@ -244,7 +244,26 @@ impl Functions {
                 }
             }
         };
-        f.at_version(version).map(Arc::new).ok_or_else(|| not_found("Function", format!("{name}:{version}")))
+        self.version_record(&f, version).ok_or_else(|| not_found("Function", format!("{name}:{version}")))
+    }
+
+    /// Version `n` of `f` as invocations run it, made once per `$LATEST` record (a change
+    /// of it, or the function made again, makes it anew).
+    fn version_record(&self, f: &FunctionRecord, n: u32) -> Option<Arc<FunctionRecord>> {
+        let stamp = (f.revision, f.last_modified_ms);
+        let name = f.config.name.as_str();
+        let mut made = self.version_records.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, record)) = made.get(name).and_then(|by_number| by_number.get(&n))
+            && *s == stamp
+        {
+            return Some(record.clone());
+        }
+        let record = Arc::new(f.at_version(n)?);
+        let by_number = made.entry(name.to_string()).or_default();
+        // Versions of older records are dropped as they are met, so the map holds what is live.
+        by_number.retain(|_, (s, _)| *s == stamp);
+        by_number.insert(n, (stamp, record.clone()));
+        Some(record)
     }
 
     /// Writes `next` (whose versions or aliases changed) over `current`.
