@@ -96,7 +96,11 @@ fn code_object(code: &serde_json::Value) -> Option<(String, String)> {
 
 /// Code read from S3 is read as the caller: `s3:GetObject` on the object, under the
 /// bucket's own policy as S3 decides it.
-fn may_read_code(state: &ApiState, req: &ApiRequest, (bucket, key): (String, String)) -> Result<(), ApiError> {
+pub(super) fn may_read_code(
+    state: &ApiState,
+    req: &ApiRequest,
+    (bucket, key): (String, String),
+) -> Result<(), ApiError> {
     let document = state.objects.policy(&bucket);
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let policy = document.as_deref().map(|document| ResourcePolicy { arn: &bucket_arn, document });

@@ -33,6 +33,7 @@ pub static SERVICE: Service = Service {
         CONCURRENCY_GET,
         super::tags::TAGS,
         super::urls::URLS,
+        super::layers::LAYERS,
     ]),
     namespace: "",
     query_code: None,
@@ -62,6 +63,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::tags::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::urls::URLS) {
         super::urls::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::layers::LAYERS) {
+        super::layers::serve(state, req, rest).await
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
     }
@@ -245,6 +248,10 @@ pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     if let Some(arn) = &c.async_invoke.dead_letter {
         doc["DeadLetterConfig"] = json!({ "TargetArn": arn });
     }
+    if !c.layers.is_empty() {
+        let layers: Vec<Value> = c.layers.iter().map(|l| json!({ "Arn": l.arn, "CodeSize": l.code_size })).collect();
+        doc["Layers"] = json!(layers);
+    }
     doc
 }
 
@@ -293,6 +300,7 @@ struct CreateInput {
     tracing_config: Option<Value>,
     dead_letter_config: Option<DeadLetterInput>,
     tags: Option<BTreeMap<String, String>>,
+    layers: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +367,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
     if let Some(tags) = &input.tags {
         super::tags::check_tags(tags)?;
     }
+    let layers = super::layers::function_layers(state, req, input.layers.as_deref().unwrap_or_default()).await?;
     let config = FunctionConfig {
         name: FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?,
         service: None,
@@ -380,6 +389,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         permissions: Default::default(),
         egress: None,
         tags: input.tags.unwrap_or_default(),
+        layers,
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -483,6 +493,7 @@ struct UpdateConfigInput {
     revision_id: Option<String>,
     tracing_config: Option<Value>,
     dead_letter_config: Option<DeadLetterInput>,
+    layers: Option<Vec<String>>,
 }
 
 /// The revision a `RevisionId` names: the current one if it matches (the service checks it
@@ -507,6 +518,10 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         return Err(ApiError::invalid("changing Role is not supported yet"));
     }
     let _ = input.tracing_config;
+    let layers = match &input.layers {
+        Some(arns) => Some(super::layers::function_layers(state, req, arns).await?),
+        None => None,
+    };
     let patch = ConfigPatch {
         runtime: input.runtime.as_deref().map(runtime).transpose()?,
         handler: input.handler,
@@ -521,6 +536,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         }),
         permissions: None,
         tags: None,
+        layers,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

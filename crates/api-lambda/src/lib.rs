@@ -5,6 +5,7 @@ mod access;
 mod code;
 mod lambda;
 mod lambda_async;
+mod layers;
 mod permissions;
 mod tags;
 mod urls;

@@ -22,6 +22,8 @@ pub enum Resource {
     Topic,
     /// `arn:aws:lambda:<region>:<account>:function:<name>`.
     Function,
+    /// `arn:aws:lambda:<region>:<account>:layer:<name>` (publishing), or with `:<version>`.
+    Layer,
     /// `arn:aws:s3:::<bucket>`.
     Bucket,
     /// `arn:aws:s3:::<bucket>/<key>`.
@@ -183,6 +185,15 @@ pub static ACTIONS: &[Action] = &[
     row("secretsmanager", "UpdateSecretVersionStage", "secretsmanager:UpdateSecretVersionStage", Resource::Secret),
     // Lambda
     row("lambda", "AddPermission", "lambda:AddPermission", Resource::Function),
+    row("lambda", "AddLayerVersionPermission", "lambda:AddLayerVersionPermission", Resource::Layer),
+    row("lambda", "DeleteLayerVersion", "lambda:DeleteLayerVersion", Resource::Layer),
+    row("lambda", "GetLayerVersion", "lambda:GetLayerVersion", Resource::Layer),
+    row("lambda", "GetLayerVersionByArn", "lambda:GetLayerVersion", Resource::Layer),
+    row("lambda", "GetLayerVersionPolicy", "lambda:GetLayerVersionPolicy", Resource::Layer),
+    row("lambda", "ListLayers", "lambda:ListLayers", Resource::Any),
+    row("lambda", "ListLayerVersions", "lambda:ListLayerVersions", Resource::Any),
+    row("lambda", "PublishLayerVersion", "lambda:PublishLayerVersion", Resource::Layer),
+    row("lambda", "RemoveLayerVersionPermission", "lambda:RemoveLayerVersionPermission", Resource::Layer),
     row("lambda", "CreateAlias", "lambda:CreateAlias", Resource::Function),
     row("lambda", "DeleteAlias", "lambda:DeleteAlias", Resource::Function),
     row("lambda", "GetAlias", "lambda:GetAlias", Resource::Function),

@@ -30,6 +30,8 @@ pub struct ConfigPatch {
     pub permissions: Option<BTreeMap<String, String>>,
     /// New tags (replace the whole set).
     pub tags: Option<BTreeMap<String, String>>,
+    /// New layers (replace the list; [`Functions::function_layers`] makes it from ARNs).
+    pub layers: Option<Vec<squall_types::FunctionLayer>>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -66,7 +68,7 @@ impl Functions {
             version: None,
             versions: squall_types::Versions::default(),
         };
-        self.runtime.prepare(&record, &code).await?;
+        self.runtime.prepare(&record, &code, &self.code_source()).await?;
         self.artifacts.put(&sha, code).await?;
         self.meta.put_function(&record, Expect::Absent).await?;
         let record = Arc::new(record);
@@ -162,9 +164,14 @@ impl Functions {
         if let Some(t) = patch.tags {
             c.tags = t;
         }
+        if let Some(l) = patch.layers {
+            c.layers = l;
+        }
         c.validate().map_err(Error::InvalidRequest)?;
-        // A new runtime or handler must be able to run the stored code before it goes live.
-        let code = if c.runtime != current.config.runtime || c.handler != current.config.handler {
+        // A new runtime, handler or layers must be able to run with the stored code before
+        // they go live.
+        let old = &current.config;
+        let code = if c.runtime != old.runtime || c.handler != old.handler || c.layers != old.layers {
             Some(
                 self.artifacts
                     .get(&current.code_sha256)
@@ -187,7 +194,7 @@ impl Functions {
         next.revision = current.revision + 1;
         next.last_modified_ms = self.clock.now_ms();
         if let Some(code) = code {
-            self.runtime.prepare(&next, &code).await?;
+            self.runtime.prepare(&next, &code, &self.code_source()).await?;
             self.artifacts.put(&next.code_sha256, code).await?;
         }
         self.meta.put_function(&next, Expect::Revision(current.revision)).await?;

@@ -191,6 +191,12 @@ impl Functions {
                 permissions.extend(statements_of(declared));
             }
             p.config.permissions = std::mem::take(permissions);
+            // The plan names layer versions by ARN; their code is looked up here.
+            let arns: Vec<String> = p.config.layers.iter().map(|l| l.arn.clone()).collect();
+            p.config.layers = self
+                .function_layers(&arns)
+                .await
+                .map_err(|e| Error::InvalidRequest(format!("function {}: {e}", p.config.name)))?;
         }
 
         let missing = self.missing_artifacts(&planned).await?;
@@ -231,7 +237,7 @@ impl Functions {
                     crate::versions::publish_into(&mut record, None, self.clock.now_ms());
                 }
                 apply_declared_url(&mut record, p.url.as_ref(), self.clock.now_ms());
-                self.runtime.prepare(&record, &code).await.map_err(|e| match Error::from(e) {
+                self.runtime.prepare(&record, &code, &self.code_source()).await.map_err(|e| match Error::from(e) {
                     Error::InvalidCode(m) => Error::InvalidCode(format!("function {name}: {m}")),
                     other => other,
                 })?;

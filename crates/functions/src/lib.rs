@@ -17,6 +17,7 @@ mod deploy;
 pub mod destinations;
 mod error;
 mod event_invoke;
+mod layers;
 pub mod logs;
 pub mod routes;
 mod urls;
@@ -28,6 +29,7 @@ pub use deploy::{Action, Change, DeployReport, DeploymentPlan, PlannedApiKey, Pl
 pub use destinations::DestinationSink;
 pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
+pub use layers::{NewLayerVersion, PolicyChange};
 pub use logs::LogPipe;
 pub use routes::{RouteMatch, RouteTable};
 pub use urls::UrlPatch;
@@ -37,7 +39,7 @@ use async_trait::async_trait;
 use squall_clock::Clock;
 use squall_lifecycle::Cluster;
 use squall_runtime::{CodeSource, Invocation, Outcome, SharedRuntime};
-use squall_storage::{ArtifactStore, InvocationQueue, LogStore, MetaStore};
+use squall_storage::{ArtifactStore, InvocationQueue, LogStore, MetaStore, TableStore};
 use squall_types::{FunctionRecord, LogLine, ServiceRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -83,6 +85,8 @@ pub struct Stores {
     pub logs: Arc<dyn LogStore>,
     /// Asynchronous invocations.
     pub queue: Arc<dyn InvocationQueue>,
+    /// Layer versions.
+    pub layers: Arc<dyn TableStore>,
 }
 
 /// A version's record as made from the `$LATEST` record with this (revision, modified) stamp.
@@ -92,6 +96,8 @@ type MadeVersion = ((u64, u64), Arc<FunctionRecord>);
 pub struct Functions {
     meta: Arc<dyn MetaStore>,
     artifacts: Arc<dyn ArtifactStore>,
+    /// Layer versions ([`layers`]).
+    layers: Arc<dyn TableStore>,
     logs: Arc<dyn LogStore>,
     log_pipe: Arc<LogPipe>,
     runtime: SharedRuntime,
@@ -129,10 +135,11 @@ impl Functions {
         clock: Clock,
         cluster: Cluster,
     ) -> Result<Self> {
-        let Stores { meta, artifacts, logs, queue } = stores;
+        let Stores { meta, artifacts, logs, queue, layers } = stores;
         let f = Functions {
             meta,
             artifacts,
+            layers,
             logs,
             log_pipe,
             runtime,
@@ -265,8 +272,12 @@ impl Functions {
 
     /// Runs one invocation of `function`.
     pub async fn invoke(&self, function: &FunctionRecord, invocation: Invocation) -> Result<Outcome> {
-        let code = Artifacts(self.artifacts.clone());
-        Ok(self.runtime.invoke(function, invocation, &code).await?)
+        Ok(self.runtime.invoke(function, invocation, &self.code_source()).await?)
+    }
+
+    /// Where runtimes read stored code from (functions' and layers').
+    pub(crate) fn code_source(&self) -> impl CodeSource + use<> {
+        Artifacts(self.artifacts.clone())
     }
 
     /// Log lines of `function` after position `after`. With `wait`, blocks up to that long

@@ -25,7 +25,12 @@ struct FakeRuntime {
 
 #[async_trait]
 impl FunctionRuntime for FakeRuntime {
-    async fn prepare(&self, f: &FunctionRecord, code: &[u8]) -> squall_runtime::Result<()> {
+    async fn prepare(
+        &self,
+        f: &FunctionRecord,
+        code: &[u8],
+        _: &dyn squall_runtime::CodeSource,
+    ) -> squall_runtime::Result<()> {
         if !code.starts_with(b"ok") {
             return Err(squall_runtime::Error::InvalidCode("not ok".into()));
         }
@@ -106,7 +111,13 @@ async fn open_at(dir: &std::path::Path, clock: &Clock) -> (Functions, Arc<FakeRu
     let rt = Arc::new(FakeRuntime::default());
     let pipe = LogPipe::start(stores.logs.clone());
     let queue = Arc::new(Recording { inner: stores.queue, log: watch::Sender::new(QueueLog::default()) });
-    let stores = Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs, queue: queue.clone() };
+    let stores = Stores {
+        meta: stores.meta,
+        artifacts: stores.artifacts,
+        logs: stores.logs,
+        queue: queue.clone(),
+        layers: stores.layers,
+    };
     let f =
         Functions::open(stores, pipe, rt.clone(), clock.clone(), squall_lifecycle::Cluster::single()).await.unwrap();
     (f, rt, queue)
@@ -135,6 +146,7 @@ fn config(name: &str) -> FunctionConfig {
         permissions: Default::default(),
         egress: None,
         tags: Default::default(),
+        layers: Vec::new(),
     }
 }
 
@@ -399,6 +411,7 @@ async fn what_one_server_deploys_another_on_the_same_postgresql_serves() {
             artifacts: Arc::new(pg_stores.artifacts()),
             logs: logs.clone(),
             queue: Arc::new(pg_stores.invocations("functions-test")),
+            layers: Arc::new(pg_stores.tables("layers")),
         };
         Functions::open(stores, LogPipe::start(logs), Arc::new(FakeRuntime::default()), Clock::system(), cluster)
     };
@@ -432,4 +445,62 @@ async fn what_one_server_deploys_another_on_the_same_postgresql_serves() {
     within("removals", Box::new(move || seen.list_functions().is_empty() && seen.list_services().is_empty())).await;
     wa.stop().await;
     wb.stop().await;
+}
+
+#[tokio::test]
+async fn layer_versions_are_numbered_once_kept_across_restarts_and_resolved_for_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let arn = |n: &str| format!("arn:aws:lambda:us-east-1:000000000000:layer:{n}");
+    {
+        let (f, _) = open(dir.path()).await;
+        let one = f.publish_layer_version("libs", Default::default(), b"zip one".to_vec()).await.unwrap();
+        let two = f.publish_layer_version("libs", Default::default(), b"zip two".to_vec()).await.unwrap();
+        assert_eq!((one.version, two.version), (1, 2));
+        f.delete_layer_version("libs", 2).await.unwrap();
+        f.delete_layer_version("libs", 2).await.unwrap();
+        assert!(matches!(f.layer_version("libs", 2).await, Err(Error::NotFound { .. })));
+    }
+    let (f, _) = open(dir.path()).await;
+    let three = f.publish_layer_version("libs", Default::default(), b"zip three".to_vec()).await.unwrap();
+    assert_eq!(three.version, 3, "numbers are never reused, even after a restart");
+    assert_eq!(f.layer_versions("libs").await.unwrap().iter().map(|v| v.version).collect::<Vec<_>>(), [3, 1]);
+    assert_eq!(f.layer_code("libs", 1).await.unwrap(), b"zip one");
+
+    let used = f.function_layers(&[arn("libs:1")]).await.unwrap();
+    assert_eq!((used[0].code_sha256.as_str(), used[0].code_size), (crud::sha256_hex(b"zip one").as_str(), 7));
+    let six: Vec<String> = (0..6).map(|i| arn(&format!("l{i}:1"))).collect();
+    let foreign = "arn:aws:lambda:us-east-1:123456789012:layer:libs:1".to_string();
+    for (arns, says) in [
+        (vec![arn("libs:2")], "does not exist"),
+        (vec![arn("libs:1"), arn("libs:3")], "Two different versions"),
+        (six, "more than 5"),
+        (vec![foreign], "publish-layer-version"),
+    ] {
+        let problem = f.function_layers(&arns).await.unwrap_err().to_string();
+        assert!(problem.contains(says), "{problem}");
+    }
+
+    let sid = "everyone".to_string();
+    let changed = f
+        .change_layer_policy(
+            "libs",
+            1,
+            Some(1),
+            Box::new(move |p| {
+                p.insert(sid.clone(), "{}".into());
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.revision, 2);
+    let stale = f.change_layer_policy("libs", 1, Some(1), Box::new(|_| Ok(()))).await;
+    assert!(matches!(stale, Err(Error::PreconditionFailed(_))));
+
+    // A function of a Lambda runtime may use layers; a component may not.
+    let mut c = config("with-layers");
+    c.layers = used;
+    assert!(c.validate().unwrap_err().contains("layers are for functions of Lambda's runtimes"));
+    c.runtime = squall_types::Runtime::Python { minor: 12 };
+    assert!(c.validate().is_ok());
 }

@@ -17,6 +17,7 @@ mod gateway_responses;
 mod http;
 mod iam;
 mod intrinsics;
+mod layers;
 mod locate;
 mod package;
 mod parse;
@@ -29,6 +30,7 @@ mod topics;
 mod variables;
 
 pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
+pub use layers::{LayerRef, LayerSpec};
 pub use locate::Locator;
 pub use package::{Esbuild, PackageSpec, Plugins};
 pub use parse::{parse, parse_for, parse_with};
@@ -76,6 +78,8 @@ pub struct Manifest {
     pub cors: Option<Cors>,
     /// The functions, in manifest order.
     pub functions: Vec<FunctionSpec>,
+    /// The layers the service defines (`layers:`), published on deploy when changed.
+    pub layers: Vec<LayerSpec>,
     /// Tables declared under `resources`, created on deploy when missing.
     pub tables: Vec<TableResource>,
     /// Queues declared under `resources`, created (or their attributes set) on deploy.
@@ -145,6 +149,9 @@ pub struct FunctionSpec {
     pub publish: bool,
     /// Its function URL (`url`), open to everyone as the framework's.
     pub url: Option<squall_types::DeclaredUrl>,
+    /// Its layers (`layers`, else `provider.layers`), in order; `squall deploy` puts their
+    /// versions' ARNs in its configuration.
+    pub layers: Vec<LayerRef>,
 }
 
 /// A stack output.

@@ -63,6 +63,7 @@ pub fn parse_with(
         schedules: vec![],
         event_buses: vec![],
         schedule_groups: vec![],
+        layer_ids: Default::default(),
     };
     let root: Value = match serde_norway::from_str(text) {
         Ok(v) => v,
@@ -175,6 +176,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) event_buses: Vec<String>,
     /// `AWS::Scheduler::ScheduleGroup` resources' names.
     pub(crate) schedule_groups: Vec<String>,
+    /// The logical ids of the service's layers (`<Key>LambdaLayer`), to their keys.
+    pub(crate) layer_ids: BTreeMap<String, String>,
 }
 
 /// A key path as messages show it: `functions.f.events[0].sns`.
@@ -338,6 +341,8 @@ impl Cx<'_> {
         let mut build = None;
         let mut plugins = crate::Plugins::default();
         let mut package = crate::PackageSpec::default();
+        let mut layers = Vec::new();
+        self.layer_ids = crate::layers::layer_ids(root.get("layers"));
         // Resources first: environment values anywhere may refer to them.
         let mut tables = Vec::new();
         let mut queues = Vec::new();
@@ -392,7 +397,8 @@ impl Cx<'_> {
                 // Read by `${env:}` and `${param:}` variables, resolved before this.
                 "useDotenv" | "params" => {}
                 "resources" => {}
-                "stages" | "layers" | "outputs" | "org" | "app" | "console" | "dashboard" => {
+                "layers" => layers = self.layers(v),
+                "stages" | "outputs" | "org" | "app" | "console" | "dashboard" => {
                     self.error(&[key], "is not supported yet")
                 }
                 other => self.error(&[other], "unknown key"),
@@ -448,6 +454,7 @@ impl Cx<'_> {
             build,
             cors: provider.http_api.cors.clone(),
             functions,
+            layers,
             tables,
             queues,
             topics: std::mem::take(&mut self.topics),
@@ -553,7 +560,7 @@ impl Cx<'_> {
                 "logs" => self.warn(&path, "ignored: squall keeps every function's logs (squall logs)"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
                 "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
-                "layers" => self.error(&path, "layers are not supported yet"),
+                "layers" => p.layers = Some(self.layer_refs(&path, v)),
                 other => self.error(&["provider", other], "is not supported yet"),
             }
         }
@@ -627,6 +634,7 @@ impl Cx<'_> {
         let mut tags = provider.tags.clone();
         let mut publish = provider.version_functions.unwrap_or(true);
         let mut url = None;
+        let mut layers = provider.layers.clone().unwrap_or_default();
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
         // needed before `name:` may have been read.
@@ -654,6 +662,7 @@ impl Cx<'_> {
                 "tags" => tags.extend(self.environment(&path, val)),
                 "versionFunction" => publish = self.flag(&path, val).unwrap_or(publish),
                 "url" => url = self.function_url(&path, val),
+                "layers" => layers = self.layer_refs(&path, val),
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
                 "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" => {
@@ -718,6 +727,7 @@ impl Cx<'_> {
             permissions: Default::default(),
             egress: self.egress.clone(),
             tags,
+            layers: Vec::new(),
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);
@@ -740,7 +750,13 @@ impl Cx<'_> {
             let document = serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string();
             self.resource_policies.push(squall_types::ResourcePolicy { logical_id, resource: arn, document });
         }
-        let spec = FunctionSpec { key: key.to_string(), config, routes, package, publish, url };
+        if !layers.is_empty() && !config.runtime.is_process() {
+            self.error(
+                &["functions", key, "layers"],
+                format!("a {} function is a component: it has no /opt for layers", config.runtime),
+            );
+        }
+        let spec = FunctionSpec { key: key.to_string(), config, routes, package, publish, url, layers };
         (self.errors.len() == errors_before).then_some(spec)
     }
 
@@ -803,6 +819,8 @@ struct Provider {
     tags: BTreeMap<String, String>,
     /// `provider.versionFunctions` (the framework's default: true).
     version_functions: Option<bool>,
+    /// `provider.layers`: every function's, unless it names its own.
+    layers: Option<Vec<crate::LayerRef>>,
 }
 
 #[cfg(test)]

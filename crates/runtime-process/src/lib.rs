@@ -152,6 +152,13 @@ impl ProcessRuntime {
         Ok(rt)
     }
 
+    /// Whether `function`'s code and layers are unpacked.
+    fn unpacked(&self, function: &FunctionRecord) -> bool {
+        let work = &self.opts.work_dir;
+        package::code_dir(work, &function.code_sha256).exists()
+            && package::layers_dir(work, &function.config.layers).is_none_or(|d| d.exists())
+    }
+
     fn pool(&self, function: &FunctionRecord) -> Result<Arc<Pool>> {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         let key = function.instance_key();
@@ -167,10 +174,10 @@ impl ProcessRuntime {
             return Err(Error::Internal(format!("{name} revision {} was replaced or deleted", function.revision)));
         }
         gone.remove(name);
-        let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
-        if !dir.exists() {
+        if !self.unpacked(function) {
             return Err(Error::Internal(format!("the code of {name} is not unpacked")));
         }
+        let dir = package::code_dir(&self.opts.work_dir, &function.code_sha256);
         let pool = Arc::new(Pool::new(
             function.clone(),
             dir,
@@ -187,17 +194,27 @@ impl ProcessRuntime {
 
 #[async_trait]
 impl FunctionRuntime for ProcessRuntime {
-    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8], layers: &dyn CodeSource) -> Result<()> {
         let work = self.opts.work_dir.clone();
         let (sha, bytes) = (function.code_sha256.clone(), code.to_vec());
         let dir = tokio::task::spawn_blocking(move || package::unpack(&work, &sha, &bytes))
             .await
             .map_err(|e| Error::Internal(format!("unpacking failed: {e}")))??;
+        let opt = package::layers_dir(&self.opts.work_dir, &function.config.layers);
+        if let Some(opt) = opt.clone().filter(|o| !o.exists()) {
+            let mut zips = Vec::new();
+            for layer in &function.config.layers {
+                zips.push((layer.arn.clone(), layers.fetch(&layer.code_sha256).await?));
+            }
+            tokio::task::spawn_blocking(move || package::unpack_layers(&opt, &zips))
+                .await
+                .map_err(|e| Error::Internal(format!("unpacking layers failed: {e}")))??;
+        }
         if function.config.egress.is_some() && (self.opts.sandbox.is_none() || self.opts.net_bridge.is_none()) {
             // A limit that could not be applied must not be accepted.
             return Err(Error::InvalidCode(EGRESS_NEEDS_SANDBOX.into()));
         }
-        package::check(function.config.runtime, &function.config.handler, &dir)
+        package::check(function.config.runtime, &function.config.handler, &dir, opt.as_deref())
     }
 
     async fn invoke(
@@ -208,10 +225,10 @@ impl FunctionRuntime for ProcessRuntime {
     ) -> Result<Outcome> {
         let pool = match self.pool(function) {
             Ok(p) => p,
-            Err(_) if !package::code_dir(&self.opts.work_dir, &function.code_sha256).exists() => {
-                // Unpacked code is a cache: a wiped work directory is rebuilt from the artifact.
+            Err(_) if !self.unpacked(function) => {
+                // Unpacked code is a cache: a wiped work directory is rebuilt from the artifacts.
                 let bytes = code.fetch(&function.code_sha256).await?;
-                self.prepare(function, &bytes).await?;
+                self.prepare(function, &bytes, code).await?;
                 self.pool(function)?
             }
             Err(e) => return Err(e),

@@ -1,12 +1,24 @@
-//! Function packages: a zip unpacked once per digest into `<work>/code/<sha256>/`, read-only.
+//! Function packages: a zip unpacked once per digest into `<work>/code/<sha256>/`, read-only;
+//! a function's layers unpacked once per list into `<work>/opt/<digest of the list>/`, each
+//! over the ones before it, as Lambda stacks them under `/opt`.
 
+use sha2::Digest as _;
 use squall_runtime::{Error, Result};
-use squall_types::Runtime;
+use squall_types::{FunctionLayer, Runtime};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 pub(crate) fn code_dir(work: &Path, sha256: &str) -> PathBuf {
     work.join("code").join(sha256)
+}
+
+/// Where the layers `layers` are unpacked together, if there are any.
+pub(crate) fn layers_dir(work: &Path, layers: &[FunctionLayer]) -> Option<PathBuf> {
+    if layers.is_empty() {
+        return None;
+    }
+    let list: Vec<&str> = layers.iter().map(|l| l.code_sha256.as_str()).collect();
+    Some(work.join("opt").join(hex::encode(sha2::Sha256::digest(list.join(",")))))
 }
 
 /// Unpacks `zip` (refusing entries that escape the directory) unless already done.
@@ -15,23 +27,57 @@ pub(crate) fn unpack(work: &Path, sha256: &str, zip: &[u8]) -> Result<PathBuf> {
     if dir.exists() {
         return Ok(dir);
     }
-    let invalid = |m: String| Error::InvalidCode(m);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
-        .map_err(|e| invalid(format!("the package is not a zip file ({e})")))?;
+    build(&dir, |tmp| extract(zip, tmp, "the package"))
+}
+
+/// Unpacks `zips` (layers, in order) into one directory, each over the ones before it,
+/// unless already done.
+pub(crate) fn unpack_layers(dir: &Path, zips: &[(String, Vec<u8>)]) -> Result<PathBuf> {
+    if dir.exists() {
+        return Ok(dir.to_path_buf());
+    }
+    build(dir, |tmp| zips.iter().try_for_each(|(arn, zip)| extract(zip, tmp, &format!("layer {arn}"))))
+}
+
+/// Makes `dir` by `fill`ing a fresh temporary directory beside it and renaming it into place.
+fn build(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+    let parent = dir.parent().expect("unpacked directories have a parent");
+    let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // Unique per call: two unpacks of the same code may race, and must not share a directory.
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = work.join("code").join(format!(".tmp-{sha256}-{}-{n}", std::process::id()));
+    let tmp = parent.join(format!(".tmp-{base}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| Error::Internal(format!("creating {}: {e}", tmp.display())))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let io = |e: std::io::Error| Error::Internal(format!("unpacking: {e}"));
+    match std::fs::rename(&tmp, dir) {
+        Ok(()) => Ok(dir.to_path_buf()),
+        // Another preparation of the same code won the race; its copy is identical.
+        Err(_) if dir.exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(dir.to_path_buf())
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Writes the entries of `zip` (`what`, for errors) under `tmp`, replacing files already
+/// there.
+fn extract(zip: &[u8], tmp: &Path, what: &str) -> Result<()> {
+    let invalid = |m: String| Error::InvalidCode(m);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .map_err(|e| invalid(format!("{what} is not a zip file ({e})")))?;
     let io = |e: std::io::Error| Error::Internal(format!("unpacking: {e}"));
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| invalid(format!("a zip entry is unreadable ({e})")))?;
         let name = entry.name().to_string();
         let rel = Path::new(&name);
         if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(invalid(format!("the package entry {name:?} escapes its directory")));
+            return Err(invalid(format!("{what}'s entry {name:?} escapes its directory")));
         }
         let out = tmp.join(rel);
         if entry.is_dir() {
@@ -43,20 +89,16 @@ pub(crate) fn unpack(work: &Path, sha256: &str, zip: &[u8]) -> Result<PathBuf> {
         }
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).map_err(|e| invalid(format!("{name}: {e}")))?;
+        // A later layer's file replaces an earlier one's (which is read-only).
+        if out.is_file() {
+            std::fs::remove_file(&out).map_err(io)?;
+        }
         std::fs::write(&out, &bytes).map_err(io)?;
         // Executables keep their execute bits; nothing stays writable.
         let mode = entry.unix_mode().unwrap_or(0o644) & 0o555 | 0o444;
         set_mode(&out, mode).map_err(io)?;
     }
-    match std::fs::rename(&tmp, &dir) {
-        Ok(()) => Ok(dir),
-        // Another preparation of the same code won the race; its copy is identical.
-        Err(_) if dir.exists() => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(dir)
-        }
-        Err(e) => Err(io(e)),
-    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -131,8 +173,9 @@ pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
     std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file())
 }
 
-/// Checks that `dir` can run as `runtime` with `handler`; errors say what is missing.
-pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path) -> Result<()> {
+/// Checks that `dir` can run as `runtime` with `handler` (a custom runtime's bootstrap may
+/// come from its layers, `opt`, as on Lambda); errors say what is missing.
+pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path, opt: Option<&Path>) -> Result<()> {
     let invalid = |m: String| Err(Error::InvalidCode(m));
     if let Some(program) = interpreter(runtime)
         && !on_path(program)
@@ -141,10 +184,11 @@ pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path) -> Result<()> {
     }
     match runtime {
         Runtime::Provided { .. } => {
-            let bootstrap = dir.join("bootstrap");
-            if !bootstrap.is_file() {
-                return invalid(format!("runtime {runtime} needs an executable named bootstrap at the package root"));
-            }
+            let Some(bootstrap) = bootstrap(dir, opt) else {
+                return invalid(format!(
+                    "runtime {runtime} needs an executable named bootstrap at the package root (or at a layer's)"
+                ));
+            };
             if !is_executable(&bootstrap) {
                 return invalid("the package's bootstrap is not executable (chmod +x it before packaging)".into());
             }
@@ -188,6 +232,12 @@ pub(crate) fn check(runtime: Runtime, handler: &str, dir: &Path) -> Result<()> {
         Runtime::Wasm => return invalid("wasm functions do not run as processes".into()),
     }
     Ok(())
+}
+
+/// A custom runtime's bootstrap: the package's, else its layers' (Lambda looks in
+/// `/var/task`, then `/opt`).
+pub(crate) fn bootstrap(dir: &Path, opt: Option<&Path>) -> Option<PathBuf> {
+    std::iter::once(dir).chain(opt).map(|d| d.join("bootstrap")).find(|b| b.is_file())
 }
 
 #[cfg(unix)]
@@ -239,9 +289,9 @@ mod tests {
         let work = tempfile::tempdir().unwrap();
         let z = zip(&[("bootstrap", b"#!/bin/sh\n", 0o755), ("app/handler.py", b"def main(e, c): pass\n", 0o644)]);
         let dir = unpack(work.path(), "abc", &z).unwrap();
-        assert!(check(Runtime::Provided { al2: false }, "ignored", &dir).is_ok());
-        assert!(check(Runtime::Python { minor: 12 }, "app.handler.main", &dir).is_ok() || !on_path("python3"));
-        let err = check(Runtime::Python { minor: 12 }, "nope.main", &dir).unwrap_err().to_string();
+        assert!(check(Runtime::Provided { al2: false }, "ignored", &dir, None).is_ok());
+        assert!(check(Runtime::Python { minor: 12 }, "app.handler.main", &dir, None).is_ok() || !on_path("python3"));
+        let err = check(Runtime::Python { minor: 12 }, "nope.main", &dir, None).unwrap_err().to_string();
         assert!(err.contains("no nope.py") || err.contains("not installed"), "{err}");
         let mode = |p: &str| {
             use std::os::unix::fs::PermissionsExt;
@@ -253,6 +303,25 @@ mod tests {
     }
 
     #[test]
+    fn layers_unpack_in_order_each_over_the_ones_before_and_may_hold_the_bootstrap() {
+        let work = tempfile::tempdir().unwrap();
+        let layer = |sha: &str| FunctionLayer { arn: format!("arn:{sha}"), code_sha256: sha.into(), code_size: 1 };
+        assert_eq!(layers_dir(work.path(), &[]), None);
+        let (a, b) = (layer("a"), layer("b"));
+        let dir = layers_dir(work.path(), &[a.clone(), b.clone()]).unwrap();
+        assert_ne!(Some(&dir), layers_dir(work.path(), &[b, a]).as_ref(), "the order is part of the set");
+        let first = zip(&[("python/m.py", b"first", 0o644), ("bootstrap", b"#!/bin/sh\n", 0o755)]);
+        let second = zip(&[("python/m.py", b"second", 0o644)]);
+        unpack_layers(&dir, &[("a".into(), first), ("b".into(), second)]).unwrap();
+        assert_eq!(std::fs::read(dir.join("python/m.py")).unwrap(), b"second");
+        let code = unpack(work.path(), "code", &zip(&[("task.txt", b"", 0o644)])).unwrap();
+        assert_eq!(bootstrap(&code, Some(&dir)), Some(dir.join("bootstrap")));
+        assert!(check(Runtime::Provided { al2: true }, "x", &code, Some(&dir)).is_ok());
+        let bad = unpack_layers(&work.path().join("opt").join("bad"), &[("arn:bad".into(), b"junk".to_vec())]);
+        assert!(bad.unwrap_err().to_string().contains("layer arn:bad is not a zip"));
+    }
+
+    #[test]
     fn refuses_escaping_entries_missing_bootstraps_and_non_zips() {
         let work = tempfile::tempdir().unwrap();
         let evil = zip(&[("../evil", b"x", 0o644)]);
@@ -260,8 +329,10 @@ mod tests {
         assert!(!work.path().join("evil").exists());
         assert!(unpack(work.path(), "junk", b"junk").unwrap_err().to_string().contains("not a zip"));
         let dir = unpack(work.path(), "nob", &zip(&[("main.py", b"", 0o644)])).unwrap();
-        assert!(check(Runtime::Provided { al2: true }, "x", &dir).unwrap_err().to_string().contains("bootstrap"));
+        assert!(check(Runtime::Provided { al2: true }, "x", &dir, None).unwrap_err().to_string().contains("bootstrap"));
         let dir = unpack(work.path(), "noexec", &zip(&[("bootstrap", b"", 0o644)])).unwrap();
-        assert!(check(Runtime::Provided { al2: true }, "x", &dir).unwrap_err().to_string().contains("not executable"));
+        assert!(
+            check(Runtime::Provided { al2: true }, "x", &dir, None).unwrap_err().to_string().contains("not executable")
+        );
     }
 }

@@ -86,6 +86,49 @@ fn egress_bridge(
     Bridge::start(&opts.work_dir.join("net"), &platform, grants.to_vec(), f.config.name.as_str())
 }
 
+/// Where `f`'s layers are unpacked, and where its process sees them: `/opt` in the
+/// sandbox, as on Lambda; outside it (no bubblewrap) the directory itself, which the search
+/// paths below name instead.
+fn layers(f: &FunctionRecord, opts: &ProcessOptions) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let real = crate::package::layers_dir(&opts.work_dir, &f.config.layers)?;
+    let seen = if opts.sandbox.is_some() { "/opt".into() } else { real.clone() };
+    Some((real, seen))
+}
+
+/// The search paths Lambda's runtimes give layers (`/opt/python`, `/opt/nodejs/node_modules`,
+/// `/opt/bin`, `/opt/lib`...), under `opt`, ahead of what `env` has.
+fn layer_paths(f: &FunctionRecord, opt: &Path, env: &mut Vec<(String, String)>) {
+    let o = opt.display();
+    let mut prepend = |key: &str, paths: Vec<String>, after: bool| {
+        let joined = paths.join(":");
+        match env.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) if after => *v = format!("{v}:{joined}"),
+            Some((_, v)) => *v = format!("{joined}:{v}"),
+            None => env.push((key.to_string(), joined)),
+        }
+    };
+    // Lambda's PATH ends with /opt/bin; its LD_LIBRARY_PATH with /opt/lib.
+    prepend("PATH", vec![format!("{o}/bin")], true);
+    prepend("LD_LIBRARY_PATH", vec![format!("{o}/lib")], true);
+    match f.config.runtime {
+        Runtime::Python { minor } => prepend(
+            "PYTHONPATH",
+            vec![format!("{o}/python/lib/python3.{minor}/site-packages"), format!("{o}/python")],
+            false,
+        ),
+        Runtime::Node { major } => prepend(
+            "NODE_PATH",
+            vec![format!("{o}/nodejs/node{major}/node_modules"), format!("{o}/nodejs/node_modules")],
+            false,
+        ),
+        Runtime::Ruby { minor } => {
+            prepend("RUBYLIB", vec![format!("{o}/ruby/lib")], false);
+            prepend("GEM_PATH", vec![format!("{o}/ruby/gems/3.{minor}.0")], false);
+        }
+        _ => {}
+    }
+}
+
 fn environment(
     f: &FunctionRecord,
     dir: &Path,
@@ -129,6 +172,9 @@ fn environment(
         }
         _ => {}
     }
+    if let Some((_, seen)) = layers(f, opts) {
+        layer_paths(f, &seen, &mut env);
+    }
     if let Some(url) = &opts.endpoint_url {
         env.push(("AWS_ENDPOINT_URL".into(), url.clone()));
     }
@@ -151,7 +197,13 @@ fn program(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions) -> Vec<std::ff
         Runtime::Node { .. } => vec!["node".into(), loops.join("node_loop.js").into(), f.config.handler.clone().into()],
         Runtime::Ruby { .. } => vec!["ruby".into(), loops.join("ruby_loop.rb").into(), f.config.handler.clone().into()],
         Runtime::Go => vec![dir.join(&f.config.handler).into()],
-        _ => vec![dir.join("bootstrap").into()],
+        _ => match layers(f, opts) {
+            // A bootstrap only a layer has runs from where the process sees the layers.
+            Some((real, seen)) if !dir.join("bootstrap").is_file() && real.join("bootstrap").is_file() => {
+                vec![seen.join("bootstrap").into()]
+            }
+            _ => vec![dir.join("bootstrap").into()],
+        },
     }
 }
 
@@ -172,8 +224,11 @@ fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions, bridge: Option
                 .arg("--ro-bind")
                 .args([dir, dir])
                 .arg("--ro-bind")
-                .args([&loops, &loops])
-                .args(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]);
+                .args([&loops, &loops]);
+            if let Some((real, seen)) = layers(f, opts) {
+                c.arg("--ro-bind").arg(real).arg(seen);
+            }
+            c.args(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]);
             if let (Some(bridge), Some(helper)) = (bridge, &opts.net_bridge) {
                 c.args(["--unshare-net", "--bind"]).args([bridge.dir(), bridge.dir()]);
                 let mut under = vec![helper.clone().into_os_string()];

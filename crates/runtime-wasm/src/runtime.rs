@@ -282,7 +282,7 @@ fn log_lines(function: &str, inv: (&str, &str), stream: LogStream, lines: Vec<St
 
 #[async_trait]
 impl FunctionRuntime for WasmRuntime {
-    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8], _layers: &dyn CodeSource) -> Result<()> {
         // Compile (caching the result on disk) and check the imports and exports; the
         // version is loaded into memory on its first invocation.
         let component = match self.cache.load(&self.engine, &function.code_sha256) {

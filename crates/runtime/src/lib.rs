@@ -186,8 +186,9 @@ pub trait CodeSource: Send + Sync + 'static {
 pub trait FunctionRuntime: Send + Sync + 'static {
     /// Checks and prepares the code of a function version before it becomes visible
     /// (compile, cache). Called on create and update; an `Err(InvalidCode)` refuses the
-    /// deploy and leaves the previous version serving.
-    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()>;
+    /// deploy and leaves the previous version serving. The code of the layers it uses
+    /// comes from `layers`.
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8], layers: &dyn CodeSource) -> Result<()>;
 
     /// Runs one invocation of `function`, loading its code through `code` if it is not in
     /// memory.
@@ -231,8 +232,8 @@ impl ByKind {
 
 #[async_trait]
 impl FunctionRuntime for ByKind {
-    async fn prepare(&self, function: &FunctionRecord, code: &[u8]) -> Result<()> {
-        self.pick(function).prepare(function, code).await
+    async fn prepare(&self, function: &FunctionRecord, code: &[u8], layers: &dyn CodeSource) -> Result<()> {
+        self.pick(function).prepare(function, code, layers).await
     }
 
     async fn invoke(

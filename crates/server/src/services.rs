@@ -50,6 +50,7 @@ impl Services {
             artifacts: stores.artifacts.clone(),
             logs: stores.logs.clone(),
             queue: stores.queue.clone(),
+            layers: stores.layers.clone(),
         };
         let functions = Arc::new(
             Functions::open(function_stores, log_pipe, runtime, clock.clone(), stores.cluster.clone())

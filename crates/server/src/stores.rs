@@ -22,6 +22,7 @@ pub(crate) struct Stores {
     pub(crate) identities: Arc<dyn TableStore>,
     pub(crate) events: Arc<dyn TableStore>,
     pub(crate) scheduler: Arc<dyn TableStore>,
+    pub(crate) layers: Arc<dyn TableStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
     pub(crate) embedded: bool,
@@ -53,6 +54,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             identities: s.identities,
             events: s.events,
             scheduler: s.scheduler,
+            layers: s.layers,
             blobs,
             embedded: true,
             cluster: squall_lifecycle::Cluster::single(),
@@ -83,6 +85,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         identities: Arc::new(pg.tables("iam")),
         events: Arc::new(pg.tables("events")),
         scheduler: Arc::new(pg.tables("scheduler")),
+        layers: Arc::new(pg.tables("layers")),
         blobs,
         embedded: false,
         cluster: squall_lifecycle::Cluster { coordination: Arc::new(pg.coordination()), node, shared: true },

@@ -24,6 +24,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             permissions: Default::default(),
             egress: None,
             tags: Default::default(),
+            layers: Vec::new(),
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

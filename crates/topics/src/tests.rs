@@ -20,7 +20,12 @@ struct NoRuntime;
 
 #[async_trait::async_trait]
 impl FunctionRuntime for NoRuntime {
-    async fn prepare(&self, _: &FunctionRecord, _: &[u8]) -> squall_runtime::Result<()> {
+    async fn prepare(
+        &self,
+        _: &FunctionRecord,
+        _: &[u8],
+        _: &dyn squall_runtime::CodeSource,
+    ) -> squall_runtime::Result<()> {
         Ok(())
     }
     async fn invoke(&self, _: &FunctionRecord, _: Invocation, _: &dyn CodeSource) -> squall_runtime::Result<Outcome> {
@@ -37,7 +42,13 @@ async fn open(dir: &std::path::Path, clock: &Clock) -> (Arc<Topics>, Arc<Queues>
             .expect("queues"),
     );
     let functions = Functions::open(
-        Stores { meta: stores.meta, artifacts: stores.artifacts, logs: stores.logs.clone(), queue: stores.queue },
+        Stores {
+            meta: stores.meta,
+            artifacts: stores.artifacts,
+            logs: stores.logs.clone(),
+            queue: stores.queue,
+            layers: stores.layers,
+        },
         LogPipe::start(stores.logs),
         Arc::new(NoRuntime),
         clock.clone(),

@@ -195,6 +195,10 @@ pub struct FunctionConfig {
     /// Its tags (serverless.yml `provider.tags` and `tags`, Lambda's TagResource).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// The layer versions its code runs with, in order (later ones over earlier ones under
+    /// `/opt`); the functions service fills in each one's code from its ARN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<crate::FunctionLayer>,
 }
 
 /// Lambda's limit of tags on a function.
@@ -261,6 +265,15 @@ impl FunctionConfig {
         self.async_invoke.validate()?;
         if let Some(problem) = tags_problem(&self.tags) {
             return Err(problem);
+        }
+        if !self.layers.is_empty() && !self.runtime.is_process() {
+            return Err(format!(
+                "layers are for functions of Lambda's runtimes: a {} function is a component with no /opt to hold them",
+                self.runtime
+            ));
+        }
+        if self.layers.len() > crate::MAX_FUNCTION_LAYERS {
+            return Err(format!("Cannot reference more than {} layers.", crate::MAX_FUNCTION_LAYERS));
         }
         for key in self.environment.keys() {
             let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())

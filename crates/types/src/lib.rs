@@ -13,6 +13,7 @@ mod encoding;
 mod event_source;
 mod function;
 mod function_url;
+mod layers;
 mod log;
 mod names;
 mod route;
@@ -30,6 +31,9 @@ pub use function::{
     base_path_of, default_role, service_name_of, tags_problem,
 };
 pub use function_url::{DeclaredUrl, FunctionUrl, UrlAuth};
+pub use layers::{
+    FunctionLayer, LayerVersion, LayerVersionArn, MAX_FUNCTION_LAYERS, layer_arn, layer_name_problem, layer_version_arn,
+};
 pub use log::{LogLine, LogStream};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};
 pub use route::{

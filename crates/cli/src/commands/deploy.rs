@@ -84,6 +84,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
         super::buckets::ensure_buckets(&client, &manifest.buckets, &manifest.bucket_notifications).await?;
         super::buckets::ensure_policies(&client, &manifest.resource_policies).await?;
+        let layers = super::layers::ensure_layers(&client, &manifest, dir).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;
@@ -94,13 +95,16 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
                 client.call(Method::PUT, &path, p.bytes.clone()).await?;
             }
         }
-        let plan = plan(&manifest, &packages, &http_base);
+        let plan = plan(&manifest, &packages, &layers, &http_base);
         let body = serde_json::to_vec(&plan).context("encoding the plan")?;
         let report = client
             .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.deployment().as_str())), body)
             .await?
             .json()?;
         print_report(&report);
+        super::layers::delete_replaced(&client, &layers)
+            .await
+            .context("the functions are deployed, but layer versions they no longer use are not all deleted")?;
         // Functions removed by this deploy count as the service's: their subscriptions and
         // bucket notifications go.
         let mut functions: HashSet<String> = manifest.functions.iter().map(|f| f.config.name.to_string()).collect();
@@ -446,9 +450,15 @@ fn read_manifest(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
 /// What the server is asked to make the service: its functions with their packages, its
 /// routes, keys and outputs (`resources.Outputs`, and `ServiceEndpoint` / `HttpApiUrl`
 /// as the framework adds them, at `http_base`).
-fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> DeploymentPlan {
+fn plan(manifest: &Manifest, packages: &[Package], layers: &super::layers::Layers, http_base: &str) -> DeploymentPlan {
     let mut outputs: BTreeMap<String, String> =
         manifest.outputs.iter().map(|o| (o.name.clone(), o.value.clone())).collect();
+    // As the framework: each layer's version ARN is an output (`${cf:…}` reads it).
+    for l in &manifest.layers {
+        if let Some(arn) = layers.arns.get(&l.key) {
+            outputs.entry(l.output_name()).or_insert(arn.clone());
+        }
+    }
     let url = format!("{http_base}/{}/{}", manifest.service, manifest.stage);
     let routes = || manifest.functions.iter().flat_map(|f| &f.routes);
     if routes().any(|r| r.api.is_rest()) {
@@ -475,7 +485,14 @@ fn plan(manifest: &Manifest, packages: &[Package], http_base: &str) -> Deploymen
             .iter()
             .zip(packages)
             .map(|(f, p)| PlannedFunction {
-                config: f.config.clone(),
+                config: squall_types::FunctionConfig {
+                    layers: layers
+                        .of(&f.layers)
+                        .into_iter()
+                        .map(|arn| squall_types::FunctionLayer { arn, code_sha256: String::new(), code_size: 0 })
+                        .collect(),
+                    ..f.config.clone()
+                },
                 code_sha256: p.sha256.clone(),
                 routes: f.routes.clone(),
                 publish: f.publish,
@@ -558,7 +575,7 @@ mod tests {
         std::fs::write(dir.path().join("f.wasm"), b"\0asm\x0d\0\x01\0").unwrap();
         let p = package(&manifest, dir.path(), "serverless.yml").unwrap();
         assert_eq!(p[0].sha256.len(), 64);
-        let plan = plan(&manifest, &p, "http://127.0.0.1:8080");
+        let plan = plan(&manifest, &p, &Default::default(), "http://127.0.0.1:8080");
         assert_eq!(plan.functions[0].config.name.as_str(), "s-dev-f");
         assert_eq!((plan.service.as_str(), plan.stage.as_deref()), ("s-dev", Some("dev")));
     }

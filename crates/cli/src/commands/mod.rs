@@ -3,6 +3,7 @@
 mod buckets;
 mod bundle;
 pub(crate) mod deploy;
+mod layers;
 mod package;
 mod permissions;
 mod rules;

@@ -135,7 +135,7 @@ fn check_unzipped(bytes: &[u8], key: &str) -> anyhow::Result<()> {
 }
 
 /// Every file under `dir`, relative, `/`-separated, sorted; skipping [`SKIP`].
-fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
+pub(super) fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
     fn walk(root: &Path, rel: &Path, files: &mut Vec<String>) -> std::io::Result<()> {
         let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
@@ -160,7 +160,7 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
 
 /// The framework's pattern semantics: start from every file, then apply each pattern in
 /// order (`glob` adds what it matches, `!glob` removes it).
-fn select(files: &[String], patterns: &[String]) -> anyhow::Result<Vec<String>> {
+pub(super) fn select(files: &[String], patterns: &[String]) -> anyhow::Result<Vec<String>> {
     let compiled: Vec<(bool, GlobMatcher)> = patterns
         .iter()
         .map(|p| {
@@ -238,7 +238,7 @@ fn pip_cache() -> anyhow::Result<PathBuf> {
 /// A zip of `files` (name in the zip → file), the same bytes for the same files (sorted
 /// entries, fixed timestamps), so an unchanged package is not uploaded again. File modes
 /// are kept (`bootstrap` stays executable).
-fn zip_files(files: &BTreeMap<String, PathBuf>) -> anyhow::Result<Vec<u8>> {
+pub(super) fn zip_files(files: &BTreeMap<String, PathBuf>) -> anyhow::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, full) in files {
         #[cfg(unix)]

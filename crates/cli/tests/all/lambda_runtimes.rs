@@ -430,6 +430,57 @@ fn versions_and_aliases_run_their_own_code_and_share_by_weight() -> Result {
 }
 
 #[test]
+fn layers_are_published_listed_shared_and_run_under_opt() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_layers.py", "all Lambda layer checks passed")
+}
+
+#[test]
+fn a_serverless_yml_layer_is_published_when_it_changes_and_used_by_ref() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(
+        "service: layered\nprovider:\n  name: aws\n  runtime: python3.12\n  layers:\n    - {Ref: CommonLambdaLayer}\nlayers:\n  common:\n    path: common\n    description: shared helpers\n    allowedAccounts: ['*']\npackage:\n  patterns: ['!common/**']\nfunctions:\n  hello:\n    handler: app.handler\n",
+    )?;
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import shared, os\ndef handler(event, context):\n    return {'who': shared.WHO, 'packaged': sorted(os.listdir(os.environ['LAMBDA_TASK_ROOT']))}\n",
+    )?;
+    let shared = dir.path().join("common/python/shared.py");
+    std::fs::create_dir_all(shared.parent().unwrap())?;
+    std::fs::write(&shared, "WHO = 'v1'\n")?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("layer common: published version 1"), "{out}");
+    assert!(
+        out.contains("CommonLambdaLayerQualifiedArn: arn:aws:lambda:us-east-1:000000000000:layer:common:1"),
+        "the framework's output: {out}"
+    );
+    let (_, payload) = server.lambda_invoke("layered-dev-hello", "{}")?;
+    let payload: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!(payload["who"], "v1", "{payload}");
+    assert!(
+        !payload["packaged"].to_string().contains("common"),
+        "the layer's directory stays out of the package: {payload}"
+    );
+
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("layer common: unchanged (version 1)"), "{out}");
+    std::fs::write(&shared, "WHO = 'v2'\n")?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("layer common: published version 2"), "{out}");
+    let (_, payload) = server.lambda_invoke("layered-dev-hello", "{}")?;
+    assert!(payload.contains("v2"), "the function moved to the new version: {payload}");
+    let listed = ok(&server.aws(&["lambda", "list-layer-versions", "--layer-name", "common"]))?;
+    let listed: serde_json::Value = serde_json::from_str(&listed)?;
+    let numbers: Vec<u64> =
+        listed["LayerVersions"].as_array().unwrap().iter().filter_map(|v| v["Version"].as_u64()).collect();
+    assert_eq!(numbers, [2], "the replaced version is deleted (retain is off)");
+    let policy =
+        ok(&server.aws(&["lambda", "get-layer-version-policy", "--layer-name", "common", "--version-number", "2"]))?;
+    assert!(policy.contains("CommonWildcardLambdaLayerPermission"), "allowedAccounts: {policy}");
+    Ok(())
+}
+
+#[test]
 fn deploys_publish_a_version_of_each_function_they_change() -> Result {
     let server = Server::start()?;
     let versions = |server: &Server| -> Result<Vec<String>> {

@@ -106,6 +106,12 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
             r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/wasm"));
             Ok(r)
         }
+        (&Method::GET, ["layers", name, "versions", n, "content"]) => {
+            let n = n.parse().map_err(|_| ApiError::invalid("a layer version is a positive number"))?;
+            let mut r = http::Response::new(full(f.layer_code(name, n).await?));
+            r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/zip"));
+            Ok(r)
+        }
         (&Method::GET, ["functions", name, "logs"]) => {
             f.get_function(name)?;
             let number = |key: &str, default: u64| -> Result<u64, ApiError> {

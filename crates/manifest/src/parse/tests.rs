@@ -155,7 +155,7 @@ resources:
     let joined = e.join("\n");
     for want in [
         "serverless.yml:6: provider.iam.role: x is not a role ARN",
-        "serverless.yml:10: functions.f.layers: function setting layers is not supported yet",
+        "serverless.yml:10: functions.f.layers: a wasm function is a component: it has no /opt for layers",
         "serverless.yml:14: functions.f.events[0].alb: alb events are not supported yet",
         "serverless.yml:18: resources.Resources.Stream.Type: AWS::Kinesis::Stream resources are not supported yet",
     ] {
@@ -945,4 +945,72 @@ functions:
         "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      invokeMode: RESPONSE_STREAM\n",
     );
     assert!(stream[0].contains("response streaming is not supported yet"), "{stream:?}");
+}
+
+#[test]
+fn layers_are_defined_and_referenced_by_ref_or_arn() {
+    let yaml = "\
+service: a
+provider:
+  name: aws
+  runtime: python3.12
+  layers:
+    - {Ref: CommonLambdaLayer}
+layers:
+  common:
+    path: layers/common
+    description: shared
+    compatibleRuntimes: [python3.12]
+    allowedAccounts: [123456789012, '*']
+    package:
+      patterns: ['!**/*.pyc']
+  my-tools:
+    name: tools
+    package:
+      artifact: tools.zip
+    retain: true
+functions:
+  f:
+    handler: h.f
+  g:
+    handler: h.g
+    layers:
+      - {Ref: MyDashtoolsLambdaLayer}
+      - arn:aws:lambda:us-east-1:000000000000:layer:x:3
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let [common, tools] = m.layers.as_slice() else { panic!("{:?}", m.layers) };
+    assert_eq!((common.name.as_str(), common.logical_id.as_str()), ("common", "CommonLambdaLayer"));
+    assert_eq!(common.path.as_deref(), Some("layers/common"));
+    assert_eq!(common.allowed_accounts, ["123456789012", "*"]);
+    assert_eq!(common.package.patterns, ["!**/*.pyc"]);
+    assert_eq!(common.output_name(), "CommonLambdaLayerQualifiedArn");
+    assert_eq!(
+        (tools.name.as_str(), tools.logical_id.as_str(), tools.retain),
+        ("tools", "MyDashtoolsLambdaLayer", true)
+    );
+    let f = m.functions.iter().find(|f| f.key == "f").unwrap();
+    let g = m.functions.iter().find(|f| f.key == "g").unwrap();
+    assert_eq!(f.layers, [crate::LayerRef::Service("common".into())], "provider.layers are every function's");
+    assert_eq!(
+        g.layers,
+        [
+            crate::LayerRef::Service("my-tools".into()),
+            crate::LayerRef::Arn("arn:aws:lambda:us-east-1:000000000000:layer:x:3".into())
+        ],
+        "a function's own layers replace the provider's"
+    );
+
+    let bad = errors(
+        "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nlayers:\n  common:\n    description: x\n    bogus: 1\nfunctions:\n  f:\n    handler: h.f\n    layers:\n      - {Ref: OtherLambdaLayer}\n      - arn:aws:lambda:us-east-1:000000000000:layer:x\n",
+    );
+    let joined = bad.join("\n");
+    for want in [
+        "layers.common.bogus: layer setting bogus is not supported",
+        "layers.common: a layer needs path (a directory to zip) or package.artifact (a zip)",
+        "functions.f.layers[0]: Ref OtherLambdaLayer names no layer of this service (its layers: CommonLambdaLayer)",
+        "functions.f.layers[1]: \"arn:aws:lambda:us-east-1:000000000000:layer:x\" is not a layer version's ARN",
+    ] {
+        assert!(joined.contains(want), "missing {want:?} in\n{joined}");
+    }
 }
