@@ -22,6 +22,10 @@ dlq = sqs.get_queue_url(QueueName="queuesvc-dev-JobsDlq")["QueueUrl"]
 done = sqs.get_queue_url(QueueName="queuesvc-dev-Done")["QueueUrl"]
 attrs = sqs.get_queue_attributes(QueueUrl=jobs, AttributeNames=["All"])["Attributes"]
 check(attrs["VisibilityTimeout"] == "1" and "JobsDlq" in attrs["RedrivePolicy"], "deploy created the queue as declared")
+mappings = boto3.client("lambda").list_event_source_mappings(FunctionName="queuesvc-dev-work")["EventSourceMappings"]
+check(len(mappings) == 1 and mappings[0]["EventSourceArn"] == attrs["QueueArn"] and mappings[0]["BatchSize"] == 5
+      and mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and mappings[0]["State"] == "Enabled",
+      f"the deployed sqs event is an event source mapping Lambda's API lists ({mappings})")
 
 sqs.send_message_batch(QueueUrl=jobs, Entries=[
     {"Id": str(i), "MessageBody": json.dumps({"id": i, "fail": i == 3})} for i in range(6)])

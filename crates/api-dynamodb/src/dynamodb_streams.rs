@@ -101,9 +101,8 @@ fn arn(state: &ApiState, table: &str, s: &StreamDef) -> String {
     stream_arn(&state.region, squall_types::ACCOUNT_ID, table, &s.label)
 }
 
-/// The one shard's id, derived from the stream's creation time.
 fn shard_id(s: &StreamDef) -> String {
-    format!("shardId-{:020}-{:08x}", s.created_ms, s.created_ms as u32 ^ 0x5ee_da11)
+    s.shard_id()
 }
 
 fn stream_of(input: &Map<String, Value>) -> Result<(&str, &str), ApiError> {

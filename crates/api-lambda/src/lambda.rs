@@ -34,6 +34,7 @@ pub static SERVICE: Service = Service {
         super::tags::TAGS,
         super::urls::URLS,
         super::layers::LAYERS,
+        super::mappings::MAPPINGS,
     ]),
     namespace: "",
     query_code: None,
@@ -63,6 +64,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::tags::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::urls::URLS) {
         super::urls::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::mappings::MAPPINGS) {
+        super::mappings::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::layers::LAYERS) {
         super::layers::serve(state, req, rest).await
     } else {
@@ -537,6 +540,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         permissions: None,
         tags: None,
         layers,
+        event_sources: None,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

@@ -6,6 +6,7 @@ mod code;
 mod lambda;
 mod lambda_async;
 mod layers;
+mod mappings;
 mod permissions;
 mod tags;
 mod urls;

@@ -24,6 +24,8 @@ pub enum Resource {
     Function,
     /// `arn:aws:lambda:<region>:<account>:layer:<name>` (publishing), or with `:<version>`.
     Layer,
+    /// `arn:aws:lambda:<region>:<account>:event-source-mapping:<uuid>`.
+    EventSourceMapping,
     /// `arn:aws:s3:::<bucket>`.
     Bucket,
     /// `arn:aws:s3:::<bucket>/<key>`.
@@ -185,6 +187,11 @@ pub static ACTIONS: &[Action] = &[
     row("secretsmanager", "UpdateSecretVersionStage", "secretsmanager:UpdateSecretVersionStage", Resource::Secret),
     // Lambda
     row("lambda", "AddPermission", "lambda:AddPermission", Resource::Function),
+    row("lambda", "CreateEventSourceMapping", "lambda:CreateEventSourceMapping", Resource::Any),
+    row("lambda", "DeleteEventSourceMapping", "lambda:DeleteEventSourceMapping", Resource::EventSourceMapping),
+    row("lambda", "GetEventSourceMapping", "lambda:GetEventSourceMapping", Resource::EventSourceMapping),
+    row("lambda", "ListEventSourceMappings", "lambda:ListEventSourceMappings", Resource::Any),
+    row("lambda", "UpdateEventSourceMapping", "lambda:UpdateEventSourceMapping", Resource::EventSourceMapping),
     row("lambda", "AddLayerVersionPermission", "lambda:AddLayerVersionPermission", Resource::Layer),
     row("lambda", "DeleteLayerVersion", "lambda:DeleteLayerVersion", Resource::Layer),
     row("lambda", "GetLayerVersion", "lambda:GetLayerVersion", Resource::Layer),

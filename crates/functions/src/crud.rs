@@ -32,6 +32,8 @@ pub struct ConfigPatch {
     pub tags: Option<BTreeMap<String, String>>,
     /// New layers (replace the list; [`Functions::function_layers`] makes it from ARNs).
     pub layers: Option<Vec<squall_types::FunctionLayer>>,
+    /// New event source mappings (replace the list).
+    pub event_sources: Option<Vec<squall_types::EventSourceMapping>>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -166,6 +168,9 @@ impl Functions {
         }
         if let Some(l) = patch.layers {
             c.layers = l;
+        }
+        if let Some(e) = patch.event_sources {
+            c.event_sources = e;
         }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime, handler or layers must be able to run with the stored code before

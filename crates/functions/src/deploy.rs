@@ -191,6 +191,32 @@ impl Functions {
                 permissions.extend(statements_of(declared));
             }
             p.config.permissions = std::mem::take(permissions);
+            // Mappings made through Lambda's API are not the deployment's to remove; its
+            // own keep their ids across deploys.
+            let current = self.function(p.config.name.as_str());
+            let before: Vec<&squall_types::EventSourceMapping> =
+                current.iter().flat_map(|c| &c.config.event_sources).collect();
+            let mut seen: HashMap<squall_types::EventSource, usize> = HashMap::new();
+            for m in &mut p.config.event_sources {
+                let nth = seen.entry(m.source.clone()).or_default();
+                m.uuid = squall_types::EventSourceMapping::declared_uuid(p.config.name.as_str(), &m.source, *nth);
+                *nth += 1;
+                m.from_api = false;
+                // Unchanged, it keeps its time (and the function stays unchanged).
+                m.last_modified_ms = self.clock.now_ms();
+                if let Some(old) = before.iter().find(|o| o.uuid == m.uuid) {
+                    let mut same = m.clone();
+                    same.last_modified_ms = old.last_modified_ms;
+                    if &same == *old {
+                        m.last_modified_ms = old.last_modified_ms;
+                    }
+                }
+            }
+            for m in current.iter().flat_map(|c| &c.config.event_sources).filter(|m| m.from_api) {
+                if !p.config.event_sources.iter().any(|d| d.source == m.source) {
+                    p.config.event_sources.push(m.clone());
+                }
+            }
             // The plan names layer versions by ARN; their code is looked up here.
             let arns: Vec<String> = p.config.layers.iter().map(|l| l.arn.clone()).collect();
             p.config.layers = self

@@ -216,6 +216,20 @@ impl Functions {
         Ok(out)
     }
 
+    /// Deletes every layer version and every layer's numbering (`--dev`'s reset).
+    pub(crate) async fn reset_layers(&self) -> Result<()> {
+        let mut writes = Vec::new();
+        for table in [VERSIONS, HEADS] {
+            for r in squall_storage::scan_all(self.layers(), table).await? {
+                writes.push(ItemWrite { table: table.into(), pk: r.pk, sk: r.sk, item: None });
+            }
+        }
+        if !writes.is_empty() {
+            self.layers().write(writes).await?;
+        }
+        Ok(())
+    }
+
     /// The zip of a layer version.
     pub async fn layer_code(&self, name: &str, version: u32) -> Result<Vec<u8>> {
         let v = self.layer_version(name, version).await?;

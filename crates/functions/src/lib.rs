@@ -19,6 +19,7 @@ mod error;
 mod event_invoke;
 mod layers;
 pub mod logs;
+mod mappings;
 pub mod routes;
 mod urls;
 mod versions;
@@ -31,6 +32,7 @@ pub use error::{Error, Result};
 pub use event_invoke::EventOutcome;
 pub use layers::{NewLayerVersion, PolicyChange};
 pub use logs::LogPipe;
+pub use mappings::MappingOf;
 pub use routes::{RouteMatch, RouteTable};
 pub use urls::UrlPatch;
 pub use versions::{AliasPatch, Qualifier};
@@ -117,6 +119,8 @@ pub struct Functions {
     /// Published versions' records as invocations run them, by function and number, each
     /// with the stamp of the `$LATEST` record it was made from: made once, not per call.
     version_records: std::sync::Mutex<HashMap<String, HashMap<u32, MadeVersion>>>,
+    /// How each event source mapping's last batch on this server went, by its id.
+    mapping_results: std::sync::Mutex<HashMap<String, String>>,
     /// What records' times, asynchronous invocations' due times and event ages read.
     clock: Clock,
     /// The servers sharing the store, if any: told of every change of records.
@@ -150,6 +154,7 @@ impl Functions {
             destinations: std::sync::OnceLock::new(),
             async_policy: std::sync::OnceLock::new(),
             version_records: std::sync::Mutex::new(HashMap::new()),
+            mapping_results: std::sync::Mutex::new(HashMap::new()),
             clock,
             cluster,
         };
@@ -167,8 +172,17 @@ impl Functions {
             let mut st = self.state_mut();
             let before = std::mem::take(&mut st.functions);
             let mut changed = Vec::new();
-            for rec in functions {
+            for mut rec in functions {
                 let name = rec.config.name.to_string();
+                // Mappings deployed before mappings had ids get the ids a deploy gives them.
+                let mut seen: HashMap<squall_types::EventSource, usize> = HashMap::new();
+                for m in &mut rec.config.event_sources {
+                    let nth = seen.entry(m.source.clone()).or_default();
+                    if m.uuid.is_empty() {
+                        m.uuid = squall_types::EventSourceMapping::declared_uuid(&name, &m.source, *nth);
+                    }
+                    *nth += 1;
+                }
                 let rec = match before.get(&name) {
                     Some(old) if **old == rec => old.clone(),
                     _ => {

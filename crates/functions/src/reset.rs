@@ -12,6 +12,7 @@ impl Functions {
         for function in self.list_functions() {
             self.delete_function(function.config.name.as_str()).await?;
         }
-        Ok(())
+        // Layers too, numbering included: after a reset a layer's first version is 1 again.
+        self.reset_layers().await
     }
 }

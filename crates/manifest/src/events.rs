@@ -59,11 +59,66 @@ impl Cx<'_> {
                 },
                 "parallelizationFactor" if val.as_u64() == Some(1) => {}
                 "parallelizationFactor" => self.error(&p, "only 1 is supported (a stream has one shard)"),
+                "filterPatterns" => m.filters = self.filter_patterns(&p, val),
+                "bisectBatchOnFunctionError" => m.bisect_on_error = self.flag(&p, val).unwrap_or(false),
+                "destinations" => m.on_failure = self.stream_on_failure(&p, val, refs),
+                "tumblingWindowInSeconds" => self.error(&p, "tumbling windows are not supported yet"),
                 other => self.error(&p, format!("stream setting {other} is not supported yet")),
             }
         }
         let source = table.map(|table| EventSource::DynamoDbStream { table });
         self.finish_mapping(path, errors_before, source, m)
+    }
+
+    /// `filterPatterns`: a list of event patterns (YAML objects), each checked as
+    /// EventBridge checks one, kept as JSON.
+    fn filter_patterns(&mut self, path: &Path, v: &Value) -> Vec<String> {
+        let Value::Sequence(items) = v else {
+            self.error(path, "must be a list of filter patterns");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let index = i.to_string();
+            let at = [path, &[index.as_str()]].concat();
+            let Some(json) = self.json_object(&at, item) else { continue };
+            match squall_patterns::Pattern::parse(&json) {
+                Ok(_) => out.push(json),
+                Err(e) => self.error(&at, format!("is not a valid filter pattern: {e}")),
+            }
+        }
+        out
+    }
+
+    /// A stream event's `destinations.onFailure`: an ARN, or `{arn, type}` (a queue or a
+    /// topic, as the framework takes them).
+    fn stream_on_failure(&mut self, path: &Path, v: &Value, refs: &crate::resources::Refs) -> Option<String> {
+        let mut out = None;
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            match k {
+                "onFailure" => {
+                    let arn = match val {
+                        Value::Mapping(m) => match m.get("arn") {
+                            Some(a) => self.string_or_reference(&[p.as_slice(), &["arn"]].concat(), a, refs),
+                            None => {
+                                self.error(&p, "needs arn");
+                                None
+                            }
+                        },
+                        other => self.string_or_reference(&p, other, refs),
+                    };
+                    let ok =
+                        arn.as_deref().is_some_and(|a| a.starts_with("arn:aws:sqs:") || a.starts_with("arn:aws:sns:"));
+                    if arn.is_some() && !ok {
+                        self.error(&p, "must be a queue's or a topic's ARN");
+                    }
+                    out = arn.filter(|_| ok);
+                }
+                other => self.error(&p, format!("{other}: a stream's destinations take onFailure only")),
+            }
+        }
+        out
     }
 
     /// An `sqs` event: `sqs: <arn>` or `sqs: {arn, batchSize, ...}`.
@@ -96,6 +151,8 @@ impl Cx<'_> {
                     Some("ReportBatchItemFailures") => m.report_batch_item_failures = true,
                     _ => self.error(&p, "must be ReportBatchItemFailures"),
                 },
+                "filterPatterns" => m.filters = self.filter_patterns(&p, val),
+                "maximumConcurrency" => m.maximum_concurrency = self.number(&p, val),
                 other => self.error(&p, format!("sqs setting {other} is not supported yet")),
             }
         }

@@ -100,10 +100,16 @@ impl ProviderRole {
 
 /// `policy` with the statements the framework adds for a function's destinations and
 /// dead-letter target (sending there), if it has any.
-pub(crate) fn with_destinations(policy: Option<RolePolicy>, a: &squall_types::AsyncInvokeConfig) -> Option<RolePolicy> {
+pub(crate) fn with_destinations(
+    policy: Option<RolePolicy>,
+    a: &squall_types::AsyncInvokeConfig,
+    mappings: &[squall_types::EventSourceMapping],
+) -> Option<RolePolicy> {
     let targets = [&a.on_success, &a.on_failure, &a.dead_letter];
+    // Stream mappings' on-failure destinations too, as the framework grants them.
     let statements: Vec<Json> = targets
         .into_iter()
+        .chain(mappings.iter().map(|m| &m.on_failure))
         .flatten()
         .filter_map(|arn| {
             let action = match squall_types::arn_service(arn)? {

@@ -635,6 +635,7 @@ impl Cx<'_> {
         let mut publish = provider.version_functions.unwrap_or(true);
         let mut url = None;
         let mut layers = provider.layers.clone().unwrap_or_default();
+        let mut own_layers = false;
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
         // needed before `name:` may have been read.
@@ -662,7 +663,10 @@ impl Cx<'_> {
                 "tags" => tags.extend(self.environment(&path, val)),
                 "versionFunction" => publish = self.flag(&path, val).unwrap_or(publish),
                 "url" => url = self.function_url(&path, val),
-                "layers" => layers = self.layer_refs(&path, val),
+                "layers" => {
+                    layers = self.layer_refs(&path, val);
+                    own_layers = true;
+                }
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
                 "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" => {
@@ -707,7 +711,7 @@ impl Cx<'_> {
         let (role, mut role_policy) = provider.role.for_function(&self.stack, &self.region, &function_role, key);
         if provider.role.made_by_framework(&function_role) {
             // As the framework does: the role it makes may send to the function's destinations.
-            role_policy = crate::iam::with_destinations(role_policy, &async_invoke);
+            role_policy = crate::iam::with_destinations(role_policy, &async_invoke, &event_sources);
         }
         let config = FunctionConfig {
             name,
@@ -751,10 +755,13 @@ impl Cx<'_> {
             self.resource_policies.push(squall_types::ResourcePolicy { logical_id, resource: arn, document });
         }
         if !layers.is_empty() && !config.runtime.is_process() {
-            self.error(
-                &["functions", key, "layers"],
-                format!("a {} function is a component: it has no /opt for layers", config.runtime),
-            );
+            let why = format!("a {} function is a component: it has no /opt for layers", config.runtime);
+            if own_layers {
+                self.error(&["functions", key, "layers"], why);
+            } else {
+                self.warn(&["provider", "layers"], &format!("not given to function {key}: {why}"));
+                layers.clear();
+            }
         }
         let spec = FunctionSpec { key: key.to_string(), config, routes, package, publish, url, layers };
         (self.errors.len() == errors_before).then_some(spec)

@@ -152,6 +152,27 @@ impl ProcessRuntime {
         Ok(rt)
     }
 
+    /// Layers take `/opt` in the sandbox: it must exist (bubblewrap mounts over it), and
+    /// nothing the process needs from the host may be under it.
+    fn check_opt_free(&self, function: &FunctionRecord) -> Result<()> {
+        let opt = std::path::Path::new("/opt");
+        if !opt.is_dir() {
+            return Err(Error::InvalidCode(
+                "layers are mounted at /opt, which this host does not have (create the empty directory /opt)".into(),
+            ));
+        }
+        let interpreter = package::interpreter(function.config.runtime).and_then(package::find_on_path);
+        let needed =
+            [Some(self.opts.work_dir.clone()), self.opts.sandbox.clone(), interpreter, self.opts.node_sdk.clone()];
+        match needed.into_iter().flatten().find(|p| p.starts_with(opt)) {
+            Some(p) => Err(Error::InvalidCode(format!(
+                "layers are mounted at /opt, which would hide {} that the function needs from this host: move it out of /opt to use layers",
+                p.display()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Whether `function`'s code and layers are unpacked.
     fn unpacked(&self, function: &FunctionRecord) -> bool {
         let work = &self.opts.work_dir;
@@ -201,6 +222,9 @@ impl FunctionRuntime for ProcessRuntime {
             .await
             .map_err(|e| Error::Internal(format!("unpacking failed: {e}")))??;
         let opt = package::layers_dir(&self.opts.work_dir, &function.config.layers);
+        if opt.is_some() && self.opts.sandbox.is_some() {
+            self.check_opt_free(function)?;
+        }
         if let Some(opt) = opt.clone().filter(|o| !o.exists()) {
             let mut zips = Vec::new();
             for layer in &function.config.layers {

@@ -27,8 +27,11 @@ pub(crate) fn unpack(work: &Path, sha256: &str, zip: &[u8]) -> Result<PathBuf> {
     if dir.exists() {
         return Ok(dir);
     }
-    build(&dir, |tmp| extract(zip, tmp, "the package"))
+    build(&dir, |tmp| extract(zip, tmp, "the package", &mut { UNZIPPED_LIMIT }))
 }
+
+/// Lambda's limit on what a function's package, and its layers together, unzip to.
+const UNZIPPED_LIMIT: u64 = 262_144_000;
 
 /// Unpacks `zips` (layers, in order) into one directory, each over the ones before it,
 /// unless already done.
@@ -36,7 +39,8 @@ pub(crate) fn unpack_layers(dir: &Path, zips: &[(String, Vec<u8>)]) -> Result<Pa
     if dir.exists() {
         return Ok(dir.to_path_buf());
     }
-    build(dir, |tmp| zips.iter().try_for_each(|(arn, zip)| extract(zip, tmp, &format!("layer {arn}"))))
+    let mut budget = UNZIPPED_LIMIT;
+    build(dir, |tmp| zips.iter().try_for_each(|(arn, zip)| extract(zip, tmp, &format!("layer {arn}"), &mut budget)))
 }
 
 /// Makes `dir` by `fill`ing a fresh temporary directory beside it and renaming it into place.
@@ -65,13 +69,25 @@ fn build(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> 
     }
 }
 
+/// Whether a path under `root` passes through a symbolic link (one a zip made): nothing
+/// is written through one, or a zip could write outside its directory.
+fn through_link(root: &Path, rel: &Path) -> bool {
+    let mut at = root.to_path_buf();
+    rel.components().any(|c| {
+        at.push(c);
+        std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+    })
+}
+
 /// Writes the entries of `zip` (`what`, for errors) under `tmp`, replacing files already
-/// there.
-fn extract(zip: &[u8], tmp: &Path, what: &str) -> Result<()> {
+/// there; symbolic links are made as links (layers' shared libraries are). What it unzips
+/// to counts against `budget`.
+fn extract(zip: &[u8], tmp: &Path, what: &str, budget: &mut u64) -> Result<()> {
     let invalid = |m: String| Error::InvalidCode(m);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
         .map_err(|e| invalid(format!("{what} is not a zip file ({e})")))?;
     let io = |e: std::io::Error| Error::Internal(format!("unpacking: {e}"));
+    let mut links = Vec::new();
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| invalid(format!("a zip entry is unreadable ({e})")))?;
         let name = entry.name().to_string();
@@ -79,25 +95,61 @@ fn extract(zip: &[u8], tmp: &Path, what: &str) -> Result<()> {
         if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
             return Err(invalid(format!("{what}'s entry {name:?} escapes its directory")));
         }
+        if through_link(tmp, rel) {
+            return Err(invalid(format!("{what}'s entry {name:?} lies under a symbolic link")));
+        }
         let out = tmp.join(rel);
+        let conflict = || {
+            invalid(format!("{what}'s entry {name:?} is a file where another has a directory, or the other way round"))
+        };
         if entry.is_dir() {
+            if out.is_file() {
+                return Err(conflict());
+            }
             std::fs::create_dir_all(&out).map_err(io)?;
             continue;
         }
+        *budget = budget.checked_sub(entry.size()).ok_or_else(|| {
+            invalid(format!("Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes ({what} goes past it)"))
+        })?;
         if let Some(parent) = out.parent() {
+            if parent.is_file() {
+                return Err(conflict());
+            }
             std::fs::create_dir_all(parent).map_err(io)?;
         }
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).map_err(|e| invalid(format!("{name}: {e}")))?;
+        if out.is_dir() {
+            return Err(conflict());
+        }
         // A later layer's file replaces an earlier one's (which is read-only).
-        if out.is_file() {
+        if std::fs::symlink_metadata(&out).is_ok() {
             std::fs::remove_file(&out).map_err(io)?;
+        }
+        let mode = entry.unix_mode().unwrap_or(0o644);
+        if mode & 0o170000 == 0o120000 {
+            // Made after the files, so no entry of this zip is written through it.
+            links.push((String::from_utf8_lossy(&bytes).into_owned(), out));
+            continue;
         }
         std::fs::write(&out, &bytes).map_err(io)?;
         // Executables keep their execute bits; nothing stays writable.
-        let mode = entry.unix_mode().unwrap_or(0o644) & 0o555 | 0o444;
-        set_mode(&out, mode).map_err(io)?;
+        set_mode(&out, mode & 0o555 | 0o444).map_err(io)?;
     }
+    for (target, at) in links {
+        make_link(&target, &at).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_link(target: &str, at: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, at)
+}
+
+#[cfg(not(unix))]
+fn make_link(_: &str, _: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -123,7 +175,7 @@ pub(crate) fn interpreter(runtime: Runtime) -> Option<&'static str> {
 }
 
 /// The installed interpreter's version (`3.11.7`), asked once per program.
-fn installed_version(program: &'static str) -> Option<String> {
+pub(crate) fn installed_version(program: &'static str) -> Option<String> {
     static VERSIONS: std::sync::Mutex<Vec<(&str, Option<String>)>> = std::sync::Mutex::new(Vec::new());
     let mut known = VERSIONS.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, v)) = known.iter().find(|(p, _)| *p == program) {
@@ -319,6 +371,42 @@ mod tests {
         assert!(check(Runtime::Provided { al2: true }, "x", &code, Some(&dir)).is_ok());
         let bad = unpack_layers(&work.path().join("opt").join("bad"), &[("arn:bad".into(), b"junk".to_vec())]);
         assert!(bad.unwrap_err().to_string().contains("layer arn:bad is not a zip"));
+    }
+
+    #[test]
+    fn symbolic_links_stay_links_and_nothing_is_written_through_one() {
+        let work = tempfile::tempdir().unwrap();
+        let with_link = |extra: &[(&str, &[u8])]| {
+            let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default();
+            z.start_file("lib/libfoo.so.1", opts).unwrap();
+            z.write_all(b"elf").unwrap();
+            z.add_symlink("lib/libfoo.so", "libfoo.so.1", opts).unwrap();
+            z.add_symlink("escape", "/tmp", opts).unwrap();
+            for (name, bytes) in extra {
+                z.start_file(*name, opts).unwrap();
+                z.write_all(bytes).unwrap();
+            }
+            z.finish().unwrap().into_inner()
+        };
+        let dir = unpack_layers(&work.path().join("opt").join("ok"), &[("l1".into(), with_link(&[]))]).unwrap();
+        assert!(std::fs::symlink_metadata(dir.join("lib/libfoo.so")).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(dir.join("lib/libfoo.so")).unwrap(), b"elf");
+        // A later layer may not write through an earlier one's link.
+        let through = zip(&[("escape/planted", b"x", 0o644)]);
+        let err = unpack_layers(
+            &work.path().join("opt").join("bad"),
+            &[("l1".into(), with_link(&[])), ("l2".into(), through)],
+        );
+        assert!(err.unwrap_err().to_string().contains("lies under a symbolic link"));
+        assert!(!std::path::Path::new("/tmp/planted").exists());
+        // A file where another layer has a directory is the zip's fault, not the server's.
+        let clash = zip(&[("lib", b"a file", 0o644)]);
+        let err = unpack_layers(
+            &work.path().join("opt").join("clash"),
+            &[("l1".into(), with_link(&[])), ("l2".into(), clash)],
+        );
+        assert!(matches!(err, Err(Error::InvalidCode(_))), "{err:?}");
     }
 
     #[test]

@@ -96,7 +96,8 @@ fn layers(f: &FunctionRecord, opts: &ProcessOptions) -> Option<(std::path::PathB
 }
 
 /// The search paths Lambda's runtimes give layers (`/opt/python`, `/opt/nodejs/node_modules`,
-/// `/opt/bin`, `/opt/lib`...), under `opt`, ahead of what `env` has.
+/// `/opt/bin`, `/opt/lib`...), under `opt`, joined to what Squall's environment has (the
+/// function's own variables, set after, replace them, as on Lambda).
 fn layer_paths(f: &FunctionRecord, opt: &Path, env: &mut Vec<(String, String)>) {
     let o = opt.display();
     let mut prepend = |key: &str, paths: Vec<String>, after: bool| {
@@ -111,11 +112,18 @@ fn layer_paths(f: &FunctionRecord, opt: &Path, env: &mut Vec<(String, String)>) 
     prepend("PATH", vec![format!("{o}/bin")], true);
     prepend("LD_LIBRARY_PATH", vec![format!("{o}/lib")], true);
     match f.config.runtime {
-        Runtime::Python { minor } => prepend(
-            "PYTHONPATH",
-            vec![format!("{o}/python/lib/python3.{minor}/site-packages"), format!("{o}/python")],
-            false,
-        ),
+        Runtime::Python { minor } => {
+            // The runtime's version, and the installed interpreter's where that differs.
+            let mut minors = vec![minor.to_string()];
+            let installed = crate::package::installed_version("python3");
+            if let Some(m) = installed.as_deref().and_then(|v| v.split('.').nth(1)).filter(|m| *m != minors[0]) {
+                minors.push(m.to_string());
+            }
+            let mut paths: Vec<String> =
+                minors.iter().map(|m| format!("{o}/python/lib/python3.{m}/site-packages")).collect();
+            paths.push(format!("{o}/python"));
+            prepend("PYTHONPATH", paths, false)
+        }
         Runtime::Node { major } => prepend(
             "NODE_PATH",
             vec![format!("{o}/nodejs/node{major}/node_modules"), format!("{o}/nodejs/node_modules")],
@@ -123,7 +131,8 @@ fn layer_paths(f: &FunctionRecord, opt: &Path, env: &mut Vec<(String, String)>) 
         ),
         Runtime::Ruby { minor } => {
             prepend("RUBYLIB", vec![format!("{o}/ruby/lib")], false);
-            prepend("GEM_PATH", vec![format!("{o}/ruby/gems/3.{minor}.0")], false);
+            // The trailing `:` keeps RubyGems' own default path after it.
+            prepend("GEM_PATH", vec![format!("{o}/ruby/gems/3.{minor}.0:")], false);
         }
         _ => {}
     }

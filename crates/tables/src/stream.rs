@@ -105,6 +105,11 @@ impl StreamDef {
     pub fn enabled(&self) -> bool {
         self.disabled_ms.is_none()
     }
+
+    /// Its one shard's id, derived from its creation time.
+    pub fn shard_id(&self) -> String {
+        format!("shardId-{:020}-{:08x}", self.created_ms, self.created_ms as u32 ^ 0x5ee_da11)
+    }
 }
 
 /// `INSERT`, `MODIFY` or `REMOVE`.

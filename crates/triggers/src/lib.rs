@@ -135,6 +135,44 @@ async fn supervise(ctx: Arc<Ctx>) {
     }
 }
 
+/// A mapping's `FilterCriteria`, compiled (checked when the mapping was made).
+pub(crate) struct Filters(Vec<squall_patterns::Pattern>);
+
+impl Filters {
+    pub(crate) fn of(m: &EventSourceMapping) -> Filters {
+        Filters(m.filters.iter().filter_map(|text| squall_patterns::Pattern::parse(text).ok()).collect())
+    }
+
+    /// Whether there are none (every record passes).
+    pub(crate) fn none(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `record` (as the event shows it) is delivered: no filters, or one matches.
+    pub(crate) fn admit(&self, record: &serde_json::Value) -> bool {
+        self.0.is_empty() || self.0.iter().any(|p| p.matches(record))
+    }
+}
+
+/// The record a mapping's invocation runs: its function's, or its version's or alias's
+/// (an alias's weights choosing); `None` when it is gone.
+pub(crate) fn target(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> Option<Arc<squall_types::FunctionRecord>> {
+    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    ctx.functions.resolve(function, m.qualifier.as_deref(), draw).ok()
+}
+
+/// Whether `m` is still one of `function`'s mappings, unchanged and enabled: a poller
+/// whose mapping was changed or disabled hands back what it took and stops (the
+/// supervisor starts one for the new settings).
+pub(crate) fn current(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> bool {
+    m.enabled && ctx.functions.function(function).is_some_and(|f| f.config.event_sources.contains(m))
+}
+
+/// Lambda's `LastProcessingResult` after a batch.
+pub(crate) const OK: &str = "OK";
+/// Lambda's `LastProcessingResult` after a failed invocation.
+pub(crate) const FAILED: &str = "PROBLEM: Function call failed";
+
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {

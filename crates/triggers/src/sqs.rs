@@ -21,9 +21,10 @@ const MAX_WAIT_S: u32 = 20;
 
 pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping) {
     let EventSource::Sqs { queue } = &mapping.source else { return };
+    let filters = crate::Filters::of(&mapping);
     let mut failures = 0u32;
-    loop {
-        match step(&ctx, &function, queue, &mapping).await {
+    while crate::current(&ctx, &function, &mapping) {
+        match step(&ctx, &function, queue, &mapping, &filters).await {
             Ok(None) => failures = 0,
             Ok(Some(pause)) => {
                 failures = 0;
@@ -48,6 +49,7 @@ async fn step(
     function: &str,
     queue: &str,
     m: &EventSourceMapping,
+    filters: &crate::Filters,
 ) -> squall_queues::Result<Option<Duration>> {
     let want = m.batch_size as usize;
     let receive = |max: usize, wait_s: u32| ReceiveOptions {
@@ -70,11 +72,27 @@ async fn step(
         let wait_s = (left.div_ceil(1000) as u32).clamp(1, MAX_WAIT_S);
         batch.extend(ctx.queues.receive(queue, receive(want - batch.len(), wait_s)).await?);
     }
-    let Some(record) = ctx.functions.function(function) else {
+    if !crate::current(ctx, function, m) {
+        // Changed or disabled meanwhile: the messages go back at once.
+        let handles: Vec<(&str, u32)> = batch.iter().map(|r| (r.receipt_handle.as_str(), 0)).collect();
+        ctx.queues.change_visibility_batch(queue, &handles).await?;
+        return Ok(None);
+    }
+    let Some(record) = crate::target(ctx, function, m) else {
         // The function is going away; its messages return after the visibility timeout.
         return Ok(Some(Duration::from_secs(1)));
     };
     let arn = ctx.queues.queue_arn(queue)?;
+    // Messages no filter admits are deleted unseen, as Lambda does.
+    let (batch, dropped): (Vec<Received>, Vec<Received>) =
+        batch.into_iter().partition(|r| filters.admit(&filtered_view(record_json(r, &arn, &ctx.region))));
+    if !dropped.is_empty() {
+        let handles: Vec<&str> = dropped.iter().map(|r| r.receipt_handle.as_str()).collect();
+        ctx.queues.delete_batch(queue, &handles).await?;
+    }
+    if batch.is_empty() {
+        return Ok(None);
+    }
     let event = json!({ "Records": batch.iter().map(|r| record_json(r, &arn, &ctx.region)).collect::<Vec<_>>() });
     let request_id = RequestId::new();
     let trace = TraceContext::new_root();
@@ -96,6 +114,7 @@ async fn step(
         }
         EventOutcome::Failed { message, .. } => (all(), message),
     };
+    ctx.functions.note_mapping_result(&m.uuid, if failed.is_empty() { crate::OK } else { crate::FAILED });
     let done: Vec<&str> = batch.iter().filter(|r| !failed.contains(&r.id)).map(|r| r.receipt_handle.as_str()).collect();
     if !done.is_empty() {
         ctx.queues.delete_batch(queue, &done).await?;
@@ -136,6 +155,15 @@ fn reported_failures(body: &[u8], batch: &[Received]) -> Result<HashSet<String>,
         out.insert(id.to_string());
     }
     Ok(out)
+}
+
+/// A message as filter patterns see it: a body that is JSON is matched as JSON (Lambda's
+/// rule), any other as the string it is.
+fn filtered_view(mut record: Value) -> Value {
+    if let Some(parsed) = record["body"].as_str().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+        record["body"] = parsed;
+    }
+    record
 }
 
 /// One message as Lambda's SQS event shows it.

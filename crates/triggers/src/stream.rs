@@ -24,6 +24,9 @@ struct Cursor {
     after: u64,
     /// Failed attempts of the batch starting after `after`.
     failures: u32,
+    /// The most records the next batch takes: halved after a failure when the mapping
+    /// bisects failing batches; `None`: the mapping's batch size.
+    limit: Option<usize>,
 }
 
 /// What to do after one step.
@@ -43,9 +46,10 @@ pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMa
     let mut changes = ctx.tables.stream_changes();
     let mut cursor: Option<Cursor> = None;
     let mut store_failures = 0u32;
-    loop {
+    let filters = crate::Filters::of(&mapping);
+    while crate::current(&ctx, &function, &mapping) {
         changes.mark_unchanged();
-        let next = match step(&ctx, &function, table, &mapping, &mut cursor).await {
+        let next = match step(&ctx, &function, table, &mapping, &filters, &mut cursor).await {
             Ok(next) => {
                 store_failures = 0;
                 next
@@ -80,6 +84,7 @@ async fn step(
     function: &str,
     table: &str,
     m: &EventSourceMapping,
+    filters: &crate::Filters,
     cursor: &mut Option<Cursor>,
 ) -> squall_tables::Result<Next> {
     let Some(label) = ctx.tables.current_stream(table) else {
@@ -92,9 +97,10 @@ async fn step(
         _ => cursor.insert(open_cursor(ctx, function, table, &label, m).await?),
     };
     let mut records = Vec::new();
-    while records.len() < m.batch_size as usize {
+    let size = c.limit.unwrap_or(m.batch_size as usize);
+    while records.len() < size {
         let after = records.last().map_or(c.after, |r: &StreamRecord| r.seq);
-        let page = ctx.tables.read_stream(table, &label, after, m.batch_size as usize - records.len()).await?;
+        let page = ctx.tables.read_stream(table, &label, after, size - records.len()).await?;
         let short = page.len() < squall_tables::stream::MAX_READ;
         records.extend(page);
         if short {
@@ -117,21 +123,37 @@ async fn step(
         }
     }
     // Gather a fuller batch for up to the batching window, counted from the oldest record.
-    if records.len() < m.batch_size as usize && m.batching_window_s > 0 {
+    if records.len() < size && c.limit.is_none() && m.batching_window_s > 0 {
         let due = records[0].at_ms + u64::from(m.batching_window_s) * 1000;
         if due > ctx.clock.now_ms() {
             return Ok(Next::IdleUntil(due));
         }
     }
-    let Some(record) = ctx.functions.function(function) else { return Ok(Next::Idle) };
+    if !crate::current(ctx, function, m) {
+        return Ok(Next::Idle);
+    }
+    let Some(record) = crate::target(ctx, function, m) else { return Ok(Next::Idle) };
     let table_id = ctx.tables.table_id(table).unwrap_or_default();
     let arn = stream_arn(&ctx.region, squall_types::ACCOUNT_ID, table, &label);
-    let event = json!({
-        "Records": records.iter().map(|r| r.to_event_json(&ctx.region, &table_id, &arn)).collect::<Vec<_>>(),
-    });
+    let (first, last) = (records[0].seq, records[records.len() - 1].seq);
+    // Records no filter admits are passed over, as Lambda does.
+    let mut shown: Vec<Value> = records.iter().map(|r| r.to_event_json(&ctx.region, &table_id, &arn)).collect();
+    if !filters.none() {
+        let keep: Vec<bool> = shown.iter().map(|r| filters.admit(r)).collect();
+        let mut k = keep.iter();
+        records.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        shown.retain(|_| *k.next().unwrap_or(&false));
+        if records.is_empty() {
+            ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
+            c.after = last;
+            c.failures = 0;
+            return Ok(Next::Go);
+        }
+    }
+    let event = json!({ "Records": shown });
     let request_id = RequestId::new();
     let trace = TraceContext::new_root();
-    let (first, last) = (records[0].seq, records[records.len() - 1].seq);
     let outcome = ctx.functions.invoke_event(&record, Bytes::from(event.to_string()), &request_id, &trace).await;
     let failure = match outcome {
         EventOutcome::Answered(body) if m.report_batch_item_failures => match first_failure(&body, &records) {
@@ -155,13 +177,28 @@ async fn step(
         EventOutcome::Failed { message, .. } => Some(message),
     };
     let Some(failure) = failure else {
+        ctx.functions.note_mapping_result(&m.uuid, crate::OK);
         ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
         c.after = last;
         c.failures = 0;
+        c.limit = None;
         return Ok(Next::Go);
     };
-    c.failures += 1;
+    ctx.functions.note_mapping_result(&m.uuid, crate::FAILED);
     let range = format!("{}..{}", format_seq(first), format_seq(last));
+    if m.bisect_on_error && records.len() > 1 {
+        // Split, and try the first half on its own; splitting is no retry.
+        let half = records.len() / 2;
+        c.limit = Some(half);
+        ctx.functions.platform_line(
+            function,
+            &request_id,
+            &trace,
+            format!("stream batch {range} of {table} failed, trying its first {half} records on their own: {failure}"),
+        );
+        return Ok(Next::Go);
+    }
+    c.failures += 1;
     if m.maximum_retry_attempts.is_some_and(|max| c.failures > max) {
         ctx.functions.platform_line(
             function,
@@ -169,9 +206,28 @@ async fn step(
             &trace,
             format!("stream batch {range} of {table} failed {} times, skipping it: {failure}", c.failures),
         );
+        if let Some(destination) = &m.on_failure {
+            let shard = ctx
+                .tables
+                .list_streams(Some(table))
+                .ok()
+                .and_then(|s| s.into_iter().find(|(_, d)| d.label == label).map(|(_, d)| d.shard_id()));
+            let info =
+                FailedBatch { m, shard: shard.unwrap_or_default(), arn: &arn, records: &records, attempts: c.failures };
+            let body = info.record(&request_id, &record, ctx.clock.now_ms(), &ctx.region);
+            if let Err(why) = ctx.functions.deliver_to_destination(&record, destination, body).await {
+                ctx.functions.platform_line(
+                    function,
+                    &request_id,
+                    &trace,
+                    format!("the record of skipped batch {range} did not reach {destination}: {why}"),
+                );
+            }
+        }
         ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
         c.after = last;
         c.failures = 0;
+        c.limit = None;
         return Ok(Next::Go);
     }
     let delay =
@@ -188,6 +244,48 @@ async fn step(
         ),
     );
     Ok(Next::Sleep(delay))
+}
+
+/// What Lambda's on-failure record of a stream batch says.
+struct FailedBatch<'a> {
+    m: &'a EventSourceMapping,
+    shard: String,
+    arn: &'a str,
+    records: &'a [StreamRecord],
+    attempts: u32,
+}
+
+impl FailedBatch<'_> {
+    /// The invocation record (Lambda's shape for a stream batch given up on).
+    fn record(&self, request_id: &RequestId, f: &squall_types::FunctionRecord, now_ms: u64, region: &str) -> String {
+        let (first, last) = (&self.records[0], &self.records[self.records.len() - 1]);
+        let iso = |ms: u64| squall_types::format_iso8601_millis_z(ms);
+        let qualified = match &self.m.qualifier {
+            Some(q) => format!("{}:{q}", f.config.name),
+            None => f.config.name.to_string(),
+        };
+        json!({
+            "requestContext": {
+                "requestId": request_id.to_string(),
+                "functionArn": squall_types::function_arn(region, &qualified),
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self.attempts,
+            },
+            "responseContext": { "statusCode": 200, "executedVersion": f.version_label(), "functionError": "Unhandled" },
+            "version": "1.0",
+            "timestamp": iso(now_ms),
+            "DDBStreamBatchInfo": {
+                "shardId": self.shard,
+                "startSequenceNumber": format_seq(first.seq),
+                "endSequenceNumber": format_seq(last.seq),
+                "approximateArrivalOfFirstRecord": iso(first.at_ms),
+                "approximateArrivalOfLastRecord": iso(last.at_ms),
+                "batchSize": self.records.len(),
+                "streamArn": self.arn,
+            },
+        })
+        .to_string()
+    }
 }
 
 /// Where a poller starts in a stream: its checkpoint, or the mapping's starting position
@@ -211,7 +309,7 @@ async fn open_cursor(
             }
         },
     };
-    Ok(Cursor { label: label.to_string(), after, failures: 0 })
+    Ok(Cursor { label: label.to_string(), after, failures: 0, limit: None })
 }
 
 /// The first record a `ReportBatchItemFailures` answer names, if any. An answer that is

@@ -50,6 +50,33 @@ pub struct EventSourceMapping {
     pub report_batch_item_failures: bool,
     /// `enabled`.
     pub enabled: bool,
+    /// Its id (Lambda's `UUID`): random for one made through the API, derived from the
+    /// function and the source for one a deployment declares (so redeploys keep it).
+    #[serde(default)]
+    pub uuid: String,
+    /// The version or alias it invokes (`FunctionName` `name:qualifier`); `None`: `$LATEST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    /// `FilterCriteria`: event patterns (EventBridge's language) a record must match one of
+    /// to be delivered; records matching none are dropped (a queue's are deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
+    /// `ScalingConfig.MaximumConcurrency` (queues, 2 to 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_concurrency: Option<u32>,
+    /// `BisectBatchOnFunctionError` (streams): a failing batch is split in two and each half
+    /// tried on its own, without counting against the retries.
+    #[serde(default)]
+    pub bisect_on_error: bool,
+    /// `DestinationConfig.OnFailure` (streams): where a record of a batch given up on goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<String>,
+    /// Made through Lambda's API (a deploy keeps it; it does not declare it).
+    #[serde(default)]
+    pub from_api: bool,
+    /// When it last changed, epoch milliseconds.
+    #[serde(default)]
+    pub last_modified_ms: u64,
 }
 
 impl EventSourceMapping {
@@ -78,7 +105,28 @@ impl EventSourceMapping {
             maximum_record_age_s: None,
             report_batch_item_failures: false,
             enabled: true,
+            uuid: String::new(),
+            qualifier: None,
+            filters: Vec::new(),
+            maximum_concurrency: None,
+            bisect_on_error: false,
+            on_failure: None,
+            from_api: false,
+            last_modified_ms: 0,
         }
+    }
+
+    /// The id a deployment's mapping of `function` gets: the same for the same function,
+    /// source and position among its mappings of that source, UUID-shaped.
+    pub fn declared_uuid(function: &str, source: &EventSource, nth: usize) -> String {
+        let key = match source {
+            EventSource::DynamoDbStream { table } => format!("{function}|dynamodb|{table}|{nth}"),
+            EventSource::Sqs { queue } => format!("{function}|sqs|{queue}|{nth}"),
+        };
+        // FNV-1a, twice with different bases: stable across builds, unlike std's hasher.
+        let fnv = |basis: u64| key.bytes().fold(basis, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let x = format!("{:016x}{:016x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
+        format!("{}-{}-4{}-8{}-{}", &x[0..8], &x[8..12], &x[13..16], &x[17..20], &x[20..32])
     }
 
     /// Checks the numeric limits; the message names the offending setting.
@@ -106,6 +154,19 @@ impl EventSourceMapping {
         let (lo, hi) = Self::RECORD_AGE_RANGE_S;
         if self.maximum_record_age_s.is_some_and(|n| !(lo..=hi).contains(&n)) {
             return Err(format!("maximumRecordAgeInSeconds is outside {lo}..={hi} (or -1)"));
+        }
+        if self.maximum_concurrency.is_some_and(|n| !(2..=1000).contains(&n)) {
+            return Err("maximumConcurrency is outside 2..=1000".into());
+        }
+        if self.filters.len() > 5 {
+            return Err(format!("at most 5 filter patterns; these are {}", self.filters.len()));
+        }
+        let queue = matches!(self.source, EventSource::Sqs { .. });
+        if queue && (self.bisect_on_error || self.on_failure.is_some()) {
+            return Err("bisectBatchOnFunctionError and an on-failure destination are for streams; a queue's failed messages go to its own dead-letter queue".into());
+        }
+        if !queue && self.maximum_concurrency.is_some() {
+            return Err("maximumConcurrency is for queues".into());
         }
         Ok(())
     }

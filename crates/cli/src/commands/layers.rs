@@ -1,6 +1,8 @@
 //! The service's own layers (serverless.yml `layers:`): zipped, and published through
 //! Lambda's API as a new version only when the zip or the layer's settings changed since
-//! its newest version, as the framework's hash comparison does.
+//! the version this deployment last published (its `<Name>LambdaLayerQualifiedArn`
+//! output), as the framework compares with its stack's output; only that version is
+//! replaced, so stages sharing a layer name leave each other's versions alone.
 
 use super::package::{list_files, select, zip_files};
 use crate::client::{Client, segment};
@@ -51,16 +53,25 @@ fn zip_of(dir: &Path, l: &LayerSpec) -> anyhow::Result<Vec<u8>> {
 /// Publishes what changed of the manifest's layers and lets their allowed accounts use them.
 pub(crate) async fn ensure_layers(client: &Client, manifest: &Manifest, dir: &Path) -> anyhow::Result<Layers> {
     let mut done = Layers::default();
+    if manifest.layers.is_empty() {
+        return Ok(done);
+    }
+    let listed = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
+    let stack = manifest.deployment().to_string();
+    let previous = listed["services"].as_array().into_iter().flatten().find(|s| s["name"] == stack.as_str());
     for l in &manifest.layers {
         let zip = zip_of(dir, l)?;
         let sha = B64.encode(Sha256::digest(&zip));
         let base = format!("/2018-10-31/layers/{}/versions", segment(&l.name));
-        let newest = client.call(Method::GET, &format!("{base}?MaxItems=1"), vec![]).await?.json()?;
-        let newest = newest["LayerVersions"].as_array().and_then(|v| v.first()).cloned();
-        let current = match &newest {
-            Some(item) => {
-                let n = item["Version"].as_u64().unwrap_or_default();
-                Some(client.call(Method::GET, &format!("{base}/{n}"), vec![]).await?.json()?)
+        // The version this deployment published last time, if it is still there.
+        let published = previous
+            .and_then(|s| s["outputs"][l.output_name()].as_str())
+            .and_then(squall_types::LayerVersionArn::parse)
+            .filter(|a| a.name == l.name);
+        let current = match published {
+            Some(a) => {
+                let resp = client.send(Method::GET, &format!("{base}/{}", a.version), &[], vec![]).await?;
+                if resp.status.is_success() { Some(resp.json()?) } else { None }
             }
             None => None,
         };
@@ -102,8 +113,8 @@ pub(crate) async fn ensure_layers(client: &Client, manifest: &Manifest, dir: &Pa
             // The framework's permission logical id, as the statement id.
             let sid = format!(
                 "{}{}LambdaLayerPermission",
-                l.logical_id.trim_end_matches("LambdaLayer"),
-                account.replace('*', "Wildcard")
+                l.logical_id.strip_suffix("LambdaLayer").unwrap_or(&l.logical_id),
+                account.replace('*', "Wild")
             );
             let input = json!({ "StatementId": sid, "Action": "lambda:GetLayerVersion", "Principal": account });
             let resp =

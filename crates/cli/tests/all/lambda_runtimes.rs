@@ -476,8 +476,14 @@ fn a_serverless_yml_layer_is_published_when_it_changes_and_used_by_ref() -> Resu
     assert_eq!(numbers, [2], "the replaced version is deleted (retain is off)");
     let policy =
         ok(&server.aws(&["lambda", "get-layer-version-policy", "--layer-name", "common", "--version-number", "2"]))?;
-    assert!(policy.contains("CommonWildcardLambdaLayerPermission"), "allowedAccounts: {policy}");
+    assert!(policy.contains("CommonWildLambdaLayerPermission"), "allowedAccounts: {policy}");
     Ok(())
+}
+
+#[test]
+fn event_source_mappings_are_made_filtered_changed_and_deleted_through_the_api() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_mappings.py", "all Lambda event source mapping checks passed")
 }
 
 #[test]

@@ -62,11 +62,18 @@ fn queue_events_reach_functions_and_failures_end_in_the_dead_letter_queue() -> R
     let out = server.deploy(&root().join("tests/guests/lambda/queues"))?;
     assert!(out.contains("queue queuesvc-dev-Jobs: created"), "{out}");
     server.client_script("queue_triggers.py", "all queue trigger checks passed")?;
+    let listed = ok(&server.aws(&["lambda", "list-event-source-mappings", "--function-name", "queuesvc-dev-work"]))?;
     let logs = ok(&server.squall(&["logs", "queuesvc-dev-work"]))?;
     assert!(logs.contains("1 of") && logs.contains("failed and return to it"), "{logs}");
     // A second deploy keeps the queues (and sets their attributes).
     let again = server.deploy(&root().join("tests/guests/lambda/queues"))?;
     assert!(again.contains("queue queuesvc-dev-Jobs: exists"), "{again}");
+    let uuid = |text: &str| -> Result<String> {
+        let v: serde_json::Value = serde_json::from_str(text)?;
+        Ok(v["EventSourceMappings"][0]["UUID"].as_str().unwrap_or_default().to_string())
+    };
+    let relisted = ok(&server.aws(&["lambda", "list-event-source-mappings", "--function-name", "queuesvc-dev-work"]))?;
+    assert_eq!(uuid(&listed)?, uuid(&relisted)?, "a redeploy keeps the mapping's UUID");
     Ok(())
 }
 

@@ -22,7 +22,7 @@ fn dev_only(state: &ApiState, what: &str) -> Result<(), ApiError> {
     ))
 }
 
-/// Deletes every function (with its logs), event rule and bus, schedule and schedule group, topic, queue, table,
+/// Deletes every function (with its logs), layer, event rule and bus, schedule and schedule group, topic, queue, table,
 /// bucket, parameter and secret. Functions go
 /// first, so no trigger or delivery runs into what is being deleted.
 pub(super) async fn reset(state: &ApiState) -> Reply {
@@ -47,7 +47,9 @@ pub(super) async fn reset(state: &ApiState) -> Reply {
     state.tables.reset().await.map_err(|e| internal("tables", &e))?;
     state.objects.reset().await.map_err(|e| internal("buckets", &e))?;
     state.params.reset().await.map_err(|e| internal("parameters and secrets", &e))?;
-    tracing::info!("reset: every function, event rule, topic, queue, table, bucket, parameter and secret deleted");
+    tracing::info!(
+        "reset: every function, layer, event rule, topic, queue, table, bucket, parameter and secret deleted"
+    );
     Ok(json_response(StatusCode::OK, &json!({ "reset": true })))
 }
 

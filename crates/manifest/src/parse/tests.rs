@@ -367,8 +367,31 @@ resources:
     assert!(e.contains("batchSize 20000 is outside 1..=10000"), "{e}");
     let e = bad("startingPosition: LATEST", "startingPosition: SOMETIME");
     assert!(e.contains("startingPosition: must be LATEST or TRIM_HORIZON"), "{e}");
-    let e = bad("maximumRetryAttempts: 3", "bisectBatchOnFunctionError: true");
-    assert!(e.contains("stream setting bisectBatchOnFunctionError is not supported yet"), "{e}");
+    let e = bad("maximumRetryAttempts: 3", "tumblingWindowInSeconds: 60");
+    assert!(e.contains("tumblingWindowInSeconds: tumbling windows are not supported yet"), "{e}");
+    let e = bad("maximumRetryAttempts: 3", "filterPatterns: [{eventName: []}]");
+    assert!(e.contains("filterPatterns[0]: is not a valid filter pattern"), "{e}");
+    let e =
+        bad("maximumRetryAttempts: 3", "destinations: {onFailure: arn:aws:lambda:us-east-1:000000000000:function:x}");
+    assert!(e.contains("destinations.onFailure: must be a queue's or a topic's ARN"), "{e}");
+
+    let richer = yaml.replace(
+        "maximumRetryAttempts: 3",
+        "maximumRetryAttempts: 3\n          bisectBatchOnFunctionError: true\n          filterPatterns:\n            - eventName: [INSERT]\n            - dynamodb: {NewImage: {status: {S: [open]}}}\n          destinations:\n            onFailure:\n              arn: arn:aws:sqs:us-east-1:000000000000:failed\n              type: sqs",
+    );
+    let m = parse("serverless.yml", &richer).unwrap();
+    let s = &m.functions[0].config.event_sources[0];
+    assert!(s.bisect_on_error);
+    assert_eq!(s.filters, [r#"{"eventName":["INSERT"]}"#, r#"{"dynamodb":{"NewImage":{"status":{"S":["open"]}}}}"#]);
+    assert_eq!(s.on_failure.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:failed"));
+    let policy = m.functions[0].config.role_policy.as_ref().unwrap();
+    assert!(
+        policy.document.contains(
+            r#""Action":"sqs:SendMessage","Effect":"Allow","Resource":"arn:aws:sqs:us-east-1:000000000000:failed""#
+        ),
+        "the role may send to the on-failure destination: {}",
+        policy.document
+    );
     let e = bad("      - stream: arn:aws:dynamodb", "      - stream: arn:aws:sqs");
     assert!(e.contains("is not a DynamoDB stream ARN"), "{e}");
     let e = bad("    handler: h.main\n", "    handler: h.main\n    environment:\n      S: !GetAtt Orders.StreamArn\n");
