@@ -104,6 +104,18 @@ lam.create_function(FunctionName="recorder", Runtime="python3.12", Role=ROLE, Ha
 
 # --- A queue, with a filter ----------------------------------------------------------------
 
+err = fails("InvalidParameterValueException", "a role that may not read the queue", lam.create_event_source_mapping,
+            EventSourceArn=SOURCE_ARN, FunctionName="recorder")
+check("does not have permissions to call ReceiveMessage on SQS" in str(err), "named as Lambda names it")
+iam.put_role_policy(RoleName="mapper", PolicyName="read", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                                       "dynamodb:ListStreams"], "Resource": "*"},
+    ],
+}))
+
 keep_only = json.dumps({"body": {"kind": ["keep"]}})
 made = lam.create_event_source_mapping(
     EventSourceArn=SOURCE_ARN, FunctionName="recorder", BatchSize=5,

@@ -2,8 +2,8 @@
 
 Covers CreateFunctionUrlConfig (AuthType NONE, Cors), GetFunctionUrlConfig,
 UpdateFunctionUrlConfig, ListFunctionUrlConfigs, DeleteFunctionUrlConfig, a URL of an alias,
-and the refusals (a second URL for one qualifier, a version number as qualifier, InvokeMode
-RESPONSE_STREAM, which Squall does not serve yet, an unknown AuthType, a missing URL). Over HTTP: a NONE URL is closed (403) until the resource policy lets everyone
+and the refusals (a second URL for one qualifier, a version number as qualifier, an unknown
+InvokeMode, an unknown AuthType, a missing URL). Over HTTP: a NONE URL is closed (403) until the resource policy lets everyone
 lambda:InvokeFunctionUrl (add-permission --function-url-auth-type NONE, per qualifier), then the
 function gets payload 2.0 (method, raw path and query, headers, body) and its answer's status,
 headers and body come back; CORS preflights and response headers follow the URL's Cors; the host
@@ -108,7 +108,7 @@ check(len(URL_ID) == 32 and URL_ID.isalnum() and URL_ID.lower() == URL_ID, "the 
 fails("ResourceConflictException", "a second URL for $LATEST", lam.create_function_url_config, FunctionName=NAME, AuthType="NONE")
 fails("ValidationException", "an unknown AuthType", lam.create_function_url_config, FunctionName=NAME, AuthType="OPEN", Qualifier="$LATEST")
 fails("InvalidParameterValueException", "a version number as qualifier", lam.create_function_url_config, FunctionName=NAME, AuthType="NONE", Qualifier="1")
-fails("InvalidParameterValueException", "RESPONSE_STREAM (not served yet)", lam.update_function_url_config, FunctionName=NAME, InvokeMode="RESPONSE_STREAM")
+fails("ValidationException", "an unknown InvokeMode", lam.update_function_url_config, FunctionName=NAME, InvokeMode="STREAMING")
 
 got = lam.get_function_url_config(FunctionName=NAME)
 check(got["FunctionUrl"] == URL and got["InvokeMode"] == "BUFFERED" and "LastModifiedTime" in got, "GetFunctionUrlConfig")

@@ -35,6 +35,7 @@ pub static SERVICE: Service = Service {
         super::urls::URLS,
         super::layers::LAYERS,
         super::mappings::MAPPINGS,
+        super::streaming::STREAMING,
     ]),
     namespace: "",
     query_code: None,
@@ -64,6 +65,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::tags::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::urls::URLS) {
         super::urls::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::streaming::STREAMING) {
+        super::streaming::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::mappings::MAPPINGS) {
         super::mappings::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::layers::LAYERS) {
@@ -587,8 +590,13 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
     let invocation =
         Invocation { request, trigger: Trigger::Invoke, request_id: req.request_id.clone(), trace: req.trace };
     let (payload, function_error) = match state.functions.invoke(&f, invocation).await? {
-        Outcome::Response(resp) => match squall_runtime::collect_body(resp.into_body(), MAX_RESPONSE).await {
-            Ok(b) => (b, None),
+        Outcome::Response(resp) => match squall_runtime::collect_with_trailers(resp.into_body(), MAX_RESPONSE).await {
+            // A streamed response that failed part way: its error, as Lambda answers it.
+            Ok((_, Some(trailers))) if squall_runtime::stream_error(&trailers).is_some() => {
+                let (_, doc) = squall_runtime::stream_error(&trailers).expect("checked");
+                (doc, Some("Unhandled"))
+            }
+            Ok((b, _)) => (b, None),
             Err(e) => {
                 (error_payload(&req.request_id.to_string(), "Runtime.ResponseError", &e.to_string()), Some("Unhandled"))
             }
@@ -647,7 +655,7 @@ async fn invoke_async(
     Ok(r)
 }
 
-fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {
+pub(super) fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {
     let message = if error_type == "Sandbox.Timedout" {
         format!("RequestId: {request_id} Error: {message}")
     } else {
@@ -657,7 +665,7 @@ fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {
 }
 
 /// The last 4 KB of this invocation's log lines, as `X-Amz-Log-Result` carries them.
-async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
+pub(super) async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
     let lines = state.functions.tail_logs(function, 200).await.unwrap_or_default();
     let mut text = String::new();
     for l in lines.iter().filter(|l| l.request_id == request_id) {

@@ -209,6 +209,10 @@ async fn by_arn(state: &ApiState, req: &ApiRequest) -> Reply {
     }
     let arn = req.query("Arn").ok_or_else(|| validation("Arn is required"))?;
     let parsed = squall_types::LayerVersionArn::parse(&arn).ok_or_else(|| {
+        // Authorized before its input is judged, as every operation is.
+        if let Err(denied) = authorize(state, req, "GetLayerVersionByArn", arn.clone(), None) {
+            return denied;
+        }
         validation(format!(
             "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)"
         ))

@@ -54,15 +54,15 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Rep
         (&Method::POST, []) => create(state, req).await,
         (&Method::GET, []) => list(state, req),
         (&Method::GET, [uuid]) => {
-            let (f, m) = found(state, uuid)?;
             authorize(state, req, "GetEventSourceMapping", mapping_arn(state, uuid), None)?;
+            let (f, m) = found(state, uuid)?;
             Ok(json_response(StatusCode::OK, &document(state, &f, &m, None)))
         }
         (&Method::PUT, [uuid]) => update(state, req, uuid).await,
         (&Method::DELETE, [uuid]) => {
-            let (f, m) = found(state, uuid)?;
-            let function_arn = target_arn(state, &f, &m);
-            authorize(state, req, "DeleteEventSourceMapping", mapping_arn(state, uuid), Some(&function_arn))?;
+            let function_arn = state.functions.event_source_mapping(uuid).ok().map(|(f, m)| target_arn(state, &f, &m));
+            authorize(state, req, "DeleteEventSourceMapping", mapping_arn(state, uuid), function_arn.as_deref())?;
+            found(state, uuid)?;
             let (f, m) = state.functions.delete_event_source_mapping(uuid).await?;
             Ok(json_response(StatusCode::ACCEPTED, &document(state, &f, &m, Some("Deleting"))))
         }
@@ -208,6 +208,7 @@ struct Input {
     kms_key_arn: Option<Value>,
     metrics_config: Option<Value>,
     provisioned_poller_config: Option<Value>,
+    logging_config: Option<Value>,
 }
 
 impl Input {
@@ -224,6 +225,7 @@ impl Input {
             ("KMSKeyArn (Squall would keep the filter criteria unencrypted)", self.kms_key_arn.is_some()),
             ("MetricsConfig", self.metrics_config.is_some()),
             ("ProvisionedPollerConfig", self.provisioned_poller_config.is_some()),
+            ("LoggingConfig", self.logging_config.is_some()),
             ("Tags on event source mappings", self.tags.is_some()),
             ("StartingPositionTimestamp", self.starting_position_timestamp.is_some()),
             ("TumblingWindowInSeconds", self.tumbling_window_in_seconds.is_some_and(|t| t > 0)),
@@ -260,7 +262,9 @@ impl Input {
         if let Some(filters) = &self.filter_criteria {
             let mut texts = Vec::new();
             for f in filters.filters.iter().flatten() {
-                let Some(text) = &f.pattern else { continue };
+                let Some(text) = &f.pattern else {
+                    return Err(ApiError::invalid("Invalid filter pattern definition. A filter needs a Pattern"));
+                };
                 squall_patterns::Pattern::parse(text)
                     .map_err(|e| ApiError::invalid(format!("Invalid filter pattern definition. {e}")))?;
                 texts.push(text.clone());
@@ -270,8 +274,9 @@ impl Input {
         let minus_one = |v: i64, what: &str| -> Result<Option<u32>, ApiError> {
             match v {
                 -1 => Ok(None),
-                n if n >= 0 => Ok(Some(n as u32)),
-                _ => Err(validation(format!("{what} must be -1 or more"))),
+                n => u32::try_from(n)
+                    .map(Some)
+                    .map_err(|_| validation(format!("{what} must be -1 or 0 to {}", u32::MAX))),
             }
         };
         if let Some(a) = self.maximum_record_age_in_seconds {
@@ -333,6 +338,39 @@ fn source(state: &ApiState, arn: &str) -> Result<EventSource, ApiError> {
     }
 }
 
+/// What the function's execution role must be allowed, as Lambda checks it when a mapping
+/// is made or changed: reading the source, and sending to the on-failure destination.
+fn role_can_use(state: &ApiState, f: &FunctionRecord, m: &EventSourceMapping) -> Result<(), ApiError> {
+    let source = source_arn(state, m);
+    let (actions, refusal): (&[&str], String) = match &m.source {
+        EventSource::Sqs { .. } => (
+            &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "The provided execution role does not have permissions to call {action} on SQS".into(),
+        ),
+        EventSource::DynamoDbStream { .. } => (
+            &["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"],
+            format!(
+                "Cannot access stream {source}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+            ),
+        ),
+    };
+    for action in actions {
+        if state.functions.role_may(f, action, &source).is_err() {
+            let short = action.split_once(':').map_or(*action, |(_, a)| a);
+            return Err(ApiError::invalid(refusal.replace("{action}", short)));
+        }
+    }
+    if let Some(d) = &m.on_failure {
+        let action = if d.starts_with("arn:aws:sns:") { "sns:Publish" } else { "sqs:SendMessage" };
+        state.functions.role_may(f, action, d).map_err(|why| {
+            ApiError::invalid(format!(
+                "The provided execution role does not have permissions to send to the on-failure destination: {why}"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// The function (and qualifier, which must exist) a `FunctionName` names.
 fn function_of(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<(String, Option<String>), ApiError> {
     let (name, qualifier) = qualified_name(req, raw)?;
@@ -342,11 +380,17 @@ fn function_of(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<(String,
 
 async fn create(state: &ApiState, req: &ApiRequest) -> Reply {
     let input: Input = parse_json(&req.body)?;
-    let raw = input.function_name.as_deref().ok_or_else(|| validation("FunctionName is required"))?;
+    let raw = input.function_name.as_deref().unwrap_or_default();
+    let named = qualified_name(req, raw).ok();
+    let target = named.as_ref().map(|(name, qualifier)| {
+        squall_types::function_arn(&state.region, &qualifier.as_ref().map_or(name.clone(), |q| format!("{name}:{q}")))
+    });
+    // Authorized before its input is judged, as every operation is.
+    authorize(state, req, "CreateEventSourceMapping", "*".into(), target.as_deref())?;
+    if raw.is_empty() {
+        return Err(validation("FunctionName is required"));
+    }
     let (name, qualifier) = function_of(state, req, raw)?;
-    let target =
-        squall_types::function_arn(&state.region, &qualifier.as_ref().map_or(name.clone(), |q| format!("{name}:{q}")));
-    authorize(state, req, "CreateEventSourceMapping", "*".into(), Some(&target))?;
     input.refuse_unsupported()?;
     let arn = input.event_source_arn.as_deref().ok_or_else(|| validation("EventSourceArn is required"))?;
     let source = source(state, arn)?;
@@ -377,15 +421,16 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Reply {
     m.qualifier = qualifier;
     m.from_api = true;
     input.apply(&mut m)?;
+    role_can_use(state, &*state.functions.get_function(&name)?, &m)?;
     let (f, m) = state.functions.create_event_source_mapping(&name, m).await?;
     Ok(json_response(StatusCode::ACCEPTED, &document(state, &f, &m, Some("Creating"))))
 }
 
 async fn update(state: &ApiState, req: &ApiRequest, uuid: &str) -> Reply {
-    let (f, current) = found(state, uuid)?;
     let input: Input = parse_json(&req.body)?;
-    let function_arn = target_arn(state, &f, &current);
-    authorize(state, req, "UpdateEventSourceMapping", mapping_arn(state, uuid), Some(&function_arn))?;
+    let function_arn = state.functions.event_source_mapping(uuid).ok().map(|(f, m)| target_arn(state, &f, &m));
+    authorize(state, req, "UpdateEventSourceMapping", mapping_arn(state, uuid), function_arn.as_deref())?;
+    let (f, current) = found(state, uuid)?;
     input.refuse_unsupported()?;
     if input.event_source_arn.is_some() || input.starting_position.is_some() {
         return Err(ApiError::bad_content("EventSourceArn and StartingPosition cannot be changed; make a new mapping"));
@@ -405,6 +450,13 @@ async fn update(state: &ApiState, req: &ApiRequest, uuid: &str) -> Reply {
     // Checked before the change is applied under the function's write lock.
     let mut check = current.clone();
     input.apply(&mut check)?;
+    if let Some(q) = &qualifier {
+        let name = f.config.name.as_str();
+        let target =
+            squall_types::function_arn(&state.region, &q.as_ref().map_or(name.to_string(), |q| format!("{name}:{q}")));
+        authorize(state, req, "UpdateEventSourceMapping", mapping_arn(state, uuid), Some(&target))?;
+    }
+    role_can_use(state, &f, &check)?;
     let (f, m) = state
         .functions
         .update_event_source_mapping(uuid, |m| {
@@ -420,12 +472,14 @@ async fn update(state: &ApiState, req: &ApiRequest, uuid: &str) -> Reply {
 
 fn list(state: &ApiState, req: &ApiRequest) -> Reply {
     authorize(state, req, "ListEventSourceMappings", "*".into(), None)?;
+    // Lambda takes up to 10,000 and answers at most 100 a page.
     let max = match req.query("MaxItems") {
         Some(m) => m
             .parse::<usize>()
             .ok()
             .filter(|m| (1..=10_000).contains(m))
-            .ok_or_else(|| validation("MaxItems must be 1 to 10000"))?,
+            .ok_or_else(|| validation("MaxItems must be 1 to 10000"))?
+            .min(100),
         None => 100,
     };
     let by_function = match req.query("FunctionName") {

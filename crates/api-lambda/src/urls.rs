@@ -62,13 +62,12 @@ fn auth(s: &str) -> Result<UrlAuth, ApiError> {
     })
 }
 
-/// Only BUFFERED is served: responses are not streamed yet.
-fn check_mode(mode: Option<&str>) -> Result<(), ApiError> {
+/// `InvokeMode`: `Some(true)` for `RESPONSE_STREAM`, `None` when not given.
+fn check_mode(mode: Option<&str>) -> Result<Option<bool>, ApiError> {
     match mode {
-        None | Some("BUFFERED") => Ok(()),
-        Some("RESPONSE_STREAM") => {
-            Err(ApiError::invalid("InvokeMode RESPONSE_STREAM is not supported yet: function URLs answer BUFFERED"))
-        }
+        None => Ok(None),
+        Some("BUFFERED") => Ok(Some(false)),
+        Some("RESPONSE_STREAM") => Ok(Some(true)),
         Some(other) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "ValidationException",
@@ -94,7 +93,7 @@ fn config_json(state: &ApiState, name: &str, qualifier: &str, url: &FunctionUrl)
         "AuthType": url.auth.as_str(),
         "CreationTime": format_iso8601_millis(url.created_ms),
         "LastModifiedTime": format_iso8601_millis(url.modified_ms),
-        "InvokeMode": "BUFFERED",
+        "InvokeMode": if url.streaming { "RESPONSE_STREAM" } else { "BUFFERED" },
     });
     if let Some(c) = &url.cors {
         doc["Cors"] = json!({
@@ -120,10 +119,10 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Res
     match (&req.method, segments.as_slice()) {
         (&Method::POST, [_, "url"]) => {
             let input: UrlInput = parse_json(&req.body)?;
-            check_mode(input.invoke_mode.as_deref())?;
+            let streaming = check_mode(input.invoke_mode.as_deref())?.unwrap_or(false);
             let a = auth(input.auth_type.as_deref().ok_or_else(|| ApiError::invalid("AuthType is required"))?)?;
             let cors = input.cors.map(CorsInput::into_cors).transpose()?;
-            let (qual, url) = state.functions.create_url(&name, q, a, cors).await?;
+            let (qual, url) = state.functions.create_url(&name, q, a, cors, streaming).await?;
             let mut doc = config_json(state, &name, &qual, &url);
             if let Some(m) = doc.as_object_mut() {
                 m.remove("LastModifiedTime");
@@ -136,10 +135,11 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Res
         }
         (&Method::PUT, [_, "url"]) => {
             let input: UrlInput = parse_json(&req.body)?;
-            check_mode(input.invoke_mode.as_deref())?;
+            let streaming = check_mode(input.invoke_mode.as_deref())?;
             let patch = UrlPatch {
                 auth: input.auth_type.as_deref().map(auth).transpose()?,
                 cors: input.cors.map(|c| c.into_cors().map(Some)).transpose()?,
+                streaming,
             };
             let (qual, url) = state.functions.update_url(&name, q, patch).await?;
             Ok(json_response(StatusCode::OK, &config_json(state, &name, &qual, &url)))

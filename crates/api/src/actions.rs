@@ -224,6 +224,7 @@ pub static ACTIONS: &[Action] = &[
     row("lambda", "GetFunctionEventInvokeConfig", "lambda:GetFunctionEventInvokeConfig", Resource::Function),
     row("lambda", "GetFunctionUrlConfig", "lambda:GetFunctionUrlConfig", Resource::Function),
     row("lambda", "Invoke", "lambda:InvokeFunction", Resource::Function),
+    row("lambda", "InvokeWithResponseStream", "lambda:InvokeFunction", Resource::Function),
     row("lambda", "ListFunctionEventInvokeConfigs", "lambda:ListFunctionEventInvokeConfigs", Resource::Function),
     row("lambda", "ListFunctionUrlConfigs", "lambda:ListFunctionUrlConfigs", Resource::Function),
     row("lambda", "ListFunctions", "lambda:ListFunctions", Resource::Any),

@@ -121,11 +121,11 @@ pub struct DeployReport {
 
 /// The `$LATEST` URL a deployment declared on `f`, if any.
 fn declared_url(f: &FunctionRecord) -> Option<squall_types::DeclaredUrl> {
-    f.versions
-        .urls
-        .get(squall_types::LATEST)
-        .filter(|u| u.declared)
-        .map(|u| squall_types::DeclaredUrl { cors: u.cors.clone(), iam: u.auth == squall_types::UrlAuth::AwsIam })
+    f.versions.urls.get(squall_types::LATEST).filter(|u| u.declared).map(|u| squall_types::DeclaredUrl {
+        cors: u.cors.clone(),
+        iam: u.auth == squall_types::UrlAuth::AwsIam,
+        streaming: u.streaming,
+    })
 }
 
 /// Makes `record`'s `$LATEST` URL what the deployment declares: made (keeping its id when it
@@ -137,11 +137,12 @@ fn apply_declared_url(record: &mut FunctionRecord, declared: Option<&squall_type
     };
     match (declared, urls.get_mut(squall_types::LATEST)) {
         (Some(d), Some(url)) => {
-            if !url.declared || url.cors != d.cors || url.auth != auth_of(d) {
+            if !url.declared || url.cors != d.cors || url.auth != auth_of(d) || url.streaming != d.streaming {
                 url.modified_ms = now_ms;
             }
             url.cors.clone_from(&d.cors);
             url.auth = auth_of(d);
+            url.streaming = d.streaming;
             url.declared = true;
         }
         (Some(d), None) => {
@@ -152,6 +153,7 @@ fn apply_declared_url(record: &mut FunctionRecord, declared: Option<&squall_type
                 created_ms: now_ms,
                 modified_ms: now_ms,
                 declared: true,
+                streaming: d.streaming,
             };
             urls.insert(squall_types::LATEST.to_string(), url);
         }
@@ -200,6 +202,13 @@ impl Functions {
             for m in &mut p.config.event_sources {
                 let nth = seen.entry(m.source.clone()).or_default();
                 m.uuid = squall_types::EventSourceMapping::declared_uuid(p.config.name.as_str(), &m.source, *nth);
+                // A mapping made through the API of the same source becomes the declared
+                // one, keeping its id (and its checkpoint's place).
+                if *nth == 0
+                    && let Some(made) = before.iter().find(|o| o.from_api && o.source == m.source)
+                {
+                    m.uuid = made.uuid.clone();
+                }
                 *nth += 1;
                 m.from_api = false;
                 // Unchanged, it keeps its time (and the function stays unchanged).
@@ -213,7 +222,7 @@ impl Functions {
                 }
             }
             for m in current.iter().flat_map(|c| &c.config.event_sources).filter(|m| m.from_api) {
-                if !p.config.event_sources.iter().any(|d| d.source == m.source) {
+                if !p.config.event_sources.iter().any(|d| d.source == m.source || d.uuid == m.uuid) {
                     p.config.event_sources.push(m.clone());
                 }
             }

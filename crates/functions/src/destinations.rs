@@ -21,6 +21,11 @@ pub trait DestinationSink: Send + Sync + 'static {
         body: String,
         attributes: Vec<(String, String)>,
     ) -> Result<(), String>;
+
+    /// Whether `from`'s execution role may perform `action` on `resource` (under the
+    /// resource's own policy, for a queue or topic): what Lambda checks of a mapping's
+    /// source and destination. `Err` says why not.
+    fn role_may(&self, from: &squall_types::FunctionRecord, action: &str, resource: &str) -> Result<(), String>;
 }
 
 /// Why an invocation record is sent (Lambda's `requestContext.condition`).

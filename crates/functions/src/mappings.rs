@@ -111,6 +111,14 @@ fn describe(m: &EventSourceMapping) -> String {
 }
 
 impl Functions {
+    /// Whether `from`'s execution role may `action` on `resource`; `Err` says why not.
+    pub fn role_may(&self, from: &FunctionRecord, action: &str, resource: &str) -> Result<(), String> {
+        match self.destinations.get() {
+            Some((sink, _)) => sink.role_may(from, action, resource),
+            None => Err("this server checks no roles".to_string()),
+        }
+    }
+
     /// Sends `body` from `from` to the destination `arn` (a mapping's on-failure destination)
     /// when `from`'s execution role may; `Err` says why not.
     pub async fn deliver_to_destination(&self, from: &FunctionRecord, arn: &str, body: String) -> Result<(), String> {

@@ -14,6 +14,8 @@ pub struct UrlPatch {
     pub auth: Option<UrlAuth>,
     /// `Cors`: `Some(None)` removes it.
     pub cors: Option<Option<Cors>>,
+    /// `InvokeMode`: `Some(true)` for `RESPONSE_STREAM`.
+    pub streaming: Option<bool>,
 }
 
 /// A URL's id: 32 lower-case letters and digits, as Lambda's.
@@ -50,6 +52,7 @@ impl Functions {
         qualifier: Option<&str>,
         auth: UrlAuth,
         cors: Option<Cors>,
+        streaming: bool,
     ) -> Result<(String, FunctionUrl)> {
         let _w = self.writes.lock().await;
         let current = self.get_function(name)?;
@@ -61,7 +64,8 @@ impl Functions {
             )));
         }
         let now = self.clock.now_ms();
-        let url = FunctionUrl { id: new_url_id(), auth, cors, created_ms: now, modified_ms: now, declared: false };
+        let url =
+            FunctionUrl { id: new_url_id(), auth, cors, created_ms: now, modified_ms: now, declared: false, streaming };
         let mut next = (*current).clone();
         next.versions.urls.insert(q.clone(), url.clone());
         self.replace(&current, next, None).await?;
@@ -92,6 +96,9 @@ impl Functions {
         }
         if let Some(c) = patch.cors {
             url.cors = c;
+        }
+        if let Some(s) = patch.streaming {
+            url.streaming = s;
         }
         url.modified_ms = self.clock.now_ms();
         let mut next = (*current).clone();

@@ -269,9 +269,9 @@ impl Cx<'_> {
     /// until Squall serves it.
     fn function_url(&mut self, path: &Path, v: &Value) -> Option<squall_types::DeclaredUrl> {
         if let Value::Bool(b) = v {
-            return b.then_some(squall_types::DeclaredUrl { cors: None, iam: false });
+            return b.then_some(squall_types::DeclaredUrl { cors: None, iam: false, streaming: false });
         }
-        let mut url = squall_types::DeclaredUrl { cors: None, iam: false };
+        let mut url = squall_types::DeclaredUrl { cors: None, iam: false, streaming: false };
         for (key, val) in self.entries(path, v) {
             let p = [path, &[key]].concat();
             match key {
@@ -282,7 +282,7 @@ impl Cx<'_> {
                 },
                 "invokeMode" => match val.as_str() {
                     Some("BUFFERED") => {}
-                    Some("RESPONSE_STREAM") => self.error(&p, "response streaming is not supported yet"),
+                    Some("RESPONSE_STREAM") => url.streaming = true,
                     _ => self.error(&p, "must be BUFFERED or RESPONSE_STREAM"),
                 },
                 other => self.error(&p, format!("{other} is not a setting of a function URL")),

@@ -2,6 +2,8 @@
 //!
 //! Each process gets its own listener on 127.0.0.1, so the API always knows whose call it
 //! is. `next` long-polls for the worker's next [`Job`]; `response` and `error` complete it.
+//! A `response` in streaming mode (`Lambda-Runtime-Function-Response-Mode: streaming`)
+//! is handed on as it arrives: its first bytes reach the caller while the function runs.
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
@@ -17,6 +19,13 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Lambda's limit on a synchronous response.
 const MAX_RESPONSE: usize = 6 << 20;
+
+/// Lambda's limit on a streamed response.
+pub(crate) const MAX_STREAMED: usize = 20 << 20;
+
+/// Where a streamed response's frames go, taken by whoever ends the stream: the API when
+/// the function's request ends, or the worker when the function is stopped mid-stream.
+pub(crate) type StreamEnd = Arc<Mutex<Option<squall_runtime::FrameSender>>>;
 
 /// One invocation handed to the process.
 pub(crate) struct Job {
@@ -35,6 +44,9 @@ pub(crate) enum Reply {
     Response(Bytes),
     /// `POST …/error`: the error type header and the error document.
     Error(String, Bytes),
+    /// `POST …/response` in streaming mode, as it begins: its content type and its body;
+    /// `done` fires when the function's request has ended (the invocation is over).
+    Stream { content_type: Option<String>, body: squall_runtime::Body, end: StreamEnd, done: oneshot::Receiver<()> },
 }
 
 /// What the API shares with its worker.
@@ -95,6 +107,11 @@ async fn handle(s: &Shared, req: http::Request<Incoming>) -> http::Response<Full
     let segments: Vec<&str> = rest.split('/').collect();
     match (req.method(), segments.as_slice()) {
         (&Method::GET, ["invocation", "next"]) => next(s).await,
+        (&Method::POST, ["invocation", id, "response"])
+            if req.headers().get("lambda-runtime-function-response-mode").is_some_and(|m| m == "streaming") =>
+        {
+            stream_response(s, id, req).await
+        }
         (&Method::POST, ["invocation", id, kind @ ("response" | "error")]) => {
             let error_type = req
                 .headers()
@@ -144,6 +161,69 @@ async fn handle(s: &Shared, req: http::Request<Incoming>) -> http::Response<Full
         }
         _ => error(StatusCode::NOT_FOUND, "UnknownOperation", &format!("no Runtime API operation at {path}")),
     }
+}
+
+/// The invocation `id` in progress, taken (its reply is about to be sent).
+fn take_current(s: &Shared, id: &str) -> Option<oneshot::Sender<Reply>> {
+    let mut current = s.current.lock().unwrap_or_else(|p| p.into_inner());
+    match current.take() {
+        Some((cur, sender)) if cur == id => Some(sender),
+        other => {
+            *current = other;
+            None
+        }
+    }
+}
+
+/// A streamed `response`: the worker gets its body at once, fed with each chunk as the
+/// function sends it; the function's error, if it failed mid-stream, ends it in trailers.
+async fn stream_response(s: &Shared, id: &str, req: http::Request<Incoming>) -> http::Response<Full<Bytes>> {
+    let Some(sender) = take_current(s, id) else {
+        return error(StatusCode::BAD_REQUEST, "InvalidRequestID", &format!("no invocation {id} in progress"));
+    };
+    let content_type = req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (tx, body) = squall_runtime::channel_body(16);
+    let end: StreamEnd = Arc::new(Mutex::new(Some(tx.clone())));
+    let (done_tx, done) = oneshot::channel();
+    let _ = sender.send(Reply::Stream { content_type, body, end: end.clone(), done });
+    let mut incoming = req.into_body();
+    let mut sent = 0usize;
+    let mut failure: Option<(String, Bytes)> = None;
+    while let Some(frame) = incoming.frame().await {
+        let Ok(frame) = frame else {
+            // The connection broke (the process died): the worker ends the stream.
+            let _ = done_tx.send(());
+            return error(StatusCode::BAD_REQUEST, "BrokenStream", "the response stream broke");
+        };
+        match frame.into_data() {
+            Ok(data) => {
+                sent += data.len();
+                if sent > MAX_STREAMED {
+                    failure = Some((
+                        "Function.ResponseSizeTooLarge".into(),
+                        Bytes::from(format!(
+                            r#"{{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size ({MAX_STREAMED} bytes)."}}"#
+                        )),
+                    ));
+                    break;
+                }
+                // A caller that went away stops reading; the function's bytes are dropped.
+                let _ = tx.send(Ok(hyper::body::Frame::data(data))).await;
+            }
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    failure = squall_runtime::stream_error(&trailers);
+                }
+            }
+        }
+    }
+    drop(tx);
+    let last = end.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let (Some(tx), Some((kind, doc))) = (last, &failure) {
+        let _ = tx.send(Ok(hyper::body::Frame::trailers(squall_runtime::error_trailers(kind, doc)))).await;
+    }
+    let _ = done_tx.send(());
+    reply(StatusCode::ACCEPTED, serde_json::json!({ "status": "OK" }))
 }
 
 async fn next(s: &Shared) -> http::Response<Full<Bytes>> {

@@ -17,6 +17,7 @@ mod limits;
 mod netns;
 mod package;
 mod pool;
+mod streaming;
 mod worker;
 
 use async_trait::async_trait;

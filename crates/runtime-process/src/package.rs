@@ -119,7 +119,12 @@ fn extract(zip: &[u8], tmp: &Path, what: &str, budget: &mut u64) -> Result<()> {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
         let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(|e| invalid(format!("{name}: {e}")))?;
+        // The header's size is the zip's word; what it really unzips to is bounded too.
+        let limit = entry.size().saturating_add(1);
+        (&mut entry).take(limit).read_to_end(&mut bytes).map_err(|e| invalid(format!("{name}: {e}")))?;
+        if bytes.len() as u64 > entry.size() {
+            return Err(invalid(format!("{what}'s entry {name:?} unzips to more than its header says")));
+        }
         if out.is_dir() {
             return Err(conflict());
         }

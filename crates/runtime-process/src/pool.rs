@@ -150,14 +150,14 @@ impl Pool {
         );
     }
 
-    pub(crate) async fn invoke(&self, inv: Invocation) -> Result<Outcome> {
+    pub(crate) async fn invoke(self: &Arc<Self>, inv: Invocation) -> Result<Outcome> {
         // The body first: a slow upload must not hold one of the function's slots.
         let (parts, body) = inv.request.into_parts();
         let body = match collect_body(body, MAX_EVENT).await {
             Ok(b) => b,
             Err(_) => return Ok(Outcome::Response(status_response(413, "Request Entity Too Large"))),
         };
-        let Some(_permit) = self.permits.acquire(self.opts.throttle_wait).await else {
+        let Some(permit) = self.permits.acquire(self.opts.throttle_wait).await else {
             return Ok(Outcome::Failed(Failure::new(FailureKind::Throttled, "Rate Exceeded.")));
         };
         let request_id = inv.request_id.to_string();
@@ -212,6 +212,29 @@ impl Pool {
             reply,
         };
         let (ran, healthy) = worker.run(job_of, timeout).await;
+        if let Ran::Stream { content_type, body, end, done, deadline } = ran {
+            let response = match &inv.trigger {
+                Trigger::Invoke => Ok(streamed(content_type, body)),
+                Trigger::Http { .. } => crate::streaming::http_response(content_type, body).await,
+            };
+            // The invocation goes on while the response streams: the process, its slot and
+            // its report wait for the stream's end.
+            let pool = self.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                let (ended, healthy) = worker.finish_stream(done, end, deadline, timeout).await;
+                let mut lines = Vec::new();
+                if let crate::worker::StreamEnded::Stopped { message, .. } = ended {
+                    lines.push(format!("{} {request_id} {message}", squall_types::format_iso8601_millis(wall_ms())));
+                }
+                pool.finish(worker, healthy, cold, started.elapsed(), lines, &request_id, &trace_id);
+            });
+            return Ok(match response {
+                Ok(r) => Outcome::Response(r),
+                Err(e) => Outcome::Failed(Failure::new(FailureKind::GuestError, e)),
+            });
+        }
+        drop(permit);
         let initialized = worker.init.is_some();
         let took = started.elapsed();
         let mut lines = Vec::new();
@@ -261,7 +284,26 @@ impl Pool {
                 lines.push(m.clone());
                 Outcome::Failed(Failure::new(if initialized { FailureKind::Trap } else { FailureKind::InitError }, m))
             }
+            Ran::Stream { .. } => unreachable!("handled above"),
         };
+        self.finish(worker, healthy, cold, took, lines, &request_id, &trace_id);
+        Ok(outcome)
+    }
+
+    /// Ends an invocation: its END and REPORT lines (after `lines`), and the process back
+    /// among the idle ones if it may serve another.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        worker: Worker,
+        healthy: bool,
+        cold: bool,
+        took: Duration,
+        mut lines: Vec<String>,
+        request_id: &str,
+        trace_id: &str,
+    ) {
+        let c = &self.function.config;
         let ms = took.as_secs_f64() * 1000.0;
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
@@ -274,11 +316,10 @@ impl Pool {
         }
         lines.push(format!("END RequestId: {request_id}"));
         lines.push(report);
-        self.platform(&request_id, &trace_id, lines);
+        self.platform(request_id, trace_id, lines);
         if healthy {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         }
-        Ok(outcome)
     }
 }
 
@@ -292,6 +333,16 @@ fn mapped_response(
         EventFormat::V2 => http_response(payload),
         EventFormat::V1(v1) => http_response_v1(payload, v1, accept),
     }
+}
+
+/// A streamed result as Invoke answers it: the bytes as they come, with their content type.
+fn streamed(content_type: Option<String>, body: Body) -> http::Response<Body> {
+    let mut r = http::Response::new(body);
+    let ct = content_type.unwrap_or_else(|| "application/octet-stream".into());
+    if let Ok(v) = http::HeaderValue::from_str(&ct) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    r
 }
 
 fn payload_response(payload: Bytes) -> http::Response<Body> {

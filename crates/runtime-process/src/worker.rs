@@ -39,6 +39,23 @@ pub(crate) enum Ran {
     },
     /// The process exited (or never got ready): what it said on init, if anything.
     Exited { status: String, init_error: Option<(String, Bytes)> },
+    /// The function began streaming its response: its content type and body so far. The
+    /// invocation goes on until the stream ends ([`Worker::finish_stream`]), by `deadline`.
+    Stream {
+        content_type: Option<String>,
+        body: squall_runtime::Body,
+        end: crate::api::StreamEnd,
+        done: oneshot::Receiver<()>,
+        deadline: tokio::time::Instant,
+    },
+}
+
+/// How a streamed invocation ended.
+pub(crate) enum StreamEnded {
+    /// The function finished its response (an error it reported travels in the stream).
+    Finished,
+    /// Past its timeout, past its memory, or its process exited: the message says which.
+    Stopped { message: String },
 }
 
 /// A running process and its Runtime API.
@@ -407,7 +424,8 @@ impl Worker {
         if self.jobs.send(job).await.is_err() {
             return (Ran::Exited { status: "the Runtime API stopped".into(), init_error: None }, false);
         }
-        let deadline = tokio::time::sleep(timeout);
+        let due = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::sleep_until(due);
         tokio::pin!(deadline, reply_rx);
         // Sampled only without a cgroup; the first check is one period in, when most
         // invocations are over.
@@ -418,6 +436,9 @@ impl Worker {
                 r = &mut reply_rx => break match r {
                     Ok(Reply::Response(b)) => (Ran::Response(b), true),
                     Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
+                    Ok(Reply::Stream { content_type, body, end, done }) => {
+                        (Ran::Stream { content_type, body, end, done, deadline: due }, true)
+                    }
                     Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
                 },
                 status = self.child.wait() => break (self.exited(status), false),
@@ -435,6 +456,56 @@ impl Worker {
         };
         self.last_used = Instant::now();
         ran
+    }
+
+    /// Waits for a streamed response to end, stopping the process at its deadline or past
+    /// its memory; a stream cut short ends with the error in its trailers. `healthy` says
+    /// whether the process may serve another invocation.
+    pub(crate) async fn finish_stream(
+        &mut self,
+        done: oneshot::Receiver<()>,
+        end: crate::api::StreamEnd,
+        deadline: tokio::time::Instant,
+        timeout: Duration,
+    ) -> (StreamEnded, bool) {
+        let sleep = tokio::time::sleep_until(deadline);
+        tokio::pin!(sleep, done);
+        let sampled = self.memory.sampled();
+        let mut memory_check = tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
+        let stopped = loop {
+            tokio::select! {
+                _ = &mut done => {
+                    self.last_used = Instant::now();
+                    return (StreamEnded::Finished, true);
+                }
+                status = self.child.wait() => {
+                    break match self.exited(status) {
+                        Ran::OutOfMemory { used_mb } => ("Runtime.OutOfMemory", format!("the process used {used_mb} MB and was stopped")),
+                        Ran::Exited { status, .. } => ("Runtime.ExitError", format!("Runtime exited with error: {status}")),
+                        _ => ("Runtime.ExitError", "the process exited".to_string()),
+                    };
+                }
+                _ = &mut sleep => {
+                    let _ = self.child.start_kill();
+                    break ("Sandbox.Timedout", format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()));
+                }
+                _ = memory_check.tick(), if sampled => {
+                    if let Some(used_mb) = self.memory.over_limit() {
+                        let _ = self.child.start_kill();
+                        break ("Runtime.OutOfMemory", format!("the process used {used_mb} MB and was stopped"));
+                    }
+                }
+            }
+        };
+        let (error_type, message) = stopped;
+        let sender = end.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(tx) = sender {
+            let doc = serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string();
+            let trailers = squall_runtime::error_trailers(error_type, doc.as_bytes());
+            let _ = tx.send(Ok(hyper::body::Frame::trailers(trailers))).await;
+        }
+        self.last_used = Instant::now();
+        (StreamEnded::Stopped { message }, false)
     }
 
     fn out_of_memory(&self) -> Ran {

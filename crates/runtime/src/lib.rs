@@ -8,9 +8,12 @@
 
 mod credentials;
 mod limit;
+mod stream;
 
 pub use credentials::{CredentialSource, FunctionCredentials};
+pub use http_body::Frame;
 pub use limit::{ConcurrencyLimit, LimitPermit, Reservations, Servers};
+pub use stream::{FrameSender, STREAM_ERROR_BODY, STREAM_ERROR_TYPE, channel_body, error_trailers, stream_error};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -44,6 +47,28 @@ pub async fn collect_body(mut body: Body, max: usize) -> std::result::Result<Byt
         }
     }
     Ok(out.freeze())
+}
+
+/// [`collect_body`], also giving the body's trailers (a streamed response's error).
+pub async fn collect_with_trailers(
+    mut body: Body,
+    max: usize,
+) -> std::result::Result<(Bytes, Option<http::HeaderMap>), BoxError> {
+    use http_body_util::BodyExt;
+    let mut out = bytes::BytesMut::new();
+    let mut trailers = None;
+    while let Some(frame) = body.frame().await {
+        match frame?.into_data() {
+            Ok(data) => {
+                if out.len() + data.len() > max {
+                    return Err(format!("the body is larger than {max} bytes").into());
+                }
+                out.extend_from_slice(&data);
+            }
+            Err(frame) => trailers = frame.into_trailers().ok(),
+        }
+    }
+    Ok((out.freeze(), trailers))
 }
 
 /// What started an invocation.

@@ -84,4 +84,23 @@ impl DestinationSink for FunctionDestinations {
         }
         self.inner.send(arn, body, attributes).await
     }
+
+    fn role_may(&self, from: &FunctionRecord, action: &str, resource: &str) -> Result<(), String> {
+        let (queues, topics, _) = self.inner.services().ok_or("the server is stopping")?;
+        let policy = match squall_types::arn_service(resource) {
+            Some("sqs") => squall_topics::names::queue_of_arn(resource).and_then(|q| queues.policy(q)),
+            Some("sns") => topics.policy(resource),
+            _ => None,
+        };
+        let name = from.config.name.as_str();
+        let creds = self.identities.function_session(name, crate::roles::grant_of(from)).map_err(|e| e.to_string())?;
+        let context = crate::roles::delivery_context(self.clock.now_ms());
+        match crate::roles::session_allows(&self.identities, &creds, action, resource, policy, context)? {
+            true => Ok(()),
+            false => Err(format!(
+                "the execution role {} is not authorized to perform {action} on {resource}",
+                from.config.role
+            )),
+        }
+    }
 }

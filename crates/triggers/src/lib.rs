@@ -96,7 +96,7 @@ type Key = (String, EventSourceMapping);
 
 async fn supervise(ctx: Arc<Ctx>) {
     // Dropping this task drops the map, which aborts every poller.
-    let mut running: HashMap<Key, AbortOnDrop> = HashMap::new();
+    let mut running: HashMap<Key, Poller> = HashMap::new();
     let mut leaders: HashMap<Key, Leader> = HashMap::new();
     loop {
         let mut wanted: Vec<Key> = Vec::new();
@@ -119,15 +119,26 @@ async fn supervise(ctx: Arc<Ctx>) {
             }
         }
         let wanted = mine;
-        running.retain(|k, _| wanted.contains(k));
+        running.retain(|k, poller| {
+            let keep = wanted.contains(k);
+            if !keep {
+                // It finishes the batch in hand (a queue's messages handed back if it has
+                // not invoked yet), then stops.
+                poller.stop();
+            }
+            keep
+        });
         for key in wanted {
             if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(key) {
                 let (function, mapping) = slot.key().clone();
+                let stop = Stop::default();
                 let task = match &mapping.source {
-                    EventSource::DynamoDbStream { .. } => tokio::spawn(stream::poll(ctx.clone(), function, mapping)),
-                    EventSource::Sqs { .. } => tokio::spawn(sqs::poll(ctx.clone(), function, mapping)),
+                    EventSource::DynamoDbStream { .. } => {
+                        tokio::spawn(stream::poll(ctx.clone(), function, mapping, stop.clone()))
+                    }
+                    EventSource::Sqs { .. } => tokio::spawn(sqs::poll(ctx.clone(), function, mapping, stop.clone())),
                 };
-                slot.insert(AbortOnDrop(task));
+                slot.insert(Poller { task: Some(task), stop });
             }
         }
         // Real time: this looks for deploys, which happen in real time.
@@ -139,8 +150,14 @@ async fn supervise(ctx: Arc<Ctx>) {
 pub(crate) struct Filters(Vec<squall_patterns::Pattern>);
 
 impl Filters {
-    pub(crate) fn of(m: &EventSourceMapping) -> Filters {
-        Filters(m.filters.iter().filter_map(|text| squall_patterns::Pattern::parse(text).ok()).collect())
+    /// The mapping's filters; `Err` names one that does not parse (checked when it was
+    /// set, so only a damaged record): the poller then delivers nothing, rather than all.
+    pub(crate) fn of(m: &EventSourceMapping) -> Result<Filters, String> {
+        m.filters
+            .iter()
+            .map(|text| squall_patterns::Pattern::parse(text).map_err(|e| format!("filter {text} does not parse: {e}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Filters)
     }
 
     /// Whether there are none (every record passes).
@@ -161,11 +178,32 @@ pub(crate) fn target(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> Optio
     ctx.functions.resolve(function, m.qualifier.as_deref(), draw).ok()
 }
 
-/// Whether `m` is still one of `function`'s mappings, unchanged and enabled: a poller
-/// whose mapping was changed or disabled hands back what it took and stops (the
-/// supervisor starts one for the new settings).
-pub(crate) fn current(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> bool {
-    m.enabled && ctx.functions.function(function).is_some_and(|f| f.config.event_sources.contains(m))
+/// Tells a poller to stop (its mapping changed, went, or moved to another server's lease).
+#[derive(Clone, Default)]
+pub(crate) struct Stop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Stop {
+    fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Whether a poller of `m` goes on: not told to stop, and `m` still one of `function`'s
+/// mappings, unchanged and enabled. One that stops hands back what it took and has not
+/// invoked with (the supervisor starts one for new settings).
+pub(crate) fn current(ctx: &Ctx, function: &str, m: &EventSourceMapping, stop: &Stop) -> bool {
+    !stop.is_set() && m.enabled && ctx.functions.function(function).is_some_and(|f| f.config.event_sources.contains(m))
+}
+
+/// Where a stream mapping's checkpoint is kept: a deployment's under its function's name
+/// (as before mappings had ids), one made through the API under its own id too, so a new
+/// mapping starts where its starting position says, not where a deleted one stopped.
+pub(crate) fn consumer(function: &str, m: &EventSourceMapping) -> String {
+    if m.from_api { format!("{function}#{}", m.uuid) } else { function.to_string() }
 }
 
 /// Lambda's `LastProcessingResult` after a batch.
@@ -173,10 +211,25 @@ pub(crate) const OK: &str = "OK";
 /// Lambda's `LastProcessingResult` after a failed invocation.
 pub(crate) const FAILED: &str = "PROBLEM: Function call failed";
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// A running poller: told to stop when its mapping changes (it finishes what it holds),
+/// aborted when the supervisor itself stops.
+struct Poller {
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Stop,
+}
 
-impl Drop for AbortOnDrop {
+impl Poller {
+    fn stop(&mut self) {
+        self.stop.set();
+        // Left to finish on its own.
+        self.task.take();
+    }
+}
+
+impl Drop for Poller {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 }

@@ -19,12 +19,26 @@ use std::time::Duration;
 /// The longest long poll SQS allows.
 const MAX_WAIT_S: u32 = 20;
 
-pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping) {
+pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping, stop: crate::Stop) {
     let EventSource::Sqs { queue } = &mapping.source else { return };
-    let filters = crate::Filters::of(&mapping);
+    let filters = match crate::Filters::of(&mapping) {
+        Ok(f) => f,
+        Err(why) => {
+            tracing::error!(function, queue, "the mapping delivers nothing: {why}");
+            ctx.functions.note_mapping_result(&mapping.uuid, &format!("PROBLEM: {why}"));
+            return;
+        }
+    };
     let mut failures = 0u32;
-    while crate::current(&ctx, &function, &mapping) {
-        match step(&ctx, &function, queue, &mapping, &filters).await {
+    while crate::current(&ctx, &function, &mapping, &stop) {
+        // The target first: messages received for a function that is not there would
+        // only count receives toward the dead-letter queue.
+        if crate::target(&ctx, &function, &mapping).is_none() {
+            ctx.functions.note_mapping_result(&mapping.uuid, "PROBLEM: Function not found");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        match step(&ctx, &function, queue, &mapping, &filters, &stop).await {
             Ok(None) => failures = 0,
             Ok(Some(pause)) => {
                 failures = 0;
@@ -50,6 +64,7 @@ async fn step(
     queue: &str,
     m: &EventSourceMapping,
     filters: &crate::Filters,
+    stop: &crate::Stop,
 ) -> squall_queues::Result<Option<Duration>> {
     let want = m.batch_size as usize;
     let receive = |max: usize, wait_s: u32| ReceiveOptions {
@@ -72,7 +87,7 @@ async fn step(
         let wait_s = (left.div_ceil(1000) as u32).clamp(1, MAX_WAIT_S);
         batch.extend(ctx.queues.receive(queue, receive(want - batch.len(), wait_s)).await?);
     }
-    if !crate::current(ctx, function, m) {
+    if !crate::current(ctx, function, m, stop) {
         // Changed or disabled meanwhile: the messages go back at once.
         let handles: Vec<(&str, u32)> = batch.iter().map(|r| (r.receipt_handle.as_str(), 0)).collect();
         ctx.queues.change_visibility_batch(queue, &handles).await?;

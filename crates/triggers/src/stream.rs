@@ -41,15 +41,25 @@ enum Next {
     Sleep(Duration),
 }
 
-pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping) {
+pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMapping, stop: crate::Stop) {
     let EventSource::DynamoDbStream { table } = &mapping.source else { return };
+    let filters = match crate::Filters::of(&mapping) {
+        Ok(f) => f,
+        Err(why) => {
+            tracing::error!(function, table, "the mapping delivers nothing: {why}");
+            ctx.functions.note_mapping_result(&mapping.uuid, &format!("PROBLEM: {why}"));
+            return;
+        }
+    };
+    // Checkpoints are the mapping's (see `consumer`); the function's name is the invoked one.
+    let consumer = crate::consumer(&function, &mapping);
     let mut changes = ctx.tables.stream_changes();
     let mut cursor: Option<Cursor> = None;
     let mut store_failures = 0u32;
-    let filters = crate::Filters::of(&mapping);
-    while crate::current(&ctx, &function, &mapping) {
+    while crate::current(&ctx, &function, &mapping, &stop) {
         changes.mark_unchanged();
-        let next = match step(&ctx, &function, table, &mapping, &filters, &mut cursor).await {
+        let at = Poll { function: &function, consumer: &consumer, stop: &stop };
+        let next = match step(&ctx, at, table, &mapping, &filters, &mut cursor).await {
             Ok(next) => {
                 store_failures = 0;
                 next
@@ -79,14 +89,23 @@ pub(crate) async fn poll(ctx: Arc<Ctx>, function: String, mapping: EventSourceMa
     }
 }
 
+/// Whose poller this is: the function invoked, the checkpoint's consumer, its stop.
+#[derive(Clone, Copy)]
+struct Poll<'a> {
+    function: &'a str,
+    consumer: &'a str,
+    stop: &'a crate::Stop,
+}
+
 async fn step(
     ctx: &Ctx,
-    function: &str,
+    at: Poll<'_>,
     table: &str,
     m: &EventSourceMapping,
     filters: &crate::Filters,
     cursor: &mut Option<Cursor>,
 ) -> squall_tables::Result<Next> {
+    let Poll { function, consumer, stop } = at;
     let Some(label) = ctx.tables.current_stream(table) else {
         // No table or no enabled stream (yet): look again later.
         *cursor = None;
@@ -94,7 +113,7 @@ async fn step(
     };
     let c = match cursor {
         Some(c) if c.label == label => c,
-        _ => cursor.insert(open_cursor(ctx, function, table, &label, m).await?),
+        _ => cursor.insert(open_cursor(ctx, consumer, table, &label, m).await?),
     };
     let mut records = Vec::new();
     let size = c.limit.unwrap_or(m.batch_size as usize);
@@ -116,7 +135,7 @@ async fn step(
         records.retain(|r| r.at_ms >= oldest);
         if records.is_empty() {
             // All too old: skip them.
-            ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
+            ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
             c.after = last;
             c.failures = 0;
             return Ok(Next::Go);
@@ -129,7 +148,7 @@ async fn step(
             return Ok(Next::IdleUntil(due));
         }
     }
-    if !crate::current(ctx, function, m) {
+    if !crate::current(ctx, function, m, stop) {
         return Ok(Next::Idle);
     }
     let Some(record) = crate::target(ctx, function, m) else { return Ok(Next::Idle) };
@@ -145,7 +164,7 @@ async fn step(
         let mut k = keep.iter();
         shown.retain(|_| *k.next().unwrap_or(&false));
         if records.is_empty() {
-            ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
+            ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
             c.after = last;
             c.failures = 0;
             return Ok(Next::Go);
@@ -162,7 +181,7 @@ async fn step(
                 // Done with everything before the first failed record; the next batch
                 // starts there, and its attempts count from this one.
                 if let Some(done) = records.iter().take_while(|r| r.seq < seq).last() {
-                    ctx.tables.save_stream_checkpoint(function, table, &label, done.seq).await?;
+                    ctx.tables.save_stream_checkpoint(consumer, table, &label, done.seq).await?;
                     c.after = done.seq;
                     c.failures = 0;
                 }
@@ -178,7 +197,7 @@ async fn step(
     };
     let Some(failure) = failure else {
         ctx.functions.note_mapping_result(&m.uuid, crate::OK);
-        ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
+        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
         c.after = last;
         c.failures = 0;
         c.limit = None;
@@ -224,7 +243,7 @@ async fn step(
                 );
             }
         }
-        ctx.tables.save_stream_checkpoint(function, table, &label, last).await?;
+        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
         c.after = last;
         c.failures = 0;
         c.limit = None;
@@ -293,18 +312,18 @@ impl FailedBatch<'_> {
 /// restart).
 async fn open_cursor(
     ctx: &Ctx,
-    function: &str,
+    consumer: &str,
     table: &str,
     label: &str,
     m: &EventSourceMapping,
 ) -> squall_tables::Result<Cursor> {
-    let after = match ctx.tables.stream_checkpoint(function, table, label).await? {
+    let after = match ctx.tables.stream_checkpoint(consumer, table, label).await? {
         Some(after) => after,
         None => match m.starting_position {
             StartingPosition::TrimHorizon => ctx.tables.stream_position(table, label, Start::TrimHorizon).await?,
             StartingPosition::Latest => {
                 let after = ctx.tables.stream_position(table, label, Start::Latest).await?;
-                ctx.tables.save_stream_checkpoint(function, table, label, after).await?;
+                ctx.tables.save_stream_checkpoint(consumer, table, label, after).await?;
                 after
             }
         },

@@ -165,6 +165,14 @@ impl EventSourceMapping {
         if queue && (self.bisect_on_error || self.on_failure.is_some()) {
             return Err("bisectBatchOnFunctionError and an on-failure destination are for streams; a queue's failed messages go to its own dead-letter queue".into());
         }
+        if queue && (self.maximum_retry_attempts.is_some() || self.maximum_record_age_s.is_some()) {
+            return Err("maximumRetryAttempts and maximumRecordAgeInSeconds are for streams; a queue's redrive policy decides how often a message is tried".into());
+        }
+        if let Some(d) = &self.on_failure
+            && !(d.starts_with("arn:aws:sqs:") || d.starts_with("arn:aws:sns:"))
+        {
+            return Err(format!("the on-failure destination {d} must be a queue's or a topic's ARN"));
+        }
         if !queue && self.maximum_concurrency.is_some() {
             return Err("maximumConcurrency is for queues".into());
         }

@@ -44,6 +44,9 @@ pub struct DeclaredUrl {
     /// `url.authorizer: aws_iam`: `AuthType AWS_IAM` (no permission for everyone).
     #[serde(default)]
     pub iam: bool,
+    /// `url.invokeMode: RESPONSE_STREAM`.
+    #[serde(default)]
+    pub streaming: bool,
 }
 
 /// One function URL.
@@ -64,4 +67,8 @@ pub struct FunctionUrl {
     /// through the API is not a deployment's to remove).
     #[serde(default)]
     pub declared: bool,
+    /// `InvokeMode RESPONSE_STREAM`: the response streams as the function writes it (a
+    /// `BUFFERED` URL answers once the function is done).
+    #[serde(default)]
+    pub streaming: bool,
 }

@@ -487,6 +487,12 @@ fn event_source_mappings_are_made_filtered_changed_and_deleted_through_the_api()
 }
 
 #[test]
+fn responses_stream_to_callers_while_the_function_runs() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_streaming.py", "all Lambda response streaming checks passed")
+}
+
+#[test]
 fn deploys_publish_a_version_of_each_function_they_change() -> Result {
     let server = Server::start()?;
     let versions = |server: &Server| -> Result<Vec<String>> {

@@ -952,7 +952,7 @@ functions:
     let by_key = |k: &str| m.functions.iter().find(|f| f.key == k).unwrap();
     let cors = by_key("api").url.as_ref().and_then(|u| u.cors.as_ref()).unwrap();
     assert_eq!(cors.allowed_origins, ["https://app.example"]);
-    assert_eq!(by_key("plain").url, Some(squall_types::DeclaredUrl { cors: None, iam: false }));
+    assert_eq!(by_key("plain").url, Some(squall_types::DeclaredUrl { cors: None, iam: false, streaming: false }));
     assert!(by_key("none").url.is_none());
     let permission = m.resource_policies.iter().find(|p| p.logical_id == "ApiLambdaPermissionFnUrl").unwrap();
     assert!(permission.document.contains("lambda:InvokeFunctionUrl") && permission.document.contains("\"NONE\""));
@@ -964,10 +964,12 @@ functions:
     .unwrap();
     assert!(iam.functions[0].url.as_ref().is_some_and(|u| u.iam));
     assert!(iam.resource_policies.is_empty(), "an IAM URL is not opened to everyone");
-    let stream = errors(
+    let stream = parse(
+        "serverless.yml",
         "service: a\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n    handler: h.f\n    url:\n      invokeMode: RESPONSE_STREAM\n",
-    );
-    assert!(stream[0].contains("response streaming is not supported yet"), "{stream:?}");
+    )
+    .unwrap();
+    assert!(stream.functions[0].url.as_ref().is_some_and(|u| u.streaming), "invokeMode: RESPONSE_STREAM");
 }
 
 #[test]

@@ -2,11 +2,35 @@
 //
 // Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API, one invocation at a time.
 // Handlers may be async, return a promise, or take a callback. Module state survives
-// between invocations of a warm process.
+// between invocations of a warm process. `awslambda.streamifyResponse` handlers stream
+// their response through the API's streaming mode, as on Lambda.
 "use strict";
 const fs = require("fs");
 const http = require("http");
 const path = require("path");
+const { Writable } = require("stream");
+
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+
+// The global Lambda's Node.js runtimes give handlers.
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    const wrapped = handler;
+    wrapped[STREAMING] = "response";
+    return wrapped;
+  },
+  HttpResponseStream: {
+    // An HTTP response (status, headers, cookies) ahead of the body: the metadata as JSON,
+    // then eight zero bytes, as Lambda's function URLs read it.
+    from(stream, metadata) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(metadata || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
 
 const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -23,6 +47,56 @@ function call(method, p, body, headers) {
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+// The response stream a streaming handler writes: its bytes go out as they are written,
+// in one chunked POST begun at the first write (after which the content type is fixed).
+function responseStream(id) {
+  let req = null;
+  let done = null;
+  let contentType = "application/octet-stream";
+  const open = () => {
+    if (req) return;
+    req = http.request({
+      host, port, method: "POST", path: `${PREFIX}/invocation/${id}/response`, agent,
+      headers: {
+        "Lambda-Runtime-Function-Response-Mode": "streaming",
+        "Transfer-Encoding": "chunked",
+        "Content-Type": contentType,
+        Trailer: "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      },
+    });
+    done = new Promise((resolve, reject) => {
+      req.on("response", (res) => { res.resume(); res.on("end", resolve); });
+      req.on("error", reject);
+    });
+  };
+  const stream = new Writable({
+    // Straight into the request (which keeps the order), so what was written before an
+    // error is sent before the error's trailers.
+    write(chunk, encoding, cb) {
+      open();
+      req.write(chunk);
+      cb();
+    },
+    final(cb) {
+      open();
+      req.end(cb);
+    },
+  });
+  stream.setContentType = (t) => { contentType = t; };
+  stream.started = () => req !== null;
+  // Ends the response with the error in its trailers (the handler failed mid-stream).
+  stream.fail = (err) => {
+    open();
+    req.addTrailers({
+      "Lambda-Runtime-Function-Error-Type": (err && err.name) || "Error",
+      "Lambda-Runtime-Function-Error-Body": Buffer.from(errorBody(err)).toString("base64"),
+    });
+    req.end();
+  };
+  stream.finished = () => done || Promise.resolve();
+  return stream;
 }
 
 function errorBody(err) {
@@ -86,6 +160,23 @@ async function main() {
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       callbackWaitsForEmptyEventLoop: true,
     };
+    if (fn[STREAMING] === "response") {
+      const stream = responseStream(id);
+      try {
+        const event = next.body.length ? JSON.parse(next.body.toString()) : null;
+        await fn(event, stream, context);
+        if (!stream.writableEnded) await new Promise((resolve) => stream.end(resolve));
+        await stream.finished();
+      } catch (e) {
+        if (stream.started()) {
+          stream.fail(e);
+          await stream.finished().catch(() => {});
+        } else {
+          await call("POST", `/invocation/${id}/error`, errorBody(e), { "Lambda-Runtime-Function-Error-Type": "Unhandled" });
+        }
+      }
+      continue;
+    }
     try {
       const event = next.body.length ? JSON.parse(next.body.toString()) : null;
       const result = await new Promise((resolve, reject) => {
