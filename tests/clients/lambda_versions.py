@@ -401,4 +401,66 @@ lam.delete_function(FunctionName=NAME + "-s3")
 s3.delete_object(Bucket=BUCKET, Key="pkg/app.zip")
 s3.delete_bucket(Bucket=BUCKET)
 
+# --- Settings answered as set, or refused -----------------------------------------------------
+
+import platform  # noqa: E402
+
+host = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
+other = "x86_64" if host == "arm64" else "arm64"
+settings = dict(Runtime="python3.12", Role="arn:aws:iam::000000000000:role/squall-default", Handler="app.handler",
+                Code={"ZipFile": package("settings")})
+made = lam.create_function(FunctionName="settings", Architectures=[host], TracingConfig={"Mode": "Active"}, **settings)
+check(made["Architectures"] == [host], "Architectures: the host's")
+check(made["TracingConfig"] == {"Mode": "Active"}, "TracingConfig is kept as set")
+changed = lam.update_function_configuration(FunctionName="settings", TracingConfig={"Mode": "PassThrough"})
+check(changed["TracingConfig"] == {"Mode": "PassThrough"}, "and changed")
+err = fails("InvalidParameterValueException", "another architecture than the host's", lam.create_function,
+            FunctionName="settings-2", Architectures=[other], **settings)
+check(f"Architectures [{other}] cannot run here" in str(err), "with the reason")
+fails("ValidationException", "an unknown tracing mode", lam.update_function_configuration,
+      FunctionName="settings", TracingConfig={"Mode": "Sometimes"})
+err = fails("InvalidParameterValueException", "environment variables over 4 KB", lam.update_function_configuration,
+            FunctionName="settings", Environment={"Variables": {"BIG": "x" * 5000}})
+check("exceeded the 4KB limit" in str(err), "named as Lambda names it")
+queued = lam.invoke_async(FunctionName="settings", InvokeArgs=b'{"old": "api"}')
+check(queued["Status"] == 202, "InvokeAsync (the deprecated API) queues the event")
+
+# --- Provisioned concurrency per version or alias ----------------------------------------------
+
+import time  # noqa: E402
+
+lam.create_function(FunctionName="warm", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/squall-default",
+                    Handler="app.handler", Code={"ZipFile": package("warm")})
+warm_version = lam.publish_version(FunctionName="warm")["Version"]
+lam.create_alias(FunctionName="warm", Name="live", FunctionVersion=warm_version)
+err = fails("InvalidParameterValueException", "provisioned concurrency on $LATEST", lam.put_provisioned_concurrency_config,
+            FunctionName="warm", Qualifier="$LATEST", ProvisionedConcurrentExecutions=1)
+check("cannot be applied to unpublished function versions" in str(err), "named as Lambda names it")
+put = lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="live", ProvisionedConcurrentExecutions=2)
+check(put["RequestedProvisionedConcurrentExecutions"] == 2 and put["Status"] in ("IN_PROGRESS", "READY"),
+      f"PutProvisionedConcurrencyConfig on an alias ({put})")
+got = {}
+deadline = time.time() + 30
+while time.time() < deadline:
+    got = lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+    if got["Status"] == "READY":
+        break
+    time.sleep(0.2)
+check(got["Status"] == "READY" and got["AllocatedProvisionedConcurrentExecutions"] == 2,
+      f"the alias's version gets its instances initialized ({got})")
+fails("ResourceConflictException", "the same version's own configuration besides the alias's",
+      lam.put_provisioned_concurrency_config, FunctionName="warm", Qualifier=warm_version, ProvisionedConcurrentExecutions=1)
+listed = lam.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"]
+check([c["FunctionArn"] for c in listed] == [ARN + "warm:live"], "ListProvisionedConcurrencyConfigs")
+body, executed = invoke("live", name="warm")
+check(executed == warm_version, "the alias runs on its provisioned version")
+lam.delete_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+fails("ProvisionedConcurrencyConfigNotFoundException", "a deleted configuration", lam.get_provisioned_concurrency_config,
+      FunctionName="warm", Qualifier="live")
+check(lam.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"] == [],
+      "and it is no longer listed")
+lam.put_function_concurrency(FunctionName="warm", ReservedConcurrentExecutions=1)
+fails("InvalidParameterValueException", "more than the function's reservation", lam.put_provisioned_concurrency_config,
+      FunctionName="warm", Qualifier=warm_version, ProvisionedConcurrentExecutions=2)
+
 print("all Lambda version checks passed")

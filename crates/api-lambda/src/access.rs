@@ -22,6 +22,7 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
         ("2015-03-31", &Method::PUT, ["functions", _, "code"]) => "UpdateFunctionCode",
         ("2015-03-31", &Method::POST, ["functions", _, "invocations"]) => "Invoke",
         ("2021-11-15", &Method::POST, ["functions", _, "response-streaming-invocations"]) => "InvokeWithResponseStream",
+        ("2014-11-13", &Method::POST, ["functions", _, "invoke-async"]) => "InvokeAsync",
         ("2015-03-31", &Method::POST, ["functions", _, "policy"]) => "AddPermission",
         ("2015-03-31", &Method::GET, ["functions", _, "policy"]) => "GetPolicy",
         ("2015-03-31", &Method::DELETE, ["functions", _, "policy", _]) => "RemovePermission",

@@ -36,6 +36,7 @@ pub static SERVICE: Service = Service {
         super::layers::LAYERS,
         super::mappings::MAPPINGS,
         super::streaming::STREAMING,
+        INVOKE_ASYNC,
     ]),
     namespace: "",
     query_code: None,
@@ -46,6 +47,8 @@ pub static SERVICE: Service = Service {
 };
 
 const FUNCTIONS: &str = "/2015-03-31/functions";
+/// InvokeAsync, Lambda's first asynchronous invocation (deprecated, still answered).
+const INVOKE_ASYNC: &str = "/2014-11-13/functions";
 const CONCURRENCY: &str = "/2017-10-31/functions";
 /// GetFunctionConcurrency came later, under its own version.
 const CONCURRENCY_GET: &str = "/2019-09-30/functions";
@@ -59,12 +62,26 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::lambda_async::dispatch(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(CONCURRENCY) {
         concurrency(state, req, rest).await
+    } else if let Some(name) = path
+        .strip_prefix(CONCURRENCY_GET)
+        .and_then(|rest| rest.strip_suffix("/provisioned-concurrency"))
+        .map(|n| n.trim_start_matches('/'))
+    {
+        super::provisioned::serve(state, req, name).await
     } else if let Some(rest) = path.strip_prefix(CONCURRENCY_GET).filter(|_| req.method == Method::GET) {
         concurrency(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::tags::TAGS) {
         super::tags::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::urls::URLS) {
         super::urls::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(INVOKE_ASYNC) {
+        let segments: Vec<&str> = rest.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+        let (&Method::POST, [name, "invoke-async"]) = (&req.method, segments.as_slice()) else {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"));
+        };
+        let f = resolve(state, req, name, 1.0)?;
+        invoke_async(state, req, &f).await?;
+        Ok(json_response(StatusCode::ACCEPTED, &json!({ "Status": 202 })))
     } else if let Some(rest) = path.strip_prefix(super::streaming::STREAMING) {
         super::streaming::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::mappings::MAPPINGS) {
@@ -243,12 +260,12 @@ pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
         "CodeSha256": sha,
         "Version": f.version_label(),
         "Environment": { "Variables": c.environment },
-        "TracingConfig": { "Mode": "PassThrough" },
+        "TracingConfig": { "Mode": if c.tracing_active { "Active" } else { "PassThrough" } },
         "RevisionId": revision_id(f),
         "State": "Active",
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
-        "Architectures": ["x86_64"],
+        "Architectures": [host_architecture()],
         "EphemeralStorage": { "Size": 512 },
     });
     if let Some(arn) = &c.async_invoke.dead_letter {
@@ -322,6 +339,53 @@ impl DeadLetterInput {
     }
 }
 
+/// The host's architecture, as Lambda names it: what Squall's processes run on.
+fn host_architecture() -> &'static str {
+    if std::env::consts::ARCH == "aarch64" { "arm64" } else { "x86_64" }
+}
+
+/// `Architectures`: one, and for a Lambda runtime the host's (its processes run natively).
+fn check_architectures(given: Option<&[String]>, runtime: Runtime) -> Result<(), ApiError> {
+    let Some(given) = given else { return Ok(()) };
+    match given {
+        [a] if a == "x86_64" || a == "arm64" => {
+            if runtime.is_process() && a != host_architecture() {
+                return Err(ApiError::invalid(format!(
+                    "Architectures [{a}] cannot run here: this server is {} and runs functions natively (a wasm function runs anywhere)",
+                    host_architecture()
+                )));
+            }
+            Ok(())
+        }
+        [_] => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{given:?}' at 'architectures' failed to satisfy constraint: Member must satisfy enum value set: [x86_64, arm64]"
+            ),
+        )),
+        _ => Err(ApiError::invalid("Architectures takes exactly one architecture")),
+    }
+}
+
+/// `TracingConfig.Mode`: `Some(true)` for `Active`, `Some(false)` for `PassThrough`.
+fn tracing_mode(given: Option<&Value>) -> Result<Option<bool>, ApiError> {
+    let Some(given) = given else { return Ok(None) };
+    match given.get("Mode").and_then(Value::as_str) {
+        Some("Active") => Ok(Some(true)),
+        Some("PassThrough") => Ok(Some(false)),
+        None if given.as_object().is_some_and(|o| o.is_empty()) => Ok(None),
+        other => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{}' at 'tracingConfig.mode' failed to satisfy constraint: Member must satisfy enum value set: [Active, PassThrough]",
+                other.unwrap_or("null")
+            ),
+        )),
+    }
+}
+
 fn runtime(s: &str) -> Result<Runtime, ApiError> {
     s.parse()
         .map_err(|e: String| ApiError::invalid(format!("Value {s} at 'runtime' failed to satisfy constraint: {e}")))
@@ -366,8 +430,9 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
     if input.package_type.as_deref().is_some_and(|p| p != "Zip") {
         return Err(ApiError::invalid("only PackageType Zip is supported"));
     }
-    let _ = (&input.architectures, &input.tracing_config);
     let runtime = runtime(input.runtime.as_deref().ok_or_else(|| ApiError::invalid("Runtime is required"))?)?;
+    check_architectures(input.architectures.as_deref(), runtime)?;
+    let tracing_active = tracing_mode(input.tracing_config.as_ref())?.unwrap_or(false);
     let handler = input.handler.ok_or_else(|| ApiError::invalid("Handler is required"))?;
     let code = package_bytes(input.code.bytes(state).await?, runtime, &handler)?;
     if let Some(tags) = &input.tags {
@@ -396,6 +461,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         egress: None,
         tags: input.tags.unwrap_or_default(),
         layers,
+        tracing_active,
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -467,7 +533,7 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
     let current = lookup(state, req, raw)?;
     let input: UpdateCodeInput = parse_json(&req.body)?;
     let if_revision = expected_revision(&current, input.revision_id.as_deref())?;
-    let _ = input.architectures;
+    check_architectures(input.architectures.as_deref(), current.config.runtime)?;
     let source = CodeInput {
         zip_file: input.zip_file,
         s3_bucket: input.s3_bucket,
@@ -523,7 +589,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
     if input.role.is_some() {
         return Err(ApiError::invalid("changing Role is not supported yet"));
     }
-    let _ = input.tracing_config;
+    let tracing_active = tracing_mode(input.tracing_config.as_ref())?;
     let layers = match &input.layers {
         Some(arns) => Some(super::layers::function_layers(state, req, arns).await?),
         None => None,
@@ -544,6 +610,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         tags: None,
         layers,
         event_sources: None,
+        tracing_active,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

@@ -8,6 +8,7 @@ mod lambda_async;
 mod layers;
 mod mappings;
 mod permissions;
+mod provisioned;
 mod streaming;
 mod tags;
 mod urls;

@@ -34,6 +34,8 @@ pub struct ConfigPatch {
     pub layers: Option<Vec<squall_types::FunctionLayer>>,
     /// New event source mappings (replace the list).
     pub event_sources: Option<Vec<squall_types::EventSourceMapping>>,
+    /// New `TracingConfig.Mode` (`true`: `Active`).
+    pub tracing_active: Option<bool>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -172,6 +174,9 @@ impl Functions {
         if let Some(e) = patch.event_sources {
             c.event_sources = e;
         }
+        if let Some(t) = patch.tracing_active {
+            c.tracing_active = t;
+        }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime, handler or layers must be able to run with the stored code before
         // they go live.
@@ -208,6 +213,7 @@ impl Functions {
         let next = Arc::new(next);
         self.state_mut().functions.insert(name, next.clone());
         self.runtime.activate(&next);
+        self.activate_versions(&next);
         self.cluster.changed(DOMAIN).await;
         Ok(next)
     }

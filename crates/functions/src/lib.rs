@@ -20,6 +20,7 @@ mod event_invoke;
 mod layers;
 pub mod logs;
 mod mappings;
+mod provisioned;
 pub mod routes;
 mod urls;
 mod versions;
@@ -33,6 +34,7 @@ pub use event_invoke::EventOutcome;
 pub use layers::{NewLayerVersion, PolicyChange};
 pub use logs::LogPipe;
 pub use mappings::MappingOf;
+pub use provisioned::ProvisionedState;
 pub use routes::{RouteMatch, RouteTable};
 pub use urls::UrlPatch;
 pub use versions::{AliasPatch, Qualifier};
@@ -207,6 +209,7 @@ impl Functions {
         for rec in &changed {
             self.runtime.evict(rec.config.name.as_str());
             self.runtime.activate(rec);
+            self.activate_versions(rec);
         }
         Ok(())
     }

@@ -147,6 +147,7 @@ fn config(name: &str) -> FunctionConfig {
         egress: None,
         tags: Default::default(),
         layers: Vec::new(),
+        tracing_active: false,
     }
 }
 

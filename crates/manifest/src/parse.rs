@@ -732,6 +732,7 @@ impl Cx<'_> {
             egress: self.egress.clone(),
             tags,
             layers: Vec::new(),
+            tracing_active: false,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

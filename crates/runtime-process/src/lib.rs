@@ -271,8 +271,23 @@ impl FunctionRuntime for ProcessRuntime {
         package::version_note(runtime)
     }
 
+    fn ready(&self, function: &FunctionRecord) -> Option<u32> {
+        let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let pool = pools.get(&function.instance_key()).filter(|p| p.stamp() == pool::stamp(function));
+        Some(pool.map_or(0, |p| p.live()))
+    }
+
     fn activate(&self, function: &FunctionRecord) {
         if function.config.provisioned_concurrency == 0 {
+            // A pool of an older record of this version may be keeping provisioned
+            // processes: it goes (the next invocation starts afresh).
+            let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+            if pools
+                .get(&function.instance_key())
+                .is_some_and(|p| p.stamp() < pool::stamp(function) && p.provisioned() > 0)
+            {
+                pools.remove(&function.instance_key());
+            }
             return;
         }
         // Unpacked code is missing only if the work directory was wiped; the first

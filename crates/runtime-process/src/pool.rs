@@ -69,6 +69,12 @@ impl Pool {
         self.function.config.provisioned_concurrency
     }
 
+    /// Initialized processes, idle or busy (busy counted by the function's slots in use).
+    pub(crate) fn live(&self) -> u32 {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).len();
+        (idle + self.permits.in_use()) as u32
+    }
+
     /// An idle process whose role credentials outlast a longest invocation; those that
     /// would not are stopped (a new process gets fresh credentials).
     fn take_idle(&self) -> Option<Worker> {

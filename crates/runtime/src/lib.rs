@@ -230,6 +230,13 @@ pub trait FunctionRuntime: Send + Sync + 'static {
         let _ = function;
     }
 
+    /// How many initialized instances of `function` (this record's version) are alive here,
+    /// idle or busy, if the runtime keeps such; what provisioned concurrency reports.
+    fn ready(&self, function: &FunctionRecord) -> Option<u32> {
+        let _ = function;
+        None
+    }
+
     /// What a deploy should tell the user about how `runtime` runs here (`python3.12 runs
     /// on the installed Python 3.11.7`), if anything.
     fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
@@ -281,5 +288,9 @@ impl FunctionRuntime for ByKind {
 
     fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
         if runtime.is_process() { self.process.note(runtime) } else { self.wasm.note(runtime) }
+    }
+
+    fn ready(&self, function: &FunctionRecord) -> Option<u32> {
+        self.pick(function).ready(function)
     }
 }

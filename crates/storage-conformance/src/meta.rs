@@ -25,6 +25,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             egress: None,
             tags: Default::default(),
             layers: Vec::new(),
+            tracing_active: false,
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

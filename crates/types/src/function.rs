@@ -199,6 +199,10 @@ pub struct FunctionConfig {
     /// `/opt`); the functions service fills in each one's code from its ARN.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<crate::FunctionLayer>,
+    /// Lambda's `TracingConfig.Mode` `Active`, as set (recorded and answered: Squall traces
+    /// every invocation with W3C trace context whatever it says; X-Ray is not emulated).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tracing_active: bool,
 }
 
 /// Lambda's limit of tags on a function.
@@ -274,6 +278,14 @@ impl FunctionConfig {
         }
         if self.layers.len() > crate::MAX_FUNCTION_LAYERS {
             return Err(format!("Cannot reference more than {} layers.", crate::MAX_FUNCTION_LAYERS));
+        }
+        // Lambda's limit: the variables, as JSON, in 4 KB.
+        let size = serde_json::to_string(&self.environment).map_or(0, |s| s.len());
+        if size > 4096 {
+            return Err(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {} bytes",
+                size
+            ));
         }
         for key in self.environment.keys() {
             let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -41,7 +41,7 @@ pub use route::{
     RouteKey, RoutePath, RouteSegment, RouteSpec,
 };
 pub use trace::{RequestId, TraceContext, random_u64};
-pub use versions::{Alias, LATEST, PublishedVersion, Versions, alias_name_problem};
+pub use versions::{Alias, LATEST, Provisioned, PublishedVersion, Versions, alias_name_problem};
 
 /// The AWS account id Squall reports in ARNs (one account per installation).
 pub const ACCOUNT_ID: &str = "000000000000";

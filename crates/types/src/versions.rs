@@ -28,6 +28,19 @@ pub struct Versions {
     /// Function URLs by qualifier (`$LATEST` or an alias's name).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub urls: BTreeMap<String, crate::FunctionUrl>,
+    /// Provisioned concurrency by qualifier (a version's number or an alias's name); one
+    /// removed stays with 0 requested, so the version it served moves on from it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provisioned: BTreeMap<String, Provisioned>,
+}
+
+/// A qualifier's provisioned concurrency (PutProvisionedConcurrencyConfig).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisioned {
+    /// Instances kept initialized; 0 once the configuration is deleted.
+    pub requested: u32,
+    /// When it was last set, epoch milliseconds.
+    pub modified_ms: u64,
 }
 
 // The weights are finite numbers in 0..=1, so equality is total.
@@ -36,7 +49,20 @@ impl Eq for Versions {}
 impl Versions {
     /// Whether there is nothing published and no alias.
     pub fn is_empty(&self) -> bool {
-        self.published.is_empty() && self.last == 0 && self.aliases.is_empty() && self.urls.is_empty()
+        self.published.is_empty()
+            && self.last == 0
+            && self.aliases.is_empty()
+            && self.urls.is_empty()
+            && self.provisioned.is_empty()
+    }
+
+    /// The qualifiers whose provisioned concurrency lands on version `n`: `n` itself and
+    /// the aliases naming it, with their settings.
+    pub fn provisioning(&self, n: u32) -> impl Iterator<Item = (&String, &Provisioned)> {
+        let number = n.to_string();
+        self.provisioned
+            .iter()
+            .filter(move |(q, _)| **q == number || self.aliases.get(*q).is_some_and(|a| a.version == number))
     }
 }
 
@@ -89,12 +115,16 @@ impl FunctionRecord {
         let mut config = v.config.clone();
         // The reservation is the function's, shared by its versions, as on Lambda.
         config.reserved_concurrency = self.config.reserved_concurrency;
+        // What its own and its aliases' provisioned concurrency keep ready; a change of it
+        // makes the record newer, so runtimes start over with the new count.
+        config.provisioned_concurrency = self.versions.provisioning(n).map(|(_, p)| p.requested).sum();
+        let changed = self.versions.provisioning(n).map(|(_, p)| p.modified_ms).max().unwrap_or(0);
         Some(FunctionRecord {
             config,
             code_sha256: v.code_sha256.clone(),
             code_size: v.code_size,
             revision: v.revision,
-            last_modified_ms: v.published_ms,
+            last_modified_ms: v.published_ms.max(changed),
             version: Some(n),
             versions: Versions::default(),
         })
