@@ -463,4 +463,23 @@ lam.put_function_concurrency(FunctionName="warm", ReservedConcurrentExecutions=1
 fails("InvalidParameterValueException", "more than the function's reservation", lam.put_provisioned_concurrency_config,
       FunctionName="warm", Qualifier=warm_version, ProvisionedConcurrentExecutions=2)
 
+# --- A change of metadata leaves warm processes running -----------------------------------------
+
+TOKEN = "import uuid\nTOKEN = uuid.uuid4().hex\ndef handler(event, context):\n    return TOKEN\n"
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("app.py", TOKEN)
+lam.create_function(FunctionName="kept-warm", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/squall-default",
+                    Handler="app.handler", Code={"ZipFile": buf.getvalue()})
+token = lambda: json.loads(lam.invoke(FunctionName="kept-warm", Payload=b"{}")["Payload"].read())  # noqa: E731
+first = token()
+lam.tag_resource(Resource=ARN + "kept-warm", Tags={"team": "a"})
+lam.add_permission(FunctionName="kept-warm", StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+lam.publish_version(FunctionName="kept-warm")
+lam.create_alias(FunctionName="kept-warm", Name="live", FunctionVersion="1")
+lam.update_function_configuration(FunctionName="kept-warm", Description="described")
+check(token() == first, "tags, permissions, versions, aliases and a description leave the warm process running")
+lam.update_function_configuration(FunctionName="kept-warm", Timeout=5)
+check(token() != first, "a runtime setting starts a new one")
+
 print("all Lambda version checks passed")

@@ -71,6 +71,7 @@ impl Functions {
             last_modified_ms: self.clock.now_ms(),
             version: None,
             versions: squall_types::Versions::default(),
+            runtime_stamp: None,
         };
         self.runtime.prepare(&record, &code, &self.code_source()).await?;
         self.artifacts.put(&sha, code).await?;
@@ -203,13 +204,17 @@ impl Functions {
     ) -> Result<Arc<FunctionRecord>> {
         next.revision = current.revision + 1;
         next.last_modified_ms = self.clock.now_ms();
+        next.keep_runtime_stamp_of(current);
+        let runs_anew = next.runtime_stamp.is_none();
         if let Some(code) = code {
             self.runtime.prepare(&next, &code, &self.code_source()).await?;
             self.artifacts.put(&next.code_sha256, code).await?;
         }
         self.meta.put_function(&next, Expect::Revision(current.revision)).await?;
         let name = next.config.name.to_string();
-        self.runtime.evict(&name);
+        if runs_anew {
+            self.runtime.evict(&name);
+        }
         let next = Arc::new(next);
         self.state_mut().functions.insert(name, next.clone());
         self.runtime.activate(&next);

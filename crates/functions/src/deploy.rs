@@ -267,7 +267,12 @@ impl Functions {
                     // As stored, not as this server last saw them: another server may have
                     // published a version or made an alias moments ago.
                     versions: self.meta.get_function(&name).await?.map(|c| c.versions).unwrap_or_default(),
+                    runtime_stamp: None,
                 };
+                if let Some(c) = &current {
+                    // A deploy that changed only its mappings or policy keeps it warm.
+                    record.keep_runtime_stamp_of(c);
+                }
                 if p.publish && !same_code {
                     crate::versions::publish_into(&mut record, None, self.clock.now_ms());
                 }
@@ -363,7 +368,9 @@ impl Functions {
             let mut st = self.state_mut();
             for rec in upsert {
                 let name = rec.config.name.to_string();
-                self.runtime.evict(&name);
+                if rec.runtime_stamp.is_none() {
+                    self.runtime.evict(&name);
+                }
                 let rec = Arc::new(rec);
                 self.runtime.activate(&rec);
                 st.functions.insert(name, rec);

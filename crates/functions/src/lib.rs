@@ -187,9 +187,10 @@ impl Functions {
                 }
                 let rec = match before.get(&name) {
                     Some(old) if **old == rec => old.clone(),
-                    _ => {
+                    old => {
+                        let runs_anew = old.is_none_or(|o| o.runtime_stamp() != rec.runtime_stamp());
                         let rec = Arc::new(rec);
-                        changed.push(rec.clone());
+                        changed.push((rec.clone(), runs_anew));
                         rec
                     }
                 };
@@ -206,8 +207,10 @@ impl Functions {
         for name in &gone {
             self.runtime.evict(name);
         }
-        for rec in &changed {
-            self.runtime.evict(rec.config.name.as_str());
+        for (rec, runs_anew) in &changed {
+            if *runs_anew {
+                self.runtime.evict(rec.config.name.as_str());
+            }
             self.runtime.activate(rec);
             self.activate_versions(rec);
         }

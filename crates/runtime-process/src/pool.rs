@@ -367,5 +367,5 @@ fn status_response(status: u16, message: &str) -> http::Response<Body> {
 /// deleted and made again starts at revision 1 again, so the revision alone cannot tell a
 /// newer version from an older one.
 pub(crate) fn stamp(f: &FunctionRecord) -> (u64, u64) {
-    (f.last_modified_ms, f.revision)
+    f.runtime_stamp()
 }

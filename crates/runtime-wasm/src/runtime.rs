@@ -116,7 +116,7 @@ impl WasmRuntime {
         let map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         // The code too: a function made again after a delete starts again at revision 1.
         map.get(&function.instance_key())
-            .filter(|l| l.revision == function.revision && l.sha256 == function.code_sha256)
+            .filter(|l| l.revision == function.runtime_stamp().1 && l.sha256 == function.code_sha256)
             .cloned()
     }
 
@@ -130,12 +130,16 @@ impl WasmRuntime {
         let name = function.config.name.as_str();
         let permits =
             function.config.reserved_concurrency.map(|n| self.reservations.limit(name, n as usize, &self.servers));
-        let loaded =
-            Arc::new(Loaded { revision: function.revision, sha256: function.code_sha256.clone(), pre, permits });
+        let loaded = Arc::new(Loaded {
+            revision: function.runtime_stamp().1,
+            sha256: function.code_sha256.clone(),
+            pre,
+            permits,
+        });
         let mut map = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         // A request still holding an older record must not replace a newer version.
         let key = function.instance_key();
-        if map.get(&key).is_none_or(|l| l.revision <= function.revision) {
+        if map.get(&key).is_none_or(|l| l.revision <= function.runtime_stamp().1) {
             map.insert(key, loaded.clone());
         }
         loaded

@@ -33,6 +33,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
         last_modified_ms: 1,
         version: None,
         versions: Default::default(),
+        runtime_stamp: None,
     }
 }
 

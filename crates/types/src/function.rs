@@ -238,6 +238,22 @@ pub fn default_role() -> String {
 }
 
 impl FunctionConfig {
+    /// Whether `other` runs as this does (the same runtime settings, whatever its tags,
+    /// policy, mappings, asynchronous settings, description or tracing mode).
+    pub fn runs_alike(&self, other: &FunctionConfig) -> bool {
+        self.runtime == other.runtime
+            && self.handler == other.handler
+            && self.memory_mb == other.memory_mb
+            && self.timeout_s == other.timeout_s
+            && self.environment == other.environment
+            && self.role == other.role
+            && self.role_policy == other.role_policy
+            && self.reserved_concurrency == other.reserved_concurrency
+            && self.provisioned_concurrency == other.provisioned_concurrency
+            && self.egress == other.egress
+            && self.layers == other.layers
+    }
+
     /// Its resource policy document, if it has statements.
     pub fn policy_document(&self) -> Option<String> {
         if self.permissions.is_empty() {
@@ -318,6 +334,11 @@ pub struct FunctionRecord {
     /// Its published versions and aliases (on `$LATEST`'s record only).
     #[serde(default, skip_serializing_if = "crate::Versions::is_empty")]
     pub versions: crate::Versions,
+    /// When what runtimes run last changed (time, revision), when that was before the
+    /// record's last change: a change of its tags, policy, mappings, versions or aliases
+    /// leaves its warm instances running. `None`: the record's own time and revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_stamp: Option<(u64, u64)>,
 }
 
 /// CORS settings of a service's HTTP API (`provider.httpApi.cors`).

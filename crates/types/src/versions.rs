@@ -127,7 +127,22 @@ impl FunctionRecord {
             last_modified_ms: v.published_ms.max(changed),
             version: Some(n),
             versions: Versions::default(),
+            runtime_stamp: None,
         })
+    }
+
+    /// What runtimes key a warm instance of this record on: when what they run last changed,
+    /// and the revision then (a function made again starts at revision 1, so the time
+    /// comes first).
+    pub fn runtime_stamp(&self) -> (u64, u64) {
+        self.runtime_stamp.unwrap_or((self.last_modified_ms, self.revision))
+    }
+
+    /// The runtime stamp `self` (its next record) keeps from `current`: `current`'s when it
+    /// runs alike with the same code, else its own.
+    pub fn keep_runtime_stamp_of(&mut self, current: &FunctionRecord) {
+        let alike = self.code_sha256 == current.code_sha256 && self.config.runs_alike(&current.config);
+        self.runtime_stamp = alike.then(|| current.runtime_stamp());
     }
 
     /// The version this record runs as: `$LATEST` or a number.
