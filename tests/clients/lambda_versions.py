@@ -422,6 +422,37 @@ fails("ValidationException", "an unknown tracing mode", lam.update_function_conf
 err = fails("InvalidParameterValueException", "environment variables over 4 KB", lam.update_function_configuration,
             FunctionName="settings", Environment={"Variables": {"BIG": "x" * 5000}})
 check("exceeded the 4KB limit" in str(err), "named as Lambda names it")
+FILL = """
+import os
+def handler(event, context):
+    written = 0
+    try:
+        with open("/tmp/fill", "wb") as f:
+            while written < 700 << 20:
+                f.write(b"x" * (1 << 20))
+                f.flush()
+                written += 1 << 20
+    except OSError as e:
+        return {"written_mb": written >> 20, "errno": e.errno}
+    finally:
+        if os.path.exists("/tmp/fill"):
+            os.remove("/tmp/fill")
+    return {"written_mb": written >> 20, "errno": None}
+"""
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("app.py", FILL)
+made = lam.create_function(FunctionName="tmp-size", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/squall-default",
+                           Handler="app.handler", Code={"ZipFile": buf.getvalue()}, MemorySize=2048, Timeout=60,
+                           EphemeralStorage={"Size": 600})
+check(made["EphemeralStorage"] == {"Size": 600}, "EphemeralStorage is kept")
+filled = json.loads(lam.invoke(FunctionName="tmp-size", Payload=b"{}")["Payload"].read())
+check(filled["errno"] == 28 and 590 <= filled["written_mb"] <= 600, f"/tmp holds the ephemeral storage and no more ({filled})")
+from botocore.config import Config  # noqa: E402
+
+unchecked = boto3.client("lambda", config=Config(parameter_validation=False))
+fails("InvalidParameterValueException", "ephemeral storage under 512 MB", unchecked.update_function_configuration,
+      FunctionName="tmp-size", EphemeralStorage={"Size": 100})
 queued = lam.invoke_async(FunctionName="settings", InvokeArgs=b'{"old": "api"}')
 check(queued["Status"] == 202, "InvokeAsync (the deprecated API) queues the event")
 

@@ -266,7 +266,7 @@ pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
         "Architectures": [host_architecture()],
-        "EphemeralStorage": { "Size": 512 },
+        "EphemeralStorage": { "Size": c.tmp_mb() },
     });
     if let Some(arn) = &c.async_invoke.dead_letter {
         doc["DeadLetterConfig"] = json!({ "TargetArn": arn });
@@ -324,6 +324,13 @@ struct CreateInput {
     dead_letter_config: Option<DeadLetterInput>,
     tags: Option<BTreeMap<String, String>>,
     layers: Option<Vec<String>>,
+    ephemeral_storage: Option<EphemeralInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct EphemeralInput {
+    size: u32,
 }
 
 #[derive(Deserialize)]
@@ -462,6 +469,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         tags: input.tags.unwrap_or_default(),
         layers,
         tracing_active,
+        ephemeral_storage_mb: input.ephemeral_storage.map(|e| e.size),
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -566,6 +574,7 @@ struct UpdateConfigInput {
     tracing_config: Option<Value>,
     dead_letter_config: Option<DeadLetterInput>,
     layers: Option<Vec<String>>,
+    ephemeral_storage: Option<EphemeralInput>,
 }
 
 /// The revision a `RevisionId` names: the current one if it matches (the service checks it
@@ -611,6 +620,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         layers,
         event_sources: None,
         tracing_active,
+        ephemeral_storage_mb: input.ephemeral_storage.map(|e| e.size),
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

@@ -36,6 +36,8 @@ pub struct ConfigPatch {
     pub event_sources: Option<Vec<squall_types::EventSourceMapping>>,
     /// New `TracingConfig.Mode` (`true`: `Active`).
     pub tracing_active: Option<bool>,
+    /// New `EphemeralStorage.Size`, MB.
+    pub ephemeral_storage_mb: Option<u32>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -178,11 +180,18 @@ impl Functions {
         if let Some(t) = patch.tracing_active {
             c.tracing_active = t;
         }
+        if let Some(size) = patch.ephemeral_storage_mb {
+            c.ephemeral_storage_mb = Some(size);
+        }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime, handler or layers must be able to run with the stored code before
         // they go live.
         let old = &current.config;
-        let code = if c.runtime != old.runtime || c.handler != old.handler || c.layers != old.layers {
+        let code = if c.runtime != old.runtime
+            || c.handler != old.handler
+            || c.layers != old.layers
+            || c.ephemeral_storage_mb != old.ephemeral_storage_mb
+        {
             Some(
                 self.artifacts
                     .get(&current.code_sha256)

@@ -148,6 +148,7 @@ fn config(name: &str) -> FunctionConfig {
         tags: Default::default(),
         layers: Vec::new(),
         tracing_active: false,
+        ephemeral_storage_mb: None,
     }
 }
 

@@ -635,6 +635,7 @@ impl Cx<'_> {
         let mut publish = provider.version_functions.unwrap_or(true);
         let mut url = None;
         let mut layers = provider.layers.clone().unwrap_or_default();
+        let mut ephemeral_storage_mb = None;
         let mut own_layers = false;
         let errors_before = self.errors.len();
         // `sns` and `s3` events name the function by its ARN, so its deployed name is
@@ -669,7 +670,8 @@ impl Cx<'_> {
                 }
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
-                "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" | "ephemeralStorageSize" => {
+                "ephemeralStorageSize" => ephemeral_storage_mb = self.number(&path, val),
+                "architecture" | "logRetentionInDays" | "disableLogs" | "snapStart" => {
                     self.warn(&path, "has no effect under squall; ignored")
                 }
                 "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
@@ -733,6 +735,7 @@ impl Cx<'_> {
             tags,
             layers: Vec::new(),
             tracing_active: false,
+            ephemeral_storage_mb,
         };
         if let Err(e) = config.validate() {
             self.error(&fpath, e);

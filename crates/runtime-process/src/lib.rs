@@ -226,6 +226,12 @@ impl FunctionRuntime for ProcessRuntime {
         if opt.is_some() && self.opts.sandbox.is_some() {
             self.check_opt_free(function)?;
         }
+        if function.config.ephemeral_storage_mb.is_some() && self.opts.sandbox.is_none() {
+            // A size that could not be applied must not be accepted.
+            return Err(Error::InvalidCode(
+                "EphemeralStorage sizes the sandbox's private /tmp, which this server does not have (install bubblewrap, and do not pass --no-sandbox)".into(),
+            ));
+        }
         if let Some(opt) = opt.clone().filter(|o| !o.exists()) {
             let mut zips = Vec::new();
             for layer in &function.config.layers {

@@ -245,12 +245,27 @@ fn command(f: &FunctionRecord, dir: &Path, opts: &ProcessOptions, bridge: Option
         Some(hide) => {
             let loops = opts.work_dir.join("loops");
             let mut c = Command::new("bwrap");
-            c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs"])
-                .arg(hide)
-                .arg("--ro-bind")
-                .args([dir, dir])
-                .arg("--ro-bind")
-                .args([&loops, &loops]);
+            // The private /tmp holds the function's ephemeral storage, no more.
+            let tmp_bytes = (u64::from(f.config.tmp_mb()) << 20).to_string();
+            c.args([
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "--size",
+                &tmp_bytes,
+                "--tmpfs",
+                "/tmp",
+                "--tmpfs",
+            ])
+            .arg(hide)
+            .arg("--ro-bind")
+            .args([dir, dir])
+            .arg("--ro-bind")
+            .args([&loops, &loops]);
             if let Some((real, seen)) = layers(f, opts) {
                 c.arg("--ro-bind").arg(real).arg(seen);
             }

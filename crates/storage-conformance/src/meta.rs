@@ -26,6 +26,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             tags: Default::default(),
             layers: Vec::new(),
             tracing_active: false,
+            ephemeral_storage_mb: None,
         },
         code_sha256: "0".repeat(64),
         code_size: 1,

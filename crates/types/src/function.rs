@@ -203,6 +203,10 @@ pub struct FunctionConfig {
     /// every invocation with W3C trace context whatever it says; X-Ray is not emulated).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tracing_active: bool,
+    /// `EphemeralStorage.Size`: the private `/tmp`'s size in MB (512 to 10240); `None`:
+    /// Lambda's 512.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage_mb: Option<u32>,
 }
 
 /// Lambda's limit of tags on a function.
@@ -252,6 +256,15 @@ impl FunctionConfig {
             && self.provisioned_concurrency == other.provisioned_concurrency
             && self.egress == other.egress
             && self.layers == other.layers
+            && self.ephemeral_storage_mb == other.ephemeral_storage_mb
+    }
+
+    /// Lambda's bounds on `EphemeralStorage.Size`, MB.
+    pub const EPHEMERAL_RANGE: (u32, u32) = (512, 10_240);
+
+    /// The private `/tmp`'s size, MB.
+    pub fn tmp_mb(&self) -> u32 {
+        self.ephemeral_storage_mb.unwrap_or(Self::EPHEMERAL_RANGE.0)
     }
 
     /// Its resource policy document, if it has statements.
@@ -294,6 +307,10 @@ impl FunctionConfig {
         }
         if self.layers.len() > crate::MAX_FUNCTION_LAYERS {
             return Err(format!("Cannot reference more than {} layers.", crate::MAX_FUNCTION_LAYERS));
+        }
+        let (lo, hi) = Self::EPHEMERAL_RANGE;
+        if let Some(size) = self.ephemeral_storage_mb.filter(|s| !(lo..=hi).contains(s)) {
+            return Err(format!("ephemeral storage {size} MB is outside {lo}..={hi} MB"));
         }
         // Lambda's limit: the variables, as JSON, in 4 KB.
         let size = serde_json::to_string(&self.environment).map_or(0, |s| s.len());

@@ -878,15 +878,10 @@ functions:
     ephemeralStorageSize: 1024
 ";
     let m = parse("serverless.yml", yaml).unwrap();
-    for key in [
-        "provider.tracing",
-        "provider.logs",
-        "provider.vpc",
-        "functions.f.architecture",
-        "functions.f.ephemeralStorageSize",
-    ] {
+    for key in ["provider.tracing", "provider.logs", "provider.vpc", "functions.f.architecture"] {
         assert!(m.warnings.iter().any(|w| w.contains(key)), "{key}: {:?}", m.warnings);
     }
+    assert_eq!(m.functions[0].config.ephemeral_storage_mb, Some(1024), "ephemeralStorageSize sizes /tmp");
     let refused = errors(
         "service: a\nprovider:\n  name: aws\n  runtime: python3.12\n  kmsKeyArn: arn:aws:kms:us-east-1:1:key/x\n",
     );
