@@ -106,6 +106,25 @@ check(v1["Version"] == "1", "PublishVersion numbers from 1")
 check(v1["FunctionArn"] == ARN + NAME + ":1", "a version's ARN is qualified")
 check(v1["Description"] == "first", "PublishVersion's description is the version's")
 check(v1["CodeSha256"] == made["CodeSha256"], "the version has $LATEST's code")
+
+# --- A version's code is the version's ---------------------------------------------------------
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import urllib.request  # noqa: E402
+
+from botocore.auth import SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+
+location = lam.get_function(FunctionName=NAME, Qualifier="1")["Code"]["Location"]
+check(location.endswith("?version=1"), f"GetFunction of a version locates that version's code ({location})")
+signed = AWSRequest(method="GET", url=location)
+SigV4Auth(boto3.Session().get_credentials(), "squall", "us-east-1").add_auth(signed)
+with urllib.request.urlopen(urllib.request.Request(location, headers=dict(signed.headers)), timeout=30) as r:
+    fetched = r.read()
+digest = base64.b64encode(hashlib.sha256(fetched).digest()).decode()
+check(digest == v1["CodeSha256"], "and its bytes are version 1's")
+
 again = lam.publish_version(FunctionName=NAME)
 check(again["Version"] == "1", "nothing changed: PublishVersion answers the newest version")
 

@@ -507,8 +507,11 @@ async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Resp
         "Configuration": configuration(state, &f),
         "Code": {
             "RepositoryType": "S3",
-            // A signed request to this URL returns the component.
-            "Location": format!("http://{host}/squall/v1/functions/{}/code", f.config.name),
+            // A signed request to this URL returns the code (a version's own).
+            "Location": match f.version {
+                Some(n) => format!("http://{host}/squall/v1/functions/{}/code?version={n}", f.config.name),
+                None => format!("http://{host}/squall/v1/functions/{}/code", f.config.name),
+            },
         },
     });
     if let Some(n) = f.config.reserved_concurrency {

@@ -106,6 +106,15 @@ impl Functions {
             .ok_or_else(|| Error::Runtime(format!("the code of {name} is missing from the artifact store")))
     }
 
+    /// The code of version `n` (a number) of a function.
+    pub async fn version_code(&self, name: &str, n: &str) -> Result<Vec<u8>> {
+        let f = self.resolve(name, Some(n), 1.0)?;
+        self.artifacts
+            .get(&f.code_sha256)
+            .await?
+            .ok_or_else(|| Error::Runtime(format!("the code of {name}:{n} is missing from the artifact store")))
+    }
+
     /// Replaces a function's code.
     pub async fn update_code(
         &self,

@@ -101,7 +101,11 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
         (&Method::POST, ["reset"]) => dev::reset(state).await,
         (&Method::POST, ["clock"]) => dev::advance_clock(state, req),
         (&Method::GET, ["functions", name, "code"]) => {
-            let code = f.function_code(name).await?;
+            let version = req.query("version");
+            let code = match version {
+                Some(n) => f.version_code(name, &n).await?,
+                None => f.function_code(name).await?,
+            };
             let mut r = http::Response::new(full(code));
             r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/wasm"));
             Ok(r)
