@@ -42,7 +42,7 @@ import os
 MESSAGE = %r
 def handler(event, context):
     return {"message": MESSAGE, "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
-            "context_version": context.function_version}
+            "context_version": context.function_version, "invoked": context.invoked_function_arn}
 """
 
 
@@ -162,6 +162,7 @@ check(body["version"] == "$LATEST" and body["context_version"] == "$LATEST", "$L
 body, executed = invoke("1")
 check(body["message"] == "one" and executed == "1", "Qualifier=1 runs version 1's code")
 check(body["version"] == "1" and body["context_version"] == "1", "version 1 sees AWS_LAMBDA_FUNCTION_VERSION=1")
+check(body["invoked"] == ARN + NAME + ":1", "and its own qualified ARN")
 body, executed = invoke(name=ARN + NAME + ":2")
 check(body["message"] == "two" and executed == "2", "a qualified ARN runs its version")
 body, executed = invoke(name=NAME + ":$LATEST")
@@ -198,6 +199,7 @@ fails("ResourceNotFoundException", "GetAlias of a missing alias", lam.get_alias,
 
 body, executed = invoke("prod")
 check(body["message"] == "one" and executed == "1", "an alias runs its version")
+check(body["invoked"] == ARN + NAME + ":prod", f"and the function sees the alias's ARN ({body['invoked']})")
 body, executed = invoke(name=ARN + NAME + ":edge")
 check(executed == "$LATEST" and body["message"] == "three", "an alias of $LATEST runs $LATEST")
 conf = lam.get_function_configuration(FunctionName=NAME, Qualifier="prod")

@@ -665,6 +665,7 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
         .uri("/")
         .header(http::header::HOST, "lambda.invoke")
         .header(http::header::CONTENT_TYPE, "application/json")
+        .header(squall_runtime::INVOKED_QUALIFIER, invoked_qualifier(req, raw))
         .body(full(req.body.clone()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let invocation =
@@ -713,6 +714,11 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
         }
     }
     Ok(r)
+}
+
+/// The qualifier an invocation named (empty for none), for the function's invoked ARN.
+pub(super) fn invoked_qualifier(req: &ApiRequest, raw: &str) -> String {
+    qualified_name(req, raw).ok().and_then(|(_, q)| q).unwrap_or_default()
 }
 
 /// `InvocationType: Event`: stored durably, answered with 202, run later.

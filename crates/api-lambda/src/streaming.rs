@@ -91,6 +91,7 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Rep
         .uri("/")
         .header(http::header::HOST, "lambda.invoke")
         .header(http::header::CONTENT_TYPE, "application/json")
+        .header(squall_runtime::INVOKED_QUALIFIER, super::lambda::invoked_qualifier(req, name))
         .body(squall_runtime::full_body(req.body.clone()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let invocation =

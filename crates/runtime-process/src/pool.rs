@@ -169,6 +169,16 @@ impl Pool {
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
         let accept = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        // Through an alias, the function sees the alias's ARN (as on Lambda); else its own,
+        // a version's carrying its number. Only Lambda's own Invoke names one.
+        let named = match &inv.trigger {
+            Trigger::Invoke => parts.headers.get(squall_runtime::INVOKED_QUALIFIER).and_then(|v| v.to_str().ok()),
+            Trigger::Http { .. } => None,
+        };
+        let invoked = match named.filter(|q| !q.is_empty() && q.parse::<u32>().is_err()) {
+            Some(alias) => format!("{}:{alias}", self.function.config.name),
+            None => self.function.instance_key(),
+        };
         let event = match &inv.trigger {
             Trigger::Invoke => body,
             Trigger::Http { route_key, path_params, source_ip, format } => {
@@ -207,7 +217,7 @@ impl Pool {
             request_id: request_id.clone(),
             deadline_ms,
             // A version's ARN carries its number, as the function's context shows on Lambda.
-            function_arn: function_arn(&self.opts.region, &self.function.instance_key()),
+            function_arn: function_arn(&self.opts.region, &invoked),
             trace_id: format!(
                 "Root=1-{:08x}-{};Parent={};Sampled=1",
                 wall_ms() / 1000,

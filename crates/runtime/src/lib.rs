@@ -71,6 +71,10 @@ pub async fn collect_with_trailers(
     Ok((out.freeze(), trailers))
 }
 
+/// On an `Invoke` trigger's request: the qualifier the caller named (an alias), for the
+/// function's `invokedFunctionArn`, as Lambda gives an alias's ARN to what runs through it.
+pub const INVOKED_QUALIFIER: &str = "squall-invoked-qualifier";
+
 /// What started an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
