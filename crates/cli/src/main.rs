@@ -125,6 +125,24 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Deploy the service in DIR, then again whenever one of its files changes, showing
+    /// every function's log lines as they come (stop with Ctrl-C).
+    Dev {
+        /// The service directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The stage, as for `squall deploy`.
+        #[arg(long)]
+        stage: Option<String>,
+        /// The region, as for `squall deploy`.
+        #[arg(long)]
+        region: Option<String>,
+        /// `KEY=VALUE` for `${param:KEY}` (repeatable).
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Remove a deployed service and its functions.
     Remove {
         /// The service name.
@@ -290,6 +308,9 @@ fn main() -> ExitCode {
         }
         Command::Deploy { dir, stage, region, params, client } => {
             commands::deploy::run(&client, &dir, commands::deploy::Options { stage, region, params })
+        }
+        Command::Dev { dir, stage, region, params, client } => {
+            commands::dev::run(&client, &dir, commands::deploy::Options { stage, region, params })
         }
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),

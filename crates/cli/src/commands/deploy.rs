@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// `squall deploy`'s flags besides the directory.
+#[derive(Clone)]
 pub(crate) struct Options {
     /// `--stage`.
     pub(crate) stage: Option<String>,
@@ -25,6 +26,11 @@ pub(crate) struct Options {
 }
 
 pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Result<ExitCode> {
+    deploy(args, dir, options).map(|_| ExitCode::SUCCESS)
+}
+
+/// Deploys the service in `dir`; the deployment's name (`<service>-<stage>`).
+pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Result<String> {
     let started = Instant::now();
     let (file, text) = read_manifest(dir)?;
     let mut params = std::collections::BTreeMap::new();
@@ -137,7 +143,7 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
         .context("the functions are deployed, but their schedules are not all in place")?;
         super::permissions::print(&manifest.functions);
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
-        Ok(ExitCode::SUCCESS)
+        Ok(manifest.deployment().to_string())
     })
 }
 

@@ -3,6 +3,7 @@
 mod buckets;
 mod bundle;
 pub(crate) mod deploy;
+pub(crate) mod dev;
 mod layers;
 mod package;
 mod permissions;

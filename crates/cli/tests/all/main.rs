@@ -5,6 +5,7 @@ mod async_invoke;
 mod bad_input;
 mod cluster;
 mod corpus;
+mod dev_loop;
 mod dev_mode;
 mod dynamodb;
 mod egress;
