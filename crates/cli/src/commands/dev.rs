@@ -1,5 +1,5 @@
 //! `squall dev DIR`: deploys the service, then deploys it again whenever a file of its
-//! directory changes (the build command, a WebAssembly build say, runs first), and streams
+//! directory changes (looked at every 50 ms; deployed once it has rested 30 ms) (the build command, a WebAssembly build say, runs first), and streams
 //! every function's log lines in one terminal. A deploy swaps functions atomically: new
 //! invocations reach the new version while running ones finish on the old.
 
@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How often the directory is looked at.
-const WATCH_EVERY: Duration = Duration::from_millis(100);
+const WATCH_EVERY: Duration = Duration::from_millis(50);
+/// How long a change must rest before it is deployed (an editor writing in steps).
+const SETTLE: Duration = Duration::from_millis(30);
 /// How often the functions' logs are read.
 const LOGS_EVERY: Duration = Duration::from_millis(200);
 
@@ -69,8 +71,15 @@ pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Re
             continue;
         }
         // Let an editor finish writing (several files, or a save in steps).
-        std::thread::sleep(WATCH_EVERY);
-        let settled = fingerprint(dir);
+        let mut settled = now;
+        loop {
+            std::thread::sleep(SETTLE);
+            let again = fingerprint(dir);
+            if again == settled {
+                break;
+            }
+            settled = again;
+        }
         let changed: Vec<&String> = settled
             .iter()
             .filter(|(k, v)| seen.get(*k) != Some(v))
