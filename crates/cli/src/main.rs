@@ -22,6 +22,26 @@ struct Cli {
     command: Command,
 }
 
+/// How a service is deployed (`squall deploy` and `squall dev`).
+#[derive(clap::Args)]
+struct DeployArgs {
+    /// The stage (`${opt:stage}`, `${sls:stage}`), instead of `provider.stage` or `dev`.
+    #[arg(long)]
+    stage: Option<String>,
+    /// The region (`${opt:region}`, `${aws:region}`), instead of `provider.region`.
+    #[arg(long)]
+    region: Option<String>,
+    /// `KEY=VALUE` for `${param:KEY}`, before the manifest's `params` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+impl DeployArgs {
+    fn options(self) -> commands::deploy::Options {
+        commands::deploy::Options { stage: self.stage, region: self.region, params: self.params }
+    }
+}
+
 /// Where the client finds the server and its key.
 #[derive(clap::Args, Clone)]
 pub(crate) struct ClientArgs {
@@ -113,15 +133,8 @@ enum Command {
         /// The service directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The stage (`${opt:stage}`, `${sls:stage}`), instead of `provider.stage` or `dev`.
-        #[arg(long)]
-        stage: Option<String>,
-        /// The region (`${opt:region}`, `${aws:region}`), instead of `provider.region`.
-        #[arg(long)]
-        region: Option<String>,
-        /// `KEY=VALUE` for `${param:KEY}`, before the manifest's `params` (repeatable).
-        #[arg(long = "param", value_name = "KEY=VALUE")]
-        params: Vec<String>,
+        #[command(flatten)]
+        deploy: DeployArgs,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -131,15 +144,8 @@ enum Command {
         /// The service directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The stage, as for `squall deploy`.
-        #[arg(long)]
-        stage: Option<String>,
-        /// The region, as for `squall deploy`.
-        #[arg(long)]
-        region: Option<String>,
-        /// `KEY=VALUE` for `${param:KEY}` (repeatable).
-        #[arg(long = "param", value_name = "KEY=VALUE")]
-        params: Vec<String>,
+        #[command(flatten)]
+        deploy: DeployArgs,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -306,12 +312,8 @@ fn main() -> ExitCode {
                 dev,
             })
         }
-        Command::Deploy { dir, stage, region, params, client } => {
-            commands::deploy::run(&client, &dir, commands::deploy::Options { stage, region, params })
-        }
-        Command::Dev { dir, stage, region, params, client } => {
-            commands::dev::run(&client, &dir, commands::deploy::Options { stage, region, params })
-        }
+        Command::Deploy { dir, deploy, client } => commands::deploy::run(&client, &dir, deploy.options()),
+        Command::Dev { dir, deploy, client } => commands::dev::run(&client, &dir, deploy.options()),
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),

@@ -236,6 +236,16 @@ pub struct RolePolicy {
     pub managed_policies: Vec<String>,
 }
 
+/// The resource policy made of `statements` (by statement id, each a JSON object), if any:
+/// a function's, or a layer version's.
+pub(crate) fn policy_of(statements: &BTreeMap<String, String>) -> Option<String> {
+    if statements.is_empty() {
+        return None;
+    }
+    let list: Vec<serde_json::Value> = statements.values().filter_map(|s| serde_json::from_str(s).ok()).collect();
+    Some(serde_json::json!({ "Version": "2012-10-17", "Id": "default", "Statement": list }).to_string())
+}
+
 /// The role functions get when none is named.
 pub fn default_role() -> String {
     format!("arn:aws:iam::{}:role/squall-default", crate::ACCOUNT_ID)
@@ -269,12 +279,7 @@ impl FunctionConfig {
 
     /// Its resource policy document, if it has statements.
     pub fn policy_document(&self) -> Option<String> {
-        if self.permissions.is_empty() {
-            return None;
-        }
-        let statements: Vec<serde_json::Value> =
-            self.permissions.values().filter_map(|s| serde_json::from_str(s).ok()).collect();
-        Some(serde_json::json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string())
+        policy_of(&self.permissions)
     }
 
     /// Lambda's memory bounds, in MiB.

@@ -54,12 +54,7 @@ pub struct LayerVersion {
 impl LayerVersion {
     /// Its policy document, if it has statements.
     pub fn policy_document(&self) -> Option<String> {
-        if self.permissions.is_empty() {
-            return None;
-        }
-        let statements: Vec<serde_json::Value> =
-            self.permissions.values().filter_map(|s| serde_json::from_str(s).ok()).collect();
-        Some(serde_json::json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string())
+        crate::function::policy_of(&self.permissions)
     }
 }
 
