@@ -249,7 +249,7 @@ impl Input {
     }
 
     /// Applies the settings given to `m`.
-    fn apply(&self, m: &mut EventSourceMapping) -> Result<(), ApiError> {
+    fn apply(&self, m: &mut EventSourceMapping, clustered: bool) -> Result<(), ApiError> {
         if let Some(e) = self.enabled {
             m.enabled = e;
         }
@@ -304,6 +304,12 @@ impl Input {
         }
         if let Some(s) = &self.scaling_config {
             m.maximum_concurrency = s.maximum_concurrency;
+        }
+        if m.maximum_concurrency.is_some() && clustered {
+            // One poller per server: on a shared store the cap could not be kept.
+            return Err(ApiError::invalid(
+                "ScalingConfig.MaximumConcurrency is not supported on servers sharing a store: each runs its own poller of the queue",
+            ));
         }
         m.validate().map_err(ApiError::invalid)
     }
@@ -420,7 +426,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Reply {
     m.uuid = squall_types::RequestId::new().to_string();
     m.qualifier = qualifier;
     m.from_api = true;
-    input.apply(&mut m)?;
+    input.apply(&mut m, state.functions.clustered())?;
     role_can_use(state, &*state.functions.get_function(&name)?, &m)?;
     let (f, m) = state.functions.create_event_source_mapping(&name, m).await?;
     Ok(json_response(StatusCode::ACCEPTED, &document(state, &f, &m, Some("Creating"))))
@@ -449,7 +455,7 @@ async fn update(state: &ApiState, req: &ApiRequest, uuid: &str) -> Reply {
     };
     // Checked before the change is applied under the function's write lock.
     let mut check = current.clone();
-    input.apply(&mut check)?;
+    input.apply(&mut check, state.functions.clustered())?;
     if let Some(q) = &qualifier {
         let name = f.config.name.as_str();
         let target =
@@ -457,10 +463,11 @@ async fn update(state: &ApiState, req: &ApiRequest, uuid: &str) -> Reply {
         authorize(state, req, "UpdateEventSourceMapping", mapping_arn(state, uuid), Some(&target))?;
     }
     role_can_use(state, &f, &check)?;
+    let clustered = state.functions.clustered();
     let (f, m) = state
         .functions
         .update_event_source_mapping(uuid, |m| {
-            input.apply(m).map_err(|e| squall_functions::Error::InvalidRequest(e.message))?;
+            input.apply(m, clustered).map_err(|e| squall_functions::Error::InvalidRequest(e.message))?;
             if let Some(q) = qualifier {
                 m.qualifier = q;
             }

@@ -195,6 +195,12 @@ impl Functions {
             p.config.permissions = std::mem::take(permissions);
             // Mappings made through Lambda's API are not the deployment's to remove; its
             // own keep their ids across deploys.
+            if self.cluster.shared && p.config.event_sources.iter().any(|m| m.maximum_concurrency.is_some()) {
+                return Err(Error::InvalidRequest(format!(
+                    "function {}: an sqs event's maximumConcurrency is not supported on servers sharing a store: each runs its own poller of the queue",
+                    p.config.name
+                )));
+            }
             let current = self.function(p.config.name.as_str());
             let before: Vec<&squall_types::EventSourceMapping> =
                 current.iter().flat_map(|c| &c.config.event_sources).collect();

@@ -88,6 +88,12 @@ impl Functions {
         Ok((f, gone.expect("set by the change that succeeded")))
     }
 
+    /// Whether other servers may share this one's store (each would run its own poller of a
+    /// queue mapping, so a concurrency cap below their number could not hold).
+    pub fn clustered(&self) -> bool {
+        self.cluster.shared
+    }
+
     /// Records how the mapping `uuid`'s last batch went (Lambda's `LastProcessingResult`).
     pub fn note_mapping_result(&self, uuid: &str, result: &str) {
         let mut results = self.mapping_results.lock().unwrap_or_else(|p| p.into_inner());

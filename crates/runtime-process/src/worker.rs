@@ -50,6 +50,12 @@ pub(crate) enum Ran {
     },
 }
 
+/// What [`Worker::watch`] saw first: the work done, or the process stopped (why).
+enum Watched<T> {
+    Done(T),
+    Stopped(Ran),
+}
+
 /// How a streamed invocation ended.
 pub(crate) enum StreamEnded {
     /// The function finished its response (an error it reported travels in the stream).
@@ -440,37 +446,46 @@ impl Worker {
             return (Ran::Exited { status: "the Runtime API stopped".into(), init_error: None }, false);
         }
         let due = tokio::time::Instant::now() + timeout;
+        let ran = match self.watch(reply_rx, due).await {
+            Watched::Done(r) => match r {
+                Ok(Reply::Response(b)) => (Ran::Response(b), true),
+                Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
+                Ok(Reply::Stream { content_type, body, end, done }) => {
+                    (Ran::Stream { content_type, body, end, done, deadline: due }, true)
+                }
+                Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
+            },
+            Watched::Stopped(ran) => (ran, false),
+        };
+        self.last_used = Instant::now();
+        ran
+    }
+
+    /// Waits for `work`, stopping the process at `due` or past its memory limit, or
+    /// noticing it exit: what one invocation's wait and a streamed response's share.
+    async fn watch<T>(&mut self, work: impl std::future::Future<Output = T>, due: tokio::time::Instant) -> Watched<T> {
         let deadline = tokio::time::sleep_until(due);
-        tokio::pin!(deadline, reply_rx);
+        tokio::pin!(deadline, work);
         // Sampled only without a cgroup; the first check is one period in, when most
         // invocations are over.
         let sampled = self.memory.sampled();
         let mut memory_check = tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
-        let ran = loop {
+        loop {
             tokio::select! {
-                r = &mut reply_rx => break match r {
-                    Ok(Reply::Response(b)) => (Ran::Response(b), true),
-                    Ok(Reply::Error(t, b)) => (Ran::Error(t, b), true),
-                    Ok(Reply::Stream { content_type, body, end, done }) => {
-                        (Ran::Stream { content_type, body, end, done, deadline: due }, true)
-                    }
-                    Err(_) => (Ran::Exited { status: "the invocation was dropped".into(), init_error: None }, false),
-                },
-                status = self.child.wait() => break (self.exited(status), false),
+                r = &mut work => return Watched::Done(r),
+                status = self.child.wait() => return Watched::Stopped(self.exited(status)),
                 _ = &mut deadline => {
                     let _ = self.child.start_kill();
-                    break (Ran::Timeout, false);
+                    return Watched::Stopped(Ran::Timeout);
                 }
                 _ = memory_check.tick(), if sampled => {
                     if let Some(used_mb) = self.memory.over_limit() {
                         let _ = self.child.start_kill();
-                        break (Ran::OutOfMemory { used_mb }, false);
+                        return Watched::Stopped(Ran::OutOfMemory { used_mb });
                     }
                 }
             }
-        };
-        self.last_used = Instant::now();
-        ran
+        }
     }
 
     /// Waits for a streamed response to end, stopping the process at its deadline or past
@@ -483,36 +498,22 @@ impl Worker {
         deadline: tokio::time::Instant,
         timeout: Duration,
     ) -> (StreamEnded, bool) {
-        let sleep = tokio::time::sleep_until(deadline);
-        tokio::pin!(sleep, done);
-        let sampled = self.memory.sampled();
-        let mut memory_check = tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
-        let stopped = loop {
-            tokio::select! {
-                _ = &mut done => {
-                    self.last_used = Instant::now();
-                    return (StreamEnded::Finished, true);
-                }
-                status = self.child.wait() => {
-                    break match self.exited(status) {
-                        Ran::OutOfMemory { used_mb } => ("Runtime.OutOfMemory", format!("the process used {used_mb} MB and was stopped")),
-                        Ran::Exited { status, .. } => ("Runtime.ExitError", format!("Runtime exited with error: {status}")),
-                        _ => ("Runtime.ExitError", "the process exited".to_string()),
-                    };
-                }
-                _ = &mut sleep => {
-                    let _ = self.child.start_kill();
-                    break ("Sandbox.Timedout", format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()));
-                }
-                _ = memory_check.tick(), if sampled => {
-                    if let Some(used_mb) = self.memory.over_limit() {
-                        let _ = self.child.start_kill();
-                        break ("Runtime.OutOfMemory", format!("the process used {used_mb} MB and was stopped"));
-                    }
-                }
+        let (error_type, message) = match self.watch(done, deadline).await {
+            Watched::Done(_) => {
+                self.last_used = Instant::now();
+                return (StreamEnded::Finished, true);
             }
+            Watched::Stopped(Ran::Timeout) => {
+                ("Sandbox.Timedout", format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()))
+            }
+            Watched::Stopped(Ran::OutOfMemory { used_mb }) => {
+                ("Runtime.OutOfMemory", format!("the process used {used_mb} MB and was stopped"))
+            }
+            Watched::Stopped(Ran::Exited { status, .. }) => {
+                ("Runtime.ExitError", format!("Runtime exited with error: {status}"))
+            }
+            Watched::Stopped(_) => ("Runtime.ExitError", "the process exited".to_string()),
         };
-        let (error_type, message) = stopped;
         let sender = end.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(tx) = sender {
             let doc = serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string();

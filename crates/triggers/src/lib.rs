@@ -160,11 +160,6 @@ impl Filters {
             .map(Filters)
     }
 
-    /// Whether there are none (every record passes).
-    pub(crate) fn none(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Whether `record` (as the event shows it) is delivered: no filters, or one matches.
     pub(crate) fn admit(&self, record: &serde_json::Value) -> bool {
         self.0.is_empty() || self.0.iter().any(|p| p.matches(record))

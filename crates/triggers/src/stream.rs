@@ -156,19 +156,19 @@ async fn step(
     let arn = stream_arn(&ctx.region, squall_types::ACCOUNT_ID, table, &label);
     let (first, last) = (records[0].seq, records[records.len() - 1].seq);
     // Records no filter admits are passed over, as Lambda does.
-    let mut shown: Vec<Value> = records.iter().map(|r| r.to_event_json(&ctx.region, &table_id, &arn)).collect();
-    if !filters.none() {
-        let keep: Vec<bool> = shown.iter().map(|r| filters.admit(r)).collect();
-        let mut k = keep.iter();
-        records.retain(|_| *k.next().unwrap_or(&false));
-        let mut k = keep.iter();
-        shown.retain(|_| *k.next().unwrap_or(&false));
-        if records.is_empty() {
-            ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
-            c.after = last;
-            c.failures = 0;
-            return Ok(Next::Go);
-        }
+    let (records, shown): (Vec<StreamRecord>, Vec<Value>) = records
+        .into_iter()
+        .map(|r| {
+            let json = r.to_event_json(&ctx.region, &table_id, &arn);
+            (r, json)
+        })
+        .filter(|(_, json)| filters.admit(json))
+        .unzip();
+    if records.is_empty() {
+        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
+        c.after = last;
+        c.failures = 0;
+        return Ok(Next::Go);
     }
     let event = json!({ "Records": shown });
     let request_id = RequestId::new();

@@ -90,7 +90,7 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
         super::buckets::ensure_buckets(&client, &manifest.buckets, &manifest.bucket_notifications).await?;
         super::buckets::ensure_policies(&client, &manifest.resource_policies).await?;
-        let layers = super::layers::ensure_layers(&client, &manifest, dir).await?;
+        let layers = super::layers::ensure_layers(&client, &manifest, dir, &listed).await?;
         for p in &packages {
             let path = format!("/squall/v1/artifacts/{}", p.sha256);
             let exists = client.call(Method::HEAD, &path, vec![]).await?.status == http::StatusCode::OK;

@@ -51,12 +51,14 @@ fn zip_of(dir: &Path, l: &LayerSpec) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Publishes what changed of the manifest's layers and lets their allowed accounts use them.
-pub(crate) async fn ensure_layers(client: &Client, manifest: &Manifest, dir: &Path) -> anyhow::Result<Layers> {
+/// `listed` is the server's services as the deploy read them at its start.
+pub(crate) async fn ensure_layers(
+    client: &Client,
+    manifest: &Manifest,
+    dir: &Path,
+    listed: &Value,
+) -> anyhow::Result<Layers> {
     let mut done = Layers::default();
-    if manifest.layers.is_empty() {
-        return Ok(done);
-    }
-    let listed = client.call(Method::GET, "/squall/v1/services", vec![]).await?.json()?;
     let stack = manifest.deployment().to_string();
     let previous = listed["services"].as_array().into_iter().flatten().find(|s| s["name"] == stack.as_str());
     for l in &manifest.layers {
