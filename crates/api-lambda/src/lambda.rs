@@ -37,6 +37,9 @@ pub static SERVICE: Service = Service {
         super::mappings::MAPPINGS,
         super::streaming::STREAMING,
         INVOKE_ASYNC,
+        super::settings::ACCOUNT,
+        super::settings::RUNTIME,
+        super::settings::RECURSION,
     ]),
     namespace: "",
     query_code: None,
@@ -88,6 +91,12 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::mappings::serve(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::layers::LAYERS) {
         super::layers::serve(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::settings::ACCOUNT) {
+        super::settings::account(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::settings::RUNTIME) {
+        super::settings::runtime(state, req, rest).await
+    } else if let Some(rest) = path.strip_prefix(super::settings::RECURSION) {
+        super::settings::recursion(state, req, rest).await
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
     }
@@ -267,7 +276,11 @@ pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
         "PackageType": "Zip",
         "Architectures": [host_architecture()],
         "EphemeralStorage": { "Size": c.tmp_mb() },
+        "LoggingConfig": super::settings::logging_doc(f),
     });
+    if let Some(v) = super::settings::runtime_version_config(state, f) {
+        doc["RuntimeVersionConfig"] = v;
+    }
     if let Some(arn) = &c.async_invoke.dead_letter {
         doc["DeadLetterConfig"] = json!({ "TargetArn": arn });
     }
@@ -325,6 +338,7 @@ struct CreateInput {
     tags: Option<BTreeMap<String, String>>,
     layers: Option<Vec<String>>,
     ephemeral_storage: Option<EphemeralInput>,
+    logging_config: Option<super::settings::LoggingInput>,
 }
 
 #[derive(Deserialize)]
@@ -446,8 +460,13 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         super::tags::check_tags(tags)?;
     }
     let layers = super::layers::function_layers(state, req, input.layers.as_deref().unwrap_or_default()).await?;
+    let name = FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let logging = match input.logging_config {
+        Some(l) => l.apply(name.as_str(), &Default::default())?,
+        None => Default::default(),
+    };
     let config = FunctionConfig {
-        name: FunctionName::new(input.function_name).map_err(|e| ApiError::invalid(e.to_string()))?,
+        name,
         service: None,
         runtime,
         handler,
@@ -470,6 +489,9 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         layers,
         tracing_active,
         ephemeral_storage_mb: input.ephemeral_storage.map(|e| e.size),
+        logging,
+        recursive_loop_allowed: false,
+        runtime_updates: Default::default(),
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -578,6 +600,7 @@ struct UpdateConfigInput {
     dead_letter_config: Option<DeadLetterInput>,
     layers: Option<Vec<String>>,
     ephemeral_storage: Option<EphemeralInput>,
+    logging_config: Option<super::settings::LoggingInput>,
 }
 
 /// The revision a `RevisionId` names: the current one if it matches (the service checks it
@@ -624,6 +647,12 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
         event_sources: None,
         tracing_active,
         ephemeral_storage_mb: input.ephemeral_storage.map(|e| e.size),
+        logging: input
+            .logging_config
+            .map(|l| l.apply(current.config.name.as_str(), &current.config.logging))
+            .transpose()?,
+        recursive_loop_allowed: None,
+        runtime_updates: None,
         if_revision,
     };
     let f = state.functions.update_config(current.config.name.as_str(), patch).await?;

@@ -9,6 +9,7 @@ mod layers;
 mod mappings;
 mod permissions;
 mod provisioned;
+mod settings;
 mod streaming;
 mod tags;
 mod urls;

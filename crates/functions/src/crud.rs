@@ -38,6 +38,13 @@ pub struct ConfigPatch {
     pub tracing_active: Option<bool>,
     /// New `EphemeralStorage.Size`, MB.
     pub ephemeral_storage_mb: Option<u32>,
+    /// New `LoggingConfig` (replaces the whole setting).
+    pub logging: Option<squall_types::LoggingConfig>,
+    /// New recursive loop detection (`true`: `Allow`).
+    pub recursive_loop_allowed: Option<bool>,
+    /// New runtime management setting; with `FunctionUpdate` the version installed now is
+    /// what the function is held to.
+    pub runtime_updates: Option<squall_types::RuntimeUpdates>,
     /// Apply only if the function is still at this revision (Lambda's `RevisionId`).
     pub if_revision: Option<u64>,
 }
@@ -192,6 +199,15 @@ impl Functions {
         if let Some(size) = patch.ephemeral_storage_mb {
             c.ephemeral_storage_mb = Some(size);
         }
+        if let Some(l) = patch.logging {
+            c.logging = l;
+        }
+        if let Some(r) = patch.recursive_loop_allowed {
+            c.recursive_loop_allowed = r;
+        }
+        if let Some(r) = patch.runtime_updates {
+            c.runtime_updates = r;
+        }
         c.validate().map_err(Error::InvalidRequest)?;
         // A new runtime, handler or layers must be able to run with the stored code before
         // they go live.
@@ -223,6 +239,11 @@ impl Functions {
         next.revision = current.revision + 1;
         next.last_modified_ms = self.clock.now_ms();
         next.keep_runtime_stamp_of(current);
+        // Held to the runtime installed at its last update: this one.
+        let updates = &mut next.config.runtime_updates;
+        if updates.on == squall_types::UpdateRuntimeOn::FunctionUpdate {
+            updates.held_to = self.runtime.runtime_version(next.config.runtime);
+        }
         let runs_anew = next.runtime_stamp.is_none();
         if let Some(code) = code {
             self.runtime.prepare(&next, &code, &self.code_source()).await?;

@@ -292,7 +292,21 @@ impl Functions {
 
     /// Runs one invocation of `function`.
     pub async fn invoke(&self, function: &FunctionRecord, invocation: Invocation) -> Result<Outcome> {
+        let c = &function.config;
+        if c.runtime_updates.held_to.is_some()
+            && let Some(why) = c.runtime_updates.refuses(self.runtime.runtime_version(c.runtime).as_deref())
+        {
+            let payload = serde_json::json!({ "errorType": "Runtime.InvalidRuntimeVersion", "errorMessage": why });
+            let mut failure = squall_runtime::Failure::new(squall_runtime::FailureKind::InitError, why);
+            failure.payload = Some(payload.to_string().into());
+            return Ok(Outcome::Failed(failure));
+        }
         Ok(self.runtime.invoke(function, invocation, &self.code_source()).await?)
+    }
+
+    /// The runtime version that runs `runtime` on this server (`Python 3.11.7`).
+    pub fn runtime_version(&self, runtime: squall_types::Runtime) -> Option<String> {
+        self.runtime.runtime_version(runtime)
     }
 
     /// Where runtimes read stored code from (functions' and layers').

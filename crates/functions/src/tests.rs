@@ -148,6 +148,9 @@ fn config(name: &str) -> FunctionConfig {
         tags: Default::default(),
         layers: Vec::new(),
         tracing_active: false,
+        logging: Default::default(),
+        recursive_loop_allowed: false,
+        runtime_updates: Default::default(),
         ephemeral_storage_mb: None,
     }
 }

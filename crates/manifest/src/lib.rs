@@ -19,6 +19,7 @@ mod iam;
 mod intrinsics;
 mod layers;
 mod locate;
+mod logs;
 mod package;
 mod parse;
 mod queues;

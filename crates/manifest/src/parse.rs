@@ -557,7 +557,7 @@ impl Cx<'_> {
                 | "lambdaHashingVersion" => self.warn(&path, "is about deploying to AWS; ignored by squall"),
                 "tags" => p.tags = self.environment(&path, v),
                 "tracing" => self.warn(&path, "ignored: squall traces every request with W3C trace context, not X-Ray"),
-                "logs" => self.warn(&path, "ignored: squall keeps every function's logs (squall logs)"),
+                "logs" => p.logging = self.provider_logs(v),
                 "vpc" => self.warn(&path, "ignored: functions share the server's network (there are no VPCs on one Squall)"),
                 "kmsKeyArn" => self.error(&path, "encrypting environment variables with a KMS key is not supported: squall would keep them unencrypted; remove it"),
                 "layers" => p.layers = Some(self.layer_refs(&path, v)),
@@ -735,6 +735,9 @@ impl Cx<'_> {
             tags,
             layers: Vec::new(),
             tracing_active: false,
+            logging: provider.logging.clone().unwrap_or_default(),
+            recursive_loop_allowed: false,
+            runtime_updates: Default::default(),
             ephemeral_storage_mb,
         };
         if let Err(e) = config.validate() {
@@ -832,6 +835,8 @@ struct Provider {
     version_functions: Option<bool>,
     /// `provider.layers`: every function's, unless it names its own.
     layers: Option<Vec<crate::LayerRef>>,
+    /// `provider.logs.lambda`: every function's `LoggingConfig`.
+    logging: Option<squall_types::LoggingConfig>,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod event_v1;
 mod limits;
 mod netns;
 mod package;
+mod platform_log;
 mod pool;
 mod streaming;
 mod worker;
@@ -275,6 +276,10 @@ impl FunctionRuntime for ProcessRuntime {
 
     fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
         package::version_note(runtime)
+    }
+
+    fn runtime_version(&self, runtime: squall_types::Runtime) -> Option<String> {
+        package::runtime_version(runtime)
     }
 
     fn ready(&self, function: &FunctionRecord) -> Option<u32> {

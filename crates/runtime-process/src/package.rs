@@ -220,6 +220,18 @@ pub(crate) fn version_note(runtime: Runtime) -> Option<String> {
     (!same).then(|| format!("{runtime} runs on the installed {name} {installed}"))
 }
 
+/// What runs `runtime` here, as Lambda's runtime management names a runtime version: the
+/// installed interpreter and its version, or for `provided.*` the host itself.
+pub(crate) fn runtime_version(runtime: Runtime) -> Option<String> {
+    let name = match runtime {
+        Runtime::Python { .. } => "Python",
+        Runtime::Node { .. } => "Node.js",
+        Runtime::Ruby { .. } => "Ruby",
+        _ => return Some(format!("{runtime} on {} {}", std::env::consts::OS, std::env::consts::ARCH)),
+    };
+    Some(format!("{name} {}", installed_version(interpreter(runtime)?)?))
+}
+
 fn on_path(program: &str) -> bool {
     find_on_path(program).is_some()
 }

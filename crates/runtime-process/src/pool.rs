@@ -6,6 +6,7 @@ use crate::api::Job;
 use crate::event::{RouteContext, http_event, http_response};
 use crate::event_v1::{http_event_v1, http_response_v1};
 use crate::limits::{Cgroups, Memory};
+use crate::platform_log::{Platform, Status};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_clock::wall_ms;
@@ -116,19 +117,20 @@ impl Pool {
             let mut worker = match started {
                 Ok(w) => w,
                 Err(e) => {
-                    self.platform("-", "-", vec![format!("could not start a provisioned process: {e}")]);
+                    self.platform(
+                        "-",
+                        "-",
+                        vec![Platform::Problem(format!("could not start a provisioned process: {e}"))],
+                    );
                     return;
                 }
             };
             if worker.wait_ready().await.is_err() {
-                self.platform("-", "-", vec!["a provisioned process failed to initialize".into()]);
+                self.platform("-", "-", vec![Platform::Problem("a provisioned process failed to initialize".into())]);
                 return;
             }
-            let init_ms = worker.init.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-            let line = format!(
-                "INIT_REPORT Init Duration: {init_ms:.2} ms Phase: init Status: success Type: provisioned-concurrency"
-            );
-            self.platform("-", "-", vec![line]);
+            let ms = worker.init.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+            self.platform("-", "-", vec![Platform::InitReport { ms, error_type: None, provisioned: true }]);
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
         }
     }
@@ -138,11 +140,14 @@ impl Pool {
         Worker::spawn(&self.function, &self.dir, &self.opts, &self.logs, provisioned, memory).await
     }
 
-    fn platform(&self, request_id: &str, trace_id: &str, lines: Vec<String>) {
+    fn platform(&self, request_id: &str, trace_id: &str, events: Vec<Platform>) {
         let name = self.function.config.name.to_string();
+        let logging = &self.function.config.logging;
+        let now = wall_ms();
         self.logs.emit(
-            lines
-                .into_iter()
+            events
+                .iter()
+                .filter_map(|e| e.render(logging, request_id, now))
                 .map(|message| LogLine {
                     seq: 0,
                     function: name.clone(),
@@ -197,18 +202,14 @@ impl Pool {
                 Ok(w) => w,
                 Err(e) => {
                     let msg = format!("could not start the function's process: {e}");
-                    self.platform(&request_id, &trace_id, vec![msg.clone()]);
+                    self.platform(&request_id, &trace_id, vec![Platform::Problem(msg.clone())]);
                     return Ok(Outcome::Failed(Failure::new(FailureKind::InitError, msg)));
                 }
             },
         };
         let cold = worker.init.is_none();
         let c = &self.function.config;
-        self.platform(
-            &request_id,
-            &trace_id,
-            vec![format!("START RequestId: {request_id} Version: {}", self.function.version_label())],
-        );
+        self.platform(&request_id, &trace_id, vec![Platform::Start { version: self.function.version_label() }]);
         let timeout = Duration::from_secs(u64::from(c.timeout_s));
         let started = Instant::now();
         // Real time: the function reads its remaining time against its own clock.
@@ -240,10 +241,13 @@ impl Pool {
                 let _permit = permit;
                 let (ended, healthy) = worker.finish_stream(done, end, deadline, timeout).await;
                 let mut lines = Vec::new();
+                let mut status = Status::Success;
                 if let crate::worker::StreamEnded::Stopped { message, .. } = ended {
-                    lines.push(format!("{} {request_id} {message}", squall_types::format_iso8601_millis(wall_ms())));
+                    status = Status::Error;
+                    let at = squall_types::format_iso8601_millis(wall_ms());
+                    lines.push(Platform::Problem(format!("{at} {request_id} {message}")));
                 }
-                pool.finish(worker, healthy, cold, started.elapsed(), lines, &request_id, &trace_id);
+                pool.finish(worker, healthy, (cold, status), started.elapsed(), lines, &request_id, &trace_id);
             });
             return Ok(match response {
                 Ok(r) => Outcome::Response(r),
@@ -260,7 +264,7 @@ impl Pool {
                 Trigger::Http { format, .. } => match mapped_response(&payload, format, &accept) {
                     Ok(r) => Outcome::Response(r),
                     Err(e) => {
-                        lines.push(format!("the function's result cannot be an HTTP response: {e}"));
+                        lines.push(Platform::Problem(format!("the function's result cannot be an HTTP response: {e}")));
                         Outcome::Failed(Failure::new(FailureKind::GuestError, e))
                     }
                 },
@@ -272,7 +276,10 @@ impl Pool {
             }),
             Ran::Timeout => {
                 let m = format!("Task timed out after {:.2} seconds", timeout.as_secs_f64());
-                lines.push(format!("{} {request_id} {m}", squall_types::format_iso8601_millis(wall_ms())));
+                lines.push(Platform::Problem(format!(
+                    "{} {request_id} {m}",
+                    squall_types::format_iso8601_millis(wall_ms())
+                )));
                 Outcome::Failed(Failure::new(FailureKind::Timeout, m))
             }
             Ran::OutOfMemory { used_mb } => {
@@ -280,15 +287,13 @@ impl Pool {
                     "RequestId: {request_id} Error: Runtime exited with error: the process used {used_mb} MB of its {} MB and was stopped",
                     c.memory_mb
                 );
-                lines.push(m.clone());
+                lines.push(Platform::Problem(m.clone()));
                 let doc = serde_json::json!({ "errorType": "Runtime.OutOfMemory", "errorMessage": m }).to_string();
                 Outcome::Failed(Failure { kind: FailureKind::OutOfMemory, message: m, payload: Some(doc.into()) })
             }
             Ran::Exited { status, init_error: Some((kind, doc)) } => {
-                lines.push(format!(
-                    "INIT_REPORT Init Duration: {:.2} ms Phase: init Status: error Error Type: {kind}",
-                    took.as_secs_f64() * 1000.0
-                ));
+                let ms = took.as_secs_f64() * 1000.0;
+                lines.push(Platform::InitReport { ms, error_type: Some(kind.clone()), provisioned: false });
                 Outcome::Failed(Failure {
                     kind: FailureKind::InitError,
                     message: format!("the function failed to initialize ({kind}, exit {status})"),
@@ -297,12 +302,17 @@ impl Pool {
             }
             Ran::Exited { status, init_error: None } => {
                 let m = format!("RequestId: {request_id} Error: Runtime exited with error: {status}");
-                lines.push(m.clone());
+                lines.push(Platform::Problem(m.clone()));
                 Outcome::Failed(Failure::new(if initialized { FailureKind::Trap } else { FailureKind::InitError }, m))
             }
             Ran::Stream { .. } => unreachable!("handled above"),
         };
-        self.finish(worker, healthy, cold, took, lines, &request_id, &trace_id);
+        let status = match &outcome {
+            Outcome::Response(_) => Status::Success,
+            Outcome::Failed(f) if f.kind == FailureKind::Timeout => Status::Timeout,
+            Outcome::Failed(_) => Status::Error,
+        };
+        self.finish(worker, healthy, (cold, status), took, lines, &request_id, &trace_id);
         Ok(outcome)
     }
 
@@ -313,25 +323,20 @@ impl Pool {
         &self,
         worker: Worker,
         healthy: bool,
-        cold: bool,
+        (cold, status): (bool, Status),
         took: Duration,
-        mut lines: Vec<String>,
+        mut lines: Vec<Platform>,
         request_id: &str,
         trace_id: &str,
     ) {
-        let c = &self.function.config;
-        let ms = took.as_secs_f64() * 1000.0;
-        let mut report = format!(
-            "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
-            ms.ceil().max(1.0) as u64,
-            c.memory_mb,
-            worker.max_memory_mb()
-        );
-        if let (true, Some(init)) = (cold, worker.init) {
-            report.push_str(&format!("\tInit Duration: {:.2} ms", init.as_secs_f64() * 1000.0));
-        }
-        lines.push(format!("END RequestId: {request_id}"));
-        lines.push(report);
+        lines.push(Platform::End { status });
+        lines.push(Platform::Report {
+            ms: took.as_secs_f64() * 1000.0,
+            memory_mb: self.function.config.memory_mb,
+            max_used_mb: worker.max_memory_mb(),
+            init_ms: worker.init.filter(|_| cold).map(|d| d.as_secs_f64() * 1000.0),
+            status,
+        });
         self.platform(request_id, trace_id, lines);
         if healthy {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);

@@ -187,6 +187,11 @@ fn environment(
         ("AWS_REGION".into(), opts.region.clone()),
         ("AWS_DEFAULT_REGION".into(), opts.region.clone()),
     ];
+    // Lambda's advanced logging controls, as its runtimes read them.
+    if let Some(level) = c.logging.application_level() {
+        env.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
+        env.push(("AWS_LAMBDA_LOG_LEVEL".into(), level.as_str().into()));
+    }
     match c.runtime {
         Runtime::Python { .. } => {
             env.push(("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{}", c.runtime)));
@@ -303,14 +308,18 @@ fn forward_lines(
     out: impl AsyncRead + Unpin + Send + 'static,
     stream: LogStream,
     function: String,
+    logging: squall_types::LoggingConfig,
     current: Arc<Mutex<(String, String)>>,
     logs: Arc<dyn LogSink>,
 ) {
     tokio::spawn(async move {
         let emit = |bytes: &[u8]| {
-            let (request_id, trace_id) = current.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let text = String::from_utf8_lossy(bytes);
             let message = text.strip_suffix('\r').unwrap_or(&text).to_string();
+            if !logging.keeps_application_line(&message) {
+                return;
+            }
+            let (request_id, trace_id) = current.lock().unwrap_or_else(|p| p.into_inner()).clone();
             logs.emit(vec![LogLine {
                 seq: 0,
                 function: function.clone(),
@@ -383,10 +392,12 @@ impl Worker {
         let current = Arc::new(Mutex::new((String::new(), String::new())));
         let name = f.config.name.to_string();
         if let Some(out) = child.stdout.take() {
-            forward_lines(out, LogStream::Stdout, name.clone(), current.clone(), logs.clone());
+            let logging = f.config.logging.clone();
+            forward_lines(out, LogStream::Stdout, name.clone(), logging, current.clone(), logs.clone());
         }
         if let Some(err) = child.stderr.take() {
-            forward_lines(err, LogStream::Stderr, name, current.clone(), logs.clone());
+            let logging = f.config.logging.clone();
+            forward_lines(err, LogStream::Stderr, name, logging, current.clone(), logs.clone());
         }
         Ok(Worker {
             child,

@@ -329,6 +329,7 @@ impl FunctionRuntime for WasmRuntime {
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
         let logs = self.logs.clone();
+        let logging = function.config.logging.clone();
         let pre = loaded.pre.clone();
         let (abort, registration) = AbortHandle::new_pair();
         let alive = Arc::new(());
@@ -348,8 +349,12 @@ impl FunctionRuntime for WasmRuntime {
             drop(permit);
             drop(store);
             let ids = (request_id.as_str(), trace_id.as_str());
-            let mut lines = log_lines(&name, ids, LogStream::Stdout, stdout.take_lines());
-            lines.extend(log_lines(&name, ids, LogStream::Stderr, stderr.take_lines()));
+            // LoggingConfig's application level: JSON lines below it are dropped.
+            let kept = |lines: Vec<String>| -> Vec<String> {
+                lines.into_iter().filter(|l| logging.keeps_application_line(l)).collect()
+            };
+            let mut lines = log_lines(&name, ids, LogStream::Stdout, kept(stdout.take_lines()));
+            lines.extend(log_lines(&name, ids, LogStream::Stderr, kept(stderr.take_lines())));
             let failure = classify(result, oom.load(Ordering::Relaxed), timeout);
             if let Some(f) = &failure {
                 lines.extend(log_lines(&name, ids, LogStream::Platform, vec![f.message.clone()]));
@@ -382,6 +387,11 @@ impl FunctionRuntime for WasmRuntime {
 
     fn evict(&self, function: &str) {
         self.loaded.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
+    }
+
+    /// Components run on the engine built into this Squall: its release is the version.
+    fn runtime_version(&self, _: squall_types::Runtime) -> Option<String> {
+        Some(format!("Squall {} WebAssembly", env!("CARGO_PKG_VERSION")))
     }
 }
 

@@ -247,6 +247,13 @@ pub trait FunctionRuntime: Send + Sync + 'static {
         let _ = runtime;
         None
     }
+
+    /// The runtime version that runs `runtime` here (`Python 3.11.7`), what Lambda's
+    /// runtime management controls hold a function to.
+    fn runtime_version(&self, runtime: squall_types::Runtime) -> Option<String> {
+        let _ = runtime;
+        None
+    }
 }
 
 /// A shared runtime handle.
@@ -292,6 +299,10 @@ impl FunctionRuntime for ByKind {
 
     fn note(&self, runtime: squall_types::Runtime) -> Option<String> {
         if runtime.is_process() { self.process.note(runtime) } else { self.wasm.note(runtime) }
+    }
+
+    fn runtime_version(&self, runtime: squall_types::Runtime) -> Option<String> {
+        if runtime.is_process() { self.process.runtime_version(runtime) } else { self.wasm.runtime_version(runtime) }
     }
 
     fn ready(&self, function: &FunctionRecord) -> Option<u32> {

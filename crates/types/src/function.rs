@@ -207,6 +207,17 @@ pub struct FunctionConfig {
     /// Lambda's 512.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage_mb: Option<u32>,
+    /// Lambda's `LoggingConfig`: JSON platform lines and level filtering.
+    #[serde(default, skip_serializing_if = "crate::LoggingConfig::is_default")]
+    pub logging: crate::LoggingConfig,
+    /// Lambda's recursive loop detection set to `Allow`: a chain of invocations through
+    /// queues and topics that keeps coming back to this function is not stopped (the
+    /// default, `Terminate`, stops it after 16 invocations).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recursive_loop_allowed: bool,
+    /// Lambda's runtime management setting (`UpdateRuntimeOn`).
+    #[serde(default, skip_serializing_if = "crate::RuntimeUpdates::is_default")]
+    pub runtime_updates: crate::RuntimeUpdates,
 }
 
 /// Lambda's limit of tags on a function.
@@ -267,6 +278,7 @@ impl FunctionConfig {
             && self.egress == other.egress
             && self.layers == other.layers
             && self.ephemeral_storage_mb == other.ephemeral_storage_mb
+            && self.logging == other.logging
     }
 
     /// Lambda's bounds on `EphemeralStorage.Size`, MB.
@@ -312,6 +324,9 @@ impl FunctionConfig {
         }
         if self.layers.len() > crate::MAX_FUNCTION_LAYERS {
             return Err(format!("Cannot reference more than {} layers.", crate::MAX_FUNCTION_LAYERS));
+        }
+        if let Some(problem) = self.logging.problem() {
+            return Err(problem);
         }
         let (lo, hi) = Self::EPHEMERAL_RANGE;
         if let Some(size) = self.ephemeral_storage_mb.filter(|s| !(lo..=hi).contains(s)) {

@@ -15,8 +15,10 @@ mod function;
 mod function_url;
 mod layers;
 mod log;
+mod log_config;
 mod names;
 mod route;
+mod runtime_updates;
 mod trace;
 mod versions;
 
@@ -35,11 +37,13 @@ pub use layers::{
     FunctionLayer, LayerVersion, LayerVersionArn, MAX_FUNCTION_LAYERS, layer_arn, layer_name_problem, layer_version_arn,
 };
 pub use log::{LogLine, LogStream};
+pub use log_config::{LogLevel, LoggingConfig};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};
 pub use route::{
     GatewayHeader, GatewayResponse, HttpMethod, PayloadVersion, RequiredParameters, RestCors, RestRoute, RouteApi,
     RouteKey, RoutePath, RouteSegment, RouteSpec,
 };
+pub use runtime_updates::{RuntimeUpdates, UpdateRuntimeOn};
 pub use trace::{RequestId, TraceContext, random_u64};
 pub use versions::{Alias, LATEST, Provisioned, PublishedVersion, Versions, alias_name_problem};
 

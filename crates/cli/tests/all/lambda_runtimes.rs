@@ -555,3 +555,9 @@ fn a_serverless_yml_url_is_open_and_kept_across_deploys() -> Result {
     assert_eq!(gone.status, 404, "a URL the deployment no longer declares is removed");
     Ok(())
 }
+
+#[test]
+fn account_settings_json_logs_recursion_and_runtime_management_are_honoured() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_settings.py", "all Lambda settings checks passed")
+}

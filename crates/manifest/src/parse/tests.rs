@@ -1034,3 +1034,39 @@ functions:
         assert!(joined.contains(want), "missing {want:?} in\n{joined}");
     }
 }
+
+#[test]
+fn provider_logs_lambda_is_every_functions_logging_config() {
+    let yaml = "\
+service: logs
+provider:
+  name: aws
+  runtime: python3.12
+  logs:
+    httpApi: true
+    lambda:
+      logFormat: JSON
+      applicationLogLevel: DEBUG
+      systemLogLevel: WARN
+functions:
+  one:
+    handler: app.handler
+";
+    let m = parse("serverless.yml", yaml).unwrap();
+    let logging = &m.functions[0].config.logging;
+    assert!(logging.json);
+    assert_eq!(logging.application, Some(squall_types::LogLevel::Debug));
+    assert_eq!(logging.system, Some(squall_types::LogLevel::Warn));
+    assert!(m.warnings.iter().any(|w| w.contains("provider.logs.httpApi")), "{:?}", m.warnings);
+
+    let bad =
+        |lambda: &str| {
+            errors(&yaml.replace(
+                "      logFormat: JSON\n      applicationLogLevel: DEBUG\n      systemLogLevel: WARN\n",
+                lambda,
+            ))
+        };
+    assert!(bad("      logFormat: Text\n      applicationLogLevel: INFO\n")[0].contains("LogFormat JSON"));
+    assert!(bad("      logFormat: JSON\n      systemLogLevel: ERROR\n")[0].contains("systemLogLevel"));
+    assert!(bad("      logGroup: /custom\n")[0].contains("log group"));
+}

@@ -32,6 +32,46 @@ globalThis.awslambda = {
   },
 };
 
+// The invocation running now, for log records.
+let currentRequestId = undefined;
+
+// With AWS_LAMBDA_LOG_FORMAT=JSON, console methods write one JSON record per call (as
+// Lambda's Node.js runtimes do) and those below AWS_LAMBDA_LOG_LEVEL write nothing.
+function installJsonConsole() {
+  if ((process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() !== "JSON") return;
+  const util = require("util");
+  const order = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+  const min = Math.max(0, order.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "INFO").toUpperCase()));
+  const write = (level) => (...args) => {
+    if (order.indexOf(level) < min) return;
+    const record = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+    const only = args.length === 1 ? args[0] : undefined;
+    if (only instanceof Error) {
+      Object.assign(record, { message: only.message, errorType: only.name, errorMessage: only.message, stackTrace: (only.stack || "").split("\n") });
+    } else if (only !== null && typeof only === "object") {
+      record.message = only;
+    } else {
+      record.message = util.format(...args);
+    }
+    let line;
+    try {
+      line = JSON.stringify(record);
+    } catch (_) {
+      record.message = util.inspect(record.message);
+      line = JSON.stringify(record);
+    }
+    process.stdout.write(line + "\n");
+  };
+  console.trace = write("TRACE");
+  console.debug = write("DEBUG");
+  console.log = write("INFO");
+  console.info = write("INFO");
+  console.warn = write("WARN");
+  console.error = write("ERROR");
+  console.fatal = write("FATAL");
+}
+installJsonConsole();
+
 const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const PREFIX = "/2018-06-01/runtime";
@@ -147,6 +187,7 @@ async function main() {
   for (;;) {
     const next = await call("GET", "/invocation/next");
     const id = next.headers["lambda-runtime-aws-request-id"];
+    currentRequestId = id;
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"] || 0);
     if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
     const context = {

@@ -33,14 +33,50 @@ class _RequestId(logging.Filter):
         return True
 
 
+class _JsonFormatter(logging.Formatter):
+    """Lambda's JSON log record (LogFormat JSON): timestamp, level, message, logger,
+    requestId, and the exception's type, message and stack when there is one."""
+
+    LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+
+    def format(self, record):
+        doc = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": self.LEVELS.get(record.levelname, record.levelname),
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", REQUEST_ID),
+        }
+        if record.exc_info and record.exc_info[0]:
+            kind, value, tb = record.exc_info
+            doc["errorType"] = kind.__name__
+            doc["errorMessage"] = str(value)
+            doc["stackTrace"] = traceback.format_tb(tb)
+        return json.dumps(doc, default=str)
+
+
+# Lambda's application levels as Python's logging names them (TRACE is finer than DEBUG).
+_PY_LEVELS = {"TRACE": 5, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+
+
 def _install_log_handler():
-    """The root logger's handler Lambda's runtime installs: `[LEVEL]\t<time>\t<request id>\t<msg>`
-    on stdout; the level stays the root logger's (WARNING unless the handler raises it)."""
+    """The root logger's handler Lambda's runtime installs. As text:
+    `[LEVEL]\t<time>\t<request id>\t<msg>` on stdout, the level staying the root logger's
+    (WARNING unless the handler raises it). With AWS_LAMBDA_LOG_FORMAT=JSON: one JSON record
+    per line, the root level set from AWS_LAMBDA_LOG_LEVEL."""
     handler = logging.StreamHandler(sys.stdout)
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        handler.setFormatter(_JsonFormatter())
+        logging.addLevelName(5, "TRACE")
+        level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper()
+        logging.getLogger().setLevel(_PY_LEVELS.get(level, logging.INFO))
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
     handler.addFilter(_RequestId())
     logging.getLogger().addHandler(handler)
 
