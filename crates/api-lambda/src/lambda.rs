@@ -695,6 +695,7 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
         .header(http::header::HOST, "lambda.invoke")
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(squall_runtime::INVOKED_QUALIFIER, invoked_qualifier(req, raw))
+        .header(squall_runtime::TRACE_HEADER, caller_lineage(req).header())
         .body(full(req.body.clone()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let invocation =
@@ -715,6 +716,9 @@ async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::R
             use squall_runtime::FailureKind as K;
             if failure.kind == K::Throttled {
                 return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", "Rate Exceeded."));
+            }
+            if failure.kind == K::RecursiveLoop {
+                return Err(recursive_loop());
             }
             let error_type = match failure.kind {
                 K::Timeout => "Sandbox.Timedout",
@@ -764,10 +768,25 @@ async fn invoke_async(
             format!("Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"),
         ));
     }
-    state.functions.invoke_async(f, req.body.clone(), &req.request_id, &req.trace).await?;
+    state.functions.invoke_async(f, req.body.clone(), &req.request_id, &req.trace, &caller_lineage(req)).await?;
     let mut r = http::Response::new(empty());
     *r.status_mut() = StatusCode::ACCEPTED;
     Ok(r)
+}
+
+/// The chain of requests a caller's call belongs to: the `Lineage` of the X-Ray trace
+/// header AWS's SDKs send from inside a function.
+pub(super) fn caller_lineage(req: &ApiRequest) -> squall_types::Lineage {
+    req.header(squall_runtime::TRACE_HEADER).map(squall_types::Lineage::from_trace_header).unwrap_or_default()
+}
+
+/// Lambda's answer to an invocation stopped by recursive loop detection.
+pub(super) fn recursive_loop() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "RecursiveInvocationException",
+        "Lambda has detected your function being invoked in a recursive loop with other AWS resources and stopped your function's invocation.",
+    )
 }
 
 pub(super) fn error_payload(request_id: &str, error_type: &str, message: &str) -> Bytes {

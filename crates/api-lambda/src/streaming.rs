@@ -92,6 +92,7 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Rep
         .header(http::header::HOST, "lambda.invoke")
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(squall_runtime::INVOKED_QUALIFIER, super::lambda::invoked_qualifier(req, name))
+        .header(squall_runtime::TRACE_HEADER, super::lambda::caller_lineage(req).header())
         .body(squall_runtime::full_body(req.body.clone()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let invocation =
@@ -106,6 +107,9 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Rep
             use squall_runtime::FailureKind as K;
             if failure.kind == K::Throttled {
                 return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", "Rate Exceeded."));
+            }
+            if failure.kind == K::RecursiveLoop {
+                return Err(super::lambda::recursive_loop());
             }
             let kind = match failure.kind {
                 K::Timeout => "Sandbox.Timedout",

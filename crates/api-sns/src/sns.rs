@@ -84,7 +84,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 /// One of SNS's unsigned links.
 async fn follow_link(state: &ApiState, uri: &http::Uri, request_id: &str) -> Reply {
     let p = Params::parse(uri.query(), b"");
-    run(state, &p, p.get("Action").unwrap_or(""), request_id, &squall_types::TraceContext::new_root()).await
+    run(state, &p, p.get("Action").unwrap_or(""), request_id, &squall_types::TraceContext::new_root(), None).await
 }
 
 /// A signed SNS request.
@@ -118,10 +118,19 @@ async fn dispatch(state: &ApiState, req: &ApiRequest) -> Reply {
         };
         named.into_iter().collect()
     })?;
-    run(state, &p, &action, req.request_id.as_str(), &req.trace).await
+    let xray = req.header("x-amzn-trace-id").filter(|h| !h.is_empty());
+    run(state, &p, &action, req.request_id.as_str(), &req.trace, xray).await
 }
 
-async fn run(state: &ApiState, p: &Params, action: &str, rid: &str, trace: &squall_types::TraceContext) -> Reply {
+/// Runs `action`; `xray` is the request's X-Ray trace header, which a publish passes on.
+async fn run(
+    state: &ApiState,
+    p: &Params,
+    action: &str,
+    rid: &str,
+    trace: &squall_types::TraceContext,
+    xray: Option<&str>,
+) -> Reply {
     let t = &state.topics;
     let req = |name: &str| p.required(name, "InvalidParameter");
     let ok = |op: &str, result: &dyn Fn(&mut Xml)| Ok(response(NAMESPACE, op, rid, result));
@@ -235,7 +244,7 @@ async fn run(state: &ApiState, p: &Params, action: &str, rid: &str, trace: &squa
                     "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter",
                 )
             })?;
-            let message = publish_input(p, "")?;
+            let message = publish_input(p, "", xray)?;
             let published = t.publish(topic, message, trace).await.map_err(error)?;
             ok(action, &|x| {
                 x.elem("MessageId", &published.id);
@@ -249,7 +258,7 @@ async fn run(state: &ApiState, p: &Params, action: &str, rid: &str, trace: &squa
             let mut entries = Vec::new();
             for m in p.members("PublishBatchRequestEntries") {
                 let id = p.get(&format!("{m}.Id")).unwrap_or("").to_string();
-                entries.push((id, publish_input(p, &format!("{m}."))?));
+                entries.push((id, publish_input(p, &format!("{m}."), xray)?));
             }
             let results = t.publish_batch(topic, entries, trace).await.map_err(error)?;
             ok(action, &|x| {
@@ -316,7 +325,7 @@ fn subscription(x: &mut Xml, s: &SubscriptionInfo) {
 }
 
 /// Publish's parameters (or one PublishBatch entry's, after `prefix`).
-fn publish_input(p: &Params, prefix: &str) -> Result<Publish, ApiError> {
+fn publish_input(p: &Params, prefix: &str, xray: Option<&str>) -> Result<Publish, ApiError> {
     let get = |name: &str| p.get(&format!("{prefix}{name}")).map(str::to_string);
     let structure = get("MessageStructure");
     if structure.as_deref().is_some_and(|s| s != "json") {
@@ -331,5 +340,6 @@ fn publish_input(p: &Params, prefix: &str) -> Result<Publish, ApiError> {
         attributes,
         group_id: get("MessageGroupId"),
         dedup_id: get("MessageDeduplicationId"),
+        trace_header: xray.map(str::to_string),
     })
 }

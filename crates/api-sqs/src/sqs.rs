@@ -196,7 +196,7 @@ pub(super) async fn call(
             out
         }
         "SendMessage" => {
-            let sent = q.send(queue_name(input)?, new_message(input)?).await.map_err(error)?;
+            let sent = q.send(queue_name(input)?, new_message(input, trace_header(req))?).await.map_err(error)?;
             sent_json(sent, json!({}))
         }
         "SendMessageBatch" => {
@@ -211,7 +211,7 @@ pub(super) async fn call(
             let mut failed = Vec::new();
             for e in &entries {
                 let id = text(e, "Id")?;
-                match new_message(e) {
+                match new_message(e, trace_header(req)) {
                     Ok(m) => {
                         ids.push(id);
                         messages.push(m);
@@ -518,11 +518,24 @@ fn attributes(input: &Map<String, Value>, name: &str) -> Result<Attributes, ApiE
     Ok(out)
 }
 
-fn new_message(input: &Map<String, Value>) -> Result<NewMessage, ApiError> {
+/// The X-Ray trace header of the request (AWS's SDKs send it from inside a function).
+fn trace_header(req: &ApiRequest) -> Option<&str> {
+    req.header("x-amzn-trace-id").filter(|h| !h.is_empty())
+}
+
+/// A message from SendMessage's input (or a batch entry's); without an `AWSTraceHeader` of
+/// its own it gets the request's X-Ray trace header as one, as SQS does, which carries the
+/// chain of requests recursive loop detection counts.
+fn new_message(input: &Map<String, Value>, trace_header: Option<&str>) -> Result<NewMessage, ApiError> {
+    let mut system_attributes = attributes(input, "MessageSystemAttributes")?;
+    if let Some(h) = trace_header.filter(|_| !system_attributes.contains_key("AWSTraceHeader")) {
+        let value = AttributeValue { data_type: "String".into(), string: Some(h.to_string()), binary: None };
+        system_attributes.insert("AWSTraceHeader".into(), value);
+    }
     Ok(NewMessage {
         body: required_str(input, "MessageBody")?.to_string(),
         attributes: attributes(input, "MessageAttributes")?,
-        system_attributes: attributes(input, "MessageSystemAttributes")?,
+        system_attributes,
         delay_s: opt_u32(input, "DelaySeconds")?,
         group_id: opt_str(input, "MessageGroupId")?.map(str::to_string),
         dedup_id: opt_str(input, "MessageDeduplicationId")?.map(str::to_string),

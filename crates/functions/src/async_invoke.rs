@@ -9,7 +9,7 @@ use crate::destinations::{Condition, Record};
 use crate::{Error, Functions, Result};
 use bytes::Bytes;
 use squall_storage::QueuedInvocation;
-use squall_types::{FunctionRecord, RequestId, TraceContext};
+use squall_types::{FunctionRecord, Lineage, RequestId, TraceContext};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -60,24 +60,27 @@ impl Functions {
         payload: Bytes,
         request_id: &RequestId,
         trace: &TraceContext,
+        lineage: &Lineage,
     ) -> Result<()> {
         if payload.len() > MAX_ASYNC_PAYLOAD {
             return Err(Error::InvalidRequest(format!(
                 "an asynchronous invocation's payload is at most {MAX_ASYNC_PAYLOAD} bytes"
             )));
         }
-        self.enqueue_async(function, payload, request_id, trace).await
+        self.enqueue_async(function, payload, request_id, trace, lineage).await
     }
 
     /// Accepts an event from inside the platform (a topic's delivery, say) to run later,
     /// without the caller's payload limit: the platform's own envelopes may exceed it, as
-    /// they do on Lambda. `Ok` means it is stored durably.
+    /// they do on Lambda. `Ok` means it is stored durably. `lineage` is the chain of
+    /// requests that caused it (recursive loop detection).
     pub async fn enqueue_async(
         &self,
         function: &FunctionRecord,
         payload: Bytes,
         request_id: &RequestId,
         trace: &TraceContext,
+        lineage: &Lineage,
     ) -> Result<()> {
         let now = self.clock.now_ms();
         let queued = QueuedInvocation {
@@ -89,6 +92,7 @@ impl Functions {
             attempts: 0,
             enqueued_ms: now,
             due_ms: now,
+            lineage: lineage.field(),
         };
         self.queue.enqueue(&queued).await?;
         self.async_wake.notify_one();
@@ -186,7 +190,8 @@ impl Functions {
             return self.finish(&inv.id).await;
         }
         let payload = Bytes::from(inv.payload.clone());
-        let (failure, document) = match self.invoke_event(&function, payload, &request_id, &trace).await {
+        let lineage = Lineage::from_trace_header(&format!("Lineage={}", inv.lineage));
+        let (failure, document) = match self.invoke_event(&function, payload, &request_id, &trace, &lineage).await {
             EventOutcome::Answered(answer) => {
                 self.succeeded(&function, &inv, Some(&answer)).await;
                 return self.finish(&inv.id).await;
@@ -198,6 +203,13 @@ impl Functions {
             EventOutcome::Throttled => {
                 let backoff = (age / 2).clamp(policy.retry_delay.min(Duration::from_secs(1)), MAX_THROTTLE_BACKOFF);
                 return self.retry(&inv, inv.attempts, jitter(backoff)).await;
+            }
+            EventOutcome::Stopped(why) => {
+                // A recursive loop: given up on at once, to the dead-letter queue or
+                // on-failure destination, as Lambda does.
+                let outcome = GivenUp { condition: Condition::RetriesExhausted, message: &why, document: None };
+                self.give_up(&function, &inv, &outcome).await;
+                return self.finish(&inv.id).await;
             }
             EventOutcome::Failed { message, document } => (message, document),
         };

@@ -5,7 +5,7 @@
 use crate::Functions;
 use bytes::Bytes;
 use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
-use squall_types::{FunctionRecord, LogLine, LogStream, RequestId, TraceContext};
+use squall_types::{FunctionRecord, Lineage, LogLine, LogStream, RequestId, TraceContext};
 use std::time::Duration;
 
 /// The largest answer read back (Lambda's synchronous response limit).
@@ -21,6 +21,9 @@ pub enum EventOutcome {
     Unreadable(String),
     /// No instance was free: try again later, this is not the function's fault.
     Throttled,
+    /// Not run: the chain of requests that caused it has invoked the function too many
+    /// times (recursive loop detection); why. Not to be retried.
+    Stopped(String),
     /// The function (or the platform running it) failed.
     Failed {
         /// Why, for logs.
@@ -33,19 +36,26 @@ pub enum EventOutcome {
 impl Functions {
     /// Invokes `function` with `payload` as a direct invocation and reads its answer
     /// (within the function's timeout: an answer that never ends must not hold the caller).
+    /// `lineage` is the chain of requests that caused it.
     pub async fn invoke_event(
         &self,
         function: &FunctionRecord,
         payload: Bytes,
         request_id: &RequestId,
         trace: &TraceContext,
+        lineage: &Lineage,
     ) -> EventOutcome {
-        let request = http::Request::builder()
+        let mut request = http::Request::builder()
             .method(http::Method::POST)
             .uri("/")
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(full_body(payload))
             .expect("a static request is valid");
+        if !lineage.is_empty()
+            && let Ok(v) = http::HeaderValue::from_str(&lineage.header())
+        {
+            request.headers_mut().insert(squall_runtime::TRACE_HEADER, v);
+        }
         let invocation =
             Invocation { request, trigger: Trigger::Invoke, request_id: request_id.clone(), trace: trace.child() };
         match self.invoke(function, invocation).await {
@@ -62,6 +72,7 @@ impl Functions {
                 }
             }
             Ok(Outcome::Failed(f)) if f.kind == FailureKind::Throttled => EventOutcome::Throttled,
+            Ok(Outcome::Failed(f)) if f.kind == FailureKind::RecursiveLoop => EventOutcome::Stopped(f.message),
             Ok(Outcome::Failed(f)) => EventOutcome::Failed { message: f.message, document: f.payload },
             Err(e) => EventOutcome::Failed { message: e.to_string(), document: None },
         }

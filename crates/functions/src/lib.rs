@@ -291,8 +291,11 @@ impl Functions {
     }
 
     /// Runs one invocation of `function`.
-    pub async fn invoke(&self, function: &FunctionRecord, invocation: Invocation) -> Result<Outcome> {
+    pub async fn invoke(&self, function: &FunctionRecord, mut invocation: Invocation) -> Result<Outcome> {
         let c = &function.config;
+        if let Some(stopped) = self.count_hop(function, &mut invocation) {
+            return Ok(Outcome::Failed(stopped));
+        }
         if c.runtime_updates.held_to.is_some()
             && let Some(why) = c.runtime_updates.refuses(self.runtime.runtime_version(c.runtime).as_deref())
         {
@@ -302,6 +305,33 @@ impl Functions {
             return Ok(Outcome::Failed(failure));
         }
         Ok(self.runtime.invoke(function, invocation, &self.code_source()).await?)
+    }
+
+    /// Counts this invocation in its chain of requests (the `Lineage` of its trace header,
+    /// which the runtime hands on to the function): a chain that has invoked the function
+    /// [`squall_types::RECURSION_LIMIT`] times already is stopped unless the function
+    /// allows recursive loops.
+    fn count_hop(&self, function: &FunctionRecord, invocation: &mut Invocation) -> Option<squall_runtime::Failure> {
+        let headers = invocation.request.headers_mut();
+        let incoming = headers.get(squall_runtime::TRACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let lineage = squall_types::Lineage::from_trace_header(incoming);
+        let name = function.config.name.as_str();
+        let count = lineage.count(name);
+        if count >= squall_types::RECURSION_LIMIT && !function.config.recursive_loop_allowed {
+            let why = format!(
+                "Lambda stopped {name}: this chain of requests has invoked it {count} times (a recursive loop through a queue, topic or Invoke); PutFunctionRecursionConfig with RecursiveLoop Allow lets it go on"
+            );
+            self.platform_line(name, &invocation.request_id, &invocation.trace, why.clone());
+            let payload = serde_json::json!({ "errorType": "RecursiveInvocationException", "errorMessage": why });
+            let mut failure = squall_runtime::Failure::new(squall_runtime::FailureKind::RecursiveLoop, why);
+            failure.payload = Some(payload.to_string().into());
+            return Some(failure);
+        }
+        let next = lineage.hop(name).in_header(incoming);
+        if let Ok(v) = http::HeaderValue::from_str(&next) {
+            headers.insert(squall_runtime::TRACE_HEADER, v);
+        }
+        None
     }
 
     /// The runtime version that runs `runtime` on this server (`Python 3.11.7`).

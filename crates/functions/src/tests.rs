@@ -346,7 +346,9 @@ fn policy() -> AsyncPolicy {
 async fn invoke_async(f: &Functions, name: &str) -> String {
     let id = RequestId::new();
     let record = f.function(name).unwrap();
-    f.invoke_async(&record, bytes::Bytes::from("{}"), &id, &TraceContext::new_root()).await.unwrap();
+    f.invoke_async(&record, bytes::Bytes::from("{}"), &id, &TraceContext::new_root(), &Default::default())
+        .await
+        .unwrap();
     id.to_string()
 }
 

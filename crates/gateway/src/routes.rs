@@ -319,7 +319,7 @@ async fn invoke_event(
     };
     let event = crate::lambda_integration::event(&parts, &body, m.params, &source_ip, v1);
     let payload = bytes::Bytes::from(event.to_string());
-    match state.functions.invoke_async(&record, payload, request_id, trace).await {
+    match state.functions.invoke_async(&record, payload, request_id, trace, &Default::default()).await {
         Ok(()) => {
             let mut r = http::Response::new(empty());
             *r.status_mut() = StatusCode::ACCEPTED;

@@ -174,6 +174,14 @@ impl Pool {
         let request_id = inv.request_id.to_string();
         let trace_id = inv.trace.trace_id_hex();
         let accept = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        // The chain of requests this invocation is part of, for the SDKs to send on.
+        let lineage = parts
+            .headers
+            .get(squall_runtime::TRACE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(squall_types::Lineage::from_trace_header)
+            .filter(|l| !l.is_empty())
+            .map_or_else(String::new, |l| format!(";Lineage={}", l.field()));
         // Through an alias, the function sees the alias's ARN (as on Lambda); else its own,
         // a version's carrying its number. Only Lambda's own Invoke names one.
         let named = match &inv.trigger {
@@ -220,7 +228,7 @@ impl Pool {
             // A version's ARN carries its number, as the function's context shows on Lambda.
             function_arn: function_arn(&self.opts.region, &invoked),
             trace_id: format!(
-                "Root=1-{:08x}-{};Parent={};Sampled=1",
+                "Root=1-{:08x}-{};Parent={};Sampled=1{lineage}",
                 wall_ms() / 1000,
                 &trace_id[8..],
                 inv.trace.span_id_hex()

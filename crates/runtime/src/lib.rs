@@ -75,6 +75,12 @@ pub async fn collect_with_trailers(
 /// function's `invokedFunctionArn`, as Lambda gives an alias's ARN to what runs through it.
 pub const INVOKED_QUALIFIER: &str = "squall-invoked-qualifier";
 
+/// On an invocation's request: the X-Ray trace header of what caused it (a message's
+/// `AWSTraceHeader`, an SDK call's `X-Amzn-Trace-Id`), whose `Lineage` counts the chain of
+/// requests for recursive loop detection ([`squall_types::Lineage`]). The functions
+/// service replaces it with the invocation's own before a runtime sees it.
+pub const TRACE_HEADER: &str = "x-amzn-trace-id";
+
 /// What started an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
@@ -161,6 +167,9 @@ pub enum FailureKind {
     Throttled,
     /// The function's code could not start (init error, missing interpreter).
     InitError,
+    /// Not run: the chain of requests that caused it has invoked the function
+    /// [`squall_types::RECURSION_LIMIT`] times already (Lambda's recursive loop detection).
+    RecursiveLoop,
 }
 
 /// A failed invocation.

@@ -11,6 +11,7 @@ fn inv(id: &str, due_ms: u64) -> QueuedInvocation {
         attempts: 0,
         enqueued_ms: 1,
         due_ms,
+        lineage: "1a2b3c4d:2".into(),
     }
 }
 
@@ -27,6 +28,7 @@ pub async fn all(q: &dyn InvocationQueue) {
     let got = q.lease(15, 1000, 10).await.unwrap();
     assert_eq!(ids(&got), ["a"]);
     assert_eq!((got[0].payload.as_slice(), got[0].traceparent.as_str()), (b"{}".as_slice(), "00-t-p-01"));
+    assert_eq!(got[0].lineage, "1a2b3c4d:2", "the chain of requests is kept");
     // Leased: not handed out again until the lease ends.
     assert_eq!(ids(&q.lease(25, 1000, 10).await.unwrap()), ["b"]);
     assert!(q.lease(999, 1000, 10).await.unwrap().is_empty());

@@ -6,7 +6,8 @@ use rusqlite::params;
 use squall_storage::{InvocationQueue, QueuedInvocation, Result};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE invocations (
         id TEXT PRIMARY KEY,
         function TEXT NOT NULL,
@@ -18,7 +19,10 @@ const MIGRATIONS: &[&str] = &["
         leased_until_ms INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX invocations_by_due ON invocations(due_ms);
-"];
+",
+    // The chain of requests behind each invocation, for recursive loop detection.
+    "ALTER TABLE invocations ADD COLUMN lineage TEXT NOT NULL DEFAULT '';",
+];
 
 /// Asynchronous invocations in `queue.db` (`synchronous=FULL`: an accepted invocation
 /// survives a crash of the machine).
@@ -45,6 +49,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueuedInvocation> {
         attempts: r.get(4)?,
         enqueued_ms: r.get::<_, i64>(5)? as u64,
         due_ms: r.get::<_, i64>(6)? as u64,
+        lineage: r.get(7)?,
     })
 }
 
@@ -60,8 +65,8 @@ impl InvocationQueue for SqliteInvocationQueue {
         self.db
             .call(move |c| {
                 c.execute(
-                    "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms, lineage)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         inv.id,
                         inv.function,
@@ -69,7 +74,8 @@ impl InvocationQueue for SqliteInvocationQueue {
                         inv.traceparent,
                         inv.attempts,
                         inv.enqueued_ms as i64,
-                        inv.due_ms as i64
+                        inv.due_ms as i64,
+                        inv.lineage
                     ],
                 )
                 .map_err(backend)?;
@@ -85,7 +91,7 @@ impl InvocationQueue for SqliteInvocationQueue {
                 let due = {
                     let mut stmt = tx
                         .prepare_cached(
-                            "SELECT id, function, payload, traceparent, attempts, enqueued_ms, due_ms FROM invocations
+                            "SELECT id, function, payload, traceparent, attempts, enqueued_ms, due_ms, lineage FROM invocations
                              WHERE due_ms <= ?1 AND leased_until_ms <= ?1 ORDER BY due_ms LIMIT ?2",
                         )
                         .map_err(backend)?;

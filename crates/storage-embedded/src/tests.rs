@@ -63,6 +63,7 @@ async fn queued_invocations_are_leased_once_retried_and_survive_reopen() {
         attempts: 0,
         enqueued_ms: 1,
         due_ms,
+        lineage: String::new(),
     };
     {
         let q = crate::SqliteInvocationQueue::open(&path).unwrap();

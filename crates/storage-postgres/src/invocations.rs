@@ -31,6 +31,7 @@ fn invocation(r: &Row) -> QueuedInvocation {
         attempts: r.get::<_, i32>(4) as u32,
         enqueued_ms: r.get::<_, i64>(5) as u64,
         due_ms: r.get::<_, i64>(6) as u64,
+        lineage: r.get(7),
     }
 }
 
@@ -42,8 +43,8 @@ impl InvocationQueue for PgInvocationQueue {
             .execute(
                 &client
                     .stmt(
-                        "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO invocations (id, function, payload, traceparent, attempts, enqueued_ms, due_ms, lineage)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .await?,
                 &[
@@ -54,6 +55,7 @@ impl InvocationQueue for PgInvocationQueue {
                     &(inv.attempts as i32),
                     &(inv.enqueued_ms as i64),
                     &(inv.due_ms as i64),
+                    &inv.lineage,
                 ],
             )
             .await
@@ -70,7 +72,7 @@ impl InvocationQueue for PgInvocationQueue {
                         "UPDATE invocations SET leased_until_ms = $2, holder = $4 WHERE id IN
                    (SELECT id FROM invocations WHERE due_ms <= $1 AND leased_until_ms <= $1
                     ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, function, payload, traceparent, attempts, enqueued_ms, due_ms",
+                 RETURNING id, function, payload, traceparent, attempts, enqueued_ms, due_ms, lineage",
                     )
                     .await?,
                 &[&(now_ms as i64), &(lease_until_ms as i64), &(limit as i64), &self.holder],

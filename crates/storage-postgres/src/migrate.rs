@@ -116,6 +116,10 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE invocations ADD COLUMN holder TEXT NOT NULL DEFAULT '';
 ",
+    // The chain of requests behind each invocation, for recursive loop detection.
+    "
+    ALTER TABLE invocations ADD COLUMN lineage TEXT NOT NULL DEFAULT '';
+",
 ];
 
 pub(crate) async fn run(client: &mut tokio_postgres::Client) -> Result<()> {

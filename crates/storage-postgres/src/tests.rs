@@ -36,6 +36,7 @@ async fn the_invocations_of_a_server_that_is_gone_are_released() {
         attempts: 0,
         enqueued_ms: 0,
         due_ms: 0,
+        lineage: String::new(),
     };
     a.enqueue(&inv("one")).await.unwrap();
     assert!(c.lease(&format!("{SERVER_LEASES}a"), "a", 60_000).await.unwrap());

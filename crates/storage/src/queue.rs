@@ -14,6 +14,9 @@ pub struct QueuedInvocation {
     pub payload: Vec<u8>,
     /// The caller's W3C `traceparent`, continued by every attempt.
     pub traceparent: String,
+    /// The `Lineage` of the X-Ray trace header of what caused it (recursive loop
+    /// detection's counts, [`squall_types`'s `Lineage`]), empty when none.
+    pub lineage: String,
     /// Attempts that ended in a function error so far.
     pub attempts: u32,
     /// When it was accepted, ms since the epoch.

@@ -380,10 +380,17 @@ impl Deliverer {
                         attributes,
                         group_id,
                         dedup_id,
+                        system_attributes: trace_attribute(n),
                         ..Default::default()
                     }
                 } else {
-                    NewMessage { body: n.envelope("sqs", &unsubscribe), group_id, dedup_id, ..Default::default() }
+                    NewMessage {
+                        body: n.envelope("sqs", &unsubscribe),
+                        group_id,
+                        dedup_id,
+                        system_attributes: trace_attribute(n),
+                        ..Default::default()
+                    }
                 };
                 match self.queues.send(queue, m).await {
                     Ok(_) => return Ok(()),
@@ -402,7 +409,7 @@ impl Deliverer {
                         let id = Topics::delivery_request_id();
                         return self
                             .functions
-                            .enqueue_async(&f, Bytes::from(event), &id, trace)
+                            .enqueue_async(&f, Bytes::from(event), &id, trace, &lineage(n))
                             .await
                             .map_err(|e| Error::Delivery(format!("function {name}: {e}")));
                     }
@@ -588,4 +595,25 @@ async fn post(client: &Client<HttpConnector, Full<Bytes>>, p: &Pending) -> Resul
         Ok(Ok(r)) if r.status().is_success() => Ok(()),
         Ok(Ok(r)) => Err(format!("answered {}", r.status())),
     }
+}
+
+/// The publisher's X-Ray trace header as a queue delivery's `AWSTraceHeader`, as SNS passes
+/// it on (it carries the chain of requests recursive loop detection counts).
+fn trace_attribute(n: &Notification) -> squall_queues::message::Attributes {
+    n.trace_header
+        .iter()
+        .map(|h| {
+            let value = squall_queues::message::AttributeValue {
+                data_type: "String".into(),
+                string: Some(h.clone()),
+                binary: None,
+            };
+            ("AWSTraceHeader".to_string(), value)
+        })
+        .collect()
+}
+
+/// The chain of requests a publish belongs to.
+fn lineage(n: &Notification) -> squall_types::Lineage {
+    n.trace_header.as_deref().map(squall_types::Lineage::from_trace_header).unwrap_or_default()
 }

@@ -157,13 +157,16 @@ impl Destinations {
                     .function(name)
                     .ok_or_else(|| failed(Failure::Missing, format!("function {name} does not exist")))?;
                 let trace = TraceContext::new_root();
-                functions.enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace).await.map_err(|e| {
-                    let kind = match e {
-                        squall_functions::Error::Storage(_) => Failure::Passing,
-                        _ => Failure::Refused,
-                    };
-                    failed(kind, e.to_string())
-                })
+                functions
+                    .enqueue_async(&f, Bytes::from(body), &RequestId::new(), &trace, &Default::default())
+                    .await
+                    .map_err(|e| {
+                        let kind = match e {
+                            squall_functions::Error::Storage(_) => Failure::Passing,
+                            _ => Failure::Refused,
+                        };
+                        failed(kind, e.to_string())
+                    })
             }
             _ => Err(failed(Failure::Missing, format!("{arn} is not the ARN of a queue, topic or function"))),
         }

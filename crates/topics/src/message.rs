@@ -31,6 +31,9 @@ pub struct Publish {
     pub group_id: Option<String>,
     /// `MessageDeduplicationId` (FIFO topics only).
     pub dedup_id: Option<String>,
+    /// The request's X-Ray trace header (AWS's SDKs send it from inside a function): passed
+    /// to queue and function deliveries, for recursive loop detection.
+    pub trace_header: Option<String>,
 }
 
 /// A published message, ready to deliver.
@@ -56,6 +59,8 @@ pub struct Notification {
     pub dedup_id: Option<String>,
     /// FIFO topics: `SequenceNumber`.
     pub sequence_number: Option<String>,
+    /// The publisher's X-Ray trace header, if it sent one.
+    pub trace_header: Option<String>,
 }
 
 /// How a topic treats messages: a standard topic, or a FIFO one (with or without
@@ -136,6 +141,7 @@ impl Publish {
             group_id,
             dedup_id,
             sequence_number: None,
+            trace_header: self.trace_header,
         })
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use squall_functions::EventOutcome;
 use squall_functions::async_invoke::jitter;
 use squall_queues::service::{ReceiveOptions, Received};
-use squall_types::{EventSource, EventSourceMapping, RequestId, TraceContext};
+use squall_types::{EventSource, EventSourceMapping, Lineage, RECURSION_LIMIT, RequestId, TraceContext};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,13 +105,27 @@ async fn step(
         let handles: Vec<&str> = dropped.iter().map(|r| r.receipt_handle.as_str()).collect();
         ctx.queues.delete_batch(queue, &handles).await?;
     }
+    // Recursive loop detection: a message whose chain of requests has invoked the function
+    // as often as Lambda allows is not delivered again.
+    let name = record.config.name.as_str();
+    let (batch, looping): (Vec<Received>, Vec<Received>) = batch
+        .into_iter()
+        .partition(|r| record.config.recursive_loop_allowed || lineage_of(r).count(name) < RECURSION_LIMIT);
+    if !looping.is_empty() {
+        stop_loop(ctx, name, queue, &looping).await?;
+    }
     if batch.is_empty() {
         return Ok(None);
+    }
+    let mut lineage = Lineage::default();
+    for r in &batch {
+        lineage.join(&lineage_of(r));
     }
     let event = json!({ "Records": batch.iter().map(|r| record_json(r, &arn, &ctx.region)).collect::<Vec<_>>() });
     let request_id = RequestId::new();
     let trace = TraceContext::new_root();
-    let outcome = ctx.functions.invoke_event(&record, Bytes::from(event.to_string()), &request_id, &trace).await;
+    let payload = Bytes::from(event.to_string());
+    let outcome = ctx.functions.invoke_event(&record, payload, &request_id, &trace, &lineage).await;
     let all = || batch.iter().map(|r| r.id.clone()).collect::<HashSet<String>>();
     let (failed, why) = match outcome {
         EventOutcome::Answered(body) if m.report_batch_item_failures => match reported_failures(&body, &batch) {
@@ -127,7 +141,7 @@ async fn step(
             ctx.queues.change_visibility_batch(queue, &handles).await?;
             return Ok(Some(jitter(Duration::from_secs(1))));
         }
-        EventOutcome::Failed { message, .. } => (all(), message),
+        EventOutcome::Failed { message, .. } | EventOutcome::Stopped(message) => (all(), message),
     };
     ctx.functions.note_mapping_result(&m.uuid, if failed.is_empty() { crate::OK } else { crate::FAILED });
     let done: Vec<&str> = batch.iter().filter(|r| !failed.contains(&r.id)).map(|r| r.receipt_handle.as_str()).collect();
@@ -147,6 +161,39 @@ async fn step(
         );
     }
     Ok(None)
+}
+
+/// The chain of requests a message belongs to: the `Lineage` of its `AWSTraceHeader`.
+fn lineage_of(r: &Received) -> Lineage {
+    r.system.get("AWSTraceHeader").map(|h| Lineage::from_trace_header(h)).unwrap_or_default()
+}
+
+/// Messages stopped by recursive loop detection: with a redrive policy they go back to the
+/// queue at once, which moves them to its dead-letter queue after `maxReceiveCount`
+/// receives, as Lambda leaves them to the queue's; without one they are deleted. Either
+/// way the function's log says so.
+async fn stop_loop(ctx: &Ctx, function: &str, queue: &str, looping: &[Received]) -> squall_queues::Result<()> {
+    let redrive = ctx.queues.get_attributes(queue, &["RedrivePolicy".to_string()]).await?;
+    let what = if redrive.contains_key("RedrivePolicy") {
+        let handles: Vec<(&str, u32)> = looping.iter().map(|r| (r.receipt_handle.as_str(), 0)).collect();
+        ctx.queues.change_visibility_batch(queue, &handles).await?;
+        "returned to the queue, for its dead-letter queue"
+    } else {
+        let handles: Vec<&str> = looping.iter().map(|r| r.receipt_handle.as_str()).collect();
+        ctx.queues.delete_batch(queue, &handles).await?;
+        "deleted (the queue has no dead-letter queue)"
+    };
+    let ids: Vec<&str> = looping.iter().map(|r| r.id.as_str()).collect();
+    ctx.functions.platform_line(
+        function,
+        &RequestId::new(),
+        &TraceContext::new_root(),
+        format!(
+            "Lambda stopped a recursive loop: messages {} from queue {queue} come from a chain of requests that has invoked {function} {RECURSION_LIMIT} times; {what}. PutFunctionRecursionConfig with RecursiveLoop Allow lets such chains go on",
+            ids.join(", ")
+        ),
+    );
+    Ok(())
 }
 
 /// The messages a `ReportBatchItemFailures` answer names. An answer not of that shape, or

@@ -173,7 +173,9 @@ async fn step(
     let event = json!({ "Records": shown });
     let request_id = RequestId::new();
     let trace = TraceContext::new_root();
-    let outcome = ctx.functions.invoke_event(&record, Bytes::from(event.to_string()), &request_id, &trace).await;
+    // A table's stream carries no trace header: its chains are not counted (nor on Lambda).
+    let payload = Bytes::from(event.to_string());
+    let outcome = ctx.functions.invoke_event(&record, payload, &request_id, &trace, &Default::default()).await;
     let failure = match outcome {
         EventOutcome::Answered(body) if m.report_batch_item_failures => match first_failure(&body, &records) {
             Ok(None) => None,
@@ -193,7 +195,7 @@ async fn step(
         EventOutcome::Unreadable(why) if m.report_batch_item_failures => Some(why),
         EventOutcome::Unreadable(_) => None,
         EventOutcome::Throttled => return Ok(Next::Sleep(jitter(Duration::from_secs(1)))),
-        EventOutcome::Failed { message, .. } => Some(message),
+        EventOutcome::Failed { message, .. } | EventOutcome::Stopped(message) => Some(message),
     };
     let Some(failure) = failure else {
         ctx.functions.note_mapping_result(&m.uuid, crate::OK);

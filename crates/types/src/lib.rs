@@ -14,6 +14,7 @@ mod event_source;
 mod function;
 mod function_url;
 mod layers;
+mod lineage;
 mod log;
 mod log_config;
 mod names;
@@ -36,6 +37,7 @@ pub use function_url::{DeclaredUrl, FunctionUrl, UrlAuth};
 pub use layers::{
     FunctionLayer, LayerVersion, LayerVersionArn, MAX_FUNCTION_LAYERS, layer_arn, layer_name_problem, layer_version_arn,
 };
+pub use lineage::{Lineage, RECURSION_LIMIT};
 pub use log::{LogLine, LogStream};
 pub use log_config::{LogLevel, LoggingConfig};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};

@@ -561,3 +561,9 @@ fn account_settings_json_logs_recursion_and_runtime_management_are_honoured() ->
     let server = Server::start()?;
     server.client_script("lambda_settings.py", "all Lambda settings checks passed")
 }
+
+#[test]
+fn recursive_loops_through_queues_topics_and_invoke_are_stopped_after_16_invocations() -> Result {
+    let server = Server::start()?;
+    server.client_script("lambda_recursion.py", "all recursive loop checks passed")
+}
