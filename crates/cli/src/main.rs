@@ -182,6 +182,25 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// List a function's failed invocations kept for replay (the newest 100, for 7 days).
+    Failures {
+        /// The function name.
+        function: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Run a failed invocation again (its event, from `squall failures` or a log line's
+    /// request id) and print both outcomes and their logs side by side; exits non-zero if
+    /// the replay fails too.
+    Replay {
+        /// The failed invocation's request id.
+        request_id: String,
+        /// Run the version that failed instead of the function's current code.
+        #[arg(long)]
+        original: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List deployed services and functions.
     Ls {
         #[command(flatten)]
@@ -317,6 +336,8 @@ fn main() -> ExitCode {
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
+        Command::Failures { function, client } => commands::replay::list(&client, &function),
+        Command::Replay { request_id, original, client } => commands::replay::run(&client, &request_id, original),
         Command::Ls { client } => commands::ls(&client),
         Command::Reset { client } => commands::reset(&client),
         Command::Clock { action: ClockAction::Advance { by }, client } => commands::advance_clock(&client, &by),

@@ -287,6 +287,7 @@ impl Functions {
         if let Err(e) = self.logs.delete_function(name).await {
             tracing::warn!(function = name, error = %e, "deleting the function's logs failed");
         }
+        self.forget_failures(name).await;
         Ok(())
     }
 

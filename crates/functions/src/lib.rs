@@ -21,6 +21,7 @@ mod layers;
 pub mod logs;
 mod mappings;
 mod provisioned;
+pub mod replay;
 pub mod routes;
 mod urls;
 mod versions;
@@ -304,7 +305,15 @@ impl Functions {
             failure.payload = Some(payload.to_string().into());
             return Ok(Outcome::Failed(failure));
         }
-        Ok(self.runtime.invoke(function, invocation, &self.code_source()).await?)
+        // Held until the outcome is known: a failure is kept for `squall replay`.
+        let capture = replay::Capture::take(&mut invocation).await;
+        let outcome = self.runtime.invoke(function, invocation, &self.code_source()).await?;
+        if let (Outcome::Failed(f), Some(capture)) = (&outcome, capture)
+            && replay::keeps(&f.kind)
+        {
+            self.keep_failure(function, capture, f);
+        }
+        Ok(outcome)
     }
 
     /// Counts this invocation in its chain of requests (the `Lineage` of its trace header,

@@ -81,8 +81,8 @@ pub const INVOKED_QUALIFIER: &str = "squall-invoked-qualifier";
 /// service replaces it with the invocation's own before a runtime sees it.
 pub const TRACE_HEADER: &str = "x-amzn-trace-id";
 
-/// What started an invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What started an invocation (kept with a failed one, for replay).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Trigger {
     /// A deployed HTTP route matched; the request is the caller's, its path relative to
     /// the service.
@@ -102,7 +102,7 @@ pub enum Trigger {
 }
 
 /// The Lambda event format of an HTTP route.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EventFormat {
     /// HTTP API payload 2.0.
     V2,
@@ -111,7 +111,7 @@ pub enum EventFormat {
 }
 
 /// What a payload 1.0 event says about the API besides the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct V1Context {
     /// A REST API's route (else an HTTP API's): REST's response mapping is strict.
     pub rest: bool,

@@ -7,6 +7,7 @@ pub(crate) mod dev;
 mod layers;
 mod package;
 mod permissions;
+pub(crate) mod replay;
 mod rules;
 mod schedules;
 pub(crate) mod server;

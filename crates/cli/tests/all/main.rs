@@ -20,6 +20,7 @@ mod packaging;
 mod params;
 mod postgres;
 mod queues;
+mod replay;
 mod rest_api;
 mod scheduler;
 mod spine;

@@ -1,5 +1,6 @@
 //! Squall's control plane (`/squall/v1/…`), used by the `squall` CLI: content-addressed
-//! artifact upload, whole-service deploys, service listing, function code and logs.
+//! artifact upload, whole-service deploys, service listing, function code and logs, and
+//! failed invocations kept for replay.
 //! Errors use the same REST-JSON shape as Lambda's.
 
 use super::dev;
@@ -134,6 +135,21 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
             };
             let next = lines.last().map_or(number("after", 0)?, |l| l.seq);
             Ok(json_response(StatusCode::OK, &json!({ "lines": lines, "next": next })))
+        }
+        (&Method::GET, ["functions", name, "failures"]) => {
+            f.get_function(name)?;
+            let kept = f.kept_failures(name).await?;
+            Ok(json_response(StatusCode::OK, &json!({ "failures": kept })))
+        }
+        (&Method::GET, ["invocations", id]) => Ok(json_response(StatusCode::OK, &json!(f.kept_failure(id).await?))),
+        (&Method::POST, ["invocations", id, "replay"]) => {
+            let original = match req.query("original").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => return Err(ApiError::invalid(format!("original must be true or false, not {other:?}"))),
+            };
+            let (kept, replayed) = f.replay(id, original).await?;
+            Ok(json_response(StatusCode::OK, &json!({ "original": kept, "replay": replayed })))
         }
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
