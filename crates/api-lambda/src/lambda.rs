@@ -492,6 +492,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
         logging,
         recursive_loop_allowed: false,
         runtime_updates: Default::default(),
+        serve_through: None,
     };
     let mut f = state.functions.create_function(config, code).await?;
     if publish {
@@ -800,6 +801,9 @@ pub(super) fn error_payload(request_id: &str, error_type: &str, message: &str) -
 
 /// The last 4 KB of this invocation's log lines, as `X-Amz-Log-Result` carries them.
 pub(super) async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
+    // What the function wrote before answering is in its pipes, but the tasks forwarding
+    // them may not have run yet: a moment for them (real time), then the lines.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let lines = state.functions.tail_logs(function, 200).await.unwrap_or_default();
     let mut text = String::new();
     for l in lines.iter().filter(|l| l.request_id == request_id) {

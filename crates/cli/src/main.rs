@@ -38,8 +38,25 @@ struct DeployArgs {
 
 impl DeployArgs {
     fn options(self) -> commands::deploy::Options {
-        commands::deploy::Options { stage: self.stage, region: self.region, params: self.params }
+        commands::deploy::Options { stage: self.stage, region: self.region, params: self.params, serve_through: None }
     }
+}
+
+/// `squall deploy --canary`: traffic moves to the new versions in steps, watched.
+#[derive(clap::Args)]
+struct CanaryArgs {
+    /// Move traffic to each function's new version gradually through its alias `live`
+    /// (which its routes and event source mappings then invoke): this share more at each
+    /// step (`10%`), the rest staying on the version before; a step whose new version
+    /// fails too often rolls the function back.
+    #[arg(long, value_name = "PERCENT")]
+    canary: Option<String>,
+    /// How long each step lasts, on the platform clock.
+    #[arg(long, value_name = "DURATION", default_value = "1m", requires = "canary")]
+    canary_interval: String,
+    /// The new version's error rate above which its function rolls back.
+    #[arg(long, value_name = "PERCENT", default_value = "5%", requires = "canary")]
+    max_errors: String,
 }
 
 /// Where the client finds the server and its key.
@@ -135,6 +152,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         deploy: DeployArgs,
+        #[command(flatten)]
+        canary: CanaryArgs,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -331,7 +350,13 @@ fn main() -> ExitCode {
                 dev,
             })
         }
-        Command::Deploy { dir, deploy, client } => commands::deploy::run(&client, &dir, deploy.options()),
+        Command::Deploy { dir, deploy, canary, client } => {
+            match commands::canary::Canary::parse(canary.canary.as_deref(), &canary.canary_interval, &canary.max_errors)
+            {
+                Ok(c) => commands::deploy::run(&client, &dir, deploy.options(), c),
+                Err(e) => Err(e),
+            }
+        }
         Command::Dev { dir, deploy, client } => commands::dev::run(&client, &dir, deploy.options()),
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),

@@ -94,6 +94,15 @@ pub struct Stores {
     pub layers: Arc<dyn TableStore>,
 }
 
+/// How many times a version ran on this server, and how many of those failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VersionStats {
+    /// Invocations that ran.
+    pub invocations: u64,
+    /// Those that failed.
+    pub errors: u64,
+}
+
 /// A version's record as made from the `$LATEST` record with this (revision, modified) stamp.
 type MadeVersion = ((u64, u64), Arc<FunctionRecord>);
 
@@ -122,6 +131,9 @@ pub struct Functions {
     /// Published versions' records as invocations run them, by function and number, each
     /// with the stamp of the `$LATEST` record it was made from: made once, not per call.
     version_records: std::sync::Mutex<HashMap<String, HashMap<u32, MadeVersion>>>,
+    /// Invocations and errors of each function version on this server since it started, by
+    /// instance key (what a canary deployment watches).
+    stats: std::sync::Mutex<HashMap<String, VersionStats>>,
     /// How each event source mapping's last batch on this server went, by its id.
     mapping_results: std::sync::Mutex<HashMap<String, String>>,
     /// What records' times, asynchronous invocations' due times and event ages read.
@@ -158,6 +170,7 @@ impl Functions {
             async_policy: std::sync::OnceLock::new(),
             version_records: std::sync::Mutex::new(HashMap::new()),
             mapping_results: std::sync::Mutex::new(HashMap::new()),
+            stats: std::sync::Mutex::new(HashMap::new()),
             clock,
             cluster,
         };
@@ -307,13 +320,58 @@ impl Functions {
         }
         // Held until the outcome is known: a failure is kept for `squall replay`.
         let capture = replay::Capture::take(&mut invocation).await;
+        let http = matches!(invocation.trigger, squall_runtime::Trigger::Http { .. });
         let outcome = self.runtime.invoke(function, invocation, &self.code_source()).await?;
+        self.count(function, &outcome, http);
         if let (Outcome::Failed(f), Some(capture)) = (&outcome, capture)
             && replay::keeps(&f.kind)
         {
             self.keep_failure(function, capture, f);
         }
         Ok(outcome)
+    }
+
+    /// Counts an invocation's outcome for its version: a failure the function's (not a
+    /// throttle or a stopped loop), or a server error answered over HTTP, is an error.
+    fn count(&self, function: &FunctionRecord, outcome: &Outcome, http: bool) {
+        let error = match outcome {
+            Outcome::Failed(f) if !replay::keeps(&f.kind) => return,
+            Outcome::Failed(_) => true,
+            Outcome::Response(r) => http && r.status().is_server_error(),
+        };
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let key = match function.version {
+            None => function.config.name.to_string(),
+            Some(n) => format!("{}:{n}", function.config.name),
+        };
+        let s = stats.entry(key).or_default();
+        s.invocations += 1;
+        s.errors += u64::from(error);
+    }
+
+    /// Invocations and errors of `function`'s versions on this server since it started, by
+    /// version (`$LATEST` or a number).
+    pub fn version_stats(&self, function: &str) -> std::collections::BTreeMap<String, VersionStats> {
+        let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        stats
+            .iter()
+            .filter_map(|(key, s)| match key.split_once(':') {
+                None if key == function => Some((squall_types::LATEST.to_string(), *s)),
+                Some((name, n)) if name == function => Some((n.to_string(), *s)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The record a route or a deployment's event source mapping of `name` runs: through
+    /// the alias the function is served through, if it has one by that name (its weights
+    /// choosing with `draw`), else `$LATEST`.
+    pub fn serving(&self, name: &str, draw: f64) -> Option<Arc<FunctionRecord>> {
+        let latest = self.function(name)?;
+        match latest.config.serve_through.as_deref() {
+            Some(alias) if latest.versions.aliases.contains_key(alias) => self.resolve(name, Some(alias), draw).ok(),
+            _ => Some(latest),
+        }
     }
 
     /// Counts this invocation in its chain of requests (the `Lineage` of its trace header,

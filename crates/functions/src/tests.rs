@@ -151,6 +151,7 @@ fn config(name: &str) -> FunctionConfig {
         logging: Default::default(),
         recursive_loop_allowed: false,
         runtime_updates: Default::default(),
+        serve_through: None,
         ephemeral_storage_mb: None,
     }
 }

@@ -738,6 +738,7 @@ impl Cx<'_> {
             logging: provider.logging.clone().unwrap_or_default(),
             recursive_loop_allowed: false,
             runtime_updates: Default::default(),
+            serve_through: None,
             ephemeral_storage_mb,
         };
         if let Err(e) = config.validate() {

@@ -29,6 +29,7 @@ pub fn record(name: &str, service: Option<&str>, revision: u64) -> FunctionRecor
             logging: Default::default(),
             recursive_loop_allowed: false,
             runtime_updates: Default::default(),
+            serve_through: None,
             ephemeral_storage_mb: None,
         },
         code_sha256: "0".repeat(64),

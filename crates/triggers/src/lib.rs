@@ -170,7 +170,13 @@ impl Filters {
 /// (an alias's weights choosing); `None` when it is gone.
 pub(crate) fn target(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> Option<Arc<squall_types::FunctionRecord>> {
     let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    ctx.functions.resolve(function, m.qualifier.as_deref(), draw).ok()
+    match m.qualifier.as_deref() {
+        Some(q) => ctx.functions.resolve(function, Some(q), draw).ok(),
+        // A deployment's own mapping runs the function as it is served (through a canary
+        // deployment's alias); one made through Lambda's API names what it runs.
+        None if !m.from_api => ctx.functions.serving(function, draw),
+        None => ctx.functions.resolve(function, None, draw).ok(),
+    }
 }
 
 /// Tells a poller to stop (its mapping changed, went, or moved to another server's lease).

@@ -218,6 +218,10 @@ pub struct FunctionConfig {
     /// Lambda's runtime management setting (`UpdateRuntimeOn`).
     #[serde(default, skip_serializing_if = "crate::RuntimeUpdates::is_default")]
     pub runtime_updates: crate::RuntimeUpdates,
+    /// The alias its HTTP routes and its deployment's event source mappings invoke (a
+    /// canary deployment's, `squall deploy --canary`), once it exists; `None`: `$LATEST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve_through: Option<String>,
 }
 
 /// Lambda's limit of tags on a function.

@@ -23,10 +23,21 @@ pub(crate) struct Options {
     pub(crate) region: Option<String>,
     /// `--param KEY=VALUE`, as given.
     pub(crate) params: Vec<String>,
+    /// `--canary`: the alias every function's routes and event source mappings go
+    /// through, whose traffic the canary shifts.
+    pub(crate) serve_through: Option<String>,
 }
 
-pub(crate) fn run(args: &ClientArgs, dir: &Path, options: Options) -> anyhow::Result<ExitCode> {
-    deploy(args, dir, options).map(|_| ExitCode::SUCCESS)
+pub(crate) fn run(
+    args: &ClientArgs,
+    dir: &Path,
+    options: Options,
+    canary: Option<super::canary::Canary>,
+) -> anyhow::Result<ExitCode> {
+    let Some(canary) = canary else { return deploy(args, dir, options).map(|_| ExitCode::SUCCESS) };
+    let options = Options { serve_through: Some(super::canary::ALIAS.to_string()), ..options };
+    let deployed = deploy(args, dir, options)?;
+    super::canary::shift(args, &deployed, &canary)
 }
 
 /// Deploys the service in `dir`; the deployment's name (`<service>-<stage>`).
@@ -57,6 +68,14 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
     };
     // A queue's `Ref` is its URL on the server deployed to.
     let manifest = squall_manifest::parse_with(&shown, &text, &args.endpoint, &inputs).map_err(|e| anyhow!("{e}"))?;
+    if options.serve_through.is_some()
+        && let Some(f) = manifest.functions.iter().find(|f| !f.publish)
+    {
+        bail!(
+            "--canary shifts traffic between published versions, and {} publishes none (versionFunctions: false)",
+            f.config.name
+        );
+    }
     for w in &manifest.warnings {
         eprintln!("warning: {w}");
     }
@@ -101,7 +120,10 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
                 client.call(Method::PUT, &path, p.bytes.clone()).await?;
             }
         }
-        let plan = plan(&manifest, &packages, &layers, &http_base);
+        let mut plan = plan(&manifest, &packages, &layers, &http_base);
+        for f in &mut plan.functions {
+            f.config.serve_through = options.serve_through.clone();
+        }
         let body = serde_json::to_vec(&plan).context("encoding the plan")?;
         let report = client
             .call(Method::PUT, &format!("/squall/v1/services/{}", segment(manifest.deployment().as_str())), body)

@@ -2,6 +2,7 @@
 
 mod buckets;
 mod bundle;
+pub(crate) mod canary;
 pub(crate) mod deploy;
 pub(crate) mod dev;
 mod layers;

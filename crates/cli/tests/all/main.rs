@@ -3,6 +3,7 @@
 
 mod async_invoke;
 mod bad_input;
+mod canary;
 mod cluster;
 mod corpus;
 mod dev_loop;

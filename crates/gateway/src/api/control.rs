@@ -101,6 +101,12 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, rest: &str) -> Result<http
         }
         (&Method::POST, ["reset"]) => dev::reset(state).await,
         (&Method::POST, ["clock"]) => dev::advance_clock(state, req),
+        // The platform's time, which a canary deployment's steps wait on.
+        (&Method::GET, ["clock"]) => Ok(json_response(StatusCode::OK, &json!({ "nowMs": state.clock.now_ms() }))),
+        (&Method::GET, ["functions", name, "stats"]) => {
+            f.get_function(name)?;
+            Ok(json_response(StatusCode::OK, &json!({ "versions": f.version_stats(name) })))
+        }
         (&Method::GET, ["functions", name, "code"]) => {
             let version = req.query("version");
             let code = match version {
