@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import zipfile
 
 import boto3
@@ -114,6 +115,9 @@ check(first["Description"] == "shared code" and first["LicenseInfo"] == "MIT", "
 check(first["CompatibleRuntimes"] == ["python3.12", "nodejs20.x"], "CompatibleRuntimes are kept")
 check(first["CompatibleArchitectures"] == ["x86_64"], "CompatibleArchitectures are kept")
 check(first["CreatedDate"].endswith("+0000"), "CreatedDate is Lambda's date shape")
+# Content.Location is presigned, as Lambda's S3 location is: a plain GET gives the zip.
+with urllib.request.urlopen(first["Content"]["Location"], timeout=30) as r:
+    check(r.read() == common_v1, "Content.Location gives the zip, without credentials")
 
 common_v2 = zipped({"python/shared.py": "WHO = 'shared v2'\n", "data/greeting.txt": "hello from common v2"})
 second = lam.publish_layer_version(LayerName="common", Content={"ZipFile": common_v2}, CompatibleRuntimes=["python3.13"])

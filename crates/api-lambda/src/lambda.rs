@@ -291,6 +291,19 @@ pub(super) fn configuration(state: &ApiState, f: &FunctionRecord) -> Value {
     doc
 }
 
+/// A URL of the control plane giving stored code, presigned as the account for ten
+/// minutes, as Lambda presigns its S3 locations (the host the caller reached).
+pub(super) fn code_location(state: &ApiState, req: &ApiRequest, path: &str, query: &str) -> String {
+    let host = req.header("host").unwrap_or("127.0.0.1:4566");
+    let Some((key, secret)) = state.keys.root_key() else {
+        return format!("http://{host}{path}{}{query}", if query.is_empty() { "" } else { "?" });
+    };
+    // Real time: the URL is checked against real time, as clients' signatures are.
+    let amz_date = squall_auth::format_amz_date((squall_clock::wall_ms() / 1000) as i64);
+    let presign = squall_auth::PresignRequest { method: "GET", host, path, query, amz_date: &amz_date, expires: 600 };
+    format!("http://{host}{path}?{}", squall_auth::presign(&presign, key, secret, &state.region, "lambda"))
+}
+
 /// The function's name, with `:n` for a published version.
 fn qualified(f: &FunctionRecord) -> String {
     f.instance_key()
@@ -525,16 +538,14 @@ fn list(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body>, ApiE
 
 async fn get(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
     let f = resolve(state, req, raw, 1.0)?;
-    let host = req.header("host").unwrap_or("127.0.0.1:4566");
+    let path = format!("/squall/v1/functions/{}/code", f.config.name);
+    let query = f.version.map(|n| format!("version={n}")).unwrap_or_default();
     let mut body = json!({
         "Configuration": configuration(state, &f),
         "Code": {
             "RepositoryType": "S3",
-            // A signed request to this URL returns the code (a version's own).
-            "Location": match f.version {
-                Some(n) => format!("http://{host}/squall/v1/functions/{}/code?version={n}", f.config.name),
-                None => format!("http://{host}/squall/v1/functions/{}/code", f.config.name),
-            },
+            // A plain GET of this URL returns the code (a version's own) for ten minutes.
+            "Location": code_location(state, req, &path, &query),
         },
     });
     if let Some(n) = f.config.reserved_concurrency {

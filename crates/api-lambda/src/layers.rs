@@ -151,14 +151,18 @@ fn item(state: &ApiState, v: &LayerVersion) -> Value {
 }
 
 /// GetLayerVersion's and PublishLayerVersion's answer: the item, the layer's ARN and the
-/// content (a signed GET of `Location` gives the zip).
+/// content (`Location` is a URL presigned for ten minutes that gives the zip).
 fn full(state: &ApiState, req: &ApiRequest, v: &LayerVersion) -> Value {
     let mut doc = item(state, v);
-    let host = req.header("host").unwrap_or("127.0.0.1:4566");
     let sha = hex::decode(&v.code_sha256).map(|b| B64.encode(b)).unwrap_or_default();
     doc["LayerArn"] = json!(layer_arn(&state.region, &v.name));
     doc["Content"] = json!({
-        "Location": format!("http://{host}/squall/v1/layers/{}/versions/{}/content", v.name, v.version),
+        "Location": super::lambda::code_location(
+            state,
+            req,
+            &format!("/squall/v1/layers/{}/versions/{}/content", v.name, v.version),
+            "",
+        ),
         "CodeSha256": sha,
         "CodeSize": v.code_size,
     });

@@ -96,6 +96,12 @@ impl AccessKeys {
         AccessKeys { root: keys.into_iter().map(|c| (c.access_key_id, c.secret_access_key)).collect(), identities }
     }
 
+    /// One of the root's keys (id and secret), for URLs the server presigns as the account
+    /// (a function's or a layer's code, as Lambda presigns its S3 locations).
+    pub fn root_key(&self) -> Option<(&str, &str)> {
+        self.root.iter().next().map(|(id, secret)| (id.as_str(), secret.as_str()))
+    }
+
     /// Whom `access_key_id` (with the request's session `token`, if any) belongs to: the
     /// root, a user's active key, or a live session.
     pub fn identity(&self, access_key_id: &str, token: Option<&str>) -> Result<Identity, Refusal> {

@@ -18,6 +18,6 @@ pub use credentials::Credentials;
 pub use seal::{KEY_LEN, OpenError, Sealer};
 pub use sigv2::{PresignedV2, canonical_resource_v2, verify_presigned_v2};
 pub use sigv4::{
-    AuthError, Authorization, Presigned, SignableRequest, chained_signature, constant_time_eq, sign, signing_key,
-    verify, verify_presigned,
+    AuthError, Authorization, PresignRequest, Presigned, SignableRequest, chained_signature, constant_time_eq, presign,
+    sign, signing_key, verify, verify_presigned,
 };
