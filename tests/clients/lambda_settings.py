@@ -8,7 +8,8 @@ SystemLogLevel WARN; levels refused with Text, unknown levels and other log grou
 Get/PutFunctionRecursionConfig (Terminate by default, Allow, bad values) and
 Get/PutRuntimeManagementConfig (Auto by default; Manual needs the runtime version ARN that
 GetFunctionConfiguration shows and refuses another; FunctionUpdate; RuntimeVersionArn only
-with Manual). The aws CLI runs get-account-settings and put-function-recursion-config.
+with Manual). The aws CLI runs get-account-settings and put-function-recursion-config. Code
+signing, capacity providers and durable executions are refused naming the operation and why.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
 in the environment (account 000000000000); exits non-zero with the failing check on the first
@@ -236,6 +237,21 @@ def runtime_management():
     lam.delete_function(FunctionName="runtime-held")
 
 
+def unserved():
+    for op, kwargs, why in [
+        ("list_code_signing_configs", {}, "signatures"),
+        ("put_function_code_signing_config", {"FunctionName": "f", "CodeSigningConfigArn":
+         "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0"}, "signatures"),
+        ("list_capacity_providers", {}, "Managed Instances"),
+        ("list_durable_executions_by_function", {"FunctionName": "f"}, "durable"),
+    ]:
+        err = fails("UnknownOperationException", f"{op} refused", getattr(lam, op), **kwargs)
+        message = str(err)
+        name = "".join(part.title() for part in op.split("_"))
+        check(f"{name} is not served by Squall" in message and why in message, f"with its name and reason ({message})")
+
+
+unserved()
 account_settings()
 logging_config()
 recursion_config()

@@ -15,6 +15,11 @@ fn operation<'p>(method: &Method, path: &'p str) -> Option<(&'static str, Option
     let op = match (version, method, segments.as_slice()) {
         ("2015-03-31", &Method::POST, ["functions"]) => return Some(("CreateFunction", None)),
         ("2015-03-31", &Method::GET, ["functions"]) => return Some(("ListFunctions", None)),
+        ("2016-08-19", &Method::GET, ["account-settings"]) => return Some(("GetAccountSettings", None)),
+        ("2024-08-31", &Method::GET, ["functions", _, "recursion-config"]) => "GetFunctionRecursionConfig",
+        ("2024-08-31", &Method::PUT, ["functions", _, "recursion-config"]) => "PutFunctionRecursionConfig",
+        ("2021-07-20", &Method::GET, ["functions", _, "runtime-management-config"]) => "GetRuntimeManagementConfig",
+        ("2021-07-20", &Method::PUT, ["functions", _, "runtime-management-config"]) => "PutRuntimeManagementConfig",
         ("2015-03-31", &Method::GET, ["functions", _]) => "GetFunction",
         ("2015-03-31", &Method::DELETE, ["functions", _]) => "DeleteFunction",
         ("2015-03-31", &Method::GET, ["functions", _, "configuration"]) => "GetFunctionConfiguration",

@@ -40,6 +40,10 @@ pub static SERVICE: Service = Service {
         super::settings::ACCOUNT,
         super::settings::RUNTIME,
         super::settings::RECURSION,
+        super::unserved::PREFIXES[0],
+        super::unserved::PREFIXES[1],
+        super::unserved::PREFIXES[2],
+        super::unserved::PREFIXES[3],
     ]),
     namespace: "",
     query_code: None,
@@ -97,6 +101,8 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Body
         super::settings::runtime(state, req, rest).await
     } else if let Some(rest) = path.strip_prefix(super::settings::RECURSION) {
         super::settings::recursion(state, req, rest).await
+    } else if super::unserved::PREFIXES.iter().any(|p| path.starts_with(p)) {
+        Err(super::unserved::refuse(req))
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", "no such Lambda operation"))
     }

@@ -12,6 +12,7 @@ mod provisioned;
 mod settings;
 mod streaming;
 mod tags;
+mod unserved;
 mod urls;
 mod versions;
 
