@@ -132,7 +132,43 @@ async fn step(
     if let Some(age) = m.maximum_record_age_s {
         let oldest = ctx.clock.now_ms().saturating_sub(u64::from(age) * 1000);
         let last = records.last().map_or(c.after, |r| r.seq);
-        records.retain(|r| r.at_ms >= oldest);
+        let (fresh, expired): (Vec<StreamRecord>, Vec<StreamRecord>) =
+            records.into_iter().partition(|r| r.at_ms >= oldest);
+        records = fresh;
+        if !expired.is_empty() {
+            // Given up on unseen, as Lambda does: said in the log, and with an on-failure
+            // destination, the batch's record goes there.
+            let (request_id, trace) = (RequestId::new(), TraceContext::new_root());
+            let range = format!("{}..{}", format_seq(expired[0].seq), format_seq(expired[expired.len() - 1].seq));
+            ctx.functions.platform_line(
+                function,
+                &request_id,
+                &trace,
+                format!(
+                    "stream records {range} of {table} are older than {age} s (MaximumRecordAgeInSeconds): skipped"
+                ),
+            );
+            if let (Some(destination), Some(record)) = (&m.on_failure, crate::target(ctx, function, m)) {
+                let arn = stream_arn(&ctx.region, squall_types::ACCOUNT_ID, table, &label);
+                let info = FailedBatch {
+                    m,
+                    shard: shard_of(ctx, table, &label),
+                    arn: &arn,
+                    records: &expired,
+                    attempts: c.failures,
+                    condition: "RecordAgeExceeded",
+                };
+                let body = info.record(&request_id, &record, ctx.clock.now_ms(), &ctx.region);
+                if let Err(why) = ctx.functions.deliver_to_destination(&record, destination, body).await {
+                    ctx.functions.platform_line(
+                        function,
+                        &request_id,
+                        &trace,
+                        format!("the record of skipped records {range} did not reach {destination}: {why}"),
+                    );
+                }
+            }
+        }
         if records.is_empty() {
             // All too old: skip them.
             ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
@@ -228,13 +264,14 @@ async fn step(
             format!("stream batch {range} of {table} failed {} times, skipping it: {failure}", c.failures),
         );
         if let Some(destination) = &m.on_failure {
-            let shard = ctx
-                .tables
-                .list_streams(Some(table))
-                .ok()
-                .and_then(|s| s.into_iter().find(|(_, d)| d.label == label).map(|(_, d)| d.shard_id()));
-            let info =
-                FailedBatch { m, shard: shard.unwrap_or_default(), arn: &arn, records: &records, attempts: c.failures };
+            let info = FailedBatch {
+                m,
+                shard: shard_of(ctx, table, &label),
+                arn: &arn,
+                records: &records,
+                attempts: c.failures,
+                condition: "RetryAttemptsExhausted",
+            };
             let body = info.record(&request_id, &record, ctx.clock.now_ms(), &ctx.region);
             if let Err(why) = ctx.functions.deliver_to_destination(&record, destination, body).await {
                 ctx.functions.platform_line(
@@ -267,6 +304,12 @@ async fn step(
     Ok(Next::Sleep(delay))
 }
 
+/// The shard id of the table's stream `label`.
+fn shard_of(ctx: &Ctx, table: &str, label: &str) -> String {
+    let streams = ctx.tables.list_streams(Some(table)).ok().unwrap_or_default();
+    streams.into_iter().find(|(_, d)| d.label == label).map(|(_, d)| d.shard_id()).unwrap_or_default()
+}
+
 /// What Lambda's on-failure record of a stream batch says.
 struct FailedBatch<'a> {
     m: &'a EventSourceMapping,
@@ -274,6 +317,8 @@ struct FailedBatch<'a> {
     arn: &'a str,
     records: &'a [StreamRecord],
     attempts: u32,
+    /// `RetryAttemptsExhausted` or `RecordAgeExceeded`.
+    condition: &'static str,
 }
 
 impl FailedBatch<'_> {
@@ -289,7 +334,7 @@ impl FailedBatch<'_> {
             "requestContext": {
                 "requestId": request_id.to_string(),
                 "functionArn": squall_types::function_arn(region, &qualified),
-                "condition": "RetryAttemptsExhausted",
+                "condition": self.condition,
                 "approximateInvokeCount": self.attempts,
             },
             "responseContext": { "statusCode": 200, "executedVersion": f.version_label(), "functionError": "Unhandled" },

@@ -34,3 +34,22 @@ fn stream_events_reach_functions_with_retries_partial_failures_and_durable_check
     let server = Server::start_in_with(&data, &flags)?;
     run(&server, "after-restart", "all restart checks passed")
 }
+
+#[test]
+fn stream_records_past_their_maximum_age_are_given_up_to_the_on_failure_destination() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    let script = root().join("tests/clients/stream_record_age.py");
+    let run = |phase: &str, done: &str| -> Result {
+        let out = server.python_with(&script, &[phase]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+        assert!(stdout.contains(done), "{stdout}");
+        Ok(())
+    };
+    run("setup", "record age setup done")?;
+    ok(&server.squall(&["clock", "advance", "2m"]))?;
+    run("check", "all record age checks passed")?;
+    let logs = ok(&server.squall(&["logs", "ager"]))?;
+    assert!(logs.contains("older than 60 s (MaximumRecordAgeInSeconds): skipped"), "{logs}");
+    Ok(())
+}
