@@ -28,7 +28,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_overhead import DEFAULT_CACHE, build_baseline, git  # noqa: E402
-from wasm_http import ROOT, Squall, build, ensure_tools, log, wrk  # noqa: E402
+from wasm_http import ROOT, Squall, build, log, run, wrk  # noqa: E402
 
 DEFAULT_BASELINE = "0ed63f5"
 CASES = [1, 32]
@@ -64,7 +64,9 @@ def main():
     if args.rounds < 1 or args.duration < 1 or args.warmup < 0:
         ap.error("--rounds and --duration must be at least 1, --warmup at least 0")
 
-    ensure_tools()
+    if not shutil.which("wrk"):
+        log("installing wrk (apt)")
+        run(["apt-get", "install", "-y", "-qq", "wrk"])
     current_label = git("describe", "--always", "--dirty")
     current_bin, _, _ = build()
     if args.baseline_bin:
