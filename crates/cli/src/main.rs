@@ -38,7 +38,13 @@ struct DeployArgs {
 
 impl DeployArgs {
     fn options(self) -> commands::deploy::Options {
-        commands::deploy::Options { stage: self.stage, region: self.region, params: self.params, serve_through: None }
+        commands::deploy::Options {
+            stage: self.stage,
+            region: self.region,
+            params: self.params,
+            serve_through: None,
+            fast_build: false,
+        }
     }
 }
 
@@ -357,7 +363,9 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Dev { dir, deploy, client } => commands::dev::run(&client, &dir, deploy.options()),
+        Command::Dev { dir, deploy, client } => {
+            commands::dev::run(&client, &dir, commands::deploy::Options { fast_build: true, ..deploy.options() })
+        }
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),

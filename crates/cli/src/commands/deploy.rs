@@ -26,7 +26,20 @@ pub(crate) struct Options {
     /// `--canary`: the alias every function's routes and event source mappings go
     /// through, whose traffic the canary shifts.
     pub(crate) serve_through: Option<String>,
+    /// Run the build command with cargo's release profile relaxed for speed
+    /// ([`FAST_CARGO_RELEASE`]), as `squall dev` does.
+    pub(crate) fast_build: bool,
 }
+
+/// What `squall dev` sets for the service's build command: cargo's release profile without
+/// link-time optimization, in 16 codegen units, incremental, so an edit rebuilds in a
+/// fraction of a second instead of seconds (the component is bigger and a little slower;
+/// `squall deploy` builds as the project says).
+pub(crate) const FAST_CARGO_RELEASE: [(&str, &str); 3] = [
+    ("CARGO_PROFILE_RELEASE_LTO", "false"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+    ("CARGO_PROFILE_RELEASE_INCREMENTAL", "true"),
+];
 
 pub(crate) fn run(
     args: &ClientArgs,
@@ -86,12 +99,12 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
 
     if let Some(cmd) = &manifest.build {
         println!("building: {cmd}");
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .current_dir(dir)
-            .status()
-            .with_context(|| format!("running the build command {cmd:?}"))?;
+        let mut build = std::process::Command::new("sh");
+        build.arg("-c").arg(cmd).current_dir(dir);
+        if options.fast_build {
+            build.envs(FAST_CARGO_RELEASE);
+        }
+        let status = build.status().with_context(|| format!("running the build command {cmd:?}"))?;
         if !status.success() {
             bail!("the build command failed ({status}); nothing was deployed");
         }
