@@ -679,7 +679,7 @@ async fn update_configuration(state: &ApiState, req: &ApiRequest, raw: &str) -> 
 
 async fn invoke(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<http::Response<Body>, ApiError> {
     // An alias's weights pick the version: a uniform draw in 0..1.
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     let f = resolve(state, req, raw, draw)?;
     match req.header("x-amz-invocation-type").unwrap_or("RequestResponse") {
         "RequestResponse" => {}
@@ -818,13 +818,13 @@ pub(super) fn error_payload(request_id: &str, error_type: &str, message: &str) -
 
 /// The last 4 KB of this invocation's log lines, as `X-Amz-Log-Result` carries them.
 pub(super) async fn log_tail(state: &ApiState, function: &str, request_id: &str) -> Vec<u8> {
-    // What the function wrote before answering is in its pipes, but the tasks forwarding
-    // them may not have run yet: a moment for them (real time), then the lines.
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let lines = state.functions.tail_logs(function, 200).await.unwrap_or_default();
+    // What the function wrote before answering is in its pipes: a moment for the tasks
+    // forwarding them.
+    let settle = std::time::Duration::from_millis(20);
+    let lines = state.functions.invocation_log(function, request_id, settle, 200).await;
     let mut text = String::new();
-    for l in lines.iter().filter(|l| l.request_id == request_id) {
-        text.push_str(&l.message);
+    for l in &lines {
+        text.push_str(l);
         text.push('\n');
     }
     let bytes = text.into_bytes();

@@ -233,21 +233,13 @@ impl LoggingInput {
             Some("Text") => false,
             Some(other) => return Err(enum_error("logFormat", other, "[JSON, Text]")),
         };
-        let level = |given: Option<String>, member: &str, set: &[&str]| -> Result<Option<LogLevel>, ApiError> {
+        let level = |given: Option<String>, member: &str, allowed: &[LogLevel]| -> Result<Option<LogLevel>, ApiError> {
             given
-                .map(|g| {
-                    LogLevel::parse(&g)
-                        .filter(|l| set.contains(&l.as_str()) && l.as_str() == g)
-                        .ok_or_else(|| enum_error(member, &g, &format!("[{}]", set.join(", "))))
-                })
+                .map(|g| LogLevel::named(&g, allowed).map_err(|set| enum_error(member, &g, &format!("[{set}]"))))
                 .transpose()
         };
-        let application = level(
-            self.application_log_level,
-            "applicationLogLevel",
-            &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
-        )?;
-        let system = level(self.system_log_level, "systemLogLevel", &["DEBUG", "INFO", "WARN"])?;
+        let application = level(self.application_log_level, "applicationLogLevel", &LogLevel::APPLICATION)?;
+        let system = level(self.system_log_level, "systemLogLevel", &LogLevel::SYSTEM)?;
         let config = LoggingConfig {
             json,
             application: application.or(if json { current.application } else { None }),

@@ -59,7 +59,7 @@ pub(super) async fn serve(state: &ApiState, req: &ApiRequest, rest: &str) -> Rep
             format!("Lambda operation {} {} is not supported", req.method, req.uri.path()),
         ));
     };
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     let f = resolve(state, req, name, draw)?;
     match req.header("x-amz-invocation-type").unwrap_or("RequestResponse") {
         "RequestResponse" => {}

@@ -529,8 +529,7 @@ fn trace_header(req: &ApiRequest) -> Option<&str> {
 fn new_message(input: &Map<String, Value>, trace_header: Option<&str>) -> Result<NewMessage, ApiError> {
     let mut system_attributes = attributes(input, "MessageSystemAttributes")?;
     if let Some(h) = trace_header.filter(|_| !system_attributes.contains_key("AWSTraceHeader")) {
-        let value = AttributeValue { data_type: "String".into(), string: Some(h.to_string()), binary: None };
-        system_attributes.insert("AWSTraceHeader".into(), value);
+        system_attributes.extend([squall_queues::message::trace_header_attribute(h)]);
     }
     Ok(NewMessage {
         body: required_str(input, "MessageBody")?.to_string(),

@@ -332,5 +332,5 @@ struct GivenUp<'a> {
 
 /// `d` scaled by a random factor in [0.75, 1.25), so retries of many events spread out.
 pub fn jitter(d: Duration) -> Duration {
-    d.mul_f64(0.75 + (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64 / 2.0)
+    d.mul_f64(0.75 + squall_types::random_draw() / 2.0)
 }

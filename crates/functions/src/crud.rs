@@ -239,12 +239,14 @@ impl Functions {
         next.revision = current.revision + 1;
         next.last_modified_ms = self.clock.now_ms();
         next.keep_runtime_stamp_of(current);
-        // Held to the runtime installed at its last update: this one.
-        let updates = &mut next.config.runtime_updates;
-        if updates.on == squall_types::UpdateRuntimeOn::FunctionUpdate {
-            updates.held_to = self.runtime.runtime_version(next.config.runtime);
-        }
         let runs_anew = next.runtime_stamp.is_none();
+        // Held to the runtime installed when its code or what it runs with last changed (or
+        // when it was set so): this one. A change of its URL, tags or the like is no update.
+        use squall_types::UpdateRuntimeOn::FunctionUpdate;
+        let newly = current.config.runtime_updates.on != FunctionUpdate;
+        if next.config.runtime_updates.on == FunctionUpdate && (runs_anew || newly) {
+            next.config.runtime_updates.held_to = self.runtime.runtime_version(next.config.runtime);
+        }
         if let Some(code) = code {
             self.runtime.prepare(&next, &code, &self.code_source()).await?;
             self.artifacts.put(&next.code_sha256, code).await?;
@@ -284,11 +286,18 @@ impl Functions {
                 Err(e) => tracing::error!(function = name, error = %e, "reloading the service's routes failed"),
             }
         }
-        if let Err(e) = self.logs.delete_function(name).await {
+        if let Err(e) = self.forget(name).await {
             tracing::warn!(function = name, error = %e, "deleting the function's logs failed");
         }
-        self.forget_failures(name).await;
         Ok(())
+    }
+
+    /// What goes with a deleted function besides its record: its logs, its kept failures
+    /// and its counts (a function made again by that name starts afresh).
+    pub(crate) async fn forget(&self, name: &str) -> Result<()> {
+        self.forget_stats(name);
+        self.forget_failures(name).await;
+        Ok(self.logs.delete_function(name).await?)
     }
 
     /// Whether an artifact is stored.

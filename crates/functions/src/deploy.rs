@@ -202,6 +202,11 @@ impl Functions {
                 )));
             }
             let current = self.function(p.config.name.as_str());
+            // Settings only Lambda's API makes outlive deploys, as its mappings do.
+            if let Some(c) = &current {
+                p.config.recursive_loop_allowed = c.config.recursive_loop_allowed;
+                p.config.runtime_updates = c.config.runtime_updates.clone();
+            }
             let before: Vec<&squall_types::EventSourceMapping> =
                 current.iter().flat_map(|c| &c.config.event_sources).collect();
             let mut seen: HashMap<squall_types::EventSource, usize> = HashMap::new();
@@ -250,7 +255,14 @@ impl Functions {
         for p in &planned {
             let name = p.config.name.to_string();
             let current = self.function(&name);
-            let same_code = current.as_ref().is_some_and(|c| c.config == p.config && c.code_sha256 == p.code_sha256);
+            // What runs, besides which alias routes go through (a canary deploy's switch, not
+            // a new version of the function).
+            let same_runs = current.as_ref().is_some_and(|c| {
+                let routed_alike = FunctionConfig { serve_through: p.config.serve_through.clone(), ..c.config.clone() };
+                routed_alike == p.config && c.code_sha256 == p.code_sha256
+            });
+            let same_code =
+                same_runs && current.as_ref().is_some_and(|c| c.config.serve_through == p.config.serve_through);
             let action = match &current {
                 None => Action::Created,
                 Some(c) if same_code && declared_url(c).as_ref() == p.url.as_ref() => Action::Unchanged,
@@ -279,7 +291,7 @@ impl Functions {
                     // A deploy that changed only its mappings or policy keeps it warm.
                     record.keep_runtime_stamp_of(c);
                 }
-                if p.publish && !same_code {
+                if p.publish && !same_runs {
                     crate::versions::publish_into(&mut record, None, self.clock.now_ms());
                 }
                 apply_declared_url(&mut record, p.url.as_ref(), self.clock.now_ms());
@@ -392,7 +404,7 @@ impl Functions {
         }
         self.cluster.changed(DOMAIN).await;
         for name in &delete {
-            self.logs.delete_function(name).await?;
+            self.forget(name).await?;
         }
         Ok(report(&record, changes))
     }
@@ -418,7 +430,7 @@ impl Functions {
         }
         for f in &removed.functions {
             self.runtime.evict(f.as_str());
-            self.logs.delete_function(f.as_str()).await?;
+            self.forget(f.as_str()).await?;
         }
         Ok(removed)
     }

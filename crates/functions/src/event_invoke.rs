@@ -4,6 +4,7 @@
 
 use crate::Functions;
 use bytes::Bytes;
+use squall_runtime::platform_log::Platform;
 use squall_runtime::{FailureKind, Invocation, LogSink, Outcome, Trigger, full_body};
 use squall_types::{FunctionRecord, Lineage, LogLine, LogStream, RequestId, TraceContext};
 use std::time::Duration;
@@ -78,13 +79,17 @@ impl Functions {
         }
     }
 
-    /// Writes a platform line to `function`'s log (what the platform did on its behalf).
+    /// Writes a platform line to `function`'s log (what the platform did on its behalf), in
+    /// the function's log format.
     pub fn platform_line(&self, function: &str, request_id: &RequestId, trace: &TraceContext, message: String) {
+        let logging = self.function(function).map(|f| f.config.logging.clone()).unwrap_or_default();
+        let now = squall_clock::wall_ms();
+        let Some(message) = Platform::Problem(message).render(&logging, request_id.as_str(), now) else { return };
         self.log_pipe.emit(vec![LogLine {
             seq: 0,
             function: function.to_string(),
             // Real time, as on the lines the runtimes write beside it.
-            ts_ms: squall_clock::wall_ms(),
+            ts_ms: now,
             request_id: request_id.to_string(),
             trace_id: trace.trace_id_hex(),
             stream: LogStream::Platform,

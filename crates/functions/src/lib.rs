@@ -132,8 +132,10 @@ pub struct Functions {
     /// with the stamp of the `$LATEST` record it was made from: made once, not per call.
     version_records: std::sync::Mutex<HashMap<String, HashMap<u32, MadeVersion>>>,
     /// Invocations and errors of each function version on this server since it started, by
-    /// instance key (what a canary deployment watches).
-    stats: std::sync::Mutex<HashMap<String, VersionStats>>,
+    /// function and version (`None`: `$LATEST`), what a canary deployment watches.
+    stats: std::sync::Mutex<HashMap<String, HashMap<Option<u32>, VersionStats>>>,
+    /// Slots for failures being kept ([`replay::KEEPING_AT_ONCE`]).
+    keeping: Arc<tokio::sync::Semaphore>,
     /// How each event source mapping's last batch on this server went, by its id.
     mapping_results: std::sync::Mutex<HashMap<String, String>>,
     /// What records' times, asynchronous invocations' due times and event ages read.
@@ -171,6 +173,7 @@ impl Functions {
             version_records: std::sync::Mutex::new(HashMap::new()),
             mapping_results: std::sync::Mutex::new(HashMap::new()),
             stats: std::sync::Mutex::new(HashMap::new()),
+            keeping: Arc::new(tokio::sync::Semaphore::new(replay::KEEPING_AT_ONCE)),
             clock,
             cluster,
         };
@@ -319,10 +322,17 @@ impl Functions {
             return Ok(Outcome::Failed(failure));
         }
         // Held until the outcome is known: a failure is kept for `squall replay`.
-        let capture = replay::Capture::take(&mut invocation).await;
-        let http = matches!(invocation.trigger, squall_runtime::Trigger::Http { .. });
+        let capture = match replay::Capture::take(&mut invocation).await {
+            Ok(capture) => capture,
+            Err(why) => {
+                tracing::debug!(function = %c.name, "the request's body could not be read: {why}");
+                let mut bad = http::Response::new(squall_runtime::full_body(bytes::Bytes::from_static(b"Bad Request")));
+                *bad.status_mut() = http::StatusCode::BAD_REQUEST;
+                return Ok(Outcome::Response(bad));
+            }
+        };
         let outcome = self.runtime.invoke(function, invocation, &self.code_source()).await?;
-        self.count(function, &outcome, http);
+        self.count(function, &outcome);
         if let (Outcome::Failed(f), Some(capture)) = (&outcome, capture)
             && replay::keeps(&f.kind)
         {
@@ -332,19 +342,22 @@ impl Functions {
     }
 
     /// Counts an invocation's outcome for its version: a failure the function's (not a
-    /// throttle or a stopped loop), or a server error answered over HTTP, is an error.
-    fn count(&self, function: &FunctionRecord, outcome: &Outcome, http: bool) {
+    /// throttle or a stopped loop), or a server error it answered (a WebAssembly function's
+    /// way of failing, as [`Functions::invoke_event`] reads it too), is an error.
+    fn count(&self, function: &FunctionRecord, outcome: &Outcome) {
         let error = match outcome {
             Outcome::Failed(f) if !replay::keeps(&f.kind) => return,
             Outcome::Failed(_) => true,
-            Outcome::Response(r) => http && r.status().is_server_error(),
+            Outcome::Response(r) => r.status().is_server_error(),
         };
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        let key = match function.version {
-            None => function.config.name.to_string(),
-            Some(n) => format!("{}:{n}", function.config.name),
+        let name = function.config.name.as_str();
+        // The function's entry is looked up by `&str`: no allocation once it exists.
+        let versions = match stats.get_mut(name) {
+            Some(v) => v,
+            None => stats.entry(name.to_string()).or_default(),
         };
-        let s = stats.entry(key).or_default();
+        let s = versions.entry(function.version).or_default();
         s.invocations += 1;
         s.errors += u64::from(error);
     }
@@ -353,14 +366,13 @@ impl Functions {
     /// version (`$LATEST` or a number).
     pub fn version_stats(&self, function: &str) -> std::collections::BTreeMap<String, VersionStats> {
         let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        stats
-            .iter()
-            .filter_map(|(key, s)| match key.split_once(':') {
-                None if key == function => Some((squall_types::LATEST.to_string(), *s)),
-                Some((name, n)) if name == function => Some((n.to_string(), *s)),
-                _ => None,
-            })
-            .collect()
+        let label = |v: &Option<u32>| v.map_or_else(|| squall_types::LATEST.to_string(), |n| n.to_string());
+        stats.get(function).into_iter().flatten().map(|(v, s)| (label(v), *s)).collect()
+    }
+
+    /// Drops a deleted function's counts.
+    pub(crate) fn forget_stats(&self, function: &str) {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).remove(function);
     }
 
     /// The record a route or a deployment's event source mapping of `name` runs: through
@@ -379,12 +391,16 @@ impl Functions {
     /// [`squall_types::RECURSION_LIMIT`] times already is stopped unless the function
     /// allows recursive loops.
     fn count_hop(&self, function: &FunctionRecord, invocation: &mut Invocation) -> Option<squall_runtime::Failure> {
+        // A request from outside (an HTTP route or URL, anyone's) starts a chain: a count it
+        // carried could stop what its function goes on to trigger.
+        let outside = matches!(invocation.trigger, squall_runtime::Trigger::Http { .. });
         let headers = invocation.request.headers_mut();
         let incoming = headers.get(squall_runtime::TRACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let lineage = squall_types::Lineage::from_trace_header(incoming);
+        let lineage =
+            if outside { squall_types::Lineage::default() } else { squall_types::Lineage::from_trace_header(incoming) };
         let name = function.config.name.as_str();
         let count = lineage.count(name);
-        if count >= squall_types::RECURSION_LIMIT && !function.config.recursive_loop_allowed {
+        if lineage.stops(name, function.config.recursive_loop_allowed) {
             let why = format!(
                 "Lambda stopped {name}: this chain of requests has invoked it {count} times (a recursive loop through a queue, topic or Invoke); PutFunctionRecursionConfig with RecursiveLoop Allow lets it go on"
             );
@@ -435,6 +451,12 @@ impl Functions {
     pub async fn tail_logs(&self, function: &str, limit: usize) -> Result<Vec<LogLine>> {
         self.log_pipe.flush().await;
         Ok(self.logs.tail(function, limit).await?)
+    }
+
+    /// The last `most` log lines of one invocation, after `settle` for the runtime to forward
+    /// what the function wrote.
+    pub async fn invocation_log(&self, function: &str, request_id: &str, settle: Duration, most: usize) -> Vec<String> {
+        logs::invocation_lines(self.logs.as_ref(), &self.log_pipe, function, request_id, settle, most).await
     }
 
     /// Waits until every log line emitted so far is stored (for shutdown).

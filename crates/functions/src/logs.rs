@@ -86,6 +86,25 @@ impl LogPipe {
     }
 }
 
+/// The last `most` log lines of one invocation of `function`, once the runtime has written
+/// them: its output is forwarded in the background, so after `settle` (real time, as the
+/// forwarders run) and a flush of what was emitted, the function's newest lines are searched.
+pub(crate) async fn invocation_lines(
+    logs: &dyn LogStore,
+    pipe: &LogPipe,
+    function: &str,
+    request_id: &str,
+    settle: std::time::Duration,
+    most: usize,
+) -> Vec<String> {
+    tokio::time::sleep(settle).await;
+    pipe.flush().await;
+    let tail = logs.tail(function, 4 * most).await.unwrap_or_default();
+    let mine: Vec<String> = tail.into_iter().filter(|l| l.request_id == request_id).map(|l| l.message).collect();
+    let skip = mine.len().saturating_sub(most);
+    mine.into_iter().skip(skip).collect()
+}
+
 impl LogSink for LogPipe {
     fn emit(&self, lines: Vec<LogLine>) {
         if self.tx.try_send(Msg::Lines(lines)).is_err() {

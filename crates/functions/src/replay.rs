@@ -22,6 +22,12 @@ pub const KEPT_PER_FUNCTION: usize = 100;
 pub const KEPT_FOR_MS: u64 = 7 * 24 * 3600 * 1000;
 /// The largest request kept: a bigger one (or one of unknown size) fails unkept.
 pub const MAX_KEPT_BODY: u64 = 256 << 10;
+/// Failures being kept at once on a server; past that, more are not kept (a function
+/// failing under load must not add a write storm to it).
+pub(crate) const KEEPING_AT_ONCE: usize = 8;
+/// Headers never kept: credentials a request carried.
+const SECRET_HEADERS: [&str; 5] =
+    ["authorization", "cookie", "proxy-authorization", "x-api-key", "x-amz-security-token"];
 /// The most log lines kept of one invocation.
 const MAX_LOG_LINES: usize = 200;
 /// The largest answer a replay shows.
@@ -100,20 +106,20 @@ pub(crate) struct Capture {
 }
 
 impl Capture {
-    /// Reads the request's body if it is small enough to keep (putting it back); `None` if
-    /// the request is not kept.
-    pub(crate) async fn take(invocation: &mut Invocation) -> Option<Capture> {
+    /// Reads the request's body if it is small enough to keep (putting it back); `Ok(None)`
+    /// if the request is not kept, `Err` if its body could not be read (the caller went).
+    pub(crate) async fn take(invocation: &mut Invocation) -> std::result::Result<Option<Capture>, String> {
         use http_body::Body as _;
         use http_body_util::BodyExt as _;
-        let size = invocation.request.body().size_hint().exact()?;
+        let Some(size) = invocation.request.body().size_hint().exact() else { return Ok(None) };
         if size > MAX_KEPT_BODY {
-            return None;
+            return Ok(None);
         }
         let body = std::mem::replace(invocation.request.body_mut(), squall_runtime::full_body(bytes::Bytes::new()));
-        let bytes = body.collect().await.ok()?.to_bytes();
+        let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
         *invocation.request.body_mut() = squall_runtime::full_body(bytes.clone());
         let r = &invocation.request;
-        Some(Capture {
+        Ok(Some(Capture {
             method: r.method().clone(),
             uri: r.uri().clone(),
             headers: r.headers().clone(),
@@ -121,7 +127,7 @@ impl Capture {
             trigger: invocation.trigger.clone(),
             request_id: invocation.request_id.clone(),
             trace: invocation.trace,
-        })
+        }))
     }
 
     /// The failure to keep of `function`'s invocation.
@@ -133,8 +139,8 @@ impl Capture {
         let headers = self
             .headers
             .iter()
-            // A replay starts its own chain of requests.
-            .filter(|(k, _)| *k != squall_runtime::TRACE_HEADER)
+            // A replay starts its own chain of requests; credentials are not kept.
+            .filter(|(k, _)| *k != squall_runtime::TRACE_HEADER && !SECRET_HEADERS.contains(&k.as_str()))
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect();
         KeptFailure {
@@ -167,9 +173,14 @@ impl Functions {
     /// Keeps a failed invocation, in the background: its log lines are collected once the
     /// runtime has written them.
     pub(crate) fn keep_failure(&self, function: &FunctionRecord, capture: Capture, failure: &squall_runtime::Failure) {
+        let Ok(slot) = self.keeping.clone().try_acquire_owned() else {
+            tracing::debug!(function = %function.config.name, "a failed invocation was not kept: too many being kept");
+            return;
+        };
         let mut kept = capture.kept(function, failure, self.clock.now_ms());
         let (tables, logs, pipe) = (self.layers.clone(), self.logs.clone(), self.log_pipe.clone());
         tokio::spawn(async move {
+            let _slot = slot;
             kept.logs = invocation_logs(logs.as_ref(), &pipe, &kept.function, &kept.request_id).await;
             if let Err(e) = write_kept(tables.as_ref(), &kept).await {
                 tracing::warn!(function = kept.function, error = %e, "keeping a failed invocation for replay failed");
@@ -219,7 +230,7 @@ impl Functions {
             (true, squall_types::LATEST, _) => current,
             (true, n, _) => self.resolve(&kept.function, Some(n), 1.0)?,
             (false, _, Some(alias)) => {
-                let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                let draw = squall_types::random_draw();
                 self.resolve(&kept.function, Some(alias), draw)?
             }
             (false, _, None) => current,
@@ -275,16 +286,10 @@ impl Functions {
     }
 }
 
-/// An invocation's log lines, once the runtime has written them (its output is forwarded
-/// in the background: a moment's wait, then a flush of what was emitted).
+/// An invocation's log lines, as kept: a moment for the runtime to forward them.
 async fn invocation_logs(logs: &dyn LogStore, pipe: &crate::LogPipe, function: &str, request_id: &str) -> Vec<String> {
-    // Real time: the runtime's forwarders run in real time.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    pipe.flush().await;
-    let tail = logs.tail(function, 4 * MAX_LOG_LINES).await.unwrap_or_default();
-    let mine: Vec<String> = tail.into_iter().filter(|l| l.request_id == request_id).map(|l| l.message).collect();
-    let skip = mine.len().saturating_sub(MAX_LOG_LINES);
-    mine.into_iter().skip(skip).collect()
+    let settle = Duration::from_millis(100);
+    crate::logs::invocation_lines(logs, pipe, function, request_id, settle, MAX_LOG_LINES).await
 }
 
 /// Writes a kept failure and drops what is past the bounds for its function.

@@ -512,3 +512,37 @@ async fn layer_versions_are_numbered_once_kept_across_restarts_and_resolved_for_
     c.runtime = squall_types::Runtime::Python { minor: 12 };
     assert!(c.validate().is_ok());
 }
+
+#[tokio::test]
+async fn settings_made_through_lambdas_api_outlive_deploys_and_a_canary_switch_publishes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = open(dir.path()).await;
+    let a = upload(&f, b"ok a").await;
+    let published = |p: DeploymentPlan| DeploymentPlan {
+        functions: p.functions.into_iter().map(|f| PlannedFunction { publish: true, ..f }).collect(),
+        ..p
+    };
+    f.deploy(published(plan(vec![("svc-a", &a, &["GET /a"])]))).await.unwrap();
+    let patch = ConfigPatch {
+        recursive_loop_allowed: Some(true),
+        runtime_updates: Some(squall_types::RuntimeUpdates {
+            on: squall_types::UpdateRuntimeOn::Manual,
+            held_to: Some("Fake 1".into()),
+        }),
+        ..ConfigPatch::default()
+    };
+    f.update_config("svc-a", patch).await.unwrap();
+    let again = f.deploy(published(plan(vec![("svc-a", &a, &["GET /a"])]))).await.unwrap();
+    assert_eq!(actions(&again), [("svc-a".into(), Action::Unchanged)]);
+    let c = f.get_function("svc-a").unwrap();
+    assert!(c.config.recursive_loop_allowed && c.config.runtime_updates.on == squall_types::UpdateRuntimeOn::Manual);
+
+    // Routing the same code through an alias rewrites the record but publishes no version.
+    let mut canary = published(plan(vec![("svc-a", &a, &["GET /a"])]));
+    canary.functions[0].config.serve_through = Some("live".into());
+    let switched = f.deploy(canary).await.unwrap();
+    assert_eq!(actions(&switched), [("svc-a".into(), Action::Updated)]);
+    let c = f.get_function("svc-a").unwrap();
+    assert_eq!((c.config.serve_through.as_deref(), c.versions.last), (Some("live"), 1));
+    assert!(c.config.recursive_loop_allowed, "still");
+}

@@ -152,7 +152,7 @@ pub(crate) async fn serve(
             Err(refusal) => return refusal,
         },
     };
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     let q = (qualifier != LATEST).then_some(qualifier.as_str());
     let Ok(record) = state.functions.resolve(latest.config.name.as_str(), q, draw) else {
         return message(StatusCode::NOT_FOUND, "Not Found");

@@ -242,7 +242,7 @@ async fn invoke(
     let function = m.function;
     let rest_api = m.api.is_rest();
     // Through a canary deployment's alias, whose weights pick the version.
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     let Some(record) = state.functions.serving(function, draw) else {
         // The route outlived its function (a concurrent delete); nothing serves it now.
         return message(StatusCode::NOT_FOUND, "Not Found");
@@ -309,7 +309,7 @@ async fn invoke_event(
     request_id: &RequestId,
     trace: &TraceContext,
 ) -> http::Response<Body> {
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     let Some(record) = state.functions.serving(m.function, draw) else {
         return message(StatusCode::NOT_FOUND, "Not Found");
     };

@@ -51,12 +51,7 @@ impl Cx<'_> {
     }
 
     fn level(&mut self, path: &Path, text: &str, system: bool) -> Option<LogLevel> {
-        let allowed: &[&str] =
-            if system { &["DEBUG", "INFO", "WARN"] } else { &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] };
-        if !allowed.contains(&text) {
-            self.error(path, format!("must be one of {}", allowed.join(", ")));
-            return None;
-        }
-        LogLevel::parse(text)
+        let allowed: &[LogLevel] = if system { &LogLevel::SYSTEM } else { &LogLevel::APPLICATION };
+        LogLevel::named(text, allowed).map_err(|set| self.error(path, format!("must be one of {set}"))).ok()
     }
 }

@@ -25,6 +25,12 @@ pub struct AttributeValue {
 /// Message attributes by name.
 pub type Attributes = BTreeMap<String, AttributeValue>;
 
+/// An X-Ray trace header as the `AWSTraceHeader` system attribute SQS keeps with a message.
+pub fn trace_header_attribute(header: &str) -> (String, AttributeValue) {
+    let value = AttributeValue { data_type: "String".into(), string: Some(header.to_string()), binary: None };
+    ("AWSTraceHeader".to_string(), value)
+}
+
 mod opt_base64 {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;

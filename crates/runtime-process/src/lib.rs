@@ -16,7 +16,6 @@ mod event_v1;
 mod limits;
 mod netns;
 mod package;
-mod platform_log;
 mod pool;
 mod streaming;
 mod worker;

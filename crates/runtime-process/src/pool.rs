@@ -6,10 +6,10 @@ use crate::api::Job;
 use crate::event::{RouteContext, http_event, http_response};
 use crate::event_v1::{http_event_v1, http_response_v1};
 use crate::limits::{Cgroups, Memory};
-use crate::platform_log::{Platform, Status};
 use crate::worker::{Ran, Worker};
 use bytes::Bytes;
 use squall_clock::wall_ms;
+use squall_runtime::platform_log::{Platform, Status};
 use squall_runtime::{
     Body, ConcurrencyLimit, EventFormat, Failure, FailureKind, Invocation, LogSink, Outcome, Reservations, Result,
     Servers, Trigger, collect_body, full_body,

@@ -356,9 +356,12 @@ impl FunctionRuntime for WasmRuntime {
             let mut lines = log_lines(&name, ids, LogStream::Stdout, kept(stdout.take_lines()));
             lines.extend(log_lines(&name, ids, LogStream::Stderr, kept(stderr.take_lines())));
             let failure = classify(result, oom.load(Ordering::Relaxed), timeout);
-            if let Some(f) = &failure {
-                lines.extend(log_lines(&name, ids, LogStream::Platform, vec![f.message.clone()]));
-            }
+            // In the function's log format (a JSON record under LogFormat JSON).
+            let problem = failure.as_ref().and_then(|f| {
+                let platform = squall_runtime::platform_log::Platform::Problem(f.message.clone());
+                platform.render(&logging, ids.0, wall_ms())
+            });
+            lines.extend(log_lines(&name, ids, LogStream::Platform, problem.into_iter().collect()));
             if !lines.is_empty() {
                 logs.emit(lines);
             }

@@ -8,6 +8,7 @@
 
 mod credentials;
 mod limit;
+pub mod platform_log;
 mod stream;
 
 pub use credentials::{CredentialSource, FunctionCredentials};

@@ -600,17 +600,7 @@ async fn post(client: &Client<HttpConnector, Full<Bytes>>, p: &Pending) -> Resul
 /// The publisher's X-Ray trace header as a queue delivery's `AWSTraceHeader`, as SNS passes
 /// it on (it carries the chain of requests recursive loop detection counts).
 fn trace_attribute(n: &Notification) -> squall_queues::message::Attributes {
-    n.trace_header
-        .iter()
-        .map(|h| {
-            let value = squall_queues::message::AttributeValue {
-                data_type: "String".into(),
-                string: Some(h.clone()),
-                binary: None,
-            };
-            ("AWSTraceHeader".to_string(), value)
-        })
-        .collect()
+    n.trace_header.iter().map(|h| squall_queues::message::trace_header_attribute(h)).collect()
 }
 
 /// The chain of requests a publish belongs to.

@@ -169,7 +169,7 @@ impl Filters {
 /// The record a mapping's invocation runs: its function's, or its version's or alias's
 /// (an alias's weights choosing); `None` when it is gone.
 pub(crate) fn target(ctx: &Ctx, function: &str, m: &EventSourceMapping) -> Option<Arc<squall_types::FunctionRecord>> {
-    let draw = (squall_types::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let draw = squall_types::random_draw();
     match m.qualifier.as_deref() {
         Some(q) => ctx.functions.resolve(function, Some(q), draw).ok(),
         // A deployment's own mapping runs the function as it is served (through a canary

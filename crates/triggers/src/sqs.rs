@@ -108,9 +108,8 @@ async fn step(
     // Recursive loop detection: a message whose chain of requests has invoked the function
     // as often as Lambda allows is not delivered again.
     let name = record.config.name.as_str();
-    let (batch, looping): (Vec<Received>, Vec<Received>) = batch
-        .into_iter()
-        .partition(|r| record.config.recursive_loop_allowed || lineage_of(r).count(name) < RECURSION_LIMIT);
+    let (batch, looping): (Vec<Received>, Vec<Received>) =
+        batch.into_iter().partition(|r| !lineage_of(r).stops(name, record.config.recursive_loop_allowed));
     if !looping.is_empty() {
         stop_loop(ctx, name, queue, &looping).await?;
     }

@@ -168,6 +168,12 @@ async fn step(
                     );
                 }
             }
+            // Past them for good (they are the oldest), so no later read reports them again.
+            let through = expired[expired.len() - 1].seq;
+            if records.first().is_none_or(|r| r.seq > through) {
+                ctx.tables.save_stream_checkpoint(consumer, table, &label, through).await?;
+                c.after = through;
+            }
         }
         if records.is_empty() {
             // All too old: skip them.

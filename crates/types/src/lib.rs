@@ -46,7 +46,7 @@ pub use route::{
     RouteKey, RoutePath, RouteSegment, RouteSpec,
 };
 pub use runtime_updates::{RuntimeUpdates, UpdateRuntimeOn};
-pub use trace::{RequestId, TraceContext, random_u64};
+pub use trace::{RequestId, TraceContext, random_draw, random_u64};
 pub use versions::{Alias, LATEST, Provisioned, PublishedVersion, Versions, alias_name_problem};
 
 /// The AWS account id Squall reports in ARNs (one account per installation).

@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 /// the function allows recursive loops), as Lambda does.
 pub const RECURSION_LIMIT: u32 = 16;
 
+/// The most functions one chain counts: a header carrying more is read up to this many.
+const MAX_ENTRIES: usize = 32;
+
 /// The counts of one chain: a short digest of each function's name and how many times
 /// the chain has invoked it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,7 +26,7 @@ impl Lineage {
     pub fn from_trace_header(header: &str) -> Lineage {
         let field = header.split(';').find_map(|part| part.trim().strip_prefix("Lineage="));
         let mut counts = BTreeMap::new();
-        for entry in field.unwrap_or_default().split(',') {
+        for entry in field.unwrap_or_default().split(',').take(MAX_ENTRIES) {
             if let Some((digest, n)) = entry.split_once(':')
                 && digest.len() == 8
                 && digest.bytes().all(|b| b.is_ascii_hexdigit())
@@ -40,10 +43,17 @@ impl Lineage {
         self.0.get(&digest(function)).copied().unwrap_or(0)
     }
 
+    /// Whether the chain's next invocation of `function` is stopped: it has run
+    /// [`RECURSION_LIMIT`] times in it, and the function does not allow loops.
+    pub fn stops(&self, function: &str, loops_allowed: bool) -> bool {
+        !loops_allowed && self.count(function) >= RECURSION_LIMIT
+    }
+
     /// The chain as `function`'s invocation carries it on: its count one more.
     pub fn hop(&self, function: &str) -> Lineage {
         let mut next = self.clone();
-        *next.0.entry(digest(function)).or_default() += 1;
+        let n = next.0.entry(digest(function)).or_default();
+        *n = n.saturating_add(1);
         next
     }
 

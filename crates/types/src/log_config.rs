@@ -22,6 +22,22 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// The levels `ApplicationLogLevel` takes.
+    pub const APPLICATION: [LogLevel; 6] =
+        [LogLevel::Trace, LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Fatal];
+    /// The levels `SystemLogLevel` takes.
+    pub const SYSTEM: [LogLevel; 3] = [LogLevel::Debug, LogLevel::Info, LogLevel::Warn];
+
+    /// Reads a level spelled exactly as Lambda's API spells it, one of `allowed`; else the
+    /// allowed ones, listed (`TRACE, DEBUG, …`).
+    pub fn named(text: &str, allowed: &[LogLevel]) -> Result<LogLevel, String> {
+        allowed
+            .iter()
+            .copied()
+            .find(|l| l.as_str() == text)
+            .ok_or_else(|| allowed.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))
+    }
+
     /// The level Lambda's API names: `TRACE` … `FATAL`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -90,10 +106,9 @@ impl LoggingConfig {
                 "ApplicationLogLevel and SystemLogLevel take effect only with LogFormat JSON; set LogFormat to JSON to filter log lines by level".into(),
             );
         }
-        match self.system {
-            Some(LogLevel::Debug | LogLevel::Info | LogLevel::Warn) | None => None,
-            Some(other) => Some(format!("SystemLogLevel {} is not one of DEBUG, INFO, WARN", other.as_str())),
-        }
+        let system = self.system?;
+        let allowed = LogLevel::named(system.as_str(), &LogLevel::SYSTEM).err()?;
+        Some(format!("SystemLogLevel {} is not one of {allowed}", system.as_str()))
     }
 
     /// Whether an application line (what the code wrote to stdout or stderr) is kept: with

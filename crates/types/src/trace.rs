@@ -25,6 +25,11 @@ pub fn random_u64() -> u64 {
     })
 }
 
+/// A uniform draw in `0..1` (what an alias's weights choose a version with).
+pub fn random_draw() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     for chunk in b.chunks_mut(8) {

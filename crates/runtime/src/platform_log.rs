@@ -7,9 +7,12 @@ use squall_types::{LogLevel, LoggingConfig, format_iso8601_millis};
 
 /// How an invocation ended, as its report says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
+pub enum Status {
+    /// It answered.
     Success,
+    /// It failed.
     Error,
+    /// It ran out of time.
     Timeout,
 }
 
@@ -25,15 +28,39 @@ impl Status {
 
 /// One system log event.
 #[derive(Debug, Clone)]
-pub(crate) enum Platform {
+pub enum Platform {
     /// The invocation began on `version`.
-    Start { version: String },
+    Start {
+        /// `$LATEST` or a number.
+        version: String,
+    },
     /// The runtime finished it.
-    End { status: Status },
+    End {
+        /// How it ended.
+        status: Status,
+    },
     /// Its figures.
-    Report { ms: f64, memory_mb: u32, max_used_mb: u64, init_ms: Option<f64>, status: Status },
+    Report {
+        /// How long it ran.
+        ms: f64,
+        /// Its memory limit.
+        memory_mb: u32,
+        /// The most it used.
+        max_used_mb: u64,
+        /// How long the process took to initialize, on a cold start.
+        init_ms: Option<f64>,
+        /// How it ended.
+        status: Status,
+    },
     /// A process initialized (`provisioned`: ahead of any invocation), or failed to.
-    InitReport { ms: f64, error_type: Option<String>, provisioned: bool },
+    InitReport {
+        /// How long it took.
+        ms: f64,
+        /// Why it failed, if it did.
+        error_type: Option<String>,
+        /// Started ahead of invocations (provisioned concurrency).
+        provisioned: bool,
+    },
     /// Something went wrong (a timeout, a process that exited or could not start).
     Problem(String),
 }
@@ -48,7 +75,7 @@ impl Platform {
     }
 
     /// The line to store, if the function's logging keeps it.
-    pub(crate) fn render(&self, logging: &LoggingConfig, request_id: &str, now_ms: u64) -> Option<String> {
+    pub fn render(&self, logging: &LoggingConfig, request_id: &str, now_ms: u64) -> Option<String> {
         match logging.system_level() {
             None => Some(self.text(request_id)),
             Some(min) if self.level() >= min => Some(self.json(request_id, now_ms).to_string()),
