@@ -8,7 +8,7 @@ UpdateEventSourceMapping (Enabled off and on, filters removed, batch size), a st
 on-failure destination (Lambda's record of the batch given up on after MaximumRetryAttempts),
 DeleteEventSourceMapping, and the refusals: a second mapping of one queue to one function,
 sources Squall does not read, a queue that does not exist, StartingPosition on a queue or
-missing on a stream, settings Squall does not run (TumblingWindowInSeconds, Topics), a filter
+missing on a stream, settings Squall does not run (Topics), a tumbling window over 900 s, a filter
 pattern that does not parse, an unknown UUID. The aws CLI lists the mappings.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1
@@ -239,8 +239,8 @@ fails("InvalidParameterValueException", "a queue that does not exist", lam.creat
       EventSourceArn="arn:aws:sqs:us-east-1:000000000000:nope", FunctionName="recorder")
 fails("InvalidParameterValueException", "StartingPosition on a queue", lam.create_event_source_mapping,
       EventSourceArn="arn:aws:sqs:us-east-1:000000000000:in2", FunctionName="recorder", StartingPosition="LATEST")
-fails("InvalidParameterValueException", "TumblingWindowInSeconds", lam.create_event_source_mapping,
-      EventSourceArn=stream_arn, FunctionName="recorder", StartingPosition="LATEST", TumblingWindowInSeconds=60)
+fails("InvalidParameterValueException", "TumblingWindowInSeconds over 900", lam.create_event_source_mapping,
+      EventSourceArn=stream_arn, FunctionName="recorder", StartingPosition="LATEST", TumblingWindowInSeconds=901)
 fails("InvalidParameterValueException", "Topics (Kafka's)", lam.create_event_source_mapping,
       EventSourceArn="arn:aws:sqs:us-east-1:000000000000:in2", FunctionName="recorder", Topics=["t"])
 fails("InvalidParameterValueException", "a filter pattern that does not parse", lam.create_event_source_mapping,

@@ -126,7 +126,7 @@ fn document(state: &ApiState, f: &FunctionRecord, m: &EventSourceMapping, transi
         doc["MaximumRecordAgeInSeconds"] = json!(m.maximum_record_age_s.map_or(-1, i64::from));
         doc["MaximumRetryAttempts"] = json!(m.maximum_retry_attempts.map_or(-1, i64::from));
         doc["BisectBatchOnFunctionError"] = json!(m.bisect_on_error);
-        doc["TumblingWindowInSeconds"] = json!(0);
+        doc["TumblingWindowInSeconds"] = json!(m.tumbling_window_s.unwrap_or(0));
         doc["DestinationConfig"] = match &m.on_failure {
             Some(d) => json!({ "OnFailure": { "Destination": d } }),
             None => json!({ "OnFailure": {} }),
@@ -228,7 +228,6 @@ impl Input {
             ("LoggingConfig", self.logging_config.is_some()),
             ("Tags on event source mappings", self.tags.is_some()),
             ("StartingPositionTimestamp", self.starting_position_timestamp.is_some()),
-            ("TumblingWindowInSeconds", self.tumbling_window_in_seconds.is_some_and(|t| t > 0)),
             (
                 "ParallelizationFactor above 1 (a stream has one shard here)",
                 self.parallelization_factor.is_some_and(|p| p > 1),
@@ -287,6 +286,9 @@ impl Input {
         }
         if let Some(b) = self.bisect_batch_on_function_error {
             m.bisect_on_error = b;
+        }
+        if let Some(w) = self.tumbling_window_in_seconds {
+            m.tumbling_window_s = Some(w).filter(|w| *w > 0);
         }
         if let Some(d) = &self.destination_config {
             m.on_failure = d.on_failure.as_ref().and_then(|f| f.destination.clone()).filter(|d| !d.is_empty());

@@ -62,7 +62,7 @@ impl Cx<'_> {
                 "filterPatterns" => m.filters = self.filter_patterns(&p, val),
                 "bisectBatchOnFunctionError" => m.bisect_on_error = self.flag(&p, val).unwrap_or(false),
                 "destinations" => m.on_failure = self.stream_on_failure(&p, val, refs),
-                "tumblingWindowInSeconds" => self.error(&p, "tumbling windows are not supported yet"),
+                "tumblingWindowInSeconds" => m.tumbling_window_s = self.number(&p, val).filter(|w| *w > 0),
                 other => self.error(&p, format!("stream setting {other} is not supported yet")),
             }
         }

@@ -450,20 +450,45 @@ impl Tables {
 
     /// Where `consumer` stopped reading a stream: the last sequence number it is done with.
     pub async fn stream_checkpoint(&self, consumer: &str, table: &str, label: &str) -> Result<Option<u64>> {
+        Ok(self.stream_checkpoint_with(consumer, table, label).await?.map(|(seq, _)| seq))
+    }
+
+    /// [`Tables::stream_checkpoint`] and what the consumer saved with it (a tumbling
+    /// window's state), if anything.
+    pub async fn stream_checkpoint_with(
+        &self,
+        consumer: &str,
+        table: &str,
+        label: &str,
+    ) -> Result<Option<(u64, Option<Vec<u8>>)>> {
         let key = checkpoint_key(consumer, label);
         let bytes = self.store.get_item(&checkpoints_store_name(table), &key, b"").await?;
-        Ok(bytes.map(|b| seq_of(&b)))
+        // Eight bytes of sequence number, then what was saved with it.
+        Ok(bytes.filter(|b| b.len() >= 8).map(|b| {
+            let seq = seq_of(&b[..8]);
+            (seq, (b.len() > 8).then(|| b[8..].to_vec()))
+        }))
     }
 
     /// Records that `consumer` is done with a stream up to sequence number `seq`; durable on `Ok`.
     pub async fn save_stream_checkpoint(&self, consumer: &str, table: &str, label: &str, seq: u64) -> Result<()> {
+        self.save_stream_checkpoint_with(consumer, table, label, seq, None).await
+    }
+
+    /// [`Tables::save_stream_checkpoint`] with `with` kept beside the sequence number, in
+    /// the same write.
+    pub async fn save_stream_checkpoint_with(
+        &self,
+        consumer: &str,
+        table: &str,
+        label: &str,
+        seq: u64,
+        with: Option<&[u8]>,
+    ) -> Result<()> {
         let key = checkpoint_key(consumer, label);
-        let write = ItemWrite {
-            table: checkpoints_store_name(table),
-            pk: key,
-            sk: Vec::new(),
-            item: Some(seq.to_be_bytes().to_vec()),
-        };
+        let mut item = seq.to_be_bytes().to_vec();
+        item.extend_from_slice(with.unwrap_or_default());
+        let write = ItemWrite { table: checkpoints_store_name(table), pk: key, sk: Vec::new(), item: Some(item) };
         self.store.write(vec![write]).await?;
         Ok(())
     }

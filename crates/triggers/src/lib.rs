@@ -13,6 +13,7 @@
 
 mod sqs;
 mod stream;
+mod window;
 
 use squall_clock::Clock;
 use squall_functions::Functions;

@@ -4,6 +4,7 @@
 //! checkpoint stops before the first of them.
 
 use crate::Ctx;
+use crate::window::Window;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use squall_functions::EventOutcome;
@@ -27,6 +28,18 @@ struct Cursor {
     /// The most records the next batch takes: halved after a failure when the mapping
     /// bisects failing batches; `None`: the mapping's batch size.
     limit: Option<usize>,
+    /// The tumbling window in progress, with a `TumblingWindowInSeconds`.
+    window: Option<Window>,
+}
+
+impl Cursor {
+    /// Done with the stream up to `seq`: saved, with the window in progress, durably.
+    async fn save(&mut self, ctx: &Ctx, consumer: &str, table: &str, seq: u64) -> squall_tables::Result<()> {
+        let window = self.window.as_ref().map(Window::encode);
+        ctx.tables.save_stream_checkpoint_with(consumer, table, &self.label, seq, window.as_deref()).await?;
+        self.after = seq;
+        Ok(())
+    }
 }
 
 /// What to do after one step.
@@ -126,8 +139,25 @@ async fn step(
             break;
         }
     }
+    // A tumbling window that has ended (by the clock, or a record past it) gets its final
+    // invocation before anything of the next.
+    let window_end = m.tumbling_window_s.zip(c.window.as_ref()).map(|(len, w)| (len, w.end_ms(len)));
+    if let Some((len, end)) = window_end {
+        if records.first().map_or(ctx.clock.now_ms() >= end, |r| r.at_ms >= end) {
+            return close_window(ctx, at, c, table, m, len).await;
+        }
+        if records.is_empty() {
+            return Ok(Next::IdleUntil(end));
+        }
+    }
     if records.is_empty() {
         return Ok(Next::Idle);
+    }
+    if let Some(len) = m.tumbling_window_s {
+        // One window's records per batch.
+        let window = c.window.get_or_insert_with(|| Window::of(records[0].at_ms, len));
+        let end = window.end_ms(len);
+        records.retain(|r| r.at_ms < end);
     }
     if let Some(age) = m.maximum_record_age_s {
         let oldest = ctx.clock.now_ms().saturating_sub(u64::from(age) * 1000);
@@ -171,14 +201,12 @@ async fn step(
             // Past them for good (they are the oldest), so no later read reports them again.
             let through = expired[expired.len() - 1].seq;
             if records.first().is_none_or(|r| r.seq > through) {
-                ctx.tables.save_stream_checkpoint(consumer, table, &label, through).await?;
-                c.after = through;
+                c.save(ctx, consumer, table, through).await?;
             }
         }
         if records.is_empty() {
             // All too old: skip them.
-            ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
-            c.after = last;
+            c.save(ctx, consumer, table, last).await?;
             c.failures = 0;
             return Ok(Next::Go);
         }
@@ -207,17 +235,23 @@ async fn step(
         .filter(|(_, json)| filters.admit(json))
         .unzip();
     if records.is_empty() {
-        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
-        c.after = last;
+        c.save(ctx, consumer, table, last).await?;
         c.failures = 0;
         return Ok(Next::Go);
     }
-    let event = json!({ "Records": shown });
+    let event = match (m.tumbling_window_s, &c.window) {
+        (Some(len), Some(w)) => w.event(len, shown, &shard_of(ctx, table, &label), &arn, false),
+        _ => json!({ "Records": shown }),
+    };
     let request_id = RequestId::new();
     let trace = TraceContext::new_root();
     // A table's stream carries no trace header: its chains are not counted (nor on Lambda).
     let payload = Bytes::from(event.to_string());
     let outcome = ctx.functions.invoke_event(&record, payload, &request_id, &trace, &Default::default()).await;
+    // A window's next invocation gets the state this one returned.
+    if let (EventOutcome::Answered(body), Some(w)) = (&outcome, c.window.as_mut()) {
+        w.take_state(body);
+    }
     let failure = match outcome {
         EventOutcome::Answered(body) if m.report_batch_item_failures => match first_failure(&body, &records) {
             Ok(None) => None,
@@ -225,8 +259,7 @@ async fn step(
                 // Done with everything before the first failed record; the next batch
                 // starts there, and its attempts count from this one.
                 if let Some(done) = records.iter().take_while(|r| r.seq < seq).last() {
-                    ctx.tables.save_stream_checkpoint(consumer, table, &label, done.seq).await?;
-                    c.after = done.seq;
+                    c.save(ctx, consumer, table, done.seq).await?;
                     c.failures = 0;
                 }
                 Some(format!("the function reported record {} as failed", format_seq(seq)))
@@ -241,8 +274,7 @@ async fn step(
     };
     let Some(failure) = failure else {
         ctx.functions.note_mapping_result(&m.uuid, crate::OK);
-        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
-        c.after = last;
+        c.save(ctx, consumer, table, last).await?;
         c.failures = 0;
         c.limit = None;
         return Ok(Next::Go);
@@ -288,8 +320,7 @@ async fn step(
                 );
             }
         }
-        ctx.tables.save_stream_checkpoint(consumer, table, &label, last).await?;
-        c.after = last;
+        c.save(ctx, consumer, table, last).await?;
         c.failures = 0;
         c.limit = None;
         return Ok(Next::Go);
@@ -370,18 +401,24 @@ async fn open_cursor(
     label: &str,
     m: &EventSourceMapping,
 ) -> squall_tables::Result<Cursor> {
-    let after = match ctx.tables.stream_checkpoint(consumer, table, label).await? {
-        Some(after) => after,
-        None => match m.starting_position {
-            StartingPosition::TrimHorizon => ctx.tables.stream_position(table, label, Start::TrimHorizon).await?,
-            StartingPosition::Latest => {
-                let after = ctx.tables.stream_position(table, label, Start::Latest).await?;
-                ctx.tables.save_stream_checkpoint(consumer, table, label, after).await?;
-                after
-            }
-        },
+    let (after, window) = match ctx.tables.stream_checkpoint_with(consumer, table, label).await? {
+        // A tumbling window in progress is kept with the checkpoint.
+        Some((after, kept)) => {
+            (after, kept.as_deref().and_then(Window::decode).filter(|_| m.tumbling_window_s.is_some()))
+        }
+        None => (
+            match m.starting_position {
+                StartingPosition::TrimHorizon => ctx.tables.stream_position(table, label, Start::TrimHorizon).await?,
+                StartingPosition::Latest => {
+                    let after = ctx.tables.stream_position(table, label, Start::Latest).await?;
+                    ctx.tables.save_stream_checkpoint(consumer, table, label, after).await?;
+                    after
+                }
+            },
+            None,
+        ),
     };
-    Ok(Cursor { label: label.to_string(), after, failures: 0, limit: None })
+    Ok(Cursor { label: label.to_string(), after, failures: 0, limit: None, window })
 }
 
 /// The first record a `ReportBatchItemFailures` answer names, if any. An answer that is
@@ -406,4 +443,56 @@ fn first_failure(body: &[u8], records: &[StreamRecord]) -> Result<Option<u64>, S
         first = Some(first.map_or(seq, |f: u64| f.min(seq)));
     }
     Ok(first)
+}
+
+/// The final invocation of the cursor's tumbling window (no records, its state,
+/// `isFinalInvokeForWindow`), after which the next window starts afresh; retried as a
+/// failing batch is, and given up on past the mapping's retries.
+async fn close_window(
+    ctx: &Ctx,
+    at: Poll<'_>,
+    c: &mut Cursor,
+    table: &str,
+    m: &EventSourceMapping,
+    len: u32,
+) -> squall_tables::Result<Next> {
+    let Poll { function, consumer, stop } = at;
+    if !crate::current(ctx, function, m, stop) {
+        return Ok(Next::Idle);
+    }
+    let Some(record) = crate::target(ctx, function, m) else { return Ok(Next::Idle) };
+    let Some(window) = c.window.clone() else { return Ok(Next::Go) };
+    let arn = stream_arn(&ctx.region, squall_types::ACCOUNT_ID, table, &c.label);
+    let event = window.event(len, Vec::new(), &shard_of(ctx, table, &c.label), &arn, true);
+    let (request_id, trace) = (RequestId::new(), TraceContext::new_root());
+    let payload = Bytes::from(event.to_string());
+    let failure = match ctx.functions.invoke_event(&record, payload, &request_id, &trace, &Default::default()).await {
+        EventOutcome::Answered(_) | EventOutcome::Unreadable(_) => None,
+        EventOutcome::Throttled => return Ok(Next::Sleep(jitter(Duration::from_secs(1)))),
+        EventOutcome::Failed { message, .. } | EventOutcome::Stopped(message) => Some(message),
+    };
+    let start = squall_types::format_iso8601_millis_z(window.start_ms);
+    if let Some(failure) = failure {
+        c.failures += 1;
+        if !m.maximum_retry_attempts.is_some_and(|max| c.failures > max) {
+            let delay = ctx
+                .policy
+                .retry_delay
+                .saturating_mul(2u32.saturating_pow(c.failures - 1))
+                .min(ctx.policy.max_retry_delay);
+            let message = format!("the final invocation of the window from {start} failed, retrying: {failure}");
+            ctx.functions.platform_line(function, &request_id, &trace, message);
+            return Ok(Next::Sleep(jitter(delay)));
+        }
+        let message = format!(
+            "the final invocation of the window from {start} failed {} times, giving it up: {failure}",
+            c.failures
+        );
+        ctx.functions.platform_line(function, &request_id, &trace, message);
+    }
+    c.window = None;
+    c.failures = 0;
+    let after = c.after;
+    c.save(ctx, consumer, table, after).await?;
+    Ok(Next::Go)
 }

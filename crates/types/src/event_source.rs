@@ -71,6 +71,11 @@ pub struct EventSourceMapping {
     /// `DestinationConfig.OnFailure` (streams): where a record of a batch given up on goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<String>,
+    /// `TumblingWindowInSeconds` (streams, 1 to 900): batches are grouped in windows of
+    /// this length by their records' times, and the function's returned `state` is handed
+    /// to its next invocation in the window, then to a final one when the window ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tumbling_window_s: Option<u32>,
     /// Made through Lambda's API (a deploy keeps it; it does not declare it).
     #[serde(default)]
     pub from_api: bool,
@@ -88,6 +93,8 @@ impl EventSourceMapping {
     pub const MAX_RETRY_ATTEMPTS: u32 = 10_000;
     /// Lambda's bounds on `maximumRecordAgeInSeconds` (besides -1).
     pub const RECORD_AGE_RANGE_S: (u32, u32) = (60, 604_800);
+    /// Lambda's bound on `TumblingWindowInSeconds`.
+    pub const MAX_TUMBLING_WINDOW_S: u32 = 900;
 
     /// A mapping of `source` with Lambda's defaults (batches of 100 stream records, or of
     /// 10 messages).
@@ -111,6 +118,7 @@ impl EventSourceMapping {
             maximum_concurrency: None,
             bisect_on_error: false,
             on_failure: None,
+            tumbling_window_s: None,
             from_api: false,
             last_modified_ms: 0,
         }
@@ -164,6 +172,12 @@ impl EventSourceMapping {
         let queue = matches!(self.source, EventSource::Sqs { .. });
         if queue && (self.bisect_on_error || self.on_failure.is_some()) {
             return Err("bisectBatchOnFunctionError and an on-failure destination are for streams; a queue's failed messages go to its own dead-letter queue".into());
+        }
+        if queue && self.tumbling_window_s.is_some() {
+            return Err("tumbling windows are for streams (Kinesis and DynamoDB), not queues".into());
+        }
+        if self.tumbling_window_s.is_some_and(|w| !(1..=Self::MAX_TUMBLING_WINDOW_S).contains(&w)) {
+            return Err(format!("tumblingWindowInSeconds is outside 0..={}", Self::MAX_TUMBLING_WINDOW_S));
         }
         if queue && (self.maximum_retry_attempts.is_some() || self.maximum_record_age_s.is_some()) {
             return Err("maximumRetryAttempts and maximumRecordAgeInSeconds are for streams; a queue's redrive policy decides how often a message is tried".into());

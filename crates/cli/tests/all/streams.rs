@@ -53,3 +53,33 @@ fn stream_records_past_their_maximum_age_are_given_up_to_the_on_failure_destinat
     assert!(logs.contains("older than 60 s (MaximumRecordAgeInSeconds): skipped"), "{logs}");
     Ok(())
 }
+
+#[test]
+fn tumbling_windows_hand_state_between_invocations_and_end_with_a_final_one() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in_with(&data, &["--dev"])?;
+    let script = root().join("tests/clients/stream_windows.py");
+    let run = |server: &Server, phase: &str, done: &str| -> Result {
+        let out = server.python_with(&script, &[phase]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+        assert!(stdout.contains(done), "{stdout}");
+        Ok(())
+    };
+    run(&server, "setup", "window setup done")?;
+    // Just past the start of a window (they are aligned to the minute), so the three items
+    // fall in one.
+    let now: serde_json::Value =
+        serde_json::from_str(&server.signed_api("GET", "/squall/v1/clock", vec![], 0)?.text())?;
+    let now = now["nowMs"].as_u64().unwrap();
+    let to_next = 60_000 - now % 60_000 + 1_000;
+    ok(&server.squall(&["clock", "advance", &format!("{to_next}ms")]))?;
+    run(&server, "fill", "window filled")?;
+    // The window in progress is kept with the checkpoint: after kill -9 its state is there.
+    server.kill9()?;
+    let server = Server::start_in_with(&data, &["--dev"])?;
+    // Past the window's end whatever the restarted clock's offset.
+    ok(&server.squall(&["clock", "advance", &format!("{}ms", to_next + 125_000)]))?;
+    run(&server, "close", "all tumbling window checks passed")
+}

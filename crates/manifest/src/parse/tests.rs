@@ -367,8 +367,8 @@ resources:
     assert!(e.contains("batchSize 20000 is outside 1..=10000"), "{e}");
     let e = bad("startingPosition: LATEST", "startingPosition: SOMETIME");
     assert!(e.contains("startingPosition: must be LATEST or TRIM_HORIZON"), "{e}");
-    let e = bad("maximumRetryAttempts: 3", "tumblingWindowInSeconds: 60");
-    assert!(e.contains("tumblingWindowInSeconds: tumbling windows are not supported yet"), "{e}");
+    let e = bad("maximumRetryAttempts: 3", "tumblingWindowInSeconds: 901");
+    assert!(e.contains("tumblingWindowInSeconds is outside 0..=900"), "{e}");
     let e = bad("maximumRetryAttempts: 3", "filterPatterns: [{eventName: []}]");
     assert!(e.contains("filterPatterns[0]: is not a valid filter pattern"), "{e}");
     let e =
