@@ -474,7 +474,7 @@ async fn close_window(
     let start = squall_types::format_iso8601_millis_z(window.start_ms);
     if let Some(failure) = failure {
         c.failures += 1;
-        if !m.maximum_retry_attempts.is_some_and(|max| c.failures > max) {
+        if m.maximum_retry_attempts.is_none_or(|max| c.failures <= max) {
             let delay = ctx
                 .policy
                 .retry_delay
