@@ -391,13 +391,22 @@ impl Functions {
     /// [`squall_types::RECURSION_LIMIT`] times already is stopped unless the function
     /// allows recursive loops.
     fn count_hop(&self, function: &FunctionRecord, invocation: &mut Invocation) -> Option<squall_runtime::Failure> {
-        // A request from outside (an HTTP route or URL, anyone's) starts a chain: a count it
-        // carried could stop what its function goes on to trigger.
-        let outside = matches!(invocation.trigger, squall_runtime::Trigger::Http { .. });
         let headers = invocation.request.headers_mut();
         let incoming = headers.get(squall_runtime::TRACE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let lineage =
-            if outside { squall_types::Lineage::default() } else { squall_types::Lineage::from_trace_header(incoming) };
+        if matches!(invocation.trigger, squall_runtime::Trigger::Http { .. }) {
+            // A request from outside (an HTTP route or URL, anyone's) is no hop of a chain: a
+            // count it carried could stop what its function goes on to trigger, so it is
+            // dropped (and nothing is written on the common path, a request without one).
+            if incoming.contains("Lineage=") {
+                let kept = squall_types::Lineage::without_lineage(incoming);
+                match http::HeaderValue::from_str(&kept) {
+                    Ok(v) if !kept.is_empty() => headers.insert(squall_runtime::TRACE_HEADER, v),
+                    _ => headers.remove(squall_runtime::TRACE_HEADER),
+                };
+            }
+            return None;
+        }
+        let lineage = squall_types::Lineage::from_trace_header(incoming);
         let name = function.config.name.as_str();
         let count = lineage.count(name);
         if lineage.stops(name, function.config.recursive_loop_allowed) {

@@ -115,9 +115,15 @@ impl Capture {
         if size > MAX_KEPT_BODY {
             return Ok(None);
         }
-        let body = std::mem::replace(invocation.request.body_mut(), squall_runtime::full_body(bytes::Bytes::new()));
-        let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-        *invocation.request.body_mut() = squall_runtime::full_body(bytes.clone());
+        // An empty body (a GET) is left as it is; another is read and put back.
+        let bytes = if size == 0 {
+            bytes::Bytes::new()
+        } else {
+            let body = std::mem::replace(invocation.request.body_mut(), squall_runtime::full_body(bytes::Bytes::new()));
+            let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+            *invocation.request.body_mut() = squall_runtime::full_body(bytes.clone());
+            bytes
+        };
         let r = &invocation.request;
         Ok(Some(Capture {
             method: r.method().clone(),

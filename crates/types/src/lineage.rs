@@ -82,13 +82,18 @@ impl Lineage {
         format!("Lineage={}", self.field())
     }
 
+    /// `header` (an X-Ray trace header) without its `Lineage` field.
+    pub fn without_lineage(header: &str) -> String {
+        let fields: Vec<&str> =
+            header.split(';').map(str::trim).filter(|f| !f.is_empty() && !f.starts_with("Lineage=")).collect();
+        fields.join(";")
+    }
+
     /// `header` (an X-Ray trace header, perhaps empty) with these counts as its `Lineage`.
     pub fn in_header(&self, header: &str) -> String {
-        let mut fields: Vec<&str> =
-            header.split(';').map(str::trim).filter(|f| !f.is_empty() && !f.starts_with("Lineage=")).collect();
+        let others = Self::without_lineage(header);
         let lineage = self.header();
-        fields.push(&lineage);
-        fields.join(";")
+        if others.is_empty() { lineage } else { format!("{others};{lineage}") }
     }
 }
 
