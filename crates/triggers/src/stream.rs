@@ -188,15 +188,7 @@ async fn step(
                     attempts: c.failures,
                     condition: "RecordAgeExceeded",
                 };
-                let body = info.record(&request_id, &record, ctx.clock.now_ms(), &ctx.region);
-                if let Err(why) = ctx.functions.deliver_to_destination(&record, destination, body).await {
-                    ctx.functions.platform_line(
-                        function,
-                        &request_id,
-                        &trace,
-                        format!("the record of skipped records {range} did not reach {destination}: {why}"),
-                    );
-                }
+                info.send(ctx, function, &record, destination, (&request_id, &trace), &range).await;
             }
             // Past them for good (they are the oldest), so no later read reports them again.
             let through = expired[expired.len() - 1].seq;
@@ -310,15 +302,7 @@ async fn step(
                 attempts: c.failures,
                 condition: "RetryAttemptsExhausted",
             };
-            let body = info.record(&request_id, &record, ctx.clock.now_ms(), &ctx.region);
-            if let Err(why) = ctx.functions.deliver_to_destination(&record, destination, body).await {
-                ctx.functions.platform_line(
-                    function,
-                    &request_id,
-                    &trace,
-                    format!("the record of skipped batch {range} did not reach {destination}: {why}"),
-                );
-            }
+            info.send(ctx, function, &record, destination, (&request_id, &trace), &range).await;
         }
         c.save(ctx, consumer, table, last).await?;
         c.failures = 0;
@@ -359,6 +343,24 @@ struct FailedBatch<'a> {
 }
 
 impl FailedBatch<'_> {
+    /// Sends the record to the on-failure `destination` as the function's role; a failure
+    /// to deliver it is a platform line of `function`'s log.
+    async fn send(
+        &self,
+        ctx: &Ctx,
+        function: &str,
+        record: &squall_types::FunctionRecord,
+        destination: &str,
+        (request_id, trace): (&RequestId, &TraceContext),
+        range: &str,
+    ) {
+        let body = self.record(request_id, record, ctx.clock.now_ms(), &ctx.region);
+        if let Err(why) = ctx.functions.deliver_to_destination(record, destination, body).await {
+            let message = format!("the record of skipped records {range} did not reach {destination}: {why}");
+            ctx.functions.platform_line(function, request_id, trace, message);
+        }
+    }
+
     /// The invocation record (Lambda's shape for a stream batch given up on).
     fn record(&self, request_id: &RequestId, f: &squall_types::FunctionRecord, now_ms: u64, region: &str) -> String {
         let (first, last) = (&self.records[0], &self.records[self.records.len() - 1]);

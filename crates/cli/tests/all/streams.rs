@@ -35,20 +35,22 @@ fn stream_events_reach_functions_with_retries_partial_failures_and_durable_check
     run(&server, "after-restart", "all restart checks passed")
 }
 
+/// Runs phase `step` of the client script `script` against `server`, which must print `done`.
+fn phase(server: &Server, script: &str, step: &str, done: &str) -> Result {
+    let out = server.python_with(&root().join("tests/clients").join(script), &[step]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
+    assert!(stdout.contains(done), "{stdout}");
+    Ok(())
+}
+
 #[test]
 fn stream_records_past_their_maximum_age_are_given_up_to_the_on_failure_destination() -> Result {
     let server = Server::start_with(&["--dev"])?;
-    let script = root().join("tests/clients/stream_record_age.py");
-    let run = |phase: &str, done: &str| -> Result {
-        let out = server.python_with(&script, &[phase]);
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-        assert!(stdout.contains(done), "{stdout}");
-        Ok(())
-    };
-    run("setup", "record age setup done")?;
+    let script = "stream_record_age.py";
+    phase(&server, script, "setup", "record age setup done")?;
     ok(&server.squall(&["clock", "advance", "2m"]))?;
-    run("check", "all record age checks passed")?;
+    phase(&server, script, "check", "all record age checks passed")?;
     let logs = ok(&server.squall(&["logs", "ager"]))?;
     assert!(logs.contains("older than 60 s (MaximumRecordAgeInSeconds): skipped"), "{logs}");
     Ok(())
@@ -59,14 +61,7 @@ fn tumbling_windows_hand_state_between_invocations_and_end_with_a_final_one() ->
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().join("data");
     let mut server = Server::start_in_with(&data, &["--dev"])?;
-    let script = root().join("tests/clients/stream_windows.py");
-    let run = |server: &Server, phase: &str, done: &str| -> Result {
-        let out = server.python_with(&script, &[phase]);
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "{stdout}\n{stderr}\n{}", server.stderr());
-        assert!(stdout.contains(done), "{stdout}");
-        Ok(())
-    };
+    let run = |server: &Server, step: &str, done: &str| phase(server, "stream_windows.py", step, done);
     run(&server, "setup", "window setup done")?;
     // Just past the start of a window (they are aligned to the minute), so the three items
     // fall in one.
