@@ -409,6 +409,26 @@ for _ in range(10):
     token = r["NextContinuationToken"]
     check(bool(token), f"page {pages} is truncated with a NextContinuationToken")
 check(pages == 3 and got == page_keys, f"MaxKeys 10 pages 25 keys in 3 pages, in order ({pages} pages)")
+# ListObjectVersions on a bucket that never had versioning: each object is its one null version.
+check(s3.get_bucket_versioning(Bucket=listing).get("Status") is None, "a new bucket has no versioning status")
+r = s3.list_object_versions(Bucket=listing, Prefix="a/")
+vs = r["Versions"]
+check([v["Key"] for v in vs] == ["a/1", "a/2", "a/b/3"], f"ListObjectVersions lists each object ({r})")
+check(all(v["VersionId"] == "null" and v["IsLatest"] and v["Size"] == 1 and v["ETag"] == md5_etag(b"x")
+          and v["Owner"]["ID"] for v in vs), "as its null version, the latest")
+check("DeleteMarkers" not in r and not r["IsTruncated"], "with no delete markers")
+r = s3.list_object_versions(Bucket=listing, Delimiter="/")
+check([p["Prefix"] for p in r["CommonPrefixes"]] == ["a/", "b/", "o/", "page/"], "ListObjectVersions with a delimiter")
+r = s3.list_object_versions(Bucket=listing, Prefix="page/", MaxKeys=10)
+check(r["IsTruncated"] and r["NextKeyMarker"] == "page/09" and r["NextVersionIdMarker"] == "null",
+      "a truncated version listing names the next markers")
+r = s3.list_object_versions(Bucket=listing, Prefix="page/", KeyMarker="page/09", VersionIdMarker="null")
+check([v["Key"] for v in r["Versions"]][:2] == ["page/10", "page/11"], "and goes on after them")
+pages = s3.get_paginator("list_object_versions").paginate(Bucket=listing, Prefix="page/", PaginationConfig={"PageSize": 7})
+check([v["Key"] for p in pages for v in p.get("Versions", [])] == page_keys, "boto3's paginator walks every version")
+check(error(s3.list_object_versions, Bucket=listing, VersionIdMarker="null") == ("InvalidArgument", 400),
+      "a version-id marker without a key marker is refused")
+check(code(s3.list_object_versions, Bucket=f"no-such-{RUN}") == "NoSuchBucket", "ListObjectVersions of a missing bucket")
 r = s3.list_objects_v2(Bucket=listing, Prefix="page/", StartAfter="page/19")
 check([o["Key"] for o in r["Contents"]] == page_keys[20:], "StartAfter starts after the key")
 r = s3.list_objects_v2(Bucket=listing, StartAfter="zzz")

@@ -1,5 +1,6 @@
 //! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
-//! GetBucketLocation, GetBucketVersioning, ListObjects and ListObjectsV2.
+//! GetBucketLocation, GetBucketVersioning, ListObjects and ListObjectsV2 (ListObjectVersions
+//! is `versions`).
 
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml, xml_response};
@@ -106,7 +107,8 @@ pub(super) async fn get(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -
 }
 
 /// S3's `encoding-type=url`: every byte but unreserved characters and `/` escaped.
-const URL_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+pub(super) const URL_KEY: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
 async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
     let v2 = match req.param("list-type") {

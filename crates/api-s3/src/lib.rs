@@ -14,6 +14,7 @@ mod notifications;
 pub(crate) mod objects;
 mod policy;
 mod source;
+mod versions;
 mod website;
 pub mod website_endpoint;
 mod xml;
@@ -209,7 +210,7 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 22] = [
+const UNSUPPORTED: [&str; 21] = [
     "acl",
     "policyStatus",
     "lifecycle",
@@ -231,7 +232,6 @@ const UNSUPPORTED: [&str; 22] = [
     "restore",
     "select",
     "attributes",
-    "versions",
 ];
 
 /// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
@@ -277,7 +277,7 @@ fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
 
 /// The query parameters of bucket reads (listings, uploads, location, versioning) and of
 /// DeleteObjects.
-const BUCKET_PARAMS: [&str; 18] = [
+const BUCKET_PARAMS: [&str; 20] = [
     "list-type",
     "prefix",
     "delimiter",
@@ -296,6 +296,8 @@ const BUCKET_PARAMS: [&str; 18] = [
     "delete",
     "x-id",
     "optional-object-attributes",
+    "versions",
+    "version-id-marker",
 ];
 
 /// Query parameters that carry a presigned URL's signature.
@@ -346,6 +348,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "ListObjects" | "ListObjectsV2" | "GetBucketLocation" | "GetBucketVersioning" => {
             buckets::get(objects, req, &b).await
         }
+        "ListObjectVersions" => versions::list(objects, req, &b).await,
         "CreateMultipartUpload" => multipart::create(objects, req, &b, &k).await,
         "CompleteMultipartUpload" => multipart::complete(objects, req, &b, &k).await,
         "UploadPart" | "UploadPartCopy" => multipart::upload_part(objects, req, &b, &k).await,
@@ -376,6 +379,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::GET, true, false) if req.has("uploads") => "ListMultipartUploads",
         (&Method::GET, true, false) if req.has("location") => "GetBucketLocation",
         (&Method::GET, true, false) if req.has("versioning") => "GetBucketVersioning",
+        (&Method::GET, true, false) if req.has("versions") => "ListObjectVersions",
         (&Method::GET, true, false) if req.param("list-type") == Some("2") => "ListObjectsV2",
         (&Method::GET, true, false) => "ListObjects",
         (&Method::POST, true, true) if req.has("uploads") => "CreateMultipartUpload",

@@ -279,6 +279,7 @@ pub static ACTIONS: &[Action] = &[
     row("s3", "ListMultipartUploads", "s3:ListBucketMultipartUploads", Resource::Bucket),
     row("s3", "ListObjects", "s3:ListBucket", Resource::Bucket),
     row("s3", "ListObjectsV2", "s3:ListBucket", Resource::Bucket),
+    row("s3", "ListObjectVersions", "s3:ListBucketVersions", Resource::Bucket),
     row("s3", "ListParts", "s3:ListMultipartUploadParts", Resource::Object),
     row("s3", "PutBucketPolicy", "s3:PutBucketPolicy", Resource::Bucket),
     row("s3", "PutBucketCors", "s3:PutBucketCORS", Resource::Bucket),
