@@ -11,49 +11,17 @@ Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFA
 in the environment; exits non-zero with the failing check on the first failure.
 """
 
-import io
 import json
 import sys
 import time
-import zipfile
 
-import boto3
-
-lam = boto3.client("lambda")
-sqs = boto3.client("sqs")
-ddb = boto3.client("dynamodb")
-iam = boto3.client("iam")
-ROLE = "arn:aws:iam::000000000000:role/ager"
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
+from stream_common import check, ddb, lam, sqs, streamed_function
 
 
 def setup():
-    iam.create_role(RoleName="ager", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }))
-    iam.put_role_policy(RoleName="ager", PolicyName="read", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-            "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams",
-            "sqs:SendMessage"]}],
-    }))
     sqs.create_queue(QueueName="too-old")
-    ddb.create_table(TableName="aged", AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
-    stream_arn = ddb.describe_table(TableName="aged")["Table"]["LatestStreamArn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    raise RuntimeError('always')\n")
-    lam.create_function(FunctionName="ager", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                        Code={"ZipFile": buf.getvalue()})
+    code = "def handler(event, context):\n    raise RuntimeError('always')\n"
+    stream_arn = streamed_function("ager", "aged", code)
     m = lam.create_event_source_mapping(
         EventSourceArn=stream_arn, FunctionName="ager", StartingPosition="LATEST", MaximumRetryAttempts=-1,
         MaximumRecordAgeInSeconds=60,

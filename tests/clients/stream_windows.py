@@ -16,20 +16,12 @@ Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFA
 in the environment; exits non-zero with the failing check on the first failure.
 """
 
-import io
 import json
 import sys
 import time
-import zipfile
 
-import boto3
 from botocore.exceptions import ClientError
-
-lam = boto3.client("lambda")
-sqs = boto3.client("sqs")
-ddb = boto3.client("dynamodb")
-iam = boto3.client("iam")
-ROLE = "arn:aws:iam::000000000000:role/windower"
+from stream_common import check, ddb, lam, sqs, streamed_function
 
 APP = """
 import json, boto3
@@ -42,13 +34,6 @@ def handler(event, context):
         "window": event["window"], "shard": event.get("shardId")}))
     return {"state": {"sum": event["state"].get("sum", 0) + added}}
 """
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def out_url():
@@ -66,26 +51,8 @@ def reports(want, seconds=30):
 
 
 def setup():
-    iam.create_role(RoleName="windower", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }))
-    iam.put_role_policy(RoleName="windower", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-            "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams",
-            "sqs:SendMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]}],
-    }))
     sqs.create_queue(QueueName="window-out")
-    ddb.create_table(TableName="windowed", AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
-    stream_arn = ddb.describe_table(TableName="windowed")["Table"]["LatestStreamArn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", APP)
-    lam.create_function(FunctionName="windower", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                        Code={"ZipFile": buf.getvalue()})
+    stream_arn = streamed_function("windower", "windowed", APP)
     m = lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName="windower", StartingPosition="LATEST",
                                         BatchSize=1, TumblingWindowInSeconds=60)
     check(m["TumblingWindowInSeconds"] == 60, "the mapping's window")

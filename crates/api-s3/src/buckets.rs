@@ -107,8 +107,49 @@ pub(super) async fn get(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -
 }
 
 /// S3's `encoding-type=url`: every byte but unreserved characters and `/` escaped.
-pub(super) const URL_KEY: &AsciiSet =
-    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+const URL_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
+/// What every listing of a bucket reads: page size, `encoding-type`, prefix and delimiter.
+pub(super) struct Listing {
+    pub(super) max_keys: usize,
+    pub(super) url: bool,
+    pub(super) prefix: String,
+    pub(super) delimiter: Option<String>,
+}
+
+impl Listing {
+    pub(super) fn read(req: &S3Request) -> Result<Listing, S3Error> {
+        let url = match req.param("encoding-type") {
+            None => false,
+            Some("url") => true,
+            Some(other) => {
+                return Err(S3Error::invalid_argument(format!(
+                    "Invalid Encoding Method specified in Request: {other}"
+                )));
+            }
+        };
+        Ok(Listing {
+            max_keys: req.page_size("max-keys")?,
+            url,
+            prefix: req.param("prefix").unwrap_or("").to_string(),
+            delimiter: req.param("delimiter").filter(|d| !d.is_empty()).map(str::to_string),
+        })
+    }
+
+    /// A key, prefix or marker as the listing answers it (URL-encoded when asked).
+    pub(super) fn enc(&self, s: &str) -> String {
+        if self.url { utf8_percent_encode(s, URL_KEY).to_string() } else { s.to_string() }
+    }
+
+    /// The page's common prefixes.
+    pub(super) fn common_prefixes(&self, x: &mut Xml, prefixes: &[String]) {
+        for p in prefixes {
+            x.nest("CommonPrefixes", |x| {
+                x.elem("Prefix", &self.enc(p));
+            });
+        }
+    }
+}
 
 async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
     let v2 = match req.param("list-type") {
@@ -116,17 +157,13 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
         Some("2") => true,
         Some(other) => return Err(S3Error::invalid_argument(format!("Invalid list-type {other:?}"))),
     };
-    let max_keys = req.page_size("max-keys")?;
-    let url = match req.param("encoding-type") {
-        None => false,
-        Some("url") => true,
-        Some(other) => {
-            return Err(S3Error::invalid_argument(format!("Invalid Encoding Method specified in Request: {other}")));
-        }
-    };
-    let enc = |s: &str| if url { utf8_percent_encode(s, URL_KEY).to_string() } else { s.to_string() };
-    let prefix = req.param("prefix").unwrap_or("").to_string();
-    let delimiter = req.param("delimiter").filter(|d| !d.is_empty()).map(str::to_string);
+    if req.has("version-id-marker") {
+        // ListObjectVersions' parameter (with `?versions`): a plain listing would ignore it.
+        return Err(S3Error::invalid_argument("version-id-marker is a parameter of ListObjectVersions (?versions)"));
+    }
+    let listing = Listing::read(req)?;
+    let Listing { max_keys, url, ref prefix, ref delimiter } = listing;
+    let enc = |s: &str| listing.enc(s);
     let token = req.param("continuation-token");
     let after = if v2 {
         match token {
@@ -148,7 +185,7 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
     let fetch_owner = !v2 || req.param("fetch-owner") == Some("true");
     let owner = owner_id();
     Ok(xml_response("ListBucketResult", |x| {
-        x.elem("Name", bucket).elem("Prefix", &enc(&prefix));
+        x.elem("Name", bucket).elem("Prefix", &enc(prefix));
         if let Some(d) = &delimiter {
             x.elem("Delimiter", &enc(d));
         }
@@ -198,10 +235,6 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
                 x.elem("StorageClass", "STANDARD");
             });
         }
-        for p in &page.common_prefixes {
-            x.nest("CommonPrefixes", |x| {
-                x.elem("Prefix", &enc(p));
-            });
-        }
+        listing.common_prefixes(x, &page.common_prefixes);
     }))
 }

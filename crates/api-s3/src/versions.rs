@@ -2,11 +2,10 @@
 //! object is its one `null` version, the latest — what S3 answers for a bucket that never
 //! had versioning enabled, and what cleanup tools and SDK helpers ask even of such buckets.
 
-use super::buckets::URL_KEY;
+use super::buckets::Listing;
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml_response};
 use http::Response;
-use percent_encoding::utf8_percent_encode;
 use squall_objects::{ListRequest, Objects};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
@@ -16,17 +15,9 @@ use std::sync::Arc;
 const NULL: &str = "null";
 
 pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Result<Response<Body>, S3Error> {
-    let max_keys = req.page_size("max-keys")?;
-    let url = match req.param("encoding-type") {
-        None => false,
-        Some("url") => true,
-        Some(other) => {
-            return Err(S3Error::invalid_argument(format!("Invalid Encoding Method specified in Request: {other}")));
-        }
-    };
-    let enc = |s: &str| if url { utf8_percent_encode(s, URL_KEY).to_string() } else { s.to_string() };
-    let prefix = req.param("prefix").unwrap_or("").to_string();
-    let delimiter = req.param("delimiter").filter(|d| !d.is_empty()).map(str::to_string);
+    let listing = Listing::read(req)?;
+    let Listing { max_keys, url, ref prefix, ref delimiter } = listing;
+    let enc = |s: &str| listing.enc(s);
     let key_marker = req.param("key-marker").filter(|k| !k.is_empty()).map(str::to_string);
     let version_marker = req.param("version-id-marker").filter(|v| !v.is_empty());
     match (version_marker, &key_marker) {
@@ -42,7 +33,7 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
     let page = objects.list_objects(bucket, &request).await?;
     let owner = owner_id();
     Ok(xml_response("ListVersionsResult", |x| {
-        x.elem("Name", bucket).elem("Prefix", &enc(&prefix));
+        x.elem("Name", bucket).elem("Prefix", &enc(prefix));
         x.elem("KeyMarker", &enc(key_marker.as_deref().unwrap_or("")));
         x.elem("VersionIdMarker", version_marker.unwrap_or(""));
         if page.truncated
@@ -74,10 +65,6 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
                 });
             });
         }
-        for p in &page.common_prefixes {
-            x.nest("CommonPrefixes", |x| {
-                x.elem("Prefix", &enc(p));
-            });
-        }
+        listing.common_prefixes(x, &page.common_prefixes);
     }))
 }
