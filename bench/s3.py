@@ -3,7 +3,9 @@
 
 Prints, in one run on this machine, beside moto's server (`moto_server`, the usual local S3
 stand-in) measured with the same clients and workload, with the ratio:
-  - small objects: PutObject and GetObject of 1 KiB objects, ops/s and p50/p99 latency.
+  - small objects: PutObject and GetObject of 1 KiB objects, ops/s and p50/p99 latency, and
+    PutObject into a bucket with versioning enabled (each PUT a new version: Squall reads the
+    current version and moves it aside in the same store write).
     Closed loop: CONNECTIONS keep-alive connections spread over PROCESSES client processes
     (a thread per connection), each running requests back to back for DURATION seconds.
     The client is this script: a bare HTTP/1.1 client over sockets (http.client costs about
@@ -68,6 +70,7 @@ from wasm_http import ROOT, Squall, free_port, log, run, wait_http  # noqa: E402
 
 REGION = "us-east-1"
 BUCKET = "bench"
+VBUCKET = "bench-versioned"
 SMALL = 1024  # bytes per small object
 CHUNK = 1 << 20  # the large transfers' slice
 MIB = 1 << 20
@@ -75,8 +78,9 @@ SMALL_TARGET = 20.0  # times moto's ops/s, PUT and GET
 GET_TARGET_MBS = 1000.0  # large GET, MB/s (1 GB/s), from the page cache
 RSS_TARGET_MIB = 100  # peak RSS during a 5 GiB upload
 RSS_TARGET_GIB = 5
-SMALL_OPS = ["put", "get"]
-NAMES = {"put": "PutObject", "get": "GetObject"}
+SMALL_OPS = ["put", "get", "vput"]
+NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned bucket"}
+TARGET_OPS = ["put", "get"]  # the ops the small-object target names
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SAFE_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 HEADER = re.compile(rb"\r\n([^:\r\n]+):[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)")
@@ -124,11 +128,12 @@ class Signer:
                 self.key = k
         return self.amz_date
 
-    def headers(self, method, path, payload_hash):
-        """The signed headers of a request for `path` (already URI-encoded, no query), in order."""
+    def headers(self, method, path, payload_hash, query=""):
+        """The signed headers of a request for `path` (already URI-encoded; `query` canonical),
+        in order."""
         amz_date = self._clock()
         scope = f"{self.day}/{REGION}/s3/aws4_request"
-        canonical = (f"{method}\n{path}\n\nhost:{self.host}\nx-amz-content-sha256:{payload_hash}\n"
+        canonical = (f"{method}\n{path}\n{query}\nhost:{self.host}\nx-amz-content-sha256:{payload_hash}\n"
                      f"x-amz-date:{amz_date}\n\nhost;x-amz-content-sha256;x-amz-date\n{payload_hash}")
         to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         signature = hmac.digest(self.key, to_sign.encode(), "sha256").hex()
@@ -136,11 +141,12 @@ class Signer:
                 ("authorization", f"AWS4-HMAC-SHA256 Credential={self.key_id}/{scope}, "
                                   f"SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}")]
 
-    def request(self, method, path, body=b""):
-        """The whole signed request, as bytes, with the SHA-256 of `body`."""
+    def request(self, method, path, body=b"", query=""):
+        """The whole signed request, as bytes, with the SHA-256 of `body`; `query` is in
+        canonical form (`versioning=`)."""
         path = uri_path(path)
-        lines = [f"{method} {path} HTTP/1.1"]
-        lines += [f"{k}: {v}" for k, v in self.headers(method, path, hashlib.sha256(body).hexdigest())]
+        lines = [f"{method} {path}{'?' + query if query else ''} HTTP/1.1"]
+        lines += [f"{k}: {v}" for k, v in self.headers(method, path, hashlib.sha256(body).hexdigest(), query)]
         if body or method in ("PUT", "POST"):
             lines.append(f"content-length: {len(body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -251,10 +257,11 @@ def small_worker(index, threads, op, t, start_at, seconds, keys, out):
         rng = random.Random(index * 1000 + n)
         time.sleep(max(0.0, start_at - time.monotonic()))
         end = start_at + seconds
+        bucket = VBUCKET if op == "vput" else BUCKET
         while time.monotonic() < end:
-            if op == "put":
+            if op in ("put", "vput"):
                 key = f"{prefix}{stored}"
-                data, expected = signer.request("PUT", f"/{BUCKET}/{key}", small_body(key)), None
+                data, expected = signer.request("PUT", f"/{bucket}/{key}", small_body(key)), None
             else:
                 p, count = keys[rng.randrange(len(keys))]
                 key = f"{p}{rng.randrange(count)}"
@@ -269,7 +276,7 @@ def small_worker(index, threads, op, t, start_at, seconds, keys, out):
             if status == 200 and (expected is None or body == expected):
                 done += 1
                 samples.append((t1 - t0) // 1000)
-                stored += op == "put"
+                stored += op != "get"
             else:
                 errors += 1
                 if first_error is None:
@@ -478,10 +485,18 @@ def large_rounds(t, key, pattern, md5, rounds, rss_pids):
     return res
 
 
-def create_bucket(t):
-    status, _, body = Conn(t.port).request(Signer(t).request("PUT", f"/{BUCKET}"))
+def create_bucket(t, bucket=BUCKET):
+    status, _, body = Conn(t.port).request(Signer(t).request("PUT", f"/{bucket}"))
     if status != 200:
-        raise RuntimeError(f"{t.name}: CreateBucket {BUCKET}: status {status}: {body[:300]!r}")
+        raise RuntimeError(f"{t.name}: CreateBucket {bucket}: status {status}: {body[:300]!r}")
+
+
+def enable_versioning(t, bucket):
+    doc = b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status>' \
+          b'</VersioningConfiguration>'
+    status, _, body = Conn(t.port).request(Signer(t).request("PUT", f"/{bucket}", doc, query="versioning="))
+    if status != 200:
+        raise RuntimeError(f"{t.name}: PutBucketVersioning {bucket}: status {status}: {body[:300]!r}")
 
 
 def delete_object(t, key):
@@ -526,6 +541,8 @@ def main():
         pids = [sq.pid, mt.pid]
         for t in (sq, mt):
             create_bucket(t)
+            create_bucket(t, VBUCKET)
+            enable_versioning(t, VBUCKET)
 
         for op in SMALL_OPS:
             for t in (sq, mt):
@@ -638,7 +655,7 @@ def main():
                 print(f"; GET failed: {huge['error']}")
 
     print("\ntargets")
-    lowest = min(ratios.values())
+    lowest = min(ratios[op] for op in TARGET_OPS)
     small_errors = sum(r["errors"] for r in small.values())
     print(f"    small objects >= {SMALL_TARGET:g}x moto's ops/s, PUT and GET: "
           f"{'met' if lowest >= SMALL_TARGET else 'NOT met'} (lowest {lowest:.1f}x)")
@@ -659,6 +676,9 @@ def main():
         shown = f"{kib / 1024:.0f} MiB during the {args.large_mib} MiB PUT" if kib else "no figure"
         print(f"    peak RSS during a {RSS_TARGET_GIB} GiB upload <= {RSS_TARGET_MIB} MiB: not measured "
               f"(--huge-gib {RSS_TARGET_GIB} measures it; {shown})")
+    versioned = small[("vput", "squall")]["rps"] / small[("put", "squall")]["rps"]
+    print(f"    PutObject into a versioned bucket: {versioned:.2f} of the unversioned rate on squall "
+          f"(no target; moto: {small[('vput', 'moto')]['rps'] / small[('put', 'moto')]['rps']:.2f})")
     if small_errors:
         print(f"\n    {small_errors} small-object requests failed (first error of each run above, on stderr); "
               f"their runs are not comparable")

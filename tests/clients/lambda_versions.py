@@ -12,7 +12,8 @@ alias names it), the routing of an alias sending a share of 1,000 invocations to
 publish-version and list-aliases. Tags: Tags on CreateFunction, TagResource, UntagResource,
 ListTags, GetFunction's Tags, and the refusals (a version's ARN, the aws: prefix, over 50 tags).
 Code from S3: CreateFunction and UpdateFunctionCode reading an object of Squall's S3, and the
-refusals (a missing key naming S3's NoSuchKey, S3ObjectVersion, ZipFile with S3).
+refusals (a missing key naming S3's NoSuchKey, an unknown S3ObjectVersion, ZipFile with S3),
+and S3ObjectVersion picking a version of the object.
 
 Left out: provisioned concurrency per version, aliases in event source mappings, function URLs
 and permissions on a qualifier (later slices), layers.
@@ -386,15 +387,23 @@ err = fails(
     S3Key="nope.zip",
 )
 check("NoSuchKey" in str(err), f"the error names S3's code ({err})")
-fails(
+# S3ObjectVersion reads that version of the object, not the newest.
+s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+pinned = s3.put_object(Bucket=BUCKET, Key="pkg/app.zip", Body=package("pinned version"))["VersionId"]
+s3.put_object(Bucket=BUCKET, Key="pkg/app.zip", Body=package("newest version"))
+lam.update_function_code(FunctionName=NAME + "-s3", S3Bucket=BUCKET, S3Key="pkg/app.zip", S3ObjectVersion=pinned)
+body, _ = invoke(name=NAME + "-s3")
+check(body["message"] == "pinned version", "S3ObjectVersion picks the object's version")
+err = fails(
     "InvalidParameterValueException",
-    "S3ObjectVersion (buckets keep no versions yet)",
+    "an S3ObjectVersion the object does not have",
     lam.update_function_code,
     FunctionName=NAME + "-s3",
     S3Bucket=BUCKET,
     S3Key="pkg/app.zip",
-    S3ObjectVersion="1",
+    S3ObjectVersion="0" * 32,
 )
+check("NoSuchVersion" in str(err), f"the error names S3's code ({err})")
 fails(
     "InvalidParameterValueException",
     "ZipFile and S3 together",
@@ -420,9 +429,8 @@ err = fails(
 )
 check("Your access has been denied by S3" in str(err), f"Lambda's words for S3's refusal ({err})")
 s3.delete_bucket_policy(Bucket=BUCKET)
-s3.delete_object(Bucket=BUCKET, Key="pkg/denied.zip")
 lam.delete_function(FunctionName=NAME + "-s3")
-s3.delete_object(Bucket=BUCKET, Key="pkg/app.zip")
+boto3.resource("s3").Bucket(BUCKET).object_versions.delete()
 s3.delete_bucket(Bucket=BUCKET)
 
 # --- Settings answered as set, or refused -----------------------------------------------------

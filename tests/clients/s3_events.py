@@ -1,6 +1,7 @@
 """Object events through boto3 against a running Squall: a bucket's notification
 configuration sends ObjectCreated and ObjectRemoved records to a queue (with prefix and
-suffix filters), and the configuration reads back as written.
+suffix filters), and the configuration reads back as written; in a versioned bucket the records
+name the version, and a delete is ObjectRemoved:DeleteMarkerCreated.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL and a key in the environment; exits
 non-zero with the failing check on the first failure."""
@@ -79,11 +80,26 @@ check(sorted(r["s3"]["object"]["key"] for r in got) == ["doc/cat.png", "img/note
       and {r["eventName"] for r in got} == {"ObjectRemoved:Delete"}, "deletes produce ObjectRemoved:Delete")
 check("size" not in got[0]["s3"]["object"], "a removal has no size")
 
+check(all("versionId" not in r["s3"]["object"] for r in got), "a bucket without versioning names no versions")
+
+# With versioning, records name the version; a delete makes a marker (its own event name).
+s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+    {"Id": "all", "QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}]})
+version = s3.put_object(Bucket=bucket, Key="v.txt", Body=b"v")["VersionId"]
+marker = s3.delete_object(Bucket=bucket, Key="v.txt")["VersionId"]
+s3.delete_object(Bucket=bucket, Key="v.txt", VersionId=version)
+got = records(url, 3)
+check([(r["eventName"], r["s3"]["object"].get("versionId")) for r in got]
+      == [("ObjectCreated:Put", version), ("ObjectRemoved:DeleteMarkerCreated", marker), ("ObjectRemoved:Delete", version)],
+      f"versioned events name their versions ({[(r['eventName'], r['s3']['object'].get('versionId')) for r in got]})")
+s3.delete_object(Bucket=bucket, Key="v.txt", VersionId=marker)
+records(url, 1, wait=2)
+
 s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
 s3.put_object(Bucket=bucket, Key="img/late.png", Body=b"x")
 check(records(url, 1, wait=2) == [], "an empty configuration stops the events")
 
-for key in ["img/cat 1.png", "img/copy.png", "img/late.png"]:
-    s3.delete_object(Bucket=bucket, Key=key)
+boto3.resource("s3", config=cfg).Bucket(bucket).object_versions.delete()
 s3.delete_bucket(Bucket=bucket)
 print("all S3 event checks passed")

@@ -96,23 +96,26 @@ fn plain_name(raw: &str) -> String {
     after.split(':').next().unwrap_or(after).to_string()
 }
 
-/// The bucket and key a code document (`S3Bucket`, `S3Key`) names.
-fn code_object(code: &serde_json::Value) -> Option<(String, String)> {
-    Some((code.get("S3Bucket")?.as_str()?.to_string(), code.get("S3Key")?.as_str()?.to_string()))
+/// The bucket and key a code document (`S3Bucket`, `S3Key`) names, and whether it names
+/// a version (`S3ObjectVersion`).
+fn code_object(code: &serde_json::Value) -> Option<(String, String, bool)> {
+    let versioned = code.get("S3ObjectVersion").is_some_and(|v| !v.is_null());
+    Some((code.get("S3Bucket")?.as_str()?.to_string(), code.get("S3Key")?.as_str()?.to_string(), versioned))
 }
 
-/// Code read from S3 is read as the caller: `s3:GetObject` on the object, under the
-/// bucket's own policy as S3 decides it.
+/// Code read from S3 is read as the caller: `s3:GetObject` on the object
+/// (`s3:GetObjectVersion` for a version), under the bucket's own policy as S3 decides it.
 pub(super) fn may_read_code(
     state: &ApiState,
     req: &ApiRequest,
-    (bucket, key): (String, String),
+    (bucket, key, versioned): (String, String, bool),
 ) -> Result<(), ApiError> {
     let document = state.objects.policy(&bucket);
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let policy = document.as_deref().map(|document| ResourcePolicy { arn: &bucket_arn, document });
     let object = format!("arn:aws:s3:::{bucket}/{key}");
-    squall_api::authorize::authorize_action_under(state, req.who(), "s3", "s3:GetObject", object, policy).map_err(|_| {
+    let action = if versioned { "s3:GetObjectVersion" } else { "s3:GetObject" };
+    squall_api::authorize::authorize_action_under(state, req.who(), "s3", action, object, policy).map_err(|_| {
         // Lambda's words for S3's refusal.
         ApiError::invalid(format!(
             "Your access has been denied by S3, please make sure your request credentials have permission to GetObject for {bucket}/{key}. S3 Error Code: AccessDenied. S3 Error Message: Access Denied"

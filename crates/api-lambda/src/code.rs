@@ -36,12 +36,7 @@ impl CodeInput {
                 B64.decode(zip.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))
             }
             (None, Some(bucket), Some(key)) => {
-                if self.s3_object_version.is_some() {
-                    return Err(ApiError::invalid(
-                        "S3ObjectVersion is not supported: Squall's buckets keep no versions yet",
-                    ));
-                }
-                read_object(state, &bucket, &key).await
+                read_object(state, &bucket, &key, self.s3_object_version.as_deref()).await
             }
             (None, Some(_), None) | (None, None, Some(_)) => {
                 Err(ApiError::invalid("S3Bucket and S3Key go together: give both"))
@@ -52,16 +47,23 @@ impl CodeInput {
     }
 }
 
-/// An S3 object's bytes, or Lambda's error naming S3's.
-async fn read_object(state: &ApiState, bucket: &str, key: &str) -> Result<Vec<u8>, ApiError> {
+/// An S3 object's bytes (its current version, or `version`), or Lambda's error naming S3's.
+async fn read_object(state: &ApiState, bucket: &str, key: &str, version: Option<&str>) -> Result<Vec<u8>, ApiError> {
     let s3_error = |code: &str, message: &str| {
         ApiError::invalid(format!("Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"))
     };
-    let read = state.objects.get_object(bucket, key, &Default::default(), None).await.map_err(|e| match e {
-        squall_objects::Error::NoSuchBucket(_) => s3_error("NoSuchBucket", "The specified bucket does not exist"),
-        squall_objects::Error::NoSuchKey(_) => s3_error("NoSuchKey", "The specified key does not exist."),
-        other => s3_error("InternalError", &other.to_string()),
-    })?;
+    let read =
+        state.objects.get_object(bucket, key, version, &Default::default(), None).await.map_err(|e| match e {
+            squall_objects::Error::NoSuchBucket(_) => s3_error("NoSuchBucket", "The specified bucket does not exist"),
+            squall_objects::Error::NoSuchKey(_) | squall_objects::Error::DeleteMarker { .. } => {
+                s3_error("NoSuchKey", "The specified key does not exist.")
+            }
+            squall_objects::Error::NoSuchVersion { .. } => {
+                s3_error("NoSuchVersion", "The specified version does not exist.")
+            }
+            squall_objects::Error::InvalidArgument(m) => s3_error("InvalidArgument", &m),
+            other => s3_error("InternalError", &other.to_string()),
+        })?;
     if read.record.size > MAX_PACKAGE {
         return Err(ApiError::invalid(format!(
             "s3://{bucket}/{key} is {} bytes; a package is at most {MAX_PACKAGE} bytes",

@@ -188,7 +188,8 @@ async fn publish(state: &ApiState, req: &ApiRequest, raw: &str) -> Reply {
     authorize(state, req, "PublishLayerVersion", layer_arn(&state.region, &name), None)?;
     let input: PublishInput = parse_json(&req.body)?;
     if let (Some(bucket), Some(key)) = (&input.content.s3_bucket, &input.content.s3_key) {
-        super::access::may_read_code(state, req, (bucket.clone(), key.clone()))?;
+        let versioned = input.content.s3_object_version.is_some();
+        super::access::may_read_code(state, req, (bucket.clone(), key.clone(), versioned))?;
     }
     let zip = input.content.bytes(state).await?;
     if zip::ZipArchive::new(std::io::Cursor::new(&zip)).is_err() {

@@ -51,6 +51,9 @@ fn keys(req: &S3Request, op: &str, tags: Option<&[(String, String)]>) -> Context
             keys.set("s3:max-keys", m);
         }
     }
+    if let Some(v) = req.param("versionId") {
+        keys.set("s3:versionid", v);
+    }
     for h in HEADER_KEYS {
         if let Some(v) = req.header(h) {
             keys.set(&format!("s3:{h}"), v);
@@ -91,25 +94,50 @@ pub(crate) fn authorize(state: &ApiState, req: &S3Request, op: &str) -> Result<(
     let bucket = req.bucket.as_deref().unwrap_or_default();
     let checks = || {
         let Some(row) = squall_api::actions::find("s3", op) else { return Vec::new() };
+        let action = match req.param("versionId") {
+            Some(_) => version_action(op).unwrap_or(row.action),
+            None => row.action,
+        };
         let mut checks = match (row.resource, &req.key) {
-            (Resource::Any, _) => vec![(row.action, "*".to_string())],
-            (Resource::Object, Some(key)) => vec![(row.action, object_arn(bucket, key))],
-            _ => vec![(row.action, bucket_arn(bucket))],
+            (Resource::Any, _) => vec![(action, "*".to_string())],
+            (Resource::Object, Some(key)) => vec![(action, object_arn(bucket, key))],
+            _ => vec![(action, bucket_arn(bucket))],
         };
         if matches!(op, "CopyObject" | "UploadPartCopy")
-            && let Ok((b, k)) = crate::objects::copy_source(req)
+            && let Ok(source) = crate::objects::copy_source(req)
         {
-            checks.push(("s3:GetObject", object_arn(&b, &k)));
+            let read = if source.version.is_some() { "s3:GetObjectVersion" } else { "s3:GetObject" };
+            checks.push((read, object_arn(&source.bucket, &source.key)));
         }
         checks
     };
     under_policy(state, req, bucket, op, &keys(req, op, None), checks)
 }
 
-/// Whether `req`'s caller may delete `key` of `bucket` (one key of a DeleteObjects).
-pub(crate) fn may_delete(state: &ApiState, req: &S3Request, bucket: &str, key: &str) -> Result<(), S3Error> {
+/// The action S3 checks for `op` acting on a version named by id.
+fn version_action(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "GetObject" | "HeadObject" => "s3:GetObjectVersion",
+        "DeleteObject" => "s3:DeleteObjectVersion",
+        "GetObjectTagging" => "s3:GetObjectVersionTagging",
+        "PutObjectTagging" => "s3:PutObjectVersionTagging",
+        "DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
+        _ => return None,
+    })
+}
+
+/// Whether `req`'s caller may delete `key` of `bucket` (one key of a DeleteObjects; one
+/// version of it if `version`).
+pub(crate) fn may_delete(
+    state: &ApiState,
+    req: &S3Request,
+    bucket: &str,
+    key: &str,
+    version: bool,
+) -> Result<(), S3Error> {
     let keys = keys(req, "DeleteObject", None);
-    under_policy(state, req, bucket, "DeleteObject", &keys, || vec![("s3:DeleteObject", object_arn(bucket, key))])
+    let action = if version { "s3:DeleteObjectVersion" } else { "s3:DeleteObject" };
+    under_policy(state, req, bucket, "DeleteObject", &keys, || vec![(action, object_arn(bucket, key))])
 }
 
 /// Whether `req`'s caller may set `tags` on `key` of `bucket` (PutObjectTagging).
@@ -122,7 +150,8 @@ pub(crate) fn may_tag(
 ) -> Result<(), S3Error> {
     let op = "PutObjectTagging";
     let keys = keys(req, op, Some(tags));
-    under_policy(state, req, bucket, op, &keys, || vec![("s3:PutObjectTagging", object_arn(bucket, key))])
+    let action = if req.param("versionId").is_some() { "s3:PutObjectVersionTagging" } else { "s3:PutObjectTagging" };
+    under_policy(state, req, bucket, op, &keys, || vec![(action, object_arn(bucket, key))])
 }
 
 /// The checks of `op`, under `bucket`'s policy if it has one (the root may always manage

@@ -1,6 +1,6 @@
 //! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
-//! GetBucketLocation, GetBucketVersioning, ListObjects and ListObjectsV2 (ListObjectVersions
-//! is `versions`).
+//! GetBucketLocation, ListObjects and ListObjectsV2 (ListObjectVersions is `versions`,
+//! the versioning settings `versioning`).
 
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml, xml_response};
@@ -98,10 +98,6 @@ pub(super) async fn get(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -
             http::Response::new(crate::body::full(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{doc}")));
         r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
         return Ok(r);
-    }
-    if req.has("versioning") {
-        objects.bucket(bucket)?;
-        return Ok(xml_response("VersioningConfiguration", |_| {}));
     }
     list(objects, req, bucket).await
 }

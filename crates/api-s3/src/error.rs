@@ -93,6 +93,23 @@ impl From<E> for S3Error {
         match e {
             E::NoSuchBucket(b) => s(StatusCode::NOT_FOUND, "NoSuchBucket").with("BucketName", b),
             E::NoSuchKey(k) => s(StatusCode::NOT_FOUND, "NoSuchKey").with("Key", k),
+            E::NoSuchVersion { key, version_id } => {
+                s(StatusCode::NOT_FOUND, "NoSuchVersion").with("Key", key).with("VersionId", version_id)
+            }
+            E::DeleteMarker { key, version_id, modified_ms, by_version } => {
+                let mut r = match by_version {
+                    true => s(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed")
+                        .with("Method", "GET")
+                        .with("ResourceType", "DeleteMarker"),
+                    false => s(StatusCode::NOT_FOUND, "NoSuchKey").with("Key", key),
+                };
+                r.headers.push(("x-amz-delete-marker", "true".into()));
+                r.headers.push(("x-amz-version-id", version_id.unwrap_or_else(|| "null".into())));
+                if by_version {
+                    r.headers.push(("last-modified", super::dates::http_date(modified_ms)));
+                }
+                r
+            }
             E::InvalidBucketName(b) => s(StatusCode::BAD_REQUEST, "InvalidBucketName").with("BucketName", b),
             E::BucketAlreadyOwnedByYou(b) => s(StatusCode::CONFLICT, "BucketAlreadyOwnedByYou").with("BucketName", b),
             E::BucketNotEmpty(b) => s(StatusCode::CONFLICT, "BucketNotEmpty").with("BucketName", b),

@@ -14,6 +14,7 @@ mod notifications;
 pub(crate) mod objects;
 mod policy;
 mod source;
+mod versioning;
 mod versions;
 mod website;
 pub mod website_endpoint;
@@ -277,7 +278,7 @@ fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
 
 /// The query parameters of bucket reads (listings, uploads, location, versioning) and of
 /// DeleteObjects.
-const BUCKET_PARAMS: [&str; 20] = [
+const BUCKET_PARAMS: [&str; 19] = [
     "list-type",
     "prefix",
     "delimiter",
@@ -288,7 +289,6 @@ const BUCKET_PARAMS: [&str; 20] = [
     "fetch-owner",
     "encoding-type",
     "location",
-    "versioning",
     "uploads",
     "key-marker",
     "upload-id-marker",
@@ -317,9 +317,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     if let Some(sub) = UNSUPPORTED.iter().chain(bucket_only).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
-    if req.param("versionId").is_some_and(|v| v != "null") {
-        return Err(S3Error::not_implemented("versioning"));
-    }
+    versioning::refuse_mfa(req)?;
     if let Some(header) = unhonoured_setting(&req.parts.headers) {
         return Err(S3Error::not_implemented(&format!("the {header} header")));
     }
@@ -336,6 +334,12 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         return Err(S3Error::not_implemented(&format!("the ?{k} subresource")));
     }
     let op = operation(req)?;
+    if let Some(v) = req.param("versionId") {
+        if !VERSIONED.contains(&op) {
+            return Err(S3Error::invalid_argument(format!("{op} does not take a versionId")));
+        }
+        squall_objects::versions::check_version_id(v)?;
+    }
     access::authorize(state, req, op)?;
     let objects = &state.objects;
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
@@ -345,9 +349,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "HeadBucket" => buckets::head_bucket(objects, &b),
         "DeleteBucket" => buckets::delete_bucket(objects, &b).await,
         "ListMultipartUploads" => multipart::list_uploads(objects, req, &b).await,
-        "ListObjects" | "ListObjectsV2" | "GetBucketLocation" | "GetBucketVersioning" => {
-            buckets::get(objects, req, &b).await
-        }
+        "ListObjects" | "ListObjectsV2" | "GetBucketLocation" => buckets::get(objects, req, &b).await,
         "ListObjectVersions" => versions::list(objects, req, &b).await,
         "CreateMultipartUpload" => multipart::create(objects, req, &b, &k).await,
         "CompleteMultipartUpload" => multipart::complete(objects, req, &b, &k).await,
@@ -356,8 +358,8 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "ListParts" => multipart::list_parts(objects, req, &b, &k).await,
         "DeleteObjects" => objects::delete_objects(state, req, &b).await,
         "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
-        "GetObjectTagging" => objects::get_tagging(objects, &b, &k).await,
-        "DeleteObjectTagging" => objects::delete_tagging(objects, &b, &k).await,
+        "GetObjectTagging" => objects::get_tagging(objects, req, &b, &k).await,
+        "DeleteObjectTagging" => objects::delete_tagging(objects, req, &b, &k).await,
         "CopyObject" => objects::copy_object(objects, req, &b, &k).await,
         "PutObject" => objects::put_object(objects, req, &b, &k).await,
         "GetObject" | "HeadObject" => objects::get_object(objects, req, &b, &k).await,
@@ -378,7 +380,6 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::DELETE, true, false) => "DeleteBucket",
         (&Method::GET, true, false) if req.has("uploads") => "ListMultipartUploads",
         (&Method::GET, true, false) if req.has("location") => "GetBucketLocation",
-        (&Method::GET, true, false) if req.has("versioning") => "GetBucketVersioning",
         (&Method::GET, true, false) if req.has("versions") => "ListObjectVersions",
         (&Method::GET, true, false) if req.param("list-type") == Some("2") => "ListObjectsV2",
         (&Method::GET, true, false) => "ListObjects",
@@ -403,9 +404,13 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
     })
 }
 
+/// The operations that take a `versionId` (of the object version they act on).
+const VERSIONED: [&str; 6] =
+    ["GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging"];
+
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 5] = ["cors", "notification", "website", "tagging", "policy"];
+const BUCKET_CONFIG: [&str; 6] = ["cors", "notification", "website", "tagging", "policy", "versioning"];
 
 /// Put, get or delete one of [`BUCKET_CONFIG`].
 async fn bucket_config(
@@ -430,6 +435,8 @@ async fn bucket_config(
         ("policy", Method::PUT) => "PutBucketPolicy",
         ("policy", Method::GET) => "GetBucketPolicy",
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
+        ("versioning", Method::PUT) => "PutBucketVersioning",
+        ("versioning", Method::GET) => "GetBucketVersioning",
         _ => return Err(S3Error::method_not_allowed()),
     };
     access::authorize(state, req, op)?;
@@ -447,6 +454,8 @@ async fn bucket_config(
         "PutBucketPolicy" => policy::put(o, req, bucket).await,
         "GetBucketPolicy" => policy::get(o, bucket),
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
+        "PutBucketVersioning" => versioning::put(o, req, bucket).await,
+        "GetBucketVersioning" => versioning::get(o, bucket),
         _ => objects::delete_bucket_tagging(o, bucket).await,
     }
 }

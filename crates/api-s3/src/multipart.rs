@@ -71,7 +71,7 @@ async fn upload_part_copy(
     id: &str,
     number: u32,
 ) -> Reply {
-    let (source_bucket, source_key) = copy_source(req)?;
+    let source = copy_source(req)?;
     let range = match req.header("x-amz-copy-source-range") {
         None => None,
         Some(r) => {
@@ -86,12 +86,14 @@ async fn upload_part_copy(
         }
     };
     let conditions = conditions(req, "x-amz-copy-source-")?;
-    let part =
-        objects.upload_part_copy(bucket, key, id, number, (&source_bucket, &source_key), &conditions, range).await?;
-    Ok(xml_response("CopyPartResult", |x| {
+    let from = (source.bucket.as_str(), source.key.as_str(), source.version.as_deref());
+    let (part, read) = objects.upload_part_copy(bucket, key, id, number, from, &conditions, range).await?;
+    let mut r = xml_response("CopyPartResult", |x| {
         x.elem("LastModified", &format_iso8601_millis_z(part.modified_ms as u64))
             .elem("ETag", &format!("\"{}\"", part.etag));
-    }))
+    });
+    super::objects::source_version_header(objects, &source, &read, r.headers_mut());
+    Ok(r)
 }
 
 pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
@@ -122,6 +124,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
         }
     });
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
+    super::versioning::version_header(objects, bucket, &record, r.headers_mut());
     Ok(r)
 }
 

@@ -3,6 +3,7 @@
 
 use super::dates::{http_date, parse_date};
 use super::error::S3Error;
+use super::versioning::version_header;
 use super::{S3Request, no_content, xml, xml_response};
 use crate::body::empty;
 use base64::Engine;
@@ -15,7 +16,7 @@ use squall_api::ApiState;
 use squall_objects::checksum::Algorithm;
 use squall_objects::conditions::{ByteRange, Conditions};
 use squall_objects::record::{ObjectMeta, ObjectRecord, STORED_HEADERS};
-use squall_objects::{CopyObject, Expected, Objects, PutObject};
+use squall_objects::{CopyObject, Deleted, Expected, Objects, PutObject};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
 use std::sync::Arc;
@@ -122,6 +123,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
     let mut r = http::Response::new(empty());
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
     checksum_header(r.headers_mut(), &record);
+    version_header(objects, bucket, &record, r.headers_mut());
     Ok(r)
 }
 
@@ -192,17 +194,18 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
         return Err(S3Error::invalid_request("Cannot specify both Range header and partNumber query parameter"));
     }
     let mut range = req.header("range").and_then(ByteRange::parse);
+    let version = req.param("versionId");
     if let Some(n) = part {
-        let (record, _) = objects.head_object(bucket, key, &conditions, None).await?;
+        let (record, _) = objects.head_object(bucket, key, version, &conditions, None).await?;
         let (first, last) = Objects::part_range(&record, n)?;
         range = Some(ByteRange::From(first, Some(last)));
     }
     let head = req.parts.method == http::Method::HEAD;
     let (record, range, body) = if head {
-        let (record, range) = objects.head_object(bucket, key, &conditions, range).await?;
+        let (record, range) = objects.head_object(bucket, key, version, &conditions, range).await?;
         (record, range, empty())
     } else {
-        let read = objects.get_object(bucket, key, &conditions, range).await?;
+        let read = objects.get_object(bucket, key, version, &conditions, range).await?;
         let stream =
             read.body.map_ok(hyper::body::Frame::data).map_err(|e| -> squall_runtime::BoxError { Box::new(e) });
         (read.record, read.range, http_body_util::StreamBody::new(stream).boxed_unsync())
@@ -210,6 +213,7 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     let mut r = http::Response::new(body);
     let headers = r.headers_mut();
     object_headers(req, &record, headers);
+    version_header(objects, bucket, &record, headers);
     if part.is_some() && !record.part_sizes.is_empty() {
         set(r.headers_mut(), "x-amz-mp-parts-count", &record.part_sizes.len().to_string());
     }
@@ -230,8 +234,29 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
 }
 
 pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
-    objects.delete_object(bucket, key, &req.requester).await?;
-    Ok(no_content())
+    let deleted = delete_one(objects, req, bucket, key, req.param("versionId")).await?;
+    let mut r = no_content();
+    if let Some(v) = &deleted.version_id {
+        set(r.headers_mut(), "x-amz-version-id", v);
+    }
+    if deleted.delete_marker {
+        set(r.headers_mut(), "x-amz-delete-marker", "true");
+    }
+    Ok(r)
+}
+
+/// Deletes `key` (a delete marker in a bucket with versioning), or removes one version.
+async fn delete_one(
+    objects: &Objects,
+    req: &S3Request,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> Result<Deleted, S3Error> {
+    Ok(match version {
+        Some(v) => objects.delete_version(bucket, key, v, &req.requester).await?,
+        None => objects.delete_object(bucket, key, &req.requester).await?,
+    })
 }
 
 /// At most this many keys per DeleteObjects.
@@ -252,9 +277,9 @@ pub(super) async fn delete_objects(state: &ApiState, req: &mut S3Request, bucket
     }
     let doc = xml::parse(&body).filter(|d| d.name == "Delete").ok_or_else(S3Error::malformed_xml)?;
     let quiet = doc.text_of("Quiet").is_some_and(|q| q.trim() == "true");
-    let keys: Vec<String> = doc
+    let keys: Vec<(String, Option<String>)> = doc
         .all("Object")
-        .map(|o| o.text_of("Key").map(str::to_string))
+        .map(|o| Some((o.text_of("Key")?.to_string(), o.text_of("VersionId").map(str::to_string))))
         .collect::<Option<_>>()
         .ok_or_else(S3Error::malformed_xml)?;
     if keys.is_empty() || keys.len() > MAX_DELETE {
@@ -262,31 +287,46 @@ pub(super) async fn delete_objects(state: &ApiState, req: &mut S3Request, bucket
     }
     // Each key is authorized on its own; a caller who may delete none learns nothing of the
     // bucket.
-    let allowed: Vec<Result<(), S3Error>> =
-        keys.iter().map(|key| crate::access::may_delete(state, req, bucket, key)).collect();
+    let allowed: Vec<Result<(), S3Error>> = keys
+        .iter()
+        .map(|(key, version)| crate::access::may_delete(state, req, bucket, key, version.is_some()))
+        .collect();
     if allowed.iter().any(Result::is_ok) {
         objects.bucket(bucket)?;
     }
     let mut results = Vec::with_capacity(keys.len());
-    for (key, allowed) in keys.into_iter().zip(allowed) {
+    for ((key, version), allowed) in keys.into_iter().zip(allowed) {
         let outcome = match allowed {
-            Ok(()) => objects.delete_object(bucket, &key, &req.requester).await.map_err(S3Error::from),
+            Ok(()) => delete_one(objects, req, bucket, &key, version.as_deref()).await,
             Err(denied) => Err(denied),
         };
-        results.push((key, outcome));
+        results.push((key, version, outcome));
     }
     Ok(xml_response("DeleteResult", |x| {
-        for (key, outcome) in &results {
+        for (key, version, outcome) in &results {
             match outcome {
                 Ok(_) if quiet => {}
-                Ok(_) => {
+                Ok(deleted) => {
                     x.nest("Deleted", |x| {
                         x.elem("Key", key);
+                        if let Some(v) = version {
+                            x.elem("VersionId", v);
+                        }
+                        if deleted.delete_marker {
+                            x.elem("DeleteMarker", "true");
+                            if let Some(v) = &deleted.version_id {
+                                x.elem("DeleteMarkerVersionId", v);
+                            }
+                        }
                     });
                 }
                 Err(e) => {
                     x.nest("Error", |x| {
-                        x.elem("Key", key).elem("Code", e.code).elem("Message", &e.message);
+                        x.elem("Key", key);
+                        if let Some(v) = version {
+                            x.elem("VersionId", v);
+                        }
+                        x.elem("Code", e.code).elem("Message", &e.message);
                     });
                 }
             }
@@ -294,27 +334,48 @@ pub(super) async fn delete_objects(state: &ApiState, req: &mut S3Request, bucket
     }))
 }
 
-/// The bucket and key `x-amz-copy-source` names (`/bucket/key` or `bucket/key`,
-/// URL-encoded, optionally `?versionId=null`).
-pub(super) fn copy_source(req: &S3Request) -> Result<(String, String), S3Error> {
+/// What `x-amz-copy-source` names: `/bucket/key` or `bucket/key`, URL-encoded,
+/// optionally `?versionId=<id>`.
+pub(super) struct CopySource {
+    pub(super) bucket: String,
+    pub(super) key: String,
+    pub(super) version: Option<String>,
+}
+
+pub(super) fn copy_source(req: &S3Request) -> Result<CopySource, S3Error> {
     let raw = req.header("x-amz-copy-source").unwrap_or_default();
-    let (path, version) = raw.split_once('?').map_or((raw, None), |(p, q)| (p, Some(q)));
-    if version.is_some_and(|q| q != "versionId=null") {
-        return Err(S3Error::not_implemented("copying an object version"));
-    }
+    let (path, query) = raw.split_once('?').map_or((raw, None), |(p, q)| (p, Some(q)));
+    let version = match query {
+        None => None,
+        Some(q) => match q.strip_prefix("versionId=") {
+            Some(v) if !v.contains('&') => {
+                squall_objects::versions::check_version_id(v)?;
+                Some(v.to_string())
+            }
+            _ => return Err(S3Error::invalid_argument(format!("Unsupported copy source parameter: {q}"))),
+        },
+    };
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     decoded
         .trim_start_matches('/')
         .split_once('/')
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-        .map(|(b, k)| (b.to_string(), k.to_string()))
+        .map(|(b, k)| CopySource { bucket: b.to_string(), key: k.to_string(), version })
         .ok_or_else(|| {
             S3Error::invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
         })
 }
 
+/// `x-amz-copy-source-version-id`: the version a copy read, where versions are kept.
+pub(super) fn source_version_header(objects: &Objects, source: &CopySource, record: &ObjectRecord, h: &mut HeaderMap) {
+    let versioned = objects.versioning(&source.bucket).ok().flatten().is_some();
+    if versioned || record.version_id.is_some() {
+        set(h, "x-amz-copy-source-version-id", squall_objects::versions::version_label(record));
+    }
+}
+
 pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
-    let (source_bucket, source_key) = copy_source(req)?;
+    let source = copy_source(req)?;
     let directive = |name: &str| match req.header(name) {
         None | Some("COPY") => Ok(false),
         Some("REPLACE") => Ok(true),
@@ -331,22 +392,26 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         })
         .transpose()?;
     let copy = CopyObject {
-        source_bucket,
-        source_key,
+        source_bucket: source.bucket.clone(),
+        source_key: source.key.clone(),
+        source_version: source.version.clone(),
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,
         checksum,
         requester: req.requester.clone(),
     };
-    let record = objects.copy_object(bucket, key, copy).await?;
-    Ok(xml_response("CopyObjectResult", |x| {
+    let (record, read) = objects.copy_object(bucket, key, copy).await?;
+    let mut r = xml_response("CopyObjectResult", |x| {
         x.elem("LastModified", &format_iso8601_millis_z(record.modified_ms as u64))
             .elem("ETag", &format!("\"{}\"", record.etag));
         if let Some(c) = &record.checksum {
             x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value);
         }
-    }))
+    });
+    version_header(objects, bucket, &record, r.headers_mut());
+    source_version_header(objects, &source, &read, r.headers_mut());
+    Ok(r)
 }
 
 /// The pairs of a `<Tagging><TagSet><Tag>…` document.
@@ -376,12 +441,17 @@ fn tagging_response(tags: &[(String, String)]) -> http::Response<Body> {
 pub(super) async fn put_tagging(state: &ApiState, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
     let tags = read_tagging(req).await?;
     crate::access::may_tag(state, req, bucket, key, &tags)?;
-    state.objects.put_tags(bucket, key, tags).await?;
-    Ok(http::Response::new(empty()))
+    let record = state.objects.put_tags(bucket, key, req.param("versionId"), tags).await?;
+    let mut r = http::Response::new(empty());
+    version_header(&state.objects, bucket, &record, r.headers_mut());
+    Ok(r)
 }
 
-pub(super) async fn get_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
-    Ok(tagging_response(&objects.tags(bucket, key).await?))
+pub(super) async fn get_tagging(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let record = objects.tags(bucket, key, req.param("versionId")).await?;
+    let mut r = tagging_response(&record.tags);
+    version_header(objects, bucket, &record, r.headers_mut());
+    Ok(r)
 }
 
 pub(super) async fn put_bucket_tagging(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
@@ -405,7 +475,9 @@ pub(super) async fn delete_bucket_tagging(objects: &Arc<Objects>, bucket: &str) 
     Ok(no_content())
 }
 
-pub(super) async fn delete_tagging(objects: &Arc<Objects>, bucket: &str, key: &str) -> Reply {
-    objects.put_tags(bucket, key, Vec::new()).await?;
-    Ok(no_content())
+pub(super) async fn delete_tagging(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let record = objects.put_tags(bucket, key, req.param("versionId"), Vec::new()).await?;
+    let mut r = no_content();
+    version_header(objects, bucket, &record, r.headers_mut());
+    Ok(r)
 }

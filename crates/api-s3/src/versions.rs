@@ -1,18 +1,16 @@
-//! ListObjectVersions (`GET /bucket?versions`). Buckets keep no versions yet, so every
-//! object is its one `null` version, the latest — what S3 answers for a bucket that never
-//! had versioning enabled, and what cleanup tools and SDK helpers ask even of such buckets.
+//! ListObjectVersions (`GET /bucket?versions`): every version and delete marker, by key and
+//! then newest first; in a bucket that never had versioning, each object is its one `null`
+//! version.
 
 use super::buckets::Listing;
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml_response};
 use http::Response;
+use squall_objects::versions::{check_version_id, version_label};
 use squall_objects::{ListRequest, Objects};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
 use std::sync::Arc;
-
-/// The only version id of an unversioned bucket's objects.
-const NULL: &str = "null";
 
 pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Result<Response<Body>, S3Error> {
     let listing = Listing::read(req)?;
@@ -24,22 +22,22 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
         (Some(_), None) => {
             return Err(S3Error::invalid_argument("A version-id marker cannot be specified without a key marker."));
         }
-        (Some(v), Some(_)) if v != NULL => return Err(S3Error::invalid_argument("Invalid version id specified")),
+        (Some(v), Some(_)) => check_version_id(v)?,
         _ => {}
     }
-    // A key has one version here, so the listing goes on after the marker's key.
     let request =
         ListRequest { prefix: prefix.clone(), delimiter: delimiter.clone(), after: key_marker.clone(), max_keys };
-    let page = objects.list_objects(bucket, &request).await?;
+    let page = objects.list_versions(bucket, &request, version_marker).await?;
     let owner = owner_id();
     Ok(xml_response("ListVersionsResult", |x| {
         x.elem("Name", bucket).elem("Prefix", &enc(prefix));
         x.elem("KeyMarker", &enc(key_marker.as_deref().unwrap_or("")));
         x.elem("VersionIdMarker", version_marker.unwrap_or(""));
-        if page.truncated
-            && let Some(last) = &page.last
-        {
-            x.elem("NextKeyMarker", &enc(last)).elem("NextVersionIdMarker", NULL);
+        if let Some((key, version)) = &page.next {
+            x.elem("NextKeyMarker", &enc(key));
+            if let Some(v) = version {
+                x.elem("NextVersionIdMarker", v);
+            }
         }
         x.elem("MaxKeys", &max_keys.to_string());
         if let Some(d) = &delimiter {
@@ -49,17 +47,21 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
             x.elem("EncodingType", "url");
         }
         x.elem("IsTruncated", if page.truncated { "true" } else { "false" });
-        for (key, record) in &page.objects {
-            x.nest("Version", |x| {
-                x.elem("Key", &enc(key))
-                    .elem("VersionId", NULL)
-                    .elem("IsLatest", "true")
-                    .elem("LastModified", &format_iso8601_millis_z(record.modified_ms as u64))
-                    .elem("ETag", &format!("\"{}\"", record.etag));
-                if let Some(c) = &record.checksum {
-                    x.elem("ChecksumAlgorithm", c.algorithm.name());
+        for v in &page.versions {
+            let r = &v.record;
+            let element = if r.delete_marker { "DeleteMarker" } else { "Version" };
+            x.nest(element, |x| {
+                x.elem("Key", &enc(&v.key))
+                    .elem("VersionId", version_label(r))
+                    .elem("IsLatest", if v.latest { "true" } else { "false" })
+                    .elem("LastModified", &format_iso8601_millis_z(r.modified_ms as u64));
+                if !r.delete_marker {
+                    x.elem("ETag", &format!("\"{}\"", r.etag));
+                    if let Some(c) = &r.checksum {
+                        x.elem("ChecksumAlgorithm", c.algorithm.name());
+                    }
+                    x.elem("Size", &r.size.to_string()).elem("StorageClass", "STANDARD");
                 }
-                x.elem("Size", &record.size.to_string()).elem("StorageClass", "STANDARD");
                 x.nest("Owner", |x| {
                     x.elem("ID", &owner).elem("DisplayName", "squall");
                 });

@@ -286,6 +286,7 @@ pub static ACTIONS: &[Action] = &[
     row("s3", "PutBucketNotificationConfiguration", "s3:PutBucketNotification", Resource::Bucket),
     row("s3", "PutBucketTagging", "s3:PutBucketTagging", Resource::Bucket),
     row("s3", "PutBucketWebsite", "s3:PutBucketWebsite", Resource::Bucket),
+    row("s3", "PutBucketVersioning", "s3:PutBucketVersioning", Resource::Bucket),
     row("s3", "PutObject", "s3:PutObject", Resource::Object),
     row("s3", "PutObjectTagging", "s3:PutObjectTagging", Resource::Object),
     row("s3", "UploadPart", "s3:PutObject", Resource::Object),

@@ -56,6 +56,7 @@ const SUPPLIED: &[&str] = &[
     "s3:authtype",
     "s3:requestobjecttag/",
     "s3:requestobjecttagkeys",
+    "s3:versionid",
     // Lambda function URLs (their `AuthType`, on an invocation through one).
     "lambda:functionurlauthtype",
     // DynamoDB.

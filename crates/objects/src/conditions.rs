@@ -113,7 +113,7 @@ mod tests {
             tags: Vec::new(),
             part_sizes: Vec::new(),
             segments: Vec::new(),
-            inline: Default::default(),
+            ..Default::default()
         }
     }
 

@@ -10,6 +10,27 @@ pub enum Error {
     /// The key does not exist.
     #[error("The specified key does not exist.")]
     NoSuchKey(String),
+    /// The version asked for does not exist.
+    #[error("The specified version does not exist.")]
+    NoSuchVersion {
+        /// The key.
+        key: String,
+        /// The version id asked for.
+        version_id: String,
+    },
+    /// The version read is a delete marker: the key's current one (S3 answers 404) or one
+    /// named by id (405).
+    #[error("{}", if *by_version { "The specified method is not allowed against this resource." } else { "The specified key does not exist." })]
+    DeleteMarker {
+        /// The key.
+        key: String,
+        /// The marker's version id (`None`: null).
+        version_id: Option<String>,
+        /// When it was made (Unix milliseconds).
+        modified_ms: i64,
+        /// Whether the request named it by version id.
+        by_version: bool,
+    },
     /// The bucket name breaks S3's naming rules.
     #[error("The specified bucket is not valid: {0}")]
     InvalidBucketName(String),

@@ -177,6 +177,14 @@ impl Sequencer {
     }
 }
 
+/// The version id an event names: a version's in a bucket with versioning (`null` for
+/// the null version), none otherwise.
+fn versioned_id(bucket: &BucketRecord, record: Option<&ObjectRecord>) -> Option<String> {
+    let record = record?;
+    (bucket.versioning.is_some() || record.version_id.is_some())
+        .then(|| crate::versions::version_label(record).to_string())
+}
+
 impl Objects {
     /// The outbox rows announcing `name` (`ObjectCreated:Put`, …) of `key` to every
     /// target of `bucket` that wants it; written with the change.
@@ -195,9 +203,12 @@ impl Objects {
             }
             let seq = self.sequencer.next();
             let mut object = serde_json::json!({ "key": encode_key(key), "sequencer": format!("{seq:016X}") });
-            if let Some(r) = record {
+            if let Some(r) = record.filter(|_| name.starts_with("ObjectCreated")) {
                 object["size"] = r.size.into();
                 object["eTag"] = r.etag.clone().into();
+            }
+            if let Some(v) = versioned_id(bucket, record) {
+                object["versionId"] = v.into();
             }
             let principal = serde_json::json!({ "principalId": by.principal });
             let event = serde_json::json!({ "Records": [{
@@ -229,9 +240,12 @@ impl Objects {
             let seq = self.sequencer.next();
             let (detail_type, reason, deletion) = eventbridge_kind(name);
             let mut object = serde_json::json!({ "key": key, "sequencer": format!("{seq:016X}") });
-            if let Some(r) = record {
+            if let Some(r) = record.filter(|_| name.starts_with("ObjectCreated")) {
                 object["size"] = r.size.into();
                 object["etag"] = r.etag.trim_matches('"').into();
+            }
+            if let Some(v) = versioned_id(bucket, record) {
+                object["version-id"] = v.into();
             }
             let mut detail = serde_json::json!({
                 "version": "0",

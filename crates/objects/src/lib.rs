@@ -13,7 +13,8 @@
 //! - `website`: a bucket served as a static website (index and error documents).
 //! - `service`: [`Objects`] and its buckets; `object`: put, get, head, delete, copy,
 //!   tags; `list`: ordered listings with prefixes and delimiters; `multipart`: uploads in
-//!   parts, joined without copying.
+//!   parts, joined without copying; `versions`: versioning, version ids, delete markers
+//!   and the listing of every version.
 #![deny(missing_docs)]
 
 pub mod checksum;
@@ -32,6 +33,7 @@ mod list;
 mod multipart;
 mod object;
 mod service;
+pub mod versions;
 
 pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};
 pub use error::{Error, Result};
@@ -39,8 +41,11 @@ pub use list::{ListPage, ListRequest};
 pub use multipart::{CompletedPart, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
 pub use service::{BucketRecord, Objects};
+pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};
 
 mod lifecycle;
 mod reset;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod version_tests;

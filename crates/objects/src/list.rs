@@ -35,14 +35,25 @@ pub struct ListPage {
 
 /// The smallest string after every string that starts with `prefix` (`prefix` is never
 /// empty here; its last byte is never 0xff, since it is UTF-8).
-fn past_prefix(prefix: &str) -> Vec<u8> {
+pub(crate) fn past_prefix(prefix: &str) -> Vec<u8> {
     let mut v = prefix.as_bytes().to_vec();
     *v.last_mut().expect("a non-empty prefix") += 1;
     v
 }
 
+/// A row's key, which is UTF-8 (it was checked when written).
+pub(crate) fn key_of(bucket: &str, sk: &[u8]) -> Result<String> {
+    String::from_utf8(sk.to_vec()).map_err(|_| {
+        Error::Storage(squall_storage::Error::Corrupt {
+            what: format!("bucket {bucket:?}"),
+            detail: "a key that is not UTF-8".into(),
+        })
+    })
+}
+
 impl Objects {
-    /// One page of `bucket`'s keys.
+    /// One page of `bucket`'s keys (a key whose current version is a delete marker is
+    /// not listed).
     pub async fn list_objects(&self, bucket: &str, req: &ListRequest) -> Result<ListPage> {
         self.get_bucket(bucket)?;
         let mut page = ListPage::default();
@@ -60,14 +71,15 @@ impl Objects {
             let rows = self.store.query(bucket, OBJECTS_PK, (lower.clone(), Bound::Unbounded), true, want).await?;
             let exhausted = rows.len() < want;
             for row in rows {
-                let key = String::from_utf8(row.sk.clone()).map_err(|_| {
-                    Error::Storage(squall_storage::Error::Corrupt {
-                        what: format!("bucket {bucket:?}"),
-                        detail: "a key that is not UTF-8".into(),
-                    })
-                })?;
+                let key = key_of(bucket, &row.sk)?;
                 if !key.starts_with(&req.prefix) {
                     break 'pages;
+                }
+                let mut record = ObjectRecord::decode(&key, &row.item)?;
+                if record.delete_marker {
+                    // Neither a key nor, alone, a common prefix.
+                    lower = Bound::Excluded(row.sk);
+                    continue;
                 }
                 let rolled = delimiter.and_then(|d| {
                     let rest = &key[req.prefix.len()..];
@@ -93,7 +105,6 @@ impl Objects {
                     page.truncated = true;
                     break 'pages;
                 }
-                let mut record = ObjectRecord::decode(&key, &row.item)?;
                 record.inline = Default::default();
                 page.last = Some(key.clone());
                 lower = Bound::Excluded(row.sk);

@@ -12,7 +12,7 @@ use crate::checksum::{Algorithm, Hasher};
 use crate::conditions::Conditions;
 use crate::events::Requester;
 use crate::names::check_key;
-use crate::object::{check_tags, check_write_conditions, object_write};
+use crate::object::{check_tags, check_write_conditions};
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
 use crate::service::Objects;
 use crate::{Error, Result};
@@ -262,14 +262,13 @@ impl Objects {
         key: &str,
         upload_id: &str,
         number: u32,
-        (source_bucket, source_key): (&str, &str),
+        (source_bucket, source_key, source_version): (&str, &str, Option<&str>),
         conditions: &Conditions,
         range: Option<(u64, u64)>,
-    ) -> Result<PartRecord> {
+    ) -> Result<(PartRecord, ObjectRecord)> {
         check_part_number(number)?;
         self.load_upload(bucket, key, upload_id).await?;
-        self.get_bucket(source_bucket)?;
-        let source = self.load(source_bucket, source_key).await?.ok_or_else(|| Error::NoSuchKey(source_key.into()))?;
+        let source = self.copy_source(source_bucket, source_key, source_version).await?;
         conditions.check_copy_source(&source)?;
         let (start, end) = match range {
             None => (0, source.size),
@@ -282,7 +281,8 @@ impl Objects {
             }
         };
         let mut bytes = StreamSource(self.read_bytes(&source, start, end).await?);
-        Ok(self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await?.0)
+        let part = self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await?.0;
+        Ok((part, source))
     }
 
     /// A page of an upload's parts, after part `after`.
@@ -386,7 +386,8 @@ impl Objects {
             }
             None => None,
         };
-        let record = ObjectRecord {
+        let settings = b.record.read().expect("bucket lock").clone();
+        let mut record = ObjectRecord {
             size: chosen.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex::encode(Md5::digest(&md5s)), chosen.len()),
             modified_ms: self.now_ms(),
@@ -395,24 +396,19 @@ impl Objects {
             tags: upload.tags,
             part_sizes: chosen.iter().map(|p| p.size).collect(),
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
-            inline: Default::default(),
+            ..Default::default()
         };
+        self.number(&mut record, settings.versioning);
         let old = self.load_for(&mut read, bucket, key).await?;
-        check_write_conditions(old.as_ref(), key, if_none_match, None)?;
-        let mut writes = vec![object_write(bucket, key, Some(&record))];
+        check_write_conditions(old.as_ref().filter(|o| !o.delete_marker), key, if_none_match, None)?;
+        let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, &mut record).await?;
         writes.extend(upload_deletes(bucket, upload_id, &stored));
-        let events = self.event_writes(
-            &b.record.read().expect("bucket lock"),
-            "ObjectCreated:CompleteMultipartUpload",
-            key,
-            Some(&record),
-            by,
-        );
-        writes.extend(events);
+        let event = "ObjectCreated:CompleteMultipartUpload";
+        writes.extend(self.event_writes(&settings, event, key, Some(&record), by));
         if !self.commit_read(writes, read, guard).await? {
             return Ok(None);
         }
-        self.discard(old.as_ref());
+        gone.iter().for_each(|g| self.discard(Some(g)));
         let unused: Vec<PartRecord> =
             stored.into_iter().filter(|p| !chosen.iter().any(|c| c.number == p.number)).collect();
         self.discard_parts(&unused);

@@ -8,6 +8,7 @@ use crate::events::{Requester, holds_events};
 use crate::names::check_key;
 use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
 use crate::service::{OBJECTS_PK, Objects};
+use crate::versions::Deleted;
 use crate::{Error, Result};
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -42,6 +43,8 @@ pub struct CopyObject {
     pub source_bucket: String,
     /// The source key.
     pub source_key: String,
+    /// The source's version (an id or `null`), or `None` for its current one.
+    pub source_version: Option<String>,
     /// Conditions on the source (`x-amz-copy-source-if-*`).
     pub source_conditions: Conditions,
     /// New metadata (`MetadataDirective: REPLACE`), or `None` to keep the source's.
@@ -152,9 +155,11 @@ impl Objects {
             part_sizes: Vec::new(),
             segments: written.segments,
             inline: written.inline,
+            ..Default::default()
         };
+        let mut record = record;
         let conditions = (put.if_none_match, put.if_match);
-        match self.commit(bucket, key, &record, conditions, (event, &put.requester)).await {
+        match self.commit(bucket, key, &mut record, conditions, (event, &put.requester)).await {
             Ok(()) => Ok(record),
             Err(e) => {
                 self.discard(Some(&record));
@@ -163,23 +168,26 @@ impl Objects {
         }
     }
 
-    /// Writes `record` as `key`, checking the write conditions against the current
-    /// version under the key's lock; the replaced version's blobs go once it is durable.
+    /// Writes `record` as `key` (a new version of it in a bucket with versioning, whose
+    /// id `record` then has), checking the write conditions against the current version
+    /// under the key's lock; a replaced version's blobs go once the write is durable.
     async fn commit(
         &self,
         bucket: &str,
         key: &str,
-        record: &ObjectRecord,
+        record: &mut ObjectRecord,
         (if_none_match, if_match): (Option<String>, Option<String>),
         (event, by): (&str, &Requester),
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
-        let mut writes = vec![object_write(bucket, key, Some(record))];
-        writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), event, key, Some(record), by));
-        if if_none_match.is_none() && if_match.is_none() {
+        let settings = b.record.read().expect("bucket lock").clone();
+        self.number(record, settings.versioning);
+        if settings.versioning.is_none() && if_none_match.is_none() && if_match.is_none() {
             // Nothing to check first: the store says what the write replaced, which saves
             // a read on every plain PUT.
+            let mut writes = vec![object_write(bucket, key, Some(record))];
+            writes.extend(self.event_writes(&settings, event, key, Some(record), by));
             let wakes = holds_events(&writes);
             let ticket = self.store.submit_swap(writes);
             drop(guard);
@@ -200,9 +208,12 @@ impl Objects {
         for _ in 0..ATTEMPTS {
             let mut read = Read::default();
             let old = self.load_for(&mut read, bucket, key).await?;
-            check_write_conditions(old.as_ref(), key, if_none_match.as_deref(), if_match.as_deref())?;
-            if self.commit_read(writes.clone(), read, guard).await? {
-                self.discard(old.as_ref());
+            let live = old.as_ref().filter(|o| !o.delete_marker);
+            check_write_conditions(live, key, if_none_match.as_deref(), if_match.as_deref())?;
+            let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, record).await?;
+            writes.extend(self.event_writes(&settings, event, key, Some(record), by));
+            if self.commit_read(writes, read, guard).await? {
+                gone.iter().for_each(|g| self.discard(Some(g)));
                 return Ok(());
             }
             guard = b.lock_key(bucket, key).await?;
@@ -210,17 +221,18 @@ impl Objects {
         Err(too_busy(key))
     }
 
-    /// The record of `key` after the read conditions, and the inclusive positions of
-    /// `range` within it.
+    /// The record of `key` (its current version, or `version`: an id or `null`) after
+    /// the read conditions, and the inclusive positions of `range` within it.
     pub async fn head_object(
         &self,
         bucket: &str,
         key: &str,
+        version: Option<&str>,
         conditions: &Conditions,
         range: Option<ByteRange>,
     ) -> Result<(ObjectRecord, Option<(u64, u64)>)> {
         self.get_bucket(bucket)?;
-        let record = self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
+        let (record, _) = self.read_version(bucket, key, version).await?;
         conditions.check_read(&record)?;
         let range = range.map(|r| r.resolve(record.size)).transpose()?;
         Ok((record, range))
@@ -238,15 +250,16 @@ impl Objects {
         Ok((first, first + sizes[index] - 1))
     }
 
-    /// Reads `key` (all of it, or `range`).
+    /// Reads `key` (all of it, or `range`; its current version or `version`).
     pub async fn get_object(
         &self,
         bucket: &str,
         key: &str,
+        version: Option<&str>,
         conditions: &Conditions,
         range: Option<ByteRange>,
     ) -> Result<ObjectRead> {
-        let (mut record, range) = self.head_object(bucket, key, conditions, range).await?;
+        let (mut record, range) = self.head_object(bucket, key, version, conditions, range).await?;
         let (start, end) = match range {
             Some((first, last)) => (first, last + 1),
             None => (0, record.size),
@@ -296,13 +309,18 @@ impl Objects {
         Ok(futures::stream::iter(opened).flatten().chain(rest).map_err(Error::from).boxed())
     }
 
-    /// Deletes `key`; the record removed, if there was one.
-    pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Option<ObjectRecord>> {
+    /// Deletes `key`: in a bucket with versioning, a delete marker becomes its current
+    /// version; otherwise the object goes.
+    pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Deleted> {
         let b = self.get_bucket(bucket)?;
+        let versioning = b.record.read().expect("bucket lock").versioning;
+        if let Some(v) = versioning {
+            return self.delete_with_marker(&b, (bucket, key), v, by).await;
+        }
         for _ in 0..ATTEMPTS {
             let guard = b.lock_key(bucket, key).await?;
             let mut read = Read::default();
-            let Some(old) = self.load_for(&mut read, bucket, key).await? else { return Ok(None) };
+            let Some(old) = self.load_for(&mut read, bucket, key).await? else { return Ok(Deleted::default()) };
             let mut writes = vec![object_write(bucket, key, None)];
             writes.extend(self.event_writes(
                 &b.record.read().expect("bucket lock"),
@@ -313,7 +331,7 @@ impl Objects {
             ));
             if self.commit_read(writes, read, guard).await? {
                 self.discard(Some(&old));
-                return Ok(Some(old));
+                return Ok(Deleted::default());
             }
         }
         Err(too_busy(key))
@@ -337,17 +355,13 @@ impl Objects {
     }
 
     /// Copies an object to `key` in `bucket`; the bytes are streamed, so any size copies in
-    /// constant memory.
-    pub async fn copy_object(&self, bucket: &str, key: &str, copy: CopyObject) -> Result<ObjectRecord> {
+    /// constant memory. The new record, and the source's.
+    pub async fn copy_object(&self, bucket: &str, key: &str, copy: CopyObject) -> Result<(ObjectRecord, ObjectRecord)> {
         check_key(key)?;
         self.get_bucket(bucket)?;
-        self.get_bucket(&copy.source_bucket)?;
-        let source = self
-            .load(&copy.source_bucket, &copy.source_key)
-            .await?
-            .ok_or_else(|| Error::NoSuchKey(copy.source_key.clone()))?;
+        let source = self.copy_source(&copy.source_bucket, &copy.source_key, copy.source_version.as_deref()).await?;
         copy.source_conditions.check_copy_source(&source)?;
-        let same = copy.source_bucket == bucket && copy.source_key == key;
+        let same = copy.source_bucket == bucket && copy.source_key == key && copy.source_version.is_none();
         if same && copy.replace_meta.is_none() && copy.replace_tags.is_none() && copy.checksum.is_none() {
             return Err(Error::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing \
@@ -368,32 +382,67 @@ impl Objects {
             ..Default::default()
         };
         let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size).await?);
-        self.store_object(bucket, key, put, &mut bytes, "ObjectCreated:Copy").await
+        let record = self.store_object(bucket, key, put, &mut bytes, "ObjectCreated:Copy").await?;
+        Ok((record, source))
     }
 
-    /// Replaces `key`'s tags.
-    pub async fn put_tags(&self, bucket: &str, key: &str, tags: Vec<(String, String)>) -> Result<()> {
-        check_tags(&tags)?;
-        self.update(bucket, key, move |r| r.tags = tags.clone()).await
-    }
-
-    /// `key`'s tags.
-    pub async fn tags(&self, bucket: &str, key: &str) -> Result<Vec<(String, String)>> {
+    /// The version a copy reads: a delete marker named by id is refused as S3 refuses it.
+    pub(crate) async fn copy_source(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
         self.get_bucket(bucket)?;
-        Ok(self.load(bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?.tags)
+        match self.read_version(bucket, key, version).await {
+            Ok((record, _)) => Ok(record),
+            Err(Error::DeleteMarker { by_version: true, .. }) => Err(Error::InvalidRequest(
+                "The source of a copy request may not specifically refer to a delete marker by version id.".into(),
+            )),
+            Err(Error::DeleteMarker { .. }) => Err(Error::NoSuchKey(key.into())),
+            Err(e) => Err(e),
+        }
     }
 
-    /// Changes `key`'s record in place (its bytes and ETag stay).
-    async fn update(&self, bucket: &str, key: &str, change: impl Fn(&mut ObjectRecord)) -> Result<()> {
+    /// Replaces the tags of `key` (its current version, or `version`).
+    pub async fn put_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        tags: Vec<(String, String)>,
+    ) -> Result<ObjectRecord> {
+        check_tags(&tags)?;
+        self.update(bucket, key, version, move |r| r.tags = tags.clone()).await
+    }
+
+    /// The tags of `key` (its current version, or `version`), and that version's record.
+    pub async fn tags(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
+        self.get_bucket(bucket)?;
+        Ok(self.read_version(bucket, key, version).await?.0)
+    }
+
+    /// Changes a version's record in place (its bytes and ETag stay); the changed record.
+    async fn update(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        change: impl Fn(&mut ObjectRecord),
+    ) -> Result<ObjectRecord> {
         let b = self.get_bucket(bucket)?;
         for _ in 0..ATTEMPTS {
+            // Checks the version exists and is no delete marker; then read again, locked.
+            self.read_version(bucket, key, version).await?;
             let guard = b.lock_key(bucket, key).await?;
             let mut read = Read::default();
-            let mut record =
-                self.load_for(&mut read, bucket, key).await?.ok_or_else(|| Error::NoSuchKey(key.into()))?;
+            let found = match version {
+                None => self.load_for(&mut read, bucket, key).await?.map(|r| (r, None)),
+                Some(v) => self.locate(&mut read, bucket, key, v).await?.1,
+            };
+            let Some((mut record, at)) = found.filter(|(r, _)| !r.delete_marker) else { continue };
             change(&mut record);
-            if self.commit_read(vec![object_write(bucket, key, Some(&record))], read, guard).await? {
-                return Ok(());
+            let write = match &at {
+                None => object_write(bucket, key, Some(&record)),
+                Some(sk) => crate::versions::version_write(bucket, key, sk, Some(&record)),
+            };
+            if self.commit_read(vec![write], read, guard).await? {
+                return Ok(record);
             }
         }
         Err(too_busy(key))

@@ -47,8 +47,8 @@ pub struct Segment {
     pub size: u64,
 }
 
-/// An object version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An object version, or a delete marker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRecord {
     /// Size in bytes.
     pub size: u64,
@@ -71,6 +71,21 @@ pub struct ObjectRecord {
     /// The blobs holding the bytes, in order; empty when the bytes are inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
+    /// Its version id; `None` for the `null` version (every object of a bucket that never
+    /// had versioning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Whether this version is a delete marker (no bytes, no ETag).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
+    /// A `null` version written while the bucket's versioning was suspended: where it
+    /// sorts among the key's versions once noncurrent (crate::versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_order: Option<String>,
+    /// On a key's current version: where its noncurrent `null` version is kept, if it has
+    /// one (crate::versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_at: Option<String>,
     /// The bytes of an object of at most [`INLINE_MAX`] bytes.
     #[serde(skip)]
     pub inline: Bytes,
@@ -120,7 +135,9 @@ mod tests {
             tags: vec![("a".into(), "1".into())],
             part_sizes: vec![3],
             segments: Vec::new(),
+            version_id: Some("v1".into()),
             inline: Bytes::from_static(b"hey"),
+            ..Default::default()
         };
         r.meta.user.insert("color".into(), "blue".into());
         assert_eq!(ObjectRecord::decode("k", &r.encode()).unwrap(), r);

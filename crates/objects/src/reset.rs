@@ -1,4 +1,4 @@
-//! `squall server --dev`'s reset: every bucket goes, with its objects and uploads.
+//! `squall server --dev`'s reset: every bucket goes, with its objects, versions and uploads.
 
 use crate::events::Requester;
 use crate::{ListRequest, Objects, Result};
@@ -13,12 +13,12 @@ impl Objects {
             self.update_bucket(&name, |b| b.notifications.clear()).await?;
             let all = ListRequest { prefix: String::new(), delimiter: None, after: None, max_keys: 1000 };
             loop {
-                let page = self.list_objects(&name, &all).await?;
-                if page.objects.is_empty() {
+                let page = self.list_versions(&name, &all, None).await?;
+                if page.versions.is_empty() {
                     break;
                 }
-                for (key, _) in page.objects {
-                    self.delete_object(&name, &key, &by).await?;
+                for v in page.versions {
+                    self.delete_version(&name, &v.key, crate::versions::version_label(&v.record), &by).await?;
                 }
             }
             self.delete_bucket(&name).await?;

@@ -39,6 +39,9 @@ pub struct BucketRecord {
     /// Its bucket policy (a JSON document), if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// Its versioning, once set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<crate::versions::Versioning>,
 }
 
 /// A bucket while the server runs.
@@ -92,6 +95,8 @@ pub struct Objects {
     buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
     /// Serializes creating and deleting buckets.
     lifecycle: tokio::sync::Mutex<()>,
+    /// Makes version ids.
+    pub(crate) version_ids: crate::versions::VersionIds,
     /// Numbers object events.
     pub(crate) sequencer: crate::events::Sequencer,
     /// Wakes the event worker when events are written.
@@ -151,6 +156,7 @@ impl Objects {
             buckets: RwLock::new(buckets),
             lifecycle: Default::default(),
             sequencer,
+            version_ids: Default::default(),
             events_pending: Default::default(),
             clock,
             event_sink: std::sync::OnceLock::new(),
@@ -214,6 +220,7 @@ impl Objects {
             website: None,
             policy: None,
             tags: Vec::new(),
+            versioning: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
@@ -236,6 +243,8 @@ impl Objects {
             return Err(Error::BucketNotEmpty(name.into()));
         }
         self.drop_uploads(name).await?;
+        // A key with noncurrent versions has a current one, so there are none left.
+        self.store.delete_table(&crate::versions::versions_table(name)).await?;
         self.store.delete_table(name).await?;
         *deleted = true;
         self.buckets.write().expect("bucket map lock").remove(name);

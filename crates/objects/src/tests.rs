@@ -15,7 +15,7 @@ use std::time::Duration;
 
 const START_MS: u64 = 1_700_000_000_000;
 
-struct Chunks(Vec<Bytes>);
+pub(crate) struct Chunks(Vec<Bytes>);
 
 #[async_trait::async_trait]
 impl ByteSource for Chunks {
@@ -24,11 +24,11 @@ impl ByteSource for Chunks {
     }
 }
 
-fn source(data: &[u8]) -> Chunks {
+pub(crate) fn source(data: &[u8]) -> Chunks {
     Chunks(data.chunks(50_000).map(Bytes::copy_from_slice).collect())
 }
 
-async fn open(dir: &std::path::Path) -> Arc<Objects> {
+pub(crate) async fn open(dir: &std::path::Path) -> Arc<Objects> {
     open_at(dir, &Clock::manual(START_MS)).await
 }
 
@@ -38,8 +38,8 @@ async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
     Objects::open(store, blobs, "us-east-1", clock.clone(), squall_lifecycle::Cluster::single()).await.unwrap()
 }
 
-async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {
-    let mut r = o.get_object(bucket, key, &Conditions::default(), range).await?;
+pub(crate) async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {
+    let mut r = o.get_object(bucket, key, None, &Conditions::default(), range).await?;
     let mut out = Vec::new();
     while let Some(c) = r.body.next().await {
         out.extend_from_slice(&c?);
@@ -47,7 +47,7 @@ async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) ->
     Ok(out)
 }
 
-fn blob_files(dir: &std::path::Path) -> usize {
+pub(crate) fn blob_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir.join("blobs"))
         .unwrap()
         .filter_map(|e| e.ok())
@@ -151,7 +151,7 @@ async fn conditional_writes_and_copies() {
         .await
         .unwrap();
     let copy = |key: &str| CopyObject { source_bucket: "bk1".into(), source_key: key.into(), ..Default::default() };
-    let c = o.copy_object("bk1", "big2", copy("big")).await.unwrap();
+    let c = o.copy_object("bk1", "big2", copy("big")).await.unwrap().0;
     assert_eq!((c.meta, c.etag), (meta, hex::encode(Md5::digest(&big))));
     assert_eq!(read(&o, "bk1", "big2", None).await.unwrap(), big);
     assert!(matches!(o.copy_object("bk1", "big", copy("big")).await, Err(Error::InvalidRequest(_))));
@@ -248,7 +248,7 @@ async fn multipart_uploads_join_parts_without_copying() {
     assert!(r.checksum.unwrap().value.ends_with("-2"));
     let whole = [p1.clone(), p2.clone()].concat();
     assert_eq!(read(&o, "bk1", "big", None).await.unwrap(), whole);
-    let record = o.head_object("bk1", "big", &Conditions::default(), None).await.unwrap().0;
+    let record = o.head_object("bk1", "big", None, &Conditions::default(), None).await.unwrap().0;
     assert_eq!(Objects::part_range(&record, 2).unwrap(), (five as u64, five as u64 + 3));
     assert!(matches!(Objects::part_range(&record, 3), Err(Error::InvalidPartNumber)));
     let across = read(&o, "bk1", "big", Some(ByteRange::From(five as u64 - 2, Some(five as u64 + 1)))).await.unwrap();
@@ -341,7 +341,7 @@ async fn times_are_the_clocks() {
     assert_eq!(o.create_bucket("bk1").await.unwrap().created_ms, START_MS as i64);
     clock.advance(Duration::from_secs(60)).unwrap();
     o.put_object("bk1", "k", PutObject::default(), &mut source(b"x")).await.unwrap();
-    let record = o.head_object("bk1", "k", &Conditions::default(), None).await.unwrap().0;
+    let record = o.head_object("bk1", "k", None, &Conditions::default(), None).await.unwrap().0;
     assert_eq!(record.modified_ms, START_MS as i64 + 60_000);
     clock.advance(Duration::from_secs(60)).unwrap();
     o.create_upload("bk1", "big", Default::default(), Vec::new(), None).await.unwrap();

@@ -60,20 +60,20 @@ impl Objects {
         } else {
             path.to_string()
         };
-        match self.get_object(bucket, &key, conditions, range).await {
-            Err(Error::NoSuchKey(_)) => {}
+        match self.get_object(bucket, &key, None, conditions, range).await {
+            Err(Error::NoSuchKey(_) | Error::DeleteMarker { .. }) => {}
             other => return other.map(WebsitePage::Object),
         }
         if !path.is_empty() && !path.ends_with('/') {
             let index = format!("{path}/{}", config.index_suffix);
-            if self.load(bucket, &index).await?.is_some() {
+            if self.load(bucket, &index).await?.is_some_and(|r| !r.delete_marker) {
                 return Ok(WebsitePage::Redirect(format!("/{path}/")));
             }
         }
         let error_document = match &config.error_key {
-            Some(k) => match self.get_object(bucket, k, &Conditions::default(), None).await {
+            Some(k) => match self.get_object(bucket, k, None, &Conditions::default(), None).await {
                 Ok(read) => Some(read),
-                Err(Error::NoSuchKey(_)) => None,
+                Err(Error::NoSuchKey(_) | Error::DeleteMarker { .. }) => None,
                 Err(e) => return Err(e),
             },
             None => None,

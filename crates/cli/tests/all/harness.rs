@@ -209,13 +209,15 @@ impl Server {
     /// Runs a Python client script (boto3) with this server as its endpoint and key, and
     /// arguments for the script.
     pub fn python_with(&self, script: &Path, args: &[&str]) -> Output {
+        self.python_command(script, args).output().expect("running python3 (the test setup installs boto3: ./test.sh)")
+    }
+
+    /// The command [`Server::python_with`] runs, for a script run in the background.
+    pub fn python_command(&self, script: &Path, args: &[&str]) -> Command {
         let mut py = Command::new("python3");
         aws_env(&mut py, &self.data_dir.join("credentials"));
-        py.env("AWS_ENDPOINT_URL", &self.api)
-            .arg(script)
-            .args(args)
-            .output()
-            .expect("running python3 (the test setup installs boto3: ./test.sh)")
+        py.env("AWS_ENDPOINT_URL", &self.api).arg(script).args(args);
+        py
     }
 
     /// Runs the client script `tests/clients/<name>` and checks that it succeeded and
