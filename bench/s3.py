@@ -79,7 +79,7 @@ GET_TARGET_MBS = 1000.0  # large GET, MB/s (1 GB/s), from the page cache
 RSS_TARGET_MIB = 100  # peak RSS during a 5 GiB upload
 RSS_TARGET_GIB = 5
 SMALL_OPS = ["put", "get", "vput"]
-NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned bucket"}
+NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned"}
 TARGET_OPS = ["put", "get"]  # the ops the small-object target names
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SAFE_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
@@ -602,13 +602,13 @@ def main():
           f"SigV4 signed by a Python client per request)\n")
     print(f"small objects (1 KiB): {args.connections} keep-alive connections over {procs} client processes, "
           f"closed loop, {args.duration:g} s per run\n")
-    print(f"    {'':10} | {'squall ops/s':>12} {'p50 us':>8} {'p99 us':>8} {'err':>5} | "
+    print(f"    {'':21} | {'squall ops/s':>12} {'p50 us':>8} {'p99 us':>8} {'err':>5} | "
           f"{'moto ops/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>5} | {'ratio':>7}")
     ratios = {}
     for op in SMALL_OPS:
         s, m = small[(op, "squall")], small[(op, "moto")]
         ratios[op] = s["rps"] / m["rps"] if m["rps"] else float("inf")
-        print(f"    {NAMES[op]:10} | "
+        print(f"    {NAMES[op]:21} | "
               f"{s['rps']:12.0f} {s['p50']:8} {s['p99']:8} {s['errors']:5} | "
               f"{m['rps']:10.0f} {m['p50']:8} {m['p99']:8} {m['errors']:5} | {ratios[op]:6.1f}x")
     print(f"\n    CPU time used during each run, in cores (the client and the server share {os.cpu_count()}; "

@@ -146,8 +146,8 @@ check(g["Body"].read() == parts[1] and g["ResponseMetadata"]["HTTPStatusCode"] =
       "GetObject PartNumber 2 returns that part: 206 with PartsCount and Content-Range")
 h = s3.head_object(Bucket=bucket, Key="mp/obj.bin", PartNumber=1)
 check(h["ContentLength"] == 5 * MiB and h["PartsCount"] == 3, "HeadObject PartNumber 1 gives the part's length and PartsCount")
-check(error(s3.get_object, Bucket=bucket, Key="mp/obj.bin", PartNumber=4) == ("InvalidPartNumber", 416),
-      "a part number past the last is InvalidPartNumber (416)")
+check(error(s3.get_object, Bucket=bucket, Key="mp/obj.bin", PartNumber=4) == ("InvalidPartNumber", 400),
+      "a part number past the last is InvalidPartNumber (400)")
 
 # --- what Complete refuses -------------------------------------------------------------------
 # Parts 1 and 2 are full-size, 3 and 4 small, so each refusal below has exactly one cause.

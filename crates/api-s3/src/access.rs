@@ -122,6 +122,7 @@ fn version_action(op: &str) -> Option<&'static str> {
         "GetObjectTagging" => "s3:GetObjectVersionTagging",
         "PutObjectTagging" => "s3:PutObjectVersionTagging",
         "DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
+        "GetObjectAttributes" => "s3:GetObjectVersionAttributes",
         _ => return None,
     })
 }

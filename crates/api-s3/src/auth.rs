@@ -1,6 +1,7 @@
 //! Authenticating S3 requests before their bodies are read: SigV4 in the `Authorization`
 //! header (the payload hash named by `x-amz-content-sha256` is checked as the body
-//! streams) or in a presigned URL's query string. Errors use S3's codes.
+//! streams; the time in `x-amz-date` or `Date`) or in a presigned URL's query string, and
+//! SigV2 in either place for legacy clients. Errors use S3's codes.
 
 use super::error::S3Error;
 use super::source::ChunkSigning;
@@ -35,6 +36,8 @@ fn s3_auth_error(e: AuthError) -> S3Error {
         }
         "AuthorizationQueryParametersError" => S3Error::new(StatusCode::BAD_REQUEST, e.code, e.message),
         "AccessDenied" => S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", e.message),
+        "InvalidArgument" => S3Error::new(StatusCode::BAD_REQUEST, "InvalidArgument", e.message),
+        "RequestTimeTooSkewed" => S3Error::new(StatusCode::FORBIDDEN, "RequestTimeTooSkewed", e.message),
         _ if e.message.starts_with("Signature expired") => {
             S3Error::new(StatusCode::FORBIDDEN, "RequestTimeTooSkewed", e.message)
         }
@@ -50,12 +53,24 @@ pub(crate) fn authenticate(
     parts: &http::request::Parts,
     virtual_bucket: Option<&str>,
 ) -> Result<(Payload, Option<Identity>), S3Error> {
-    let headers: Vec<(&str, &str)> =
-        parts.headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))).collect();
+    let texts: Vec<(&str, std::borrow::Cow<str>)> =
+        parts.headers.iter().map(|(k, v)| (k.as_str(), header_text(v))).collect();
+    let headers: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     if let Some(header) = parts.headers.get("authorization") {
         let header = header.to_str().map_err(|_| access_denied("The Authorization header is not text"))?;
+        if let Some(v2) = squall_auth::HeaderV2::parse(header) {
+            let v2 = v2.map_err(s3_auth_error)?;
+            let (secret, identity) = secret(keys, parts, &v2.access_key_id)?;
+            let (resource, moved) = v2_inputs(parts, virtual_bucket);
+            let amz = amz_v2(&headers, &moved);
+            let fields = (header_of(parts, "content-md5"), header_of(parts, "content-type"), header_of(parts, "date"));
+            squall_auth::verify_header_v2((parts.method.as_str(), &resource), fields, &amz, &v2, &secret, now())
+                .map_err(s3_auth_error)?;
+            // SigV2 signs no payload: the body is taken as sent (Content-MD5 still checks it).
+            return Ok((Payload::Unsigned, Some(identity)));
+        }
         let auth = Authorization::parse(header).map_err(s3_auth_error)?;
         let (secret, identity) = secret(keys, parts, &auth.access_key_id)?;
         all_amz_signed(&headers, &auth.signed_headers)?;
@@ -72,7 +87,7 @@ pub(crate) fn authenticate(
         };
         squall_auth::verify(&signable, &auth, &secret, PathEncoding::AsSent, now()).map_err(s3_auth_error)?;
         let signing = || {
-            let amz_date = signable.header("x-amz-date").unwrap_or_default().to_string();
+            let amz_date = squall_auth::request_time(&signable).unwrap_or_default();
             ChunkSigning {
                 key: squall_auth::signing_key(&secret, &auth.date, &auth.region, &auth.service),
                 amz_date,
@@ -114,28 +129,12 @@ pub(crate) fn authenticate(
     if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
         let (secret, identity) = secret(keys, parts, &presigned.access_key_id)?;
-        let bucket_path = match virtual_bucket {
-            Some(b) => format!("/{b}{path}"),
-            None => path.to_string(),
-        };
-        let resource = squall_auth::canonical_resource_v2(&bucket_path, query);
-        let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-        // SigV2 presigning signs `x-amz-*` headers, then moves them into the query string
-        // (botocore does so with a session's token): both count.
-        let moved: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-amz-"))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
-            .collect();
-        let amz: Vec<(&str, &str)> = headers
-            .iter()
-            .filter(|(k, _)| k.starts_with("x-amz-"))
-            .copied()
-            .chain(moved.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .collect();
+        let (resource, moved) = v2_inputs(parts, virtual_bucket);
+        let amz = amz_v2(&headers, &moved);
         squall_auth::verify_presigned_v2(
             parts.method.as_str(),
             &resource,
-            (header("content-md5"), header("content-type")),
+            (header_of(parts, "content-md5"), header_of(parts, "content-type")),
             &amz,
             &presigned,
             &secret,
@@ -146,6 +145,50 @@ pub(crate) fn authenticate(
     }
     // Anonymous: what the bucket's policy grants everyone, decided by `access`.
     Ok((Payload::Unsigned, None))
+}
+
+/// A header's value as text: UTF-8 when its bytes are, else each byte a character
+/// (ISO-8859-1, what HTTP allowed and what Python's clients send and sign a non-ASCII
+/// value as).
+pub(crate) fn header_text(v: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(v.as_bytes()) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(v.as_bytes().iter().map(|b| char::from(*b)).collect()),
+    }
+}
+
+fn header_of<'a>(parts: &'a http::request::Parts, name: &str) -> &'a str {
+    parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// What SigV2 signs besides the headers: the canonical resource (the bucket named by a
+/// virtual host goes in front of the path), and `x-amz-*` values moved into the query
+/// string (botocore presigns a session's token so).
+fn v2_inputs(parts: &http::request::Parts, virtual_bucket: Option<&str>) -> (String, Vec<(String, String)>) {
+    let (path, query) = (parts.uri.path(), parts.uri.query().unwrap_or(""));
+    let mut bucket_path = match virtual_bucket {
+        Some(b) => format!("/{b}{path}"),
+        None => path.to_string(),
+    };
+    // A request for the bucket itself signs `/bucket/`.
+    if bucket_path.len() > 1 && !bucket_path[1..].contains('/') {
+        bucket_path.push('/');
+    }
+    let moved = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-amz-"))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect();
+    (squall_auth::canonical_resource_v2(&bucket_path, query), moved)
+}
+
+/// The `x-amz-*` headers SigV2 signs: the request's and those moved into its query.
+fn amz_v2<'a>(headers: &[(&'a str, &'a str)], moved: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    headers
+        .iter()
+        .filter(|(k, _)| k.starts_with("x-amz-"))
+        .copied()
+        .chain(moved.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect()
 }
 
 /// Every `x-amz-*` header must be among the signed ones.

@@ -17,8 +17,37 @@ use std::sync::Arc;
 
 type Reply = Result<http::Response<Body>, S3Error>;
 
-pub(super) fn list_buckets(objects: &Arc<Objects>) -> Reply {
-    let buckets = objects.list_buckets();
+/// ListBuckets: by name, `prefix` and `bucket-region` filtering, `max-buckets` (1 to
+/// 10,000, S3's default page) per page, a continuation token naming the page's last bucket.
+pub(super) fn list_buckets(objects: &Arc<Objects>, req: &S3Request) -> Reply {
+    let max = match req.param("max-buckets") {
+        None => 10_000,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| S3Error::invalid_argument("max-buckets must be an integer between 1 and 10000"))?,
+    };
+    let after = match req.param("continuation-token") {
+        None => None,
+        Some(t) => Some(
+            URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))?,
+        ),
+    };
+    let prefix = req.param("prefix").unwrap_or("");
+    let region = req.param("bucket-region");
+    let mut buckets: Vec<_> = objects
+        .list_buckets()
+        .into_iter()
+        .filter(|b| b.name.starts_with(prefix) && region.is_none_or(|r| b.region == r))
+        .filter(|b| after.as_ref().is_none_or(|a| b.name.as_str() > a.as_str()))
+        .collect();
+    let more = buckets.len() > max;
+    buckets.truncate(max);
     Ok(xml_response("ListAllMyBucketsResult", |x| {
         x.nest("Owner", |x| {
             x.elem("ID", &owner_id()).elem("DisplayName", "squall");
@@ -32,6 +61,12 @@ pub(super) fn list_buckets(objects: &Arc<Objects>) -> Reply {
                 });
             }
         });
+        if more && let Some(last) = buckets.last() {
+            x.elem("ContinuationToken", &URL_SAFE_NO_PAD.encode(&last.name));
+        }
+        if req.param("prefix").is_some() {
+            x.elem("Prefix", prefix);
+        }
     }))
 }
 
@@ -62,7 +97,13 @@ pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, b
             }
         }
     }
-    objects.create_bucket(bucket).await?;
+    match objects.create_bucket(bucket).await {
+        // us-east-1 answers a bucket its owner creates again as created (S3's legacy rule).
+        Err(squall_objects::Error::BucketAlreadyOwnedByYou(_)) if objects.region() == "us-east-1" => {}
+        other => {
+            other?;
+        }
+    }
     let mut r = http::Response::new(empty());
     if let Ok(v) = HeaderValue::from_str(&format!("/{bucket}")) {
         r.headers_mut().insert(http::header::LOCATION, v);
@@ -181,7 +222,9 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
     let fetch_owner = !v2 || req.param("fetch-owner") == Some("true");
     let owner = owner_id();
     Ok(xml_response("ListBucketResult", |x| {
-        x.elem("Name", bucket).elem("Prefix", &enc(prefix));
+        // ListObjects (v1) echoes its prefix as sent, even with encoding-type=url: botocore
+        // decodes v1's other fields but not Prefix, as S3 leaves it.
+        x.elem("Name", bucket).elem("Prefix", &if v2 { enc(prefix) } else { prefix.clone() });
         if let Some(d) = &delimiter {
             x.elem("Delimiter", &enc(d));
         }

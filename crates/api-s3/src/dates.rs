@@ -18,8 +18,8 @@ pub(crate) fn http_date(ms: i64) -> String {
 /// An HTTP date (or an ISO 8601 one, which some clients send) as Unix seconds.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let s = s.trim();
-    if let Ok(t) = time::PrimitiveDateTime::parse(s, HTTP_DATE) {
-        return Some(t.assume_utc().unix_timestamp());
+    if let Some(t) = squall_auth::parse_imf_fixdate(s) {
+        return Some(t);
     }
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
 }

@@ -137,7 +137,7 @@ impl From<E> for S3Error {
             E::EntityTooSmall { size } => s(StatusCode::BAD_REQUEST, "EntityTooSmall")
                 .with("ProposedSize", size.to_string())
                 .with("MinSizeAllowed", squall_objects::MIN_PART_SIZE.to_string()),
-            E::InvalidPartNumber => s(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidPartNumber"),
+            E::InvalidPartNumber => s(StatusCode::BAD_REQUEST, "InvalidPartNumber"),
             E::MalformedPolicy(_) => s(StatusCode::BAD_REQUEST, "MalformedPolicy"),
             E::NoSuchBucketPolicy(b) => s(StatusCode::NOT_FOUND, "NoSuchBucketPolicy").with("BucketName", b),
             E::NoSuchWebsiteConfiguration(b) => {

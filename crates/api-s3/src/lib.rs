@@ -4,6 +4,7 @@
 //! service, which checks their hash, MD5 and checksums before keeping them.
 
 mod access;
+mod attributes;
 mod auth;
 mod buckets;
 mod cors;
@@ -14,6 +15,7 @@ mod notifications;
 pub(crate) mod objects;
 mod policy;
 mod source;
+mod unconfigured;
 mod versioning;
 mod versions;
 mod website;
@@ -211,28 +213,24 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 21] = [
+const UNSUPPORTED: [&str; 17] = [
     "acl",
     "policyStatus",
     "lifecycle",
     "logging",
-    "replication",
     "encryption",
     "ownershipControls",
     "publicAccessBlock",
     "object-lock",
     "retention",
     "legal-hold",
-    "accelerate",
     "analytics",
     "inventory",
     "metrics",
     "intelligent-tiering",
-    "requestPayment",
     "torrent",
     "restore",
     "select",
-    "attributes",
 ];
 
 /// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
@@ -278,7 +276,9 @@ fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
 
 /// The query parameters of bucket reads (listings, uploads, location, versioning) and of
 /// DeleteObjects.
-const BUCKET_PARAMS: [&str; 19] = [
+const BUCKET_PARAMS: [&str; 21] = [
+    "max-buckets",
+    "bucket-region",
     "list-type",
     "prefix",
     "delimiter",
@@ -344,7 +344,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     let objects = &state.objects;
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
     match op {
-        "ListBuckets" => buckets::list_buckets(objects),
+        "ListBuckets" => buckets::list_buckets(objects, req),
         "CreateBucket" => buckets::create_bucket(objects, req, &b).await,
         "HeadBucket" => buckets::head_bucket(objects, &b),
         "DeleteBucket" => buckets::delete_bucket(objects, &b).await,
@@ -359,6 +359,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "DeleteObjects" => objects::delete_objects(state, req, &b).await,
         "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
         "GetObjectTagging" => objects::get_tagging(objects, req, &b, &k).await,
+        "GetObjectAttributes" => attributes::get(objects, req, &b, &k).await,
         "DeleteObjectTagging" => objects::delete_tagging(objects, req, &b, &k).await,
         "CopyObject" => objects::copy_object(objects, req, &b, &k).await,
         "PutObject" => objects::put_object(objects, req, &b, &k).await,
@@ -394,6 +395,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::POST, true, false) if req.has("delete") => "DeleteObjects",
         (&Method::PUT, true, true) if req.has("tagging") => "PutObjectTagging",
         (&Method::GET, true, true) if req.has("tagging") => "GetObjectTagging",
+        (&Method::GET, true, true) if req.has("attributes") => "GetObjectAttributes",
         (&Method::DELETE, true, true) if req.has("tagging") => "DeleteObjectTagging",
         (&Method::PUT, true, true) if req.header("x-amz-copy-source").is_some() => "CopyObject",
         (&Method::PUT, true, true) => "PutObject",
@@ -405,12 +407,29 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
 }
 
 /// The operations that take a `versionId` (of the object version they act on).
-const VERSIONED: [&str; 6] =
-    ["GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging"];
+const VERSIONED: [&str; 7] = [
+    "GetObject",
+    "HeadObject",
+    "DeleteObject",
+    "GetObjectTagging",
+    "PutObjectTagging",
+    "DeleteObjectTagging",
+    "GetObjectAttributes",
+];
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 6] = ["cors", "notification", "website", "tagging", "policy", "versioning"];
+const BUCKET_CONFIG: [&str; 9] = [
+    "cors",
+    "notification",
+    "website",
+    "tagging",
+    "policy",
+    "versioning",
+    "accelerate",
+    "requestPayment",
+    "replication",
+];
 
 /// Put, get or delete one of [`BUCKET_CONFIG`].
 async fn bucket_config(
@@ -437,6 +456,13 @@ async fn bucket_config(
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
         ("versioning", Method::PUT) => "PutBucketVersioning",
         ("versioning", Method::GET) => "GetBucketVersioning",
+        ("accelerate", Method::GET) => "GetBucketAccelerateConfiguration",
+        ("requestPayment", Method::GET) => "GetBucketRequestPayment",
+        ("requestPayment", Method::PUT) => "PutBucketRequestPayment",
+        ("replication", Method::GET) => "GetBucketReplication",
+        ("accelerate" | "replication", _) => {
+            return Err(S3Error::not_implemented(&format!("changing the bucket's {sub} configuration")));
+        }
         _ => return Err(S3Error::method_not_allowed()),
     };
     access::authorize(state, req, op)?;
@@ -456,6 +482,10 @@ async fn bucket_config(
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         "PutBucketVersioning" => versioning::put(o, req, bucket).await,
         "GetBucketVersioning" => versioning::get(o, bucket),
+        "GetBucketAccelerateConfiguration" => unconfigured::get_accelerate(o, bucket),
+        "GetBucketRequestPayment" => unconfigured::get_request_payment(o, bucket),
+        "PutBucketRequestPayment" => unconfigured::put_request_payment(o, req, bucket).await,
+        "GetBucketReplication" => unconfigured::get_replication(o, bucket),
         _ => objects::delete_bucket_tagging(o, bucket).await,
     }
 }

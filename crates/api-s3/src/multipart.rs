@@ -6,7 +6,7 @@ use super::objects::{checksum_of, conditions, copy_source, meta_of, set, tags_of
 use super::{S3Request, owner_id, xml, xml_response};
 use crate::body::empty;
 use squall_objects::checksum::Algorithm;
-use squall_objects::{CompletedPart, Expected, Objects};
+use squall_objects::{CompletedPart, Completion, Expected, Objects};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
 use std::sync::Arc;
@@ -99,6 +99,8 @@ async fn upload_part_copy(
 pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: &str) -> Reply {
     let id = upload_id(req)?;
     let if_none_match = req.header("if-none-match").map(str::to_string);
+    let if_match = req.header("if-match").map(str::to_string);
+    let checksum = Algorithm::ALL.iter().find_map(|a| req.header(&a.header()).map(str::to_string));
     let host = req.header("host").unwrap_or("localhost").to_string();
     let body = req.read_small(4 << 20).await?;
     let doc = xml::parse(&body).filter(|d| d.name == "CompleteMultipartUpload").ok_or_else(S3Error::malformed_xml)?;
@@ -113,7 +115,8 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     if parts.is_empty() {
         return Err(S3Error::malformed_xml());
     }
-    let record = objects.complete_upload(bucket, key, &id, parts, if_none_match, &req.requester).await?;
+    let completion = Completion { parts, if_none_match, if_match, checksum, requester: req.requester.clone() };
+    let record = objects.complete_upload(bucket, key, &id, completion).await?;
     let mut r = xml_response("CompleteMultipartUploadResult", |x| {
         x.elem("Location", &format!("http://{host}/{bucket}/{key}"))
             .elem("Bucket", bucket)
@@ -124,7 +127,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
         }
     });
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
-    super::versioning::version_header(objects, bucket, &record, r.headers_mut());
+    super::versioning::written_version_header(&record, r.headers_mut());
     Ok(r)
 }
 

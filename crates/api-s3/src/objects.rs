@@ -3,7 +3,7 @@
 
 use super::dates::{http_date, parse_date};
 use super::error::S3Error;
-use super::versioning::version_header;
+use super::versioning::{version_header, written_version_header};
 use super::{S3Request, no_content, xml, xml_response};
 use crate::body::empty;
 use base64::Engine;
@@ -54,7 +54,7 @@ pub(super) fn meta_of(req: &S3Request) -> ObjectMeta {
     }
     for (name, value) in &req.parts.headers {
         if let Some(user) = name.as_str().strip_prefix("x-amz-meta-") {
-            meta.user.insert(user.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned());
+            meta.user.insert(user.to_string(), crate::auth::header_text(value).into_owned());
         }
     }
     meta
@@ -123,7 +123,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
     let mut r = http::Response::new(empty());
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
     checksum_header(r.headers_mut(), &record);
-    version_header(objects, bucket, &record, r.headers_mut());
+    written_version_header(&record, r.headers_mut());
     Ok(r)
 }
 
@@ -150,10 +150,20 @@ pub(crate) fn stored_headers(record: &ObjectRecord, headers: &mut HeaderMap) {
         set(headers, name, value);
     }
     for (name, value) in &record.meta.user {
-        set(headers, &format!("x-amz-meta-{name}"), value);
+        set(headers, &format!("x-amz-meta-{name}"), &metadata_value(value));
     }
     if !record.tags.is_empty() {
         set(headers, "x-amz-tagging-count", &record.tags.len().to_string());
+    }
+}
+
+/// A user metadata value as S3 returns it: as stored when it is ASCII, else its UTF-8
+/// bytes in RFC 2047's encoded-word form (`=?UTF-8?B?…?=`).
+fn metadata_value(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(format!("=?UTF-8?B?{}?=", STANDARD.encode(value.as_bytes())))
     }
 }
 
@@ -409,7 +419,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
             x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value);
         }
     });
-    version_header(objects, bucket, &record, r.headers_mut());
+    written_version_header(&record, r.headers_mut());
     source_version_header(objects, &source, &read, r.headers_mut());
     Ok(r)
 }

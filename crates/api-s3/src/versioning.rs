@@ -55,3 +55,11 @@ pub(crate) fn version_header(objects: &Objects, bucket: &str, record: &ObjectRec
         set(headers, "x-amz-version-id", version_label(record));
     }
 }
+
+/// `x-amz-version-id` on the answer to a write: the new version's id; none for a `null`
+/// version (written without versioning, or while it is suspended), as S3 answers.
+pub(crate) fn written_version_header(record: &ObjectRecord, headers: &mut HeaderMap) {
+    if let Some(id) = &record.version_id {
+        set(headers, "x-amz-version-id", id);
+    }
+}

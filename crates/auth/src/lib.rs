@@ -12,12 +12,12 @@ mod sigv2;
 mod sigv4;
 mod time;
 
-pub use self::time::{format_amz_date, parse_amz_date};
+pub use self::time::{format_amz_date, parse_amz_date, parse_http_date, parse_imf_fixdate};
 pub use canonical::PathEncoding;
 pub use credentials::Credentials;
 pub use seal::{KEY_LEN, OpenError, Sealer};
-pub use sigv2::{PresignedV2, canonical_resource_v2, verify_presigned_v2};
+pub use sigv2::{HeaderV2, PresignedV2, canonical_resource_v2, verify_header_v2, verify_presigned_v2};
 pub use sigv4::{
     AuthError, Authorization, PresignRequest, Presigned, SignableRequest, chained_signature, constant_time_eq, presign,
-    sign, signing_key, verify, verify_presigned,
+    request_time, sign, signing_key, verify, verify_presigned,
 };

@@ -1,6 +1,7 @@
-//! S3's older query-string authentication (Signature Version 2), which the aws CLI v1
-//! still uses for `aws s3 presign` in us-east-1: `AWSAccessKeyId`, `Expires` (Unix
-//! seconds) and `Signature` = base64(HMAC-SHA1(secret, string to sign)).
+//! S3's older authentication (Signature Version 2): in the query string, which the aws
+//! CLI v1 still uses for `aws s3 presign` in us-east-1 (`AWSAccessKeyId`, `Expires` in
+//! Unix seconds, `Signature`), or in the `Authorization: AWS <key id>:<signature>` header
+//! of legacy clients; the signature is base64(HMAC-SHA1(secret, string to sign)).
 
 use crate::AuthError;
 use hmac::{Hmac, Mac};
@@ -95,6 +96,33 @@ pub fn canonical_resource_v2(bucket_path: &str, query: &str) -> String {
     out
 }
 
+/// Checks `signature` against the string to sign: the method, `Content-MD5`,
+/// `Content-Type`, `when` (the `Date` header or the URL's `Expires`), the `x-amz-*`
+/// headers sorted (lower-case names, one value each) and the canonical resource.
+fn check_signature(
+    (method, canonical_resource): (&str, &str),
+    (content_md5, content_type, when): (&str, &str, &str),
+    amz_headers: &[(&str, &str)],
+    signature: &str,
+    secret: &str,
+) -> Result<(), AuthError> {
+    let mut amz: Vec<(String, &str)> = amz_headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.trim())).collect();
+    amz.sort();
+    let amz: String = amz.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let string_to_sign = format!("{method}\n{content_md5}\n{content_type}\n{when}\n{amz}{canonical_resource}");
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(string_to_sign.as_bytes());
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    if !crate::sigv4::constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
+        return Err(AuthError::new(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ));
+    }
+    Ok(())
+}
+
 /// Verifies a SigV2 presigned request at time `now`. `amz_headers` are the request's
 /// `x-amz-*` headers (lower-case names); `content_md5` and `content_type` its headers or "".
 pub fn verify_presigned_v2(
@@ -106,25 +134,74 @@ pub fn verify_presigned_v2(
     secret: &str,
     now: i64,
 ) -> Result<(), AuthError> {
-    let mut amz: Vec<(String, &str)> = amz_headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.trim())).collect();
-    amz.sort();
-    let amz: String = amz.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-    let string_to_sign =
-        format!("{method}\n{content_md5}\n{content_type}\n{}\n{amz}{canonical_resource}", presigned.expires);
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    use base64::Engine;
-    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    if !crate::sigv4::constant_time_eq(expected.as_bytes(), presigned.signature.as_bytes()) {
-        return Err(AuthError::new(
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-        ));
-    }
-    if now > presigned.expires {
+    let expires = presigned.expires.to_string();
+    let fields = (content_md5, content_type, expires.as_str());
+    check_signature((method, canonical_resource), fields, amz_headers, &presigned.signature, secret)?;
+    // `Expires` is the instant the URL stops working.
+    if now >= presigned.expires {
         return Err(AuthError::new("AccessDenied", "Request has expired"));
     }
     Ok(())
+}
+
+/// The `Authorization: AWS <key id>:<signature>` header of SigV2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderV2 {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The signature, base64.
+    pub signature: String,
+}
+
+impl HeaderV2 {
+    /// Reads a SigV2 `Authorization` header; `None` when it is not one.
+    pub fn parse(header: &str) -> Option<Result<HeaderV2, AuthError>> {
+        let rest = header.strip_prefix("AWS ")?;
+        Some(match rest.trim().split_once(':') {
+            Some((id, sig)) if !id.is_empty() && !sig.is_empty() => {
+                Ok(HeaderV2 { access_key_id: id.to_string(), signature: sig.to_string() })
+            }
+            _ => Err(AuthError::new(
+                "InvalidArgument",
+                "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+            )),
+        })
+    }
+}
+
+/// How far a SigV2 request's time may be from the server's, in seconds (S3's 15 minutes).
+const MAX_SKEW_SECS: i64 = 15 * 60;
+
+/// Verifies a SigV2 header-signed request at time `now`. Its time is `x-amz-date` if
+/// among `amz_headers`, else `date` (the `Date` header); both are HTTP dates, checked
+/// before the signature. With `x-amz-date`, S3 signs an empty `Date` line; botocore signs
+/// its `Date` header there anyway, so either verifies.
+pub fn verify_header_v2(
+    (method, canonical_resource): (&str, &str),
+    (content_md5, content_type, date): (&str, &str, &str),
+    amz_headers: &[(&str, &str)],
+    header: &HeaderV2,
+    secret: &str,
+    now: i64,
+) -> Result<(), AuthError> {
+    let amz_date = amz_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amz-date")).map(|(_, v)| *v);
+    let invalid = || AuthError::new("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+    let when = amz_date.unwrap_or(date);
+    let when = crate::time::parse_http_date(when).filter(|t| *t >= 0).ok_or_else(invalid)?;
+    if (now - when).abs() > MAX_SKEW_SECS {
+        return Err(AuthError::new(
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        ));
+    }
+    let check = |signed_date: &str| {
+        let fields = (content_md5, content_type, signed_date);
+        check_signature((method, canonical_resource), fields, amz_headers, &header.signature, secret)
+    };
+    match amz_date {
+        Some(_) => check("").or_else(|_| check(date)),
+        None => check(date),
+    }
 }
 
 #[cfg(test)]

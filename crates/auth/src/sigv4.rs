@@ -255,6 +255,15 @@ fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
+/// The time a header-signed request was signed at, as SigV4 signs it (`YYYYMMDDTHHMMSSZ`):
+/// its `x-amz-date`, or else its `Date` header (an HTTP date), which AWS accepts too.
+pub fn request_time(req: &SignableRequest<'_>) -> Option<String> {
+    match req.header("x-amz-date") {
+        Some(d) => Some(d.to_string()),
+        None => req.header("date").and_then(crate::time::parse_http_date).map(crate::time::format_amz_date),
+    }
+}
+
 /// Verifies a header-signed request with the secret of `auth.access_key_id`, at time
 /// `now` (Unix seconds).
 pub fn verify(
@@ -264,9 +273,10 @@ pub fn verify(
     encoding: PathEncoding,
     now: i64,
 ) -> Result<(), AuthError> {
-    let amz_date = req
-        .header("x-amz-date")
-        .ok_or_else(|| AuthError::new("IncompleteSignatureException", "Authorization requires an x-amz-date header"))?;
+    let amz_date = request_time(req).ok_or_else(|| {
+        AuthError::new("IncompleteSignatureException", "Authorization requires an x-amz-date or a Date header")
+    })?;
+    let amz_date = amz_date.as_str();
     let when = parse_amz_date(amz_date).ok_or_else(|| {
         AuthError::new("IncompleteSignatureException", format!("x-amz-date {amz_date:?} is not a valid date"))
     })?;
@@ -348,15 +358,17 @@ impl Presigned {
             let signed = get("X-Amz-SignedHeaders").ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
             let signature = get("X-Amz-Signature").ok_or_else(|| missing("X-Amz-Signature"))?;
             let amz_date = get("X-Amz-Date").ok_or_else(|| missing("X-Amz-Date"))?.to_string();
+            // A URL valid for no time at all (0, or a negative lifetime some clients
+            // compute) has expired: the verification says so, as S3 does (403).
             let expires: i64 = get("X-Amz-Expires")
                 .ok_or_else(|| missing("X-Amz-Expires"))?
                 .parse()
                 .ok()
-                .filter(|e| (1..=604_800).contains(e))
+                .filter(|e| *e <= 604_800)
                 .ok_or_else(|| {
                     AuthError::new(
                         "AuthorizationQueryParametersError",
-                        "X-Amz-Expires must be between 1 and 604800 seconds",
+                        "X-Amz-Expires must be less than a week (in seconds) that is 604800",
                     )
                 })?;
             let auth = Authorization::parse(&format!(
@@ -405,7 +417,7 @@ pub fn verify_presigned(
             "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
         ));
     }
-    if now > when + presigned.expires {
+    if presigned.expires <= 0 || now > when + presigned.expires {
         return Err(AuthError::new("AccessDenied", "Request has expired"));
     }
     if when - now > MAX_SKEW_SECS {

@@ -1,4 +1,6 @@
-//! `X-Amz-Date` timestamps (`20240131T235959Z`) to and from Unix seconds.
+//! `X-Amz-Date` timestamps (`20240131T235959Z`) to and from Unix seconds, and the HTTP
+//! `Date` header's form (`Mon, 07 Dec 2026 02:30:00 GMT`), which a request may carry its
+//! time in instead.
 
 use time::format_description::BorrowedFormatItem;
 use time::macros::{datetime, format_description};
@@ -7,6 +9,27 @@ use time::{Date, Duration, OffsetDateTime};
 
 /// `YYYYMMDDTHHMMSSZ`, the ISO 8601 basic format SigV4 signs.
 const AMZ_DATE: &[BorrowedFormatItem<'static>] = format_description!("[year][month][day]T[hour][minute][second]Z");
+
+/// RFC 7231's IMF-fixdate.
+const HTTP_DATE: &[BorrowedFormatItem<'static>] =
+    format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+
+/// Parses an HTTP date into Unix seconds: IMF-fixdate, or RFC 2822 with a numeric zone
+/// (botocore's `Date`, `Mon, 07 Dec 2026 02:27:17 -0000`).
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    parse_imf_fixdate(s).or_else(|| OffsetDateTime::parse(s, HTTP_DATE_OFFSET).ok().map(|t| t.unix_timestamp()))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds; no other form.
+pub fn parse_imf_fixdate(s: &str) -> Option<i64> {
+    time::PrimitiveDateTime::parse(s.trim(), HTTP_DATE).ok().map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// IMF-fixdate with a numeric zone instead of `GMT`.
+const HTTP_DATE_OFFSET: &[BorrowedFormatItem<'static>] = format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+);
 
 /// The first and last instants with a four-digit year, which is all the format can say.
 const FIRST: OffsetDateTime = datetime!(0000-01-01 00:00:00 UTC);
@@ -49,6 +72,14 @@ pub fn format_amz_date(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_in_both_forms() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 -0000"), Some(784_111_777));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 09:49:37 +0100"), Some(784_111_777));
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
 
     #[test]
     fn round_trips() {

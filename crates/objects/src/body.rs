@@ -65,10 +65,16 @@ impl Expected {
         if let (Some(a), Some(v)) = (self.checksum, &self.checksum_value)
             && !a.is_well_formed(v)
         {
-            return Err(Error::InvalidRequest(format!("Value for {} header is invalid.", a.header())));
+            // S3 answers a value that cannot be a digest as one that does not match.
+            return Err(mismatch(a));
         }
         Ok(md5)
     }
+}
+
+/// S3's error for a checksum that does not match the bytes (or is no checksum at all).
+fn mismatch(a: Algorithm) -> Error {
+    Error::BadDigest(format!("The {} you specified did not match the calculated checksum.", a.name()))
 }
 
 /// Bytes written: where they are and their digests.
@@ -128,16 +134,8 @@ pub(crate) async fn write_body(
                 .checksum_value
                 .clone()
                 .or_else(|| trailers.iter().find(|(t, _)| *t == a).map(|(_, v)| v.clone()));
-            if let Some(given) = given {
-                if !a.is_well_formed(&given) {
-                    return Err(Error::InvalidRequest(format!("Value for {} trailer is invalid.", a.header())));
-                }
-                if given != actual {
-                    return Err(Error::BadDigest(format!(
-                        "The {} you specified did not match the calculated checksum.",
-                        a.name()
-                    )));
-                }
+            if given.is_some_and(|given| given != actual) {
+                return Err(mismatch(a));
             }
             Some((a, actual))
         }

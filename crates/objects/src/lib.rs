@@ -38,7 +38,7 @@ pub mod versions;
 pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListRequest};
-pub use multipart::{CompletedPart, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
+pub use multipart::{CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
 pub use service::{BucketRecord, Objects};
 pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};

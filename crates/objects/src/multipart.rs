@@ -12,7 +12,7 @@ use crate::checksum::{Algorithm, Hasher};
 use crate::conditions::Conditions;
 use crate::events::Requester;
 use crate::names::check_key;
-use crate::object::{check_tags, check_write_conditions};
+use crate::object::check_write_conditions;
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
 use crate::service::Objects;
 use crate::{Error, Result};
@@ -76,6 +76,22 @@ pub struct CompletedPart {
     pub checksum: Option<String>,
 }
 
+/// What a CompleteMultipartUpload asks.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    /// The parts, as listed (a part number listed again counts as its last listing).
+    pub parts: Vec<CompletedPart>,
+    /// `If-None-Match` on the key (`*`, or ETags).
+    pub if_none_match: Option<String>,
+    /// `If-Match` on the key.
+    pub if_match: Option<String>,
+    /// The object's checksum as the client computed it (`x-amz-checksum-<alg>`), checked
+    /// against the parts'.
+    pub checksum: Option<String>,
+    /// Who completes, for object events.
+    pub requester: Requester,
+}
+
 /// A page of an upload's parts.
 #[derive(Debug)]
 pub struct PartsPage {
@@ -121,7 +137,7 @@ impl Objects {
         checksum: Option<Algorithm>,
     ) -> Result<String> {
         check_key(key)?;
-        check_tags(&tags)?;
+        let tags = crate::object::tag_set(tags)?;
         self.get_bucket(bucket)?;
         let id = format!("{}{}", uuid_hex(), uuid_hex());
         let record = UploadRecord { key: key.into(), created_ms: self.now_ms(), meta, tags, checksum };
@@ -301,29 +317,44 @@ impl Objects {
         Ok(PartsPage { upload, parts, truncated })
     }
 
-    /// Completes an upload: the object becomes the listed parts, in order.
+    /// Completes an upload: the object becomes the listed parts, in order. Completing an
+    /// upload again answers with the object it made, while that is still the key's.
     pub async fn complete_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
-        listed: Vec<CompletedPart>,
-        if_none_match: Option<String>,
-        by: &Requester,
+        mut completion: Completion,
     ) -> Result<ObjectRecord> {
-        if listed.is_empty() {
+        if completion.parts.is_empty() {
             return Err(Error::InvalidRequest("You must specify at least one part".into()));
         }
-        if listed.windows(2).any(|w| w[0].number >= w[1].number) {
+        if completion.parts.windows(2).any(|w| w[0].number > w[1].number) {
             return Err(Error::InvalidPartOrder);
         }
+        // A part number listed twice (a part sent again) is its last listing.
+        let parts = std::mem::take(&mut completion.parts);
+        let mut listed: Vec<CompletedPart> = Vec::with_capacity(parts.len());
+        for part in parts {
+            match listed.last_mut() {
+                Some(last) if last.number == part.number => *last = part,
+                _ => listed.push(part),
+            }
+        }
+        completion.parts = listed;
         let b = self.get_bucket(bucket)?;
         for _ in 0..ATTEMPTS {
             let guard = b.lock_key(bucket, key).await?;
-            if let Some(record) =
-                self.try_complete(&b, bucket, key, upload_id, &listed, if_none_match.as_deref(), by, guard).await?
-            {
-                return Ok(record);
+            match self.try_complete(&b, (bucket, key), upload_id, &completion, guard).await {
+                Ok(Some(record)) => return Ok(record),
+                Ok(None) => {}
+                Err(Error::NoSuchUpload(id)) => {
+                    return match self.load(bucket, key).await? {
+                        Some(r) if r.upload_id.as_deref() == Some(upload_id) => Ok(r),
+                        _ => Err(Error::NoSuchUpload(id)),
+                    };
+                }
+                Err(e) => return Err(e),
             }
         }
         Err(too_busy(key))
@@ -331,18 +362,15 @@ impl Objects {
 
     /// One attempt at completing an upload under `guard`; `None` when a row it read
     /// changed on another server meanwhile (nothing was written).
-    #[allow(clippy::too_many_arguments)]
     async fn try_complete(
         &self,
         b: &crate::service::Bucket,
-        bucket: &str,
-        key: &str,
+        (bucket, key): (&str, &str),
         upload_id: &str,
-        listed: &[CompletedPart],
-        if_none_match: Option<&str>,
-        by: &Requester,
+        completion: &Completion,
         guard: crate::service::KeyGuard<'_>,
     ) -> Result<Option<ObjectRecord>> {
+        let listed = &completion.parts;
         // Part writes submitted before the lock was taken may not be committed yet, and
         // queries read committed rows only: wait for them, or a part just replaced could
         // be joined with its old blob (which its writer then deletes).
@@ -386,6 +414,21 @@ impl Objects {
             }
             None => None,
         };
+        match (&completion.checksum, &checksum) {
+            (Some(given), Some(c)) if given.trim() != c.value => {
+                return Err(Error::BadDigest(format!(
+                    "The {} you specified did not match the calculated checksum.",
+                    c.algorithm.name()
+                )));
+            }
+            (Some(_), None) => {
+                return Err(Error::InvalidRequest(
+                    "The upload was created without a checksum algorithm, so the object's checksum cannot be checked"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         let settings = b.record.read().expect("bucket lock").clone();
         let mut record = ObjectRecord {
             size: chosen.iter().map(|p| p.size).sum(),
@@ -396,15 +439,17 @@ impl Objects {
             tags: upload.tags,
             part_sizes: chosen.iter().map(|p| p.size).collect(),
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
+            upload_id: Some(upload_id.to_string()),
             ..Default::default()
         };
         self.number(&mut record, settings.versioning);
         let old = self.load_for(&mut read, bucket, key).await?;
-        check_write_conditions(old.as_ref().filter(|o| !o.delete_marker), key, if_none_match, None)?;
+        let live = old.as_ref().filter(|o| !o.delete_marker);
+        check_write_conditions(live, key, completion.if_none_match.as_deref(), completion.if_match.as_deref())?;
         let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, &mut record).await?;
         writes.extend(upload_deletes(bucket, upload_id, &stored));
         let event = "ObjectCreated:CompleteMultipartUpload";
-        writes.extend(self.event_writes(&settings, event, key, Some(&record), by));
+        writes.extend(self.event_writes(&settings, event, key, Some(&record), &completion.requester));
         if !self.commit_read(writes, read, guard).await? {
             return Ok(None);
         }

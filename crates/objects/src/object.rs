@@ -70,9 +70,17 @@ pub struct ObjectRead {
 /// Checks S3's tag limits.
 pub fn check_tags(tags: &[(String, String)]) -> Result<()> {
     if tags.len() > MAX_TAGS {
-        return Err(Error::BadRequest("Object tags cannot be greater than 10".into()));
+        return Err(Error::InvalidTag("Object tags cannot be greater than 10".into()));
     }
     check_tag_values(tags)
+}
+
+/// An object's tags as kept: checked, and in key order (a tag set has no order; S3 lists
+/// it by key).
+pub(crate) fn tag_set(mut tags: Vec<(String, String)>) -> Result<Vec<(String, String)>> {
+    check_tags(&tags)?;
+    tags.sort();
+    Ok(tags)
 }
 
 /// Tag keys (1–128 characters, unique) and values (up to 256).
@@ -101,8 +109,9 @@ pub(crate) fn object_write(bucket: &str, key: &str, record: Option<&ObjectRecord
     }
 }
 
-/// A write's conditions on the version it replaces: `If-None-Match: *` (there is none)
-/// and `If-Match` (it has one of these ETags).
+/// A write's conditions on the current version it replaces: `If-None-Match` (`*`: there
+/// is none; ETags: it has none of them) and `If-Match` (it has one of these ETags, or
+/// `*`: it exists).
 pub(crate) fn check_write_conditions(
     old: Option<&ObjectRecord>,
     key: &str,
@@ -110,7 +119,7 @@ pub(crate) fn check_write_conditions(
     if_match: Option<&str>,
 ) -> Result<()> {
     match (old, if_none_match, if_match) {
-        (Some(_), Some(_), _) => Err(Error::PreconditionFailed),
+        (Some(o), Some(n), _) if etag_matches(n, &o.etag) => Err(Error::PreconditionFailed),
         (None, _, Some(_)) => Err(Error::NoSuchKey(key.into())),
         (Some(o), _, Some(m)) if !etag_matches(m, &o.etag) => Err(Error::PreconditionFailed),
         _ => Ok(()),
@@ -139,10 +148,8 @@ impl Objects {
         event: &str,
     ) -> Result<ObjectRecord> {
         check_key(key)?;
-        check_tags(&put.tags)?;
-        if put.if_none_match.as_deref().is_some_and(|v| v.trim() != "*") {
-            return Err(Error::NotImplemented("If-None-Match on a write takes only *".into()));
-        }
+        let mut put = put;
+        put.tags = tag_set(std::mem::take(&mut put.tags))?;
         self.get_bucket(bucket)?;
         let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX).await?;
         let record = ObjectRecord {
@@ -369,8 +376,7 @@ impl Objects {
                     .into(),
             ));
         }
-        let tags = copy.replace_tags.unwrap_or_else(|| source.tags.clone());
-        check_tags(&tags)?;
+        let tags = tag_set(copy.replace_tags.unwrap_or_else(|| source.tags.clone()))?;
         let put = PutObject {
             meta: copy.replace_meta.unwrap_or_else(|| source.meta.clone()),
             tags,
@@ -407,7 +413,7 @@ impl Objects {
         version: Option<&str>,
         tags: Vec<(String, String)>,
     ) -> Result<ObjectRecord> {
-        check_tags(&tags)?;
+        let tags = tag_set(tags)?;
         self.update(bucket, key, version, move |r| r.tags = tags.clone()).await
     }
 

@@ -71,6 +71,9 @@ pub struct ObjectRecord {
     /// The blobs holding the bytes, in order; empty when the bytes are inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
+    /// The multipart upload that made it (completing that upload again answers with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
     /// Its version id; `None` for the `null` version (every object of a bucket that never
     /// had versioning).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -221,31 +221,30 @@ async fn multipart_uploads_join_parts_without_copying() {
     };
     let small = up(1, b"tiny".to_vec()).await.unwrap();
     let part2 = up(2, p2.clone()).await.unwrap();
-    let done = |parts: &[&PartRecord]| -> Vec<CompletedPart> {
-        parts
+    let done = |parts: &[&PartRecord]| -> Completion {
+        let parts = parts
             .iter()
             .map(|p| CompletedPart { number: p.number, etag: format!("\"{}\"", p.etag), checksum: None })
-            .collect()
+            .collect();
+        Completion { parts, ..Default::default() }
     };
-    let err =
-        o.complete_upload("bk1", "big", &id, done(&[&small, &part2]), None, &Default::default()).await.unwrap_err();
+    let err = o.complete_upload("bk1", "big", &id, done(&[&small, &part2])).await.unwrap_err();
     assert!(matches!(err, Error::EntityTooSmall { size: 4 }), "{err}");
     let part1 = up(1, p1.clone()).await.unwrap();
     assert!(matches!(
-        o.complete_upload("bk1", "big", &id, done(&[&part2, &part1]), None, &Default::default()).await,
+        o.complete_upload("bk1", "big", &id, done(&[&part2, &part1])).await,
         Err(Error::InvalidPartOrder)
     ));
     let stale = done(&[&small, &part2]);
-    assert!(matches!(
-        o.complete_upload("bk1", "big", &id, stale, None, &Default::default()).await,
-        Err(Error::InvalidPart(_))
-    ));
+    assert!(matches!(o.complete_upload("bk1", "big", &id, stale).await, Err(Error::InvalidPart(_))));
     assert_eq!(o.list_uploads("bk1", "").await.unwrap().len(), 1);
-    let r = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2]), None, &Default::default()).await.unwrap();
+    let r = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2])).await.unwrap();
     let mut md5s = Md5::digest(&p1).to_vec();
     md5s.extend(Md5::digest(&p2));
     assert_eq!(r.etag, format!("{}-2", hex::encode(Md5::digest(&md5s))));
-    assert!(r.checksum.unwrap().value.ends_with("-2"));
+    assert!(r.checksum.clone().unwrap().value.ends_with("-2"));
+    let again = o.complete_upload("bk1", "big", &id, done(&[&part1, &part2])).await.unwrap();
+    assert_eq!(again, r, "completing again answers with the object it made");
     let whole = [p1.clone(), p2.clone()].concat();
     assert_eq!(read(&o, "bk1", "big", None).await.unwrap(), whole);
     let record = o.head_object("bk1", "big", None, &Conditions::default(), None).await.unwrap().0;

@@ -394,3 +394,15 @@ fn acknowledged_versions_survive_kill_9() -> Result {
         "all versioned kill -9 checks passed",
     )
 }
+
+#[test]
+fn legacy_sigv2_headers_and_sigv4_with_a_date_header_are_accepted() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_signatures.py", "all S3 signature checks passed")
+}
+
+#[test]
+fn s3_details_conformance_suites_check_hold() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_conformance.py", "all S3 conformance checks passed")
+}
