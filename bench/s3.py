@@ -78,8 +78,10 @@ SMALL_TARGET = 20.0  # times moto's ops/s, PUT and GET
 GET_TARGET_MBS = 1000.0  # large GET, MB/s (1 GB/s), from the page cache
 RSS_TARGET_MIB = 100  # peak RSS during a 5 GiB upload
 RSS_TARGET_GIB = 5
-SMALL_OPS = ["put", "get", "vput"]
-NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned"}
+SMALL_OPS = ["put", "get", "vput", "sput"]
+NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned", "sput": "PutObject, SSE-S3"}
+SSE_C_KEY = bytes(range(32))
+ENCRYPTION_TARGET = 0.85  # encrypted large-object throughput, at least this share of plain
 TARGET_OPS = ["put", "get"]  # the ops the small-object target names
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SAFE_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
@@ -128,25 +130,28 @@ class Signer:
                 self.key = k
         return self.amz_date
 
-    def headers(self, method, path, payload_hash, query=""):
+    def headers(self, method, path, payload_hash, query="", extra=()):
         """The signed headers of a request for `path` (already URI-encoded; `query` canonical),
-        in order."""
+        in order, with `extra` (lower-case name, value) pairs signed too."""
         amz_date = self._clock()
         scope = f"{self.day}/{REGION}/s3/aws4_request"
-        canonical = (f"{method}\n{path}\n{query}\nhost:{self.host}\nx-amz-content-sha256:{payload_hash}\n"
-                     f"x-amz-date:{amz_date}\n\nhost;x-amz-content-sha256;x-amz-date\n{payload_hash}")
+        signed = sorted([("host", self.host), ("x-amz-content-sha256", payload_hash), ("x-amz-date", amz_date),
+                         *extra])
+        names = ";".join(k for k, _ in signed)
+        lines = "".join(f"{k}:{v}\n" for k, v in signed)
+        canonical = f"{method}\n{path}\n{query}\n{lines}\n{names}\n{payload_hash}"
         to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         signature = hmac.digest(self.key, to_sign.encode(), "sha256").hex()
-        return [("host", self.host), ("x-amz-date", amz_date), ("x-amz-content-sha256", payload_hash),
-                ("authorization", f"AWS4-HMAC-SHA256 Credential={self.key_id}/{scope}, "
-                                  f"SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}")]
+        return [*signed, ("authorization", f"AWS4-HMAC-SHA256 Credential={self.key_id}/{scope}, "
+                                           f"SignedHeaders={names}, Signature={signature}")]
 
-    def request(self, method, path, body=b"", query=""):
+    def request(self, method, path, body=b"", query="", extra=()):
         """The whole signed request, as bytes, with the SHA-256 of `body`; `query` is in
-        canonical form (`versioning=`)."""
+        canonical form (`versioning=`); `extra` headers are signed too."""
         path = uri_path(path)
         lines = [f"{method} {path}{'?' + query if query else ''} HTTP/1.1"]
-        lines += [f"{k}: {v}" for k, v in self.headers(method, path, hashlib.sha256(body).hexdigest(), query)]
+        payload = hashlib.sha256(body).hexdigest()
+        lines += [f"{k}: {v}" for k, v in self.headers(method, path, payload, query, extra)]
         if body or method in ("PUT", "POST"):
             lines.append(f"content-length: {len(body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -259,9 +264,10 @@ def small_worker(index, threads, op, t, start_at, seconds, keys, out):
         end = start_at + seconds
         bucket = VBUCKET if op == "vput" else BUCKET
         while time.monotonic() < end:
-            if op in ("put", "vput"):
+            if op in ("put", "vput", "sput"):
                 key = f"{prefix}{stored}"
-                data, expected = signer.request("PUT", f"/{bucket}/{key}", small_body(key)), None
+                extra = sse_headers("sse-s3") if op == "sput" else ()
+                data, expected = signer.request("PUT", f"/{bucket}/{key}", small_body(key), extra=extra), None
             else:
                 p, count = keys[rng.randrange(len(keys))]
                 key = f"{p}{rng.randrange(count)}"
@@ -385,18 +391,32 @@ class PeakRss:
                 self.peak[p] = max(self.peak[p], hwm)
 
 
-def signed(t, method, path, payload_hash, extra=()):
-    return dict(Signer(t).headers(method, uri_path(path), payload_hash)) | dict(extra)
+def signed(t, method, path, payload_hash, extra=(), sse=()):
+    return dict(Signer(t).headers(method, uri_path(path), payload_hash, extra=sse)) | dict(extra)
 
 
-def large_put(t, key, pattern, size, timeout=600.0):
-    """PUTs `size` bytes (`pattern` repeated) to `key`, UNSIGNED-PAYLOAD; seconds and ETag."""
+def sse_headers(kind):
+    """The headers of a request asking for `kind` of encryption ("sse-s3", "sse-c"; for a
+    GET, only SSE-C's are sent)."""
+    if kind == "sse-s3":
+        return [("x-amz-server-side-encryption", "AES256")]
+    if kind == "sse-c":
+        import base64
+        return [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                ("x-amz-server-side-encryption-customer-key", base64.b64encode(SSE_C_KEY).decode()),
+                ("x-amz-server-side-encryption-customer-key-md5", base64.b64encode(hashlib.md5(SSE_C_KEY).digest()).decode())]
+    return []
+
+
+def large_put(t, key, pattern, size, timeout=600.0, sse=None):
+    """PUTs `size` bytes (`pattern` repeated) to `key`, UNSIGNED-PAYLOAD, encrypted as `sse`
+    asks; seconds and ETag."""
     path = f"/{BUCKET}/{key}"
     conn = http.client.HTTPConnection("127.0.0.1", t.port, timeout=timeout)
     try:
         t0 = time.perf_counter()
         conn.putrequest("PUT", path, skip_host=True, skip_accept_encoding=True)
-        for k, v in signed(t, "PUT", path, "UNSIGNED-PAYLOAD", [("content-length", str(size))]).items():
+        for k, v in signed(t, "PUT", path, "UNSIGNED-PAYLOAD", [("content-length", str(size))], sse_headers(sse)).items():
             conn.putheader(k, v)
         conn.endheaders()
         sent, plen, send_error = 0, len(pattern), None
@@ -419,9 +439,9 @@ def large_put(t, key, pattern, size, timeout=600.0):
         conn.close()
 
 
-def large_get(t, key, pattern, size, timeout=600.0):
-    """GETs `key`, reading 1 MiB chunks, each checked against `pattern` repeated, then
-    dropped; seconds and ETag."""
+def large_get(t, key, pattern, size, timeout=600.0, sse=None):
+    """GETs `key` (with the customer key of `sse` "sse-c"), reading 1 MiB chunks, each
+    checked against `pattern` repeated, then dropped; seconds and ETag."""
     path = f"/{BUCKET}/{key}"
     conn = http.client.HTTPConnection("127.0.0.1", t.port, timeout=timeout)
     chunk = bytearray(CHUNK)
@@ -429,7 +449,8 @@ def large_get(t, key, pattern, size, timeout=600.0):
     try:
         t0 = time.perf_counter()
         conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
-        for k, v in signed(t, "GET", path, EMPTY_SHA256).items():
+        read_sse = sse_headers(sse) if sse == "sse-c" else []
+        for k, v in signed(t, "GET", path, EMPTY_SHA256, sse=read_sse).items():
             conn.putheader(k, v)
         conn.endheaders()
         resp = conn.getresponse()
@@ -457,14 +478,16 @@ def large_get(t, key, pattern, size, timeout=600.0):
         conn.close()
 
 
-def large_rounds(t, key, pattern, md5, rounds, rss_pids):
-    """`rounds` PUT+GET of `pattern`; MB/s of each and peak RSS (KiB by pid) of each kind."""
+def large_rounds(t, key, pattern, md5, rounds, rss_pids, sse=None):
+    """`rounds` PUT+GET of `pattern` (encrypted as `sse` asks); MB/s of each and peak RSS
+    (KiB by pid) of each kind. An SSE-C object's ETag is no MD5, so it is not compared."""
     res = {"put": [], "get": [], "rss": {"put": {}, "get": {}}, "before": {}, "error": None}
+    md5 = None if sse == "sse-c" else md5
     try:
         for r in range(rounds):
             with PeakRss(rss_pids) as rss:
-                seconds, etag = large_put(t, key, pattern, len(pattern))
-            if etag != md5:
+                seconds, etag = large_put(t, key, pattern, len(pattern), sse=sse)
+            if md5 and etag != md5:
                 raise RuntimeError(f"PUT answered ETag {etag!r}; the body's MD5 is {md5}")
             res["put"].append(len(pattern) / seconds / 1e6)
             if r == 0:
@@ -472,13 +495,13 @@ def large_rounds(t, key, pattern, md5, rounds, rss_pids):
             for p, kib in rss.peak.items():
                 res["rss"]["put"][p] = max(res["rss"]["put"].get(p, 0), kib)
             with PeakRss(rss_pids) as rss:
-                seconds, etag = large_get(t, key, pattern, len(pattern))
-            if etag != md5:
+                seconds, etag = large_get(t, key, pattern, len(pattern), sse=sse)
+            if md5 and etag != md5:
                 raise RuntimeError(f"GET answered ETag {etag!r}; the body's MD5 is {md5}")
             res["get"].append(len(pattern) / seconds / 1e6)
             for p, kib in rss.peak.items():
                 res["rss"]["get"][p] = max(res["rss"]["get"].get(p, 0), kib)
-            log(f"{t.name}: large round {r + 1}: PUT {res['put'][-1]:.0f} MB/s, GET {res['get'][-1]:.0f} MB/s")
+            log(f"{t.name}{' ' + sse if sse else ''}: large round {r + 1}: PUT {res['put'][-1]:.0f} MB/s, GET {res['get'][-1]:.0f} MB/s")
     except (OSError, http.client.HTTPException, RuntimeError) as e:
         res["error"] = f"{type(e).__name__}: {e}"
         log(f"{t.name}: large objects failed: {res['error']}")
@@ -523,7 +546,7 @@ def main():
     moto_cmd = moto_command()
     tmp = tempfile.mkdtemp(prefix="squall-bench-s3-")
     squall, moto = None, None
-    small, large, huge, moto_exit = {}, {}, None, None
+    small, large, huge, moto_exit, encrypted = {}, {}, None, None, {}
     large_size = args.large_mib * MIB
     try:
         log("starting squall and moto's server")
@@ -565,6 +588,11 @@ def main():
                 moto_exit = moto.returncode
                 log(f"moto's server exited with {moto_exit}")
                 pids = [sq.pid]
+
+        for kind in ("sse-s3", "sse-c"):
+            settle(pids)
+            log(f"squall: PUT and GET of {args.large_mib} MiB with {kind}, {args.large_rounds} round(s)")
+            encrypted[kind] = large_rounds(sq, f"large/{kind}", pattern, md5, args.large_rounds, [sq.pid], sse=kind)
 
         if args.huge_gib:
             huge_size = int(args.huge_gib * (1 << 30))
@@ -643,6 +671,22 @@ def main():
     for label, get in rows:
         cells = [get(large[name], pid) for name, pid in (("squall", sq.pid), ("moto", mt.pid))]
         print(f"    {label:32} | " + " | ".join(f"{kib / 1024:6.0f}" if kib else f"{'-':>6}" for kib in cells))
+    print(f"\n    encryption (squall, {args.large_mib} MiB, mean MB/s; data keys per object, AES-256-GCM in "
+          f"64 KiB sealed chunks)\n")
+    print(f"    {'':10} | {'plain':>7} | {'SSE-S3':>7} {'share':>6} | {'SSE-C':>7} {'share':>6}")
+    shares = []
+    for op in ("put", "get"):
+        plain = mean(large["squall"][op])
+        cells = []
+        for kind in ("sse-s3", "sse-c"):
+            got = mean(encrypted[kind][op])
+            share = got / plain if plain else 0.0
+            shares.append(share)
+            cells.append(f"{got:7.0f} {share:6.2f}" if got else f"{'failed':>14}")
+        print(f"    {NAMES[op]:10} | {plain:7.0f} | " + " | ".join(cells))
+    for kind in ("sse-s3", "sse-c"):
+        if encrypted[kind]["error"]:
+            print(f"    {kind} failed: {encrypted[kind]['error']}")
     if huge:
         if huge.get("error") and "put" not in huge:
             print(f"\n    squall, {args.huge_gib:g} GiB object: {huge['error']}")
@@ -676,6 +720,9 @@ def main():
         shown = f"{kib / 1024:.0f} MiB during the {args.large_mib} MiB PUT" if kib else "no figure"
         print(f"    peak RSS during a {RSS_TARGET_GIB} GiB upload <= {RSS_TARGET_MIB} MiB: not measured "
               f"(--huge-gib {RSS_TARGET_GIB} measures it; {shown})")
+    lowest_share = min(shares) if shares else 0.0
+    print(f"    encryption costs <= {100 - ENCRYPTION_TARGET * 100:.0f}% of large-object throughput: "
+          f"{'met' if lowest_share >= ENCRYPTION_TARGET else 'NOT met'} (lowest share {lowest_share:.2f} of plain)")
     versioned = small[("vput", "squall")]["rps"] / small[("put", "squall")]["rps"]
     print(f"    PutObject into a versioned bucket: {versioned:.2f} of the unversioned rate on squall "
           f"(no target; moto: {small[('vput', 'moto')]['rps'] / small[('put', 'moto')]['rps']:.2f})")

@@ -464,7 +464,7 @@ check([o["Key"] for o in r.get("Contents", [])] == ["c", "sp ace"] and [p["Prefi
 # --- bucket deletion rules ---------------------------------------------------------------------
 check(error(s3.delete_bucket, Bucket=listing) == ("BucketNotEmpty", 409), "deleting a non-empty bucket is BucketNotEmpty (409)")
 
-# --- encryption and object lock are refused until applied -------------------------------------
+# --- SSE-KMS and object lock are refused until applied (SSE-S3 and SSE-C: s3_encryption.py) -------------------------------------
 # Accepting them would store plaintext (or deletable) objects while the caller believes otherwise.
 def refused_naming(what, header, fn, *args, **kwargs):
     try:
@@ -478,20 +478,9 @@ def refused_naming(what, header, fn, *args, **kwargs):
     check(False, f"{what} is refused")
 
 
-refused_naming("SSE-S3 on PutObject", "x-amz-server-side-encryption", s3.put_object,
-               Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="AES256")
 refused_naming("SSE-KMS on PutObject", "x-amz-server-side-encryption", s3.put_object,
                Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="k")
-sse_c = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
-refused_naming("SSE-C on PutObject", "x-amz-server-side-encryption-customer", s3.put_object,
-               Bucket=bucket, Key="sse.txt", Body=b"secret", **sse_c)
-check(code(s3.head_object, Bucket=bucket, Key="sse.txt") == "404", "a refused SSE-C put stores nothing")
-refused_naming("SSE-C on GetObject", "x-amz-server-side-encryption-customer", s3.get_object,
-               Bucket=listing, Key="a/1", **sse_c)
-refused_naming("SSE on CreateMultipartUpload", "x-amz-server-side-encryption", s3.create_multipart_upload,
-               Bucket=bucket, Key="sse.bin", ServerSideEncryption="AES256")
-refused_naming("SSE on CopyObject", "x-amz-server-side-encryption", s3.copy_object,
-               Bucket=bucket, Key="sse-copy", CopySource={"Bucket": listing, "Key": "a/1"}, ServerSideEncryption="AES256")
+check(code(s3.head_object, Bucket=bucket, Key="sse.txt") == "404", "a refused SSE-KMS put stores nothing")
 refused_naming("object lock on PutObject", "x-amz-object-lock-", s3.put_object,
                Bucket=bucket, Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON")
 locked = f"locked-{RUN}"

@@ -52,8 +52,8 @@ async fn read_object(state: &ApiState, bucket: &str, key: &str, version: Option<
     let s3_error = |code: &str, message: &str| {
         ApiError::invalid(format!("Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"))
     };
-    let read =
-        state.objects.get_object(bucket, key, version, &Default::default(), None).await.map_err(|e| match e {
+    let read = state.objects.get_object(bucket, key, (version, None), &Default::default(), None).await.map_err(
+        |e| match e {
             squall_objects::Error::NoSuchBucket(_) => s3_error("NoSuchBucket", "The specified bucket does not exist"),
             squall_objects::Error::NoSuchKey(_) | squall_objects::Error::DeleteMarker { .. } => {
                 s3_error("NoSuchKey", "The specified key does not exist.")
@@ -63,7 +63,8 @@ async fn read_object(state: &ApiState, bucket: &str, key: &str, version: Option<
             }
             squall_objects::Error::InvalidArgument(m) => s3_error("InvalidArgument", &m),
             other => s3_error("InternalError", &other.to_string()),
-        })?;
+        },
+    )?;
     if read.record.size > MAX_PACKAGE {
         return Err(ApiError::invalid(format!(
             "s3://{bucket}/{key} is {} bytes; a package is at most {MAX_PACKAGE} bytes",

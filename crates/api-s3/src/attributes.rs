@@ -44,7 +44,9 @@ pub(super) async fn get(
     };
     let max_parts = number("x-amz-max-parts")?.unwrap_or(1000).min(1000);
     let marker = number("x-amz-part-number-marker")?.unwrap_or(0);
-    let (record, _) = objects.head_object(bucket, key, req.param("versionId"), &Conditions::default(), None).await?;
+    let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
+    let version = (req.param("versionId"), customer_key.as_ref());
+    let (record, _) = objects.head_object(bucket, key, version, &Conditions::default(), None).await?;
     let has = |a: &str| wanted.contains(&a);
     let mut r = xml_response("GetObjectAttributesResponse", |x| {
         if has("ETag") {

@@ -9,12 +9,14 @@ mod auth;
 mod buckets;
 mod cors;
 mod dates;
+mod encryption;
 mod error;
 mod multipart;
 mod notifications;
 pub(crate) mod objects;
 mod policy;
 mod source;
+mod sse;
 mod unconfigured;
 mod versioning;
 mod versions;
@@ -213,12 +215,11 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 17] = [
+const UNSUPPORTED: [&str; 16] = [
     "acl",
     "policyStatus",
     "lifecycle",
     "logging",
-    "encryption",
     "ownershipControls",
     "publicAccessBlock",
     "object-lock",
@@ -260,15 +261,12 @@ fn check_header_sizes(headers: &http::HeaderMap) -> Result<(), S3Error> {
     Ok(())
 }
 
-/// Encryption and object-lock settings Squall does not apply yet. Accepting one would store
-/// an object in plaintext, or deletable, while the caller believes otherwise, so a request
-/// carrying any of them is refused (`x-amz-bucket-object-lock-enabled: false` asks for
-/// nothing and passes).
+/// Object-lock settings Squall does not apply yet. Accepting one would leave an object
+/// deletable while the caller believes otherwise, so a request carrying any of them is
+/// refused (`x-amz-bucket-object-lock-enabled: false` asks for nothing and passes).
 fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
     headers.keys().map(http::HeaderName::as_str).find(|name| {
-        name.starts_with("x-amz-server-side-encryption")
-            || name.starts_with("x-amz-copy-source-server-side-encryption")
-            || name.starts_with("x-amz-object-lock-")
+        name.starts_with("x-amz-object-lock-")
             || (*name == "x-amz-bucket-object-lock-enabled"
                 && !headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("false")))
     })
@@ -340,6 +338,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         }
         squall_objects::versions::check_version_id(v)?;
     }
+    sse::check_allowed(req, op)?;
     access::authorize(state, req, op)?;
     let objects = &state.objects;
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
@@ -419,7 +418,8 @@ const VERSIONED: [&str; 7] = [
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 9] = [
+const BUCKET_CONFIG: [&str; 10] = [
+    "encryption",
     "cors",
     "notification",
     "website",
@@ -456,6 +456,9 @@ async fn bucket_config(
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
         ("versioning", Method::PUT) => "PutBucketVersioning",
         ("versioning", Method::GET) => "GetBucketVersioning",
+        ("encryption", Method::PUT) => "PutBucketEncryption",
+        ("encryption", Method::GET) => "GetBucketEncryption",
+        ("encryption", Method::DELETE) => "DeleteBucketEncryption",
         ("accelerate", Method::GET) => "GetBucketAccelerateConfiguration",
         ("requestPayment", Method::GET) => "GetBucketRequestPayment",
         ("requestPayment", Method::PUT) => "PutBucketRequestPayment",
@@ -482,6 +485,9 @@ async fn bucket_config(
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         "PutBucketVersioning" => versioning::put(o, req, bucket).await,
         "GetBucketVersioning" => versioning::get(o, bucket),
+        "PutBucketEncryption" => encryption::put(o, req, bucket).await,
+        "GetBucketEncryption" => encryption::get(o, bucket),
+        "DeleteBucketEncryption" => encryption::delete(o, bucket).await,
         "GetBucketAccelerateConfiguration" => unconfigured::get_accelerate(o, bucket),
         "GetBucketRequestPayment" => unconfigured::get_request_payment(o, bucket),
         "PutBucketRequestPayment" => unconfigured::put_request_payment(o, req, bucket).await,

@@ -29,10 +29,12 @@ pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str
         return Err(S3Error::not_implemented("full-object checksums of multipart uploads"));
     }
     let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
-    let id = objects.create_upload(bucket, key, meta_of(req), tags, checksum).await?;
+    let sse = crate::sse::requested(req)?;
+    let (id, encryption) = objects.create_upload(bucket, key, (meta_of(req), tags), checksum, sse.as_ref()).await?;
     let mut r = xml_response("InitiateMultipartUploadResult", |x| {
         x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
     });
+    crate::sse::report(encryption.as_ref(), r.headers_mut());
     if let Some(a) = checksum {
         set(r.headers_mut(), "x-amz-checksum-algorithm", a.name());
         set(r.headers_mut(), "x-amz-checksum-type", "COMPOSITE");
@@ -53,9 +55,12 @@ pub(super) async fn upload_part(objects: &Arc<Objects>, req: &mut S3Request, buc
     }
     let (checksum, checksum_value) = checksum_of(req)?;
     let expected = Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value };
+    let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
     let mut source = req.source();
-    let (part, algorithm) = objects.upload_part(bucket, key, &id, number, expected, source.as_mut()).await?;
+    let at = (number, customer_key.as_ref());
+    let (part, algorithm, encryption) = objects.upload_part(bucket, key, &id, at, expected, source.as_mut()).await?;
     let mut r = http::Response::new(empty());
+    crate::sse::report(encryption.as_ref(), r.headers_mut());
     set(r.headers_mut(), "etag", &format!("\"{}\"", part.etag));
     if let (Some(value), Some(a)) = (&part.checksum, algorithm) {
         set(r.headers_mut(), &a.header(), value);
@@ -86,13 +91,17 @@ async fn upload_part_copy(
         }
     };
     let conditions = conditions(req, "x-amz-copy-source-")?;
-    let from = (source.bucket.as_str(), source.key.as_str(), source.version.as_deref());
-    let (part, read) = objects.upload_part_copy(bucket, key, id, number, from, &conditions, range).await?;
+    let source_key = crate::sse::customer_key(req, crate::sse::COPY_CUSTOMER)?;
+    let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
+    let from = (source.bucket.as_str(), source.key.as_str(), source.version.as_deref(), source_key.as_ref());
+    let at = (number, customer_key.as_ref());
+    let (part, read, encryption) = objects.upload_part_copy(bucket, key, id, at, from, &conditions, range).await?;
     let mut r = xml_response("CopyPartResult", |x| {
         x.elem("LastModified", &format_iso8601_millis_z(part.modified_ms as u64))
             .elem("ETag", &format!("\"{}\"", part.etag));
     });
     super::objects::source_version_header(objects, &source, &read, r.headers_mut());
+    crate::sse::report(encryption.as_ref(), r.headers_mut());
     Ok(r)
 }
 
@@ -115,7 +124,9 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     if parts.is_empty() {
         return Err(S3Error::malformed_xml());
     }
-    let completion = Completion { parts, if_none_match, if_match, checksum, requester: req.requester.clone() };
+    let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
+    let requester = req.requester.clone();
+    let completion = Completion { parts, if_none_match, if_match, checksum, customer_key, requester };
     let record = objects.complete_upload(bucket, key, &id, completion).await?;
     let mut r = xml_response("CompleteMultipartUploadResult", |x| {
         x.elem("Location", &format!("http://{host}/{bucket}/{key}"))
@@ -128,6 +139,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     });
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
     super::versioning::written_version_header(&record, r.headers_mut());
+    crate::sse::report(record.encryption.as_ref(), r.headers_mut());
     Ok(r)
 }
 

@@ -116,6 +116,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
         expected: Expected { content_md5: req.header("content-md5").map(str::to_string), checksum, checksum_value },
         if_none_match: req.header("if-none-match").map(str::to_string),
         if_match: req.header("if-match").map(str::to_string),
+        sse: crate::sse::requested(req)?,
         requester: req.requester.clone(),
     };
     let mut source = req.source();
@@ -124,6 +125,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
     checksum_header(r.headers_mut(), &record);
     written_version_header(&record, r.headers_mut());
+    crate::sse::report(record.encryption.as_ref(), r.headers_mut());
     Ok(r)
 }
 
@@ -204,7 +206,8 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
         return Err(S3Error::invalid_request("Cannot specify both Range header and partNumber query parameter"));
     }
     let mut range = req.header("range").and_then(ByteRange::parse);
-    let version = req.param("versionId");
+    let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
+    let version = (req.param("versionId"), customer_key.as_ref());
     if let Some(n) = part {
         let (record, _) = objects.head_object(bucket, key, version, &conditions, None).await?;
         let (first, last) = Objects::part_range(&record, n)?;
@@ -224,6 +227,7 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     let headers = r.headers_mut();
     object_headers(req, &record, headers);
     version_header(objects, bucket, &record, headers);
+    crate::sse::report(record.encryption.as_ref(), headers);
     if part.is_some() && !record.part_sizes.is_empty() {
         set(r.headers_mut(), "x-amz-mp-parts-count", &record.part_sizes.len().to_string());
     }
@@ -405,6 +409,8 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         source_bucket: source.bucket.clone(),
         source_key: source.key.clone(),
         source_version: source.version.clone(),
+        source_customer_key: crate::sse::customer_key(req, crate::sse::COPY_CUSTOMER)?,
+        sse: crate::sse::requested(req)?,
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,
@@ -421,6 +427,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
     });
     written_version_header(&record, r.headers_mut());
     source_version_header(objects, &source, &read, r.headers_mut());
+    crate::sse::report(record.encryption.as_ref(), r.headers_mut());
     Ok(r)
 }
 

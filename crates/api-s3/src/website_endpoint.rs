@@ -103,6 +103,10 @@ pub async fn serve(objects: &Objects, bucket: &str, req: http::Request<hyper::bo
         Err(Error::InvalidRange { .. }) => {
             page(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidRange", "The requested range is not satisfiable", None)
         }
+        // The website endpoint takes no customer keys: an SSE-C object is not served.
+        Err(e @ (Error::SseCustomerKeyRequired | Error::SseCustomerKeyMismatch)) => {
+            page(StatusCode::FORBIDDEN, "AccessDenied", &e.to_string(), None)
+        }
         Err(e @ (Error::NoSuchBucket(_) | Error::NoSuchWebsiteConfiguration(_))) => {
             let code = if matches!(e, Error::NoSuchBucket(_)) { "NoSuchBucket" } else { "NoSuchWebsiteConfiguration" };
             page(StatusCode::NOT_FOUND, code, &e.to_string(), None)

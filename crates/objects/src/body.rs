@@ -86,20 +86,51 @@ pub(crate) struct Written {
     pub(crate) segments: Vec<Segment>,
 }
 
-/// Streams `source` into a blob (or memory, up to `inline_max` bytes), then checks the
-/// digests; the blob is made durable only once they match. On any error nothing is left:
-/// the unfinished blob is dropped, which deletes it.
+/// Where a body's bytes go: into a blob once past the inline limit, sealed first when
+/// the object is encrypted.
+struct Sink<'a> {
+    blobs: &'a dyn BlobStore,
+    inline_max: usize,
+    buf: BytesMut,
+    writer: Option<Box<dyn BlobWriter>>,
+    stored: u64,
+}
+
+impl Sink<'_> {
+    async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        self.stored += chunk.len() as u64;
+        match self.writer.as_mut() {
+            Some(w) => w.write(chunk).await?,
+            None => {
+                self.buf.extend_from_slice(&chunk);
+                if self.buf.len() > self.inline_max {
+                    let mut w = self.blobs.create().await?;
+                    w.write(self.buf.split().freeze()).await?;
+                    self.writer = Some(w);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Streams `source` into a blob (or memory, up to `inline_max` bytes), sealed as piece
+/// `seal.1` under `seal.0` when given, then checks the digests (of the plaintext); the
+/// blob is made durable only once they match. On any error nothing is left: the
+/// unfinished blob is dropped, which deletes it.
 pub(crate) async fn write_body(
     blobs: &dyn BlobStore,
     source: &mut dyn ByteSource,
     expected: &Expected,
     inline_max: usize,
+    seal: Option<(std::sync::Arc<crate::sse::DataKey>, u32)>,
 ) -> Result<Written> {
     let want_md5 = expected.check_form()?;
     let mut md5 = Md5::new();
     let mut hasher = expected.checksum.map(Hasher::new);
-    let mut buf = BytesMut::new();
-    let mut writer: Option<Box<dyn BlobWriter>> = None;
+    let mut sink = Sink { blobs, inline_max, buf: BytesMut::new(), writer: None, stored: 0 };
+    let piece = seal.as_ref().map(|(_, p)| *p);
+    let mut sealer = seal.map(|(key, piece)| crate::sse::Encryptor::new(key, piece));
     let mut size = 0u64;
     while let Some(chunk) = source.next_chunk().await? {
         size += chunk.len() as u64;
@@ -110,17 +141,17 @@ pub(crate) async fn write_body(
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
         }
-        match writer.as_mut() {
-            Some(w) => w.write(chunk).await?,
-            None => {
-                buf.extend_from_slice(&chunk);
-                if buf.len() > inline_max {
-                    let mut w = blobs.create().await?;
-                    w.write(buf.split().freeze()).await?;
-                    writer = Some(w);
+        match sealer.as_mut() {
+            Some(e) => {
+                for sealed in e.push(&chunk) {
+                    sink.write(sealed).await?;
                 }
             }
+            None => sink.write(chunk).await?,
         }
+    }
+    if let Some(last) = sealer.and_then(crate::sse::Encryptor::finish) {
+        sink.write(last).await?;
     }
     let md5: [u8; 16] = md5.finalize().into();
     if want_md5.is_some_and(|want| want != md5) {
@@ -141,9 +172,12 @@ pub(crate) async fn write_body(
         }
         _ => None,
     };
-    let (inline, segments) = match writer {
-        Some(w) => (Bytes::new(), vec![Segment { blob: w.finish().await?, size }]),
-        None => (buf.freeze(), Vec::new()),
+    let (inline, segments) = match sink.writer {
+        Some(w) => {
+            let sealed = piece.map(|p| (p, size));
+            (Bytes::new(), vec![Segment { blob: w.finish().await?, size: sink.stored, sealed }])
+        }
+        None => (sink.buf.freeze(), Vec::new()),
     };
     Ok(Written { size, md5, checksum, inline, segments })
 }

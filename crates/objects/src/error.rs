@@ -31,6 +31,14 @@ pub enum Error {
         /// Whether the request named it by version id.
         by_version: bool,
     },
+    /// An object encrypted with a customer key, read without one.
+    #[error(
+        "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."
+    )]
+    SseCustomerKeyRequired,
+    /// An object encrypted with a customer key, read with another.
+    #[error("Access Denied: the customer-provided key is not the one the object was encrypted with.")]
+    SseCustomerKeyMismatch,
     /// The bucket name breaks S3's naming rules.
     #[error("The specified bucket is not valid: {0}")]
     InvalidBucketName(String),

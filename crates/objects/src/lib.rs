@@ -33,6 +33,7 @@ mod list;
 mod multipart;
 mod object;
 mod service;
+pub mod sse;
 pub mod versions;
 
 pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};
@@ -40,11 +41,13 @@ pub use error::{Error, Result};
 pub use list::{ListPage, ListRequest};
 pub use multipart::{CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
-pub use service::{BucketRecord, Objects};
+pub use service::{BucketRecord, DefaultEncryption, Objects};
 pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};
 
 mod lifecycle;
 mod reset;
+#[cfg(test)]
+mod sse_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::names::check_key;
 use crate::object::check_write_conditions;
 use crate::record::{ObjectMeta, ObjectRecord, Segment, StoredChecksum};
 use crate::service::Objects;
+use crate::sse::{CustomerKey, SseRequest};
 use crate::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -44,6 +45,9 @@ pub struct UploadRecord {
     /// The checksum every part gets, and the object a composite of them.
     #[serde(default)]
     pub checksum: Option<Algorithm>,
+    /// How the parts, and so the object, are encrypted (one data key for all of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::sse::Encryption>,
 }
 
 /// An uploaded part.
@@ -88,6 +92,9 @@ pub struct Completion {
     /// The object's checksum as the client computed it (`x-amz-checksum-<alg>`), checked
     /// against the parts'.
     pub checksum: Option<String>,
+    /// The customer key of an upload encrypted with one, if the client repeats it (it must
+    /// be that key).
+    pub customer_key: Option<CustomerKey>,
     /// Who completes, for object events.
     pub requester: Requester,
 }
@@ -127,20 +134,30 @@ fn check_part_number(number: u32) -> Result<()> {
 }
 
 impl Objects {
-    /// Starts a multipart upload of `key`; its id.
+    /// Starts a multipart upload of `key`, encrypted as `sse` asks (else as the bucket's
+    /// default says); its id.
     pub async fn create_upload(
         &self,
         bucket: &str,
         key: &str,
-        meta: ObjectMeta,
-        tags: Vec<(String, String)>,
+        (meta, tags): (ObjectMeta, Vec<(String, String)>),
         checksum: Option<Algorithm>,
-    ) -> Result<String> {
+        sse: Option<&SseRequest>,
+    ) -> Result<(String, Option<crate::sse::Encryption>)> {
         check_key(key)?;
         let tags = crate::object::tag_set(tags)?;
-        self.get_bucket(bucket)?;
+        let b = self.get_bucket(bucket)?;
+        let default = b.record.read().expect("bucket lock").encryption.is_some().then_some(SseRequest::S3);
+        let encryption = sse.or(default.as_ref()).map(|r| crate::sse::new_key(&self.master_key, r).0);
         let id = format!("{}{}", uuid_hex(), uuid_hex());
-        let record = UploadRecord { key: key.into(), created_ms: self.now_ms(), meta, tags, checksum };
+        let record = UploadRecord {
+            key: key.into(),
+            created_ms: self.now_ms(),
+            meta,
+            tags,
+            checksum,
+            encryption: encryption.clone(),
+        };
         let write = ItemWrite {
             table: uploads_table(bucket),
             pk: id.as_bytes().to_vec(),
@@ -148,7 +165,7 @@ impl Objects {
             item: Some(serde_json::to_vec(&record).expect("records serialize")),
         };
         self.store.write(vec![write]).await?;
-        Ok(id)
+        Ok((id, encryption))
     }
 
     async fn load_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
@@ -201,12 +218,13 @@ impl Objects {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        number: u32,
+        (number, customer_key): (u32, Option<&CustomerKey>),
         mut expected: Expected,
         source: &mut dyn ByteSource,
-    ) -> Result<(PartRecord, Option<Algorithm>)> {
+    ) -> Result<(PartRecord, Option<Algorithm>, Option<crate::sse::Encryption>)> {
         check_part_number(number)?;
         let upload = self.load_upload(bucket, key, upload_id).await?;
+        let data_key = crate::sse::open_key(&self.master_key, upload.encryption.as_ref(), customer_key)?;
         match (upload.checksum, expected.checksum) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::InvalidRequest(format!(
@@ -219,11 +237,12 @@ impl Objects {
             _ => {}
         }
         // Parts are always blobs: completing an upload joins them without copying.
-        let written = write_body(self.blobs.as_ref(), source, &expected, 0).await?;
+        let seal = data_key.map(|k| (std::sync::Arc::new(k), number));
+        let written = write_body(self.blobs.as_ref(), source, &expected, 0, seal).await?;
         let part = PartRecord {
             number,
             size: written.size,
-            etag: hex::encode(written.md5),
+            etag: crate::sse::etag(upload.encryption.as_ref(), &written.md5),
             modified_ms: self.now_ms(),
             checksum: written.checksum.map(|(_, v)| v),
             segment: written.segments.into_iter().next(),
@@ -232,7 +251,7 @@ impl Objects {
         if result.is_err() {
             self.discard_parts(std::slice::from_ref(&part));
         }
-        result.map(|()| (part, expected.checksum))
+        result.map(|()| (part, expected.checksum, upload.encryption))
     }
 
     async fn commit_part(&self, bucket: &str, key: &str, upload_id: &str, part: &PartRecord) -> Result<()> {
@@ -277,14 +296,15 @@ impl Objects {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        number: u32,
-        (source_bucket, source_key, source_version): (&str, &str, Option<&str>),
+        (number, customer_key): (u32, Option<&CustomerKey>),
+        (source_bucket, source_key, source_version, source_sse): (&str, &str, Option<&str>, Option<&CustomerKey>),
         conditions: &Conditions,
         range: Option<(u64, u64)>,
-    ) -> Result<(PartRecord, ObjectRecord)> {
+    ) -> Result<(PartRecord, ObjectRecord, Option<crate::sse::Encryption>)> {
         check_part_number(number)?;
         self.load_upload(bucket, key, upload_id).await?;
         let source = self.copy_source(source_bucket, source_key, source_version).await?;
+        let source_data_key = crate::sse::open_key(&self.master_key, source.encryption.as_ref(), source_sse)?;
         conditions.check_copy_source(&source)?;
         let (start, end) = match range {
             None => (0, source.size),
@@ -296,9 +316,11 @@ impl Objects {
                 )));
             }
         };
-        let mut bytes = StreamSource(self.read_bytes(&source, start, end).await?);
-        let part = self.upload_part(bucket, key, upload_id, number, Expected::default(), &mut bytes).await?.0;
-        Ok((part, source))
+        let read = self.read_plain(&source, source_data_key.map(std::sync::Arc::new), start, end).await?;
+        let mut bytes = StreamSource(read);
+        let (part, _, encryption) =
+            self.upload_part(bucket, key, upload_id, (number, customer_key), Expected::default(), &mut bytes).await?;
+        Ok((part, source, encryption))
     }
 
     /// A page of an upload's parts, after part `after`.
@@ -380,6 +402,9 @@ impl Objects {
         let upload_row = self.store.get_item(&table, upload_id.as_bytes(), b"").await?;
         read.saw(&table, upload_id.as_bytes(), b"", upload_row.as_deref());
         let upload = self.load_upload(bucket, key, upload_id).await?;
+        if completion.customer_key.is_some() {
+            crate::sse::open_key(&self.master_key, upload.encryption.as_ref(), completion.customer_key.as_ref())?;
+        }
         let rows = self.load_part_rows(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let mut stored = Vec::with_capacity(rows.len());
         for (part, bytes) in rows {
@@ -440,6 +465,7 @@ impl Objects {
             part_sizes: chosen.iter().map(|p| p.size).collect(),
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
             upload_id: Some(upload_id.to_string()),
+            encryption: upload.encryption.clone(),
             ..Default::default()
         };
         self.number(&mut record, settings.versioning);

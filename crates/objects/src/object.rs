@@ -8,12 +8,14 @@ use crate::events::{Requester, holds_events};
 use crate::names::check_key;
 use crate::record::{INLINE_MAX, ObjectMeta, ObjectRecord, StoredChecksum};
 use crate::service::{OBJECTS_PK, Objects};
+use crate::sse::{self, CustomerKey, SseRequest};
 use crate::versions::Deleted;
 use crate::{Error, Result};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use squall_storage::ItemWrite;
+use std::sync::Arc;
 
 /// At most this many tags per object.
 pub const MAX_TAGS: usize = 10;
@@ -32,6 +34,8 @@ pub struct PutObject {
     pub if_none_match: Option<String>,
     /// ETags of which the current object must have one.
     pub if_match: Option<String>,
+    /// The encryption asked for (else the bucket's default, if any).
+    pub sse: Option<SseRequest>,
     /// Who writes, for object events.
     pub requester: Requester,
 }
@@ -53,6 +57,10 @@ pub struct CopyObject {
     pub replace_tags: Option<Vec<(String, String)>>,
     /// The checksum to store; by default the source's algorithm.
     pub checksum: Option<Algorithm>,
+    /// The key the source was encrypted with, if the caller's (SSE-C).
+    pub source_customer_key: Option<CustomerKey>,
+    /// The copy's encryption (else the bucket's default, if any).
+    pub sse: Option<SseRequest>,
     /// Who copies, for object events.
     pub requester: Requester,
 }
@@ -150,11 +158,19 @@ impl Objects {
         check_key(key)?;
         let mut put = put;
         put.tags = tag_set(std::mem::take(&mut put.tags))?;
-        self.get_bucket(bucket)?;
-        let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX).await?;
+        let b = self.get_bucket(bucket)?;
+        let default = b.record.read().expect("bucket lock").encryption.is_some().then_some(SseRequest::S3);
+        let sealing = put.sse.as_ref().or(default.as_ref()).map(|r| sse::new_key(&self.master_key, r));
+        let (encryption, data_key) = match sealing {
+            Some((enc, key)) => (Some(enc), Some(Arc::new(key))),
+            None => (None, None),
+        };
+        let seal = data_key.map(|k| (k, 0));
+        let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX, seal).await?;
         let record = ObjectRecord {
             size: written.size,
-            etag: hex::encode(written.md5),
+            etag: sse::etag(encryption.as_ref(), &written.md5),
+            encryption,
             modified_ms: self.now_ms(),
             meta: put.meta,
             checksum: written.checksum.map(|(algorithm, value)| StoredChecksum { algorithm, value }),
@@ -234,12 +250,13 @@ impl Objects {
         &self,
         bucket: &str,
         key: &str,
-        version: Option<&str>,
+        (version, customer_key): (Option<&str>, Option<&CustomerKey>),
         conditions: &Conditions,
         range: Option<ByteRange>,
     ) -> Result<(ObjectRecord, Option<(u64, u64)>)> {
         self.get_bucket(bucket)?;
         let (record, _) = self.read_version(bucket, key, version).await?;
+        sse::open_key(&self.master_key, record.encryption.as_ref(), customer_key)?;
         conditions.check_read(&record)?;
         let range = range.map(|r| r.resolve(record.size)).transpose()?;
         Ok((record, range))
@@ -257,23 +274,79 @@ impl Objects {
         Ok((first, first + sizes[index] - 1))
     }
 
-    /// Reads `key` (all of it, or `range`; its current version or `version`).
+    /// Reads `key` (all of it, or `range`; its current version or `version`; an object
+    /// encrypted with the caller's key needs `customer_key`).
     pub async fn get_object(
         &self,
         bucket: &str,
         key: &str,
-        version: Option<&str>,
+        (version, customer_key): (Option<&str>, Option<&CustomerKey>),
         conditions: &Conditions,
         range: Option<ByteRange>,
     ) -> Result<ObjectRead> {
-        let (mut record, range) = self.head_object(bucket, key, version, conditions, range).await?;
+        let (mut record, range) = self.head_object(bucket, key, (version, customer_key), conditions, range).await?;
         let (start, end) = match range {
             Some((first, last)) => (first, last + 1),
             None => (0, record.size),
         };
-        let body = self.read_bytes(&record, start, end).await?;
+        let data_key = sse::open_key(&self.master_key, record.encryption.as_ref(), customer_key)?;
+        let body = self.read_plain(&record, data_key.map(Arc::new), start, end).await?;
         record.inline = Bytes::new();
         Ok(ObjectRead { record, range, body })
+    }
+
+    /// Bytes `start..end` of `record`'s object as plaintext, opened with `data_key` when
+    /// the object is encrypted: only the sealed chunks holding them are read. As with
+    /// [`Objects::read_bytes`], the first blobs are opened before the stream is handed out.
+    pub(crate) async fn read_plain(
+        &self,
+        record: &ObjectRecord,
+        data_key: Option<Arc<sse::DataKey>>,
+        start: u64,
+        end: u64,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
+        const EAGER: usize = 64;
+        let Some(key) = data_key else { return self.read_bytes(record, start, end).await };
+        // The pieces: the inline bytes (piece 0), or the blobs.
+        let pieces: Vec<(sse::Piece, Option<&str>)> = if record.segments.is_empty() {
+            vec![(sse::Piece { id: 0, plain: record.size }, None)]
+        } else {
+            let piece = |s: &crate::record::Segment| s.sealed.map_or((0, s.size), |p| p);
+            record
+                .segments
+                .iter()
+                .map(|s| (sse::Piece { id: piece(s).0, plain: piece(s).1 }, Some(s.blob.as_str())))
+                .collect()
+        };
+        let mut streams = Vec::new();
+        let mut at = 0;
+        for (piece, blob) in pieces {
+            let (lo, hi) = (start.max(at) - at, end.min(at + piece.plain).saturating_sub(at));
+            at += piece.plain;
+            if lo >= hi {
+                continue;
+            }
+            let (from, to, first) = sse::sealed_range(piece, lo, hi);
+            let sealed = match blob {
+                None => {
+                    let bytes = record.inline.slice(from as usize..to as usize);
+                    futures::stream::once(async move { Ok(bytes) }).boxed()
+                }
+                Some(id) if streams.len() < EAGER => {
+                    self.blobs.read(id, from, to - from).await?.map_err(Error::from).boxed()
+                }
+                Some(id) => {
+                    let (blobs, id) = (self.blobs.clone(), id.to_string());
+                    futures::stream::once(async move { blobs.read(&id, from, to - from).await })
+                        .try_flatten()
+                        .map_err(Error::from)
+                        .boxed()
+                }
+            };
+            let skip = lo - first * sse::CHUNK as u64;
+            streams.push(sse::open_stream(key.clone(), piece, first, (skip, hi - lo), sealed));
+        }
+        Ok(futures::stream::iter(streams).flatten().boxed())
     }
 
     /// Bytes `start..end` of `record`'s object, read as the client takes them.
@@ -367,9 +440,12 @@ impl Objects {
         check_key(key)?;
         self.get_bucket(bucket)?;
         let source = self.copy_source(&copy.source_bucket, &copy.source_key, copy.source_version.as_deref()).await?;
+        let source_key =
+            sse::open_key(&self.master_key, source.encryption.as_ref(), copy.source_customer_key.as_ref())?;
         copy.source_conditions.check_copy_source(&source)?;
         let same = copy.source_bucket == bucket && copy.source_key == key && copy.source_version.is_none();
-        if same && copy.replace_meta.is_none() && copy.replace_tags.is_none() && copy.checksum.is_none() {
+        let changes = copy.replace_meta.is_some() || copy.replace_tags.is_some() || copy.checksum.is_some();
+        if same && !changes && copy.sse.is_none() {
             return Err(Error::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing \
                  the object's metadata, storage class, website redirect location or encryption attributes."
@@ -385,9 +461,10 @@ impl Objects {
                 ..Default::default()
             },
             requester: copy.requester,
+            sse: copy.sse,
             ..Default::default()
         };
-        let mut bytes = StreamSource(self.read_bytes(&source, 0, source.size).await?);
+        let mut bytes = StreamSource(self.read_plain(&source, source_key.map(Arc::new), 0, source.size).await?);
         let record = self.store_object(bucket, key, put, &mut bytes, "ObjectCreated:Copy").await?;
         Ok((record, source))
     }

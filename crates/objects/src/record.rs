@@ -43,8 +43,11 @@ pub struct StoredChecksum {
 pub struct Segment {
     /// The blob's id.
     pub blob: String,
-    /// Its size in bytes.
+    /// Its size in bytes (sealed, for an encrypted object).
     pub size: u64,
+    /// For an encrypted object: the piece it is (crate::sse) and its plaintext size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<(u32, u64)>,
 }
 
 /// An object version, or a delete marker.
@@ -71,6 +74,9 @@ pub struct ObjectRecord {
     /// The blobs holding the bytes, in order; empty when the bytes are inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
+    /// How its bytes are encrypted, if they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::sse::Encryption>,
     /// The multipart upload that made it (completing that upload again answers with it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,

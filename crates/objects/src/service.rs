@@ -42,6 +42,17 @@ pub struct BucketRecord {
     /// Its versioning, once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<crate::versions::Versioning>,
+    /// How objects written without encryption headers are encrypted, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<DefaultEncryption>,
+}
+
+/// A bucket's default encryption (PutBucketEncryption): SSE-S3, the only one Squall has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultEncryption {
+    /// `BucketKeyEnabled` as given (S3 reports it back; it changes nothing for SSE-S3).
+    #[serde(default)]
+    pub bucket_key: bool,
 }
 
 /// A bucket while the server runs.
@@ -105,6 +116,8 @@ pub struct Objects {
     pub(crate) clock: Clock,
     /// Where the event worker delivers (set once, before start).
     pub(crate) event_sink: std::sync::OnceLock<Arc<dyn crate::events::EventSink>>,
+    /// The key SSE-S3 data keys are sealed under.
+    pub(crate) master_key: [u8; 32],
     /// This server among those of the store.
     pub(crate) cluster: Cluster,
     /// Whether other servers write the store too (read-check-writes are then checked at
@@ -132,13 +145,14 @@ pub(crate) const OBJECTS_PK: &[u8] = b"";
 
 impl Objects {
     /// Loads the buckets of `store`; object bytes larger than the inline limit go to
-    /// `blobs`; times are `clock`'s.
+    /// `blobs`; times are `clock`'s; SSE-S3 seals data keys under `master_key`.
     pub async fn open(
         store: Arc<dyn TableStore>,
         blobs: Arc<dyn BlobStore>,
         region: &str,
         clock: Clock,
         cluster: Cluster,
+        master_key: [u8; 32],
     ) -> Result<Arc<Objects>> {
         let sequencer = match cluster.shared {
             // A range no other server numbers in: the store's count of servers started.
@@ -149,6 +163,7 @@ impl Objects {
             load_buckets(store.as_ref()).await?.into_iter().map(|(n, r)| (n, Arc::new(Bucket::new(r)))).collect();
         Ok(Arc::new(Objects {
             shared: cluster.shared,
+            master_key,
             cluster,
             store,
             blobs,
@@ -221,6 +236,7 @@ impl Objects {
             policy: None,
             tags: Vec::new(),
             versioning: None,
+            encryption: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
@@ -271,6 +287,11 @@ impl Objects {
         *bucket.record.write().expect("bucket lock") = record;
         self.cluster.changed(DOMAIN).await;
         Ok(())
+    }
+
+    /// Sets (or with `None` deletes) a bucket's default encryption.
+    pub async fn set_default_encryption(&self, name: &str, encryption: Option<DefaultEncryption>) -> Result<()> {
+        self.update_bucket(name, |b| b.encryption = encryption).await
     }
 
     /// Replaces a bucket's tags (at most 50, S3's limit for buckets).

@@ -35,11 +35,12 @@ pub(crate) async fn open(dir: &std::path::Path) -> Arc<Objects> {
 async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
     let store = Arc::new(SqliteTableStore::open(&dir.join("objects.db")).unwrap());
     let blobs = Arc::new(FileBlobStore::open(&dir.join("blobs")).unwrap());
-    Objects::open(store, blobs, "us-east-1", clock.clone(), squall_lifecycle::Cluster::single()).await.unwrap()
+    let cluster = squall_lifecycle::Cluster::single();
+    Objects::open(store, blobs, "us-east-1", clock.clone(), cluster, [7; 32]).await.unwrap()
 }
 
 pub(crate) async fn read(o: &Objects, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<Vec<u8>> {
-    let mut r = o.get_object(bucket, key, None, &Conditions::default(), range).await?;
+    let mut r = o.get_object(bucket, key, (None, None), &Conditions::default(), range).await?;
     let mut out = Vec::new();
     while let Some(c) = r.body.next().await {
         out.extend_from_slice(&c?);
@@ -211,13 +212,15 @@ async fn multipart_uploads_join_parts_without_copying() {
     let dir = tempfile::tempdir().unwrap();
     let o = open(dir.path()).await;
     o.create_bucket("bk1").await.unwrap();
-    let id = o.create_upload("bk1", "big", Default::default(), Vec::new(), Some(Algorithm::Crc32)).await.unwrap();
+    let id = o.create_upload("bk1", "big", Default::default(), Some(Algorithm::Crc32), None).await.unwrap().0;
     let five = MIN_PART_SIZE as usize;
     let p1: Vec<u8> = (0..five).map(|i| (i % 7) as u8).collect();
     let p2 = b"tail".to_vec();
     let up = |n: u32, data: Vec<u8>| {
         let (o, id) = (o.clone(), id.clone());
-        async move { o.upload_part("bk1", "big", &id, n, Expected::default(), &mut source(&data)).await.map(|(p, _)| p) }
+        async move {
+            o.upload_part("bk1", "big", &id, (n, None), Expected::default(), &mut source(&data)).await.map(|(p, ..)| p)
+        }
     };
     let small = up(1, b"tiny".to_vec()).await.unwrap();
     let part2 = up(2, p2.clone()).await.unwrap();
@@ -247,7 +250,7 @@ async fn multipart_uploads_join_parts_without_copying() {
     assert_eq!(again, r, "completing again answers with the object it made");
     let whole = [p1.clone(), p2.clone()].concat();
     assert_eq!(read(&o, "bk1", "big", None).await.unwrap(), whole);
-    let record = o.head_object("bk1", "big", None, &Conditions::default(), None).await.unwrap().0;
+    let record = o.head_object("bk1", "big", (None, None), &Conditions::default(), None).await.unwrap().0;
     assert_eq!(Objects::part_range(&record, 2).unwrap(), (five as u64, five as u64 + 3));
     assert!(matches!(Objects::part_range(&record, 3), Err(Error::InvalidPartNumber)));
     let across = read(&o, "bk1", "big", Some(ByteRange::From(five as u64 - 2, Some(five as u64 + 1)))).await.unwrap();
@@ -255,8 +258,8 @@ async fn multipart_uploads_join_parts_without_copying() {
     assert!(matches!(up(3, b"x".to_vec()).await, Err(Error::NoSuchUpload(_))), "a completed upload takes no parts");
     assert!(o.list_uploads("bk1", "").await.unwrap().is_empty());
 
-    let id2 = o.create_upload("bk1", "gone", Default::default(), Vec::new(), None).await.unwrap();
-    o.upload_part("bk1", "gone", &id2, 1, Expected::default(), &mut source(&p1)).await.unwrap();
+    let id2 = o.create_upload("bk1", "gone", Default::default(), None, None).await.unwrap().0;
+    o.upload_part("bk1", "gone", &id2, (1, None), Expected::default(), &mut source(&p1)).await.unwrap();
     o.abort_upload("bk1", "gone", &id2).await.unwrap();
     assert!(matches!(o.abort_upload("bk1", "gone", &id2).await, Err(Error::NoSuchUpload(_))));
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -340,10 +343,10 @@ async fn times_are_the_clocks() {
     assert_eq!(o.create_bucket("bk1").await.unwrap().created_ms, START_MS as i64);
     clock.advance(Duration::from_secs(60)).unwrap();
     o.put_object("bk1", "k", PutObject::default(), &mut source(b"x")).await.unwrap();
-    let record = o.head_object("bk1", "k", None, &Conditions::default(), None).await.unwrap().0;
+    let record = o.head_object("bk1", "k", (None, None), &Conditions::default(), None).await.unwrap().0;
     assert_eq!(record.modified_ms, START_MS as i64 + 60_000);
     clock.advance(Duration::from_secs(60)).unwrap();
-    o.create_upload("bk1", "big", Default::default(), Vec::new(), None).await.unwrap();
+    o.create_upload("bk1", "big", Default::default(), None, None).await.unwrap();
     let uploads = o.list_uploads("bk1", "").await.unwrap();
     assert_eq!(uploads[0].1.created_ms, START_MS as i64 + 120_000);
 }

@@ -14,7 +14,7 @@ async fn put(o: &Objects, key: &str, data: &[u8]) -> String {
 
 async fn read_version(o: &Objects, key: &str, version: &str) -> Result<Vec<u8>> {
     use futures::StreamExt;
-    let mut r = o.get_object("bkv", key, Some(version), &Conditions::default(), None).await?;
+    let mut r = o.get_object("bkv", key, (Some(version), None), &Conditions::default(), None).await?;
     let mut out = Vec::new();
     while let Some(c) = r.body.next().await {
         out.extend_from_slice(&c?);

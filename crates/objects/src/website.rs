@@ -60,7 +60,7 @@ impl Objects {
         } else {
             path.to_string()
         };
-        match self.get_object(bucket, &key, None, conditions, range).await {
+        match self.get_object(bucket, &key, (None, None), conditions, range).await {
             Err(Error::NoSuchKey(_) | Error::DeleteMarker { .. }) => {}
             other => return other.map(WebsitePage::Object),
         }
@@ -71,7 +71,7 @@ impl Objects {
             }
         }
         let error_document = match &config.error_key {
-            Some(k) => match self.get_object(bucket, k, None, &Conditions::default(), None).await {
+            Some(k) => match self.get_object(bucket, k, (None, None), &Conditions::default(), None).await {
                 Ok(read) => Some(read),
                 Err(Error::NoSuchKey(_) | Error::DeleteMarker { .. }) => None,
                 Err(e) => return Err(e),

@@ -74,12 +74,18 @@ impl Services {
         )
         .await
         .context("loading topics")?;
+        let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
+        // SSE-S3 seals objects' data keys under a key of its own, derived from the
+        // installation's (every server of a store has the same).
+        let sse_key: [u8; 32] =
+            sha2::Sha256::new_with_prefix(b"squall s3 sse master key\0").chain_update(key).finalize().into();
         let objects = Objects::open(
             stores.objects.clone(),
             stores.blobs.clone(),
             &config.region,
             clock.clone(),
             stores.cluster.clone(),
+            sse_key,
         )
         .await
         .context("loading buckets")?;
@@ -92,7 +98,6 @@ impl Services {
         // Bucket events go to functions, queues and topics by ARN, and to the default bus.
         let sink = ObjectEvents(Destinations::new(queues.clone(), topics.clone(), &functions), events.clone());
         objects.set_event_sink(Arc::new(sink));
-        let key = crate::keys::load_or_create(&config.data_dir).context("loading the key of parameters and secrets")?;
         let params = Params::open(
             stores.params.clone(),
             Sealer::new(&key),

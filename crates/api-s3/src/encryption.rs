@@ -1,0 +1,62 @@
+//! A bucket's default encryption: Put/Get/DeleteBucketEncryption. SSE-S3 (`AES256`) is
+//! applied to every object written without encryption headers; SSE-KMS is refused by name.
+
+use super::error::S3Error;
+use super::{S3Request, no_content, xml, xml_response};
+use http::StatusCode;
+use squall_objects::{DefaultEncryption, Objects};
+use squall_runtime::Body;
+use std::sync::Arc;
+
+type Reply = Result<http::Response<Body>, S3Error>;
+
+pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    let body = req.read_small(16 << 10).await?;
+    let doc = xml::parse(&body)
+        .filter(|d| d.name == "ServerSideEncryptionConfiguration")
+        .ok_or_else(S3Error::malformed_xml)?;
+    let rules: Vec<_> = doc.all("Rule").collect();
+    let [rule] = rules.as_slice() else { return Err(S3Error::malformed_xml()) };
+    let default = rule.child("ApplyServerSideEncryptionByDefault").ok_or_else(S3Error::malformed_xml)?;
+    if default.text_of("KMSMasterKeyID").is_some() {
+        return Err(S3Error::not_implemented("SSE-KMS (KMSMasterKeyID; Squall has no KMS)"));
+    }
+    match default.text_of("SSEAlgorithm").map(str::trim) {
+        Some("AES256") => {}
+        Some(a @ ("aws:kms" | "aws:kms:dsse")) => {
+            return Err(S3Error::not_implemented(&format!("SSE-KMS (SSEAlgorithm {a}; Squall has no KMS)")));
+        }
+        _ => return Err(S3Error::malformed_xml()),
+    }
+    let bucket_key = match rule.text_of("BucketKeyEnabled").map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(S3Error::malformed_xml()),
+    };
+    objects.set_default_encryption(bucket, Some(DefaultEncryption { bucket_key })).await?;
+    Ok(http::Response::new(crate::body::empty()))
+}
+
+pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    let Some(default) = objects.bucket(bucket)?.encryption else {
+        return Err(S3Error::new(
+            StatusCode::NOT_FOUND,
+            "ServerSideEncryptionConfigurationNotFoundError",
+            "The server side encryption configuration was not found",
+        )
+        .with("BucketName", bucket));
+    };
+    Ok(xml_response("ServerSideEncryptionConfiguration", |x| {
+        x.nest("Rule", |x| {
+            x.nest("ApplyServerSideEncryptionByDefault", |x| {
+                x.elem("SSEAlgorithm", "AES256");
+            });
+            x.elem("BucketKeyEnabled", if default.bucket_key { "true" } else { "false" });
+        });
+    }))
+}
+
+pub(super) async fn delete(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    objects.set_default_encryption(bucket, None).await?;
+    Ok(no_content())
+}
