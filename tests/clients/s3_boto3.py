@@ -464,7 +464,7 @@ check([o["Key"] for o in r.get("Contents", [])] == ["c", "sp ace"] and [p["Prefi
 # --- bucket deletion rules ---------------------------------------------------------------------
 check(error(s3.delete_bucket, Bucket=listing) == ("BucketNotEmpty", 409), "deleting a non-empty bucket is BucketNotEmpty (409)")
 
-# --- SSE-KMS and object lock are refused until applied (SSE-S3 and SSE-C: s3_encryption.py) -------------------------------------
+# --- SSE-KMS is refused until there is a KMS (SSE-S3 and SSE-C: s3_encryption.py) ---------------
 # Accepting them would store plaintext (or deletable) objects while the caller believes otherwise.
 def refused_naming(what, header, fn, *args, **kwargs):
     try:
@@ -481,15 +481,13 @@ def refused_naming(what, header, fn, *args, **kwargs):
 refused_naming("SSE-KMS on PutObject", "x-amz-server-side-encryption", s3.put_object,
                Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="k")
 check(code(s3.head_object, Bucket=bucket, Key="sse.txt") == "404", "a refused SSE-KMS put stores nothing")
-refused_naming("object lock on PutObject", "x-amz-object-lock-", s3.put_object,
-               Bucket=bucket, Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON")
+check(error(s3.put_object, Bucket=bucket, Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON")[0] == "InvalidRequest",
+      "object lock on a bucket made without it is InvalidRequest (s3_object_lock.py tests object lock)")
+check(code(s3.head_object, Bucket=bucket, Key="locked") == "404", "and stores nothing")
 locked = f"locked-{RUN}"
-refused_naming("CreateBucket with ObjectLockEnabledForBucket", "x-amz-bucket-object-lock-enabled", s3.create_bucket,
-               Bucket=locked, ObjectLockEnabledForBucket=True)
-check(code(s3.head_bucket, Bucket=locked) == "404", "a refused object-lock bucket is not created")
 s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=False)
+check(s3.get_bucket_versioning(Bucket=locked).get("Status") is None, "ObjectLockEnabledForBucket=False asks for nothing")
 s3.delete_bucket(Bucket=locked)
-check(True, "ObjectLockEnabledForBucket=False asks for nothing and is accepted")
 
 # --- S3's header limits: 2 KiB of user metadata, 8 KiB of headers ---------------------------------
 check(error(s3.put_object, Bucket=bucket, Key="meta", Body=b"x", Metadata={"big": "v" * 2100}) == ("MetadataTooLarge", 400),

@@ -141,6 +141,18 @@ pub(crate) fn may_delete(
     under_policy(state, req, bucket, "DeleteObject", &keys, || vec![(action, object_arn(bucket, key))])
 }
 
+/// Whether `req`'s caller may bypass the governance retention of `key` in `bucket`
+/// (`x-amz-bypass-governance-retention`).
+pub(crate) fn may_bypass_governance(state: &ApiState, req: &S3Request, bucket: &str, key: &str) -> Result<(), S3Error> {
+    let keys = keys(req, "BypassGovernanceRetention", None);
+    let document = state.objects.policy(bucket);
+    let arn = bucket_arn(bucket);
+    let policy = document.as_deref().map(|document| ResourcePolicy { arn: &arn, document });
+    let (action, object) = ("s3:BypassGovernanceRetention", object_arn(bucket, key));
+    squall_api::authorize::authorize_action_under(state, caller(req, &keys), "s3", action, object, policy)
+        .map_err(denied)
+}
+
 /// Whether `req`'s caller may set `tags` on `key` of `bucket` (PutObjectTagging).
 pub(crate) fn may_tag(
     state: &ApiState,

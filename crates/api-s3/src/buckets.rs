@@ -97,7 +97,16 @@ pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, b
             }
         }
     }
-    match objects.create_bucket(bucket).await {
+    let object_lock = match req.header("x-amz-bucket-object-lock-enabled").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(S3Error::invalid_argument(format!(
+                "x-amz-bucket-object-lock-enabled must be true or false, not {other}"
+            )));
+        }
+    };
+    match objects.create_bucket_with(bucket, object_lock).await {
         // us-east-1 answers a bucket its owner creates again as created (S3's legacy rule).
         Err(squall_objects::Error::BucketAlreadyOwnedByYou(_)) if objects.region() == "us-east-1" => {}
         other => {

@@ -28,17 +28,18 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
         }
         _ => return Err(S3Error::malformed_xml()),
     }
-    let bucket_key = match rule.text_of("BucketKeyEnabled").map(str::trim) {
-        None | Some("false") => false,
-        Some("true") => true,
+    // S3 Bucket Keys are an SSE-KMS setting: with no KMS there is nothing for one to do.
+    match rule.text_of("BucketKeyEnabled").map(str::trim) {
+        None | Some("false") => {}
+        Some("true") => return Err(S3Error::not_implemented("S3 Bucket Keys (BucketKeyEnabled, an SSE-KMS setting)")),
         Some(_) => return Err(S3Error::malformed_xml()),
-    };
-    objects.set_default_encryption(bucket, Some(DefaultEncryption { bucket_key })).await?;
+    }
+    objects.set_default_encryption(bucket, Some(DefaultEncryption {})).await?;
     Ok(http::Response::new(crate::body::empty()))
 }
 
 pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
-    let Some(default) = objects.bucket(bucket)?.encryption else {
+    let Some(DefaultEncryption {}) = objects.bucket(bucket)?.encryption else {
         return Err(S3Error::new(
             StatusCode::NOT_FOUND,
             "ServerSideEncryptionConfigurationNotFoundError",
@@ -51,7 +52,7 @@ pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
             x.nest("ApplyServerSideEncryptionByDefault", |x| {
                 x.elem("SSEAlgorithm", "AES256");
             });
-            x.elem("BucketKeyEnabled", if default.bucket_key { "true" } else { "false" });
+            x.elem("BucketKeyEnabled", "false");
         });
     }))
 }

@@ -94,6 +94,8 @@ impl From<E> for S3Error {
             E::NoSuchBucket(b) => s(StatusCode::NOT_FOUND, "NoSuchBucket").with("BucketName", b),
             E::NoSuchKey(k) => s(StatusCode::NOT_FOUND, "NoSuchKey").with("Key", k),
             E::SseCustomerKeyRequired => s(StatusCode::BAD_REQUEST, "InvalidRequest"),
+            E::InvalidBucketState(_) => s(StatusCode::CONFLICT, "InvalidBucketState"),
+            E::AccessDenied(_) => s(StatusCode::FORBIDDEN, "AccessDenied"),
             E::SseCustomerKeyMismatch => s(StatusCode::FORBIDDEN, "AccessDenied"),
             E::NoSuchVersion { key, version_id } => {
                 s(StatusCode::NOT_FOUND, "NoSuchVersion").with("Key", key).with("VersionId", version_id)

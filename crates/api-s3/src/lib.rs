@@ -11,6 +11,7 @@ mod cors;
 mod dates;
 mod encryption;
 mod error;
+mod lock;
 mod multipart;
 mod notifications;
 pub(crate) mod objects;
@@ -215,16 +216,13 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 16] = [
+const UNSUPPORTED: [&str; 13] = [
     "acl",
     "policyStatus",
     "lifecycle",
     "logging",
     "ownershipControls",
     "publicAccessBlock",
-    "object-lock",
-    "retention",
-    "legal-hold",
     "analytics",
     "inventory",
     "metrics",
@@ -259,17 +257,6 @@ fn check_header_sizes(headers: &http::HeaderMap) -> Result<(), S3Error> {
         ));
     }
     Ok(())
-}
-
-/// Object-lock settings Squall does not apply yet. Accepting one would leave an object
-/// deletable while the caller believes otherwise, so a request carrying any of them is
-/// refused (`x-amz-bucket-object-lock-enabled: false` asks for nothing and passes).
-fn unhonoured_setting(headers: &http::HeaderMap) -> Option<&str> {
-    headers.keys().map(http::HeaderName::as_str).find(|name| {
-        name.starts_with("x-amz-object-lock-")
-            || (*name == "x-amz-bucket-object-lock-enabled"
-                && !headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("false")))
-    })
 }
 
 /// The query parameters of bucket reads (listings, uploads, location, versioning) and of
@@ -316,9 +303,6 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
     versioning::refuse_mfa(req)?;
-    if let Some(header) = unhonoured_setting(&req.parts.headers) {
-        return Err(S3Error::not_implemented(&format!("the {header} header")));
-    }
     check_header_sizes(&req.parts.headers)?;
     if req.key.is_none()
         && let Some((k, _)) = req.query.iter().find(|(k, _)| {
@@ -339,6 +323,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         squall_objects::versions::check_version_id(v)?;
     }
     sse::check_allowed(req, op)?;
+    lock::check_allowed(req, op)?;
     access::authorize(state, req, op)?;
     let objects = &state.objects;
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
@@ -359,11 +344,15 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
         "GetObjectTagging" => objects::get_tagging(objects, req, &b, &k).await,
         "GetObjectAttributes" => attributes::get(objects, req, &b, &k).await,
+        "PutObjectRetention" => lock::put_retention(state, req, &b, &k).await,
+        "GetObjectRetention" => lock::get_retention(objects, req, &b, &k).await,
+        "PutObjectLegalHold" => lock::put_legal_hold(objects, req, &b, &k).await,
+        "GetObjectLegalHold" => lock::get_legal_hold(objects, req, &b, &k).await,
         "DeleteObjectTagging" => objects::delete_tagging(objects, req, &b, &k).await,
         "CopyObject" => objects::copy_object(objects, req, &b, &k).await,
         "PutObject" => objects::put_object(objects, req, &b, &k).await,
         "GetObject" | "HeadObject" => objects::get_object(objects, req, &b, &k).await,
-        "DeleteObject" => objects::delete_object(objects, req, &b, &k).await,
+        "DeleteObject" => objects::delete_object(state, req, &b, &k).await,
         _ => Err(S3Error::method_not_allowed()),
     }
 }
@@ -395,6 +384,10 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::PUT, true, true) if req.has("tagging") => "PutObjectTagging",
         (&Method::GET, true, true) if req.has("tagging") => "GetObjectTagging",
         (&Method::GET, true, true) if req.has("attributes") => "GetObjectAttributes",
+        (&Method::PUT, true, true) if req.has("retention") => "PutObjectRetention",
+        (&Method::GET, true, true) if req.has("retention") => "GetObjectRetention",
+        (&Method::PUT, true, true) if req.has("legal-hold") => "PutObjectLegalHold",
+        (&Method::GET, true, true) if req.has("legal-hold") => "GetObjectLegalHold",
         (&Method::DELETE, true, true) if req.has("tagging") => "DeleteObjectTagging",
         (&Method::PUT, true, true) if req.header("x-amz-copy-source").is_some() => "CopyObject",
         (&Method::PUT, true, true) => "PutObject",
@@ -406,7 +399,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
 }
 
 /// The operations that take a `versionId` (of the object version they act on).
-const VERSIONED: [&str; 7] = [
+const VERSIONED: [&str; 11] = [
     "GetObject",
     "HeadObject",
     "DeleteObject",
@@ -414,11 +407,16 @@ const VERSIONED: [&str; 7] = [
     "PutObjectTagging",
     "DeleteObjectTagging",
     "GetObjectAttributes",
+    "PutObjectRetention",
+    "GetObjectRetention",
+    "PutObjectLegalHold",
+    "GetObjectLegalHold",
 ];
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 10] = [
+const BUCKET_CONFIG: [&str; 11] = [
+    "object-lock",
     "encryption",
     "cors",
     "notification",
@@ -456,6 +454,8 @@ async fn bucket_config(
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
         ("versioning", Method::PUT) => "PutBucketVersioning",
         ("versioning", Method::GET) => "GetBucketVersioning",
+        ("object-lock", Method::PUT) => "PutObjectLockConfiguration",
+        ("object-lock", Method::GET) => "GetObjectLockConfiguration",
         ("encryption", Method::PUT) => "PutBucketEncryption",
         ("encryption", Method::GET) => "GetBucketEncryption",
         ("encryption", Method::DELETE) => "DeleteBucketEncryption",
@@ -468,6 +468,9 @@ async fn bucket_config(
         }
         _ => return Err(S3Error::method_not_allowed()),
     };
+    // Settings meant for other operations are refused, not ignored.
+    sse::check_allowed(req, op)?;
+    lock::check_allowed(req, op)?;
     access::authorize(state, req, op)?;
     match op {
         "PutBucketCors" => cors::put(o, req, bucket).await,
@@ -485,6 +488,8 @@ async fn bucket_config(
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         "PutBucketVersioning" => versioning::put(o, req, bucket).await,
         "GetBucketVersioning" => versioning::get(o, bucket),
+        "PutObjectLockConfiguration" => lock::put_config(o, req, bucket).await,
+        "GetObjectLockConfiguration" => lock::get_config(o, bucket),
         "PutBucketEncryption" => encryption::put(o, req, bucket).await,
         "GetBucketEncryption" => encryption::get(o, bucket),
         "DeleteBucketEncryption" => encryption::delete(o, bucket).await,

@@ -30,7 +30,8 @@ pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str
     }
     let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
     let sse = crate::sse::requested(req)?;
-    let (id, encryption) = objects.create_upload(bucket, key, (meta_of(req), tags), checksum, sse.as_ref()).await?;
+    let spec = (meta_of(req), tags, crate::lock::asked(req)?);
+    let (id, encryption) = objects.create_upload(bucket, key, spec, checksum, sse.as_ref()).await?;
     let mut r = xml_response("InitiateMultipartUploadResult", |x| {
         x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
     });

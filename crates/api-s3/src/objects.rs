@@ -117,6 +117,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
         if_none_match: req.header("if-none-match").map(str::to_string),
         if_match: req.header("if-match").map(str::to_string),
         sse: crate::sse::requested(req)?,
+        lock: crate::lock::asked(req)?,
         requester: req.requester.clone(),
     };
     let mut source = req.source();
@@ -228,6 +229,7 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     object_headers(req, &record, headers);
     version_header(objects, bucket, &record, headers);
     crate::sse::report(record.encryption.as_ref(), headers);
+    crate::lock::report(record.lock.as_ref(), headers);
     if part.is_some() && !record.part_sizes.is_empty() {
         set(r.headers_mut(), "x-amz-mp-parts-count", &record.part_sizes.len().to_string());
     }
@@ -247,8 +249,9 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
     Ok(r)
 }
 
-pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
-    let deleted = delete_one(objects, req, bucket, key, req.param("versionId")).await?;
+pub(super) async fn delete_object(state: &ApiState, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let bypass = crate::lock::bypass(state, req, bucket, key)?;
+    let deleted = delete_one(&state.objects, req, bucket, key, (req.param("versionId"), bypass)).await?;
     let mut r = no_content();
     if let Some(v) = &deleted.version_id {
         set(r.headers_mut(), "x-amz-version-id", v);
@@ -259,16 +262,17 @@ pub(super) async fn delete_object(objects: &Arc<Objects>, req: &S3Request, bucke
     Ok(r)
 }
 
-/// Deletes `key` (a delete marker in a bucket with versioning), or removes one version.
+/// Deletes `key` (a delete marker in a bucket with versioning), or removes one version
+/// (through a governance retention if `bypass`).
 async fn delete_one(
     objects: &Objects,
     req: &S3Request,
     bucket: &str,
     key: &str,
-    version: Option<&str>,
+    (version, bypass): (Option<&str>, bool),
 ) -> Result<Deleted, S3Error> {
     Ok(match version {
-        Some(v) => objects.delete_version(bucket, key, v, &req.requester).await?,
+        Some(v) => objects.delete_version(bucket, key, v, &req.requester, bypass).await?,
         None => objects.delete_object(bucket, key, &req.requester).await?,
     })
 }
@@ -311,7 +315,10 @@ pub(super) async fn delete_objects(state: &ApiState, req: &mut S3Request, bucket
     let mut results = Vec::with_capacity(keys.len());
     for ((key, version), allowed) in keys.into_iter().zip(allowed) {
         let outcome = match allowed {
-            Ok(()) => delete_one(objects, req, bucket, &key, version.as_deref()).await,
+            Ok(()) => match crate::lock::bypass(state, req, bucket, &key) {
+                Ok(bypass) => delete_one(objects, req, bucket, &key, (version.as_deref(), bypass)).await,
+                Err(denied) => Err(denied),
+            },
             Err(denied) => Err(denied),
         };
         results.push((key, version, outcome));
@@ -411,6 +418,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         source_version: source.version.clone(),
         source_customer_key: crate::sse::customer_key(req, crate::sse::COPY_CUSTOMER)?,
         sse: crate::sse::requested(req)?,
+        lock: crate::lock::asked(req)?,
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,

@@ -7,17 +7,24 @@ use crate::AuthError;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-/// The query parameters S3 signs into the canonical resource.
-const SIGNED_SUBRESOURCES: [&str; 25] = [
+/// The query parameters S3 signs into the canonical resource (botocore's list).
+const SIGNED_SUBRESOURCES: [&str; 35] = [
+    "accelerate",
     "acl",
+    "analytics",
     "cors",
+    "defaultObjectAcl",
     "delete",
+    "inventory",
     "lifecycle",
     "location",
     "logging",
+    "metrics",
     "notification",
+    "object-lock",
     "partNumber",
     "policy",
+    "replication",
     "requestPayment",
     "response-cache-control",
     "response-content-disposition",
@@ -26,6 +33,9 @@ const SIGNED_SUBRESOURCES: [&str; 25] = [
     "response-content-type",
     "response-expires",
     "restore",
+    "select",
+    "select-type",
+    "storageClass",
     "tagging",
     "torrent",
     "uploadId",

@@ -114,23 +114,23 @@ impl Sink<'_> {
     }
 }
 
-/// Streams `source` into a blob (or memory, up to `inline_max` bytes), sealed as piece
-/// `seal.1` under `seal.0` when given, then checks the digests (of the plaintext); the
-/// blob is made durable only once they match. On any error nothing is left: the
-/// unfinished blob is dropped, which deletes it.
+/// Streams `source` into a blob (or memory, up to `inline_max` bytes), sealed as `seal`
+/// says when given, then checks the digests (of the plaintext); the blob is made durable
+/// only once they match. On any error nothing is left: the unfinished blob is dropped,
+/// which deletes it.
 pub(crate) async fn write_body(
     blobs: &dyn BlobStore,
     source: &mut dyn ByteSource,
     expected: &Expected,
     inline_max: usize,
-    seal: Option<(std::sync::Arc<crate::sse::DataKey>, u32)>,
+    seal: Option<crate::sse::Sealing>,
 ) -> Result<Written> {
     let want_md5 = expected.check_form()?;
     let mut md5 = Md5::new();
     let mut hasher = expected.checksum.map(Hasher::new);
     let mut sink = Sink { blobs, inline_max, buf: BytesMut::new(), writer: None, stored: 0 };
-    let piece = seal.as_ref().map(|(_, p)| *p);
-    let mut sealer = seal.map(|(key, piece)| crate::sse::Encryptor::new(key, piece));
+    let piece = seal.as_ref().map(|s| (s.piece, s.salt.clone()));
+    let mut sealer = seal.map(|s| crate::sse::Encryptor::new(s.key, s.piece));
     let mut size = 0u64;
     while let Some(chunk) = source.next_chunk().await? {
         size += chunk.len() as u64;
@@ -174,7 +174,7 @@ pub(crate) async fn write_body(
     };
     let (inline, segments) = match sink.writer {
         Some(w) => {
-            let sealed = piece.map(|p| (p, size));
+            let sealed = piece.map(|(piece, salt)| crate::sse::SealedPiece { piece, plain: size, salt });
             (Bytes::new(), vec![Segment { blob: w.finish().await?, size: sink.stored, sealed }])
         }
         None => (sink.buf.freeze(), Vec::new()),

@@ -39,6 +39,12 @@ pub enum Error {
     /// An object encrypted with a customer key, read with another.
     #[error("Access Denied: the customer-provided key is not the one the object was encrypted with.")]
     SseCustomerKeyMismatch,
+    /// The bucket's state does not allow the change (object lock).
+    #[error("{0}")]
+    InvalidBucketState(String),
+    /// Refused by a setting of the object itself (object lock).
+    #[error("{0}")]
+    AccessDenied(String),
     /// The bucket name breaks S3's naming rules.
     #[error("The specified bucket is not valid: {0}")]
     InvalidBucketName(String),

@@ -30,6 +30,7 @@ mod body;
 mod checked;
 mod error;
 mod list;
+pub mod lock;
 mod multipart;
 mod object;
 mod service;

@@ -48,6 +48,9 @@ pub struct UploadRecord {
     /// How the parts, and so the object, are encrypted (one data key for all of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::sse::Encryption>,
+    /// The object lock the upload asked for (the bucket's default applies at completion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::lock::VersionLock>,
 }
 
 /// An uploaded part.
@@ -140,14 +143,17 @@ impl Objects {
         &self,
         bucket: &str,
         key: &str,
-        (meta, tags): (ObjectMeta, Vec<(String, String)>),
+        (meta, tags, lock): (ObjectMeta, Vec<(String, String)>, Option<crate::lock::VersionLock>),
         checksum: Option<Algorithm>,
         sse: Option<&SseRequest>,
     ) -> Result<(String, Option<crate::sse::Encryption>)> {
         check_key(key)?;
         let tags = crate::object::tag_set(tags)?;
         let b = self.get_bucket(bucket)?;
-        let default = b.record.read().expect("bucket lock").encryption.is_some().then_some(SseRequest::S3);
+        let settings = b.record.read().expect("bucket lock").clone();
+        // Checked now, applied at completion (with the default retention of that moment).
+        crate::lock::for_new_version(settings.object_lock.as_ref(), lock.clone(), self.now_ms())?;
+        let default = settings.encryption.is_some().then_some(SseRequest::S3);
         let encryption = sse.or(default.as_ref()).map(|r| crate::sse::new_key(&self.master_key, r).0);
         let id = format!("{}{}", uuid_hex(), uuid_hex());
         let record = UploadRecord {
@@ -157,6 +163,7 @@ impl Objects {
             tags,
             checksum,
             encryption: encryption.clone(),
+            lock,
         };
         let write = ItemWrite {
             table: uploads_table(bucket),
@@ -237,7 +244,7 @@ impl Objects {
             _ => {}
         }
         // Parts are always blobs: completing an upload joins them without copying.
-        let seal = data_key.map(|k| (std::sync::Arc::new(k), number));
+        let seal = data_key.map(|k| crate::sse::Sealing::part(&k, number));
         let written = write_body(self.blobs.as_ref(), source, &expected, 0, seal).await?;
         let part = PartRecord {
             number,
@@ -466,10 +473,17 @@ impl Objects {
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
             upload_id: Some(upload_id.to_string()),
             encryption: upload.encryption.clone(),
+            lock: crate::lock::for_new_version(settings.object_lock.as_ref(), upload.lock.clone(), self.now_ms())?,
             ..Default::default()
         };
         self.number(&mut record, settings.versioning);
         let old = self.load_for(&mut read, bucket, key).await?;
+        if settings.versioning.is_none() && old.as_ref().is_some_and(crate::object::versioned_elsewhere) {
+            // Another server turned versioning on: hear it, and try again.
+            drop(guard);
+            self.refresh().await?;
+            return Ok(None);
+        }
         let live = old.as_ref().filter(|o| !o.delete_marker);
         check_write_conditions(live, key, completion.if_none_match.as_deref(), completion.if_match.as_deref())?;
         let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, &mut record).await?;

@@ -36,6 +36,8 @@ pub struct PutObject {
     pub if_match: Option<String>,
     /// The encryption asked for (else the bucket's default, if any).
     pub sse: Option<SseRequest>,
+    /// The object lock asked for (else the bucket's default retention, if any).
+    pub lock: Option<crate::lock::VersionLock>,
     /// Who writes, for object events.
     pub requester: Requester,
 }
@@ -61,6 +63,8 @@ pub struct CopyObject {
     pub source_customer_key: Option<CustomerKey>,
     /// The copy's encryption (else the bucket's default, if any).
     pub sse: Option<SseRequest>,
+    /// The copy's object lock (the source's is not copied).
+    pub lock: Option<crate::lock::VersionLock>,
     /// Who copies, for object events.
     pub requester: Requester,
 }
@@ -117,6 +121,12 @@ pub(crate) fn object_write(bucket: &str, key: &str, record: Option<&ObjectRecord
     }
 }
 
+/// Whether a record was written under versioning: found while this server believes the
+/// bucket never had it, another server turned it on and this one has not heard yet.
+pub(crate) fn versioned_elsewhere(record: &ObjectRecord) -> bool {
+    record.version_id.is_some() || record.null_at.is_some() || record.null_order.is_some()
+}
+
 /// A write's conditions on the current version it replaces: `If-None-Match` (`*`: there
 /// is none; ETags: it has none of them) and `If-Match` (it has one of these ETags, or
 /// `*`: it exists).
@@ -159,18 +169,20 @@ impl Objects {
         let mut put = put;
         put.tags = tag_set(std::mem::take(&mut put.tags))?;
         let b = self.get_bucket(bucket)?;
-        let default = b.record.read().expect("bucket lock").encryption.is_some().then_some(SseRequest::S3);
+        let settings = b.record.read().expect("bucket lock").clone();
+        let lock = crate::lock::for_new_version(settings.object_lock.as_ref(), put.lock.take(), self.now_ms())?;
+        let default = settings.encryption.is_some().then_some(SseRequest::S3);
         let sealing = put.sse.as_ref().or(default.as_ref()).map(|r| sse::new_key(&self.master_key, r));
-        let (encryption, data_key) = match sealing {
-            Some((enc, key)) => (Some(enc), Some(Arc::new(key))),
+        let (encryption, seal) = match sealing {
+            Some((enc, key)) => (Some(enc), Some(sse::Sealing::object(key))),
             None => (None, None),
         };
-        let seal = data_key.map(|k| (k, 0));
         let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX, seal).await?;
         let record = ObjectRecord {
             size: written.size,
             etag: sse::etag(encryption.as_ref(), &written.md5),
             encryption,
+            lock,
             modified_ms: self.now_ms(),
             meta: put.meta,
             checksum: written.checksum.map(|(algorithm, value)| StoredChecksum { algorithm, value }),
@@ -204,9 +216,11 @@ impl Objects {
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
-        let settings = b.record.read().expect("bucket lock").clone();
+        let mut settings = b.record.read().expect("bucket lock").clone();
         self.number(record, settings.versioning);
-        if settings.versioning.is_none() && if_none_match.is_none() && if_match.is_none() {
+        // On a store shared with other servers, one of them may have turned versioning on
+        // before this one heard: read first there, and see.
+        if settings.versioning.is_none() && if_none_match.is_none() && if_match.is_none() && !self.shared {
             // Nothing to check first: the store says what the write replaced, which saves
             // a read on every plain PUT.
             let mut writes = vec![object_write(bucket, key, Some(record))];
@@ -231,6 +245,14 @@ impl Objects {
         for _ in 0..ATTEMPTS {
             let mut read = Read::default();
             let old = self.load_for(&mut read, bucket, key).await?;
+            if settings.versioning.is_none() && old.as_ref().is_some_and(versioned_elsewhere) {
+                drop(guard);
+                self.refresh().await?;
+                settings = b.record.read().expect("bucket lock").clone();
+                self.number(record, settings.versioning);
+                guard = b.lock_key(bucket, key).await?;
+                continue;
+            }
             let live = old.as_ref().filter(|o| !o.delete_marker);
             check_write_conditions(live, key, if_none_match.as_deref(), if_match.as_deref())?;
             let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, record).await?;
@@ -295,9 +317,12 @@ impl Objects {
         Ok(ObjectRead { record, range, body })
     }
 
-    /// Bytes `start..end` of `record`'s object as plaintext, opened with `data_key` when
-    /// the object is encrypted: only the sealed chunks holding them are read. As with
-    /// [`Objects::read_bytes`], the first blobs are opened before the stream is handed out.
+    /// Bytes `start..end` of `record`'s object as plaintext (opened with `data_key` when
+    /// the object is encrypted: only the sealed chunks holding them are read), as the
+    /// client takes them. The first blobs are opened before the stream is handed out: a
+    /// local blob opened stays readable when an overwrite or a delete removes it, so a
+    /// download under way finishes with the version it started (as on S3). Objects of
+    /// more blobs than that open the rest as the reader reaches them.
     pub(crate) async fn read_plain(
         &self,
         record: &ObjectRecord,
@@ -306,101 +331,95 @@ impl Objects {
         end: u64,
     ) -> Result<BoxStream<'static, Result<Bytes>>> {
         const EAGER: usize = 64;
-        let Some(key) = data_key else { return self.read_bytes(record, start, end).await };
-        // The pieces: the inline bytes (piece 0), or the blobs.
-        let pieces: Vec<(sse::Piece, Option<&str>)> = if record.segments.is_empty() {
-            vec![(sse::Piece { id: 0, plain: record.size }, None)]
-        } else {
-            let piece = |s: &crate::record::Segment| s.sealed.map_or((0, s.size), |p| p);
-            record
-                .segments
-                .iter()
-                .map(|s| (sse::Piece { id: piece(s).0, plain: piece(s).1 }, Some(s.blob.as_str())))
-                .collect()
+        /// One stretch to read: from the inline bytes or a blob, the stored range, and
+        /// for sealed bytes how to open them.
+        struct Span {
+            blob: Option<String>,
+            from: u64,
+            len: u64,
+            open: Option<sse::Opening>,
+        }
+        let corrupt = |blob: &str| {
+            Error::Storage(squall_storage::Error::Corrupt {
+                what: "an encrypted object".into(),
+                detail: format!("blob {blob} says nothing of how it is sealed"),
+            })
         };
-        let mut streams = Vec::new();
-        let mut at = 0;
-        for (piece, blob) in pieces {
-            let (lo, hi) = (start.max(at) - at, end.min(at + piece.plain).saturating_sub(at));
-            at += piece.plain;
+        // Each piece: the inline bytes or a blob, its size as the reader sees it, its key.
+        let mut pieces = Vec::new();
+        if record.segments.is_empty() {
+            pieces.push((None, record.size, data_key.clone().map(|k| (k, sse::Piece { id: 0, plain: record.size }))));
+        }
+        for s in &record.segments {
+            let sealing = match &data_key {
+                None => None,
+                Some(k) => {
+                    let sealed = s.sealed.as_ref().ok_or_else(|| corrupt(&s.blob))?;
+                    Some((k.for_piece(sealed), sse::Piece { id: sealed.piece, plain: sealed.plain }))
+                }
+            };
+            let size = sealing.as_ref().map_or(s.size, |(_, p)| p.plain);
+            pieces.push((Some(s.blob.clone()), size, sealing));
+        }
+        let mut spans = Vec::new();
+        let mut at = 0u64;
+        for (blob, size, sealing) in pieces {
+            let (lo, hi) = (start.max(at) - at, end.min(at + size).saturating_sub(at));
+            at += size;
             if lo >= hi {
                 continue;
             }
-            let (from, to, first) = sse::sealed_range(piece, lo, hi);
-            let sealed = match blob {
+            spans.push(match sealing {
+                None => Span { blob, from: lo, len: hi - lo, open: None },
+                Some((key, piece)) => {
+                    let (from, to, first) = sse::sealed_range(piece, lo, hi);
+                    let skip = lo - first * sse::CHUNK as u64;
+                    let opening = sse::Opening { key, piece, first, skip, take: hi - lo };
+                    Span { blob, from, len: to - from, open: Some(opening) }
+                }
+            });
+        }
+        let mut streams = Vec::with_capacity(spans.len());
+        for (i, span) in spans.into_iter().enumerate() {
+            let stored: BoxStream<'static, Result<Bytes>> = match span.blob {
                 None => {
-                    let bytes = record.inline.slice(from as usize..to as usize);
+                    let bytes = record.inline.slice(span.from as usize..(span.from + span.len) as usize);
                     futures::stream::once(async move { Ok(bytes) }).boxed()
                 }
-                Some(id) if streams.len() < EAGER => {
-                    self.blobs.read(id, from, to - from).await?.map_err(Error::from).boxed()
-                }
+                Some(id) if i < EAGER => self.blobs.read(&id, span.from, span.len).await?.map_err(Error::from).boxed(),
                 Some(id) => {
-                    let (blobs, id) = (self.blobs.clone(), id.to_string());
-                    futures::stream::once(async move { blobs.read(&id, from, to - from).await })
+                    let blobs = self.blobs.clone();
+                    futures::stream::once(async move { blobs.read(&id, span.from, span.len).await })
                         .try_flatten()
                         .map_err(Error::from)
                         .boxed()
                 }
             };
-            let skip = lo - first * sse::CHUNK as u64;
-            streams.push(sse::open_stream(key.clone(), piece, first, (skip, hi - lo), sealed));
+            streams.push(match span.open {
+                None => stored,
+                Some(opening) => sse::open_stream(opening, stored),
+            });
         }
         Ok(futures::stream::iter(streams).flatten().boxed())
-    }
-
-    /// Bytes `start..end` of `record`'s object, read as the client takes them.
-    /// The first blobs are opened before the stream is handed out: a local blob opened
-    /// stays readable when an overwrite or a delete removes it, so a download under way
-    /// finishes with the version it started (as on S3). Objects of more parts than that
-    /// open the rest as the reader reaches them.
-    pub(crate) async fn read_bytes(
-        &self,
-        record: &ObjectRecord,
-        start: u64,
-        end: u64,
-    ) -> Result<BoxStream<'static, Result<Bytes>>> {
-        const EAGER: usize = 64;
-        if record.segments.is_empty() {
-            let bytes = record.inline.slice(start as usize..end as usize);
-            return Ok(futures::stream::once(async move { Ok(bytes) }).boxed());
-        }
-        let mut pieces = Vec::new();
-        let mut at = 0u64;
-        for s in &record.segments {
-            let (lo, hi) = (start.max(at), end.min(at + s.size));
-            if lo < hi {
-                pieces.push((s.blob.clone(), lo - at, hi - lo));
-            }
-            at += s.size;
-        }
-        let later = pieces.split_off(pieces.len().min(EAGER));
-        let mut opened = Vec::with_capacity(pieces.len());
-        for (id, offset, len) in pieces {
-            opened.push(self.blobs.read(&id, offset, len).await?);
-        }
-        let blobs = self.blobs.clone();
-        let rest = futures::stream::iter(later)
-            .then(move |(id, offset, len)| {
-                let blobs = blobs.clone();
-                async move { blobs.read(&id, offset, len).await }
-            })
-            .try_flatten();
-        Ok(futures::stream::iter(opened).flatten().chain(rest).map_err(Error::from).boxed())
     }
 
     /// Deletes `key`: in a bucket with versioning, a delete marker becomes its current
     /// version; otherwise the object goes.
     pub async fn delete_object(&self, bucket: &str, key: &str, by: &Requester) -> Result<Deleted> {
         let b = self.get_bucket(bucket)?;
-        let versioning = b.record.read().expect("bucket lock").versioning;
-        if let Some(v) = versioning {
-            return self.delete_with_marker(&b, (bucket, key), v, by).await;
-        }
         for _ in 0..ATTEMPTS {
+            let versioning = b.record.read().expect("bucket lock").versioning;
+            if let Some(v) = versioning {
+                return self.delete_with_marker(&b, (bucket, key), v, by).await;
+            }
             let guard = b.lock_key(bucket, key).await?;
             let mut read = Read::default();
             let Some(old) = self.load_for(&mut read, bucket, key).await? else { return Ok(Deleted::default()) };
+            if versioned_elsewhere(&old) {
+                drop(guard);
+                self.refresh().await?;
+                continue;
+            }
             let mut writes = vec![object_write(bucket, key, None)];
             writes.extend(self.event_writes(
                 &b.record.read().expect("bucket lock"),
@@ -462,6 +481,7 @@ impl Objects {
             },
             requester: copy.requester,
             sse: copy.sse,
+            lock: copy.lock,
             ..Default::default()
         };
         let mut bytes = StreamSource(self.read_plain(&source, source_key.map(Arc::new), 0, source.size).await?);

@@ -45,9 +45,9 @@ pub struct Segment {
     pub blob: String,
     /// Its size in bytes (sealed, for an encrypted object).
     pub size: u64,
-    /// For an encrypted object: the piece it is (crate::sse) and its plaintext size.
+    /// For an encrypted object: how this blob is sealed (crate::sse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sealed: Option<(u32, u64)>,
+    pub sealed: Option<crate::sse::SealedPiece>,
 }
 
 /// An object version, or a delete marker.
@@ -74,6 +74,9 @@ pub struct ObjectRecord {
     /// The blobs holding the bytes, in order; empty when the bytes are inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
+    /// Its object lock (retention, legal hold), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::lock::VersionLock>,
     /// How its bytes are encrypted, if they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::sse::Encryption>,

@@ -18,7 +18,7 @@ impl Objects {
                     break;
                 }
                 for v in page.versions {
-                    self.delete_version(&name, &v.key, crate::versions::version_label(&v.record), &by).await?;
+                    self.remove_version(&name, &v.key, crate::versions::version_label(&v.record), &by, None).await?;
                 }
             }
             self.delete_bucket(&name).await?;

@@ -42,6 +42,9 @@ pub struct BucketRecord {
     /// Its versioning, once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<crate::versions::Versioning>,
+    /// Its object lock configuration: present on a bucket made with object lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<crate::lock::LockConfig>,
     /// How objects written without encryption headers are encrypted, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<DefaultEncryption>,
@@ -49,11 +52,7 @@ pub struct BucketRecord {
 
 /// A bucket's default encryption (PutBucketEncryption): SSE-S3, the only one Squall has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DefaultEncryption {
-    /// `BucketKeyEnabled` as given (S3 reports it back; it changes nothing for SSE-S3).
-    #[serde(default)]
-    pub bucket_key: bool,
-}
+pub struct DefaultEncryption {}
 
 /// A bucket while the server runs.
 pub(crate) struct Bucket {
@@ -220,6 +219,12 @@ impl Objects {
 
     /// Creates bucket `name`.
     pub async fn create_bucket(&self, name: &str) -> Result<BucketRecord> {
+        self.create_bucket_with(name, false).await
+    }
+
+    /// Creates bucket `name`, with object lock if `object_lock` (and so with versioning,
+    /// for good).
+    pub async fn create_bucket_with(&self, name: &str, object_lock: bool) -> Result<BucketRecord> {
         check_bucket_name(name)?;
         let _lifecycle = self.lifecycle.lock().await;
         if self.get_bucket(name).is_ok() {
@@ -235,7 +240,8 @@ impl Objects {
             website: None,
             policy: None,
             tags: Vec::new(),
-            versioning: None,
+            versioning: object_lock.then_some(crate::versions::Versioning::Enabled),
+            object_lock: object_lock.then(Default::default),
             encryption: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");

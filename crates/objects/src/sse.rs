@@ -5,9 +5,10 @@
 //! stored: a read with another key cannot open it. The bytes are sealed in chunks of
 //! [`CHUNK`] bytes, each with its 16-byte tag, so a ranged read decrypts only the chunks it
 //! touches and a write streams in constant memory. A chunk's nonce is its piece (0 for a
-//! PUT, the part number for a multipart upload's part, which all share the upload's data
-//! key) and its index; the last chunk of a piece is sealed as such, so a piece cut short
-//! does not open.
+//! PUT, the part number for a multipart upload's part) and its index; the last chunk of a
+//! piece is sealed as such, so a piece cut short does not open. Every write of a part gets
+//! a key of its own, derived from the upload's data key and a random salt kept with the
+//! part: a part sent again is sealed under another key, so no key ever sees a nonce twice.
 
 use crate::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -95,11 +96,69 @@ pub enum SseRequest {
 }
 
 /// An object's data key, ready to seal and open chunks.
-pub(crate) struct DataKey(Aes256Gcm);
+pub(crate) struct DataKey {
+    cipher: Aes256Gcm,
+    raw: [u8; 32],
+}
+
+/// How a blob of an encrypted object is sealed: its piece, its plaintext size, and the
+/// salt of the part key it was sealed under (hex; none for a PUT's one piece, sealed
+/// under the object's data key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedPiece {
+    /// The piece (0, or the part number).
+    pub piece: u32,
+    /// Its plaintext size.
+    pub plain: u64,
+    /// The part key's salt, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+}
+
+/// What a write seals its bytes with: the key, the piece, the part key's salt if any.
+pub(crate) struct Sealing {
+    pub(crate) key: std::sync::Arc<DataKey>,
+    pub(crate) piece: u32,
+    pub(crate) salt: Option<String>,
+}
+
+impl Sealing {
+    /// A PUT's: the object's data key, piece 0.
+    pub(crate) fn object(key: DataKey) -> Sealing {
+        Sealing { key: std::sync::Arc::new(key), piece: 0, salt: None }
+    }
+
+    /// A part's: a key of its own, from the upload's data key and a fresh salt.
+    pub(crate) fn part(upload: &DataKey, number: u32) -> Sealing {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the OS random source works");
+        let salt = hex::encode(salt);
+        Sealing { key: std::sync::Arc::new(upload.for_part(&salt)), piece: number, salt: Some(salt) }
+    }
+}
 
 impl DataKey {
     fn new(key: &[u8; 32]) -> DataKey {
-        DataKey(Aes256Gcm::new(key.into()))
+        DataKey { cipher: Aes256Gcm::new(key.into()), raw: *key }
+    }
+
+    /// The key a part with `salt` is sealed under.
+    pub(crate) fn for_part(&self, salt: &str) -> DataKey {
+        use sha2::Digest;
+        let derived: [u8; 32] = sha2::Sha256::new_with_prefix(b"squall sse part key\0")
+            .chain_update(self.raw)
+            .chain_update(salt)
+            .finalize()
+            .into();
+        DataKey::new(&derived)
+    }
+
+    /// The key the blob `sealed` describes was sealed under.
+    pub(crate) fn for_piece(self: &std::sync::Arc<Self>, sealed: &SealedPiece) -> std::sync::Arc<DataKey> {
+        match &sealed.salt {
+            Some(salt) => std::sync::Arc::new(self.for_part(salt)),
+            None => self.clone(),
+        }
     }
 
     fn nonce(piece: u32, index: u64) -> [u8; 12] {
@@ -112,13 +171,13 @@ impl DataKey {
     fn seal(&self, piece: u32, index: u64, last: bool, plain: &[u8]) -> Vec<u8> {
         let nonce = Self::nonce(piece, index);
         let payload = Payload { msg: plain, aad: &[u8::from(last)] };
-        self.0.encrypt(Nonce::from_slice(&nonce), payload).expect("AES-GCM seals a chunk")
+        self.cipher.encrypt(Nonce::from_slice(&nonce), payload).expect("AES-GCM seals a chunk")
     }
 
     fn open(&self, piece: u32, index: u64, last: bool, sealed: &[u8]) -> Result<Vec<u8>> {
         let nonce = Self::nonce(piece, index);
         let payload = Payload { msg: sealed, aad: &[u8::from(last)] };
-        self.0.decrypt(Nonce::from_slice(&nonce), payload).map_err(|_| {
+        self.cipher.decrypt(Nonce::from_slice(&nonce), payload).map_err(|_| {
             Error::Storage(squall_storage::Error::Corrupt {
                 what: "an encrypted object".into(),
                 detail: format!("chunk {index} of piece {piece} does not open"),
@@ -249,16 +308,23 @@ pub(crate) fn sealed_range(piece: Piece, lo: u64, hi: u64) -> (u64, u64, u64) {
     (start, end, first)
 }
 
-/// Opens the sealed chunks of `piece` from `first` on as they arrive in `sealed`, and
-/// keeps plaintext `skip..skip+take` of what they hold.
+/// What to open of one piece: from chunk `first` on, plaintext `skip..skip+take` of what
+/// those chunks hold, under `key`.
+pub(crate) struct Opening {
+    pub(crate) key: std::sync::Arc<DataKey>,
+    pub(crate) piece: Piece,
+    pub(crate) first: u64,
+    pub(crate) skip: u64,
+    pub(crate) take: u64,
+}
+
+/// Opens the sealed chunks `opening` names as they arrive in `sealed`.
 pub(crate) fn open_stream(
-    key: std::sync::Arc<DataKey>,
-    piece: Piece,
-    first: u64,
-    (skip, take): (u64, u64),
+    opening: Opening,
     sealed: futures::stream::BoxStream<'static, Result<Bytes>>,
 ) -> futures::stream::BoxStream<'static, Result<Bytes>> {
     use futures::StreamExt;
+    let Opening { key, piece, first, skip, take } = opening;
     let chunks = piece.plain.div_ceil(CHUNK as u64);
     let state = (sealed, BytesMut::new(), first, skip, take);
     futures::stream::try_unfold(state, move |(mut sealed, mut buf, mut index, mut skip, mut take)| {
@@ -328,7 +394,8 @@ mod tests {
             futures::stream::iter(bytes.chunks(7000).map(|c| Ok(Bytes::copy_from_slice(c))).collect::<Vec<_>>())
                 .boxed();
         let skip = lo - first * CHUNK as u64;
-        let out: Vec<Bytes> = open_stream(k, piece, first, (skip, hi - lo), stream).map(|r| r.unwrap()).collect().await;
+        let opening = Opening { key: k, piece, first, skip, take: hi - lo };
+        let out: Vec<Bytes> = open_stream(opening, stream).map(|r| r.unwrap()).collect().await;
         assert_eq!(out.concat(), &data[lo as usize..hi as usize], "{size} {lo}..{hi}");
     }
 

@@ -32,7 +32,7 @@ pub(crate) async fn open(dir: &std::path::Path) -> Arc<Objects> {
     open_at(dir, &Clock::manual(START_MS)).await
 }
 
-async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
+pub(crate) async fn open_at(dir: &std::path::Path, clock: &Clock) -> Arc<Objects> {
     let store = Arc::new(SqliteTableStore::open(&dir.join("objects.db")).unwrap());
     let blobs = Arc::new(FileBlobStore::open(&dir.join("blobs")).unwrap());
     let cluster = squall_lifecycle::Cluster::single();

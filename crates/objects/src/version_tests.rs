@@ -85,13 +85,13 @@ async fn versions_delete_markers_and_their_order() {
     assert!(matches!(o.delete_bucket("bkv").await, Err(Error::BucketNotEmpty(_))));
 
     // Removing the marker brings the newest version back; removing versions frees bytes.
-    assert!(o.delete_version("bkv", "a", &marker, &Default::default()).await.unwrap().delete_marker);
+    assert!(o.delete_version("bkv", "a", &marker, &Default::default(), false).await.unwrap().delete_marker);
     assert_eq!(read(&o, "bkv", "a", None).await.unwrap(), b"two");
     assert_eq!(blob_files(dir.path()), 1);
-    o.delete_version("bkv", "a", &v1, &Default::default()).await.unwrap();
+    o.delete_version("bkv", "a", &v1, &Default::default(), false).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(blob_files(dir.path()), 0, "the removed version's blob goes");
-    o.delete_version("bkv", "a", NULL, &Default::default()).await.unwrap();
+    o.delete_version("bkv", "a", NULL, &Default::default(), false).await.unwrap();
     assert!(matches!(read_version(&o, "a", NULL).await, Err(Error::NoSuchKey(_))));
 
     // Everything survives a restart.
@@ -135,4 +135,63 @@ async fn suspended_versioning_keeps_one_null_version() {
     assert_eq!((d.version_id.as_deref(), d.delete_marker), (Some(NULL), true));
     let listed: Vec<(String, bool)> = all_versions(&o, 10).await.into_iter().map(|v| (v.1, v.3)).collect();
     assert_eq!(listed, [(NULL.to_string(), true), (v3, false), (v1, false)]);
+}
+
+#[tokio::test]
+async fn object_lock_keeps_locked_versions_until_their_date() {
+    use crate::lock::{LockConfig, LockMode, Retention, VersionLock};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = squall_clock::Clock::manual(1_000_000);
+    let o = crate::tests::open_at(dir.path(), &clock).await;
+    o.create_bucket_with("bkv", true).await.unwrap();
+    assert_eq!(o.versioning("bkv").unwrap(), Some(Versioning::Enabled));
+    assert!(matches!(o.set_versioning("bkv", Versioning::Suspended).await, Err(Error::InvalidBucketState(_))));
+    let day = 86_400_000;
+    let until =
+        |mode| Some(VersionLock { retention: Some(Retention { mode, until_ms: 1_000_000 + day }), legal_hold: false });
+    let put = |lock| PutObject { lock, ..Default::default() };
+    let gov =
+        version_label(&o.put_object("bkv", "g", put(until(LockMode::Governance)), &mut source(b"g")).await.unwrap())
+            .to_string();
+    let comp =
+        version_label(&o.put_object("bkv", "c", put(until(LockMode::Compliance)), &mut source(b"c")).await.unwrap())
+            .to_string();
+    let by = Default::default();
+    assert!(matches!(o.delete_version("bkv", "g", &gov, &by, false).await, Err(Error::AccessDenied(_))));
+    assert!(
+        matches!(o.delete_version("bkv", "c", &comp, &by, true).await, Err(Error::AccessDenied(_))),
+        "no bypass of compliance"
+    );
+    assert!(
+        o.delete_object("bkv", "c", &by).await.unwrap().delete_marker,
+        "a delete marker hides it, deleting nothing"
+    );
+    // Compliance is never shortened; governance only with a bypass.
+    let shorter = Some(Retention { mode: LockMode::Compliance, until_ms: 1_000_000 + 10 });
+    assert!(matches!(o.set_retention("bkv", "c", Some(&comp), shorter, true).await, Err(Error::AccessDenied(_))));
+    assert!(matches!(o.set_retention("bkv", "g", None, None, false).await, Err(Error::AccessDenied(_))));
+    o.set_retention("bkv", "g", None, None, true).await.unwrap();
+    o.delete_version("bkv", "g", &gov, &by, false).await.unwrap();
+    // A legal hold holds until it is off; the platform clock releases a retention.
+    o.set_legal_hold("bkv", "c", Some(&comp), true).await.unwrap();
+    clock.advance(std::time::Duration::from_millis(2 * day as u64)).unwrap();
+    assert!(matches!(o.delete_version("bkv", "c", &comp, &by, false).await, Err(Error::AccessDenied(_))));
+    o.set_legal_hold("bkv", "c", Some(&comp), false).await.unwrap();
+    o.delete_version("bkv", "c", &comp, &by, false).await.unwrap();
+    // A bucket's default retention applies to versions written without one.
+    o.set_lock_config(
+        "bkv",
+        LockConfig {
+            default: Some(crate::lock::DefaultRetention { mode: LockMode::Governance, days: 1, in_years: false }),
+        },
+    )
+    .await
+    .unwrap();
+    let record = o.put_object("bkv", "d", PutObject::default(), &mut source(b"d")).await.unwrap();
+    assert_eq!(record.lock.unwrap().retention.unwrap().until_ms, clock.now_ms() as i64 + day);
+    o.create_bucket("plain-bucket").await.unwrap();
+    assert!(matches!(
+        o.put_object("plain-bucket", "x", put(until(LockMode::Governance)), &mut source(b"x")).await,
+        Err(Error::InvalidRequest(_))
+    ));
 }

@@ -70,20 +70,55 @@ pub(crate) struct VersionIds {
 impl VersionIds {
     /// A new version id, made at `now_ms`.
     pub(crate) fn next(&self, now_ms: i64) -> String {
-        let mut random = [0u8; ID_LEN - ORDER_LEN];
-        getrandom::fill(&mut random).expect("the OS random source works");
-        let mut id = self.order(now_ms).into_bytes();
-        id.extend(random.iter().map(|b| DIGITS[(*b % 62) as usize]));
-        String::from_utf8(id).expect("base-62 digits")
+        Self::id_of(self.seq((now_ms.max(0) as u64) << 16))
     }
 
     /// Where a version made at `now_ms` sorts: before every version made earlier.
     pub(crate) fn order(&self, now_ms: i64) -> String {
-        let floor = (now_ms.max(0) as u64) << 16;
+        Self::order_of(self.seq((now_ms.max(0) as u64) << 16))
+    }
+
+    /// A sequence number at least `floor` and past every one this server made.
+    fn seq(&self, floor: u64) -> u64 {
         let previous = self.last.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(floor.max(last + 1)));
-        let seq = floor.max(previous.expect("the update always applies") + 1);
+        floor.max(previous.expect("the update always applies") + 1)
+    }
+
+    fn order_of(seq: u64) -> String {
         String::from_utf8(base62(u64::MAX - seq).to_vec()).expect("base-62 digits")
     }
+
+    fn id_of(seq: u64) -> String {
+        let mut random = [0u8; ID_LEN - ORDER_LEN];
+        getrandom::fill(&mut random).expect("the OS random source works");
+        let mut id = Self::order_of(seq).into_bytes();
+        id.extend(random.iter().map(|b| DIGITS[(*b % 62) as usize]));
+        String::from_utf8(id).expect("base-62 digits")
+    }
+
+    /// Makes `new` (numbered already) sort before `old`, the version it replaces, even if
+    /// this server's clock is behind the one that wrote `old` (another server's, or this
+    /// one's before it was set back).
+    pub(crate) fn renumber_after(&self, new: &mut ObjectRecord, old: &ObjectRecord) {
+        let Some(floor) = seq_of(&sort_key(old)).map(|s| s + 1) else { return };
+        if new.version_id.as_deref().and_then(seq_of).is_some_and(|s| s < floor) {
+            new.version_id = Some(Self::id_of(self.seq(floor)));
+        }
+        if new.null_order.as_deref().and_then(seq_of).is_some_and(|s| s < floor) {
+            new.null_order = Some(Self::order_of(self.seq(floor)));
+        }
+    }
+}
+
+/// The sequence number a sort key (a version id, or a null version's order) begins with.
+fn seq_of(key: &str) -> Option<u64> {
+    let digits = key.as_bytes().get(..ORDER_LEN)?;
+    let mut n: u64 = 0;
+    for d in digits {
+        let v = DIGITS.iter().position(|x| x == d)? as u64;
+        n = n.checked_mul(62)?.checked_add(v)?;
+    }
+    Some(u64::MAX - n)
 }
 
 /// Refuses a version id this server cannot have made (S3's error for a malformed one).
@@ -180,8 +215,14 @@ impl Objects {
         record.null_order = (versioning == Some(Versioning::Suspended)).then(|| self.version_ids.order(self.now_ms()));
     }
 
-    /// Sets `bucket`'s versioning.
+    /// Sets `bucket`'s versioning (a bucket with object lock keeps it enabled).
     pub async fn set_versioning(&self, bucket: &str, state: Versioning) -> Result<()> {
+        if state != Versioning::Enabled && self.bucket(bucket)?.object_lock.is_some() {
+            return Err(Error::InvalidBucketState(
+                "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."
+                    .into(),
+            ));
+        }
         self.update_bucket(bucket, |b| b.versioning = Some(state)).await
     }
 
@@ -259,6 +300,9 @@ impl Objects {
     ) -> Result<(Vec<ItemWrite>, Vec<ObjectRecord>)> {
         let (mut writes, mut gone) = (Vec::new(), Vec::new());
         new.null_at = None;
+        if let Some(o) = &old {
+            self.version_ids.renumber_after(new, o);
+        }
         if versioning.is_none() {
             gone.extend(old);
         } else {
@@ -321,8 +365,30 @@ impl Objects {
     }
 
     /// Removes version `version` (an id or `null`) of `key` for good; the key's newest
-    /// remaining version becomes current if it was. Nothing to remove is no error.
-    pub async fn delete_version(&self, bucket: &str, key: &str, version: &str, by: &Requester) -> Result<Deleted> {
+    /// remaining version becomes current if it was. Nothing to remove is no error. A
+    /// version object lock protects is refused (`bypass`: the caller may bypass a
+    /// governance retention, and asked to).
+    pub async fn delete_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &str,
+        by: &Requester,
+        bypass: bool,
+    ) -> Result<Deleted> {
+        self.remove_version(bucket, key, version, by, Some(bypass)).await
+    }
+
+    /// [`Objects::delete_version`]; `bypass` `None` ignores object lock (the dev server's
+    /// reset, which takes everything).
+    pub(crate) async fn remove_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &str,
+        by: &Requester,
+        bypass: Option<bool>,
+    ) -> Result<Deleted> {
         check_version_id(version)?;
         let b = self.get_bucket(bucket)?;
         let table = versions_table(bucket);
@@ -336,6 +402,11 @@ impl Objects {
                 let versioned = b.record.read().expect("bucket lock").versioning.is_some();
                 return Ok(Deleted { version_id: versioned.then(|| version.to_string()), delete_marker: false });
             };
+            if let (Some(bypass), Some(lock)) = (bypass, &gone.lock)
+                && lock.protects(self.now_ms(), bypass)
+            {
+                return Err(Error::AccessDenied("Access Denied because object protected by object lock.".into()));
+            }
             let mut writes = Vec::new();
             match at {
                 None => {
@@ -394,7 +465,7 @@ impl Objects {
         // Resuming within the marker's key: its versions through the marker were listed.
         let mut resume = version_after.zip(req.after.clone());
         let mut lower = match (&resume, &req.after) {
-            (Some((_, key)), _) => Bound::Included(key.as_bytes().to_vec()),
+            (Some((_, key)), _) if key.as_str() >= req.prefix.as_str() => Bound::Included(key.as_bytes().to_vec()),
             (None, Some(a)) if a.as_str() >= req.prefix.as_str() => Bound::Excluded(a.as_bytes().to_vec()),
             _ => Bound::Included(req.prefix.as_bytes().to_vec()),
         };

@@ -441,3 +441,17 @@ fn encrypted_objects_are_sealed_on_disk() -> Result {
     }
     Ok(())
 }
+
+/// Object lock on the platform clock: locked versions stay until `squall clock advance`
+/// moves past their date (a legal hold until it is lifted).
+#[test]
+fn object_lock_holds_versions_until_the_clock_passes_their_date() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    server.client_script_with(
+        "s3_object_lock.py",
+        &["before", "locked"],
+        "all S3 object lock checks passed (before)",
+    )?;
+    ok(&server.squall(&["clock", "advance", "2d"]))?;
+    server.client_script_with("s3_object_lock.py", &["after", "locked"], "all S3 object lock checks passed (after)")
+}
