@@ -123,6 +123,8 @@ fn version_action(op: &str) -> Option<&'static str> {
         "PutObjectTagging" => "s3:PutObjectVersionTagging",
         "DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
         "GetObjectAttributes" => "s3:GetObjectVersionAttributes",
+        "GetObjectAcl" => "s3:GetObjectVersionAcl",
+        "PutObjectAcl" => "s3:PutObjectVersionAcl",
         _ => return None,
     })
 }
@@ -178,7 +180,10 @@ fn under_policy(
     checks: impl FnOnce() -> Vec<(&'static str, String)>,
 ) -> Result<(), S3Error> {
     let managing_policy = matches!(op, "PutBucketPolicy" | "GetBucketPolicy" | "DeleteBucketPolicy");
-    let document = (!bucket.is_empty() && !managing_policy).then(|| state.objects.policy(bucket)).flatten();
+    // RestrictPublicBuckets: a public policy grants anonymous requests nothing.
+    let restricted = req.anonymous && state.objects.restricts_public_policy(bucket);
+    let document =
+        (!bucket.is_empty() && !managing_policy && !restricted).then(|| state.objects.policy(bucket)).flatten();
     let arn = bucket_arn(bucket);
     let policy = document.as_deref().map(|document| ResourcePolicy { arn: &arn, document });
     authorize_each_under(state, caller(req, keys), "s3", op, policy, checks).map_err(denied)

@@ -71,9 +71,12 @@ pub(super) fn list_buckets(objects: &Arc<Objects>, req: &S3Request) -> Reply {
 }
 
 pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
-    if let Some(acl) = req.header("x-amz-acl").filter(|a| *a != "private") {
-        return Err(S3Error::not_implemented(&format!("the canned ACL {acl:?}")));
-    }
+    let ownership = match req.header("x-amz-object-ownership") {
+        None => squall_objects::public::Ownership::BucketOwnerEnforced,
+        Some(o) => squall_objects::public::Ownership::parse(o.trim())
+            .ok_or_else(|| S3Error::invalid_argument(format!("Invalid x-amz-object-ownership header: {o}")))?,
+    };
+    crate::acl::check_request(req, Some(ownership), None, true)?;
     let body = req.read_small(64 << 10).await?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         let doc = xml::parse(&body).ok_or_else(S3Error::malformed_xml)?;
@@ -111,6 +114,9 @@ pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, b
         Err(squall_objects::Error::BucketAlreadyOwnedByYou(_)) if objects.region() == "us-east-1" => {}
         other => {
             other?;
+            if ownership != squall_objects::public::Ownership::BucketOwnerEnforced {
+                objects.set_ownership(bucket, Some(ownership)).await?;
+            }
         }
     }
     let mut r = http::Response::new(empty());

@@ -4,6 +4,7 @@
 //! service, which checks their hash, MD5 and checksums before keeping them.
 
 mod access;
+mod acl;
 mod attributes;
 mod auth;
 mod buckets;
@@ -216,13 +217,9 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 13] = [
-    "acl",
-    "policyStatus",
+const UNSUPPORTED: [&str; 9] = [
     "lifecycle",
     "logging",
-    "ownershipControls",
-    "publicAccessBlock",
     "analytics",
     "inventory",
     "metrics",
@@ -298,7 +295,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         return bucket_config(state, req, &bucket, sub).await;
     }
     // Objects have tags of their own; the rest of the bucket configuration they lack.
-    let bucket_only = BUCKET_CONFIG.iter().filter(|s| **s != "tagging");
+    let bucket_only = BUCKET_CONFIG.iter().filter(|s| !matches!(**s, "tagging" | "acl"));
     if let Some(sub) = UNSUPPORTED.iter().chain(bucket_only).find(|s| req.has(s)) {
         return Err(S3Error::not_implemented(&format!("the ?{sub} subresource")));
     }
@@ -324,8 +321,13 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     }
     sse::check_allowed(req, op)?;
     lock::check_allowed(req, op)?;
+    acl::check_allowed(req, op)?;
     access::authorize(state, req, op)?;
     let objects = &state.objects;
+    if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
+        let b = objects.bucket(req.bucket.as_deref().unwrap_or_default())?;
+        acl::check_request(req, b.ownership, b.public_access_block, false)?;
+    }
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
     match op {
         "ListBuckets" => buckets::list_buckets(objects, req),
@@ -344,6 +346,14 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
         "GetObjectTagging" => objects::get_tagging(objects, req, &b, &k).await,
         "GetObjectAttributes" => attributes::get(objects, req, &b, &k).await,
+        "GetObjectAcl" => {
+            objects.record(&b, &k, req.param("versionId")).await?;
+            acl::get(objects, &b)
+        }
+        "PutObjectAcl" => {
+            objects.record(&b, &k, req.param("versionId")).await?;
+            acl::put(objects, req, &b).await
+        }
         "PutObjectRetention" => lock::put_retention(state, req, &b, &k).await,
         "GetObjectRetention" => lock::get_retention(objects, req, &b, &k).await,
         "PutObjectLegalHold" => lock::put_legal_hold(objects, req, &b, &k).await,
@@ -384,6 +394,8 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::PUT, true, true) if req.has("tagging") => "PutObjectTagging",
         (&Method::GET, true, true) if req.has("tagging") => "GetObjectTagging",
         (&Method::GET, true, true) if req.has("attributes") => "GetObjectAttributes",
+        (&Method::GET, true, true) if req.has("acl") => "GetObjectAcl",
+        (&Method::PUT, true, true) if req.has("acl") => "PutObjectAcl",
         (&Method::PUT, true, true) if req.has("retention") => "PutObjectRetention",
         (&Method::GET, true, true) if req.has("retention") => "GetObjectRetention",
         (&Method::PUT, true, true) if req.has("legal-hold") => "PutObjectLegalHold",
@@ -399,7 +411,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
 }
 
 /// The operations that take a `versionId` (of the object version they act on).
-const VERSIONED: [&str; 11] = [
+const VERSIONED: [&str; 13] = [
     "GetObject",
     "HeadObject",
     "DeleteObject",
@@ -407,6 +419,8 @@ const VERSIONED: [&str; 11] = [
     "PutObjectTagging",
     "DeleteObjectTagging",
     "GetObjectAttributes",
+    "GetObjectAcl",
+    "PutObjectAcl",
     "PutObjectRetention",
     "GetObjectRetention",
     "PutObjectLegalHold",
@@ -415,7 +429,11 @@ const VERSIONED: [&str; 11] = [
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 11] = [
+const BUCKET_CONFIG: [&str; 15] = [
+    "acl",
+    "ownershipControls",
+    "publicAccessBlock",
+    "policyStatus",
     "object-lock",
     "encryption",
     "cors",
@@ -454,6 +472,15 @@ async fn bucket_config(
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
         ("versioning", Method::PUT) => "PutBucketVersioning",
         ("versioning", Method::GET) => "GetBucketVersioning",
+        ("acl", Method::GET) => "GetBucketAcl",
+        ("acl", Method::PUT) => "PutBucketAcl",
+        ("ownershipControls", Method::GET) => "GetBucketOwnershipControls",
+        ("ownershipControls", Method::PUT) => "PutBucketOwnershipControls",
+        ("ownershipControls", Method::DELETE) => "DeleteBucketOwnershipControls",
+        ("publicAccessBlock", Method::GET) => "GetPublicAccessBlock",
+        ("publicAccessBlock", Method::PUT) => "PutPublicAccessBlock",
+        ("publicAccessBlock", Method::DELETE) => "DeletePublicAccessBlock",
+        ("policyStatus", Method::GET) => "GetBucketPolicyStatus",
         ("object-lock", Method::PUT) => "PutObjectLockConfiguration",
         ("object-lock", Method::GET) => "GetObjectLockConfiguration",
         ("encryption", Method::PUT) => "PutBucketEncryption",
@@ -471,6 +498,7 @@ async fn bucket_config(
     // Settings meant for other operations are refused, not ignored.
     sse::check_allowed(req, op)?;
     lock::check_allowed(req, op)?;
+    acl::check_allowed(req, op)?;
     access::authorize(state, req, op)?;
     match op {
         "PutBucketCors" => cors::put(o, req, bucket).await,
@@ -488,6 +516,15 @@ async fn bucket_config(
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         "PutBucketVersioning" => versioning::put(o, req, bucket).await,
         "GetBucketVersioning" => versioning::get(o, bucket),
+        "GetBucketAcl" => acl::get(o, bucket),
+        "PutBucketAcl" => acl::put(o, req, bucket).await,
+        "GetBucketOwnershipControls" => acl::get_ownership(o, bucket),
+        "PutBucketOwnershipControls" => acl::put_ownership(o, req, bucket).await,
+        "DeleteBucketOwnershipControls" => acl::delete_ownership(o, bucket).await,
+        "GetPublicAccessBlock" => acl::get_public_access_block(o, bucket),
+        "PutPublicAccessBlock" => acl::put_public_access_block(o, req, bucket).await,
+        "DeletePublicAccessBlock" => acl::delete_public_access_block(o, bucket).await,
+        "GetBucketPolicyStatus" => acl::policy_status(o, bucket),
         "PutObjectLockConfiguration" => lock::put_config(o, req, bucket).await,
         "GetObjectLockConfiguration" => lock::get_config(o, bucket),
         "PutBucketEncryption" => encryption::put(o, req, bucket).await,

@@ -473,7 +473,7 @@ pub(super) async fn put_tagging(state: &ApiState, req: &mut S3Request, bucket: &
 }
 
 pub(super) async fn get_tagging(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
-    let record = objects.tags(bucket, key, req.param("versionId")).await?;
+    let record = objects.record(bucket, key, req.param("versionId")).await?;
     let mut r = tagging_response(&record.tags);
     version_header(objects, bucket, &record, r.headers_mut());
     Ok(r)

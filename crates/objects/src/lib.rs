@@ -33,6 +33,7 @@ mod list;
 pub mod lock;
 mod multipart;
 mod object;
+pub mod public;
 mod service;
 pub mod sse;
 pub mod versions;

@@ -180,7 +180,7 @@ impl Objects {
     /// The lock of a version of `key`, after checking the bucket has object lock.
     pub async fn lock_of(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
         self.require_lock(bucket)?;
-        Ok(self.read_version(bucket, key, version).await?.0)
+        self.record(bucket, key, version).await
     }
 
     fn require_lock(&self, bucket: &str) -> Result<()> {

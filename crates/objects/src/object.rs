@@ -514,8 +514,9 @@ impl Objects {
         self.update(bucket, key, version, move |r| r.tags = tags.clone()).await
     }
 
-    /// The tags of `key` (its current version, or `version`), and that version's record.
-    pub async fn tags(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
+    /// The record of `key` (its current version, or `version`): its tags, lock and the
+    /// rest, without its bytes' key (reading the record needs no SSE-C key).
+    pub async fn record(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
         self.get_bucket(bucket)?;
         Ok(self.read_version(bucket, key, version).await?.0)
     }

@@ -18,6 +18,7 @@ impl Objects {
             if let Some(bad) = parsed.statements.iter().find_map(|s| outside(s, bucket)) {
                 return Err(Error::MalformedPolicy(format!("Policy has invalid resource: {bad}")));
             }
+            self.check_public_policy(bucket, p)?;
         }
         self.update_bucket(bucket, |b| b.policy = policy).await
     }

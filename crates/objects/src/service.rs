@@ -45,6 +45,13 @@ pub struct BucketRecord {
     /// Its object lock configuration: present on a bucket made with object lock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_lock: Option<crate::lock::LockConfig>,
+    /// Its object ownership (`None`: its ownership controls were deleted, which S3 reads as
+    /// `ObjectWriter`).
+    #[serde(default = "crate::public::default_ownership")]
+    pub ownership: Option<crate::public::Ownership>,
+    /// Its public access block, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<crate::public::PublicAccessBlock>,
     /// How objects written without encryption headers are encrypted, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<DefaultEncryption>,
@@ -242,6 +249,8 @@ impl Objects {
             tags: Vec::new(),
             versioning: object_lock.then_some(crate::versions::Versioning::Enabled),
             object_lock: object_lock.then(Default::default),
+            ownership: crate::public::default_ownership(),
+            public_access_block: None,
             encryption: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");

@@ -455,3 +455,9 @@ fn object_lock_holds_versions_until_the_clock_passes_their_date() -> Result {
     ok(&server.squall(&["clock", "advance", "2d"]))?;
     server.client_script_with("s3_object_lock.py", &["after", "locked"], "all S3 object lock checks passed (after)")
 }
+
+#[test]
+fn acls_ownership_and_the_public_access_block_work_as_s3_runs_them() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_access.py", "all S3 access checks passed")
+}
