@@ -12,6 +12,7 @@ mod cors;
 mod dates;
 mod encryption;
 mod error;
+mod lifecycle_rules;
 mod lock;
 mod multipart;
 mod notifications;
@@ -217,17 +218,8 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 9] = [
-    "lifecycle",
-    "logging",
-    "analytics",
-    "inventory",
-    "metrics",
-    "intelligent-tiering",
-    "torrent",
-    "restore",
-    "select",
-];
+const UNSUPPORTED: [&str; 8] =
+    ["logging", "analytics", "inventory", "metrics", "intelligent-tiering", "torrent", "restore", "select"];
 
 /// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
 /// bytes of each `x-amz-meta-*` key, without its prefix, and value).
@@ -429,7 +421,8 @@ const VERSIONED: [&str; 13] = [
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 15] = [
+const BUCKET_CONFIG: [&str; 16] = [
+    "lifecycle",
     "acl",
     "ownershipControls",
     "publicAccessBlock",
@@ -472,6 +465,9 @@ async fn bucket_config(
         ("policy", Method::DELETE) => "DeleteBucketPolicy",
         ("versioning", Method::PUT) => "PutBucketVersioning",
         ("versioning", Method::GET) => "GetBucketVersioning",
+        ("lifecycle", Method::PUT) => "PutBucketLifecycleConfiguration",
+        ("lifecycle", Method::GET) => "GetBucketLifecycleConfiguration",
+        ("lifecycle", Method::DELETE) => "DeleteBucketLifecycle",
         ("acl", Method::GET) => "GetBucketAcl",
         ("acl", Method::PUT) => "PutBucketAcl",
         ("ownershipControls", Method::GET) => "GetBucketOwnershipControls",
@@ -516,6 +512,9 @@ async fn bucket_config(
         "DeleteBucketPolicy" => policy::delete(o, bucket).await,
         "PutBucketVersioning" => versioning::put(o, req, bucket).await,
         "GetBucketVersioning" => versioning::get(o, bucket),
+        "PutBucketLifecycleConfiguration" => lifecycle_rules::put(o, req, bucket).await,
+        "GetBucketLifecycleConfiguration" => lifecycle_rules::get(o, bucket),
+        "DeleteBucketLifecycle" => lifecycle_rules::delete(o, bucket).await,
         "GetBucketAcl" => acl::get(o, bucket),
         "PutBucketAcl" => acl::put(o, req, bucket).await,
         "GetBucketOwnershipControls" => acl::get_ownership(o, bucket),

@@ -29,6 +29,7 @@ pub mod website;
 mod body;
 mod checked;
 mod error;
+pub mod expiry;
 mod list;
 pub mod lock;
 mod multipart;

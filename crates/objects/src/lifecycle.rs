@@ -10,7 +10,7 @@ impl Service for Objects {
     }
 
     /// Events not delivered when the server stops stay in the outbox and go after the next
-    /// start.
+    /// start; lifecycle rules are applied again from the start of each bucket.
     fn start(self: Arc<Self>) -> Workers {
         let workers = match self.event_sink.get().cloned() {
             Some(sink) => Workers::none().with("event deliveries", self.start_events(sink)),
@@ -19,6 +19,7 @@ impl Service for Objects {
                 Workers::none()
             }
         };
+        let workers = workers.with("lifecycle rules", self.start_lifecycle());
         if !self.cluster.shared {
             return workers;
         }

@@ -45,6 +45,9 @@ pub struct BucketRecord {
     /// Its object lock configuration: present on a bucket made with object lock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_lock: Option<crate::lock::LockConfig>,
+    /// Its lifecycle configuration, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::expiry::Lifecycle>,
     /// Its object ownership (`None`: its ownership controls were deleted, which S3 reads as
     /// `ObjectWriter`).
     #[serde(default = "crate::public::default_ownership")]
@@ -116,6 +119,8 @@ pub struct Objects {
     pub(crate) version_ids: crate::versions::VersionIds,
     /// Numbers object events.
     pub(crate) sequencer: crate::events::Sequencer,
+    /// Wakes the lifecycle worker when a bucket's rules change.
+    pub(crate) lifecycle_changed: tokio::sync::Notify,
     /// Wakes the event worker when events are written.
     pub(crate) events_pending: tokio::sync::Notify,
     /// What modification and event times and the event worker's retries read.
@@ -179,6 +184,7 @@ impl Objects {
             sequencer,
             version_ids: Default::default(),
             events_pending: Default::default(),
+            lifecycle_changed: Default::default(),
             clock,
             event_sink: std::sync::OnceLock::new(),
         }))
@@ -250,6 +256,7 @@ impl Objects {
             versioning: object_lock.then_some(crate::versions::Versioning::Enabled),
             object_lock: object_lock.then(Default::default),
             ownership: crate::public::default_ownership(),
+            lifecycle: None,
             public_access_block: None,
             encryption: None,
         };

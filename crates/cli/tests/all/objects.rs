@@ -461,3 +461,13 @@ fn acls_ownership_and_the_public_access_block_work_as_s3_runs_them() -> Result {
     let server = Server::start()?;
     server.client_script("s3_access.py", "all S3 access checks passed")
 }
+
+/// Lifecycle rules on the platform clock: `squall clock advance 31d` and the worker expires,
+/// removes and aborts what the rules say, and nothing else.
+#[test]
+fn lifecycle_rules_act_when_the_clock_moves() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    server.client_script_with("s3_lifecycle.py", &["before", "rules"], "all S3 lifecycle checks passed (before)")?;
+    ok(&server.squall(&["clock", "advance", "31d"]))?;
+    server.client_script_with("s3_lifecycle.py", &["after", "rules"], "all S3 lifecycle checks passed (after)")
+}

@@ -1,0 +1,158 @@
+//! Put/Get/DeleteBucketLifecycleConfiguration: the rules' XML, checked as S3 checks it
+//! and handed to the objects service, whose worker applies them. Transitions to other
+//! storage classes are refused by name: every object here is STANDARD.
+
+use super::error::S3Error;
+use super::xml::{self, Element};
+use super::{S3Request, no_content};
+use http::{HeaderValue, StatusCode};
+use squall_objects::Objects;
+use squall_objects::expiry::{Lifecycle, LifecycleRule, RuleFilter};
+use squall_runtime::Body;
+use std::sync::Arc;
+
+type Reply = Result<http::Response<Body>, S3Error>;
+
+/// S3's limit on rules per configuration.
+const MAX_RULES: usize = 1000;
+
+fn positive(el: &Element, name: &str, what: &str) -> Result<Option<u32>, S3Error> {
+    match el.text_of(name) {
+        None => Ok(None),
+        Some(v) => {
+            v.trim().parse::<u32>().ok().filter(|n| *n > 0).map(Some).ok_or_else(|| {
+                S3Error::invalid_argument(format!("'{name}' for {what} action must be a positive integer"))
+            })
+        }
+    }
+}
+
+fn size(el: &Element, name: &str) -> Result<Option<u64>, S3Error> {
+    el.text_of(name).map(|v| v.trim().parse::<u64>().map_err(|_| S3Error::malformed_xml())).transpose()
+}
+
+fn tag(el: &Element) -> Result<(String, String), S3Error> {
+    let key = el.text_of("Key").ok_or_else(S3Error::malformed_xml)?;
+    Ok((key.to_string(), el.text_of("Value").unwrap_or("").to_string()))
+}
+
+/// A rule's filter: `Filter` (a prefix, a tag, sizes, or `And` of them) or the older
+/// top-level `Prefix`.
+fn filter(rule: &Element) -> Result<RuleFilter, S3Error> {
+    let Some(f) = rule.child("Filter") else {
+        return Ok(RuleFilter { prefix: rule.text_of("Prefix").unwrap_or("").to_string(), ..Default::default() });
+    };
+    if rule.child("Prefix").is_some() {
+        return Err(S3Error::malformed_xml());
+    }
+    let within = f.child("And").unwrap_or(f);
+    Ok(RuleFilter {
+        prefix: within.text_of("Prefix").unwrap_or("").to_string(),
+        tags: within.all("Tag").map(tag).collect::<Result<_, _>>()?,
+        size_greater: size(within, "ObjectSizeGreaterThan")?,
+        size_less: size(within, "ObjectSizeLessThan")?,
+    })
+}
+
+fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
+    for refused in ["Transition", "NoncurrentVersionTransition"] {
+        if r.child(refused).is_some() {
+            return Err(S3Error::not_implemented(&format!(
+                "{refused} (storage classes: every object here is STANDARD)"
+            )));
+        }
+    }
+    let enabled = match r.text_of("Status").map(str::trim) {
+        Some("Enabled") => true,
+        Some("Disabled") => false,
+        _ => return Err(S3Error::malformed_xml()),
+    };
+    let mut out =
+        LifecycleRule { id: r.text_of("ID").map(str::to_string), enabled, filter: filter(r)?, ..Default::default() };
+    if let Some(e) = r.child("Expiration") {
+        out.expire_days = positive(e, "Days", "Expiration")?;
+        out.expire_date_ms = e.text_of("Date").map(midnight).transpose()?;
+        out.expired_delete_marker = e.text_of("ExpiredObjectDeleteMarker").is_some_and(|v| v.trim() == "true");
+        let given = [out.expire_days.is_some(), out.expire_date_ms.is_some(), out.expired_delete_marker];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(S3Error::malformed_xml());
+        }
+        if out.expired_delete_marker && !out.filter.tags.is_empty() {
+            return Err(S3Error::invalid_argument("ExpiredObjectDeleteMarker cannot be specified with object tags"));
+        }
+    }
+    if let Some(n) = r.child("NoncurrentVersionExpiration") {
+        out.noncurrent_days = positive(n, "NoncurrentDays", "NoncurrentVersionExpiration")?;
+        out.newer_noncurrent = positive(n, "NewerNoncurrentVersions", "NoncurrentVersionExpiration")?;
+        if out.noncurrent_days.is_none() {
+            return Err(S3Error::malformed_xml());
+        }
+    }
+    if let Some(a) = r.child("AbortIncompleteMultipartUpload") {
+        out.abort_upload_days = positive(a, "DaysAfterInitiation", "AbortIncompleteMultipartUpload")?;
+        if out.abort_upload_days.is_none() {
+            return Err(S3Error::malformed_xml());
+        }
+        if !out.filter.tags.is_empty() {
+            return Err(S3Error::invalid_argument(
+                "AbortIncompleteMultipartUpload cannot be specified with object tags",
+            ));
+        }
+    }
+    let acts = out.expire_days.is_some()
+        || out.expire_date_ms.is_some()
+        || out.expired_delete_marker
+        || out.noncurrent_days.is_some()
+        || out.abort_upload_days.is_some();
+    if !acts {
+        return Err(S3Error::invalid_request("At least one action needs to be specified in a rule"));
+    }
+    Ok(out)
+}
+
+/// An expiration date, which S3 takes only at midnight UTC; Unix milliseconds.
+fn midnight(s: &str) -> Result<i64, S3Error> {
+    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| S3Error::invalid_argument(format!("'Date' is not a valid ISO 8601 date: {s}")))?;
+    let ms = (t.unix_timestamp_nanos() / 1_000_000) as i64;
+    if ms % 86_400_000 != 0 {
+        return Err(S3Error::invalid_argument("'Date' must be at midnight GMT"));
+    }
+    Ok(ms)
+}
+
+pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+    let body = req.read_small(512 << 10).await?;
+    let doc = xml::parse(&body).filter(|d| d.name == "LifecycleConfiguration").ok_or_else(S3Error::malformed_xml)?;
+    let rules = doc.all("Rule").map(rule).collect::<Result<Vec<_>, _>>()?;
+    if rules.is_empty() || rules.len() > MAX_RULES {
+        return Err(S3Error::malformed_xml());
+    }
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r.id.as_deref()).collect();
+    if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
+        return Err(S3Error::invalid_argument("Rule ID must be unique. Found same ID for more than one rule"));
+    }
+    let document = String::from_utf8_lossy(&body).into_owned();
+    objects.set_lifecycle(bucket, Some(Lifecycle { document, rules })).await?;
+    Ok(http::Response::new(crate::body::empty()))
+}
+
+pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    let Some(lifecycle) = objects.bucket(bucket)?.lifecycle else {
+        return Err(S3Error::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchLifecycleConfiguration",
+            "The lifecycle configuration does not exist",
+        )
+        .with("BucketName", bucket));
+    };
+    // The document as it was given: S3 answers its rules as they were set.
+    let mut r = http::Response::new(crate::body::full(lifecycle.document));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    Ok(r)
+}
+
+pub(super) async fn delete(objects: &Arc<Objects>, bucket: &str) -> Reply {
+    objects.set_lifecycle(bucket, None).await?;
+    Ok(no_content())
+}

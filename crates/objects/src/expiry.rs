@@ -1,0 +1,269 @@
+//! Lifecycle rules and the worker that applies them on the platform clock: expiring
+//! current versions (by age or date), removing expired delete markers, removing
+//! noncurrent versions some days after they stopped being current (keeping the newest
+//! few if asked), and aborting multipart uploads left incomplete. As on S3, a number of
+//! days counts from the object's time and ends at the next midnight UTC. Once per
+//! cluster, a bounded number of keys per bucket each pass.
+
+use crate::events::Requester;
+use crate::record::ObjectRecord;
+use crate::service::{OBJECTS_PK, Objects};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Duration;
+
+const DAY_MS: i64 = 86_400_000;
+/// Keys of one bucket looked at in one pass; a bucket with more goes on at the next.
+const KEYS_PER_PASS: usize = 1000;
+
+/// Which objects a rule applies to: all of these must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleFilter {
+    /// Keys beginning with this.
+    #[serde(default)]
+    pub prefix: String,
+    /// Objects carrying each of these tags.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    /// Objects larger than this many bytes.
+    #[serde(default)]
+    pub size_greater: Option<u64>,
+    /// Objects smaller than this many bytes.
+    #[serde(default)]
+    pub size_less: Option<u64>,
+}
+
+impl RuleFilter {
+    fn matches(&self, key: &str, record: &ObjectRecord) -> bool {
+        key.starts_with(&self.prefix)
+            && self.tags.iter().all(|t| record.tags.contains(t))
+            && self.size_greater.is_none_or(|n| record.size > n)
+            && self.size_less.is_none_or(|n| record.size < n)
+    }
+}
+
+/// One lifecycle rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    /// Its `ID`.
+    pub id: Option<String>,
+    /// `Status` `Enabled`.
+    pub enabled: bool,
+    /// Which objects.
+    pub filter: RuleFilter,
+    /// Expire current versions this many days after they were written.
+    pub expire_days: Option<u32>,
+    /// Expire current versions from this date (Unix milliseconds, a midnight UTC).
+    pub expire_date_ms: Option<i64>,
+    /// Remove a delete marker that has no older versions left.
+    pub expired_delete_marker: bool,
+    /// Remove noncurrent versions this many days after they stopped being current.
+    pub noncurrent_days: Option<u32>,
+    /// ... keeping this many of the newest noncurrent versions.
+    pub newer_noncurrent: Option<u32>,
+    /// Abort multipart uploads this many days after they started.
+    pub abort_upload_days: Option<u32>,
+}
+
+/// A bucket's lifecycle configuration: the document as given (returned as is) and its rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// The XML document PutBucketLifecycleConfiguration stored.
+    pub document: String,
+    /// Its rules.
+    pub rules: Vec<LifecycleRule>,
+}
+
+/// `at` plus `days`, at the next midnight UTC (S3's rounding).
+fn due(at_ms: i64, days: u32) -> i64 {
+    let t = at_ms + i64::from(days) * DAY_MS;
+    (t + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS
+}
+
+/// Who lifecycle actions are done by, in events and logs.
+fn lifecycle_requester() -> Requester {
+    Requester { request_id: "lifecycle".into(), source_ip: String::new(), principal: "s3.amazonaws.com".into() }
+}
+
+impl Objects {
+    /// Sets (or with `None` deletes) a bucket's lifecycle configuration.
+    pub async fn set_lifecycle(&self, bucket: &str, lifecycle: Option<Lifecycle>) -> Result<()> {
+        self.update_bucket(bucket, |b| b.lifecycle = lifecycle).await?;
+        self.lifecycle_changed.notify_one();
+        Ok(())
+    }
+
+    /// The lifecycle worker: a pass over every bucket with rules, then a sleep on the
+    /// platform clock (an hour, or a moment while buckets are not done; a moved clock or
+    /// a new configuration wakes it), on one server of a cluster at a time.
+    pub fn start_lifecycle(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let objects = self.clone();
+        let leader = self.cluster.leader("objects.lifecycle");
+        tokio::spawn(async move {
+            let mut cursors: HashMap<String, String> = HashMap::new();
+            loop {
+                if objects.shared && !leader.is_leader().await {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+                let more = match objects.lifecycle_pass(&mut cursors).await {
+                    Ok(more) => more,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "applying lifecycle rules failed");
+                        false
+                    }
+                };
+                let wait = if more { Duration::from_secs(1) } else { Duration::from_secs(3600) };
+                tokio::select! {
+                    _ = objects.clock.sleep(wait) => {}
+                    _ = objects.lifecycle_changed.notified() => {}
+                }
+            }
+        })
+    }
+
+    /// One pass: up to [`KEYS_PER_PASS`] keys of each bucket with rules, after its cursor;
+    /// whether some bucket has keys left.
+    pub(crate) async fn lifecycle_pass(&self, cursors: &mut HashMap<String, String>) -> Result<bool> {
+        let mut more = false;
+        for bucket in self.list_buckets() {
+            let Some(lifecycle) = bucket.lifecycle.filter(|l| l.rules.iter().any(|r| r.enabled)) else {
+                cursors.remove(&bucket.name);
+                continue;
+            };
+            let rules: Vec<LifecycleRule> = lifecycle.rules.into_iter().filter(|r| r.enabled).collect();
+            let name = bucket.name;
+            let after = cursors.remove(&name);
+            let lower = match &after {
+                Some(a) => Bound::Excluded(a.as_bytes().to_vec()),
+                None => Bound::Unbounded,
+            };
+            let rows = match self.store.query(&name, OBJECTS_PK, (lower, Bound::Unbounded), true, KEYS_PER_PASS).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(bucket = %name, error = %e, "lifecycle: listing the bucket failed");
+                    continue;
+                }
+            };
+            if rows.len() == KEYS_PER_PASS {
+                let last = String::from_utf8_lossy(&rows[rows.len() - 1].sk).into_owned();
+                cursors.insert(name.clone(), last);
+                more = true;
+            }
+            for row in rows {
+                let key = String::from_utf8_lossy(&row.sk).into_owned();
+                let record = match ObjectRecord::decode(&key, &row.item) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(bucket = %name, key, error = %e, "lifecycle: an unreadable record");
+                        continue;
+                    }
+                };
+                if let Err(e) = self.apply_rules(&name, &key, record, &rules).await {
+                    tracing::warn!(bucket = %name, key, error = %e, "lifecycle: a rule could not be applied");
+                }
+            }
+            if !cursors.contains_key(&name) {
+                // The pass reached the bucket's last key: its uploads' turn.
+                self.abort_stale_uploads(&name, &rules).await?;
+            }
+        }
+        Ok(more)
+    }
+
+    /// The rules' actions on one key: its current version, then its noncurrent ones.
+    async fn apply_rules(&self, bucket: &str, key: &str, current: ObjectRecord, rules: &[LifecycleRule]) -> Result<()> {
+        let now = self.now_ms();
+        let by = lifecycle_requester();
+        let applies = |r: &&LifecycleRule| r.filter.matches(key, &current);
+        let mut rules_here = rules.iter().filter(applies).peekable();
+        if rules_here.peek().is_none() {
+            return Ok(());
+        }
+        let rules_here: Vec<&LifecycleRule> = rules_here.collect();
+        let versions = self.noncurrent_of(bucket, key).await?;
+        if current.delete_marker {
+            if versions.is_empty() && rules_here.iter().any(|r| r.expired_delete_marker) {
+                let id = crate::versions::version_label(&current).to_string();
+                self.delete_version(bucket, key, &id, &by, false).await?;
+            }
+        } else if rules_here.iter().any(|r| {
+            r.expire_days.is_some_and(|d| now >= due(current.modified_ms, d))
+                || r.expire_date_ms.is_some_and(|d| now >= d)
+        }) {
+            self.delete_object(bucket, key, &by).await?;
+        }
+        // A noncurrent version stopped being current when the next newer one was written.
+        let mut newer_ms = current.modified_ms;
+        for (i, v) in versions.iter().enumerate() {
+            let became_noncurrent = newer_ms;
+            newer_ms = v.modified_ms;
+            let expired = rules_here.iter().any(|r| {
+                r.noncurrent_days.is_some_and(|d| now >= due(became_noncurrent, d))
+                    && r.newer_noncurrent.is_none_or(|keep| i >= keep as usize)
+            });
+            if !expired {
+                continue;
+            }
+            let id = crate::versions::version_label(v).to_string();
+            match self.delete_version(bucket, key, &id, &by, false).await {
+                // Object lock outlasts lifecycle rules.
+                Err(Error::AccessDenied(_)) => {}
+                other => {
+                    other?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A key's noncurrent versions, newest first.
+    async fn noncurrent_of(&self, bucket: &str, key: &str) -> Result<Vec<ObjectRecord>> {
+        if self.bucket(bucket)?.versioning.is_none() {
+            return Ok(Vec::new());
+        }
+        let table = crate::versions::versions_table(bucket);
+        let rows =
+            self.store.query(&table, key.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, usize::MAX).await?;
+        rows.iter()
+            .map(|r| ObjectRecord::decode(key, &r.item))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Error::from)
+    }
+
+    /// Aborts the uploads a rule's `AbortIncompleteMultipartUpload` has expired.
+    async fn abort_stale_uploads(&self, bucket: &str, rules: &[LifecycleRule]) -> Result<()> {
+        if rules.iter().all(|r| r.abort_upload_days.is_none()) {
+            return Ok(());
+        }
+        let now = self.now_ms();
+        for (id, upload) in self.list_uploads(bucket, "").await? {
+            let expired = rules.iter().any(|r| {
+                upload.key.starts_with(&r.filter.prefix)
+                    && r.abort_upload_days.is_some_and(|d| now >= due(upload.created_ms, d))
+            });
+            if expired {
+                match self.abort_upload(bucket, &upload.key, &id).await {
+                    Ok(()) | Err(Error::NoSuchUpload(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_end_at_the_next_midnight() {
+        let noon = 10 * DAY_MS + DAY_MS / 2;
+        assert_eq!(due(noon, 1), 12 * DAY_MS);
+        assert_eq!(due(10 * DAY_MS, 1), 11 * DAY_MS);
+    }
+}

@@ -1,0 +1,125 @@
+"""Lifecycle rules through boto3 against a running Squall (started with --dev, so the test can
+move its clock between the two phases):
+
+`before BUCKET`: a versioned bucket, objects and versions the rules will act on, a rule set
+(prefix, And of prefix and size, every object, disabled) put and read back, and the
+configurations S3 refuses (a rule doing nothing, 0 days, a date not at midnight, the same
+ID twice, transitions, which Squall refuses by name).
+`after BUCKET` (once the clock has moved 31 days): current versions past their days are
+expired (a delete marker, as in any versioned bucket), noncurrent versions past theirs are
+removed but for the newest one kept, an expired delete marker goes, an incomplete upload is
+aborted, and what no enabled rule names stays.
+
+Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
+the environment; exits non-zero with the failing check on the first failure."""
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+s3 = boto3.client("s3", config=cfg)
+phase, bucket = sys.argv[1], sys.argv[2]
+
+
+def check(cond, what):
+    if not cond:
+        print(f"FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok: {what}")
+
+
+def error(fn, **kwargs):
+    try:
+        fn(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None, None
+
+
+def state():
+    """Every key's versions and markers: {key: [(id, is_marker, latest)]}."""
+    out = {}
+    r = s3.list_object_versions(Bucket=bucket)
+    for v in r.get("Versions", []):
+        out.setdefault(v["Key"], []).append((v["VersionId"], False, v["IsLatest"]))
+    for m in r.get("DeleteMarkers", []):
+        out.setdefault(m["Key"], []).append((m["VersionId"], True, m["IsLatest"]))
+    return out
+
+
+RULES = [
+    {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+    {"ID": "big-tmp", "Filter": {"And": {"Prefix": "tmp/", "ObjectSizeGreaterThan": 1000}}, "Status": "Enabled",
+     "Expiration": {"Days": 1}},
+    {"ID": "old-versions", "Filter": {}, "Status": "Enabled",
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 10, "NewerNoncurrentVersions": 1}},
+    {"ID": "uploads", "Filter": {"Prefix": ""}, "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}},
+    {"ID": "markers", "Filter": {"Prefix": "gone/"}, "Status": "Enabled", "Expiration": {"ExpiredObjectDeleteMarker": True}},
+    {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled", "Expiration": {"Days": 1}},
+]
+
+if phase == "before":
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    check(error(s3.get_bucket_lifecycle_configuration, Bucket=bucket) == ("NoSuchLifecycleConfiguration", 404),
+          "no lifecycle configuration until one is set")
+
+    def refused(rules, expected, what):
+        got = error(s3.put_bucket_lifecycle_configuration, Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+        check(got[0] == expected, f"{what}: {expected} ({got})")
+
+    base = {"ID": "x", "Filter": {"Prefix": ""}, "Status": "Enabled"}
+    refused([{**base}], "InvalidRequest", "a rule with no action")
+    refused([{**base, "Expiration": {"Days": 0}}], "InvalidArgument", "0 days")
+    refused([{**base, "Expiration": {"Date": "2030-01-01T12:00:00Z"}}], "InvalidArgument", "a date not at midnight")
+    refused([{**base, "Expiration": {"Days": 1}}, {**base, "Expiration": {"Days": 2}}], "InvalidArgument", "the same ID twice")
+    refused([{**base, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}], "NotImplemented", "a transition")
+
+    s3.put_object(Bucket=bucket, Key="logs/a", Body=b"log")
+    s3.put_object(Bucket=bucket, Key="keep/b", Body=b"keep")
+    s3.put_object(Bucket=bucket, Key="tmp/big", Body=b"x" * 2000)
+    s3.put_object(Bucket=bucket, Key="tmp/small", Body=b"x" * 10)
+    for body in (b"v1", b"v2", b"v3"):
+        s3.put_object(Bucket=bucket, Key="doc", Body=body)
+    s3.delete_object(Bucket=bucket, Key="gone/x")  # a delete marker with no versions under it
+    s3.create_multipart_upload(Bucket=bucket, Key="stalled")
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": RULES})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    check([r["ID"] for r in got] == [r["ID"] for r in RULES] and got[1]["Filter"]["And"]["ObjectSizeGreaterThan"] == 1000,
+          "the rules read back")
+    check(len(state()["doc"]) == 3, "nothing expires before the clock moves")
+    print("all S3 lifecycle checks passed (before)")
+else:
+    expected = {
+        "logs/a": [(True, True), (False, False)],
+        "tmp/big": [(True, True), (False, False)],
+        "tmp/small": [(False, True)],
+        "keep/b": [(False, True)],
+        "doc": [(False, True), (False, False)],
+    }
+    seen = None
+    for _ in range(60):
+        now = state()
+        seen = {k: sorted(((m, latest) for _, m, latest in v), reverse=True) for k, v in now.items()}
+        uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        if seen == {k: sorted(v, reverse=True) for k, v in expected.items()} and not uploads:
+            break
+        time.sleep(0.5)
+    check(seen.get("logs/a") == [(True, True), (False, False)], f"logs/a past its 30 days is expired behind a marker ({seen})")
+    check(seen.get("tmp/big") == [(True, True), (False, False)], "tmp/big, over 1000 bytes, is expired")
+    check(seen.get("tmp/small") == [(False, True)], "tmp/small, under the size, stays")
+    check(seen.get("keep/b") == [(False, True)], "a disabled rule does nothing")
+    doc = [v for v in state()["doc"]]
+    check(len(doc) == 2, f"doc keeps its current version and its newest noncurrent one ({doc})")
+    check(s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v3", "the current doc is untouched")
+    check("gone/x" not in seen, "a delete marker with nothing under it is removed")
+    check(not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "the stalled upload is aborted")
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    check(error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[0] == "NoSuchLifecycleConfiguration",
+          "DeleteBucketLifecycle")
+    boto3.resource("s3", config=cfg).Bucket(bucket).object_versions.delete()
+    s3.delete_bucket(Bucket=bucket)
+    print("all S3 lifecycle checks passed (after)")
