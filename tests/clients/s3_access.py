@@ -10,35 +10,19 @@ Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=
 the environment; exits non-zero with the failing check on the first failure."""
 import json
 import os
-import sys
 import time
 import urllib.error
 import urllib.request
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_common import check, error
 
 cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", config=cfg)
 RUN = str(int(time.time() * 1000))[-7:]
 ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
 bucket = f"access-{RUN}"
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None, None
 
 
 def anonymous_get(key):

@@ -10,36 +10,18 @@ the environment; exits non-zero with the failing check on the first failure."""
 import base64
 import hashlib
 import http.client
-import sys
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_common import check, error
 
 cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", config=cfg)
 RUN = str(int(time.time() * 1000))[-7:]
 bucket = f"conform-{RUN}"
 MIB = 1 << 20
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None, None
 
 
 s3.create_bucket(Bucket=bucket)

@@ -16,26 +16,11 @@ import sys
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_common import check, error
 
 cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", config=cfg)
 phase, bucket = sys.argv[1], sys.argv[2]
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None, None
 
 
 def server_now():

@@ -7,33 +7,17 @@ its time in `Date` instead of `X-Amz-Date` (botocore does so whenever a caller s
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
 the environment; exits non-zero with the failing check on the first failure."""
 import os
-import sys
 import time
 import urllib.request
 from email.utils import formatdate
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_common import check, error
 
 RUN = str(int(time.time() * 1000))[-7:]
 ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
 bucket = f"sigs-{RUN}"
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def error(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None, None
 
 
 v2 = boto3.client("s3", config=Config(signature_version="s3", s3={"addressing_style": "path"}))
@@ -45,6 +29,8 @@ check([o["Key"] for o in v2.list_objects(Bucket=bucket)["Contents"]] == ["dir/a 
 v2.put_object_tagging(Bucket=bucket, Key="dir/a b+c.txt", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
 check(v2.get_object_tagging(Bucket=bucket, Key="dir/a b+c.txt")["TagSet"] == [{"Key": "k", "Value": "v"}],
       "SigV2: subresources are signed (?tagging)")
+check(error(v2.get_bucket_encryption, Bucket=bucket) == ("AccessDenied", 403),
+      "a subresource SigV2 does not sign (?encryption) is refused, not served unsigned")
 url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "dir/a b+c.txt"})
 check(urllib.request.urlopen(url).read() == b"hello", "SigV2: presigned URLs")
 # Virtual-host style: the bucket is in the host name, and SigV2 signs it as /bucket/key.

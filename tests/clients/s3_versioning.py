@@ -7,23 +7,16 @@ bucket (`bucket.object_versions.delete()`) before deleting it.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
 the environment; exits non-zero with the failing check on the first failure."""
-import sys
 import time
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from s3_common import check
 
 cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", config=cfg)
 RUN = str(int(time.time() * 1000))[-7:]
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def failure(fn, **kwargs):

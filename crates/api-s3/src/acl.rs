@@ -144,12 +144,11 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
 
 pub(super) fn get_ownership(objects: &Arc<Objects>, bucket: &str) -> Reply {
     let Some(ownership) = objects.bucket(bucket)?.ownership else {
-        return Err(S3Error::new(
-            StatusCode::NOT_FOUND,
+        return Err(S3Error::unset(
             "OwnershipControlsNotFoundError",
             "The bucket ownership controls were not found",
-        )
-        .with("BucketName", bucket));
+            bucket,
+        ));
     };
     Ok(xml_response("OwnershipControls", |x| {
         x.nest("Rule", |x| {
@@ -176,12 +175,11 @@ pub(super) async fn delete_ownership(objects: &Arc<Objects>, bucket: &str) -> Re
 
 pub(super) fn get_public_access_block(objects: &Arc<Objects>, bucket: &str) -> Reply {
     let Some(p) = objects.bucket(bucket)?.public_access_block else {
-        return Err(S3Error::new(
-            StatusCode::NOT_FOUND,
+        return Err(S3Error::unset(
             "NoSuchPublicAccessBlockConfiguration",
             "The public access block configuration was not found",
-        )
-        .with("BucketName", bucket));
+            bucket,
+        ));
     };
     let flag = |b: bool| if b { "true" } else { "false" };
     Ok(xml_response("PublicAccessBlockConfiguration", |x| {

@@ -62,6 +62,7 @@ pub(crate) fn authenticate(
         let header = header.to_str().map_err(|_| access_denied("The Authorization header is not text"))?;
         if let Some(v2) = squall_auth::HeaderV2::parse(header) {
             let v2 = v2.map_err(s3_auth_error)?;
+            refuse_v2_unsigned(query)?;
             let (secret, identity) = secret(keys, parts, &v2.access_key_id)?;
             let (resource, moved) = v2_inputs(parts, virtual_bucket);
             let amz = amz_v2(&headers, &moved);
@@ -128,6 +129,7 @@ pub(crate) fn authenticate(
     }
     if let Some(presigned) = squall_auth::PresignedV2::parse(query) {
         let presigned = presigned.map_err(s3_auth_error)?;
+        refuse_v2_unsigned(query)?;
         let (secret, identity) = secret(keys, parts, &presigned.access_key_id)?;
         let (resource, moved) = v2_inputs(parts, virtual_bucket);
         let amz = amz_v2(&headers, &moved);
@@ -154,6 +156,20 @@ pub(crate) fn header_text(v: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(v.as_bytes()) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => std::borrow::Cow::Owned(v.as_bytes().iter().map(|b| char::from(*b)).collect()),
+    }
+}
+
+/// Subresources this adapter serves that SigV2 does not sign (botocore's list leaves them
+/// out): a SigV2 signature would not cover what such a request asks, so it is refused.
+const V2_UNSIGNED: [&str; 7] =
+    ["encryption", "ownershipControls", "publicAccessBlock", "policyStatus", "attributes", "retention", "legal-hold"];
+
+fn refuse_v2_unsigned(query: &str) -> Result<(), S3Error> {
+    match form_urlencoded::parse(query.as_bytes()).find(|(k, _)| V2_UNSIGNED.contains(&k.as_ref())) {
+        Some((k, _)) => Err(access_denied(&format!(
+            "Signature Version 2 does not sign the ?{k} subresource: sign this request with Signature Version 4"
+        ))),
+        None => Ok(()),
     }
 }
 

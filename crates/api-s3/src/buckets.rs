@@ -17,6 +17,15 @@ use std::sync::Arc;
 
 type Reply = Result<http::Response<Body>, S3Error>;
 
+/// The name a continuation token (of ListBuckets or ListObjectsV2) says a page ended at.
+fn token_position(token: &str) -> Result<String, S3Error> {
+    URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))
+}
+
 /// ListBuckets: by name, `prefix` and `bucket-region` filtering, `max-buckets` (1 to
 /// 10,000, S3's default page) per page, a continuation token naming the page's last bucket.
 pub(super) fn list_buckets(objects: &Arc<Objects>, req: &S3Request) -> Reply {
@@ -28,16 +37,7 @@ pub(super) fn list_buckets(objects: &Arc<Objects>, req: &S3Request) -> Reply {
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| S3Error::invalid_argument("max-buckets must be an integer between 1 and 10000"))?,
     };
-    let after = match req.param("continuation-token") {
-        None => None,
-        Some(t) => Some(
-            URL_SAFE_NO_PAD
-                .decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))?,
-        ),
-    };
+    let after = req.param("continuation-token").map(token_position).transpose()?;
     let prefix = req.param("prefix").unwrap_or("");
     let region = req.param("bucket-region");
     let mut buckets: Vec<_> = objects
@@ -219,13 +219,7 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
     let token = req.param("continuation-token");
     let after = if v2 {
         match token {
-            Some(t) => Some(
-                URL_SAFE_NO_PAD
-                    .decode(t)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))?,
-            ),
+            Some(t) => Some(token_position(t)?),
             None => req.param("start-after").map(str::to_string),
         }
     } else {

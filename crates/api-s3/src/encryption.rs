@@ -3,7 +3,6 @@
 
 use super::error::S3Error;
 use super::{S3Request, no_content, xml, xml_response};
-use http::StatusCode;
 use squall_objects::{DefaultEncryption, Objects};
 use squall_runtime::Body;
 use std::sync::Arc;
@@ -40,12 +39,11 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
 
 pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
     let Some(DefaultEncryption {}) = objects.bucket(bucket)?.encryption else {
-        return Err(S3Error::new(
-            StatusCode::NOT_FOUND,
+        return Err(S3Error::unset(
             "ServerSideEncryptionConfigurationNotFoundError",
             "The server side encryption configuration was not found",
-        )
-        .with("BucketName", bucket));
+            bucket,
+        ));
     };
     Ok(xml_response("ServerSideEncryptionConfiguration", |x| {
         x.nest("Rule", |x| {

@@ -52,6 +52,11 @@ impl S3Error {
         Self::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("{what} is not supported yet by Squall"))
     }
 
+    /// A 404 for a bucket setting that is not there (`NoSuchLifecycleConfiguration`, …).
+    pub(crate) fn unset(code: &'static str, message: &str, bucket: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message).with("BucketName", bucket)
+    }
+
     pub(crate) fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.details.push((name, value.into()));
         self

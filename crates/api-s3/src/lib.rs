@@ -392,6 +392,10 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::GET, true, true) if req.has("retention") => "GetObjectRetention",
         (&Method::PUT, true, true) if req.has("legal-hold") => "PutObjectLegalHold",
         (&Method::GET, true, true) if req.has("legal-hold") => "GetObjectLegalHold",
+        // An object subresource with a method it does not serve is no plain object request.
+        (_, true, true) if ["acl", "retention", "legal-hold", "attributes"].iter().any(|s| req.has(s)) => {
+            return Err(S3Error::method_not_allowed());
+        }
         (&Method::DELETE, true, true) if req.has("tagging") => "DeleteObjectTagging",
         (&Method::PUT, true, true) if req.header("x-amz-copy-source").is_some() => "CopyObject",
         (&Method::PUT, true, true) => "PutObject",

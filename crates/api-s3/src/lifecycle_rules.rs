@@ -5,7 +5,7 @@
 use super::error::S3Error;
 use super::xml::{self, Element};
 use super::{S3Request, no_content};
-use http::{HeaderValue, StatusCode};
+use http::HeaderValue;
 use squall_objects::Objects;
 use squall_objects::expiry::{Lifecycle, LifecycleRule, RuleFilter};
 use squall_runtime::Body;
@@ -45,7 +45,13 @@ fn filter(rule: &Element) -> Result<RuleFilter, S3Error> {
     if rule.child("Prefix").is_some() {
         return Err(S3Error::malformed_xml());
     }
-    let within = f.child("And").unwrap_or(f);
+    // One condition, or several under `And` with nothing beside it (S3 refuses the rest).
+    let conditions = f.children.iter().filter(|c| c.name != "And").count();
+    let and = f.child("And");
+    if (and.is_some() && !f.children.iter().all(|c| c.name == "And")) || (and.is_none() && conditions > 1) {
+        return Err(S3Error::malformed_xml());
+    }
+    let within = and.unwrap_or(f);
     Ok(RuleFilter {
         prefix: within.text_of("Prefix").unwrap_or("").to_string(),
         tags: within.all("Tag").map(tag).collect::<Result<_, _>>()?,
@@ -139,12 +145,11 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
 
 pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
     let Some(lifecycle) = objects.bucket(bucket)?.lifecycle else {
-        return Err(S3Error::new(
-            StatusCode::NOT_FOUND,
+        return Err(S3Error::unset(
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
-        )
-        .with("BucketName", bucket));
+            bucket,
+        ));
     };
     // The document as it was given: S3 answers its rules as they were set.
     let mut r = http::Response::new(crate::body::full(lifecycle.document));

@@ -123,12 +123,11 @@ pub(super) async fn put_config(objects: &Arc<Objects>, req: &mut S3Request, buck
 
 pub(super) fn get_config(objects: &Arc<Objects>, bucket: &str) -> Reply {
     let Some(config) = objects.bucket(bucket)?.object_lock else {
-        return Err(S3Error::new(
-            StatusCode::NOT_FOUND,
+        return Err(S3Error::unset(
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",
-        )
-        .with("BucketName", bucket));
+            bucket,
+        ));
     };
     Ok(xml_response("ObjectLockConfiguration", |x| {
         x.elem("ObjectLockEnabled", "Enabled");

@@ -5,7 +5,6 @@
 
 use super::error::S3Error;
 use super::{S3Request, xml, xml_response};
-use http::StatusCode;
 use squall_objects::Objects;
 use squall_runtime::Body;
 use std::sync::Arc;
@@ -42,10 +41,5 @@ pub(super) async fn put_request_payment(objects: &Arc<Objects>, req: &mut S3Requ
 
 pub(super) fn get_replication(objects: &Arc<Objects>, bucket: &str) -> Reply {
     objects.bucket(bucket)?;
-    Err(S3Error::new(
-        StatusCode::NOT_FOUND,
-        "ReplicationConfigurationNotFoundError",
-        "The replication configuration was not found",
-    )
-    .with("BucketName", bucket))
+    Err(S3Error::unset("ReplicationConfigurationNotFoundError", "The replication configuration was not found", bucket))
 }

@@ -62,6 +62,13 @@ pub async fn serve(objects: &Objects, bucket: &str, req: http::Request<hyper::bo
             None,
         );
     }
+    // The website endpoint answers everyone: a bucket whose public access block restricts
+    // public access serves no one here.
+    let restricted =
+        objects.bucket(bucket).is_ok_and(|b| b.public_access_block.is_some_and(|p| p.restrict_public_buckets));
+    if restricted {
+        return page(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied", None);
+    }
     let path = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8_lossy().into_owned();
     let path = path.strip_prefix('/').unwrap_or(&path).to_string();
     let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok());

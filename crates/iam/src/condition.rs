@@ -60,6 +60,20 @@ impl Condition {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// Whether it holds only for requests whose key has one of a few fixed values: a
+    /// positive equality, address or ARN test (not negated, not `…IfExists`, no set
+    /// qualifier), whose values hold no wildcard and no address range of every address.
+    pub fn pins(&self) -> bool {
+        let positive = matches!(
+            self.test,
+            Test::StringEquals | Test::StringEqualsIgnoreCase | Test::StringLike | Test::Ip | Test::Arn
+        ) && !self.negated
+            && !self.if_exists
+            && self.set.is_none();
+        let fixed = |v: &String| !v.contains('*') && !v.contains('?') && !v.ends_with("/0");
+        positive && !self.values.is_empty() && self.values.iter().all(fixed)
+    }
 }
 
 /// Reads a `Condition` block.

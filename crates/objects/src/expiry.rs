@@ -18,6 +18,9 @@ use std::time::Duration;
 const DAY_MS: i64 = 86_400_000;
 /// Keys of one bucket looked at in one pass; a bucket with more goes on at the next.
 const KEYS_PER_PASS: usize = 1000;
+/// Noncurrent versions of one key looked at in one pass (the newest; older ones wait for
+/// the newer to go).
+const MAX_VERSIONS: usize = 10_000;
 
 /// Which objects a rule applies to: all of these must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,16 +112,20 @@ impl Objects {
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     continue;
                 }
-                let more = match objects.lifecycle_pass(&mut cursors).await {
+                let more = match objects.lifecycle_pass(&mut cursors, &leader).await {
                     Ok(more) => more,
                     Err(e) => {
                         tracing::warn!(error = %e, "applying lifecycle rules failed");
                         false
                     }
                 };
-                let wait = if more { Duration::from_secs(1) } else { Duration::from_secs(3600) };
+                if more {
+                    // Buckets not done go on in a moment of real time (a frozen clock included).
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
                 tokio::select! {
-                    _ = objects.clock.sleep(wait) => {}
+                    _ = objects.clock.sleep(Duration::from_secs(3600)) => {}
                     _ = objects.lifecycle_changed.notified() => {}
                 }
             }
@@ -127,9 +134,17 @@ impl Objects {
 
     /// One pass: up to [`KEYS_PER_PASS`] keys of each bucket with rules, after its cursor;
     /// whether some bucket has keys left.
-    pub(crate) async fn lifecycle_pass(&self, cursors: &mut HashMap<String, String>) -> Result<bool> {
+    pub(crate) async fn lifecycle_pass(
+        &self,
+        cursors: &mut HashMap<String, String>,
+        leader: &squall_lifecycle::Leader,
+    ) -> Result<bool> {
         let mut more = false;
         for bucket in self.list_buckets() {
+            if self.shared && !leader.is_leader().await {
+                // Another server took the lease: it goes on from its own start.
+                return Ok(false);
+            }
             let Some(lifecycle) = bucket.lifecycle.filter(|l| l.rules.iter().any(|r| r.enabled)) else {
                 cursors.remove(&bucket.name);
                 continue;
@@ -155,42 +170,42 @@ impl Objects {
             }
             for row in rows {
                 let key = String::from_utf8_lossy(&row.sk).into_owned();
-                let record = match ObjectRecord::decode(&key, &row.item) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::warn!(bucket = %name, key, error = %e, "lifecycle: an unreadable record");
-                        continue;
-                    }
-                };
-                if let Err(e) = self.apply_rules(&name, &key, record, &rules).await {
+                if let Err(e) = self.apply_rules(&name, &key, &rules).await {
                     tracing::warn!(bucket = %name, key, error = %e, "lifecycle: a rule could not be applied");
                 }
             }
-            if !cursors.contains_key(&name) {
-                // The pass reached the bucket's last key: its uploads' turn.
-                self.abort_stale_uploads(&name, &rules).await?;
+            if !cursors.contains_key(&name)
+                && let Err(e) = self.abort_stale_uploads(&name, &rules).await
+            {
+                tracing::warn!(bucket = %name, error = %e, "lifecycle: aborting stale uploads failed");
             }
         }
         Ok(more)
     }
 
-    /// The rules' actions on one key: its current version, then its noncurrent ones.
-    async fn apply_rules(&self, bucket: &str, key: &str, current: ObjectRecord, rules: &[LifecycleRule]) -> Result<()> {
+    /// The rules' actions on one key, each version matched against the rules' filters on
+    /// its own: its current version (read now, not when the pass listed the key), then its
+    /// noncurrent ones.
+    async fn apply_rules(&self, bucket: &str, key: &str, rules: &[LifecycleRule]) -> Result<()> {
+        let Some(current) = self.load(bucket, key).await? else { return Ok(()) };
         let now = self.now_ms();
         let by = lifecycle_requester();
-        let applies = |r: &&LifecycleRule| r.filter.matches(key, &current);
-        let mut rules_here = rules.iter().filter(applies).peekable();
-        if rules_here.peek().is_none() {
-            return Ok(());
-        }
-        let rules_here: Vec<&LifecycleRule> = rules_here.collect();
-        let versions = self.noncurrent_of(bucket, key).await?;
+        let matching =
+            |record: &ObjectRecord| rules.iter().filter(|r| r.filter.matches(key, record)).collect::<Vec<_>>();
+        let for_current = matching(&current);
+        let noncurrent_rules = rules.iter().any(|r| r.noncurrent_days.is_some());
+        let marker_rules = current.delete_marker && for_current.iter().any(|r| r.expired_delete_marker);
+        let versions = match (noncurrent_rules, marker_rules) {
+            (false, false) => Vec::new(),
+            (false, true) => self.noncurrent_of(bucket, key, 1).await?,
+            (true, _) => self.noncurrent_of(bucket, key, MAX_VERSIONS).await?,
+        };
         if current.delete_marker {
-            if versions.is_empty() && rules_here.iter().any(|r| r.expired_delete_marker) {
+            if versions.is_empty() && marker_rules {
                 let id = crate::versions::version_label(&current).to_string();
                 self.delete_version(bucket, key, &id, &by, false).await?;
             }
-        } else if rules_here.iter().any(|r| {
+        } else if for_current.iter().any(|r| {
             r.expire_days.is_some_and(|d| now >= due(current.modified_ms, d))
                 || r.expire_date_ms.is_some_and(|d| now >= d)
         }) {
@@ -201,7 +216,7 @@ impl Objects {
         for (i, v) in versions.iter().enumerate() {
             let became_noncurrent = newer_ms;
             newer_ms = v.modified_ms;
-            let expired = rules_here.iter().any(|r| {
+            let expired = matching(v).iter().any(|r| {
                 r.noncurrent_days.is_some_and(|d| now >= due(became_noncurrent, d))
                     && r.newer_noncurrent.is_none_or(|keep| i >= keep as usize)
             });
@@ -220,14 +235,13 @@ impl Objects {
         Ok(())
     }
 
-    /// A key's noncurrent versions, newest first.
-    async fn noncurrent_of(&self, bucket: &str, key: &str) -> Result<Vec<ObjectRecord>> {
+    /// Up to `limit` of a key's noncurrent versions, newest first.
+    async fn noncurrent_of(&self, bucket: &str, key: &str, limit: usize) -> Result<Vec<ObjectRecord>> {
         if self.bucket(bucket)?.versioning.is_none() {
             return Ok(Vec::new());
         }
         let table = crate::versions::versions_table(bucket);
-        let rows =
-            self.store.query(&table, key.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, usize::MAX).await?;
+        let rows = self.store.query(&table, key.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, limit).await?;
         rows.iter()
             .map(|r| ObjectRecord::decode(key, &r.item))
             .collect::<std::result::Result<_, _>>()

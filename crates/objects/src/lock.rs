@@ -3,8 +3,6 @@
 //! COMPLIANCE, which nobody may shorten) and a legal hold; a locked version cannot be
 //! deleted. Dates are read on the platform clock, so moving the clock releases them.
 
-use crate::checked::{ATTEMPTS, Read, too_busy};
-use crate::object::object_write;
 use crate::record::ObjectRecord;
 use crate::service::Objects;
 use crate::{Error, Result};
@@ -122,13 +120,16 @@ impl Objects {
     /// Sets `bucket`'s object lock configuration, enabling object lock on a bucket whose
     /// versioning is enabled (as S3 allows since 2023); it cannot be turned off.
     pub async fn set_lock_config(&self, bucket: &str, config: LockConfig) -> Result<()> {
-        let b = self.bucket(bucket)?;
-        if b.object_lock.is_none() && b.versioning != Some(crate::versions::Versioning::Enabled) {
-            return Err(Error::InvalidBucketState(
-                "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration".into(),
-            ));
-        }
-        self.update_bucket(bucket, |b| b.object_lock = Some(config)).await
+        self.update_bucket_checked(bucket, |b| {
+            if b.object_lock.is_none() && b.versioning != Some(crate::versions::Versioning::Enabled) {
+                return Err(Error::InvalidBucketState(
+                    "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration".into(),
+                ));
+            }
+            b.object_lock = Some(config);
+            Ok(())
+        })
+        .await
     }
 
     /// Sets the retention of a version of `key` (`version`: its id, or the current one).
@@ -197,28 +198,13 @@ impl Objects {
         version: Option<&str>,
         change: impl Fn(&mut VersionLock) -> Result<()>,
     ) -> Result<ObjectRecord> {
-        let b = self.get_bucket(bucket)?;
-        for _ in 0..ATTEMPTS {
-            self.read_version(bucket, key, version).await?;
-            let guard = b.lock_key(bucket, key).await?;
-            let mut read = Read::default();
-            let found = match version {
-                None => self.load_for(&mut read, bucket, key).await?.map(|r| (r, None)),
-                Some(v) => self.locate(&mut read, bucket, key, v).await?.1,
-            };
-            let Some((mut record, at)) = found.filter(|(r, _)| !r.delete_marker) else { continue };
+        self.update(bucket, key, version, |record| {
             let mut lock = record.lock.clone().unwrap_or_default();
             change(&mut lock)?;
             record.lock = (lock != VersionLock::default()).then_some(lock);
-            let write = match &at {
-                None => object_write(bucket, key, Some(&record)),
-                Some(sk) => crate::versions::version_write(bucket, key, sk, Some(&record)),
-            };
-            if self.commit_read(vec![write], read, guard).await? {
-                return Ok(record);
-            }
-        }
-        Err(too_busy(key))
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -511,7 +511,11 @@ impl Objects {
         tags: Vec<(String, String)>,
     ) -> Result<ObjectRecord> {
         let tags = tag_set(tags)?;
-        self.update(bucket, key, version, move |r| r.tags = tags.clone()).await
+        self.update(bucket, key, version, move |r| {
+            r.tags = tags.clone();
+            Ok(())
+        })
+        .await
     }
 
     /// The record of `key` (its current version, or `version`): its tags, lock and the
@@ -521,13 +525,14 @@ impl Objects {
         Ok(self.read_version(bucket, key, version).await?.0)
     }
 
-    /// Changes a version's record in place (its bytes and ETag stay); the changed record.
-    async fn update(
+    /// Changes a version's record in place (its bytes and ETag stay), unless `change`
+    /// refuses; the changed record.
+    pub(crate) async fn update(
         &self,
         bucket: &str,
         key: &str,
         version: Option<&str>,
-        change: impl Fn(&mut ObjectRecord),
+        change: impl Fn(&mut ObjectRecord) -> Result<()>,
     ) -> Result<ObjectRecord> {
         let b = self.get_bucket(bucket)?;
         for _ in 0..ATTEMPTS {
@@ -540,7 +545,7 @@ impl Objects {
                 Some(v) => self.locate(&mut read, bucket, key, v).await?.1,
             };
             let Some((mut record, at)) = found.filter(|(r, _)| !r.delete_marker) else { continue };
-            change(&mut record);
+            change(&mut record)?;
             let write = match &at {
                 None => object_write(bucket, key, Some(&record)),
                 Some(sk) => crate::versions::version_write(bucket, key, sk, Some(&record)),

@@ -56,8 +56,8 @@ pub struct PublicAccessBlock {
     pub restrict_public_buckets: bool,
 }
 
-/// Condition keys that pin a statement to known callers, so a statement for `*` that tests
-/// one is not public (S3's reading, simplified to the key being tested).
+/// Condition keys that pin a statement to known callers, so a statement for `*` that pins
+/// one to fixed values is not public (S3's reading).
 const PINNING_KEYS: [&str; 12] = [
     "aws:sourceip",
     "aws:sourcearn",
@@ -84,7 +84,8 @@ pub fn is_public(document: &str) -> bool {
             Some(Principals::Not(_)) => true,
             None => false,
         };
-        let pinned = s.conditions.iter().any(|c| PINNING_KEYS.contains(&c.key().to_ascii_lowercase().as_str()));
+        let pinned =
+            s.conditions.iter().any(|c| c.pins() && PINNING_KEYS.contains(&c.key().to_ascii_lowercase().as_str()));
         s.effect == Effect::Allow && everyone && !pinned
     })
 }
@@ -138,5 +139,10 @@ mod tests {
         assert!(!is_public(&doc(r#"{"AWS":"arn:aws:iam::000000000000:root"}"#, "")));
         assert!(!is_public(&doc(r#""*""#, r#","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#)));
         assert!(is_public(&doc(r#""*""#, r#","Condition":{"StringEquals":{"s3:prefix":"x"}}"#)));
+        assert!(is_public(&doc(r#""*""#, r#","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#)));
+        assert!(is_public(&doc(r#""*""#, r#","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#)));
+        assert!(is_public(&doc(r#""*""#, r#","Condition":{"StringNotEquals":{"aws:SourceAccount":"111111111111"}}"#)));
+        assert!(is_public(&doc(r#""*""#, r#","Condition":{"StringLike":{"aws:SourceArn":"*"}}"#)));
+        assert!(!is_public(&doc(r#""*""#, r#","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}"#)));
     }
 }

@@ -297,13 +297,27 @@ impl Objects {
 
     /// Changes a bucket's settings, written through to the store.
     pub(crate) async fn update_bucket(&self, name: &str, change: impl FnOnce(&mut BucketRecord)) -> Result<()> {
+        self.update_bucket_checked(name, |b| {
+            change(b);
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`Objects::update_bucket`], unless `change` refuses: it sees the settings as they
+    /// are while every write to the bucket waits, so checks on them cannot race.
+    pub(crate) async fn update_bucket_checked(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut BucketRecord) -> Result<()>,
+    ) -> Result<()> {
         let bucket = self.get_bucket(name)?;
         let deleted = bucket.state.write().await;
         if *deleted {
             return Err(Error::NoSuchBucket(name.into()));
         }
         let mut record = bucket.record.read().expect("bucket lock").clone();
-        change(&mut record);
+        change(&mut record)?;
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.update_table(name, &definition).await?;
         *bucket.record.write().expect("bucket lock") = record;

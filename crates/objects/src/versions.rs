@@ -217,13 +217,17 @@ impl Objects {
 
     /// Sets `bucket`'s versioning (a bucket with object lock keeps it enabled).
     pub async fn set_versioning(&self, bucket: &str, state: Versioning) -> Result<()> {
-        if state != Versioning::Enabled && self.bucket(bucket)?.object_lock.is_some() {
-            return Err(Error::InvalidBucketState(
-                "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."
-                    .into(),
-            ));
-        }
-        self.update_bucket(bucket, |b| b.versioning = Some(state)).await
+        self.update_bucket_checked(bucket, |b| {
+            if state != Versioning::Enabled && b.object_lock.is_some() {
+                return Err(Error::InvalidBucketState(
+                    "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."
+                        .into(),
+                ));
+            }
+            b.versioning = Some(state);
+            Ok(())
+        })
+        .await
     }
 
     /// `bucket`'s versioning: `None` if it was never set.
@@ -309,7 +313,12 @@ impl Objects {
             let mut null_at = old.as_ref().and_then(|o| o.null_at.clone());
             if let Some(mut o) = old {
                 if o.version_id.is_none() && new.version_id.is_none() {
-                    // Suspended: the null version is replaced.
+                    // Suspended: the null version is replaced (never one object lock holds).
+                    if o.lock.as_ref().is_some_and(|l| l.protects(self.now_ms(), false)) {
+                        return Err(Error::AccessDenied(
+                            "Access Denied because object protected by object lock.".into(),
+                        ));
+                    }
                     gone.push(o);
                 } else {
                     let sk = sort_key(&o);
