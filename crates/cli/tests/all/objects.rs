@@ -471,3 +471,10 @@ fn lifecycle_rules_act_when_the_clock_moves() -> Result {
     ok(&server.squall(&["clock", "advance", "31d"]))?;
     server.client_script_with("s3_lifecycle.py", &["after", "rules"], "all S3 lifecycle checks passed (after)")
 }
+
+/// Each of botocore's S3 operations is served or refused in S3's shape, never a 5xx.
+#[test]
+fn every_s3_operation_is_served_or_refused_cleanly() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_every_operation.py", "all S3 operation checks passed")
+}
