@@ -636,3 +636,39 @@ fn schedules_fire_once_across_the_servers() -> Result {
     assert_eq!(got, expected, "each schedule fired once, on one server");
     Ok(())
 }
+
+/// Versioning turned on through one server, then writes through both: the version written
+/// before, and each written after, are all kept (a server that has not heard of the change
+/// yet finds the versioned record, hears, and writes a version too).
+#[test]
+fn versions_written_through_two_servers_are_all_kept() -> Result {
+    let c = two_servers("versions")?;
+    let (a, b) = (&c.a, &c.b);
+    let body = c.tmp.path().join("body");
+    std::fs::write(&body, b"v")?;
+    let body = body.to_string_lossy().to_string();
+    let put = |s: &Server| ok(&s.aws(&["s3api", "put-object", "--bucket", "kept", "--key", "k", "--body", &body]));
+    ok(&a.aws(&["s3api", "create-bucket", "--bucket", "kept"]))?;
+    put(a)?;
+    eventually("B knows the bucket", || ok(&b.aws(&["s3api", "head-object", "--bucket", "kept", "--key", "k"])))?;
+    ok(&a.aws(&[
+        "s3api",
+        "put-bucket-versioning",
+        "--bucket",
+        "kept",
+        "--versioning-configuration",
+        "Status=Enabled",
+    ]))?;
+    put(a)?;
+    put(b)?;
+    let listed = ok(&a.aws(&["s3api", "list-object-versions", "--bucket", "kept"]))?;
+    let listed: serde_json::Value = serde_json::from_str(&listed)?;
+    let ids: Vec<&str> = listed["Versions"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|v| v["VersionId"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 3, "the null version and one version per later PUT: {listed}");
+    assert_eq!(ids.iter().filter(|id| **id == "null").count(), 1, "{listed}");
+    assert!(ids[0] != ids[1] && ids[1] != ids[2], "{listed}");
+    Ok(())
+}
