@@ -132,7 +132,7 @@ pub(super) fn add_headers(
     resp: &mut http::Response<Body>,
 ) {
     let (Some(origin), Some(bucket)) = (header(headers, "origin"), bucket) else { return };
-    let Some(rules) = objects.bucket(bucket).ok().and_then(|b| b.cors) else { return };
+    let Some(rules) = objects.with_bucket(bucket, |b| b.cors.clone()).ok().flatten() else { return };
     if let Some(m) = find_match(&rules, origin, method.as_str(), &[]) {
         decorate(resp, &m);
     }

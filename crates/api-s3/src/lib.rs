@@ -317,8 +317,9 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     access::authorize(state, req, op)?;
     let objects = &state.objects;
     if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
-        let b = objects.bucket(req.bucket.as_deref().unwrap_or_default())?;
-        acl::check_request(req, b.ownership, b.public_access_block, false)?;
+        let bucket = req.bucket.as_deref().unwrap_or_default();
+        let (ownership, block) = objects.with_bucket(bucket, |b| (b.ownership, b.public_access_block))?;
+        acl::check_request(req, ownership, block, false)?;
     }
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
     match op {

@@ -99,9 +99,10 @@ fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
         if out.abort_upload_days.is_none() {
             return Err(S3Error::malformed_xml());
         }
-        if !out.filter.tags.is_empty() {
+        // An upload has no tags or size yet: such a filter could not apply to it.
+        if !out.filter.tags.is_empty() || out.filter.size_greater.is_some() || out.filter.size_less.is_some() {
             return Err(S3Error::invalid_argument(
-                "AbortIncompleteMultipartUpload cannot be specified with object tags",
+                "AbortIncompleteMultipartUpload cannot be specified with object tags or object sizes",
             ));
         }
     }

@@ -237,7 +237,7 @@ impl Objects {
 
     /// Up to `limit` of a key's noncurrent versions, newest first.
     async fn noncurrent_of(&self, bucket: &str, key: &str, limit: usize) -> Result<Vec<ObjectRecord>> {
-        if self.bucket(bucket)?.versioning.is_none() {
+        if self.with_bucket(bucket, |b| b.versioning.is_none())? {
             return Ok(Vec::new());
         }
         let table = crate::versions::versions_table(bucket);

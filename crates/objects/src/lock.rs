@@ -185,9 +185,9 @@ impl Objects {
     }
 
     fn require_lock(&self, bucket: &str) -> Result<()> {
-        match self.bucket(bucket)?.object_lock {
-            Some(_) => Ok(()),
-            None => Err(Error::InvalidRequest("Bucket is missing Object Lock Configuration".into())),
+        match self.with_bucket(bucket, |b| b.object_lock.is_some())? {
+            true => Ok(()),
+            false => Err(Error::InvalidRequest("Bucket is missing Object Lock Configuration".into())),
         }
     }
 

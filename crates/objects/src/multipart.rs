@@ -150,10 +150,13 @@ impl Objects {
         check_key(key)?;
         let tags = crate::object::tag_set(tags)?;
         let b = self.get_bucket(bucket)?;
-        let settings = b.record.read().expect("bucket lock").clone();
+        let (lock_config, encrypted) = {
+            let s = b.settings();
+            (s.object_lock.clone(), s.encryption.is_some())
+        };
         // Checked now, applied at completion (with the default retention of that moment).
-        crate::lock::for_new_version(settings.object_lock.as_ref(), lock.clone(), self.now_ms())?;
-        let default = settings.encryption.is_some().then_some(SseRequest::S3);
+        crate::lock::for_new_version(lock_config.as_ref(), lock.clone(), self.now_ms())?;
+        let default = encrypted.then_some(SseRequest::S3);
         let encryption = sse.or(default.as_ref()).map(|r| crate::sse::new_key(&self.master_key, r).0);
         let id = format!("{}{}", uuid_hex(), uuid_hex());
         let record = UploadRecord {
@@ -461,7 +464,10 @@ impl Objects {
             }
             _ => {}
         }
-        let settings = b.record.read().expect("bucket lock").clone();
+        let (versioning, lock_config) = {
+            let s = b.settings();
+            (s.versioning, s.object_lock.clone())
+        };
         let mut record = ObjectRecord {
             size: chosen.iter().map(|p| p.size).sum(),
             etag: format!("{}-{}", hex::encode(Md5::digest(&md5s)), chosen.len()),
@@ -473,12 +479,12 @@ impl Objects {
             segments: chosen.iter().filter_map(|p| p.segment.clone()).collect(),
             upload_id: Some(upload_id.to_string()),
             encryption: upload.encryption.clone(),
-            lock: crate::lock::for_new_version(settings.object_lock.as_ref(), upload.lock.clone(), self.now_ms())?,
+            lock: crate::lock::for_new_version(lock_config.as_ref(), upload.lock.clone(), self.now_ms())?,
             ..Default::default()
         };
-        self.number(&mut record, settings.versioning);
+        self.number(&mut record, versioning);
         let old = self.load_for(&mut read, bucket, key).await?;
-        if settings.versioning.is_none() && old.as_ref().is_some_and(crate::object::versioned_elsewhere) {
+        if versioning.is_none() && old.as_ref().is_some_and(crate::object::versioned_elsewhere) {
             // Another server turned versioning on: hear it, and try again.
             drop(guard);
             self.refresh().await?;
@@ -486,10 +492,10 @@ impl Objects {
         }
         let live = old.as_ref().filter(|o| !o.delete_marker);
         check_write_conditions(live, key, completion.if_none_match.as_deref(), completion.if_match.as_deref())?;
-        let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, &mut record).await?;
+        let (mut writes, gone) = self.place(&mut read, (bucket, key), versioning, old, &mut record).await?;
         writes.extend(upload_deletes(bucket, upload_id, &stored));
         let event = "ObjectCreated:CompleteMultipartUpload";
-        writes.extend(self.event_writes(&settings, event, key, Some(&record), &completion.requester));
+        writes.extend(self.event_writes(&b.settings(), event, key, Some(&record), &completion.requester));
         if !self.commit_read(writes, read, guard).await? {
             return Ok(None);
         }

@@ -169,9 +169,12 @@ impl Objects {
         let mut put = put;
         put.tags = tag_set(std::mem::take(&mut put.tags))?;
         let b = self.get_bucket(bucket)?;
-        let settings = b.record.read().expect("bucket lock").clone();
-        let lock = crate::lock::for_new_version(settings.object_lock.as_ref(), put.lock.take(), self.now_ms())?;
-        let default = settings.encryption.is_some().then_some(SseRequest::S3);
+        let (lock_config, encrypted) = {
+            let s = b.settings();
+            (s.object_lock.clone(), s.encryption.is_some())
+        };
+        let lock = crate::lock::for_new_version(lock_config.as_ref(), put.lock.take(), self.now_ms())?;
+        let default = encrypted.then_some(SseRequest::S3);
         let sealing = put.sse.as_ref().or(default.as_ref()).map(|r| sse::new_key(&self.master_key, r));
         let (encryption, seal) = match sealing {
             Some((enc, key)) => (Some(enc), Some(sse::Sealing::object(key))),
@@ -216,15 +219,15 @@ impl Objects {
     ) -> Result<()> {
         let b = self.get_bucket(bucket)?;
         let guard = b.lock_key(bucket, key).await?;
-        let mut settings = b.record.read().expect("bucket lock").clone();
-        self.number(record, settings.versioning);
+        let mut versioning = b.settings().versioning;
+        self.number(record, versioning);
         // On a store shared with other servers, one of them may have turned versioning on
         // before this one heard: read first there, and see.
-        if settings.versioning.is_none() && if_none_match.is_none() && if_match.is_none() && !self.shared {
+        if versioning.is_none() && if_none_match.is_none() && if_match.is_none() && !self.shared {
             // Nothing to check first: the store says what the write replaced, which saves
             // a read on every plain PUT.
             let mut writes = vec![object_write(bucket, key, Some(record))];
-            writes.extend(self.event_writes(&settings, event, key, Some(record), by));
+            writes.extend(self.event_writes(&b.settings(), event, key, Some(record), by));
             let wakes = holds_events(&writes);
             let ticket = self.store.submit_swap(writes);
             drop(guard);
@@ -245,18 +248,18 @@ impl Objects {
         for _ in 0..ATTEMPTS {
             let mut read = Read::default();
             let old = self.load_for(&mut read, bucket, key).await?;
-            if settings.versioning.is_none() && old.as_ref().is_some_and(versioned_elsewhere) {
+            if versioning.is_none() && old.as_ref().is_some_and(versioned_elsewhere) {
                 drop(guard);
                 self.refresh().await?;
-                settings = b.record.read().expect("bucket lock").clone();
-                self.number(record, settings.versioning);
+                versioning = b.settings().versioning;
+                self.number(record, versioning);
                 guard = b.lock_key(bucket, key).await?;
                 continue;
             }
             let live = old.as_ref().filter(|o| !o.delete_marker);
             check_write_conditions(live, key, if_none_match.as_deref(), if_match.as_deref())?;
-            let (mut writes, gone) = self.place(&mut read, (bucket, key), settings.versioning, old, record).await?;
-            writes.extend(self.event_writes(&settings, event, key, Some(record), by));
+            let (mut writes, gone) = self.place(&mut read, (bucket, key), versioning, old, record).await?;
+            writes.extend(self.event_writes(&b.settings(), event, key, Some(record), by));
             if self.commit_read(writes, read, guard).await? {
                 gone.iter().for_each(|g| self.discard(Some(g)));
                 return Ok(());

@@ -25,7 +25,7 @@ impl Objects {
 
     /// The bucket's policy, if it has one.
     pub fn policy(&self, bucket: &str) -> Option<String> {
-        self.bucket(bucket).ok()?.policy
+        self.with_bucket(bucket, |b| b.policy.clone()).ok()?
     }
 }
 

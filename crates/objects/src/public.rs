@@ -104,15 +104,16 @@ impl Objects {
     /// Whether anonymous requests must not use `bucket`'s policy: it is public and the
     /// bucket restricts public buckets.
     pub fn restricts_public_policy(&self, bucket: &str) -> bool {
-        self.bucket(bucket).is_ok_and(|b| {
+        self.with_bucket(bucket, |b| {
             b.public_access_block.is_some_and(|p| p.restrict_public_buckets)
                 && b.policy.as_deref().is_some_and(is_public)
         })
+        .unwrap_or(false)
     }
 
     /// Refuses a public `policy` on a bucket that blocks public policies.
     pub(crate) fn check_public_policy(&self, bucket: &str, policy: &str) -> Result<()> {
-        let blocks = self.bucket(bucket)?.public_access_block.is_some_and(|p| p.block_public_policy);
+        let blocks = self.with_bucket(bucket, |b| b.public_access_block.is_some_and(|p| p.block_public_policy))?;
         if blocks && is_public(policy) {
             return Err(Error::AccessDenied(
                 "Access Denied: public policies are blocked by the BlockPublicPolicy block public access setting."

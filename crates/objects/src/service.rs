@@ -93,6 +93,12 @@ impl Bucket {
         }
     }
 
+    /// Its settings, read in place: request paths read the few fields they need without
+    /// copying the rest (policies, lifecycle documents, notification targets).
+    pub(crate) fn settings(&self) -> std::sync::RwLockReadGuard<'_, BucketRecord> {
+        self.record.read().expect("bucket lock")
+    }
+
     /// Locks `key` of this bucket (named `name`), or finds the bucket deleted.
     pub(crate) async fn lock_key(&self, name: &str, key: &str) -> Result<KeyGuard<'_>> {
         use std::hash::{Hash, Hasher};
@@ -288,6 +294,11 @@ impl Objects {
         self.buckets.write().expect("bucket map lock").remove(name);
         self.cluster.changed(DOMAIN).await;
         Ok(())
+    }
+
+    /// What `read` makes of bucket `name`'s settings, read in place (no copy of them).
+    pub fn with_bucket<T>(&self, name: &str, read: impl FnOnce(&BucketRecord) -> T) -> Result<T> {
+        Ok(read(&self.get_bucket(name)?.settings()))
     }
 
     /// Bucket `name`'s settings.

@@ -232,7 +232,7 @@ impl Objects {
 
     /// `bucket`'s versioning: `None` if it was never set.
     pub fn versioning(&self, bucket: &str) -> Result<Option<Versioning>> {
-        Ok(self.bucket(bucket)?.versioning)
+        self.with_bucket(bucket, |b| b.versioning)
     }
 
     /// The current record of `key` and, if the version `version` (an id or `null`) exists,
@@ -362,8 +362,13 @@ impl Objects {
             let mut read = Read::default();
             let old = self.load_for(&mut read, bucket, key).await?;
             let (mut writes, gone) = self.place(&mut read, (bucket, key), Some(versioning), old, &mut marker).await?;
-            let settings = b.record.read().expect("bucket lock").clone();
-            writes.extend(self.event_writes(&settings, "ObjectRemoved:DeleteMarkerCreated", key, Some(&marker), by));
+            writes.extend(self.event_writes(
+                &b.settings(),
+                "ObjectRemoved:DeleteMarkerCreated",
+                key,
+                Some(&marker),
+                by,
+            ));
             if self.commit_read(writes, read, guard).await? {
                 gone.iter().for_each(|g| self.discard(Some(g)));
                 let version_id = Some(version_label(&marker).to_string());
@@ -444,12 +449,11 @@ impl Objects {
                     }
                 }
             }
-            let settings = b.record.read().expect("bucket lock").clone();
-            writes.extend(self.event_writes(&settings, "ObjectRemoved:Delete", key, Some(&gone), by));
+            let versioned = b.settings().versioning.is_some();
+            writes.extend(self.event_writes(&b.settings(), "ObjectRemoved:Delete", key, Some(&gone), by));
             if self.commit_read(writes, read, guard).await? {
                 self.discard(Some(&gone));
-                let version_id =
-                    (settings.versioning.is_some() || gone.version_id.is_some()).then(|| version.to_string());
+                let version_id = (versioned || gone.version_id.is_some()).then(|| version.to_string());
                 return Ok(Deleted { version_id, delete_marker: gone.delete_marker });
             }
         }
