@@ -4,7 +4,8 @@
 # kubernetes-validate (deploy/kubernetes/validate.sh checks the manifests with it); Node.js,
 # Ruby and curl (the Lambda-runtime test functions); esbuild (TypeScript handlers); the AWS
 # SDK for JavaScript v3 that Node.js functions get, as on Lambda; bubblewrap (the sandbox of
-# Lambda-runtime processes).
+# Lambda-runtime processes); Debian's Chromium and playwright-core, which drives it (the
+# browser upload test).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v ruby >/dev/null 2>&1 || need_apt+=(ruby)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # The PostgreSQL backend's tests start a throwaway server of their own (initdb, pg_ctl).
 command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -44,6 +46,14 @@ if command -v npm >/dev/null 2>&1 && [ ! -d "$sdk_dir/@aws-sdk/client-dynamodb" 
     @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb @aws-sdk/client-s3 @aws-sdk/s3-request-presigner \
     @aws-sdk/client-sqs @aws-sdk/client-sns @aws-sdk/client-lambda @aws-sdk/client-ssm \
     @aws-sdk/client-secrets-manager @aws-sdk/client-sts @aws-sdk/client-eventbridge @aws-sdk/client-sfn
+fi
+
+# playwright-core drives Debian's Chromium (it downloads no browser of its own).
+browser_dir="${XDG_DATA_HOME:-$HOME/.local/share}/squall/browser"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
+  say "installing playwright-core into $browser_dir"
+  mkdir -p "$browser_dir"
+  npm install --silent --no-audit --no-fund --prefix "$browser_dir" playwright-core@1
 fi
 
 need_py=()

@@ -4,11 +4,13 @@ move its clock between the two phases):
 `before BUCKET`: a versioned bucket, objects and versions the rules will act on, a rule set
 (prefix, And of prefix and size, every object, disabled) put and read back, and the
 configurations S3 refuses (a rule doing nothing, 0 days, a date not at midnight, the same
-ID twice, transitions, which Squall refuses by name).
+ID twice, a transition to STANDARD_IA before 30 days, one to GLACIER, which Squall refuses by
+name); storage classes on PUT, HEAD, listings, copies and multipart uploads.
 `after BUCKET` (once the clock has moved 31 days): current versions past their days are
 expired (a delete marker, as in any versioned bucket), noncurrent versions past theirs are
 removed but for the newest one kept, an expired delete marker goes, an incomplete upload is
-aborted, and what no enabled rule names stays.
+aborted, transitions have moved current and noncurrent versions to their classes (the
+furthest one due), and what no enabled rule names stays.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
 the environment; exits non-zero with the failing check on the first failure."""
@@ -44,7 +46,18 @@ RULES = [
     {"ID": "uploads", "Filter": {"Prefix": ""}, "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}},
     {"ID": "markers", "Filter": {"Prefix": "gone/"}, "Status": "Enabled", "Expiration": {"ExpiredObjectDeleteMarker": True}},
     {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled", "Expiration": {"Days": 1}},
+    {"ID": "cool", "Filter": {"Prefix": "cool/"}, "Status": "Enabled",
+     "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 60, "StorageClass": "GLACIER_IR"}]},
+    {"ID": "ir", "Filter": {"Prefix": "ir/"}, "Status": "Enabled", "Transitions": [{"Days": 1, "StorageClass": "GLACIER_IR"}]},
+    {"ID": "ver", "Filter": {"Prefix": "ver/"}, "Status": "Enabled",
+     "NoncurrentVersionTransitions": [{"NoncurrentDays": 30, "StorageClass": "ONEZONE_IA"}]},
 ]
+
+
+def classes():
+    """{(key, is latest): storage class} of every version."""
+    r = s3.list_object_versions(Bucket=bucket)
+    return {(v["Key"], v["IsLatest"]): v["StorageClass"] for v in r.get("Versions", [])}
 
 if phase == "before":
     s3.create_bucket(Bucket=bucket)
@@ -61,7 +74,40 @@ if phase == "before":
     refused([{**base, "Expiration": {"Days": 0}}], "InvalidArgument", "0 days")
     refused([{**base, "Expiration": {"Date": "2030-01-01T12:00:00Z"}}], "InvalidArgument", "a date not at midnight")
     refused([{**base, "Expiration": {"Days": 1}}, {**base, "Expiration": {"Days": 2}}], "InvalidArgument", "the same ID twice")
-    refused([{**base, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}], "NotImplemented", "a transition")
+    refused([{**base, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}], "NotImplemented",
+            "a transition to an archive class")
+    refused([{**base, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]}], "InvalidArgument",
+            "STANDARD_IA before 30 days")
+    refused([{**base, "Transitions": [{"Days": 10, "StorageClass": "STANDARD"}]}], "InvalidArgument",
+            "a transition to STANDARD")
+
+    # Storage classes: a label written, read back, copied over and refused where S3 would.
+    s3.put_object(Bucket=bucket, Key="classed", Body=b"ia", StorageClass="STANDARD_IA")
+    check(s3.head_object(Bucket=bucket, Key="classed").get("StorageClass") == "STANDARD_IA", "HEAD names the class")
+    check(s3.get_object(Bucket=bucket, Key="classed")["Body"].read() == b"ia", "an IA object reads as any other")
+    listed = {o["Key"]: o["StorageClass"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    check(listed.get("classed") == "STANDARD_IA", f"listings name it ({listed})")
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="classed", ObjectAttributes=["StorageClass"])
+    check(attrs["StorageClass"] == "STANDARD_IA", "and GetObjectAttributes")
+    s3.copy_object(Bucket=bucket, Key="classed", CopySource={"Bucket": bucket, "Key": "classed"}, StorageClass="GLACIER_IR")
+    check(s3.head_object(Bucket=bucket, Key="classed").get("StorageClass") == "GLACIER_IR",
+          "copying an object onto itself changes its class")
+    s3.copy_object(Bucket=bucket, Key="classed-copy", CopySource={"Bucket": bucket, "Key": "classed"})
+    check("StorageClass" not in s3.head_object(Bucket=bucket, Key="classed-copy"), "a copy is STANDARD unless asked")
+    check(error(s3.put_object, Bucket=bucket, Key="c", Body=b"", StorageClass="GLACIER")[0] == "NotImplemented",
+          "GLACIER is refused by name (no RestoreObject yet)")
+    bad = error(s3.put_object, Bucket=bucket, Key="c", Body=b"", StorageClass="COLD")
+    check(bad == ("InvalidStorageClass", 400), f"an unknown class: InvalidStorageClass ({bad})")
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp-classed", StorageClass="ONEZONE_IA")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp-classed", UploadId=up, PartNumber=1, Body=b"p")
+    check(s3.list_parts(Bucket=bucket, Key="mp-classed", UploadId=up)["StorageClass"] == "ONEZONE_IA", "ListParts names it")
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp-classed", UploadId=up,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    check(s3.head_object(Bucket=bucket, Key="mp-classed").get("StorageClass") == "ONEZONE_IA", "a completed upload keeps it")
+    for k in ("classed", "classed-copy", "mp-classed"):
+        for v in s3.list_object_versions(Bucket=bucket, Prefix=k).get("Versions", []):
+            if v["Key"] == k:
+                s3.delete_object(Bucket=bucket, Key=k, VersionId=v["VersionId"])
 
     s3.put_object(Bucket=bucket, Key="logs/a", Body=b"log")
     s3.put_object(Bucket=bucket, Key="keep/b", Body=b"keep")
@@ -70,12 +116,17 @@ if phase == "before":
     for body in (b"v1", b"v2", b"v3"):
         s3.put_object(Bucket=bucket, Key="doc", Body=body)
     s3.delete_object(Bucket=bucket, Key="gone/x")  # a delete marker with no versions under it
+    s3.put_object(Bucket=bucket, Key="cool/a", Body=b"cool")
+    s3.put_object(Bucket=bucket, Key="ir/a", Body=b"ir")
+    for body in (b"old", b"new"):
+        s3.put_object(Bucket=bucket, Key="ver/x", Body=body)
     s3.create_multipart_upload(Bucket=bucket, Key="stalled")
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": RULES})
     got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     check([r["ID"] for r in got] == [r["ID"] for r in RULES] and got[1]["Filter"]["And"]["ObjectSizeGreaterThan"] == 1000,
           "the rules read back")
     check(len(state()["doc"]) == 3, "nothing expires before the clock moves")
+    check(set(classes().values()) == {"STANDARD"}, "nor moves")
     print("all S3 lifecycle checks passed (before)")
 else:
     expected = {
@@ -84,13 +135,19 @@ else:
         "tmp/small": [(False, True)],
         "keep/b": [(False, True)],
         "doc": [(False, True), (False, False)],
+        "cool/a": [(False, True)],
+        "ir/a": [(False, True)],
+        "ver/x": [(False, True), (False, False)],
     }
+    want_classes = {("cool/a", True): "STANDARD_IA", ("ir/a", True): "GLACIER_IR",
+                    ("ver/x", True): "STANDARD", ("ver/x", False): "ONEZONE_IA"}
     seen = None
     for _ in range(60):
         now = state()
         seen = {k: sorted(((m, latest) for _, m, latest in v), reverse=True) for k, v in now.items()}
         uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-        if seen == {k: sorted(v, reverse=True) for k, v in expected.items()} and not uploads:
+        moved = {k: c for k, c in classes().items() if k in want_classes}
+        if seen == {k: sorted(v, reverse=True) for k, v in expected.items()} and not uploads and moved == want_classes:
             break
         time.sleep(0.5)
     check(seen.get("logs/a") == [(True, True), (False, False)], f"logs/a past its 30 days is expired behind a marker ({seen})")
@@ -102,6 +159,12 @@ else:
     check(s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v3", "the current doc is untouched")
     check("gone/x" not in seen, "a delete marker with nothing under it is removed")
     check(not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "the stalled upload is aborted")
+    got = {k: c for k, c in classes().items() if k in want_classes}
+    check(got[("cool/a", True)] == "STANDARD_IA", f"cool/a moved to the furthest class due, STANDARD_IA ({got})")
+    check(got[("ir/a", True)] == "GLACIER_IR", "ir/a moved to GLACIER_IR")
+    check(got[("ver/x", False)] == "ONEZONE_IA" and got[("ver/x", True)] == "STANDARD",
+          "a noncurrent transition moved ver/x's old version, not its current one")
+    check(s3.get_object(Bucket=bucket, Key="cool/a")["Body"].read() == b"cool", "a moved object reads as before")
     s3.delete_bucket_lifecycle(Bucket=bucket)
     check(error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[0] == "NoSuchLifecycleConfiguration",
           "DeleteBucketLifecycle")

@@ -81,7 +81,7 @@ pub(super) async fn get(
             });
         }
         if has("StorageClass") {
-            x.elem("StorageClass", "STANDARD");
+            x.elem("StorageClass", record.storage_class.as_str());
         }
         if has("ObjectSize") {
             x.elem("ObjectSize", &record.size.to_string());

@@ -218,7 +218,12 @@ fn all_amz_signed(headers: &[(&str, &str)], signed: &[String]) -> Result<(), S3E
 
 fn secret(keys: &AccessKeys, parts: &http::request::Parts, access_key_id: &str) -> Result<(String, Identity), S3Error> {
     let token = session_token(&parts.headers, parts.uri.query().unwrap_or(""));
-    let resolved = keys.identity(access_key_id, token.as_deref()).and_then(|i| Ok((keys.secret_of(&i)?, i)));
+    secret_for(keys, access_key_id, token.as_deref())
+}
+
+/// The secret of `access_key_id` (a session's with its `token`), and who it is.
+fn secret_for(keys: &AccessKeys, access_key_id: &str, token: Option<&str>) -> Result<(String, Identity), S3Error> {
+    let resolved = keys.identity(access_key_id, token).and_then(|i| Ok((keys.secret_of(&i)?, i)));
     resolved.map_err(|refusal| match refusal {
         Refusal::Unknown => S3Error::new(
             StatusCode::FORBIDDEN,
@@ -232,4 +237,57 @@ fn secret(keys: &AccessKeys, parts: &http::request::Parts, access_key_id: &str) 
             "The provided token is malformed or otherwise invalid.",
         ),
     })
+}
+
+/// A form field S3 needs and did not get.
+fn missing_field(name: &'static str) -> S3Error {
+    S3Error::invalid_argument(format!(
+        "Bucket POST must contain a field named '{name}'.  If it is specified, please check the order of the fields."
+    ))
+    .with("ArgumentName", name)
+}
+
+/// Authenticates a browser form (POST object) by its signature over its `policy`: SigV4
+/// (`x-amz-signature`, `x-amz-credential`) or SigV2 (`AWSAccessKeyId`, `signature`);
+/// `field` reads a field by lower-case name. `None` for a form with no signature, which
+/// may do what the bucket grants everyone.
+pub(crate) fn authenticate_form<'f>(
+    keys: &AccessKeys,
+    field: impl Fn(&str) -> Option<&'f str>,
+) -> Result<Option<Identity>, S3Error> {
+    let token = field("x-amz-security-token");
+    if let Some(signature) = field("x-amz-signature") {
+        match field("x-amz-algorithm") {
+            Some("AWS4-HMAC-SHA256") => {}
+            Some(other) => {
+                return Err(S3Error::invalid_argument(format!(
+                    "x-amz-algorithm {other:?} is not supported: use AWS4-HMAC-SHA256"
+                ))
+                .with("ArgumentName", "x-amz-algorithm"));
+            }
+            None => return Err(missing_field("x-amz-algorithm")),
+        }
+        let credential = field("x-amz-credential").ok_or_else(|| missing_field("x-amz-credential"))?;
+        let credential = squall_auth::PostCredential::parse(credential).map_err(s3_auth_error)?;
+        let date = field("x-amz-date").ok_or_else(|| missing_field("x-amz-date"))?;
+        if squall_auth::parse_amz_date(date).is_none() {
+            return Err(S3Error::invalid_argument(format!("x-amz-date is not a date: {date:?}"))
+                .with("ArgumentName", "x-amz-date"));
+        }
+        let policy = field("policy").ok_or_else(|| missing_field("policy"))?;
+        let (secret, identity) = secret_for(keys, &credential.access_key_id, token)?;
+        squall_auth::verify_post_v4(policy, &credential, signature, &secret).map_err(s3_auth_error)?;
+        return Ok(Some(identity));
+    }
+    if let Some(access_key_id) = field("awsaccesskeyid") {
+        let signature = field("signature").ok_or_else(|| missing_field("Signature"))?;
+        let policy = field("policy").ok_or_else(|| missing_field("policy"))?;
+        let (secret, identity) = secret_for(keys, access_key_id, token)?;
+        squall_auth::verify_post_v2(policy, signature, &secret).map_err(s3_auth_error)?;
+        return Ok(Some(identity));
+    }
+    if field("policy").is_some() || field("signature").is_some() {
+        return Err(missing_field("AWSAccessKeyId"));
+    }
+    Ok(None)
 }

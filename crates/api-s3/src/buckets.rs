@@ -159,7 +159,8 @@ pub(super) async fn get(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -
 }
 
 /// S3's `encoding-type=url`: every byte but unreserved characters and `/` escaped.
-const URL_KEY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+pub(crate) const URL_KEY: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
 /// What every listing of a bucket reads: page size, `encoding-type`, prefix and delimiter.
 pub(super) struct Listing {
@@ -280,7 +281,7 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
                         x.elem("ID", &owner).elem("DisplayName", "squall");
                     });
                 }
-                x.elem("StorageClass", "STANDARD");
+                x.elem("StorageClass", record.storage_class.as_str());
             });
         }
         listing.common_prefixes(x, &page.common_prefixes);

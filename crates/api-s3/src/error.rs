@@ -139,6 +139,7 @@ impl From<E> for S3Error {
             E::InvalidArgument(_) => s(StatusCode::BAD_REQUEST, "InvalidArgument"),
             E::BadRequest(_) => s(StatusCode::BAD_REQUEST, "BadRequest"),
             E::InvalidTag(_) => s(StatusCode::BAD_REQUEST, "InvalidTag"),
+            E::InvalidStorageClass(_) => s(StatusCode::BAD_REQUEST, "InvalidStorageClass"),
             E::NotImplemented(_) => s(StatusCode::NOT_IMPLEMENTED, "NotImplemented"),
             E::NoSuchUpload(id) => s(StatusCode::NOT_FOUND, "NoSuchUpload").with("UploadId", id),
             E::InvalidPart(_) => s(StatusCode::BAD_REQUEST, "InvalidPart"),

@@ -18,6 +18,8 @@ mod multipart;
 mod notifications;
 pub(crate) mod objects;
 mod policy;
+mod post_object;
+mod post_policy;
 mod source;
 mod sse;
 mod unconfigured;
@@ -78,7 +80,25 @@ pub(crate) struct S3Request {
     pub(crate) anonymous: bool,
     /// The body, which sources borrow, so what a refused request did not read can still
     /// be drained afterwards.
-    body: Incoming,
+    body: RequestBody,
+}
+
+/// Where a request's body comes from.
+pub(crate) enum RequestBody {
+    /// The connection.
+    Http(Incoming),
+    /// A browser form's file (POST object).
+    Form(Box<post_object::FormFile>),
+}
+
+/// A borrowed source, for [`S3Request::source`].
+struct Borrowed<'a>(&'a mut (dyn ByteSource + Send));
+
+#[async_trait::async_trait]
+impl ByteSource for Borrowed<'_> {
+    async fn next_chunk(&mut self) -> squall_objects::Result<Option<bytes::Bytes>> {
+        self.0.next_chunk().await
+    }
 }
 
 impl S3Request {
@@ -109,7 +129,10 @@ impl S3Request {
 
     /// The body as the objects service reads it.
     pub(crate) fn source(&mut self) -> Box<dyn ByteSource + '_> {
-        let body = &mut self.body;
+        let body = match &mut self.body {
+            RequestBody::Http(body) => body,
+            RequestBody::Form(file) => return Box::new(Borrowed(file.as_mut())),
+        };
         match &self.payload {
             Payload::Hashed(h) => Box::new(PlainSource::new(body, Some(h.clone()))),
             Payload::Unsigned => Box::new(PlainSource::new(body, None)),
@@ -169,21 +192,18 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
         return cors::preflight(&state.objects, &parts.headers, bucket.as_deref())
             .unwrap_or_else(|e| e.into_response(&resource, request_id, false));
     }
+    if post_object::is_form_upload(&parts, bucket.as_deref(), key.as_deref()) {
+        let bucket = bucket.unwrap_or_default();
+        return post_object::serve(state, parts, body, (bucket, virtual_host), request_id).await;
+    }
     let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
     let (payload, caller) = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
         Ok(p) => p,
         Err(e) => return e.into_response(&resource, request_id, head),
     };
-    let requester = squall_objects::events::Requester {
-        request_id: request_id.to_string(),
-        source_ip: parts
-            .extensions
-            .get::<squall_api::host::PeerAddr>()
-            .map(|p| p.0.ip().to_string())
-            .unwrap_or_default(),
-        principal: caller.as_ref().map_or_else(String::new, |c| c.access_key_id.clone()),
-    };
+    let requester = requester(&parts, caller.as_ref(), request_id);
     let anonymous = caller.is_none();
+    let body = RequestBody::Http(body);
     let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, body };
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
@@ -193,10 +213,29 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
         }
     };
     cors::add_headers(&state.objects, &req.parts.headers, &req.parts.method, req.bucket.as_deref(), &mut resp);
-    if !http_body::Body::is_end_stream(&req.body) {
-        finish_unread(req.body, &req.parts.headers, &mut resp).await;
+    if let RequestBody::Http(body) = req.body
+        && !http_body::Body::is_end_stream(&body)
+    {
+        finish_unread(body, &req.parts.headers, &mut resp).await;
     }
     resp
+}
+
+/// Who sent a request, for object events.
+pub(crate) fn requester(
+    parts: &http::request::Parts,
+    caller: Option<&squall_api::auth::Identity>,
+    request_id: &str,
+) -> squall_objects::events::Requester {
+    squall_objects::events::Requester {
+        request_id: request_id.to_string(),
+        source_ip: parts
+            .extensions
+            .get::<squall_api::host::PeerAddr>()
+            .map(|p| p.0.ip().to_string())
+            .unwrap_or_default(),
+        principal: caller.map_or_else(String::new, |c| c.access_key_id.clone()),
+    }
 }
 
 /// A body the request was refused without reading: a small one is read and dropped, so

@@ -1,13 +1,15 @@
 //! Put/Get/DeleteBucketLifecycleConfiguration: the rules' XML, checked as S3 checks it
-//! and handed to the objects service, whose worker applies them. Transitions to other
-//! storage classes are refused by name: every object here is STANDARD.
+//! and handed to the objects service, whose worker applies them. Transitions change a
+//! version's storage class; those to the archive classes are refused by name, as the
+//! classes are.
 
 use super::error::S3Error;
 use super::xml::{self, Element};
 use super::{S3Request, no_content};
 use http::HeaderValue;
 use squall_objects::Objects;
-use squall_objects::expiry::{Lifecycle, LifecycleRule, RuleFilter};
+use squall_objects::expiry::{Lifecycle, LifecycleRule, NoncurrentTransition, RuleFilter, Transition};
+use squall_objects::storage_class::StorageClass;
 use squall_runtime::Body;
 use std::sync::Arc;
 
@@ -60,21 +62,74 @@ fn filter(rule: &Element) -> Result<RuleFilter, S3Error> {
     })
 }
 
-fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
-    for refused in ["Transition", "NoncurrentVersionTransition"] {
-        if r.child(refused).is_some() {
-            return Err(S3Error::not_implemented(&format!(
-                "{refused} (storage classes: every object here is STANDARD)"
-            )));
-        }
+/// A transition's `Days` or `NoncurrentDays`: zero or more.
+fn days(el: &Element, name: &str, what: &str) -> Result<Option<u32>, S3Error> {
+    el.text_of(name)
+        .map(|v| {
+            v.trim().parse::<u32>().map_err(|_| {
+                S3Error::invalid_argument(format!("'{name}' for {what} action must be a non-negative integer"))
+            })
+        })
+        .transpose()
+}
+
+/// A transition's `StorageClass`, and its least number of days.
+fn transition_class(el: &Element, what: &str, days: Option<u32>) -> Result<StorageClass, S3Error> {
+    let class = StorageClass::parse(el.text_of("StorageClass").ok_or_else(S3Error::malformed_xml)?.trim())?;
+    if class.is_standard() {
+        return Err(S3Error::invalid_argument(format!("{what} to STANDARD is not allowed")));
     }
+    let least = class.min_transition_days();
+    if days.is_some_and(|d| d < least) {
+        return Err(S3Error::invalid_argument(format!(
+            "'Days' in {what} action must be greater than or equal to {least} for storageClass '{}'",
+            class.as_str()
+        )));
+    }
+    Ok(class)
+}
+
+fn transitions(r: &Element) -> Result<(Vec<Transition>, Vec<NoncurrentTransition>), S3Error> {
+    let mut current = Vec::new();
+    for t in r.all("Transition") {
+        let days = days(t, "Days", "Transition")?;
+        let date_ms = t.text_of("Date").map(midnight).transpose()?;
+        if days.is_some() == date_ms.is_some() {
+            return Err(S3Error::malformed_xml());
+        }
+        current.push(Transition { days, date_ms, class: transition_class(t, "Transition", days)? });
+    }
+    let mut noncurrent = Vec::new();
+    for t in r.all("NoncurrentVersionTransition") {
+        let days = days(t, "NoncurrentDays", "NoncurrentVersionTransition")?.ok_or_else(S3Error::malformed_xml)?;
+        let newer = positive(t, "NewerNoncurrentVersions", "NoncurrentVersionTransition")?;
+        let class = transition_class(t, "NoncurrentVersionTransition", Some(days))?;
+        noncurrent.push(NoncurrentTransition { days, newer, class });
+    }
+    let classes: Vec<StorageClass> = current.iter().map(|t| t.class).collect();
+    if classes.iter().enumerate().any(|(i, c)| classes[..i].contains(c)) {
+        return Err(S3Error::invalid_argument(
+            "'StorageClass' must be different for 'Transition' actions in the same rule",
+        ));
+    }
+    Ok((current, noncurrent))
+}
+
+fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
     let enabled = match r.text_of("Status").map(str::trim) {
         Some("Enabled") => true,
         Some("Disabled") => false,
         _ => return Err(S3Error::malformed_xml()),
     };
-    let mut out =
-        LifecycleRule { id: r.text_of("ID").map(str::to_string), enabled, filter: filter(r)?, ..Default::default() };
+    let (transitions, noncurrent_transitions) = transitions(r)?;
+    let mut out = LifecycleRule {
+        id: r.text_of("ID").map(str::to_string),
+        enabled,
+        filter: filter(r)?,
+        transitions,
+        noncurrent_transitions,
+        ..Default::default()
+    };
     if let Some(e) = r.child("Expiration") {
         out.expire_days = positive(e, "Days", "Expiration")?;
         out.expire_date_ms = e.text_of("Date").map(midnight).transpose()?;
@@ -110,7 +165,9 @@ fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
         || out.expire_date_ms.is_some()
         || out.expired_delete_marker
         || out.noncurrent_days.is_some()
-        || out.abort_upload_days.is_some();
+        || out.abort_upload_days.is_some()
+        || !out.transitions.is_empty()
+        || !out.noncurrent_transitions.is_empty();
     if !acts {
         return Err(S3Error::invalid_request("At least one action needs to be specified in a rule"));
     }

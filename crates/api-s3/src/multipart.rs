@@ -2,7 +2,7 @@
 //! CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
 
 use super::error::S3Error;
-use super::objects::{checksum_of, conditions, copy_source, meta_of, set, tags_of_query};
+use super::objects::{checksum_of, conditions, copy_source, meta_of, set, storage_class_of, tags_of_query};
 use super::{S3Request, owner_id, xml, xml_response};
 use crate::body::empty;
 use squall_objects::checksum::Algorithm;
@@ -30,7 +30,7 @@ pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str
     }
     let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
     let sse = crate::sse::requested(req)?;
-    let spec = (meta_of(req), tags, crate::lock::asked(req)?);
+    let spec = (meta_of(req), tags, crate::lock::asked(req)?, storage_class_of(req)?);
     let (id, encryption) = objects.create_upload(bucket, key, spec, checksum, sse.as_ref()).await?;
     let mut r = xml_response("InitiateMultipartUploadResult", |x| {
         x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
@@ -184,7 +184,7 @@ pub(super) async fn list_parts(objects: &Arc<Objects>, req: &S3Request, bucket: 
                 x.elem("ID", &owner).elem("DisplayName", "squall");
             });
         }
-        x.elem("StorageClass", "STANDARD");
+        x.elem("StorageClass", page.upload.storage_class.as_str());
     }))
 }
 
@@ -219,7 +219,8 @@ pub(super) async fn list_uploads(objects: &Arc<Objects>, req: &S3Request, bucket
                         x.elem("ID", &owner).elem("DisplayName", "squall");
                     });
                 }
-                x.elem("StorageClass", "STANDARD").elem("Initiated", &format_iso8601_millis_z(u.created_ms as u64));
+                x.elem("StorageClass", u.storage_class.as_str())
+                    .elem("Initiated", &format_iso8601_millis_z(u.created_ms as u64));
                 if let Some(a) = u.checksum {
                     x.elem("ChecksumAlgorithm", a.name());
                 }

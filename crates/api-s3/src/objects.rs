@@ -16,6 +16,7 @@ use squall_api::ApiState;
 use squall_objects::checksum::Algorithm;
 use squall_objects::conditions::{ByteRange, Conditions};
 use squall_objects::record::{ObjectMeta, ObjectRecord, STORED_HEADERS};
+use squall_objects::storage_class::StorageClass;
 use squall_objects::{CopyObject, Deleted, Expected, Objects, PutObject};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
@@ -90,6 +91,11 @@ pub(super) fn checksum_of(req: &S3Request) -> Result<(Option<Algorithm>, Option<
     }
 }
 
+/// The storage class a write asks for (`x-amz-storage-class`), STANDARD by default.
+pub(super) fn storage_class_of(req: &S3Request) -> Result<StorageClass, S3Error> {
+    Ok(req.header("x-amz-storage-class").map(StorageClass::parse).transpose()?.unwrap_or_default())
+}
+
 fn checksum_header(headers: &mut HeaderMap, record: &ObjectRecord) {
     if let Some(c) = &record.checksum {
         set(headers, &c.algorithm.header(), &c.value);
@@ -118,6 +124,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
         if_match: req.header("if-match").map(str::to_string),
         sse: crate::sse::requested(req)?,
         lock: crate::lock::asked(req)?,
+        storage_class: storage_class_of(req)?,
         requester: req.requester.clone(),
     };
     let mut source = req.source();
@@ -157,6 +164,10 @@ pub(crate) fn stored_headers(record: &ObjectRecord, headers: &mut HeaderMap) {
     }
     if !record.tags.is_empty() {
         set(headers, "x-amz-tagging-count", &record.tags.len().to_string());
+    }
+    // S3 names the class on GET and HEAD unless it is STANDARD.
+    if !record.storage_class.is_standard() {
+        set(headers, "x-amz-storage-class", record.storage_class.as_str());
     }
 }
 
@@ -419,6 +430,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         source_customer_key: crate::sse::customer_key(req, crate::sse::COPY_CUSTOMER)?,
         sse: crate::sse::requested(req)?,
         lock: crate::lock::asked(req)?,
+        storage_class: storage_class_of(req)?,
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,
@@ -441,8 +453,12 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
 
 /// The pairs of a `<Tagging><TagSet><Tag>…` document.
 async fn read_tagging(req: &mut S3Request) -> Result<Vec<(String, String)>, S3Error> {
-    let body = req.read_small(64 << 10).await?;
-    let doc = xml::parse(&body).filter(|d| d.name == "Tagging").ok_or_else(S3Error::malformed_xml)?;
+    parse_tagging(&req.read_small(64 << 10).await?)
+}
+
+/// The pairs of a `<Tagging>` document (a request's body, or a form's `tagging` field).
+pub(crate) fn parse_tagging(body: &[u8]) -> Result<Vec<(String, String)>, S3Error> {
+    let doc = xml::parse(body).filter(|d| d.name == "Tagging").ok_or_else(S3Error::malformed_xml)?;
     let set_el = doc.child("TagSet").ok_or_else(S3Error::malformed_xml)?;
     set_el
         .all("Tag")

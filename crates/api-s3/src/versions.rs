@@ -60,7 +60,7 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
                     if let Some(c) = &r.checksum {
                         x.elem("ChecksumAlgorithm", c.algorithm.name());
                     }
-                    x.elem("Size", &r.size.to_string()).elem("StorageClass", "STANDARD");
+                    x.elem("Size", &r.size.to_string()).elem("StorageClass", r.storage_class.as_str());
                 }
                 x.nest("Owner", |x| {
                     x.elem("ID", &owner).elem("DisplayName", "squall");

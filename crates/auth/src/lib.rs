@@ -7,6 +7,7 @@
 
 mod canonical;
 mod credentials;
+mod post_form;
 mod seal;
 mod sigv2;
 mod sigv4;
@@ -15,6 +16,7 @@ mod time;
 pub use self::time::{format_amz_date, parse_amz_date, parse_http_date, parse_imf_fixdate};
 pub use canonical::PathEncoding;
 pub use credentials::Credentials;
+pub use post_form::{PostCredential, verify_post_v2, verify_post_v4};
 pub use seal::{KEY_LEN, OpenError, Sealer};
 pub use sigv2::{HeaderV2, PresignedV2, canonical_resource_v2, verify_header_v2, verify_presigned_v2};
 pub use sigv4::{

@@ -101,6 +101,9 @@ pub enum Error {
     /// A tag breaking S3's rules.
     #[error("{0}")]
     InvalidTag(String),
+    /// A storage class S3 does not have (`InvalidStorageClass`).
+    #[error("The storage class you specified is not valid: {0}")]
+    InvalidStorageClass(String),
     /// Something S3 has that Squall does not (yet).
     #[error("{0}")]
     NotImplemented(String),

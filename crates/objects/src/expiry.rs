@@ -1,13 +1,15 @@
 //! Lifecycle rules and the worker that applies them on the platform clock: expiring
 //! current versions (by age or date), removing expired delete markers, removing
 //! noncurrent versions some days after they stopped being current (keeping the newest
-//! few if asked), and aborting multipart uploads left incomplete. As on S3, a number of
+//! few if asked), moving versions to other storage classes (transitions), and aborting
+//! multipart uploads left incomplete. As on S3, a number of
 //! days counts from the object's time and ends at the next midnight UTC. Once per
 //! cluster, a bounded number of keys per bucket each pass.
 
 use crate::events::Requester;
 use crate::record::ObjectRecord;
 use crate::service::{OBJECTS_PK, Objects};
+use crate::storage_class::StorageClass;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -69,6 +71,78 @@ pub struct LifecycleRule {
     pub newer_noncurrent: Option<u32>,
     /// Abort multipart uploads this many days after they started.
     pub abort_upload_days: Option<u32>,
+    /// Move current versions to other storage classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+    /// Move noncurrent versions to other storage classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noncurrent_transitions: Vec<NoncurrentTransition>,
+}
+
+/// A rule's `Transition`: current versions move to `class` some days after they were
+/// written, or from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Days after the version was written.
+    pub days: Option<u32>,
+    /// Or from this date (Unix milliseconds, a midnight UTC).
+    pub date_ms: Option<i64>,
+    /// The class.
+    pub class: StorageClass,
+}
+
+/// A rule's `NoncurrentVersionTransition`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoncurrentTransition {
+    /// Days after the version stopped being current.
+    pub days: u32,
+    /// Keep this many of the newest noncurrent versions where they are.
+    pub newer: Option<u32>,
+    /// The class.
+    pub class: StorageClass,
+}
+
+/// How far along S3's transition waterfall a class is: lifecycle moves versions only
+/// further along it.
+fn rank(class: StorageClass) -> u8 {
+    match class {
+        StorageClass::Standard | StorageClass::ReducedRedundancy => 0,
+        StorageClass::StandardIa => 1,
+        StorageClass::IntelligentTiering => 2,
+        StorageClass::OnezoneIa => 3,
+        StorageClass::GlacierIr => 4,
+    }
+}
+
+/// The class `record` should be in by `now` under `rules`' transitions (`noncurrent`:
+/// which of its key's noncurrent versions it is, newest 0, and since when), if that is
+/// further along than where it is.
+fn transition_target(
+    rules: &[&LifecycleRule],
+    record: &ObjectRecord,
+    noncurrent: Option<(usize, i64)>,
+    now: i64,
+) -> Option<StorageClass> {
+    let mut due_classes: Vec<StorageClass> = Vec::new();
+    for r in rules {
+        match noncurrent {
+            None => due_classes.extend(
+                r.transitions
+                    .iter()
+                    .filter(|t| {
+                        t.days.is_some_and(|d| now >= due(record.modified_ms, d)) || t.date_ms.is_some_and(|d| now >= d)
+                    })
+                    .map(|t| t.class),
+            ),
+            Some((index, since)) => due_classes.extend(
+                r.noncurrent_transitions
+                    .iter()
+                    .filter(|t| now >= due(since, t.days) && t.newer.is_none_or(|keep| index >= keep as usize))
+                    .map(|t| t.class),
+            ),
+        }
+    }
+    due_classes.into_iter().max_by_key(|c| rank(*c)).filter(|c| rank(*c) > rank(record.storage_class))
 }
 
 /// A bucket's lifecycle configuration: the document as given (returned as is) and its rules.
@@ -193,7 +267,8 @@ impl Objects {
         let matching =
             |record: &ObjectRecord| rules.iter().filter(|r| r.filter.matches(key, record)).collect::<Vec<_>>();
         let for_current = matching(&current);
-        let noncurrent_rules = rules.iter().any(|r| r.noncurrent_days.is_some());
+        let noncurrent_rules =
+            rules.iter().any(|r| r.noncurrent_days.is_some() || !r.noncurrent_transitions.is_empty());
         let marker_rules = current.delete_marker && for_current.iter().any(|r| r.expired_delete_marker);
         let versions = match (noncurrent_rules, marker_rules) {
             (false, false) => Vec::new(),
@@ -210,6 +285,18 @@ impl Objects {
                 || r.expire_date_ms.is_some_and(|d| now >= d)
         }) {
             self.delete_object(bucket, key, &by).await?;
+        } else if transition_target(&for_current, &current, None, now).is_some() {
+            // Moved in place, if the key's current version is still one the rules move.
+            let moved = self.update(bucket, key, None, |r| {
+                if let Some(class) = transition_target(&matching(r), r, None, now) {
+                    r.storage_class = class;
+                }
+                Ok(())
+            });
+            match moved.await {
+                Ok(_) | Err(Error::NoSuchKey(_) | Error::DeleteMarker { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         // A noncurrent version stopped being current when the next newer one was written.
         let mut newer_ms = current.modified_ms;
@@ -220,10 +307,21 @@ impl Objects {
                 r.noncurrent_days.is_some_and(|d| now >= due(became_noncurrent, d))
                     && r.newer_noncurrent.is_none_or(|keep| i >= keep as usize)
             });
+            let id = crate::versions::version_label(v).to_string();
             if !expired {
+                let at = Some((i, became_noncurrent));
+                if let Some(class) = transition_target(&matching(v), v, at, now) {
+                    let moved = self.update(bucket, key, Some(&id), |r| {
+                        r.storage_class = class;
+                        Ok(())
+                    });
+                    match moved.await {
+                        Ok(_) | Err(Error::NoSuchVersion { .. } | Error::DeleteMarker { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 continue;
             }
-            let id = crate::versions::version_label(v).to_string();
             match self.delete_version(bucket, key, &id, &by, false).await {
                 // Object lock outlasts lifecycle rules.
                 Err(Error::AccessDenied(_)) => {}

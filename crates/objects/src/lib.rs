@@ -37,6 +37,7 @@ mod object;
 pub mod public;
 mod service;
 pub mod sse;
+pub mod storage_class;
 pub mod versions;
 
 pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};

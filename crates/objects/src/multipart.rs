@@ -51,7 +51,14 @@ pub struct UploadRecord {
     /// The object lock the upload asked for (the bucket's default applies at completion).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<crate::lock::VersionLock>,
+    /// The object's storage class.
+    #[serde(default, skip_serializing_if = "crate::storage_class::StorageClass::is_standard")]
+    pub storage_class: crate::storage_class::StorageClass,
 }
+
+/// What a new upload's object will be: its metadata, tags, object lock and storage class.
+pub type NewUpload =
+    (ObjectMeta, Vec<(String, String)>, Option<crate::lock::VersionLock>, crate::storage_class::StorageClass);
 
 /// An uploaded part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +150,7 @@ impl Objects {
         &self,
         bucket: &str,
         key: &str,
-        (meta, tags, lock): (ObjectMeta, Vec<(String, String)>, Option<crate::lock::VersionLock>),
+        (meta, tags, lock, storage_class): NewUpload,
         checksum: Option<Algorithm>,
         sse: Option<&SseRequest>,
     ) -> Result<(String, Option<crate::sse::Encryption>)> {
@@ -167,6 +174,7 @@ impl Objects {
             checksum,
             encryption: encryption.clone(),
             lock,
+            storage_class,
         };
         let write = ItemWrite {
             table: uploads_table(bucket),
@@ -480,6 +488,7 @@ impl Objects {
             upload_id: Some(upload_id.to_string()),
             encryption: upload.encryption.clone(),
             lock: crate::lock::for_new_version(lock_config.as_ref(), upload.lock.clone(), self.now_ms())?,
+            storage_class: upload.storage_class,
             ..Default::default()
         };
         self.number(&mut record, versioning);

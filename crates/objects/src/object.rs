@@ -38,6 +38,8 @@ pub struct PutObject {
     pub sse: Option<SseRequest>,
     /// The object lock asked for (else the bucket's default retention, if any).
     pub lock: Option<crate::lock::VersionLock>,
+    /// Its storage class.
+    pub storage_class: crate::storage_class::StorageClass,
     /// Who writes, for object events.
     pub requester: Requester,
 }
@@ -65,6 +67,8 @@ pub struct CopyObject {
     pub sse: Option<SseRequest>,
     /// The copy's object lock (the source's is not copied).
     pub lock: Option<crate::lock::VersionLock>,
+    /// The copy's storage class (S3 does not copy the source's: STANDARD unless asked).
+    pub storage_class: crate::storage_class::StorageClass,
     /// Who copies, for object events.
     pub requester: Requester,
 }
@@ -193,6 +197,7 @@ impl Objects {
             part_sizes: Vec::new(),
             segments: written.segments,
             inline: written.inline,
+            storage_class: put.storage_class,
             ..Default::default()
         };
         let mut record = record;
@@ -466,7 +471,10 @@ impl Objects {
             sse::open_key(&self.master_key, source.encryption.as_ref(), copy.source_customer_key.as_ref())?;
         copy.source_conditions.check_copy_source(&source)?;
         let same = copy.source_bucket == bucket && copy.source_key == key && copy.source_version.is_none();
-        let changes = copy.replace_meta.is_some() || copy.replace_tags.is_some() || copy.checksum.is_some();
+        let changes = copy.replace_meta.is_some()
+            || copy.replace_tags.is_some()
+            || copy.checksum.is_some()
+            || copy.storage_class != source.storage_class;
         if same && !changes && copy.sse.is_none() {
             return Err(Error::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing \
@@ -485,6 +493,7 @@ impl Objects {
             requester: copy.requester,
             sse: copy.sse,
             lock: copy.lock,
+            storage_class: copy.storage_class,
             ..Default::default()
         };
         let mut bytes = StreamSource(self.read_plain(&source, source_key.map(Arc::new), 0, source.size).await?);

@@ -98,6 +98,9 @@ pub struct ObjectRecord {
     /// one (crate::versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_at: Option<String>,
+    /// Its storage class (a label here: every class keeps its bytes alike).
+    #[serde(default, skip_serializing_if = "crate::storage_class::StorageClass::is_standard")]
+    pub storage_class: crate::storage_class::StorageClass,
     /// The bytes of an object of at most [`INLINE_MAX`] bytes.
     #[serde(skip)]
     pub inline: Bytes,

@@ -472,6 +472,22 @@ fn lifecycle_rules_act_when_the_clock_moves() -> Result {
     server.client_script_with("s3_lifecycle.py", &["after", "rules"], "all S3 lifecycle checks passed (after)")
 }
 
+/// Browser form uploads (POST object): SigV2 and SigV4 policies, their conditions and
+/// answers, through forms boto3 signs.
+#[test]
+fn forms_signed_by_boto3_upload_objects_by_post() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_post_upload.py", "all S3 POST upload checks passed")
+}
+
+/// A real browser (headless Chromium) submits a presigned form and posts one with fetch()
+/// from another origin, which the bucket's CORS rules allow.
+#[test]
+fn headless_chromium_uploads_through_a_presigned_form() -> Result {
+    let server = Server::start()?;
+    server.client_script("s3_browser_post.py", "all browser POST upload checks passed")
+}
+
 /// Each of botocore's S3 operations is served or refused in S3's shape, never a 5xx.
 #[test]
 fn every_s3_operation_is_served_or_refused_cleanly() -> Result {
