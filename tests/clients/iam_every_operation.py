@@ -21,6 +21,7 @@ DENIAL = {
     "dynamodbstreams": "AccessDeniedException",
     "ssm": "AccessDeniedException",
     "secretsmanager": "AccessDeniedException",
+    "kms": "AccessDeniedException",
     "lambda": "AccessDeniedException",
     "sqs": "AccessDenied",
     "sns": "AuthorizationError",

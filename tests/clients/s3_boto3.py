@@ -464,22 +464,9 @@ check([o["Key"] for o in r.get("Contents", [])] == ["c", "sp ace"] and [p["Prefi
 # --- bucket deletion rules ---------------------------------------------------------------------
 check(error(s3.delete_bucket, Bucket=listing) == ("BucketNotEmpty", 409), "deleting a non-empty bucket is BucketNotEmpty (409)")
 
-# --- SSE-KMS is refused until there is a KMS (SSE-S3 and SSE-C: s3_encryption.py) ---------------
-# Accepting them would store plaintext (or deletable) objects while the caller believes otherwise.
-def refused_naming(what, header, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        err = e.response["Error"]
-        check(err["Code"] == "NotImplemented" and header in err.get("Message", "")
-              and e.response["ResponseMetadata"]["HTTPStatusCode"] == 501,
-              f"{what} is refused with NotImplemented naming {header} ({err})")
-        return
-    check(False, f"{what} is refused")
-
-
-refused_naming("SSE-KMS on PutObject", "x-amz-server-side-encryption", s3.put_object,
-               Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="k")
+# --- a KMS key that does not exist (encryption at large: s3_encryption.py) ------------------------
+check(error(s3.put_object, Bucket=bucket, Key="sse.txt", Body=b"x", ServerSideEncryption="aws:kms",
+           SSEKMSKeyId="k")[0] == "KMS.NotFoundException", "SSE-KMS under a key that does not exist is refused")
 check(code(s3.head_object, Bucket=bucket, Key="sse.txt") == "404", "a refused SSE-KMS put stores nothing")
 check(error(s3.put_object, Bucket=bucket, Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON")[0] == "InvalidRequest",
       "object lock on a bucket made without it is InvalidRequest (s3_object_lock.py tests object lock)")

@@ -1,7 +1,7 @@
 """Server-side encryption through boto3 against a running Squall: SSE-S3 (AES256) and SSE-C
 (the caller's key) on PutObject, GetObject and HeadObject with ranges across the sealed
 chunks, CopyObject between them, multipart uploads and UploadPartCopy, the errors S3 gives
-(no key, another key, a key with a wrong MD5, two kinds at once, SSE-KMS refused by name,
+(no key, another key, a key with a wrong MD5, two kinds at once,
 an encryption header where it does not belong) and a bucket's default encryption.
 
 With `disk BUCKET`, it leaves objects whose plaintext the test then looks for on disk:
@@ -12,6 +12,7 @@ Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=
 the environment; exits non-zero with the failing check on the first failure."""
 import base64
 import hashlib
+import json
 import os
 import sys
 import time
@@ -42,6 +43,7 @@ if len(sys.argv) > 2 and sys.argv[1] == "disk":
     s3.put_object(Bucket=bucket, Key="disk/sse-s3", Body=marker("sse-s3", 300_000), ServerSideEncryption="AES256")
     s3.put_object(Bucket=bucket, Key="disk/sse-c", Body=marker("sse-c", 300_000), **SSEC)
     s3.put_object(Bucket=bucket, Key="disk/small-sse-s3", Body=marker("small-sse-s3", 20_000), ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="disk/sse-kms", Body=marker("sse-kms", 300_000), ServerSideEncryption="aws:kms")
     s3.put_object(Bucket=bucket, Key="disk/plain", Body=marker("plain", 300_000))
     s3.put_object(Bucket=bucket, Key="disk/small-plain", Body=marker("small-plain", 20_000))
     got = s3.get_object(Bucket=bucket, Key="disk/sse-c", **SSEC)["Body"].read()
@@ -100,8 +102,12 @@ short = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": b"short"}
 check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", **short) == ("InvalidArgument", 400), "a key of another size")
 check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="AES256", **SSEC)[0] == "InvalidArgument",
       "SSE-S3 and SSE-C at once")
-check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="aws:kms") == ("NotImplemented", 501),
-      "SSE-KMS is refused by name")
+check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", SSEKMSKeyId="alias/nope")[0] == "InvalidArgument",
+      "a KMS key id without aws:kms")
+check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/nope")
+      == ("KMS.NotFoundException", 400), "a KMS key that does not exist: KMS.NotFoundException")
+check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="aws:kms:dsse")[0] == "NotImplemented",
+      "dual-layer SSE-KMS is refused by name")
 check(error(s3.head_object, Bucket=bucket, Key="x")[1] == 404, "none of them stored anything")
 
 
@@ -171,10 +177,84 @@ check(s3.head_object(Bucket=bucket, Key="by-default")["ServerSideEncryption"] ==
 check(s3.put_object(Bucket=bucket, Key="c2", Body=b"d", **SSEC).get("SSECustomerKeyMD5") == key_md5,
       "a customer key still wins over the default")
 check(error(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]}) == ("NotImplemented", 501),
-      "a KMS default is refused by name")
+    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/missing"}}]})[0]
+      == "KMS.NotFoundException", "a KMS default naming no key is refused")
 s3.delete_bucket_encryption(Bucket=bucket)
 check("ServerSideEncryption" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"p"), "deleted, objects are plain again")
+
+# --- SSE-KMS ---------------------------------------------------------------------------------------
+kms = boto3.client("kms")
+key = kms.create_key(Description=f"s3 objects {RUN}")["KeyMetadata"]
+kms.create_alias(AliasName=f"alias/objects-{RUN}", TargetKeyId=key["KeyId"])
+put = s3.put_object(Bucket=bucket, Key="kms", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=f"alias/objects-{RUN}")
+check(put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"],
+      f"PutObject with SSE-KMS reports aws:kms and the key's ARN ({put.get('SSEKMSKeyId')})")
+got = s3.get_object(Bucket=bucket, Key="kms", Range="bytes=70000-140000")
+check(got["Body"].read() == data[70000:140001] and got["SSEKMSKeyId"] == key["Arn"], "it reads back by range, naming its key")
+check(put["ETag"].strip('"') != hashlib.md5(data).hexdigest(), "its ETag is no MD5 of the plaintext, as on S3")
+managed = s3.put_object(Bucket=bucket, Key="kms-managed", Body=b"m", ServerSideEncryption="aws:kms")
+aws_s3 = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+check(managed["SSEKMSKeyId"] == aws_s3["Arn"] and aws_s3["KeyManager"] == "AWS",
+      "without a key id, S3's AWS-managed key alias/aws/s3 (made on first use)")
+ctx = base64.b64encode(json.dumps({"project": "squall"}).encode()).decode()
+bk = s3.put_object(Bucket=bucket, Key="kms-ctx", Body=b"c", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"],
+                   SSEKMSEncryptionContext=ctx, BucketKeyEnabled=True)
+check(bk.get("BucketKeyEnabled") is True, "BucketKeyEnabled is reported")
+check(s3.get_object(Bucket=bucket, Key="kms-ctx")["Body"].read() == b"c", "an object with a context of its own reads back")
+s3.copy_object(Bucket=bucket, Key="kms-to-s3", CopySource={"Bucket": bucket, "Key": "kms"}, ServerSideEncryption="AES256")
+check(s3.get_object(Bucket=bucket, Key="kms-to-s3")["Body"].read() == data, "CopyObject from SSE-KMS to SSE-S3")
+up = s3.create_multipart_upload(Bucket=bucket, Key="mp-kms", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+check(up["SSEKMSKeyId"] == key["Arn"], "CreateMultipartUpload with SSE-KMS")
+part = s3.upload_part(Bucket=bucket, Key="mp-kms", UploadId=up["UploadId"], PartNumber=1, Body=p2)
+s3.complete_multipart_upload(Bucket=bucket, Key="mp-kms", UploadId=up["UploadId"],
+                             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+check(s3.get_object(Bucket=bucket, Key="mp-kms")["Body"].read() == p2, "the SSE-KMS multipart object reads back")
+# The key's state is the object's: disabled, its objects do not open.
+kms.disable_key(KeyId=key["KeyId"])
+check(error(s3.get_object, Bucket=bucket, Key="kms")[0] == "KMS.DisabledException", "a disabled key's object does not read")
+check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])[0]
+      == "KMS.DisabledException", "nor can it encrypt")
+kms.enable_key(KeyId=key["KeyId"])
+check(s3.get_object(Bucket=bucket, Key="kms")["Body"].read() == data, "enabled again, it does")
+# A bucket's default SSE-KMS key.
+s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}, "BucketKeyEnabled": True}]})
+rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+check(rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}
+      and rule["BucketKeyEnabled"] is True, f"GetBucketEncryption reads the KMS default back ({rule})")
+d = s3.put_object(Bucket=bucket, Key="kms-default", Body=b"d")
+check(d["ServerSideEncryption"] == "aws:kms" and d["SSEKMSKeyId"] == key["Arn"], "objects written plainly take it")
+s3.delete_bucket_encryption(Bucket=bucket)
+# An IAM user may use the key only as its policy says (kms:GenerateDataKey to write, kms:Decrypt to read).
+iam = boto3.client("iam")
+user = f"kms-user-{RUN}"
+iam.create_user(UserName=user)
+iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+ak = iam.create_access_key(UserName=user)["AccessKey"]
+as_user = boto3.client("s3", config=cfg, aws_access_key_id=ak["AccessKeyId"], aws_secret_access_key=ak["SecretAccessKey"])
+for _ in range(50):  # a new key is usable once the server has it
+    if error(as_user.put_object, Bucket=bucket, Key="u-plain", Body=b"p")[0] != "InvalidAccessKeyId":
+        break
+    time.sleep(0.1)
+check(error(as_user.put_object, Bucket=bucket, Key="u", Body=b"u", ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=key["Arn"])[0] == "AccessDenied", "without kms:GenerateDataKey a user cannot write with the key")
+check(error(as_user.get_object, Bucket=bucket, Key="kms")[0] == "AccessDenied", "without kms:Decrypt nor read its objects")
+check(as_user.put_object(Bucket=bucket, Key="u-managed", Body=b"u", ServerSideEncryption="aws:kms")["SSEKMSKeyId"]
+      == aws_s3["Arn"], "S3's AWS-managed key needs no grant")
+iam.put_user_policy(UserName=user, PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key["Arn"]}]}))
+for _ in range(50):
+    if error(as_user.get_object, Bucket=bucket, Key="kms")[0] is None:
+        break
+    time.sleep(0.1)
+check(as_user.get_object(Bucket=bucket, Key="kms")["Body"].read() == data, "granted kms:Decrypt, it reads")
+check(as_user.put_object(Bucket=bucket, Key="u", Body=b"u", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+      ["SSEKMSKeyId"] == key["Arn"], "granted kms:GenerateDataKey, it writes")
+for name in ("s3", "kms"):
+    iam.delete_user_policy(UserName=user, PolicyName=name)
+iam.delete_access_key(UserName=user, AccessKeyId=ak["AccessKeyId"])
+iam.delete_user(UserName=user)
 
 for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
     s3.delete_object(Bucket=bucket, Key=o["Key"])

@@ -48,7 +48,8 @@ RULES = [
     {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled", "Expiration": {"Days": 1}},
     {"ID": "cool", "Filter": {"Prefix": "cool/"}, "Status": "Enabled",
      "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 60, "StorageClass": "GLACIER_IR"}]},
-    {"ID": "ir", "Filter": {"Prefix": "ir/"}, "Status": "Enabled", "Transitions": [{"Days": 1, "StorageClass": "GLACIER_IR"}]},
+    {"ID": "ir", "Filter": {"And": {"Prefix": "ir/", "ObjectSizeGreaterThan": 0}}, "Status": "Enabled",
+     "Transitions": [{"Days": 1, "StorageClass": "GLACIER_IR"}]},
     {"ID": "ver", "Filter": {"Prefix": "ver/"}, "Status": "Enabled",
      "NoncurrentVersionTransitions": [{"NoncurrentDays": 30, "StorageClass": "ONEZONE_IA"}]},
 ]
@@ -116,12 +117,16 @@ if phase == "before":
     for body in (b"v1", b"v2", b"v3"):
         s3.put_object(Bucket=bucket, Key="doc", Body=body)
     s3.delete_object(Bucket=bucket, Key="gone/x")  # a delete marker with no versions under it
-    s3.put_object(Bucket=bucket, Key="cool/a", Body=b"cool")
+    # Transitions skip objects under 128 KiB unless their rule filters by size (S3's default).
+    s3.put_object(Bucket=bucket, Key="cool/a", Body=b"c" * (128 << 10))
+    s3.put_object(Bucket=bucket, Key="cool/small", Body=b"cool")
     s3.put_object(Bucket=bucket, Key="ir/a", Body=b"ir")
-    for body in (b"old", b"new"):
+    for body in (b"o" * (128 << 10), b"new"):
         s3.put_object(Bucket=bucket, Key="ver/x", Body=body)
     s3.create_multipart_upload(Bucket=bucket, Key="stalled")
-    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": RULES})
+    r = s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": RULES},
+                                              TransitionDefaultMinimumObjectSize="varies_by_storage_class")
+    check(r.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class", "the minimum size setting is echoed")
     got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     check([r["ID"] for r in got] == [r["ID"] for r in RULES] and got[1]["Filter"]["And"]["ObjectSizeGreaterThan"] == 1000,
           "the rules read back")
@@ -136,10 +141,11 @@ else:
         "keep/b": [(False, True)],
         "doc": [(False, True), (False, False)],
         "cool/a": [(False, True)],
+        "cool/small": [(False, True)],
         "ir/a": [(False, True)],
         "ver/x": [(False, True), (False, False)],
     }
-    want_classes = {("cool/a", True): "STANDARD_IA", ("ir/a", True): "GLACIER_IR",
+    want_classes = {("cool/a", True): "STANDARD_IA", ("cool/small", True): "STANDARD", ("ir/a", True): "GLACIER_IR",
                     ("ver/x", True): "STANDARD", ("ver/x", False): "ONEZONE_IA"}
     seen = None
     for _ in range(60):
@@ -161,10 +167,13 @@ else:
     check(not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "the stalled upload is aborted")
     got = {k: c for k, c in classes().items() if k in want_classes}
     check(got[("cool/a", True)] == "STANDARD_IA", f"cool/a moved to the furthest class due, STANDARD_IA ({got})")
-    check(got[("ir/a", True)] == "GLACIER_IR", "ir/a moved to GLACIER_IR")
+    check(got[("cool/small", True)] == "STANDARD", "cool/small, under 128 KiB, stays where it is")
+    check(got[("ir/a", True)] == "GLACIER_IR", "ir/a moved to GLACIER_IR: its rule filters by size, so the minimum does not apply")
+    config = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    check(config.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class", "and read back")
     check(got[("ver/x", False)] == "ONEZONE_IA" and got[("ver/x", True)] == "STANDARD",
           "a noncurrent transition moved ver/x's old version, not its current one")
-    check(s3.get_object(Bucket=bucket, Key="cool/a")["Body"].read() == b"cool", "a moved object reads as before")
+    check(s3.get_object(Bucket=bucket, Key="cool/a")["Body"].read() == b"c" * (128 << 10), "a moved object reads as before")
     s3.delete_bucket_lifecycle(Bucket=bucket)
     check(error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[0] == "NoSuchLifecycleConfiguration",
           "DeleteBucketLifecycle")

@@ -244,6 +244,62 @@ check(h.get("ChecksumCRC32") == composite and h.get("ChecksumType") == "COMPOSIT
       f"HeadObject ChecksumMode ENABLED gives the composite CRC32 of the part CRC32s, -2 ({h.get('ChecksumCRC32')}, {h.get('ChecksumType')})")
 check(body("mp/summed") == b"".join(cparts), "the checksummed upload reads back")
 
+# --- full-object checksums: the parts' CRCs combined into the whole object's ----------------------
+def crc64nvme(data):
+    """CRC-64/NVME, a table at a time (the reference the server's combination is checked by)."""
+    poly, table = 0x9A6C9329AC4BC9B5, []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ poly if c & 1 else c >> 1
+        table.append(c)
+    crc = 0xFFFFFFFFFFFFFFFF
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFFFFFFFFFF
+
+
+fparts = [os.urandom(5 * MiB), os.urandom(777)]
+fo = s3.create_multipart_upload(Bucket=bucket, Key="mp/full", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+check(fo.get("ChecksumType") == "FULL_OBJECT", f"CreateMultipartUpload echoes ChecksumType FULL_OBJECT ({fo.get('ChecksumType')})")
+fdone = []
+for n, p in enumerate(fparts, 1):
+    r = s3.upload_part(Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"], PartNumber=n, Body=p, ChecksumAlgorithm="CRC32")
+    fdone.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+whole = b64(zlib.crc32(b"".join(fparts)).to_bytes(4, "big"))
+check(s3.list_parts(Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"]).get("ChecksumType") == "FULL_OBJECT",
+      "ListParts says FULL_OBJECT")
+check(code(s3.complete_multipart_upload, Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"],
+           MultipartUpload={"Parts": fdone}, ChecksumCRC32=b64(crc32_raw(b"other")), ChecksumType="FULL_OBJECT")
+      == "BadDigest", "a wrong whole-object CRC32 on completion is BadDigest")
+check(code(s3.complete_multipart_upload, Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"],
+           MultipartUpload={"Parts": fdone}, ChecksumType="COMPOSITE") == "InvalidRequest",
+      "completing with another checksum type is InvalidRequest")
+check(code(s3.complete_multipart_upload, Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"],
+           MultipartUpload={"Parts": fdone}, MpuObjectSize=1) == "InvalidRequest",
+      "an x-amz-mp-object-size that is not the object's size is InvalidRequest")
+r = s3.complete_multipart_upload(Bucket=bucket, Key="mp/full", UploadId=fo["UploadId"], MultipartUpload={"Parts": fdone},
+                                 ChecksumCRC32=whole, ChecksumType="FULL_OBJECT", MpuObjectSize=5 * MiB + 777)
+check(r.get("ChecksumCRC32") == whole and r.get("ChecksumType") == "FULL_OBJECT",
+      f"CompleteMultipartUpload answers the whole object's CRC32, no -N ({r.get('ChecksumCRC32')}, {r.get('ChecksumType')})")
+h = s3.head_object(Bucket=bucket, Key="mp/full", ChecksumMode="ENABLED")
+check(h.get("ChecksumCRC32") == whole and h.get("ChecksumType") == "FULL_OBJECT", "HeadObject reports it as FULL_OBJECT")
+# CRC64NVME has full-object checksums only; parts sent without one get it computed.
+plain = boto3.client("s3", config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"},
+                                          request_checksum_calculation="when_required"))
+nv = plain.create_multipart_upload(Bucket=bucket, Key="mp/nvme", ChecksumAlgorithm="CRC64NVME")
+check(nv.get("ChecksumType") == "FULL_OBJECT", "a CRC64NVME upload is FULL_OBJECT by default")
+ndone = [{"PartNumber": n, "ETag": plain.upload_part(Bucket=bucket, Key="mp/nvme", UploadId=nv["UploadId"], PartNumber=n,
+                                                     Body=p)["ETag"]} for n, p in enumerate(fparts, 1)]
+plain.complete_multipart_upload(Bucket=bucket, Key="mp/nvme", UploadId=nv["UploadId"], MultipartUpload={"Parts": ndone})
+h = s3.head_object(Bucket=bucket, Key="mp/nvme", ChecksumMode="ENABLED")
+want = b64(crc64nvme(b"".join(fparts)).to_bytes(8, "big"))
+check(h.get("ChecksumCRC64NVME") == want, f"its CRC64NVME is the whole object's ({h.get('ChecksumCRC64NVME')} vs {want})")
+check(code(s3.create_multipart_upload, Bucket=bucket, Key="mp/x", ChecksumAlgorithm="SHA256", ChecksumType="FULL_OBJECT")
+      == "InvalidRequest", "SHA256 has no FULL_OBJECT checksums")
+check(code(s3.create_multipart_upload, Bucket=bucket, Key="mp/x", ChecksumAlgorithm="CRC64NVME", ChecksumType="COMPOSITE")
+      == "InvalidRequest", "CRC64NVME has no COMPOSITE checksums")
+
 # --- boto3's managed transfer ------------------------------------------------------------------
 ranged_gets = []
 s3.meta.events.register("before-call.s3.GetObject", lambda params, **_: ranged_gets.append(params.get("headers", {}).get("Range")))

@@ -57,7 +57,7 @@ pub(super) async fn get(
         {
             x.nest("Checksum", |x| {
                 x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value);
-                x.elem("ChecksumType", if record.part_sizes.is_empty() { "FULL_OBJECT" } else { "COMPOSITE" });
+                x.elem("ChecksumType", c.kind().name());
             });
         }
         if has("ObjectParts") && !record.part_sizes.is_empty() {

@@ -12,6 +12,7 @@ mod cors;
 mod dates;
 mod encryption;
 mod error;
+mod headers;
 mod lifecycle_rules;
 mod lock;
 mod multipart;
@@ -144,8 +145,18 @@ impl S3Request {
         }
     }
 
-    /// A small body (an XML document), at most `max` bytes, checked like any other.
+    /// A small body (an XML document), at most `max` bytes, checked like any other: its
+    /// signed hash, `Content-MD5` and `x-amz-checksum-*` (sent first or as a trailer).
     pub(crate) async fn read_small(&mut self, max: usize) -> Result<Vec<u8>, S3Error> {
+        self.read_document(max, true).await
+    }
+
+    /// [`S3Request::read_small`]; with `checksum_is_body` false the `x-amz-checksum-*`
+    /// header is not the body's (CompleteMultipartUpload's is the object's).
+    pub(crate) async fn read_document(&mut self, max: usize, checksum_is_body: bool) -> Result<Vec<u8>, S3Error> {
+        let (checksum, checksum_value) = if checksum_is_body { objects::checksum_of(self)? } else { (None, None) };
+        let content_md5 = self.header("content-md5").map(str::to_string);
+        let expected = squall_objects::Expected { content_md5, checksum, checksum_value };
         let mut source = self.source();
         let mut out = Vec::new();
         while let Some(chunk) = source.next_chunk().await? {
@@ -158,6 +169,7 @@ impl S3Request {
             }
             out.extend_from_slice(&chunk);
         }
+        squall_objects::check_digests(&expected, &out, &source.trailing_checksums())?;
         Ok(out)
     }
 }
@@ -343,6 +355,10 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         // CreateBucket or a listing.
         return Err(S3Error::not_implemented(&format!("the ?{k} subresource")));
     }
+    // Object Lambda's callback (no bucket name has capitals): not served.
+    if req.bucket.as_deref() == Some("WriteGetObjectResponse") && req.parts.method == Method::POST {
+        return Err(S3Error::not_implemented("WriteGetObjectResponse (S3 Object Lambda)"));
+    }
     let op = operation(req)?;
     if let Some(v) = req.param("versionId") {
         if !VERSIONED.contains(&op) {
@@ -353,12 +369,30 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     sse::check_allowed(req, op)?;
     lock::check_allowed(req, op)?;
     acl::check_allowed(req, op)?;
+    headers::check(req, op)?;
     access::authorize(state, req, op)?;
     let objects = &state.objects;
     if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
         let bucket = req.bucket.as_deref().unwrap_or_default();
-        let (ownership, block) = objects.with_bucket(bucket, |b| (b.ownership, b.public_access_block))?;
+        let (ownership, block, default) =
+            objects.with_bucket(bucket, |b| (b.ownership, b.public_access_block, b.encryption.clone()))?;
         acl::check_request(req, ownership, block, false)?;
+        let asked = sse::requested(req)?;
+        if let Some(key) = sse::kms_key_of(asked.as_ref(), default.as_ref()) {
+            let actions: &[&'static str] = match op {
+                "CreateMultipartUpload" => &["kms:GenerateDataKey", "kms:Decrypt"],
+                _ => &["kms:GenerateDataKey"],
+            };
+            sse::authorize_kms(state, req, &key, actions)?;
+        }
+    }
+    if matches!(op, "CopyObject" | "UploadPartCopy") {
+        // A copy reads its source's bytes: an SSE-KMS source takes the right to decrypt.
+        let source = objects::copy_source(req)?;
+        let record = objects.record(&source.bucket, &source.key, source.version.as_deref()).await;
+        if let Some(kms) = record.as_ref().ok().and_then(|r| sse::stored_kms_key(r.encryption.as_ref())) {
+            sse::authorize_kms(state, req, &kms, &["kms:Decrypt"])?;
+        }
     }
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
     match op {
@@ -393,7 +427,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "DeleteObjectTagging" => objects::delete_tagging(objects, req, &b, &k).await,
         "CopyObject" => objects::copy_object(objects, req, &b, &k).await,
         "PutObject" => objects::put_object(objects, req, &b, &k).await,
-        "GetObject" | "HeadObject" => objects::get_object(objects, req, &b, &k).await,
+        "GetObject" | "HeadObject" => objects::get_object(state, req, &b, &k).await,
         "DeleteObject" => objects::delete_object(state, req, &b, &k).await,
         _ => Err(S3Error::method_not_allowed()),
     }
@@ -539,6 +573,7 @@ async fn bucket_config(
     sse::check_allowed(req, op)?;
     lock::check_allowed(req, op)?;
     acl::check_allowed(req, op)?;
+    headers::check(req, op)?;
     access::authorize(state, req, op)?;
     match op {
         "PutBucketCors" => cors::put(o, req, bucket).await,
@@ -570,7 +605,7 @@ async fn bucket_config(
         "GetBucketPolicyStatus" => acl::policy_status(o, bucket),
         "PutObjectLockConfiguration" => lock::put_config(o, req, bucket).await,
         "GetObjectLockConfiguration" => lock::get_config(o, bucket),
-        "PutBucketEncryption" => encryption::put(o, req, bucket).await,
+        "PutBucketEncryption" => encryption::put(state, req, bucket).await,
         "GetBucketEncryption" => encryption::get(o, bucket),
         "DeleteBucketEncryption" => encryption::delete(o, bucket).await,
         "GetBucketAccelerateConfiguration" => unconfigured::get_accelerate(o, bucket),

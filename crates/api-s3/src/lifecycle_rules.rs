@@ -174,6 +174,24 @@ fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
     Ok(out)
 }
 
+const MIN_SIZE: &str = "x-amz-transition-default-minimum-object-size";
+
+/// Which objects too small transitions skip: S3's two settings, which for the classes
+/// served here mean the same (objects under 128 KiB stay unless a rule filters by size).
+fn min_transition_size(req: &S3Request) -> Result<Option<String>, S3Error> {
+    match req.header(MIN_SIZE) {
+        None => Ok(None),
+        Some(v @ ("all_storage_classes_128K" | "varies_by_storage_class")) => Ok(Some(v.to_string())),
+        Some(other) => Err(S3Error::invalid_argument(format!("Invalid {MIN_SIZE} value: {other}"))),
+    }
+}
+
+/// The setting in force, as S3 reports it on Put and Get.
+fn report_min_size(given: Option<&str>, r: &mut http::Response<Body>) {
+    let v = given.unwrap_or("all_storage_classes_128K");
+    r.headers_mut().insert(MIN_SIZE, HeaderValue::from_str(v).expect("a header value"));
+}
+
 /// An expiration date, which S3 takes only at midnight UTC; Unix milliseconds.
 fn midnight(s: &str) -> Result<i64, S3Error> {
     let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
@@ -197,8 +215,11 @@ pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &st
         return Err(S3Error::invalid_argument("Rule ID must be unique. Found same ID for more than one rule"));
     }
     let document = String::from_utf8_lossy(&body).into_owned();
-    objects.set_lifecycle(bucket, Some(Lifecycle { document, rules })).await?;
-    Ok(http::Response::new(crate::body::empty()))
+    let min_transition_size = min_transition_size(req)?;
+    let mut r = http::Response::new(crate::body::empty());
+    report_min_size(min_transition_size.as_deref(), &mut r);
+    objects.set_lifecycle(bucket, Some(Lifecycle { document, rules, min_transition_size })).await?;
+    Ok(r)
 }
 
 pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
@@ -212,6 +233,7 @@ pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
     // The document as it was given: S3 answers its rules as they were set.
     let mut r = http::Response::new(crate::body::full(lifecycle.document));
     r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    report_min_size(lifecycle.min_transition_size.as_deref(), &mut r);
     Ok(r)
 }
 

@@ -5,7 +5,7 @@ use super::error::S3Error;
 use super::objects::{checksum_of, conditions, copy_source, meta_of, set, storage_class_of, tags_of_query};
 use super::{S3Request, owner_id, xml, xml_response};
 use crate::body::empty;
-use squall_objects::checksum::Algorithm;
+use squall_objects::checksum::{Algorithm, ChecksumType};
 use squall_objects::{CompletedPart, Completion, Expected, Objects};
 use squall_runtime::Body;
 use squall_types::format_iso8601_millis_z;
@@ -17,17 +17,44 @@ fn upload_id(req: &S3Request) -> Result<String, S3Error> {
     req.param("uploadId").map(str::to_string).ok_or_else(|| S3Error::invalid_argument("uploadId is required"))
 }
 
-pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
-    let checksum = match req.header("x-amz-checksum-algorithm") {
-        None => None,
-        Some(n) => Some(
-            Algorithm::from_name(n)
-                .ok_or_else(|| S3Error::invalid_request(format!("Checksum algorithm {n} is not supported")))?,
-        ),
+/// The checksum an upload asks for: its algorithm and what it covers (`FULL_OBJECT`, the
+/// only kind CRC64NVME has, or `COMPOSITE`, the only kind the SHAs have).
+fn upload_checksum(req: &S3Request) -> Result<Option<(Algorithm, ChecksumType)>, S3Error> {
+    let kind = req
+        .header("x-amz-checksum-type")
+        .map(|t| {
+            ChecksumType::from_name(t)
+                .ok_or_else(|| S3Error::invalid_request("Value for x-amz-checksum-type header is invalid."))
+        })
+        .transpose()?;
+    let Some(name) = req.header("x-amz-checksum-algorithm") else {
+        return match kind {
+            Some(_) => Err(S3Error::invalid_request(
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.",
+            )),
+            None => Ok(None),
+        };
     };
-    if req.header("x-amz-checksum-type").is_some_and(|t| !t.eq_ignore_ascii_case("COMPOSITE")) {
-        return Err(S3Error::not_implemented("full-object checksums of multipart uploads"));
+    let a = Algorithm::from_name(name)
+        .ok_or_else(|| S3Error::invalid_request(format!("Checksum algorithm {name} is not supported")))?;
+    let default = if a == Algorithm::Crc64Nvme { ChecksumType::FullObject } else { ChecksumType::Composite };
+    let kind = kind.unwrap_or(default);
+    let fits = match kind {
+        ChecksumType::FullObject => a.is_crc(),
+        ChecksumType::Composite => a != Algorithm::Crc64Nvme,
+    };
+    if !fits {
+        return Err(S3Error::invalid_request(format!(
+            "The {} checksum type cannot be used with the {} checksum algorithm.",
+            kind.name(),
+            a.name().to_ascii_lowercase()
+        )));
     }
+    Ok(Some((a, kind)))
+}
+
+pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let checksum = upload_checksum(req)?;
     let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
     let sse = crate::sse::requested(req)?;
     let spec = (meta_of(req), tags, crate::lock::asked(req)?, storage_class_of(req)?);
@@ -36,9 +63,9 @@ pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str
         x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);
     });
     crate::sse::report(encryption.as_ref(), r.headers_mut());
-    if let Some(a) = checksum {
+    if let Some((a, kind)) = checksum {
         set(r.headers_mut(), "x-amz-checksum-algorithm", a.name());
-        set(r.headers_mut(), "x-amz-checksum-type", "COMPOSITE");
+        set(r.headers_mut(), "x-amz-checksum-type", kind.name());
     }
     Ok(r)
 }
@@ -111,8 +138,21 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     let if_none_match = req.header("if-none-match").map(str::to_string);
     let if_match = req.header("if-match").map(str::to_string);
     let checksum = Algorithm::ALL.iter().find_map(|a| req.header(&a.header()).map(str::to_string));
+    let checksum_type = req
+        .header("x-amz-checksum-type")
+        .map(|t| {
+            ChecksumType::from_name(t)
+                .ok_or_else(|| S3Error::invalid_request("Value for x-amz-checksum-type header is invalid."))
+        })
+        .transpose()?;
+    let object_size = req
+        .header("x-amz-mp-object-size")
+        .map(|n| {
+            n.trim().parse::<u64>().map_err(|_| S3Error::invalid_argument("x-amz-mp-object-size must be a number"))
+        })
+        .transpose()?;
     let host = req.header("host").unwrap_or("localhost").to_string();
-    let body = req.read_small(4 << 20).await?;
+    let body = req.read_document(4 << 20, false).await?;
     let doc = xml::parse(&body).filter(|d| d.name == "CompleteMultipartUpload").ok_or_else(S3Error::malformed_xml)?;
     let mut parts = Vec::new();
     for p in doc.all("Part") {
@@ -127,7 +167,8 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
     }
     let customer_key = crate::sse::customer_key(req, crate::sse::CUSTOMER)?;
     let requester = req.requester.clone();
-    let completion = Completion { parts, if_none_match, if_match, checksum, customer_key, requester };
+    let completion =
+        Completion { parts, if_none_match, if_match, checksum, checksum_type, object_size, customer_key, requester };
     let record = objects.complete_upload(bucket, key, &id, completion).await?;
     let mut r = xml_response("CompleteMultipartUploadResult", |x| {
         x.elem("Location", &format!("http://{host}/{bucket}/{key}"))
@@ -135,7 +176,7 @@ pub(super) async fn complete(objects: &Arc<Objects>, req: &mut S3Request, bucket
             .elem("Key", key)
             .elem("ETag", &format!("\"{}\"", record.etag));
         if let Some(c) = &record.checksum {
-            x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value).elem("ChecksumType", "COMPOSITE");
+            x.elem(&format!("Checksum{}", c.algorithm.name()), &c.value).elem("ChecksumType", c.kind().name());
         }
     });
     set(r.headers_mut(), "etag", &format!("\"{}\"", record.etag));
@@ -166,7 +207,7 @@ pub(super) async fn list_parts(objects: &Arc<Objects>, req: &S3Request, bucket: 
         }
         x.elem("MaxParts", &max.to_string()).elem("IsTruncated", if page.truncated { "true" } else { "false" });
         if let Some(a) = page.upload.checksum {
-            x.elem("ChecksumAlgorithm", a.name()).elem("ChecksumType", "COMPOSITE");
+            x.elem("ChecksumAlgorithm", a.name()).elem("ChecksumType", page.upload.checksum_type.name());
         }
         for p in &page.parts {
             x.nest("Part", |x| {
@@ -222,7 +263,7 @@ pub(super) async fn list_uploads(objects: &Arc<Objects>, req: &S3Request, bucket
                 x.elem("StorageClass", u.storage_class.as_str())
                     .elem("Initiated", &format_iso8601_millis_z(u.created_ms as u64));
                 if let Some(a) = u.checksum {
-                    x.elem("ChecksumAlgorithm", a.name());
+                    x.elem("ChecksumAlgorithm", a.name()).elem("ChecksumType", u.checksum_type.name());
                 }
             });
         }

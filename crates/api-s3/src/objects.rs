@@ -99,8 +99,7 @@ pub(super) fn storage_class_of(req: &S3Request) -> Result<StorageClass, S3Error>
 fn checksum_header(headers: &mut HeaderMap, record: &ObjectRecord) {
     if let Some(c) = &record.checksum {
         set(headers, &c.algorithm.header(), &c.value);
-        let kind = if record.part_sizes.is_empty() { "FULL_OBJECT" } else { "COMPOSITE" };
-        set(headers, "x-amz-checksum-type", kind);
+        set(headers, "x-amz-checksum-type", c.kind().name());
     }
 }
 
@@ -205,7 +204,8 @@ pub(crate) fn stream_body(bytes: futures::stream::BoxStream<'static, squall_obje
     http_body_util::StreamBody::new(frames).boxed_unsync()
 }
 
-pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: &str, key: &str) -> Reply {
+pub(super) async fn get_object(state: &ApiState, req: &S3Request, bucket: &str, key: &str) -> Reply {
+    let objects = &state.objects;
     let conditions = conditions(req, "")?;
     let part =
         match req.param("partNumber") {
@@ -231,6 +231,11 @@ pub(super) async fn get_object(objects: &Arc<Objects>, req: &S3Request, bucket: 
         (record, range, empty())
     } else {
         let read = objects.get_object(bucket, key, version, &conditions, range).await?;
+        // Reading an SSE-KMS object's bytes takes the right to decrypt with its key (the
+        // body has not been sent yet).
+        if let Some(kms) = crate::sse::stored_kms_key(read.record.encryption.as_ref()) {
+            crate::sse::authorize_kms(state, req, &kms, &["kms:Decrypt"])?;
+        }
         let stream =
             read.body.map_ok(hyper::body::Frame::data).map_err(|e| -> squall_runtime::BoxError { Box::new(e) });
         (read.record, read.range, http_body_util::StreamBody::new(stream).boxed_unsync())

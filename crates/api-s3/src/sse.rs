@@ -1,13 +1,17 @@
 //! Server-side encryption headers: what a write asks for (`x-amz-server-side-encryption:
-//! AES256`, SSE-C's customer key), the key a read or a copy's source brings, the headers
-//! a response reports, and which operations take which: any other use is refused naming
-//! the header. SSE-KMS is refused by name (Squall has no KMS yet).
+//! AES256`, `aws:kms` with its key id, context and bucket key, SSE-C's customer key), the
+//! key a read or a copy's source brings, the headers a response reports, and which
+//! operations take which: any other use is refused naming the header. The caller's right
+//! to use a KMS key is checked here too ([`authorize_kms`]); S3's AWS-managed key needs
+//! none, as on AWS.
 
 use super::S3Request;
 use super::error::S3Error;
 use super::objects::set;
+use base64::Engine;
 use http::HeaderMap;
-use squall_objects::sse::{CustomerKey, Encryption, SseKind, SseRequest};
+use squall_api::ApiState;
+use squall_objects::sse::{Context, CustomerKey, Encryption, SseKind, SseRequest};
 
 const SSE: &str = "x-amz-server-side-encryption";
 pub(crate) const CUSTOMER: &str = "x-amz-server-side-encryption-customer-";
@@ -16,15 +20,13 @@ pub(crate) const COPY_CUSTOMER: &str = "x-amz-copy-source-server-side-encryption
 /// The encryption a write (PutObject, CopyObject, CreateMultipartUpload) asks for.
 pub(crate) fn requested(req: &S3Request) -> Result<Option<SseRequest>, S3Error> {
     let customer = customer_key(req, CUSTOMER)?;
-    for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"] {
-        if req.header(name).is_some() {
-            return Err(S3Error::not_implemented(&format!("SSE-KMS (the {name} header; Squall has no KMS)")));
-        }
-    }
-    if req.header("x-amz-server-side-encryption-bucket-key-enabled").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return Err(S3Error::not_implemented(
-            "S3 Bucket Keys (x-amz-server-side-encryption-bucket-key-enabled, an SSE-KMS setting)",
-        ));
+    let kms_only = [KMS_KEY, KMS_CONTEXT, BUCKET_KEY];
+    if req.header(SSE) != Some("aws:kms")
+        && let Some(name) = kms_only.into_iter().find(|h| req.header(h).is_some())
+    {
+        return Err(
+            S3Error::invalid_argument(format!("The {name} header requires {SSE}: aws:kms")).with("ArgumentName", name)
+        );
     }
     match (req.header(SSE), customer) {
         (None, None) => Ok(None),
@@ -33,12 +35,90 @@ pub(crate) fn requested(req: &S3Request) -> Result<Option<SseRequest>, S3Error> 
             "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
         )),
         (Some("AES256"), None) => Ok(Some(SseRequest::S3)),
-        (Some(v @ ("aws:kms" | "aws:kms:dsse")), None) => {
-            Err(S3Error::not_implemented(&format!("SSE-KMS ({SSE}: {v}; Squall has no KMS)")))
+        (Some("aws:kms"), None) => Ok(Some(SseRequest::Kms {
+            key_id: req.header(KMS_KEY).map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
+            context: context_of(req.header(KMS_CONTEXT))?,
+            bucket_key: match req.header(BUCKET_KEY).map(str::trim) {
+                None => false,
+                Some(v) => v.parse::<bool>().map_err(|_| {
+                    S3Error::invalid_argument(format!("{BUCKET_KEY} must be true or false"))
+                        .with("ArgumentName", BUCKET_KEY)
+                })?,
+            },
+        })),
+        (Some("aws:kms:dsse"), None) => {
+            Err(S3Error::not_implemented(&format!("dual-layer SSE-KMS ({SSE}: aws:kms:dsse)")))
         }
         (Some(v), None) => Err(S3Error::invalid_argument("The encryption method specified is not supported")
             .with("ArgumentName", SSE)
             .with("ArgumentValue", v)),
+    }
+}
+
+const KMS_KEY: &str = "x-amz-server-side-encryption-aws-kms-key-id";
+const KMS_CONTEXT: &str = "x-amz-server-side-encryption-context";
+const BUCKET_KEY: &str = "x-amz-server-side-encryption-bucket-key-enabled";
+
+/// `x-amz-server-side-encryption-context`: base64 of a JSON object of strings.
+fn context_of(header: Option<&str>) -> Result<Context, S3Error> {
+    let Some(v) = header else { return Ok(Context::new()) };
+    let invalid = || {
+        S3Error::invalid_argument(format!("{KMS_CONTEXT} must be base64-encoded UTF-8 JSON of string pairs"))
+            .with("ArgumentName", KMS_CONTEXT)
+    };
+    let json = base64::engine::general_purpose::STANDARD.decode(v.trim()).map_err(|_| invalid())?;
+    serde_json::from_slice(&json).map_err(|_| invalid())
+}
+
+/// Checks that the caller may use the KMS key an object is (or is to be) encrypted
+/// under: `kms:GenerateDataKey` to write (`kms:Decrypt` too for multipart uploads, whose
+/// parts open the key), `kms:Decrypt` to read. S3's AWS-managed key needs no grant, as on
+/// AWS (its key policy lets the account use it through S3).
+pub(crate) fn authorize_kms(
+    state: &ApiState,
+    req: &S3Request,
+    key: &KmsUse<'_>,
+    actions: &[&'static str],
+) -> Result<(), S3Error> {
+    let key_ref = match key {
+        KmsUse::Asked(None) => return Ok(()),
+        KmsUse::Asked(Some(key_ref)) => key_ref,
+        KmsUse::Stored(arn) => arn,
+    };
+    let (arn, aws_managed) = state.objects.resolve_kms_key(key_ref)?;
+    if aws_managed {
+        return Ok(());
+    }
+    for action in actions {
+        crate::access::authorize_kms_action(state, req, action, &arn)?;
+    }
+    Ok(())
+}
+
+/// A KMS key a request uses: one it names (`None`: the AWS-managed key), or the one an
+/// object was written under.
+pub(crate) enum KmsUse<'a> {
+    Asked(Option<&'a str>),
+    Stored(&'a str),
+}
+
+/// The KMS key the write `request` (or, without one, the bucket's default) uses.
+pub(crate) fn kms_key_of<'a>(
+    request: Option<&'a SseRequest>,
+    default: Option<&'a squall_objects::DefaultEncryption>,
+) -> Option<KmsUse<'a>> {
+    match request {
+        Some(SseRequest::Kms { key_id, .. }) => Some(KmsUse::Asked(key_id.as_deref())),
+        Some(_) => None,
+        None => default.and_then(|d| d.kms.as_ref()).map(|k| KmsUse::Asked(k.key_id.as_deref())),
+    }
+}
+
+/// The KMS key a stored object's bytes are sealed under, if any.
+pub(crate) fn stored_kms_key(enc: Option<&Encryption>) -> Option<KmsUse<'_>> {
+    match enc.map(|e| &e.kind) {
+        Some(SseKind::Kms { key_arn, .. }) => Some(KmsUse::Stored(key_arn)),
+        _ => None,
     }
 }
 
@@ -67,6 +147,13 @@ pub(crate) fn report(enc: Option<&Encryption>, headers: &mut HeaderMap) {
         Some(SseKind::Customer { key_md5 }) => {
             set(headers, &format!("{CUSTOMER}algorithm"), "AES256");
             set(headers, &format!("{CUSTOMER}key-MD5"), key_md5);
+        }
+        Some(SseKind::Kms { key_arn, bucket_key, .. }) => {
+            set(headers, SSE, "aws:kms");
+            set(headers, KMS_KEY, key_arn);
+            if *bucket_key {
+                set(headers, BUCKET_KEY, "true");
+            }
         }
         None => {}
     }

@@ -34,6 +34,12 @@ pub enum Resource {
     Parameter,
     /// `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>`.
     Secret,
+    /// `arn:aws:kms:<region>:<account>:key/<id>`: the key a `KeyId` names, an alias resolved
+    /// to its key (Decrypt: the key its ciphertext names).
+    KmsKey,
+    /// `arn:aws:kms:<region>:<account>:alias/<name>`, and the keys the alias points to
+    /// before and after (each checked).
+    KmsAlias,
     /// `arn:aws:iam::<account>:user/<path><name>`.
     User,
     /// `arn:aws:iam::<account>:group/<path><name>`.
@@ -66,7 +72,7 @@ pub enum Resource {
 #[derive(Debug, Clone, Copy)]
 pub struct Action {
     /// The service as botocore names its model (`dynamodb`, `dynamodbstreams`, `sqs`,
-    /// `sns`, `ssm`, `secretsmanager`, `lambda`, `s3`, `iam`, `sts`).
+    /// `sns`, `ssm`, `secretsmanager`, `kms`, `lambda`, `s3`, `iam`, `sts`).
     pub service: &'static str,
     /// The operation, as botocore names it.
     pub operation: &'static str,
@@ -80,7 +86,8 @@ pub struct Action {
 ///
 /// Where AWS authorizes an operation as another action, the row says so: S3's ListObjectsV2
 /// and HeadBucket are `s3:ListBucket`, SQS's and SNS's batches are their single actions,
-/// Lambda's Invoke is `lambda:InvokeFunction`.
+/// Lambda's Invoke is `lambda:InvokeFunction`, KMS's ReEncrypt is `kms:ReEncryptFrom` on
+/// its source key (and `kms:ReEncryptTo` on its destination, checked beside it).
 ///
 /// Some operations are authorized once per resource or item they name, which one row cannot
 /// say all of: BatchGetItem and BatchWriteItem once per table, GetParameters and
@@ -185,6 +192,33 @@ pub static ACTIONS: &[Action] = &[
     row("secretsmanager", "UntagResource", "secretsmanager:UntagResource", Resource::Secret),
     row("secretsmanager", "UpdateSecret", "secretsmanager:UpdateSecret", Resource::Secret),
     row("secretsmanager", "UpdateSecretVersionStage", "secretsmanager:UpdateSecretVersionStage", Resource::Secret),
+    // KMS
+    row("kms", "CancelKeyDeletion", "kms:CancelKeyDeletion", Resource::KmsKey),
+    row("kms", "CreateAlias", "kms:CreateAlias", Resource::KmsAlias),
+    row("kms", "CreateKey", "kms:CreateKey", Resource::Any),
+    row("kms", "Decrypt", "kms:Decrypt", Resource::KmsKey),
+    row("kms", "DeleteAlias", "kms:DeleteAlias", Resource::KmsAlias),
+    row("kms", "DescribeKey", "kms:DescribeKey", Resource::KmsKey),
+    row("kms", "DisableKey", "kms:DisableKey", Resource::KmsKey),
+    row("kms", "DisableKeyRotation", "kms:DisableKeyRotation", Resource::KmsKey),
+    row("kms", "EnableKey", "kms:EnableKey", Resource::KmsKey),
+    row("kms", "EnableKeyRotation", "kms:EnableKeyRotation", Resource::KmsKey),
+    row("kms", "Encrypt", "kms:Encrypt", Resource::KmsKey),
+    row("kms", "GenerateDataKey", "kms:GenerateDataKey", Resource::KmsKey),
+    row("kms", "GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext", Resource::KmsKey),
+    row("kms", "GenerateRandom", "kms:GenerateRandom", Resource::Any),
+    row("kms", "GetKeyPolicy", "kms:GetKeyPolicy", Resource::KmsKey),
+    row("kms", "GetKeyRotationStatus", "kms:GetKeyRotationStatus", Resource::KmsKey),
+    row("kms", "ListAliases", "kms:ListAliases", Resource::Any),
+    row("kms", "ListKeyPolicies", "kms:ListKeyPolicies", Resource::KmsKey),
+    row("kms", "ListKeys", "kms:ListKeys", Resource::Any),
+    row("kms", "ListResourceTags", "kms:ListResourceTags", Resource::KmsKey),
+    row("kms", "ReEncrypt", "kms:ReEncryptFrom", Resource::KmsKey),
+    row("kms", "ScheduleKeyDeletion", "kms:ScheduleKeyDeletion", Resource::KmsKey),
+    row("kms", "TagResource", "kms:TagResource", Resource::KmsKey),
+    row("kms", "UntagResource", "kms:UntagResource", Resource::KmsKey),
+    row("kms", "UpdateAlias", "kms:UpdateAlias", Resource::KmsAlias),
+    row("kms", "UpdateKeyDescription", "kms:UpdateKeyDescription", Resource::KmsKey),
     // Lambda
     row("lambda", "AddPermission", "lambda:AddPermission", Resource::Function),
     row("lambda", "CreateEventSourceMapping", "lambda:CreateEventSourceMapping", Resource::Any),

@@ -46,7 +46,7 @@ pub struct ApiState {
     pub topics: Arc<squall_topics::Topics>,
     /// The objects service.
     pub objects: Arc<squall_objects::Objects>,
-    /// Parameter Store and Secrets Manager.
+    /// Parameter Store, Secrets Manager and KMS.
     pub params: Arc<squall_params::Params>,
     /// IAM's users, groups, roles and policies.
     pub identities: Arc<squall_identity::Identities>,

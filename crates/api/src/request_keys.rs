@@ -15,14 +15,15 @@ pub fn request_tags<'t>(keys: &mut Context, tags: impl IntoIterator<Item = (&'t 
     keys.set_all("aws:TagKeys", names);
 }
 
-/// The tag keys of a JSON input: `Tags` (or SQS's `tags`) as a list of `{Key, Value}` or
-/// as a map, and `TagKeys` of an untagging.
+/// The tag keys of a JSON input: `Tags` (or SQS's `tags`) as a list of `{Key, Value}` (KMS's
+/// `{TagKey, TagValue}`) or as a map, and `TagKeys` of an untagging.
 pub fn of_json(input: &Map<String, Value>) -> Context {
     let mut keys = Context::default();
     match input.get("Tags").or_else(|| input.get("tags")) {
         Some(Value::Array(list)) => {
             let pairs = list.iter().filter_map(Value::as_object).filter_map(|t| {
-                Some((t.get("Key")?.as_str()?, t.get("Value").and_then(Value::as_str).unwrap_or_default()))
+                let key = t.get("Key").or_else(|| t.get("TagKey"))?.as_str()?;
+                Some((key, t.get("Value").or_else(|| t.get("TagValue")).and_then(Value::as_str).unwrap_or_default()))
             });
             request_tags(&mut keys, pairs);
         }

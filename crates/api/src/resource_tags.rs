@@ -27,6 +27,8 @@ pub fn of(state: &ApiState, arn: &str) -> Vec<(String, String)> {
             tags(path).or_else(|| tags(&path[1.min(path.len())..])).map(|t| t.into_iter().collect()).unwrap_or_default()
         }
         "secretsmanager" => state.params.secrets.describe(arn).map(|s| s.head.tags).unwrap_or_default(),
+        // A key's tags (aliases have none).
+        "kms" if rest.starts_with("key/") => state.params.keys.info(arn).map(|k| k.tags).unwrap_or_default(),
         "events" => state.events.tags_of(arn).unwrap_or_default(),
         // A function's tags, whichever version or alias the ARN names.
         "lambda" => {

@@ -72,6 +72,24 @@ impl Expected {
     }
 }
 
+/// Checks a small body read whole (an XML document) against the digests its request
+/// promised: `Content-MD5`, and the checksum given up front or in `trailers`.
+pub fn check_digests(expected: &Expected, body: &[u8], trailers: &[(Algorithm, String)]) -> Result<()> {
+    if let Some(want) = expected.check_form()?
+        && want != <[u8; 16]>::from(Md5::digest(body))
+    {
+        return Err(Error::BadDigest("The Content-MD5 you specified did not match what we received.".into()));
+    }
+    if let Some(a) = expected.checksum {
+        let given =
+            expected.checksum_value.clone().or_else(|| trailers.iter().find(|(t, _)| *t == a).map(|(_, v)| v.clone()));
+        if given.is_some_and(|given| given != crate::checksum::checksum_of(a, body)) {
+            return Err(mismatch(a));
+        }
+    }
+    Ok(())
+}
+
 /// S3's error for a checksum that does not match the bytes (or is no checksum at all).
 fn mismatch(a: Algorithm) -> Error {
     Error::BadDigest(format!("The {} you specified did not match the calculated checksum.", a.name()))

@@ -101,6 +101,14 @@ pub enum Error {
     /// A tag breaking S3's rules.
     #[error("{0}")]
     InvalidTag(String),
+    /// The KMS refused (`code`: S3's name for it, `KMS.NotFoundException`, …).
+    #[error("{message}")]
+    Kms {
+        /// S3's code.
+        code: &'static str,
+        /// What the KMS said.
+        message: String,
+    },
     /// A storage class S3 does not have (`InvalidStorageClass`).
     #[error("The storage class you specified is not valid: {0}")]
     InvalidStorageClass(String),

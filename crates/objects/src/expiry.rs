@@ -102,6 +102,11 @@ pub struct NoncurrentTransition {
     pub class: StorageClass,
 }
 
+/// Objects smaller than this do not move to another class unless their rule filters by
+/// size (S3's default since 2024, `all_storage_classes_128K`; `varies_by_storage_class`
+/// differs only for the archive classes, which are not served).
+pub const MIN_TRANSITION_SIZE: u64 = 128 << 10;
+
 /// How far along S3's transition waterfall a class is: lifecycle moves versions only
 /// further along it.
 fn rank(class: StorageClass) -> u8 {
@@ -124,7 +129,8 @@ fn transition_target(
     now: i64,
 ) -> Option<StorageClass> {
     let mut due_classes: Vec<StorageClass> = Vec::new();
-    for r in rules {
+    let sized = |r: &LifecycleRule| r.filter.size_greater.is_some() || r.filter.size_less.is_some();
+    for r in rules.iter().filter(|r| record.size >= MIN_TRANSITION_SIZE || sized(r)) {
         match noncurrent {
             None => due_classes.extend(
                 r.transitions
@@ -150,6 +156,9 @@ fn transition_target(
 pub struct Lifecycle {
     /// The XML document PutBucketLifecycleConfiguration stored.
     pub document: String,
+    /// `x-amz-transition-default-minimum-object-size` as given, returned on reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_transition_size: Option<String>,
     /// Its rules.
     pub rules: Vec<LifecycleRule>,
 }

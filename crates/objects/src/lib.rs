@@ -40,12 +40,12 @@ pub mod sse;
 pub mod storage_class;
 pub mod versions;
 
-pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource};
+pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource, check_digests};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListRequest};
 pub use multipart::{CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
-pub use service::{BucketRecord, DefaultEncryption, Objects};
+pub use service::{BucketRecord, DefaultEncryption, KmsDefault, Objects};
 pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};
 
 mod lifecycle;

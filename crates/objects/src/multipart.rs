@@ -8,7 +8,7 @@
 
 use crate::body::{ByteSource, Expected, StreamSource, write_body};
 use crate::checked::{ATTEMPTS, Read, too_busy};
-use crate::checksum::{Algorithm, Hasher};
+use crate::checksum::{Algorithm, ChecksumType, Hasher};
 use crate::conditions::Conditions;
 use crate::events::Requester;
 use crate::names::check_key;
@@ -42,9 +42,13 @@ pub struct UploadRecord {
     /// The object's tags.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
-    /// The checksum every part gets, and the object a composite of them.
+    /// The checksum every part gets, and the object a composite of them or (a CRC) the
+    /// whole object's, as `checksum_type` says.
     #[serde(default)]
     pub checksum: Option<Algorithm>,
+    /// What the object's checksum covers.
+    #[serde(default, skip_serializing_if = "ChecksumType::is_composite")]
+    pub checksum_type: ChecksumType,
     /// How the parts, and so the object, are encrypted (one data key for all of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::sse::Encryption>,
@@ -102,6 +106,11 @@ pub struct Completion {
     /// The object's checksum as the client computed it (`x-amz-checksum-<alg>`), checked
     /// against the parts'.
     pub checksum: Option<String>,
+    /// What the client says the object's checksum covers (`x-amz-checksum-type`); it must
+    /// be what the upload was created with.
+    pub checksum_type: Option<ChecksumType>,
+    /// The object's size as the client reckons it (`x-amz-mp-object-size`), checked.
+    pub object_size: Option<u64>,
     /// The customer key of an upload encrypted with one, if the client repeats it (it must
     /// be that key).
     pub customer_key: Option<CustomerKey>,
@@ -151,27 +160,30 @@ impl Objects {
         bucket: &str,
         key: &str,
         (meta, tags, lock, storage_class): NewUpload,
-        checksum: Option<Algorithm>,
+        checksum: Option<(Algorithm, ChecksumType)>,
         sse: Option<&SseRequest>,
     ) -> Result<(String, Option<crate::sse::Encryption>)> {
         check_key(key)?;
         let tags = crate::object::tag_set(tags)?;
         let b = self.get_bucket(bucket)?;
-        let (lock_config, encrypted) = {
+        let (lock_config, default) = {
             let s = b.settings();
-            (s.object_lock.clone(), s.encryption.is_some())
+            (s.object_lock.clone(), s.encryption.as_ref().map(crate::service::DefaultEncryption::request))
         };
         // Checked now, applied at completion (with the default retention of that moment).
         crate::lock::for_new_version(lock_config.as_ref(), lock.clone(), self.now_ms())?;
-        let default = encrypted.then_some(SseRequest::S3);
-        let encryption = sse.or(default.as_ref()).map(|r| crate::sse::new_key(&self.master_key, r).0);
+        let encryption = match sse.or(default.as_ref()) {
+            Some(r) => Some(crate::sse::new_key(self.keys(), r, &format!("{bucket}/{key}")).await?.0),
+            None => None,
+        };
         let id = format!("{}{}", uuid_hex(), uuid_hex());
         let record = UploadRecord {
             key: key.into(),
             created_ms: self.now_ms(),
             meta,
             tags,
-            checksum,
+            checksum: checksum.map(|(a, _)| a),
+            checksum_type: checksum.map(|(_, t)| t).unwrap_or_default(),
             encryption: encryption.clone(),
             lock,
             storage_class,
@@ -242,7 +254,7 @@ impl Objects {
     ) -> Result<(PartRecord, Option<Algorithm>, Option<crate::sse::Encryption>)> {
         check_part_number(number)?;
         let upload = self.load_upload(bucket, key, upload_id).await?;
-        let data_key = crate::sse::open_key(&self.master_key, upload.encryption.as_ref(), customer_key)?;
+        let data_key = crate::sse::open_key(self.keys(), upload.encryption.as_ref(), customer_key)?;
         match (upload.checksum, expected.checksum) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::InvalidRequest(format!(
@@ -322,7 +334,7 @@ impl Objects {
         check_part_number(number)?;
         self.load_upload(bucket, key, upload_id).await?;
         let source = self.copy_source(source_bucket, source_key, source_version).await?;
-        let source_data_key = crate::sse::open_key(&self.master_key, source.encryption.as_ref(), source_sse)?;
+        let source_data_key = crate::sse::open_key(self.keys(), source.encryption.as_ref(), source_sse)?;
         conditions.check_copy_source(&source)?;
         let (start, end) = match range {
             None => (0, source.size),
@@ -421,7 +433,7 @@ impl Objects {
         read.saw(&table, upload_id.as_bytes(), b"", upload_row.as_deref());
         let upload = self.load_upload(bucket, key, upload_id).await?;
         if completion.customer_key.is_some() {
-            crate::sse::open_key(&self.master_key, upload.encryption.as_ref(), completion.customer_key.as_ref())?;
+            crate::sse::open_key(self.keys(), upload.encryption.as_ref(), completion.customer_key.as_ref())?;
         }
         let rows = self.load_part_rows(bucket, upload_id, 0, MAX_PARTS as usize).await?;
         let mut stored = Vec::with_capacity(rows.len());
@@ -442,11 +454,36 @@ impl Objects {
             }
             chosen.push(part.clone());
         }
+        let size: u64 = chosen.iter().map(|p| p.size).sum();
+        if let Some(given) = completion.object_size.filter(|n| *n != size) {
+            return Err(Error::InvalidRequest(format!(
+                "The provided 'x-amz-mp-object-size' header value {given} does not match what was computed: {size}"
+            )));
+        }
         let mut md5s = Vec::with_capacity(16 * chosen.len());
         for p in &chosen {
             md5s.extend(hex::decode(&p.etag).map_err(|e| corrupt("a part's ETag", e))?);
         }
+        if let Some(t) = completion.checksum_type.filter(|t| *t != upload.checksum_type) {
+            return Err(Error::InvalidRequest(format!(
+                "The upload was created using the {} checksum mode. The complete request must use the same checksum mode, not {}.",
+                upload.checksum_type.name(),
+                t.name()
+            )));
+        }
+        let part_crc = |p: &PartRecord| {
+            p.checksum.as_deref().and_then(crate::checksum::crc_value).ok_or_else(|| corrupt("a part's CRC", "missing"))
+        };
         let checksum = match upload.checksum {
+            // The parts' CRCs combined: the CRC of the whole object, no byte read again.
+            Some(a) if upload.checksum_type == ChecksumType::FullObject => {
+                let mut crc = part_crc(&chosen[0])?;
+                for p in &chosen[1..] {
+                    crc = crate::checksum::combine(a, crc, part_crc(p)?, p.size)
+                        .ok_or_else(|| corrupt("a full-object checksum", "not a CRC"))?;
+                }
+                Some(StoredChecksum { algorithm: a, value: crate::checksum::crc_digest(a, crc) })
+            }
             Some(a) => {
                 let mut h = Hasher::new(a);
                 for p in &chosen {
@@ -477,7 +514,7 @@ impl Objects {
             (s.versioning, s.object_lock.clone())
         };
         let mut record = ObjectRecord {
-            size: chosen.iter().map(|p| p.size).sum(),
+            size,
             etag: format!("{}-{}", hex::encode(Md5::digest(&md5s)), chosen.len()),
             modified_ms: self.now_ms(),
             meta: upload.meta,

@@ -173,15 +173,16 @@ impl Objects {
         let mut put = put;
         put.tags = tag_set(std::mem::take(&mut put.tags))?;
         let b = self.get_bucket(bucket)?;
-        let (lock_config, encrypted) = {
+        let (lock_config, default) = {
             let s = b.settings();
-            (s.object_lock.clone(), s.encryption.is_some())
+            (s.object_lock.clone(), s.encryption.as_ref().map(crate::service::DefaultEncryption::request))
         };
         let lock = crate::lock::for_new_version(lock_config.as_ref(), put.lock.take(), self.now_ms())?;
-        let default = encrypted.then_some(SseRequest::S3);
-        let sealing = put.sse.as_ref().or(default.as_ref()).map(|r| sse::new_key(&self.master_key, r));
-        let (encryption, seal) = match sealing {
-            Some((enc, key)) => (Some(enc), Some(sse::Sealing::object(key))),
+        let (encryption, seal) = match put.sse.as_ref().or(default.as_ref()) {
+            Some(r) => {
+                let (enc, key) = sse::new_key(self.keys(), r, &format!("{bucket}/{key}")).await?;
+                (Some(enc), Some(sse::Sealing::object(key)))
+            }
             None => (None, None),
         };
         let written = write_body(self.blobs.as_ref(), source, &put.expected, INLINE_MAX, seal).await?;
@@ -286,7 +287,7 @@ impl Objects {
     ) -> Result<(ObjectRecord, Option<(u64, u64)>)> {
         self.get_bucket(bucket)?;
         let (record, _) = self.read_version(bucket, key, version).await?;
-        sse::open_key(&self.master_key, record.encryption.as_ref(), customer_key)?;
+        sse::open_key(self.keys(), record.encryption.as_ref(), customer_key)?;
         conditions.check_read(&record)?;
         let range = range.map(|r| r.resolve(record.size)).transpose()?;
         Ok((record, range))
@@ -319,7 +320,7 @@ impl Objects {
             Some((first, last)) => (first, last + 1),
             None => (0, record.size),
         };
-        let data_key = sse::open_key(&self.master_key, record.encryption.as_ref(), customer_key)?;
+        let data_key = sse::open_key(self.keys(), record.encryption.as_ref(), customer_key)?;
         let body = self.read_plain(&record, data_key.map(Arc::new), start, end).await?;
         record.inline = Bytes::new();
         Ok(ObjectRead { record, range, body })
@@ -467,8 +468,7 @@ impl Objects {
         check_key(key)?;
         self.get_bucket(bucket)?;
         let source = self.copy_source(&copy.source_bucket, &copy.source_key, copy.source_version.as_deref()).await?;
-        let source_key =
-            sse::open_key(&self.master_key, source.encryption.as_ref(), copy.source_customer_key.as_ref())?;
+        let source_key = sse::open_key(self.keys(), source.encryption.as_ref(), copy.source_customer_key.as_ref())?;
         copy.source_conditions.check_copy_source(&source)?;
         let same = copy.source_bucket == bucket && copy.source_key == key && copy.source_version.is_none();
         let changes = copy.replace_meta.is_some()

@@ -34,8 +34,19 @@ pub struct ObjectMeta {
 pub struct StoredChecksum {
     /// Which algorithm.
     pub algorithm: Algorithm,
-    /// The base64 digest (for a multipart object, of its parts' digests, with `-N`).
+    /// The base64 digest: of the whole object, or for a composite multipart checksum of
+    /// its parts' digests, with `-N`.
     pub value: String,
+}
+
+impl StoredChecksum {
+    /// What it covers: composite values end in `-<parts>` (base64 has no `-`).
+    pub fn kind(&self) -> crate::checksum::ChecksumType {
+        match self.value.contains('-') {
+            true => crate::checksum::ChecksumType::Composite,
+            false => crate::checksum::ChecksumType::FullObject,
+        }
+    }
 }
 
 /// A stretch of an object's bytes held in one blob.

@@ -60,9 +60,38 @@ pub struct BucketRecord {
     pub encryption: Option<DefaultEncryption>,
 }
 
-/// A bucket's default encryption (PutBucketEncryption): SSE-S3, the only one Squall has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DefaultEncryption {}
+/// A bucket's default encryption (PutBucketEncryption): SSE-S3, or SSE-KMS when `kms`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultEncryption {
+    /// SSE-KMS under this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms: Option<KmsDefault>,
+}
+
+/// A bucket's default SSE-KMS key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsDefault {
+    /// `KMSMasterKeyID` (`None`: S3's AWS-managed key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// `BucketKeyEnabled`.
+    #[serde(default)]
+    pub bucket_key: bool,
+}
+
+impl DefaultEncryption {
+    /// What a write without encryption headers asks for.
+    pub fn request(&self) -> crate::sse::SseRequest {
+        match &self.kms {
+            None => crate::sse::SseRequest::S3,
+            Some(k) => crate::sse::SseRequest::Kms {
+                key_id: k.key_id.clone(),
+                context: Default::default(),
+                bucket_key: k.bucket_key,
+            },
+        }
+    }
+}
 
 /// A bucket while the server runs.
 pub(crate) struct Bucket {
@@ -135,6 +164,8 @@ pub struct Objects {
     pub(crate) event_sink: std::sync::OnceLock<Arc<dyn crate::events::EventSink>>,
     /// The key SSE-S3 data keys are sealed under.
     pub(crate) master_key: [u8; 32],
+    /// The KMS SSE-KMS data keys come from (set once, before start).
+    pub(crate) kms: std::sync::OnceLock<Arc<dyn crate::sse::KeyService>>,
     /// This server among those of the store.
     pub(crate) cluster: Cluster,
     /// Whether other servers write the store too (read-check-writes are then checked at
@@ -193,7 +224,25 @@ impl Objects {
             lifecycle_changed: Default::default(),
             clock,
             event_sink: std::sync::OnceLock::new(),
+            kms: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Wires the KMS SSE-KMS asks for data keys.
+    pub fn set_key_service(&self, kms: Arc<dyn crate::sse::KeyService>) {
+        let _ = self.kms.set(kms);
+    }
+
+    /// The ARN of the KMS key `key_ref` names, and whether it is AWS-managed.
+    pub fn resolve_kms_key(&self, key_ref: &str) -> Result<(String, bool)> {
+        let kms =
+            self.kms.get().ok_or_else(|| Error::NotImplemented("SSE-KMS (this server has no KMS wired)".into()))?;
+        kms.resolve(key_ref)
+    }
+
+    /// The keys data keys are sealed under.
+    pub(crate) fn keys(&self) -> crate::sse::Keys<'_> {
+        crate::sse::Keys { master: &self.master_key, kms: self.kms.get().map(|k| k.as_ref()) }
     }
 
     /// Takes buckets' settings as stored now, after another server changed them: buckets

@@ -1,8 +1,10 @@
-//! Server-side encryption: SSE-S3 (Squall's master key) and SSE-C (the caller's key).
+//! Server-side encryption: SSE-S3 (Squall's master key), SSE-KMS (a key of Squall's KMS)
+//! and SSE-C (the caller's key).
 //!
 //! Every encrypted object has a data key of its own, 32 random bytes, kept in its record
 //! sealed (AES-256-GCM) under the master key or under the customer's key, which is never
-//! stored: a read with another key cannot open it. The bytes are sealed in chunks of
+//! stored: a read with another key cannot open it; or for SSE-KMS made and sealed by the
+//! KMS ([`KeyService`]), bound to the object's ARN as encryption context. The bytes are sealed in chunks of
 //! [`CHUNK`] bytes, each with its 16-byte tag, so a ranged read decrypts only the chunks it
 //! touches and a write streams in constant memory. A chunk's nonce is its piece (0 for a
 //! PUT, the part number for a multipart upload's part) and its index; the last chunk of a
@@ -11,11 +13,38 @@
 //! part: a part sent again is sealed under another key, so no key ever sees a nonce twice.
 
 use crate::{Error, Result};
+use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::{Bytes, BytesMut};
 use ring::aead;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An encryption context: KMS binds a sealed data key to it.
+pub type Context = BTreeMap<String, String>;
+
+/// The KMS SSE-KMS asks for data keys (the server's, over `squall_params::Keys`).
+#[async_trait]
+pub trait KeyService: Send + Sync {
+    /// A fresh 32-byte data key under `key_ref` (an id, ARN or alias; `None`: S3's
+    /// AWS-managed key, `alias/aws/s3`), bound to `context`: the key, the key sealed by
+    /// the KMS, and the KMS key's ARN.
+    async fn generate(&self, key_ref: Option<&str>, context: &Context) -> Result<([u8; 32], Vec<u8>, String)>;
+
+    /// Opens a data key [`KeyService::generate`] sealed with `context`.
+    fn open(&self, sealed: &[u8], context: &Context) -> Result<[u8; 32]>;
+
+    /// The ARN of the key `key_ref` names, and whether it is AWS-managed.
+    fn resolve(&self, key_ref: &str) -> Result<(String, bool)>;
+}
+
+/// The keys data keys are sealed under: the master key, and the KMS once wired.
+#[derive(Clone, Copy)]
+pub(crate) struct Keys<'a> {
+    pub(crate) master: &'a [u8; 32],
+    pub(crate) kms: Option<&'a dyn KeyService>,
+}
 
 /// Plaintext bytes per sealed chunk.
 pub const CHUNK: usize = 64 << 10;
@@ -43,6 +72,19 @@ pub enum SseKind {
     Customer {
         /// The key's MD5, base64.
         key_md5: String,
+    },
+    /// A KMS key (`x-amz-server-side-encryption: aws:kms`); the sealed data key is the
+    /// KMS's ciphertext.
+    Kms {
+        /// The KMS key's ARN.
+        key_arn: String,
+        /// The encryption context the data key is bound to (the caller's, and
+        /// `aws:s3:arn`).
+        #[serde(default)]
+        context: Context,
+        /// Whether the context names the bucket rather than the object (S3 Bucket Keys).
+        #[serde(default)]
+        bucket_key: bool,
     },
 }
 
@@ -92,6 +134,15 @@ pub enum SseRequest {
     S3,
     /// SSE-C with this key.
     Customer(CustomerKey),
+    /// SSE-KMS under this key (`None`: S3's AWS-managed key), with the caller's context.
+    Kms {
+        /// The key's id, ARN or alias.
+        key_id: Option<String>,
+        /// The caller's encryption context (`aws:s3:arn` is added).
+        context: Context,
+        /// S3 Bucket Keys: the context names the bucket.
+        bucket_key: bool,
+    },
 }
 
 /// AES-256-GCM under `key` (ring's, whose AES-NI and carry-less multiply code runs at
@@ -209,7 +260,7 @@ impl DataKey {
 pub(crate) fn etag(enc: Option<&Encryption>, md5: &[u8; 16]) -> String {
     use md5::Digest;
     match enc {
-        Some(Encryption { kind: SseKind::Customer { .. }, sealed_key }) => {
+        Some(Encryption { kind: SseKind::Customer { .. } | SseKind::Kms { .. }, sealed_key }) => {
             hex::encode(md5::Md5::new().chain_update(sealed_key.as_bytes()).chain_update(md5).finalize())
         }
         _ => hex::encode(md5),
@@ -221,36 +272,57 @@ pub(crate) fn sealed_len(plain: u64) -> u64 {
     plain + TAG as u64 * plain.div_ceil(CHUNK as u64)
 }
 
-/// A new data key for a write asking for `request`, sealed as its record keeps it.
-pub(crate) fn new_key(master: &[u8; 32], request: &SseRequest) -> (Encryption, DataKey) {
+/// A new data key for a write of `object` (`bucket/key`) asking for `request`, sealed as
+/// its record keeps it.
+pub(crate) async fn new_key(keys: Keys<'_>, request: &SseRequest, object: &str) -> Result<(Encryption, DataKey)> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).expect("the OS random source works");
     let (wrapping, kind) = match request {
-        SseRequest::S3 => (master, SseKind::S3),
+        SseRequest::S3 => (keys.master, SseKind::S3),
         SseRequest::Customer(c) => (&c.key, SseKind::Customer { key_md5: c.md5.clone() }),
+        SseRequest::Kms { key_id, context, bucket_key } => {
+            let kms = keys.kms.ok_or_else(|| Error::NotImplemented("SSE-KMS (this server has no KMS wired)".into()))?;
+            let mut context = context.clone();
+            let bucket = object.split('/').next().unwrap_or(object);
+            let arn = if *bucket_key { bucket } else { object };
+            context.entry("aws:s3:arn".into()).or_insert_with(|| format!("arn:aws:s3:::{arn}"));
+            let (key, sealed, key_arn) = kms.generate(key_id.as_deref(), &context).await?;
+            let kind = SseKind::Kms { key_arn, context, bucket_key: *bucket_key };
+            return Ok((Encryption { kind, sealed_key: STANDARD.encode(sealed) }, DataKey::new(&key)));
+        }
     };
     let mut nonce = [0u8; 12];
     getrandom::fill(&mut nonce).expect("the OS random source works");
     let mut sealed = key.to_vec();
     seal_in_place(&cipher(wrapping), nonce, KEY_AAD, &mut sealed);
     let sealed_key = STANDARD.encode([nonce.as_slice(), &sealed].concat());
-    (Encryption { kind, sealed_key }, DataKey::new(&key))
+    Ok((Encryption { kind, sealed_key }, DataKey::new(&key)))
 }
 
 /// Opens the data key of an object encrypted as `enc`, with the customer key the request
 /// brought (`given`), with S3's errors: SSE-C without a key, with another key, or a key
 /// given for an object that has none.
 pub(crate) fn open_key(
-    master: &[u8; 32],
+    keys: Keys<'_>,
     enc: Option<&Encryption>,
     given: Option<&CustomerKey>,
 ) -> Result<Option<DataKey>> {
     let wrapping = match (enc.map(|e| &e.kind), given) {
         (None, None) => return Ok(None),
-        (None, Some(_)) | (Some(SseKind::S3), Some(_)) => {
+        (None, Some(_)) | (Some(SseKind::S3 | SseKind::Kms { .. }), Some(_)) => {
             return Err(Error::InvalidRequest("The encryption parameters are not applicable to this object.".into()));
         }
-        (Some(SseKind::S3), None) => master,
+        (Some(SseKind::Kms { context, .. }), None) => {
+            let kms = keys.kms.ok_or_else(|| Error::NotImplemented("SSE-KMS (this server has no KMS wired)".into()))?;
+            let sealed = STANDARD.decode(&enc.expect("an encrypted object").sealed_key).map_err(|_| {
+                Error::Storage(squall_storage::Error::Corrupt {
+                    what: "an encrypted object".into(),
+                    detail: "its KMS data key is not base64".into(),
+                })
+            })?;
+            return Ok(Some(DataKey::new(&kms.open(&sealed, context)?)));
+        }
+        (Some(SseKind::S3), None) => keys.master,
         (Some(SseKind::Customer { .. }), None) => return Err(Error::SseCustomerKeyRequired),
         (Some(SseKind::Customer { key_md5 }), Some(c)) if *key_md5 != c.md5 => {
             return Err(Error::SseCustomerKeyMismatch);
@@ -387,8 +459,12 @@ mod tests {
     use super::*;
     use futures::StreamExt;
 
+    fn master(k: &[u8; 32]) -> Keys<'_> {
+        Keys { master: k, kms: None }
+    }
+
     fn key() -> std::sync::Arc<DataKey> {
-        std::sync::Arc::new(new_key(&[1; 32], &SseRequest::S3).1)
+        std::sync::Arc::new(DataKey::new(&[7; 32]))
     }
 
     async fn roundtrip(size: usize, lo: u64, hi: u64) {
@@ -424,21 +500,24 @@ mod tests {
         roundtrip(5 * CHUNK + 17, 2 * CHUNK as u64 + 5, 2 * CHUNK as u64 + 6).await;
     }
 
-    #[test]
-    fn keys_open_only_for_their_owner() {
+    #[tokio::test]
+    async fn keys_open_only_for_their_owner() {
         let c = CustomerKey::parse("AES256", &STANDARD.encode([9u8; 32]), &{
             use md5::Digest;
             STANDARD.encode(md5::Md5::digest([9u8; 32]))
         })
         .unwrap();
-        let (enc, _) = new_key(&[1; 32], &SseRequest::Customer(c.clone()));
-        assert!(open_key(&[1; 32], Some(&enc), Some(&c)).unwrap().is_some());
-        assert!(matches!(open_key(&[1; 32], Some(&enc), None), Err(Error::SseCustomerKeyRequired)));
+        let (one, two) = ([1; 32], [2; 32]);
+        let (enc, _) = new_key(master(&one), &SseRequest::Customer(c.clone()), "b/k").await.unwrap();
+        assert!(open_key(master(&one), Some(&enc), Some(&c)).unwrap().is_some());
+        assert!(matches!(open_key(master(&one), Some(&enc), None), Err(Error::SseCustomerKeyRequired)));
         let other = CustomerKey { key: [8; 32], md5: c.md5.clone() };
-        assert!(matches!(open_key(&[1; 32], Some(&enc), Some(&other)), Err(Error::SseCustomerKeyMismatch)));
-        let (s3, _) = new_key(&[1; 32], &SseRequest::S3);
-        assert!(open_key(&[2; 32], Some(&s3), None).is_err(), "another master key opens nothing");
-        assert!(matches!(open_key(&[1; 32], Some(&s3), Some(&c)), Err(Error::InvalidRequest(_))));
+        assert!(matches!(open_key(master(&one), Some(&enc), Some(&other)), Err(Error::SseCustomerKeyMismatch)));
+        let (s3, _) = new_key(master(&one), &SseRequest::S3, "b/k").await.unwrap();
+        assert!(open_key(master(&two), Some(&s3), None).is_err(), "another master key opens nothing");
+        assert!(matches!(open_key(master(&one), Some(&s3), Some(&c)), Err(Error::InvalidRequest(_))));
+        let kms = SseRequest::Kms { key_id: None, context: Context::new(), bucket_key: false };
+        assert!(matches!(new_key(master(&one), &kms, "b/k").await, Err(Error::NotImplemented(_))), "no KMS wired");
         assert!(CustomerKey::parse("AES256", "c2hvcnQ=", "x").is_err());
     }
 }

@@ -212,7 +212,11 @@ async fn multipart_uploads_join_parts_without_copying() {
     let dir = tempfile::tempdir().unwrap();
     let o = open(dir.path()).await;
     o.create_bucket("bk1").await.unwrap();
-    let id = o.create_upload("bk1", "big", Default::default(), Some(Algorithm::Crc32), None).await.unwrap().0;
+    let id = o
+        .create_upload("bk1", "big", Default::default(), Some((Algorithm::Crc32, Default::default())), None)
+        .await
+        .unwrap()
+        .0;
     let five = MIN_PART_SIZE as usize;
     let p1: Vec<u8> = (0..five).map(|i| (i % 7) as u8).collect();
     let p2 = b"tail".to_vec();

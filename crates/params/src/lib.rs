@@ -1,6 +1,7 @@
-//! Parameters and secrets: SSM Parameter Store's and Secrets Manager's data models and
-//! operations over a `TableStore`, with no HTTP and no wire format (the adapters
-//! `squall-api-ssm` and `squall-api-secretsmanager` speak awsJson1.1 for them).
+//! Parameters, secrets and keys: SSM Parameter Store's, Secrets Manager's and KMS's data
+//! models and operations over a `TableStore`, with no HTTP and no wire format (the adapters
+//! `squall-api-ssm`, `squall-api-secretsmanager` and `squall-api-kms` speak awsJson1.1 for
+//! them).
 //!
 //! - [`Sealer`] (`squall_auth`): AES-256-GCM under the installation's 32-byte key, a fresh random
 //!   nonce per value; SecureString values and every secret value are stored sealed.
@@ -9,18 +10,22 @@
 //! - [`secrets`]: [`Secrets`], Secrets Manager: secrets with ARNs carrying a random suffix,
 //!   versions and their staging labels, idempotent writes by client token, scheduled
 //!   deletion and its sweeper, tags, random passwords.
-//! - `paging`: the opaque `NextToken`s both services hand out.
+//! - [`keys`]: [`Keys`], AWS KMS: symmetric keys (their material sealed under the
+//!   installation's key), aliases, AWS-managed keys made on first use, Squall's own
+//!   ciphertext format, and the small API other services encrypt through (S3's SSE-KMS).
+//! - `paging`: the opaque `NextToken`s the services hand out.
 //!
-//! Both live in memory and are written through to one store of their own (`params.db`)
+//! All three live in memory and are written through to one store of their own (`params.db`)
 //! before an operation answers, so an acknowledged write survives `kill -9`. The request
 //! path never reads the store.
 //!
-//! Deliberately not here: KMS (only the default keys, `alias/aws/ssm` and
-//! `alias/aws/secretsmanager`, are accepted; they stand for the installation's key),
-//! rotation, replication, resource policies, parameter policies and public parameters
-//! (`/aws/service/…`).
+//! Deliberately not here: parameters and secrets under KMS keys (only the default keys,
+//! `alias/aws/ssm` and `alias/aws/secretsmanager`, are accepted; they stand for the
+//! installation's key), rotation, replication, resource policies, parameter policies and
+//! public parameters (`/aws/service/…`).
 
 mod crypto;
+pub mod keys;
 pub mod parameters;
 pub mod secrets;
 
@@ -28,6 +33,7 @@ mod lifecycle;
 mod paging;
 mod reset;
 
+pub use keys::Keys;
 pub use parameters::Parameters;
 pub use secrets::Secrets;
 pub use squall_auth::{KEY_LEN, Sealer};
@@ -111,6 +117,31 @@ pub enum Error {
     /// nothing was written, and the request may be sent again.
     #[error("{0}")]
     Busy(String),
+    /// KMS `DisabledException`: the key is disabled.
+    #[error("{0}")]
+    Disabled(String),
+    /// KMS `KMSInvalidStateException`: the key's state forbids the operation (pending
+    /// deletion, or not pending deletion for CancelKeyDeletion).
+    #[error("{0}")]
+    InvalidState(String),
+    /// KMS `InvalidCiphertextException`: the ciphertext is damaged, not Squall's, or its
+    /// encryption context is not the one it was encrypted with.
+    #[error("{0}")]
+    InvalidCiphertext(String),
+    /// KMS `IncorrectKeyException`: the ciphertext was encrypted under another key than the
+    /// one the request names.
+    #[error("{0}")]
+    IncorrectKey(String),
+    /// KMS `UnsupportedOperationException`: a kind of key or a feature Squall does not
+    /// have, named in the message.
+    #[error("{0}")]
+    Unsupported(String),
+    /// KMS `NotAuthorizedException`: an alias under the reserved `alias/aws/` prefix.
+    #[error("{0}")]
+    NotAuthorized(String),
+    /// KMS `TagException`: a tag key or value out of bounds.
+    #[error("{0}")]
+    Tag(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(squall_storage::Error),
@@ -149,24 +180,27 @@ pub(crate) fn corrupt(what: String, e: impl std::fmt::Display) -> Error {
 const KEY_CHECK: &str = "key-check";
 const KEY_CHECK_TEXT: &[u8] = b"squall-params key check";
 
-/// Parameter Store and Secrets Manager, opened together over one store and one key.
+/// Parameter Store, Secrets Manager and KMS, opened together over one store and one key.
 pub struct Params {
     /// SSM Parameter Store.
     pub parameters: Parameters,
     /// Secrets Manager.
     pub secrets: Secrets,
+    /// KMS keys and aliases.
+    pub keys: Keys,
 }
 
 impl Params {
-    /// Takes parameters and secrets as stored now, after another server changed them.
+    /// Takes parameters, secrets and keys as stored now, after another server changed them.
     pub async fn refresh(&self) -> Result<()> {
         self.parameters.refresh().await?;
-        self.secrets.refresh().await
+        self.secrets.refresh().await?;
+        self.keys.refresh().await
     }
 }
 
 impl Params {
-    /// Loads every parameter and secret from `store`. Values are sealed with `sealer`; a
+    /// Loads every parameter, secret and key from `store`. Values are sealed with `sealer`; a
     /// store whose values were sealed under another key is refused
     /// ([`Error::Decryption`]). ARNs name `region`; times are `clock`'s.
     pub async fn open(
@@ -210,8 +244,9 @@ impl Params {
         }
         let parameters =
             Parameters::open(store.clone(), sealer.clone(), region, clock.clone(), cluster.clone()).await?;
-        let secrets = Secrets::open(store, sealer, region, clock, cluster).await?;
-        Ok(Arc::new(Params { parameters, secrets }))
+        let secrets = Secrets::open(store.clone(), sealer.clone(), region, clock.clone(), cluster.clone()).await?;
+        let keys = Keys::open(store, sealer, region, clock, cluster).await?;
+        Ok(Arc::new(Params { parameters, secrets, keys }))
     }
 }
 

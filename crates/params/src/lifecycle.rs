@@ -1,5 +1,5 @@
-//! Parameters and secrets as the server starts and stops them: one worker, the sweeper
-//! that deletes secrets whose recovery window has ended.
+//! Parameters, secrets and keys as the server starts and stops them: the sweepers that
+//! delete secrets whose recovery window has ended and keys whose waiting period has.
 
 use crate::Params;
 use squall_lifecycle::{Service, Workers};
@@ -18,7 +18,10 @@ impl Service for Params {
     /// A deletion cut short by a stop is still due in the store and happens after the next
     /// start.
     fn start(self: Arc<Self>) -> Workers {
-        let workers = Workers::none().with("secret deletion sweeper", self.start_sweeper());
+        let keys = self.clone();
+        let workers = Workers::none()
+            .with("secret deletion sweeper", self.start_sweeper())
+            .with("key deletion sweeper", tokio::spawn(async move { keys.keys.run_sweeper().await }));
         if !self.secrets.cluster.shared {
             return workers;
         }

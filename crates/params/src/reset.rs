@@ -1,12 +1,13 @@
-//! `squall server --dev`'s reset: every parameter and every secret goes at once (secrets
-//! without a recovery window).
+//! `squall server --dev`'s reset: every parameter, secret and key goes at once (secrets
+//! and keys without a waiting period).
 
 use crate::{Params, Result};
 
 impl Params {
-    /// Deletes every parameter and secret.
+    /// Deletes every parameter, secret and key.
     pub async fn reset(&self) -> Result<()> {
         self.parameters.reset().await?;
-        self.secrets.reset().await
+        self.secrets.reset().await?;
+        self.keys.reset().await
     }
 }

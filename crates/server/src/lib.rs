@@ -12,6 +12,7 @@ mod destinations;
 mod event_targets;
 mod keys;
 mod oauth_tokens;
+mod object_keys;
 mod roles;
 mod runtimes;
 mod schedule_targets;

@@ -107,8 +107,13 @@ impl Services {
         )
         .await
         .with_context(|| {
-            format!("loading parameters and secrets (params.db, key {})", crate::keys::path(&config.data_dir).display())
+            format!(
+                "loading parameters, secrets and KMS keys (params.db, key {})",
+                crate::keys::path(&config.data_dir).display()
+            )
         })?;
+        // SSE-KMS asks the KMS for objects' data keys.
+        objects.set_key_service(Arc::new(crate::object_keys::ObjectKeys(params.clone())));
         // Session tokens are sealed under a key of their own, derived from the installation's
         // (every server of a store has the same).
         let session_key: [u8; 32] =

@@ -14,6 +14,7 @@ mod events;
 mod faults;
 mod harness;
 mod identity;
+mod kms;
 mod lambda_runtimes;
 mod manifest_variables;
 mod objects;

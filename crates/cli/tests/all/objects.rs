@@ -435,6 +435,7 @@ fn encrypted_objects_are_sealed_on_disk() -> Result {
     assert!(found("plain"), "the search finds an unencrypted object's bytes");
     assert!(!found("sse-s3"), "an SSE-S3 object's plaintext is not on disk");
     assert!(!found("sse-c"), "an SSE-C object's plaintext is not on disk");
+    assert!(!found("sse-kms"), "an SSE-KMS object's plaintext is not on disk");
     if !on_postgres() {
         assert!(found("small-plain"), "the search finds an unencrypted object kept in its record");
         assert!(!found("small-sse-s3"), "an SSE-S3 object kept in its record is sealed there too");

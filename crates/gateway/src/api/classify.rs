@@ -151,6 +151,7 @@ mod tests {
         assert_eq!(call("AmazonSQS.SendMessage"), ("sqs".into(), "SendMessage".into()));
         assert_eq!(call("AmazonSSM.GetParameter"), ("ssm".into(), "GetParameter".into()));
         assert_eq!(call("secretsmanager.GetSecretValue"), ("secretsmanager".into(), "GetSecretValue".into()));
+        assert_eq!(call("TrentService.Decrypt"), ("kms".into(), "Decrypt".into()));
         // An unknown operation of a known service stays that service's, to be refused in its shape.
         assert_eq!(call("DynamoDB_20120810.Frobnicate"), ("dynamodb".into(), "Frobnicate".into()));
         // A prefix that only starts like a known one, and a service Squall does not speak.
@@ -208,6 +209,7 @@ mod tests {
             route("POST", "/", &[("authorization", &sigv4("secretsmanager"))]),
             ("secretsmanager".into(), String::new())
         );
+        assert_eq!(route("POST", "/", &[("authorization", &sigv4("kms"))]), ("kms".into(), String::new()));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 /// Every service on the api port (S3 also takes what no other claims). Adding a service
 /// means adding its adapter's `SERVICE` here.
-static SERVICES: [&Service; 14] = [
+static SERVICES: [&Service; 15] = [
     &squall_api_dynamodb::DYNAMODB,
     &squall_api_dynamodb::STREAMS,
     &squall_api_sqs::JSON,
@@ -32,6 +32,7 @@ static SERVICES: [&Service; 14] = [
     &squall_api_sns::SERVICE,
     &squall_api_ssm::SERVICE,
     &squall_api_secretsmanager::SERVICE,
+    &squall_api_kms::SERVICE,
     &squall_api_events::SERVICE,
     &squall_api_scheduler::SERVICE,
     &squall_api_iam::STS,
