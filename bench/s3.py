@@ -78,8 +78,10 @@ SMALL_TARGET = 20.0  # times moto's ops/s, PUT and GET
 GET_TARGET_MBS = 1000.0  # large GET, MB/s (1 GB/s), from the page cache
 RSS_TARGET_MIB = 100  # peak RSS during a 5 GiB upload
 RSS_TARGET_GIB = 5
-SMALL_OPS = ["put", "get", "vput", "sput"]
-NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned", "sput": "PutObject, SSE-S3"}
+SMALL_OPS = ["put", "get", "vput", "sput", "kput"]
+NAMES = {"put": "PutObject", "get": "GetObject", "vput": "PutObject, versioned", "sput": "PutObject, SSE-S3",
+         "kput": "PutObject, SSE-KMS"}
+SSE_KINDS = ("sse-s3", "sse-c", "sse-kms")
 SSE_C_KEY = bytes(range(32))
 ENCRYPTION_TARGET = 0.85  # encrypted large-object throughput, at least this share of plain
 TARGET_OPS = ["put", "get"]  # the ops the small-object target names
@@ -264,9 +266,9 @@ def small_worker(index, threads, op, t, start_at, seconds, keys, out):
         end = start_at + seconds
         bucket = VBUCKET if op == "vput" else BUCKET
         while time.monotonic() < end:
-            if op in ("put", "vput", "sput"):
+            if op in ("put", "vput", "sput", "kput"):
                 key = f"{prefix}{stored}"
-                extra = sse_headers("sse-s3") if op == "sput" else ()
+                extra = sse_headers({"sput": "sse-s3", "kput": "sse-kms"}.get(op))
                 data, expected = signer.request("PUT", f"/{bucket}/{key}", small_body(key), extra=extra), None
             else:
                 p, count = keys[rng.randrange(len(keys))]
@@ -396,10 +398,12 @@ def signed(t, method, path, payload_hash, extra=(), sse=()):
 
 
 def sse_headers(kind):
-    """The headers of a request asking for `kind` of encryption ("sse-s3", "sse-c"; for a
+    """The headers of a request asking for `kind` of encryption ("sse-s3", "sse-c", "sse-kms"; for a
     GET, only SSE-C's are sent)."""
     if kind == "sse-s3":
         return [("x-amz-server-side-encryption", "AES256")]
+    if kind == "sse-kms":  # S3's AWS-managed key, alias/aws/s3
+        return [("x-amz-server-side-encryption", "aws:kms")]
     if kind == "sse-c":
         import base64
         return [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
@@ -480,9 +484,9 @@ def large_get(t, key, pattern, size, timeout=600.0, sse=None):
 
 def large_rounds(t, key, pattern, md5, rounds, rss_pids, sse=None):
     """`rounds` PUT+GET of `pattern` (encrypted as `sse` asks); MB/s of each and peak RSS
-    (KiB by pid) of each kind. An SSE-C object's ETag is no MD5, so it is not compared."""
+    (KiB by pid) of each kind. An SSE-C or SSE-KMS object's ETag is no MD5, so it is not compared."""
     res = {"put": [], "get": [], "rss": {"put": {}, "get": {}}, "before": {}, "error": None}
-    md5 = None if sse == "sse-c" else md5
+    md5 = None if sse in ("sse-c", "sse-kms") else md5
     try:
         for r in range(rounds):
             with PeakRss(rss_pids) as rss:
@@ -589,7 +593,7 @@ def main():
                 log(f"moto's server exited with {moto_exit}")
                 pids = [sq.pid]
 
-        for kind in ("sse-s3", "sse-c"):
+        for kind in SSE_KINDS:
             settle(pids)
             log(f"squall: PUT and GET of {args.large_mib} MiB with {kind}, {args.large_rounds} round(s)")
             encrypted[kind] = large_rounds(sq, f"large/{kind}", pattern, md5, args.large_rounds, [sq.pid], sse=kind)
@@ -673,18 +677,18 @@ def main():
         print(f"    {label:32} | " + " | ".join(f"{kib / 1024:6.0f}" if kib else f"{'-':>6}" for kib in cells))
     print(f"\n    encryption (squall, {args.large_mib} MiB, mean MB/s; data keys per object, AES-256-GCM in "
           f"64 KiB sealed chunks)\n")
-    print(f"    {'':10} | {'plain':>7} | {'SSE-S3':>7} {'share':>6} | {'SSE-C':>7} {'share':>6}")
+    print(f"    {'':10} | {'plain':>7} | {'SSE-S3':>7} {'share':>6} | {'SSE-C':>7} {'share':>6} | {'SSE-KMS':>7} {'share':>6}")
     shares = []
     for op in ("put", "get"):
         plain = mean(large["squall"][op])
         cells = []
-        for kind in ("sse-s3", "sse-c"):
+        for kind in SSE_KINDS:
             got = mean(encrypted[kind][op])
             share = got / plain if plain else 0.0
             shares.append(share)
             cells.append(f"{got:7.0f} {share:6.2f}" if got else f"{'failed':>14}")
         print(f"    {NAMES[op]:10} | {plain:7.0f} | " + " | ".join(cells))
-    for kind in ("sse-s3", "sse-c"):
+    for kind in SSE_KINDS:
         if encrypted[kind]["error"]:
             print(f"    {kind} failed: {encrypted[kind]['error']}")
     if huge:

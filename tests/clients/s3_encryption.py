@@ -216,6 +216,11 @@ check(error(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncrypti
       == "KMS.DisabledException", "nor can it encrypt")
 kms.enable_key(KeyId=key["KeyId"])
 check(s3.get_object(Bucket=bucket, Key="kms")["Body"].read() == data, "enabled again, it does")
+# SSE-KMS takes SigV4: a SigV2 request is refused, as on S3.
+v2 = boto3.client("s3", config=Config(signature_version="s3", retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
+got = error(v2.put_object, Bucket=bucket, Key="v2-kms", Body=b"x", ServerSideEncryption="aws:kms")
+check(got == ("InvalidArgument", 400), f"a SigV2 request with SSE-KMS: InvalidArgument ({got})")
+check(error(v2.get_object, Bucket=bucket, Key="kms")[0] == "InvalidArgument", "and so is a SigV2 read of an SSE-KMS object")
 # A bucket's default SSE-KMS key.
 s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
     {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}, "BucketKeyEnabled": True}]})
@@ -240,6 +245,15 @@ for _ in range(50):  # a new key is usable once the server has it
 check(error(as_user.put_object, Bucket=bucket, Key="u", Body=b"u", ServerSideEncryption="aws:kms",
             SSEKMSKeyId=key["Arn"])[0] == "AccessDenied", "without kms:GenerateDataKey a user cannot write with the key")
 check(error(as_user.get_object, Bucket=bucket, Key="kms")[0] == "AccessDenied", "without kms:Decrypt nor read its objects")
+kms.disable_key(KeyId=key["KeyId"])
+check(error(as_user.get_object, Bucket=bucket, Key="kms")[0] == "AccessDenied",
+      "nor learn the key's state (AccessDenied, not KMS.DisabledException)")
+kms.enable_key(KeyId=key["KeyId"])
+root_upload = s3.create_multipart_upload(Bucket=bucket, Key="mp-kms-2", ServerSideEncryption="aws:kms",
+                                         SSEKMSKeyId=key["Arn"])["UploadId"]
+check(error(as_user.upload_part, Bucket=bucket, Key="mp-kms-2", UploadId=root_upload, PartNumber=1, Body=b"p")[0]
+      == "AccessDenied", "nor add a part to an upload under the key")
+s3.abort_multipart_upload(Bucket=bucket, Key="mp-kms-2", UploadId=root_upload)
 check(as_user.put_object(Bucket=bucket, Key="u-managed", Body=b"u", ServerSideEncryption="aws:kms")["SSEKMSKeyId"]
       == aws_s3["Arn"], "S3's AWS-managed key needs no grant")
 iam.put_user_policy(UserName=user, PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [

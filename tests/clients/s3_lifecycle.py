@@ -14,6 +14,7 @@ furthest one due), and what no enabled rule names stays.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
 the environment; exits non-zero with the failing check on the first failure."""
+import json
 import sys
 import time
 
@@ -81,6 +82,8 @@ if phase == "before":
             "STANDARD_IA before 30 days")
     refused([{**base, "Transitions": [{"Days": 10, "StorageClass": "STANDARD"}]}], "InvalidArgument",
             "a transition to STANDARD")
+    refused([{**base, "Expiration": {"Days": 30}, "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}]}],
+            "InvalidArgument", "an expiration no later than a transition")
 
     # Storage classes: a label written, read back, copied over and refused where S3 would.
     s3.put_object(Bucket=bucket, Key="classed", Body=b"ia", StorageClass="STANDARD_IA")
@@ -132,6 +135,12 @@ if phase == "before":
           "the rules read back")
     check(len(state()["doc"]) == 3, "nothing expires before the clock moves")
     check(set(classes().values()) == {"STANDARD"}, "nor moves")
+    # What the rules do is told as S3 tells it: LifecycleExpiration:* and LifecycleTransition.
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName=f"{bucket}-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+        {"QueueArn": arn, "Events": ["s3:LifecycleExpiration:*", "s3:LifecycleTransition", "s3:ObjectRemoved:*"]}]})
     print("all S3 lifecycle checks passed (before)")
 else:
     expected = {
@@ -174,6 +183,22 @@ else:
     check(got[("ver/x", False)] == "ONEZONE_IA" and got[("ver/x", True)] == "STANDARD",
           "a noncurrent transition moved ver/x's old version, not its current one")
     check(s3.get_object(Bucket=bucket, Key="cool/a")["Body"].read() == b"c" * (128 << 10), "a moved object reads as before")
+    sqs = boto3.client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{bucket}-events")["QueueUrl"]
+    names = []
+    for _ in range(20):
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        for m in got:
+            names += [(r["eventName"], r["s3"]["object"]["key"]) for r in json.loads(m["Body"]).get("Records", [])]
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        if not got and names:
+            break
+    check(("LifecycleExpiration:DeleteMarkerCreated", "logs/a") in names,
+          f"an expiration in a versioned bucket is LifecycleExpiration:DeleteMarkerCreated ({names})")
+    check(("LifecycleExpiration:Delete", "doc") in names, "a removed noncurrent version is LifecycleExpiration:Delete")
+    check(("LifecycleTransition", "cool/a") in names and ("LifecycleTransition", "ver/x") in names,
+          "each transition is LifecycleTransition")
+    check(not any(n.startswith("ObjectRemoved") for n, _ in names), "and none of it is ObjectRemoved:*")
     s3.delete_bucket_lifecycle(Bucket=bucket)
     check(error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[0] == "NoSuchLifecycleConfiguration",
           "DeleteBucketLifecycle")

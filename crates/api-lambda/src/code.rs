@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use futures::TryStreamExt;
 use serde::Deserialize;
+use squall_api::authorize::Caller;
 
 /// Lambda's limit on a package it unzips (250 MB); an S3 object larger cannot be code.
 const MAX_PACKAGE: u64 = 250 << 20;
@@ -27,7 +28,7 @@ pub(super) struct CodeInput {
 
 impl CodeInput {
     /// The package's bytes: decoded from `ZipFile`, or read from the S3 object.
-    pub(super) async fn bytes(self, state: &ApiState) -> Result<Vec<u8>, ApiError> {
+    pub(super) async fn bytes(self, state: &ApiState, caller: Caller<'_>) -> Result<Vec<u8>, ApiError> {
         if self.image_uri.is_some() {
             return Err(ApiError::invalid("container images are not supported: give ZipFile or S3Bucket and S3Key"));
         }
@@ -36,7 +37,7 @@ impl CodeInput {
                 B64.decode(zip.trim()).map_err(|e| ApiError::invalid(format!("ZipFile is not base64: {e}")))
             }
             (None, Some(bucket), Some(key)) => {
-                read_object(state, &bucket, &key, self.s3_object_version.as_deref()).await
+                read_object(state, caller, &bucket, &key, self.s3_object_version.as_deref()).await
             }
             (None, Some(_), None) | (None, None, Some(_)) => {
                 Err(ApiError::invalid("S3Bucket and S3Key go together: give both"))
@@ -48,7 +49,13 @@ impl CodeInput {
 }
 
 /// An S3 object's bytes (its current version, or `version`), or Lambda's error naming S3's.
-async fn read_object(state: &ApiState, bucket: &str, key: &str, version: Option<&str>) -> Result<Vec<u8>, ApiError> {
+async fn read_object(
+    state: &ApiState,
+    caller: Caller<'_>,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
     let s3_error = |code: &str, message: &str| {
         ApiError::invalid(format!("Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"))
     };
@@ -65,6 +72,16 @@ async fn read_object(state: &ApiState, bucket: &str, key: &str, version: Option<
             other => s3_error("InternalError", &other.to_string()),
         },
     )?;
+    // An SSE-KMS object is read as S3 would read it for the caller: with its grant on the key.
+    if let Some(squall_objects::sse::SseKind::Kms { key_arn, .. }) = read.record.encryption.as_ref().map(|e| &e.kind) {
+        let object = format!("arn:aws:s3:::{bucket}/{key}");
+        squall_api::kms_use::may_use_key(state, caller, key_arn, &object, &["kms:Decrypt"]).map_err(|_| {
+            s3_error(
+                "AccessDenied",
+                &format!("the caller may not kms:Decrypt with {key_arn}, the key of {bucket}/{key}"),
+            )
+        })?;
+    }
     if read.record.size > MAX_PACKAGE {
         return Err(ApiError::invalid(format!(
             "s3://{bucket}/{key} is {} bytes; a package is at most {MAX_PACKAGE} bytes",

@@ -474,7 +474,7 @@ async fn create(state: &ApiState, req: &ApiRequest) -> Result<http::Response<Bod
     check_architectures(input.architectures.as_deref(), runtime)?;
     let tracing_active = tracing_mode(input.tracing_config.as_ref())?.unwrap_or(false);
     let handler = input.handler.ok_or_else(|| ApiError::invalid("Handler is required"))?;
-    let code = package_bytes(input.code.bytes(state).await?, runtime, &handler)?;
+    let code = package_bytes(input.code.bytes(state, req.who()).await?, runtime, &handler)?;
     if let Some(tags) = &input.tags {
         super::tags::check_tags(tags)?;
     }
@@ -592,7 +592,7 @@ async fn update_code(state: &ApiState, req: &ApiRequest, raw: &str) -> Result<ht
         s3_object_version: input.s3_object_version,
         image_uri: input.image_uri,
     };
-    let code = package_bytes(source.bytes(state).await?, current.config.runtime, &current.config.handler)?;
+    let code = package_bytes(source.bytes(state, req.who()).await?, current.config.runtime, &current.config.handler)?;
     if input.dry_run == Some(true) {
         return Ok(json_response(StatusCode::OK, &configuration(state, &current)));
     }

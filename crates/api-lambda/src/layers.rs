@@ -191,7 +191,7 @@ async fn publish(state: &ApiState, req: &ApiRequest, raw: &str) -> Reply {
         let versioned = input.content.s3_object_version.is_some();
         super::access::may_read_code(state, req, (bucket.clone(), key.clone(), versioned))?;
     }
-    let zip = input.content.bytes(state).await?;
+    let zip = input.content.bytes(state, req.who()).await?;
     if zip::ZipArchive::new(std::io::Cursor::new(&zip)).is_err() {
         return Err(ApiError::invalid(
             "Could not unzip uploaded file. Please check your file, then try to upload again.",

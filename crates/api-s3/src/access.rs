@@ -23,19 +23,10 @@ fn denied(e: ApiError) -> S3Error {
     S3Error::new(e.status, e.code, e.message)
 }
 
-/// Whether the caller may do `action` (`kms:GenerateDataKey`, `kms:Decrypt`) with the KMS
-/// key `key_arn` for an S3 request, as S3 asks KMS on the caller's behalf.
-pub(crate) fn authorize_kms_action(
-    state: &ApiState,
-    req: &S3Request,
-    action: &'static str,
-    key_arn: &str,
-) -> Result<(), S3Error> {
-    let mut keys = Context::default();
-    keys.set("kms:ViaService", format!("s3.{}.amazonaws.com", state.region));
-    // S3 answers a denial by KMS as its own AccessDenied.
-    squall_api::authorize::authorize_action_under(state, caller(req, &keys), "kms", action, key_arn.to_string(), None)
-        .map_err(|e| S3Error::new(http::StatusCode::FORBIDDEN, "AccessDenied", e.message))
+/// The request's caller, without condition keys of its own.
+pub(crate) fn caller_of(req: &S3Request) -> Caller<'_> {
+    let peer = req.parts.extensions.get::<squall_api::host::PeerAddr>().map(|p| p.0.ip());
+    Caller { identity: req.caller.as_ref(), peer, anonymous: req.anonymous, keys: None }
 }
 
 fn caller<'a>(req: &'a S3Request, keys: &'a Context) -> Caller<'a> {

@@ -239,6 +239,16 @@ fn secret_for(keys: &AccessKeys, access_key_id: &str, token: Option<&str>) -> Re
     })
 }
 
+/// Whether `parts` is signed with SigV2 (an `AWS key:signature` header, or a presigned
+/// URL with `AWSAccessKeyId`).
+pub(crate) fn is_v2(parts: &http::request::Parts) -> bool {
+    let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
+    match header {
+        Some(h) => h.starts_with("AWS "),
+        None => form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).any(|(k, _)| k == "AWSAccessKeyId"),
+    }
+}
+
 /// A form field S3 needs and did not get.
 fn missing_field(name: &'static str) -> S3Error {
     S3Error::invalid_argument(format!(
@@ -273,6 +283,14 @@ pub(crate) fn authenticate_form<'f>(
         if squall_auth::parse_amz_date(date).is_none() {
             return Err(S3Error::invalid_argument(format!("x-amz-date is not a date: {date:?}"))
                 .with("ArgumentName", "x-amz-date"));
+        }
+        // The credential's scope is S3's, on the day the form says it was signed.
+        if credential.service != "s3" || !date.starts_with(&credential.date) {
+            return Err(S3Error::invalid_argument(format!(
+                "x-amz-credential's scope ({}/{}/{}) must be S3's on the day of x-amz-date ({date})",
+                credential.date, credential.region, credential.service
+            ))
+            .with("ArgumentName", "x-amz-credential"));
         }
         let policy = field("policy").ok_or_else(|| missing_field("policy"))?;
         let (secret, identity) = secret_for(keys, &credential.access_key_id, token)?;

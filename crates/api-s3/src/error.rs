@@ -140,6 +140,7 @@ impl From<E> for S3Error {
             E::BadRequest(_) => s(StatusCode::BAD_REQUEST, "BadRequest"),
             E::InvalidTag(_) => s(StatusCode::BAD_REQUEST, "InvalidTag"),
             E::InvalidStorageClass(_) => s(StatusCode::BAD_REQUEST, "InvalidStorageClass"),
+            E::InvalidTargetBucketForLogging(_) => s(StatusCode::BAD_REQUEST, "InvalidTargetBucketForLogging"),
             E::Kms { code, .. } => s(StatusCode::BAD_REQUEST, code),
             E::NotImplemented(_) => s(StatusCode::NOT_IMPLEMENTED, "NotImplemented"),
             E::NoSuchUpload(id) => s(StatusCode::NOT_FOUND, "NoSuchUpload").with("UploadId", id),

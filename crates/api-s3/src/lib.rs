@@ -4,6 +4,7 @@
 //! service, which checks their hash, MD5 and checksums before keeping them.
 
 mod access;
+mod access_log;
 mod acl;
 mod attributes;
 mod auth;
@@ -15,6 +16,7 @@ mod error;
 mod headers;
 mod lifecycle_rules;
 mod lock;
+mod logging;
 mod multipart;
 mod notifications;
 pub(crate) mod objects;
@@ -79,6 +81,8 @@ pub(crate) struct S3Request {
     pub(crate) caller: Option<squall_api::auth::Identity>,
     /// Whether it carries no signature (allowed only what the bucket policy grants everyone).
     pub(crate) anonymous: bool,
+    /// Whether it is signed with SigV4 (SSE-KMS takes nothing less).
+    pub(crate) signed_v4: bool,
     /// The body, which sources borrow, so what a refused request did not read can still
     /// be drained afterwards.
     body: RequestBody,
@@ -193,6 +197,7 @@ fn address(parts: &http::request::Parts, domain: Option<&str>) -> (Option<String
 
 /// Serves one S3 request; errors are rendered in S3's shape.
 pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: &str) -> http::Response<Body> {
+    let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path().to_string();
@@ -204,9 +209,15 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
         return cors::preflight(&state.objects, &parts.headers, bucket.as_deref())
             .unwrap_or_else(|e| e.into_response(&resource, request_id, false));
     }
+    let logged = bucket.as_deref().is_some_and(|b| state.objects.logs_access(b));
+    let seen = logged.then(|| access_log::Seen::of(&parts, started));
     if post_object::is_form_upload(&parts, bucket.as_deref(), key.as_deref()) {
         let bucket = bucket.unwrap_or_default();
-        return post_object::serve(state, parts, body, (bucket, virtual_host), request_id).await;
+        let resp = post_object::serve(state, parts, body, (bucket.clone(), virtual_host), request_id).await;
+        if let Some(seen) = &seen {
+            access_log::record(&state.objects, seen, (&bucket, None, &[]), None, request_id, &resp, None);
+        }
+        return resp;
     }
     let virtual_bucket = bucket.as_deref().filter(|_| virtual_host);
     let (payload, caller) = match auth::authenticate(&state.keys, &parts, virtual_bucket) {
@@ -215,15 +226,22 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
     };
     let requester = requester(&parts, caller.as_ref(), request_id);
     let anonymous = caller.is_none();
+    let signed_v4 = !anonymous && !auth::is_v2(&parts);
     let body = RequestBody::Http(body);
-    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, body };
+    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, signed_v4, body };
+    let mut error_code = None;
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
         Err(e) => {
             squall_api::refusals::record("s3", e.code, &e.message);
+            error_code = Some(e.code);
             e.into_response(&resource, request_id, head)
         }
     };
+    if let (Some(seen), Some(bucket)) = (&seen, &req.bucket) {
+        let at = (bucket.as_str(), req.key.as_deref(), req.query.as_slice());
+        access_log::record(&state.objects, seen, at, req.caller.as_ref(), request_id, &resp, error_code);
+    }
     cors::add_headers(&state.objects, &req.parts.headers, &req.parts.method, req.bucket.as_deref(), &mut resp);
     if let RequestBody::Http(body) = req.body
         && !http_body::Body::is_end_stream(&body)
@@ -247,6 +265,7 @@ pub(crate) fn requester(
             .map(|p| p.0.ip().to_string())
             .unwrap_or_default(),
         principal: caller.map_or_else(String::new, |c| c.access_key_id.clone()),
+        lifecycle: false,
     }
 }
 
@@ -269,8 +288,8 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 8] =
-    ["logging", "analytics", "inventory", "metrics", "intelligent-tiering", "torrent", "restore", "select"];
+const UNSUPPORTED: [&str; 7] =
+    ["analytics", "inventory", "metrics", "intelligent-tiering", "torrent", "restore", "select"];
 
 /// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
 /// bytes of each `x-amz-meta-*` key, without its prefix, and value).
@@ -383,7 +402,16 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
                 "CreateMultipartUpload" => &["kms:GenerateDataKey", "kms:Decrypt"],
                 _ => &["kms:GenerateDataKey"],
             };
-            sse::authorize_kms(state, req, &key, actions)?;
+            sse::authorize_kms(state, req, &key, (bucket, req.key.as_deref().unwrap_or_default()), actions)?;
+        }
+    }
+    if matches!(op, "UploadPart" | "UploadPartCopy" | "CompleteMultipartUpload")
+        && let (Some(bucket), Some(key), Some(id)) = (req.bucket.as_deref(), req.key.as_deref(), req.param("uploadId"))
+    {
+        // An upload's parts are sealed under its data key: adding to it takes the right to open it.
+        let encryption = objects.upload_encryption(bucket, key, id).await.ok().flatten();
+        if let Some(kms) = sse::stored_kms_key(encryption.as_ref()) {
+            sse::authorize_kms(state, req, &kms, (bucket, key), &["kms:Decrypt"])?;
         }
     }
     if matches!(op, "CopyObject" | "UploadPartCopy") {
@@ -391,7 +419,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         let source = objects::copy_source(req)?;
         let record = objects.record(&source.bucket, &source.key, source.version.as_deref()).await;
         if let Some(kms) = record.as_ref().ok().and_then(|r| sse::stored_kms_key(r.encryption.as_ref())) {
-            sse::authorize_kms(state, req, &kms, &["kms:Decrypt"])?;
+            sse::authorize_kms(state, req, &kms, (&source.bucket, &source.key), &["kms:Decrypt"])?;
         }
     }
     let (b, k) = (req.bucket.clone().unwrap_or_default(), req.key.clone().unwrap_or_default());
@@ -499,8 +527,9 @@ const VERSIONED: [&str; 13] = [
 
 /// A bucket's configuration subresources (on an object, all but `tagging` are refused as
 /// unsupported).
-const BUCKET_CONFIG: [&str; 16] = [
+const BUCKET_CONFIG: [&str; 17] = [
     "lifecycle",
+    "logging",
     "acl",
     "ownershipControls",
     "publicAccessBlock",
@@ -546,6 +575,8 @@ async fn bucket_config(
         ("lifecycle", Method::PUT) => "PutBucketLifecycleConfiguration",
         ("lifecycle", Method::GET) => "GetBucketLifecycleConfiguration",
         ("lifecycle", Method::DELETE) => "DeleteBucketLifecycle",
+        ("logging", Method::PUT) => "PutBucketLogging",
+        ("logging", Method::GET) => "GetBucketLogging",
         ("acl", Method::GET) => "GetBucketAcl",
         ("acl", Method::PUT) => "PutBucketAcl",
         ("ownershipControls", Method::GET) => "GetBucketOwnershipControls",
@@ -594,6 +625,8 @@ async fn bucket_config(
         "PutBucketLifecycleConfiguration" => lifecycle_rules::put(o, req, bucket).await,
         "GetBucketLifecycleConfiguration" => lifecycle_rules::get(o, bucket),
         "DeleteBucketLifecycle" => lifecycle_rules::delete(o, bucket).await,
+        "PutBucketLogging" => logging::put(o, req, bucket).await,
+        "GetBucketLogging" => logging::get(o, bucket),
         "GetBucketAcl" => acl::get(o, bucket),
         "PutBucketAcl" => acl::put(o, req, bucket).await,
         "GetBucketOwnershipControls" => acl::get_ownership(o, bucket),
@@ -636,6 +669,5 @@ pub(crate) fn xml_response(root: &str, inner: impl FnOnce(&mut Xml)) -> http::Re
 /// The canonical user id S3 reports as every object's and bucket's owner: one account
 /// per installation.
 pub(crate) fn owner_id() -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(squall_types::ACCOUNT_ID.as_bytes()))
+    squall_objects::owner_id()
 }

@@ -161,6 +161,14 @@ fn rule(r: &Element) -> Result<LifecycleRule, S3Error> {
             ));
         }
     }
+    // S3's order: a rule expires objects after it moves them.
+    if let Some(days) = out.expire_days
+        && out.transitions.iter().any(|t| t.days.is_some_and(|t| t >= days))
+    {
+        return Err(S3Error::invalid_argument(
+            "'Days' in the Expiration action must be greater than 'Days' in the Transition action",
+        ));
+    }
     let acts = out.expire_days.is_some()
         || out.expire_date_ms.is_some()
         || out.expired_delete_marker

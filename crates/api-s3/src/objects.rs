@@ -230,11 +230,22 @@ pub(super) async fn get_object(state: &ApiState, req: &S3Request, bucket: &str, 
         let (record, range) = objects.head_object(bucket, key, version, &conditions, range).await?;
         (record, range, empty())
     } else {
-        let read = objects.get_object(bucket, key, version, &conditions, range).await?;
+        let read = match objects.get_object(bucket, key, version, &conditions, range).await {
+            Ok(read) => read,
+            // A key that will not open says nothing of its state to a caller without a grant.
+            Err(e @ squall_objects::Error::Kms { .. }) => {
+                let record = objects.record(bucket, key, req.param("versionId")).await?;
+                if let Some(kms) = crate::sse::stored_kms_key(record.encryption.as_ref()) {
+                    crate::sse::authorize_kms(state, req, &kms, (bucket, key), &["kms:Decrypt"])?;
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         // Reading an SSE-KMS object's bytes takes the right to decrypt with its key (the
         // body has not been sent yet).
         if let Some(kms) = crate::sse::stored_kms_key(read.record.encryption.as_ref()) {
-            crate::sse::authorize_kms(state, req, &kms, &["kms:Decrypt"])?;
+            crate::sse::authorize_kms(state, req, &kms, (bucket, key), &["kms:Decrypt"])?;
         }
         let stream =
             read.body.map_ok(hyper::body::Frame::data).map_err(|e| -> squall_runtime::BoxError { Box::new(e) });

@@ -259,7 +259,17 @@ async fn upload(
     virtual_host: bool,
     request_id: &str,
 ) -> Result<http::Response<Body>, S3Error> {
-    let (fields, file) = read_form(&parts, body).await?;
+    let (mut fields, file) = read_form(&parts, body).await?;
+    // The key names the file where it says `${filename}`; the policy is checked against
+    // the key so made, as S3 checks it.
+    let key = fields.iter_mut().find(|(k, _)| k == "key").ok_or_else(|| {
+        S3Error::invalid_argument(
+            "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+        )
+        .with("ArgumentName", "key")
+    })?;
+    key.1 = key.1.replace("${filename}", &file.filename);
+    let key = key.1.clone();
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let caller = super::auth::authenticate_form(&state.keys, field)?;
     let range = match field("policy") {
@@ -269,13 +279,6 @@ async fn upload(
         }
         _ => (0, u64::MAX),
     };
-    let key = field("key").ok_or_else(|| {
-        S3Error::invalid_argument(
-            "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
-        )
-        .with("ArgumentName", "key")
-    })?;
-    let key = key.replace("${filename}", &file.filename);
     if key.is_empty() {
         return Err(S3Error::invalid_argument("The form's key is empty").with("ArgumentName", "key"));
     }
@@ -288,6 +291,7 @@ async fn upload(
     parts.method = Method::PUT;
     let requester = super::requester(&parts, caller.as_ref(), request_id);
     let anonymous = caller.is_none();
+    let signed_v4 = !anonymous && field("x-amz-signature").is_some();
     let source = FormFile { field: file.field, read: 0, range };
     let mut req = S3Request {
         parts,
@@ -298,6 +302,7 @@ async fn upload(
         requester,
         caller,
         anonymous,
+        signed_v4,
         body: RequestBody::Form(Box::new(source)),
     };
     // The PutObject's own checks, authorization and write.

@@ -70,29 +70,38 @@ fn context_of(header: Option<&str>) -> Result<Context, S3Error> {
     serde_json::from_slice(&json).map_err(|_| invalid())
 }
 
-/// Checks that the caller may use the KMS key an object is (or is to be) encrypted
-/// under: `kms:GenerateDataKey` to write (`kms:Decrypt` too for multipart uploads, whose
-/// parts open the key), `kms:Decrypt` to read. S3's AWS-managed key needs no grant, as on
-/// AWS (its key policy lets the account use it through S3).
+/// Checks that the caller may use the KMS key the object `(bucket, key)` is (or is to
+/// be) encrypted under: `kms:GenerateDataKey` to write (`kms:Decrypt` too for multipart
+/// uploads, whose parts open the key), `kms:Decrypt` to read (`squall_api::kms_use`). As
+/// on S3, such requests must be signed with SigV4, whichever the key.
 pub(crate) fn authorize_kms(
     state: &ApiState,
     req: &S3Request,
     key: &KmsUse<'_>,
+    (bucket, object): (&str, &str),
     actions: &[&'static str],
 ) -> Result<(), S3Error> {
+    if req.anonymous || !req.signed_v4 {
+        return Err(S3Error::invalid_argument(
+            "Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.",
+        )
+        .with("ArgumentName", "Authorization"));
+    }
     let key_ref = match key {
         KmsUse::Asked(None) => return Ok(()),
         KmsUse::Asked(Some(key_ref)) => key_ref,
         KmsUse::Stored(arn) => arn,
     };
-    let (arn, aws_managed) = state.objects.resolve_kms_key(key_ref)?;
-    if aws_managed {
-        return Ok(());
-    }
-    for action in actions {
-        crate::access::authorize_kms_action(state, req, action, &arn)?;
-    }
-    Ok(())
+    let object_arn = format!("arn:aws:s3:::{bucket}/{object}");
+    squall_api::kms_use::may_use_key(state, crate::access::caller_of(req), key_ref, &object_arn, actions).map_err(
+        |refusal| match refusal {
+            squall_api::kms_use::KeyRefusal::Key(e) => S3Error::from(e),
+            // S3 answers a denial by KMS as its own AccessDenied.
+            squall_api::kms_use::KeyRefusal::Denied(e) => {
+                S3Error::new(http::StatusCode::FORBIDDEN, "AccessDenied", e.message)
+            }
+        },
+    )
 }
 
 /// A KMS key a request uses: one it names (`None`: the AWS-managed key), or the one an

@@ -79,7 +79,16 @@ pub async fn serve(objects: &Objects, bucket: &str, req: http::Request<hyper::bo
         if_unmodified_since: header("if-unmodified-since").and_then(crate::parse_http_date),
     };
     let range = header("range").and_then(ByteRange::parse);
+    // Its requests are anonymous: an SSE-KMS object, which S3 serves only to SigV4
+    // requests allowed to decrypt, is not served.
+    let kms = |read: &squall_objects::ObjectRead| {
+        matches!(read.record.encryption.as_ref().map(|e| &e.kind), Some(squall_objects::sse::SseKind::Kms { .. }))
+    };
+    let kms_refused = || page(StatusCode::FORBIDDEN, "AccessDenied", "The object is encrypted with SSE-KMS", None);
     match objects.website_page(bucket, &path, &conditions, range).await {
+        Ok(WebsitePage::Object(read) | WebsitePage::NotFound { error_document: Some(read), .. }) if kms(&read) => {
+            kms_refused()
+        }
         Ok(WebsitePage::Object(read)) => object(read, StatusCode::OK, head),
         Ok(WebsitePage::Redirect(location)) => {
             let mut r = http::Response::new(empty());

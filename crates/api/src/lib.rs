@@ -13,6 +13,7 @@ mod error;
 pub mod host;
 pub mod json;
 pub mod json_input;
+pub mod kms_use;
 pub mod protocol;
 pub mod query;
 pub mod refusals;

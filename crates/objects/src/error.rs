@@ -109,6 +109,9 @@ pub enum Error {
         /// What the KMS said.
         message: String,
     },
+    /// A logging target that does not exist or does not let logs in.
+    #[error("{0}")]
+    InvalidTargetBucketForLogging(String),
     /// A storage class S3 does not have (`InvalidStorageClass`).
     #[error("The storage class you specified is not valid: {0}")]
     InvalidStorageClass(String),

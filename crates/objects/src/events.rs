@@ -73,17 +73,25 @@ fn eventbridge_kind(name: &str) -> (&'static str, &'static str, Option<&'static 
         "ObjectCreated:CompleteMultipartUpload" => ("Object Created", "CompleteMultipartUpload", None),
         "ObjectRemoved:Delete" => ("Object Deleted", "DeleteObject", Some("Permanently Deleted")),
         "ObjectRemoved:DeleteMarkerCreated" => ("Object Deleted", "DeleteObject", Some("Delete Marker Created")),
+        "LifecycleExpiration:Delete" => ("Object Deleted", "Lifecycle Expiration", Some("Permanently Deleted")),
+        "LifecycleExpiration:DeleteMarkerCreated" => {
+            ("Object Deleted", "Lifecycle Expiration", Some("Delete Marker Created"))
+        }
+        "LifecycleTransition" => ("Object Storage Class Changed", "Lifecycle Transition", None),
         _ => ("Object Created", "PutObject", None),
     }
 }
 
 /// The event names S3 sends that Squall produces.
-pub const EVENTS: [&str; 5] = [
+pub const EVENTS: [&str; 8] = [
     "ObjectCreated:Put",
     "ObjectCreated:Copy",
     "ObjectCreated:CompleteMultipartUpload",
     "ObjectRemoved:Delete",
     "ObjectRemoved:DeleteMarkerCreated",
+    "LifecycleExpiration:Delete",
+    "LifecycleExpiration:DeleteMarkerCreated",
+    "LifecycleTransition",
 ];
 
 /// Whether pattern `pattern` (`s3:ObjectCreated:*`) covers event `name` (`ObjectCreated:Put`).
@@ -108,7 +116,8 @@ pub fn check_targets(targets: &[NotificationTarget]) -> Result<()> {
             return Err(Error::InvalidArgument("A notification configuration needs at least one event".into()));
         }
         for e in &t.events {
-            let known = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:*"].contains(&e.as_str())
+            let known = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*", "s3:*"]
+                .contains(&e.as_str())
                 || EVENTS.iter().any(|n| e.strip_prefix("s3:") == Some(n));
             if !known {
                 return Err(Error::InvalidArgument(format!("The event is not supported for notifications: {e}")));
@@ -127,6 +136,9 @@ pub struct Requester {
     pub source_ip: String,
     /// The caller's principal (its access key id).
     pub principal: String,
+    /// Whether it is the lifecycle worker, whose expirations S3 names
+    /// `LifecycleExpiration:*` rather than `ObjectRemoved:*`.
+    pub lifecycle: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -196,6 +208,11 @@ impl Objects {
         record: Option<&ObjectRecord>,
         by: &Requester,
     ) -> Vec<ItemWrite> {
+        let name = match (by.lifecycle, name) {
+            (true, "ObjectRemoved:Delete") => "LifecycleExpiration:Delete",
+            (true, "ObjectRemoved:DeleteMarkerCreated") => "LifecycleExpiration:DeleteMarkerCreated",
+            (_, name) => name,
+        };
         let mut writes = Vec::new();
         for t in &bucket.notifications {
             if !t.events.iter().any(|p| covers(p, name)) || !key.starts_with(&t.prefix) || !key.ends_with(&t.suffix) {
@@ -258,6 +275,9 @@ impl Objects {
             });
             if let Some(d) = deletion {
                 detail["deletion-type"] = d.into();
+            }
+            if let Some(r) = record.filter(|_| name == "LifecycleTransition") {
+                detail["destination-storage-class"] = r.storage_class.as_str().into();
             }
             let event = EventBridgeEvent { detail_type: detail_type.into(), detail, time_ms: self.clock.now_ms() };
             let pending = Pending {

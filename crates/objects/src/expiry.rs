@@ -171,7 +171,12 @@ fn due(at_ms: i64, days: u32) -> i64 {
 
 /// Who lifecycle actions are done by, in events and logs.
 fn lifecycle_requester() -> Requester {
-    Requester { request_id: "lifecycle".into(), source_ip: String::new(), principal: "s3.amazonaws.com".into() }
+    Requester {
+        request_id: "lifecycle".into(),
+        source_ip: String::new(),
+        principal: "s3.amazonaws.com".into(),
+        lifecycle: true,
+    }
 }
 
 impl Objects {
@@ -296,7 +301,7 @@ impl Objects {
             self.delete_object(bucket, key, &by).await?;
         } else if transition_target(&for_current, &current, None, now).is_some() {
             // Moved in place, if the key's current version is still one the rules move.
-            let moved = self.update(bucket, key, None, |r| {
+            let moved = self.update_as(bucket, key, None, Some(("LifecycleTransition", &by)), |r| {
                 if let Some(class) = transition_target(&matching(r), r, None, now) {
                     r.storage_class = class;
                 }
@@ -320,8 +325,11 @@ impl Objects {
             if !expired {
                 let at = Some((i, became_noncurrent));
                 if let Some(class) = transition_target(&matching(v), v, at, now) {
-                    let moved = self.update(bucket, key, Some(&id), |r| {
-                        r.storage_class = class;
+                    // Only further along, as the current version's move.
+                    let moved = self.update_as(bucket, key, Some(&id), Some(("LifecycleTransition", &by)), |r| {
+                        if rank(class) > rank(r.storage_class) {
+                            r.storage_class = class;
+                        }
                         Ok(())
                     });
                     match moved.await {

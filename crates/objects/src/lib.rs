@@ -17,6 +17,7 @@
 //!   and the listing of every version.
 #![deny(missing_docs)]
 
+pub mod access_log;
 pub mod checksum;
 pub mod conditions;
 pub mod cors;
@@ -42,6 +43,13 @@ pub mod versions;
 
 pub use body::{ByteSource, Expected, MAX_WRITE, StreamSource, check_digests};
 pub use error::{Error, Result};
+
+/// The canonical user id S3 reports as every bucket's and object's owner: one account per
+/// installation.
+pub fn owner_id() -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(squall_types::ACCOUNT_ID.as_bytes()))
+}
 pub use list::{ListPage, ListRequest};
 pub use multipart::{CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};

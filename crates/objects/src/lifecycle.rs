@@ -4,6 +4,7 @@ use crate::Objects;
 use squall_lifecycle::{Service, Workers};
 use std::sync::Arc;
 
+#[async_trait::async_trait]
 impl Service for Objects {
     fn name(&self) -> &'static str {
         "objects"
@@ -20,11 +21,17 @@ impl Service for Objects {
             }
         };
         let workers = workers.with("lifecycle rules", self.start_lifecycle());
+        let workers = workers.with("access logs", self.start_access_logs());
         if !self.cluster.shared {
             return workers;
         }
         let watcher =
             self.cluster.watch(crate::service::DOMAIN, &self, |o: Arc<Objects>| async move { o.refresh().await });
         workers.with("definitions watcher", watcher)
+    }
+
+    /// Access log lines still buffered are delivered.
+    async fn drain(&self) {
+        self.deliver_access_logs().await;
     }
 }

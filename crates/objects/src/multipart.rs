@@ -198,6 +198,16 @@ impl Objects {
         Ok((id, encryption))
     }
 
+    /// How an upload's parts are encrypted, if they are (to authorize the key they use).
+    pub async fn upload_encryption(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<crate::sse::Encryption>> {
+        Ok(self.load_upload(bucket, key, upload_id).await?.encryption)
+    }
+
     async fn load_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
         self.get_bucket(bucket)?;
         let bytes = self

@@ -546,6 +546,19 @@ impl Objects {
         version: Option<&str>,
         change: impl Fn(&mut ObjectRecord) -> Result<()>,
     ) -> Result<ObjectRecord> {
+        self.update_as(bucket, key, version, None, change).await
+    }
+
+    /// [`Objects::update`], with the event `event` names (`LifecycleTransition`) written
+    /// in the same store write.
+    pub(crate) async fn update_as(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        event: Option<(&str, &Requester)>,
+        change: impl Fn(&mut ObjectRecord) -> Result<()>,
+    ) -> Result<ObjectRecord> {
         let b = self.get_bucket(bucket)?;
         for _ in 0..ATTEMPTS {
             // Checks the version exists and is no delete marker; then read again, locked.
@@ -557,12 +570,20 @@ impl Objects {
                 Some(v) => self.locate(&mut read, bucket, key, v).await?.1,
             };
             let Some((mut record, at)) = found.filter(|(r, _)| !r.delete_marker) else { continue };
+            let before = (event.is_some()).then(|| record.clone());
             change(&mut record)?;
-            let write = match &at {
+            if before.is_some_and(|b| b == record) {
+                // Nothing changed: nothing to write, nothing to announce.
+                return Ok(record);
+            }
+            let mut writes = vec![match &at {
                 None => object_write(bucket, key, Some(&record)),
                 Some(sk) => crate::versions::version_write(bucket, key, sk, Some(&record)),
-            };
-            if self.commit_read(vec![write], read, guard).await? {
+            }];
+            if let Some((name, by)) = event {
+                writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), name, key, Some(&record), by));
+            }
+            if self.commit_read(writes, read, guard).await? {
                 return Ok(record);
             }
         }

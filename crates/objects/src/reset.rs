@@ -7,7 +7,12 @@ impl Objects {
     /// Deletes every bucket with what it holds. Notification configurations are cleared
     /// first, so emptying a bucket sends no events.
     pub async fn reset(&self) -> Result<()> {
-        let by = Requester { request_id: "reset".into(), source_ip: String::new(), principal: "squall".into() };
+        let by = Requester {
+            request_id: "reset".into(),
+            source_ip: String::new(),
+            principal: "squall".into(),
+            lifecycle: false,
+        };
         for bucket in self.list_buckets() {
             let name = bucket.name;
             self.update_bucket(&name, |b| b.notifications.clear()).await?;

@@ -58,6 +58,9 @@ pub struct BucketRecord {
     /// How objects written without encryption headers are encrypted, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<DefaultEncryption>,
+    /// Where its access logs go, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<crate::access_log::LoggingConfig>,
 }
 
 /// A bucket's default encryption (PutBucketEncryption): SSE-S3, or SSE-KMS when `kms`.
@@ -164,6 +167,8 @@ pub struct Objects {
     pub(crate) event_sink: std::sync::OnceLock<Arc<dyn crate::events::EventSink>>,
     /// The key SSE-S3 data keys are sealed under.
     pub(crate) master_key: [u8; 32],
+    /// Access log lines waiting for delivery.
+    pub(crate) access_logs: crate::access_log::LogBuffer,
     /// The KMS SSE-KMS data keys come from (set once, before start).
     pub(crate) kms: std::sync::OnceLock<Arc<dyn crate::sse::KeyService>>,
     /// This server among those of the store.
@@ -225,6 +230,7 @@ impl Objects {
             clock,
             event_sink: std::sync::OnceLock::new(),
             kms: std::sync::OnceLock::new(),
+            access_logs: Default::default(),
         }))
     }
 
@@ -314,6 +320,7 @@ impl Objects {
             lifecycle: None,
             public_access_block: None,
             encryption: None,
+            logging: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;

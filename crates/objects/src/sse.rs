@@ -285,7 +285,8 @@ pub(crate) async fn new_key(keys: Keys<'_>, request: &SseRequest, object: &str) 
             let mut context = context.clone();
             let bucket = object.split('/').next().unwrap_or(object);
             let arn = if *bucket_key { bucket } else { object };
-            context.entry("aws:s3:arn".into()).or_insert_with(|| format!("arn:aws:s3:::{arn}"));
+            // S3 binds the key to the object (or bucket) itself, whatever the caller's context says.
+            context.insert("aws:s3:arn".into(), format!("arn:aws:s3:::{arn}"));
             let (key, sealed, key_arn) = kms.generate(key_id.as_deref(), &context).await?;
             let kind = SseKind::Kms { key_arn, context, bucket_key: *bucket_key };
             return Ok((Encryption { kind, sealed_key: STANDARD.encode(sealed) }, DataKey::new(&key)));

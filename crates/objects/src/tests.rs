@@ -303,7 +303,12 @@ async fn object_events_are_durable_and_filtered() {
     )
     .await
     .unwrap();
-    let by = events::Requester { request_id: "r1".into(), source_ip: "127.0.0.1".into(), principal: "AK".into() };
+    let by = events::Requester {
+        request_id: "r1".into(),
+        source_ip: "127.0.0.1".into(),
+        principal: "AK".into(),
+        lifecycle: false,
+    };
     let put = || PutObject { requester: by.clone(), ..Default::default() };
     o.put_object("bk1", "in/a b.txt", put(), &mut source(b"hello")).await.unwrap();
     o.put_object("bk1", "out/skip", put(), &mut source(b"x")).await.unwrap();

@@ -32,38 +32,60 @@ impl Service for Params {
 }
 
 impl Params {
-    /// Sleeps on the platform clock until the earliest deletion date (or until a deletion
-    /// is scheduled), then deletes what is due; so moving a dev server's clock past a
-    /// deletion date deletes the secret at once.
+    /// The secrets' sweeper ([`sweep_when_due`]).
     fn start_sweeper(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
-        let leader = self.secrets.cluster.leader("params.sweeper");
         tokio::spawn(async move {
-            let secrets = &me.secrets;
-            loop {
-                // Created before the deadline is read: a deletion scheduled in between
-                // leaves a permit, so it is not missed.
-                let scheduled = secrets.scheduled.notified();
-                match secrets.next_deletion() {
-                    Some(at) => tokio::select! {
-                        () = secrets.clock.sleep_until_ms(at) => {}
-                        () = scheduled => continue,
-                    },
-                    None => {
-                        scheduled.await;
-                        continue;
-                    }
-                }
-                if !leader.is_leader().await {
-                    // Another server deletes what is due; this one looks again later.
-                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
-                    continue;
-                }
-                if let Err(e) = secrets.sweep(secrets.clock.now_ms()).await {
-                    tracing::warn!("deleting secrets whose recovery window ended: {e}");
-                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
-                }
-            }
+            let s = &me.secrets;
+            let what = "deleting secrets whose recovery window ended";
+            sweep_when_due(
+                ("params.sweeper", what),
+                (&s.cluster, &s.clock, &s.scheduled),
+                || s.next_deletion(),
+                |now| s.sweep(now),
+            )
+            .await
         })
+    }
+}
+
+/// A deletion sweeper: sleeps on the platform clock until the earliest deletion date
+/// (`next`), or until `scheduled` says a deletion was scheduled, then deletes what is due
+/// (`sweep`) on the server holding `lease`; so moving a dev server's clock past a deletion
+/// date deletes at once.
+pub(crate) async fn sweep_when_due<N, S, F, R>(
+    (lease, what): (&'static str, &'static str),
+    (cluster, clock, scheduled): (&squall_lifecycle::Cluster, &squall_clock::Clock, &tokio::sync::Notify),
+    next: N,
+    sweep: S,
+) where
+    N: Fn() -> Option<u64>,
+    S: Fn(u64) -> F,
+    F: std::future::Future<Output = crate::Result<R>>,
+{
+    let leader = cluster.leader(lease);
+    loop {
+        // Created before the deadline is read: a deletion scheduled in between leaves a
+        // permit, so it is not missed.
+        let notified = scheduled.notified();
+        match next() {
+            Some(at) => tokio::select! {
+                () = clock.sleep_until_ms(at) => {}
+                () = notified => continue,
+            },
+            None => {
+                notified.await;
+                continue;
+            }
+        }
+        if !leader.is_leader().await {
+            // Another server deletes what is due; this one looks again later.
+            tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+            continue;
+        }
+        if let Err(e) = sweep(clock.now_ms()).await {
+            tracing::warn!("{what}: {e}");
+            tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+        }
     }
 }

@@ -489,6 +489,19 @@ fn headless_chromium_uploads_through_a_presigned_form() -> Result {
     server.client_script("s3_browser_post.py", "all browser POST upload checks passed")
 }
 
+/// Server access logs: requests on a logged bucket become lines of S3's format in objects
+/// of the target bucket, delivered once the platform clock passes the interval.
+#[test]
+fn access_logs_reach_the_target_bucket() -> Result {
+    let server = Server::start_with(&["--dev"])?;
+    let tmp = tempfile::tempdir()?;
+    let state = tmp.path().join("ids.json");
+    let state = state.to_str().unwrap_or_default();
+    server.client_script_with("s3_logging.py", &["before", state], "all S3 logging checks passed (before)")?;
+    ok(&server.squall(&["clock", "advance", "2m"]))?;
+    server.client_script_with("s3_logging.py", &["after", state], "all S3 logging checks passed (after)")
+}
+
 /// Each of botocore's S3 operations is served or refused in S3's shape, never a 5xx.
 #[test]
 fn every_s3_operation_is_served_or_refused_cleanly() -> Result {

@@ -7,14 +7,10 @@ use super::create::check_description;
 use super::lookup::{Naming, customer_managed, not_pending, usable};
 use super::{KeyInfo, KeyState, Keys, alias_write, key_delete, key_write};
 use crate::{Error, Result, validation};
-use std::time::Duration;
 
 const DAY_MS: u64 = 86_400_000;
 /// The waiting period when ScheduleKeyDeletion names none, in days.
 pub const DEFAULT_PENDING_DAYS: i64 = 30;
-/// How long the sweeper waits after a store failure, or while another server sweeps,
-/// before it looks again (real time).
-const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// What ScheduleKeyDeletion answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,34 +164,17 @@ impl Keys {
         Ok(due.len())
     }
 
-    /// Sleeps on the platform clock until the earliest deletion date (or until a deletion
-    /// is scheduled), then deletes what is due, on the server holding the lease; so moving
-    /// a dev server's clock past a deletion date deletes the key at once.
+    /// The keys' deletion sweeper (`crate::lifecycle::sweep_when_due`).
     pub(crate) async fn run_sweeper(&self) {
-        let leader = self.cluster.leader("params.keys.sweeper");
-        loop {
-            // Created before the deadline is read: a deletion scheduled in between leaves
-            // a permit, so it is not missed.
-            let scheduled = self.scheduled.notified();
-            match self.next_deletion() {
-                Some(at) => tokio::select! {
-                    () = self.clock.sleep_until_ms(at) => {}
-                    () = scheduled => continue,
-                },
-                None => {
-                    scheduled.await;
-                    continue;
-                }
-            }
-            if !leader.is_leader().await {
-                tokio::time::sleep(RETRY_AFTER_FAILURE).await;
-                continue;
-            }
-            if let Err(e) = self.sweep(self.clock.now_ms()).await {
-                tracing::warn!("deleting KMS keys whose waiting period ended: {e}");
-                tokio::time::sleep(RETRY_AFTER_FAILURE).await;
-            }
-        }
+        let what = "deleting KMS keys whose waiting period ended";
+        let watched = (&self.cluster, &self.clock, &self.scheduled);
+        crate::lifecycle::sweep_when_due(
+            ("params.keys.sweeper", what),
+            watched,
+            || self.next_deletion(),
+            |now| self.sweep(now),
+        )
+        .await
     }
 
     /// Deletes every key and alias at once (`squall server --dev`'s reset).
