@@ -40,7 +40,7 @@ check(s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigur
       "a new bucket has no notification configuration")
 try:
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
-        {"QueueArn": arn, "Events": ["s3:ObjectRestore:*"]}]})
+        {"QueueArn": arn, "Events": ["s3:Replication:*"]}]})
     check(False, "an unsupported event is refused")
 except ClientError as e:
     check(e.response["Error"]["Code"] == "InvalidArgument", "an unsupported event is InvalidArgument")

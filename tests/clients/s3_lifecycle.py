@@ -4,13 +4,16 @@ move its clock between the two phases):
 `before BUCKET`: a versioned bucket, objects and versions the rules will act on, a rule set
 (prefix, And of prefix and size, every object, disabled) put and read back, and the
 configurations S3 refuses (a rule doing nothing, 0 days, a date not at midnight, the same
-ID twice, a transition to STANDARD_IA before 30 days, one to GLACIER, which Squall refuses by
-name); storage classes on PUT, HEAD, listings, copies and multipart uploads.
+ID twice, a transition to STANDARD_IA before 30 days, an expiration no later than a
+transition, a directory bucket's class, refused by name); storage classes on PUT, HEAD,
+listings, copies and multipart uploads; a GLACIER object unreadable until RestoreObject.
 `after BUCKET` (once the clock has moved 31 days): current versions past their days are
 expired (a delete marker, as in any versioned bucket), noncurrent versions past theirs are
 removed but for the newest one kept, an expired delete marker goes, an incomplete upload is
 aborted, transitions have moved current and noncurrent versions to their classes (the
-furthest one due), and what no enabled rule names stays.
+furthest one due; small objects only into the archive classes, as varies_by_storage_class
+says), a restored copy has expired, what the rules did was announced as LifecycleExpiration
+and LifecycleTransition events, and what no enabled rule names stays.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, a key and AWS_DEFAULT_REGION=us-east-1 in
 the environment; exits non-zero with the failing check on the first failure."""
@@ -51,6 +54,7 @@ RULES = [
      "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 60, "StorageClass": "GLACIER_IR"}]},
     {"ID": "ir", "Filter": {"And": {"Prefix": "ir/", "ObjectSizeGreaterThan": 0}}, "Status": "Enabled",
      "Transitions": [{"Days": 1, "StorageClass": "GLACIER_IR"}]},
+    {"ID": "arch", "Filter": {"Prefix": "arch/"}, "Status": "Enabled", "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]},
     {"ID": "ver", "Filter": {"Prefix": "ver/"}, "Status": "Enabled",
      "NoncurrentVersionTransitions": [{"NoncurrentDays": 30, "StorageClass": "ONEZONE_IA"}]},
 ]
@@ -76,8 +80,8 @@ if phase == "before":
     refused([{**base, "Expiration": {"Days": 0}}], "InvalidArgument", "0 days")
     refused([{**base, "Expiration": {"Date": "2030-01-01T12:00:00Z"}}], "InvalidArgument", "a date not at midnight")
     refused([{**base, "Expiration": {"Days": 1}}, {**base, "Expiration": {"Days": 2}}], "InvalidArgument", "the same ID twice")
-    refused([{**base, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}], "NotImplemented",
-            "a transition to an archive class")
+    refused([{**base, "Transitions": [{"Days": 30, "StorageClass": "EXPRESS_ONEZONE"}]}], "NotImplemented",
+            "a transition to a directory bucket's class")
     refused([{**base, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]}], "InvalidArgument",
             "STANDARD_IA before 30 days")
     refused([{**base, "Transitions": [{"Days": 10, "StorageClass": "STANDARD"}]}], "InvalidArgument",
@@ -98,8 +102,26 @@ if phase == "before":
           "copying an object onto itself changes its class")
     s3.copy_object(Bucket=bucket, Key="classed-copy", CopySource={"Bucket": bucket, "Key": "classed"})
     check("StorageClass" not in s3.head_object(Bucket=bucket, Key="classed-copy"), "a copy is STANDARD unless asked")
-    check(error(s3.put_object, Bucket=bucket, Key="c", Body=b"", StorageClass="GLACIER")[0] == "NotImplemented",
-          "GLACIER is refused by name (no RestoreObject yet)")
+    # Archived objects: unreadable until restored, as on S3.
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"frozen", StorageClass="GLACIER")
+    check(s3.head_object(Bucket=bucket, Key="cold")["StorageClass"] == "GLACIER", "HEAD of a GLACIER object works")
+    check(error(s3.get_object, Bucket=bucket, Key="cold") == ("InvalidObjectState", 403), "its GET is InvalidObjectState")
+    check(error(s3.copy_object, Bucket=bucket, Key="warm", CopySource={"Bucket": bucket, "Key": "cold"})[0]
+          == "InvalidObjectState", "and so is a copy from it")
+    check(error(s3.restore_object, Bucket=bucket, Key="classed-copy", RestoreRequest={"Days": 1})[0]
+          == "InvalidObjectState", "an object not archived is not restored")
+    check(error(s3.restore_object, Bucket=bucket, Key="cold", RestoreRequest={"Type": "SELECT"})[0] == "NotImplemented",
+          "a SELECT restore is refused by name")
+    r = s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 2, "GlacierJobParameters": {"Tier": "Bulk"}})
+    check(r["ResponseMetadata"]["HTTPStatusCode"] == 202, "RestoreObject answers 202 Accepted")
+    check(s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"frozen", "restored, it reads")
+    head = s3.head_object(Bucket=bucket, Key="cold")
+    check(head.get("Restore", "").startswith('ongoing-request="false", expiry-date="'), f"HEAD says so ({head.get('Restore')})")
+    again = s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 2})
+    check(again["ResponseMetadata"]["HTTPStatusCode"] == 200, "a restore of a restored object answers 200")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="cold", OptionalObjectAttributes=["RestoreStatus"])["Contents"][0]
+    check(listed.get("RestoreStatus", {}).get("IsRestoreInProgress") is False, f"listings give its RestoreStatus ({listed})")
+    s3.put_object(Bucket=bucket, Key="arch/small", Body=b"tiny")
     bad = error(s3.put_object, Bucket=bucket, Key="c", Body=b"", StorageClass="COLD")
     check(bad == ("InvalidStorageClass", 400), f"an unknown class: InvalidStorageClass ({bad})")
     up = s3.create_multipart_upload(Bucket=bucket, Key="mp-classed", StorageClass="ONEZONE_IA")["UploadId"]
@@ -134,7 +156,7 @@ if phase == "before":
     check([r["ID"] for r in got] == [r["ID"] for r in RULES] and got[1]["Filter"]["And"]["ObjectSizeGreaterThan"] == 1000,
           "the rules read back")
     check(len(state()["doc"]) == 3, "nothing expires before the clock moves")
-    check(set(classes().values()) == {"STANDARD"}, "nor moves")
+    check({c for (k, _), c in classes().items() if k != "cold"} == {"STANDARD"}, "nor moves")
     # What the rules do is told as S3 tells it: LifecycleExpiration:* and LifecycleTransition.
     sqs = boto3.client("sqs")
     queue = sqs.create_queue(QueueName=f"{bucket}-events")["QueueUrl"]
@@ -151,10 +173,13 @@ else:
         "doc": [(False, True), (False, False)],
         "cool/a": [(False, True)],
         "cool/small": [(False, True)],
+        "arch/small": [(False, True)],
+        "cold": [(False, True)],
         "ir/a": [(False, True)],
         "ver/x": [(False, True), (False, False)],
     }
     want_classes = {("cool/a", True): "STANDARD_IA", ("cool/small", True): "STANDARD", ("ir/a", True): "GLACIER_IR",
+                    ("arch/small", True): "GLACIER",
                     ("ver/x", True): "STANDARD", ("ver/x", False): "ONEZONE_IA"}
     seen = None
     for _ in range(60):
@@ -177,6 +202,12 @@ else:
     got = {k: c for k, c in classes().items() if k in want_classes}
     check(got[("cool/a", True)] == "STANDARD_IA", f"cool/a moved to the furthest class due, STANDARD_IA ({got})")
     check(got[("cool/small", True)] == "STANDARD", "cool/small, under 128 KiB, stays where it is")
+    check(got[("arch/small", True)] == "GLACIER",
+          "arch/small, as small, moves to GLACIER: varies_by_storage_class lets small objects into the archive classes")
+    check(error(s3.get_object, Bucket=bucket, Key="arch/small")[0] == "InvalidObjectState", "and is then archived")
+    check(error(s3.get_object, Bucket=bucket, Key="cold")[0] == "InvalidObjectState",
+          "a restored copy's days have passed: cold is archived again")
+    check("Restore" not in s3.head_object(Bucket=bucket, Key="cold"), "and HEAD no longer says it is restored")
     check(got[("ir/a", True)] == "GLACIER_IR", "ir/a moved to GLACIER_IR: its rule filters by size, so the minimum does not apply")
     config = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     check(config.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class", "and read back")

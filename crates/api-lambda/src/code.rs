@@ -69,6 +69,7 @@ async fn read_object(
                 s3_error("NoSuchVersion", "The specified version does not exist.")
             }
             squall_objects::Error::InvalidArgument(m) => s3_error("InvalidArgument", &m),
+            e @ squall_objects::Error::InvalidObjectState { .. } => s3_error("InvalidObjectState", &e.to_string()),
             other => s3_error("InternalError", &other.to_string()),
         },
     )?;

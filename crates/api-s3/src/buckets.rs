@@ -230,6 +230,7 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
         .list_objects(bucket, &ListRequest { prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys })
         .await?;
     let fetch_owner = !v2 || req.param("fetch-owner") == Some("true");
+    let restore_status = crate::restore::wants_status(req);
     let owner = owner_id();
     Ok(xml_response("ListBucketResult", |x| {
         // ListObjects (v1) echoes its prefix as sent, even with encoding-type=url: botocore
@@ -282,6 +283,9 @@ async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) -> Reply {
                     });
                 }
                 x.elem("StorageClass", record.storage_class.as_str());
+                if restore_status {
+                    crate::restore::status(objects, record, x);
+                }
             });
         }
         listing.common_prefixes(x, &page.common_prefixes);

@@ -140,6 +140,9 @@ impl From<E> for S3Error {
             E::BadRequest(_) => s(StatusCode::BAD_REQUEST, "BadRequest"),
             E::InvalidTag(_) => s(StatusCode::BAD_REQUEST, "InvalidTag"),
             E::InvalidStorageClass(_) => s(StatusCode::BAD_REQUEST, "InvalidStorageClass"),
+            E::InvalidObjectState { storage_class, .. } => {
+                s(StatusCode::FORBIDDEN, "InvalidObjectState").with("StorageClass", storage_class)
+            }
             E::InvalidTargetBucketForLogging(_) => s(StatusCode::BAD_REQUEST, "InvalidTargetBucketForLogging"),
             E::Kms { code, .. } => s(StatusCode::BAD_REQUEST, code),
             E::NotImplemented(_) => s(StatusCode::NOT_IMPLEMENTED, "NotImplemented"),

@@ -71,7 +71,7 @@ fn takes(op: &str) -> [&'static [&'static str]; 2] {
             only(&["x-amz-acl", "x-amz-grant-", "x-amz-bucket-object-lock-enabled", "x-amz-object-ownership"])
         }
         "PutBucketAcl" | "PutObjectAcl" => only(&["x-amz-acl", "x-amz-grant-"]),
-        // RestoreStatus: no object here is archived, so there is never a status to add.
+        // RestoreStatus: listings add it for restored copies.
         "ListObjects" | "ListObjectsV2" | "ListObjectVersions" => only(&["x-amz-optional-object-attributes"]),
         "PutBucketLifecycleConfiguration" => only(&["x-amz-transition-default-minimum-object-size"]),
         // The root may always change a bucket's policy here: the confirmation is moot.

@@ -23,6 +23,7 @@ pub(crate) mod objects;
 mod policy;
 mod post_object;
 mod post_policy;
+mod restore;
 mod source;
 mod sse;
 mod unconfigured;
@@ -288,8 +289,7 @@ async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut htt
 
 /// Subresources Squall does not serve yet: refused rather than mistaken for a plain
 /// read or write.
-const UNSUPPORTED: [&str; 7] =
-    ["analytics", "inventory", "metrics", "intelligent-tiering", "torrent", "restore", "select"];
+const UNSUPPORTED: [&str; 6] = ["analytics", "inventory", "metrics", "intelligent-tiering", "torrent", "select"];
 
 /// S3's limits on a request's headers: 8 KiB in all, and 2 KiB of user metadata (the UTF-8
 /// bytes of each `x-amz-meta-*` key, without its prefix, and value).
@@ -448,6 +448,7 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
             objects.record(&b, &k, req.param("versionId")).await?;
             acl::put(objects, req, &b).await
         }
+        "RestoreObject" => restore::restore(objects, req, &b, &k).await,
         "PutObjectRetention" => lock::put_retention(state, req, &b, &k).await,
         "GetObjectRetention" => lock::get_retention(objects, req, &b, &k).await,
         "PutObjectLegalHold" => lock::put_legal_hold(objects, req, &b, &k).await,
@@ -477,6 +478,7 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
         (&Method::GET, true, false) if req.param("list-type") == Some("2") => "ListObjectsV2",
         (&Method::GET, true, false) => "ListObjects",
         (&Method::POST, true, true) if req.has("uploads") => "CreateMultipartUpload",
+        (&Method::POST, true, true) if req.has("restore") => "RestoreObject",
         (&Method::POST, true, true) if req.has("uploadId") => "CompleteMultipartUpload",
         (&Method::PUT, true, true) if req.has("uploadId") && req.header("x-amz-copy-source").is_some() => {
             "UploadPartCopy"
@@ -509,7 +511,8 @@ fn operation(req: &S3Request) -> Result<&'static str, S3Error> {
 }
 
 /// The operations that take a `versionId` (of the object version they act on).
-const VERSIONED: [&str; 13] = [
+const VERSIONED: [&str; 14] = [
+    "RestoreObject",
     "GetObject",
     "HeadObject",
     "DeleteObject",

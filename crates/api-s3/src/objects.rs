@@ -257,6 +257,7 @@ pub(super) async fn get_object(state: &ApiState, req: &S3Request, bucket: &str, 
     version_header(objects, bucket, &record, headers);
     crate::sse::report(record.encryption.as_ref(), headers);
     crate::lock::report(record.lock.as_ref(), headers);
+    crate::restore::report(objects, &record, headers);
     if part.is_some() && !record.part_sizes.is_empty() {
         set(r.headers_mut(), "x-amz-mp-parts-count", &record.part_sizes.len().to_string());
     }

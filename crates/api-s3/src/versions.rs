@@ -29,6 +29,7 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
         ListRequest { prefix: prefix.clone(), delimiter: delimiter.clone(), after: key_marker.clone(), max_keys };
     let page = objects.list_versions(bucket, &request, version_marker).await?;
     let owner = owner_id();
+    let restore_status = crate::restore::wants_status(req);
     Ok(xml_response("ListVersionsResult", |x| {
         x.elem("Name", bucket).elem("Prefix", &enc(prefix));
         x.elem("KeyMarker", &enc(key_marker.as_deref().unwrap_or("")));
@@ -61,6 +62,9 @@ pub(super) async fn list(objects: &Arc<Objects>, req: &S3Request, bucket: &str) 
                         x.elem("ChecksumAlgorithm", c.algorithm.name());
                     }
                     x.elem("Size", &r.size.to_string()).elem("StorageClass", r.storage_class.as_str());
+                    if restore_status {
+                        crate::restore::status(objects, r, x);
+                    }
                 }
                 x.nest("Owner", |x| {
                     x.elem("ID", &owner).elem("DisplayName", "squall");

@@ -119,6 +119,9 @@ pub async fn serve(objects: &Objects, bucket: &str, req: http::Request<hyper::bo
         Err(Error::InvalidRange { .. }) => {
             page(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidRange", "The requested range is not satisfiable", None)
         }
+        Err(e @ Error::InvalidObjectState { .. }) => {
+            page(StatusCode::FORBIDDEN, "InvalidObjectState", &e.to_string(), None)
+        }
         // The website endpoint takes no customer keys: an SSE-C object is not served.
         Err(e @ (Error::SseCustomerKeyRequired | Error::SseCustomerKeyMismatch)) => {
             page(StatusCode::FORBIDDEN, "AccessDenied", &e.to_string(), None)

@@ -318,6 +318,7 @@ pub static ACTIONS: &[Action] = &[
     row("s3", "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", Resource::Bucket),
     row("s3", "GetBucketAcl", "s3:GetBucketAcl", Resource::Bucket),
     row("s3", "GetBucketLogging", "s3:GetBucketLogging", Resource::Bucket),
+    row("s3", "RestoreObject", "s3:RestoreObject", Resource::Object),
     row("s3", "PutBucketLogging", "s3:PutBucketLogging", Resource::Bucket),
     row("s3", "PutBucketAcl", "s3:PutBucketAcl", Resource::Bucket),
     row("s3", "GetObjectAcl", "s3:GetObjectAcl", Resource::Object),

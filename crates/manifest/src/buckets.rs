@@ -94,6 +94,9 @@ const EVENTS: &[&str] = &[
     "s3:LifecycleExpiration:Delete",
     "s3:LifecycleExpiration:DeleteMarkerCreated",
     "s3:LifecycleTransition",
+    "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
     "s3:*",
 ];
 

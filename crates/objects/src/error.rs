@@ -109,6 +109,15 @@ pub enum Error {
         /// What the KMS said.
         message: String,
     },
+    /// An archived object not restored, or a restore of an object not archived
+    /// (`InvalidObjectState`).
+    #[error("{message}")]
+    InvalidObjectState {
+        /// What S3 says.
+        message: String,
+        /// The object's storage class.
+        storage_class: &'static str,
+    },
     /// A logging target that does not exist or does not let logs in.
     #[error("{0}")]
     InvalidTargetBucketForLogging(String),

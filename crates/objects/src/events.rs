@@ -78,12 +78,14 @@ fn eventbridge_kind(name: &str) -> (&'static str, &'static str, Option<&'static 
             ("Object Deleted", "Lifecycle Expiration", Some("Delete Marker Created"))
         }
         "LifecycleTransition" => ("Object Storage Class Changed", "Lifecycle Transition", None),
+        "ObjectRestore:Post" => ("Object Restore Initiated", "RestoreObject", None),
+        "ObjectRestore:Completed" => ("Object Restore Completed", "RestoreObject", None),
         _ => ("Object Created", "PutObject", None),
     }
 }
 
 /// The event names S3 sends that Squall produces.
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 10] = [
     "ObjectCreated:Put",
     "ObjectCreated:Copy",
     "ObjectCreated:CompleteMultipartUpload",
@@ -92,6 +94,8 @@ pub const EVENTS: [&str; 8] = [
     "LifecycleExpiration:Delete",
     "LifecycleExpiration:DeleteMarkerCreated",
     "LifecycleTransition",
+    "ObjectRestore:Post",
+    "ObjectRestore:Completed",
 ];
 
 /// Whether pattern `pattern` (`s3:ObjectCreated:*`) covers event `name` (`ObjectCreated:Put`).
@@ -116,9 +120,10 @@ pub fn check_targets(targets: &[NotificationTarget]) -> Result<()> {
             return Err(Error::InvalidArgument("A notification configuration needs at least one event".into()));
         }
         for e in &t.events {
-            let known = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*", "s3:*"]
-                .contains(&e.as_str())
-                || EVENTS.iter().any(|n| e.strip_prefix("s3:") == Some(n));
+            let known =
+                ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*", "s3:ObjectRestore:*", "s3:*"]
+                    .contains(&e.as_str())
+                    || EVENTS.iter().any(|n| e.strip_prefix("s3:") == Some(n));
             if !known {
                 return Err(Error::InvalidArgument(format!("The event is not supported for notifications: {e}")));
             }
@@ -411,6 +416,6 @@ mod tests {
             |arn: &str, e: &str| NotificationTarget { arn: arn.into(), events: vec![e.into()], ..Default::default() };
         check_targets(&[t("arn:aws:lambda:us-east-1:000000000000:function:f", "s3:ObjectCreated:*")]).unwrap();
         assert!(check_targets(&[t("arn:aws:s3:::b", "s3:ObjectCreated:*")]).is_err());
-        assert!(check_targets(&[t("arn:aws:sqs:us-east-1:000000000000:q", "s3:ObjectRestore:*")]).is_err());
+        assert!(check_targets(&[t("arn:aws:sqs:us-east-1:000000000000:q", "s3:Replication:*")]).is_err());
     }
 }

@@ -116,25 +116,32 @@ fn rank(class: StorageClass) -> u8 {
         StorageClass::IntelligentTiering => 2,
         StorageClass::OnezoneIa => 3,
         StorageClass::GlacierIr => 4,
+        StorageClass::Glacier => 5,
+        StorageClass::DeepArchive => 6,
     }
 }
 
 /// The class `record` should be in by `now` under `rules`' transitions (`noncurrent`:
 /// which of its key's noncurrent versions it is, newest 0, and since when), if that is
-/// further along than where it is.
+/// further along than where it is. Small objects stay unless their rule filters by size,
+/// or with `small_to_archive` (`varies_by_storage_class`) the class is an archive one.
 fn transition_target(
     rules: &[&LifecycleRule],
     record: &ObjectRecord,
-    noncurrent: Option<(usize, i64)>,
+    (noncurrent, small_to_archive): (Option<(usize, i64)>, bool),
     now: i64,
 ) -> Option<StorageClass> {
     let mut due_classes: Vec<StorageClass> = Vec::new();
     let sized = |r: &LifecycleRule| r.filter.size_greater.is_some() || r.filter.size_less.is_some();
-    for r in rules.iter().filter(|r| record.size >= MIN_TRANSITION_SIZE || sized(r)) {
+    let moves = |r: &LifecycleRule, class: StorageClass| {
+        record.size >= MIN_TRANSITION_SIZE || sized(r) || (small_to_archive && class.is_archive())
+    };
+    for r in rules {
         match noncurrent {
             None => due_classes.extend(
                 r.transitions
                     .iter()
+                    .filter(|t| moves(r, t.class))
                     .filter(|t| {
                         t.days.is_some_and(|d| now >= due(record.modified_ms, d)) || t.date_ms.is_some_and(|d| now >= d)
                     })
@@ -143,6 +150,7 @@ fn transition_target(
             Some((index, since)) => due_classes.extend(
                 r.noncurrent_transitions
                     .iter()
+                    .filter(|t| moves(r, t.class))
                     .filter(|t| now >= due(since, t.days) && t.newer.is_none_or(|keep| index >= keep as usize))
                     .map(|t| t.class),
             ),
@@ -164,7 +172,7 @@ pub struct Lifecycle {
 }
 
 /// `at` plus `days`, at the next midnight UTC (S3's rounding).
-fn due(at_ms: i64, days: u32) -> i64 {
+pub(crate) fn due(at_ms: i64, days: u32) -> i64 {
     let t = at_ms + i64::from(days) * DAY_MS;
     (t + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS
 }
@@ -237,6 +245,7 @@ impl Objects {
                 cursors.remove(&bucket.name);
                 continue;
             };
+            let small_to_archive = lifecycle.min_transition_size.as_deref() == Some("varies_by_storage_class");
             let rules: Vec<LifecycleRule> = lifecycle.rules.into_iter().filter(|r| r.enabled).collect();
             let name = bucket.name;
             let after = cursors.remove(&name);
@@ -258,7 +267,7 @@ impl Objects {
             }
             for row in rows {
                 let key = String::from_utf8_lossy(&row.sk).into_owned();
-                if let Err(e) = self.apply_rules(&name, &key, &rules).await {
+                if let Err(e) = self.apply_rules(&name, &key, &rules, small_to_archive).await {
                     tracing::warn!(bucket = %name, key, error = %e, "lifecycle: a rule could not be applied");
                 }
             }
@@ -274,7 +283,13 @@ impl Objects {
     /// The rules' actions on one key, each version matched against the rules' filters on
     /// its own: its current version (read now, not when the pass listed the key), then its
     /// noncurrent ones.
-    async fn apply_rules(&self, bucket: &str, key: &str, rules: &[LifecycleRule]) -> Result<()> {
+    async fn apply_rules(
+        &self,
+        bucket: &str,
+        key: &str,
+        rules: &[LifecycleRule],
+        small_to_archive: bool,
+    ) -> Result<()> {
         let Some(current) = self.load(bucket, key).await? else { return Ok(()) };
         let now = self.now_ms();
         let by = lifecycle_requester();
@@ -299,10 +314,10 @@ impl Objects {
                 || r.expire_date_ms.is_some_and(|d| now >= d)
         }) {
             self.delete_object(bucket, key, &by).await?;
-        } else if transition_target(&for_current, &current, None, now).is_some() {
+        } else if transition_target(&for_current, &current, (None, small_to_archive), now).is_some() {
             // Moved in place, if the key's current version is still one the rules move.
-            let moved = self.update_as(bucket, key, None, Some(("LifecycleTransition", &by)), |r| {
-                if let Some(class) = transition_target(&matching(r), r, None, now) {
+            let moved = self.update_as(bucket, key, None, Some((&["LifecycleTransition"][..], &by)), |r| {
+                if let Some(class) = transition_target(&matching(r), r, (None, small_to_archive), now) {
                     r.storage_class = class;
                 }
                 Ok(())
@@ -324,14 +339,15 @@ impl Objects {
             let id = crate::versions::version_label(v).to_string();
             if !expired {
                 let at = Some((i, became_noncurrent));
-                if let Some(class) = transition_target(&matching(v), v, at, now) {
+                if let Some(class) = transition_target(&matching(v), v, (at, small_to_archive), now) {
                     // Only further along, as the current version's move.
-                    let moved = self.update_as(bucket, key, Some(&id), Some(("LifecycleTransition", &by)), |r| {
-                        if rank(class) > rank(r.storage_class) {
-                            r.storage_class = class;
-                        }
-                        Ok(())
-                    });
+                    let moved =
+                        self.update_as(bucket, key, Some(&id), Some((&["LifecycleTransition"][..], &by)), |r| {
+                            if rank(class) > rank(r.storage_class) {
+                                r.storage_class = class;
+                            }
+                            Ok(())
+                        });
                     match moved.await {
                         Ok(_) | Err(Error::NoSuchVersion { .. } | Error::DeleteMarker { .. }) => {}
                         Err(e) => return Err(e),

@@ -58,6 +58,7 @@ pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};
 
 mod lifecycle;
 mod reset;
+mod restore;
 #[cfg(test)]
 mod sse_tests;
 #[cfg(test)]

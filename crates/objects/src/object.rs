@@ -316,6 +316,7 @@ impl Objects {
         range: Option<ByteRange>,
     ) -> Result<ObjectRead> {
         let (mut record, range) = self.head_object(bucket, key, (version, customer_key), conditions, range).await?;
+        self.check_readable(&record)?;
         let (start, end) = match range {
             Some((first, last)) => (first, last + 1),
             None => (0, record.size),
@@ -505,7 +506,10 @@ impl Objects {
     pub(crate) async fn copy_source(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<ObjectRecord> {
         self.get_bucket(bucket)?;
         match self.read_version(bucket, key, version).await {
-            Ok((record, _)) => Ok(record),
+            Ok((record, _)) => {
+                self.check_readable(&record)?;
+                Ok(record)
+            }
             Err(Error::DeleteMarker { by_version: true, .. }) => Err(Error::InvalidRequest(
                 "The source of a copy request may not specifically refer to a delete marker by version id.".into(),
             )),
@@ -549,14 +553,14 @@ impl Objects {
         self.update_as(bucket, key, version, None, change).await
     }
 
-    /// [`Objects::update`], with the event `event` names (`LifecycleTransition`) written
-    /// in the same store write.
+    /// [`Objects::update`], with the events `events` names (`LifecycleTransition`, …)
+    /// written in the same store write; a record left as it was is not written again.
     pub(crate) async fn update_as(
         &self,
         bucket: &str,
         key: &str,
         version: Option<&str>,
-        event: Option<(&str, &Requester)>,
+        events: Option<(&[&str], &Requester)>,
         change: impl Fn(&mut ObjectRecord) -> Result<()>,
     ) -> Result<ObjectRecord> {
         let b = self.get_bucket(bucket)?;
@@ -570,7 +574,7 @@ impl Objects {
                 Some(v) => self.locate(&mut read, bucket, key, v).await?.1,
             };
             let Some((mut record, at)) = found.filter(|(r, _)| !r.delete_marker) else { continue };
-            let before = (event.is_some()).then(|| record.clone());
+            let before = events.is_some().then(|| record.clone());
             change(&mut record)?;
             if before.is_some_and(|b| b == record) {
                 // Nothing changed: nothing to write, nothing to announce.
@@ -580,8 +584,11 @@ impl Objects {
                 None => object_write(bucket, key, Some(&record)),
                 Some(sk) => crate::versions::version_write(bucket, key, sk, Some(&record)),
             }];
-            if let Some((name, by)) = event {
-                writes.extend(self.event_writes(&b.record.read().expect("bucket lock"), name, key, Some(&record), by));
+            if let Some((names, by)) = events {
+                let bucket_record = b.record.read().expect("bucket lock");
+                for name in names {
+                    writes.extend(self.event_writes(&bucket_record, name, key, Some(&record), by));
+                }
             }
             if self.commit_read(writes, read, guard).await? {
                 return Ok(record);

@@ -109,6 +109,9 @@ pub struct ObjectRecord {
     /// one (crate::versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_at: Option<String>,
+    /// Until when (Unix milliseconds) a restored copy of an archived object is readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_expiry_ms: Option<i64>,
     /// Its storage class (a label here: every class keeps its bytes alike).
     #[serde(default, skip_serializing_if = "crate::storage_class::StorageClass::is_standard")]
     pub storage_class: crate::storage_class::StorageClass,

@@ -1,7 +1,7 @@
 //! Storage classes. Every class keeps its bytes on the same store here, so a class is a
 //! label S3's clients read back (HEAD, listings, attributes) and lifecycle transitions
-//! change; the archive classes, whose objects S3 makes unreadable until restored, are
-//! refused by name until RestoreObject is served.
+//! change; the archive classes (GLACIER, DEEP_ARCHIVE) keep their objects unreadable, as
+//! S3 does, until RestoreObject makes a copy readable for some days (at once here).
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -23,16 +23,22 @@ pub enum StorageClass {
     IntelligentTiering,
     /// `GLACIER_IR` (instant retrieval: readable as it is).
     GlacierIr,
+    /// `GLACIER` (flexible retrieval: read only once restored).
+    Glacier,
+    /// `DEEP_ARCHIVE` (read only once restored).
+    DeepArchive,
 }
 
 impl StorageClass {
-    const ALL: [StorageClass; 6] = [
+    const ALL: [StorageClass; 8] = [
         StorageClass::Standard,
         StorageClass::ReducedRedundancy,
         StorageClass::StandardIa,
         StorageClass::OnezoneIa,
         StorageClass::IntelligentTiering,
         StorageClass::GlacierIr,
+        StorageClass::Glacier,
+        StorageClass::DeepArchive,
     ];
 
     /// S3's name of the class.
@@ -44,7 +50,14 @@ impl StorageClass {
             StorageClass::OnezoneIa => "ONEZONE_IA",
             StorageClass::IntelligentTiering => "INTELLIGENT_TIERING",
             StorageClass::GlacierIr => "GLACIER_IR",
+            StorageClass::Glacier => "GLACIER",
+            StorageClass::DeepArchive => "DEEP_ARCHIVE",
         }
+    }
+
+    /// Whether its objects must be restored before they are read.
+    pub fn is_archive(self) -> bool {
+        matches!(self, StorageClass::Glacier | StorageClass::DeepArchive)
     }
 
     /// Whether it is `STANDARD` (which records leave out).
@@ -53,15 +66,12 @@ impl StorageClass {
     }
 
     /// The class S3 names `name`: `InvalidStorageClass` for no class S3 has, `NotImplemented`
-    /// for the archive classes (and the directory-bucket and device ones) Squall does not serve.
+    /// for the directory-bucket and device ones Squall does not serve.
     pub fn parse(name: &str) -> Result<StorageClass> {
         if let Some(c) = Self::ALL.into_iter().find(|c| c.as_str() == name) {
             return Ok(c);
         }
         match name {
-            "GLACIER" | "DEEP_ARCHIVE" => Err(Error::NotImplemented(format!(
-                "the {name} storage class (archived objects must be restored with RestoreObject before they are read, which Squall does not serve yet)"
-            ))),
             "EXPRESS_ONEZONE" | "OUTPOSTS" | "SNOW" => Err(Error::NotImplemented(format!(
                 "the {name} storage class (no directory buckets, Outposts or Snow here)"
             ))),
@@ -89,7 +99,8 @@ mod tests {
             assert_eq!(StorageClass::parse(c.as_str()).unwrap(), c);
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
         }
-        assert!(matches!(StorageClass::parse("GLACIER"), Err(Error::NotImplemented(_))));
+        assert!(StorageClass::parse("GLACIER").unwrap().is_archive() && !StorageClass::GlacierIr.is_archive());
+        assert!(matches!(StorageClass::parse("SNOW"), Err(Error::NotImplemented(_))));
         assert!(matches!(StorageClass::parse("standard"), Err(Error::InvalidStorageClass(_))));
     }
 }

@@ -239,9 +239,9 @@ fn s3_event_errors_are_located() {
         e.contains("serverless.yml:17: functions.resize.events[0].s3: bucket name \"Shop_Photos\" is invalid"),
         "{e}"
     );
-    let e = bad("event: s3:ObjectRemoved:*", "event: s3:ObjectRestore:*");
+    let e = bad("event: s3:ObjectRemoved:*", "event: s3:Replication:*");
     assert!(
-        e.contains("serverless.yml:20: functions.resize.events[1].s3.event: s3:ObjectRestore:* is not supported yet"),
+        e.contains("serverless.yml:20: functions.resize.events[1].s3.event: s3:Replication:* is not supported yet"),
         "{e}"
     );
     let e = bad("event: s3:ObjectRemoved:*", "event: ObjectRemoved");
