@@ -10,6 +10,8 @@ use squall_api::ApiState;
 use squall_api::actions::Resource;
 use squall_api::authorize::{Caller, ResourcePolicy, authorize_each_under};
 use squall_iam::Context;
+use squall_objects::acl::Permission;
+use squall_objects::public::Ownership;
 
 fn bucket_arn(bucket: &str) -> String {
     format!("arn:aws:s3:::{bucket}")
@@ -21,6 +23,75 @@ fn object_arn(bucket: &str, key: &str) -> String {
 
 fn denied(e: ApiError) -> S3Error {
     S3Error::new(e.status, e.code, e.message)
+}
+
+/// The ACL permission an operation takes, and whether the object's ACL grants it (else
+/// the bucket's), as S3 maps them: a bucket's READ lists it, its WRITE writes and deletes
+/// its objects, READ_ACP and WRITE_ACP read and change an ACL, an object's READ reads it.
+fn acl_permission(op: &str) -> Option<(bool, Permission)> {
+    Some(match op {
+        "ListObjects" | "ListObjectsV2" | "ListObjectVersions" | "ListMultipartUploads" | "HeadBucket" => {
+            (false, Permission::Read)
+        }
+        "PutObject"
+        | "DeleteObject"
+        | "CreateMultipartUpload"
+        | "UploadPart"
+        | "CompleteMultipartUpload"
+        | "AbortMultipartUpload" => (false, Permission::Write),
+        "GetBucketAcl" => (false, Permission::ReadAcp),
+        "PutBucketAcl" => (false, Permission::WriteAcp),
+        "GetObject" | "HeadObject" => (true, Permission::Read),
+        "GetObjectAcl" => (true, Permission::ReadAcp),
+        "PutObjectAcl" => (true, Permission::WriteAcp),
+        _ => return None,
+    })
+}
+
+/// After the caller's policies and the bucket's did not allow `op` (`denied`): whether the
+/// bucket's or object's ACL grants it, as S3 reads ACLs beside policies. Nothing is granted
+/// where ACLs are disabled (BucketOwnerEnforced) or public ACLs ignored, nor past an
+/// explicit Deny.
+pub(crate) async fn granted_by_acl(
+    state: &ApiState,
+    req: &S3Request,
+    op: &str,
+    denied: S3Error,
+) -> Result<(), S3Error> {
+    let Some((on_object, permission)) = acl_permission(op) else { return Err(denied) };
+    if denied.message.contains("explicit deny") {
+        return Err(denied);
+    }
+    let bucket = req.bucket.as_deref().unwrap_or_default();
+    let settings = state.objects.with_bucket(bucket, |b| {
+        let ignored = b.public_access_block.is_some_and(|p| p.ignore_public_acls);
+        (b.ownership == Some(Ownership::BucketOwnerEnforced) || ignored, b.acl.clone(), b.policy.clone())
+    });
+    let Ok((disabled, bucket_acl, policy)) = settings else { return Err(denied) };
+    if disabled {
+        return Err(denied);
+    }
+    let arn = bucket_arn(bucket);
+    let resource = match (on_object || permission == Permission::Write, &req.key) {
+        (true, Some(key)) => object_arn(bucket, key),
+        _ => arn.clone(),
+    };
+    let action = squall_api::actions::find("s3", op).map_or("s3:*", |row| row.action);
+    if let Some(document) = policy.as_deref() {
+        let keys = keys(req, op, None);
+        let policy = ResourcePolicy { arn: &arn, document };
+        if squall_api::authorize::denied_explicitly(state, caller(req, &keys), policy, action, &resource) {
+            return Err(denied);
+        }
+    }
+    let acl = match (on_object, &req.key) {
+        (true, Some(key)) => state.objects.record(bucket, key, req.param("versionId")).await.ok().and_then(|r| r.acl),
+        _ => bucket_acl,
+    };
+    match acl {
+        Some(acl) if acl.allows(req.anonymous, permission) => Ok(()),
+        _ => Err(denied),
+    }
 }
 
 /// The request's caller, without condition keys of its own.

@@ -1,76 +1,55 @@
 //! ACLs, object ownership and the public access block, as S3 runs them since 2023: a new
-//! bucket has `BucketOwnerEnforced` ownership (ACLs disabled), and with one account per
-//! installation its owner owns every object, with FULL_CONTROL. An ACL that says that
-//! (`private`, `bucket-owner-full-control`, the owner's own grant) is what every bucket
-//! and object has; any other is refused, with S3's `AccessControlListNotSupported` where
-//! ACLs are disabled, else by name, since Squall grants access by bucket policy and IAM
-//! only. The public access block's settings are honoured: a public policy is refused
-//! (`BlockPublicPolicy`) or not applied to anonymous requests (`RestrictPublicBuckets`);
-//! public ACLs never take effect.
+//! bucket has `BucketOwnerEnforced` ownership (ACLs disabled: only the owner's full
+//! control, `AccessControlListNotSupported` for anything more). With `ObjectWriter` or
+//! `BucketOwnerPreferred`, canned ACLs, `x-amz-grant-*` headers and AccessControlPolicy
+//! documents set buckets' and objects' ACLs (`squall_objects::acl`), which grant what the
+//! caller's policies do not ([`crate::access`]). The public access block's settings are
+//! honoured: a public policy is refused (`BlockPublicPolicy`) or not applied to anonymous
+//! requests (`RestrictPublicBuckets`); a public ACL is refused (`BlockPublicAcls`) or not
+//! applied (`IgnorePublicAcls`).
 
 use super::error::S3Error;
 use super::{S3Request, owner_id, xml, xml_response};
 use http::StatusCode;
 use squall_objects::Objects;
+use squall_objects::acl::{Acl, Grantee, Permission};
 use squall_objects::public::{Ownership, PublicAccessBlock, is_public};
 use squall_runtime::Body;
 use std::sync::Arc;
 
 type Reply = Result<http::Response<Body>, S3Error>;
 
-const GRANTS: [&str; 5] = [
-    "x-amz-grant-read",
-    "x-amz-grant-write",
-    "x-amz-grant-read-acp",
-    "x-amz-grant-write-acp",
-    "x-amz-grant-full-control",
+const GRANTS: [(&str, Permission); 5] = [
+    ("x-amz-grant-read", Permission::Read),
+    ("x-amz-grant-write", Permission::Write),
+    ("x-amz-grant-read-acp", Permission::ReadAcp),
+    ("x-amz-grant-write-acp", Permission::WriteAcp),
+    ("x-amz-grant-full-control", Permission::FullControl),
 ];
 
-/// Canned ACLs that grant no one but the owner (who owns every bucket and object here).
-const OWNER_ONLY: [&str; 3] = ["private", "bucket-owner-full-control", "bucket-owner-read"];
-
-/// Canned ACLs that would open a bucket or object to others.
-const PUBLIC: [&str; 3] = ["public-read", "public-read-write", "authenticated-read"];
-
-/// The owner's own full-control grant, as `x-amz-grant-full-control` names it.
-fn is_owner_grant(value: &str) -> bool {
-    let owner = owner_id();
-    value
-        .split(',')
-        .map(str::trim)
-        .all(|g| g.trim_matches('"') == format!("id={owner}") || g == format!("id=\"{owner}\""))
-}
-
-/// What an ACL asks for beyond the owner's full control, if anything.
-fn beyond_owner(req: &S3Request) -> Option<String> {
-    if let Some(acl) = req.header("x-amz-acl").filter(|a| !OWNER_ONLY.contains(a)) {
-        return Some(format!("the canned ACL {acl}"));
+/// The ACL a request's headers ask for: a canned ACL (`x-amz-acl`) or `x-amz-grant-*`
+/// headers, not both; `None` when they name none.
+pub(crate) fn requested(req: &S3Request) -> Result<Option<Acl>, S3Error> {
+    let grants: Vec<(Permission, &str)> = GRANTS.iter().filter_map(|(h, p)| Some((*p, req.header(h)?))).collect();
+    match (req.header("x-amz-acl"), grants.is_empty()) {
+        (Some(_), false) => {
+            Err(S3Error::invalid_request("Specifying both Canned ACLs and Header Grants is not allowed"))
+        }
+        (Some(canned), true) => Ok(Some(Acl::canned(canned.trim())?)),
+        (None, false) => Ok(Some(Acl::of_grant_headers(&grants)?)),
+        (None, true) => Ok(None),
     }
-    GRANTS.iter().find_map(|g| {
-        let v = req.header(g)?;
-        (*g != "x-amz-grant-full-control" || !is_owner_grant(v)).then(|| format!("the {g} header"))
-    })
 }
 
-/// Refuses an ACL a write or CreateBucket asks for, unless it grants no more than every
-/// object here has: `ownership` is the bucket's (for CreateBucket, the one it will have).
-pub(crate) fn check_request(
-    req: &S3Request,
+/// Refuses an ACL that the bucket's ownership (for CreateBucket, the one it will have)
+/// or public access block does not let it have.
+fn check(
+    acl: Option<&Acl>,
     ownership: Option<Ownership>,
     block: Option<PublicAccessBlock>,
     creating: bool,
 ) -> Result<(), S3Error> {
-    let Some(what) = beyond_owner(req) else { return Ok(()) };
-    refuse(&what, req.header("x-amz-acl"), ownership, block, creating)
-}
-
-fn refuse(
-    what: &str,
-    canned: Option<&str>,
-    ownership: Option<Ownership>,
-    block: Option<PublicAccessBlock>,
-    creating: bool,
-) -> Result<(), S3Error> {
+    let Some(acl) = acl.filter(|a| a.beyond_owner()) else { return Ok(()) };
     match ownership {
         Some(Ownership::BucketOwnerEnforced) if creating => Err(S3Error::new(
             StatusCode::BAD_REQUEST,
@@ -82,62 +61,104 @@ fn refuse(
             "AccessControlListNotSupported",
             "The bucket does not allow ACLs",
         )),
-        _ if block.is_some_and(|b| b.block_public_acls) && canned.is_some_and(|c| PUBLIC.contains(&c)) => {
-            Err(S3Error::new(
-                StatusCode::FORBIDDEN,
-                "AccessDenied",
-                "Access Denied: public ACLs are blocked by the BlockPublicAcls block public access setting",
-            ))
-        }
-        _ => Err(S3Error::not_implemented(&format!("{what} (Squall grants access by bucket policy and IAM only)"))),
+        _ if block.is_some_and(|b| b.block_public_acls) && acl.is_public() => Err(S3Error::new(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Access Denied: public ACLs are blocked by the BlockPublicAcls block public access setting",
+        )),
+        _ => Ok(()),
     }
 }
 
-/// The ACL every bucket and object has: its owner, with full control.
-pub(super) fn get(objects: &Arc<Objects>, bucket: &str) -> Reply {
-    objects.bucket(bucket)?;
+/// The ACL a write or CreateBucket asks for, checked against the bucket's ownership and
+/// public access block; `None` when it grants no more than the owner's full control.
+pub(crate) fn check_request(
+    req: &S3Request,
+    ownership: Option<Ownership>,
+    block: Option<PublicAccessBlock>,
+    creating: bool,
+) -> Result<Option<Acl>, S3Error> {
+    let acl = requested(req)?;
+    check(acl.as_ref(), ownership, block, creating)?;
+    Ok(acl.filter(Acl::beyond_owner))
+}
+
+/// GetBucketAcl and GetObjectAcl: the owner, and the grants (the owner's full control when
+/// none were set).
+pub(super) fn get(acl: Option<Acl>) -> Reply {
     let owner = owner_id();
+    let acl = acl.unwrap_or_else(Acl::owner_only);
     Ok(xml_response("AccessControlPolicy", |x| {
         x.nest("Owner", |x| {
             x.elem("ID", &owner).elem("DisplayName", "squall");
         });
         x.nest("AccessControlList", |x| {
-            x.nest("Grant", |x| {
-                // The grantee's type is an attribute, which `nest` does not write.
-                x.0.push_str(
-                    "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">",
-                );
-                x.elem("ID", &owner).elem("DisplayName", "squall");
-                x.0.push_str("</Grantee>");
-                x.elem("Permission", "FULL_CONTROL");
-            });
+            for g in &acl.grants {
+                x.nest("Grant", |x| {
+                    // The grantee's type is an attribute, which `nest` does not write.
+                    let kind = if g.grantee.uri().is_some() { "Group" } else { "CanonicalUser" };
+                    x.0.push_str(&format!(
+                        "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"{kind}\">"
+                    ));
+                    match g.grantee.uri() {
+                        Some(uri) => {
+                            x.elem("URI", uri);
+                        }
+                        None => {
+                            x.elem("ID", &owner).elem("DisplayName", "squall");
+                        }
+                    }
+                    x.0.push_str("</Grantee>");
+                    x.elem("Permission", g.permission.name());
+                });
+            }
         });
     }))
 }
 
-/// PutBucketAcl and PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy,
-/// accepted when it is what the bucket or object has.
-pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str) -> Reply {
+/// An AccessControlPolicy document's grants.
+fn of_document(body: &[u8]) -> Result<Acl, S3Error> {
+    let doc = xml::parse(body).filter(|d| d.name == "AccessControlPolicy").ok_or_else(S3Error::malformed_xml)?;
+    let list = doc.child("AccessControlList").ok_or_else(S3Error::malformed_xml)?;
+    let mut grants = Vec::new();
+    for g in list.all("Grant") {
+        let grantee = g.child("Grantee").ok_or_else(S3Error::malformed_xml)?;
+        let permission =
+            g.text_of("Permission").and_then(|p| Permission::parse(p.trim())).ok_or_else(S3Error::malformed_xml)?;
+        let grantee = match (grantee.text_of("ID"), grantee.text_of("URI"), grantee.text_of("EmailAddress")) {
+            (Some(id), None, None) => Grantee::of_id(id.trim())?,
+            (None, Some(uri), None) => Grantee::of_uri(uri.trim())?,
+            (None, None, Some(email)) => return Err(squall_objects::acl::unresolvable(email).into()),
+            _ => return Err(S3Error::malformed_xml()),
+        };
+        grants.push(squall_objects::acl::Grant { grantee, permission });
+    }
+    Ok(Acl { grants })
+}
+
+/// PutBucketAcl and PutObjectAcl (`key`): a canned ACL, grant headers or an
+/// AccessControlPolicy document, checked against the bucket's ownership and public access
+/// block, then set.
+pub(super) async fn put(objects: &Arc<Objects>, req: &mut S3Request, bucket: &str, key: Option<&str>) -> Reply {
     let b = objects.bucket(bucket)?;
     let body = req.read_small(64 << 10).await?;
-    let what = match beyond_owner(req) {
-        Some(what) => Some(what),
-        None if body.iter().all(u8::is_ascii_whitespace) => None,
-        None => {
-            let doc =
-                xml::parse(&body).filter(|d| d.name == "AccessControlPolicy").ok_or_else(S3Error::malformed_xml)?;
-            let list = doc.child("AccessControlList").ok_or_else(S3Error::malformed_xml)?;
-            let owner = owner_id();
-            let grants: Vec<(Option<&str>, Option<&str>)> = list
-                .all("Grant")
-                .map(|g| (g.child("Grantee").and_then(|e| e.text_of("ID")), g.text_of("Permission")))
-                .collect();
-            let only_owner = grants.iter().all(|(id, p)| *id == Some(owner.as_str()) && *p == Some("FULL_CONTROL"));
-            (!only_owner || grants.is_empty()).then(|| "an AccessControlPolicy granting others".to_string())
+    let from_headers = requested(req)?;
+    let acl = match (from_headers, body.iter().all(u8::is_ascii_whitespace)) {
+        (Some(_), false) => {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "UnexpectedContent",
+                "This request does not support content with ACL headers",
+            ));
         }
+        (Some(acl), true) => acl,
+        (None, false) => of_document(&body)?,
+        (None, true) => return Err(S3Error::malformed_xml()),
     };
-    if let Some(what) = what {
-        refuse(&what, req.header("x-amz-acl"), b.ownership, b.public_access_block, false)?;
+    check(Some(&acl), b.ownership, b.public_access_block, false)?;
+    match key {
+        None => objects.set_bucket_acl(bucket, Some(acl)).await?,
+        Some(key) => objects.set_object_acl(bucket, key, req.param("versionId"), Some(acl)).await?,
     }
     Ok(http::Response::new(crate::body::empty()))
 }
@@ -234,7 +255,7 @@ pub(crate) fn check_allowed(req: &S3Request, op: &str) -> Result<(), S3Error> {
     for name in req.parts.headers.keys().map(http::HeaderName::as_str) {
         let allowed = match name {
             "x-amz-acl" => takes_acl,
-            n if GRANTS.contains(&n) => takes_acl,
+            n if GRANTS.iter().any(|(h, _)| *h == n) => takes_acl,
             "x-amz-object-ownership" => op == "CreateBucket",
             _ => continue,
         };

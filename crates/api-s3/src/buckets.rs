@@ -76,7 +76,7 @@ pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, b
         Some(o) => squall_objects::public::Ownership::parse(o.trim())
             .ok_or_else(|| S3Error::invalid_argument(format!("Invalid x-amz-object-ownership header: {o}")))?,
     };
-    crate::acl::check_request(req, Some(ownership), None, true)?;
+    let acl = crate::acl::check_request(req, Some(ownership), None, true)?;
     let body = req.read_small(64 << 10).await?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         let doc = xml::parse(&body).ok_or_else(S3Error::malformed_xml)?;
@@ -116,6 +116,9 @@ pub(super) async fn create_bucket(objects: &Arc<Objects>, req: &mut S3Request, b
             other?;
             if ownership != squall_objects::public::Ownership::BucketOwnerEnforced {
                 objects.set_ownership(bucket, Some(ownership)).await?;
+            }
+            if acl.is_some() {
+                objects.set_bucket_acl(bucket, acl).await?;
             }
         }
     }

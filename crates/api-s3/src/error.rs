@@ -143,6 +143,10 @@ impl From<E> for S3Error {
             E::InvalidObjectState { storage_class, .. } => {
                 s(StatusCode::FORBIDDEN, "InvalidObjectState").with("StorageClass", storage_class)
             }
+            E::InvalidBucketAclWithObjectOwnership(b) => {
+                s(StatusCode::BAD_REQUEST, "InvalidBucketAclWithObjectOwnership").with("BucketName", b)
+            }
+            E::UnresolvableGrantByEmailAddress(_) => s(StatusCode::BAD_REQUEST, "UnresolvableGrantByEmailAddress"),
             E::InvalidTargetBucketForLogging(_) => s(StatusCode::BAD_REQUEST, "InvalidTargetBucketForLogging"),
             E::Kms { code, .. } => s(StatusCode::BAD_REQUEST, code),
             E::NotImplemented(_) => s(StatusCode::NOT_IMPLEMENTED, "NotImplemented"),

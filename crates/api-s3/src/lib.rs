@@ -389,7 +389,10 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
     lock::check_allowed(req, op)?;
     acl::check_allowed(req, op)?;
     headers::check(req, op)?;
-    access::authorize(state, req, op)?;
+    if let Err(denied) = access::authorize(state, req, op) {
+        // What policies do not allow, an ACL may grant.
+        access::granted_by_acl(state, req, op, denied).await?;
+    }
     let objects = &state.objects;
     if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
         let bucket = req.bucket.as_deref().unwrap_or_default();
@@ -440,14 +443,8 @@ async fn route(state: &ApiState, req: &mut S3Request) -> Result<http::Response<B
         "PutObjectTagging" => objects::put_tagging(state, req, &b, &k).await,
         "GetObjectTagging" => objects::get_tagging(objects, req, &b, &k).await,
         "GetObjectAttributes" => attributes::get(objects, req, &b, &k).await,
-        "GetObjectAcl" => {
-            objects.record(&b, &k, req.param("versionId")).await?;
-            acl::get(objects, &b)
-        }
-        "PutObjectAcl" => {
-            objects.record(&b, &k, req.param("versionId")).await?;
-            acl::put(objects, req, &b).await
-        }
+        "GetObjectAcl" => acl::get(objects.record(&b, &k, req.param("versionId")).await?.acl),
+        "PutObjectAcl" => acl::put(objects, req, &b, Some(&k)).await,
         "RestoreObject" => restore::restore(objects, req, &b, &k).await,
         "PutObjectRetention" => lock::put_retention(state, req, &b, &k).await,
         "GetObjectRetention" => lock::get_retention(objects, req, &b, &k).await,
@@ -608,7 +605,9 @@ async fn bucket_config(
     lock::check_allowed(req, op)?;
     acl::check_allowed(req, op)?;
     headers::check(req, op)?;
-    access::authorize(state, req, op)?;
+    if let Err(denied) = access::authorize(state, req, op) {
+        access::granted_by_acl(state, req, op, denied).await?;
+    }
     match op {
         "PutBucketCors" => cors::put(o, req, bucket).await,
         "GetBucketCors" => cors::get(o, bucket),
@@ -630,8 +629,8 @@ async fn bucket_config(
         "DeleteBucketLifecycle" => lifecycle_rules::delete(o, bucket).await,
         "PutBucketLogging" => logging::put(o, req, bucket).await,
         "GetBucketLogging" => logging::get(o, bucket),
-        "GetBucketAcl" => acl::get(o, bucket),
-        "PutBucketAcl" => acl::put(o, req, bucket).await,
+        "GetBucketAcl" => acl::get(o.bucket(bucket)?.acl),
+        "PutBucketAcl" => acl::put(o, req, bucket, None).await,
         "GetBucketOwnershipControls" => acl::get_ownership(o, bucket),
         "PutBucketOwnershipControls" => acl::put_ownership(o, req, bucket).await,
         "DeleteBucketOwnershipControls" => acl::delete_ownership(o, bucket).await,

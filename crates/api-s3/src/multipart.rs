@@ -57,7 +57,13 @@ pub(super) async fn create(objects: &Arc<Objects>, req: &S3Request, bucket: &str
     let checksum = upload_checksum(req)?;
     let tags = req.header("x-amz-tagging").map(tags_of_query).unwrap_or_default();
     let sse = crate::sse::requested(req)?;
-    let spec = (meta_of(req), tags, crate::lock::asked(req)?, storage_class_of(req)?);
+    let spec = squall_objects::NewUpload {
+        meta: meta_of(req),
+        tags,
+        lock: crate::lock::asked(req)?,
+        storage_class: storage_class_of(req)?,
+        acl: crate::acl::requested(req)?.filter(squall_objects::acl::Acl::beyond_owner),
+    };
     let (id, encryption) = objects.create_upload(bucket, key, spec, checksum, sse.as_ref()).await?;
     let mut r = xml_response("InitiateMultipartUploadResult", |x| {
         x.elem("Bucket", bucket).elem("Key", key).elem("UploadId", &id);

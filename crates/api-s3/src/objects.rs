@@ -124,6 +124,7 @@ pub(super) async fn put_object(objects: &Arc<Objects>, req: &mut S3Request, buck
         sse: crate::sse::requested(req)?,
         lock: crate::lock::asked(req)?,
         storage_class: storage_class_of(req)?,
+        acl: crate::acl::requested(req)?.filter(squall_objects::acl::Acl::beyond_owner),
         requester: req.requester.clone(),
     };
     let mut source = req.source();
@@ -448,6 +449,7 @@ pub(super) async fn copy_object(objects: &Arc<Objects>, req: &S3Request, bucket:
         sse: crate::sse::requested(req)?,
         lock: crate::lock::asked(req)?,
         storage_class: storage_class_of(req)?,
+        acl: crate::acl::requested(req)?.filter(squall_objects::acl::Acl::beyond_owner),
         source_conditions: conditions(req, "x-amz-copy-source-")?,
         replace_meta,
         replace_tags,

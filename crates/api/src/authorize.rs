@@ -325,6 +325,22 @@ fn denial(service: &str, principal: &str, action: &str, resource: &str, why: Den
     ApiError::new(status, code, message)
 }
 
+/// Whether a resource's `policy` denies `caller` `action` on `resource` explicitly: a grant
+/// outside policies (an S3 ACL) gives nothing then.
+pub fn denied_explicitly(
+    state: &ApiState,
+    caller: Caller<'_>,
+    policy: ResourcePolicy<'_>,
+    action: &str,
+    resource: &str,
+) -> bool {
+    let parsed = state.resource_policies.get(policy.arn, policy.document);
+    let principal = caller.identity.map_or("*", |i| i.arn.as_str());
+    let context = caller.bare_context();
+    let request = squall_iam::Request { principal, action, resource, context: &context };
+    parsed.evaluate_as_resource(&request) == Decision::ExplicitDeny
+}
+
 /// Resource policies parsed once per document, by the resource's ARN.
 #[derive(Default)]
 pub struct ResourcePolicies(

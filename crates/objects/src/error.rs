@@ -118,6 +118,12 @@ pub enum Error {
         /// The object's storage class.
         storage_class: &'static str,
     },
+    /// BucketOwnerEnforced asked of a bucket whose ACL grants others.
+    #[error("Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")]
+    InvalidBucketAclWithObjectOwnership(String),
+    /// A grant to an e-mail address (`UnresolvableGrantByEmailAddress`).
+    #[error("{0}")]
+    UnresolvableGrantByEmailAddress(String),
     /// A logging target that does not exist or does not let logs in.
     #[error("{0}")]
     InvalidTargetBucketForLogging(String),

@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod access_log;
+pub mod acl;
 pub mod checksum;
 pub mod conditions;
 pub mod cors;
@@ -51,7 +52,9 @@ pub fn owner_id() -> String {
     hex::encode(sha2::Sha256::digest(squall_types::ACCOUNT_ID.as_bytes()))
 }
 pub use list::{ListPage, ListRequest};
-pub use multipart::{CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, PartRecord, PartsPage, UploadRecord};
+pub use multipart::{
+    CompletedPart, Completion, MAX_PARTS, MIN_PART_SIZE, NewUpload, PartRecord, PartsPage, UploadRecord,
+};
 pub use object::{CopyObject, MAX_TAGS, ObjectRead, PutObject, check_tags};
 pub use service::{BucketRecord, DefaultEncryption, KmsDefault, Objects};
 pub use versions::{Deleted, VersionEntry, Versioning, VersionsPage};

@@ -58,11 +58,25 @@ pub struct UploadRecord {
     /// The object's storage class.
     #[serde(default, skip_serializing_if = "crate::storage_class::StorageClass::is_standard")]
     pub storage_class: crate::storage_class::StorageClass,
+    /// The object's ACL, if it grants more than the owner's full control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
 }
 
-/// What a new upload's object will be: its metadata, tags, object lock and storage class.
-pub type NewUpload =
-    (ObjectMeta, Vec<(String, String)>, Option<crate::lock::VersionLock>, crate::storage_class::StorageClass);
+/// What a new upload's object will be.
+#[derive(Debug, Clone, Default)]
+pub struct NewUpload {
+    /// Its metadata.
+    pub meta: ObjectMeta,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
+    /// The object lock it asks for.
+    pub lock: Option<crate::lock::VersionLock>,
+    /// Its storage class.
+    pub storage_class: crate::storage_class::StorageClass,
+    /// Its ACL, if it grants more than the owner's full control.
+    pub acl: Option<crate::acl::Acl>,
+}
 
 /// An uploaded part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +173,7 @@ impl Objects {
         &self,
         bucket: &str,
         key: &str,
-        (meta, tags, lock, storage_class): NewUpload,
+        NewUpload { meta, tags, lock, storage_class, acl }: NewUpload,
         checksum: Option<(Algorithm, ChecksumType)>,
         sse: Option<&SseRequest>,
     ) -> Result<(String, Option<crate::sse::Encryption>)> {
@@ -187,6 +201,7 @@ impl Objects {
             encryption: encryption.clone(),
             lock,
             storage_class,
+            acl,
         };
         let write = ItemWrite {
             table: uploads_table(bucket),
@@ -536,6 +551,7 @@ impl Objects {
             encryption: upload.encryption.clone(),
             lock: crate::lock::for_new_version(lock_config.as_ref(), upload.lock.clone(), self.now_ms())?,
             storage_class: upload.storage_class,
+            acl: upload.acl.clone(),
             ..Default::default()
         };
         self.number(&mut record, versioning);

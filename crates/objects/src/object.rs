@@ -40,6 +40,8 @@ pub struct PutObject {
     pub lock: Option<crate::lock::VersionLock>,
     /// Its storage class.
     pub storage_class: crate::storage_class::StorageClass,
+    /// Its ACL, if it grants more than the owner's full control.
+    pub acl: Option<crate::acl::Acl>,
     /// Who writes, for object events.
     pub requester: Requester,
 }
@@ -69,6 +71,8 @@ pub struct CopyObject {
     pub lock: Option<crate::lock::VersionLock>,
     /// The copy's storage class (S3 does not copy the source's: STANDARD unless asked).
     pub storage_class: crate::storage_class::StorageClass,
+    /// The copy's ACL (S3 does not copy the source's either).
+    pub acl: Option<crate::acl::Acl>,
     /// Who copies, for object events.
     pub requester: Requester,
 }
@@ -199,6 +203,7 @@ impl Objects {
             segments: written.segments,
             inline: written.inline,
             storage_class: put.storage_class,
+            acl: put.acl,
             ..Default::default()
         };
         let mut record = record;
@@ -495,6 +500,7 @@ impl Objects {
             sse: copy.sse,
             lock: copy.lock,
             storage_class: copy.storage_class,
+            acl: copy.acl,
             ..Default::default()
         };
         let mut bytes = StreamSource(self.read_plain(&source, source_key.map(Arc::new), 0, source.size).await?);

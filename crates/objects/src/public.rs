@@ -93,7 +93,35 @@ pub fn is_public(document: &str) -> bool {
 impl Objects {
     /// Sets (or with `None` deletes) a bucket's ownership controls.
     pub async fn set_ownership(&self, bucket: &str, ownership: Option<Ownership>) -> Result<()> {
+        if ownership == Some(Ownership::BucketOwnerEnforced)
+            && self.with_bucket(bucket, |b| b.acl.as_ref().is_some_and(crate::acl::Acl::beyond_owner))?
+        {
+            return Err(Error::InvalidBucketAclWithObjectOwnership(bucket.into()));
+        }
         self.update_bucket(bucket, |b| b.ownership = ownership).await
+    }
+
+    /// Sets a bucket's ACL (`None`, or one granting only the owner: its owner's full control).
+    pub async fn set_bucket_acl(&self, bucket: &str, acl: Option<crate::acl::Acl>) -> Result<()> {
+        let acl = acl.filter(crate::acl::Acl::beyond_owner);
+        self.update_bucket(bucket, |b| b.acl = acl).await
+    }
+
+    /// Sets the ACL of `key` (its current version, or `version`).
+    pub async fn set_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        acl: Option<crate::acl::Acl>,
+    ) -> Result<()> {
+        let acl = acl.filter(crate::acl::Acl::beyond_owner);
+        self.update(bucket, key, version, move |r| {
+            r.acl = acl.clone();
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Sets (or with `None` deletes) a bucket's public access block.

@@ -109,6 +109,9 @@ pub struct ObjectRecord {
     /// one (crate::versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_at: Option<String>,
+    /// Its ACL, when it grants more than the owner's full control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
     /// Until when (Unix milliseconds) a restored copy of an archived object is readable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore_expiry_ms: Option<i64>,

@@ -58,6 +58,9 @@ pub struct BucketRecord {
     /// How objects written without encryption headers are encrypted, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<DefaultEncryption>,
+    /// Its ACL, when it grants more than the owner's full control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
     /// Where its access logs go, if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<crate::access_log::LoggingConfig>,
@@ -321,6 +324,7 @@ impl Objects {
             public_access_block: None,
             encryption: None,
             logging: None,
+            acl: None,
         };
         let definition = serde_json::to_string(&record).expect("records serialize");
         self.store.create_table(name, &definition).await?;
