@@ -1,0 +1,163 @@
+//! An execution's actor: runs what is ready, writes the batch, starts its effects, then
+//! waits for an answer, a timer or a stop.
+
+use super::exec::{Effect, Exec};
+use super::run::{Phase, ROOT, Run};
+use super::{Engine, Msg, store, tasks};
+use crate::Failure;
+use crate::definition::Machine;
+use crate::history;
+use crate::model::{Execution, Status};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Transitions run before the actor writes and yields, so a loop of Pass states neither
+/// holds a thread nor an unbounded batch.
+const BUDGET: usize = 512;
+
+/// A new execution: its ExecutionStarted event and its root run at the first state.
+pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -> crate::Result<Exec> {
+    let input: Value = serde_json::from_str(&record.input).map_err(|e| {
+        crate::Error::refused("InvalidExecutionInput", format!("Invalid State Machine Execution Input: '{e}'"))
+    })?;
+    let now = record.start_ms;
+    let mut exec = Exec {
+        input,
+        machine: machine.clone(),
+        runs: BTreeMap::new(),
+        next_event: 1,
+        now_ms: now,
+        region: engine.region.clone(),
+        events: Vec::new(),
+        dirty: BTreeSet::new(),
+        record_dirty: true,
+        ready: VecDeque::new(),
+        effects: Vec::new(),
+        record,
+    };
+    let (text, details) = history::payload(&exec.input);
+    let started = exec.emit_after(
+        0,
+        history::with(
+            "ExecutionStarted",
+            "executionStartedEventDetails",
+            json!({"input": text, "inputDetails": details, "roleArn": exec.record.role_arn}),
+        ),
+    );
+    let root = Run {
+        id: ROOT.to_string(),
+        scope: Vec::new(),
+        state: machine.start_at.clone(),
+        input: exec.input.clone(),
+        phase: Phase::Enter,
+        retries: Vec::new(),
+        attempt: 0,
+        entered_event: 0,
+        last_event: started,
+        entered_ms: now,
+        index: 0,
+    };
+    exec.dirty.insert(ROOT.to_string());
+    exec.runs.insert(ROOT.to_string(), root);
+    exec.ready.push_back(ROOT.to_string());
+    if let Some(t) = machine.timeout_seconds {
+        exec.effects.push(Effect::Timer { run: String::new(), nonce: 0, due_ms: now + t * 1000 });
+    }
+    Ok(exec)
+}
+
+type Answer = (String, u64, Result<Value, Failure>);
+
+pub(super) async fn run(
+    engine: Arc<Engine>,
+    mut exec: Exec,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    durable: bool,
+    done: Option<oneshot::Sender<Execution>>,
+) {
+    let mut inflight: FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>> =
+        FuturesUnordered::new();
+    let arn = exec.record.arn.clone();
+    let mut stop_reply: Option<oneshot::Sender<()>> = None;
+    loop {
+        exec.now_ms = engine.clock.now_ms();
+        let idle = exec.drain_ready(BUDGET);
+        if durable {
+            if let Err(e) = store::commit(engine.store.as_ref(), &mut exec, false).await {
+                // What was written stands; the execution resumes from it after a restart.
+                tracing::error!(execution = %arn, error = %e, "workflows: writing an execution failed; it stops here until the server restarts");
+                engine.gone(&arn);
+                return;
+            }
+        } else {
+            store::forget(&mut exec);
+        }
+        if let Some(r) = stop_reply.take() {
+            let _ = r.send(());
+        }
+        for effect in std::mem::take(&mut exec.effects) {
+            match effect {
+                Effect::Timer { run, nonce, due_ms } => engine.add_timer(due_ms, &arn, &run, nonce),
+                Effect::Invoke { run, nonce, call } => {
+                    let Some(t) = engine.tasks.get().cloned() else {
+                        let f = Failure::new("States.TaskFailed", "No task runner is configured on this server");
+                        inflight.push(Box::pin(async move { (run, nonce, Err(f)) }));
+                        continue;
+                    };
+                    let caller = tasks::TaskCaller {
+                        role_arn: exec.record.role_arn.clone(),
+                        machine_arn: exec.record.machine_arn.clone(),
+                        execution_arn: arn.clone(),
+                        trace: exec.record.trace.clone(),
+                    };
+                    inflight.push(Box::pin(async move {
+                        let answer = tasks::call(t.as_ref(), call, &caller).await;
+                        (run, nonce, answer)
+                    }));
+                }
+            }
+        }
+        if exec.record.status != Status::Running {
+            engine.gone(&arn);
+            if let Some(d) = done {
+                let _ = d.send(exec.record.clone());
+            }
+            return;
+        }
+        if !idle {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            Some((run, nonce, answer)) = inflight.next(), if !inflight.is_empty() => {
+                exec.now_ms = engine.clock.now_ms();
+                exec.task_answered(&run, nonce, answer, false);
+            }
+            msg = rx.recv() => {
+                exec.now_ms = engine.clock.now_ms();
+                match msg {
+                    None => return,
+                    Some(Msg::Timer { run, .. }) if run.is_empty() => {
+                        exec.finish(Status::TimedOut, None, Some(Failure::new(crate::failure::names::TIMEOUT, "The execution ran longer than its state machine's TimeoutSeconds")));
+                    }
+                    Some(Msg::Timer { run, nonce }) => exec.timer(&run, nonce),
+                    Some(Msg::Token { run, nonce, answer, reply }) => {
+                        let _ = reply.send(exec.task_answered(&run, nonce, answer, true));
+                    }
+                    Some(Msg::Heartbeat { run, nonce, reply }) => {
+                        let _ = reply.send(exec.heartbeat(&run, nonce));
+                    }
+                    Some(Msg::Stop { failure, reply }) => {
+                        exec.finish(Status::Aborted, None, Some(failure));
+                        // Answered once the abort is written.
+                        stop_reply = Some(reply);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The records the workflows service keeps: state machines and executions.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// STANDARD (durable, with history) or EXPRESS (in memory, at most five minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MachineType {
+    #[serde(rename = "STANDARD")]
+    Standard,
+    #[serde(rename = "EXPRESS")]
+    Express,
+}
+
+impl MachineType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineType::Standard => "STANDARD",
+            MachineType::Express => "EXPRESS",
+        }
+    }
+}
+
+/// A state machine as CreateStateMachine made it and UpdateStateMachine changed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateMachine {
+    pub name: String,
+    pub arn: String,
+    pub definition: String,
+    pub role_arn: String,
+    #[serde(rename = "type")]
+    pub kind: MachineType,
+    pub created_ms: u64,
+    pub updated_ms: Option<u64>,
+    /// Changes with each update (DescribeStateMachine's `revisionId`).
+    pub revision_id: String,
+    pub description: String,
+    /// The logging configuration as given (`level`, `includeExecutionData`, `destinations`).
+    pub logging: serde_json::Value,
+    pub tracing: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Running, Status::Succeeded, Status::Failed, Status::TimedOut, Status::Aborted]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// One execution of a state machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Execution {
+    pub arn: String,
+    pub name: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    /// The definition it runs: the machine's when it started.
+    pub definition: String,
+    pub role_arn: String,
+    #[serde(rename = "type")]
+    pub kind: MachineType,
+    pub status: Status,
+    /// JSON text, as given.
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub start_ms: u64,
+    pub stop_ms: Option<u64>,
+    /// The X-Ray trace header of what started it.
+    pub trace: Option<String>,
+}

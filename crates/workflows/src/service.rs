@@ -1,0 +1,511 @@
+//! [`Workflows`]: the state machines in memory, their store, and the operations of the
+//! Step Functions API on machines, executions and task tokens.
+
+use crate::definition::{self, Diagnostic, Machine};
+use crate::engine::{self, Engine, Msg, store, token};
+use crate::model::{Execution, MachineType, StateMachine, Status};
+use crate::names::{execution_arn, execution_of, express_arn, machine_arn, machine_of, valid};
+use crate::{Error, Failure, Result, corrupt};
+use serde_json::Value;
+use squall_clock::Clock;
+use squall_lifecycle::{Cluster, Ledger};
+use squall_storage::{ItemWrite, TableStore};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::oneshot;
+
+/// The store's pseudo-table of state machines (key: name).
+const MACHINES: &str = "machines";
+
+/// Step Functions' limit on an execution's input and a task's output.
+const MAX_PAYLOAD: usize = 256 * 1024;
+
+/// A machine as stored, with its definition parsed.
+pub(crate) struct Entry {
+    pub record: StateMachine,
+    pub machine: Arc<Machine>,
+}
+
+/// CreateStateMachine's input.
+pub struct NewMachine {
+    pub name: String,
+    pub definition: String,
+    pub role_arn: String,
+    pub kind: MachineType,
+    pub logging: Value,
+    pub tracing: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// StartExecution's answer.
+pub struct Started {
+    pub arn: String,
+    pub start_ms: u64,
+}
+
+/// A page of history events (stored form) and where the next one starts.
+pub struct HistoryPage {
+    pub events: Vec<Value>,
+    pub next: Option<u64>,
+}
+
+/// Step Functions' state machines and executions.
+pub struct Workflows {
+    store: Arc<dyn TableStore>,
+    pub(crate) region: String,
+    clock: Clock,
+    pub(crate) engine: Arc<Engine>,
+    machines: RwLock<Arc<BTreeMap<String, Arc<Entry>>>>,
+    admin: tokio::sync::Mutex<()>,
+    ledger: Ledger,
+    pub(crate) cluster: Cluster,
+}
+
+fn not_found(arn: &str) -> Error {
+    Error::refused("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"))
+}
+
+fn invalid_arn(arn: &str) -> Error {
+    Error::refused("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
+}
+
+/// CreateStateMachine's and UpdateStateMachine's refusal of a definition.
+pub fn invalid_definition(diagnostics: &[Diagnostic]) -> Error {
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    Error::refused("InvalidDefinition", format!("Invalid State Machine Definition: '{}'", text.join(", ")))
+}
+
+impl Workflows {
+    /// Loads every state machine from `store` and resumes nothing yet (see `lifecycle`).
+    pub async fn open(store: Arc<dyn TableStore>, region: &str, clock: Clock, cluster: Cluster) -> Result<Workflows> {
+        let ledger = Ledger::open(store.clone(), MACHINES, crate::DOMAIN, cluster.clone()).await?;
+        let machines = load(store.as_ref()).await?;
+        let engine = Arc::new(Engine::new(store.clone(), clock.clone(), region));
+        Ok(Workflows {
+            store,
+            region: region.to_string(),
+            clock,
+            engine,
+            machines: RwLock::new(Arc::new(machines)),
+            admin: tokio::sync::Mutex::new(()),
+            ledger,
+            cluster,
+        })
+    }
+
+    /// What Tasks call (set once, by the composition root).
+    pub fn set_tasks(&self, tasks: Arc<dyn engine::Tasks>) {
+        let _ = self.engine.tasks.set(tasks);
+    }
+
+    fn snapshot(&self) -> Arc<BTreeMap<String, Arc<Entry>>> {
+        self.machines.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Takes the machines as stored now, after another server changed them.
+    pub(crate) async fn refresh(&self) -> Result<()> {
+        let _admin = self.admin.lock().await;
+        if self.ledger.stale().await? {
+            *self.machines.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(load(self.store.as_ref()).await?);
+        }
+        Ok(())
+    }
+
+    /// Commits `writes` and the machines as `decide` left them.
+    async fn change<T>(
+        &self,
+        decide: impl FnOnce(&mut BTreeMap<String, Arc<Entry>>, &mut Vec<ItemWrite>) -> Result<T>,
+    ) -> Result<T> {
+        let _admin = self.admin.lock().await;
+        if self.ledger.stale().await? {
+            *self.machines.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(load(self.store.as_ref()).await?);
+        }
+        let mut machines = (*self.snapshot()).clone();
+        let mut writes = Vec::new();
+        let answer = decide(&mut machines, &mut writes)?;
+        if !writes.is_empty() {
+            self.ledger.commit(writes).await?;
+            *self.machines.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(machines);
+        }
+        Ok(answer)
+    }
+
+    fn entry(&self, arn: &str) -> Result<Arc<Entry>> {
+        let name = machine_of(arn).ok_or_else(|| invalid_arn(arn))?;
+        self.snapshot().get(name).cloned().ok_or_else(|| not_found(arn))
+    }
+
+    /// ValidateStateMachineDefinition.
+    pub fn validate(&self, definition: &str) -> Vec<Diagnostic> {
+        definition::validate(definition)
+    }
+
+    /// CreateStateMachine: the new machine's ARN and creation time (the existing one's when
+    /// an identical machine exists, as Step Functions answers a repeated request).
+    pub async fn create_machine(&self, new: NewMachine) -> Result<(String, u64)> {
+        if !valid(&new.name) {
+            return Err(Error::refused("InvalidName", format!("Invalid Name: '{}'", new.name)));
+        }
+        let machine = definition::parse(&new.definition).map_err(|d| invalid_definition(&d))?;
+        let now = self.clock.now_ms();
+        let arn = machine_arn(&self.region, &new.name);
+        self.change(|machines, writes| {
+            if let Some(existing) = machines.get(&new.name) {
+                let r = &existing.record;
+                if r.definition == new.definition && r.role_arn == new.role_arn && r.kind == new.kind {
+                    return Ok((r.arn.clone(), r.created_ms));
+                }
+                return Err(Error::refused(
+                    "StateMachineAlreadyExists",
+                    format!("State Machine Already Exists: '{arn}'"),
+                ));
+            }
+            let record = StateMachine {
+                name: new.name.clone(),
+                arn: arn.clone(),
+                definition: new.definition,
+                role_arn: new.role_arn,
+                kind: new.kind,
+                created_ms: now,
+                updated_ms: None,
+                revision_id: uuid::Uuid::new_v4().to_string(),
+                description: String::new(),
+                logging: new.logging,
+                tracing: new.tracing,
+                tags: new.tags,
+            };
+            writes.push(machine_row(&record, true));
+            machines.insert(new.name.clone(), Arc::new(Entry { record, machine }));
+            Ok((arn.clone(), now))
+        })
+        .await
+    }
+
+    /// DescribeStateMachine.
+    pub fn describe_machine(&self, arn: &str) -> Result<StateMachine> {
+        Ok(self.entry(arn)?.record.clone())
+    }
+
+    /// ListStateMachines, by name.
+    pub fn list_machines(&self) -> Vec<StateMachine> {
+        self.snapshot().values().map(|e| e.record.clone()).collect()
+    }
+
+    /// UpdateStateMachine: the update time and new revision.
+    pub async fn update_machine(
+        &self,
+        arn: &str,
+        definition: Option<String>,
+        role_arn: Option<String>,
+        logging: Option<Value>,
+        tracing: Option<bool>,
+    ) -> Result<(u64, String)> {
+        let name = machine_of(arn).ok_or_else(|| invalid_arn(arn))?.to_string();
+        let parsed = match &definition {
+            Some(d) => Some(definition::parse(d).map_err(|diag| invalid_definition(&diag))?),
+            None => None,
+        };
+        let now = self.clock.now_ms();
+        self.change(|machines, writes| {
+            let entry = machines.get(&name).ok_or_else(|| not_found(arn))?;
+            let mut record = entry.record.clone();
+            let machine = parsed.unwrap_or_else(|| entry.machine.clone());
+            if let Some(d) = definition {
+                record.definition = d;
+            }
+            if let Some(r) = role_arn {
+                record.role_arn = r;
+            }
+            if let Some(l) = logging {
+                record.logging = l;
+            }
+            if let Some(t) = tracing {
+                record.tracing = t;
+            }
+            record.updated_ms = Some(now);
+            record.revision_id = uuid::Uuid::new_v4().to_string();
+            let answer = (now, record.revision_id.clone());
+            writes.push(machine_row(&record, true));
+            machines.insert(name.clone(), Arc::new(Entry { record, machine }));
+            Ok(answer)
+        })
+        .await
+    }
+
+    /// DeleteStateMachine. Its executions keep running to their end and stay describable.
+    pub async fn delete_machine(&self, arn: &str) -> Result<()> {
+        let name = machine_of(arn).ok_or_else(|| invalid_arn(arn))?.to_string();
+        self.change(|machines, writes| {
+            if let Some(entry) = machines.remove(&name) {
+                writes.push(machine_row(&entry.record, false));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// TagResource / UntagResource / ListTagsForResource on a machine.
+    pub async fn tag(&self, arn: &str, add: BTreeMap<String, String>, remove: &[String]) -> Result<()> {
+        let name = machine_of(arn)
+            .ok_or_else(|| Error::refused("ResourceNotFound", format!("Resource not found: '{arn}'")))?
+            .to_string();
+        self.change(|machines, writes| {
+            let entry = machines
+                .get(&name)
+                .ok_or_else(|| Error::refused("ResourceNotFound", format!("Resource not found: '{arn}'")))?;
+            let mut record = entry.record.clone();
+            record.tags.extend(add);
+            for k in remove {
+                record.tags.remove(k);
+            }
+            if record.tags.len() > 50 {
+                return Err(Error::refused("TooManyTags", "Too many tags: a resource has at most 50"));
+            }
+            writes.push(machine_row(&record, true));
+            let machine = entry.machine.clone();
+            machines.insert(name.clone(), Arc::new(Entry { record, machine }));
+            Ok(())
+        })
+        .await
+    }
+
+    pub fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>> {
+        let name = machine_of(arn)
+            .ok_or_else(|| Error::refused("ResourceNotFound", format!("Resource not found: '{arn}'")))?;
+        self.snapshot()
+            .get(name)
+            .map(|e| e.record.tags.clone())
+            .ok_or_else(|| Error::refused("ResourceNotFound", format!("Resource not found: '{arn}'")))
+    }
+
+    fn check_input(input: &str) -> Result<()> {
+        if input.len() > MAX_PAYLOAD {
+            return Err(Error::refused("InvalidExecutionInput", "The execution input exceeds the 262144-byte limit"));
+        }
+        serde_json::from_str::<Value>(input).map(|_| ()).map_err(|e| {
+            Error::refused("InvalidExecutionInput", format!("Invalid State Machine Execution Input: '{e}'"))
+        })
+    }
+
+    /// StartExecution: a STANDARD machine's execution is durable before this answers; the
+    /// same name with the same input while it runs answers the same execution again.
+    pub async fn start_execution(
+        &self,
+        machine_arn: &str,
+        name: Option<String>,
+        input: Option<String>,
+        trace: Option<String>,
+    ) -> Result<Started> {
+        let entry = self.entry(machine_arn)?;
+        let input = input.unwrap_or_else(|| "{}".into());
+        Self::check_input(&input)?;
+        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if !valid(&name) {
+            return Err(Error::refused("InvalidName", format!("Invalid Name: '{name}'")));
+        }
+        let express = entry.record.kind == MachineType::Express;
+        let arn = if express {
+            express_arn(&self.region, &entry.record.name, &name)
+        } else {
+            execution_arn(&self.region, &entry.record.name, &name)
+        };
+        if !express && let Some(existing) = store::record(self.store.as_ref(), &entry.record.name, &name).await? {
+            if existing.status == Status::Running && existing.input == input {
+                return Ok(Started { arn: existing.arn, start_ms: existing.start_ms });
+            }
+            return Err(Error::refused("ExecutionAlreadyExists", format!("Execution Already Exists: '{arn}'")));
+        }
+        let record = self.new_record(&entry, arn, name, input, trace);
+        let started = Started { arn: record.arn.clone(), start_ms: record.start_ms };
+        self.engine.launch(record, entry.machine.clone(), !express, None).await?;
+        Ok(started)
+    }
+
+    fn new_record(&self, entry: &Entry, arn: String, name: String, input: String, trace: Option<String>) -> Execution {
+        Execution {
+            arn,
+            name,
+            machine_arn: entry.record.arn.clone(),
+            machine_name: entry.record.name.clone(),
+            definition: entry.record.definition.clone(),
+            role_arn: entry.record.role_arn.clone(),
+            kind: entry.record.kind,
+            status: Status::Running,
+            input,
+            output: None,
+            error: None,
+            cause: None,
+            start_ms: self.clock.now_ms(),
+            stop_ms: None,
+            trace,
+        }
+    }
+
+    /// StartSyncExecution: an EXPRESS machine's execution, run to its end.
+    pub async fn start_sync_execution(
+        &self,
+        machine_arn: &str,
+        name: Option<String>,
+        input: Option<String>,
+        trace: Option<String>,
+    ) -> Result<Execution> {
+        let entry = self.entry(machine_arn)?;
+        if entry.record.kind != MachineType::Express {
+            return Err(Error::refused(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine: StartSyncExecution takes an EXPRESS state machine",
+            ));
+        }
+        let input = input.unwrap_or_else(|| "{}".into());
+        Self::check_input(&input)?;
+        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if !valid(&name) {
+            return Err(Error::refused("InvalidName", format!("Invalid Name: '{name}'")));
+        }
+        let arn = express_arn(&self.region, &entry.record.name, &name);
+        let record = self.new_record(&entry, arn, name, input, trace);
+        let (tx, rx) = oneshot::channel();
+        self.engine.launch(record, entry.machine.clone(), false, Some(tx)).await?;
+        rx.await.map_err(|_| Error::refused("ServiceUnavailable", "The execution stopped with the server"))
+    }
+
+    /// DescribeExecution (and DescribeStateMachineForExecution's record).
+    pub async fn describe_execution(&self, arn: &str) -> Result<Execution> {
+        let (machine, name) = execution_of(arn).ok_or_else(|| invalid_execution_arn(arn))?;
+        let record = store::record(self.store.as_ref(), machine, name).await?;
+        record.filter(|r| r.arn == arn).ok_or_else(|| execution_not_found(arn))
+    }
+
+    /// ListExecutions: newest first, optionally of one status.
+    pub async fn list_executions(&self, machine_arn: &str, status: Option<Status>) -> Result<Vec<Execution>> {
+        let entry = self.entry(machine_arn)?;
+        if entry.record.kind == MachineType::Express {
+            return Err(Error::refused(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine: EXPRESS executions are not listed (they keep no history)",
+            ));
+        }
+        let mut all = store::records(self.store.as_ref(), &entry.record.name).await?;
+        all.retain(|e| e.machine_arn == entry.record.arn && status.is_none_or(|s| e.status == s));
+        all.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then_with(|| b.name.cmp(&a.name)));
+        Ok(all)
+    }
+
+    /// StopExecution: the stop time.
+    pub async fn stop_execution(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<u64> {
+        let record = self.describe_execution(arn).await?;
+        if record.status != Status::Running {
+            // Stopping what has ended changes nothing; its stop time stands.
+            return Ok(record.stop_ms.unwrap_or(record.start_ms));
+        }
+        let (tx, rx) = oneshot::channel();
+        let failure = Failure::new(error.unwrap_or_default(), cause.unwrap_or_default());
+        if !self.engine.deliver(arn, Msg::Stop { failure, reply: tx }) {
+            return Err(not_here(arn));
+        }
+        let _ = rx.await;
+        Ok(self.clock.now_ms())
+    }
+
+    /// GetExecutionHistory: up to `limit` events from `from`.
+    pub async fn history(&self, arn: &str, reverse: bool, from: Option<u64>, limit: usize) -> Result<HistoryPage> {
+        self.describe_execution(arn).await?;
+        let mut events = store::history(self.store.as_ref(), arn, from, reverse, limit + 1).await?;
+        let next = if events.len() > limit { events.pop().and_then(|e| e["id"].as_u64()) } else { None };
+        Ok(HistoryPage { events, next })
+    }
+
+    /// SendTaskSuccess (`Ok`) and SendTaskFailure (`Err`).
+    pub async fn send_task_result(&self, task_token: &str, answer: std::result::Result<Value, Failure>) -> Result<()> {
+        let (execution, run, nonce) = read_token(task_token)?;
+        let (tx, rx) = oneshot::channel();
+        if !self.engine.deliver(&execution, Msg::Token { run, nonce, answer, reply: tx }) {
+            return Err(task_gone(&execution));
+        }
+        match rx.await {
+            Ok(true) => Ok(()),
+            _ => Err(task_gone(&execution)),
+        }
+    }
+
+    /// SendTaskHeartbeat.
+    pub async fn send_task_heartbeat(&self, task_token: &str) -> Result<()> {
+        let (execution, run, nonce) = read_token(task_token)?;
+        let (tx, rx) = oneshot::channel();
+        if !self.engine.deliver(&execution, Msg::Heartbeat { run, nonce, reply: tx }) {
+            return Err(task_gone(&execution));
+        }
+        match rx.await {
+            Ok(true) => Ok(()),
+            _ => Err(task_gone(&execution)),
+        }
+    }
+
+    /// Removes every machine and execution (`squall reset` in dev mode).
+    pub async fn reset(&self) -> Result<()> {
+        let names: Vec<String> = self.snapshot().keys().cloned().collect();
+        for name in names {
+            for e in store::records(self.store.as_ref(), &name).await? {
+                if e.status == Status::Running {
+                    let (tx, rx) = oneshot::channel();
+                    if self.engine.deliver(&e.arn, Msg::Stop { failure: Failure::new("", "reset"), reply: tx }) {
+                        let _ = rx.await;
+                    }
+                }
+                store::delete(self.store.as_ref(), &e).await?;
+            }
+            self.delete_machine(&machine_arn(&self.region, &name)).await?;
+        }
+        Ok(())
+    }
+}
+
+fn read_token(task_token: &str) -> Result<(String, String, u64)> {
+    if task_token.is_empty() || task_token.len() > 2048 {
+        return Err(Error::refused("InvalidToken", "Invalid Token: the task token must be 1 to 2048 characters"));
+    }
+    token::read(task_token).ok_or_else(|| Error::refused("InvalidToken", format!("Invalid Token: '{task_token}'")))
+}
+
+fn task_gone(execution: &str) -> Error {
+    Error::refused(
+        "TaskDoesNotExist",
+        format!("Task Does Not Exist: the task of execution '{execution}' is no longer waiting"),
+    )
+}
+
+fn not_here(arn: &str) -> Error {
+    Error::refused(
+        "ExecutionNotRunningHere",
+        format!("Execution '{arn}' is run by another server sharing this store; send this request to it"),
+    )
+}
+
+fn invalid_execution_arn(arn: &str) -> Error {
+    Error::refused("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
+}
+
+fn execution_not_found(arn: &str) -> Error {
+    Error::refused("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
+}
+
+fn machine_row(record: &StateMachine, keep: bool) -> ItemWrite {
+    ItemWrite {
+        table: MACHINES.into(),
+        pk: record.name.as_bytes().to_vec(),
+        sk: Vec::new(),
+        item: keep.then(|| serde_json::to_vec(record).expect("a machine serializes")),
+    }
+}
+
+async fn load(store: &dyn TableStore) -> Result<BTreeMap<String, Arc<Entry>>> {
+    let mut out = BTreeMap::new();
+    for row in squall_storage::scan_all(store, MACHINES).await? {
+        let record: StateMachine =
+            serde_json::from_slice(&row.item).map_err(|e| corrupt("a state machine".into(), e))?;
+        let machine = definition::parse(&record.definition)
+            .map_err(|d| corrupt(format!("state machine {}", record.name), format!("{d:?}")))?;
+        out.insert(record.name.clone(), Arc::new(Entry { record, machine }));
+    }
+    Ok(out)
+}
