@@ -14,7 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-CONFIG = Config(retries={"total_max_attempts": 1}, parameter_validation=False)
+# No host prefix: StartSyncExecution's `sync-` would name a host that is not the endpoint.
+CONFIG = Config(retries={"total_max_attempts": 1}, parameter_validation=False, inject_host_prefix=False)
 # What each service calls a denial.
 DENIAL = {
     "dynamodb": "AccessDeniedException",
@@ -30,6 +31,7 @@ DENIAL = {
     "sts": "AccessDenied",
     "events": "AccessDeniedException",
     "scheduler": "AccessDeniedException",
+    "stepfunctions": "AccessDeniedException",
 }
 # Answered for anyone who signs (as on AWS).
 ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}

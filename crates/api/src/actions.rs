@@ -66,6 +66,10 @@ pub enum Resource {
     Schedule,
     /// `arn:aws:scheduler:<region>:<account>:schedule-group/<name>`.
     ScheduleGroup,
+    /// `arn:aws:states:<region>:<account>:stateMachine:<name>`.
+    StateMachine,
+    /// `arn:aws:states:<region>:<account>:execution:<machine>:<name>`.
+    Execution,
 }
 
 /// One operation as IAM sees it.
@@ -410,6 +414,32 @@ pub static ACTIONS: &[Action] = &[
     row("scheduler", "TagResource", "scheduler:TagResource", Resource::ScheduleGroup),
     row("scheduler", "UntagResource", "scheduler:UntagResource", Resource::ScheduleGroup),
     row("scheduler", "ListTagsForResource", "scheduler:ListTagsForResource", Resource::ScheduleGroup),
+    // Step Functions (CreateStateMachine and UpdateStateMachine also need iam:PassRole on
+    // the machine's role)
+    row("stepfunctions", "CreateStateMachine", "states:CreateStateMachine", Resource::StateMachine),
+    row("stepfunctions", "DescribeStateMachine", "states:DescribeStateMachine", Resource::StateMachine),
+    row("stepfunctions", "UpdateStateMachine", "states:UpdateStateMachine", Resource::StateMachine),
+    row("stepfunctions", "DeleteStateMachine", "states:DeleteStateMachine", Resource::StateMachine),
+    row("stepfunctions", "ListStateMachines", "states:ListStateMachines", Resource::Any),
+    row("stepfunctions", "ValidateStateMachineDefinition", "states:ValidateStateMachineDefinition", Resource::Any),
+    row("stepfunctions", "StartExecution", "states:StartExecution", Resource::StateMachine),
+    row("stepfunctions", "StartSyncExecution", "states:StartSyncExecution", Resource::StateMachine),
+    row("stepfunctions", "ListExecutions", "states:ListExecutions", Resource::StateMachine),
+    row("stepfunctions", "DescribeExecution", "states:DescribeExecution", Resource::Execution),
+    row(
+        "stepfunctions",
+        "DescribeStateMachineForExecution",
+        "states:DescribeStateMachineForExecution",
+        Resource::Execution,
+    ),
+    row("stepfunctions", "StopExecution", "states:StopExecution", Resource::Execution),
+    row("stepfunctions", "GetExecutionHistory", "states:GetExecutionHistory", Resource::Execution),
+    row("stepfunctions", "SendTaskSuccess", "states:SendTaskSuccess", Resource::Any),
+    row("stepfunctions", "SendTaskFailure", "states:SendTaskFailure", Resource::Any),
+    row("stepfunctions", "SendTaskHeartbeat", "states:SendTaskHeartbeat", Resource::Any),
+    row("stepfunctions", "TagResource", "states:TagResource", Resource::StateMachine),
+    row("stepfunctions", "UntagResource", "states:UntagResource", Resource::StateMachine),
+    row("stepfunctions", "ListTagsForResource", "states:ListTagsForResource", Resource::StateMachine),
     // STS
     row("sts", "AssumeRole", "sts:AssumeRole", Resource::Role),
     row("sts", "GetCallerIdentity", "sts:GetCallerIdentity", Resource::Any),

@@ -313,7 +313,7 @@ fn denial(service: &str, principal: &str, action: &str, resource: &str, why: Den
     let because = why.phrase(action);
     let message = format!("User: {principal} is not authorized to perform: {action} on resource: {resource} {because}");
     let (status, code) = match service {
-        "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" | "kms" | "events" => {
+        "dynamodb" | "dynamodbstreams" | "ssm" | "secretsmanager" | "kms" | "events" | "stepfunctions" => {
             (StatusCode::BAD_REQUEST, "AccessDeniedException")
         }
         "lambda" | "scheduler" => (StatusCode::FORBIDDEN, "AccessDeniedException"),

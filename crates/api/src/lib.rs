@@ -55,6 +55,8 @@ pub struct ApiState {
     pub events: Arc<squall_events::EventBuses>,
     /// EventBridge Scheduler's groups and schedules.
     pub scheduler: Arc<squall_scheduler::Scheduler>,
+    /// Step Functions' state machines and executions.
+    pub workflows: Arc<squall_workflows::Workflows>,
     /// Resources' own policies, parsed.
     pub resource_policies: Arc<authorize::ResourcePolicies>,
     /// `--s3-domain`: virtual-host-style hosts may be `<bucket>.<domain>` (besides

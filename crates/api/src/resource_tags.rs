@@ -37,6 +37,9 @@ pub fn of(state: &ApiState, arn: &str) -> Vec<(String, String)> {
             function.map(|f| f.config.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
         }
         "scheduler" if rest.starts_with("schedule-group/") => state.scheduler.tags(arn).unwrap_or_default(),
+        "states" if rest.starts_with("stateMachine:") => {
+            state.workflows.tags(arn).map(|t| t.into_iter().collect()).unwrap_or_default()
+        }
         "s3" if !rest.contains('/') => state.objects.bucket(rest).map(|b| b.tags).unwrap_or_default(),
         "iam" => {
             let ids = state.identities.snapshot();

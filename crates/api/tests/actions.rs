@@ -63,7 +63,11 @@ fn actions_have_their_services_prefix() {
     let wrong: Vec<String> = ACTIONS
         .iter()
         .filter(|a| {
-            let prefix = if a.service == "dynamodbstreams" { "dynamodb" } else { a.service };
+            let prefix = match a.service {
+                "dynamodbstreams" => "dynamodb",
+                "stepfunctions" => "states",
+                other => other,
+            };
             let name = a.action.strip_prefix(prefix).and_then(|rest| rest.strip_prefix(':'));
             !name.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphabetic()))
         })

@@ -167,6 +167,13 @@ impl Client {
         self.send_for(Some(service), http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
     }
 
+    /// Calls Step Functions operation `op` (awsJson1.0, signed for `states`).
+    pub(crate) async fn states(&self, op: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
+        let target = format!("AWSStepFunctions.{op}");
+        let headers = [("x-amz-target", target.as_str()), ("content-type", "application/x-amz-json-1.0")];
+        self.send_for(Some("states"), http::Method::POST, "/", &headers, input.to_string().into_bytes()).await
+    }
+
     async fn json10(&self, target: &str, input: &serde_json::Value) -> anyhow::Result<Response> {
         let headers = [("x-amz-target", target), ("content-type", "application/x-amz-json-1.0")];
         self.send(http::Method::POST, "/", &headers, input.to_string().into_bytes()).await

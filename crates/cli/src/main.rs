@@ -207,6 +207,26 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// List a state machine's executions, newest first.
+    Executions {
+        /// The state machine's name or ARN.
+        machine: String,
+        /// Only executions of this status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED).
+        #[arg(long)]
+        status: Option<String>,
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Print an execution and its history as a timeline.
+    Execution {
+        /// The execution's ARN.
+        arn: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List a function's failed invocations kept for replay (the newest 100, for 7 days).
     Failures {
         /// The function name.
@@ -369,6 +389,10 @@ fn main() -> ExitCode {
         Command::Remove { service, stage, client } => commands::remove(&client, &service, &stage),
         Command::Invoke { function, data, client } => commands::invoke(&client, &function, &data),
         Command::Logs { function, follow, tail, client } => commands::logs(&client, &function, follow, tail),
+        Command::Executions { machine, status, limit, client } => {
+            commands::executions::list(&client, &machine, status.as_deref(), limit)
+        }
+        Command::Execution { arn, client } => commands::executions::show(&client, &arn),
         Command::Failures { function, client } => commands::replay::list(&client, &function),
         Command::Replay { request_id, original, client } => commands::replay::run(&client, &request_id, original),
         Command::Ls { client } => commands::ls(&client),

@@ -18,6 +18,7 @@ mod runtimes;
 mod schedule_targets;
 mod services;
 mod stores;
+mod workflow_tasks;
 
 use anyhow::Context;
 use squall_clock::Clock;
@@ -145,6 +146,7 @@ pub async fn run(
         params: services.params.clone(),
         events: services.events.clone(),
         scheduler: services.scheduler.clone(),
+        workflows: services.workflows.clone(),
         s3_domain: config.s3_domain.clone(),
         dev: config.dev,
         clock: config.clock.clone(),

@@ -17,6 +17,7 @@ use squall_scheduler::Scheduler;
 use squall_tables::Tables;
 use squall_topics::{Destinations, Topics};
 use squall_triggers::Triggers;
+use squall_workflows::Workflows;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub(crate) struct Services {
     pub(crate) identities: Arc<Identities>,
     pub(crate) events: Arc<EventBuses>,
     pub(crate) scheduler: Arc<Scheduler>,
+    pub(crate) workflows: Arc<Workflows>,
     triggers: Arc<Triggers>,
 }
 
@@ -152,6 +154,17 @@ impl Services {
             events: events.clone(),
             clock: clock.clone(),
         }));
+        let workflows = Arc::new(
+            Workflows::open(stores.workflows.clone(), &config.region, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading state machines")?,
+        );
+        workflows.set_tasks(Arc::new(crate::workflow_tasks::WorkflowTasks {
+            functions: functions.clone(),
+            identities: identities.clone(),
+            clock: clock.clone(),
+            region: config.region.clone(),
+        }));
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -161,7 +174,19 @@ impl Services {
             clock,
             stores.cluster.clone(),
         ));
-        Ok(Services { functions, tables, queues, topics, objects, params, identities, events, scheduler, triggers })
+        Ok(Services {
+            functions,
+            tables,
+            queues,
+            topics,
+            objects,
+            params,
+            identities,
+            events,
+            scheduler,
+            workflows,
+            triggers,
+        })
     }
 
     /// The order services start in (they stop in reverse): a service starts after those
@@ -177,6 +202,7 @@ impl Services {
             self.identities.clone(),
             self.events.clone(),
             self.scheduler.clone(),
+            self.workflows.clone(),
             self.triggers.clone(),
         ]
     }

@@ -22,6 +22,7 @@ pub(crate) struct Stores {
     pub(crate) identities: Arc<dyn TableStore>,
     pub(crate) events: Arc<dyn TableStore>,
     pub(crate) scheduler: Arc<dyn TableStore>,
+    pub(crate) workflows: Arc<dyn TableStore>,
     pub(crate) layers: Arc<dyn TableStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     /// Whether queues of the embedded layout before `queues.db` may need carrying over.
@@ -54,6 +55,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
             identities: s.identities,
             events: s.events,
             scheduler: s.scheduler,
+            workflows: s.workflows,
             layers: s.layers,
             blobs,
             embedded: true,
@@ -85,6 +87,7 @@ pub(crate) async fn open(config: &ServerConfig) -> anyhow::Result<Stores> {
         identities: Arc::new(pg.tables("iam")),
         events: Arc::new(pg.tables("events")),
         scheduler: Arc::new(pg.tables("scheduler")),
+        workflows: Arc::new(pg.tables("workflows")),
         layers: Arc::new(pg.tables("layers")),
         blobs,
         embedded: false,

@@ -13,6 +13,7 @@
 //!   [`SqliteTableStore`].
 //! - `events.db`: event buses, rules with their targets, scheduled rules' next firings.
 //! - `scheduler.db`: EventBridge Scheduler's schedule groups, schedules and their next acts.
+//! - `workflows.db`: Step Functions' state machines, executions, their runs and history.
 //! - `layers.db`: Lambda layers' versions (their zips are artifacts).
 //! - `params.db`: SSM parameters and Secrets Manager secrets (values sealed by the
 //!   service before they get here), another [`SqliteTableStore`].
@@ -71,6 +72,7 @@ pub struct EmbeddedStores {
     /// Event buses, rules and schedules.
     pub events: Arc<SqliteTableStore>,
     pub scheduler: Arc<SqliteTableStore>,
+    pub workflows: Arc<SqliteTableStore>,
     /// Lambda layers' versions.
     pub layers: Arc<SqliteTableStore>,
 }
@@ -93,6 +95,7 @@ impl EmbeddedStores {
             identities: Arc::new(SqliteTableStore::open(&data_dir.join("iam.db"))?),
             events: Arc::new(SqliteTableStore::open(&data_dir.join("events.db"))?),
             scheduler: Arc::new(SqliteTableStore::open(&data_dir.join("scheduler.db"))?),
+            workflows: Arc::new(SqliteTableStore::open(&data_dir.join("workflows.db"))?),
             layers: Arc::new(SqliteTableStore::open(&data_dir.join("layers.db"))?),
         })
     }

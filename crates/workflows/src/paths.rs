@@ -174,9 +174,10 @@ fn put(at: &mut Value, segments: &[Segment], value: Value, path: &str) -> Result
             &mut a[*i]
         }
         (_, other) => {
+            let input = serde_json::to_string(other).unwrap_or_default();
             return Err(format!(
-                "Unable to apply ResultPath \"{path}\" to input {}",
-                serde_json::to_string(other).unwrap_or_default()
+                "Unable to apply ReferencePath {path} to input {}",
+                serde_json::to_string(&input).unwrap_or_default()
             ));
         }
     };

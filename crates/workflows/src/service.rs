@@ -152,7 +152,13 @@ impl Workflows {
         self.change(|machines, writes| {
             if let Some(existing) = machines.get(&new.name) {
                 let r = &existing.record;
-                if r.definition == new.definition && r.role_arn == new.role_arn && r.kind == new.kind {
+                // Idempotent on name, definition, type, logging and tracing; another role or
+                // other tags are ignored, as Step Functions does.
+                if r.definition == new.definition
+                    && r.kind == new.kind
+                    && r.logging == new.logging
+                    && r.tracing == new.tracing
+                {
                     return Ok((r.arn.clone(), r.created_ms));
                 }
                 return Err(Error::refused(

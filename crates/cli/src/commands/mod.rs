@@ -5,6 +5,7 @@ mod bundle;
 pub(crate) mod canary;
 pub(crate) mod deploy;
 pub(crate) mod dev;
+pub(crate) mod executions;
 mod layers;
 mod package;
 mod permissions;

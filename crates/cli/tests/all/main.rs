@@ -28,3 +28,4 @@ mod scheduler;
 mod spine;
 mod streams;
 mod topics;
+mod workflows;

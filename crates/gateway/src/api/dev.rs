@@ -38,6 +38,13 @@ pub(super) async fn reset(state: &ApiState) -> Reply {
     state.scheduler.reset().await.map_err(|e| {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", format!("deleting schedules failed: {e}"))
     })?;
+    state.workflows.reset().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            format!("deleting state machines failed: {e}"),
+        )
+    })?;
     let internal = |what: &str, e: &dyn std::fmt::Display| {
         tracing::error!(error = %e, "reset: deleting {what} failed");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", format!("deleting {what} failed: {e}"))

@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 /// Every service on the api port (S3 also takes what no other claims). Adding a service
 /// means adding its adapter's `SERVICE` here.
-static SERVICES: [&Service; 15] = [
+static SERVICES: [&Service; 16] = [
     &squall_api_dynamodb::DYNAMODB,
     &squall_api_dynamodb::STREAMS,
     &squall_api_sqs::JSON,
@@ -35,6 +35,7 @@ static SERVICES: [&Service; 15] = [
     &squall_api_kms::SERVICE,
     &squall_api_events::SERVICE,
     &squall_api_scheduler::SERVICE,
+    &squall_api_stepfunctions::SERVICE,
     &squall_api_iam::STS,
     &squall_api_iam::IAM,
     &squall_api_lambda::SERVICE,

@@ -113,6 +113,9 @@ pub struct MapState {
     pub tolerated_count: Option<Number>,
     pub tolerated_percentage: Option<Number>,
     pub batcher: Option<Batcher>,
+    /// `ProcessorConfig.Mode: DISTRIBUTED`: iterations still run inside the execution (no
+    /// Map Run, no child executions), with ItemBatcher and tolerated failures.
+    pub distributed: bool,
 }
 
 #[derive(Debug)]

@@ -141,14 +141,7 @@ impl Parser {
             }
         }
         if let Some(config) = fields.get("ProcessorConfig") {
-            let mode = config.get("Mode").and_then(Value::as_str).unwrap_or("INLINE");
-            if mode != "INLINE" {
-                self.error(
-                    SCHEMA,
-                    &format!("{at}/ProcessorConfig/Mode"),
-                    format!("Map mode {mode} is not supported by Squall: only INLINE"),
-                );
-            }
+            self.processor_config(config, &format!("{at}/ProcessorConfig"));
         }
         let timeout_seconds = match fields.get("TimeoutSeconds") {
             None => None,
@@ -465,6 +458,8 @@ impl Parser {
                 return None;
             }
         };
+        let distributed =
+            processor.get("ProcessorConfig").and_then(|c| c.get("Mode")).and_then(Value::as_str) == Some("DISTRIBUTED");
         let processor = self.machine(processor, &format!("{at}/{key}"), false)?;
         let batcher = match f.get("ItemBatcher") {
             None => None,
@@ -500,6 +495,7 @@ impl Parser {
             }
         };
         Some(Kind::Map(Box::new(MapState {
+            distributed,
             items_path,
             item_selector,
             processor: Arc::new(processor),
@@ -508,6 +504,32 @@ impl Parser {
             tolerated_percentage: self.number(f, "ToleratedFailurePercentage", at, 0.0),
             batcher,
         })))
+    }
+
+    /// A Map's `ProcessorConfig`: `Mode` INLINE, or DISTRIBUTED with an `ExecutionType`.
+    fn processor_config(&mut self, config: &Value, at: &str) {
+        let Some(c) = config.as_object() else {
+            self.error(SCHEMA, at, "ProcessorConfig must be an object");
+            return;
+        };
+        for k in c.keys().filter(|k| !["Mode", "ExecutionType"].contains(&k.as_str())) {
+            self.error(SCHEMA, &format!("{at}/{k}"), format!("Field '{k}' is not supported in ProcessorConfig"));
+        }
+        match (c.get("Mode").map(|m| m.as_str()), c.get("ExecutionType").map(|t| t.as_str())) {
+            (None | Some(Some("INLINE")), None) => {}
+            (None | Some(Some("INLINE")), Some(_)) => self.error(
+                SCHEMA,
+                &format!("{at}/ExecutionType"),
+                "ExecutionType is only allowed with Mode DISTRIBUTED",
+            ),
+            (Some(Some("DISTRIBUTED")), Some(Some("STANDARD" | "EXPRESS"))) => {}
+            (Some(Some("DISTRIBUTED")), _) => self.error(
+                SCHEMA,
+                &format!("{at}/ExecutionType"),
+                "A DISTRIBUTED Map needs ExecutionType STANDARD or EXPRESS",
+            ),
+            _ => self.error(SCHEMA, &format!("{at}/Mode"), "Mode must be INLINE or DISTRIBUTED"),
+        }
     }
 
     /// InputPath/OutputPath: absent `$`, null `None`, else a path.

@@ -39,8 +39,9 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         effects: Vec::new(),
         record,
     };
-    let (text, details) = history::payload(&exec.input);
-    let started = exec.emit_after(
+    // The input as the caller sent it.
+    let (text, details) = (exec.record.input.clone(), json!({"truncated": false}));
+    exec.emit_after(
         0,
         history::with(
             "ExecutionStarted",
@@ -57,7 +58,8 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         retries: Vec::new(),
         attempt: 0,
         entered_event: 0,
-        last_event: started,
+        // As Step Functions records it, the first state's entry follows nothing (0).
+        last_event: 0,
         entered_ms: now,
         index: 0,
     };

@@ -200,14 +200,13 @@ impl Exec {
         };
         let combined = match &state.result_path {
             None => run.input.clone(),
+            // Step Functions reports this as States.Runtime (the specification names
+            // States.ResultPathMatchFailure), so no Catch takes it.
             Some(p) => paths::insert(run.input.clone(), p, selected).map_err(|m| {
-                Failure::new(
-                    names::RESULT_PATH_MATCH_FAILURE,
-                    format!(
-                        "An error occurred while executing the state '{}' (entered at the event id #{}). {m}",
-                        state.name, run.entered_event
-                    ),
-                )
+                Failure::runtime(format!(
+                    "An error occurred while executing the state '{}' (entered at the event id #{}). {m}",
+                    state.name, run.entered_event
+                ))
             })?,
         };
         self.output_of(run, state, combined)
@@ -431,6 +430,14 @@ impl Exec {
                         None => item,
                     });
                 }
+                if !map.distributed
+                    && (map.batcher.is_some() || map.tolerated_count.is_some() || map.tolerated_percentage.is_some())
+                {
+                    return Err(Failure::runtime(format!(
+                        "An error occurred while executing the state '{}' (entered at the event id #{}). ItemBatcher and ToleratedFailureCount/Percentage are only supported by a Map whose ProcessorConfig Mode is DISTRIBUTED",
+                        state.name, run.entered_event
+                    )));
+                }
                 if let Some(b) = &map.batcher {
                     let max_items =
                         self.number(&b.max_items, &input, &run, "MaxItemsPerBatchPath")?.map(|n| n as usize);
@@ -589,8 +596,7 @@ impl Exec {
                 let error_output = json!({"Error": failure.error, "Cause": failure.cause});
                 let output = match &c.result_path {
                     None => Ok(run.input.clone()),
-                    Some(p) => paths::insert(run.input.clone(), p, error_output)
-                        .map_err(|m| Failure::new(names::RESULT_PATH_MATCH_FAILURE, m)),
+                    Some(p) => paths::insert(run.input.clone(), p, error_output).map_err(Failure::runtime),
                 };
                 match output {
                     Ok(output) => self.exit(id, state, output, Some(c.next.clone())),

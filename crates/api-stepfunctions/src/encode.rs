@@ -1,0 +1,149 @@
+//! Answers in Step Functions' shapes: timestamps as epoch seconds, records' members.
+
+use serde_json::{Value, json};
+use squall_workflows::model::{Execution, StateMachine};
+
+/// Epoch milliseconds as awsJson's timestamp (seconds, with a fraction).
+pub(crate) fn time(ms: u64) -> Value {
+    json!(ms as f64 / 1000.0)
+}
+
+pub(crate) fn logging(m: &StateMachine) -> Value {
+    if m.logging.is_object() && m.logging.get("level").is_some() {
+        m.logging.clone()
+    } else {
+        json!({"level": "OFF", "includeExecutionData": false})
+    }
+}
+
+pub(crate) fn machine(m: &StateMachine) -> Value {
+    let mut out = json!({
+        "stateMachineArn": m.arn,
+        "name": m.name,
+        "status": "ACTIVE",
+        "definition": m.definition,
+        "roleArn": m.role_arn,
+        "type": m.kind.as_str(),
+        "creationDate": time(m.created_ms),
+        "loggingConfiguration": logging(m),
+        "tracingConfiguration": {"enabled": m.tracing},
+    });
+    if m.updated_ms.is_some() {
+        out["revisionId"] = json!(m.revision_id);
+    }
+    if !m.description.is_empty() {
+        out["description"] = json!(m.description);
+    }
+    out
+}
+
+pub(crate) fn machine_item(m: &StateMachine) -> Value {
+    json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind.as_str(), "creationDate": time(m.created_ms)})
+}
+
+/// DescribeExecution's members (`data`: with input and output).
+pub(crate) fn execution(e: &Execution, data: bool) -> Value {
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "status": e.status.as_str(),
+        "startDate": time(e.start_ms),
+        "inputDetails": {"included": data},
+        "redriveCount": 0,
+    });
+    if data {
+        out["input"] = json!(e.input);
+    }
+    if let Some(stop) = e.stop_ms {
+        out["stopDate"] = time(stop);
+    }
+    if let Some(o) = &e.output {
+        out["outputDetails"] = json!({"included": data});
+        if data {
+            out["output"] = json!(o);
+        }
+    }
+    if let Some(err) = &e.error {
+        out["error"] = json!(err);
+    }
+    if let Some(c) = &e.cause {
+        out["cause"] = json!(c);
+    }
+    if let Some(t) = &e.trace {
+        out["traceHeader"] = json!(t);
+    }
+    // RedriveExecution is not served, so no execution can be redriven.
+    out["redriveStatus"] = json!("NOT_REDRIVABLE");
+    out
+}
+
+pub(crate) fn execution_item(e: &Execution) -> Value {
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "status": e.status.as_str(),
+        "startDate": time(e.start_ms),
+        "redriveCount": 0,
+    });
+    if let Some(stop) = e.stop_ms {
+        out["stopDate"] = time(stop);
+    }
+    out
+}
+
+/// StartSyncExecution's answer.
+pub(crate) fn sync_execution(e: &Execution) -> Value {
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "startDate": time(e.start_ms),
+        "stopDate": time(e.stop_ms.unwrap_or(e.start_ms)),
+        "status": e.status.as_str(),
+        "input": e.input,
+        "inputDetails": {"included": true},
+        "billingDetails": {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": e.stop_ms.unwrap_or(e.start_ms).saturating_sub(e.start_ms).max(100),
+        },
+    });
+    if let Some(o) = &e.output {
+        out["output"] = json!(o);
+        out["outputDetails"] = json!({"included": true});
+    }
+    if let Some(err) = &e.error {
+        out["error"] = json!(err);
+    }
+    if let Some(c) = &e.cause {
+        out["cause"] = json!(c);
+    }
+    if let Some(t) = &e.trace {
+        out["traceHeader"] = json!(t);
+    }
+    out
+}
+
+/// A stored history event as GetExecutionHistory answers it (`data`: with inputs and
+/// outputs).
+pub(crate) fn event(stored: &Value, data: bool) -> Value {
+    let mut out = stored.clone();
+    if let Some(ms) = stored["timestamp"].as_u64() {
+        out["timestamp"] = time(ms);
+    }
+    if !data && let Some(map) = out.as_object_mut() {
+        for (k, v) in map.iter_mut() {
+            if k.ends_with("EventDetails")
+                && let Some(d) = v.as_object_mut()
+            {
+                for (field, details) in [("input", "inputDetails"), ("output", "outputDetails")] {
+                    if d.remove(field).is_some() {
+                        d.insert(details.into(), json!({"truncated": false}));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

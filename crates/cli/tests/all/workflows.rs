@@ -1,0 +1,53 @@
+//! Step Functions: the API through boto3 and the aws CLI, the conformance table of state
+//! types, data flow and intrinsics, Task states calling functions as the machine's role,
+//! executions surviving `kill -9` (a Wait of an hour, a Task in flight, a Map half done) and
+//! `squall execution`'s timeline.
+
+use crate::harness::*;
+
+#[test]
+fn step_functions_through_boto3_and_the_cli() -> Result {
+    let server = Server::start()?;
+    server.client_script("stepfunctions_boto3.py", "done")
+}
+
+#[test]
+fn states_language_conformance_cases() -> Result {
+    let server = Server::start()?;
+    server.client_script_with("stepfunctions_conformance.py", &["--distributed"], "done")
+}
+
+#[test]
+fn task_states_call_functions_as_the_machines_role() -> Result {
+    let server = Server::start()?;
+    server.client_script("stepfunctions_tasks.py", "done")
+}
+
+#[test]
+fn executions_survive_kill_9_and_show_as_a_timeline() -> Result {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let script = root().join("tests/clients/stepfunctions_kill.py");
+    let mut server = Server::start_in_with(&data, &["--dev"])?;
+    let out = server.python_with(&script, &["start"]);
+    let arns = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    anyhow::ensure!(
+        out.status.success(),
+        "start: {arns}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    server.kill9()?;
+    let server = Server::start_in_with(&data, &["--dev"])?;
+    ok(&server.squall(&["clock", "advance", "1h"]))?;
+    server.client_script_with("stepfunctions_kill.py", &["finish", &arns], "done")?;
+
+    let ids: serde_json::Value = serde_json::from_str(&arns)?;
+    let listed = ok(&server.squall(&["executions", "hour"]))?;
+    assert!(listed.contains("SUCCEEDED"), "{listed}");
+    let timeline = ok(&server.squall(&["execution", ids["hour"].as_str().unwrap_or_default()]))?;
+    for line in ["status   SUCCEEDED", "#2    WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"] {
+        assert!(timeline.contains(line), "{line} in:\n{timeline}");
+    }
+    Ok(())
+}
