@@ -33,7 +33,8 @@ pub static SERVICE: Service = Service {
 
 /// A signed request, or one of the links.
 async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
-    if req.headers.contains_key("authorization") {
+    // Signed requests have a caller; SNS's links come unsigned.
+    if req.caller.is_some() {
         dispatch(state, req).await
     } else {
         follow_link(state, &req.uri, req.request_id.as_str()).await

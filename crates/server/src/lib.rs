@@ -130,8 +130,6 @@ pub async fn run(
     let membership = squall_lifecycle::Membership::new(stores.cluster.clone(), move |n| servers.set(n));
     let mut in_order: Vec<Arc<dyn squall_lifecycle::Service>> = vec![Arc::new(membership)];
     in_order.extend(services.in_start_order());
-    let running = Running::start(in_order);
-
     let api_state = ApiState {
         functions: services.functions.clone(),
         keys: Arc::new(AccessKeys::new([creds], Some(services.identities.clone()))),
@@ -151,6 +149,9 @@ pub async fn run(
         dev: config.dev,
         clock: config.clock.clone(),
     };
+    let _ = services.workflow_tasks.api.set(api_state.clone());
+    let running = Running::start(in_order);
+
     let routes_state = RoutesState {
         functions: services.functions.clone(),
         objects: services.objects.clone(),

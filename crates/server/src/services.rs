@@ -33,6 +33,8 @@ pub(crate) struct Services {
     pub(crate) events: Arc<EventBuses>,
     pub(crate) scheduler: Arc<Scheduler>,
     pub(crate) workflows: Arc<Workflows>,
+    /// What state machines' Tasks call through (given the api port's state once made).
+    pub(crate) workflow_tasks: Arc<crate::workflow_tasks::WorkflowTasks>,
     triggers: Arc<Triggers>,
 }
 
@@ -159,12 +161,14 @@ impl Services {
                 .await
                 .context("loading state machines")?,
         );
-        workflows.set_tasks(Arc::new(crate::workflow_tasks::WorkflowTasks {
+        let workflow_tasks = Arc::new(crate::workflow_tasks::WorkflowTasks {
             functions: functions.clone(),
             identities: identities.clone(),
             clock: clock.clone(),
             region: config.region.clone(),
-        }));
+            api: Default::default(),
+        });
+        workflows.set_tasks(workflow_tasks.clone());
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
@@ -185,6 +189,7 @@ impl Services {
             events,
             scheduler,
             workflows,
+            workflow_tasks,
             triggers,
         })
     }

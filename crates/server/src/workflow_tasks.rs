@@ -1,9 +1,11 @@
-//! What a state machine's Task states call: Lambda functions, invoked as the machine's
-//! role — a session Step Functions takes when the role trusts `states.amazonaws.com`
-//! (with the state machine as `aws:SourceArn`), whose policies (with the function's own)
-//! must allow `lambda:InvokeFunction` on it, as on AWS.
+//! What a state machine's Task states call, as the machine's role — a session Step
+//! Functions takes when the role trusts `states.amazonaws.com` (with the state machine as
+//! `aws:SourceArn`): Lambda functions, when the role's policies (with the function's own)
+//! allow `lambda:InvokeFunction` on them, and the api port's services (service
+//! integrations), whose adapters authorize the session as any caller.
 
 use bytes::Bytes;
+use serde_json::Value;
 use squall_functions::{EventOutcome, Functions};
 use squall_identity::Identities;
 use squall_types::{Lineage, RequestId, TraceContext};
@@ -17,6 +19,8 @@ pub(crate) struct WorkflowTasks {
     pub(crate) identities: Arc<Identities>,
     pub(crate) clock: squall_clock::Clock,
     pub(crate) region: String,
+    /// The api port's state, set once the server has made it.
+    pub(crate) api: std::sync::OnceLock<squall_gateway::api::ApiState>,
 }
 
 /// A function's name and qualifier from a name, `name:qualifier`, a partial ARN
@@ -38,16 +42,26 @@ fn lambda(code: &str, message: impl Into<String>) -> Failure {
 }
 
 impl WorkflowTasks {
-    /// Whether the machine's role may invoke `arn` (under the function's own policy).
-    fn permitted(&self, caller: &TaskCaller, arn: &str, policy: Option<String>) -> Result<(), Failure> {
+    /// The role's session for `caller`, or why Step Functions cannot take it.
+    fn session(&self, caller: &TaskCaller, service: &str) -> Result<squall_identity::Credentials, Failure> {
         let mut context = crate::roles::delivery_context(self.clock.now_ms());
         context.set("aws:SourceArn", caller.machine_arn.clone()).set("aws:SourceAccount", squall_types::ACCOUNT_ID);
         let session = caller.execution_arn.rsplit(':').next().unwrap_or("execution");
         let role = &caller.role_arn;
-        let creds = self
-            .identities
-            .service_session(STATES, role, session, &context)
-            .map_err(|e| lambda("AWSLambdaException", format!("Step Functions cannot assume the role {role}: {e}")))?;
+        self.identities.service_session(STATES, role, session, &context).map_err(|e| {
+            Failure::new(
+                "AccessDeniedException",
+                format!("Step Functions cannot assume the role {role} to call {service}: {e}"),
+            )
+        })
+    }
+
+    /// Whether the machine's role may invoke `arn` (under the function's own policy).
+    fn permitted(&self, caller: &TaskCaller, arn: &str, policy: Option<String>) -> Result<(), Failure> {
+        let mut context = crate::roles::delivery_context(self.clock.now_ms());
+        context.set("aws:SourceArn", caller.machine_arn.clone()).set("aws:SourceAccount", squall_types::ACCOUNT_ID);
+        let role = &caller.role_arn;
+        let creds = self.session(caller, "Lambda").map_err(|f| lambda("AWSLambdaException", f.cause))?;
         let allowed =
             crate::roles::session_allows(&self.identities, &creds, "lambda:InvokeFunction", arn, policy, context)
                 .map_err(|e| lambda("AWSLambdaException", format!("the session of {role} was refused: {e}")))?;
@@ -109,6 +123,7 @@ impl Tasks for WorkflowTasks {
             EventOutcome::Throttled => Err(lambda("TooManyRequestsException", "Rate Exceeded.")),
             EventOutcome::Stopped(why) => Err(lambda("RecursiveInvocationException", why)),
             EventOutcome::Failed { message, document } => {
+                // The platform's own failure, in the shape of a function's error document.
                 let doc = document.unwrap_or_else(|| {
                     Bytes::from(
                         serde_json::json!({"errorType": "Runtime.ExitError", "errorMessage": message}).to_string(),
@@ -117,6 +132,95 @@ impl Tasks for WorkflowTasks {
                 Ok(invoked(doc, Some("Unhandled"), 200))
             }
         }
+    }
+
+    async fn call_service(
+        &self,
+        caller: &TaskCaller,
+        service: &str,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, Failure> {
+        let api =
+            self.api.get().ok_or_else(|| Failure::new("ServiceUnavailable", "the api port is not serving yet"))?;
+        let creds = self.session(caller, service)?;
+        let identity = api
+            .keys
+            .identity(&creds.access_key_id, Some(&creds.session_token))
+            .map_err(|e| Failure::new("AccessDeniedException", format!("the role's session was refused: {e:?}")))?;
+        let body = match service {
+            "sns" => sns::form(operation, &input)?,
+            _ => Bytes::from(input.to_string()),
+        };
+        let trace = TraceContext::from_traceparent(caller.trace.as_deref());
+        match squall_gateway::api::call_as(api, service, operation, body, identity, trace).await {
+            Ok(answer) if service == "sns" => sns::answer(operation, &answer),
+            Ok(answer) if answer.is_empty() => Ok(Value::Object(Default::default())),
+            Ok(answer) => serde_json::from_slice(&answer).map_err(|e| {
+                Failure::new("InternalError", format!("{service} answered something that is not JSON: {e}"))
+            }),
+            Err(e) => Err(Failure::new(e.code, e.message)),
+        }
+    }
+}
+
+/// SNS speaks the query protocol: the SDK's members as form parameters, the answer in XML.
+mod sns {
+    use bytes::Bytes;
+    use serde_json::{Value, json};
+    use squall_workflows::Failure;
+
+    /// Publish's members (`TopicArn`, `Message`, `MessageAttributes`…) as its form.
+    pub(super) fn form(operation: &str, input: &Value) -> Result<Bytes, Failure> {
+        if operation != "Publish" {
+            return Err(Failure::new(
+                "UnsupportedOperation",
+                format!("Squall's Step Functions calls SNS's Publish only, not {operation}"),
+            ));
+        }
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("Action", "Publish").append_pair("Version", "2010-03-31");
+        let Some(members) = input.as_object() else {
+            return Err(Failure::runtime("SNS Publish's parameters must be an object"));
+        };
+        for (key, value) in members {
+            match (key.as_str(), value) {
+                ("MessageAttributes", Value::Object(attributes)) => {
+                    for (n, (name, attribute)) in attributes.iter().enumerate() {
+                        let at = format!("MessageAttributes.entry.{}", n + 1);
+                        form.append_pair(&format!("{at}.Name"), name);
+                        for field in ["DataType", "StringValue", "BinaryValue"] {
+                            if let Some(v) = attribute[field].as_str() {
+                                form.append_pair(&format!("{at}.Value.{field}"), v);
+                            }
+                        }
+                    }
+                }
+                (_, Value::String(s)) => {
+                    form.append_pair(key, s);
+                }
+                (_, other) => {
+                    return Err(Failure::runtime(format!("SNS Publish's {key} must be a string, not {other}")));
+                }
+            }
+        }
+        Ok(Bytes::from(form.finish()))
+    }
+
+    /// `<PublishResult><MessageId>…</MessageId>[<SequenceNumber>…]` as `{MessageId, SequenceNumber}`.
+    pub(super) fn answer(_operation: &str, body: &[u8]) -> Result<Value, Failure> {
+        let text = String::from_utf8_lossy(body);
+        let element = |name: &str| {
+            let open = format!("<{name}>");
+            let start = text.find(&open)? + open.len();
+            let end = text[start..].find(&format!("</{name}>"))? + start;
+            Some(text[start..end].to_string())
+        };
+        let mut out = json!({"MessageId": element("MessageId").unwrap_or_default()});
+        if let Some(seq) = element("SequenceNumber") {
+            out["SequenceNumber"] = json!(seq);
+        }
+        Ok(out)
     }
 }
 

@@ -64,6 +64,25 @@ impl Tasks for Functions {
             _ => ok(json!(null)),
         }
     }
+
+    async fn call_service(
+        &self,
+        _c: &TaskCaller,
+        service: &str,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, Failure> {
+        self.calls.lock().unwrap().push((format!("{service}:{operation}"), input.clone()));
+        match (service, operation) {
+            ("dynamodb", "PutItem") if input["ConditionExpression"].is_string() => {
+                Err(Failure::new("ConditionalCheckFailedException", "The conditional request failed"))
+            }
+            ("dynamodb", "PutItem") => Ok(json!({})),
+            ("dynamodb", "GetItem") => Ok(json!({"Item": {"id": {"S": "1"}, "n": {"N": "5"}}})),
+            ("states", "ListStateMachines") => Ok(json!({"stateMachines": [{"name": "x", "stateMachineArn": "arn"}]})),
+            _ => Err(Failure::new("UnknownOperationException", format!("{service} {operation}"))),
+        }
+    }
 }
 
 struct World {
@@ -368,6 +387,35 @@ async fn a_map_of_a_thousand_items_and_a_parallel() {
         )
         .await;
     assert_eq!((failed.error.as_deref(), failed.cause.as_deref()), (Some("Mine"), Some("why")));
+}
+
+#[tokio::test]
+async fn service_integrations_shape_requests_results_and_errors() {
+    let w = world().await;
+    let e = w
+        .run(
+            json!({"StartAt": "Get", "States": {
+                "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                        "Parameters": {"TableName": "t", "Key": {"id": {"S.$": "$.id"}}},
+                        "ResultSelector": {"n.$": "$.Item.n.N"}, "ResultPath": "$.got", "Next": "List"},
+                "List": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:listStateMachines", "Parameters": {},
+                         "ResultSelector": {"names.$": "$.StateMachines[*].Name"}, "ResultPath": "$.listed", "Next": "Put"},
+                "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                        "Parameters": {"TableName": "t", "Item": {"id": {"S": "1"}}, "ConditionExpression": "attribute_not_exists(id)"},
+                        "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.error", "Next": "Done"}],
+                        "End": true},
+                "Done": {"Type": "Pass", "End": true}}}),
+            json!({"id": "1"}),
+        )
+        .await;
+    let out = output(&e);
+    assert_eq!(out["got"], json!({"n": "5"}));
+    assert_eq!(out["listed"], json!({"names": ["x"]}), "the SDK integration answers in PascalCase");
+    assert_eq!(out["error"]["Error"], "DynamoDB.ConditionalCheckFailedException");
+    let calls = w.functions.calls.lock().unwrap().clone();
+    assert_eq!(calls[0], ("dynamodb:GetItem".to_string(), json!({"TableName": "t", "Key": {"id": {"S": "1"}}})));
+    let types = w.types(&e.arn).await;
+    assert!(types.contains(&"TaskSucceeded".to_string()) && types.contains(&"TaskFailed".to_string()), "{types:?}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Step Functions: the API through boto3 and the aws CLI, the conformance table of state
-//! types, data flow and intrinsics, Task states calling functions as the machine's role,
+//! types, data flow and intrinsics, Task states calling functions and Squall's services (the
+//! optimized integrations and the AWS SDK form) as the machine's role,
 //! executions surviving `kill -9` (a Wait of an hour, a Task in flight, a Map half done) and
 //! `squall execution`'s timeline.
 
@@ -21,6 +22,12 @@ fn states_language_conformance_cases() -> Result {
 fn task_states_call_functions_as_the_machines_role() -> Result {
     let server = Server::start()?;
     server.client_script("stepfunctions_tasks.py", "done")
+}
+
+#[test]
+fn service_integrations_call_squalls_services_as_the_machines_role() -> Result {
+    let server = Server::start()?;
+    server.client_script("stepfunctions_integrations.py", "done")
 }
 
 #[test]

@@ -5,9 +5,11 @@
 mod classify;
 mod control;
 mod dev;
+mod internal;
 #[cfg(test)]
 mod rendering_tests;
 
+pub use internal::call_as;
 pub use squall_api::{AccessKeys, ApiError, ApiState};
 
 use squall_api::{ApiRequest, protocol, refusals};

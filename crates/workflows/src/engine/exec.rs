@@ -25,6 +25,7 @@ pub(crate) enum Effect {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub integration: Integration,
+    pub mode: Mode,
     pub payload: Value,
 }
 
@@ -391,7 +392,7 @@ impl Exec {
                 for due_ms in [deadline_ms, heartbeat_due_ms].into_iter().flatten() {
                     self.effects.push(Effect::Timer { run: id.to_string(), nonce, due_ms });
                 }
-                let call = Call { integration: task.resource.integration.clone(), payload };
+                let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
                 self.effects.push(Effect::Invoke { run: id.to_string(), nonce, call });
                 Ok(Step::Pending)
             }
@@ -901,7 +902,7 @@ impl Exec {
         });
         match payload {
             Ok(payload) => {
-                let call = Call { integration: task.resource.integration.clone(), payload };
+                let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
                 self.effects.push(Effect::Invoke { run: run.id.clone(), nonce, call });
             }
             Err(f) => {

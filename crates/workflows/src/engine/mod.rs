@@ -8,6 +8,7 @@
 
 mod actor;
 mod exec;
+mod integrations;
 mod run;
 pub(crate) mod store;
 mod tasks;

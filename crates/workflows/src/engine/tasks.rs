@@ -40,6 +40,19 @@ pub trait Tasks: Send + Sync + 'static {
         payload: Vec<u8>,
         asynchronous: bool,
     ) -> Result<Invoked, Failure>;
+
+    /// Calls `operation` of Squall's `service` (its api-port name: `dynamodb`, `sqs`,
+    /// `sns`, `events`, `states`, `ssm`, `secretsmanager`, `kms`) with `input`, the
+    /// request's members as the service's JSON protocol names them (SNS's as its SDK does),
+    /// as `caller`'s role. The answer's members, or the service's error: its code as the
+    /// `error`, its message as the cause.
+    async fn call_service(
+        &self,
+        caller: &TaskCaller,
+        service: &str,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, Failure>;
 }
 
 /// Makes a Task's call and shapes its result.
@@ -54,6 +67,9 @@ pub(crate) async fn call(tasks: &dyn Tasks, call: Call, caller: &TaskCaller) -> 
             Ok(parse_payload(&invoked.payload))
         }
         Integration::LambdaInvoke => lambda_invoke(tasks, call.payload, caller).await,
+        Integration::Service { service, operation, sdk } => {
+            super::integrations::call(tasks, caller, service, &operation, sdk, call.mode, call.payload).await
+        }
     }
 }
 
