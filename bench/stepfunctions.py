@@ -55,14 +55,20 @@ answers a canned four-event history. Only with its configuration
 `POST /moto-api/config`) does it interpret the definition, with the ASL interpreter taken
 from LocalStack (moto/stepfunctions/parser): each execution runs in a Python thread of the
 server, all of it in memory: nothing is persisted, everything is lost when the process ends.
-Measured limits of that mode, worked around here: a second StartExecution of the same
-state machine fails with 500 (StartExecution deep-copies the machine, including its earlier
-executions and their thread locks: "cannot pickle '_thread.RLock' object"), so every moto
-execution gets a state machine of its own, created (and the creation not timed) before the
-measurement; executions must be given a name (without one, moto names it "None"). It has no
-StartSyncExecution (n/a), and it invokes Lambda functions only through Docker, which cannot
-run a WebAssembly component, so the Task chain is n/a on moto. Its server (werkzeug) answers
-HTTP/1.0 and closes every connection, so the client opens one per request there.
+Measured limits of that mode, worked around here:
+once an execution exists in an account (and region), every later StartExecution there fails
+with 500, "cannot pickle '_thread.RLock' object" (StartExecution deep-copies the state machine,
+which refers to the whole backend, earlier executions and their threads' locks included), so
+every moto execution gets a state machine alone in an account of its own (picked with moto's
+`x-moto-account-id` header), created before the measurement and not timed; executions must
+be given a name (without one, moto names it "None"). An execution's 100 Pass states take moto
+nearly 2 s of one core, and its executions share that core (one Python process), so its
+throughput run gets as many executions as one alone runs in DURATION (at least 4, at most the
+number in flight on Squall), all started at once: with Squall's 32 in flight, the first would
+end after a minute. It has no StartSyncExecution (n/a), and it invokes Lambda functions only
+through Docker, which cannot run a WebAssembly component, so the Task chain is n/a on moto.
+Its server (werkzeug) answers HTTP/1.0 and closes every connection, so the client opens one
+per request there.
 
 Usage: python3 bench/stepfunctions.py [--squall-bin PATH] [--duration S] [--samples N]
                                       [--processes P] [--threads T] [--inflight K]
@@ -209,10 +215,13 @@ class Client:
     def close(self):
         self.conn.close()
 
-    def call(self, op, doc):
+    def call(self, op, doc, account=None):
+        """`op` with `doc`; `account` (moto only) picks moto's account with `x-moto-account-id`."""
         body = json.dumps(doc).encode()
-        data = self.signer.request("POST", "/", body, "states", [
-            ("content-type", "application/x-amz-json-1.0"), ("x-amz-target", f"AWSStepFunctions.{op}")])
+        extra = [("content-type", "application/x-amz-json-1.0"), ("x-amz-target", f"AWSStepFunctions.{op}")]
+        if account:
+            extra.append(("x-moto-account-id", account))
+        data = self.signer.request("POST", "/", body, "states", extra)
         status, _, answer = self.conn.request(data)
         if status != 200:
             raise ApiError(f"{self.t.name} {op}: status {status}: {answer[:400]!r}")
@@ -225,15 +234,21 @@ class Client:
             raise ApiError(f"{self.t.name} Invoke {function}: status {status}: {answer[:400]!r}")
         return answer
 
-    def create_machine(self, name, definition, role, kind="STANDARD"):
-        return self.call("CreateStateMachine", {"name": name, "definition": definition, "roleArn": role,
-                                                "type": kind})["stateMachineArn"]
+    def create_machine(self, name, definition, role, kind="STANDARD", account=None):
+        """A new state machine: (its ARN, the moto account it is in or None)."""
+        arn = self.call("CreateStateMachine", {"name": name, "definition": definition, "roleArn": role, "type": kind},
+                        account)["stateMachineArn"]
+        return arn, account
 
     def start(self, machine, name, doc=CHAIN_INPUT):
-        return self.call("StartExecution", {"stateMachineArn": machine, "name": name, "input": doc})["executionArn"]
+        """Starts an execution of `machine` (ARN, account): (its ARN, the account)."""
+        arn, account = machine
+        doc = {"stateMachineArn": arn, "name": name, "input": doc}
+        return self.call("StartExecution", doc, account)["executionArn"], account
 
     def describe(self, execution):
-        return self.call("DescribeExecution", {"executionArn": execution})
+        arn, account = execution
+        return self.call("DescribeExecution", {"executionArn": arn}, account)
 
 
 def epoch(v):
@@ -258,13 +273,13 @@ def summary(samples):
 
 def chain_worker(index, threads, t, machines, inflight, start_at, seconds, drain_limit, prefix, out):
     """One client process of a throughput run: `threads` threads, each keeping `inflight`
-    executions in flight. `machines` is one machine ARN for all, or (moto) a list of machines,
+    executions in flight. `machines` is one machine for all, or (moto) a list of machines,
     one per execution, shared out between the threads."""
     stats = []
 
     def loop(n):
         client = Client(t)
-        mine = None if isinstance(machines, str) else machines[n::threads]
+        mine = machines[n::threads] if isinstance(machines, list) else None
         running = collections.deque()  # (arn, client start)
         done, errors, first_error, polls, started, exhausted, accepted = [], 0, None, 0, 0, False, 0
         time.sleep(max(0.0, start_at - time.monotonic()))
@@ -327,7 +342,7 @@ def throughput(t, machines, states, args, prefix, drain_limit=60.0):
     """A concurrent run of executions; transitions/s from the servers' start and stop dates."""
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    if not isinstance(machines, str):  # one machine per execution: share them out by process
+    if isinstance(machines, list):  # one machine per execution: share them out by process
         per = [machines[i::args.processes] for i in range(args.processes)]
     else:
         per = [machines] * args.processes
@@ -372,7 +387,7 @@ def throughput(t, machines, states, args, prefix, drain_limit=60.0):
 
 def latency(t, machines, samples, limit_s, warmup=5, doc=CHAIN_INPUT, prefix="lat"):
     """One execution at a time: StartExecution, then DescribeExecution back to back until
-    it ends. `machines` is one ARN or one per sample (moto). Client and server ms."""
+    it ends. `machines` is one machine or a list, one per sample (moto). Client and server ms."""
     client = Client(t)
     client_ms, server_ms, polls, failures, first_error, started = [], [], 0, 0, None, 0
     deadline = time.monotonic() + limit_s
@@ -380,9 +395,9 @@ def latency(t, machines, samples, limit_s, warmup=5, doc=CHAIN_INPUT, prefix="la
         for i in range(samples + warmup):
             if i >= warmup and time.monotonic() > deadline:
                 break
-            if not isinstance(machines, str) and i >= len(machines):
+            if isinstance(machines, list) and i >= len(machines):
                 break
-            machine = machines if isinstance(machines, str) else machines[i]
+            machine = machines[i] if isinstance(machines, list) else machines
             t0 = time.perf_counter()
             arn = client.start(machine, f"{prefix}-{i}", doc)
             started += 1
@@ -417,7 +432,7 @@ def sync_latency(t, machine, samples, warmup=20):
     try:
         for i in range(samples + warmup):
             t0 = time.perf_counter()
-            d = client.call("StartSyncExecution", {"stateMachineArn": machine, "input": CHAIN_INPUT})
+            d = client.call("StartSyncExecution", {"stateMachineArn": machine[0], "input": CHAIN_INPUT})
             t1 = time.perf_counter()
             if d.get("status") != "SUCCEEDED":
                 raise ApiError(f"StartSyncExecution: {d.get('status')}: {d.get('error')}: {d.get('cause')}")
@@ -451,10 +466,10 @@ def states_entered(t, execution):
     client, n, token = Client(t), 0, None
     try:
         while True:
-            doc = {"executionArn": execution, "maxResults": 1000}
+            doc = {"executionArn": execution[0], "maxResults": 1000}
             if token:
                 doc["nextToken"] = token
-            page = client.call("GetExecutionHistory", doc)
+            page = client.call("GetExecutionHistory", doc, execution[1])
             n += sum(1 for e in page["events"] if e["type"].endswith("StateEntered"))
             token = page.get("nextToken")
             if not token:
@@ -481,11 +496,13 @@ def one_execution(t, machine, name, doc=CHAIN_INPUT, limit=120.0):
         client.close()
 
 
-def create_machines(t, prefix, definition, count, role):
-    """`count` state machines of one definition (moto runs one execution per machine)."""
+def moto_machines(t, first_account, definition, count, role):
+    """`count` state machines of one definition, each alone in a moto account of its own
+    (moto runs one execution per account: see the docstring)."""
     client = Client(t)
     try:
-        return [client.create_machine(f"{prefix}-{i}", definition, role) for i in range(count)]
+        return [client.create_machine("bench", definition, role, account=f"{first_account + i:012d}")
+                for i in range(count)]
     finally:
         client.close()
 
@@ -585,7 +602,7 @@ def main():
         log("squall: deploying examples/hello (builds the WebAssembly component)")
         squall.cli("deploy", os.path.join(ROOT, "examples", "hello"))
         role = setup_role(f"http://127.0.0.1:{sq.port}", key_id, secret)
-        moto_role = f"arn:aws:iam::123456789012:role/bench-states"
+        moto_role = "arn:aws:iam::123456789012:role/bench-states"
         r["rss_idle"] = status_kib(sq.pid, "VmRSS")
 
         c = Client(sq)
@@ -604,28 +621,31 @@ def main():
             raise RuntimeError(f"squall: the Task chain's output is {d.get('output')!r}")
         task_entered = states_entered(sq, arn)
 
-        # moto: one machine per execution (see the docstring); time the first to size the pool.
-        mc = Client(mt)
-        t0 = time.perf_counter()
-        probe = mc.create_machine("chain-probe", pass_chain(CHAIN), moto_role)
-        moto_create_s = time.perf_counter() - t0
-        mc.close()
+        # moto: each execution alone in an account of its own (see the docstring). One first,
+        # timed, to size its throughput run.
+        probe = moto_machines(mt, 100_000_000_000, pass_chain(CHAIN), 1, moto_role)[0]
         t0 = time.perf_counter()
         arn, _ = one_execution(mt, probe, "check-chain")
         moto_one_s = time.perf_counter() - t0
         moto_entered = states_entered(mt, arn)
-        pool = min(400, in_flight + int(2 * args.duration / max(moto_one_s, 0.05)) + 8)
-        log(f"moto: a {CHAIN}-state execution alone took {moto_one_s:.2f} s (CreateStateMachine "
-            f"{moto_create_s:.2f} s); creating {pool} machines for its throughput run")
-        moto_chains = create_machines(mt, "chain", pass_chain(CHAIN), pool, moto_role)
-        moto_shorts = create_machines(mt, "short", pass_chain(3), args.samples + 5, moto_role)
+        # moto runs executions on one core (a Python process: more in flight only lengthens
+        # each), so it gets as many executions as it runs in about DURATION, all in flight at
+        # once, rather than IN_FLIGHT that it would take minutes to finish.
+        moto_pool = max(4, min(in_flight, math.ceil(args.duration / moto_one_s)))
+        log(f"moto: a {CHAIN}-state execution alone took {moto_one_s:.2f} s; its throughput run gets "
+            f"{moto_pool} executions")
+        moto_chains = moto_machines(mt, 200_000_000_000, pass_chain(CHAIN), moto_pool, moto_role)
+        moto_shorts = moto_machines(mt, 300_000_000_000, pass_chain(3), args.samples + 5, moto_role)
         pids = [sq.pid, mt.pid]
 
-        for name, t, machines in (("squall", sq, chain), ("moto", mt, moto_chains)):
-            settle(pids)
-            log(f"{name}: {CHAIN}-state Pass chain, {in_flight} in flight, {args.duration:g} s")
-            r[("chain", name)] = throughput(t, machines, CHAIN, args, "c")
+        settle(pids)
+        log(f"squall: {CHAIN}-state Pass chain, {in_flight} in flight, {args.duration:g} s")
+        r[("chain", "squall")] = throughput(sq, chain, CHAIN, args, "c")
         r["after_chain"] = workflows_disk(data)
+        settle(pids)
+        log(f"moto: {CHAIN}-state Pass chain, {moto_pool} executions in flight")
+        r[("chain", "moto")] = throughput(mt, moto_chains, CHAIN, args, "c",
+                                          drain_limit=max(60.0, 3 * moto_pool * moto_one_s))
         for name, t, machines in (("squall", sq, short), ("moto", mt, moto_shorts)):
             settle(pids)
             log(f"{name}: 3-state Pass latency")
@@ -671,13 +691,13 @@ def main():
         print(chain_line(name, x))
     s, m = r[("chain", "squall")], r[("chain", "moto")]
     print(f"    {'ratio':8} | {ratio(s.get('tps'), m.get('tps')):>13}")
-    if m.get("exhausted"):
-        print(f"    (moto used up its {pool} pre-created machines before the end: its run is shorter)")
+    print(f"    (moto: {moto_pool} executions, all in flight at once, each in its own state machine and account)")
     print("    (exec ms: each execution's stopDate - startDate under this load; CPU in cores, the client and "
           "the server share the machine)")
 
     print(f"\n   3-state Pass workflow, one at a time: StartExecution, then DescribeExecution back to back "
-          f"(no sleep) until SUCCEEDED; ms\n")
+          f"(no sleep) until SUCCEEDED; ms\n   (server = stopDate - startDate, which both keep to the whole "
+          f"millisecond: 0.00 is within the same millisecond)\n")
     print(f"    {'':8} | {'client p50':>10} {'p99':>7} {'mean':>7} | {'server p50':>10} {'p99':>7} | "
           f"{'polls/exec':>10} {'samples':>7}")
     for name in ("squall", "moto"):

@@ -33,7 +33,7 @@ get-schedule, list-schedules, delete-schedule and an error's exit code and messa
 Left out: Lambda, SNS and custom bus targets firing, retries with backoff (RetryPolicy exhaustion,
 EXHAUSTED_RETRY_CONDITION), flexible windows actually spreading firings, cron schedules and time
 zones actually firing, StartDate/EndDate bounding real firings, missed firings after a restart,
-universal targets and the ECS, Kinesis, SageMaker and Step Functions targets (Squall refuses them by
+universal targets and the ECS, Kinesis and SageMaker targets (Squall refuses them by
 name; AWS serves them), KmsKeyArn (refused by name; AWS takes a customer managed key), the
 ServiceQuotaExceededException limits, ClientToken on UpdateSchedule and DeleteSchedule, the default
 notification a target without Input gets, the default group's dates, and IAM authorization of the

@@ -215,4 +215,47 @@ except ClientError as e:
     check(e.response["Error"]["Code"] == "InvalidDefinition" and "s3" in e.response["Error"]["Message"],
           "an integration Squall does not run is refused at creation, naming it", e.response["Error"])
 
+# --- State machines as targets of event rules and schedules ---------------------------------------------
+def trusting(name, service):
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": "*"}]}
+    iam.put_role_policy(RoleName=name, PolicyName="start", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def executions_of(machine_arn, count, limit=15.0):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        got = sfn.list_executions(stateMachineArn=machine_arn)["executions"]
+        if len(got) >= count:
+            return got
+        time.sleep(0.1)
+    check(False, f"{count} execution(s) of {machine_arn} start within {limit} s")
+
+
+target = machine("triggered", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, everything)
+events_role = trusting("events-start", "events.amazonaws.com")
+events.put_rule(Name="to-sfn", EventPattern=json.dumps({"source": ["orders.placed"]}))
+try:
+    events.put_targets(Rule="to-sfn", Targets=[{"Id": "m", "Arn": target}])
+    check(False, "a state machine target without RoleArn is refused")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "ValidationException", "a state machine target without RoleArn is refused", e.response["Error"])
+r = events.put_targets(Rule="to-sfn", Targets=[{"Id": "m", "Arn": target, "RoleArn": events_role}])
+check(r["FailedEntryCount"] == 0, "a state machine target with a role is taken", r)
+events.put_events(Entries=[{"Source": "orders.placed", "DetailType": "Placed", "Detail": json.dumps({"id": "o-9"})}])
+started = executions_of(target, 1)
+d = finished(started[0]["executionArn"])
+check(json.loads(d["input"])["detail"] == {"id": "o-9"}, "the rule started the machine with the event as its input", d["input"])
+
+scheduler = boto3.client("scheduler")
+scheduler_role = trusting("scheduler-start", "scheduler.amazonaws.com")
+scheduler.create_schedule(Name="start-sfn", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+                          Target={"Arn": target, "RoleArn": scheduler_role, "Input": json.dumps({"from": "scheduler"})})
+started = executions_of(target, 2)
+inputs = [json.loads(finished(e["executionArn"])["input"]) for e in started]
+check({"from": "scheduler"} in inputs, "the schedule started the machine with its Input", inputs)
+
 print("done")

@@ -33,7 +33,7 @@ type Reply = Result<http::Response<Body>, ApiError>;
 
 /// Why a `RoleArn` is refused: EventBridge would act as that role; Squall decides each
 /// delivery by the target's own policy.
-pub(crate) const ROLE_ARN: &str = "RoleArn is not supported by Squall here: each delivery to a function, queue, topic or bus is decided by the target's own policy; only API destination targets are called as a role.";
+pub(crate) const ROLE_ARN: &str = "RoleArn is not supported by Squall here: each delivery to a function, queue, topic or bus is decided by the target's own policy; only API destination and state machine targets are called as a role.";
 
 /// Most items a list answers at once.
 const MAX_LIMIT: usize = 100;

@@ -39,8 +39,8 @@ pub(crate) fn target(t: &Input) -> Result<Target, ApiError> {
             "HttpParameters",
         ],
     )?;
-    let api_destination = t.str("Arn")?.is_some_and(|a| a.contains(":api-destination/"));
-    if t.get("RoleArn").is_some() && !api_destination {
+    let as_role = t.str("Arn")?.is_some_and(|a| a.contains(":api-destination/") || a.contains(":stateMachine:"));
+    if t.get("RoleArn").is_some() && !as_role {
         return Err(validation(format!("Target: {}", crate::events::ROLE_ARN)));
     }
     let http = match t.object("HttpParameters")? {

@@ -243,21 +243,26 @@ fn check_target(t: &Target, region: &str, bus: &str) -> Result<(), String> {
         "sqs" | "sns" => t.arn.split(':').count() == 6,
         "lambda" => t.arn.contains(":function:"),
         "events" => t.arn.contains(":event-bus/") || api_destination,
+        "states" => t.arn.contains(":stateMachine:"),
         _ => false,
     };
     if !resource_ok {
         return Err(format!(
-            "Target {}: Squall delivers to functions, queues, topics, event buses and API destinations; {} is none of them.",
+            "Target {}: Squall delivers to functions, queues, topics, event buses, API destinations and state machines; {} is none of them.",
             t.id, t.arn
         ));
     }
-    // An API destination is called as a role (events:InvokeApiDestination), as on AWS; the
-    // other targets are decided by their own policy.
-    match (api_destination, &t.role_arn) {
-        (true, None) => return Err(format!("Target {}: an API destination target needs a RoleArn.", t.id)),
+    // An API destination is called and a state machine started as a role
+    // (events:InvokeApiDestination, states:StartExecution), as on AWS; the other targets are
+    // decided by their own policy.
+    let as_role = api_destination || service == "states";
+    match (as_role, &t.role_arn) {
+        (true, None) => {
+            return Err(format!("Target {}: an API destination or state machine target needs a RoleArn.", t.id));
+        }
         (false, Some(_)) => {
             return Err(format!(
-                "Target {}: RoleArn is only for API destination targets in Squall: the others are decided by their own policy.",
+                "Target {}: RoleArn is only for API destination and state machine targets in Squall: the others are decided by their own policy.",
                 t.id
             ));
         }

@@ -63,6 +63,7 @@ enum Kind {
     Queue { fifo: bool },
     Topic,
     Bus,
+    StateMachine,
 }
 
 fn kind(arn: &str) -> Result<Kind> {
@@ -80,8 +81,9 @@ fn kind(arn: &str) -> Result<Kind> {
         "sqs" => Ok(Kind::Queue { fifo: resource.ends_with(".fifo") }),
         "sns" => Ok(Kind::Topic),
         "events" if resource.starts_with("event-bus/") => Ok(Kind::Bus),
+        "states" if resource.starts_with("stateMachine:") => Ok(Kind::StateMachine),
         _ => Err(invalid(format!(
-            "Target {arn} is not supported by Squall: a target is a function, queue, topic or event bus."
+            "Target {arn} is not supported by Squall: a target is a function, queue, topic, event bus or state machine."
         ))),
     }
 }
@@ -142,7 +144,7 @@ fn check_target(t: &Target) -> Result<()> {
     if t.input.as_deref() == Some("") {
         return Err(invalid("Input must not be empty.".into()));
     }
-    let json_input = matches!(kind, Kind::Function | Kind::Bus);
+    let json_input = matches!(kind, Kind::Function | Kind::Bus | Kind::StateMachine);
     if json_input
         && let Some(input) = &t.input
         && serde_json::from_str::<serde_json::Value>(input).is_err()
@@ -156,7 +158,8 @@ fn check_target(t: &Target) -> Result<()> {
         (Kind::Queue { fifo: true }, None) => {
             return Err(invalid("SqsParameters.MessageGroupId is required for a FIFO queue target.".into()));
         }
-        (Kind::Queue { fifo: false }, Some(_)) | (Kind::Function | Kind::Topic | Kind::Bus, Some(_)) => {
+        (Kind::Queue { fifo: false }, Some(_))
+        | (Kind::Function | Kind::Topic | Kind::Bus | Kind::StateMachine, Some(_)) => {
             return Err(invalid("SqsParameters are only for a FIFO queue target.".into()));
         }
         _ => {}

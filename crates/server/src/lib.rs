@@ -17,6 +17,7 @@ mod roles;
 mod runtimes;
 mod schedule_targets;
 mod services;
+mod state_machine_targets;
 mod stores;
 mod workflow_tasks;
 

@@ -18,6 +18,7 @@ pub(crate) struct ScheduleTargets {
     pub(crate) identities: Arc<Identities>,
     pub(crate) events: Arc<EventBuses>,
     pub(crate) clock: squall_clock::Clock,
+    pub(crate) machines: Arc<crate::state_machine_targets::StateMachineTargets>,
 }
 
 fn denied(message: String) -> Failure {
@@ -116,6 +117,26 @@ impl FiringSink for ScheduleTargets {
     async fn deliver(&self, f: Firing<'_>) -> Result<(), Failure> {
         if f.target.arn.starts_with("arn:aws:events:") {
             return self.put_event(&f).await;
+        }
+        if f.target.arn.contains(":stateMachine:") {
+            let group_arn = f
+                .schedule_arn
+                .split_once(":schedule/")
+                .map(|(head, _)| format!("{head}:schedule-group/{}", f.group))
+                .unwrap_or_default();
+            let started = self
+                .machines
+                .start(SCHEDULER, &group_arn, &f.target.role_arn, &f.target.arn, f.body.clone(), f.execution_id)
+                .await;
+            return started.map(|_| ()).map_err(|n| {
+                let code = match n.code {
+                    "NO_PERMISSIONS" => "AccessDenied",
+                    "RESOURCE_NOT_FOUND" => "ResourceNotFound",
+                    _ if n.retryable => "InternalError",
+                    _ => "ValidationError",
+                };
+                Failure { code, message: n.message, retryable: n.retryable }
+            });
         }
         self.check_destination(&f, &f.target.arn)?;
         // A FIFO queue's messages are deduplicated by the firing (every attempt of it alike).

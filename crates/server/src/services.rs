@@ -140,22 +140,6 @@ impl Services {
         functions.set_destinations(Arc::new(sink), &config.region);
         let caller =
             Arc::new(crate::api_destinations::ApiCaller::new(identities.clone(), params.clone(), clock.clone()));
-        events.set_sink(Arc::new(crate::event_targets::EventTargets(
-            Destinations::new(queues.clone(), topics.clone(), &functions),
-            caller.clone(),
-        )));
-        events.set_secrets(caller);
-        let scheduler = Arc::new(
-            Scheduler::open(stores.scheduler.clone(), &config.region, clock.clone(), stores.cluster.clone())
-                .await
-                .context("loading schedules")?,
-        );
-        scheduler.set_sink(Arc::new(crate::schedule_targets::ScheduleTargets {
-            destinations: Destinations::new(queues.clone(), topics.clone(), &functions),
-            identities: identities.clone(),
-            events: events.clone(),
-            clock: clock.clone(),
-        }));
         let workflows = Arc::new(
             Workflows::open(stores.workflows.clone(), &config.region, clock.clone(), stores.cluster.clone())
                 .await
@@ -169,6 +153,29 @@ impl Services {
             api: Default::default(),
         });
         workflows.set_tasks(workflow_tasks.clone());
+        let machines = Arc::new(crate::state_machine_targets::StateMachineTargets {
+            identities: identities.clone(),
+            workflows: workflows.clone(),
+            clock: clock.clone(),
+        });
+        events.set_sink(Arc::new(crate::event_targets::EventTargets(
+            Destinations::new(queues.clone(), topics.clone(), &functions),
+            caller.clone(),
+            machines.clone(),
+        )));
+        events.set_secrets(caller);
+        let scheduler = Arc::new(
+            Scheduler::open(stores.scheduler.clone(), &config.region, clock.clone(), stores.cluster.clone())
+                .await
+                .context("loading schedules")?,
+        );
+        scheduler.set_sink(Arc::new(crate::schedule_targets::ScheduleTargets {
+            destinations: Destinations::new(queues.clone(), topics.clone(), &functions),
+            identities: identities.clone(),
+            events: events.clone(),
+            clock: clock.clone(),
+            machines,
+        }));
         let triggers = Arc::new(Triggers::new(
             functions.clone(),
             tables.clone(),
