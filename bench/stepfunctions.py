@@ -15,7 +15,9 @@ it, and the ratio:
     figures: (executions that SUCCEEDED x states each enters) / (the last stopDate - the first
     startDate) of the run's executions, as DescribeExecution reports them. The count of
     states entered per execution is checked once in GetExecutionHistory (its *StateEntered
-    events). Target: >= 20,000 transitions/s.
+    events). Beside it: each execution's stopDate - startDate under that load, StartExecution's
+    round trip under it, the server's and the client's CPU, and the bytes the server wrote to
+    the disk (/proc/PID/io). Target: >= 20,000 transitions/s.
   - Pass workflow latency: a 3-state Pass machine, one execution at a time: StartExecution,
     then DescribeExecution back to back (no sleep between polls: the next is sent as soon as
     the previous answer is read) until it is no longer RUNNING; p50/p99 of the client-observed
@@ -282,6 +284,7 @@ def chain_worker(index, threads, t, machines, inflight, start_at, seconds, drain
         mine = machines[n::threads] if isinstance(machines, list) else None
         running = collections.deque()  # (arn, client start)
         done, errors, first_error, polls, started, exhausted, accepted = [], 0, None, 0, 0, False, 0
+        start_ms = []  # StartExecution round trips
         time.sleep(max(0.0, start_at - time.monotonic()))
         end = start_at + seconds
         while True:
@@ -295,7 +298,9 @@ def chain_worker(index, threads, t, machines, inflight, start_at, seconds, drain
                     continue
                 machine = machines if mine is None else mine[started]
                 try:
+                    t0 = time.perf_counter()
                     arn = client.start(machine, f"{prefix}{index}-{n}-{started}")
+                    start_ms.append((time.perf_counter() - t0) * 1000)
                     running.append((arn, time.monotonic()))
                     accepted += 1
                 except (ApiError, OSError, Closed, ValueError) as e:
@@ -326,7 +331,7 @@ def chain_worker(index, threads, t, machines, inflight, start_at, seconds, drain
             if d["status"] != "SUCCEEDED":
                 first_error = first_error or f"{arn}: {d['status']}: {d.get('error')} {d.get('cause')}"
         stats.append({"done": done, "errors": errors, "first_error": first_error, "polls": polls, "started": accepted,
-                      "unfinished": len(running), "exhausted": exhausted})
+                      "unfinished": len(running), "exhausted": exhausted, "start_ms": start_ms})
         client.close()
 
     cpu0 = time.process_time()
@@ -347,7 +352,7 @@ def throughput(t, machines, states, args, prefix, drain_limit=60.0):
     else:
         per = [machines] * args.processes
     start_at = time.monotonic() + 0.5
-    ticks0, wall0 = cpu_ticks(t.pid), time.monotonic()
+    ticks0, wall0, written0 = cpu_ticks(t.pid), time.monotonic(), written(t.pid)
     procs = [ctx.Process(target=chain_worker, daemon=True,
                          args=(i, args.threads, t, per[i], args.inflight, start_at, args.duration, drain_limit,
                                prefix, out)) for i in range(args.processes)]
@@ -365,6 +370,7 @@ def throughput(t, machines, states, args, prefix, drain_limit=60.0):
                 p.join()
     wall = time.monotonic() - max(wall0, start_at)
     server_cpu = (cpu_ticks(t.pid) - ticks0) / os.sysconf("SC_CLK_TCK") / wall
+    disk_bytes = written(t.pid) - written0
     stats = [s for r in reports for s in r["stats"]]
     done = [d for s in stats for d in s["done"]]
     ok = [d for d in done if d[0] == "SUCCEEDED" and d[1] is not None and d[2] is not None]
@@ -374,7 +380,8 @@ def throughput(t, machines, states, args, prefix, drain_limit=60.0):
     res = {"executions": len(ok), "failed": len(done) - len(ok), "errors": sum(s["errors"] for s in stats),
            "unfinished": sum(s["unfinished"] for s in stats), "polls": sum(s["polls"] for s in stats),
            "exhausted": any(s["exhausted"] for s in stats), "first_error": first,
-           "started": sum(s["started"] for s in stats),
+           "started": sum(s["started"] for s in stats), "written": disk_bytes, "wall": wall,
+           "start_ms": summary([x for s in stats for x in s["start_ms"]]),
            "client_cpu": sum(r["cpu"] for r in reports) / wall, "server_cpu": server_cpu}
     if ok:
         span = max(d[2] for d in ok) - min(d[1] for d in ok)
@@ -505,6 +512,18 @@ def moto_machines(t, first_account, definition, count, role):
                 for i in range(count)]
     finally:
         client.close()
+
+
+def written(pid):
+    """Bytes `pid` has caused to be written to the disk (/proc/PID/io write_bytes)."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def file_size(path):
@@ -684,16 +703,21 @@ def main():
           f"in flight ({args.processes} processes x {args.threads} threads x {args.inflight}), {args.duration:g} s "
           f"of starts;\n   transitions/s = SUCCEEDED executions x states entered ({entered} on squall, "
           f"{moto_entered} on moto, from the history) / (last stopDate - first startDate)\n")
-    print(f"    {'':8} | {'transitions/s':>13} {'executions/s':>12} {'executions':>10} {'span s':>7} | "
-          f"{'exec ms p50':>11} {'p99':>8} | {'polls/exec':>10} {'failed':>6} | {'server CPU':>10} {'client CPU':>10}")
+    print(f"    {'':8} | {'transitions/s':>13} {'executions/s':>12} {'executions':>10} {'span s':>6} | "
+          f"{'exec ms p50':>11} {'p99':>8} | {'start ms p50':>12} {'p99':>7} | {'failed':>6} | "
+          f"{'server CPU':>10} {'client CPU':>10} | {'disk MB/s':>9}")
     for name in ("squall", "moto"):
         x = r[("chain", name)]
         print(chain_line(name, x))
     s, m = r[("chain", "squall")], r[("chain", "moto")]
     print(f"    {'ratio':8} | {ratio(s.get('tps'), m.get('tps')):>13}")
     print(f"    (moto: {moto_pool} executions, all in flight at once, each in its own state machine and account)")
-    print("    (exec ms: each execution's stopDate - startDate under this load; CPU in cores, the client and "
-          "the server share the machine)")
+    print("    (exec ms: each execution's stopDate - startDate under this load; start ms: StartExecution's round trip "
+          "under it;\n     CPU in cores (the client and the server share the machine); disk: bytes the server "
+          "wrote to the disk, /proc/PID/io;")
+    print("     polls/exec: " + ", ".join(
+        f"{name} {r[('chain', name)]['polls'] / max(1, r[('chain', name)]['started']):.1f}" for name in ("squall", "moto"))
+          + ")")
 
     print(f"\n   3-state Pass workflow, one at a time: StartExecution, then DescribeExecution back to back "
           f"(no sleep) until SUCCEEDED; ms\n   (server = stopDate - startDate, which both keep to the whole "
@@ -716,9 +740,11 @@ def main():
           f"  | {t['polls']:.1f} polls/exec, {t['client']['n']} samples")
     x = r["tasks_tp"]
     print(f"    STANDARD, {in_flight} in flight, {args.duration:g} s ({task_entered} states entered each):")
-    print(f"        {x.get('tps', 0):.0f} transitions/s, {x.get('eps', 0):.0f} executions/s, exec ms p50 "
+    print(f"        {x.get('tps', 0):,.0f} transitions/s, {x.get('eps', 0):.0f} executions/s, exec ms p50 "
           f"{ms(x.get('duration', {}).get('p50'))} p99 {ms(x.get('duration', {}).get('p99'))}, "
-          f"{x['failed']} failed, server CPU {x['server_cpu']:.2f}, client CPU {x['client_cpu']:.2f}")
+          f"StartExecution ms p50 {ms(x['start_ms']['p50'])} p99 {ms(x['start_ms']['p99'])}, "
+          f"{x['failed']} failed,\n        server CPU {x['server_cpu']:.2f}, client CPU {x['client_cpu']:.2f}, "
+          f"disk {x['written'] / x['wall'] / 1e6:.0f} MB/s")
     for label, key in (("EXPRESS, StartSyncExecution, 3 Tasks", "sync_tasks"),
                        ("EXPRESS, StartSyncExecution, 3 Pass states", "sync_short")):
         y = r[key]
@@ -742,6 +768,10 @@ def main():
           f"for {standard} STANDARD executions: {total / standard / 1024:.1f} KiB per execution"
           + (f" (pages in use {disk['used'] / 2**20:.1f} MiB, {disk['used'] / standard / 1024:.1f} KiB per execution)"
              if disk["used"] else ""))
+    x = r[("chain", "squall")]
+    print(f"    the {CHAIN}-state chain run wrote {x['written'] / 1e6:.0f} MB to the disk, "
+          f"{x['written'] / max(1, x['started']) / 1024:.0f} KiB per execution (the WAL, then the checkpoints "
+          f"copying it into workflows.db)")
     after = r["after_chain"]
     chain_n = r[("chain", "squall")]["started"] + 1
     if after["used"]:
@@ -765,10 +795,10 @@ def chain_line(name, x):
     if not x.get("executions"):
         return f"    {name:8} | n/a: no execution succeeded ({x.get('first_error')})"
     d = x["duration"]
-    n = x["executions"] + x["failed"]
-    return (f"    {name:8} | {x['tps']:13,.0f} {x['eps']:12.1f} {x['executions']:10} {x['span']:7.2f} | "
-            f"{ms(d['p50']):>11} {ms(d['p99']):>8} | {x['polls'] / max(1, n):10.1f} {x['failed']:6} | "
-            f"{x['server_cpu']:10.2f} {x['client_cpu']:10.2f}")
+    st = x["start_ms"]
+    return (f"    {name:8} | {x['tps']:13,.0f} {x['eps']:12.1f} {x['executions']:10} {x['span']:6.2f} | "
+            f"{ms(d['p50']):>11} {ms(d['p99']):>8} | {ms(st['p50']):>12} {ms(st['p99']):>7} | {x['failed']:6} | "
+            f"{x['server_cpu']:10.2f} {x['client_cpu']:10.2f} | {x['written'] / x['wall'] / 1e6:9.1f}")
 
 
 def moto_version():

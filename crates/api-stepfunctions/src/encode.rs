@@ -1,7 +1,8 @@
 //! Answers in Step Functions' shapes: timestamps as epoch seconds, records' members.
 
 use serde_json::{Value, json};
-use squall_workflows::model::{Execution, StateMachine};
+use squall_workflows::TestOutcome;
+use squall_workflows::model::{Alias, Execution, StateMachine, Version};
 
 /// Epoch milliseconds as awsJson's timestamp (seconds, with a fraction).
 pub(crate) fn time(ms: u64) -> Value {
@@ -37,6 +38,34 @@ pub(crate) fn machine(m: &StateMachine) -> Value {
     out
 }
 
+/// DescribeStateMachine of a version: the version's definition, role and description.
+pub(crate) fn version(m: &StateMachine, v: &Version) -> Value {
+    let mut out = machine(m);
+    out["stateMachineArn"] = json!(v.arn);
+    out["definition"] = json!(v.definition);
+    out["roleArn"] = json!(v.role_arn);
+    out["creationDate"] = time(v.created_ms);
+    out["revisionId"] = json!(v.revision_id);
+    out["description"] = json!(v.description);
+    out
+}
+
+pub(crate) fn alias(a: &Alias) -> Value {
+    let routing: Vec<Value> =
+        a.routing.iter().map(|(v, w)| json!({"stateMachineVersionArn": v, "weight": w})).collect();
+    let mut out = json!({
+        "stateMachineAliasArn": a.arn,
+        "name": a.name,
+        "routingConfiguration": routing,
+        "creationDate": time(a.created_ms),
+        "updateDate": time(a.updated_ms.unwrap_or(a.created_ms)),
+    });
+    if !a.description.is_empty() {
+        out["description"] = json!(a.description);
+    }
+    out
+}
+
 pub(crate) fn machine_item(m: &StateMachine) -> Value {
     json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind.as_str(), "creationDate": time(m.created_ms)})
 }
@@ -50,8 +79,11 @@ pub(crate) fn execution(e: &Execution, data: bool) -> Value {
         "status": e.status.as_str(),
         "startDate": time(e.start_ms),
         "inputDetails": {"included": data},
-        "redriveCount": 0,
+        "redriveCount": e.redrive_count,
     });
+    if let Some(at) = e.redrive_ms {
+        out["redriveDate"] = time(at);
+    }
     if data {
         out["input"] = json!(e.input);
     }
@@ -73,7 +105,13 @@ pub(crate) fn execution(e: &Execution, data: bool) -> Value {
     if let Some(t) = &e.trace {
         out["traceHeader"] = json!(t);
     }
-    // RedriveExecution is not served, so no execution can be redriven.
+    if let Some(v) = &e.version_arn {
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &e.alias_arn {
+        out["stateMachineAliasArn"] = json!(a);
+    }
+    // The adapter says REDRIVABLE when it is.
     out["redriveStatus"] = json!("NOT_REDRIVABLE");
     out
 }
@@ -85,10 +123,19 @@ pub(crate) fn execution_item(e: &Execution) -> Value {
         "name": e.name,
         "status": e.status.as_str(),
         "startDate": time(e.start_ms),
-        "redriveCount": 0,
+        "redriveCount": e.redrive_count,
     });
     if let Some(stop) = e.stop_ms {
         out["stopDate"] = time(stop);
+    }
+    if let Some(at) = e.redrive_ms {
+        out["redriveDate"] = time(at);
+    }
+    if let Some(v) = &e.version_arn {
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &e.alias_arn {
+        out["stateMachineAliasArn"] = json!(a);
     }
     out
 }
@@ -144,6 +191,39 @@ pub(crate) fn event(stored: &Value, data: bool) -> Value {
                 }
             }
         }
+    }
+    out
+}
+
+/// TestState's answer.
+pub(crate) fn test_state(o: &TestOutcome) -> Value {
+    let text = |v: &Option<Value>| v.as_ref().map(|v| json!(serde_json::to_string(v).unwrap_or_default()));
+    let mut inspection = serde_json::Map::new();
+    let i = &o.inspection;
+    for (key, value) in [
+        ("input", &i.input),
+        ("afterInputPath", &i.after_input_path),
+        ("afterParameters", &i.after_parameters),
+        ("result", &i.result),
+        ("afterResultSelector", &i.after_result_selector),
+        ("afterResultPath", &i.after_result_path),
+    ] {
+        if let Some(v) = text(value) {
+            inspection.insert(key.into(), v);
+        }
+    }
+    let mut out = json!({"status": o.status, "inspectionData": inspection});
+    if let Some(v) = text(&o.output) {
+        out["output"] = v;
+    }
+    if let Some(n) = &o.next_state {
+        out["nextState"] = json!(n);
+    }
+    if let Some(e) = &o.error {
+        out["error"] = json!(e);
+    }
+    if let Some(c) = &o.cause {
+        out["cause"] = json!(c);
     }
     out
 }

@@ -59,25 +59,50 @@ fn only(input: &Input, op: &str, known: &[&str]) -> Result<(), ApiError> {
 /// The operations served and the members each takes.
 fn members(op: &str) -> Option<&'static [&'static str]> {
     Some(match op {
-        "CreateStateMachine" => {
-            &["name", "definition", "roleArn", "type", "loggingConfiguration", "tracingConfiguration", "tags"]
-        }
+        "CreateStateMachine" => &[
+            "name",
+            "definition",
+            "roleArn",
+            "type",
+            "loggingConfiguration",
+            "tracingConfiguration",
+            "tags",
+            "publish",
+            "versionDescription",
+        ],
         "DescribeStateMachine" => &["stateMachineArn", "includedData"],
-        "UpdateStateMachine" => {
-            &["stateMachineArn", "definition", "roleArn", "loggingConfiguration", "tracingConfiguration"]
-        }
+        "UpdateStateMachine" => &[
+            "stateMachineArn",
+            "definition",
+            "roleArn",
+            "loggingConfiguration",
+            "tracingConfiguration",
+            "publish",
+            "versionDescription",
+        ],
         "DeleteStateMachine" => &["stateMachineArn"],
         "ListStateMachines" => &["maxResults", "nextToken"],
         "ValidateStateMachineDefinition" => &["definition", "type", "severity", "maxResults"],
+        "PublishStateMachineVersion" => &["stateMachineArn", "revisionId", "description"],
+        "ListStateMachineVersions" => &["stateMachineArn", "maxResults", "nextToken"],
+        "DeleteStateMachineVersion" => &["stateMachineVersionArn"],
+        "CreateStateMachineAlias" => &["name", "description", "routingConfiguration"],
+        "DescribeStateMachineAlias" | "DeleteStateMachineAlias" => &["stateMachineAliasArn"],
+        "UpdateStateMachineAlias" => &["stateMachineAliasArn", "description", "routingConfiguration"],
+        "ListStateMachineAliases" => &["stateMachineArn", "maxResults", "nextToken"],
         "StartExecution" | "StartSyncExecution" => &["stateMachineArn", "name", "input", "traceHeader", "includedData"],
         "DescribeExecution" => &["executionArn", "includedData"],
         "DescribeStateMachineForExecution" => &["executionArn", "includedData"],
-        "ListExecutions" => &["stateMachineArn", "statusFilter", "maxResults", "nextToken"],
+        "ListExecutions" => {
+            &["stateMachineArn", "statusFilter", "maxResults", "nextToken", "redriveFilter", "mapRunArn"]
+        }
         "StopExecution" => &["executionArn", "error", "cause"],
+        "RedriveExecution" => &["executionArn", "clientToken"],
         "GetExecutionHistory" => &["executionArn", "maxResults", "reverseOrder", "nextToken", "includeExecutionData"],
         "SendTaskSuccess" => &["taskToken", "output"],
         "SendTaskFailure" => &["taskToken", "error", "cause"],
         "SendTaskHeartbeat" => &["taskToken"],
+        "TestState" => &["definition", "roleArn", "input", "inspectionLevel", "revealSecrets", "variables"],
         "TagResource" => &["resourceArn", "tags"],
         "UntagResource" => &["resourceArn", "tagKeys"],
         "ListTagsForResource" => &["resourceArn"],
@@ -95,10 +120,31 @@ fn resources(input: &Input, op: &str, region: &str) -> Vec<String> {
         | "DeleteStateMachine"
         | "StartExecution"
         | "StartSyncExecution"
-        | "ListExecutions" => {
-            vec![s("stateMachineArn")]
+        | "ListExecutions"
+        | "PublishStateMachineVersion"
+        | "ListStateMachineVersions"
+        | "ListStateMachineAliases" => vec![s("stateMachineArn")],
+        "DeleteStateMachineVersion" => vec![s("stateMachineVersionArn")],
+        "DescribeStateMachineAlias" | "UpdateStateMachineAlias" | "DeleteStateMachineAlias" => {
+            vec![s("stateMachineAliasArn")]
         }
-        "DescribeExecution" | "DescribeStateMachineForExecution" | "StopExecution" | "GetExecutionHistory" => {
+        // The alias's ARN: its versions' machine's, and its name.
+        "CreateStateMachineAlias" => {
+            let version = input
+                .objects("routingConfiguration")
+                .ok()
+                .and_then(|r| {
+                    r.first().and_then(|v| v.str("stateMachineVersionArn").ok().flatten().map(str::to_string))
+                })
+                .unwrap_or_default();
+            let machine = version.rsplit_once(':').map(|(m, _)| m.to_string()).unwrap_or_default();
+            vec![format!("{machine}:{}", s("name"))]
+        }
+        "DescribeExecution"
+        | "DescribeStateMachineForExecution"
+        | "StopExecution"
+        | "GetExecutionHistory"
+        | "RedriveExecution" => {
             vec![s("executionArn")]
         }
         "TagResource" | "UntagResource" | "ListTagsForResource" => vec![s("resourceArn")],
@@ -162,13 +208,91 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 logging: logging(&input)?,
                 tracing: tracing_enabled(&input)?.unwrap_or(false),
                 tags: tags(&input)?,
+                publish: input.bool("publish")?,
+                version_description: version_description(&input)?,
             };
-            let (arn, created) = wf.create_machine(new).await.map_err(error)?;
-            json!({"stateMachineArn": arn, "creationDate": encode::time(created)})
+            let (arn, created, version) = wf.create_machine(new).await.map_err(error)?;
+            let mut out = json!({"stateMachineArn": arn, "creationDate": encode::time(created)});
+            if let Some(v) = version {
+                out["stateMachineVersionArn"] = json!(v);
+            }
+            out
         }
         "DescribeStateMachine" => {
             data(&input)?;
-            encode::machine(&wf.describe_machine(input.required("stateMachineArn")?).map_err(error)?)
+            let arn = input.required("stateMachineArn")?;
+            match squall_workflows::names::qualified(arn) {
+                Some((_, Some(_))) => {
+                    let (machine, version) = wf.describe_version(arn).map_err(error)?;
+                    encode::version(&machine, &version)
+                }
+                _ => encode::machine(&wf.describe_machine(arn).map_err(error)?),
+            }
+        }
+        "PublishStateMachineVersion" => {
+            let v = wf
+                .publish_version(
+                    input.required("stateMachineArn")?,
+                    input.str("revisionId")?.map(str::to_string),
+                    input.str("description")?.map(str::to_string),
+                )
+                .await
+                .map_err(error)?;
+            json!({"creationDate": encode::time(v.created_ms), "stateMachineVersionArn": v.arn})
+        }
+        "ListStateMachineVersions" => {
+            let versions = wf.list_versions(input.required("stateMachineArn")?).map_err(error)?;
+            let keyed = versions
+                .iter()
+                .map(|v| {
+                    (
+                        format!("{:020}", u64::MAX - v.number),
+                        json!({"stateMachineVersionArn": v.arn, "creationDate": encode::time(v.created_ms)}),
+                    )
+                })
+                .collect();
+            let (page, next) = paged(&input, keyed)?;
+            with_token(json!({"stateMachineVersions": page}), next)
+        }
+        "DeleteStateMachineVersion" => {
+            wf.delete_version(input.required("stateMachineVersionArn")?).await.map_err(error)?;
+            json!({})
+        }
+        "CreateStateMachineAlias" => {
+            let routing = routing(&input)?.ok_or_else(|| validation("routingConfiguration is required"))?;
+            let a = wf
+                .create_alias(input.required("name")?, input.str("description")?.map(str::to_string), routing)
+                .await
+                .map_err(error)?;
+            json!({"stateMachineAliasArn": a.arn, "creationDate": encode::time(a.created_ms)})
+        }
+        "DescribeStateMachineAlias" => {
+            encode::alias(&wf.describe_alias(input.required("stateMachineAliasArn")?).map_err(error)?)
+        }
+        "UpdateStateMachineAlias" => {
+            let description = input.str("description")?.map(str::to_string);
+            let routing = routing(&input)?;
+            if description.is_none() && routing.is_none() {
+                return Err(validation("Either the description or the routingConfiguration must be specified"));
+            }
+            let a =
+                wf.update_alias(input.required("stateMachineAliasArn")?, description, routing).await.map_err(error)?;
+            json!({"updateDate": encode::time(a.updated_ms.unwrap_or(a.created_ms))})
+        }
+        "DeleteStateMachineAlias" => {
+            wf.delete_alias(input.required("stateMachineAliasArn")?).await.map_err(error)?;
+            json!({})
+        }
+        "ListStateMachineAliases" => {
+            let aliases = wf.list_aliases(input.required("stateMachineArn")?).map_err(error)?;
+            let keyed = aliases
+                .iter()
+                .map(|a| {
+                    (a.name.clone(), json!({"stateMachineAliasArn": a.arn, "creationDate": encode::time(a.created_ms)}))
+                })
+                .collect();
+            let (page, next) = paged(&input, keyed)?;
+            with_token(json!({"stateMachineAliases": page}), next)
         }
         "UpdateStateMachine" => {
             let arn = input.required("stateMachineArn")?;
@@ -188,9 +312,20 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                     "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified",
                 ));
             }
-            let (updated, revision) =
-                wf.update_machine(arn, definition, role, logging, tracing).await.map_err(error)?;
-            json!({"updateDate": encode::time(updated), "revisionId": revision})
+            let publish = match input.bool("publish")? {
+                true => Some(version_description(&input)?),
+                false if input.get("versionDescription").is_some() => {
+                    return Err(validation("versionDescription is only allowed with publish: true"));
+                }
+                false => None,
+            };
+            let (updated, revision, version) =
+                wf.update_machine(arn, definition, role, logging, tracing, publish).await.map_err(error)?;
+            let mut out = json!({"updateDate": encode::time(updated), "revisionId": revision});
+            if let Some(v) = version {
+                out["stateMachineVersionArn"] = json!(v);
+            }
+            out
         }
         "DeleteStateMachine" => {
             wf.delete_machine(input.required("stateMachineArn")?).await.map_err(error)?;
@@ -228,7 +363,14 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
         "DescribeExecution" => {
             let data = data(&input)?;
-            encode::execution(&wf.describe_execution(input.required("executionArn")?).await.map_err(error)?, data)
+            let e = wf.describe_execution(input.required("executionArn")?).await.map_err(error)?;
+            let mut out = encode::execution(&e, data);
+            let now = state.clock.now_ms();
+            match squall_workflows::not_redrivable(&e, now) {
+                None => out["redriveStatus"] = json!("REDRIVABLE"),
+                Some(why) => out["redriveStatusReason"] = json!(format!("Execution cannot be redriven: {why}")),
+            }
+            out
         }
         "DescribeStateMachineForExecution" => {
             data(&input)?;
@@ -278,6 +420,27 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             json!({"stopDate": encode::time(stop)})
         }
         "GetExecutionHistory" => history(wf, &input).await?,
+        "RedriveExecution" => {
+            let at = wf.redrive_execution(input.required("executionArn")?).await.map_err(error)?;
+            json!({"redriveDate": encode::time(at)})
+        }
+        "TestState" => {
+            match input.str("inspectionLevel")? {
+                None | Some("INFO") | Some("DEBUG") | Some("TRACE") => {}
+                Some(other) => {
+                    return Err(validation(format!("inspectionLevel must be INFO, DEBUG or TRACE, not {other}")));
+                }
+            }
+            if input.get("variables").is_some() {
+                return Err(validation("TestState: variables are not supported by Squall yet."));
+            }
+            let role = input.str("roleArn")?.unwrap_or_default();
+            let outcome = wf
+                .test_state(input.required("definition")?, role, input.str("input")?.unwrap_or("{}"))
+                .await
+                .map_err(error)?;
+            encode::test_state(&outcome)
+        }
         "SendTaskSuccess" => {
             let output = input.required("output")?;
             if output.len() > 256 * 1024 {
@@ -316,6 +479,32 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         _ => unreachable!("members() lists the operations served"),
     };
     Ok(json10(&out))
+}
+
+fn version_description(input: &Input) -> Result<Option<String>, ApiError> {
+    match input.str("versionDescription")? {
+        Some(d) if !input.bool("publish")? => {
+            Err(validation(format!("versionDescription '{d}' is only allowed with publish: true")))
+        }
+        Some(d) if d.len() > 256 => Err(validation("versionDescription is at most 256 characters")),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// An alias's `routingConfiguration`: (version ARN, weight) pairs.
+fn routing(input: &Input) -> Result<Option<Vec<(String, u32)>>, ApiError> {
+    if input.get("routingConfiguration").is_none() {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for r in input.objects("routingConfiguration")? {
+        let weight = r.int("weight")?.ok_or_else(|| validation("Each routingConfiguration entry needs a weight"))?;
+        if !(0..=100).contains(&weight) {
+            return Err(validation(format!("weight must be from 0 to 100, not {weight}")));
+        }
+        out.push((r.required("stateMachineVersionArn")?.to_string(), weight as u32));
+    }
+    Ok(Some(out))
 }
 
 fn role_arn(input: &Input) -> Result<String, ApiError> {

@@ -24,12 +24,15 @@ mod lifecycle;
 mod paths;
 mod service;
 mod template;
+mod test_state;
 #[cfg(test)]
 mod tests;
+mod versions;
 
 pub use engine::{Invoked, TaskCaller, Tasks};
 pub use failure::Failure;
-pub use service::{HistoryPage, NewMachine, Started, Workflows};
+pub use service::{HistoryPage, NewMachine, Started, Workflows, not_redrivable};
+pub use test_state::{Inspection, TestOutcome};
 
 /// What the workflows service tells its callers: Step Functions' error code and message.
 #[derive(Debug, thiserror::Error)]

@@ -39,6 +39,9 @@ pub struct StateMachine {
     pub logging: serde_json::Value,
     pub tracing: bool,
     pub tags: BTreeMap<String, String>,
+    /// The number of the last version published (versions are never numbered twice).
+    #[serde(default)]
+    pub last_version: u64,
 }
 
 /// Where an execution stands.
@@ -92,4 +95,46 @@ pub struct Execution {
     pub stop_ms: Option<u64>,
     /// The X-Ray trace header of what started it.
     pub trace: Option<String>,
+    /// The version it runs, when started through a version or an alias.
+    #[serde(default)]
+    pub version_arn: Option<String>,
+    /// The alias it was started through.
+    #[serde(default)]
+    pub alias_arn: Option<String>,
+    /// How many times it was redriven.
+    #[serde(default)]
+    pub redrive_count: u32,
+    #[serde(default)]
+    pub redrive_ms: Option<u64>,
+    /// Where a redrive goes on from: the state the machine's own thread was in when it
+    /// failed, and that state's input.
+    #[serde(default)]
+    pub redrive_from: Option<(String, serde_json::Value)>,
+}
+
+/// A published version of a state machine: its definition and role as they were.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Version {
+    pub machine: String,
+    pub number: u64,
+    pub arn: String,
+    pub definition: String,
+    pub role_arn: String,
+    pub description: String,
+    pub created_ms: u64,
+    /// The machine's revision it was published from.
+    pub revision_id: String,
+}
+
+/// An alias: one or two versions with the share of executions each gets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alias {
+    pub machine: String,
+    pub name: String,
+    pub arn: String,
+    pub description: String,
+    /// (version ARN, weight in percent), weights summing to 100.
+    pub routing: Vec<(String, u32)>,
+    pub created_ms: u64,
+    pub updated_ms: Option<u64>,
 }

@@ -43,3 +43,21 @@ pub fn execution_of(arn: &str) -> Option<(&str, &str)> {
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     (kind == "execution" && valid(machine) && valid(name)).then_some((machine, name))
 }
+
+/// The machine name and qualifier (a version's number or an alias's name) in a state
+/// machine's, version's or alias's ARN.
+pub fn qualified(arn: &str) -> Option<(&str, Option<&str>)> {
+    let rest = arn.strip_prefix("arn:aws:states:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_region, _account, kind, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let qualifier = parts.next();
+    (kind == "stateMachine" && valid(name) && qualifier.is_none_or(|q| !q.is_empty() && !q.contains(':')))
+        .then_some((name, qualifier))
+}
+
+/// Whether `name` is a valid alias name: letters, digits, `_`, `-` and `.`, not all digits.
+pub fn valid_alias(name: &str) -> bool {
+    (1..=80).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && !name.chars().all(|c| c.is_ascii_digit())
+}

@@ -3,7 +3,7 @@
 
 use crate::definition::{self, Diagnostic, Machine};
 use crate::engine::{self, Engine, Msg, store, token};
-use crate::model::{Execution, MachineType, StateMachine, Status};
+use crate::model::{Alias, Execution, MachineType, StateMachine, Status, Version};
 use crate::names::{execution_arn, execution_of, express_arn, machine_arn, machine_of, valid};
 use crate::{Error, Failure, Result, corrupt};
 use serde_json::Value;
@@ -21,9 +21,24 @@ const MACHINES: &str = "machines";
 const MAX_PAYLOAD: usize = 256 * 1024;
 
 /// A machine as stored, with its definition parsed.
+#[derive(Clone)]
 pub(crate) struct Entry {
     pub record: StateMachine,
     pub machine: Arc<Machine>,
+    /// Published versions by number, each with its definition parsed.
+    pub versions: BTreeMap<u64, (Version, Arc<Machine>)>,
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+impl Entry {
+    pub(crate) fn new(record: StateMachine, machine: Arc<Machine>) -> Entry {
+        Entry { record, machine, versions: BTreeMap::new(), aliases: BTreeMap::new() }
+    }
+
+    /// This machine with another record (and definition), its versions and aliases kept.
+    pub(crate) fn with(&self, record: StateMachine, machine: Arc<Machine>) -> Entry {
+        Entry { record, machine, versions: self.versions.clone(), aliases: self.aliases.clone() }
+    }
 }
 
 /// CreateStateMachine's input.
@@ -35,6 +50,9 @@ pub struct NewMachine {
     pub logging: Value,
     pub tracing: bool,
     pub tags: BTreeMap<String, String>,
+    /// `publish`: version 1 is published with it.
+    pub publish: bool,
+    pub version_description: Option<String>,
 }
 
 /// StartExecution's answer.
@@ -53,7 +71,7 @@ pub struct HistoryPage {
 pub struct Workflows {
     store: Arc<dyn TableStore>,
     pub(crate) region: String,
-    clock: Clock,
+    pub(crate) clock: Clock,
     pub(crate) engine: Arc<Engine>,
     machines: RwLock<Arc<BTreeMap<String, Arc<Entry>>>>,
     admin: tokio::sync::Mutex<()>,
@@ -61,11 +79,11 @@ pub struct Workflows {
     pub(crate) cluster: Cluster,
 }
 
-fn not_found(arn: &str) -> Error {
+pub(crate) fn not_found(arn: &str) -> Error {
     Error::refused("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"))
 }
 
-fn invalid_arn(arn: &str) -> Error {
+pub(crate) fn invalid_arn(arn: &str) -> Error {
     Error::refused("InvalidArn", format!("Invalid Arn: 'Resource type not valid in this context: {arn}'"))
 }
 
@@ -98,7 +116,7 @@ impl Workflows {
         let _ = self.engine.tasks.set(tasks);
     }
 
-    fn snapshot(&self) -> Arc<BTreeMap<String, Arc<Entry>>> {
+    pub(crate) fn snapshot(&self) -> Arc<BTreeMap<String, Arc<Entry>>> {
         self.machines.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -112,7 +130,7 @@ impl Workflows {
     }
 
     /// Commits `writes` and the machines as `decide` left them.
-    async fn change<T>(
+    pub(crate) async fn change<T>(
         &self,
         decide: impl FnOnce(&mut BTreeMap<String, Arc<Entry>>, &mut Vec<ItemWrite>) -> Result<T>,
     ) -> Result<T> {
@@ -142,7 +160,8 @@ impl Workflows {
 
     /// CreateStateMachine: the new machine's ARN and creation time (the existing one's when
     /// an identical machine exists, as Step Functions answers a repeated request).
-    pub async fn create_machine(&self, new: NewMachine) -> Result<(String, u64)> {
+    /// With `new.publish`, also its version 1 (whose ARN is the third member of the answer).
+    pub async fn create_machine(&self, new: NewMachine) -> Result<(String, u64, Option<String>)> {
         if !valid(&new.name) {
             return Err(Error::refused("InvalidName", format!("Invalid Name: '{}'", new.name)));
         }
@@ -159,7 +178,9 @@ impl Workflows {
                     && r.logging == new.logging
                     && r.tracing == new.tracing
                 {
-                    return Ok((r.arn.clone(), r.created_ms));
+                    let version =
+                        existing.versions.values().next_back().map(|(v, _)| v.arn.clone()).filter(|_| new.publish);
+                    return Ok((r.arn.clone(), r.created_ms, version));
                 }
                 return Err(Error::refused(
                     "StateMachineAlreadyExists",
@@ -179,10 +200,16 @@ impl Workflows {
                 logging: new.logging,
                 tracing: new.tracing,
                 tags: new.tags,
+                last_version: 0,
             };
             writes.push(machine_row(&record, true));
-            machines.insert(new.name.clone(), Arc::new(Entry { record, machine }));
-            Ok((arn.clone(), now))
+            let mut entry = Entry::new(record, machine);
+            let version = match new.publish {
+                true => Some(crate::versions::publish(&mut entry, new.version_description, now, writes)?.arn),
+                false => None,
+            };
+            machines.insert(new.name.clone(), Arc::new(entry));
+            Ok((arn.clone(), now, version))
         })
         .await
     }
@@ -205,7 +232,8 @@ impl Workflows {
         role_arn: Option<String>,
         logging: Option<Value>,
         tracing: Option<bool>,
-    ) -> Result<(u64, String)> {
+        publish: Option<Option<String>>,
+    ) -> Result<(u64, String, Option<String>)> {
         let name = machine_of(arn).ok_or_else(|| invalid_arn(arn))?.to_string();
         let parsed = match &definition {
             Some(d) => Some(definition::parse(d).map_err(|diag| invalid_definition(&diag))?),
@@ -230,10 +258,16 @@ impl Workflows {
             }
             record.updated_ms = Some(now);
             record.revision_id = uuid::Uuid::new_v4().to_string();
-            let answer = (now, record.revision_id.clone());
+            let revision = record.revision_id.clone();
             writes.push(machine_row(&record, true));
-            machines.insert(name.clone(), Arc::new(Entry { record, machine }));
-            Ok(answer)
+            let mut updated = entry.with(record, machine);
+            // `publish` (with its description): the new revision becomes a version too.
+            let version = match publish {
+                Some(description) => Some(crate::versions::publish(&mut updated, description, now, writes)?.arn),
+                None => None,
+            };
+            machines.insert(name.clone(), Arc::new(updated));
+            Ok((now, revision, version))
         })
         .await
     }
@@ -244,6 +278,7 @@ impl Workflows {
         self.change(|machines, writes| {
             if let Some(entry) = machines.remove(&name) {
                 writes.push(machine_row(&entry.record, false));
+                crate::versions::forget(&entry, writes);
             }
             Ok(())
         })
@@ -268,8 +303,8 @@ impl Workflows {
                 return Err(Error::refused("TooManyTags", "Too many tags: a resource has at most 50"));
             }
             writes.push(machine_row(&record, true));
-            let machine = entry.machine.clone();
-            machines.insert(name.clone(), Arc::new(Entry { record, machine }));
+            let updated = entry.with(record, entry.machine.clone());
+            machines.insert(name.clone(), Arc::new(updated));
             Ok(())
         })
         .await
@@ -302,7 +337,8 @@ impl Workflows {
         input: Option<String>,
         trace: Option<String>,
     ) -> Result<Started> {
-        let entry = self.entry(machine_arn)?;
+        let target = self.target(machine_arn, squall_types::random_draw())?;
+        let entry = target.entry.clone();
         let input = input.unwrap_or_else(|| "{}".into());
         Self::check_input(&input)?;
         let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -321,20 +357,33 @@ impl Workflows {
             }
             return Err(Error::refused("ExecutionAlreadyExists", format!("Execution Already Exists: '{arn}'")));
         }
-        let record = self.new_record(&entry, arn, name, input, trace);
+        let record = self.new_record(&target, arn, name, input, trace);
         let started = Started { arn: record.arn.clone(), start_ms: record.start_ms };
-        self.engine.launch(record, entry.machine.clone(), !express, None).await?;
+        self.engine.launch(record, target.machine.clone(), !express, None).await?;
         Ok(started)
     }
 
-    fn new_record(&self, entry: &Entry, arn: String, name: String, input: String, trace: Option<String>) -> Execution {
+    fn new_record(
+        &self,
+        target: &crate::versions::Target,
+        arn: String,
+        name: String,
+        input: String,
+        trace: Option<String>,
+    ) -> Execution {
+        let entry = &target.entry;
         Execution {
             arn,
             name,
             machine_arn: entry.record.arn.clone(),
             machine_name: entry.record.name.clone(),
-            definition: entry.record.definition.clone(),
-            role_arn: entry.record.role_arn.clone(),
+            definition: target.definition.clone(),
+            role_arn: target.role_arn.clone(),
+            version_arn: target.version_arn.clone(),
+            alias_arn: target.alias_arn.clone(),
+            redrive_count: 0,
+            redrive_ms: None,
+            redrive_from: None,
             kind: entry.record.kind,
             status: Status::Running,
             input,
@@ -355,7 +404,8 @@ impl Workflows {
         input: Option<String>,
         trace: Option<String>,
     ) -> Result<Execution> {
-        let entry = self.entry(machine_arn)?;
+        let target = self.target(machine_arn, squall_types::random_draw())?;
+        let entry = target.entry.clone();
         if entry.record.kind != MachineType::Express {
             return Err(Error::refused(
                 "StateMachineTypeNotSupported",
@@ -369,9 +419,9 @@ impl Workflows {
             return Err(Error::refused("InvalidName", format!("Invalid Name: '{name}'")));
         }
         let arn = express_arn(&self.region, &entry.record.name, &name);
-        let record = self.new_record(&entry, arn, name, input, trace);
+        let record = self.new_record(&target, arn, name, input, trace);
         let (tx, rx) = oneshot::channel();
-        self.engine.launch(record, entry.machine.clone(), false, Some(tx)).await?;
+        self.engine.launch(record, target.machine.clone(), false, Some(tx)).await?;
         rx.await.map_err(|_| Error::refused("ServiceUnavailable", "The execution stopped with the server"))
     }
 
@@ -384,7 +434,9 @@ impl Workflows {
 
     /// ListExecutions: newest first, optionally of one status.
     pub async fn list_executions(&self, machine_arn: &str, status: Option<Status>) -> Result<Vec<Execution>> {
-        let entry = self.entry(machine_arn)?;
+        let (_, qualifier) = crate::names::qualified(machine_arn).ok_or_else(|| invalid_arn(machine_arn))?;
+        let target = self.target(machine_arn, 0.0)?;
+        let entry = target.entry.clone();
         if entry.record.kind == MachineType::Express {
             return Err(Error::refused(
                 "StateMachineTypeNotSupported",
@@ -392,7 +444,12 @@ impl Workflows {
             ));
         }
         let mut all = store::records(self.store.as_ref(), &entry.record.name).await?;
-        all.retain(|e| e.machine_arn == entry.record.arn && status.is_none_or(|s| e.status == s));
+        // A version's or alias's ARN lists the executions started through it.
+        let through = |e: &Execution| match qualifier {
+            None => true,
+            Some(_) => e.version_arn.as_deref() == Some(machine_arn) || e.alias_arn.as_deref() == Some(machine_arn),
+        };
+        all.retain(|e| e.machine_arn == entry.record.arn && through(e) && status.is_none_or(|s| e.status == s));
         all.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then_with(|| b.name.cmp(&a.name)));
         Ok(all)
     }
@@ -411,6 +468,17 @@ impl Workflows {
         }
         let _ = rx.await;
         Ok(self.clock.now_ms())
+    }
+
+    /// RedriveExecution: a STANDARD execution that failed, timed out or was stopped in the
+    /// last 14 days goes on from the state it was in (a Parallel or Map state runs whole again).
+    pub async fn redrive_execution(&self, arn: &str) -> Result<u64> {
+        let record = self.describe_execution(arn).await?;
+        if let Some(why) = not_redrivable(&record, self.clock.now_ms()) {
+            return Err(Error::refused("ExecutionNotRedrivable", format!("Execution {arn} cannot be redriven: {why}")));
+        }
+        let redriven = self.engine.redrive(record).await?;
+        Ok(redriven.redrive_ms.unwrap_or_default())
     }
 
     /// GetExecutionHistory: up to `limit` events from `from`.
@@ -466,6 +534,19 @@ impl Workflows {
     }
 }
 
+/// Why an execution cannot be redriven (DescribeExecution's `redriveStatusReason`), if so.
+pub fn not_redrivable(e: &Execution, now_ms: u64) -> Option<&'static str> {
+    const WINDOW_MS: u64 = 14 * 24 * 3600 * 1000;
+    match e.status {
+        Status::Running => Some("it is running"),
+        Status::Succeeded => Some("it succeeded"),
+        _ if e.kind == MachineType::Express => Some("EXPRESS executions are not redriven"),
+        _ if e.stop_ms.is_some_and(|s| s + WINDOW_MS < now_ms) => Some("it stopped more than 14 days ago"),
+        _ if e.redrive_from.is_none() => Some("it has no state to go on from"),
+        _ => None,
+    }
+}
+
 fn read_token(task_token: &str) -> Result<(String, String, u64)> {
     if task_token.is_empty() || task_token.len() > 2048 {
         return Err(Error::refused("InvalidToken", "Invalid Token: the task token must be 1 to 2048 characters"));
@@ -495,7 +576,7 @@ fn execution_not_found(arn: &str) -> Error {
     Error::refused("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
 }
 
-fn machine_row(record: &StateMachine, keep: bool) -> ItemWrite {
+pub(crate) fn machine_row(record: &StateMachine, keep: bool) -> ItemWrite {
     ItemWrite {
         table: MACHINES.into(),
         pk: record.name.as_bytes().to_vec(),
@@ -511,7 +592,8 @@ async fn load(store: &dyn TableStore) -> Result<BTreeMap<String, Arc<Entry>>> {
             serde_json::from_slice(&row.item).map_err(|e| corrupt("a state machine".into(), e))?;
         let machine = definition::parse(&record.definition)
             .map_err(|d| corrupt(format!("state machine {}", record.name), format!("{d:?}")))?;
-        out.insert(record.name.clone(), Arc::new(Entry { record, machine }));
+        out.insert(record.name.clone(), Entry::new(record, machine));
     }
-    Ok(out)
+    crate::versions::load(store, &mut out).await?;
+    Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
 }

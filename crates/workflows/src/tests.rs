@@ -126,6 +126,8 @@ impl World {
                 logging: json!({}),
                 tracing: false,
                 tags: Default::default(),
+                publish: false,
+                version_description: None,
             })
             .await
             .unwrap()
@@ -298,6 +300,8 @@ async fn a_wait_is_a_timer_on_the_clock_and_survives_a_restart() {
                 logging: json!({}),
                 tracing: false,
                 tags: Default::default(),
+                publish: false,
+                version_description: None,
             })
             .await
             .unwrap()

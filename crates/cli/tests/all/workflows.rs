@@ -31,6 +31,12 @@ fn service_integrations_call_squalls_services_as_the_machines_role() -> Result {
 }
 
 #[test]
+fn versions_aliases_redrive_and_test_state() -> Result {
+    let server = Server::start()?;
+    server.client_script("stepfunctions_versions.py", "done")
+}
+
+#[test]
 fn executions_survive_kill_9_and_show_as_a_timeline() -> Result {
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().join("data");

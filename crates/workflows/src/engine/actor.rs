@@ -41,14 +41,14 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
     };
     // The input as the caller sent it.
     let (text, details) = (exec.record.input.clone(), json!({"truncated": false}));
-    exec.emit_after(
-        0,
-        history::with(
-            "ExecutionStarted",
-            "executionStartedEventDetails",
-            json!({"input": text, "inputDetails": details, "roleArn": exec.record.role_arn}),
-        ),
-    );
+    let mut started = json!({"input": text, "inputDetails": details, "roleArn": exec.record.role_arn});
+    if let Some(v) = &exec.record.version_arn {
+        started["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &exec.record.alias_arn {
+        started["stateMachineAliasArn"] = json!(a);
+    }
+    exec.emit_after(0, history::with("ExecutionStarted", "executionStartedEventDetails", started));
     let root = Run {
         id: ROOT.to_string(),
         scope: Vec::new(),
@@ -69,6 +69,64 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
     if let Some(t) = machine.timeout_seconds {
         exec.effects.push(Effect::Timer { run: String::new(), nonce: 0, due_ms: now + t * 1000 });
     }
+    Ok(exec)
+}
+
+/// An execution that failed, timed out or was stopped, going on from the state its machine
+/// was in (`redrive_from`): an ExecutionRedriven event, the record running again.
+pub(super) fn redriven(
+    engine: &Engine,
+    mut record: Execution,
+    machine: Arc<Machine>,
+    next_event: u64,
+    now: u64,
+) -> crate::Result<Exec> {
+    let (state, input) = record.redrive_from.clone().ok_or_else(|| {
+        crate::Error::refused("ExecutionNotRedrivable", format!("Execution {} has no state to go on from", record.arn))
+    })?;
+    let execution_input: Value = serde_json::from_str(&record.input).unwrap_or(Value::Null);
+    record.status = Status::Running;
+    record.redrive_count += 1;
+    record.redrive_ms = Some(now);
+    record.stop_ms = None;
+    record.output = None;
+    record.error = None;
+    record.cause = None;
+    let count = record.redrive_count;
+    let mut exec = Exec {
+        input: execution_input,
+        machine,
+        runs: BTreeMap::new(),
+        next_event,
+        now_ms: now,
+        region: engine.region.clone(),
+        events: Vec::new(),
+        dirty: BTreeSet::new(),
+        record_dirty: true,
+        ready: VecDeque::new(),
+        effects: Vec::new(),
+        record,
+    };
+    let redriven = exec.emit_after(
+        next_event - 1,
+        history::with("ExecutionRedriven", "executionRedrivenEventDetails", json!({"redriveCount": count})),
+    );
+    let root = Run {
+        id: ROOT.to_string(),
+        scope: Vec::new(),
+        state,
+        input,
+        phase: Phase::Enter,
+        retries: Vec::new(),
+        attempt: 0,
+        entered_event: 0,
+        last_event: redriven,
+        entered_ms: now,
+        index: 0,
+    };
+    exec.dirty.insert(ROOT.to_string());
+    exec.runs.insert(ROOT.to_string(), root);
+    exec.ready.push_back(ROOT.to_string());
     Ok(exec)
 }
 

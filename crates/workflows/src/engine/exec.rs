@@ -752,6 +752,11 @@ impl Exec {
             self.record.cause = (!f.cause.is_empty()).then_some(f.cause);
         }
         self.record.stop_ms = Some(self.now_ms);
+        // Where a redrive would go on from: the state the machine's own thread is in.
+        self.record.redrive_from = match status {
+            Status::Succeeded => None,
+            _ => self.runs.get(ROOT).map(|r| (r.state.clone(), r.input.clone())),
+        };
         self.record_dirty = true;
         let all: Vec<String> = self.runs.keys().cloned().collect();
         for k in all {

@@ -77,11 +77,7 @@ fn optimized_input(service: &str, operation: &str, mut params: Value) -> Value {
     match (service, operation) {
         ("sqs", "SendMessage") => as_text(&mut params["MessageBody"]),
         ("sns", "Publish") => as_text(&mut params["Message"]),
-        ("states", "StartExecution") => {
-            if params.get("Input").is_some() {
-                as_text(&mut params["Input"]);
-            }
-        }
+        ("states", "StartExecution") if params.get("Input").is_some() => as_text(&mut params["Input"]),
         ("events", "PutEvents") => {
             if let Some(entries) = params.get_mut("Entries").and_then(Value::as_array_mut) {
                 for e in entries {

@@ -7,11 +7,11 @@
 //! answer was not yet written.
 
 mod actor;
-mod exec;
+pub(crate) mod exec;
 mod integrations;
 mod run;
 pub(crate) mod store;
-mod tasks;
+pub(crate) mod tasks;
 pub(crate) mod token;
 
 pub use tasks::{Invoked, TaskCaller, Tasks};
@@ -122,6 +122,18 @@ impl Engine {
         }
         self.spawn(exec, durable, done);
         Ok(())
+    }
+
+    /// RedriveExecution: the execution goes on from where it failed (written first).
+    pub(crate) async fn redrive(self: &Arc<Self>, record: Execution) -> crate::Result<Execution> {
+        let machine = crate::definition::parse(&record.definition)
+            .map_err(|d| crate::Error::refused("ExecutionNotRedrivable", format!("{d:?}")))?;
+        let next_event = store::next_event(self.store.as_ref(), &record.arn).await?;
+        let mut exec = actor::redriven(self, record, machine, next_event, self.clock.now_ms())?;
+        store::commit(self.store.as_ref(), &mut exec, true).await?;
+        let answer = exec.record.clone();
+        self.spawn(exec, true, None);
+        Ok(answer)
     }
 
     fn spawn(self: &Arc<Self>, exec: exec::Exec, durable: bool, done: Option<oneshot::Sender<Execution>>) {

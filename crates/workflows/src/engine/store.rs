@@ -111,6 +111,12 @@ pub(crate) async fn history(
     rows.iter().map(|r| serde_json::from_slice(&r.item).map_err(|e| corrupt("a history event".into(), e))).collect()
 }
 
+/// The id the execution's next history event takes.
+pub(crate) async fn next_event(store: &dyn TableStore, arn: &str) -> Result<u64> {
+    let last = store.query(HISTORY, arn.as_bytes(), (Bound::Unbounded, Bound::Unbounded), false, 1).await?;
+    Ok(last.first().map(|r| u64::from_be_bytes(r.sk.as_slice().try_into().unwrap_or([0; 8])) + 1).unwrap_or(1))
+}
+
 /// Deletes a finished execution's history and record (a machine deleted).
 pub(crate) async fn delete(store: &dyn TableStore, record: &Execution) -> Result<()> {
     loop {
@@ -139,9 +145,7 @@ pub(crate) async fn load(engine: &Arc<Engine>, machine: &str, name: &str) -> Res
         serde_json::from_str(&record.input).map_err(|e| corrupt(format!("execution {name}'s input"), e))?;
     let arn = record.arn.clone();
     let rows = store.query(RUNS, arn.as_bytes(), (Bound::Unbounded, Bound::Unbounded), true, usize::MAX).await?;
-    let last = store.query(HISTORY, arn.as_bytes(), (Bound::Unbounded, Bound::Unbounded), false, 1).await?;
-    let next_event =
-        last.first().map(|r| u64::from_be_bytes(r.sk.as_slice().try_into().unwrap_or([0; 8])) + 1).unwrap_or(1);
+    let next_event = next_event(store, &arn).await?;
     let mut runs = BTreeMap::new();
     for r in rows {
         let run: Run = serde_json::from_slice(&r.item).map_err(|e| corrupt(format!("a run of {name}"), e))?;
