@@ -28,6 +28,7 @@ impl Service for Workflows {
             return workers;
         }
         let watcher = self.cluster.watch(crate::DOMAIN, &self, |s: Arc<Workflows>| async move { s.refresh().await });
-        workers.with("definitions watcher", watcher)
+        let cluster = tokio::spawn(self.engine.clone().cluster_work());
+        workers.with("definitions watcher", watcher).with("executions of the cluster", cluster)
     }
 }

@@ -2,6 +2,7 @@
 //! Step Functions API on machines, executions and task tokens.
 
 use crate::definition::{self, Diagnostic, Machine};
+use crate::engine::cluster::Letter;
 use crate::engine::{self, Engine, Msg, store, token};
 use crate::model::{Alias, Execution, MachineType, StateMachine, Status, Version};
 use crate::names::{execution_arn, execution_of, express_arn, machine_arn, machine_of, valid};
@@ -98,7 +99,7 @@ impl Workflows {
     pub async fn open(store: Arc<dyn TableStore>, region: &str, clock: Clock, cluster: Cluster) -> Result<Workflows> {
         let ledger = Ledger::open(store.clone(), MACHINES, crate::DOMAIN, cluster.clone()).await?;
         let machines = load(store.as_ref()).await?;
-        let engine = Arc::new(Engine::new(store.clone(), clock.clone(), region));
+        let engine = Arc::new(Engine::new(store.clone(), clock.clone(), region, cluster.clone()));
         Ok(Workflows {
             store,
             region: region.to_string(),
@@ -462,11 +463,17 @@ impl Workflows {
             return Ok(record.stop_ms.unwrap_or(record.start_ms));
         }
         let (tx, rx) = oneshot::channel();
-        let failure = Failure::new(error.unwrap_or_default(), cause.unwrap_or_default());
-        if !self.engine.deliver(arn, Msg::Stop { failure, reply: tx }) {
-            return Err(not_here(arn));
+        let (error, cause) = (error.unwrap_or_default(), cause.unwrap_or_default());
+        let failure = Failure::new(error.clone(), cause.clone());
+        if self.engine.deliver(arn, Msg::Stop { failure, reply: tx }) {
+            let _ = rx.await;
+        } else {
+            // Run by another server of the store: it stops it when it reads the letter.
+            let letter = Letter::Stop { execution: arn.to_string(), error, cause };
+            if !self.engine.post(letter).await? {
+                return Err(not_running(arn));
+            }
         }
-        let _ = rx.await;
         Ok(self.clock.now_ms())
     }
 
@@ -493,6 +500,14 @@ impl Workflows {
     pub async fn send_task_result(&self, task_token: &str, answer: std::result::Result<Value, Failure>) -> Result<()> {
         let (execution, run, nonce) = read_token(task_token)?;
         let (tx, rx) = oneshot::channel();
+        if !self.engine.is_live(&execution) {
+            // Run by another server of the store (or by none): the letter waits for it.
+            let letter = Letter::Token { execution: execution.clone(), run, nonce, answer };
+            return match self.engine.post(letter).await? {
+                true => Ok(()),
+                false => Err(task_gone(&execution)),
+            };
+        }
         if !self.engine.deliver(&execution, Msg::Token { run, nonce, answer, reply: tx }) {
             return Err(task_gone(&execution));
         }
@@ -506,6 +521,13 @@ impl Workflows {
     pub async fn send_task_heartbeat(&self, task_token: &str) -> Result<()> {
         let (execution, run, nonce) = read_token(task_token)?;
         let (tx, rx) = oneshot::channel();
+        if !self.engine.is_live(&execution) {
+            let letter = Letter::Heartbeat { execution: execution.clone(), run, nonce };
+            return match self.engine.post(letter).await? {
+                true => Ok(()),
+                false => Err(task_gone(&execution)),
+            };
+        }
         if !self.engine.deliver(&execution, Msg::Heartbeat { run, nonce, reply: tx }) {
             return Err(task_gone(&execution));
         }
@@ -561,11 +583,8 @@ fn task_gone(execution: &str) -> Error {
     )
 }
 
-fn not_here(arn: &str) -> Error {
-    Error::refused(
-        "ExecutionNotRunningHere",
-        format!("Execution '{arn}' is run by another server sharing this store; send this request to it"),
-    )
+fn not_running(arn: &str) -> Error {
+    Error::refused("ExecutionDoesNotExist", format!("Execution '{arn}' is not running"))
 }
 
 fn invalid_execution_arn(arn: &str) -> Error {

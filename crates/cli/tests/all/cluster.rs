@@ -672,3 +672,104 @@ fn versions_written_through_two_servers_are_all_kept() -> Result {
     assert!(ids[0] != ids[1] && ids[1] != ids[2], "{listed}");
     Ok(())
 }
+
+/// The status of a Step Functions execution, asked through `server`.
+fn execution_status(server: &Server, arn: &str) -> Result<serde_json::Value> {
+    let out = ok(&server.aws(&["stepfunctions", "describe-execution", "--execution-arn", arn]))?;
+    Ok(serde_json::from_str(&out)?)
+}
+
+#[test]
+fn executions_are_answered_stopped_and_taken_over_across_the_servers() -> Result {
+    let mut c = two_servers("workflows")?;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    ok(&c.a.aws(&["iam", "create-role", "--role-name", "sfn", "--assume-role-policy-document", trust]))?;
+    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#;
+    ok(&c.a.aws(&["iam", "put-role-policy", "--role-name", "sfn", "--policy-name", "p", "--policy-document", grant]))?;
+    let queue =
+        ok(&c.a.aws(&["sqs", "create-queue", "--queue-name", "asks", "--query", "QueueUrl", "--output", "text"]))?;
+    let queue = queue.trim().to_string();
+    let machine = |name: &str, definition: &str| -> Result<String> {
+        let arn = ok(&c.a.aws(&[
+            "stepfunctions",
+            "create-state-machine",
+            "--name",
+            name,
+            "--role-arn",
+            "arn:aws:iam::000000000000:role/sfn",
+            "--definition",
+            definition,
+            "--query",
+            "stateMachineArn",
+            "--output",
+            "text",
+        ]))?;
+        Ok(arn.trim().to_string())
+    };
+    let start = |server: &Server, machine: &str| -> Result<String> {
+        let arn = ok(&server.aws(&[
+            "stepfunctions",
+            "start-execution",
+            "--state-machine-arn",
+            machine,
+            "--query",
+            "executionArn",
+            "--output",
+            "text",
+        ]))?;
+        Ok(arn.trim().to_string())
+    };
+
+    // A task token handed out by A's execution is answered through B.
+    let ask = machine(
+        "ask",
+        &format!(
+            r#"{{"StartAt":"Ask","States":{{"Ask":{{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{{"QueueUrl":"{queue}","MessageBody.$":"$$.Task.Token"}},"End":true}}}}}}"#
+        ),
+    )?;
+    let asked = start(&c.a, &ask)?;
+    let token = eventually("the token reaches the queue", || {
+        let got: serde_json::Value = serde_json::from_str(&ok(&c.b.aws(&[
+            "sqs",
+            "receive-message",
+            "--queue-url",
+            &queue,
+            "--wait-time-seconds",
+            "1",
+        ]))?)?;
+        got["Messages"][0]["Body"].as_str().map(str::to_string).ok_or_else(|| anyhow::anyhow!("no message yet"))
+    })?;
+    ok(&c.b.aws(&["stepfunctions", "send-task-success", "--task-token", &token, "--task-output", r#"{"answer":42}"#]))?;
+    let done = eventually("A's execution takes B's answer", || {
+        let d = execution_status(&c.a, &asked)?;
+        anyhow::ensure!(d["status"] == "SUCCEEDED", "{d}");
+        Ok(d)
+    })?;
+    assert_eq!(done["output"], r#"{"answer":42}"#);
+
+    // StopExecution through B stops what A runs.
+    let long = machine("long", r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#)?;
+    let waiting = start(&c.a, &long)?;
+    ok(&c.b.aws(&["stepfunctions", "stop-execution", "--execution-arn", &waiting, "--error", "Halt"]))?;
+    eventually("B's stop reaches A's execution", || {
+        let d = execution_status(&c.b, &waiting)?;
+        anyhow::ensure!(d["status"] == "ABORTED" && d["error"] == "Halt", "{d}");
+        Ok(())
+    })?;
+
+    // A Wait on a server killed is finished by the other once the dead one's lease is gone.
+    let short = machine("short", r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":12,"Next":"P"},"P":{"Type":"Pass","Result":"on b","End":true}}}"#)?;
+    let orphan = start(&c.a, &short)?;
+    c.a.kill9()?;
+    let start_wait = Instant::now();
+    loop {
+        let d = execution_status(&c.b, &orphan)?;
+        if d["status"] == "SUCCEEDED" {
+            assert_eq!(d["output"], r#""on b""#);
+            break;
+        }
+        anyhow::ensure!(start_wait.elapsed() < Duration::from_secs(40), "the orphaned execution never finished: {d}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Ok(())
+}

@@ -37,6 +37,7 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         record_dirty: true,
         ready: VecDeque::new(),
         effects: Vec::new(),
+        claim: None,
         record,
     };
     // The input as the caller sent it.
@@ -105,6 +106,7 @@ pub(super) fn redriven(
         record_dirty: true,
         ready: VecDeque::new(),
         effects: Vec::new(),
+        claim: None,
         record,
     };
     let redriven = exec.emit_after(
@@ -147,9 +149,15 @@ pub(super) async fn run(
         exec.now_ms = engine.clock.now_ms();
         let idle = exec.drain_ready(BUDGET);
         if durable {
-            if let Err(e) = store::commit(engine.store.as_ref(), &mut exec, false).await {
-                // What was written stands; the execution resumes from it after a restart.
-                tracing::error!(execution = %arn, error = %e, "workflows: writing an execution failed; it stops here until the server restarts");
+            if let Err(e) = store::commit(engine.store.as_ref(), &mut exec, false, &engine.cluster.node, engine.cluster.shared).await {
+                // What was written stands; the execution resumes from it after a restart (or,
+                // on a shared store, another server took it over: it runs there).
+                match e {
+                    crate::Error::Refused { .. } => {
+                        tracing::info!(execution = %arn, "workflows: another server runs this execution now; it stops here")
+                    }
+                    e => tracing::error!(execution = %arn, error = %e, "workflows: writing an execution failed; it stops here until the server restarts"),
+                }
                 engine.gone(&arn);
                 return;
             }

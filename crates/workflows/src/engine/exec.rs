@@ -47,6 +47,9 @@ pub(crate) struct Exec {
     pub record_dirty: bool,
     pub ready: VecDeque<String>,
     pub effects: Vec<Effect>,
+    /// Its entry in `active` as this server last wrote it (a shared store's writes expect
+    /// it unchanged: a server that lost the execution to another stops).
+    pub claim: Option<super::store::Active>,
 }
 
 type Outcome = Result<Step, Failure>;

@@ -7,6 +7,7 @@
 //! answer was not yet written.
 
 mod actor;
+pub(crate) mod cluster;
 pub(crate) mod exec;
 mod integrations;
 mod run;
@@ -40,6 +41,7 @@ pub(crate) enum Msg {
 /// The executions this server runs.
 pub struct Engine {
     pub(crate) store: Arc<dyn TableStore>,
+    pub(crate) cluster: squall_lifecycle::Cluster,
     pub(crate) clock: Clock,
     pub(crate) region: String,
     pub(crate) tasks: OnceLock<Arc<dyn Tasks>>,
@@ -49,9 +51,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn TableStore>, clock: Clock, region: &str) -> Engine {
+    pub fn new(store: Arc<dyn TableStore>, clock: Clock, region: &str, cluster: squall_lifecycle::Cluster) -> Engine {
         Engine {
             store,
+            cluster,
             clock,
             region: region.to_string(),
             tasks: OnceLock::new(),
@@ -116,7 +119,7 @@ impl Engine {
     ) -> crate::Result<()> {
         let mut exec = actor::first(self, record, machine)?;
         if durable {
-            store::commit(self.store.as_ref(), &mut exec, true).await?;
+            store::commit(self.store.as_ref(), &mut exec, true, &self.cluster.node, self.cluster.shared).await?;
         } else {
             store::forget(&mut exec);
         }
@@ -130,13 +133,13 @@ impl Engine {
             .map_err(|d| crate::Error::refused("ExecutionNotRedrivable", format!("{d:?}")))?;
         let next_event = store::next_event(self.store.as_ref(), &record.arn).await?;
         let mut exec = actor::redriven(self, record, machine, next_event, self.clock.now_ms())?;
-        store::commit(self.store.as_ref(), &mut exec, true).await?;
+        store::commit(self.store.as_ref(), &mut exec, true, &self.cluster.node, self.cluster.shared).await?;
         let answer = exec.record.clone();
         self.spawn(exec, true, None);
         Ok(answer)
     }
 
-    fn spawn(self: &Arc<Self>, exec: exec::Exec, durable: bool, done: Option<oneshot::Sender<Execution>>) {
+    pub(crate) fn spawn(self: &Arc<Self>, exec: exec::Exec, durable: bool, done: Option<oneshot::Sender<Execution>>) {
         let (tx, rx) = mpsc::unbounded_channel();
         self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(exec.record.arn.clone(), tx);
         tokio::spawn(actor::run(self.clone(), exec, rx, durable, done));
@@ -146,15 +149,28 @@ impl Engine {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).remove(execution);
     }
 
-    /// Resumes every execution the store holds as running (at start).
+    /// Resumes the executions the store holds as running here (at start): every one on a
+    /// store of its own, this server's on a shared one (the others are claimed only once
+    /// their server is gone, by `claim_orphans`).
     pub(crate) async fn resume_all(self: &Arc<Self>) -> crate::Result<usize> {
         let active = store::active(self.store.as_ref()).await?;
         let mut n = 0;
-        for (machine, name) in active {
-            if let Some(exec) = store::load(self, &machine, &name).await? {
-                if self.is_live(&exec.record.arn) {
-                    continue;
-                }
+        for (arn, a) in active {
+            if self.cluster.shared && a.owner != self.cluster.node {
+                continue;
+            }
+            if self.is_live(&arn) {
+                continue;
+            }
+            let claim = match self.cluster.shared {
+                true => match self.claim(&arn, &a).await? {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
+                false => Some(a.clone()),
+            };
+            if let Some(mut exec) = store::load(self, &a.machine, &a.name).await? {
+                exec.claim = claim;
                 self.spawn(exec, true, None);
                 n += 1;
             }

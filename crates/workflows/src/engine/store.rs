@@ -27,7 +27,33 @@ fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
 }
 
 /// Writes what the batch changed: events, runs, the record (and whether it is active).
-pub(crate) async fn commit(store: &dyn TableStore, exec: &mut Exec, first: bool) -> Result<()> {
+/// A running execution's entry in `active`: which execution, and which server runs it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Active {
+    pub machine: String,
+    pub name: String,
+    pub owner: String,
+    /// New at each claim, so two servers claiming at once cannot both win.
+    pub epoch: String,
+}
+
+impl Active {
+    pub(crate) fn new(machine: &str, name: &str, owner: &str) -> Active {
+        Active { machine: machine.into(), name: name.into(), owner: owner.into(), epoch: uuid::Uuid::new_v4().to_string() }
+    }
+}
+
+pub(crate) fn active_row(arn: &str, active: Option<&Active>) -> ItemWrite {
+    row(ACTIVE, b"", arn.as_bytes(), active.map(json))
+}
+
+pub(crate) fn active_expect(arn: &str, active: &Active) -> squall_storage::ItemExpect {
+    squall_storage::ItemExpect { table: ACTIVE.into(), pk: Vec::new(), sk: arn.as_bytes().to_vec(), item: Some(json(active)) }
+}
+
+/// Writes what the batch changed: events, runs, the record (and, when it starts or ends,
+/// its entry in `active`, naming `owner`).
+pub(crate) async fn commit(store: &dyn TableStore, exec: &mut Exec, first: bool, owner: &str, shared: bool) -> Result<()> {
     if exec.events.is_empty() && exec.dirty.is_empty() && !exec.record_dirty {
         return Ok(());
     }
@@ -40,17 +66,31 @@ pub(crate) async fn commit(store: &dyn TableStore, exec: &mut Exec, first: bool)
         let item = exec.runs.get(&id).map(json);
         writes.push(row(RUNS, &arn, id.as_bytes(), item));
     }
+    // On a shared store every batch expects the execution's entry as this server wrote it.
+    let mut expect = Vec::new();
+    if shared {
+        expect.push(match (&exec.claim, first) {
+            (Some(claim), false) => active_expect(&exec.record.arn, claim),
+            _ => squall_storage::ItemExpect { table: ACTIVE.into(), pk: Vec::new(), sk: arn.clone(), item: None },
+        });
+    }
     if exec.record_dirty {
         exec.record_dirty = false;
         let r = &exec.record;
         writes.push(row(EXECUTIONS, r.machine_name.as_bytes(), r.name.as_bytes(), Some(json(r))));
         let running = r.status == Status::Running;
+        if first {
+            exec.claim = Some(Active::new(&r.machine_name, &r.name, owner));
+        }
         if first || !running {
-            let marker = running.then(|| json(&(r.machine_name.as_str(), r.name.as_str())));
-            writes.push(row(ACTIVE, b"", &arn, marker));
+            writes.push(active_row(&r.arn, exec.claim.as_ref().filter(|_| running)));
         }
     }
-    store.write(writes).await?;
+    if expect.is_empty() {
+        store.write(writes).await?;
+    } else {
+        store.write_checked(writes, expect).await?;
+    }
     Ok(())
 }
 
@@ -61,12 +101,23 @@ pub(crate) fn forget(exec: &mut Exec) {
     exec.record_dirty = false;
 }
 
-/// The executions stored as running: (machine name, execution name).
-pub(crate) async fn active(store: &dyn TableStore) -> Result<Vec<(String, String)>> {
+/// The executions stored as running: (execution ARN, entry).
+pub(crate) async fn active(store: &dyn TableStore) -> Result<Vec<(String, Active)>> {
     let rows = squall_storage::scan_all(store, ACTIVE).await?;
     rows.into_iter()
-        .map(|r| serde_json::from_slice(&r.item).map_err(|e| corrupt("an active execution".into(), e)))
+        .map(|r| {
+            let a: Active = serde_json::from_slice(&r.item).map_err(|e| corrupt("an active execution".into(), e))?;
+            Ok((String::from_utf8_lossy(&r.sk).into_owned(), a))
+        })
         .collect()
+}
+
+/// The server running `arn`, if it is running.
+pub(crate) async fn owner(store: &dyn TableStore, arn: &str) -> Result<Option<Active>> {
+    match store.get_item(ACTIVE, b"", arn.as_bytes()).await? {
+        None => Ok(None),
+        Some(b) => serde_json::from_slice(&b).map(Some).map_err(|e| corrupt("an active execution".into(), e)),
+    }
 }
 
 pub(crate) async fn record(store: &dyn TableStore, machine: &str, name: &str) -> Result<Option<Execution>> {
@@ -165,6 +216,7 @@ pub(crate) async fn load(engine: &Arc<Engine>, machine: &str, name: &str) -> Res
         record_dirty: false,
         ready: VecDeque::new(),
         effects: Vec::new(),
+        claim: None,
     };
     if let Some(t) = exec.machine.timeout_seconds {
         exec.effects.push(exec::Effect::Timer {
