@@ -8,10 +8,16 @@ use serde_json::Value;
 /// A Boolean expression over the state's input.
 #[derive(Debug, Clone)]
 pub enum Rule {
+    /// JSONata: `Condition`, an expression that must be true.
+    Condition(String),
     And(Vec<Rule>),
     Or(Vec<Rule>),
     Not(Box<Rule>),
-    Test { variable: String, op: Op, operand: Operand },
+    Test {
+        variable: String,
+        op: Op,
+        operand: Operand,
+    },
 }
 
 /// What a comparison compares with.
@@ -228,6 +234,7 @@ pub fn holds(rule: &Rule, input: &Value, context: &Value) -> Result<bool, Failur
             Ok(false)
         }
         Rule::Not(r) => Ok(!holds(r, input, context)?),
+        Rule::Condition(_) => Err(Failure::runtime("A JSONata Condition is evaluated by the JSONata path")),
         Rule::Test { variable, op, operand } => test(variable, *op, operand, input, context),
     }
 }

@@ -20,6 +20,7 @@ mod engine;
 mod failure;
 mod history;
 mod intrinsics;
+mod jsonata;
 mod lifecycle;
 mod paths;
 mod service;

@@ -62,6 +62,12 @@ fn parse_state(text: &str) -> Result<std::sync::Arc<State>> {
     let machine = json!({"StartAt": NAME, "States": states}).to_string();
     let parsed = definition::parse(&machine).map_err(|d| crate::service::invalid_definition(&d))?;
     let state = parsed.state(NAME).cloned().expect("the machine has the state");
+    if state.jsonata {
+        return Err(Error::refused(
+            "ValidationException",
+            "TestState of JSONata states is not supported by Squall yet",
+        ));
+    }
     match state.kind {
         Kind::Parallel { .. } | Kind::Map(_) => Err(Error::refused(
             "ValidationException",
@@ -195,7 +201,7 @@ impl Workflows {
                 let result = call(tasks.as_ref(), c, caller).await?;
                 Ok((finish(seen, result)?, state.next.clone()))
             }
-            Kind::Choice { choices, default } => {
+            Kind::Choice { choices, default, .. } => {
                 for (rule, next) in choices {
                     if choice::holds(rule, &effective, context)? {
                         return Ok((output_of(effective)?, Some(next.clone())));
@@ -216,6 +222,7 @@ impl Workflows {
                         None => Ok(String::new()),
                         Some(Text::Literal(s)) => Ok(s.clone()),
                         Some(Text::Path(p)) => Ok(read(p, &effective)?.as_str().unwrap_or_default().to_string()),
+                        Some(Text::Expr(_)) => unreachable!("JSONata states are refused by parse_state"),
                     }
                 };
                 Err(Failure::new(text(error)?, text(cause)?))

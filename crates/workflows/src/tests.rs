@@ -441,3 +441,55 @@ async fn choice_pass_and_stop() {
     let list = w.wf.list_executions(&m, Some(Status::Aborted)).await.unwrap();
     assert_eq!(list.len(), 1);
 }
+
+#[tokio::test]
+async fn jsonata_states_with_arguments_output_assign_and_conditions() {
+    let w = world().await;
+    let e = w
+        .run(
+            json!({"QueryLanguage": "JSONata", "StartAt": "Start", "States": {
+                "Start": {"Type": "Pass", "Assign": {"limit": "{% $states.input.limit %}", "who": "ada"},
+                          "Output": {"items": "{% $states.input.items %}"}, "Next": "Big?"},
+                "Big?": {"Type": "Choice", "Choices": [
+                    {"Condition": "{% $count($states.input.items) > $limit %}", "Next": "Each",
+                     "Assign": {"branch": "big"}}], "Default": "Small"},
+                "Small": {"Type": "Fail", "Error": "TooSmall", "Cause": "{% 'only ' & $count($states.input.items) %}"},
+                "Each": {"Type": "Map", "Items": "{% $states.input.items %}",
+                         "ItemSelector": {"n": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}"},
+                         "ItemProcessor": {"StartAt": "Echo", "States": {"Echo": {"Type": "Task", "Resource": f("echo"),
+                              "Arguments": {"n": "{% $states.input.n * 10 %}", "who": "{% $who %}"},
+                              "Output": "{% $states.result.n + $states.input.i %}", "End": true}}},
+                         "Output": {"sum": "{% $sum($states.result) %}", "branch": "{% $branch %}"}, "Next": "Wait"},
+                "Wait": {"Type": "Wait", "Seconds": "{% 0 %}", "Next": "Boom"},
+                "Boom": {"Type": "Task", "Resource": f("fail"), "Next": "Done",
+                         "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done",
+                                    "Output": {"sum": "{% $states.input.sum %}", "error": "{% $states.errorOutput.Error %}"}}]},
+                "Done": {"Type": "Succeed"}}}),
+            json!({"limit": 2, "items": [1, 2, 3]}),
+        )
+        .await;
+    assert_eq!(output(&e), json!({"sum": 63, "error": "Boom"}));
+    let calls = w.functions.calls.lock().unwrap().clone();
+    assert!(calls.iter().any(|(f, p)| f == "echo" && *p == json!({"n": 30, "who": "ada"})), "{calls:?}");
+
+    let small = w
+        .run(
+            json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.n > 5 %}", "Next": "S"}], "Default": "F"},
+                "S": {"Type": "Succeed"},
+                "F": {"Type": "Fail", "Error": "TooSmall", "Cause": "{% 'got ' & $string($states.input.n) %}"}}}),
+            json!({"n": 1}),
+        )
+        .await;
+    assert_eq!((small.error.as_deref(), small.cause.as_deref()), (Some("TooSmall"), Some("got 1")));
+
+    // JSONPath fields in a JSONata state, and bad expressions, are refused at creation.
+    let diags = crate::definition::validate(
+        &json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "End": true}}}).to_string(),
+    );
+    assert_eq!(diags[0].location, "/States/P/InputPath");
+    let diags = crate::definition::validate(
+        &json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}).to_string(),
+    );
+    assert_eq!(diags[0].location, "/States/P/Output");
+}

@@ -44,18 +44,45 @@ pub struct State {
     pub result_path: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+    /// `QueryLanguage: JSONata`: the fields below replace the JSONPath ones.
+    pub jsonata: bool,
+    /// JSONata `Arguments` (Task, Parallel): what the task gets (default: the input).
+    pub arguments: Option<Value>,
+    /// JSONata `Output`: the state's output (default: the result, or the input).
+    pub output: Option<Value>,
+    /// `Assign`: variables set when the state ends (JSONata templates).
+    pub assign: Option<Value>,
+}
+
+/// A Choice rule's or a catcher's own JSONata `Output` and `Assign`.
+#[derive(Debug, Clone, Default)]
+pub struct Io {
+    pub output: Option<Value>,
+    pub assign: Option<Value>,
 }
 
 /// What kind of state, with what only it has.
 #[derive(Debug)]
 pub enum Kind {
-    Pass { result: Option<Value> },
+    Pass {
+        result: Option<Value>,
+    },
     Task(Task),
-    Choice { choices: Vec<(Rule, String)>, default: Option<String> },
+    /// `io`: each choice's JSONata Output and Assign, in the order of `choices`.
+    Choice {
+        choices: Vec<(Rule, String)>,
+        default: Option<String>,
+        io: Vec<Io>,
+    },
     Wait(Wait),
     Succeed,
-    Fail { error: Option<Text>, cause: Option<Text> },
-    Parallel { branches: Vec<Arc<Machine>> },
+    Fail {
+        error: Option<Text>,
+        cause: Option<Text>,
+    },
+    Parallel {
+        branches: Vec<Arc<Machine>>,
+    },
     Map(Box<MapState>),
 }
 
@@ -80,6 +107,8 @@ impl Kind {
 pub enum Text {
     Literal(String),
     Path(String),
+    /// A JSONata expression.
+    Expr(String),
 }
 
 /// A number given literally or by a path.
@@ -87,6 +116,8 @@ pub enum Text {
 pub enum Number {
     Literal(f64),
     Path(String),
+    /// A JSONata expression.
+    Expr(String),
 }
 
 #[derive(Debug)]
@@ -102,11 +133,16 @@ pub enum Wait {
     SecondsPath(String),
     Timestamp(String),
     TimestampPath(String),
+    /// JSONata expressions giving seconds, or a timestamp.
+    SecondsExpr(String),
+    TimestampExpr(String),
 }
 
 #[derive(Debug)]
 pub struct MapState {
     pub items_path: String,
+    /// JSONata `Items`: an array or an expression giving one (default: the input).
+    pub items: Option<Value>,
     pub item_selector: Option<Value>,
     pub processor: Arc<Machine>,
     pub max_concurrency: Option<Number>,
@@ -142,6 +178,8 @@ pub struct Catcher {
     pub errors: Vec<String>,
     pub next: String,
     pub result_path: Option<String>,
+    /// JSONata `Output` and `Assign` (over `$states.errorOutput`).
+    pub io: Io,
 }
 
 /// Whether an `ErrorEquals` list matches `failure`.

@@ -6,6 +6,8 @@ use crate::{choice, paths, template};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, VecDeque};
 
+mod jsonata;
+
 /// One problem of a definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -34,7 +36,7 @@ pub fn parse(text: &str) -> Result<Arc<Machine>, Vec<Diagnostic>> {
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         vec![Diagnostic { code: "INVALID_JSON_DESCRIPTION", message: e.to_string(), location: "/".into() }]
     })?;
-    let mut p = Parser { out: Vec::new() };
+    let mut p = Parser { out: Vec::new(), jsonata: false };
     let machine = p.machine(&doc, "", true);
     match machine {
         Some(m) if p.out.is_empty() => Ok(Arc::new(m)),
@@ -49,9 +51,42 @@ pub fn validate(text: &str) -> Vec<Diagnostic> {
 
 struct Parser {
     out: Vec<Diagnostic>,
+    /// The machine's QueryLanguage is JSONata: its states' default.
+    jsonata: bool,
 }
 
-const COMMON: &[&str] = &["Type", "Comment", "InputPath", "OutputPath", "Next", "End"];
+const COMMON: &[&str] = &["Type", "Comment", "InputPath", "OutputPath", "Next", "End", "QueryLanguage"];
+const COMMON_JSONATA: &[&str] = &["Type", "Comment", "Next", "End", "QueryLanguage"];
+
+/// The fields of each state type in a JSONata state.
+fn allowed_jsonata(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Pass" => &["Output", "Assign"],
+        "Task" => {
+            &["Resource", "Arguments", "Output", "Assign", "Retry", "Catch", "TimeoutSeconds", "HeartbeatSeconds"]
+        }
+        "Choice" => &["Choices", "Default", "Output", "Assign"],
+        "Wait" => &["Seconds", "Timestamp", "Output", "Assign"],
+        "Succeed" => &["Output"],
+        "Fail" => &["Error", "Cause"],
+        "Parallel" => &["Branches", "Arguments", "Output", "Assign", "Retry", "Catch"],
+        _ => &[
+            "Items",
+            "ItemSelector",
+            "ItemProcessor",
+            "Iterator",
+            "MaxConcurrency",
+            "ToleratedFailureCount",
+            "ToleratedFailurePercentage",
+            "ItemBatcher",
+            "Output",
+            "Assign",
+            "Retry",
+            "Catch",
+            "Label",
+        ],
+    }
+}
 
 fn allowed(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
@@ -98,10 +133,6 @@ fn allowed(kind: &str) -> Option<&'static [&'static str]> {
 
 /// Fields of the language Squall does not run yet, refused by name.
 const NOT_YET: &[(&str, &str)] = &[
-    ("Arguments", "JSONata's Arguments"),
-    ("Output", "JSONata's Output"),
-    ("Assign", "variables (Assign)"),
-    ("QueryLanguage", "a state's QueryLanguage"),
     ("ItemReader", "a Map's ItemReader (distributed maps)"),
     ("ResultWriter", "a Map's ResultWriter (distributed maps)"),
     ("Credentials", "a Task's Credentials"),
@@ -129,11 +160,7 @@ impl Parser {
         if top {
             match fields.get("QueryLanguage").map(|q| q.as_str()) {
                 None | Some(Some("JSONPath")) => {}
-                Some(Some("JSONata")) => self.error(
-                    SCHEMA,
-                    "/QueryLanguage",
-                    "QueryLanguage JSONata is not supported by Squall yet; write the machine in JSONPath",
-                ),
+                Some(Some("JSONata")) => self.jsonata = true,
                 Some(_) => self.error(SCHEMA, "/QueryLanguage", "QueryLanguage must be JSONPath or JSONata"),
             }
             if let Some(v) = fields.get("Version").filter(|v| v.as_str() != Some("1.0")) {
@@ -246,9 +273,37 @@ impl Parser {
             return None;
         };
         let before = self.out.len();
+        let jsonata = match f.get("QueryLanguage").map(|q| q.as_str()) {
+            None => self.jsonata,
+            Some(Some("JSONata")) => true,
+            Some(Some("JSONPath")) if self.jsonata => {
+                self.error(
+                    SCHEMA,
+                    &format!("{at}/QueryLanguage"),
+                    "A JSONata state machine cannot have JSONPath states",
+                );
+                false
+            }
+            Some(Some("JSONPath")) => false,
+            Some(_) => {
+                self.error(SCHEMA, &format!("{at}/QueryLanguage"), "QueryLanguage must be JSONPath or JSONata");
+                false
+            }
+        };
+        if jsonata {
+            return self.jsonata_state(name, kind_name, f, at, before);
+        }
         for key in f.keys() {
             if let Some((_, what)) = NOT_YET.iter().find(|(k, _)| k == key) {
                 self.error(SCHEMA, &format!("{at}/{key}"), format!("{what} is not supported by Squall yet"));
+            } else if key == "Assign" {
+                self.error(
+                    SCHEMA,
+                    &format!("{at}/{key}"),
+                    "Variables (Assign) in JSONPath states are not supported by Squall yet: use QueryLanguage JSONata",
+                );
+            } else if key == "Arguments" || key == "Output" {
+                self.error(SCHEMA, &format!("{at}/{key}"), format!("Field '{key}' is only for JSONata states"));
             } else if !COMMON.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
                 self.error(
                     SCHEMA,
@@ -305,7 +360,7 @@ impl Parser {
         let parameters = self.template(f, "Parameters", at);
         let result_selector = self.template(f, "ResultSelector", at);
         let retry = self.retriers(f.get("Retry"), &format!("{at}/Retry"));
-        let catch = self.catchers(f.get("Catch"), &format!("{at}/Catch"));
+        let catch = self.catchers(f.get("Catch"), &format!("{at}/Catch"), false);
         let kind = match kind_name {
             "Pass" => Kind::Pass { result: f.get("Result").cloned() },
             "Task" => {
@@ -353,7 +408,8 @@ impl Parser {
                     }
                 }
                 let default = f.get("Default").and_then(Value::as_str).map(str::to_string);
-                Kind::Choice { choices, default }
+                let io = vec![Io::default(); choices.len()];
+                Kind::Choice { choices, default, io }
             }
             "Wait" => {
                 let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
@@ -434,6 +490,10 @@ impl Parser {
             result_path,
             retry,
             catch,
+            jsonata: false,
+            arguments: None,
+            output: None,
+            assign: None,
         })
     }
 
@@ -495,6 +555,7 @@ impl Parser {
             }
         };
         Some(Kind::Map(Box::new(MapState {
+            items: None,
             distributed,
             items_path,
             item_selector,
@@ -698,7 +759,7 @@ impl Parser {
         out
     }
 
-    fn catchers(&mut self, doc: Option<&Value>, at: &str) -> Vec<Catcher> {
+    fn catchers(&mut self, doc: Option<&Value>, at: &str, jsonata: bool) -> Vec<Catcher> {
         let Some(doc) = doc else { return Vec::new() };
         let Some(list) = doc.as_array() else {
             self.error(SCHEMA, at, "Catch must be an array");
@@ -713,7 +774,9 @@ impl Parser {
             }
             if let Some(map) = c.as_object() {
                 for k in map.keys() {
-                    if !["ErrorEquals", "Next", "ResultPath", "Comment"].contains(&k.as_str()) {
+                    let jsonata_field = ["Output", "Assign"].contains(&k.as_str()) && jsonata;
+                    let path_field = k == "ResultPath" && !jsonata;
+                    if !jsonata_field && !path_field && !["ErrorEquals", "Next", "Comment"].contains(&k.as_str()) {
                         self.error(SCHEMA, &format!("{loc}/{k}"), format!("Field '{k}' is not supported in a catcher"));
                     }
                 }
@@ -735,7 +798,8 @@ impl Parser {
                     None
                 }
             };
-            out.push(Catcher { errors, next: next.to_string(), result_path });
+            let io = Io { output: c.get("Output").cloned(), assign: c.get("Assign").cloned() };
+            out.push(Catcher { errors, next: next.to_string(), result_path, io });
         }
         out
     }
@@ -747,7 +811,7 @@ fn targets(state: &State) -> Vec<(String, String)> {
     if let Some(n) = &state.next {
         out.push(("Next".to_string(), n.clone()));
     }
-    if let Kind::Choice { choices, default } = &state.kind {
+    if let Kind::Choice { choices, default, .. } = &state.kind {
         for (i, (_, next)) in choices.iter().enumerate() {
             out.push((format!("Choices/{i}/Next"), next.clone()));
         }

@@ -63,6 +63,7 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         last_event: 0,
         entered_ms: now,
         index: 0,
+        vars: Default::default(),
     };
     exec.dirty.insert(ROOT.to_string());
     exec.runs.insert(ROOT.to_string(), root);
@@ -125,6 +126,7 @@ pub(super) fn redriven(
         last_event: redriven,
         entered_ms: now,
         index: 0,
+        vars: Default::default(),
     };
     exec.dirty.insert(ROOT.to_string());
     exec.runs.insert(ROOT.to_string(), root);
@@ -149,14 +151,19 @@ pub(super) async fn run(
         exec.now_ms = engine.clock.now_ms();
         let idle = exec.drain_ready(BUDGET);
         if durable {
-            if let Err(e) = store::commit(engine.store.as_ref(), &mut exec, false, &engine.cluster.node, engine.cluster.shared).await {
+            if let Err(e) =
+                store::commit(engine.store.as_ref(), &mut exec, false, &engine.cluster.node, engine.cluster.shared)
+                    .await
+            {
                 // What was written stands; the execution resumes from it after a restart (or,
                 // on a shared store, another server took it over: it runs there).
                 match e {
                     crate::Error::Refused { .. } => {
                         tracing::info!(execution = %arn, "workflows: another server runs this execution now; it stops here")
                     }
-                    e => tracing::error!(execution = %arn, error = %e, "workflows: writing an execution failed; it stops here until the server restarts"),
+                    e => {
+                        tracing::error!(execution = %arn, error = %e, "workflows: writing an execution failed; it stops here until the server restarts")
+                    }
                 }
                 engine.gone(&arn);
                 return;

@@ -37,7 +37,9 @@ pub(crate) enum Letter {
 impl Letter {
     fn execution(&self) -> &str {
         match self {
-            Letter::Stop { execution, .. } | Letter::Token { execution, .. } | Letter::Heartbeat { execution, .. } => execution,
+            Letter::Stop { execution, .. } | Letter::Token { execution, .. } | Letter::Heartbeat { execution, .. } => {
+                execution
+            }
         }
     }
 }
@@ -48,7 +50,8 @@ impl Engine {
         let Some(active) = store::owner(self.store.as_ref(), letter.execution()).await? else { return Ok(false) };
         let id = format!("{:016x}{}", self.clock.now_ms(), uuid::Uuid::new_v4().simple());
         let item = serde_json::to_vec(&letter).expect("a letter serializes");
-        let row = ItemWrite { table: INBOX.into(), pk: active.owner.into_bytes(), sk: id.into_bytes(), item: Some(item) };
+        let row =
+            ItemWrite { table: INBOX.into(), pk: active.owner.into_bytes(), sk: id.into_bytes(), item: Some(item) };
         self.store.write(vec![row]).await?;
         Ok(true)
     }
@@ -77,7 +80,8 @@ impl Engine {
         let me = self.cluster.node.as_bytes();
         let rows = self.store.query(INBOX, me, (Bound::Unbounded, Bound::Unbounded), true, 1000).await?;
         for row in rows {
-            let letter: Letter = serde_json::from_slice(&row.item).map_err(|e| corrupt("a workflows letter".into(), e))?;
+            let letter: Letter =
+                serde_json::from_slice(&row.item).map_err(|e| corrupt("a workflows letter".into(), e))?;
             let msg = match letter {
                 Letter::Stop { execution, error, cause } => {
                     let (tx, _) = oneshot::channel();

@@ -3,14 +3,16 @@
 //! timers) to start once they are written.
 
 use super::run::{Children, Phase, ROOT, Run};
-use crate::definition::{Integration, Kind, Machine, Mode, Number, State, Text, Wait};
+use crate::definition::{Integration, Io, Kind, Machine, Mode, Number, State, Text, Wait};
 use crate::failure::names;
 use crate::history::{self, Event};
 use crate::model::{Execution, Status};
-use crate::{Failure, choice, paths, template};
+use crate::{Failure, choice, jsonata, paths, template};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
+
+mod jsonata_states;
 
 /// What to start once the batch is durable.
 #[derive(Debug)]
@@ -196,7 +198,49 @@ impl Exec {
     }
 
     /// ResultSelector, ResultPath and OutputPath over a result.
-    fn finish_result(&self, run: &Run, state: &State, result: Value) -> Result<Value, Failure> {
+    /// What JSONata expressions of `run`'s state see: `$states.input` (`input`), the context
+    /// object, and `extra` (`result` or `errorOutput`), with the thread's variables.
+    fn bindings<'r>(&self, run: &'r Run, input: &Value, extra: Option<(&str, Value)>) -> jsonata::Bindings<'r> {
+        let mut states = json!({"input": input, "context": self.context(run, None)});
+        if let Some((k, v)) = extra {
+            states[k] = v;
+        }
+        jsonata::Bindings { states, variables: &run.vars }
+    }
+
+    /// A JSONata state's end: its `Output` (default: the result) and its `Assign`, both over
+    /// `$states.result`, the variables set for the states after it.
+    fn finish_jsonata(
+        &mut self,
+        run: &Run,
+        state: &State,
+        result: Value,
+        io: Option<&Io>,
+        key: &str,
+    ) -> Result<Value, Failure> {
+        let (output, assign) = match io {
+            Some(io) => (&io.output, &io.assign),
+            None => (&state.output, &state.assign),
+        };
+        let b = self.bindings(run, &run.input, Some((key, result.clone())));
+        let out = match output {
+            Some(t) => jsonata::template(t, &b)?,
+            None => result,
+        };
+        if let Some(t) = assign {
+            let assigned = jsonata::template(t, &b)?;
+            if let (Some(r), Value::Object(m)) = (self.runs.get_mut(&run.id), assigned) {
+                r.vars.extend(m);
+                self.dirty.insert(run.id.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn finish_result(&mut self, run: &Run, state: &State, result: Value) -> Result<Value, Failure> {
+        if state.jsonata {
+            return self.finish_jsonata(run, state, result, None, "result");
+        }
         let ctx = self.context(run, None);
         let selected = match &state.result_selector {
             Some(t) => template::apply(t, &result, &ctx)?,
@@ -220,6 +264,15 @@ impl Exec {
         match n {
             None => Ok(None),
             Some(Number::Literal(v)) => Ok(Some(*v)),
+            Some(Number::Expr(e)) => {
+                let v = jsonata::evaluate(e, &self.bindings(run, doc, None))?.unwrap_or(Value::Null);
+                v.as_f64().filter(|n| *n >= 0.0).map(Some).ok_or_else(|| {
+                    Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!("{field} must be a non-negative number, not {v}"),
+                    )
+                })
+            }
             Some(Number::Path(p)) => {
                 let v = template::read_any(p, doc, &self.context(run, None))
                     .map_err(|m| Failure::runtime(format!("Invalid path '{p}' for {field}: {}", m.0)))?;
@@ -232,6 +285,9 @@ impl Exec {
 
     fn run_state(&mut self, id: &str, state: &Arc<State>) -> Outcome {
         let run = self.runs[id].clone();
+        if state.jsonata {
+            return self.run_jsonata(id, state, run);
+        }
         let input = self.effective_input(&run, state)?;
         match &state.kind {
             Kind::Pass { result } => {
@@ -243,7 +299,7 @@ impl Exec {
                 let output = self.finish_result(&run, state, produced)?;
                 Ok(Step::Exit { output, next: state.next.clone() })
             }
-            Kind::Choice { choices, default } => {
+            Kind::Choice { choices, default, .. } => {
                 let ctx = self.context(&run, None);
                 for (rule, next) in choices {
                     if choice::holds(rule, &input, &ctx)? {
@@ -275,6 +331,7 @@ impl Exec {
                     match t {
                         None => Ok(None),
                         Some(Text::Literal(s)) => Ok(Some(s.clone())),
+                        Some(Text::Expr(_)) => unreachable!("JSONata states run in run_jsonata"),
                         Some(Text::Path(p)) if crate::intrinsics::is_intrinsic(p) => {
                             let v = crate::intrinsics::evaluate(p, &|q| {
                                 template::read_any(q, &input, &ctx).map_err(|m| Failure::runtime(m.0))
@@ -308,6 +365,7 @@ impl Exec {
                         self.now_ms + s * 1000
                     }
                     Wait::Timestamp(t) => timestamp_ms(t)?,
+                    Wait::SecondsExpr(_) | Wait::TimestampExpr(_) => unreachable!("JSONata states run in run_jsonata"),
                     Wait::TimestampPath(p) => {
                         let v = template::read_any(p, &input, &ctx).map_err(|m| Failure::runtime(m.0))?;
                         timestamp_ms(v.as_str().unwrap_or_default())?
@@ -333,71 +391,9 @@ impl Exec {
                     Some(t) => template::apply(t, &input, &ctx)?,
                     None => input.clone(),
                 };
-                if token.is_some() && !contains_token(&payload, token.as_deref().unwrap_or_default()) {
-                    return Err(Failure::runtime(
-                        "The Parameters of a .waitForTaskToken task must pass the task token ($$.Task.Token) on"
-                            .to_string(),
-                    ));
-                }
                 let timeout = self.number(&task.timeout, &input, &run, "TimeoutSecondsPath")?;
                 let heartbeat = self.number(&task.heartbeat, &input, &run, "HeartbeatSecondsPath")?;
-                let (resource_type, resource) = task.resource.kind();
-                match &task.resource.integration {
-                    Integration::Function(_) => {
-                        let (text, details) = history::payload(&payload);
-                        let mut d = json!({"resource": task.resource.arn, "input": text, "inputDetails": details});
-                        if let Some(t) = timeout {
-                            d["timeoutInSeconds"] = json!(t as u64);
-                        }
-                        self.emit(
-                            id,
-                            history::with("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d),
-                        );
-                        self.emit(id, history::plain("LambdaFunctionStarted"));
-                    }
-                    _ => {
-                        let mut d = json!({
-                            "resourceType": resource_type,
-                            "resource": resource,
-                            "region": self.region,
-                            "parameters": serde_json::to_string(&payload).unwrap_or_default(),
-                        });
-                        if let Some(t) = timeout {
-                            d["timeoutInSeconds"] = json!(t as u64);
-                        }
-                        if let Some(h) = heartbeat {
-                            d["heartbeatInSeconds"] = json!(h as u64);
-                        }
-                        self.emit(id, history::with("TaskScheduled", "taskScheduledEventDetails", d));
-                        self.emit(
-                            id,
-                            history::with(
-                                "TaskStarted",
-                                "taskStartedEventDetails",
-                                json!({"resourceType": resource_type, "resource": resource}),
-                            ),
-                        );
-                    }
-                }
-                let deadline_ms = timeout.map(|t| self.now_ms + (t * 1000.0) as u64);
-                let heartbeat_ms = heartbeat.map(|h| (h * 1000.0) as u64);
-                let heartbeat_due_ms = heartbeat_ms.map(|h| self.now_ms + h);
-                let r = self.runs.get_mut(id).expect("present");
-                r.phase = Phase::Task {
-                    nonce,
-                    deadline_ms,
-                    heartbeat_ms,
-                    heartbeat_due_ms,
-                    token: token.is_some(),
-                    invoked: false,
-                };
-                self.dirty.insert(id.to_string());
-                for due_ms in [deadline_ms, heartbeat_due_ms].into_iter().flatten() {
-                    self.effects.push(Effect::Timer { run: id.to_string(), nonce, due_ms });
-                }
-                let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
-                self.effects.push(Effect::Invoke { run: id.to_string(), nonce, call });
-                Ok(Step::Pending)
+                self.start_task(id, task, payload, token, timeout, heartbeat)
             }
             Kind::Parallel { branches } => {
                 let payload = match &state.parameters {
@@ -481,6 +477,72 @@ impl Exec {
         }
     }
 
+    /// Starts a Task's call with `payload`: its events, its phase, its timers and the call.
+    fn start_task(
+        &mut self,
+        id: &str,
+        task: &crate::definition::Task,
+        payload: Value,
+        token: Option<String>,
+        timeout: Option<f64>,
+        heartbeat: Option<f64>,
+    ) -> Outcome {
+        let nonce = self.next_event;
+        if token.is_some() && !contains_token(&payload, token.as_deref().unwrap_or_default()) {
+            return Err(Failure::runtime(
+                "The Parameters of a .waitForTaskToken task must pass the task token ($$.Task.Token) on".to_string(),
+            ));
+        }
+        let (resource_type, resource) = task.resource.kind();
+        match &task.resource.integration {
+            Integration::Function(_) => {
+                let (text, details) = history::payload(&payload);
+                let mut d = json!({"resource": task.resource.arn, "input": text, "inputDetails": details});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t as u64);
+                }
+                self.emit(id, history::with("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d));
+                self.emit(id, history::plain("LambdaFunctionStarted"));
+            }
+            _ => {
+                let mut d = json!({
+                    "resourceType": resource_type,
+                    "resource": resource,
+                    "region": self.region,
+                    "parameters": serde_json::to_string(&payload).unwrap_or_default(),
+                });
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t as u64);
+                }
+                if let Some(h) = heartbeat {
+                    d["heartbeatInSeconds"] = json!(h as u64);
+                }
+                self.emit(id, history::with("TaskScheduled", "taskScheduledEventDetails", d));
+                self.emit(
+                    id,
+                    history::with(
+                        "TaskStarted",
+                        "taskStartedEventDetails",
+                        json!({"resourceType": resource_type, "resource": resource}),
+                    ),
+                );
+            }
+        }
+        let deadline_ms = timeout.map(|t| self.now_ms + (t * 1000.0) as u64);
+        let heartbeat_ms = heartbeat.map(|h| (h * 1000.0) as u64);
+        let heartbeat_due_ms = heartbeat_ms.map(|h| self.now_ms + h);
+        let r = self.runs.get_mut(id).expect("present");
+        r.phase =
+            Phase::Task { nonce, deadline_ms, heartbeat_ms, heartbeat_due_ms, token: token.is_some(), invoked: false };
+        self.dirty.insert(id.to_string());
+        for due_ms in [deadline_ms, heartbeat_due_ms].into_iter().flatten() {
+            self.effects.push(Effect::Timer { run: id.to_string(), nonce, due_ms });
+        }
+        let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
+        self.effects.push(Effect::Invoke { run: id.to_string(), nonce, call });
+        Ok(Step::Pending)
+    }
+
     /// Starts a Parallel's branches or a Map's iterations.
     fn fork(&mut self, id: &str, map: bool, inputs: Vec<Value>, concurrency: usize, tolerated: Option<usize>) {
         let children = Children {
@@ -527,6 +589,8 @@ impl Exec {
                 last_event: parent.last_event,
                 entered_ms: self.now_ms,
                 index,
+                // Inner threads read the outer variables; what they assign stays inside.
+                vars: parent.vars.clone(),
             };
             started.push(child);
         }
@@ -597,6 +661,14 @@ impl Exec {
             }
             if let Some(c) = state.catch.iter().find(|c| crate::definition::matches(&c.errors, &failure)) {
                 let run = self.runs[id].clone();
+                if state.jsonata {
+                    let error_output = json!({"Error": failure.error, "Cause": failure.cause});
+                    match self.finish_jsonata(&run, state, error_output, Some(&c.io), "errorOutput") {
+                        Ok(output) => self.exit(id, state, output, Some(c.next.clone())),
+                        Err(f) => self.run_failed(id, f),
+                    }
+                    return;
+                }
                 let error_output = json!({"Error": failure.error, "Cause": failure.cause});
                 let output = match &c.result_path {
                     None => Ok(run.input.clone()),

@@ -30,6 +30,9 @@ pub struct Run {
     pub entered_ms: u64,
     /// A Map iteration's index, or a Parallel branch's.
     pub index: usize,
+    /// The variables this thread sees (`Assign`): its own and those it started with.
+    #[serde(default)]
+    pub vars: serde_json::Map<String, Value>,
 }
 
 /// What a run is doing.

@@ -39,7 +39,12 @@ pub(crate) struct Active {
 
 impl Active {
     pub(crate) fn new(machine: &str, name: &str, owner: &str) -> Active {
-        Active { machine: machine.into(), name: name.into(), owner: owner.into(), epoch: uuid::Uuid::new_v4().to_string() }
+        Active {
+            machine: machine.into(),
+            name: name.into(),
+            owner: owner.into(),
+            epoch: uuid::Uuid::new_v4().to_string(),
+        }
     }
 }
 
@@ -48,12 +53,23 @@ pub(crate) fn active_row(arn: &str, active: Option<&Active>) -> ItemWrite {
 }
 
 pub(crate) fn active_expect(arn: &str, active: &Active) -> squall_storage::ItemExpect {
-    squall_storage::ItemExpect { table: ACTIVE.into(), pk: Vec::new(), sk: arn.as_bytes().to_vec(), item: Some(json(active)) }
+    squall_storage::ItemExpect {
+        table: ACTIVE.into(),
+        pk: Vec::new(),
+        sk: arn.as_bytes().to_vec(),
+        item: Some(json(active)),
+    }
 }
 
 /// Writes what the batch changed: events, runs, the record (and, when it starts or ends,
 /// its entry in `active`, naming `owner`).
-pub(crate) async fn commit(store: &dyn TableStore, exec: &mut Exec, first: bool, owner: &str, shared: bool) -> Result<()> {
+pub(crate) async fn commit(
+    store: &dyn TableStore,
+    exec: &mut Exec,
+    first: bool,
+    owner: &str,
+    shared: bool,
+) -> Result<()> {
     if exec.events.is_empty() && exec.dirty.is_empty() && !exec.record_dirty {
         return Ok(());
     }

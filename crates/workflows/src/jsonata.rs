@@ -1,0 +1,239 @@
+//! JSONata, the other query language of the States language (`QueryLanguage: JSONata`):
+//! `{% … %}` expressions in a state's fields, evaluated by the `jsonata-rs` crate with
+//! `$states` (the state's input, a Task's result, a caught error, the context object) and
+//! the workflow's variables bound, plus the functions Step Functions adds (`$partition`,
+//! `$range`, `$hash`, `$random`, `$uuid`, `$parse`).
+
+use crate::Failure;
+use crate::failure::names;
+use bumpalo::Bump;
+use jsonata_rs::{ArrayFlags, FunctionContext, JsonAta, Value as J};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The expression inside a `{% … %}` string, if it is one.
+pub fn expression(text: &str) -> Option<&str> {
+    text.trim().strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
+}
+
+/// Whether an expression parses (for definitions' checks); why not.
+pub fn check(expr: &str) -> Result<(), String> {
+    let arena = Bump::new();
+    JsonAta::new(expr, &arena).map(|_| ()).map_err(|e| format!("The JSONata expression '{expr}' is invalid: {e}"))
+}
+
+/// What expressions see: `$states` and the variables.
+pub struct Bindings<'v> {
+    pub states: Value,
+    pub variables: &'v Map<String, Value>,
+}
+
+fn failure(expr: &str, why: impl std::fmt::Display) -> Failure {
+    Failure::new(
+        names::QUERY_EVALUATION_ERROR,
+        format!("An error occurred while evaluating the JSONata expression '{expr}': {why}"),
+    )
+}
+
+/// Evaluates one expression; `None` when it is undefined (no value).
+pub fn evaluate(expr: &str, b: &Bindings<'_>) -> Result<Option<Value>, Failure> {
+    let arena = Bump::new();
+    let jsonata = JsonAta::new(expr, &arena).map_err(|e| failure(expr, e))?;
+    jsonata.register_function("partition", 2, partition);
+    jsonata.register_function("range", 3, range);
+    jsonata.register_function("hash", 2, hash);
+    jsonata.register_function("random", 1, random);
+    jsonata.register_function("parse", 1, parse);
+    let mut bindings: HashMap<&str, &Value> = HashMap::new();
+    bindings.insert("states", &b.states);
+    for (k, v) in b.variables {
+        bindings.insert(k.as_str(), v);
+    }
+    let result = jsonata.evaluate(None, Some(&bindings)).map_err(|e| failure(expr, e))?;
+    if result.is_undefined() {
+        return Ok(None);
+    }
+    if result.is_function() {
+        return Err(failure(expr, "it evaluates to a function"));
+    }
+    serde_json::from_str(&result.serialize(false)).map(Some).map_err(|e| failure(expr, e))
+}
+
+/// A JSONata template: `{% … %}` strings evaluated, objects and arrays walked (a field whose
+/// expression is undefined is left out), everything else as written.
+pub fn template(value: &Value, b: &Bindings<'_>) -> Result<Value, Failure> {
+    Ok(walk(value, b)?.unwrap_or(Value::Null))
+}
+
+fn walk(value: &Value, b: &Bindings<'_>) -> Result<Option<Value>, Failure> {
+    match value {
+        Value::String(s) => match expression(s) {
+            Some(e) => evaluate(e, b),
+            None => Ok(Some(value.clone())),
+        },
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                if let Some(v) = walk(v, b)? {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Ok(Some(Value::Object(out)))
+        }
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for v in a {
+                out.push(walk(v, b)?.unwrap_or(Value::Null));
+            }
+            Ok(Some(Value::Array(out)))
+        }
+        other => Ok(Some(other.clone())),
+    }
+}
+
+/// Every `{% … %}` of a template that does not parse, with its location.
+pub fn problems(value: &Value, location: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect(value, location, &mut out);
+    out
+}
+
+fn collect(value: &Value, location: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) => {
+            if let Some(e) = expression(s)
+                && let Err(why) = check(e)
+            {
+                out.push((location.to_string(), why));
+            }
+        }
+        Value::Object(m) => m.iter().for_each(|(k, v)| collect(v, &format!("{location}/{k}"), out)),
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| collect(v, &format!("{location}/{i}"), out)),
+        _ => {}
+    }
+}
+
+fn to_j<'a>(arena: &'a Bump, v: &Value) -> &'a J<'a> {
+    match v {
+        Value::Null => J::null(arena),
+        Value::Bool(b) => J::bool(*b),
+        Value::Number(n) => J::number(arena, n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => J::string(arena, s),
+        Value::Array(a) => {
+            let out = J::array_with_capacity(arena, a.len(), ArrayFlags::empty());
+            for x in a {
+                out.push(to_j(arena, x));
+            }
+            out
+        }
+        Value::Object(m) => {
+            let out = J::object_with_capacity(arena, m.len());
+            for (k, x) in m {
+                out.insert(k, to_j(arena, x));
+            }
+            out
+        }
+    }
+}
+
+fn from_j<'a>(v: &'a J<'a>) -> Value {
+    serde_json::from_str(&v.serialize(false)).unwrap_or(Value::Null)
+}
+
+type Answer<'a> = jsonata_rs::Result<&'a J<'a>>;
+
+fn bad<'a>(context: &FunctionContext<'a, '_>, why: &str) -> Answer<'a> {
+    Err(jsonata_rs::Error::D3137Error(format!("${}: {why}", context.name)))
+}
+
+/// `$partition(array, size)`: the array in chunks of `size`.
+fn partition<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
+    let (Some(a), Some(n)) = (args.first(), args.get(1)) else { return bad(&context, "needs an array and a size") };
+    if !a.is_array() || !n.is_number() || n.as_f64() < 1.0 {
+        return bad(&context, "needs an array and a size of at least 1");
+    }
+    let items: Vec<Value> = match from_j(a) {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    };
+    let chunks: Vec<Value> = items.chunks(n.as_usize()).map(|c| Value::Array(c.to_vec())).collect();
+    Ok(to_j(context.arena, &Value::Array(chunks)))
+}
+
+/// `$range(start, end, step)`: integers from start to end inclusive.
+fn range<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
+    let nums: Vec<f64> = args.iter().filter(|a| a.is_number()).map(|a| a.as_f64()).collect();
+    let [start, end, step] = nums[..] else { return bad(&context, "needs a start, an end and a step") };
+    if step == 0.0 || ((end - start) / step) > 1000.0 {
+        return bad(&context, "the step must not be 0 and the range at most 1000 items");
+    }
+    let mut out = Vec::new();
+    let mut x = start;
+    while (step > 0.0 && x <= end) || (step < 0.0 && x >= end) {
+        out.push(serde_json::json!(x as i64));
+        x += step;
+    }
+    Ok(to_j(context.arena, &Value::Array(out)))
+}
+
+/// `$hash(value, algorithm)`: as States.Hash.
+fn hash<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
+    let (Some(v), Some(alg)) = (args.first(), args.get(1)) else {
+        return bad(&context, "needs a value and an algorithm");
+    };
+    let data = match from_j(v) {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    let call = format!("States.Hash('{}', '{}')", data.replace('\\', "\\\\").replace('\'', "\\'"), alg.as_str());
+    match crate::intrinsics::evaluate(&call, &|_| Ok(Value::Null)) {
+        Ok(Value::String(h)) => Ok(J::string(context.arena, &h)),
+        Ok(_) => bad(&context, "no digest"),
+        Err(f) => bad(&context, &f.cause),
+    }
+}
+
+/// `$random([seed])`: a number in [0, 1).
+fn random<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
+    let call = match args.first().filter(|a| a.is_number()) {
+        Some(seed) => format!("States.MathRandom(0, 1000000000, {})", seed.as_f64() as i64),
+        None => "States.MathRandom(0, 1000000000)".to_string(),
+    };
+    match crate::intrinsics::evaluate(&call, &|_| Ok(Value::Null)) {
+        Ok(n) => Ok(J::number(context.arena, n.as_f64().unwrap_or(0.0) / 1_000_000_000.0)),
+        Err(f) => bad(&context, &f.cause),
+    }
+}
+
+/// `$parse(text)`: JSON text as its value.
+fn parse<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
+    let Some(text) = args.first().filter(|a| a.is_string()) else { return bad(&context, "needs a string") };
+    match serde_json::from_str::<Value>(&text.as_str()) {
+        Ok(v) => Ok(to_j(context.arena, &v)),
+        Err(e) => bad(&context, &format!("not JSON: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expressions_see_states_and_variables() {
+        let vars: Map<String, Value> = [("limit".to_string(), json!(3))].into_iter().collect();
+        let b = Bindings { states: json!({"input": {"items": [1, 2, 3, 4], "name": "ada"}}), variables: &vars };
+        assert_eq!(evaluate("$states.input.name", &b).unwrap(), Some(json!("ada")));
+        assert_eq!(evaluate("$count($states.input.items) > $limit", &b).unwrap(), Some(json!(true)));
+        assert_eq!(evaluate("$partition($states.input.items, 3)", &b).unwrap(), Some(json!([[1, 2, 3], [4]])));
+        assert_eq!(evaluate("$range(1, 9, 4)", &b).unwrap(), Some(json!([1, 5, 9])));
+        assert_eq!(evaluate("$parse('{\"a\": 1}').a", &b).unwrap(), Some(json!(1)));
+        assert_eq!(evaluate("$hash('Data', 'SHA-1')", &b).unwrap().unwrap().as_str().unwrap().len(), 40);
+        assert_eq!(evaluate("$states.input.nothing", &b).unwrap(), None);
+        let t =
+            json!({"greeting": "{% 'Hello, ' & $states.input.name %}", "n": 1, "gone": "{% $states.input.nothing %}"});
+        assert_eq!(template(&t, &b).unwrap(), json!({"greeting": "Hello, ada", "n": 1}));
+        assert_eq!(evaluate("$states.input.(", &b).unwrap_err().error, "States.QueryEvaluationError");
+        assert!(check("1 +").is_err());
+    }
+}
