@@ -160,12 +160,17 @@ check(out["flag"] == {"item": {"id": {"S": "go"}}} and out["before"] == "ok", "i
 types = [x["type"] for x in sfn.get_execution_history(executionArn=e, maxResults=1000)["events"]]
 check("ExecutionRedriven" in types and types.count("PassStateEntered") == 1 and types.count("ExecutionFailed") == 1,
       "its history goes on: ExecutionRedriven, the Pass state not run again", types)
+listed = [x["executionArn"] for x in sfn.list_executions(stateMachineArn=m, redriveFilter="REDRIVEN")["executions"]]
+check(listed == [e], "list_executions with redriveFilter REDRIVEN", listed)
+check(sfn.list_executions(stateMachineArn=m, redriveFilter="NOT_REDRIVEN")["executions"] == [], "and NOT_REDRIVEN")
+plain = sfn.test_state(definition=json.dumps({"Type": "Pass", "Next": "X"}), roleArn=role, input="{}")
+check("inspectionData" not in plain or not plain["inspectionData"], "INFO shows no data-flow steps", plain)
 refused("ExecutionNotRedrivable", "redriving a SUCCEEDED execution", sfn.redrive_execution, executionArn=e)
 
 # --- TestState -------------------------------------------------------------------------------------
 t = sfn.test_state(definition=json.dumps({"Type": "Pass", "InputPath": "$.a", "Parameters": {"v.$": "$.b"},
                                           "ResultPath": "$.r", "OutputPath": "$.r", "Next": "After"}),
-                   roleArn=role, input=json.dumps({"a": {"b": 7}}), inspectionLevel="INFO")
+                   roleArn=role, input=json.dumps({"a": {"b": 7}}), inspectionLevel="DEBUG")
 check(t["status"] == "SUCCEEDED" and json.loads(t["output"]) == {"v": 7} and t["nextState"] == "After", "test_state of a Pass state", t)
 i = t["inspectionData"]
 check(json.loads(i["afterInputPath"]) == {"b": 7} and json.loads(i["afterParameters"]) == {"v": 7}

@@ -196,7 +196,8 @@ pub(crate) fn event(stored: &Value, data: bool) -> Value {
 }
 
 /// TestState's answer.
-pub(crate) fn test_state(o: &TestOutcome) -> Value {
+/// TestState's answer (`steps`: with each step of the data flow, as DEBUG shows them).
+pub(crate) fn test_state(o: &TestOutcome, steps: bool) -> Value {
     let text = |v: &Option<Value>| v.as_ref().map(|v| json!(serde_json::to_string(v).unwrap_or_default()));
     let mut inspection = serde_json::Map::new();
     let i = &o.inspection;
@@ -212,7 +213,10 @@ pub(crate) fn test_state(o: &TestOutcome) -> Value {
             inspection.insert(key.into(), v);
         }
     }
-    let mut out = json!({"status": o.status, "inspectionData": inspection});
+    let mut out = json!({"status": o.status});
+    if steps {
+        out["inspectionData"] = Value::Object(inspection);
+    }
     if let Some(v) = text(&o.output) {
         out["output"] = v;
     }

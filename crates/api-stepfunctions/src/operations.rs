@@ -90,12 +90,11 @@ fn members(op: &str) -> Option<&'static [&'static str]> {
         "DescribeStateMachineAlias" | "DeleteStateMachineAlias" => &["stateMachineAliasArn"],
         "UpdateStateMachineAlias" => &["stateMachineAliasArn", "description", "routingConfiguration"],
         "ListStateMachineAliases" => &["stateMachineArn", "maxResults", "nextToken"],
-        "StartExecution" | "StartSyncExecution" => &["stateMachineArn", "name", "input", "traceHeader", "includedData"],
+        "StartExecution" => &["stateMachineArn", "name", "input", "traceHeader"],
+        "StartSyncExecution" => &["stateMachineArn", "name", "input", "traceHeader", "includedData"],
         "DescribeExecution" => &["executionArn", "includedData"],
         "DescribeStateMachineForExecution" => &["executionArn", "includedData"],
-        "ListExecutions" => {
-            &["stateMachineArn", "statusFilter", "maxResults", "nextToken", "redriveFilter", "mapRunArn"]
-        }
+        "ListExecutions" => &["stateMachineArn", "statusFilter", "maxResults", "nextToken", "redriveFilter"],
         "StopExecution" => &["executionArn", "error", "cause"],
         "RedriveExecution" => &["executionArn", "clientToken"],
         "GetExecutionHistory" => &["executionArn", "maxResults", "reverseOrder", "nextToken", "includeExecutionData"],
@@ -219,15 +218,20 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             out
         }
         "DescribeStateMachine" => {
-            data(&input)?;
+            let data = data(&input)?;
             let arn = input.required("stateMachineArn")?;
-            match squall_workflows::names::qualified(arn) {
+            let mut out = match squall_workflows::names::qualified(arn) {
                 Some((_, Some(_))) => {
                     let (machine, version) = wf.describe_version(arn).map_err(error)?;
                     encode::version(&machine, &version)
                 }
                 _ => encode::machine(&wf.describe_machine(arn).map_err(error)?),
+            };
+            // METADATA_ONLY: without the definition.
+            if !data && let Some(m) = out.as_object_mut() {
+                m.remove("definition");
             }
+            out
         }
         "PublishStateMachineVersion" => {
             let v = wf
@@ -359,7 +363,17 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 )
                 .await
                 .map_err(error)?;
-            encode::sync_execution(&done)
+            let mut out = encode::sync_execution(&done);
+            if !data(&input)? {
+                for key in ["input", "output"] {
+                    out.as_object_mut().map(|m| m.remove(key));
+                }
+                out["inputDetails"] = json!({"included": false});
+                if done.output.is_some() {
+                    out["outputDetails"] = json!({"included": false});
+                }
+            }
+            out
         }
         "DescribeExecution" => {
             let data = data(&input)?;
@@ -373,7 +387,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
             out
         }
         "DescribeStateMachineForExecution" => {
-            data(&input)?;
+            let with_definition = data(&input)?;
             let e = wf.describe_execution(input.required("executionArn")?).await.map_err(error)?;
             // The definition the execution runs, with the machine's other settings if it
             // still exists.
@@ -391,16 +405,30 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 out["tracingConfiguration"] = json!({"enabled": m.tracing});
                 out["updateDate"] = encode::time(m.updated_ms.unwrap_or(m.created_ms));
             }
+            if !with_definition && let Some(m) = out.as_object_mut() {
+                m.remove("definition");
+            }
             out
         }
         "ListExecutions" => {
+            // A redrive starts at once here, so no execution is ever PENDING_REDRIVE.
+            let pending = input.str("statusFilter")? == Some("PENDING_REDRIVE");
             let status = match input.str("statusFilter")? {
-                None => None,
+                None | Some("PENDING_REDRIVE") => None,
                 Some(s) => Some(Status::parse(s).ok_or_else(|| {
                     validation(format!("statusFilter must be RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE, not {s}"))
                 })?),
             };
-            let all = wf.list_executions(input.required("stateMachineArn")?, status).await.map_err(error)?;
+            let redriven = match input.str("redriveFilter")? {
+                None => None,
+                Some("REDRIVEN") => Some(true),
+                Some("NOT_REDRIVEN") => Some(false),
+                Some(other) => {
+                    return Err(validation(format!("redriveFilter must be REDRIVEN or NOT_REDRIVEN, not {other}")));
+                }
+            };
+            let mut all = wf.list_executions(input.required("stateMachineArn")?, status).await.map_err(error)?;
+            all.retain(|e| !pending && redriven.is_none_or(|r| (e.redrive_count > 0) == r));
             let keyed = all
                 .iter()
                 .map(|e| (format!("{:020}:{}", u64::MAX - e.start_ms, e.name), encode::execution_item(e)))
@@ -421,16 +449,20 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
         "GetExecutionHistory" => history(wf, &input).await?,
         "RedriveExecution" => {
-            let at = wf.redrive_execution(input.required("executionArn")?).await.map_err(error)?;
+            let token = input.str("clientToken")?.map(str::to_string);
+            let at = wf.redrive_execution(input.required("executionArn")?, token).await.map_err(error)?;
             json!({"redriveDate": encode::time(at)})
         }
         "TestState" => {
-            match input.str("inspectionLevel")? {
-                None | Some("INFO") | Some("DEBUG") | Some("TRACE") => {}
+            // DEBUG shows each step of the data flow; TRACE adds an HTTP Task's request and
+            // response, and there are no HTTP Tasks here, so it shows what DEBUG does.
+            let steps = match input.str("inspectionLevel")? {
+                None | Some("INFO") => false,
+                Some("DEBUG") | Some("TRACE") => true,
                 Some(other) => {
                     return Err(validation(format!("inspectionLevel must be INFO, DEBUG or TRACE, not {other}")));
                 }
-            }
+            };
             if input.get("variables").is_some() {
                 return Err(validation("TestState: variables are not supported by Squall yet."));
             }
@@ -439,7 +471,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                 .test_state(input.required("definition")?, role, input.str("input")?.unwrap_or("{}"))
                 .await
                 .map_err(error)?;
-            encode::test_state(&outcome)
+            encode::test_state(&outcome, steps)
         }
         "SendTaskSuccess" => {
             let output = input.required("output")?;

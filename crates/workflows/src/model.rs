@@ -106,6 +106,9 @@ pub struct Execution {
     pub redrive_count: u32,
     #[serde(default)]
     pub redrive_ms: Option<u64>,
+    /// The `clientToken` of the last redrive: the same request again answers it again.
+    #[serde(default)]
+    pub redrive_token: Option<String>,
     /// Where a redrive goes on from: the state the machine's own thread was in when it
     /// failed, and that state's input.
     #[serde(default)]

@@ -384,6 +384,7 @@ impl Workflows {
             alias_arn: target.alias_arn.clone(),
             redrive_count: 0,
             redrive_ms: None,
+            redrive_token: None,
             redrive_from: None,
             kind: entry.record.kind,
             status: Status::Running,
@@ -479,8 +480,14 @@ impl Workflows {
 
     /// RedriveExecution: a STANDARD execution that failed, timed out or was stopped in the
     /// last 14 days goes on from the state it was in (a Parallel or Map state runs whole again).
-    pub async fn redrive_execution(&self, arn: &str) -> Result<u64> {
-        let record = self.describe_execution(arn).await?;
+    pub async fn redrive_execution(&self, arn: &str, client_token: Option<String>) -> Result<u64> {
+        let mut record = self.describe_execution(arn).await?;
+        if let (Some(t), Some(at)) = (&client_token, record.redrive_ms)
+            && record.redrive_token.as_ref() == Some(t)
+        {
+            return Ok(at);
+        }
+        record.redrive_token = client_token;
         if let Some(why) = not_redrivable(&record, self.clock.now_ms()) {
             return Err(Error::refused("ExecutionNotRedrivable", format!("Execution {arn} cannot be redriven: {why}")));
         }
