@@ -493,3 +493,38 @@ async fn jsonata_states_with_arguments_output_assign_and_conditions() {
     );
     assert_eq!(diags[0].location, "/States/P/Output");
 }
+
+#[tokio::test]
+async fn timeouts_on_the_clock() {
+    let w = world().await;
+    // The machine's TimeoutSeconds: TIMED_OUT with States.Timeout.
+    let m = w
+        .machine("slow", json!({"TimeoutSeconds": 60, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}))
+        .await;
+    let e = w.start(&m, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(Duration::from_secs(61)).unwrap();
+    let timed_out = w.finished(&e).await;
+    assert_eq!(timed_out.status, Status::TimedOut);
+    assert_eq!(timed_out.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(w.types(&e).await.last().unwrap(), "ExecutionTimedOut");
+
+    // A Task's TimeoutSeconds: States.Timeout, which a Catch takes.
+    let m = w
+        .machine(
+            "waiting-task",
+            json!({"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 30,
+                      "Parameters": {"FunctionName": "token", "Payload": {"t.$": "$$.Task.Token"}},
+                      "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.late", "Next": "Late"}], "End": true},
+                "Late": {"Type": "Pass", "End": true}}}),
+        )
+        .await;
+    let e = w.start(&m, json!({})).await;
+    wait_for(|| w.functions.calls.lock().unwrap().iter().any(|(f, _)| f == "token")).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(Duration::from_secs(31)).unwrap();
+    let done = w.finished(&e).await;
+    assert_eq!(output(&done)["late"]["Error"], "States.Timeout");
+    assert!(w.types(&e).await.contains(&"TaskTimedOut".to_string()));
+}
