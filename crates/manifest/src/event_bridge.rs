@@ -144,6 +144,7 @@ impl Cx<'_> {
                 dead_letter_arn,
                 retry,
                 message_group_id: None,
+                role_arn: None,
             }],
             name: rule_name,
             description,

@@ -27,6 +27,7 @@ mod resource_policies;
 mod resources;
 mod scheduler_resources;
 mod schedules;
+mod step_functions;
 mod topics;
 mod variables;
 
@@ -39,6 +40,7 @@ pub use queues::QueueResource;
 pub use resources::TableResource;
 pub use scheduler_resources::{ScheduleResource, ScheduleTarget, deployment_group};
 pub use schedules::{RuleResource, RuleTarget, rule_name};
+pub use step_functions::{MadeRole, StateMachineResource, state_machine_arn};
 pub use topics::{SubscriptionResource, TopicResource};
 pub use variables::{Inputs, ReadOutput, ReadSsm, Stored};
 
@@ -112,6 +114,10 @@ pub struct Manifest {
     pub event_buses: Vec<String>,
     /// `AWS::Scheduler::ScheduleGroup` resources: the service's own groups.
     pub schedule_groups: Vec<String>,
+    /// State machines: `AWS::StepFunctions::StateMachine` resources, then
+    /// `stepFunctions.stateMachines` (the serverless-step-functions plugin's shape); created
+    /// or updated on deploy after the functions, deleted when the manifest drops them.
+    pub state_machines: Vec<StateMachineResource>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

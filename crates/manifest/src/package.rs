@@ -55,6 +55,7 @@ const QUIET: &[&str] = &[
     "serverless-esbuild",
     "serverless-plugin-typescript",
     "serverless-wsgi",
+    "serverless-step-functions",
 ];
 
 impl Cx<'_> {

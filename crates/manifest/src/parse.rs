@@ -63,6 +63,7 @@ pub fn parse_with(
         schedules: vec![],
         event_buses: vec![],
         schedule_groups: vec![],
+        state_machines: vec![],
         layer_ids: Default::default(),
     };
     let root: Value = match serde_norway::from_str(text) {
@@ -176,6 +177,8 @@ pub(crate) struct Cx<'f> {
     pub(crate) event_buses: Vec<String>,
     /// `AWS::Scheduler::ScheduleGroup` resources' names.
     pub(crate) schedule_groups: Vec<String>,
+    /// State machines from resources and `stepFunctions`, in manifest order.
+    pub(crate) state_machines: Vec<crate::StateMachineResource>,
     /// The logical ids of the service's layers (`<Key>LambdaLayer`), to their keys.
     pub(crate) layer_ids: BTreeMap<String, String>,
 }
@@ -342,6 +345,7 @@ impl Cx<'_> {
         let mut plugins = crate::Plugins::default();
         let mut package = crate::PackageSpec::default();
         let mut layers = Vec::new();
+        let mut step_functions = None;
         self.layer_ids = crate::layers::layer_ids(root.get("layers"));
         // Resources first: environment values anywhere may refer to them.
         let mut tables = Vec::new();
@@ -366,6 +370,7 @@ impl Cx<'_> {
         self.stack = stack.clone().unwrap_or_default();
         if let Some(stack) = stack.as_deref().filter(|n| ServiceName::new(*n).is_ok()) {
             self.function_refs(stack, root.get("functions"));
+            self.state_machine_refs(stack, root.get("stepFunctions"));
             if let Some(res) = root.get("resources") {
                 (tables, queues) = self.resources(stack, res);
             }
@@ -388,6 +393,7 @@ impl Cx<'_> {
                 "frameworkVersion" => {}
                 "provider" => provider = self.provider(v),
                 "functions" => functions = Some(v),
+                "stepFunctions" => step_functions = Some(v),
                 "custom" => build = self.custom(v),
                 "plugins" => plugins = self.plugins(v, root.get("custom")),
                 "package" => package = self.package(&["package"], v),
@@ -413,6 +419,10 @@ impl Cx<'_> {
             Some(f) => self.functions(&stack, &provider, f),
             None => vec![],
         };
+        if let Some(v) = step_functions {
+            let keys: Vec<&str> = functions.iter().map(|f| f.key.as_str()).collect();
+            self.step_functions(stack.as_str(), &provider.tags, &keys, v);
+        }
         // A function's permissions become statements of its policy on deploy: it must be
         // one this service deploys.
         let outside: Vec<(String, String)> = self
@@ -465,6 +475,7 @@ impl Cx<'_> {
             schedules: std::mem::take(&mut self.schedules),
             event_buses: std::mem::take(&mut self.event_buses),
             schedule_groups: std::mem::take(&mut self.schedule_groups),
+            state_machines: std::mem::take(&mut self.state_machines),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })

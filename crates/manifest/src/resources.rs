@@ -1,7 +1,7 @@
 //! `resources.Resources`: the CloudFormation resources Squall creates on deploy
 //! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`, `AWS::SNS::Topic`,
-//! `AWS::SNS::Subscription`, `AWS::S3::Bucket`), and `Ref` / `Fn::GetAtt` to them, to the
-//! service's functions and to the buckets `s3` events create.
+//! `AWS::SNS::Subscription`, `AWS::S3::Bucket`...), and `Ref` / `Fn::GetAtt` to them, to the
+//! service's functions and state machines and to the buckets `s3` events create.
 //!
 //! Two passes: the first names every resource (so references resolve in any order), the
 //! second reads their properties.
@@ -183,6 +183,12 @@ impl Cx<'_> {
                     let arn = format!("arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}");
                     Target::plain("AWS::Scheduler::Schedule", name, [("Arn", arn)])
                 }
+                Some("AWS::StepFunctions::StateMachine") => {
+                    // `Ref` and `Arn` are its ARN, `Name` its name.
+                    let name = named("StateMachineName").unwrap_or(default);
+                    let arn = crate::state_machine_arn(&region, &name);
+                    Target::plain("AWS::StepFunctions::StateMachine", arn.clone(), [("Arn", arn), ("Name", name)])
+                }
                 Some("AWS::Events::EventBus") => {
                     let name = named("Name").unwrap_or(default);
                     let arn = format!("arn:aws:events:{region}:{account}:event-bus/{name}");
@@ -231,6 +237,7 @@ impl Cx<'_> {
                 Some("AWS::Events::EventBus") => self.event_bus_resource(id, r),
                 Some("AWS::Scheduler::ScheduleGroup") => self.schedule_group_resource(service, id, r),
                 Some("AWS::Scheduler::Schedule") => self.schedule_resource(service, id, r),
+                Some("AWS::StepFunctions::StateMachine") => self.state_machine_resource(id, r),
                 Some("AWS::S3::BucketPolicy") => {
                     if let Some(p) = self.bucket_policy(id, r) {
                         self.resource_policies.push(p);

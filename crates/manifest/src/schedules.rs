@@ -55,6 +55,8 @@ pub struct RuleTarget {
     pub retry: Option<(u32, u32)>,
     /// `SqsParameters.MessageGroupId`, for a FIFO queue.
     pub message_group_id: Option<String>,
+    /// `RoleArn`: the role EventBridge acts as to start a state machine target.
+    pub role_arn: Option<String>,
 }
 
 impl RuleResource {

@@ -117,6 +117,8 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
             manifest.stage,
             manifest.functions.len()
         );
+        // A definition Step Functions would refuse stops the deploy before it changes anything.
+        super::state_machines::validate(&client, &manifest, &shown).await?;
         ensure_tables(&client, &manifest.tables).await?;
         ensure_queues(&client, &manifest.queues).await?;
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
@@ -158,12 +160,22 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
         super::buckets::ensure_notifications(&client, &manifest.buckets, &manifest.bucket_notifications, &functions)
             .await
             .context("the functions are deployed, but their buckets' notifications are not all in place")?;
+        let machines = super::state_machines::ensure_state_machines(
+            &client,
+            manifest.deployment().as_str(),
+            &manifest.state_machines,
+        )
+        .await
+        .context("the functions are deployed, but their state machines are not all in place")?;
+        // Rules may start the service's state machines: their targets are the service's too.
+        let mut targets = functions.clone();
+        targets.extend(machines.names.iter().cloned());
         super::rules::ensure_rules(
             &client,
             manifest.deployment().as_str(),
             &manifest.rules,
             &manifest.event_buses,
-            &functions,
+            &targets,
         )
         .await
         .context("the functions are deployed, but their event rules are not all in place")?;
@@ -176,6 +188,9 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
         )
         .await
         .context("the functions are deployed, but their schedules are not all in place")?;
+        super::state_machines::finish(&client, manifest.deployment().as_str(), &machines)
+            .await
+            .context("the service is deployed, but state machines it no longer has are not all deleted")?;
         super::permissions::print(&manifest.functions);
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(manifest.deployment().to_string())

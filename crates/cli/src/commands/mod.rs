@@ -13,6 +13,7 @@ pub(crate) mod replay;
 mod rules;
 mod schedules;
 pub(crate) mod server;
+mod state_machines;
 
 use crate::ClientArgs;
 use crate::client::{Client, segment, server_error};
@@ -27,9 +28,10 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting tokio")?.block_on(f)
 }
 
-/// Removes a service's functions; first unsubscribes them from their topics and takes
-/// them out of their buckets' notification configurations (the topics and buckets, with
-/// their objects, stay, like tables and queues).
+/// Removes a service's functions; first unsubscribes them from their topics, takes them
+/// out of their buckets' notification configurations (the topics and buckets, with their
+/// objects, stay, like tables and queues) and deletes its event rules, schedules and state
+/// machines.
 pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {
@@ -55,7 +57,16 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
             kept_buckets = buckets::remove_notifications(&client, &functions).await.context(
                 "taking the service's functions out of their buckets' notifications; no function was removed",
             )?;
-            rules::remove_rules(&client, &deployment, &functions, &Default::default())
+        }
+        // Rule targets are the service's functions and state machines.
+        let mut targets = functions.clone();
+        targets.extend(
+            state_machines::owned_names(&client, &deployment)
+                .await
+                .context("listing the service's state machines; no function was removed")?,
+        );
+        if !targets.is_empty() {
+            rules::remove_rules(&client, &deployment, &targets, &Default::default())
                 .await
                 .context("removing the service's event rules; no function was removed")?;
         }
@@ -65,6 +76,9 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
         schedules::remove_schedules(&client, &deployment)
             .await
             .context("removing the service's schedules; no function was removed")?;
+        state_machines::remove_state_machines(&client, &deployment)
+            .await
+            .context("removing the service's state machines; no function was removed")?;
         let path = format!("/squall/v1/services/{}", segment(&deployment));
         let r = client.call(Method::DELETE, &path, vec![]).await?.json()?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();

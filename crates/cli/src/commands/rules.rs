@@ -113,6 +113,9 @@ pub(crate) async fn ensure_rules(
 /// A PutTargets entry.
 fn target_document(t: &RuleTarget) -> Value {
     let mut target = json!({ "Id": t.id, "Arn": t.arn });
+    if let Some(role) = &t.role_arn {
+        target["RoleArn"] = json!(role);
+    }
     if let Some(q) = &t.dead_letter_arn {
         target["DeadLetterConfig"] = json!({ "Arn": q });
     }

@@ -684,7 +684,8 @@ fn executions_are_answered_stopped_and_taken_over_across_the_servers() -> Result
     let mut c = two_servers("workflows")?;
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     ok(&c.a.aws(&["iam", "create-role", "--role-name", "sfn", "--assume-role-policy-document", trust]))?;
-    let grant = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#;
+    let grant =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#;
     ok(&c.a.aws(&["iam", "put-role-policy", "--role-name", "sfn", "--policy-name", "p", "--policy-document", grant]))?;
     let queue =
         ok(&c.a.aws(&["sqs", "create-queue", "--queue-name", "asks", "--query", "QueueUrl", "--output", "text"]))?;
@@ -758,7 +759,10 @@ fn executions_are_answered_stopped_and_taken_over_across_the_servers() -> Result
     })?;
 
     // A Wait on a server killed is finished by the other once the dead one's lease is gone.
-    let short = machine("short", r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":12,"Next":"P"},"P":{"Type":"Pass","Result":"on b","End":true}}}"#)?;
+    let short = machine(
+        "short",
+        r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":12,"Next":"P"},"P":{"Type":"Pass","Result":"on b","End":true}}}"#,
+    )?;
     let orphan = start(&c.a, &short)?;
     c.a.kill9()?;
     let start_wait = Instant::now();

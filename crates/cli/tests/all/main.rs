@@ -26,6 +26,7 @@ mod replay;
 mod rest_api;
 mod scheduler;
 mod spine;
+mod step_functions_yml;
 mod streams;
 mod topics;
 mod workflows;
