@@ -9,3 +9,8 @@ mod encode;
 mod operations;
 
 pub use operations::SERVICE;
+
+/// StartSyncExecution's answer for an execution, for the routes that start one.
+pub fn sync_execution(e: &squall_workflows::model::Execution) -> serde_json::Value {
+    encode::sync_execution(e)
+}

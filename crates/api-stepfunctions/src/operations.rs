@@ -163,7 +163,8 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
     let input = Input::parse(&req.body, "ValidationException")?;
     let keys = squall_api::request_keys::of_json(input.members());
     let role = match op {
-        "CreateStateMachine" | "UpdateStateMachine" => input.str("roleArn")?.map(str::to_string),
+        // TestState's Task runs as its role, which is passed to Step Functions as a machine's is.
+        "CreateStateMachine" | "UpdateStateMachine" | "TestState" => input.str("roleArn")?.map(str::to_string),
         _ => None,
     };
     match role {
@@ -598,10 +599,11 @@ fn trace_header(input: &Input, req: &ApiRequest) -> Result<Option<String>, ApiEr
 
 fn validate(wf: &squall_workflows::Workflows, input: &Input) -> Result<Value, ApiError> {
     let definition = input.required("definition")?;
-    match input.str("type")? {
-        None | Some("STANDARD") | Some("EXPRESS") => {}
+    let kind = match input.str("type")? {
+        None | Some("STANDARD") => squall_workflows::model::MachineType::Standard,
+        Some("EXPRESS") => squall_workflows::model::MachineType::Express,
         Some(other) => return Err(validation(format!("type must be STANDARD or EXPRESS, not {other}"))),
-    }
+    };
     let max = match input.int("maxResults")? {
         None | Some(0) => 100,
         Some(n) if (1..=100).contains(&n) => n as usize,
@@ -611,7 +613,7 @@ fn validate(wf: &squall_workflows::Workflows, input: &Input) -> Result<Value, Ap
         None | Some("ERROR") | Some("WARNING") => {}
         Some(other) => return Err(validation(format!("severity must be ERROR or WARNING, not {other}"))),
     }
-    let diagnostics = wf.validate(definition);
+    let diagnostics = wf.validate(definition, kind);
     let truncated = diagnostics.len() > max;
     let list: Vec<Value> = diagnostics
         .iter()

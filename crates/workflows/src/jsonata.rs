@@ -9,7 +9,10 @@ use crate::failure::names;
 use bumpalo::Bump;
 use jsonata_rs::{ArrayFlags, FunctionContext, JsonAta, Value as J};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+
+/// How deep an expression may recurse, and for how long (ms) it may run.
+const MAX_DEPTH: usize = 200;
+const MAX_MS: usize = 1000;
 
 /// The expression inside a `{% … %}` string, if it is one.
 pub fn expression(text: &str) -> Option<&str> {
@@ -44,12 +47,12 @@ pub fn evaluate(expr: &str, b: &Bindings<'_>) -> Result<Option<Value>, Failure> 
     jsonata.register_function("hash", 2, hash);
     jsonata.register_function("random", 1, random);
     jsonata.register_function("parse", 1, parse);
-    let mut bindings: HashMap<&str, &Value> = HashMap::new();
-    bindings.insert("states", &b.states);
+    jsonata.assign_var("states", to_j(&arena, &b.states));
     for (k, v) in b.variables {
-        bindings.insert(k.as_str(), v);
+        jsonata.assign_var(k, to_j(&arena, v));
     }
-    let result = jsonata.evaluate(None, Some(&bindings)).map_err(|e| failure(expr, e))?;
+    // Bounded, so a runaway expression fails its state instead of the server.
+    let result = jsonata.evaluate_timeboxed(None, Some(MAX_DEPTH), Some(MAX_MS)).map_err(|e| failure(expr, e))?;
     if result.is_undefined() {
         return Ok(None);
     }

@@ -113,6 +113,9 @@ pub struct Execution {
     /// failed, and that state's input.
     #[serde(default)]
     pub redrive_from: Option<(String, serde_json::Value)>,
+    /// The variables the machine's own thread had then.
+    #[serde(default)]
+    pub redrive_vars: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A published version of a state machine: its definition and role as they were.

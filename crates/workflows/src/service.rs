@@ -154,9 +154,13 @@ impl Workflows {
         self.snapshot().get(name).cloned().ok_or_else(|| not_found(arn))
     }
 
-    /// ValidateStateMachineDefinition.
-    pub fn validate(&self, definition: &str) -> Vec<Diagnostic> {
-        definition::validate(definition)
+    /// ValidateStateMachineDefinition (for a machine of type `kind`).
+    pub fn validate(&self, definition: &str, kind: MachineType) -> Vec<Diagnostic> {
+        match definition::parse(definition) {
+            Err(d) => d,
+            Ok(m) if kind == MachineType::Express => definition::express_problems(&m),
+            Ok(_) => Vec::new(),
+        }
     }
 
     /// CreateStateMachine: the new machine's ARN and creation time (the existing one's when
@@ -167,6 +171,12 @@ impl Workflows {
             return Err(Error::refused("InvalidName", format!("Invalid Name: '{}'", new.name)));
         }
         let machine = definition::parse(&new.definition).map_err(|d| invalid_definition(&d))?;
+        if new.kind == MachineType::Express {
+            let problems = definition::express_problems(&machine);
+            if !problems.is_empty() {
+                return Err(invalid_definition(&problems));
+            }
+        }
         let now = self.clock.now_ms();
         let arn = machine_arn(&self.region, &new.name);
         self.change(|machines, writes| {
@@ -245,6 +255,12 @@ impl Workflows {
             let entry = machines.get(&name).ok_or_else(|| not_found(arn))?;
             let mut record = entry.record.clone();
             let machine = parsed.unwrap_or_else(|| entry.machine.clone());
+            if record.kind == MachineType::Express {
+                let problems = definition::express_problems(&machine);
+                if !problems.is_empty() {
+                    return Err(invalid_definition(&problems));
+                }
+            }
             if let Some(d) = definition {
                 record.definition = d;
             }
@@ -386,6 +402,7 @@ impl Workflows {
             redrive_ms: None,
             redrive_token: None,
             redrive_from: None,
+            redrive_vars: Default::default(),
             kind: entry.record.kind,
             status: Status::Running,
             input,
@@ -456,26 +473,30 @@ impl Workflows {
         Ok(all)
     }
 
-    /// StopExecution: the stop time.
+    /// StopExecution: the stop time, once the abort is written (on a shared store, by the
+    /// server running it, which reads the letter left for it).
     pub async fn stop_execution(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<u64> {
         let record = self.describe_execution(arn).await?;
         if record.status != Status::Running {
             // Stopping what has ended changes nothing; its stop time stands.
             return Ok(record.stop_ms.unwrap_or(record.start_ms));
         }
-        let (tx, rx) = oneshot::channel();
         let (error, cause) = (error.unwrap_or_default(), cause.unwrap_or_default());
-        let failure = Failure::new(error.clone(), cause.clone());
-        if self.engine.deliver(arn, Msg::Stop { failure, reply: tx }) {
-            let _ = rx.await;
-        } else {
-            // Run by another server of the store: it stops it when it reads the letter.
-            let letter = Letter::Stop { execution: arn.to_string(), error, cause };
-            if !self.engine.post(letter).await? {
-                return Err(not_running(arn));
+        if self.engine.is_live(arn) {
+            let (tx, rx) = oneshot::channel();
+            let failure = Failure::new(error, cause);
+            if self.engine.deliver(arn, Msg::Stop { failure, reply: tx, letter: None }) && rx.await.is_ok() {
+                return Ok(self.clock.now_ms());
             }
+            return Err(Error::refused(
+                "ServiceUnavailable",
+                format!("Execution '{arn}' could not be stopped; try again"),
+            ));
         }
-        Ok(self.clock.now_ms())
+        if self.cluster.shared && self.engine.post(Letter::Stop { execution: arn.to_string(), error, cause }).await? {
+            return Ok(self.clock.now_ms());
+        }
+        Err(not_running(arn))
     }
 
     /// RedriveExecution: a STANDARD execution that failed, timed out or was stopped in the
@@ -503,45 +524,43 @@ impl Workflows {
         Ok(HistoryPage { events, next })
     }
 
-    /// SendTaskSuccess (`Ok`) and SendTaskFailure (`Err`).
+    /// SendTaskSuccess (`Ok`) and SendTaskFailure (`Err`): answered once the Task's outcome is
+    /// written (on a shared store, a letter for the server running the execution).
     pub async fn send_task_result(&self, task_token: &str, answer: std::result::Result<Value, Failure>) -> Result<()> {
-        let (execution, run, nonce) = read_token(task_token)?;
-        let (tx, rx) = oneshot::channel();
+        let (execution, run, nonce, secret) = read_token(task_token)?;
         if !self.engine.is_live(&execution) {
-            // Run by another server of the store (or by none): the letter waits for it.
-            let letter = Letter::Token { execution: execution.clone(), run, nonce, answer };
-            return match self.engine.post(letter).await? {
-                true => Ok(()),
-                false => Err(task_gone(&execution)),
-            };
+            let letter = Letter::Token { execution: execution.clone(), run, nonce, secret, answer };
+            return self.post_or_gone(&execution, letter).await;
         }
-        if !self.engine.deliver(&execution, Msg::Token { run, nonce, answer, reply: tx }) {
-            return Err(task_gone(&execution));
+        let (tx, rx) = oneshot::channel();
+        let msg = Msg::Token { run, nonce, secret, answer, reply: tx, letter: None };
+        if self.engine.deliver(&execution, msg) && rx.await.unwrap_or(false) {
+            return Ok(());
         }
-        match rx.await {
-            Ok(true) => Ok(()),
-            _ => Err(task_gone(&execution)),
-        }
+        Err(task_gone(&execution))
     }
 
     /// SendTaskHeartbeat.
     pub async fn send_task_heartbeat(&self, task_token: &str) -> Result<()> {
-        let (execution, run, nonce) = read_token(task_token)?;
-        let (tx, rx) = oneshot::channel();
+        let (execution, run, nonce, secret) = read_token(task_token)?;
         if !self.engine.is_live(&execution) {
-            let letter = Letter::Heartbeat { execution: execution.clone(), run, nonce };
-            return match self.engine.post(letter).await? {
-                true => Ok(()),
-                false => Err(task_gone(&execution)),
-            };
+            let letter = Letter::Heartbeat { execution: execution.clone(), run, nonce, secret };
+            return self.post_or_gone(&execution, letter).await;
         }
-        if !self.engine.deliver(&execution, Msg::Heartbeat { run, nonce, reply: tx }) {
-            return Err(task_gone(&execution));
+        let (tx, rx) = oneshot::channel();
+        let msg = Msg::Heartbeat { run, nonce, secret, reply: tx, letter: None };
+        if self.engine.deliver(&execution, msg) && rx.await.unwrap_or(false) {
+            return Ok(());
         }
-        match rx.await {
-            Ok(true) => Ok(()),
-            _ => Err(task_gone(&execution)),
+        Err(task_gone(&execution))
+    }
+
+    /// A letter for the server running `execution` on a shared store; else the task is gone.
+    async fn post_or_gone(&self, execution: &str, letter: Letter) -> Result<()> {
+        if self.cluster.shared && self.engine.post(letter).await? {
+            return Ok(());
         }
+        Err(task_gone(execution))
     }
 
     /// Removes every machine and execution (`squall reset` in dev mode).
@@ -551,7 +570,10 @@ impl Workflows {
             for e in store::records(self.store.as_ref(), &name).await? {
                 if e.status == Status::Running {
                     let (tx, rx) = oneshot::channel();
-                    if self.engine.deliver(&e.arn, Msg::Stop { failure: Failure::new("", "reset"), reply: tx }) {
+                    if self
+                        .engine
+                        .deliver(&e.arn, Msg::Stop { failure: Failure::new("", "reset"), reply: tx, letter: None })
+                    {
                         let _ = rx.await;
                     }
                 }
@@ -576,7 +598,7 @@ pub fn not_redrivable(e: &Execution, now_ms: u64) -> Option<&'static str> {
     }
 }
 
-fn read_token(task_token: &str) -> Result<(String, String, u64)> {
+fn read_token(task_token: &str) -> Result<(String, String, u64, String)> {
     if task_token.is_empty() || task_token.len() > 2048 {
         return Err(Error::refused("InvalidToken", "Invalid Token: the task token must be 1 to 2048 characters"));
     }

@@ -528,3 +528,30 @@ async fn timeouts_on_the_clock() {
     assert_eq!(output(&done)["late"]["Error"], "States.Timeout");
     assert!(w.types(&e).await.contains(&"TaskTimedOut".to_string()));
 }
+
+#[tokio::test]
+async fn a_forged_token_takes_no_task() {
+    use base64::Engine as _;
+    let w = world().await;
+    let m = w
+        .machine(
+            "forged",
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "token", "Payload": {"t.$": "$$.Task.Token"}}, "End": true}}}),
+        )
+        .await;
+    let e = w.start(&m, json!({})).await;
+    wait_for(|| w.functions.calls.lock().unwrap().iter().any(|(f, _)| f == "token")).await;
+    let token = w.functions.calls.lock().unwrap().iter().find(|(f, _)| f == "token").unwrap().1["t"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut doc: Value = serde_json::from_slice(&engine.decode(&token).unwrap()).unwrap();
+    doc["s"] = json!("guessed");
+    let forged = engine.encode(doc.to_string());
+    let refused = w.wf.send_task_result(&forged, Ok(json!({"stolen": true}))).await.unwrap_err();
+    assert!(matches!(refused, crate::Error::Refused { code: "TaskDoesNotExist", .. }), "{refused:?}");
+    w.wf.send_task_result(&token, Ok(json!({"real": true}))).await.unwrap();
+    assert_eq!(output(&w.finished(&e).await), json!({"real": true}));
+}

@@ -6,6 +6,7 @@ mod parse;
 mod resource;
 
 pub use parse::{Diagnostic, parse, validate};
+
 pub use resource::{Integration, Mode, Resource};
 
 use crate::choice::Rule;
@@ -182,11 +183,47 @@ pub struct Catcher {
     pub io: Io,
 }
 
+/// What an EXPRESS machine may not do: wait for a job (`.sync`) or a task token, as Step
+/// Functions refuses them there.
+pub fn express_problems(machine: &Machine) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    express_walk(machine, "", &mut out);
+    out
+}
+
+fn express_walk(machine: &Machine, at: &str, out: &mut Vec<Diagnostic>) {
+    let mut names: Vec<&String> = machine.states.keys().collect();
+    names.sort();
+    for name in names {
+        let state = &machine.states[name];
+        let loc = format!("{at}/States/{name}");
+        match &state.kind {
+            Kind::Task(t) if t.resource.mode != Mode::Call => out.push(Diagnostic {
+                code: "SCHEMA_VALIDATION_FAILED",
+                message: format!(
+                    "EXPRESS state machines do not support the resource {} (.sync and .waitForTaskToken)",
+                    t.resource
+                ),
+                location: format!("{loc}/Resource"),
+            }),
+            Kind::Parallel { branches } => {
+                for (i, b) in branches.iter().enumerate() {
+                    express_walk(b, &format!("{loc}/Branches/{i}"), out);
+                }
+            }
+            Kind::Map(m) => express_walk(&m.processor, &format!("{loc}/ItemProcessor"), out),
+            _ => {}
+        }
+    }
+}
+
 /// Whether an `ErrorEquals` list matches `failure`.
 pub fn matches(errors: &[String], failure: &crate::Failure) -> bool {
     use crate::failure::names;
     errors.iter().any(|e| {
         e == &failure.error
+            // A heartbeat timeout is a timeout too.
+            || (e == names::TIMEOUT && failure.error == names::HEARTBEAT_TIMEOUT)
             || (e == names::ALL && failure.catchable())
             || (e == names::TASK_FAILED
                 && failure.catchable()

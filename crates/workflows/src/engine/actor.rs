@@ -38,6 +38,7 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         ready: VecDeque::new(),
         effects: Vec::new(),
         claim: None,
+        extra: Vec::new(),
         record,
     };
     // The input as the caller sent it.
@@ -68,9 +69,7 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
     exec.dirty.insert(ROOT.to_string());
     exec.runs.insert(ROOT.to_string(), root);
     exec.ready.push_back(ROOT.to_string());
-    if let Some(t) = machine.timeout_seconds {
-        exec.effects.push(Effect::Timer { run: String::new(), nonce: 0, due_ms: now + t * 1000 });
-    }
+    exec.arm_deadline();
     Ok(exec)
 }
 
@@ -108,6 +107,7 @@ pub(super) fn redriven(
         ready: VecDeque::new(),
         effects: Vec::new(),
         claim: None,
+        extra: Vec::new(),
         record,
     };
     let redriven = exec.emit_after(
@@ -126,11 +126,12 @@ pub(super) fn redriven(
         last_event: redriven,
         entered_ms: now,
         index: 0,
-        vars: Default::default(),
+        vars: exec.record.redrive_vars.clone(),
     };
     exec.dirty.insert(ROOT.to_string());
     exec.runs.insert(ROOT.to_string(), root);
     exec.ready.push_back(ROOT.to_string());
+    exec.arm_deadline();
     Ok(exec)
 }
 
@@ -146,7 +147,9 @@ pub(super) async fn run(
     let mut inflight: FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>> =
         FuturesUnordered::new();
     let arn = exec.record.arn.clone();
-    let mut stop_reply: Option<oneshot::Sender<()>> = None;
+    // Answers to send once the batch they caused is written.
+    let mut stop_replies: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut replies: Vec<(oneshot::Sender<bool>, bool)> = Vec::new();
     loop {
         exec.now_ms = engine.clock.now_ms();
         let idle = exec.drain_ready(BUDGET);
@@ -171,8 +174,11 @@ pub(super) async fn run(
         } else {
             store::forget(&mut exec);
         }
-        if let Some(r) = stop_reply.take() {
+        for r in stop_replies.drain(..) {
             let _ = r.send(());
+        }
+        for (r, taken) in replies.drain(..) {
+            let _ = r.send(taken);
         }
         for effect in std::mem::take(&mut exec.effects) {
             match effect {
@@ -210,26 +216,40 @@ pub(super) async fn run(
         tokio::select! {
             Some((run, nonce, answer)) = inflight.next(), if !inflight.is_empty() => {
                 exec.now_ms = engine.clock.now_ms();
-                exec.task_answered(&run, nonce, answer, false);
+                exec.task_answered(&run, nonce, answer, None);
             }
             msg = rx.recv() => {
                 exec.now_ms = engine.clock.now_ms();
                 match msg {
                     None => return,
+                    // A timer armed before a redrive may fire after it: only the deadline now counts.
                     Some(Msg::Timer { run, .. }) if run.is_empty() => {
-                        exec.finish(Status::TimedOut, None, Some(Failure::new(crate::failure::names::TIMEOUT, "The execution ran longer than its state machine's TimeoutSeconds")));
+                        if exec.deadline_ms().is_some_and(|d| d <= exec.now_ms) {
+                            exec.finish(
+                                Status::TimedOut,
+                                None,
+                                Some(Failure::new(crate::failure::names::TIMEOUT, "The execution ran longer than it may")),
+                            );
+                        }
                     }
                     Some(Msg::Timer { run, nonce }) => exec.timer(&run, nonce),
-                    Some(Msg::Token { run, nonce, answer, reply }) => {
-                        let _ = reply.send(exec.task_answered(&run, nonce, answer, true));
+                    Some(Msg::Token { run, nonce, secret, answer, reply, letter }) => {
+                        let taken = exec.task_answered(&run, nonce, answer, Some(&secret));
+                        exec.take_letter(letter);
+                        replies.push((reply, taken));
                     }
-                    Some(Msg::Heartbeat { run, nonce, reply }) => {
-                        let _ = reply.send(exec.heartbeat(&run, nonce));
+                    Some(Msg::Heartbeat { run, nonce, secret, reply, letter }) => {
+                        let taken = exec.heartbeat(&run, nonce, &secret);
+                        exec.take_letter(letter);
+                        replies.push((reply, taken));
                     }
-                    Some(Msg::Stop { failure, reply }) => {
-                        exec.finish(Status::Aborted, None, Some(failure));
+                    Some(Msg::Stop { failure, reply, letter }) => {
+                        if exec.record.status == Status::Running {
+                            exec.finish(Status::Aborted, None, Some(failure));
+                        }
+                        exec.take_letter(letter);
                         // Answered once the abort is written.
-                        stop_reply = Some(reply);
+                        stop_replies.push(reply);
                     }
                 }
             }

@@ -3,7 +3,8 @@
 //! it runs; every server looks now and then for executions whose server's lease is gone and
 //! takes them over (the entry rewritten only if unchanged, so one server wins). A message
 //! for an execution another server runs (StopExecution, SendTask*) is left in the store's
-//! `inbox`, which the running server reads.
+//! `inbox`, which every server reads: the one running the execution hands it to the actor,
+//! which deletes the letter with the batch the message caused.
 
 use super::store::{self, Active};
 use super::{Engine, Msg};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Messages for executions another server runs (key: owner, arrival id).
+/// Messages for executions another server runs (key: "", arrival id).
 const INBOX: &str = "inbox";
 /// How long a server's lease lasts without renewal.
 const LEASE_MS: u64 = 10_000;
@@ -29,9 +30,24 @@ fn lease_name(node: &str) -> String {
 /// A message as it waits in the inbox.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Letter {
-    Stop { execution: String, error: String, cause: String },
-    Token { execution: String, run: String, nonce: u64, answer: std::result::Result<serde_json::Value, Failure> },
-    Heartbeat { execution: String, run: String, nonce: u64 },
+    Stop {
+        execution: String,
+        error: String,
+        cause: String,
+    },
+    Token {
+        execution: String,
+        run: String,
+        nonce: u64,
+        secret: String,
+        answer: std::result::Result<serde_json::Value, Failure>,
+    },
+    Heartbeat {
+        execution: String,
+        run: String,
+        nonce: u64,
+        secret: String,
+    },
 }
 
 impl Letter {
@@ -47,11 +63,12 @@ impl Letter {
 impl Engine {
     /// Leaves `letter` for the server running its execution; `false` if none does.
     pub(crate) async fn post(&self, letter: Letter) -> Result<bool> {
-        let Some(active) = store::owner(self.store.as_ref(), letter.execution()).await? else { return Ok(false) };
-        let id = format!("{:016x}{}", self.clock.now_ms(), uuid::Uuid::new_v4().simple());
+        if store::owner(self.store.as_ref(), letter.execution()).await?.is_none() {
+            return Ok(false);
+        }
+        let id = format!("{:016x}{}", squall_clock::wall_ms(), uuid::Uuid::new_v4().simple());
         let item = serde_json::to_vec(&letter).expect("a letter serializes");
-        let row =
-            ItemWrite { table: INBOX.into(), pk: active.owner.into_bytes(), sk: id.into_bytes(), item: Some(item) };
+        let row = ItemWrite { table: INBOX.into(), pk: Vec::new(), sk: id.into_bytes(), item: Some(item) };
         self.store.write(vec![row]).await?;
         Ok(true)
     }
@@ -76,29 +93,40 @@ impl Engine {
         }
     }
 
+    /// Hands each letter for an execution running here to its actor (once); drops those
+    /// for executions no server runs.
     async fn read_inbox(&self) -> Result<()> {
-        let me = self.cluster.node.as_bytes();
-        let rows = self.store.query(INBOX, me, (Bound::Unbounded, Bound::Unbounded), true, 1000).await?;
+        let rows = self.store.query(INBOX, b"", (Bound::Unbounded, Bound::Unbounded), true, 1000).await?;
+        self.handed.lock().unwrap_or_else(|p| p.into_inner()).retain(|k| rows.iter().any(|r| &r.sk == k));
         for row in rows {
+            let seen = self.handed.lock().unwrap_or_else(|p| p.into_inner()).contains(&row.sk);
+            if seen {
+                continue;
+            }
             let letter: Letter =
                 serde_json::from_slice(&row.item).map_err(|e| corrupt("a workflows letter".into(), e))?;
+            let execution = letter.execution().to_string();
+            if !self.is_live(&execution) {
+                if store::owner(self.store.as_ref(), &execution).await?.is_none() {
+                    self.store.write(vec![delete_letter(row.sk)]).await?;
+                }
+                continue;
+            }
+            let sk = Some(row.sk.clone());
             let msg = match letter {
-                Letter::Stop { execution, error, cause } => {
-                    let (tx, _) = oneshot::channel();
-                    (execution, Msg::Stop { failure: Failure::new(error, cause), reply: tx })
+                Letter::Stop { error, cause, .. } => {
+                    Msg::Stop { failure: Failure::new(error, cause), reply: oneshot::channel().0, letter: sk }
                 }
-                Letter::Token { execution, run, nonce, answer } => {
-                    let (tx, _) = oneshot::channel();
-                    (execution, Msg::Token { run, nonce, answer, reply: tx })
+                Letter::Token { run, nonce, secret, answer, .. } => {
+                    Msg::Token { run, nonce, secret, answer, reply: oneshot::channel().0, letter: sk }
                 }
-                Letter::Heartbeat { execution, run, nonce } => {
-                    let (tx, _) = oneshot::channel();
-                    (execution, Msg::Heartbeat { run, nonce, reply: tx })
+                Letter::Heartbeat { run, nonce, secret, .. } => {
+                    Msg::Heartbeat { run, nonce, secret, reply: oneshot::channel().0, letter: sk }
                 }
             };
-            // An execution that ended meanwhile drops its letters.
-            self.deliver(&msg.0, msg.1);
-            self.store.write(vec![ItemWrite { table: INBOX.into(), pk: me.to_vec(), sk: row.sk, item: None }]).await?;
+            if self.deliver(&execution, msg) {
+                self.handed.lock().unwrap_or_else(|p| p.into_inner()).insert(row.sk);
+            }
         }
         Ok(())
     }
@@ -139,8 +167,17 @@ impl Engine {
                     continue;
                 }
             }
+            // Loaded before it is claimed, so a claimed execution always has an actor.
+            let mut exec = match store::load(self, &a.machine, &a.name).await {
+                Ok(Some(exec)) => exec,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(execution = %arn, error = %e, "workflows: an orphaned execution could not be loaded");
+                    continue;
+                }
+            };
             let Some(mine) = self.claim(&arn, &a).await? else { continue };
-            if let Some(mut exec) = store::load(self, &a.machine, &a.name).await? {
+            {
                 exec.claim = Some(mine);
                 tracing::info!(execution = %arn, from = %a.owner, "workflows: took over an execution of a stopped server");
                 self.spawn(exec, true, None);
@@ -149,4 +186,9 @@ impl Engine {
         }
         Ok(n)
     }
+}
+
+/// The write that deletes an inbox letter (with the batch its message caused).
+pub(crate) fn delete_letter(sk: Vec<u8>) -> ItemWrite {
+    ItemWrite { table: INBOX.into(), pk: Vec::new(), sk, item: None }
 }

@@ -31,6 +31,9 @@ pub struct Call {
     pub payload: Value,
 }
 
+/// How long an EXPRESS execution may run.
+const EXPRESS_LIMIT_MS: u64 = 5 * 60 * 1000;
+
 /// AWS's limit on an execution's history.
 pub(crate) const MAX_EVENTS: u64 = 25_000;
 
@@ -52,6 +55,8 @@ pub(crate) struct Exec {
     /// Its entry in `active` as this server last wrote it (a shared store's writes expect
     /// it unchanged: a server that lost the execution to another stops).
     pub claim: Option<super::store::Active>,
+    /// Other rows to write with the batch: the inbox letters its messages came in.
+    pub extra: Vec<squall_storage::ItemWrite>,
 }
 
 type Outcome = Result<Step, Failure>;
@@ -115,7 +120,7 @@ impl Exec {
                 "Name": self.record.name,
                 "RoleArn": self.record.role_arn,
                 "StartTime": squall_types::format_iso8601_millis_z(self.record.start_ms),
-                "RedriveCount": 0,
+                "RedriveCount": self.record.redrive_count,
             },
             "State": {
                 "EnteredTime": squall_types::format_iso8601_millis_z(run.entered_ms),
@@ -197,7 +202,6 @@ impl Exec {
         }
     }
 
-    /// ResultSelector, ResultPath and OutputPath over a result.
     /// What JSONata expressions of `run`'s state see: `$states.input` (`input`), the context
     /// object, and `extra` (`result` or `errorOutput`), with the thread's variables.
     fn bindings<'r>(&self, run: &'r Run, input: &Value, extra: Option<(&str, Value)>) -> jsonata::Bindings<'r> {
@@ -237,6 +241,7 @@ impl Exec {
         Ok(out)
     }
 
+    /// ResultSelector, ResultPath and OutputPath over a result (JSONata: Output and Assign).
     fn finish_result(&mut self, run: &Run, state: &State, result: Value) -> Result<Value, Failure> {
         if state.jsonata {
             return self.finish_jsonata(run, state, result, None, "result");
@@ -354,7 +359,7 @@ impl Exec {
             Kind::Wait(wait) => {
                 let ctx = self.context(&run, None);
                 let due_ms = match wait {
-                    Wait::Seconds(s) => self.now_ms + s * 1000,
+                    Wait::Seconds(s) => self.now_ms.saturating_add(s.saturating_mul(1000)),
                     Wait::SecondsPath(p) => {
                         let v = template::read_any(p, &input, &ctx).map_err(|m| Failure::runtime(m.0))?;
                         let s = v.as_u64().ok_or_else(|| {
@@ -362,7 +367,7 @@ impl Exec {
                                 "The SecondsPath parameter does not reference a valid integer value: {v}"
                             ))
                         })?;
-                        self.now_ms + s * 1000
+                        self.now_ms.saturating_add(s.saturating_mul(1000))
                     }
                     Wait::Timestamp(t) => timestamp_ms(t)?,
                     Wait::SecondsExpr(_) | Wait::TimestampExpr(_) => unreachable!("JSONata states run in run_jsonata"),
@@ -384,16 +389,13 @@ impl Exec {
             Kind::Task(task) => {
                 // The id TaskScheduled is about to take: unique in the execution, across restarts.
                 let nonce = self.next_event;
-                let token =
-                    (task.resource.mode == Mode::Token).then(|| super::token::make(&self.record.arn, id, nonce));
-                let ctx = self.context(&run, token.as_deref());
-                let payload = match &state.parameters {
-                    Some(t) => template::apply(t, &input, &ctx)?,
-                    None => input.clone(),
-                };
+                let secret = super::token::secret();
+                let token = (task.resource.mode == Mode::Token)
+                    .then(|| super::token::make(&self.record.arn, id, nonce, &secret));
+                let payload = self.task_payload(&run, state, token.as_deref())?;
                 let timeout = self.number(&task.timeout, &input, &run, "TimeoutSecondsPath")?;
                 let heartbeat = self.number(&task.heartbeat, &input, &run, "HeartbeatSecondsPath")?;
-                self.start_task(id, task, payload, token, timeout, heartbeat)
+                self.start_task(id, task, payload, token.map(|t| (t, secret)), timeout, heartbeat)
             }
             Kind::Parallel { branches } => {
                 let payload = match &state.parameters {
@@ -449,19 +451,14 @@ impl Exec {
                     };
                     inputs = batches(inputs, max_items, max_bytes, batch_input);
                 }
-                let concurrency =
-                    self.number(&map.max_concurrency, &input, &run, "MaxConcurrencyPath")?.unwrap_or(0.0) as usize;
+                let concurrency = concurrency(
+                    map.distributed,
+                    self.number(&map.max_concurrency, &input, &run, "MaxConcurrencyPath")?,
+                );
                 let count = self.number(&map.tolerated_count, &input, &run, "ToleratedFailureCountPath")?;
                 let percentage =
                     self.number(&map.tolerated_percentage, &input, &run, "ToleratedFailurePercentagePath")?;
-                let tolerated = match (count, percentage) {
-                    (None, None) => None,
-                    (c, p) => {
-                        let by_count = c.map(|c| c as usize).unwrap_or(0);
-                        let by_pct = p.map(|p| ((p / 100.0) * inputs.len() as f64).floor() as usize).unwrap_or(0);
-                        Some(by_count.max(by_pct))
-                    }
-                };
+                let tolerated = tolerated(count, percentage, inputs.len());
                 self.emit(
                     id,
                     history::with("MapStateStarted", "mapStateStartedEventDetails", json!({"length": inputs.len()})),
@@ -483,12 +480,14 @@ impl Exec {
         id: &str,
         task: &crate::definition::Task,
         payload: Value,
-        token: Option<String>,
+        token: Option<(String, String)>,
         timeout: Option<f64>,
         heartbeat: Option<f64>,
     ) -> Outcome {
         let nonce = self.next_event;
-        if token.is_some() && !contains_token(&payload, token.as_deref().unwrap_or_default()) {
+        if let Some((t, _)) = &token
+            && !contains_token(&payload, t)
+        {
             return Err(Failure::runtime(
                 "The Parameters of a .waitForTaskToken task must pass the task token ($$.Task.Token) on".to_string(),
             ));
@@ -528,12 +527,19 @@ impl Exec {
                 );
             }
         }
-        let deadline_ms = timeout.map(|t| self.now_ms + (t * 1000.0) as u64);
+        let deadline_ms = timeout.map(|t| self.now_ms.saturating_add((t * 1000.0) as u64));
         let heartbeat_ms = heartbeat.map(|h| (h * 1000.0) as u64);
-        let heartbeat_due_ms = heartbeat_ms.map(|h| self.now_ms + h);
+        let heartbeat_due_ms = heartbeat_ms.map(|h| self.now_ms.saturating_add(h));
         let r = self.runs.get_mut(id).expect("present");
-        r.phase =
-            Phase::Task { nonce, deadline_ms, heartbeat_ms, heartbeat_due_ms, token: token.is_some(), invoked: false };
+        r.phase = Phase::Task {
+            nonce,
+            deadline_ms,
+            heartbeat_ms,
+            heartbeat_due_ms,
+            token: token.is_some(),
+            invoked: false,
+            secret: token.map(|(_, s)| s).unwrap_or_default(),
+        };
         self.dirty.insert(id.to_string());
         for due_ms in [deadline_ms, heartbeat_due_ms].into_iter().flatten() {
             self.effects.push(Effect::Timer { run: id.to_string(), nonce, due_ms });
@@ -652,7 +658,7 @@ impl Exec {
                     run.retries[i] += 1;
                     run.attempt += 1;
                     let delay = super::retry_delay(r, run.retries[i]);
-                    let due_ms = self.now_ms + delay;
+                    let due_ms = self.now_ms.saturating_add(delay);
                     run.phase = Phase::Retry { due_ms };
                     self.dirty.insert(id.to_string());
                     self.effects.push(Effect::Timer { run: id.to_string(), nonce: 0, due_ms });
@@ -832,6 +838,7 @@ impl Exec {
             Status::Succeeded => None,
             _ => self.runs.get(ROOT).map(|r| (r.state.clone(), r.input.clone())),
         };
+        self.record.redrive_vars = self.runs.get(ROOT).map(|r| r.vars.clone()).unwrap_or_default();
         self.record_dirty = true;
         let all: Vec<String> = self.runs.keys().cloned().collect();
         for k in all {
@@ -842,12 +849,26 @@ impl Exec {
     }
 
     /// A Task's call answered.
-    pub fn task_answered(&mut self, id: &str, nonce: u64, answer: Result<Value, Failure>, from_token: bool) -> bool {
+    /// A Task's call answered, or (`from_token`: its secret) SendTaskSuccess/Failure.
+    pub fn task_answered(
+        &mut self,
+        id: &str,
+        nonce: u64,
+        answer: Result<Value, Failure>,
+        from_token: Option<&str>,
+    ) -> bool {
         let Some(run) = self.runs.get(id).cloned() else { return false };
-        let Phase::Task { nonce: n, token, .. } = run.phase else { return false };
+        let Phase::Task { nonce: n, token, ref secret, .. } = run.phase else { return false };
         if n != nonce {
             return false;
         }
+        // Only a Task that handed out a token takes an answer by token, and only with its secret.
+        if let Some(s) = from_token
+            && (!token || s != secret)
+        {
+            return false;
+        }
+        let from_token = from_token.is_some();
         let state = self.state_of(&run);
         let Kind::Task(task) = &state.kind else { return false };
         let function = matches!(task.resource.integration, Integration::Function(_));
@@ -961,10 +982,52 @@ impl Exec {
         }
     }
 
+    /// What a Task state's call gets: its Parameters (JSONPath) or Arguments (JSONata) over
+    /// its input, `$$.Task.Token` being `token`.
+    fn task_payload(&self, run: &Run, state: &State, token: Option<&str>) -> Result<Value, Failure> {
+        let context = self.context(run, token);
+        if state.jsonata {
+            let mut b = self.bindings(run, &run.input, None);
+            b.states["context"] = context;
+            return match &state.arguments {
+                Some(t) => jsonata::template(t, &b),
+                None => Ok(run.input.clone()),
+            };
+        }
+        let input = self.effective_input(run, state)?;
+        match &state.parameters {
+            Some(t) => template::apply(t, &input, &context),
+            None => Ok(input),
+        }
+    }
+
+    /// When the execution times out: its machine's TimeoutSeconds (counted from its start or
+    /// its last redrive), and for an EXPRESS execution five minutes at most.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        let base = self.record.redrive_ms.unwrap_or(self.record.start_ms);
+        let machine = self.machine.timeout_seconds.map(|t| base.saturating_add(t.saturating_mul(1000)));
+        let express = (self.record.kind == crate::model::MachineType::Express).then(|| base + EXPRESS_LIMIT_MS);
+        [machine, express].into_iter().flatten().min()
+    }
+
+    /// Arms the execution's timeout, if it has one.
+    pub fn arm_deadline(&mut self) {
+        if let Some(due_ms) = self.deadline_ms() {
+            self.effects.push(Effect::Timer { run: String::new(), nonce: 0, due_ms });
+        }
+    }
+
+    /// Deletes, with the next batch, the inbox row a message came in.
+    pub fn take_letter(&mut self, letter: Option<Vec<u8>>) {
+        if let Some(sk) = letter {
+            self.extra.push(super::cluster::delete_letter(sk));
+        }
+    }
+
     /// A Task that was started before a restart: its deadlines again, and its call again
     /// unless it handed out a token that is still out (at least once).
     pub fn resume_task(&mut self, run: &Run) {
-        let Phase::Task { nonce, deadline_ms, heartbeat_due_ms, token, invoked, .. } = run.phase.clone() else {
+        let Phase::Task { nonce, deadline_ms, heartbeat_due_ms, token, invoked, secret, .. } = run.phase.clone() else {
             return;
         };
         for due_ms in [deadline_ms, heartbeat_due_ms].into_iter().flatten() {
@@ -975,11 +1038,8 @@ impl Exec {
         }
         let state = self.state_of(run);
         let Kind::Task(task) = &state.kind else { return };
-        let token_text = token.then(|| super::token::make(&self.record.arn, &run.id, nonce));
-        let payload = self.effective_input(run, &state).and_then(|input| match &state.parameters {
-            Some(t) => template::apply(t, &input, &self.context(run, token_text.as_deref())),
-            None => Ok(input),
-        });
+        let token_text = token.then(|| super::token::make(&self.record.arn, &run.id, nonce, &secret));
+        let payload = self.task_payload(run, &state, token_text.as_deref());
         match payload {
             Ok(payload) => {
                 let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
@@ -993,14 +1053,16 @@ impl Exec {
     }
 
     /// SendTaskHeartbeat: moves the heartbeat deadline.
-    pub fn heartbeat(&mut self, id: &str, nonce: u64) -> bool {
+    pub fn heartbeat(&mut self, id: &str, nonce: u64, secret: &str) -> bool {
         let now = self.now_ms;
-        let Some(Run { phase: Phase::Task { nonce: n, heartbeat_ms, heartbeat_due_ms, .. }, .. }) =
-            self.runs.get_mut(id)
+        let Some(Run {
+            phase: Phase::Task { nonce: n, heartbeat_ms, heartbeat_due_ms, token: true, secret: s, .. },
+            ..
+        }) = self.runs.get_mut(id)
         else {
             return false;
         };
-        if *n != nonce {
+        if *n != nonce || s != secret {
             return false;
         }
         if let Some(h) = heartbeat_ms {
@@ -1037,6 +1099,27 @@ fn timestamp_ms(t: &str) -> Result<u64, Failure> {
     choice::timestamp(t)
         .map(|ns| (ns / 1_000_000).max(0) as u64)
         .ok_or_else(|| Failure::runtime(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {t}")))
+}
+
+/// How many iterations run at once: MaxConcurrency (0: as many as Step Functions runs,
+/// 40 inline, here 1,000 distributed), at most that.
+pub(super) fn concurrency(distributed: bool, given: Option<f64>) -> usize {
+    let most = if distributed { 1000 } else { 40 };
+    match given.map(|g| g as usize) {
+        None | Some(0) => most,
+        Some(n) => n.min(most),
+    }
+}
+
+/// How many of `n` iterations may fail: the smaller of the thresholds given (a Map fails
+/// when it exceeds either).
+pub(super) fn tolerated(count: Option<f64>, percentage: Option<f64>, n: usize) -> Option<usize> {
+    let by_count = count.map(|c| c as usize);
+    let by_pct = percentage.map(|p| ((p / 100.0) * n as f64).floor() as usize);
+    match (by_count, by_pct) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(usize::MAX).min(b.unwrap_or(usize::MAX))),
+    }
 }
 
 /// ItemBatcher: items grouped as `{"Items": [...], "BatchInput": ...}`.

@@ -1,8 +1,9 @@
 //! Executions running: one task per execution in progress (its actor, `actor`) owns the
 //! execution's state (`exec`), writes each batch of transitions with its history events to
 //! the store before starting what they lead to (a Task's call, a timer), and takes the
-//! answers as messages. Timers (Wait states, retriers' delays, Task deadlines) are rows in
-//! the store and one worker per server on the platform clock, not sleeping tasks. A Task's
+//! answers as messages. Timers (Wait states, retriers' delays, Task deadlines) are written
+//! with their run's phase and held by one worker per server on the platform clock, not
+//! sleeping tasks. A Task's
 //! call is made at least once: an execution resumed after a crash calls again a Task whose
 //! answer was not yet written.
 
@@ -30,12 +31,20 @@ use tokio::sync::{Notify, mpsc, oneshot};
 pub(crate) enum Msg {
     /// A timer of a run fell due (run `""`: the execution's own TimeoutSeconds).
     Timer { run: String, nonce: u64 },
-    /// SendTaskSuccess / SendTaskFailure.
-    Token { run: String, nonce: u64, answer: Result<serde_json::Value, Failure>, reply: oneshot::Sender<bool> },
+    /// SendTaskSuccess / SendTaskFailure (answered once what it caused is written; `letter`:
+    /// the inbox row it came in, deleted with that write).
+    Token {
+        run: String,
+        nonce: u64,
+        secret: String,
+        answer: Result<serde_json::Value, Failure>,
+        reply: oneshot::Sender<bool>,
+        letter: Option<Vec<u8>>,
+    },
     /// SendTaskHeartbeat.
-    Heartbeat { run: String, nonce: u64, reply: oneshot::Sender<bool> },
+    Heartbeat { run: String, nonce: u64, secret: String, reply: oneshot::Sender<bool>, letter: Option<Vec<u8>> },
     /// StopExecution.
-    Stop { failure: Failure, reply: oneshot::Sender<()> },
+    Stop { failure: Failure, reply: oneshot::Sender<()>, letter: Option<Vec<u8>> },
 }
 
 /// The executions this server runs.
@@ -48,6 +57,8 @@ pub struct Engine {
     live: Mutex<HashMap<String, mpsc::UnboundedSender<Msg>>>,
     timers: Mutex<BTreeSet<(u64, String, String, u64)>>,
     timers_changed: Notify,
+    /// Inbox letters handed to actors here, not yet deleted by their batch.
+    handed: Mutex<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl Engine {
@@ -61,6 +72,7 @@ impl Engine {
             live: Mutex::new(HashMap::new()),
             timers: Mutex::new(BTreeSet::new()),
             timers_changed: Notify::new(),
+            handed: Mutex::new(Default::default()),
         }
     }
 
@@ -119,7 +131,16 @@ impl Engine {
     ) -> crate::Result<()> {
         let mut exec = actor::first(self, record, machine)?;
         if durable {
-            store::commit(self.store.as_ref(), &mut exec, true, &self.cluster.node, self.cluster.shared).await?;
+            let arn = exec.record.arn.clone();
+            store::commit(self.store.as_ref(), &mut exec, true, &self.cluster.node, self.cluster.shared)
+                .await
+                .map_err(|e| match e {
+                    // Another request started it at the same moment.
+                    crate::Error::Refused { code: "ConflictException", .. } => {
+                        crate::Error::refused("ExecutionAlreadyExists", format!("Execution Already Exists: '{arn}'"))
+                    }
+                    e => e,
+                })?;
         } else {
             store::forget(&mut exec);
         }
@@ -145,8 +166,10 @@ impl Engine {
         tokio::spawn(actor::run(self.clone(), exec, rx, durable, done));
     }
 
+    /// An execution's actor ended: its timers go with it.
     fn gone(&self, execution: &str) {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).remove(execution);
+        self.timers.lock().unwrap_or_else(|p| p.into_inner()).retain(|t| t.1 != execution);
     }
 
     /// Resumes the executions the store holds as running here (at start): every one on a
@@ -162,18 +185,28 @@ impl Engine {
             if self.is_live(&arn) {
                 continue;
             }
-            let claim = match self.cluster.shared {
-                true => match self.claim(&arn, &a).await? {
-                    Some(c) => Some(c),
-                    None => continue,
+            // One execution that does not load is logged; the others go on.
+            let mut exec = match store::load(self, &a.machine, &a.name).await {
+                Ok(Some(exec)) => exec,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(execution = %arn, error = %e, "workflows: an execution could not be resumed");
+                    continue;
+                }
+            };
+            exec.claim = match self.cluster.shared {
+                true => match self.claim(&arn, &a).await {
+                    Ok(Some(c)) => Some(c),
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(execution = %arn, error = %e, "workflows: an execution could not be claimed");
+                        continue;
+                    }
                 },
                 false => Some(a.clone()),
             };
-            if let Some(mut exec) = store::load(self, &a.machine, &a.name).await? {
-                exec.claim = claim;
-                self.spawn(exec, true, None);
-                n += 1;
-            }
+            self.spawn(exec, true, None);
+            n += 1;
         }
         Ok(n)
     }

@@ -52,6 +52,9 @@ pub enum Phase {
         heartbeat_due_ms: Option<u64>,
         token: bool,
         invoked: bool,
+        /// The secret its token carries (empty without a token).
+        #[serde(default)]
+        secret: String,
     },
     /// A Parallel or Map state's branches or iterations run as child runs.
     Children(Children),

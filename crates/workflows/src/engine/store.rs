@@ -26,7 +26,6 @@ fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("a record serializes")
 }
 
-/// Writes what the batch changed: events, runs, the record (and whether it is active).
 /// A running execution's entry in `active`: which execution, and which server runs it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Active {
@@ -70,7 +69,7 @@ pub(crate) async fn commit(
     owner: &str,
     shared: bool,
 ) -> Result<()> {
-    if exec.events.is_empty() && exec.dirty.is_empty() && !exec.record_dirty {
+    if exec.events.is_empty() && exec.dirty.is_empty() && !exec.record_dirty && exec.extra.is_empty() {
         return Ok(());
     }
     let arn = exec.record.arn.as_bytes().to_vec();
@@ -82,13 +81,23 @@ pub(crate) async fn commit(
         let item = exec.runs.get(&id).map(json);
         writes.push(row(RUNS, &arn, id.as_bytes(), item));
     }
-    // On a shared store every batch expects the execution's entry as this server wrote it.
+    writes.append(&mut exec.extra);
+    // A start (or redrive) expects no one started it at the same moment; on a shared store
+    // every later batch expects the execution's entry as this server wrote it.
     let mut expect = Vec::new();
-    if shared {
-        expect.push(match (&exec.claim, first) {
-            (Some(claim), false) => active_expect(&exec.record.arn, claim),
-            _ => squall_storage::ItemExpect { table: ACTIVE.into(), pk: Vec::new(), sk: arn.clone(), item: None },
-        });
+    let absent = |table: &str, pk: &[u8], sk: &[u8]| squall_storage::ItemExpect {
+        table: table.into(),
+        pk: pk.to_vec(),
+        sk: sk.to_vec(),
+        item: None,
+    };
+    if first {
+        if exec.record.redrive_count == 0 {
+            expect.push(absent(EXECUTIONS, exec.record.machine_name.as_bytes(), exec.record.name.as_bytes()));
+        }
+        expect.push(absent(ACTIVE, b"", &arn));
+    } else if shared && let Some(claim) = &exec.claim {
+        expect.push(active_expect(&exec.record.arn, claim));
     }
     if exec.record_dirty {
         exec.record_dirty = false;
@@ -114,6 +123,7 @@ pub(crate) async fn commit(
 pub(crate) fn forget(exec: &mut Exec) {
     exec.events.clear();
     exec.dirty.clear();
+    exec.extra.clear();
     exec.record_dirty = false;
 }
 
@@ -233,14 +243,9 @@ pub(crate) async fn load(engine: &Arc<Engine>, machine: &str, name: &str) -> Res
         ready: VecDeque::new(),
         effects: Vec::new(),
         claim: None,
+        extra: Vec::new(),
     };
-    if let Some(t) = exec.machine.timeout_seconds {
-        exec.effects.push(exec::Effect::Timer {
-            run: String::new(),
-            nonce: 0,
-            due_ms: exec.record.start_ms + t * 1000,
-        });
-    }
+    exec.arm_deadline();
     let runs: Vec<Run> = exec.runs.values().cloned().collect();
     for run in runs {
         match &run.phase {

@@ -58,10 +58,10 @@ impl Exec {
             Kind::Wait(wait) => {
                 let b = self.bindings(&run, &input, None);
                 let due_ms = match wait {
-                    Wait::Seconds(s) => self.now_ms + s * 1000,
+                    Wait::Seconds(s) => self.now_ms.saturating_add(s.saturating_mul(1000)),
                     Wait::Timestamp(t) => timestamp_ms(t)?,
                     Wait::SecondsExpr(e) => match jsonata::evaluate(e, &b)?.and_then(|v| v.as_u64()) {
-                        Some(s) => self.now_ms + s * 1000,
+                        Some(s) => self.now_ms.saturating_add(s.saturating_mul(1000)),
                         None => {
                             return Err(Failure::new(
                                 names::QUERY_EVALUATION_ERROR,
@@ -97,17 +97,13 @@ impl Exec {
             }
             Kind::Task(task) => {
                 let nonce = self.next_event;
-                let token =
-                    (task.resource.mode == Mode::Token).then(|| super::super::token::make(&self.record.arn, id, nonce));
-                let mut b = self.bindings(&run, &input, None);
-                b.states["context"] = self.context(&run, token.as_deref());
-                let payload = match &state.arguments {
-                    Some(t) => jsonata::template(t, &b)?,
-                    None => input.clone(),
-                };
+                let secret = super::super::token::secret();
+                let token = (task.resource.mode == Mode::Token)
+                    .then(|| super::super::token::make(&self.record.arn, id, nonce, &secret));
+                let payload = self.task_payload(&run, state, token.as_deref())?;
                 let timeout = self.number(&task.timeout, &input, &run, "TimeoutSeconds")?;
                 let heartbeat = self.number(&task.heartbeat, &input, &run, "HeartbeatSeconds")?;
-                self.start_task(id, task, payload, token, timeout, heartbeat)
+                self.start_task(id, task, payload, token.map(|t| (t, secret)), timeout, heartbeat)
             }
             Kind::Parallel { branches } => {
                 let b = self.bindings(&run, &input, None);
@@ -143,17 +139,10 @@ impl Exec {
                     });
                 }
                 let concurrency =
-                    self.number(&map.max_concurrency, &input, &run, "MaxConcurrency")?.unwrap_or(0.0) as usize;
+                    concurrency(map.distributed, self.number(&map.max_concurrency, &input, &run, "MaxConcurrency")?);
                 let count = self.number(&map.tolerated_count, &input, &run, "ToleratedFailureCount")?;
                 let percentage = self.number(&map.tolerated_percentage, &input, &run, "ToleratedFailurePercentage")?;
-                let tolerated = match (count, percentage) {
-                    (None, None) => None,
-                    (c, p) => Some(
-                        c.map(|c| c as usize)
-                            .unwrap_or(0)
-                            .max(p.map(|p| ((p / 100.0) * inputs.len() as f64).floor() as usize).unwrap_or(0)),
-                    ),
-                };
+                let tolerated = tolerated(count, percentage, inputs.len());
                 self.emit(
                     id,
                     history::with("MapStateStarted", "mapStateStartedEventDetails", json!({"length": inputs.len()})),
