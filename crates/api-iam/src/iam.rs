@@ -633,6 +633,29 @@ async fn serve(state: &ApiState, req: &ApiRequest) -> Reply {
             ids.delete_role(required(&p, "RoleName")?).await.map_err(error)?;
             done()
         }
+        "UpdateRole" | "UpdateRoleDescription" => {
+            let max_session_s = match p.get("MaxSessionDuration") {
+                Some(s) if action == "UpdateRole" => Some(s.parse().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "ValidationError",
+                        "MaxSessionDuration must be a number of seconds",
+                    )
+                })?),
+                _ => None,
+            };
+            let description = match action.as_str() {
+                "UpdateRole" => p.get("Description"),
+                _ => Some(required(&p, "Description")?),
+            };
+            let r = ids.update_role(required(&p, "RoleName")?, description, max_session_s).await.map_err(error)?;
+            match action.as_str() {
+                "UpdateRole" => done(),
+                _ => ok(&|x| {
+                    x.nest("Role", |x| render::role(x, &r));
+                }),
+            }
+        }
         "UpdateAssumeRolePolicy" => {
             ids.update_trust(required(&p, "RoleName")?, required(&p, "PolicyDocument")?).await.map_err(error)?;
             done()

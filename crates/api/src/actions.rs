@@ -506,6 +506,8 @@ pub static ACTIONS: &[Action] = &[
     row("iam", "DeleteRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", Resource::Role),
     row("iam", "GetRole", "iam:GetRole", Resource::Role),
     row("iam", "DeleteRole", "iam:DeleteRole", Resource::Role),
+    row("iam", "UpdateRole", "iam:UpdateRole", Resource::Role),
+    row("iam", "UpdateRoleDescription", "iam:UpdateRoleDescription", Resource::Role),
     row("iam", "UpdateAssumeRolePolicy", "iam:UpdateAssumeRolePolicy", Resource::Role),
     row("iam", "PutRolePolicy", "iam:PutRolePolicy", Resource::Role),
     row("iam", "GetRolePolicy", "iam:GetRolePolicy", Resource::Role),

@@ -38,6 +38,9 @@ pub struct DeploymentPlan {
     /// Resource policies the service declares (recorded, not enforced yet).
     #[serde(default)]
     pub resource_policies: Vec<squall_types::ResourcePolicy>,
+    /// Routes no function serves: state machines' REST routes, which start an execution.
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
 }
 
 /// An API key of a plan.
@@ -312,7 +315,8 @@ impl Functions {
             .collect();
         changes.extend(delete.iter().map(|f| Change { function: f.clone(), action: Action::Removed }));
 
-        let routes: Vec<RouteSpec> = planned.iter().flat_map(|p| p.routes.iter().cloned()).collect();
+        let routes: Vec<RouteSpec> =
+            planned.iter().flat_map(|p| p.routes.iter().cloned()).chain(plan.routes.iter().cloned()).collect();
         let api_keys = plan
             .api_keys
             .iter()
@@ -499,6 +503,27 @@ impl Functions {
                 }
             }
             out.push(p);
+        }
+        for r in &plan.routes {
+            let machine = match &r.api {
+                squall_types::RouteApi::Rest(rest) => {
+                    rest.start_execution.as_ref().map(|s| s.state_machine_arn.clone())
+                }
+                _ => None,
+            };
+            let Some(machine) = machine else {
+                return Err(Error::InvalidRequest(format!(
+                    "route {} names no function and starts no state machine",
+                    r.key
+                )));
+            };
+            if let Some(other) = routes.insert((r.key.method.as_str().to_string(), r.key.path.shape()), machine.clone())
+            {
+                return Err(Error::InvalidRequest(format!(
+                    "route {} of {machine} collides with a route of {other}",
+                    r.key
+                )));
+            }
         }
         Ok(out)
     }

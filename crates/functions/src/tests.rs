@@ -189,6 +189,7 @@ fn plan(functions: Vec<(&str, &str, &[&str])>) -> DeploymentPlan {
         outputs: Default::default(),
         gateway_responses: vec![],
         resource_policies: vec![],
+        routes: vec![],
     }
 }
 

@@ -20,6 +20,7 @@ mod lambda_integration;
 mod rest_errors;
 pub mod routes;
 mod serve;
+mod start_execution;
 mod throttle;
 
 pub use api::{AccessKeys, ApiState};

@@ -136,6 +136,12 @@ async fn route(
             let matched = Matched { function: &function, route_key: &route_key, params: &params, api: &api };
             match admit(&state, &svc.record, &matched, &req, &rest) {
                 Err((kind, status, refusal)) => rest_error(kind, status, &refusal),
+                Ok(_)
+                    if let RouteApi::Rest(r) = matched.api
+                        && let Some(target) = &r.start_execution =>
+                {
+                    crate::start_execution::start(&state, req, target, &trace).await
+                }
                 Ok(EventFormat::V1(v1)) if matches!(matched.api, RouteApi::Rest(r) if r.asynchronous) => {
                     invoke_event(&state, req, &matched, &v1, &request_id, &trace).await
                 }

@@ -20,6 +20,26 @@ pub struct NewRole {
     pub boundary: Option<String>,
 }
 
+/// Checks a role's maximum session duration, in seconds.
+fn check_max_session(max_session_s: u32) -> Result<()> {
+    if !(3600..=43200).contains(&max_session_s) {
+        return Err(Error::Validation(format!(
+            "1 validation error detected: Value '{max_session_s}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a role's description: at most 1000 characters.
+fn check_description(description: &str) -> Result<()> {
+    if description.chars().count() > 1000 {
+        return Err(Error::Validation(
+            "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn check_trust(document: &str) -> Result<()> {
     Policy::accept(document, PolicyKind::Trust).map(|_| ()).map_err(|m| Error::MalformedPolicy(m.0))
 }
@@ -31,10 +51,9 @@ impl Identities {
         let path = path(new.path.as_deref())?;
         check_trust(&new.trust)?;
         let max_session_s = new.max_session_s.unwrap_or(3600);
-        if !(3600..=43200).contains(&max_session_s) {
-            return Err(Error::Validation(format!(
-                "1 validation error detected: Value '{max_session_s}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
-            )));
+        check_max_session(max_session_s)?;
+        if let Some(d) = &new.description {
+            check_description(d)?;
         }
         self.change(|s, now| {
             let lc = name.to_ascii_lowercase();
@@ -77,6 +96,29 @@ impl Identities {
             let lc = name.to_ascii_lowercase();
             s.roles.remove(&lc);
             Ok(((), vec![Touch::Role(lc)]))
+        })
+        .await
+    }
+
+    /// UpdateRole (and UpdateRoleDescription): the description when given (an empty one
+    /// clears it), the sessions' maximum duration when given; the role afterwards.
+    pub async fn update_role(&self, name: &str, description: Option<&str>, max_session_s: Option<u32>) -> Result<Role> {
+        if let Some(d) = description {
+            check_description(d)?;
+        }
+        if let Some(s) = max_session_s {
+            check_max_session(s)?;
+        }
+        self.change(|s, _| {
+            let lc = s.role(name)?.name.to_ascii_lowercase();
+            let role = s.roles.get_mut(&lc).expect("looked up");
+            if let Some(d) = description {
+                role.description = (!d.is_empty()).then(|| d.to_string());
+            }
+            if let Some(max) = max_session_s {
+                role.max_session_s = max;
+            }
+            Ok((role.clone(), vec![Touch::Role(lc)]))
         })
         .await
     }

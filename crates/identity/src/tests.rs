@@ -132,3 +132,22 @@ async fn sessions_carry_their_role_narrowed_and_end_on_time_or_with_the_role() {
         "a role made again under the same name does not revive its sessions"
     );
 }
+
+#[tokio::test]
+async fn update_role_changes_the_description_and_the_session_maximum() {
+    let (_dir, ids) = open().await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let new = NewRole { trust: trust.into(), description: Some("first".into()), ..Default::default() };
+    ids.create_role("flow", new).await.unwrap();
+    let r = ids.update_role("flow", Some("second"), Some(7200)).await.unwrap();
+    assert_eq!((r.description.as_deref(), r.max_session_s), (Some("second"), 7200));
+    // Only what is given changes; an empty description clears it.
+    let r = ids.update_role("flow", None, None).await.unwrap();
+    assert_eq!((r.description.as_deref(), r.max_session_s), (Some("second"), 7200));
+    let r = ids.update_role("flow", Some(""), None).await.unwrap();
+    assert_eq!((r.description, r.max_session_s), (None, 7200));
+    assert!(matches!(ids.update_role("flow", None, Some(60)).await, Err(Error::Validation(_))));
+    assert!(matches!(ids.update_role("flow", Some(&"x".repeat(1001)), None).await, Err(Error::Validation(_))));
+    assert!(matches!(ids.update_role("nobody", Some("d"), None).await, Err(Error::NoSuchEntity(_))));
+    assert_eq!(ids.snapshot().role("flow").unwrap().max_session_s, 7200);
+}

@@ -1,6 +1,7 @@
 //! `AWS::Events::Rule` and `AWS::Events::EventBus` resources: rules with their targets (any
-//! function, queue, topic or bus), wholly the service's, and buses the service makes. A
-//! rule's function target needs its own `AWS::Lambda::Permission`, as in CloudFormation.
+//! function, queue, topic, bus or state machine), wholly the service's, and buses the
+//! service makes. A rule's function target needs its own `AWS::Lambda::Permission`, as in
+//! CloudFormation; a state machine target is started as the target's `RoleArn`, as on AWS.
 
 use crate::parse::{Cx, Path};
 use crate::schedules::rule_name;
@@ -161,6 +162,7 @@ impl Cx<'_> {
     fn rule_target(&mut self, path: &Path, v: &Value) -> Option<RuleTarget> {
         let errors_before = self.errors.len();
         let mut t = RuleTarget::default();
+        let mut role = None;
         for (key, v) in self.entries(path, v) {
             let p = [path, &[key]].concat();
             match key {
@@ -202,18 +204,38 @@ impl Cx<'_> {
                         }
                     }
                 }
-                "RoleArn" => self.error(
+                "RoleArn" => role = Some((p.clone(), self.resolved_text(&p, v))),
+                k if FOREIGN_TARGET_SETTINGS.contains(&k) => self.error(
                     &p,
-                    "is not supported: Squall decides each delivery by the target's own policy, never by a role",
+                    "is not supported: Squall's targets are functions, queues, topics, buses and state machines",
                 ),
-                k if FOREIGN_TARGET_SETTINGS.contains(&k) => {
-                    self.error(&p, "is not supported: Squall's targets are functions, queues, topics and buses")
-                }
                 other => self.error(&p, format!("{other} is not a target setting")),
             }
         }
         if t.id.is_empty() || t.arn.is_empty() {
             self.error(path, "needs an Id and an Arn");
+        }
+        // A state machine is started as a role (states:StartExecution), as on AWS; every other
+        // target decides by its own policy.
+        let machine = t.arn.starts_with("arn:aws:states:") && t.arn.contains(":stateMachine:");
+        match role {
+            Some((p, Some(arn))) if machine => {
+                if arn.starts_with("arn:aws:iam::") && arn.contains(":role/") {
+                    t.role_arn = Some(arn);
+                } else {
+                    self.error(&p, format!("{arn} is not an IAM role ARN"));
+                }
+            }
+            Some((_, None)) => {}
+            Some((p, Some(_))) => self.error(
+                &p,
+                "is only for state machine targets: Squall decides each delivery to a function, queue, topic or bus by the target's own policy, never by a role",
+            ),
+            None if machine => self.error(
+                path,
+                "a state machine target needs a RoleArn: a role trusting events.amazonaws.com that may states:StartExecution the machine",
+            ),
+            None => {}
         }
         let shaped = [t.input.is_some(), t.input_path.is_some(), t.input_transformer.is_some()];
         if shaped.iter().filter(|s| **s).count() > 1 {

@@ -341,6 +341,61 @@ impl Cx<'_> {
         Some(RouteSpec { key, function: String::new(), api: RouteApi::Rest(route) })
     }
 
+    /// A state machine's `http` event (the serverless-step-functions plugin's): a REST route
+    /// that starts an execution of `machine_arn` with the request's body as its input and
+    /// answers StartExecution's (or, with `action: StartSyncExecution`, the finished
+    /// execution's) document.
+    pub(crate) fn machine_http_event(&mut self, path: &Path, v: &Value, machine_arn: &str) -> Option<RouteSpec> {
+        let errors_before = self.errors.len();
+        let mut route = RestRoute {
+            start_execution: Some(squall_types::StartExecutionRoute {
+                state_machine_arn: machine_arn.to_string(),
+                sync: false,
+            }),
+            ..Default::default()
+        };
+        let (mut method, mut route_path) = (None, None);
+        for (k, val) in self.entries(path, v) {
+            let p = [path, &[k]].concat();
+            match k {
+                "path" => route_path = self.scalar(&p, val),
+                "method" => method = self.string(&p, val),
+                "cors" => route.cors = self.rest_cors(&p, val),
+                "private" => match val {
+                    Value::Bool(b) => route.private = *b,
+                    _ => self.error(&p, "must be true or false"),
+                },
+                "action" => match val.as_str() {
+                    Some("StartExecution") => {}
+                    Some("StartSyncExecution") => {
+                        if let Some(s) = route.start_execution.as_mut() {
+                            s.sync = true;
+                        }
+                    }
+                    _ => self.error(&p, "must be StartExecution or StartSyncExecution"),
+                },
+                "request" => match val.get("template") {
+                    Some(_) => self.error(&p, "request templates are not supported yet: the request's body is the execution's input"),
+                    None => route.required = self.rest_request(&p, val),
+                },
+                "response" => self.error(&p, "response templates are not supported yet: the answer is StartExecution's"),
+                "authorizer" => self.error(&p, "authorizers are not supported yet"),
+                "integration" => self.error(&p, "a state machine's http event is an AWS integration with Step Functions; it takes no integration setting"),
+                other => self.error(&p, format!("http setting {other} is not supported yet")),
+            }
+        }
+        let (Some(method), Some(route_path)) = (method, route_path) else {
+            self.error(path, "needs both method and path");
+            return None;
+        };
+        if self.errors.len() != errors_before {
+            return None;
+        }
+        let trimmed = route_path.trim().trim_matches('/');
+        let key = self.route_key(path, &format!("{method} /{trimmed}"))?;
+        Some(RouteSpec { key, function: String::new(), api: RouteApi::Rest(route) })
+    }
+
     fn route_key(&mut self, path: &Path, key: &str) -> Option<RouteKey> {
         match RouteKey::parse(key) {
             Ok(r) => Some(r),

@@ -8,6 +8,7 @@ use crate::parse::{Cx, Path};
 use crate::resources::Refs;
 use serde_json::{Map, Value as Json};
 use serde_norway::Value;
+use squall_iam::PolicyKind;
 use squall_types::RolePolicy;
 
 /// The condition operators of the IAM policy language (before `IfExists` and the
@@ -219,19 +220,20 @@ impl Cx<'_> {
         self.refs = refs;
     }
 
-    /// A role given by ARN: a string, or `!GetAtt Role.Arn` / a logical id of a role the
-    /// service declares (not supported: squall makes no roles).
+    /// A role given by ARN: a string, `!GetAtt Role.Arn`, or (as the framework takes it)
+    /// the logical id of an `AWS::IAM::Role` the service declares.
     fn role_arn(&mut self, path: &Path, v: &Value, refs: &Refs) -> Option<String> {
         let arn = match self.text(path, v, refs) {
             Ok(Some(s)) => s,
             _ => return None,
         };
+        if let Some(declared) = refs.get(&arn).filter(|t| t.kind == "AWS::IAM::Role") {
+            return declared.attributes.get("Arn").cloned();
+        }
         if !arn.starts_with("arn:") {
             self.error(
                 path,
-                format!(
-                    "{arn} is not a role ARN (a role declared under resources is not supported yet: use provider.iam.role.statements)"
-                ),
+                format!("{arn} is not a role ARN, nor the logical id of an AWS::IAM::Role under resources.Resources"),
             );
             return None;
         }
@@ -262,11 +264,13 @@ impl Cx<'_> {
 
     /// A list of a role's policy statements, checked and with intrinsics resolved.
     pub(crate) fn statements(&mut self, path: &Path, v: &Value, refs: &Refs) -> Vec<Json> {
-        self.statements_of(path, v, refs, false)
+        self.statements_of(path, v, refs, PolicyKind::Identity)
     }
 
-    /// A list of policy statements; `resource_policy` ones name a `Principal`.
-    pub(crate) fn statements_of(&mut self, path: &Path, v: &Value, refs: &Refs, resource_policy: bool) -> Vec<Json> {
+    /// A list of policy statements of a policy of `kind`: an identity policy's name no
+    /// `Principal`, a resource policy's name one and resources, a trust policy's name one
+    /// and no resources.
+    pub(crate) fn statements_of(&mut self, path: &Path, v: &Value, refs: &Refs, kind: PolicyKind) -> Vec<Json> {
         let Value::Sequence(items) = v else {
             self.error(path, "must be a list of statements");
             return vec![];
@@ -275,14 +279,75 @@ impl Cx<'_> {
         for (i, item) in items.iter().enumerate() {
             let idx = i.to_string();
             let p = [path, &[idx.as_str()]].concat();
-            if let Some(s) = self.statement(&p, item, refs, resource_policy) {
+            if let Some(s) = self.statement(&p, item, refs, kind) {
                 out.push(s);
             }
         }
         out
     }
 
-    fn statement(&mut self, path: &Path, v: &Value, refs: &Refs, resource_policy: bool) -> Option<Json> {
+    /// A whole policy document of `kind` (`Version`, `Id`, `Statement`: a list, or one
+    /// statement; or the document as JSON text), its intrinsics resolved and each statement
+    /// checked, then the document checked as IAM checks what is stored. `Version` is kept as
+    /// given.
+    pub(crate) fn policy_document_of(&mut self, path: &Path, v: &Value, refs: &Refs, kind: PolicyKind) -> Option<Json> {
+        let errors_before = self.errors.len();
+        let parsed;
+        let v = match v {
+            // JSON is YAML: a document written as text reads the same way.
+            Value::String(text) => match serde_norway::from_str::<Value>(text) {
+                Ok(doc @ Value::Mapping(_)) => {
+                    parsed = doc;
+                    &parsed
+                }
+                _ => {
+                    self.error(path, "must be a policy document (a mapping, or JSON text of one)");
+                    return None;
+                }
+            },
+            other => other,
+        };
+        let mut out = Map::new();
+        for (key, val) in self.entries(path, v) {
+            let p = [path, &[key]].concat();
+            match key {
+                "Version" => match val.as_str() {
+                    Some(version @ ("2012-10-17" | "2008-10-17")) => {
+                        out.insert(key.into(), Json::from(version));
+                    }
+                    _ => self.error(&p, "must be 2012-10-17 (or the older 2008-10-17)"),
+                },
+                "Id" => {
+                    if let Ok(Some(id)) = self.text(&p, val, refs) {
+                        out.insert(key.into(), Json::from(id));
+                    }
+                }
+                "Statement" => {
+                    let statements = match val {
+                        Value::Mapping(_) => self.statement(&p, val, refs, kind).into_iter().collect(),
+                        _ => self.statements_of(&p, val, refs, kind),
+                    };
+                    out.insert(key.into(), Json::from(statements));
+                }
+                other => self.error(&p, format!("{other} is not a key of a policy document (Version, Id, Statement)")),
+            }
+        }
+        if v.get("Statement").is_none() {
+            self.error(path, "needs Statement");
+        }
+        if self.errors.len() != errors_before {
+            return None;
+        }
+        let doc = Json::Object(out);
+        if let Err(e) = squall_iam::Policy::accept(&doc.to_string(), kind) {
+            self.error(path, format!("IAM refuses this policy: {}", e.0));
+            return None;
+        }
+        Some(doc)
+    }
+
+    fn statement(&mut self, path: &Path, v: &Value, refs: &Refs, kind: PolicyKind) -> Option<Json> {
+        let resource_policy = kind != PolicyKind::Identity;
         let errors_before = self.errors.len();
         let mut out = Map::new();
         for (key, val) in self.entries(path, v) {
@@ -348,7 +413,10 @@ impl Cx<'_> {
             self.error(path, "needs Principal or NotPrincipal");
         }
         match (out.contains_key("Resource"), out.contains_key("NotResource")) {
-            (false, false) => self.error(path, "needs Resource or NotResource"),
+            (false, false) if kind != PolicyKind::Trust => self.error(path, "needs Resource or NotResource"),
+            (true, _) | (_, true) if kind == PolicyKind::Trust => {
+                self.error(path, "a trust policy names who may assume the role, not resources: remove Resource")
+            }
             (true, true) => self.error(path, "takes Resource or NotResource, not both"),
             _ => {}
         }

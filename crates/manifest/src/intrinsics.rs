@@ -237,6 +237,10 @@ impl Cx<'_> {
         known.sort_unstable();
         let msg = if attr == "StreamArn" {
             "StreamArn is known only once the table exists: use it in a stream event's arn".to_string()
+        } else if attr == "RoleId" && target.kind == "AWS::IAM::Role" {
+            format!(
+                "RoleId of {id} is not supported: IAM makes the id when the deploy creates the role, so references cannot know it (use Arn, or Ref for its name)"
+            )
         } else {
             format!("attribute {attr} of {id} is not supported ({} are)", known.join(", "))
         };

@@ -16,6 +16,7 @@ mod events;
 mod gateway_responses;
 mod http;
 mod iam;
+mod iam_roles;
 mod intrinsics;
 mod layers;
 mod locate;
@@ -32,6 +33,7 @@ mod topics;
 mod variables;
 
 pub use buckets::{BucketCorsRule, BucketNotification, BucketResource, default_bucket_name};
+pub use iam_roles::RoleResource;
 pub use layers::{LayerRef, LayerSpec};
 pub use locate::Locator;
 pub use package::{Esbuild, PackageSpec, Plugins};
@@ -114,10 +116,15 @@ pub struct Manifest {
     pub event_buses: Vec<String>,
     /// `AWS::Scheduler::ScheduleGroup` resources: the service's own groups.
     pub schedule_groups: Vec<String>,
+    /// `AWS::IAM::Role` resources: made (or brought up to date) in IAM on deploy before
+    /// what refers to them, deleted when the manifest drops them and by `squall remove`.
+    pub roles: Vec<RoleResource>,
     /// State machines: `AWS::StepFunctions::StateMachine` resources, then
     /// `stepFunctions.stateMachines` (the serverless-step-functions plugin's shape); created
     /// or updated on deploy after the functions, deleted when the manifest drops them.
     pub state_machines: Vec<StateMachineResource>,
+    /// State machines' `http` events: REST routes starting an execution.
+    pub state_machine_routes: Vec<squall_types::RouteSpec>,
     /// Things accepted but not used, for the user to see.
     pub warnings: Vec<String>,
     /// Finds the line of a key path.

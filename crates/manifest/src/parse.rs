@@ -63,7 +63,9 @@ pub fn parse_with(
         schedules: vec![],
         event_buses: vec![],
         schedule_groups: vec![],
+        roles: vec![],
         state_machines: vec![],
+        state_machine_routes: vec![],
         layer_ids: Default::default(),
     };
     let root: Value = match serde_norway::from_str(text) {
@@ -177,8 +179,11 @@ pub(crate) struct Cx<'f> {
     pub(crate) event_buses: Vec<String>,
     /// `AWS::Scheduler::ScheduleGroup` resources' names.
     pub(crate) schedule_groups: Vec<String>,
+    /// `AWS::IAM::Role` resources.
+    pub(crate) roles: Vec<crate::RoleResource>,
     /// State machines from resources and `stepFunctions`, in manifest order.
     pub(crate) state_machines: Vec<crate::StateMachineResource>,
+    pub(crate) state_machine_routes: Vec<squall_types::RouteSpec>,
     /// The logical ids of the service's layers (`<Key>LambdaLayer`), to their keys.
     pub(crate) layer_ids: BTreeMap<String, String>,
 }
@@ -475,7 +480,9 @@ impl Cx<'_> {
             schedules: std::mem::take(&mut self.schedules),
             event_buses: std::mem::take(&mut self.event_buses),
             schedule_groups: std::mem::take(&mut self.schedule_groups),
+            roles: std::mem::take(&mut self.roles),
             state_machines: std::mem::take(&mut self.state_machines),
+            state_machine_routes: std::mem::take(&mut self.state_machine_routes),
             warnings: std::mem::take(&mut self.warnings),
             locator: self.locator.clone(),
         })

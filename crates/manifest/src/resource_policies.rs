@@ -133,7 +133,7 @@ impl Cx<'_> {
                     }
                 }
                 "Id" => {}
-                "Statement" => statements = Some(self.statements_of(&p, val, refs, true)),
+                "Statement" => statements = Some(self.statements_of(&p, val, refs, squall_iam::PolicyKind::Resource)),
                 other => self.error(&p, format!("{other} is not a key of a policy document")),
             }
         }

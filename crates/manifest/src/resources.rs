@@ -1,6 +1,6 @@
 //! `resources.Resources`: the CloudFormation resources Squall creates on deploy
 //! (`AWS::DynamoDB::Table`, `AWS::SQS::Queue`, `AWS::SNS::Topic`,
-//! `AWS::SNS::Subscription`, `AWS::S3::Bucket`...), and `Ref` / `Fn::GetAtt` to them, to the
+//! `AWS::SNS::Subscription`, `AWS::S3::Bucket`, `AWS::IAM::Role`...), and `Ref` / `Fn::GetAtt` to them, to the
 //! service's functions and state machines and to the buckets `s3` events create.
 //!
 //! Two passes: the first names every resource (so references resolve in any order), the
@@ -183,6 +183,7 @@ impl Cx<'_> {
                     let arn = format!("arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}");
                     Target::plain("AWS::Scheduler::Schedule", name, [("Arn", arn)])
                 }
+                Some("AWS::IAM::Role") => crate::iam_roles::role_target(service, id, named("RoleName"), named("Path")),
                 Some("AWS::StepFunctions::StateMachine") => {
                     // `Ref` and `Arn` are its ARN, `Name` its name.
                     let name = named("StateMachineName").unwrap_or(default);
@@ -238,6 +239,7 @@ impl Cx<'_> {
                 Some("AWS::Scheduler::ScheduleGroup") => self.schedule_group_resource(service, id, r),
                 Some("AWS::Scheduler::Schedule") => self.schedule_resource(service, id, r),
                 Some("AWS::StepFunctions::StateMachine") => self.state_machine_resource(id, r),
+                Some("AWS::IAM::Role") => self.iam_role_resource(id, r),
                 Some("AWS::S3::BucketPolicy") => {
                     if let Some(p) = self.bucket_policy(id, r) {
                         self.resource_policies.push(p);

@@ -43,7 +43,7 @@ pub use log_config::{LogLevel, LoggingConfig};
 pub use names::{FunctionName, NameError, ServiceName, check_stage};
 pub use route::{
     GatewayHeader, GatewayResponse, HttpMethod, PayloadVersion, RequiredParameters, RestCors, RestRoute, RouteApi,
-    RouteKey, RoutePath, RouteSegment, RouteSpec,
+    RouteKey, RoutePath, RouteSegment, RouteSpec, StartExecutionRoute,
 };
 pub use runtime_updates::{RuntimeUpdates, UpdateRuntimeOn};
 pub use trace::{RequestId, TraceContext, random_draw, random_u64};

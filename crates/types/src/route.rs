@@ -276,6 +276,21 @@ pub struct RestRoute {
     /// integration event, and the caller gets 202 at once.
     #[serde(default)]
     pub asynchronous: bool,
+    /// A state machine's `http` event: the route starts an execution of it (with the
+    /// request's body as its input) instead of invoking a function.
+    #[serde(default)]
+    pub start_execution: Option<StartExecutionRoute>,
+}
+
+/// What a state machine's route starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartExecutionRoute {
+    /// The machine started.
+    pub state_machine_arn: String,
+    /// `action: StartSyncExecution` (an EXPRESS machine): the answer is the finished execution.
+    #[serde(default)]
+    pub sync: bool,
 }
 
 /// Request parameters a REST route requires (API Gateway's request validation).

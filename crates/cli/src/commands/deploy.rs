@@ -119,6 +119,10 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
         );
         // A definition Step Functions would refuse stops the deploy before it changes anything.
         super::state_machines::validate(&client, &manifest, &shown).await?;
+        // So does a role naming a managed policy Squall's IAM does not have.
+        super::roles::validate(&client, &manifest, &shown).await?;
+        // The service's roles come first: what runs as them names them.
+        super::roles::ensure_roles(&client, manifest.deployment().as_str(), &manifest.roles).await?;
         ensure_tables(&client, &manifest.tables).await?;
         ensure_queues(&client, &manifest.queues).await?;
         ensure_topics(&client, &manifest.topics, &manifest.region).await?;
@@ -191,6 +195,9 @@ pub(crate) fn deploy(args: &ClientArgs, dir: &Path, options: Options) -> anyhow:
         super::state_machines::finish(&client, manifest.deployment().as_str(), &machines)
             .await
             .context("the service is deployed, but state machines it no longer has are not all deleted")?;
+        super::roles::finish(&client, manifest.deployment().as_str(), &manifest.roles)
+            .await
+            .context("the service is deployed, but IAM roles it no longer declares are not all deleted")?;
         super::permissions::print(&manifest.functions);
         println!("deployed {} ({}) in {:.1}s", manifest.service, manifest.stage, started.elapsed().as_secs_f64());
         Ok(manifest.deployment().to_string())
@@ -516,7 +523,7 @@ fn plan(manifest: &Manifest, packages: &[Package], layers: &super::layers::Layer
         }
     }
     let url = format!("{http_base}/{}/{}", manifest.service, manifest.stage);
-    let routes = || manifest.functions.iter().flat_map(|f| &f.routes);
+    let routes = || manifest.functions.iter().flat_map(|f| &f.routes).chain(&manifest.state_machine_routes);
     if routes().any(|r| r.api.is_rest()) {
         outputs.entry("ServiceEndpoint".into()).or_insert(url.clone());
     }
@@ -527,6 +534,7 @@ fn plan(manifest: &Manifest, packages: &[Package], layers: &super::layers::Layer
         outputs,
         gateway_responses: manifest.gateway_responses.clone(),
         resource_policies: manifest.resource_policies.clone(),
+        routes: manifest.state_machine_routes.clone(),
         service: manifest.deployment(),
         stage: Some(manifest.stage.clone()),
         cors: manifest.cors.clone(),

@@ -10,6 +10,7 @@ mod layers;
 mod package;
 mod permissions;
 pub(crate) mod replay;
+mod roles;
 mod rules;
 mod schedules;
 pub(crate) mod server;
@@ -31,7 +32,7 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>
 /// Removes a service's functions; first unsubscribes them from their topics, takes them
 /// out of their buckets' notification configurations (the topics and buckets, with their
 /// objects, stay, like tables and queues) and deletes its event rules, schedules and state
-/// machines.
+/// machines; then the IAM roles it declared, which nothing of it runs as any more.
 pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::Result<ExitCode> {
     let client = Client::new(args)?;
     block_on(async {
@@ -81,6 +82,9 @@ pub(crate) fn remove(args: &ClientArgs, service: &str, stage: &str) -> anyhow::R
             .context("removing the service's state machines; no function was removed")?;
         let path = format!("/squall/v1/services/{}", segment(&deployment));
         let r = client.call(Method::DELETE, &path, vec![]).await?.json()?;
+        roles::remove_roles(&client, &deployment)
+            .await
+            .context("the service's functions are removed, but the IAM roles it declared are not all deleted")?;
         let removed: Vec<&str> = r["removed"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         let at = if record["stage"].is_null() { String::new() } else { format!(" at stage {stage}") };
         println!("removed service {service}{at} ({} functions: {})", removed.len(), removed.join(", "));

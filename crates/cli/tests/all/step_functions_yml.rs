@@ -309,3 +309,254 @@ stepFunctions:
     assert!(err.contains("NoSuchEntity"), "{err}");
     Ok(())
 }
+
+const GREETER: &str = "\
+service: greeter
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  hello:
+    handler: handler.hello
+resources:
+  Resources:
+    StatesExecutionRole:
+      Type: AWS::IAM::Role
+      Properties:
+        Path: /service-role/
+        Description: runs the greeter
+        AssumeRolePolicyDocument:
+          Version: '2012-10-17'
+          Statement:
+            - Effect: Allow
+              Principal:
+                Service: states.amazonaws.com
+              Action: sts:AssumeRole
+        Policies:
+          - PolicyName: invoke
+            PolicyDocument:
+              Version: '2012-10-17'
+              Statement:
+                - Effect: Allow
+                  Action: lambda:InvokeFunction
+                  Resource:
+                    - !GetAtt HelloLambdaFunction.Arn
+                    - !Sub '${HelloLambdaFunction.Arn}:*'
+        ManagedPolicyArns:
+          - arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess
+        Tags:
+          - Key: team
+            Value: greeters
+    UngrantedRole:
+      Type: AWS::IAM::Role
+      Properties:
+        RoleName: greeter-ungranted
+        AssumeRolePolicyDocument:
+          Statement:
+            - Effect: Allow
+              Principal: {Service: states.amazonaws.com}
+              Action: 'sts:AssumeRole'
+    StarterRole:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument:
+          Statement:
+            - Effect: Allow
+              Principal: {Service: events.amazonaws.com}
+              Action: 'sts:AssumeRole'
+        Policies:
+          - PolicyName: start
+            PolicyDocument:
+              Version: '2012-10-17'
+              Statement:
+                - Effect: Allow
+                  Action: states:StartExecution
+                  Resource: !Ref Greeter
+    Greeter:
+      Type: AWS::StepFunctions::StateMachine
+      Properties:
+        StateMachineName: greeter-hello
+        RoleArn: !GetAtt StatesExecutionRole.Arn
+        Definition:
+          StartAt: Hello
+          States:
+            Hello:
+              Type: Task
+              Resource: !GetAtt HelloLambdaFunction.Arn
+              End: true
+    Ungranted:
+      Type: AWS::StepFunctions::StateMachine
+      Properties:
+        StateMachineName: greeter-ungranted
+        RoleArn: !GetAtt UngrantedRole.Arn
+        Definition:
+          StartAt: Hello
+          States:
+            Hello:
+              Type: Task
+              Resource: !GetAtt HelloLambdaFunction.Arn
+              End: true
+    OnGreet:
+      Type: AWS::Events::Rule
+      Properties:
+        EventPattern:
+          source: [greeter.test]
+        Targets:
+          - Id: greeter
+            Arn: !Ref Greeter
+            RoleArn: !GetAtt StarterRole.Arn
+            InputPath: $.detail
+";
+
+const GREET: &str = "\
+def hello(event, context):
+    return {'hello': event.get('name', 'world')}
+";
+
+/// The executions of `machine`: (ARN, input).
+fn executions(server: &Server, machine: &str) -> Result<Vec<(String, serde_json::Value)>> {
+    let listed = ok(&server.aws(&["stepfunctions", "list-executions", "--state-machine-arn", &machine_arn(machine)]))?;
+    let listed: serde_json::Value = serde_json::from_str(&listed)?;
+    let mut out = Vec::new();
+    for e in listed["executions"].as_array().into_iter().flatten() {
+        let arn = e["executionArn"].as_str().unwrap_or_default().to_string();
+        let described = ok(&server.aws(&["stepfunctions", "describe-execution", "--execution-arn", &arn]))?;
+        let described: serde_json::Value = serde_json::from_str(&described)?;
+        out.push((arn, serde_json::from_str(described["input"].as_str().unwrap_or("null"))?));
+    }
+    Ok(out)
+}
+
+#[test]
+fn roles_the_template_declares_run_its_machines_and_go_with_the_service() -> Result {
+    let server = Server::start()?;
+    let dir = service_dir(GREETER)?;
+    std::fs::write(dir.path().join("handler.py"), GREET)?;
+    let out = server.deploy(dir.path())?;
+    for made in [
+        "role greeter-dev-StatesExecutionRole (StatesExecutionRole): created",
+        "role greeter-ungranted (UngrantedRole): created",
+        "role greeter-dev-StarterRole (StarterRole): created",
+        "state machine greeter-hello (STANDARD): created",
+        "rule greeter-dev-OnGreet (pattern) -> greeter-hello: ready",
+    ] {
+        assert!(out.contains(made), "{made}:\n{out}");
+    }
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/service-role/greeter-dev-StatesExecutionRole");
+    let role = ok(&server.aws(&["iam", "get-role", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    let role: serde_json::Value = serde_json::from_str(&role)?;
+    assert_eq!(role["Role"]["Arn"], role_arn.as_str());
+    assert_eq!(role["Role"]["Description"], "runs the greeter");
+    let tags = ok(&server.aws(&["iam", "list-role-tags", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    for tag in ["squall:deployment", "greeter-dev", "squall:role", "StatesExecutionRole", "team", "greeters"] {
+        assert!(tags.contains(tag), "{tag}: {tags}");
+    }
+    let attached =
+        ok(&server.aws(&["iam", "list-attached-role-policies", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    assert!(attached.contains("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"), "{attached}");
+    let policy = ok(&server.aws(&[
+        "iam",
+        "get-role-policy",
+        "--role-name",
+        "greeter-dev-StatesExecutionRole",
+        "--policy-name",
+        "invoke",
+    ]))?;
+    assert!(policy.contains(&format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:greeter-dev-hello:*")), "{policy}");
+    let described = ok(&server.aws(&[
+        "stepfunctions",
+        "describe-state-machine",
+        "--state-machine-arn",
+        &machine_arn("greeter-hello"),
+    ]))?;
+    assert!(described.contains(&role_arn), "{described}");
+
+    // The machine runs as the declared role, which may invoke the function.
+    let done = run(&server, "greeter-hello", r#"{"name": "ada"}"#)?;
+    assert_eq!(output(&done)?, serde_json::json!({"hello": "ada"}));
+    // A role without the grant: the Task fails as Lambda refuses it.
+    let refused = run(&server, "greeter-ungranted", r#"{"name": "ada"}"#)?;
+    assert_eq!(refused["status"], "FAILED", "{refused}");
+    assert_eq!(refused["error"], "Lambda.AWSLambdaException", "{refused}");
+
+    // The rule starts the machine as its target's role.
+    let entries = r#"[{"Source": "greeter.test", "DetailType": "greet", "Detail": "{\"name\": \"bo\"}"}]"#;
+    let put = ok(&server.aws(&["events", "put-events", "--entries", entries]))?;
+    assert!(put.contains("\"FailedEntryCount\": 0"), "{put}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let started = loop {
+        let started = executions(&server, "greeter-hello")?;
+        if started.iter().any(|(_, input)| input["name"] == "bo") {
+            break started;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the rule started no execution: {started:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (by_rule, _) = started.iter().find(|(_, input)| input["name"] == "bo").expect("found above");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let described = ok(&server.aws(&["stepfunctions", "describe-execution", "--execution-arn", by_rule]))?;
+        let described: serde_json::Value = serde_json::from_str(&described)?;
+        if described["status"] != "RUNNING" {
+            assert_eq!(output(&described)?, serde_json::json!({"hello": "bo"}));
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{by_rule} still runs");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // Deploying again changes no role.
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("role greeter-dev-StatesExecutionRole (StatesExecutionRole): unchanged"), "{out}");
+    assert!(out.contains("role greeter-dev-StarterRole (StarterRole): unchanged"), "{out}");
+
+    // A renamed inline policy replaces the old one; a role the template drops is deleted.
+    let changed = GREETER
+        .replace("          - PolicyName: invoke\n", "          - PolicyName: call\n")
+        .replace("        Description: runs the greeter\n", "        Description: greets\n")
+        .replace(
+            "    UngrantedRole:\n      Type: AWS::IAM::Role\n      Properties:\n        RoleName: greeter-ungranted\n        AssumeRolePolicyDocument:\n          Statement:\n            - Effect: Allow\n              Principal: {Service: states.amazonaws.com}\n              Action: 'sts:AssumeRole'\n",
+            "",
+        )
+        .replace("        RoleArn: !GetAtt UngrantedRole.Arn\n", "        RoleArn: !GetAtt StatesExecutionRole.Arn\n");
+    std::fs::write(dir.path().join("serverless.yml"), changed)?;
+    let out = server.deploy(dir.path())?;
+    assert!(out.contains("role greeter-dev-StatesExecutionRole (StatesExecutionRole): updated"), "{out}");
+    assert!(out.contains("role greeter-ungranted: removed"), "{out}");
+    let policies = ok(&server.aws(&["iam", "list-role-policies", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    assert!(policies.contains("call") && !policies.contains("invoke"), "{policies}");
+    let role = ok(&server.aws(&["iam", "get-role", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    assert!(role.contains("\"Description\": \"greets\""), "{role}");
+    let err = fails(&server.aws(&["iam", "get-role", "--role-name", "greeter-ungranted"]))?;
+    assert!(err.contains("NoSuchEntity"), "{err}");
+    let done = run(&server, "greeter-ungranted", r#"{"name": "cy"}"#)?;
+    assert_eq!(output(&done)?, serde_json::json!({"hello": "cy"}), "now as the granted role");
+
+    // `remove` deletes the roles the service declared.
+    let out = ok(&server.squall(&["remove", "greeter"]))?;
+    assert!(out.contains("role greeter-dev-StatesExecutionRole: removed"), "{out}");
+    assert!(out.contains("role greeter-dev-StarterRole: removed"), "{out}");
+    for name in ["greeter-dev-StatesExecutionRole", "greeter-dev-StarterRole"] {
+        let err = fails(&server.aws(&["iam", "get-role", "--role-name", name]))?;
+        assert!(err.contains("NoSuchEntity"), "{name}: {err}");
+    }
+    assert!(machines(&server)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_managed_policy_squall_does_not_have_stops_the_deploy_before_anything_changes() -> Result {
+    let server = Server::start()?;
+    let yaml =
+        GREETER.replace("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    let dir = service_dir(&yaml)?;
+    std::fs::write(dir.path().join("handler.py"), GREET)?;
+    let err = fails(&server.squall(&["deploy", dir.path().to_str().unwrap()]))?;
+    assert!(
+        err.contains("serverless.yml:33: resources.Resources.StatesExecutionRole.Properties.ManagedPolicyArns[0]: Squall's IAM has no managed policy arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        "{err}"
+    );
+    let err = fails(&server.aws(&["iam", "get-role", "--role-name", "greeter-dev-StatesExecutionRole"]))?;
+    assert!(err.contains("NoSuchEntity"), "nothing was made: {err}");
+    Ok(())
+}

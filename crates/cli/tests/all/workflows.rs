@@ -64,3 +64,85 @@ fn executions_survive_kill_9_and_show_as_a_timeline() -> Result {
     }
     Ok(())
 }
+
+#[test]
+fn a_state_machines_http_event_starts_it() -> Result {
+    let server = Server::start()?;
+    let yaml = r#"service: orders
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  price:
+    handler: handler.price
+stepFunctions:
+  stateMachines:
+    placeOrder:
+      events:
+        - http:
+            path: orders
+            method: POST
+      definition:
+        StartAt: Price
+        States:
+          Price:
+            Type: Task
+            Resource:
+              Fn::GetAtt: [price, Arn]
+            End: true
+    quote:
+      type: EXPRESS
+      events:
+        - http:
+            path: quote
+            method: POST
+            action: StartSyncExecution
+      definition:
+        StartAt: Q
+        States:
+          Q:
+            Type: Pass
+            Parameters:
+              total.$: States.MathAdd($.a, $.b)
+            End: true
+"#;
+    let dir = service_dir(yaml)?;
+    std::fs::write(
+        dir.path().join("handler.py"),
+        "def price(event, context):\n    return {'sku': event['sku'], 'price': 12}\n",
+    )?;
+    server.deploy(dir.path())?;
+    let r = server.http_request(
+        "POST",
+        "/orders/dev/orders",
+        &[("content-type", "application/json")],
+        br#"{"sku":"X1"}"#.to_vec(),
+    )?;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let started: serde_json::Value = serde_json::from_str(&r.text())?;
+    let arn = started["executionArn"].as_str().unwrap_or_default().to_string();
+    assert!(arn.contains(":execution:orders-dev-placeOrder:") && started["startDate"].is_number(), "{started}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let d: serde_json::Value =
+            serde_json::from_str(&ok(&server.aws(&["stepfunctions", "describe-execution", "--execution-arn", &arn]))?)?;
+        if d["status"] == "SUCCEEDED" {
+            let output: serde_json::Value = serde_json::from_str(d["output"].as_str().unwrap_or("null"))?;
+            assert_eq!(output, serde_json::json!({"sku": "X1", "price": 12}));
+            break;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline && d["status"] == "RUNNING", "{d}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let r = server.http_request("POST", "/orders/dev/quote", &[], br#"{"a":2,"b":3}"#.to_vec())?;
+    let done: serde_json::Value = serde_json::from_str(&r.text())?;
+    assert_eq!(
+        (r.status, done["status"].as_str(), done["output"].as_str()),
+        (200, Some("SUCCEEDED"), Some(r#"{"total":5}"#)),
+        "{done}"
+    );
+    let r = server.http_request("POST", "/orders/dev/quote", &[], b"not json".to_vec())?;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("InvalidExecutionInput"), "{}", r.text());
+    Ok(())
+}

@@ -117,3 +117,49 @@ fn refusals_name_the_key() {
     let e = bad("        Name: shop-orders\n    Orders:", "        Name: default\n    Orders:");
     assert!(e.contains("default is not a valid event bus name"), "{e}");
 }
+
+#[test]
+fn a_state_machine_target_is_started_as_its_role_and_no_other_target_takes_one() {
+    let machine = r"    Flow:
+      Type: AWS::StepFunctions::StateMachine
+      Properties:
+        RoleArn: arn:aws:iam::000000000000:role/runs-flow
+        Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+    Starter:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument:
+          Statement:
+            - {Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: 'sts:AssumeRole'}
+    Nightly:";
+    let with = |target: &str| {
+        SHOP.replace("    Nightly:", machine).replace(
+            "          - Id: fulfil\n            Arn: !GetAtt FulfilLambdaFunction.Arn\n            Input:",
+            &format!("{target}            Input:"),
+        )
+    };
+    let flow = "arn:aws:states:us-east-1:000000000000:stateMachine:shop-dev-Flow";
+    for arn in ["!Ref Flow", "!GetAtt Flow.Arn", flow] {
+        let yaml =
+            with(&format!("          - Id: flow\n            Arn: {arn}\n            RoleArn: !GetAtt Starter.Arn\n"));
+        let m = parse("serverless.yml", &yaml).unwrap_or_else(|e| panic!("{e}"));
+        let nightly = m.rules.iter().find(|r| r.name == "shop-nightly").unwrap();
+        assert_eq!(nightly.targets[0].arn, flow);
+        assert_eq!(nightly.targets[0].role_arn.as_deref(), Some("arn:aws:iam::000000000000:role/shop-dev-Starter"));
+    }
+    let e = errors(&with("          - Id: flow\n            Arn: !Ref Flow\n"));
+    assert!(
+        e.contains("resources.Resources.Nightly.Properties.Targets[0]: a state machine target needs a RoleArn"),
+        "{e}"
+    );
+    let e = errors(&with("          - Id: flow\n            Arn: !Ref Flow\n            RoleArn: runs-flow\n"));
+    assert!(e.contains("Nightly.Properties.Targets[0].RoleArn: runs-flow is not an IAM role ARN"), "{e}");
+    // Other targets are decided by their own policy.
+    let e = errors(&with(
+        "          - Id: fulfil\n            Arn: !GetAtt FulfilLambdaFunction.Arn\n            RoleArn: !GetAtt Starter.Arn\n",
+    ));
+    assert!(
+        e.contains("serverless.yml:59: resources.Resources.Nightly.Properties.Targets[0].RoleArn: is only for state machine targets"),
+        "{e}"
+    );
+}

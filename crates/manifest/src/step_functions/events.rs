@@ -23,7 +23,11 @@ impl Cx<'_> {
             let (kind, spec) = entries[0];
             let epath = [ipath.as_slice(), &[kind]].concat();
             match kind {
-                "http" => self.error(&epath, "http events of state machines are not supported by Squall yet"),
+                "http" => {
+                    if let Some(route) = self.machine_http_event(&epath, spec, target.arn) {
+                        self.state_machine_routes.push(route);
+                    }
+                }
                 "schedule" => {
                     schedules += 1;
                     match self.machine_schedule(&epath, spec, target, schedules) {

@@ -388,10 +388,12 @@ fn schedule_and_event_bridge_events_start_the_machine_as_a_role() {
 fn refusals_name_the_key_and_its_line() {
     let base = "service: s\nprovider:\n  name: aws\nstepFunctions:\n  stateMachines:\n    m:\n      definition:\n        StartAt: A\n        States:\n          A:\n            Type: Pass\n            End: true\n";
     let with = |extra: &str| errors(&format!("{base}{extra}"));
-    let err = with("      events:\n        - http:\n            path: go\n            method: post\n");
-    assert_eq!(
-        err,
-        "serverless.yml:14: stepFunctions.stateMachines.m.events[0].http: http events of state machines are not supported by Squall yet"
+    let err = with(
+        "      events:\n        - http:\n            path: go\n            method: post\n            request:\n              template:\n                application/json: x\n",
+    );
+    assert!(
+        err.contains("stepFunctions.stateMachines.m.events[0].http.request: request templates are not supported yet"),
+        "{err}"
     );
     let err = with("      notifications:\n        FAILED:\n          - sns: arn:aws:sns:us-east-1:000000000000:t\n");
     assert!(err.starts_with("serverless.yml:13: stepFunctions.stateMachines.m.notifications: notifications"), "{err}");
