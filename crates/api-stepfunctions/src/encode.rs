@@ -96,21 +96,8 @@ pub(crate) fn execution(e: &Execution, data: bool) -> Value {
             out["output"] = json!(o);
         }
     }
-    if let Some(err) = &e.error {
-        out["error"] = json!(err);
-    }
-    if let Some(c) = &e.cause {
-        out["cause"] = json!(c);
-    }
-    if let Some(t) = &e.trace {
-        out["traceHeader"] = json!(t);
-    }
-    if let Some(v) = &e.version_arn {
-        out["stateMachineVersionArn"] = json!(v);
-    }
-    if let Some(a) = &e.alias_arn {
-        out["stateMachineAliasArn"] = json!(a);
-    }
+    failure_and_trace(e, &mut out);
+    versions(e, &mut out);
     // The adapter says REDRIVABLE when it is.
     out["redriveStatus"] = json!("NOT_REDRIVABLE");
     out
@@ -131,13 +118,26 @@ pub(crate) fn execution_item(e: &Execution) -> Value {
     if let Some(at) = e.redrive_ms {
         out["redriveDate"] = time(at);
     }
-    if let Some(v) = &e.version_arn {
-        out["stateMachineVersionArn"] = json!(v);
-    }
-    if let Some(a) = &e.alias_arn {
-        out["stateMachineAliasArn"] = json!(a);
-    }
+    versions(e, &mut out);
     out
+}
+
+/// An execution's error, cause and trace header, when it has them.
+fn failure_and_trace(e: &Execution, out: &mut Value) {
+    for (key, value) in [("error", &e.error), ("cause", &e.cause), ("traceHeader", &e.trace)] {
+        if let Some(v) = value {
+            out[key] = json!(v);
+        }
+    }
+}
+
+/// The version and alias an execution was started through.
+fn versions(e: &Execution, out: &mut Value) {
+    for (key, value) in [("stateMachineVersionArn", &e.version_arn), ("stateMachineAliasArn", &e.alias_arn)] {
+        if let Some(v) = value {
+            out[key] = json!(v);
+        }
+    }
 }
 
 /// StartSyncExecution's answer.
@@ -160,15 +160,7 @@ pub(crate) fn sync_execution(e: &Execution) -> Value {
         out["output"] = json!(o);
         out["outputDetails"] = json!({"included": true});
     }
-    if let Some(err) = &e.error {
-        out["error"] = json!(err);
-    }
-    if let Some(c) = &e.cause {
-        out["cause"] = json!(c);
-    }
-    if let Some(t) = &e.trace {
-        out["traceHeader"] = json!(t);
-    }
+    failure_and_trace(e, &mut out);
     out
 }
 
@@ -195,7 +187,6 @@ pub(crate) fn event(stored: &Value, data: bool) -> Value {
     out
 }
 
-/// TestState's answer.
 /// TestState's answer (`steps`: with each step of the data flow, as DEBUG shows them).
 pub(crate) fn test_state(o: &TestOutcome, steps: bool) -> Value {
     let text = |v: &Option<Value>| v.as_ref().map(|v| json!(serde_json::to_string(v).unwrap_or_default()));

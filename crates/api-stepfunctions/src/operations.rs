@@ -343,27 +343,13 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
         "ValidateStateMachineDefinition" => validate(wf, &input)?,
         "StartExecution" => {
-            let started = wf
-                .start_execution(
-                    input.required("stateMachineArn")?,
-                    input.str("name")?.map(str::to_string),
-                    input.str("input")?.map(str::to_string),
-                    trace_header(&input, req)?,
-                )
-                .await
-                .map_err(error)?;
+            let (arn, name, execution_input, trace) = start_args(&input, req)?;
+            let started = wf.start_execution(arn, name, execution_input, trace).await.map_err(error)?;
             json!({"executionArn": started.arn, "startDate": encode::time(started.start_ms)})
         }
         "StartSyncExecution" => {
-            let done = wf
-                .start_sync_execution(
-                    input.required("stateMachineArn")?,
-                    input.str("name")?.map(str::to_string),
-                    input.str("input")?.map(str::to_string),
-                    trace_header(&input, req)?,
-                )
-                .await
-                .map_err(error)?;
+            let (arn, name, execution_input, trace) = start_args(&input, req)?;
+            let done = wf.start_sync_execution(arn, name, execution_input, trace).await.map_err(error)?;
             let mut out = encode::sync_execution(&done);
             if !data(&input)? {
                 for key in ["input", "output"] {
@@ -586,6 +572,18 @@ fn tags(input: &Input) -> Result<BTreeMap<String, String>, ApiError> {
         out.insert(t.required("key")?.to_string(), t.str("value")?.unwrap_or_default().to_string());
     }
     Ok(out)
+}
+
+type StartArgs<'i> = (&'i str, Option<String>, Option<String>, Option<String>);
+
+/// StartExecution's and StartSyncExecution's machine, name, input and trace.
+fn start_args<'i>(input: &'i Input, req: &ApiRequest) -> Result<StartArgs<'i>, ApiError> {
+    Ok((
+        input.required("stateMachineArn")?,
+        input.str("name")?.map(str::to_string),
+        input.str("input")?.map(str::to_string),
+        trace_header(input, req)?,
+    ))
 }
 
 /// The execution's trace: the `traceHeader` given, else the request's own X-Ray header.

@@ -159,6 +159,11 @@ impl Cx<'_> {
     /// `retryPolicy: {maximumEventAge, maximumRetryAttempts}`: (attempts, age in seconds),
     /// EventBridge's defaults (185, a day) for what it leaves out.
     fn retry_policy(&mut self, path: &Path, v: &Value) -> Option<(u32, u32)> {
+        self.retry_policy_as(path, v, "maximumEventAge")
+    }
+
+    /// A retry policy whose event age is spelled `age_key`.
+    pub(crate) fn retry_policy_as(&mut self, path: &Path, v: &Value, age_key: &str) -> Option<(u32, u32)> {
         let (mut attempts, mut age) = (185, 86_400);
         for (k, val) in self.entries(path, v) {
             let p = [path, &[k]].concat();
@@ -166,8 +171,8 @@ impl Cx<'_> {
             match (k, n) {
                 ("maximumRetryAttempts", Some(n)) if n <= 185 => attempts = n,
                 ("maximumRetryAttempts", _) => self.error(&p, "must be a whole number from 0 to 185"),
-                ("maximumEventAge", Some(n)) if (60..=86_400).contains(&n) => age = n,
-                ("maximumEventAge", _) => self.error(&p, "must be a number of seconds from 60 to 86400"),
+                (k, Some(n)) if k == age_key && (60..=86_400).contains(&n) => age = n,
+                (k, _) if k == age_key => self.error(&p, "must be a number of seconds from 60 to 86400"),
                 (other, _) => self.error(&p, format!("retryPolicy setting {other} is not supported")),
             }
         }

@@ -287,14 +287,10 @@ impl Cx<'_> {
                 let (mut method, mut route_path) = (None, None);
                 for (k, val) in self.entries(path, v) {
                     let p = [path, &[k]].concat();
+                    if self.route_setting(&p, k, val, &mut route, &mut method, &mut route_path) {
+                        continue;
+                    }
                     match k {
-                        "path" => route_path = self.scalar(&p, val),
-                        "method" => method = self.string(&p, val),
-                        "cors" => route.cors = self.rest_cors(&p, val),
-                        "private" => match val {
-                            Value::Bool(b) => route.private = *b,
-                            _ => self.error(&p, "must be true or false"),
-                        },
                         "integration" => match val.as_str() {
                             Some("lambda-proxy" | "aws_proxy" | "aws-proxy") => {}
                             // What `async: true` needs; its default templates are Squall's.
@@ -357,14 +353,10 @@ impl Cx<'_> {
         let (mut method, mut route_path) = (None, None);
         for (k, val) in self.entries(path, v) {
             let p = [path, &[k]].concat();
+            if self.route_setting(&p, k, val, &mut route, &mut method, &mut route_path) {
+                continue;
+            }
             match k {
-                "path" => route_path = self.scalar(&p, val),
-                "method" => method = self.string(&p, val),
-                "cors" => route.cors = self.rest_cors(&p, val),
-                "private" => match val {
-                    Value::Bool(b) => route.private = *b,
-                    _ => self.error(&p, "must be true or false"),
-                },
                 "action" => match val.as_str() {
                     Some("StartExecution") => {}
                     Some("StartSyncExecution") => {
@@ -394,6 +386,30 @@ impl Cx<'_> {
         let trimmed = route_path.trim().trim_matches('/');
         let key = self.route_key(path, &format!("{method} /{trimmed}"))?;
         Some(RouteSpec { key, function: String::new(), api: RouteApi::Rest(route) })
+    }
+
+    /// The settings every REST route of an `http` event takes (`path`, `method`, `cors`,
+    /// `private`); whether `key` was one.
+    fn route_setting(
+        &mut self,
+        p: &Path,
+        key: &str,
+        val: &Value,
+        route: &mut RestRoute,
+        method: &mut Option<String>,
+        route_path: &mut Option<String>,
+    ) -> bool {
+        match key {
+            "path" => *route_path = self.scalar(p, val),
+            "method" => *method = self.string(p, val),
+            "cors" => route.cors = self.rest_cors(p, val),
+            "private" => match val {
+                Value::Bool(b) => route.private = *b,
+                _ => self.error(p, "must be true or false"),
+            },
+            _ => return false,
+        }
+        true
     }
 
     fn route_key(&mut self, path: &Path, key: &str) -> Option<RouteKey> {

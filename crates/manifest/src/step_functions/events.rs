@@ -304,20 +304,8 @@ impl Cx<'_> {
     }
 
     /// `retryPolicy: {maximumEventAgeInSeconds, maximumRetryAttempts}` (the plugin's
-    /// spelling): (attempts, age), EventBridge's defaults for what it leaves out.
+    /// spelling of the functions' `maximumEventAge`).
     fn machine_retry(&mut self, path: &Path, v: &Value) -> Option<(u32, u32)> {
-        let (mut attempts, mut age) = (185, 86_400);
-        for (k, val) in self.entries(path, v) {
-            let p = [path, &[k]].concat();
-            let n = val.as_u64().and_then(|n| u32::try_from(n).ok());
-            match (k, n) {
-                ("maximumRetryAttempts", Some(n)) if n <= 185 => attempts = n,
-                ("maximumRetryAttempts", _) => self.error(&p, "must be a whole number from 0 to 185"),
-                ("maximumEventAgeInSeconds", Some(n)) if (60..=86_400).contains(&n) => age = n,
-                ("maximumEventAgeInSeconds", _) => self.error(&p, "must be a number of seconds from 60 to 86400"),
-                (other, _) => self.error(&p, format!("retryPolicy setting {other} is not supported")),
-            }
-        }
-        Some((attempts, age))
+        self.retry_policy_as(path, v, "maximumEventAgeInSeconds")
     }
 }

@@ -689,19 +689,33 @@ impl Parser {
         list
     }
 
+    /// A `Retry` or `Catch` array (`what` names it), empty when absent.
+    fn handlers<'v>(&mut self, doc: Option<&'v Value>, at: &str, what: &str) -> &'v [Value] {
+        match doc.map(Value::as_array) {
+            None => &[],
+            Some(Some(list)) => list,
+            Some(None) => {
+                self.error(SCHEMA, at, format!("{what} must be an array"));
+                &[]
+            }
+        }
+    }
+
+    /// A retrier's or catcher's `ErrorEquals` (`States.ALL` only in the last of `count`).
+    fn handler_errors(&mut self, entry: &Value, loc: &str, i: usize, count: usize, what: &str) -> Vec<String> {
+        let errors = self.errors_list(entry, loc);
+        if errors.iter().any(|e| e == crate::failure::names::ALL) && i + 1 != count {
+            self.error(SCHEMA, loc, format!("A {what} with States.ALL must be the last"));
+        }
+        errors
+    }
+
     fn retriers(&mut self, doc: Option<&Value>, at: &str) -> Vec<Retrier> {
-        let Some(doc) = doc else { return Vec::new() };
-        let Some(list) = doc.as_array() else {
-            self.error(SCHEMA, at, "Retry must be an array");
-            return Vec::new();
-        };
+        let list = self.handlers(doc, at, "Retry");
         let mut out = Vec::new();
         for (i, r) in list.iter().enumerate() {
             let loc = format!("{at}/{i}");
-            let errors = self.errors_list(r, &loc);
-            if errors.iter().any(|e| e == crate::failure::names::ALL) && i + 1 != list.len() {
-                self.error(SCHEMA, &loc, "A retrier with States.ALL must be the last");
-            }
+            let errors = self.handler_errors(r, &loc, i, list.len(), "retrier");
             if let Some(map) = r.as_object() {
                 for k in map.keys() {
                     if ![
@@ -760,18 +774,11 @@ impl Parser {
     }
 
     fn catchers(&mut self, doc: Option<&Value>, at: &str, jsonata: bool) -> Vec<Catcher> {
-        let Some(doc) = doc else { return Vec::new() };
-        let Some(list) = doc.as_array() else {
-            self.error(SCHEMA, at, "Catch must be an array");
-            return Vec::new();
-        };
+        let list = self.handlers(doc, at, "Catch");
         let mut out = Vec::new();
         for (i, c) in list.iter().enumerate() {
             let loc = format!("{at}/{i}");
-            let errors = self.errors_list(c, &loc);
-            if errors.iter().any(|e| e == crate::failure::names::ALL) && i + 1 != list.len() {
-                self.error(SCHEMA, &loc, "A catcher with States.ALL must be the last");
-            }
+            let errors = self.handler_errors(c, &loc, i, list.len(), "catcher");
             if let Some(map) = c.as_object() {
                 for k in map.keys() {
                     let jsonata_field = ["Output", "Assign"].contains(&k.as_str()) && jsonata;

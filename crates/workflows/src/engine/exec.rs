@@ -451,25 +451,7 @@ impl Exec {
                     };
                     inputs = batches(inputs, max_items, max_bytes, batch_input);
                 }
-                let concurrency = concurrency(
-                    map.distributed,
-                    self.number(&map.max_concurrency, &input, &run, "MaxConcurrencyPath")?,
-                );
-                let count = self.number(&map.tolerated_count, &input, &run, "ToleratedFailureCountPath")?;
-                let percentage =
-                    self.number(&map.tolerated_percentage, &input, &run, "ToleratedFailurePercentagePath")?;
-                let tolerated = tolerated(count, percentage, inputs.len());
-                self.emit(
-                    id,
-                    history::with("MapStateStarted", "mapStateStartedEventDetails", json!({"length": inputs.len()})),
-                );
-                if inputs.is_empty() {
-                    let output = self.finish_result(&run, state, json!([]))?;
-                    self.emit(id, history::plain("MapStateSucceeded"));
-                    return Ok(Step::Exit { output, next: state.next.clone() });
-                }
-                self.fork(id, true, inputs, concurrency, tolerated);
-                Ok(Step::Pending)
+                self.launch_map(id, &run, state, map, &input, inputs)
             }
         }
     }
@@ -546,6 +528,32 @@ impl Exec {
         }
         let call = Call { integration: task.resource.integration.clone(), mode: task.resource.mode, payload };
         self.effects.push(Effect::Invoke { run: id.to_string(), nonce, call });
+        Ok(Step::Pending)
+    }
+
+    /// Starts a Map's iterations over `inputs` (its concurrency and tolerance read from
+    /// `input`), or ends it at once when there are none.
+    fn launch_map(
+        &mut self,
+        id: &str,
+        run: &Run,
+        state: &State,
+        map: &crate::definition::MapState,
+        input: &Value,
+        inputs: Vec<Value>,
+    ) -> Outcome {
+        let concurrency =
+            concurrency(map.distributed, self.number(&map.max_concurrency, input, run, "MaxConcurrency")?);
+        let count = self.number(&map.tolerated_count, input, run, "ToleratedFailureCount")?;
+        let percentage = self.number(&map.tolerated_percentage, input, run, "ToleratedFailurePercentage")?;
+        let tolerated = tolerated(count, percentage, inputs.len());
+        self.emit(id, history::with("MapStateStarted", "mapStateStartedEventDetails", json!({"length": inputs.len()})));
+        if inputs.is_empty() {
+            let output = self.finish_result(run, state, json!([]))?;
+            self.emit(id, history::plain("MapStateSucceeded"));
+            return Ok(Step::Exit { output, next: state.next.clone() });
+        }
+        self.fork(id, true, inputs, concurrency, tolerated);
         Ok(Step::Pending)
     }
 

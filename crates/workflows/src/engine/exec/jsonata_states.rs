@@ -138,22 +138,7 @@ impl Exec {
                         None => item,
                     });
                 }
-                let concurrency =
-                    concurrency(map.distributed, self.number(&map.max_concurrency, &input, &run, "MaxConcurrency")?);
-                let count = self.number(&map.tolerated_count, &input, &run, "ToleratedFailureCount")?;
-                let percentage = self.number(&map.tolerated_percentage, &input, &run, "ToleratedFailurePercentage")?;
-                let tolerated = tolerated(count, percentage, inputs.len());
-                self.emit(
-                    id,
-                    history::with("MapStateStarted", "mapStateStartedEventDetails", json!({"length": inputs.len()})),
-                );
-                if inputs.is_empty() {
-                    let output = self.finish_result(&run, state, json!([]))?;
-                    self.emit(id, history::plain("MapStateSucceeded"));
-                    return Ok(Step::Exit { output, next: state.next.clone() });
-                }
-                self.fork(id, true, inputs, concurrency, tolerated);
-                Ok(Step::Pending)
+                self.launch_map(id, &run, state, map, &input, inputs)
             }
         }
     }
