@@ -136,6 +136,18 @@ check(details["resourceType"] == "lambda" and details["resource"] == "invoke" an
       "TaskScheduled names lambda invoke in the region", details)
 check(json.loads(details["parameters"]) == {"FunctionName": "double", "Payload": {"n": 5}}, "with its parameters", details)
 
+# --- aws-sdk:lambda:invoke: the SDK's answer (Payload as text; a function error is FunctionError) --
+m = machine("by-sdk", {"StartAt": "D", "States": {"D": {
+    "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:invoke",
+    "Parameters": {"FunctionName": "double", "Payload.$": "States.JsonToString($)"},
+    "ResultSelector": {"doubled.$": "States.StringToJson($.Payload)", "code.$": "$.StatusCode"}, "Next": "B"},
+    "B": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:invoke",
+          "Parameters": {"FunctionName": "boom", "Payload": "{}"}, "ResultSelector": {"error.$": "$.FunctionError"},
+          "ResultPath": "$.boom", "End": True}}}, states_role)
+d = run(m, {"n": 4})
+check(json.loads(d.get("output", "null")) == {"doubled": {"n": 8}, "code": 200, "boom": {"error": "Unhandled"}},
+      "aws-sdk:lambda:invoke answers the SDK's Invoke response", d)
+
 # --- The execution's role must allow the call -----------------------------------------------------
 m = machine("powerless", {"StartAt": "D", "States": {"D": {"Type": "Task", "Resource": double, "End": True}}}, powerless)
 d = run(m, {"n": 1})

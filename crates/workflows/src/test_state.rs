@@ -102,6 +102,7 @@ impl Workflows {
             machine_arn: format!("arn:aws:states:{}:{}:stateMachine:TestState", self.region, squall_types::ACCOUNT_ID),
             execution_arn: "TestState".into(),
             trace: None,
+            attempt: "TestState".into(),
         };
         let result = self.run_one(&state, &input, &context, &caller, &mut out.inspection).await;
         match result {

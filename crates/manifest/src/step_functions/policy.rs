@@ -97,6 +97,10 @@ fn permissions(task: &Json, region: &str) -> Vec<(String, Vec<String>)> {
             "eventbridge" => "events",
             other => other,
         };
+        // Lambda's Invoke is authorized as lambda:InvokeFunction.
+        if service == "lambda" && action == "invoke" {
+            return one("lambda:InvokeFunction", all());
+        }
         let mut chars = action.chars();
         let action: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
         return one(&format!("{prefix}:{action}"), all());

@@ -65,6 +65,8 @@ const SDK_SERVICES: &[(&str, &str)] = &[
     ("ssm", "ssm"),
     ("secretsmanager", "secretsmanager"),
     ("kms", "kms"),
+    // Invoke only (below): Lambda's API is rest-json.
+    ("lambda", "lambda"),
 ];
 
 impl Resource {
@@ -129,6 +131,11 @@ fn integration(arn: &str, service_action: &str, mode: Mode) -> Result<Integratio
         };
         if !matches!(mode, Mode::Call | Mode::Token) {
             return Err(format!("Resource '{arn}': AWS SDK integrations have no .sync form"));
+        }
+        if service == "lambda" && action != "invoke" {
+            return Err(format!(
+                "Resource '{arn}': the AWS SDK integration with lambda serves invoke only in Squall (not {action})"
+            ));
         }
         let mut chars = action.chars();
         let operation = match chars.next() {

@@ -194,6 +194,7 @@ pub(super) async fn run(
                         machine_arn: exec.record.machine_arn.clone(),
                         execution_arn: arn.clone(),
                         trace: exec.record.trace.clone(),
+                        attempt: format!("{run}#{nonce}"),
                     };
                     inflight.push(Box::pin(async move {
                         let answer = tasks::call(t.as_ref(), call, &caller).await;

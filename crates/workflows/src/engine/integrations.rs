@@ -31,6 +31,7 @@ fn sdk_prefix(service: &str) -> &'static str {
         "states" => "Sfn",
         "ssm" => "Ssm",
         "secretsmanager" => "SecretsManager",
+        "lambda" => "Lambda",
         _ => "Kms",
     }
 }
@@ -47,12 +48,31 @@ pub(crate) async fn call(
     if !params.is_object() {
         return Err(Failure::runtime(format!("The Parameters of {service}:{operation} must be an object")));
     }
+    if service == "lambda" {
+        return lambda_invoke_sdk(tasks, caller, params).await;
+    }
     let prefix = if sdk { sdk_prefix(service) } else { optimized_prefix(service) };
     let named = |f: Failure| Failure::new(format!("{prefix}.{}", f.error), f.cause);
-    let input = if sdk { params } else { optimized_input(service, operation, params) };
+    let mut input = if sdk { params } else { optimized_input(service, operation, params) };
+    // A child execution started without a Name gets one of the Task attempt's, so the call
+    // made again after a restart finds the child it started instead of starting another.
+    let child = (!sdk && service == "states" && operation == "StartExecution" && input.get("Name").is_none())
+        .then(|| child_name(caller));
+    if let Some(name) = &child {
+        input["Name"] = json!(name);
+    }
     // Step Functions' own members are camelCase on the wire; the SDK's names are PascalCase.
     let input = if service == "states" { recase(input, false) } else { input };
-    let answer = tasks.call_service(caller, service, operation, input).await.map_err(named)?;
+    let machine = input["stateMachineArn"].as_str().unwrap_or_default().to_string();
+    let answer = match tasks.call_service(caller, service, operation, input).await {
+        Err(f) if f.error == "ExecutionAlreadyExists" && child.is_some() => {
+            let arn = child_arn(&machine, child.as_deref().unwrap_or_default());
+            let d = tasks.call_service(caller, "states", "DescribeExecution", json!({"executionArn": arn})).await;
+            let d = d.map_err(named)?;
+            json!({"executionArn": arn, "startDate": d["startDate"]})
+        }
+        other => other.map_err(named)?,
+    };
     let answer = if service == "states" { recase(answer, true) } else { answer };
     if sdk {
         return Ok(answer);
@@ -140,6 +160,56 @@ async fn sync_execution(
     }
 }
 
+/// `aws-sdk:lambda:invoke`: Lambda's Invoke answer as the SDK gives it (the payload as
+/// text; a function's error is `FunctionError` in the answer, not the Task's failure).
+async fn lambda_invoke_sdk(tasks: &dyn Tasks, caller: &TaskCaller, params: Value) -> Result<Value, Failure> {
+    const FIELDS: &[&str] = &["FunctionName", "Payload", "Qualifier", "InvocationType", "LogType", "ClientContext"];
+    if let Some(k) = params.as_object().and_then(|m| m.keys().find(|k| !FIELDS.contains(&k.as_str()))) {
+        return Err(Failure::runtime(format!("The field '{k}' is not supported by aws-sdk:lambda:invoke in Squall")));
+    }
+    let function =
+        params["FunctionName"].as_str().ok_or_else(|| Failure::runtime("aws-sdk:lambda:invoke needs FunctionName"))?;
+    if params["LogType"].as_str().is_some_and(|l| l != "None") || params.get("ClientContext").is_some() {
+        return Err(Failure::runtime(
+            "aws-sdk:lambda:invoke: LogType Tail and ClientContext are not supported by Squall",
+        ));
+    }
+    let asynchronous = match params["InvocationType"].as_str() {
+        None | Some("RequestResponse") => false,
+        Some("Event") => true,
+        Some(other) => return Err(Failure::runtime(format!("InvocationType {other} is not supported here"))),
+    };
+    let body = match &params["Payload"] {
+        Value::Null => b"{}".to_vec(),
+        Value::String(s) => s.clone().into_bytes(),
+        other => other.to_string().into_bytes(),
+    };
+    let invoked = tasks.invoke(caller, function, params["Qualifier"].as_str(), body, asynchronous).await?;
+    let mut out = json!({
+        "StatusCode": invoked.status,
+        "ExecutedVersion": invoked.executed_version,
+        "Payload": String::from_utf8_lossy(&invoked.payload),
+    });
+    if let Some(e) = invoked.function_error {
+        out["FunctionError"] = json!(e);
+    }
+    Ok(out)
+}
+
+/// The name of the child execution a Task attempt starts (when its Parameters give none).
+fn child_name(caller: &TaskCaller) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{}\n{}", caller.execution_arn, caller.attempt));
+    hex::encode(&digest[..16])
+}
+
+/// An execution's ARN from its machine's (or a version's or alias's) and its name.
+fn child_arn(machine_arn: &str, name: &str) -> String {
+    let (head, rest) = machine_arn.split_once(":stateMachine:").unwrap_or((machine_arn, ""));
+    let machine = rest.split(':').next().unwrap_or_default();
+    format!("{head}:execution:{machine}:{name}")
+}
+
 /// Member names turned from camelCase to PascalCase (`up`) or back, all the way down.
 fn recase(v: Value, up: bool) -> Value {
     match v {
@@ -164,6 +234,24 @@ fn recase(v: Value, up: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_is_named_by_its_task_attempt() {
+        let caller = TaskCaller {
+            role_arn: "r".into(),
+            machine_arn: "m".into(),
+            execution_arn: "arn:aws:states:us-east-1:000000000000:execution:parent:e1".into(),
+            trace: None,
+            attempt: "r#5".into(),
+        };
+        let name = child_name(&caller);
+        assert_eq!(name.len(), 32);
+        assert_eq!(name, child_name(&caller), "the same attempt names the same child");
+        assert_eq!(
+            child_arn("arn:aws:states:us-east-1:000000000000:stateMachine:child:live", &name),
+            format!("arn:aws:states:us-east-1:000000000000:execution:child:{name}")
+        );
+    }
 
     #[test]
     fn optimized_inputs_send_objects_as_text() {

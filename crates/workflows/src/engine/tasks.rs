@@ -24,6 +24,8 @@ pub struct TaskCaller {
     pub execution_arn: String,
     /// The X-Ray trace header of what started the execution.
     pub trace: Option<String>,
+    /// Which Task attempt calls (its thread and nonce): the same when a restart calls again.
+    pub attempt: String,
 }
 
 /// The functions Tasks call.
