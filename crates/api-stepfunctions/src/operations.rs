@@ -450,6 +450,10 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
                     return Err(validation(format!("inspectionLevel must be INFO, DEBUG or TRACE, not {other}")));
                 }
             };
+            // revealSecrets shows an HTTP Task's credentials; there are no HTTP Tasks here.
+            if input.bool("revealSecrets")? {
+                return Err(validation("TestState: revealSecrets is for HTTP Tasks, which Squall does not run."));
+            }
             if input.get("variables").is_some() {
                 return Err(validation("TestState: variables are not supported by Squall yet."));
             }

@@ -115,23 +115,24 @@ fn f(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:000000000000:function:{name}")
 }
 
+/// A STANDARD machine of `definition` with the test's role and nothing else set.
+fn standard(name: &str, definition: &Value) -> NewMachine {
+    NewMachine {
+        name: name.into(),
+        definition: definition.to_string(),
+        role_arn: ROLE.into(),
+        kind: MachineType::Standard,
+        logging: json!({}),
+        tracing: false,
+        tags: Default::default(),
+        publish: false,
+        version_description: None,
+    }
+}
+
 impl World {
     async fn machine(&self, name: &str, definition: Value) -> String {
-        self.wf
-            .create_machine(NewMachine {
-                name: name.into(),
-                definition: definition.to_string(),
-                role_arn: ROLE.into(),
-                kind: MachineType::Standard,
-                logging: json!({}),
-                tracing: false,
-                tags: Default::default(),
-                publish: false,
-                version_description: None,
-            })
-            .await
-            .unwrap()
-            .0
+        self.wf.create_machine(standard(name, &definition)).await.unwrap().0
     }
 
     async fn start(&self, machine: &str, input: Value) -> String {
@@ -291,21 +292,7 @@ async fn a_wait_is_a_timer_on_the_clock_and_survives_a_restart() {
         "T": {"Type": "Task", "Resource": f("echo"), "End": true}}});
     let arn = {
         let (wf, _, workers) = open(dir.path(), &clock).await;
-        let m = wf
-            .create_machine(NewMachine {
-                name: "hourly".into(),
-                definition: definition.to_string(),
-                role_arn: ROLE.into(),
-                kind: MachineType::Standard,
-                logging: json!({}),
-                tracing: false,
-                tags: Default::default(),
-                publish: false,
-                version_description: None,
-            })
-            .await
-            .unwrap()
-            .0;
+        let m = wf.create_machine(standard("hourly", &definition)).await.unwrap().0;
         let arn = wf.start_execution(&m, Some("one".into()), Some(r#"{"v":7}"#.into()), None).await.unwrap().arn;
         tokio::time::sleep(Duration::from_millis(50)).await;
         workers.stop().await;
