@@ -27,7 +27,7 @@ use serde_json::json;
 use squall_queues::message::NewMessage;
 use squall_storage::{ItemWrite, TableStore};
 use squall_types::{TraceContext, format_iso8601_millis_z};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -93,6 +93,9 @@ struct Outbox {
     held: HashMap<u64, usize>,
     held_bytes: usize,
     behind: bool,
+    /// Deliveries finished while `read_in` scans the store: a page it read before their
+    /// rows were deleted still has them, and they must not be held (sent) again.
+    finished_during_read: Option<HashSet<u64>>,
 }
 
 impl Outbox {
@@ -108,6 +111,9 @@ impl Outbox {
     fn release(&mut self, seq: u64) {
         if let Some(n) = self.held.remove(&seq) {
             self.held_bytes -= n;
+        }
+        if let Some(finished) = &mut self.finished_during_read {
+            finished.insert(seq);
         }
     }
 }
@@ -268,7 +274,14 @@ impl Deliverer {
             }
             // Cleared first: a commit landing during the read sets it again.
             outbox.behind = false;
+            outbox.finished_during_read = Some(HashSet::new());
         }
+        let read = self.read_pages().await;
+        self.outbox().finished_during_read = None;
+        read
+    }
+
+    async fn read_pages(&self) -> Result<()> {
         let mut after = None;
         loop {
             let rows = self.store.scan(OUTBOX, after.clone(), READ_PAGE).await?;
@@ -277,7 +290,8 @@ impl Deliverer {
             let mut outbox = self.outbox();
             for row in rows {
                 let Ok(seq) = row.sk.as_slice().try_into().map(u64::from_be_bytes) else { continue };
-                if outbox.held.contains_key(&seq) {
+                let finished = outbox.finished_during_read.as_ref().is_some_and(|f| f.contains(&seq));
+                if finished || outbox.held.contains_key(&seq) {
                     continue;
                 }
                 if !outbox.has_room() {
