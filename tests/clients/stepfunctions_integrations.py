@@ -11,13 +11,14 @@ events:putEvents with a Detail object, reaching a rule's queue; states:startExec
 ExecutionArn), .sync (the child's description, Output as text) and .sync:2 (Output as JSON), and a
 failing child failing the parent's Task with States.TaskFailed; the AWS SDK form
 (aws-sdk:dynamodb:getItem, aws-sdk:sfn:describeStateMachine answering PascalCase members,
-aws-sdk:ssm:getParameter); an error of an SDK call named <Service>.<Code> (Sfn.StateMachineDoesNotExist);
+aws-sdk:ssm:getParameter); an error of an SDK call named <Service>.<Code>Exception
+(Sfn.StateMachineDoesNotExistException);
 the role deciding: a role allowed only dynamodb:GetItem fails a putItem Task with
 DynamoDB.AccessDeniedException; and a definition naming an integration Squall does not run is
 refused at creation with InvalidDefinition naming it.
 
-Left out: the other services' SDK integrations (S3, Lambda, IAM, SNS beyond Publish: refused by
-name), .sync for services other than Step Functions, the SdkHttpMetadata's exact headers.
+Left out: the SDK integrations with S3, IAM, STS, SNS, Scheduler and Lambda (stepfunctions_sdk.py),
+.sync for services other than Step Functions, the SdkHttpMetadata's exact headers.
 
 Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFAULT_REGION=us-east-1;
 exits non-zero with the failing check on the first failure. Every wait is bounded.
@@ -197,7 +198,7 @@ m = machine("sdk", {"StartAt": "Get", "States": {
               "ResultSelector": {"value.$": "$.Parameter.Value"}, "ResultPath": "$.limit", "Next": "Missing"},
     "Missing": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeStateMachine",
                 "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:nope"},
-                "Catch": [{"ErrorEquals": ["Sfn.StateMachineDoesNotExistException", "Sfn.StateMachineDoesNotExist"], "ResultPath": "$.missing", "Next": "Done"}],
+                "Catch": [{"ErrorEquals": ["Sfn.StateMachineDoesNotExistException"], "ResultPath": "$.missing", "Next": "Done"}],
                 "Next": "Done"},
     "Done": {"Type": "Pass", "End": True}}}, everything)
 d = run(m, {})
@@ -205,14 +206,15 @@ out = json.loads(d.get("output", "{}"))
 check(d["status"] == "SUCCEEDED", "the SDK workflow succeeds", d)
 check(out["item"] == {"qty": "5"} and out["machine"] == {"name": "child", "status": "ACTIVE"} and out["limit"] == {"value": "12"},
       "aws-sdk integrations answer the API's members in PascalCase", out)
-check(out["missing"]["Error"].startswith("Sfn.StateMachineDoesNotExist"), "an SDK call's error is <Service>.<Code>", out["missing"])
+check(out["missing"]["Error"] == "Sfn.StateMachineDoesNotExistException", "an SDK call's error is <Service>.<Code>Exception",
+      out["missing"])
 
 try:
-    machine("s3-sdk", {"StartAt": "G", "States": {"G": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
-                                                          "Parameters": {"Bucket": "b", "Key": "k"}, "End": True}}}, everything)
+    machine("ec2-sdk", {"StartAt": "G", "States": {"G": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances",
+                                                           "End": True}}}, everything)
     check(False, "an integration Squall does not run is refused")
 except ClientError as e:
-    check(e.response["Error"]["Code"] == "InvalidDefinition" and "s3" in e.response["Error"]["Message"],
+    check(e.response["Error"]["Code"] == "InvalidDefinition" and "ec2" in e.response["Error"]["Message"],
           "an integration Squall does not run is refused at creation, naming it", e.response["Error"])
 
 # --- State machines as targets of event rules and schedules ---------------------------------------------

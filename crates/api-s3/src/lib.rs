@@ -31,7 +31,7 @@ mod versioning;
 mod versions;
 mod website;
 pub mod website_endpoint;
-mod xml;
+use squall_xml as xml;
 
 pub(crate) use dates::parse_date as parse_http_date;
 #[allow(unused_imports)]
@@ -95,6 +95,18 @@ pub(crate) enum RequestBody {
     Http(Incoming),
     /// A browser form's file (POST object).
     Form(Box<post_object::FormFile>),
+    /// A request made inside the server ([`handle_as`]): its body whole, until read.
+    Whole(Option<bytes::Bytes>),
+}
+
+/// A whole body as a source: one chunk.
+struct WholeSource(Option<bytes::Bytes>);
+
+#[async_trait::async_trait]
+impl ByteSource for WholeSource {
+    async fn next_chunk(&mut self) -> squall_objects::Result<Option<bytes::Bytes>> {
+        Ok(self.0.take().filter(|b| !b.is_empty()))
+    }
 }
 
 /// A borrowed source, for [`S3Request::source`].
@@ -138,6 +150,7 @@ impl S3Request {
         let body = match &mut self.body {
             RequestBody::Http(body) => body,
             RequestBody::Form(file) => return Box::new(Borrowed(file.as_mut())),
+            RequestBody::Whole(body) => return Box::new(WholeSource(body.take())),
         };
         match &self.payload {
             Payload::Hashed(h) => Box::new(PlainSource::new(body, Some(h.clone()))),
@@ -228,8 +241,52 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
     let requester = requester(&parts, caller.as_ref(), request_id);
     let anonymous = caller.is_none();
     let signed_v4 = !anonymous && !auth::is_v2(&parts);
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let body = RequestBody::Http(body);
-    let mut req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, signed_v4, body };
+    let req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, signed_v4, body };
+    let (mut resp, body) = serve(state, req, seen.as_ref(), request_id).await;
+    if let RequestBody::Http(body) = body
+        && !http_body::Body::is_end_stream(&body)
+    {
+        finish_unread(body, declared, &mut resp).await;
+    }
+    resp
+}
+
+/// Serves a request made inside the server as `caller`, an identity the platform holds (a
+/// state machine's role session, for Step Functions' AWS SDK integration): not signed,
+/// path-style, its body whole; authorized as `caller` like any other request.
+pub async fn handle_as(
+    state: &ApiState,
+    req: http::Request<bytes::Bytes>,
+    caller: squall_api::auth::Identity,
+    request_id: &str,
+) -> http::Response<Body> {
+    let started = std::time::Instant::now();
+    let (parts, body) = req.into_parts();
+    let (bucket, key, _) = address(&parts, None);
+    let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let logged = bucket.as_deref().is_some_and(|b| state.objects.logs_access(b));
+    let seen = logged.then(|| access_log::Seen::of(&parts, started));
+    let requester = requester(&parts, Some(&caller), request_id);
+    let body = RequestBody::Whole(Some(body));
+    let (payload, caller, anonymous, signed_v4) = (Payload::Unsigned, Some(caller), false, true);
+    let req = S3Request { parts, bucket, key, query, payload, requester, caller, anonymous, signed_v4, body };
+    serve(state, req, seen.as_ref(), request_id).await.0
+}
+
+/// Serves an authenticated request: routes it, renders its error, logs its access and adds
+/// its CORS headers; the body, as far as it was read, comes back.
+async fn serve(
+    state: &ApiState,
+    mut req: S3Request,
+    seen: Option<&access_log::Seen>,
+    request_id: &str,
+) -> (http::Response<Body>, RequestBody) {
+    let resource = req.parts.uri.path().to_string();
+    let head = req.parts.method == Method::HEAD;
     let mut error_code = None;
     let mut resp = match route(state, &mut req).await {
         Ok(r) => r,
@@ -239,17 +296,12 @@ pub async fn handle(state: &ApiState, req: http::Request<Incoming>, request_id: 
             e.into_response(&resource, request_id, head)
         }
     };
-    if let (Some(seen), Some(bucket)) = (&seen, &req.bucket) {
+    if let (Some(seen), Some(bucket)) = (seen, &req.bucket) {
         let at = (bucket.as_str(), req.key.as_deref(), req.query.as_slice());
         access_log::record(&state.objects, seen, at, req.caller.as_ref(), request_id, &resp, error_code);
     }
     cors::add_headers(&state.objects, &req.parts.headers, &req.parts.method, req.bucket.as_deref(), &mut resp);
-    if let RequestBody::Http(body) = req.body
-        && !http_body::Body::is_end_stream(&body)
-    {
-        finish_unread(body, &req.parts.headers, &mut resp).await;
-    }
-    resp
+    (resp, req.body)
 }
 
 /// Who sent a request, for object events.
@@ -273,9 +325,8 @@ pub(crate) fn requester(
 /// A body the request was refused without reading: a small one is read and dropped, so
 /// the connection can carry the next request; for a larger one the connection closes
 /// (and says so), rather than make the server read what it will not keep.
-async fn finish_unread(body: Incoming, headers: &http::HeaderMap, resp: &mut http::Response<Body>) {
+async fn finish_unread(body: Incoming, declared: Option<u64>, resp: &mut http::Response<Body>) {
     const DRAIN_MAX: u64 = 1 << 20;
-    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n <= DRAIN_MAX) {
         let drained = tokio::time::timeout(std::time::Duration::from_secs(5), async {
             http_body_util::Limited::new(body, DRAIN_MAX as usize).collect().await.is_ok()

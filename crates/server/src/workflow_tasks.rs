@@ -148,13 +148,12 @@ impl Tasks for WorkflowTasks {
             .keys
             .identity(&creds.access_key_id, Some(&creds.session_token))
             .map_err(|e| Failure::new("AccessDeniedException", format!("the role's session was refused: {e:?}")))?;
-        let body = match service {
-            "sns" => sns::form(operation, &input)?,
-            _ => Bytes::from(input.to_string()),
-        };
         let trace = TraceContext::from_traceparent(caller.trace.as_deref());
+        if squall_sdk_calls::knows(service, operation) {
+            return sdk_call(api, service, operation, &input, identity, trace).await;
+        }
+        let body = Bytes::from(input.to_string());
         match squall_gateway::api::call_as(api, service, operation, body, identity, trace).await {
-            Ok(answer) if service == "sns" => sns::answer(operation, &answer),
             Ok(answer) if answer.is_empty() => Ok(Value::Object(Default::default())),
             Ok(answer) => serde_json::from_slice(&answer).map_err(|e| {
                 Failure::new("InternalError", format!("{service} answered something that is not JSON: {e}"))
@@ -164,69 +163,41 @@ impl Tasks for WorkflowTasks {
     }
 }
 
-/// SNS speaks the query protocol: the SDK's members as form parameters, the answer in XML.
-mod sns {
-    use bytes::Bytes;
-    use serde_json::{Value, json};
-    use squall_workflows::Failure;
-
-    /// Publish's members (`TopicArn`, `Message`, `MessageAttributes`…) as its form.
-    pub(super) fn form(operation: &str, input: &Value) -> Result<Bytes, Failure> {
-        if operation != "Publish" {
-            return Err(Failure::new(
-                "UnsupportedOperation",
-                format!("Squall's Step Functions calls SNS's Publish only, not {operation}"),
-            ));
-        }
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("Action", "Publish").append_pair("Version", "2010-03-31");
-        let Some(members) = input.as_object() else {
-            return Err(Failure::runtime("SNS Publish's parameters must be an object"));
-        };
-        for (key, value) in members {
-            match (key.as_str(), value) {
-                ("MessageAttributes", Value::Object(attributes)) => {
-                    for (n, (name, attribute)) in attributes.iter().enumerate() {
-                        let at = format!("MessageAttributes.entry.{}", n + 1);
-                        form.append_pair(&format!("{at}.Name"), name);
-                        for field in ["DataType", "StringValue", "BinaryValue"] {
-                            if let Some(v) = attribute[field].as_str() {
-                                form.append_pair(&format!("{at}.Value.{field}"), v);
-                            }
-                        }
-                    }
-                }
-                (_, Value::String(s)) => {
-                    form.append_pair(key, s);
-                }
-                (_, other) => {
-                    return Err(Failure::runtime(format!("SNS Publish's {key} must be a string, not {other}")));
-                }
-            }
-        }
-        Ok(Bytes::from(form.finish()))
-    }
-
-    /// `<PublishResult><MessageId>…</MessageId>[<SequenceNumber>…]` as `{MessageId, SequenceNumber}`.
-    pub(super) fn answer(_operation: &str, body: &[u8]) -> Result<Value, Failure> {
-        let text = String::from_utf8_lossy(body);
-        let element = |name: &str| {
-            let open = format!("<{name}>");
-            let start = text.find(&open)? + open.len();
-            let end = text[start..].find(&format!("</{name}>"))? + start;
-            Some(text[start..end].to_string())
-        };
-        let mut out = json!({"MessageId": element("MessageId").unwrap_or_default()});
-        if let Some(seq) = element("SequenceNumber") {
-            out["SequenceNumber"] = json!(seq);
-        }
-        Ok(out)
-    }
+/// A call of a service whose protocol is not JSON (S3, IAM, STS, SNS, Scheduler, Lambda):
+/// the input members made into the operation's wire request, its answer read back.
+async fn sdk_call(
+    api: &squall_gateway::api::ApiState,
+    service: &str,
+    operation: &str,
+    input: &Value,
+    identity: squall_api::auth::Identity,
+    trace: TraceContext,
+) -> Result<Value, Failure> {
+    let wire = squall_sdk_calls::request(service, operation, input).map_err(Failure::runtime)?;
+    let mut req = http::Request::new(wire.body);
+    *req.method_mut() = wire.method;
+    *req.uri_mut() = wire.uri.parse().map_err(|e| Failure::runtime(format!("{operation}'s path: {e}")))?;
+    *req.headers_mut() = wire.headers;
+    let resp = squall_gateway::api::send_as(api, service, req, identity, trace)
+        .await
+        .map_err(|e| Failure::new(e.code, e.message))?;
+    squall_sdk_calls::answer(service, operation, resp.status().as_u16(), resp.headers(), resp.body())
+        .map_err(|e| Failure::new(e.code, e.message))
 }
 
 #[cfg(test)]
 mod tests {
     use super::function_ref;
+
+    /// The models the AWS SDK integration calls through hold every operation the api port
+    /// serves of their services (scripts/sdk_models.py writes them from the same table).
+    #[test]
+    fn the_sdk_models_cover_every_served_operation() {
+        let services = squall_sdk_calls::services();
+        for a in squall_api::actions::ACTIONS.iter().filter(|a| services.contains(&a.service)) {
+            assert!(squall_sdk_calls::knows(a.service, a.operation), "{}:{} has no model", a.service, a.operation);
+        }
+    }
 
     #[test]
     fn function_references() {

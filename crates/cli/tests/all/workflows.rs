@@ -31,6 +31,12 @@ fn service_integrations_call_squalls_services_as_the_machines_role() -> Result {
 }
 
 #[test]
+fn aws_sdk_integrations_with_s3_iam_sts_sns_scheduler_and_lambda() -> Result {
+    let server = Server::start()?;
+    server.client_script("stepfunctions_sdk.py", "done")
+}
+
+#[test]
 fn versions_aliases_redrive_and_test_state() -> Result {
     let server = Server::start()?;
     server.client_script("stepfunctions_versions.py", "done")

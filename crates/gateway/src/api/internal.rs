@@ -5,10 +5,11 @@
 
 use super::SERVICES;
 use bytes::Bytes;
-use http::{HeaderValue, Method};
+use http::HeaderValue;
 use http_body_util::BodyExt;
 use protocol::{Handler, Protocol, Recognition};
 use squall_api::auth::Identity;
+use squall_api::protocol::Service;
 use squall_api::{ApiError, ApiRequest, ApiState, protocol};
 use squall_types::{RequestId, TraceContext};
 
@@ -16,9 +17,9 @@ use squall_types::{RequestId, TraceContext};
 /// service's answer may be larger before a ResultSelector picks from it).
 const MAX_ANSWER: usize = 16 << 20;
 
-/// Calls `operation` of the service named `service` (`dynamodb`, `sqs`, `sns`, `events`,
-/// `states`, `ssm`, `secretsmanager`, `kms`) with `body` (a JSON protocol's document, or the
-/// query protocol's form), as `caller`. The answer's body, or the service's error.
+/// Calls `operation` of the JSON service named `service` (`dynamodb`, `sqs`, `events`,
+/// `states`, `ssm`, `secretsmanager`, `kms`) with `body` (its JSON document), as `caller`.
+/// The answer's body, or the service's error.
 pub async fn call_as(
     state: &ApiState,
     service: &str,
@@ -28,43 +29,66 @@ pub async fn call_as(
     trace: TraceContext,
 ) -> Result<Bytes, ApiError> {
     let unknown = || ApiError::invalid(format!("no service {service} takes {operation} from inside the server"));
-    let found = SERVICES.iter().find(|s| {
-        s.name == service && matches!(s.protocol, Protocol::AwsJson10 | Protocol::AwsJson11 | Protocol::Query)
-    });
-    let s = found.ok_or_else(unknown)?;
-    let Handler::Buffered(call) = &s.handler else { return Err(unknown()) };
-    let mut headers = http::HeaderMap::new();
-    match (&s.recognition, s.protocol) {
-        (Recognition::Target(prefix), Protocol::AwsJson10 | Protocol::AwsJson11) => {
-            let target = HeaderValue::from_str(&format!("{prefix}.{operation}")).map_err(|_| unknown())?;
-            headers.insert("x-amz-target", target);
-            let kind = if s.protocol == Protocol::AwsJson10 {
-                "application/x-amz-json-1.0"
-            } else {
-                "application/x-amz-json-1.1"
-            };
-            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(kind));
-        }
-        (_, Protocol::Query) => {
-            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-        }
-        _ => return Err(unknown()),
-    }
-    let req = ApiRequest {
-        method: Method::POST,
-        uri: http::Uri::from_static("/"),
-        headers,
-        body,
-        request_id: RequestId::new(),
-        trace,
-        peer: None,
-        caller: Some(caller),
+    let s = SERVICES.iter().find(|s| s.name == service && matches!(s.recognition, Recognition::Target(_)));
+    let s = s.ok_or_else(unknown)?;
+    let Recognition::Target(prefix) = s.recognition else { return Err(unknown()) };
+    let mut req = http::Request::post("/").body(body).map_err(|_| unknown())?;
+    let target = HeaderValue::from_str(&format!("{prefix}.{operation}")).map_err(|_| unknown())?;
+    req.headers_mut().insert("x-amz-target", target);
+    let kind = match s.protocol {
+        Protocol::AwsJson10 => "application/x-amz-json-1.0",
+        _ => "application/x-amz-json-1.1",
     };
-    let resp = call(state, &req, operation).await?;
-    let body =
-        resp.into_body().collect().await.map_err(|e| ApiError::invalid(format!("reading the answer: {e}")))?.to_bytes();
+    req.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    Ok(send(state, s, operation, req, caller, trace).await?.into_body())
+}
+
+/// Sends `req` (a request as a client would, unsigned) to the service named `service` (any
+/// of the api port's, S3 included) as `caller`. Its answer, or (from a service whose adapter
+/// leaves rendering to the gateway) its error.
+pub async fn send_as(
+    state: &ApiState,
+    service: &str,
+    req: http::Request<Bytes>,
+    caller: Identity,
+    trace: TraceContext,
+) -> Result<http::Response<Bytes>, ApiError> {
+    let s = SERVICES.iter().find(|s| s.name == service && !matches!(s.recognition, Recognition::Target(_)));
+    let s =
+        s.ok_or_else(|| ApiError::invalid(format!("no service {service} takes requests from inside the server")))?;
+    send(state, s, "", req, caller, trace).await
+}
+
+async fn send(
+    state: &ApiState,
+    service: &Service,
+    operation: &str,
+    req: http::Request<Bytes>,
+    caller: Identity,
+    trace: TraceContext,
+) -> Result<http::Response<Bytes>, ApiError> {
+    let request_id = RequestId::new();
+    let resp = match &service.handler {
+        Handler::Buffered(call) => {
+            let (parts, body) = req.into_parts();
+            let req = ApiRequest {
+                method: parts.method,
+                uri: parts.uri,
+                headers: parts.headers,
+                body,
+                request_id,
+                trace,
+                peer: None,
+                caller: Some(caller),
+            };
+            call(state, &req, operation).await?
+        }
+        Handler::Streaming(_) => squall_api_s3::handle_as(state, req, caller, request_id.as_str()).await,
+    };
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.map_err(|e| ApiError::invalid(format!("reading the answer: {e}")))?.to_bytes();
     if body.len() > MAX_ANSWER {
-        return Err(ApiError::invalid(format!("the answer of {operation} is over {MAX_ANSWER} bytes")));
+        return Err(ApiError::invalid(format!("an answer over {MAX_ANSWER} bytes")));
     }
-    Ok(body)
+    Ok(http::Response::from_parts(parts, body))
 }

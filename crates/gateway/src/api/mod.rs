@@ -9,7 +9,7 @@ mod internal;
 #[cfg(test)]
 mod rendering_tests;
 
-pub use internal::call_as;
+pub use internal::{call_as, send_as};
 pub use squall_api::{AccessKeys, ApiError, ApiState};
 
 use squall_api::{ApiRequest, protocol, refusals};

@@ -56,16 +56,23 @@ const OPTIMIZED: &[(&str, &str, &str, &[Mode])] = &[
 ];
 
 /// The AWS SDK integration's services Squall serves, by the SDK's name: Squall's service.
-/// Their wire protocols are JSON, so the SDK's parameters are the request's members.
+/// The JSON ones take the SDK's parameters as the request's members; the others
+/// (`squall_sdk_calls::services`: S3, IAM, STS, SNS, Scheduler, Lambda) are called through
+/// their models, which also say which operations there are.
 const SDK_SERVICES: &[(&str, &str)] = &[
     ("dynamodb", "dynamodb"),
+    ("dynamodbstreams", "dynamodb-streams"),
     ("sqs", "sqs"),
     ("eventbridge", "events"),
     ("sfn", "states"),
     ("ssm", "ssm"),
     ("secretsmanager", "secretsmanager"),
     ("kms", "kms"),
-    // Invoke only (below): Lambda's API is rest-json.
+    ("s3", "s3"),
+    ("iam", "iam"),
+    ("sts", "sts"),
+    ("sns", "sns"),
+    ("scheduler", "scheduler"),
     ("lambda", "lambda"),
 ];
 
@@ -132,11 +139,6 @@ fn integration(arn: &str, service_action: &str, mode: Mode) -> Result<Integratio
         if !matches!(mode, Mode::Call | Mode::Token) {
             return Err(format!("Resource '{arn}': AWS SDK integrations have no .sync form"));
         }
-        if service == "lambda" && action != "invoke" {
-            return Err(format!(
-                "Resource '{arn}': the AWS SDK integration with lambda serves invoke only in Squall (not {action})"
-            ));
-        }
         let mut chars = action.chars();
         let operation = match chars.next() {
             Some(c) if c.is_ascii_lowercase() && action.chars().all(|c| c.is_ascii_alphanumeric()) => {
@@ -144,6 +146,9 @@ fn integration(arn: &str, service_action: &str, mode: Mode) -> Result<Integratio
             }
             _ => return Err(format!("Resource '{arn}': the action must be camelCase, such as putItem")),
         };
+        if squall_sdk_calls::services().contains(squall) && !squall_sdk_calls::knows(squall, &operation) {
+            return Err(format!("Resource '{arn}': {action} is not an action of {service} that Squall serves"));
+        }
         return Ok(Integration::Service { service: squall, operation, sdk: true });
     }
     match OPTIMIZED.iter().find(|(sa, ..)| *sa == service_action) {
@@ -182,7 +187,12 @@ mod tests {
         );
         assert_eq!(r.kind(), ("sfn".to_string(), "listStateMachines".to_string()));
         assert!(Resource::parse("arn:aws:states:::dynamodb:putItem.sync").is_err());
-        assert!(Resource::parse("arn:aws:states:::aws-sdk:s3:getObject").unwrap_err().contains("s3"));
+        let r = Resource::parse("arn:aws:states:::aws-sdk:s3:getObject").unwrap();
+        assert_eq!(r.integration, Integration::Service { service: "s3", operation: "GetObject".into(), sdk: true });
+        assert!(
+            Resource::parse("arn:aws:states:::aws-sdk:s3:selectObjectContent").unwrap_err().contains("Squall serves")
+        );
+        assert!(Resource::parse("arn:aws:states:::aws-sdk:ec2:describeInstances").unwrap_err().contains("ec2"));
         assert!(Resource::parse("arn:aws:states:::glue:startJobRun.sync").is_err());
     }
 }

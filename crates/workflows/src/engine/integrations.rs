@@ -26,13 +26,29 @@ fn optimized_prefix(service: &str) -> &'static str {
 fn sdk_prefix(service: &str) -> &'static str {
     match service {
         "dynamodb" => "DynamoDb",
+        "dynamodb-streams" => "DynamoDbStreams",
         "sqs" => "Sqs",
         "events" => "EventBridge",
         "states" => "Sfn",
         "ssm" => "Ssm",
         "secretsmanager" => "SecretsManager",
         "lambda" => "Lambda",
+        "s3" => "S3",
+        "iam" => "Iam",
+        "sts" => "Sts",
+        "sns" => "Sns",
+        "scheduler" => "Scheduler",
         _ => "Kms",
+    }
+}
+
+/// An AWS SDK integration's error name: `<Service>.<Code>`, the code ending in `Exception`
+/// (Step Functions adds it where the service's code has none: `S3.NoSuchKeyException`).
+fn sdk_error(prefix: &str, code: &str) -> String {
+    let code = code.rsplit('.').next().unwrap_or(code);
+    match code.ends_with("Exception") {
+        true => format!("{prefix}.{code}"),
+        false => format!("{prefix}.{code}Exception"),
     }
 }
 
@@ -48,11 +64,14 @@ pub(crate) async fn call(
     if !params.is_object() {
         return Err(Failure::runtime(format!("The Parameters of {service}:{operation} must be an object")));
     }
-    if service == "lambda" {
+    if service == "lambda" && operation == "Invoke" {
         return lambda_invoke_sdk(tasks, caller, params).await;
     }
-    let prefix = if sdk { sdk_prefix(service) } else { optimized_prefix(service) };
-    let named = |f: Failure| Failure::new(format!("{prefix}.{}", f.error), f.cause);
+    let named = |f: Failure| match sdk {
+        _ if f.error.starts_with("States.") => f,
+        true => Failure::new(sdk_error(sdk_prefix(service), &f.error), f.cause),
+        false => Failure::new(format!("{}.{}", optimized_prefix(service), f.error), f.cause),
+    };
     let mut input = if sdk { params } else { optimized_input(service, operation, params) };
     // A child execution started without a Name gets one of the Task attempt's, so the call
     // made again after a restart finds the child it started instead of starting another.

@@ -1,33 +1,40 @@
-//! Reading the small XML documents S3 requests carry (DeleteObjects, Tagging,
-//! CreateBucketConfiguration, …) into a tree, with quick-xml: elements, text, the five
-//! entities and character references. No DTDs (so no entity expansion), attributes are
-//! skipped, namespace prefixes dropped, depth and size bounded.
+//! Reading small XML documents (what S3 requests carry: DeleteObjects, Tagging,
+//! CreateBucketConfiguration, …; what query and rest-xml services answer) into a tree, with
+//! quick-xml: elements, attributes, text, the five entities and character references. No
+//! DTDs (so no entity expansion), namespace prefixes dropped, depth and size bounded.
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-/// An element: its local name, child elements, and its text (concatenated).
+/// An element: its local name, attributes (local names, values unescaped), child elements,
+/// and its text (concatenated).
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Element {
-    pub(crate) name: String,
-    pub(crate) children: Vec<Element>,
-    pub(crate) text: String,
+pub struct Element {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    pub text: String,
 }
 
 impl Element {
     /// The first child named `name`.
-    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+    pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// Every child named `name`.
-    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
 
+    /// The value of the attribute named `name` (its local name).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
     /// The text of the first child named `name`.
-    pub(crate) fn text_of(&self, name: &str) -> Option<&str> {
+    pub fn text_of(&self, name: &str) -> Option<&str> {
         self.child(name).map(|c| c.text.as_str())
     }
 }
@@ -38,7 +45,7 @@ const MAX_ELEMENTS: usize = 50_000;
 
 /// Parses a document into its root element; `None` if it is not well-formed (or holds a
 /// DTD, or passes the depth or size bounds).
-pub(crate) fn parse(doc: &[u8]) -> Option<Element> {
+pub fn parse(doc: &[u8]) -> Option<Element> {
     let doc = std::str::from_utf8(doc).ok()?.trim_start_matches('\u{feff}');
     let mut reader = Reader::from_str(doc);
     let mut open: Vec<Element> = Vec::new();
@@ -55,7 +62,13 @@ pub(crate) fn parse(doc: &[u8]) -> Option<Element> {
                 return None;
             }
             let name = std::str::from_utf8(e.local_name().into_inner()).ok()?.to_string();
-            open.push(Element { name, ..Default::default() });
+            let mut attributes = Vec::new();
+            for a in e.attributes() {
+                let a = a.ok()?;
+                let key = std::str::from_utf8(a.key.local_name().into_inner()).ok()?.to_string();
+                attributes.push((key, a.unescape_value().ok()?.into_owned()));
+            }
+            open.push(Element { name, attributes, ..Default::default() });
         }
         match event {
             Event::Start(_) => {}
@@ -108,8 +121,9 @@ mod tests {
         let keys: Vec<_> = root.all("Object").filter_map(|o| o.text_of("Key")).collect();
         assert_eq!(keys, ["a & bAB", "<raw>"]);
         assert_eq!(root.text_of("Quiet"), Some("true"));
-        let prefixed = parse(b"<s3:Tagging a='>'><s3:TagSet/></s3:Tagging>").unwrap();
+        let prefixed = parse(b"<s3:Tagging a='&gt;'><s3:TagSet/></s3:Tagging>").unwrap();
         assert!(prefixed.child("TagSet").is_some());
+        assert_eq!(prefixed.attribute("a"), Some(">"));
     }
 
     #[test]
