@@ -13,11 +13,22 @@ const START_MS: u64 = 1_796_558_400_000; // 2026-12-06T12:00:00Z
 const ROLE: &str = "arn:aws:iam::000000000000:role/sfn";
 
 /// Functions: `echo` answers its payload, `fail` fails with `errorType` Boom, `flaky`
-/// fails (`Transient`) until called `flaky_until` times, `token` records its payload.
+/// fails (`Transient`) until called `flaky_until` times, `token` records its payload,
+/// `hang` never answers (`hanging` counts its calls still in flight).
 #[derive(Default)]
 struct Functions {
     calls: Mutex<Vec<(String, Value)>>,
     flaky_until: Mutex<usize>,
+    hanging: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a `hang` call in flight until it is dropped.
+struct Hanging(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Hanging {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[async_trait::async_trait]
@@ -56,6 +67,11 @@ impl Tasks for Functions {
             })
         };
         match name.as_str() {
+            "hang" => {
+                self.hanging.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _guard = Hanging(self.hanging.clone());
+                std::future::pending().await
+            }
             "echo" | "token" => ok(payload),
             "fail" => err("Boom"),
             "flaky" if n < *self.flaky_until.lock().unwrap() => err("Transient"),
@@ -514,6 +530,43 @@ async fn timeouts_on_the_clock() {
     let done = w.finished(&e).await;
     assert_eq!(output(&done)["late"]["Error"], "States.Timeout");
     assert!(w.types(&e).await.contains(&"TaskTimedOut".to_string()));
+}
+
+/// A Task call no longer awaited — its Task timed out, or a failure ended its Parallel —
+/// is dropped, not left running (a `.sync` Task's call watches its child until it ends).
+#[tokio::test]
+async fn calls_no_longer_awaited_are_dropped() {
+    let w = world().await;
+    let hanging = || w.functions.hanging.load(std::sync::atomic::Ordering::SeqCst);
+    let m = w
+        .machine(
+            "hangs",
+            json!({"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": f("hang"), "TimeoutSeconds": 30,
+                      "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "P"}], "End": true},
+                "P": {"Type": "Parallel", "Branches": [
+                        {"StartAt": "H", "States": {"H": {"Type": "Task", "Resource": f("hang"), "End": true}}},
+                        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "Next": "F"},
+                                                    "F": {"Type": "Task", "Resource": f("fail"), "End": true}}}],
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Hold"}], "End": true},
+                "Hold": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
+        )
+        .await;
+    let e = w.start(&m, json!({})).await;
+    wait_for(|| hanging() == 1).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(Duration::from_secs(31)).unwrap();
+    // The Parallel's hanging branch calls once the Task timed out (its call dropped by then);
+    // the failing branch ends the Parallel.
+    let hang_calls = || w.functions.calls.lock().unwrap().iter().filter(|(f, _)| f == "hang").count();
+    wait_for(|| hang_calls() == 2).await;
+    assert_eq!(hanging(), 1, "the timed-out call was dropped");
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(Duration::from_secs(5)).unwrap();
+    wait_for(|| hanging() == 0).await;
+    let d = w.wf.describe_execution(&e).await.unwrap();
+    assert_eq!(d.status, Status::Running, "held in its last Wait");
+    assert!(w.types(&e).await.contains(&"ParallelStateFailed".to_string()));
 }
 
 #[tokio::test]

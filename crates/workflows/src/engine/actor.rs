@@ -9,7 +9,9 @@ use crate::definition::Machine;
 use crate::history;
 use crate::model::{Execution, Status};
 use futures::StreamExt;
+use futures::future::AbortHandle;
 use futures::stream::FuturesUnordered;
+use std::collections::HashMap;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -135,7 +137,19 @@ pub(super) fn redriven(
     Ok(exec)
 }
 
-type Answer = (String, u64, Result<Value, Failure>);
+/// A Task call's answer: its run, nonce and result (`None`: the call was abandoned).
+type Answer = (String, u64, Option<Result<Value, Failure>>);
+
+/// Drops the calls in flight whose runs no longer wait for them.
+fn abandon_unawaited(calls: &mut HashMap<(String, u64), AbortHandle>, exec: &Exec) {
+    calls.retain(|(run, nonce), call| {
+        let awaited = exec.awaits(run, *nonce);
+        if !awaited {
+            call.abort();
+        }
+        awaited
+    });
+}
 
 pub(super) async fn run(
     engine: Arc<Engine>,
@@ -146,6 +160,9 @@ pub(super) async fn run(
 ) {
     let mut inflight: FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>> =
         FuturesUnordered::new();
+    // The calls in flight, so one no longer awaited (its Task timed out, or its run was
+    // cancelled) is dropped rather than left running: a `.sync` Task watches its child.
+    let mut calls: HashMap<(String, u64), AbortHandle> = HashMap::new();
     let arn = exec.record.arn.clone();
     // Answers to send once the batch they caused is written.
     let mut stop_replies: Vec<oneshot::Sender<()>> = Vec::new();
@@ -186,7 +203,7 @@ pub(super) async fn run(
                 Effect::Invoke { run, nonce, call } => {
                     let Some(t) = engine.tasks.get().cloned() else {
                         let f = Failure::new("States.TaskFailed", "No task runner is configured on this server");
-                        inflight.push(Box::pin(async move { (run, nonce, Err(f)) }));
+                        inflight.push(Box::pin(async move { (run, nonce, Some(Err(f))) }));
                         continue;
                     };
                     let caller = tasks::TaskCaller {
@@ -196,10 +213,11 @@ pub(super) async fn run(
                         trace: exec.record.trace.clone(),
                         attempt: format!("{run}#{nonce}"),
                     };
-                    inflight.push(Box::pin(async move {
-                        let answer = tasks::call(t.as_ref(), call, &caller).await;
-                        (run, nonce, answer)
-                    }));
+                    let (handle, registration) = AbortHandle::new_pair();
+                    calls.insert((run.clone(), nonce), handle);
+                    let call = async move { tasks::call(t.as_ref(), call, &caller).await };
+                    let call = futures::future::Abortable::new(call, registration);
+                    inflight.push(Box::pin(async move { (run, nonce, call.await.ok()) }));
                 }
             }
         }
@@ -216,8 +234,16 @@ pub(super) async fn run(
         }
         tokio::select! {
             Some((run, nonce, answer)) = inflight.next(), if !inflight.is_empty() => {
-                exec.now_ms = engine.clock.now_ms();
-                exec.task_answered(&run, nonce, answer, None);
+                calls.remove(&(run.clone(), nonce));
+                if let Some(answer) = answer {
+                    exec.now_ms = engine.clock.now_ms();
+                    let runs = exec.runs.len();
+                    exec.task_answered(&run, nonce, answer, None);
+                    // A failure that ended a Parallel or Map ends its other runs' Tasks.
+                    if exec.runs.len() < runs {
+                        abandon_unawaited(&mut calls, &exec);
+                    }
+                }
             }
             msg = rx.recv() => {
                 exec.now_ms = engine.clock.now_ms();
@@ -233,7 +259,11 @@ pub(super) async fn run(
                             );
                         }
                     }
-                    Some(Msg::Timer { run, nonce }) => exec.timer(&run, nonce),
+                    Some(Msg::Timer { run, nonce }) => {
+                        exec.timer(&run, nonce);
+                        // Perhaps a Task's timeout.
+                        abandon_unawaited(&mut calls, &exec);
+                    }
                     Some(Msg::Token { run, nonce, secret, answer, reply, letter }) => {
                         let taken = exec.task_answered(&run, nonce, answer, Some(&secret));
                         exec.take_letter(letter);

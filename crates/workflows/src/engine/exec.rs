@@ -858,6 +858,12 @@ impl Exec {
 
     /// A Task's call answered.
     /// A Task's call answered, or (`from_token`: its secret) SendTaskSuccess/Failure.
+    /// Whether run `id` still waits for the answer of its Task call `nonce` (not timed out,
+    /// stopped or cancelled with its parent since).
+    pub fn awaits(&self, id: &str, nonce: u64) -> bool {
+        matches!(self.runs.get(id).map(|r| &r.phase), Some(Phase::Task { nonce: n, .. }) if *n == nonce)
+    }
+
     pub fn task_answered(
         &mut self,
         id: &str,
