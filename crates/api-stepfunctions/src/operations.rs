@@ -466,7 +466,7 @@ async fn dispatch(state: &ApiState, req: &ApiRequest, op: &str) -> Reply {
         }
         "SendTaskSuccess" => {
             let output = input.required("output")?;
-            if output.len() > 256 * 1024 {
+            if output.len() > squall_workflows::MAX_PAYLOAD {
                 return Err(invalid("InvalidOutput", "The output exceeds the 262144-byte limit"));
             }
             let value: Value =

@@ -22,8 +22,9 @@ pub fn state_entered(label: &str, name: &str, input: &Value) -> Event {
     }
 }
 
-pub fn state_exited(label: &str, name: &str, output: &Value) -> Event {
-    let (output, details) = payload(output);
+/// A state's exit with its output's JSON text.
+pub fn state_exited(label: &str, name: &str, output: String) -> Event {
+    let details = json!({"truncated": false});
     Event {
         kind: format!("{label}StateExited"),
         details: Some(("stateExitedEventDetails", json!({"name": name, "output": output, "outputDetails": details}))),

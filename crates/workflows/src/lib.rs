@@ -32,6 +32,7 @@ mod versions;
 
 pub use engine::{Invoked, TaskCaller, Tasks};
 pub use failure::Failure;
+pub use model::MAX_PAYLOAD;
 pub use service::{HistoryPage, NewMachine, Started, Workflows, not_redrivable};
 pub use test_state::{Inspection, TestOutcome};
 

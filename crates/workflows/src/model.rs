@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The most bytes of JSON an execution's input, a state's output or a Task's result may
+/// hold (Step Functions' payload quota); more is `States.DataLimitExceeded`.
+pub const MAX_PAYLOAD: usize = 256 * 1024;
+
 /// STANDARD (durable, with history) or EXPRESS (in memory, at most five minutes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MachineType {

@@ -18,9 +18,6 @@ use tokio::sync::oneshot;
 /// The store's pseudo-table of state machines (key: name).
 const MACHINES: &str = "machines";
 
-/// Step Functions' limit on an execution's input and a task's output.
-const MAX_PAYLOAD: usize = 256 * 1024;
-
 /// A machine as stored, with its definition parsed.
 #[derive(Clone)]
 pub(crate) struct Entry {
@@ -337,7 +334,7 @@ impl Workflows {
     }
 
     fn check_input(input: &str) -> Result<()> {
-        if input.len() > MAX_PAYLOAD {
+        if input.len() > crate::model::MAX_PAYLOAD {
             return Err(Error::refused("InvalidExecutionInput", "The execution input exceeds the 262144-byte limit"));
         }
         serde_json::from_str::<Value>(input).map(|_| ()).map_err(|e| {

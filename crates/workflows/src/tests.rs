@@ -569,6 +569,31 @@ async fn calls_no_longer_awaited_are_dropped() {
     assert!(w.types(&e).await.contains(&"ParallelStateFailed".to_string()));
 }
 
+/// A state's output or a Task's result over 256 KiB is `States.DataLimitExceeded`, which
+/// no `States.ALL` catcher takes.
+#[tokio::test]
+async fn outputs_over_the_payload_quota_fail_the_execution() {
+    let w = world().await;
+    let catch_all = json!([{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]);
+    let big = "x".repeat(crate::MAX_PAYLOAD);
+    let half = "x".repeat(crate::MAX_PAYLOAD / 2 + 1);
+    for (name, first) in [
+        ("pass", json!({"Type": "Pass", "Result": big, "Next": "Caught"})),
+        (
+            "task",
+            json!({"Type": "Task", "Resource": f("echo"), "Parameters": {"a.$": "$.x", "b.$": "$.x"},
+                        "Catch": catch_all, "Next": "Caught"}),
+        ),
+    ] {
+        let definition = json!({"StartAt": "S", "States": {"S": first, "Caught": {"Type": "Succeed"}}});
+        let e = w.run(definition, json!({"x": half})).await;
+        assert_eq!((e.status, e.error.as_deref()), (Status::Failed, Some("States.DataLimitExceeded")), "{name}");
+    }
+    // Just under it is fine.
+    let under = json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Result": "x".repeat(1000), "End": true}}});
+    assert_eq!(w.run(under, json!({})).await.status, Status::Succeeded);
+}
+
 #[tokio::test]
 async fn a_forged_token_takes_no_task() {
     use base64::Engine as _;

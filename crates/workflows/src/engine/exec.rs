@@ -6,7 +6,7 @@ use super::run::{Children, Phase, ROOT, Run};
 use crate::definition::{Integration, Io, Kind, Machine, Mode, Number, State, Text, Wait};
 use crate::failure::names;
 use crate::history::{self, Event};
-use crate::model::{Execution, Status};
+use crate::model::{Execution, MAX_PAYLOAD, Status};
 use crate::{Failure, choice, jsonata, paths, template};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -632,7 +632,17 @@ impl Exec {
     /// Leaves a state with `output` for `next`, or ends the run's machine.
     fn exit(&mut self, id: &str, state: &State, output: Value, next: Option<String>) {
         if !matches!(state.kind, Kind::Fail { .. }) {
-            self.emit(id, history::state_exited(state.kind.label(), &state.name, &output));
+            let (text, _) = history::payload(&output);
+            if text.len() > MAX_PAYLOAD {
+                let cause = format!(
+                    "The state '{}' output {} bytes, over the {MAX_PAYLOAD}-byte limit",
+                    state.name,
+                    text.len()
+                );
+                self.run_failed(id, Failure::new(names::DATA_LIMIT_EXCEEDED, cause));
+                return;
+            }
+            self.emit(id, history::state_exited(state.kind.label(), &state.name, text));
         }
         match next {
             Some(next) => {
@@ -911,6 +921,11 @@ impl Exec {
         match answer {
             Ok(result) => {
                 let (text, details) = history::payload(&result);
+                if text.len() > MAX_PAYLOAD {
+                    let cause = format!("The task's result is {} bytes, over the {MAX_PAYLOAD}-byte limit", text.len());
+                    let f = Failure::new(names::DATA_LIMIT_EXCEEDED, cause);
+                    return self.task_failed_event(id, &state, function, &resource_type, &resource, f);
+                }
                 let event = if function {
                     history::with(
                         "LambdaFunctionSucceeded",
@@ -1144,7 +1159,7 @@ fn batches(
     batch_input: Option<Value>,
 ) -> Vec<Value> {
     let max_items = max_items.filter(|n| *n > 0).unwrap_or(usize::MAX);
-    let max_bytes = max_bytes.filter(|n| *n > 0).unwrap_or(256 * 1024);
+    let max_bytes = max_bytes.filter(|n| *n > 0).unwrap_or(MAX_PAYLOAD);
     let mut out = Vec::new();
     let mut current: Vec<Value> = Vec::new();
     let mut size = 0;
