@@ -5,7 +5,7 @@ operation's input members and the operation's output members (as boto3 names the
 
 Covers: S3 createBucket, putObject (text Body, ContentType, Metadata), getObject (Body as the object's
 text, ContentLength a number, Metadata an object, ETag, LastModified an ISO 8601 string), headObject,
-copyObject (CopySource "bucket/key"), listObjectsV2 with Prefix (Contents an array, KeyCount),
+copyObject (CopySource "bucket/key", a key with spaces and accents), getBucketLocation, listObjectsV2 with Prefix (Contents an array, KeyCount),
 putBucketTagging and getBucketTagging (TagSet), deleteObject; IAM createRole (the trust policy as a
 JSON string), getRole (CreateDate an ISO string), listRoles, tagRole and listRoleTags; STS
 getCallerIdentity answering the machine role's assumed-role session; SNS createTopic,
@@ -17,7 +17,8 @@ named <Prefix>.<Code>Exception and caught by that name: S3.NoSuchKeyException,
 S3.BucketNotEmptyException, Iam.NoSuchEntityException, Sns.NotFoundException,
 Scheduler.ResourceNotFoundException, Lambda.ResourceNotFoundException; the role deciding (a role
 allowed only s3:ListBucket lists, and its getObject is S3.AccessDeniedException); an action Squall
-does not serve, a misspelt action and a service Squall does not have refused at CreateStateMachine
+does not serve, one answering an event stream (lambda:invokeWithResponseStream, which Step Functions
+cannot call either), a misspelt action and a service Squall does not have refused at CreateStateMachine
 with InvalidDefinition naming the resource; a Parameters member the operation does not take failing
 the execution with States.Runtime naming it.
 
@@ -136,6 +137,8 @@ out = chain("s3", [
     ("get", "s3:getObject", {"Bucket": bucket, "Key": "docs/hello.txt"}),
     ("head", "s3:headObject", {"Bucket": bucket, "Key": "docs/hello.txt"}),
     ("copy", "s3:copyObject", {"Bucket": bucket, "Key": "copy.txt", "CopySource": f"{bucket}/docs/hello.txt"}),
+    ("recopy", "s3:copyObject", {"Bucket": bucket, "Key": "a b/été.txt", "CopySource": f"{bucket}/copy.txt"}),
+    ("where", "s3:getBucketLocation", {"Bucket": bucket}),
     ("list", "s3:listObjectsV2", {"Bucket": bucket, "Prefix": "docs/"}),
     ("tag", "s3:putBucketTagging", {"Bucket": bucket, "Tagging": {"TagSet": [{"Key": "team", "Value": "sfn"}]}}),
     ("tags", "s3:getBucketTagging", {"Bucket": bucket}),
@@ -165,6 +168,10 @@ caught(out["missing"], "S3.NoSuchKeyException")
 caught(out["full"], "S3.BucketNotEmptyException")
 obj = s3.get_object(Bucket=bucket, Key="copy.txt")
 check(obj["Body"].read() == b"hello" and obj["Metadata"] == {"a": "1"}, "boto3 reads the copy the Tasks made", obj["Metadata"])
+recopied = s3.get_object(Bucket=bucket, Key="a b/été.txt")["Body"].read()
+check(recopied == b"hello", "a copy source with spaces and accents reaches its object (the SDKs' percent-encoding)")
+check("LocationConstraint" in out["where"], "getBucketLocation answers LocationConstraint", out["where"])
+s3.delete_object(Bucket=bucket, Key="a b/été.txt")
 check(s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "sfn"}], "boto3 sees the bucket's tags")
 check(code(s3.head_object, Bucket=bucket, Key="docs/hello.txt") == "404", "deleteObject deleted it")
 
@@ -176,6 +183,7 @@ check([c["Key"] for c in out["list"].get("Contents", [])] == ["copy.txt"], "a ro
 caught(out["get"], "S3.AccessDeniedException")
 
 for resource in ["arn:aws:states:::aws-sdk:s3:selectObjectContent", "arn:aws:states:::aws-sdk:s3:getObjectx",
+                 "arn:aws:states:::aws-sdk:lambda:invokeWithResponseStream",
                  "arn:aws:states:::aws-sdk:ec2:describeInstances"]:
     try:
         machine(f"refused-{RUN}", {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource,

@@ -23,15 +23,23 @@ pub fn answer(
     };
     let model = model::model(service).ok_or_else(unknown)?;
     let op = model.operations.get(operation).ok_or_else(unknown)?;
-    // S3 may answer 200 with an error document (CopyObject, CompleteMultipartUpload).
+    // S3 may answer 200 with an error document (CopyObject, CompleteMultipartUpload); a
+    // body that is the object (GetObject) is never one.
+    let streamed = model.output_payload(operation).is_some_and(|p| matches!(p.kind, Kind::Blob | Kind::String));
     let error_document = model.protocol == Protocol::RestXml
         && status == 200
         && op.output.is_some()
+        && !streamed
         && squall_xml::parse(body).is_some_and(|root| root.name == "Error");
     if status >= 300 || error_document {
         return Err(error(operation, status, headers, body));
     }
     let Some(output) = &op.output else { return Ok(Value::Object(Map::new())) };
+    if (service, operation) == ("s3", "GetBucketLocation")
+        && let Some(location) = crate::s3::bucket_location(body)
+    {
+        return Ok(location);
+    }
     let shape = model.shape(output);
     let malformed = |what: &str| ServiceError {
         status: 500,
@@ -126,10 +134,11 @@ fn rest(model: &Model, shape: &Shape, status: u16, headers: &http::HeaderMap, bo
 /// JSON `__type`/`code` and `message`) or the `x-amzn-errortype` header; a body-less
 /// answer (HEAD) named as the SDKs name it.
 fn error(operation: &str, status: u16, headers: &http::HeaderMap, body: &[u8]) -> ServiceError {
-    let mut code = headers
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(|t| t.split(':').next().unwrap_or(t).to_string());
+    // `x-amzn-errortype: <Code>[:<uri>]`, perhaps `<namespace>#<Code>`.
+    let mut code = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(|t| {
+        let t = t.split(':').next().unwrap_or(t);
+        t.rsplit('#').next().unwrap_or(t).to_string()
+    });
     let mut message = None;
     if let Some(root) = squall_xml::parse(body) {
         code = code.or_else(|| descendant_text(&root, "Code"));
@@ -137,7 +146,7 @@ fn error(operation: &str, status: u16, headers: &http::HeaderMap, body: &[u8]) -
     } else if let Ok(doc) = serde_json::from_slice::<Value>(body) {
         let text = |keys: &[&str]| keys.iter().find_map(|k| doc.get(*k)?.as_str().map(str::to_string));
         code =
-            code.or_else(|| text(&["__type", "code", "Code"]).map(|t| t.rsplit('#').next().unwrap_or(&t).to_string()));
+            code.or_else(|| text(&["code", "Code", "__type"]).map(|t| t.rsplit('#').next().unwrap_or(&t).to_string()));
         message = text(&["message", "Message", "errorMessage"]);
     }
     let code = code.unwrap_or_else(|| match (status, operation) {

@@ -13,6 +13,7 @@ mod answer;
 mod model;
 mod read;
 mod request;
+mod s3;
 mod scalars;
 mod write_json;
 mod write_xml;
@@ -43,8 +44,15 @@ pub fn services() -> Vec<&'static str> {
     model::services().collect()
 }
 
-/// Whether `service` has `operation` (botocore's name: `GetObject`) among those Squall serves.
+/// Whether `operation` (botocore's name: `GetObject`) of `service` is one Squall serves
+/// that can be called this way (not one answering an event stream, as Step Functions'
+/// integration cannot either).
 pub fn knows(service: &str, operation: &str) -> bool {
+    model::model(service).is_some_and(|m| m.operations.contains_key(operation) && !m.streams_events(operation))
+}
+
+/// Whether the model of `service` has `operation`, callable or not.
+pub fn modelled(service: &str, operation: &str) -> bool {
     model::model(service).is_some_and(|m| m.operations.contains_key(operation))
 }
 

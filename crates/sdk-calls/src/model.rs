@@ -1,6 +1,7 @@
 //! The parts of botocore's service models that shape requests and answers, trimmed to the
 //! operations Squall serves by `scripts/sdk_models.py` and read once, when first needed.
 
+use crate::scalars::TimeFormat;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -68,6 +69,8 @@ pub(crate) struct Shape {
     pub(crate) location_name: Option<String>,
     pub(crate) xml_namespace: Option<XmlNamespace>,
     pub(crate) timestamp_format: Option<String>,
+    #[serde(default)]
+    pub(crate) eventstream: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -108,6 +111,23 @@ impl Model {
     pub(crate) fn shape(&self, name: &str) -> &Shape {
         // The generator keeps every shape an operation reaches.
         &self.shapes[name]
+    }
+
+    /// How member `r`'s timestamps are written: as the model declares, else `default`.
+    pub(crate) fn time_format(&self, r: &Ref, default: TimeFormat) -> TimeFormat {
+        let declared = r.timestamp_format.as_deref().or(self.shape(&r.shape).timestamp_format.as_deref());
+        TimeFormat::declared(declared, default)
+    }
+
+    /// The output's payload member's shape, if the output has one.
+    pub(crate) fn output_payload(&self, operation: &str) -> Option<&Shape> {
+        let output = self.shape(self.operations.get(operation)?.output.as_deref()?);
+        Some(self.shape(&output.members.get(output.payload.as_deref()?)?.shape))
+    }
+
+    /// Whether `operation` answers an event stream.
+    pub(crate) fn streams_events(&self, operation: &str) -> bool {
+        self.output_payload(operation).is_some_and(|p| p.eventstream)
     }
 }
 

@@ -22,6 +22,7 @@ pub fn request(service: &str, operation: &str, params: &Value) -> Result<WireReq
     let op = model
         .operations
         .get(operation)
+        .filter(|_| crate::knows(service, operation))
         .ok_or_else(|| format!("{operation} is not an operation of {service} that Squall serves"))?;
     let empty = Map::new();
     let given = match params {
@@ -32,7 +33,13 @@ pub fn request(service: &str, operation: &str, params: &Value) -> Result<WireReq
     match (&op.input, model.protocol) {
         (None, _) if !given.is_empty() => Err(format!("{operation} takes no parameters")),
         (input, Protocol::Query) => Ok(query(model, operation, input.as_ref(), given)?),
-        (input, _) => rest(model, op, input.as_ref(), given),
+        (input, _) => {
+            let mut request = rest(model, op, input.as_ref(), given)?;
+            if service == "s3" {
+                crate::s3::customer_key_md5(&mut request.headers)?;
+            }
+            Ok(request)
+        }
     }
 }
 
@@ -167,8 +174,16 @@ fn rest(
         for (name, r, v) in given_members(shape, given, "")? {
             let kind = model.shape(&r.shape).kind;
             match r.location.as_deref() {
-                Some("uri") => labels.push((r.wire_name(name), scalars::text(kind, v, TimeFormat::Iso8601, name)?)),
+                Some("uri") => {
+                    let format = model.time_format(r, TimeFormat::Iso8601);
+                    labels.push((r.wire_name(name), scalars::text(kind, v, format, name)?));
+                }
                 Some("querystring") => query_members(model, r, name, v, &mut query)?,
+                // S3's copy source, percent-encoded as the SDKs do.
+                Some("header") if r.wire_name(name) == "x-amz-copy-source" => {
+                    let text = crate::s3::copy_source(v)?;
+                    headers.insert(header_name(r.wire_name(name))?, header_value(&text, name)?);
+                }
                 Some("header") => {
                     let text = header_text(model, r, v, name)?;
                     headers.insert(header_name(r.wire_name(name))?, header_value(&text, name)?);
@@ -267,9 +282,10 @@ fn query_members(
     match shape.kind {
         Kind::List => {
             let member = shape.member.as_ref().expect("a list has a member");
+            let format = model.time_format(member, TimeFormat::Iso8601);
             for item in array(v, name)? {
                 let kind = model.shape(&member.shape).kind;
-                out.push((wire.to_string(), Some(scalars::text(kind, item, TimeFormat::Iso8601, name)?)));
+                out.push((wire.to_string(), Some(scalars::text(kind, item, format, name)?)));
             }
         }
         Kind::Map => {
@@ -277,7 +293,10 @@ fn query_members(
                 out.push((k.clone(), Some(scalars::text(Kind::String, mv, TimeFormat::Iso8601, &join(name, k))?)));
             }
         }
-        kind => out.push((wire.to_string(), Some(scalars::text(kind, v, TimeFormat::Iso8601, name)?))),
+        kind => {
+            let format = model.time_format(r, TimeFormat::Iso8601);
+            out.push((wire.to_string(), Some(scalars::text(kind, v, format, name)?)));
+        }
     }
     Ok(())
 }
@@ -285,8 +304,7 @@ fn query_members(
 /// A header member's text: lists joined with commas, timestamps as HTTP dates.
 fn header_text(model: &Model, r: &Ref, v: &Value, at: &str) -> Result<String, String> {
     let shape = model.shape(&r.shape);
-    let format =
-        TimeFormat::declared(r.timestamp_format.as_deref().or(shape.timestamp_format.as_deref()), TimeFormat::HttpDate);
+    let format = model.time_format(r, TimeFormat::HttpDate);
     match shape.kind {
         Kind::List => {
             let member = model.shape(&shape.member.as_ref().expect("a list has a member").shape);

@@ -211,6 +211,8 @@ fn errors_come_from_documents_headers_or_the_status() {
         answer("scheduler", "GetSchedule", 404, &h, json),
         Err(error("ResourceNotFoundException", "Schedule n does not exist.", 404))
     );
+    let json = br#"{"__type":"A","code":"B"}"#;
+    assert_eq!(answer("lambda", "GetFunction", 400, &headers(&[]), json).unwrap_err().code, "B");
     let json = br#"{"__type":"com.amazon#ResourceNotFoundException","message":"Function not found"}"#;
     assert_eq!(
         answer("lambda", "GetFunction", 404, &headers(&[]), json).unwrap_err().code,
@@ -218,8 +220,56 @@ fn errors_come_from_documents_headers_or_the_status() {
     );
 }
 
+/// What botocore's handlers do for S3 beyond the model.
+#[test]
+fn s3_copy_sources_customer_keys_and_bucket_locations() {
+    let r = request("s3", "CopyObject", &json!({"Bucket": "d", "Key": "k", "CopySource": "s/café ?.txt?versionId=v1"}))
+        .unwrap();
+    assert_eq!(r.headers["x-amz-copy-source"], "s/caf%C3%A9%20%3F.txt?versionId=v1");
+    let r = request(
+        "s3",
+        "UploadPartCopy",
+        &json!({"Bucket": "d", "Key": "k", "UploadId": "u", "PartNumber": 1,
+        "CopySource": {"Bucket": "s", "Key": "a+b"}}),
+    )
+    .unwrap();
+    assert_eq!(r.headers["x-amz-copy-source"], "s/a%2Bb");
+    // A 32-byte key in base64 gets its MD5.
+    let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let r = request(
+        "s3",
+        "GetObject",
+        &json!({"Bucket": "b", "Key": "k", "SSECustomerAlgorithm": "AES256",
+        "SSECustomerKey": key}),
+    )
+    .unwrap();
+    assert_eq!(r.headers["x-amz-server-side-encryption-customer-key"], key);
+    assert_eq!(r.headers["x-amz-server-side-encryption-customer-key-md5"], "hRasmdxgYDKV3nvbahU1MA==");
+    let body = br#"<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</LocationConstraint>"#;
+    let v = answer("s3", "GetBucketLocation", 200, &headers(&[]), body).unwrap();
+    assert_eq!(v, json!({"LocationConstraint": "eu-west-1"}));
+    // An object whose text looks like an error is the object.
+    let v = answer("s3", "GetObject", 200, &headers(&[]), b"<Error><Code>X</Code></Error>").unwrap();
+    assert_eq!(v["Body"], json!("<Error><Code>X</Code></Error>"));
+    // Declared timestamp formats hold in the query string; Grantee declares its xsi prefix.
+    let r = request("s3", "GetObject", &json!({"Bucket": "b", "Key": "k", "ResponseExpires": "2030-01-02T03:04:05Z"}))
+        .unwrap();
+    assert_eq!(r.uri, "/b/k?response-expires=Wed%2C%2002%20Jan%202030%2003%3A04%3A05%20GMT");
+    let r = request("s3", "PutBucketAcl", &json!({"Bucket": "b", "AccessControlPolicy": {
+        "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "abc"}, "Permission": "READ"}], "Owner": {"ID": "abc"}}}))
+    .unwrap();
+    let body = std::str::from_utf8(&r.body).unwrap();
+    assert!(
+        body.contains(r#"<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">"#),
+        "{body}"
+    );
+}
+
 #[test]
 fn services_and_operations_are_known_by_their_models() {
+    assert!(
+        !crate::knows("lambda", "InvokeWithResponseStream") && crate::modelled("lambda", "InvokeWithResponseStream")
+    );
     assert!(crate::knows("s3", "GetObject") && crate::knows("lambda", "ListFunctions"));
     assert!(!crate::knows("s3", "SelectObjectContent") && !crate::knows("ec2", "DescribeInstances"));
     assert_eq!(crate::services(), ["s3", "iam", "sts", "sns", "scheduler", "lambda"]);

@@ -31,10 +31,7 @@ pub(crate) fn value(model: &Model, r: &Ref, v: &Value, at: &str) -> Result<Value
             Value::Object(out)
         }
         Kind::Timestamp => {
-            let format = TimeFormat::declared(
-                r.timestamp_format.as_deref().or(shape.timestamp_format.as_deref()),
-                TimeFormat::Epoch,
-            );
+            let format = model.time_format(r, TimeFormat::Epoch);
             let text = scalars::text(Kind::Timestamp, v, format, at)?;
             match format {
                 TimeFormat::Epoch => Value::from(text.parse::<i64>().unwrap_or_default()),

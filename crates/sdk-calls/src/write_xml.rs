@@ -62,7 +62,8 @@ fn structure(
         if let Some(XmlNamespace { prefix: Some(p), uri }) = &r.xml_namespace {
             out.push_str(&format!(" xmlns:{p}=\"{}\"", escape(uri.as_str())));
         }
-        let text = scalars::text(model.shape(&r.shape).kind, v, TimeFormat::Iso8601, &join(at, member))?;
+        let format = model.time_format(r, TimeFormat::Iso8601);
+        let text = scalars::text(model.shape(&r.shape).kind, v, format, &join(at, member))?;
         out.push_str(&format!(" {}=\"{}\"", r.wire_name(member), escape(text.as_str())));
     }
     out.push('>');
@@ -80,7 +81,9 @@ fn element(model: &Model, r: &Ref, name: &str, v: &Value, at: &str, out: &mut St
         Kind::Structure => {
             let given = given_members(shape, object(v, at)?, at)?;
             let owned: Vec<(&str, &Ref, Value)> = given.into_iter().map(|(n, r, v)| (n, r, v.clone())).collect();
-            structure(model, name, r.xml_namespace.as_ref(), &owned, at, out)?;
+            // The namespace the member or its shape declares (S3's Grantee: `xsi`).
+            let ns = r.xml_namespace.as_ref().or(shape.xml_namespace.as_ref());
+            structure(model, name, ns, &owned, at, out)?;
         }
         Kind::List => {
             let member = shape.member.as_ref().expect("a list has a member");
@@ -123,7 +126,7 @@ fn element(model: &Model, r: &Ref, name: &str, v: &Value, at: &str, out: &mut St
             }
         }
         kind => {
-            let text = scalars::text(kind, v, TimeFormat::Iso8601, at)?;
+            let text = scalars::text(kind, v, model.time_format(r, TimeFormat::Iso8601), at)?;
             out.push_str(&format!("<{name}>{}</{name}>", escape(text.as_str())));
         }
     }

@@ -195,7 +195,7 @@ mod tests {
     fn the_sdk_models_cover_every_served_operation() {
         let services = squall_sdk_calls::services();
         for a in squall_api::actions::ACTIONS.iter().filter(|a| services.contains(&a.service)) {
-            assert!(squall_sdk_calls::knows(a.service, a.operation), "{}:{} has no model", a.service, a.operation);
+            assert!(squall_sdk_calls::modelled(a.service, a.operation), "{}:{} has no model", a.service, a.operation);
         }
     }
 

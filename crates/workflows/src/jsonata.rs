@@ -1,14 +1,16 @@
 //! JSONata, the other query language of the States language (`QueryLanguage: JSONata`):
 //! `{% … %}` expressions in a state's fields, evaluated by the `jsonata-rs` crate with
 //! `$states` (the state's input, a Task's result, a caught error, the context object) and
-//! the workflow's variables bound, plus the functions Step Functions adds (`$partition`,
-//! `$range`, `$hash`, `$random`, `$uuid`, `$parse`).
+//! the workflow's variables bound, plus the functions Step Functions adds and those of
+//! JSONata's library the crate lacks (`functions`).
 
 use crate::Failure;
 use crate::failure::names;
 use bumpalo::Bump;
-use jsonata_rs::{ArrayFlags, FunctionContext, JsonAta, Value as J};
+use jsonata_rs::{ArrayFlags, JsonAta, Value as J};
 use serde_json::{Map, Value};
+
+mod functions;
 
 /// How deep an expression may recurse, and for how long (ms) it may run.
 const MAX_DEPTH: usize = 200;
@@ -42,11 +44,9 @@ fn failure(expr: &str, why: impl std::fmt::Display) -> Failure {
 pub fn evaluate(expr: &str, b: &Bindings<'_>) -> Result<Option<Value>, Failure> {
     let arena = Bump::new();
     let jsonata = JsonAta::new(expr, &arena).map_err(|e| failure(expr, e))?;
-    jsonata.register_function("partition", 2, partition);
-    jsonata.register_function("range", 3, range);
-    jsonata.register_function("hash", 2, hash);
-    jsonata.register_function("random", 1, random);
-    jsonata.register_function("parse", 1, parse);
+    for (name, arity, f) in functions::ADDED {
+        jsonata.register_function(name, *arity, *f);
+    }
     jsonata.assign_var("states", to_j(&arena, &b.states));
     for (k, v) in b.variables {
         jsonata.assign_var(k, to_j(&arena, v));
@@ -116,7 +116,7 @@ fn collect(value: &Value, location: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn to_j<'a>(arena: &'a Bump, v: &Value) -> &'a J<'a> {
+pub(crate) fn to_j<'a>(arena: &'a Bump, v: &Value) -> &'a J<'a> {
     match v {
         Value::Null => J::null(arena),
         Value::Bool(b) => J::bool(*b),
@@ -139,82 +139,8 @@ fn to_j<'a>(arena: &'a Bump, v: &Value) -> &'a J<'a> {
     }
 }
 
-fn from_j<'a>(v: &'a J<'a>) -> Value {
+pub(crate) fn from_j<'a>(v: &'a J<'a>) -> Value {
     serde_json::from_str(&v.serialize(false)).unwrap_or(Value::Null)
-}
-
-type Answer<'a> = jsonata_rs::Result<&'a J<'a>>;
-
-fn bad<'a>(context: &FunctionContext<'a, '_>, why: &str) -> Answer<'a> {
-    Err(jsonata_rs::Error::D3137Error(format!("${}: {why}", context.name)))
-}
-
-/// `$partition(array, size)`: the array in chunks of `size`.
-fn partition<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
-    let (Some(a), Some(n)) = (args.first(), args.get(1)) else { return bad(&context, "needs an array and a size") };
-    if !a.is_array() || !n.is_number() || n.as_f64() < 1.0 {
-        return bad(&context, "needs an array and a size of at least 1");
-    }
-    let items: Vec<Value> = match from_j(a) {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    };
-    let chunks: Vec<Value> = items.chunks(n.as_usize()).map(|c| Value::Array(c.to_vec())).collect();
-    Ok(to_j(context.arena, &Value::Array(chunks)))
-}
-
-/// `$range(start, end, step)`: integers from start to end inclusive.
-fn range<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
-    let nums: Vec<f64> = args.iter().filter(|a| a.is_number()).map(|a| a.as_f64()).collect();
-    let [start, end, step] = nums[..] else { return bad(&context, "needs a start, an end and a step") };
-    if step == 0.0 || ((end - start) / step) > 1000.0 {
-        return bad(&context, "the step must not be 0 and the range at most 1000 items");
-    }
-    let mut out = Vec::new();
-    let mut x = start;
-    while (step > 0.0 && x <= end) || (step < 0.0 && x >= end) {
-        out.push(serde_json::json!(x as i64));
-        x += step;
-    }
-    Ok(to_j(context.arena, &Value::Array(out)))
-}
-
-/// `$hash(value, algorithm)`: as States.Hash.
-fn hash<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
-    let (Some(v), Some(alg)) = (args.first(), args.get(1)) else {
-        return bad(&context, "needs a value and an algorithm");
-    };
-    let data = match from_j(v) {
-        Value::String(s) => s,
-        other => other.to_string(),
-    };
-    let call = format!("States.Hash('{}', '{}')", data.replace('\\', "\\\\").replace('\'', "\\'"), alg.as_str());
-    match crate::intrinsics::evaluate(&call, &|_| Ok(Value::Null)) {
-        Ok(Value::String(h)) => Ok(J::string(context.arena, &h)),
-        Ok(_) => bad(&context, "no digest"),
-        Err(f) => bad(&context, &f.cause),
-    }
-}
-
-/// `$random([seed])`: a number in [0, 1).
-fn random<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
-    let call = match args.first().filter(|a| a.is_number()) {
-        Some(seed) => format!("States.MathRandom(0, 1000000000, {})", seed.as_f64() as i64),
-        None => "States.MathRandom(0, 1000000000)".to_string(),
-    };
-    match crate::intrinsics::evaluate(&call, &|_| Ok(Value::Null)) {
-        Ok(n) => Ok(J::number(context.arena, n.as_f64().unwrap_or(0.0) / 1_000_000_000.0)),
-        Err(f) => bad(&context, &f.cause),
-    }
-}
-
-/// `$parse(text)`: JSON text as its value.
-fn parse<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
-    let Some(text) = args.first().filter(|a| a.is_string()) else { return bad(&context, "needs a string") };
-    match serde_json::from_str::<Value>(&text.as_str()) {
-        Ok(v) => Ok(to_j(context.arena, &v)),
-        Err(e) => bad(&context, &format!("not JSON: {e}")),
-    }
 }
 
 #[cfg(test)]
@@ -238,5 +164,34 @@ mod tests {
         assert_eq!(template(&t, &b).unwrap(), json!({"greeting": "Hello, ada", "n": 1}));
         assert_eq!(evaluate("$states.input.(", &b).unwrap_err().error, "States.QueryEvaluationError");
         assert!(check("1 +").is_err());
+    }
+
+    #[test]
+    fn the_library_functions_jsonata_rs_lacks() {
+        let vars = Map::new();
+        let b = Bindings { states: json!({}), variables: &vars };
+        let eval = |e: &str| evaluate(e, &b).unwrap().unwrap();
+        assert_eq!(
+            eval("[$type(1), $type('a'), $type(true), $type(null), $type([]), $type({}), $type($sum)]"),
+            json!(["number", "string", "boolean", "null", "array", "object", "function"])
+        );
+        assert_eq!(evaluate("$type($nothing)", &b).unwrap(), None);
+        assert_eq!(eval("$average([1, 2, 6])"), json!(3));
+        assert_eq!(evaluate("$average([])", &b).unwrap(), None);
+        assert_eq!(evaluate("$average(['a'])", &b).unwrap_err().error, "States.QueryEvaluationError");
+        assert_eq!(eval("$sort($shuffle([3, 1, 2, 5, 4]))"), json!([1, 2, 3, 4, 5]));
+        assert_eq!(eval("$spread({'a': 1, 'b': 2})"), json!([{"a": 1}, {"b": 2}]));
+        assert_eq!(
+            eval("[$formatBase(100, 2), $formatBase(-255, 16), $formatBase(7.6)]"),
+            json!(["1100100", "-ff", "8"])
+        );
+        assert_eq!(eval("$encodeUrlComponent('?x=test')"), json!("%3Fx%3Dtest"));
+        assert_eq!(
+            eval("$encodeUrl('https://x.org/?x=шеллы')"),
+            json!("https://x.org/?x=%D1%88%D0%B5%D0%BB%D0%BB%D1%8B")
+        );
+        assert_eq!(eval("$decodeUrlComponent('%3Fx%3Dtest')"), json!("?x=test"));
+        assert_eq!(eval("$decodeUrl('%3Fx%3D%D1%88%20')"), json!("%3Fx%3Dш "));
+        assert_eq!(eval("$base64decode($base64encode('hi'))"), json!("hi"));
     }
 }
