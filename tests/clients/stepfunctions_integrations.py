@@ -24,11 +24,11 @@ Run by the end-to-end tests with AWS_ENDPOINT_URL, root credentials and AWS_DEFA
 exits non-zero with the failing check on the first failure. Every wait is bounded.
 """
 import json
-import sys
 import time
 
 import boto3
 from botocore.exceptions import ClientError
+from sfn_common import check, finished, machine, role, run
 
 sfn = boto3.client("stepfunctions")
 iam = boto3.client("iam")
@@ -37,40 +37,6 @@ sqs = boto3.client("sqs")
 sns = boto3.client("sns")
 events = boto3.client("events")
 ssm = boto3.client("ssm")
-
-
-def check(cond, what, got=None):
-    if not cond:
-        print(f"FAILED: {what}" + (f" (got {got!r})" if got is not None else ""), file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def role(name, actions):
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
-    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    return arn
-
-
-def machine(name, definition, role_arn):
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role_arn)["stateMachineArn"]
-
-
-def finished(arn, limit=30.0):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING":
-            return d
-        time.sleep(0.05)
-    check(False, f"{arn} finishes within {limit} s")
-
-
-def run(machine_arn, payload):
-    return finished(sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(payload))["executionArn"])
 
 
 def receive(url, limit=10.0):

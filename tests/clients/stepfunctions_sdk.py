@@ -31,14 +31,13 @@ exits non-zero with the failing check on the first failure. Every wait is bounde
 """
 import io
 import json
-import sys
-import time
 import uuid
 import zipfile
 from datetime import datetime
 
 import boto3
 from botocore.exceptions import ClientError
+from sfn_common import check, machine, role, run
 
 RUN = uuid.uuid4().hex[:8]
 sfn = boto3.client("stepfunctions")
@@ -50,38 +49,6 @@ sched = boto3.client("scheduler")
 lam = boto3.client("lambda")
 ACCOUNT = boto3.client("sts").get_caller_identity()["Account"]
 REGION = boto3.session.Session().region_name or "us-east-1"
-
-
-def check(cond, what, got=None):
-    if not cond:
-        print(f"FAILED: {what}" + (f" (got {got!r})" if got is not None else ""), file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def role(name, actions, service="states.amazonaws.com"):
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    if actions:
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
-        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    return arn
-
-
-def machine(name, definition, role_arn):
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role_arn)["stateMachineArn"]
-
-
-def run(machine_arn, payload, limit=30.0):
-    arn = sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(payload))["executionArn"]
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING":
-            return d
-        time.sleep(0.05)
-    check(False, f"{arn} finishes within {limit} s")
 
 
 def chain(name, steps, role_arn):

@@ -23,36 +23,19 @@ failure. Every wait is bounded.
 """
 import io
 import json
-import sys
 import time
 import uuid
 import zipfile
 
 import boto3
 from botocore.exceptions import ClientError
+from sfn_common import check, finished, machine, role, run
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 sfn = boto3.client("stepfunctions")
 lam = boto3.client("lambda")
 iam = boto3.client("iam")
-
-
-def check(cond, what, got=None):
-    if not cond:
-        print(f"FAILED: {what}" + (f" (got {got!r})" if got is not None else ""), file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
-
-
-def role(name, service, actions):
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    if actions:
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
-        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    return arn
 
 
 def function(name, code, role_arn):
@@ -64,32 +47,13 @@ def function(name, code, role_arn):
     return made["FunctionArn"]
 
 
-def machine(name, definition, role_arn):
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role_arn)["stateMachineArn"]
-
-
-def finished(arn, limit=30.0):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING":
-            return d
-        time.sleep(0.05)
-    check(False, f"{arn} finishes within {limit} s")
-
-
-def run(machine_arn, payload):
-    arn = sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(payload))["executionArn"]
-    return finished(arn)
-
-
 def history(arn):
     return [e["type"] for e in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]]
 
 
-lambda_role = role("fn-role", "lambda.amazonaws.com", ["states:SendTaskSuccess", "states:SendTaskFailure"])
-states_role = role("sfn-role", "states.amazonaws.com", ["lambda:InvokeFunction"])
-powerless = role("sfn-powerless", "states.amazonaws.com", [])
+lambda_role = role("fn-role", ["states:SendTaskSuccess", "states:SendTaskFailure"], "lambda.amazonaws.com")
+states_role = role("sfn-role", ["lambda:InvokeFunction"])
+powerless = role("sfn-powerless", [])
 
 double = function("double", "def handler(event, context):\n    return {'n': event['n'] * 2}\n", lambda_role)
 function("boom", (

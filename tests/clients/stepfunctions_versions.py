@@ -24,26 +24,18 @@ exits non-zero with the failing check on the first failure.
 """
 import io
 import json
-import sys
-import time
 import zipfile
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from sfn_common import check, finished
 
 # TestState, like StartSyncExecution, is sent to the host `sync-<endpoint>` unless told not to.
 sfn = boto3.client("stepfunctions", config=Config(inject_host_prefix=False))
 iam = boto3.client("iam")
 lam = boto3.client("lambda")
 ddb = boto3.client("dynamodb")
-
-
-def check(cond, what, got=None):
-    if not cond:
-        print(f"FAILED: {what}" + (f" (got {got!r})" if got is not None else ""), file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
 
 
 def refused(code, what, fn, **kwargs):
@@ -53,16 +45,6 @@ def refused(code, what, fn, **kwargs):
         check(e.response["Error"]["Code"] == code, f"{what} is {code}", e.response["Error"])
         return
     check(False, f"{what} is refused")
-
-
-def finished(arn, limit=20.0):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING":
-            return d
-        time.sleep(0.05)
-    check(False, f"{arn} finishes within {limit} s")
 
 
 trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
