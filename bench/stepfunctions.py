@@ -32,6 +32,9 @@ it, and the ratio:
     chain (3 states entered per execution). EXPRESS: StartSyncExecution's round trip p50/p99,
     one at a time (target p50 <= 1 ms). For scale: the same 3 Pass states as EXPRESS through
     StartSyncExecution, and Lambda's Invoke of the function alone (one of the Task's calls).
+  - AWS SDK integration: 3 Task states `aws-sdk:s3:putObject`, `getObject`, `deleteObject` of
+    a key named after the execution, EXPRESS, StartSyncExecution's round trip p50/p99; beside
+    it the same three S3 calls made directly by this script's client, one after another.
   - memory and disk: Squall's VmRSS after the runs (and moto's), and workflows.db + its -wal
     in the data directory, per STANDARD execution made (with the pages SQLite has in use,
     read with a read-only connection, beside the files' sizes).
@@ -101,6 +104,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dynamodb import cpu_ticks, moto_command, settle  # noqa: E402
 from s3 import Closed, Conn, status_kib  # noqa: E402
+from s3 import Signer as S3Signer  # noqa: E402
 from wasm_http import ROOT, Squall, free_port, log, run, wait_http  # noqa: E402
 
 REGION = "us-east-1"
@@ -151,6 +155,20 @@ def task_chain(n):
 
 
 CHAIN_INPUT = json.dumps({"tag": "bench"})
+SDK_BUCKET = "bench-sdk"
+
+
+def sdk_chain():
+    """3 AWS SDK integration Tasks on S3 (rest-xml): putObject, getObject and deleteObject of
+    a key named after the execution."""
+    key = {"Bucket": SDK_BUCKET, "Key.$": "$$.Execution.Name"}
+    return json.dumps({"Comment": "3 S3 calls", "StartAt": "Put", "States": {
+        "Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                "Parameters": {**key, "Body": "hello"}, "ResultPath": None, "Next": "Get"},
+        "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject", "Parameters": key,
+                "ResultSelector": {"Body.$": "$.Body"}, "ResultPath": "$.got", "Next": "Delete"},
+        "Delete": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:deleteObject", "Parameters": key,
+                   "ResultPath": None, "End": True}}})
 
 
 # --- the client --------------------------------------------------------------------------
@@ -561,7 +579,8 @@ def moto_execute_mode(port):
 
 
 def setup_role(endpoint, key_id, secret):
-    """A role trusting states.amazonaws.com, allowed to invoke the function."""
+    """A role trusting states.amazonaws.com, allowed to invoke the function and to use the
+    SDK chain's bucket (made here)."""
     import boto3
     from botocore.config import Config
 
@@ -571,8 +590,12 @@ def setup_role(endpoint, key_id, secret):
         {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     role = iam.create_role(RoleName="bench-states", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     grant = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [FUNCTION_ARN, f"{FUNCTION_ARN}:*"]}]}
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [FUNCTION_ARN, f"{FUNCTION_ARN}:*"]},
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+         "Resource": f"arn:aws:s3:::{SDK_BUCKET}/*"}]}
     iam.put_role_policy(RoleName="bench-states", PolicyName="invoke", PolicyDocument=json.dumps(grant))
+    boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key_id,
+                 aws_secret_access_key=secret).create_bucket(Bucket=SDK_BUCKET)
     return role
 
 
@@ -584,6 +607,27 @@ def ms(v):
 
 def ratio(a, b):
     return f"{a / b:.1f}x" if a and b else "-"
+
+
+def s3_direct_latency(t, samples, warmup=20):
+    """The same three S3 calls as the SDK chain, made by this script's own client, one after
+    another: the floor under the Tasks' calls (ms per three)."""
+    signer, conn, out = S3Signer(t), Conn(t.port), []
+    try:
+        for i in range(samples + warmup):
+            key = f"/{SDK_BUCKET}/direct-{i}"
+            t0 = time.perf_counter()
+            put = conn.request(signer.request("PUT", key, b"hello"))[0]
+            got = conn.request(signer.request("GET", key))
+            gone = conn.request(signer.request("DELETE", key))[0]
+            t1 = time.perf_counter()
+            if (put, got[0], got[2], gone) != (200, 200, b"hello", 204):
+                raise ApiError(f"direct S3 calls answered {put}, {got[0]}, {got[2][:100]!r}, {gone}")
+            if i >= warmup:
+                out.append((t1 - t0) * 1000)
+    finally:
+        conn.close()
+    return summary(out)
 
 
 def main():
@@ -630,6 +674,7 @@ def main():
         tasks = c.create_machine("tasks", task_chain(3), role)
         tasks_express = c.create_machine("tasks-express", task_chain(3), role, "EXPRESS")
         short_express = c.create_machine("short-express", pass_chain(3), role, "EXPRESS")
+        sdk_express = c.create_machine("sdk-express", sdk_chain(), role, "EXPRESS")
         c.close()
         arn, _ = one_execution(sq, chain, "check-chain")
         entered = states_entered(sq, arn)
@@ -682,6 +727,10 @@ def main():
         log("squall: StartSyncExecution, 3 Tasks and 3 Pass states (EXPRESS)")
         r["sync_tasks"] = sync_latency(sq, tasks_express, args.samples * 3)
         r["sync_short"] = sync_latency(sq, short_express, args.samples * 3)
+        settle(pids)
+        log("squall: StartSyncExecution, 3 S3 calls as aws-sdk Tasks (EXPRESS), and the same calls made directly")
+        r["sync_sdk"] = sync_latency(sq, sdk_express, args.samples * 3)
+        r["s3_direct"] = s3_direct_latency(sq, args.samples * 3)
 
         settle(pids)
         r["rss"] = status_kib(sq.pid, "VmRSS")
@@ -756,6 +805,16 @@ def main():
           f"p99 {ms(inv['p99'])}  mean {ms(inv['mean'])}")
     print("    moto: n/a (it invokes Lambda functions only in Docker, which cannot run a WebAssembly component; "
           "it has no StartSyncExecution)")
+
+    y, d = r["sync_sdk"], r["s3_direct"]
+    print("\n   AWS SDK integration: 3 Task states aws-sdk:s3:putObject, getObject, deleteObject (each a rest-xml "
+          "request made from the Task's parameters, sent in-process as the machine's role, its answer read back)")
+    print(f"    EXPRESS, StartSyncExecution: client p50 {ms(y['client']['p50'])}  p99 {ms(y['client']['p99'])}  "
+          f"mean {ms(y['client']['mean'])}  | server p50 {ms(y['server']['p50'])}  p99 {ms(y['server']['p99'])}"
+          f"  ({y['client']['n']} samples)")
+    print(f"    the same 3 S3 calls made directly by this client (signed, keep-alive): p50 {ms(d['p50'])}  "
+          f"p99 {ms(d['p99'])}  mean {ms(d['mean'])}")
+    print("    moto: n/a (it runs no AWS SDK integration)")
 
     print("\n3. memory and disk (squall)\n")
     disk = r["disk"]
