@@ -34,6 +34,11 @@ pub fn request(service: &str, operation: &str, params: &Value) -> Result<WireReq
         (None, _) if !given.is_empty() => Err(format!("{operation} takes no parameters")),
         (input, Protocol::Query) => Ok(query(model, operation, input.as_ref(), given)?),
         (input, _) => {
+            if service == "s3"
+                && let Some(bucket) = given.get("Bucket")
+            {
+                crate::s3::check_bucket(bucket)?;
+            }
             let mut request = rest(model, op, input.as_ref(), given)?;
             if service == "s3" {
                 crate::s3::customer_key_md5(&mut request.headers)?;
@@ -199,7 +204,8 @@ fn rest(
             }
         }
         // The SDKs fill idempotency tokens left out with a fresh one.
-        for (name, r) in shape.members.iter().filter(|(n, r)| r.idempotency_token && !given.contains_key(n.as_str())) {
+        let absent = |n: &str| given.get(n).is_none_or(Value::is_null);
+        for (name, r) in shape.members.iter().filter(|(n, r)| r.idempotency_token && absent(n)) {
             let token = Value::String(uuid::Uuid::new_v4().to_string());
             match r.location.as_deref() {
                 Some("querystring") => query.push((r.wire_name(name).to_string(), token.as_str().map(str::to_string))),
@@ -207,6 +213,12 @@ fn rest(
             }
         }
         body = rest_body(model, input, shape, &body_members, &mut headers)?;
+        // A length given must be the body's: nothing frames the body in-process to hold it to one.
+        if let Some(declared) = headers.get(http::header::CONTENT_LENGTH)
+            && declared.to_str().ok().and_then(|d| d.parse::<usize>().ok()) != Some(body.len())
+        {
+            return Err(format!("The field 'ContentLength' ({declared:?}) is not the body's length ({})", body.len()));
+        }
     }
     let path = expand_path(path_template, &labels)?;
     let mut uri = path;

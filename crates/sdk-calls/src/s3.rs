@@ -54,6 +54,15 @@ pub(crate) fn customer_key_md5(headers: &mut http::HeaderMap) -> Result<(), Stri
     Ok(())
 }
 
+/// A bucket name the SDKs let through (botocore's check): a path segment of its own, so a
+/// name with `/` or `?` cannot name another bucket or key.
+pub(crate) fn check_bucket(v: &serde_json::Value) -> Result<(), String> {
+    let name = v.as_str().unwrap_or_default();
+    let valid = (1..=255).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if valid { Ok(()) } else { Err(format!("Invalid bucket name \"{name}\": it must match [a-zA-Z0-9.\\-_]{{1,255}}")) }
+}
+
 /// GetBucketLocation answers its region as the root element's text.
 pub(crate) fn bucket_location(body: &[u8]) -> Option<Value> {
     let root = squall_xml::parse(body)?;

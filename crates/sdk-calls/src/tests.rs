@@ -52,6 +52,14 @@ fn members_an_operation_does_not_take_are_refused_by_name() {
     assert!(e.contains("'Tagging.TagSet.Nope'"), "{e}");
     let e = request("sns", "Publish", &json!({"TopicArn": ["not", "text"], "Message": "m"})).unwrap_err();
     assert!(e.contains("'TopicArn' must be a string"), "{e}");
+    let e = request("s3", "ListObjectsV2", &json!({"Bucket": "b/x"})).unwrap_err();
+    assert!(e.contains("Invalid bucket name"), "{e}");
+    let e = request("s3", "PutObject", &json!({"Bucket": "b", "Key": "k", "Body": "hello", "ContentLength": 1}))
+        .unwrap_err();
+    assert!(e.contains("'ContentLength'"), "{e}");
+    assert!(
+        request("s3", "PutObject", &json!({"Bucket": "b", "Key": "k", "Body": "hello", "ContentLength": 5})).is_ok()
+    );
     let e = request("s3", "GetObject", &json!({"Key": "k"})).unwrap_err();
     assert!(e.contains("'Bucket' is required"), "{e}");
     assert!(request("s3", "SelectObjectContent", &json!({})).is_err());
@@ -115,6 +123,8 @@ fn rest_json_requests_fill_idempotency_tokens_and_write_epoch_timestamps() {
     assert_eq!(body["StartDate"], json!(1_893_456_000));
     assert_eq!(body["FlexibleTimeWindow"], json!({"Mode": "OFF"}));
     assert!(body["ClientToken"].as_str().is_some_and(|t| t.len() == 36), "{body}");
+    let r = request("scheduler", "DeleteSchedule", &json!({"Name": "n", "ClientToken": null})).unwrap();
+    assert!(r.uri.contains("clientToken="), "a token given as null is filled: {}", r.uri);
     assert!(body.get("Name").is_none(), "the name is in the path: {body}");
     let r = request("lambda", "ListFunctions", &json!({"MaxItems": 5})).unwrap();
     assert_eq!((r.method.as_str(), r.uri.as_str(), r.body.len()), ("GET", "/2015-03-31/functions?MaxItems=5", 0));

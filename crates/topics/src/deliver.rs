@@ -568,7 +568,7 @@ impl Topics {
             }
         };
         if let Err(e) = d.store.write(vec![write]).await {
-            // Sent but not forgotten: it will be sent again after a restart (at least once).
+            // Sent but not forgotten: the row stays, so it is read in and sent again (at least once).
             tracing::warn!("completing an HTTP delivery: {e}");
         }
         true

@@ -156,6 +156,10 @@ mod tests {
         assert_eq!(evaluate("$count($states.input.items) > $limit", &b).unwrap(), Some(json!(true)));
         assert_eq!(evaluate("$partition($states.input.items, 3)", &b).unwrap(), Some(json!([[1, 2, 3], [4]])));
         assert_eq!(evaluate("$range(1, 9, 4)", &b).unwrap(), Some(json!([1, 5, 9])));
+        assert_eq!(evaluate("$range(9, 1, -4)", &b).unwrap(), Some(json!([9, 5, 1])));
+        assert_eq!(evaluate("$range(3, 1, 1)", &b).unwrap(), Some(json!([])));
+        // A step too small to move the start: at most 1000 items, not a loop without end.
+        assert!(evaluate("$range(10000000000000000, 10000000000000002, 1)", &b).unwrap().is_some());
         assert_eq!(evaluate("$parse('{\"a\": 1}').a", &b).unwrap(), Some(json!(1)));
         assert_eq!(evaluate("$hash('Data', 'SHA-1')", &b).unwrap().unwrap().as_str().unwrap().len(), 40);
         assert_eq!(evaluate("$states.input.nothing", &b).unwrap(), None);

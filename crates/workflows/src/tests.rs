@@ -547,7 +547,7 @@ async fn calls_no_longer_awaited_are_dropped() {
                 "P": {"Type": "Parallel", "Branches": [
                         {"StartAt": "H", "States": {"H": {"Type": "Task", "Resource": f("hang"), "End": true}}},
                         {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "Next": "F"},
-                                                    "F": {"Type": "Task", "Resource": f("fail"), "End": true}}}],
+                                                    "F": {"Type": "Fail", "Error": "Boom"}}}],
                       "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Hold"}], "End": true},
                 "Hold": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
         )
@@ -557,7 +557,7 @@ async fn calls_no_longer_awaited_are_dropped() {
     tokio::time::sleep(Duration::from_millis(30)).await;
     w.clock.advance(Duration::from_secs(31)).unwrap();
     // The Parallel's hanging branch calls once the Task timed out (its call dropped by then);
-    // the failing branch ends the Parallel.
+    // the other branch's Fail state ends the Parallel.
     let hang_calls = || w.functions.calls.lock().unwrap().iter().filter(|(f, _)| f == "hang").count();
     wait_for(|| hang_calls() == 2).await;
     assert_eq!(hanging(), 1, "the timed-out call was dropped");
@@ -575,7 +575,8 @@ async fn calls_no_longer_awaited_are_dropped() {
 async fn outputs_over_the_payload_quota_fail_the_execution() {
     let w = world().await;
     let catch_all = json!([{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]);
-    let big = "x".repeat(crate::MAX_PAYLOAD);
+    // A string of n characters is n + 2 bytes of JSON: one byte over the quota.
+    let big = "x".repeat(crate::MAX_PAYLOAD - 1);
     let half = "x".repeat(crate::MAX_PAYLOAD / 2 + 1);
     for (name, first) in [
         ("pass", json!({"Type": "Pass", "Result": big, "Next": "Caught"})),
@@ -589,8 +590,9 @@ async fn outputs_over_the_payload_quota_fail_the_execution() {
         let e = w.run(definition, json!({"x": half})).await;
         assert_eq!((e.status, e.error.as_deref()), (Status::Failed, Some("States.DataLimitExceeded")), "{name}");
     }
-    // Just under it is fine.
-    let under = json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Result": "x".repeat(1000), "End": true}}});
+    // Exactly the quota is fine.
+    let at = "x".repeat(crate::MAX_PAYLOAD - 2);
+    let under = json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Result": at, "End": true}}});
     assert_eq!(w.run(under, json!({})).await.status, Status::Succeeded);
 }
 

@@ -85,10 +85,17 @@ async fn send(
         }
         Handler::Streaming(_) => squall_api_s3::handle_as(state, req, caller, request_id.as_str()).await,
     };
-    let (parts, body) = resp.into_parts();
-    let body = body.collect().await.map_err(|e| ApiError::invalid(format!("reading the answer: {e}")))?.to_bytes();
-    if body.len() > MAX_ANSWER {
-        return Err(ApiError::invalid(format!("an answer over {MAX_ANSWER} bytes")));
+    let (parts, mut body) = resp.into_parts();
+    // Read up to the limit only: an S3 object's body streams, and may be far larger.
+    let mut read = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::invalid(format!("reading the answer: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        if read.len() + data.len() > MAX_ANSWER {
+            let why = format!("the answer is over the {MAX_ANSWER} bytes a Task may read");
+            return Err(ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "States.DataLimitExceeded", why));
+        }
+        read.extend_from_slice(&data);
     }
-    Ok(http::Response::from_parts(parts, body))
+    Ok(http::Response::from_parts(parts, read.freeze()))
 }

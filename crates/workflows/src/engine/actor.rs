@@ -140,15 +140,17 @@ pub(super) fn redriven(
 /// A Task call's answer: its run, nonce and result (`None`: the call was abandoned).
 type Answer = (String, u64, Option<Result<Value, Failure>>);
 
-/// Drops the calls in flight whose runs no longer wait for them.
-fn abandon_unawaited(calls: &mut HashMap<(String, u64), AbortHandle>, exec: &Exec) {
-    calls.retain(|(run, nonce), call| {
-        let awaited = exec.awaits(run, *nonce);
-        if !awaited {
+/// Drops the calls in flight of the runs changed since the last write that no longer wait
+/// for them (a Task timed out, or a failure ended the Parallel or Map its run was in).
+fn abandon_unawaited(calls: &mut HashMap<String, (u64, AbortHandle)>, exec: &Exec) {
+    for run in &exec.dirty {
+        if let Some((nonce, call)) = calls.get(run)
+            && !exec.awaits(run, *nonce)
+        {
             call.abort();
+            calls.remove(run);
         }
-        awaited
-    });
+    }
 }
 
 pub(super) async fn run(
@@ -162,7 +164,7 @@ pub(super) async fn run(
         FuturesUnordered::new();
     // The calls in flight, so one no longer awaited (its Task timed out, or its run was
     // cancelled) is dropped rather than left running: a `.sync` Task watches its child.
-    let mut calls: HashMap<(String, u64), AbortHandle> = HashMap::new();
+    let mut calls: HashMap<String, (u64, AbortHandle)> = HashMap::new();
     let arn = exec.record.arn.clone();
     // Answers to send once the batch they caused is written.
     let mut stop_replies: Vec<oneshot::Sender<()>> = Vec::new();
@@ -170,6 +172,9 @@ pub(super) async fn run(
     loop {
         exec.now_ms = engine.clock.now_ms();
         let idle = exec.drain_ready(BUDGET);
+        if !calls.is_empty() {
+            abandon_unawaited(&mut calls, &exec);
+        }
         if durable {
             if let Err(e) =
                 store::commit(engine.store.as_ref(), &mut exec, false, &engine.cluster.node, engine.cluster.shared)
@@ -200,6 +205,8 @@ pub(super) async fn run(
         for effect in std::mem::take(&mut exec.effects) {
             match effect {
                 Effect::Timer { run, nonce, due_ms } => engine.add_timer(due_ms, &arn, &run, nonce),
+                // One the same batch already ended (its Parallel or Map failed) is not made.
+                Effect::Invoke { run, nonce, .. } if !exec.awaits(&run, nonce) => {}
                 Effect::Invoke { run, nonce, call } => {
                     let Some(t) = engine.tasks.get().cloned() else {
                         let f = Failure::new("States.TaskFailed", "No task runner is configured on this server");
@@ -214,7 +221,7 @@ pub(super) async fn run(
                         attempt: format!("{run}#{nonce}"),
                     };
                     let (handle, registration) = AbortHandle::new_pair();
-                    calls.insert((run.clone(), nonce), handle);
+                    calls.insert(run.clone(), (nonce, handle));
                     let call = async move { tasks::call(t.as_ref(), call, &caller).await };
                     let call = futures::future::Abortable::new(call, registration);
                     inflight.push(Box::pin(async move { (run, nonce, call.await.ok()) }));
@@ -234,15 +241,12 @@ pub(super) async fn run(
         }
         tokio::select! {
             Some((run, nonce, answer)) = inflight.next(), if !inflight.is_empty() => {
-                calls.remove(&(run.clone(), nonce));
+                if calls.get(&run).is_some_and(|(n, _)| *n == nonce) {
+                    calls.remove(&run);
+                }
                 if let Some(answer) = answer {
                     exec.now_ms = engine.clock.now_ms();
-                    let runs = exec.runs.len();
                     exec.task_answered(&run, nonce, answer, None);
-                    // A failure that ended a Parallel or Map ends its other runs' Tasks.
-                    if exec.runs.len() < runs {
-                        abandon_unawaited(&mut calls, &exec);
-                    }
                 }
             }
             msg = rx.recv() => {
@@ -259,11 +263,7 @@ pub(super) async fn run(
                             );
                         }
                     }
-                    Some(Msg::Timer { run, nonce }) => {
-                        exec.timer(&run, nonce);
-                        // Perhaps a Task's timeout.
-                        abandon_unawaited(&mut calls, &exec);
-                    }
+                    Some(Msg::Timer { run, nonce }) => exec.timer(&run, nonce),
                     Some(Msg::Token { run, nonce, secret, answer, reply, letter }) => {
                         let taken = exec.task_answered(&run, nonce, answer, Some(&secret));
                         exec.take_letter(letter);

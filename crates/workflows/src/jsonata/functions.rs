@@ -31,15 +31,13 @@ fn partition<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer
 fn range<'a>(context: FunctionContext<'a, '_>, args: &[&'a J<'a>]) -> Answer<'a> {
     let nums: Vec<f64> = args.iter().filter(|a| a.is_number()).map(|a| a.as_f64()).collect();
     let [start, end, step] = nums[..] else { return bad(&context, "needs a start, an end and a step") };
-    if step == 0.0 || ((end - start) / step) > 1000.0 {
+    let count = (end - start) / step;
+    if step == 0.0 || !count.is_finite() || count > 1000.0 {
         return bad(&context, "the step must not be 0 and the range at most 1000 items");
     }
-    let mut out = Vec::new();
-    let mut x = start;
-    while (step > 0.0 && x <= end) || (step < 0.0 && x >= end) {
-        out.push(serde_json::json!(x as i64));
-        x += step;
-    }
+    // Counted, not stepped to the end: a step too small to move a large start would never get there.
+    let items = if count < 0.0 { 0 } else { count.floor() as usize + 1 };
+    let out: Vec<Value> = (0..items).map(|i| serde_json::json!((start + i as f64 * step) as i64)).collect();
     Ok(to_j(context.arena, &Value::Array(out)))
 }
 
