@@ -20,6 +20,22 @@ fn hashed(name: String, suffix: &str) -> String {
 }
 
 impl Cx<'_> {
+    /// An `eventBridge` event's pattern: a mapping, as JSON text, checked.
+    pub(crate) fn pattern_mapping(&mut self, path: &Path, v: &Value) -> Option<String> {
+        let Ok(j @ serde_json::Value::Object(_)) = serde_json::to_value(v) else {
+            self.error(path, "must be a mapping (an event pattern)");
+            return None;
+        };
+        let text = j.to_string();
+        match squall_patterns::Pattern::parse(&text) {
+            Ok(_) => Some(text),
+            Err(e) => {
+                self.error(path, format!("is not an event pattern EventBridge accepts: {}", e.message()));
+                None
+            }
+        }
+    }
+
     /// An `eventBridge` event, the `index`th event of its function (from 1): `{eventBus,
     /// pattern | schedule, name, description, enabled, input | inputPath |
     /// inputTransformer, deadLetterQueueArn}`.
@@ -44,18 +60,7 @@ impl Cx<'_> {
             let p = [path, &[k]].concat();
             match k {
                 "eventBus" => bus = self.resolved_text(&p, val).map(|b| (p.clone(), b)),
-                "pattern" => match serde_json::to_value(val) {
-                    Ok(j @ serde_json::Value::Object(_)) => {
-                        let text = j.to_string();
-                        match squall_patterns::Pattern::parse(&text) {
-                            Ok(_) => pattern = Some(text),
-                            Err(e) => {
-                                self.error(&p, format!("is not an event pattern EventBridge accepts: {}", e.message()))
-                            }
-                        }
-                    }
-                    _ => self.error(&p, "must be a mapping (an event pattern)"),
-                },
+                "pattern" => pattern = self.pattern_mapping(&p, val),
                 "schedule" => {
                     if let Some(s) = self.string(&p, val) {
                         match squall_schedules::Schedule::parse(&s) {

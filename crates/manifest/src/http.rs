@@ -331,7 +331,12 @@ impl Cx<'_> {
         if self.errors.len() != errors_before {
             return None;
         }
-        // The framework takes paths with or without their leading slash.
+        self.rest_route_spec(path, &method, &route_path, route)
+    }
+
+    /// A REST route's spec under its `METHOD /path` key (the framework takes paths with or
+    /// without their leading slash).
+    fn rest_route_spec(&mut self, path: &Path, method: &str, route_path: &str, route: RestRoute) -> Option<RouteSpec> {
         let trimmed = route_path.trim().trim_matches('/');
         let key = self.route_key(path, &format!("{method} /{trimmed}"))?;
         Some(RouteSpec { key, function: String::new(), api: RouteApi::Rest(route) })
@@ -383,9 +388,7 @@ impl Cx<'_> {
         if self.errors.len() != errors_before {
             return None;
         }
-        let trimmed = route_path.trim().trim_matches('/');
-        let key = self.route_key(path, &format!("{method} /{trimmed}"))?;
-        Some(RouteSpec { key, function: String::new(), api: RouteApi::Rest(route) })
+        self.rest_route_spec(path, &method, &route_path, route)
     }
 
     /// The settings every REST route of an `http` event takes (`path`, `method`, `cors`,

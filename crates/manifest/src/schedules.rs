@@ -153,13 +153,7 @@ impl Cx<'_> {
         if rates.is_empty() && self.errors.len() == errors_before {
             self.error(path, "needs a rate: rate(...) or cron(...)");
         }
-        if let Some((p, tz)) = &timezone {
-            if !scheduler {
-                self.error(p, "timezone is only supported with method: scheduler (event rules run on UTC)");
-            } else if squall_schedules::time_zone(tz).is_none() {
-                self.error(p, format!("{tz} is not an IANA time zone (America/New_York, Europe/Paris, UTC)"));
-            }
-        }
+        self.schedule_time_zone(timezone.as_ref(), scheduler);
         if let Some((p, _)) = role_arn.as_ref().filter(|_| !scheduler) {
             self.error(p, "roleArn is only for method: scheduler");
         }
@@ -245,6 +239,16 @@ impl Cx<'_> {
     }
 
     /// An `input`: a mapping, or a string holding JSON; as JSON text.
+    /// A schedule event's `timezone`: for `method: scheduler` only, an IANA zone.
+    pub(crate) fn schedule_time_zone(&mut self, timezone: Option<&(Vec<&str>, String)>, scheduler: bool) {
+        let Some((p, tz)) = timezone else { return };
+        if !scheduler {
+            self.error(p, "timezone is only supported with method: scheduler (event rules run on UTC)");
+        } else if squall_schedules::time_zone(tz).is_none() {
+            self.error(p, format!("{tz} is not an IANA time zone (America/New_York, Europe/Paris, UTC)"));
+        }
+    }
+
     pub(crate) fn json_input(&mut self, path: &Path, v: &Value) -> Option<String> {
         match v {
             Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {

@@ -285,7 +285,7 @@ pub(crate) async fn sns(client: &Client, action: &str, params: &[(&str, String)]
 }
 
 /// `Tags.member.N.Key` / `.Value` parameters.
-fn tag_params(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub(super) fn tag_params(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, (k, v)) in tags.iter().enumerate() {
         out.push((format!("Tags.member.{}.Key", i + 1), k.clone()));

@@ -8,6 +8,7 @@
 //! and detached); a changed `Path` replaces it, as CloudFormation does. After the deploy,
 //! the deployment's roles the template no longer has are deleted; `remove` deletes them all.
 
+use super::deploy::tag_params;
 use super::rules::DEPLOYMENT_TAG;
 use crate::client::{Client, Response, server_error, xml_elements, xml_text};
 use anyhow::{Context, bail};
@@ -190,16 +191,6 @@ async fn ensure_role(client: &Client, deployment: &str, r: &RoleResource) -> any
     }
     changed |= put_policies(client, r, true).await?;
     Ok(if changed { "updated" } else { "unchanged" })
-}
-
-/// `Tags.member.N.Key` / `.Value` parameters.
-fn tag_params(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (i, (k, v)) in tags.iter().enumerate() {
-        out.push((format!("Tags.member.{}.Key", i + 1), k.clone()));
-        out.push((format!("Tags.member.{}.Value", i + 1), v.clone()));
-    }
-    out
 }
 
 /// CreateRole, then its policies.

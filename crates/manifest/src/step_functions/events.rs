@@ -107,13 +107,7 @@ impl Cx<'_> {
         {
             self.error(p, format!("{expr} is not a schedule expression EventBridge accepts: {why}"));
         }
-        if let Some((p, tz)) = &timezone {
-            if !scheduler {
-                self.error(p, "timezone is only supported with method: scheduler (event rules run on UTC)");
-            } else if squall_schedules::time_zone(tz).is_none() {
-                self.error(p, format!("{tz} is not an IANA time zone (America/New_York, Europe/Paris, UTC)"));
-            }
-        }
+        self.schedule_time_zone(timezone.as_ref(), scheduler);
         if scheduler && input_path.is_some() {
             self.error(path, "inputPath is not supported with method: scheduler (as in the plugin)");
         }
@@ -204,18 +198,7 @@ impl Cx<'_> {
         for (k, val) in self.entries(path, v) {
             let p = [path, &[k]].concat();
             match k {
-                "event" => match serde_json::to_value(val) {
-                    Ok(j @ Json::Object(_)) => {
-                        let text = j.to_string();
-                        match squall_patterns::Pattern::parse(&text) {
-                            Ok(_) => pattern = Some(text),
-                            Err(e) => {
-                                self.error(&p, format!("is not an event pattern EventBridge accepts: {}", e.message()))
-                            }
-                        }
-                    }
-                    _ => self.error(&p, "must be a mapping (an event pattern)"),
-                },
+                "event" => pattern = self.pattern_mapping(&p, val),
                 "eventBusName" => bus = self.resolved_text(&p, val).map(|b| (p.clone(), b)),
                 "enabled" => enabled = self.flag(&p, val).unwrap_or(true),
                 "input" => input = self.json_input(&p, val),

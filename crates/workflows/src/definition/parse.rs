@@ -459,20 +459,7 @@ impl Parser {
                 let cause = self.text(f, "Cause", at);
                 Kind::Fail { error, cause }
             }
-            "Parallel" => {
-                let mut branches = Vec::new();
-                match f.get("Branches").and_then(Value::as_array).filter(|b| !b.is_empty()) {
-                    None => self.error(SCHEMA, at, "A Parallel state needs a non-empty 'Branches' array"),
-                    Some(list) => {
-                        for (i, b) in list.iter().enumerate() {
-                            if let Some(m) = self.machine(b, &format!("{at}/Branches/{i}"), false) {
-                                branches.push(Arc::new(m));
-                            }
-                        }
-                    }
-                }
-                Kind::Parallel { branches }
-            }
+            "Parallel" => Kind::Parallel { branches: self.branches(f, at) },
             "Map" => self.map(f, at)?,
             _ => unreachable!("checked by allowed()"),
         };
@@ -495,6 +482,22 @@ impl Parser {
             output: None,
             assign: None,
         })
+    }
+
+    /// A Parallel state's `Branches`: each a machine of its own, at least one.
+    pub(super) fn branches(&mut self, f: &Map<String, Value>, at: &str) -> Vec<Arc<Machine>> {
+        let mut branches = Vec::new();
+        match f.get("Branches").and_then(Value::as_array).filter(|b| !b.is_empty()) {
+            None => self.error(SCHEMA, at, "A Parallel state needs a non-empty 'Branches' array"),
+            Some(list) => {
+                for (i, b) in list.iter().enumerate() {
+                    if let Some(m) = self.machine(b, &format!("{at}/Branches/{i}"), false) {
+                        branches.push(Arc::new(m));
+                    }
+                }
+            }
+        }
+        branches
     }
 
     fn map(&mut self, f: &Map<String, Value>, at: &str) -> Option<Kind> {

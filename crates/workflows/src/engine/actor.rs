@@ -12,8 +12,8 @@ use futures::StreamExt;
 use futures::future::AbortHandle;
 use futures::stream::FuturesUnordered;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -27,22 +27,8 @@ pub(super) fn first(engine: &Engine, record: Execution, machine: Arc<Machine>) -
         crate::Error::refused("InvalidExecutionInput", format!("Invalid State Machine Execution Input: '{e}'"))
     })?;
     let now = record.start_ms;
-    let mut exec = Exec {
-        input,
-        machine: machine.clone(),
-        runs: BTreeMap::new(),
-        next_event: 1,
-        now_ms: now,
-        region: engine.region.clone(),
-        events: Vec::new(),
-        dirty: BTreeSet::new(),
-        record_dirty: true,
-        ready: VecDeque::new(),
-        effects: Vec::new(),
-        claim: None,
-        extra: Vec::new(),
-        record,
-    };
+    let mut exec = Exec::new(record, input, machine.clone(), BTreeMap::new(), 1, now, engine.region.clone());
+    exec.record_dirty = true;
     // The input as the caller sent it.
     let (text, details) = (exec.record.input.clone(), json!({"truncated": false}));
     let mut started = json!({"input": text, "inputDetails": details, "roleArn": exec.record.role_arn});
@@ -96,22 +82,8 @@ pub(super) fn redriven(
     record.error = None;
     record.cause = None;
     let count = record.redrive_count;
-    let mut exec = Exec {
-        input: execution_input,
-        machine,
-        runs: BTreeMap::new(),
-        next_event,
-        now_ms: now,
-        region: engine.region.clone(),
-        events: Vec::new(),
-        dirty: BTreeSet::new(),
-        record_dirty: true,
-        ready: VecDeque::new(),
-        effects: Vec::new(),
-        claim: None,
-        extra: Vec::new(),
-        record,
-    };
+    let mut exec = Exec::new(record, execution_input, machine, BTreeMap::new(), next_event, now, engine.region.clone());
+    exec.record_dirty = true;
     let redriven = exec.emit_after(
         next_event - 1,
         history::with("ExecutionRedriven", "executionRedrivenEventDetails", json!({"redriveCount": count})),

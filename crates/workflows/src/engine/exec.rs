@@ -70,6 +70,46 @@ enum Step {
 }
 
 impl Exec {
+    /// A Wait state's end: on at once if `due_ms` has passed, else a timer on the clock.
+    fn wait_until(&mut self, id: &str, state: &State, due_ms: u64, output: Value) -> Step {
+        if due_ms <= self.now_ms {
+            return Step::Exit { output, next: state.next.clone() };
+        }
+        let r = self.runs.get_mut(id).expect("present");
+        r.phase = Phase::Wait { due_ms, output };
+        self.dirty.insert(id.to_string());
+        self.effects.push(Effect::Timer { run: id.to_string(), nonce: 0, due_ms });
+        Step::Pending
+    }
+
+    /// An execution's state with nothing pending: its runs, and the next event's id.
+    pub fn new(
+        record: Execution,
+        input: Value,
+        machine: Arc<Machine>,
+        runs: BTreeMap<String, Run>,
+        next_event: u64,
+        now_ms: u64,
+        region: String,
+    ) -> Exec {
+        Exec {
+            record,
+            input,
+            machine,
+            runs,
+            next_event,
+            now_ms,
+            region,
+            events: Vec::new(),
+            dirty: BTreeSet::new(),
+            record_dirty: false,
+            ready: VecDeque::new(),
+            effects: Vec::new(),
+            claim: None,
+            extra: Vec::new(),
+        }
+    }
+
     /// The history event `event`, following `after`.
     pub fn emit_after(&mut self, after: u64, event: Event) -> u64 {
         let id = self.next_event;
@@ -377,14 +417,7 @@ impl Exec {
                     }
                 };
                 let output = self.output_of(&run, state, input)?;
-                if due_ms <= self.now_ms {
-                    return Ok(Step::Exit { output, next: state.next.clone() });
-                }
-                let r = self.runs.get_mut(id).expect("present");
-                r.phase = Phase::Wait { due_ms, output };
-                self.dirty.insert(id.to_string());
-                self.effects.push(Effect::Timer { run: id.to_string(), nonce: 0, due_ms });
-                Ok(Step::Pending)
+                Ok(self.wait_until(id, state, due_ms, output))
             }
             Kind::Task(task) => {
                 // The id TaskScheduled is about to take: unique in the execution, across restarts.

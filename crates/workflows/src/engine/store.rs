@@ -9,7 +9,7 @@ use crate::model::{Execution, Status};
 use crate::{Result, corrupt};
 use serde_json::Value;
 use squall_storage::{ItemWrite, TableStore};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -229,22 +229,7 @@ pub(crate) async fn load(engine: &Arc<Engine>, machine: &str, name: &str) -> Res
         runs.insert(run.id.clone(), run);
     }
     let now = engine.clock.now_ms();
-    let mut exec = Exec {
-        record,
-        input,
-        machine: definition,
-        runs,
-        next_event,
-        now_ms: now,
-        region: engine.region.clone(),
-        events: Vec::new(),
-        dirty: BTreeSet::new(),
-        record_dirty: false,
-        ready: VecDeque::new(),
-        effects: Vec::new(),
-        claim: None,
-        extra: Vec::new(),
-    };
+    let mut exec = Exec::new(record, input, definition, runs, next_event, now, engine.region.clone());
     exec.arm_deadline();
     let runs: Vec<Run> = exec.runs.values().cloned().collect();
     for run in runs {

@@ -191,20 +191,7 @@ impl Parser {
             },
             "Succeed" => Kind::Succeed,
             "Fail" => Kind::Fail { error: f.get("Error").and_then(text), cause: f.get("Cause").and_then(text) },
-            "Parallel" => {
-                let mut branches = Vec::new();
-                match f.get("Branches").and_then(Value::as_array).filter(|b| !b.is_empty()) {
-                    None => self.error(SCHEMA, at, "A Parallel state needs a non-empty 'Branches' array"),
-                    Some(list) => {
-                        for (i, b) in list.iter().enumerate() {
-                            if let Some(m) = self.machine(b, &format!("{at}/Branches/{i}"), false) {
-                                branches.push(Arc::new(m));
-                            }
-                        }
-                    }
-                }
-                Kind::Parallel { branches }
-            }
+            "Parallel" => Kind::Parallel { branches: self.branches(f, at) },
             _ => {
                 let (key, processor) = match (f.get("ItemProcessor"), f.get("Iterator")) {
                     (Some(p), None) => ("ItemProcessor", p),

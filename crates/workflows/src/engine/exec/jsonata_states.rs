@@ -81,14 +81,7 @@ impl Exec {
                     Wait::SecondsPath(_) | Wait::TimestampPath(_) => unreachable!("JSONPath fields are refused"),
                 };
                 let output = self.finish_jsonata(&run, state, input, None, "input")?;
-                if due_ms <= self.now_ms {
-                    return Ok(Step::Exit { output, next: state.next.clone() });
-                }
-                let r = self.runs.get_mut(id).expect("present");
-                r.phase = Phase::Wait { due_ms, output };
-                self.dirty.insert(id.to_string());
-                self.effects.push(Effect::Timer { run: id.to_string(), nonce: 0, due_ms });
-                Ok(Step::Pending)
+                Ok(self.wait_until(id, state, due_ms, output))
             }
             Kind::Fail { error, cause } => {
                 let failure = Failure::new(self.text(&run, error)?, self.text(&run, cause)?);
